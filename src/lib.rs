@@ -1,0 +1,22 @@
+//! vipsim: a deterministic, packet-level simulation of a small LAN and the
+//! Kubernetes control planes that give a `type: LoadBalancer` Service its
+//! external IP (the VIP), who answers ARP for it, and what nodes do with
+//! packets sent to it.
+//!
+//! Everything under this crate root except [`ui`] is plain Rust with no web
+//! dependency: simulated time only, one seeded RNG, ordered maps. The same
+//! scenario and seed give a byte-identical trace natively and in the browser.
+
+pub mod catalog;
+pub mod rng;
+pub mod wire;
+pub mod time;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+
+/// The crate version, shown in the CLI and in the playground's footer.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,27 @@
+// The app shell renders from a static host under a sub-path: title, the
+// scenario list and a footer with the version, with no console errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { serveDist, launch, openPage } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist({ prefix: '/some/blog/path/' });
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+test('renders the shell with title, scenario list and version footer', async () => {
+  const cargo = await readFile(new URL('../../Cargo.toml', import.meta.url), 'utf8');
+  const version = cargo.match(/^version = "([^"]+)"/m)[1];
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('h1');
+  assert.equal(await page.textContent('h1'), 'vipsim');
+  assert.match(await page.title(), /vipsim/);
+  await page.waitForSelector('nav[aria-label="Scenarios"]');
+  assert.match(await page.textContent('footer'), new RegExp(`vipsim ${version.replace(/\./g, '\\.')}`));
+  assert.deepEqual(errors, []);
+  // Every asset came from under the sub-path: relative URLs work on any static host.
+  assert.ok(server.requests.every((p) => p.startsWith('/some/blog/path/')), server.requests.join(' '));
+});
