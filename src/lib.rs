@@ -8,7 +8,11 @@
 //! scenario and seed give a byte-identical trace natively and in the browser.
 
 pub mod catalog;
+pub mod k8s;
+pub mod net;
 pub mod rng;
+pub mod sim;
+pub mod tools;
 pub mod wire;
 pub mod time;
 

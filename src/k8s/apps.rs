@@ -1,0 +1,211 @@
+//! The small apps the pods run, chosen by container image: agnhost
+//! `netexec`, `hashicorp/http-echo`, echo servers such as
+//! `ealen/echo-server`, and a generic fallback. Each answers HTTP on the
+//! pod's port; what matters for the lessons is the client address the app
+//! *observes* (after any SNAT), which `/clientip` and the echo JSON reveal.
+
+use crate::net::host::HealthCheck;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddrV4;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum App {
+    /// `registry.k8s.io/e2e-test-images/agnhost netexec`.
+    Netexec,
+    /// `hashicorp/http-echo -text=...`.
+    HttpEcho { text: String },
+    /// `ealen/echo-server` and similar: JSON describing the request.
+    EchoServer,
+    /// Any other image: a short text naming the pod.
+    Generic { image: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl HttpRequest {
+    /// Parses a complete request head (`\r\n\r\n`-terminated); `None` until then.
+    pub fn parse(bytes: &[u8]) -> Option<HttpRequest> {
+        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&bytes[..end]);
+        let mut lines = head.split("\r\n");
+        let mut first = lines.next()?.split(' ');
+        let method = first.next()?.to_string();
+        let path = first.next().unwrap_or("/").to_string();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Some(HttpRequest { method, path, headers })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub extra_headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    fn new(status: u16, content_type: &'static str, body: String) -> HttpResponse {
+        HttpResponse { status, content_type, extra_headers: vec![], body }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let reason = match self.status {
+            200 => "OK",
+            404 => "Not Found",
+            503 => "Service Unavailable",
+            _ => "Unknown",
+        };
+        let mut s = format!("HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\n", self.status, self.content_type);
+        for (k, v) in &self.extra_headers {
+            s.push_str(&format!("{k}: {v}\r\n"));
+        }
+        s.push_str(&format!("Content-Length: {}\r\n\r\n{}", self.body.len(), self.body));
+        s.into_bytes()
+    }
+}
+
+impl App {
+    /// Picks the app from a container's image and args.
+    pub fn from_container(image: &str, args: &[String]) -> App {
+        let name = image.rsplit('/').next().unwrap_or(image);
+        let name = name.split([':', '@']).next().unwrap_or(name);
+        if name == "agnhost" {
+            App::Netexec
+        } else if name == "http-echo" {
+            let text = args
+                .iter()
+                .find_map(|a| a.strip_prefix("-text=").or(a.strip_prefix("--text=")))
+                .unwrap_or("hello-world")
+                .trim_matches('"')
+                .to_string();
+            App::HttpEcho { text }
+        } else if name.contains("echo") {
+            App::EchoServer
+        } else {
+            App::Generic { image: image.to_string() }
+        }
+    }
+
+    /// Whether vipsim models this image's behaviour (the loader warns otherwise).
+    pub fn is_modelled(&self) -> bool {
+        !matches!(self, App::Generic { .. })
+    }
+
+    /// The app's answer to `req` from `peer` (the source it observes).
+    pub fn respond(&self, pod: &str, req: &HttpRequest, peer: SocketAddrV4, local: SocketAddrV4) -> HttpResponse {
+        match self {
+            App::Netexec => {
+                let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+                match path {
+                    "/clientip" => HttpResponse::new(200, "text/plain; charset=utf-8", peer.to_string()),
+                    "/hostname" => HttpResponse::new(200, "text/plain; charset=utf-8", pod.to_string()),
+                    "/echo" => {
+                        let msg = query.split('&').find_map(|kv| kv.strip_prefix("msg=")).unwrap_or("");
+                        HttpResponse::new(200, "text/plain; charset=utf-8", msg.to_string())
+                    }
+                    "/" => HttpResponse::new(200, "text/plain; charset=utf-8", format!("NOW: served by {pod}")),
+                    _ => HttpResponse::new(404, "text/plain; charset=utf-8", "404 page not found\n".into()),
+                }
+            }
+            App::HttpEcho { text } => {
+                let mut r = HttpResponse::new(200, "text/plain; charset=utf-8", format!("{text}\n"));
+                r.extra_headers.push(("X-App-Name".into(), "http-echo".into()));
+                r
+            }
+            App::EchoServer => {
+                let headers: serde_json::Map<String, serde_json::Value> =
+                    req.headers.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+                let body = serde_json::json!({
+                    "host": { "hostname": pod, "ip": format!("::ffff:{}", peer.ip()), "ips": [] },
+                    "http": { "method": req.method, "baseUrl": "", "originalUrl": req.path, "protocol": "http" },
+                    "request": { "params": { "0": req.path }, "query": {}, "cookies": {}, "body": {}, "headers": headers },
+                    "environment": { "HOSTNAME": pod, "PORT": local.port().to_string() },
+                });
+                HttpResponse::new(200, "application/json; charset=utf-8", body.to_string())
+            }
+            App::Generic { .. } => HttpResponse::new(200, "text/plain; charset=utf-8", format!("served by {pod}\n")),
+        }
+    }
+}
+
+/// kube-proxy's healthCheckNodePort answer: 200 with the count of local
+/// endpoints, or 503 when this node has none (cloud and BGP load balancers
+/// stop sending here).
+pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest) -> HttpResponse {
+    let Some(hc) = hc else {
+        return HttpResponse::new(404, "text/plain; charset=utf-8", "404 page not found\n".into());
+    };
+    let (ns, name) = hc.service.split_once('/').unwrap_or(("default", &hc.service));
+    let body = format!(
+        "{{\"service\":{{\"namespace\":\"{ns}\",\"name\":\"{name}\"}},\"localEndpoints\":{},\"serviceProxyHealthy\":true}}",
+        hc.local_endpoints
+    );
+    let status = if hc.local_endpoints > 0 { 200 } else { 503 };
+    let mut r = HttpResponse::new(status, "application/json", body);
+    r.extra_headers.push(("X-Content-Type-Options".into(), "nosniff".into()));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> HttpRequest {
+        HttpRequest::parse(format!("GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\n\r\n").as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn picks_apps_by_image() {
+        assert_eq!(App::from_container("registry.k8s.io/e2e-test-images/agnhost:2.53", &["netexec".into()]), App::Netexec);
+        assert_eq!(
+            App::from_container("hashicorp/http-echo:1.0", &["-text=hello from v1".into()]),
+            App::HttpEcho { text: "hello from v1".into() }
+        );
+        assert_eq!(App::from_container("ealen/echo-server:latest", &[]), App::EchoServer);
+        assert!(!App::from_container("nginx:1.27", &[]).is_modelled());
+    }
+
+    #[test]
+    fn netexec_reports_the_observed_client() {
+        let peer: SocketAddrV4 = "10.0.1.21:41234".parse().unwrap();
+        let local: SocketAddrV4 = "10.200.0.90:8080".parse().unwrap();
+        let r = App::Netexec.respond("echo-0", &get("/clientip"), peer, local);
+        assert_eq!((r.status, r.body.as_str()), (200, "10.0.1.21:41234"));
+        assert_eq!(App::Netexec.respond("echo-0", &get("/echo?msg=hi"), peer, local).body, "hi");
+        assert_eq!(App::Netexec.respond("echo-0", &get("/hostname"), peer, local).body, "echo-0");
+        assert!(HttpRequest::parse(b"GET / HTTP/1.1\r\n").is_none());
+    }
+
+    #[test]
+    fn echo_server_json_shows_headers_and_client() {
+        let r = App::EchoServer.respond("web-1", &get("/"), "10.0.0.5:5555".parse().unwrap(), "10.200.1.4:8080".parse().unwrap());
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["host"]["ip"], "::ffff:10.0.0.5");
+        assert_eq!(v["request"]["headers"]["user-agent"], "curl/8.5.0");
+        assert!(v["request"]["headers"].get("x-forwarded-for").is_none());
+    }
+
+    #[test]
+    fn health_check_200_or_503() {
+        let hc = HealthCheck { service: "default/web".into(), local_endpoints: 1 };
+        let r = health_check(Some(&hc), &get("/healthz"));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#);
+        let none = HealthCheck { local_endpoints: 0, ..hc };
+        assert_eq!(health_check(Some(&none), &get("/healthz")).status, 503);
+    }
+}

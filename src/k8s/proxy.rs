@@ -1,0 +1,287 @@
+//! The Service datapath's decision for the first packet of a flow, shared
+//! by the iptables, IPVS and Cilium eBPF flavours (they differ only where
+//! noted): which frontend it hit, which endpoint serves it, whether the
+//! source is masqueraded, or why it is dropped or rejected.
+//!
+//! The rules are the same on every node (kube-proxy programs every Service
+//! everywhere); what differs per node is which endpoints are *local*.
+
+use crate::net::host::Datapath;
+use crate::rng::SimRng;
+use crate::sim::trace::DropReason;
+use crate::net::conntrack::Tuple;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrafficPolicy {
+    #[default]
+    Cluster,
+    Local,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortRule {
+    pub name: String,
+    pub protocol: u8,
+    pub port: u16,
+    pub node_port: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRule {
+    pub ip: Ipv4Addr,
+    /// Target port per Service port name.
+    pub ports: BTreeMap<String, u16>,
+    pub node: String,
+    pub zone: Option<String>,
+    pub ready: bool,
+    pub serving: bool,
+    pub terminating: bool,
+}
+
+/// Everything kube-proxy knows about one Service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRules {
+    /// `namespace/name`.
+    pub name: String,
+    pub cluster_ip: Option<Ipv4Addr>,
+    /// LoadBalancer ingress IPs (and externalIPs).
+    pub external_ips: Vec<Ipv4Addr>,
+    pub ports: Vec<PortRule>,
+    pub endpoints: Vec<EndpointRule>,
+    pub external_policy: TrafficPolicy,
+    pub internal_policy: TrafficPolicy,
+    pub prefer_close: bool,
+    pub health_check_node_port: Option<u16>,
+}
+
+/// The Service rules every node's proxy has programmed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTable {
+    pub services: BTreeMap<String, ServiceRules>,
+}
+
+/// Where the flow's first packet came from, which decides the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Arrived on the node's LAN interface from outside the cluster.
+    External,
+    /// From a pod on this node.
+    Pod,
+    /// From the node itself.
+    Host,
+}
+
+/// The node making the decision.
+pub struct NodeView<'a> {
+    pub name: &'a str,
+    pub zone: Option<&'a str>,
+    pub ips: &'a [Ipv4Addr],
+    pub datapath: Datapath,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snat {
+    /// kube-proxy (iptables, IPVS) masquerades all external traffic of a Cluster-policy Service.
+    Always,
+    /// Cilium's eBPF datapath: only when the endpoint is on another node.
+    IfRemote,
+    Never,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Not a Service address: route normally.
+    Pass,
+    Dnat { to: SocketAddrV4, snat: Snat, service: String },
+    Drop(DropReason),
+    /// The Service has no endpoints at all: ICMP port unreachable / TCP RST.
+    Reject { service: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frontend {
+    ClusterIp,
+    LoadBalancer,
+    NodePort,
+}
+
+impl ServiceRules {
+    fn frontend(&self, t: &Tuple, node_ips: &[Ipv4Addr]) -> Option<(Frontend, &PortRule)> {
+        self.ports.iter().filter(|p| p.protocol == t.proto).find_map(|p| {
+            if self.cluster_ip == Some(t.dst) && p.port == t.dport {
+                Some((Frontend::ClusterIp, p))
+            } else if self.external_ips.contains(&t.dst) && p.port == t.dport {
+                Some((Frontend::LoadBalancer, p))
+            } else if p.node_port == Some(t.dport) && node_ips.contains(&t.dst) {
+                Some((Frontend::NodePort, p))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Endpoints usable right now: the ready ones, or, when none is ready,
+    /// the serving-but-terminating ones (KEP-1669's fallback).
+    fn usable<'a>(eps: impl Iterator<Item = &'a EndpointRule> + Clone) -> Vec<&'a EndpointRule> {
+        let ready: Vec<_> = eps.clone().filter(|e| e.ready).collect();
+        if !ready.is_empty() {
+            return ready;
+        }
+        eps.filter(|e| e.serving && e.terminating).collect()
+    }
+
+    /// Whether this node has a usable endpoint (healthCheckNodePort's answer,
+    /// and MetalLB's candidate test under Local policy).
+    pub fn local_endpoints(&self, node: &str) -> usize {
+        Self::usable(self.endpoints.iter().filter(|e| e.node == node)).len()
+    }
+}
+
+/// Decides the first packet of a flow at `node`.
+pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, rng: &mut SimRng) -> Decision {
+    let Some((svc, (frontend, port))) = table.services.values().find_map(|s| s.frontend(&t, node.ips).map(|f| (s, f))) else {
+        return Decision::Pass;
+    };
+    let all = ServiceRules::usable(svc.endpoints.iter());
+    if all.is_empty() {
+        return Decision::Reject { service: svc.name.clone() };
+    }
+    let external = frontend != Frontend::ClusterIp && source == Source::External;
+    // In-cluster clients get Cluster semantics even for Local Services;
+    // internalTrafficPolicy governs ClusterIP traffic.
+    let local_only = if external {
+        svc.external_policy == TrafficPolicy::Local
+    } else {
+        frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local
+    };
+    let mut candidates = if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| e.node == node.name)) } else { all };
+    if candidates.is_empty() {
+        let service = svc.name.clone();
+        return Decision::Drop(if external {
+            DropReason::NoLocalEndpoints { service }
+        } else {
+            DropReason::NoLocalEndpointsInternal { service }
+        });
+    }
+    if svc.prefer_close && !local_only {
+        if let Some(zone) = node.zone {
+            let close: Vec<_> = candidates.iter().copied().filter(|e| e.zone.as_deref() == Some(zone)).collect();
+            if !close.is_empty() {
+                candidates = close;
+            }
+        }
+    }
+    let ep = candidates[rng.index(candidates.len())];
+    let target_port = ep.ports.get(&port.name).copied().unwrap_or(port.port);
+    let snat = match (external, svc.external_policy, node.datapath) {
+        (true, TrafficPolicy::Cluster, Datapath::Ebpf) => Snat::IfRemote,
+        (true, TrafficPolicy::Cluster, _) => Snat::Always,
+        _ => Snat::Never,
+    };
+    Decision::Dnat { to: SocketAddrV4::new(ep.ip, target_port), snat, service: svc.name.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::conntrack::PROTO_TCP;
+
+    fn ep(ip: [u8; 4], node: &str, ready: bool) -> EndpointRule {
+        EndpointRule {
+            ip: Ipv4Addr::from(ip),
+            ports: [("http".to_string(), 8080)].into(),
+            node: node.into(),
+            zone: None,
+            ready,
+            serving: ready,
+            terminating: false,
+        }
+    }
+
+    fn table(policy: TrafficPolicy, eps: Vec<EndpointRule>) -> ServiceTable {
+        let svc = ServiceRules {
+            name: "default/echo".into(),
+            cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
+            external_ips: vec![Ipv4Addr::new(192, 0, 2, 10)],
+            ports: vec![PortRule { name: "http".into(), protocol: PROTO_TCP, port: 80, node_port: Some(31888) }],
+            endpoints: eps,
+            external_policy: policy,
+            internal_policy: TrafficPolicy::Cluster,
+            prefer_close: false,
+            health_check_node_port: None,
+        };
+        ServiceTable { services: [(svc.name.clone(), svc)].into() }
+    }
+
+    fn to_nodeport(node_ip: [u8; 4]) -> Tuple {
+        Tuple { proto: PROTO_TCP, src: Ipv4Addr::new(10, 0, 1, 10), sport: 40000, dst: Ipv4Addr::from(node_ip), dport: 31888 }
+    }
+
+    const WORKER_1: [u8; 4] = [10, 0, 1, 21];
+
+    fn worker_1() -> NodeView<'static> {
+        static IPS: [Ipv4Addr; 1] = [Ipv4Addr::new(10, 0, 1, 21)];
+        NodeView { name: "worker-1", zone: None, ips: &IPS, datapath: Datapath::Iptables }
+    }
+
+    #[test]
+    fn cluster_policy_forwards_to_a_remote_pod_with_masquerade() {
+        let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert_eq!(d, Decision::Dnat { to: "10.200.0.90:8080".parse().unwrap(), snat: Snat::Always, service: "default/echo".into() });
+    }
+
+    #[test]
+    fn local_policy_drops_without_a_local_pod_and_rejects_without_any() {
+        let t = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert_eq!(d, Decision::Drop(DropReason::NoLocalEndpoints { service: "default/echo".into() }));
+        // In-cluster traffic to the same Local Service still gets Cluster semantics.
+        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::Pod, &mut SimRng::new(1));
+        assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }));
+        let empty = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", false)]);
+        let d = decide(&empty, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert_eq!(d, Decision::Reject { service: "default/echo".into() });
+    }
+
+    #[test]
+    fn terminating_endpoints_are_the_fallback() {
+        let mut term = ep([10, 200, 1, 5], "worker-1", false);
+        term.serving = true;
+        term.terminating = true;
+        let t = table(TrafficPolicy::Cluster, vec![term]);
+        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert!(matches!(d, Decision::Dnat { to, .. } if to.ip() == &Ipv4Addr::new(10, 200, 1, 5)));
+    }
+
+    #[test]
+    fn ebpf_only_snats_remote_and_non_service_traffic_passes() {
+        let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        let mut node = worker_1();
+        node.datapath = Datapath::Ebpf;
+        let d = decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert!(matches!(d, Decision::Dnat { snat: Snat::IfRemote, .. }));
+        let mut other = to_nodeport(WORKER_1);
+        other.dport = 22;
+        assert_eq!(decide(&t, &node, other, Source::External, &mut SimRng::new(1)), Decision::Pass);
+    }
+
+    #[test]
+    fn prefer_close_picks_the_same_zone() {
+        let mut a = ep([10, 200, 0, 90], "worker-0", true);
+        a.zone = Some("a".into());
+        let mut b = ep([10, 200, 1, 7], "worker-1", true);
+        b.zone = Some("b".into());
+        let mut t = table(TrafficPolicy::Cluster, vec![a, b]);
+        t.services.values_mut().next().unwrap().prefer_close = true;
+        let mut node = worker_1();
+        node.zone = Some("b");
+        for seed in 0..20 {
+            let d = decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut SimRng::new(seed));
+            assert!(matches!(d, Decision::Dnat { to, .. } if to.ip() == &Ipv4Addr::new(10, 200, 1, 7)));
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The simulated LAN: hosts with their network stacks, one learning switch,
+//! and the links (cables) between them.
+
+pub mod addr;
+pub mod build;
+pub mod conntrack;
+pub mod host;
+pub mod neighbor;
+pub mod switch;
+pub mod tcp;
+
+use crate::sim::trace::Name;
+use crate::time::Duration;
+use serde::{Deserialize, Serialize};
+
+pub use addr::Cidr;
+pub use host::{Host, Role};
+pub use switch::Switch;
+
+pub type HostId = usize;
+pub type IfIdx = usize;
+pub type LinkId = usize;
+
+/// One end of a link: a switch port or a host interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum End {
+    Switch(switch::PortId),
+    Host(HostId, IfIdx),
+}
+
+/// A cable. Frames take `delay` to cross it; a link that is down (cut, or a
+/// powered-off host's NIC without carrier) delivers nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub ends: [End; 2],
+    pub up: bool,
+    pub delay: Duration,
+}
+
+/// Propagation plus serialisation on a LAN cable, rounded: small enough not
+/// to matter, large enough that a frame's hops are distinct in the trace.
+pub const LINK_DELAY: Duration = Duration::from_micros(50);
+
+impl Link {
+    /// The index (0 or 1) of the end opposite `from`.
+    pub fn other(&self, from: End) -> usize {
+        if self.ends[0] == from { 1 } else { 0 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    pub hosts: Vec<Host>,
+    pub switch: Switch,
+    pub links: Vec<Link>,
+}
+
+impl Network {
+    pub fn host_id(&self, name: &str) -> Option<HostId> {
+        self.hosts.iter().position(|h| &*h.name == name)
+    }
+
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| &*h.name == name)
+    }
+
+    /// The switch port a host interface is cabled to, if any.
+    pub fn port_of(&self, host: HostId, iface: IfIdx) -> Option<switch::PortId> {
+        let link = self.hosts[host].ifaces[iface].link?;
+        self.links[link].ends.iter().find_map(|e| match e {
+            End::Switch(p) => Some(*p),
+            _ => None,
+        })
+    }
+
+    /// Which host sits behind a switch port.
+    pub fn host_on_port(&self, port: switch::PortId) -> Option<(HostId, IfIdx)> {
+        self.links.iter().find_map(|l| {
+            if l.ends.contains(&End::Switch(port)) {
+                l.ends.iter().find_map(|e| match e {
+                    End::Host(h, i) => Some((*h, *i)),
+                    _ => None,
+                })
+            } else {
+                None
+            }
+        })
+    }
+
+    pub fn port_name(&self, port: switch::PortId) -> Name {
+        match self.host_on_port(port) {
+            Some((h, _)) => format!("{} ({})", self.switch.ports[port].name, self.hosts[h].name).into(),
+            None => self.switch.ports[port].name.clone().into(),
+        }
+    }
+}

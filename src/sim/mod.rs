@@ -1,0 +1,240 @@
+//! The discrete-event engine. A [`World`] holds the whole simulated state
+//! (devices, cluster, pending events, the RNG); [`World::step`] pops the
+//! earliest event (ties broken by insertion order) and applies it, appending
+//! what happened to a trace kept outside the world, so a snapshot of the
+//! world is a plain clone and replay from it is exact.
+
+pub mod ctx;
+#[cfg(test)]
+mod tests;
+pub mod trace;
+
+use crate::net::host::{Datapath, Env};
+use crate::net::switch::{Forward, MacChange};
+use crate::net::{End, HostId, IfIdx, LinkId, Network};
+use crate::rng::SimRng;
+use crate::k8s::proxy::ServiceTable;
+use crate::time::Instant;
+use crate::wire::Frame;
+use ctx::Ctx;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use trace::{Dir, Kind, Record};
+
+/// Something scheduled to happen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A frame reaches end `end` (0 or 1) of a link.
+    Arrive { link: LinkId, end: usize, frame: Frame },
+    /// A host's earliest timer (neighbour cache, TCP, a running tool) is due.
+    Wake { host: HostId },
+    /// The switch's next MAC-table entry ages out.
+    SwitchAging,
+    /// A frame held back by a delay rule on the way out or in.
+    DelayedTx { host: HostId, iface: IfIdx, frame: Frame },
+    DelayedRx { host: HostId, iface: IfIdx, frame: Frame },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Scheduled {
+    at: Instant,
+    seq: u64,
+    event: Event,
+}
+
+impl Eq for Scheduled {}
+impl Ord for Scheduled {
+    /// Reversed, so `BinaryHeap` (a max-heap) pops the earliest `(at, seq)`.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Events ordered by `(time, sequence)`: equal times keep insertion order,
+/// so runs are deterministic.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EventQueue {
+    heap: BinaryHeap<Scheduled>,
+    seq: u64,
+}
+
+/// Two queues are equal when they would pop the same events in the same order.
+impl PartialEq for EventQueue {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq && self.heap.clone().into_sorted_vec() == other.heap.clone().into_sorted_vec()
+    }
+}
+
+impl EventQueue {
+    pub fn push(&mut self, at: Instant, event: Event) {
+        self.seq += 1;
+        self.heap.push(Scheduled { at, seq: self.seq, event });
+    }
+    fn pop(&mut self) -> Option<(Instant, Event)> {
+        self.heap.pop().map(|s| (s.at, s.event))
+    }
+    pub fn peek_time(&self) -> Option<Instant> {
+        self.heap.peek().map(|s| s.at)
+    }
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// Cluster-wide datapath settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatapathConfig {
+    pub kind: Datapath,
+    pub strict_arp: bool,
+}
+
+/// The whole simulated state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct World {
+    pub now: Instant,
+    /// How many events have been applied.
+    pub steps: u64,
+    pub rng: SimRng,
+    pub queue: EventQueue,
+    pub net: Network,
+    pub services: ServiceTable,
+    pub datapath: DatapathConfig,
+    switch_aging_at: Option<Instant>,
+}
+
+impl World {
+    pub fn new(net: Network, seed: u64, datapath: DatapathConfig) -> World {
+        World {
+            now: Instant::ZERO,
+            steps: 0,
+            rng: SimRng::new(seed),
+            queue: EventQueue::default(),
+            net,
+            services: ServiceTable::default(),
+            datapath,
+            switch_aging_at: None,
+        }
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_time(&self) -> Option<Instant> {
+        self.queue.peek_time()
+    }
+
+    /// Applies the next event. Returns false when nothing is left to do.
+    pub fn step(&mut self, trace: &mut Vec<Record>) -> bool {
+        let Some((at, event)) = self.queue.pop() else { return false };
+        debug_assert!(at >= self.now, "time never runs backwards");
+        self.now = at;
+        self.steps += 1;
+        let World { now, steps, rng, queue, net, services, datapath, switch_aging_at } = self;
+        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
+        let Network { hosts, switch, links } = net;
+        let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
+        match event {
+            Event::Arrive { link, end, frame } => match links[link].ends[end] {
+                End::Host(h, iface) => hosts[h].receive(iface, frame, &mut cx, &env),
+                End::Switch(port) => {
+                    let mut changes = Vec::new();
+                    let fwd = switch.ingress(port, frame.src(), frame.dst(), *now, &mut changes);
+                    let label = match &fwd {
+                        Forward::Port(p) => format!("port {}", switch.ports[*p].label),
+                        Forward::Flood { unknown_unicast: true, .. } => "flood (unknown unicast)".to_string(),
+                        Forward::Flood { .. } => "flood (broadcast)".to_string(),
+                        Forward::Filter => "filtered (same port)".to_string(),
+                    };
+                    cx.record(Kind::Frame {
+                        at: switch.name.as_str().into(),
+                        iface: switch.ports[port].label.clone(),
+                        dir: Dir::Rx,
+                        frame: frame.clone(),
+                        forward: Some(label),
+                    });
+                    record_mac_changes(&mut cx, switch, changes);
+                    let out_ports = match fwd {
+                        Forward::Port(p) => vec![p],
+                        Forward::Flood { ports, .. } => ports,
+                        Forward::Filter => vec![],
+                    };
+                    for p in out_ports {
+                        if let Some(link) = switch.ports[p].link {
+                            let l = &links[link];
+                            if l.up {
+                                cx.queue.push(*now + l.delay, Event::Arrive { link, end: l.other(End::Switch(p)), frame: frame.clone() });
+                            }
+                        }
+                    }
+                    schedule_switch_aging(switch, switch_aging_at, &mut cx);
+                }
+            },
+            Event::Wake { host } => hosts[host].wake(&mut cx, &env),
+            Event::SwitchAging => {
+                *switch_aging_at = None;
+                let mut changes = Vec::new();
+                switch.expire(*now, &mut changes);
+                record_mac_changes(&mut cx, switch, changes);
+                schedule_switch_aging(switch, switch_aging_at, &mut cx);
+            }
+            Event::DelayedTx { host, iface, frame } => hosts[host].transmit_delayed(iface, frame, &mut cx),
+            Event::DelayedRx { host, iface, frame } => {
+                if hosts[host].up {
+                    hosts[host].process(iface, frame, &mut cx, &env);
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Instant, trace: &mut Vec<Record>) {
+        while self.next_time().is_some_and(|n| n <= t) {
+            self.step(trace);
+        }
+        if self.now < t {
+            self.now = t;
+        }
+    }
+
+    /// Starts a tool on a host at the current time; returns its pid.
+    pub fn spawn(&mut self, host: HostId, proc: crate::tools::Proc, trace: &mut Vec<Record>) -> u32 {
+        self.with_ctx(trace, |net, cx, env| net.hosts[host].spawn(proc, cx, env))
+    }
+
+    /// A context for applying an action at the current time outside `step`
+    /// (console commands, faults), for code in this crate.
+    pub(crate) fn with_ctx<R>(&mut self, trace: &mut Vec<Record>, f: impl FnOnce(&mut Network, &mut Ctx, &Env) -> R) -> R {
+        let World { now, steps, rng, queue, net, services, datapath, .. } = self;
+        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
+        let links = net.links.clone();
+        let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links: &links };
+        f(net, &mut cx, &env)
+    }
+}
+
+fn record_mac_changes(cx: &mut Ctx, switch: &crate::net::Switch, changes: Vec<MacChange>) {
+    for change in changes {
+        let port = match change {
+            MacChange::Learned { port, .. } | MacChange::Aged { port, .. } | MacChange::Flushed { port, .. } => port,
+            MacChange::Moved { to, .. } => to,
+        };
+        cx.record(Kind::Mac { switch: switch.name.as_str().into(), change, port_name: switch.ports[port].label.clone() });
+    }
+}
+
+fn schedule_switch_aging(switch: &crate::net::Switch, at: &mut Option<Instant>, cx: &mut Ctx) {
+    if let Some(t) = switch.next_expiry() {
+        if at.is_none_or(|a| t < a) {
+            *at = Some(t);
+            cx.queue.push(t, Event::SwitchAging);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! `arping` (iputils): asks who has an IP with ARP requests one second
+//! apart and prints every reply with the MAC that answered. That MAC is how
+//! you find the node that currently announces a VIP (MetalLB's leader,
+//! Cilium's lease holder), and several different MACs answering is how you
+//! spot IPVS without strictARP. `-U`/`-A` send gratuitous ARP instead.
+
+use super::{number, Output, ProcIo};
+use crate::net::IfIdx;
+use crate::sim::trace::Dir;
+use crate::time::{Duration, Instant};
+use crate::wire::{arp, ArpOperation, Frame, Mac, Parsed};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+const INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Arping {
+    pub cmd: String,
+    pub started: Instant,
+    target: Ipv4Addr,
+    count: u32,
+    deadline_limit: Option<Duration>,
+    iface_name: Option<String>,
+    /// -b: keep broadcasting instead of switching to unicast after a reply.
+    broadcast_only: bool,
+    /// -f: stop at the first reply.
+    first_only: bool,
+    /// -U (request) or -A (reply): unsolicited announcements.
+    unsolicited: Option<arp::GarpKind>,
+    iface: IfIdx,
+    src: Ipv4Addr,
+    sent: u32,
+    broadcasts: u32,
+    received: u32,
+    last_sent: Instant,
+    replier: Option<Mac>,
+    next_probe: Option<Instant>,
+    lines: Vec<String>,
+    pub output: Option<Output>,
+}
+
+impl Arping {
+    pub fn from_args(cmd: &str, args: &[String], now: Instant) -> Result<Arping, String> {
+        let mut a = Arping {
+            cmd: cmd.to_string(),
+            started: now,
+            target: Ipv4Addr::UNSPECIFIED,
+            count: 0,
+            deadline_limit: None,
+            iface_name: None,
+            broadcast_only: false,
+            first_only: false,
+            unsolicited: None,
+            iface: 0,
+            src: Ipv4Addr::UNSPECIFIED,
+            sent: 0,
+            broadcasts: 0,
+            received: 0,
+            last_sent: now,
+            replier: None,
+            next_probe: None,
+            lines: vec![],
+            output: None,
+        };
+        let mut target = None;
+        let mut i = 0;
+        while i < args.len() {
+            let next = args.get(i + 1);
+            match args[i].as_str() {
+                "-c" => {
+                    a.count = number("arping", "-c", next)?;
+                    i += 1;
+                }
+                "-w" => {
+                    let secs: u64 = number("arping", "-w", next)?;
+                    a.deadline_limit = Some(Duration::from_secs(secs));
+                    i += 1;
+                }
+                "-I" => {
+                    a.iface_name = Some(next.ok_or("arping: option requires an argument -- 'I'")?.clone());
+                    i += 1;
+                }
+                "-b" => a.broadcast_only = true,
+                "-f" => a.first_only = true,
+                "-U" => a.unsolicited = Some(arp::GarpKind::RequestZero),
+                "-A" => a.unsolicited = Some(arp::GarpKind::ReplySelf),
+                s if s.starts_with('-') => return Err(format!("arping: option {s} is not supported in vipsim (supported: -c -w -I -b -f -U -A)")),
+                s => target = Some(s.parse::<Ipv4Addr>().map_err(|_| format!("arping: {s}: Name or service not known"))?),
+            }
+            i += 1;
+        }
+        a.target = target.ok_or("arping: usage: arping [-fbUA] [-c count] [-w timeout] [-I device] destination")?;
+        if a.count == 0 && a.deadline_limit.is_none() {
+            return Err("arping: give -c COUNT or -w SECONDS (the console cannot press Ctrl-C)".into());
+        }
+        Ok(a)
+    }
+
+    pub fn start(&mut self, io: &mut ProcIo) {
+        let host = &io.host;
+        let iface = match &self.iface_name {
+            Some(n) => match host.ifaces.iter().position(|i| &*i.name == n) {
+                Some(i) => i,
+                None => return self.fail(format!("arping: Device {n} not available.")),
+            },
+            None => match host.route(self.target, None) {
+                Some((i, _)) => i,
+                None => return self.fail("arping: no source address in not-DAD mode".into()),
+            },
+        };
+        self.iface = iface;
+        // -U/-A announce the target address itself (sender = target).
+        self.src = if self.unsolicited.is_some() {
+            self.target
+        } else {
+            match host.ifaces[iface].addrs.iter().find(|a| a.contains(self.target)).or(host.ifaces[iface].addrs.first()) {
+                Some(a) => a.addr,
+                None => return self.fail("arping: no source address in not-DAD mode".into()),
+            }
+        };
+        self.lines.push(format!("ARPING {} from {} {}", self.target, self.src, host.ifaces[iface].name));
+        self.probe(io);
+    }
+
+    fn fail(&mut self, msg: String) {
+        self.output = Some(Output { stdout: String::new(), stderr: msg + "\n", exit: 2 });
+    }
+
+    fn probe(&mut self, io: &mut ProcIo) {
+        let mac = io.host.ifaces[self.iface].mac;
+        let frame = match self.unsolicited {
+            Some(kind) => arp::gratuitous(kind, mac, self.target),
+            None => {
+                let unicast = if self.broadcast_only { None } else { self.replier };
+                arp::request(mac, self.src, self.target, unicast)
+            }
+        };
+        if frame.dst().is_broadcast() {
+            self.broadcasts += 1;
+        }
+        self.sent += 1;
+        self.last_sent = io.now();
+        io.transmit(self.iface, frame);
+        // The next probe, or after the last one, the end of the wait for late replies.
+        self.next_probe = Some(io.now() + INTERVAL);
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        if self.output.is_some() {
+            return None;
+        }
+        let limit = self.deadline_limit.map(|d| self.started + d);
+        [self.next_probe, limit].into_iter().flatten().min()
+    }
+
+    pub fn on_timer(&mut self, io: &mut ProcIo) {
+        let now = io.now();
+        if self.deadline_limit.is_some_and(|d| self.started + d <= now) {
+            return self.finish();
+        }
+        if self.next_probe.is_some_and(|t| t <= now) {
+            if self.count != 0 && self.sent >= self.count {
+                return self.finish();
+            }
+            self.probe(io);
+        }
+    }
+
+    pub fn on_frame(&mut self, iface: IfIdx, frame: &Frame, dir: Dir, io: &mut ProcIo) {
+        if dir != Dir::Rx || iface != self.iface || self.unsolicited.is_some() || self.output.is_some() {
+            return;
+        }
+        let Parsed::Arp { eth_dst, arp, .. } = frame.parse() else { return };
+        if arp.op != ArpOperation::Reply || arp.sender_ip != self.target || arp.target_ip != self.src {
+            return;
+        }
+        let rtt = io.now().saturating_since(self.last_sent);
+        let kind = if eth_dst.is_broadcast() { "Broadcast" } else { "Unicast" };
+        let mac = arp.sender_mac.to_string().to_uppercase();
+        self.lines.push(format!("{kind} reply from {} [{mac}]  {}.{:03}ms", self.target, rtt.as_nanos() / 1_000_000, (rtt.as_nanos() / 1000) % 1000));
+        self.received += 1;
+        self.replier.get_or_insert(arp.sender_mac);
+        if self.first_only || (self.count != 0 && self.sent >= self.count && self.received >= self.sent) {
+            self.finish();
+        }
+    }
+
+    fn finish(&mut self) {
+        let mut stdout = self.lines.join("\n");
+        stdout.push_str(&format!("\nSent {} probes ({} broadcast(s))\nReceived {} response(s)\n", self.sent, self.broadcasts, self.received));
+        let exit = if self.unsolicited.is_some() || self.received > 0 { 0 } else { 1 };
+        self.output = Some(Output { stdout, stderr: String::new(), exit });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses_options() {
+        let a = Arping::from_args("arping", &args("-c 3 192.168.1.200"), Instant::ZERO).unwrap();
+        assert_eq!((a.count, a.target), (3, Ipv4Addr::new(192, 168, 1, 200)));
+        assert!(Arping::from_args("arping", &args("192.168.1.200"), Instant::ZERO).unwrap_err().contains("-c COUNT"));
+        assert!(Arping::from_args("arping", &args("-c 3 -z 1.2.3.4"), Instant::ZERO).unwrap_err().contains("-z is not supported"));
+        assert!(Arping::from_args("arping", &args("-c x 1.2.3.4"), Instant::ZERO).unwrap_err().contains("invalid argument"));
+    }
+}

@@ -1,0 +1,189 @@
+//! `ping` (iputils): ICMP echo requests one second apart, with the replies,
+//! "Destination Host Unreachable" from a router whose ARP failed, and the
+//! statistics block.
+
+use super::{number, Output, ProcIo};
+use crate::time::{Duration, Instant};
+use crate::wire::ip::{self, Icmp, Ipv4};
+use crate::wire::Mac;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ping {
+    pub cmd: String,
+    pub started: Instant,
+    target: Ipv4Addr,
+    count: u16,
+    interval: Duration,
+    /// -W: how long to wait for the last reply.
+    wait: Duration,
+    ident: u16,
+    sent: u16,
+    received: u16,
+    errors: u16,
+    rtts: Vec<Duration>,
+    sent_at: Vec<Instant>,
+    next: Option<Instant>,
+    lines: Vec<String>,
+    pub output: Option<Output>,
+}
+
+/// The 56 data bytes iputils sends by default.
+const DATA: [u8; 56] = {
+    let mut d = [0u8; 56];
+    let mut i = 0;
+    while i < 56 {
+        d[i] = i as u8;
+        i += 1;
+    }
+    d
+};
+
+impl Ping {
+    pub fn from_args(cmd: &str, args: &[String], now: Instant) -> Result<Ping, String> {
+        let mut count = None;
+        let mut interval = Duration::from_secs(1);
+        let mut wait = Duration::from_secs(10);
+        let mut target = None;
+        let mut i = 0;
+        while i < args.len() {
+            let next = args.get(i + 1);
+            match args[i].as_str() {
+                "-c" => {
+                    count = Some(number::<u16>("ping", "-c", next)?);
+                    i += 1;
+                }
+                "-i" => {
+                    let s: f64 = number("ping", "-i", next)?;
+                    interval = Duration::from_millis((s * 1000.0).max(2.0) as u64);
+                    i += 1;
+                }
+                "-W" => {
+                    let s: f64 = number("ping", "-W", next)?;
+                    wait = Duration::from_millis((s * 1000.0) as u64);
+                    i += 1;
+                }
+                s if s.starts_with('-') => return Err(format!("ping: option {s} is not supported in vipsim (supported: -c -i -W)")),
+                s => target = Some(s.parse::<Ipv4Addr>().map_err(|_| format!("ping: {s}: Name or service not known"))?),
+            }
+            i += 1;
+        }
+        let count = count.filter(|c| *c > 0).ok_or("ping: give -c COUNT (the console cannot press Ctrl-C)")?;
+        let target = target.ok_or("ping: usage error: Destination address required")?;
+        Ok(Ping {
+            cmd: cmd.to_string(),
+            started: now,
+            target,
+            count,
+            interval,
+            wait,
+            ident: 0,
+            sent: 0,
+            received: 0,
+            errors: 0,
+            rtts: vec![],
+            sent_at: vec![],
+            next: None,
+            lines: vec![format!("PING {target} ({target}) 56(84) bytes of data.")],
+            output: None,
+        })
+    }
+
+    pub fn start(&mut self, io: &mut ProcIo) {
+        self.ident = (io.cx.rng.next_u32() & 0xffff) as u16;
+        self.send(io);
+    }
+
+    fn send(&mut self, io: &mut ProcIo) {
+        let Some(src) = io.host.route(self.target, None).and_then(|(i, _)| io.host.ifaces[i].primary()) else {
+            self.output = Some(Output { stdout: String::new(), stderr: "ping: connect: Network is unreachable\n".into(), exit: 2 });
+            return;
+        };
+        self.sent += 1;
+        self.sent_at.push(io.now());
+        let frame = ip::icmp_echo_frame(Mac::ZERO, Mac::ZERO, src, self.target, self.sent, false, self.ident, self.sent, &DATA);
+        io.send_ip(frame);
+        self.next = Some(io.now() + if self.sent < self.count { self.interval } else { self.wait });
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.output.is_none().then_some(self.next).flatten()
+    }
+
+    pub fn on_timer(&mut self, io: &mut ProcIo) {
+        if self.sent < self.count {
+            self.send(io);
+        } else {
+            self.finish(io.now());
+        }
+    }
+
+    pub fn on_icmp(&mut self, pkt: &Ipv4, icmp: Icmp, io: &mut ProcIo) {
+        if self.output.is_some() {
+            return;
+        }
+        match icmp {
+            Icmp::EchoReply { ident, seq } if ident == self.ident && pkt.src == self.target => {
+                let Some(sent) = self.sent_at.get(seq as usize - 1) else { return };
+                let rtt = io.now().saturating_since(*sent);
+                self.rtts.push(rtt);
+                self.received += 1;
+                self.lines.push(format!("64 bytes from {}: icmp_seq={seq} ttl={} time={} ms", self.target, pkt.ttl, ms(rtt)));
+                if self.sent == self.count && self.received + self.errors >= self.count {
+                    self.finish(io.now());
+                }
+            }
+            Icmp::Unreachable { code, quoted } => {
+                let Some(orig) = Ipv4::parse(quoted).or_else(|| quoted_header(quoted)) else { return };
+                if orig.dst != self.target {
+                    return;
+                }
+                self.errors += 1;
+                let what = if code == 1 { "Destination Host Unreachable" } else { "Destination Unreachable" };
+                self.lines.push(format!("From {} icmp_seq={} {what}", pkt.src, self.sent));
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, now: Instant) {
+        let loss = 100 * (self.sent - self.received) as u32 / self.sent.max(1) as u32;
+        let time = now.saturating_since(self.started).as_millis();
+        let mut out = self.lines.join("\n");
+        out.push_str(&format!("\n\n--- {} ping statistics ---\n", self.target));
+        let errors = if self.errors > 0 { format!("+{} errors, ", self.errors) } else { String::new() };
+        out.push_str(&format!("{} packets transmitted, {} received, {errors}{loss}% packet loss, time {time}ms\n", self.sent, self.received));
+        if !self.rtts.is_empty() {
+            let n = self.rtts.len() as u64;
+            let ns: Vec<u64> = self.rtts.iter().map(|d| d.as_nanos()).collect();
+            let (min, max) = (*ns.iter().min().unwrap(), *ns.iter().max().unwrap());
+            let avg = ns.iter().sum::<u64>() / n;
+            let var = ns.iter().map(|x| (*x as i128 - avg as i128).pow(2)).sum::<i128>() / n as i128;
+            let mdev = (var as f64).sqrt() as u64;
+            let f = |x: u64| ms(Duration::from_nanos(x));
+            out.push_str(&format!("rtt min/avg/max/mdev = {}/{}/{}/{} ms\n", f(min), f(avg), f(max), f(mdev)));
+        }
+        let exit = if self.received > 0 { 0 } else { 1 };
+        self.output = Some(Output { stdout: out, stderr: String::new(), exit });
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{}.{:03}", d.as_nanos() / 1_000_000, (d.as_nanos() / 1000) % 1000)
+}
+
+/// An ICMP error quotes only the header and 8 bytes, which a full IPv4
+/// parse rejects (the total length says more); read the addresses directly.
+fn quoted_header(q: &[u8]) -> Option<Ipv4<'_>> {
+    if q.len() < 20 {
+        return None;
+    }
+    Some(Ipv4 {
+        src: Ipv4Addr::new(q[12], q[13], q[14], q[15]),
+        dst: Ipv4Addr::new(q[16], q[17], q[18], q[19]),
+        ttl: q[8],
+        ident: u16::from_be_bytes([q[4], q[5]]),
+        l4: ip::L4::Other(q[9]),
+    })
+}
