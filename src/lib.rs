@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod k8s;
 pub mod net;
 pub mod rng;
+pub mod scenario;
 pub mod sim;
 pub mod tools;
 pub mod wire;

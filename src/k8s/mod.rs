@@ -3,4 +3,5 @@
 //! VIP announcement (MetalLB L2, Cilium L2, BGP) and the Service datapath.
 
 pub mod apps;
+pub mod objects;
 pub mod proxy;

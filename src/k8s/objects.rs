@@ -1,0 +1,789 @@
+//! Kubernetes objects as users write them: the manifest types vipsim reads
+//! (core, apps, MetalLB, Cilium, Gateway API), with the fields that affect
+//! networking typed and checked. Fields that exist in the real API but do
+//! not change what vipsim simulates are accepted and kept (so real
+//! manifests load unchanged) and reported by the loader as "ignored"
+//! ([`IGNORED_FIELDS`]); anything else is an error (`deny_unknown_fields`),
+//! which is how typos are caught.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A field the real API has but vipsim does not simulate.
+pub type Ignored = Option<Value>;
+
+/// `(kind, field path)` pairs the loader reports as ignored when present.
+/// `[]` marks list items.
+pub const IGNORED_FIELDS: &[(&str, &str)] = &[
+    ("*", "metadata.uid"),
+    ("*", "metadata.resourceVersion"),
+    ("*", "metadata.generation"),
+    ("*", "metadata.creationTimestamp"),
+    ("*", "metadata.managedFields"),
+    ("*", "metadata.finalizers"),
+    ("*", "metadata.ownerReferences"),
+    ("*", "status"),
+    ("Deployment", "spec.strategy"),
+    ("Deployment", "spec.revisionHistoryLimit"),
+    ("Deployment", "spec.progressDeadlineSeconds"),
+    ("Deployment", "spec.minReadySeconds"),
+    ("*", "spec.template.spec.volumes"),
+    ("*", "spec.template.spec.serviceAccountName"),
+    ("*", "spec.template.spec.securityContext"),
+    ("*", "spec.template.spec.initContainers"),
+    ("*", "spec.template.spec.tolerations"),
+    ("*", "spec.template.spec.affinity.nodeAffinity"),
+    ("*", "spec.template.spec.affinity.podAffinity"),
+    ("*", "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution"),
+    ("*", "spec.template.spec.containers[].resources"),
+    ("*", "spec.template.spec.containers[].env"),
+    ("*", "spec.template.spec.containers[].volumeMounts"),
+    ("*", "spec.template.spec.containers[].livenessProbe"),
+    ("*", "spec.template.spec.containers[].startupProbe"),
+    ("*", "spec.template.spec.containers[].imagePullPolicy"),
+    ("*", "spec.template.spec.containers[].securityContext"),
+    ("*", "spec.template.spec.containers[].lifecycle"),
+    ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
+    ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
+    ("*", "spec.template.spec.containers[].readinessProbe.exec"),
+    ("Service", "spec.sessionAffinity"),
+    ("Service", "spec.ipFamilies"),
+    ("Service", "spec.ipFamilyPolicy"),
+    ("Service", "spec.clusterIPs"),
+    ("Service", "spec.allocateLoadBalancerNodePorts"),
+    ("IPAddressPool", "spec.serviceAllocation"),
+    ("BGPAdvertisement", "spec.communities"),
+    ("BGPAdvertisement", "spec.localPref"),
+    ("BGPPeer", "spec.password"),
+    ("BGPPeer", "spec.bfdProfile"),
+    ("BGPPeer", "spec.ebgpMultiHop"),
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectMeta {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_fields: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalizers: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_references: Ignored,
+}
+
+/// Labels and annotations of a pod template (no name).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateMeta {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelector {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelectorRequirement {
+    pub key: String,
+    pub operator: SelectorOperator,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl LabelSelector {
+    /// An empty selector matches everything (Kubernetes' LabelSelector semantics).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| {
+                let v = labels.get(&r.key);
+                match r.operator {
+                    SelectorOperator::In => v.is_some_and(|v| r.values.contains(v)),
+                    SelectorOperator::NotIn => v.is_none_or(|v| !r.values.contains(v)),
+                    SelectorOperator::Exists => v.is_some(),
+                    SelectorOperator::DoesNotExist => v.is_none(),
+                }
+            })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+/// An integer or a port name (Service `targetPort`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(u16),
+    String(String),
+}
+
+// ---------------------------------------------------------------------
+// core/v1 and apps/v1
+// ---------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerPort {
+    pub container_port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+}
+
+/// The parts of a readiness probe that decide *when* a pod becomes ready
+/// (what it checks is assumed to pass once the app runs).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_socket: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mounts: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAffinityTerm {
+    #[serde(default)]
+    pub label_selector: LabelSelector,
+    pub topology_key: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAntiAffinity {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_during_scheduling_ignored_during_execution: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Affinity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_anti_affinity: Option<PodAntiAffinity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_affinity: Ignored,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhenUnsatisfiable {
+    #[default]
+    DoNotSchedule,
+    ScheduleAnyway,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopologySpreadConstraint {
+    pub max_skew: u32,
+    pub topology_key: String,
+    #[serde(default)]
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    #[serde(default)]
+    pub label_selector: LabelSelector,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSpec {
+    pub containers: Vec<Container>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_containers: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodTemplateSpec {
+    #[serde(default)]
+    pub metadata: TemplateMeta,
+    pub spec: PodSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentSpec {
+    #[serde(default = "one")]
+    pub replicas: u32,
+    pub selector: LabelSelector,
+    pub template: PodTemplateSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_history_limit: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_deadline_seconds: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ready_seconds: Ignored,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceType {
+    #[default]
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrafficPolicyName {
+    #[default]
+    Cluster,
+    Local,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServicePort {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<IntOrString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSpec {
+    #[serde(default, rename = "type")]
+    pub service_type: ServiceType,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ports: Vec<ServicePort>,
+    #[serde(default, rename = "clusterIP", skip_serializing_if = "Option::is_none")]
+    pub cluster_ip: Option<String>,
+    #[serde(default, rename = "externalIPs", skip_serializing_if = "Vec::is_empty")]
+    pub external_ips: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_traffic_policy: Option<TrafficPolicyName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_traffic_policy: Option<TrafficPolicyName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_node_port: Option<u16>,
+    #[serde(default, rename = "loadBalancerIP", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_distribution: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_affinity: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_families: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_family_policy: Ignored,
+    #[serde(default, rename = "clusterIPs", skip_serializing_if = "Option::is_none")]
+    pub cluster_ips: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocate_load_balancer_node_ports: Ignored,
+}
+
+// ---------------------------------------------------------------------
+// MetalLB (metallb.io/v1beta1, BGPPeer v1beta2)
+// ---------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IpAddressPoolSpec {
+    pub addresses: Vec<String>,
+    #[serde(default = "yes")]
+    pub auto_assign: bool,
+    #[serde(default, rename = "avoidBuggyIPs")]
+    pub avoid_buggy_ips: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_allocation: Ignored,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct L2AdvertisementSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_address_pools: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_address_pool_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BgpAdvertisementSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_address_pools: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_address_pool_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation_length: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub communities: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_pref: Ignored,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BgpPeerSpec {
+    #[serde(rename = "myASN")]
+    pub my_asn: u32,
+    #[serde(rename = "peerASN")]
+    pub peer_asn: u32,
+    pub peer_address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bfd_profile: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebgp_multi_hop: Ignored,
+}
+
+// ---------------------------------------------------------------------
+// Cilium (cilium.io/v2, v2alpha1)
+// ---------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CiliumPoolBlock {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CiliumLoadBalancerIpPoolSpec {
+    /// `blocks` (Cilium >= 1.15); `cidrs` is the older spelling.
+    #[serde(default, alias = "cidrs")]
+    pub blocks: Vec<CiliumPoolBlock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, rename = "allowFirstLastIPs", skip_serializing_if = "Option::is_none")]
+    pub allow_first_last_ips: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CiliumL2AnnouncementPolicySpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_selector: Option<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<String>,
+    #[serde(default, rename = "externalIPs")]
+    pub external_ips: bool,
+    #[serde(default, rename = "loadBalancerIPs")]
+    pub load_balancer_ips: bool,
+}
+
+// ---------------------------------------------------------------------
+// Gateway API (gateway.networking.k8s.io/v1)
+// ---------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayListener {
+    pub name: String,
+    pub port: u16,
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_routes: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewaySpec {
+    pub gateway_class_name: String,
+    pub listeners: Vec<GatewayListener>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses: Ignored,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayClassSpec {
+    pub controller_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------
+// The manifest envelope
+// ---------------------------------------------------------------------
+
+/// One Kubernetes manifest. `apiVersion` is checked by the loader against
+/// the kind (see [`Manifest::expected_api_versions`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum Manifest {
+    Namespace {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spec: Ignored,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    Deployment {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: DeploymentSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    Pod {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: PodSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    Service {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: ServiceSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    IPAddressPool {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: IpAddressPoolSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    L2Advertisement {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        #[serde(default)]
+        spec: L2AdvertisementSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    BGPAdvertisement {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        #[serde(default)]
+        spec: BgpAdvertisementSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    BGPPeer {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: BgpPeerSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    CiliumLoadBalancerIPPool {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: CiliumLoadBalancerIpPoolSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    CiliumL2AnnouncementPolicy {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        #[serde(default)]
+        spec: CiliumL2AnnouncementPolicySpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    GatewayClass {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: GatewayClassSpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+    Gateway {
+        #[serde(rename = "apiVersion")]
+        api_version: String,
+        metadata: ObjectMeta,
+        spec: GatewaySpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Ignored,
+    },
+}
+
+/// Every kind a scenario may contain, for "did you mean" suggestions.
+pub const KINDS: &[&str] = &[
+    "Namespace",
+    "Deployment",
+    "Pod",
+    "Service",
+    "IPAddressPool",
+    "L2Advertisement",
+    "BGPAdvertisement",
+    "BGPPeer",
+    "CiliumLoadBalancerIPPool",
+    "CiliumL2AnnouncementPolicy",
+    "GatewayClass",
+    "Gateway",
+];
+
+impl Manifest {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Manifest::Namespace { .. } => "Namespace",
+            Manifest::Deployment { .. } => "Deployment",
+            Manifest::Pod { .. } => "Pod",
+            Manifest::Service { .. } => "Service",
+            Manifest::IPAddressPool { .. } => "IPAddressPool",
+            Manifest::L2Advertisement { .. } => "L2Advertisement",
+            Manifest::BGPAdvertisement { .. } => "BGPAdvertisement",
+            Manifest::BGPPeer { .. } => "BGPPeer",
+            Manifest::CiliumLoadBalancerIPPool { .. } => "CiliumLoadBalancerIPPool",
+            Manifest::CiliumL2AnnouncementPolicy { .. } => "CiliumL2AnnouncementPolicy",
+            Manifest::GatewayClass { .. } => "GatewayClass",
+            Manifest::Gateway { .. } => "Gateway",
+        }
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Manifest::Namespace { metadata, .. }
+            | Manifest::Deployment { metadata, .. }
+            | Manifest::Pod { metadata, .. }
+            | Manifest::Service { metadata, .. }
+            | Manifest::IPAddressPool { metadata, .. }
+            | Manifest::L2Advertisement { metadata, .. }
+            | Manifest::BGPAdvertisement { metadata, .. }
+            | Manifest::BGPPeer { metadata, .. }
+            | Manifest::CiliumLoadBalancerIPPool { metadata, .. }
+            | Manifest::CiliumL2AnnouncementPolicy { metadata, .. }
+            | Manifest::GatewayClass { metadata, .. }
+            | Manifest::Gateway { metadata, .. } => metadata,
+        }
+    }
+
+    pub fn api_version(&self) -> &str {
+        match self {
+            Manifest::Namespace { api_version, .. }
+            | Manifest::Deployment { api_version, .. }
+            | Manifest::Pod { api_version, .. }
+            | Manifest::Service { api_version, .. }
+            | Manifest::IPAddressPool { api_version, .. }
+            | Manifest::L2Advertisement { api_version, .. }
+            | Manifest::BGPAdvertisement { api_version, .. }
+            | Manifest::BGPPeer { api_version, .. }
+            | Manifest::CiliumLoadBalancerIPPool { api_version, .. }
+            | Manifest::CiliumL2AnnouncementPolicy { api_version, .. }
+            | Manifest::GatewayClass { api_version, .. }
+            | Manifest::Gateway { api_version, .. } => api_version,
+        }
+    }
+
+    /// The apiVersions the real API serves for this kind.
+    pub fn expected_api_versions(kind: &str) -> &'static [&'static str] {
+        match kind {
+            "Namespace" | "Pod" | "Service" => &["v1"],
+            "Deployment" => &["apps/v1"],
+            "IPAddressPool" | "L2Advertisement" | "BGPAdvertisement" => &["metallb.io/v1beta1"],
+            "BGPPeer" => &["metallb.io/v1beta2", "metallb.io/v1beta1"],
+            "CiliumLoadBalancerIPPool" => &["cilium.io/v2", "cilium.io/v2alpha1"],
+            "CiliumL2AnnouncementPolicy" => &["cilium.io/v2alpha1", "cilium.io/v2"],
+            "GatewayClass" | "Gateway" => &["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+            _ => &[],
+        }
+    }
+
+    /// Namespaced kinds default to `default`; cluster-scoped ones have none.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Manifest::Namespace { .. }
+            | Manifest::CiliumLoadBalancerIPPool { .. }
+            | Manifest::CiliumL2AnnouncementPolicy { .. }
+            | Manifest::GatewayClass { .. } => None,
+            // MetalLB objects live in metallb-system by convention; keep what the file says.
+            m => Some(m.metadata().namespace.as_deref().unwrap_or("default")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_selector_semantics() {
+        let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
+        assert!(LabelSelector::default().matches(&labels));
+        let sel: LabelSelector = serde_norway::from_str("matchLabels: {app: web}").unwrap();
+        assert!(sel.matches(&labels));
+        let sel: LabelSelector = serde_norway::from_str("matchExpressions: [{key: app, operator: NotIn, values: [web]}]").unwrap();
+        assert!(!sel.matches(&labels));
+        let sel: LabelSelector = serde_norway::from_str("matchExpressions: [{key: tier, operator: DoesNotExist}]").unwrap();
+        assert!(sel.matches(&labels));
+    }
+
+    #[test]
+    fn real_manifests_parse_and_typos_do_not() {
+        let svc = r#"
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: web-app
+  ports:
+  - port: 80
+    targetPort: 8080
+"#;
+        let m: Manifest = serde_norway::from_str(svc).unwrap();
+        assert_eq!(m.kind(), "Service");
+        assert_eq!(m.namespace(), Some("default"));
+        let typo = svc.replace("externalTrafficPolicy", "externalTraficPolicy");
+        let err = serde_norway::from_str::<Manifest>(&typo).unwrap_err().to_string();
+        assert!(err.contains("externalTraficPolicy"), "{err}");
+        let pool = "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: demo-pool}\nspec:\n  blocks:\n  - start: \"192.0.2.10\"\n    stop: \"192.0.2.50\"\n";
+        let m: Manifest = serde_norway::from_str(pool).unwrap();
+        assert_eq!(m.namespace(), None);
+    }
+}

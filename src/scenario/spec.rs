@@ -1,0 +1,417 @@
+//! The scenario document (`apiVersion: vipsim/v1`, `kind: Scenario`): the
+//! LAN, the cluster's load-balancer stack, the timeline of actions and the
+//! goals. The contract is `shared/scenario-format.md`; everything here is
+//! documented for authors in `scenarios/README.md`.
+
+use crate::net::neighbor::{GarpPolicy, NeighborModel};
+use crate::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioDoc {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ScenarioMeta,
+    pub spec: ScenarioSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioMeta {
+    /// The id used in URLs and file names.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Markdown shown in the lesson panel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioSpec {
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_duration")]
+    pub duration: Duration,
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+    pub hosts: Vec<HostSpec>,
+    #[serde(default)]
+    pub switch: SwitchSpec,
+    #[serde(default)]
+    pub timeline: Vec<Step>,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_duration() -> Duration {
+    Duration::from_secs(60)
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancerKind {
+    #[default]
+    Metallb,
+    Cilium,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnounceKind {
+    #[default]
+    L2,
+    Bgp,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatapathKind {
+    Iptables,
+    Ipvs,
+    Ebpf,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(default)]
+    pub load_balancer: LoadBalancerKind,
+    #[serde(default)]
+    pub announce: AnnounceKind,
+    /// Default: `ebpf` with Cilium, `iptables` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datapath: Option<DatapathKind>,
+    #[serde(default = "default_service_cidr", rename = "serviceCIDR")]
+    pub service_cidr: String,
+    #[serde(default = "default_pod_cidr", rename = "podCIDR")]
+    pub pod_cidr: String,
+    /// Per-node pod CIDR prefix length (a /24 per node by default).
+    #[serde(default = "default_node_mask")]
+    pub node_cidr_mask_size: u8,
+    /// kube-proxy IPVS `strictARP` (arp_ignore=1, arp_announce=2).
+    #[serde(default, rename = "strictARP")]
+    pub strict_arp: bool,
+    /// kube-controller-manager --node-monitor-grace-period.
+    #[serde(default = "default_grace")]
+    pub node_monitor_grace_period: Duration,
+    /// The not-ready/unreachable toleration that delays pod eviction.
+    #[serde(default = "default_eviction")]
+    pub pod_eviction_timeout: Duration,
+    /// How long MetalLB speakers take to notice a dead peer (memberlist).
+    #[serde(default = "default_memberlist")]
+    pub speaker_failure_detection: Duration,
+    /// MetalLB speaker `--gratuitous-arp-interval` (off by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gratuitous_arp_interval: Option<Duration>,
+    /// Cilium `--l2-announcements-lease-duration`.
+    #[serde(default = "default_lease")]
+    pub l2_lease_duration: Duration,
+    #[serde(default = "default_renew")]
+    pub l2_lease_renew_deadline: Duration,
+    #[serde(default = "default_retry")]
+    pub l2_lease_retry_period: Duration,
+    /// How long after it is scheduled a pod becomes Ready (image pull + readiness).
+    #[serde(default = "default_pod_start")]
+    pub pod_startup: Duration,
+}
+
+fn default_service_cidr() -> String {
+    "10.96.0.0/12".into()
+}
+fn default_pod_cidr() -> String {
+    "10.244.0.0/16".into()
+}
+fn default_node_mask() -> u8 {
+    24
+}
+fn default_grace() -> Duration {
+    Duration::from_secs(50)
+}
+fn default_eviction() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_memberlist() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_lease() -> Duration {
+    Duration::from_secs(15)
+}
+fn default_renew() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_retry() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_pod_start() -> Duration {
+    Duration::from_secs(3)
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            load_balancer: LoadBalancerKind::default(),
+            announce: AnnounceKind::default(),
+            datapath: None,
+            service_cidr: default_service_cidr(),
+            pod_cidr: default_pod_cidr(),
+            node_cidr_mask_size: default_node_mask(),
+            strict_arp: false,
+            node_monitor_grace_period: default_grace(),
+            pod_eviction_timeout: default_eviction(),
+            speaker_failure_detection: default_memberlist(),
+            gratuitous_arp_interval: None,
+            l2_lease_duration: default_lease(),
+            l2_lease_renew_deadline: default_renew(),
+            l2_lease_retry_period: default_retry(),
+            pod_startup: default_pod_start(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostRole {
+    Client,
+    Node,
+    Router,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostSpec {
+    pub name: String,
+    pub role: HostRole,
+    /// Address with prefix, e.g. `10.0.1.10/24`.
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// `topology.kubernetes.io/zone` of a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Extra node labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// A client behind this router, on its own link (story A's upstream side).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbor: Option<NeighborSpec>,
+    /// A node's pod CIDR (default: the next slice of the cluster's podCIDR).
+    #[serde(default, rename = "podCIDR", skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+    /// A router's BGP AS number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+}
+
+/// A host's ARP behaviour.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NeighborSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<NeighborModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub garp: Option<GarpPolicy>,
+    /// Cisco-style absolute timeout (default 4h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arp_timeout: Option<Duration>,
+    /// Linux net.ipv4.conf.*.arp_accept (0, 1 or 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arp_accept: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_reachable_time: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_first_probe_time: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gc_stale_time: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locktime: Option<Duration>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SwitchSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// MAC address table aging (default 300s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac_aging: Option<Duration>,
+}
+
+/// One timeline entry: exactly one of `run`, `apply`, `delete`, `fault`,
+/// `note`; optionally repeated `every` interval `until` a time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Step {
+    pub at: Duration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunStep>,
+    /// Apply a held manifest (`vipsim/hold: "true"`) by `metadata.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<String>,
+    /// Delete an object by `metadata.name` (`kind/name` when ambiguous).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultStep>,
+    /// A lesson marker: text shown on the timeline at this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunStep {
+    pub host: String,
+    pub cmd: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultAction {
+    PowerOff,
+    PowerOn,
+    Partition,
+    Heal,
+    StopSpeaker,
+    StartSpeaker,
+    Cordon,
+    Uncordon,
+    Drain,
+    DeletePod,
+    FlushArp,
+    /// Change a host's GARP policy (`garp: honor|ignore`).
+    SetGarp,
+    /// Change a host's Cisco-style ARP timeout (`arpTimeout:`).
+    SetArpTimeout,
+    /// Install a drop rule on a host (`proto:`, `from:`, `direction:`).
+    Drop,
+    /// Remove the host's drop/delay rules.
+    ClearRules,
+}
+
+pub const FAULT_ACTIONS: &[&str] = &[
+    "power-off",
+    "power-on",
+    "partition",
+    "heal",
+    "stop-speaker",
+    "start-speaker",
+    "cordon",
+    "uncordon",
+    "drain",
+    "delete-pod",
+    "flush-arp",
+    "set-garp",
+    "set-arp-timeout",
+    "drop",
+    "clear-rules",
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultStep {
+    pub host: String,
+    pub action: FaultAction,
+    /// `delete-pod`: the pod name, or a Deployment name to delete one of its pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub garp: Option<GarpPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arp_timeout: Option<Duration>,
+    /// `drop`: match frames of this protocol (ARP, TCP, ICMP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto: Option<String>,
+    /// `drop`: match frames whose sender IP is this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `drop`: in, out or both (default both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+}
+
+/// A workshop check over the state or the trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Goal {
+    /// What the learner reads, e.g. "client success rate after 30s >= 99%".
+    pub name: String,
+    /// When to evaluate (default: the end of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Duration>,
+    pub check: Check,
+    /// Tiered hints: nudge, pointer, solution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum Check {
+    /// Share of the host's timeline commands (optionally only those whose
+    /// command line contains `cmd`) that exited 0, in a time window.
+    SuccessRate {
+        host: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cmd: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<Duration>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<Duration>,
+        /// Percent, 0-100.
+        #[serde(rename = "atLeast", default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<f64>,
+        #[serde(rename = "atMost", default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<f64>,
+    },
+    /// A host's neighbour entry for `ip` points at `node`'s MAC (or `mac`), optionally in `state`.
+    Neighbor {
+        host: String,
+        ip: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mac: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
+    },
+    /// The node announcing a Service's VIP (`none` for nobody).
+    Leader { service: String, node: String },
+    /// A Service's EXTERNAL-IP (`<pending>` allowed).
+    ExternalIp { service: String, ip: String },
+    /// Some pod's app observed a request from this client IP (source preserved).
+    ClientIpObserved { ip: String },
+    /// The output of a command run at evaluation time contains a string.
+    Command {
+        host: String,
+        cmd: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contains: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+    },
+    /// Number of frames dropped for a reason (e.g. `no_local_endpoints`) at most / at least.
+    Drops {
+        reason: String,
+        #[serde(rename = "atMost", default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<u64>,
+        #[serde(rename = "atLeast", default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<u64>,
+    },
+}
