@@ -1,0 +1,384 @@
+//! The cluster's state as the API server holds it (nodes, workloads,
+//! Services, EndpointSlices, load-balancer objects, events) plus the state
+//! of the components that act on it (MetalLB speakers, Cilium agents, BGP
+//! sessions). Controllers live in the sibling modules and run from
+//! [`super::control`].
+
+use super::apps::App;
+use super::ipam::cilium::CiliumIpam;
+use super::ipam::metallb::MetalLbIpam;
+use super::objects::{DeploymentSpec, Manifest, ObjectMeta, PodSpec, ServiceSpec};
+use crate::net::{Cidr, HostId};
+use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};
+use crate::net::host::Datapath;
+use crate::time::{Duration, Instant};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+/// `namespace/name`.
+pub type Key = String;
+
+pub fn key(ns: &str, name: &str) -> Key {
+    format!("{ns}/{name}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterConfig {
+    pub load_balancer: LoadBalancerKind,
+    pub announce: AnnounceKind,
+    pub datapath: Datapath,
+    pub service_cidr: Cidr,
+    pub pod_cidr: Cidr,
+    pub node_monitor_grace: Duration,
+    pub eviction_timeout: Duration,
+    pub memberlist_detection: Duration,
+    pub garp_interval: Option<Duration>,
+    pub lease_duration: Duration,
+    pub renew_deadline: Duration,
+    pub retry_period: Duration,
+    pub pod_startup: Duration,
+}
+
+impl ClusterConfig {
+    pub fn from_spec(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
+        let datapath = match spec.datapath {
+            Some(crate::scenario::spec::DatapathKind::Iptables) => Datapath::Iptables,
+            Some(crate::scenario::spec::DatapathKind::Ipvs) => Datapath::Ipvs,
+            Some(crate::scenario::spec::DatapathKind::Ebpf) => Datapath::Ebpf,
+            None if spec.load_balancer == LoadBalancerKind::Cilium => Datapath::Ebpf,
+            None => Datapath::Iptables,
+        };
+        Ok(ClusterConfig {
+            load_balancer: spec.load_balancer,
+            announce: spec.announce,
+            datapath,
+            service_cidr: Cidr::parse(&spec.service_cidr)?,
+            pod_cidr: Cidr::parse(&spec.pod_cidr)?,
+            node_monitor_grace: spec.node_monitor_grace_period,
+            eviction_timeout: spec.pod_eviction_timeout,
+            memberlist_detection: spec.speaker_failure_detection,
+            garp_interval: spec.gratuitous_arp_interval,
+            lease_duration: spec.l2_lease_duration,
+            renew_deadline: spec.l2_lease_renew_deadline,
+            retry_period: spec.l2_lease_retry_period,
+            pod_startup: spec.pod_startup,
+        })
+    }
+}
+
+/// kubelet posts its node Lease every 10 s (nodeLeaseDurationSeconds 40 /
+/// renew fraction 0.25).
+pub const KUBELET_LEASE_INTERVAL: Duration = Duration::from_secs(10);
+/// The node lifecycle controller checks node health every 5 s (--node-monitor-period).
+pub const NODE_MONITOR_PERIOD: Duration = Duration::from_secs(5);
+/// How long a powered-on node takes to boot and post Ready again.
+pub const NODE_BOOT: Duration = Duration::from_secs(20);
+/// Default terminationGracePeriodSeconds.
+pub const TERMINATION_GRACE: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: String,
+    pub host: HostId,
+    pub ip: Ipv4Addr,
+    pub labels: BTreeMap<String, String>,
+    pub pod_cidr: Cidr,
+    pub created: Instant,
+    /// The Ready condition as the API shows it.
+    pub ready: bool,
+    pub ready_reason: String,
+    pub ready_since: Instant,
+    pub unschedulable: bool,
+    /// The kubelet can reach the API server (host powered and on the LAN).
+    pub kubelet_up: bool,
+    /// When the kubelet last renewed its Lease.
+    pub last_heartbeat: Instant,
+    /// Bumped on every kubelet up/down change, to cancel stale timers.
+    pub generation: u64,
+    /// `node.kubernetes.io/unreachable` taint since this time.
+    pub unreachable_since: Option<Instant>,
+    /// The MetalLB speaker / Cilium agent runs on this node.
+    pub agent_running: bool,
+    pub agent_generation: u64,
+}
+
+impl Node {
+    pub fn zone(&self) -> Option<&str> {
+        self.labels.get("topology.kubernetes.io/zone").map(String::as_str)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PodPhase {
+    Pending,
+    Running,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The Deployment that owns it.
+    pub owner: Option<String>,
+    pub spec: PodSpec,
+    pub app: App,
+    pub node: Option<String>,
+    pub ip: Option<Ipv4Addr>,
+    pub phase: PodPhase,
+    pub ready: bool,
+    pub created: Instant,
+    /// Set when deletion was requested; the pod is Terminating.
+    pub deleted_at: Option<Instant>,
+    /// Bumped when the pod (re)starts, to cancel stale readiness timers.
+    pub generation: u64,
+    pub restarts: u32,
+    /// Why the pod is pending (FailedScheduling message).
+    pub pending_reason: Option<String>,
+}
+
+impl Pod {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.name)
+    }
+    pub fn terminating(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+    /// Named container ports, for Service `targetPort` names.
+    pub fn port_named(&self, name: &str) -> Option<u16> {
+        self.spec.containers.iter().flat_map(|c| &c.ports).find(|p| p.name.as_deref() == Some(name)).map(|p| p.container_port)
+    }
+    pub fn first_port(&self) -> Option<u16> {
+        self.spec.containers.iter().flat_map(|c| &c.ports).map(|p| p.container_port).next()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub meta: ObjectMeta,
+    pub namespace: String,
+    pub spec: DeploymentSpec,
+    pub created: Instant,
+    /// The pod-template-hash label value (ReplicaSet name suffix).
+    pub template_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub meta: ObjectMeta,
+    pub namespace: String,
+    pub spec: ServiceSpec,
+    pub created: Instant,
+    pub cluster_ip: Option<Ipv4Addr>,
+    /// Allocated nodePort per spec port (LoadBalancer/NodePort types).
+    pub node_ports: Vec<Option<u16>>,
+    pub health_check_node_port: Option<u16>,
+    /// status.loadBalancer.ingress.
+    pub ingress: Vec<Ipv4Addr>,
+    /// The pool the address came from.
+    pub pool: Option<String>,
+    /// Cilium's numeric service ID (per frontend in `cilium-dbg service list`).
+    pub cilium_id: u32,
+    /// The Gateway this Service backs (`cilium-gateway-<name>`).
+    pub gateway: Option<String>,
+}
+
+impl Service {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.meta.name)
+    }
+    pub fn is_load_balancer(&self) -> bool {
+        self.spec.service_type == super::objects::ServiceType::LoadBalancer
+    }
+    pub fn external_local(&self) -> bool {
+        self.spec.external_traffic_policy == Some(super::objects::TrafficPolicyName::Local)
+    }
+}
+
+/// One endpoint of an EndpointSlice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub pod: String,
+    pub ip: Ipv4Addr,
+    pub node: String,
+    pub zone: Option<String>,
+    pub ready: bool,
+    pub serving: bool,
+    pub terminating: bool,
+    /// Target port per Service port name.
+    pub ports: BTreeMap<String, u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSlice {
+    pub endpoints: Vec<Endpoint>,
+    pub created: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub first: Instant,
+    pub last: Instant,
+    pub count: u32,
+    pub namespace: String,
+    /// `service/web`, `pod/web-...`, `node/worker-0`.
+    pub object: String,
+    pub event_type: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A log line of a component (speaker, cilium-agent, kube-proxy, bgp).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub at: Instant,
+    pub node: String,
+    pub component: String,
+    pub line: String,
+}
+
+/// A MetalLB speaker: which peers it believes alive (memberlist) and what it announces.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Speaker {
+    pub view: BTreeSet<String>,
+    /// Service key -> VIP this speaker currently answers ARP for (L2).
+    pub announcing: BTreeMap<Key, Ipv4Addr>,
+    /// Leadership terms, to cancel GARP rounds of a lost leadership.
+    pub term: u64,
+}
+
+/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub holder: Option<String>,
+    pub acquired: Instant,
+    pub renewed: Instant,
+    pub transitions: u32,
+    /// Bumped on every holder change, to cancel stale timers.
+    pub term: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BgpState {
+    Idle,
+    Established,
+}
+
+/// A BGP session between a node's speaker and the router.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BgpSession {
+    pub state: BgpState,
+    pub since: Instant,
+    pub hold_time: Duration,
+    pub peer: String,
+    pub generation: u64,
+    /// VIPs this node advertises over the session.
+    pub advertised: BTreeSet<Ipv4Addr>,
+}
+
+/// A stored object of the kinds vipsim does not keep in typed tables
+/// (pools, advertisements, peers, policies, gateways).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    pub manifest: Manifest,
+    pub created: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub config: ClusterConfig,
+    pub namespaces: BTreeMap<String, Instant>,
+    pub nodes: BTreeMap<String, Node>,
+    pub deployments: BTreeMap<Key, Deployment>,
+    pub pods: BTreeMap<Key, Pod>,
+    pub services: BTreeMap<Key, Service>,
+    pub slices: BTreeMap<Key, EndpointSlice>,
+    /// Other objects by `Kind/namespace/name` (cluster-scoped: `Kind//name`).
+    pub objects: BTreeMap<String, Stored>,
+    pub metallb: MetalLbIpam,
+    pub cilium: CiliumIpam,
+    pub speakers: BTreeMap<String, Speaker>,
+    pub leases: BTreeMap<Key, Lease>,
+    pub bgp: BTreeMap<String, BgpSession>,
+    /// Which nodes announce each Service's VIP (what the trace reports as leader).
+    pub announcers: BTreeMap<Key, Vec<String>>,
+    pub events: Vec<Event>,
+    pub logs: Vec<LogLine>,
+    pub next_cilium_id: u32,
+    /// Node the API server's Lease holder for each speaker-visible change; none here.
+    pub creation_seq: u64,
+}
+
+impl Cluster {
+    pub fn new(config: ClusterConfig) -> Cluster {
+        let mut namespaces = BTreeMap::new();
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            namespaces.insert(ns.to_string(), Instant::ZERO);
+        }
+        match config.load_balancer {
+            LoadBalancerKind::Metallb => {
+                namespaces.insert("metallb-system".into(), Instant::ZERO);
+            }
+            LoadBalancerKind::Cilium | LoadBalancerKind::None => {}
+        }
+        Cluster {
+            config,
+            namespaces,
+            nodes: BTreeMap::new(),
+            deployments: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            services: BTreeMap::new(),
+            slices: BTreeMap::new(),
+            objects: BTreeMap::new(),
+            metallb: MetalLbIpam::default(),
+            cilium: CiliumIpam::default(),
+            speakers: BTreeMap::new(),
+            leases: BTreeMap::new(),
+            bgp: BTreeMap::new(),
+            announcers: BTreeMap::new(),
+            events: Vec::new(),
+            logs: Vec::new(),
+            next_cilium_id: 1,
+            creation_seq: 0,
+        }
+    }
+
+    /// Stored objects of one kind, in creation order.
+    pub fn objects_of(&self, kind: &str) -> Vec<&Stored> {
+        let mut v: Vec<&Stored> = self.objects.values().filter(|s| s.manifest.kind() == kind).collect();
+        v.sort_by_key(|s| s.created);
+        v
+    }
+
+    pub fn node_of_host(&self, host: HostId) -> Option<&Node> {
+        self.nodes.values().find(|n| n.host == host)
+    }
+
+    /// Records a Kubernetes Event, folding repeats like the API server does.
+    pub fn event(&mut self, now: Instant, namespace: &str, object: &str, event_type: &str, reason: &str, message: String) {
+        if let Some(e) = self.events.iter_mut().rev().find(|e| e.object == object && e.reason == reason && e.message == message) {
+            e.count += 1;
+            e.last = now;
+            return;
+        }
+        self.events.push(Event {
+            first: now,
+            last: now,
+            count: 1,
+            namespace: namespace.to_string(),
+            object: object.to_string(),
+            event_type: event_type.to_string(),
+            reason: reason.to_string(),
+            message,
+        });
+    }
+
+    /// Pods selected by a Service selector (non-empty), in name order.
+    pub fn selected_pods<'a>(&'a self, ns: &'a str, selector: &'a BTreeMap<String, String>) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods
+            .values()
+            .filter(move |p| p.namespace == ns && !selector.is_empty() && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v)))
+    }
+}

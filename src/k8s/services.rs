@@ -1,0 +1,241 @@
+//! Service addresses: ClusterIP and NodePort allocation (as the API server
+//! does on create), LoadBalancer addresses from MetalLB or Cilium LB-IPAM,
+//! and Cilium Gateways backed by their `cilium-gateway-<name>` Service.
+
+use super::cluster::{key, Cluster, Service};
+use super::ipam::IpRequest;
+use super::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType, TrafficPolicyName};
+use crate::rng::SimRng;
+use crate::scenario::spec::LoadBalancerKind;
+use crate::sim::ctx::Ctx;
+use crate::sim::trace::Kind;
+use crate::time::Instant;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+
+/// Allocates a Service's ClusterIP and node ports. Requested values
+/// (`clusterIP`, `nodePort`, `healthCheckNodePort`) are honoured when free,
+/// as the API server does; otherwise a random free one is picked, like its
+/// bitmap allocators.
+pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> Result<(), String> {
+    let used_ips: BTreeSet<Ipv4Addr> = k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
+    let cidr = k.config.service_cidr;
+    svc.cluster_ip = match svc.spec.cluster_ip.as_deref() {
+        Some("None") => None,
+        Some(ip) => {
+            let ip: Ipv4Addr = ip.parse().map_err(|_| format!("spec.clusterIP: Invalid value: \"{ip}\": must be a valid IP address"))?;
+            if !cidr.contains(ip) {
+                return Err(format!("spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {cidr}"));
+            }
+            if used_ips.contains(&ip) {
+                return Err(format!("spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: provided IP is already allocated"));
+            }
+            Some(ip)
+        }
+        None => {
+            // .0 is the network, .1 the `kubernetes` Service by convention.
+            let size = cidr.size();
+            let start = rng.range_u64(2, size - 2);
+            (0..size - 3).map(|i| 2 + (start - 2 + i) % (size - 3)).filter_map(|i| cidr.nth(i)).find(|ip| !used_ips.contains(ip))
+        }
+    };
+    let mut used_ports: BTreeSet<u16> = k
+        .services
+        .values()
+        .filter(|s| s.key() != svc.key())
+        .flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port))
+        .collect();
+    let needs_node_ports = matches!(svc.spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
+    svc.node_ports = Vec::new();
+    for p in &svc.spec.ports {
+        if !needs_node_ports {
+            svc.node_ports.push(None);
+            continue;
+        }
+        let port = take_port(p.node_port, &mut used_ports, rng)?;
+        svc.node_ports.push(Some(port));
+    }
+    svc.health_check_node_port = if svc.is_load_balancer() && svc.external_local() {
+        Some(take_port(svc.spec.health_check_node_port, &mut used_ports, rng)?)
+    } else {
+        None
+    };
+    Ok(())
+}
+
+fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, String> {
+    let port = match requested {
+        Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => {
+            return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is not in the valid range. The range of valid ports is 30000-32767"));
+        }
+        Some(p) if used.contains(&p) => return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated")),
+        Some(p) => p,
+        None => {
+            let span = (NODE_PORT_RANGE.1 - NODE_PORT_RANGE.0 + 1) as u64;
+            let start = rng.range_u64(0, span - 1);
+            let p = (0..span).map(|i| NODE_PORT_RANGE.0 + ((start + i) % span) as u16).find(|p| !used.contains(p));
+            p.ok_or("spec.ports[0].nodePort: Internal error: range is full")?
+        }
+    };
+    used.insert(port);
+    Ok(port)
+}
+
+/// The `(protocol, port)` pairs MetalLB compares when Services share an IP.
+fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
+    spec.ports.iter().map(|p| (p.protocol.clone().unwrap_or_else(|| "TCP".into()), p.port)).collect()
+}
+
+/// Assigns or releases LoadBalancer addresses for every Service, in
+/// creation order, and records what changed.
+pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
+    let now = cx.now;
+    match k.config.load_balancer {
+        LoadBalancerKind::Metallb => {
+            let pools: Vec<_> = k
+                .objects_of("IPAddressPool")
+                .iter()
+                .filter_map(|s| match &s.manifest {
+                    Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
+                    _ => None,
+                })
+                .collect();
+            for e in k.metallb.set_pools(&pools) {
+                k.logs.push(super::cluster::LogLine { at: now, node: "controller".into(), component: "metallb-controller".into(), line: e });
+            }
+        }
+        LoadBalancerKind::Cilium => {
+            let pools: Vec<_> = k
+                .objects_of("CiliumLoadBalancerIPPool")
+                .iter()
+                .filter_map(|s| match &s.manifest {
+                    Manifest::CiliumLoadBalancerIPPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
+                    _ => None,
+                })
+                .collect();
+            k.cilium.set_pools(&pools);
+        }
+        LoadBalancerKind::None => {}
+    }
+    let mut order: Vec<(Instant, String)> = k.services.values().map(|s| (s.created, s.key())).collect();
+    order.sort();
+    for (_, skey) in order {
+        let svc = k.services[&skey].clone();
+        if !svc.is_load_balancer() {
+            continue;
+        }
+        let ports = port_list(&svc.spec);
+        let req = IpRequest {
+            service: &skey,
+            namespace: &svc.namespace,
+            labels: &svc.meta.labels,
+            annotations: &svc.meta.annotations,
+            load_balancer_ip: svc.spec.load_balancer_ip.as_deref(),
+            load_balancer_class: svc.spec.load_balancer_class.as_deref(),
+            ports: &ports,
+        };
+        let (ip, pool, message, failed) = match k.config.load_balancer {
+            LoadBalancerKind::Metallb => match k.metallb.assign(&req) {
+                Ok(a) => (Some(a.ip), Some(a.pool.clone()), format!("Assigned IP [\"{}\"]", a.ip), None),
+                Err(e) => (None, None, e.message.clone(), Some(("AllocationFailed", e.message))),
+            },
+            LoadBalancerKind::Cilium => match k.cilium.assign(&req) {
+                Some(Ok((ip, pool))) => (Some(ip), Some(pool), format!("assigned {ip} from pool"), None),
+                Some(Err(cond)) => (None, None, cond.message.clone(), None),
+                None => continue,
+            },
+            LoadBalancerKind::None => continue,
+        };
+        let s = k.services.get_mut(&skey).expect("listed");
+        let new_ingress: Vec<Ipv4Addr> = ip.into_iter().collect();
+        if s.ingress != new_ingress {
+            s.ingress = new_ingress;
+            s.pool = pool.clone();
+            let name = s.meta.name.clone();
+            let ns = s.namespace.clone();
+            cx.record(Kind::Ipam { service: skey.clone(), ip, pool, message: message.clone() });
+            if k.config.load_balancer == LoadBalancerKind::Metallb && ip.is_some() {
+                k.event(now, &ns, &format!("service/{name}"), "Normal", "IPAllocated", message);
+            }
+        }
+        if let Some((reason, msg)) = failed {
+            let (ns, name) = (svc.namespace.clone(), svc.meta.name.clone());
+            let before = k.events.len();
+            k.event(now, &ns, &format!("service/{name}"), "Warning", reason, msg.clone());
+            if k.events.len() > before {
+                cx.record(Kind::Ipam { service: skey.clone(), ip: None, pool: None, message: msg });
+            }
+        }
+    }
+}
+
+/// A Cilium-class Gateway gets a LoadBalancer Service named
+/// `cilium-gateway-<gateway>` with one port per listener; its address is
+/// the Gateway's address.
+pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
+    if k.config.load_balancer != LoadBalancerKind::Cilium {
+        return;
+    }
+    let classes: BTreeSet<String> = k
+        .objects_of("GatewayClass")
+        .iter()
+        .filter_map(|s| match &s.manifest {
+            Manifest::GatewayClass { metadata, spec, .. } if spec.controller_name == "io.cilium/gateway-controller" => Some(metadata.name.clone()),
+            _ => None,
+        })
+        .chain(std::iter::once("cilium".to_string()))
+        .collect();
+    let gateways: Vec<(ObjectMeta, String, Vec<ServicePort>, Instant)> = k
+        .objects_of("Gateway")
+        .iter()
+        .filter_map(|s| match &s.manifest {
+            Manifest::Gateway { metadata, spec, .. } if classes.contains(&spec.gateway_class_name) => {
+                let ns = metadata.namespace.clone().unwrap_or_else(|| "default".into());
+                let ports = spec
+                    .listeners
+                    .iter()
+                    .map(|l| ServicePort { name: Some(format!("port-{}", l.port)), protocol: Some("TCP".into()), port: l.port, target_port: Some(IntOrString::Int(l.port)), node_port: None })
+                    .collect();
+                Some((metadata.clone(), ns, ports, s.created))
+            }
+            _ => None,
+        })
+        .collect();
+    for (meta, ns, ports, created) in gateways {
+        let name = format!("cilium-gateway-{}", meta.name);
+        let skey = key(&ns, &name);
+        if k.services.contains_key(&skey) {
+            continue;
+        }
+        let mut labels = std::collections::BTreeMap::new();
+        labels.insert("gateway.networking.k8s.io/gateway-name".to_string(), meta.name.clone());
+        labels.insert("io.cilium.gateway/owning-gateway".to_string(), meta.name.clone());
+        let spec = ServiceSpec { service_type: ServiceType::LoadBalancer, ports, external_traffic_policy: Some(TrafficPolicyName::Cluster), ..ServiceSpec::default() };
+        let mut svc = Service {
+            meta: ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() },
+            namespace: ns,
+            spec,
+            created: now.max(created),
+            cluster_ip: None,
+            node_ports: vec![],
+            health_check_node_port: None,
+            ingress: vec![],
+            pool: None,
+            cilium_id: 0,
+            gateway: Some(meta.name.clone()),
+        };
+        if allocate_addresses(k, &mut svc, rng).is_ok() {
+            svc.cilium_id = next_cilium_id(k);
+            k.services.insert(skey, svc);
+        }
+    }
+}
+
+/// Cilium numbers every Service frontend; vipsim numbers Services in creation order.
+pub fn next_cilium_id(k: &mut Cluster) -> u32 {
+    let id = k.next_cilium_id;
+    k.next_cilium_id += 1;
+    id
+}
