@@ -2,7 +2,7 @@
 //! simulated devices send, including the gratuitous variants real
 //! announcers use.
 
-use super::{ethernet, Arp, Frame, Mac};
+use super::{Arp, Frame, Mac, ethernet};
 use smoltcp::wire::{ArpHardware, ArpOperation, ArpPacket, ArpRepr, EthernetProtocol};
 use std::net::Ipv4Addr;
 
@@ -11,7 +11,9 @@ pub const ARP_LEN: usize = 28;
 
 pub fn parse(payload: &[u8]) -> Option<Arp> {
     let packet = ArpPacket::new_checked(payload).ok()?;
-    if packet.hardware_type() != ArpHardware::Ethernet || packet.protocol_type() != EthernetProtocol::Ipv4 {
+    if packet.hardware_type() != ArpHardware::Ethernet
+        || packet.protocol_type() != EthernetProtocol::Ipv4
+    {
         return None;
     }
     match ArpRepr::parse(&packet).ok()? {
@@ -35,30 +37,53 @@ pub fn parse(payload: &[u8]) -> Option<Arp> {
 
 /// An ARP message in an Ethernet frame to `eth_dst`, from the sender's MAC.
 pub fn frame(eth_dst: Mac, arp: Arp) -> Frame {
-    ethernet(eth_dst, arp.sender_mac, EthernetProtocol::Arp, ARP_LEN, |buf| {
-        let repr = ArpRepr::EthernetIpv4 {
-            operation: arp.op,
-            source_hardware_addr: arp.sender_mac.to_smol(),
-            source_protocol_addr: arp.sender_ip,
-            target_hardware_addr: arp.target_mac.to_smol(),
-            target_protocol_addr: arp.target_ip,
-        };
-        repr.emit(&mut ArpPacket::new_unchecked(buf));
-    })
+    ethernet(
+        eth_dst,
+        arp.sender_mac,
+        EthernetProtocol::Arp,
+        ARP_LEN,
+        |buf| {
+            let repr = ArpRepr::EthernetIpv4 {
+                operation: arp.op,
+                source_hardware_addr: arp.sender_mac.to_smol(),
+                source_protocol_addr: arp.sender_ip,
+                target_hardware_addr: arp.target_mac.to_smol(),
+                target_protocol_addr: arp.target_ip,
+            };
+            repr.emit(&mut ArpPacket::new_unchecked(buf));
+        },
+    )
 }
 
 /// "Who has `target_ip`? Tell `sender_ip`": broadcast, or unicast to a
 /// cached MAC when a Linux neighbour entry is being re-confirmed (PROBE).
-pub fn request(sender_mac: Mac, sender_ip: Ipv4Addr, target_ip: Ipv4Addr, unicast_to: Option<Mac>) -> Frame {
+pub fn request(
+    sender_mac: Mac,
+    sender_ip: Ipv4Addr,
+    target_ip: Ipv4Addr,
+    unicast_to: Option<Mac>,
+) -> Frame {
     // Linux leaves the target hardware field zero in requests, broadcast or
     // unicast probe alike (arp_send_dst with dest_hw NULL for the ARP body).
-    let arp = Arp { op: ArpOperation::Request, sender_mac, sender_ip, target_mac: Mac::ZERO, target_ip };
+    let arp = Arp {
+        op: ArpOperation::Request,
+        sender_mac,
+        sender_ip,
+        target_mac: Mac::ZERO,
+        target_ip,
+    };
     frame(unicast_to.unwrap_or(Mac::BROADCAST), arp)
 }
 
 /// "`sender_ip` is at `sender_mac`", unicast back to the asker.
 pub fn reply(sender_mac: Mac, sender_ip: Ipv4Addr, target_mac: Mac, target_ip: Ipv4Addr) -> Frame {
-    let arp = Arp { op: ArpOperation::Reply, sender_mac, sender_ip, target_mac, target_ip };
+    let arp = Arp {
+        op: ArpOperation::Reply,
+        sender_mac,
+        sender_ip,
+        target_mac,
+        target_ip,
+    };
     frame(target_mac, arp)
 }
 
@@ -86,5 +111,14 @@ pub fn gratuitous(kind: GarpKind, mac: Mac, ip: Ipv4Addr) -> Frame {
         GarpKind::ReplyBroadcast => (ArpOperation::Reply, Mac::BROADCAST),
         GarpKind::ReplySelf => (ArpOperation::Reply, mac),
     };
-    frame(Mac::BROADCAST, Arp { op, sender_mac: mac, sender_ip: ip, target_mac, target_ip: ip })
+    frame(
+        Mac::BROADCAST,
+        Arp {
+            op,
+            sender_mac: mac,
+            sender_ip: ip,
+            target_mac,
+            target_ip: ip,
+        },
+    )
 }

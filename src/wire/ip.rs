@@ -2,11 +2,11 @@
 //! the packets they send, and the in-place rewrites NAT and forwarding do
 //! (checksums recomputed the way the kernel would).
 
-use super::{ethernet, Frame, Mac, ETHERNET_HEADER_LEN};
+use super::{ETHERNET_HEADER_LEN, Frame, Mac, ethernet};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
-    EthernetProtocol, Icmpv4DstUnreachable, Icmpv4Message, Icmpv4Packet, Icmpv4Repr, IpAddress, IpProtocol, Ipv4Packet,
-    Ipv4Repr, TcpPacket, TcpSeqNumber, UdpPacket,
+    EthernetProtocol, Icmpv4DstUnreachable, Icmpv4Message, Icmpv4Packet, Icmpv4Repr, IpAddress,
+    IpProtocol, Ipv4Packet, Ipv4Repr, TcpPacket, TcpSeqNumber, UdpPacket,
 };
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -44,7 +44,14 @@ impl std::ops::BitOr for TcpFlags {
 /// Wireshark's bracket style: `SYN, ACK`.
 impl fmt::Display for TcpFlags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = [(0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"), (0x10, "ACK"), (0x20, "URG")];
+        let names = [
+            (0x01, "FIN"),
+            (0x02, "SYN"),
+            (0x04, "RST"),
+            (0x08, "PSH"),
+            (0x10, "ACK"),
+            (0x20, "URG"),
+        ];
         // Wireshark lists SYN/FIN/RST/PSH before ACK.
         let order = [1usize, 0, 2, 3, 4, 5];
         let mut first = true;
@@ -82,18 +89,34 @@ pub struct Tcp<'a> {
 /// A decoded ICMP message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Icmp<'a> {
-    EchoRequest { ident: u16, seq: u16 },
-    EchoReply { ident: u16, seq: u16 },
+    EchoRequest {
+        ident: u16,
+        seq: u16,
+    },
+    EchoReply {
+        ident: u16,
+        seq: u16,
+    },
     /// Destination unreachable with the code (3 = port unreachable) and the
     /// quoted original header + first 8 bytes.
-    Unreachable { code: u8, quoted: &'a [u8] },
-    Other { msg_type: u8, code: u8 },
+    Unreachable {
+        code: u8,
+        quoted: &'a [u8],
+    },
+    Other {
+        msg_type: u8,
+        code: u8,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum L4<'a> {
     Tcp(Tcp<'a>),
-    Udp { src_port: u16, dst_port: u16, payload: &'a [u8] },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    },
     Icmp(Icmp<'a>),
     Other(u8),
 }
@@ -132,27 +155,51 @@ impl<'a> Ipv4<'a> {
             }
             IpProtocol::Udp => {
                 let udp = UdpPacket::new_checked(body).ok()?;
-                L4::Udp { src_port: udp.src_port(), dst_port: udp.dst_port(), payload: &body[8..udp.len() as usize] }
+                L4::Udp {
+                    src_port: udp.src_port(),
+                    dst_port: udp.dst_port(),
+                    payload: &body[8..udp.len() as usize],
+                }
             }
             IpProtocol::Icmp => {
                 let icmp = Icmpv4Packet::new_checked(body).ok()?;
                 L4::Icmp(match icmp.msg_type() {
-                    Icmpv4Message::EchoRequest => Icmp::EchoRequest { ident: icmp.echo_ident(), seq: icmp.echo_seq_no() },
-                    Icmpv4Message::EchoReply => Icmp::EchoReply { ident: icmp.echo_ident(), seq: icmp.echo_seq_no() },
-                    Icmpv4Message::DstUnreachable => Icmp::Unreachable { code: icmp.msg_code(), quoted: &body[8..] },
-                    other => Icmp::Other { msg_type: u8::from(other), code: icmp.msg_code() },
+                    Icmpv4Message::EchoRequest => Icmp::EchoRequest {
+                        ident: icmp.echo_ident(),
+                        seq: icmp.echo_seq_no(),
+                    },
+                    Icmpv4Message::EchoReply => Icmp::EchoReply {
+                        ident: icmp.echo_ident(),
+                        seq: icmp.echo_seq_no(),
+                    },
+                    Icmpv4Message::DstUnreachable => Icmp::Unreachable {
+                        code: icmp.msg_code(),
+                        quoted: &body[8..],
+                    },
+                    other => Icmp::Other {
+                        msg_type: u8::from(other),
+                        code: icmp.msg_code(),
+                    },
                 })
             }
             other => L4::Other(u8::from(other)),
         };
-        Some(Ipv4 { src: packet.src_addr(), dst: packet.dst_addr(), ttl: packet.hop_limit(), ident: packet.ident(), l4 })
+        Some(Ipv4 {
+            src: packet.src_addr(),
+            dst: packet.dst_addr(),
+            ttl: packet.hop_limit(),
+            ident: packet.ident(),
+            l4,
+        })
     }
 
     /// The TCP/UDP ports, when the packet has them.
     pub fn ports(&self) -> Option<(u16, u16)> {
         match self.l4 {
             L4::Tcp(t) => Some((t.src_port, t.dst_port)),
-            L4::Udp { src_port, dst_port, .. } => Some((src_port, dst_port)),
+            L4::Udp {
+                src_port, dst_port, ..
+            } => Some((src_port, dst_port)),
             _ => None,
         }
     }
@@ -174,8 +221,22 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
 }
 
-fn ipv4_packet(buf: &mut [u8], src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, ident: u16, ttl: u8, payload_len: usize) {
-    let repr = Ipv4Repr { src_addr: src, dst_addr: dst, next_header: proto, payload_len, hop_limit: ttl };
+fn ipv4_packet(
+    buf: &mut [u8],
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: IpProtocol,
+    ident: u16,
+    ttl: u8,
+    payload_len: usize,
+) {
+    let repr = Ipv4Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: proto,
+        payload_len,
+        hop_limit: ttl,
+    };
     let mut packet = Ipv4Packet::new_unchecked(&mut buf[..]);
     repr.emit(&mut packet, &ChecksumCapabilities::ignored());
     packet.set_ident(ident);
@@ -186,35 +247,56 @@ fn ipv4_packet(buf: &mut [u8], src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, 
 pub fn tcp_frame(eth_dst: Mac, eth_src: Mac, ident: u16, seg: &TcpSegment) -> Frame {
     let options_len = if seg.mss.is_some() { 4 } else { 0 };
     let tcp_len = TCP_HEADER_LEN + options_len + seg.payload.len();
-    ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + tcp_len, |buf| {
-        ipv4_packet(buf, seg.src, seg.dst, IpProtocol::Tcp, ident, DEFAULT_TTL, tcp_len);
-        let body = &mut buf[IPV4_HEADER_LEN..];
-        let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
-        tcp.set_src_port(seg.src_port);
-        tcp.set_dst_port(seg.dst_port);
-        tcp.set_seq_number(TcpSeqNumber(seg.seq as i32));
-        tcp.set_ack_number(TcpSeqNumber(seg.ack as i32));
-        tcp.set_header_len((TCP_HEADER_LEN + options_len) as u8);
-        tcp.set_window_len(seg.window);
-        tcp.set_urgent_at(0);
-        if let Some(mss) = seg.mss {
-            let opts = tcp.options_mut();
-            opts[0] = 2;
-            opts[1] = 4;
-            opts[2..4].copy_from_slice(&mss.to_be_bytes());
-        }
-        tcp.payload_mut()[..seg.payload.len()].copy_from_slice(seg.payload);
-        // Flags after the header length: both share the 16-bit field.
-        body[13] = seg.flags.0;
-        let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
-        tcp.fill_checksum(&IpAddress::Ipv4(seg.src), &IpAddress::Ipv4(seg.dst));
-    })
+    ethernet(
+        eth_dst,
+        eth_src,
+        EthernetProtocol::Ipv4,
+        IPV4_HEADER_LEN + tcp_len,
+        |buf| {
+            ipv4_packet(
+                buf,
+                seg.src,
+                seg.dst,
+                IpProtocol::Tcp,
+                ident,
+                DEFAULT_TTL,
+                tcp_len,
+            );
+            let body = &mut buf[IPV4_HEADER_LEN..];
+            let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
+            tcp.set_src_port(seg.src_port);
+            tcp.set_dst_port(seg.dst_port);
+            tcp.set_seq_number(TcpSeqNumber(seg.seq as i32));
+            tcp.set_ack_number(TcpSeqNumber(seg.ack as i32));
+            tcp.set_header_len((TCP_HEADER_LEN + options_len) as u8);
+            tcp.set_window_len(seg.window);
+            tcp.set_urgent_at(0);
+            if let Some(mss) = seg.mss {
+                let opts = tcp.options_mut();
+                opts[0] = 2;
+                opts[1] = 4;
+                opts[2..4].copy_from_slice(&mss.to_be_bytes());
+            }
+            tcp.payload_mut()[..seg.payload.len()].copy_from_slice(seg.payload);
+            // Flags after the header length: both share the 16-bit field.
+            body[13] = seg.flags.0;
+            let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
+            tcp.fill_checksum(&IpAddress::Ipv4(seg.src), &IpAddress::Ipv4(seg.dst));
+        },
+    )
 }
 
 /// ICMP destination unreachable (`code` 3 = port unreachable) answering
 /// `original`, an IPv4 packet (its header and first 8 payload bytes are quoted,
 /// as RFC 792 asks and Linux does for this message).
-pub fn icmp_unreachable_frame(eth_dst: Mac, eth_src: Mac, src: Ipv4Addr, ident: u16, code: u8, original: &[u8]) -> Option<Frame> {
+pub fn icmp_unreachable_frame(
+    eth_dst: Mac,
+    eth_src: Mac,
+    src: Ipv4Addr,
+    ident: u16,
+    code: u8,
+    original: &[u8],
+) -> Option<Frame> {
     let orig = Ipv4Packet::new_checked(original).ok()?;
     let orig_repr = Ipv4Repr::parse(&orig, &ChecksumCapabilities::ignored()).ok()?;
     let header_len = orig.header_len() as usize;
@@ -225,29 +307,79 @@ pub fn icmp_unreachable_frame(eth_dst: Mac, eth_src: Mac, src: Ipv4Addr, ident: 
         3 => Icmpv4DstUnreachable::PortUnreachable,
         _ => Icmpv4DstUnreachable::PortUnreachable,
     };
-    let icmp = Icmpv4Repr::DstUnreachable { reason, header: orig_repr, data: quoted_payload };
+    let icmp = Icmpv4Repr::DstUnreachable {
+        reason,
+        header: orig_repr,
+        data: quoted_payload,
+    };
     let icmp_len = icmp.buffer_len();
     let dst = orig_repr.src_addr;
-    Some(ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + icmp_len, |buf| {
-        ipv4_packet(buf, src, dst, IpProtocol::Icmp, ident, DEFAULT_TTL, icmp_len);
-        let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
-        icmp.emit(&mut packet, &ChecksumCapabilities::default());
-    }))
+    Some(ethernet(
+        eth_dst,
+        eth_src,
+        EthernetProtocol::Ipv4,
+        IPV4_HEADER_LEN + icmp_len,
+        |buf| {
+            ipv4_packet(
+                buf,
+                src,
+                dst,
+                IpProtocol::Icmp,
+                ident,
+                DEFAULT_TTL,
+                icmp_len,
+            );
+            let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
+            icmp.emit(&mut packet, &ChecksumCapabilities::default());
+        },
+    ))
 }
 
 /// ICMP echo request or reply.
-pub fn icmp_echo_frame(eth_dst: Mac, eth_src: Mac, src: Ipv4Addr, dst: Ipv4Addr, ident: u16, reply: bool, echo_id: u16, seq: u16, data: &[u8]) -> Frame {
+pub fn icmp_echo_frame(
+    eth_dst: Mac,
+    eth_src: Mac,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ident: u16,
+    reply: bool,
+    echo_id: u16,
+    seq: u16,
+    data: &[u8],
+) -> Frame {
     let icmp = if reply {
-        Icmpv4Repr::EchoReply { ident: echo_id, seq_no: seq, data }
+        Icmpv4Repr::EchoReply {
+            ident: echo_id,
+            seq_no: seq,
+            data,
+        }
     } else {
-        Icmpv4Repr::EchoRequest { ident: echo_id, seq_no: seq, data }
+        Icmpv4Repr::EchoRequest {
+            ident: echo_id,
+            seq_no: seq,
+            data,
+        }
     };
     let icmp_len = icmp.buffer_len();
-    ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + icmp_len, |buf| {
-        ipv4_packet(buf, src, dst, IpProtocol::Icmp, ident, DEFAULT_TTL, icmp_len);
-        let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
-        icmp.emit(&mut packet, &ChecksumCapabilities::default());
-    })
+    ethernet(
+        eth_dst,
+        eth_src,
+        EthernetProtocol::Ipv4,
+        IPV4_HEADER_LEN + icmp_len,
+        |buf| {
+            ipv4_packet(
+                buf,
+                src,
+                dst,
+                IpProtocol::Icmp,
+                ident,
+                DEFAULT_TTL,
+                icmp_len,
+            );
+            let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
+            icmp.emit(&mut packet, &ChecksumCapabilities::default());
+        },
+    )
 }
 
 /// What a NAT or forwarding step changes in an IPv4 frame. `None` keeps the field.
@@ -287,8 +419,13 @@ pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
         packet.set_hop_limit(ttl.saturating_sub(1));
     }
     packet.fill_checksum();
-    let (src, dst, proto, header_len, total) =
-        (packet.src_addr(), packet.dst_addr(), packet.next_header(), packet.header_len() as usize, packet.total_len() as usize);
+    let (src, dst, proto, header_len, total) = (
+        packet.src_addr(),
+        packet.dst_addr(),
+        packet.next_header(),
+        packet.header_len() as usize,
+        packet.total_len() as usize,
+    );
     let end = total.min(ip.len());
     let body = &mut ip[header_len..end];
     match proto {
