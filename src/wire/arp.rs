@@ -122,3 +122,155 @@ pub fn gratuitous(kind: GarpKind, mac: Mac, ip: Ipv4Addr) -> Frame {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{Parsed, testdata};
+
+    const ROUTER_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x01]);
+    const NODE_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x14]);
+    const ROUTER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
+    const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 200);
+
+    const ARP_FRAMES: [&[u8]; 6] = [
+        &testdata::ARP_REQUEST,
+        &testdata::ARP_REPLY,
+        &testdata::GARP_REQUEST_ZERO,
+        &testdata::GARP_REQUEST_BROADCAST,
+        &testdata::GARP_REPLY_BROADCAST,
+        &testdata::GARP_REPLY_SELF,
+    ];
+
+    #[test]
+    fn request_is_a_broadcast_who_has() {
+        assert_eq!(
+            request(ROUTER_MAC, ROUTER_IP, VIP, None).bytes(),
+            testdata::ARP_REQUEST
+        );
+    }
+
+    #[test]
+    fn unicast_request_differs_only_in_the_ethernet_destination() {
+        let mut expected = testdata::ARP_REQUEST;
+        expected[0..6].copy_from_slice(&NODE_MAC.0);
+        assert_eq!(
+            request(ROUTER_MAC, ROUTER_IP, VIP, Some(NODE_MAC)).bytes(),
+            expected
+        );
+    }
+
+    #[test]
+    fn reply_is_unicast_to_the_asker() {
+        assert_eq!(
+            reply(NODE_MAC, VIP, ROUTER_MAC, ROUTER_IP).bytes(),
+            testdata::ARP_REPLY
+        );
+    }
+
+    #[test]
+    fn each_gratuitous_kind_has_its_own_bytes() {
+        let cases = [
+            (GarpKind::RequestZero, testdata::GARP_REQUEST_ZERO),
+            (GarpKind::RequestBroadcast, testdata::GARP_REQUEST_BROADCAST),
+            (GarpKind::ReplyBroadcast, testdata::GARP_REPLY_BROADCAST),
+            (GarpKind::ReplySelf, testdata::GARP_REPLY_SELF),
+        ];
+        for (kind, expected) in cases {
+            assert_eq!(
+                gratuitous(kind, NODE_MAC, VIP).bytes(),
+                expected,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_a_request() {
+        let frame = Frame::from_vec(testdata::ARP_REQUEST.to_vec());
+        let Parsed::Arp {
+            eth_dst,
+            eth_src,
+            arp,
+        } = frame.parse()
+        else {
+            panic!("not ARP: {frame:?}")
+        };
+        assert_eq!((eth_dst, eth_src), (Mac::BROADCAST, ROUTER_MAC));
+        let expected = Arp {
+            op: ArpOperation::Request,
+            sender_mac: ROUTER_MAC,
+            sender_ip: ROUTER_IP,
+            target_mac: Mac::ZERO,
+            target_ip: VIP,
+        };
+        assert_eq!(arp, expected);
+        assert!(!arp.is_announcement());
+    }
+
+    #[test]
+    fn parses_a_reply() {
+        let frame = Frame::from_vec(testdata::ARP_REPLY.to_vec());
+        let Parsed::Arp {
+            eth_dst,
+            eth_src,
+            arp,
+        } = frame.parse()
+        else {
+            panic!("not ARP: {frame:?}")
+        };
+        assert_eq!((eth_dst, eth_src), (ROUTER_MAC, NODE_MAC));
+        let expected = Arp {
+            op: ArpOperation::Reply,
+            sender_mac: NODE_MAC,
+            sender_ip: VIP,
+            target_mac: ROUTER_MAC,
+            target_ip: ROUTER_IP,
+        };
+        assert_eq!(arp, expected);
+    }
+
+    #[test]
+    fn every_gratuitous_kind_parses_as_an_announcement() {
+        for bytes in &ARP_FRAMES[2..] {
+            let Parsed::Arp { eth_dst, arp, .. } = Parsed::of(bytes) else {
+                panic!("not ARP: {bytes:02x?}")
+            };
+            assert_eq!(eth_dst, Mac::BROADCAST);
+            assert_eq!(
+                (arp.sender_mac, arp.sender_ip, arp.target_ip),
+                (NODE_MAC, VIP, VIP)
+            );
+            assert!(arp.is_announcement());
+        }
+    }
+
+    #[test]
+    fn truncated_messages_parse_as_other() {
+        for bytes in ARP_FRAMES {
+            for len in 0..bytes.len() {
+                assert!(
+                    matches!(Parsed::of(&bytes[..len]), Parsed::Other { .. }),
+                    "{len}-byte prefix of {bytes:02x?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn arp_for_other_hardware_or_protocols_parses_as_other() {
+        let mut ieee802 = testdata::ARP_REQUEST;
+        ieee802[15] = 6; // hardware type 6: IEEE 802 networks
+        let mut ipv6 = testdata::ARP_REQUEST;
+        ipv6[16..18].copy_from_slice(&[0x86, 0xdd]);
+        for bytes in [ieee802, ipv6] {
+            assert!(matches!(
+                Parsed::of(&bytes),
+                Parsed::Other {
+                    ethertype: 0x0806,
+                    ..
+                }
+            ));
+        }
+    }
+}

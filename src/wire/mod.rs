@@ -10,6 +10,8 @@ pub mod arp;
 pub mod dissect;
 pub mod ip;
 pub mod pcap;
+#[cfg(test)]
+mod testdata;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smoltcp::wire::{EthernetAddress, EthernetFrame, EthernetProtocol};
@@ -143,13 +145,20 @@ impl Frame {
         s
     }
     pub fn from_hex(hex: &str) -> Result<Frame, String> {
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err("odd number of hex digits".into());
         }
+        // Digit by digit over bytes: slicing the str could split a multi-byte
+        // character, and `from_str_radix` would accept a sign such as "+f".
+        let digit = |i: usize| {
+            (hex.as_bytes()[i] as char)
+                .to_digit(16)
+                .ok_or_else(|| format!("bad hex at {i}"))
+        };
         (0..hex.len())
             .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("bad hex at {i}")))
-            .collect::<Result<Vec<u8>, _>>()
+            .map(|i| Ok((digit(i)? * 16 + digit(i + 1)?) as u8))
+            .collect::<Result<Vec<u8>, String>>()
             .map(Frame::from_vec)
     }
     /// Decodes the frame into the view the simulated devices act on.
@@ -314,5 +323,10 @@ mod tests {
         assert_eq!(Frame::from_hex("ff0010").unwrap(), f);
         assert!(matches!(f.parse(), Parsed::Other { .. }));
         assert!(Frame::from_hex("abc").is_err());
+        assert!(Frame::from_hex("+f").is_err());
+        assert!(
+            Frame::from_hex("aéb").is_err(),
+            "a multi-byte character is an error, not a panic"
+        );
     }
 }
