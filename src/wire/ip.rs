@@ -26,6 +26,7 @@ impl TcpFlags {
     pub const RST: TcpFlags = TcpFlags(0x04);
     pub const PSH: TcpFlags = TcpFlags(0x08);
     pub const ACK: TcpFlags = TcpFlags(0x10);
+    pub const URG: TcpFlags = TcpFlags(0x20);
     pub const SYN_ACK: TcpFlags = TcpFlags(0x12);
     pub const PSH_ACK: TcpFlags = TcpFlags(0x18);
     pub const FIN_ACK: TcpFlags = TcpFlags(0x11);
