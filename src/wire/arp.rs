@@ -126,12 +126,8 @@ pub fn gratuitous(kind: GarpKind, mac: Mac, ip: Ipv4Addr) -> Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Parsed, testdata};
-
-    const ROUTER_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x01]);
-    const NODE_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x14]);
-    const ROUTER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
-    const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 200);
+    use crate::wire::Parsed;
+    use crate::wire::testdata::{self, NODE_MAC, ROUTER_IP, ROUTER_MAC, VIP};
 
     const ARP_FRAMES: [&[u8]; 6] = [
         &testdata::ARP_REQUEST,

@@ -1565,10 +1565,10 @@ mod tests {
     fn arp_probe_is_named_like_wireshark() {
         let probe = Arp {
             op: ArpOperation::Request,
-            sender_mac: Mac([0x02, 0, 0x0a, 0, 0x01, 0x14]),
+            sender_mac: testdata::NODE_MAC,
             sender_ip: Ipv4Addr::UNSPECIFIED,
             target_mac: Mac::ZERO,
-            target_ip: Ipv4Addr::new(10, 0, 1, 200),
+            target_ip: testdata::VIP,
         };
         let probe = arp::frame(Mac::BROADCAST, probe);
         assert_eq!(summary(&probe), "Who has 10.0.1.200? (ARP Probe)");
@@ -1735,8 +1735,8 @@ mod tests {
     #[test]
     fn http_headers_cut_by_a_segment_boundary_or_without_colon() {
         let segment = TcpSegment {
-            src: Ipv4Addr::new(10, 0, 1, 1),
-            dst: Ipv4Addr::new(10, 0, 1, 21),
+            src: testdata::ROUTER_IP,
+            dst: testdata::NODE2_IP,
             src_port: 51234,
             dst_port: 31888,
             seq: 1,

@@ -472,16 +472,11 @@ pub fn ip_payload(frame: &Frame) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Parsed, testdata};
+    use crate::wire::Parsed;
+    use crate::wire::testdata::{
+        self, NODE_MAC, NODE2_IP, NODE2_MAC, POD_IP, POD_MAC, ROUTER_IP, ROUTER_MAC, VIP,
+    };
 
-    const ROUTER_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x01]);
-    const NODE_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x14]);
-    const NODE2_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x15]);
-    const POD_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0xf4, 0x01, 0x07]);
-    const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
-    const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 200);
-    const NODE2: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 21);
-    const POD: Ipv4Addr = Ipv4Addr::new(10, 244, 1, 7);
     const GET: &[u8] = b"GET /clientip HTTP/1.1\r\nHost: 10.0.1.21:31888\r\n\r\n";
 
     const IPV4_FRAMES: [&[u8]; 12] = [
@@ -512,8 +507,8 @@ mod tests {
 
     fn http_get() -> TcpSegment<'static> {
         TcpSegment {
-            src: CLIENT,
-            dst: NODE2,
+            src: ROUTER_IP,
+            dst: NODE2_IP,
             src_port: 51234,
             dst_port: 31888,
             seq: 1_000_001,
@@ -528,7 +523,7 @@ mod tests {
     #[test]
     fn tcp_syn_carries_mss_1460() {
         let syn = TcpSegment {
-            src: CLIENT,
+            src: ROUTER_IP,
             dst: VIP,
             src_port: 51234,
             dst_port: 80,
@@ -549,7 +544,7 @@ mod tests {
     fn tcp_syn_ack_keeps_a_sequence_number_above_2_pow_31() {
         let syn_ack = TcpSegment {
             src: VIP,
-            dst: CLIENT,
+            dst: ROUTER_IP,
             src_port: 80,
             dst_port: 51234,
             seq: 3_000_000_000,
@@ -599,7 +594,7 @@ mod tests {
         };
         let original = tcp_frame(NODE2_MAC, ROUTER_MAC, 1, &big);
         let icmp =
-            icmp_unreachable_frame(ROUTER_MAC, NODE2_MAC, NODE2, 2, 3, ip_payload(&original))
+            icmp_unreachable_frame(ROUTER_MAC, NODE2_MAC, NODE2_IP, 2, 3, ip_payload(&original))
                 .unwrap();
         assert_eq!(icmp.len(), ETHERNET_HEADER_LEN + 576);
         assert_eq!(
@@ -641,7 +636,7 @@ mod tests {
         let request = icmp_echo_frame(
             NODE_MAC,
             ROUTER_MAC,
-            CLIENT,
+            ROUTER_IP,
             VIP,
             0x1c48,
             false,
@@ -654,7 +649,7 @@ mod tests {
             ROUTER_MAC,
             NODE_MAC,
             VIP,
-            CLIENT,
+            ROUTER_IP,
             0x2000,
             true,
             0x1234,
@@ -667,7 +662,7 @@ mod tests {
     #[test]
     fn dnat_rewrites_destination_address_and_port_with_checksums() {
         let dnat = Rewrite {
-            dst: Some((POD, Some(8080))),
+            dst: Some((POD_IP, Some(8080))),
             ..Rewrite::default()
         };
         assert_eq!(
@@ -681,8 +676,8 @@ mod tests {
         let forward = Rewrite {
             eth_dst: Some(POD_MAC),
             eth_src: Some(NODE2_MAC),
-            src: Some((NODE2, None)),
-            dst: Some((POD, Some(8080))),
+            src: Some((NODE2_IP, None)),
+            dst: Some((POD_IP, Some(8080))),
             decrement_ttl: true,
         };
         assert_eq!(
@@ -718,7 +713,7 @@ mod tests {
         let syn = ipv4(&testdata::TCP_SYN);
         assert_eq!(
             (syn.src, syn.dst, syn.ttl, syn.ident),
-            (CLIENT, VIP, 64, 0x1c46)
+            (ROUTER_IP, VIP, 64, 0x1c46)
         );
         let L4::Tcp(tcp) = syn.l4 else {
             panic!("not TCP: {syn:?}")
@@ -760,7 +755,7 @@ mod tests {
     #[test]
     fn parses_icmp_messages() {
         let unreachable = ipv4(&testdata::ICMP_PORT_UNREACHABLE_TCP);
-        assert_eq!((unreachable.src, unreachable.dst), (VIP, CLIENT));
+        assert_eq!((unreachable.src, unreachable.dst), (VIP, ROUTER_IP));
         assert_eq!(
             unreachable.l4,
             L4::Icmp(Icmp::Unreachable {

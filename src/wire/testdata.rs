@@ -42,6 +42,25 @@
 //! for name, f in frames.items():
 //!     print(name, bytes(f).hex())
 //! ```
+//!
+//! The addresses the frames use are named below the script's way.
+
+use super::Mac;
+use std::net::Ipv4Addr;
+
+/// The LAN router, 10.0.1.1 (`R`): it asks for the VIP and sends the
+/// client traffic.
+pub const ROUTER_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x01]);
+pub const ROUTER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
+/// The node announcing the VIP (`W1`).
+pub const NODE_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x14]);
+pub const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 200);
+/// The node whose NodePort 31888 the HTTP request goes to (`W2`).
+pub const NODE2_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0x00, 0x01, 0x15]);
+pub const NODE2_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 21);
+/// The pod behind the Service (`POD`).
+pub const POD_MAC: Mac = Mac([0x02, 0x00, 0x0a, 0xf4, 0x01, 0x07]);
+pub const POD_IP: Ipv4Addr = Ipv4Addr::new(10, 244, 1, 7);
 
 /// Broadcast "who has 10.0.1.200? tell 10.0.1.1" from the router.
 pub const ARP_REQUEST: [u8; 42] = [
