@@ -32,7 +32,7 @@ pub fn write<W: Write>(w: W, frames: impl IntoIterator<Item = (Instant, Frame)>)
 /// The pcap file as bytes, for the browser to offer as a download.
 ///
 /// # Panics
-/// If a timestamp is 2^32 seconds or more after the start (see [`write`]).
+/// If a timestamp is 2^32 seconds or more after the start (see [`write()`]).
 pub fn to_bytes(frames: impl IntoIterator<Item = (Instant, Frame)>) -> Vec<u8> {
     let mut bytes = Vec::new();
     write(&mut bytes, frames).expect("a pcap timestamp fits in 32-bit seconds");
