@@ -1982,12 +1982,3 @@ mod tests {
         }
     }
 }
-
-/// Wireshark's Protocol column (interim).
-pub fn protocol(frame: &Frame) -> &'static str {
-    match frame.parse() {
-        super::Parsed::Arp { .. } => "ARP",
-        super::Parsed::Ipv4 { .. } => "IPv4",
-        super::Parsed::Other { .. } => "ETH",
-    }
-}
