@@ -100,6 +100,8 @@ pub struct Node {
     pub unreachable_since: Option<Instant>,
     /// The MetalLB speaker / Cilium agent runs on this node.
     pub agent_running: bool,
+    /// When the agent was stopped (Cilium's responder outlives it briefly).
+    pub agent_stopped_at: Option<Instant>,
     pub agent_generation: u64,
 }
 
@@ -307,8 +309,6 @@ pub struct Cluster {
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub next_cilium_id: u32,
-    /// Node the API server's Lease holder for each speaker-visible change; none here.
-    pub creation_seq: u64,
 }
 
 impl Cluster {
@@ -341,7 +341,6 @@ impl Cluster {
             events: Vec::new(),
             logs: Vec::new(),
             next_cilium_id: 1,
-            creation_seq: 0,
         }
     }
 

@@ -504,6 +504,16 @@ impl Host {
         self.neighbor_events(iface, events, cx);
     }
 
+    /// `ip neigh flush all`: forgets every entry (queued packets are dropped).
+    pub fn flush_neighbors(&mut self, cx: &mut Ctx) {
+        for i in 0..self.ifaces.len() {
+            let mut events = Vec::new();
+            self.ifaces[i].neighbors.flush(&mut events);
+            self.neighbor_events(i, events, cx);
+        }
+        self.pending.clear();
+    }
+
     // ------------------------------------------------------------------
     // IPv4
     // ------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! what happened to a trace kept outside the world, so a snapshot of the
 //! world is a plain clone and replay from it is exact.
 
+pub mod action;
 pub mod ctx;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,12 @@ pub enum Event {
     /// A frame held back by a delay rule on the way out or in.
     DelayedTx { host: HostId, iface: IfIdx, frame: Frame },
     DelayedRx { host: HostId, iface: IfIdx, frame: Frame },
+    /// A control-plane timer or a reconcile.
+    Control(crate::k8s::control::ControlEvent),
+    /// Timeline step `index` of the scenario is due.
+    Timeline { index: usize },
+    /// An action applied at this time (a branch's edit, or a repeated step).
+    Action(action::Action),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,11 +115,14 @@ pub struct World {
     pub net: Network,
     pub services: ServiceTable,
     pub datapath: DatapathConfig,
+    pub cluster: crate::k8s::cluster::Cluster,
+    /// The scenario's timeline and manifests (shared, immutable).
+    pub script: std::rc::Rc<action::Script>,
     switch_aging_at: Option<Instant>,
 }
 
 impl World {
-    pub fn new(net: Network, seed: u64, datapath: DatapathConfig) -> World {
+    pub fn new(net: Network, seed: u64, datapath: DatapathConfig, cluster: crate::k8s::cluster::Cluster, script: action::Script) -> World {
         World {
             now: Instant::ZERO,
             steps: 0,
@@ -121,6 +131,8 @@ impl World {
             net,
             services: ServiceTable::default(),
             datapath,
+            cluster,
+            script: std::rc::Rc::new(script),
             switch_aging_at: None,
         }
     }
@@ -136,7 +148,15 @@ impl World {
         debug_assert!(at >= self.now, "time never runs backwards");
         self.now = at;
         self.steps += 1;
-        let World { now, steps, rng, queue, net, services, datapath, switch_aging_at } = self;
+        if let Event::Timeline { index } = event {
+            self.timeline_step(index, trace);
+            return true;
+        }
+        if let Event::Action(a) = event {
+            self.apply(a, trace);
+            return true;
+        }
+        let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, .. } = self;
         let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
         let Network { hosts, switch, links } = net;
         let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
@@ -190,8 +210,22 @@ impl World {
                     hosts[host].process(iface, frame, &mut cx, &env);
                 }
             }
+            Event::Control(ev) => {
+                let mut plane = crate::k8s::control::Plane { k: cluster, hosts, services, cx: &mut cx };
+                plane.handle(ev);
+            }
+            Event::Timeline { .. } | Event::Action(_) => unreachable!("handled above"),
         }
         true
+    }
+
+    /// Runs `f` with the control plane at the current time.
+    pub fn plane<R>(&mut self, trace: &mut Vec<Record>, f: impl FnOnce(&mut crate::k8s::control::Plane) -> R) -> R {
+        let World { now, steps, rng, queue, net, services, cluster, .. } = self;
+        let Network { hosts, links, .. } = net;
+        let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
+        let mut plane = crate::k8s::control::Plane { k: cluster, hosts, services, cx: &mut cx };
+        f(&mut plane)
     }
 
     /// Runs every event up to and including time `t`, then sets the clock to `t`.
@@ -206,17 +240,17 @@ impl World {
 
     /// Starts a tool on a host at the current time; returns its pid.
     pub fn spawn(&mut self, host: HostId, proc: crate::tools::Proc, trace: &mut Vec<Record>) -> u32 {
-        self.with_ctx(trace, |net, cx, env| net.hosts[host].spawn(proc, cx, env))
+        self.with_ctx(trace, |hosts, cx, env| hosts[host].spawn(proc, cx, env))
     }
 
     /// A context for applying an action at the current time outside `step`
     /// (console commands, faults), for code in this crate.
-    pub(crate) fn with_ctx<R>(&mut self, trace: &mut Vec<Record>, f: impl FnOnce(&mut Network, &mut Ctx, &Env) -> R) -> R {
+    pub(crate) fn with_ctx<R>(&mut self, trace: &mut Vec<Record>, f: impl FnOnce(&mut [crate::net::Host], &mut Ctx, &Env) -> R) -> R {
         let World { now, steps, rng, queue, net, services, datapath, .. } = self;
         let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
-        let links = net.links.clone();
-        let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links: &links };
-        f(net, &mut cx, &env)
+        let Network { hosts, links, .. } = net;
+        let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
+        f(hosts, &mut cx, &env)
     }
 }
 

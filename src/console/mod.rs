@@ -1,0 +1,110 @@
+//! The console: commands run on a host at the current simulated time,
+//! answering like the real tools. `kubectl` talks to the simulated API
+//! server (not over the LAN); network tools run in the host's own stack,
+//! and the ones that take time (`curl`, `arping`, `ping`, `tcpdump`) run as
+//! processes whose output arrives when they finish.
+
+pub mod kubectl;
+pub mod netinfo;
+pub mod table;
+
+use crate::sim::trace::{Kind, Record};
+use crate::sim::World;
+use crate::time::Duration;
+use crate::tools::{arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump, Output, Proc};
+
+/// Command names the console knows, for completion and `help`.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("kubectl", "get/describe/apply/patch/scale/delete/cordon/drain/logs/exec against the cluster"),
+    ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
+    ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
+    ("ping", "ICMP echo (-c -i -W)"),
+    ("tcpdump", "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)"),
+    ("timeout", "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp"),
+    ("ip", "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all"),
+    ("conntrack", "conntrack -L | conntrack -F (nodes)"),
+    ("cilium-dbg", "cilium-dbg service list (Cilium nodes)"),
+    ("help", "this list"),
+];
+
+/// Splits a command line like a POSIX shell (quotes, escapes).
+pub fn split(line: &str) -> Result<Vec<String>, String> {
+    shlex::split(line).ok_or_else(|| "syntax error: unterminated quote".to_string())
+}
+
+/// Runs a command line on `host`. Instant commands record their output
+/// now and return it; tools that take time start a process and return
+/// `Ok(None)` (their output is recorded when they finish).
+pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Result<Option<String>, String> {
+    let Some(h) = w.net.host_id(host) else { return Err(format!("no host named {host}")) };
+    let mut argv = split(line)?;
+    if argv.is_empty() {
+        return Ok(Some(String::new()));
+    }
+    let mut window = None;
+    if argv[0] == "timeout" {
+        let secs: f64 = argv.get(1).and_then(|s| s.trim_end_matches('s').parse().ok()).ok_or("timeout: invalid time interval")?;
+        window = Some(Duration::from_millis((secs * 1000.0) as u64));
+        argv.drain(..2);
+        if argv.is_empty() {
+            return Err("timeout: missing command".into());
+        }
+    }
+    if argv[0] == "sudo" {
+        argv.remove(0);
+    }
+    let now = w.now;
+    let args = &argv[1..];
+    let started = |p: Result<Proc, String>| p;
+    let proc = match argv[0].as_str() {
+        "curl" => Some(started(Curl::from_args(line, args, now).map(Proc::Curl))),
+        "arping" => Some(started(Arping::from_args(line, args, now).map(Proc::Arping))),
+        "ping" => Some(started(Ping::from_args(line, args, now).map(Proc::Ping))),
+        "tcpdump" => Some(started(Tcpdump::from_args(line, args, window, now).map(Proc::Tcpdump))),
+        _ => None,
+    };
+    if let Some(proc) = proc {
+        return match proc {
+            Ok(p) => {
+                if !w.net.hosts[h].up {
+                    let out = Output { stdout: String::new(), stderr: format!("{host} is powered off\n"), exit: 255 };
+                    return Ok(Some(record(w, host, line, out, trace)));
+                }
+                w.spawn(h, p, trace);
+                Ok(None)
+            }
+            Err(e) => Ok(Some(record(w, host, line, Output { stdout: String::new(), stderr: format!("{e}\n"), exit: 2 }, trace))),
+        };
+    }
+    let out = match argv[0].as_str() {
+        "kubectl" => kubectl::run(w, args, trace),
+        "ip" => netinfo::ip(w, h, args, trace),
+        "conntrack" => netinfo::conntrack(w, h, args),
+        "cilium-dbg" | "cilium" => netinfo::cilium_dbg(w, args),
+        "help" => Output { stdout: help(), stderr: String::new(), exit: 0 },
+        other => {
+            let near = crate::console::table::nearest(other, COMMANDS.iter().map(|c| c.0));
+            let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+            Output { stdout: String::new(), stderr: format!("vipsim: {other}: command not found{hint}; type `help` for the commands this console knows\n"), exit: 127 }
+        }
+    };
+    Ok(Some(record(w, host, line, out, trace)))
+}
+
+fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>) -> String {
+    let text = format!("{}{}", out.stdout, out.stderr);
+    trace.push(Record {
+        t: w.now,
+        step: w.steps,
+        kind: Kind::Command { host: host.into(), cmd: cmd.to_string(), started: w.now, stdout: out.stdout, stderr: out.stderr, exit: out.exit },
+    });
+    text
+}
+
+pub fn help() -> String {
+    let mut s = String::from("Commands (run on the selected host at the current simulated time):\n");
+    for (name, what) in COMMANDS {
+        s.push_str(&format!("  {name:<11} {what}\n"));
+    }
+    s
+}

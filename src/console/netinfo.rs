@@ -1,0 +1,224 @@
+//! Host-side inspection commands: `ip neigh|addr|route`, `show ip arp` (a
+//! Cisco-model router), `conntrack -L`, `cilium-dbg service list`.
+
+use super::table::{render, render_with};
+use crate::net::conntrack::format_entry;
+use crate::net::host::{Datapath, RouteOrigin};
+use crate::net::neighbor::{NeighborModel, NeighborState};
+use crate::net::HostId;
+use crate::sim::trace::Record;
+use crate::sim::World;
+use crate::tools::Output;
+
+fn ok(stdout: String) -> Output {
+    Output { stdout, stderr: String::new(), exit: 0 }
+}
+
+fn err(msg: String, exit: i32) -> Output {
+    Output { stdout: String::new(), stderr: msg + "\n", exit }
+}
+
+/// `ip [-s] neigh [show|flush all]`, `ip addr`, `ip route`.
+pub fn ip(w: &mut World, h: HostId, args: &[String], trace: &mut Vec<Record>) -> Output {
+    let stats = args.first().is_some_and(|a| a == "-s");
+    let rest: Vec<&str> = args.iter().skip(stats as usize).map(String::as_str).collect();
+    match rest.as_slice() {
+        ["neigh" | "neighbor" | "n", tail @ ..] => match tail {
+            [] | ["show"] | ["list"] => ok(neigh(w, h, stats)),
+            ["flush", "all"] | ["flush", "dev", _] => {
+                w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
+                ok(String::new())
+            }
+            _ => err(format!("vipsim: ip neigh {} is not supported (use: ip neigh, ip -s neigh, ip neigh flush all)", tail.join(" ")), 1),
+        },
+        ["addr" | "address" | "a", ..] => ok(addr(w, h)),
+        ["route" | "r", ..] => ok(route(w, h)),
+        _ => err(format!("vipsim: ip {} is not supported (use: ip neigh, ip addr, ip route)", rest.join(" ")), 1),
+    }
+}
+
+fn neigh(w: &World, h: HostId, stats: bool) -> String {
+    let host = &w.net.hosts[h];
+    let now = w.now;
+    let mut out = String::new();
+    for iface in &host.ifaces {
+        for e in iface.neighbors.entries() {
+            let mut line = format!("{} dev {}", e.ip, iface.name);
+            match e.mac {
+                Some(m) if !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed) => line.push_str(&format!(" lladdr {m}")),
+                _ => line.push(' '),
+            }
+            if stats {
+                let age = |t: crate::time::Instant| now.saturating_since(t).as_secs();
+                line.push_str(&format!(" used {}/{}/{} probes {}", age(e.used), age(e.confirmed), age(e.updated), e.probes));
+            }
+            line.push_str(&format!(" {}", e.state));
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn addr(w: &World, h: HostId) -> String {
+    let host = &w.net.hosts[h];
+    let mut out = String::from(
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n",
+    );
+    let mut n = 2;
+    for iface in &host.ifaces {
+        let carrier = iface.link.is_some_and(|l| w.net.links[l].up) && host.up;
+        let (flags, state) = if carrier { ("BROADCAST,MULTICAST,UP,LOWER_UP", "UP") } else { ("NO-CARRIER,BROADCAST,MULTICAST,UP", "DOWN") };
+        out.push_str(&format!("{n}: {}: <{flags}> mtu 1500 qdisc fq_codel state {state} group default qlen 1000\n", iface.name));
+        out.push_str(&format!("    link/ether {} brd ff:ff:ff:ff:ff:ff\n", iface.mac));
+        for a in &iface.addrs {
+            out.push_str(&format!("    inet {a} brd {} scope global {}\n       valid_lft forever preferred_lft forever\n", a.broadcast(), iface.name));
+        }
+        n += 1;
+    }
+    if let Some(node) = host.node.as_ref().filter(|_| w.datapath.kind == Datapath::Ipvs) {
+        out.push_str(&format!("{n}: kube-ipvs0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default\n    link/ether 8a:3c:11:0e:54:27 brd ff:ff:ff:ff:ff:ff\n"));
+        for ip in &node.ipvs_addrs {
+            out.push_str(&format!("    inet {ip}/32 scope global kube-ipvs0\n       valid_lft forever preferred_lft forever\n"));
+        }
+    }
+    out
+}
+
+fn route(w: &World, h: HostId) -> String {
+    let host = &w.net.hosts[h];
+    let mut out = String::new();
+    let mut routes: Vec<_> = host.routes.iter().collect();
+    routes.sort_by_key(|r| (r.dst.prefix != 0, r.dst.addr, r.dst.prefix));
+    for r in routes {
+        let dev = &host.ifaces[r.iface].name;
+        let dst = if r.dst.prefix == 0 { "default".to_string() } else if r.dst.prefix == 32 { r.dst.addr.to_string() } else { r.dst.to_string() };
+        match (r.origin, r.via.len()) {
+            (RouteOrigin::Kernel, 0) => {
+                let src = host.ifaces[r.iface].primary().map(|s| format!(" src {s}")).unwrap_or_default();
+                out.push_str(&format!("{dst} dev {dev} proto kernel scope link{src}\n"));
+            }
+            (RouteOrigin::Bgp, n) if n > 1 => {
+                out.push_str(&format!("{dst} proto bgp metric 20\n"));
+                for v in &r.via {
+                    out.push_str(&format!("\tnexthop via {v} dev {dev} weight 1\n"));
+                }
+            }
+            (origin, _) => {
+                let proto = if origin == RouteOrigin::Bgp { " proto bgp metric 20" } else { "" };
+                let via = r.via.first().map(|v| format!(" via {v}")).unwrap_or_default();
+                out.push_str(&format!("{dst}{via} dev {dev}{proto}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `show ip arp` on a Cisco-model router.
+pub fn show_ip_arp(w: &World, h: HostId) -> Output {
+    let host = &w.net.hosts[h];
+    if host.ifaces.first().is_none_or(|i| i.neighbors.config().model != NeighborModel::Cisco) {
+        return err("vipsim: `show ip arp` is for Cisco-model routers; use `ip neigh` here".into(), 1);
+    }
+    let mut rows = vec![["Protocol", "Address", "Age (min)", "Hardware Addr", "Type", "Interface"].map(String::from).to_vec()];
+    for (i, iface) in host.ifaces.iter().enumerate() {
+        let port = format!("GigabitEthernet0/{i}");
+        for a in &iface.addrs {
+            rows.push(vec!["Internet".into(), a.addr.to_string(), "-".into(), cisco_mac(iface.mac), "ARPA".into(), port.clone()]);
+        }
+        for e in iface.neighbors.entries() {
+            let (mac, age) = match e.mac {
+                Some(m) if e.state != NeighborState::Incomplete => (cisco_mac(m), (w.now.saturating_since(e.updated).as_secs() / 60).to_string()),
+                _ => ("Incomplete".into(), "0".into()),
+            };
+            rows.push(vec!["Internet".into(), e.ip.to_string(), age, mac, "ARPA".into(), port.clone()]);
+        }
+    }
+    ok(render_with(&rows, 2))
+}
+
+fn cisco_mac(m: crate::wire::Mac) -> String {
+    let b = m.0;
+    format!("{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+}
+
+/// `conntrack -L` / `conntrack -F`.
+pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
+    let now = w.now;
+    let Some(node) = w.net.hosts[h].node.as_mut() else {
+        return err("conntrack v1.4.7 (conntrack-tools): Operation failed: connection tracking is not modelled on this host (only on nodes)".into(), 1);
+    };
+    match args.first().map(String::as_str) {
+        Some("-L") | Some("--dump") | None => {
+            let mut out = String::new();
+            let mut n = 0;
+            for (e, left) in node.conntrack.entries(now) {
+                out.push_str(&format_entry(e, left));
+                out.push('\n');
+                n += 1;
+            }
+            Output { stdout: out, stderr: format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n"), exit: 0 }
+        }
+        Some("-F") | Some("--flush") => {
+            node.conntrack.flush();
+            Output { stdout: String::new(), stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into(), exit: 0 }
+        }
+        Some(other) => err(format!("conntrack v1.4.7 (conntrack-tools): option {other} is not supported in vipsim (use -L or -F)"), 2),
+    }
+}
+
+/// `cilium-dbg service list`: every frontend with its backends.
+pub fn cilium_dbg(w: &World, args: &[String]) -> Output {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    if !matches!(words.as_slice(), ["service", "list"] | ["service", "ls"]) {
+        return err(format!("vipsim: cilium-dbg {} is not supported (use: cilium-dbg service list)", words.join(" ")), 1);
+    }
+    if w.datapath.kind != Datapath::Ebpf {
+        return err("Error: cannot get services list: Cilium's eBPF datapath is not in use in this scenario (datapath: ebpf)".into(), 1);
+    }
+    let mut rows = vec![["ID", "Frontend", "Service Type", "Backend"].map(String::from).to_vec()];
+    let mut id_rows = Vec::new();
+    for svc in w.cluster.services.values() {
+        let rules = w.services.services.get(&svc.key());
+        let backends = |port_name: &str| -> Vec<String> {
+            rules
+                .map(|r| {
+                    r.endpoints
+                        .iter()
+                        .filter(|e| e.ready || e.serving)
+                        .enumerate()
+                        .map(|(i, e)| {
+                            let state = if e.ready { "active" } else { "terminating" };
+                            format!("{} => {}:{}/TCP ({state})", i + 1, e.ip, e.ports.get(port_name).copied().unwrap_or(0))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut frontends = Vec::new();
+        for (i, p) in svc.spec.ports.iter().enumerate() {
+            let proto = p.protocol.clone().unwrap_or_else(|| "TCP".into());
+            let name = crate::k8s::endpoints::port_name(p);
+            if let Some(ip) = svc.cluster_ip {
+                frontends.push((format!("{ip}:{}/{proto}", p.port), "ClusterIP", name.clone()));
+            }
+            if let Some(np) = svc.node_ports.get(i).copied().flatten() {
+                frontends.push((format!("0.0.0.0:{np}/{proto}"), "NodePort", name.clone()));
+            }
+            for ip in &svc.ingress {
+                frontends.push((format!("{ip}:{}/{proto}", p.port), "LoadBalancer", name.clone()));
+            }
+        }
+        for (j, (frontend, kind, port_name)) in frontends.into_iter().enumerate() {
+            let id = svc.cilium_id * 10 + j as u32;
+            let bs = backends(&port_name);
+            let first = bs.first().cloned().unwrap_or_default();
+            id_rows.push((id, vec![id.to_string(), frontend, kind.to_string(), first]));
+            for b in bs.into_iter().skip(1) {
+                id_rows.push((id, vec![String::new(), String::new(), String::new(), b]));
+            }
+        }
+    }
+    rows.extend(id_rows.into_iter().map(|(_, r)| r));
+    ok(render_with(&rows, 5))
+}

@@ -1,0 +1,316 @@
+//! What `kubectl` does to the cluster: apply, delete, patch, scale,
+//! cordon, drain. Each returns kubectl's one-line answer (`service/web
+//! created`) or its error, then the caller reconciles.
+
+use super::cluster::{key, Deployment, Service, Stored};
+use super::control::Plane;
+use super::objects::{Manifest, ServiceSpec};
+use super::services;
+use super::workloads;
+
+/// kubectl's `resource.group` spelling of a kind, as in `service/web created`.
+pub fn resource_name(kind: &str) -> &'static str {
+    match kind {
+        "Namespace" => "namespace",
+        "Deployment" => "deployment.apps",
+        "Pod" => "pod",
+        "Service" => "service",
+        "IPAddressPool" => "ipaddresspool.metallb.io",
+        "L2Advertisement" => "l2advertisement.metallb.io",
+        "BGPAdvertisement" => "bgpadvertisement.metallb.io",
+        "BGPPeer" => "bgppeer.metallb.io",
+        "CiliumLoadBalancerIPPool" => "ciliumloadbalancerippool.cilium.io",
+        "CiliumL2AnnouncementPolicy" => "ciliuml2announcementpolicy.cilium.io",
+        "GatewayClass" => "gatewayclass.gateway.networking.k8s.io",
+        "Gateway" => "gateway.gateway.networking.k8s.io",
+        _ => "object",
+    }
+}
+
+/// A short content hash for the pod-template-hash label (a ReplicaSet's
+/// name suffix): FNV-1a of the template, in kube's safe alphabet.
+fn template_hash(spec: &super::objects::DeploymentSpec) -> String {
+    let text = serde_json::to_string(&spec.template).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    const SAFE: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..10).map(|i| SAFE[((h >> (i * 6)) % SAFE.len() as u64) as usize] as char).collect()
+}
+
+fn stored_key(m: &Manifest) -> String {
+    format!("{}/{}/{}", m.kind(), m.namespace().unwrap_or(""), m.metadata().name)
+}
+
+impl Plane<'_, '_, '_> {
+    /// `kubectl apply`: creates the object or updates it in place.
+    pub fn apply(&mut self, m: &Manifest) -> Result<String, String> {
+        let now = self.cx.now;
+        let name = m.metadata().name.clone();
+        let res = resource_name(m.kind());
+        if let Some(ns) = m.namespace() {
+            if !self.k.namespaces.contains_key(ns) {
+                return Err(format!("Error from server (NotFound): error when creating \"{name}\": namespaces \"{ns}\" not found"));
+            }
+        }
+        let verb = match m {
+            Manifest::Namespace { metadata, .. } => {
+                if self.k.namespaces.contains_key(&metadata.name) {
+                    "unchanged"
+                } else {
+                    self.k.namespaces.insert(metadata.name.clone(), now);
+                    "created"
+                }
+            }
+            Manifest::Deployment { metadata, spec, .. } => {
+                let ns = m.namespace().unwrap_or("default").to_string();
+                let dkey = key(&ns, &name);
+                let hash = template_hash(spec);
+                match self.k.deployments.get_mut(&dkey) {
+                    Some(d) if d.spec == *spec => "unchanged",
+                    Some(d) => {
+                        let template_changed = d.template_hash != hash;
+                        d.spec = spec.clone();
+                        d.meta = metadata.clone();
+                        d.template_hash = hash;
+                        if template_changed {
+                            // A rollout: old pods go, new ones come (no surge modelling).
+                            let old: Vec<String> = self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&dkey)).map(|p| p.key()).collect();
+                            for pk in old {
+                                self.delete_pod(&pk);
+                            }
+                        }
+                        "configured"
+                    }
+                    None => {
+                        self.k.deployments.insert(dkey, Deployment { meta: metadata.clone(), namespace: ns, spec: spec.clone(), created: now, template_hash: hash });
+                        "created"
+                    }
+                }
+            }
+            Manifest::Pod { metadata, spec, .. } => {
+                let ns = m.namespace().unwrap_or("default").to_string();
+                let pk = key(&ns, &name);
+                if self.k.pods.contains_key(&pk) {
+                    "unchanged"
+                } else {
+                    let pod = workloads::new_pod(&ns, name.clone(), metadata.labels.clone(), metadata.annotations.clone(), spec.clone(), None, now);
+                    self.k.pods.insert(pk, pod);
+                    "created"
+                }
+            }
+            Manifest::Service { metadata, spec, .. } => self.apply_service(m.namespace().unwrap_or("default"), metadata, spec)?,
+            other => {
+                let sk = stored_key(other);
+                match self.k.objects.get_mut(&sk) {
+                    Some(s) if s.manifest == *other => "unchanged",
+                    Some(s) => {
+                        s.manifest = other.clone();
+                        "configured"
+                    }
+                    None => {
+                        self.k.objects.insert(sk, Stored { manifest: other.clone(), created: now });
+                        "created"
+                    }
+                }
+            }
+        };
+        self.reconcile();
+        Ok(format!("{res}/{name} {verb}"))
+    }
+
+    fn apply_service(&mut self, ns: &str, meta: &super::objects::ObjectMeta, spec: &ServiceSpec) -> Result<&'static str, String> {
+        let now = self.cx.now;
+        let skey = key(ns, &meta.name);
+        if let Some(existing) = self.k.services.get(&skey) {
+            if existing.spec == *spec && existing.meta.labels == meta.labels && existing.meta.annotations == meta.annotations {
+                return Ok("unchanged");
+            }
+        }
+        let mut svc = match self.k.services.get(&skey) {
+            Some(s) => s.clone(),
+            None => Service {
+                meta: meta.clone(),
+                namespace: ns.to_string(),
+                spec: spec.clone(),
+                created: now,
+                cluster_ip: None,
+                node_ports: vec![],
+                health_check_node_port: None,
+                ingress: vec![],
+                pool: None,
+                cilium_id: 0,
+                gateway: None,
+            },
+        };
+        let created = !self.k.services.contains_key(&skey);
+        let mut wanted = spec.clone();
+        // Allocated values stay unless the new spec asks for others.
+        if !created {
+            if wanted.cluster_ip.is_none() {
+                wanted.cluster_ip = svc.cluster_ip.map(|i| i.to_string());
+            }
+            for (i, p) in wanted.ports.iter_mut().enumerate() {
+                if p.node_port.is_none() {
+                    p.node_port = svc.node_ports.get(i).copied().flatten();
+                }
+            }
+            if wanted.health_check_node_port.is_none() {
+                wanted.health_check_node_port = svc.health_check_node_port;
+            }
+        }
+        svc.meta = meta.clone();
+        svc.spec = wanted;
+        services::allocate_addresses(self.k, &mut svc, self.cx.rng).map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
+        svc.spec = spec.clone();
+        if created {
+            svc.cilium_id = services::next_cilium_id(self.k);
+        }
+        if !svc.is_load_balancer() && !svc.ingress.is_empty() {
+            svc.ingress.clear();
+            self.k.metallb.release(&skey);
+            self.k.cilium.release(&skey);
+        }
+        self.k.services.insert(skey, svc);
+        Ok(if created { "created" } else { "configured" })
+    }
+
+    /// `kubectl delete KIND NAME`.
+    pub fn delete(&mut self, kind: &str, ns: &str, name: &str) -> Result<String, String> {
+        let k2 = key(ns, name);
+        let res = resource_name(kind);
+        let found = match kind {
+            "Service" => {
+                let gone = self.k.services.remove(&k2).is_some();
+                self.k.metallb.release(&k2);
+                self.k.cilium.release(&k2);
+                self.k.slices.remove(&k2);
+                self.k.leases.remove(&k2);
+                gone
+            }
+            "Deployment" => {
+                let gone = self.k.deployments.remove(&k2).is_some();
+                let pods: Vec<String> = self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&k2)).map(|p| p.key()).collect();
+                for pk in pods {
+                    self.delete_pod(&pk);
+                }
+                gone
+            }
+            "Pod" => {
+                let exists = self.k.pods.contains_key(&k2);
+                self.delete_pod(&k2);
+                exists
+            }
+            "Namespace" => self.k.namespaces.remove(name).is_some(),
+            _ => {
+                let sk = self.k.objects.keys().find(|s| {
+                    let mut parts = s.splitn(3, '/');
+                    parts.next() == Some(kind) && parts.nth(1) == Some(name)
+                });
+                match sk.cloned() {
+                    Some(sk) => self.k.objects.remove(&sk).is_some(),
+                    None => false,
+                }
+            }
+        };
+        if !found {
+            return Err(format!("Error from server (NotFound): {}s \"{name}\" not found", res.split('.').next().unwrap_or(res)));
+        }
+        self.reconcile();
+        Ok(format!("{res} \"{name}\" deleted"))
+    }
+
+    /// `kubectl patch svc NAME -p '<json>'` (a JSON merge patch of the Service).
+    pub fn patch_service(&mut self, ns: &str, name: &str, patch: &str) -> Result<String, String> {
+        let skey = key(ns, name);
+        let svc = self.k.services.get(&skey).ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
+        let patch: serde_json::Value = serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+        let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
+        merge_patch(&mut doc, &patch);
+        let meta: super::objects::ObjectMeta =
+            serde_json::from_value(doc["metadata"].clone()).map_err(|e| format!("The Service \"{name}\" is invalid: metadata: {e}"))?;
+        let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone()).map_err(|e| format!("The Service \"{name}\" is invalid: spec: {e}"))?;
+        let verb = self.apply_service(ns, &meta, &spec)?;
+        self.reconcile();
+        Ok(if verb == "unchanged" { format!("service/{name} patched (no change)") } else { format!("service/{name} patched") })
+    }
+
+    /// `kubectl scale deployment NAME --replicas=N`.
+    pub fn scale(&mut self, ns: &str, name: &str, replicas: u32) -> Result<String, String> {
+        let d = self.k.deployments.get_mut(&key(ns, name)).ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))?;
+        d.spec.replicas = replicas;
+        self.reconcile();
+        Ok(format!("deployment.apps/{name} scaled"))
+    }
+
+    /// `kubectl cordon` / `uncordon`.
+    pub fn cordon(&mut self, node: &str, on: bool) -> Result<String, String> {
+        let n = self.k.nodes.get_mut(node).ok_or_else(|| format!("Error from server (NotFound): nodes \"{node}\" not found"))?;
+        let verb = match (n.unschedulable, on) {
+            (true, true) => "already cordoned",
+            (false, false) => "already uncordoned",
+            (_, true) => "cordoned",
+            (_, false) => "uncordoned",
+        };
+        n.unschedulable = on;
+        self.reconcile();
+        Ok(format!("node/{node} {verb}"))
+    }
+
+    /// `kubectl drain --ignore-daemonsets`: cordon, then evict every pod on the node.
+    pub fn drain(&mut self, node: &str) -> Result<String, String> {
+        let mut out = self.cordon(node, true)?;
+        let pods: Vec<String> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && !p.terminating()).map(|p| p.key()).collect();
+        out.push_str(&format!("\nWarning: ignoring DaemonSet-managed Pods: metallb-system/speaker-{node}, kube-system/kube-proxy-{node}"));
+        for pk in &pods {
+            out.push_str(&format!("\nevicting pod {pk}"));
+        }
+        for pk in &pods {
+            self.delete_pod(pk);
+            out.push_str(&format!("\npod/{} evicted", pk.split('/').nth(1).unwrap_or(pk)));
+        }
+        out.push_str(&format!("\nnode/{node} drained"));
+        self.reconcile();
+        Ok(out)
+    }
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match patch {
+        serde_json::Value::Object(p) => {
+            if !target.is_object() {
+                *target = serde_json::Value::Object(Default::default());
+            }
+            let t = target.as_object_mut().expect("object");
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_replaces_and_removes() {
+        let mut doc = serde_json::json!({"spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Cluster", "ports": [{"port": 80}]}});
+        merge_patch(&mut doc, &serde_json::json!({"spec": {"externalTrafficPolicy": "Local", "ports": null}}));
+        assert_eq!(doc, serde_json::json!({"spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"}}));
+    }
+
+    #[test]
+    fn resource_names_match_kubectl() {
+        assert_eq!(resource_name("CiliumLoadBalancerIPPool"), "ciliumloadbalancerippool.cilium.io");
+        assert_eq!(resource_name("Deployment"), "deployment.apps");
+    }
+}

@@ -1,0 +1,555 @@
+//! The control loop: timed control-plane events (pod readiness, node
+//! heartbeats and eviction, memberlist detection, GARP rounds, lease
+//! takeovers, BGP timers) and [`reconcile`], which runs every controller
+//! after any change and programs the nodes from the result.
+
+use super::cluster::{Cluster, Key, LogLine, PodPhase, KUBELET_LEASE_INTERVAL, NODE_BOOT, NODE_MONITOR_PERIOD};
+use super::{bgp, cilium, endpoints, metallb, services, workloads};
+use crate::net::host::Host;
+use crate::k8s::proxy::ServiceTable;
+use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
+use crate::sim::ctx::Ctx;
+use crate::sim::trace::Kind;
+use crate::sim::Event;
+use crate::time::{Duration, Instant};
+use crate::wire::arp::{self, GarpKind};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+/// How long after SIGTERM the modelled apps exit (well within the default
+/// 30 s terminationGracePeriodSeconds).
+pub const APP_EXIT_AFTER_SIGTERM: Duration = Duration::from_secs(2);
+/// memberlist join / graceful leave propagation.
+pub const MEMBERLIST_GOSSIP: Duration = Duration::from_millis(500);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ControlEvent {
+    /// Run every controller now.
+    Reconcile,
+    /// A scheduled pod's containers are up and its readiness probe passes.
+    PodUp { pod: Key, generation: u64 },
+    /// A terminating pod's app exited: the pod object goes away.
+    PodGone { pod: Key, generation: u64 },
+    /// The node lifecycle controller's check of a silent node.
+    NodeMonitor { node: String, generation: u64 },
+    /// The not-ready/unreachable toleration of the node's pods ran out.
+    Evict { node: String, generation: u64 },
+    /// A powered-on node finished booting: kubelet and agents run again.
+    NodeBooted { node: String, generation: u64 },
+    /// `observer`'s memberlist marks `subject` alive or dead.
+    Memberlist { observer: String, subject: String, alive: bool },
+    /// One MetalLB gratuitous-ARP round for a leadership `term`.
+    Garp { node: String, service: Key, ip: Ipv4Addr, round: u8, term: u64 },
+    /// `gratuitousArpInterval`: periodic re-announcement.
+    GarpRepeat { node: String, service: Key, ip: Ipv4Addr, term: u64 },
+    /// An agent's retry tick that may take a Cilium L2 lease.
+    LeaseTry { service: Key, node: String },
+    /// Re-run the controllers at a time something expires (responder
+    /// liveness, renew deadline).
+    Resync,
+    /// A BGP session comes up (TCP + OPEN exchange done).
+    BgpOpen { node: String, generation: u64 },
+    /// The router's hold timer for a silent peer expired.
+    BgpHoldExpired { node: String, generation: u64 },
+}
+
+/// Everything a controller may touch.
+pub struct Plane<'a, 'c, 'x> {
+    pub k: &'a mut Cluster,
+    pub hosts: &'a mut [Host],
+    pub services: &'a mut ServiceTable,
+    pub cx: &'c mut Ctx<'x>,
+}
+
+impl Plane<'_, '_, '_> {
+    fn at(&mut self, when: Instant, ev: ControlEvent) {
+        self.cx.schedule(when, Event::Control(ev));
+    }
+
+    fn log(&mut self, node: &str, component: &str, line: String) {
+        let now = self.cx.now;
+        self.cx.record(Kind::Log { host: node.into(), component: component.to_string(), line: line.clone() });
+        self.k.logs.push(LogLine { at: now, node: node.to_string(), component: component.to_string(), line });
+    }
+
+    /// Handles a timed control-plane event, then reconciles.
+    pub fn handle(&mut self, ev: ControlEvent) {
+        let now = self.cx.now;
+        match ev {
+            ControlEvent::Reconcile | ControlEvent::Resync => {}
+            ControlEvent::PodUp { pod, generation } => {
+                let Some(p) = self.k.pods.get_mut(&pod) else { return };
+                if p.generation != generation || p.terminating() {
+                    return;
+                }
+                let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
+                if !node_up {
+                    return;
+                }
+                p.phase = PodPhase::Running;
+                p.ready = true;
+                let (name, node, ns) = (p.name.clone(), p.node.clone(), p.namespace.clone());
+                self.cx.record(Kind::Pod { pod: name.as_str().into(), node: node.as_deref().map(Into::into), phase: "Running".into(), ready: true, reason: "containers started, readiness probe passed".into() });
+                self.k.event(now, &ns, &format!("pod/{name}"), "Normal", "Started", "Started container app".into());
+            }
+            ControlEvent::PodGone { pod, generation } => {
+                let gone = self.k.pods.get(&pod).is_some_and(|p| p.generation == generation && p.terminating());
+                if gone {
+                    let p = self.k.pods.remove(&pod).expect("checked");
+                    self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: p.node.as_deref().map(Into::into), phase: "Deleted".into(), ready: false, reason: "terminated".into() });
+                }
+            }
+            ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
+            ControlEvent::Evict { node, generation } => self.evict(&node, generation),
+            ControlEvent::NodeBooted { node, generation } => self.node_booted(&node, generation),
+            ControlEvent::Memberlist { observer, subject, alive } => {
+                let Some(s) = self.k.speakers.get_mut(&observer) else { return };
+                let changed = if alive { s.view.insert(subject.clone()) } else { s.view.remove(&subject) };
+                if changed && metallb::speaker_alive(self.k, self.hosts, &observer) && self.k.config.load_balancer == LoadBalancerKind::Metallb {
+                    let what = if alive { "joined" } else { "failed" };
+                    let line = format!("{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}", super::timestamp(now));
+                    self.log(&observer, "speaker", line);
+                }
+            }
+            ControlEvent::Garp { node, service, ip, round, term } => {
+                if !self.still_leading(&node, &service, term) {
+                    return;
+                }
+                self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+                if round + 1 < metallb::GARP_ROUNDS {
+                    self.at(now + metallb::GARP_ROUND_GAP, ControlEvent::Garp { node, service, ip, round: round + 1, term });
+                } else if let Some(every) = self.k.config.garp_interval {
+                    self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
+                }
+            }
+            ControlEvent::GarpRepeat { node, service, ip, term } => {
+                if self.still_leading(&node, &service, term) {
+                    self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+                    if let Some(every) = self.k.config.garp_interval {
+                        self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
+                    }
+                }
+            }
+            ControlEvent::LeaseTry { service, node } => self.lease_try(&service, &node),
+            ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
+            ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
+        }
+        self.reconcile();
+    }
+
+    fn still_leading(&self, node: &str, service: &Key, term: u64) -> bool {
+        metallb::speaker_alive(self.k, self.hosts, node)
+            && self.k.speakers.get(node).is_some_and(|s| s.term == term && s.announcing.contains_key(service))
+    }
+
+    /// Sends gratuitous ARP for `ip` out of the node's LAN interface.
+    pub fn send_garp(&mut self, node: &str, ip: Ipv4Addr, kinds: &[GarpKind]) {
+        let Some(h) = self.k.nodes.get(node).map(|n| n.host) else { return };
+        let host = &mut self.hosts[h];
+        if !host.up {
+            return;
+        }
+        let mac = host.ifaces[0].mac;
+        for kind in kinds {
+            host.transmit(0, arp::gratuitous(*kind, mac, ip), self.cx);
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Nodes
+    // ------------------------------------------------------------------
+
+    /// The kubelet lost (or regained) contact with the API server.
+    pub fn kubelet_down(&mut self, node: &str) {
+        let now = self.cx.now;
+        let grace = self.k.config.node_monitor_grace;
+        let Some(n) = self.k.nodes.get_mut(node) else { return };
+        if !n.kubelet_up {
+            return;
+        }
+        n.kubelet_up = false;
+        n.generation += 1;
+        // The last Lease renewal before contact was lost.
+        let since = now.saturating_since(n.created).as_nanos() % KUBELET_LEASE_INTERVAL.as_nanos();
+        n.last_heartbeat = now.saturating_sub(Duration::from_nanos(since));
+        // The controller notices at its first 5 s check past the grace period.
+        let deadline = n.last_heartbeat + grace;
+        let period = NODE_MONITOR_PERIOD.as_nanos();
+        let check = Instant::from_nanos(deadline.as_nanos().div_ceil(period) * period);
+        let generation = n.generation;
+        self.at(check.max(now), ControlEvent::NodeMonitor { node: node.to_string(), generation });
+    }
+
+    fn node_monitor(&mut self, node: &str, generation: u64) {
+        let now = self.cx.now;
+        let eviction = self.k.config.eviction_timeout;
+        let Some(n) = self.k.nodes.get_mut(node) else { return };
+        if n.generation != generation || n.kubelet_up || !n.ready {
+            return;
+        }
+        n.ready = false;
+        n.ready_reason = "NodeStatusUnknown".into();
+        n.ready_since = now;
+        n.unreachable_since = Some(now);
+        self.cx.record(Kind::Node { node: node.into(), ready: false, reason: "Kubelet stopped posting node status.".into() });
+        self.k.event(now, "default", &format!("node/{node}"), "Normal", "NodeNotReady", format!("Node {node} status is now: NodeNotReady"));
+        // MarkPodsNotReady: the node's pods stop being ready endpoints.
+        for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node)) {
+            if p.ready {
+                p.ready = false;
+                self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: Some(node.into()), phase: "Running".into(), ready: false, reason: "node is not ready".into() });
+            }
+        }
+        self.at(now + eviction, ControlEvent::Evict { node: node.to_string(), generation });
+    }
+
+    fn evict(&mut self, node: &str, generation: u64) {
+        let now = self.cx.now;
+        let still_down = self.k.nodes.get(node).is_some_and(|n| n.generation == generation && !n.kubelet_up);
+        if !still_down {
+            return;
+        }
+        let victims: Vec<Key> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && !p.terminating()).map(|p| p.key()).collect();
+        for pk in victims {
+            let ns = self.k.pods[&pk].namespace.clone();
+            self.k.event(now, &ns, &format!("pod/{}", self.k.pods[&pk].name), "Normal", "TaintManagerEviction", format!("Marking for deletion Pod {pk}"));
+            self.delete_pod(&pk);
+        }
+    }
+
+    /// A node host powered on: it boots, then its kubelet and agents run.
+    pub fn node_powered_on(&mut self, node: &str) {
+        let now = self.cx.now;
+        if let Some(n) = self.k.nodes.get_mut(node) {
+            n.generation += 1;
+            let generation = n.generation;
+            self.at(now + NODE_BOOT, ControlEvent::NodeBooted { node: node.to_string(), generation });
+        }
+    }
+
+    fn node_booted(&mut self, node: &str, generation: u64) {
+        let now = self.cx.now;
+        let up = self.k.nodes.get(node).is_some_and(|n| n.generation == generation && self.hosts[n.host].up);
+        if up {
+            self.kubelet_up(node);
+            // Every container restarts after the reboot.
+            let startup = self.k.config.pod_startup;
+            let pods: Vec<Key> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node)).map(|p| p.key()).collect();
+            for pk in pods {
+                let p = self.k.pods.get_mut(&pk).expect("listed");
+                p.phase = PodPhase::Pending;
+                p.ready = false;
+                p.generation += 1;
+                p.restarts += 1;
+                let generation = p.generation;
+                self.at(now + startup, ControlEvent::PodUp { pod: pk, generation });
+            }
+            self.agent_started(node);
+        }
+    }
+
+    /// The kubelet reaches the API server again (boot finished, partition healed).
+    pub fn kubelet_up(&mut self, node: &str) {
+        let now = self.cx.now;
+        let Some(n) = self.k.nodes.get_mut(node) else { return };
+        n.kubelet_up = true;
+        n.generation += 1;
+        n.last_heartbeat = now;
+        n.unreachable_since = None;
+        if !n.ready {
+            n.ready = true;
+            n.ready_reason = "KubeletReady".into();
+            n.ready_since = now;
+            self.cx.record(Kind::Node { node: node.into(), ready: true, reason: "kubelet is posting ready status".into() });
+            self.k.event(now, "default", &format!("node/{node}"), "Normal", "NodeReady", format!("Node {node} status is now: NodeReady"));
+        }
+        // Pods deleted while the node was away can finish terminating now.
+        let grace = APP_EXIT_AFTER_SIGTERM;
+        let terminating: Vec<(Key, u64)> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && p.terminating()).map(|p| (p.key(), p.generation)).collect();
+        for (pk, generation) in terminating {
+            self.at(now + grace, ControlEvent::PodGone { pod: pk, generation });
+        }
+        // Pods that were not ready only because the node was unreachable.
+        for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node) && p.phase == PodPhase::Running && !p.terminating()) {
+            p.ready = true;
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Agents: MetalLB speakers, Cilium agents
+    // ------------------------------------------------------------------
+
+    /// A node's speaker/agent died or lost the network: peers notice after
+    /// the failure-detection time; a partitioned speaker loses them too.
+    pub fn agent_lost(&mut self, node: &str, graceful: bool) {
+        let now = self.cx.now;
+        let delay = if graceful { MEMBERLIST_GOSSIP } else { self.k.config.memberlist_detection };
+        let others: Vec<String> = self.k.nodes.keys().filter(|n| *n != node).cloned().collect();
+        for o in &others {
+            self.at(now + delay, ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: false });
+        }
+        let cut_off = self.k.nodes.get(node).is_some_and(|n| self.hosts[n.host].up && n.agent_running);
+        if cut_off {
+            for o in &others {
+                self.at(now + delay, ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: false });
+            }
+        }
+        // Cilium: leases held by this node are no longer renewed.
+        let retry = self.k.config.retry_period;
+        for lease in self.k.leases.values_mut().filter(|l| l.holder.as_deref() == Some(node)) {
+            lease.renewed = cilium::last_tick(node, retry, now);
+        }
+        if let Some(n) = self.k.nodes.get_mut(node) {
+            n.agent_generation += 1;
+        }
+        let liveness = now + cilium::RESPONDER_LIVENESS;
+        let deadline = now + self.k.config.renew_deadline;
+        self.at(liveness, ControlEvent::Resync);
+        self.at(deadline, ControlEvent::Resync);
+        bgp::speaker_lost(self, node, graceful);
+    }
+
+    /// A node's speaker/agent (re)started or reconnected: everyone rejoins.
+    pub fn agent_started(&mut self, node: &str) {
+        let now = self.cx.now;
+        let all: Vec<String> = self.k.nodes.keys().cloned().collect();
+        for o in &all {
+            if o != node {
+                self.at(now + MEMBERLIST_GOSSIP, ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: true });
+                self.at(now + MEMBERLIST_GOSSIP, ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: true });
+            }
+        }
+        self.k.speakers.entry(node.to_string()).or_default().view.insert(node.to_string());
+        bgp::speaker_started(self, node);
+    }
+
+    // ------------------------------------------------------------------
+    // API operations
+    // ------------------------------------------------------------------
+
+    /// Deletes a pod: it turns Terminating (not ready, still serving) and
+    /// its app exits shortly after SIGTERM, unless its node is unreachable,
+    /// where it stays Terminating until the node is back.
+    pub fn delete_pod(&mut self, pk: &Key) {
+        let now = self.cx.now;
+        let Some(p) = self.k.pods.get_mut(pk) else { return };
+        if p.terminating() {
+            return;
+        }
+        p.deleted_at = Some(now);
+        p.ready = false;
+        let generation = p.generation;
+        let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
+        let (name, node) = (p.name.clone(), p.node.clone());
+        self.cx.record(Kind::Pod { pod: name.as_str().into(), node: node.as_deref().map(Into::into), phase: "Terminating".into(), ready: false, reason: "deleted".into() });
+        if node_up || node.is_none() {
+            self.at(now + APP_EXIT_AFTER_SIGTERM, ControlEvent::PodGone { pod: pk.clone(), generation });
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Cilium leases
+    // ------------------------------------------------------------------
+
+    fn lease_try(&mut self, service: &Key, node: &str) {
+        let now = self.cx.now;
+        if let Some(l) = self.k.leases.get(service) {
+            let free = l.holder.is_none() || (l.holder.as_deref() != Some(node) && cilium::free_at(l, self.k.config.lease_duration) <= now && !self.holder_renewing(service));
+            if !free {
+                return;
+            }
+        }
+        if !cilium::candidates(self.k, service).contains(node) || !cilium::agent_connected(self.k, self.hosts, node) {
+            return;
+        }
+        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
+        let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease { holder: None, acquired: now, renewed: now, transitions: 0, term: 0 });
+        let previous = lease.holder.replace(node.to_string());
+        lease.acquired = now;
+        lease.renewed = now;
+        lease.term += 1;
+        if previous.is_some() {
+            lease.transitions += 1;
+        }
+        let line = cilium::log_line(now, "successfully acquired lease", service, Some(ip));
+        self.log(node, "cilium-agent", line);
+        // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
+        self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+    }
+
+    /// The current holder is alive and connected, so it keeps renewing.
+    fn holder_renewing(&self, service: &Key) -> bool {
+        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h))
+    }
+
+    /// Keeps leases fresh, releases them when the holder is no longer a
+    /// candidate, and schedules takeovers of free or expired ones.
+    fn reconcile_leases(&mut self) {
+        let now = self.cx.now;
+        let svcs: Vec<Key> = self.k.services.values().filter(|s| !s.ingress.is_empty()).map(|s| s.key()).collect();
+        for svc in svcs {
+            if self.holder_renewing(&svc) {
+                if let Some(l) = self.k.leases.get_mut(&svc) {
+                    l.renewed = now;
+                }
+                continue;
+            }
+            let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
+            if let Some(h) = &holder {
+                if cilium::agent_connected(self.k, self.hosts, h) {
+                    // Alive but no longer selected: it gives the lease up.
+                    self.k.leases.get_mut(&svc).expect("held").holder = None;
+                    let line = cilium::log_line(now, "released lease", &svc, None);
+                    self.log(h, "cilium-agent", line);
+                }
+            }
+            if let Some((node, at)) = cilium::next_holder(self.k, self.hosts, &svc, now) {
+                self.at(at, ControlEvent::LeaseTry { service: svc.clone(), node });
+            }
+        }
+    }
+
+    /// The node whose BPF responder answers for the Service now, if any.
+    fn cilium_responder(&self, svc: &Key) -> Option<String> {
+        let now = self.cx.now;
+        let lease = self.k.leases.get(svc)?;
+        let h = lease.holder.clone()?;
+        let n = self.k.nodes.get(&h)?;
+        if !self.hosts[n.host].up {
+            return None;
+        }
+        // The agent must have refreshed its liveness recently...
+        let alive = n.agent_running || n.agent_stopped_at.is_some_and(|t| now < t + cilium::RESPONDER_LIVENESS);
+        // ...and still believe it leads (it stops after the renew deadline).
+        let leads = cilium::agent_connected(self.k, self.hosts, &h) || now < lease.renewed + self.k.config.renew_deadline;
+        (alive && leads).then_some(h)
+    }
+
+    // ------------------------------------------------------------------
+    // Reconcile
+    // ------------------------------------------------------------------
+
+    /// Runs every controller and programs the nodes.
+    pub fn reconcile(&mut self) {
+        let now = self.cx.now;
+        let deleted = workloads::reconcile_deployments(self.k, now, self.cx.rng);
+        for pk in deleted {
+            self.delete_pod(&pk);
+        }
+        let startup = self.k.config.pod_startup;
+        for (pk, node) in workloads::schedule(self.k, now, self.cx.rng) {
+            let cidr = self.k.nodes[&node].pod_cidr;
+            let pinned = self.k.pods[&pk].annotations.get("vipsim/pod-ip").cloned();
+            let ip = workloads::allocate_pod_ip(self.k, cidr, pinned.as_deref(), self.cx.rng);
+            let p = self.k.pods.get_mut(&pk).expect("bound");
+            p.ip = ip;
+            p.generation += 1;
+            let delay = startup + Duration::from_secs(p.spec.containers.iter().filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds).max().unwrap_or(0) as u64);
+            let generation = p.generation;
+            self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: Some(node.as_str().into()), phase: "Pending".into(), ready: false, reason: format!("scheduled, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())) });
+            self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
+        }
+        services::reconcile_gateways(self.k, now, self.cx.rng);
+        services::reconcile_load_balancers(self.k, self.cx);
+        endpoints::reconcile_slices(self.k, self.cx);
+        let announce = self.k.config.announce;
+        match (self.k.config.load_balancer, announce) {
+            (LoadBalancerKind::Metallb, AnnounceKind::L2) => {
+                for (node, service, ip, term) in metallb::reconcile_l2(self.k, self.hosts, self.cx) {
+                    self.handle_leadership(node, service, ip, term);
+                }
+            }
+            (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
+            (_, AnnounceKind::Bgp) => bgp::reconcile(self),
+            _ => {}
+        }
+        *self.services = endpoints::service_table(self.k);
+        endpoints::sync_nodes(self.k, self.services, self.hosts);
+        self.sync_announcers();
+    }
+
+    /// A new MetalLB leadership: the first GARP round goes out at once.
+    fn handle_leadership(&mut self, node: String, service: Key, ip: Ipv4Addr, term: u64) {
+        self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+        let next = self.cx.now + metallb::GARP_ROUND_GAP;
+        self.at(next, ControlEvent::Garp { node, service, ip, round: 1, term });
+    }
+
+    /// Installs the ARP responders (who answers for which VIP) on the hosts
+    /// and records leadership changes.
+    fn sync_announcers(&mut self) {
+        let mut by_service: std::collections::BTreeMap<Key, (Ipv4Addr, Vec<String>, &'static str)> = std::collections::BTreeMap::new();
+        for svc in self.k.services.values() {
+            if let Some(ip) = svc.ingress.first() {
+                by_service.insert(svc.key(), (*ip, vec![], ""));
+            }
+        }
+        match (self.k.config.load_balancer, self.k.config.announce) {
+            (LoadBalancerKind::Metallb, AnnounceKind::L2) => {
+                for (node, s) in &self.k.speakers {
+                    if !metallb::speaker_alive(self.k, self.hosts, node) {
+                        continue;
+                    }
+                    for svc in s.announcing.keys() {
+                        if let Some(e) = by_service.get_mut(svc) {
+                            e.1.push(node.clone());
+                            e.2 = "metallb speaker";
+                        }
+                    }
+                }
+            }
+            (LoadBalancerKind::Cilium, AnnounceKind::L2) => {
+                let keys: Vec<Key> = by_service.keys().cloned().collect();
+                for svc in keys {
+                    if let Some(n) = self.cilium_responder(&svc) {
+                        let e = by_service.get_mut(&svc).expect("listed");
+                        e.1.push(n);
+                        e.2 = "cilium l2 responder";
+                    }
+                }
+            }
+            _ => {}
+        }
+        for host in self.hosts.iter_mut() {
+            host.announce.clear();
+        }
+        for (svc, (ip, nodes, by)) in &by_service {
+            for n in nodes {
+                if let Some(h) = self.k.nodes.get(n).map(|n| n.host) {
+                    self.hosts[h].announce.insert(*ip, crate::net::host::Announcer { by: by.to_string(), service: svc.clone(), ifaces: None });
+                }
+            }
+        }
+        if self.k.config.announce == AnnounceKind::L2 {
+            for (svc, (ip, nodes, _)) in by_service {
+                let before = self.k.announcers.get(&svc).cloned().unwrap_or_default();
+                if before != nodes {
+                    let reason = match (before.is_empty(), nodes.is_empty()) {
+                        (true, false) => "elected",
+                        (false, true) => "no node announces it",
+                        _ if nodes.len() > 1 => "several nodes announce it (split brain)",
+                        _ => "leader changed",
+                    };
+                    self.cx.record(Kind::Leader {
+                        service: svc.clone(),
+                        ip,
+                        node: nodes.first().map(|n| n.as_str().into()),
+                        previous: before.first().map(|n| n.as_str().into()),
+                        reason: reason.into(),
+                    });
+                    self.k.announcers.insert(svc, nodes);
+                }
+            }
+        }
+    }
+}
+
+/// Initial control-plane state once the nodes are registered: speakers
+/// know each other, and the first reconcile is due at t=0.
+pub fn bootstrap(k: &mut Cluster) {
+    let names: Vec<String> = k.nodes.keys().cloned().collect();
+    for n in &names {
+        let s = k.speakers.entry(n.clone()).or_default();
+        s.view = names.iter().cloned().collect();
+    }
+}

@@ -1,0 +1,331 @@
+//! Actions: what the scenario's timeline does and what a learner does
+//! interactively (run a command, apply or delete a manifest, inject a
+//! fault). Faults are data ([`FaultStep`]) applied here, turmoil-style.
+
+use super::trace::{Kind, Record};
+use super::{Event, World};
+use crate::k8s::objects::Manifest;
+use crate::net::host::{Rule, RuleDirection, Verdict};
+use crate::net::End;
+use crate::scenario::spec::{FaultAction, FaultStep, Step};
+use crate::scenario::LoadedManifest;
+use crate::time::{Duration, Instant};
+use serde::{Deserialize, Serialize};
+
+/// The scenario parts the engine replays: its timeline and its manifests
+/// (held ones are applied by `apply` steps).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Script {
+    pub timeline: Vec<Step>,
+    pub manifests: Vec<LoadedManifest>,
+    pub duration: Duration,
+}
+
+impl<'de> Deserialize<'de> for Script {
+    /// Scripts are rebuilt from the scenario, never read back from a snapshot.
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("a script is rebuilt from its scenario"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A console command on a host.
+    Run { host: String, cmd: String },
+    /// Apply a manifest of the scenario by `metadata.name` (or `Kind/name`).
+    Apply { name: String },
+    /// Apply an edited or new manifest.
+    ApplyManifest { manifest: Box<Manifest> },
+    /// Delete an object by `Kind/name` or a manifest's name.
+    Delete { name: String },
+    Fault(FaultStep),
+    /// A lesson marker shown on the timeline.
+    Note { text: String },
+}
+
+impl Action {
+    pub fn from_step(step: &Step) -> Option<Action> {
+        if let Some(r) = &step.run {
+            return Some(Action::Run { host: r.host.clone(), cmd: r.cmd.clone() });
+        }
+        if let Some(a) = &step.apply {
+            return Some(Action::Apply { name: a.clone() });
+        }
+        if let Some(d) = &step.delete {
+            return Some(Action::Delete { name: d.clone() });
+        }
+        if let Some(f) = &step.fault {
+            return Some(Action::Fault(f.clone()));
+        }
+        step.note.as_ref().map(|n| Action::Note { text: n.clone() })
+    }
+
+    /// One line for the event list and the branch description.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Run { host, cmd } => format!("{host}$ {cmd}"),
+            Action::Apply { name } => format!("kubectl apply {name}"),
+            Action::ApplyManifest { manifest } => format!("kubectl apply {}/{}", manifest.kind(), manifest.metadata().name),
+            Action::Delete { name } => format!("kubectl delete {name}"),
+            Action::Fault(f) => format!("{} {}", fault_name(f.action), f.host),
+            Action::Note { text } => text.clone(),
+        }
+    }
+}
+
+pub fn fault_name(a: FaultAction) -> &'static str {
+    let i = [
+        FaultAction::PowerOff,
+        FaultAction::PowerOn,
+        FaultAction::Partition,
+        FaultAction::Heal,
+        FaultAction::StopSpeaker,
+        FaultAction::StartSpeaker,
+        FaultAction::Cordon,
+        FaultAction::Uncordon,
+        FaultAction::Drain,
+        FaultAction::DeletePod,
+        FaultAction::FlushArp,
+        FaultAction::SetGarp,
+        FaultAction::SetArpTimeout,
+        FaultAction::Drop,
+        FaultAction::ClearRules,
+    ]
+    .iter()
+    .position(|x| *x == a)
+    .expect("every action is listed");
+    crate::scenario::spec::FAULT_ACTIONS[i]
+}
+
+impl World {
+    /// Schedules every timeline step at its time.
+    pub fn schedule_timeline(&mut self) {
+        for (index, step) in self.script.timeline.iter().enumerate() {
+            self.queue.push(Instant::ZERO + step.at, Event::Timeline { index });
+        }
+    }
+
+    pub(super) fn timeline_step(&mut self, index: usize, trace: &mut Vec<Record>) {
+        let script = self.script.clone();
+        let Some(step) = script.timeline.get(index) else { return };
+        if let Some(action) = Action::from_step(step) {
+            self.apply(action, trace);
+        }
+        if let Some(every) = step.every.filter(|e| *e > Duration::ZERO) {
+            let until = Instant::ZERO + step.until.unwrap_or(script.duration);
+            let next = self.now + every;
+            if next <= until {
+                self.queue.push(next, Event::Timeline { index });
+            }
+        }
+    }
+
+    /// Applies an action at the current time. Returns kubectl-style text
+    /// for immediate results (errors included), for the console.
+    pub fn apply(&mut self, action: Action, trace: &mut Vec<Record>) -> Result<String, String> {
+        match action {
+            Action::Run { host, cmd } => crate::console::run(self, &host, &cmd, trace).map(|o| o.unwrap_or_default()),
+            Action::Apply { name } => {
+                let script = self.script.clone();
+                let lm = script.manifests.iter().find(|m| matches_name(&m.manifest, &name)).ok_or_else(|| format!("error: no manifest named \"{name}\" in this scenario"))?;
+                let manifest = lm.manifest.clone();
+                self.apply_manifest(&manifest, trace)
+            }
+            Action::ApplyManifest { manifest } => self.apply_manifest(&manifest, trace),
+            Action::Delete { name } => {
+                let script = self.script.clone();
+                let (kind, ns, obj) = match script.manifests.iter().find(|m| matches_name(&m.manifest, &name)) {
+                    Some(m) => (m.manifest.kind().to_string(), m.manifest.namespace().unwrap_or("default").to_string(), m.manifest.metadata().name.clone()),
+                    None => {
+                        let (k, n) = name.split_once('/').ok_or_else(|| format!("error: no object named \"{name}\" (use Kind/name)"))?;
+                        (k.to_string(), "default".to_string(), n.to_string())
+                    }
+                };
+                let out = self.plane(trace, |p| p.delete(&kind, &ns, &obj));
+                self.record_kubectl(&format!("kubectl delete {name}"), &out, trace);
+                out
+            }
+            Action::Fault(f) => self.fault(&f, trace),
+            Action::Note { text } => {
+                trace.push(Record { t: self.now, step: self.steps, kind: Kind::Fault { host: None, action: "note".into(), detail: text.clone() } });
+                Ok(text)
+            }
+        }
+    }
+
+    fn apply_manifest(&mut self, m: &Manifest, trace: &mut Vec<Record>) -> Result<String, String> {
+        let out = self.plane(trace, |p| p.apply(m));
+        self.record_kubectl(&format!("kubectl apply -f {}", m.metadata().name), &out, trace);
+        out
+    }
+
+    fn record_kubectl(&mut self, cmd: &str, out: &Result<String, String>, trace: &mut Vec<Record>) {
+        let (stdout, stderr, exit) = match out {
+            Ok(s) => (format!("{s}\n"), String::new(), 0),
+            Err(e) => (String::new(), format!("{e}\n"), 1),
+        };
+        trace.push(Record { t: self.now, step: self.steps, kind: Kind::Command { host: "kubectl".into(), cmd: cmd.to_string(), started: self.now, stdout, stderr, exit } });
+    }
+
+    /// Applies a fault to a host.
+    pub fn fault(&mut self, f: &FaultStep, trace: &mut Vec<Record>) -> Result<String, String> {
+        let h = self.net.host_id(&f.host).ok_or_else(|| format!("no host named {}", f.host))?;
+        let node = self.cluster.node_of_host(h).map(|n| n.name.clone());
+        let detail = match f.action {
+            FaultAction::PowerOff | FaultAction::Partition => {
+                let power = f.action == FaultAction::PowerOff;
+                if power {
+                    self.net.hosts[h].power(false);
+                }
+                self.set_links(h, false, trace);
+                if let Some(n) = &node {
+                    self.plane(trace, |p| {
+                        p.kubelet_down(n);
+                        p.agent_lost(n, false);
+                        p.reconcile();
+                    });
+                }
+                if power { "host powered off: NIC lost carrier, RAM (caches, connections) gone" } else { "host cut from the LAN" }.to_string()
+            }
+            FaultAction::PowerOn | FaultAction::Heal => {
+                if f.action == FaultAction::PowerOn {
+                    self.net.hosts[h].power(true);
+                }
+                self.set_links(h, true, trace);
+                if let Some(n) = &node {
+                    let heal = f.action == FaultAction::Heal;
+                    self.plane(trace, |p| {
+                        if heal {
+                            p.kubelet_up(n);
+                            p.agent_started(n);
+                        } else {
+                            p.node_powered_on(n);
+                        }
+                        p.reconcile();
+                    });
+                }
+                if f.action == FaultAction::PowerOn { "host powered on (booting)" } else { "host back on the LAN" }.to_string()
+            }
+            FaultAction::StopSpeaker | FaultAction::StartSpeaker => {
+                let n = node.clone().ok_or_else(|| format!("{} is not a node: no speaker runs there", f.host))?;
+                let start = f.action == FaultAction::StartSpeaker;
+                let now = self.now;
+                if let Some(nd) = self.cluster.nodes.get_mut(&n) {
+                    nd.agent_running = start;
+                    nd.agent_stopped_at = (!start).then_some(now);
+                }
+                self.plane(trace, |p| {
+                    if start {
+                        p.agent_started(&n);
+                    } else {
+                        p.agent_lost(&n, true);
+                    }
+                    p.reconcile();
+                });
+                if start { "speaker started" } else { "speaker stopped (memberlist leave)" }.to_string()
+            }
+            FaultAction::Cordon | FaultAction::Uncordon | FaultAction::Drain => {
+                let n = node.clone().ok_or_else(|| format!("{} is not a node", f.host))?;
+                self.plane(trace, |p| match f.action {
+                    FaultAction::Cordon => p.cordon(&n, true),
+                    FaultAction::Uncordon => p.cordon(&n, false),
+                    _ => p.drain(&n),
+                })?
+            }
+            FaultAction::DeletePod => {
+                let want = f.pod.clone().ok_or("delete-pod needs `pod:`")?;
+                let pk = self
+                    .cluster
+                    .pods
+                    .values()
+                    .filter(|p| !p.terminating())
+                    .find(|p| p.name == want || p.owner.as_deref().is_some_and(|o| o.ends_with(&format!("/{want}"))))
+                    .map(|p| p.key())
+                    .ok_or_else(|| format!("no pod or Deployment named {want}"))?;
+                self.plane(trace, |p| {
+                    p.delete_pod(&pk);
+                    p.reconcile();
+                });
+                format!("pod {pk} deleted")
+            }
+            FaultAction::FlushArp => {
+                self.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
+                "ip neigh flush all".into()
+            }
+            FaultAction::SetGarp => {
+                let garp = f.garp.ok_or("set-garp needs `garp: honor | ignore`")?;
+                for i in &mut self.net.hosts[h].ifaces {
+                    let mut c = i.neighbors.config().clone();
+                    c.garp = garp;
+                    i.neighbors.set_config(c);
+                }
+                format!("garp: {}", if garp == crate::net::neighbor::GarpPolicy::Honor { "honor" } else { "ignore" })
+            }
+            FaultAction::SetArpTimeout => {
+                let t = f.arp_timeout.ok_or("set-arp-timeout needs `arpTimeout:`")?;
+                for i in &mut self.net.hosts[h].ifaces {
+                    let mut c = i.neighbors.config().clone();
+                    c.arp_timeout = t;
+                    i.neighbors.set_config(c);
+                }
+                format!("arpTimeout: {t}")
+            }
+            FaultAction::Drop => {
+                let from = match &f.from {
+                    Some(s) => Some(s.parse().map_err(|_| format!("invalid address {s}"))?),
+                    None => None,
+                };
+                let direction = match f.direction.as_deref() {
+                    None | Some("both") => RuleDirection::Both,
+                    Some("in") => RuleDirection::In,
+                    Some("out") => RuleDirection::Out,
+                    Some(other) => return Err(format!("direction `{other}`: expected in, out or both")),
+                };
+                let name = format!("drop{}{}", f.proto.as_ref().map(|p| format!(" {p}")).unwrap_or_default(), f.from.as_ref().map(|a| format!(" from {a}")).unwrap_or_default());
+                self.net.hosts[h].rules.push(Rule { name: name.clone(), proto: f.proto.clone(), from, direction, verdict: Verdict::Drop });
+                name
+            }
+            FaultAction::ClearRules => {
+                self.net.hosts[h].rules.clear();
+                "rules cleared".into()
+            }
+        };
+        trace.push(Record {
+            t: self.now,
+            step: self.steps,
+            kind: Kind::Fault { host: Some(self.net.hosts[h].name.clone()), action: fault_name(f.action).into(), detail: detail.clone() },
+        });
+        Ok(detail)
+    }
+
+    /// Brings every link of a host up or down, and the switch ports with them.
+    fn set_links(&mut self, h: usize, up: bool, trace: &mut Vec<Record>) {
+        let links: Vec<usize> = self.net.hosts[h].ifaces.iter().filter_map(|i| i.link).collect();
+        let mut changes = Vec::new();
+        for l in links {
+            self.net.links[l].up = up;
+            let ends = self.net.links[l].ends;
+            for e in ends {
+                if let End::Switch(p) = e {
+                    self.net.switch.set_port_up(p, up, &mut changes);
+                }
+            }
+        }
+        for change in changes {
+            let port = match change {
+                crate::net::switch::MacChange::Flushed { port, .. } => port,
+                _ => continue,
+            };
+            let kind = Kind::Mac { switch: self.net.switch.name.as_str().into(), change, port_name: self.net.switch.ports[port].label.clone() };
+            trace.push(Record { t: self.now, step: self.steps, kind });
+        }
+    }
+}
+
+fn matches_name(m: &Manifest, name: &str) -> bool {
+    match name.split_once('/') {
+        Some((kind, n)) => m.kind().eq_ignore_ascii_case(kind) && m.metadata().name == n,
+        None => m.metadata().name == name,
+    }
+}
