@@ -8,6 +8,7 @@
 //! scenario and seed give a byte-identical trace natively and in the browser.
 
 pub mod catalog;
+pub mod net;
 pub mod rng;
 pub mod wire;
 pub mod time;

@@ -1,0 +1,1382 @@
+//! The neighbour (ARP) cache of a simulated host or router, in two models.
+//!
+//! * [`NeighborModel::Linux`] follows net/ipv4/arp.c (`arp_process`,
+//!   `arp_is_garp`) and net/core/neighbour.c (`__neigh_update`,
+//!   `__neigh_event_send`, `neigh_timer_handler`, `neigh_periodic_work`) of
+//!   Linux 6.18. `tests/linux_arp_table.rs` replays every case measured on a
+//!   real kernel against it.
+//! * [`NeighborModel::Cisco`] is a simplified router ARP table: long-lived
+//!   entries, no locktime, optionally deaf to gratuitous ARP.
+//!
+//! The cache decides and the host acts: the cache never builds frames. It
+//! reports [`NeighborEvent`]s (send a request, transmit or drop what was
+//! queued, what changed and why) and the host turns them into frames and
+//! trace lines. Every method first runs the timers due at or before `now`,
+//! so events always come out in time order.
+
+use crate::rng::SimRng;
+use crate::time::{Duration, Instant};
+use crate::wire::{Arp, ArpOperation, Mac};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// The kernel never arms a neighbour timer less than HZ/100 ahead
+/// (`neigh_timer_handler`); the same floor keeps `poll` making progress
+/// when a scenario sets a timer to zero.
+const MIN_TIMER: Duration = Duration::from_millis(10);
+/// `neigh_periodic_work` re-draws the random reachable time once more than
+/// 300 s have passed since the previous draw.
+const REACHABLE_TIME_REDRAW: Duration = Duration::from_secs(300);
+/// Cisco model: how long before expiry a valid entry is re-confirmed with a
+/// unicast request.
+const CISCO_REFRESH_LEAD: Duration = Duration::from_secs(60);
+
+/// Which device's ARP behaviour a cache follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NeighborModel {
+    Linux,
+    Cisco,
+}
+
+/// What the cache does with gratuitous ARP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GarpPolicy {
+    Honor,
+    /// Linux: `drop_gratuitous_arp=1` (every frame with sender IP = target IP
+    /// is dropped before any processing). Cisco: announcements and
+    /// unsolicited replies are not learned, as with ARP inspection or policy.
+    Ignore,
+}
+
+/// Tunables, named after the Linux sysctls (`net.ipv4.neigh.*`,
+/// `net.ipv4.conf.*.arp_accept`) where one exists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighborConfig {
+    pub model: NeighborModel,
+    pub garp: GarpPolicy,
+    /// Linux: 0 creates no entry from unsolicited ARP; 1 creates one from a
+    /// gratuitous ARP or any reply. 2 additionally requires the sender to be
+    /// in one of the interface's subnets (`inet_confirm_addr`); the cache
+    /// does not know the interface's addresses and treats 2 like 1. Only
+    /// `ip neigh` output can differ: an off-link address is never resolved
+    /// for forwarding.
+    pub arp_accept: u8,
+    /// Linux: `base_reachable_time`. The interface's reachable time is drawn
+    /// uniformly from `[0.5, 1.5)` × this on first use and re-drawn every
+    /// 300 s (`neigh_rand_reach_time`, `neigh_periodic_work`).
+    pub base_reachable: Duration,
+    /// Linux: `delay_first_probe_time`, how long DELAY waits for an
+    /// upper-layer confirmation before probing.
+    pub delay_first_probe: Duration,
+    /// Time between solicitations (`retrans_time`), both models.
+    pub retrans: Duration,
+    /// Linux: `ucast_solicit`, unicast probes in PROBE before FAILED.
+    pub ucast_probes: u8,
+    /// `mcast_solicit`: broadcast requests while resolving, both models.
+    pub mcast_probes: u8,
+    /// Linux: `gc_stale_time`, how long a STALE entry may go unused before
+    /// garbage collection may remove it.
+    pub gc_stale: Duration,
+    /// Linux: period of the garbage-collection pass. The kernel runs
+    /// `neigh_periodic_work` every base_reachable_time/2 and never reads the
+    /// `gc_interval` sysctl (30 s), so [`NeighborConfig::linux`] uses 15 s.
+    pub gc_interval: Duration,
+    /// Linux: `gc_thresh1`. The periodic pass removes nothing while the table
+    /// holds fewer entries than this.
+    pub gc_thresh1: usize,
+    /// Linux: `locktime`. An ARP that would change the cached MAC within
+    /// this time of the entry's last update is refused unless gratuitous.
+    pub locktime: Duration,
+    /// Cisco: `arp timeout`, the lifetime of a valid entry since its last
+    /// refresh.
+    pub arp_timeout: Duration,
+}
+
+impl NeighborConfig {
+    /// Linux defaults, as read from a fresh 6.18 network namespace.
+    pub fn linux() -> Self {
+        NeighborConfig {
+            model: NeighborModel::Linux,
+            garp: GarpPolicy::Honor,
+            arp_accept: 0,
+            base_reachable: Duration::from_secs(30),
+            delay_first_probe: Duration::from_secs(5),
+            retrans: Duration::from_secs(1),
+            ucast_probes: 3,
+            mcast_probes: 3,
+            gc_stale: Duration::from_secs(60),
+            gc_interval: Duration::from_secs(15),
+            gc_thresh1: 128,
+            locktime: Duration::from_secs(1),
+            arp_timeout: Duration::from_hours(4),
+        }
+    }
+
+    /// A Cisco IOS-like router: 4 h ARP timeout.
+    pub fn cisco() -> Self {
+        NeighborConfig {
+            model: NeighborModel::Cisco,
+            ..NeighborConfig::linux()
+        }
+    }
+}
+
+impl Default for NeighborConfig {
+    fn default() -> Self {
+        NeighborConfig::linux()
+    }
+}
+
+/// Neighbour Unreachability Detection states, as `ip neigh` prints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum NeighborState {
+    Incomplete,
+    Reachable,
+    Stale,
+    Delay,
+    Probe,
+    Failed,
+    Permanent,
+}
+
+impl NeighborState {
+    /// `NUD_VALID`: the entry has a MAC that packets can be sent to.
+    pub fn is_valid(self) -> bool {
+        matches!(
+            self,
+            Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent
+        )
+    }
+
+    /// `NUD_CONNECTED`: the MAC is known to be good right now.
+    fn is_connected(self) -> bool {
+        matches!(self, Self::Reachable | Self::Permanent)
+    }
+
+    /// `NUD_IN_TIMER`: the state ends on a timer.
+    fn has_timer(self) -> bool {
+        matches!(
+            self,
+            Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe
+        )
+    }
+}
+
+impl fmt::Display for NeighborState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Incomplete => "INCOMPLETE",
+            Self::Reachable => "REACHABLE",
+            Self::Stale => "STALE",
+            Self::Delay => "DELAY",
+            Self::Probe => "PROBE",
+            Self::Failed => "FAILED",
+            Self::Permanent => "PERMANENT",
+        })
+    }
+}
+
+/// One neighbour, with the timestamps `ip -s neigh` shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighborEntry {
+    pub ip: Ipv4Addr,
+    /// The cached MAC; `None` while INCOMPLETE or FAILED, where `ip neigh`
+    /// prints no lladdr either.
+    pub mac: Option<Mac>,
+    pub state: NeighborState,
+    /// Last change of MAC or state (`neigh->updated`); locktime counts from here.
+    pub updated: Instant,
+    /// Last proof that the neighbour answers at `mac` (`neigh->confirmed`):
+    /// a unicast reply or an upper-layer confirmation. A change to an
+    /// unconfirmed MAC sets it 2 × base_reachable_time into the past, as the
+    /// kernel does (floored at the start of the scenario).
+    pub confirmed: Instant,
+    /// Last time a packet went out through the slow path (`neigh->used`).
+    /// Packets to a REACHABLE neighbour take the kernel's cached-header fast
+    /// path, which does not update it.
+    pub used: Instant,
+    /// Linux: the interface's current random reachable time, which ends
+    /// REACHABLE that long after `confirmed`. Cisco: `arp_timeout`.
+    pub reachable_time: Duration,
+    /// Linux: the solicitation counter that `ip -s neigh` prints as
+    /// `probes N`. Resolution starts it at `ucast_probes`, so the first
+    /// broadcast makes it 4; PROBE starts it at 0. Cisco: requests sent for
+    /// the current resolution or refresh.
+    pub probes: u8,
+    /// Cisco: when this valid entry is removed unless refreshed first.
+    pub expires: Option<Instant>,
+    /// When `poll` next has work for this entry (the kernel's neighbour timer).
+    timer: Option<Instant>,
+    /// `confirmed` was set back because the MAC changed without
+    /// confirmation. Kept apart because simulated time cannot go below zero:
+    /// in a scenario's first minute the set-back `confirmed` would otherwise
+    /// look like a confirmation at 0 s.
+    confirmed_set_back: bool,
+}
+
+impl NeighborEntry {
+    fn new(ip: Ipv4Addr, state: NeighborState, now: Instant, reachable_time: Duration) -> Self {
+        NeighborEntry {
+            ip,
+            mac: None,
+            state,
+            updated: now,
+            confirmed: now,
+            used: now,
+            reachable_time,
+            probes: 0,
+            expires: None,
+            timer: None,
+            confirmed_set_back: false,
+        }
+    }
+
+    fn confirm(&mut self, now: Instant) {
+        self.confirmed = now;
+        self.confirmed_set_back = false;
+    }
+
+    fn set_back_confirmed(&mut self, now: Instant, base_reachable: Duration) {
+        self.confirmed = now.saturating_sub(base_reachable.mul_ratio(2, 1));
+        self.confirmed_set_back = true;
+    }
+
+    /// Confirmed no earlier than `window` before `now` (the DELAY check).
+    fn confirmed_within(&self, now: Instant, window: Duration) -> bool {
+        !self.confirmed_set_back && now <= self.confirmed + window
+    }
+
+    /// `neigh_add_timer`, which also moves `used` up to `confirmed`.
+    fn arm(&mut self, at: Instant) {
+        self.timer = Some(at);
+        self.used = self.used.max(self.confirmed);
+    }
+
+    fn snapshot(&self) -> (Option<Mac>, NeighborState) {
+        (self.mac, self.state)
+    }
+
+    fn valid_mac(&self) -> Mac {
+        self.mac.expect("a valid neighbour entry has a MAC")
+    }
+}
+
+/// What the host must do, or may trace, after a call into the cache.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NeighborEvent {
+    /// Transmit an ARP request for `ip`: broadcast, or unicast to the cached
+    /// MAC (Linux PROBE, Cisco refresh).
+    Solicit {
+        ip: Ipv4Addr,
+        unicast_to: Option<Mac>,
+    },
+    /// `ip` resolved: the host now transmits the packets it queued for it
+    /// (by calling `resolve` again for each).
+    Resolved { ip: Ipv4Addr, mac: Mac },
+    /// Resolution failed: the host drops what it queued for `ip` (host
+    /// unreachable).
+    Failed { ip: Ipv4Addr },
+    /// An entry was created, changed (MAC and/or state) or removed.
+    Changed {
+        ip: Ipv4Addr,
+        old: Option<(Option<Mac>, NeighborState)>,
+        new: Option<(Option<Mac>, NeighborState)>,
+        reason: String,
+    },
+    /// A received ARP that was deliberately not applied, with why.
+    Ignored {
+        ip: Ipv4Addr,
+        mac: Mac,
+        reason: String,
+    },
+}
+
+/// The answer to "which MAC do I send this packet to?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Mac(Mac),
+    /// The host holds the packet until `Resolved` or `Failed` for this IP.
+    Queued,
+    /// Resolution cannot even start (no broadcast solicitations configured):
+    /// the host drops the packet.
+    Failed,
+}
+
+/// The Linux interface parameters the kernel keeps per device
+/// (`neigh_parms`) rather than per entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct LinuxParms {
+    reachable_time: Duration,
+    last_rand: Instant,
+    next_periodic: Instant,
+}
+
+/// A (MAC, state) proposed to `neigh_update`.
+struct Update {
+    mac: Mac,
+    state: NeighborState,
+    /// NEIGH_UPDATE_F_OVERRIDE: may replace a different cached MAC.
+    may_override: bool,
+    /// NEIGH_UPDATE_F_ADMIN (`ip neigh replace`): may also demote a
+    /// same-MAC entry to STALE, which ARP may not.
+    admin: bool,
+}
+
+/// The outcome of `neigh_update`.
+enum Applied {
+    Unchanged,
+    /// The MAC differs, the entry is valid and the update may not override it.
+    Refused,
+    Changed {
+        old: Option<(Option<Mac>, NeighborState)>,
+        resolved: bool,
+    },
+}
+
+/// The next piece of timer work, in time order.
+enum Due {
+    Entry(Ipv4Addr, Instant),
+    Periodic(Instant),
+}
+
+/// One interface's neighbour table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighborCache {
+    config: NeighborConfig,
+    entries: BTreeMap<Ipv4Addr, NeighborEntry>,
+    /// Linux only; drawn from the RNG on first use.
+    linux: Option<LinuxParms>,
+}
+
+impl NeighborCache {
+    pub fn new(config: NeighborConfig) -> Self {
+        NeighborCache {
+            config,
+            entries: BTreeMap::new(),
+            linux: None,
+        }
+    }
+
+    pub fn config(&self) -> &NeighborConfig {
+        &self.config
+    }
+
+    /// Applies new settings to later events. A different model starts from
+    /// an empty table (the device was replaced); a different
+    /// base_reachable_time re-draws the reachable time, as writing the
+    /// sysctl does.
+    pub fn set_config(&mut self, config: NeighborConfig) {
+        if config.model != self.config.model {
+            self.entries.clear();
+            self.linux = None;
+        } else if config.base_reachable != self.config.base_reachable {
+            self.linux = None;
+        }
+        self.config = config;
+    }
+
+    pub fn get(&self, ip: Ipv4Addr) -> Option<&NeighborEntry> {
+        self.entries.get(&ip)
+    }
+
+    /// Every entry, by ascending IP.
+    pub fn entries(&self) -> impl Iterator<Item = &NeighborEntry> {
+        self.entries.values()
+    }
+
+    /// The host wants to transmit to next hop `ip`.
+    ///
+    /// Linux: no entry or FAILED starts a resolution (INCOMPLETE, one
+    /// broadcast now) and queues; INCOMPLETE queues; STALE becomes DELAY and
+    /// sends; REACHABLE, DELAY, PROBE and PERMANENT send. Cisco: no entry
+    /// starts a resolution; INCOMPLETE queues; valid entries send.
+    pub fn resolve(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) -> Resolution {
+        self.poll(now, rng, out);
+        match self.config.model {
+            NeighborModel::Linux => self.linux_resolve(ip, now, rng, out),
+            NeighborModel::Cisco => self.cisco_resolve(ip, now, out),
+        }
+    }
+
+    /// An ARP frame arrived. `unicast_to_us`: its Ethernet destination was
+    /// our own MAC (`PACKET_HOST`), otherwise broadcast. `target_is_local`:
+    /// it is a request for an address this host answers for; the host, not
+    /// the cache, sends the reply. The host must not pass ARP whose sender
+    /// IP is one of its own addresses (the kernel never caches those).
+    pub fn receive_arp(
+        &mut self,
+        arp: &Arp,
+        unicast_to_us: bool,
+        target_is_local: bool,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        self.poll(now, rng, out);
+        if !matches!(arp.op, ArpOperation::Request | ArpOperation::Reply)
+            || arp.sender_ip.is_unspecified()
+        {
+            // arp_process understands only these two operations, and a
+            // sender IP of 0.0.0.0 is an address probe (RFC 5227) that the
+            // host may answer but nobody caches.
+            return;
+        }
+        match self.config.model {
+            NeighborModel::Linux => {
+                self.linux_receive(arp, unicast_to_us, target_is_local, now, rng, out)
+            }
+            NeighborModel::Cisco => self.cisco_receive(arp, target_is_local, now, out),
+        }
+    }
+
+    /// Upper-layer reachability confirmation (TCP saw forward progress:
+    /// `dst_confirm` → `neigh_confirm`). Linux only records the time, like
+    /// the kernel: a REACHABLE entry stays REACHABLE longer, a DELAY entry
+    /// becomes REACHABLE when its delay ends instead of probing, and a STALE
+    /// entry takes that path on its next use. PROBE is not rescued; only an
+    /// ARP reply ends it. The Cisco model has no such input.
+    pub fn confirm(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        self.poll(now, rng, out);
+        if self.config.model == NeighborModel::Linux
+            && let Some(entry) = self.entries.get_mut(&ip)
+        {
+            entry.confirm(now);
+        }
+    }
+
+    /// Runs every timer due at or before `now` (state timers, retransmits,
+    /// garbage collection), each at its own deadline.
+    pub fn poll(&mut self, now: Instant, rng: &mut SimRng, out: &mut Vec<NeighborEvent>) {
+        while let Some(due) = self.next_due(now) {
+            match due {
+                Due::Entry(ip, at) => match self.config.model {
+                    NeighborModel::Linux => self.linux_timer(ip, at, rng, out),
+                    NeighborModel::Cisco => self.cisco_timer(ip, at, out),
+                },
+                Due::Periodic(at) => self.linux_periodic(at, rng, out),
+            }
+        }
+    }
+
+    /// The earliest instant `poll` has visible work to do, or `None`. The
+    /// Linux periodic pass counts only when the table is big enough for it
+    /// to remove anything; its re-draw of the reachable time catches up on
+    /// the next call.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let timers = self.entries.values().filter_map(|e| e.timer).min();
+        let gc = self
+            .linux
+            .as_ref()
+            .filter(|_| self.entries.len() >= self.config.gc_thresh1)
+            .map(|p| p.next_periodic);
+        timers.into_iter().chain(gc).min()
+    }
+
+    /// `ip neigh flush all` / `clear arp-cache`: removes every entry that is
+    /// not PERMANENT. Packets queued for an INCOMPLETE entry are dropped.
+    pub fn flush(&mut self, out: &mut Vec<NeighborEvent>) {
+        let reason = match self.config.model {
+            NeighborModel::Linux => "flushed (ip neigh flush all)",
+            NeighborModel::Cisco => "cleared (clear arp-cache)",
+        };
+        let doomed: Vec<Ipv4Addr> = self
+            .entries
+            .values()
+            .filter(|e| e.state != NeighborState::Permanent)
+            .map(|e| e.ip)
+            .collect();
+        for ip in doomed {
+            self.remove(ip, reason, out);
+        }
+    }
+
+    /// Test and scenario helper: installs an entry at `now`, as
+    /// `ip neigh replace <ip> lladdr <mac> nud <state>` does on Linux.
+    /// A valid state without a MAC keeps the entry's current MAC, or is
+    /// refused (nothing changes) when there is none, like the kernel.
+    /// INCOMPLETE starts a resolution whose first broadcast goes out on the
+    /// next `poll` (the kernel would leave it without a timer); FAILED leaves
+    /// an entry without MAC. Cisco: PERMANENT is a static entry, INCOMPLETE
+    /// a resolution as above, FAILED removes the entry and every other
+    /// state is a dynamic entry learned at `now`. Emits no events.
+    pub fn insert(
+        &mut self,
+        ip: Ipv4Addr,
+        mac: Option<Mac>,
+        state: NeighborState,
+        now: Instant,
+        rng: &mut SimRng,
+    ) {
+        match self.config.model {
+            NeighborModel::Linux => self.linux_insert(ip, mac, state, now, rng),
+            NeighborModel::Cisco => self.cisco_insert(ip, mac, state, now),
+        }
+    }
+
+    fn next_due(&self, now: Instant) -> Option<Due> {
+        let entry = self
+            .entries
+            .values()
+            .filter_map(|e| e.timer.map(|t| (t, e.ip)))
+            .filter(|&(t, _)| t <= now)
+            .min();
+        let periodic = self
+            .linux
+            .as_ref()
+            .map(|p| p.next_periodic)
+            .filter(|&t| t <= now);
+        match (entry, periodic) {
+            (Some((t, _)), Some(p)) if p < t => Some(Due::Periodic(p)),
+            (Some((t, ip)), _) => Some(Due::Entry(ip, t)),
+            (None, Some(p)) => Some(Due::Periodic(p)),
+            (None, None) => None,
+        }
+    }
+
+    fn remove(&mut self, ip: Ipv4Addr, reason: &str, out: &mut Vec<NeighborEvent>) {
+        let Some(entry) = self.entries.remove(&ip) else {
+            return;
+        };
+        out.push(NeighborEvent::Changed {
+            ip,
+            old: Some(entry.snapshot()),
+            new: None,
+            reason: reason.into(),
+        });
+        if entry.state == NeighborState::Incomplete {
+            out.push(NeighborEvent::Failed { ip });
+        }
+    }
+
+    fn changed(
+        &self,
+        ip: Ipv4Addr,
+        old: Option<(Option<Mac>, NeighborState)>,
+        reason: String,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let new = self.entries.get(&ip).map(NeighborEntry::snapshot);
+        out.push(NeighborEvent::Changed {
+            ip,
+            old,
+            new,
+            reason,
+        });
+    }
+
+    fn retrans(&self) -> Duration {
+        self.config.retrans.max(MIN_TIMER)
+    }
+
+    // ------------------------------------------------------------- Linux
+
+    /// The interface's reachable time, drawn on first use.
+    fn reachable_time(&mut self, now: Instant, rng: &mut SimRng) -> Duration {
+        if let Some(parms) = &self.linux {
+            return parms.reachable_time;
+        }
+        let reachable_time = random_reachable_time(self.config.base_reachable, rng);
+        let next_periodic = now + self.config.gc_interval.max(MIN_TIMER);
+        self.linux = Some(LinuxParms {
+            reachable_time,
+            last_rand: now,
+            next_periodic,
+        });
+        self.entries
+            .values_mut()
+            .for_each(|e| e.reachable_time = reachable_time);
+        reachable_time
+    }
+
+    /// `neigh_alloc` + `neigh_create`: a fresh entry that was never confirmed.
+    fn linux_allocate(
+        &self,
+        ip: Ipv4Addr,
+        state: NeighborState,
+        now: Instant,
+        reachable_time: Duration,
+    ) -> NeighborEntry {
+        let mut entry = NeighborEntry::new(ip, state, now, reachable_time);
+        entry.set_back_confirmed(now, self.config.base_reachable);
+        entry
+    }
+
+    fn linux_resolve(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) -> Resolution {
+        let delay = self.config.delay_first_probe;
+        let Some(entry) = self.entries.get_mut(&ip) else {
+            return self.linux_start_resolution(ip, now, rng, out);
+        };
+        match entry.state {
+            NeighborState::Failed => self.linux_start_resolution(ip, now, rng, out),
+            NeighborState::Incomplete => {
+                entry.used = now;
+                Resolution::Queued
+            }
+            // The cached-header fast path: nothing is recorded.
+            NeighborState::Reachable | NeighborState::Permanent => {
+                Resolution::Mac(entry.valid_mac())
+            }
+            NeighborState::Delay | NeighborState::Probe => {
+                entry.used = now;
+                Resolution::Mac(entry.valid_mac())
+            }
+            NeighborState::Stale => {
+                // __neigh_event_send: a packet to a STALE neighbour goes out
+                // at once, and the entry waits delay_first_probe_time for a
+                // confirmation before it probes.
+                let old = Some(entry.snapshot());
+                entry.used = now;
+                entry.state = NeighborState::Delay;
+                entry.updated = now;
+                entry.arm(now + delay);
+                let mac = entry.valid_mac();
+                self.changed(
+                    ip,
+                    old,
+                    "packet sent on a STALE entry: delaying the first probe".into(),
+                    out,
+                );
+                Resolution::Mac(mac)
+            }
+        }
+    }
+
+    /// `__neigh_event_send` from no entry or FAILED.
+    fn linux_start_resolution(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) -> Resolution {
+        let reachable_time = self.reachable_time(now, rng);
+        let retrans = self.retrans();
+        let (mcast_probes, ucast_probes) = (self.config.mcast_probes, self.config.ucast_probes);
+        let old = self.entries.get(&ip).map(NeighborEntry::snapshot);
+        let mut entry = match self.entries.remove(&ip) {
+            Some(entry) => entry,
+            None => self.linux_allocate(ip, NeighborState::Incomplete, now, reachable_time),
+        };
+        entry.mac = None;
+        entry.used = now;
+        entry.updated = now;
+        entry.timer = None;
+        if mcast_probes == 0 {
+            entry.state = NeighborState::Failed;
+            self.entries.insert(ip, entry);
+            self.changed(
+                ip,
+                old,
+                "resolution impossible: mcast_solicit is 0".into(),
+                out,
+            );
+            return Resolution::Failed;
+        }
+        entry.state = NeighborState::Incomplete;
+        // The counter starts past the unicast probes, so arp_solicit
+        // broadcasts every request of a resolution.
+        entry.probes = ucast_probes;
+        entry.arm(now + retrans);
+        self.entries.insert(ip, entry);
+        let reason = if old.is_some() {
+            "resolving again"
+        } else {
+            "resolving"
+        };
+        self.changed(ip, old, reason.into(), out);
+        self.linux_solicit(ip, out);
+        Resolution::Queued
+    }
+
+    /// `neigh_probe` → `arp_solicit`: unicast to the cached MAC while the
+    /// counter is below ucast_probes, broadcast after.
+    fn linux_solicit(&mut self, ip: Ipv4Addr, out: &mut Vec<NeighborEvent>) {
+        let ucast_probes = self.config.ucast_probes;
+        let Some(entry) = self.entries.get_mut(&ip) else {
+            return;
+        };
+        let unicast_to = if entry.probes < ucast_probes {
+            entry.mac
+        } else {
+            None
+        };
+        entry.probes = entry.probes.saturating_add(1);
+        out.push(NeighborEvent::Solicit { ip, unicast_to });
+    }
+
+    fn linux_receive(
+        &mut self,
+        arp: &Arp,
+        unicast_to_us: bool,
+        target_is_local: bool,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let (sip, sha) = (arp.sender_ip, arp.sender_mac);
+        let is_request = arp.op == ArpOperation::Request;
+        if arp.target_ip.is_multicast() || arp.target_ip.is_loopback() {
+            return; // arp_process drops these before looking at anything else
+        }
+        if arp.is_announcement() && self.config.garp == GarpPolicy::Ignore {
+            let reason = "garp=ignore (drop_gratuitous_arp=1): sender IP = target IP".into();
+            out.push(NeighborEvent::Ignored {
+                ip: sip,
+                mac: sha,
+                reason,
+            });
+            return;
+        }
+        if is_request && target_is_local {
+            // neigh_event_ns: whoever asks for us is about to talk to us, so
+            // its address is cached (STALE, overriding) whatever arp_accept
+            // says, and arp_process skips its generic update.
+            let update = Update {
+                mac: sha,
+                state: NeighborState::Stale,
+                may_override: true,
+                admin: false,
+            };
+            self.linux_learn(sip, update, "ARP request for our address", now, rng, out);
+            return;
+        }
+        // arp_is_garp: a request with sender IP = target IP, or such a reply
+        // whose target MAC equals its sender MAC, from a unicast address.
+        let is_garp =
+            arp.is_announcement() && (is_request || arp.target_mac == sha) && is_unicast(sip);
+        let frame = frame_name(arp, unicast_to_us, is_garp);
+        let existing = self.entries.get(&sip).map(|e| (e.state, e.mac, e.updated));
+        let frame = match existing {
+            Some((NeighborState::Permanent, mac, _)) => {
+                if mac != Some(sha) {
+                    let reason = "entry is PERMANENT".into();
+                    out.push(NeighborEvent::Ignored {
+                        ip: sip,
+                        mac: sha,
+                        reason,
+                    });
+                }
+                return;
+            }
+            Some(_) => frame.to_string(),
+            None => {
+                // Unsolicited ARP creates an entry only with arp_accept, and
+                // only from a gratuitous ARP or a reply.
+                let accept = self.config.arp_accept;
+                if accept != 0 && (is_garp || (!is_request && is_unicast(sip))) {
+                    format!("{frame} (arp_accept={accept})")
+                } else {
+                    if accept == 0 && (arp.is_announcement() || !is_request) {
+                        let reason = "arp_accept=0: no entry created from unsolicited ARP".into();
+                        out.push(NeighborEvent::Ignored {
+                            ip: sip,
+                            mac: sha,
+                            reason,
+                        });
+                    }
+                    return;
+                }
+            }
+        };
+        // The first of several different answers wins for locktime after
+        // the last update (arp_process: "use the FIRST one"), unless the
+        // frame is gratuitous.
+        let locked = existing.is_some_and(|(_, _, updated)| now <= updated + self.config.locktime);
+        // Broadcast frames and requests do not assert reachability.
+        let state = if !is_request && unicast_to_us {
+            NeighborState::Reachable
+        } else {
+            NeighborState::Stale
+        };
+        let update = Update {
+            mac: sha,
+            state,
+            may_override: !locked || is_garp,
+            admin: false,
+        };
+        self.linux_learn(sip, update, &frame, now, rng, out);
+    }
+
+    /// Applies what a received `frame` says and reports what happened.
+    fn linux_learn(
+        &mut self,
+        ip: Ipv4Addr,
+        update: Update,
+        frame: &str,
+        now: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let mac = update.mac;
+        let before = self.entries.get(&ip).map(|e| (e.state, e.mac, e.updated));
+        match self.neigh_update(ip, update, now, rng) {
+            Applied::Unchanged => {}
+            Applied::Refused => {
+                let reason = format!(
+                    "within locktime ({}) and not gratuitous",
+                    self.config.locktime
+                );
+                out.push(NeighborEvent::Ignored { ip, mac, reason });
+            }
+            Applied::Changed { old, resolved } => {
+                let reason = match before {
+                    None => format!("{frame}: entry created"),
+                    Some((old_state, _, _)) if !old_state.is_valid() => {
+                        format!("{frame}: resolved")
+                    }
+                    Some((_, old_mac, updated)) if old_mac != Some(mac) => {
+                        if now <= updated + self.config.locktime {
+                            format!("{frame} accepted (overrides locktime)")
+                        } else {
+                            format!("{frame} accepted (locktime passed)")
+                        }
+                    }
+                    Some(_) => format!("{frame}: reachability confirmed"),
+                };
+                self.changed(ip, old, reason, out);
+                if resolved {
+                    out.push(NeighborEvent::Resolved { ip, mac });
+                }
+            }
+        }
+    }
+
+    /// `__neigh_update` for a valid new state, creating the entry if there
+    /// is none.
+    fn neigh_update(
+        &mut self,
+        ip: Ipv4Addr,
+        update: Update,
+        now: Instant,
+        rng: &mut SimRng,
+    ) -> Applied {
+        let Update {
+            mac,
+            state: new,
+            may_override,
+            admin,
+        } = update;
+        let reachable_time = self.reachable_time(now, rng);
+        let base_reachable = self.config.base_reachable;
+        let before = self.entries.get(&ip).map(NeighborEntry::snapshot);
+        let old = before.map(|(_, state)| state);
+        let mut entry = match self.entries.remove(&ip) {
+            Some(entry) => entry,
+            None => self.linux_allocate(ip, new, now, reachable_time),
+        };
+        entry.reachable_time = reachable_time;
+        // A unicast reply confirms the neighbour even when it is refused below.
+        if new.is_connected() {
+            entry.confirm(now);
+        }
+        let old_valid = old.is_some_and(NeighborState::is_valid);
+        let mac_changed = !old_valid || entry.mac != Some(mac);
+        let mut new = new;
+        if old_valid {
+            if mac_changed && !may_override {
+                self.entries.insert(ip, entry);
+                return Applied::Refused;
+            }
+            // Hearing the MAC we already have is no news: a broadcast does
+            // not demote REACHABLE (or DELAY, PROBE) to STALE.
+            if !mac_changed && new == NeighborState::Stale && !admin {
+                new = entry.state;
+            }
+        }
+        // Only real changes move `updated`, so no-op updates do not extend
+        // locktime.
+        if old != Some(new) || mac_changed {
+            entry.updated = now;
+        }
+        if old != Some(new) {
+            entry.timer = None;
+            if new == NeighborState::Probe {
+                entry.probes = 0;
+            }
+            if new.has_timer() {
+                let delay = if new == NeighborState::Reachable {
+                    reachable_time
+                } else {
+                    Duration::ZERO
+                };
+                entry.arm(now + delay);
+            }
+            entry.state = new;
+        }
+        if mac_changed {
+            entry.mac = Some(mac);
+            if !new.is_connected() {
+                entry.set_back_confirmed(now, base_reachable);
+            }
+        }
+        // The packets queued while INCOMPLETE leave now through the slow path.
+        let resolved = old == Some(NeighborState::Incomplete);
+        if resolved {
+            entry.used = now;
+        }
+        let after = entry.snapshot();
+        self.entries.insert(ip, entry);
+        if before == Some(after) {
+            Applied::Unchanged
+        } else {
+            Applied::Changed {
+                old: before,
+                resolved,
+            }
+        }
+    }
+
+    /// `neigh_timer_handler`, run at the entry's deadline `at`.
+    fn linux_timer(
+        &mut self,
+        ip: Ipv4Addr,
+        at: Instant,
+        rng: &mut SimRng,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let reachable_time = self.reachable_time(at, rng);
+        let retrans = self.retrans();
+        let delay = self.config.delay_first_probe;
+        let (ucast_probes, mcast_probes) = (self.config.ucast_probes, self.config.mcast_probes);
+        let Some(entry) = self.entries.get_mut(&ip) else {
+            return;
+        };
+        entry.timer = None;
+        let old = entry.snapshot();
+        let mut next = at + retrans;
+        let mut reason = None;
+        match entry.state {
+            NeighborState::Reachable => {
+                if at < entry.confirmed + reachable_time {
+                    // Confirmed again since the timer was armed.
+                    entry.timer = Some(entry.confirmed + reachable_time);
+                    return;
+                }
+                entry.updated = at;
+                if at <= entry.used + delay {
+                    entry.state = NeighborState::Delay;
+                    next = at + delay;
+                    reason = Some("reachable time expired while in use: delaying the first probe");
+                } else {
+                    entry.state = NeighborState::Stale;
+                    reason = Some("reachable time expired");
+                }
+            }
+            NeighborState::Delay => {
+                entry.updated = at;
+                if entry.confirmed_within(at, delay) {
+                    entry.state = NeighborState::Reachable;
+                    next = entry.confirmed + reachable_time;
+                    reason = Some("reachability confirmed during delay_first_probe_time");
+                } else {
+                    entry.state = NeighborState::Probe;
+                    entry.probes = 0;
+                    reason = Some("delay_first_probe expired: probing");
+                }
+            }
+            NeighborState::Incomplete | NeighborState::Probe => {}
+            NeighborState::Stale | NeighborState::Failed | NeighborState::Permanent => return,
+        }
+        let state = entry.state;
+        // neigh_max_probes: PROBE sends the unicast probes (plus
+        // mcast_resolicit, 0 by default and not modelled); a resolution's
+        // counter starts past them and adds the broadcasts.
+        let max_probes = match state {
+            NeighborState::Probe => u16::from(ucast_probes),
+            _ => u16::from(ucast_probes) + u16::from(mcast_probes),
+        };
+        let probing = matches!(state, NeighborState::Incomplete | NeighborState::Probe);
+        if probing && u16::from(entry.probes) >= max_probes {
+            // neigh_invalidate: give up and drop the queued packets.
+            entry.state = NeighborState::Failed;
+            entry.mac = None;
+            entry.updated = at;
+            let reason = if state == NeighborState::Incomplete {
+                format!("no reply to {mcast_probes} broadcast requests: resolution failed")
+            } else {
+                format!("no reply to {ucast_probes} unicast probes")
+            };
+            self.changed(ip, Some(old), reason, out);
+            if state == NeighborState::Incomplete {
+                out.push(NeighborEvent::Failed { ip });
+            }
+            return;
+        }
+        if state.has_timer() {
+            entry.timer = Some(next.max(at + MIN_TIMER));
+        }
+        if let Some(reason) = reason {
+            self.changed(ip, Some(old), reason.into(), out);
+        }
+        if probing {
+            self.linux_solicit(ip, out);
+        }
+    }
+
+    /// `neigh_periodic_work`: re-draws the reachable time every 300 s and,
+    /// only when the table holds at least gc_thresh1 entries, removes FAILED
+    /// entries and STALE ones unused for gc_stale_time. Small tables are
+    /// never collected, which is why a host's STALE entries live forever.
+    /// (Entries still referenced elsewhere in the kernel are kept too; the
+    /// simulation has no such references.)
+    fn linux_periodic(&mut self, at: Instant, rng: &mut SimRng, out: &mut Vec<NeighborEvent>) {
+        let base_reachable = self.config.base_reachable;
+        let period = self.config.gc_interval.max(MIN_TIMER);
+        let Some(parms) = self.linux.as_mut() else {
+            return;
+        };
+        parms.next_periodic = at + period;
+        if at > parms.last_rand + REACHABLE_TIME_REDRAW {
+            parms.last_rand = at;
+            parms.reachable_time = random_reachable_time(base_reachable, rng);
+            let reachable_time = parms.reachable_time;
+            self.entries
+                .values_mut()
+                .for_each(|e| e.reachable_time = reachable_time);
+        }
+        if self.entries.len() < self.config.gc_thresh1 {
+            return;
+        }
+        let gc_stale = self.config.gc_stale;
+        let mut doomed = Vec::new();
+        for entry in self.entries.values_mut() {
+            if entry.state == NeighborState::Permanent || entry.state.has_timer() {
+                continue;
+            }
+            if entry.used < entry.confirmed && entry.confirmed <= at {
+                entry.used = entry.confirmed;
+            }
+            if entry.state == NeighborState::Failed {
+                doomed.push((entry.ip, "garbage collected (FAILED)".to_string()));
+            } else if at >= entry.used + gc_stale {
+                doomed.push((
+                    entry.ip,
+                    format!("garbage collected: unused for gc_stale_time ({gc_stale})"),
+                ));
+            }
+        }
+        for (ip, reason) in doomed {
+            self.remove(ip, &reason, out);
+        }
+    }
+
+    fn linux_insert(
+        &mut self,
+        ip: Ipv4Addr,
+        mac: Option<Mac>,
+        state: NeighborState,
+        now: Instant,
+        rng: &mut SimRng,
+    ) {
+        let reachable_time = self.reachable_time(now, rng);
+        let blank = self.linux_allocate(ip, state, now, reachable_time);
+        match state {
+            NeighborState::Incomplete => {
+                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
+                entry.state = state;
+                entry.mac = None;
+                entry.updated = now;
+                entry.used = now;
+                entry.probes = self.config.ucast_probes;
+                entry.arm(now);
+                self.entries.insert(ip, entry);
+            }
+            NeighborState::Failed => {
+                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
+                entry.state = state;
+                entry.mac = None;
+                entry.updated = now;
+                entry.timer = None;
+                self.entries.insert(ip, entry);
+            }
+            _ => {
+                let current = self
+                    .entries
+                    .get(&ip)
+                    .filter(|e| e.state.is_valid())
+                    .and_then(|e| e.mac);
+                if let Some(mac) = mac.or(current) {
+                    self.neigh_update(
+                        ip,
+                        Update {
+                            mac,
+                            state,
+                            may_override: true,
+                            admin: true,
+                        },
+                        now,
+                        rng,
+                    );
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- Cisco
+    //
+    // Simplified from IOS: a valid entry is REACHABLE until `arp_timeout`
+    // after its last refresh, with one unicast refresh request 60 s before
+    // that; a resolution is `mcast_probes` broadcasts `retrans` apart, after
+    // which the entry is removed (IOS keeps showing it as Incomplete for a
+    // while). Any ARP from a known sender updates and renews its entry at
+    // once (there is no locktime); only replies to our requests and
+    // requests for our own address create entries.
+
+    fn cisco_resolve(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        out: &mut Vec<NeighborEvent>,
+    ) -> Resolution {
+        if let Some(entry) = self.entries.get_mut(&ip) {
+            entry.used = now;
+            return match entry.state {
+                NeighborState::Incomplete => Resolution::Queued,
+                _ => Resolution::Mac(entry.valid_mac()),
+            };
+        }
+        if self.config.mcast_probes == 0 {
+            return Resolution::Failed;
+        }
+        self.entries.insert(
+            ip,
+            NeighborEntry::new(ip, NeighborState::Incomplete, now, self.config.arp_timeout),
+        );
+        self.changed(ip, None, "resolving".into(), out);
+        self.cisco_solicit_broadcast(ip, now, out);
+        Resolution::Queued
+    }
+
+    fn cisco_solicit_broadcast(
+        &mut self,
+        ip: Ipv4Addr,
+        now: Instant,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let retrans = self.retrans();
+        let Some(entry) = self.entries.get_mut(&ip) else {
+            return;
+        };
+        entry.probes = entry.probes.saturating_add(1);
+        entry.timer = Some(now + retrans);
+        out.push(NeighborEvent::Solicit {
+            ip,
+            unicast_to: None,
+        });
+    }
+
+    fn cisco_timer(&mut self, ip: Ipv4Addr, at: Instant, out: &mut Vec<NeighborEvent>) {
+        let mcast_probes = self.config.mcast_probes;
+        let Some(entry) = self.entries.get_mut(&ip) else {
+            return;
+        };
+        entry.timer = None;
+        match (entry.state, entry.expires) {
+            (NeighborState::Incomplete, _) if entry.probes >= mcast_probes => {
+                self.remove(
+                    ip,
+                    &format!("no reply to {mcast_probes} ARP requests: entry removed"),
+                    out,
+                );
+            }
+            (NeighborState::Incomplete, _) => self.cisco_solicit_broadcast(ip, at, out),
+            (_, Some(expires)) if at >= expires => {
+                let reason = format!(
+                    "ARP timeout ({}) expired: no reply to the refresh request",
+                    self.config.arp_timeout
+                );
+                self.remove(ip, &reason, out);
+            }
+            (_, Some(expires)) => {
+                entry.probes = 1;
+                entry.timer = Some(expires);
+                out.push(NeighborEvent::Solicit {
+                    ip,
+                    unicast_to: entry.mac,
+                });
+            }
+            (_, None) => {}
+        }
+    }
+
+    fn cisco_receive(
+        &mut self,
+        arp: &Arp,
+        target_is_local: bool,
+        now: Instant,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let (sip, sha) = (arp.sender_ip, arp.sender_mac);
+        let is_request = arp.op == ArpOperation::Request;
+        let ignore = self.config.garp == GarpPolicy::Ignore;
+        let ignored = |reason: &str, out: &mut Vec<NeighborEvent>| {
+            out.push(NeighborEvent::Ignored {
+                ip: sip,
+                mac: sha,
+                reason: reason.into(),
+            });
+        };
+        if arp.is_announcement() && ignore {
+            return ignored("garp=ignore policy: sender IP = target IP", out);
+        }
+        let frame = match (arp.is_announcement(), is_request) {
+            (true, _) => "gratuitous ARP",
+            (false, true) => "ARP request",
+            (false, false) => "ARP reply",
+        };
+        match self.entries.get(&sip).map(|e| (e.state, e.mac, e.probes)) {
+            Some((NeighborState::Permanent, mac, _)) if mac != Some(sha) => {
+                ignored("static ARP entry", out);
+            }
+            Some((NeighborState::Permanent, ..)) => {}
+            Some((state, _, probes)) => {
+                // A refresh request is outstanding while `probes` is set.
+                let solicited = state == NeighborState::Incomplete || probes > 0;
+                if ignore && !is_request && !solicited {
+                    return ignored("garp=ignore policy: unsolicited ARP reply", out);
+                }
+                self.cisco_learn(sip, sha, frame, now, out);
+            }
+            None if is_request && target_is_local => {
+                self.cisco_learn(sip, sha, "ARP request for our address", now, out)
+            }
+            None if arp.is_announcement() || !is_request => {
+                ignored(
+                    "no entry: only replies to our requests and requests for our address create one",
+                    out,
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// Learns `mac` for `ip` from a received `frame` and reports it.
+    fn cisco_learn(
+        &mut self,
+        ip: Ipv4Addr,
+        mac: Mac,
+        frame: &str,
+        now: Instant,
+        out: &mut Vec<NeighborEvent>,
+    ) {
+        let old = self.cisco_store(ip, mac, now);
+        let new = (Some(mac), NeighborState::Reachable);
+        if old == Some(new) {
+            return; // renewed only
+        }
+        let reason = match old {
+            None => format!("{frame}: entry created"),
+            Some((_, NeighborState::Incomplete)) => format!("{frame}: resolved"),
+            Some(_) => format!("{frame}: MAC updated"),
+        };
+        self.changed(ip, old, reason, out);
+        if matches!(old, Some((_, NeighborState::Incomplete))) {
+            out.push(NeighborEvent::Resolved { ip, mac });
+        }
+    }
+
+    /// Stores `mac` for `ip` as valid and renews its lifetime; returns what
+    /// the entry was.
+    fn cisco_store(
+        &mut self,
+        ip: Ipv4Addr,
+        mac: Mac,
+        now: Instant,
+    ) -> Option<(Option<Mac>, NeighborState)> {
+        let arp_timeout = self.config.arp_timeout;
+        let old = self.entries.get(&ip).map(NeighborEntry::snapshot);
+        let mut entry = self
+            .entries
+            .remove(&ip)
+            .unwrap_or_else(|| NeighborEntry::new(ip, NeighborState::Reachable, now, arp_timeout));
+        let expires = now + arp_timeout;
+        entry.mac = Some(mac);
+        entry.state = NeighborState::Reachable;
+        entry.confirm(now);
+        entry.probes = 0;
+        entry.expires = Some(expires);
+        entry.timer = Some(expires.saturating_sub(CISCO_REFRESH_LEAD).max(now));
+        if old != Some(entry.snapshot()) {
+            entry.updated = now;
+        }
+        self.entries.insert(ip, entry);
+        old
+    }
+
+    fn cisco_insert(&mut self, ip: Ipv4Addr, mac: Option<Mac>, state: NeighborState, now: Instant) {
+        let arp_timeout = self.config.arp_timeout;
+        let current = self
+            .entries
+            .get(&ip)
+            .filter(|e| e.state.is_valid())
+            .and_then(|e| e.mac);
+        match (state, mac.or(current)) {
+            (NeighborState::Failed, _) => {
+                self.entries.remove(&ip);
+            }
+            (NeighborState::Incomplete, _) => {
+                let mut entry = NeighborEntry::new(ip, state, now, arp_timeout);
+                entry.timer = Some(now);
+                self.entries.insert(ip, entry);
+            }
+            (NeighborState::Permanent, Some(mac)) => {
+                let mut entry = NeighborEntry::new(ip, state, now, arp_timeout);
+                entry.mac = Some(mac);
+                self.entries.insert(ip, entry);
+            }
+            (_, Some(mac)) => {
+                self.cisco_store(ip, mac, now);
+            }
+            (_, None) => {}
+        }
+    }
+}
+
+/// `neigh_rand_reach_time`: uniform in `[base/2, 3·base/2)`, in integer
+/// nanoseconds so every platform draws the same value.
+fn random_reachable_time(base: Duration, rng: &mut SimRng) -> Duration {
+    if base == Duration::ZERO {
+        return Duration::ZERO;
+    }
+    Duration::from_nanos(rng.range_u64(0, base.as_nanos() - 1)) + base.mul_ratio(1, 2)
+}
+
+/// What `inet_addr_type` would call RTN_UNICAST, short of knowing the
+/// host's own addresses.
+fn is_unicast(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
+}
+
+/// How the trace names a received frame.
+fn frame_name(arp: &Arp, unicast_to_us: bool, is_garp: bool) -> &'static str {
+    match (arp.op == ArpOperation::Request, is_garp, unicast_to_us) {
+        (true, true, _) => "gratuitous ARP request",
+        (true, false, _) => "ARP request",
+        (false, true, _) => "gratuitous ARP reply",
+        (false, false, true) => "ARP reply",
+        (false, false, false) => "broadcast ARP reply",
+    }
+}
