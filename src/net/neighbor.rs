@@ -442,10 +442,11 @@ impl NeighborCache {
 
     /// Upper-layer reachability confirmation (TCP saw forward progress:
     /// `dst_confirm` → `neigh_confirm`). Linux only records the time, like
-    /// the kernel: a REACHABLE entry stays REACHABLE longer, a DELAY entry
-    /// becomes REACHABLE when its delay ends instead of probing, and a STALE
-    /// entry takes that path on its next use. PROBE is not rescued; only an
-    /// ARP reply ends it. The Cisco model has no such input.
+    /// the kernel: REACHABLE lasts reachable_time from the latest
+    /// confirmation, and a DELAY entry confirmed within
+    /// delay_first_probe_time before its delay ends becomes REACHABLE
+    /// instead of probing. STALE and PROBE entries do not change; only an ARP
+    /// reply ends PROBE. The Cisco model has no such input.
     pub fn confirm(
         &mut self,
         ip: Ipv4Addr,
@@ -687,12 +688,10 @@ impl NeighborCache {
         if mcast_probes == 0 {
             entry.state = NeighborState::Failed;
             self.entries.insert(ip, entry);
-            self.changed(
-                ip,
-                old,
-                "resolution impossible: mcast_solicit is 0".into(),
-                out,
-            );
+            if old != Some((None, NeighborState::Failed)) {
+                let reason = "resolution impossible: mcast_solicit is 0".into();
+                self.changed(ip, old, reason, out);
+            }
             return Resolution::Failed;
         }
         entry.state = NeighborState::Incomplete;
@@ -1092,24 +1091,21 @@ impl NeighborCache {
         rng: &mut SimRng,
     ) {
         let reachable_time = self.reachable_time(now, rng);
-        let blank = self.linux_allocate(ip, state, now, reachable_time);
         match state {
-            NeighborState::Incomplete => {
-                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
-                entry.state = state;
-                entry.mac = None;
-                entry.updated = now;
-                entry.used = now;
-                entry.probes = self.config.ucast_probes;
-                entry.arm(now);
-                self.entries.insert(ip, entry);
-            }
-            NeighborState::Failed => {
-                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
+            NeighborState::Incomplete | NeighborState::Failed => {
+                let mut entry = match self.entries.remove(&ip) {
+                    Some(entry) => entry,
+                    None => self.linux_allocate(ip, state, now, reachable_time),
+                };
                 entry.state = state;
                 entry.mac = None;
                 entry.updated = now;
                 entry.timer = None;
+                if state == NeighborState::Incomplete {
+                    entry.used = now;
+                    entry.probes = self.config.ucast_probes;
+                    entry.arm(now);
+                }
                 self.entries.insert(ip, entry);
             }
             _ => {
@@ -1929,6 +1925,31 @@ mod tests {
             (b.entry(PEER).reachable_time, b.entry(other).reachable_time),
             (draws[1], draws[1])
         );
+    }
+
+    #[test]
+    fn linux_unicast_reply_from_the_same_mac_extends_reachable() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(0));
+        b.receive(reply_to_me(A), secs(10));
+        assert!(b.take().is_empty());
+        let stale_at = secs(10) + b.entry(PEER).reachable_time;
+        b.run_until(stale_at.saturating_sub(Duration::from_nanos(1)));
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        b.run_until(stale_at);
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Stale)));
+    }
+
+    #[test]
+    fn inserted_incomplete_entry_starts_resolving_on_the_next_poll() {
+        for config in [NeighborConfig::linux(), NeighborConfig::cisco()] {
+            let mut b = Bench::new(config);
+            b.insert(PEER, None, NeighborState::Incomplete, secs(1));
+            b.run_until(secs(1));
+            assert_eq!(b.take(), ["1.000s 10.0.0.9 solicit broadcast"]);
+            b.receive(reply_to_me(A), secs(2));
+            assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        }
     }
 
     #[test]
