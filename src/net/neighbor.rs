@@ -82,7 +82,7 @@ pub struct NeighborConfig {
     /// garbage collection may remove it.
     pub gc_stale: Duration,
     /// Linux: period of the garbage-collection pass. The kernel runs
-    /// `neigh_periodic_work` every base_reachable_time/2 and never reads the
+    /// `neigh_periodic_work` every `base_reachable_time`/2 and never reads the
     /// `gc_interval` sysctl (30 s), so [`NeighborConfig::linux`] uses 15 s.
     pub gc_interval: Duration,
     /// Linux: `gc_thresh1`. The periodic pass removes nothing while the table
@@ -193,7 +193,7 @@ pub struct NeighborEntry {
     pub updated: Instant,
     /// Last proof that the neighbour answers at `mac` (`neigh->confirmed`):
     /// a unicast reply or an upper-layer confirmation. A change to an
-    /// unconfirmed MAC sets it 2 × base_reachable_time into the past, as the
+    /// unconfirmed MAC sets it 2 × `base_reachable_time` into the past, as the
     /// kernel does (floored at the start of the scenario).
     pub confirmed: Instant,
     /// Last time a packet went out through the slow path (`neigh->used`).
@@ -317,12 +317,13 @@ struct LinuxParms {
 }
 
 /// A (MAC, state) proposed to `neigh_update`.
+#[derive(Clone, Copy)]
 struct Update {
     mac: Mac,
     state: NeighborState,
-    /// NEIGH_UPDATE_F_OVERRIDE: may replace a different cached MAC.
+    /// `NEIGH_UPDATE_F_OVERRIDE`: may replace a different cached MAC.
     may_override: bool,
-    /// NEIGH_UPDATE_F_ADMIN (`ip neigh replace`): may also demote a
+    /// `NEIGH_UPDATE_F_ADMIN` (`ip neigh replace`): may also demote a
     /// same-MAC entry to STALE, which ARP may not.
     admin: bool,
 }
@@ -368,7 +369,7 @@ impl NeighborCache {
 
     /// Applies new settings to later events. A different model starts from
     /// an empty table (the device was replaced); a different
-    /// base_reachable_time re-draws the reachable time, as writing the
+    /// `base_reachable_time` re-draws the reachable time, as writing the
     /// sysctl does.
     pub fn set_config(&mut self, config: NeighborConfig) {
         if config.model != self.config.model {
@@ -434,7 +435,7 @@ impl NeighborCache {
         }
         match self.config.model {
             NeighborModel::Linux => {
-                self.linux_receive(arp, unicast_to_us, target_is_local, now, rng, out)
+                self.linux_receive(arp, unicast_to_us, target_is_local, now, rng, out);
             }
             NeighborModel::Cisco => self.cisco_receive(arp, target_is_local, now, out),
         }
@@ -442,9 +443,9 @@ impl NeighborCache {
 
     /// Upper-layer reachability confirmation (TCP saw forward progress:
     /// `dst_confirm` → `neigh_confirm`). Linux only records the time, like
-    /// the kernel: REACHABLE lasts reachable_time from the latest
+    /// the kernel: REACHABLE lasts the reachable time from the latest
     /// confirmation, and a DELAY entry confirmed within
-    /// delay_first_probe_time before its delay ends becomes REACHABLE
+    /// `delay_first_probe_time` before its delay ends becomes REACHABLE
     /// instead of probing. STALE and PROBE entries do not change; only an ARP
     /// reply ends PROBE. The Cisco model has no such input.
     pub fn confirm(
@@ -711,7 +712,7 @@ impl NeighborCache {
     }
 
     /// `neigh_probe` → `arp_solicit`: unicast to the cached MAC while the
-    /// counter is below ucast_probes, broadcast after.
+    /// counter is below `ucast_probes`, broadcast after.
     fn linux_solicit(&mut self, ip: Ipv4Addr, out: &mut Vec<NeighborEvent>) {
         let ucast_probes = self.config.ucast_probes;
         let Some(entry) = self.entries.get_mut(&ip) else {
@@ -1036,8 +1037,8 @@ impl NeighborCache {
     }
 
     /// `neigh_periodic_work`: re-draws the reachable time every 300 s and,
-    /// only when the table holds at least gc_thresh1 entries, removes FAILED
-    /// entries and STALE ones unused for gc_stale_time. Small tables are
+    /// only when the table holds at least `gc_thresh1` entries, removes FAILED
+    /// entries and STALE ones unused for `gc_stale_time`. Small tables are
     /// never collected, which is why a host's STALE entries live forever.
     /// (Entries still referenced elsewhere in the kernel are kept too; the
     /// simulation has no such references.)
@@ -1257,7 +1258,7 @@ impl NeighborCache {
                 self.cisco_learn(sip, sha, frame, now, out);
             }
             None if is_request && target_is_local => {
-                self.cisco_learn(sip, sha, "ARP request for our address", now, out)
+                self.cisco_learn(sip, sha, "ARP request for our address", now, out);
             }
             None if arp.is_announcement() || !is_request => {
                 ignored(
@@ -1360,7 +1361,7 @@ fn random_reachable_time(base: Duration, rng: &mut SimRng) -> Duration {
     Duration::from_nanos(rng.range_u64(0, base.as_nanos() - 1)) + base.mul_ratio(1, 2)
 }
 
-/// What `inet_addr_type` would call RTN_UNICAST, short of knowing the
+/// What `inet_addr_type` would call `RTN_UNICAST`, short of knowing the
 /// host's own addresses.
 fn is_unicast(ip: Ipv4Addr) -> bool {
     !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
