@@ -4,8 +4,8 @@
 #
 #   tests/conformance/run.sh [OUT.json] [oracle.py options]
 #
-# OUT.json defaults to target/conformance/linux-arp-cases.json (a RESULTS.md
-# report goes next to it); oracle.py options default to `--repeat 2`, which
+# OUT.json defaults to target/conformance/linux-arp-cases.json (a readable
+# report, OUT.md, goes next to it); oracle.py options default to `--repeat 2`, which
 # measures the same 432 cases as tests/data/linux-arp-cases.json.
 # Needs root. Creates the network namespaces cli, nodea, nodeb and sw and
 # always removes them; refuses to start if any of them exists already.
