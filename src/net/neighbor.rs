@@ -82,7 +82,7 @@ pub struct NeighborConfig {
     /// garbage collection may remove it.
     pub gc_stale: Duration,
     /// Linux: period of the garbage-collection pass. The kernel runs
-    /// `neigh_periodic_work` every base_reachable_time/2 and never reads the
+    /// `neigh_periodic_work` every `base_reachable_time`/2 and never reads the
     /// `gc_interval` sysctl (30 s), so [`NeighborConfig::linux`] uses 15 s.
     pub gc_interval: Duration,
     /// Linux: `gc_thresh1`. The periodic pass removes nothing while the table
@@ -193,7 +193,7 @@ pub struct NeighborEntry {
     pub updated: Instant,
     /// Last proof that the neighbour answers at `mac` (`neigh->confirmed`):
     /// a unicast reply or an upper-layer confirmation. A change to an
-    /// unconfirmed MAC sets it 2 × base_reachable_time into the past, as the
+    /// unconfirmed MAC sets it 2 × `base_reachable_time` into the past, as the
     /// kernel does (floored at the start of the scenario).
     pub confirmed: Instant,
     /// Last time a packet went out through the slow path (`neigh->used`).
@@ -317,12 +317,13 @@ struct LinuxParms {
 }
 
 /// A (MAC, state) proposed to `neigh_update`.
+#[derive(Clone, Copy)]
 struct Update {
     mac: Mac,
     state: NeighborState,
-    /// NEIGH_UPDATE_F_OVERRIDE: may replace a different cached MAC.
+    /// `NEIGH_UPDATE_F_OVERRIDE`: may replace a different cached MAC.
     may_override: bool,
-    /// NEIGH_UPDATE_F_ADMIN (`ip neigh replace`): may also demote a
+    /// `NEIGH_UPDATE_F_ADMIN` (`ip neigh replace`): may also demote a
     /// same-MAC entry to STALE, which ARP may not.
     admin: bool,
 }
@@ -368,7 +369,7 @@ impl NeighborCache {
 
     /// Applies new settings to later events. A different model starts from
     /// an empty table (the device was replaced); a different
-    /// base_reachable_time re-draws the reachable time, as writing the
+    /// `base_reachable_time` re-draws the reachable time, as writing the
     /// sysctl does.
     pub fn set_config(&mut self, config: NeighborConfig) {
         if config.model != self.config.model {
@@ -434,7 +435,7 @@ impl NeighborCache {
         }
         match self.config.model {
             NeighborModel::Linux => {
-                self.linux_receive(arp, unicast_to_us, target_is_local, now, rng, out)
+                self.linux_receive(arp, unicast_to_us, target_is_local, now, rng, out);
             }
             NeighborModel::Cisco => self.cisco_receive(arp, target_is_local, now, out),
         }
@@ -442,10 +443,11 @@ impl NeighborCache {
 
     /// Upper-layer reachability confirmation (TCP saw forward progress:
     /// `dst_confirm` → `neigh_confirm`). Linux only records the time, like
-    /// the kernel: a REACHABLE entry stays REACHABLE longer, a DELAY entry
-    /// becomes REACHABLE when its delay ends instead of probing, and a STALE
-    /// entry takes that path on its next use. PROBE is not rescued; only an
-    /// ARP reply ends it. The Cisco model has no such input.
+    /// the kernel: REACHABLE lasts the reachable time from the latest
+    /// confirmation, and a DELAY entry confirmed within
+    /// `delay_first_probe_time` before its delay ends becomes REACHABLE
+    /// instead of probing. STALE and PROBE entries do not change; only an ARP
+    /// reply ends PROBE. The Cisco model has no such input.
     pub fn confirm(
         &mut self,
         ip: Ipv4Addr,
@@ -687,12 +689,10 @@ impl NeighborCache {
         if mcast_probes == 0 {
             entry.state = NeighborState::Failed;
             self.entries.insert(ip, entry);
-            self.changed(
-                ip,
-                old,
-                "resolution impossible: mcast_solicit is 0".into(),
-                out,
-            );
+            if old != Some((None, NeighborState::Failed)) {
+                let reason = "resolution impossible: mcast_solicit is 0".into();
+                self.changed(ip, old, reason, out);
+            }
             return Resolution::Failed;
         }
         entry.state = NeighborState::Incomplete;
@@ -712,7 +712,7 @@ impl NeighborCache {
     }
 
     /// `neigh_probe` → `arp_solicit`: unicast to the cached MAC while the
-    /// counter is below ucast_probes, broadcast after.
+    /// counter is below `ucast_probes`, broadcast after.
     fn linux_solicit(&mut self, ip: Ipv4Addr, out: &mut Vec<NeighborEvent>) {
         let ucast_probes = self.config.ucast_probes;
         let Some(entry) = self.entries.get_mut(&ip) else {
@@ -1037,8 +1037,8 @@ impl NeighborCache {
     }
 
     /// `neigh_periodic_work`: re-draws the reachable time every 300 s and,
-    /// only when the table holds at least gc_thresh1 entries, removes FAILED
-    /// entries and STALE ones unused for gc_stale_time. Small tables are
+    /// only when the table holds at least `gc_thresh1` entries, removes FAILED
+    /// entries and STALE ones unused for `gc_stale_time`. Small tables are
     /// never collected, which is why a host's STALE entries live forever.
     /// (Entries still referenced elsewhere in the kernel are kept too; the
     /// simulation has no such references.)
@@ -1092,24 +1092,21 @@ impl NeighborCache {
         rng: &mut SimRng,
     ) {
         let reachable_time = self.reachable_time(now, rng);
-        let blank = self.linux_allocate(ip, state, now, reachable_time);
         match state {
-            NeighborState::Incomplete => {
-                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
-                entry.state = state;
-                entry.mac = None;
-                entry.updated = now;
-                entry.used = now;
-                entry.probes = self.config.ucast_probes;
-                entry.arm(now);
-                self.entries.insert(ip, entry);
-            }
-            NeighborState::Failed => {
-                let mut entry = self.entries.remove(&ip).unwrap_or(blank);
+            NeighborState::Incomplete | NeighborState::Failed => {
+                let mut entry = match self.entries.remove(&ip) {
+                    Some(entry) => entry,
+                    None => self.linux_allocate(ip, state, now, reachable_time),
+                };
                 entry.state = state;
                 entry.mac = None;
                 entry.updated = now;
                 entry.timer = None;
+                if state == NeighborState::Incomplete {
+                    entry.used = now;
+                    entry.probes = self.config.ucast_probes;
+                    entry.arm(now);
+                }
                 self.entries.insert(ip, entry);
             }
             _ => {
@@ -1261,7 +1258,7 @@ impl NeighborCache {
                 self.cisco_learn(sip, sha, frame, now, out);
             }
             None if is_request && target_is_local => {
-                self.cisco_learn(sip, sha, "ARP request for our address", now, out)
+                self.cisco_learn(sip, sha, "ARP request for our address", now, out);
             }
             None if arp.is_announcement() || !is_request => {
                 ignored(
@@ -1364,7 +1361,7 @@ fn random_reachable_time(base: Duration, rng: &mut SimRng) -> Duration {
     Duration::from_nanos(rng.range_u64(0, base.as_nanos() - 1)) + base.mul_ratio(1, 2)
 }
 
-/// What `inet_addr_type` would call RTN_UNICAST, short of knowing the
+/// What `inet_addr_type` would call `RTN_UNICAST`, short of knowing the
 /// host's own addresses.
 fn is_unicast(ip: Ipv4Addr) -> bool {
     !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
@@ -1378,5 +1375,764 @@ fn frame_name(arp: &Arp, unicast_to_us: bool, is_garp: bool) -> &'static str {
         (false, true, _) => "gratuitous ARP reply",
         (false, false, true) => "ARP reply",
         (false, false, false) => "broadcast ARP reply",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::arp::{self as frames, GarpKind};
+    use crate::wire::{Frame, Parsed};
+
+    const ME: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const PEER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 9);
+    const ME_MAC: Mac = Mac([2, 0, 0, 0, 0, 0x01]);
+    const A: Mac = Mac([2, 0, 0, 0, 0, 0x0a]);
+    const B: Mac = Mac([2, 0, 0, 0, 0, 0x0b]);
+    const C: Mac = Mac([2, 0, 0, 0, 0, 0x0c]);
+
+    fn ms(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    fn secs(s: u64) -> Instant {
+        Instant::from_secs(s)
+    }
+
+    fn name(mac: Mac) -> String {
+        match mac {
+            A => "A".into(),
+            B => "B".into(),
+            C => "C".into(),
+            other => other.to_string(),
+        }
+    }
+
+    fn show((t, event): &(Instant, NeighborEvent)) -> String {
+        let entry = |e: &Option<(Option<Mac>, NeighborState)>| match e {
+            None => "none".to_string(),
+            Some((None, state)) => state.to_string(),
+            Some((Some(mac), state)) => format!("{} {state}", name(*mac)),
+        };
+        match event {
+            NeighborEvent::Solicit {
+                ip,
+                unicast_to: None,
+            } => format!("{t} {ip} solicit broadcast"),
+            NeighborEvent::Solicit {
+                ip,
+                unicast_to: Some(mac),
+            } => format!("{t} {ip} solicit unicast {}", name(*mac)),
+            NeighborEvent::Resolved { ip, mac } => format!("{t} {ip} resolved {}", name(*mac)),
+            NeighborEvent::Failed { ip } => format!("{t} {ip} failed"),
+            NeighborEvent::Changed {
+                ip,
+                old,
+                new,
+                reason,
+            } => format!("{t} {ip} {} -> {}: {reason}", entry(old), entry(new)),
+            NeighborEvent::Ignored { ip, mac, reason } => {
+                format!("{t} {ip} ignored from {}: {reason}", name(*mac))
+            }
+        }
+    }
+
+    /// A host's cache driven like the simulator drives it, with a timeline
+    /// of everything it reported.
+    struct Bench {
+        cache: NeighborCache,
+        rng: SimRng,
+        log: Vec<(Instant, NeighborEvent)>,
+    }
+
+    impl Bench {
+        fn new(config: NeighborConfig) -> Self {
+            Bench {
+                cache: NeighborCache::new(config),
+                rng: SimRng::new(7),
+                log: Vec::new(),
+            }
+        }
+
+        fn record(&mut self, t: Instant, events: Vec<NeighborEvent>) {
+            for event in events {
+                let resolved = match event {
+                    NeighborEvent::Resolved { ip, .. } => Some(ip),
+                    _ => None,
+                };
+                self.log.push((t, event));
+                // The host transmits what it queued.
+                if let Some(ip) = resolved {
+                    self.resolve(ip, t);
+                }
+            }
+        }
+
+        /// Polls at every deadline up to `t`.
+        fn run_until(&mut self, t: Instant) {
+            while let Some(deadline) = self.cache.next_deadline().filter(|&d| d <= t) {
+                let mut events = Vec::new();
+                self.cache.poll(deadline, &mut self.rng, &mut events);
+                self.record(deadline, events);
+            }
+        }
+
+        fn resolve(&mut self, ip: Ipv4Addr, t: Instant) -> Resolution {
+            self.run_until(t);
+            let mut events = Vec::new();
+            let resolution = self.cache.resolve(ip, t, &mut self.rng, &mut events);
+            self.record(t, events);
+            resolution
+        }
+
+        fn receive(&mut self, frame: Frame, t: Instant) {
+            self.run_until(t);
+            let Parsed::Arp { eth_dst, arp, .. } = frame.parse() else {
+                panic!("not ARP")
+            };
+            let target_is_local = arp.op == ArpOperation::Request && arp.target_ip == ME;
+            let mut events = Vec::new();
+            self.cache.receive_arp(
+                &arp,
+                eth_dst == ME_MAC,
+                target_is_local,
+                t,
+                &mut self.rng,
+                &mut events,
+            );
+            self.record(t, events);
+        }
+
+        fn confirm(&mut self, ip: Ipv4Addr, t: Instant) {
+            self.run_until(t);
+            let mut events = Vec::new();
+            self.cache.confirm(ip, t, &mut self.rng, &mut events);
+            self.record(t, events);
+        }
+
+        fn insert(&mut self, ip: Ipv4Addr, mac: Option<Mac>, state: NeighborState, t: Instant) {
+            self.cache.insert(ip, mac, state, t, &mut self.rng);
+        }
+
+        fn entry(&self, ip: Ipv4Addr) -> &NeighborEntry {
+            self.cache.get(ip).expect("entry exists")
+        }
+
+        fn state(&self, ip: Ipv4Addr) -> Option<(Option<Mac>, NeighborState)> {
+            self.cache.get(ip).map(NeighborEntry::snapshot)
+        }
+
+        fn take(&mut self) -> Vec<String> {
+            self.log.drain(..).map(|e| show(&e)).collect()
+        }
+
+        /// PEER resolved to `mac` by a unicast reply at `t`.
+        fn resolved_at(&mut self, mac: Mac, t: Instant) {
+            assert_eq!(self.resolve(PEER, t), Resolution::Queued);
+            self.receive(reply_to_me(mac), t + Duration::from_millis(10));
+            assert_eq!(
+                self.state(PEER),
+                Some((Some(mac), NeighborState::Reachable))
+            );
+            self.take();
+        }
+    }
+
+    fn reply_to_me(mac: Mac) -> Frame {
+        frames::reply(mac, PEER, ME_MAC, ME)
+    }
+
+    fn garp(kind: GarpKind, mac: Mac) -> Frame {
+        frames::gratuitous(kind, mac, PEER)
+    }
+
+    /// The first reachable time a cache seeded like `Bench` draws.
+    fn drawn_reachable_times(n: usize) -> Vec<Duration> {
+        let mut rng = SimRng::new(7);
+        (0..n)
+            .map(|_| random_reachable_time(Duration::from_secs(30), &mut rng))
+            .collect()
+    }
+
+    #[test]
+    fn linux_resolution_broadcasts_three_requests_then_fails_at_3s() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        assert_eq!(b.resolve(PEER, secs(0)), Resolution::Queued);
+        assert_eq!(
+            b.resolve(PEER, ms(500)),
+            Resolution::Queued,
+            "a second packet waits too"
+        );
+        b.run_until(secs(10));
+        assert_eq!(
+            b.take(),
+            [
+                "0.000s 10.0.0.9 none -> INCOMPLETE: resolving",
+                "0.000s 10.0.0.9 solicit broadcast",
+                "1.000s 10.0.0.9 solicit broadcast",
+                "2.000s 10.0.0.9 solicit broadcast",
+                "3.000s 10.0.0.9 INCOMPLETE -> FAILED: no reply to 3 broadcast requests: resolution failed",
+                "3.000s 10.0.0.9 failed",
+            ]
+        );
+        assert_eq!(
+            b.entry(PEER).probes,
+            6,
+            "ip -s neigh counts from ucast_solicit"
+        );
+        assert_eq!(
+            b.resolve(PEER, secs(20)),
+            Resolution::Queued,
+            "a FAILED entry resolves again"
+        );
+        assert_eq!(
+            b.take(),
+            [
+                "20.000s 10.0.0.9 FAILED -> INCOMPLETE: resolving again",
+                "20.000s 10.0.0.9 solicit broadcast"
+            ]
+        );
+    }
+
+    #[test]
+    fn linux_without_broadcast_probes_fails_at_once() {
+        let mut b = Bench::new(NeighborConfig {
+            mcast_probes: 0,
+            ..NeighborConfig::linux()
+        });
+        assert_eq!(b.resolve(PEER, secs(0)), Resolution::Failed);
+        assert_eq!(b.state(PEER), Some((None, NeighborState::Failed)));
+    }
+
+    #[test]
+    fn linux_reachable_turns_stale_after_the_random_reachable_time() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        assert_eq!(b.resolve(PEER, secs(0)), Resolution::Queued);
+        b.receive(reply_to_me(A), ms(10));
+        assert_eq!(
+            b.take(),
+            [
+                "0.000s 10.0.0.9 none -> INCOMPLETE: resolving",
+                "0.000s 10.0.0.9 solicit broadcast",
+                "0.010s 10.0.0.9 INCOMPLETE -> A REACHABLE: ARP reply: resolved",
+                "0.010s 10.0.0.9 resolved A",
+            ]
+        );
+        let reachable_time = b.entry(PEER).reachable_time;
+        assert_eq!(reachable_time, drawn_reachable_times(1)[0]);
+        assert!(
+            Duration::from_secs(15) <= reachable_time && reachable_time < Duration::from_secs(45)
+        );
+        let expiry = ms(10) + reachable_time;
+        b.run_until(expiry.saturating_sub(Duration::from_nanos(1)));
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        b.run_until(expiry);
+        assert_eq!(
+            b.take(),
+            [format!(
+                "{expiry} 10.0.0.9 A REACHABLE -> A STALE: reachable time expired"
+            )]
+        );
+    }
+
+    #[test]
+    fn linux_stale_in_use_waits_5s_then_sends_3_unicast_probes_then_fails() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
+        assert_eq!(
+            b.resolve(PEER, secs(1)),
+            Resolution::Mac(A),
+            "STALE still sends at once"
+        );
+        b.run_until(ms(7500));
+        assert_eq!(
+            b.resolve(PEER, ms(7500)),
+            Resolution::Mac(A),
+            "PROBE keeps sending to the cached MAC"
+        );
+        b.run_until(secs(20));
+        assert_eq!(
+            b.take(),
+            [
+                "1.000s 10.0.0.9 A STALE -> A DELAY: packet sent on a STALE entry: delaying the first probe",
+                "6.000s 10.0.0.9 A DELAY -> A PROBE: delay_first_probe expired: probing",
+                "6.000s 10.0.0.9 solicit unicast A",
+                "7.000s 10.0.0.9 solicit unicast A",
+                "8.000s 10.0.0.9 solicit unicast A",
+                "9.000s 10.0.0.9 A PROBE -> FAILED: no reply to 3 unicast probes",
+            ]
+        );
+    }
+
+    #[test]
+    fn linux_unicast_reply_ends_probe() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
+        b.resolve(PEER, secs(1));
+        b.run_until(secs(6));
+        b.take();
+        b.receive(reply_to_me(A), ms(6200));
+        assert_eq!(
+            b.take(),
+            ["6.200s 10.0.0.9 A PROBE -> A REACHABLE: ARP reply: reachability confirmed"]
+        );
+        b.run_until(secs(9));
+        assert!(b.take().is_empty(), "no more probes");
+    }
+
+    #[test]
+    fn linux_confirmation_during_delay_makes_the_entry_reachable_without_probing() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
+        b.resolve(PEER, secs(1));
+        b.confirm(PEER, secs(3));
+        b.run_until(secs(8));
+        assert_eq!(
+            b.take(),
+            [
+                "1.000s 10.0.0.9 A STALE -> A DELAY: packet sent on a STALE entry: delaying the first probe",
+                "6.000s 10.0.0.9 A DELAY -> A REACHABLE: reachability confirmed during delay_first_probe_time",
+            ]
+        );
+        let stale_at = secs(3) + b.entry(PEER).reachable_time;
+        assert_eq!(
+            b.cache.next_deadline(),
+            Some(stale_at),
+            "REACHABLE counts from the confirmation"
+        );
+    }
+
+    #[test]
+    fn linux_entry_learned_at_time_zero_is_not_mistaken_for_confirmed() {
+        // `confirmed` is set back 60 s on a MAC change, which time zero cannot show.
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
+        b.resolve(PEER, secs(0));
+        b.run_until(secs(5));
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Probe)));
+    }
+
+    #[test]
+    fn linux_garp_reply_from_a_new_mac_within_and_after_locktime() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(0)); // updated at 10 ms
+        // MetalLB's reply (target MAC ff:ff:..) is not gratuitous to Linux.
+        b.receive(garp(GarpKind::ReplyBroadcast, B), ms(510));
+        // The RFC-style reply (target MAC = sender MAC) is.
+        b.receive(garp(GarpKind::ReplySelf, B), ms(510));
+        // Locktime ends strictly after updated + 1 s (time_after).
+        b.receive(garp(GarpKind::ReplyBroadcast, C), ms(1510));
+        b.receive(garp(GarpKind::ReplyBroadcast, C), ms(1511));
+        assert_eq!(
+            b.take(),
+            [
+                "0.510s 10.0.0.9 ignored from B: within locktime (1s) and not gratuitous",
+                "0.510s 10.0.0.9 A REACHABLE -> B STALE: gratuitous ARP reply accepted (overrides locktime)",
+                "1.510s 10.0.0.9 ignored from C: within locktime (1s) and not gratuitous",
+                "1.511s 10.0.0.9 B STALE -> C STALE: broadcast ARP reply accepted (locktime passed)",
+            ]
+        );
+    }
+
+    #[test]
+    fn linux_gratuitous_request_overrides_locktime_whatever_its_target_mac() {
+        for kind in [GarpKind::RequestZero, GarpKind::RequestBroadcast] {
+            let mut b = Bench::new(NeighborConfig::linux());
+            b.resolved_at(A, secs(0));
+            b.receive(garp(kind, B), ms(10));
+            assert_eq!(
+                b.take(),
+                [
+                    "0.010s 10.0.0.9 A REACHABLE -> B STALE: gratuitous ARP request accepted (overrides locktime)"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn linux_owner_reannouncing_its_mac_changes_nothing() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(0));
+        b.receive(garp(GarpKind::RequestZero, A), secs(2));
+        b.receive(garp(GarpKind::ReplyBroadcast, A), secs(3));
+        assert!(b.take().is_empty());
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        assert_eq!(
+            b.entry(PEER).updated,
+            ms(10),
+            "a no-op does not extend locktime"
+        );
+    }
+
+    #[test]
+    fn linux_confirmed_follows_the_kernel() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(100));
+        // A refused unicast reply still confirms the entry it could not change.
+        b.receive(reply_to_me(B), ms(100_500));
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        assert_eq!(b.entry(PEER).confirmed, ms(100_500));
+        // A new, unconfirmed MAC sets `confirmed` 2 × base_reachable_time back.
+        b.receive(garp(GarpKind::RequestZero, B), secs(102));
+        assert_eq!(b.entry(PEER).confirmed, secs(42));
+    }
+
+    #[test]
+    fn linux_arp_accept_decides_whether_unsolicited_arp_creates_an_entry() {
+        let request_for_someone_else = frames::request(B, PEER, Ipv4Addr::new(10, 0, 0, 50), None);
+
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.receive(garp(GarpKind::RequestZero, B), secs(1));
+        b.receive(request_for_someone_else.clone(), secs(2));
+        assert_eq!(
+            b.take(),
+            ["1.000s 10.0.0.9 ignored from B: arp_accept=0: no entry created from unsolicited ARP"]
+        );
+        assert_eq!(b.cache.entries().count(), 0);
+
+        let mut b = Bench::new(NeighborConfig {
+            arp_accept: 1,
+            ..NeighborConfig::linux()
+        });
+        b.receive(request_for_someone_else, secs(1));
+        b.receive(garp(GarpKind::RequestZero, B), secs(2));
+        assert_eq!(
+            b.take(),
+            [
+                "2.000s 10.0.0.9 none -> B STALE: gratuitous ARP request (arp_accept=1): entry created"
+            ]
+        );
+    }
+
+    #[test]
+    fn linux_request_for_our_address_caches_the_asker_whatever_arp_accept() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.receive(frames::request(B, PEER, ME, None), secs(1));
+        assert_eq!(
+            b.take(),
+            ["1.000s 10.0.0.9 none -> B STALE: ARP request for our address: entry created"]
+        );
+
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(0));
+        b.receive(frames::request(B, PEER, ME, None), ms(100));
+        assert_eq!(
+            b.state(PEER),
+            Some((Some(B), NeighborState::Stale)),
+            "neigh_event_ns overrides locktime"
+        );
+    }
+
+    #[test]
+    fn linux_garp_ignore_drops_announcements_before_anything_else() {
+        let config = NeighborConfig {
+            garp: GarpPolicy::Ignore,
+            arp_accept: 1,
+            ..NeighborConfig::linux()
+        };
+        let mut b = Bench::new(config);
+        b.resolved_at(A, secs(0));
+        b.receive(garp(GarpKind::RequestZero, B), secs(5));
+        b.receive(garp(GarpKind::ReplySelf, B), secs(6));
+        assert_eq!(
+            b.take(),
+            [
+                "5.000s 10.0.0.9 ignored from B: garp=ignore (drop_gratuitous_arp=1): sender IP = target IP",
+                "6.000s 10.0.0.9 ignored from B: garp=ignore (drop_gratuitous_arp=1): sender IP = target IP",
+            ]
+        );
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        // An ordinary reply is still taken once locktime has passed.
+        b.receive(reply_to_me(B), secs(7));
+        assert_eq!(b.state(PEER), Some((Some(B), NeighborState::Reachable)));
+    }
+
+    #[test]
+    fn linux_gc_removes_nothing_below_gc_thresh1() {
+        let populate = |b: &mut Bench| {
+            for host in 1..=3 {
+                b.insert(
+                    Ipv4Addr::new(10, 0, 1, host),
+                    Some(A),
+                    NeighborState::Stale,
+                    secs(0),
+                );
+            }
+            b.insert(
+                Ipv4Addr::new(10, 0, 1, 4),
+                None,
+                NeighborState::Failed,
+                secs(0),
+            );
+            b.insert(
+                Ipv4Addr::new(10, 0, 1, 5),
+                Some(B),
+                NeighborState::Permanent,
+                secs(0),
+            );
+        };
+
+        let mut b = Bench::new(NeighborConfig::linux());
+        populate(&mut b);
+        assert_eq!(
+            b.cache.next_deadline(),
+            None,
+            "5 entries < gc_thresh1 128: nothing to collect"
+        );
+        b.run_until(secs(3600));
+        let mut events = Vec::new();
+        b.cache.poll(secs(3600), &mut b.rng, &mut events);
+        assert!(events.is_empty());
+        assert_eq!(
+            b.cache.entries().count(),
+            5,
+            "STALE and FAILED entries live on"
+        );
+
+        let mut b = Bench::new(NeighborConfig {
+            gc_thresh1: 4,
+            ..NeighborConfig::linux()
+        });
+        populate(&mut b);
+        b.run_until(secs(3600));
+        assert_eq!(
+            b.take(),
+            [
+                "15.000s 10.0.1.4 FAILED -> none: garbage collected (FAILED)",
+                "60.000s 10.0.1.1 A STALE -> none: garbage collected: unused for gc_stale_time (1m)",
+                "60.000s 10.0.1.2 A STALE -> none: garbage collected: unused for gc_stale_time (1m)",
+                "60.000s 10.0.1.3 A STALE -> none: garbage collected: unused for gc_stale_time (1m)",
+            ]
+        );
+        let left: Vec<_> = b.cache.entries().map(|e| e.state).collect();
+        assert_eq!(left, [NeighborState::Permanent]);
+    }
+
+    #[test]
+    fn linux_reachable_time_is_per_interface_and_redrawn_every_300s() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        let other = Ipv4Addr::new(10, 0, 0, 10);
+        b.insert(PEER, Some(A), NeighborState::Reachable, secs(0));
+        b.insert(other, Some(B), NeighborState::Reachable, secs(1));
+        let draws = drawn_reachable_times(2);
+        assert_eq!(
+            (b.entry(PEER).reachable_time, b.entry(other).reachable_time),
+            (draws[0], draws[0])
+        );
+        b.run_until(secs(316));
+        let mut events = Vec::new();
+        b.cache.poll(secs(316), &mut b.rng, &mut events); // the periodic pass at 315 s
+        assert_eq!(
+            (b.entry(PEER).reachable_time, b.entry(other).reachable_time),
+            (draws[1], draws[1])
+        );
+    }
+
+    #[test]
+    fn linux_unicast_reply_from_the_same_mac_extends_reachable() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.resolved_at(A, secs(0));
+        b.receive(reply_to_me(A), secs(10));
+        assert!(b.take().is_empty());
+        let stale_at = secs(10) + b.entry(PEER).reachable_time;
+        b.run_until(stale_at.saturating_sub(Duration::from_nanos(1)));
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        b.run_until(stale_at);
+        assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Stale)));
+    }
+
+    #[test]
+    fn inserted_incomplete_entry_starts_resolving_on_the_next_poll() {
+        for config in [NeighborConfig::linux(), NeighborConfig::cisco()] {
+            let mut b = Bench::new(config);
+            b.insert(PEER, None, NeighborState::Incomplete, secs(1));
+            b.run_until(secs(1));
+            assert_eq!(b.take(), ["1.000s 10.0.0.9 solicit broadcast"]);
+            b.receive(reply_to_me(A), secs(2));
+            assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
+        }
+    }
+
+    #[test]
+    fn flush_keeps_permanent_entries_and_fails_pending_resolutions() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        let (fixed, stale) = (Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 0, 0, 3));
+        b.insert(fixed, Some(A), NeighborState::Permanent, secs(0));
+        b.insert(stale, Some(B), NeighborState::Stale, secs(0));
+        b.resolve(PEER, secs(0));
+        b.take();
+        let mut events = Vec::new();
+        b.cache.flush(&mut events);
+        b.record(secs(0), events);
+        assert_eq!(
+            b.take(),
+            [
+                "0.000s 10.0.0.3 B STALE -> none: flushed (ip neigh flush all)",
+                "0.000s 10.0.0.9 INCOMPLETE -> none: flushed (ip neigh flush all)",
+                "0.000s 10.0.0.9 failed",
+            ]
+        );
+        assert_eq!(b.cache.entries().map(|e| e.ip).collect::<Vec<_>>(), [fixed]);
+    }
+
+    #[test]
+    fn cisco_entry_lives_arp_timeout_and_is_refreshed_a_minute_before() {
+        let mut b = Bench::new(NeighborConfig::cisco());
+        b.resolve(PEER, secs(0));
+        b.receive(reply_to_me(A), ms(10));
+        assert_eq!(
+            b.take(),
+            [
+                "0.000s 10.0.0.9 none -> INCOMPLETE: resolving",
+                "0.000s 10.0.0.9 solicit broadcast",
+                "0.010s 10.0.0.9 INCOMPLETE -> A REACHABLE: ARP reply: resolved",
+                "0.010s 10.0.0.9 resolved A",
+            ]
+        );
+        let expires = ms(10) + Duration::from_hours(4);
+        assert_eq!(b.entry(PEER).expires, Some(expires));
+        let refresh = expires.saturating_sub(Duration::from_secs(60));
+        b.run_until(refresh);
+        assert_eq!(b.take(), [format!("{refresh} 10.0.0.9 solicit unicast A")]);
+        // The answer renews the entry silently.
+        let answered = refresh + Duration::from_millis(5);
+        b.receive(reply_to_me(A), answered);
+        assert!(b.take().is_empty());
+        let expires = answered + Duration::from_hours(4);
+        assert_eq!(b.entry(PEER).expires, Some(expires));
+        // Without an answer the entry goes at expiry.
+        b.run_until(expires + Duration::from_hours(1));
+        assert_eq!(
+            b.take(),
+            [
+                format!(
+                    "{} 10.0.0.9 solicit unicast A",
+                    expires.saturating_sub(Duration::from_secs(60))
+                ),
+                format!(
+                    "{expires} 10.0.0.9 A REACHABLE -> none: ARP timeout (4h) expired: no reply to the refresh request"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn cisco_resolution_gives_up_after_mcast_probes() {
+        let mut b = Bench::new(NeighborConfig::cisco());
+        b.resolve(PEER, secs(0));
+        b.run_until(secs(10));
+        assert_eq!(
+            b.take(),
+            [
+                "0.000s 10.0.0.9 none -> INCOMPLETE: resolving",
+                "0.000s 10.0.0.9 solicit broadcast",
+                "1.000s 10.0.0.9 solicit broadcast",
+                "2.000s 10.0.0.9 solicit broadcast",
+                "3.000s 10.0.0.9 INCOMPLETE -> none: no reply to 3 ARP requests: entry removed",
+                "3.000s 10.0.0.9 failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn cisco_honor_takes_a_new_mac_at_once() {
+        let mut b = Bench::new(NeighborConfig::cisco());
+        b.resolved_at(A, secs(0));
+        b.receive(garp(GarpKind::ReplyBroadcast, B), ms(20));
+        assert_eq!(
+            b.take(),
+            ["0.020s 10.0.0.9 A REACHABLE -> B REACHABLE: gratuitous ARP: MAC updated"]
+        );
+        assert_eq!(
+            b.entry(PEER).expires,
+            Some(ms(20) + Duration::from_hours(4))
+        );
+    }
+
+    #[test]
+    fn cisco_ignore_keeps_the_old_mac_until_arp_timeout() {
+        let mut b = Bench::new(NeighborConfig {
+            garp: GarpPolicy::Ignore,
+            ..NeighborConfig::cisco()
+        });
+        b.resolved_at(A, secs(0));
+        b.receive(garp(GarpKind::RequestBroadcast, B), secs(1));
+        b.receive(reply_to_me(B), secs(2));
+        assert_eq!(
+            b.take(),
+            [
+                "1.000s 10.0.0.9 ignored from B: garp=ignore policy: sender IP = target IP",
+                "2.000s 10.0.0.9 ignored from B: garp=ignore policy: unsolicited ARP reply",
+            ]
+        );
+        // A is gone: packets still go to it, nobody answers the refresh,
+        // and only expiry lets the router learn B.
+        let expires = ms(10) + Duration::from_hours(4);
+        let refresh = expires.saturating_sub(Duration::from_secs(60));
+        assert_eq!(
+            b.resolve(PEER, refresh.saturating_sub(Duration::from_secs(1))),
+            Resolution::Mac(A)
+        );
+        b.run_until(expires);
+        assert_eq!(
+            b.take(),
+            [
+                format!("{refresh} 10.0.0.9 solicit unicast A"),
+                format!(
+                    "{expires} 10.0.0.9 A REACHABLE -> none: ARP timeout (4h) expired: no reply to the refresh request"
+                ),
+            ]
+        );
+        assert_eq!(b.state(PEER), None);
+        assert_eq!(b.resolve(PEER, expires), Resolution::Queued);
+        b.receive(reply_to_me(B), expires + Duration::from_millis(3));
+        assert_eq!(b.state(PEER), Some((Some(B), NeighborState::Reachable)));
+    }
+
+    #[test]
+    fn cisco_creates_entries_only_from_our_requests_or_requests_for_us() {
+        let mut b = Bench::new(NeighborConfig::cisco());
+        b.receive(garp(GarpKind::RequestZero, B), secs(1));
+        b.receive(frames::request(B, PEER, ME, None), secs(2));
+        assert_eq!(
+            b.take(),
+            [
+                "1.000s 10.0.0.9 ignored from B: no entry: only replies to our requests and requests for our address create one",
+                "2.000s 10.0.0.9 none -> B REACHABLE: ARP request for our address: entry created",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_and_serde_spellings() {
+        assert_eq!(NeighborState::Reachable.to_string(), "REACHABLE");
+        assert_eq!(
+            serde_json::to_string(&NeighborState::Stale).unwrap(),
+            "\"STALE\""
+        );
+        assert_eq!(
+            serde_json::to_string(&NeighborModel::Cisco).unwrap(),
+            "\"cisco\""
+        );
+        assert_eq!(
+            serde_json::to_string(&GarpPolicy::Ignore).unwrap(),
+            "\"ignore\""
+        );
+        assert_eq!(NeighborConfig::default(), NeighborConfig::linux());
+    }
+
+    #[test]
+    fn a_snapshot_replays_identically() {
+        let mut b = Bench::new(NeighborConfig::linux());
+        b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
+        b.resolve(PEER, secs(1));
+        let json = serde_json::to_string(&b.cache).unwrap();
+        let copy: NeighborCache = serde_json::from_str(&json).unwrap();
+        assert_eq!(copy, b.cache);
+        let (mut left, mut right) = (Vec::new(), Vec::new());
+        let mut rng = b.rng.clone();
+        b.cache.poll(secs(20), &mut b.rng, &mut left);
+        copy.clone().poll(secs(20), &mut rng, &mut right);
+        assert_eq!(left, right);
     }
 }
