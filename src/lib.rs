@@ -8,6 +8,7 @@
 //! scenario and seed give a byte-identical trace natively and in the browser.
 
 pub mod catalog;
+pub mod console;
 pub mod k8s;
 pub mod net;
 pub mod rng;

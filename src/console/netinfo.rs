@@ -1,7 +1,7 @@
 //! Host-side inspection commands: `ip neigh|addr|route`, `show ip arp` (a
 //! Cisco-model router), `conntrack -L`, `cilium-dbg service list`.
 
-use super::table::{render, render_with};
+use super::table::render_with;
 use crate::net::conntrack::format_entry;
 use crate::net::host::{Datapath, RouteOrigin};
 use crate::net::neighbor::{NeighborModel, NeighborState};

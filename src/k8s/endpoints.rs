@@ -110,7 +110,7 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
             })
             .unwrap_or_default();
         let mut external_ips = svc.ingress.clone();
-        external_ips.extend(svc.spec.external_ips.iter().filter_map(|s| s.parse().ok()));
+        external_ips.extend(svc.spec.external_ips.iter().filter_map(|s| s.parse::<std::net::Ipv4Addr>().ok()));
         table.services.insert(
             skey.clone(),
             ServiceRules {

@@ -2,6 +2,7 @@
 //! document is the [`spec::ScenarioDoc`]; every further document is a
 //! Kubernetes manifest exactly as a user would `kubectl apply` it.
 
+pub mod build;
 pub mod load;
 pub mod spec;
 

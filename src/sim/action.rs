@@ -110,7 +110,10 @@ impl World {
         let script = self.script.clone();
         let Some(step) = script.timeline.get(index) else { return };
         if let Some(action) = Action::from_step(step) {
-            self.apply(action, trace);
+            let what = action.describe();
+            if let Err(e) = self.apply(action, trace) {
+                self.report_failed_action(&what, &e, trace);
+            }
         }
         if let Some(every) = step.every.filter(|e| *e > Duration::ZERO) {
             let until = Instant::ZERO + step.until.unwrap_or(script.duration);

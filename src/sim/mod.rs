@@ -153,7 +153,10 @@ impl World {
             return true;
         }
         if let Event::Action(a) = event {
-            self.apply(a, trace);
+            let what = a.describe();
+            if let Err(e) = self.apply(a, trace) {
+                self.report_failed_action(&what, &e, trace);
+            }
             return true;
         }
         let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, .. } = self;
@@ -217,6 +220,11 @@ impl World {
             Event::Timeline { .. } | Event::Action(_) => unreachable!("handled above"),
         }
         true
+    }
+
+    /// A timeline or branch action that could not be applied is shown in the trace.
+    pub(crate) fn report_failed_action(&self, what: &str, error: &str, trace: &mut Vec<Record>) {
+        trace.push(Record { t: self.now, step: self.steps, kind: Kind::Log { host: "vipsim".into(), component: "timeline".into(), line: format!("{what}: {error}") } });
     }
 
     /// Runs `f` with the control plane at the current time.

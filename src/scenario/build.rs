@@ -1,0 +1,181 @@
+//! Turns a loaded [`Scenario`] into a ready [`World`] at t=0: the LAN,
+//! the nodes registered in the cluster with their pod CIDRs and routes,
+//! the manifests applied in file order (held ones wait for the timeline),
+//! and the timeline scheduled.
+
+use super::spec::{HostRole, HostSpec, NeighborSpec};
+use super::Scenario;
+use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
+use crate::k8s::control;
+use crate::net::build::LanBuilder;
+use crate::net::host::{Role, Route, RouteOrigin};
+use crate::net::neighbor::{NeighborConfig, NeighborModel};
+use crate::net::switch::DEFAULT_MAC_AGING;
+use crate::net::Cidr;
+use crate::sim::action::Script;
+use crate::sim::trace::Record;
+use crate::sim::{DatapathConfig, Event, World};
+use crate::time::Instant;
+use crate::wire::Mac;
+use std::collections::BTreeMap;
+
+/// The Kubernetes version nodes report.
+pub const KUBELET_VERSION: &str = "v1.34.2";
+
+fn neighbor_config(spec: Option<&NeighborSpec>) -> NeighborConfig {
+    let Some(n) = spec else { return NeighborConfig::linux() };
+    let mut c = match n.model {
+        Some(NeighborModel::Cisco) => NeighborConfig::cisco(),
+        _ => NeighborConfig::linux(),
+    };
+    if let Some(g) = n.garp {
+        c.garp = g;
+    }
+    if let Some(t) = n.arp_timeout {
+        c.arp_timeout = t;
+    }
+    if let Some(a) = n.arp_accept {
+        c.arp_accept = a;
+    }
+    if let Some(t) = n.base_reachable_time {
+        c.base_reachable = t;
+    }
+    if let Some(t) = n.delay_first_probe_time {
+        c.delay_first_probe = t;
+    }
+    if let Some(t) = n.gc_stale_time {
+        c.gc_stale = t;
+    }
+    if let Some(t) = n.locktime {
+        c.locktime = t;
+    }
+    c
+}
+
+fn role(r: HostRole) -> Role {
+    match r {
+        HostRole::Client => Role::Client,
+        HostRole::Node => Role::Node,
+        HostRole::Router => Role::Router,
+    }
+}
+
+fn mac_of(h: &HostSpec) -> Result<Mac, String> {
+    match &h.mac {
+        Some(m) => Mac::parse(m),
+        None => Ok(Mac::derived_from(&h.name)),
+    }
+}
+
+/// Builds the world at t=0. Records what happened while applying the
+/// initial manifests into `trace`.
+pub fn build(s: &Scenario, trace: &mut Vec<Record>) -> Result<World, String> {
+    let spec = &s.doc.spec;
+    let mut lan = LanBuilder::new(spec.switch.name.as_deref().unwrap_or("switch"), spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING));
+    let mut ids = BTreeMap::new();
+    for h in spec.hosts.iter().filter(|h| h.behind.is_none()) {
+        let addr = Cidr::parse(&h.ip)?;
+        let id = lan.lan_host(&h.name, role(h.role), addr, mac_of(h)?, neighbor_config(h.neighbor.as_ref()));
+        ids.insert(h.name.clone(), id);
+    }
+    for h in spec.hosts.iter().filter(|h| h.behind.is_some()) {
+        let router_name = h.behind.as_ref().expect("filtered");
+        let router = *ids.get(router_name).ok_or_else(|| format!("host {}: behind: no router named {router_name}", h.name))?;
+        let addr = Cidr::parse(&h.ip)?;
+        // The router's side of the point-to-point link: the other usable address.
+        let peer = if addr.prefix >= 31 { addr.nth(0) } else { addr.nth(1).filter(|a| *a != addr.addr).or(addr.nth(2)) };
+        let peer = peer.ok_or_else(|| format!("host {}: no room for the router's address in {addr}", h.name))?;
+        let router_addr = Cidr::new(peer, addr.prefix);
+        let id = lan.behind(&h.name, router, addr, router_addr, mac_of(h)?, neighbor_config(h.neighbor.as_ref()));
+        ids.insert(h.name.clone(), id);
+    }
+    let config = ClusterConfig::from_spec(&spec.cluster)?;
+    let mut cluster = Cluster::new(config.clone());
+    let nodes: Vec<&HostSpec> = spec.hosts.iter().filter(|h| h.role == HostRole::Node).collect();
+    for (i, h) in nodes.iter().enumerate() {
+        let pod_cidr = match &h.pod_cidr {
+            Some(c) => Cidr::parse(c)?,
+            None => config.pod_cidr.subnet(spec.cluster.node_cidr_mask_size, i as u32).ok_or_else(|| format!("podCIDR {} has no room for node {}", config.pod_cidr, h.name))?,
+        };
+        let mut labels = BTreeMap::new();
+        labels.insert("kubernetes.io/hostname".to_string(), h.name.clone());
+        labels.insert("kubernetes.io/os".to_string(), "linux".to_string());
+        labels.insert("kubernetes.io/arch".to_string(), "amd64".to_string());
+        if let Some(z) = &h.zone {
+            labels.insert("topology.kubernetes.io/zone".to_string(), z.clone());
+        }
+        labels.extend(h.labels.clone());
+        let host = ids[&h.name];
+        let ip = Cidr::parse(&h.ip)?.addr;
+        cluster.nodes.insert(
+            h.name.clone(),
+            Node {
+                name: h.name.clone(),
+                host,
+                ip,
+                labels,
+                pod_cidr,
+                created: Instant::ZERO,
+                ready: true,
+                ready_reason: "KubeletReady".into(),
+                ready_since: Instant::ZERO,
+                unschedulable: false,
+                kubelet_up: true,
+                last_heartbeat: Instant::ZERO,
+                generation: 0,
+                unreachable_since: None,
+                agent_running: true,
+                agent_stopped_at: None,
+                agent_generation: 0,
+            },
+        );
+        let zone = h.zone.clone();
+        let host = lan.host_mut(host);
+        if let Some(n) = host.node.as_mut() {
+            n.pod_cidr = Some(pod_cidr);
+            n.zone = zone;
+        }
+    }
+    // Pod routing between nodes over the LAN (like host-gw / native routing).
+    let pod_routes: Vec<(usize, Cidr, std::net::Ipv4Addr)> = cluster.nodes.values().map(|n| (n.host, n.pod_cidr, n.ip)).collect();
+    for (host, _, _) in &pod_routes {
+        for (other, cidr, via) in &pod_routes {
+            if other != host {
+                lan.host_mut(*host).routes.push(Route { dst: *cidr, via: vec![*via], iface: 0, origin: RouteOrigin::Kernel });
+            }
+        }
+    }
+    control::bootstrap(&mut cluster);
+    let datapath = DatapathConfig { kind: config.datapath, strict_arp: spec.cluster.strict_arp };
+    let script = Script { timeline: spec.timeline.clone(), manifests: s.manifests.clone(), duration: spec.duration };
+    let mut world = World::new(lan.finish(), spec.seed, datapath, cluster, script);
+    // Every cluster has the API server's Service at the first address of the Service CIDR.
+    let kubernetes = kubernetes_service(&config)?;
+    world.plane(trace, |p| p.apply(&kubernetes)).map_err(|e| format!("serviceCIDR {}: {e}", config.service_cidr))?;
+    let names: Vec<String> = world.cluster.nodes.keys().cloned().collect();
+    world.plane(trace, |p| {
+        for n in &names {
+            p.agent_started(n);
+        }
+        p.reconcile();
+    });
+    for m in s.manifests.iter().filter(|m| !m.held) {
+        let manifest = m.manifest.clone();
+        let out = world.plane(trace, |p| p.apply(&manifest));
+        if let Err(e) = out {
+            return Err(format!("{}:{}: applying {} {}: {e}", s.file, m.line, manifest.kind(), manifest.metadata().name));
+        }
+    }
+    world.schedule_timeline();
+    world.queue.push(Instant::ZERO, Event::Control(control::ControlEvent::Reconcile));
+    Ok(world)
+}
+
+/// `default/kubernetes`: ClusterIP = first address of the Service CIDR, port 443.
+fn kubernetes_service(config: &ClusterConfig) -> Result<crate::k8s::objects::Manifest, String> {
+    let ip = config.service_cidr.nth(1).ok_or("serviceCIDR is too small")?;
+    let yaml = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: kubernetes\n  namespace: default\n  labels: {{component: apiserver, provider: kubernetes}}\nspec:\n  type: ClusterIP\n  clusterIP: {ip}\n  ports:\n  - name: https\n    port: 443\n    targetPort: 6443\n"
+    );
+    serde_norway::from_str(&yaml).map_err(|e| e.to_string())
+}
