@@ -1,6 +1,13 @@
-//! The native command line: `vipsim run | check | pcap | list`.
+//! The native command line: `vipsim run | check | pcap | list`, as the
+//! scenario contract (`scenarios/README.md`) describes.
 
-use clap::{Parser, Subcommand};
+use crate::scenario::{goals, load, Scenario};
+use crate::sim::timeline::Run;
+use crate::sim::trace::{Dir, Kind, Record};
+use crate::time::Duration;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::rc::Rc;
 
 #[derive(Parser)]
 #[command(
@@ -16,10 +23,77 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// A readable timeline to paste into a blog post.
+    Text,
+    /// One JSON object per trace record.
+    Jsonl,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scenario headless and print its trace.
+    Run {
+        /// Scenario file, or the id of a shipped scenario.
+        file: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated time to run (default: the scenario's duration), e.g. 90s.
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Text format: include every frame, not only ARP.
+        #[arg(long)]
+        frames: bool,
+        /// Run a named variant of the scenario's timeline.
+        #[arg(long)]
+        variant: Option<String>,
+    },
+    /// Evaluate the scenario's goals; exit 0 when all pass, 1 otherwise.
+    Check {
+        file: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        variant: Option<String>,
+    },
+    /// Write the frames of a run as a classic pcap (Wireshark, tcpdump -r).
+    Pcap {
+        file: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: String,
+        /// Frames seen by this host's interfaces (default: every frame the switch forwarded).
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+        #[arg(long)]
+        variant: Option<String>,
+    },
     /// List the scenarios shipped with this build.
     List,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    Duration::parse(s)
+}
+
+/// Loads a scenario file, or a shipped one by id. Errors print with their location.
+fn load_scenario(file: &str) -> Result<Scenario, String> {
+    let (name, text) = match std::fs::read_to_string(file) {
+        Ok(t) => (file.to_string(), t),
+        Err(e) => match crate::catalog::find(file) {
+            Some(s) => (format!("scenarios/{}", s.file), s.yaml.to_string()),
+            None => return Err(format!("{file}: {e}")),
+        },
+    };
+    load::load(&name, &text).map_err(|diags| diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -32,12 +106,101 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match cli.command {
-        Command::List => {
-            for s in crate::catalog::shipped() {
-                println!("{:<28} {}", s.id, s.title);
-            }
-            0
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("{msg}");
+            2
         }
     }
+}
+
+fn start(file: &str, variant: Option<&str>, seed: Option<u64>, until: Option<Duration>) -> Result<Run, String> {
+    let scenario = load_scenario(file)?;
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    Run::new(Rc::new(scenario), variant, seed, until)
+}
+
+fn run(command: Command) -> Result<i32, String> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        Command::List => {
+            for s in crate::catalog::shipped() {
+                let _ = writeln!(out, "{:<28} {}", s.id, s.title);
+            }
+            Ok(0)
+        }
+        Command::Run { file, seed, until, format, frames, variant } => {
+            let run = start(&file, variant.as_deref(), seed, until)?;
+            for r in run.trace() {
+                let line = match format {
+                    Format::Jsonl => Some(r.to_json()),
+                    Format::Text => text_line(r, frames),
+                };
+                if let Some(l) = line {
+                    if writeln!(out, "{l}").is_err() {
+                        return Ok(0); // stdout closed (piped into head)
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Check { file, seed, variant } => {
+            let run = start(&file, variant.as_deref(), seed, None)?;
+            let results = goals::evaluate(&run);
+            if results.is_empty() {
+                let _ = writeln!(out, "no goals in {file}");
+                return Ok(0);
+            }
+            for g in &results {
+                let _ = writeln!(out, "{} {}: {}", if g.pass { "PASS" } else { "FAIL" }, g.name, g.detail);
+            }
+            let passed = results.iter().filter(|g| g.pass).count();
+            let _ = writeln!(out, "{passed}/{} goals passed", results.len());
+            Ok(if passed == results.len() { 0 } else { 1 })
+        }
+        Command::Pcap { file, output, host, seed, until, variant } => {
+            let run = start(&file, variant.as_deref(), seed, until)?;
+            if let Some(h) = &host {
+                if run.world().net.host(h).is_none() {
+                    return Err(format!("no host named {h} in {file}"));
+                }
+            }
+            let frames: Vec<_> = run
+                .trace()
+                .iter()
+                .filter_map(|r| match &r.kind {
+                    Kind::Frame { at, frame, dir, forward, .. } => {
+                        let keep = match &host {
+                            Some(h) => &**at == h.as_str(),
+                            None => forward.is_some() && *dir == Dir::Rx,
+                        };
+                        keep.then(|| (r.t, frame.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let n = frames.len();
+            let bytes = crate::wire::pcap::to_bytes(frames);
+            std::fs::write(&output, bytes).map_err(|e| format!("{output}: {e}"))?;
+            eprintln!("wrote {n} frames to {output}");
+            Ok(0)
+        }
+    }
+}
+
+/// The text timeline: everything but frames, and ARP frames as they leave
+/// a host (the story's protagonists); `--frames` adds every frame.
+fn text_line(r: &Record, all_frames: bool) -> Option<String> {
+    if let Kind::Frame { dir, forward, frame, .. } = &r.kind {
+        let arp = crate::wire::dissect::protocol(frame) == "ARP";
+        let host_tx = *dir == Dir::Tx && forward.is_none();
+        if !(all_frames || (arp && host_tx)) {
+            return None;
+        }
+    }
+    Some(format!("{:>10}  {}", r.t.to_string(), r.kind.describe()))
 }

@@ -64,14 +64,16 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
 }
 
 pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Output {
-    let Some(verb) = args.first() else {
-        return fail("kubectl controls the Kubernetes cluster manager.\n\nvipsim supports: get, apply, delete, patch, scale, cordon, uncordon, drain, logs, exec".into());
-    };
-    let flags = match parse_flags(&args[1..]) {
+    let mut flags = match parse_flags(args) {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
+    if flags.positional.is_empty() {
+        return fail("kubectl controls the Kubernetes cluster manager.\n\nvipsim supports: get, apply, delete, patch, scale, cordon, uncordon, drain, logs, exec".into());
+    }
+    let verb = flags.positional.remove(0);
     let ns = flags.namespace.clone();
+    let verb = &verb;
     let result = match verb.as_str() {
         "get" => return get(w, &flags),
         "apply" | "create" => {

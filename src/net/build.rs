@@ -66,6 +66,7 @@ impl LanBuilder {
             for h in &mut self.net.hosts {
                 let on_lan = h.ifaces.first().is_some_and(|i| i.addrs.iter().any(|a| a.contains(gw)));
                 let has_default = h.routes.iter().any(|r| r.dst.prefix == 0);
+                // Scenario routes are added later; an explicit default replaces this one.
                 if h.role != Role::Router && on_lan && !has_default {
                     h.routes.push(Route { dst: Cidr::new(Ipv4Addr::UNSPECIFIED, 0), via: vec![gw], iface: 0, origin: RouteOrigin::Static });
                 }

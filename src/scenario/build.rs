@@ -69,7 +69,7 @@ fn mac_of(h: &HostSpec) -> Result<Mac, String> {
 
 /// Builds the world at t=0. Records what happened while applying the
 /// initial manifests into `trace`.
-pub fn build(s: &Scenario, trace: &mut Vec<Record>) -> Result<World, String> {
+pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Result<World, String> {
     let spec = &s.doc.spec;
     let mut lan = LanBuilder::new(spec.switch.name.as_deref().unwrap_or("switch"), spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING));
     let mut ids = BTreeMap::new();
@@ -88,6 +88,19 @@ pub fn build(s: &Scenario, trace: &mut Vec<Record>) -> Result<World, String> {
         let router_addr = Cidr::new(peer, addr.prefix);
         let id = lan.behind(&h.name, router, addr, router_addr, mac_of(h)?, neighbor_config(h.neighbor.as_ref()));
         ids.insert(h.name.clone(), id);
+    }
+    for h in &spec.hosts {
+        let host = lan.host_mut(ids[&h.name]);
+        for r in &h.routes {
+            let dst = if r.to == "default" { Cidr::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { Cidr::parse(&r.to)? };
+            let dev = r.dev.as_deref().unwrap_or("eth0");
+            let iface = host.ifaces.iter().position(|i| &*i.name == dev).ok_or_else(|| format!("host {}: route to {}: no interface {dev}", h.name, r.to))?;
+            let via = match &r.via {
+                Some(v) => vec![v.parse().map_err(|_| format!("host {}: route to {}: bad gateway {v}", h.name, r.to))?],
+                None => vec![],
+            };
+            host.routes.push(Route { dst, via, iface, origin: RouteOrigin::Static });
+        }
     }
     let config = ClusterConfig::from_spec(&spec.cluster)?;
     let mut cluster = Cluster::new(config.clone());
@@ -147,7 +160,7 @@ pub fn build(s: &Scenario, trace: &mut Vec<Record>) -> Result<World, String> {
     }
     control::bootstrap(&mut cluster);
     let datapath = DatapathConfig { kind: config.datapath, strict_arp: spec.cluster.strict_arp };
-    let script = Script { timeline: spec.timeline.clone(), manifests: s.manifests.clone(), duration: spec.duration };
+    let script = Script { timeline: spec.timeline_for(variant)?, manifests: s.manifests.clone(), duration: spec.duration };
     let mut world = World::new(lan.finish(), spec.seed, datapath, cluster, script);
     // Every cluster has the API server's Service at the first address of the Service CIDR.
     let kubernetes = kubernetes_service(&config)?;

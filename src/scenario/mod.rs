@@ -3,6 +3,7 @@
 //! Kubernetes manifest exactly as a user would `kubectl apply` it.
 
 pub mod build;
+pub mod goals;
 pub mod load;
 pub mod spec;
 

@@ -47,6 +47,39 @@ pub struct ScenarioSpec {
     pub timeline: Vec<Step>,
     #[serde(default)]
     pub goals: Vec<Goal>,
+    /// Named alternatives of the timeline, for "what if" comparisons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// A variant: the base timeline without the steps named in `drop`, plus the
+/// steps in `add` (e.g. "the router honours GARP": add a set-garp at 0s).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<Step>,
+}
+
+impl ScenarioSpec {
+    /// The timeline of the base scenario or of a variant, in time order
+    /// (steps at the same time keep file order, base steps first).
+    pub fn timeline_for(&self, variant: Option<&str>) -> Result<Vec<Step>, String> {
+        let Some(name) = variant else { return Ok(self.timeline.clone()) };
+        let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+            format!("no variant `{name}` (this scenario has: {})", if names.is_empty() { "none".into() } else { names.join(", ") })
+        })?;
+        let mut steps: Vec<Step> = self.timeline.iter().filter(|s| s.name.as_ref().is_none_or(|n| !v.drop.contains(n))).cloned().collect();
+        steps.extend(v.add.iter().cloned());
+        steps.sort_by_key(|s| s.at);
+        Ok(steps)
+    }
 }
 
 fn default_seed() -> u64 {
@@ -213,6 +246,22 @@ pub struct HostSpec {
     /// A router's BGP AS number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<u32>,
+    /// Extra static routes, e.g. the VIP range on-link:
+    /// `- {to: 192.0.2.0/24, dev: eth0}` or `- {to: 10.9.0.0/16, via: 10.0.1.1}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteSpec {
+    /// A CIDR, or `default`.
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Interface name (default `eth0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
 }
 
 /// A host's ARP behaviour.
@@ -254,6 +303,9 @@ pub struct SwitchSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
+    /// Optional handle, for variants that drop the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub at: Duration,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Duration>,
@@ -361,57 +413,154 @@ pub struct Goal {
     pub hints: Vec<String>,
 }
 
+/// What a goal checks: exactly one of the keys below, e.g.
+/// `check: { successRate: { host: client, after: 30s, atLeast: 99 } }`.
+/// (A map with one key rather than a YAML-tagged enum, so authors write
+/// plain YAML.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CheckDoc", into = "CheckDoc")]
+pub enum Check {
+    SuccessRate(SuccessRateCheck),
+    Neighbor(NeighborCheck),
+    Leader(LeaderCheck),
+    ExternalIp(ExternalIpCheck),
+    ClientIpObserved(ClientIpCheck),
+    Command(CommandCheck),
+    Drops(DropsCheck),
+}
+
+/// Share of the host's timeline commands (optionally only those whose
+/// command line contains `cmd`) that exited 0, in a time window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub enum Check {
-    /// Share of the host's timeline commands (optionally only those whose
-    /// command line contains `cmd`) that exited 0, in a time window.
-    SuccessRate {
-        host: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        cmd: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        after: Option<Duration>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        before: Option<Duration>,
-        /// Percent, 0-100.
-        #[serde(rename = "atLeast", default, skip_serializing_if = "Option::is_none")]
-        at_least: Option<f64>,
-        #[serde(rename = "atMost", default, skip_serializing_if = "Option::is_none")]
-        at_most: Option<f64>,
-    },
-    /// A host's neighbour entry for `ip` points at `node`'s MAC (or `mac`), optionally in `state`.
-    Neighbor {
-        host: String,
-        ip: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        node: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        mac: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        state: Option<String>,
-    },
-    /// The node announcing a Service's VIP (`none` for nobody).
-    Leader { service: String, node: String },
-    /// A Service's EXTERNAL-IP (`<pending>` allowed).
-    ExternalIp { service: String, ip: String },
-    /// Some pod's app observed a request from this client IP (source preserved).
-    ClientIpObserved { ip: String },
-    /// The output of a command run at evaluation time contains a string.
-    Command {
-        host: String,
-        cmd: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        contains: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        exit: Option<i32>,
-    },
-    /// Number of frames dropped for a reason (e.g. `no_local_endpoints`) at most / at least.
-    Drops {
-        reason: String,
-        #[serde(rename = "atMost", default, skip_serializing_if = "Option::is_none")]
-        at_most: Option<u64>,
-        #[serde(rename = "atLeast", default, skip_serializing_if = "Option::is_none")]
-        at_least: Option<u64>,
-    },
+pub struct SuccessRateCheck {
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+    /// Percent, 0-100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+}
+
+/// A host's neighbour entry for `ip` points at `node`'s MAC (or `mac`), optionally in `state`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NeighborCheck {
+    pub host: String,
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// The node announcing a Service's VIP (`none` for nobody).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LeaderCheck {
+    pub service: String,
+    pub node: String,
+}
+
+/// A Service's EXTERNAL-IP column (`<pending>` allowed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalIpCheck {
+    pub service: String,
+    pub ip: String,
+}
+
+/// Some pod's app observed a request from this client IP (source preserved).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientIpCheck {
+    pub ip: String,
+}
+
+/// The output of an instant command run at evaluation time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommandCheck {
+    pub host: String,
+    pub cmd: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+}
+
+/// Number of drops with a reason (e.g. `no_local_endpoints`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DropsCheck {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<u64>,
+}
+
+/// The YAML shape of a [`Check`]: one key set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_rate: Option<SuccessRateCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbor: Option<NeighborCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<LeaderCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ip: Option<ExternalIpCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip_observed: Option<ClientIpCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drops: Option<DropsCheck>,
+}
+
+pub const CHECK_KINDS: &[&str] = &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops"];
+
+impl TryFrom<CheckDoc> for Check {
+    type Error = String;
+    fn try_from(d: CheckDoc) -> Result<Check, String> {
+        let mut found: Vec<Check> = Vec::new();
+        found.extend(d.success_rate.map(Check::SuccessRate));
+        found.extend(d.neighbor.map(Check::Neighbor));
+        found.extend(d.leader.map(Check::Leader));
+        found.extend(d.external_ip.map(Check::ExternalIp));
+        found.extend(d.client_ip_observed.map(Check::ClientIpObserved));
+        found.extend(d.command.map(Check::Command));
+        found.extend(d.drops.map(Check::Drops));
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(format!("a check needs exactly one of: {}", CHECK_KINDS.join(", "))),
+            _ => Err(format!("a check has exactly one of {}; this one has {}", CHECK_KINDS.join(", "), found.len())),
+        }
+    }
+}
+
+impl From<Check> for CheckDoc {
+    fn from(c: Check) -> CheckDoc {
+        let mut d = CheckDoc::default();
+        match c {
+            Check::SuccessRate(x) => d.success_rate = Some(x),
+            Check::Neighbor(x) => d.neighbor = Some(x),
+            Check::Leader(x) => d.leader = Some(x),
+            Check::ExternalIp(x) => d.external_ip = Some(x),
+            Check::ClientIpObserved(x) => d.client_ip_observed = Some(x),
+            Check::Command(x) => d.command = Some(x),
+            Check::Drops(x) => d.drops = Some(x),
+        }
+        d
+    }
 }

@@ -151,7 +151,7 @@ impl World {
             }
             Action::Fault(f) => self.fault(&f, trace),
             Action::Note { text } => {
-                trace.push(Record { t: self.now, step: self.steps, kind: Kind::Fault { host: None, action: "note".into(), detail: text.clone() } });
+                trace.push(Record { t: self.now, step: self.steps, kind: Kind::Note { text: text.clone() } });
                 Ok(text)
             }
         }

@@ -8,6 +8,7 @@ pub mod action;
 pub mod ctx;
 #[cfg(test)]
 mod tests;
+pub mod timeline;
 pub mod trace;
 
 use crate::net::host::{Datapath, Env};

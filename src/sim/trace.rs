@@ -112,6 +112,8 @@ pub enum Kind {
     Mac { switch: Name, change: MacChange, port_name: Name },
     /// A fault or interactive action was applied.
     Fault { host: Option<Name>, action: String, detail: String },
+    /// A lesson marker from the scenario's timeline.
+    Note { text: String },
     /// The host that announces a VIP changed (MetalLB leader, Cilium lease holder).
     Leader { service: String, ip: Ipv4Addr, node: Option<Name>, previous: Option<Name>, reason: String },
     /// A LoadBalancer address was assigned or released, or could not be.
@@ -144,6 +146,7 @@ impl Kind {
             Kind::ArpIgnored { .. } => "arp_ignored",
             Kind::Mac { .. } => "mac",
             Kind::Fault { .. } => "fault",
+            Kind::Note { .. } => "note",
             Kind::Leader { .. } => "leader",
             Kind::Ipam { .. } => "ipam",
             Kind::Command { .. } => "command",
@@ -210,6 +213,7 @@ impl Kind {
             Kind::Fault { host, action, detail } => {
                 format!("fault {action}{}{}", host.as_ref().map(|h| format!(" on {h}")).unwrap_or_default(), if detail.is_empty() { String::new() } else { format!(": {detail}") })
             }
+            Kind::Note { text } => format!("note: {text}"),
             Kind::Leader { service, ip, node, previous, reason } => format!(
                 "{service} {ip} announced by {} (was {}): {reason}",
                 node.as_deref().unwrap_or("nobody"),
@@ -310,6 +314,9 @@ impl Serialize for Record {
                 m.serialize_entry("host", host)?;
                 m.serialize_entry("action", action)?;
                 m.serialize_entry("detail", detail)?;
+            }
+            Kind::Note { text } => {
+                m.serialize_entry("text", text)?;
             }
             Kind::Leader { service, ip, node, previous, reason } => {
                 m.serialize_entry("service", service)?;

@@ -1,0 +1,141 @@
+//! Goals: checks over a run's state and trace, evaluated by `vipsim check`,
+//! by the playground's workshop panel, and live while a learner acts.
+
+use super::spec::{Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck};
+use crate::sim::timeline::Run;
+use crate::sim::trace::{Kind, Record};
+use crate::sim::World;
+use crate::time::Instant;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GoalResult {
+    pub name: String,
+    pub pass: bool,
+    /// What was found, in a sentence ("router has 192.0.2.10 -> 02:.. (worker-1)").
+    pub detail: String,
+}
+
+/// Evaluates every goal of the run's scenario, each at its `at` (or at the end).
+pub fn evaluate(run: &Run) -> Vec<GoalResult> {
+    let goals = run.scenario.doc.spec.goals.clone();
+    let mut probe = run.clone();
+    goals
+        .iter()
+        .map(|g| {
+            let at = g.at.map(|d| Instant::ZERO + d).unwrap_or(run.end);
+            probe.seek_time(at);
+            check(g, probe.world(), probe.visible(), at)
+        })
+        .collect()
+}
+
+fn service_key(name: &str) -> String {
+    if name.contains('/') { name.to_string() } else { format!("default/{name}") }
+}
+
+/// Evaluates one goal against the world and the trace visible at `at`.
+pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResult {
+    let (pass, detail) = match &goal.check {
+        Check::SuccessRate(SuccessRateCheck { host, cmd, after, before, at_least, at_most }) => {
+            let from = Instant::ZERO + after.unwrap_or_default();
+            let until = before.map(|b| Instant::ZERO + b).unwrap_or(at);
+            let runs: Vec<i32> = trace
+                .iter()
+                .filter_map(|r| match &r.kind {
+                    Kind::Command { host: h, cmd: c, started, exit, .. }
+                        if &**h == host && *started >= from && *started <= until && cmd.as_ref().is_none_or(|want| c.contains(want.as_str())) =>
+                    {
+                        Some(*exit)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if runs.is_empty() {
+                (false, format!("no matching commands ran on {host} in that window"))
+            } else {
+                let ok = runs.iter().filter(|e| **e == 0).count();
+                let rate = 100.0 * ok as f64 / runs.len() as f64;
+                let pass = at_least.is_none_or(|m| rate >= m) && at_most.is_none_or(|m| rate <= m);
+                (pass, format!("{ok}/{} succeeded ({rate:.1}%)", runs.len()))
+            }
+        }
+        Check::Neighbor(NeighborCheck { host, ip, node, mac, state }) => {
+            let Some(h) = w.net.host(host) else { return fail(goal, format!("no host {host}")) };
+            let Ok(ip) = ip.parse() else { return fail(goal, format!("bad IP {ip}")) };
+            let entry = h.ifaces.iter().find_map(|i| i.neighbors.get(ip));
+            let want_mac = match (node, mac) {
+                (Some(n), _) => w.net.host(n).map(|nh| nh.ifaces[0].mac),
+                (None, Some(m)) => crate::wire::Mac::parse(m).ok(),
+                (None, None) => None,
+            };
+            match entry {
+                None => (false, format!("{host} has no entry for {ip}")),
+                Some(e) => {
+                    let owner = e.mac.and_then(|m| w.net.hosts.iter().find(|x| x.ifaces.iter().any(|i| i.mac == m)).map(|x| x.name.to_string())).unwrap_or_else(|| "?".into());
+                    let mac_ok = want_mac.is_none_or(|m| e.mac == Some(m));
+                    let state_ok = state.as_ref().is_none_or(|s| e.state.to_string().eq_ignore_ascii_case(s));
+                    let mac_text = e.mac.map(|m| m.to_string()).unwrap_or_else(|| "(none)".into());
+                    (mac_ok && state_ok, format!("{host} has {ip} -> {mac_text} ({owner}) {}", e.state))
+                }
+            }
+        }
+        Check::Leader(LeaderCheck { service, node }) => {
+            let announcers = w.cluster.announcers.get(&service_key(service)).cloned().unwrap_or_default();
+            let now = announcers.first().cloned().unwrap_or_else(|| "none".into());
+            (now == *node, format!("{service} is announced by {now}"))
+        }
+        Check::ExternalIp(ExternalIpCheck { service, ip }) => {
+            let shown = w.cluster.services.get(&service_key(service)).map(crate::console::kubectl::external_ip_column);
+            match shown {
+                Some(s) => (s == *ip, format!("EXTERNAL-IP of {service} is {s}")),
+                None => (false, format!("no Service {service}")),
+            }
+        }
+        Check::ClientIpObserved(ClientIpCheck { ip }) => {
+            let seen: Vec<String> = trace
+                .iter()
+                .filter_map(|r| match &r.kind {
+                    Kind::App { client, .. } => Some(client.split(':').next().unwrap_or("").to_string()),
+                    _ => None,
+                })
+                .collect();
+            let found = seen.iter().any(|c| c == ip);
+            let mut distinct: Vec<String> = seen;
+            distinct.sort();
+            distinct.dedup();
+            (found, format!("pods saw clients {}", if distinct.is_empty() { "(none)".into() } else { distinct.join(", ") }))
+        }
+        Check::Command(CommandCheck { host, cmd, contains, exit }) => {
+            let mut w2 = w.clone();
+            let mut t = Vec::new();
+            match crate::console::run(&mut w2, host, cmd, &mut t) {
+                Ok(Some(out)) => {
+                    let code = t.iter().rev().find_map(|r| match &r.kind {
+                        Kind::Command { exit, .. } => Some(*exit),
+                        _ => None,
+                    });
+                    let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str())) && exit.is_none_or(|e| Some(e) == code);
+                    (pass, format!("output: {}", out.trim_end()))
+                }
+                Ok(None) => (false, "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)".into()),
+                Err(e) => (false, e),
+            }
+        }
+        Check::Drops(DropsCheck { reason, at_least, at_most }) => {
+            let n = trace
+                .iter()
+                .filter(|r| match &r.kind {
+                    Kind::Drop { reason: d, .. } => serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from).or_else(|| v.as_object().and_then(|o| o.keys().next().cloned()))).as_deref() == Some(reason.as_str()),
+                    _ => false,
+                })
+                .count() as u64;
+            (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), format!("{n} drops with reason {reason}"))
+        }
+    };
+    GoalResult { name: goal.name.clone(), pass, detail }
+}
+
+fn fail(goal: &Goal, detail: String) -> GoalResult {
+    GoalResult { name: goal.name.clone(), pass: false, detail }
+}

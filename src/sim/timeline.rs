@@ -1,0 +1,152 @@
+//! Time travel. A [`Run`] computes a whole scenario once, keeping the
+//! trace and a snapshot of the world every [`SNAPSHOT_EVERY`] steps. Moving
+//! the cursor to any step restores the nearest earlier snapshot and
+//! replays from it, so stepping back costs at most that many events.
+//! [`Run::branch`] forks a new run from the cursor with a different action
+//! ("what if I had flushed the ARP cache here?") while the original run
+//! stays as it was.
+
+use super::action::Action;
+use super::trace::Record;
+use super::World;
+use crate::scenario::Scenario;
+use crate::time::{Duration, Instant};
+use std::rc::Rc;
+
+/// Steps between snapshots: replaying this many events takes well under a
+/// millisecond, and snapshots of a small LAN stay cheap to keep.
+pub const SNAPSHOT_EVERY: u64 = 256;
+
+#[derive(Clone)]
+struct Snapshot {
+    world: Rc<World>,
+}
+
+/// A computed run of a scenario, with a cursor.
+#[derive(Clone)]
+pub struct Run {
+    pub scenario: Rc<Scenario>,
+    /// What this run changed relative to its parent, for the branch list.
+    pub label: String,
+    pub end: Instant,
+    trace: Vec<Record>,
+    snapshots: Vec<Snapshot>,
+    /// Time of each step (index = step number; step 0 is the initial state).
+    step_times: Vec<Instant>,
+    /// The world at the cursor.
+    cursor: World,
+}
+
+impl Run {
+    /// Builds the scenario and runs it to `until` (default: its duration).
+    pub fn new(scenario: Rc<Scenario>, variant: Option<&str>, seed: Option<u64>, until: Option<Duration>) -> Result<Run, String> {
+        let mut trace = Vec::new();
+        let mut world = crate::scenario::build::build(&scenario, variant, &mut trace)?;
+        if let Some(s) = seed {
+            world.rng = crate::rng::SimRng::new(s);
+        }
+        let end = Instant::ZERO + until.unwrap_or(scenario.doc.spec.duration);
+        let mut run = Run {
+            scenario,
+            label: variant.unwrap_or("original").into(),
+            end,
+            trace,
+            snapshots: Vec::new(),
+            step_times: vec![Instant::ZERO],
+            cursor: world,
+        };
+        run.compute_from_cursor();
+        Ok(run)
+    }
+
+    /// Steps the cursor's world to the end, recording snapshots, then moves
+    /// the cursor back to where it was.
+    fn compute_from_cursor(&mut self) {
+        let start = self.cursor.steps;
+        let mut world = self.cursor.clone();
+        // The cursor's state may differ from a parent's snapshot at the same
+        // step (a branch applied an action there): it replaces it.
+        self.snapshots.retain(|s| s.world.steps < start);
+        self.step_times.truncate(start as usize + 1);
+        self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
+        while world.next_time().is_some_and(|t| t <= self.end) {
+            world.step(&mut self.trace);
+            self.step_times.push(world.now);
+            if world.steps % SNAPSHOT_EVERY == 0 {
+                self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
+            }
+        }
+    }
+
+    pub fn trace(&self) -> &[Record] {
+        &self.trace
+    }
+
+    /// The world at the cursor.
+    pub fn world(&self) -> &World {
+        &self.cursor
+    }
+
+    /// Total steps in the run.
+    pub fn len(&self) -> u64 {
+        self.step_times.len() as u64 - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn cursor(&self) -> u64 {
+        self.cursor.steps
+    }
+
+    pub fn time_of(&self, step: u64) -> Instant {
+        self.step_times.get(step as usize).copied().unwrap_or(self.end)
+    }
+
+    /// The records visible at the cursor (everything the steps so far produced).
+    pub fn visible(&self) -> &[Record] {
+        let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
+        &self.trace[..cut]
+    }
+
+    /// Moves the cursor to after step `step` (clamped to the run).
+    pub fn seek(&mut self, step: u64) {
+        let step = step.min(self.len());
+        if step == self.cursor.steps {
+            return;
+        }
+        let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
+        let from_cursor = self.cursor.steps < step && self.snapshots[i].world.steps <= self.cursor.steps;
+        if !from_cursor {
+            self.cursor = (*self.snapshots[i].world).clone();
+        }
+        let mut scratch = Vec::new();
+        while self.cursor.steps < step && self.cursor.step(&mut scratch) {
+            scratch.clear();
+        }
+    }
+
+    /// Moves the cursor to the last step at or before time `t`.
+    pub fn seek_time(&mut self, t: Instant) {
+        let step = self.step_times.partition_point(|x| *x <= t).saturating_sub(1);
+        self.seek(step as u64);
+    }
+
+    /// A new run that shares this one's past up to the cursor, applies
+    /// `action` there, and computes its own future.
+    pub fn branch(&self, action: Action) -> Run {
+        let mut run = self.clone();
+        let cut = run.trace.partition_point(|r| r.step <= run.cursor.steps);
+        run.trace.truncate(cut);
+        run.label = action.describe();
+        let what = action.describe();
+        let mut extra = Vec::new();
+        if let Err(e) = run.cursor.apply(action, &mut extra) {
+            run.cursor.report_failed_action(&what, &e, &mut extra);
+        }
+        run.trace.extend(extra);
+        run.compute_from_cursor();
+        run
+    }
+}
