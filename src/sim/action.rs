@@ -131,7 +131,9 @@ impl World {
             Action::Run { host, cmd } => crate::console::run(self, &host, &cmd, trace).map(|o| o.unwrap_or_default()),
             Action::Apply { name } => {
                 let script = self.script.clone();
-                let lm = script.manifests.iter().find(|m| matches_name(&m.manifest, &name)).ok_or_else(|| format!("error: no manifest named \"{name}\" in this scenario"))?;
+                // A `vipsim/id` handle wins over a plain name that several versions share.
+                let by_id = script.manifests.iter().find(|m| m.manifest.metadata().annotations.get("vipsim/id").is_some_and(|id| *id == name));
+                let lm = by_id.or_else(|| script.manifests.iter().find(|m| matches_name(&m.manifest, &name))).ok_or_else(|| format!("error: no manifest named \"{name}\" in this scenario"))?;
                 let manifest = lm.manifest.clone();
                 self.apply_manifest(&manifest, trace)
             }
@@ -326,7 +328,11 @@ impl World {
     }
 }
 
-fn matches_name(m: &Manifest, name: &str) -> bool {
+/// A manifest by `vipsim/id` annotation, `Kind/name` or `name`.
+pub fn matches_name(m: &Manifest, name: &str) -> bool {
+    if m.metadata().annotations.get("vipsim/id").is_some_and(|id| id == name) {
+        return true;
+    }
     match name.split_once('/') {
         Some((kind, n)) => m.kind().eq_ignore_ascii_case(kind) && m.metadata().name == n,
         None => m.metadata().name == name,
