@@ -3,5 +3,6 @@
 //! VIP announcement (MetalLB L2, Cilium L2, BGP) and the Service datapath.
 
 pub mod apps;
+pub mod ipam;
 pub mod objects;
 pub mod proxy;
