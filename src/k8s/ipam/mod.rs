@@ -11,6 +11,7 @@
 //! the VIP (or advertises it over BGP) is decided elsewhere. vipsim is
 //! single-stack IPv4, so only IPv4 addresses are ever assigned.
 
+pub mod cilium;
 pub mod metallb;
 
 use std::collections::BTreeMap;
@@ -39,5 +40,12 @@ impl<'a> IpRequest<'a> {
         keys.iter()
             .find_map(|key| self.annotations.get(*key))
             .map(String::as_str)
+    }
+
+    /// The Service's name without its namespace.
+    fn name(&self) -> &'a str {
+        self.service
+            .split_once('/')
+            .map_or(self.service, |(_, name)| name)
     }
 }
