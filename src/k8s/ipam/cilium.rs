@@ -16,13 +16,13 @@
 
 mod ipalloc;
 
-use super::IpRequest;
+use super::{IpRequest, is_ipv6_prefix};
 use crate::k8s::objects::{CiliumLoadBalancerIpPoolSpec, CiliumPoolBlock, ObjectMeta};
 use crate::net::addr::Cidr;
 use ipalloc::BlockAllocator;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The `loadBalancerClass` LB-IPAM serves when BGP control plane is enabled.
 pub const BGP_CONTROL_PLANE_CLASS: &str = "io.cilium/bgp-control-plane";
@@ -996,10 +996,7 @@ fn parse_cidr_block(text: &str) -> Result<Option<ParsedBlock>, String> {
     if let Ok(cidr) = Cidr::parse(text) {
         return ranged(cidr.network(), cidr.broadcast(), true).map(Some);
     }
-    let ipv6 = text.split_once('/').is_some_and(|(addr, prefix)| {
-        addr.parse::<Ipv6Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
-    });
-    if ipv6 {
+    if is_ipv6_prefix(text) {
         Ok(None)
     } else {
         Err(format!(

@@ -10,7 +10,7 @@
 //! `spec.serviceAllocation` (namespace/selector pinning and priorities, the
 //! only sorted part of upstream's pool choice) is accepted but not simulated.
 
-use super::IpRequest;
+use super::{IpRequest, is_ipv6_prefix};
 use crate::k8s::objects::{IpAddressPoolSpec, ObjectMeta};
 use crate::net::addr::Cidr;
 use serde::{Deserialize, Serialize};
@@ -523,13 +523,6 @@ fn parse_cidr(entry: &str) -> Result<Cidr, String> {
         Err(_) if is_ipv6_prefix(entry) => Err(IPV6_NOT_SIMULATED.to_owned()),
         Err(_) => Err(format!("invalid CIDR {entry:?}")),
     }
-}
-
-fn is_ipv6_prefix(entry: &str) -> bool {
-    entry.split_once('/').is_some_and(|(addr, prefix)| {
-        addr.parse::<std::net::Ipv6Addr>().is_ok()
-            && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
-    })
 }
 
 fn parse_range_end(entry: &str, which: &str, text: &str) -> Result<Ipv4Addr, String> {

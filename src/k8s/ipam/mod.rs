@@ -49,3 +49,12 @@ impl<'a> IpRequest<'a> {
             .map_or(self.service, |(_, name)| name)
     }
 }
+
+/// Whether `text` is an IPv6 prefix such as `2001:db8::/64`: pools may list
+/// them upstream, but vipsim is IPv4-only.
+fn is_ipv6_prefix(text: &str) -> bool {
+    text.split_once('/').is_some_and(|(addr, prefix)| {
+        addr.parse::<std::net::Ipv6Addr>().is_ok()
+            && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
+    })
+}
