@@ -313,6 +313,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(config: ClusterConfig) -> Cluster {
+        let announce = config.announce;
         let mut namespaces = BTreeMap::new();
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             namespaces.insert(ns.to_string(), Instant::ZERO);
@@ -333,7 +334,12 @@ impl Cluster {
             slices: BTreeMap::new(),
             objects: BTreeMap::new(),
             metallb: MetalLbIpam::default(),
-            cilium: CiliumIpam::default(),
+            cilium: {
+                let mut c = CiliumIpam::default();
+                // Services may opt into an announcer with loadBalancerClass.
+                c.set_enabled_announcers(announce == AnnounceKind::Bgp, announce == AnnounceKind::L2);
+                c
+            },
             speakers: BTreeMap::new(),
             leases: BTreeMap::new(),
             bgp: BTreeMap::new(),
