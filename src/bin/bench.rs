@@ -29,10 +29,10 @@ mod bench {
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
     use vipsim::net::Cidr;
-    use vipsim::scenario::spec::ClusterSpec;
-    use vipsim::sim::action::{Action, Script};
+    use vipsim::scenario::spec::{ClusterSpec, RunStep, Step};
+    use vipsim::sim::action::Script;
     use vipsim::sim::timeline::{Run, SNAPSHOT_EVERY};
-    use vipsim::sim::{DatapathConfig, Event, World};
+    use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
 
     const HOSTS: usize = 200;
@@ -54,17 +54,24 @@ mod bench {
             }
         }
         let config = ClusterConfig::from_spec(&ClusterSpec::default()).expect("defaults");
-        let mut world = World::new(lan.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false }, Cluster::new(config), Script::default());
-        for i in (1..HOSTS).step_by(2) {
-            let server = Ipv4Addr::from(base + i as u32);
-            // Offsets spread the clients over the second.
-            let offset = Duration::from_millis((i as u64 * 7) % 1000);
-            let cmd = format!("curl -s -m 1 http://{server}/");
-            for s in 0..600u64 {
-                let at = Instant::ZERO + offset + Duration::from_secs(s);
-                world.queue.push(at, Event::Action(Action::Run { host: format!("h{i}"), cmd: cmd.clone() }));
-            }
-        }
+        // Each client curls its server every second, offsets spreading the clients over the second.
+        let timeline = (1..HOSTS)
+            .step_by(2)
+            .map(|i| Step {
+                name: None,
+                at: Duration::from_millis((i as u64 * 7) % 1000),
+                every: Some(Duration::from_secs(1)),
+                until: Some(Duration::from_secs(600)),
+                run: Some(RunStep { host: format!("h{i}"), cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)) }),
+                apply: None,
+                delete: None,
+                fault: None,
+                note: None,
+            })
+            .collect();
+        let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(600) };
+        let mut world = World::new(lan.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false }, Cluster::new(config), script);
+        world.schedule_timeline();
         world
     }
 

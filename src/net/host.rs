@@ -118,6 +118,77 @@ pub struct Socket {
     pub inbox: Vec<u8>,
 }
 
+/// A host's TCP sockets, with an index of their timers so the host finds
+/// its next TCP deadline without scanning every socket (TIME_WAIT sockets
+/// pile up on busy hosts).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sockets {
+    map: BTreeMap<Quad, Socket>,
+    timers: BTreeSet<(Instant, Quad)>,
+}
+
+impl Sockets {
+    pub fn get(&self, q: &Quad) -> Option<&Socket> {
+        self.map.get(q)
+    }
+    pub fn contains(&self, q: &Quad) -> bool {
+        self.map.contains_key(q)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&Quad, &Socket)> {
+        self.map.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+    pub fn insert(&mut self, q: Quad, s: Socket) {
+        if let Some(t) = s.conn.timer {
+            self.timers.insert((t, q));
+        }
+        if let Some(old) = self.map.insert(q, s) {
+            if let Some(t) = old.conn.timer {
+                self.timers.remove(&(t, q));
+            }
+        }
+    }
+    pub fn remove(&mut self, q: &Quad) -> Option<Socket> {
+        let s = self.map.remove(q)?;
+        if let Some(t) = s.conn.timer {
+            self.timers.remove(&(t, *q));
+        }
+        Some(s)
+    }
+    /// Changes a socket, keeping the timer index in step.
+    pub fn update<R>(&mut self, q: &Quad, f: impl FnOnce(&mut Socket) -> R) -> Option<R> {
+        let s = self.map.get_mut(q)?;
+        let before = s.conn.timer;
+        let r = f(s);
+        let after = s.conn.timer;
+        if before != after {
+            if let Some(t) = before {
+                self.timers.remove(&(t, *q));
+            }
+            if let Some(t) = after {
+                self.timers.insert((t, *q));
+            }
+        }
+        Some(r)
+    }
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.timers.first().map(|(t, _)| *t)
+    }
+    /// Sockets whose timer is due at `now`.
+    pub fn due(&self, now: Instant) -> Vec<Quad> {
+        self.timers.iter().take_while(|(t, _)| *t <= now).map(|(_, q)| *q).collect()
+    }
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.timers.clear();
+    }
+}
+
 /// A filter the scenario or the learner installs (a fault as data).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -189,7 +260,7 @@ pub struct Host {
     pub routes: Vec<Route>,
     pub forwarding: bool,
     pub pending: BTreeMap<(IfIdx, Ipv4Addr), Vec<Pending>>,
-    pub sockets: BTreeMap<Quad, Socket>,
+    pub sockets: Sockets,
     /// Addresses with a server listening: pod apps and health checks.
     pub listeners: BTreeSet<SocketAddrV4>,
     pub procs: BTreeMap<u32, Proc>,
@@ -215,7 +286,7 @@ impl Host {
             routes: Vec::new(),
             forwarding: role != Role::Client,
             pending: BTreeMap::new(),
-            sockets: BTreeMap::new(),
+            sockets: Sockets::default(),
             listeners: BTreeSet::new(),
             procs: BTreeMap::new(),
             next_pid: 1,
@@ -714,10 +785,14 @@ impl Host {
         let quad = Quad { local: SocketAddrV4::new(pkt.dst, tcp.dst_port), remote: SocketAddrV4::new(pkt.src, tcp.src_port) };
         let mut out = Vec::new();
         let mut events = Vec::new();
-        if let Some(sock) = self.sockets.get_mut(&quad) {
+        let now = cx.now;
+        let progressed = self.sockets.update(&quad, |sock| {
             let acked_before = sock.conn.snd_una();
-            sock.conn.input(&tcp, cx.now, &mut out, &mut events);
-            if sock.conn.snd_una() != acked_before && !self.is_local_pod(*quad.local.ip()) {
+            sock.conn.input(&tcp, now, &mut out, &mut events);
+            sock.conn.snd_una() != acked_before
+        });
+        if let Some(progressed) = progressed {
+            if progressed && !self.is_local_pod(*quad.local.ip()) {
                 self.confirm_neighbor(*quad.remote.ip(), cx);
             }
         } else if tcp.flags.has(ip::TcpFlags::SYN) && !tcp.flags.has(ip::TcpFlags::ACK) && self.listeners.contains(&quad.local) {
@@ -788,10 +863,15 @@ impl Host {
     /// A pod's app (or the node's health-check server) handling its connection.
     fn server_event(&mut self, quad: Quad, ev: SocketEvent, cx: &mut Ctx, env: &Env) {
         let SocketEvent::Data(bytes) = ev else { return };
-        let Some(sock) = self.sockets.get_mut(&quad) else { return };
-        sock.inbox.extend_from_slice(&bytes);
-        let Some(request) = crate::k8s::apps::HttpRequest::parse(&sock.inbox) else { return };
-        sock.inbox.clear();
+        let request = self.sockets.update(&quad, |sock| {
+            sock.inbox.extend_from_slice(&bytes);
+            let request = crate::k8s::apps::HttpRequest::parse(&sock.inbox);
+            if request.is_some() {
+                sock.inbox.clear();
+            }
+            request
+        });
+        let Some(Some(request)) = request else { return };
         let local_ip = *quad.local.ip();
         let node_name = self.name.clone();
         let (response, record) = match self.node.as_ref().and_then(|n| n.pods.get(&local_ip)) {
@@ -816,8 +896,7 @@ impl Host {
         }
         let now = cx.now;
         let bytes = response.to_bytes();
-        let Some(sock) = self.sockets.get_mut(&quad) else { return };
-        let segs = sock.conn.send_and_close(&bytes, now);
+        let Some(segs) = self.sockets.update(&quad, |sock| sock.conn.send_and_close(&bytes, now)) else { return };
         self.emit_segments(quad, segs, cx, env);
     }
 
@@ -828,7 +907,7 @@ impl Host {
         let quad = loop {
             let port = cx.rng.range_u64(EPHEMERAL_PORTS.0 as u64, EPHEMERAL_PORTS.1 as u64) as u16;
             let q = Quad { local: SocketAddrV4::new(src_ip, port), remote: dst };
-            if !self.sockets.contains_key(&q) {
+            if !self.sockets.contains(&q) {
                 break q;
             }
         };
@@ -840,25 +919,33 @@ impl Host {
 
     pub fn tcp_send(&mut self, quad: Quad, data: &[u8], close: bool, cx: &mut Ctx, env: &Env) {
         let now = cx.now;
-        let Some(sock) = self.sockets.get_mut(&quad) else { return };
-        let mut segs = sock.conn.send(data, now);
-        if close {
-            segs.extend(sock.conn.close(now));
+        let segs = self.sockets.update(&quad, |sock| {
+            let mut segs = sock.conn.send(data, now);
+            if close {
+                segs.extend(sock.conn.close(now));
+            }
+            segs
+        });
+        if let Some(segs) = segs {
+            self.emit_segments(quad, segs, cx, env);
         }
-        self.emit_segments(quad, segs, cx, env);
     }
 
     /// A process exited with `quad` open: a connection still being set up
     /// is discarded, an established one is closed gracefully by the kernel.
     /// Returns the segments (a FIN) to send.
     fn release_socket(&mut self, quad: Quad, now: Instant) -> Vec<Segment> {
-        let Some(sock) = self.sockets.get_mut(&quad) else { return vec![] };
-        if matches!(sock.conn.state, super::tcp::TcpState::SynSent | super::tcp::TcpState::Closed) {
+        let Some(state) = self.sockets.get(&quad).map(|s| s.conn.state) else { return vec![] };
+        if matches!(state, super::tcp::TcpState::SynSent | super::tcp::TcpState::Closed) {
             self.sockets.remove(&quad);
             return vec![];
         }
-        sock.owner = Owner::Orphan;
-        sock.conn.close(now)
+        self.sockets
+            .update(&quad, |sock| {
+                sock.owner = Owner::Orphan;
+                sock.conn.close(now)
+            })
+            .unwrap_or_default()
     }
 
     // ------------------------------------------------------------------
@@ -918,12 +1005,10 @@ impl Host {
                 self.neighbor_events(i, events, cx);
             }
         }
-        let due: Vec<Quad> = self.sockets.iter().filter(|(_, s)| s.conn.timer.is_some_and(|t| t <= cx.now)).map(|(q, _)| *q).collect();
-        for q in due {
+        for q in self.sockets.due(cx.now) {
             let (mut out, mut events) = (Vec::new(), Vec::new());
-            if let Some(s) = self.sockets.get_mut(&q) {
-                s.conn.on_timer(cx.now, &mut out, &mut events);
-            }
+            let now = cx.now;
+            self.sockets.update(&q, |s| s.conn.on_timer(now, &mut out, &mut events));
             self.emit_segments(q, out, cx, env);
             if events.is_empty() {
                 continue;
@@ -946,7 +1031,7 @@ impl Host {
     /// The earliest timer of any subsystem.
     fn next_deadline(&self) -> Option<Instant> {
         let neigh = self.ifaces.iter().filter_map(|i| i.neighbors.next_deadline()).min();
-        let tcp = self.sockets.values().filter_map(|s| s.conn.timer).min();
+        let tcp = self.sockets.next_deadline();
         let procs = self.procs.values().filter_map(|p| p.deadline()).min();
         [neigh, tcp, procs].into_iter().flatten().min()
     }

@@ -73,12 +73,20 @@ impl Switch {
         id
     }
 
-    /// Learns the source and decides where the frame goes.
+    /// Learns the source and decides where the frame goes. Entries past
+    /// their aging time count as absent here; the engine's aging event
+    /// removes (and reports) them when they expire.
     pub fn ingress(&mut self, port: PortId, src: Mac, dst: Mac, now: Instant, changes: &mut Vec<MacChange>) -> Forward {
-        self.expire(now, changes);
+        let aging = self.mac_aging;
+        let fresh = |e: &MacEntry| now.saturating_since(e.last_seen) < aging;
         if !src.is_multicast() {
             match self.table.get_mut(&src) {
                 Some(e) if e.port == port => e.last_seen = now,
+                Some(e) if !fresh(e) => {
+                    changes.push(MacChange::Aged { mac: src, port: e.port });
+                    changes.push(MacChange::Learned { mac: src, port });
+                    *e = MacEntry { port, last_seen: now };
+                }
                 Some(e) => {
                     changes.push(MacChange::Moved { mac: src, from: e.port, to: port });
                     *e = MacEntry { port, last_seen: now };
@@ -89,7 +97,7 @@ impl Switch {
                 }
             }
         }
-        let known = if dst.is_multicast() { None } else { self.table.get(&dst).map(|e| e.port) };
+        let known = if dst.is_multicast() { None } else { self.table.get(&dst).filter(|e| fresh(e)).map(|e| e.port) };
         match known {
             Some(p) if p == port => Forward::Filter,
             Some(p) => Forward::Port(p),
@@ -192,6 +200,10 @@ mod tests {
         assert!(ch.is_empty());
         s.expire(Instant::from_secs(310), &mut ch);
         assert_eq!(ch, vec![MacChange::Aged { mac: mac(1), port: 0 }]);
+        // An entry past its aging time is not used even before the sweep removes it.
+        let mut s2 = switch(2);
+        s2.ingress(0, mac(1), Mac::BROADCAST, Instant::ZERO, &mut ch);
+        assert!(matches!(s2.ingress(1, mac(2), mac(1), Instant::from_secs(300), &mut ch), Forward::Flood { unknown_unicast: true, .. }));
         // Now unknown again: flooded.
         assert!(matches!(s.ingress(1, mac(2), mac(1), Instant::from_secs(311), &mut ch), Forward::Flood { unknown_unicast: true, .. }));
     }

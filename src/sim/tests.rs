@@ -34,7 +34,9 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         h.listeners.insert(SocketAddrV4::new(pod, 8080));
     }
     b.host_mut(w1).routes.push(Route { dst: cidr("10.200.0.0/24"), via: vec![Ipv4Addr::new(10, 0, 1, 20)], iface: 0, origin: RouteOrigin::Kernel });
-    let mut w = World::new(b.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false });
+    let config = crate::k8s::cluster::ClusterConfig::from_spec(&crate::scenario::spec::ClusterSpec::default()).unwrap();
+    let cluster = crate::k8s::cluster::Cluster::new(config);
+    let mut w = World::new(b.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false }, cluster, Default::default());
     let svc = ServiceRules {
         name: "default/echo".into(),
         cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
