@@ -146,7 +146,7 @@ fn parse_scenario(source: &Source, report: &mut Report) -> Option<ScenarioDoc> {
     let doc: ScenarioDoc = read(source, report)?;
     if doc.api_version != SCENARIO_API_VERSION {
         let message = format!(
-            "unsupported apiVersion `{}` for a Scenario, expected {SCENARIO_API_VERSION}",
+            "`{}` is not supported, expected {SCENARIO_API_VERSION}",
             doc.api_version
         );
         report.error(source.at("apiVersion"), "apiVersion", message);
@@ -167,7 +167,7 @@ fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest>
     let expected = Manifest::expected_api_versions(&kind);
     if !expected.is_empty() && !expected.contains(&api_version.as_str()) {
         let message = format!(
-            "apiVersion `{api_version}` does not serve kind {kind}, expected {}",
+            "`{api_version}` does not serve kind {kind}, expected {}",
             expected.join(" or ")
         );
         report.error(source.at("apiVersion"), "apiVersion", message);

@@ -22,6 +22,8 @@ pub struct Source {
     yaml: String,
     /// 1-based line of the document's first line with content.
     pub first_line: usize,
+    /// Just after the document's last content.
+    end: Pos,
     /// Where each block-style key of the document is, by field path.
     pub locator: Locator,
 }
@@ -36,6 +38,16 @@ impl Source {
         Pos {
             line: self.first_line,
             column: 1,
+        }
+    }
+
+    /// `at`, or the end of the document if `at` lies after it: libyaml puts
+    /// errors about unexpected ends on the line after the input's last.
+    pub fn clamp(&self, at: Pos) -> Pos {
+        if at.line > self.end.line {
+            self.end
+        } else {
+            at
         }
     }
 
@@ -87,12 +99,18 @@ fn source(lines: &[&str], start: usize, end: usize) -> Option<Source> {
         .map(|line| without_markup(line))
         .collect();
     let first = own.iter().position(|line| has_content(line))?;
+    let last = own.iter().rposition(|line| has_content(line))?;
+    let end = Pos {
+        line: start + last + 1,
+        column: own[last].chars().count() + 1,
+    };
     let mut yaml = "\n".repeat(start);
     yaml.push_str(&own.join("\n"));
     let locator = Locator::scan(&yaml);
     Some(Source {
         yaml,
         first_line: start + first + 1,
+        end,
         locator,
     })
 }
@@ -183,6 +201,17 @@ mod tests {
             <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer())
                 .unwrap_err();
         assert_eq!(error.location().map(|l| l.line()), Some(5));
+    }
+
+    #[test]
+    fn positions_past_the_end_are_the_end() {
+        let sources = split("a: [1,\n\n# done\n---\nb: 1\n");
+        let end = Pos { line: 1, column: 7 };
+        assert_eq!(sources[0].clamp(Pos { line: 4, column: 1 }), end);
+        assert_eq!(
+            sources[0].clamp(Pos { line: 1, column: 3 }),
+            Pos { line: 1, column: 3 }
+        );
     }
 
     #[test]

@@ -54,15 +54,16 @@ impl Report {
             remove_location(&mut message, location);
         }
         let message = strip_path_prefix(&message, &raw_path);
-        let (message, suggestion, precise) = explain(message);
+        let explanation = explain(message);
         let at = match location {
-            Some(l) if precise => Pos {
+            Some(l) if explanation.precise => source.clamp(Pos {
                 line: l.line(),
                 column: l.column(),
-            },
+            }),
             _ => source.at(path),
         };
-        self.error(at, path, message).suggest(suggestion.as_deref());
+        self.error(at, path, explanation.message)
+            .suggest(explanation.suggestion.as_deref());
     }
 
     fn diagnostic(&self, at: Pos, path: &str, message: String) -> Diagnostic {
@@ -123,49 +124,56 @@ fn strip_path_prefix<'m>(message: &'m str, path: &str) -> &'m str {
     if names_an_ancestor { rest } else { message }
 }
 
+/// serde's message in an author's words.
+struct Explanation {
+    message: String,
+    suggestion: Option<String>,
+    /// False when serde's position is known to be vague (untagged enums
+    /// report where their parent value starts): the path is located in the
+    /// text instead.
+    precise: bool,
+}
+
+impl Explanation {
+    fn new(message: String, suggestion: Option<&str>) -> Explanation {
+        Explanation {
+            message,
+            suggestion: suggestion.map(str::to_string),
+            precise: true,
+        }
+    }
+}
+
 /// Rewrites serde's wording for the mistakes authors make, with a
-/// suggestion where one is near. The flag is false when serde's position
-/// is known to be vague (untagged enums report where their value's parent
-/// starts), so the caller locates the path in the text instead.
-fn explain(message: &str) -> (String, Option<String>, bool) {
+/// suggestion where a valid name is near.
+fn explain(message: &str) -> Explanation {
     if let Some((field, expected)) = unknown("field", message) {
-        return match closest(field, expected.iter().copied()) {
-            Some(near) => (
-                format!("unknown field `{field}`"),
-                Some(near.to_string()),
-                true,
-            ),
-            None if expected.is_empty() => (
-                format!("unknown field `{field}`: this object has no fields"),
-                None,
-                true,
-            ),
-            None => (
-                format!(
-                    "unknown field `{field}`, expected one of {}",
-                    expected.join(" | ")
-                ),
-                None,
-                true,
+        let near = closest(field, expected.iter().copied());
+        let message = match (near, expected.is_empty()) {
+            (Some(_), _) => format!("unknown field `{field}`"),
+            (None, true) => format!("unknown field `{field}`: this object has no fields"),
+            (None, false) => format!(
+                "unknown field `{field}`, expected one of {}",
+                expected.join(" | ")
             ),
         };
+        return Explanation::new(message, near);
     }
     if let Some((value, expected)) = unknown("variant", message) {
-        let suggestion = closest(value, expected.iter().copied()).map(str::to_string);
-        return (
+        let near = closest(value, expected.iter().copied());
+        return Explanation::new(
             format!("unknown value `{value}`, expected {}", expected.join(" | ")),
-            suggestion,
-            true,
+            near,
         );
     }
     if message.starts_with("data did not match any variant of untagged enum IntOrString") {
-        return (
-            "expected a port number (1-65535) or a port name".to_string(),
-            None,
-            false,
-        );
+        let message = "expected a port number (1-65535) or a port name".to_string();
+        return Explanation {
+            precise: false,
+            ..Explanation::new(message, None)
+        };
     }
-    (message.to_string(), None, true)
+    Explanation::new(message.to_string(), None)
 }
 
 /// Parses serde's `unknown field `x`, expected one of `a`, `b`` (or

@@ -21,19 +21,27 @@ pub fn closest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, name)| name)
 }
 
-/// Levenshtein distance over chars, ASCII case-insensitive (`podCidr` is
-/// `podCIDR` misspelt, not four edits away from it).
+/// Edit distance over chars where swapping two neighbours is one edit
+/// (optimal string alignment: `wbe` is one slip from `web`), ASCII
+/// case-insensitive (`podCidr` is `podCIDR` misspelt, not four edits away).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
+    // Three rows of the classic table: two back for transpositions.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    for i in 0..a.len() {
         current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        for j in 0..b.len() {
+            let substitution = previous[j] + usize::from(a[i] != b[j]);
+            let mut best = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                best = best.min(before[j - 1] + 1);
+            }
+            current[j + 1] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
@@ -49,6 +57,8 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("podCidr", "podCIDR"), 0);
         assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("wbe", "web"), 1);
+        assert_eq!(edit_distance("ca", "abc"), 3);
     }
 
     #[test]

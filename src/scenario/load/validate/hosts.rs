@@ -239,12 +239,14 @@ fn unique_addresses(cx: &mut Context, addresses: &[Option<Cidr>]) {
     let mut owners: BTreeMap<Ipv4Addr, &str> = BTreeMap::new();
     for (i, (host, address)) in cx.spec.hosts.iter().zip(addresses).enumerate() {
         let Some(address) = address else { continue };
-        if let Some(owner) = owners.insert(address.addr, &host.name) {
-            cx.error(
-                &format!("spec.hosts[{i}].ip"),
-                format!("address {} is already used by `{owner}`", address.addr),
-            );
-            owners.insert(address.addr, owner);
+        match owners.get(&address.addr) {
+            Some(owner) => {
+                let message = format!("address {} is already used by `{owner}`", address.addr);
+                cx.error(&format!("spec.hosts[{i}].ip"), message);
+            }
+            None => {
+                owners.insert(address.addr, &host.name);
+            }
         }
     }
 }
@@ -270,17 +272,24 @@ fn macs(cx: &mut Context) {
                 }
             }
         };
-        if let Some(owner) = owners.insert(mac, &host.name) {
-            let derived = if host.mac.is_none() {
-                " (derived from its name)"
-            } else {
-                ""
-            };
-            cx.error(
-                &path,
-                format!("MAC {mac}{derived} is already used by `{owner}`"),
-            );
-            owners.insert(mac, owner);
+        let derived = host.mac.is_none();
+        match owners.get(&mac) {
+            // The same name derives the same MAC; the duplicate name is reported already.
+            Some(&owner) if derived && owner == host.name => {}
+            Some(&owner) => {
+                let how = if derived {
+                    " (derived from its name)"
+                } else {
+                    ""
+                };
+                cx.error(
+                    &path,
+                    format!("MAC {mac}{how} is already used by `{owner}`"),
+                );
+            }
+            None => {
+                owners.insert(mac, &host.name);
+            }
         }
     }
 }

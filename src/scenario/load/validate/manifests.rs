@@ -2,7 +2,9 @@
 //! selectors, ports), and references between objects and to the LAN.
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
-use crate::k8s::objects::{CiliumPoolBlock, IntOrString, Manifest, PodSpec, ServiceSpec};
+use crate::k8s::objects::{
+    CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec,
+};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
 use crate::scenario::spec::{HostRole, LoadBalancerKind};
@@ -21,12 +23,7 @@ pub fn check(cx: &mut Context) {
         load_balancer_match(cx, manifest);
         match manifest.manifest() {
             Manifest::Deployment { spec, .. } => {
-                deployment_selector(
-                    cx,
-                    manifest,
-                    spec.selector.matches(&spec.template.metadata.labels),
-                    spec.selector.is_empty(),
-                );
+                deployment_selector(cx, manifest, spec);
                 pod_spec(cx, manifest, "spec.template.spec", &spec.template.spec);
             }
             Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
@@ -144,19 +141,14 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
 
 /// The API server rejects a Deployment whose selector does not select its
 /// own pod template.
-fn deployment_selector(
-    cx: &mut Context,
-    manifest: &ParsedManifest,
-    matches_template: bool,
-    empty: bool,
-) {
-    if empty {
+fn deployment_selector(cx: &mut Context, manifest: &ParsedManifest, spec: &DeploymentSpec) {
+    if spec.selector.is_empty() {
         cx.manifest_error(
             manifest,
             "spec.selector",
             "empty selector is invalid for a Deployment",
         );
-    } else if !matches_template {
+    } else if !spec.selector.matches(&spec.template.metadata.labels) {
         cx.manifest_error(
             manifest,
             "spec.template.metadata.labels",
