@@ -457,6 +457,13 @@ fn bad_values_are_located_at_the_value() {
         ]
     );
     assert_eq!(
+        errors(&edit(
+            "  duration: 60s",
+            "  duration: 94522879700260684295381835.9h"
+        )),
+        ["s.yaml:7:13: spec.duration: duration `94522879700260684295381835.9h` is too long"]
+    );
+    assert_eq!(
         errors(&edit("    port: 80", "    port: eighty")),
         ["s.yaml:88:11: spec.ports[0].port: invalid type: string \"eighty\", expected u16"]
     );
