@@ -1047,6 +1047,139 @@ fn goals_name_existing_services_and_nodes() {
     );
 }
 
+#[test]
+fn the_scenario_name_and_run_settings_are_usable() {
+    assert_eq!(
+        errors(&edit("  name: metallb-l2", "  name: MetalLB L2")),
+        [
+            "s.yaml:4:3: metadata.name: scenario name `MetalLB L2` is used in URLs and file names: use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("  duration: 60s", "  duration: 0s")),
+        ["s.yaml:7:3: spec.duration: duration must be more than 0s"]
+    );
+    assert_eq!(
+        errors("apiVersion: vipsim/v1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  hosts: []\n"),
+        ["s.yaml:5:3: spec.hosts: a scenario needs at least one host"]
+    );
+}
+
+#[test]
+fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
+    assert_eq!(
+        errors(&edit(
+            "podCIDR: 10.200.0.0/16",
+            "podCIDR: 10.200.0.0/16\n    nodeCidrMaskSize: 8"
+        )),
+        [
+            "s.yaml:13:5: spec.cluster.nodeCidrMaskSize: nodeCidrMaskSize 8 must lie between the podCIDR's prefix length (16) and 32"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.9.0/24")),
+        [
+            "s.yaml:12:5: spec.cluster.podCIDR: podCIDR 10.200.9.0/24 has room for 1 node pod CIDRs of /24, and there are 2 nodes"
+        ]
+    );
+}
+
+#[test]
+fn service_addresses_ports_and_protocols_are_what_the_api_accepts() {
+    assert_eq!(
+        errors(&edit(
+            "  type: LoadBalancer",
+            "  type: LoadBalancer\n  clusterIP: 10.96.0.10"
+        )),
+        [
+            "s.yaml:83:3: spec.clusterIP: clusterIP 10.96.0.10 is outside the serviceCIDR 10.32.0.0/24"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "    nodePort: 31888",
+            "    nodePort: 31888\n  - port: 443\n    protocol: TPC"
+        )),
+        [
+            "s.yaml:91:3: spec.ports[1]: ports need a `name` when a Service has more than one",
+            "s.yaml:92:5: spec.ports[1].protocol: unknown protocol `TPC`, expected TCP | UDP | SCTP (did you mean `TCP`?)",
+        ]
+    );
+    let second = format!(
+        "{METALLB}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web2\nspec:\n  selector: {{app: web}}\n  ports:\n  - port: 81\n    nodePort: 31888\n"
+    );
+    assert_eq!(
+        errors(&second),
+        [
+            "s.yaml:119:5: spec.ports[0].nodePort: nodePort 31888 is already used by Service `default/web`"
+        ]
+    );
+}
+
+#[test]
+fn a_pod_node_name_is_a_node() {
+    let pod = format!(
+        "{METALLB}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: worker-9\n  containers:\n  - {{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.39}}\n"
+    );
+    assert_eq!(
+        errors(&pod),
+        [
+            "s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario (did you mean `worker-0`?)"
+        ]
+    );
+}
+
+#[test]
+fn load_balancer_objects_of_the_other_implementation_are_warned() {
+    assert_eq!(
+        warnings(&edit("loadBalancer: metallb", "loadBalancer: cilium")),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:93:1: kind: IPAddressPool has no effect: the cluster's loadBalancer is not metallb",
+            "s.yaml:102:1: kind: L2Advertisement has no effect: the cluster's loadBalancer is not metallb",
+        ]
+    );
+}
+
+#[test]
+fn drop_rules_name_a_protocol_an_address_and_a_direction() {
+    assert_eq!(
+        errors(&edit(
+            "fault: { host: worker-0, action: stop-speaker }",
+            "fault: { host: gw, action: drop, proto: arpp, from: 10.0.1.300, direction: up }"
+        )),
+        [
+            "s.yaml:40:7: spec.timeline[2].fault.proto: unknown protocol `arpp`, expected ARP | TCP | ICMP (did you mean `ARP`?)",
+            "s.yaml:40:7: spec.timeline[2].fault.from: `10.0.1.300` is not an IPv4 address",
+            "s.yaml:40:7: spec.timeline[2].fault.direction: unknown direction `up`, expected in | out | both",
+        ]
+    );
+}
+
+#[test]
+fn goal_fields_are_checked_where_they_are_written() {
+    let goal = |check: &str| {
+        edit(
+            "  goals:\n",
+            &format!("  goals:\n    - name: g\n      check: {check}\n"),
+        )
+    };
+    assert_eq!(
+        errors(&goal(
+            "!successRate\n        host: lb-0\n        atLeast: 120"
+        )),
+        ["s.yaml:49:9: spec.goals[0].check.atLeast: atLeast is a percentage (0-100), not 120"]
+    );
+    assert_eq!(
+        errors(&goal(
+            "!neighbor { host: gw, ip: 10.0.1.240, node: worker-1, state: STAEL }"
+        )),
+        [
+            "s.yaml:47:7: spec.goals[0].check.state: unknown neighbour state `STAEL`, expected REACHABLE | STALE | DELAY | PROBE | FAILED | INCOMPLETE | PERMANENT | NOARP (did you mean `STALE`?)"
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------
 // Many problems at once
 // ---------------------------------------------------------------------
