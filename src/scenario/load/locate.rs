@@ -175,7 +175,6 @@ impl Scanner {
         if let Some(top) = self.frames.last_mut()
             && top.column == column
             && let Some(index) = &mut top.item
-            && self.pending.is_none()
         {
             *index += 1;
             return top.child_path();

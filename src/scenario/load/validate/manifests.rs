@@ -1,5 +1,5 @@
 //! The Kubernetes manifests: what the real API server would reject (names,
-//! selectors, ports), and references between objects and to the LAN.
+//! selectors, ports), and references between objects and to the hosts.
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
 use crate::k8s::objects::{
