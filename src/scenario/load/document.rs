@@ -41,11 +41,14 @@ impl Source {
         }
     }
 
-    /// `at`, or the end of the document if `at` lies after it: libyaml puts
-    /// errors about unexpected ends on the line after the input's last.
+    /// `at`, kept within the document. libyaml puts errors about an
+    /// unexpected end on the line after the input's last; and an error
+    /// without a mark of its own would otherwise point at the file's start.
     pub fn clamp(&self, at: Pos) -> Pos {
         if at.line > self.end.line {
             self.end
+        } else if at.line < self.first_line {
+            self.start()
         } else {
             at
         }
@@ -204,13 +207,15 @@ mod tests {
     }
 
     #[test]
-    fn positions_past_the_end_are_the_end() {
+    fn positions_stay_within_their_document() {
         let sources = split("a: [1,\n\n# done\n---\nb: 1\n");
         let end = Pos { line: 1, column: 7 };
         assert_eq!(sources[0].clamp(Pos { line: 4, column: 1 }), end);
+        let inside = Pos { line: 1, column: 3 };
+        assert_eq!(sources[0].clamp(inside), inside);
         assert_eq!(
-            sources[0].clamp(Pos { line: 1, column: 3 }),
-            Pos { line: 1, column: 3 }
+            sources[1].clamp(Pos { line: 1, column: 1 }),
+            Pos { line: 5, column: 1 }
         );
     }
 
