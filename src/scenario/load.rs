@@ -50,7 +50,9 @@ pub fn load(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let mut report = Report::new(file);
     let mut sources = document::split(text).into_iter();
     let Some(first) = sources.next() else {
-        report.error(Pos { line: 1, column: 1 }, "", "the file is empty: a scenario starts with a document of `kind: Scenario` (`apiVersion: vipsim/v1`)");
+        let message = "the file is empty: a scenario starts with a document of \
+                       `kind: Scenario` (`apiVersion: vipsim/v1`)";
+        report.error(Pos { line: 1, column: 1 }, "", message);
         return Err(report.errors);
     };
     let doc = parse_scenario(&first, &mut report);
@@ -139,7 +141,9 @@ fn parse_scenario(source: &Source, report: &mut Report) -> Option<ScenarioDoc> {
             return None;
         }
         None => {
-            report.error(source.start(), "", "the first document must be the scenario: it needs `apiVersion: vipsim/v1` and `kind: Scenario`");
+            let message = "the first document must be the scenario: \
+                           it needs `apiVersion: vipsim/v1` and `kind: Scenario`";
+            report.error(source.start(), "", message);
             return None;
         }
     }

@@ -167,7 +167,9 @@ fn split_lines(text: &str) -> Vec<&str> {
 
 /// YAML 1.1's printable characters (libyaml rejects the others on reading).
 fn is_yaml_printable(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}'
+        | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 #[cfg(test)]

@@ -72,7 +72,8 @@ fn node_slices(cx: &mut Context, pods: Cidr) {
         .count() as u64;
     if nodes > slices {
         let message = format!(
-            "podCIDR {pods} has room for {slices} node pod CIDRs of /{mask}, and there are {nodes} nodes"
+            "podCIDR {pods} has room for {slices} node pod CIDRs of /{mask}, \
+             and there are {nodes} nodes"
         );
         cx.error("spec.cluster.podCIDR", message);
     }

@@ -148,7 +148,11 @@ fn placement(cx: &mut Context, i: usize, host: &HostSpec, address: Cidr, lan: Ci
             );
         }
         (Some(router), true) => {
-            cx.error(&path, format!("host `{name}` ({address}) is behind `{router}`, so its address must be outside the LAN {lan}"));
+            let message = format!(
+                "host `{name}` ({address}) is behind `{router}`, \
+                 so its address must be outside the LAN {lan}"
+            );
+            cx.error(&path, message);
         }
         _ => {}
     }
@@ -229,7 +233,10 @@ fn single_router(cx: &mut Context) {
             None => first = Some((i, &host.name)),
             Some((index, name)) => {
                 let line = cx.source.at(&format!("spec.hosts[{index}]")).line;
-                cx.error(&format!("spec.hosts[{i}].role"), format!("a scenario has at most one router, and `{name}` (line {line}) is already one"));
+                let message = format!(
+                    "a scenario has at most one router, and `{name}` (line {line}) is already one"
+                );
+                cx.error(&format!("spec.hosts[{i}].role"), message);
             }
         }
     }

@@ -77,13 +77,15 @@ fn metadata(cx: &mut Context, manifest: &ParsedManifest) {
         // Service names become DNS labels and must start with a letter (RFC 1035).
         if !is_dns_label(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
             let message = format!(
-                "Service name `{name}` must be a DNS label: lowercase letters, digits and `-`, starting with a letter, at most 63 characters"
+                "Service name `{name}` must be a DNS label: lowercase letters, digits and `-`, \
+                 starting with a letter, at most 63 characters"
             );
             cx.manifest_error(manifest, "metadata.name", message);
         }
     } else if !is_dns_subdomain(name) {
         let message = format!(
-            "name `{name}` must be a lowercase RFC 1123 subdomain: letters, digits, `-` and `.`, starting and ending with a letter or digit"
+            "name `{name}` must be a lowercase RFC 1123 subdomain: letters, digits, `-` and `.`, \
+             starting and ending with a letter or digit"
         );
         cx.manifest_error(manifest, "metadata.name", message);
     }
@@ -497,7 +499,8 @@ fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]
     for (k, pool) in pools.iter().enumerate() {
         if !existing.contains(&pool.as_str()) {
             let message = format!(
-                "no IPAddressPool `{pool}` in namespace `{}`: this advertisement announces nothing from it",
+                "no IPAddressPool `{pool}` in namespace `{}`: \
+                 this advertisement announces nothing from it",
                 namespace.unwrap_or("default")
             );
             let near = closest(pool, existing.iter().copied());

@@ -156,7 +156,8 @@ fn role_name(role: HostRole) -> &'static str {
     }
 }
 
-const DNS_LABEL_RULE: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
+const DNS_LABEL_RULE: &str = "use lowercase letters, digits and `-`, at most 63 characters, \
+                              starting and ending with a letter or digit";
 
 /// An RFC 1123 label, as Kubernetes requires of node and namespace names.
 fn is_dns_label(name: &str) -> bool {

@@ -61,7 +61,12 @@ fn timing(cx: &mut Context, path: &str, step: &Step, previous_at: Duration) {
             ),
         );
     } else if step.at < previous_at {
-        cx.warn(&format!("{path}.at"), format!("steps run in time order: this one (at {}) runs before the one above it (at {previous_at})", step.at));
+        let message = format!(
+            "steps run in time order: \
+             this one (at {}) runs before the one above it (at {previous_at})",
+            step.at
+        );
+        cx.warn(&format!("{path}.at"), message);
     }
     match (step.every, step.until) {
         (None, Some(_)) => {
@@ -119,7 +124,11 @@ fn one_action(cx: &mut Context, path: &str, step: &Step) -> bool {
             false
         }
         [first, second, ..] => {
-            cx.error(&format!("{path}.{second}"), format!("a step does one thing, and this one has both `{first}` and `{second}`: make it two steps"));
+            let message = format!(
+                "a step does one thing, and this one has both `{first}` and `{second}`: \
+                 make it two steps"
+            );
+            cx.error(&format!("{path}.{second}"), message);
             false
         }
     }
