@@ -171,7 +171,7 @@ impl Duration {
             let mut div = scale;
             for c in frac.bytes() {
                 div /= 10;
-                part += (c - b'0') as u128 * div;
+                part = part.checked_add((c - b'0') as u128 * div).ok_or_else(|| format!("duration `{text}` is too long"))?;
             }
             total = total.checked_add(part).ok_or_else(|| format!("duration `{text}` is too long"))?;
         }

@@ -1,0 +1,114 @@
+//! The cluster's address plan (service and pod CIDRs, each node's pod
+//! CIDR) and the run's global settings.
+
+use super::Context;
+use crate::net::addr::Cidr;
+use crate::scenario::spec::HostRole;
+use crate::time::Duration;
+
+pub fn check(cx: &mut Context, lan: Option<Cidr>) {
+    if cx.spec.duration == Duration::ZERO {
+        cx.error("spec.duration", "duration must be more than 0s");
+    }
+    if cx.spec.cluster.gratuitous_arp_interval == Some(Duration::ZERO) {
+        cx.error(
+            "spec.cluster.gratuitousArpInterval",
+            "gratuitousArpInterval must be more than 0s (leave it out to send none)",
+        );
+    }
+    let service = cluster_cidr(cx, "serviceCIDR", &cx.spec.cluster.service_cidr, lan);
+    let pods = cluster_cidr(cx, "podCIDR", &cx.spec.cluster.pod_cidr, lan);
+    if let (Some(service), Some(pods)) = (service, pods)
+        && service.overlaps(pods)
+    {
+        cx.error(
+            "spec.cluster.podCIDR",
+            format!("podCIDR {pods} overlaps serviceCIDR {service}"),
+        );
+    }
+    if let Some(pods) = pods {
+        node_slices(cx, pods);
+        node_pod_cidrs(cx, pods);
+    }
+}
+
+/// A cluster-wide prefix: valid, and off the LAN (the LAN's addresses
+/// would be both hosts and Services or pods).
+fn cluster_cidr(cx: &mut Context, field: &str, text: &str, lan: Option<Cidr>) -> Option<Cidr> {
+    let path = format!("spec.cluster.{field}");
+    match Cidr::parse(text) {
+        Ok(cidr) => {
+            if let Some(lan) = lan
+                && cidr.overlaps(lan)
+            {
+                cx.error(&path, format!("{field} {cidr} overlaps the LAN {lan}"));
+            }
+            Some(cidr)
+        }
+        Err(message) => {
+            cx.error(&path, message);
+            None
+        }
+    }
+}
+
+/// Each node gets a `nodeCidrMaskSize` slice of the pod CIDR unless it sets its own.
+fn node_slices(cx: &mut Context, pods: Cidr) {
+    let mask = cx.spec.cluster.node_cidr_mask_size;
+    if mask < pods.prefix || mask > 32 {
+        let message = format!(
+            "nodeCidrMaskSize {mask} must lie between the podCIDR's prefix length ({}) and 32",
+            pods.prefix
+        );
+        cx.error("spec.cluster.nodeCidrMaskSize", message);
+        return;
+    }
+    let slices = 1u64 << (mask - pods.prefix);
+    let nodes = cx
+        .spec
+        .hosts
+        .iter()
+        .filter(|h| h.role == HostRole::Node)
+        .count() as u64;
+    if nodes > slices {
+        let message = format!(
+            "podCIDR {pods} has room for {slices} node pod CIDRs of /{mask}, \
+             and there are {nodes} nodes"
+        );
+        cx.error("spec.cluster.podCIDR", message);
+    }
+}
+
+/// A node's own pod CIDR lies in the cluster's and overlaps no other node's.
+fn node_pod_cidrs(cx: &mut Context, pods: Cidr) {
+    let mut taken: Vec<(Cidr, &str)> = Vec::new();
+    for (i, host) in cx.spec.hosts.iter().enumerate() {
+        let Some(text) = &host.pod_cidr else { continue };
+        let path = format!("spec.hosts[{i}].podCIDR");
+        let cidr = match Cidr::parse(text) {
+            Ok(cidr) => cidr,
+            Err(message) => {
+                cx.error(&path, message);
+                continue;
+            }
+        };
+        if !pods.covers(cidr) {
+            cx.error(
+                &path,
+                format!(
+                    "podCIDR {cidr} of `{}` is outside the cluster podCIDR {pods}",
+                    host.name
+                ),
+            );
+        } else if let Some((_, other)) = taken.iter().find(|(other, _)| other.overlaps(cidr)) {
+            cx.error(
+                &path,
+                format!(
+                    "podCIDR {cidr} of `{}` overlaps that of `{other}`",
+                    host.name
+                ),
+            );
+        }
+        taken.push((cidr, &host.name));
+    }
+}

@@ -1,0 +1,515 @@
+//! The Kubernetes manifests: what the real API server would reject (names,
+//! selectors, ports), and references between objects and to the hosts.
+
+use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
+use crate::k8s::objects::{
+    CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec,
+};
+use crate::net::addr::Cidr;
+use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
+use crate::scenario::spec::{HostRole, LoadBalancerKind};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// The port range kube-apiserver allocates node ports from by default.
+const NODE_PORTS: std::ops::RangeInclusive<u16> = 30000..=32767;
+
+const PROTOCOLS: &[&str] = &["TCP", "UDP", "SCTP"];
+
+pub fn check(cx: &mut Context) {
+    unique_names(cx);
+    for manifest in cx.manifests {
+        metadata(cx, manifest);
+        load_balancer_match(cx, manifest);
+        match manifest.manifest() {
+            Manifest::Deployment { spec, .. } => {
+                deployment_selector(cx, manifest, spec);
+                pod_spec(cx, manifest, "spec.template.spec", &spec.template.spec);
+            }
+            Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
+            Manifest::Service { spec, .. } => service(cx, manifest, spec),
+            Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
+            Manifest::L2Advertisement { spec, .. } => {
+                pool_references(cx, manifest, &spec.ip_address_pools)
+            }
+            Manifest::BGPAdvertisement { spec, .. } => {
+                pool_references(cx, manifest, &spec.ip_address_pools)
+            }
+            Manifest::CiliumLoadBalancerIPPool { spec, .. } => {
+                cilium_pool(cx, manifest, &spec.blocks)
+            }
+            _ => {}
+        }
+    }
+    nodes_for_workloads(cx);
+    unique_node_ports(cx);
+}
+
+/// Two objects of one kind cannot share a name in a namespace, unless
+/// they are versions of one object told apart by a `vipsim/id` handle (a
+/// held update the timeline applies).
+fn unique_names(cx: &mut Context) {
+    let mut seen: BTreeMap<(&str, Option<&str>, &str, Option<&str>), usize> = BTreeMap::new();
+    for manifest in cx.manifests {
+        let meta = manifest.manifest().metadata();
+        let key = (
+            manifest.manifest().kind(),
+            manifest.manifest().namespace(),
+            manifest.name(),
+            meta.annotations.get("vipsim/id").map(String::as_str),
+        );
+        if let Some(&first) = seen.get(&key) {
+            let (kind, namespace, name, _) = key;
+            let place = namespace
+                .map(|ns| format!(" in namespace `{ns}`"))
+                .unwrap_or_default();
+            cx.manifest_error(
+                manifest,
+                "metadata.name",
+                format!("duplicate {kind} `{name}`{place} (first at line {first})"),
+            );
+        } else {
+            seen.insert(key, manifest.loaded.line);
+        }
+    }
+}
+
+fn metadata(cx: &mut Context, manifest: &ParsedManifest) {
+    let meta = manifest.manifest().metadata();
+    let name = &meta.name;
+    if let Manifest::Service { .. } = manifest.manifest() {
+        // Service names become DNS labels and must start with a letter (RFC 1035).
+        if !is_dns_label(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            let message = format!(
+                "Service name `{name}` must be a DNS label: lowercase letters, digits and `-`, \
+                 starting with a letter, at most 63 characters"
+            );
+            cx.manifest_error(manifest, "metadata.name", message);
+        }
+    } else if !is_dns_subdomain(name) {
+        let message = format!(
+            "name `{name}` must be a lowercase RFC 1123 subdomain: letters, digits, `-` and `.`, \
+             starting and ending with a letter or digit"
+        );
+        cx.manifest_error(manifest, "metadata.name", message);
+    }
+    if let Some(namespace) = &meta.namespace
+        && !is_dns_label(namespace)
+    {
+        cx.manifest_error(
+            manifest,
+            "metadata.namespace",
+            format!("namespace `{namespace}` is not a DNS label"),
+        );
+    }
+    if let Some(hold) = meta.annotations.get(HOLD_ANNOTATION)
+        && hold != "true"
+        && hold != "false"
+    {
+        let path = format!("metadata.annotations.{HOLD_ANNOTATION}");
+        cx.manifest_error(
+            manifest,
+            &path,
+            format!("{HOLD_ANNOTATION} is \"true\" or \"false\", not \"{hold}\""),
+        );
+    }
+}
+
+fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+/// MetalLB and Cilium objects only act when the cluster runs that load balancer.
+fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
+    let needs = match manifest.manifest() {
+        Manifest::IPAddressPool { .. }
+        | Manifest::L2Advertisement { .. }
+        | Manifest::BGPAdvertisement { .. }
+        | Manifest::BGPPeer { .. } => LoadBalancerKind::Metallb,
+        Manifest::CiliumLoadBalancerIPPool { .. } | Manifest::CiliumL2AnnouncementPolicy { .. } => {
+            LoadBalancerKind::Cilium
+        }
+        _ => return,
+    };
+    if cx.spec.cluster.load_balancer != needs {
+        let wanted = if needs == LoadBalancerKind::Metallb {
+            "metallb"
+        } else {
+            "cilium"
+        };
+        let message = format!(
+            "{} has no effect: the cluster's loadBalancer is not {wanted}",
+            manifest.manifest().kind()
+        );
+        cx.manifest_warn(manifest, "kind", message);
+    }
+}
+
+/// The API server rejects a Deployment whose selector does not select its
+/// own pod template.
+fn deployment_selector(cx: &mut Context, manifest: &ParsedManifest, spec: &DeploymentSpec) {
+    if spec.selector.is_empty() {
+        cx.manifest_error(
+            manifest,
+            "spec.selector",
+            "empty selector is invalid for a Deployment",
+        );
+    } else if !spec.selector.matches(&spec.template.metadata.labels) {
+        cx.manifest_error(
+            manifest,
+            "spec.template.metadata.labels",
+            "`selector` does not match template `labels`",
+        );
+    }
+}
+
+fn pod_spec(cx: &mut Context, manifest: &ParsedManifest, prefix: &str, spec: &PodSpec) {
+    if spec.containers.is_empty() {
+        cx.manifest_error(
+            manifest,
+            &format!("{prefix}.containers"),
+            "a pod needs at least one container",
+        );
+    }
+    for (c, container) in spec.containers.iter().enumerate() {
+        for (p, port) in container.ports.iter().enumerate() {
+            let path = format!("{prefix}.containers[{c}].ports[{p}]");
+            if port.container_port == 0 {
+                cx.manifest_error(
+                    manifest,
+                    &format!("{path}.containerPort"),
+                    "containerPort must be 1-65535",
+                );
+            }
+            protocol(cx, manifest, &path, port.protocol.as_deref());
+        }
+    }
+    if let Some(node) = &spec.node_name {
+        let path = format!("{prefix}.nodeName");
+        match cx.host(node) {
+            Some(host) if host.role == HostRole::Node => {}
+            _ => {
+                let near = closest(node, cx.node_names());
+                cx.manifest_error(
+                    manifest,
+                    &path,
+                    format!("nodeName `{node}` is not a node of the scenario"),
+                )
+                .suggest(near);
+            }
+        }
+    }
+}
+
+fn protocol(cx: &mut Context, manifest: &ParsedManifest, path: &str, protocol: Option<&str>) {
+    if let Some(protocol) = protocol
+        && !PROTOCOLS.contains(&protocol)
+    {
+        let near = closest(protocol, PROTOCOLS.iter().copied());
+        cx.manifest_error(
+            manifest,
+            &format!("{path}.protocol"),
+            format!(
+                "unknown protocol `{protocol}`, expected {}",
+                one_of(PROTOCOLS)
+            ),
+        )
+        .suggest(near);
+    }
+}
+
+fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
+    if spec.selector.is_empty() {
+        cx.manifest_error(
+            manifest,
+            "spec",
+            "a Service needs a `selector`: vipsim derives its endpoints from the pods it selects",
+        );
+    }
+    if spec.ports.is_empty() {
+        cx.manifest_error(manifest, "spec.ports", "a Service needs at least one port");
+    }
+    let templates = selected_templates(cx, manifest, spec);
+    if !spec.selector.is_empty() && templates.is_empty() {
+        let namespace = manifest.manifest().namespace().unwrap_or("default");
+        let selector: Vec<String> = spec
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let message = format!(
+            "selector {} matches no Deployment or Pod in namespace `{namespace}`",
+            selector.join(",")
+        );
+        cx.manifest_warn(manifest, "spec.selector", message);
+    }
+    service_ports(cx, manifest, spec, &templates);
+    service_addresses(cx, manifest, spec);
+}
+
+/// The pod specs (of Deployments' templates and of Pods) in the Service's
+/// namespace whose labels its selector matches.
+fn selected_templates<'a>(
+    cx: &Context<'a>,
+    service: &ParsedManifest,
+    spec: &ServiceSpec,
+) -> Vec<&'a PodSpec> {
+    let namespace = service.manifest().namespace();
+    let selects = |labels: &BTreeMap<String, String>| {
+        !spec.selector.is_empty() && spec.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    };
+    cx.manifests
+        .iter()
+        .filter(|m| m.manifest().namespace() == namespace)
+        .filter_map(|m| match m.manifest() {
+            Manifest::Deployment { spec, .. } => {
+                Some((&spec.template.metadata.labels, &spec.template.spec))
+            }
+            Manifest::Pod { metadata, spec, .. } => Some((&metadata.labels, spec)),
+            _ => None,
+        })
+        .filter(|(labels, _)| selects(labels))
+        .map(|(_, pod)| pod)
+        .collect()
+}
+
+fn service_ports(
+    cx: &mut Context,
+    manifest: &ParsedManifest,
+    spec: &ServiceSpec,
+    templates: &[&PodSpec],
+) {
+    let named_ports: Vec<&str> = templates
+        .iter()
+        .flat_map(|pod| &pod.containers)
+        .flat_map(|c| &c.ports)
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for (j, port) in spec.ports.iter().enumerate() {
+        let path = format!("spec.ports[{j}]");
+        if port.port == 0 {
+            cx.manifest_error(manifest, &format!("{path}.port"), "port must be 1-65535");
+        }
+        if let Some(node_port) = port.node_port
+            && !NODE_PORTS.contains(&node_port)
+        {
+            let message = format!(
+                "nodePort {node_port} is outside the node port range {}-{}",
+                NODE_PORTS.start(),
+                NODE_PORTS.end()
+            );
+            cx.manifest_error(manifest, &format!("{path}.nodePort"), message);
+        }
+        match &port.target_port {
+            Some(IntOrString::Int(0)) => {
+                cx.manifest_error(
+                    manifest,
+                    &format!("{path}.targetPort"),
+                    "targetPort must be 1-65535",
+                );
+            }
+            Some(IntOrString::String(name))
+                if !templates.is_empty() && !named_ports.contains(&name.as_str()) =>
+            {
+                let near = closest(name, named_ports.iter().copied());
+                let message =
+                    format!("no container port named `{name}` in the pods this Service selects");
+                cx.manifest_error(manifest, &format!("{path}.targetPort"), message)
+                    .suggest(near);
+            }
+            _ => {}
+        }
+        protocol(cx, manifest, &path, port.protocol.as_deref());
+        match port.name.as_deref() {
+            None if spec.ports.len() > 1 => {
+                cx.manifest_error(
+                    manifest,
+                    &path,
+                    "ports need a `name` when a Service has more than one",
+                );
+            }
+            Some(name) if names.insert(name, j).is_some() => {
+                cx.manifest_error(
+                    manifest,
+                    &format!("{path}.name"),
+                    format!("duplicate port name `{name}`"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn service_addresses(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
+    if let Some(ip) = &spec.cluster_ip
+        && ip != "None"
+    {
+        let service_cidr = Cidr::parse(&cx.spec.cluster.service_cidr).ok();
+        match parse_ipv4(ip) {
+            Err(message) => {
+                cx.manifest_error(manifest, "spec.clusterIP", message);
+            }
+            Ok(addr) => {
+                if let Some(range) = service_cidr
+                    && !range.contains(addr)
+                {
+                    cx.manifest_error(
+                        manifest,
+                        "spec.clusterIP",
+                        format!("clusterIP {addr} is outside the serviceCIDR {range}"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(ip) = &spec.load_balancer_ip
+        && let Err(message) = parse_ipv4(ip)
+    {
+        cx.manifest_error(manifest, "spec.loadBalancerIP", message);
+    }
+    for (k, ip) in spec.external_ips.iter().enumerate() {
+        if let Err(message) = parse_ipv4(ip) {
+            cx.manifest_error(manifest, &format!("spec.externalIPs[{k}]"), message);
+        }
+    }
+}
+
+/// Two Services cannot have the same node port.
+fn unique_node_ports(cx: &mut Context) {
+    let mut owners: BTreeMap<u16, String> = BTreeMap::new();
+    for manifest in cx.manifests {
+        let Manifest::Service { spec, .. } = manifest.manifest() else {
+            continue;
+        };
+        let owner = format!(
+            "{}/{}",
+            manifest.manifest().namespace().unwrap_or("default"),
+            manifest.name()
+        );
+        for (j, port) in spec.ports.iter().enumerate() {
+            let Some(node_port) = port.node_port else {
+                continue;
+            };
+            if let Some(first) = owners.get(&node_port) {
+                let message = format!("nodePort {node_port} is already used by Service `{first}`");
+                cx.manifest_error(manifest, &format!("spec.ports[{j}].nodePort"), message);
+            } else {
+                owners.insert(node_port, owner.clone());
+            }
+        }
+    }
+}
+
+/// Workloads need a node to run on.
+fn nodes_for_workloads(cx: &mut Context) {
+    if cx.node_names().next().is_some() {
+        return;
+    }
+    let workload = cx.manifests.iter().find(|m| {
+        matches!(
+            m.manifest(),
+            Manifest::Deployment { .. } | Manifest::Pod { .. } | Manifest::Service { .. }
+        )
+    });
+    if let Some(workload) = workload {
+        let message = format!(
+            "{} `{}` (line {}) needs a node, and no host has `role: node`",
+            workload.manifest().kind(),
+            workload.name(),
+            workload.loaded.line
+        );
+        cx.error("spec.hosts", message);
+    }
+}
+
+/// MetalLB's `addresses`: CIDRs (`192.0.2.0/28`) or ranges (`192.0.2.10-192.0.2.20`).
+fn metallb_pool(cx: &mut Context, manifest: &ParsedManifest, addresses: &[String]) {
+    if addresses.is_empty() {
+        cx.manifest_error(
+            manifest,
+            "spec.addresses",
+            "a pool needs at least one address",
+        );
+    }
+    for (k, entry) in addresses.iter().enumerate() {
+        if let Err(message) = address_range(entry) {
+            cx.manifest_error(manifest, &format!("spec.addresses[{k}]"), message);
+        }
+    }
+}
+
+fn address_range(entry: &str) -> Result<(), String> {
+    if entry.contains('/') {
+        return Cidr::parse(entry).map(drop);
+    }
+    let Some((start, end)) = entry.split_once('-') else {
+        return Err(format!(
+            "`{entry}` is neither a CIDR (192.0.2.0/28) nor a range (192.0.2.10-192.0.2.20)"
+        ));
+    };
+    ordered_range(parse_ipv4(start.trim())?, parse_ipv4(end.trim())?)
+}
+
+fn ordered_range(start: Ipv4Addr, end: Ipv4Addr) -> Result<(), String> {
+    if start <= end {
+        Ok(())
+    } else {
+        Err(format!("range {start}-{end} ends before it starts"))
+    }
+}
+
+/// Cilium's `blocks`: each a `cidr`, or a `start` with an optional `stop`.
+fn cilium_pool(cx: &mut Context, manifest: &ParsedManifest, blocks: &[CiliumPoolBlock]) {
+    if blocks.is_empty() {
+        cx.manifest_error(manifest, "spec.blocks", "a pool needs at least one block");
+    }
+    for (k, block) in blocks.iter().enumerate() {
+        if let Err(message) = cilium_block(block) {
+            cx.manifest_error(manifest, &format!("spec.blocks[{k}]"), message);
+        }
+    }
+}
+
+fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
+    match (&block.cidr, &block.start, &block.stop) {
+        (Some(cidr), None, None) => Cidr::parse(cidr).map(drop),
+        (None, Some(start), stop) => {
+            let start = parse_ipv4(start)?;
+            match stop {
+                Some(stop) => ordered_range(start, parse_ipv4(stop)?),
+                None => Ok(()),
+            }
+        }
+        (None, None, Some(_)) => Err("a block with `stop` needs a `start`".to_string()),
+        (None, None, None) => {
+            Err("a block needs a `cidr`, or a `start` (and optional `stop`)".to_string())
+        }
+        (Some(_), _, _) => {
+            Err("a block has either a `cidr` or a `start`/`stop` range, not both".to_string())
+        }
+    }
+}
+
+/// Advertisements name their pools; real MetalLB just matches nothing for a
+/// missing one, so this is a warning.
+fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]) {
+    let namespace = manifest.manifest().namespace();
+    let existing: Vec<&str> = cx
+        .manifests_of("IPAddressPool")
+        .filter(|m| m.manifest().namespace() == namespace)
+        .map(|m| m.name())
+        .collect();
+    for (k, pool) in pools.iter().enumerate() {
+        if !existing.contains(&pool.as_str()) {
+            let message = format!(
+                "no IPAddressPool `{pool}` in namespace `{}`: \
+                 this advertisement announces nothing from it",
+                namespace.unwrap_or("default")
+            );
+            let near = closest(pool, existing.iter().copied());
+            cx.manifest_warn(manifest, &format!("spec.ipAddressPools[{k}]"), message)
+                .suggest(near);
+        }
+    }
+}

@@ -1,0 +1,1466 @@
+//! The scenario loader: valid files load with their manifests and warnings;
+//! every class of mistake gives one exact, located message; arbitrary and
+//! mangled input never panics and always yields located diagnostics.
+
+use vipsim::k8s::objects::Manifest;
+use vipsim::scenario::load::load;
+use vipsim::scenario::spec::HostRole;
+
+/// The example of `shared/scenario-format.md`, verbatim.
+const CONTRACT_EXAMPLE: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: cilium-lb-ipam            # id used in URLs and file names
+  title: LB IPAM and externalTrafficPolicy
+  description: |                  # markdown shown in the lesson panel
+    ...
+spec:
+  seed: 1                         # default 1
+  duration: 60s                   # simulated time to run (default 60s)
+  cluster:
+    loadBalancer: cilium          # metallb | cilium | none
+    announce: l2                  # l2 | bgp | none
+    datapath: ebpf                # iptables | ipvs | ebpf (cilium: ebpf)
+    serviceCIDR: 10.32.0.0/24
+    podCIDR: 10.200.0.0/16
+  hosts:                          # every host is on one switched LAN
+    - name: lb-0
+      role: client                # client | node | router
+      ip: 10.0.1.10/24
+      mac: "02:00:0a:00:01:0a"    # optional; default derived from the name
+    - name: worker-0
+      role: node
+      ip: 10.0.1.20/24
+      zone: a                     # optional topology.kubernetes.io/zone
+    - name: gw
+      role: router
+      ip: 10.0.1.1/24
+      neighbor:                   # the router's ARP behaviour
+        model: linux              # linux | cisco
+        garp: honor               # honor | ignore
+        arpTimeout: 4h            # cisco-style absolute timeout
+  switch:
+    macAging: 300s
+  timeline:                       # ordered; `at` is simulated time
+    - at: 1s
+      run: { host: lb-0, cmd: "curl -s http://10.0.1.21:31888/clientip" }
+    - at: 5s
+      apply: demo-pool            # apply a held manifest by metadata.name
+    - at: 20s
+      fault: { host: worker-0, action: power-off }
+  goals: []                       # workshop checks (see the workshop issue)
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: demo-pool
+  annotations:
+    vipsim/hold: "true"           # not applied at t=0; the timeline applies it
+spec:
+  blocks:
+  - start: "192.0.2.10"
+    stop: "192.0.2.50"
+"#;
+
+/// A MetalLB L2 lesson with a Deployment, its Service, a pool and a held
+/// L2Advertisement: the base every error test below edits. Line numbers in
+/// the expected messages refer to this text.
+const METALLB: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: metallb-l2
+  title: MetalLB L2 and externalTrafficPolicy
+spec:
+  duration: 60s
+  cluster:
+    loadBalancer: metallb
+    announce: l2
+    serviceCIDR: 10.32.0.0/24
+    podCIDR: 10.200.0.0/16
+  hosts:
+    - name: lb-0
+      role: client
+      ip: 10.0.1.10/24
+      mac: "02:00:0a:00:01:0a"
+    - name: worker-0
+      role: node
+      ip: 10.0.1.20/24
+      zone: a
+    - name: worker-1
+      role: node
+      ip: 10.0.1.21/24
+      podCIDR: 10.200.9.0/24
+    - name: gw
+      role: router
+      ip: 10.0.1.1/24
+      neighbor:
+        model: cisco
+        garp: ignore
+  timeline:
+    - at: 1s
+      every: 1s
+      until: 30s
+      run: { host: lb-0, cmd: "curl -s -m 1 http://10.0.1.240/clientip" }
+    - at: 5s
+      apply: l2
+    - at: 20s
+      fault: { host: worker-0, action: stop-speaker }
+    - at: 25s
+      fault: { host: worker-1, action: delete-pod, pod: web }
+    - at: 30s
+      note: the VIP moved
+  goals:
+    - name: the client keeps its address
+      check: { clientIpObserved: { ip: 10.0.1.10 } }
+    - name: worker-1 answers for the VIP
+      check: { leader: { service: web, node: worker-1 } }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: agnhost
+        image: registry.k8s.io/e2e-test-images/agnhost:2.39
+        args: ["netexec", "--http-port=8080"]
+        ports:
+        - name: http
+          containerPort: 8080
+        resources:
+          requests: {cpu: 10m}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
+    nodePort: 31888
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: lan-pool
+  namespace: metallb-system
+spec:
+  addresses:
+  - 10.0.1.240-10.0.1.250
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata:
+  name: l2
+  namespace: metallb-system
+  annotations:
+    vipsim/hold: "true"
+spec:
+  ipAddressPools: [lan-pool]
+"#;
+
+/// The warning the unedited METALLB file has.
+const RESOURCES_WARNING: &str = "s.yaml:74:9: spec.template.spec.containers[0].resources: ignored: does not affect networking in vipsim";
+
+/// `METALLB` with `from` (which must occur exactly once) replaced by `to`.
+fn edit(from: &str, to: &str) -> String {
+    assert_eq!(
+        METALLB.matches(from).count(),
+        1,
+        "`{from}` must occur once in METALLB"
+    );
+    METALLB.replacen(from, to, 1)
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match load("s.yaml", text) {
+        Ok(_) => panic!("loaded, but errors were expected"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    match load("s.yaml", text) {
+        Ok(scenario) => scenario.warnings.iter().map(ToString::to_string).collect(),
+        Err(errors) => panic!("failed to load: {errors:#?}"),
+    }
+}
+
+// ---------------------------------------------------------------------
+// Valid scenarios
+// ---------------------------------------------------------------------
+
+#[test]
+fn the_contract_example_loads() {
+    let scenario = load("cilium-lb-ipam.yaml", CONTRACT_EXAMPLE).expect("loads");
+    assert_eq!(scenario.id(), "cilium-lb-ipam");
+    assert_eq!(scenario.title(), "LB IPAM and externalTrafficPolicy");
+    assert_eq!(scenario.doc.spec.hosts.len(), 3);
+    assert_eq!(scenario.doc.spec.timeline.len(), 3);
+    assert_eq!(scenario.warnings, []);
+    let [pool] = scenario.manifests.as_slice() else {
+        panic!("one manifest")
+    };
+    assert_eq!(
+        (pool.manifest.kind(), pool.held, pool.line),
+        ("CiliumLoadBalancerIPPool", true, 44)
+    );
+}
+
+#[test]
+fn a_metallb_scenario_loads_with_its_manifests_in_file_order() {
+    let scenario = load("s.yaml", METALLB).expect("loads");
+    let summary: Vec<(&str, &str, bool, usize)> = scenario
+        .manifests
+        .iter()
+        .map(|m| {
+            (
+                m.manifest.kind(),
+                m.manifest.metadata().name.as_str(),
+                m.held,
+                m.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Deployment", "web", false, 51),
+            ("Service", "web", false, 77),
+            ("IPAddressPool", "lan-pool", false, 92),
+            ("L2Advertisement", "l2", true, 101),
+        ]
+    );
+    let roles: Vec<HostRole> = scenario.doc.spec.hosts.iter().map(|h| h.role).collect();
+    assert_eq!(
+        roles,
+        [
+            HostRole::Client,
+            HostRole::Node,
+            HostRole::Node,
+            HostRole::Router
+        ]
+    );
+    assert_eq!(scenario.doc.spec.goals.len(), 2);
+    assert_eq!(
+        scenario
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [RESOURCES_WARNING]
+    );
+    let Manifest::Service { spec, .. } = &scenario.manifest("Service/web").unwrap().manifest else {
+        panic!("a Service")
+    };
+    assert_eq!(spec.ports[0].node_port, Some(31888));
+}
+
+#[test]
+fn empty_documents_and_comments_are_skipped() {
+    let text = format!(
+        "# A lesson.\n---\n{}---\n---\n# trailing\n",
+        METALLB.replace("---\n", "---\n---\n")
+    );
+    let scenario = load("s.yaml", &text).expect("loads");
+    let lines: Vec<usize> = scenario.manifests.iter().map(|m| m.line).collect();
+    assert_eq!(lines, [54, 81, 97, 107]);
+}
+
+// ---------------------------------------------------------------------
+// Warnings
+// ---------------------------------------------------------------------
+
+#[test]
+fn ignored_fields_and_unmodelled_images_are_warned_where_they_are() {
+    let text = format!(
+        "{METALLB}---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nginx
+  uid: 1234
+  labels: {{app: nginx}}
+spec:
+  tolerations: []
+  containers:
+  - name: nginx
+    image: nginx:1.27
+    env: [{{name: A, value: b}}]
+status:
+  phase: Running
+"
+    );
+    assert_eq!(
+        warnings(&text),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:115:3: metadata.uid: ignored: does not affect networking in vipsim",
+            "s.yaml:118:3: spec.tolerations: ignored: does not affect networking in vipsim",
+            "s.yaml:121:5: spec.containers[0].image: image `nginx:1.27` is not modelled; the pod answers HTTP 200 with its name",
+            "s.yaml:122:5: spec.containers[0].env: ignored: does not affect networking in vipsim",
+            "s.yaml:123:1: status: ignored: does not affect networking in vipsim",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// The file and its documents
+// ---------------------------------------------------------------------
+
+#[test]
+fn an_empty_file_is_an_error_at_line_1() {
+    let expected = [
+        "s.yaml:1:1: the file is empty: a scenario starts with a document of `kind: Scenario` (`apiVersion: vipsim/v1`)",
+    ];
+    assert_eq!(errors(""), expected);
+    assert_eq!(errors("  \n# nothing\n---\n...\n"), expected);
+}
+
+#[test]
+fn the_first_document_must_be_the_scenario() {
+    assert_eq!(
+        errors("# a manifest only\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n"),
+        [
+            "s.yaml:3:1: kind: the first document must be the scenario (`kind: Scenario`), not a `Service`"
+        ]
+    );
+    assert_eq!(
+        errors("apiVersion: vipsim/v1\nkind: Scenaro\n"),
+        [
+            "s.yaml:2:1: kind: the first document must be the scenario (`kind: Scenario`), not a `Scenaro` (did you mean `Scenario`?)"
+        ]
+    );
+    assert_eq!(
+        errors("metadata: {name: x}\n"),
+        [
+            "s.yaml:1:1: the first document must be the scenario: it needs `apiVersion: vipsim/v1` and `kind: Scenario`"
+        ]
+    );
+    assert_eq!(
+        errors("- just\n- a list\n"),
+        [
+            "s.yaml:1:1: invalid type: sequence, expected a mapping with apiVersion, kind and metadata"
+        ]
+    );
+}
+
+#[test]
+fn the_scenario_api_version_is_checked() {
+    assert_eq!(
+        errors(&edit("apiVersion: vipsim/v1", "apiVersion: vipsim/v2")),
+        ["s.yaml:1:1: apiVersion: `vipsim/v2` is not supported, expected vipsim/v1"]
+    );
+}
+
+#[test]
+fn a_yaml_syntax_error_is_located_and_later_documents_are_still_checked() {
+    let text = edit("    port: 80\n", "    port: 80: 81\n").replace(
+        "  - 10.0.1.240-10.0.1.250",
+        "  - 10.0.1.240-10.0.1.250\n  autoAsign: true",
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "s.yaml:88:13: spec: mapping values are not allowed in this context",
+            "s.yaml:100:3: spec.autoAsign: unknown field `autoAsign` (did you mean `autoAssign`?)",
+        ]
+    );
+}
+
+#[test]
+fn control_characters_are_located() {
+    assert_eq!(
+        errors(&edit("  title: MetalLB", "  title: Metal\u{7}LB")),
+        ["s.yaml:5:15: control character U+0007 is not allowed in YAML"]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Typed fields: unknown fields and values, bad values
+// ---------------------------------------------------------------------
+
+#[test]
+fn an_unknown_field_suggests_the_nearest_one() {
+    assert_eq!(
+        errors(&edit(
+            "  externalTrafficPolicy: Local",
+            "  externalTraficPolicy: Local"
+        )),
+        [
+            "s.yaml:83:3: spec.externalTraficPolicy: unknown field `externalTraficPolicy` (did you mean `externalTrafficPolicy`?)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "        garp: ignore",
+            "        garp: ignore\n        arpAcept: 1"
+        )),
+        [
+            "s.yaml:32:9: spec.hosts[3].neighbor.arpAcept: unknown field `arpAcept` (did you mean `arpAccept`?)"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_field_without_a_near_name_lists_the_valid_ones() {
+    assert_eq!(
+        errors(&edit("      zone: a", "      zone: a\n      color: red")),
+        [
+            "s.yaml:22:7: spec.hosts[1].color: unknown field `color`, expected one of name | role | ip | mac | zone | labels | behind | neighbor | podCIDR | asn | routes"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_value_lists_the_valid_ones_and_suggests_the_nearest() {
+    assert_eq!(
+        errors(&edit(
+            "      role: node\n      ip: 10.0.1.20/24",
+            "      role: nod\n      ip: 10.0.1.20/24"
+        )),
+        [
+            "s.yaml:19:13: spec.hosts[1].role: unknown value `nod`, expected client | node | router (did you mean `node`?)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("  type: LoadBalancer", "  type: LoadBalancr")),
+        [
+            "s.yaml:82:9: spec.type: unknown value `LoadBalancr`, expected ClusterIP | NodePort | LoadBalancer (did you mean `LoadBalancer`?)"
+        ]
+    );
+}
+
+#[test]
+fn bad_values_are_located_at_the_value() {
+    assert_eq!(
+        errors(&edit("  duration: 60s", "  duration: 60")),
+        [
+            "s.yaml:7:13: spec.duration: invalid duration `60`: missing unit (use h, m, s, ms, us or ns)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "  duration: 60s",
+            "  duration: 94522879700260684295381835.9h"
+        )),
+        ["s.yaml:7:13: spec.duration: duration `94522879700260684295381835.9h` is too long"]
+    );
+    assert_eq!(
+        errors(&edit("    port: 80", "    port: eighty")),
+        ["s.yaml:88:11: spec.ports[0].port: invalid type: string \"eighty\", expected u16"]
+    );
+    assert_eq!(
+        errors(&edit("    targetPort: http", "    targetPort: [http]")),
+        ["s.yaml:89:5: spec.ports[0].targetPort: expected a port number (1-65535) or a port name"]
+    );
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.10/24\n", "")),
+        ["s.yaml:14:7: spec.hosts[0]: missing field `ip`"]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Kinds and apiVersions
+// ---------------------------------------------------------------------
+
+#[test]
+fn an_unknown_kind_suggests_the_nearest() {
+    assert_eq!(
+        errors(&edit("kind: Service", "kind: Servce")),
+        ["s.yaml:78:1: kind: unknown kind `Servce` (did you mean `Service`?)"]
+    );
+    assert_eq!(
+        errors(&edit("kind: Service", "kind: Ingress")),
+        [
+            "s.yaml:78:1: kind: unknown kind `Ingress`, expected one of Namespace | Deployment | Pod | Service | IPAddressPool | L2Advertisement | BGPAdvertisement | BGPPeer | CiliumLoadBalancerIPPool | CiliumL2AnnouncementPolicy | GatewayClass | Gateway"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("kind: Service", "kind: Scenario")),
+        [
+            "s.yaml:78:1: kind: only the first document is the scenario; the others are Kubernetes manifests"
+        ]
+    );
+}
+
+#[test]
+fn a_wrong_api_version_lists_the_served_ones() {
+    assert_eq!(
+        errors(&edit(
+            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool",
+            "apiVersion: metallb.io/v1\nkind: IPAddressPool"
+        )),
+        [
+            "s.yaml:92:1: apiVersion: `metallb.io/v1` does not serve kind IPAddressPool, expected metallb.io/v1beta1"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("apiVersion: apps/v1", "apiVersion: v1")),
+        ["s.yaml:51:1: apiVersion: `v1` does not serve kind Deployment, expected apps/v1"]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Hosts
+// ---------------------------------------------------------------------
+
+#[test]
+fn host_names_are_unique_dns_labels() {
+    assert_eq!(
+        errors(&edit("    - name: gw", "    - name: worker-0")),
+        ["s.yaml:26:7: spec.hosts[3].name: host `worker-0` is defined twice (first at line 18)"]
+    );
+    assert_eq!(
+        errors(&edit("    - name: gw", "    - name: GW_1")),
+        [
+            "s.yaml:26:7: spec.hosts[3].name: host name `GW_1` is not a DNS label: use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit"
+        ]
+    );
+}
+
+#[test]
+fn there_is_at_most_one_router() {
+    assert_eq!(
+        errors(&edit("      role: client", "      role: router")),
+        [
+            "s.yaml:27:7: spec.hosts[3].role: a scenario has at most one router, and `lb-0` (line 14) is already one"
+        ]
+    );
+}
+
+#[test]
+fn host_addresses_are_host_addresses_on_the_lan() {
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.10/24", "      ip: 10.0.1.10")),
+        [
+            "s.yaml:16:7: spec.hosts[0].ip: invalid CIDR `10.0.1.10`: expected address/prefix like 10.0.1.0/24"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.20/24", "      ip: 10.0.1.0/24")),
+        [
+            "s.yaml:20:7: spec.hosts[1].ip: `10.0.1.0/24` is the network address of its prefix, not a host address"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.20/24", "      ip: 10.0.1.255/24")),
+        [
+            "s.yaml:20:7: spec.hosts[1].ip: `10.0.1.255/24` is the broadcast address of its prefix, not a host address"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.21/24", "      ip: 10.9.0.5/24")),
+        [
+            "s.yaml:24:7: spec.hosts[2].ip: host `worker-1` (10.9.0.5/24) is outside the LAN 10.0.1.0/24"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.21/24", "      ip: 10.0.1.21/25")),
+        [
+            "s.yaml:24:7: spec.hosts[2].ip: host `worker-1` (10.0.1.21/25) has another prefix length than the LAN 10.0.1.0/24"
+        ]
+    );
+}
+
+#[test]
+fn addresses_and_macs_are_unique_and_macs_unicast() {
+    assert_eq!(
+        errors(&edit("      ip: 10.0.1.21/24", "      ip: 10.0.1.20/24")),
+        ["s.yaml:24:7: spec.hosts[2].ip: address 10.0.1.20 is already used by `worker-0`"]
+    );
+    assert_eq!(
+        errors(&edit(
+            "      ip: 10.0.1.1/24",
+            "      ip: 10.0.1.1/24\n      mac: \"02:00:0A:00:01:0A\""
+        )),
+        ["s.yaml:29:7: spec.hosts[3].mac: MAC 02:00:0a:00:01:0a is already used by `lb-0`"]
+    );
+    assert_eq!(
+        errors(&edit("02:00:0a:00:01:0a", "01:00:5e:00:00:01")),
+        [
+            "s.yaml:17:7: spec.hosts[0].mac: `01:00:5e:00:00:01` is a multicast MAC (the first octet is odd); a host needs a unicast one"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("02:00:0a:00:01:0a", "02:00:0a:00:01")),
+        [
+            "s.yaml:17:7: spec.hosts[0].mac: invalid MAC address `02:00:0a:00:01`: expected six hex pairs like 02:00:0a:00:01:0a"
+        ]
+    );
+}
+
+#[test]
+fn node_fields_are_on_nodes_only() {
+    assert_eq!(
+        errors(&edit(
+            "      mac: \"02:00:0a:00:01:0a\"",
+            "      mac: \"02:00:0a:00:01:0a\"\n      zone: b\n      labels: {rack: r1}"
+        )),
+        [
+            "s.yaml:18:7: spec.hosts[0].zone: `zone` applies to a node only, and `lb-0` is a client",
+            "s.yaml:19:7: spec.hosts[0].labels: `labels` applies to a node only, and `lb-0` is a client",
+        ]
+    );
+}
+
+#[test]
+fn a_client_behind_the_router_is_off_the_lan() {
+    let home = |behind: &str, ip: &str| {
+        edit(
+            "  timeline:",
+            &format!(
+                "    - name: home\n      role: client\n      ip: {ip}\n      behind: {behind}\n  timeline:"
+            ),
+        )
+    };
+    let resources_moved = RESOURCES_WARNING.replace(":74:", ":78:");
+    assert_eq!(warnings(&home("gw", "192.168.1.5/24")), [resources_moved]);
+    assert_eq!(
+        errors(&home("gx", "192.168.1.5/24")),
+        ["s.yaml:35:7: spec.hosts[4].behind: unknown router `gx` (did you mean `gw`?)"]
+    );
+    assert_eq!(
+        errors(&home("worker-0", "192.168.1.5/24")),
+        ["s.yaml:35:7: spec.hosts[4].behind: `behind` names the router, and `worker-0` is a node"]
+    );
+    assert_eq!(
+        errors(&home("gw", "10.0.1.99/24")),
+        [
+            "s.yaml:34:7: spec.hosts[4].ip: host `home` (10.0.1.99/24) is behind `gw`, so its address must be outside the LAN 10.0.1.0/24"
+        ]
+    );
+}
+
+#[test]
+fn arp_accept_is_0_1_or_2() {
+    assert_eq!(
+        errors(&edit(
+            "        garp: ignore",
+            "        garp: ignore\n        arpAccept: 3"
+        )),
+        [
+            "s.yaml:32:9: spec.hosts[3].neighbor.arpAccept: arpAccept is 0, 1 or 2 (net.ipv4.conf.*.arp_accept), not 3"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Cluster address plan
+// ---------------------------------------------------------------------
+
+#[test]
+fn cluster_cidrs_are_valid_and_off_the_lan() {
+    assert_eq!(
+        errors(&edit(
+            "serviceCIDR: 10.32.0.0/24",
+            "serviceCIDR: 10.0.0.0/16"
+        )),
+        [
+            "s.yaml:11:5: spec.cluster.serviceCIDR: serviceCIDR 10.0.0.0/16 overlaps the LAN 10.0.1.0/24"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.0.0/33")),
+        [
+            "s.yaml:12:5: spec.cluster.podCIDR: invalid CIDR `10.200.0.0/33`: prefix `33` is not 0-32"
+        ]
+    );
+}
+
+#[test]
+fn node_pod_cidrs_lie_in_the_cluster_pod_cidr_without_overlap() {
+    assert_eq!(
+        errors(&edit(
+            "      podCIDR: 10.200.9.0/24",
+            "      podCIDR: 10.100.9.0/24"
+        )),
+        [
+            "s.yaml:25:7: spec.hosts[2].podCIDR: podCIDR 10.100.9.0/24 of `worker-1` is outside the cluster podCIDR 10.200.0.0/16"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "      zone: a",
+            "      zone: a\n      podCIDR: 10.200.9.128/25"
+        )),
+        [
+            "s.yaml:26:7: spec.hosts[2].podCIDR: podCIDR 10.200.9.0/24 of `worker-1` overlaps that of `worker-0`"
+        ]
+    );
+}
+
+#[test]
+fn workloads_need_a_node() {
+    let text = edit(
+        "      role: node\n      ip: 10.0.1.20/24\n      zone: a",
+        "      role: client\n      ip: 10.0.1.20/24",
+    )
+    .replace(
+        "      role: node\n      ip: 10.0.1.21/24\n      podCIDR: 10.200.9.0/24",
+        "      role: client\n      ip: 10.0.1.21/24",
+    )
+    .replace("fault: { host: worker-0, action: stop-speaker }", "note: x")
+    .replace(
+        "fault: { host: worker-1, action: delete-pod, pod: web }",
+        "note: y",
+    )
+    .replace(
+        "      check: { leader: { service: web, node: worker-1 } }",
+        "      check: { leader: { service: web, node: none } }",
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "s.yaml:13:3: spec.hosts: Deployment `web` (line 49) needs a node, and no host has `role: node`"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Timeline
+// ---------------------------------------------------------------------
+
+#[test]
+fn a_step_does_exactly_one_thing() {
+    assert_eq!(
+        errors(&edit("      apply: l2", "      apply: l2\n      note: hi")),
+        [
+            "s.yaml:39:7: spec.timeline[1].note: a step does one thing, and this one has both `apply` and `note`: make it two steps"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "    - at: 30s\n      note: the VIP moved\n",
+            "    - at: 30s\n"
+        )),
+        ["s.yaml:43:5: spec.timeline[4]: a step needs one of run | apply | delete | fault | note"]
+    );
+}
+
+#[test]
+fn repetitions_are_bounded_and_ordered() {
+    assert_eq!(
+        errors(&edit("      every: 1s\n", "")),
+        ["s.yaml:34:7: spec.timeline[0].until: `until` ends a repetition: it needs `every`"]
+    );
+    assert_eq!(
+        errors(&edit("      until: 30s", "      until: 500ms")),
+        ["s.yaml:35:7: spec.timeline[0].until: `until` (500ms) is before `at` (1s)"]
+    );
+    assert_eq!(
+        errors(&edit("      every: 1s", "      every: 0s")),
+        ["s.yaml:34:7: spec.timeline[0].every: `every` must be more than 0s"]
+    );
+    assert_eq!(
+        errors(&edit("      every: 1s", "      every: 100us")),
+        [
+            "s.yaml:34:7: spec.timeline[0].every: repeating every 100us from 1s to 30s is more than 100000 times"
+        ]
+    );
+}
+
+#[test]
+fn steps_after_the_end_or_out_of_order_are_warned() {
+    assert_eq!(
+        warnings(&edit("    - at: 30s", "    - at: 90s")),
+        [
+            "s.yaml:43:7: spec.timeline[4].at: step at 90s is after the end of the run (1m): it never runs",
+            RESOURCES_WARNING,
+        ]
+    );
+    assert_eq!(
+        warnings(&edit("    - at: 30s", "    - at: 10s")),
+        [
+            "s.yaml:43:7: spec.timeline[4].at: steps run in time order: this one (at 10s) runs before the one above it (at 25s)",
+            RESOURCES_WARNING,
+        ]
+    );
+}
+
+#[test]
+fn steps_name_existing_hosts() {
+    assert_eq!(
+        errors(&edit("run: { host: lb-0,", "run: { host: lb-1,")),
+        ["s.yaml:36:7: spec.timeline[0].run.host: unknown host `lb-1` (did you mean `lb-0`?)"]
+    );
+}
+
+#[test]
+fn apply_names_a_held_manifest() {
+    assert_eq!(
+        errors(&edit("      apply: l2", "      apply: l3")),
+        ["s.yaml:38:7: spec.timeline[1].apply: no manifest named `l3` (did you mean `l2`?)"]
+    );
+    assert_eq!(
+        errors(&edit("      apply: l2", "      apply: web")),
+        [
+            "s.yaml:38:7: spec.timeline[1].apply: `web` names a Deployment and a Service: write `Deployment/web` or `Service/web`"
+        ]
+    );
+    assert_eq!(
+        warnings(&edit("      apply: l2", "      apply: service/web")),
+        [
+            "s.yaml:38:7: spec.timeline[1].apply: `service/web` is already applied at t=0 (it has no `vipsim/hold: \"true\"` annotation)",
+            RESOURCES_WARNING,
+        ]
+    );
+}
+
+#[test]
+fn delete_names_an_existing_manifest() {
+    assert_eq!(
+        errors(&edit("      apply: l2", "      delete: lan-pol")),
+        [
+            "s.yaml:38:7: spec.timeline[1].delete: no manifest named `lan-pol` (did you mean `lan-pool`?)"
+        ]
+    );
+}
+
+#[test]
+fn faults_fit_the_host_role_and_carry_their_parameters() {
+    assert_eq!(
+        errors(&edit(
+            "{ host: worker-0, action: stop-speaker }",
+            "{ host: lb-0, action: stop-speaker }"
+        )),
+        [
+            "s.yaml:40:7: spec.timeline[2].fault.action: `stop-speaker` applies to a node, and `lb-0` is a client"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "{ host: worker-0, action: stop-speaker }",
+            "{ host: worker-0, action: flush-arp }"
+        )),
+        [
+            "s.yaml:40:7: spec.timeline[2].fault.action: `flush-arp` applies to a client or router, and `worker-0` is a node"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "action: delete-pod, pod: web }",
+            "action: delete-pod }"
+        )),
+        ["s.yaml:42:7: spec.timeline[3].fault: `delete-pod` needs `pod`"]
+    );
+    assert_eq!(
+        errors(&edit(
+            "action: delete-pod, pod: web }",
+            "action: delete-pod, pod: wbe }"
+        )),
+        [
+            "s.yaml:42:7: spec.timeline[3].fault.pod: no Pod or Deployment named `wbe` (did you mean `web`?)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "action: stop-speaker }",
+            "action: stop-speaker, garp: honor }"
+        )),
+        ["s.yaml:40:7: spec.timeline[2].fault.garp: `garp` does not apply to `stop-speaker`"]
+    );
+    assert_eq!(
+        errors(&edit("action: stop-speaker }", "action: stop-speakr }")),
+        [
+            "s.yaml:40:40: spec.timeline[2].fault.action: unknown value `stop-speakr`, expected power-off | power-on | partition | heal | stop-speaker | start-speaker | cordon | uncordon | drain | delete-pod | flush-arp | set-garp | set-arp-timeout | drop | clear-rules (did you mean `stop-speaker`?)"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Manifests
+// ---------------------------------------------------------------------
+
+#[test]
+fn manifest_names_are_unique_per_kind_and_namespace() {
+    let text = format!(
+        "{METALLB}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {{app: web}}\n  ports: [{{port: 8080}}]\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "s.yaml:114:3: metadata.name: duplicate Service `web` in namespace `default` (first at line 77)"
+        ]
+    );
+    let other_namespace = text.replace(
+        "  name: web\nspec:\n  selector: {app: web}",
+        "  name: web\n  namespace: other\nspec:\n  selector: {app: web}",
+    );
+    assert_eq!(
+        warnings(&other_namespace),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:117:3: spec.selector: selector app=web matches no Deployment or Pod in namespace `other`"
+        ]
+    );
+}
+
+#[test]
+fn a_deployment_selector_must_match_its_template() {
+    assert_eq!(
+        errors(&edit(
+            "      labels:\n        app: web",
+            "      labels:\n        app: webx"
+        )),
+        ["s.yaml:64:7: spec.template.metadata.labels: `selector` does not match template `labels`"]
+    );
+}
+
+#[test]
+fn a_service_selects_pods_on_valid_ports() {
+    assert_eq!(
+        errors(&edit("  selector:\n    app: web\n  ports:", "  ports:")),
+        [
+            "s.yaml:81:1: spec: a Service needs a `selector`: vipsim derives its endpoints from the pods it selects"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("    nodePort: 31888", "    nodePort: 3188")),
+        [
+            "s.yaml:90:5: spec.ports[0].nodePort: nodePort 3188 is outside the node port range 30000-32767"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("    port: 80", "    port: 0")),
+        ["s.yaml:88:5: spec.ports[0].port: port must be 1-65535"]
+    );
+    assert_eq!(
+        errors(&edit("    targetPort: http", "    targetPort: htp")),
+        [
+            "s.yaml:89:5: spec.ports[0].targetPort: no container port named `htp` in the pods this Service selects (did you mean `http`?)"
+        ]
+    );
+    assert_eq!(
+        warnings(&edit(
+            "  selector:\n    app: web\n  ports:",
+            "  selector:\n    app: api\n  ports:"
+        )),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:84:3: spec.selector: selector app=api matches no Deployment or Pod in namespace `default`"
+        ]
+    );
+}
+
+#[test]
+fn metallb_pool_addresses_are_cidrs_or_ranges() {
+    assert_eq!(
+        errors(&edit(
+            "  - 10.0.1.240-10.0.1.250",
+            "  - 10.0.1.250-10.0.1.240\n  - 10.0.1.240\n  - 10.0.1.0/40"
+        )),
+        [
+            "s.yaml:99:3: spec.addresses[0]: range 10.0.1.250-10.0.1.240 ends before it starts",
+            "s.yaml:100:3: spec.addresses[1]: `10.0.1.240` is neither a CIDR (192.0.2.0/28) nor a range (192.0.2.10-192.0.2.20)",
+            "s.yaml:101:3: spec.addresses[2]: invalid CIDR `10.0.1.0/40`: prefix `40` is not 0-32",
+        ]
+    );
+}
+
+#[test]
+fn cilium_pool_blocks_are_a_cidr_or_a_range() {
+    let blocks = "  - start: \"192.0.2.10\"\n    stop: \"192.0.2.50\"";
+    let with = |replacement: &str| CONTRACT_EXAMPLE.replacen(blocks, replacement, 1);
+    assert!(
+        load(
+            "s.yaml",
+            &with("  - cidr: 192.0.2.0/28\n  - start: 192.0.2.99")
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        errors(&with(
+            "  - cidr: 192.0.2.0/28\n    start: 192.0.2.1\n  - start: 192.0.2.9\n    stop: 192.0.2.1\n  - stop: 192.0.2.1"
+        )),
+        [
+            "s.yaml:52:3: spec.blocks[0]: a block has either a `cidr` or a `start`/`stop` range, not both",
+            "s.yaml:54:3: spec.blocks[1]: range 192.0.2.9-192.0.2.1 ends before it starts",
+            "s.yaml:56:3: spec.blocks[2]: a block with `stop` needs a `start`",
+        ]
+    );
+}
+
+#[test]
+fn advertisements_naming_a_missing_pool_are_warned() {
+    assert_eq!(
+        warnings(&edit("[lan-pool]", "[lan-pol]")),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:109:3: spec.ipAddressPools[0]: no IPAddressPool `lan-pol` in namespace `metallb-system`: this advertisement announces nothing from it (did you mean `lan-pool`?)",
+        ]
+    );
+}
+
+#[test]
+fn the_hold_annotation_is_true_or_false() {
+    assert_eq!(
+        errors(&edit(
+            "    vipsim/hold: \"true\"",
+            "    vipsim/hold: \"yes\""
+        )),
+        [
+            "s.yaml:107:5: metadata.annotations.vipsim/hold: vipsim/hold is \"true\" or \"false\", not \"yes\""
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Goals
+// ---------------------------------------------------------------------
+
+#[test]
+fn goals_name_existing_services_and_nodes() {
+    assert_eq!(
+        errors(&edit(
+            "{ service: web, node: worker-1 }",
+            "{ service: wbe, node: worker-7 }"
+        )),
+        [
+            "s.yaml:49:7: spec.goals[1].check.leader.service: no Service `wbe` (write `namespace/name` outside `default`) (did you mean `web`?)",
+            "s.yaml:49:7: spec.goals[1].check.leader.node: unknown node `worker-7` (did you mean `worker-0`?)",
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "{ service: web, node: worker-1 }",
+            "{ service: default/web, node: lb-0 }"
+        )),
+        ["s.yaml:49:7: spec.goals[1].check.leader.node: `lb-0` is a client, not a node"]
+    );
+}
+
+#[test]
+fn the_scenario_name_and_run_settings_are_usable() {
+    assert_eq!(
+        errors(&edit("  name: metallb-l2", "  name: MetalLB L2")),
+        [
+            "s.yaml:4:3: metadata.name: scenario name `MetalLB L2` is used in URLs and file names: use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("  duration: 60s", "  duration: 0s")),
+        ["s.yaml:7:3: spec.duration: duration must be more than 0s"]
+    );
+    assert_eq!(
+        errors("apiVersion: vipsim/v1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  hosts: []\n"),
+        ["s.yaml:5:3: spec.hosts: a scenario needs at least one host"]
+    );
+}
+
+#[test]
+fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
+    assert_eq!(
+        errors(&edit(
+            "podCIDR: 10.200.0.0/16",
+            "podCIDR: 10.200.0.0/16\n    nodeCidrMaskSize: 8"
+        )),
+        [
+            "s.yaml:13:5: spec.cluster.nodeCidrMaskSize: nodeCidrMaskSize 8 must lie between the podCIDR's prefix length (16) and 32"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.9.0/24")),
+        [
+            "s.yaml:12:5: spec.cluster.podCIDR: podCIDR 10.200.9.0/24 has room for 1 node pod CIDRs of /24, and there are 2 nodes"
+        ]
+    );
+}
+
+#[test]
+fn service_addresses_ports_and_protocols_are_what_the_api_accepts() {
+    assert_eq!(
+        errors(&edit(
+            "  type: LoadBalancer",
+            "  type: LoadBalancer\n  clusterIP: 10.96.0.10"
+        )),
+        [
+            "s.yaml:83:3: spec.clusterIP: clusterIP 10.96.0.10 is outside the serviceCIDR 10.32.0.0/24"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "    nodePort: 31888",
+            "    nodePort: 31888\n  - port: 443\n    protocol: TPC"
+        )),
+        [
+            "s.yaml:91:3: spec.ports[1]: ports need a `name` when a Service has more than one",
+            "s.yaml:92:5: spec.ports[1].protocol: unknown protocol `TPC`, expected TCP | UDP | SCTP (did you mean `TCP`?)",
+        ]
+    );
+    let second = format!(
+        "{METALLB}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web2\nspec:\n  selector: {{app: web}}\n  ports:\n  - port: 81\n    nodePort: 31888\n"
+    );
+    assert_eq!(
+        errors(&second),
+        [
+            "s.yaml:119:5: spec.ports[0].nodePort: nodePort 31888 is already used by Service `default/web`"
+        ]
+    );
+}
+
+#[test]
+fn a_pod_node_name_is_a_node() {
+    let pod = format!(
+        "{METALLB}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: worker-9\n  containers:\n  - {{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.39}}\n"
+    );
+    assert_eq!(
+        errors(&pod),
+        [
+            "s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario (did you mean `worker-0`?)"
+        ]
+    );
+}
+
+#[test]
+fn load_balancer_objects_of_the_other_implementation_are_warned() {
+    assert_eq!(
+        warnings(&edit("loadBalancer: metallb", "loadBalancer: cilium")),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:93:1: kind: IPAddressPool has no effect: the cluster's loadBalancer is not metallb",
+            "s.yaml:102:1: kind: L2Advertisement has no effect: the cluster's loadBalancer is not metallb",
+        ]
+    );
+}
+
+#[test]
+fn drop_rules_name_a_protocol_an_address_and_a_direction() {
+    assert_eq!(
+        errors(&edit(
+            "fault: { host: worker-0, action: stop-speaker }",
+            "fault: { host: gw, action: drop, proto: arpp, from: 10.0.1.300, direction: up }"
+        )),
+        [
+            "s.yaml:40:7: spec.timeline[2].fault.proto: unknown protocol `arpp`, expected ARP | TCP | ICMP (did you mean `ARP`?)",
+            "s.yaml:40:7: spec.timeline[2].fault.from: `10.0.1.300` is not an IPv4 address",
+            "s.yaml:40:7: spec.timeline[2].fault.direction: unknown direction `up`, expected in | out | both",
+        ]
+    );
+}
+
+#[test]
+fn goal_fields_are_checked_where_they_are_written() {
+    let goal = |check: &str| {
+        edit(
+            "  goals:\n",
+            &format!("  goals:\n    - name: g\n      check: {check}\n"),
+        )
+    };
+    assert_eq!(
+        errors(&goal(
+            "\n        successRate:\n          host: lb-0\n          atLeast: 120"
+        )),
+        ["s.yaml:50:11: spec.goals[0].check.successRate.atLeast: atLeast is a percentage (0-100), not 120"]
+    );
+    assert_eq!(
+        errors(&goal(
+            "{ neighbor: { host: gw, ip: 10.0.1.240, node: worker-1, state: STAEL } }"
+        )),
+        [
+            "s.yaml:47:7: spec.goals[0].check.neighbor.state: unknown neighbour state `STAEL`, expected REACHABLE | STALE | DELAY | PROBE | FAILED | INCOMPLETE | PERMANENT | NOARP (did you mean `STALE`?)"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Many problems at once
+// ---------------------------------------------------------------------
+
+#[test]
+fn every_problem_is_reported_in_file_order() {
+    let text = edit("      ip: 10.0.1.21/24", "      ip: 10.9.0.5/24")
+        .replace("run: { host: lb-0,", "run: { host: lb-1,")
+        .replace("    nodePort: 31888", "    nodePort: 80")
+        .replace("    - name: gw", "    - name: worker-0");
+    assert_eq!(
+        errors(&text),
+        [
+            "s.yaml:24:7: spec.hosts[2].ip: host `worker-1` (10.9.0.5/24) is outside the LAN 10.0.1.0/24",
+            "s.yaml:26:7: spec.hosts[3].name: host `worker-0` is defined twice (first at line 18)",
+            "s.yaml:36:7: spec.timeline[0].run.host: unknown host `lb-1` (did you mean `lb-0`?)",
+            "s.yaml:90:5: spec.ports[0].nodePort: nodePort 80 is outside the node port range 30000-32767",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Robustness: `load` never panics, and every diagnostic is located
+// ---------------------------------------------------------------------
+
+#[cfg(not(target_arch = "wasm32"))]
+mod robustness {
+    use super::{CONTRACT_EXAMPLE, METALLB};
+    use proptest::prelude::*;
+    use proptest::sample::{Index, select};
+    use vipsim::scenario::load::load;
+
+    /// A few seconds in `cargo test`; `PROPTEST_CASES` sets another count.
+    fn config() -> ProptestConfig {
+        // Failures found become named tests below rather than a regressions file.
+        let mut config = ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 1000;
+        }
+        config
+    }
+
+    /// Lines as YAML counts them (`\r\n`, `\r`, `\n`, NEL, LS, PS).
+    fn line_count(text: &str) -> usize {
+        let breaks = text
+            .replace("\r\n", "\n")
+            .chars()
+            .filter(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+            .count();
+        breaks + 1
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let diagnostics = match load("f.yaml", text) {
+            Ok(scenario) => scenario.warnings,
+            Err(errors) => {
+                prop_assert!(!errors.is_empty(), "an error without a diagnostic");
+                errors
+            }
+        };
+        let lines = line_count(text);
+        for d in diagnostics {
+            prop_assert!(d.line >= 1 || text.trim().is_empty(), "unlocated: {d}");
+            prop_assert!(d.line <= lines, "past the last line ({lines}): {d}");
+            prop_assert!(d.column >= 1, "no column: {d}");
+            prop_assert!(!d.message.trim().is_empty(), "no message: {d:?}");
+            prop_assert_eq!(&d.file, "f.yaml");
+        }
+        Ok(())
+    }
+
+    /// Bits of YAML and of scenarios, so random text often parses a little.
+    const PIECES: &[&str] = &[
+        "\n",
+        "  ",
+        "- ",
+        ": ",
+        "key",
+        "spec:",
+        "hosts:",
+        "name: ",
+        "role: ",
+        "node",
+        "ip: ",
+        "10.0.1.5/24",
+        "{",
+        "}",
+        "[",
+        "]",
+        ", ",
+        "&a ",
+        "*a",
+        "!leader ",
+        "|",
+        ">",
+        "'",
+        "\"",
+        "# c",
+        "---\n",
+        "...\n",
+        "%YAML 1.2\n",
+        "<<: ",
+        "apiVersion: vipsim/v1\n",
+        "kind: Scenario\n",
+        "kind: Service\n",
+        "apiVersion: v1\n",
+        "metadata:\n",
+        "\t",
+        "\r",
+        "\u{85}",
+        "\u{feff}",
+        "\u{7}",
+        "é",
+        "~",
+        "null",
+        "-1",
+        "1s",
+        "0s",
+        "99999999999999999999",
+    ];
+
+    /// Tokens that replace a value: wrong types, edge numbers, YAML syntax.
+    const TOKENS: &[&str] = &[
+        "",
+        "~",
+        "null",
+        "0",
+        "-1",
+        "65536",
+        "1e9",
+        "0s",
+        "-5s",
+        "999999h",
+        "[]",
+        "{}",
+        "[a, b]",
+        "{a: 1}",
+        "&x",
+        "*x",
+        "!tag",
+        "'",
+        "\"",
+        "|",
+        ">",
+        "---",
+        "...",
+        "true",
+        "node",
+        "router",
+        "client",
+        "10.0.1.0/24",
+        "10.0.1.255/24",
+        "0.0.0.0/0",
+        "ff:ff:ff:ff:ff:ff",
+        "web",
+        "lb-0",
+        "gw",
+        "worker-0",
+        "Service",
+        "LoadBalancer",
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Mutation {
+        Delete(Index),
+        Duplicate(Index),
+        Swap(Index, Index),
+        Flip(Index, Index, char),
+        Truncate(Index, Index),
+        Indent(Index, i8),
+        Replace(Index, String),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let token = prop_oneof![select(TOKENS).prop_map(String::from), "[ -~]{0,12}"];
+        prop_oneof![
+            any::<Index>().prop_map(Mutation::Delete),
+            any::<Index>().prop_map(Mutation::Duplicate),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::Swap(a, b)),
+            (any::<Index>(), any::<Index>(), any::<char>())
+                .prop_map(|(l, c, ch)| Mutation::Flip(l, c, ch)),
+            (any::<Index>(), any::<Index>()).prop_map(|(l, c)| Mutation::Truncate(l, c)),
+            (any::<Index>(), -4i8..=4).prop_map(|(l, d)| Mutation::Indent(l, d)),
+            (any::<Index>(), token).prop_map(|(l, t)| Mutation::Replace(l, t)),
+        ]
+    }
+
+    fn mutate(base: &str, mutations: &[Mutation]) -> String {
+        let mut lines: Vec<String> = base.lines().map(String::from).collect();
+        for mutation in mutations {
+            if lines.is_empty() {
+                break;
+            }
+            let n = lines.len();
+            match mutation {
+                Mutation::Delete(i) => {
+                    lines.remove(i.index(n));
+                }
+                Mutation::Duplicate(i) => {
+                    let line = lines[i.index(n)].clone();
+                    lines.insert(i.index(n), line);
+                }
+                Mutation::Swap(a, b) => lines.swap(a.index(n), b.index(n)),
+                Mutation::Flip(l, c, ch) => {
+                    let line = &mut lines[l.index(n)];
+                    let mut chars: Vec<char> = line.chars().collect();
+                    if !chars.is_empty() {
+                        let at = c.index(chars.len());
+                        chars[at] = *ch;
+                        *line = chars.into_iter().collect();
+                    }
+                }
+                Mutation::Truncate(l, c) => {
+                    let keep = l.index(n);
+                    lines.truncate(keep + 1);
+                    let last: Vec<char> = lines[keep].chars().collect();
+                    lines[keep] = last[..c.index(last.len() + 1)].iter().collect();
+                }
+                Mutation::Indent(l, delta) => {
+                    let line = &mut lines[l.index(n)];
+                    if *delta >= 0 {
+                        line.insert_str(0, &" ".repeat(*delta as usize));
+                    } else {
+                        let spaces = line.len() - line.trim_start_matches(' ').len();
+                        line.drain(..spaces.min(delta.unsigned_abs() as usize));
+                    }
+                }
+                Mutation::Replace(l, token) => {
+                    let line = &mut lines[l.index(n)];
+                    *line = match line.find(": ") {
+                        Some(colon) => format!("{}: {token}", &line[..colon]),
+                        None => format!(
+                            "{}{token}",
+                            &line[..line.len() - line.trim_start_matches([' ', '-']).len()]
+                        ),
+                    };
+                }
+            }
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn arbitrary_text(text in prop::collection::vec(any::<char>(), 0..300).prop_map(String::from_iter)) {
+            check(&text)?;
+        }
+
+        #[test]
+        fn yaml_like_text(pieces in prop::collection::vec(select(PIECES), 0..80)) {
+            check(&pieces.concat())?;
+        }
+
+        #[test]
+        fn mutated_scenarios(base in select(&[METALLB, CONTRACT_EXAMPLE][..]), mutations in prop::collection::vec(mutation(), 1..6)) {
+            check(&mutate(base, &mutations))?;
+        }
+    }
+
+    /// Cases the fuzzer found.
+    #[test]
+    fn regressions() {
+        // libyaml places an unexpected end on the line after the last one.
+        assert_eq!(
+            super::errors("{\u{feff}"),
+            ["s.yaml:1:3: did not find expected ',' or '}', while parsing a flow mapping"]
+        );
+    }
+
+    #[test]
+    fn the_mutation_bases_are_valid() {
+        for base in [METALLB, CONTRACT_EXAMPLE] {
+            assert_eq!(mutate(base, &[]), base);
+            assert!(load("f.yaml", base).is_ok());
+        }
+    }
+}
