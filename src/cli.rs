@@ -1,7 +1,7 @@
 //! The native command line: `vipsim run | check | pcap | list`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
-use crate::scenario::{goals, load, Scenario};
+use crate::scenario::{Scenario, goals, load};
 use crate::sim::timeline::Run;
 use crate::sim::trace::{Dir, Kind, Record};
 use crate::time::Duration;
@@ -140,10 +140,10 @@ fn run(command: Command) -> Result<i32, String> {
                     Format::Jsonl => Some(r.to_json()),
                     Format::Text => text_line(r, frames),
                 };
-                if let Some(l) = line {
-                    if writeln!(out, "{l}").is_err() {
-                        return Ok(0); // stdout closed (piped into head)
-                    }
+                if let Some(l) = line
+                    && writeln!(out, "{l}").is_err()
+                {
+                    return Ok(0); // stdout closed (piped into head)
                 }
             }
             Ok(0)
@@ -164,10 +164,10 @@ fn run(command: Command) -> Result<i32, String> {
         }
         Command::Pcap { file, output, host, seed, until, variant } => {
             let run = start(&file, variant.as_deref(), seed, until)?;
-            if let Some(h) = &host {
-                if run.world().net.host(h).is_none() {
-                    return Err(format!("no host named {h} in {file}"));
-                }
+            if let Some(h) = &host
+                && run.world().net.host(h).is_none()
+            {
+                return Err(format!("no host named {h} in {file}"));
             }
             let frames: Vec<_> = run
                 .trace()

@@ -14,9 +14,9 @@ pub mod net;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod time;
 pub mod tools;
 pub mod wire;
-pub mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -34,7 +34,11 @@ impl<'de> Deserialize<'de> for Duration {
                 Duration::parse(v).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
-                if v == 0 { Ok(Duration::ZERO) } else { Err(E::custom(format!("invalid duration `{v}`: missing unit (use h, m, s, ms, us or ns)"))) }
+                if v == 0 {
+                    Ok(Duration::ZERO)
+                } else {
+                    Err(E::custom(format!("invalid duration `{v}`: missing unit (use h, m, s, ms, us or ns)")))
+                }
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
                 Err(E::custom(format!("invalid duration `{v}`: missing unit (use h, m, s, ms, us or ns)")))
@@ -157,7 +161,11 @@ impl Duration {
                 "us" | "µs" => 1_000,
                 "ns" => 1,
                 "" => return Err(format!("invalid duration `{text}`: missing unit (use h, m, s, ms, us or ns)")),
-                other => return Err(format!("invalid duration `{text}`: unknown unit `{other}` (use h, m, s, ms, us or ns)")),
+                other => {
+                    return Err(format!(
+                        "invalid duration `{text}`: unknown unit `{other}` (use h, m, s, ms, us or ns)"
+                    ));
+                }
             };
             let (whole, frac) = match number.split_once('.') {
                 Some((w, f)) => (w, f),
@@ -166,12 +174,15 @@ impl Duration {
             if frac.contains('.') || (whole.is_empty() && frac.is_empty()) {
                 return Err(format!("invalid duration `{text}`: bad number `{number}`"));
             }
-            let w: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("invalid duration `{text}`"))? };
+            let w: u128 =
+                if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("invalid duration `{text}`"))? };
             let mut part = w.checked_mul(scale).ok_or_else(|| format!("duration `{text}` is too long"))?;
             let mut div = scale;
             for c in frac.bytes() {
                 div /= 10;
-                part = part.checked_add((c - b'0') as u128 * div).ok_or_else(|| format!("duration `{text}` is too long"))?;
+                part = part
+                    .checked_add((c - b'0') as u128 * div)
+                    .ok_or_else(|| format!("duration `{text}` is too long"))?;
             }
             total = total.checked_add(part).ok_or_else(|| format!("duration `{text}` is too long"))?;
         }
@@ -250,10 +261,10 @@ impl fmt::Display for Duration {
         if ns == 0 {
             return f.write_str("0s");
         }
-        if ns % 3_600_000_000_000 == 0 {
+        if ns.is_multiple_of(3_600_000_000_000) {
             return write!(f, "{}h", ns / 3_600_000_000_000);
         }
-        if ns % 60_000_000_000 == 0 {
+        if ns.is_multiple_of(60_000_000_000) {
             return write!(f, "{}m", ns / 60_000_000_000);
         }
         if ns >= 1_000_000_000 {
@@ -265,10 +276,10 @@ impl fmt::Display for Duration {
             let digits = format!("{frac:09}");
             return write!(f, "{whole}.{}s", digits.trim_end_matches('0'));
         }
-        if ns % 1_000_000 == 0 {
+        if ns.is_multiple_of(1_000_000) {
             return write!(f, "{}ms", ns / 1_000_000);
         }
-        if ns % 1_000 == 0 {
+        if ns.is_multiple_of(1_000) {
             return write!(f, "{}us", ns / 1_000);
         }
         write!(f, "{ns}ns")

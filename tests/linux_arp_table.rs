@@ -11,9 +11,7 @@
 
 use serde::Deserialize;
 use std::net::Ipv4Addr;
-use vipsim::net::neighbor::{
-    NeighborCache, NeighborConfig, NeighborEvent, NeighborState, Resolution,
-};
+use vipsim::net::neighbor::{NeighborCache, NeighborConfig, NeighborEvent, NeighborState, Resolution};
 use vipsim::rng::SimRng;
 use vipsim::time::{Duration, Instant};
 use vipsim::wire::arp::{self, GarpKind};
@@ -54,15 +52,8 @@ struct Client {
 
 impl Client {
     fn new(arp_accept: u8) -> Self {
-        let config = NeighborConfig {
-            arp_accept,
-            ..NeighborConfig::linux()
-        };
-        Client {
-            cache: NeighborCache::new(config),
-            rng: SimRng::new(1),
-            now: Instant::from_secs(100),
-        }
+        let config = NeighborConfig { arp_accept, ..NeighborConfig::linux() };
+        Client { cache: NeighborCache::new(config), rng: SimRng::new(1), now: Instant::from_secs(100) }
     }
 
     /// Runs the cache's timers up to `t`, as the simulator's event loop does.
@@ -98,14 +89,7 @@ impl Client {
         };
         let target_is_local = arp.op == ArpOperation::Request && arp.target_ip == CLIENT_IP;
         let mut events = Vec::new();
-        self.cache.receive_arp(
-            &arp,
-            eth_dst == CLIENT_MAC,
-            target_is_local,
-            self.now,
-            &mut self.rng,
-            &mut events,
-        );
+        self.cache.receive_arp(&arp, eth_dst == CLIENT_MAC, target_is_local, self.now, &mut self.rng, &mut events);
         self.handle(events);
     }
 
@@ -132,13 +116,7 @@ impl Client {
                 self.receive(&arp::reply(NODEA_MAC, VIP, CLIENT_MAC, CLIENT_IP));
             }
             c if c.starts_with("STALE") => {
-                self.cache.insert(
-                    VIP,
-                    Some(NODEA_MAC),
-                    NeighborState::Stale,
-                    self.now,
-                    &mut self.rng,
-                );
+                self.cache.insert(VIP, Some(NODEA_MAC), NeighborState::Stale, self.now, &mut self.rng);
             }
             "INCOMPLETE" => self.start_resolving()?,
             "FAILED" => {
@@ -149,11 +127,8 @@ impl Client {
             other => return Err(format!("unknown entry-before condition `{other}`")),
         }
         // "REACHABLE<lock" and the like name the state, then the timing.
-        let expected = (condition != "none").then(|| {
-            condition
-                .trim_end_matches(|c: char| !c.is_ascii_uppercase())
-                .to_string()
-        });
+        let expected =
+            (condition != "none").then(|| condition.trim_end_matches(|c: char| !c.is_ascii_uppercase()).to_string());
         let got = self.vip_entry().map(|(_, state)| state.to_string());
         if got != expected {
             return Err(format!("could not prepare `{condition}`: entry is {got:?}"));
@@ -181,10 +156,7 @@ fn frames(kind: &str) -> Result<Vec<Frame>, String> {
             },
         )],
         "ucast_rep" => vec![arp::reply(NODEB_MAC, VIP, CLIENT_MAC, CLIENT_IP)],
-        "metallb_round" => vec![
-            garp(GarpKind::RequestBroadcast, NODEB_MAC),
-            garp(GarpKind::ReplyBroadcast, NODEB_MAC),
-        ],
+        "metallb_round" => vec![garp(GarpKind::RequestBroadcast, NODEB_MAC), garp(GarpKind::ReplyBroadcast, NODEB_MAC)],
         "owner_req_tha0" => vec![garp(GarpKind::RequestZero, NODEA_MAC)],
         "owner_rep_thaff" => vec![garp(GarpKind::ReplyBroadcast, NODEA_MAC)],
         other => return Err(format!("unknown frame kind `{other}`")),
@@ -231,16 +203,10 @@ fn run(case: &Case) -> Result<(String, String), String> {
 
 #[test]
 fn linux_model_reproduces_every_measured_kernel_case() {
-    let path = std::env::var("VIPSIM_ARP_CASES").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/linux-arp-cases.json"
-        )
-        .to_string()
-    });
+    let path = std::env::var("VIPSIM_ARP_CASES")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/linux-arp-cases.json").to_string());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    let results: Results =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    let results: Results = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
     assert!(!results.cases.is_empty(), "{path} holds no cases");
 
     let mut failures = Vec::new();
@@ -250,14 +216,11 @@ fn linux_model_reproduces_every_measured_kernel_case() {
             case.kind,
             case.arp_accept,
             case.entry_before,
-            case.updated_age_before_ms
-                .map_or("-".into(), |a| a.to_string()),
+            case.updated_age_before_ms.map_or("-".into(), |a| a.to_string()),
         );
         match run(case) {
             Ok((kernel, model)) if kernel == model => {}
-            Ok((kernel, model)) => {
-                failures.push(format!("{label}: kernel {kernel}, model {model}"))
-            }
+            Ok((kernel, model)) => failures.push(format!("{label}: kernel {kernel}, model {model}")),
             Err(e) => failures.push(format!("{label}: {e}")),
         }
     }
@@ -269,10 +232,5 @@ fn linux_model_reproduces_every_measured_kernel_case() {
         results.cases.len() - failures.len(),
         results.cases.len()
     );
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from the kernel",
-        failures.len(),
-        results.cases.len()
-    );
+    assert!(failures.is_empty(), "{} of {} cases differ from the kernel", failures.len(), results.cases.len());
 }

@@ -177,15 +177,12 @@ spec:
 "#;
 
 /// The warning the unedited METALLB file has.
-const RESOURCES_WARNING: &str = "s.yaml:74:9: spec.template.spec.containers[0].resources: ignored: does not affect networking in vipsim";
+const RESOURCES_WARNING: &str =
+    "s.yaml:74:9: spec.template.spec.containers[0].resources: ignored: does not affect networking in vipsim";
 
 /// `METALLB` with `from` (which must occur exactly once) replaced by `to`.
 fn edit(from: &str, to: &str) -> String {
-    assert_eq!(
-        METALLB.matches(from).count(),
-        1,
-        "`{from}` must occur once in METALLB"
-    );
+    assert_eq!(METALLB.matches(from).count(), 1, "`{from}` must occur once in METALLB");
     METALLB.replacen(from, to, 1)
 }
 
@@ -215,13 +212,8 @@ fn the_contract_example_loads() {
     assert_eq!(scenario.doc.spec.hosts.len(), 3);
     assert_eq!(scenario.doc.spec.timeline.len(), 3);
     assert_eq!(scenario.warnings, []);
-    let [pool] = scenario.manifests.as_slice() else {
-        panic!("one manifest")
-    };
-    assert_eq!(
-        (pool.manifest.kind(), pool.held, pool.line),
-        ("CiliumLoadBalancerIPPool", true, 44)
-    );
+    let [pool] = scenario.manifests.as_slice() else { panic!("one manifest") };
+    assert_eq!((pool.manifest.kind(), pool.held, pool.line), ("CiliumLoadBalancerIPPool", true, 44));
 }
 
 #[test]
@@ -230,14 +222,7 @@ fn a_metallb_scenario_loads_with_its_manifests_in_file_order() {
     let summary: Vec<(&str, &str, bool, usize)> = scenario
         .manifests
         .iter()
-        .map(|m| {
-            (
-                m.manifest.kind(),
-                m.manifest.metadata().name.as_str(),
-                m.held,
-                m.line,
-            )
-        })
+        .map(|m| (m.manifest.kind(), m.manifest.metadata().name.as_str(), m.held, m.line))
         .collect();
     assert_eq!(
         summary,
@@ -249,24 +234,9 @@ fn a_metallb_scenario_loads_with_its_manifests_in_file_order() {
         ]
     );
     let roles: Vec<HostRole> = scenario.doc.spec.hosts.iter().map(|h| h.role).collect();
-    assert_eq!(
-        roles,
-        [
-            HostRole::Client,
-            HostRole::Node,
-            HostRole::Node,
-            HostRole::Router
-        ]
-    );
+    assert_eq!(roles, [HostRole::Client, HostRole::Node, HostRole::Node, HostRole::Router]);
     assert_eq!(scenario.doc.spec.goals.len(), 2);
-    assert_eq!(
-        scenario
-            .warnings
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
-        [RESOURCES_WARNING]
-    );
+    assert_eq!(scenario.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(), [RESOURCES_WARNING]);
     let Manifest::Service { spec, .. } = &scenario.manifest("Service/web").unwrap().manifest else {
         panic!("a Service")
     };
@@ -275,10 +245,7 @@ fn a_metallb_scenario_loads_with_its_manifests_in_file_order() {
 
 #[test]
 fn empty_documents_and_comments_are_skipped() {
-    let text = format!(
-        "# A lesson.\n---\n{}---\n---\n# trailing\n",
-        METALLB.replace("---\n", "---\n---\n")
-    );
+    let text = format!("# A lesson.\n---\n{}---\n---\n# trailing\n", METALLB.replace("---\n", "---\n---\n"));
     let scenario = load("s.yaml", &text).expect("loads");
     let lines: Vec<usize> = scenario.manifests.iter().map(|m| m.line).collect();
     assert_eq!(lines, [54, 81, 97, 107]);
@@ -338,9 +305,7 @@ fn an_empty_file_is_an_error_at_line_1() {
 fn the_first_document_must_be_the_scenario() {
     assert_eq!(
         errors("# a manifest only\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n"),
-        [
-            "s.yaml:3:1: kind: the first document must be the scenario (`kind: Scenario`), not a `Service`"
-        ]
+        ["s.yaml:3:1: kind: the first document must be the scenario (`kind: Scenario`), not a `Service`"]
     );
     assert_eq!(
         errors("apiVersion: vipsim/v1\nkind: Scenaro\n"),
@@ -350,15 +315,11 @@ fn the_first_document_must_be_the_scenario() {
     );
     assert_eq!(
         errors("metadata: {name: x}\n"),
-        [
-            "s.yaml:1:1: the first document must be the scenario: it needs `apiVersion: vipsim/v1` and `kind: Scenario`"
-        ]
+        ["s.yaml:1:1: the first document must be the scenario: it needs `apiVersion: vipsim/v1` and `kind: Scenario`"]
     );
     assert_eq!(
         errors("- just\n- a list\n"),
-        [
-            "s.yaml:1:1: invalid type: sequence, expected a mapping with apiVersion, kind and metadata"
-        ]
+        ["s.yaml:1:1: invalid type: sequence, expected a mapping with apiVersion, kind and metadata"]
     );
 }
 
@@ -372,10 +333,8 @@ fn the_scenario_api_version_is_checked() {
 
 #[test]
 fn a_yaml_syntax_error_is_located_and_later_documents_are_still_checked() {
-    let text = edit("    port: 80\n", "    port: 80: 81\n").replace(
-        "  - 10.0.1.240-10.0.1.250",
-        "  - 10.0.1.240-10.0.1.250\n  autoAsign: true",
-    );
+    let text = edit("    port: 80\n", "    port: 80: 81\n")
+        .replace("  - 10.0.1.240-10.0.1.250", "  - 10.0.1.240-10.0.1.250\n  autoAsign: true");
     assert_eq!(
         errors(&text),
         [
@@ -400,22 +359,14 @@ fn control_characters_are_located() {
 #[test]
 fn an_unknown_field_suggests_the_nearest_one() {
     assert_eq!(
-        errors(&edit(
-            "  externalTrafficPolicy: Local",
-            "  externalTraficPolicy: Local"
-        )),
+        errors(&edit("  externalTrafficPolicy: Local", "  externalTraficPolicy: Local")),
         [
             "s.yaml:83:3: spec.externalTraficPolicy: unknown field `externalTraficPolicy` (did you mean `externalTrafficPolicy`?)"
         ]
     );
     assert_eq!(
-        errors(&edit(
-            "        garp: ignore",
-            "        garp: ignore\n        arpAcept: 1"
-        )),
-        [
-            "s.yaml:32:9: spec.hosts[3].neighbor.arpAcept: unknown field `arpAcept` (did you mean `arpAccept`?)"
-        ]
+        errors(&edit("        garp: ignore", "        garp: ignore\n        arpAcept: 1")),
+        ["s.yaml:32:9: spec.hosts[3].neighbor.arpAcept: unknown field `arpAcept` (did you mean `arpAccept`?)"]
     );
 }
 
@@ -432,10 +383,7 @@ fn an_unknown_field_without_a_near_name_lists_the_valid_ones() {
 #[test]
 fn an_unknown_value_lists_the_valid_ones_and_suggests_the_nearest() {
     assert_eq!(
-        errors(&edit(
-            "      role: node\n      ip: 10.0.1.20/24",
-            "      role: nod\n      ip: 10.0.1.20/24"
-        )),
+        errors(&edit("      role: node\n      ip: 10.0.1.20/24", "      role: nod\n      ip: 10.0.1.20/24")),
         [
             "s.yaml:19:13: spec.hosts[1].role: unknown value `nod`, expected client | node | router (did you mean `node`?)"
         ]
@@ -452,15 +400,10 @@ fn an_unknown_value_lists_the_valid_ones_and_suggests_the_nearest() {
 fn bad_values_are_located_at_the_value() {
     assert_eq!(
         errors(&edit("  duration: 60s", "  duration: 60")),
-        [
-            "s.yaml:7:13: spec.duration: invalid duration `60`: missing unit (use h, m, s, ms, us or ns)"
-        ]
+        ["s.yaml:7:13: spec.duration: invalid duration `60`: missing unit (use h, m, s, ms, us or ns)"]
     );
     assert_eq!(
-        errors(&edit(
-            "  duration: 60s",
-            "  duration: 94522879700260684295381835.9h"
-        )),
+        errors(&edit("  duration: 60s", "  duration: 94522879700260684295381835.9h")),
         ["s.yaml:7:13: spec.duration: duration `94522879700260684295381835.9h` is too long"]
     );
     assert_eq!(
@@ -471,10 +414,7 @@ fn bad_values_are_located_at_the_value() {
         errors(&edit("    targetPort: http", "    targetPort: [http]")),
         ["s.yaml:89:5: spec.ports[0].targetPort: expected a port number (1-65535) or a port name"]
     );
-    assert_eq!(
-        errors(&edit("      ip: 10.0.1.10/24\n", "")),
-        ["s.yaml:14:7: spec.hosts[0]: missing field `ip`"]
-    );
+    assert_eq!(errors(&edit("      ip: 10.0.1.10/24\n", "")), ["s.yaml:14:7: spec.hosts[0]: missing field `ip`"]);
 }
 
 // ---------------------------------------------------------------------
@@ -495,9 +435,7 @@ fn an_unknown_kind_suggests_the_nearest() {
     );
     assert_eq!(
         errors(&edit("kind: Service", "kind: Scenario")),
-        [
-            "s.yaml:78:1: kind: only the first document is the scenario; the others are Kubernetes manifests"
-        ]
+        ["s.yaml:78:1: kind: only the first document is the scenario; the others are Kubernetes manifests"]
     );
 }
 
@@ -508,9 +446,7 @@ fn a_wrong_api_version_lists_the_served_ones() {
             "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool",
             "apiVersion: metallb.io/v1\nkind: IPAddressPool"
         )),
-        [
-            "s.yaml:92:1: apiVersion: `metallb.io/v1` does not serve kind IPAddressPool, expected metallb.io/v1beta1"
-        ]
+        ["s.yaml:92:1: apiVersion: `metallb.io/v1` does not serve kind IPAddressPool, expected metallb.io/v1beta1"]
     );
     assert_eq!(
         errors(&edit("apiVersion: apps/v1", "apiVersion: v1")),
@@ -540,9 +476,7 @@ fn host_names_are_unique_dns_labels() {
 fn there_is_at_most_one_router() {
     assert_eq!(
         errors(&edit("      role: client", "      role: router")),
-        [
-            "s.yaml:27:7: spec.hosts[3].role: a scenario has at most one router, and `lb-0` (line 14) is already one"
-        ]
+        ["s.yaml:27:7: spec.hosts[3].role: a scenario has at most one router, and `lb-0` (line 14) is already one"]
     );
 }
 
@@ -550,27 +484,19 @@ fn there_is_at_most_one_router() {
 fn host_addresses_are_host_addresses_on_the_lan() {
     assert_eq!(
         errors(&edit("      ip: 10.0.1.10/24", "      ip: 10.0.1.10")),
-        [
-            "s.yaml:16:7: spec.hosts[0].ip: invalid CIDR `10.0.1.10`: expected address/prefix like 10.0.1.0/24"
-        ]
+        ["s.yaml:16:7: spec.hosts[0].ip: invalid CIDR `10.0.1.10`: expected address/prefix like 10.0.1.0/24"]
     );
     assert_eq!(
         errors(&edit("      ip: 10.0.1.20/24", "      ip: 10.0.1.0/24")),
-        [
-            "s.yaml:20:7: spec.hosts[1].ip: `10.0.1.0/24` is the network address of its prefix, not a host address"
-        ]
+        ["s.yaml:20:7: spec.hosts[1].ip: `10.0.1.0/24` is the network address of its prefix, not a host address"]
     );
     assert_eq!(
         errors(&edit("      ip: 10.0.1.20/24", "      ip: 10.0.1.255/24")),
-        [
-            "s.yaml:20:7: spec.hosts[1].ip: `10.0.1.255/24` is the broadcast address of its prefix, not a host address"
-        ]
+        ["s.yaml:20:7: spec.hosts[1].ip: `10.0.1.255/24` is the broadcast address of its prefix, not a host address"]
     );
     assert_eq!(
         errors(&edit("      ip: 10.0.1.21/24", "      ip: 10.9.0.5/24")),
-        [
-            "s.yaml:24:7: spec.hosts[2].ip: host `worker-1` (10.9.0.5/24) is outside the LAN 10.0.1.0/24"
-        ]
+        ["s.yaml:24:7: spec.hosts[2].ip: host `worker-1` (10.9.0.5/24) is outside the LAN 10.0.1.0/24"]
     );
     assert_eq!(
         errors(&edit("      ip: 10.0.1.21/24", "      ip: 10.0.1.21/25")),
@@ -587,10 +513,7 @@ fn addresses_and_macs_are_unique_and_macs_unicast() {
         ["s.yaml:24:7: spec.hosts[2].ip: address 10.0.1.20 is already used by `worker-0`"]
     );
     assert_eq!(
-        errors(&edit(
-            "      ip: 10.0.1.1/24",
-            "      ip: 10.0.1.1/24\n      mac: \"02:00:0A:00:01:0A\""
-        )),
+        errors(&edit("      ip: 10.0.1.1/24", "      ip: 10.0.1.1/24\n      mac: \"02:00:0A:00:01:0A\"")),
         ["s.yaml:29:7: spec.hosts[3].mac: MAC 02:00:0a:00:01:0a is already used by `lb-0`"]
     );
     assert_eq!(
@@ -626,9 +549,7 @@ fn a_client_behind_the_router_is_off_the_lan() {
     let home = |behind: &str, ip: &str| {
         edit(
             "  timeline:",
-            &format!(
-                "    - name: home\n      role: client\n      ip: {ip}\n      behind: {behind}\n  timeline:"
-            ),
+            &format!("    - name: home\n      role: client\n      ip: {ip}\n      behind: {behind}\n  timeline:"),
         )
     };
     let resources_moved = RESOURCES_WARNING.replace(":74:", ":78:");
@@ -652,13 +573,8 @@ fn a_client_behind_the_router_is_off_the_lan() {
 #[test]
 fn arp_accept_is_0_1_or_2() {
     assert_eq!(
-        errors(&edit(
-            "        garp: ignore",
-            "        garp: ignore\n        arpAccept: 3"
-        )),
-        [
-            "s.yaml:32:9: spec.hosts[3].neighbor.arpAccept: arpAccept is 0, 1 or 2 (net.ipv4.conf.*.arp_accept), not 3"
-        ]
+        errors(&edit("        garp: ignore", "        garp: ignore\n        arpAccept: 3")),
+        ["s.yaml:32:9: spec.hosts[3].neighbor.arpAccept: arpAccept is 0, 1 or 2 (net.ipv4.conf.*.arp_accept), not 3"]
     );
 }
 
@@ -669,68 +585,46 @@ fn arp_accept_is_0_1_or_2() {
 #[test]
 fn cluster_cidrs_are_valid_and_off_the_lan() {
     assert_eq!(
-        errors(&edit(
-            "serviceCIDR: 10.32.0.0/24",
-            "serviceCIDR: 10.0.0.0/16"
-        )),
-        [
-            "s.yaml:11:5: spec.cluster.serviceCIDR: serviceCIDR 10.0.0.0/16 overlaps the LAN 10.0.1.0/24"
-        ]
+        errors(&edit("serviceCIDR: 10.32.0.0/24", "serviceCIDR: 10.0.0.0/16")),
+        ["s.yaml:11:5: spec.cluster.serviceCIDR: serviceCIDR 10.0.0.0/16 overlaps the LAN 10.0.1.0/24"]
     );
     assert_eq!(
         errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.0.0/33")),
-        [
-            "s.yaml:12:5: spec.cluster.podCIDR: invalid CIDR `10.200.0.0/33`: prefix `33` is not 0-32"
-        ]
+        ["s.yaml:12:5: spec.cluster.podCIDR: invalid CIDR `10.200.0.0/33`: prefix `33` is not 0-32"]
     );
 }
 
 #[test]
 fn node_pod_cidrs_lie_in_the_cluster_pod_cidr_without_overlap() {
     assert_eq!(
-        errors(&edit(
-            "      podCIDR: 10.200.9.0/24",
-            "      podCIDR: 10.100.9.0/24"
-        )),
+        errors(&edit("      podCIDR: 10.200.9.0/24", "      podCIDR: 10.100.9.0/24")),
         [
             "s.yaml:25:7: spec.hosts[2].podCIDR: podCIDR 10.100.9.0/24 of `worker-1` is outside the cluster podCIDR 10.200.0.0/16"
         ]
     );
     assert_eq!(
-        errors(&edit(
-            "      zone: a",
-            "      zone: a\n      podCIDR: 10.200.9.128/25"
-        )),
-        [
-            "s.yaml:26:7: spec.hosts[2].podCIDR: podCIDR 10.200.9.0/24 of `worker-1` overlaps that of `worker-0`"
-        ]
+        errors(&edit("      zone: a", "      zone: a\n      podCIDR: 10.200.9.128/25")),
+        ["s.yaml:26:7: spec.hosts[2].podCIDR: podCIDR 10.200.9.0/24 of `worker-1` overlaps that of `worker-0`"]
     );
 }
 
 #[test]
 fn workloads_need_a_node() {
-    let text = edit(
-        "      role: node\n      ip: 10.0.1.20/24\n      zone: a",
-        "      role: client\n      ip: 10.0.1.20/24",
-    )
-    .replace(
-        "      role: node\n      ip: 10.0.1.21/24\n      podCIDR: 10.200.9.0/24",
-        "      role: client\n      ip: 10.0.1.21/24",
-    )
-    .replace("fault: { host: worker-0, action: stop-speaker }", "note: x")
-    .replace(
-        "fault: { host: worker-1, action: delete-pod, pod: web }",
-        "note: y",
-    )
-    .replace(
-        "      check: { leader: { service: web, node: worker-1 } }",
-        "      check: { leader: { service: web, node: none } }",
-    );
+    let text =
+        edit("      role: node\n      ip: 10.0.1.20/24\n      zone: a", "      role: client\n      ip: 10.0.1.20/24")
+            .replace(
+                "      role: node\n      ip: 10.0.1.21/24\n      podCIDR: 10.200.9.0/24",
+                "      role: client\n      ip: 10.0.1.21/24",
+            )
+            .replace("fault: { host: worker-0, action: stop-speaker }", "note: x")
+            .replace("fault: { host: worker-1, action: delete-pod, pod: web }", "note: y")
+            .replace(
+                "      check: { leader: { service: web, node: worker-1 } }",
+                "      check: { leader: { service: web, node: none } }",
+            );
     assert_eq!(
         errors(&text),
-        [
-            "s.yaml:13:3: spec.hosts: Deployment `web` (line 49) needs a node, and no host has `role: node`"
-        ]
+        ["s.yaml:13:3: spec.hosts: Deployment `web` (line 49) needs a node, and no host has `role: node`"]
     );
 }
 
@@ -747,10 +641,7 @@ fn a_step_does_exactly_one_thing() {
         ]
     );
     assert_eq!(
-        errors(&edit(
-            "    - at: 30s\n      note: the VIP moved\n",
-            "    - at: 30s\n"
-        )),
+        errors(&edit("    - at: 30s\n      note: the VIP moved\n", "    - at: 30s\n")),
         ["s.yaml:43:5: spec.timeline[4]: a step needs one of run | apply | delete | fault | note"]
     );
 }
@@ -771,9 +662,7 @@ fn repetitions_are_bounded_and_ordered() {
     );
     assert_eq!(
         errors(&edit("      every: 1s", "      every: 100us")),
-        [
-            "s.yaml:34:7: spec.timeline[0].every: repeating every 100us from 1s to 30s is more than 100000 times"
-        ]
+        ["s.yaml:34:7: spec.timeline[0].every: repeating every 100us from 1s to 30s is more than 100000 times"]
     );
 }
 
@@ -828,53 +717,32 @@ fn apply_names_a_held_manifest() {
 fn delete_names_an_existing_manifest() {
     assert_eq!(
         errors(&edit("      apply: l2", "      delete: lan-pol")),
-        [
-            "s.yaml:38:7: spec.timeline[1].delete: no manifest named `lan-pol` (did you mean `lan-pool`?)"
-        ]
+        ["s.yaml:38:7: spec.timeline[1].delete: no manifest named `lan-pol` (did you mean `lan-pool`?)"]
     );
 }
 
 #[test]
 fn faults_fit_the_host_role_and_carry_their_parameters() {
     assert_eq!(
-        errors(&edit(
-            "{ host: worker-0, action: stop-speaker }",
-            "{ host: lb-0, action: stop-speaker }"
-        )),
-        [
-            "s.yaml:40:7: spec.timeline[2].fault.action: `stop-speaker` applies to a node, and `lb-0` is a client"
-        ]
+        errors(&edit("{ host: worker-0, action: stop-speaker }", "{ host: lb-0, action: stop-speaker }")),
+        ["s.yaml:40:7: spec.timeline[2].fault.action: `stop-speaker` applies to a node, and `lb-0` is a client"]
     );
     assert_eq!(
-        errors(&edit(
-            "{ host: worker-0, action: stop-speaker }",
-            "{ host: worker-0, action: flush-arp }"
-        )),
+        errors(&edit("{ host: worker-0, action: stop-speaker }", "{ host: worker-0, action: flush-arp }")),
         [
             "s.yaml:40:7: spec.timeline[2].fault.action: `flush-arp` applies to a client or router, and `worker-0` is a node"
         ]
     );
     assert_eq!(
-        errors(&edit(
-            "action: delete-pod, pod: web }",
-            "action: delete-pod }"
-        )),
+        errors(&edit("action: delete-pod, pod: web }", "action: delete-pod }")),
         ["s.yaml:42:7: spec.timeline[3].fault: `delete-pod` needs `pod`"]
     );
     assert_eq!(
-        errors(&edit(
-            "action: delete-pod, pod: web }",
-            "action: delete-pod, pod: wbe }"
-        )),
-        [
-            "s.yaml:42:7: spec.timeline[3].fault.pod: no Pod or Deployment named `wbe` (did you mean `web`?)"
-        ]
+        errors(&edit("action: delete-pod, pod: web }", "action: delete-pod, pod: wbe }")),
+        ["s.yaml:42:7: spec.timeline[3].fault.pod: no Pod or Deployment named `wbe` (did you mean `web`?)"]
     );
     assert_eq!(
-        errors(&edit(
-            "action: stop-speaker }",
-            "action: stop-speaker, garp: honor }"
-        )),
+        errors(&edit("action: stop-speaker }", "action: stop-speaker, garp: honor }")),
         ["s.yaml:40:7: spec.timeline[2].fault.garp: `garp` does not apply to `stop-speaker`"]
     );
     assert_eq!(
@@ -896,9 +764,7 @@ fn manifest_names_are_unique_per_kind_and_namespace() {
     );
     assert_eq!(
         errors(&text),
-        [
-            "s.yaml:114:3: metadata.name: duplicate Service `web` in namespace `default` (first at line 77)"
-        ]
+        ["s.yaml:114:3: metadata.name: duplicate Service `web` in namespace `default` (first at line 77)"]
     );
     let other_namespace = text.replace(
         "  name: web\nspec:\n  selector: {app: web}",
@@ -916,10 +782,7 @@ fn manifest_names_are_unique_per_kind_and_namespace() {
 #[test]
 fn a_deployment_selector_must_match_its_template() {
     assert_eq!(
-        errors(&edit(
-            "      labels:\n        app: web",
-            "      labels:\n        app: webx"
-        )),
+        errors(&edit("      labels:\n        app: web", "      labels:\n        app: webx")),
         ["s.yaml:64:7: spec.template.metadata.labels: `selector` does not match template `labels`"]
     );
 }
@@ -928,20 +791,13 @@ fn a_deployment_selector_must_match_its_template() {
 fn a_service_selects_pods_on_valid_ports() {
     assert_eq!(
         errors(&edit("  selector:\n    app: web\n  ports:", "  ports:")),
-        [
-            "s.yaml:81:1: spec: a Service needs a `selector`: vipsim derives its endpoints from the pods it selects"
-        ]
+        ["s.yaml:81:1: spec: a Service needs a `selector`: vipsim derives its endpoints from the pods it selects"]
     );
     assert_eq!(
         errors(&edit("    nodePort: 31888", "    nodePort: 3188")),
-        [
-            "s.yaml:90:5: spec.ports[0].nodePort: nodePort 3188 is outside the node port range 30000-32767"
-        ]
+        ["s.yaml:90:5: spec.ports[0].nodePort: nodePort 3188 is outside the node port range 30000-32767"]
     );
-    assert_eq!(
-        errors(&edit("    port: 80", "    port: 0")),
-        ["s.yaml:88:5: spec.ports[0].port: port must be 1-65535"]
-    );
+    assert_eq!(errors(&edit("    port: 80", "    port: 0")), ["s.yaml:88:5: spec.ports[0].port: port must be 1-65535"]);
     assert_eq!(
         errors(&edit("    targetPort: http", "    targetPort: htp")),
         [
@@ -949,10 +805,7 @@ fn a_service_selects_pods_on_valid_ports() {
         ]
     );
     assert_eq!(
-        warnings(&edit(
-            "  selector:\n    app: web\n  ports:",
-            "  selector:\n    app: api\n  ports:"
-        )),
+        warnings(&edit("  selector:\n    app: web\n  ports:", "  selector:\n    app: api\n  ports:")),
         [
             RESOURCES_WARNING,
             "s.yaml:84:3: spec.selector: selector app=api matches no Deployment or Pod in namespace `default`"
@@ -963,10 +816,7 @@ fn a_service_selects_pods_on_valid_ports() {
 #[test]
 fn metallb_pool_addresses_are_cidrs_or_ranges() {
     assert_eq!(
-        errors(&edit(
-            "  - 10.0.1.240-10.0.1.250",
-            "  - 10.0.1.250-10.0.1.240\n  - 10.0.1.240\n  - 10.0.1.0/40"
-        )),
+        errors(&edit("  - 10.0.1.240-10.0.1.250", "  - 10.0.1.250-10.0.1.240\n  - 10.0.1.240\n  - 10.0.1.0/40")),
         [
             "s.yaml:99:3: spec.addresses[0]: range 10.0.1.250-10.0.1.240 ends before it starts",
             "s.yaml:100:3: spec.addresses[1]: `10.0.1.240` is neither a CIDR (192.0.2.0/28) nor a range (192.0.2.10-192.0.2.20)",
@@ -979,13 +829,7 @@ fn metallb_pool_addresses_are_cidrs_or_ranges() {
 fn cilium_pool_blocks_are_a_cidr_or_a_range() {
     let blocks = "  - start: \"192.0.2.10\"\n    stop: \"192.0.2.50\"";
     let with = |replacement: &str| CONTRACT_EXAMPLE.replacen(blocks, replacement, 1);
-    assert!(
-        load(
-            "s.yaml",
-            &with("  - cidr: 192.0.2.0/28\n  - start: 192.0.2.99")
-        )
-        .is_ok()
-    );
+    assert!(load("s.yaml", &with("  - cidr: 192.0.2.0/28\n  - start: 192.0.2.99")).is_ok());
     assert_eq!(
         errors(&with(
             "  - cidr: 192.0.2.0/28\n    start: 192.0.2.1\n  - start: 192.0.2.9\n    stop: 192.0.2.1\n  - stop: 192.0.2.1"
@@ -1012,13 +856,8 @@ fn advertisements_naming_a_missing_pool_are_warned() {
 #[test]
 fn the_hold_annotation_is_true_or_false() {
     assert_eq!(
-        errors(&edit(
-            "    vipsim/hold: \"true\"",
-            "    vipsim/hold: \"yes\""
-        )),
-        [
-            "s.yaml:107:5: metadata.annotations.vipsim/hold: vipsim/hold is \"true\" or \"false\", not \"yes\""
-        ]
+        errors(&edit("    vipsim/hold: \"true\"", "    vipsim/hold: \"yes\"")),
+        ["s.yaml:107:5: metadata.annotations.vipsim/hold: vipsim/hold is \"true\" or \"false\", not \"yes\""]
     );
 }
 
@@ -1029,20 +868,14 @@ fn the_hold_annotation_is_true_or_false() {
 #[test]
 fn goals_name_existing_services_and_nodes() {
     assert_eq!(
-        errors(&edit(
-            "{ service: web, node: worker-1 }",
-            "{ service: wbe, node: worker-7 }"
-        )),
+        errors(&edit("{ service: web, node: worker-1 }", "{ service: wbe, node: worker-7 }")),
         [
             "s.yaml:49:7: spec.goals[1].check.leader.service: no Service `wbe` (write `namespace/name` outside `default`) (did you mean `web`?)",
             "s.yaml:49:7: spec.goals[1].check.leader.node: unknown node `worker-7` (did you mean `worker-0`?)",
         ]
     );
     assert_eq!(
-        errors(&edit(
-            "{ service: web, node: worker-1 }",
-            "{ service: default/web, node: lb-0 }"
-        )),
+        errors(&edit("{ service: web, node: worker-1 }", "{ service: default/web, node: lb-0 }")),
         ["s.yaml:49:7: spec.goals[1].check.leader.node: `lb-0` is a client, not a node"]
     );
 }
@@ -1068,10 +901,7 @@ fn the_scenario_name_and_run_settings_are_usable() {
 #[test]
 fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
     assert_eq!(
-        errors(&edit(
-            "podCIDR: 10.200.0.0/16",
-            "podCIDR: 10.200.0.0/16\n    nodeCidrMaskSize: 8"
-        )),
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.0.0/16\n    nodeCidrMaskSize: 8")),
         [
             "s.yaml:13:5: spec.cluster.nodeCidrMaskSize: nodeCidrMaskSize 8 must lie between the podCIDR's prefix length (16) and 32"
         ]
@@ -1087,19 +917,11 @@ fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
 #[test]
 fn service_addresses_ports_and_protocols_are_what_the_api_accepts() {
     assert_eq!(
-        errors(&edit(
-            "  type: LoadBalancer",
-            "  type: LoadBalancer\n  clusterIP: 10.96.0.10"
-        )),
-        [
-            "s.yaml:83:3: spec.clusterIP: clusterIP 10.96.0.10 is outside the serviceCIDR 10.32.0.0/24"
-        ]
+        errors(&edit("  type: LoadBalancer", "  type: LoadBalancer\n  clusterIP: 10.96.0.10")),
+        ["s.yaml:83:3: spec.clusterIP: clusterIP 10.96.0.10 is outside the serviceCIDR 10.32.0.0/24"]
     );
     assert_eq!(
-        errors(&edit(
-            "    nodePort: 31888",
-            "    nodePort: 31888\n  - port: 443\n    protocol: TPC"
-        )),
+        errors(&edit("    nodePort: 31888", "    nodePort: 31888\n  - port: 443\n    protocol: TPC")),
         [
             "s.yaml:91:3: spec.ports[1]: ports need a `name` when a Service has more than one",
             "s.yaml:92:5: spec.ports[1].protocol: unknown protocol `TPC`, expected TCP | UDP | SCTP (did you mean `TCP`?)",
@@ -1110,9 +932,7 @@ fn service_addresses_ports_and_protocols_are_what_the_api_accepts() {
     );
     assert_eq!(
         errors(&second),
-        [
-            "s.yaml:119:5: spec.ports[0].nodePort: nodePort 31888 is already used by Service `default/web`"
-        ]
+        ["s.yaml:119:5: spec.ports[0].nodePort: nodePort 31888 is already used by Service `default/web`"]
     );
 }
 
@@ -1123,9 +943,7 @@ fn a_pod_node_name_is_a_node() {
     );
     assert_eq!(
         errors(&pod),
-        [
-            "s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario (did you mean `worker-0`?)"
-        ]
+        ["s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario (did you mean `worker-0`?)"]
     );
 }
 
@@ -1158,22 +976,13 @@ fn drop_rules_name_a_protocol_an_address_and_a_direction() {
 
 #[test]
 fn goal_fields_are_checked_where_they_are_written() {
-    let goal = |check: &str| {
-        edit(
-            "  goals:\n",
-            &format!("  goals:\n    - name: g\n      check: {check}\n"),
-        )
-    };
+    let goal = |check: &str| edit("  goals:\n", &format!("  goals:\n    - name: g\n      check: {check}\n"));
     assert_eq!(
-        errors(&goal(
-            "\n        successRate:\n          host: lb-0\n          atLeast: 120"
-        )),
+        errors(&goal("\n        successRate:\n          host: lb-0\n          atLeast: 120")),
         ["s.yaml:50:11: spec.goals[0].check.successRate.atLeast: atLeast is a percentage (0-100), not 120"]
     );
     assert_eq!(
-        errors(&goal(
-            "{ neighbor: { host: gw, ip: 10.0.1.240, node: worker-1, state: STAEL } }"
-        )),
+        errors(&goal("{ neighbor: { host: gw, ip: 10.0.1.240, node: worker-1, state: STAEL } }")),
         [
             "s.yaml:47:7: spec.goals[0].check.neighbor.state: unknown neighbour state `STAEL`, expected REACHABLE | STALE | DELAY | PROBE | FAILED | INCOMPLETE | PERMANENT | NOARP (did you mean `STALE`?)"
         ]
@@ -1215,10 +1024,7 @@ mod robustness {
     /// A few seconds in `cargo test`; `PROPTEST_CASES` sets another count.
     fn config() -> ProptestConfig {
         // Failures found become named tests below rather than a regressions file.
-        let mut config = ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        };
+        let mut config = ProptestConfig { failure_persistence: None, ..ProptestConfig::default() };
         if std::env::var_os("PROPTEST_CASES").is_none() {
             config.cases = 1000;
         }
@@ -1362,8 +1168,7 @@ mod robustness {
             any::<Index>().prop_map(Mutation::Delete),
             any::<Index>().prop_map(Mutation::Duplicate),
             (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::Swap(a, b)),
-            (any::<Index>(), any::<Index>(), any::<char>())
-                .prop_map(|(l, c, ch)| Mutation::Flip(l, c, ch)),
+            (any::<Index>(), any::<Index>(), any::<char>()).prop_map(|(l, c, ch)| Mutation::Flip(l, c, ch)),
             (any::<Index>(), any::<Index>()).prop_map(|(l, c)| Mutation::Truncate(l, c)),
             (any::<Index>(), -4i8..=4).prop_map(|(l, d)| Mutation::Indent(l, d)),
             (any::<Index>(), token).prop_map(|(l, t)| Mutation::Replace(l, t)),
@@ -1414,10 +1219,7 @@ mod robustness {
                     let line = &mut lines[l.index(n)];
                     *line = match line.find(": ") {
                         Some(colon) => format!("{}: {token}", &line[..colon]),
-                        None => format!(
-                            "{}{token}",
-                            &line[..line.len() - line.trim_start_matches([' ', '-']).len()]
-                        ),
+                        None => format!("{}{token}", &line[..line.len() - line.trim_start_matches([' ', '-']).len()]),
                     };
                 }
             }

@@ -24,11 +24,11 @@ mod bench {
     use std::time::Instant as Wall;
     use vipsim::k8s::apps::App;
     use vipsim::k8s::cluster::{Cluster, ClusterConfig};
+    use vipsim::net::Cidr;
     use vipsim::net::build::LanBuilder;
     use vipsim::net::host::{Datapath, PodNet, Role};
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
-    use vipsim::net::Cidr;
     use vipsim::scenario::spec::{ClusterSpec, RunStep, Step};
     use vipsim::sim::action::Script;
     use vipsim::sim::timeline::{Run, SNAPSHOT_EVERY};
@@ -46,10 +46,20 @@ mod bench {
             let ip = Ipv4Addr::from(base + 1 + i as u32);
             let role = if i % 2 == 0 { Role::Node } else { Role::Client };
             let name = format!("h{i}");
-            let id = lan.lan_host(&name, role, Cidr::new(ip, 16), vipsim::wire::Mac::derived_from(&name), NeighborConfig::linux());
+            let id = lan.lan_host(
+                &name,
+                role,
+                Cidr::new(ip, 16),
+                vipsim::wire::Mac::derived_from(&name),
+                NeighborConfig::linux(),
+            );
             if role == Role::Node {
                 let host = lan.host_mut(id);
-                host.node.as_mut().expect("node").pods.insert(ip, PodNet { name: name.as_str().into(), app: App::HttpEcho { text: "ok".into() } });
+                host.node
+                    .as_mut()
+                    .expect("node")
+                    .pods
+                    .insert(ip, PodNet { name: name.as_str().into(), app: App::HttpEcho { text: "ok".into() } });
                 host.listeners.insert(SocketAddrV4::new(ip, 80));
             }
         }
@@ -62,7 +72,10 @@ mod bench {
                 at: Duration::from_millis((i as u64 * 7) % 1000),
                 every: Some(Duration::from_secs(1)),
                 until: Some(Duration::from_secs(600)),
-                run: Some(RunStep { host: format!("h{i}"), cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)) }),
+                run: Some(RunStep {
+                    host: format!("h{i}"),
+                    cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)),
+                }),
                 apply: None,
                 delete: None,
                 fault: None,
@@ -70,7 +83,13 @@ mod bench {
             })
             .collect();
         let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(600) };
-        let mut world = World::new(lan.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false }, Cluster::new(config), script);
+        let mut world = World::new(
+            lan.finish(),
+            1,
+            DatapathConfig { kind: Datapath::Iptables, strict_arp: false },
+            Cluster::new(config),
+            script,
+        );
         world.schedule_timeline();
         world
     }
@@ -118,13 +137,21 @@ mod bench {
     pub fn run() {
         println!("vipsim bench ({} hosts, 600 simulated seconds)", HOSTS);
         let (steps, secs, records) = events_per_second(false);
-        println!("  engine, trace discarded: {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)", steps as f64 / secs / 1e6);
+        println!(
+            "  engine, trace discarded: {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
+            steps as f64 / secs / 1e6
+        );
         let (steps, secs, records) = events_per_second(true);
-        println!("  engine, trace kept:      {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)", steps as f64 / secs / 1e6);
+        println!(
+            "  engine, trace kept:      {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
+            steps as f64 / secs / 1e6
+        );
         println!("step back (10-minute runs of the shipped scenarios, snapshot every {SNAPSHOT_EVERY} steps):");
         for s in vipsim::catalog::shipped() {
             match step_back(&s.id) {
-                Some((len, worst, mean)) => println!("  {:<28} {len:>8} steps  worst {worst:.2} ms  mean {mean:.2} ms", s.id),
+                Some((len, worst, mean)) => {
+                    println!("  {:<28} {len:>8} steps  worst {worst:.2} ms  mean {mean:.2} ms", s.id)
+                }
                 None => println!("  {:<28} could not be run", s.id),
             }
         }

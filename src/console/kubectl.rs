@@ -5,8 +5,8 @@
 use super::table::render;
 use crate::k8s::cluster::{Cluster, PodPhase, Service};
 use crate::k8s::objects::ServiceType;
-use crate::sim::trace::Record;
 use crate::sim::World;
+use crate::sim::trace::Record;
 use crate::time::{Duration, Instant};
 use crate::tools::Output;
 
@@ -31,7 +31,16 @@ struct Flags {
 }
 
 fn parse_flags(args: &[String]) -> Result<Flags, String> {
-    let mut f = Flags { namespace: "default".into(), all_namespaces: false, output: None, positional: vec![], patch: None, replicas: None, file: None, container: None };
+    let mut f = Flags {
+        namespace: "default".into(),
+        all_namespaces: false,
+        output: None,
+        positional: vec![],
+        patch: None,
+        replicas: None,
+        file: None,
+        container: None,
+    };
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -49,13 +58,17 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
             "-p" | "--patch" => f.patch = Some(value("-p")?),
             "-f" | "--filename" => f.file = Some(value("-f")?),
             "-c" | "--container" => f.container = Some(value("-c")?),
-            "--replicas" => f.replicas = Some(value("--replicas")?.parse().map_err(|_| "error: invalid --replicas".to_string())?),
+            "--replicas" => {
+                f.replicas = Some(value("--replicas")?.parse().map_err(|_| "error: invalid --replicas".to_string())?)
+            }
             "--ignore-daemonsets" | "--delete-emptydir-data" | "--force" | "--wait=false" => {}
             "--" => {
                 f.positional.extend(args[i..].iter().cloned());
                 break;
             }
-            s if s.starts_with('-') && s.len() > 1 => return Err(format!("error: unknown flag: {s} (vipsim's kubectl supports -n -A -o -p -f --replicas)")),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("error: unknown flag: {s} (vipsim's kubectl supports -n -A -o -p -f --replicas)"));
+            }
             _ => f.positional.push(a.clone()),
         }
         i += 1;
@@ -81,15 +94,24 @@ pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Output {
                 return fail("error: must specify one of -f and -k".into());
             };
             let name = name.trim_end_matches(".yaml").rsplit('/').next().unwrap_or(&name).to_string();
-            let Some(m) = w.script.manifests.iter().find(|m| m.manifest.metadata().name == name).map(|m| m.manifest.clone()) else {
-                let names: Vec<String> = w.script.manifests.iter().map(|m| m.manifest.metadata().name.clone()).collect();
-                return fail(format!("error: the path \"{name}\" does not exist (this scenario's manifests: {})", names.join(", ")));
+            let Some(m) =
+                w.script.manifests.iter().find(|m| m.manifest.metadata().name == name).map(|m| m.manifest.clone())
+            else {
+                let names: Vec<String> =
+                    w.script.manifests.iter().map(|m| m.manifest.metadata().name.clone()).collect();
+                return fail(format!(
+                    "error: the path \"{name}\" does not exist (this scenario's manifests: {})",
+                    names.join(", ")
+                ));
             };
             w.plane(trace, |p| p.apply(&m))
         }
         "delete" => match resource_and_name(&flags.positional) {
             Some((kind, name)) => w.plane(trace, |p| p.delete(kind, &ns, &name)),
-            None => Err("error: you must specify the type of resource and its name, e.g. kubectl delete pod web-abc12".into()),
+            None => {
+                Err("error: you must specify the type of resource and its name, e.g. kubectl delete pod web-abc12"
+                    .into())
+            }
         },
         "patch" => match (resource_and_name(&flags.positional), flags.patch.as_deref()) {
             (Some(("Service", name)), Some(p)) => w.plane(trace, |pl| pl.patch_service(&ns, &name, p)),
@@ -114,8 +136,11 @@ pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Output {
         "logs" => return logs(&w.cluster, &flags),
         "exec" => return exec(w, &flags),
         other => {
-            let verbs = ["get", "apply", "create", "delete", "patch", "scale", "cordon", "uncordon", "drain", "logs", "exec"];
-            let hint = super::table::nearest(other, verbs).map(|v| format!("\n\nDid you mean this?\n\t{v}")).unwrap_or_default();
+            let verbs =
+                ["get", "apply", "create", "delete", "patch", "scale", "cordon", "uncordon", "drain", "logs", "exec"];
+            let hint = super::table::nearest(other, verbs)
+                .map(|v| format!("\n\nDid you mean this?\n\t{v}"))
+                .unwrap_or_default();
             Err(format!("error: unknown command \"{other}\" for \"kubectl\"{hint}"))
         }
     };
@@ -140,8 +165,12 @@ pub fn kind_of(resource: &str) -> Option<&'static str> {
         "l2advertisement" | "l2advertisements" | "l2advertisements.metallb.io" => "L2Advertisement",
         "bgpadvertisement" | "bgpadvertisements" => "BGPAdvertisement",
         "bgppeer" | "bgppeers" => "BGPPeer",
-        "ciliumloadbalancerippool" | "ciliumloadbalancerippools" | "ippools" | "ippool" | "lbippool" | "lbippools" => "CiliumLoadBalancerIPPool",
-        "ciliuml2announcementpolicy" | "ciliuml2announcementpolicies" | "l2announcement" => "CiliumL2AnnouncementPolicy",
+        "ciliumloadbalancerippool" | "ciliumloadbalancerippools" | "ippools" | "ippool" | "lbippool" | "lbippools" => {
+            "CiliumLoadBalancerIPPool"
+        }
+        "ciliuml2announcementpolicy" | "ciliuml2announcementpolicies" | "l2announcement" => {
+            "CiliumL2AnnouncementPolicy"
+        }
         "gateway" | "gateways" | "gtw" => "Gateway",
         "gatewayclass" | "gatewayclasses" | "gc" => "GatewayClass",
         "lease" | "leases" => "Lease",
@@ -233,7 +262,9 @@ fn get(w: &World, f: &Flags) -> Output {
                 cols.push("SELECTOR");
             }
             rows.push(header(&cols));
-            for s in k.services.values().filter(|s| in_ns(&s.namespace) && name.as_ref().is_none_or(|n| *n == s.meta.name)) {
+            for s in
+                k.services.values().filter(|s| in_ns(&s.namespace) && name.as_ref().is_none_or(|n| *n == s.meta.name))
+            {
                 let mut r = vec![
                     s.meta.name.clone(),
                     service_type(s.spec.service_type).into(),
@@ -267,7 +298,13 @@ fn get(w: &World, f: &Flags) -> Output {
                 } else {
                     "Running"
                 };
-                let mut r = vec![p.name.clone(), format!("{ready}/{total}"), status.into(), p.restarts.to_string(), age(now, p.created)];
+                let mut r = vec![
+                    p.name.clone(),
+                    format!("{ready}/{total}"),
+                    status.into(),
+                    p.restarts.to_string(),
+                    age(now, p.created),
+                ];
                 if wide {
                     r.push(p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into()));
                     r.push(p.node.clone().unwrap_or_else(|| "<none>".into()));
@@ -288,20 +325,40 @@ fn get(w: &World, f: &Flags) -> Output {
                 if n.unschedulable {
                     status.push_str(",SchedulingDisabled");
                 }
-                let mut r = vec![n.name.clone(), status, "<none>".into(), age(now, n.created), crate::scenario::build::KUBELET_VERSION.into()];
+                let mut r = vec![
+                    n.name.clone(),
+                    status,
+                    "<none>".into(),
+                    age(now, n.created),
+                    crate::scenario::build::KUBELET_VERSION.into(),
+                ];
                 if wide {
-                    r.extend([n.ip.to_string(), "<none>".into(), "Debian GNU/Linux 13 (trixie)".into(), "6.18.0-1-amd64".into(), "containerd://2.1.4".into()]);
+                    r.extend([
+                        n.ip.to_string(),
+                        "<none>".into(),
+                        "Debian GNU/Linux 13 (trixie)".into(),
+                        "6.18.0-1-amd64".into(),
+                        "containerd://2.1.4".into(),
+                    ]);
                 }
                 rows.push(r);
             }
         }
         "Endpoints" => {
             rows.push(header(&["NAME", "ENDPOINTS", "AGE"]));
-            for s in k.services.values().filter(|s| in_ns(&s.namespace) && name.as_ref().is_none_or(|n| *n == s.meta.name)) {
+            for s in
+                k.services.values().filter(|s| in_ns(&s.namespace) && name.as_ref().is_none_or(|n| *n == s.meta.name))
+            {
                 let eps: Vec<String> = k
                     .slices
                     .get(&s.key())
-                    .map(|sl| sl.endpoints.iter().filter(|e| e.ready).flat_map(|e| e.ports.values().map(move |p| format!("{}:{p}", e.ip))).collect())
+                    .map(|sl| {
+                        sl.endpoints
+                            .iter()
+                            .filter(|e| e.ready)
+                            .flat_map(|e| e.ports.values().map(move |p| format!("{}:{p}", e.ip)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let shown = match eps.len() {
                     0 => "<none>".to_string(),
@@ -312,7 +369,13 @@ fn get(w: &World, f: &Flags) -> Output {
             }
         }
         "CiliumLoadBalancerIPPool" => {
-            rows.push(vec!["NAME".into(), "DISABLED".into(), "CONFLICTING".into(), "IPS AVAILABLE".into(), "AGE".into()]);
+            rows.push(vec![
+                "NAME".into(),
+                "DISABLED".into(),
+                "CONFLICTING".into(),
+                "IPS AVAILABLE".into(),
+                "AGE".into(),
+            ]);
             for s in k.objects_of(kind) {
                 let pool = &s.manifest.metadata().name;
                 if name.as_ref().is_some_and(|n| n != pool) {
@@ -327,13 +390,17 @@ fn get(w: &World, f: &Flags) -> Output {
         }
         other => return fail(format!("error: vipsim's kubectl cannot list {other} yet")),
     }
-    if let Some(n) = &name {
-        if rows.len() == 1 {
-            return fail(format!("Error from server (NotFound): {} \"{n}\" not found", plural(kind)));
-        }
+    if let Some(n) = &name
+        && rows.len() == 1
+    {
+        return fail(format!("Error from server (NotFound): {} \"{n}\" not found", plural(kind)));
     }
     if rows.len() == 1 {
-        let where_ = if f.all_namespaces || kind == "Node" || kind == "CiliumLoadBalancerIPPool" { String::new() } else { format!(" in {} namespace", f.namespace) };
+        let where_ = if f.all_namespaces || kind == "Node" || kind == "CiliumLoadBalancerIPPool" {
+            String::new()
+        } else {
+            format!(" in {} namespace", f.namespace)
+        };
         return Output { stdout: String::new(), stderr: format!("No resources found{where_}.\n"), exit: 0 };
     }
     ok(render(&rows))
@@ -367,12 +434,14 @@ fn logs(k: &Cluster, f: &Flags) -> Output {
     } else if target.starts_with("controller") || target == "deploy/controller" {
         ("metallb-controller", None)
     } else {
-        return fail(format!("error: vipsim keeps logs for the MetalLB speaker (speaker-<node>, ds/speaker), the Cilium agent (cilium-<node>, ds/cilium) and the MetalLB controller; not for {target}"));
+        return fail(format!(
+            "error: vipsim keeps logs for the MetalLB speaker (speaker-<node>, ds/speaker), the Cilium agent (cilium-<node>, ds/cilium) and the MetalLB controller; not for {target}"
+        ));
     };
-    if let Some(n) = node {
-        if !k.nodes.contains_key(n) {
-            return fail(format!("Error from server (NotFound): pods \"{target}\" not found"));
-        }
+    if let Some(n) = node
+        && !k.nodes.contains_key(n)
+    {
+        return fail(format!("Error from server (NotFound): pods \"{target}\" not found"));
     }
     let mut out = String::new();
     for l in k.logs.iter().filter(|l| l.component == component && node.is_none_or(|n| l.node == n)) {

@@ -8,10 +8,10 @@ pub mod kubectl;
 pub mod netinfo;
 pub mod table;
 
-use crate::sim::trace::{Kind, Record};
 use crate::sim::World;
+use crate::sim::trace::{Kind, Record};
 use crate::time::Duration;
-use crate::tools::{arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump, Output, Proc};
+use crate::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump};
 
 /// Command names the console knows, for completion and `help`.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -43,7 +43,8 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     }
     let mut window = None;
     if argv[0] == "timeout" {
-        let secs: f64 = argv.get(1).and_then(|s| s.trim_end_matches('s').parse().ok()).ok_or("timeout: invalid time interval")?;
+        let secs: f64 =
+            argv.get(1).and_then(|s| s.trim_end_matches('s').parse().ok()).ok_or("timeout: invalid time interval")?;
         window = Some(Duration::from_millis((secs * 1000.0) as u64));
         argv.drain(..2);
         if argv.is_empty() {
@@ -73,7 +74,13 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
                 w.spawn(h, p, trace);
                 Ok(None)
             }
-            Err(e) => Ok(Some(record(w, host, line, Output { stdout: String::new(), stderr: format!("{e}\n"), exit: 2 }, trace))),
+            Err(e) => Ok(Some(record(
+                w,
+                host,
+                line,
+                Output { stdout: String::new(), stderr: format!("{e}\n"), exit: 2 },
+                trace,
+            ))),
         };
     }
     let out = match argv[0].as_str() {
@@ -85,7 +92,13 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
         other => {
             let near = crate::console::table::nearest(other, COMMANDS.iter().map(|c| c.0));
             let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-            Output { stdout: String::new(), stderr: format!("vipsim: {other}: command not found{hint}; type `help` for the commands this console knows\n"), exit: 127 }
+            Output {
+                stdout: String::new(),
+                stderr: format!(
+                    "vipsim: {other}: command not found{hint}; type `help` for the commands this console knows\n"
+                ),
+                exit: 127,
+            }
         }
     };
     Ok(Some(record(w, host, line, out, trace)))
@@ -96,7 +109,14 @@ fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>
     trace.push(Record {
         t: w.now,
         step: w.steps,
-        kind: Kind::Command { host: host.into(), cmd: cmd.to_string(), started: w.now, stdout: out.stdout, stderr: out.stderr, exit: out.exit },
+        kind: Kind::Command {
+            host: host.into(),
+            cmd: cmd.to_string(),
+            started: w.now,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit: out.exit,
+        },
     });
     text
 }

@@ -2,12 +2,12 @@
 //! Cisco-model router), `conntrack -L`, `cilium-dbg service list`.
 
 use super::table::render_with;
+use crate::net::HostId;
 use crate::net::conntrack::format_entry;
 use crate::net::host::{Datapath, RouteOrigin};
 use crate::net::neighbor::{NeighborModel, NeighborState};
-use crate::net::HostId;
-use crate::sim::trace::Record;
 use crate::sim::World;
+use crate::sim::trace::Record;
 use crate::tools::Output;
 
 fn ok(stdout: String) -> Output {
@@ -29,7 +29,13 @@ pub fn ip(w: &mut World, h: HostId, args: &[String], trace: &mut Vec<Record>) ->
                 w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
                 ok(String::new())
             }
-            _ => err(format!("vipsim: ip neigh {} is not supported (use: ip neigh, ip -s neigh, ip neigh flush all)", tail.join(" ")), 1),
+            _ => err(
+                format!(
+                    "vipsim: ip neigh {} is not supported (use: ip neigh, ip -s neigh, ip neigh flush all)",
+                    tail.join(" ")
+                ),
+                1,
+            ),
         },
         ["addr" | "address" | "a", ..] => ok(addr(w, h)),
         ["route" | "r", ..] => ok(route(w, h)),
@@ -45,12 +51,20 @@ fn neigh(w: &World, h: HostId, stats: bool) -> String {
         for e in iface.neighbors.entries() {
             let mut line = format!("{} dev {}", e.ip, iface.name);
             match e.mac {
-                Some(m) if !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed) => line.push_str(&format!(" lladdr {m}")),
+                Some(m) if !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed) => {
+                    line.push_str(&format!(" lladdr {m}"))
+                }
                 _ => line.push(' '),
             }
             if stats {
                 let age = |t: crate::time::Instant| now.saturating_since(t).as_secs();
-                line.push_str(&format!(" used {}/{}/{} probes {}", age(e.used), age(e.confirmed), age(e.updated), e.probes));
+                line.push_str(&format!(
+                    " used {}/{}/{} probes {}",
+                    age(e.used),
+                    age(e.confirmed),
+                    age(e.updated),
+                    e.probes
+                ));
             }
             line.push_str(&format!(" {}", e.state));
             out.push_str(&line);
@@ -68,18 +82,31 @@ fn addr(w: &World, h: HostId) -> String {
     let mut n = 2;
     for iface in &host.ifaces {
         let carrier = iface.link.is_some_and(|l| w.net.links[l].up) && host.up;
-        let (flags, state) = if carrier { ("BROADCAST,MULTICAST,UP,LOWER_UP", "UP") } else { ("NO-CARRIER,BROADCAST,MULTICAST,UP", "DOWN") };
-        out.push_str(&format!("{n}: {}: <{flags}> mtu 1500 qdisc fq_codel state {state} group default qlen 1000\n", iface.name));
+        let (flags, state) = if carrier {
+            ("BROADCAST,MULTICAST,UP,LOWER_UP", "UP")
+        } else {
+            ("NO-CARRIER,BROADCAST,MULTICAST,UP", "DOWN")
+        };
+        out.push_str(&format!(
+            "{n}: {}: <{flags}> mtu 1500 qdisc fq_codel state {state} group default qlen 1000\n",
+            iface.name
+        ));
         out.push_str(&format!("    link/ether {} brd ff:ff:ff:ff:ff:ff\n", iface.mac));
         for a in &iface.addrs {
-            out.push_str(&format!("    inet {a} brd {} scope global {}\n       valid_lft forever preferred_lft forever\n", a.broadcast(), iface.name));
+            out.push_str(&format!(
+                "    inet {a} brd {} scope global {}\n       valid_lft forever preferred_lft forever\n",
+                a.broadcast(),
+                iface.name
+            ));
         }
         n += 1;
     }
     if let Some(node) = host.node.as_ref().filter(|_| w.datapath.kind == Datapath::Ipvs) {
         out.push_str(&format!("{n}: kube-ipvs0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default\n    link/ether 8a:3c:11:0e:54:27 brd ff:ff:ff:ff:ff:ff\n"));
         for ip in &node.ipvs_addrs {
-            out.push_str(&format!("    inet {ip}/32 scope global kube-ipvs0\n       valid_lft forever preferred_lft forever\n"));
+            out.push_str(&format!(
+                "    inet {ip}/32 scope global kube-ipvs0\n       valid_lft forever preferred_lft forever\n"
+            ));
         }
     }
     out
@@ -92,7 +119,13 @@ fn route(w: &World, h: HostId) -> String {
     routes.sort_by_key(|r| (r.dst.prefix != 0, r.dst.addr, r.dst.prefix));
     for r in routes {
         let dev = &host.ifaces[r.iface].name;
-        let dst = if r.dst.prefix == 0 { "default".to_string() } else if r.dst.prefix == 32 { r.dst.addr.to_string() } else { r.dst.to_string() };
+        let dst = if r.dst.prefix == 0 {
+            "default".to_string()
+        } else if r.dst.prefix == 32 {
+            r.dst.addr.to_string()
+        } else {
+            r.dst.to_string()
+        };
         match (r.origin, r.via.len()) {
             (RouteOrigin::Kernel, 0) => {
                 let src = host.ifaces[r.iface].primary().map(|s| format!(" src {s}")).unwrap_or_default();
@@ -120,15 +153,25 @@ pub fn show_ip_arp(w: &World, h: HostId) -> Output {
     if host.ifaces.first().is_none_or(|i| i.neighbors.config().model != NeighborModel::Cisco) {
         return err("vipsim: `show ip arp` is for Cisco-model routers; use `ip neigh` here".into(), 1);
     }
-    let mut rows = vec![["Protocol", "Address", "Age (min)", "Hardware Addr", "Type", "Interface"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["Protocol", "Address", "Age (min)", "Hardware Addr", "Type", "Interface"].map(String::from).to_vec()];
     for (i, iface) in host.ifaces.iter().enumerate() {
         let port = format!("GigabitEthernet0/{i}");
         for a in &iface.addrs {
-            rows.push(vec!["Internet".into(), a.addr.to_string(), "-".into(), cisco_mac(iface.mac), "ARPA".into(), port.clone()]);
+            rows.push(vec![
+                "Internet".into(),
+                a.addr.to_string(),
+                "-".into(),
+                cisco_mac(iface.mac),
+                "ARPA".into(),
+                port.clone(),
+            ]);
         }
         for e in iface.neighbors.entries() {
             let (mac, age) = match e.mac {
-                Some(m) if e.state != NeighborState::Incomplete => (cisco_mac(m), (w.now.saturating_since(e.updated).as_secs() / 60).to_string()),
+                Some(m) if e.state != NeighborState::Incomplete => {
+                    (cisco_mac(m), (w.now.saturating_since(e.updated).as_secs() / 60).to_string())
+                }
                 _ => ("Incomplete".into(), "0".into()),
             };
             rows.push(vec!["Internet".into(), e.ip.to_string(), age, mac, "ARPA".into(), port.clone()]);
@@ -157,13 +200,24 @@ pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
                 out.push('\n');
                 n += 1;
             }
-            Output { stdout: out, stderr: format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n"), exit: 0 }
+            Output {
+                stdout: out,
+                stderr: format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n"),
+                exit: 0,
+            }
         }
         Some("-F") | Some("--flush") => {
             node.conntrack.flush();
-            Output { stdout: String::new(), stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into(), exit: 0 }
+            Output {
+                stdout: String::new(),
+                stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into(),
+                exit: 0,
+            }
         }
-        Some(other) => err(format!("conntrack v1.4.7 (conntrack-tools): option {other} is not supported in vipsim (use -L or -F)"), 2),
+        Some(other) => err(
+            format!("conntrack v1.4.7 (conntrack-tools): option {other} is not supported in vipsim (use -L or -F)"),
+            2,
+        ),
     }
 }
 
@@ -171,10 +225,17 @@ pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
 pub fn cilium_dbg(w: &World, args: &[String]) -> Output {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     if !matches!(words.as_slice(), ["service", "list"] | ["service", "ls"]) {
-        return err(format!("vipsim: cilium-dbg {} is not supported (use: cilium-dbg service list)", words.join(" ")), 1);
+        return err(
+            format!("vipsim: cilium-dbg {} is not supported (use: cilium-dbg service list)", words.join(" ")),
+            1,
+        );
     }
     if w.datapath.kind != Datapath::Ebpf {
-        return err("Error: cannot get services list: Cilium's eBPF datapath is not in use in this scenario (datapath: ebpf)".into(), 1);
+        return err(
+            "Error: cannot get services list: Cilium's eBPF datapath is not in use in this scenario (datapath: ebpf)"
+                .into(),
+            1,
+        );
     }
     let mut rows = vec![["ID", "Frontend", "Service Type", "Backend"].map(String::from).to_vec()];
     let mut id_rows = Vec::new();
@@ -189,7 +250,12 @@ pub fn cilium_dbg(w: &World, args: &[String]) -> Output {
                         .enumerate()
                         .map(|(i, e)| {
                             let state = if e.ready { "active" } else { "terminating" };
-                            format!("{} => {}:{}/TCP ({state})", i + 1, e.ip, e.ports.get(port_name).copied().unwrap_or(0))
+                            format!(
+                                "{} => {}:{}/TCP ({state})",
+                                i + 1,
+                                e.ip,
+                                e.ports.get(port_name).copied().unwrap_or(0)
+                            )
                         })
                         .collect()
                 })

@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn matches_cilium_pool_spacing() {
-        let t = render(&[row(&["NAME", "DISABLED", "CONFLICTING", "IPS AVAILABLE", "AGE"]), row(&["demo-pool", "false", "False", "40", "6s"])]);
+        let t = render(&[
+            row(&["NAME", "DISABLED", "CONFLICTING", "IPS AVAILABLE", "AGE"]),
+            row(&["demo-pool", "false", "False", "40", "6s"]),
+        ]);
         assert_eq!(t.lines().nth(1).unwrap(), "demo-pool   false      False         40              6s");
     }
 

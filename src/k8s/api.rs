@@ -2,7 +2,7 @@
 //! cordon, drain. Each returns kubectl's one-line answer (`service/web
 //! created`) or its error, then the caller reconciles.
 
-use super::cluster::{key, Deployment, Service, Stored};
+use super::cluster::{Deployment, Service, Stored, key};
 use super::control::Plane;
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
@@ -50,10 +50,12 @@ impl Plane<'_, '_, '_> {
         let now = self.cx.now;
         let name = m.metadata().name.clone();
         let res = resource_name(m.kind());
-        if let Some(ns) = m.namespace() {
-            if !self.k.namespaces.contains_key(ns) {
-                return Err(format!("Error from server (NotFound): error when creating \"{name}\": namespaces \"{ns}\" not found"));
-            }
+        if let Some(ns) = m.namespace()
+            && !self.k.namespaces.contains_key(ns)
+        {
+            return Err(format!(
+                "Error from server (NotFound): error when creating \"{name}\": namespaces \"{ns}\" not found"
+            ));
         }
         let verb = match m {
             Manifest::Namespace { metadata, .. } => {
@@ -77,7 +79,13 @@ impl Plane<'_, '_, '_> {
                         d.template_hash = hash;
                         if template_changed {
                             // A rollout: old pods go, new ones come (no surge modelling).
-                            let old: Vec<String> = self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&dkey)).map(|p| p.key()).collect();
+                            let old: Vec<String> = self
+                                .k
+                                .pods
+                                .values()
+                                .filter(|p| p.owner.as_deref() == Some(&dkey))
+                                .map(|p| p.key())
+                                .collect();
                             for pk in old {
                                 self.delete_pod(&pk);
                             }
@@ -85,7 +93,16 @@ impl Plane<'_, '_, '_> {
                         "configured"
                     }
                     None => {
-                        self.k.deployments.insert(dkey, Deployment { meta: metadata.clone(), namespace: ns, spec: spec.clone(), created: now, template_hash: hash });
+                        self.k.deployments.insert(
+                            dkey,
+                            Deployment {
+                                meta: metadata.clone(),
+                                namespace: ns,
+                                spec: spec.clone(),
+                                created: now,
+                                template_hash: hash,
+                            },
+                        );
                         "created"
                     }
                 }
@@ -93,15 +110,25 @@ impl Plane<'_, '_, '_> {
             Manifest::Pod { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
                 let pk = key(&ns, &name);
-                if self.k.pods.contains_key(&pk) {
-                    "unchanged"
-                } else {
-                    let pod = workloads::new_pod(&ns, name.clone(), metadata.labels.clone(), metadata.annotations.clone(), spec.clone(), None, now);
-                    self.k.pods.insert(pk, pod);
+                if let std::collections::btree_map::Entry::Vacant(e) = self.k.pods.entry(pk) {
+                    let pod = workloads::new_pod(
+                        &ns,
+                        name.clone(),
+                        metadata.labels.clone(),
+                        metadata.annotations.clone(),
+                        spec.clone(),
+                        None,
+                        now,
+                    );
+                    e.insert(pod);
                     "created"
+                } else {
+                    "unchanged"
                 }
             }
-            Manifest::Service { metadata, spec, .. } => self.apply_service(m.namespace().unwrap_or("default"), metadata, spec)?,
+            Manifest::Service { metadata, spec, .. } => {
+                self.apply_service(m.namespace().unwrap_or("default"), metadata, spec)?
+            }
             other => {
                 let sk = stored_key(other);
                 match self.k.objects.get_mut(&sk) {
@@ -121,13 +148,20 @@ impl Plane<'_, '_, '_> {
         Ok(format!("{res}/{name} {verb}"))
     }
 
-    fn apply_service(&mut self, ns: &str, meta: &super::objects::ObjectMeta, spec: &ServiceSpec) -> Result<&'static str, String> {
+    fn apply_service(
+        &mut self,
+        ns: &str,
+        meta: &super::objects::ObjectMeta,
+        spec: &ServiceSpec,
+    ) -> Result<&'static str, String> {
         let now = self.cx.now;
         let skey = key(ns, &meta.name);
-        if let Some(existing) = self.k.services.get(&skey) {
-            if existing.spec == *spec && existing.meta.labels == meta.labels && existing.meta.annotations == meta.annotations {
-                return Ok("unchanged");
-            }
+        if let Some(existing) = self.k.services.get(&skey)
+            && existing.spec == *spec
+            && existing.meta.labels == meta.labels
+            && existing.meta.annotations == meta.annotations
+        {
+            return Ok("unchanged");
         }
         let mut svc = match self.k.services.get(&skey) {
             Some(s) => s.clone(),
@@ -163,7 +197,8 @@ impl Plane<'_, '_, '_> {
         }
         svc.meta = meta.clone();
         svc.spec = wanted;
-        services::allocate_addresses(self.k, &mut svc, self.cx.rng).map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
+        services::allocate_addresses(self.k, &mut svc, self.cx.rng)
+            .map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
         svc.spec = spec.clone();
         if created {
             svc.cilium_id = services::next_cilium_id(self.k);
@@ -192,7 +227,8 @@ impl Plane<'_, '_, '_> {
             }
             "Deployment" => {
                 let gone = self.k.deployments.remove(&k2).is_some();
-                let pods: Vec<String> = self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&k2)).map(|p| p.key()).collect();
+                let pods: Vec<String> =
+                    self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&k2)).map(|p| p.key()).collect();
                 for pk in pods {
                     self.delete_pod(&pk);
                 }
@@ -216,7 +252,10 @@ impl Plane<'_, '_, '_> {
             }
         };
         if !found {
-            return Err(format!("Error from server (NotFound): {}s \"{name}\" not found", res.split('.').next().unwrap_or(res)));
+            return Err(format!(
+                "Error from server (NotFound): {}s \"{name}\" not found",
+                res.split('.').next().unwrap_or(res)
+            ));
         }
         self.reconcile();
         Ok(format!("{res} \"{name}\" deleted"))
@@ -225,21 +264,35 @@ impl Plane<'_, '_, '_> {
     /// `kubectl patch svc NAME -p '<json>'` (a JSON merge patch of the Service).
     pub fn patch_service(&mut self, ns: &str, name: &str, patch: &str) -> Result<String, String> {
         let skey = key(ns, name);
-        let svc = self.k.services.get(&skey).ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
-        let patch: serde_json::Value = serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+        let svc = self
+            .k
+            .services
+            .get(&skey)
+            .ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
+        let patch: serde_json::Value =
+            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
         merge_patch(&mut doc, &patch);
-        let meta: super::objects::ObjectMeta =
-            serde_json::from_value(doc["metadata"].clone()).map_err(|e| format!("The Service \"{name}\" is invalid: metadata: {e}"))?;
-        let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone()).map_err(|e| format!("The Service \"{name}\" is invalid: spec: {e}"))?;
+        let meta: super::objects::ObjectMeta = serde_json::from_value(doc["metadata"].clone())
+            .map_err(|e| format!("The Service \"{name}\" is invalid: metadata: {e}"))?;
+        let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone())
+            .map_err(|e| format!("The Service \"{name}\" is invalid: spec: {e}"))?;
         let verb = self.apply_service(ns, &meta, &spec)?;
         self.reconcile();
-        Ok(if verb == "unchanged" { format!("service/{name} patched (no change)") } else { format!("service/{name} patched") })
+        Ok(if verb == "unchanged" {
+            format!("service/{name} patched (no change)")
+        } else {
+            format!("service/{name} patched")
+        })
     }
 
     /// `kubectl scale deployment NAME --replicas=N`.
     pub fn scale(&mut self, ns: &str, name: &str, replicas: u32) -> Result<String, String> {
-        let d = self.k.deployments.get_mut(&key(ns, name)).ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))?;
+        let d = self
+            .k
+            .deployments
+            .get_mut(&key(ns, name))
+            .ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))?;
         d.spec.replicas = replicas;
         self.reconcile();
         Ok(format!("deployment.apps/{name} scaled"))
@@ -247,7 +300,11 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl cordon` / `uncordon`.
     pub fn cordon(&mut self, node: &str, on: bool) -> Result<String, String> {
-        let n = self.k.nodes.get_mut(node).ok_or_else(|| format!("Error from server (NotFound): nodes \"{node}\" not found"))?;
+        let n = self
+            .k
+            .nodes
+            .get_mut(node)
+            .ok_or_else(|| format!("Error from server (NotFound): nodes \"{node}\" not found"))?;
         let verb = match (n.unschedulable, on) {
             (true, true) => "already cordoned",
             (false, false) => "already uncordoned",
@@ -262,8 +319,16 @@ impl Plane<'_, '_, '_> {
     /// `kubectl drain --ignore-daemonsets`: cordon, then evict every pod on the node.
     pub fn drain(&mut self, node: &str) -> Result<String, String> {
         let mut out = self.cordon(node, true)?;
-        let pods: Vec<String> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && !p.terminating()).map(|p| p.key()).collect();
-        out.push_str(&format!("\nWarning: ignoring DaemonSet-managed Pods: metallb-system/speaker-{node}, kube-system/kube-proxy-{node}"));
+        let pods: Vec<String> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
+            .map(|p| p.key())
+            .collect();
+        out.push_str(&format!(
+            "\nWarning: ignoring DaemonSet-managed Pods: metallb-system/speaker-{node}, kube-system/kube-proxy-{node}"
+        ));
         for pk in &pods {
             out.push_str(&format!("\nevicting pod {pk}"));
         }

@@ -165,12 +165,16 @@ mod tests {
     use super::*;
 
     fn get(path: &str) -> HttpRequest {
-        HttpRequest::parse(format!("GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\n\r\n").as_bytes()).unwrap()
+        HttpRequest::parse(format!("GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\n\r\n").as_bytes())
+            .unwrap()
     }
 
     #[test]
     fn picks_apps_by_image() {
-        assert_eq!(App::from_container("registry.k8s.io/e2e-test-images/agnhost:2.53", &["netexec".into()]), App::Netexec);
+        assert_eq!(
+            App::from_container("registry.k8s.io/e2e-test-images/agnhost:2.53", &["netexec".into()]),
+            App::Netexec
+        );
         assert_eq!(
             App::from_container("hashicorp/http-echo:1.0", &["-text=hello from v1".into()]),
             App::HttpEcho { text: "hello from v1".into() }
@@ -192,7 +196,12 @@ mod tests {
 
     #[test]
     fn echo_server_json_shows_headers_and_client() {
-        let r = App::EchoServer.respond("web-1", &get("/"), "10.0.0.5:5555".parse().unwrap(), "10.200.1.4:8080".parse().unwrap());
+        let r = App::EchoServer.respond(
+            "web-1",
+            &get("/"),
+            "10.0.0.5:5555".parse().unwrap(),
+            "10.200.1.4:8080".parse().unwrap(),
+        );
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["host"]["ip"], "::ffff:10.0.0.5");
         assert_eq!(v["request"]["headers"]["user-agent"], "curl/8.5.0");
@@ -204,7 +213,10 @@ mod tests {
         let hc = HealthCheck { service: "default/web".into(), local_endpoints: 1 };
         let r = health_check(Some(&hc), &get("/healthz"));
         assert_eq!(r.status, 200);
-        assert_eq!(r.body, r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#);
+        assert_eq!(
+            r.body,
+            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#
+        );
         let none = HealthCheck { local_endpoints: 0, ..hc };
         assert_eq!(health_check(Some(&none), &get("/healthz")).status, 503);
     }

@@ -10,11 +10,11 @@ use super::cluster::{BgpSession, BgpState, Cluster};
 use super::control::{ControlEvent, Plane};
 use super::metallb;
 use super::objects::Manifest;
-use crate::net::host::{Role, Route, RouteOrigin};
 use crate::net::Cidr;
+use crate::net::host::{Role, Route, RouteOrigin};
 use crate::scenario::spec::AnnounceKind;
-use crate::sim::trace::Kind;
 use crate::sim::Event;
+use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -57,7 +57,14 @@ pub fn speaker_started(p: &mut Plane, node: &str) {
     let Some((_, rip)) = router(p) else { return };
     let Some((peer, hold)) = peer_for(p.k, node, rip) else { return };
     let now = p.cx.now;
-    let s = p.k.bgp.entry(node.to_string()).or_insert(BgpSession { state: BgpState::Idle, since: now, hold_time: hold, peer, generation: 0, advertised: BTreeSet::new() });
+    let s = p.k.bgp.entry(node.to_string()).or_insert(BgpSession {
+        state: BgpState::Idle,
+        since: now,
+        hold_time: hold,
+        peer,
+        generation: 0,
+        advertised: BTreeSet::new(),
+    });
     s.generation += 1;
     let generation = s.generation;
     p.cx.schedule(now + SESSION_SETUP, Event::Control(ControlEvent::BgpOpen { node: node.to_string(), generation }));
@@ -73,7 +80,12 @@ pub fn open(p: &mut Plane, node: &str, generation: u64) {
     s.state = BgpState::Established;
     s.since = now;
     let peer = s.peer.clone();
-    p.cx.record(Kind::Bgp { host: node.into(), peer: peer.as_str().into(), state: "Established".into(), reason: "OPEN exchanged".into() });
+    p.cx.record(Kind::Bgp {
+        host: node.into(),
+        peer: peer.as_str().into(),
+        state: "Established".into(),
+        reason: "OPEN exchanged".into(),
+    });
 }
 
 /// A speaker died or was cut off. A clean stop closes the session now; a
@@ -111,13 +123,22 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
     s.since = now;
     s.advertised.clear();
     let peer = s.peer.clone();
-    p.cx.record(Kind::Bgp { host: node.into(), peer: peer.as_str().into(), state: "Idle".into(), reason: reason.into() });
+    p.cx.record(Kind::Bgp {
+        host: node.into(),
+        peer: peer.as_str().into(),
+        state: "Idle".into(),
+        reason: reason.into(),
+    });
 }
 
 /// Recomputes what each live speaker advertises and the router's routes.
 pub fn reconcile(p: &mut Plane) {
-    let services: Vec<(String, Ipv4Addr, String, bool)> =
-        p.k.services.values().filter_map(|s| Some((s.key(), *s.ingress.first()?, s.pool.clone().unwrap_or_default(), s.external_local()))).collect();
+    let services: Vec<(String, Ipv4Addr, String, bool)> = p
+        .k
+        .services
+        .values()
+        .filter_map(|s| Some((s.key(), *s.ingress.first()?, s.pool.clone().unwrap_or_default(), s.external_local())))
+        .collect();
     let nodes: Vec<String> = p.k.bgp.keys().cloned().collect();
     for node in nodes {
         // A dead speaker sends no UPDATE: the router keeps what it last heard.
@@ -139,10 +160,10 @@ pub fn reconcile(p: &mut Plane) {
                 adv.insert(*ip);
             }
         }
-        if let Some(s) = p.k.bgp.get_mut(&node) {
-            if s.state == BgpState::Established {
-                s.advertised = adv;
-            }
+        if let Some(s) = p.k.bgp.get_mut(&node)
+            && s.state == BgpState::Established
+        {
+            s.advertised = adv;
         }
     }
     install_routes(p);
@@ -184,7 +205,12 @@ fn install_routes(p: &mut Plane) {
                 (Some(_), None) => "withdrawn",
                 _ => "next hops changed (ECMP rehash)",
             };
-            p.cx.record(Kind::Route { host: name.clone(), prefix: format!("{vip}/32"), next_hops: new.cloned().unwrap_or_default(), reason: reason.into() });
+            p.cx.record(Kind::Route {
+                host: name.clone(),
+                prefix: format!("{vip}/32"),
+                next_hops: new.cloned().unwrap_or_default(),
+                reason: reason.into(),
+            });
         }
     }
 }

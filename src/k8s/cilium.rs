@@ -126,7 +126,11 @@ pub fn next_holder(k: &Cluster, hosts: &[Host], svc: &Key, now: Instant) -> Opti
 /// A Cilium-agent log line (logfmt).
 pub fn log_line(now: Instant, msg: &str, svc: &Key, ip: Option<Ipv4Addr>) -> String {
     let ip = ip.map(|i| format!(" ip={i}")).unwrap_or_default();
-    format!("time=\"{}\" level=info msg=\"{msg}\" lease=kube-system/{}{ip} subsys=l2-announcer", super::timestamp(now), lease_name(svc))
+    format!(
+        "time=\"{}\" level=info msg=\"{msg}\" lease=kube-system/{}{ip} subsys=l2-announcer",
+        super::timestamp(now),
+        lease_name(svc)
+    )
 }
 
 /// Records a lease change in the agent's log.

@@ -8,9 +8,9 @@ use super::apps::App;
 use super::ipam::cilium::CiliumIpam;
 use super::ipam::metallb::MetalLbIpam;
 use super::objects::{DeploymentSpec, Manifest, ObjectMeta, PodSpec, ServiceSpec};
+use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
 use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};
-use crate::net::host::Datapath;
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,7 +150,12 @@ impl Pod {
     }
     /// Named container ports, for Service `targetPort` names.
     pub fn port_named(&self, name: &str) -> Option<u16> {
-        self.spec.containers.iter().flat_map(|c| &c.ports).find(|p| p.name.as_deref() == Some(name)).map(|p| p.container_port)
+        self.spec
+            .containers
+            .iter()
+            .flat_map(|c| &c.ports)
+            .find(|p| p.name.as_deref() == Some(name))
+            .map(|p| p.container_port)
     }
     pub fn first_port(&self) -> Option<u16> {
         self.spec.containers.iter().flat_map(|c| &c.ports).map(|p| p.container_port).next()
@@ -362,8 +367,18 @@ impl Cluster {
     }
 
     /// Records a Kubernetes Event, folding repeats like the API server does.
-    pub fn event(&mut self, now: Instant, namespace: &str, object: &str, event_type: &str, reason: &str, message: String) {
-        if let Some(e) = self.events.iter_mut().rev().find(|e| e.object == object && e.reason == reason && e.message == message) {
+    pub fn event(
+        &mut self,
+        now: Instant,
+        namespace: &str,
+        object: &str,
+        event_type: &str,
+        reason: &str,
+        message: String,
+    ) {
+        if let Some(e) =
+            self.events.iter_mut().rev().find(|e| e.object == object && e.reason == reason && e.message == message)
+        {
             e.count += 1;
             e.last = now;
             return;
@@ -381,9 +396,13 @@ impl Cluster {
     }
 
     /// Pods selected by a Service selector (non-empty), in name order.
-    pub fn selected_pods<'a>(&'a self, ns: &'a str, selector: &'a BTreeMap<String, String>) -> impl Iterator<Item = &'a Pod> + 'a {
-        self.pods
-            .values()
-            .filter(move |p| p.namespace == ns && !selector.is_empty() && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v)))
+    pub fn selected_pods<'a>(
+        &'a self,
+        ns: &'a str,
+        selector: &'a BTreeMap<String, String>,
+    ) -> impl Iterator<Item = &'a Pod> + 'a {
+        self.pods.values().filter(move |p| {
+            p.namespace == ns && !selector.is_empty() && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v))
+        })
     }
 }

@@ -3,14 +3,14 @@
 //! takeovers, BGP timers) and [`reconcile`], which runs every controller
 //! after any change and programs the nodes from the result.
 
-use super::cluster::{Cluster, Key, LogLine, PodPhase, KUBELET_LEASE_INTERVAL, NODE_BOOT, NODE_MONITOR_PERIOD};
+use super::cluster::{Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, PodPhase};
 use super::{bgp, cilium, endpoints, metallb, services, workloads};
-use crate::net::host::Host;
 use crate::k8s::proxy::ServiceTable;
+use crate::net::host::Host;
 use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
+use crate::sim::Event;
 use crate::sim::ctx::Ctx;
 use crate::sim::trace::Kind;
-use crate::sim::Event;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
 use serde::{Deserialize, Serialize};
@@ -89,14 +89,26 @@ impl Plane<'_, '_, '_> {
                 p.phase = PodPhase::Running;
                 p.ready = true;
                 let (name, node, ns) = (p.name.clone(), p.node.clone(), p.namespace.clone());
-                self.cx.record(Kind::Pod { pod: name.as_str().into(), node: node.as_deref().map(Into::into), phase: "Running".into(), ready: true, reason: "containers started, readiness probe passed".into() });
+                self.cx.record(Kind::Pod {
+                    pod: name.as_str().into(),
+                    node: node.as_deref().map(Into::into),
+                    phase: "Running".into(),
+                    ready: true,
+                    reason: "containers started, readiness probe passed".into(),
+                });
                 self.k.event(now, &ns, &format!("pod/{name}"), "Normal", "Started", "Started container app".into());
             }
             ControlEvent::PodGone { pod, generation } => {
                 let gone = self.k.pods.get(&pod).is_some_and(|p| p.generation == generation && p.terminating());
                 if gone {
                     let p = self.k.pods.remove(&pod).expect("checked");
-                    self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: p.node.as_deref().map(Into::into), phase: "Deleted".into(), ready: false, reason: "terminated".into() });
+                    self.cx.record(Kind::Pod {
+                        pod: p.name.as_str().into(),
+                        node: p.node.as_deref().map(Into::into),
+                        phase: "Deleted".into(),
+                        ready: false,
+                        reason: "terminated".into(),
+                    });
                 }
             }
             ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
@@ -105,9 +117,15 @@ impl Plane<'_, '_, '_> {
             ControlEvent::Memberlist { observer, subject, alive } => {
                 let Some(s) = self.k.speakers.get_mut(&observer) else { return };
                 let changed = if alive { s.view.insert(subject.clone()) } else { s.view.remove(&subject) };
-                if changed && metallb::speaker_alive(self.k, self.hosts, &observer) && self.k.config.load_balancer == LoadBalancerKind::Metallb {
+                if changed
+                    && metallb::speaker_alive(self.k, self.hosts, &observer)
+                    && self.k.config.load_balancer == LoadBalancerKind::Metallb
+                {
                     let what = if alive { "joined" } else { "failed" };
-                    let line = format!("{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}", super::timestamp(now));
+                    let line = format!(
+                        "{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}",
+                        super::timestamp(now)
+                    );
                     self.log(&observer, "speaker", line);
                 }
             }
@@ -117,7 +135,10 @@ impl Plane<'_, '_, '_> {
                 }
                 self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
                 if round + 1 < metallb::GARP_ROUNDS {
-                    self.at(now + metallb::GARP_ROUND_GAP, ControlEvent::Garp { node, service, ip, round: round + 1, term });
+                    self.at(
+                        now + metallb::GARP_ROUND_GAP,
+                        ControlEvent::Garp { node, service, ip, round: round + 1, term },
+                    );
                 } else if let Some(every) = self.k.config.garp_interval {
                     self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
                 }
@@ -191,13 +212,30 @@ impl Plane<'_, '_, '_> {
         n.ready_reason = "NodeStatusUnknown".into();
         n.ready_since = now;
         n.unreachable_since = Some(now);
-        self.cx.record(Kind::Node { node: node.into(), ready: false, reason: "Kubelet stopped posting node status.".into() });
-        self.k.event(now, "default", &format!("node/{node}"), "Normal", "NodeNotReady", format!("Node {node} status is now: NodeNotReady"));
+        self.cx.record(Kind::Node {
+            node: node.into(),
+            ready: false,
+            reason: "Kubelet stopped posting node status.".into(),
+        });
+        self.k.event(
+            now,
+            "default",
+            &format!("node/{node}"),
+            "Normal",
+            "NodeNotReady",
+            format!("Node {node} status is now: NodeNotReady"),
+        );
         // MarkPodsNotReady: the node's pods stop being ready endpoints.
         for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node)) {
             if p.ready {
                 p.ready = false;
-                self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: Some(node.into()), phase: "Running".into(), ready: false, reason: "node is not ready".into() });
+                self.cx.record(Kind::Pod {
+                    pod: p.name.as_str().into(),
+                    node: Some(node.into()),
+                    phase: "Running".into(),
+                    ready: false,
+                    reason: "node is not ready".into(),
+                });
             }
         }
         self.at(now + eviction, ControlEvent::Evict { node: node.to_string(), generation });
@@ -209,10 +247,23 @@ impl Plane<'_, '_, '_> {
         if !still_down {
             return;
         }
-        let victims: Vec<Key> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && !p.terminating()).map(|p| p.key()).collect();
+        let victims: Vec<Key> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
+            .map(|p| p.key())
+            .collect();
         for pk in victims {
             let ns = self.k.pods[&pk].namespace.clone();
-            self.k.event(now, &ns, &format!("pod/{}", self.k.pods[&pk].name), "Normal", "TaintManagerEviction", format!("Marking for deletion Pod {pk}"));
+            self.k.event(
+                now,
+                &ns,
+                &format!("pod/{}", self.k.pods[&pk].name),
+                "Normal",
+                "TaintManagerEviction",
+                format!("Marking for deletion Pod {pk}"),
+            );
             self.delete_pod(&pk);
         }
     }
@@ -234,7 +285,8 @@ impl Plane<'_, '_, '_> {
             self.kubelet_up(node);
             // Every container restarts after the reboot.
             let startup = self.k.config.pod_startup;
-            let pods: Vec<Key> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node)).map(|p| p.key()).collect();
+            let pods: Vec<Key> =
+                self.k.pods.values().filter(|p| p.node.as_deref() == Some(node)).map(|p| p.key()).collect();
             for pk in pods {
                 let p = self.k.pods.get_mut(&pk).expect("listed");
                 p.phase = PodPhase::Pending;
@@ -260,17 +312,39 @@ impl Plane<'_, '_, '_> {
             n.ready = true;
             n.ready_reason = "KubeletReady".into();
             n.ready_since = now;
-            self.cx.record(Kind::Node { node: node.into(), ready: true, reason: "kubelet is posting ready status".into() });
-            self.k.event(now, "default", &format!("node/{node}"), "Normal", "NodeReady", format!("Node {node} status is now: NodeReady"));
+            self.cx.record(Kind::Node {
+                node: node.into(),
+                ready: true,
+                reason: "kubelet is posting ready status".into(),
+            });
+            self.k.event(
+                now,
+                "default",
+                &format!("node/{node}"),
+                "Normal",
+                "NodeReady",
+                format!("Node {node} status is now: NodeReady"),
+            );
         }
         // Pods deleted while the node was away can finish terminating now.
         let grace = APP_EXIT_AFTER_SIGTERM;
-        let terminating: Vec<(Key, u64)> = self.k.pods.values().filter(|p| p.node.as_deref() == Some(node) && p.terminating()).map(|p| (p.key(), p.generation)).collect();
+        let terminating: Vec<(Key, u64)> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(node) && p.terminating())
+            .map(|p| (p.key(), p.generation))
+            .collect();
         for (pk, generation) in terminating {
             self.at(now + grace, ControlEvent::PodGone { pod: pk, generation });
         }
         // Pods that were not ready only because the node was unreachable.
-        for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node) && p.phase == PodPhase::Running && !p.terminating()) {
+        for p in self
+            .k
+            .pods
+            .values_mut()
+            .filter(|p| p.node.as_deref() == Some(node) && p.phase == PodPhase::Running && !p.terminating())
+        {
             p.ready = true;
         }
     }
@@ -286,12 +360,18 @@ impl Plane<'_, '_, '_> {
         let delay = if graceful { MEMBERLIST_GOSSIP } else { self.k.config.memberlist_detection };
         let others: Vec<String> = self.k.nodes.keys().filter(|n| *n != node).cloned().collect();
         for o in &others {
-            self.at(now + delay, ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: false });
+            self.at(
+                now + delay,
+                ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: false },
+            );
         }
         let cut_off = self.k.nodes.get(node).is_some_and(|n| self.hosts[n.host].up && n.agent_running);
         if cut_off {
             for o in &others {
-                self.at(now + delay, ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: false });
+                self.at(
+                    now + delay,
+                    ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: false },
+                );
             }
         }
         // Cilium: leases held by this node are no longer renewed.
@@ -315,8 +395,14 @@ impl Plane<'_, '_, '_> {
         let all: Vec<String> = self.k.nodes.keys().cloned().collect();
         for o in &all {
             if o != node {
-                self.at(now + MEMBERLIST_GOSSIP, ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: true });
-                self.at(now + MEMBERLIST_GOSSIP, ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: true });
+                self.at(
+                    now + MEMBERLIST_GOSSIP,
+                    ControlEvent::Memberlist { observer: o.clone(), subject: node.to_string(), alive: true },
+                );
+                self.at(
+                    now + MEMBERLIST_GOSSIP,
+                    ControlEvent::Memberlist { observer: node.to_string(), subject: o.clone(), alive: true },
+                );
             }
         }
         self.k.speakers.entry(node.to_string()).or_default().view.insert(node.to_string());
@@ -341,7 +427,13 @@ impl Plane<'_, '_, '_> {
         let generation = p.generation;
         let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
         let (name, node) = (p.name.clone(), p.node.clone());
-        self.cx.record(Kind::Pod { pod: name.as_str().into(), node: node.as_deref().map(Into::into), phase: "Terminating".into(), ready: false, reason: "deleted".into() });
+        self.cx.record(Kind::Pod {
+            pod: name.as_str().into(),
+            node: node.as_deref().map(Into::into),
+            phase: "Terminating".into(),
+            ready: false,
+            reason: "deleted".into(),
+        });
         if node_up || node.is_none() {
             self.at(now + APP_EXIT_AFTER_SIGTERM, ControlEvent::PodGone { pod: pk.clone(), generation });
         }
@@ -354,7 +446,10 @@ impl Plane<'_, '_, '_> {
     fn lease_try(&mut self, service: &Key, node: &str) {
         let now = self.cx.now;
         if let Some(l) = self.k.leases.get(service) {
-            let free = l.holder.is_none() || (l.holder.as_deref() != Some(node) && cilium::free_at(l, self.k.config.lease_duration) <= now && !self.holder_renewing(service));
+            let free = l.holder.is_none()
+                || (l.holder.as_deref() != Some(node)
+                    && cilium::free_at(l, self.k.config.lease_duration) <= now
+                    && !self.holder_renewing(service));
             if !free {
                 return;
             }
@@ -363,7 +458,13 @@ impl Plane<'_, '_, '_> {
             return;
         }
         let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
-        let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease { holder: None, acquired: now, renewed: now, transitions: 0, term: 0 });
+        let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
+            holder: None,
+            acquired: now,
+            renewed: now,
+            transitions: 0,
+            term: 0,
+        });
         let previous = lease.holder.replace(node.to_string());
         lease.acquired = now;
         lease.renewed = now;
@@ -379,7 +480,9 @@ impl Plane<'_, '_, '_> {
 
     /// The current holder is alive and connected, so it keeps renewing.
     fn holder_renewing(&self, service: &Key) -> bool {
-        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h))
+        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| {
+            cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h)
+        })
     }
 
     /// Keeps leases fresh, releases them when the holder is no longer a
@@ -395,13 +498,13 @@ impl Plane<'_, '_, '_> {
                 continue;
             }
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
-            if let Some(h) = &holder {
-                if cilium::agent_connected(self.k, self.hosts, h) {
-                    // Alive but no longer selected: it gives the lease up.
-                    self.k.leases.get_mut(&svc).expect("held").holder = None;
-                    let line = cilium::log_line(now, "released lease", &svc, None);
-                    self.log(h, "cilium-agent", line);
-                }
+            if let Some(h) = &holder
+                && cilium::agent_connected(self.k, self.hosts, h)
+            {
+                // Alive but no longer selected: it gives the lease up.
+                self.k.leases.get_mut(&svc).expect("held").holder = None;
+                let line = cilium::log_line(now, "released lease", &svc, None);
+                self.log(h, "cilium-agent", line);
             }
             if let Some((node, at)) = cilium::next_holder(self.k, self.hosts, &svc, now) {
                 self.at(at, ControlEvent::LeaseTry { service: svc.clone(), node });
@@ -421,7 +524,8 @@ impl Plane<'_, '_, '_> {
         // The agent must have refreshed its liveness recently...
         let alive = n.agent_running || n.agent_stopped_at.is_some_and(|t| now < t + cilium::RESPONDER_LIVENESS);
         // ...and still believe it leads (it stops after the renew deadline).
-        let leads = cilium::agent_connected(self.k, self.hosts, &h) || now < lease.renewed + self.k.config.renew_deadline;
+        let leads =
+            cilium::agent_connected(self.k, self.hosts, &h) || now < lease.renewed + self.k.config.renew_deadline;
         (alive && leads).then_some(h)
     }
 
@@ -444,9 +548,23 @@ impl Plane<'_, '_, '_> {
             let p = self.k.pods.get_mut(&pk).expect("bound");
             p.ip = ip;
             p.generation += 1;
-            let delay = startup + Duration::from_secs(p.spec.containers.iter().filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds).max().unwrap_or(0) as u64);
+            let delay = startup
+                + Duration::from_secs(
+                    p.spec
+                        .containers
+                        .iter()
+                        .filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds)
+                        .max()
+                        .unwrap_or(0) as u64,
+                );
             let generation = p.generation;
-            self.cx.record(Kind::Pod { pod: p.name.as_str().into(), node: Some(node.as_str().into()), phase: "Pending".into(), ready: false, reason: format!("scheduled, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())) });
+            self.cx.record(Kind::Pod {
+                pod: p.name.as_str().into(),
+                node: Some(node.as_str().into()),
+                phase: "Pending".into(),
+                ready: false,
+                reason: format!("scheduled, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
+            });
             self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
         }
         services::reconcile_gateways(self.k, now, self.cx.rng);
@@ -478,7 +596,8 @@ impl Plane<'_, '_, '_> {
     /// Installs the ARP responders (who answers for which VIP) on the hosts
     /// and records leadership changes.
     fn sync_announcers(&mut self) {
-        let mut by_service: std::collections::BTreeMap<Key, (Ipv4Addr, Vec<String>, &'static str)> = std::collections::BTreeMap::new();
+        let mut by_service: std::collections::BTreeMap<Key, (Ipv4Addr, Vec<String>, &'static str)> =
+            std::collections::BTreeMap::new();
         for svc in self.k.services.values() {
             if let Some(ip) = svc.ingress.first() {
                 by_service.insert(svc.key(), (*ip, vec![], ""));
@@ -516,7 +635,10 @@ impl Plane<'_, '_, '_> {
         for (svc, (ip, nodes, by)) in &by_service {
             for n in nodes {
                 if let Some(h) = self.k.nodes.get(n).map(|n| n.host) {
-                    self.hosts[h].announce.insert(*ip, crate::net::host::Announcer { by: by.to_string(), service: svc.clone(), ifaces: None });
+                    self.hosts[h].announce.insert(
+                        *ip,
+                        crate::net::host::Announcer { by: by.to_string(), service: svc.clone(), ifaces: None },
+                    );
                 }
             }
         }

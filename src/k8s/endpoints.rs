@@ -55,7 +55,9 @@ pub fn reconcile_slices(k: &mut Cluster, cx: &mut Ctx) {
     }
     for (skey, slice) in &slices {
         if k.slices.get(skey).map(|s| &s.endpoints) != Some(&slice.endpoints) {
-            let pick = |f: fn(&Endpoint) -> bool| slice.endpoints.iter().filter(|e| f(e)).map(|e| format!("{} ({})", e.ip, e.node)).collect();
+            let pick = |f: fn(&Endpoint) -> bool| {
+                slice.endpoints.iter().filter(|e| f(e)).map(|e| format!("{} ({})", e.ip, e.node)).collect()
+            };
             cx.record(Kind::Endpoints {
                 service: skey.clone(),
                 ready: pick(|e| e.ready),
@@ -142,7 +144,11 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
         let Some(nn) = host.node.as_mut() else { continue };
         nn.pods.clear();
         let mut listeners = BTreeSet::new();
-        for pod in k.pods.values().filter(|p| p.node.as_deref() == Some(&node.name) && p.phase == super::cluster::PodPhase::Running) {
+        for pod in k
+            .pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(&node.name) && p.phase == super::cluster::PodPhase::Running)
+        {
             let Some(ip) = pod.ip else { continue };
             nn.pods.insert(ip, PodNet { name: pod.name.as_str().into(), app: pod.app.clone() });
             for c in &pod.spec.containers {
@@ -172,7 +178,11 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
 /// `--http-port=8080`, `--port=8080`.
 fn flag_port(args: &[String]) -> Option<u16> {
     args.iter().find_map(|a| {
-        let v = a.strip_prefix("-listen=").or(a.strip_prefix("--listen=")).or(a.strip_prefix("--http-port=")).or(a.strip_prefix("--port="))?;
+        let v = a
+            .strip_prefix("-listen=")
+            .or(a.strip_prefix("--listen="))
+            .or(a.strip_prefix("--http-port="))
+            .or(a.strip_prefix("--port="))?;
         v.rsplit(':').next()?.parse().ok()
     })
 }

@@ -47,13 +47,19 @@ pub fn advertisements_for<'a>(k: &'a Cluster, kind: &str, pool: &str) -> Vec<&'a
             };
             let pool_labels = pool_labels(k, pool);
             // No pool list and no selector: every pool.
-            (pools.is_empty() && selectors.is_empty()) || pools.iter().any(|p| p == pool) || selectors.iter().any(|s| s.matches(&pool_labels))
+            (pools.is_empty() && selectors.is_empty())
+                || pools.iter().any(|p| p == pool)
+                || selectors.iter().any(|s| s.matches(&pool_labels))
         })
         .collect()
 }
 
 fn pool_labels(k: &Cluster, pool: &str) -> std::collections::BTreeMap<String, String> {
-    k.objects_of("IPAddressPool").iter().find(|s| s.manifest.metadata().name == pool).map(|s| s.manifest.metadata().labels.clone()).unwrap_or_default()
+    k.objects_of("IPAddressPool")
+        .iter()
+        .find(|s| s.manifest.metadata().name == pool)
+        .map(|s| s.manifest.metadata().labels.clone())
+        .unwrap_or_default()
 }
 
 /// Nodes the advertisements allow (`nodeSelectors`; none = all nodes).
@@ -80,7 +86,10 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
 
 /// Nodes with a ready endpoint of the Service.
 pub fn nodes_with_ready_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
-    k.slices.get(svc).map(|s| s.endpoints.iter().filter(|e| e.ready).map(|e| e.node.clone()).collect()).unwrap_or_default()
+    k.slices
+        .get(svc)
+        .map(|s| s.endpoints.iter().filter(|e| e.ready).map(|e| e.node.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Whether a node's speaker runs and is reachable (powered, on the LAN).
@@ -117,7 +126,11 @@ pub fn reconcile_l2(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(Strin
                 let view = &k.speakers.get(node).map(|s| s.view.clone()).unwrap_or_default();
                 let usable: Vec<String> = view
                     .iter()
-                    .filter(|n| allowed.contains(*n) && !excluded(k, n) && (if *local { ready.contains(*n) } else { !ready.is_empty() }))
+                    .filter(|n| {
+                        allowed.contains(*n)
+                            && !excluded(k, n)
+                            && (if *local { ready.contains(*n) } else { !ready.is_empty() })
+                    })
                     .cloned()
                     .collect();
                 election_order(&usable, *ip).first() == Some(node)
@@ -131,11 +144,25 @@ pub fn reconcile_l2(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(Strin
                 let line = log_line(now, "serviceAnnounced", "service has IP, announcing", *ip, pool, "");
                 k.logs.push(LogLine { at: now, node: node.clone(), component: "speaker".into(), line });
                 let (ns, name) = skey.split_once('/').unwrap_or(("default", skey));
-                k.event(now, ns, &format!("service/{name}"), "Normal", "nodeAssigned", format!("announcing from node \"{node}\" with protocol \"layer2\""));
+                k.event(
+                    now,
+                    ns,
+                    &format!("service/{name}"),
+                    "Normal",
+                    "nodeAssigned",
+                    format!("announcing from node \"{node}\" with protocol \"layer2\""),
+                );
             } else if !should && announcing {
                 speaker.announcing.remove(skey);
                 if alive {
-                    let line = log_line(now, "serviceWithdrawn", "withdrawing service announcement", *ip, pool, "\"reason\":\"notOwner\",");
+                    let line = log_line(
+                        now,
+                        "serviceWithdrawn",
+                        "withdrawing service announcement",
+                        *ip,
+                        pool,
+                        "\"reason\":\"notOwner\",",
+                    );
                     k.logs.push(LogLine { at: now, node: node.clone(), component: "speaker".into(), line });
                 }
             }
@@ -189,7 +216,8 @@ mod tests {
     #[test]
     fn different_vips_spread_leadership() {
         let names: Vec<String> = ["worker-0", "worker-1", "worker-2"].iter().map(|s| s.to_string()).collect();
-        let leaders: BTreeSet<String> = (10..40).map(|i| election_order(&names, Ipv4Addr::new(192, 0, 2, i))[0].clone()).collect();
+        let leaders: BTreeSet<String> =
+            (10..40).map(|i| election_order(&names, Ipv4Addr::new(192, 0, 2, i))[0].clone()).collect();
         assert_eq!(leaders.len(), 3, "30 VIPs are led by all three nodes");
     }
 }

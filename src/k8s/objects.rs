@@ -544,6 +544,9 @@ pub struct GatewayClassSpec {
 
 /// One Kubernetes manifest. `apiVersion` is checked by the loader against
 /// the kind (see [`Manifest::expected_api_versions`]).
+// Manifests are few and never on a hot path: boxing the large specs would
+// only add noise to every match on them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", deny_unknown_fields)]
 pub enum Manifest {
@@ -754,9 +757,11 @@ mod tests {
         assert!(LabelSelector::default().matches(&labels));
         let sel: LabelSelector = serde_norway::from_str("matchLabels: {app: web}").unwrap();
         assert!(sel.matches(&labels));
-        let sel: LabelSelector = serde_norway::from_str("matchExpressions: [{key: app, operator: NotIn, values: [web]}]").unwrap();
+        let sel: LabelSelector =
+            serde_norway::from_str("matchExpressions: [{key: app, operator: NotIn, values: [web]}]").unwrap();
         assert!(!sel.matches(&labels));
-        let sel: LabelSelector = serde_norway::from_str("matchExpressions: [{key: tier, operator: DoesNotExist}]").unwrap();
+        let sel: LabelSelector =
+            serde_norway::from_str("matchExpressions: [{key: tier, operator: DoesNotExist}]").unwrap();
         assert!(sel.matches(&labels));
     }
 

@@ -6,10 +6,10 @@
 //! The rules are the same on every node (kube-proxy programs every Service
 //! everywhere); what differs per node is which endpoints are *local*.
 
+use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
 use crate::sim::trace::DropReason;
-use crate::net::conntrack::Tuple;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -95,10 +95,16 @@ pub enum Snat {
 pub enum Decision {
     /// Not a Service address: route normally.
     Pass,
-    Dnat { to: SocketAddrV4, snat: Snat, service: String },
+    Dnat {
+        to: SocketAddrV4,
+        snat: Snat,
+        service: String,
+    },
     Drop(DropReason),
     /// The Service has no endpoints at all: ICMP port unreachable / TCP RST.
-    Reject { service: String },
+    Reject {
+        service: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +148,8 @@ impl ServiceRules {
 
 /// Decides the first packet of a flow at `node`.
 pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, rng: &mut SimRng) -> Decision {
-    let Some((svc, (frontend, port))) = table.services.values().find_map(|s| s.frontend(&t, node.ips).map(|f| (s, f))) else {
+    let Some((svc, (frontend, port))) = table.services.values().find_map(|s| s.frontend(&t, node.ips).map(|f| (s, f)))
+    else {
         return Decision::Pass;
     };
     let all = ServiceRules::usable(svc.endpoints.iter());
@@ -157,7 +164,8 @@ pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, r
     } else {
         frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local
     };
-    let mut candidates = if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| e.node == node.name)) } else { all };
+    let mut candidates =
+        if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| e.node == node.name)) } else { all };
     if candidates.is_empty() {
         let service = svc.name.clone();
         return Decision::Drop(if external {
@@ -166,12 +174,13 @@ pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, r
             DropReason::NoLocalEndpointsInternal { service }
         });
     }
-    if svc.prefer_close && !local_only {
-        if let Some(zone) = node.zone {
-            let close: Vec<_> = candidates.iter().copied().filter(|e| e.zone.as_deref() == Some(zone)).collect();
-            if !close.is_empty() {
-                candidates = close;
-            }
+    if svc.prefer_close
+        && !local_only
+        && let Some(zone) = node.zone
+    {
+        let close: Vec<_> = candidates.iter().copied().filter(|e| e.zone.as_deref() == Some(zone)).collect();
+        if !close.is_empty() {
+            candidates = close;
         }
     }
     let ep = candidates[rng.index(candidates.len())];
@@ -217,7 +226,13 @@ mod tests {
     }
 
     fn to_nodeport(node_ip: [u8; 4]) -> Tuple {
-        Tuple { proto: PROTO_TCP, src: Ipv4Addr::new(10, 0, 1, 10), sport: 40000, dst: Ipv4Addr::from(node_ip), dport: 31888 }
+        Tuple {
+            proto: PROTO_TCP,
+            src: Ipv4Addr::new(10, 0, 1, 10),
+            sport: 40000,
+            dst: Ipv4Addr::from(node_ip),
+            dport: 31888,
+        }
     }
 
     const WORKER_1: [u8; 4] = [10, 0, 1, 21];
@@ -231,7 +246,14 @@ mod tests {
     fn cluster_policy_forwards_to_a_remote_pod_with_masquerade() {
         let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
         let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
-        assert_eq!(d, Decision::Dnat { to: "10.200.0.90:8080".parse().unwrap(), snat: Snat::Always, service: "default/echo".into() });
+        assert_eq!(
+            d,
+            Decision::Dnat {
+                to: "10.200.0.90:8080".parse().unwrap(),
+                snat: Snat::Always,
+                service: "default/echo".into()
+            }
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! does on create), LoadBalancer addresses from MetalLB or Cilium LB-IPAM,
 //! and Cilium Gateways backed by their `cilium-gateway-<name>` Service.
 
-use super::cluster::{key, Cluster, Service};
+use super::cluster::{Cluster, Service, key};
 use super::ipam::IpRequest;
 use super::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType, TrafficPolicyName};
 use crate::rng::SimRng;
@@ -20,17 +20,24 @@ pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 /// as the API server does; otherwise a random free one is picked, like its
 /// bitmap allocators.
 pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> Result<(), String> {
-    let used_ips: BTreeSet<Ipv4Addr> = k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
+    let used_ips: BTreeSet<Ipv4Addr> =
+        k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
     let cidr = k.config.service_cidr;
     svc.cluster_ip = match svc.spec.cluster_ip.as_deref() {
         Some("None") => None,
         Some(ip) => {
-            let ip: Ipv4Addr = ip.parse().map_err(|_| format!("spec.clusterIP: Invalid value: \"{ip}\": must be a valid IP address"))?;
+            let ip: Ipv4Addr = ip
+                .parse()
+                .map_err(|_| format!("spec.clusterIP: Invalid value: \"{ip}\": must be a valid IP address"))?;
             if !cidr.contains(ip) {
-                return Err(format!("spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {cidr}"));
+                return Err(format!(
+                    "spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {cidr}"
+                ));
             }
             if used_ips.contains(&ip) {
-                return Err(format!("spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: provided IP is already allocated"));
+                return Err(format!(
+                    "spec.clusterIPs: Invalid value: []string{{\"{ip}\"}}: failed to allocate IP {ip}: provided IP is already allocated"
+                ));
             }
             Some(ip)
         }
@@ -38,7 +45,10 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
             // .0 is the network, .1 the `kubernetes` Service by convention.
             let size = cidr.size();
             let start = rng.range_u64(2, size - 2);
-            (0..size - 3).map(|i| 2 + (start - 2 + i) % (size - 3)).filter_map(|i| cidr.nth(i)).find(|ip| !used_ips.contains(ip))
+            (0..size - 3)
+                .map(|i| 2 + (start - 2 + i) % (size - 3))
+                .filter_map(|i| cidr.nth(i))
+                .find(|ip| !used_ips.contains(ip))
         }
     };
     let mut used_ports: BTreeSet<u16> = k
@@ -68,9 +78,13 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
 fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, String> {
     let port = match requested {
         Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => {
-            return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is not in the valid range. The range of valid ports is 30000-32767"));
+            return Err(format!(
+                "spec.ports[0].nodePort: Invalid value: {p}: provided port is not in the valid range. The range of valid ports is 30000-32767"
+            ));
         }
-        Some(p) if used.contains(&p) => return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated")),
+        Some(p) if used.contains(&p) => {
+            return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated"));
+        }
         Some(p) => p,
         None => {
             let span = (NODE_PORT_RANGE.1 - NODE_PORT_RANGE.0 + 1) as u64;
@@ -103,7 +117,12 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                 })
                 .collect();
             for e in k.metallb.set_pools(&pools) {
-                k.logs.push(super::cluster::LogLine { at: now, node: "controller".into(), component: "metallb-controller".into(), line: e });
+                k.logs.push(super::cluster::LogLine {
+                    at: now,
+                    node: "controller".into(),
+                    component: "metallb-controller".into(),
+                    line: e,
+                });
             }
         }
         LoadBalancerKind::Cilium => {
@@ -182,7 +201,9 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
         .objects_of("GatewayClass")
         .iter()
         .filter_map(|s| match &s.manifest {
-            Manifest::GatewayClass { metadata, spec, .. } if spec.controller_name == "io.cilium/gateway-controller" => Some(metadata.name.clone()),
+            Manifest::GatewayClass { metadata, spec, .. } if spec.controller_name == "io.cilium/gateway-controller" => {
+                Some(metadata.name.clone())
+            }
             _ => None,
         })
         .chain(std::iter::once("cilium".to_string()))
@@ -196,7 +217,13 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
                 let ports = spec
                     .listeners
                     .iter()
-                    .map(|l| ServicePort { name: Some(format!("port-{}", l.port)), protocol: Some("TCP".into()), port: l.port, target_port: Some(IntOrString::Int(l.port)), node_port: None })
+                    .map(|l| ServicePort {
+                        name: Some(format!("port-{}", l.port)),
+                        protocol: Some("TCP".into()),
+                        port: l.port,
+                        target_port: Some(IntOrString::Int(l.port)),
+                        node_port: None,
+                    })
                     .collect();
                 Some((metadata.clone(), ns, ports, s.created))
             }
@@ -212,7 +239,12 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
         let mut labels = std::collections::BTreeMap::new();
         labels.insert("gateway.networking.k8s.io/gateway-name".to_string(), meta.name.clone());
         labels.insert("io.cilium.gateway/owning-gateway".to_string(), meta.name.clone());
-        let spec = ServiceSpec { service_type: ServiceType::LoadBalancer, ports, external_traffic_policy: Some(TrafficPolicyName::Cluster), ..ServiceSpec::default() };
+        let spec = ServiceSpec {
+            service_type: ServiceType::LoadBalancer,
+            ports,
+            external_traffic_policy: Some(TrafficPolicyName::Cluster),
+            ..ServiceSpec::default()
+        };
         let mut svc = Service {
             meta: ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() },
             namespace: ns,

@@ -6,7 +6,7 @@
 //! breaking ties at random like kube-scheduler's `selectHost`.
 
 use super::apps::App;
-use super::cluster::{key, Cluster, Deployment, Pod, PodPhase};
+use super::cluster::{Cluster, Deployment, Pod, PodPhase, key};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
 use crate::rng::SimRng;
@@ -23,8 +23,20 @@ pub fn random_suffix(rng: &mut SimRng, len: usize) -> String {
 }
 
 /// A pod as the kubelet will run it: labels, spec and the app its image runs.
-pub fn new_pod(namespace: &str, name: String, labels: BTreeMap<String, String>, annotations: BTreeMap<String, String>, spec: PodSpec, owner: Option<String>, now: Instant) -> Pod {
-    let app = spec.containers.first().map(|c| App::from_container(&c.image, &c.args)).unwrap_or(App::Generic { image: String::new() });
+pub fn new_pod(
+    namespace: &str,
+    name: String,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    spec: PodSpec,
+    owner: Option<String>,
+    now: Instant,
+) -> Pod {
+    let app = spec
+        .containers
+        .first()
+        .map(|c| App::from_container(&c.image, &c.args))
+        .unwrap_or(App::Generic { image: String::new() });
     Pod {
         namespace: namespace.to_string(),
         name,
@@ -52,15 +64,35 @@ pub fn reconcile_deployments(k: &mut Cluster, now: Instant, rng: &mut SimRng) ->
     let deployments: Vec<Deployment> = k.deployments.values().cloned().collect();
     for d in deployments {
         let dkey = key(&d.namespace, &d.meta.name);
-        let live: Vec<String> = k.pods.values().filter(|p| p.owner.as_deref() == Some(&dkey) && !p.terminating()).map(|p| p.key()).collect();
+        let live: Vec<String> = k
+            .pods
+            .values()
+            .filter(|p| p.owner.as_deref() == Some(&dkey) && !p.terminating())
+            .map(|p| p.key())
+            .collect();
         let want = d.spec.replicas as usize;
         if live.len() < want {
             for _ in live.len()..want {
                 let name = format!("{}-{}-{}", d.meta.name, d.template_hash, random_suffix(rng, 5));
                 let mut labels = d.spec.template.metadata.labels.clone();
                 labels.insert("pod-template-hash".into(), d.template_hash.clone());
-                let pod = new_pod(&d.namespace, name.clone(), labels, d.spec.template.metadata.annotations.clone(), d.spec.template.spec.clone(), Some(dkey.clone()), now);
-                k.event(now, &d.namespace, &format!("replicaset/{}-{}", d.meta.name, d.template_hash), "Normal", "SuccessfulCreate", format!("Created pod: {name}"));
+                let pod = new_pod(
+                    &d.namespace,
+                    name.clone(),
+                    labels,
+                    d.spec.template.metadata.annotations.clone(),
+                    d.spec.template.spec.clone(),
+                    Some(dkey.clone()),
+                    now,
+                );
+                k.event(
+                    now,
+                    &d.namespace,
+                    &format!("replicaset/{}-{}", d.meta.name, d.template_hash),
+                    "Normal",
+                    "SuccessfulCreate",
+                    format!("Created pod: {name}"),
+                );
                 k.pods.insert(key(&d.namespace, &name), pod);
             }
         } else if live.len() > want {
@@ -79,7 +111,13 @@ fn topology_value<'a>(k: &'a Cluster, node: &str, topology_key: &str) -> Option<
 }
 
 /// Counts pods matching `selector` (in the pod's namespace) per topology value.
-fn pods_per_domain(k: &Cluster, ns: &str, selector: &LabelSelector, topology_key: &str, candidates: &[String]) -> BTreeMap<String, u32> {
+fn pods_per_domain(
+    k: &Cluster,
+    ns: &str,
+    selector: &LabelSelector,
+    topology_key: &str,
+    candidates: &[String],
+) -> BTreeMap<String, u32> {
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     for n in candidates {
         if let Some(v) = topology_value(k, n, topology_key) {
@@ -117,13 +155,17 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> Option<&'st
                 && !p.terminating()
                 && p.name != pod.name
                 && term.label_selector.matches(&p.labels)
-                && p.node.as_deref().is_some_and(|pn| here.is_some() && topology_value(k, pn, &term.topology_key) == here)
+                && p.node
+                    .as_deref()
+                    .is_some_and(|pn| here.is_some() && topology_value(k, pn, &term.topology_key) == here)
         });
         if clash {
             return Some("node(s) didn't match pod anti-affinity rules");
         }
     }
-    for c in pod.spec.topology_spread_constraints.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule) {
+    for c in
+        pod.spec.topology_spread_constraints.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
+    {
         let counts = pods_per_domain(k, &pod.namespace, &c.label_selector, &c.topology_key, eligible);
         let Some(here) = topology_value(k, node, &c.topology_key) else {
             return Some("node(s) didn't match pod topology spread constraints (missing required label)");
@@ -154,11 +196,13 @@ fn score(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> u64 {
 /// Binds pending, unscheduled pods. Returns `(pod key, node)` bindings.
 pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String, String)> {
     let mut bound = Vec::new();
-    let pending: Vec<String> = k.pods.values().filter(|p| p.node.is_none() && !p.terminating()).map(|p| p.key()).collect();
+    let pending: Vec<String> =
+        k.pods.values().filter(|p| p.node.is_none() && !p.terminating()).map(|p| p.key()).collect();
     for pk in pending {
         let pod = k.pods[&pk].clone();
         let all: Vec<String> = k.nodes.keys().cloned().collect();
-        let eligible: Vec<String> = all.iter().filter(|n| !k.nodes[*n].unschedulable && k.nodes[*n].ready).cloned().collect();
+        let eligible: Vec<String> =
+            all.iter().filter(|n| !k.nodes[*n].unschedulable && k.nodes[*n].ready).cloned().collect();
         let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
         let mut fits: Vec<(u64, String)> = Vec::new();
         for n in &all {
@@ -169,7 +213,13 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
             let detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
-            let msg = format!("0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.", all.len(), detail.join(", "), all.len(), all.len());
+            let msg = format!(
+                "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.",
+                all.len(),
+                detail.join(", "),
+                all.len(),
+                all.len()
+            );
             if k.pods[&pk].pending_reason.as_deref() != Some(msg.as_str()) {
                 k.event(now, &pod.namespace, &format!("pod/{}", pod.name), "Warning", "FailedScheduling", msg.clone());
             }
@@ -181,7 +231,14 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         let p = k.pods.get_mut(&pk).unwrap();
         p.node = Some(node.clone());
         p.pending_reason = None;
-        k.event(now, &pod.namespace, &format!("pod/{}", pod.name), "Normal", "Scheduled", format!("Successfully assigned {} to {node}", pk));
+        k.event(
+            now,
+            &pod.namespace,
+            &format!("pod/{}", pod.name),
+            "Normal",
+            "Scheduled",
+            format!("Successfully assigned {} to {node}", pk),
+        );
         bound.push((pk, node));
     }
     bound
@@ -193,10 +250,11 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
 /// pick (skipping the network address and the node's router address .1).
 pub fn allocate_pod_ip(k: &Cluster, cidr: Cidr, pinned: Option<&str>, rng: &mut SimRng) -> Option<Ipv4Addr> {
     let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
-    if let Some(ip) = pinned.and_then(|s| s.parse::<Ipv4Addr>().ok()) {
-        if cidr.contains(ip) && !used.contains(&ip) {
-            return Some(ip);
-        }
+    if let Some(ip) = pinned.and_then(|s| s.parse::<Ipv4Addr>().ok())
+        && cidr.contains(ip)
+        && !used.contains(&ip)
+    {
+        return Some(ip);
     }
     let size = cidr.size();
     if size < 4 {

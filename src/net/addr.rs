@@ -20,9 +20,15 @@ impl Cidr {
         Cidr { addr, prefix: 32 }
     }
     pub fn parse(text: &str) -> Result<Cidr, String> {
-        let (a, p) = text.split_once('/').ok_or_else(|| format!("invalid CIDR `{text}`: expected address/prefix like 10.0.1.0/24"))?;
+        let (a, p) = text
+            .split_once('/')
+            .ok_or_else(|| format!("invalid CIDR `{text}`: expected address/prefix like 10.0.1.0/24"))?;
         let addr: Ipv4Addr = a.parse().map_err(|_| format!("invalid CIDR `{text}`: `{a}` is not an IPv4 address"))?;
-        let prefix: u8 = p.parse().ok().filter(|p| *p <= 32).ok_or_else(|| format!("invalid CIDR `{text}`: prefix `{p}` is not 0-32"))?;
+        let prefix: u8 = p
+            .parse()
+            .ok()
+            .filter(|p| *p <= 32)
+            .ok_or_else(|| format!("invalid CIDR `{text}`: prefix `{p}` is not 0-32"))?;
         Ok(Cidr { addr, prefix })
     }
     pub fn mask(self) -> u32 {

@@ -4,7 +4,7 @@
 use super::host::{Host, Role, Route, RouteOrigin};
 use super::neighbor::NeighborConfig;
 use super::switch::Switch;
-use super::{Cidr, End, HostId, Link, Network, LINK_DELAY};
+use super::{Cidr, End, HostId, LINK_DELAY, Link, Network};
 use crate::wire::Mac;
 use std::net::Ipv4Addr;
 
@@ -15,7 +15,10 @@ pub struct LanBuilder {
 
 impl LanBuilder {
     pub fn new(switch_name: &str, mac_aging: crate::time::Duration) -> LanBuilder {
-        LanBuilder { net: Network { hosts: vec![], switch: Switch::new(switch_name, mac_aging), links: vec![] }, gateway: None }
+        LanBuilder {
+            net: Network { hosts: vec![], switch: Switch::new(switch_name, mac_aging), links: vec![] },
+            gateway: None,
+        }
     }
 
     /// A host with `eth0` on the LAN, cabled to the next switch port.
@@ -39,17 +42,34 @@ impl LanBuilder {
 
     /// A client on its own link to `router` (story A's upstream device):
     /// a /30-style point-to-point subnet between `addr` and `router_addr`.
-    pub fn behind(&mut self, name: &str, router: HostId, addr: Cidr, router_addr: Cidr, mac: Mac, neighbor: NeighborConfig) -> HostId {
+    pub fn behind(
+        &mut self,
+        name: &str,
+        router: HostId,
+        addr: Cidr,
+        router_addr: Cidr,
+        mac: Mac,
+        neighbor: NeighborConfig,
+    ) -> HostId {
         let id = self.net.hosts.len();
         let mut host = Host::new(id, name, Role::Client);
         let iface = host.add_iface("eth0", mac, addr, neighbor.clone());
-        host.routes.push(Route { dst: Cidr::new(Ipv4Addr::UNSPECIFIED, 0), via: vec![router_addr.addr], iface, origin: RouteOrigin::Static });
+        host.routes.push(Route {
+            dst: Cidr::new(Ipv4Addr::UNSPECIFIED, 0),
+            via: vec![router_addr.addr],
+            iface,
+            origin: RouteOrigin::Static,
+        });
         let r = &mut self.net.hosts[router];
         let r_iface_name = format!("eth{}", r.ifaces.len());
         let router_mac = Mac::derived_from(&format!("{}/{r_iface_name}", r.name));
         let r_iface = r.add_iface(&r_iface_name, router_mac, router_addr, r.ifaces[0].neighbors.config().clone());
         let link = self.net.links.len();
-        self.net.links.push(Link { ends: [End::Host(id, iface), End::Host(router, r_iface)], up: true, delay: LINK_DELAY });
+        self.net.links.push(Link {
+            ends: [End::Host(id, iface), End::Host(router, r_iface)],
+            up: true,
+            delay: LINK_DELAY,
+        });
         host.ifaces[iface].link = Some(link);
         self.net.hosts[router].ifaces[r_iface].link = Some(link);
         self.net.hosts.push(host);
@@ -68,7 +88,12 @@ impl LanBuilder {
                 let has_default = h.routes.iter().any(|r| r.dst.prefix == 0);
                 // Scenario routes are added later; an explicit default replaces this one.
                 if h.role != Role::Router && on_lan && !has_default {
-                    h.routes.push(Route { dst: Cidr::new(Ipv4Addr::UNSPECIFIED, 0), via: vec![gw], iface: 0, origin: RouteOrigin::Static });
+                    h.routes.push(Route {
+                        dst: Cidr::new(Ipv4Addr::UNSPECIFIED, 0),
+                        via: vec![gw],
+                        iface: 0,
+                        origin: RouteOrigin::Static,
+                    });
                 }
             }
         }

@@ -140,7 +140,14 @@ impl Conntrack {
     /// Records a new flow. `reply` is the tuple replies will carry; a reply
     /// tuple already in use (two clients masqueraded to the same source port)
     /// gets a new source port, as nf_nat's port allocation does.
-    pub fn insert(&mut self, original: Tuple, mut reply: Tuple, now: Instant, service: Option<String>, snat: bool) -> Translation {
+    pub fn insert(
+        &mut self,
+        original: Tuple,
+        mut reply: Tuple,
+        now: Instant,
+        service: Option<String>,
+        snat: bool,
+    ) -> Translation {
         self.expire(now);
         if let Some((old, _)) = self.index.get(&original).copied() {
             self.remove(old);
@@ -299,7 +306,8 @@ mod tests {
         let mut ct = Conntrack::default();
         let t0 = Instant::ZERO;
         let orig = Tuple { proto: PROTO_TCP, src: ip(10), sport: 40000, dst: ip(21), dport: 31888 };
-        let reply = Tuple { proto: PROTO_TCP, src: Ipv4Addr::new(10, 200, 0, 90), sport: 8080, dst: ip(21), dport: 40000 };
+        let reply =
+            Tuple { proto: PROTO_TCP, src: Ipv4Addr::new(10, 200, 0, 90), sport: 8080, dst: ip(21), dport: 40000 };
         let tr = ct.insert(orig, reply, t0, None, true);
         ct.update(tr.id, Direction::Original, Some(TcpFlags::SYN), t0);
         let (e, left) = ct.entries(t0).next().unwrap();

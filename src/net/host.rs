@@ -9,13 +9,13 @@ use super::tcp::{Conn, Quad, Segment, SocketEvent};
 use super::{Cidr, End, HostId, IfIdx, LinkId};
 use crate::k8s::apps::App;
 use crate::k8s::proxy::{self, Decision, ServiceTable, Source};
+use crate::sim::Event;
 use crate::sim::ctx::Ctx;
 use crate::sim::trace::{Dir, DropReason, Kind, Name};
-use crate::sim::Event;
 use crate::time::{Duration, Instant};
 use crate::tools::{Proc, ProcIo};
-use crate::wire::ip::{self, Icmp, Ipv4, Rewrite, TcpSegment, L4};
-use crate::wire::{self, arp, Arp, ArpOperation, Frame, Mac, Parsed};
+use crate::wire::ip::{self, Icmp, Ipv4, L4, Rewrite, TcpSegment};
+use crate::wire::{self, Arp, ArpOperation, Frame, Mac, Parsed, arp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -147,10 +147,10 @@ impl Sockets {
         if let Some(t) = s.conn.timer {
             self.timers.insert((t, q));
         }
-        if let Some(old) = self.map.insert(q, s) {
-            if let Some(t) = old.conn.timer {
-                self.timers.remove(&(t, q));
-            }
+        if let Some(old) = self.map.insert(q, s)
+            && let Some(t) = old.conn.timer
+        {
+            self.timers.remove(&(t, q));
         }
     }
     pub fn remove(&mut self, q: &Quad) -> Option<Socket> {
@@ -301,8 +301,19 @@ impl Host {
     /// Adds an interface with one address; also installs its connected route.
     pub fn add_iface(&mut self, name: &str, mac: Mac, addr: Cidr, neighbor: NeighborConfig) -> IfIdx {
         let idx = self.ifaces.len();
-        self.ifaces.push(Iface { name: name.into(), mac, addrs: vec![addr], link: None, neighbors: NeighborCache::new(neighbor) });
-        self.routes.push(Route { dst: Cidr::new(addr.network(), addr.prefix), via: vec![], iface: idx, origin: RouteOrigin::Kernel });
+        self.ifaces.push(Iface {
+            name: name.into(),
+            mac,
+            addrs: vec![addr],
+            link: None,
+            neighbors: NeighborCache::new(neighbor),
+        });
+        self.routes.push(Route {
+            dst: Cidr::new(addr.network(), addr.prefix),
+            via: vec![],
+            iface: idx,
+            origin: RouteOrigin::Kernel,
+        });
         idx
     }
 
@@ -382,7 +393,13 @@ impl Host {
         match self.rule_verdict(&frame, RuleDirection::Out) {
             Some((r, Verdict::Drop)) => {
                 let rule = r.name.clone();
-                cx.record(Kind::Frame { at: name.clone(), iface: ifname, dir: Dir::Tx, frame: frame.clone(), forward: None });
+                cx.record(Kind::Frame {
+                    at: name.clone(),
+                    iface: ifname,
+                    dir: Dir::Tx,
+                    frame: frame.clone(),
+                    forward: None,
+                });
                 cx.drop(&name, DropReason::Rule { rule }, Some(frame));
             }
             Some((_, Verdict::Delay(d))) => {
@@ -482,10 +499,8 @@ impl Host {
         if !is_request || arp.is_announcement() {
             return;
         }
-        let answered_by_announcer = self
-            .announce
-            .get(&arp.target_ip)
-            .is_some_and(|a| a.ifaces.as_ref().is_none_or(|l| l.contains(&iface)));
+        let answered_by_announcer =
+            self.announce.get(&arp.target_ip).is_some_and(|a| a.ifaces.as_ref().is_none_or(|l| l.contains(&iface)));
         if target_local || answered_by_announcer {
             // Both answer with the MAC of the interface the request came in on.
             let mac = self.ifaces[iface].mac;
@@ -616,7 +631,8 @@ impl Host {
         };
         if self.is_local(pkt.dst) || self.is_local_pod(pkt.dst) {
             self.local_deliver(&frame, cx, env);
-        } else if pkt.dst.is_broadcast() || self.ifaces.iter().any(|i| i.addrs.iter().any(|a| a.broadcast() == pkt.dst)) {
+        } else if pkt.dst.is_broadcast() || self.ifaces.iter().any(|i| i.addrs.iter().any(|a| a.broadcast() == pkt.dst))
+        {
             // Subnet broadcasts are not forwarded; nothing here listens for them.
         } else if self.forwarding {
             if pkt.ttl <= 1 {
@@ -664,7 +680,8 @@ impl Host {
         };
         let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
         let node = self.node.as_ref().expect("checked");
-        let here = proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
+        let here =
+            proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
         match proxy::decide(env.services, &here, t, source, cx.rng) {
             Decision::Pass => Some(frame),
             Decision::Drop(reason) => {
@@ -727,7 +744,9 @@ impl Host {
             }
             _ => {
                 let ident = self.next_ident();
-                if let Some(f) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, ident, 3, ip::ip_payload(frame)) {
+                if let Some(f) =
+                    ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, ident, 3, ip::ip_payload(frame))
+                {
                     self.ip_output(f, Origin::Local, cx);
                 }
             }
@@ -769,7 +788,8 @@ impl Host {
             L4::Udp { .. } => {
                 // No UDP services are modelled: the kernel answers port unreachable.
                 let id = self.next_ident();
-                if let Some(f) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, id, 3, ip::ip_payload(frame)) {
+                if let Some(f) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, id, 3, ip::ip_payload(frame))
+                {
                     self.send_local(f, Origin::Local, cx, env);
                 }
             }
@@ -782,7 +802,8 @@ impl Host {
     // ------------------------------------------------------------------
 
     fn tcp_input(&mut self, pkt: &Ipv4, tcp: ip::Tcp, cx: &mut Ctx, env: &Env) {
-        let quad = Quad { local: SocketAddrV4::new(pkt.dst, tcp.dst_port), remote: SocketAddrV4::new(pkt.src, tcp.src_port) };
+        let quad =
+            Quad { local: SocketAddrV4::new(pkt.dst, tcp.dst_port), remote: SocketAddrV4::new(pkt.src, tcp.src_port) };
         let mut out = Vec::new();
         let mut events = Vec::new();
         let now = cx.now;
@@ -795,7 +816,10 @@ impl Host {
             if progressed && !self.is_local_pod(*quad.local.ip()) {
                 self.confirm_neighbor(*quad.remote.ip(), cx);
             }
-        } else if tcp.flags.has(ip::TcpFlags::SYN) && !tcp.flags.has(ip::TcpFlags::ACK) && self.listeners.contains(&quad.local) {
+        } else if tcp.flags.has(ip::TcpFlags::SYN)
+            && !tcp.flags.has(ip::TcpFlags::ACK)
+            && self.listeners.contains(&quad.local)
+        {
             let (conn, syn_ack) = Conn::accept(quad, &tcp, cx.now, cx.rng);
             self.sockets.insert(quad, Socket { conn, owner: Owner::Server, inbox: Vec::new() });
             out.push(syn_ack);
@@ -984,7 +1008,14 @@ impl Host {
                         self.emit_segments(q, segs, cx, env);
                     }
                 }
-                cx.record(Kind::Command { host, cmd, started, stdout: output.stdout, stderr: output.stderr, exit: output.exit });
+                cx.record(Kind::Command {
+                    host,
+                    cmd,
+                    started,
+                    stdout: output.stdout,
+                    stderr: output.stderr,
+                    exit: output.exit,
+                });
             }
             None => {
                 self.procs.insert(pid, proc);
@@ -1018,7 +1049,8 @@ impl Host {
                 self.sockets.remove(&q);
             }
         }
-        let due: Vec<u32> = self.procs.iter().filter(|(_, p)| p.deadline().is_some_and(|t| t <= cx.now)).map(|(id, _)| *id).collect();
+        let due: Vec<u32> =
+            self.procs.iter().filter(|(_, p)| p.deadline().is_some_and(|t| t <= cx.now)).map(|(id, _)| *id).collect();
         for pid in due {
             self.with_proc_env(pid, cx, env, |p, io| p.on_timer(io));
         }
@@ -1075,7 +1107,9 @@ pub fn flow_tuple(pkt: &Ipv4) -> Option<Tuple> {
     let (proto, sport, dport) = match pkt.l4 {
         L4::Tcp(t) => (conntrack::PROTO_TCP, t.src_port, t.dst_port),
         L4::Udp { src_port, dst_port, .. } => (conntrack::PROTO_UDP, src_port, dst_port),
-        L4::Icmp(Icmp::EchoRequest { ident, .. }) | L4::Icmp(Icmp::EchoReply { ident, .. }) => (conntrack::PROTO_ICMP, ident, ident),
+        L4::Icmp(Icmp::EchoRequest { ident, .. }) | L4::Icmp(Icmp::EchoReply { ident, .. }) => {
+            (conntrack::PROTO_ICMP, ident, ident)
+        }
         _ => return None,
     };
     Some(Tuple { proto, src: pkt.src, sport, dst: pkt.dst, dport })

@@ -118,10 +118,7 @@ impl NeighborConfig {
 
     /// A Cisco IOS-like router: 4 h ARP timeout.
     pub fn cisco() -> Self {
-        NeighborConfig {
-            model: NeighborModel::Cisco,
-            ..NeighborConfig::linux()
-        }
+        NeighborConfig { model: NeighborModel::Cisco, ..NeighborConfig::linux() }
     }
 }
 
@@ -147,10 +144,7 @@ pub enum NeighborState {
 impl NeighborState {
     /// `NUD_VALID`: the entry has a MAC that packets can be sent to.
     pub fn is_valid(self) -> bool {
-        matches!(
-            self,
-            Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent
-        )
+        matches!(self, Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent)
     }
 
     /// `NUD_CONNECTED`: the MAC is known to be good right now.
@@ -160,10 +154,7 @@ impl NeighborState {
 
     /// `NUD_IN_TIMER`: the state ends on a timer.
     fn has_timer(self) -> bool {
-        matches!(
-            self,
-            Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe
-        )
+        matches!(self, Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe)
     }
 }
 
@@ -271,10 +262,7 @@ impl NeighborEntry {
 pub enum NeighborEvent {
     /// Transmit an ARP request for `ip`: broadcast, or unicast to the cached
     /// MAC (Linux PROBE, Cisco refresh).
-    Solicit {
-        ip: Ipv4Addr,
-        unicast_to: Option<Mac>,
-    },
+    Solicit { ip: Ipv4Addr, unicast_to: Option<Mac> },
     /// `ip` resolved: the host now transmits the packets it queued for it
     /// (by calling `resolve` again for each).
     Resolved { ip: Ipv4Addr, mac: Mac },
@@ -289,11 +277,7 @@ pub enum NeighborEvent {
         reason: String,
     },
     /// A received ARP that was deliberately not applied, with why.
-    Ignored {
-        ip: Ipv4Addr,
-        mac: Mac,
-        reason: String,
-    },
+    Ignored { ip: Ipv4Addr, mac: Mac, reason: String },
 }
 
 /// The answer to "which MAC do I send this packet to?".
@@ -356,11 +340,7 @@ pub struct NeighborCache {
 
 impl NeighborCache {
     pub fn new(config: NeighborConfig) -> Self {
-        NeighborCache {
-            config,
-            entries: BTreeMap::new(),
-            linux: None,
-        }
+        NeighborCache { config, entries: BTreeMap::new(), linux: None }
     }
 
     pub fn config(&self) -> &NeighborConfig {
@@ -425,9 +405,7 @@ impl NeighborCache {
         out: &mut Vec<NeighborEvent>,
     ) {
         self.poll(now, rng, out);
-        if !matches!(arp.op, ArpOperation::Request | ArpOperation::Reply)
-            || arp.sender_ip.is_unspecified()
-        {
+        if !matches!(arp.op, ArpOperation::Request | ArpOperation::Reply) || arp.sender_ip.is_unspecified() {
             // arp_process understands only these two operations, and a
             // sender IP of 0.0.0.0 is an address probe (RFC 5227) that the
             // host may answer but nobody caches.
@@ -448,13 +426,7 @@ impl NeighborCache {
     /// `delay_first_probe_time` before its delay ends becomes REACHABLE
     /// instead of probing. STALE and PROBE entries do not change; only an ARP
     /// reply ends PROBE. The Cisco model has no such input.
-    pub fn confirm(
-        &mut self,
-        ip: Ipv4Addr,
-        now: Instant,
-        rng: &mut SimRng,
-        out: &mut Vec<NeighborEvent>,
-    ) {
+    pub fn confirm(&mut self, ip: Ipv4Addr, now: Instant, rng: &mut SimRng, out: &mut Vec<NeighborEvent>) {
         self.poll(now, rng, out);
         if self.config.model == NeighborModel::Linux
             && let Some(entry) = self.entries.get_mut(&ip)
@@ -483,11 +455,7 @@ impl NeighborCache {
     /// the next call.
     pub fn next_deadline(&self) -> Option<Instant> {
         let timers = self.entries.values().filter_map(|e| e.timer).min();
-        let gc = self
-            .linux
-            .as_ref()
-            .filter(|_| self.entries.len() >= self.config.gc_thresh1)
-            .map(|p| p.next_periodic);
+        let gc = self.linux.as_ref().filter(|_| self.entries.len() >= self.config.gc_thresh1).map(|p| p.next_periodic);
         timers.into_iter().chain(gc).min()
     }
 
@@ -498,12 +466,8 @@ impl NeighborCache {
             NeighborModel::Linux => "flushed (ip neigh flush all)",
             NeighborModel::Cisco => "cleared (clear arp-cache)",
         };
-        let doomed: Vec<Ipv4Addr> = self
-            .entries
-            .values()
-            .filter(|e| e.state != NeighborState::Permanent)
-            .map(|e| e.ip)
-            .collect();
+        let doomed: Vec<Ipv4Addr> =
+            self.entries.values().filter(|e| e.state != NeighborState::Permanent).map(|e| e.ip).collect();
         for ip in doomed {
             self.remove(ip, reason, out);
         }
@@ -518,14 +482,7 @@ impl NeighborCache {
     /// an entry without MAC. Cisco: PERMANENT is a static entry, INCOMPLETE
     /// a resolution as above, FAILED removes the entry and every other
     /// state is a dynamic entry learned at `now`. Emits no events.
-    pub fn insert(
-        &mut self,
-        ip: Ipv4Addr,
-        mac: Option<Mac>,
-        state: NeighborState,
-        now: Instant,
-        rng: &mut SimRng,
-    ) {
+    pub fn insert(&mut self, ip: Ipv4Addr, mac: Option<Mac>, state: NeighborState, now: Instant, rng: &mut SimRng) {
         match self.config.model {
             NeighborModel::Linux => self.linux_insert(ip, mac, state, now, rng),
             NeighborModel::Cisco => self.cisco_insert(ip, mac, state, now),
@@ -533,17 +490,8 @@ impl NeighborCache {
     }
 
     fn next_due(&self, now: Instant) -> Option<Due> {
-        let entry = self
-            .entries
-            .values()
-            .filter_map(|e| e.timer.map(|t| (t, e.ip)))
-            .filter(|&(t, _)| t <= now)
-            .min();
-        let periodic = self
-            .linux
-            .as_ref()
-            .map(|p| p.next_periodic)
-            .filter(|&t| t <= now);
+        let entry = self.entries.values().filter_map(|e| e.timer.map(|t| (t, e.ip))).filter(|&(t, _)| t <= now).min();
+        let periodic = self.linux.as_ref().map(|p| p.next_periodic).filter(|&t| t <= now);
         match (entry, periodic) {
             (Some((t, _)), Some(p)) if p < t => Some(Due::Periodic(p)),
             (Some((t, ip)), _) => Some(Due::Entry(ip, t)),
@@ -556,12 +504,7 @@ impl NeighborCache {
         let Some(entry) = self.entries.remove(&ip) else {
             return;
         };
-        out.push(NeighborEvent::Changed {
-            ip,
-            old: Some(entry.snapshot()),
-            new: None,
-            reason: reason.into(),
-        });
+        out.push(NeighborEvent::Changed { ip, old: Some(entry.snapshot()), new: None, reason: reason.into() });
         if entry.state == NeighborState::Incomplete {
             out.push(NeighborEvent::Failed { ip });
         }
@@ -575,12 +518,7 @@ impl NeighborCache {
         out: &mut Vec<NeighborEvent>,
     ) {
         let new = self.entries.get(&ip).map(NeighborEntry::snapshot);
-        out.push(NeighborEvent::Changed {
-            ip,
-            old,
-            new,
-            reason,
-        });
+        out.push(NeighborEvent::Changed { ip, old, new, reason });
     }
 
     fn retrans(&self) -> Duration {
@@ -596,14 +534,8 @@ impl NeighborCache {
         }
         let reachable_time = random_reachable_time(self.config.base_reachable, rng);
         let next_periodic = now + self.config.gc_interval.max(MIN_TIMER);
-        self.linux = Some(LinuxParms {
-            reachable_time,
-            last_rand: now,
-            next_periodic,
-        });
-        self.entries
-            .values_mut()
-            .for_each(|e| e.reachable_time = reachable_time);
+        self.linux = Some(LinuxParms { reachable_time, last_rand: now, next_periodic });
+        self.entries.values_mut().for_each(|e| e.reachable_time = reachable_time);
         reachable_time
     }
 
@@ -638,9 +570,7 @@ impl NeighborCache {
                 Resolution::Queued
             }
             // The cached-header fast path: nothing is recorded.
-            NeighborState::Reachable | NeighborState::Permanent => {
-                Resolution::Mac(entry.valid_mac())
-            }
+            NeighborState::Reachable | NeighborState::Permanent => Resolution::Mac(entry.valid_mac()),
             NeighborState::Delay | NeighborState::Probe => {
                 entry.used = now;
                 Resolution::Mac(entry.valid_mac())
@@ -655,12 +585,7 @@ impl NeighborCache {
                 entry.updated = now;
                 entry.arm(now + delay);
                 let mac = entry.valid_mac();
-                self.changed(
-                    ip,
-                    old,
-                    "packet sent on a STALE entry: delaying the first probe".into(),
-                    out,
-                );
+                self.changed(ip, old, "packet sent on a STALE entry: delaying the first probe".into(), out);
                 Resolution::Mac(mac)
             }
         }
@@ -701,11 +626,7 @@ impl NeighborCache {
         entry.probes = ucast_probes;
         entry.arm(now + retrans);
         self.entries.insert(ip, entry);
-        let reason = if old.is_some() {
-            "resolving again"
-        } else {
-            "resolving"
-        };
+        let reason = if old.is_some() { "resolving again" } else { "resolving" };
         self.changed(ip, old, reason.into(), out);
         self.linux_solicit(ip, out);
         Resolution::Queued
@@ -718,11 +639,7 @@ impl NeighborCache {
         let Some(entry) = self.entries.get_mut(&ip) else {
             return;
         };
-        let unicast_to = if entry.probes < ucast_probes {
-            entry.mac
-        } else {
-            None
-        };
+        let unicast_to = if entry.probes < ucast_probes { entry.mac } else { None };
         entry.probes = entry.probes.saturating_add(1);
         out.push(NeighborEvent::Solicit { ip, unicast_to });
     }
@@ -743,41 +660,27 @@ impl NeighborCache {
         }
         if arp.is_announcement() && self.config.garp == GarpPolicy::Ignore {
             let reason = "garp=ignore (drop_gratuitous_arp=1): sender IP = target IP".into();
-            out.push(NeighborEvent::Ignored {
-                ip: sip,
-                mac: sha,
-                reason,
-            });
+            out.push(NeighborEvent::Ignored { ip: sip, mac: sha, reason });
             return;
         }
         if is_request && target_is_local {
             // neigh_event_ns: whoever asks for us is about to talk to us, so
             // its address is cached (STALE, overriding) whatever arp_accept
             // says, and arp_process skips its generic update.
-            let update = Update {
-                mac: sha,
-                state: NeighborState::Stale,
-                may_override: true,
-                admin: false,
-            };
+            let update = Update { mac: sha, state: NeighborState::Stale, may_override: true, admin: false };
             self.linux_learn(sip, update, "ARP request for our address", now, rng, out);
             return;
         }
         // arp_is_garp: a request with sender IP = target IP, or such a reply
         // whose target MAC equals its sender MAC, from a unicast address.
-        let is_garp =
-            arp.is_announcement() && (is_request || arp.target_mac == sha) && is_unicast(sip);
+        let is_garp = arp.is_announcement() && (is_request || arp.target_mac == sha) && is_unicast(sip);
         let frame = frame_name(arp, unicast_to_us, is_garp);
         let existing = self.entries.get(&sip).map(|e| (e.state, e.mac, e.updated));
         let frame = match existing {
             Some((NeighborState::Permanent, mac, _)) => {
                 if mac != Some(sha) {
                     let reason = "entry is PERMANENT".into();
-                    out.push(NeighborEvent::Ignored {
-                        ip: sip,
-                        mac: sha,
-                        reason,
-                    });
+                    out.push(NeighborEvent::Ignored { ip: sip, mac: sha, reason });
                 }
                 return;
             }
@@ -791,11 +694,7 @@ impl NeighborCache {
                 } else {
                     if accept == 0 && (arp.is_announcement() || !is_request) {
                         let reason = "arp_accept=0: no entry created from unsolicited ARP".into();
-                        out.push(NeighborEvent::Ignored {
-                            ip: sip,
-                            mac: sha,
-                            reason,
-                        });
+                        out.push(NeighborEvent::Ignored { ip: sip, mac: sha, reason });
                     }
                     return;
                 }
@@ -806,17 +705,8 @@ impl NeighborCache {
         // frame is gratuitous.
         let locked = existing.is_some_and(|(_, _, updated)| now <= updated + self.config.locktime);
         // Broadcast frames and requests do not assert reachability.
-        let state = if !is_request && unicast_to_us {
-            NeighborState::Reachable
-        } else {
-            NeighborState::Stale
-        };
-        let update = Update {
-            mac: sha,
-            state,
-            may_override: !locked || is_garp,
-            admin: false,
-        };
+        let state = if !is_request && unicast_to_us { NeighborState::Reachable } else { NeighborState::Stale };
+        let update = Update { mac: sha, state, may_override: !locked || is_garp, admin: false };
         self.linux_learn(sip, update, &frame, now, rng, out);
     }
 
@@ -835,10 +725,7 @@ impl NeighborCache {
         match self.neigh_update(ip, update, now, rng) {
             Applied::Unchanged => {}
             Applied::Refused => {
-                let reason = format!(
-                    "within locktime ({}) and not gratuitous",
-                    self.config.locktime
-                );
+                let reason = format!("within locktime ({}) and not gratuitous", self.config.locktime);
                 out.push(NeighborEvent::Ignored { ip, mac, reason });
             }
             Applied::Changed { old, resolved } => {
@@ -866,19 +753,8 @@ impl NeighborCache {
 
     /// `__neigh_update` for a valid new state, creating the entry if there
     /// is none.
-    fn neigh_update(
-        &mut self,
-        ip: Ipv4Addr,
-        update: Update,
-        now: Instant,
-        rng: &mut SimRng,
-    ) -> Applied {
-        let Update {
-            mac,
-            state: new,
-            may_override,
-            admin,
-        } = update;
+    fn neigh_update(&mut self, ip: Ipv4Addr, update: Update, now: Instant, rng: &mut SimRng) -> Applied {
+        let Update { mac, state: new, may_override, admin } = update;
         let reachable_time = self.reachable_time(now, rng);
         let base_reachable = self.config.base_reachable;
         let before = self.entries.get(&ip).map(NeighborEntry::snapshot);
@@ -917,11 +793,7 @@ impl NeighborCache {
                 entry.probes = 0;
             }
             if new.has_timer() {
-                let delay = if new == NeighborState::Reachable {
-                    reachable_time
-                } else {
-                    Duration::ZERO
-                };
+                let delay = if new == NeighborState::Reachable { reachable_time } else { Duration::ZERO };
                 entry.arm(now + delay);
             }
             entry.state = new;
@@ -939,24 +811,11 @@ impl NeighborCache {
         }
         let after = entry.snapshot();
         self.entries.insert(ip, entry);
-        if before == Some(after) {
-            Applied::Unchanged
-        } else {
-            Applied::Changed {
-                old: before,
-                resolved,
-            }
-        }
+        if before == Some(after) { Applied::Unchanged } else { Applied::Changed { old: before, resolved } }
     }
 
     /// `neigh_timer_handler`, run at the entry's deadline `at`.
-    fn linux_timer(
-        &mut self,
-        ip: Ipv4Addr,
-        at: Instant,
-        rng: &mut SimRng,
-        out: &mut Vec<NeighborEvent>,
-    ) {
+    fn linux_timer(&mut self, ip: Ipv4Addr, at: Instant, rng: &mut SimRng, out: &mut Vec<NeighborEvent>) {
         let reachable_time = self.reachable_time(at, rng);
         let retrans = self.retrans();
         let delay = self.config.delay_first_probe;
@@ -1053,9 +912,7 @@ impl NeighborCache {
             parms.last_rand = at;
             parms.reachable_time = random_reachable_time(base_reachable, rng);
             let reachable_time = parms.reachable_time;
-            self.entries
-                .values_mut()
-                .for_each(|e| e.reachable_time = reachable_time);
+            self.entries.values_mut().for_each(|e| e.reachable_time = reachable_time);
         }
         if self.entries.len() < self.config.gc_thresh1 {
             return;
@@ -1072,10 +929,7 @@ impl NeighborCache {
             if entry.state == NeighborState::Failed {
                 doomed.push((entry.ip, "garbage collected (FAILED)".to_string()));
             } else if at >= entry.used + gc_stale {
-                doomed.push((
-                    entry.ip,
-                    format!("garbage collected: unused for gc_stale_time ({gc_stale})"),
-                ));
+                doomed.push((entry.ip, format!("garbage collected: unused for gc_stale_time ({gc_stale})")));
             }
         }
         for (ip, reason) in doomed {
@@ -1083,14 +937,7 @@ impl NeighborCache {
         }
     }
 
-    fn linux_insert(
-        &mut self,
-        ip: Ipv4Addr,
-        mac: Option<Mac>,
-        state: NeighborState,
-        now: Instant,
-        rng: &mut SimRng,
-    ) {
+    fn linux_insert(&mut self, ip: Ipv4Addr, mac: Option<Mac>, state: NeighborState, now: Instant, rng: &mut SimRng) {
         let reachable_time = self.reachable_time(now, rng);
         match state {
             NeighborState::Incomplete | NeighborState::Failed => {
@@ -1110,23 +957,9 @@ impl NeighborCache {
                 self.entries.insert(ip, entry);
             }
             _ => {
-                let current = self
-                    .entries
-                    .get(&ip)
-                    .filter(|e| e.state.is_valid())
-                    .and_then(|e| e.mac);
+                let current = self.entries.get(&ip).filter(|e| e.state.is_valid()).and_then(|e| e.mac);
                 if let Some(mac) = mac.or(current) {
-                    self.neigh_update(
-                        ip,
-                        Update {
-                            mac,
-                            state,
-                            may_override: true,
-                            admin: true,
-                        },
-                        now,
-                        rng,
-                    );
+                    self.neigh_update(ip, Update { mac, state, may_override: true, admin: true }, now, rng);
                 }
             }
         }
@@ -1142,12 +975,7 @@ impl NeighborCache {
     // once (there is no locktime); only replies to our requests and
     // requests for our own address create entries.
 
-    fn cisco_resolve(
-        &mut self,
-        ip: Ipv4Addr,
-        now: Instant,
-        out: &mut Vec<NeighborEvent>,
-    ) -> Resolution {
+    fn cisco_resolve(&mut self, ip: Ipv4Addr, now: Instant, out: &mut Vec<NeighborEvent>) -> Resolution {
         if let Some(entry) = self.entries.get_mut(&ip) {
             entry.used = now;
             return match entry.state {
@@ -1158,31 +986,20 @@ impl NeighborCache {
         if self.config.mcast_probes == 0 {
             return Resolution::Failed;
         }
-        self.entries.insert(
-            ip,
-            NeighborEntry::new(ip, NeighborState::Incomplete, now, self.config.arp_timeout),
-        );
+        self.entries.insert(ip, NeighborEntry::new(ip, NeighborState::Incomplete, now, self.config.arp_timeout));
         self.changed(ip, None, "resolving".into(), out);
         self.cisco_solicit_broadcast(ip, now, out);
         Resolution::Queued
     }
 
-    fn cisco_solicit_broadcast(
-        &mut self,
-        ip: Ipv4Addr,
-        now: Instant,
-        out: &mut Vec<NeighborEvent>,
-    ) {
+    fn cisco_solicit_broadcast(&mut self, ip: Ipv4Addr, now: Instant, out: &mut Vec<NeighborEvent>) {
         let retrans = self.retrans();
         let Some(entry) = self.entries.get_mut(&ip) else {
             return;
         };
         entry.probes = entry.probes.saturating_add(1);
         entry.timer = Some(now + retrans);
-        out.push(NeighborEvent::Solicit {
-            ip,
-            unicast_to: None,
-        });
+        out.push(NeighborEvent::Solicit { ip, unicast_to: None });
     }
 
     fn cisco_timer(&mut self, ip: Ipv4Addr, at: Instant, out: &mut Vec<NeighborEvent>) {
@@ -1193,48 +1010,29 @@ impl NeighborCache {
         entry.timer = None;
         match (entry.state, entry.expires) {
             (NeighborState::Incomplete, _) if entry.probes >= mcast_probes => {
-                self.remove(
-                    ip,
-                    &format!("no reply to {mcast_probes} ARP requests: entry removed"),
-                    out,
-                );
+                self.remove(ip, &format!("no reply to {mcast_probes} ARP requests: entry removed"), out);
             }
             (NeighborState::Incomplete, _) => self.cisco_solicit_broadcast(ip, at, out),
             (_, Some(expires)) if at >= expires => {
-                let reason = format!(
-                    "ARP timeout ({}) expired: no reply to the refresh request",
-                    self.config.arp_timeout
-                );
+                let reason =
+                    format!("ARP timeout ({}) expired: no reply to the refresh request", self.config.arp_timeout);
                 self.remove(ip, &reason, out);
             }
             (_, Some(expires)) => {
                 entry.probes = 1;
                 entry.timer = Some(expires);
-                out.push(NeighborEvent::Solicit {
-                    ip,
-                    unicast_to: entry.mac,
-                });
+                out.push(NeighborEvent::Solicit { ip, unicast_to: entry.mac });
             }
             (_, None) => {}
         }
     }
 
-    fn cisco_receive(
-        &mut self,
-        arp: &Arp,
-        target_is_local: bool,
-        now: Instant,
-        out: &mut Vec<NeighborEvent>,
-    ) {
+    fn cisco_receive(&mut self, arp: &Arp, target_is_local: bool, now: Instant, out: &mut Vec<NeighborEvent>) {
         let (sip, sha) = (arp.sender_ip, arp.sender_mac);
         let is_request = arp.op == ArpOperation::Request;
         let ignore = self.config.garp == GarpPolicy::Ignore;
         let ignored = |reason: &str, out: &mut Vec<NeighborEvent>| {
-            out.push(NeighborEvent::Ignored {
-                ip: sip,
-                mac: sha,
-                reason: reason.into(),
-            });
+            out.push(NeighborEvent::Ignored { ip: sip, mac: sha, reason: reason.into() });
         };
         if arp.is_announcement() && ignore {
             return ignored("garp=ignore policy: sender IP = target IP", out);
@@ -1261,24 +1059,14 @@ impl NeighborCache {
                 self.cisco_learn(sip, sha, "ARP request for our address", now, out);
             }
             None if arp.is_announcement() || !is_request => {
-                ignored(
-                    "no entry: only replies to our requests and requests for our address create one",
-                    out,
-                );
+                ignored("no entry: only replies to our requests and requests for our address create one", out);
             }
             None => {}
         }
     }
 
     /// Learns `mac` for `ip` from a received `frame` and reports it.
-    fn cisco_learn(
-        &mut self,
-        ip: Ipv4Addr,
-        mac: Mac,
-        frame: &str,
-        now: Instant,
-        out: &mut Vec<NeighborEvent>,
-    ) {
+    fn cisco_learn(&mut self, ip: Ipv4Addr, mac: Mac, frame: &str, now: Instant, out: &mut Vec<NeighborEvent>) {
         let old = self.cisco_store(ip, mac, now);
         let new = (Some(mac), NeighborState::Reachable);
         if old == Some(new) {
@@ -1297,12 +1085,7 @@ impl NeighborCache {
 
     /// Stores `mac` for `ip` as valid and renews its lifetime; returns what
     /// the entry was.
-    fn cisco_store(
-        &mut self,
-        ip: Ipv4Addr,
-        mac: Mac,
-        now: Instant,
-    ) -> Option<(Option<Mac>, NeighborState)> {
+    fn cisco_store(&mut self, ip: Ipv4Addr, mac: Mac, now: Instant) -> Option<(Option<Mac>, NeighborState)> {
         let arp_timeout = self.config.arp_timeout;
         let old = self.entries.get(&ip).map(NeighborEntry::snapshot);
         let mut entry = self
@@ -1325,11 +1108,7 @@ impl NeighborCache {
 
     fn cisco_insert(&mut self, ip: Ipv4Addr, mac: Option<Mac>, state: NeighborState, now: Instant) {
         let arp_timeout = self.config.arp_timeout;
-        let current = self
-            .entries
-            .get(&ip)
-            .filter(|e| e.state.is_valid())
-            .and_then(|e| e.mac);
+        let current = self.entries.get(&ip).filter(|e| e.state.is_valid()).and_then(|e| e.mac);
         match (state, mac.or(current)) {
             (NeighborState::Failed, _) => {
                 self.entries.remove(&ip);
@@ -1415,22 +1194,13 @@ mod tests {
             Some((Some(mac), state)) => format!("{} {state}", name(*mac)),
         };
         match event {
-            NeighborEvent::Solicit {
-                ip,
-                unicast_to: None,
-            } => format!("{t} {ip} solicit broadcast"),
-            NeighborEvent::Solicit {
-                ip,
-                unicast_to: Some(mac),
-            } => format!("{t} {ip} solicit unicast {}", name(*mac)),
+            NeighborEvent::Solicit { ip, unicast_to: None } => format!("{t} {ip} solicit broadcast"),
+            NeighborEvent::Solicit { ip, unicast_to: Some(mac) } => format!("{t} {ip} solicit unicast {}", name(*mac)),
             NeighborEvent::Resolved { ip, mac } => format!("{t} {ip} resolved {}", name(*mac)),
             NeighborEvent::Failed { ip } => format!("{t} {ip} failed"),
-            NeighborEvent::Changed {
-                ip,
-                old,
-                new,
-                reason,
-            } => format!("{t} {ip} {} -> {}: {reason}", entry(old), entry(new)),
+            NeighborEvent::Changed { ip, old, new, reason } => {
+                format!("{t} {ip} {} -> {}: {reason}", entry(old), entry(new))
+            }
             NeighborEvent::Ignored { ip, mac, reason } => {
                 format!("{t} {ip} ignored from {}: {reason}", name(*mac))
             }
@@ -1447,11 +1217,7 @@ mod tests {
 
     impl Bench {
         fn new(config: NeighborConfig) -> Self {
-            Bench {
-                cache: NeighborCache::new(config),
-                rng: SimRng::new(7),
-                log: Vec::new(),
-            }
+            Bench { cache: NeighborCache::new(config), rng: SimRng::new(7), log: Vec::new() }
         }
 
         fn record(&mut self, t: Instant, events: Vec<NeighborEvent>) {
@@ -1487,19 +1253,10 @@ mod tests {
 
         fn receive(&mut self, frame: Frame, t: Instant) {
             self.run_until(t);
-            let Parsed::Arp { eth_dst, arp, .. } = frame.parse() else {
-                panic!("not ARP")
-            };
+            let Parsed::Arp { eth_dst, arp, .. } = frame.parse() else { panic!("not ARP") };
             let target_is_local = arp.op == ArpOperation::Request && arp.target_ip == ME;
             let mut events = Vec::new();
-            self.cache.receive_arp(
-                &arp,
-                eth_dst == ME_MAC,
-                target_is_local,
-                t,
-                &mut self.rng,
-                &mut events,
-            );
+            self.cache.receive_arp(&arp, eth_dst == ME_MAC, target_is_local, t, &mut self.rng, &mut events);
             self.record(t, events);
         }
 
@@ -1530,10 +1287,7 @@ mod tests {
         fn resolved_at(&mut self, mac: Mac, t: Instant) {
             assert_eq!(self.resolve(PEER, t), Resolution::Queued);
             self.receive(reply_to_me(mac), t + Duration::from_millis(10));
-            assert_eq!(
-                self.state(PEER),
-                Some((Some(mac), NeighborState::Reachable))
-            );
+            assert_eq!(self.state(PEER), Some((Some(mac), NeighborState::Reachable)));
             self.take();
         }
     }
@@ -1549,20 +1303,14 @@ mod tests {
     /// The first reachable time a cache seeded like `Bench` draws.
     fn drawn_reachable_times(n: usize) -> Vec<Duration> {
         let mut rng = SimRng::new(7);
-        (0..n)
-            .map(|_| random_reachable_time(Duration::from_secs(30), &mut rng))
-            .collect()
+        (0..n).map(|_| random_reachable_time(Duration::from_secs(30), &mut rng)).collect()
     }
 
     #[test]
     fn linux_resolution_broadcasts_three_requests_then_fails_at_3s() {
         let mut b = Bench::new(NeighborConfig::linux());
         assert_eq!(b.resolve(PEER, secs(0)), Resolution::Queued);
-        assert_eq!(
-            b.resolve(PEER, ms(500)),
-            Resolution::Queued,
-            "a second packet waits too"
-        );
+        assert_eq!(b.resolve(PEER, ms(500)), Resolution::Queued, "a second packet waits too");
         b.run_until(secs(10));
         assert_eq!(
             b.take(),
@@ -1575,31 +1323,17 @@ mod tests {
                 "3.000s 10.0.0.9 failed",
             ]
         );
-        assert_eq!(
-            b.entry(PEER).probes,
-            6,
-            "ip -s neigh counts from ucast_solicit"
-        );
-        assert_eq!(
-            b.resolve(PEER, secs(20)),
-            Resolution::Queued,
-            "a FAILED entry resolves again"
-        );
+        assert_eq!(b.entry(PEER).probes, 6, "ip -s neigh counts from ucast_solicit");
+        assert_eq!(b.resolve(PEER, secs(20)), Resolution::Queued, "a FAILED entry resolves again");
         assert_eq!(
             b.take(),
-            [
-                "20.000s 10.0.0.9 FAILED -> INCOMPLETE: resolving again",
-                "20.000s 10.0.0.9 solicit broadcast"
-            ]
+            ["20.000s 10.0.0.9 FAILED -> INCOMPLETE: resolving again", "20.000s 10.0.0.9 solicit broadcast"]
         );
     }
 
     #[test]
     fn linux_without_broadcast_probes_fails_at_once() {
-        let mut b = Bench::new(NeighborConfig {
-            mcast_probes: 0,
-            ..NeighborConfig::linux()
-        });
+        let mut b = Bench::new(NeighborConfig { mcast_probes: 0, ..NeighborConfig::linux() });
         assert_eq!(b.resolve(PEER, secs(0)), Resolution::Failed);
         assert_eq!(b.state(PEER), Some((None, NeighborState::Failed)));
     }
@@ -1620,36 +1354,21 @@ mod tests {
         );
         let reachable_time = b.entry(PEER).reachable_time;
         assert_eq!(reachable_time, drawn_reachable_times(1)[0]);
-        assert!(
-            Duration::from_secs(15) <= reachable_time && reachable_time < Duration::from_secs(45)
-        );
+        assert!(Duration::from_secs(15) <= reachable_time && reachable_time < Duration::from_secs(45));
         let expiry = ms(10) + reachable_time;
         b.run_until(expiry.saturating_sub(Duration::from_nanos(1)));
         assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
         b.run_until(expiry);
-        assert_eq!(
-            b.take(),
-            [format!(
-                "{expiry} 10.0.0.9 A REACHABLE -> A STALE: reachable time expired"
-            )]
-        );
+        assert_eq!(b.take(), [format!("{expiry} 10.0.0.9 A REACHABLE -> A STALE: reachable time expired")]);
     }
 
     #[test]
     fn linux_stale_in_use_waits_5s_then_sends_3_unicast_probes_then_fails() {
         let mut b = Bench::new(NeighborConfig::linux());
         b.insert(PEER, Some(A), NeighborState::Stale, secs(0));
-        assert_eq!(
-            b.resolve(PEER, secs(1)),
-            Resolution::Mac(A),
-            "STALE still sends at once"
-        );
+        assert_eq!(b.resolve(PEER, secs(1)), Resolution::Mac(A), "STALE still sends at once");
         b.run_until(ms(7500));
-        assert_eq!(
-            b.resolve(PEER, ms(7500)),
-            Resolution::Mac(A),
-            "PROBE keeps sending to the cached MAC"
-        );
+        assert_eq!(b.resolve(PEER, ms(7500)), Resolution::Mac(A), "PROBE keeps sending to the cached MAC");
         b.run_until(secs(20));
         assert_eq!(
             b.take(),
@@ -1672,10 +1391,7 @@ mod tests {
         b.run_until(secs(6));
         b.take();
         b.receive(reply_to_me(A), ms(6200));
-        assert_eq!(
-            b.take(),
-            ["6.200s 10.0.0.9 A PROBE -> A REACHABLE: ARP reply: reachability confirmed"]
-        );
+        assert_eq!(b.take(), ["6.200s 10.0.0.9 A PROBE -> A REACHABLE: ARP reply: reachability confirmed"]);
         b.run_until(secs(9));
         assert!(b.take().is_empty(), "no more probes");
     }
@@ -1695,11 +1411,7 @@ mod tests {
             ]
         );
         let stale_at = secs(3) + b.entry(PEER).reachable_time;
-        assert_eq!(
-            b.cache.next_deadline(),
-            Some(stale_at),
-            "REACHABLE counts from the confirmation"
-        );
+        assert_eq!(b.cache.next_deadline(), Some(stale_at), "REACHABLE counts from the confirmation");
     }
 
     #[test]
@@ -1742,9 +1454,7 @@ mod tests {
             b.receive(garp(kind, B), ms(10));
             assert_eq!(
                 b.take(),
-                [
-                    "0.010s 10.0.0.9 A REACHABLE -> B STALE: gratuitous ARP request accepted (overrides locktime)"
-                ]
+                ["0.010s 10.0.0.9 A REACHABLE -> B STALE: gratuitous ARP request accepted (overrides locktime)"]
             );
         }
     }
@@ -1757,11 +1467,7 @@ mod tests {
         b.receive(garp(GarpKind::ReplyBroadcast, A), secs(3));
         assert!(b.take().is_empty());
         assert_eq!(b.state(PEER), Some((Some(A), NeighborState::Reachable)));
-        assert_eq!(
-            b.entry(PEER).updated,
-            ms(10),
-            "a no-op does not extend locktime"
-        );
+        assert_eq!(b.entry(PEER).updated, ms(10), "a no-op does not extend locktime");
     }
 
     #[test]
@@ -1784,52 +1490,30 @@ mod tests {
         let mut b = Bench::new(NeighborConfig::linux());
         b.receive(garp(GarpKind::RequestZero, B), secs(1));
         b.receive(request_for_someone_else.clone(), secs(2));
-        assert_eq!(
-            b.take(),
-            ["1.000s 10.0.0.9 ignored from B: arp_accept=0: no entry created from unsolicited ARP"]
-        );
+        assert_eq!(b.take(), ["1.000s 10.0.0.9 ignored from B: arp_accept=0: no entry created from unsolicited ARP"]);
         assert_eq!(b.cache.entries().count(), 0);
 
-        let mut b = Bench::new(NeighborConfig {
-            arp_accept: 1,
-            ..NeighborConfig::linux()
-        });
+        let mut b = Bench::new(NeighborConfig { arp_accept: 1, ..NeighborConfig::linux() });
         b.receive(request_for_someone_else, secs(1));
         b.receive(garp(GarpKind::RequestZero, B), secs(2));
-        assert_eq!(
-            b.take(),
-            [
-                "2.000s 10.0.0.9 none -> B STALE: gratuitous ARP request (arp_accept=1): entry created"
-            ]
-        );
+        assert_eq!(b.take(), ["2.000s 10.0.0.9 none -> B STALE: gratuitous ARP request (arp_accept=1): entry created"]);
     }
 
     #[test]
     fn linux_request_for_our_address_caches_the_asker_whatever_arp_accept() {
         let mut b = Bench::new(NeighborConfig::linux());
         b.receive(frames::request(B, PEER, ME, None), secs(1));
-        assert_eq!(
-            b.take(),
-            ["1.000s 10.0.0.9 none -> B STALE: ARP request for our address: entry created"]
-        );
+        assert_eq!(b.take(), ["1.000s 10.0.0.9 none -> B STALE: ARP request for our address: entry created"]);
 
         let mut b = Bench::new(NeighborConfig::linux());
         b.resolved_at(A, secs(0));
         b.receive(frames::request(B, PEER, ME, None), ms(100));
-        assert_eq!(
-            b.state(PEER),
-            Some((Some(B), NeighborState::Stale)),
-            "neigh_event_ns overrides locktime"
-        );
+        assert_eq!(b.state(PEER), Some((Some(B), NeighborState::Stale)), "neigh_event_ns overrides locktime");
     }
 
     #[test]
     fn linux_garp_ignore_drops_announcements_before_anything_else() {
-        let config = NeighborConfig {
-            garp: GarpPolicy::Ignore,
-            arp_accept: 1,
-            ..NeighborConfig::linux()
-        };
+        let config = NeighborConfig { garp: GarpPolicy::Ignore, arp_accept: 1, ..NeighborConfig::linux() };
         let mut b = Bench::new(config);
         b.resolved_at(A, secs(0));
         b.receive(garp(GarpKind::RequestZero, B), secs(5));
@@ -1851,48 +1535,22 @@ mod tests {
     fn linux_gc_removes_nothing_below_gc_thresh1() {
         let populate = |b: &mut Bench| {
             for host in 1..=3 {
-                b.insert(
-                    Ipv4Addr::new(10, 0, 1, host),
-                    Some(A),
-                    NeighborState::Stale,
-                    secs(0),
-                );
+                b.insert(Ipv4Addr::new(10, 0, 1, host), Some(A), NeighborState::Stale, secs(0));
             }
-            b.insert(
-                Ipv4Addr::new(10, 0, 1, 4),
-                None,
-                NeighborState::Failed,
-                secs(0),
-            );
-            b.insert(
-                Ipv4Addr::new(10, 0, 1, 5),
-                Some(B),
-                NeighborState::Permanent,
-                secs(0),
-            );
+            b.insert(Ipv4Addr::new(10, 0, 1, 4), None, NeighborState::Failed, secs(0));
+            b.insert(Ipv4Addr::new(10, 0, 1, 5), Some(B), NeighborState::Permanent, secs(0));
         };
 
         let mut b = Bench::new(NeighborConfig::linux());
         populate(&mut b);
-        assert_eq!(
-            b.cache.next_deadline(),
-            None,
-            "5 entries < gc_thresh1 128: nothing to collect"
-        );
+        assert_eq!(b.cache.next_deadline(), None, "5 entries < gc_thresh1 128: nothing to collect");
         b.run_until(secs(3600));
         let mut events = Vec::new();
         b.cache.poll(secs(3600), &mut b.rng, &mut events);
         assert!(events.is_empty());
-        assert_eq!(
-            b.cache.entries().count(),
-            5,
-            "STALE and FAILED entries live on"
-        );
+        assert_eq!(b.cache.entries().count(), 5, "STALE and FAILED entries live on");
 
-        let mut b = Bench::new(NeighborConfig {
-            gc_thresh1: 4,
-            ..NeighborConfig::linux()
-        });
+        let mut b = Bench::new(NeighborConfig { gc_thresh1: 4, ..NeighborConfig::linux() });
         populate(&mut b);
         b.run_until(secs(3600));
         assert_eq!(
@@ -1915,17 +1573,11 @@ mod tests {
         b.insert(PEER, Some(A), NeighborState::Reachable, secs(0));
         b.insert(other, Some(B), NeighborState::Reachable, secs(1));
         let draws = drawn_reachable_times(2);
-        assert_eq!(
-            (b.entry(PEER).reachable_time, b.entry(other).reachable_time),
-            (draws[0], draws[0])
-        );
+        assert_eq!((b.entry(PEER).reachable_time, b.entry(other).reachable_time), (draws[0], draws[0]));
         b.run_until(secs(316));
         let mut events = Vec::new();
         b.cache.poll(secs(316), &mut b.rng, &mut events); // the periodic pass at 315 s
-        assert_eq!(
-            (b.entry(PEER).reachable_time, b.entry(other).reachable_time),
-            (draws[1], draws[1])
-        );
+        assert_eq!((b.entry(PEER).reachable_time, b.entry(other).reachable_time), (draws[1], draws[1]));
     }
 
     #[test]
@@ -2005,10 +1657,7 @@ mod tests {
         assert_eq!(
             b.take(),
             [
-                format!(
-                    "{} 10.0.0.9 solicit unicast A",
-                    expires.saturating_sub(Duration::from_secs(60))
-                ),
+                format!("{} 10.0.0.9 solicit unicast A", expires.saturating_sub(Duration::from_secs(60))),
                 format!(
                     "{expires} 10.0.0.9 A REACHABLE -> none: ARP timeout (4h) expired: no reply to the refresh request"
                 ),
@@ -2039,22 +1688,13 @@ mod tests {
         let mut b = Bench::new(NeighborConfig::cisco());
         b.resolved_at(A, secs(0));
         b.receive(garp(GarpKind::ReplyBroadcast, B), ms(20));
-        assert_eq!(
-            b.take(),
-            ["0.020s 10.0.0.9 A REACHABLE -> B REACHABLE: gratuitous ARP: MAC updated"]
-        );
-        assert_eq!(
-            b.entry(PEER).expires,
-            Some(ms(20) + Duration::from_hours(4))
-        );
+        assert_eq!(b.take(), ["0.020s 10.0.0.9 A REACHABLE -> B REACHABLE: gratuitous ARP: MAC updated"]);
+        assert_eq!(b.entry(PEER).expires, Some(ms(20) + Duration::from_hours(4)));
     }
 
     #[test]
     fn cisco_ignore_keeps_the_old_mac_until_arp_timeout() {
-        let mut b = Bench::new(NeighborConfig {
-            garp: GarpPolicy::Ignore,
-            ..NeighborConfig::cisco()
-        });
+        let mut b = Bench::new(NeighborConfig { garp: GarpPolicy::Ignore, ..NeighborConfig::cisco() });
         b.resolved_at(A, secs(0));
         b.receive(garp(GarpKind::RequestBroadcast, B), secs(1));
         b.receive(reply_to_me(B), secs(2));
@@ -2069,10 +1709,7 @@ mod tests {
         // and only expiry lets the router learn B.
         let expires = ms(10) + Duration::from_hours(4);
         let refresh = expires.saturating_sub(Duration::from_secs(60));
-        assert_eq!(
-            b.resolve(PEER, refresh.saturating_sub(Duration::from_secs(1))),
-            Resolution::Mac(A)
-        );
+        assert_eq!(b.resolve(PEER, refresh.saturating_sub(Duration::from_secs(1))), Resolution::Mac(A));
         b.run_until(expires);
         assert_eq!(
             b.take(),
@@ -2106,18 +1743,9 @@ mod tests {
     #[test]
     fn names_and_serde_spellings() {
         assert_eq!(NeighborState::Reachable.to_string(), "REACHABLE");
-        assert_eq!(
-            serde_json::to_string(&NeighborState::Stale).unwrap(),
-            "\"STALE\""
-        );
-        assert_eq!(
-            serde_json::to_string(&NeighborModel::Cisco).unwrap(),
-            "\"cisco\""
-        );
-        assert_eq!(
-            serde_json::to_string(&GarpPolicy::Ignore).unwrap(),
-            "\"ignore\""
-        );
+        assert_eq!(serde_json::to_string(&NeighborState::Stale).unwrap(), "\"STALE\"");
+        assert_eq!(serde_json::to_string(&NeighborModel::Cisco).unwrap(), "\"cisco\"");
+        assert_eq!(serde_json::to_string(&GarpPolicy::Ignore).unwrap(), "\"ignore\"");
         assert_eq!(NeighborConfig::default(), NeighborConfig::linux());
     }
 

@@ -166,11 +166,17 @@ mod tests {
         let mut s = switch(3);
         let mut ch = vec![];
         let t = Instant::ZERO;
-        assert_eq!(s.ingress(0, mac(1), mac(2), t, &mut ch), Forward::Flood { ports: vec![1, 2], unknown_unicast: true });
+        assert_eq!(
+            s.ingress(0, mac(1), mac(2), t, &mut ch),
+            Forward::Flood { ports: vec![1, 2], unknown_unicast: true }
+        );
         assert_eq!(ch, vec![MacChange::Learned { mac: mac(1), port: 0 }]);
         assert_eq!(s.ingress(1, mac(2), mac(1), t, &mut ch), Forward::Port(0));
         assert_eq!(s.ingress(0, mac(1), mac(2), t, &mut ch), Forward::Port(1));
-        assert_eq!(s.ingress(0, mac(1), Mac::BROADCAST, t, &mut ch), Forward::Flood { ports: vec![1, 2], unknown_unicast: false });
+        assert_eq!(
+            s.ingress(0, mac(1), Mac::BROADCAST, t, &mut ch),
+            Forward::Flood { ports: vec![1, 2], unknown_unicast: false }
+        );
         // Both ends behind the same port: filtered.
         s.ingress(0, mac(9), mac(1), t, &mut ch);
         assert_eq!(s.ingress(0, mac(9), mac(1), t, &mut ch), Forward::Filter);
@@ -203,9 +209,15 @@ mod tests {
         // An entry past its aging time is not used even before the sweep removes it.
         let mut s2 = switch(2);
         s2.ingress(0, mac(1), Mac::BROADCAST, Instant::ZERO, &mut ch);
-        assert!(matches!(s2.ingress(1, mac(2), mac(1), Instant::from_secs(300), &mut ch), Forward::Flood { unknown_unicast: true, .. }));
+        assert!(matches!(
+            s2.ingress(1, mac(2), mac(1), Instant::from_secs(300), &mut ch),
+            Forward::Flood { unknown_unicast: true, .. }
+        ));
         // Now unknown again: flooded.
-        assert!(matches!(s.ingress(1, mac(2), mac(1), Instant::from_secs(311), &mut ch), Forward::Flood { unknown_unicast: true, .. }));
+        assert!(matches!(
+            s.ingress(1, mac(2), mac(1), Instant::from_secs(311), &mut ch),
+            Forward::Flood { unknown_unicast: true, .. }
+        ));
     }
 
     #[test]
@@ -216,6 +228,9 @@ mod tests {
         ch.clear();
         s.set_port_up(2, false, &mut ch);
         assert_eq!(ch, vec![MacChange::Flushed { mac: mac(3), port: 2 }]);
-        assert_eq!(s.ingress(0, mac(1), mac(3), Instant::ZERO, &mut ch), Forward::Flood { ports: vec![1], unknown_unicast: true });
+        assert_eq!(
+            s.ingress(0, mac(1), mac(3), Instant::ZERO, &mut ch),
+            Forward::Flood { ports: vec![1], unknown_unicast: true }
+        );
     }
 }

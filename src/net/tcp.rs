@@ -200,7 +200,8 @@ impl Conn {
         if seg.flags.has(TcpFlags::ACK) {
             Segment { seq: seg.ack, ack: 0, flags: TcpFlags::RST, mss: None, payload: vec![] }
         } else {
-            let len = seg.payload.len() as u32 + seg.flags.has(TcpFlags::SYN) as u32 + seg.flags.has(TcpFlags::FIN) as u32;
+            let len =
+                seg.payload.len() as u32 + seg.flags.has(TcpFlags::SYN) as u32 + seg.flags.has(TcpFlags::FIN) as u32;
             Segment { seq: 0, ack: seg.seq.wrapping_add(len), flags: TcpFlags::RST_ACK, mss: None, payload: vec![] }
         }
     }
@@ -252,7 +253,10 @@ impl Conn {
         if seg.flags.has(TcpFlags::RST) {
             let acceptable = match self.state {
                 TcpState::SynSent => seg.flags.has(TcpFlags::ACK) && seg.ack == self.snd_nxt,
-                _ => seg.seq == self.rcv_nxt || (seq_le(self.rcv_nxt, seg.seq) && seq_lt(seg.seq, self.rcv_nxt.wrapping_add(WINDOW as u32))),
+                _ => {
+                    seg.seq == self.rcv_nxt
+                        || (seq_le(self.rcv_nxt, seg.seq) && seq_lt(seg.seq, self.rcv_nxt.wrapping_add(WINDOW as u32)))
+                }
             };
             if acceptable {
                 let during_connect = matches!(self.state, TcpState::SynSent | TcpState::SynReceived);
@@ -282,7 +286,13 @@ impl Conn {
             }
             TcpState::SynReceived if seg.flags.has(TcpFlags::SYN) && !seg.flags.has(TcpFlags::ACK) => {
                 // Our SYN-ACK was lost and the client retransmitted its SYN.
-                out.push(Segment { seq: self.iss, ack: self.rcv_nxt, flags: TcpFlags::SYN_ACK, mss: Some(MSS), payload: vec![] });
+                out.push(Segment {
+                    seq: self.iss,
+                    ack: self.rcv_nxt,
+                    flags: TcpFlags::SYN_ACK,
+                    mss: Some(MSS),
+                    payload: vec![],
+                });
                 return;
             }
             TcpState::Closed => return,
@@ -340,7 +350,9 @@ impl Conn {
             out.push(self.ack_segment());
             return;
         }
-        if !seg.payload.is_empty() && matches!(self.state, TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2) {
+        if !seg.payload.is_empty()
+            && matches!(self.state, TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2)
+        {
             self.rcv_nxt = self.rcv_nxt.wrapping_add(seg.payload.len() as u32);
             events.push(SocketEvent::Data(seg.payload.to_vec()));
         }
@@ -432,7 +444,10 @@ mod tests {
     use super::*;
 
     fn quad(a: u16, b: u16) -> Quad {
-        Quad { local: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), a), remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), b) }
+        Quad {
+            local: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), a),
+            remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), b),
+        }
     }
 
     fn as_tcp(seg: &Segment, src_port: u16, dst_port: u16) -> Tcp<'_> {
@@ -515,7 +530,10 @@ mod tests {
         assert_eq!(ev, vec![SocketEvent::Reset { during_connect: true }, SocketEvent::Closed]);
         // An ACK for a connection nobody has: RST with seq = its ack.
         let stray = Segment { seq: 5, ack: 77, flags: TcpFlags::ACK, mss: None, payload: vec![] };
-        assert_eq!(Conn::reset_for(&as_tcp(&stray, 1, 2)), Segment { seq: 77, ack: 0, flags: TcpFlags::RST, mss: None, payload: vec![] });
+        assert_eq!(
+            Conn::reset_for(&as_tcp(&stray, 1, 2)),
+            Segment { seq: 77, ack: 0, flags: TcpFlags::RST, mss: None, payload: vec![] }
+        );
     }
 
     #[test]

@@ -3,15 +3,15 @@
 //! the manifests applied in file order (held ones wait for the timeline),
 //! and the timeline scheduled.
 
-use super::spec::{HostRole, HostSpec, NeighborSpec};
 use super::Scenario;
+use super::spec::{HostRole, HostSpec, NeighborSpec};
 use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
+use crate::net::Cidr;
 use crate::net::build::LanBuilder;
 use crate::net::host::{Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
-use crate::net::Cidr;
 use crate::sim::action::Script;
 use crate::sim::trace::Record;
 use crate::sim::{DatapathConfig, Event, World};
@@ -71,7 +71,10 @@ fn mac_of(h: &HostSpec) -> Result<Mac, String> {
 /// initial manifests into `trace`.
 pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Result<World, String> {
     let spec = &s.doc.spec;
-    let mut lan = LanBuilder::new(spec.switch.name.as_deref().unwrap_or("switch"), spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING));
+    let mut lan = LanBuilder::new(
+        spec.switch.name.as_deref().unwrap_or("switch"),
+        spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING),
+    );
     let mut ids = BTreeMap::new();
     for h in spec.hosts.iter().filter(|h| h.behind.is_none()) {
         let addr = Cidr::parse(&h.ip)?;
@@ -80,10 +83,12 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     }
     for h in spec.hosts.iter().filter(|h| h.behind.is_some()) {
         let router_name = h.behind.as_ref().expect("filtered");
-        let router = *ids.get(router_name).ok_or_else(|| format!("host {}: behind: no router named {router_name}", h.name))?;
+        let router =
+            *ids.get(router_name).ok_or_else(|| format!("host {}: behind: no router named {router_name}", h.name))?;
         let addr = Cidr::parse(&h.ip)?;
         // The router's side of the point-to-point link: the other usable address.
-        let peer = if addr.prefix >= 31 { addr.nth(0) } else { addr.nth(1).filter(|a| *a != addr.addr).or(addr.nth(2)) };
+        let peer =
+            if addr.prefix >= 31 { addr.nth(0) } else { addr.nth(1).filter(|a| *a != addr.addr).or(addr.nth(2)) };
         let peer = peer.ok_or_else(|| format!("host {}: no room for the router's address in {addr}", h.name))?;
         let router_addr = Cidr::new(peer, addr.prefix);
         let id = lan.behind(&h.name, router, addr, router_addr, mac_of(h)?, neighbor_config(h.neighbor.as_ref()));
@@ -92,9 +97,14 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     for h in &spec.hosts {
         let host = lan.host_mut(ids[&h.name]);
         for r in &h.routes {
-            let dst = if r.to == "default" { Cidr::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { Cidr::parse(&r.to)? };
+            let dst =
+                if r.to == "default" { Cidr::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { Cidr::parse(&r.to)? };
             let dev = r.dev.as_deref().unwrap_or("eth0");
-            let iface = host.ifaces.iter().position(|i| &*i.name == dev).ok_or_else(|| format!("host {}: route to {}: no interface {dev}", h.name, r.to))?;
+            let iface = host
+                .ifaces
+                .iter()
+                .position(|i| &*i.name == dev)
+                .ok_or_else(|| format!("host {}: route to {}: no interface {dev}", h.name, r.to))?;
             let via = match &r.via {
                 Some(v) => vec![v.parse().map_err(|_| format!("host {}: route to {}: bad gateway {v}", h.name, r.to))?],
                 None => vec![],
@@ -108,7 +118,10 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     for (i, h) in nodes.iter().enumerate() {
         let pod_cidr = match &h.pod_cidr {
             Some(c) => Cidr::parse(c)?,
-            None => config.pod_cidr.subnet(spec.cluster.node_cidr_mask_size, i as u32).ok_or_else(|| format!("podCIDR {} has no room for node {}", config.pod_cidr, h.name))?,
+            None => config
+                .pod_cidr
+                .subnet(spec.cluster.node_cidr_mask_size, i as u32)
+                .ok_or_else(|| format!("podCIDR {} has no room for node {}", config.pod_cidr, h.name))?,
         };
         let mut labels = BTreeMap::new();
         labels.insert("kubernetes.io/hostname".to_string(), h.name.clone());
@@ -150,17 +163,24 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         }
     }
     // Pod routing between nodes over the LAN (like host-gw / native routing).
-    let pod_routes: Vec<(usize, Cidr, std::net::Ipv4Addr)> = cluster.nodes.values().map(|n| (n.host, n.pod_cidr, n.ip)).collect();
+    let pod_routes: Vec<(usize, Cidr, std::net::Ipv4Addr)> =
+        cluster.nodes.values().map(|n| (n.host, n.pod_cidr, n.ip)).collect();
     for (host, _, _) in &pod_routes {
         for (other, cidr, via) in &pod_routes {
             if other != host {
-                lan.host_mut(*host).routes.push(Route { dst: *cidr, via: vec![*via], iface: 0, origin: RouteOrigin::Kernel });
+                lan.host_mut(*host).routes.push(Route {
+                    dst: *cidr,
+                    via: vec![*via],
+                    iface: 0,
+                    origin: RouteOrigin::Kernel,
+                });
             }
         }
     }
     control::bootstrap(&mut cluster);
     let datapath = DatapathConfig { kind: config.datapath, strict_arp: spec.cluster.strict_arp };
-    let script = Script { timeline: spec.timeline_for(variant)?, manifests: s.manifests.clone(), duration: spec.duration };
+    let script =
+        Script { timeline: spec.timeline_for(variant)?, manifests: s.manifests.clone(), duration: spec.duration };
     let mut world = World::new(lan.finish(), spec.seed, datapath, cluster, script);
     // Every cluster has the API server's Service at the first address of the Service CIDR.
     let kubernetes = kubernetes_service(&config)?;
@@ -176,7 +196,13 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         let manifest = m.manifest.clone();
         let out = world.plane(trace, |p| p.apply(&manifest));
         if let Err(e) = out {
-            return Err(format!("{}:{}: applying {} {}: {e}", s.file, m.line, manifest.kind(), manifest.metadata().name));
+            return Err(format!(
+                "{}:{}: applying {} {}: {e}",
+                s.file,
+                m.line,
+                manifest.kind(),
+                manifest.metadata().name
+            ));
         }
     }
     world.schedule_timeline();

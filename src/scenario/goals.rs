@@ -1,10 +1,12 @@
 //! Goals: checks over a run's state and trace, evaluated by `vipsim check`,
 //! by the playground's workshop panel, and live while a learner acts.
 
-use super::spec::{Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck};
+use super::spec::{
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck,
+};
+use crate::sim::World;
 use crate::sim::timeline::Run;
 use crate::sim::trace::{Kind, Record};
-use crate::sim::World;
 use crate::time::Instant;
 use serde::Serialize;
 
@@ -44,7 +46,10 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 .iter()
                 .filter_map(|r| match &r.kind {
                     Kind::Command { host: h, cmd: c, started, exit, .. }
-                        if &**h == host && *started >= from && *started <= until && cmd.as_ref().is_none_or(|want| c.contains(want.as_str())) =>
+                        if &**h == host
+                            && *started >= from
+                            && *started <= until
+                            && cmd.as_ref().is_none_or(|want| c.contains(want.as_str())) =>
                     {
                         Some(*exit)
                     }
@@ -72,7 +77,12 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             match entry {
                 None => (false, format!("{host} has no entry for {ip}")),
                 Some(e) => {
-                    let owner = e.mac.and_then(|m| w.net.hosts.iter().find(|x| x.ifaces.iter().any(|i| i.mac == m)).map(|x| x.name.to_string())).unwrap_or_else(|| "?".into());
+                    let owner = e
+                        .mac
+                        .and_then(|m| {
+                            w.net.hosts.iter().find(|x| x.ifaces.iter().any(|i| i.mac == m)).map(|x| x.name.to_string())
+                        })
+                        .unwrap_or_else(|| "?".into());
                     let mac_ok = want_mac.is_none_or(|m| e.mac == Some(m));
                     let state_ok = state.as_ref().is_none_or(|s| e.state.to_string().eq_ignore_ascii_case(s));
                     let mac_text = e.mac.map(|m| m.to_string()).unwrap_or_else(|| "(none)".into());
@@ -104,7 +114,10 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             let mut distinct: Vec<String> = seen;
             distinct.sort();
             distinct.dedup();
-            (found, format!("pods saw clients {}", if distinct.is_empty() { "(none)".into() } else { distinct.join(", ") }))
+            (
+                found,
+                format!("pods saw clients {}", if distinct.is_empty() { "(none)".into() } else { distinct.join(", ") }),
+            )
         }
         Check::Command(CommandCheck { host, cmd, contains, exit }) => {
             let mut w2 = w.clone();
@@ -115,10 +128,14 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                         Kind::Command { exit, .. } => Some(*exit),
                         _ => None,
                     });
-                    let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str())) && exit.is_none_or(|e| Some(e) == code);
+                    let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str()))
+                        && exit.is_none_or(|e| Some(e) == code);
                     (pass, format!("output: {}", out.trim_end()))
                 }
-                Ok(None) => (false, "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)".into()),
+                Ok(None) => (
+                    false,
+                    "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)".into(),
+                ),
                 Err(e) => (false, e),
             }
         }
@@ -126,11 +143,24 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             let n = trace
                 .iter()
                 .filter(|r| match &r.kind {
-                    Kind::Drop { reason: d, .. } => serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from).or_else(|| v.as_object().and_then(|o| o.keys().next().cloned()))).as_deref() == Some(reason.as_str()),
+                    Kind::Drop { reason: d, .. } => {
+                        serde_json::to_value(d)
+                            .ok()
+                            .and_then(|v| {
+                                v.as_str()
+                                    .map(String::from)
+                                    .or_else(|| v.as_object().and_then(|o| o.keys().next().cloned()))
+                            })
+                            .as_deref()
+                            == Some(reason.as_str())
+                    }
                     _ => false,
                 })
                 .count() as u64;
-            (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), format!("{n} drops with reason {reason}"))
+            (
+                at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m),
+                format!("{n} drops with reason {reason}"),
+            )
         }
     };
     GoalResult { name: goal.name.clone(), pass, detail }

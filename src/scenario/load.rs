@@ -28,9 +28,9 @@ mod warnings;
 use super::spec::ScenarioDoc;
 use super::{Diagnostic, LoadedManifest, Scenario};
 use crate::k8s::objects::{
-    BgpAdvertisementSpec, BgpPeerSpec, CiliumL2AnnouncementPolicySpec,
-    CiliumLoadBalancerIpPoolSpec, DeploymentSpec, GatewayClassSpec, GatewaySpec, Ignored,
-    IpAddressPoolSpec, KINDS, L2AdvertisementSpec, Manifest, ObjectMeta, PodSpec, ServiceSpec,
+    BgpAdvertisementSpec, BgpPeerSpec, CiliumL2AnnouncementPolicySpec, CiliumLoadBalancerIpPoolSpec, DeploymentSpec,
+    GatewayClassSpec, GatewaySpec, Ignored, IpAddressPoolSpec, KINDS, L2AdvertisementSpec, Manifest, ObjectMeta,
+    PodSpec, ServiceSpec,
 };
 use document::Source;
 use report::{Pos, Report};
@@ -56,9 +56,7 @@ pub fn load(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         return Err(report.errors);
     };
     let doc = parse_scenario(&first, &mut report);
-    let manifests: Vec<ParsedManifest> = sources
-        .filter_map(|source| parse_manifest(source, &mut report))
-        .collect();
+    let manifests: Vec<ParsedManifest> = sources.filter_map(|source| parse_manifest(source, &mut report)).collect();
     if let Some(doc) = &doc
         && report.errors.is_empty()
     {
@@ -69,12 +67,7 @@ pub fn load(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
         Some(doc) if report.errors.is_empty() => {
             sort_by_position(&mut report.warnings);
             let manifests = manifests.into_iter().map(|m| m.loaded).collect();
-            Ok(Scenario {
-                file: file.to_string(),
-                doc,
-                manifests,
-                warnings: report.warnings,
-            })
+            Ok(Scenario { file: file.to_string(), doc, manifests, warnings: report.warnings })
         }
         _ => Err(report.errors),
     }
@@ -99,10 +92,7 @@ impl ParsedManifest {
 /// What every document declares, read leniently to know what it is before
 /// reading it strictly as that.
 #[derive(Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    expecting = "a mapping with apiVersion, kind and metadata"
-)]
+#[serde(rename_all = "camelCase", expecting = "a mapping with apiVersion, kind and metadata")]
 struct Head {
     #[serde(default)]
     api_version: Option<String>,
@@ -132,12 +122,8 @@ fn parse_scenario(source: &Source, report: &mut Report) -> Option<ScenarioDoc> {
     match head.kind.as_deref() {
         Some("Scenario") => {}
         Some(kind) => {
-            let message = format!(
-                "the first document must be the scenario (`kind: Scenario`), not a `{kind}`"
-            );
-            report
-                .error(source.at("kind"), "kind", message)
-                .suggest(closest(kind, ["Scenario"]));
+            let message = format!("the first document must be the scenario (`kind: Scenario`), not a `{kind}`");
+            report.error(source.at("kind"), "kind", message).suggest(closest(kind, ["Scenario"]));
             return None;
         }
         None => {
@@ -149,10 +135,7 @@ fn parse_scenario(source: &Source, report: &mut Report) -> Option<ScenarioDoc> {
     }
     let doc: ScenarioDoc = read(source, report)?;
     if doc.api_version != SCENARIO_API_VERSION {
-        let message = format!(
-            "`{}` is not supported, expected {SCENARIO_API_VERSION}",
-            doc.api_version
-        );
+        let message = format!("`{}` is not supported, expected {SCENARIO_API_VERSION}", doc.api_version);
         report.error(source.at("apiVersion"), "apiVersion", message);
     }
     Some(doc)
@@ -161,34 +144,19 @@ fn parse_scenario(source: &Source, report: &mut Report) -> Option<ScenarioDoc> {
 fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest> {
     let head = read_head(&source, report)?;
     let (Some(kind), Some(api_version)) = (head.kind, head.api_version) else {
-        report.error(
-            source.start(),
-            "",
-            "a manifest needs `apiVersion` and `kind`",
-        );
+        report.error(source.start(), "", "a manifest needs `apiVersion` and `kind`");
         return None;
     };
     let expected = Manifest::expected_api_versions(&kind);
     if !expected.is_empty() && !expected.contains(&api_version.as_str()) {
-        let message = format!(
-            "`{api_version}` does not serve kind {kind}, expected {}",
-            expected.join(" or ")
-        );
+        let message = format!("`{api_version}` does not serve kind {kind}, expected {}", expected.join(" or "));
         report.error(source.at("apiVersion"), "apiVersion", message);
         return None;
     }
     let manifest = read_manifest(&kind, &source, report)?;
     warnings::check(&manifest, &source, report);
-    let held = manifest
-        .metadata()
-        .annotations
-        .get(HOLD_ANNOTATION)
-        .is_some_and(|v| v == "true");
-    let loaded = LoadedManifest {
-        manifest,
-        held,
-        line: source.first_line,
-    };
+    let held = manifest.metadata().annotations.get(HOLD_ANNOTATION).is_some_and(|v| v == "true");
+    let loaded = LoadedManifest { manifest, held, line: source.first_line };
     Some(ParsedManifest { loaded, source })
 }
 
@@ -227,11 +195,7 @@ fn read_manifest(kind: &str, source: &Source, report: &mut Report) -> Option<Man
             read_as!(CiliumLoadBalancerIPPool, CiliumLoadBalancerIpPoolSpec)
         }
         "CiliumL2AnnouncementPolicy" => {
-            read_as!(
-                CiliumL2AnnouncementPolicy,
-                CiliumL2AnnouncementPolicySpec,
-                optional
-            )
+            read_as!(CiliumL2AnnouncementPolicy, CiliumL2AnnouncementPolicySpec, optional)
         }
         "GatewayClass" => read_as!(GatewayClass, GatewayClassSpec),
         "Gateway" => read_as!(Gateway, GatewaySpec),
@@ -245,24 +209,11 @@ fn read_manifest(kind: &str, source: &Source, report: &mut Report) -> Option<Man
 fn unknown_kind(kind: &str, source: &Source, report: &mut Report) {
     let at = source.at("kind");
     if kind == "Scenario" {
-        report.error(
-            at,
-            "kind",
-            "only the first document is the scenario; the others are Kubernetes manifests",
-        );
+        report.error(at, "kind", "only the first document is the scenario; the others are Kubernetes manifests");
     } else if let Some(near) = closest(kind, KINDS.iter().copied()) {
-        report
-            .error(at, "kind", format!("unknown kind `{kind}`"))
-            .suggest(Some(near));
+        report.error(at, "kind", format!("unknown kind `{kind}`")).suggest(Some(near));
     } else {
-        report.error(
-            at,
-            "kind",
-            format!(
-                "unknown kind `{kind}`, expected one of {}",
-                KINDS.join(" | ")
-            ),
-        );
+        report.error(at, "kind", format!("unknown kind `{kind}`, expected one of {}", KINDS.join(" | ")));
     }
 }
 
@@ -270,14 +221,7 @@ fn unknown_kind(kind: &str, source: &Source, report: &mut Report) {
 /// YAML allows.
 fn read_head(source: &Source, report: &mut Report) -> Option<Head> {
     if let Some((at, c)) = source.forbidden_char() {
-        report.error(
-            at,
-            "",
-            format!(
-                "control character U+{:04X} is not allowed in YAML",
-                u32::from(c)
-            ),
-        );
+        report.error(at, "", format!("control character U+{:04X} is not allowed in YAML", u32::from(c)));
         return None;
     }
     read(source, report)

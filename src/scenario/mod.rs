@@ -75,8 +75,8 @@ impl Scenario {
             Some((k, n)) => (Some(k), n),
             None => (None, name),
         };
-        self.manifests
-            .iter()
-            .find(|m| m.manifest.metadata().name == name && kind.is_none_or(|k| m.manifest.kind().eq_ignore_ascii_case(k)))
+        self.manifests.iter().find(|m| {
+            m.manifest.metadata().name == name && kind.is_none_or(|k| m.manifest.kind().eq_ignore_ascii_case(k))
+        })
     }
 }

@@ -73,9 +73,13 @@ impl ScenarioSpec {
         let Some(name) = variant else { return Ok(self.timeline.clone()) };
         let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
-            format!("no variant `{name}` (this scenario has: {})", if names.is_empty() { "none".into() } else { names.join(", ") })
+            format!(
+                "no variant `{name}` (this scenario has: {})",
+                if names.is_empty() { "none".into() } else { names.join(", ") }
+            )
         })?;
-        let mut steps: Vec<Step> = self.timeline.iter().filter(|s| s.name.as_ref().is_none_or(|n| !v.drop.contains(n))).cloned().collect();
+        let mut steps: Vec<Step> =
+            self.timeline.iter().filter(|s| s.name.as_ref().is_none_or(|n| !v.drop.contains(n))).cloned().collect();
         steps.extend(v.add.iter().cloned());
         steps.sort_by_key(|s| s.at);
         Ok(steps)
@@ -528,7 +532,8 @@ pub struct CheckDoc {
     pub drops: Option<DropsCheck>,
 }
 
-pub const CHECK_KINDS: &[&str] = &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops"];
+pub const CHECK_KINDS: &[&str] =
+    &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops"];
 
 impl TryFrom<CheckDoc> for Check {
     type Error = String;

@@ -5,10 +5,10 @@
 use super::trace::{Kind, Record};
 use super::{Event, World};
 use crate::k8s::objects::Manifest;
-use crate::net::host::{Rule, RuleDirection, Verdict};
 use crate::net::End;
-use crate::scenario::spec::{FaultAction, FaultStep, Step};
+use crate::net::host::{Rule, RuleDirection, Verdict};
 use crate::scenario::LoadedManifest;
+use crate::scenario::spec::{FaultAction, FaultStep, Step};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
@@ -32,16 +32,27 @@ impl<'de> Deserialize<'de> for Script {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// A console command on a host.
-    Run { host: String, cmd: String },
+    Run {
+        host: String,
+        cmd: String,
+    },
     /// Apply a manifest of the scenario by `metadata.name` (or `Kind/name`).
-    Apply { name: String },
+    Apply {
+        name: String,
+    },
     /// Apply an edited or new manifest.
-    ApplyManifest { manifest: Box<Manifest> },
+    ApplyManifest {
+        manifest: Box<Manifest>,
+    },
     /// Delete an object by `Kind/name` or a manifest's name.
-    Delete { name: String },
+    Delete {
+        name: String,
+    },
     Fault(FaultStep),
     /// A lesson marker shown on the timeline.
-    Note { text: String },
+    Note {
+        text: String,
+    },
 }
 
 impl Action {
@@ -66,7 +77,9 @@ impl Action {
         match self {
             Action::Run { host, cmd } => format!("{host}$ {cmd}"),
             Action::Apply { name } => format!("kubectl apply {name}"),
-            Action::ApplyManifest { manifest } => format!("kubectl apply {}/{}", manifest.kind(), manifest.metadata().name),
+            Action::ApplyManifest { manifest } => {
+                format!("kubectl apply {}/{}", manifest.kind(), manifest.metadata().name)
+            }
             Action::Delete { name } => format!("kubectl delete {name}"),
             Action::Fault(f) => format!("{} {}", fault_name(f.action), f.host),
             Action::Note { text } => text.clone(),
@@ -132,8 +145,13 @@ impl World {
             Action::Apply { name } => {
                 let script = self.script.clone();
                 // A `vipsim/id` handle wins over a plain name that several versions share.
-                let by_id = script.manifests.iter().find(|m| m.manifest.metadata().annotations.get("vipsim/id").is_some_and(|id| *id == name));
-                let lm = by_id.or_else(|| script.manifests.iter().find(|m| matches_name(&m.manifest, &name))).ok_or_else(|| format!("error: no manifest named \"{name}\" in this scenario"))?;
+                let by_id = script
+                    .manifests
+                    .iter()
+                    .find(|m| m.manifest.metadata().annotations.get("vipsim/id").is_some_and(|id| *id == name));
+                let lm = by_id
+                    .or_else(|| script.manifests.iter().find(|m| matches_name(&m.manifest, &name)))
+                    .ok_or_else(|| format!("error: no manifest named \"{name}\" in this scenario"))?;
                 let manifest = lm.manifest.clone();
                 self.apply_manifest(&manifest, trace)
             }
@@ -141,9 +159,15 @@ impl World {
             Action::Delete { name } => {
                 let script = self.script.clone();
                 let (kind, ns, obj) = match script.manifests.iter().find(|m| matches_name(&m.manifest, &name)) {
-                    Some(m) => (m.manifest.kind().to_string(), m.manifest.namespace().unwrap_or("default").to_string(), m.manifest.metadata().name.clone()),
+                    Some(m) => (
+                        m.manifest.kind().to_string(),
+                        m.manifest.namespace().unwrap_or("default").to_string(),
+                        m.manifest.metadata().name.clone(),
+                    ),
                     None => {
-                        let (k, n) = name.split_once('/').ok_or_else(|| format!("error: no object named \"{name}\" (use Kind/name)"))?;
+                        let (k, n) = name
+                            .split_once('/')
+                            .ok_or_else(|| format!("error: no object named \"{name}\" (use Kind/name)"))?;
                         (k.to_string(), "default".to_string(), n.to_string())
                     }
                 };
@@ -170,7 +194,18 @@ impl World {
             Ok(s) => (format!("{s}\n"), String::new(), 0),
             Err(e) => (String::new(), format!("{e}\n"), 1),
         };
-        trace.push(Record { t: self.now, step: self.steps, kind: Kind::Command { host: "kubectl".into(), cmd: cmd.to_string(), started: self.now, stdout, stderr, exit } });
+        trace.push(Record {
+            t: self.now,
+            step: self.steps,
+            kind: Kind::Command {
+                host: "kubectl".into(),
+                cmd: cmd.to_string(),
+                started: self.now,
+                stdout,
+                stderr,
+                exit,
+            },
+        });
     }
 
     /// Applies a fault to a host.
@@ -191,7 +226,12 @@ impl World {
                         p.reconcile();
                     });
                 }
-                if power { "host powered off: NIC lost carrier, RAM (caches, connections) gone" } else { "host cut from the LAN" }.to_string()
+                if power {
+                    "host powered off: NIC lost carrier, RAM (caches, connections) gone"
+                } else {
+                    "host cut from the LAN"
+                }
+                .to_string()
             }
             FaultAction::PowerOn | FaultAction::Heal => {
                 if f.action == FaultAction::PowerOn {
@@ -210,7 +250,8 @@ impl World {
                         p.reconcile();
                     });
                 }
-                if f.action == FaultAction::PowerOn { "host powered on (booting)" } else { "host back on the LAN" }.to_string()
+                if f.action == FaultAction::PowerOn { "host powered on (booting)" } else { "host back on the LAN" }
+                    .to_string()
             }
             FaultAction::StopSpeaker | FaultAction::StartSpeaker => {
                 let n = node.clone().ok_or_else(|| format!("{} is not a node: no speaker runs there", f.host))?;
@@ -287,8 +328,18 @@ impl World {
                     Some("out") => RuleDirection::Out,
                     Some(other) => return Err(format!("direction `{other}`: expected in, out or both")),
                 };
-                let name = format!("drop{}{}", f.proto.as_ref().map(|p| format!(" {p}")).unwrap_or_default(), f.from.as_ref().map(|a| format!(" from {a}")).unwrap_or_default());
-                self.net.hosts[h].rules.push(Rule { name: name.clone(), proto: f.proto.clone(), from, direction, verdict: Verdict::Drop });
+                let name = format!(
+                    "drop{}{}",
+                    f.proto.as_ref().map(|p| format!(" {p}")).unwrap_or_default(),
+                    f.from.as_ref().map(|a| format!(" from {a}")).unwrap_or_default()
+                );
+                self.net.hosts[h].rules.push(Rule {
+                    name: name.clone(),
+                    proto: f.proto.clone(),
+                    from,
+                    direction,
+                    verdict: Verdict::Drop,
+                });
                 name
             }
             FaultAction::ClearRules => {
@@ -299,7 +350,11 @@ impl World {
         trace.push(Record {
             t: self.now,
             step: self.steps,
-            kind: Kind::Fault { host: Some(self.net.hosts[h].name.clone()), action: fault_name(f.action).into(), detail: detail.clone() },
+            kind: Kind::Fault {
+                host: Some(self.net.hosts[h].name.clone()),
+                action: fault_name(f.action).into(),
+                detail: detail.clone(),
+            },
         });
         Ok(detail)
     }
@@ -322,7 +377,11 @@ impl World {
                 crate::net::switch::MacChange::Flushed { port, .. } => port,
                 _ => continue,
             };
-            let kind = Kind::Mac { switch: self.net.switch.name.as_str().into(), change, port_name: self.net.switch.ports[port].label.clone() };
+            let kind = Kind::Mac {
+                switch: self.net.switch.name.as_str().into(),
+                change,
+                port_name: self.net.switch.ports[port].label.clone(),
+            };
             trace.push(Record { t: self.now, step: self.steps, kind });
         }
     }

@@ -31,7 +31,13 @@ impl Ctx<'_> {
     /// `at`/`iface`, or a drop if the link is down.
     pub fn transmit(&mut self, link: LinkId, from: End, frame: Frame, at: &Name, iface: &Name) {
         let l = &self.links[link];
-        self.record(Kind::Frame { at: at.clone(), iface: iface.clone(), dir: Dir::Tx, frame: frame.clone(), forward: None });
+        self.record(Kind::Frame {
+            at: at.clone(),
+            iface: iface.clone(),
+            dir: Dir::Tx,
+            frame: frame.clone(),
+            forward: None,
+        });
         if !l.up {
             self.record(Kind::Drop { at: at.clone(), reason: DropReason::LinkDown, frame: Some(frame) });
             return;

@@ -11,11 +11,11 @@ mod tests;
 pub mod timeline;
 pub mod trace;
 
+use crate::k8s::proxy::ServiceTable;
 use crate::net::host::{Datapath, Env};
 use crate::net::switch::{Forward, MacChange};
 use crate::net::{End, HostId, IfIdx, LinkId, Network};
 use crate::rng::SimRng;
-use crate::k8s::proxy::ServiceTable;
 use crate::time::Instant;
 use crate::wire::Frame;
 use ctx::Ctx;
@@ -28,18 +28,34 @@ use trace::{Dir, Kind, Record};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// A frame reaches end `end` (0 or 1) of a link.
-    Arrive { link: LinkId, end: usize, frame: Frame },
+    Arrive {
+        link: LinkId,
+        end: usize,
+        frame: Frame,
+    },
     /// A host's earliest timer (neighbour cache, TCP, a running tool) is due.
-    Wake { host: HostId },
+    Wake {
+        host: HostId,
+    },
     /// The switch's next MAC-table entry ages out.
     SwitchAging,
     /// A frame held back by a delay rule on the way out or in.
-    DelayedTx { host: HostId, iface: IfIdx, frame: Frame },
-    DelayedRx { host: HostId, iface: IfIdx, frame: Frame },
+    DelayedTx {
+        host: HostId,
+        iface: IfIdx,
+        frame: Frame,
+    },
+    DelayedRx {
+        host: HostId,
+        iface: IfIdx,
+        frame: Frame,
+    },
     /// A control-plane timer or a reconcile.
     Control(crate::k8s::control::ControlEvent),
     /// Timeline step `index` of the scenario is due.
-    Timeline { index: usize },
+    Timeline {
+        index: usize,
+    },
     /// An action applied at this time (a branch's edit, or a repeated step).
     Action(action::Action),
 }
@@ -80,7 +96,12 @@ pub struct EventQueue {
 impl PartialEq for EventQueue {
     fn eq(&self, other: &Self) -> bool {
         let order = |q: &EventQueue| -> Vec<(Instant, u64, Event)> {
-            q.heap.clone().into_sorted_vec().into_iter().map(|s| (s.at, s.seq, q.slab[s.slot as usize].clone().expect("scheduled"))).collect()
+            q.heap
+                .clone()
+                .into_sorted_vec()
+                .into_iter()
+                .map(|s| (s.at, s.seq, q.slab[s.slot as usize].clone().expect("scheduled")))
+                .collect()
         };
         self.seq == other.seq && order(self) == order(other)
     }
@@ -142,7 +163,13 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(net: Network, seed: u64, datapath: DatapathConfig, cluster: crate::k8s::cluster::Cluster, script: action::Script) -> World {
+    pub fn new(
+        net: Network,
+        seed: u64,
+        datapath: DatapathConfig,
+        cluster: crate::k8s::cluster::Cluster,
+        script: action::Script,
+    ) -> World {
         World {
             now: Instant::ZERO,
             steps: 0,
@@ -212,7 +239,10 @@ impl World {
                         if let Some(link) = switch.ports[p].link {
                             let l = &links[link];
                             if l.up {
-                                cx.queue.push(*now + l.delay, Event::Arrive { link, end: l.other(End::Switch(p)), frame: frame.clone() });
+                                cx.queue.push(
+                                    *now + l.delay,
+                                    Event::Arrive { link, end: l.other(End::Switch(p)), frame: frame.clone() },
+                                );
                             }
                         }
                     }
@@ -244,7 +274,11 @@ impl World {
 
     /// A timeline or branch action that could not be applied is shown in the trace.
     pub(crate) fn report_failed_action(&self, what: &str, error: &str, trace: &mut Vec<Record>) {
-        trace.push(Record { t: self.now, step: self.steps, kind: Kind::Log { host: "vipsim".into(), component: "timeline".into(), line: format!("{what}: {error}") } });
+        trace.push(Record {
+            t: self.now,
+            step: self.steps,
+            kind: Kind::Log { host: "vipsim".into(), component: "timeline".into(), line: format!("{what}: {error}") },
+        });
     }
 
     /// Runs `f` with the control plane at the current time.
@@ -273,7 +307,11 @@ impl World {
 
     /// A context for applying an action at the current time outside `step`
     /// (console commands, faults), for code in this crate.
-    pub(crate) fn with_ctx<R>(&mut self, trace: &mut Vec<Record>, f: impl FnOnce(&mut [crate::net::Host], &mut Ctx, &Env) -> R) -> R {
+    pub(crate) fn with_ctx<R>(
+        &mut self,
+        trace: &mut Vec<Record>,
+        f: impl FnOnce(&mut [crate::net::Host], &mut Ctx, &Env) -> R,
+    ) -> R {
         let World { now, steps, rng, queue, net, services, datapath, .. } = self;
         let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
         let Network { hosts, links, .. } = net;
@@ -288,7 +326,11 @@ fn record_mac_changes(cx: &mut Ctx, switch: &crate::net::Switch, changes: Vec<Ma
             MacChange::Learned { port, .. } | MacChange::Aged { port, .. } | MacChange::Flushed { port, .. } => port,
             MacChange::Moved { to, .. } => to,
         };
-        cx.record(Kind::Mac { switch: switch.name.as_str().into(), change, port_name: switch.ports[port].label.clone() });
+        cx.record(Kind::Mac {
+            switch: switch.name.as_str().into(),
+            change,
+            port_name: switch.ports[port].label.clone(),
+        });
     }
 }
 

@@ -4,14 +4,14 @@ use super::trace::{Kind, Record};
 use super::{DatapathConfig, World};
 use crate::k8s::apps::App;
 use crate::k8s::proxy::{EndpointRule, PortRule, ServiceRules, TrafficPolicy};
+use crate::net::Cidr;
 use crate::net::build::LanBuilder;
 use crate::net::conntrack::PROTO_TCP;
 use crate::net::host::{Datapath, PodNet, Role, Route, RouteOrigin};
 use crate::net::neighbor::NeighborConfig;
 use crate::net::switch::DEFAULT_MAC_AGING;
-use crate::net::Cidr;
 use crate::time::Instant;
-use crate::tools::{curl::Curl, Proc};
+use crate::tools::{Proc, curl::Curl};
 use crate::wire::Mac;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -33,10 +33,21 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         node.pods.insert(pod, PodNet { name: "echo-0".into(), app: App::Netexec });
         h.listeners.insert(SocketAddrV4::new(pod, 8080));
     }
-    b.host_mut(w1).routes.push(Route { dst: cidr("10.200.0.0/24"), via: vec![Ipv4Addr::new(10, 0, 1, 20)], iface: 0, origin: RouteOrigin::Kernel });
+    b.host_mut(w1).routes.push(Route {
+        dst: cidr("10.200.0.0/24"),
+        via: vec![Ipv4Addr::new(10, 0, 1, 20)],
+        iface: 0,
+        origin: RouteOrigin::Kernel,
+    });
     let config = crate::k8s::cluster::ClusterConfig::from_spec(&crate::scenario::spec::ClusterSpec::default()).unwrap();
     let cluster = crate::k8s::cluster::Cluster::new(config);
-    let mut w = World::new(b.finish(), 1, DatapathConfig { kind: Datapath::Iptables, strict_arp: false }, cluster, Default::default());
+    let mut w = World::new(
+        b.finish(),
+        1,
+        DatapathConfig { kind: Datapath::Iptables, strict_arp: false },
+        cluster,
+        Default::default(),
+    );
     let svc = ServiceRules {
         name: "default/echo".into(),
         cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
@@ -95,7 +106,12 @@ fn local_policy_drops_on_worker_1_and_keeps_client_ip_on_worker_0() {
     let mut trace = vec![];
     let (out, exit) = curl(&mut w, &mut trace, "http://10.0.1.21:31888/clientip");
     assert_eq!((out.as_str(), exit), ("", 28));
-    assert!(trace.iter().any(|r| matches!(&r.kind, Kind::Drop { reason: crate::sim::trace::DropReason::NoLocalEndpoints { .. }, .. })));
+    assert!(
+        trace.iter().any(|r| matches!(
+            &r.kind,
+            Kind::Drop { reason: crate::sim::trace::DropReason::NoLocalEndpoints { .. }, .. }
+        ))
+    );
     let (out, exit) = curl(&mut w, &mut trace, "http://10.0.1.20:31888/clientip");
     assert_eq!(exit, 0);
     assert!(out.starts_with("10.0.1.10:"), "{out}");

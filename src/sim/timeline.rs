@@ -6,9 +6,9 @@
 //! ("what if I had flushed the ARP cache here?") while the original run
 //! stays as it was.
 
+use super::World;
 use super::action::Action;
 use super::trace::Record;
-use super::World;
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
 use std::rc::Rc;
@@ -39,7 +39,12 @@ pub struct Run {
 
 impl Run {
     /// Builds the scenario and runs it to `until` (default: its duration).
-    pub fn new(scenario: Rc<Scenario>, variant: Option<&str>, seed: Option<u64>, until: Option<Duration>) -> Result<Run, String> {
+    pub fn new(
+        scenario: Rc<Scenario>,
+        variant: Option<&str>,
+        seed: Option<u64>,
+        until: Option<Duration>,
+    ) -> Result<Run, String> {
         let mut trace = Vec::new();
         let mut world = crate::scenario::build::build(&scenario, variant, &mut trace)?;
         if let Some(s) = seed {
@@ -72,7 +77,7 @@ impl Run {
         while world.next_time().is_some_and(|t| t <= self.end) {
             world.step(&mut self.trace);
             self.step_times.push(world.now);
-            if world.steps % SNAPSHOT_EVERY == 0 {
+            if world.steps.is_multiple_of(SNAPSHOT_EVERY) {
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
             }
         }

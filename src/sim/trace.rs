@@ -7,7 +7,7 @@
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
 use crate::time::Instant;
-use crate::wire::{dissect, Frame, Mac};
+use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::net::Ipv4Addr;
@@ -95,9 +95,19 @@ impl DropReason {
 pub enum Kind {
     /// A frame left (`tx`) or reached (`rx`) a device interface or switch port.
     /// For the switch, `forward` says where it went next.
-    Frame { at: Name, iface: Name, dir: Dir, frame: Frame, forward: Option<String> },
+    Frame {
+        at: Name,
+        iface: Name,
+        dir: Dir,
+        frame: Frame,
+        forward: Option<String>,
+    },
     /// A frame or packet dropped at `at`.
-    Drop { at: Name, reason: DropReason, frame: Option<Frame> },
+    Drop {
+        at: Name,
+        reason: DropReason,
+        frame: Option<Frame>,
+    },
     /// A neighbour (ARP) cache entry changed.
     Neighbor {
         host: Name,
@@ -107,34 +117,107 @@ pub enum Kind {
         reason: String,
     },
     /// A received ARP the cache deliberately did not apply.
-    ArpIgnored { host: Name, ip: Ipv4Addr, mac: Mac, reason: String },
+    ArpIgnored {
+        host: Name,
+        ip: Ipv4Addr,
+        mac: Mac,
+        reason: String,
+    },
     /// The switch's MAC table changed.
-    Mac { switch: Name, change: MacChange, port_name: Name },
+    Mac {
+        switch: Name,
+        change: MacChange,
+        port_name: Name,
+    },
     /// A fault or interactive action was applied.
-    Fault { host: Option<Name>, action: String, detail: String },
+    Fault {
+        host: Option<Name>,
+        action: String,
+        detail: String,
+    },
     /// A lesson marker from the scenario's timeline.
-    Note { text: String },
+    Note {
+        text: String,
+    },
     /// The host that announces a VIP changed (MetalLB leader, Cilium lease holder).
-    Leader { service: String, ip: Ipv4Addr, node: Option<Name>, previous: Option<Name>, reason: String },
+    Leader {
+        service: String,
+        ip: Ipv4Addr,
+        node: Option<Name>,
+        previous: Option<Name>,
+        reason: String,
+    },
     /// A LoadBalancer address was assigned or released, or could not be.
-    Ipam { service: String, ip: Option<Ipv4Addr>, pool: Option<String>, message: String },
+    Ipam {
+        service: String,
+        ip: Option<Ipv4Addr>,
+        pool: Option<String>,
+        message: String,
+    },
     /// A console command finished.
-    Command { host: Name, cmd: String, started: Instant, stdout: String, stderr: String, exit: i32 },
+    Command {
+        host: Name,
+        cmd: String,
+        started: Instant,
+        stdout: String,
+        stderr: String,
+        exit: i32,
+    },
     /// A component's log line (speaker, cilium-agent, kube-proxy, bgp).
-    Log { host: Name, component: String, line: String },
+    Log {
+        host: Name,
+        component: String,
+        line: String,
+    },
     /// A Kubernetes Event.
-    Event { object: String, event_type: String, reason: String, message: String },
+    Event {
+        object: String,
+        event_type: String,
+        reason: String,
+        message: String,
+    },
     /// A Service's ready endpoints changed.
-    Endpoints { service: String, ready: Vec<String>, serving: Vec<String>, terminating: Vec<String> },
+    Endpoints {
+        service: String,
+        ready: Vec<String>,
+        serving: Vec<String>,
+        terminating: Vec<String>,
+    },
     /// A pod's app handled a request; `client` is the source ip:port it observed.
-    App { pod: Name, node: Name, client: String, request: String, status: u16 },
+    App {
+        pod: Name,
+        node: Name,
+        client: String,
+        request: String,
+        status: u16,
+    },
     /// Node or pod condition changes.
-    Node { node: Name, ready: bool, reason: String },
-    Pod { pod: Name, node: Option<Name>, phase: String, ready: bool, reason: String },
+    Node {
+        node: Name,
+        ready: bool,
+        reason: String,
+    },
+    Pod {
+        pod: Name,
+        node: Option<Name>,
+        phase: String,
+        ready: bool,
+        reason: String,
+    },
     /// A route was installed or withdrawn (BGP on the router).
-    Route { host: Name, prefix: String, next_hops: Vec<Ipv4Addr>, reason: String },
+    Route {
+        host: Name,
+        prefix: String,
+        next_hops: Vec<Ipv4Addr>,
+        reason: String,
+    },
     /// A BGP session changed state.
-    Bgp { host: Name, peer: Name, state: String, reason: String },
+    Bgp {
+        host: Name,
+        peer: Name,
+        state: String,
+        reason: String,
+    },
 }
 
 impl Kind {
@@ -206,12 +289,18 @@ impl Kind {
             Kind::ArpIgnored { host, ip, mac, reason } => format!("{host} ignored ARP {ip} is-at {mac}: {reason}"),
             Kind::Mac { switch, change, .. } => match change {
                 MacChange::Learned { mac, .. } => format!("{switch} mac {mac} learned on port {}", port_of(self)),
-                MacChange::Moved { mac, from, .. } => format!("{switch} mac {mac} moved from port {} to {}", from + 1, port_of(self)),
+                MacChange::Moved { mac, from, .. } => {
+                    format!("{switch} mac {mac} moved from port {} to {}", from + 1, port_of(self))
+                }
                 MacChange::Aged { mac, .. } => format!("{switch} mac {mac} aged out of port {}", port_of(self)),
                 MacChange::Flushed { mac, .. } => format!("{switch} mac {mac} flushed (port {} down)", port_of(self)),
             },
             Kind::Fault { host, action, detail } => {
-                format!("fault {action}{}{}", host.as_ref().map(|h| format!(" on {h}")).unwrap_or_default(), if detail.is_empty() { String::new() } else { format!(": {detail}") })
+                format!(
+                    "fault {action}{}{}",
+                    host.as_ref().map(|h| format!(" on {h}")).unwrap_or_default(),
+                    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+                )
             }
             Kind::Note { text } => format!("note: {text}"),
             Kind::Leader { service, ip, node, previous, reason } => format!(
@@ -225,10 +314,16 @@ impl Kind {
                 format!("{host}$ {cmd}  (exit {exit})\n    {out}")
             }
             Kind::Log { host, component, line } => format!("{host} {component}: {line}"),
-            Kind::Event { object, event_type, reason, message } => format!("event {object} {event_type} {reason}: {message}"),
+            Kind::Event { object, event_type, reason, message } => {
+                format!("event {object} {event_type} {reason}: {message}")
+            }
             Kind::Endpoints { service, ready, .. } => format!("{service} ready endpoints: [{}]", ready.join(", ")),
-            Kind::App { pod, client, request, status, .. } => format!("{pod} served {request} -> {status} (client seen as {client})"),
-            Kind::Node { node, ready, reason } => format!("node {node} Ready={}: {reason}", if *ready { "True" } else { "False" }),
+            Kind::App { pod, client, request, status, .. } => {
+                format!("{pod} served {request} -> {status} (client seen as {client})")
+            }
+            Kind::Node { node, ready, reason } => {
+                format!("node {node} Ready={}: {reason}", if *ready { "True" } else { "False" })
+            }
             Kind::Pod { pod, node, phase, ready, reason } => {
                 format!("pod {pod} on {} {phase} ready={ready}: {reason}", node.as_deref().unwrap_or("-"))
             }
@@ -257,7 +352,11 @@ fn frame_fields<M: SerializeMap>(map: &mut M, frame: &Frame) -> Result<(), M::Er
     map.serialize_entry("bytes", &frame.hex())
 }
 
-fn neighbor_entry<M: SerializeMap>(map: &mut M, prefix: &str, e: &Option<(Option<Mac>, NeighborState)>) -> Result<(), M::Error> {
+fn neighbor_entry<M: SerializeMap>(
+    map: &mut M,
+    prefix: &str,
+    e: &Option<(Option<Mac>, NeighborState)>,
+) -> Result<(), M::Error> {
     let (mac, state) = match e {
         Some((mac, state)) => (mac.map(|m| m.to_string()), Some(state.to_string())),
         None => (None, None),

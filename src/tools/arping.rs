@@ -4,11 +4,11 @@
 //! Cilium's lease holder), and several different MACs answering is how you
 //! spot IPVS without strictARP. `-U`/`-A` send gratuitous ARP instead.
 
-use super::{number, Output, ProcIo};
+use super::{Output, ProcIo, number};
 use crate::net::IfIdx;
 use crate::sim::trace::Dir;
 use crate::time::{Duration, Instant};
-use crate::wire::{arp, ArpOperation, Frame, Mac, Parsed};
+use crate::wire::{ArpOperation, Frame, Mac, Parsed, arp};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -85,8 +85,14 @@ impl Arping {
                 "-f" => a.first_only = true,
                 "-U" => a.unsolicited = Some(arp::GarpKind::RequestZero),
                 "-A" => a.unsolicited = Some(arp::GarpKind::ReplySelf),
-                s if s.starts_with('-') => return Err(format!("arping: option {s} is not supported in vipsim (supported: -c -w -I -b -f -U -A)")),
-                s => target = Some(s.parse::<Ipv4Addr>().map_err(|_| format!("arping: {s}: Name or service not known"))?),
+                s if s.starts_with('-') => {
+                    return Err(format!(
+                        "arping: option {s} is not supported in vipsim (supported: -c -w -I -b -f -U -A)"
+                    ));
+                }
+                s => {
+                    target = Some(s.parse::<Ipv4Addr>().map_err(|_| format!("arping: {s}: Name or service not known"))?)
+                }
             }
             i += 1;
         }
@@ -114,7 +120,8 @@ impl Arping {
         self.src = if self.unsolicited.is_some() {
             self.target
         } else {
-            match host.ifaces[iface].addrs.iter().find(|a| a.contains(self.target)).or(host.ifaces[iface].addrs.first()) {
+            match host.ifaces[iface].addrs.iter().find(|a| a.contains(self.target)).or(host.ifaces[iface].addrs.first())
+            {
                 Some(a) => a.addr,
                 None => return self.fail("arping: no source address in not-DAD mode".into()),
             }
@@ -178,7 +185,12 @@ impl Arping {
         let rtt = io.now().saturating_since(self.last_sent);
         let kind = if eth_dst.is_broadcast() { "Broadcast" } else { "Unicast" };
         let mac = arp.sender_mac.to_string().to_uppercase();
-        self.lines.push(format!("{kind} reply from {} [{mac}]  {}.{:03}ms", self.target, rtt.as_nanos() / 1_000_000, (rtt.as_nanos() / 1000) % 1000));
+        self.lines.push(format!(
+            "{kind} reply from {} [{mac}]  {}.{:03}ms",
+            self.target,
+            rtt.as_nanos() / 1_000_000,
+            (rtt.as_nanos() / 1000) % 1000
+        ));
         self.received += 1;
         self.replier.get_or_insert(arp.sender_mac);
         if self.first_only || (self.count != 0 && self.sent >= self.count && self.received >= self.sent) {
@@ -188,7 +200,10 @@ impl Arping {
 
     fn finish(&mut self) {
         let mut stdout = self.lines.join("\n");
-        stdout.push_str(&format!("\nSent {} probes ({} broadcast(s))\nReceived {} response(s)\n", self.sent, self.broadcasts, self.received));
+        stdout.push_str(&format!(
+            "\nSent {} probes ({} broadcast(s))\nReceived {} response(s)\n",
+            self.sent, self.broadcasts, self.received
+        ));
         let exit = if self.unsolicited.is_some() || self.received > 0 { 0 } else { 1 };
         self.output = Some(Output { stdout, stderr: String::new(), exit });
     }
@@ -207,7 +222,13 @@ mod tests {
         let a = Arping::from_args("arping", &args("-c 3 192.168.1.200"), Instant::ZERO).unwrap();
         assert_eq!((a.count, a.target), (3, Ipv4Addr::new(192, 168, 1, 200)));
         assert!(Arping::from_args("arping", &args("192.168.1.200"), Instant::ZERO).unwrap_err().contains("-c COUNT"));
-        assert!(Arping::from_args("arping", &args("-c 3 -z 1.2.3.4"), Instant::ZERO).unwrap_err().contains("-z is not supported"));
-        assert!(Arping::from_args("arping", &args("-c x 1.2.3.4"), Instant::ZERO).unwrap_err().contains("invalid argument"));
+        assert!(
+            Arping::from_args("arping", &args("-c 3 -z 1.2.3.4"), Instant::ZERO)
+                .unwrap_err()
+                .contains("-z is not supported")
+        );
+        assert!(
+            Arping::from_args("arping", &args("-c x 1.2.3.4"), Instant::ZERO).unwrap_err().contains("invalid argument")
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! messages: 7 when the connection is refused, 28 when `-m` runs out (and
 //! `%{http_code}` is `000`), 56 when an established connection is reset.
 
-use super::{number, Output, ProcIo};
+use super::{Output, ProcIo, number};
 use crate::net::tcp::{Quad, SocketEvent};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,9 @@ impl Curl {
                     let file = next.ok_or("curl: option -o: requires parameter")?;
                     c.discard_body = true;
                     if file != "/dev/null" {
-                        return Err(format!("curl: writing to {file} is not supported here; use -o /dev/null or print to stdout"));
+                        return Err(format!(
+                            "curl: writing to {file} is not supported here; use -o /dev/null or print to stdout"
+                        ));
                     }
                     i += 1;
                 }
@@ -108,13 +110,21 @@ impl Curl {
                 }
                 "--silent" => c.silent = true,
                 "--show-error" => c.show_error = true,
-                s if s.starts_with("--") => return Err(format!("curl: option {s} is not supported in vipsim (supported: -s -S -m -o -w -H --connect-timeout)")),
+                s if s.starts_with("--") => {
+                    return Err(format!(
+                        "curl: option {s} is not supported in vipsim (supported: -s -S -m -o -w -H --connect-timeout)"
+                    ));
+                }
                 s if s.starts_with('-') && s.len() > 1 => {
                     for ch in s[1..].chars() {
                         match ch {
                             's' => c.silent = true,
                             'S' => c.show_error = true,
-                            other => return Err(format!("curl: option -{other} is not supported in vipsim (supported: -s -S -m -o -w -H --connect-timeout)")),
+                            other => {
+                                return Err(format!(
+                                    "curl: option -{other} is not supported in vipsim (supported: -s -S -m -o -w -H --connect-timeout)"
+                                ));
+                            }
                         }
                     }
                 }
@@ -132,7 +142,12 @@ impl Curl {
             None => (rest, "/"),
         };
         let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535"))?),
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>().map_err(|_| {
+                    "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535".to_string()
+                })?,
+            ),
             None => (authority, 80),
         };
         let ip: Ipv4Addr = host.parse().map_err(|_| format!("curl: (6) Could not resolve host: {host}"))?;
@@ -143,7 +158,10 @@ impl Curl {
     }
 
     fn request(&self) -> Vec<u8> {
-        let mut r = format!("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n", self.path, self.host_header);
+        let mut r = format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n",
+            self.path, self.host_header
+        );
         for h in &self.headers {
             r.push_str(h);
             r.push_str("\r\n");
@@ -156,7 +174,11 @@ impl Curl {
         match io.connect(self.dst) {
             Some(q) => self.quad = Some(q),
             None => {
-                let msg = format!("Failed to connect to {} port {} after 0 ms: Couldn't connect to server", self.dst.ip(), self.dst.port());
+                let msg = format!(
+                    "Failed to connect to {} port {} after 0 ms: Couldn't connect to server",
+                    self.dst.ip(),
+                    self.dst.port()
+                );
                 self.finish(io.now(), None, 7, Some(msg));
             }
         }
@@ -181,7 +203,9 @@ impl Curl {
         let elapsed = io.now().saturating_since(self.started).as_millis();
         let msg = match self.connected_at {
             None => format!("Connection timed out after {elapsed} milliseconds"),
-            Some(_) => format!("Operation timed out after {elapsed} milliseconds with {} bytes received", self.response.len()),
+            Some(_) => {
+                format!("Operation timed out after {elapsed} milliseconds with {} bytes received", self.response.len())
+            }
         };
         self.finish(io.now(), None, 28, Some(msg));
     }
@@ -216,7 +240,11 @@ impl Curl {
             }
             SocketEvent::Reset { during_connect: true } => {
                 let ms = io.now().saturating_since(self.started).as_millis();
-                let msg = format!("Failed to connect to {} port {} after {ms} ms: Couldn't connect to server", self.dst.ip(), self.dst.port());
+                let msg = format!(
+                    "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
+                    self.dst.ip(),
+                    self.dst.port()
+                );
                 self.finish(io.now(), None, 7, Some(msg));
             }
             SocketEvent::Reset { during_connect: false } => {
@@ -224,7 +252,11 @@ impl Curl {
             }
             SocketEvent::TimedOut { .. } => {
                 let ms = io.now().saturating_since(self.started).as_millis();
-                let msg = format!("Failed to connect to {} port {} after {ms} ms: Couldn't connect to server", self.dst.ip(), self.dst.port());
+                let msg = format!(
+                    "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
+                    self.dst.ip(),
+                    self.dst.port()
+                );
                 self.finish(io.now(), None, 7, Some(msg));
             }
             SocketEvent::Closed => {}
@@ -233,18 +265,19 @@ impl Curl {
 
     fn finish(&mut self, now: Instant, status: Option<u16>, exit: i32, error: Option<String>) {
         let mut out = Output { exit, ..Output::default() };
-        if exit == 0 && !self.discard_body {
-            if let Some(r) = parse_response(&self.response, true) {
-                out.stdout.push_str(&String::from_utf8_lossy(r.body));
-            }
+        if exit == 0
+            && !self.discard_body
+            && let Some(r) = parse_response(&self.response, true)
+        {
+            out.stdout.push_str(&String::from_utf8_lossy(r.body));
         }
         if let Some(fmt) = &self.write_out {
             out.stdout.push_str(&self.write_out(fmt, status, now));
         }
-        if let Some(e) = error {
-            if !self.silent || self.show_error {
-                out.stderr = format!("curl: ({exit}) {e}\n");
-            }
+        if let Some(e) = error
+            && (!self.silent || self.show_error)
+        {
+            out.stderr = format!("curl: ({exit}) {e}\n");
         }
         self.output = Some(out);
     }
@@ -254,29 +287,30 @@ impl Curl {
         let total = now.saturating_since(self.started).as_secs_f64();
         let connect = self.connected_at.map(|t| t.saturating_since(self.started).as_secs_f64()).unwrap_or(0.0);
         let body_len = parse_response(&self.response, true).map(|r| r.body.len()).unwrap_or(0);
-        let (local_ip, local_port) = self.quad.map(|q| (q.local.ip().to_string(), q.local.port().to_string())).unwrap_or_default();
+        let (local_ip, local_port) =
+            self.quad.map(|q| (q.local.ip().to_string(), q.local.port().to_string())).unwrap_or_default();
         let mut out = String::new();
         let mut rest = fmt;
         while let Some(c) = rest.chars().next() {
-            if let Some(after) = rest.strip_prefix("%{") {
-                if let Some(end) = after.find('}') {
-                    let var = &after[..end];
-                    let value = match var {
-                        "http_code" | "response_code" => format!("{:03}", status.unwrap_or(0)),
-                        "remote_ip" => self.dst.ip().to_string(),
-                        "remote_port" => self.dst.port().to_string(),
-                        "local_ip" => local_ip.clone(),
-                        "local_port" => local_port.clone(),
-                        "time_total" => format!("{total:.6}"),
-                        "time_connect" => format!("{connect:.6}"),
-                        "size_download" => body_len.to_string(),
-                        "url_effective" => format!("http://{}{}", self.host_header, self.path),
-                        _ => String::new(),
-                    };
-                    out.push_str(&value);
-                    rest = &after[end + 1..];
-                    continue;
-                }
+            if let Some(after) = rest.strip_prefix("%{")
+                && let Some(end) = after.find('}')
+            {
+                let var = &after[..end];
+                let value = match var {
+                    "http_code" | "response_code" => format!("{:03}", status.unwrap_or(0)),
+                    "remote_ip" => self.dst.ip().to_string(),
+                    "remote_port" => self.dst.port().to_string(),
+                    "local_ip" => local_ip.clone(),
+                    "local_port" => local_port.clone(),
+                    "time_total" => format!("{total:.6}"),
+                    "time_connect" => format!("{connect:.6}"),
+                    "size_download" => body_len.to_string(),
+                    "url_effective" => format!("http://{}{}", self.host_header, self.path),
+                    _ => String::new(),
+                };
+                out.push_str(&value);
+                rest = &after[end + 1..];
+                continue;
             }
             if let Some(after) = rest.strip_prefix('\\') {
                 match after.chars().next() {
@@ -318,7 +352,12 @@ mod tests {
 
     #[test]
     fn parses_the_blog_post_invocations() {
-        let c = Curl::from_args("curl", &args("-s -m 5 -o /dev/null -w HTTP_%{http_code}\\n http://192.0.2.10/"), Instant::ZERO).unwrap();
+        let c = Curl::from_args(
+            "curl",
+            &args("-s -m 5 -o /dev/null -w HTTP_%{http_code}\\n http://192.0.2.10/"),
+            Instant::ZERO,
+        )
+        .unwrap();
         assert!(c.silent && c.discard_body);
         assert_eq!(c.max_time, Some(Duration::from_secs(5)));
         assert_eq!(c.dst, "192.0.2.10:80".parse().unwrap());
@@ -334,8 +373,15 @@ mod tests {
 
     #[test]
     fn rejects_what_it_does_not_model_with_one_line() {
-        assert_eq!(Curl::from_args("curl", &args("http://web.local/"), Instant::ZERO).unwrap_err(), "curl: (6) Could not resolve host: web.local");
-        assert!(Curl::from_args("curl", &args("-k http://1.2.3.4/"), Instant::ZERO).unwrap_err().contains("-k is not supported"));
+        assert_eq!(
+            Curl::from_args("curl", &args("http://web.local/"), Instant::ZERO).unwrap_err(),
+            "curl: (6) Could not resolve host: web.local"
+        );
+        assert!(
+            Curl::from_args("curl", &args("-k http://1.2.3.4/"), Instant::ZERO)
+                .unwrap_err()
+                .contains("-k is not supported")
+        );
         assert_eq!(Curl::from_args("curl", &args("-s"), Instant::ZERO).unwrap_err(), "curl: no URL specified!");
         assert!(Curl::from_args("curl", &args("-m"), Instant::ZERO).is_err());
     }

@@ -8,14 +8,14 @@ pub mod curl;
 pub mod ping;
 pub mod tcpdump;
 
+use crate::net::IfIdx;
 use crate::net::host::{Env, Host, Origin};
 use crate::net::tcp::{Quad, SocketEvent};
-use crate::net::IfIdx;
 use crate::sim::ctx::Ctx;
 use crate::sim::trace::Dir;
 use crate::time::Instant;
-use crate::wire::ip::{Icmp, Ipv4};
 use crate::wire::Frame;
+use crate::wire::ip::{Icmp, Ipv4};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddrV4;
 

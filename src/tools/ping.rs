@@ -2,10 +2,10 @@
 //! "Destination Host Unreachable" from a router whose ARP failed, and the
 //! statistics block.
 
-use super::{number, Output, ProcIo};
+use super::{Output, ProcIo, number};
 use crate::time::{Duration, Instant};
-use crate::wire::ip::{self, Icmp, Ipv4};
 use crate::wire::Mac;
+use crate::wire::ip::{self, Icmp, Ipv4};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -64,7 +64,9 @@ impl Ping {
                     wait = Duration::from_millis((s * 1000.0) as u64);
                     i += 1;
                 }
-                s if s.starts_with('-') => return Err(format!("ping: option {s} is not supported in vipsim (supported: -c -i -W)")),
+                s if s.starts_with('-') => {
+                    return Err(format!("ping: option {s} is not supported in vipsim (supported: -c -i -W)"));
+                }
                 s => target = Some(s.parse::<Ipv4Addr>().map_err(|_| format!("ping: {s}: Name or service not known"))?),
             }
             i += 1;
@@ -97,12 +99,17 @@ impl Ping {
 
     fn send(&mut self, io: &mut ProcIo) {
         let Some(src) = io.host.route(self.target, None).and_then(|(i, _)| io.host.ifaces[i].primary()) else {
-            self.output = Some(Output { stdout: String::new(), stderr: "ping: connect: Network is unreachable\n".into(), exit: 2 });
+            self.output = Some(Output {
+                stdout: String::new(),
+                stderr: "ping: connect: Network is unreachable\n".into(),
+                exit: 2,
+            });
             return;
         };
         self.sent += 1;
         self.sent_at.push(io.now());
-        let frame = ip::icmp_echo_frame(Mac::ZERO, Mac::ZERO, src, self.target, self.sent, false, self.ident, self.sent, &DATA);
+        let frame =
+            ip::icmp_echo_frame(Mac::ZERO, Mac::ZERO, src, self.target, self.sent, false, self.ident, self.sent, &DATA);
         io.send_ip(frame);
         self.next = Some(io.now() + if self.sent < self.count { self.interval } else { self.wait });
     }
@@ -129,7 +136,12 @@ impl Ping {
                 let rtt = io.now().saturating_since(*sent);
                 self.rtts.push(rtt);
                 self.received += 1;
-                self.lines.push(format!("64 bytes from {}: icmp_seq={seq} ttl={} time={} ms", self.target, pkt.ttl, ms(rtt)));
+                self.lines.push(format!(
+                    "64 bytes from {}: icmp_seq={seq} ttl={} time={} ms",
+                    self.target,
+                    pkt.ttl,
+                    ms(rtt)
+                ));
                 if self.sent == self.count && self.received + self.errors >= self.count {
                     self.finish(io.now());
                 }
@@ -153,7 +165,10 @@ impl Ping {
         let mut out = self.lines.join("\n");
         out.push_str(&format!("\n\n--- {} ping statistics ---\n", self.target));
         let errors = if self.errors > 0 { format!("+{} errors, ", self.errors) } else { String::new() };
-        out.push_str(&format!("{} packets transmitted, {} received, {errors}{loss}% packet loss, time {time}ms\n", self.sent, self.received));
+        out.push_str(&format!(
+            "{} packets transmitted, {} received, {errors}{loss}% packet loss, time {time}ms\n",
+            self.sent, self.received
+        ));
         if !self.rtts.is_empty() {
             let n = self.rtts.len() as u64;
             let ns: Vec<u64> = self.rtts.iter().map(|d| d.as_nanos()).collect();

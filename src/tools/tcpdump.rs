@@ -3,11 +3,11 @@
 //! relative TCP sequence numbers, `who-has`/`is-at` for ARP, the target MAC
 //! of a gratuitous request in brackets, and the closing packet counts.
 
-use super::{number, Output, ProcIo};
+use super::{Output, ProcIo, number};
 use crate::net::IfIdx;
 use crate::sim::trace::Dir;
 use crate::time::{Duration, Instant};
-use crate::wire::ip::{Icmp, Ipv4, TcpFlags, L4};
+use crate::wire::ip::{Icmp, Ipv4, L4, TcpFlags};
 use crate::wire::{ArpOperation, Frame, Mac, Parsed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -120,7 +120,11 @@ fn parse_primitive(w: &[String], pos: &mut usize) -> Result<Filter, String> {
             }
             Filter::Ether(Mac::parse(&arg(pos)?)?)
         }
-        other => return Err(format!("tcpdump: filter primitive `{other}` is not supported in vipsim (arp ip tcp udp icmp host port ether host, and/or/not)")),
+        other => {
+            return Err(format!(
+                "tcpdump: filter primitive `{other}` is not supported in vipsim (arp ip tcp udp icmp host port ether host, and/or/not)"
+            ));
+        }
     })
 }
 
@@ -173,7 +177,9 @@ impl Tcpdump {
                 }
                 "-n" | "-nn" | "-l" | "-q" => {}
                 "-e" | "-ne" | "-en" | "-nne" => t.link_level = true,
-                s if s.starts_with('-') => return Err(format!("tcpdump: option {s} is not supported in vipsim (supported: -i -n -e -c)")),
+                s if s.starts_with('-') => {
+                    return Err(format!("tcpdump: option {s} is not supported in vipsim (supported: -i -n -e -c)"));
+                }
                 _ => expr.push(args[i].clone()),
             }
             i += 1;
@@ -183,11 +189,18 @@ impl Tcpdump {
     }
 
     pub fn start(&mut self, io: &mut ProcIo) {
-        let name = self.iface_name.clone().unwrap_or_else(|| io.host.ifaces.first().map(|i| i.name.to_string()).unwrap_or_default());
+        let name = self
+            .iface_name
+            .clone()
+            .unwrap_or_else(|| io.host.ifaces.first().map(|i| i.name.to_string()).unwrap_or_default());
         match io.host.ifaces.iter().position(|i| *i.name == *name) {
             Some(i) => self.iface = i,
             None => {
-                self.output = Some(Output { stdout: String::new(), stderr: format!("tcpdump: {name}: No such device exists\n"), exit: 1 });
+                self.output = Some(Output {
+                    stdout: String::new(),
+                    stderr: format!("tcpdump: {name}: No such device exists\n"),
+                    exit: 1,
+                });
                 return;
             }
         }
@@ -210,7 +223,13 @@ impl Tcpdump {
         }
         let t = io.now();
         let secs = t.as_secs();
-        let stamp = format!("{:02}:{:02}:{:02}.{:06}", secs / 3600, (secs / 60) % 60, secs % 60, (t.as_nanos() / 1000) % 1_000_000);
+        let stamp = format!(
+            "{:02}:{:02}:{:02}.{:06}",
+            secs / 3600,
+            (secs / 60) % 60,
+            secs % 60,
+            (t.as_nanos() / 1000) % 1_000_000
+        );
         let body = self.describe(frame);
         let line = if self.link_level {
             let (ethertype, name) = match frame.parse() {
@@ -219,7 +238,12 @@ impl Tcpdump {
                 Parsed::Other { .. } => ("0x0000", "Unknown"),
             };
             let body = body.strip_prefix("ARP, ").or(body.strip_prefix("IP ")).unwrap_or(&body).to_string();
-            format!("{stamp} {} > {}, ethertype {name} ({ethertype}), length {}: {body}", frame.src(), frame.dst(), frame.len())
+            format!(
+                "{stamp} {} > {}, ethertype {name} ({ethertype}), length {}: {body}",
+                frame.src(),
+                frame.dst(),
+                frame.len()
+            )
         } else {
             format!("{stamp} {body}")
         };
@@ -234,7 +258,8 @@ impl Tcpdump {
         match frame.parse() {
             Parsed::Arp { arp, .. } => match arp.op {
                 ArpOperation::Request => {
-                    let tha = if arp.target_mac == Mac::ZERO { String::new() } else { format!(" ({})", arp.target_mac) };
+                    let tha =
+                        if arp.target_mac == Mac::ZERO { String::new() } else { format!(" ({})", arp.target_mac) };
                     format!("ARP, Request who-has {}{tha} tell {}, length 28", arp.target_ip, arp.sender_ip)
                 }
                 ArpOperation::Reply => format!("ARP, Reply {} is-at {}, length 28", arp.sender_ip, arp.sender_mac),
@@ -291,7 +316,8 @@ impl Tcpdump {
                     Icmp::EchoReply { ident, seq } => format!("ICMP echo reply, id {ident}, seq {seq}, length 64"),
                     Icmp::Unreachable { code, quoted } => {
                         let len = 8 + quoted.len();
-                        let dst = (quoted.len() >= 20).then(|| Ipv4Addr::new(quoted[16], quoted[17], quoted[18], quoted[19]));
+                        let dst =
+                            (quoted.len() >= 20).then(|| Ipv4Addr::new(quoted[16], quoted[17], quoted[18], quoted[19]));
                         let dst = dst.map(|d| d.to_string()).unwrap_or_default();
                         match code {
                             3 if quoted.len() >= 24 => {
@@ -354,7 +380,8 @@ mod tests {
     #[test]
     fn filters_parse_and_match() {
         let f = Filter::parse(&words("arp and host 192.0.2.10")).unwrap();
-        let garp = arp::gratuitous(arp::GarpKind::RequestBroadcast, Mac([2, 0, 0, 0, 0, 1]), "192.0.2.10".parse().unwrap());
+        let garp =
+            arp::gratuitous(arp::GarpKind::RequestBroadcast, Mac([2, 0, 0, 0, 0, 1]), "192.0.2.10".parse().unwrap());
         assert!(f.matches(&garp));
         assert!(!Filter::parse(&words("tcp")).unwrap().matches(&garp));
         assert!(Filter::parse(&words("not tcp")).unwrap().matches(&garp));
@@ -372,7 +399,10 @@ mod tests {
             t.describe(&arp::gratuitous(arp::GarpKind::RequestBroadcast, mac, vip)),
             "ARP, Request who-has 192.0.2.10 (ff:ff:ff:ff:ff:ff) tell 192.0.2.10, length 28"
         );
-        assert_eq!(t.describe(&arp::request(mac, "10.0.1.1".parse().unwrap(), vip, None)), "ARP, Request who-has 192.0.2.10 tell 10.0.1.1, length 28");
+        assert_eq!(
+            t.describe(&arp::request(mac, "10.0.1.1".parse().unwrap(), vip, None)),
+            "ARP, Request who-has 192.0.2.10 tell 10.0.1.1, length 28"
+        );
         assert_eq!(
             t.describe(&arp::reply(mac, vip, Mac([2, 0, 0, 0, 0, 1]), "10.0.1.1".parse().unwrap())),
             "ARP, Reply 192.0.2.10 is-at 02:00:00:00:00:14, length 28"

@@ -11,9 +11,7 @@ pub const ARP_LEN: usize = 28;
 
 pub fn parse(payload: &[u8]) -> Option<Arp> {
     let packet = ArpPacket::new_checked(payload).ok()?;
-    if packet.hardware_type() != ArpHardware::Ethernet
-        || packet.protocol_type() != EthernetProtocol::Ipv4
-    {
+    if packet.hardware_type() != ArpHardware::Ethernet || packet.protocol_type() != EthernetProtocol::Ipv4 {
         return None;
     }
     match ArpRepr::parse(&packet).ok()? {
@@ -37,53 +35,30 @@ pub fn parse(payload: &[u8]) -> Option<Arp> {
 
 /// An ARP message in an Ethernet frame to `eth_dst`, from the sender's MAC.
 pub fn frame(eth_dst: Mac, arp: Arp) -> Frame {
-    ethernet(
-        eth_dst,
-        arp.sender_mac,
-        EthernetProtocol::Arp,
-        ARP_LEN,
-        |buf| {
-            let repr = ArpRepr::EthernetIpv4 {
-                operation: arp.op,
-                source_hardware_addr: arp.sender_mac.to_smol(),
-                source_protocol_addr: arp.sender_ip,
-                target_hardware_addr: arp.target_mac.to_smol(),
-                target_protocol_addr: arp.target_ip,
-            };
-            repr.emit(&mut ArpPacket::new_unchecked(buf));
-        },
-    )
+    ethernet(eth_dst, arp.sender_mac, EthernetProtocol::Arp, ARP_LEN, |buf| {
+        let repr = ArpRepr::EthernetIpv4 {
+            operation: arp.op,
+            source_hardware_addr: arp.sender_mac.to_smol(),
+            source_protocol_addr: arp.sender_ip,
+            target_hardware_addr: arp.target_mac.to_smol(),
+            target_protocol_addr: arp.target_ip,
+        };
+        repr.emit(&mut ArpPacket::new_unchecked(buf));
+    })
 }
 
 /// "Who has `target_ip`? Tell `sender_ip`": broadcast, or unicast to a
 /// cached MAC when a Linux neighbour entry is being re-confirmed (PROBE).
-pub fn request(
-    sender_mac: Mac,
-    sender_ip: Ipv4Addr,
-    target_ip: Ipv4Addr,
-    unicast_to: Option<Mac>,
-) -> Frame {
+pub fn request(sender_mac: Mac, sender_ip: Ipv4Addr, target_ip: Ipv4Addr, unicast_to: Option<Mac>) -> Frame {
     // Linux leaves the target hardware field zero in requests, broadcast or
     // unicast probe alike (arp_send_dst with dest_hw NULL for the ARP body).
-    let arp = Arp {
-        op: ArpOperation::Request,
-        sender_mac,
-        sender_ip,
-        target_mac: Mac::ZERO,
-        target_ip,
-    };
+    let arp = Arp { op: ArpOperation::Request, sender_mac, sender_ip, target_mac: Mac::ZERO, target_ip };
     frame(unicast_to.unwrap_or(Mac::BROADCAST), arp)
 }
 
 /// "`sender_ip` is at `sender_mac`", unicast back to the asker.
 pub fn reply(sender_mac: Mac, sender_ip: Ipv4Addr, target_mac: Mac, target_ip: Ipv4Addr) -> Frame {
-    let arp = Arp {
-        op: ArpOperation::Reply,
-        sender_mac,
-        sender_ip,
-        target_mac,
-        target_ip,
-    };
+    let arp = Arp { op: ArpOperation::Reply, sender_mac, sender_ip, target_mac, target_ip };
     frame(target_mac, arp)
 }
 
@@ -111,16 +86,7 @@ pub fn gratuitous(kind: GarpKind, mac: Mac, ip: Ipv4Addr) -> Frame {
         GarpKind::ReplyBroadcast => (ArpOperation::Reply, Mac::BROADCAST),
         GarpKind::ReplySelf => (ArpOperation::Reply, mac),
     };
-    frame(
-        Mac::BROADCAST,
-        Arp {
-            op,
-            sender_mac: mac,
-            sender_ip: ip,
-            target_mac,
-            target_ip: ip,
-        },
-    )
+    frame(Mac::BROADCAST, Arp { op, sender_mac: mac, sender_ip: ip, target_mac, target_ip: ip })
 }
 
 #[cfg(test)]
@@ -140,28 +106,19 @@ mod tests {
 
     #[test]
     fn request_is_a_broadcast_who_has() {
-        assert_eq!(
-            request(ROUTER_MAC, ROUTER_IP, VIP, None).bytes(),
-            testdata::ARP_REQUEST
-        );
+        assert_eq!(request(ROUTER_MAC, ROUTER_IP, VIP, None).bytes(), testdata::ARP_REQUEST);
     }
 
     #[test]
     fn unicast_request_differs_only_in_the_ethernet_destination() {
         let mut expected = testdata::ARP_REQUEST;
         expected[0..6].copy_from_slice(&NODE_MAC.0);
-        assert_eq!(
-            request(ROUTER_MAC, ROUTER_IP, VIP, Some(NODE_MAC)).bytes(),
-            expected
-        );
+        assert_eq!(request(ROUTER_MAC, ROUTER_IP, VIP, Some(NODE_MAC)).bytes(), expected);
     }
 
     #[test]
     fn reply_is_unicast_to_the_asker() {
-        assert_eq!(
-            reply(NODE_MAC, VIP, ROUTER_MAC, ROUTER_IP).bytes(),
-            testdata::ARP_REPLY
-        );
+        assert_eq!(reply(NODE_MAC, VIP, ROUTER_MAC, ROUTER_IP).bytes(), testdata::ARP_REPLY);
     }
 
     #[test]
@@ -173,25 +130,14 @@ mod tests {
             (GarpKind::ReplySelf, testdata::GARP_REPLY_SELF),
         ];
         for (kind, expected) in cases {
-            assert_eq!(
-                gratuitous(kind, NODE_MAC, VIP).bytes(),
-                expected,
-                "{kind:?}"
-            );
+            assert_eq!(gratuitous(kind, NODE_MAC, VIP).bytes(), expected, "{kind:?}");
         }
     }
 
     #[test]
     fn parses_a_request() {
         let frame = Frame::from_vec(testdata::ARP_REQUEST.to_vec());
-        let Parsed::Arp {
-            eth_dst,
-            eth_src,
-            arp,
-        } = frame.parse()
-        else {
-            panic!("not ARP: {frame:?}")
-        };
+        let Parsed::Arp { eth_dst, eth_src, arp } = frame.parse() else { panic!("not ARP: {frame:?}") };
         assert_eq!((eth_dst, eth_src), (Mac::BROADCAST, ROUTER_MAC));
         let expected = Arp {
             op: ArpOperation::Request,
@@ -207,14 +153,7 @@ mod tests {
     #[test]
     fn parses_a_reply() {
         let frame = Frame::from_vec(testdata::ARP_REPLY.to_vec());
-        let Parsed::Arp {
-            eth_dst,
-            eth_src,
-            arp,
-        } = frame.parse()
-        else {
-            panic!("not ARP: {frame:?}")
-        };
+        let Parsed::Arp { eth_dst, eth_src, arp } = frame.parse() else { panic!("not ARP: {frame:?}") };
         assert_eq!((eth_dst, eth_src), (ROUTER_MAC, NODE_MAC));
         let expected = Arp {
             op: ArpOperation::Reply,
@@ -229,14 +168,9 @@ mod tests {
     #[test]
     fn every_gratuitous_kind_parses_as_an_announcement() {
         for bytes in &ARP_FRAMES[2..] {
-            let Parsed::Arp { eth_dst, arp, .. } = Parsed::of(bytes) else {
-                panic!("not ARP: {bytes:02x?}")
-            };
+            let Parsed::Arp { eth_dst, arp, .. } = Parsed::of(bytes) else { panic!("not ARP: {bytes:02x?}") };
             assert_eq!(eth_dst, Mac::BROADCAST);
-            assert_eq!(
-                (arp.sender_mac, arp.sender_ip, arp.target_ip),
-                (NODE_MAC, VIP, VIP)
-            );
+            assert_eq!((arp.sender_mac, arp.sender_ip, arp.target_ip), (NODE_MAC, VIP, VIP));
             assert!(arp.is_announcement());
         }
     }
@@ -245,10 +179,7 @@ mod tests {
     fn truncated_messages_parse_as_other() {
         for bytes in ARP_FRAMES {
             for len in 0..bytes.len() {
-                assert!(
-                    matches!(Parsed::of(&bytes[..len]), Parsed::Other { .. }),
-                    "{len}-byte prefix of {bytes:02x?}"
-                );
+                assert!(matches!(Parsed::of(&bytes[..len]), Parsed::Other { .. }), "{len}-byte prefix of {bytes:02x?}");
             }
         }
     }
@@ -260,13 +191,7 @@ mod tests {
         let mut ipv6 = testdata::ARP_REQUEST;
         ipv6[16..18].copy_from_slice(&[0x86, 0xdd]);
         for bytes in [ieee802, ipv6] {
-            assert!(matches!(
-                Parsed::of(&bytes),
-                Parsed::Other {
-                    ethertype: 0x0806,
-                    ..
-                }
-            ));
+            assert!(matches!(Parsed::of(&bytes), Parsed::Other { ethertype: 0x0806, .. }));
         }
     }
 }

@@ -50,9 +50,7 @@ pub struct Field {
 
 /// The layers of `frame`, each with its fields.
 pub fn dissect(frame: &Frame) -> Dissection {
-    Dissection {
-        layers: Dissector::run(frame.bytes()).layers,
-    }
+    Dissection { layers: Dissector::run(frame.bytes()).layers }
 }
 
 /// Wireshark's Protocol column: the innermost protocol decoded
@@ -83,11 +81,7 @@ pub fn hex_dump(frame: &Frame) -> Vec<String> {
                     ascii.push(' ');
                 }
                 let _ = write!(line, " {byte:02x}");
-                ascii.push(if byte.is_ascii_graphic() || byte == b' ' {
-                    byte as char
-                } else {
-                    '.'
-                });
+                ascii.push(if byte.is_ascii_graphic() || byte == b' ' { byte as char } else { '.' });
             }
             format!("{line:HEX_COLUMNS$}   {ascii}")
         })
@@ -107,21 +101,11 @@ const ARP_FIXED_LEN: usize = 8;
 
 impl Layer {
     fn new(name: impl Into<String>, range: Range<usize>, summary: impl Into<String>) -> Layer {
-        Layer {
-            name: name.into(),
-            summary: summary.into(),
-            range,
-            fields: Vec::new(),
-        }
+        Layer { name: name.into(), summary: summary.into(), range, fields: Vec::new() }
     }
 
     fn field(&mut self, name: &str, range: Range<usize>, value: impl Display) -> &mut Field {
-        self.fields.push(Field {
-            name: name.into(),
-            value: value.to_string(),
-            range,
-            note: None,
-        });
+        self.fields.push(Field { name: name.into(), value: value.to_string(), range, note: None });
         self.fields.last_mut().expect("just pushed")
     }
 
@@ -153,11 +137,7 @@ struct Ipv4Context {
 
 impl Ipv4Context {
     fn layer_name(&self, name: &str) -> String {
-        if self.quoted {
-            format!("{name} (quoted)")
-        } else {
-            name.to_string()
-        }
+        if self.quoted { format!("{name} (quoted)") } else { name.to_string() }
     }
 
     /// RFC 793/768 pseudo-header: addresses, protocol and segment length.
@@ -186,13 +166,7 @@ struct Dissector<'a> {
 
 impl<'a> Dissector<'a> {
     fn run(bytes: &'a [u8]) -> Dissector<'a> {
-        let mut d = Dissector {
-            bytes,
-            layers: Vec::new(),
-            protocol: "ETH",
-            info: String::new(),
-            malformed: false,
-        };
+        let mut d = Dissector { bytes, layers: Vec::new(), protocol: "ETH", info: String::new(), malformed: false };
         d.ethernet();
         d
     }
@@ -209,14 +183,7 @@ impl<'a> Dissector<'a> {
     /// cut header still decodes its leading fields; [`Self::push`] then
     /// drops the fields that reach past the end.
     fn header(&self, at: usize, len: usize) -> Vec<u8> {
-        let mut h: Vec<u8> = self
-            .bytes
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take(len)
-            .copied()
-            .collect();
+        let mut h: Vec<u8> = self.bytes.get(at..).unwrap_or_default().iter().take(len).copied().collect();
         h.resize(len, 0);
         h
     }
@@ -238,11 +205,7 @@ impl<'a> Dissector<'a> {
     fn malformed(&mut self, reason: impl Into<String>) {
         let at = self.layers.last().map_or(0, |l| l.range.end);
         let range = at..self.bytes.len();
-        let mut layer = Layer::new(
-            "Malformed Packet",
-            range.clone(),
-            format!("[Malformed Packet: {}]", self.protocol),
-        );
+        let mut layer = Layer::new("Malformed Packet", range.clone(), format!("[Malformed Packet: {}]", self.protocol));
         layer.field("Malformed", range, reason.into());
         self.layers.push(layer);
         self.malformed = true;
@@ -251,20 +214,13 @@ impl<'a> Dissector<'a> {
     fn ethernet(&mut self) {
         let h = self.header(0, ETHERNET_HEADER_LEN);
         let (dst, src, ethertype) = (mac(&h[0..6]), mac(&h[6..12]), be16(&h[12..14]));
-        let mut layer = Layer::new(
-            "Ethernet II",
-            0..ETHERNET_HEADER_LEN,
-            format!("Src: {src}, Dst: {dst}"),
-        );
+        let mut layer = Layer::new("Ethernet II", 0..ETHERNET_HEADER_LEN, format!("Src: {src}, Dst: {dst}"));
         layer.field("Destination", 0..6, dst).note = destination_note(dst);
         layer.field("Source", 6..12, src);
         layer.field("Type", 12..14, ethertype_name(ethertype));
         self.push(layer);
         if self.bytes.len() < ETHERNET_HEADER_LEN {
-            return self.malformed(format!(
-                "Ethernet header truncated: {} of 14 bytes",
-                self.bytes.len()
-            ));
+            return self.malformed(format!("Ethernet header truncated: {} of 14 bytes", self.bytes.len()));
         }
         self.info = format!("Ethertype {}", ethertype_name(ethertype));
         let end = match ethertype {
@@ -277,11 +233,7 @@ impl<'a> Dissector<'a> {
         };
         if let Some(end) = end.filter(|&end| end < self.bytes.len() && !self.malformed) {
             let padding = end..self.bytes.len();
-            self.layers[0].field(
-                "Padding",
-                padding.clone(),
-                hex_preview(&self.bytes[padding]),
-            );
+            self.layers[0].field("Padding", padding.clone(), hex_preview(&self.bytes[padding]));
         }
     }
 
@@ -301,57 +253,31 @@ impl<'a> Dissector<'a> {
         let mac_like = hrd == 1 && hln == 6;
         let hw_text = |r: &Range<usize>| colon_hex(&m[r.clone()]);
         let proto_text = |r: &Range<usize>| {
-            if ipv4 {
-                ipv4_addr(&m[r.clone()]).to_string()
-            } else {
-                colon_hex(&m[r.clone()])
-            }
+            if ipv4 { ipv4_addr(&m[r.clone()]).to_string() } else { colon_hex(&m[r.clone()]) }
         };
         let kind = ArpKind::of(op, &m[spa.clone()], &m[tpa.clone()], &m[tha.clone()]);
         let (sender_ip, target_ip, sender_hw) = (proto_text(&spa), proto_text(&tpa), hw_text(&sha));
         let info = kind.info(&sender_ip, &target_ip, &sender_hw);
 
         let r = |range: Range<usize>| at + range.start..at + range.end;
-        let mut layer = Layer::new(
-            format!("Address Resolution Protocol ({})", kind.label()),
-            r(0..len),
-            info.clone(),
-        );
-        layer.field(
-            "Hardware type",
-            r(0..2),
-            if hrd == 1 {
-                "Ethernet (1)".into()
-            } else {
-                hrd.to_string()
-            },
-        );
+        let mut layer = Layer::new(format!("Address Resolution Protocol ({})", kind.label()), r(0..len), info.clone());
+        layer.field("Hardware type", r(0..2), if hrd == 1 { "Ethernet (1)".into() } else { hrd.to_string() });
         layer.field("Protocol type", r(2..4), ethertype_name(pro));
         layer.field("Hardware size", r(4..5), hln);
         layer.field("Protocol size", r(5..6), pln);
         layer.field("Opcode", r(6..8), arp_opcode_name(op));
-        let (hw_name, proto_name) = (
-            if mac_like { "MAC" } else { "hardware" },
-            if ipv4 { "IP" } else { "protocol" },
-        );
+        let (hw_name, proto_name) = (if mac_like { "MAC" } else { "hardware" }, if ipv4 { "IP" } else { "protocol" });
         let sender_ip_note = (kind == ArpKind::Probe).then_some(ARP_PROBE_NOTE);
         let target_hw_note = (kind == ArpKind::GratuitousReply && m[tha.clone()] != m[sha.clone()])
             .then_some(LINUX_GRATUITOUS_REPLY_NOTE);
         let target_ip_note = kind.is_gratuitous().then_some(GRATUITOUS_NOTE);
         layer.field(&format!("Sender {hw_name} address"), r(sha), &sender_hw);
-        layer
-            .field(&format!("Sender {proto_name} address"), r(spa), &sender_ip)
-            .note = sender_ip_note.map(String::from);
-        layer
-            .field(
-                &format!("Target {hw_name} address"),
-                r(tha.clone()),
-                hw_text(&tha),
-            )
-            .note = target_hw_note.map(String::from);
-        layer
-            .field(&format!("Target {proto_name} address"), r(tpa), &target_ip)
-            .note = target_ip_note.map(String::from);
+        layer.field(&format!("Sender {proto_name} address"), r(spa), &sender_ip).note =
+            sender_ip_note.map(String::from);
+        layer.field(&format!("Target {hw_name} address"), r(tha.clone()), hw_text(&tha)).note =
+            target_hw_note.map(String::from);
+        layer.field(&format!("Target {proto_name} address"), r(tpa), &target_ip).note =
+            target_ip_note.map(String::from);
         self.push(layer);
 
         let present = self.available(at, len);
@@ -374,18 +300,9 @@ impl<'a> Dissector<'a> {
         let present = self.available(at, usize::MAX);
         let header_present = header_len >= IPV4_MIN_HEADER_LEN && present >= header_len;
         let expected = header_present.then(|| internet_checksum(&[&h[..10], &h[12..header_len]]));
-        let ctx = Ipv4Context {
-            src: ip.src,
-            dst: ip.dst,
-            ttl: ip.ttl,
-            quoted,
-        };
+        let ctx = Ipv4Context { src: ip.src, dst: ip.dst, ttl: ip.ttl, quoted };
         let summary = format!("Src: {}, Dst: {}", ip.src, ip.dst);
-        let mut layer = Layer::new(
-            ctx.layer_name("Internet Protocol Version 4"),
-            at..at + h.len(),
-            summary,
-        );
+        let mut layer = Layer::new(ctx.layer_name("Internet Protocol Version 4"), at..at + h.len(), summary);
         ip.add_fields(&mut layer, at, expected);
         self.push(layer);
         if let Some(problem) = ip.problem(present, quoted) {
@@ -396,12 +313,7 @@ impl<'a> Dissector<'a> {
         let (payload, payload_len) = (at + header_len, ip.total_len - header_len);
         let payload_end = payload + self.available(payload, payload_len);
         if !quoted {
-            self.info = format!(
-                "{} → {}, protocol {}",
-                ip.src,
-                ip.dst,
-                ip_protocol_name(ip.protocol)
-            );
+            self.info = format!("{} → {}, protocol {}", ip.src, ip.dst, ip_protocol_name(ip.protocol));
         }
         if ip.is_fragment() {
             // Only a whole datagram decodes as TCP, UDP or ICMP.
@@ -443,19 +355,11 @@ impl<'a> Dissector<'a> {
             internet_checksum(&[&pseudo_header, &segment[..16], &segment[18..]])
         });
         let name = ip.layer_name("Transmission Control Protocol");
-        let mut layer = Layer::new(
-            name,
-            at..at + h.len(),
-            tcp.summary(header_present.then_some(segment_len)),
-        );
+        let mut layer = Layer::new(name, at..at + h.len(), tcp.summary(header_present.then_some(segment_len)));
         tcp.add_fields(&mut layer, at, expected);
         let mut options = TcpOptions::default();
         if header_ok {
-            options = tcp_options(
-                &mut layer,
-                at + TCP_MIN_HEADER_LEN,
-                &h[TCP_MIN_HEADER_LEN..],
-            );
+            options = tcp_options(&mut layer, at + TCP_MIN_HEADER_LEN, &h[TCP_MIN_HEADER_LEN..]);
             let payload = at + header_len..at + header_len + segment_len;
             layer.field("TCP Segment Len", payload, segment_len);
         }
@@ -463,17 +367,12 @@ impl<'a> Dissector<'a> {
 
         if !header_present {
             if !ip.quoted {
-                self.malformed(format!(
-                    "TCP header truncated: {present} of {} bytes",
-                    h.len()
-                ));
+                self.malformed(format!("TCP header truncated: {present} of {} bytes", h.len()));
             }
             return;
         }
         if !header_ok {
-            return self.malformed(format!(
-                "Bogus TCP header length ({header_len} bytes, must be at least 20)"
-            ));
+            return self.malformed(format!("Bogus TCP header length ({header_len} bytes, must be at least 20)"));
         }
         self.malformed |= options.malformed;
         if !ip.quoted {
@@ -500,26 +399,19 @@ impl<'a> Dissector<'a> {
         let length_ok = (UDP_HEADER_LEN..=len).contains(&udp_len);
 
         let name = ip.layer_name("User Datagram Protocol");
-        let mut layer = Layer::new(
-            name,
-            at..at + UDP_HEADER_LEN,
-            format!("Src Port: {src_port}, Dst Port: {dst_port}"),
-        );
+        let mut layer =
+            Layer::new(name, at..at + UDP_HEADER_LEN, format!("Src Port: {src_port}, Dst Port: {dst_port}"));
         layer.field("Source Port", at..at + 2, src_port);
         layer.field("Destination Port", at + 2..at + 4, dst_port);
         layer.field("Length", at + 4..at + 6, udp_len);
         if checksum == 0 {
-            layer
-                .field("Checksum", at + 6..at + 8, "0x0000 [zero-value ignored]")
-                .note = Some("zero: the sender computed no checksum (allowed over IPv4)".into());
+            layer.field("Checksum", at + 6..at + 8, "0x0000 [zero-value ignored]").note =
+                Some("zero: the sender computed no checksum (allowed over IPv4)".into());
         } else {
             let expected = (length_ok && present >= udp_len).then(|| {
                 let datagram = &self.bytes[at..at + udp_len];
-                let sum = internet_checksum(&[
-                    &ip.pseudo_header(IP_PROTOCOL_UDP, udp_len),
-                    &datagram[..6],
-                    &datagram[8..],
-                ]);
+                let sum =
+                    internet_checksum(&[&ip.pseudo_header(IP_PROTOCOL_UDP, udp_len), &datagram[..6], &datagram[8..]]);
                 // A computed zero goes on the wire as all ones (RFC 768).
                 if sum == 0 { 0xffff } else { sum }
             });
@@ -534,9 +426,7 @@ impl<'a> Dissector<'a> {
             return;
         }
         if !length_ok {
-            return self.malformed(format!(
-                "Bogus UDP length ({udp_len}, the IPv4 payload is {len} bytes)"
-            ));
+            return self.malformed(format!("Bogus UDP length ({udp_len}, the IPv4 payload is {len} bytes)"));
         }
         if !ip.quoted {
             self.info = format!("{src_port} → {dst_port} Len={}", udp_len - UDP_HEADER_LEN);
@@ -564,16 +454,8 @@ impl<'a> Dissector<'a> {
             None if echo => format!("{type_name} id=0x{ident:04x}, seq={seq}"),
             None => type_name.to_string(),
         };
-        let end = if error {
-            at + ICMP_HEADER_LEN
-        } else {
-            at + present.max(ICMP_HEADER_LEN)
-        };
-        let mut layer = Layer::new(
-            ip.layer_name("Internet Control Message Protocol"),
-            at..end,
-            summary.clone(),
-        );
+        let end = if error { at + ICMP_HEADER_LEN } else { at + present.max(ICMP_HEADER_LEN) };
+        let mut layer = Layer::new(ip.layer_name("Internet Control Message Protocol"), at..end, summary.clone());
         layer.field("Type", at..at + 1, format!("{icmp_type} ({type_name})"));
         let code_value = code_name.map_or(code.to_string(), |name| format!("{code} ({name})"));
         layer.field("Code", at + 1..at + 2, code_value);
@@ -585,11 +467,7 @@ impl<'a> Dissector<'a> {
         icmp_rest_of_header(&mut layer, at, &h);
         if !error && present > ICMP_HEADER_LEN {
             let data = at + ICMP_HEADER_LEN..at + present;
-            let value = format!(
-                "{} ({} bytes)",
-                hex_preview(&self.bytes[data.clone()]),
-                data.len()
-            );
+            let value = format!("{} ({} bytes)", hex_preview(&self.bytes[data.clone()]), data.len());
             layer.field("Data", data, value);
         }
         self.push(layer);
@@ -610,10 +488,7 @@ impl<'a> Dissector<'a> {
         if !ip.quoted {
             self.info = if echo {
                 let ttl = ip.ttl;
-                format!(
-                    "{type_name:<20} id=0x{ident:04x}, seq={seq}/{}, ttl={ttl}",
-                    seq.swap_bytes()
-                )
+                format!("{type_name:<20} id=0x{ident:04x}, seq={seq}/{}, ttl={ttl}", seq.swap_bytes())
             } else {
                 summary
             };
@@ -624,11 +499,7 @@ impl<'a> Dissector<'a> {
         self.protocol = "HTTP";
         let mut layer = Layer::new("Hypertext Transfer Protocol", payload.clone(), &start.line);
         start.add_fields(&mut layer);
-        let mut lines = Lines {
-            bytes: self.bytes,
-            at: start.range.end,
-            end: payload.end,
-        };
+        let mut lines = Lines { bytes: self.bytes, at: start.range.end, end: payload.end };
         let mut content_type = None;
         let mut headers_done = false;
         for (range, line) in lines.by_ref() {
@@ -638,16 +509,12 @@ impl<'a> Dissector<'a> {
             }
             let line = String::from_utf8_lossy(line);
             let Some((name, value)) = line.split_once(':') else {
-                layer.field("Header", range, &line).note =
-                    Some("no colon: not a valid header line".into());
+                layer.field("Header", range, &line).note = Some("no colon: not a valid header line".into());
                 continue;
             };
             let (name, value) = (name.trim(), value.trim());
             if name.eq_ignore_ascii_case("content-type") {
-                content_type = value
-                    .split(';')
-                    .next()
-                    .map(|media| media.trim().to_string());
+                content_type = value.split(';').next().map(|media| media.trim().to_string());
             }
             layer.field(name, range, value);
         }
@@ -686,8 +553,7 @@ impl<'a> Dissector<'a> {
 }
 
 const GRATUITOUS_NOTE: &str = "gratuitous: sender IP = target IP";
-const ARP_PROBE_NOTE: &str =
-    "0.0.0.0: a probe (RFC 5227) asks whether the address is taken without claiming it";
+const ARP_PROBE_NOTE: &str = "0.0.0.0: a probe (RFC 5227) asks whether the address is taken without claiming it";
 const LINUX_GRATUITOUS_REPLY_NOTE: &str = "Linux treats a reply as gratuitous only when target MAC = \
      sender MAC (arp_is_garp); it handles this one as an ordinary reply";
 
@@ -722,10 +588,7 @@ impl ArpKind {
     }
 
     fn is_gratuitous(self) -> bool {
-        matches!(
-            self,
-            ArpKind::GratuitousRequest | ArpKind::GratuitousReply | ArpKind::Announcement
-        )
+        matches!(self, ArpKind::GratuitousRequest | ArpKind::GratuitousReply | ArpKind::Announcement)
     }
 
     /// The parenthesised part of the layer name.
@@ -763,44 +626,25 @@ struct HttpStart {
 }
 
 impl HttpStart {
-    const METHODS: [&str; 9] = [
-        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-    ];
+    const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
     fn of(bytes: &[u8], payload: Range<usize>) -> Option<HttpStart> {
-        let (range, line) = Lines {
-            bytes,
-            at: payload.start,
-            end: payload.end,
-        }
-        .next()?;
+        let (range, line) = Lines { bytes, at: payload.start, end: payload.end }.next()?;
         let line = std::str::from_utf8(line).ok()?;
         let mut parts = line.splitn(3, ' ');
         let (first, second, third) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
-        let is_response = first.starts_with("HTTP/1.")
-            && second.len() == 3
-            && second.bytes().all(|b| b.is_ascii_digit());
-        let is_request =
-            Self::METHODS.contains(&first) && !second.is_empty() && third.starts_with("HTTP/1.");
-        (is_request || is_response).then(|| HttpStart {
-            line: line.to_string(),
-            range,
-            is_response,
-        })
+        let is_response =
+            first.starts_with("HTTP/1.") && second.len() == 3 && second.bytes().all(|b| b.is_ascii_digit());
+        let is_request = Self::METHODS.contains(&first) && !second.is_empty() && third.starts_with("HTTP/1.");
+        (is_request || is_response).then(|| HttpStart { line: line.to_string(), range, is_response })
     }
 
     /// The line and its three space-separated parts, each with its bytes.
     fn add_fields(&self, layer: &mut Layer) {
         let (line_name, part_names) = if self.is_response {
-            (
-                "Status Line",
-                ["Response Version", "Status Code", "Response Phrase"],
-            )
+            ("Status Line", ["Response Version", "Status Code", "Response Phrase"])
         } else {
-            (
-                "Request Line",
-                ["Request Method", "Request URI", "Request Version"],
-            )
+            ("Request Line", ["Request Method", "Request URI", "Request Version"])
         };
         layer.field(line_name, self.range.clone(), &self.line);
         let mut at = self.range.start;
@@ -826,12 +670,7 @@ impl<'b> Iterator for Lines<'b> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let start = self.at;
-        let newline = start
-            + self
-                .bytes
-                .get(start..self.end)?
-                .iter()
-                .position(|&b| b == b'\n')?;
+        let newline = start + self.bytes.get(start..self.end)?.iter().position(|&b| b == b'\n')?;
         self.at = newline + 1;
         let line = &self.bytes[start..newline];
         Some((start..self.at, line.strip_suffix(b"\r").unwrap_or(line)))
@@ -883,41 +722,20 @@ impl Ipv4Header {
         let r = |start: usize, end: usize| at + start..at + end;
         let (ihl, tos, ident) = (self.header_len, self.tos, self.ident);
         layer.field("Version", r(0, 1), self.version);
-        layer.field(
-            "Header Length",
-            r(0, 1),
-            format!("{ihl} bytes ({})", ihl / 4),
-        );
+        layer.field("Header Length", r(0, 1), format!("{ihl} bytes ({})", ihl / 4));
         let (dscp, ecn) = (dscp_name(tos >> 2), ecn_name(tos & 3));
-        layer.field(
-            "Differentiated Services Field",
-            r(1, 2),
-            format!("0x{tos:02x} (DSCP: {dscp}, ECN: {ecn})"),
-        );
+        layer.field("Differentiated Services Field", r(1, 2), format!("0x{tos:02x} (DSCP: {dscp}, ECN: {ecn})"));
         layer.field("Total Length", r(2, 4), self.total_len);
-        layer.field(
-            "Identification",
-            r(4, 6),
-            format!("0x{ident:04x} ({ident})"),
-        );
+        layer.field("Identification", r(4, 6), format!("0x{ident:04x} ({ident})"));
         layer.field("Flags", r(6, 7), ipv4_flags(self.flags));
         layer.field("Fragment Offset", r(6, 8), self.fragment_offset);
         layer.field("Time to Live", r(8, 9), self.ttl);
         layer.field("Protocol", r(9, 10), ip_protocol_name(self.protocol));
-        layer.checksum(
-            "Header Checksum",
-            r(10, 12),
-            self.checksum,
-            expected_checksum,
-        );
+        layer.checksum("Header Checksum", r(10, 12), self.checksum, expected_checksum);
         layer.field("Source Address", r(12, 16), self.src);
         layer.field("Destination Address", r(16, 20), self.dst);
         if ihl > IPV4_MIN_HEADER_LEN {
-            layer.field(
-                "Options",
-                r(IPV4_MIN_HEADER_LEN, ihl),
-                format!("({} bytes)", ihl - IPV4_MIN_HEADER_LEN),
-            );
+            layer.field("Options", r(IPV4_MIN_HEADER_LEN, ihl), format!("({} bytes)", ihl - IPV4_MIN_HEADER_LEN));
         }
     }
 
@@ -928,19 +746,13 @@ impl Ipv4Header {
         if self.version != 4 {
             Some(format!("Bogus IP version ({})", self.version))
         } else if ihl < IPV4_MIN_HEADER_LEN {
-            Some(format!(
-                "Bogus IPv4 header length ({ihl} bytes, must be at least 20)"
-            ))
+            Some(format!("Bogus IPv4 header length ({ihl} bytes, must be at least 20)"))
         } else if present < ihl {
             Some(format!("IPv4 header truncated: {present} of {ihl} bytes"))
         } else if total < ihl {
-            Some(format!(
-                "Bogus IPv4 total length ({total}, less than the {ihl}-byte header)"
-            ))
+            Some(format!("Bogus IPv4 total length ({total}, less than the {ihl}-byte header)"))
         } else if !quoted && present < total {
-            Some(format!(
-                "IPv4 total length {total} exceeds the {present} bytes present"
-            ))
+            Some(format!("IPv4 total length {total} exceeds the {present} bytes present"))
         } else {
             None
         }
@@ -989,16 +801,8 @@ impl TcpHeader {
         layer.field("Destination Port", r(2, 4), self.dst_port);
         layer.field("Sequence Number (raw)", r(4, 8), self.seq);
         layer.field("Acknowledgment Number (raw)", r(8, 12), self.ack);
-        layer.field(
-            "Header Length",
-            r(12, 13),
-            format!("{header_len} bytes ({})", header_len / 4),
-        );
-        layer.field(
-            "Flags",
-            r(12, 14),
-            format!("0x{flags:03x} ({})", tcp_flag_names(flags)),
-        );
+        layer.field("Header Length", r(12, 13), format!("{header_len} bytes ({})", header_len / 4));
+        layer.field("Flags", r(12, 14), format!("0x{flags:03x} ({})", tcp_flag_names(flags)));
         layer.field("Window", r(14, 16), self.window);
         layer.checksum("Checksum", r(16, 18), self.checksum, expected_checksum);
         layer.field("Urgent Pointer", r(18, 20), self.urgent);
@@ -1008,27 +812,15 @@ impl TcpHeader {
     fn summary(&self, segment_len: Option<usize>) -> String {
         let ports = format!("Src Port: {}, Dst Port: {}", self.src_port, self.dst_port);
         let Some(len) = segment_len else { return ports };
-        let ack = if self.has(TcpFlags::ACK) {
-            format!(", Ack: {}", self.ack)
-        } else {
-            String::new()
-        };
+        let ack = if self.has(TcpFlags::ACK) { format!(", Ack: {}", self.ack) } else { String::new() };
         format!("{ports}, Seq: {}{ack}, Len: {len}", self.seq)
     }
 
     /// Wireshark's Info column with raw sequence numbers (no connection
     /// context here to make them relative) and the options' suffixes.
     fn info(&self, segment_len: usize, options: &str) -> String {
-        let ack = if self.has(TcpFlags::ACK) {
-            format!(" Ack={}", self.ack)
-        } else {
-            String::new()
-        };
-        let urgent = if self.has(TcpFlags::URG) {
-            format!(" Urg={}", self.urgent)
-        } else {
-            String::new()
-        };
+        let ack = if self.has(TcpFlags::ACK) { format!(" Ack={}", self.ack) } else { String::new() };
+        let urgent = if self.has(TcpFlags::URG) { format!(" Urg={}", self.urgent) } else { String::new() };
         format!(
             "{} → {} [{}] Seq={}{ack} Win={}{urgent} Len={segment_len}{options}",
             self.src_port,
@@ -1065,19 +857,11 @@ fn tcp_options(layer: &mut Layer, at: usize, options: &[u8]) -> TcpOptions {
             }
             _ => {}
         }
-        let (kind, len) = (
-            options[i],
-            options.get(i + 1).map_or(0, |&len| usize::from(len)),
-        );
+        let (kind, len) = (options[i], options.get(i + 1).map_or(0, |&len| usize::from(len)));
         if len < 2 || i + len > options.len() {
             let rest = start..at + options.len();
-            layer
-                .field(
-                    "Malformed",
-                    rest,
-                    format!("option kind {kind} claims {len} bytes"),
-                )
-                .note = Some("the option length does not fit the TCP header".into());
+            layer.field("Malformed", rest, format!("option kind {kind} claims {len} bytes")).note =
+                Some("the option length does not fit the TCP header".into());
             out.malformed = true;
             break;
         }
@@ -1089,21 +873,15 @@ fn tcp_options(layer: &mut Layer, at: usize, options: &[u8]) -> TcpOptions {
             }
             (3, 1) => {
                 let _ = write!(out.info, " WS={}", 1u32 << body[0].min(14));
-                format!(
-                    "Window scale: {} (multiply by {})",
-                    body[0],
-                    1u32 << body[0].min(14)
-                )
+                format!("Window scale: {} (multiply by {})", body[0], 1u32 << body[0].min(14))
             }
             (4, 0) => {
                 out.info.push_str(" SACK_PERM");
                 "SACK permitted".into()
             }
             (5, n) if n % 8 == 0 => {
-                let blocks: Vec<String> = body
-                    .chunks(8)
-                    .map(|b| format!("{}-{}", be32(&b[0..4]), be32(&b[4..8])))
-                    .collect();
+                let blocks: Vec<String> =
+                    body.chunks(8).map(|b| format!("{}-{}", be32(&b[0..4]), be32(&b[4..8]))).collect();
                 format!("SACK: {}", blocks.join(" "))
             }
             (8, 8) => {
@@ -1124,16 +902,8 @@ fn icmp_rest_of_header(layer: &mut Layer, at: usize, h: &[u8]) {
     let (ident, seq) = (be16(&h[4..6]), be16(&h[6..8]));
     match (h[0], h[1]) {
         (0 | 8, _) => {
-            layer.field(
-                "Identifier (BE)",
-                at + 4..at + 6,
-                format!("{ident} (0x{ident:04x})"),
-            );
-            layer.field(
-                "Sequence Number (BE)",
-                at + 6..at + 8,
-                format!("{seq} (0x{seq:04x})"),
-            );
+            layer.field("Identifier (BE)", at + 4..at + 6, format!("{ident} (0x{ident:04x})"));
+            layer.field("Sequence Number (BE)", at + 6..at + 8, format!("{seq} (0x{seq:04x})"));
         }
         (3, 4) => {
             layer.field("Unused", at + 4..at + 6, hex_preview(&h[4..6]));
@@ -1161,12 +931,7 @@ fn internet_checksum(parts: &[&[u8]]) -> u16 {
     let mut sum: u32 = parts
         .iter()
         .flat_map(|part| part.chunks(2))
-        .map(|word| {
-            u32::from(u16::from_be_bytes([
-                word[0],
-                word.get(1).copied().unwrap_or(0),
-            ]))
-        })
+        .map(|word| u32::from(u16::from_be_bytes([word[0], word.get(1).copied().unwrap_or(0)])))
         .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
@@ -1191,11 +956,7 @@ fn ipv4_addr(b: &[u8]) -> Ipv4Addr {
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 /// Up to 32 bytes as contiguous hex, with "…" when there are more.
@@ -1254,11 +1015,7 @@ fn ecn_name(ecn: u8) -> &'static str {
 
 /// The three IPv4 flag bits, e.g. "0x2, Don't fragment".
 fn ipv4_flags(flags: u8) -> String {
-    let names = [
-        (4, "Reserved bit"),
-        (2, "Don't fragment"),
-        (1, "More fragments"),
-    ];
+    let names = [(4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments")];
     let mut text = format!("0x{flags:x}");
     for (_, name) in names.iter().filter(|(bit, _)| flags & bit != 0) {
         text.push_str(", ");
@@ -1292,11 +1049,7 @@ fn tcp_flag_names(flags: u16) -> String {
             names.push_str(name);
         }
     }
-    if names.is_empty() {
-        "<None>".into()
-    } else {
-        names
-    }
+    if names.is_empty() { "<None>".into() } else { names }
 }
 
 fn icmp_type_name(icmp_type: u8) -> &'static str {
@@ -1331,16 +1084,9 @@ fn icmp_code_name(icmp_type: u8, code: u8) -> Option<&'static str> {
         "Host precedence violation",
         "Precedence cutoff in effect",
     ];
-    const TIME_EXCEEDED: [&str; 2] = [
-        "Time to live exceeded in transit",
-        "Fragment reassembly time exceeded",
-    ];
-    const REDIRECT: [&str; 4] = [
-        "Redirect for network",
-        "Redirect for host",
-        "Redirect for TOS and network",
-        "Redirect for TOS and host",
-    ];
+    const TIME_EXCEEDED: [&str; 2] = ["Time to live exceeded in transit", "Fragment reassembly time exceeded"];
+    const REDIRECT: [&str; 4] =
+        ["Redirect for network", "Redirect for host", "Redirect for TOS and network", "Redirect for TOS and host"];
     let names: &[&str] = match icmp_type {
         3 => &UNREACHABLE,
         5 => &REDIRECT,
@@ -1384,24 +1130,12 @@ mod tests {
     }
 
     fn layer_names(bytes: &[u8]) -> Vec<String> {
-        dissect(&frame(bytes))
-            .layers
-            .into_iter()
-            .map(|l| l.name)
-            .collect()
+        dissect(&frame(bytes)).layers.into_iter().map(|l| l.name).collect()
     }
 
     fn find<'d>(d: &'d Dissection, layer: &str, field: &str) -> &'d Field {
-        let layer = d
-            .layers
-            .iter()
-            .find(|l| l.name == layer)
-            .unwrap_or_else(|| panic!("no layer {layer}: {d:#?}"));
-        layer
-            .fields
-            .iter()
-            .find(|f| f.name == field)
-            .unwrap_or_else(|| panic!("no field {field}: {layer:#?}"))
+        let layer = d.layers.iter().find(|l| l.name == layer).unwrap_or_else(|| panic!("no layer {layer}: {d:#?}"));
+        layer.fields.iter().find(|f| f.name == field).unwrap_or_else(|| panic!("no field {field}: {layer:#?}"))
     }
 
     /// Layers follow each other from byte 0 without gaps or overlap, end
@@ -1411,19 +1145,9 @@ mod tests {
         let d = dissect(&frame(bytes));
         let mut at = 0;
         for (i, layer) in d.layers.iter().enumerate() {
-            assert_eq!(
-                layer.range.start, at,
-                "layer {} of {bytes:02x?}",
-                layer.name
-            );
-            assert!(
-                layer.range.start <= layer.range.end && layer.range.end <= bytes.len(),
-                "{layer:?}"
-            );
-            assert!(
-                layer.name != "Malformed Packet" || i == d.layers.len() - 1,
-                "{d:#?}"
-            );
+            assert_eq!(layer.range.start, at, "layer {} of {bytes:02x?}", layer.name);
+            assert!(layer.range.start <= layer.range.end && layer.range.end <= bytes.len(), "{layer:?}");
+            assert!(layer.name != "Malformed Packet" || i == d.layers.len() - 1, "{d:#?}");
             for field in &layer.fields {
                 let r = &field.range;
                 assert!(
@@ -1439,19 +1163,10 @@ mod tests {
     #[test]
     fn arp_request_fields_with_their_byte_ranges() {
         let d = dissect(&frame(&testdata::ARP_REQUEST));
-        assert_eq!(
-            layer_names(&testdata::ARP_REQUEST),
-            ["Ethernet II", "Address Resolution Protocol (request)"]
-        );
-        assert_eq!(
-            d.layers[0].summary,
-            "Src: 02:00:0a:00:01:01, Dst: ff:ff:ff:ff:ff:ff"
-        );
-        let fields: Vec<(&str, &str, Range<usize>)> = d.layers[1]
-            .fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str(), f.range.clone()))
-            .collect();
+        assert_eq!(layer_names(&testdata::ARP_REQUEST), ["Ethernet II", "Address Resolution Protocol (request)"]);
+        assert_eq!(d.layers[0].summary, "Src: 02:00:0a:00:01:01, Dst: ff:ff:ff:ff:ff:ff");
+        let fields: Vec<(&str, &str, Range<usize>)> =
+            d.layers[1].fields.iter().map(|f| (f.name.as_str(), f.value.as_str(), f.range.clone())).collect();
         assert_eq!(
             fields,
             [
@@ -1476,41 +1191,13 @@ mod tests {
     #[test]
     fn protocol_and_info_columns_read_like_wireshark() {
         let cases: [(&[u8], &str, &str); 19] = [
-            (
-                &testdata::ARP_REQUEST,
-                "ARP",
-                "Who has 10.0.1.200? Tell 10.0.1.1",
-            ),
-            (
-                &testdata::ARP_REPLY,
-                "ARP",
-                "10.0.1.200 is at 02:00:0a:00:01:14",
-            ),
-            (
-                &testdata::GARP_REQUEST_ZERO,
-                "ARP",
-                "ARP Announcement for 10.0.1.200",
-            ),
-            (
-                &testdata::GARP_REQUEST_BROADCAST,
-                "ARP",
-                "Gratuitous ARP for 10.0.1.200 (Request)",
-            ),
-            (
-                &testdata::GARP_REPLY_BROADCAST,
-                "ARP",
-                "Gratuitous ARP for 10.0.1.200 (Reply)",
-            ),
-            (
-                &testdata::GARP_REPLY_SELF,
-                "ARP",
-                "Gratuitous ARP for 10.0.1.200 (Reply)",
-            ),
-            (
-                &testdata::TCP_SYN,
-                "TCP",
-                "51234 → 80 [SYN] Seq=1000000 Win=64240 Len=0 MSS=1460",
-            ),
+            (&testdata::ARP_REQUEST, "ARP", "Who has 10.0.1.200? Tell 10.0.1.1"),
+            (&testdata::ARP_REPLY, "ARP", "10.0.1.200 is at 02:00:0a:00:01:14"),
+            (&testdata::GARP_REQUEST_ZERO, "ARP", "ARP Announcement for 10.0.1.200"),
+            (&testdata::GARP_REQUEST_BROADCAST, "ARP", "Gratuitous ARP for 10.0.1.200 (Request)"),
+            (&testdata::GARP_REPLY_BROADCAST, "ARP", "Gratuitous ARP for 10.0.1.200 (Reply)"),
+            (&testdata::GARP_REPLY_SELF, "ARP", "Gratuitous ARP for 10.0.1.200 (Reply)"),
+            (&testdata::TCP_SYN, "TCP", "51234 → 80 [SYN] Seq=1000000 Win=64240 Len=0 MSS=1460"),
             (
                 &testdata::TCP_SYN_ACK,
                 "TCP",
@@ -1523,41 +1210,18 @@ mod tests {
             ),
             (&testdata::HTTP_GET, "HTTP", "GET /clientip HTTP/1.1"),
             (&testdata::HTTP_GET_DNAT, "HTTP", "GET /clientip HTTP/1.1"),
-            (
-                &testdata::HTTP_GET_FORWARDED,
-                "HTTP",
-                "GET /clientip HTTP/1.1",
-            ),
+            (&testdata::HTTP_GET_FORWARDED, "HTTP", "GET /clientip HTTP/1.1"),
             (&testdata::HTTP_200, "HTTP", "HTTP/1.1 200 OK  (text/plain)"),
             (&testdata::UDP_DNS, "UDP", "40000 → 53 Len=5"),
             (&testdata::UDP_DNS_DNAT, "UDP", "40000 → 5353 Len=5"),
-            (
-                &testdata::ICMP_PORT_UNREACHABLE_TCP,
-                "ICMP",
-                "Destination unreachable (Port unreachable)",
-            ),
-            (
-                &testdata::ICMP_PORT_UNREACHABLE_UDP,
-                "ICMP",
-                "Destination unreachable (Port unreachable)",
-            ),
-            (
-                &testdata::ICMP_ECHO_REQUEST,
-                "ICMP",
-                "Echo (ping) request  id=0x1234, seq=1/256, ttl=64",
-            ),
-            (
-                &testdata::ICMP_ECHO_REPLY,
-                "ICMP",
-                "Echo (ping) reply    id=0x1234, seq=1/256, ttl=64",
-            ),
+            (&testdata::ICMP_PORT_UNREACHABLE_TCP, "ICMP", "Destination unreachable (Port unreachable)"),
+            (&testdata::ICMP_PORT_UNREACHABLE_UDP, "ICMP", "Destination unreachable (Port unreachable)"),
+            (&testdata::ICMP_ECHO_REQUEST, "ICMP", "Echo (ping) request  id=0x1234, seq=1/256, ttl=64"),
+            (&testdata::ICMP_ECHO_REPLY, "ICMP", "Echo (ping) reply    id=0x1234, seq=1/256, ttl=64"),
         ];
         for (bytes, protocol_column, info) in cases {
             let f = frame(bytes);
-            assert_eq!(
-                (protocol(&f), summary(&f).as_str()),
-                (protocol_column, info)
-            );
+            assert_eq!((protocol(&f), summary(&f).as_str()), (protocol_column, info));
         }
     }
 
@@ -1574,11 +1238,7 @@ mod tests {
         assert_eq!(summary(&probe), "Who has 10.0.1.200? (ARP Probe)");
         let d = dissect(&probe);
         assert_eq!(d.layers[1].name, "Address Resolution Protocol (ARP Probe)");
-        assert!(
-            find(&d, &d.layers[1].name, "Sender IP address")
-                .note
-                .is_some()
-        );
+        assert!(find(&d, &d.layers[1].name, "Sender IP address").note.is_some());
     }
 
     #[test]
@@ -1587,27 +1247,14 @@ mod tests {
             let d = dissect(&frame(bytes));
             find(&d, &d.layers[1].name, field).note.clone()
         };
-        for bytes in [
-            &testdata::GARP_REQUEST_ZERO,
-            &testdata::GARP_REPLY_BROADCAST,
-            &testdata::GARP_REPLY_SELF,
-        ] {
-            assert_eq!(
-                garp_note(bytes, "Target IP address").as_deref(),
-                Some("gratuitous: sender IP = target IP")
-            );
+        for bytes in [&testdata::GARP_REQUEST_ZERO, &testdata::GARP_REPLY_BROADCAST, &testdata::GARP_REPLY_SELF] {
+            assert_eq!(garp_note(bytes, "Target IP address").as_deref(), Some("gratuitous: sender IP = target IP"));
         }
         assert_eq!(garp_note(&testdata::ARP_REQUEST, "Target IP address"), None);
         let reply_note = garp_note(&testdata::GARP_REPLY_BROADCAST, "Target MAC address").unwrap();
         assert!(reply_note.contains("arp_is_garp"), "{reply_note}");
-        assert_eq!(
-            garp_note(&testdata::GARP_REPLY_SELF, "Target MAC address"),
-            None
-        );
-        assert_eq!(
-            garp_note(&testdata::GARP_REQUEST_BROADCAST, "Target MAC address"),
-            None
-        );
+        assert_eq!(garp_note(&testdata::GARP_REPLY_SELF, "Target MAC address"), None);
+        assert_eq!(garp_note(&testdata::GARP_REQUEST_BROADCAST, "Target MAC address"), None);
     }
 
     #[test]
@@ -1617,20 +1264,11 @@ mod tests {
         let tcp = "Transmission Control Protocol";
         let expect = |layer: &str, field: &str, value: &str, range: Range<usize>| {
             let f = find(&d, layer, field);
-            assert_eq!(
-                (f.value.as_str(), f.range.clone()),
-                (value, range),
-                "{layer} / {field}"
-            );
+            assert_eq!((f.value.as_str(), f.range.clone()), (value, range), "{layer} / {field}");
         };
         expect(ip, "Version", "4", 14..15);
         expect(ip, "Header Length", "20 bytes (5)", 14..15);
-        expect(
-            ip,
-            "Differentiated Services Field",
-            "0x00 (DSCP: CS0, ECN: Not-ECT)",
-            15..16,
-        );
+        expect(ip, "Differentiated Services Field", "0x00 (DSCP: CS0, ECN: Not-ECT)", 15..16);
         expect(ip, "Total Length", "60", 16..18);
         expect(ip, "Identification", "0x1c4a (7242)", 18..20);
         expect(ip, "Flags", "0x2, Don't fragment", 20..21);
@@ -1666,10 +1304,7 @@ mod tests {
                 ("Window scale: 7 (multiply by 128)", 71..74),
             ]
         );
-        assert_eq!(
-            d.layers[2].summary,
-            "Src Port: 51236, Dst Port: 80, Seq: 1000000, Len: 0"
-        );
+        assert_eq!(d.layers[2].summary, "Src Port: 51236, Dst Port: 80, Seq: 1000000, Len: 0");
     }
 
     #[test]
@@ -1688,24 +1323,15 @@ mod tests {
         let mut no_udp_checksum = testdata::UDP_DNS;
         no_udp_checksum[40..42].fill(0);
         let d = dissect(&frame(&no_udp_checksum));
-        assert_eq!(
-            find(&d, "User Datagram Protocol", "Checksum").value,
-            "0x0000 [zero-value ignored]"
-        );
+        assert_eq!(find(&d, "User Datagram Protocol", "Checksum").value, "0x0000 [zero-value ignored]");
     }
 
     #[test]
     fn http_request_and_response_lines_and_headers() {
         let d = dissect(&frame(&testdata::HTTP_GET));
-        assert_eq!(
-            layer_names(&testdata::HTTP_GET)[3],
-            "Hypertext Transfer Protocol"
-        );
-        let http: Vec<(&str, &str, Range<usize>)> = d.layers[3]
-            .fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.value.as_str(), f.range.clone()))
-            .collect();
+        assert_eq!(layer_names(&testdata::HTTP_GET)[3], "Hypertext Transfer Protocol");
+        let http: Vec<(&str, &str, Range<usize>)> =
+            d.layers[3].fields.iter().map(|f| (f.name.as_str(), f.value.as_str(), f.range.clone())).collect();
         assert_eq!(
             http,
             [
@@ -1721,15 +1347,9 @@ mod tests {
         let http = "Hypertext Transfer Protocol";
         assert_eq!(find(&d, http, "Status Code").value, "200");
         assert_eq!(find(&d, http, "Response Phrase").value, "OK");
-        assert_eq!(
-            find(&d, http, "Content-Type").value,
-            "text/plain; charset=utf-8"
-        );
+        assert_eq!(find(&d, http, "Content-Type").value, "text/plain; charset=utf-8");
         let body = find(&d, http, "File Data");
-        assert_eq!(
-            (body.value.as_str(), body.range.clone()),
-            ("15 bytes: \"10.0.1.21:51234\"", 134..149)
-        );
+        assert_eq!((body.value.as_str(), body.range.clone()), ("15 bytes: \"10.0.1.21:51234\"", 134..149));
     }
 
     #[test]
@@ -1750,16 +1370,10 @@ mod tests {
         let d = dissect(&f);
         let http = "Hypertext Transfer Protocol";
         let bad = find(&d, http, "Header");
-        assert_eq!(
-            (bad.value.as_str(), bad.range.clone()),
-            ("no-colon", 70..80)
-        );
+        assert_eq!((bad.value.as_str(), bad.range.clone()), ("no-colon", 70..80));
         assert!(bad.note.is_some());
         let rest = find(&d, http, "Unfinished line");
-        assert_eq!(
-            (rest.value.as_str(), rest.range.clone()),
-            ("\"Host: 10.0\"", 80..90)
-        );
+        assert_eq!((rest.value.as_str(), rest.range.clone()), ("\"Host: 10.0\"", 80..90));
         assert_eq!(summary(&f), "GET / HTTP/1.1");
     }
 
@@ -1777,27 +1391,13 @@ mod tests {
         );
         let d = dissect(&frame(&testdata::ICMP_PORT_UNREACHABLE_UDP));
         assert_eq!(
-            find(
-                &d,
-                "Internet Protocol Version 4",
-                "Differentiated Services Field"
-            )
-            .value,
+            find(&d, "Internet Protocol Version 4", "Differentiated Services Field").value,
             "0xc0 (DSCP: CS6, ECN: Not-ECT)"
         );
-        assert_eq!(
-            find(&d, "Internet Control Message Protocol", "Code").value,
-            "3 (Port unreachable)"
-        );
-        assert_eq!(
-            find(&d, "Internet Protocol Version 4 (quoted)", "Identification").value,
-            "0x1c49 (7241)"
-        );
+        assert_eq!(find(&d, "Internet Control Message Protocol", "Code").value, "3 (Port unreachable)");
+        assert_eq!(find(&d, "Internet Protocol Version 4 (quoted)", "Identification").value, "0x1c49 (7241)");
         let quoted_port = find(&d, "User Datagram Protocol (quoted)", "Destination Port");
-        assert_eq!(
-            (quoted_port.value.as_str(), quoted_port.range.clone()),
-            ("53", 64..66)
-        );
+        assert_eq!((quoted_port.value.as_str(), quoted_port.range.clone()), ("53", 64..66));
     }
 
     #[test]
@@ -1806,37 +1406,18 @@ mod tests {
         bytes[16..18].copy_from_slice(&56u16.to_be_bytes()); // outer IPv4 total length
         bytes[24..26].copy_from_slice(&0x5e6bu16.to_be_bytes()); // and its checksum
         let d = dissect(&frame(&bytes));
-        assert_eq!(
-            summary(&frame(&bytes)),
-            "Destination unreachable (Port unreachable)"
-        );
+        assert_eq!(summary(&frame(&bytes)), "Destination unreachable (Port unreachable)");
         let tcp = d.layers.last().unwrap();
-        assert_eq!(
-            (tcp.name.as_str(), tcp.range.clone()),
-            ("Transmission Control Protocol (quoted)", 62..70)
-        );
+        assert_eq!((tcp.name.as_str(), tcp.range.clone()), ("Transmission Control Protocol (quoted)", 62..70));
         let fields: Vec<&str> = tcp.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["Source Port", "Destination Port", "Sequence Number (raw)"]
-        );
-        assert_eq!(
-            find(&d, "Internet Protocol Version 4", "Header Checksum").value,
-            "0x5e6b [correct]"
-        );
+        assert_eq!(fields, ["Source Port", "Destination Port", "Sequence Number (raw)"]);
+        assert_eq!(find(&d, "Internet Protocol Version 4", "Header Checksum").value, "0x5e6b [correct]");
     }
 
     #[test]
     fn truncated_frames_end_in_a_malformed_layer() {
         let cut_tcp = frame(&testdata::TCP_SYN[..40]);
-        assert_eq!(
-            layer_names(cut_tcp.bytes()),
-            [
-                "Ethernet II",
-                "Internet Protocol Version 4",
-                "Malformed Packet"
-            ]
-        );
+        assert_eq!(layer_names(cut_tcp.bytes()), ["Ethernet II", "Internet Protocol Version 4", "Malformed Packet"]);
         let d = dissect(&cut_tcp);
         assert_eq!(
             find(&d, "Malformed Packet", "Malformed").value,
@@ -1851,24 +1432,14 @@ mod tests {
         let cut_arp = frame(&testdata::ARP_REQUEST[..30]);
         let d = dissect(&cut_arp);
         let arp_fields: Vec<&str> = d.layers[1].fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            arp_fields[arp_fields.len() - 1],
-            "Sender MAC address",
-            "fields past byte 30 are left out"
-        );
-        assert_eq!(
-            find(&d, "Malformed Packet", "Malformed").value,
-            "ARP message truncated: 16 of 28 bytes"
-        );
+        assert_eq!(arp_fields[arp_fields.len() - 1], "Sender MAC address", "fields past byte 30 are left out");
+        assert_eq!(find(&d, "Malformed Packet", "Malformed").value, "ARP message truncated: 16 of 28 bytes");
         assert_eq!(protocol(&cut_arp), "ARP");
 
         let empty = frame(&[]);
         assert_eq!(layer_names(&[]), ["Ethernet II", "Malformed Packet"]);
         assert!(dissect(&empty).layers[0].fields.is_empty());
-        assert_eq!(
-            (protocol(&empty), summary(&empty).as_str()),
-            ("ETH", "[Malformed Packet]")
-        );
+        assert_eq!((protocol(&empty), summary(&empty).as_str()), ("ETH", "[Malformed Packet]"));
     }
 
     #[test]
@@ -1877,10 +1448,7 @@ mod tests {
         bytes[55] = 30; // MSS option claims 30 bytes of a 20-byte option area
         let d = dissect(&frame(&bytes));
         let bad = find(&d, "Transmission Control Protocol", "Malformed");
-        assert_eq!(
-            (bad.value.as_str(), bad.range.clone()),
-            ("option kind 2 claims 30 bytes", 54..74)
-        );
+        assert_eq!((bad.value.as_str(), bad.range.clone()), ("option kind 2 claims 30 bytes", 54..74));
         assert!(summary(&frame(&bytes)).ends_with("Len=0 [Malformed Packet]"));
     }
 
@@ -1890,10 +1458,7 @@ mod tests {
         bytes.resize(60, 0);
         let d = dissect(&frame(&bytes));
         let padding = find(&d, "Ethernet II", "Padding");
-        assert_eq!(
-            (padding.value.as_str(), padding.range.clone()),
-            ("000000000000000000000000000000000000", 42..60)
-        );
+        assert_eq!((padding.value.as_str(), padding.range.clone()), ("000000000000000000000000000000000000", 42..60));
         assert_eq!(d.layers.last().unwrap().range.end, 42);
         assert_eq!(summary(&frame(&bytes)), "Who has 10.0.1.200? Tell 10.0.1.1");
     }
@@ -1904,10 +1469,7 @@ mod tests {
         bytes[12..14].copy_from_slice(&[0x86, 0xdd]);
         let f = frame(&bytes);
         assert_eq!(layer_names(&bytes), ["Ethernet II", "Data"]);
-        assert_eq!(
-            (protocol(&f), summary(&f).as_str()),
-            ("ETH", "Ethertype IPv6 (0x86dd)")
-        );
+        assert_eq!((protocol(&f), summary(&f).as_str()), ("ETH", "Ethertype IPv6 (0x86dd)"));
     }
 
     #[test]
@@ -1944,10 +1506,7 @@ mod tests {
             assert_well_shaped(bytes);
             let d = dissect(&frame(bytes));
             assert_eq!(d.layers.last().unwrap().range.end, bytes.len(), "{d:#?}");
-            assert!(
-                d.layers.iter().all(|l| l.name != "Malformed Packet"),
-                "{d:#?}"
-            );
+            assert!(d.layers.iter().all(|l| l.name != "Malformed Packet"), "{d:#?}");
             assert!(!summary(&frame(bytes)).contains("Malformed"));
         }
     }
@@ -1958,11 +1517,7 @@ mod tests {
             for len in 0..bytes.len() {
                 assert_well_shaped(&bytes[..len]);
                 let f = frame(&bytes[..len]);
-                assert!(
-                    summary(&f).ends_with("[Malformed Packet]"),
-                    "{len}-byte prefix: {}",
-                    summary(&f)
-                );
+                assert!(summary(&f).ends_with("[Malformed Packet]"), "{len}-byte prefix: {}", summary(&f));
             }
         }
     }

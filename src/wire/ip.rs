@@ -5,8 +5,8 @@
 use super::{ETHERNET_HEADER_LEN, Frame, Mac, ethernet};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
-    EthernetProtocol, Icmpv4Message, Icmpv4Packet, Icmpv4Repr, IpAddress, IpProtocol, Ipv4Packet,
-    Ipv4Repr, TcpPacket, TcpSeqNumber, UdpPacket,
+    EthernetProtocol, Icmpv4Message, Icmpv4Packet, Icmpv4Repr, IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, TcpPacket,
+    TcpSeqNumber, UdpPacket,
 };
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -104,11 +104,7 @@ pub enum Icmp<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum L4<'a> {
     Tcp(Tcp<'a>),
-    Udp {
-        src_port: u16,
-        dst_port: u16,
-        payload: &'a [u8],
-    },
+    Udp { src_port: u16, dst_port: u16, payload: &'a [u8] },
     Icmp(Icmp<'a>),
     Other(u8),
 }
@@ -147,31 +143,17 @@ impl<'a> Ipv4<'a> {
             }
             IpProtocol::Udp => {
                 let udp = UdpPacket::new_checked(body).ok()?;
-                L4::Udp {
-                    src_port: udp.src_port(),
-                    dst_port: udp.dst_port(),
-                    payload: &body[8..udp.len() as usize],
-                }
+                L4::Udp { src_port: udp.src_port(), dst_port: udp.dst_port(), payload: &body[8..udp.len() as usize] }
             }
             IpProtocol::Icmp => {
                 let icmp = Icmpv4Packet::new_checked(body).ok()?;
                 L4::Icmp(match icmp.msg_type() {
-                    Icmpv4Message::EchoRequest => Icmp::EchoRequest {
-                        ident: icmp.echo_ident(),
-                        seq: icmp.echo_seq_no(),
-                    },
-                    Icmpv4Message::EchoReply => Icmp::EchoReply {
-                        ident: icmp.echo_ident(),
-                        seq: icmp.echo_seq_no(),
-                    },
-                    Icmpv4Message::DstUnreachable => Icmp::Unreachable {
-                        code: icmp.msg_code(),
-                        quoted: &body[8..],
-                    },
-                    other => Icmp::Other {
-                        msg_type: u8::from(other),
-                        code: icmp.msg_code(),
-                    },
+                    Icmpv4Message::EchoRequest => {
+                        Icmp::EchoRequest { ident: icmp.echo_ident(), seq: icmp.echo_seq_no() }
+                    }
+                    Icmpv4Message::EchoReply => Icmp::EchoReply { ident: icmp.echo_ident(), seq: icmp.echo_seq_no() },
+                    Icmpv4Message::DstUnreachable => Icmp::Unreachable { code: icmp.msg_code(), quoted: &body[8..] },
+                    other => Icmp::Other { msg_type: u8::from(other), code: icmp.msg_code() },
                 })
             }
             other => L4::Other(u8::from(other)),
@@ -189,9 +171,7 @@ impl<'a> Ipv4<'a> {
     pub fn ports(&self) -> Option<(u16, u16)> {
         match self.l4 {
             L4::Tcp(t) => Some((t.src_port, t.dst_port)),
-            L4::Udp {
-                src_port, dst_port, ..
-            } => Some((src_port, dst_port)),
+            L4::Udp { src_port, dst_port, .. } => Some((src_port, dst_port)),
             _ => None,
         }
     }
@@ -235,13 +215,7 @@ fn ipv4_packet(
     ident: u16,
     payload_len: usize,
 ) {
-    let repr = Ipv4Repr {
-        src_addr: src,
-        dst_addr: dst,
-        next_header: proto,
-        payload_len,
-        hop_limit: DEFAULT_TTL,
-    };
+    let repr = Ipv4Repr { src_addr: src, dst_addr: dst, next_header: proto, payload_len, hop_limit: DEFAULT_TTL };
     let mut packet = Ipv4Packet::new_unchecked(&mut buf[..]);
     repr.emit(&mut packet, &ChecksumCapabilities::ignored());
     packet.set_ident(ident);
@@ -257,43 +231,29 @@ fn ipv4_packet(
 pub fn tcp_frame(eth_dst: Mac, eth_src: Mac, ident: u16, seg: &TcpSegment) -> Frame {
     let options_len = if seg.mss.is_some() { 4 } else { 0 };
     let tcp_len = TCP_HEADER_LEN + options_len + seg.payload.len();
-    ethernet(
-        eth_dst,
-        eth_src,
-        EthernetProtocol::Ipv4,
-        IPV4_HEADER_LEN + tcp_len,
-        |buf| {
-            ipv4_packet(
-                buf,
-                Sender::Socket,
-                seg.src,
-                seg.dst,
-                IpProtocol::Tcp,
-                ident,
-                tcp_len,
-            );
-            let body = &mut buf[IPV4_HEADER_LEN..];
-            let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
-            tcp.set_src_port(seg.src_port);
-            tcp.set_dst_port(seg.dst_port);
-            tcp.set_seq_number(TcpSeqNumber(seg.seq as i32));
-            tcp.set_ack_number(TcpSeqNumber(seg.ack as i32));
-            tcp.set_header_len((TCP_HEADER_LEN + options_len) as u8);
-            tcp.set_window_len(seg.window);
-            tcp.set_urgent_at(0);
-            if let Some(mss) = seg.mss {
-                let opts = tcp.options_mut();
-                opts[0] = 2;
-                opts[1] = 4;
-                opts[2..4].copy_from_slice(&mss.to_be_bytes());
-            }
-            tcp.payload_mut()[..seg.payload.len()].copy_from_slice(seg.payload);
-            // Flags after the header length: both share the 16-bit field.
-            body[13] = seg.flags.0;
-            let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
-            tcp.fill_checksum(&IpAddress::Ipv4(seg.src), &IpAddress::Ipv4(seg.dst));
-        },
-    )
+    ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + tcp_len, |buf| {
+        ipv4_packet(buf, Sender::Socket, seg.src, seg.dst, IpProtocol::Tcp, ident, tcp_len);
+        let body = &mut buf[IPV4_HEADER_LEN..];
+        let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
+        tcp.set_src_port(seg.src_port);
+        tcp.set_dst_port(seg.dst_port);
+        tcp.set_seq_number(TcpSeqNumber(seg.seq as i32));
+        tcp.set_ack_number(TcpSeqNumber(seg.ack as i32));
+        tcp.set_header_len((TCP_HEADER_LEN + options_len) as u8);
+        tcp.set_window_len(seg.window);
+        tcp.set_urgent_at(0);
+        if let Some(mss) = seg.mss {
+            let opts = tcp.options_mut();
+            opts[0] = 2;
+            opts[1] = 4;
+            opts[2..4].copy_from_slice(&mss.to_be_bytes());
+        }
+        tcp.payload_mut()[..seg.payload.len()].copy_from_slice(seg.payload);
+        // Flags after the header length: both share the 16-bit field.
+        body[13] = seg.flags.0;
+        let mut tcp = TcpPacket::new_unchecked(&mut body[..]);
+        tcp.fill_checksum(&IpAddress::Ipv4(seg.src), &IpAddress::Ipv4(seg.dst));
+    })
 }
 
 /// Length of the ICMP header before the quoted packet of an error message.
@@ -315,40 +275,22 @@ pub fn icmp_unreachable_frame(
     original: &[u8],
 ) -> Option<Frame> {
     let orig = Ipv4Packet::new_checked(original).ok()?;
-    let quote_len = usize::from(orig.total_len())
-        .min(ICMP_ERROR_MAX_LEN - IPV4_HEADER_LEN - ICMP_ERROR_HEADER_LEN);
+    let quote_len = usize::from(orig.total_len()).min(ICMP_ERROR_MAX_LEN - IPV4_HEADER_LEN - ICMP_ERROR_HEADER_LEN);
     let quoted = &original[..quote_len];
     let icmp_len = ICMP_ERROR_HEADER_LEN + quote_len;
     let dst = orig.src_addr();
-    Some(ethernet(
-        eth_dst,
-        eth_src,
-        EthernetProtocol::Ipv4,
-        IPV4_HEADER_LEN + icmp_len,
-        |buf| {
-            ipv4_packet(
-                buf,
-                Sender::KernelIcmpError,
-                src,
-                dst,
-                IpProtocol::Icmp,
-                ident,
-                icmp_len,
-            );
-            let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
-            packet.set_msg_type(Icmpv4Message::DstUnreachable);
-            packet.set_msg_code(code);
-            packet.data_mut().copy_from_slice(quoted);
-            packet.fill_checksum();
-        },
-    ))
+    Some(ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + icmp_len, |buf| {
+        ipv4_packet(buf, Sender::KernelIcmpError, src, dst, IpProtocol::Icmp, ident, icmp_len);
+        let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
+        packet.set_msg_type(Icmpv4Message::DstUnreachable);
+        packet.set_msg_code(code);
+        packet.data_mut().copy_from_slice(quoted);
+        packet.fill_checksum();
+    }))
 }
 
 /// ICMP echo request or reply.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "keeps the public signature the device code builds against"
-)]
+#[expect(clippy::too_many_arguments, reason = "keeps the public signature the device code builds against")]
 pub fn icmp_echo_frame(
     eth_dst: Mac,
     eth_src: Mac,
@@ -361,35 +303,17 @@ pub fn icmp_echo_frame(
     data: &[u8],
 ) -> Frame {
     let icmp = if reply {
-        Icmpv4Repr::EchoReply {
-            ident: echo_id,
-            seq_no: seq,
-            data,
-        }
+        Icmpv4Repr::EchoReply { ident: echo_id, seq_no: seq, data }
     } else {
-        Icmpv4Repr::EchoRequest {
-            ident: echo_id,
-            seq_no: seq,
-            data,
-        }
+        Icmpv4Repr::EchoRequest { ident: echo_id, seq_no: seq, data }
     };
-    let sender = if reply {
-        Sender::KernelEchoReply
-    } else {
-        Sender::Socket
-    };
+    let sender = if reply { Sender::KernelEchoReply } else { Sender::Socket };
     let icmp_len = icmp.buffer_len();
-    ethernet(
-        eth_dst,
-        eth_src,
-        EthernetProtocol::Ipv4,
-        IPV4_HEADER_LEN + icmp_len,
-        |buf| {
-            ipv4_packet(buf, sender, src, dst, IpProtocol::Icmp, ident, icmp_len);
-            let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
-            icmp.emit(&mut packet, &ChecksumCapabilities::default());
-        },
-    )
+    ethernet(eth_dst, eth_src, EthernetProtocol::Ipv4, IPV4_HEADER_LEN + icmp_len, |buf| {
+        ipv4_packet(buf, sender, src, dst, IpProtocol::Icmp, ident, icmp_len);
+        let mut packet = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
+        icmp.emit(&mut packet, &ChecksumCapabilities::default());
+    })
 }
 
 /// What a NAT or forwarding step changes in an IPv4 frame. `None` keeps the field.
@@ -473,9 +397,7 @@ pub fn ip_payload(frame: &Frame) -> &[u8] {
 mod tests {
     use super::*;
     use crate::wire::Parsed;
-    use crate::wire::testdata::{
-        self, NODE_MAC, NODE2_IP, NODE2_MAC, POD_IP, POD_MAC, ROUTER_IP, ROUTER_MAC, VIP,
-    };
+    use crate::wire::testdata::{self, NODE_MAC, NODE2_IP, NODE2_MAC, POD_IP, POD_MAC, ROUTER_IP, ROUTER_MAC, VIP};
 
     const GET: &[u8] = b"GET /clientip HTTP/1.1\r\nHost: 10.0.1.21:31888\r\n\r\n";
 
@@ -534,10 +456,7 @@ mod tests {
             mss: Some(1460),
             payload: b"",
         };
-        assert_eq!(
-            tcp_frame(NODE_MAC, ROUTER_MAC, 0x1c46, &syn).bytes(),
-            testdata::TCP_SYN
-        );
+        assert_eq!(tcp_frame(NODE_MAC, ROUTER_MAC, 0x1c46, &syn).bytes(), testdata::TCP_SYN);
     }
 
     #[test]
@@ -554,121 +473,59 @@ mod tests {
             mss: Some(1460),
             payload: b"",
         };
-        assert_eq!(
-            tcp_frame(ROUTER_MAC, NODE_MAC, 0, &syn_ack).bytes(),
-            testdata::TCP_SYN_ACK
-        );
+        assert_eq!(tcp_frame(ROUTER_MAC, NODE_MAC, 0, &syn_ack).bytes(), testdata::TCP_SYN_ACK);
     }
 
     #[test]
     fn tcp_psh_ack_carries_the_http_request() {
-        assert_eq!(
-            tcp_frame(NODE2_MAC, ROUTER_MAC, 0x1c47, &http_get()).bytes(),
-            testdata::HTTP_GET
-        );
+        assert_eq!(tcp_frame(NODE2_MAC, ROUTER_MAC, 0x1c47, &http_get()).bytes(), testdata::HTTP_GET);
     }
 
     #[test]
     fn port_unreachable_quotes_the_whole_tcp_syn() {
         let original = frame(&testdata::TCP_SYN);
-        let icmp =
-            icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 0x04d2, 3, ip_payload(&original))
-                .unwrap();
+        let icmp = icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 0x04d2, 3, ip_payload(&original)).unwrap();
         assert_eq!(icmp.bytes(), testdata::ICMP_PORT_UNREACHABLE_TCP);
     }
 
     #[test]
     fn port_unreachable_quotes_the_whole_udp_datagram() {
         let original = frame(&testdata::UDP_DNS);
-        let icmp =
-            icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 0x04d3, 3, ip_payload(&original))
-                .unwrap();
+        let icmp = icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 0x04d3, 3, ip_payload(&original)).unwrap();
         assert_eq!(icmp.bytes(), testdata::ICMP_PORT_UNREACHABLE_UDP);
     }
 
     #[test]
     fn port_unreachable_quote_stops_at_576_bytes_and_ignores_ethernet_padding() {
-        let big = TcpSegment {
-            payload: &[b'x'; 1000],
-            ..http_get()
-        };
+        let big = TcpSegment { payload: &[b'x'; 1000], ..http_get() };
         let original = tcp_frame(NODE2_MAC, ROUTER_MAC, 1, &big);
-        let icmp =
-            icmp_unreachable_frame(ROUTER_MAC, NODE2_MAC, NODE2_IP, 2, 3, ip_payload(&original))
-                .unwrap();
+        let icmp = icmp_unreachable_frame(ROUTER_MAC, NODE2_MAC, NODE2_IP, 2, 3, ip_payload(&original)).unwrap();
         assert_eq!(icmp.len(), ETHERNET_HEADER_LEN + 576);
-        assert_eq!(
-            &icmp.bytes()[ETHERNET_HEADER_LEN + 28..],
-            &ip_payload(&original)[..548]
-        );
+        assert_eq!(&icmp.bytes()[ETHERNET_HEADER_LEN + 28..], &ip_payload(&original)[..548]);
 
         let mut padded = testdata::UDP_DNS.to_vec();
         padded.resize(60, 0);
-        let icmp = icmp_unreachable_frame(
-            ROUTER_MAC,
-            NODE_MAC,
-            VIP,
-            0x04d3,
-            3,
-            ip_payload(&frame(&padded)),
-        )
-        .unwrap();
+        let icmp = icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 0x04d3, 3, ip_payload(&frame(&padded))).unwrap();
         assert_eq!(icmp.bytes(), testdata::ICMP_PORT_UNREACHABLE_UDP);
     }
 
     #[test]
     fn port_unreachable_needs_an_ipv4_original() {
-        assert_eq!(
-            icmp_unreachable_frame(
-                ROUTER_MAC,
-                NODE_MAC,
-                VIP,
-                1,
-                3,
-                &testdata::ARP_REQUEST[14..]
-            ),
-            None
-        );
+        assert_eq!(icmp_unreachable_frame(ROUTER_MAC, NODE_MAC, VIP, 1, 3, &testdata::ARP_REQUEST[14..]), None);
     }
 
     #[test]
     fn echo_request_sets_df_and_the_kernels_reply_does_not() {
-        let request = icmp_echo_frame(
-            NODE_MAC,
-            ROUTER_MAC,
-            ROUTER_IP,
-            VIP,
-            0x1c48,
-            false,
-            0x1234,
-            1,
-            b"vipsim!!",
-        );
+        let request = icmp_echo_frame(NODE_MAC, ROUTER_MAC, ROUTER_IP, VIP, 0x1c48, false, 0x1234, 1, b"vipsim!!");
         assert_eq!(request.bytes(), testdata::ICMP_ECHO_REQUEST);
-        let reply = icmp_echo_frame(
-            ROUTER_MAC,
-            NODE_MAC,
-            VIP,
-            ROUTER_IP,
-            0x2000,
-            true,
-            0x1234,
-            1,
-            b"vipsim!!",
-        );
+        let reply = icmp_echo_frame(ROUTER_MAC, NODE_MAC, VIP, ROUTER_IP, 0x2000, true, 0x1234, 1, b"vipsim!!");
         assert_eq!(reply.bytes(), testdata::ICMP_ECHO_REPLY);
     }
 
     #[test]
     fn dnat_rewrites_destination_address_and_port_with_checksums() {
-        let dnat = Rewrite {
-            dst: Some((POD_IP, Some(8080))),
-            ..Rewrite::default()
-        };
-        assert_eq!(
-            rewrite(&frame(&testdata::HTTP_GET), &dnat).unwrap().bytes(),
-            testdata::HTTP_GET_DNAT
-        );
+        let dnat = Rewrite { dst: Some((POD_IP, Some(8080))), ..Rewrite::default() };
+        assert_eq!(rewrite(&frame(&testdata::HTTP_GET), &dnat).unwrap().bytes(), testdata::HTTP_GET_DNAT);
     }
 
     #[test]
@@ -680,75 +537,38 @@ mod tests {
             dst: Some((POD_IP, Some(8080))),
             decrement_ttl: true,
         };
-        assert_eq!(
-            rewrite(&frame(&testdata::HTTP_GET), &forward)
-                .unwrap()
-                .bytes(),
-            testdata::HTTP_GET_FORWARDED
-        );
+        assert_eq!(rewrite(&frame(&testdata::HTTP_GET), &forward).unwrap().bytes(), testdata::HTTP_GET_FORWARDED);
     }
 
     #[test]
     fn udp_dnat_fixes_the_udp_checksum() {
-        let dnat = Rewrite {
-            dst: Some((Ipv4Addr::new(10, 244, 1, 9), Some(5353))),
-            ..Rewrite::default()
-        };
-        assert_eq!(
-            rewrite(&frame(&testdata::UDP_DNS), &dnat).unwrap().bytes(),
-            testdata::UDP_DNS_DNAT
-        );
+        let dnat = Rewrite { dst: Some((Ipv4Addr::new(10, 244, 1, 9), Some(5353))), ..Rewrite::default() };
+        assert_eq!(rewrite(&frame(&testdata::UDP_DNS), &dnat).unwrap().bytes(), testdata::UDP_DNS_DNAT);
     }
 
     #[test]
     fn rewrite_leaves_non_ipv4_alone() {
-        assert_eq!(
-            rewrite(&frame(&testdata::ARP_REQUEST), &Rewrite::default()),
-            None
-        );
+        assert_eq!(rewrite(&frame(&testdata::ARP_REQUEST), &Rewrite::default()), None);
     }
 
     #[test]
     fn parses_tcp_segments() {
         let syn = ipv4(&testdata::TCP_SYN);
-        assert_eq!(
-            (syn.src, syn.dst, syn.ttl, syn.ident),
-            (ROUTER_IP, VIP, 64, 0x1c46)
-        );
-        let L4::Tcp(tcp) = syn.l4 else {
-            panic!("not TCP: {syn:?}")
-        };
-        assert_eq!(
-            (tcp.src_port, tcp.dst_port, tcp.seq, tcp.ack),
-            (51234, 80, 1_000_000, 0)
-        );
-        assert_eq!(
-            (tcp.flags, tcp.window, tcp.payload),
-            (TcpFlags::SYN, 64240, &b""[..])
-        );
+        assert_eq!((syn.src, syn.dst, syn.ttl, syn.ident), (ROUTER_IP, VIP, 64, 0x1c46));
+        let L4::Tcp(tcp) = syn.l4 else { panic!("not TCP: {syn:?}") };
+        assert_eq!((tcp.src_port, tcp.dst_port, tcp.seq, tcp.ack), (51234, 80, 1_000_000, 0));
+        assert_eq!((tcp.flags, tcp.window, tcp.payload), (TcpFlags::SYN, 64240, &b""[..]));
 
         let get = ipv4(&testdata::HTTP_GET);
         assert_eq!(get.ports(), Some((51234, 31888)));
-        let L4::Tcp(tcp) = get.l4 else {
-            panic!("not TCP: {get:?}")
-        };
-        assert_eq!(
-            (tcp.seq, tcp.ack, tcp.flags, tcp.payload),
-            (1_000_001, 3_000_000_001, TcpFlags::PSH_ACK, GET)
-        );
+        let L4::Tcp(tcp) = get.l4 else { panic!("not TCP: {get:?}") };
+        assert_eq!((tcp.seq, tcp.ack, tcp.flags, tcp.payload), (1_000_001, 3_000_000_001, TcpFlags::PSH_ACK, GET));
     }
 
     #[test]
     fn parses_udp_datagrams() {
         let udp = ipv4(&testdata::UDP_DNS);
-        assert_eq!(
-            udp.l4,
-            L4::Udp {
-                src_port: 40000,
-                dst_port: 53,
-                payload: b"hello"
-            }
-        );
+        assert_eq!(udp.l4, L4::Udp { src_port: 40000, dst_port: 53, payload: b"hello" });
         assert_eq!(udp.ports(), Some((40000, 53)));
     }
 
@@ -756,40 +576,19 @@ mod tests {
     fn parses_icmp_messages() {
         let unreachable = ipv4(&testdata::ICMP_PORT_UNREACHABLE_TCP);
         assert_eq!((unreachable.src, unreachable.dst), (VIP, ROUTER_IP));
-        assert_eq!(
-            unreachable.l4,
-            L4::Icmp(Icmp::Unreachable {
-                code: 3,
-                quoted: &testdata::TCP_SYN[14..]
-            })
-        );
+        assert_eq!(unreachable.l4, L4::Icmp(Icmp::Unreachable { code: 3, quoted: &testdata::TCP_SYN[14..] }));
         assert_eq!(unreachable.ports(), None);
         let request = ipv4(&testdata::ICMP_ECHO_REQUEST);
-        assert_eq!(
-            request.l4,
-            L4::Icmp(Icmp::EchoRequest {
-                ident: 0x1234,
-                seq: 1
-            })
-        );
+        assert_eq!(request.l4, L4::Icmp(Icmp::EchoRequest { ident: 0x1234, seq: 1 }));
         let reply = ipv4(&testdata::ICMP_ECHO_REPLY);
-        assert_eq!(
-            reply.l4,
-            L4::Icmp(Icmp::EchoReply {
-                ident: 0x1234,
-                seq: 1
-            })
-        );
+        assert_eq!(reply.l4, L4::Icmp(Icmp::EchoReply { ident: 0x1234, seq: 1 }));
     }
 
     #[test]
     fn truncated_packets_parse_as_other() {
         for bytes in IPV4_FRAMES {
             for len in 0..bytes.len() {
-                assert!(
-                    matches!(Parsed::of(&bytes[..len]), Parsed::Other { .. }),
-                    "{len}-byte prefix of {bytes:02x?}"
-                );
+                assert!(matches!(Parsed::of(&bytes[..len]), Parsed::Other { .. }), "{len}-byte prefix of {bytes:02x?}");
             }
         }
     }
@@ -798,23 +597,14 @@ mod tests {
     fn a_bad_header_checksum_parses_as_other() {
         let mut bytes = testdata::TCP_SYN;
         bytes[ETHERNET_HEADER_LEN + 10] ^= 0xff;
-        assert!(matches!(
-            Parsed::of(&bytes),
-            Parsed::Other {
-                ethertype: 0x0800,
-                ..
-            }
-        ));
+        assert!(matches!(Parsed::of(&bytes), Parsed::Other { ethertype: 0x0800, .. }));
     }
 
     #[test]
     fn tcp_flags_read_like_wireshark() {
         assert_eq!(TcpFlags::SYN_ACK.to_string(), "SYN, ACK");
         assert_eq!(TcpFlags::FIN_ACK.to_string(), "FIN, ACK");
-        assert_eq!(
-            (TcpFlags::SYN | TcpFlags(0xc0)).to_string(),
-            "SYN, ECE, CWR"
-        );
+        assert_eq!((TcpFlags::SYN | TcpFlags(0xc0)).to_string(), "SYN, ECE, CWR");
         assert_eq!(format!("{:?}", TcpFlags::PSH_ACK), "[PSH, ACK]");
     }
 }

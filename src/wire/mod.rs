@@ -54,19 +54,15 @@ impl Mac {
     pub fn parse(text: &str) -> Result<Mac, String> {
         let parts: Vec<&str> = text.split(':').collect();
         if parts.len() != 6 {
-            return Err(format!(
-                "invalid MAC address `{text}`: expected six hex pairs like 02:00:0a:00:01:0a"
-            ));
+            return Err(format!("invalid MAC address `{text}`: expected six hex pairs like 02:00:0a:00:01:0a"));
         }
         let mut out = [0u8; 6];
         for (i, p) in parts.iter().enumerate() {
             if p.len() != 2 {
-                return Err(format!(
-                    "invalid MAC address `{text}`: `{p}` is not a hex pair"
-                ));
+                return Err(format!("invalid MAC address `{text}`: `{p}` is not a hex pair"));
             }
-            out[i] = u8::from_str_radix(p, 16)
-                .map_err(|_| format!("invalid MAC address `{text}`: `{p}` is not hex"))?;
+            out[i] =
+                u8::from_str_radix(p, 16).map_err(|_| format!("invalid MAC address `{text}`: `{p}` is not hex"))?;
         }
         Ok(Mac(out))
     }
@@ -81,11 +77,7 @@ impl Mac {
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
     }
 }
 impl fmt::Debug for Mac {
@@ -125,16 +117,10 @@ impl Frame {
     }
     /// Destination MAC, or broadcast for a runt (which then gets dropped on parse).
     pub fn dst(&self) -> Mac {
-        self.0
-            .get(0..6)
-            .map(|b| Mac(b.try_into().unwrap()))
-            .unwrap_or(Mac::BROADCAST)
+        self.0.get(0..6).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::BROADCAST)
     }
     pub fn src(&self) -> Mac {
-        self.0
-            .get(6..12)
-            .map(|b| Mac(b.try_into().unwrap()))
-            .unwrap_or(Mac::ZERO)
+        self.0.get(6..12).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::ZERO)
     }
     pub fn hex(&self) -> String {
         let mut s = String::with_capacity(self.0.len() * 2);
@@ -150,11 +136,7 @@ impl Frame {
         }
         // Digit by digit over bytes: slicing the str could split a multi-byte
         // character, and `from_str_radix` would accept a sign such as "+f".
-        let digit = |i: usize| {
-            (hex.as_bytes()[i] as char)
-                .to_digit(16)
-                .ok_or_else(|| format!("bad hex at {i}"))
-        };
+        let digit = |i: usize| (hex.as_bytes()[i] as char).to_digit(16).ok_or_else(|| format!("bad hex at {i}"));
         (0..hex.len())
             .step_by(2)
             .map(|i| Ok((digit(i)? * 16 + digit(i + 1)?) as u8))
@@ -229,45 +211,21 @@ pub enum Parsed<'a> {
 impl<'a> Parsed<'a> {
     pub fn of(bytes: &'a [u8]) -> Parsed<'a> {
         let Ok(eth) = EthernetFrame::new_checked(bytes) else {
-            return Parsed::Other {
-                eth_dst: Mac::BROADCAST,
-                eth_src: Mac::ZERO,
-                ethertype: 0,
-            };
+            return Parsed::Other { eth_dst: Mac::BROADCAST, eth_src: Mac::ZERO, ethertype: 0 };
         };
         let eth_dst = Mac::from_smol(eth.dst_addr());
         let eth_src = Mac::from_smol(eth.src_addr());
         let payload = &bytes[ETHERNET_HEADER_LEN..];
         match eth.ethertype() {
             EthernetProtocol::Arp => match arp::parse(payload) {
-                Some(arp) => Parsed::Arp {
-                    eth_dst,
-                    eth_src,
-                    arp,
-                },
-                None => Parsed::Other {
-                    eth_dst,
-                    eth_src,
-                    ethertype: 0x0806,
-                },
+                Some(arp) => Parsed::Arp { eth_dst, eth_src, arp },
+                None => Parsed::Other { eth_dst, eth_src, ethertype: 0x0806 },
             },
             EthernetProtocol::Ipv4 => match ip::Ipv4::parse(payload) {
-                Some(packet) => Parsed::Ipv4 {
-                    eth_dst,
-                    eth_src,
-                    packet,
-                },
-                None => Parsed::Other {
-                    eth_dst,
-                    eth_src,
-                    ethertype: 0x0800,
-                },
+                Some(packet) => Parsed::Ipv4 { eth_dst, eth_src, packet },
+                None => Parsed::Other { eth_dst, eth_src, ethertype: 0x0800 },
             },
-            other => Parsed::Other {
-                eth_dst,
-                eth_src,
-                ethertype: u16::from(other),
-            },
+            other => Parsed::Other { eth_dst, eth_src, ethertype: u16::from(other) },
         }
     }
 }
@@ -324,9 +282,6 @@ mod tests {
         assert!(matches!(f.parse(), Parsed::Other { .. }));
         assert!(Frame::from_hex("abc").is_err());
         assert!(Frame::from_hex("+f").is_err());
-        assert!(
-            Frame::from_hex("aéb").is_err(),
-            "a multi-byte character is an error, not a panic"
-        );
+        assert!(Frame::from_hex("aéb").is_err(), "a multi-byte character is an error, not a panic");
     }
 }

@@ -105,10 +105,7 @@ mod tests {
 
     #[test]
     fn record_header_holds_simulated_seconds_and_microseconds() {
-        let bytes = to_bytes([(
-            Instant::from_nanos(1_234_567_891),
-            frame(&testdata::ARP_REQUEST),
-        )]);
+        let bytes = to_bytes([(Instant::from_nanos(1_234_567_891), frame(&testdata::ARP_REQUEST))]);
         let record = [
             0x01, 0x00, 0x00, 0x00, // ts_sec 1
             0x47, 0x94, 0x03, 0x00, // ts_usec 234567 (nanoseconds truncated)
@@ -125,14 +122,8 @@ mod tests {
         let bytes = to_bytes(frames.clone());
         let mut reader = PcapReader::new(&bytes[..]).unwrap();
         let header = reader.header();
-        assert_eq!(
-            (header.version_major, header.version_minor, header.snaplen),
-            (2, 4, 65535)
-        );
-        assert_eq!(
-            (header.datalink, header.ts_resolution),
-            (DataLink::ETHERNET, TsResolution::MicroSecond)
-        );
+        assert_eq!((header.version_major, header.version_minor, header.snaplen), (2, 4, 65535));
+        assert_eq!((header.datalink, header.ts_resolution), (DataLink::ETHERNET, TsResolution::MicroSecond));
         for (at, frame) in &frames {
             let packet = reader.next_packet().unwrap().unwrap();
             let micros = at.as_nanos() / 1_000;
@@ -167,26 +158,14 @@ mod tests {
     #[test]
     fn tcpdump_reads_the_export() {
         if Command::new("tcpdump").arg("--version").output().is_err() {
-            eprintln!(
-                "note: tcpdump is not installed; skipping the tcpdump check of the pcap export"
-            );
+            eprintln!("note: tcpdump is not installed; skipping the tcpdump check of the pcap export");
             return;
         }
-        let path =
-            std::env::temp_dir().join(format!("vipsim-pcap-test-{}.pcap", std::process::id()));
+        let path = std::env::temp_dir().join(format!("vipsim-pcap-test-{}.pcap", std::process::id()));
         std::fs::write(&path, to_bytes(capture())).unwrap();
         let tcpdump = |flags: &[&str]| {
-            let out = Command::new("tcpdump")
-                .args(flags)
-                .arg("-r")
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "tcpdump failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let out = Command::new("tcpdump").args(flags).arg("-r").arg(&path).output().unwrap();
+            assert!(out.status.success(), "tcpdump failed: {}", String::from_utf8_lossy(&out.stderr));
             String::from_utf8(out.stdout).unwrap()
         };
         // -tt: seconds since the epoch (here: since the scenario started);
@@ -212,9 +191,6 @@ mod tests {
         // error, the request and the response.
         assert_eq!(verbose.matches("cksum 0x").count(), 4, "{verbose}");
         assert_eq!(verbose.matches("(correct)").count(), 4, "{verbose}");
-        assert!(
-            !verbose.contains("incorrect") && !verbose.contains("bad cksum"),
-            "{verbose}"
-        );
+        assert!(!verbose.contains("incorrect") && !verbose.contains("bad cksum"), "{verbose}");
     }
 }

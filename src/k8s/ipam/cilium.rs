@@ -31,14 +31,9 @@ pub const L2_ANNOUNCER_CLASS: &str = "io.cilium/l2-announcer";
 
 /// Current annotation key first, then the `io.cilium/` alias.
 const REQUESTED_IPS: [&str; 2] = ["lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips"];
-const SHARING_KEY: [&str; 2] = [
-    "lbipam.cilium.io/sharing-key",
-    "io.cilium/lb-ipam-sharing-key",
-];
-const SHARING_CROSS_NAMESPACE: [&str; 2] = [
-    "lbipam.cilium.io/sharing-cross-namespace",
-    "io.cilium/lb-ipam-sharing-cross-namespace",
-];
+const SHARING_KEY: [&str; 2] = ["lbipam.cilium.io/sharing-key", "io.cilium/lb-ipam-sharing-key"];
+const SHARING_CROSS_NAMESPACE: [&str; 2] =
+    ["lbipam.cilium.io/sharing-cross-namespace", "io.cilium/lb-ipam-sharing-cross-namespace"];
 /// Labels LB-IPAM adds to a Service's own before matching pool selectors
 /// (`svcLabels`), so a pool can select Services by namespace or name.
 const SERVICE_NAMESPACE_LABEL: &str = "io.kubernetes.service.namespace";
@@ -55,18 +50,10 @@ pub struct IpamCondition {
 
 impl IpamCondition {
     fn satisfied() -> IpamCondition {
-        IpamCondition {
-            status: true,
-            reason: "satisfied".to_owned(),
-            message: String::new(),
-        }
+        IpamCondition { status: true, reason: "satisfied".to_owned(), message: String::new() }
     }
     fn unsatisfied(reason: &str, message: String) -> IpamCondition {
-        IpamCondition {
-            status: false,
-            reason: reason.to_owned(),
-            message,
-        }
+        IpamCondition { status: false, reason: reason.to_owned(), message }
     }
     fn no_pool_selects() -> IpamCondition {
         let message = "There are no enabled CiliumLoadBalancerIPPools that match this service";
@@ -185,14 +172,12 @@ impl CiliumIpam {
     /// enabled and [`L2_ANNOUNCER_CLASS`] when L2 announcements are
     /// (`newLBIPAMCell`). By default neither.
     pub fn set_enabled_announcers(&mut self, bgp_control_plane: bool, l2_announcements: bool) {
-        self.load_balancer_classes = [
-            (bgp_control_plane, BGP_CONTROL_PLANE_CLASS),
-            (l2_announcements, L2_ANNOUNCER_CLASS),
-        ]
-        .into_iter()
-        .filter(|(enabled, _)| *enabled)
-        .map(|(_, class)| class.to_owned())
-        .collect();
+        self.load_balancer_classes =
+            [(bgp_control_plane, BGP_CONTROL_PLANE_CLASS), (l2_announcements, L2_ANNOUNCER_CLASS)]
+                .into_iter()
+                .filter(|(enabled, _)| *enabled)
+                .map(|(_, class)| class.to_owned())
+                .collect();
     }
 
     /// Replaces the pool set (pools in creation order). Marks overlapping
@@ -215,10 +200,7 @@ impl CiliumIpam {
             if self.pools.iter().any(|pool| pool.name == meta.name) {
                 continue;
             }
-            let existing = previous
-                .iter()
-                .position(|pool| pool.name == meta.name)
-                .map(|index| previous.remove(index));
+            let existing = previous.iter().position(|pool| pool.name == meta.name).map(|index| previous.remove(index));
             let (loaded, outcome) = match existing {
                 Some(mut pool) => {
                     let outcome = self.update_pool(&mut pool, spec);
@@ -288,9 +270,7 @@ impl CiliumIpam {
             .ranges
             .iter()
             .map(|range| range.alloc.stats())
-            .fold((0, 0), |(used, available), (u, a)| {
-                (used + u, available + a)
-            });
+            .fold((0, 0), |(used, available), (u, a)| (used + u, available + a));
         Some(PoolStatus {
             disabled: pool.spec.disabled,
             conflicting: pool.conflict.is_some(),
@@ -328,18 +308,11 @@ impl CiliumIpam {
     }
 
     fn range_mut(&mut self, id: u64) -> Option<&mut LbRange> {
-        self.pools
-            .iter_mut()
-            .flat_map(|pool| pool.ranges.iter_mut())
-            .find(|range| range.id == id)
+        self.pools.iter_mut().flat_map(|pool| pool.ranges.iter_mut()).find(|range| range.id == id)
     }
 
     fn holder(&self, allocated: &AllocatedIp) -> Option<&Holder> {
-        let range = self
-            .pools
-            .iter()
-            .flat_map(|pool| &pool.ranges)
-            .find(|range| range.id == allocated.range)?;
+        let range = self.pools.iter().flat_map(|pool| &pool.ranges).find(|range| range.id == allocated.range)?;
         range.alloc.get(allocated.ip)
     }
 
@@ -348,33 +321,17 @@ impl CiliumIpam {
     // ------------------------------------------------------------------
 
     /// `handleNewPool`.
-    fn new_pool(
-        &mut self,
-        name: &str,
-        spec: &CiliumLoadBalancerIpPoolSpec,
-    ) -> Result<LbPool, String> {
+    fn new_pool(&mut self, name: &str, spec: &CiliumLoadBalancerIpPoolSpec) -> Result<LbPool, String> {
         let blocks = parse_blocks(spec)?;
-        let ranges = blocks
-            .into_iter()
-            .map(|block| self.new_range(block, reserves_first_last(spec)))
-            .collect();
-        Ok(LbPool {
-            name: name.to_owned(),
-            spec: spec.clone(),
-            ranges,
-            conflict: None,
-        })
+        let ranges = blocks.into_iter().map(|block| self.new_range(block, reserves_first_last(spec))).collect();
+        Ok(LbPool { name: name.to_owned(), spec: spec.clone(), ranges, conflict: None })
     }
 
     /// `handlePoolModified`: ranges still listed keep their allocations
     /// (reserving or releasing first/last if `allowFirstLastIPs` flipped),
     /// the others are dropped with their allocations, new ones are appended.
     /// On a parse error the pool is left unchanged.
-    fn update_pool(
-        &mut self,
-        pool: &mut LbPool,
-        spec: &CiliumLoadBalancerIpPoolSpec,
-    ) -> Result<(), String> {
+    fn update_pool(&mut self, pool: &mut LbPool, spec: &CiliumLoadBalancerIpPoolSpec) -> Result<(), String> {
         if pool.spec == *spec {
             return Ok(());
         }
@@ -404,11 +361,7 @@ impl CiliumIpam {
     fn new_range(&mut self, block: ParsedBlock, reserve_first_last: bool) -> LbRange {
         let id = self.next_range_id;
         self.next_range_id += 1;
-        let mut range = LbRange {
-            id,
-            from_cidr: block.from_cidr,
-            alloc: block.alloc,
-        };
+        let mut range = LbRange { id, from_cidr: block.from_cidr, alloc: block.alloc };
         if range.from_cidr && reserve_first_last {
             range.reserve_first_last(true);
         }
@@ -443,21 +396,14 @@ impl CiliumIpam {
                 if inner == outer || self.pools[inner].conflict.is_some() {
                     continue;
                 }
-                let Some((outer_range, inner_range)) =
-                    overlap(&self.pools[outer].ranges, &self.pools[inner].ranges)
+                let Some((outer_range, inner_range)) = overlap(&self.pools[outer].ranges, &self.pools[inner].ranges)
                 else {
                     continue;
                 };
                 let (newer, message) = if outer < inner {
-                    (
-                        inner,
-                        conflict_message(inner_range, outer_range, &self.pools[outer].name),
-                    )
+                    (inner, conflict_message(inner_range, outer_range, &self.pools[outer].name))
                 } else {
-                    (
-                        outer,
-                        conflict_message(outer_range, inner_range, &self.pools[inner].name),
-                    )
+                    (outer, conflict_message(outer_range, inner_range, &self.pools[inner].name))
                 };
                 self.pools[newer].conflict = Some(message);
                 break;
@@ -510,11 +456,8 @@ impl CiliumIpam {
     /// longer hold (satisfied ones first), then each unsatisfied one is
     /// served.
     fn revalidate_all(&mut self) {
-        let (satisfied, waiting): (Vec<String>, Vec<String>) = self
-            .services
-            .keys()
-            .cloned()
-            .partition(|service| self.is_satisfied(service));
+        let (satisfied, waiting): (Vec<String>, Vec<String>) =
+            self.services.keys().cloned().partition(|service| self.is_satisfied(service));
         let order: Vec<String> = satisfied.into_iter().chain(waiting).collect();
         for service in &order {
             self.strip_invalid_allocations(service);
@@ -534,12 +477,8 @@ impl CiliumIpam {
         let Some(view) = self.services.get(service) else {
             return;
         };
-        let invalid: Vec<AllocatedIp> = view
-            .allocated
-            .iter()
-            .filter(|allocated| !self.still_valid(service, view, allocated))
-            .cloned()
-            .collect();
+        let invalid: Vec<AllocatedIp> =
+            view.allocated.iter().filter(|allocated| !self.still_valid(service, view, allocated)).cloned().collect();
         for allocated in invalid {
             self.leave(service, &allocated);
             if let Some(view) = self.services.get_mut(service) {
@@ -549,22 +488,14 @@ impl CiliumIpam {
     }
 
     fn still_valid(&self, service: &str, view: &ServiceView, allocated: &AllocatedIp) -> bool {
-        let selected = self
-            .pool(&allocated.pool)
-            .is_some_and(|pool| selects(pool, view));
+        let selected = self.pool(&allocated.pool).is_some_and(|pool| selects(pool, view));
         let compatible = self.cluster_accepts(allocated, service, view).is_ok();
-        let requested =
-            view.requested.is_empty() || view.requested.contains(&IpAddr::V4(allocated.ip));
+        let requested = view.requested.is_empty() || view.requested.contains(&IpAddr::V4(allocated.ip));
         selected && compatible && requested
     }
 
     /// `sharingCluster.IsCompatible`: every other holder must accept `view`.
-    fn cluster_accepts(
-        &self,
-        allocated: &AllocatedIp,
-        service: &str,
-        view: &ServiceView,
-    ) -> Result<(), &'static str> {
+    fn cluster_accepts(&self, allocated: &AllocatedIp, service: &str, view: &ServiceView) -> Result<(), &'static str> {
         let Some(Holder::Services(holders)) = self.holder(allocated) else {
             return Ok(());
         };
@@ -604,9 +535,7 @@ impl CiliumIpam {
     }
 
     fn is_satisfied(&self, service: &str) -> bool {
-        self.services
-            .get(service)
-            .is_some_and(ServiceView::is_satisfied)
+        self.services.get(service).is_some_and(ServiceView::is_satisfied)
     }
 
     /// `satisfyService`.
@@ -631,11 +560,7 @@ impl CiliumIpam {
         let Some(view) = self.services.get(service).cloned() else {
             return;
         };
-        if view
-            .allocated
-            .iter()
-            .any(|allocated| IpAddr::V4(allocated.ip) == ip)
-        {
+        if view.allocated.iter().any(|allocated| IpAddr::V4(allocated.ip) == ip) {
             return;
         }
         let lookup = match ip {
@@ -657,10 +582,7 @@ impl CiliumIpam {
                 "pool_selector_mismatch",
                 format!("The pool with the CIDR containing '{ip}', doesn't select this service"),
             ),
-            _ => IpamCondition::unsatisfied(
-                "no_pool",
-                format!("No pool exists with a CIDR containing '{ip}'"),
-            ),
+            _ => IpamCondition::unsatisfied("no_pool", format!("No pool exists with a CIDR containing '{ip}'")),
         };
         self.set_condition(service, failure);
     }
@@ -696,9 +618,7 @@ impl CiliumIpam {
             }
             None => {
                 if let Some(range) = self.range_mut(allocated.range) {
-                    range
-                        .alloc
-                        .alloc(ip, Holder::Services(vec![service.to_owned()]));
+                    range.alloc.alloc(ip, Holder::Services(vec![service.to_owned()]));
                 }
                 self.index_shared(&view.sharing_key, allocated);
                 Ok(())
@@ -731,47 +651,26 @@ impl CiliumIpam {
                 self.index_shared(&view.sharing_key, &allocated);
                 self.hold(service, allocated);
             }
-            Err(Exhaustion::NoPool) => {
-                self.set_condition(service, IpamCondition::no_pool_selects())
-            }
+            Err(Exhaustion::NoPool) => self.set_condition(service, IpamCondition::no_pool_selects()),
             Err(Exhaustion::Full) => self.set_condition(service, IpamCondition::out_of_ips()),
         }
     }
 
     /// `allocateIPAddress`: the first enabled range, of a pool selecting the
     /// Service, that still has a free address.
-    fn allocate_any(
-        &mut self,
-        service: &str,
-        view: &ServiceView,
-    ) -> Result<AllocatedIp, Exhaustion> {
+    fn allocate_any(&mut self, service: &str, view: &ServiceView) -> Result<AllocatedIp, Exhaustion> {
         let mut full = false;
-        for pool in self
-            .pools
-            .iter_mut()
-            .filter(|pool| enabled(pool) && selects(pool, view))
-        {
+        for pool in self.pools.iter_mut().filter(|pool| enabled(pool) && selects(pool, view)) {
             for range in &mut pool.ranges {
-                match range
-                    .alloc
-                    .alloc_any(Holder::Services(vec![service.to_owned()]))
-                {
+                match range.alloc.alloc_any(Holder::Services(vec![service.to_owned()])) {
                     Some(ip) => {
-                        return Ok(AllocatedIp {
-                            ip,
-                            pool: pool.name.clone(),
-                            range: range.id,
-                        });
+                        return Ok(AllocatedIp { ip, pool: pool.name.clone(), range: range.id });
                     }
                     None => full = true,
                 }
             }
         }
-        Err(if full {
-            Exhaustion::Full
-        } else {
-            Exhaustion::NoPool
-        })
+        Err(if full { Exhaustion::Full } else { Exhaustion::NoPool })
     }
 
     /// `findRangeOfIP`: the enabled range holding `ip` whose pool selects the
@@ -783,24 +682,16 @@ impl CiliumIpam {
             for range in pool.ranges.iter().filter(|range| range.alloc.contains(ip)) {
                 in_a_pool = true;
                 if selects(pool, view) {
-                    return RangeLookup::Found {
-                        pool: pool.name.clone(),
-                        range: range.id,
-                    };
+                    return RangeLookup::Found { pool: pool.name.clone(), range: range.id };
                 }
             }
         }
-        if in_a_pool {
-            RangeLookup::NotSelected
-        } else {
-            RangeLookup::NoPool
-        }
+        if in_a_pool { RangeLookup::NotSelected } else { RangeLookup::NoPool }
     }
 
     fn join(&mut self, service: &str, allocated: &AllocatedIp) {
-        if let Some(Holder::Services(holders)) = self
-            .range_mut(allocated.range)
-            .and_then(|range| range.alloc.get_mut(allocated.ip))
+        if let Some(Holder::Services(holders)) =
+            self.range_mut(allocated.range).and_then(|range| range.alloc.get_mut(allocated.ip))
         {
             holders.push(service.to_owned());
         }
@@ -814,10 +705,7 @@ impl CiliumIpam {
 
     fn index_shared(&mut self, sharing_key: &str, allocated: &AllocatedIp) {
         if !sharing_key.is_empty() {
-            self.sharing_index
-                .entry(sharing_key.to_owned())
-                .or_default()
-                .push(allocated.clone());
+            self.sharing_index.entry(sharing_key.to_owned()).or_default().push(allocated.clone());
         }
     }
 
@@ -829,15 +717,13 @@ impl CiliumIpam {
 
     fn outcome(&self, service: &str) -> Option<Result<(Ipv4Addr, String), IpamCondition>> {
         let view = self.services.get(service)?;
-        Some(
-            match view.allocated.first().filter(|_| view.is_satisfied()) {
-                Some(first) => Ok((first.ip, first.pool.clone())),
-                None => Err(view
-                    .condition
-                    .clone()
-                    .expect("satisfy() sets a condition whenever it leaves a Service unsatisfied")),
-            },
-        )
+        Some(match view.allocated.first().filter(|_| view.is_satisfied()) {
+            Some(first) => Ok((first.ip, first.pool.clone())),
+            None => Err(view
+                .condition
+                .clone()
+                .expect("satisfy() sets a condition whenever it leaves a Service unsatisfied")),
+        })
     }
 }
 
@@ -875,16 +761,8 @@ impl LbRange {
 impl ServiceView {
     /// `isSatisfied`: every requested address held, or some IPv4 address.
     fn is_satisfied(&self) -> bool {
-        let holds = |ip: &IpAddr| {
-            self.allocated
-                .iter()
-                .any(|allocated| IpAddr::V4(allocated.ip) == *ip)
-        };
-        if self.requested.is_empty() {
-            !self.allocated.is_empty()
-        } else {
-            self.requested.iter().all(holds)
-        }
+        let holds = |ip: &IpAddr| self.allocated.iter().any(|allocated| IpAddr::V4(allocated.ip) == *ip);
+        if self.requested.is_empty() { !self.allocated.is_empty() } else { self.requested.iter().all(holds) }
     }
 
     /// `ServiceView.isCompatible`: may `other` share an address with this
@@ -894,9 +772,7 @@ impl ServiceView {
         if self.sharing_key != other.sharing_key {
             return Err("different sharing key");
         }
-        if self.namespace != other.namespace
-            && !(self.admits(&other.namespace) && other.admits(&self.namespace))
-        {
+        if self.namespace != other.namespace && !(self.admits(&other.namespace) && other.admits(&self.namespace)) {
             return Err("different and not permitted namespace");
         }
         if self.ports.iter().any(|port| other.ports.contains(port)) {
@@ -906,18 +782,13 @@ impl ServiceView {
     }
 
     fn admits(&self, namespace: &str) -> bool {
-        self.sharing_cross_namespace
-            .iter()
-            .any(|allowed| allowed == namespace || allowed == "*")
+        self.sharing_cross_namespace.iter().any(|allowed| allowed == namespace || allowed == "*")
     }
 }
 
 /// No pool selector means every LoadBalancer Service.
 fn selects(pool: &LbPool, view: &ServiceView) -> bool {
-    pool.spec
-        .service_selector
-        .as_ref()
-        .is_none_or(|selector| selector.matches(&view.labels))
+    pool.spec.service_selector.as_ref().is_none_or(|selector| selector.matches(&view.labels))
 }
 
 fn enabled(pool: &LbPool) -> bool {
@@ -955,12 +826,7 @@ fn internal_overlap(ranges: &[LbRange]) -> Option<(&LbRange, &LbRange)> {
 
 /// `areRangesConflicting`.
 fn overlap<'r>(outer: &'r [LbRange], inner: &'r [LbRange]) -> Option<(&'r LbRange, &'r LbRange)> {
-    outer.iter().find_map(|a| {
-        inner
-            .iter()
-            .find(|b| ranges_intersect(a, b))
-            .map(|b| (a, b))
-    })
+    outer.iter().find_map(|a| inner.iter().find(|b| ranges_intersect(a, b)).map(|b| (a, b)))
 }
 
 /// `ipRangeFromBlock` for every block, IPv6 ones left out; texts as
@@ -986,9 +852,7 @@ fn parse_block(block: &CiliumPoolBlock) -> Result<Option<ParsedBlock>, String> {
     match (from, to) {
         (IpAddr::V4(from), IpAddr::V4(to)) => ranged(from, to, false).map(Some),
         (IpAddr::V6(_), IpAddr::V6(_)) => Ok(None),
-        _ => Err(range_error(
-            "'start' must be the same address family as 'stop'",
-        )),
+        _ => Err(range_error("'start' must be the same address family as 'stop'")),
     }
 }
 
@@ -999,16 +863,14 @@ fn parse_cidr_block(text: &str) -> Result<Option<ParsedBlock>, String> {
     if is_ipv6_prefix(text) {
         Ok(None)
     } else {
-        Err(format!(
-            "error parsing ip block: error parsing cidr '{text}': not an IP prefix"
-        ))
+        Err(format!("error parsing ip block: error parsing cidr '{text}': not an IP prefix"))
     }
 }
 
 /// `NewLBRange`, which rejects a stop below the start.
 fn ranged(from: Ipv4Addr, to: Ipv4Addr, from_cidr: bool) -> Result<ParsedBlock, String> {
-    let alloc = BlockAllocator::new(from, to)
-        .ok_or_else(|| range_error("'start' must be less then or equal to 'stop'"))?;
+    let alloc =
+        BlockAllocator::new(from, to).ok_or_else(|| range_error("'start' must be less then or equal to 'stop'"))?;
     Ok(ParsedBlock { alloc, from_cidr })
 }
 
@@ -1019,9 +881,7 @@ fn range_error(reason: &str) -> String {
 }
 
 fn parse_ip(which: &str, text: &str) -> Result<IpAddr, String> {
-    text.parse().map_err(|_| {
-        format!("error parsing ip block: error parsing {which} ip '{text}': not an IP address")
-    })
+    text.parse().map_err(|_| format!("error parsing ip block: error parsing {which} ip '{text}': not an IP address"))
 }
 
 /// `getSVCRequestedIPs`: `spec.loadBalancerIP`, then the annotation's
@@ -1029,14 +889,9 @@ fn parse_ip(which: &str, text: &str) -> Result<IpAddr, String> {
 /// them), and consecutive duplicates dropped (`slices.CompactFunc`).
 fn requested_ips(req: &IpRequest) -> Vec<IpAddr> {
     let from_spec = req.load_balancer_ip.and_then(|ip| ip.parse().ok());
-    let from_annotation = req
-        .annotation(&REQUESTED_IPS)
-        .into_iter()
-        .flat_map(|list| list.split(','));
-    let mut ips: Vec<IpAddr> = from_spec
-        .into_iter()
-        .chain(from_annotation.filter_map(|ip| ip.trim().parse().ok()))
-        .collect();
+    let from_annotation = req.annotation(&REQUESTED_IPS).into_iter().flat_map(|list| list.split(','));
+    let mut ips: Vec<IpAddr> =
+        from_spec.into_iter().chain(from_annotation.filter_map(|ip| ip.trim().parse().ok())).collect();
     ips.dedup();
     ips
 }
@@ -1051,46 +906,23 @@ mod tests {
     }
 
     fn range(start: &str, stop: &str) -> CiliumPoolBlock {
-        CiliumPoolBlock {
-            cidr: None,
-            start: Some(start.to_owned()),
-            stop: Some(stop.to_owned()),
-        }
+        CiliumPoolBlock { cidr: None, start: Some(start.to_owned()), stop: Some(stop.to_owned()) }
     }
 
     fn cidr(cidr: &str) -> CiliumPoolBlock {
-        CiliumPoolBlock {
-            cidr: Some(cidr.to_owned()),
-            start: None,
-            stop: None,
-        }
+        CiliumPoolBlock { cidr: Some(cidr.to_owned()), start: None, stop: None }
     }
 
     type Pool = (ObjectMeta, CiliumLoadBalancerIpPoolSpec);
 
     fn pool(name: &str, blocks: &[CiliumPoolBlock]) -> Pool {
-        let meta = ObjectMeta {
-            name: name.to_owned(),
-            ..ObjectMeta::default()
-        };
-        (
-            meta,
-            CiliumLoadBalancerIpPoolSpec {
-                blocks: blocks.to_vec(),
-                ..CiliumLoadBalancerIpPoolSpec::default()
-            },
-        )
+        let meta = ObjectMeta { name: name.to_owned(), ..ObjectMeta::default() };
+        (meta, CiliumLoadBalancerIpPoolSpec { blocks: blocks.to_vec(), ..CiliumLoadBalancerIpPoolSpec::default() })
     }
 
     fn selecting(mut pool: Pool, labels: &[(&str, &str)]) -> Pool {
-        let match_labels = labels
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect();
-        pool.1.service_selector = Some(LabelSelector {
-            match_labels,
-            ..LabelSelector::default()
-        });
+        let match_labels = labels.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect();
+        pool.1.service_selector = Some(LabelSelector { match_labels, ..LabelSelector::default() });
         pool
     }
 
@@ -1147,10 +979,7 @@ mod tests {
             self
         }
         fn ports(mut self, ports: &[(&str, u16)]) -> Svc {
-            self.ports = ports
-                .iter()
-                .map(|(protocol, port)| (protocol.to_string(), *port))
-                .collect();
+            self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
             self
         }
         fn shared(self, key: &str) -> Svc {
@@ -1170,9 +999,7 @@ mod tests {
     }
 
     fn assigned(ipam: &mut CiliumIpam, svc: &Svc) -> (Ipv4Addr, String) {
-        ipam.assign(&svc.request())
-            .expect("handled")
-            .expect("satisfied")
+        ipam.assign(&svc.request()).expect("handled").expect("satisfied")
     }
 
     fn assigned_ip(ipam: &mut CiliumIpam, svc: &Svc) -> Ipv4Addr {
@@ -1180,9 +1007,7 @@ mod tests {
     }
 
     fn refused(ipam: &mut CiliumIpam, svc: &Svc) -> IpamCondition {
-        ipam.assign(&svc.request())
-            .expect("handled")
-            .expect_err("unsatisfied")
+        ipam.assign(&svc.request()).expect("handled").expect_err("unsatisfied")
     }
 
     fn condition(reason: &str, message: &str) -> IpamCondition {
@@ -1212,20 +1037,11 @@ mod tests {
                 ips_available: 41,
             })
         );
-        assert_eq!(
-            assigned(&mut ipam, &Svc::new("web")),
-            (ip("192.0.2.10"), "demo-pool".to_owned())
-        );
-        assert_eq!(
-            ipam.condition("default/web"),
-            Some(&IpamCondition::satisfied())
-        );
+        assert_eq!(assigned(&mut ipam, &Svc::new("web")), (ip("192.0.2.10"), "demo-pool".to_owned()));
+        assert_eq!(ipam.condition("default/web"), Some(&IpamCondition::satisfied()));
         assert_eq!(available(&ipam, "demo-pool"), 40);
         // The Gateway's LoadBalancer Service gets the next address.
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("cilium-gateway-gw")),
-            ip("192.0.2.11")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("cilium-gateway-gw")), ip("192.0.2.11"));
         assert_eq!(available(&ipam, "demo-pool"), 39);
         assert_eq!(ipam.pool_names(), ["demo-pool"]);
     }
@@ -1241,19 +1057,10 @@ mod tests {
         assert_eq!(ipam.assignment("default/web"), None);
 
         ipam.set_pools(&[demo_pool()]);
-        assert_eq!(
-            ipam.assignment("default/web"),
-            Some((ip("192.0.2.10"), "demo-pool"))
-        );
-        assert_eq!(
-            ipam.condition("default/web"),
-            Some(&IpamCondition::satisfied())
-        );
+        assert_eq!(ipam.assignment("default/web"), Some((ip("192.0.2.10"), "demo-pool")));
+        assert_eq!(ipam.condition("default/web"), Some(&IpamCondition::satisfied()));
         assert_eq!(available(&ipam, "demo-pool"), 40);
-        assert_eq!(
-            ipam.assign(&web.request()),
-            Some(Ok((ip("192.0.2.10"), "demo-pool".to_owned())))
-        );
+        assert_eq!(ipam.assign(&web.request()), Some(Ok((ip("192.0.2.10"), "demo-pool".to_owned()))));
         assert_eq!(available(&ipam, "demo-pool"), 40);
     }
 
@@ -1261,10 +1068,7 @@ mod tests {
     fn no_matching_pool_gives_no_pool_and_losing_the_last_pool_too() {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[selecting(demo_pool(), &[("color", "blue")])]);
-        let no_pool = condition(
-            "no_pool",
-            "There are no enabled CiliumLoadBalancerIPPools that match this service",
-        );
+        let no_pool = condition("no_pool", "There are no enabled CiliumLoadBalancerIPPools that match this service");
         assert_eq!(refused(&mut ipam, &Svc::new("web")), no_pool);
         assert_eq!(ipam.condition("default/web"), Some(&no_pool));
 
@@ -1284,25 +1088,13 @@ mod tests {
     fn service_selectors_match_labels_and_the_injected_namespace_and_name() {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[
-            selecting(
-                pool("prod", &[cidr("10.0.1.0/24")]),
-                &[("io.kubernetes.service.namespace", "prod")],
-            ),
-            selecting(
-                pool("gw", &[cidr("10.0.2.0/24")]),
-                &[("io.kubernetes.service.name", "cilium-gateway-gw")],
-            ),
+            selecting(pool("prod", &[cidr("10.0.1.0/24")]), &[("io.kubernetes.service.namespace", "prod")]),
+            selecting(pool("gw", &[cidr("10.0.2.0/24")]), &[("io.kubernetes.service.name", "cilium-gateway-gw")]),
             selecting(pool("blue", &[cidr("10.0.3.0/24")]), &[("color", "blue")]),
         ]);
-        assert_eq!(
-            assigned(&mut ipam, &Svc::in_namespace("prod", "api")).1,
-            "prod"
-        );
+        assert_eq!(assigned(&mut ipam, &Svc::in_namespace("prod", "api")).1, "prod");
         assert_eq!(assigned(&mut ipam, &Svc::new("cilium-gateway-gw")).1, "gw");
-        assert_eq!(
-            assigned(&mut ipam, &Svc::new("web").label("color", "blue")).1,
-            "blue"
-        );
+        assert_eq!(assigned(&mut ipam, &Svc::new("web").label("color", "blue")).1, "blue");
 
         // A requested address inside a pool that does not select the Service.
         let stray = Svc::new("stray").load_balancer_ip("10.0.1.7");
@@ -1321,11 +1113,7 @@ mod tests {
     #[test]
     fn a_full_pool_gives_out_of_ips() {
         let mut ipam = CiliumIpam::default();
-        let single = CiliumPoolBlock {
-            cidr: None,
-            start: Some("192.0.2.10".to_owned()),
-            stop: None,
-        };
+        let single = CiliumPoolBlock { cidr: None, start: Some("192.0.2.10".to_owned()), stop: None };
         ipam.set_pools(&[pool("one", &[single])]);
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("a")), ip("192.0.2.10"));
         assert_eq!(
@@ -1355,26 +1143,17 @@ mod tests {
         let outside = Svc::new("far").load_balancer_ip("10.9.9.9");
         assert_eq!(
             refused(&mut ipam, &outside),
-            condition(
-                "no_pool",
-                "No pool exists with a CIDR containing '10.9.9.9'"
-            )
+            condition("no_pool", "No pool exists with a CIDR containing '10.9.9.9'")
         );
         let v6 = Svc::new("v6").annotate("lbipam.cilium.io/ips", "2001:db8::1");
         assert_eq!(
             refused(&mut ipam, &v6),
-            condition(
-                "no_pool",
-                "No pool exists with a CIDR containing '2001:db8::1'"
-            )
+            condition("no_pool", "No pool exists with a CIDR containing '2001:db8::1'")
         );
         let copycat = Svc::new("copycat").annotate("lbipam.cilium.io/ips", "192.0.2.30");
         assert_eq!(
             refused(&mut ipam, &copycat),
-            condition(
-                "already_allocated",
-                "The IP '192.0.2.30' is already allocated to another service"
-            )
+            condition("already_allocated", "The IP '192.0.2.30' is already allocated to another service")
         );
 
         // Taking .30-.32 split the free addresses into .10-.29 and .33-.50;
@@ -1391,14 +1170,8 @@ mod tests {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[demo_pool()]);
         let both = Svc::new("both").annotate("lbipam.cilium.io/ips", "192.0.2.20, 10.9.9.9");
-        assert_eq!(
-            refused(&mut ipam, &both).message,
-            "No pool exists with a CIDR containing '10.9.9.9'"
-        );
-        assert_eq!(
-            ipam.assignment("default/both"),
-            Some((ip("192.0.2.20"), "demo-pool"))
-        );
+        assert_eq!(refused(&mut ipam, &both).message, "No pool exists with a CIDR containing '10.9.9.9'");
+        assert_eq!(ipam.assignment("default/both"), Some((ip("192.0.2.20"), "demo-pool")));
     }
 
     #[test]
@@ -1415,9 +1188,7 @@ mod tests {
         // (service_store.go isCompatible), so a new address is allocated.
         let quic = Svc::new("quic").shared("edge").ports(&[("UDP", 80)]);
         assert_eq!(assigned_ip(&mut ipam, &quic), ip("192.0.2.11"));
-        let pinned = Svc::new("pinned")
-            .shared("edge")
-            .annotate("lbipam.cilium.io/ips", "192.0.2.10");
+        let pinned = Svc::new("pinned").shared("edge").annotate("lbipam.cilium.io/ips", "192.0.2.10");
         assert_eq!(
             refused(&mut ipam, &pinned),
             condition(
@@ -1425,24 +1196,13 @@ mod tests {
                 "The IP '192.0.2.10' is already allocated to an incompatible service. Reason: same port"
             )
         );
-        let other_key = Svc::new("other")
-            .shared("other")
-            .ports(&[("TCP", 8080)])
-            .annotate("lbipam.cilium.io/ips", "192.0.2.10");
-        assert_eq!(
-            refused(&mut ipam, &other_key)
-                .message
-                .rsplit("Reason: ")
-                .next(),
-            Some("different sharing key")
-        );
+        let other_key =
+            Svc::new("other").shared("other").ports(&[("TCP", 8080)]).annotate("lbipam.cilium.io/ips", "192.0.2.10");
+        assert_eq!(refused(&mut ipam, &other_key).message.rsplit("Reason: ").next(), Some("different sharing key"));
 
         // The shared address is freed only when its last holder leaves.
         ipam.release("default/http");
-        assert_eq!(
-            ipam.assignment("default/https"),
-            Some((ip("192.0.2.10"), "demo-pool"))
-        );
+        assert_eq!(ipam.assignment("default/https"), Some((ip("192.0.2.10"), "demo-pool")));
         ipam.release("default/https");
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("plain")), ip("192.0.2.10"));
     }
@@ -1453,14 +1213,8 @@ mod tests {
         // unlike MetalLB, which takes the lowest compatible address.
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[demo_pool()]);
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("blocker")),
-            ip("192.0.2.10")
-        );
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("http").shared("edge")),
-            ip("192.0.2.11")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("blocker")), ip("192.0.2.10"));
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("http").shared("edge")), ip("192.0.2.11"));
         ipam.release("default/blocker");
         let ssh = Svc::new("ssh").shared("edge").ports(&[("TCP", 22)]);
         assert_eq!(assigned_ip(&mut ipam, &ssh), ip("192.0.2.11"));
@@ -1470,14 +1224,8 @@ mod tests {
     fn a_freed_address_leaves_the_sharing_index_even_after_a_key_change() {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[demo_pool()]);
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("web").shared("old")),
-            ip("192.0.2.10")
-        );
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("web").shared("new")),
-            ip("192.0.2.10")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("web").shared("old")), ip("192.0.2.10"));
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("web").shared("new")), ip("192.0.2.10"));
         ipam.release("default/web");
         let api = Svc::new("api").shared("old").ports(&[("TCP", 443)]);
         assert_eq!(assigned_ip(&mut ipam, &api), ip("192.0.2.10"));
@@ -1490,9 +1238,7 @@ mod tests {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[demo_pool()]);
         let a = Svc::in_namespace("team-a", "web").shared("edge");
-        let b = Svc::in_namespace("team-b", "api")
-            .shared("edge")
-            .ports(&[("TCP", 443)]);
+        let b = Svc::in_namespace("team-b", "api").shared("edge").ports(&[("TCP", 443)]);
         assert_eq!(assigned_ip(&mut ipam, &a), ip("192.0.2.10"));
         assert_eq!(assigned_ip(&mut ipam, &b), ip("192.0.2.11"));
         ipam.release("team-b/api");
@@ -1517,30 +1263,19 @@ mod tests {
             first_last(pool("pair", &[cidr("10.0.2.0/31")]), "No"),
         ]);
         let status = ipam.pool_status("lan").unwrap();
-        assert_eq!(
-            (status.ips_total, status.ips_used, status.ips_available),
-            (256, 2, 254)
-        );
+        assert_eq!((status.ips_total, status.ips_used, status.ips_available), (256, 2, 254));
         assert_eq!(available(&ipam, "pair"), 2);
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("first")), ip("10.0.1.1"));
         let network = Svc::new("network").load_balancer_ip("10.0.1.0");
         assert_eq!(
             refused(&mut ipam, &network),
-            condition(
-                "already_allocated",
-                "The IP '10.0.1.0' is already allocated to another service"
-            )
+            condition("already_allocated", "The IP '10.0.1.0' is already allocated to another service")
         );
-        let broadcast = Svc::new("broadcast")
-            .shared("edge")
-            .load_balancer_ip("10.0.1.255");
+        let broadcast = Svc::new("broadcast").shared("edge").load_balancer_ip("10.0.1.255");
         assert_eq!(refused(&mut ipam, &broadcast).reason, "already_allocated");
         // Start/stop blocks never reserve anything.
         let mut ipam = CiliumIpam::default();
-        ipam.set_pools(&[first_last(
-            pool("range", &[range("10.0.1.0", "10.0.1.255")]),
-            "No",
-        )]);
+        ipam.set_pools(&[first_last(pool("range", &[range("10.0.1.0", "10.0.1.255")]), "No")]);
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("first")), ip("10.0.1.0"));
     }
 
@@ -1548,48 +1283,27 @@ mod tests {
     fn an_opt_in_pool_is_a_service_selector_as_cilium_has_no_auto_assign() {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[
-            selecting(
-                pool("special", &[cidr("10.0.9.0/29")]),
-                &[("ipam", "special")],
-            ),
+            selecting(pool("special", &[cidr("10.0.9.0/29")]), &[("ipam", "special")]),
             pool("general", &[cidr("10.0.1.0/29")]),
         ]);
         assert_eq!(assigned(&mut ipam, &Svc::new("web")).1, "general");
-        assert_eq!(
-            assigned(&mut ipam, &Svc::new("db").label("ipam", "special")).1,
-            "special"
-        );
+        assert_eq!(assigned(&mut ipam, &Svc::new("db").label("ipam", "special")).1, "special");
     }
 
     #[test]
     fn pools_are_tried_in_creation_order() {
         let mut ipam = CiliumIpam::default();
-        ipam.set_pools(&[
-            pool("zeta", &[range("10.0.2.0", "10.0.2.1")]),
-            pool("alpha", &[cidr("10.0.1.0/24")]),
-        ]);
-        let pools: Vec<String> = ["a", "b", "c"]
-            .iter()
-            .map(|name| assigned(&mut ipam, &Svc::new(name)).1)
-            .collect();
+        ipam.set_pools(&[pool("zeta", &[range("10.0.2.0", "10.0.2.1")]), pool("alpha", &[cidr("10.0.1.0/24")])]);
+        let pools: Vec<String> = ["a", "b", "c"].iter().map(|name| assigned(&mut ipam, &Svc::new(name)).1).collect();
         assert_eq!(pools, ["zeta", "zeta", "alpha"]);
-        assert_eq!(
-            ipam.assignment("default/c"),
-            Some((ip("10.0.1.0"), "alpha"))
-        );
+        assert_eq!(ipam.assignment("default/c"), Some((ip("10.0.1.0"), "alpha")));
     }
 
     #[test]
     fn the_newer_of_two_overlapping_pools_is_conflicting_until_the_overlap_goes() {
         let mut ipam = CiliumIpam::default();
-        let blue = selecting(
-            pool("blue-pool", &[cidr("10.0.10.0/24")]),
-            &[("color", "blue")],
-        );
-        let red = selecting(
-            pool("red-pool", &[cidr("10.0.20.0/24"), cidr("10.0.10.128/25")]),
-            &[("color", "red")],
-        );
+        let blue = selecting(pool("blue-pool", &[cidr("10.0.10.0/24")]), &[("color", "blue")]);
+        let red = selecting(pool("red-pool", &[cidr("10.0.20.0/24"), cidr("10.0.10.128/25")]), &[("color", "red")]);
         ipam.set_pools(&[blue.clone(), red.clone()]);
         let status = ipam.pool_status("red-pool").unwrap();
         assert!(status.conflicting);
@@ -1606,21 +1320,12 @@ mod tests {
 
         ipam.set_pools(&[red]);
         assert_eq!(ipam.pool_status("red-pool").unwrap().conflict_message, None);
-        assert_eq!(
-            ipam.assignment("default/red"),
-            Some((ip("10.0.20.0"), "red-pool"))
-        );
+        assert_eq!(ipam.assignment("default/red"), Some((ip("10.0.20.0"), "red-pool")));
 
         // Blocks of one pool overlapping each other conflict with the pool itself.
-        ipam.set_pools(&[pool(
-            "self",
-            &[cidr("10.0.30.0/24"), range("10.0.30.5", "10.0.30.9")],
-        )]);
+        ipam.set_pools(&[pool("self", &[cidr("10.0.30.0/24"), range("10.0.30.5", "10.0.30.9")])]);
         assert_eq!(
-            ipam.pool_status("self")
-                .unwrap()
-                .conflict_message
-                .as_deref(),
+            ipam.pool_status("self").unwrap().conflict_message.as_deref(),
             Some(
                 "Pool conflicts since range '10.0.30.0 - 10.0.30.255' overlaps range '10.0.30.5 - 10.0.30.9' from IP Pool 'self'"
             )
@@ -1640,21 +1345,12 @@ mod tests {
         let pinned = Svc::new("pinned").load_balancer_ip("192.0.2.20");
         assert_eq!(
             refused(&mut ipam, &pinned),
-            condition(
-                "no_pool",
-                "No pool exists with a CIDR containing '192.0.2.20'"
-            )
+            condition("no_pool", "No pool exists with a CIDR containing '192.0.2.20'")
         );
         // Re-enabling serves the waiting Services.
         ipam.set_pools(&[demo_pool()]);
-        assert_eq!(
-            ipam.assignment("default/new"),
-            Some((ip("192.0.2.11"), "demo-pool"))
-        );
-        assert_eq!(
-            ipam.assignment("default/pinned"),
-            Some((ip("192.0.2.20"), "demo-pool"))
-        );
+        assert_eq!(ipam.assignment("default/new"), Some((ip("192.0.2.11"), "demo-pool")));
+        assert_eq!(ipam.assignment("default/pinned"), Some((ip("192.0.2.20"), "demo-pool")));
     }
 
     #[test]
@@ -1683,10 +1379,7 @@ mod tests {
         for n in [10, 11, 12, 15] {
             ipam.release(&format!("default/svc-{n}"));
         }
-        let next: Vec<Ipv4Addr> = ["a", "b", "c"]
-            .iter()
-            .map(|name| assigned_ip(&mut ipam, &Svc::new(name)))
-            .collect();
+        let next: Vec<Ipv4Addr> = ["a", "b", "c"].iter().map(|name| assigned_ip(&mut ipam, &Svc::new(name))).collect();
         assert_eq!(next, [ip("192.0.2.15"), ip("192.0.2.10"), ip("192.0.2.11")]);
     }
 
@@ -1698,78 +1391,44 @@ mod tests {
 
         // The block is replaced: its allocations go, the Service is served anew.
         ipam.set_pools(&[pool("demo-pool", &[range("192.0.2.100", "192.0.2.110")])]);
-        assert_eq!(
-            ipam.assignment("default/web"),
-            Some((ip("192.0.2.100"), "demo-pool"))
-        );
+        assert_eq!(ipam.assignment("default/web"), Some((ip("192.0.2.100"), "demo-pool")));
         assert_eq!(available(&ipam, "demo-pool"), 10);
 
         // A kept block keeps its allocations while another is added.
-        ipam.set_pools(&[pool(
-            "demo-pool",
-            &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")],
-        )]);
-        assert_eq!(
-            ipam.assignment("default/web"),
-            Some((ip("192.0.2.100"), "demo-pool"))
-        );
+        ipam.set_pools(&[pool("demo-pool", &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")])]);
+        assert_eq!(ipam.assignment("default/web"), Some((ip("192.0.2.100"), "demo-pool")));
         assert_eq!(available(&ipam, "demo-pool"), 14);
 
         // Turning allowFirstLastIPs to No reserves a CIDR's ends, and back.
         ipam.set_pools(&[first_last(
-            pool(
-                "demo-pool",
-                &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")],
-            ),
+            pool("demo-pool", &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")]),
             "No",
         )]);
         assert_eq!(available(&ipam, "demo-pool"), 12);
-        ipam.set_pools(&[pool(
-            "demo-pool",
-            &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")],
-        )]);
+        ipam.set_pools(&[pool("demo-pool", &[range("192.0.2.100", "192.0.2.110"), cidr("10.0.0.0/30")])]);
         assert_eq!(available(&ipam, "demo-pool"), 14);
 
         // A selector the Service does not match takes its address away.
-        ipam.set_pools(&[selecting(
-            pool("demo-pool", &[range("192.0.2.100", "192.0.2.110")]),
-            &[("color", "blue")],
-        )]);
+        ipam.set_pools(&[selecting(pool("demo-pool", &[range("192.0.2.100", "192.0.2.110")]), &[("color", "blue")])]);
         assert_eq!(ipam.assignment("default/web"), None);
-        assert_eq!(
-            ipam.condition("default/web").map(|c| c.reason.as_str()),
-            Some("no_pool")
-        );
+        assert_eq!(ipam.condition("default/web").map(|c| c.reason.as_str()), Some("no_pool"));
     }
 
     #[test]
     fn services_of_another_load_balancer_class_are_not_handled() {
         let mut ipam = CiliumIpam::default();
         ipam.set_pools(&[demo_pool()]);
-        assert_eq!(
-            ipam.assign(&Svc::new("metallb").class("metallb").request()),
-            None
-        );
+        assert_eq!(ipam.assign(&Svc::new("metallb").class("metallb").request()), None);
         let l2 = Svc::new("l2").class("io.cilium/l2-announcer");
         assert_eq!(ipam.assign(&l2.request()), None);
         ipam.set_enabled_announcers(false, true);
         assert_eq!(assigned_ip(&mut ipam, &l2), ip("192.0.2.10"));
-        assert_eq!(
-            ipam.assign(
-                &Svc::new("bgp")
-                    .class("io.cilium/bgp-control-plane")
-                    .request()
-            ),
-            None
-        );
+        assert_eq!(ipam.assign(&Svc::new("bgp").class("io.cilium/bgp-control-plane").request()), None);
 
         // A Service moving to another class loses its address and condition.
         let web = Svc::new("web");
         assert_eq!(assigned_ip(&mut ipam, &web), ip("192.0.2.11"));
-        assert_eq!(
-            ipam.assign(&Svc::new("web").class("metallb").request()),
-            None
-        );
+        assert_eq!(ipam.assign(&Svc::new("web").class("metallb").request()), None);
         assert_eq!(ipam.assignment("default/web"), None);
         assert_eq!(ipam.condition("default/web"), None);
         assert_eq!(available(&ipam, "demo-pool"), 40);
@@ -1785,24 +1444,17 @@ mod tests {
             pool("mixed", &[range("192.0.2.10", "2001:db8::1")]),
             pool("dual-stack", &[cidr("2001:db8::/64"), cidr("192.0.2.0/28")]),
         ]);
-        let errors: Vec<Option<&str>> =
-            ["bad-start", "backwards", "bad-cidr", "mixed", "dual-stack"]
-                .iter()
-                .map(|name| ipam.pool_error(name))
-                .collect();
+        let errors: Vec<Option<&str>> = ["bad-start", "backwards", "bad-cidr", "mixed", "dual-stack"]
+            .iter()
+            .map(|name| ipam.pool_error(name))
+            .collect();
         assert_eq!(
             errors,
             [
-                Some(
-                    "error parsing ip block: error parsing start ip '192.0.2.x': not an IP address"
-                ),
-                Some(
-                    "error making LB Range for '': new cidr range: 'start' must be less then or equal to 'stop'"
-                ),
+                Some("error parsing ip block: error parsing start ip '192.0.2.x': not an IP address"),
+                Some("error making LB Range for '': new cidr range: 'start' must be less then or equal to 'stop'"),
                 Some("error parsing ip block: error parsing cidr '192.0.2.0/33': not an IP prefix"),
-                Some(
-                    "error making LB Range for '': new cidr range: 'start' must be the same address family as 'stop'"
-                ),
+                Some("error making LB Range for '': new cidr range: 'start' must be the same address family as 'stop'"),
                 None,
             ]
         );

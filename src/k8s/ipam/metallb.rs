@@ -19,18 +19,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// Annotations are read current-key first, then the deprecated
 /// `metallb.universe.tf/` alias (`valueForAnnotation` in service.go).
-const ADDRESS_POOL: [&str; 2] = [
-    "metallb.io/address-pool",
-    "metallb.universe.tf/address-pool",
-];
-const LOAD_BALANCER_IPS: [&str; 2] = [
-    "metallb.io/loadBalancerIPs",
-    "metallb.universe.tf/loadBalancerIPs",
-];
-const ALLOW_SHARED_IP: [&str; 2] = [
-    "metallb.io/allow-shared-ip",
-    "metallb.universe.tf/allow-shared-ip",
-];
+const ADDRESS_POOL: [&str; 2] = ["metallb.io/address-pool", "metallb.universe.tf/address-pool"];
+const LOAD_BALANCER_IPS: [&str; 2] = ["metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs"];
+const ALLOW_SHARED_IP: [&str; 2] = ["metallb.io/allow-shared-ip", "metallb.universe.tf/allow-shared-ip"];
 
 /// The address MetalLB gave a Service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,9 +52,7 @@ pub struct AllocationError {
 
 impl AllocationError {
     fn allocation_failed(service: &str, reason: &str) -> AllocationError {
-        AllocationError {
-            message: format!("Failed to allocate IP for \"{service}\": {reason}"),
-        }
+        AllocationError { message: format!("Failed to allocate IP for \"{service}\": {reason}") }
     }
 }
 
@@ -110,12 +99,8 @@ impl<'a> Wanted<'a> {
     fn from_request(req: &IpRequest<'a>) -> Wanted<'a> {
         Wanted {
             ip: requested_ip(req),
-            pool: req
-                .annotation(&ADDRESS_POOL)
-                .filter(|pool| !pool.is_empty()),
-            sharing_key: req
-                .annotation(&ALLOW_SHARED_IP)
-                .filter(|key| !key.is_empty()),
+            pool: req.annotation(&ADDRESS_POOL).filter(|pool| !pool.is_empty()),
+            sharing_key: req.annotation(&ALLOW_SHARED_IP).filter(|key| !key.is_empty()),
             ports: req.ports,
         }
     }
@@ -174,17 +159,14 @@ impl MetalLbIpam {
         }
         if self.pools.is_empty() {
             self.release(req.service);
-            return Err(AllocationError {
-                message: "pools are empty".to_owned(),
-            });
+            return Err(AllocationError { message: "pools are empty".to_owned() });
         }
         let wanted = Wanted::from_request(req);
         if let Some(kept) = self.keep_current(req.service, &wanted) {
             return Ok(kept);
         }
         self.release(req.service);
-        self.allocate(req.service, &wanted)
-            .map_err(|reason| AllocationError::allocation_failed(req.service, &reason))
+        self.allocate(req.service, &wanted).map_err(|reason| AllocationError::allocation_failed(req.service, &reason))
     }
 
     pub fn release(&mut self, service: &str) {
@@ -192,9 +174,7 @@ impl MetalLbIpam {
     }
 
     pub fn assignment(&self, service: &str) -> Option<&Assignment> {
-        self.allocations
-            .get(service)
-            .map(|allocation| &allocation.assignment)
+        self.allocations.get(service).map(|allocation| &allocation.assignment)
     }
 
     /// Which pool an address belongs to (L2Advertisement/BGPAdvertisement
@@ -233,12 +213,7 @@ impl MetalLbIpam {
             Some(class) => format!("MetalLB runs with --lb-class={class}"),
             None => "MetalLB (no --lb-class) handles only Services without one".to_owned(),
         };
-        AllocationError {
-            message: format!(
-                "MetalLB ignores Service \"{}\": {theirs} and {ours}",
-                req.service
-            ),
-        }
+        AllocationError { message: format!("MetalLB ignores Service \"{}\": {theirs} and {ours}", req.service) }
     }
 
     fn rehome_allocations(&mut self) {
@@ -246,9 +221,7 @@ impl MetalLbIpam {
             .allocations
             .iter()
             .map(|(service, allocation)| {
-                let home = self
-                    .pool_holding(allocation.assignment.ip)
-                    .map(|pool| pool.name.clone());
+                let home = self.pool_holding(allocation.assignment.ip).map(|pool| pool.name.clone());
                 (service.clone(), home)
             })
             .collect();
@@ -287,15 +260,8 @@ impl MetalLbIpam {
             (None, Some(pool)) => self.address_from_pool(service, pool, wanted)?,
             (None, None) => self.automatic_address(service, wanted)?,
         };
-        let assignment = Assignment {
-            ip,
-            pool,
-            sharing_key: wanted.sharing_key.map(str::to_owned),
-        };
-        let allocation = Allocation {
-            assignment: assignment.clone(),
-            ports: wanted.ports.to_vec(),
-        };
+        let assignment = Assignment { ip, pool, sharing_key: wanted.sharing_key.map(str::to_owned) };
+        let allocation = Allocation { assignment: assignment.clone(), ports: wanted.ports.to_vec() };
         self.allocations.insert(service.to_owned(), allocation);
         Ok(assignment)
     }
@@ -309,9 +275,7 @@ impl MetalLbIpam {
         requested_pool: Option<&str>,
         wanted: &Wanted,
     ) -> Result<(Ipv4Addr, String), String> {
-        let pool = self
-            .pool_holding(ip)
-            .ok_or_else(|| format!("[\"{ip}\"] is not allowed in config"))?;
+        let pool = self.pool_holding(ip).ok_or_else(|| format!("[\"{ip}\"] is not allowed in config"))?;
         self.check_sharing(service, ip, wanted)?;
         match requested_pool {
             Some(requested) if requested != pool.name => Err(format!(
@@ -323,12 +287,7 @@ impl MetalLbIpam {
 
     /// `Allocator.AllocateFromPool`: the annotation names the pool, which may
     /// be an `autoAssign: false` one.
-    fn address_from_pool(
-        &self,
-        service: &str,
-        pool: &str,
-        wanted: &Wanted,
-    ) -> Result<(Ipv4Addr, String), String> {
+    fn address_from_pool(&self, service: &str, pool: &str, wanted: &Wanted) -> Result<(Ipv4Addr, String), String> {
         let pool = self
             .pools
             .iter()
@@ -341,11 +300,7 @@ impl MetalLbIpam {
     }
 
     /// `Allocator.Allocate`: the first `autoAssign` pool with a usable address.
-    fn automatic_address(
-        &self,
-        service: &str,
-        wanted: &Wanted,
-    ) -> Result<(Ipv4Addr, String), String> {
+    fn automatic_address(&self, service: &str, wanted: &Wanted) -> Result<(Ipv4Addr, String), String> {
         self.pools
             .iter()
             .filter(|pool| pool.auto_assign)
@@ -358,13 +313,8 @@ impl MetalLbIpam {
     /// address already shared under the Service's key: a free address lower
     /// in the pool wins over it.
     fn first_usable(&self, pool: &AddressPool, service: &str, wanted: &Wanted) -> Option<Ipv4Addr> {
-        let in_use: BTreeSet<Ipv4Addr> = self
-            .allocations
-            .values()
-            .map(|allocation| allocation.assignment.ip)
-            .collect();
-        pool.addresses()
-            .find(|ip| !in_use.contains(ip) || self.check_sharing(service, *ip, wanted).is_ok())
+        let in_use: BTreeSet<Ipv4Addr> = self.allocations.values().map(|allocation| allocation.assignment.ip).collect();
+        pool.addresses().find(|ip| !in_use.contains(ip) || self.check_sharing(service, *ip, wanted).is_ok())
     }
 
     /// `checkSharing`: another Service on `ip` must have the same non-empty
@@ -375,9 +325,7 @@ impl MetalLbIpam {
         let others: Vec<(&String, &Allocation)> = self
             .allocations
             .iter()
-            .filter(|(other, allocation)| {
-                allocation.assignment.ip == ip && other.as_str() != service
-            })
+            .filter(|(other, allocation)| allocation.assignment.ip == ip && other.as_str() != service)
             .collect();
         let Some((_, first)) = others.first() else {
             return Ok(());
@@ -391,16 +339,10 @@ impl MetalLbIpam {
             ));
         }
         for (protocol, port) in wanted.ports {
-            let taken = others.iter().any(|(_, allocation)| {
-                allocation
-                    .ports
-                    .iter()
-                    .any(|(p, n)| p == protocol && n == port)
-            });
+            let taken =
+                others.iter().any(|(_, allocation)| allocation.ports.iter().any(|(p, n)| p == protocol && n == port));
             if taken {
-                return Err(format!(
-                    "port {protocol}/{port} is already in use on \"{ip}\""
-                ));
+                return Err(format!("port {protocol}/{port} is already in use on \"{ip}\""));
             }
         }
         Ok(())
@@ -423,9 +365,8 @@ impl AddressPool {
         }
         let mut cidrs = Vec::new();
         for entry in &spec.addresses {
-            let parsed = parse_addresses(entry).map_err(|reason| {
-                invalid(format!("invalid CIDR {entry:?} in pool {name:?}: {reason}"))
-            })?;
+            let parsed = parse_addresses(entry)
+                .map_err(|reason| invalid(format!("invalid CIDR {entry:?} in pool {name:?}: {reason}")))?;
             cidrs.extend(parsed);
         }
         Ok(AddressPool {
@@ -442,10 +383,7 @@ impl AddressPool {
         if accepted.iter().any(|pool| pool.name == self.name) {
             return Err(format!("duplicate definition of pool {:?}", self.name));
         }
-        let mut defined: Vec<Cidr> = accepted
-            .iter()
-            .flat_map(|pool| pool.cidrs.iter().copied())
-            .collect();
+        let mut defined: Vec<Cidr> = accepted.iter().flat_map(|pool| pool.cidrs.iter().copied()).collect();
         for cidr in &self.cidrs {
             if let Some(existing) = defined.iter().find(|existing| existing.overlaps(*cidr)) {
                 return Err(format!(
@@ -459,8 +397,7 @@ impl AddressPool {
     }
 
     fn holds(&self, ip: Ipv4Addr) -> bool {
-        !(self.avoid_buggy_ips && confuses_buggy_firmware(ip))
-            && self.cidrs.iter().any(|cidr| cidr.contains(ip))
+        !(self.avoid_buggy_ips && confuses_buggy_firmware(ip)) && self.cidrs.iter().any(|cidr| cidr.contains(ip))
     }
 
     /// The pool's addresses in allocation order.
@@ -472,10 +409,7 @@ impl AddressPool {
     }
 
     fn capacity(&self) -> u64 {
-        self.cidrs
-            .iter()
-            .map(|cidr| cidr.size() - self.buggy_addresses_in(*cidr))
-            .sum()
+        self.cidrs.iter().map(|cidr| cidr.size() - self.buggy_addresses_in(*cidr)).sum()
     }
 
     fn buggy_addresses_in(&self, cidr: Cidr) -> u64 {
@@ -486,9 +420,7 @@ impl AddressPool {
             2 << (24 - cidr.prefix)
         } else {
             let ends: BTreeSet<Ipv4Addr> = [cidr.network(), cidr.broadcast()].into();
-            ends.into_iter()
-                .filter(|ip| confuses_buggy_firmware(*ip))
-                .count() as u64
+            ends.into_iter().filter(|ip| confuses_buggy_firmware(*ip)).count() as u64
         }
     }
 }
@@ -510,9 +442,7 @@ fn parse_addresses(entry: &str) -> Result<Vec<Cidr>, String> {
     let first = parse_range_end(entry, "start", start)?;
     let last = parse_range_end(entry, "end", end)?;
     if first > last {
-        return Err(format!(
-            "invalid IP range {entry:?}: start IP \"{first}\" is after the end IP \"{last}\""
-        ));
+        return Err(format!("invalid IP range {entry:?}: start IP \"{first}\" is after the end IP \"{last}\""));
     }
     Ok(covering_cidrs(first, last))
 }
@@ -529,9 +459,7 @@ fn parse_range_end(entry: &str, which: &str, text: &str) -> Result<Ipv4Addr, Str
     match text.trim().parse::<IpAddr>() {
         Ok(IpAddr::V4(ip)) => Ok(ip),
         Ok(IpAddr::V6(_)) => Err(IPV6_NOT_SIMULATED.to_owned()),
-        Err(_) => Err(format!(
-            "invalid IP range {entry:?}: invalid {which} IP {text:?}"
-        )),
+        Err(_) => Err(format!("invalid IP range {entry:?}: invalid {which} IP {text:?}")),
     }
 }
 
@@ -541,11 +469,7 @@ fn covering_cidrs(first: Ipv4Addr, last: Ipv4Addr) -> Vec<Cidr> {
     let (mut start, end) = (u64::from(u32::from(first)), u64::from(u32::from(last)));
     let mut cidrs = Vec::new();
     while start <= end {
-        let mut host_bits = if start == 0 {
-            32
-        } else {
-            start.trailing_zeros().min(32)
-        };
+        let mut host_bits = if start == 0 { 32 } else { start.trailing_zeros().min(32) };
         while (1u64 << host_bits) > end - start + 1 {
             host_bits -= 1;
         }
@@ -561,27 +485,20 @@ fn covering_cidrs(first: Ipv4Addr, last: Ipv4Addr) -> Vec<Cidr> {
 /// is taken: vipsim Services are single-stack IPv4 (MetalLB itself would
 /// reject a dual-stack list on such a Service).
 fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
-    let annotated = req
-        .annotation(&LOAD_BALANCER_IPS)
-        .filter(|list| !list.is_empty());
+    let annotated = req.annotation(&LOAD_BALANCER_IPS).filter(|list| !list.is_empty());
     let spec = req.load_balancer_ip.filter(|ip| !ip.is_empty());
     match (annotated, spec) {
         (None, None) => Ok(None),
-        (Some(_), Some(_)) => Err(format!(
-            "service can not have both {} and svc.Spec.LoadBalancerIP",
-            LOAD_BALANCER_IPS[0]
-        )),
+        (Some(_), Some(_)) => {
+            Err(format!("service can not have both {} and svc.Spec.LoadBalancerIP", LOAD_BALANCER_IPS[0]))
+        }
         (Some(list), None) => {
-            let parsed: Option<Vec<IpAddr>> =
-                list.split(',').map(|ip| ip.trim().parse().ok()).collect();
-            let ips =
-                parsed.ok_or_else(|| format!("invalid {}: {list:?}", LOAD_BALANCER_IPS[0]))?;
+            let parsed: Option<Vec<IpAddr>> = list.split(',').map(|ip| ip.trim().parse().ok()).collect();
+            let ips = parsed.ok_or_else(|| format!("invalid {}: {list:?}", LOAD_BALANCER_IPS[0]))?;
             ipv4_of(&ips).map(Some)
         }
         (None, Some(text)) => {
-            let ip: IpAddr = text
-                .parse()
-                .map_err(|_| format!("invalid spec.loadBalancerIP {text:?}"))?;
+            let ip: IpAddr = text.parse().map_err(|_| format!("invalid spec.loadBalancerIP {text:?}"))?;
             ipv4_of(&[ip]).map(Some)
         }
     }
@@ -595,10 +512,7 @@ fn ipv4_of(ips: &[IpAddr]) -> Result<Ipv4Addr, String> {
         })
         .ok_or_else(|| {
             let quoted: Vec<String> = ips.iter().map(|ip| format!("\"{ip}\"")).collect();
-            format!(
-                "requested loadBalancer IP(s) [{}] does not match the ipFamily of the service",
-                quoted.join(" ")
-            )
+            format!("requested loadBalancer IP(s) [{}] does not match the ipFamily of the service", quoted.join(" "))
         })
 }
 
@@ -611,16 +525,10 @@ mod tests {
     }
 
     fn pool(name: &str, addresses: &[&str]) -> (ObjectMeta, IpAddressPoolSpec) {
-        let meta = ObjectMeta {
-            name: name.to_owned(),
-            namespace: Some("metallb-system".to_owned()),
-            ..ObjectMeta::default()
-        };
+        let meta =
+            ObjectMeta { name: name.to_owned(), namespace: Some("metallb-system".to_owned()), ..ObjectMeta::default() };
         let spec = IpAddressPoolSpec {
-            addresses: addresses
-                .iter()
-                .map(|address| address.to_string())
-                .collect(),
+            addresses: addresses.iter().map(|address| address.to_string()).collect(),
             auto_assign: true,
             avoid_buggy_ips: false,
             service_allocation: None,
@@ -633,9 +541,7 @@ mod tests {
         pool
     }
 
-    fn avoiding_buggy_ips(
-        mut pool: (ObjectMeta, IpAddressPoolSpec),
-    ) -> (ObjectMeta, IpAddressPoolSpec) {
+    fn avoiding_buggy_ips(mut pool: (ObjectMeta, IpAddressPoolSpec)) -> (ObjectMeta, IpAddressPoolSpec) {
         pool.1.avoid_buggy_ips = true;
         pool
     }
@@ -674,10 +580,7 @@ mod tests {
             self
         }
         fn ports(mut self, ports: &[(&str, u16)]) -> Svc {
-            self.ports = ports
-                .iter()
-                .map(|(protocol, port)| (protocol.to_string(), *port))
-                .collect();
+            self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
             self
         }
         fn shared(self, key: &str) -> Svc {
@@ -707,28 +610,15 @@ mod tests {
     #[test]
     fn story_c_pool_hands_out_10_then_11_and_counts_down() {
         let mut ipam = MetalLbIpam::default();
-        assert!(
-            ipam.set_pools(&[pool("demo-pool", &["192.0.2.10-192.0.2.50"])])
-                .is_empty()
-        );
+        assert!(ipam.set_pools(&[pool("demo-pool", &["192.0.2.10-192.0.2.50"])]).is_empty());
         assert_eq!(ipam.pool_usage("demo-pool"), Some((0, 41)));
 
         let web = ipam.assign(&Svc::new("web").request()).unwrap();
-        assert_eq!(
-            web,
-            Assignment {
-                ip: ip("192.0.2.10"),
-                pool: "demo-pool".to_owned(),
-                sharing_key: None
-            }
-        );
+        assert_eq!(web, Assignment { ip: ip("192.0.2.10"), pool: "demo-pool".to_owned(), sharing_key: None });
         assert_eq!(web.event_message(), "Assigned IP [\"192.0.2.10\"]");
         assert_eq!(ipam.pool_usage("demo-pool"), Some((1, 40)));
 
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("cilium-gateway-gw")),
-            ip("192.0.2.11")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("cilium-gateway-gw")), ip("192.0.2.11"));
         assert_eq!(ipam.pool_usage("demo-pool"), Some((2, 39)));
         assert_eq!(ipam.pool_of(ip("192.0.2.11")), Some("demo-pool"));
         assert_eq!(ipam.pool_of(ip("192.0.2.51")), None);
@@ -753,10 +643,7 @@ mod tests {
         let mut ipam = MetalLbIpam::default();
         assert_eq!(failure(&mut ipam, &Svc::new("web")), "pools are empty");
         ipam.set_pools(&[manual(pool("reserved", &["192.168.1.240/28"]))]);
-        assert_eq!(
-            failure(&mut ipam, &Svc::new("web")),
-            "Failed to allocate IP for \"default/web\": no available IPs"
-        );
+        assert_eq!(failure(&mut ipam, &Svc::new("web")), "Failed to allocate IP for \"default/web\": no available IPs");
         assert_eq!(ipam.assignment("default/web"), None);
     }
 
@@ -765,10 +652,7 @@ mod tests {
         // MetalLB's per-Service pool selection is the address-pool annotation
         // (service.go allocateIPs); an unknown name fails AllocateFromPool.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[
-            pool("general", &["192.168.1.200/29"]),
-            pool("gold", &["192.168.1.240/29"]),
-        ]);
+        ipam.set_pools(&[pool("general", &["192.168.1.200/29"]), pool("gold", &["192.168.1.240/29"])]);
         let gold = Svc::new("gold").annotate("metallb.universe.tf/address-pool", "gold");
         assert_eq!(ipam.assign(&gold.request()).unwrap().pool, "gold");
         let platinum = Svc::new("platinum").annotate("metallb.io/address-pool", "platinum");
@@ -776,9 +660,8 @@ mod tests {
             failure(&mut ipam, &platinum),
             "Failed to allocate IP for \"default/platinum\": unknown pool \"platinum\""
         );
-        let mismatch = Svc::new("mismatch")
-            .annotate("metallb.io/address-pool", "gold")
-            .load_balancer_ip("192.168.1.201");
+        let mismatch =
+            Svc::new("mismatch").annotate("metallb.io/address-pool", "gold").load_balancer_ip("192.168.1.201");
         assert_eq!(
             failure(&mut ipam, &mismatch),
             "Failed to allocate IP for \"default/mismatch\": requested loadBalancer IP(s) [\"192.168.1.201\"] is not compatible with requested address pool gold"
@@ -792,10 +675,7 @@ mod tests {
         ipam.set_pools(&[pool("tiny", &["10.0.0.0/31"])]);
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("a")), ip("10.0.0.0"));
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("b")), ip("10.0.0.1"));
-        assert_eq!(
-            failure(&mut ipam, &Svc::new("c")),
-            "Failed to allocate IP for \"default/c\": no available IPs"
-        );
+        assert_eq!(failure(&mut ipam, &Svc::new("c")), "Failed to allocate IP for \"default/c\": no available IPs");
         let pinned = Svc::new("d").annotate("metallb.io/address-pool", "tiny");
         assert_eq!(
             failure(&mut ipam, &pinned),
@@ -812,10 +692,7 @@ mod tests {
         let inside = Svc::new("web").load_balancer_ip("192.168.1.205");
         assert_eq!(assigned_ip(&mut ipam, &inside), ip("192.168.1.205"));
         // The annotation (either prefix) lists addresses; vipsim takes the IPv4 one.
-        let listed = Svc::new("api").annotate(
-            "metallb.universe.tf/loadBalancerIPs",
-            "fd00::5, 192.168.1.207",
-        );
+        let listed = Svc::new("api").annotate("metallb.universe.tf/loadBalancerIPs", "fd00::5, 192.168.1.207");
         assert_eq!(assigned_ip(&mut ipam, &listed), ip("192.168.1.207"));
 
         let outside = Svc::new("far").load_balancer_ip("10.9.9.9");
@@ -829,9 +706,8 @@ mod tests {
             "Failed to allocate IP for \"default/copycat\": can't change sharing key for \"default/copycat\", address also in use by default/web"
         );
 
-        let both = Svc::new("both")
-            .load_balancer_ip("192.168.1.201")
-            .annotate("metallb.io/loadBalancerIPs", "192.168.1.202");
+        let both =
+            Svc::new("both").load_balancer_ip("192.168.1.201").annotate("metallb.io/loadBalancerIPs", "192.168.1.202");
         assert_eq!(
             failure(&mut ipam, &both),
             "Failed to allocate IP for \"default/both\": service can not have both metallb.io/loadBalancerIPs and svc.Spec.LoadBalancerIP"
@@ -850,10 +726,7 @@ mod tests {
         // A new request moves the Service; the old address is freed.
         let moved = Svc::new("web").load_balancer_ip("192.168.1.209");
         assert_eq!(assigned_ip(&mut ipam, &moved), ip("192.168.1.209"));
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("next")),
-            ip("192.168.1.200")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("next")), ip("192.168.1.200"));
         assert_eq!(assigned_ip(&mut ipam, &taken), ip("192.168.1.205"));
     }
 
@@ -867,30 +740,19 @@ mod tests {
         let dns_tcp = Svc::new("dns-tcp").shared("dns").ports(&[("TCP", 53)]);
         let vip = assigned_ip(&mut ipam, &dns_udp);
         assert_eq!(assigned_ip(&mut ipam, &dns_tcp), vip);
-        assert_eq!(
-            ipam.assignment("default/dns-tcp")
-                .unwrap()
-                .sharing_key
-                .as_deref(),
-            Some("dns")
-        );
+        assert_eq!(ipam.assignment("default/dns-tcp").unwrap().sharing_key.as_deref(), Some("dns"));
         assert_eq!(ipam.pool_usage("lan"), Some((1, 7)));
 
         // Automatic allocation skips an address whose port is taken.
         let clash = Svc::new("dns-tcp-2").shared("dns").ports(&[("TCP", 53)]);
         assert_eq!(assigned_ip(&mut ipam, &clash), ip("192.168.1.201"));
         // A requested address reports the clash.
-        let pinned = Svc::new("dns-tcp-3")
-            .shared("dns")
-            .ports(&[("TCP", 53)])
-            .load_balancer_ip("192.168.1.200");
+        let pinned = Svc::new("dns-tcp-3").shared("dns").ports(&[("TCP", 53)]).load_balancer_ip("192.168.1.200");
         assert_eq!(
             failure(&mut ipam, &pinned),
             "Failed to allocate IP for \"default/dns-tcp-3\": port TCP/53 is already in use on \"192.168.1.200\""
         );
-        let other_key = Svc::new("web")
-            .shared("web")
-            .load_balancer_ip("192.168.1.200");
+        let other_key = Svc::new("web").shared("web").load_balancer_ip("192.168.1.200");
         assert_eq!(
             failure(&mut ipam, &other_key),
             "Failed to allocate IP for \"default/web\": can't change sharing key for \"default/web\", address also in use by default/dns-tcp,default/dns-udp"
@@ -910,10 +772,7 @@ mod tests {
         // already shared under the key wins.
         let mut ipam = MetalLbIpam::default();
         ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("blocker")),
-            ip("192.168.1.200")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("blocker")), ip("192.168.1.200"));
         let http = Svc::new("http").shared("edge");
         assert_eq!(assigned_ip(&mut ipam, &http), ip("192.168.1.201"));
         let https = Svc::new("https").shared("edge").ports(&[("TCP", 443)]);
@@ -935,9 +794,8 @@ mod tests {
         );
         assert_eq!(ipam.pool_of(ip("192.168.10.255")), None);
 
-        let assigned: Vec<Ipv4Addr> = (0..254)
-            .map(|n| assigned_ip(&mut ipam, &Svc::new(&format!("svc-{n}"))))
-            .collect();
+        let assigned: Vec<Ipv4Addr> =
+            (0..254).map(|n| assigned_ip(&mut ipam, &Svc::new(&format!("svc-{n}")))).collect();
         assert_eq!(assigned.first(), Some(&ip("192.168.10.1")));
         assert_eq!(assigned.last(), Some(&ip("192.168.10.254")));
         assert_eq!(
@@ -948,36 +806,18 @@ mod tests {
 
         // Across a /24 boundary inside a range, both .255 and .0 are skipped.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[avoiding_buggy_ips(pool(
-            "span",
-            &["192.168.10.253-192.168.11.1"],
-        ))]);
+        ipam.set_pools(&[avoiding_buggy_ips(pool("span", &["192.168.10.253-192.168.11.1"]))]);
         assert_eq!(ipam.pool_usage("span"), Some((0, 3)));
-        let assigned: Vec<Ipv4Addr> = ["a", "b", "c"]
-            .iter()
-            .map(|name| assigned_ip(&mut ipam, &Svc::new(name)))
-            .collect();
-        assert_eq!(
-            assigned,
-            [
-                ip("192.168.10.253"),
-                ip("192.168.10.254"),
-                ip("192.168.11.1")
-            ]
-        );
+        let assigned: Vec<Ipv4Addr> =
+            ["a", "b", "c"].iter().map(|name| assigned_ip(&mut ipam, &Svc::new(name))).collect();
+        assert_eq!(assigned, [ip("192.168.10.253"), ip("192.168.10.254"), ip("192.168.11.1")]);
     }
 
     #[test]
     fn auto_assign_false_pools_serve_only_explicit_requests() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[
-            manual(pool("reserved", &["192.168.1.240/29"])),
-            pool("general", &["192.168.1.200/29"]),
-        ]);
-        assert_eq!(
-            ipam.assign(&Svc::new("web").request()).unwrap().pool,
-            "general"
-        );
+        ipam.set_pools(&[manual(pool("reserved", &["192.168.1.240/29"])), pool("general", &["192.168.1.200/29"])]);
+        assert_eq!(ipam.assign(&Svc::new("web").request()).unwrap().pool, "general");
         let by_pool = Svc::new("db").annotate("metallb.io/address-pool", "reserved");
         assert_eq!(assigned_ip(&mut ipam, &by_pool), ip("192.168.1.240"));
         let by_ip = Svc::new("vpn").load_balancer_ip("192.168.1.245");
@@ -994,10 +834,7 @@ mod tests {
         let held = ipam.assign(&Svc::new("web").request()).unwrap();
         ipam.set_pools(&[manual(pool("lan", &["192.168.1.200/30"]))]);
         assert_eq!(ipam.assign(&Svc::new("web").request()), Ok(held));
-        assert_eq!(
-            failure(&mut ipam, &Svc::new("new")),
-            "Failed to allocate IP for \"default/new\": no available IPs"
-        );
+        assert_eq!(failure(&mut ipam, &Svc::new("new")), "Failed to allocate IP for \"default/new\": no available IPs");
     }
 
     #[test]
@@ -1005,19 +842,11 @@ mod tests {
         // allocator.go Allocate ranges over a Go map, so upstream order is
         // unspecified; vipsim uses apply order, not names.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[
-            pool("zeta", &["10.0.2.0/31"]),
-            pool("alpha", &["10.0.1.0/24"]),
-        ]);
+        ipam.set_pools(&[pool("zeta", &["10.0.2.0/31"]), pool("alpha", &["10.0.1.0/24"])]);
         assert_eq!(ipam.pool_names(), ["zeta", "alpha"]);
-        let assigned: Vec<Assignment> = ["a", "b", "c"]
-            .iter()
-            .map(|name| ipam.assign(&Svc::new(name).request()).unwrap())
-            .collect();
-        let pools: Vec<&str> = assigned
-            .iter()
-            .map(|assignment| assignment.pool.as_str())
-            .collect();
+        let assigned: Vec<Assignment> =
+            ["a", "b", "c"].iter().map(|name| ipam.assign(&Svc::new(name).request()).unwrap()).collect();
+        let pools: Vec<&str> = assigned.iter().map(|assignment| assignment.pool.as_str()).collect();
         assert_eq!(pools, ["zeta", "zeta", "alpha"]);
         assert_eq!(assigned[2].ip, ip("10.0.1.0"));
     }
@@ -1068,19 +897,13 @@ mod tests {
 
         // Same addresses under a new name: kept, re-labelled (SetPools re-homes).
         ipam.set_pools(&[pool("office", &["192.168.1.0/24"])]);
-        assert_eq!(
-            ipam.assignment("default/api").map(|a| a.pool.as_str()),
-            Some("office")
-        );
+        assert_eq!(ipam.assignment("default/api").map(|a| a.pool.as_str()), Some("office"));
 
         // avoidBuggyIPs now disowns .0: dropped at once, and the request
         // for it can no longer be met.
         ipam.set_pools(&[avoiding_buggy_ips(pool("office", &["192.168.1.0/24"]))]);
         assert_eq!(ipam.assignment("default/web"), None);
-        assert_eq!(
-            ipam.assignment("default/api").map(|a| a.ip),
-            Some(ip("192.168.1.1"))
-        );
+        assert_eq!(ipam.assignment("default/api").map(|a| a.ip), Some(ip("192.168.1.1")));
         assert!(failure(&mut ipam, &web).ends_with("[\"192.168.1.0\"] is not allowed in config"));
 
         // The pool shrinks away from .1: the next assign re-allocates.
@@ -1111,9 +934,7 @@ mod tests {
         let https = Svc::new("https").shared("edge").ports(&[("TCP", 443)]);
         assert_eq!(assigned_ip(&mut ipam, &http), ip("10.0.1.0"));
         assert_eq!(assigned_ip(&mut ipam, &https), ip("10.0.1.0"));
-        let https_now_on_80 = Svc::new("https")
-            .shared("edge")
-            .ports(&[("TCP", 443), ("TCP", 80)]);
+        let https_now_on_80 = Svc::new("https").shared("edge").ports(&[("TCP", 443), ("TCP", 80)]);
         assert_eq!(assigned_ip(&mut ipam, &https_now_on_80), ip("10.0.1.1"));
     }
 
@@ -1138,10 +959,7 @@ mod tests {
             failure(&mut ipam, &cilium),
             "MetalLB ignores Service \"default/cilium\": it has loadBalancerClass \"io.cilium/l2-announcer\" and MetalLB runs with --lb-class=metallb"
         );
-        assert_eq!(
-            assigned_ip(&mut ipam, &Svc::new("ours").class("metallb")),
-            ip("192.168.1.200")
-        );
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("ours").class("metallb")), ip("192.168.1.200"));
     }
 
     #[test]
@@ -1175,22 +993,9 @@ mod tests {
 
     #[test]
     fn ranges_become_the_covering_cidrs() {
-        let cidrs: Vec<String> = covering_cidrs(ip("192.168.1.10"), ip("192.168.1.20"))
-            .iter()
-            .map(Cidr::to_string)
-            .collect();
-        assert_eq!(
-            cidrs,
-            [
-                "192.168.1.10/31",
-                "192.168.1.12/30",
-                "192.168.1.16/30",
-                "192.168.1.20/32"
-            ]
-        );
-        assert_eq!(
-            covering_cidrs(ip("0.0.0.0"), ip("255.255.255.255")),
-            [Cidr::new(ip("0.0.0.0"), 0)]
-        );
+        let cidrs: Vec<String> =
+            covering_cidrs(ip("192.168.1.10"), ip("192.168.1.20")).iter().map(Cidr::to_string).collect();
+        assert_eq!(cidrs, ["192.168.1.10/31", "192.168.1.12/30", "192.168.1.16/30", "192.168.1.20/32"]);
+        assert_eq!(covering_cidrs(ip("0.0.0.0"), ip("255.255.255.255")), [Cidr::new(ip("0.0.0.0"), 0)]);
     }
 }

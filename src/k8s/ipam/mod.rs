@@ -37,16 +37,12 @@ impl<'a> IpRequest<'a> {
     /// controllers read a current annotation before its deprecated alias,
     /// and an annotation that is present but empty still wins.
     fn annotation(&self, keys: &[&str]) -> Option<&'a str> {
-        keys.iter()
-            .find_map(|key| self.annotations.get(*key))
-            .map(String::as_str)
+        keys.iter().find_map(|key| self.annotations.get(*key)).map(String::as_str)
     }
 
     /// The Service's name without its namespace.
     fn name(&self) -> &'a str {
-        self.service
-            .split_once('/')
-            .map_or(self.service, |(_, name)| name)
+        self.service.split_once('/').map_or(self.service, |(_, name)| name)
     }
 }
 
@@ -54,7 +50,6 @@ impl<'a> IpRequest<'a> {
 /// them upstream, but vipsim is IPv4-only.
 fn is_ipv6_prefix(text: &str) -> bool {
     text.split_once('/').is_some_and(|(addr, prefix)| {
-        addr.parse::<std::net::Ipv6Addr>().is_ok()
-            && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
+        addr.parse::<std::net::Ipv6Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
     })
 }

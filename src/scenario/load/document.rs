@@ -35,10 +35,7 @@ impl Source {
 
     /// The start of the document: the place for problems with the whole of it.
     pub fn start(&self) -> Pos {
-        Pos {
-            line: self.first_line,
-            column: 1,
-        }
+        Pos { line: self.first_line, column: 1 }
     }
 
     /// `at`, kept within the document. libyaml puts errors about an
@@ -63,17 +60,8 @@ impl Source {
     /// which the parser would report without a usable position.
     pub fn forbidden_char(&self) -> Option<(Pos, char)> {
         self.yaml.split('\n').enumerate().find_map(|(index, line)| {
-            let (column, c) = line
-                .chars()
-                .enumerate()
-                .find(|&(_, c)| !is_yaml_printable(c))?;
-            Some((
-                Pos {
-                    line: index + 1,
-                    column: column + 1,
-                },
-                c,
-            ))
+            let (column, c) = line.chars().enumerate().find(|&(_, c)| !is_yaml_printable(c))?;
+            Some((Pos { line: index + 1, column: column + 1 }, c))
         })
     }
 }
@@ -97,25 +85,14 @@ pub fn split(text: &str) -> Vec<Source> {
 
 /// The document made of `lines[start..end]`, if it has content.
 fn source(lines: &[&str], start: usize, end: usize) -> Option<Source> {
-    let own: Vec<String> = lines[start..end]
-        .iter()
-        .map(|line| without_markup(line))
-        .collect();
+    let own: Vec<String> = lines[start..end].iter().map(|line| without_markup(line)).collect();
     let first = own.iter().position(|line| has_content(line))?;
     let last = own.iter().rposition(|line| has_content(line))?;
-    let end = Pos {
-        line: start + last + 1,
-        column: own[last].chars().count() + 1,
-    };
+    let end = Pos { line: start + last + 1, column: own[last].chars().count() + 1 };
     let mut yaml = "\n".repeat(start);
     yaml.push_str(&own.join("\n"));
     let locator = Locator::scan(&yaml);
-    Some(Source {
-        yaml,
-        first_line: start + first + 1,
-        end,
-        locator,
-    })
+    Some(Source { yaml, first_line: start + first + 1, end, locator })
 }
 
 /// The line with a document marker or directive blanked out, keeping every
@@ -135,10 +112,7 @@ fn without_markup(line: &str) -> String {
 
 fn is_document_marker(line: &str) -> bool {
     (line.starts_with("---") || line.starts_with("..."))
-        && line[3..]
-            .chars()
-            .next()
-            .is_none_or(|c| c == ' ' || c == '\t')
+        && line[3..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
 }
 
 fn has_content(line: &str) -> bool {
@@ -192,19 +166,14 @@ mod tests {
 
     #[test]
     fn every_line_break_counts_as_libyaml_counts_it() {
-        assert_eq!(
-            split_lines("a\r\nb\rc\u{85}d\u{2028}e\n"),
-            ["a", "b", "c", "d", "e", ""]
-        );
+        assert_eq!(split_lines("a\r\nb\rc\u{85}d\u{2028}e\n"), ["a", "b", "c", "d", "e", ""]);
         assert_eq!(lines_of("a: 1\r\n---\r\nb: 2"), [1, 3]);
     }
 
     #[test]
     fn parser_positions_are_file_positions() {
         let sources = split("a: 1\n---\n\nb: [\n");
-        let error =
-            <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer())
-                .unwrap_err();
+        let error = <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer()).unwrap_err();
         assert_eq!(error.location().map(|l| l.line()), Some(5));
     }
 
@@ -215,19 +184,13 @@ mod tests {
         assert_eq!(sources[0].clamp(Pos { line: 4, column: 1 }), end);
         let inside = Pos { line: 1, column: 3 };
         assert_eq!(sources[0].clamp(inside), inside);
-        assert_eq!(
-            sources[1].clamp(Pos { line: 1, column: 1 }),
-            Pos { line: 5, column: 1 }
-        );
+        assert_eq!(sources[1].clamp(Pos { line: 1, column: 1 }), Pos { line: 5, column: 1 });
     }
 
     #[test]
     fn control_characters_are_found_with_their_place() {
         let sources = split("a: 1\n---\nb: 2\nc: x\u{1}\n");
         assert_eq!(sources[0].forbidden_char(), None);
-        assert_eq!(
-            sources[1].forbidden_char(),
-            Some((Pos { line: 4, column: 5 }, '\u{1}'))
-        );
+        assert_eq!(sources[1].forbidden_char(), Some((Pos { line: 4, column: 5 }, '\u{1}')));
     }
 }

@@ -22,9 +22,7 @@ impl Locator {
         for (index, line) in yaml.split('\n').enumerate() {
             scanner.line(index + 1, line);
         }
-        Locator {
-            positions: scanner.positions,
-        }
+        Locator { positions: scanner.positions }
     }
 
     pub fn find(&self, path: &str) -> Option<Pos> {
@@ -117,11 +115,7 @@ impl Scanner {
             column += 1 + after_dash.len() - value.len();
             rest = value;
             if is_empty_value(rest) {
-                self.pending = Some(Pending {
-                    column: dash_column,
-                    path: item,
-                    is_key: false,
-                });
+                self.pending = Some(Pending { column: dash_column, path: item, is_key: false });
                 return;
             }
             if !is_item(rest) && split_key(rest).is_none() {
@@ -131,18 +125,10 @@ impl Scanner {
         }
         if let Some((key, value)) = split_key(rest) {
             let parent = self.enter_map(column);
-            let path = if parent.is_empty() {
-                key
-            } else {
-                format!("{parent}.{key}")
-            };
+            let path = if parent.is_empty() { key } else { format!("{parent}.{key}") };
             self.record(&path, number, column);
             if is_empty_value(value) {
-                self.pending = Some(Pending {
-                    column,
-                    path,
-                    is_key: true,
-                });
+                self.pending = Some(Pending { column, path, is_key: true });
             } else {
                 self.after_value(column, value);
             }
@@ -153,16 +139,14 @@ impl Scanner {
     fn close(&mut self, column: usize, is_item: bool) {
         while let Some(top) = self.frames.last() {
             // A list at its parent key's column ends at the next non-item line there.
-            let ended =
-                top.column > column || (top.column == column && top.item.is_some() && !is_item);
+            let ended = top.column > column || (top.column == column && top.item.is_some() && !is_item);
             if !ended {
                 break;
             }
             self.frames.pop();
         }
         if let Some(pending) = &self.pending {
-            let nested =
-                column > pending.column || (column == pending.column && is_item && pending.is_key);
+            let nested = column > pending.column || (column == pending.column && is_item && pending.is_key);
             if !nested {
                 self.pending = None;
             }
@@ -180,11 +164,7 @@ impl Scanner {
             return top.child_path();
         }
         let path = self.new_collection_path();
-        let frame = Frame {
-            column,
-            path,
-            item: Some(0),
-        };
+        let frame = Frame { column, path, item: Some(0) };
         let item = frame.child_path();
         self.frames.push(frame);
         item
@@ -201,11 +181,7 @@ impl Scanner {
             return top.path.clone();
         }
         let path = self.new_collection_path();
-        self.frames.push(Frame {
-            column,
-            path: path.clone(),
-            item: None,
-        });
+        self.frames.push(Frame { column, path: path.clone(), item: None });
         path
     }
 
@@ -214,11 +190,7 @@ impl Scanner {
     fn new_collection_path(&mut self) -> String {
         match self.pending.take() {
             Some(pending) => pending.path,
-            None => self
-                .frames
-                .last()
-                .map(Frame::child_path)
-                .unwrap_or_default(),
+            None => self.frames.last().map(Frame::child_path).unwrap_or_default(),
         }
     }
 
@@ -233,10 +205,7 @@ impl Scanner {
     }
 
     fn record(&mut self, path: &str, line: usize, column: usize) {
-        self.positions.entry(path.to_string()).or_insert(Pos {
-            line,
-            column: column + 1,
-        });
+        self.positions.entry(path.to_string()).or_insert(Pos { line, column: column + 1 });
     }
 }
 
@@ -254,9 +223,7 @@ fn is_empty_value(value: &str) -> bool {
 fn skip_properties(value: &str) -> &str {
     let mut value = value.trim_start();
     while value.starts_with(['&', '!']) {
-        value = value
-            .find(' ')
-            .map_or("", |space| value[space..].trim_start());
+        value = value.find(' ').map_or("", |space| value[space..].trim_start());
     }
     value
 }
@@ -372,23 +339,15 @@ spec:
 
     #[test]
     fn kubernetes_lists_at_their_key_column() {
-        let l = Locator::scan(
-            "spec:\n  ports:\n  - port: 80\n  - port: 81\n    name: b\n  selector:\n    app: web\n",
-        );
+        let l = Locator::scan("spec:\n  ports:\n  - port: 80\n  - port: 81\n    name: b\n  selector:\n    app: web\n");
         assert_eq!(l.find("spec.ports[1].name"), at(5, 5));
         assert_eq!(l.find("spec.selector.app"), at(7, 5));
     }
 
     #[test]
     fn keys_split_at_the_right_colon() {
-        assert_eq!(
-            split_key("image: nginx:1.27"),
-            Some(("image".into(), "nginx:1.27"))
-        );
-        assert_eq!(
-            split_key("vipsim/hold: \"true\""),
-            Some(("vipsim/hold".into(), "\"true\""))
-        );
+        assert_eq!(split_key("image: nginx:1.27"), Some(("image".into(), "nginx:1.27")));
+        assert_eq!(split_key("vipsim/hold: \"true\""), Some(("vipsim/hold".into(), "\"true\"")));
         assert_eq!(split_key("key:"), Some(("key".into(), "")));
         assert_eq!(split_key("url: http://x"), Some(("url".into(), "http://x")));
         assert_eq!(split_key("\"a: b\": c"), Some(("a: b".into(), "c")));

@@ -20,11 +20,7 @@ pub struct Report {
 
 impl Report {
     pub fn new(file: &str) -> Report {
-        Report {
-            file: file.to_string(),
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Report { file: file.to_string(), errors: Vec::new(), warnings: Vec::new() }
     }
 
     pub fn error(&mut self, at: Pos, path: &str, message: impl Into<String>) -> &mut Diagnostic {
@@ -40,11 +36,7 @@ impl Report {
     }
 
     /// Records a failed deserialization of `source`.
-    pub fn deserialize_error(
-        &mut self,
-        source: &Source,
-        error: &serde_path_to_error::Error<serde_norway::Error>,
-    ) {
+    pub fn deserialize_error(&mut self, source: &Source, error: &serde_path_to_error::Error<serde_norway::Error>) {
         let raw_path = error.path().to_string();
         let path = display_path(&raw_path);
         let inner = error.inner();
@@ -56,14 +48,10 @@ impl Report {
         let message = strip_path_prefix(&message, &raw_path);
         let explanation = explain(message);
         let at = match location {
-            Some(l) if explanation.precise => source.clamp(Pos {
-                line: l.line(),
-                column: l.column(),
-            }),
+            Some(l) if explanation.precise => source.clamp(Pos { line: l.line(), column: l.column() }),
             _ => source.at(path),
         };
-        self.error(at, path, explanation.message)
-            .suggest(explanation.suggestion.as_deref());
+        self.error(at, path, explanation.message).suggest(explanation.suggestion.as_deref());
     }
 
     fn diagnostic(&self, at: Pos, path: &str, message: String) -> Diagnostic {
@@ -117,10 +105,7 @@ fn strip_path_prefix<'m>(message: &'m str, path: &str) -> &'m str {
     let Some((head, rest)) = message.split_once(": ") else {
         return message;
     };
-    let names_an_ancestor = path == head
-        || path
-            .strip_prefix(head)
-            .is_some_and(|tail| tail.starts_with(['.', '[']));
+    let names_an_ancestor = path == head || path.strip_prefix(head).is_some_and(|tail| tail.starts_with(['.', '[']));
     if names_an_ancestor { rest } else { message }
 }
 
@@ -136,11 +121,7 @@ struct Explanation {
 
 impl Explanation {
     fn new(message: String, suggestion: Option<&str>) -> Explanation {
-        Explanation {
-            message,
-            suggestion: suggestion.map(str::to_string),
-            precise: true,
-        }
+        Explanation { message, suggestion: suggestion.map(str::to_string), precise: true }
     }
 }
 
@@ -152,26 +133,17 @@ fn explain(message: &str) -> Explanation {
         let message = match (near, expected.is_empty()) {
             (Some(_), _) => format!("unknown field `{field}`"),
             (None, true) => format!("unknown field `{field}`: this object has no fields"),
-            (None, false) => format!(
-                "unknown field `{field}`, expected one of {}",
-                expected.join(" | ")
-            ),
+            (None, false) => format!("unknown field `{field}`, expected one of {}", expected.join(" | ")),
         };
         return Explanation::new(message, near);
     }
     if let Some((value, expected)) = unknown("variant", message) {
         let near = closest(value, expected.iter().copied());
-        return Explanation::new(
-            format!("unknown value `{value}`, expected {}", expected.join(" | ")),
-            near,
-        );
+        return Explanation::new(format!("unknown value `{value}`, expected {}", expected.join(" | ")), near);
     }
     if message.starts_with("data did not match any variant of untagged enum IntOrString") {
         let message = "expected a port number (1-65535) or a port name".to_string();
-        return Explanation {
-            precise: false,
-            ..Explanation::new(message, None)
-        };
+        return Explanation { precise: false, ..Explanation::new(message, None) };
     }
     Explanation::new(message.to_string(), None)
 }
@@ -180,17 +152,10 @@ fn explain(message: &str) -> Explanation {
 /// `expected `a` or `b``, or `there are no fields`) into the unknown name
 /// and the expected ones.
 fn unknown<'m>(what: &str, message: &'m str) -> Option<(&'m str, Vec<&'m str>)> {
-    let rest = message
-        .strip_prefix("unknown ")?
-        .strip_prefix(what)?
-        .strip_prefix(" `")?;
+    let rest = message.strip_prefix("unknown ")?.strip_prefix(what)?.strip_prefix(" `")?;
     // The name is the user's and may hold anything, so split at the last marker.
     if let Some(end) = rest.rfind("`, expected ") {
-        let expected = rest[end + "`, expected ".len()..]
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .collect();
+        let expected = rest[end + "`, expected ".len()..].split('`').skip(1).step_by(2).collect();
         return Some((&rest[..end], expected));
     }
     let end = rest.rfind("`, there are no ")?;
@@ -204,31 +169,16 @@ mod tests {
     #[test]
     fn unknown_names_are_parsed_from_serde_messages() {
         assert_eq!(
-            unknown(
-                "field",
-                "unknown field `rol`, expected one of `name`, `role`"
-            ),
+            unknown("field", "unknown field `rol`, expected one of `name`, `role`"),
             Some(("rol", vec!["name", "role"]))
         );
+        assert_eq!(unknown("field", "unknown field `a`, expected `b` or `c`"), Some(("a", vec!["b", "c"])));
+        assert_eq!(unknown("field", "unknown field `x`, expected `y`"), Some(("x", vec!["y"])));
         assert_eq!(
-            unknown("field", "unknown field `a`, expected `b` or `c`"),
-            Some(("a", vec!["b", "c"]))
-        );
-        assert_eq!(
-            unknown("field", "unknown field `x`, expected `y`"),
-            Some(("x", vec!["y"]))
-        );
-        assert_eq!(
-            unknown(
-                "variant",
-                "unknown variant `a`, expected`, x`, expected `b`"
-            ),
+            unknown("variant", "unknown variant `a`, expected`, x`, expected `b`"),
             Some(("a`, expected`, x", vec!["b"]))
         );
-        assert_eq!(
-            unknown("field", "unknown field `x`, there are no fields"),
-            Some(("x", vec![]))
-        );
+        assert_eq!(unknown("field", "unknown field `x`, there are no fields"), Some(("x", vec![])));
         assert_eq!(unknown("field", "invalid type: map"), None);
     }
 
@@ -242,21 +192,9 @@ mod tests {
 
     #[test]
     fn only_a_path_prefix_is_stripped() {
-        assert_eq!(
-            strip_path_prefix("spec.hosts[1]: unknown field `rol`", "spec.hosts[1].rol"),
-            "unknown field `rol`"
-        );
-        assert_eq!(
-            strip_path_prefix("spec.duration: bad", "spec.duration"),
-            "bad"
-        );
-        assert_eq!(
-            strip_path_prefix("spec.dur: bad", "spec.duration"),
-            "spec.dur: bad"
-        );
-        assert_eq!(
-            strip_path_prefix("unknown field `a: b`", "a: b"),
-            "unknown field `a: b`"
-        );
+        assert_eq!(strip_path_prefix("spec.hosts[1]: unknown field `rol`", "spec.hosts[1].rol"), "unknown field `rol`");
+        assert_eq!(strip_path_prefix("spec.duration: bad", "spec.duration"), "bad");
+        assert_eq!(strip_path_prefix("spec.dur: bad", "spec.duration"), "spec.dur: bad");
+        assert_eq!(strip_path_prefix("unknown field `a: b`", "a: b"), "unknown field `a: b`");
     }
 }

@@ -75,13 +75,7 @@ mod tests {
 
     #[test]
     fn ties_go_to_the_first_candidate() {
-        assert_eq!(
-            closest("wxrker-1", ["worker-1", "worker-2"]),
-            Some("worker-1")
-        );
-        assert_eq!(
-            closest("worker-3", ["worker-1", "worker-2"]),
-            Some("worker-1")
-        );
+        assert_eq!(closest("wxrker-1", ["worker-1", "worker-2"]), Some("worker-1"));
+        assert_eq!(closest("worker-3", ["worker-1", "worker-2"]), Some("worker-1"));
     }
 }

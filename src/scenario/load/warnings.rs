@@ -28,11 +28,7 @@ fn ignored_fields(kind: &str, source: &Source, report: &mut Report) {
         }
     }
     for path in present {
-        report.warn(
-            source.at(&path),
-            &path,
-            "ignored: does not affect networking in vipsim",
-        );
+        report.warn(source.at(&path), &path, "ignored: does not affect networking in vipsim");
     }
 }
 
@@ -57,11 +53,7 @@ fn find_present(value: &Value, segments: &[&str], prefix: String, found: &mut Ve
         None => (*segment, false),
     };
     let Some(child) = value.get(key) else { return };
-    let path = if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    };
+    let path = if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
     match child.as_sequence() {
         Some(items) if every_item => {
             for (index, item) in items.iter().enumerate() {
@@ -75,20 +67,15 @@ fn find_present(value: &Value, segments: &[&str], prefix: String, found: &mut Ve
 
 fn unmodelled_images(manifest: &Manifest, source: &Source, report: &mut Report) {
     let (containers, prefix): (&[Container], &str) = match manifest {
-        Manifest::Deployment { spec, .. } => (
-            &spec.template.spec.containers,
-            "spec.template.spec.containers",
-        ),
+        Manifest::Deployment { spec, .. } => (&spec.template.spec.containers, "spec.template.spec.containers"),
         Manifest::Pod { spec, .. } => (&spec.containers, "spec.containers"),
         _ => return,
     };
     for (index, container) in containers.iter().enumerate() {
         if !App::from_container(&container.image, &container.args).is_modelled() {
             let path = format!("{prefix}[{index}].image");
-            let message = format!(
-                "image `{}` is not modelled; the pod answers HTTP 200 with its name",
-                container.image
-            );
+            let message =
+                format!("image `{}` is not modelled; the pod answers HTTP 200 with its name", container.image);
             report.warn(source.at(&path), &path, message);
         }
     }

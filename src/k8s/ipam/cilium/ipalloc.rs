@@ -54,10 +54,7 @@ impl<T> BlockAllocator<T> {
             start,
             stop,
             allocations: BTreeMap::new(),
-            free: vec![Block {
-                from: start,
-                to: stop,
-            }],
+            free: vec![Block { from: start, to: stop }],
         })
     }
 
@@ -80,10 +77,7 @@ impl<T> BlockAllocator<T> {
     /// `Alloc`: a specific address; `false` when outside the range or taken.
     pub(super) fn alloc(&mut self, ip: Ipv4Addr, value: T) -> bool {
         let ip = u32::from(ip);
-        if !(self.start..=self.stop).contains(&ip)
-            || self.allocations.contains_key(&ip)
-            || !self.take(ip)
-        {
+        if !(self.start..=self.stop).contains(&ip) || self.allocations.contains_key(&ip) || !self.take(ip) {
             return false;
         }
         self.allocations.insert(ip, value);
@@ -129,14 +123,8 @@ impl<T> BlockAllocator<T> {
             self.fix(index);
         } else {
             self.remove(index);
-            self.push(Block {
-                from: block.from,
-                to: ip - 1,
-            });
-            self.push(Block {
-                from: ip + 1,
-                to: block.to,
-            });
+            self.push(Block { from: block.from, to: ip - 1 });
+            self.push(Block { from: ip + 1, to: block.to });
         }
         true
     }
@@ -194,10 +182,7 @@ impl<T> BlockAllocator<T> {
     fn merge(&mut self, left_from: u32, right_from: u32) {
         let left = self.remove(self.index_of(left_from));
         let right = self.remove(self.index_of(right_from));
-        self.push(Block {
-            from: left.from,
-            to: right.to,
-        });
+        self.push(Block { from: left.from, to: right.to });
     }
 
     fn index_of(&self, from: u32) -> usize {
@@ -209,20 +194,12 @@ impl<T> BlockAllocator<T> {
 
     /// The free block just below `ip` in address order.
     fn left_of(&self, ip: u32) -> Option<Block> {
-        self.free
-            .iter()
-            .filter(|block| block.to < ip)
-            .max_by_key(|block| block.to)
-            .copied()
+        self.free.iter().filter(|block| block.to < ip).max_by_key(|block| block.to).copied()
     }
 
     /// The free block just above `ip` in address order.
     fn right_of(&self, ip: u32) -> Option<Block> {
-        self.free
-            .iter()
-            .filter(|block| block.from > ip)
-            .min_by_key(|block| block.from)
-            .copied()
+        self.free.iter().filter(|block| block.from > ip).min_by_key(|block| block.from).copied()
     }
 
     // Go's container/heap, over `free` ordered by block size.
@@ -250,11 +227,7 @@ impl<T> BlockAllocator<T> {
                 break;
             }
             let right = left + 1;
-            let child = if right < len && self.less(right, left) {
-                right
-            } else {
-                left
-            };
+            let child = if right < len && self.less(right, left) { right } else { left };
             if !self.less(child, parent) {
                 break;
             }

@@ -21,10 +21,7 @@ pub fn check(cx: &mut Context, lan: Option<Cidr>) {
     if let (Some(service), Some(pods)) = (service, pods)
         && service.overlaps(pods)
     {
-        cx.error(
-            "spec.cluster.podCIDR",
-            format!("podCIDR {pods} overlaps serviceCIDR {service}"),
-        );
+        cx.error("spec.cluster.podCIDR", format!("podCIDR {pods} overlaps serviceCIDR {service}"));
     }
     if let Some(pods) = pods {
         node_slices(cx, pods);
@@ -56,20 +53,13 @@ fn cluster_cidr(cx: &mut Context, field: &str, text: &str, lan: Option<Cidr>) ->
 fn node_slices(cx: &mut Context, pods: Cidr) {
     let mask = cx.spec.cluster.node_cidr_mask_size;
     if mask < pods.prefix || mask > 32 {
-        let message = format!(
-            "nodeCidrMaskSize {mask} must lie between the podCIDR's prefix length ({}) and 32",
-            pods.prefix
-        );
+        let message =
+            format!("nodeCidrMaskSize {mask} must lie between the podCIDR's prefix length ({}) and 32", pods.prefix);
         cx.error("spec.cluster.nodeCidrMaskSize", message);
         return;
     }
     let slices = 1u64 << (mask - pods.prefix);
-    let nodes = cx
-        .spec
-        .hosts
-        .iter()
-        .filter(|h| h.role == HostRole::Node)
-        .count() as u64;
+    let nodes = cx.spec.hosts.iter().filter(|h| h.role == HostRole::Node).count() as u64;
     if nodes > slices {
         let message = format!(
             "podCIDR {pods} has room for {slices} node pod CIDRs of /{mask}, \
@@ -93,21 +83,9 @@ fn node_pod_cidrs(cx: &mut Context, pods: Cidr) {
             }
         };
         if !pods.covers(cidr) {
-            cx.error(
-                &path,
-                format!(
-                    "podCIDR {cidr} of `{}` is outside the cluster podCIDR {pods}",
-                    host.name
-                ),
-            );
+            cx.error(&path, format!("podCIDR {cidr} of `{}` is outside the cluster podCIDR {pods}", host.name));
         } else if let Some((_, other)) = taken.iter().find(|(other, _)| other.overlaps(cidr)) {
-            cx.error(
-                &path,
-                format!(
-                    "podCIDR {cidr} of `{}` overlaps that of `{other}`",
-                    host.name
-                ),
-            );
+            cx.error(&path, format!("podCIDR {cidr} of `{}` overlaps that of `{other}`", host.name));
         }
         taken.push((cidr, &host.name));
     }

@@ -2,20 +2,14 @@
 
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::objects::Manifest;
-use crate::scenario::spec::{Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck};
+use crate::scenario::spec::{
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck,
+};
 use crate::wire::Mac;
 
 /// `ip neigh` states a neighbour goal may ask for.
-const NEIGHBOR_STATES: &[&str] = &[
-    "REACHABLE",
-    "STALE",
-    "DELAY",
-    "PROBE",
-    "FAILED",
-    "INCOMPLETE",
-    "PERMANENT",
-    "NOARP",
-];
+const NEIGHBOR_STATES: &[&str] =
+    &["REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "INCOMPLETE", "PERMANENT", "NOARP"];
 
 pub fn check(cx: &mut Context) {
     for (i, goal) in cx.spec.goals.iter().enumerate() {
@@ -25,10 +19,7 @@ pub fn check(cx: &mut Context) {
         {
             cx.warn(
                 &format!("{path}.at"),
-                format!(
-                    "goal at {at} is after the end of the run ({}): it is checked at the end",
-                    cx.spec.duration
-                ),
+                format!("goal at {at} is after the end of the run ({}): it is checked at the end", cx.spec.duration),
             );
         }
         self::goal(cx, &format!("{path}.check"), goal);
@@ -37,42 +28,23 @@ pub fn check(cx: &mut Context) {
 
 fn goal(cx: &mut Context, path: &str, goal: &Goal) {
     match &goal.check {
-        Check::SuccessRate(SuccessRateCheck {
-            host,
-            at_least,
-            at_most,
-            after,
-            before,
-            ..
-        }) => {
+        Check::SuccessRate(SuccessRateCheck { host, at_least, at_most, after, before, .. }) => {
             let path = &format!("{path}.successRate");
             cx.expect_host(&format!("{path}.host"), host);
             for (field, percent) in [("atLeast", at_least), ("atMost", at_most)] {
                 if let Some(percent) = percent
                     && !(0.0..=100.0).contains(percent)
                 {
-                    cx.error(
-                        &format!("{path}.{field}"),
-                        format!("{field} is a percentage (0-100), not {percent}"),
-                    );
+                    cx.error(&format!("{path}.{field}"), format!("{field} is a percentage (0-100), not {percent}"));
                 }
             }
             if let (Some(after), Some(before)) = (after, before)
                 && before < after
             {
-                cx.error(
-                    &format!("{path}.before"),
-                    format!("the window ends ({before}) before it starts ({after})"),
-                );
+                cx.error(&format!("{path}.before"), format!("the window ends ({before}) before it starts ({after})"));
             }
         }
-        Check::Neighbor(NeighborCheck {
-            host,
-            ip,
-            node,
-            mac,
-            state,
-        }) => {
+        Check::Neighbor(NeighborCheck { host, ip, node, mac, state }) => {
             let path = &format!("{path}.neighbor");
             cx.expect_host(&format!("{path}.host"), host);
             ipv4(cx, &format!("{path}.ip"), ip);
@@ -85,17 +57,12 @@ fn goal(cx: &mut Context, path: &str, goal: &Goal) {
                 cx.error(&format!("{path}.mac"), message);
             }
             if let Some(state) = state
-                && !NEIGHBOR_STATES
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(state))
+                && !NEIGHBOR_STATES.iter().any(|s| s.eq_ignore_ascii_case(state))
             {
                 let near = closest(state, NEIGHBOR_STATES.iter().copied());
                 cx.error(
                     &format!("{path}.state"),
-                    format!(
-                        "unknown neighbour state `{state}`, expected {}",
-                        one_of(NEIGHBOR_STATES)
-                    ),
+                    format!("unknown neighbour state `{state}`, expected {}", one_of(NEIGHBOR_STATES)),
                 )
                 .suggest(near);
             }
@@ -145,10 +112,6 @@ fn expect_service(cx: &mut Context, path: &str, reference: &str) {
             })
             .collect();
         let near = closest(reference, services.iter().map(String::as_str));
-        cx.error(
-            path,
-            format!("no Service `{reference}` (write `namespace/name` outside `default`)"),
-        )
-        .suggest(near);
+        cx.error(path, format!("no Service `{reference}` (write `namespace/name` outside `default`)")).suggest(near);
     }
 }

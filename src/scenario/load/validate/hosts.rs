@@ -14,11 +14,7 @@ pub fn check(cx: &mut Context) -> Option<Cidr> {
         cx.error("spec.hosts", "a scenario needs at least one host");
     }
     names(cx);
-    let addresses: Vec<Option<Cidr>> = hosts
-        .iter()
-        .enumerate()
-        .map(|(i, host)| address(cx, i, host))
-        .collect();
+    let addresses: Vec<Option<Cidr>> = hosts.iter().enumerate().map(|(i, host)| address(cx, i, host)).collect();
     let lan = lan_prefix(hosts, &addresses);
     for (i, host) in hosts.iter().enumerate() {
         if let (Some(address), Some(lan)) = (addresses[i], lan) {
@@ -49,23 +45,11 @@ fn names(cx: &mut Context) {
     for (i, host) in cx.spec.hosts.iter().enumerate() {
         let path = format!("spec.hosts[{i}].name");
         if !is_dns_label(&host.name) {
-            cx.error(
-                &path,
-                format!(
-                    "host name `{}` is not a DNS label: {DNS_LABEL_RULE}",
-                    host.name
-                ),
-            );
+            cx.error(&path, format!("host name `{}` is not a DNS label: {DNS_LABEL_RULE}", host.name));
         }
         if let Some(&first) = seen.get(host.name.as_str()) {
             let line = cx.source.at(&format!("spec.hosts[{first}]")).line;
-            cx.error(
-                &path,
-                format!(
-                    "host `{}` is defined twice (first at line {line})",
-                    host.name
-                ),
-            );
+            cx.error(&path, format!("host `{}` is defined twice (first at line {line})", host.name));
         } else {
             seen.insert(&host.name, i);
         }
@@ -83,11 +67,7 @@ fn address(cx: &mut Context, i: usize, host: &HostSpec) -> Option<Cidr> {
         }
     };
     let addr = cidr.addr;
-    let problem = if addr.is_unspecified()
-        || addr.is_loopback()
-        || addr.is_multicast()
-        || addr.is_broadcast()
-    {
+    let problem = if addr.is_unspecified() || addr.is_loopback() || addr.is_multicast() || addr.is_broadcast() {
         Some("not a unicast host address")
     } else if cidr.prefix <= 30 && addr == cidr.network() {
         Some("the network address of its prefix, not a host address")
@@ -137,16 +117,10 @@ fn placement(cx: &mut Context, i: usize, host: &HostSpec, address: Cidr, lan: Ci
     let name = &host.name;
     match (&host.behind, inside) {
         (None, false) => {
-            cx.error(
-                &path,
-                format!("host `{name}` ({address}) is outside the LAN {lan}"),
-            );
+            cx.error(&path, format!("host `{name}` ({address}) is outside the LAN {lan}"));
         }
         (None, true) if address.prefix != lan.prefix => {
-            cx.error(
-                &path,
-                format!("host `{name}` ({address}) has another prefix length than the LAN {lan}"),
-            );
+            cx.error(&path, format!("host `{name}` ({address}) has another prefix length than the LAN {lan}"));
         }
         (Some(router), true) => {
             let message = format!(
@@ -168,34 +142,18 @@ fn behind(cx: &mut Context, i: usize, host: &HostSpec) {
     if host.role != HostRole::Client {
         cx.error(
             &path,
-            format!(
-                "only a client can sit behind the router, and `{}` is a {}",
-                host.name,
-                role_name(host.role)
-            ),
+            format!("only a client can sit behind the router, and `{}` is a {}", host.name, role_name(host.role)),
         );
     }
     match cx.host(router) {
         Some(target) if target.role != HostRole::Router => {
-            cx.error(
-                &path,
-                format!(
-                    "`behind` names the router, and `{router}` is a {}",
-                    role_name(target.role)
-                ),
-            );
+            cx.error(&path, format!("`behind` names the router, and `{router}` is a {}", role_name(target.role)));
         }
         Some(_) => {}
         None => {
-            let routers: Vec<&str> = cx
-                .spec
-                .hosts
-                .iter()
-                .filter(|h| h.role == HostRole::Router)
-                .map(|h| h.name.as_str())
-                .collect();
-            cx.error(&path, format!("unknown router `{router}`"))
-                .suggest(closest(router, routers));
+            let routers: Vec<&str> =
+                cx.spec.hosts.iter().filter(|h| h.role == HostRole::Router).map(|h| h.name.as_str()).collect();
+            cx.error(&path, format!("unknown router `{router}`")).suggest(closest(router, routers));
         }
     }
 }
@@ -241,7 +199,10 @@ fn routes(cx: &mut Context, i: usize, host: &HostSpec) {
         if let Some(dev) = &r.dev
             && !ifaces.contains(dev)
         {
-            cx.error(&format!("{path}.dev"), format!("`{}` has no interface `{dev}` (it has {})", host.name, ifaces.join(", ")));
+            cx.error(
+                &format!("{path}.dev"),
+                format!("`{}` has no interface `{dev}` (it has {})", host.name, ifaces.join(", ")),
+            );
         }
         if r.via.is_none() && r.dev.is_none() {
             cx.error(&path, "a route needs `via` (a gateway) or `dev` (on-link)");
@@ -251,20 +212,12 @@ fn routes(cx: &mut Context, i: usize, host: &HostSpec) {
 
 fn single_router(cx: &mut Context) {
     let mut first: Option<(usize, &str)> = None;
-    for (i, host) in cx
-        .spec
-        .hosts
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.role == HostRole::Router)
-    {
+    for (i, host) in cx.spec.hosts.iter().enumerate().filter(|(_, h)| h.role == HostRole::Router) {
         match first {
             None => first = Some((i, &host.name)),
             Some((index, name)) => {
                 let line = cx.source.at(&format!("spec.hosts[{index}]")).line;
-                let message = format!(
-                    "a scenario has at most one router, and `{name}` (line {line}) is already one"
-                );
+                let message = format!("a scenario has at most one router, and `{name}` (line {line}) is already one");
                 cx.error(&format!("spec.hosts[{i}].role"), message);
             }
         }
@@ -293,10 +246,7 @@ fn macs(cx: &mut Context) {
     let mut owners: BTreeMap<Mac, &str> = BTreeMap::new();
     for (i, host) in cx.spec.hosts.iter().enumerate() {
         let (mac, path) = match &host.mac {
-            None => (
-                Mac::derived_from(&host.name),
-                format!("spec.hosts[{i}].name"),
-            ),
+            None => (Mac::derived_from(&host.name), format!("spec.hosts[{i}].name")),
             Some(text) => {
                 let path = format!("spec.hosts[{i}].mac");
                 match unicast_mac(text) {
@@ -313,15 +263,8 @@ fn macs(cx: &mut Context) {
             // The same name derives the same MAC; the duplicate name is reported already.
             Some(&owner) if derived && owner == host.name => {}
             Some(&owner) => {
-                let how = if derived {
-                    " (derived from its name)"
-                } else {
-                    ""
-                };
-                cx.error(
-                    &path,
-                    format!("MAC {mac}{how} is already used by `{owner}`"),
-                );
+                let how = if derived { " (derived from its name)" } else { "" };
+                cx.error(&path, format!("MAC {mac}{how} is already used by `{owner}`"));
             }
             None => {
                 owners.insert(mac, &host.name);
@@ -333,9 +276,7 @@ fn macs(cx: &mut Context) {
 fn unicast_mac(text: &str) -> Result<Mac, String> {
     let mac = Mac::parse(text)?;
     if mac.is_multicast() {
-        Err(format!(
-            "`{text}` is a multicast MAC (the first octet is odd); a host needs a unicast one"
-        ))
+        Err(format!("`{text}` is a multicast MAC (the first octet is odd); a host needs a unicast one"))
     } else if mac == Mac::ZERO {
         Err(format!("`{text}` is not a usable MAC"))
     } else {

@@ -2,9 +2,7 @@
 //! selectors, ports), and references between objects and to the hosts.
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
-use crate::k8s::objects::{
-    CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec,
-};
+use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
 use crate::scenario::spec::{HostRole, LoadBalancerKind};
@@ -29,15 +27,9 @@ pub fn check(cx: &mut Context) {
             Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
             Manifest::Service { spec, .. } => service(cx, manifest, spec),
             Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
-            Manifest::L2Advertisement { spec, .. } => {
-                pool_references(cx, manifest, &spec.ip_address_pools)
-            }
-            Manifest::BGPAdvertisement { spec, .. } => {
-                pool_references(cx, manifest, &spec.ip_address_pools)
-            }
-            Manifest::CiliumLoadBalancerIPPool { spec, .. } => {
-                cilium_pool(cx, manifest, &spec.blocks)
-            }
+            Manifest::L2Advertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::BGPAdvertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
             _ => {}
         }
     }
@@ -49,7 +41,9 @@ pub fn check(cx: &mut Context) {
 /// they are versions of one object told apart by a `vipsim/id` handle (a
 /// held update the timeline applies).
 fn unique_names(cx: &mut Context) {
-    let mut seen: BTreeMap<(&str, Option<&str>, &str, Option<&str>), usize> = BTreeMap::new();
+    /// Kind, namespace, name and `vipsim/id`.
+    type Identity<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a str>);
+    let mut seen: BTreeMap<Identity, usize> = BTreeMap::new();
     for manifest in cx.manifests {
         let meta = manifest.manifest().metadata();
         let key = (
@@ -60,9 +54,7 @@ fn unique_names(cx: &mut Context) {
         );
         if let Some(&first) = seen.get(&key) {
             let (kind, namespace, name, _) = key;
-            let place = namespace
-                .map(|ns| format!(" in namespace `{ns}`"))
-                .unwrap_or_default();
+            let place = namespace.map(|ns| format!(" in namespace `{ns}`")).unwrap_or_default();
             cx.manifest_error(
                 manifest,
                 "metadata.name",
@@ -96,22 +88,14 @@ fn metadata(cx: &mut Context, manifest: &ParsedManifest) {
     if let Some(namespace) = &meta.namespace
         && !is_dns_label(namespace)
     {
-        cx.manifest_error(
-            manifest,
-            "metadata.namespace",
-            format!("namespace `{namespace}` is not a DNS label"),
-        );
+        cx.manifest_error(manifest, "metadata.namespace", format!("namespace `{namespace}` is not a DNS label"));
     }
     if let Some(hold) = meta.annotations.get(HOLD_ANNOTATION)
         && hold != "true"
         && hold != "false"
     {
         let path = format!("metadata.annotations.{HOLD_ANNOTATION}");
-        cx.manifest_error(
-            manifest,
-            &path,
-            format!("{HOLD_ANNOTATION} is \"true\" or \"false\", not \"{hold}\""),
-        );
+        cx.manifest_error(manifest, &path, format!("{HOLD_ANNOTATION} is \"true\" or \"false\", not \"{hold}\""));
     }
 }
 
@@ -132,15 +116,9 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
         _ => return,
     };
     if cx.spec.cluster.load_balancer != needs {
-        let wanted = if needs == LoadBalancerKind::Metallb {
-            "metallb"
-        } else {
-            "cilium"
-        };
-        let message = format!(
-            "{} has no effect: the cluster's loadBalancer is not {wanted}",
-            manifest.manifest().kind()
-        );
+        let wanted = if needs == LoadBalancerKind::Metallb { "metallb" } else { "cilium" };
+        let message =
+            format!("{} has no effect: the cluster's loadBalancer is not {wanted}", manifest.manifest().kind());
         cx.manifest_warn(manifest, "kind", message);
     }
 }
@@ -149,37 +127,21 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
 /// own pod template.
 fn deployment_selector(cx: &mut Context, manifest: &ParsedManifest, spec: &DeploymentSpec) {
     if spec.selector.is_empty() {
-        cx.manifest_error(
-            manifest,
-            "spec.selector",
-            "empty selector is invalid for a Deployment",
-        );
+        cx.manifest_error(manifest, "spec.selector", "empty selector is invalid for a Deployment");
     } else if !spec.selector.matches(&spec.template.metadata.labels) {
-        cx.manifest_error(
-            manifest,
-            "spec.template.metadata.labels",
-            "`selector` does not match template `labels`",
-        );
+        cx.manifest_error(manifest, "spec.template.metadata.labels", "`selector` does not match template `labels`");
     }
 }
 
 fn pod_spec(cx: &mut Context, manifest: &ParsedManifest, prefix: &str, spec: &PodSpec) {
     if spec.containers.is_empty() {
-        cx.manifest_error(
-            manifest,
-            &format!("{prefix}.containers"),
-            "a pod needs at least one container",
-        );
+        cx.manifest_error(manifest, &format!("{prefix}.containers"), "a pod needs at least one container");
     }
     for (c, container) in spec.containers.iter().enumerate() {
         for (p, port) in container.ports.iter().enumerate() {
             let path = format!("{prefix}.containers[{c}].ports[{p}]");
             if port.container_port == 0 {
-                cx.manifest_error(
-                    manifest,
-                    &format!("{path}.containerPort"),
-                    "containerPort must be 1-65535",
-                );
+                cx.manifest_error(manifest, &format!("{path}.containerPort"), "containerPort must be 1-65535");
             }
             protocol(cx, manifest, &path, port.protocol.as_deref());
         }
@@ -190,12 +152,8 @@ fn pod_spec(cx: &mut Context, manifest: &ParsedManifest, prefix: &str, spec: &Po
             Some(host) if host.role == HostRole::Node => {}
             _ => {
                 let near = closest(node, cx.node_names());
-                cx.manifest_error(
-                    manifest,
-                    &path,
-                    format!("nodeName `{node}` is not a node of the scenario"),
-                )
-                .suggest(near);
+                cx.manifest_error(manifest, &path, format!("nodeName `{node}` is not a node of the scenario"))
+                    .suggest(near);
             }
         }
     }
@@ -209,10 +167,7 @@ fn protocol(cx: &mut Context, manifest: &ParsedManifest, path: &str, protocol: O
         cx.manifest_error(
             manifest,
             &format!("{path}.protocol"),
-            format!(
-                "unknown protocol `{protocol}`, expected {}",
-                one_of(PROTOCOLS)
-            ),
+            format!("unknown protocol `{protocol}`, expected {}", one_of(PROTOCOLS)),
         )
         .suggest(near);
     }
@@ -232,15 +187,9 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
     let templates = selected_templates(cx, manifest, spec);
     if !spec.selector.is_empty() && templates.is_empty() {
         let namespace = manifest.manifest().namespace().unwrap_or("default");
-        let selector: Vec<String> = spec
-            .selector
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let message = format!(
-            "selector {} matches no Deployment or Pod in namespace `{namespace}`",
-            selector.join(",")
-        );
+        let selector: Vec<String> = spec.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let message =
+            format!("selector {} matches no Deployment or Pod in namespace `{namespace}`", selector.join(","));
         cx.manifest_warn(manifest, "spec.selector", message);
     }
     service_ports(cx, manifest, spec, &templates);
@@ -249,11 +198,7 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
 
 /// The pod specs (of Deployments' templates and of Pods) in the Service's
 /// namespace whose labels its selector matches.
-fn selected_templates<'a>(
-    cx: &Context<'a>,
-    service: &ParsedManifest,
-    spec: &ServiceSpec,
-) -> Vec<&'a PodSpec> {
+fn selected_templates<'a>(cx: &Context<'a>, service: &ParsedManifest, spec: &ServiceSpec) -> Vec<&'a PodSpec> {
     let namespace = service.manifest().namespace();
     let selects = |labels: &BTreeMap<String, String>| {
         !spec.selector.is_empty() && spec.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
@@ -262,9 +207,7 @@ fn selected_templates<'a>(
         .iter()
         .filter(|m| m.manifest().namespace() == namespace)
         .filter_map(|m| match m.manifest() {
-            Manifest::Deployment { spec, .. } => {
-                Some((&spec.template.metadata.labels, &spec.template.spec))
-            }
+            Manifest::Deployment { spec, .. } => Some((&spec.template.metadata.labels, &spec.template.spec)),
             Manifest::Pod { metadata, spec, .. } => Some((&metadata.labels, spec)),
             _ => None,
         })
@@ -273,12 +216,7 @@ fn selected_templates<'a>(
         .collect()
 }
 
-fn service_ports(
-    cx: &mut Context,
-    manifest: &ParsedManifest,
-    spec: &ServiceSpec,
-    templates: &[&PodSpec],
-) {
+fn service_ports(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec, templates: &[&PodSpec]) {
     let named_ports: Vec<&str> = templates
         .iter()
         .flat_map(|pod| &pod.containers)
@@ -303,38 +241,22 @@ fn service_ports(
         }
         match &port.target_port {
             Some(IntOrString::Int(0)) => {
-                cx.manifest_error(
-                    manifest,
-                    &format!("{path}.targetPort"),
-                    "targetPort must be 1-65535",
-                );
+                cx.manifest_error(manifest, &format!("{path}.targetPort"), "targetPort must be 1-65535");
             }
-            Some(IntOrString::String(name))
-                if !templates.is_empty() && !named_ports.contains(&name.as_str()) =>
-            {
+            Some(IntOrString::String(name)) if !templates.is_empty() && !named_ports.contains(&name.as_str()) => {
                 let near = closest(name, named_ports.iter().copied());
-                let message =
-                    format!("no container port named `{name}` in the pods this Service selects");
-                cx.manifest_error(manifest, &format!("{path}.targetPort"), message)
-                    .suggest(near);
+                let message = format!("no container port named `{name}` in the pods this Service selects");
+                cx.manifest_error(manifest, &format!("{path}.targetPort"), message).suggest(near);
             }
             _ => {}
         }
         protocol(cx, manifest, &path, port.protocol.as_deref());
         match port.name.as_deref() {
             None if spec.ports.len() > 1 => {
-                cx.manifest_error(
-                    manifest,
-                    &path,
-                    "ports need a `name` when a Service has more than one",
-                );
+                cx.manifest_error(manifest, &path, "ports need a `name` when a Service has more than one");
             }
             Some(name) if names.insert(name, j).is_some() => {
-                cx.manifest_error(
-                    manifest,
-                    &format!("{path}.name"),
-                    format!("duplicate port name `{name}`"),
-                );
+                cx.manifest_error(manifest, &format!("{path}.name"), format!("duplicate port name `{name}`"));
             }
             _ => {}
         }
@@ -382,11 +304,7 @@ fn unique_node_ports(cx: &mut Context) {
         let Manifest::Service { spec, .. } = manifest.manifest() else {
             continue;
         };
-        let owner = format!(
-            "{}/{}",
-            manifest.manifest().namespace().unwrap_or("default"),
-            manifest.name()
-        );
+        let owner = format!("{}/{}", manifest.manifest().namespace().unwrap_or("default"), manifest.name());
         for (j, port) in spec.ports.iter().enumerate() {
             let Some(node_port) = port.node_port else {
                 continue;
@@ -407,10 +325,7 @@ fn nodes_for_workloads(cx: &mut Context) {
         return;
     }
     let workload = cx.manifests.iter().find(|m| {
-        matches!(
-            m.manifest(),
-            Manifest::Deployment { .. } | Manifest::Pod { .. } | Manifest::Service { .. }
-        )
+        matches!(m.manifest(), Manifest::Deployment { .. } | Manifest::Pod { .. } | Manifest::Service { .. })
     });
     if let Some(workload) = workload {
         let message = format!(
@@ -426,11 +341,7 @@ fn nodes_for_workloads(cx: &mut Context) {
 /// MetalLB's `addresses`: CIDRs (`192.0.2.0/28`) or ranges (`192.0.2.10-192.0.2.20`).
 fn metallb_pool(cx: &mut Context, manifest: &ParsedManifest, addresses: &[String]) {
     if addresses.is_empty() {
-        cx.manifest_error(
-            manifest,
-            "spec.addresses",
-            "a pool needs at least one address",
-        );
+        cx.manifest_error(manifest, "spec.addresses", "a pool needs at least one address");
     }
     for (k, entry) in addresses.iter().enumerate() {
         if let Err(message) = address_range(entry) {
@@ -444,19 +355,13 @@ fn address_range(entry: &str) -> Result<(), String> {
         return Cidr::parse(entry).map(drop);
     }
     let Some((start, end)) = entry.split_once('-') else {
-        return Err(format!(
-            "`{entry}` is neither a CIDR (192.0.2.0/28) nor a range (192.0.2.10-192.0.2.20)"
-        ));
+        return Err(format!("`{entry}` is neither a CIDR (192.0.2.0/28) nor a range (192.0.2.10-192.0.2.20)"));
     };
     ordered_range(parse_ipv4(start.trim())?, parse_ipv4(end.trim())?)
 }
 
 fn ordered_range(start: Ipv4Addr, end: Ipv4Addr) -> Result<(), String> {
-    if start <= end {
-        Ok(())
-    } else {
-        Err(format!("range {start}-{end} ends before it starts"))
-    }
+    if start <= end { Ok(()) } else { Err(format!("range {start}-{end} ends before it starts")) }
 }
 
 /// Cilium's `blocks`: each a `cidr`, or a `start` with an optional `stop`.
@@ -482,12 +387,8 @@ fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
             }
         }
         (None, None, Some(_)) => Err("a block with `stop` needs a `start`".to_string()),
-        (None, None, None) => {
-            Err("a block needs a `cidr`, or a `start` (and optional `stop`)".to_string())
-        }
-        (Some(_), _, _) => {
-            Err("a block has either a `cidr` or a `start`/`stop` range, not both".to_string())
-        }
+        (None, None, None) => Err("a block needs a `cidr`, or a `start` (and optional `stop`)".to_string()),
+        (Some(_), _, _) => Err("a block has either a `cidr` or a `start`/`stop` range, not both".to_string()),
     }
 }
 
@@ -495,11 +396,8 @@ fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
 /// missing one, so this is a warning.
 fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]) {
     let namespace = manifest.manifest().namespace();
-    let existing: Vec<&str> = cx
-        .manifests_of("IPAddressPool")
-        .filter(|m| m.manifest().namespace() == namespace)
-        .map(|m| m.name())
-        .collect();
+    let existing: Vec<&str> =
+        cx.manifests_of("IPAddressPool").filter(|m| m.manifest().namespace() == namespace).map(|m| m.name()).collect();
     for (k, pool) in pools.iter().enumerate() {
         if !existing.contains(&pool.as_str()) {
             let message = format!(
@@ -508,8 +406,7 @@ fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]
                 namespace.unwrap_or("default")
             );
             let near = closest(pool, existing.iter().copied());
-            cx.manifest_warn(manifest, &format!("spec.ipAddressPools[{k}]"), message)
-                .suggest(near);
+            cx.manifest_warn(manifest, &format!("spec.ipAddressPools[{k}]"), message).suggest(near);
         }
     }
 }

@@ -18,18 +18,8 @@ use crate::scenario::Diagnostic;
 use crate::scenario::spec::{HostRole, HostSpec, ScenarioDoc, ScenarioSpec};
 use std::net::Ipv4Addr;
 
-pub fn validate(
-    doc: &ScenarioDoc,
-    source: &Source,
-    manifests: &[ParsedManifest],
-    report: &mut Report,
-) {
-    let mut cx = Context {
-        spec: &doc.spec,
-        source,
-        manifests,
-        report,
-    };
+pub fn validate(doc: &ScenarioDoc, source: &Source, manifests: &[ParsedManifest], report: &mut Report) {
+    let mut cx = Context { spec: &doc.spec, source, manifests, report };
     cx.scenario_name(&doc.metadata.name);
     let lan = hosts::check(&mut cx);
     cluster::check(&mut cx, lan);
@@ -58,21 +48,11 @@ impl<'a> Context<'a> {
     }
 
     /// An error at `path` of a manifest's document.
-    fn manifest_error(
-        &mut self,
-        manifest: &ParsedManifest,
-        path: &str,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    fn manifest_error(&mut self, manifest: &ParsedManifest, path: &str, message: impl Into<String>) -> &mut Diagnostic {
         self.report.error(manifest.source.at(path), path, message)
     }
 
-    fn manifest_warn(
-        &mut self,
-        manifest: &ParsedManifest,
-        path: &str,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
+    fn manifest_warn(&mut self, manifest: &ParsedManifest, path: &str, message: impl Into<String>) -> &mut Diagnostic {
         self.report.warn(manifest.source.at(path), path, message)
     }
 
@@ -85,11 +65,7 @@ impl<'a> Context<'a> {
     }
 
     fn node_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.spec
-            .hosts
-            .iter()
-            .filter(|h| h.role == HostRole::Node)
-            .map(|h| h.name.as_str())
+        self.spec.hosts.iter().filter(|h| h.role == HostRole::Node).map(|h| h.name.as_str())
     }
 
     /// Checks that `name` is a host, reporting it at `path` (with the
@@ -98,8 +74,7 @@ impl<'a> Context<'a> {
         let host = self.host(name);
         if host.is_none() {
             let near = closest(name, self.host_names());
-            self.error(path, format!("unknown host `{name}`"))
-                .suggest(near);
+            self.error(path, format!("unknown host `{name}`")).suggest(near);
         }
         host
     }
@@ -108,24 +83,18 @@ impl<'a> Context<'a> {
     fn expect_node(&mut self, path: &str, name: &str) {
         match self.host(name) {
             Some(host) if host.role != HostRole::Node => {
-                self.error(
-                    path,
-                    format!("`{name}` is a {}, not a node", role_name(host.role)),
-                );
+                self.error(path, format!("`{name}` is a {}, not a node", role_name(host.role)));
             }
             Some(_) => {}
             None => {
                 let near = closest(name, self.node_names());
-                self.error(path, format!("unknown node `{name}`"))
-                    .suggest(near);
+                self.error(path, format!("unknown node `{name}`")).suggest(near);
             }
         }
     }
 
     fn manifests_of<'m>(&'m self, kind: &'m str) -> impl Iterator<Item = &'a ParsedManifest> + 'm {
-        self.manifests
-            .iter()
-            .filter(move |m| m.manifest().kind() == kind)
+        self.manifests.iter().filter(move |m| m.manifest().kind() == kind)
     }
 
     /// The Service a goal names as `namespace/name`, or `name` in `default`.
@@ -170,8 +139,7 @@ fn is_dns_label(name: &str) -> bool {
 
 /// An IPv4 address, with the message to report when it is not one.
 fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
-    text.parse()
-        .map_err(|_| format!("`{text}` is not an IPv4 address"))
+    text.parse().map_err(|_| format!("`{text}` is not an IPv4 address"))
 }
 
 /// `a | b | c`, for "expected" lists.

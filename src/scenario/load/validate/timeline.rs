@@ -64,7 +64,10 @@ fn variants(cx: &mut Context) {
         for (j, step) in v.add.iter().enumerate() {
             let p = format!("{path}.add[{j}]");
             if step.at > cx.spec.duration {
-                cx.warn(&format!("{p}.at"), format!("step at {} is after the end of the run ({}): it never runs", step.at, cx.spec.duration));
+                cx.warn(
+                    &format!("{p}.at"),
+                    format!("step at {} is after the end of the run ({}): it never runs", step.at, cx.spec.duration),
+                );
             }
             self::step(cx, &p, step);
         }
@@ -101,10 +104,7 @@ fn timing(cx: &mut Context, path: &str, step: &Step, previous_at: Duration) {
     if step.at > duration {
         cx.warn(
             &format!("{path}.at"),
-            format!(
-                "step at {} is after the end of the run ({duration}): it never runs",
-                step.at
-            ),
+            format!("step at {} is after the end of the run ({duration}): it never runs", step.at),
         );
     } else if step.at < previous_at {
         let message = format!(
@@ -116,10 +116,7 @@ fn timing(cx: &mut Context, path: &str, step: &Step, previous_at: Duration) {
     }
     match (step.every, step.until) {
         (None, Some(_)) => {
-            cx.error(
-                &format!("{path}.until"),
-                "`until` ends a repetition: it needs `every`",
-            );
+            cx.error(&format!("{path}.until"), "`until` ends a repetition: it needs `every`");
         }
         (Some(every), _) if every == Duration::ZERO => {
             cx.error(&format!("{path}.every"), "`every` must be more than 0s");
@@ -130,15 +127,10 @@ fn timing(cx: &mut Context, path: &str, step: &Step, previous_at: Duration) {
             if let Some(until) = until
                 && until < step.at
             {
-                cx.error(
-                    &format!("{path}.until"),
-                    format!("`until` ({until}) is before `at` ({})", step.at),
-                );
+                cx.error(&format!("{path}.until"), format!("`until` ({until}) is before `at` ({})", step.at));
             } else if end.saturating_sub(step.at).as_nanos() / every.as_nanos() >= MAX_REPETITIONS {
-                let message = format!(
-                    "repeating every {every} from {} to {end} is more than {MAX_REPETITIONS} times",
-                    step.at
-                );
+                let message =
+                    format!("repeating every {every} from {} to {end} is more than {MAX_REPETITIONS} times", step.at);
                 cx.error(&format!("{path}.every"), message);
             }
         }
@@ -155,18 +147,11 @@ fn one_action(cx: &mut Context, path: &str, step: &Step) -> bool {
         ("fault", step.fault.is_some()),
         ("note", step.note.is_some()),
     ];
-    let present: Vec<&str> = actions
-        .iter()
-        .filter(|(_, present)| *present)
-        .map(|(name, _)| *name)
-        .collect();
+    let present: Vec<&str> = actions.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect();
     match present.as_slice() {
         [_] => true,
         [] => {
-            cx.error(
-                path,
-                "a step needs one of run | apply | delete | fault | note",
-            );
+            cx.error(path, "a step needs one of run | apply | delete | fault | note");
             false
         }
         [first, second, ..] => {
@@ -185,9 +170,7 @@ fn apply(cx: &mut Context, path: &str, name: &str) {
     if let Some(manifest) = resolve(cx, path, name)
         && !manifest.loaded.held
     {
-        let message = format!(
-            "`{name}` is already applied at t=0 (it has no `vipsim/hold: \"true\"` annotation)"
-        );
+        let message = format!("`{name}` is already applied at t=0 (it has no `vipsim/hold: \"true\"` annotation)");
         cx.warn(path, message);
     }
 }
@@ -200,24 +183,27 @@ fn resolve<'a>(cx: &mut Context<'a>, path: &str, reference: &str) -> Option<&'a 
         None => (None, reference),
     };
     // A `vipsim/id` handle names one version of an object exactly.
-    if let Some(by_id) = cx.manifests.iter().find(|m| {
-        m.manifest().metadata().annotations.get("vipsim/id").is_some_and(|id| id == reference)
-    }) {
+    if let Some(by_id) = cx
+        .manifests
+        .iter()
+        .find(|m| m.manifest().metadata().annotations.get("vipsim/id").is_some_and(|id| id == reference))
+    {
         return Some(by_id);
     }
     let matches: Vec<&'a ParsedManifest> = cx
         .manifests
         .iter()
-        .filter(|m| {
-            m.name() == name && kind.is_none_or(|k| m.manifest().kind().eq_ignore_ascii_case(k))
-        })
+        .filter(|m| m.name() == name && kind.is_none_or(|k| m.manifest().kind().eq_ignore_ascii_case(k)))
         .collect();
     if let [first, second, ..] = matches.as_slice()
         && first.manifest().kind() == second.manifest().kind()
     {
         cx.error(
             path,
-            format!("several versions of {} `{name}` exist: name one by its `vipsim/id` annotation", first.manifest().kind()),
+            format!(
+                "several versions of {} `{name}` exist: name one by its `vipsim/id` annotation",
+                first.manifest().kind()
+            ),
         );
         return None;
     }
@@ -225,16 +211,12 @@ fn resolve<'a>(cx: &mut Context<'a>, path: &str, reference: &str) -> Option<&'a 
         [one] => Some(one),
         [] => {
             let near = closest(name, cx.manifests.iter().map(|m| m.name()));
-            cx.error(path, format!("no manifest named `{reference}`"))
-                .suggest(near);
+            cx.error(path, format!("no manifest named `{reference}`")).suggest(near);
             None
         }
         [first, second, ..] => {
             let (a, b) = (first.manifest().kind(), second.manifest().kind());
-            cx.error(
-                path,
-                format!("`{reference}` names a {a} and a {b}: write `{a}/{name}` or `{b}/{name}`"),
-            );
+            cx.error(path, format!("`{reference}` names a {a} and a {b}: write `{a}/{name}` or `{b}/{name}`"));
             None
         }
     }
@@ -263,14 +245,8 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
         && !DROP_PROTOCOLS.iter().any(|p| p.eq_ignore_ascii_case(proto))
     {
         let near = closest(proto, DROP_PROTOCOLS.iter().copied());
-        cx.error(
-            &format!("{path}.proto"),
-            format!(
-                "unknown protocol `{proto}`, expected {}",
-                one_of(DROP_PROTOCOLS)
-            ),
-        )
-        .suggest(near);
+        cx.error(&format!("{path}.proto"), format!("unknown protocol `{proto}`, expected {}", one_of(DROP_PROTOCOLS)))
+            .suggest(near);
     }
     if let Some(from) = &fault.from
         && let Err(message) = parse_ipv4(from)
@@ -283,10 +259,7 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
         let near = closest(direction, DROP_DIRECTIONS.iter().copied());
         cx.error(
             &format!("{path}.direction"),
-            format!(
-                "unknown direction `{direction}`, expected {}",
-                one_of(DROP_DIRECTIONS)
-            ),
+            format!("unknown direction `{direction}`, expected {}", one_of(DROP_DIRECTIONS)),
         )
         .suggest(near);
     }
@@ -307,51 +280,18 @@ fn roles_for(action: FaultAction) -> &'static [HostRole] {
 /// (it would be silently ignored).
 fn parameters(cx: &mut Context, path: &str, fault: &FaultStep) {
     let parameters = [
-        (
-            "pod",
-            fault.pod.is_some(),
-            &[FaultAction::DeletePod][..],
-            true,
-        ),
-        (
-            "garp",
-            fault.garp.is_some(),
-            &[FaultAction::SetGarp][..],
-            true,
-        ),
-        (
-            "arpTimeout",
-            fault.arp_timeout.is_some(),
-            &[FaultAction::SetArpTimeout][..],
-            true,
-        ),
-        (
-            "proto",
-            fault.proto.is_some(),
-            &[FaultAction::Drop][..],
-            false,
-        ),
-        (
-            "from",
-            fault.from.is_some(),
-            &[FaultAction::Drop][..],
-            false,
-        ),
-        (
-            "direction",
-            fault.direction.is_some(),
-            &[FaultAction::Drop][..],
-            false,
-        ),
+        ("pod", fault.pod.is_some(), &[FaultAction::DeletePod][..], true),
+        ("garp", fault.garp.is_some(), &[FaultAction::SetGarp][..], true),
+        ("arpTimeout", fault.arp_timeout.is_some(), &[FaultAction::SetArpTimeout][..], true),
+        ("proto", fault.proto.is_some(), &[FaultAction::Drop][..], false),
+        ("from", fault.from.is_some(), &[FaultAction::Drop][..], false),
+        ("direction", fault.direction.is_some(), &[FaultAction::Drop][..], false),
     ];
     let action = action_name(fault.action);
     for (name, present, actions, required) in parameters {
         let belongs = actions.contains(&fault.action);
         if present && !belongs {
-            cx.error(
-                &format!("{path}.{name}"),
-                format!("`{name}` does not apply to `{action}`"),
-            );
+            cx.error(&format!("{path}.{name}"), format!("`{name}` does not apply to `{action}`"));
         } else if !present && belongs && required {
             cx.error(path, format!("`{action}` needs `{name}`"));
         }
@@ -363,18 +303,12 @@ fn pod_or_deployment(cx: &mut Context, path: &str, name: &str) {
     let candidates: Vec<&str> = cx
         .manifests
         .iter()
-        .filter(|m| {
-            matches!(
-                m.manifest(),
-                Manifest::Pod { .. } | Manifest::Deployment { .. }
-            )
-        })
+        .filter(|m| matches!(m.manifest(), Manifest::Pod { .. } | Manifest::Deployment { .. }))
         .map(|m| m.name())
         .collect();
     if !candidates.contains(&name) {
         let near = closest(name, candidates.iter().copied());
-        cx.error(path, format!("no Pod or Deployment named `{name}`"))
-            .suggest(near);
+        cx.error(path, format!("no Pod or Deployment named `{name}`")).suggest(near);
     }
 }
 
