@@ -211,6 +211,12 @@ pub struct NeighborEntry {
 }
 
 impl NeighborEntry {
+    /// When the entry's timer (the kernel's `neigh->timer`) next fires, if
+    /// armed: a state change or a re-check, for the playground's countdowns.
+    pub fn timer(&self) -> Option<Instant> {
+        self.timer
+    }
+
     fn new(ip: Ipv4Addr, state: NeighborState, now: Instant, reachable_time: Duration) -> Self {
         NeighborEntry {
             ip,

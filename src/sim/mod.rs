@@ -127,6 +127,13 @@ impl EventQueue {
         self.free.push(s.slot);
         Some((s.at, self.slab[s.slot as usize].take().expect("scheduled")))
     }
+    /// Every pending event in the order it will run, for the playground's
+    /// "coming up" countdowns.
+    pub fn pending(&self) -> Vec<(Instant, &Event)> {
+        let mut v: Vec<&Scheduled> = self.heap.iter().collect();
+        v.sort_by_key(|s| (s.at, s.seq));
+        v.into_iter().map(|s| (s.at, self.slab[s.slot as usize].as_ref().expect("scheduled"))).collect()
+    }
     pub fn peek_time(&self) -> Option<Instant> {
         self.heap.peek().map(|s| s.at)
     }

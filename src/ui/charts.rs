@@ -1,0 +1,460 @@
+//! Charts drawn with plotters' SVG backend, once per run (they show the
+//! whole run); the cursor is a line laid over them, so following it costs
+//! nothing. Each chart has a sentence under it saying what it shows, and
+//! data attributes with the key figures (the end-to-end tests read them).
+//!
+//! - client requests: each `curl` as a tick (ok) or a cross (failed), the
+//!   outages as red bands: the blackhole is the gap;
+//! - how the router reaches the VIP: which host its ARP entry (or its
+//!   ECMP route) points at, with the entry's state;
+//! - which node's pods served the requests, per 5 s.
+
+use super::state::use_store;
+use super::story::{Outage, Story};
+use crate::time::{Duration, Instant};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub const WIDTH: u32 = 760;
+const LEFT: u32 = 84;
+const OK: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
+const FAIL: RGBColor = RGBColor(0xd6, 0x45, 0x45);
+const AXIS: RGBColor = RGBColor(0x8a, 0x94, 0x9e);
+/// Colours for hosts and nodes; each is also named in text next to it.
+pub const PALETTE: [RGBColor; 6] = [
+    RGBColor(0x3b, 0x82, 0xc4),
+    RGBColor(0xe0, 0x8a, 0x1e),
+    RGBColor(0x8e, 0x6a, 0xc8),
+    RGBColor(0x2e, 0x9d, 0x4f),
+    RGBColor(0xc2, 0x41, 0x7d),
+    RGBColor(0x6b, 0x7b, 0x8c),
+];
+const SERVED_BUCKET: Duration = Duration::from_secs(5);
+const LABEL_PX: u32 = 15;
+const X_AXIS_PX: u32 = 44;
+
+/// A node keeps its colour in every chart; other hosts are grey.
+pub fn host_colour(nodes: &[String], host: &str) -> RGBColor {
+    nodes.iter().position(|n| n == host).map(|i| PALETTE[i % PALETTE.len()]).unwrap_or(AXIS)
+}
+
+/// The same colour for CSS (the HTML legends).
+pub fn css_colour(c: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// A rendered chart and where its plotting area lies, for the cursor line.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ChartSvg {
+    pub svg: String,
+    pub width: f64,
+    pub height: f64,
+    /// The plotting area in SVG pixels: x from..to, y from..to.
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+}
+
+pub fn secs_f(t: Instant) -> f64 {
+    t.as_nanos() as f64 / 1e9
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&AXIS)
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws into a fresh SVG of `height` with `draw`, which returns the
+/// plotting area's pixel ranges.
+fn render(
+    height: u32,
+    draw: impl FnOnce(&Area) -> Result<(std::ops::Range<i32>, std::ops::Range<i32>), String>,
+) -> Result<ChartSvg, String> {
+    let mut svg = String::new();
+    let (x, y) = {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let ranges = draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+        ranges
+    };
+    Ok(ChartSvg {
+        svg,
+        width: WIDTH as f64,
+        height: height as f64,
+        x: (x.start as f64, x.end as f64),
+        y: (y.start as f64, y.end as f64),
+    })
+}
+
+fn outage_label(o: &Outage) -> String {
+    format!("outage {}{}", human(o.length()), if o.ongoing { "+" } else { "" })
+}
+
+/// Seconds with one decimal under a minute, else `1m10s` style.
+pub fn human(d: Duration) -> String {
+    if d.as_secs() < 60 { format!("{:.1} s", d.as_secs_f64()) } else { d.human() }
+}
+
+/// Requests of one or more runs, one lane each: ticks for successes,
+/// crosses for failures, red bands for outages.
+pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, String> {
+    let lanes = runs.len().max(1);
+    let height = 60 + 58 * lanes as u32;
+    render(height, |root| {
+        let end_s = secs_f(end).max(1.0);
+        let mut chart = ChartBuilder::on(root)
+            .margin(8)
+            .x_label_area_size(X_AXIS_PX)
+            .y_label_area_size(LEFT)
+            .build_cartesian_2d(0f64..end_s, 0f64..lanes as f64)
+            .map_err(|e| e.to_string())?;
+        let names: Vec<String> = runs.iter().map(|(_, name)| name.to_string()).collect();
+        let lane_label = |y: &f64| {
+            let i = (lanes as f64 - y - 0.5).round();
+            if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("simulated time (s)")
+            .y_labels(lanes * 2 + 1)
+            .y_label_formatter(&lane_label)
+            .label_style(font(LABEL_PX))
+            .axis_style(AXIS)
+            .light_line_style(AXIS.mix(0.12))
+            .bold_line_style(AXIS.mix(0.25))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (lane, (story, _)) in runs.iter().enumerate() {
+            let base = (lanes - 1 - lane) as f64;
+            chart
+                .draw_series(story.outages.iter().map(|o| {
+                    Rectangle::new(
+                        [(secs_f(o.from), base + 0.05), (secs_f(o.to), base + 0.95)],
+                        FAIL.mix(0.16).filled(),
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(story.outages.iter().filter(|o| o.length() >= Duration::from_secs(2)).map(|o| {
+                    Text::new(
+                        outage_label(o),
+                        (secs_f(o.from) + end_s * 0.005, base + 0.93),
+                        font(LABEL_PX).color(&FAIL),
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(
+                    story
+                        .requests
+                        .iter()
+                        .filter(|r| r.ok)
+                        .map(|r| Circle::new((secs_f(r.started), base + 0.62), 3, OK.filled())),
+                )
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(
+                    story
+                        .requests
+                        .iter()
+                        .filter(|r| !r.ok)
+                        .map(|r| Cross::new((secs_f(r.started), base + 0.32), 4, FAIL.stroke_width(2))),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(chart.plotting_area().get_pixel_range())
+    })
+}
+
+/// How the router reached the VIP: a lane per host, bars where its ARP
+/// entry (or ECMP route) pointed there, labelled with the entry's state.
+pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, String> {
+    let mut lanes: Vec<String> = Vec::new();
+    for (story, run) in runs {
+        for span in &story.path {
+            let hosts = if span.via.is_empty() { vec!["none".to_string()] } else { span.via.clone() };
+            for h in hosts {
+                let lane = if runs.len() > 1 { format!("{run}: {h}") } else { h };
+                if !lanes.contains(&lane) {
+                    lanes.push(lane);
+                }
+            }
+        }
+    }
+    lanes.sort();
+    let n = lanes.len().max(1);
+    let height = 60 + 30 * n as u32;
+    render(height, |root| {
+        let end_s = secs_f(end).max(1.0);
+        let mut chart = ChartBuilder::on(root)
+            .margin(8)
+            .x_label_area_size(X_AXIS_PX)
+            .y_label_area_size(LEFT + 40)
+            .build_cartesian_2d(0f64..end_s, 0f64..n as f64)
+            .map_err(|e| e.to_string())?;
+        let label = |y: &f64| {
+            let i = (n as f64 - y - 0.5).round();
+            if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
+                lanes.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("simulated time (s)")
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&label)
+            .label_style(font(LABEL_PX))
+            .axis_style(AXIS)
+            .light_line_style(AXIS.mix(0.12))
+            .bold_line_style(AXIS.mix(0.25))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (story, run) in runs {
+            for span in &story.path {
+                let hosts = if span.via.is_empty() { vec!["none".to_string()] } else { span.via.clone() };
+                for h in hosts {
+                    let lane = if runs.len() > 1 { format!("{run}: {h}") } else { h.clone() };
+                    let Some(i) = lanes.iter().position(|l| *l == lane) else { continue };
+                    let base = (n - 1 - i) as f64;
+                    let colour = host_colour(&story.nodes, &h);
+                    let (x0, x1) = (secs_f(span.from), secs_f(span.to));
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x0, base + 0.2), (x1, base + 0.8)],
+                            colour.mix(0.55).filled(),
+                        )))
+                        .map_err(|e| e.to_string())?;
+                    let state = span.state.map(|s| s.to_string()).unwrap_or_else(|| "route".into());
+                    if (x1 - x0) / end_s > 0.12 {
+                        chart
+                            .draw_series(std::iter::once(Text::new(state, (x0 + end_s * 0.005, base + 0.68), font(11))))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+        }
+        Ok(chart.plotting_area().get_pixel_range())
+    })
+}
+
+/// Requests served per node per 5 s, stacked.
+pub fn served_chart(story: &Story, end: Instant) -> Result<ChartSvg, String> {
+    let buckets = (end.as_nanos() / SERVED_BUCKET.as_nanos() + 1) as usize;
+    let mut counts: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for s in &story.served {
+        let b = (s.t.as_nanos() / SERVED_BUCKET.as_nanos()) as usize;
+        counts.entry(&s.node).or_insert_with(|| vec![0; buckets])[b.min(buckets - 1)] += 1;
+    }
+    let max = (0..buckets).map(|b| counts.values().map(|v| v[b]).sum::<u32>()).max().unwrap_or(0).max(1);
+    render(210, |root| {
+        let end_s = secs_f(end).max(1.0);
+        let mut chart = ChartBuilder::on(root)
+            .margin(8)
+            .x_label_area_size(X_AXIS_PX)
+            .y_label_area_size(LEFT)
+            .build_cartesian_2d(0f64..end_s, 0f64..max as f64 * 1.15)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .y_desc("requests / 5 s")
+            .y_labels(4)
+            .label_style(font(LABEL_PX))
+            .axis_style(AXIS)
+            .light_line_style(AXIS.mix(0.12))
+            .bold_line_style(AXIS.mix(0.25))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let width = SERVED_BUCKET.as_secs_f64();
+        let mut below = vec![0u32; buckets];
+        for node in &story.nodes {
+            let Some(v) = counts.get(node.as_str()) else { continue };
+            let colour = host_colour(&story.nodes, node);
+            let bars: Vec<Rectangle<(f64, f64)>> = v
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(b, c)| {
+                    let x0 = b as f64 * width;
+                    let y0 = below[b] as f64;
+                    Rectangle::new(
+                        [(x0 + width * 0.1, y0), (x0 + width * 0.9, y0 + *c as f64)],
+                        colour.mix(0.8).filled(),
+                    )
+                })
+                .collect();
+            for (b, c) in v.iter().enumerate() {
+                below[b] += c;
+            }
+            chart.draw_series(bars).map_err(|e| e.to_string())?;
+        }
+        Ok(chart.plotting_area().get_pixel_range())
+    })
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChartFigureProps {
+    pub chart: Rc<Result<ChartSvg, String>>,
+    pub title: AttrValue,
+    /// What the chart shows, in words (also the text view for screen readers).
+    pub summary: Html,
+    /// Where the cursor is, as a fraction of the run.
+    pub at: f64,
+    #[prop_or_default]
+    pub data: Vec<(&'static str, String)>,
+    #[prop_or_default]
+    pub name: AttrValue,
+}
+
+/// A chart with its title, the cursor line over it, and its summary.
+#[function_component(ChartFigure)]
+pub fn chart_figure(props: &ChartFigureProps) -> Html {
+    let body = match &*props.chart {
+        Ok(c) => {
+            let left = (c.x.0 + props.at.clamp(0.0, 1.0) * (c.x.1 - c.x.0)) / c.width * 100.0;
+            let top = c.y.0 / c.height * 100.0;
+            let height = (c.y.1 - c.y.0) / c.height * 100.0;
+            html! {
+                <div class="chart-canvas">
+                    { Html::from_html_unchecked(AttrValue::from(c.svg.clone())) }
+                    <span class="cursor-line" aria-hidden="true"
+                        style={format!("left:{left:.2}%;top:{top:.2}%;height:{height:.2}%")}></span>
+                </div>
+            }
+        }
+        Err(e) => html! { <p class="error">{ format!("The chart could not be drawn: {e}") }</p> },
+    };
+    let mut figure = html! {
+        <figure class="chart" data-chart={props.name.clone()}>
+            <figcaption><strong>{ props.title.clone() }</strong></figcaption>
+            { body }
+            <div class="chart-summary">{ props.summary.clone() }</div>
+        </figure>
+    };
+    if let Html::VTag(tag) = &mut figure {
+        for (k, v) in &props.data {
+            Rc::make_mut(tag).add_attribute(k, v.clone());
+        }
+    }
+    figure
+}
+
+/// "12 of 110 requests failed; the longest outage lasted 70.0 s (20.0 s → 90.0 s)."
+pub fn requests_summary(story: &Story) -> String {
+    let total = story.requests.len();
+    if total == 0 {
+        return "No client requests (curl) in this run.".into();
+    }
+    let failed = story.failures();
+    match story.longest_outage() {
+        None => format!("All {total} requests succeeded."),
+        Some(o) => format!(
+            "{failed} of {total} requests failed; the longest outage lasted {}{} ({} → {}).",
+            human(o.length()),
+            if o.ongoing { ", until the end of the run" } else { "" },
+            super::secs(o.from),
+            super::secs(o.to)
+        ),
+    }
+}
+
+pub fn requests_data(story: &Story) -> Vec<(&'static str, String)> {
+    let longest = story.longest_outage().map(|o| o.length().as_millis()).unwrap_or(0);
+    vec![
+        ("data-requests", story.requests.len().to_string()),
+        ("data-failures", story.failures().to_string()),
+        ("data-outages", story.outages.len().to_string()),
+        ("data-longest-outage-ms", longest.to_string()),
+    ]
+}
+
+fn path_summary(story: &Story) -> String {
+    let (Some(router), Some(vip)) = (&story.router, story.vip) else {
+        return "No router or VIP in this run.".into();
+    };
+    let steps: Vec<String> = story
+        .path
+        .iter()
+        .map(|s| {
+            let via = if s.via.is_empty() { "nothing".to_string() } else { s.via.join(" + ") };
+            format!("{}: {via}", super::secs(s.from))
+        })
+        .collect();
+    if steps.is_empty() {
+        return format!("{router} never looked {vip} up.");
+    }
+    format!("{router} → {vip}. {}.", steps.join("; "))
+}
+
+/// Colour swatches with node names: the charts' legend, in text.
+fn node_legend(nodes: &[String]) -> Html {
+    html! {
+        <ul class="chart-legend" aria-hidden="true">
+            { for nodes.iter().map(|n| html! {
+                <li><span class="swatch" style={format!("background:{}", css_colour(host_colour(nodes, n)))}></span>{ n }</li>
+            }) }
+        </ul>
+    }
+}
+
+fn served_summary(story: &Story) -> String {
+    if story.served.is_empty() {
+        return "No pod served a request.".into();
+    }
+    let parts: Vec<String> = story
+        .nodes
+        .iter()
+        .map(|n| (n, story.served.iter().filter(|s| *s.node == **n).count()))
+        .filter(|(_, c)| *c > 0)
+        .map(|(n, c)| format!("{n} {c}"))
+        .collect();
+    format!("Requests served per node: {}.", parts.join(", "))
+}
+
+#[function_component(Charts)]
+pub fn charts() -> Html {
+    let store = use_store();
+    let entry = store.active().cloned();
+    let drawn = use_memo(entry.as_ref().map(|e| e.id), {
+        let entry = entry.clone();
+        move |_| {
+            entry.map(|e| {
+                let end = e.run.borrow().end;
+                let runs = [(&e.story, e.label.as_str())];
+                (
+                    Rc::new(requests_chart(&runs, end)),
+                    Rc::new(path_chart(&runs, end)),
+                    Rc::new(served_chart(&e.story, end)),
+                )
+            })
+        }
+    });
+    let (Some(entry), Some((requests, path, served))) = (entry, (*drawn).clone()) else { return html! {} };
+    let at = secs_f(store.time) / secs_f(entry.story.end).max(1e-9);
+    let path_title = match (&entry.story.router, entry.story.vip) {
+        (Some(r), Some(v)) => format!("How {r} reaches {v}"),
+        _ => "How the router reaches the VIP".into(),
+    };
+    html! {
+        <section class="panel charts" aria-labelledby="charts-title">
+            <h2 id="charts-title">{ "Charts" }</h2>
+            <ChartFigure name="requests" chart={requests} title="Client requests (✓ ok, ✕ failed)" at={at}
+                summary={html! { { requests_summary(&entry.story) } }} data={requests_data(&entry.story)} />
+            <ChartFigure name="path" chart={path} title={path_title} at={at}
+                summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story) }</> }} />
+            <ChartFigure name="served" chart={served} title="Requests served, by node" at={at}
+                summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story) }</> }} />
+        </section>
+    }
+}

@@ -1,0 +1,114 @@
+//! Compare: the shown run beside another one (a variant, computed on
+//! demand, or any branch) on a shared time axis: their requests in two
+//! lanes of one chart, how the router reached the VIP in each, and the
+//! figures side by side ("70 s blackhole" against "5 s outage").
+
+use super::charts::{ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::state::{Action, use_store};
+use std::rc::Rc;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Option values: a run index, or a variant not computed yet.
+const VARIANT: &str = "variant:";
+const ORIGINAL: &str = "original";
+
+#[function_component(Compare)]
+pub fn compare() -> Html {
+    let store = use_store();
+    let pair = store.active().cloned().zip(store.compared().cloned());
+    let drawn = use_memo(pair.as_ref().map(|(a, b)| (a.id, b.id)), {
+        let pair = pair.clone();
+        move |_| {
+            pair.map(|(a, b)| {
+                let end = a.run.borrow().end.max(b.run.borrow().end);
+                let runs = [(&a.story, "A"), (&b.story, "B")];
+                (Rc::new(requests_chart(&runs, end)), Rc::new(path_chart(&runs, end)), end)
+            })
+        }
+    });
+    let Some(active) = store.active().cloned() else { return html! {} };
+    let variants = store.scenario.as_ref().map(|s| s.doc.spec.variants.clone()).unwrap_or_default();
+    let computed = |v: Option<&str>| store.runs.iter().any(|r| r.parent.is_none() && r.variant.as_deref() == v);
+    let on_pick = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if v.is_empty() {
+                store.dispatch(Action::Compare(None));
+            } else if v == ORIGINAL {
+                store.dispatch(Action::CompareVariant(None));
+            } else if let Some(name) = v.strip_prefix(VARIANT) {
+                store.dispatch(Action::CompareVariant(Some(name.to_string())));
+            } else if let Ok(i) = v.parse() {
+                store.dispatch(Action::Compare(Some(i)));
+            }
+        })
+    };
+    let picked = store.compare.map(|i| i.to_string()).unwrap_or_default();
+    let picker = html! {
+        <label class="field">
+            <span>{ "Compare with" }</span>
+            <select onchange={on_pick} aria-label="Compare with">
+                <option value="" selected={picked.is_empty()}>{ "nothing" }</option>
+                { for store.runs.iter().enumerate().filter(|(i, _)| *i != store.active).map(|(i, r)| html! {
+                    <option value={i.to_string()} selected={picked == i.to_string()}>{ format!("run: {}", r.label) }</option>
+                }) }
+                if !computed(None) {
+                    <option value={ORIGINAL}>{ "variant: original timeline" }</option>
+                }
+                { for variants.iter().filter(|v| !computed(Some(&v.name))).map(|v| html! {
+                    <option value={format!("{VARIANT}{}", v.name)}>
+                        { format!("variant: {}", v.title.clone().unwrap_or_else(|| v.name.clone())) }
+                    </option>
+                }) }
+            </select>
+        </label>
+    };
+    let body = match (pair, (*drawn).clone()) {
+        (Some((a, b)), Some((requests, path, end))) => {
+            let at = secs_f(store.time) / secs_f(end).max(1e-9);
+            let row = |name: &str, e: &super::state::RunEntry| {
+                let longest = e.story.longest_outage();
+                html! {
+                    <tr data-run={e.id.to_string()}
+                        data-longest-outage-ms={longest.map(|o| o.length().as_millis()).unwrap_or(0).to_string()}>
+                        <th scope="row">{ format!("{name}: {}", e.label) }</th>
+                        <td>{ format!("{} / {}", e.story.failures(), e.story.requests.len()) }</td>
+                        <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { " (until the end)" } else { "" }))
+                                .unwrap_or_else(|| "none".into()) }</td>
+                        <td>{ e.story.path.iter().filter(|s| !s.via.is_empty()).count() }</td>
+                    </tr>
+                }
+            };
+            let a_text = requests_summary(&a.story);
+            let b_text = requests_summary(&b.story);
+            html! {
+                <>
+                    <table class="data compare-table">
+                        <thead><tr>
+                            <th scope="col">{ "Run" }</th><th scope="col">{ "Failed requests" }</th>
+                            <th scope="col">{ "Longest outage" }</th><th scope="col">{ "Path changes" }</th>
+                        </tr></thead>
+                        <tbody>{ row("A", &a) }{ row("B", &b) }</tbody>
+                    </table>
+                    <ChartFigure name="compare-requests" chart={requests} at={at}
+                        title={format!("Client requests: A = {}, B = {}", a.label, b.label)}
+                        summary={html! { { format!("A: {a_text} B: {b_text}") } }} />
+                    <ChartFigure name="compare-path" chart={path} at={at} title="How the router reaches the VIP, A and B"
+                        summary={html! { { "Each lane is one run and one host; bars show where the router's entry pointed." } }} />
+                </>
+            }
+        }
+        _ => html! {
+            <p class="hint">{ "Pick a variant or a branch to see both runs on one time axis, e.g. the original (GARP ignored) against “Router honours GARP”." }</p>
+        },
+    };
+    html! {
+        <section class="panel compare" aria-labelledby="compare-title">
+            <h2 id="compare-title">{ format!("Compare: A = {}", active.label) }</h2>
+            { picker }
+            { body }
+        </section>
+    }
+}

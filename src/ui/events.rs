@@ -1,0 +1,303 @@
+//! The event list: the whole trace as a Wireshark-like table (time, host,
+//! protocol, description), filterable, in step with the timeline: the row at
+//! the cursor is highlighted and kept in view, and choosing a row moves the
+//! cursor there. Only the rows in view are rendered (a long run has
+//! thousands). Also exports the run as jsonl (the CLI's exact format) and
+//! as pcap.
+
+use super::state::{Action, use_store};
+use super::story;
+use crate::sim::trace::{Kind, Record};
+use gloo::file::{Blob, ObjectUrl};
+use web_sys::{HtmlAnchorElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Fixed row height (px, as in style.css) so the scroll position maps to rows.
+const ROW_H: f64 = 26.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 8;
+const VIEW_H: f64 = 320.0;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Show {
+    All,
+    Arp,
+    Drops,
+    Frames,
+    Commands,
+    ControlPlane,
+}
+
+impl Show {
+    const ALL: [(Show, &'static str); 6] = [
+        (Show::All, "everything"),
+        (Show::Arp, "ARP only"),
+        (Show::Drops, "drops only"),
+        (Show::Frames, "frames"),
+        (Show::Commands, "commands"),
+        (Show::ControlPlane, "control plane"),
+    ];
+
+    fn keeps(self, kind: &Kind) -> bool {
+        match self {
+            Show::All => true,
+            Show::Arp => story::is_arp(kind),
+            Show::Drops => matches!(kind, Kind::Drop { .. }),
+            Show::Frames => matches!(kind, Kind::Frame { .. }),
+            Show::Commands => matches!(kind, Kind::Command { .. }),
+            Show::ControlPlane => matches!(
+                kind,
+                Kind::Leader { .. }
+                    | Kind::Ipam { .. }
+                    | Kind::Endpoints { .. }
+                    | Kind::Node { .. }
+                    | Kind::Pod { .. }
+                    | Kind::Route { .. }
+                    | Kind::Bgp { .. }
+                    | Kind::Log { .. }
+                    | Kind::Event { .. }
+                    | Kind::Fault { .. }
+                    | Kind::Note { .. }
+            ),
+        }
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct Filter {
+    show: Show,
+    host: String,
+    text: String,
+}
+
+fn first_line(r: &Record) -> String {
+    r.kind.describe().lines().next().unwrap_or_default().to_string()
+}
+
+/// Saves `bytes` as a download named `name`. The object URL is kept until
+/// the next download so the browser can finish reading it.
+fn download(keep: &std::cell::RefCell<Option<ObjectUrl>>, name: &str, bytes: &[u8], mime: &str) {
+    let url = ObjectUrl::from(Blob::new_with_options(bytes, Some(mime)));
+    let document = gloo::utils::document();
+    if let Ok(a) = document.create_element("a") {
+        let a: HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(a);
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    *keep.borrow_mut() = Some(url);
+}
+
+#[function_component(Events)]
+pub fn events() -> Html {
+    let store = use_store();
+    let filter = use_state(|| Filter { show: Show::All, host: String::new(), text: String::new() });
+    let scroll = use_state(|| 0.0f64);
+    let viewport = use_node_ref();
+    let keep_url = use_mut_ref(|| None::<ObjectUrl>);
+    let entry = store.active().cloned();
+    let rows = use_memo((entry.as_ref().map(|e| e.id), (*filter).clone()), {
+        let entry = entry.clone();
+        move |(_, f)| -> Vec<usize> {
+            let Some(entry) = entry else { return Vec::new() };
+            let run = entry.run.borrow();
+            let text = f.text.to_lowercase();
+            run.trace()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| f.show.keeps(&r.kind))
+                .filter(|(_, r)| f.host.is_empty() || r.kind.host() == Some(f.host.as_str()))
+                .filter(|(_, r)| text.is_empty() || r.kind.describe().to_lowercase().contains(&text))
+                .map(|(i, _)| i)
+                .collect()
+        }
+    });
+    let cursor = store.cursor();
+    // The row of the last record at or before the cursor.
+    let cursor_row = entry.as_ref().and_then(|e| {
+        let run = e.run.borrow();
+        let trace = run.trace();
+        rows.partition_point(|&i| trace[i].step <= cursor).checked_sub(1)
+    });
+    {
+        let viewport = viewport.clone();
+        let scroll = scroll.clone();
+        use_effect_with((cursor_row, rows.len()), move |(row, _)| {
+            if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
+                let top = *row as f64 * ROW_H;
+                let view = el.client_height() as f64;
+                let now = el.scroll_top() as f64;
+                if top < now || top + ROW_H > now + view {
+                    let target = (top - view / 2.0).max(0.0);
+                    el.set_scroll_top(target as i32);
+                    scroll.set(target);
+                }
+            }
+        });
+    }
+    let Some(entry) = entry else { return html! {} };
+    let run = entry.run.borrow();
+    let trace = run.trace();
+    let hosts: Vec<String> = {
+        let net = &run.world().net;
+        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.clone())).collect()
+    };
+
+    let on_scroll = {
+        let scroll = scroll.clone();
+        Callback::from(move |e: Event| scroll.set(e.target_unchecked_into::<web_sys::Element>().scroll_top() as f64))
+    };
+    let on_show = {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let i: usize = e.target_unchecked_into::<HtmlSelectElement>().value().parse().unwrap_or(0);
+            filter.set(Filter { show: Show::ALL[i.min(Show::ALL.len() - 1)].0, ..(*filter).clone() });
+        })
+    };
+    let on_host = {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            filter.set(Filter { host: e.target_unchecked_into::<HtmlSelectElement>().value(), ..(*filter).clone() })
+        })
+    };
+    let on_text = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            filter.set(Filter { text: e.target_unchecked_into::<HtmlInputElement>().value(), ..(*filter).clone() })
+        })
+    };
+    let on_keys = {
+        let store = store.clone();
+        let rows = rows.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let at = store.record.and_then(|r| rows.iter().position(|&i| i == r)).or(cursor_row);
+            let next = match e.key().as_str() {
+                "ArrowDown" => at.map(|i| (i + 1).min(rows.len().saturating_sub(1))).or(Some(0)),
+                "ArrowUp" => at.map(|i| i.saturating_sub(1)).or(Some(0)),
+                "PageDown" => at.map(|i| (i + 10).min(rows.len().saturating_sub(1))),
+                "PageUp" => at.map(|i| i.saturating_sub(10)),
+                _ => return,
+            };
+            e.prevent_default();
+            e.stop_propagation();
+            if let Some(&record) = next.and_then(|i| rows.get(i)) {
+                store.dispatch(Action::SelectRecord(record));
+            }
+        })
+    };
+    let file_stem = {
+        let id = store.scenario.as_ref().map(|s| s.id().to_string()).unwrap_or_default();
+        let label: String =
+            entry.label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        if entry.parent.is_none() && entry.variant.is_none() { id } else { format!("{id}-{label}") }
+    };
+    let on_jsonl = {
+        let entry = entry.clone();
+        let keep = keep_url.clone();
+        let name = format!("{file_stem}.jsonl");
+        Callback::from(move |_| {
+            let run = entry.run.borrow();
+            let mut text = String::new();
+            for r in run.trace() {
+                text.push_str(&r.to_json());
+                text.push('\n');
+            }
+            download(&keep, &name, text.as_bytes(), "application/x-ndjson");
+        })
+    };
+    let on_pcap = {
+        let entry = entry.clone();
+        let keep = keep_url.clone();
+        let name = format!("{file_stem}.pcap");
+        Callback::from(move |_| {
+            let run = entry.run.borrow();
+            // What the switch forwarded: every frame on the LAN once, as the CLI's default pcap.
+            let frames = run.trace().iter().filter_map(|r| match &r.kind {
+                Kind::Frame { frame, forward: Some(_), .. } => Some((r.t, frame.clone())),
+                _ => None,
+            });
+            download(&keep, &name, &crate::wire::pcap::to_bytes(frames), "application/vnd.tcpdump.pcap");
+        })
+    };
+
+    let first = ((*scroll / ROW_H) as usize).saturating_sub(OVERSCAN).min(rows.len());
+    let last = (first + (VIEW_H / ROW_H) as usize + 2 * OVERSCAN).min(rows.len());
+    let body = rows[first..last].iter().enumerate().map(|(k, &i)| {
+        let r = &trace[i];
+        let row = first + k;
+        let select = store.clone();
+        let onclick = Callback::from(move |_| select.dispatch(Action::SelectRecord(i)));
+        let is_cursor = Some(row) == cursor_row;
+        let class = classes!(
+            "ev",
+            format!("k-{}", r.kind.name()),
+            is_cursor.then_some("cursor"),
+            (r.step > cursor).then_some("future"),
+            (store.record == Some(i)).then_some("selected"),
+        );
+        html! {
+            <tr key={i} class={class} aria-rowindex={(row + 2).to_string()} aria-selected={(store.record == Some(i)).to_string()}
+                data-record={i.to_string()} onclick={onclick}>
+                <td class="num">{ i }</td>
+                <td class="time">{ format!("{:.6}", r.t.as_nanos() as f64 / 1e9) }</td>
+                <td class="host">{ r.kind.host().unwrap_or("-") }</td>
+                <td class="proto">{ story::protocol(&r.kind) }</td>
+                <td class="info">{ first_line(r) }</td>
+            </tr>
+        }
+    });
+    let top_pad = first as f64 * ROW_H;
+    let bottom_pad = (rows.len() - last) as f64 * ROW_H;
+    html! {
+        <section class="panel events" aria-labelledby="events-title">
+            <div class="panel-head">
+                <h2 id="events-title">{ "Events" }</h2>
+                <div class="exports">
+                    <button type="button" onclick={on_jsonl}>{ "Download jsonl" }</button>
+                    <button type="button" onclick={on_pcap}>{ "Download pcap" }</button>
+                </div>
+            </div>
+            <div class="filters" role="search" aria-label="Filter events">
+                <label class="field">
+                    <span>{ "Show" }</span>
+                    <select onchange={on_show}>
+                        { for Show::ALL.iter().enumerate().map(|(i, (s, name))| html! {
+                            <option value={i.to_string()} selected={*s == filter.show}>{ *name }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{ "Host" }</span>
+                    <select onchange={on_host}>
+                        <option value="" selected={filter.host.is_empty()}>{ "any host" }</option>
+                        { for hosts.iter().map(|h| html! { <option value={h.clone()} selected={*h == filter.host}>{ h }</option> }) }
+                    </select>
+                </label>
+                <label class="field grow">
+                    <span>{ "Text" }</span>
+                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder="e.g. 192.168.1.201" />
+                </label>
+                <span class="count" aria-live="polite">{ format!("{} of {} records", rows.len(), trace.len()) }</span>
+            </div>
+            <div class="event-scroll" ref={viewport} onscroll={on_scroll} tabindex="0" onkeydown={on_keys}
+                 aria-label="Event list: Up and Down choose a record">
+                <table class="data event-table" aria-rowcount={(rows.len() + 1).to_string()}>
+                    <thead>
+                        <tr aria-rowindex="1">
+                            <th scope="col" class="num">{ "No." }</th>
+                            <th scope="col" class="time">{ "Time (s)" }</th>
+                            <th scope="col" class="host">{ "Host" }</th>
+                            <th scope="col" class="proto">{ "Protocol" }</th>
+                            <th scope="col" class="info">{ "Description" }</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <tr class="pad" aria-hidden="true" style={format!("height:{top_pad}px")}></tr>
+                        { for body }
+                        <tr class="pad" aria-hidden="true" style={format!("height:{bottom_pad}px")}></tr>
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}

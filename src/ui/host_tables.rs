@@ -1,0 +1,363 @@
+//! A host's live tables at the cursor: its neighbour (ARP) cache with
+//! states and timers counting down, routes, and for nodes conntrack, the
+//! Service rules kube-proxy programmed and the announcer's view; for the
+//! switch its MAC table with ages. Rows that changed in what just
+//! happened are highlighted (and say so, for screen readers).
+
+use super::story::{host_of_ip, host_of_mac, just_happened};
+use crate::k8s::cluster::BgpState;
+use crate::k8s::proxy::TrafficPolicy;
+use crate::net::Host;
+use crate::net::host::Datapath;
+use crate::net::neighbor::NeighborModel;
+use crate::net::switch::MacChange;
+use crate::sim::World;
+use crate::sim::trace::{Kind, Record};
+use crate::time::Instant;
+use crate::wire::Mac;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HostTablesProps {
+    pub host: AttrValue,
+}
+
+/// "3.2 s ago" relative to `now`.
+fn ago(now: Instant, t: Instant) -> String {
+    format!("{:.1} s ago", now.saturating_since(t).as_secs_f64())
+}
+
+/// "in 1.4 s", or "in 3h59m" for long waits.
+fn until(now: Instant, t: Instant) -> String {
+    let d = t.saturating_since(now);
+    if d.as_secs() >= 120 { format!("in {}", d.human()) } else { format!("in {:.1} s", d.as_secs_f64()) }
+}
+
+fn changed_class(changed: bool) -> Option<&'static str> {
+    changed.then_some("changed")
+}
+
+fn changed_note(changed: bool) -> Html {
+    if changed {
+        html! { <span class="visually-hidden">{ " (just changed)" }</span> }
+    } else {
+        html! {}
+    }
+}
+
+fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> Html {
+    let now = world.now;
+    host.ifaces
+        .iter()
+        .map(|iface| {
+            let cfg = iface.neighbors.config();
+            let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
+            let model = match cfg.model {
+                NeighborModel::Cisco => format!("Cisco-like, {garp}, ARP timeout {}", cfg.arp_timeout.human()),
+                NeighborModel::Linux => match iface.neighbors.entries().next() {
+                    Some(e) => format!("Linux, {garp}, reachable time {:.1} s", e.reachable_time.as_secs_f64()),
+                    None => format!("Linux, {garp}"),
+                },
+            };
+            let rows = iface.neighbors.entries().map(|e| {
+                let is_changed = changed.contains(&e.ip);
+                let deadline = match (e.expires, e.timer()) {
+                    (Some(t), _) => format!("expires {}", until(now, t)),
+                    (None, Some(t)) => format!("timer {}", until(now, t)),
+                    (None, None) => String::new(),
+                };
+                let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
+                html! {
+                    <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
+                        data-ip={e.ip.to_string()} data-mac={e.mac.map(|m| m.to_string()).unwrap_or_default()}
+                        data-owner={e.mac.map(|m| host_of_mac(world, m)).unwrap_or_default()}>
+                        <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed) }</th>
+                        <td>
+                            <strong>{ e.mac.map(|m| host_of_mac(world, m)).unwrap_or_else(|| "-".into()) }</strong>
+                            if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
+                        </td>
+                        <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
+                        <td class="ages">{ format!("{} / {} / {}", secs(e.updated), secs(e.confirmed), secs(e.used)) }</td>
+                    </tr>
+                }
+            });
+            html! {
+                <table class="data neighbors" data-iface={iface.name.to_string()}>
+                    <caption>{ format!("ARP cache on {} ({model})", iface.name) }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "IP" }</th><th scope="col">{ "MAC (host)" }</th><th scope="col">{ "State, timer" }</th>
+                        <th scope="col"><abbr title="seconds since updated / confirmed / used">{ "Ages (s)" }</abbr></th>
+                    </tr></thead>
+                    <tbody>
+                        if iface.neighbors.entries().next().is_none() {
+                            <tr><td colspan="4" class="empty">{ "empty" }</td></tr>
+                        }
+                        { for rows }
+                    </tbody>
+                </table>
+            }
+        })
+        .collect()
+}
+
+fn routes_table(world: &World, host: &Host) -> Html {
+    let rows = host.routes.iter().map(|r| {
+        let via: Vec<String> = r.via.iter().map(|ip| format!("{ip} ({})", host_of_ip(world, *ip))).collect();
+        html! {
+            <tr>
+                <th scope="row">{ r.dst.to_string() }</th>
+                <td>{ if via.is_empty() { "directly connected".to_string() } else { via.join(", ") } }</td>
+                <td>{ host.ifaces.get(r.iface).map(|i| i.name.to_string()).unwrap_or_default() }</td>
+                <td>{ format!("{:?}", r.origin).to_lowercase() }</td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="data routes">
+            <caption>{ "Routes" }</caption>
+            <thead><tr>
+                <th scope="col">{ "Destination" }</th><th scope="col">{ "Via" }</th>
+                <th scope="col">{ "Dev" }</th><th scope="col">{ "Origin" }</th>
+            </tr></thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+fn conntrack_table(world: &World, host: &Host) -> Html {
+    let Some(node) = &host.node else { return html! {} };
+    let rows: Vec<Html> = node
+        .conntrack
+        .entries(world.now)
+        .map(|(e, left)| {
+            let o = &e.original;
+            let r = &e.reply;
+            let nat = match (e.dnat(), e.snat) {
+                (true, true) => "DNAT + SNAT",
+                (true, false) => "DNAT",
+                (false, true) => "SNAT",
+                (false, false) => "-",
+            };
+            html! {
+                <tr>
+                    <td>{ format!("{}:{} → {}:{}", o.src, o.sport, o.dst, o.dport) }</td>
+                    <td>{ format!("{}:{} → {}:{}", r.src, r.sport, r.dst, r.dport) }</td>
+                    <td>{ e.tcp.map(|s| s.name()).unwrap_or("-") }</td>
+                    <td>{ nat }</td>
+                    <td>{ e.service.clone().unwrap_or_else(|| "-".into()) }</td>
+                    <td>{ format!("{} s", left.as_secs()) }</td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <table class="data conntrack">
+            <caption>{ format!("conntrack ({} flows)", rows.len()) }</caption>
+            <thead><tr>
+                <th scope="col">{ "Original" }</th><th scope="col">{ "Reply" }</th><th scope="col">{ "TCP" }</th>
+                <th scope="col">{ "NAT" }</th><th scope="col">{ "Service" }</th><th scope="col">{ "Expires" }</th>
+            </tr></thead>
+            <tbody>
+                if rows.is_empty() { <tr><td colspan="6" class="empty">{ "no flows" }</td></tr> }
+                { for rows }
+            </tbody>
+        </table>
+    }
+}
+
+/// The Service rules as this node's proxy applies them: frontends, the
+/// translation and which endpoints it may pick.
+fn service_rules(world: &World, node: &str) -> Html {
+    let datapath = world.datapath.kind;
+    let rows = world.services.services.values().map(|s| {
+        let mut fronts: Vec<String> = Vec::new();
+        for p in &s.ports {
+            if let Some(ip) = s.cluster_ip {
+                fronts.push(format!("{ip}:{}", p.port));
+            }
+            fronts.extend(s.external_ips.iter().map(|ip| format!("{ip}:{} (LB)", p.port)));
+            fronts.extend(p.node_port.map(|np| format!("node:{np} (NodePort)")));
+        }
+        let local = s.local_endpoints(node);
+        let external = match (s.external_policy, datapath) {
+            (TrafficPolicy::Local, _) => {
+                format!("external: DNAT to local endpoints only ({local} here), client IP kept; none: drop")
+            }
+            (TrafficPolicy::Cluster, Datapath::Ebpf) => {
+                "external: DNAT to any ready endpoint, SNAT only when it is on another node".into()
+            }
+            (TrafficPolicy::Cluster, _) => "external: DNAT to any ready endpoint, SNAT to this node's IP".into(),
+        };
+        let endpoints = s.endpoints.iter().map(|e| {
+            let ports: Vec<String> = e.ports.values().map(|p| p.to_string()).collect();
+            let state = if e.ready {
+                "ready"
+            } else if e.terminating {
+                "terminating"
+            } else {
+                "not ready"
+            };
+            let here = if e.node == node { ", local" } else { "" };
+            html! { <li>{ format!("{}:{} on {} ({state}{here})", e.ip, ports.join(","), e.node) }</li> }
+        });
+        html! {
+            <tr>
+                <th scope="row">{ &s.name }</th>
+                <td>{ fronts.join(", ") }</td>
+                <td>{ external }</td>
+                <td><ul class="plain">{ for endpoints }</ul></td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="data services">
+            <caption>{ format!("Service rules ({datapath:?} datapath)") }</caption>
+            <thead><tr>
+                <th scope="col">{ "Service" }</th><th scope="col">{ "Frontends" }</th>
+                <th scope="col">{ "Translation" }</th><th scope="col">{ "Endpoints" }</th>
+            </tr></thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+/// MetalLB's speaker view, Cilium's leases and BGP sessions for one node.
+fn announcer_state(world: &World, node: &str) -> Html {
+    let k = &world.cluster;
+    let mut items: Vec<Html> = Vec::new();
+    if let Some(sp) = k.speakers.get(node) {
+        let view: Vec<&str> = sp.view.iter().map(String::as_str).collect();
+        items.push(html! { <li>{ format!("MetalLB speaker: memberlist sees {}", view.join(", ")) }</li> });
+        for (svc, ip) in &sp.announcing {
+            items.push(
+                html! { <li><strong>{ format!("answers ARP for {ip}") }</strong>{ format!(" ({svc}, leader)") }</li> },
+            );
+        }
+    }
+    if let Some(n) = k.nodes.get(node) {
+        let running = if n.agent_running { "running" } else { "stopped" };
+        items.push(
+            html! { <li>{ format!("speaker / agent {running}; node Ready={}: {}", n.ready, n.ready_reason) }</li> },
+        );
+    }
+    for (svc, lease) in &k.leases {
+        let holder = lease.holder.as_deref().unwrap_or("nobody");
+        let mine = if lease.holder.as_deref() == Some(node) { " (this node)" } else { "" };
+        items.push(html! {
+            <li>{ format!(
+                "lease {}: held by {holder}{mine}, renewed {}, {} transitions",
+                crate::k8s::cilium::lease_name(svc),
+                ago(world.now, lease.renewed),
+                lease.transitions
+            ) }</li>
+        });
+    }
+    if let Some(b) = k.bgp.get(node) {
+        let state = if b.state == BgpState::Established { "Established" } else { "Idle" };
+        let adv: Vec<String> = b.advertised.iter().map(|ip| format!("{ip}/32")).collect();
+        items.push(html! {
+            <li>{ format!("BGP to {}: {state} since {}, hold {}, advertises {}", b.peer, crate::ui::secs(b.since),
+                b.hold_time.human(), if adv.is_empty() { "nothing".into() } else { adv.join(", ") }) }</li>
+        });
+    }
+    if items.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="announcer">
+            <h4>{ "Announcing the VIP" }</h4>
+            <ul class="plain">{ for items }</ul>
+        </div>
+    }
+}
+
+fn mac_table(world: &World, changed: &BTreeSet<Mac>) -> Html {
+    let sw = &world.net.switch;
+    let now = world.now;
+    let rows = sw.table.iter().map(|(mac, e)| {
+        let age = now.saturating_since(e.last_seen);
+        let expired = age >= sw.mac_aging;
+        let is_changed = changed.contains(mac);
+        html! {
+            <tr class={classes!(changed_class(is_changed), expired.then_some("expired"))} data-mac={mac.to_string()}>
+                <th scope="row"><code>{ mac.to_string() }</code>{ changed_note(is_changed) }</th>
+                <td>{ host_of_mac(world, *mac) }</td>
+                <td>{ world.net.port_name(e.port).to_string() }</td>
+                <td>{ format!("{:.1} s", age.as_secs_f64()) }</td>
+                <td>{ if expired { "aged out (removed on the next sweep)".to_string() } else { until(now, e.last_seen + sw.mac_aging) } }</td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="data macs">
+            <caption>{ format!("MAC table (aging {})", sw.mac_aging.human()) }</caption>
+            <thead><tr>
+                <th scope="col">{ "MAC" }</th><th scope="col">{ "Host" }</th><th scope="col">{ "Port" }</th>
+                <th scope="col">{ "Age" }</th><th scope="col">{ "Ages out" }</th>
+            </tr></thead>
+            <tbody>
+                if sw.table.is_empty() { <tr><td colspan="5" class="empty">{ "empty" }</td></tr> }
+                { for rows }
+            </tbody>
+        </table>
+    }
+}
+
+/// What changed for `host` in `records`: neighbour IPs, or switch MACs.
+fn changes(records: &[Record], host: &str) -> (BTreeSet<Ipv4Addr>, BTreeSet<Mac>) {
+    let mut ips = BTreeSet::new();
+    let mut macs = BTreeSet::new();
+    for r in records {
+        match &r.kind {
+            Kind::Neighbor { host: h, ip, .. } if **h == *host => {
+                ips.insert(*ip);
+            }
+            Kind::Mac { switch, change, .. } if **switch == *host => {
+                let (MacChange::Learned { mac, .. }
+                | MacChange::Moved { mac, .. }
+                | MacChange::Aged { mac, .. }
+                | MacChange::Flushed { mac, .. }) = change;
+                macs.insert(*mac);
+            }
+            _ => {}
+        }
+    }
+    (ips, macs)
+}
+
+#[function_component(HostTables)]
+pub fn host_tables(props: &HostTablesProps) -> Html {
+    let store = super::state::use_store();
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let run = entry.run.borrow();
+    let world = run.world();
+    let name = props.host.as_str();
+    let records = run.trace();
+    let (ips, macs) = changes(&records[just_happened(records, store.previous, run.cursor(), store.time)], name);
+    if name == world.net.switch.name {
+        return mac_table(world, &macs);
+    }
+    let Some(host) = world.net.host(name) else {
+        return html! { <p class="empty">{ format!("{name} is not in this scenario.") }</p> };
+    };
+    let node = world.cluster.nodes.values().find(|n| n.name == name).map(|n| n.name.clone());
+    html! {
+        <div class="host-tables" data-host={name.to_string()}>
+            <p class="host-summary">
+                { format!("{} · {} · ", host.name, if host.up { "up" } else { "powered off" }) }
+                { for host.ifaces.iter().map(|i| html! {
+                    <span>{ format!("{} {} ", i.name, i.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")) }<code>{ i.mac.to_string() }</code>{ " " }</span>
+                }) }
+            </p>
+            { neighbor_tables(world, host, &ips) }
+            if let Some(node) = node {
+                { announcer_state(world, &node) }
+                { service_rules(world, &node) }
+                { conntrack_table(world, host) }
+            }
+            { routes_table(world, host) }
+        </div>
+    }
+}

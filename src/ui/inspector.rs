@@ -1,0 +1,45 @@
+//! The inspector: the selected record up close, and the selected host's
+//! live tables at the cursor. Hosts are chosen here or in the topology.
+
+use super::frame_view::FrameView;
+use super::host_tables::HostTables;
+use super::state::{Action, use_store};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+#[function_component(Inspector)]
+pub fn inspector() -> Html {
+    let store = use_store();
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let names: Vec<String> = {
+        let run = entry.run.borrow();
+        let net = &run.world().net;
+        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.clone())).collect()
+    };
+    let selected = store.host.clone();
+    let on_host = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            store.dispatch(Action::SelectHost((!v.is_empty()).then_some(v)));
+        })
+    };
+    html! {
+        <section class="panel inspector" aria-labelledby="inspector-title">
+            <h2 id="inspector-title">{ "Inspector" }</h2>
+            <FrameView />
+            <label class="field">
+                <span>{ "Host" }</span>
+                <select onchange={on_host} aria-label="Inspect host">
+                    <option value="" selected={selected.is_none()}>{ "choose a host…" }</option>
+                    { for names.iter().map(|n| html! {
+                        <option value={n.clone()} selected={selected.as_deref() == Some(n.as_str())}>{ n }</option>
+                    }) }
+                </select>
+            </label>
+            if let Some(host) = selected {
+                <HostTables host={host} />
+            }
+        </section>
+    }
+}

@@ -1,0 +1,109 @@
+//! Keyboard shortcuts for the whole page, and the `?` help dialog listing
+//! them. Keys typed into a field, a list box or a control that uses them
+//! itself (Space on a button) are left alone.
+
+use super::state::{Action, Dir, use_store};
+use gloo::events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("→ / ←", "step one event forward / back"),
+    ("Shift + → / ←", "next / previous interesting event (fault, note, leader, GARP, drops, commands)"),
+    ("Home / End", "start / end of the run"),
+    ("/", "filter the event list"),
+    ("↑ / ↓ in the event list", "previous / next record"),
+    ("Tab, ↑ / ↓ in the console", "complete, recall history"),
+    ("Enter on a host", "inspect it"),
+    ("?", "this help"),
+    ("Esc", "close this help or the record view"),
+];
+
+/// Whether the key belongs to the element that has focus.
+fn owned_by_target(e: &KeyboardEvent) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok()) else { return false };
+    let tag = el.tag_name().to_ascii_lowercase();
+    let typing = matches!(tag.as_str(), "input" | "textarea" | "select") || el.is_content_editable();
+    let activates =
+        matches!(tag.as_str(), "button" | "a" | "summary") || el.get_attribute("role").as_deref() == Some("button");
+    typing || (e.key() == " " && activates)
+}
+
+#[function_component(Keys)]
+pub fn keys() -> Html {
+    let store = use_store();
+    let close_ref = use_node_ref();
+    {
+        let dispatcher = store.dispatcher();
+        use_effect_with((), move |_| {
+            let options = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |e| {
+                let e: &KeyboardEvent = e.unchecked_ref();
+                if e.ctrl_key() || e.meta_key() || e.alt_key() || owned_by_target(e) {
+                    return;
+                }
+                let dir = |back| if back { Dir::Back } else { Dir::Forward };
+                let action = match e.key().as_str() {
+                    " " => Action::TogglePlay,
+                    k @ ("ArrowLeft" | "ArrowRight") if e.shift_key() => Action::Interesting(dir(k == "ArrowLeft")),
+                    k @ ("ArrowLeft" | "ArrowRight") => Action::Step(dir(k == "ArrowLeft")),
+                    "Home" => Action::SeekStep(0),
+                    "End" => Action::SeekStep(u64::MAX),
+                    "?" => Action::Help(true),
+                    "Escape" => {
+                        dispatcher.dispatch(Action::Help(false));
+                        Action::ClearRecord
+                    }
+                    "/" => {
+                        if let Some(el) = gloo::utils::document()
+                            .query_selector(".events input[type=search]")
+                            .ok()
+                            .flatten()
+                            .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                        {
+                            e.prevent_default();
+                            let _ = el.focus();
+                        }
+                        return;
+                    }
+                    _ => return,
+                };
+                e.prevent_default();
+                dispatcher.dispatch(action);
+            });
+            move || drop(listener)
+        });
+    }
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with(store.help_open, move |open| {
+            if *open && let Some(b) = close_ref.cast::<HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
+    if !store.help_open {
+        return html! {};
+    }
+    let close = {
+        let store = store.clone();
+        Callback::from(move |_| store.dispatch(Action::Help(false)))
+    };
+    html! {
+        <div class="dialog-backdrop">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title">
+                <h2 id="keys-title">{ "Keyboard shortcuts" }</h2>
+                <table class="data">
+                    <tbody>
+                        { for SHORTCUTS.iter().map(|(k, what)| html! {
+                            <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *what }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+                <button type="button" ref={close_ref} onclick={close}>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,457 @@
+//! The playground's state: the loaded scenario, its runs (the original,
+//! variants and branches, each a time-travelling [`Run`]), the playhead, and
+//! what the learner selected. Every change goes through [`Action`]; the
+//! runs sit behind `RefCell` because seeking moves a run's cursor in place
+//! (a run is large and not `Send`; cloning it per frame would be wasteful).
+
+use super::story::Story;
+use crate::scenario::{Diagnostic, Scenario};
+use crate::sim::action::Action as SimAction;
+use crate::sim::timeline::Run;
+use crate::sim::trace::Kind;
+use crate::time::{Duration, Instant};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Playback speeds, in simulated seconds per wall-clock second.
+pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
+
+/// One computed run of the scenario.
+pub struct RunEntry {
+    pub id: usize,
+    /// "original", a variant's name, or what the branch changed.
+    pub label: String,
+    pub variant: Option<String>,
+    /// The run this one branched from, and when.
+    pub parent: Option<usize>,
+    pub forked_at: Option<Instant>,
+    pub run: RefCell<Run>,
+    pub story: Story,
+}
+
+impl RunEntry {
+    fn new(id: usize, label: String, variant: Option<String>, parent: Option<(usize, Instant)>, run: Run) -> RunEntry {
+        let story = Story::of(&run);
+        RunEntry {
+            id,
+            label,
+            variant,
+            parent: parent.map(|p| p.0),
+            forked_at: parent.map(|p| p.1),
+            run: RefCell::new(run),
+            story,
+        }
+    }
+}
+
+/// A line the learner typed into the console, and what came back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsoleEntry {
+    /// The run it ran in (a command that takes time or changes state runs
+    /// in a new branch).
+    pub run: usize,
+    pub host: String,
+    pub line: String,
+    pub at: Instant,
+    pub result: ConsoleResult,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConsoleResult {
+    /// Printed at once (read-only commands, errors).
+    Printed(String),
+    /// Finishes at step `step` of its run (time `done`), printing `output`.
+    Pending { step: u64, done: Instant, output: String },
+}
+
+/// Why the last scenario could not be opened.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadProblem {
+    /// Loader diagnostics, each with file:line:column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// A problem that has no location (building the network failed).
+    pub message: Option<String>,
+    /// The text that failed, to quote the offending lines.
+    pub text: Option<Rc<str>>,
+}
+
+#[derive(Clone, Default)]
+pub struct AppState {
+    pub scenario: Option<Rc<Scenario>>,
+    pub runs: Vec<Rc<RunEntry>>,
+    /// Index into `runs` of the run on screen.
+    pub active: usize,
+    /// Index into `runs` of the run shown beside it in the compare view.
+    pub compare: Option<usize>,
+    /// The playhead. Between events it runs ahead of the cursor's step time.
+    pub time: Instant,
+    /// The active run's cursor before the last move: what just happened is
+    /// the trace between it and the cursor.
+    pub previous: u64,
+    pub playing: bool,
+    pub speed: f64,
+    /// The host (or the switch) the inspector shows.
+    pub host: Option<String>,
+    /// The trace record (of the active run) the frame view shows.
+    pub record: Option<usize>,
+    pub problem: Option<LoadProblem>,
+    pub console: Vec<ConsoleEntry>,
+    /// Wall time of the last backward seek, and the worst one so far, in ms.
+    pub last_seek_back_ms: f64,
+    pub worst_seek_back_ms: f64,
+    pub help_open: bool,
+    next_id: usize,
+}
+
+impl PartialEq for AppState {
+    /// The runs' contents change only through actions, which always produce
+    /// a new state; comparing by identity is enough for yew's re-render test.
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// Which way to step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Back,
+    Forward,
+}
+
+pub enum Action {
+    /// Compute and show a loaded scenario (its variant when named).
+    Open {
+        scenario: Rc<Scenario>,
+        variant: Option<String>,
+    },
+    LoadFailed(LoadProblem),
+    DismissProblem,
+    /// Show the run of a variant of the current scenario (None: the original).
+    Variant(Option<String>),
+    SeekStep(u64),
+    SeekTime(Instant),
+    /// Wall-clock milliseconds passed while playing.
+    Advance(f64),
+    Step(Dir),
+    Interesting(Dir),
+    Play(bool),
+    TogglePlay,
+    Speed(f64),
+    SelectHost(Option<String>),
+    /// Select a trace record of the active run and move the cursor to it.
+    SelectRecord(usize),
+    ClearRecord,
+    /// Apply an action at the cursor in a new branch.
+    Branch(SimAction),
+    /// A console line on a host at the cursor.
+    Console {
+        host: String,
+        line: String,
+    },
+    ClearConsole,
+    SwitchRun(usize),
+    /// Compare with a run, or with a variant computed for the purpose.
+    Compare(Option<usize>),
+    CompareVariant(Option<String>),
+    Help(bool),
+}
+
+impl AppState {
+    /// Nothing loaded yet, playing at real time when asked to.
+    pub fn new() -> AppState {
+        AppState { speed: 1.0, ..AppState::default() }
+    }
+
+    pub fn active(&self) -> Option<&Rc<RunEntry>> {
+        self.runs.get(self.active)
+    }
+
+    pub fn compared(&self) -> Option<&Rc<RunEntry>> {
+        self.compare.and_then(|i| self.runs.get(i))
+    }
+
+    pub fn run_index(&self, id: usize) -> Option<usize> {
+        self.runs.iter().position(|r| r.id == id)
+    }
+
+    /// The active run's cursor step (0 when nothing is loaded).
+    pub fn cursor(&self) -> u64 {
+        self.active().map(|e| e.run.borrow().cursor()).unwrap_or(0)
+    }
+
+    fn add_run(&mut self, label: String, variant: Option<String>, parent: Option<(usize, Instant)>, run: Run) -> usize {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.runs.push(Rc::new(RunEntry::new(id, label, variant, parent, run)));
+        self.runs.len() - 1
+    }
+
+    /// Computes the scenario's run for `variant` and returns its index, or
+    /// the index of the root run already computed for it.
+    fn variant_run(&mut self, variant: Option<String>) -> Result<usize, String> {
+        if let Some(i) = self.runs.iter().position(|r| r.parent.is_none() && r.variant == variant) {
+            return Ok(i);
+        }
+        let scenario = self.scenario.clone().ok_or("no scenario is open")?;
+        let run = Run::new(scenario, variant.as_deref(), None, None)?;
+        let label = variant.clone().unwrap_or_else(|| "original".into());
+        Ok(self.add_run(label, variant, None, run))
+    }
+
+    /// Moves the active run's cursor to `step`, and the playhead with it.
+    fn seek_step(&mut self, step: u64) {
+        let Some(entry) = self.active().cloned() else { return };
+        let mut run = entry.run.borrow_mut();
+        self.previous = run.cursor();
+        let back = step < self.previous;
+        let started = super::now_ms();
+        run.seek(step);
+        if back {
+            self.last_seek_back_ms = super::now_ms() - started;
+            self.worst_seek_back_ms = self.worst_seek_back_ms.max(self.last_seek_back_ms);
+        }
+        self.time = run.time_of(run.cursor());
+        drop(run);
+        self.follow_in_compare();
+    }
+
+    /// Moves the playhead to `t` and the active run's cursor to the last step at or before it.
+    fn seek_time(&mut self, t: Instant) {
+        let Some(entry) = self.active().cloned() else { return };
+        let mut run = entry.run.borrow_mut();
+        let t = t.min(run.end);
+        self.previous = run.cursor();
+        let started = super::now_ms();
+        run.seek_time(t);
+        if run.cursor() < self.previous {
+            self.last_seek_back_ms = super::now_ms() - started;
+            self.worst_seek_back_ms = self.worst_seek_back_ms.max(self.last_seek_back_ms);
+        }
+        self.time = t;
+        drop(run);
+        self.follow_in_compare();
+    }
+
+    /// The compared run shows the same moment.
+    fn follow_in_compare(&self) {
+        if let Some(other) = self.compared() {
+            other.run.borrow_mut().seek_time(self.time);
+        }
+    }
+
+    fn open(&mut self, scenario: Rc<Scenario>, variant: Option<String>) {
+        *self = AppState { speed: self.speed, next_id: self.next_id, ..AppState::default() };
+        self.scenario = Some(scenario);
+        match self.variant_run(None) {
+            Ok(base) => {
+                self.active = base;
+                if variant.is_some() {
+                    match self.variant_run(variant) {
+                        Ok(i) => self.active = i,
+                        Err(e) => self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
+                    }
+                }
+                self.host = self.active().and_then(|e| e.story.router.clone());
+            }
+            Err(e) => {
+                self.scenario = None;
+                self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
+            }
+        }
+    }
+
+    fn switch_to(&mut self, index: usize) {
+        if index >= self.runs.len() {
+            return;
+        }
+        self.active = index;
+        self.record = None;
+        if self.compare == Some(index) {
+            self.compare = None;
+        }
+        let t = self.time;
+        // The new run's cursor is wherever it was left: show the same moment.
+        if let Some(entry) = self.active().cloned() {
+            let mut run = entry.run.borrow_mut();
+            run.seek_time(t);
+            self.previous = run.cursor();
+        }
+        self.time = t;
+    }
+
+    fn branch(&mut self, action: SimAction) -> Option<usize> {
+        let entry = self.active().cloned()?;
+        let run = entry.run.borrow().branch(action);
+        let at = run.time_of(run.cursor());
+        let index = self.add_run(run.label.clone(), entry.variant.clone(), Some((entry.id, at)), run);
+        self.switch_to(index);
+        self.time = at;
+        Some(index)
+    }
+
+    /// Runs a console line. Commands that neither take time nor change the
+    /// world print at once from a scratch copy of the cursor's world; the
+    /// others (curl, arping, kubectl scale, ip neigh flush...) run in a new
+    /// branch, and print when the cursor reaches their completion.
+    fn console(&mut self, host: String, line: String) {
+        let Some(entry) = self.active().cloned() else { return };
+        let (at, result) = {
+            let run = entry.run.borrow();
+            let before = run.world();
+            let mut scratch = before.clone();
+            let mut trace = Vec::new();
+            let result = crate::console::run(&mut scratch, &host, &line, &mut trace);
+            (
+                before.now,
+                match result {
+                    Err(e) => Some(format!("{e}\n")),
+                    Ok(Some(out)) if scratch == *before => Some(out),
+                    Ok(_) => None,
+                },
+            )
+        };
+        let run_id;
+        let result = match result {
+            Some(text) => {
+                run_id = entry.id;
+                ConsoleResult::Printed(text)
+            }
+            None => {
+                let Some(index) = self.branch(SimAction::Run { host: host.clone(), cmd: line.clone() }) else { return };
+                let branch = self.runs[index].clone();
+                run_id = branch.id;
+                let run = branch.run.borrow();
+                let from = run.cursor();
+                let done = run.trace().iter().find(|r| {
+                    r.step >= from
+                        && matches!(&r.kind, Kind::Command { host: h, cmd, started, .. }
+                            if **h == *host && *cmd == line && *started == at)
+                });
+                match done {
+                    Some(r) => {
+                        let Kind::Command { stdout, stderr, .. } = &r.kind else { unreachable!("matched above") };
+                        ConsoleResult::Pending { step: r.step, done: r.t, output: format!("{stdout}{stderr}") }
+                    }
+                    None => ConsoleResult::Printed(format!(
+                        "(still running when the run ends at {}: no output yet)\n",
+                        run.end.saturating_since(Instant::ZERO).human()
+                    )),
+                }
+            }
+        };
+        self.console.push(ConsoleEntry { run: run_id, host, line, at, result });
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Open { scenario, variant } => s.open(scenario, variant),
+            Action::LoadFailed(problem) => s.problem = Some(problem),
+            Action::DismissProblem => s.problem = None,
+            Action::Variant(v) => match s.variant_run(v) {
+                Ok(i) => s.switch_to(i),
+                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
+            },
+            Action::SeekStep(step) => {
+                s.playing = false;
+                s.seek_step(step);
+            }
+            Action::SeekTime(t) => s.seek_time(t),
+            Action::Advance(wall_ms) => {
+                let Some(end) = s.active().map(|e| e.run.borrow().end) else { return self };
+                let sim_ns = (wall_ms * s.speed * 1e6) as u64;
+                let t = (s.time + Duration::from_nanos(sim_ns)).min(end);
+                s.seek_time(t);
+                if t >= end {
+                    s.playing = false;
+                }
+            }
+            Action::Step(dir) => {
+                let Some(entry) = s.active().cloned() else { return self };
+                let cursor = s.cursor();
+                let target = match dir {
+                    Dir::Forward => entry.story.next_step(cursor),
+                    Dir::Back => Some(entry.story.previous_step(cursor)),
+                };
+                s.playing = false;
+                if let Some(step) = target {
+                    s.seek_step(step);
+                }
+            }
+            Action::Interesting(dir) => {
+                let Some(entry) = s.active().cloned() else { return self };
+                let cursor = s.cursor();
+                let mark = match dir {
+                    Dir::Forward => entry.story.next_mark(cursor),
+                    Dir::Back => entry.story.previous_mark(cursor),
+                };
+                s.playing = false;
+                if let Some(m) = mark {
+                    s.seek_step(m.step);
+                }
+            }
+            Action::Play(on) => {
+                let at_end = s.active().is_some_and(|e| s.time >= e.run.borrow().end);
+                if on && at_end {
+                    s.seek_time(Instant::ZERO);
+                }
+                s.playing = on && s.active().is_some();
+            }
+            Action::TogglePlay => {
+                let playing = s.playing;
+                return self.reduce(Action::Play(!playing));
+            }
+            Action::Speed(x) => s.speed = x,
+            Action::SelectHost(h) => s.host = h,
+            Action::SelectRecord(i) => {
+                let step = s.active().and_then(|e| e.run.borrow().trace().get(i).map(|r| r.step));
+                if let Some(step) = step {
+                    s.record = Some(i);
+                    s.playing = false;
+                    s.seek_step(step);
+                }
+            }
+            Action::ClearRecord => s.record = None,
+            Action::Branch(a) => {
+                s.playing = false;
+                s.branch(a);
+            }
+            Action::Console { host, line } => {
+                s.playing = false;
+                s.console(host, line);
+            }
+            Action::ClearConsole => s.console.clear(),
+            Action::SwitchRun(i) => {
+                s.playing = false;
+                s.switch_to(i);
+            }
+            Action::Compare(i) => {
+                s.compare = i.filter(|i| *i != s.active && *i < s.runs.len());
+                s.follow_in_compare();
+            }
+            Action::CompareVariant(v) => match s.variant_run(v) {
+                Ok(i) => {
+                    s.compare = (i != s.active).then_some(i);
+                    s.follow_in_compare();
+                }
+                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
+            },
+            Action::Help(open) => s.help_open = open,
+        }
+        Rc::new(s)
+    }
+}
+
+/// The state handle every component reads and dispatches to.
+pub type Store = yew::UseReducerHandle<AppState>;
+
+/// The store provided at the root of the app.
+#[yew::hook]
+pub fn use_store() -> Store {
+    yew::use_context::<Store>().expect("the app provides the store at its root")
+}

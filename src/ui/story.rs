@@ -1,0 +1,449 @@
+//! What a run's trace means for the playground, computed once per run: the
+//! steps a learner walks through, the interesting moments the scrubber
+//! marks, and the series the charts draw (client requests and outages, how
+//! the router reaches the VIP, which node served). Plain Rust over the
+//! core's trace and world: no yew, no DOM, so it is easy to test.
+
+use crate::net::Role;
+use crate::net::neighbor::NeighborState;
+use crate::sim::World;
+use crate::sim::timeline::Run;
+use crate::sim::trace::{Dir, DropReason, Kind, Name, Record};
+use crate::time::{Duration, Instant};
+use crate::wire::{ArpOperation, Frame, Mac, Parsed, ip::L4};
+use std::collections::BTreeSet;
+use std::mem::Discriminant;
+use std::net::Ipv4Addr;
+use std::ops::Range;
+
+/// Two drops with the same place and reason this close together belong to
+/// one streak: the scrubber marks only its first drop.
+const DROP_STREAK_GAP: Duration = Duration::from_secs(3);
+
+/// The kind of a frame as the topology and the event list show it: each
+/// has a colour *and* a short label, so colour is never the only signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameClass {
+    ArpRequest,
+    ArpReply,
+    /// Sender IP = target IP: an announcement, not a question.
+    Garp,
+    Tcp,
+    Icmp,
+    Other,
+}
+
+impl FrameClass {
+    pub fn of(frame: &Frame) -> FrameClass {
+        match Parsed::of(frame.bytes()) {
+            Parsed::Arp { arp, .. } if arp.is_announcement() => FrameClass::Garp,
+            Parsed::Arp { arp, .. } if arp.op == ArpOperation::Request => FrameClass::ArpRequest,
+            Parsed::Arp { .. } => FrameClass::ArpReply,
+            Parsed::Ipv4 { packet, .. } => match packet.l4 {
+                L4::Tcp(_) => FrameClass::Tcp,
+                L4::Icmp(_) => FrameClass::Icmp,
+                _ => FrameClass::Other,
+            },
+            Parsed::Other { .. } => FrameClass::Other,
+        }
+    }
+
+    /// The few letters drawn on a frame in flight.
+    pub fn label(self) -> &'static str {
+        match self {
+            FrameClass::ArpRequest => "ARP?",
+            FrameClass::ArpReply => "ARP!",
+            FrameClass::Garp => "GARP",
+            FrameClass::Tcp => "TCP",
+            FrameClass::Icmp => "ICMP",
+            FrameClass::Other => "ETH",
+        }
+    }
+
+    /// The CSS class carrying the colour.
+    pub fn css(self) -> &'static str {
+        match self {
+            FrameClass::ArpRequest => "arp-request",
+            FrameClass::ArpReply => "arp-reply",
+            FrameClass::Garp => "garp",
+            FrameClass::Tcp => "tcp",
+            FrameClass::Icmp => "icmp",
+            FrameClass::Other => "other",
+        }
+    }
+
+    pub fn is_arp(self) -> bool {
+        matches!(self, FrameClass::ArpRequest | FrameClass::ArpReply | FrameClass::Garp)
+    }
+}
+
+/// The event list's Protocol column: GARP apart from ARP, and the record
+/// kind for what is not a frame.
+pub fn protocol(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Frame { frame, .. } | Kind::Drop { frame: Some(frame), .. } => match FrameClass::of(frame) {
+            FrameClass::Garp => "GARP",
+            _ => crate::wire::dissect::protocol(frame),
+        },
+        Kind::Drop { frame: None, .. } => "DROP",
+        Kind::Neighbor { .. } => "NEIGH",
+        Kind::ArpIgnored { .. } => "ARP",
+        Kind::Mac { .. } => "MAC",
+        Kind::Fault { .. } => "FAULT",
+        Kind::Note { .. } => "NOTE",
+        Kind::Leader { .. } => "LEADER",
+        Kind::Ipam { .. } => "IPAM",
+        Kind::Command { .. } => "CMD",
+        Kind::Log { .. } => "LOG",
+        Kind::Event { .. } => "EVENT",
+        Kind::Endpoints { .. } => "ENDPTS",
+        Kind::App { .. } => "APP",
+        Kind::Node { .. } => "NODE",
+        Kind::Pod { .. } => "POD",
+        Kind::Route { .. } => "ROUTE",
+        Kind::Bgp { .. } => "BGP",
+    }
+}
+
+/// Whether a record is about ARP (frames, cache changes, ignored ARP).
+pub fn is_arp(kind: &Kind) -> bool {
+    match kind {
+        Kind::Frame { frame, .. } | Kind::Drop { frame: Some(frame), .. } => FrameClass::of(frame).is_arp(),
+        Kind::Neighbor { .. } | Kind::ArpIgnored { .. } => true,
+        _ => false,
+    }
+}
+
+/// A moment worth jumping to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Fault,
+    Note,
+    Leader,
+    Garp,
+    /// The first drop of a streak.
+    Drop,
+    /// A command whose result differs from its previous run (first
+    /// failure, first success again), or a one-off command.
+    Command,
+}
+
+impl MarkKind {
+    pub fn css(self) -> &'static str {
+        match self {
+            MarkKind::Fault => "fault",
+            MarkKind::Note => "note",
+            MarkKind::Leader => "leader",
+            MarkKind::Garp => "garp",
+            MarkKind::Drop => "drop",
+            MarkKind::Command => "command",
+        }
+    }
+
+    /// A one-character glyph for the scrubber, so marks differ by shape too.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            MarkKind::Fault => "!",
+            MarkKind::Note => "i",
+            MarkKind::Leader => "★",
+            MarkKind::Garp => "G",
+            MarkKind::Drop => "✕",
+            MarkKind::Command => "$",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub step: u64,
+    pub t: Instant,
+    pub kind: MarkKind,
+    pub label: String,
+}
+
+/// One finished `curl`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub host: Name,
+    pub started: Instant,
+    pub done: Instant,
+    pub ok: bool,
+}
+
+/// Consecutive failed requests: from the first failure's start to the
+/// start of the next request that succeeded (or the end of the run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outage {
+    pub from: Instant,
+    pub to: Instant,
+    /// No request succeeded again before the run ended.
+    pub ongoing: bool,
+    pub failures: usize,
+}
+
+impl Outage {
+    pub fn length(&self) -> Duration {
+        self.to.saturating_since(self.from)
+    }
+}
+
+/// How the router reached the VIP during `[from, to)`: through which
+/// host(s), and the ARP state (L2) or none (a BGP route).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathSpan {
+    pub from: Instant,
+    pub to: Instant,
+    /// Host names (one for an ARP entry, every next hop for ECMP); empty
+    /// when the router has no way to the VIP.
+    pub via: Vec<String>,
+    pub state: Option<NeighborState>,
+}
+
+/// A request a pod's app answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served {
+    pub t: Instant,
+    pub node: Name,
+}
+
+/// Everything the playground derives from one run's trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Story {
+    /// Distinct steps that produced records: what "one event" means.
+    pub steps: Vec<u64>,
+    pub marks: Vec<Mark>,
+    pub requests: Vec<Request>,
+    pub outages: Vec<Outage>,
+    /// The first VIP assigned in the run, and the router looking it up.
+    pub vip: Option<Ipv4Addr>,
+    pub router: Option<String>,
+    /// How the router reached the VIP over time.
+    pub path: Vec<PathSpan>,
+    pub served: Vec<Served>,
+    /// Node names, in the scenario's order.
+    pub nodes: Vec<String>,
+    pub end: Instant,
+}
+
+impl Story {
+    pub fn of(run: &Run) -> Story {
+        let trace = run.trace();
+        let world = run.world();
+        let mut steps: Vec<u64> = trace.iter().map(|r| r.step).collect();
+        steps.dedup();
+        let requests = requests(trace);
+        let outages = outages(&requests, run.end);
+        let vip = trace.iter().find_map(|r| match &r.kind {
+            Kind::Ipam { ip: Some(ip), .. } => Some(*ip),
+            _ => None,
+        });
+        let router = world.net.hosts.iter().find(|h| h.role == Role::Router).map(|h| h.name.to_string());
+        let path = match (&router, vip) {
+            (Some(router), Some(vip)) => path(trace, world, router, vip, run.end),
+            _ => Vec::new(),
+        };
+        let served = trace
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::App { node, .. } => Some(Served { t: r.t, node: node.clone() }),
+                _ => None,
+            })
+            .collect();
+        let nodes = world.net.hosts.iter().filter(|h| h.role == Role::Node).map(|h| h.name.to_string()).collect();
+        Story { steps, marks: marks(trace), requests, outages, vip, router, path, served, nodes, end: run.end }
+    }
+
+    /// The step of the last record at or before `cursor`: where the learner is.
+    pub fn current_step(&self, cursor: u64) -> Option<u64> {
+        let i = self.steps.partition_point(|s| *s <= cursor);
+        i.checked_sub(1).map(|i| self.steps[i])
+    }
+
+    /// The next step after `cursor` that produced records.
+    pub fn next_step(&self, cursor: u64) -> Option<u64> {
+        self.steps.get(self.steps.partition_point(|s| *s <= cursor)).copied()
+    }
+
+    /// The step before the learner's current one that produced records;
+    /// step 0 (the initial state) when there is none.
+    pub fn previous_step(&self, cursor: u64) -> u64 {
+        let here = self.current_step(cursor).unwrap_or(0);
+        let i = self.steps.partition_point(|s| *s < here);
+        i.checked_sub(1).map(|i| self.steps[i]).unwrap_or(0)
+    }
+
+    pub fn next_mark(&self, cursor: u64) -> Option<&Mark> {
+        self.marks.iter().find(|m| m.step > cursor)
+    }
+
+    pub fn previous_mark(&self, cursor: u64) -> Option<&Mark> {
+        let here = self.current_step(cursor).unwrap_or(0);
+        self.marks.iter().rev().find(|m| m.step < here)
+    }
+
+    pub fn longest_outage(&self) -> Option<&Outage> {
+        self.outages.iter().max_by_key(|o| o.length())
+    }
+
+    /// Requests that failed.
+    pub fn failures(&self) -> usize {
+        self.requests.iter().filter(|r| !r.ok).count()
+    }
+}
+
+/// A forward jump longer than this (scrubbing) counts as a jump, not as
+/// things that just happened.
+const MAX_BATCH_SPAN: Duration = Duration::from_secs(2);
+
+/// The trace indices of what "just happened" at the cursor: the records
+/// since the `previous` cursor when moving forward by a little, else only
+/// the current step's.
+pub fn just_happened(records: &[Record], previous: u64, cursor: u64, now: Instant) -> Range<usize> {
+    let end = records.partition_point(|r| r.step <= cursor);
+    let current = records[..end].last().map(|r| r.step);
+    let step_start = current.map(|s| records.partition_point(|r| r.step < s)).unwrap_or(end);
+    if cursor > previous {
+        let start = records.partition_point(|r| r.step <= previous);
+        if records[start..end].first().is_some_and(|r| now.saturating_since(r.t) <= MAX_BATCH_SPAN) {
+            return start..end;
+        }
+    }
+    step_start..end
+}
+
+fn requests(trace: &[Record]) -> Vec<Request> {
+    let mut v: Vec<Request> = trace
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Command { host, cmd, started, exit, .. } if cmd.split_whitespace().next() == Some("curl") => {
+                Some(Request { host: host.clone(), started: *started, done: r.t, ok: *exit == 0 })
+            }
+            _ => None,
+        })
+        .collect();
+    // Requests finish out of order (a timeout ends after a later success).
+    v.sort_by_key(|r| r.started);
+    v
+}
+
+fn outages(requests: &[Request], end: Instant) -> Vec<Outage> {
+    let mut out = Vec::new();
+    let mut open: Option<(Instant, usize)> = None;
+    for r in requests {
+        match (r.ok, open) {
+            (false, None) => open = Some((r.started, 1)),
+            (false, Some((from, n))) => open = Some((from, n + 1)),
+            (true, Some((from, failures))) => {
+                out.push(Outage { from, to: r.started, ongoing: false, failures });
+                open = None;
+            }
+            (true, None) => {}
+        }
+    }
+    if let Some((from, failures)) = open {
+        out.push(Outage { from, to: end, ongoing: true, failures });
+    }
+    out
+}
+
+/// The host owning `mac`, or the MAC itself when no host has it.
+pub fn host_of_mac(world: &World, mac: Mac) -> String {
+    world
+        .net
+        .hosts
+        .iter()
+        .find(|h| h.ifaces.iter().any(|i| i.mac == mac))
+        .map(|h| h.name.to_string())
+        .unwrap_or_else(|| mac.to_string())
+}
+
+/// The host with interface address `ip`, or the address itself.
+pub fn host_of_ip(world: &World, ip: Ipv4Addr) -> String {
+    world.net.hosts.iter().find(|h| h.owns(ip)).map(|h| h.name.to_string()).unwrap_or_else(|| ip.to_string())
+}
+
+/// The router's way to the VIP over time: its ARP entry (L2) or its BGP
+/// route (ECMP next hops), whichever the trace records.
+fn path(trace: &[Record], world: &World, router: &str, vip: Ipv4Addr, end: Instant) -> Vec<PathSpan> {
+    let prefix = format!("{vip}/32");
+    let mut changes: Vec<(Instant, Vec<String>, Option<NeighborState>)> = Vec::new();
+    for r in trace {
+        match &r.kind {
+            Kind::Neighbor { host, ip, new, .. } if &**host == router && *ip == vip => {
+                let (via, state) = match new {
+                    Some((Some(mac), state)) => (vec![host_of_mac(world, *mac)], Some(*state)),
+                    Some((None, state)) => (Vec::new(), Some(*state)),
+                    None => (Vec::new(), None),
+                };
+                changes.push((r.t, via, state));
+            }
+            Kind::Route { host, prefix: p, next_hops, .. } if &**host == router && *p == prefix => {
+                changes.push((r.t, next_hops.iter().map(|h| host_of_ip(world, *h)).collect(), None));
+            }
+            _ => {}
+        }
+    }
+    let mut spans: Vec<PathSpan> = Vec::new();
+    for (i, (t, via, state)) in changes.iter().enumerate() {
+        let to = changes.get(i + 1).map(|c| c.0).unwrap_or(end);
+        if to > *t {
+            spans.push(PathSpan { from: *t, to, via: via.clone(), state: *state });
+        }
+    }
+    spans
+}
+
+fn marks(trace: &[Record]) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    let mut last_drop: Vec<(Name, Discriminant<DropReason>, Instant)> = Vec::new();
+    let mut last_exit: Vec<(Name, &str, i32)> = Vec::new();
+    let mut garp_steps = BTreeSet::new();
+    for r in trace {
+        let mark = |kind, label: String| Mark { step: r.step, t: r.t, kind, label };
+        match &r.kind {
+            Kind::Fault { .. } => marks.push(mark(MarkKind::Fault, r.kind.describe())),
+            Kind::Note { text } => marks.push(mark(MarkKind::Note, text.clone())),
+            Kind::Leader { service, ip, node, .. } => {
+                let who = node.as_deref().unwrap_or("nobody");
+                marks.push(mark(MarkKind::Leader, format!("{who} announces {ip} ({service})")));
+            }
+            Kind::Frame { at, dir: Dir::Tx, frame, forward: None, .. }
+                if FrameClass::of(frame) == FrameClass::Garp && garp_steps.insert(r.step) =>
+            {
+                marks.push(mark(MarkKind::Garp, format!("gratuitous ARP from {at}")));
+            }
+            Kind::Drop { at, reason, .. } => {
+                let key = std::mem::discriminant(reason);
+                let streak = last_drop.iter_mut().find(|(a, k, _)| a == at && *k == key);
+                let starts = match streak {
+                    Some((_, _, seen)) => {
+                        let fresh = r.t.saturating_since(*seen) > DROP_STREAK_GAP;
+                        *seen = r.t;
+                        fresh
+                    }
+                    None => {
+                        last_drop.push((at.clone(), key, r.t));
+                        true
+                    }
+                };
+                if starts {
+                    marks.push(mark(MarkKind::Drop, format!("drops start at {at}: {}", reason.why())));
+                }
+            }
+            Kind::Command { host, cmd, exit, .. } => {
+                let changed = match last_exit.iter_mut().find(|(h, c, _)| h == host && *c == cmd.as_str()) {
+                    Some((_, _, last)) => std::mem::replace(last, *exit) != *exit,
+                    None => {
+                        last_exit.push((host.clone(), cmd.as_str(), *exit));
+                        true
+                    }
+                };
+                if changed {
+                    marks.push(mark(MarkKind::Command, format!("{host}$ {cmd} (exit {exit})")));
+                }
+            }
+            _ => {}
+        }
+    }
+    marks
+}

@@ -1,0 +1,145 @@
+//! The timeline: play/pause, speed, one event back or forward, the previous
+//! or next interesting moment, and a scrubber over the whole run with a
+//! mark per interesting moment and the client's outages as bands.
+
+use super::state::{Action, Dir, SPEEDS, use_store};
+use crate::time::Instant;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The scrubber moves in these steps from the keyboard.
+const SCRUB_STEP_MS: u64 = 100;
+
+fn pct(t: Instant, end: Instant) -> f64 {
+    if end == Instant::ZERO { 0.0 } else { 100.0 * t.as_nanos() as f64 / end.as_nanos() as f64 }
+}
+
+#[function_component(Timeline)]
+pub fn timeline() -> Html {
+    let store = use_store();
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let run = entry.run.borrow();
+    let story = &entry.story;
+    let end = run.end;
+    let cursor = run.cursor();
+    let send = |a: fn() -> Action| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(a()))
+    };
+    let play = {
+        let store = store.clone();
+        let playing = store.playing;
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::Play(!playing)))
+    };
+    let on_speed = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(x) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+                store.dispatch(Action::Speed(x));
+            }
+        })
+    };
+    let on_scrub = {
+        let store = store.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Ok(ms) = e.target_unchecked_into::<HtmlInputElement>().value().parse::<f64>() {
+                store.dispatch(Action::SeekTime(Instant::from_nanos((ms * 1e6) as u64)));
+            }
+        })
+    };
+    let end_step = run.len();
+    let current = story.current_step(cursor);
+    let now_records: Vec<String> = match current {
+        Some(step) => {
+            let visible = run.visible();
+            let from = visible.partition_point(|r| r.step < step);
+            visible[from..].iter().map(|r| r.kind.describe().lines().next().unwrap_or_default().to_string()).collect()
+        }
+        None => Vec::new(),
+    };
+    // Marks closer than this (in % of the run) to the previous labelled one
+    // are drawn as ticks only, so bursts (five GARP rounds) stay readable.
+    const LABEL_GAP_PCT: f64 = 3.0;
+    let mut last_labelled = f64::NEG_INFINITY;
+    let marks: Vec<Html> = story
+        .marks
+        .iter()
+        .map(|m| {
+            let store = store.clone();
+            let step = m.step;
+            let onclick = Callback::from(move |_| store.dispatch(Action::SeekStep(step)));
+            let here = current == Some(m.step);
+            let at = pct(m.t, end);
+            let labelled = at - last_labelled >= LABEL_GAP_PCT;
+            if labelled {
+                last_labelled = at;
+            }
+            html! {
+                <button type="button" tabindex="-1"
+                    class={classes!("mark", m.kind.css(), here.then_some("here"), (!labelled).then_some("tick"))}
+                    style={format!("left:{at:.3}%")} title={format!("{} {}", super::secs(m.t), m.label)}
+                    aria-label={format!("{} at {}", m.label, super::secs(m.t))} onclick={onclick}>
+                    { if labelled { m.kind.glyph() } else { "" } }
+                </button>
+            }
+        })
+        .collect();
+    let outages = story.outages.iter().map(|o| {
+        let left = pct(o.from, end);
+        let width = (pct(o.to, end) - left).max(0.3);
+        html! {
+            <span class="outage-band" style={format!("left:{left:.3}%;width:{width:.3}%")}
+                title={format!("requests failing {} → {}", super::secs(o.from), super::secs(o.to))}></span>
+        }
+    });
+    html! {
+        <section class="panel timeline" aria-label="Timeline">
+            <div class="transport" role="toolbar" aria-label="Playback">
+                <button type="button" onclick={send(|| Action::SeekStep(0))} aria-label="Go to the start (Home)" title="Start (Home)">{ "|◀ start" }</button>
+                <button type="button" onclick={send(|| Action::Interesting(Dir::Back))} aria-label="Previous interesting event (Shift+Left)" title="Previous interesting event (Shift+←)">{ "⇤ mark" }</button>
+                <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label="Step back one event (Left)" title="Step back (←)">{ "◀ step" }</button>
+                <button type="button" class="play" onclick={play} aria-pressed={store.playing.to_string()}
+                    aria-label={if store.playing { "Pause (Space)" } else { "Play (Space)" }}>
+                    { if store.playing { "❙❙ Pause" } else { "▶ Play" } }
+                </button>
+                <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label="Step forward one event (Right)" title="Step forward (→)">{ "step ▶" }</button>
+                <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label="Next interesting event (Shift+Right)" title="Next interesting event (Shift+→)">{ "mark ⇥" }</button>
+                <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label="Go to the end (End)" title="End (End)">{ "end ▶|" }</button>
+                <label class="speed">
+                    <span>{ "Speed" }</span>
+                    <select onchange={on_speed} aria-label="Playback speed">
+                        { for SPEEDS.iter().map(|x| html! {
+                            <option value={x.to_string()} selected={*x == store.speed}>{ format!("{x}×") }</option>
+                        }) }
+                    </select>
+                </label>
+                <output class="clock" aria-live="off" data-time-ns={store.time.as_nanos().to_string()}
+                    data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
+                    data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>
+                    <strong>{ super::secs(store.time) }</strong>
+                    { format!(" / {} · step {cursor} of {end_step}", super::secs(end)) }
+                </output>
+            </div>
+            <div class="scrubber">
+                <div class="marks" aria-hidden="true">{ for marks }</div>
+                <div class="bands" aria-hidden="true">{ for outages }</div>
+                <input type="range" min="0" max={end.as_millis().to_string()} step={SCRUB_STEP_MS.to_string()}
+                    value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label="Time"
+                    aria-valuetext={super::secs(store.time)} />
+            </div>
+            <div class="now" aria-live={if store.playing { "off" } else { "polite" }}>
+                if now_records.is_empty() {
+                    <p>{ "Nothing has happened yet: step forward or press play." }</p>
+                } else {
+                    <p>
+                        <span class="label">{ format!("At {}: ", super::secs(run.time_of(current.unwrap_or(0)))) }</span>
+                        { &now_records[0] }
+                        if now_records.len() > 1 {
+                            <span class="more">{ format!(" (+{} more in this event)", now_records.len() - 1) }</span>
+                        }
+                    </p>
+                }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,466 @@
+//! The topology: router, clients, switch and nodes with their pods, drawn
+//! as SVG from the world at the cursor. Which node holds each VIP (badge),
+//! link state, powered-off hosts greyed, and next to the router the one
+//! table row the whole failover story turns on: how it reaches the VIP.
+//! Frames delivered since the previous cursor move along the cables,
+//! coloured and labelled by kind; drops show a cross with the reason.
+
+use super::scene::{self, CALLOUT_W, Hop, Layout, NODE_W, POD_ROW, Place, Point, Rect};
+use super::state::{Action, use_store};
+use super::story::{FrameClass, host_of_ip, host_of_mac, just_happened};
+use super::topology_table::TopologyTable;
+use crate::net::Role;
+use crate::net::host::RouteOrigin;
+use crate::sim::World;
+use crate::sim::trace::{Kind, Record};
+use crate::time::{Duration, Instant};
+use std::net::Ipv4Addr;
+use yew::prelude::*;
+
+/// One hop's animation, and the extra delay per hop rank within a batch,
+/// so a frame's path client → router → switch → node reads in order.
+const HOP_MS: u32 = 420;
+const RANK_DELAY_MS: u32 = 260;
+const MAX_RANK: usize = 4;
+/// How long a frame or drop stays drawn while playing.
+const LIFETIME_MS: f64 = 1600.0;
+/// At most this many frames are drawn at once, the newest.
+const MAX_DRAWN: usize = 48;
+/// An ignored GARP stays mentioned in the router's callout this long.
+const IGNORED_SHOWN: Duration = Duration::from_millis(1500);
+
+/// A frame drawn on a cable.
+#[derive(Clone)]
+struct Flight {
+    key: String,
+    hop: Hop,
+    delay_ms: u32,
+    born: f64,
+}
+
+/// A drop drawn as a cross on the host where it happened.
+#[derive(Clone)]
+struct DropMark {
+    key: String,
+    host: usize,
+    why: String,
+    record: usize,
+    born: f64,
+}
+
+/// What stays drawn across renders while playing.
+#[derive(Default)]
+struct Drawn {
+    run: usize,
+    cursor: u64,
+    flights: Vec<Flight>,
+    drops: Vec<DropMark>,
+}
+
+fn pods_on(world: &World, node: &str) -> Vec<Html> {
+    world
+        .cluster
+        .pods
+        .values()
+        .filter(|p| p.node.as_deref() == Some(node))
+        .map(|p| {
+            let (glyph, state) = if p.terminating() {
+                ("⌛", "terminating")
+            } else if p.ready {
+                ("✓", "ready")
+            } else {
+                ("…", "not ready")
+            };
+            let short = match p.name.rsplit_once('-') {
+                Some((_, tail)) if p.name.len() > 16 => format!("{}…{tail}", &p.name[..p.name.find('-').unwrap_or(3)]),
+                _ => p.name.clone(),
+            };
+            html! { <tspan class={classes!("pod", state.replace(' ', "-"))}>{ format!("{glyph} {short} {state}") }</tspan> }
+        })
+        .collect()
+}
+
+/// VIPs each node announces right now (MetalLB leader, Cilium lease holder, BGP speaker).
+fn vips_of(world: &World, node: &str) -> Vec<Ipv4Addr> {
+    world
+        .cluster
+        .announcers
+        .iter()
+        .filter(|(_, nodes)| nodes.iter().any(|n| n == node))
+        .filter_map(|(svc, _)| world.cluster.services.get(svc))
+        .flat_map(|s| s.ingress.iter().copied())
+        .collect()
+}
+
+/// Every LoadBalancer address assigned right now, or the run's first VIP.
+fn vips(world: &World, fallback: Option<Ipv4Addr>) -> Vec<Ipv4Addr> {
+    let mut v: Vec<Ipv4Addr> = world.cluster.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
+    if v.is_empty() {
+        v.extend(fallback);
+    }
+    v
+}
+
+/// The router's way to each VIP: its ARP entry, or its BGP route.
+fn callout_lines(world: &World, router: usize, vips: &[Ipv4Addr], recent: &[Record], now: Instant) -> Vec<Html> {
+    let host = &world.net.hosts[router];
+    let mut lines = Vec::new();
+    for &vip in vips {
+        let route = host.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(vip));
+        if let Some(r) = route {
+            let via: Vec<String> = r.via.iter().map(|ip| host_of_ip(world, *ip)).collect();
+            let ecmp = if via.len() > 1 { " (ECMP)" } else { "" };
+            lines.push(html! {
+                <tspan class="row" data-vip={vip.to_string()} data-via={via.join(",")}>
+                    { format!("route {}{ecmp}", r.dst) }
+                </tspan>
+            });
+            lines.push(html! { <tspan class="detail">{ format!("via {}", via.join(", ")) }</tspan> });
+            continue;
+        }
+        let entry = host.ifaces.iter().find_map(|i| i.neighbors.get(vip));
+        let (main, detail, owner) = match entry {
+            Some(e) => {
+                let deadline =
+                    e.expires.or(e.timer()).map(|t| format!(", expires in {}", t.saturating_since(now).human()));
+                match e.mac {
+                    Some(mac) => {
+                        let owner = host_of_mac(world, mac);
+                        (
+                            format!("ARP {vip} → {owner} · {}", e.state),
+                            format!("{mac}{}", deadline.unwrap_or_default()),
+                            owner,
+                        )
+                    }
+                    None => (format!("ARP {vip}: {} (no MAC yet)", e.state), String::new(), String::new()),
+                }
+            }
+            None => (format!("ARP {vip}: no entry"), "the next packet for it will ask: Who has?".into(), String::new()),
+        };
+        lines.push(html! { <tspan class="row" data-vip={vip.to_string()} data-via={owner}>{ main }</tspan> });
+        if !detail.is_empty() {
+            lines.push(html! { <tspan class="detail">{ detail }</tspan> });
+        }
+        let ignored = recent.iter().rev().take_while(|r| now.saturating_since(r.t) <= IGNORED_SHOWN).find_map(|r| {
+            match &r.kind {
+                Kind::ArpIgnored { host: h, ip, mac, reason } if **h == *host.name && *ip == vip => {
+                    Some((format!("↩ ignored GARP from {}", host_of_mac(world, *mac)), reason.clone()))
+                }
+                _ => None,
+            }
+        });
+        if let Some((what, why)) = ignored {
+            lines.push(html! { <tspan class="ignored">{ what }</tspan> });
+            lines.push(html! { <tspan class="ignored detail">{ why }</tspan> });
+        }
+    }
+    lines
+}
+
+fn host_label(world: &World, h: usize) -> String {
+    let host = &world.net.hosts[h];
+    let role = match host.role {
+        Role::Router => "router",
+        Role::Client => "client",
+        Role::Node => "node",
+    };
+    let ip = host.primary_ip().map(|ip| ip.to_string()).unwrap_or_default();
+    let mut s = format!("{}, {role}, {ip}, MAC {}", host.name, host.ifaces.first().map(|i| i.mac).unwrap_or_default());
+    if !host.up {
+        s.push_str(", powered off");
+    }
+    for vip in vips_of(world, &host.name) {
+        s.push_str(&format!(", announces VIP {vip}"));
+    }
+    s
+}
+
+fn point_style(from: Point, to: Point, delay_ms: u32) -> String {
+    let mid = Point { x: (from.x + to.x) / 2.0, y: (from.y + to.y) / 2.0 };
+    format!(
+        "--x0:{:.1}px;--y0:{:.1}px;--x1:{:.1}px;--y1:{:.1}px;--xm:{:.1}px;--ym:{:.1}px;\
+         animation-delay:{delay_ms}ms;animation-duration:{HOP_MS}ms",
+        from.x, from.y, to.x, to.y, mid.x, mid.y
+    )
+}
+
+#[function_component(Topology)]
+pub fn topology() -> Html {
+    let store = use_store();
+    let drawn = use_mut_ref(Drawn::default);
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let run = entry.run.borrow();
+    let world = run.world();
+    let records = run.trace();
+    let cursor = run.cursor();
+    let now = store.time;
+
+    let pod_rows = world
+        .cluster
+        .nodes
+        .keys()
+        .map(|n| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(n.as_str())).count())
+        .max()
+        .unwrap_or(0)
+        .clamp(1, 5);
+    let layout: Layout = scene::layout(world, pod_rows);
+
+    let batch = just_happened(records, store.previous, cursor, now);
+    let (batch_start, batch_end) = (batch.start, batch.end);
+    // What is drawn in flight: this move's frames, plus (while playing) the
+    // previous moves' frames that have not finished yet.
+    {
+        let wall = super::now_ms();
+        let mut d = drawn.borrow_mut();
+        let moved = d.run != entry.id || d.cursor != cursor;
+        if moved {
+            let keep = store.playing && d.run == entry.id && cursor > d.cursor;
+            if keep {
+                d.flights.retain(|f| wall - f.born < LIFETIME_MS);
+                d.drops.retain(|f| wall - f.born < LIFETIME_MS);
+            } else {
+                d.flights.clear();
+                d.drops.clear();
+            }
+            let (start, end) = (batch_start, batch_end);
+            let new_hops = scene::hops(world, &layout, &records[start..end], start);
+            let mut times: Vec<Instant> = new_hops.iter().map(|h| h.t).collect();
+            times.dedup();
+            for hop in new_hops {
+                let rank = times.partition_point(|t| *t < hop.t).min(MAX_RANK) as u32;
+                d.flights.push(Flight {
+                    key: format!("{}-{}", entry.id, hop.record),
+                    hop,
+                    delay_ms: rank * RANK_DELAY_MS,
+                    born: wall,
+                });
+            }
+            for (i, r) in records[start..end].iter().enumerate() {
+                if let Kind::Drop { at, reason, .. } = &r.kind
+                    && let Some(h) = world.net.host_id(at)
+                    && !d.drops.iter().any(|x| x.host == h && x.why == reason.why())
+                {
+                    d.drops.push(DropMark {
+                        key: format!("{}-{}", entry.id, start + i),
+                        host: h,
+                        why: reason.why(),
+                        record: start + i,
+                        born: wall,
+                    });
+                }
+            }
+            let excess = d.flights.len().saturating_sub(MAX_DRAWN);
+            d.flights.drain(..excess);
+            d.run = entry.id;
+            d.cursor = cursor;
+        }
+    }
+    let d = drawn.borrow();
+
+    let select = |name: String| {
+        let store = store.clone();
+        Callback::from(move |_| store.dispatch(Action::SelectHost(Some(name.clone()))))
+    };
+    let select_key = |name: String| {
+        let store = store.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                store.dispatch(Action::SelectHost(Some(name.clone())));
+            }
+        })
+    };
+    let selected = store.host.clone().unwrap_or_default();
+
+    let cables = layout.cables.iter().map(|c| {
+        let [a, b] = c.points;
+        let mid = Point { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
+        let port_at = match c.ends {
+            [Place::Switch, _] => Some(a),
+            [_, Place::Switch] => Some(b),
+            _ => None,
+        };
+        html! {
+            <g class={classes!("cable", (!c.up).then_some("down"))}>
+                <line x1={a.x.to_string()} y1={a.y.to_string()} x2={b.x.to_string()} y2={b.y.to_string()} />
+                if let (Some(port), Some(p)) = (&c.port, port_at) {
+                    <text class="port" x={(p.x + 4.0).to_string()} y={(p.y + 12.0).to_string()}>{ port }</text>
+                }
+                if !c.up {
+                    <text class="link-down" x={mid.x.to_string()} y={mid.y.to_string()}>{ "✕ link down" }</text>
+                }
+            </g>
+        }
+    });
+
+    let hosts = world.net.hosts.iter().enumerate().map(|(h, host)| {
+        let Rect { x, y, w, h: height } = layout.hosts[h];
+        let name = host.name.to_string();
+        let is_node = host.role == Role::Node;
+        let node = world.cluster.node_of_host(h);
+        let role = match host.role {
+            Role::Router => "ROUTER",
+            Role::Client => "CLIENT",
+            Role::Node => "NODE",
+        };
+        let mut lines = vec![
+            html! { <tspan class="name" x={(x + 10.0).to_string()} dy="0">{ &name }</tspan> },
+            html! { <tspan class="ip" x={(x + 10.0).to_string()} dy="15">{ host.primary_ip().map(|i| i.to_string()).unwrap_or_default() }</tspan> },
+        ];
+        if !host.up {
+            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "POWERED OFF" }</tspan> });
+        } else if node.is_some_and(|n| !n.ready) {
+            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "NotReady" }</tspan> });
+        }
+        let badges = vips_of(world, &name);
+        let pods = if is_node { pods_on(world, &name) } else { Vec::new() };
+        let pods_y = y + 66.0 + if badges.is_empty() { 0.0 } else { 4.0 };
+        html! {
+            <g class={classes!("host", role.to_lowercase(), (!host.up).then_some("off"), (selected == name).then_some("selected"))}
+               role="button" tabindex="0" aria-pressed={(selected == name).to_string()}
+               aria-label={host_label(world, h)} data-host={name.clone()}
+               onclick={select(name.clone())} onkeydown={select_key(name.clone())}>
+                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={height.to_string()} rx="8" />
+                <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role }</text>
+                <text x={(x + 10.0).to_string()} y={(y + 20.0).to_string()}>{ for lines }</text>
+                { for badges.iter().enumerate().map(|(i, vip)| {
+                    let by = y + height - 24.0 - 20.0 * i as f64;
+                    let bx = if is_node { x + 8.0 } else { x + 6.0 };
+                    html! {
+                        <g class="vip-badge">
+                            <rect x={bx.to_string()} y={by.to_string()} width={(NODE_W - 16.0).min(w - 12.0).to_string()} height="18" rx="9" />
+                            <text x={(bx + 8.0).to_string()} y={(by + 13.0).to_string()}>{ format!("★ VIP {vip}") }</text>
+                        </g>
+                    }
+                }) }
+                if !pods.is_empty() {
+                    <text class="pods">
+                        { for pods.into_iter().take(5).enumerate().map(|(i, p)| html! {
+                            <tspan x={(x + 10.0).to_string()} y={(pods_y + POD_ROW * i as f64).to_string()}>{ p }</tspan>
+                        }) }
+                    </text>
+                }
+            </g>
+        }
+    });
+
+    let switch_name = world.net.switch.name.clone();
+    let sw = layout.switch;
+    let switch = html! {
+        <g class={classes!("host", "switch", (selected == switch_name).then_some("selected"))} role="button" tabindex="0"
+           aria-pressed={(selected == switch_name).to_string()} data-host={switch_name.clone()}
+           aria-label={format!("{switch_name}, learning switch, {} MAC table entries", world.net.switch.table.len())}
+           onclick={select(switch_name.clone())} onkeydown={select_key(switch_name.clone())}>
+            <rect x={sw.x.to_string()} y={sw.y.to_string()} width={sw.w.to_string()} height={sw.h.to_string()} rx="6" />
+            <text x={(sw.x + 10.0).to_string()} y={(sw.y + 18.0).to_string()}>
+                <tspan class="name">{ &switch_name }</tspan>
+                <tspan class="ip" x={(sw.x + 10.0).to_string()} dy="15">{ format!("{} MACs learned", world.net.switch.table.len()) }</tspan>
+            </text>
+        </g>
+    };
+
+    let vip_list = vips(world, entry.story.vip);
+    let recent = run.visible();
+    let changed_path = path_changed(world, &records[batch_start..batch_end], &vip_list);
+    let callouts = world.net.hosts.iter().enumerate().filter(|(_, h)| h.role == Role::Router).map(|(r, router)| {
+        let lines = callout_lines(world, r, &vip_list, recent, now);
+        let Point { x, y } = layout.callout;
+        let height = 26.0 + 16.0 * lines.len() as f64;
+        html! {
+            <g class={classes!("callout", changed_path.then_some("changed"))} data-router={router.name.to_string()}>
+                <rect x={x.to_string()} y={y.to_string()} width={CALLOUT_W.to_string()} height={height.to_string()} rx="6" />
+                <text x={(x + 10.0).to_string()} y={(y + 16.0).to_string()} class="title">{ format!("{} reaches the VIP via", router.name) }</text>
+                <text x={(x + 10.0).to_string()} y={(y + 34.0).to_string()}>
+                    { for lines.into_iter().enumerate().map(|(i, l)| html! {
+                        <tspan x={(x + 10.0).to_string()} dy={if i == 0 { "0" } else { "16" }}>{ l }</tspan>
+                    }) }
+                </text>
+            </g>
+        }
+    });
+
+    let flights = d.flights.iter().map(|f| {
+        let record = f.hop.record;
+        let store = store.clone();
+        let onclick = Callback::from(move |_| store.dispatch(Action::SelectRecord(record)));
+        let class = f.hop.class;
+        html! {
+            <g key={f.key.clone()} class={classes!("flight", class.css())} style={point_style(f.hop.from, f.hop.to, f.delay_ms)}
+               onclick={onclick}>
+                <title>{ format!("{} {}", class.label(), f.hop.summary) }</title>
+                <rect x="-19" y="-8" width="38" height="16" rx="8" />
+                <text y="4">{ class.label() }</text>
+            </g>
+        }
+    });
+    let drops = d.drops.iter().map(|m| {
+        let r = layout.hosts[m.host];
+        let record = m.record;
+        let store = store.clone();
+        let onclick = Callback::from(move |_| store.dispatch(Action::SelectRecord(record)));
+        html! {
+            <g key={m.key.clone()} class="drop-mark" onclick={onclick}
+               transform={format!("translate({:.1},{:.1})", r.x + r.w - 4.0, r.y + 4.0)}>
+                <title>{ format!("dropped: {}", m.why) }</title>
+                <circle r="11" />
+                <text y="5">{ "✕" }</text>
+            </g>
+        }
+    });
+    let drop_notes: Vec<String> =
+        d.drops.iter().map(|m| format!("✕ dropped at {}: {}", world.net.hosts[m.host].name, m.why)).collect();
+    let legend = [
+        FrameClass::ArpRequest,
+        FrameClass::ArpReply,
+        FrameClass::Garp,
+        FrameClass::Tcp,
+        FrameClass::Icmp,
+        FrameClass::Other,
+    ];
+    html! {
+        <section class="panel topology" aria-labelledby="topology-title">
+            <h2 id="topology-title">{ "Network" }</h2>
+            <div class="topology-scroll">
+                <svg viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)} role="group"
+                     aria-labelledby="topology-title" class="topology-svg"
+                     style={format!("min-width:{:.0}px", layout.width * 0.62)}>
+                    <g class="cables">{ for cables }</g>
+                    { switch }
+                    { for hosts }
+                    { for callouts }
+                    <g class="flights">{ for flights }</g>
+                    <g class="drops">{ for drops }</g>
+                </svg>
+            </div>
+            <ul class="legend" aria-label="Frame kinds">
+                { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ legend_text(*c) }</li> }) }
+                <li class="flight-key drop"><span>{ "✕" }</span>{ "drop (hover for why)" }</li>
+            </ul>
+            if !drop_notes.is_empty() {
+                <ul class="drop-notes">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+            }
+            <TopologyTable />
+        </section>
+    }
+}
+
+/// Whether a router's ARP entry for a VIP or its routes changed in `records`.
+fn path_changed(world: &World, records: &[Record], vips: &[Ipv4Addr]) -> bool {
+    let is_router = |name: &str| world.net.host(name).is_some_and(|h| h.role == Role::Router);
+    records.iter().any(|r| match &r.kind {
+        Kind::Neighbor { host, ip, .. } => vips.contains(ip) && is_router(host),
+        Kind::Route { host, .. } => is_router(host),
+        _ => false,
+    })
+}
+
+fn legend_text(c: FrameClass) -> &'static str {
+    match c {
+        FrameClass::ArpRequest => "ARP request",
+        FrameClass::ArpReply => "ARP reply",
+        FrameClass::Garp => "gratuitous ARP",
+        FrameClass::Tcp => "TCP / HTTP",
+        FrameClass::Icmp => "ICMP",
+        FrameClass::Other => "other",
+    }
+}

@@ -1,0 +1,79 @@
+//! The topology as a table: every host with its role, addresses, MAC,
+//! power and link state, where it is cabled, and which VIPs it announces.
+//! The same facts as the drawing, for screen readers and for copying.
+
+use super::state::use_store;
+use crate::net::{End, Role};
+use yew::prelude::*;
+
+#[function_component(TopologyTable)]
+pub fn topology_table() -> Html {
+    let store = use_store();
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let run = entry.run.borrow();
+    let world = run.world();
+    let net = &world.net;
+    let rows = net.hosts.iter().enumerate().map(|(h, host)| {
+        let role = match host.role {
+            Role::Router => "router",
+            Role::Client => "client",
+            Role::Node => "node",
+        };
+        let addrs: Vec<String> =
+            host.ifaces.iter().flat_map(|i| i.addrs.iter().map(move |a| format!("{a} ({})", i.name))).collect();
+        let macs: Vec<String> = host.ifaces.iter().map(|i| format!("{} {}", i.name, i.mac)).collect();
+        let cabling: Vec<String> = host
+            .ifaces
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, i)| {
+                let l = &net.links[i.link?];
+                let other = l.ends.iter().find(|e| **e != End::Host(h, idx))?;
+                let to = match other {
+                    End::Switch(p) => format!("{} port {}", net.switch.name, net.switch.ports[*p].name),
+                    End::Host(o, _) => net.hosts[*o].name.to_string(),
+                };
+                Some(format!("{} → {to}{}", i.name, if l.up { "" } else { " (link down)" }))
+            })
+            .collect();
+        let vips: Vec<String> = world
+            .cluster
+            .announcers
+            .iter()
+            .filter(|(_, nodes)| nodes.iter().any(|n| **n == *host.name))
+            .filter_map(|(svc, _)| world.cluster.services.get(svc))
+            .flat_map(|s| s.ingress.iter().map(|ip| ip.to_string()))
+            .collect();
+        html! {
+            <tr>
+                <th scope="row">{ host.name.to_string() }</th>
+                <td>{ role }</td>
+                <td>{ addrs.join(", ") }</td>
+                <td><code>{ macs.join(", ") }</code></td>
+                <td>{ if host.up { "up" } else { "powered off" } }</td>
+                <td>{ cabling.join(", ") }</td>
+                <td>{ if vips.is_empty() { "-".to_string() } else { vips.join(", ") } }</td>
+            </tr>
+        }
+    });
+    html! {
+        <details class="text-view">
+            <summary>{ "Topology as a table" }</summary>
+            <table class="data">
+                <caption>{ format!("Hosts at {}", super::secs(store.time)) }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ "Host" }</th>
+                        <th scope="col">{ "Role" }</th>
+                        <th scope="col">{ "Addresses" }</th>
+                        <th scope="col">{ "MAC" }</th>
+                        <th scope="col">{ "Power" }</th>
+                        <th scope="col">{ "Cabled to" }</th>
+                        <th scope="col">{ "Announces VIP" }</th>
+                    </tr>
+                </thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </details>
+    }
+}
