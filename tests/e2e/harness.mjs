@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = path.resolve(here, '../../dist');
@@ -61,4 +62,47 @@ export async function openPage(browser, url, options = {}) {
   page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
   await page.goto(url);
   return { page, context, errors };
+}
+
+/** Opens the playground (at `hash`, e.g. "#bgp-ecmp") and waits until its first run is computed. */
+export async function openApp(browser, url, hash = '', options = {}) {
+  const opened = await openPage(browser, url + hash, options);
+  await opened.page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  return opened;
+}
+
+/** Moves the timeline's scrubber to `seconds`, as dragging it would. */
+export async function scrubTo(page, seconds) {
+  await page.$eval('.scrubber input[type=range]', (el, ms) => {
+    const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    set.call(el, String(ms));
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, Math.round(seconds * 1000));
+}
+
+/** The playhead and cursor step shown by the timeline. */
+export async function clock(page) {
+  return page.$eval('.clock', (el) => ({
+    ns: Number(el.dataset.timeNs),
+    step: Number(el.dataset.step),
+    seekBackMs: Number(el.dataset.seekBackMs),
+    worstSeekBackMs: Number(el.dataset.worstSeekBackMs),
+  }));
+}
+
+/** Chooses a shipped scenario (by id) and a variant ('' for the original) in the picker. */
+export async function choose(page, id, variant) {
+  await page.selectOption('select[aria-label=Scenario]', id);
+  await page.waitForFunction((id) => document.querySelector('select[aria-label=Scenario]')?.value === id, id);
+  if (variant !== undefined) await page.selectOption('select[aria-label=Variant]', variant);
+  await page.waitForSelector('.shell[data-ready=true]');
+}
+
+const ROOT = path.resolve(here, '../..');
+
+/** `vipsim run <file> --format jsonl` from the native CLI (built by cargo if needed). */
+export function nativeJsonl(file, ...args) {
+  return execFileSync('cargo', ['run', '--quiet', '--bin', 'vipsim', '--', 'run', file, '--format', 'jsonl', ...args], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }

@@ -1,0 +1,212 @@
+// The playground end to end in Chromium: every shipped scenario plays to
+// its end and steps back; the failover story's ARP state before the flush;
+// the blackhole with and without GARP; the console; branching; the loader's
+// errors; keyboard-only use; and the exported trace equals the native CLI's.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { serveDist, launch, openApp, scrubTo, clock, choose, nativeJsonl } from './harness.mjs';
+
+const SCENARIOS = ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy'];
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** The router's ARP row for the VIP in the inspector (the router is selected at load). */
+async function routerVipRow(page, vip) {
+  return page.$eval(`.host-tables[data-host=router] tr[data-ip="${vip}"]`, (tr) => tr.dataset.owner).catch(() => null);
+}
+
+test('every shipped scenario plays to its end at 50x and steps back 10 events', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  for (const id of SCENARIOS) {
+    await choose(page, id);
+    await page.selectOption('select[aria-label="Playback speed"]', '50');
+    await page.click('button.play');
+    await page.waitForFunction(() => document.querySelector('button.play')?.getAttribute('aria-pressed') === 'false',
+      null, { timeout: 30_000 });
+    const end = await clock(page);
+    const total = Number((await page.textContent('.clock')).match(/of (\d+)/)[1]);
+    assert.equal(end.step, total, `${id}: playing stops at the last step`);
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+    const back = await clock(page);
+    assert.ok(back.step < end.step && back.ns < end.ns, `${id}: 10 events back moves the cursor back`);
+    // The event list follows: its cursor row is the last record at or before the cursor.
+    const row = await page.$eval('.event-table tr.cursor', (tr) => Number(tr.dataset.record));
+    assert.ok(Number.isInteger(row), `${id}: the event list marks the cursor row`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('failover: stepping back from the flush shows the router still pointing the VIP at node-a', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await page.keyboard.press('End');
+  assert.equal(await routerVipRow(page, '192.168.1.201'), 'node-b', 'after the flush the router learns node-b');
+  // The flush's mark may sit under a neighbour's label: click it as the keyboard would reach it.
+  await page.$eval('.mark.fault[aria-label*="flush-arp"]', (b) => b.click());
+  assert.match(await page.textContent('.timeline .now'), /flush-arp|neigh/);
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+  const { ns } = await clock(page);
+  assert.ok(ns < 90e9, 'ten events before the flush are before 90 s');
+  assert.equal(await routerVipRow(page, '192.168.1.201'), 'node-a', 'before the flush: the stale entry to node-a');
+  // The callout beside the router shows the same row without any click.
+  assert.equal(await page.$eval('.callout .row[data-vip="192.168.1.201"]', (t) => t.dataset.via), 'node-a');
+  assert.deepEqual(errors, []);
+});
+
+test('failover: a long blackhole with garp: ignore, only the detection time with garp-honor', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const outage = () => page.$eval('figure[data-chart=requests]', (f) => Number(f.dataset.longestOutageMs));
+  const ignored = await outage();
+  await choose(page, 'metallb-l2-failover', 'garp-honor');
+  const honoured = await outage();
+  console.log(`# longest outage: garp ignore ${ignored} ms, garp honor ${honoured} ms`);
+  assert.ok(ignored >= 60_000, `the blackhole lasts until the flush at 90 s (${ignored} ms)`);
+  assert.ok(honoured > 0 && honoured <= 8_000, `with GARP honoured only the ~5 s detection remains (${honoured} ms)`);
+  assert.match(await page.textContent('figure[data-chart=requests] .chart-summary'), /longest outage lasted/);
+  assert.deepEqual(errors, []);
+});
+
+test('compare overlays the original and a variant on one time axis', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await page.selectOption('select[aria-label="Compare with"]', 'variant:garp-honor');
+  await page.waitForSelector('.compare-table tbody tr:nth-child(2)');
+  const outages = await page.$$eval('.compare-table tbody tr', (rows) => rows.map((r) => Number(r.dataset.longestOutageMs)));
+  assert.equal(outages.length, 2);
+  assert.ok(outages[0] > 10 * outages[1], `A ${outages[0]} ms against B ${outages[1]} ms`);
+  assert.ok(await page.$('figure[data-chart=compare-requests] svg'), 'the overlaid chart is drawn');
+  assert.deepEqual(errors, []);
+});
+
+test('console: kubectl get svc prints the Service row at once; curl runs in a branch', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  await page.fill('input[aria-label=Command]', 'kubectl get svc');
+  await page.keyboard.press('Enter');
+  const out = await page.textContent('.console-log li:last-child .out');
+  assert.match(out, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
+  assert.match(out, /^web\s+LoadBalancer\s+10\.96\.\d+\.\d+\s+192\.168\.1\.201\s+80:\d+\/TCP\s+\S+$/m);
+  const runs = await page.$$eval('.runs li', (l) => l.length);
+  await page.selectOption('select[aria-label="Console host"]', 'client');
+  await page.fill('input[aria-label=Command]', 'curl -m 1 http://192.168.1.201/');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.$$eval('.runs li', (l) => l.length), runs + 1, 'curl takes time: it runs in a new branch');
+  assert.match(await page.textContent('.console-log li:last-child .pending'), /running… \(completes at 31\.\d{3} s\)/);
+  await page.click('.console-log li:last-child .pending button');
+  assert.match(await page.textContent('.console-log li:last-child .out'), /^curl: \(28\) Connection timed out after \d+ milliseconds/);
+  assert.deepEqual(errors, []);
+});
+
+test('branching: flushing the router ARP cache at 30 s shortens the outage', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  await page.click('text=Flush router\'s ARP cache');
+  const label = await page.textContent('.runs li.active .run-label');
+  assert.match(label, /flush-arp router/);
+  const outage = await page.$eval('figure[data-chart=requests]', (f) => Number(f.dataset.longestOutageMs));
+  assert.ok(outage < 15_000, `the branch recovers soon after 30 s (${outage} ms)`);
+  await page.click('.runs li:first-child button:has-text("Show")');
+  assert.match(await page.textContent('.runs li.active .run-label'), /original/);
+  assert.deepEqual(errors, []);
+});
+
+test('a pasted scenario with an error is reported at file:line with the line quoted', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.click('summary:has-text("Paste YAML")');
+  const yaml = 'apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: broken\nspec:\n  duratoin: 5s\n';
+  await page.fill('textarea[aria-label="Scenario YAML"]', yaml);
+  await page.click('text=Load pasted scenario');
+  await page.waitForSelector('.load-problem');
+  const where = await page.$$eval('.load-problem .where', (w) => w.map((e) => e.textContent));
+  assert.ok(where.some((w) => /^pasted\.yaml:6:\d+$/.test(w)), where.join(', '));
+  assert.match(await page.textContent('.load-problem'), /duratoin/);
+  assert.deepEqual(errors, []);
+});
+
+test('keyboard only: Tab reaches the play button and the scrubber, shortcuts drive the timeline', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  const reach = async (selector, limit = 60) => {
+    for (let i = 0; i < limit; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return i + 1;
+    }
+    return null;
+  };
+  assert.ok(await reach('button.play'), 'Tab reaches the play button');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('button.play', 'aria-pressed'), 'true', 'Enter on it plays');
+  await page.keyboard.press('Enter');
+  assert.ok(await reach('.scrubber input[type=range]'), 'Tab reaches the scrubber');
+  const before = await clock(page);
+  await page.keyboard.press('ArrowRight');
+  assert.ok((await clock(page)).ns > before.ns, 'arrows on the scrubber move the time');
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+ArrowRight');
+  const mark = await clock(page);
+  assert.ok(mark.step > 0, 'Shift+Right jumps to the first interesting event');
+  await page.keyboard.press('ArrowRight');
+  assert.ok((await clock(page)).step > mark.step, 'Right steps one event');
+  await page.keyboard.press('?');
+  assert.ok(await page.isVisible('[role=dialog] >> text=Keyboard shortcuts'));
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('[role=dialog]'), null);
+  // A host is chosen with Enter from the topology.
+  await page.focus('g.host[data-host=node-b]');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.$('.host-tables[data-host=node-b]'));
+  assert.deepEqual(errors, []);
+});
+
+test('the exported jsonl equals the native CLI trace for every shipped scenario', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  for (const id of SCENARIOS) {
+    await choose(page, id);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download jsonl')]);
+    assert.equal(download.suggestedFilename(), `${id}.jsonl`);
+    const browserTrace = await readFile(await download.path(), 'utf8');
+    const nativeTrace = nativeJsonl(`scenarios/${id}.yaml`);
+    assert.ok(browserTrace.length > 1000);
+    assert.equal(browserTrace, nativeTrace, `${id}: the browser's trace is byte-identical to the CLI's`);
+  }
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    choose(page, 'metallb-l2-failover', 'garp-honor').then(() => page.click('text=Download jsonl')),
+  ]);
+  assert.equal(await readFile(await download.path(), 'utf8'),
+    nativeJsonl('scenarios/metallb-l2-failover.yaml', '--variant', 'garp-honor'));
+  assert.deepEqual(errors, []);
+});
+
+test('budgets (printed): time to the first interactive frame, worst step back', async () => {
+  const started = Date.now();
+  const { page, errors } = await openApp(browser, server.url);
+  const interactive = Date.now() - started;
+  const nav = await page.evaluate(() => performance.now());
+  console.log(`# first interactive frame: ${interactive} ms from navigation (page clock ${nav.toFixed(0)} ms)`);
+  for (const id of SCENARIOS) {
+    await choose(page, id);
+    await page.keyboard.press('End');
+    const { ns } = await clock(page);
+    // Backwards across the whole run in 0.5 s jumps: each seek restores a snapshot and replays.
+    for (let t = ns / 1e9; t >= 0; t -= 0.5) await scrubTo(page, t);
+    const seek = await clock(page);
+    // And single steps back, timed from the key press to the updated page.
+    let worstKey = 0;
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('End');
+      const t0 = await page.evaluate(() => performance.now());
+      await page.keyboard.press('ArrowLeft');
+      const t1 = await page.evaluate(() => performance.now());
+      worstKey = Math.max(worstKey, t1 - t0);
+    }
+    console.log(`# ${id}: worst seek back ${seek.worstSeekBackMs.toFixed(3)} ms (core), ` +
+      `worst step back key-to-render ${worstKey.toFixed(1)} ms`);
+    assert.ok(seek.worstSeekBackMs >= 0);
+  }
+  assert.deepEqual(errors, []);
+});
