@@ -12,12 +12,18 @@ pub fn scenario(id: &str) -> Scenario {
     load::load(shipped.file, shipped.yaml).unwrap_or_else(|e| panic!("{id} does not load: {e:?}"))
 }
 
+/// A shipped scenario computed to its end, with the cursor at the end.
 pub fn run(id: &str, variant: Option<&str>) -> Run {
-    Run::new(Rc::new(scenario(id)), variant, None, None).expect("builds")
+    at_end(Run::new(Rc::new(scenario(id)), variant, None, None).expect("builds"))
 }
 
 pub fn run_seed(id: &str, seed: u64) -> Run {
-    Run::new(Rc::new(scenario(id)), None, Some(seed), None).expect("builds")
+    at_end(Run::new(Rc::new(scenario(id)), None, Some(seed), None).expect("builds"))
+}
+
+pub fn at_end(mut run: Run) -> Run {
+    run.seek(run.len());
+    run
 }
 
 pub fn jsonl(run: &Run) -> String {
