@@ -2,8 +2,8 @@
 //! by the playground's workshop panel, and live while a learner acts.
 
 use super::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, Goal, LeaderCheck, NeighborCheck, RanCheck,
-    SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, Goal, LeaderCheck, NeighborCheck,
+    RanCheck, SuccessRateCheck,
 };
 use crate::sim::World;
 use crate::sim::timeline::Run;
@@ -95,7 +95,8 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
         Check::Leader(LeaderCheck { service, node }) => {
             let announcers = w.cluster.announcers.get(&service_key(service)).cloned().unwrap_or_default();
             let now = announcers.first().cloned().unwrap_or_else(|| "none".into());
-            (now == *node, format!("{service} is announced by {now}"))
+            let pass = if node == "any" { !announcers.is_empty() } else { now == *node };
+            (pass, format!("{service} is announced by {now}"))
         }
         Check::ExternalIp(ExternalIpCheck { service, ip }) => {
             let shown = w.cluster.services.get(&service_key(service)).map(crate::console::kubectl::external_ip_column);
@@ -185,7 +186,10 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             let from = Instant::ZERO + after.unwrap_or_default();
             let n = trace
                 .iter()
-                .filter(|r| r.t >= from && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)"))
+                .filter(|r| {
+                    r.t >= from
+                        && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)")
+                })
                 .count() as u64;
             (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), format!("{n} unknown-unicast floods"))
         }

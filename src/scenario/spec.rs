@@ -83,6 +83,9 @@ pub struct ScenarioSpec {
     pub solution: Vec<Step>,
 }
 
+/// The variant name that runs the author's solution.
+pub const SOLUTION: &str = "solution";
+
 /// A variant: the base timeline without the steps named in `drop`, plus the
 /// steps in `add` (e.g. "the router honours GARP": add a set-garp at 0s).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,8 +103,16 @@ pub struct Variant {
 impl ScenarioSpec {
     /// The timeline of the base scenario or of a variant, in time order
     /// (steps at the same time keep file order, base steps first).
+    /// The name `solution` (unless a variant claims it) is the base
+    /// timeline plus the author's solution steps.
     pub fn timeline_for(&self, variant: Option<&str>) -> Result<Vec<Step>, String> {
         let Some(name) = variant else { return Ok(self.timeline.clone()) };
+        if name == SOLUTION && !self.solution.is_empty() && !self.variants.iter().any(|v| v.name == SOLUTION) {
+            let mut steps = self.timeline.clone();
+            steps.extend(self.solution.iter().cloned());
+            steps.sort_by_key(|s| s.at);
+            return Ok(steps);
+        }
         let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
             format!(
@@ -528,7 +539,7 @@ pub struct NeighborCheck {
     pub state: Option<String>,
 }
 
-/// The node announcing a Service's VIP (`none` for nobody).
+/// The node announcing a Service's VIP (`none` for nobody, `any` for somebody).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeaderCheck {

@@ -3,7 +3,8 @@
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::objects::Manifest;
 use crate::scenario::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, RanCheck, SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, RanCheck,
+    SuccessRateCheck,
 };
 use crate::wire::Mac;
 
@@ -70,7 +71,7 @@ fn goal(cx: &mut Context, path: &str, goal: &Goal) {
         Check::Leader(LeaderCheck { service, node }) => {
             let path = &format!("{path}.leader");
             expect_service(cx, &format!("{path}.service"), service);
-            if node != "none" {
+            if node != "none" && node != "any" {
                 cx.expect_node(&format!("{path}.node"), node);
             }
         }
