@@ -48,3 +48,13 @@ fn each_exercise_speaks_korean_and_has_hints() {
         );
     }
 }
+
+#[test]
+fn shipped_lessons_speak_korean_too() {
+    for s in vipsim::catalog::shipped() {
+        let doc = vipsim::scenario::load::load(s.file, s.yaml).expect("loads").doc;
+        let ko = doc.metadata.translations.get("ko").unwrap_or_else(|| panic!("{}: no Korean lesson", s.id));
+        assert!(ko.title.is_some() && ko.description.as_ref().is_some_and(|d| d.len() > 200), "{}", s.id);
+        assert_ne!(doc.metadata.title_in("ko"), doc.metadata.title_in("en"));
+    }
+}
