@@ -28,7 +28,16 @@ struct HeaderMeta {
 /// Every shipped scenario, in file-name order. A file whose first document
 /// has no `metadata.name` is listed under its file name.
 pub fn shipped() -> Vec<Shipped> {
-    SHIPPED
+    list(SHIPPED)
+}
+
+/// The workshop exercises, in order (their files are numbered).
+pub fn workshop() -> Vec<Shipped> {
+    list(WORKSHOP)
+}
+
+fn list(files: &'static [(&'static str, &'static str)]) -> Vec<Shipped> {
+    files
         .iter()
         .map(|(file, yaml)| {
             let first = serde_norway::Deserializer::from_str(yaml).next();
@@ -43,7 +52,10 @@ pub fn shipped() -> Vec<Shipped> {
         .collect()
 }
 
-/// Looks a shipped scenario up by id (`metadata.name`) or file name.
+/// Looks a shipped scenario or exercise up by id (`metadata.name`) or file name.
 pub fn find(id: &str) -> Option<Shipped> {
-    shipped().into_iter().find(|s| s.id == id || s.file == id || s.file.trim_end_matches(".yaml") == id)
+    shipped()
+        .into_iter()
+        .chain(workshop())
+        .find(|s| s.id == id || s.file == id || s.file.trim_end_matches(".yaml") == id)
 }

@@ -78,6 +78,14 @@ enum Command {
     },
     /// List the scenarios shipped with this build.
     List,
+    /// Write a static oEmbed JSON per shipped scenario into DIR (the site's
+    /// `oembed/` folder), pointing at the embed player under BASE_URL.
+    Oembed {
+        dir: String,
+        /// Where the site is published, e.g. https://example.org/vipsim/
+        #[arg(long, default_value = "./")]
+        base_url: String,
+    },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -127,6 +135,27 @@ fn run(command: Command) -> Result<i32, String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match command {
+        Command::Oembed { dir, base_url } => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
+            let base = if base_url.ends_with('/') { base_url } else { format!("{base_url}/") };
+            for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {
+                let src = format!("{base}embed.html?scenario={}", s.id);
+                let json = serde_json::json!({
+                    "version": "1.0",
+                    "type": "rich",
+                    "provider_name": "vipsim",
+                    "provider_url": base,
+                    "title": s.title,
+                    "width": 720,
+                    "height": 480,
+                    "html": format!("<iframe src=\"{src}\" width=\"720\" height=\"480\" style=\"border:0;width:100%\" title=\"vipsim: {}\" loading=\"lazy\"></iframe>", s.title.replace('"', "&quot;")),
+                });
+                let path = format!("{dir}/{}.json", s.id);
+                std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json"))
+                    .map_err(|e| format!("{path}: {e}"))?;
+            }
+            Ok(0)
+        }
         Command::List => {
             for s in crate::catalog::shipped() {
                 let _ = writeln!(out, "{:<28} {}", s.id, s.title);

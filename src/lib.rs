@@ -13,6 +13,7 @@ pub mod k8s;
 pub mod net;
 pub mod rng;
 pub mod scenario;
+pub mod share;
 pub mod sim;
 pub mod time;
 pub mod tools;

@@ -1060,6 +1060,28 @@ mod robustness {
         Ok(())
     }
 
+    /// Console lines, well-formed and not.
+    const CONSOLE_LINES: &[&str] = &[
+        "kubectl get svc -A -o wide",
+        "kubectl get pods -o yaml",
+        "kubectl describe svc web",
+        "kubectl patch svc web -p '{\"spec\":{\"externalTrafficPolicy\":\"Local\"}}'",
+        "kubectl patch svc web -p '{not json'",
+        "kubectl scale deployment web --replicas=0",
+        "kubectl drain node-a",
+        "ip neigh",
+        "ip -s neigh",
+        "conntrack -L",
+        "arping -c 2 192.168.1.200",
+        "curl -s -m 1 http://192.168.1.200/",
+        "timeout 1 tcpdump -n -i eth0 arp",
+        "cilium-dbg service list",
+        "kubectl",
+        "'unterminated",
+        "rm -rf /",
+        "",
+    ];
+
     /// Bits of YAML and of scenarios, so random text often parses a little.
     const PIECES: &[&str] = &[
         "\n",
@@ -1245,6 +1267,28 @@ mod robustness {
         #[test]
         fn mutated_scenarios(base in select(&[METALLB, CONTRACT_EXAMPLE][..]), mutations in prop::collection::vec(mutation(), 1..6)) {
             check(&mutate(base, &mutations))?;
+        }
+
+        /// Mutated shipped scenarios that still load also build, run a
+        /// while, and answer console commands, without panicking.
+        #[test]
+        fn mutated_shipped_scenarios_run(
+            base in select(vipsim::catalog::SHIPPED.iter().map(|(_, text)| *text).collect::<Vec<_>>()),
+            mutations in prop::collection::vec(mutation(), 1..4),
+            command in select(CONSOLE_LINES),
+        ) {
+            let text = mutate(base, &mutations);
+            check(&text)?;
+            if let Ok(scenario) = load("f.yaml", &text) {
+                let hosts: Vec<String> = scenario.doc.spec.hosts.iter().map(|h| h.name.clone()).collect();
+                if let Ok(mut run) = vipsim::sim::timeline::Run::new(std::rc::Rc::new(scenario), None, None, Some(vipsim::time::Duration::from_secs(12))) {
+                    run.seek(run.len() / 2);
+                    let mut world = run.world().clone();
+                    for host in hosts.iter().take(2) {
+                        let _ = vipsim::console::run(&mut world, host, command, &mut Vec::new());
+                    }
+                }
+            }
         }
     }
 

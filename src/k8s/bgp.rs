@@ -49,6 +49,30 @@ fn peer_for(k: &Cluster, node: &str, router_ip: Ipv4Addr) -> Option<(String, Dur
     })
 }
 
+/// Keeps every live speaker's session in line with the BGPPeer objects: a
+/// speaker with no session (peers applied after it started) opens one, and
+/// a changed holdTime applies to the session.
+fn configure_sessions(p: &mut Plane) {
+    let Some((_, rip)) = router(p) else { return };
+    let nodes: Vec<String> = p.k.nodes.keys().cloned().collect();
+    for node in nodes {
+        if !metallb::speaker_alive(p.k, p.hosts, &node) {
+            continue;
+        }
+        match (peer_for(p.k, &node, rip), p.k.bgp.get_mut(&node)) {
+            (Some((peer, hold)), Some(s)) => {
+                s.peer = peer;
+                s.hold_time = hold;
+            }
+            (Some(_), None) => speaker_started(p, &node),
+            (None, Some(_)) => {
+                p.k.bgp.remove(&node);
+            }
+            (None, None) => {}
+        }
+    }
+}
+
 /// A speaker (re)started: it opens its session to the router.
 pub fn speaker_started(p: &mut Plane, node: &str) {
     if p.k.config.announce != AnnounceKind::Bgp {
@@ -133,6 +157,7 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
 
 /// Recomputes what each live speaker advertises and the router's routes.
 pub fn reconcile(p: &mut Plane) {
+    configure_sessions(p);
     let services: Vec<(String, Ipv4Addr, String, bool)> = p
         .k
         .services

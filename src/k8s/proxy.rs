@@ -269,6 +269,27 @@ mod tests {
         assert_eq!(d, Decision::Reject { service: "default/echo".into() });
     }
 
+    /// internalTrafficPolicy: Local limits in-cluster ClusterIP traffic to
+    /// the node's own endpoints and drops it when there are none
+    /// (KEP-2086, pkg/proxy/topology.go).
+    #[test]
+    fn internal_traffic_policy_local_drops_without_a_local_endpoint() {
+        let mut t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        t.services.values_mut().next().unwrap().internal_policy = TrafficPolicy::Local;
+        let to_cluster_ip = Tuple {
+            proto: PROTO_TCP,
+            src: Ipv4Addr::new(10, 200, 1, 5),
+            sport: 40000,
+            dst: Ipv4Addr::new(10, 32, 0, 159),
+            dport: 80,
+        };
+        let d = decide(&t, &worker_1(), to_cluster_ip, Source::Pod, &mut SimRng::new(1));
+        assert_eq!(d, Decision::Drop(DropReason::NoLocalEndpointsInternal { service: "default/echo".into() }));
+        // External traffic to the NodePort is governed by externalTrafficPolicy instead.
+        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        assert!(matches!(d, Decision::Dnat { .. }));
+    }
+
     #[test]
     fn terminating_endpoints_are_the_fallback() {
         let mut term = ep([10, 200, 1, 5], "worker-1", false);

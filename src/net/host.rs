@@ -572,7 +572,7 @@ impl Host {
         let res = self.ifaces[iface].neighbors.resolve(next_hop, cx.now, cx.rng, &mut events);
         match res {
             Resolution::Mac(mac) => {
-                let out = wire::rewrite_ethernet(&frame, mac, self.ifaces[iface].mac);
+                let out = wire::rewrite_ethernet(frame, mac, self.ifaces[iface].mac);
                 self.transmit(iface, out, cx);
             }
             Resolution::Queued => {

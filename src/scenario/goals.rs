@@ -2,7 +2,8 @@
 //! by the playground's workshop panel, and live while a learner acts.
 
 use super::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, Goal, LeaderCheck, NeighborCheck,
+    RanCheck, SuccessRateCheck,
 };
 use crate::sim::World;
 use crate::sim::timeline::Run;
@@ -39,8 +40,9 @@ fn service_key(name: &str) -> String {
 /// Evaluates one goal against the world and the trace visible at `at`.
 pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResult {
     let (pass, detail) = match &goal.check {
-        Check::SuccessRate(SuccessRateCheck { host, cmd, after, before, at_least, at_most }) => {
+        Check::SuccessRate(SuccessRateCheck { host, cmd, after, before, within, at_least, at_most }) => {
             let from = Instant::ZERO + after.unwrap_or_default();
+            let from = within.map(|w| from.max(at.saturating_sub(w))).unwrap_or(from);
             let until = before.map(|b| Instant::ZERO + b).unwrap_or(at);
             let runs: Vec<i32> = trace
                 .iter()
@@ -93,7 +95,8 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
         Check::Leader(LeaderCheck { service, node }) => {
             let announcers = w.cluster.announcers.get(&service_key(service)).cloned().unwrap_or_default();
             let now = announcers.first().cloned().unwrap_or_else(|| "none".into());
-            (now == *node, format!("{service} is announced by {now}"))
+            let pass = if node == "any" { !announcers.is_empty() } else { now == *node };
+            (pass, format!("{service} is announced by {now}"))
         }
         Check::ExternalIp(ExternalIpCheck { service, ip }) => {
             let shown = w.cluster.services.get(&service_key(service)).map(crate::console::kubectl::external_ip_column);
@@ -119,7 +122,7 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 format!("pods saw clients {}", if distinct.is_empty() { "(none)".into() } else { distinct.join(", ") }),
             )
         }
-        Check::Command(CommandCheck { host, cmd, contains, exit }) => {
+        Check::Command(CommandCheck { host, cmd, contains, contains_all, exit }) => {
             let mut w2 = w.clone();
             let mut t = Vec::new();
             match crate::console::run(&mut w2, host, cmd, &mut t) {
@@ -129,6 +132,7 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                         _ => None,
                     });
                     let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str()))
+                        && contains_all.iter().all(|c| out.contains(c.as_str()))
                         && exit.is_none_or(|e| Some(e) == code);
                     (pass, format!("output: {}", out.trim_end()))
                 }
@@ -161,6 +165,33 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m),
                 format!("{n} drops with reason {reason}"),
             )
+        }
+        Check::Ran(RanCheck { cmd, host, output_contains }) => {
+            let found = trace.iter().rev().find_map(|r| match &r.kind {
+                Kind::Command { host: h, cmd: c, stdout, exit: 0, .. }
+                    if c.contains(cmd.as_str())
+                        && host.as_ref().is_none_or(|want| **h == **want)
+                        && output_contains.as_ref().is_none_or(|o| stdout.contains(o.as_str())) =>
+                {
+                    Some(format!("{h}$ {c}"))
+                }
+                _ => None,
+            });
+            match found {
+                Some(line) => (true, format!("ran: {line}")),
+                None => (false, format!("no successful `{cmd}` yet")),
+            }
+        }
+        Check::Floods(FloodsCheck { after, at_most, at_least }) => {
+            let from = Instant::ZERO + after.unwrap_or_default();
+            let n = trace
+                .iter()
+                .filter(|r| {
+                    r.t >= from
+                        && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)")
+                })
+                .count() as u64;
+            (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), format!("{n} unknown-unicast floods"))
         }
     };
     GoalResult { name: goal.name.clone(), pass, detail }

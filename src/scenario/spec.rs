@@ -29,6 +29,33 @@ pub struct ScenarioMeta {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Position in the workshop index; present on workshop exercises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<u32>,
+    /// The title and lesson in other languages, by language code (`ko`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, MetaTranslation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetaTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl ScenarioMeta {
+    /// The title in `lang`, falling back to English and then to the id.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.translations.get(lang).and_then(|t| t.title.as_deref()).or(self.title.as_deref()).unwrap_or(&self.name)
+    }
+
+    /// The lesson in `lang`, falling back to English.
+    pub fn description_in(&self, lang: &str) -> Option<&str> {
+        self.translations.get(lang).and_then(|t| t.description.as_deref()).or(self.description.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,7 +77,14 @@ pub struct ScenarioSpec {
     /// Named alternatives of the timeline, for "what if" comparisons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<Variant>,
+    /// The author's solution to a workshop exercise: steps the playground
+    /// applies, as branches, when the learner asks for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub solution: Vec<Step>,
 }
+
+/// The variant name that runs the author's solution.
+pub const SOLUTION: &str = "solution";
 
 /// A variant: the base timeline without the steps named in `drop`, plus the
 /// steps in `add` (e.g. "the router honours GARP": add a set-garp at 0s).
@@ -69,8 +103,16 @@ pub struct Variant {
 impl ScenarioSpec {
     /// The timeline of the base scenario or of a variant, in time order
     /// (steps at the same time keep file order, base steps first).
+    /// The name `solution` (unless a variant claims it) is the base
+    /// timeline plus the author's solution steps.
     pub fn timeline_for(&self, variant: Option<&str>) -> Result<Vec<Step>, String> {
         let Some(name) = variant else { return Ok(self.timeline.clone()) };
+        if name == SOLUTION && !self.solution.is_empty() && !self.variants.iter().any(|v| v.name == SOLUTION) {
+            let mut steps = self.timeline.clone();
+            steps.extend(self.solution.iter().cloned());
+            steps.sort_by_key(|s| s.at);
+            return Ok(steps);
+        }
         let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
             format!(
@@ -415,6 +457,31 @@ pub struct Goal {
     /// Tiered hints: nudge, pointer, solution.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
+    /// The name and hints in other languages.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, GoalTranslation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GoalTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+
+impl Goal {
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.translations.get(lang).and_then(|t| t.name.as_deref()).unwrap_or(&self.name)
+    }
+
+    pub fn hints_in(&self, lang: &str) -> &[String] {
+        match self.translations.get(lang) {
+            Some(t) if !t.hints.is_empty() => &t.hints,
+            _ => &self.hints,
+        }
+    }
 }
 
 /// What a goal checks: exactly one of the keys below, e.g.
@@ -431,6 +498,8 @@ pub enum Check {
     ClientIpObserved(ClientIpCheck),
     Command(CommandCheck),
     Drops(DropsCheck),
+    Ran(RanCheck),
+    Floods(FloodsCheck),
 }
 
 /// Share of the host's timeline commands (optionally only those whose
@@ -445,6 +514,10 @@ pub struct SuccessRateCheck {
     pub after: Option<Duration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Duration>,
+    /// Only the last `within` before the evaluation time (a live window
+    /// for workshops: "the VIP works now").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Duration>,
     /// Percent, 0-100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<f64>,
@@ -466,7 +539,7 @@ pub struct NeighborCheck {
     pub state: Option<String>,
 }
 
-/// The node announcing a Service's VIP (`none` for nobody).
+/// The node announcing a Service's VIP (`none` for nobody, `any` for somebody).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeaderCheck {
@@ -497,6 +570,9 @@ pub struct CommandCheck {
     pub cmd: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
+    /// Every one of these strings must appear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contains_all: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<i32>,
 }
@@ -510,6 +586,30 @@ pub struct DropsCheck {
     pub at_least: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_most: Option<u64>,
+}
+
+/// Someone ran a command (its line contains `cmd`) that exited 0 and, if
+/// given, whose output contains `outputContains` (the learner used the tool).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RanCheck {
+    pub cmd: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_contains: Option<String>,
+}
+
+/// The switch flooded unknown unicast at most `atMost` times after `after`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FloodsCheck {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
 }
 
 /// The YAML shape of a [`Check`]: one key set.
@@ -530,10 +630,14 @@ pub struct CheckDoc {
     pub command: Option<CommandCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drops: Option<DropsCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<RanCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floods: Option<FloodsCheck>,
 }
 
 pub const CHECK_KINDS: &[&str] =
-    &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops"];
+    &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops", "ran", "floods"];
 
 impl TryFrom<CheckDoc> for Check {
     type Error = String;
@@ -546,6 +650,8 @@ impl TryFrom<CheckDoc> for Check {
         found.extend(d.client_ip_observed.map(Check::ClientIpObserved));
         found.extend(d.command.map(Check::Command));
         found.extend(d.drops.map(Check::Drops));
+        found.extend(d.ran.map(Check::Ran));
+        found.extend(d.floods.map(Check::Floods));
         match found.len() {
             1 => Ok(found.remove(0)),
             0 => Err(format!("a check needs exactly one of: {}", CHECK_KINDS.join(", "))),
@@ -565,6 +671,8 @@ impl From<Check> for CheckDoc {
             Check::ClientIpObserved(x) => d.client_ip_observed = Some(x),
             Check::Command(x) => d.command = Some(x),
             Check::Drops(x) => d.drops = Some(x),
+            Check::Ran(x) => d.ran = Some(x),
+            Check::Floods(x) => d.floods = Some(x),
         }
         d
     }

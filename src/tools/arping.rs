@@ -193,7 +193,10 @@ impl Arping {
         ));
         self.received += 1;
         self.replier.get_or_insert(arp.sender_mac);
-        if self.first_only || (self.count != 0 && self.sent >= self.count && self.received >= self.sent) {
+        // iputils finishes early only when every probe got exactly one
+        // answer; duplicate answers (several hosts claiming the address)
+        // make it wait out the last interval, so all of them are printed.
+        if self.first_only || (self.count != 0 && self.sent >= self.count && self.received == self.sent) {
             self.finish();
         }
     }

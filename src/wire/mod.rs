@@ -247,14 +247,26 @@ pub(crate) fn ethernet(
     Frame::from_vec(buf)
 }
 
-/// The same frame with new Ethernet addresses (a router or node forwarding it).
-pub fn rewrite_ethernet(frame: &Frame, dst: Mac, src: Mac) -> Frame {
-    let mut buf = frame.bytes().to_vec();
-    if buf.len() >= ETHERNET_HEADER_LEN {
-        buf[0..6].copy_from_slice(&dst.0);
-        buf[6..12].copy_from_slice(&src.0);
+/// The same frame with new Ethernet addresses (a router or node forwarding
+/// it). A frame nobody else holds yet (one just built) is changed in
+/// place; a shared one is copied, so frames already in the trace never change.
+pub fn rewrite_ethernet(frame: Frame, dst: Mac, src: Mac) -> Frame {
+    let mut frame = frame;
+    let set = |buf: &mut [u8]| {
+        if buf.len() >= ETHERNET_HEADER_LEN {
+            buf[0..6].copy_from_slice(&dst.0);
+            buf[6..12].copy_from_slice(&src.0);
+        }
+    };
+    match std::rc::Rc::get_mut(&mut frame.0) {
+        Some(buf) => set(buf),
+        None => {
+            let mut buf = frame.bytes().to_vec();
+            set(&mut buf);
+            frame = Frame::from_vec(buf);
+        }
     }
-    Frame::from_vec(buf)
+    frame
 }
 
 #[cfg(test)]

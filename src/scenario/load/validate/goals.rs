@@ -3,7 +3,8 @@
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::objects::Manifest;
 use crate::scenario::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, RanCheck,
+    SuccessRateCheck,
 };
 use crate::wire::Mac;
 
@@ -70,7 +71,7 @@ fn goal(cx: &mut Context, path: &str, goal: &Goal) {
         Check::Leader(LeaderCheck { service, node }) => {
             let path = &format!("{path}.leader");
             expect_service(cx, &format!("{path}.service"), service);
-            if node != "none" {
+            if node != "none" && node != "any" {
                 cx.expect_node(&format!("{path}.node"), node);
             }
         }
@@ -85,6 +86,15 @@ fn goal(cx: &mut Context, path: &str, goal: &Goal) {
         Check::Command(CommandCheck { host, .. }) => {
             cx.expect_host(&format!("{path}.command.host"), host);
         }
+        Check::Ran(RanCheck { cmd, host, .. }) => {
+            if let Some(host) = host {
+                cx.expect_host(&format!("{path}.ran.host"), host);
+            }
+            if cmd.trim().is_empty() {
+                cx.error(&format!("{path}.ran.cmd"), "the command to look for is empty");
+            }
+        }
+        Check::Floods(_) => {}
         Check::Drops(DropsCheck { reason, .. }) => {
             if reason.trim().is_empty() {
                 cx.error(&format!("{path}.drops.reason"), "the drop reason is empty");

@@ -33,6 +33,9 @@ pub fn check(cx: &mut Context) {
     }
     step_names(cx);
     variants(cx);
+    for (i, step) in cx.spec.solution.iter().enumerate() {
+        self::step(cx, &format!("spec.solution[{i}]"), step);
+    }
 }
 
 /// Step names are handles for variants: unique, and every `drop` names one.

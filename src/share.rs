@@ -1,0 +1,238 @@
+//! What a learner can take away and bring back: permalinks (the exact
+//! state of the playground in a URL) and workshop progress (exported as
+//! JSON and imported into another browser). Both carry a version, and
+//! decoding never trusts its input: a bad or newer link or file gives a
+//! clear error and changes nothing.
+
+use crate::sim::action::Action;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The current permalink format. Older versions stay decodable.
+pub const LINK_VERSION: u8 = 1;
+
+/// Which scenario a link opens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ScenarioRef {
+    /// A shipped scenario or exercise, by id: short links.
+    Shipped(String),
+    /// A scenario the learner pasted or edited, carried in the link itself.
+    Inline(String),
+}
+
+/// Everything needed to reopen the playground exactly as it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Permalink {
+    pub scenario: ScenarioRef,
+    pub variant: Option<String>,
+    /// The edits that made the current branch, in order: at which step each
+    /// was applied.
+    pub edits: Vec<(u64, Action)>,
+    /// The cursor.
+    pub step: u64,
+    /// Visible panels, e.g. `topology`, `timeline`, `inspector`.
+    pub panels: Vec<String>,
+    /// The selected host, if any.
+    pub host: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl Permalink {
+    /// The link's fragment: a version byte, then the state as JSON (the
+    /// actions' optional fields need a self-describing format), deflated,
+    /// in URL-safe base64.
+    pub fn encode(&self) -> String {
+        let body = serde_json::to_vec(self).expect("a permalink always serialises");
+        let mut bytes = vec![LINK_VERSION];
+        bytes.extend(miniz_oxide::deflate::compress_to_vec(&body, 9));
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    pub fn decode(text: &str) -> Result<Permalink, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| "this link is damaged (it is not valid base64)".to_string())?;
+        let (version, packed) = bytes.split_first().ok_or("this link is empty")?;
+        match *version {
+            1 => {
+                // Links are small; a bomb would inflate far beyond any real state.
+                let body = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, 1 << 20)
+                    .map_err(|_| "this link is damaged (it does not decompress)".to_string())?;
+                serde_json::from_slice(&body)
+                    .map_err(|_| "this link is damaged (its contents do not parse)".to_string())
+            }
+            v if v > LINK_VERSION => {
+                Err(format!("this link was made by a newer vipsim (format {v}); reload the page to update the app"))
+            }
+            v => Err(format!("this link uses format {v}, which this vipsim cannot read")),
+        }
+    }
+}
+
+/// The current progress file format.
+pub const PROGRESS_VERSION: u32 = 1;
+
+/// One exercise's progress.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExerciseProgress {
+    /// Names of the goals that passed at least once.
+    #[serde(default)]
+    pub passed: Vec<String>,
+    /// How many hints were revealed, per goal name.
+    #[serde(default)]
+    pub hints: BTreeMap<String, u8>,
+    #[serde(default)]
+    pub completed: bool,
+    /// The learner's branch edits, to resume where they were.
+    #[serde(default)]
+    pub edits: Vec<(u64, Action)>,
+}
+
+/// Everything a learner has done in the workshop, as stored in the
+/// browser and exported to a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub version: u32,
+    #[serde(default)]
+    pub exercises: BTreeMap<String, ExerciseProgress>,
+}
+
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress { version: PROGRESS_VERSION, exercises: BTreeMap::new() }
+    }
+}
+
+impl Progress {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("progress always serialises")
+    }
+
+    /// Reads an exported progress file, checking it before anything is
+    /// replaced: a wrong version, unknown exercises or broken JSON are errors.
+    pub fn from_json(text: &str, known_exercises: &[&str]) -> Result<Progress, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
+        let version =
+            value.get("version").and_then(|v| v.as_u64()).ok_or("this is not a vipsim progress file (no version)")?;
+        if version > PROGRESS_VERSION as u64 {
+            return Err(format!(
+                "this progress file was written by a newer vipsim (version {version}); update the app first"
+            ));
+        }
+        let progress: Progress =
+            serde_json::from_value(value).map_err(|e| format!("this progress file is damaged: {e}"))?;
+        if let Some(unknown) = progress.exercises.keys().find(|k| !known_exercises.contains(&k.as_str())) {
+            return Err(format!("this progress file mentions an exercise this vipsim does not have: {unknown}"));
+        }
+        Ok(progress)
+    }
+
+    /// Merges an imported file into this one: an exercise counts as done if
+    /// it is done in either, goals passed in either stay passed.
+    pub fn merge(&mut self, other: Progress) {
+        for (id, theirs) in other.exercises {
+            let mine = self.exercises.entry(id).or_default();
+            for g in theirs.passed {
+                if !mine.passed.contains(&g) {
+                    mine.passed.push(g);
+                }
+            }
+            for (g, n) in theirs.hints {
+                let h = mine.hints.entry(g).or_default();
+                *h = (*h).max(n);
+            }
+            mine.completed |= theirs.completed;
+            if mine.edits.is_empty() {
+                mine.edits = theirs.edits;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::spec::{FaultAction, FaultStep};
+
+    fn link() -> Permalink {
+        Permalink {
+            scenario: ScenarioRef::Shipped("metallb-l2-failover".into()),
+            variant: Some("garp-honor".into()),
+            edits: vec![(
+                812,
+                Action::Fault(FaultStep {
+                    host: "router".into(),
+                    action: FaultAction::FlushArp,
+                    pod: None,
+                    garp: None,
+                    arp_timeout: None,
+                    proto: None,
+                    from: None,
+                    direction: None,
+                }),
+            )],
+            step: 1234,
+            panels: vec!["topology".into(), "timeline".into()],
+            host: Some("router".into()),
+            lang: None,
+        }
+    }
+
+    #[test]
+    fn links_round_trip_and_stay_short() {
+        let l = link();
+        let text = l.encode();
+        assert!(text.len() < 240, "{} chars: {text}", text.len());
+        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "URL-safe");
+        assert_eq!(Permalink::decode(&text), Ok(l));
+    }
+
+    #[test]
+    fn inline_scenarios_are_compressed() {
+        let yaml = crate::catalog::find("metallb-l2-failover").unwrap().yaml.to_string();
+        let l = Permalink { scenario: ScenarioRef::Inline(yaml.clone()), ..link() };
+        let text = l.encode();
+        assert!(text.len() < yaml.len() * 2 / 3, "{} vs {}", text.len(), yaml.len());
+        assert_eq!(Permalink::decode(&text).unwrap().scenario, ScenarioRef::Inline(yaml));
+    }
+
+    #[test]
+    fn bad_links_fail_clearly() {
+        assert_eq!(Permalink::decode("%%%"), Err("this link is damaged (it is not valid base64)".into()));
+        assert_eq!(Permalink::decode(""), Err("this link is empty".into()));
+        let newer = URL_SAFE_NO_PAD.encode([9u8, 1, 2, 3]);
+        assert!(Permalink::decode(&newer).unwrap_err().contains("newer vipsim"));
+        let mut tampered = URL_SAFE_NO_PAD.decode(link().encode()).unwrap();
+        tampered.truncate(tampered.len() / 2);
+        assert!(Permalink::decode(&URL_SAFE_NO_PAD.encode(tampered)).unwrap_err().contains("damaged"));
+    }
+
+    #[test]
+    fn progress_export_import_validates_and_merges() {
+        let mut p = Progress::default();
+        p.exercises.insert(
+            "ex01-find-the-leader".into(),
+            ExerciseProgress { passed: vec!["a".into()], completed: false, ..Default::default() },
+        );
+        let json = p.to_json();
+        let back = Progress::from_json(&json, &["ex01-find-the-leader"]).unwrap();
+        assert_eq!(back, p);
+        assert!(Progress::from_json("{", &[]).unwrap_err().starts_with("this is not a vipsim progress file"));
+        assert!(Progress::from_json(r#"{"version": 99}"#, &[]).unwrap_err().contains("newer vipsim"));
+        assert!(Progress::from_json(&json, &[]).unwrap_err().contains("ex01-find-the-leader"));
+        let mut other = Progress::default();
+        other.exercises.insert(
+            "ex01-find-the-leader".into(),
+            ExerciseProgress { passed: vec!["b".into()], completed: true, ..Default::default() },
+        );
+        p.merge(other);
+        let e = &p.exercises["ex01-find-the-leader"];
+        assert_eq!(e.passed, vec!["a".to_string(), "b".to_string()]);
+        assert!(e.completed);
+    }
+}
