@@ -1,20 +1,100 @@
 //! Tests that run inside headless Chromium (`./dev test` runs them with
-//! wasm-bindgen-test-runner). They prove the core behaves the same in wasm.
+//! wasm-bindgen-test-runner). They prove the core behaves the same in wasm:
+//! every shipped scenario's trace equals the native golden file byte for
+//! byte; and they check what the playground derives from a run.
 #![cfg(target_arch = "wasm32")]
 
+use std::rc::Rc;
+use vipsim::catalog;
+use vipsim::scenario::load;
+use vipsim::sim::timeline::Run;
+use vipsim::time::{Duration, Instant};
+use vipsim::ui::story::{MarkKind, Story};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The native traces (`tests/golden.rs` keeps them up to date), one per shipped scenario.
+const GOLDEN: &[(&str, &str)] = &[
+    ("bgp-ecmp", include_str!("golden/bgp-ecmp.jsonl")),
+    ("cilium-lb-ipam", include_str!("golden/cilium-lb-ipam.jsonl")),
+    ("metallb-l2-failover", include_str!("golden/metallb-l2-failover.jsonl")),
+    ("metallb-traffic-policy", include_str!("golden/metallb-traffic-policy.jsonl")),
+];
+
+fn run(id: &str, variant: Option<&str>) -> Run {
+    let shipped = catalog::find(id).expect("shipped");
+    let scenario = load::load(shipped.file, shipped.yaml).expect("loads");
+    Run::new(Rc::new(scenario), variant, None, None).expect("builds")
+}
+
 #[wasm_bindgen_test]
 fn durations_parse_the_same_in_the_browser() {
-    use vipsim::time::Duration;
     assert_eq!(Duration::parse("1m30s"), Ok(Duration::from_secs(90)));
     assert_eq!(Duration::from_secs(330).human(), "5m30s");
 }
 
 #[wasm_bindgen_test]
-fn shipped_scenarios_are_embedded() {
-    let native_count = vipsim::catalog::SHIPPED.len();
-    assert_eq!(vipsim::catalog::shipped().len(), native_count);
+fn every_shipped_scenario_has_a_golden_trace() {
+    let mut ids: Vec<String> = catalog::shipped().into_iter().map(|s| s.id).collect();
+    ids.sort();
+    let golden: Vec<&str> = GOLDEN.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, golden);
+}
+
+#[wasm_bindgen_test]
+fn traces_in_the_browser_equal_the_native_golden_files() {
+    for (id, golden) in GOLDEN {
+        let jsonl: String = run(id, None).trace().iter().map(|r| r.to_json() + "\n").collect();
+        if jsonl != *golden {
+            let line = jsonl.lines().zip(golden.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            panic!(
+                "{id}: the browser's trace differs from tests/golden/{id}.jsonl at line {}\n  native:  {}\n  browser: {}",
+                line + 1,
+                golden.lines().nth(line).unwrap_or("<end>"),
+                jsonl.lines().nth(line).unwrap_or("<end>")
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_failover_story_reads_as_the_lesson_tells_it() {
+    let story = Story::of(&run("metallb-l2-failover", None));
+    // The blackhole: from node-a's power-off at 20 s to the flush at 90 s.
+    let outage = story.longest_outage().expect("an outage");
+    assert_eq!(outage.from, Instant::from_secs(20));
+    assert!(outage.to >= Instant::from_secs(90) && outage.to <= Instant::from_secs(91), "{outage:?}");
+    let fault = story.marks.iter().find(|m| m.kind == MarkKind::Fault).expect("a fault mark");
+    assert_eq!(fault.t, Instant::from_secs(20));
+    assert!(fault.label.contains("power-off on node-a"), "{}", fault.label);
+    let garps = story.marks.iter().filter(|m| m.kind == MarkKind::Garp && m.t >= Instant::from_secs(25)).count();
+    assert_eq!(garps, 5, "node-b's five GARP rounds");
+    // The router's entry: node-a until the flush, node-b after.
+    assert_eq!(via_of(&story, 50), Some(vec!["node-a".to_string()]));
+    assert_eq!(via_of(&story, 100), Some(vec!["node-b".to_string()]));
+
+    let honoured = Story::of(&run("metallb-l2-failover", Some("garp-honor")));
+    let short = honoured.longest_outage().expect("the detection time");
+    assert!(short.length() <= Duration::from_secs(8), "{short:?}");
+    assert_eq!(via_of(&honoured, 50), Some(vec!["node-b".to_string()]));
+}
+
+/// Where the router's way to the VIP pointed at `t` seconds.
+fn via_of(story: &Story, t: u64) -> Option<Vec<String>> {
+    let t = Instant::from_secs(t);
+    story.path.iter().find(|s| s.from <= t && t < s.to).map(|s| s.via.clone())
+}
+
+#[wasm_bindgen_test]
+fn stepping_walks_the_steps_that_produced_records() {
+    let mut r = run("metallb-l2-failover", None);
+    let story = Story::of(&r);
+    let first = story.next_step(0).expect("something happens");
+    r.seek(first);
+    let back = story.previous_step(r.cursor());
+    assert!(back < first);
+    let next = story.next_step(first).expect("more happens");
+    assert!(r.trace().iter().any(|rec| rec.step == next));
+    assert!(!r.trace().iter().any(|rec| rec.step > first && rec.step < next), "no step with records is skipped");
 }

@@ -383,14 +383,16 @@ fn path_summary(story: &Story) -> String {
     let (Some(router), Some(vip)) = (&story.router, story.vip) else {
         return "No router or VIP in this run.".into();
     };
-    let steps: Vec<String> = story
-        .path
-        .iter()
-        .map(|s| {
-            let via = if s.via.is_empty() { "nothing".to_string() } else { s.via.join(" + ") };
-            format!("{}: {via}", super::secs(s.from))
-        })
-        .collect();
+    // Transient states (INCOMPLETE for the microseconds of a resolution) are
+    // left out, and a state change on the same host is not a new step.
+    let mut steps: Vec<(Instant, String)> = Vec::new();
+    for span in story.path.iter().filter(|s| s.to.saturating_since(s.from) >= Duration::from_millis(10)) {
+        let via = if span.via.is_empty() { "no entry".to_string() } else { span.via.join(" + ") };
+        if steps.last().is_none_or(|(_, v)| *v != via) {
+            steps.push((span.from, via));
+        }
+    }
+    let steps: Vec<String> = steps.into_iter().map(|(t, via)| format!("from {}: {via}", super::secs(t))).collect();
     if steps.is_empty() {
         return format!("{router} never looked {vip} up.");
     }

@@ -14,7 +14,37 @@ use std::ops::Range;
 use yew::prelude::*;
 
 /// Sentences explaining the record, from the records of its own step.
+/// What happened to the frame comes first, then what the frame is.
 fn why(record: &Record, same_step: &[Record], world: Option<&World>) -> Vec<String> {
+    let mut lines = consequences(record, same_step);
+    lines.extend(facts(record, world));
+    lines
+}
+
+/// What this step did with the record's frame at its host.
+fn consequences(record: &Record, same_step: &[Record]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let at = record.kind.host().unwrap_or_default();
+    let rx_here = matches!(&record.kind, Kind::Frame { dir: Dir::Rx, forward: None, .. });
+    for r in same_step.iter().filter(|r| r.kind.host() == Some(at)) {
+        match &r.kind {
+            Kind::ArpIgnored { host, reason, .. } if rx_here => {
+                lines.push(format!("{host} ignored this ARP: {reason}"));
+            }
+            Kind::Neighbor { .. } if rx_here => lines.push(r.kind.describe()),
+            Kind::Drop { reason, .. } if rx_here => lines.push(format!("{at} dropped it: {}", reason.why())),
+            Kind::Mac { .. } if matches!(record.kind, Kind::Frame { forward: Some(_), .. }) => {
+                lines.push(r.kind.describe())
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// What the record is: a drop's reason, where the switch sent it, a
+/// gratuitous ARP, who answered, whose MAC it is addressed to.
+fn facts(record: &Record, world: Option<&World>) -> Vec<String> {
     let mut lines = Vec::new();
     let at = record.kind.host().unwrap_or_default();
     match &record.kind {
@@ -39,20 +69,6 @@ fn why(record: &Record, same_step: &[Record], world: Option<&World>) -> Vec<Stri
         let tx_reply = dir == Some(Dir::Tx) && FrameClass::of(frame) == FrameClass::ArpReply;
         if tx_reply && let Some(a) = world.and_then(|w| w.net.host(at)).and_then(|h| h.announce.get(&arp.sender_ip)) {
             lines.push(format!("answered by {} on {at} (it announces {} for {})", a.by, arp.sender_ip, a.service));
-        }
-    }
-    let rx_here = matches!(&record.kind, Kind::Frame { dir: Dir::Rx, forward: None, .. });
-    for r in same_step.iter().filter(|r| r.kind.host() == Some(at)) {
-        match &r.kind {
-            Kind::ArpIgnored { host, reason, .. } if rx_here => {
-                lines.push(format!("{host} ignored this ARP: {reason}"));
-            }
-            Kind::Neighbor { .. } if rx_here => lines.push(r.kind.describe()),
-            Kind::Drop { reason, .. } if rx_here => lines.push(format!("{at} dropped it: {}", reason.why())),
-            Kind::Mac { .. } if matches!(record.kind, Kind::Frame { forward: Some(_), .. }) => {
-                lines.push(r.kind.describe())
-            }
-            _ => {}
         }
     }
     if let (Some(w), Kind::Frame { frame, .. }) = (world, &record.kind) {

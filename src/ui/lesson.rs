@@ -4,11 +4,11 @@
 
 use super::markdown;
 use super::state::use_store;
+use crate::k8s::cluster::BgpState;
+use crate::k8s::control::ControlEvent;
 use crate::k8s::metallb::election_order;
 use crate::scenario::goals;
 use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
-use crate::k8s::cluster::BgpState;
-use crate::k8s::control::ControlEvent;
 use crate::sim::trace::Kind;
 use crate::sim::{Event, World};
 use crate::time::Instant;
@@ -35,7 +35,10 @@ fn coming_up(world: &World, now: Instant) -> Vec<String> {
                     }
                 }
                 ControlEvent::BgpHoldExpired { node, generation } => {
-                    let live = k.bgp.get(node).is_some_and(|s| s.generation == *generation && s.state == BgpState::Established);
+                    let live = k
+                        .bgp
+                        .get(node)
+                        .is_some_and(|s| s.generation == *generation && s.state == BgpState::Established);
                     if !live {
                         return None;
                     }
