@@ -79,7 +79,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> 
                             if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
                         </td>
                         <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
-                        <td class="ages">{ format!("{} / {} / {}", secs(e.updated), secs(e.confirmed), secs(e.used)) }</td>
+                        <td class="ages">{ format!("{}/{}/{}", secs(e.updated), secs(e.confirmed), secs(e.used)) }</td>
                     </tr>
                 }
             });

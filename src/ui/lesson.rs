@@ -4,53 +4,11 @@
 
 use super::markdown;
 use super::state::use_store;
-use crate::k8s::cluster::BgpState;
-use crate::k8s::control::ControlEvent;
 use crate::k8s::metallb::election_order;
 use crate::scenario::goals;
 use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::trace::Kind;
-use crate::sim::{Event, World};
-use crate::time::Instant;
 use yew::prelude::*;
-
-/// The control-plane timers that will change who announces the VIP, with
-/// countdowns: a speaker's memberlist noticing a failed peer, a BGP hold
-/// timer running out. Only timers that will change something are listed.
-fn coming_up(world: &World, now: Instant) -> Vec<String> {
-    let k = &world.cluster;
-    world
-        .queue
-        .pending()
-        .into_iter()
-        .filter_map(|(at, event)| {
-            let Event::Control(c) = event else { return None };
-            let what = match c {
-                ControlEvent::Memberlist { observer, subject, alive } => {
-                    let sees = k.speakers.get(observer).is_some_and(|s| s.view.contains(subject));
-                    match (alive, sees) {
-                        (false, true) => format!("{observer}'s memberlist notices that {subject} failed"),
-                        (true, false) => format!("{observer}'s memberlist sees {subject} join"),
-                        _ => return None,
-                    }
-                }
-                ControlEvent::BgpHoldExpired { node, generation } => {
-                    let live = k
-                        .bgp
-                        .get(node)
-                        .is_some_and(|s| s.generation == *generation && s.state == BgpState::Established);
-                    if !live {
-                        return None;
-                    }
-                    format!("the router's BGP hold timer for {node} expires and its route is withdrawn")
-                }
-                _ => return None,
-            };
-            Some(format!("in {:.1} s ({}): {what}", at.saturating_since(now).as_secs_f64(), super::secs(at)))
-        })
-        .take(4)
-        .collect()
-}
 
 #[function_component(Lesson)]
 pub fn lesson() -> Html {
@@ -69,7 +27,6 @@ pub fn lesson() -> Html {
         Kind::Note { text } => Some((r.t, text.clone())),
         _ => None,
     });
-    let upcoming = coming_up(world, store.time.max(world.now));
     let config = &world.cluster.config;
     let metallb_l2 = config.load_balancer == LoadBalancerKind::Metallb && config.announce == AnnounceKind::L2;
     let nodes: Vec<String> = world.cluster.nodes.keys().cloned().collect();
@@ -111,12 +68,6 @@ pub fn lesson() -> Html {
                 <div class="announcers">
                     <h3>{ "Who answers for the VIP now" }</h3>
                     <ul>{ for announcing }</ul>
-                </div>
-            }
-            if !upcoming.is_empty() {
-                <div class="coming-up" aria-live="off">
-                    <h3>{ "Coming up" }</h3>
-                    <ul>{ for upcoming.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
                 </div>
             }
             <div class="description">

@@ -7,6 +7,7 @@
 mod app;
 mod branches;
 mod charts;
+mod coming_up;
 mod compare;
 mod console;
 mod events;

@@ -83,8 +83,11 @@ const SWITCH_H: f64 = 44.0;
 pub const NODE_W: f64 = 176.0;
 const NODE_STEP: f64 = 192.0;
 pub const POD_ROW: f64 = 16.0;
+pub const BADGE_ROW: f64 = 21.0;
+/// Where a node's VIP badges start, below its name, address and status.
+pub const NODE_HEADER: f64 = 56.0;
 /// Width kept free right of the routers for the VIP callout.
-pub const CALLOUT_W: f64 = 300.0;
+pub const CALLOUT_W: f64 = 320.0;
 const MARGIN: f64 = 16.0;
 
 fn end_place(e: End) -> Place {
@@ -94,8 +97,9 @@ fn end_place(e: End) -> Place {
     }
 }
 
-/// The layout for `world`'s network; `pod_rows` is the tallest node's number of pod lines.
-pub fn layout(world: &World, pod_rows: usize) -> Layout {
+/// The layout for `world`'s network. `badges` and `pods` are the most VIP
+/// badges and pod lines any node shows, so every node box fits them.
+pub fn layout(world: &World, badges: usize, pods: usize) -> Layout {
     let net = &world.net;
     let on_switch = |h: HostId| {
         net.hosts[h]
@@ -110,7 +114,7 @@ pub fn layout(world: &World, pod_rows: usize) -> Layout {
     let routers = ids.clone().filter(|&h| net.hosts[h].role == Role::Router && on_switch(h));
     let upper: Vec<HostId> = lan_clients.chain(behind).chain(routers).collect();
 
-    let node_h = 84.0 + POD_ROW * pod_rows as f64;
+    let node_h = NODE_HEADER + BADGE_ROW * badges as f64 + POD_ROW * pods as f64 + 12.0;
     let width = (nodes.len() as f64 * NODE_STEP + 2.0 * MARGIN)
         .max(upper.len() as f64 * UPPER_STEP + CALLOUT_W + 2.0 * MARGIN)
         .max(640.0);

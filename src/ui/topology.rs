@@ -5,7 +5,8 @@
 //! Frames delivered since the previous cursor move along the cables,
 //! coloured and labelled by kind; drops show a cross with the reason.
 
-use super::scene::{self, CALLOUT_W, Hop, Layout, NODE_W, POD_ROW, Place, Point, Rect};
+use super::coming_up::ComingUp;
+use super::scene::{self, BADGE_ROW, CALLOUT_W, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect};
 use super::state::{Action, use_store};
 use super::story::{FrameClass, host_of_ip, host_of_mac, just_happened};
 use super::topology_table::TopologyTable;
@@ -26,6 +27,8 @@ const MAX_RANK: usize = 4;
 const LIFETIME_MS: f64 = 1600.0;
 /// At most this many frames are drawn at once, the newest.
 const MAX_DRAWN: usize = 48;
+/// Pod lines per node; a node with more pods shows "+N more" on the last line.
+const MAX_POD_LINES: usize = 5;
 /// An ignored GARP stays mentioned in the router's callout this long.
 const IGNORED_SHOWN: Duration = Duration::from_millis(1500);
 
@@ -195,15 +198,15 @@ pub fn topology() -> Html {
     let cursor = run.cursor();
     let now = store.time;
 
-    let pod_rows = world
-        .cluster
-        .nodes
-        .keys()
-        .map(|n| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(n.as_str())).count())
+    let node_names: Vec<&str> = world.cluster.nodes.keys().map(String::as_str).collect();
+    let most_badges = node_names.iter().map(|n| vips_of(world, n).len()).max().unwrap_or(0).max(1);
+    let most_pods = node_names
+        .iter()
+        .map(|n| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(n)).count())
         .max()
         .unwrap_or(0)
-        .clamp(1, 5);
-    let layout: Layout = scene::layout(world, pod_rows);
+        .clamp(1, MAX_POD_LINES);
+    let layout: Layout = scene::layout(world, most_badges, most_pods);
 
     let batch = just_happened(records, store.previous, cursor, now);
     let (batch_start, batch_end) = (batch.start, batch.end);
@@ -313,8 +316,13 @@ pub fn topology() -> Html {
             lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "NotReady" }</tspan> });
         }
         let badges = vips_of(world, &name);
-        let pods = if is_node { pods_on(world, &name) } else { Vec::new() };
-        let pods_y = y + 66.0 + if badges.is_empty() { 0.0 } else { 4.0 };
+        let mut pods = if is_node { pods_on(world, &name) } else { Vec::new() };
+        if pods.len() > MAX_POD_LINES {
+            let more = pods.len() - (MAX_POD_LINES - 1);
+            pods.truncate(MAX_POD_LINES - 1);
+            pods.push(html! { <tspan class="pod more">{ format!("+{more} more pods") }</tspan> });
+        }
+        let pods_y = y + NODE_HEADER + BADGE_ROW * badges.len() as f64 + 12.0;
         html! {
             <g class={classes!("host", role.to_lowercase(), (!host.up).then_some("off"), (selected == name).then_some("selected"))}
                role="button" tabindex="0" aria-pressed={(selected == name).to_string()}
@@ -324,7 +332,7 @@ pub fn topology() -> Html {
                 <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role }</text>
                 <text x={(x + 10.0).to_string()} y={(y + 20.0).to_string()}>{ for lines }</text>
                 { for badges.iter().enumerate().map(|(i, vip)| {
-                    let by = y + height - 24.0 - 20.0 * i as f64;
+                    let by = y + NODE_HEADER - 4.0 + BADGE_ROW * i as f64;
                     let bx = if is_node { x + 8.0 } else { x + 6.0 };
                     html! {
                         <g class="vip-badge">
@@ -335,7 +343,7 @@ pub fn topology() -> Html {
                 }) }
                 if !pods.is_empty() {
                     <text class="pods">
-                        { for pods.into_iter().take(5).enumerate().map(|(i, p)| html! {
+                        { for pods.into_iter().enumerate().map(|(i, p)| html! {
                             <tspan x={(x + 10.0).to_string()} y={(pods_y + POD_ROW * i as f64).to_string()}>{ p }</tspan>
                         }) }
                     </text>
@@ -439,6 +447,7 @@ pub fn topology() -> Html {
             if !drop_notes.is_empty() {
                 <ul class="drop-notes">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
             }
+            <ComingUp />
             <TopologyTable />
         </section>
     }

@@ -1,0 +1,67 @@
+//! "Coming up": the control-plane timers that will change who announces
+//! the VIP, with countdowns, read from the engine's pending events: a
+//! speaker's memberlist noticing a failed peer, a BGP hold timer running
+//! out. Timers that would change nothing are left out.
+
+use super::state::use_store;
+use crate::k8s::cluster::BgpState;
+use crate::k8s::control::ControlEvent;
+use crate::sim::{Event, World};
+use crate::time::Instant;
+use yew::prelude::*;
+
+/// At most this many timers are listed, the soonest.
+const SHOWN: usize = 4;
+
+fn upcoming(world: &World, now: Instant) -> Vec<String> {
+    let k = &world.cluster;
+    world
+        .queue
+        .pending()
+        .into_iter()
+        .filter_map(|(at, event)| {
+            let Event::Control(c) = event else { return None };
+            let what = match c {
+                ControlEvent::Memberlist { observer, subject, alive } => {
+                    let sees = k.speakers.get(observer).is_some_and(|s| s.view.contains(subject));
+                    match (alive, sees) {
+                        (false, true) => format!("{observer}'s memberlist notices that {subject} failed"),
+                        (true, false) => format!("{observer}'s memberlist sees {subject} join"),
+                        _ => return None,
+                    }
+                }
+                ControlEvent::BgpHoldExpired { node, generation } => {
+                    let live = k
+                        .bgp
+                        .get(node)
+                        .is_some_and(|s| s.generation == *generation && s.state == BgpState::Established);
+                    if !live {
+                        return None;
+                    }
+                    format!("the router's BGP hold timer for {node} expires and its route is withdrawn")
+                }
+                _ => return None,
+            };
+            Some(format!("in {:.1} s ({}): {what}", at.saturating_since(now).as_secs_f64(), super::secs(at)))
+        })
+        .take(SHOWN)
+        .collect()
+}
+
+#[function_component(ComingUp)]
+pub fn coming_up() -> Html {
+    let store = use_store();
+    let Some(entry) = store.active().cloned() else { return html! {} };
+    let run = entry.run.borrow();
+    let world = run.world();
+    let list = upcoming(world, store.time.max(world.now));
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="coming-up">
+            <h3>{ "Coming up" }</h3>
+            <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
+        </div>
+    }
+}
