@@ -8,6 +8,7 @@ use crate::k8s::metallb::election_order;
 use crate::scenario::goals;
 use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::trace::Kind;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[function_component(Lesson)]
@@ -18,6 +19,11 @@ pub fn lesson() -> Html {
     let results = use_memo(entry.as_ref().map(|e| e.id), {
         let entry = entry.clone();
         move |_| entry.map(|e| goals::evaluate(&e.run.borrow())).unwrap_or_default()
+    });
+    // The description only changes with the scenario (compared by identity).
+    let description = use_memo(store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), {
+        let scenario = store.scenario.clone();
+        move |_| scenario.and_then(|s| s.doc.metadata.description.as_deref().map(markdown::render)).unwrap_or_default()
     });
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
     let run = entry.run.borrow();
@@ -71,7 +77,7 @@ pub fn lesson() -> Html {
                 </div>
             }
             <div class="description">
-                { meta.description.as_deref().map(markdown::render).unwrap_or_default() }
+                { (*description).clone() }
             </div>
             if !results.is_empty() {
                 <div class="goals">

@@ -28,6 +28,7 @@ pub fn open_shipped(store: &Store, s: &Shipped, variant: Option<String>) {
 pub fn picker() -> Html {
     let store = use_store();
     let shipped = use_memo((), |_| catalog::shipped());
+    let exercises = use_memo((), |_| catalog::workshop());
     let paste_ref = use_node_ref();
     // A file being read; kept alive until its callback has run.
     let reader = use_mut_ref(|| None::<FileReader>);
@@ -35,11 +36,10 @@ pub fn picker() -> Html {
     let current = store.scenario.as_ref().map(|s| s.id().to_string()).unwrap_or_default();
     let on_scenario = {
         let store = store.clone();
-        let shipped = shipped.clone();
         Callback::from(move |e: Event| {
             let id = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let Some(s) = shipped.iter().find(|s| s.id == id) {
-                open_shipped(&store, s, None);
+            if let Some(s) = catalog::find(&id) {
+                open_shipped(&store, &s, None);
             }
         })
     };
@@ -87,10 +87,19 @@ pub fn picker() -> Html {
             <label class="field">
                 <span>{ "Scenario" }</span>
                 <select onchange={on_scenario} aria-label="Scenario">
-                    { for shipped.iter().map(|s| html! {
-                        <option value={s.id.clone()} selected={s.id == current}>{ &s.title }</option>
-                    }) }
-                    if !current.is_empty() && !shipped.iter().any(|s| s.id == current) {
+                    <optgroup label="Stories">
+                        { for shipped.iter().map(|s| html! {
+                            <option value={s.id.clone()} selected={s.id == current}>{ &s.title }</option>
+                        }) }
+                    </optgroup>
+                    if !exercises.is_empty() {
+                        <optgroup label="Workshop exercises">
+                            { for exercises.iter().map(|s| html! {
+                                <option value={s.id.clone()} selected={s.id == current}>{ &s.title }</option>
+                            }) }
+                        </optgroup>
+                    }
+                    if !current.is_empty() && !shipped.iter().chain(exercises.iter()).any(|s| s.id == current) {
                         <option value={current.clone()} selected=true>{ format!("{current} (loaded)") }</option>
                     }
                 </select>

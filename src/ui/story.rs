@@ -5,6 +5,7 @@
 //! core's trace and world: no yew, no DOM, so it is easy to test.
 
 use crate::net::Role;
+use crate::net::host::RouteOrigin;
 use crate::net::neighbor::NeighborState;
 use crate::sim::World;
 use crate::sim::timeline::Run;
@@ -360,6 +361,39 @@ pub fn host_of_mac(world: &World, mac: Mac) -> String {
 /// The host with interface address `ip`, or the address itself.
 pub fn host_of_ip(world: &World, ip: Ipv4Addr) -> String {
     world.net.hosts.iter().find(|h| h.owns(ip)).map(|h| h.name.to_string()).unwrap_or_else(|| ip.to_string())
+}
+
+/// How a node holds a VIP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// It answers ARP for it (MetalLB leader, Cilium lease holder).
+    Announces,
+    /// A router's BGP route for it has this node as a next hop.
+    BgpNextHop,
+}
+
+/// The VIPs `node` holds right now, and how: from the cluster's announcers,
+/// or from the BGP next hops on the routers.
+pub fn held_vips(world: &World, node: &str) -> Vec<(Ipv4Addr, Hold)> {
+    let k = &world.cluster;
+    let mut held: Vec<(Ipv4Addr, Hold)> = k
+        .announcers
+        .iter()
+        .filter(|(_, nodes)| nodes.iter().any(|n| n == node))
+        .filter_map(|(svc, _)| k.services.get(svc))
+        .flat_map(|s| s.ingress.iter().map(|ip| (*ip, Hold::Announces)))
+        .collect();
+    let Some(ip) = k.nodes.get(node).map(|n| n.ip) else { return held };
+    let vips: Vec<Ipv4Addr> = k.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
+    let routes = world.net.hosts.iter().filter(|h| h.role == Role::Router).flat_map(|h| &h.routes);
+    for r in routes.filter(|r| r.origin == RouteOrigin::Bgp && r.via.contains(&ip)) {
+        for vip in vips.iter().filter(|v| r.dst.contains(**v)) {
+            if !held.iter().any(|(h, _)| h == vip) {
+                held.push((*vip, Hold::BgpNextHop));
+            }
+        }
+    }
+    held
 }
 
 /// The router's way to the VIP over time: its ARP entry (L2) or its BGP

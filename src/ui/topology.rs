@@ -8,7 +8,7 @@
 use super::coming_up::ComingUp;
 use super::scene::{self, BADGE_ROW, CALLOUT_W, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect};
 use super::state::{Action, use_store};
-use super::story::{FrameClass, host_of_ip, host_of_mac, just_happened};
+use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac, just_happened};
 use super::topology_table::TopologyTable;
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
@@ -80,18 +80,6 @@ fn pods_on(world: &World, node: &str) -> Vec<Html> {
             };
             html! { <tspan class={classes!("pod", state.replace(' ', "-"))}>{ format!("{glyph} {short} {state}") }</tspan> }
         })
-        .collect()
-}
-
-/// VIPs each node announces right now (MetalLB leader, Cilium lease holder, BGP speaker).
-fn vips_of(world: &World, node: &str) -> Vec<Ipv4Addr> {
-    world
-        .cluster
-        .announcers
-        .iter()
-        .filter(|(_, nodes)| nodes.iter().any(|n| n == node))
-        .filter_map(|(svc, _)| world.cluster.services.get(svc))
-        .flat_map(|s| s.ingress.iter().copied())
         .collect()
 }
 
@@ -172,8 +160,11 @@ fn host_label(world: &World, h: usize) -> String {
     if !host.up {
         s.push_str(", powered off");
     }
-    for vip in vips_of(world, &host.name) {
-        s.push_str(&format!(", announces VIP {vip}"));
+    for (vip, hold) in held_vips(world, &host.name) {
+        s.push_str(&match hold {
+            Hold::Announces => format!(", announces VIP {vip}"),
+            Hold::BgpNextHop => format!(", BGP next hop for VIP {vip}"),
+        });
     }
     s
 }
@@ -199,7 +190,7 @@ pub fn topology() -> Html {
     let now = store.time;
 
     let node_names: Vec<&str> = world.cluster.nodes.keys().map(String::as_str).collect();
-    let most_badges = node_names.iter().map(|n| vips_of(world, n).len()).max().unwrap_or(0).max(1);
+    let most_badges = node_names.iter().map(|n| held_vips(world, n).len()).max().unwrap_or(0).max(1);
     let most_pods = node_names
         .iter()
         .map(|n| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(n)).count())
@@ -315,7 +306,7 @@ pub fn topology() -> Html {
         } else if node.is_some_and(|n| !n.ready) {
             lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "NotReady" }</tspan> });
         }
-        let badges = vips_of(world, &name);
+        let badges = held_vips(world, &name);
         let mut pods = if is_node { pods_on(world, &name) } else { Vec::new() };
         if pods.len() > MAX_POD_LINES {
             let more = pods.len() - (MAX_POD_LINES - 1);
@@ -331,13 +322,15 @@ pub fn topology() -> Html {
                 <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={height.to_string()} rx="8" />
                 <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role }</text>
                 <text x={(x + 10.0).to_string()} y={(y + 20.0).to_string()}>{ for lines }</text>
-                { for badges.iter().enumerate().map(|(i, vip)| {
+                { for badges.iter().enumerate().map(|(i, (vip, hold))| {
                     let by = y + NODE_HEADER - 4.0 + BADGE_ROW * i as f64;
                     let bx = if is_node { x + 8.0 } else { x + 6.0 };
                     html! {
                         <g class="vip-badge">
                             <rect x={bx.to_string()} y={by.to_string()} width={(NODE_W - 16.0).min(w - 12.0).to_string()} height="18" rx="9" />
-                            <text x={(bx + 8.0).to_string()} y={(by + 13.0).to_string()}>{ format!("★ VIP {vip}") }</text>
+                            <text x={(bx + 8.0).to_string()} y={(by + 13.0).to_string()}>
+                                { if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ VIP {vip} · BGP") } }
+                            </text>
                         </g>
                     }
                 }) }

@@ -3,6 +3,7 @@
 //! The same facts as the drawing, for screen readers and for copying.
 
 use super::state::use_store;
+use super::story::{Hold, held_vips};
 use crate::net::{End, Role};
 use yew::prelude::*;
 
@@ -36,13 +37,12 @@ pub fn topology_table() -> Html {
                 Some(format!("{} → {to}{}", i.name, if l.up { "" } else { " (link down)" }))
             })
             .collect();
-        let vips: Vec<String> = world
-            .cluster
-            .announcers
-            .iter()
-            .filter(|(_, nodes)| nodes.iter().any(|n| **n == *host.name))
-            .filter_map(|(svc, _)| world.cluster.services.get(svc))
-            .flat_map(|s| s.ingress.iter().map(|ip| ip.to_string()))
+        let vips: Vec<String> = held_vips(world, &host.name)
+            .into_iter()
+            .map(|(ip, hold)| match hold {
+                Hold::Announces => ip.to_string(),
+                Hold::BgpNextHop => format!("{ip} (BGP next hop)"),
+            })
             .collect();
         html! {
             <tr>
@@ -69,7 +69,7 @@ pub fn topology_table() -> Html {
                         <th scope="col">{ "MAC" }</th>
                         <th scope="col">{ "Power" }</th>
                         <th scope="col">{ "Cabled to" }</th>
-                        <th scope="col">{ "Announces VIP" }</th>
+                        <th scope="col">{ "Holds VIP" }</th>
                     </tr>
                 </thead>
                 <tbody>{ for rows }</tbody>
