@@ -1,0 +1,84 @@
+// Looking closer: the event list's filters and its sync with the cursor,
+// a frame's layers, bytes and "why", host tables, reduced motion, links
+// that open a scenario, and the embed player.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openApp, scrubTo, clock } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+test('the event list filters, and choosing a row moves the cursor there', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await page.selectOption('.events .filters select >> nth=0', { label: 'drops only' });
+  const protocols = await page.$$eval('.event-table tr.ev', (rows) => rows.map((r) => r.className));
+  assert.ok(protocols.length > 0 && protocols.every((c) => c.includes('k-drop')), 'only drops are listed');
+  await page.selectOption('.events .filters select >> nth=0', { label: 'ARP only' });
+  await page.selectOption('.events .filters select >> nth=1', 'router');
+  await page.fill('.events input[type=search]', 'Gratuitous');
+  const rows = await page.$$eval('.event-table tr.ev', (r) => r.map((e) => e.textContent));
+  assert.ok(rows.length > 0 && rows.every((t) => /router.*GARP.*Gratuitous/.test(t)), rows.slice(0, 3).join(' | '));
+  const record = Number(await page.getAttribute('.event-table tr.ev >> nth=-1', 'data-record'));
+  await page.click('.event-table tr.ev >> nth=-1');
+  assert.equal(Number(await page.getAttribute('.event-table tr.cursor', 'data-record')), record, 'the row becomes the cursor row');
+  assert.match(await page.textContent('.timeline .now'), /router eth0 rx Gratuitous ARP/);
+  assert.deepEqual(errors, []);
+});
+
+test('a GARP the router ignored: layers, bytes and the policy that ignored it', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  await page.fill('.events input[type=search]', 'router eth0 rx Gratuitous');
+  await page.click('.event-table tr.ev >> nth=-1');
+  const why = await page.$$eval('.frame-view .why li', (l) => l.map((e) => e.textContent));
+  assert.match(why[0], /^Why: router ignored this ARP: garp=ignore policy/);
+  assert.ok(why.some((w) => /gratuitous ARP: sender IP = target IP/.test(w)), why.join(' | '));
+  const layers = await page.$$eval('.frame-view .layer > summary strong', (s) => s.map((e) => e.textContent));
+  assert.deepEqual(layers.slice(0, 1), ['Ethernet II']);
+  assert.match(layers[1], /^Address Resolution Protocol/);
+  // Focusing a field lights up exactly its bytes: the sender IP is 4 bytes.
+  await page.focus('.frame-view .fields li[aria-label^="Sender IP address"]');
+  assert.equal(await page.$$eval('.hex .byte.lit', (b) => b.length), 4);
+  assert.deepEqual(await page.$$eval('.hex .byte.lit', (b) => b.map((e) => e.textContent)), ['c0', 'a8', '01', 'c9']);
+  assert.deepEqual(errors, []);
+});
+
+test('host tables: the switch MAC table, a node\'s Service rules and announcer state', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  await page.click('g.host[data-host=switch]');
+  const macs = await page.$$eval('table.macs tbody tr[data-mac]', (r) => r.length);
+  assert.ok(macs >= 3, `the switch has learned MACs (${macs})`);
+  await page.click('g.host[data-host=node-b]');
+  assert.match(await page.textContent('table.services'), /192\.168\.1\.201:80 \(LB\)/);
+  assert.match(await page.textContent('.announcer'), /answers ARP for 192\.168\.1\.201/);
+  assert.deepEqual(errors, []);
+});
+
+test('reduced motion: frames are drawn as still markers', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover', { reducedMotion: 'reduce' });
+  await scrubTo(page, 15.5);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('g.flight');
+  assert.equal(await page.$eval('g.flight', (g) => getComputedStyle(g).animationName), 'none');
+  assert.deepEqual(errors, []);
+});
+
+test('links open a scenario and variant; embed.html is the chrome-less player', async () => {
+  const { page, errors } = await openApp(browser, server.url, '?scenario=bgp-ecmp');
+  assert.equal(await page.inputValue('select[aria-label=Scenario]'), 'bgp-ecmp');
+  const hashed = await openApp(browser, server.url, '#metallb-l2-failover/garp-honor');
+  assert.equal(await hashed.page.inputValue('select[aria-label=Variant]'), 'garp-honor');
+  const embed = await openApp(browser, server.url + 'embed.html', '?scenario=cilium-lb-ipam');
+  assert.equal(await embed.page.$('.topbar'), null, 'no picker in the embed player');
+  assert.match(await embed.page.textContent('.embed-bar'), /Cilium LB IPAM/);
+  assert.ok(await embed.page.$('.topology-svg'));
+  const before = await clock(embed.page);
+  await embed.page.keyboard.press('ArrowRight');
+  assert.ok((await clock(embed.page)).step > before.step, 'the embed player steps too');
+  assert.deepEqual([...errors, ...hashed.errors, ...embed.errors], []);
+});
