@@ -98,6 +98,11 @@ pub fn human(d: Duration) -> String {
     if d.as_secs() < 60 { format!("{:.1} s", d.as_secs_f64()) } else { d.human() }
 }
 
+/// Only outages long enough for their label to fit get one (4 % of the run).
+fn labelled(o: &Outage, end: Instant) -> bool {
+    o.length().as_nanos() * 25 >= end.as_nanos()
+}
+
 /// Requests of one or more runs, one lane each: ticks for successes,
 /// crosses for failures, red bands for outages.
 pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, String> {
@@ -143,7 +148,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg,
                 }))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_series(story.outages.iter().filter(|o| o.length() >= Duration::from_secs(2)).map(|o| {
+                .draw_series(story.outages.iter().filter(|o| labelled(o, end)).map(|o| {
                     Text::new(
                         outage_label(o),
                         (secs_f(o.from) + end_s * 0.005, base + 0.93),

@@ -91,9 +91,22 @@ pub fn keys() -> Html {
         let store = store.clone();
         Callback::from(move |_| store.dispatch(Action::Help(false)))
     };
+    // The dialog's only control is Close: Tab stays on it while the dialog is open.
+    let trap = {
+        let close_ref = close_ref.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Tab" {
+                e.prevent_default();
+                if let Some(b) = close_ref.cast::<HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        })
+    };
     html! {
-        <div class="dialog-backdrop">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title">
+        <div class="dialog-backdrop" onclick={close.clone()}>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title" onkeydown={trap}
+                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2 id="keys-title">{ "Keyboard shortcuts" }</h2>
                 <table class="data">
                     <tbody>

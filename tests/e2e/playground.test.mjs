@@ -145,6 +145,10 @@ test('keyboard only: Tab reaches the play button and the scrubber, shortcuts dri
   await page.keyboard.press('ArrowRight');
   assert.ok((await clock(page)).ns > before.ns, 'arrows on the scrubber move the time');
   await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Space');
+  assert.equal(await page.getAttribute('button.play', 'aria-pressed'), 'true', 'Space plays');
+  await page.keyboard.press('Space');
+  assert.equal(await page.getAttribute('button.play', 'aria-pressed'), 'false', 'Space pauses');
   await page.keyboard.press('Home');
   await page.keyboard.press('Shift+ArrowRight');
   const mark = await clock(page);
