@@ -261,31 +261,38 @@ impl AppState {
         }
     }
 
-    fn switch_to(&mut self, index: usize) {
-        if index >= self.runs.len() {
-            return;
-        }
+    /// Shows run `index` without moving its cursor.
+    fn activate(&mut self, index: usize) {
         self.active = index;
         self.record = None;
         if self.compare == Some(index) {
             self.compare = None;
         }
+    }
+
+    /// Shows run `index` at the same moment as the run shown before.
+    fn switch_to(&mut self, index: usize) {
+        if index >= self.runs.len() {
+            return;
+        }
+        self.activate(index);
         let t = self.time;
-        // The new run's cursor is wherever it was left: show the same moment.
         if let Some(entry) = self.active().cloned() {
             let mut run = entry.run.borrow_mut();
             run.seek_time(t);
             self.previous = run.cursor();
         }
-        self.time = t;
     }
 
+    /// Applies `action` at the active run's cursor in a new run, and shows it
+    /// there (the playhead moves back to the cursor's step if it was ahead).
     fn branch(&mut self, action: SimAction) -> Option<usize> {
         let entry = self.active().cloned()?;
         let run = entry.run.borrow().branch(action);
-        let at = run.time_of(run.cursor());
+        let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
         let index = self.add_run(run.label.clone(), entry.variant.clone(), Some((entry.id, at)), run);
-        self.switch_to(index);
+        self.activate(index);
+        self.previous = cursor;
         self.time = at;
         Some(index)
     }

@@ -51,6 +51,14 @@ struct DropMark {
     born: f64,
 }
 
+/// The cursor the drawing follows.
+#[derive(Clone, Copy)]
+struct At {
+    run: usize,
+    cursor: u64,
+    playing: bool,
+}
+
 /// What stays drawn across renders while playing.
 #[derive(Default)]
 struct Drawn {
@@ -58,6 +66,58 @@ struct Drawn {
     cursor: u64,
     flights: Vec<Flight>,
     drops: Vec<DropMark>,
+}
+
+impl Drawn {
+    /// Follows the cursor to `at`: draws the frames and drops of `batch`
+    /// (trace indices), and while playing keeps the earlier ones that have
+    /// not finished.
+    fn follow(&mut self, at: At, world: &World, layout: &Layout, records: &[Record], batch: std::ops::Range<usize>) {
+        let At { run, cursor, playing } = at;
+        if self.run == run && self.cursor == cursor {
+            return;
+        }
+        let wall = super::now_ms();
+        if playing && self.run == run && cursor > self.cursor {
+            self.flights.retain(|f| wall - f.born < LIFETIME_MS);
+            self.drops.retain(|f| wall - f.born < LIFETIME_MS);
+        } else {
+            self.flights.clear();
+            self.drops.clear();
+        }
+        let start = batch.start;
+        let new_hops = scene::hops(world, layout, &records[batch.clone()], start);
+        let mut times: Vec<Instant> = new_hops.iter().map(|h| h.t).collect();
+        times.dedup();
+        for hop in new_hops {
+            let rank = times.partition_point(|t| *t < hop.t).min(MAX_RANK) as u32;
+            self.flights.push(Flight {
+                key: format!("{run}-{}", hop.record),
+                hop,
+                delay_ms: rank * RANK_DELAY_MS,
+                born: wall,
+            });
+        }
+        for (i, r) in records[batch].iter().enumerate() {
+            if let Kind::Drop { at, reason, .. } = &r.kind
+                && let Some(host) = world.net.host_id(at)
+                && !self.drops.iter().any(|x| x.host == host && x.why == reason.why())
+            {
+                let record = start + i;
+                self.drops.push(DropMark {
+                    key: format!("{run}-{record}"),
+                    host,
+                    why: reason.why(),
+                    record,
+                    born: wall,
+                });
+            }
+        }
+        let excess = self.flights.len().saturating_sub(MAX_DRAWN);
+        self.flights.drain(..excess);
+        self.run = run;
+        self.cursor = cursor;
+    }
 }
 
 fn pods_on(world: &World, node: &str) -> Vec<Html> {
@@ -200,55 +260,8 @@ pub fn topology() -> Html {
     let layout: Layout = scene::layout(world, most_badges, most_pods);
 
     let batch = just_happened(records, store.previous, cursor, now);
-    let (batch_start, batch_end) = (batch.start, batch.end);
-    // What is drawn in flight: this move's frames, plus (while playing) the
-    // previous moves' frames that have not finished yet.
-    {
-        let wall = super::now_ms();
-        let mut d = drawn.borrow_mut();
-        let moved = d.run != entry.id || d.cursor != cursor;
-        if moved {
-            let keep = store.playing && d.run == entry.id && cursor > d.cursor;
-            if keep {
-                d.flights.retain(|f| wall - f.born < LIFETIME_MS);
-                d.drops.retain(|f| wall - f.born < LIFETIME_MS);
-            } else {
-                d.flights.clear();
-                d.drops.clear();
-            }
-            let (start, end) = (batch_start, batch_end);
-            let new_hops = scene::hops(world, &layout, &records[start..end], start);
-            let mut times: Vec<Instant> = new_hops.iter().map(|h| h.t).collect();
-            times.dedup();
-            for hop in new_hops {
-                let rank = times.partition_point(|t| *t < hop.t).min(MAX_RANK) as u32;
-                d.flights.push(Flight {
-                    key: format!("{}-{}", entry.id, hop.record),
-                    hop,
-                    delay_ms: rank * RANK_DELAY_MS,
-                    born: wall,
-                });
-            }
-            for (i, r) in records[start..end].iter().enumerate() {
-                if let Kind::Drop { at, reason, .. } = &r.kind
-                    && let Some(h) = world.net.host_id(at)
-                    && !d.drops.iter().any(|x| x.host == h && x.why == reason.why())
-                {
-                    d.drops.push(DropMark {
-                        key: format!("{}-{}", entry.id, start + i),
-                        host: h,
-                        why: reason.why(),
-                        record: start + i,
-                        born: wall,
-                    });
-                }
-            }
-            let excess = d.flights.len().saturating_sub(MAX_DRAWN);
-            d.flights.drain(..excess);
-            d.run = entry.id;
-            d.cursor = cursor;
-        }
-    }
+    let at = At { run: entry.id, cursor, playing: store.playing };
+    drawn.borrow_mut().follow(at, world, &layout, records, batch.clone());
     let d = drawn.borrow();
 
     let select = |name: String| {
@@ -362,7 +375,7 @@ pub fn topology() -> Html {
 
     let vip_list = vips(world, entry.story.vip);
     let recent = run.visible();
-    let changed_path = path_changed(world, &records[batch_start..batch_end], &vip_list);
+    let changed_path = path_changed(world, &records[batch], &vip_list);
     let callouts = world.net.hosts.iter().enumerate().filter(|(_, h)| h.role == Role::Router).map(|(r, router)| {
         let lines = callout_lines(world, r, &vip_list, recent, now);
         let Point { x, y } = layout.callout;
