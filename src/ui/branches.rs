@@ -75,8 +75,9 @@ pub fn branches() -> Html {
         .map(|h| h.name.to_string())
         .collect();
     let chosen = if hosts.contains(&*host) { (*host).clone() } else { hosts.first().cloned().unwrap_or_default() };
-    let routers: Vec<String> =
-        world.net.hosts.iter().filter(|h| h.role == Role::Router).map(|h| h.name.to_string()).collect();
+    // The remedies act on the host whose stale ARP entry is the story: the
+    // router, or the client that reaches the VIP's subnet itself.
+    let resolver = entry.story.resolver.clone();
     let pods: Vec<String> = world.cluster.pods.values().filter(|p| !p.terminating()).map(|p| p.name.clone()).collect();
 
     let branch = |a: SimAction| {
@@ -133,7 +134,7 @@ pub fn branches() -> Html {
         })
     };
 
-    let remedies = routers.iter().map(|r| {
+    let remedies = resolver.iter().map(|r| {
         let mut honor = fault(r, FaultAction::SetGarp);
         honor.garp = Some(GarpPolicy::Honor);
         let mut short = fault(r, FaultAction::SetArpTimeout);
@@ -183,7 +184,7 @@ pub fn branches() -> Html {
     html! {
         <section class="panel branches" aria-labelledby="branches-title">
             <h2 id="branches-title">{ "What if? Branch at the cursor" }</h2>
-            if !routers.is_empty() {
+            if resolver.is_some() {
                 <div class="remedies" role="group" aria-label="Remedies at the cursor">{ for remedies }</div>
             }
             <form class="fault-form" onsubmit={on_apply} aria-label="Inject a fault">

@@ -5,7 +5,7 @@
 //!
 //! - client requests: each `curl` as a tick (ok) or a cross (failed), the
 //!   outages as red bands: the blackhole is the gap;
-//! - how the router reaches the VIP: which host its ARP entry (or its
+//! - how the router (or a client on the VIP's LAN) reaches the VIP: which host its ARP entry (or its
 //!   ECMP route) points at, with the entry's state;
 //! - which node's pods served the requests, per 5 s.
 
@@ -385,8 +385,8 @@ pub fn requests_data(story: &Story) -> Vec<(&'static str, String)> {
 }
 
 fn path_summary(story: &Story) -> String {
-    let (Some(router), Some(vip)) = (&story.router, story.vip) else {
-        return "No router or VIP in this run.".into();
+    let (Some(resolver), Some(vip)) = (&story.resolver, story.vip) else {
+        return "No VIP was looked up from outside the cluster in this run.".into();
     };
     // Transient states (INCOMPLETE for the microseconds of a resolution) are
     // left out, and a state change on the same host is not a new step.
@@ -399,9 +399,9 @@ fn path_summary(story: &Story) -> String {
     }
     let steps: Vec<String> = steps.into_iter().map(|(t, via)| format!("from {}: {via}", super::secs(t))).collect();
     if steps.is_empty() {
-        return format!("{router} never looked {vip} up.");
+        return format!("{resolver} never looked {vip} up.");
     }
-    format!("{router} → {vip}. {}.", steps.join("; "))
+    format!("{resolver} → {vip}. {}.", steps.join("; "))
 }
 
 /// Colour swatches with node names: the charts' legend, in text.
@@ -449,7 +449,7 @@ pub fn charts() -> Html {
     });
     let (Some(entry), Some((requests, path, served))) = (entry, (*drawn).clone()) else { return html! {} };
     let at = secs_f(store.time) / secs_f(entry.story.end).max(1e-9);
-    let path_title = match (&entry.story.router, entry.story.vip) {
+    let path_title = match (&entry.story.resolver, entry.story.vip) {
         (Some(r), Some(v)) => format!("How {r} reaches {v}"),
         _ => "How the router reaches the VIP".into(),
     };

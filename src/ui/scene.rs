@@ -71,7 +71,7 @@ pub struct Layout {
     pub hosts: Vec<Rect>,
     pub switch: Rect,
     pub cables: Vec<Cable>,
-    /// Where the router's VIP callout goes (right of the rightmost router).
+    /// Where the VIP callout goes: right of the top row (routers come last in it).
     pub callout: Point,
 }
 

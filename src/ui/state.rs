@@ -252,7 +252,7 @@ impl AppState {
                         Err(e) => self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
                     }
                 }
-                self.host = self.active().and_then(|e| e.story.router.clone());
+                self.host = self.active().and_then(|e| e.story.resolver.clone());
             }
             Err(e) => {
                 self.scenario = None;

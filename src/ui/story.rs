@@ -1,7 +1,7 @@
 //! What a run's trace means for the playground, computed once per run: the
 //! steps a learner walks through, the interesting moments the scrubber
 //! marks, and the series the charts draw (client requests and outages, how
-//! the router reaches the VIP, which node served). Plain Rust over the
+//! the router (or a LAN client) reaches the VIP, which node served). Plain Rust over the
 //! core's trace and world: no yew, no DOM, so it is easy to test.
 
 use crate::net::Role;
@@ -188,14 +188,14 @@ impl Outage {
     }
 }
 
-/// How the router reached the VIP during `[from, to)`: through which
+/// How the resolver reached the VIP during `[from, to)`: through which
 /// host(s), and the ARP state (L2) or none (a BGP route).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathSpan {
     pub from: Instant,
     pub to: Instant,
     /// Host names (one for an ARP entry, every next hop for ECMP); empty
-    /// when the router has no way to the VIP.
+    /// when it has no way to the VIP.
     pub via: Vec<String>,
     pub state: Option<NeighborState>,
 }
@@ -215,10 +215,11 @@ pub struct Story {
     pub marks: Vec<Mark>,
     pub requests: Vec<Request>,
     pub outages: Vec<Outage>,
-    /// The first VIP assigned in the run, and the router looking it up.
+    /// The first VIP assigned in the run, and the host outside the cluster
+    /// whose way to it the charts follow (see [`find_resolver`]).
     pub vip: Option<Ipv4Addr>,
-    pub router: Option<String>,
-    /// How the router reached the VIP over time.
+    pub resolver: Option<String>,
+    /// How that host reached the VIP over time.
     pub path: Vec<PathSpan>,
     pub served: Vec<Served>,
     /// Node names, in the scenario's order.
@@ -238,9 +239,9 @@ impl Story {
             Kind::Ipam { ip: Some(ip), .. } => Some(*ip),
             _ => None,
         });
-        let router = world.net.hosts.iter().find(|h| h.role == Role::Router).map(|h| h.name.to_string());
-        let path = match (&router, vip) {
-            (Some(router), Some(vip)) => path(trace, world, router, vip, run.end),
+        let resolver = vip.and_then(|vip| find_resolver(trace, world, vip));
+        let path = match (&resolver, vip) {
+            (Some(host), Some(vip)) => path(trace, world, host, vip, run.end),
             _ => Vec::new(),
         };
         let served = trace
@@ -251,7 +252,7 @@ impl Story {
             })
             .collect();
         let nodes = world.net.hosts.iter().filter(|h| h.role == Role::Node).map(|h| h.name.to_string()).collect();
-        Story { steps, marks: marks(trace), requests, outages, vip, router, path, served, nodes, end: run.end }
+        Story { steps, marks: marks(trace), requests, outages, vip, resolver, path, served, nodes, end: run.end }
     }
 
     /// The step of the last record at or before `cursor`: where the learner is.
@@ -396,14 +397,30 @@ pub fn held_vips(world: &World, node: &str) -> Vec<(Ipv4Addr, Hold)> {
     held
 }
 
-/// The router's way to the VIP over time: its ARP entry (L2) or its BGP
+/// The host outside the cluster that looks `vip` up first (an ARP entry or
+/// a route): usually the router; a client on the LAN when the VIP's subnet
+/// is reached directly. The first router when nobody does.
+fn find_resolver(trace: &[Record], world: &World, vip: Ipv4Addr) -> Option<String> {
+    let outside = |name: &str| world.net.host(name).is_some_and(|h| h.role != Role::Node);
+    let prefix = format!("{vip}/32");
+    trace
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Neighbor { host, ip, .. } if *ip == vip && outside(host) => Some(host.to_string()),
+            Kind::Route { host, prefix: p, .. } if *p == prefix && outside(host) => Some(host.to_string()),
+            _ => None,
+        })
+        .or_else(|| world.net.hosts.iter().find(|h| h.role == Role::Router).map(|h| h.name.to_string()))
+}
+
+/// `resolver`'s way to the VIP over time: its ARP entry (L2) or its BGP
 /// route (ECMP next hops), whichever the trace records.
-fn path(trace: &[Record], world: &World, router: &str, vip: Ipv4Addr, end: Instant) -> Vec<PathSpan> {
+fn path(trace: &[Record], world: &World, resolver: &str, vip: Ipv4Addr, end: Instant) -> Vec<PathSpan> {
     let prefix = format!("{vip}/32");
     let mut changes: Vec<(Instant, Vec<String>, Option<NeighborState>)> = Vec::new();
     for r in trace {
         match &r.kind {
-            Kind::Neighbor { host, ip, new, .. } if &**host == router && *ip == vip => {
+            Kind::Neighbor { host, ip, new, .. } if &**host == resolver && *ip == vip => {
                 let (via, state) = match new {
                     Some((Some(mac), state)) => (vec![host_of_mac(world, *mac)], Some(*state)),
                     Some((None, state)) => (Vec::new(), Some(*state)),
@@ -411,7 +428,7 @@ fn path(trace: &[Record], world: &World, router: &str, vip: Ipv4Addr, end: Insta
                 };
                 changes.push((r.t, via, state));
             }
-            Kind::Route { host, prefix: p, next_hops, .. } if &**host == router && *p == prefix => {
+            Kind::Route { host, prefix: p, next_hops, .. } if &**host == resolver && *p == prefix => {
                 changes.push((r.t, next_hops.iter().map(|h| host_of_ip(world, *h)).collect(), None));
             }
             _ => {}

@@ -29,7 +29,7 @@ const LIFETIME_MS: f64 = 1600.0;
 const MAX_DRAWN: usize = 48;
 /// Pod lines per node; a node with more pods shows "+N more" on the last line.
 const MAX_POD_LINES: usize = 5;
-/// An ignored GARP stays mentioned in the router's callout this long.
+/// An ignored GARP stays mentioned in the VIP callout this long.
 const IGNORED_SHOWN: Duration = Duration::from_millis(1500);
 
 /// A frame drawn on a cable.
@@ -152,9 +152,37 @@ fn vips(world: &World, fallback: Option<Ipv4Addr>) -> Vec<Ipv4Addr> {
     v
 }
 
-/// The router's way to each VIP: its ARP entry, or its BGP route.
-fn callout_lines(world: &World, router: usize, vips: &[Ipv4Addr], recent: &[Record], now: Instant) -> Vec<Html> {
-    let host = &world.net.hosts[router];
+/// The hosts outside the cluster that reach a VIP themselves: those with an
+/// ARP entry or a BGP route for one; the routers when nobody has either yet.
+fn reachers(world: &World, vips: &[Ipv4Addr]) -> Vec<usize> {
+    let outside = || world.net.hosts.iter().enumerate().filter(|(_, h)| h.role != Role::Node);
+    let reaching: Vec<usize> = outside()
+        .filter(|(_, h)| {
+            vips.iter().any(|vip| {
+                h.ifaces.iter().any(|i| i.neighbors.get(*vip).is_some())
+                    || h.routes.iter().any(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(*vip))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if reaching.is_empty() {
+        outside().filter(|(_, h)| h.role == Role::Router).map(|(i, _)| i).collect()
+    } else {
+        reaching
+    }
+}
+
+/// A host's way to each VIP: its ARP entry, or its BGP route.
+fn callout_lines(
+    world: &World,
+    h: usize,
+    vips: &[Ipv4Addr],
+    recent: &[Record],
+    now: Instant,
+    named: bool,
+) -> Vec<Html> {
+    let host = &world.net.hosts[h];
+    let who = if named { format!("{}: ", host.name) } else { String::new() };
     let mut lines = Vec::new();
     for &vip in vips {
         let route = host.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(vip));
@@ -162,8 +190,8 @@ fn callout_lines(world: &World, router: usize, vips: &[Ipv4Addr], recent: &[Reco
             let via: Vec<String> = r.via.iter().map(|ip| host_of_ip(world, *ip)).collect();
             let ecmp = if via.len() > 1 { " (ECMP)" } else { "" };
             lines.push(html! {
-                <tspan class="row" data-vip={vip.to_string()} data-via={via.join(",")}>
-                    { format!("route {}{ecmp}", r.dst) }
+                <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={via.join(",")}>
+                    { format!("{who}route {}{ecmp}", r.dst) }
                 </tspan>
             });
             lines.push(html! { <tspan class="detail">{ format!("via {}", via.join(", ")) }</tspan> });
@@ -178,17 +206,21 @@ fn callout_lines(world: &World, router: usize, vips: &[Ipv4Addr], recent: &[Reco
                     Some(mac) => {
                         let owner = host_of_mac(world, mac);
                         (
-                            format!("ARP {vip} → {owner} · {}", e.state),
+                            format!("{who}ARP {vip} → {owner} · {}", e.state),
                             format!("{mac}{}", deadline.unwrap_or_default()),
                             owner,
                         )
                     }
-                    None => (format!("ARP {vip}: {} (no MAC yet)", e.state), String::new(), String::new()),
+                    None => (format!("{who}ARP {vip}: {} (no MAC yet)", e.state), String::new(), String::new()),
                 }
             }
-            None => (format!("ARP {vip}: no entry"), "the next packet for it will ask: Who has?".into(), String::new()),
+            None => {
+                (format!("{who}ARP {vip}: no entry"), "the next packet for it will ask: Who has?".into(), String::new())
+            }
         };
-        lines.push(html! { <tspan class="row" data-vip={vip.to_string()} data-via={owner}>{ main }</tspan> });
+        lines.push(html! {
+            <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={owner}>{ main }</tspan>
+        });
         if !detail.is_empty() {
             lines.push(html! { <tspan class="detail">{ detail }</tspan> });
         }
@@ -375,15 +407,23 @@ pub fn topology() -> Html {
 
     let vip_list = vips(world, entry.story.vip);
     let recent = run.visible();
-    let changed_path = path_changed(world, &records[batch], &vip_list);
-    let callouts = world.net.hosts.iter().enumerate().filter(|(_, h)| h.role == Role::Router).map(|(r, router)| {
-        let lines = callout_lines(world, r, &vip_list, recent, now);
+    let reaching = reachers(world, &vip_list);
+    let changed_path = path_changed(world, &records[batch], &vip_list, &reaching);
+    let callout = (!reaching.is_empty()).then(|| {
+        let named = reaching.len() > 1;
+        let lines: Vec<Html> =
+            reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named)).collect();
+        let title = if named {
+            "How the VIP is reached".to_string()
+        } else {
+            format!("{} reaches the VIP via", world.net.hosts[reaching[0]].name)
+        };
         let Point { x, y } = layout.callout;
         let height = 26.0 + 16.0 * lines.len() as f64;
         html! {
-            <g class={classes!("callout", changed_path.then_some("changed"))} data-router={router.name.to_string()}>
+            <g class={classes!("callout", changed_path.then_some("changed"))}>
                 <rect x={x.to_string()} y={y.to_string()} width={CALLOUT_W.to_string()} height={height.to_string()} rx="6" />
-                <text x={(x + 10.0).to_string()} y={(y + 16.0).to_string()} class="title">{ format!("{} reaches the VIP via", router.name) }</text>
+                <text x={(x + 10.0).to_string()} y={(y + 16.0).to_string()} class="title">{ title }</text>
                 <text x={(x + 10.0).to_string()} y={(y + 34.0).to_string()}>
                     { for lines.into_iter().enumerate().map(|(i, l)| html! {
                         <tspan x={(x + 10.0).to_string()} dy={if i == 0 { "0" } else { "16" }}>{ l }</tspan>
@@ -441,7 +481,7 @@ pub fn topology() -> Html {
                     <g class="cables">{ for cables }</g>
                     { switch }
                     { for hosts }
-                    { for callouts }
+                    { for callout }
                     <g class="flights">{ for flights }</g>
                     <g class="drops">{ for drops }</g>
                 </svg>
@@ -459,12 +499,12 @@ pub fn topology() -> Html {
     }
 }
 
-/// Whether a router's ARP entry for a VIP or its routes changed in `records`.
-fn path_changed(world: &World, records: &[Record], vips: &[Ipv4Addr]) -> bool {
-    let is_router = |name: &str| world.net.host(name).is_some_and(|h| h.role == Role::Router);
+/// Whether one of `hosts` changed its ARP entry for a VIP or its routes in `records`.
+fn path_changed(world: &World, records: &[Record], vips: &[Ipv4Addr], hosts: &[usize]) -> bool {
+    let watched = |name: &str| world.net.host_id(name).is_some_and(|h| hosts.contains(&h));
     records.iter().any(|r| match &r.kind {
-        Kind::Neighbor { host, ip, .. } => vips.contains(ip) && is_router(host),
-        Kind::Route { host, .. } => is_router(host),
+        Kind::Neighbor { host, ip, .. } => vips.contains(ip) && watched(host),
+        Kind::Route { host, .. } => watched(host),
         _ => false,
     })
 }
