@@ -2,12 +2,17 @@
 //! (`Run::branch`), with one-click remedies for the failover story, and the
 //! list of runs (original, variants, branches) to switch between.
 
+use super::picker::open_shipped;
 use super::state::{Action, use_store};
+use crate::catalog::{self, Shipped};
 use crate::net::Role;
 use crate::net::neighbor::GarpPolicy;
+use crate::scenario::spec::AnnounceKind;
 use crate::scenario::spec::{FaultAction, FaultStep};
+use crate::scenario::{Scenario, load};
 use crate::sim::action::{Action as SimAction, fault_name};
 use crate::time::Duration;
+use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -54,6 +59,25 @@ fn fault(host: &str, action: FaultAction) -> FaultStep {
     }
 }
 
+/// Shipped scenarios that tell the current L2 story in BGP mode: same load
+/// balancer, `announce: bgp` (the learner journey's last remedy).
+fn bgp_versions(current: &Scenario) -> Vec<Shipped> {
+    let cluster = &current.doc.spec.cluster;
+    if cluster.announce != AnnounceKind::L2 {
+        return Vec::new();
+    }
+    catalog::shipped()
+        .into_iter()
+        .filter(|s| s.id != current.id())
+        .filter(|s| {
+            load::load(s.file, s.yaml).is_ok_and(|other| {
+                let c = &other.doc.spec.cluster;
+                c.announce == AnnounceKind::Bgp && c.load_balancer == cluster.load_balancer
+            })
+        })
+        .collect()
+}
+
 #[function_component(Branches)]
 pub fn branches() -> Html {
     let store = use_store();
@@ -63,6 +87,10 @@ pub fn branches() -> Html {
     let timeout = use_state(|| "30s".to_string());
     let pod = use_state(String::new);
     let error = use_state(|| None::<String>);
+    let bgp = use_memo(store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), {
+        let scenario = store.scenario.clone();
+        move |_| scenario.map(|s| bgp_versions(&s)).unwrap_or_default()
+    });
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -149,6 +177,12 @@ pub fn branches() -> Html {
             </>
         }
     });
+    let bgp_links = bgp.iter().map(|s| {
+        let store = store.clone();
+        let shipped = s.clone();
+        let open = Callback::from(move |_| open_shipped(&store, &shipped, None));
+        html! { <button type="button" onclick={open}>{ format!("Open the BGP version: {}", s.title) }</button> }
+    });
 
     let runs = store.runs.iter().enumerate().map(|(i, r)| {
         let parent = r.parent.and_then(|p| store.runs.iter().find(|x| x.id == p)).map(|p| p.label.clone());
@@ -185,7 +219,7 @@ pub fn branches() -> Html {
         <section class="panel branches" aria-labelledby="branches-title">
             <h2 id="branches-title">{ "What if? Branch at the cursor" }</h2>
             if resolver.is_some() {
-                <div class="remedies" role="group" aria-label="Remedies at the cursor">{ for remedies }</div>
+                <div class="remedies" role="group" aria-label="Remedies at the cursor">{ for remedies }{ for bgp_links }</div>
             }
             <form class="fault-form" onsubmit={on_apply} aria-label="Inject a fault">
                 <label class="field">

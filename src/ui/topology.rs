@@ -12,6 +12,7 @@ use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac, just_ha
 use super::topology_table::TopologyTable;
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
+use crate::scenario::spec::AnnounceKind;
 use crate::sim::World;
 use crate::sim::trace::{Kind, Record};
 use crate::time::{Duration, Instant};
@@ -198,6 +199,15 @@ fn callout_lines(
             continue;
         }
         let entry = host.ifaces.iter().find_map(|i| i.neighbors.get(vip));
+        if entry.is_none() && host.role == Role::Router && world.cluster.config.announce == AnnounceKind::Bgp {
+            lines.push(html! {
+                <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via="">
+                    { format!("{who}no route to {vip} yet") }
+                </tspan>
+            });
+            lines.push(html! { <tspan class="detail">{ "installed when a BGP speaker advertises it" }</tspan> });
+            continue;
+        }
         let (main, detail, owner) = match entry {
             Some(e) => {
                 let deadline =

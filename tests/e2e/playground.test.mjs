@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openApp, scrubTo, clock, choose, nativeJsonl } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { DIST, serveDist, launch, openApp, scrubTo, clock, choose, nativeJsonl } from './harness.mjs';
 
 const SCENARIOS = ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy'];
 
@@ -186,7 +187,9 @@ test('the exported jsonl equals the native CLI trace for every shipped scenario'
   assert.deepEqual(errors, []);
 });
 
-test('budgets (printed): time to the first interactive frame, worst step back', async () => {
+test('budgets (printed): first-load size, time to the first interactive frame, worst step back', async () => {
+  const sizes = execFileSync('node', [new URL('./size.mjs', import.meta.url).pathname, DIST], { encoding: 'utf8' });
+  console.log(`# ${sizes.trim().split('\n').pop()}`);
   const started = Date.now();
   const { page, errors } = await openApp(browser, server.url);
   const interactive = Date.now() - started;
@@ -212,5 +215,15 @@ test('budgets (printed): time to the first interactive frame, worst step back', 
       `worst step back key-to-render ${worstKey.toFixed(1)} ms`);
     assert.ok(seek.worstSeekBackMs >= 0);
   }
+  assert.deepEqual(errors, []);
+});
+
+test('the remedies include the same story in BGP mode', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await page.click('text=Open the BGP version');
+  await page.waitForFunction(() => document.querySelector('select[aria-label=Scenario]')?.value === 'bgp-ecmp');
+  assert.match(await page.textContent('.callout'), /no route to 192\.168\.1\.201 yet/);
+  await scrubTo(page, 10);
+  assert.match(await page.textContent('.callout'), /route 192\.168\.1\.201\/32/);
   assert.deepEqual(errors, []);
 });
