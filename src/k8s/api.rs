@@ -165,19 +165,7 @@ impl Plane<'_, '_, '_> {
         }
         let mut svc = match self.k.services.get(&skey) {
             Some(s) => s.clone(),
-            None => Service {
-                meta: meta.clone(),
-                namespace: ns.to_string(),
-                spec: spec.clone(),
-                created: now,
-                cluster_ip: None,
-                node_ports: vec![],
-                health_check_node_port: None,
-                ingress: vec![],
-                pool: None,
-                cilium_id: 0,
-                gateway: None,
-            },
+            None => Service::new(meta.clone(), ns, spec.clone(), now),
         };
         let created = !self.k.services.contains_key(&skey);
         let mut wanted = spec.clone();

@@ -193,6 +193,23 @@ pub struct Service {
 }
 
 impl Service {
+    /// A Service as created: nothing allocated yet.
+    pub fn new(meta: ObjectMeta, namespace: &str, spec: ServiceSpec, created: Instant) -> Service {
+        Service {
+            meta,
+            namespace: namespace.to_string(),
+            spec,
+            created,
+            cluster_ip: None,
+            node_ports: vec![],
+            health_check_node_port: None,
+            ingress: vec![],
+            pool: None,
+            cilium_id: 0,
+            gateway: None,
+        }
+    }
+
     pub fn key(&self) -> Key {
         key(&self.namespace, &self.meta.name)
     }

@@ -245,19 +245,9 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
             external_traffic_policy: Some(TrafficPolicyName::Cluster),
             ..ServiceSpec::default()
         };
-        let mut svc = Service {
-            meta: ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() },
-            namespace: ns,
-            spec,
-            created: now.max(created),
-            cluster_ip: None,
-            node_ports: vec![],
-            health_check_node_port: None,
-            ingress: vec![],
-            pool: None,
-            cilium_id: 0,
-            gateway: Some(meta.name.clone()),
-        };
+        let backing = ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() };
+        let mut svc = Service::new(backing, &ns, spec, now.max(created));
+        svc.gateway = Some(meta.name.clone());
         if allocate_addresses(k, &mut svc, rng).is_ok() {
             svc.cilium_id = next_cilium_id(k);
             k.services.insert(skey, svc);
