@@ -404,11 +404,11 @@ fn index<'a>(v: &'a Value, s: &Slice) -> Result<Vec<&'a Value>, String> {
     let len = items.len() as i64;
     let mut start = s.start.unwrap_or(0);
     if start < 0 {
-        start += len;
+        start = start.saturating_add(len);
     }
     let end = match (s.single, s.end) {
-        (true, _) => start + 1,
-        (false, Some(e)) if e < 0 => e + len,
+        (true, _) => start.saturating_add(1),
+        (false, Some(e)) if e < 0 => e.saturating_add(len),
         (false, Some(e)) => e,
         (false, None) => len,
     };
@@ -420,7 +420,7 @@ fn index<'a>(v: &'a Value, s: &Slice) -> Result<Vec<&'a Value>, String> {
         return Err(format!("array index out of bounds: index {start}, length {len}"));
     }
     if end > len || end < 0 {
-        return Err(format!("array index out of bounds: index {}, length {len}", end - 1));
+        return Err(format!("array index out of bounds: index {}, length {len}", end.saturating_sub(1)));
     }
     if start > end {
         return Err(format!("starting index {start} is greater than ending index {end}"));

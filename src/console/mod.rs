@@ -65,6 +65,10 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     }
     if argv[0] == "sudo" {
         argv.remove(0);
+        if argv.is_empty() {
+            let out = Output { stdout: String::new(), stderr: "usage: sudo command\n".into(), exit: 1 };
+            return Ok(Some(record(w, host, line, out, trace)));
+        }
     }
     let now = w.now;
     let args = &argv[1..];
@@ -103,9 +107,10 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     let out = match argv[0].as_str() {
         "ip" => netinfo::ip(w, h, args, trace),
         "conntrack" => netinfo::conntrack(w, h, args),
-        "cilium-dbg" | "cilium" if cilium_node(w, h).is_some() => {
-            cilium_dbg::run(w, cilium_node(w, h).unwrap_or_default(), args)
-        }
+        "cilium-dbg" | "cilium" => match cilium_node(w, h) {
+            Some(node) => cilium_dbg::run(w, node, args),
+            None => not_found(&argv[0]),
+        },
         "vtysh" if w.net.hosts[h].role == Role::Router => frr::vtysh(w, h, args),
         "show" if cisco(w, h) => match args {
             [ip, arp] if ip == "ip" && arp == "arp" => netinfo::show_ip_arp(w, h),
@@ -135,7 +140,7 @@ fn cisco(w: &World, h: HostId) -> bool {
 
 /// The shell's answer to a command this host does not have (exit 127).
 fn not_found(cmd: &str) -> Output {
-    let near = table::nearest(cmd, COMMANDS.iter().map(|c| c.0));
+    let near = table::nearest(cmd, COMMANDS.iter().map(|c| c.0)).filter(|n| *n != cmd);
     let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
     Output {
         stdout: String::new(),

@@ -49,12 +49,13 @@ pub fn apply(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
         by_id
     };
     if manifests.is_empty() {
-        let mut names: Vec<String> = script
-            .manifests
-            .iter()
-            .map(|m| id(&m.manifest).unwrap_or_else(|| m.manifest.metadata().name.clone()))
-            .collect();
-        names.dedup();
+        let mut names: Vec<String> = Vec::new();
+        for m in &script.manifests {
+            let name = id(&m.manifest).unwrap_or_else(|| m.manifest.metadata().name.clone());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         return Reply::fail(&format!(
             "error: the path \"{file}\" does not exist (this scenario's manifests: {})",
             names.join(", ")

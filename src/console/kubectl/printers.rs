@@ -129,8 +129,8 @@ pub fn external_ip(v: &Value, wide: bool) -> String {
     lb.sort();
     lb.dedup();
     let mut lb = lb.join(",");
-    if !wide && lb.len() > 16 {
-        lb = format!("{}...", &lb[..13]);
+    if !wide && lb.chars().count() > 16 {
+        lb = format!("{}...", lb.chars().take(13).collect::<String>());
     }
     let all: Vec<&str> = lb.split(',').filter(|s| !s.is_empty()).chain(external).collect();
     if all.is_empty() { "<pending>".into() } else { all.join(",") }
