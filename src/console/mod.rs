@@ -3,6 +3,13 @@
 //! server (not over the LAN); network tools run in the host's own stack,
 //! and the ones that take time (`curl`, `arping`, `ping`, `tcpdump`) run as
 //! processes whose output arrives when they finish.
+//!
+//! Which host has which tool follows a real setup: `cilium-dbg` on the nodes
+//! of a Cilium cluster (it lives in the agent), FRR's `vtysh` on routers,
+//! IOS's `show ip arp` on Cisco-model routers; elsewhere the shell answers
+//! `command not found` (exit 127). Tables go through Go's tabwriter
+//! ([`table::tabwrite`]) exactly as the real tools print them, trailing
+//! padding included.
 
 pub mod cilium_dbg;
 pub mod frr;

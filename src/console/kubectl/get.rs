@@ -66,6 +66,8 @@ pub fn get(w: &World, f: &Flags) -> Reply {
             };
             Reply::ok(tables(&found, w.now, *wide, &opts))
         }
+        // Names that were all missing print only their errors.
+        _ if named && found.iter().all(Vec::is_empty) => Reply::default(),
         other => {
             let all: Vec<Object> = found.iter().flatten().cloned().collect();
             match render_objects(other, &all, single) {

@@ -10,9 +10,9 @@ mod flags;
 mod get;
 mod logs;
 mod mutate;
-pub mod objects;
+mod objects;
 mod output;
-pub mod printers;
+mod printers;
 pub mod resources;
 mod selector;
 
@@ -102,9 +102,9 @@ const OTHER_VERBS: &[&str] = &[
 pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Reply {
     // The verb is the first argument that is not a flag (or a flag's value).
     let verb_at = verb_position(args);
-    let Some(i) = verb_at else {
-        return Reply::fail(&format!(
-            "kubectl controls the Kubernetes cluster manager. vipsim's kubectl supports: {}",
+    let Some(i) = verb_at.filter(|i| args[*i] != "help") else {
+        return Reply::ok(format!(
+            "kubectl controls the Kubernetes cluster manager.\n\nvipsim's kubectl supports: {}\n",
             VERBS.join(", ")
         ));
     };

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// The nodes' OS, kernel and runtime (vipsim's nodes are all alike).
-pub const OS_IMAGE: &str = "Debian GNU/Linux 13 (trixie)";
-pub const KERNEL: &str = "6.12.48+deb13-amd64";
-pub const RUNTIME: &str = "containerd://2.1.4";
+const OS_IMAGE: &str = "Debian GNU/Linux 13 (trixie)";
+const KERNEL: &str = "6.12.48+deb13-amd64";
+const RUNTIME: &str = "containerd://2.1.4";
 /// A node's Lease lasts this long (nodeLeaseDurationSeconds).
 const NODE_LEASE_SECONDS: u64 = 40;
 
@@ -141,7 +141,7 @@ fn involved_kind(object: &str) -> (&'static str, &'static str) {
 const EPOCH_UNIX: u64 = 1_767_225_600;
 
 /// `<object>.<hex UnixNano of the first occurrence>`, as the event recorder names events.
-pub fn event_name(e: &Event) -> String {
+fn event_name(e: &Event) -> String {
     let object = e.object.split_once('/').map(|(_, n)| n).unwrap_or(&e.object);
     let nanos = EPOCH_UNIX as u128 * 1_000_000_000 + e.first.as_nanos() as u128;
     format!("{object}.{nanos:x}")

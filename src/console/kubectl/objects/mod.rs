@@ -13,7 +13,7 @@ mod workloads;
 
 pub use system::{SystemPod, system_pods};
 
-use super::resources::{self, Resource};
+use super::resources::Resource;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
@@ -68,11 +68,6 @@ pub fn list(w: &World, res: &'static Resource) -> Vec<Object> {
     let mut out: Vec<Object> = jsons.into_iter().map(|j| Object::new(res, j)).collect();
     out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     out
-}
-
-/// The objects `kubectl get all` lists, kind by kind.
-pub fn list_all(w: &World) -> Vec<Object> {
-    resources::ALL.iter().flat_map(|r| list(w, r)).collect()
 }
 
 /// An object's `metadata`: name, namespace, labels, annotations, creationTimestamp.

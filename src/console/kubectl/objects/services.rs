@@ -176,7 +176,7 @@ fn endpoints_object(k: &Cluster, s: &Service) -> Value {
 }
 
 /// `web-x7k2p`: the controller's generated name, the same in every run.
-pub fn slice_name(namespace: &str, service: &str) -> String {
+fn slice_name(namespace: &str, service: &str) -> String {
     format!("{service}-{}", crate::k8s::workloads::name_suffix(&format!("endpointslice/{namespace}/{service}"), 5))
 }
 

@@ -55,7 +55,7 @@ pub fn pods(w: &World) -> Vec<Value> {
 }
 
 /// A scenario pod, with the container start time the kubelet would report.
-pub fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
+fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
     let node = p.node.as_deref().and_then(|n| k.nodes.get(n));
     let state = match p.phase {
         PodPhase::Pending => ContainerState::Creating,
@@ -223,7 +223,7 @@ fn pod_status(f: &PodFacts) -> Value {
                "status": if ok { "True" } else { "False" }, "type": kind})
     };
     let conditions = vec![
-        cond("PodReadyToStartContainers", true, f.created),
+        cond("PodReadyToStartContainers", f.state != ContainerState::Creating, started),
         cond("Initialized", true, f.created),
         cond("Ready", f.ready, started),
         cond("ContainersReady", f.ready, started),
