@@ -82,7 +82,7 @@ fn describable(res: &Resource) -> bool {
 fn describe_one(w: &World, o: &Object, events: bool) -> String {
     let mut d = Doc::default();
     match o.res.kind {
-        "Service" => service(&mut d, &o.json, w),
+        "Service" => service(&mut d, o, w),
         "Pod" => pod(&mut d, &o.json, w.now),
         "Node" => node(&mut d, &o.json, w),
         _ => generic(&mut d, o),
@@ -212,7 +212,8 @@ pub fn rfc1123z(ts: &str) -> String {
     format!("{}, {:02} Jan 2026 {h:02}:{m:02}:{s:02} +0000", DAYS[(day % 7) as usize], day + 1)
 }
 
-fn service(d: &mut Doc, v: &Value, w: &World) {
+fn service(d: &mut Doc, o: &Object, w: &World) {
+    let v = &o.json;
     d.field(0, "Name", text(v, "/metadata/name"));
     d.field(0, "Namespace", text(v, "/metadata/namespace"));
     d.labels("Labels", &string_map(v, "/metadata/labels"));
@@ -242,10 +243,9 @@ fn service(d: &mut Doc, v: &Value, w: &World) {
     if !ingress.is_empty() {
         d.field(0, "LoadBalancer Ingress", &ingress.join(", "));
     }
-    let slice = objects::list(w, &resources::ENDPOINTSLICE).into_iter().find(|s| {
-        s.namespace == v["metadata"]["namespace"].as_str().map(String::from)
-            && s.labels().get("kubernetes.io/service-name").map(String::as_str) == v["metadata"]["name"].as_str()
-    });
+    let slice = objects::list(w, &resources::ENDPOINTSLICE)
+        .into_iter()
+        .find(|s| s.namespace == o.namespace && s.labels().get("kubernetes.io/service-name") == Some(&o.name));
     for p in list(v, "/spec/ports") {
         let name = p.get("name").and_then(Value::as_str).unwrap_or("<unset>");
         let proto = text(p, "/protocol");

@@ -4,7 +4,7 @@
 //! Their pods have stable names (`speaker-x7k2p`), run where the real ones
 //! would, and are ready exactly when the simulated agent is.
 
-use super::workloads::ContainerState;
+use super::workloads::{ContainerState, PodFacts};
 use super::{Fields, metadata};
 use crate::k8s::cluster::{Cluster, Deployment};
 use crate::k8s::objects::{
@@ -336,4 +336,29 @@ pub fn addon_deployments(w: &World) -> Vec<(Deployment, usize, usize)> {
             (d, 1, ready)
         })
         .collect()
+}
+
+impl SystemPod {
+    /// What the pod's JSON is built from.
+    pub fn facts(&self) -> PodFacts<'_> {
+        PodFacts {
+            namespace: self.namespace,
+            name: &self.name,
+            labels: self.labels.clone(),
+            annotations: BTreeMap::new(),
+            owner: Some(self.owner.clone()),
+            spec: &self.spec,
+            node: Some(&self.node),
+            host_ip: Some(self.node_ip),
+            ip: Some(self.ip),
+            host_network: self.host_network,
+            state: self.state.clone(),
+            ready: self.ready,
+            restarts: 0,
+            created: Instant::ZERO,
+            deleted: None,
+            unschedulable: None,
+            critical: self.critical,
+        }
+    }
 }

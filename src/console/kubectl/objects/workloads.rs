@@ -2,7 +2,7 @@
 //! add-ons' pods (see [`super::system`]), rendered with the defaults the
 //! API server and its admission plugins add.
 
-use super::system::{SystemPod, system_pods};
+use super::system::system_pods;
 use super::{Fields, metadata, owner, timestamp};
 use crate::k8s::cluster::{Cluster, Deployment, Pod, PodPhase};
 use crate::k8s::objects::{Container, PodSpec, Probe};
@@ -359,28 +359,4 @@ fn replica_set(d: &Deployment, replicas: usize, ready: usize) -> Value {
         "spec": {"replicas": d.spec.replicas, "selector": selector, "template": template(d, &[("pod-template-hash", hash)])},
         "status": Value::from(status),
     })
-}
-
-impl SystemPod {
-    pub fn facts(&self) -> PodFacts<'_> {
-        PodFacts {
-            namespace: self.namespace,
-            name: &self.name,
-            labels: self.labels.clone(),
-            annotations: BTreeMap::new(),
-            owner: Some(self.owner.clone()),
-            spec: &self.spec,
-            node: Some(&self.node),
-            host_ip: Some(self.node_ip),
-            ip: Some(self.ip),
-            host_network: self.host_network,
-            state: self.state.clone(),
-            ready: self.ready,
-            restarts: 0,
-            created: Instant::ZERO,
-            deleted: None,
-            unschedulable: None,
-            critical: self.critical,
-        }
-    }
 }
