@@ -3,11 +3,25 @@
 //! server (not over the LAN); network tools run in the host's own stack,
 //! and the ones that take time (`curl`, `arping`, `ping`, `tcpdump`) run as
 //! processes whose output arrives when they finish.
+//!
+//! Which host has which tool follows a real setup: `cilium-dbg` on the nodes
+//! of a Cilium cluster (it lives in the agent), FRR's `vtysh` on routers,
+//! IOS's `show ip arp` on Cisco-model routers; elsewhere the shell answers
+//! `command not found` (exit 127). Tables go through Go's tabwriter
+//! ([`table::tabwrite`]) exactly as the real tools print them, trailing
+//! padding included.
 
+pub mod cilium_dbg;
+pub mod frr;
+pub mod jsonpath;
 pub mod kubectl;
 pub mod netinfo;
 pub mod table;
+pub mod yaml;
 
+use crate::net::HostId;
+use crate::net::host::Role;
+use crate::net::neighbor::NeighborModel;
 use crate::sim::World;
 use crate::sim::trace::{Kind, Record};
 use crate::time::Duration;
@@ -15,7 +29,10 @@ use crate::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump
 
 /// Command names the console knows, for completion and `help`.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("kubectl", "get/describe/apply/patch/scale/delete/cordon/drain/logs/exec against the cluster"),
+    (
+        "kubectl",
+        "get/describe/events/logs/exec/apply/create/delete/patch/scale/expose/cordon/uncordon/drain/version/api-resources",
+    ),
     ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
     ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
     ("ping", "ICMP echo (-c -i -W)"),
@@ -23,7 +40,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("timeout", "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp"),
     ("ip", "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all"),
     ("conntrack", "conntrack -L | conntrack -F (nodes)"),
-    ("cilium-dbg", "cilium-dbg service list (Cilium nodes)"),
+    ("cilium-dbg", "cilium-dbg service list | status --brief (nodes of a Cilium cluster)"),
+    ("vtysh", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)"),
+    ("show", "show ip arp (Cisco-model routers)"),
     ("help", "this list"),
 ];
 
@@ -53,6 +72,10 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     }
     if argv[0] == "sudo" {
         argv.remove(0);
+        if argv.is_empty() {
+            let out = Output { stdout: String::new(), stderr: "usage: sudo command\n".into(), exit: 1 };
+            return Ok(Some(record(w, host, line, out, trace)));
+        }
     }
     let now = w.now;
     let args = &argv[1..];
@@ -83,29 +106,65 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
             ))),
         };
     }
+    if argv[0] == "kubectl" {
+        let reply = kubectl::run(w, args, trace);
+        let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
+        return Ok(Some(record_after(w, host, line, &reply.notice, out, trace)));
+    }
     let out = match argv[0].as_str() {
-        "kubectl" => kubectl::run(w, args, trace),
         "ip" => netinfo::ip(w, h, args, trace),
         "conntrack" => netinfo::conntrack(w, h, args),
-        "cilium-dbg" | "cilium" => netinfo::cilium_dbg(w, args),
-        "help" => Output { stdout: help(), stderr: String::new(), exit: 0 },
-        other => {
-            let near = crate::console::table::nearest(other, COMMANDS.iter().map(|c| c.0));
-            let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-            Output {
+        "cilium-dbg" | "cilium" => match cilium_node(w, h) {
+            Some(node) => cilium_dbg::run(w, node, args),
+            None => not_found(&argv[0]),
+        },
+        "vtysh" if w.net.hosts[h].role == Role::Router => frr::vtysh(w, h, args),
+        "show" if cisco(w, h) => match args {
+            [ip, arp] if ip == "ip" && arp == "arp" => netinfo::show_ip_arp(w, h),
+            _ => Output {
                 stdout: String::new(),
-                stderr: format!(
-                    "vipsim: {other}: command not found{hint}; type `help` for the commands this console knows\n"
-                ),
-                exit: 127,
-            }
-        }
+                stderr: format!("vipsim: show {}: only `show ip arp` is modelled on this router\n", args.join(" ")),
+                exit: 1,
+            },
+        },
+        "help" => Output { stdout: help(), stderr: String::new(), exit: 0 },
+        other => not_found(other),
     };
     Ok(Some(record(w, host, line, out, trace)))
 }
 
+/// The node a host is, when Cilium runs there (`cilium-dbg` is in its agent).
+fn cilium_node(w: &World, h: HostId) -> Option<&str> {
+    let node = w.cluster.node_of_host(h)?;
+    kubectl::resources::cilium_installed(&w.cluster).then_some(node.name.as_str())
+}
+
+/// A router with Cisco's ARP behaviour answers IOS's `show`.
+fn cisco(w: &World, h: HostId) -> bool {
+    let host = &w.net.hosts[h];
+    host.role == Role::Router && host.ifaces.first().is_some_and(|i| i.neighbors.config().model == NeighborModel::Cisco)
+}
+
+/// The shell's answer to a command this host does not have (exit 127).
+fn not_found(cmd: &str) -> Output {
+    let near = table::nearest(cmd, COMMANDS.iter().map(|c| c.0)).filter(|n| *n != cmd);
+    let hint = near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+    Output {
+        stdout: String::new(),
+        stderr: format!("vipsim: {cmd}: command not found{hint}; type `help` for the commands this console knows\n"),
+        exit: 127,
+    }
+}
+
 fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>) -> String {
-    let text = format!("{}{}", out.stdout, out.stderr);
+    record_after(w, host, cmd, "", out, trace)
+}
+
+/// Records a finished command; `notice` is stderr the tool printed before
+/// its output (kubectl's warnings), so it comes first in the shown text.
+fn record_after(w: &World, host: &str, cmd: &str, notice: &str, mut out: Output, trace: &mut Vec<Record>) -> String {
+    let text = format!("{notice}{}{}", out.stdout, out.stderr);
+    out.stderr.insert_str(0, notice);
     trace.push(Record {
         t: w.now,
         step: w.steps,

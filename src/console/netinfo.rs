@@ -1,5 +1,5 @@
 //! Host-side inspection commands: `ip neigh|addr|route`, `show ip arp` (a
-//! Cisco-model router), `conntrack -L`, `cilium-dbg service list`.
+//! Cisco-model router), `conntrack -L`.
 
 use super::table::render_with;
 use crate::net::HostId;
@@ -219,72 +219,4 @@ pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
             2,
         ),
     }
-}
-
-/// `cilium-dbg service list`: every frontend with its backends.
-pub fn cilium_dbg(w: &World, args: &[String]) -> Output {
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    if !matches!(words.as_slice(), ["service", "list"] | ["service", "ls"]) {
-        return err(
-            format!("vipsim: cilium-dbg {} is not supported (use: cilium-dbg service list)", words.join(" ")),
-            1,
-        );
-    }
-    if w.datapath.kind != Datapath::Ebpf {
-        return err(
-            "Error: cannot get services list: Cilium's eBPF datapath is not in use in this scenario (datapath: ebpf)"
-                .into(),
-            1,
-        );
-    }
-    let mut rows = vec![["ID", "Frontend", "Service Type", "Backend"].map(String::from).to_vec()];
-    let mut id_rows = Vec::new();
-    for svc in w.cluster.services.values() {
-        let rules = w.services.services.get(&svc.key());
-        let backends = |port_name: &str| -> Vec<String> {
-            rules
-                .map(|r| {
-                    r.endpoints
-                        .iter()
-                        .filter(|e| e.ready || e.serving)
-                        .enumerate()
-                        .map(|(i, e)| {
-                            let state = if e.ready { "active" } else { "terminating" };
-                            format!(
-                                "{} => {}:{}/TCP ({state})",
-                                i + 1,
-                                e.ip,
-                                e.ports.get(port_name).copied().unwrap_or(0)
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut frontends = Vec::new();
-        for (i, p) in svc.spec.ports.iter().enumerate() {
-            let proto = p.protocol.clone().unwrap_or_else(|| "TCP".into());
-            let name = crate::k8s::endpoints::port_name(p);
-            if let Some(ip) = svc.cluster_ip {
-                frontends.push((format!("{ip}:{}/{proto}", p.port), "ClusterIP", name.clone()));
-            }
-            if let Some(np) = svc.node_ports.get(i).copied().flatten() {
-                frontends.push((format!("0.0.0.0:{np}/{proto}"), "NodePort", name.clone()));
-            }
-            for ip in &svc.ingress {
-                frontends.push((format!("{ip}:{}/{proto}", p.port), "LoadBalancer", name.clone()));
-            }
-        }
-        for (j, (frontend, kind, port_name)) in frontends.into_iter().enumerate() {
-            let id = svc.cilium_id * 10 + j as u32;
-            let bs = backends(&port_name);
-            let first = bs.first().cloned().unwrap_or_default();
-            id_rows.push((id, vec![id.to_string(), frontend, kind.to_string(), first]));
-            for b in bs.into_iter().skip(1) {
-                id_rows.push((id, vec![String::new(), String::new(), String::new(), b]));
-            }
-        }
-    }
-    rows.extend(id_rows.into_iter().map(|(_, r)| r));
-    ok(render_with(&rows, 5))
 }

@@ -165,19 +165,7 @@ impl Plane<'_, '_, '_> {
         }
         let mut svc = match self.k.services.get(&skey) {
             Some(s) => s.clone(),
-            None => Service {
-                meta: meta.clone(),
-                namespace: ns.to_string(),
-                spec: spec.clone(),
-                created: now,
-                cluster_ip: None,
-                node_ports: vec![],
-                health_check_node_port: None,
-                ingress: vec![],
-                pool: None,
-                cilium_id: 0,
-                gateway: None,
-            },
+            None => Service::new(meta.clone(), ns, spec.clone(), now),
         };
         let created = !self.k.services.contains_key(&skey);
         let mut wanted = spec.clone();
@@ -200,9 +188,6 @@ impl Plane<'_, '_, '_> {
         services::allocate_addresses(self.k, &mut svc, self.cx.rng)
             .map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
         svc.spec = spec.clone();
-        if created {
-            svc.cilium_id = services::next_cilium_id(self.k);
-        }
         if !svc.is_load_balancer() && !svc.ingress.is_empty() {
             svc.ingress.clear();
             self.k.metallb.release(&skey);
@@ -258,7 +243,14 @@ impl Plane<'_, '_, '_> {
             ));
         }
         self.reconcile();
-        Ok(format!("{res} \"{name}\" deleted"))
+        // kubectl >= 1.33 names the namespace of what it deleted.
+        let cluster_scoped =
+            matches!(kind, "Namespace" | "CiliumLoadBalancerIPPool" | "CiliumL2AnnouncementPolicy" | "GatewayClass");
+        Ok(if cluster_scoped {
+            format!("{res} \"{name}\" deleted")
+        } else {
+            format!("{res} \"{name}\" deleted from {ns} namespace")
+        })
     }
 
     /// `kubectl patch svc NAME -p '<json>'` (a JSON merge patch of the Service).
@@ -326,9 +318,13 @@ impl Plane<'_, '_, '_> {
             .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
             .map(|p| p.key())
             .collect();
-        out.push_str(&format!(
-            "\nWarning: ignoring DaemonSet-managed Pods: metallb-system/speaker-{node}, kube-system/kube-proxy-{node}"
-        ));
+        let daemon_pods: Vec<String> = workloads::system_daemonsets(&self.k.config)
+            .into_iter()
+            .map(|(ns, ds)| format!("{ns}/{}", workloads::daemon_pod_name(ds, node)))
+            .collect();
+        if !daemon_pods.is_empty() {
+            out.push_str(&format!("\nWarning: ignoring DaemonSet-managed Pods: {}", daemon_pods.join(", ")));
+        }
         for pk in &pods {
             out.push_str(&format!("\nevicting pod {pk}"));
         }

@@ -186,13 +186,31 @@ pub struct Service {
     pub ingress: Vec<Ipv4Addr>,
     /// The pool the address came from.
     pub pool: Option<String>,
-    /// Cilium's numeric service ID (per frontend in `cilium-dbg service list`).
-    pub cilium_id: u32,
+    /// When `ingress` last went from empty to assigned or back (creation
+    /// before that): the `lastTransitionTime` of Cilium's IPAM condition.
+    pub ingress_since: Instant,
     /// The Gateway this Service backs (`cilium-gateway-<name>`).
     pub gateway: Option<String>,
 }
 
 impl Service {
+    /// A Service as created: nothing allocated yet.
+    pub fn new(meta: ObjectMeta, namespace: &str, spec: ServiceSpec, created: Instant) -> Service {
+        Service {
+            meta,
+            namespace: namespace.to_string(),
+            spec,
+            created,
+            cluster_ip: None,
+            node_ports: vec![],
+            health_check_node_port: None,
+            ingress: vec![],
+            pool: None,
+            ingress_since: created,
+            gateway: None,
+        }
+    }
+
     pub fn key(&self) -> Key {
         key(&self.namespace, &self.meta.name)
     }
@@ -259,6 +277,8 @@ pub struct Speaker {
 /// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
+    /// When the Lease object was created (it outlives holder changes).
+    pub created: Instant,
     pub holder: Option<String>,
     pub acquired: Instant,
     pub renewed: Instant,
@@ -283,6 +303,23 @@ pub struct BgpSession {
     pub generation: u64,
     /// VIPs this node advertises over the session.
     pub advertised: BTreeSet<Ipv4Addr>,
+}
+
+/// Cilium's service IDs (`cilium-dbg service list`): one per frontend,
+/// handed out from a counter in the order frontends appear and released
+/// when the frontend goes, like the agent's ID allocator. Kept here so an
+/// ID stays the same for the whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceIds {
+    pub next: u32,
+    /// By [`super::services::Frontend::key`].
+    pub by_frontend: BTreeMap<String, u32>,
+}
+
+impl Default for ServiceIds {
+    fn default() -> ServiceIds {
+        ServiceIds { next: 1, by_frontend: BTreeMap::new() }
+    }
 }
 
 /// A stored object of the kinds vipsim does not keep in typed tables
@@ -313,7 +350,7 @@ pub struct Cluster {
     pub announcers: BTreeMap<Key, Vec<String>>,
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
-    pub next_cilium_id: u32,
+    pub cilium_ids: ServiceIds,
 }
 
 impl Cluster {
@@ -351,7 +388,7 @@ impl Cluster {
             announcers: BTreeMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
-            next_cilium_id: 1,
+            cilium_ids: ServiceIds::default(),
         }
     }
 

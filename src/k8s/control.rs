@@ -459,6 +459,7 @@ impl Plane<'_, '_, '_> {
         }
         let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
+            created: now,
             holder: None,
             acquired: now,
             renewed: now,
@@ -569,6 +570,7 @@ impl Plane<'_, '_, '_> {
         }
         services::reconcile_gateways(self.k, now, self.cx.rng);
         services::reconcile_load_balancers(self.k, self.cx);
+        services::sync_cilium_ids(self.k);
         endpoints::reconcile_slices(self.k, self.cx);
         let announce = self.k.config.announce;
         match (self.k.config.load_balancer, announce) {

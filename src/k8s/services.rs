@@ -170,6 +170,9 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         let s = k.services.get_mut(&skey).expect("listed");
         let new_ingress: Vec<Ipv4Addr> = ip.into_iter().collect();
         if s.ingress != new_ingress {
+            if s.ingress.is_empty() != new_ingress.is_empty() {
+                s.ingress_since = now;
+            }
             s.ingress = new_ingress;
             s.pool = pool.clone();
             let name = s.meta.name.clone();
@@ -245,29 +248,119 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
             external_traffic_policy: Some(TrafficPolicyName::Cluster),
             ..ServiceSpec::default()
         };
-        let mut svc = Service {
-            meta: ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() },
-            namespace: ns,
-            spec,
-            created: now.max(created),
-            cluster_ip: None,
-            node_ports: vec![],
-            health_check_node_port: None,
-            ingress: vec![],
-            pool: None,
-            cilium_id: 0,
-            gateway: Some(meta.name.clone()),
-        };
+        let backing = ObjectMeta { name: name.clone(), namespace: Some(ns.clone()), labels, ..ObjectMeta::default() };
+        let mut svc = Service::new(backing, &ns, spec, now.max(created));
+        svc.gateway = Some(meta.name.clone());
         if allocate_addresses(k, &mut svc, rng).is_ok() {
-            svc.cilium_id = next_cilium_id(k);
             k.services.insert(skey, svc);
         }
     }
 }
 
-/// Cilium numbers every Service frontend; vipsim numbers Services in creation order.
-pub fn next_cilium_id(k: &mut Cluster) -> u32 {
-    let id = k.next_cilium_id;
-    k.next_cilium_id += 1;
-    id
+/// The kind of a Service frontend, as Cilium names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontendKind {
+    ClusterIP,
+    NodePort,
+    ExternalIPs,
+    LoadBalancer,
+}
+
+impl FrontendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FrontendKind::ClusterIP => "ClusterIP",
+            FrontendKind::NodePort => "NodePort",
+            FrontendKind::ExternalIPs => "ExternalIPs",
+            FrontendKind::LoadBalancer => "LoadBalancer",
+        }
+    }
+
+    /// Traffic to this frontend comes from outside (externalTrafficPolicy applies).
+    pub fn external(self) -> bool {
+        self != FrontendKind::ClusterIP
+    }
+}
+
+/// Where a frontend listens. A NodePort has two: the wildcard `0.0.0.0`
+/// and the address of whichever node's agent is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrontendAddr {
+    Ip(Ipv4Addr),
+    Any,
+    ThisNode,
+}
+
+/// One address:port of a Service that Cilium's service map has an entry for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frontend {
+    pub kind: FrontendKind,
+    pub addr: FrontendAddr,
+    pub port: u16,
+    pub protocol: String,
+    /// The Service port it serves (the EndpointSlice port name).
+    pub port_name: String,
+}
+
+impl Frontend {
+    /// Identifies the frontend across reconciles (node addresses stay
+    /// symbolic: every agent sees the same sequence, so IDs agree).
+    pub fn key(&self, service: &str) -> String {
+        let addr = match self.addr {
+            FrontendAddr::Ip(ip) => ip.to_string(),
+            FrontendAddr::Any => "0.0.0.0".into(),
+            FrontendAddr::ThisNode => "node".into(),
+        };
+        format!("{service} {} {addr}:{}/{}", self.kind.name(), self.port, self.protocol)
+    }
+}
+
+/// A Service's frontends in the order Cilium's agent creates them:
+/// ClusterIP, NodePort (wildcard, then the node address), externalIPs,
+/// then LoadBalancer ingress addresses, each over the Service's ports.
+pub fn frontends(svc: &Service) -> Vec<Frontend> {
+    let ports: Vec<(usize, &ServicePort)> = svc.spec.ports.iter().enumerate().collect();
+    let frontend = |kind, addr, p: &ServicePort, port| Frontend {
+        kind,
+        addr,
+        port,
+        protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+        port_name: super::endpoints::port_name(p),
+    };
+    let mut out = Vec::new();
+    if let Some(ip) = svc.cluster_ip {
+        out.extend(ports.iter().map(|(_, p)| frontend(FrontendKind::ClusterIP, FrontendAddr::Ip(ip), p, p.port)));
+    }
+    for (i, p) in &ports {
+        if let Some(np) = svc.node_ports.get(*i).copied().flatten() {
+            out.push(frontend(FrontendKind::NodePort, FrontendAddr::Any, p, np));
+            out.push(frontend(FrontendKind::NodePort, FrontendAddr::ThisNode, p, np));
+        }
+    }
+    for ip in svc.spec.external_ips.iter().filter_map(|ip| ip.parse::<Ipv4Addr>().ok()) {
+        out.extend(ports.iter().map(|(_, p)| frontend(FrontendKind::ExternalIPs, FrontendAddr::Ip(ip), p, p.port)));
+    }
+    for ip in &svc.ingress {
+        out.extend(ports.iter().map(|(_, p)| frontend(FrontendKind::LoadBalancer, FrontendAddr::Ip(*ip), p, p.port)));
+    }
+    out
+}
+
+/// Gives every new frontend the next Cilium service ID and releases the IDs
+/// of frontends that are gone. Services are visited in creation order.
+pub fn sync_cilium_ids(k: &mut Cluster) {
+    if k.config.datapath != crate::net::host::Datapath::Ebpf {
+        return;
+    }
+    let mut services: Vec<&Service> = k.services.values().collect();
+    services.sort_by_key(|s| (s.created, s.key()));
+    let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
+    let ids = &mut k.cilium_ids;
+    ids.by_frontend.retain(|key, _| live.contains(key));
+    for key in live {
+        if !ids.by_frontend.contains_key(&key) {
+            ids.by_frontend.insert(key, ids.next);
+            ids.next += 1;
+        }
+    }
 }

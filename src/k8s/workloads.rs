@@ -22,6 +22,46 @@ pub fn random_suffix(rng: &mut SimRng, len: usize) -> String {
     (0..len).map(|_| ALPHANUMS[rng.index(ALPHANUMS.len())] as char).collect()
 }
 
+/// A name suffix derived from `seed` (FNV-1a, kube's alphabet): stands in
+/// for a random suffix where the name must be the same in every run.
+pub fn name_suffix(seed: &str, len: usize) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (0..len)
+        .map(|_| {
+            let c = ALPHANUMS[(h % ALPHANUMS.len() as u64) as usize] as char;
+            h /= ALPHANUMS.len() as u64;
+            c
+        })
+        .collect()
+}
+
+/// The add-ons' DaemonSets as `(namespace, name)`: the MetalLB speaker,
+/// the Cilium agent (vipsim's eBPF datapath) and kube-proxy (the others).
+pub fn system_daemonsets(config: &super::cluster::ClusterConfig) -> Vec<(&'static str, &'static str)> {
+    use crate::net::host::Datapath;
+    use crate::scenario::spec::LoadBalancerKind;
+    let mut out = Vec::new();
+    if config.datapath == Datapath::Ebpf || config.load_balancer == LoadBalancerKind::Cilium {
+        out.push(("kube-system", "cilium"));
+    }
+    if config.datapath != Datapath::Ebpf {
+        out.push(("kube-system", "kube-proxy"));
+    }
+    if config.load_balancer == LoadBalancerKind::Metallb {
+        out.push(("metallb-system", "speaker"));
+    }
+    out
+}
+
+/// The name of a DaemonSet's pod on `node` (`speaker-x7k2p`).
+pub fn daemon_pod_name(daemonset: &str, node: &str) -> String {
+    format!("{daemonset}-{}", name_suffix(&format!("{daemonset}/{node}"), 5))
+}
+
 /// A pod as the kubelet will run it: labels, spec and the app its image runs.
 pub fn new_pod(
     namespace: &str,

@@ -117,14 +117,3 @@ fn local_policy_drops_on_worker_1_and_keeps_client_ip_on_worker_0() {
     assert!(out.starts_with("10.0.1.10:"), "{out}");
     assert!(w.now > Instant::from_secs(10));
 }
-
-#[test]
-#[ignore]
-fn print_story_c_trace() {
-    let mut w = story_c_lan(TrafficPolicy::Cluster);
-    let mut trace = vec![];
-    curl(&mut w, &mut trace, "http://10.0.1.21:31888/clientip");
-    for r in &trace {
-        println!("{} {}", r.t, r.kind.describe());
-    }
-}

@@ -1,0 +1,329 @@
+//! `vtysh -c "..."` on a router: FRR 8's `show ip bgp summary`, `show ip
+//! bgp` and `show ip route`, built from the BGP sessions the nodes' speakers
+//! hold with the router and the routes it installed. Commands may be
+//! abbreviated like FRR allows (`sh ip bgp sum`).
+//!
+//! The AS numbers come from the MetalLB `BGPPeer` that peers with the
+//! router (its `peerASN` is the router's, its `myASN` the nodes'); without
+//! one, the router is AS 64500 and the nodes AS 64512. Message counters are
+//! derived from the session's uptime and keepalive interval (a third of the
+//! hold time), as the modelled sessions exchange no real messages.
+
+use crate::k8s::cluster::{BgpSession, BgpState};
+use crate::k8s::objects::Manifest;
+use crate::net::HostId;
+use crate::net::host::{Role, RouteOrigin};
+use crate::scenario::spec::AnnounceKind;
+use crate::sim::World;
+use crate::time::{Duration, Instant};
+use crate::tools::Output;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+const DEFAULT_ROUTER_AS: u32 = 64500;
+const DEFAULT_NODE_AS: u32 = 64512;
+/// eBGP routes' administrative distance in zebra.
+const EBGP_DISTANCE: u32 = 20;
+
+/// The commands vtysh understands here, as keyword sequences.
+const COMMANDS: &[(&[&str], Show)] = &[
+    (&["show", "ip", "bgp", "summary"], Show::Summary),
+    (&["show", "bgp", "summary"], Show::Summary),
+    (&["show", "bgp", "ipv4", "unicast", "summary"], Show::Summary),
+    (&["show", "ip", "bgp"], Show::Table),
+    (&["show", "bgp"], Show::Table),
+    (&["show", "bgp", "ipv4", "unicast"], Show::Table),
+    (&["show", "ip", "route"], Show::Routes),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Show {
+    Summary,
+    Table,
+    Routes,
+}
+
+pub fn vtysh(w: &World, h: HostId, args: &[String]) -> Output {
+    let mut commands = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-c" | "--command" if i + 1 < args.len() => {
+                commands.push(args[i + 1].clone());
+                i += 2;
+            }
+            other => {
+                return Output {
+                    stdout: String::new(),
+                    stderr: format!(
+                        "vipsim: vtysh {other}: only `vtysh -c \"COMMAND\"` is modelled (show ip bgp summary, show ip bgp, show ip route)\n"
+                    ),
+                    exit: 1,
+                };
+            }
+        }
+    }
+    if commands.is_empty() {
+        return Output {
+            stdout: String::new(),
+            stderr: "vipsim: interactive vtysh is not available; run vtysh -c \"show ip bgp summary\"\n".into(),
+            exit: 1,
+        };
+    }
+    let mut out = Output { stdout: String::new(), stderr: String::new(), exit: 0 };
+    for c in commands {
+        let words: Vec<&str> = c.split_whitespace().collect();
+        match COMMANDS.iter().find(|(kw, _)| abbreviates(&words, kw)).map(|(_, s)| *s) {
+            Some(Show::Summary) => out.stdout.push_str(&summary(w, h)),
+            Some(Show::Table) => out.stdout.push_str(&bgp_table(w, h)),
+            Some(Show::Routes) => out.stdout.push_str(&routes(w, h)),
+            None => {
+                out.stdout.push_str(&format!("% Unknown command: {c}\n"));
+                out.exit = 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether `words` spell `keywords`, each word a prefix of its keyword.
+fn abbreviates(words: &[&str], keywords: &[&str]) -> bool {
+    words.len() == keywords.len() && words.iter().zip(keywords).all(|(w, k)| !w.is_empty() && k.starts_with(w))
+}
+
+/// One node's session seen from the router.
+struct Neighbor<'a> {
+    ip: Ipv4Addr,
+    session: &'a BgpSession,
+}
+
+/// The router's BGP speaker: its address, AS numbers and neighbors; `None`
+/// when this host runs no BGP (not the peer router, or not a BGP scenario).
+struct Speaker<'a> {
+    router_id: Ipv4Addr,
+    local_as: u32,
+    peer_as: u32,
+    neighbors: Vec<Neighbor<'a>>,
+}
+
+fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
+    let k = &w.cluster;
+    let peer_router = w.net.hosts.iter().find(|x| x.role == Role::Router)?;
+    if peer_router.id != h || k.config.announce != AnnounceKind::Bgp {
+        return None;
+    }
+    let router_id = peer_router.primary_ip()?;
+    let (local_as, peer_as) = k
+        .objects_of("BGPPeer")
+        .into_iter()
+        .find_map(|s| match &s.manifest {
+            Manifest::BGPPeer { spec, .. } if spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_id) => {
+                Some((spec.peer_asn, spec.my_asn))
+            }
+            _ => None,
+        })
+        .unwrap_or((DEFAULT_ROUTER_AS, DEFAULT_NODE_AS));
+    let mut neighbors: Vec<Neighbor> =
+        k.bgp.iter().filter_map(|(node, s)| Some(Neighbor { ip: k.nodes.get(node)?.ip, session: s })).collect();
+    neighbors.sort_by_key(|n| n.ip);
+    Some(Speaker { router_id, local_as, peer_as, neighbors })
+}
+
+impl Speaker<'_> {
+    /// Each advertised prefix with the neighbors it was learned from.
+    fn prefixes(&self) -> BTreeMap<Ipv4Addr, Vec<&Neighbor<'_>>> {
+        let mut out: BTreeMap<Ipv4Addr, Vec<&Neighbor>> = BTreeMap::new();
+        for n in self.neighbors.iter().filter(|n| n.session.state == BgpState::Established) {
+            for vip in &n.session.advertised {
+                out.entry(*vip).or_default().push(n);
+            }
+        }
+        out
+    }
+
+    /// The best path: equal eBGP paths go to the oldest, then the lowest address.
+    fn best<'a>(paths: &[&'a Neighbor<'a>]) -> Option<&'a Neighbor<'a>> {
+        paths.iter().copied().min_by_key(|n| (n.session.since, n.ip))
+    }
+}
+
+/// FRR's `peer_uptime`: `hh:mm:ss`, then `NdHHhMMm`, then `NNwNdHHh`.
+fn uptime(d: Duration) -> String {
+    let s = d.as_secs();
+    let (days, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if days == 0 {
+        format!("{h:02}:{m:02}:{sec:02}")
+    } else if days < 7 {
+        format!("{days}d{h:02}h{m:02}m")
+    } else {
+        format!("{:02}w{}d{h:02}h", days / 7, days % 7)
+    }
+}
+
+fn summary(w: &World, h: HostId) -> String {
+    let Some(sp) = speaker(w, h) else { return "% BGP instance not found\n".into() };
+    let prefixes = sp.prefixes();
+    let version = prefixes.len();
+    let entries = if version == 0 { 0 } else { 2 * version - 1 };
+    let mut out = format!(
+        "\nIPv4 Unicast Summary (VRF default):\nBGP router identifier {}, local AS number {} vrf-id 0\nBGP table version {version}\nRIB entries {entries}, using {} bytes of memory\nPeers {}, using {} KiB of memory\n\n",
+        sp.router_id,
+        sp.local_as,
+        entries * 184,
+        sp.neighbors.len(),
+        sp.neighbors.len() * 723,
+    );
+    out.push_str(
+        "Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc\n",
+    );
+    for n in &sp.neighbors {
+        out.push_str(&neighbor_row(&sp, n, &prefixes, w.now, version));
+    }
+    out.push_str(&format!("\nTotal number of neighbors {}\n", sp.neighbors.len()));
+    out
+}
+
+fn neighbor_row(
+    sp: &Speaker,
+    n: &Neighbor,
+    prefixes: &BTreeMap<Ipv4Addr, Vec<&Neighbor>>,
+    now: Instant,
+    version: usize,
+) -> String {
+    let s = n.session;
+    let up = s.state == BgpState::Established;
+    let elapsed = now.saturating_since(s.since);
+    let keepalive = (s.hold_time.as_secs() / 3).max(1);
+    // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
+    let sent_prefixes =
+        prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
+    let (rcvd, sent) = if up {
+        let base = 2 + elapsed.as_secs() / keepalive;
+        (base + s.advertised.len() as u64, base + sent_prefixes)
+    } else {
+        (0, 0)
+    };
+    let (state, pfx_sent) = if up {
+        (format!("{:>12}", s.advertised.len()), format!("{sent_prefixes:>8}"))
+    } else {
+        (format!("{:>12}", "Active"), format!("{:>8}", 0))
+    };
+    let tbl = if up { version } else { 0 };
+    format!(
+        "{:<16}4 {:>10} {rcvd:>9} {sent:>9} {tbl:>8} {:>4} {:>4} {:>8} {state} {pfx_sent} N/A\n",
+        n.ip.to_string(),
+        sp.peer_as,
+        0,
+        0,
+        uptime(elapsed),
+    )
+}
+
+fn bgp_table(w: &World, h: HostId) -> String {
+    let Some(sp) = speaker(w, h) else { return "No BGP process is configured\n".into() };
+    let prefixes = sp.prefixes();
+    if prefixes.is_empty() {
+        return "No BGP prefixes displayed, 0 exist\n".into();
+    }
+    let mut out = format!(
+        "BGP table version is {}, local router ID is {}, vrf id 0\nDefault local pref 100, local AS {}\n",
+        prefixes.len(),
+        sp.router_id,
+        sp.local_as
+    );
+    out.push_str("Status codes:  s suppressed, d damped, h history, * valid, > best, = multipath,\n               i internal, r RIB-failure, S Stale, R Removed\nNexthop codes: @NNN nexthop's vrf id, < announce-nh-self\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\nRPKI validation codes: V valid, I invalid, N Not found\n\n");
+    out.push_str("   Network          Next Hop            Metric LocPrf Weight Path\n");
+    let mut paths_total = 0;
+    for (vip, paths) in &prefixes {
+        let best = Speaker::best(paths).map(|b| b.ip);
+        // FRR lists a prefix's paths newest first.
+        let mut ordered = paths.clone();
+        ordered.sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
+        for (i, n) in ordered.iter().enumerate() {
+            let status = if Some(n.ip) == best { "*>" } else { "*=" };
+            let network = if i == 0 { format!("{vip}/32") } else { String::new() };
+            out.push_str(&format!(
+                "{status} {network:<17}{:<16}{:10}{:7}{:>7} {} i\n",
+                n.ip.to_string(),
+                "",
+                "",
+                0,
+                sp.peer_as
+            ));
+            paths_total += 1;
+        }
+    }
+    out.push_str(&format!("\nDisplayed  {} routes and {paths_total} total paths\n", prefixes.len()));
+    out
+}
+
+const ROUTE_CODES: &str = "Codes: K - kernel route, C - connected, S - static, R - RIP,
+       O - OSPF, I - IS-IS, B - BGP, E - EIGRP, N - NHRP,
+       T - Table, v - VNC, V - VNC-Direct, A - Babel, F - PBR,
+       f - OpenFabric,
+       > - selected route, * - FIB route, q - queued, r - rejected, b - backup
+       t - trapped, o - offload failure
+
+";
+
+/// zebra's RIB: connected networks, kernel routes (the host's static
+/// routes), and the BGP routes with all their ECMP next hops.
+fn routes(w: &World, h: HostId) -> String {
+    let host = &w.net.hosts[h];
+    let mut routes: Vec<_> = host.routes.iter().collect();
+    routes.sort_by_key(|r| (r.dst.addr, r.dst.prefix));
+    let mut out = String::from(ROUTE_CODES);
+    let since_boot = uptime(w.now.saturating_since(Instant::ZERO));
+    for r in routes {
+        let dev = &host.ifaces[r.iface].name;
+        let prefix = format!("{}/{}", r.dst.addr, r.dst.prefix);
+        match (r.origin, r.via.as_slice()) {
+            (RouteOrigin::Kernel, []) => {
+                out.push_str(&format!("C>* {prefix} is directly connected, {dev}, {since_boot}\n"));
+            }
+            (RouteOrigin::Bgp, hops) => {
+                let head = format!("B>* {prefix} [{EBGP_DISTANCE}/0]");
+                let age = uptime(bgp_route_age(w, r.dst.addr));
+                for (i, via) in hops.iter().enumerate() {
+                    let lead = if i == 0 { head.clone() } else { format!("  *{}", " ".repeat(head.len() - 3)) };
+                    out.push_str(&format!("{lead} via {via}, {dev}, weight 1, {age}\n"));
+                }
+            }
+            (_, []) => out.push_str(&format!("K>* {prefix} [0/0] is directly connected, {dev}, {since_boot}\n")),
+            (_, hops) => {
+                for via in hops {
+                    out.push_str(&format!("K>* {prefix} [0/0] via {via}, {dev}, {since_boot}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How long a BGP route has been as it is: since the last session change
+/// that could have touched it (a peer advertising it came up, or any peer went down).
+fn bgp_route_age(w: &World, vip: Ipv4Addr) -> Duration {
+    let changed = w
+        .cluster
+        .bgp
+        .values()
+        .filter(|s| s.state != BgpState::Established || s.advertised.contains(&vip))
+        .map(|s| s.since)
+        .max()
+        .unwrap_or(Instant::ZERO);
+    w.now.saturating_since(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviations_and_uptimes() {
+        assert!(abbreviates(&["sh", "ip", "bgp", "sum"], &["show", "ip", "bgp", "summary"]));
+        assert!(!abbreviates(&["sh", "ip", "bgp"], &["show", "ip", "bgp", "summary"]));
+        assert_eq!(uptime(Duration::from_secs(26)), "00:00:26");
+        assert_eq!(uptime(Duration::from_secs(90_061)), "1d01h01m");
+        assert_eq!(uptime(Duration::from_secs(8 * 86_400 + 3600)), "01w1d01h");
+    }
+}

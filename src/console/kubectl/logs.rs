@@ -1,0 +1,251 @@
+//! `kubectl logs` and `kubectl exec`: a pod by name, or the first pod of a
+//! DaemonSet/Deployment/ReplicaSet/Service (`ds/speaker`, picked the way
+//! kubectl picks, with its "Found N pods" notice), or pods by `-l`. Logs
+//! exist for the add-ons vipsim models (MetalLB speaker and controller,
+//! Cilium agent); exec runs `cilium-dbg` in a Cilium agent pod.
+
+use super::Reply;
+use super::flags::Flags;
+use super::objects::{self, Object, SystemPod, system_pods};
+use super::resources;
+use super::selector::LabelSelector;
+use crate::console::cilium_dbg;
+use crate::sim::World;
+use crate::time::Duration;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Cilium's agent pod: the container `exec` and `logs` default to, and its init containers.
+const CILIUM_DEFAULTED: &str = "Defaulted container \"cilium-agent\" out of: cilium-agent, config (init), mount-cgroup (init), apply-sysctl-overwrites (init), mount-bpf-fs (init), clean-cilium-state (init), install-cni-binaries (init)\n";
+
+/// The pods a target names, best first, and whether it named a controller
+/// (then kubectl says which of several it used).
+fn target_pods(w: &World, ns: &str, target: &str) -> Result<(Vec<Object>, bool), String> {
+    let pods: Vec<Object> =
+        objects::list(w, &resources::POD).into_iter().filter(|p| p.namespace.as_deref() == Some(ns)).collect();
+    let Some((kind, name)) = target.split_once('/') else {
+        return match pods.into_iter().find(|p| p.name == target) {
+            Some(p) => Ok((vec![p], false)),
+            None => Err(format!("Error from server (NotFound): pods \"{target}\" not found")),
+        };
+    };
+    let res = resources::lookup(&w.cluster, kind)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{kind}\""))?;
+    if res.kind == "Pod" {
+        return target_pods(w, ns, name);
+    }
+    let owner = objects::list(w, res)
+        .into_iter()
+        .find(|o| o.name == name && o.namespace.as_deref() == Some(ns))
+        .ok_or_else(|| format!("Error from server (NotFound): {} \"{name}\" not found", res.plural_ref()))?;
+    let selector = match res.kind {
+        "Service" => owner.json.pointer("/spec/selector"),
+        "DaemonSet" | "Deployment" | "ReplicaSet" => owner.json.pointer("/spec/selector/matchLabels"),
+        _ => return Err(format!("error: cannot attach to {}: not implemented", res.kind_ref())),
+    };
+    let selector: BTreeMap<String, String> = selector
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default();
+    let mut matching: Vec<Object> =
+        pods.into_iter().filter(|p| selector.iter().all(|(k, v)| p.labels().get(k) == Some(v))).collect();
+    if matching.is_empty() {
+        return Err(format!("error: no pods found for {}/{name}", res.kind_ref()));
+    }
+    matching.sort_by_key(logging_order);
+    Ok((matching, true))
+}
+
+/// kubectl's `ByLogging`: scheduled, running and ready pods first, then older ones.
+fn logging_order(p: &Object) -> (bool, bool, bool, Option<crate::time::Instant>, String) {
+    let v = &p.json;
+    let ready = v["status"]["conditions"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+    (v["spec"]["nodeName"].is_null(), v["status"]["phase"] != "Running", !ready, p.created(), p.name.clone())
+}
+
+/// The pod's containers; the one to use (`-c` or the first, with
+/// kubectl's notice when there are several).
+fn pick_container(pod: &Object, sys: Option<&SystemPod>, asked: Option<&str>) -> Result<(String, String), String> {
+    let names: Vec<String> = pod.json["spec"]["containers"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    if let Some(c) = asked {
+        return if names.iter().any(|n| n == c) {
+            Ok((c.to_string(), String::new()))
+        } else {
+            Err(format!("error: container {c} is not valid for pod {}", pod.name))
+        };
+    }
+    let first = names.first().cloned().unwrap_or_default();
+    let notice = if sys.is_some_and(|s| s.owner.2 == "cilium") {
+        CILIUM_DEFAULTED.to_string()
+    } else if names.len() > 1 {
+        format!("Defaulted container \"{first}\" out of: {}\n", names.join(", "))
+    } else {
+        String::new()
+    };
+    Ok((first, notice))
+}
+
+pub fn logs(w: &World, f: &Flags) -> Reply {
+    if f.has("follow") {
+        return Reply::fail(
+            "error: vipsim's kubectl logs cannot --follow: it prints the logs up to this instant of simulated time",
+        );
+    }
+    let ns = f.namespace();
+    let (pods, notice) = match (f.value("selector"), f.args.first()) {
+        (Some(sel), _) => match LabelSelector::parse(sel) {
+            Ok(s) => {
+                let pods: Vec<Object> = objects::list(w, &resources::POD)
+                    .into_iter()
+                    .filter(|p| p.namespace.as_deref() == Some(ns) && s.matches(&p.labels()))
+                    .collect();
+                if pods.is_empty() {
+                    return Reply {
+                        stderr: format!("No resources found in {ns} namespace.\n"),
+                        ..Reply::ok(String::new())
+                    };
+                }
+                (pods, String::new())
+            }
+            Err(e) => return Reply::fail(&format!("error: {e}")),
+        },
+        (None, Some(target)) => match target_pods(w, ns, target) {
+            Ok((mut pods, from_controller)) => {
+                let notice = if from_controller && pods.len() > 1 {
+                    format!("Found {} pods, using pod/{}\n", pods.len(), pods[0].name)
+                } else {
+                    String::new()
+                };
+                pods.truncate(1);
+                (pods, notice)
+            }
+            Err(e) => return Reply::fail(&e),
+        },
+        (None, None) => {
+            return Reply::fail(
+                "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+            );
+        }
+    };
+    let system = system_pods(w);
+    let mut reply = Reply::ok(String::new());
+    reply.notice = notice;
+    for pod in &pods {
+        let sys = system.iter().find(|s| s.name == pod.name && Some(s.namespace) == pod.namespace.as_deref());
+        match pod_logs(w, f, pod, sys) {
+            Ok((notice, text)) => {
+                reply.notice.push_str(&notice);
+                reply.stdout.push_str(&text);
+            }
+            Err(e) => return Reply { notice: reply.notice, ..Reply::fail(&e) },
+        }
+    }
+    reply
+}
+
+/// One pod's log lines after `--since`/`--tail`, with `--timestamps`/`--prefix`.
+fn pod_logs(w: &World, f: &Flags, pod: &Object, sys: Option<&SystemPod>) -> Result<(String, String), String> {
+    let (container, notice) = pick_container(pod, sys, f.value("container"))?;
+    if f.has("previous") {
+        return Err(format!(
+            "Error from server (BadRequest): previous terminated container \"{container}\" in pod \"{}\" not found",
+            pod.name
+        ));
+    }
+    if pod.json["status"]["phase"] == "Pending" {
+        return Err(format!(
+            "Error from server (BadRequest): container \"{container}\" in pod \"{}\" is waiting to start: ContainerCreating",
+            pod.name
+        ));
+    }
+    let since = match f.value("since").map(Duration::parse).transpose() {
+        Ok(d) => d,
+        Err(e) => return Err(format!("error: invalid argument for \"--since\" flag: {e}")),
+    };
+    let tail: Option<usize> = match f.value("tail").map(str::parse::<i64>).transpose() {
+        Ok(t) => t.and_then(|n| usize::try_from(n).ok()),
+        Err(_) => return Err("error: invalid argument for \"--tail\" flag: expected an integer".into()),
+    };
+    let lines: Vec<_> = sys
+        .map(|s| {
+            w.cluster
+                .logs
+                .iter()
+                .filter(|l| l.component == s.logs.0 && l.node == s.logs.1)
+                .filter(|l| since.is_none_or(|d| w.now.saturating_since(l.at) <= d))
+                .collect()
+        })
+        .unwrap_or_default();
+    let skip = tail.map(|t| lines.len().saturating_sub(t)).unwrap_or(0);
+    let mut out = String::new();
+    for l in &lines[skip..] {
+        if f.has("prefix") {
+            out.push_str(&format!("[pod/{}/{container}] ", pod.name));
+        }
+        if f.has("timestamps") {
+            let ts = crate::k8s::timestamp(l.at);
+            out.push_str(&format!("{}.{:09}Z ", ts.trim_end_matches('Z'), l.at.as_nanos() % 1_000_000_000));
+        }
+        out.push_str(&l.line);
+        out.push('\n');
+    }
+    Ok((notice, out))
+}
+
+pub fn exec(w: &World, f: &Flags) -> Reply {
+    let Some(target) = f.args.first() else {
+        return Reply::fail(
+            "error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'.\nPOD or TYPE/NAME is a required argument for the exec command",
+        );
+    };
+    let Some(command) = f.command.as_ref().filter(|c| !c.is_empty()) else {
+        return Reply::fail(if f.args.len() > 1 {
+            "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead"
+        } else {
+            "error: you must specify at least one command for the container"
+        });
+    };
+    let pods = match target_pods(w, f.namespace(), target) {
+        Ok((pods, _)) => pods,
+        Err(e) => return Reply::fail(&e),
+    };
+    let pod = &pods[0];
+    let system = system_pods(w);
+    let sys = system.iter().find(|s| s.name == pod.name);
+    let (container, notice) = match pick_container(pod, sys, f.value("container")) {
+        Ok(c) => c,
+        Err(e) => return Reply::fail(&e),
+    };
+    let Some(agent) = sys.filter(|s| s.owner.2 == "cilium") else {
+        return Reply::fail(&format!(
+            "vipsim: kubectl exec runs cilium-dbg in Cilium agent pods only (kubectl -n kube-system exec ds/cilium -- cilium-dbg service list); {} has no modelled commands",
+            pod.name
+        ));
+    };
+    let node = &w.cluster.nodes[&agent.node];
+    if !w.net.hosts[node.host].up || !node.kubelet_up {
+        return Reply::fail(&format!(
+            "Error from server: error dialing backend: dial tcp {}:10250: connect: no route to host",
+            node.ip
+        ));
+    }
+    if pod.json["status"]["containerStatuses"][0]["state"]["running"].is_null() {
+        return Reply::fail(&format!("error: unable to upgrade connection: container not found (\"{container}\")"));
+    }
+    let out = match command[0].as_str() {
+        "cilium-dbg" | "cilium" => cilium_dbg::run(w, &agent.node, &command[1..]),
+        other => crate::tools::Output {
+            stdout: String::new(),
+            stderr: format!(
+                "vipsim: only cilium-dbg runs in the Cilium agent here, not {other} (try: cilium-dbg service list)\n"
+            ),
+            exit: 1,
+        },
+    };
+    Reply { notice, stdout: out.stdout, stderr: out.stderr, exit: out.exit }
+}

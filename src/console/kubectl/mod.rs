@@ -1,0 +1,207 @@
+//! `kubectl` against the simulated API server. Reading verbs (`get`,
+//! `describe`, `events`, `logs`, `exec`, `version`, `api-resources`) see
+//! the cluster as the API server would show it (see [`objects`]); writing
+//! verbs (`apply`, `create`, `delete`, `patch`, `scale`, `cordon`,
+//! `uncordon`, `drain`, `expose`) go through the control plane. Errors and
+//! exit codes are kubectl's; what vipsim does not model says so in one line.
+
+mod describe;
+mod flags;
+mod get;
+mod logs;
+mod mutate;
+mod objects;
+mod output;
+mod printers;
+pub mod resources;
+mod selector;
+
+use crate::k8s::cluster::Service;
+use crate::sim::World;
+use crate::sim::trace::Record;
+use crate::tools::Output;
+use flags::Flags;
+use serde_json::json;
+
+/// What kubectl printed: `notice` is what it writes to stderr before its
+/// output ("Found 3 pods, using pod/...", deprecation warnings).
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub notice: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub exit: i32,
+}
+
+impl Reply {
+    pub fn ok(stdout: String) -> Reply {
+        Reply { stdout, ..Reply::default() }
+    }
+
+    /// A one-line (or kubectl's multi-line) error, exit code 1.
+    pub fn fail(msg: &str) -> Reply {
+        Reply { stderr: format!("{msg}\n"), exit: 1, ..Reply::default() }
+    }
+}
+
+impl From<Output> for Reply {
+    fn from(o: Output) -> Reply {
+        Reply { notice: String::new(), stdout: o.stdout, stderr: o.stderr, exit: o.exit }
+    }
+}
+
+/// The verbs vipsim implements, for messages and suggestions.
+const VERBS: &[&str] = &[
+    "get",
+    "describe",
+    "events",
+    "logs",
+    "exec",
+    "apply",
+    "create",
+    "delete",
+    "patch",
+    "scale",
+    "expose",
+    "cordon",
+    "uncordon",
+    "drain",
+    "version",
+    "api-resources",
+];
+
+/// Real kubectl verbs vipsim does not model.
+const OTHER_VERBS: &[&str] = &[
+    "annotate",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cp",
+    "debug",
+    "diff",
+    "edit",
+    "explain",
+    "kustomize",
+    "label",
+    "plugin",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "run",
+    "set",
+    "taint",
+    "top",
+    "wait",
+];
+
+pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Reply {
+    // The verb is the first argument that is not a flag (or a flag's value).
+    let verb_at = verb_position(args);
+    let Some(i) = verb_at.filter(|i| args[*i] != "help") else {
+        return Reply::ok(format!(
+            "kubectl controls the Kubernetes cluster manager.\n\nvipsim's kubectl supports: {}\n",
+            VERBS.join(", ")
+        ));
+    };
+    let verb = args[i].as_str();
+    let rest: Vec<String> = args[..i].iter().chain(&args[i + 1..]).cloned().collect();
+    if !VERBS.contains(&verb) {
+        return unknown_verb(verb);
+    }
+    let f = match Flags::parse(verb, &rest) {
+        Ok(f) => f,
+        Err(e) => {
+            return Reply::fail(&format!("error: {e} (vipsim's kubectl {verb} supports {})", flags::summary(verb)));
+        }
+    };
+    if f.command.is_some() && verb != "exec" {
+        return Reply::fail(&format!("error: unexpected args after --: kubectl {verb} takes no command"));
+    }
+    match verb {
+        "get" => get::get(w, &f),
+        "describe" => describe::describe(w, &f),
+        "events" => get::events(w, &f),
+        "logs" => logs::logs(w, &f),
+        "exec" => logs::exec(w, &f),
+        "apply" | "create" => mutate::apply(w, &f, trace),
+        "delete" => mutate::delete(w, &f, trace),
+        "patch" => mutate::patch(w, &f, trace),
+        "scale" => mutate::scale(w, &f, trace),
+        "expose" => mutate::expose(w, &f, trace),
+        "cordon" | "uncordon" | "drain" => mutate::node_verb(w, verb, &f, trace),
+        "version" => version(&f),
+        _ => api_resources(w),
+    }
+}
+
+/// Skips leading global flags (`-n kube-system get ...`).
+fn verb_position(args: &[String]) -> Option<usize> {
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-n" | "--namespace" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => return Some(i),
+        }
+    }
+    None
+}
+
+fn unknown_verb(verb: &str) -> Reply {
+    if OTHER_VERBS.contains(&verb) {
+        return Reply::fail(&format!(
+            "error: vipsim's kubectl does not model \"{verb}\"; it supports: {}",
+            VERBS.join(", ")
+        ));
+    }
+    let hint = crate::console::table::nearest(verb, VERBS.iter().copied())
+        .map(|v| format!("\n\nDid you mean this?\n\t{v}"))
+        .unwrap_or_default();
+    Reply::fail(&format!("error: unknown command \"{verb}\" for \"kubectl\"{hint}"))
+}
+
+fn version(f: &Flags) -> Reply {
+    let v = crate::scenario::build::KUBELET_VERSION;
+    let mut out = format!("Client Version: {v}\nKustomize Version: v5.7.1\n");
+    if !f.has("client") {
+        out.push_str(&format!("Server Version: {v}\n"));
+    }
+    Reply::ok(out)
+}
+
+/// `kubectl api-resources`: what this cluster serves.
+fn api_resources(w: &World) -> Reply {
+    let mut rows = vec![["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec()];
+    let mut served = resources::served(&w.cluster);
+    served.sort_by_key(|r| (r.group, r.plural));
+    for r in served {
+        rows.push(vec![
+            r.plural.to_string(),
+            r.short.join(","),
+            r.api_version(),
+            r.namespaced.to_string(),
+            r.kind.to_string(),
+        ]);
+    }
+    Reply::ok(crate::console::table::render(&rows))
+}
+
+/// kubectl's EXTERNAL-IP column of a Service (for goals and the UI).
+pub fn external_ip_column(s: &Service) -> String {
+    let ingress: Vec<_> = s.ingress.iter().map(|ip| json!({"ip": ip.to_string()})).collect();
+    let service_type = match s.spec.service_type {
+        crate::k8s::objects::ServiceType::LoadBalancer => "LoadBalancer",
+        crate::k8s::objects::ServiceType::NodePort => "NodePort",
+        crate::k8s::objects::ServiceType::ClusterIP => "ClusterIP",
+    };
+    let v = json!({
+        "spec": {"type": service_type, "externalIPs": s.spec.external_ips},
+        "status": {"loadBalancer": {"ingress": ingress}},
+    });
+    printers::external_ip(&v, false)
+}

@@ -1,0 +1,348 @@
+//! The verbs that change the cluster: `apply`/`create -f` (a manifest of
+//! the scenario, by name), `delete`, `patch svc`, `scale`, `cordon`,
+//! `uncordon`, `drain`, `expose`. The control plane does the work; these
+//! check arguments and word the answers like kubectl.
+
+use super::Reply;
+use super::flags::Flags;
+use super::objects::{self, system_pods};
+use super::resources::{self, Resource};
+use crate::k8s::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType};
+use crate::sim::World;
+use crate::sim::action::matches_name;
+use crate::sim::trace::Record;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn answer(result: Result<String, String>) -> Reply {
+    match result {
+        Ok(s) => Reply::ok(format!("{s}\n")),
+        Err(e) => Reply::fail(&e),
+    }
+}
+
+/// `apply -f NAME`: every manifest of the scenario called NAME (a file
+/// holding them), or the one whose `vipsim/id` is NAME.
+pub fn apply(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let Some(file) = f.value("filename") else {
+        return Reply::fail("error: must specify one of -f and -k");
+    };
+    let base = file.rsplit('/').next().unwrap_or(file);
+    let name = base.trim_end_matches(".yaml").trim_end_matches(".yml");
+    let script = w.script.clone();
+    let id = |m: &Manifest| m.metadata().annotations.get("vipsim/id").cloned();
+    let by_id: Vec<Manifest> = script
+        .manifests
+        .iter()
+        .filter(|m| id(&m.manifest).as_deref() == Some(name))
+        .map(|m| m.manifest.clone())
+        .collect();
+    let manifests: Vec<Manifest> = if by_id.is_empty() {
+        // Versions with their own `vipsim/id` are reached by that id only.
+        script
+            .manifests
+            .iter()
+            .filter(|m| id(&m.manifest).is_none() && matches_name(&m.manifest, name))
+            .map(|m| m.manifest.clone())
+            .collect()
+    } else {
+        by_id
+    };
+    if manifests.is_empty() {
+        let mut names: Vec<String> = Vec::new();
+        for m in &script.manifests {
+            let name = id(&m.manifest).unwrap_or_else(|| m.manifest.metadata().name.clone());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        return Reply::fail(&format!(
+            "error: the path \"{file}\" does not exist (this scenario's manifests: {})",
+            names.join(", ")
+        ));
+    }
+    let mut out = Reply::ok(String::new());
+    for m in manifests {
+        match w.plane(trace, |p| p.apply(&m)) {
+            Ok(line) => out.stdout.push_str(&format!("{line}\n")),
+            Err(e) => {
+                out.stderr.push_str(&format!("{e}\n"));
+                out.exit = 1;
+            }
+        }
+    }
+    out
+}
+
+/// `svc web`, `svc/web`, `deployment/web` -> (resource, names).
+fn resource_and_names(w: &World, args: &[String]) -> Result<(&'static Resource, Vec<String>), String> {
+    let first = args.first().ok_or("error: you must specify the type of resource and its name")?;
+    let (kind, names) = match first.split_once('/') {
+        Some((k, n)) => (k, vec![n.to_string()]),
+        None => (first.as_str(), args[1..].to_vec()),
+    };
+    let res = resources::lookup(&w.cluster, kind)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{kind}\""))?;
+    Ok((res, names))
+}
+
+/// Whether `name` exists as `res` in the namespace (or cluster-wide).
+fn exists(w: &World, res: &'static Resource, ns: &str, name: &str) -> bool {
+    objects::list(w, res).iter().any(|o| o.name == name && (!res.namespaced || o.namespace.as_deref() == Some(ns)))
+}
+
+pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let (res, names) = match resource_and_names(w, &f.args) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    if names.is_empty() {
+        return Reply::fail("error: resource(s) were provided, but no name was specified");
+    }
+    if !(matches!(res.kind, "Service" | "Deployment" | "Pod" | "Namespace") || resources::is_custom(res)) {
+        return Reply::fail(&format!(
+            "error: vipsim's kubectl deletes services, deployments, pods, namespaces and custom resources, not {}",
+            res.plural
+        ));
+    }
+    let ns = f.namespace().to_string();
+    let mut out = Reply::ok(String::new());
+    for name in names {
+        let system = system_pods(w).iter().any(|p| p.name == name && p.namespace == ns);
+        if res.kind == "Pod" && system {
+            out.stderr.push_str(&format!(
+                "vipsim: {name} belongs to an add-on DaemonSet or Deployment; stop its agent with the stop-speaker fault instead\n"
+            ));
+            out.exit = 1;
+            continue;
+        }
+        if !exists(w, res, &ns, &name) {
+            out.stderr.push_str(&format!("Error from server (NotFound): {} \"{name}\" not found\n", res.plural_ref()));
+            out.exit = 1;
+            continue;
+        }
+        match w.plane(trace, |p| p.delete(res.kind, &ns, &name)) {
+            Ok(line) => out.stdout.push_str(&format!("{line}\n")),
+            Err(e) => {
+                out.stderr.push_str(&format!("{e}\n"));
+                out.exit = 1;
+            }
+        }
+    }
+    out
+}
+
+pub fn patch(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let (res, names) = match resource_and_names(w, &f.args) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    let Some(patch) = f.value("patch") else {
+        return Reply::fail("error: must specify -p to patch");
+    };
+    if let Some(t) = f.value("type").filter(|t| !matches!(*t, "merge" | "strategic")) {
+        return Reply::fail(&format!(
+            "error: vipsim's kubectl patch applies --type merge|strategic (as a JSON merge patch), not {t}"
+        ));
+    }
+    let [name] = names.as_slice() else {
+        return Reply::fail("error: usage: kubectl patch svc NAME -p '{\"spec\":{...}}'");
+    };
+    if res.kind != "Service" {
+        return Reply::fail(&format!("error: vipsim's kubectl patches services only, not {}", res.plural));
+    }
+    let ns = f.namespace().to_string();
+    answer(w.plane(trace, |p| p.patch_service(&ns, name, patch)))
+}
+
+pub fn scale(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let (res, names) = match resource_and_names(w, &f.args) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    let Some(replicas) = f.value("replicas") else {
+        return Reply::fail("error: required flag(s) \"replicas\" not set");
+    };
+    let Ok(replicas) = replicas.parse::<u32>() else {
+        return Reply::fail(&format!("error: invalid argument \"{replicas}\" for \"--replicas\" flag"));
+    };
+    if res.kind != "Deployment" {
+        return Reply::fail(&format!("error: vipsim's kubectl scales deployments only, not {}", res.plural));
+    }
+    let ns = f.namespace().to_string();
+    let mut out = Reply::ok(String::new());
+    for name in names {
+        let r = answer(w.plane(trace, |p| p.scale(&ns, &name, replicas)));
+        out.stdout.push_str(&r.stdout);
+        out.stderr.push_str(&r.stderr);
+        out.exit = out.exit.max(r.exit);
+    }
+    out
+}
+
+/// `cordon`, `uncordon`, `drain` of one node (`node/NAME` or `NAME`).
+pub fn node_verb(w: &mut World, verb: &str, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let Some(node) = f.args.first().map(|n| n.trim_start_matches("node/").trim_start_matches("nodes/").to_string())
+    else {
+        return Reply::fail(&format!("error: USAGE: kubectl {verb} NODE [flags]"));
+    };
+    match verb {
+        "cordon" => answer(w.plane(trace, |p| p.cordon(&node, true))),
+        "uncordon" => answer(w.plane(trace, |p| p.cordon(&node, false))),
+        _ => drain(w, &node, f, trace),
+    }
+}
+
+/// kubectl refuses to drain past DaemonSet pods without `--ignore-daemonsets`
+/// (after cordoning the node).
+fn drain(w: &mut World, node: &str, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let daemon_pods: Vec<String> = system_pods(w)
+        .into_iter()
+        .filter(|p| p.node == node && p.owner.1 == "DaemonSet")
+        .map(|p| format!("{}/{}", p.namespace, p.name))
+        .collect();
+    if f.has("ignore-daemonsets") || daemon_pods.is_empty() || !w.cluster.nodes.contains_key(node) {
+        return answer(w.plane(trace, |p| p.drain(node)));
+    }
+    let cordoned = answer(w.plane(trace, |p| p.cordon(node, true)));
+    let why =
+        format!("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}", daemon_pods.join(", "));
+    Reply {
+        stderr: format!(
+            "error: unable to drain node \"{node}\" due to error: {why}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{why}\n"
+        ),
+        exit: 1,
+        ..cordoned
+    }
+}
+
+/// `kubectl expose deployment|pod|svc NAME --port ...`: a Service selecting
+/// what the object selects, with its ports from the flags or the pod template.
+pub fn expose(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let (res, names) = match resource_and_names(w, &f.args) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    let [name] = names.as_slice() else {
+        return Reply::fail(
+            "error: You must provide the resource and name to expose, e.g. kubectl expose deployment web --port=80",
+        );
+    };
+    let ns = f.namespace().to_string();
+    let Some(obj) = objects::list(w, res).into_iter().find(|o| &o.name == name && o.namespace.as_deref() == Some(&ns))
+    else {
+        return Reply::fail(&format!("Error from server (NotFound): {} \"{name}\" not found", res.plural_ref()));
+    };
+    let (selector, ports_from): (Option<&Value>, Option<&Value>) = match res.kind {
+        "Deployment" | "ReplicaSet" => {
+            (obj.json.pointer("/spec/selector/matchLabels"), obj.json.pointer("/spec/template/spec/containers"))
+        }
+        "Pod" => (obj.json.pointer("/metadata/labels"), obj.json.pointer("/spec/containers")),
+        "Service" => (obj.json.pointer("/spec/selector"), None),
+        _ => return Reply::fail(&format!("error: cannot expose a {}", res.kind)),
+    };
+    let selector: BTreeMap<String, String> = match f.value("selector") {
+        Some(s) => s.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect(),
+        None => string_map(selector),
+    };
+    if selector.is_empty() {
+        return Reply::fail(&format!(
+            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no selector",
+            res.kind.to_ascii_lowercase()
+        ));
+    }
+    let ports = match expose_ports(f, ports_from, obj.json.pointer("/spec/ports")) {
+        Ok(p) => p,
+        Err(e) => return Reply::fail(&e),
+    };
+    let service_type = match f.value("type").unwrap_or("ClusterIP") {
+        "ClusterIP" => ServiceType::ClusterIP,
+        "NodePort" => ServiceType::NodePort,
+        "LoadBalancer" => ServiceType::LoadBalancer,
+        other => {
+            return Reply::fail(&format!(
+                "error: cannot expose a Service of type {other:?}; vipsim supports ClusterIP, NodePort and LoadBalancer"
+            ));
+        }
+    };
+    let svc_name = f.value("name").unwrap_or(name).to_string();
+    if w.cluster.services.contains_key(&crate::k8s::cluster::key(&ns, &svc_name)) {
+        return Reply::fail(&format!("Error from server (AlreadyExists): services \"{svc_name}\" already exists"));
+    }
+    let spec = ServiceSpec {
+        service_type,
+        selector,
+        ports,
+        external_ips: f.value("external-ip").map(|ip| vec![ip.to_string()]).unwrap_or_default(),
+        load_balancer_ip: f.value("load-balancer-ip").map(String::from),
+        ..ServiceSpec::default()
+    };
+    let meta =
+        ObjectMeta { name: svc_name.clone(), namespace: Some(ns), labels: obj.labels(), ..ObjectMeta::default() };
+    let manifest = Manifest::Service { api_version: "v1".into(), metadata: meta, spec, status: None };
+    match w.plane(trace, |p| p.apply(&manifest)) {
+        Ok(_) => Reply::ok(format!("service/{svc_name} exposed\n")),
+        Err(e) => Reply::fail(&e),
+    }
+}
+
+fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default()
+}
+
+/// The Service's ports: `--port`/`--target-port`, else the containers'
+/// ports (`port-1`, `port-2`... when several), else the exposed Service's.
+fn expose_ports(
+    f: &Flags,
+    containers: Option<&Value>,
+    service_ports: Option<&Value>,
+) -> Result<Vec<ServicePort>, String> {
+    let protocol = f.value("protocol").map(String::from);
+    let number = |flag: &str, s: &str| -> Result<u16, String> {
+        s.parse().map_err(|_| format!("error: invalid argument \"{s}\" for \"--{flag}\" flag"))
+    };
+    if let Some(port) = f.value("port") {
+        let port = number("port", port)?;
+        let target = match f.value("target-port") {
+            Some(t) => match t.parse::<u16>() {
+                Ok(n) => IntOrString::Int(n),
+                Err(_) => IntOrString::String(t.to_string()),
+            },
+            None => IntOrString::Int(port),
+        };
+        return Ok(vec![ServicePort { name: None, protocol, port, target_port: Some(target), node_port: None }]);
+    }
+    let found: Vec<(u16, Option<String>)> = match (containers, service_ports) {
+        (Some(cs), _) => cs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default())
+            .filter_map(|p| Some((p["containerPort"].as_u64()? as u16, p["protocol"].as_str().map(String::from))))
+            .collect(),
+        (None, Some(ps)) => ps
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p["port"].as_u64()? as u16, p["protocol"].as_str().map(String::from))))
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    if found.is_empty() {
+        return Err("error: couldn't find port via --port flag or introspection".into());
+    }
+    let several = found.len() > 1;
+    Ok(found
+        .into_iter()
+        .enumerate()
+        .map(|(i, (port, proto))| ServicePort {
+            name: several.then(|| format!("port-{}", i + 1)),
+            protocol: protocol.clone().or(proto),
+            port,
+            target_port: Some(IntOrString::Int(port)),
+            node_port: None,
+        })
+        .collect())
+}

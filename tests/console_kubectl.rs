@@ -1,0 +1,544 @@
+//! kubectl in the console, checked with exact outputs on the shipped
+//! scenarios at chosen instants: the lines the stories quote, whole
+//! `-o yaml` documents, describe, events, leases, errors.
+
+mod console_common;
+
+use console_common::Shell;
+
+fn text(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+// ---------------------------------------------------------------------
+// Story C (cilium-lb-ipam)
+// ---------------------------------------------------------------------
+
+#[test]
+fn story_c_pending_then_assigned() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(1, "lb-0", "kubectl get svc web"),
+        (
+            text(&[
+                "NAME   TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)        AGE",
+                "web    LoadBalancer   10.32.0.76   <pending>     80:32303/TCP   1s",
+            ]),
+            0
+        )
+    );
+    // kubectl names the namespace even for a cluster-scoped kind.
+    assert_eq!(
+        sh.sh(2, "lb-0", "kubectl get ciliumloadbalancerippool"),
+        ("No resources found in default namespace.\n".into(), 0)
+    );
+    assert_eq!(
+        sh.sh(11, "lb-0", "kubectl get ciliumloadbalancerippool").0,
+        text(&[
+            "NAME        DISABLED   CONFLICTING   IPS AVAILABLE   AGE",
+            "demo-pool   false      False         40              6s",
+        ])
+    );
+    assert_eq!(
+        sh.sh(11, "lb-0", "kubectl get svc web").0.lines().nth(1),
+        Some("web    LoadBalancer   10.32.0.76   192.0.2.10    80:32303/TCP   11s")
+    );
+}
+
+#[test]
+fn story_c_condition_and_address_by_jsonpath() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    let cmd = "kubectl get svc web -o jsonpath='{.status.conditions[0].type}={.status.conditions[0].status}'";
+    assert_eq!(sh.sh(12, "lb-0", cmd), ("cilium.io/IPAMRequestSatisfied=True".into(), 0));
+    assert_eq!(
+        sh.sh(12, "lb-0", "kubectl get svc web -o jsonpath={.status.loadBalancer.ingress[0].ip}").0,
+        "192.0.2.10"
+    );
+    let names = "kubectl get svc -o jsonpath='{range .items[*]}{.metadata.name}{\" \"}{.spec.type}{\"\\n\"}{end}'";
+    assert_eq!(sh.sh(12, "lb-0", names).0, text(&["echo NodePort", "kubernetes ClusterIP", "web LoadBalancer"]));
+}
+
+#[test]
+fn story_c_gateway_gets_the_next_address() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(14, "lb-0", "kubectl get gateway gw").0,
+        text(&["NAME   CLASS    ADDRESS      PROGRAMMED   AGE", "gw     cilium   192.0.2.11   True         1s",])
+    );
+    assert_eq!(
+        sh.sh(14, "lb-0", "kubectl get gc").0,
+        text(&[
+            "NAME     CONTROLLER                     ACCEPTED   AGE",
+            "cilium   io.cilium/gateway-controller   True       14s",
+        ])
+    );
+}
+
+#[test]
+fn load_balancer_service_yaml() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(12, "lb-0", "kubectl get svc web -o yaml").0,
+        text(&[
+            "apiVersion: v1",
+            "kind: Service",
+            "metadata:",
+            "  creationTimestamp: \"2026-01-01T00:00:00Z\"",
+            "  name: web",
+            "  namespace: default",
+            "spec:",
+            "  allocateLoadBalancerNodePorts: true",
+            "  clusterIP: 10.32.0.76",
+            "  clusterIPs:",
+            "  - 10.32.0.76",
+            "  externalTrafficPolicy: Cluster",
+            "  internalTrafficPolicy: Cluster",
+            "  ipFamilies:",
+            "  - IPv4",
+            "  ipFamilyPolicy: SingleStack",
+            "  ports:",
+            "  - nodePort: 32303",
+            "    port: 80",
+            "    protocol: TCP",
+            "    targetPort: 8080",
+            "  selector:",
+            "    app: echo",
+            "  sessionAffinity: None",
+            "  type: LoadBalancer",
+            "status:",
+            "  conditions:",
+            "  - lastTransitionTime: \"2026-01-01T00:00:05Z\"",
+            "    message: \"\"",
+            "    reason: satisfied",
+            "    status: \"True\"",
+            "    type: cilium.io/IPAMRequestSatisfied",
+            "  loadBalancer:",
+            "    ingress:",
+            "    - ip: 192.0.2.10",
+            "      ipMode: VIP",
+        ])
+    );
+    // Before any pool, LB-IPAM is dormant: no condition, no ingress.
+    let pending = sh.sh(2, "lb-0", "kubectl get svc web -o yaml").0;
+    assert!(pending.ends_with("  type: LoadBalancer\nstatus:\n  loadBalancer: {}\n"), "{pending}");
+}
+
+#[test]
+fn json_is_go_indented_with_sorted_keys() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(3, "lb-0", "kubectl get ns default -o json").0,
+        text(&[
+            "{",
+            "    \"apiVersion\": \"v1\",",
+            "    \"kind\": \"Namespace\",",
+            "    \"metadata\": {",
+            "        \"creationTimestamp\": \"2026-01-01T00:00:00Z\",",
+            "        \"labels\": {",
+            "            \"kubernetes.io/metadata.name\": \"default\"",
+            "        },",
+            "        \"name\": \"default\"",
+            "    },",
+            "    \"spec\": {",
+            "        \"finalizers\": [",
+            "            \"kubernetes\"",
+            "        ]",
+            "    },",
+            "    \"status\": {",
+            "        \"phase\": \"Active\"",
+            "    }",
+            "}",
+        ])
+    );
+    assert_eq!(sh.sh(3, "lb-0", "kubectl get svc web -o name").0, "service/web\n");
+}
+
+#[test]
+fn pool_yaml_has_lb_ipam_conditions() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    let out = sh.sh(14, "lb-0", "kubectl get ippools demo-pool -o yaml").0;
+    assert!(out.starts_with("apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  annotations:\n    vipsim/hold: \"true\"\n  creationTimestamp: \"2026-01-01T00:00:05Z\"\n  name: demo-pool\nspec:\n  blocks:\n  - start: 192.0.2.10\n    stop: 192.0.2.50\n  disabled: false\n"), "{out}");
+    assert!(
+        out.contains(
+            "    message: \"39\"\n    reason: noreason\n    status: Unknown\n    type: cilium.io/IPsAvailable\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn leases_show_the_l2_announcer() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(30, "lb-0", "kubectl get leases -n kube-system").0,
+        text(&[
+            "NAME                                          HOLDER     AGE",
+            "cilium-l2announce-default-cilium-gateway-gw   worker-0   5s",
+            "cilium-l2announce-default-web                 worker-0   5s",
+        ])
+    );
+    assert_eq!(
+        sh.sh(30, "lb-0", "kubectl get lease -n kube-system cilium-l2announce-default-web -o yaml").0,
+        text(&[
+            "apiVersion: coordination.k8s.io/v1",
+            "kind: Lease",
+            "metadata:",
+            "  creationTimestamp: \"2026-01-01T00:00:25Z\"",
+            "  name: cilium-l2announce-default-web",
+            "  namespace: kube-system",
+            "spec:",
+            "  acquireTime: \"2026-01-01T00:00:25.879647Z\"",
+            "  holderIdentity: worker-0",
+            "  leaseDurationSeconds: 15",
+            "  leaseTransitions: 0",
+            "  renewTime: \"2026-01-01T00:00:29.879647Z\"",
+        ])
+    );
+}
+
+#[test]
+fn add_on_pods_and_multi_kind_tables() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    assert_eq!(
+        sh.sh(14, "lb-0", "kubectl get pods -n kube-system -o wide").0,
+        text(&[
+            "NAME                               READY   STATUS    RESTARTS   AGE   IP          NODE       NOMINATED NODE   READINESS GATES",
+            "cilium-mj2mg                       1/1     Running   0          14s   10.0.1.21   worker-1   <none>           <none>",
+            "cilium-operator-dmq9ghwf5j-72dzz   1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
+            "cilium-ww5jl                       1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
+        ])
+    );
+    assert_eq!(
+        sh.sh(30, "lb-0", "kubectl get svc,deploy").0,
+        text(&[
+            "NAME                        TYPE           CLUSTER-IP    EXTERNAL-IP   PORT(S)        AGE",
+            "service/cilium-gateway-gw   LoadBalancer   10.32.0.189   192.0.2.11    80:30433/TCP   17s",
+            "service/echo                NodePort       10.32.0.101   <none>        80:31888/TCP   30s",
+            "service/kubernetes          ClusterIP      10.32.0.1     <none>        443/TCP        30s",
+            "service/web                 LoadBalancer   10.32.0.76    192.0.2.10    80:32303/TCP   30s",
+            "",
+            "NAME                   READY   UP-TO-DATE   AVAILABLE   AGE",
+            "deployment.apps/echo   1/1     1            1           30s",
+        ])
+    );
+    assert_eq!(
+        sh.sh(30, "lb-0", "kubectl get endpointslices").0,
+        text(&[
+            "NAME         ADDRESSTYPE   PORTS   ENDPOINTS     AGE",
+            "echo-d82gk   IPv4          8080    10.200.0.90   30s",
+            "web-dxnjs    IPv4          8080    10.200.0.90   30s",
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------
+// MetalLB (stories A and B)
+// ---------------------------------------------------------------------
+
+#[test]
+fn endpoints_yaml_shows_which_nodes_have_pods() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    assert_eq!(
+        sh.sh(30, "client", "kubectl get endpoints web -o yaml").0,
+        text(&[
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+            "apiVersion: v1",
+            "kind: Endpoints",
+            "metadata:",
+            "  creationTimestamp: \"2026-01-01T00:00:00Z\"",
+            "  name: web",
+            "  namespace: default",
+            "subsets:",
+            "- addresses:",
+            "  - ip: 10.244.1.211",
+            "    nodeName: node-b",
+            "    targetRef:",
+            "      kind: Pod",
+            "      name: web-qwn4vvvhzc-6hxkz",
+            "      namespace: default",
+            "  - ip: 10.244.2.209",
+            "    nodeName: node-c",
+            "    targetRef:",
+            "      kind: Pod",
+            "      name: web-qwn4vvvhzc-67xtk",
+            "      namespace: default",
+            "  - ip: 10.244.2.79",
+            "    nodeName: node-c",
+            "    targetRef:",
+            "      kind: Pod",
+            "      name: web-qwn4vvvhzc-h6shf",
+            "      namespace: default",
+            "  ports:",
+            "  - port: 8080",
+            "    protocol: TCP",
+        ])
+    );
+}
+
+#[test]
+fn describe_service_names_the_leader() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    assert_eq!(
+        sh.sh(60, "client", "kubectl describe svc web").0,
+        text(&[
+            "Name:                     web",
+            "Namespace:                default",
+            "Labels:                   <none>",
+            "Annotations:              <none>",
+            "Selector:                 app=web-app",
+            "Type:                     LoadBalancer",
+            "IP Family Policy:         SingleStack",
+            "IP Families:              IPv4",
+            "IP:                       10.96.68.23",
+            "IPs:                      10.96.68.23",
+            "LoadBalancer Ingress:     192.168.1.201 (VIP)",
+            "Port:                     <unset>  80/TCP",
+            "TargetPort:               8080/TCP",
+            "NodePort:                 <unset>  32546/TCP",
+            "Endpoints:                10.244.1.209:8080,10.244.2.211:8080,10.244.0.79:8080",
+            "Session Affinity:         None",
+            "External Traffic Policy:  Cluster",
+            "Internal Traffic Policy:  Cluster",
+            "Events:",
+            "  Type    Reason        Age   From                Message",
+            "  ----    ------        ----  ----                -------",
+            "  Normal  IPAllocated   60s   metallb-controller  Assigned IP [\"192.168.1.201\"]",
+            "  Normal  nodeAssigned  57s   metallb-speaker     announcing from node \"node-a\" with protocol \"layer2\"",
+            "  Normal  nodeAssigned  35s   metallb-speaker     announcing from node \"node-b\" with protocol \"layer2\"",
+        ])
+    );
+}
+
+#[test]
+fn events_in_server_order() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    let out = sh.sh(60, "client", "kubectl get events").0;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "LAST SEEN   TYPE     REASON             OBJECT                      MESSAGE");
+    assert_eq!(
+        lines[1],
+        "60s         Normal   Scheduled          pod/web-hdc4stwc75-67xtk    Successfully assigned default/web-hdc4stwc75-67xtk to node-b"
+    );
+    // Events are listed by name (object, then time), as the API server returns them.
+    assert_eq!(
+        &lines[lines.len() - 3..],
+        [
+            "60s         Normal   IPAllocated        service/web                 Assigned IP [\"192.168.1.201\"]",
+            "57s         Normal   nodeAssigned       service/web                 announcing from node \"node-a\" with protocol \"layer2\"",
+            "35s         Normal   nodeAssigned       service/web                 announcing from node \"node-b\" with protocol \"layer2\"",
+        ]
+    );
+    // `kubectl events` sorts by time instead.
+    let sorted = sh.sh(60, "client", "kubectl events --for service/web").0;
+    assert_eq!(sorted.lines().count(), 4);
+}
+
+#[test]
+fn metallb_custom_resources_and_speakers() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    assert_eq!(
+        sh.sh(15, "client", "kubectl get ipaddresspools -n metallb-system").0,
+        text(&[
+            "NAME       AUTO ASSIGN   AVOID BUGGY IPS   ADDRESSES",
+            "lan-pool   true          false             [\"192.168.1.201-192.168.1.220\"]",
+        ])
+    );
+    // Node Selectors is a priority column: only with -o wide; empty cells pad.
+    assert_eq!(
+        sh.sh(15, "client", "kubectl get l2advertisements -n metallb-system").0,
+        text(&[
+            "NAME   IPADDRESSPOOLS   IPADDRESSPOOL SELECTORS   INTERFACES",
+            "lan    [\"lan-pool\"]                               "
+        ])
+    );
+    assert_eq!(
+        sh.sh(15, "client", "kubectl get pods -n metallb-system -o wide").0,
+        text(&[
+            "NAME                          READY   STATUS    RESTARTS   AGE   IP             NODE     NOMINATED NODE   READINESS GATES",
+            "controller-flschrlmtj-8k9x4   1/1     Running   0          15s   10.244.0.1     node-a   <none>           <none>",
+            "speaker-b9shv                 1/1     Running   0          15s   192.168.1.12   node-b   <none>           <none>",
+            "speaker-fzksg                 1/1     Running   0          15s   192.168.1.11   node-a   <none>           <none>",
+            "speaker-zsqlq                 1/1     Running   0          15s   192.168.1.13   node-c   <none>           <none>",
+        ])
+    );
+    let announce = "{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"192.168.1.201\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"lan-pool\",\"protocol\":\"layer2\",\"ts\":\"2026-01-01T00:00:03Z\"}";
+    assert_eq!(sh.sh(15, "client", "kubectl logs -n metallb-system speaker-fzksg").0, format!("{announce}\n"));
+    assert_eq!(
+        sh.sh(15, "client", "kubectl logs -n metallb-system -l component=speaker --prefix").0,
+        format!("[pod/speaker-fzksg/speaker] {announce}\n")
+    );
+    // A DaemonSet's logs are one pod's: kubectl says which.
+    assert_eq!(
+        sh.sh(15, "client", "kubectl logs -n metallb-system ds/speaker").0,
+        "Found 3 pods, using pod/speaker-b9shv\n"
+    );
+}
+
+#[test]
+fn a_dead_node_goes_not_ready_and_its_pods_follow() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    // node-a powered off at 20 s; the node lifecycle controller notices after the grace period.
+    let nodes = sh.sh(90, "client", "kubectl get nodes").0;
+    assert_eq!(nodes.lines().nth(1), Some("node-a   NotReady   <none>   90s   v1.34.2"));
+    let speaker = sh.sh(90, "client", "kubectl get pods -n metallb-system speaker-fzksg").0;
+    assert_eq!(speaker.lines().nth(1), Some("speaker-fzksg   0/1     Running   0          90s"));
+    let node = sh.sh(90, "client", "kubectl describe node node-a").0;
+    assert!(node.contains("Taints:             node.kubernetes.io/unreachable:NoSchedule\n                    node.kubernetes.io/unreachable:NoExecute\n"), "{node}");
+    assert!(node.contains("  Ready           Unknown  "), "{node}");
+}
+
+// ---------------------------------------------------------------------
+// Writing verbs
+// ---------------------------------------------------------------------
+
+#[test]
+fn expose_scale_delete_and_drain() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    let mut w = sh.world(30);
+    let mut run = |cmd: &str| console_common::run(&mut w, "lb-0", cmd);
+    assert_eq!(
+        run("kubectl expose deployment echo --port=8080 --name=echo2 --type=LoadBalancer"),
+        ("service/echo2 exposed\n".into(), 0)
+    );
+    let svc = run("kubectl get svc echo2 -o wide").0;
+    assert!(
+        svc.lines().nth(1).is_some_and(|l| l.starts_with("echo2   LoadBalancer   10.32.0.")
+            && l.contains("192.0.2.12")
+            && l.ends_with("   0s    app=echo")),
+        "{svc}"
+    );
+    assert_eq!(
+        run("kubectl expose deployment echo --port=80"),
+        ("Error from server (AlreadyExists): services \"echo\" already exists\n".into(), 1)
+    );
+    assert_eq!(run("kubectl scale deploy echo --replicas=2"), ("deployment.apps/echo scaled\n".into(), 0));
+    assert_eq!(run("kubectl delete svc echo2"), ("service \"echo2\" deleted from default namespace\n".into(), 0));
+    assert_eq!(
+        run("kubectl delete svc echo2"),
+        ("Error from server (NotFound): services \"echo2\" not found\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl delete ippool demo-pool"),
+        ("ciliumloadbalancerippool.cilium.io \"demo-pool\" deleted\n".into(), 0)
+    );
+    let refused = run("kubectl drain worker-1");
+    assert_eq!(
+        refused,
+        (
+            text(&[
+                "node/worker-1 cordoned",
+                "error: unable to drain node \"worker-1\" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/cilium-mj2mg, continuing command...",
+                "There are pending nodes to be drained:",
+                " worker-1",
+                "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/cilium-mj2mg",
+            ]),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl get nodes worker-1").0.lines().nth(1),
+        Some("worker-1   Ready,SchedulingDisabled   <none>   30s   v1.34.2")
+    );
+    let patched = run("kubectl patch svc web -p '{\"spec\":{\"externalTrafficPolicy\":\"Local\"}}'");
+    assert_eq!(patched, ("service/web patched\n".into(), 0));
+    assert_eq!(run("kubectl get svc web -o jsonpath={.spec.externalTrafficPolicy}").0, "Local");
+}
+
+// ---------------------------------------------------------------------
+// Errors and what is not modelled
+// ---------------------------------------------------------------------
+
+#[test]
+fn errors_read_like_kubectl() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    let mut w = sh.world(30);
+    let mut run = |cmd: &str| console_common::run(&mut w, "lb-0", cmd);
+    assert_eq!(run("kubectl get foo"), ("error: the server doesn't have a resource type \"foo\"\n".into(), 1));
+    assert_eq!(
+        run("kubectl get svc bogus web"),
+        (
+            text(&[
+                "NAME   TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)        AGE",
+                "web    LoadBalancer   10.32.0.76   192.0.2.10    80:32303/TCP   30s",
+                "Error from server (NotFound): services \"bogus\" not found",
+            ]),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl get deploy nope"),
+        ("Error from server (NotFound): deployments.apps \"nope\" not found\n".into(), 1)
+    );
+    assert_eq!(run("kubectl get pods -n nowhere"), ("No resources found in nowhere namespace.\n".into(), 0));
+    assert_eq!(
+        run("kubectl get svc web -A"),
+        ("error: a resource cannot be retrieved by name across all namespaces\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl gett svc"),
+        ("error: unknown command \"gett\" for \"kubectl\"\n\nDid you mean this?\n\tget\n".into(), 1)
+    );
+    let (flag, code) = run("kubectl get svc --replicas=2");
+    assert!(flag.starts_with("error: unknown flag: --replicas (vipsim's kubectl get supports -n -A -o -l "), "{flag}");
+    assert_eq!((flag.lines().count(), code), (1, 1));
+    let (watch, code) = run("kubectl get svc --watch");
+    assert!(
+        watch.starts_with("error: vipsim's kubectl cannot --watch") && watch.lines().count() == 1 && code == 1,
+        "{watch}"
+    );
+    let (top, code) = run("kubectl top pods");
+    assert!(
+        top.starts_with("error: vipsim's kubectl does not model \"top\"; it supports: get, describe") && code == 1,
+        "{top}"
+    );
+    assert_eq!(
+        run("kubectl get svc -o go-template={{.}}"),
+        ("error: vipsim's kubectl does not support -o go-template; it supports -o wide|yaml|json|name|jsonpath=...|custom-columns=...\n".into(), 1)
+    );
+    let (bad, code) = run("kubectl get svc web -o jsonpath={.spec.ports[3]}");
+    assert!(bad.starts_with("error: error executing jsonpath \"{.spec.ports[3]}\": Error executing template: array index out of bounds: index 3, length 1. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{.spec.ports[3]}\n\tobject given to jsonpath engine was:\n\t\tmap[string]interface {}{\"apiVersion\":\"v1\", "), "{bad}");
+    assert_eq!(code, 1);
+    assert_eq!(
+        run("kubectl get pods -l 'a=b=c'"),
+        ("error: unable to parse requirement: found 'b=c', expected: identifier\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl get svc --field-selector spec.ports=80"),
+        ("Error from server (BadRequest): Unable to find \"/v1, Resource=services\" that match label selector \"\", field selector \"spec.ports=80\": field label not supported: spec.ports\n".into(), 1)
+    );
+    assert_eq!(run("kubectl apply web"), ("error: must specify one of -f and -k\n".into(), 1));
+    assert_eq!(
+        run("kubectl apply -f nope.yaml"),
+        ("error: the path \"nope.yaml\" does not exist (this scenario's manifests: echo, web, demo-pool, cilium, gw, l2-policy)\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl exec ds/cilium -n kube-system cilium-dbg"),
+        ("error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n".into(), 1)
+    );
+    assert_eq!(run("kubectl version --client"), ("Client Version: v1.34.2\nKustomize Version: v5.7.1\n".into(), 0));
+}
+
+#[test]
+fn selectors_sorting_and_columns() {
+    let mut sh = Shell::new("cilium-lb-ipam");
+    let mut w = sh.world(30);
+    let mut run = |cmd: &str| console_common::run(&mut w, "lb-0", cmd).0;
+    assert_eq!(
+        run("kubectl get svc --sort-by=.spec.clusterIP -o custom-columns=NAME:.metadata.name,IP:.spec.clusterIP"),
+        text(&[
+            "NAME                IP",
+            "kubernetes          10.32.0.1",
+            "echo                10.32.0.101",
+            "cilium-gateway-gw   10.32.0.189",
+            "web                 10.32.0.76"
+        ])
+    );
+    assert_eq!(
+        run("kubectl get pods -A -l k8s-app=cilium -L k8s-app --no-headers"),
+        text(&[
+            "kube-system   cilium-mj2mg   1/1   Running   0     30s   cilium",
+            "kube-system   cilium-ww5jl   1/1   Running   0     30s   cilium",
+        ])
+    );
+    assert_eq!(run("kubectl get pods -A --field-selector spec.nodeName=worker-1 -o name"), "pod/cilium-mj2mg\n");
+}
