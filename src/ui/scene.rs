@@ -71,8 +71,10 @@ pub struct Layout {
     pub hosts: Vec<Rect>,
     pub switch: Rect,
     pub cables: Vec<Cable>,
-    /// Where the VIP callout goes: right of the top row (routers come last in it).
+    /// Where the VIP callout goes: right of the top row (routers come last
+    /// in it), or under it when narrow; and its width.
     pub callout: Point,
+    pub callout_w: f64,
 }
 
 pub const UPPER_W: f64 = 150.0;
@@ -86,8 +88,9 @@ pub const POD_ROW: f64 = 16.0;
 pub const BADGE_ROW: f64 = 21.0;
 /// Where a node's VIP badges start, below its name, address and status.
 pub const NODE_HEADER: f64 = 56.0;
-/// Width kept free right of the routers for the VIP callout.
-pub const CALLOUT_W: f64 = 320.0;
+/// Width kept free right of the routers for the VIP callout, and its line height.
+const CALLOUT_W: f64 = 320.0;
+pub const CALLOUT_ROW: f64 = 16.0;
 const MARGIN: f64 = 16.0;
 
 fn end_place(e: End) -> Place {
@@ -97,9 +100,20 @@ fn end_place(e: End) -> Place {
     }
 }
 
-/// The layout for `world`'s network. `badges` and `pods` are the most VIP
-/// badges and pod lines any node shows, so every node box fits them.
-pub fn layout(world: &World, badges: usize, pods: usize) -> Layout {
+/// What the boxes must fit: the most VIP badges and pod lines any node
+/// shows, and the lines of the VIP callout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Content {
+    pub badges: usize,
+    pub pods: usize,
+    pub callout_lines: usize,
+}
+
+/// The layout for `world`'s network. `narrow` (a phone) puts the VIP
+/// callout under the top row instead of beside it, so the drawing needs
+/// less width and its text stays legible.
+pub fn layout(world: &World, content: Content, narrow: bool) -> Layout {
+    let Content { badges, pods, callout_lines } = content;
     let net = &world.net;
     let on_switch = |h: HostId| {
         net.hosts[h]
@@ -115,10 +129,19 @@ pub fn layout(world: &World, badges: usize, pods: usize) -> Layout {
     let upper: Vec<HostId> = lan_clients.chain(behind).chain(routers).collect();
 
     let node_h = NODE_HEADER + BADGE_ROW * badges as f64 + POD_ROW * pods as f64 + 12.0;
+    let callout_h = 26.0 + CALLOUT_ROW * callout_lines as f64;
+    let beside = if narrow { 0.0 } else { CALLOUT_W };
     let width = (nodes.len() as f64 * NODE_STEP + 2.0 * MARGIN)
-        .max(upper.len() as f64 * UPPER_STEP + CALLOUT_W + 2.0 * MARGIN)
-        .max(640.0);
-    let switch_y = MARGIN + UPPER_H + 56.0;
+        .max(upper.len() as f64 * UPPER_STEP + beside + 2.0 * MARGIN)
+        .max(if narrow { 420.0 } else { 640.0 });
+    let (callout, callout_w, upper_bottom) = if narrow {
+        let top = MARGIN + UPPER_H + 14.0;
+        (Point { x: MARGIN, y: top }, width - 2.0 * MARGIN, top + callout_h)
+    } else {
+        let x = MARGIN + upper.len() as f64 * UPPER_STEP + 2.0;
+        (Point { x, y: MARGIN }, CALLOUT_W, MARGIN + UPPER_H.max(callout_h))
+    };
+    let switch_y = upper_bottom + 56.0;
     let node_y = switch_y + SWITCH_H + 64.0;
     let mut hosts = vec![Rect { x: 0.0, y: 0.0, w: 0.0, h: 0.0 }; net.hosts.len()];
     for (i, &h) in upper.iter().enumerate() {
@@ -147,15 +170,7 @@ pub fn layout(world: &World, badges: usize, pods: usize) -> Layout {
             Cable { link, ends, points: [a.edge_towards(b.center()), b.edge_towards(a.center())], up: l.up, port }
         })
         .collect();
-    let rightmost = upper.last().map(|&h| hosts[h]).unwrap_or(switch);
-    Layout {
-        width,
-        height: node_y + node_h + MARGIN,
-        hosts,
-        switch,
-        cables,
-        callout: Point { x: rightmost.x + rightmost.w + 18.0, y: MARGIN },
-    }
+    Layout { width, height: node_y + node_h + MARGIN, hosts, switch, cables, callout, callout_w }
 }
 
 /// One frame record drawn as a move along a cable.

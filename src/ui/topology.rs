@@ -6,7 +6,9 @@
 //! coloured and labelled by kind; drops show a cross with the reason.
 
 use super::coming_up::ComingUp;
-use super::scene::{self, BADGE_ROW, CALLOUT_W, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect};
+use super::scene::{
+    self, BADGE_ROW, CALLOUT_ROW, Content, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect,
+};
 use super::state::{Action, use_store};
 use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac, just_happened};
 use super::topology_table::TopologyTable;
@@ -280,10 +282,34 @@ fn point_style(from: Point, to: Point, delay_ms: u32) -> String {
     )
 }
 
+/// Below this page width the drawing uses its narrow layout.
+const NARROW_PX: f64 = 720.0;
+
+fn is_narrow() -> bool {
+    gloo::utils::window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < NARROW_PX)
+}
+
+/// Whether the page is narrow (a phone), following resizes.
+#[hook]
+fn use_narrow() -> bool {
+    let narrow = use_state_eq(is_narrow);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+                narrow.set(is_narrow());
+            });
+            move || drop(listener)
+        });
+    }
+    *narrow
+}
+
 #[function_component(Topology)]
 pub fn topology() -> Html {
     let store = use_store();
     let drawn = use_mut_ref(Drawn::default);
+    let narrow = use_narrow();
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -299,7 +325,17 @@ pub fn topology() -> Html {
         .max()
         .unwrap_or(0)
         .clamp(1, MAX_POD_LINES);
-    let layout: Layout = scene::layout(world, most_badges, most_pods);
+    let vip_list = vips(world, entry.story.vip);
+    let recent = run.visible();
+    let reaching = reachers(world, &vip_list);
+    let named = reaching.len() > 1;
+    let callout: Vec<Html> =
+        reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named)).collect();
+    let content = Content { badges: most_badges, pods: most_pods, callout_lines: callout.len() };
+    let layout: Layout = scene::layout(world, content, narrow);
+    // The drawing scales with its panel but not below this, so its text
+    // stays readable; a narrow panel scrolls sideways instead.
+    let min_scale = if narrow { 0.8 } else { 0.62 };
 
     let batch = just_happened(records, store.previous, cursor, now);
     let at = At { run: entry.id, cursor, playing: store.playing };
@@ -415,28 +451,22 @@ pub fn topology() -> Html {
         </g>
     };
 
-    let vip_list = vips(world, entry.story.vip);
-    let recent = run.visible();
-    let reaching = reachers(world, &vip_list);
     let changed_path = path_changed(world, &records[batch], &vip_list, &reaching);
-    let callout = (!reaching.is_empty()).then(|| {
-        let named = reaching.len() > 1;
-        let lines: Vec<Html> =
-            reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named)).collect();
-        let title = if named {
+    let callout_box = (!reaching.is_empty()).then(|| {
+        let title = if reaching.len() > 1 {
             "How the VIP is reached".to_string()
         } else {
             format!("{} reaches the VIP via", world.net.hosts[reaching[0]].name)
         };
         let Point { x, y } = layout.callout;
-        let height = 26.0 + 16.0 * lines.len() as f64;
+        let height = 26.0 + CALLOUT_ROW * callout.len() as f64;
         html! {
             <g class={classes!("callout", changed_path.then_some("changed"))}>
-                <rect x={x.to_string()} y={y.to_string()} width={CALLOUT_W.to_string()} height={height.to_string()} rx="6" />
+                <rect x={x.to_string()} y={y.to_string()} width={layout.callout_w.to_string()} height={height.to_string()} rx="6" />
                 <text x={(x + 10.0).to_string()} y={(y + 16.0).to_string()} class="title">{ title }</text>
                 <text x={(x + 10.0).to_string()} y={(y + 34.0).to_string()}>
-                    { for lines.into_iter().enumerate().map(|(i, l)| html! {
-                        <tspan x={(x + 10.0).to_string()} dy={if i == 0 { "0" } else { "16" }}>{ l }</tspan>
+                    { for callout.into_iter().enumerate().map(|(i, l)| html! {
+                        <tspan x={(x + 10.0).to_string()} dy={if i == 0 { "0".to_string() } else { CALLOUT_ROW.to_string() }}>{ l }</tspan>
                     }) }
                 </text>
             </g>
@@ -487,11 +517,11 @@ pub fn topology() -> Html {
             <div class="topology-scroll">
                 <svg viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)} role="group"
                      aria-labelledby="topology-title" class="topology-svg"
-                     style={format!("min-width:{:.0}px", layout.width * 0.62)}>
+                     style={format!("min-width:{:.0}px", layout.width * min_scale)}>
                     <g class="cables">{ for cables }</g>
                     { switch }
                     { for hosts }
-                    { for callout }
+                    { for callout_box }
                     <g class="flights">{ for flights }</g>
                     <g class="drops">{ for drops }</g>
                 </svg>
