@@ -2,6 +2,7 @@
 //! build time by `build.rs`), with the header fields the scenario picker shows.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 include!(concat!(env!("OUT_DIR"), "/shipped_scenarios.rs"));
 
@@ -11,7 +12,16 @@ pub struct Shipped {
     pub file: &'static str,
     pub id: String,
     pub title: String,
+    /// The title in other languages, by language code.
+    pub titles: BTreeMap<String, String>,
     pub yaml: &'static str,
+}
+
+impl Shipped {
+    /// The title in `lang`, falling back to English.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.titles.get(lang).unwrap_or(&self.title)
+    }
 }
 
 #[derive(Deserialize)]
@@ -21,6 +31,13 @@ struct Header {
 #[derive(Deserialize)]
 struct HeaderMeta {
     name: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    translations: BTreeMap<String, HeaderTranslation>,
+}
+#[derive(Deserialize)]
+struct HeaderTranslation {
     #[serde(default)]
     title: Option<String>,
 }
@@ -43,11 +60,15 @@ fn list(files: &'static [(&'static str, &'static str)]) -> Vec<Shipped> {
             let first = serde_norway::Deserializer::from_str(yaml).next();
             let header = first.and_then(|doc| Header::deserialize(doc).ok());
             let stem = file.trim_end_matches(".yaml").to_string();
-            let (id, title) = match header {
-                Some(h) => (h.metadata.name.clone(), h.metadata.title.unwrap_or(h.metadata.name)),
-                None => (stem.clone(), stem),
+            let (id, title, titles) = match header {
+                Some(h) => {
+                    let titles =
+                        h.metadata.translations.into_iter().filter_map(|(lang, t)| Some((lang, t.title?))).collect();
+                    (h.metadata.name.clone(), h.metadata.title.unwrap_or(h.metadata.name), titles)
+                }
+                None => (stem.clone(), stem, BTreeMap::new()),
             };
-            Shipped { file, id, title, yaml }
+            Shipped { file, id, title, titles, yaml }
         })
         .collect()
 }
@@ -58,4 +79,15 @@ pub fn find(id: &str) -> Option<Shipped> {
         .into_iter()
         .chain(workshop())
         .find(|s| s.id == id || s.file == id || s.file.trim_end_matches(".yaml") == id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn titles_come_in_korean_and_fall_back_to_english() {
+        for s in super::shipped().into_iter().chain(super::workshop()) {
+            assert!(!s.title_in("ko").is_empty() && s.title_in("ko") != s.title, "{}: no Korean title", s.id);
+            assert_eq!(s.title_in("fr"), s.title);
+        }
+    }
 }

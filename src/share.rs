@@ -37,6 +37,10 @@ pub struct Permalink {
     /// The selected host, if any.
     pub host: Option<String>,
     pub lang: Option<String>,
+    /// The trace record open in the inspector, if any. (Added within
+    /// format 1: links without it read as none.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<usize>,
 }
 
 impl Permalink {
@@ -180,6 +184,7 @@ mod tests {
             panels: vec!["topology".into(), "timeline".into()],
             host: Some("router".into()),
             lang: None,
+            record: None,
         }
     }
 
@@ -199,6 +204,17 @@ mod tests {
         let text = l.encode();
         assert!(text.len() < yaml.len() * 2 / 3, "{} vs {}", text.len(), yaml.len());
         assert_eq!(Permalink::decode(&text).unwrap().scenario, ScenarioRef::Inline(yaml));
+    }
+
+    #[test]
+    fn links_made_before_the_record_field_still_open() {
+        let old = r#"{"scenario":{"Shipped":"bgp-ecmp"},"variant":null,"edits":[],"step":7,"panels":[],"host":null,"lang":"ko"}"#;
+        let mut bytes = vec![LINK_VERSION];
+        bytes.extend(miniz_oxide::deflate::compress_to_vec(old.as_bytes(), 9));
+        let link = Permalink::decode(&URL_SAFE_NO_PAD.encode(bytes)).unwrap();
+        assert_eq!((link.step, link.record, link.lang.as_deref()), (7, None, Some("ko")));
+        let with_record = Permalink { record: Some(42), ..link };
+        assert_eq!(Permalink::decode(&with_record.encode()).unwrap().record, Some(42));
     }
 
     #[test]

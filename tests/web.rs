@@ -9,6 +9,7 @@ use vipsim::catalog;
 use vipsim::scenario::load;
 use vipsim::sim::timeline::Run;
 use vipsim::time::{Duration, Instant};
+use vipsim::ui::i18n::Lang;
 use vipsim::ui::story::{MarkKind, Story};
 use wasm_bindgen_test::*;
 
@@ -67,7 +68,8 @@ fn the_failover_story_reads_as_the_lesson_tells_it() {
     assert!(outage.to >= Instant::from_secs(90) && outage.to <= Instant::from_secs(91), "{outage:?}");
     let fault = story.marks.iter().find(|m| m.kind == MarkKind::Fault).expect("a fault mark");
     assert_eq!(fault.t, Instant::from_secs(20));
-    assert!(fault.label.contains("power-off on node-a"), "{}", fault.label);
+    let label = fault.label(Lang::En);
+    assert!(label.contains("power-off on node-a"), "{label}");
     let garps = story.marks.iter().filter(|m| m.kind == MarkKind::Garp && m.t >= Instant::from_secs(25)).count();
     assert_eq!(garps, 5, "node-b's five GARP rounds");
     // The router's entry: node-a until the flush, node-b after.

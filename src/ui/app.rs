@@ -1,124 +1,204 @@
-//! The root: provides the store, runs playback and lays the panels out.
-//! The layout is a CSS grid (www/style.css): three columns on wide screens,
-//! two on laptops and tablets, one stacked column on phones.
+//! The root: provides the store, opens what the address asks for, keeps
+//! the address, the saved progress and `<html lang>` in step with the
+//! state, runs playback and lays the visible panels out. The layout is a
+//! CSS grid (www/style.css): three columns on wide screens, two on laptops
+//! and tablets, one stacked column on phones and in the embed player.
 
 use super::branches::Branches;
 use super::charts::Charts;
 use super::compare::Compare;
 use super::console::Console;
+use super::editor::Editor;
+use super::embed::{EmbedBar, use_height_reporting};
 use super::events::Events;
+use super::i18n::{Lang, Msg};
 use super::inspector::Inspector;
 use super::keys::Keys;
+use super::language::LanguageSwitch;
 use super::lesson::Lesson;
-use super::picker::{LoadProblemView, Picker, open_shipped};
+use super::panels::{Panel, Panels, PanelsMenu};
+use super::picker::Picker;
 use super::player::use_player;
+use super::problems::{LinkProblemView, LoadProblemView};
+use super::route::{self, Request, WORKSHOP_HASH};
+use super::share_menu::ShareMenu;
 use super::state::{AppState, Store};
+use super::storage;
+use super::tasks::Tasks;
 use super::timeline::Timeline;
 use super::topology::Topology;
-use crate::catalog;
+use super::workshop::WorkshopIndex;
 use yew::prelude::*;
 
-/// The scenario the playground opens with: the one the learner journey is
-/// written around, unless the address names another.
-const FIRST_SCENARIO: &str = "metallb-l2-failover";
-
-/// What the page's address asks for: `?scenario=bgp-ecmp&variant=...` (the
-/// embed links use it) or the fragment `#bgp-ecmp` / `#id/variant`; and
-/// whether this is the chrome-less embed player (`embed.html`).
-struct Address {
-    scenario: Option<String>,
-    variant: Option<String>,
-    embed: bool,
+/// Opens what the address asks for, then follows the fragment when it
+/// changes (links within the page, Back and Forward). Returns whether the
+/// workshop index is asked for.
+#[hook]
+fn use_address(store: &Store, first: Request) -> bool {
+    let workshop = use_state_eq(|| first == Request::Workshop);
+    {
+        let dispatcher = store.dispatcher();
+        let workshop = workshop.clone();
+        let embed = store.embed;
+        use_effect_with((), move |_| {
+            route::open(&dispatcher, first);
+            let listener = (!embed).then(|| {
+                gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                    let request = route::current().request;
+                    workshop.set(request == Request::Workshop);
+                    route::open(&dispatcher, request);
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    *workshop
 }
 
-fn address() -> Address {
-    let location = gloo::utils::window().location();
-    let query = location.search().ok().and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok());
-    let param = |k: &str| query.as_ref().and_then(|q| q.get(k)).filter(|v| !v.is_empty());
-    let hash = location.hash().unwrap_or_default();
-    let hash = hash.trim_start_matches('#');
-    let (from_hash, variant_from_hash) = match hash.split_once('/') {
-        Some((id, v)) => (Some(id.to_string()), Some(v.to_string())),
-        None => ((!hash.is_empty()).then(|| hash.to_string()), None),
+/// Keeps the address bar on a permalink of what is on screen (not while
+/// playing), so reloading or bookmarking reopens it exactly. The history
+/// entry is replaced, not added: Back leaves the page as before.
+#[hook]
+fn use_address_sync(store: &Store, active: bool) {
+    let link = (active && !store.playing).then(|| route::permalink(store)).flatten();
+    use_effect_with(link, |link| {
+        if let Some(link) = link
+            && let Ok(history) = gloo::utils::window().history()
+        {
+            let path = gloo::utils::window().location().pathname().unwrap_or_default();
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&(path + &route::link_hash(link))),
+            );
+        }
+    });
+}
+
+/// Saves the workshop progress whenever it changes, and says the page's
+/// language to the browser (screen readers, fonts, hyphenation).
+#[hook]
+fn use_persistence(store: &Store) {
+    use_effect_with(store.progress.clone(), |progress| {
+        // A browser that refuses to store leaves the export button.
+        let _ = storage::save_progress(progress);
+    });
+    use_effect_with(store.lang, |lang| {
+        if let Some(root) = gloo::utils::document().document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    });
+}
+
+/// The panels in the order of each column; a column with nothing to show is left out.
+fn columns(store: &AppState) -> Html {
+    let shows = |p: Panel| store.panels.shows(p);
+    let has_goals = store.scenario.as_ref().is_some_and(|s| !s.doc.spec.goals.is_empty());
+    let panel = |p: Panel| -> Html {
+        if !shows(p) {
+            return html! {};
+        }
+        match p {
+            Panel::Lesson => html! { <Lesson /> },
+            Panel::Tasks if has_goals => html! { <Tasks /> },
+            Panel::Tasks => html! {},
+            Panel::Timeline => html! { <Timeline /> },
+            Panel::Topology => html! { <Topology /> },
+            Panel::Charts => html! { <Charts /> },
+            Panel::Events => html! { <Events /> },
+            Panel::Inspector => html! { <Inspector /> },
+            Panel::Console => html! { <Console /> },
+            Panel::Branches => html! { <Branches /> },
+            Panel::Compare => html! { <Compare /> },
+            Panel::Editor => html! { <Editor /> },
+        }
     };
-    Address {
-        scenario: param("scenario").or(from_hash),
-        variant: param("variant").or(variant_from_hash),
-        embed: location.pathname().is_ok_and(|p| p.ends_with("embed.html")) || param("embed").is_some(),
+    if store.embed {
+        return html! {
+            <main class="workspace">
+                <div class="col-stage">{ for Panel::ALL.into_iter().map(panel) }</div>
+            </main>
+        };
+    }
+    let stage = [Panel::Timeline, Panel::Topology, Panel::Charts, Panel::Events];
+    let side = [Panel::Tasks, Panel::Inspector, Panel::Console, Panel::Branches, Panel::Compare];
+    let lesson = shows(Panel::Lesson);
+    let side_shown = side.iter().any(|p| shows(*p) && (*p != Panel::Tasks || has_goals));
+    html! {
+        <main class={classes!("workspace", (!lesson).then_some("no-lesson"), (!side_shown).then_some("no-side"))}>
+            if shows(Panel::Editor) {
+                <div class="col-editor">{ panel(Panel::Editor) }</div>
+            }
+            if lesson {
+                <div class="col-lesson">{ panel(Panel::Lesson) }</div>
+            }
+            <div class="col-stage">{ for stage.into_iter().map(panel) }</div>
+            if side_shown {
+                <div class="col-side">{ for side.into_iter().map(panel) }</div>
+            }
+        </main>
     }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let store = use_reducer(AppState::new);
+    let first = use_memo((), |_| route::current());
+    let store = use_reducer({
+        let first = first.clone();
+        move || {
+            let lang = first.lang.unwrap_or_else(storage::language);
+            let panels = first.panels.unwrap_or(if first.embed { Panels::embed() } else { Panels::default() });
+            AppState::new(lang, panels, first.embed, storage::load_progress())
+        }
+    });
+    let workshop = use_address(&store, first.request.clone()) && !store.embed;
+    use_address_sync(&store, !workshop && !store.embed);
+    use_persistence(&store);
     use_player(store.playing, store.dispatcher());
-    {
-        let store = store.clone();
-        use_effect_with((), move |_| {
-            let wanted = address();
-            let shipped = wanted.scenario.as_deref().and_then(catalog::find).or_else(|| catalog::find(FIRST_SCENARIO));
-            if let Some(s) = shipped.or_else(|| catalog::shipped().into_iter().next()) {
-                open_shipped(&store, &s, wanted.variant);
-            }
-        });
-    }
-    let embed = use_memo((), |_| address().embed);
+    let shell = use_node_ref();
+    use_height_reporting(shell.clone(), store.embed);
+
+    let lang: Lang = store.lang;
     let loaded = store.active().is_some();
-    let full_link = {
-        let id = store.scenario.as_ref().map(|s| s.id().to_string()).unwrap_or_default();
-        format!("index.html?scenario={id}")
-    };
     html! {
         <ContextProvider<Store> context={store.clone()}>
-            <div class={classes!("shell", embed.then_some("embed"))} data-ready={loaded.to_string()}>
-                if *embed {
-                    <header class="embed-bar">
-                        <strong>{ store.scenario.as_ref().map(|s| s.title().to_string()).unwrap_or_default() }</strong>
-                        <a href={full_link} target="_blank" rel="noopener">{ "Open in the vipsim playground ↗" }</a>
-                    </header>
+            <div ref={shell} class={classes!("shell", store.embed.then_some("embed"))} data-ready={loaded.to_string()}
+                 data-lang={lang.code()}>
+                if store.embed {
+                    <EmbedBar />
                 } else {
                     <header class="topbar">
                         <div class="brand">
                             <h1>{ "vipsim" }</h1>
-                            <p class="tagline">{ "Watch a Kubernetes LoadBalancer VIP move across a LAN, frame by frame." }</p>
+                            <p class="tagline">{ lang.t(Msg::Tagline) }</p>
                         </div>
-                        <Picker />
+                        <nav class="toolbar" aria-label={lang.t(Msg::ToolbarLabel)}>
+                            <a class={classes!("button", workshop.then_some("current"))} href={WORKSHOP_HASH}
+                               aria-current={workshop.then_some("page")}>{ lang.t(Msg::WorkshopLink) }</a>
+                            if !workshop {
+                                <PanelsMenu />
+                                <ShareMenu />
+                            }
+                            <LanguageSwitch />
+                        </nav>
+                        if !workshop {
+                            <Picker />
+                        }
                     </header>
                 }
-                if store.problem.is_some() {
-                    <LoadProblemView />
-                }
-                if loaded && *embed {
-                    <main class="workspace">
-                        <div class="col-stage">
-                            <Timeline />
-                            <Topology />
-                            <Charts />
-                        </div>
-                    </main>
+                <LinkProblemView />
+                <LoadProblemView />
+                if workshop {
+                    <WorkshopIndex />
                 } else if loaded {
-                    <main class="workspace">
-                        <div class="col-lesson"><Lesson /></div>
-                        <div class="col-stage">
-                            <Timeline />
-                            <Topology />
-                            <Charts />
-                            <Events />
-                        </div>
-                        <div class="col-side">
-                            <Inspector />
-                            <Console />
-                            <Branches />
-                            <Compare />
-                        </div>
-                    </main>
+                    { columns(&store) }
                 } else if store.problem.is_none() {
-                    <p class="loading" role="status">{ "Computing the scenario…" }</p>
+                    <p class="loading" role="status">{ lang.t(Msg::Computing) }</p>
                 }
-                if !*embed {
+                if !store.embed {
                     <footer class="footer">
                         <span>{ format!("vipsim {}", crate::VERSION) }</span>
-                        <span>{ "Press " }<kbd>{ "?" }</kbd>{ " for keyboard shortcuts." }</span>
+                        <span>{ lang.t(Msg::FooterKeysBefore) }<kbd>{ "?" }</kbd>{ lang.t(Msg::FooterKeysAfter) }</span>
                     </footer>
                 }
                 <Keys />

@@ -1,8 +1,11 @@
 //! "What if?": apply a fault at the cursor and continue as a new branch
-//! (`Run::branch`), with one-click remedies for the failover story, and the
-//! list of runs (original, variants, branches) to switch between.
+//! (`Run::branch`), with one-click remedies for the failover story, an
+//! edited manifest applied at the cursor, and the list of runs (original,
+//! variants, branches) to switch between.
 
-use super::picker::open_shipped;
+use super::i18n::Msg;
+use super::manifests::Manifests;
+use super::route::open_shipped;
 use super::state::{Action, use_store};
 use crate::catalog::{self, Shipped};
 use crate::net::Role;
@@ -81,6 +84,7 @@ fn bgp_versions(current: &Scenario) -> Vec<Shipped> {
 #[function_component(Branches)]
 pub fn branches() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let action = use_state(|| FaultAction::PowerOff);
     let host = use_state(String::new);
     let garp = use_state(|| GarpPolicy::Honor);
@@ -152,7 +156,7 @@ pub fn branches() -> Html {
                 FaultAction::SetGarp => step.garp = Some(garp),
                 FaultAction::SetArpTimeout => match Duration::parse(&timeout) {
                     Ok(t) => step.arp_timeout = Some(t),
-                    Err(e) => return error.set(Some(format!("ARP timeout: {e}"))),
+                    Err(e) => return error.set(Some(lang.f(Msg::BadArpTimeout, &[&e]))),
                 },
                 FaultAction::DeletePod => step.pod = Some(if pod.is_empty() { first_pod.clone() } else { pod.clone() }),
                 _ => {}
@@ -169,25 +173,29 @@ pub fn branches() -> Html {
         short.arp_timeout = Some(Duration::from_secs(30));
         html! {
             <>
-                <button type="button" onclick={branch(SimAction::Fault(fault(r, FaultAction::FlushArp)))}>
-                    { format!("Flush {r}'s ARP cache") }
+                <button type="button" data-remedy="flush-arp" onclick={branch(SimAction::Fault(fault(r, FaultAction::FlushArp)))}>
+                    { lang.f(Msg::RemedyFlush, &[r]) }
                 </button>
-                <button type="button" onclick={branch(SimAction::Fault(honor))}>{ format!("{r}: honour GARP") }</button>
-                <button type="button" onclick={branch(SimAction::Fault(short))}>{ format!("{r}: ARP timeout 30 s") }</button>
+                <button type="button" data-remedy="honor-garp" onclick={branch(SimAction::Fault(honor))}>{ lang.f(Msg::RemedyHonour, &[r]) }</button>
+                <button type="button" data-remedy="arp-timeout" onclick={branch(SimAction::Fault(short))}>{ lang.f(Msg::RemedyTimeout, &[r]) }</button>
             </>
         }
     });
     let bgp_links = bgp.iter().map(|s| {
-        let store = store.clone();
+        let dispatcher = store.dispatcher();
         let shipped = s.clone();
-        let open = Callback::from(move |_| open_shipped(&store, &shipped, None));
-        html! { <button type="button" onclick={open}>{ format!("Open the BGP version: {}", s.title) }</button> }
+        let open = Callback::from(move |_| open_shipped(&dispatcher, &shipped, None));
+        html! { <button type="button" data-remedy="bgp" onclick={open}>{ lang.f(Msg::OpenBgpVersion, &[&s.title_in(lang.code())]) }</button> }
     });
 
     let runs = store.runs.iter().enumerate().map(|(i, r)| {
-        let parent = r.parent.and_then(|p| store.runs.iter().find(|x| x.id == p)).map(|p| p.label.clone());
+        let origin = r.fork.as_ref().and_then(|f| {
+            let parent = store.runs.iter().find(|x| x.id == f.parent)?;
+            Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
+        });
         let outage = r.story.longest_outage().map(|o| {
-            format!("longest outage {}{}", o.length().human(), if o.ongoing { " (until the end)" } else { "" })
+            let length = format!("{}{}", o.length().human(), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" });
+            lang.f(Msg::RunLongestOutage, &[&length])
         });
         let show = {
             let store = store.clone();
@@ -199,32 +207,33 @@ pub fn branches() -> Html {
         };
         let active = i == store.active;
         html! {
-            <li class={classes!(active.then_some("active"))} data-run={r.id.to_string()}>
-                <span class="run-label">{ &r.label }</span>
-                if let (Some(p), Some(at)) = (parent, r.forked_at) {
-                    <span class="run-origin">{ format!(" branched from {p} at {}", super::secs(at)) }</span>
+            <li class={classes!(active.then_some("active"))} data-run={r.id.to_string()}
+                data-variant={r.variant.clone()}>
+                <span class="run-label">{ r.title(lang) }</span>
+                if let Some(origin) = origin {
+                    <span class="run-origin">{ origin }</span>
                 }
-                <span class="run-outage">{ outage.unwrap_or_else(|| "no failed requests".into()) }</span>
+                <span class="run-outage">{ outage.unwrap_or_else(|| lang.t(Msg::NoFailedRequests).into()) }</span>
                 if active {
-                    <span class="badge">{ "shown" }</span>
+                    <span class="badge">{ lang.t(Msg::Shown) }</span>
                 } else {
-                    <button type="button" onclick={show}>{ "Show" }</button>
-                    <button type="button" onclick={compare}>{ "Compare" }</button>
+                    <button type="button" data-do="show" onclick={show}>{ lang.t(Msg::Show) }</button>
+                    <button type="button" data-do="compare" onclick={compare}>{ lang.t(Msg::CompareButton) }</button>
                 }
             </li>
         }
     });
 
     html! {
-        <section class="panel branches" aria-labelledby="branches-title">
-            <h2 id="branches-title">{ "What if? Branch at the cursor" }</h2>
+        <section class="panel branches" aria-labelledby="branches-title" data-panel="branches">
+            <h2 id="branches-title">{ lang.t(Msg::BranchesTitle) }</h2>
             if resolver.is_some() {
-                <div class="remedies" role="group" aria-label="Remedies at the cursor">{ for remedies }{ for bgp_links }</div>
+                <div class="remedies" role="group" aria-label={lang.t(Msg::Remedies)}>{ for remedies }{ for bgp_links }</div>
             }
-            <form class="fault-form" onsubmit={on_apply} aria-label="Inject a fault">
+            <form class="fault-form" onsubmit={on_apply} aria-label={lang.t(Msg::InjectFault)}>
                 <label class="field">
-                    <span>{ "Fault" }</span>
-                    <select onchange={on_action}>
+                    <span>{ lang.t(Msg::Fault) }</span>
+                    <select onchange={on_action} name="fault">
                         { for FAULTS.iter().map(|a| html! {
                             <option value={fault_name(*a)} selected={*a == *action}>{ fault_name(*a) }</option>
                         }) }
@@ -232,8 +241,8 @@ pub fn branches() -> Html {
                 </label>
                 if *action != FaultAction::DeletePod {
                     <label class="field">
-                        <span>{ "Host" }</span>
-                        <select onchange={on_host}>
+                        <span>{ lang.t(Msg::Host) }</span>
+                        <select onchange={on_host} name="fault-host">
                             { for hosts.iter().map(|h| html! { <option value={h.clone()} selected={*h == chosen}>{ h }</option> }) }
                         </select>
                     </label>
@@ -241,7 +250,7 @@ pub fn branches() -> Html {
                 if *action == FaultAction::SetGarp {
                     <label class="field">
                         <span>{ "GARP" }</span>
-                        <select onchange={on_garp}>
+                        <select onchange={on_garp} name="garp">
                             <option value="honor" selected={*garp == GarpPolicy::Honor}>{ "honor" }</option>
                             <option value="ignore" selected={*garp == GarpPolicy::Ignore}>{ "ignore" }</option>
                         </select>
@@ -249,24 +258,25 @@ pub fn branches() -> Html {
                 }
                 if *action == FaultAction::SetArpTimeout {
                     <label class="field">
-                        <span>{ "ARP timeout" }</span>
-                        <input type="text" value={(*timeout).clone()} oninput={on_timeout} size="6" />
+                        <span>{ lang.t(Msg::ArpTimeout) }</span>
+                        <input type="text" name="arp-timeout" value={(*timeout).clone()} oninput={on_timeout} size="6" />
                     </label>
                 }
                 if *action == FaultAction::DeletePod {
                     <label class="field">
-                        <span>{ "Pod" }</span>
-                        <select onchange={on_pod}>
+                        <span>{ lang.t(Msg::Pod) }</span>
+                        <select onchange={on_pod} name="pod">
                             { for pods.iter().map(|p| html! { <option value={p.clone()} selected={*p == *pod}>{ p }</option> }) }
                         </select>
                     </label>
                 }
-                <button type="submit">{ format!("Apply at {}", super::secs(world.now)) }</button>
+                <button type="submit">{ lang.f(Msg::ApplyAt, &[&super::secs(world.now)]) }</button>
                 if let Some(e) = &*error {
                     <p class="error" role="alert">{ e }</p>
                 }
             </form>
-            <h3>{ "Runs" }</h3>
+            <Manifests />
+            <h3>{ lang.t(Msg::Runs) }</h3>
             <ul class="runs">{ for runs }</ul>
         </section>
     }

@@ -9,6 +9,7 @@
 //!   ECMP route) points at, with the entry's state;
 //! - which node's pods served the requests, per 5 s.
 
+use super::i18n::{Lang, Msg};
 use super::state::use_store;
 use super::story::{Outage, Story};
 use crate::time::{Duration, Instant};
@@ -89,8 +90,8 @@ fn render(
     })
 }
 
-fn outage_label(o: &Outage) -> String {
-    format!("outage {}{}", human(o.length()), if o.ongoing { "+" } else { "" })
+fn outage_label(o: &Outage, lang: Lang) -> String {
+    lang.f(Msg::OutageLabel, &[&format!("{}{}", human(o.length()), if o.ongoing { "+" } else { "" })])
 }
 
 /// Seconds with one decimal under a minute, else `1m10s` style.
@@ -105,7 +106,7 @@ fn labelled(o: &Outage, end: Instant) -> bool {
 
 /// Requests of one or more runs, one lane each: ticks for successes,
 /// crosses for failures, red bands for outages.
-pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, String> {
+pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
     let lanes = runs.len().max(1);
     let height = 60 + 58 * lanes as u32;
     render(height, |root| {
@@ -128,7 +129,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg,
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_desc("simulated time (s)")
+            .x_desc(lang.t(Msg::SimulatedTime))
             .y_labels(lanes * 2 + 1)
             .y_label_formatter(&lane_label)
             .label_style(font(LABEL_PX))
@@ -150,7 +151,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg,
             chart
                 .draw_series(story.outages.iter().filter(|o| labelled(o, end)).map(|o| {
                     Text::new(
-                        outage_label(o),
+                        outage_label(o, lang),
                         (secs_f(o.from) + end_s * 0.005, base + 0.93),
                         font(LABEL_PX).color(&FAIL),
                     )
@@ -181,11 +182,11 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg,
 
 /// How the router reached the VIP: a lane per host, bars where its ARP
 /// entry (or ECMP route) pointed there, labelled with the entry's state.
-pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, String> {
+pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
     let mut lanes: Vec<String> = Vec::new();
     for (story, run) in runs {
         for span in &story.path {
-            let hosts = if span.via.is_empty() { vec!["none".to_string()] } else { span.via.clone() };
+            let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
             for h in hosts {
                 let lane = if runs.len() > 1 { format!("{run}: {h}") } else { h };
                 if !lanes.contains(&lane) {
@@ -216,7 +217,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, Str
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_desc("simulated time (s)")
+            .x_desc(lang.t(Msg::SimulatedTime))
             .y_labels(n * 2 + 1)
             .y_label_formatter(&label)
             .label_style(font(LABEL_PX))
@@ -227,7 +228,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, Str
             .map_err(|e| e.to_string())?;
         for (story, run) in runs {
             for span in &story.path {
-                let hosts = if span.via.is_empty() { vec!["none".to_string()] } else { span.via.clone() };
+                let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
                 for h in hosts {
                     let lane = if runs.len() > 1 { format!("{run}: {h}") } else { h.clone() };
                     let Some(i) = lanes.iter().position(|l| *l == lane) else { continue };
@@ -240,7 +241,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, Str
                             colour.mix(0.55).filled(),
                         )))
                         .map_err(|e| e.to_string())?;
-                    let state = span.state.map(|s| s.to_string()).unwrap_or_else(|| "route".into());
+                    let state = span.state.map(|s| s.to_string()).unwrap_or_else(|| lang.t(Msg::Route).into());
                     if (x1 - x0) / end_s > 0.12 {
                         chart
                             .draw_series(std::iter::once(Text::new(state, (x0 + end_s * 0.005, base + 0.68), font(11))))
@@ -254,7 +255,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant) -> Result<ChartSvg, Str
 }
 
 /// Requests served per node per 5 s, stacked.
-pub fn served_chart(story: &Story, end: Instant) -> Result<ChartSvg, String> {
+pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg, String> {
     let buckets = (end.as_nanos() / SERVED_BUCKET.as_nanos() + 1) as usize;
     let mut counts: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for s in &story.served {
@@ -272,8 +273,8 @@ pub fn served_chart(story: &Story, end: Instant) -> Result<ChartSvg, String> {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("simulated time (s)")
-            .y_desc("requests / 5 s")
+            .x_desc(lang.t(Msg::SimulatedTime))
+            .y_desc(lang.t(Msg::RequestsPer5s))
             .y_labels(4)
             .label_style(font(LABEL_PX))
             .axis_style(AXIS)
@@ -320,6 +321,7 @@ pub struct ChartFigureProps {
     pub data: Vec<(&'static str, String)>,
     #[prop_or_default]
     pub name: AttrValue,
+    pub lang: Lang,
 }
 
 /// A chart with its title, the cursor line over it, and its summary.
@@ -338,7 +340,7 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
                 </div>
             }
         }
-        Err(e) => html! { <p class="error">{ format!("The chart could not be drawn: {e}") }</p> },
+        Err(e) => html! { <p class="error">{ props.lang.f(Msg::ChartFailed, &[e]) }</p> },
     };
     let mut figure = html! {
         <figure class="chart" data-chart={props.name.clone()}>
@@ -356,20 +358,17 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
 }
 
 /// "12 of 110 requests failed; the longest outage lasted 70.0 s (20.0 s → 90.0 s)."
-pub fn requests_summary(story: &Story) -> String {
+pub fn requests_summary(story: &Story, lang: Lang) -> String {
     let total = story.requests.len();
     if total == 0 {
-        return "No client requests (curl) in this run.".into();
+        return lang.t(Msg::NoRequests).into();
     }
     let failed = story.failures();
     match story.longest_outage() {
-        None => format!("All {total} requests succeeded."),
-        Some(o) => format!(
-            "{failed} of {total} requests failed; the longest outage lasted {}{} ({} → {}).",
-            human(o.length()),
-            if o.ongoing { ", until the end of the run" } else { "" },
-            super::secs(o.from),
-            super::secs(o.to)
+        None => lang.f(Msg::AllSucceeded, &[&total]),
+        Some(o) => lang.f(
+            if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
+            &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],
         ),
     }
 }
@@ -384,22 +383,23 @@ pub fn requests_data(story: &Story) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn path_summary(story: &Story) -> String {
+fn path_summary(story: &Story, lang: Lang) -> String {
     let (Some(resolver), Some(vip)) = (&story.resolver, story.vip) else {
-        return "No VIP was looked up from outside the cluster in this run.".into();
+        return lang.t(Msg::NoVipLookup).into();
     };
     // Transient states (INCOMPLETE for the microseconds of a resolution) are
     // left out, and a state change on the same host is not a new step.
     let mut steps: Vec<(Instant, String)> = Vec::new();
     for span in story.path.iter().filter(|s| s.to.saturating_since(s.from) >= Duration::from_millis(10)) {
-        let via = if span.via.is_empty() { "no entry".to_string() } else { span.via.join(" + ") };
+        let via = if span.via.is_empty() { lang.t(Msg::NoEntry).to_string() } else { span.via.join(" + ") };
         if steps.last().is_none_or(|(_, v)| *v != via) {
             steps.push((span.from, via));
         }
     }
-    let steps: Vec<String> = steps.into_iter().map(|(t, via)| format!("from {}: {via}", super::secs(t))).collect();
+    let steps: Vec<String> =
+        steps.into_iter().map(|(t, via)| lang.f(Msg::PathFrom, &[&super::secs(t), &via])).collect();
     if steps.is_empty() {
-        return format!("{resolver} never looked {vip} up.");
+        return lang.f(Msg::NeverLookedUp, &[resolver, &vip]);
     }
     format!("{resolver} → {vip}. {}.", steps.join("; "))
 }
@@ -415,9 +415,9 @@ fn node_legend(nodes: &[String]) -> Html {
     }
 }
 
-fn served_summary(story: &Story) -> String {
+fn served_summary(story: &Story, lang: Lang) -> String {
     if story.served.is_empty() {
-        return "No pod served a request.".into();
+        return lang.t(Msg::NoneServed).into();
     }
     let parts: Vec<String> = story
         .nodes
@@ -426,23 +426,25 @@ fn served_summary(story: &Story) -> String {
         .filter(|(_, c)| *c > 0)
         .map(|(n, c)| format!("{n} {c}"))
         .collect();
-    format!("Requests served per node: {}.", parts.join(", "))
+    lang.f(Msg::ServedPerNode, &[&parts.join(", ")])
 }
 
 #[function_component(Charts)]
 pub fn charts() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let entry = store.active().cloned();
-    let drawn = use_memo(entry.as_ref().map(|e| e.id), {
+    let drawn = use_memo((entry.as_ref().map(|e| e.id), lang), {
         let entry = entry.clone();
-        move |_| {
+        move |(_, lang)| {
             entry.map(|e| {
                 let end = e.run.borrow().end;
-                let runs = [(&e.story, e.label.as_str())];
+                let title = e.title(*lang);
+                let runs = [(&e.story, title.as_str())];
                 (
-                    Rc::new(requests_chart(&runs, end)),
-                    Rc::new(path_chart(&runs, end)),
-                    Rc::new(served_chart(&e.story, end)),
+                    Rc::new(requests_chart(&runs, end, *lang)),
+                    Rc::new(path_chart(&runs, end, *lang)),
+                    Rc::new(served_chart(&e.story, end, *lang)),
                 )
             })
         }
@@ -450,18 +452,18 @@ pub fn charts() -> Html {
     let (Some(entry), Some((requests, path, served))) = (entry, (*drawn).clone()) else { return html! {} };
     let at = secs_f(store.time) / secs_f(entry.story.end).max(1e-9);
     let path_title = match (&entry.story.resolver, entry.story.vip) {
-        (Some(r), Some(v)) => format!("How {r} reaches {v}"),
-        _ => "How the router reaches the VIP".into(),
+        (Some(r), Some(v)) => lang.f(Msg::HowReaches, &[r, &v]),
+        _ => lang.t(Msg::HowRouterReaches).into(),
     };
     html! {
-        <section class="panel charts" aria-labelledby="charts-title">
-            <h2 id="charts-title">{ "Charts" }</h2>
-            <ChartFigure name="requests" chart={requests} title="Client requests (✓ ok, ✕ failed)" at={at}
-                summary={html! { { requests_summary(&entry.story) } }} data={requests_data(&entry.story)} />
-            <ChartFigure name="path" chart={path} title={path_title} at={at}
-                summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story) }</> }} />
-            <ChartFigure name="served" chart={served} title="Requests served, by node" at={at}
-                summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story) }</> }} />
+        <section class="panel charts" aria-labelledby="charts-title" data-panel="charts">
+            <h2 id="charts-title">{ lang.t(Msg::PanelCharts) }</h2>
+            <ChartFigure name="requests" chart={requests} title={lang.t(Msg::ClientRequestsTitle)} at={at} lang={lang}
+                summary={html! { { requests_summary(&entry.story, lang) } }} data={requests_data(&entry.story)} />
+            <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
+                summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story, lang) }</> }} />
+            <ChartFigure name="served" chart={served} title={lang.t(Msg::ServedTitle)} at={at} lang={lang}
+                summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story, lang) }</> }} />
         </section>
     }
 }

@@ -3,6 +3,7 @@
 //! speaker's memberlist noticing a failed peer, a BGP hold timer running
 //! out. Timers that would change nothing are left out.
 
+use super::i18n::{Lang, Msg};
 use super::state::use_store;
 use crate::k8s::cluster::BgpState;
 use crate::k8s::control::ControlEvent;
@@ -13,7 +14,7 @@ use yew::prelude::*;
 /// At most this many timers are listed, the soonest.
 const SHOWN: usize = 4;
 
-fn upcoming(world: &World, now: Instant) -> Vec<String> {
+fn upcoming(world: &World, now: Instant, lang: Lang) -> Vec<String> {
     let k = &world.cluster;
     world
         .queue
@@ -25,8 +26,8 @@ fn upcoming(world: &World, now: Instant) -> Vec<String> {
                 ControlEvent::Memberlist { observer, subject, alive } => {
                     let sees = k.speakers.get(observer).is_some_and(|s| s.view.contains(subject));
                     match (alive, sees) {
-                        (false, true) => format!("{observer}'s memberlist notices that {subject} failed"),
-                        (true, false) => format!("{observer}'s memberlist sees {subject} join"),
+                        (false, true) => lang.f(Msg::MemberlistNoticesFailure, &[observer, subject]),
+                        (true, false) => lang.f(Msg::MemberlistSeesJoin, &[observer, subject]),
                         _ => return None,
                     }
                 }
@@ -38,11 +39,12 @@ fn upcoming(world: &World, now: Instant) -> Vec<String> {
                     if !live {
                         return None;
                     }
-                    format!("the router's BGP hold timer for {node} expires and its route is withdrawn")
+                    lang.f(Msg::BgpHoldExpires, &[node])
                 }
                 _ => return None,
             };
-            Some(format!("in {:.1} s ({}): {what}", at.saturating_since(now).as_secs_f64(), super::secs(at)))
+            let wait = format!("{:.1}", at.saturating_since(now).as_secs_f64());
+            Some(lang.f(Msg::ComingIn, &[&wait, &super::secs(at), &what]))
         })
         .take(SHOWN)
         .collect()
@@ -54,13 +56,13 @@ pub fn coming_up() -> Html {
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
-    let list = upcoming(world, store.time.max(world.now));
+    let list = upcoming(world, store.time.max(world.now), store.lang);
     if list.is_empty() {
         return html! {};
     }
     html! {
         <div class="coming-up">
-            <h3>{ "Coming up" }</h3>
+            <h3>{ store.lang.t(Msg::ComingUp) }</h3>
             <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
         </div>
     }

@@ -4,6 +4,7 @@
 //! figures side by side ("70 s blackhole" against "5 s outage").
 
 use super::charts::{ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::i18n::Msg;
 use super::state::{Action, use_store};
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
@@ -16,20 +17,21 @@ const ORIGINAL: &str = "original";
 #[function_component(Compare)]
 pub fn compare() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let pair = store.active().cloned().zip(store.compared().cloned());
-    let drawn = use_memo(pair.as_ref().map(|(a, b)| (a.id, b.id)), {
+    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.id, b.id)), lang), {
         let pair = pair.clone();
-        move |_| {
+        move |(_, lang)| {
             pair.map(|(a, b)| {
                 let end = a.run.borrow().end.max(b.run.borrow().end);
                 let runs = [(&a.story, "A"), (&b.story, "B")];
-                (Rc::new(requests_chart(&runs, end)), Rc::new(path_chart(&runs, end)), end)
+                (Rc::new(requests_chart(&runs, end, *lang)), Rc::new(path_chart(&runs, end, *lang)), end)
             })
         }
     });
     let Some(active) = store.active().cloned() else { return html! {} };
     let variants = store.scenario.as_ref().map(|s| s.doc.spec.variants.clone()).unwrap_or_default();
-    let computed = |v: Option<&str>| store.runs.iter().any(|r| r.parent.is_none() && r.variant.as_deref() == v);
+    let computed = |v: Option<&str>| store.runs.iter().any(|r| r.fork.is_none() && r.variant.as_deref() == v);
     let on_pick = {
         let store = store.clone();
         Callback::from(move |e: Event| {
@@ -48,18 +50,18 @@ pub fn compare() -> Html {
     let picked = store.compare.map(|i| i.to_string()).unwrap_or_default();
     let picker = html! {
         <label class="field">
-            <span>{ "Compare with" }</span>
-            <select onchange={on_pick} aria-label="Compare with">
-                <option value="" selected={picked.is_empty()}>{ "nothing" }</option>
+            <span>{ lang.t(Msg::CompareWith) }</span>
+            <select onchange={on_pick} aria-label={lang.t(Msg::CompareWith)} name="compare">
+                <option value="" selected={picked.is_empty()}>{ lang.t(Msg::Nothing) }</option>
                 { for store.runs.iter().enumerate().filter(|(i, _)| *i != store.active).map(|(i, r)| html! {
-                    <option value={i.to_string()} selected={picked == i.to_string()}>{ format!("run: {}", r.label) }</option>
+                    <option value={i.to_string()} selected={picked == i.to_string()}>{ lang.f(Msg::RunOption, &[&r.title(lang)]) }</option>
                 }) }
                 if !computed(None) {
-                    <option value={ORIGINAL}>{ "variant: original timeline" }</option>
+                    <option value={ORIGINAL}>{ lang.f(Msg::VariantOption, &[&lang.t(Msg::OriginalTimeline)]) }</option>
                 }
                 { for variants.iter().filter(|v| !computed(Some(&v.name))).map(|v| html! {
                     <option value={format!("{VARIANT}{}", v.name)}>
-                        { format!("variant: {}", v.title.clone().unwrap_or_else(|| v.name.clone())) }
+                        { lang.f(Msg::VariantOption, &[&v.title.clone().unwrap_or_else(|| v.name.clone())]) }
                     </option>
                 }) }
             </select>
@@ -73,40 +75,40 @@ pub fn compare() -> Html {
                 html! {
                     <tr data-run={e.id.to_string()}
                         data-longest-outage-ms={longest.map(|o| o.length().as_millis()).unwrap_or(0).to_string()}>
-                        <th scope="row">{ format!("{name}: {}", e.label) }</th>
+                        <th scope="row">{ format!("{name}: {}", e.title(lang)) }</th>
                         <td>{ format!("{} / {}", e.story.failures(), e.story.requests.len()) }</td>
-                        <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { " (until the end)" } else { "" }))
-                                .unwrap_or_else(|| "none".into()) }</td>
+                        <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }))
+                                .unwrap_or_else(|| lang.t(Msg::None).into()) }</td>
                         <td>{ e.story.path.iter().filter(|s| !s.via.is_empty()).count() }</td>
                     </tr>
                 }
             };
-            let a_text = requests_summary(&a.story);
-            let b_text = requests_summary(&b.story);
+            let a_text = requests_summary(&a.story, lang);
+            let b_text = requests_summary(&b.story, lang);
             html! {
                 <>
                     <table class="data compare-table">
                         <thead><tr>
-                            <th scope="col">{ "Run" }</th><th scope="col">{ "Failed requests" }</th>
-                            <th scope="col">{ "Longest outage" }</th><th scope="col">{ "Path changes" }</th>
+                            <th scope="col">{ lang.t(Msg::Run) }</th><th scope="col">{ lang.t(Msg::FailedRequests) }</th>
+                            <th scope="col">{ lang.t(Msg::LongestOutage) }</th><th scope="col">{ lang.t(Msg::PathChanges) }</th>
                         </tr></thead>
                         <tbody>{ row("A", &a) }{ row("B", &b) }</tbody>
                     </table>
-                    <ChartFigure name="compare-requests" chart={requests} at={at}
-                        title={format!("Client requests: A = {}, B = {}", a.label, b.label)}
+                    <ChartFigure name="compare-requests" chart={requests} at={at} lang={lang}
+                        title={lang.f(Msg::CompareRequestsTitle, &[&a.title(lang), &b.title(lang)])}
                         summary={html! { { format!("A: {a_text} B: {b_text}") } }} />
-                    <ChartFigure name="compare-path" chart={path} at={at} title="How the router reaches the VIP, A and B"
-                        summary={html! { { "Each lane is one run and one host; bars show where the router's entry pointed." } }} />
+                    <ChartFigure name="compare-path" chart={path} at={at} lang={lang} title={lang.t(Msg::ComparePathTitle)}
+                        summary={html! { { lang.t(Msg::ComparePathSummary) } }} />
                 </>
             }
         }
         _ => html! {
-            <p class="hint">{ "Pick a variant or a branch to see both runs on one time axis, e.g. the original (GARP ignored) against “Router honours GARP”." }</p>
+            <p class="hint">{ lang.t(Msg::CompareHint) }</p>
         },
     };
     html! {
-        <section class="panel compare" aria-labelledby="compare-title">
-            <h2 id="compare-title">{ format!("Compare: A = {}", active.label) }</h2>
+        <section class="panel compare" aria-labelledby="compare-title" data-panel="compare">
+            <h2 id="compare-title">{ lang.f(Msg::CompareTitle, &[&active.title(lang)]) }</h2>
             { picker }
             { body }
         </section>

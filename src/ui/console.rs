@@ -4,6 +4,7 @@
 //! take time or change the world run in a new branch and print when the
 //! cursor reaches their completion (the state module decides which).
 
+use super::i18n::Msg;
 use super::state::{Action, ConsoleResult, use_store};
 use crate::console::COMMANDS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -47,6 +48,7 @@ fn complete(line: &str, hosts: &[String]) -> (String, Vec<String>) {
 #[function_component(Console)]
 pub fn console() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let host = use_state(String::new);
     let line = use_state(String::new);
     let hint = use_state(Vec::<String>::new);
@@ -133,9 +135,12 @@ pub fn console() -> Html {
     let cursor = run.cursor();
     let entries = store.console.iter().map(|c| {
         let here = c.run == entry.id;
-        let run_name = store.runs.iter().find(|r| r.id == c.run).map(|r| r.label.clone()).unwrap_or_default();
+        let run_name = store.runs.iter().find(|r| r.id == c.run).map(|r| r.title(lang)).unwrap_or_default();
         let output = match &c.result {
             ConsoleResult::Printed(text) => html! { <pre class="out">{ text }</pre> },
+            ConsoleResult::Unfinished { end } => html! {
+                <p class="pending">{ lang.f(Msg::StillRunning, &[&end.saturating_since(crate::time::Instant::ZERO).human()]) }</p>
+            },
             ConsoleResult::Pending { step, output, .. } if here && cursor >= *step => {
                 html! { <pre class="out">{ output }</pre> }
             }
@@ -151,9 +156,9 @@ pub fn console() -> Html {
                 });
                 html! {
                     <p class="pending">
-                        { format!("running… (completes at {}{})", super::secs(*done), if here { String::new() } else { format!(" in run “{run_name}”") }) }
+                        { if here { lang.f(Msg::RunningUntil, &[&super::secs(*done)]) } else { lang.f(Msg::RunningUntilIn, &[&super::secs(*done), &run_name]) } }
                         { " " }
-                        <button type="button" onclick={jump}>{ "Jump there" }</button>
+                        <button type="button" onclick={jump}>{ lang.t(Msg::JumpThere) }</button>
                     </p>
                 }
             }
@@ -167,21 +172,21 @@ pub fn console() -> Html {
         }
     });
     html! {
-        <section class="panel console" aria-labelledby="console-title">
-            <h2 id="console-title">{ "Console" }</h2>
-            <p class="hint">{ "Runs at the cursor. Read-only commands answer at once; curl, arping, kubectl scale… run in a new branch. Type " }<code>{ "help" }</code>{ "; Tab completes, ↑/↓ recall." }</p>
-            <ol class="console-log" role="log" aria-live="polite" aria-label="Console output">{ for entries }</ol>
+        <section class="panel console" aria-labelledby="console-title" data-panel="console">
+            <h2 id="console-title">{ lang.t(Msg::PanelConsole) }</h2>
+            <p class="hint">{ lang.t(Msg::ConsoleHintBefore) }<code>{ "help" }</code>{ lang.t(Msg::ConsoleHintAfter) }</p>
+            <ol class="console-log" role="log" aria-live="polite" aria-label={lang.t(Msg::ConsoleOutput)}>{ for entries }</ol>
             <form class="console-input" onsubmit={submit}>
                 <label class="field">
-                    <span class="visually-hidden">{ "Host" }</span>
-                    <select onchange={on_host} aria-label="Console host">
+                    <span class="visually-hidden">{ lang.t(Msg::Host) }</span>
+                    <select onchange={on_host} aria-label={lang.t(Msg::ConsoleHost)} name="console-host">
                         { for hosts.iter().map(|h| html! { <option value={h.clone()} selected={*h == chosen}>{ h }</option> }) }
                     </select>
                 </label>
                 <span class="prompt" aria-hidden="true">{ "$" }</span>
-                <input type="text" value={(*line).clone()} oninput={on_input} onkeydown={on_key}
-                    aria-label="Command" autocomplete="off" spellcheck="false" placeholder="kubectl get svc" />
-                <button type="submit">{ "Run" }</button>
+                <input type="text" value={(*line).clone()} oninput={on_input} onkeydown={on_key} name="command"
+                    aria-label={lang.t(Msg::Command)} autocomplete="off" spellcheck="false" placeholder="kubectl get svc" />
+                <button type="submit">{ lang.t(Msg::RunCommand) }</button>
             </form>
             if !hint.is_empty() {
                 <p class="completions" aria-live="polite">{ hint.join("  ") }</p>

@@ -5,11 +5,13 @@
 //! thousands). Also exports the run as jsonl (the CLI's exact format) and
 //! as pcap.
 
+use super::download;
+use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::story;
 use crate::sim::trace::{Kind, Record};
-use gloo::file::{Blob, ObjectUrl};
-use web_sys::{HtmlAnchorElement, HtmlInputElement, HtmlSelectElement};
+use gloo::file::ObjectUrl;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Fixed row height (px, as in style.css) so the scroll position maps to rows.
@@ -29,13 +31,13 @@ enum Show {
 }
 
 impl Show {
-    const ALL: [(Show, &'static str); 6] = [
-        (Show::All, "everything"),
-        (Show::Arp, "ARP only"),
-        (Show::Drops, "drops only"),
-        (Show::Frames, "frames"),
-        (Show::Commands, "commands"),
-        (Show::ControlPlane, "control plane"),
+    const ALL: [(Show, Msg); 6] = [
+        (Show::All, Msg::ShowEverything),
+        (Show::Arp, Msg::ShowArp),
+        (Show::Drops, Msg::ShowDrops),
+        (Show::Frames, Msg::ShowFrames),
+        (Show::Commands, Msg::ShowCommands),
+        (Show::ControlPlane, Msg::ShowControlPlane),
     ];
 
     fn keeps(self, kind: &Kind) -> bool {
@@ -74,23 +76,10 @@ fn first_line(r: &Record) -> String {
     r.kind.describe().lines().next().unwrap_or_default().to_string()
 }
 
-/// Saves `bytes` as a download named `name`. The object URL is kept until
-/// the next download so the browser can finish reading it.
-fn download(keep: &std::cell::RefCell<Option<ObjectUrl>>, name: &str, bytes: &[u8], mime: &str) {
-    let url = ObjectUrl::from(Blob::new_with_options(bytes, Some(mime)));
-    let document = gloo::utils::document();
-    if let Ok(a) = document.create_element("a") {
-        let a: HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(a);
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    *keep.borrow_mut() = Some(url);
-}
-
 #[function_component(Events)]
 pub fn events() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let filter = use_state(|| Filter { show: Show::All, host: String::new(), text: String::new() });
     let scroll = use_state(|| 0.0f64);
     let viewport = use_node_ref();
@@ -189,7 +178,7 @@ pub fn events() -> Html {
         let id = store.scenario.as_ref().map(|s| s.id().to_string()).unwrap_or_default();
         let label: String =
             entry.label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        if entry.parent.is_none() && entry.variant.is_none() { id } else { format!("{id}-{label}") }
+        if entry.fork.is_none() && entry.variant.is_none() { id } else { format!("{id}-{label}") }
     };
     let on_jsonl = {
         let entry = entry.clone();
@@ -249,46 +238,46 @@ pub fn events() -> Html {
     let top_pad = first as f64 * ROW_H;
     let bottom_pad = (rows.len() - last) as f64 * ROW_H;
     html! {
-        <section class="panel events" aria-labelledby="events-title">
+        <section class="panel events" aria-labelledby="events-title" data-panel="events">
             <div class="panel-head">
-                <h2 id="events-title">{ "Events" }</h2>
+                <h2 id="events-title">{ lang.t(Msg::PanelEvents) }</h2>
                 <div class="exports">
-                    <button type="button" onclick={on_jsonl}>{ "Download jsonl" }</button>
-                    <button type="button" onclick={on_pcap}>{ "Download pcap" }</button>
+                    <button type="button" data-export="jsonl" onclick={on_jsonl}>{ lang.t(Msg::DownloadJsonl) }</button>
+                    <button type="button" data-export="pcap" onclick={on_pcap}>{ lang.t(Msg::DownloadPcap) }</button>
                 </div>
             </div>
-            <div class="filters" role="search" aria-label="Filter events">
+            <div class="filters" role="search" aria-label={lang.t(Msg::FilterEvents)}>
                 <label class="field">
-                    <span>{ "Show" }</span>
-                    <select onchange={on_show}>
+                    <span>{ lang.t(Msg::ShowFilter) }</span>
+                    <select onchange={on_show} name="show">
                         { for Show::ALL.iter().enumerate().map(|(i, (s, name))| html! {
-                            <option value={i.to_string()} selected={*s == filter.show}>{ *name }</option>
+                            <option value={i.to_string()} selected={*s == filter.show}>{ lang.t(*name) }</option>
                         }) }
                     </select>
                 </label>
                 <label class="field">
-                    <span>{ "Host" }</span>
-                    <select onchange={on_host}>
-                        <option value="" selected={filter.host.is_empty()}>{ "any host" }</option>
+                    <span>{ lang.t(Msg::Host) }</span>
+                    <select onchange={on_host} name="event-host">
+                        <option value="" selected={filter.host.is_empty()}>{ lang.t(Msg::AnyHost) }</option>
                         { for hosts.iter().map(|h| html! { <option value={h.clone()} selected={*h == filter.host}>{ h }</option> }) }
                     </select>
                 </label>
                 <label class="field grow">
-                    <span>{ "Text" }</span>
-                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder="e.g. 192.168.1.201" />
+                    <span>{ lang.t(Msg::Text) }</span>
+                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder={lang.t(Msg::TextExample)} />
                 </label>
-                <span class="count" aria-live="polite">{ format!("{} of {} records", rows.len(), trace.len()) }</span>
+                <span class="count" aria-live="polite">{ lang.f(Msg::RecordsCount, &[&rows.len(), &trace.len()]) }</span>
             </div>
             <div class="event-scroll" ref={viewport} onscroll={on_scroll} tabindex="0" onkeydown={on_keys}
-                 aria-label="Event list: Up and Down choose a record">
+                 aria-label={lang.t(Msg::EventListLabel)}>
                 <table class="data event-table" aria-rowcount={(rows.len() + 1).to_string()}>
                     <thead>
                         <tr aria-rowindex="1">
-                            <th scope="col" class="num">{ "No." }</th>
-                            <th scope="col" class="time">{ "Time (s)" }</th>
-                            <th scope="col" class="host">{ "Host" }</th>
-                            <th scope="col" class="proto">{ "Protocol" }</th>
-                            <th scope="col" class="info">{ "Description" }</th>
+                            <th scope="col" class="num">{ lang.t(Msg::ColNo) }</th>
+                            <th scope="col" class="time">{ lang.t(Msg::ColTime) }</th>
+                            <th scope="col" class="host">{ lang.t(Msg::Host) }</th>
+                            <th scope="col" class="proto">{ lang.t(Msg::ColProtocol) }</th>
+                            <th scope="col" class="info">{ lang.t(Msg::ColDescription) }</th>
                         </tr>
                     </thead>
                     <tbody>

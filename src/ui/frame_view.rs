@@ -4,6 +4,7 @@
 //! recorded (an ignored GARP and the policy that ignored it, a drop and its
 //! reason, the ARP cache change it caused, who answered).
 
+use super::i18n::{Lang, Msg};
 use super::state::{Action, use_store};
 use super::story::{FrameClass, host_of_mac};
 use crate::sim::World;
@@ -15,24 +16,24 @@ use yew::prelude::*;
 
 /// Sentences explaining the record, from the records of its own step.
 /// What happened to the frame comes first, then what the frame is.
-fn why(record: &Record, same_step: &[Record], world: Option<&World>) -> Vec<String> {
-    let mut lines = consequences(record, same_step);
-    lines.extend(facts(record, world));
+fn why(record: &Record, same_step: &[Record], world: Option<&World>, lang: Lang) -> Vec<String> {
+    let mut lines = consequences(record, same_step, lang);
+    lines.extend(facts(record, world, lang));
     lines
 }
 
 /// What this step did with the record's frame at its host.
-fn consequences(record: &Record, same_step: &[Record]) -> Vec<String> {
+fn consequences(record: &Record, same_step: &[Record], lang: Lang) -> Vec<String> {
     let mut lines = Vec::new();
     let at = record.kind.host().unwrap_or_default();
     let rx_here = matches!(&record.kind, Kind::Frame { dir: Dir::Rx, forward: None, .. });
     for r in same_step.iter().filter(|r| r.kind.host() == Some(at)) {
         match &r.kind {
             Kind::ArpIgnored { host, reason, .. } if rx_here => {
-                lines.push(format!("{host} ignored this ARP: {reason}"));
+                lines.push(lang.f(Msg::WhyIgnored, &[host, reason]));
             }
             Kind::Neighbor { .. } if rx_here => lines.push(r.kind.describe()),
-            Kind::Drop { reason, .. } if rx_here => lines.push(format!("{at} dropped it: {}", reason.why())),
+            Kind::Drop { reason, .. } if rx_here => lines.push(lang.f(Msg::WhyDroppedIt, &[&at, &reason.why()])),
             Kind::Mac { .. } if matches!(record.kind, Kind::Frame { forward: Some(_), .. }) => {
                 lines.push(r.kind.describe())
             }
@@ -44,12 +45,12 @@ fn consequences(record: &Record, same_step: &[Record]) -> Vec<String> {
 
 /// What the record is: a drop's reason, where the switch sent it, a
 /// gratuitous ARP, who answered, whose MAC it is addressed to.
-fn facts(record: &Record, world: Option<&World>) -> Vec<String> {
+fn facts(record: &Record, world: Option<&World>, lang: Lang) -> Vec<String> {
     let mut lines = Vec::new();
     let at = record.kind.host().unwrap_or_default();
     match &record.kind {
-        Kind::Drop { reason, .. } => lines.push(format!("dropped at {at}: {}", reason.why())),
-        Kind::Frame { forward: Some(fwd), .. } => lines.push(format!("{at} sends it to {fwd}")),
+        Kind::Drop { reason, .. } => lines.push(lang.f(Msg::WhyDroppedAt, &[&at, &reason.why()])),
+        Kind::Frame { forward: Some(fwd), .. } => lines.push(lang.f(Msg::WhySendsTo, &[&at, fwd])),
         _ => {}
     }
     let carried = match &record.kind {
@@ -61,20 +62,17 @@ fn facts(record: &Record, world: Option<&World>) -> Vec<String> {
         && let Parsed::Arp { arp, .. } = Parsed::of(frame.bytes())
     {
         if arp.is_announcement() {
-            lines.push(format!(
-                "gratuitous ARP: sender IP = target IP, announcing {} is at {}",
-                arp.sender_ip, arp.sender_mac
-            ));
+            lines.push(lang.f(Msg::WhyGratuitous, &[&arp.sender_ip, &arp.sender_mac]));
         }
         let tx_reply = dir == Some(Dir::Tx) && FrameClass::of(frame) == FrameClass::ArpReply;
         if tx_reply && let Some(a) = world.and_then(|w| w.net.host(at)).and_then(|h| h.announce.get(&arp.sender_ip)) {
-            lines.push(format!("answered by {} on {at} (it announces {} for {})", a.by, arp.sender_ip, a.service));
+            lines.push(lang.f(Msg::WhyAnsweredBy, &[&a.by, &at, &arp.sender_ip, &a.service]));
         }
     }
     if let (Some(w), Kind::Frame { frame, .. }) = (world, &record.kind) {
         let dst = frame.dst();
         if !dst.is_broadcast() && !dst.is_multicast() {
-            lines.push(format!("destination MAC {dst} belongs to {}", host_of_mac(w, dst)));
+            lines.push(lang.f(Msg::WhyDestination, &[&dst, &host_of_mac(w, dst)]));
         }
     }
     lines
@@ -84,6 +82,7 @@ fn facts(record: &Record, world: Option<&World>) -> Vec<String> {
 struct BytesProps {
     frame: Frame,
     highlight: Option<Range<usize>>,
+    lang: Lang,
 }
 
 /// The bytes pane: offset, 16 bytes in hex, and ASCII, like Wireshark's.
@@ -110,10 +109,10 @@ fn bytes(props: &BytesProps) -> Html {
             </div>
         }
     });
-    html! { <div class="hex-dump" aria-label="Frame bytes">{ for rows }</div> }
+    html! { <div class="hex-dump" aria-label={props.lang.t(Msg::FrameBytes)}>{ for rows }</div> }
 }
 
-fn layers(d: &Dissection, on_field: Callback<Option<Range<usize>>>) -> Html {
+fn layers(d: &Dissection, on_field: Callback<Option<Range<usize>>>, lang: Lang) -> Html {
     d.layers
         .iter()
         .map(|layer| {
@@ -138,7 +137,7 @@ fn layers(d: &Dissection, on_field: Callback<Option<Range<usize>>>) -> Html {
                 };
                 html! {
                     <li tabindex="0" onmouseenter={enter} onmouseleave={leave} onfocus={focus} onblur={blur}
-                        aria-label={format!("{}: {}, bytes {} to {}", f.name, f.value, f.range.start, f.range.end.saturating_sub(1))}>
+                        aria-label={lang.f(Msg::FieldBytes, &[&f.name, &f.value, &f.range.start, &f.range.end.saturating_sub(1)])}>
                         <span class="field-name">{ &f.name }</span>{ ": " }<span class="field-value">{ &f.value }</span>
                         if let Some(n) = &f.note { <span class="field-note">{ format!(" ← {n}") }</span> }
                     </li>
@@ -157,6 +156,7 @@ fn layers(d: &Dissection, on_field: Callback<Option<Range<usize>>>) -> Html {
 #[function_component(FrameView)]
 pub fn frame_view() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let highlight = use_state(|| None::<Range<usize>>);
     let (Some(entry), Some(index)) = (store.active().cloned(), store.record) else { return html! {} };
     let run = entry.run.borrow();
@@ -166,7 +166,7 @@ pub fn frame_view() -> Html {
         &trace[trace.partition_point(|r| r.step < record.step)..trace.partition_point(|r| r.step <= record.step)];
     // The world is at this record's step only while the cursor is there.
     let world = (run.cursor() == record.step).then(|| run.world());
-    let reasons = why(record, same_step, world);
+    let reasons = why(record, same_step, world, lang);
     let frame = match &record.kind {
         Kind::Frame { frame, .. } => Some(frame.clone()),
         Kind::Drop { frame, .. } => frame.clone(),
@@ -182,22 +182,22 @@ pub fn frame_view() -> Html {
     };
     let title = match &record.kind {
         Kind::Frame { at, iface, dir, .. } => {
-            format!("{at} {iface} {}", if *dir == Dir::Tx { "sent" } else { "received" })
+            lang.f(if *dir == Dir::Tx { Msg::FrameSent } else { Msg::FrameReceived }, &[at, iface])
         }
         other => other.name().to_string(),
     };
     html! {
         <section class="frame-view" aria-labelledby="frame-title" data-record={index.to_string()}>
             <header>
-                <h3 id="frame-title">{ format!("#{index} at {}: {title}", super::secs(record.t)) }</h3>
-                <button type="button" onclick={close} aria-label="Close the record view">{ "✕" }</button>
+                <h3 id="frame-title">{ lang.f(Msg::RecordTitle, &[&index, &super::secs(record.t), &title]) }</h3>
+                <button type="button" onclick={close} aria-label={lang.t(Msg::CloseRecord)}>{ "✕" }</button>
             </header>
             if !reasons.is_empty() {
-                <ul class="why">{ for reasons.iter().map(|w| html! { <li>{ format!("Why: {w}") }</li> }) }</ul>
+                <ul class="why">{ for reasons.iter().map(|w| html! { <li>{ lang.f(Msg::Why, &[w]) }</li> }) }</ul>
             }
             if let Some(frame) = frame {
-                <div class="dissection">{ layers(&dissect::dissect(&frame), on_field) }</div>
-                <Bytes frame={frame} highlight={(*highlight).clone()} />
+                <div class="dissection">{ layers(&dissect::dissect(&frame), on_field, lang) }</div>
+                <Bytes frame={frame} highlight={(*highlight).clone()} lang={lang} />
             } else {
                 <pre class="record-text">{ record.kind.describe() }</pre>
             }

@@ -4,6 +4,7 @@
 //! switch its MAC table with ages. Rows that changed in what just
 //! happened are highlighted (and say so, for screen readers).
 
+use super::i18n::{Lang, Msg};
 use super::story::{host_of_ip, host_of_mac, just_happened};
 use crate::k8s::cluster::BgpState;
 use crate::k8s::proxy::TrafficPolicy;
@@ -25,29 +26,30 @@ pub struct HostTablesProps {
 }
 
 /// "3.2 s ago" relative to `now`.
-fn ago(now: Instant, t: Instant) -> String {
-    format!("{:.1} s ago", now.saturating_since(t).as_secs_f64())
+fn ago(now: Instant, t: Instant, lang: Lang) -> String {
+    lang.f(Msg::Ago, &[&format!("{:.1} s", now.saturating_since(t).as_secs_f64())])
 }
 
 /// "in 1.4 s", or "in 3h59m" for long waits.
-fn until(now: Instant, t: Instant) -> String {
+fn until(now: Instant, t: Instant, lang: Lang) -> String {
     let d = t.saturating_since(now);
-    if d.as_secs() >= 120 { format!("in {}", d.human()) } else { format!("in {:.1} s", d.as_secs_f64()) }
+    let wait = if d.as_secs() >= 120 { d.human() } else { format!("{:.1} s", d.as_secs_f64()) };
+    lang.f(Msg::In, &[&wait])
 }
 
 fn changed_class(changed: bool) -> Option<&'static str> {
     changed.then_some("changed")
 }
 
-fn changed_note(changed: bool) -> Html {
+fn changed_note(changed: bool, lang: Lang) -> Html {
     if changed {
-        html! { <span class="visually-hidden">{ " (just changed)" }</span> }
+        html! { <span class="visually-hidden">{ lang.t(Msg::JustChanged) }</span> }
     } else {
         html! {}
     }
 }
 
-fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> Html {
+fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lang: Lang) -> Html {
     let now = world.now;
     host.ifaces
         .iter()
@@ -55,17 +57,17 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> 
             let cfg = iface.neighbors.config();
             let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
             let model = match cfg.model {
-                NeighborModel::Cisco => format!("Cisco-like, {garp}, ARP timeout {}", cfg.arp_timeout.human()),
+                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &cfg.arp_timeout.human()]),
                 NeighborModel::Linux => match iface.neighbors.entries().next() {
-                    Some(e) => format!("Linux, {garp}, reachable time {:.1} s", e.reachable_time.as_secs_f64()),
+                    Some(e) => lang.f(Msg::LinuxModel, &[&garp, &format!("{:.1} s", e.reachable_time.as_secs_f64())]),
                     None => format!("Linux, {garp}"),
                 },
             };
             let rows = iface.neighbors.entries().map(|e| {
                 let is_changed = changed.contains(&e.ip);
                 let deadline = match (e.expires, e.timer()) {
-                    (Some(t), _) => format!("expires {}", until(now, t)),
-                    (None, Some(t)) => format!("timer {}", until(now, t)),
+                    (Some(t), _) => lang.f(Msg::Expires, &[&until(now, t, lang)]),
+                    (None, Some(t)) => lang.f(Msg::Timer, &[&until(now, t, lang)]),
                     (None, None) => String::new(),
                 };
                 let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
@@ -73,7 +75,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> 
                     <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
                         data-ip={e.ip.to_string()} data-mac={e.mac.map(|m| m.to_string()).unwrap_or_default()}
                         data-owner={e.mac.map(|m| host_of_mac(world, m)).unwrap_or_default()}>
-                        <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed) }</th>
+                        <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
                         <td>
                             <strong>{ e.mac.map(|m| host_of_mac(world, m)).unwrap_or_else(|| "-".into()) }</strong>
                             if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
@@ -85,14 +87,14 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> 
             });
             html! {
                 <table class="data neighbors" data-iface={iface.name.to_string()}>
-                    <caption>{ format!("ARP cache on {} ({model})", iface.name) }</caption>
+                    <caption>{ lang.f(Msg::ArpCacheOn, &[&iface.name, &model]) }</caption>
                     <thead><tr>
-                        <th scope="col">{ "IP" }</th><th scope="col">{ "MAC (host)" }</th><th scope="col">{ "State, timer" }</th>
-                        <th scope="col"><abbr title="seconds since updated / confirmed / used">{ "Ages (s)" }</abbr></th>
+                        <th scope="col">{ "IP" }</th><th scope="col">{ lang.t(Msg::MacHost) }</th><th scope="col">{ lang.t(Msg::StateTimer) }</th>
+                        <th scope="col"><abbr title={lang.t(Msg::AgesExplained)}>{ lang.t(Msg::Ages) }</abbr></th>
                     </tr></thead>
                     <tbody>
                         if iface.neighbors.entries().next().is_none() {
-                            <tr><td colspan="4" class="empty">{ "empty" }</td></tr>
+                            <tr><td colspan="4" class="empty">{ lang.t(Msg::Empty) }</td></tr>
                         }
                         { for rows }
                     </tbody>
@@ -102,13 +104,13 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>) -> 
         .collect()
 }
 
-fn routes_table(world: &World, host: &Host) -> Html {
+fn routes_table(world: &World, host: &Host, lang: Lang) -> Html {
     let rows = host.routes.iter().map(|r| {
         let via: Vec<String> = r.via.iter().map(|ip| format!("{ip} ({})", host_of_ip(world, *ip))).collect();
         html! {
             <tr>
                 <th scope="row">{ r.dst.to_string() }</th>
-                <td>{ if via.is_empty() { "directly connected".to_string() } else { via.join(", ") } }</td>
+                <td>{ if via.is_empty() { lang.t(Msg::DirectlyConnected).to_string() } else { via.join(", ") } }</td>
                 <td>{ host.ifaces.get(r.iface).map(|i| i.name.to_string()).unwrap_or_default() }</td>
                 <td>{ format!("{:?}", r.origin).to_lowercase() }</td>
             </tr>
@@ -116,17 +118,17 @@ fn routes_table(world: &World, host: &Host) -> Html {
     });
     html! {
         <table class="data routes">
-            <caption>{ "Routes" }</caption>
+            <caption>{ lang.t(Msg::Routes) }</caption>
             <thead><tr>
-                <th scope="col">{ "Destination" }</th><th scope="col">{ "Via" }</th>
-                <th scope="col">{ "Dev" }</th><th scope="col">{ "Origin" }</th>
+                <th scope="col">{ lang.t(Msg::Destination) }</th><th scope="col">{ lang.t(Msg::Via) }</th>
+                <th scope="col">{ "Dev" }</th><th scope="col">{ lang.t(Msg::Origin) }</th>
             </tr></thead>
             <tbody>{ for rows }</tbody>
         </table>
     }
 }
 
-fn conntrack_table(world: &World, host: &Host) -> Html {
+fn conntrack_table(world: &World, host: &Host, lang: Lang) -> Html {
     let Some(node) = &host.node else { return html! {} };
     let rows: Vec<Html> = node
         .conntrack
@@ -154,13 +156,13 @@ fn conntrack_table(world: &World, host: &Host) -> Html {
         .collect();
     html! {
         <table class="data conntrack">
-            <caption>{ format!("conntrack ({} flows)", rows.len()) }</caption>
+            <caption>{ lang.f(Msg::ConntrackFlows, &[&rows.len()]) }</caption>
             <thead><tr>
-                <th scope="col">{ "Original" }</th><th scope="col">{ "Reply" }</th><th scope="col">{ "TCP" }</th>
-                <th scope="col">{ "NAT" }</th><th scope="col">{ "Service" }</th><th scope="col">{ "Expires" }</th>
+                <th scope="col">{ lang.t(Msg::OriginalDir) }</th><th scope="col">{ lang.t(Msg::Reply) }</th><th scope="col">{ "TCP" }</th>
+                <th scope="col">{ "NAT" }</th><th scope="col">{ "Service" }</th><th scope="col">{ lang.t(Msg::ExpiresCol) }</th>
             </tr></thead>
             <tbody>
-                if rows.is_empty() { <tr><td colspan="6" class="empty">{ "no flows" }</td></tr> }
+                if rows.is_empty() { <tr><td colspan="6" class="empty">{ lang.t(Msg::NoFlows) }</td></tr> }
                 { for rows }
             </tbody>
         </table>
@@ -169,7 +171,7 @@ fn conntrack_table(world: &World, host: &Host) -> Html {
 
 /// The Service rules as this node's proxy applies them: frontends, the
 /// translation and which endpoints it may pick.
-fn service_rules(world: &World, node: &str) -> Html {
+fn service_rules(world: &World, node: &str, lang: Lang) -> Html {
     let datapath = world.datapath.kind;
     let rows = world.services.services.values().map(|s| {
         let mut fronts: Vec<String> = Vec::new();
@@ -182,25 +184,22 @@ fn service_rules(world: &World, node: &str) -> Html {
         }
         let local = s.local_endpoints(node);
         let external = match (s.external_policy, datapath) {
-            (TrafficPolicy::Local, _) => {
-                format!("external: DNAT to local endpoints only ({local} here), client IP kept; none: drop")
-            }
-            (TrafficPolicy::Cluster, Datapath::Ebpf) => {
-                "external: DNAT to any ready endpoint, SNAT only when it is on another node".into()
-            }
-            (TrafficPolicy::Cluster, _) => "external: DNAT to any ready endpoint, SNAT to this node's IP".into(),
+            (TrafficPolicy::Local, _) => lang.f(Msg::PolicyLocal, &[&local]),
+            (TrafficPolicy::Cluster, Datapath::Ebpf) => lang.t(Msg::PolicyClusterEbpf).into(),
+            (TrafficPolicy::Cluster, _) => lang.t(Msg::PolicyCluster).into(),
         };
         let endpoints = s.endpoints.iter().map(|e| {
             let ports: Vec<String> = e.ports.values().map(|p| p.to_string()).collect();
-            let state = if e.ready {
-                "ready"
+            let state = lang.t(if e.ready {
+                Msg::PodReady
             } else if e.terminating {
-                "terminating"
+                Msg::PodTerminating
             } else {
-                "not ready"
-            };
-            let here = if e.node == node { ", local" } else { "" };
-            html! { <li>{ format!("{}:{} on {} ({state}{here})", e.ip, ports.join(","), e.node) }</li> }
+                Msg::PodNotReady
+            });
+            let here = if e.node == node { lang.t(Msg::LocalNote) } else { "" };
+            let at = format!("{}:{}", e.ip, ports.join(","));
+            html! { <li>{ lang.f(Msg::EndpointOn, &[&at, &e.node, &format!("{state}{here}")]) }</li> }
         });
         html! {
             <tr>
@@ -213,10 +212,10 @@ fn service_rules(world: &World, node: &str) -> Html {
     });
     html! {
         <table class="data services">
-            <caption>{ format!("Service rules ({datapath:?} datapath)") }</caption>
+            <caption>{ lang.f(Msg::ServiceRules, &[&format!("{datapath:?}")]) }</caption>
             <thead><tr>
-                <th scope="col">{ "Service" }</th><th scope="col">{ "Frontends" }</th>
-                <th scope="col">{ "Translation" }</th><th scope="col">{ "Endpoints" }</th>
+                <th scope="col">{ "Service" }</th><th scope="col">{ lang.t(Msg::Frontends) }</th>
+                <th scope="col">{ lang.t(Msg::Translation) }</th><th scope="col">{ lang.t(Msg::Endpoints) }</th>
             </tr></thead>
             <tbody>{ for rows }</tbody>
         </table>
@@ -224,42 +223,40 @@ fn service_rules(world: &World, node: &str) -> Html {
 }
 
 /// MetalLB's speaker view, Cilium's leases and BGP sessions for one node.
-fn announcer_state(world: &World, node: &str) -> Html {
+fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
     let k = &world.cluster;
     let mut items: Vec<Html> = Vec::new();
     if let Some(sp) = k.speakers.get(node) {
         let view: Vec<&str> = sp.view.iter().map(String::as_str).collect();
-        items.push(html! { <li>{ format!("MetalLB speaker: memberlist sees {}", view.join(", ")) }</li> });
+        items.push(html! { <li>{ lang.f(Msg::MemberlistSees, &[&view.join(", ")]) }</li> });
         for (svc, ip) in &sp.announcing {
-            items.push(
-                html! { <li><strong>{ format!("answers ARP for {ip}") }</strong>{ format!(" ({svc}, leader)") }</li> },
-            );
+            items.push(html! {
+                <li><strong>{ lang.f(Msg::AnswersArpFor, &[ip]) }</strong>{ lang.f(Msg::LeaderOf, &[svc]) }</li>
+            });
         }
     }
     if let Some(n) = k.nodes.get(node) {
-        let running = if n.agent_running { "running" } else { "stopped" };
-        items.push(
-            html! { <li>{ format!("speaker / agent {running}; node Ready={}: {}", n.ready, n.ready_reason) }</li> },
-        );
+        let running = lang.t(if n.agent_running { Msg::AgentRunning } else { Msg::AgentStopped });
+        items.push(html! { <li>{ lang.f(Msg::AgentState, &[&running, &n.ready, &n.ready_reason]) }</li> });
     }
     for (svc, lease) in &k.leases {
-        let holder = lease.holder.as_deref().unwrap_or("nobody");
-        let mine = if lease.holder.as_deref() == Some(node) { " (this node)" } else { "" };
+        let holder = lease.holder.as_deref().unwrap_or(lang.t(Msg::Nobody));
+        let mine = if lease.holder.as_deref() == Some(node) { lang.t(Msg::ThisNode) } else { "" };
         items.push(html! {
-            <li>{ format!(
-                "lease {}: held by {holder}{mine}, renewed {}, {} transitions",
-                crate::k8s::cilium::lease_name(svc),
-                ago(world.now, lease.renewed),
-                lease.transitions
-            ) }</li>
+            <li>{ lang.f(Msg::LeaseState, &[
+                &crate::k8s::cilium::lease_name(svc),
+                &format!("{holder}{mine}"),
+                &ago(world.now, lease.renewed, lang),
+                &lease.transitions,
+            ]) }</li>
         });
     }
     if let Some(b) = k.bgp.get(node) {
         let state = if b.state == BgpState::Established { "Established" } else { "Idle" };
         let adv: Vec<String> = b.advertised.iter().map(|ip| format!("{ip}/32")).collect();
+        let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
-            <li>{ format!("BGP to {}: {state} since {}, hold {}, advertises {}", b.peer, crate::ui::secs(b.since),
-                b.hold_time.human(), if adv.is_empty() { "nothing".into() } else { adv.join(", ") }) }</li>
+            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &b.hold_time.human(), &adv]) }</li>
         });
     }
     if items.is_empty() {
@@ -267,13 +264,13 @@ fn announcer_state(world: &World, node: &str) -> Html {
     }
     html! {
         <div class="announcer">
-            <h4>{ "Announcing the VIP" }</h4>
+            <h4>{ lang.t(Msg::AnnouncingVip) }</h4>
             <ul class="plain">{ for items }</ul>
         </div>
     }
 }
 
-fn mac_table(world: &World, changed: &BTreeSet<Mac>) -> Html {
+fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
     let sw = &world.net.switch;
     let now = world.now;
     let rows = sw.table.iter().map(|(mac, e)| {
@@ -282,23 +279,23 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>) -> Html {
         let is_changed = changed.contains(mac);
         html! {
             <tr class={classes!(changed_class(is_changed), expired.then_some("expired"))} data-mac={mac.to_string()}>
-                <th scope="row"><code>{ mac.to_string() }</code>{ changed_note(is_changed) }</th>
+                <th scope="row"><code>{ mac.to_string() }</code>{ changed_note(is_changed, lang) }</th>
                 <td>{ host_of_mac(world, *mac) }</td>
                 <td>{ world.net.port_name(e.port).to_string() }</td>
                 <td>{ format!("{:.1} s", age.as_secs_f64()) }</td>
-                <td>{ if expired { "aged out (removed on the next sweep)".to_string() } else { until(now, e.last_seen + sw.mac_aging) } }</td>
+                <td>{ if expired { lang.t(Msg::AgedOut).to_string() } else { until(now, e.last_seen + sw.mac_aging, lang) } }</td>
             </tr>
         }
     });
     html! {
         <table class="data macs">
-            <caption>{ format!("MAC table (aging {})", sw.mac_aging.human()) }</caption>
+            <caption>{ lang.f(Msg::MacTable, &[&sw.mac_aging.human()]) }</caption>
             <thead><tr>
-                <th scope="col">{ "MAC" }</th><th scope="col">{ "Host" }</th><th scope="col">{ "Port" }</th>
-                <th scope="col">{ "Age" }</th><th scope="col">{ "Ages out" }</th>
+                <th scope="col">{ "MAC" }</th><th scope="col">{ lang.t(Msg::Host) }</th><th scope="col">{ lang.t(Msg::Port) }</th>
+                <th scope="col">{ lang.t(Msg::Age) }</th><th scope="col">{ lang.t(Msg::AgesOut) }</th>
             </tr></thead>
             <tbody>
-                if sw.table.is_empty() { <tr><td colspan="5" class="empty">{ "empty" }</td></tr> }
+                if sw.table.is_empty() { <tr><td colspan="5" class="empty">{ lang.t(Msg::Empty) }</td></tr> }
                 { for rows }
             </tbody>
         </table>
@@ -330,6 +327,7 @@ fn changes(records: &[Record], host: &str) -> (BTreeSet<Ipv4Addr>, BTreeSet<Mac>
 #[function_component(HostTables)]
 pub fn host_tables(props: &HostTablesProps) -> Html {
     let store = super::state::use_store();
+    let lang = store.lang;
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -337,27 +335,27 @@ pub fn host_tables(props: &HostTablesProps) -> Html {
     let records = run.trace();
     let (ips, macs) = changes(&records[just_happened(records, store.previous, run.cursor(), store.time)], name);
     if name == world.net.switch.name {
-        return mac_table(world, &macs);
+        return mac_table(world, &macs, lang);
     }
     let Some(host) = world.net.host(name) else {
-        return html! { <p class="empty">{ format!("{name} is not in this scenario.") }</p> };
+        return html! { <p class="empty">{ lang.f(Msg::NotInScenario, &[&name]) }</p> };
     };
     let node = world.cluster.nodes.values().find(|n| n.name == name).map(|n| n.name.clone());
     html! {
         <div class="host-tables" data-host={name.to_string()}>
             <p class="host-summary">
-                { format!("{} · {} · ", host.name, if host.up { "up" } else { "powered off" }) }
+                { format!("{} · {} · ", host.name, lang.t(if host.up { Msg::Up } else { Msg::PoweredOff })) }
                 { for host.ifaces.iter().map(|i| html! {
                     <span>{ format!("{} {} ", i.name, i.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")) }<code>{ i.mac.to_string() }</code>{ " " }</span>
                 }) }
             </p>
-            { neighbor_tables(world, host, &ips) }
+            { neighbor_tables(world, host, &ips, lang) }
             if let Some(node) = node {
-                { announcer_state(world, &node) }
-                { service_rules(world, &node) }
-                { conntrack_table(world, host) }
+                { announcer_state(world, &node, lang) }
+                { service_rules(world, &node, lang) }
+                { conntrack_table(world, host, lang) }
             }
-            { routes_table(world, host) }
+            { routes_table(world, host, lang) }
         </div>
     }
 }

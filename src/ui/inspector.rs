@@ -3,6 +3,7 @@
 
 use super::frame_view::FrameView;
 use super::host_tables::HostTables;
+use super::i18n::Msg;
 use super::state::{Action, use_store};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -10,6 +11,7 @@ use yew::prelude::*;
 #[function_component(Inspector)]
 pub fn inspector() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let Some(entry) = store.active().cloned() else { return html! {} };
     let names: Vec<String> = {
         let run = entry.run.borrow();
@@ -25,13 +27,13 @@ pub fn inspector() -> Html {
         })
     };
     html! {
-        <section class="panel inspector" aria-labelledby="inspector-title">
-            <h2 id="inspector-title">{ "Inspector" }</h2>
+        <section class="panel inspector" aria-labelledby="inspector-title" data-panel="inspector">
+            <h2 id="inspector-title">{ lang.t(Msg::PanelInspector) }</h2>
             <FrameView />
             <label class="field">
-                <span>{ "Host" }</span>
-                <select onchange={on_host} aria-label="Inspect host">
-                    <option value="" selected={selected.is_none()}>{ "choose a host…" }</option>
+                <span>{ lang.t(Msg::Host) }</span>
+                <select onchange={on_host} aria-label={lang.t(Msg::InspectHost)} name="inspect-host">
+                    <option value="" selected={selected.is_none()}>{ lang.t(Msg::ChooseHost) }</option>
                     { for names.iter().map(|n| html! {
                         <option value={n.clone()} selected={selected.as_deref() == Some(n.as_str())}>{ n }</option>
                     }) }

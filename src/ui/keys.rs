@@ -2,23 +2,25 @@
 //! them. Keys typed into a field, a list box or a control that uses them
 //! itself (Space on a button) are left alone.
 
+use super::i18n::Msg;
 use super::state::{Action, Dir, use_store};
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-const SHORTCUTS: &[(&str, &str)] = &[
-    ("Space", "play / pause"),
-    ("→ / ←", "step one event forward / back"),
-    ("Shift + → / ←", "next / previous interesting event (fault, note, leader, GARP, drops, commands)"),
-    ("Home / End", "start / end of the run"),
-    ("/", "filter the event list"),
-    ("↑ / ↓ in the event list", "previous / next record"),
-    ("Tab, ↑ / ↓ in the console", "complete, recall history"),
-    ("Enter on a host", "inspect it"),
-    ("?", "this help"),
-    ("Esc", "close this help or the record view"),
+/// Each shortcut: its keys and what it does.
+const SHORTCUTS: &[(Msg, Msg)] = &[
+    (Msg::KeySpace, Msg::KeySpaceDoes),
+    (Msg::KeyArrows, Msg::KeyArrowsDo),
+    (Msg::KeyShiftArrows, Msg::KeyShiftArrowsDo),
+    (Msg::KeyHomeEnd, Msg::KeyHomeEndDo),
+    (Msg::KeySlash, Msg::KeySlashDoes),
+    (Msg::KeyEventList, Msg::KeyEventListDoes),
+    (Msg::KeyConsole, Msg::KeyConsoleDoes),
+    (Msg::KeyEnterHost, Msg::KeyEnterHostDoes),
+    (Msg::KeyQuestion, Msg::KeyQuestionDoes),
+    (Msg::KeyEsc, Msg::KeyEscDoes),
 ];
 
 /// Whether the key belongs to the element that has focus.
@@ -87,6 +89,7 @@ pub fn keys() -> Html {
     if !store.help_open {
         return html! {};
     }
+    let lang = store.lang;
     let close = {
         let store = store.clone();
         Callback::from(move |_| store.dispatch(Action::Help(false)))
@@ -107,15 +110,15 @@ pub fn keys() -> Html {
         <div class="dialog-backdrop" onclick={close.clone()}>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="keys-title" onkeydown={trap}
                  onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
-                <h2 id="keys-title">{ "Keyboard shortcuts" }</h2>
+                <h2 id="keys-title">{ lang.t(Msg::KeyboardShortcuts) }</h2>
                 <table class="data">
                     <tbody>
                         { for SHORTCUTS.iter().map(|(k, what)| html! {
-                            <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *what }</td></tr>
+                            <tr><th scope="row"><kbd>{ lang.t(*k) }</kbd></th><td>{ lang.t(*what) }</td></tr>
                         }) }
                     </tbody>
                 </table>
-                <button type="button" ref={close_ref} onclick={close}>{ "Close" }</button>
+                <button type="button" ref={close_ref} onclick={close}>{ lang.t(Msg::Close) }</button>
             </div>
         </div>
     }

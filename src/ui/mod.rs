@@ -1,8 +1,10 @@
 //! The browser playground (wasm32 only). It renders the core's state and
 //! dispatches actions to it; it holds no networking logic of its own.
 //!
-//! One component per file; [`state`] holds the reducer and [`story`] what a
-//! run's trace means for the screen (no yew there).
+//! One component per file; [`state`] holds the reducer, [`story`] what a
+//! run's trace means for the screen and [`i18n`] every word the UI shows
+//! (no yew in those three); [`route`] reads the page's address and makes
+//! links, [`storage`] keeps progress and the language in the browser.
 
 mod app;
 mod branches;
@@ -10,21 +12,33 @@ mod charts;
 mod coming_up;
 mod compare;
 mod console;
+mod editor;
+mod embed;
 mod events;
 mod frame_view;
 mod host_tables;
+pub mod i18n;
 mod inspector;
 mod keys;
+mod language;
 mod lesson;
+mod manifests;
 mod markdown;
+mod panels;
 mod picker;
 mod player;
+mod problems;
+pub mod route;
 mod scene;
+mod share_menu;
 mod state;
+mod storage;
 pub mod story;
+mod tasks;
 mod timeline;
 mod topology;
 mod topology_table;
+mod workshop;
 
 /// Mounts the playground on `#app` (or the body when absent).
 pub fn start() {
@@ -48,4 +62,18 @@ fn now_ms() -> f64 {
 /// A simulated instant as the playground prints it: seconds with milliseconds.
 fn secs(t: crate::time::Instant) -> String {
     format!("{:.3} s", t.as_nanos() as f64 / 1e9)
+}
+
+/// Saves `bytes` as a download named `name`. The object URL is kept in
+/// `keep` until the next download so the browser can finish reading it.
+fn download(keep: &std::cell::RefCell<Option<gloo::file::ObjectUrl>>, name: &str, bytes: &[u8], mime: &str) {
+    let url = gloo::file::ObjectUrl::from(gloo::file::Blob::new_with_options(bytes, Some(mime)));
+    let document = gloo::utils::document();
+    if let Ok(a) = document.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(a);
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    *keep.borrow_mut() = Some(url);
 }

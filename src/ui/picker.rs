@@ -1,32 +1,20 @@
-//! Choosing what to run: a shipped scenario, one of its variants, a YAML
-//! file from disk, or YAML pasted in. Loader errors are shown with their
-//! file:line:column and the offending line quoted.
+//! Choosing what to run: a shipped scenario or workshop exercise, one of
+//! its variants, a YAML file from disk, or YAML pasted in; and the way into
+//! the scenario editor. Loader errors are shown by [`super::problems`].
 
-use super::state::{Action, LoadProblem, Store, use_store};
-use crate::catalog::{self, Shipped};
-use crate::scenario::load;
+use super::i18n::Msg;
+use super::panels::Panel;
+use super::route::{open_shipped, open_text};
+use super::state::{Action, LoadProblem, Source, use_store};
+use crate::catalog;
 use gloo::file::callbacks::FileReader;
-use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
-
-/// Loads a scenario's text and opens it, or reports why it cannot be.
-pub fn open_text(store: &Store, file: &str, text: &str, variant: Option<String>) {
-    match load::load(file, text) {
-        Ok(scenario) => store.dispatch(Action::Open { scenario: Rc::new(scenario), variant }),
-        Err(diagnostics) => {
-            store.dispatch(Action::LoadFailed(LoadProblem { diagnostics, message: None, text: Some(text.into()) }))
-        }
-    }
-}
-
-pub fn open_shipped(store: &Store, s: &Shipped, variant: Option<String>) {
-    open_text(store, &format!("scenarios/{}", s.file), s.yaml, variant);
-}
 
 #[function_component(Picker)]
 pub fn picker() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let shipped = use_memo((), |_| catalog::shipped());
     let exercises = use_memo((), |_| catalog::workshop());
     let paste_ref = use_node_ref();
@@ -34,12 +22,14 @@ pub fn picker() -> Html {
     let reader = use_mut_ref(|| None::<FileReader>);
 
     let current = store.scenario.as_ref().map(|s| s.id().to_string()).unwrap_or_default();
+    // An edited or pasted scenario is "loaded", even when it kept a shipped id.
+    let current_shipped = store.source.as_ref().and_then(|s| s.shipped.clone()).unwrap_or_default();
     let on_scenario = {
         let store = store.clone();
         Callback::from(move |e: Event| {
             let id = e.target_unchecked_into::<HtmlSelectElement>().value();
             if let Some(s) = catalog::find(&id) {
-                open_shipped(&store, &s, None);
+                open_shipped(&store.dispatcher(), &s, None);
             }
         })
     };
@@ -59,12 +49,13 @@ pub fn picker() -> Html {
             let input = e.target_unchecked_into::<HtmlInputElement>();
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             let name = file.name();
-            let store = store.clone();
+            let dispatcher = store.dispatcher();
+            let lang = store.lang;
             let file = gloo::file::File::from(file);
             let task = gloo::file::callbacks::read_as_text(&file, move |text| match text {
-                Ok(text) => open_text(&store, &name, &text, None),
-                Err(e) => store.dispatch(Action::LoadFailed(LoadProblem {
-                    message: Some(format!("{name}: could not read the file: {e}")),
+                Ok(text) => open_text(&dispatcher, Source { file: name, text: text.into(), shipped: None }, None, None),
+                Err(e) => dispatcher.dispatch(Action::LoadFailed(LoadProblem {
+                    message: Some(lang.f(Msg::FileUnreadable, &[&name, &e])),
                     ..LoadProblem::default()
                 })),
             });
@@ -78,37 +69,40 @@ pub fn picker() -> Html {
         let paste_ref = paste_ref.clone();
         Callback::from(move |_| {
             if let Some(area) = paste_ref.cast::<HtmlTextAreaElement>() {
-                open_text(&store, "pasted.yaml", &area.value(), None);
+                let source = Source { file: "pasted.yaml".into(), text: area.value().into(), shipped: None };
+                open_text(&store.dispatcher(), source, None, None);
             }
         })
     };
+    let editing = store.panels.shows(Panel::Editor);
+    let on_edit = {
+        let store = store.clone();
+        Callback::from(move |_| store.dispatch(Action::Panels(store.panels.with(Panel::Editor, !editing))))
+    };
+    let option = |s: &catalog::Shipped| {
+        html! {
+            <option value={s.id.clone()} selected={s.id == current_shipped}>{ s.title_in(lang.code()) }</option>
+        }
+    };
     html! {
-        <nav class="picker" aria-label="Scenarios">
+        <nav class="picker" aria-label={lang.t(Msg::PickerLabel)} data-role="picker">
             <label class="field">
-                <span>{ "Scenario" }</span>
-                <select onchange={on_scenario} aria-label="Scenario">
-                    <optgroup label="Stories">
-                        { for shipped.iter().map(|s| html! {
-                            <option value={s.id.clone()} selected={s.id == current}>{ &s.title }</option>
-                        }) }
-                    </optgroup>
+                <span>{ lang.t(Msg::Scenario) }</span>
+                <select onchange={on_scenario} aria-label={lang.t(Msg::Scenario)} name="scenario">
+                    <optgroup label={lang.t(Msg::Stories)}>{ for shipped.iter().map(option) }</optgroup>
                     if !exercises.is_empty() {
-                        <optgroup label="Workshop exercises">
-                            { for exercises.iter().map(|s| html! {
-                                <option value={s.id.clone()} selected={s.id == current}>{ &s.title }</option>
-                            }) }
-                        </optgroup>
+                        <optgroup label={lang.t(Msg::WorkshopExercises)}>{ for exercises.iter().map(option) }</optgroup>
                     }
-                    if !current.is_empty() && !shipped.iter().chain(exercises.iter()).any(|s| s.id == current) {
-                        <option value={current.clone()} selected=true>{ format!("{current} (loaded)") }</option>
+                    if current_shipped.is_empty() && !current.is_empty() {
+                        <option value={current.clone()} selected=true>{ lang.f(Msg::LoadedScenario, &[&current]) }</option>
                     }
                 </select>
             </label>
             if !variants.is_empty() {
                 <label class="field">
-                    <span>{ "Variant" }</span>
-                    <select onchange={on_variant} aria-label="Variant">
-                        <option value="" selected={active_variant.is_empty()}>{ "original timeline" }</option>
+                    <span>{ lang.t(Msg::Variant) }</span>
+                    <select onchange={on_variant} aria-label={lang.t(Msg::Variant)} name="variant">
+                        <option value="" selected={active_variant.is_empty()}>{ lang.t(Msg::OriginalTimeline) }</option>
                         { for variants.iter().map(|v| html! {
                             <option value={v.name.clone()} selected={v.name == active_variant}>
                                 { v.title.clone().unwrap_or_else(|| v.name.clone()) }
@@ -117,51 +111,19 @@ pub fn picker() -> Html {
                     </select>
                 </label>
             }
+            <button type="button" class="edit-yaml" aria-pressed={editing.to_string()} onclick={on_edit}>
+                { lang.t(Msg::EditYaml) }
+            </button>
             <label class="button file-button">
-                { "Open YAML file…" }
+                { lang.t(Msg::OpenYamlFile) }
                 <input type="file" accept=".yaml,.yml,text/yaml" onchange={on_file} class="visually-hidden" />
             </label>
             <details class="paste">
-                <summary>{ "Paste YAML" }</summary>
-                <textarea ref={paste_ref} rows="10" spellcheck="false" aria-label="Scenario YAML"
+                <summary>{ lang.t(Msg::PasteYaml) }</summary>
+                <textarea ref={paste_ref} rows="10" spellcheck="false" aria-label={lang.t(Msg::ScenarioYaml)} name="paste"
                     placeholder="apiVersion: vipsim/v1&#10;kind: Scenario&#10;…" />
-                <button type="button" onclick={on_paste}>{ "Load pasted scenario" }</button>
+                <button type="button" onclick={on_paste}>{ lang.t(Msg::LoadPasted) }</button>
             </details>
         </nav>
-    }
-}
-
-/// The loader's errors, each at file:line:column with its line quoted.
-#[function_component(LoadProblemView)]
-pub fn load_problem_view() -> Html {
-    let store = use_store();
-    let Some(problem) = store.problem.clone() else { return html! {} };
-    let dismiss = {
-        let store = store.clone();
-        Callback::from(move |_| store.dispatch(Action::DismissProblem))
-    };
-    let line_of = |n: usize| problem.text.as_ref().and_then(|t| t.lines().nth(n.checked_sub(1)?)).map(str::to_string);
-    html! {
-        <section class="load-problem" role="alert" aria-labelledby="load-problem-title">
-            <h2 id="load-problem-title">{ "This scenario could not be opened" }</h2>
-            if let Some(m) = &problem.message {
-                <p>{ m }</p>
-            }
-            <ul>
-                { for problem.diagnostics.iter().map(|d| html! {
-                    <li>
-                        <code class="where">{ format!("{}:{}:{}", d.file, d.line, d.column) }</code>
-                        { " " }
-                        if !d.path.is_empty() { <code>{ &d.path }</code>{ ": " } }
-                        { &d.message }
-                        if let Some(s) = &d.suggestion { { format!(" (did you mean `{s}`?)") } }
-                        if let Some(line) = line_of(d.line) {
-                            <pre class="quote"><span class="line-no">{ format!("{:>4} | ", d.line) }</span>{ line }</pre>
-                        }
-                    </li>
-                }) }
-            </ul>
-            <button type="button" onclick={dismiss}>{ "Dismiss" }</button>
-        </section>
     }
 }

@@ -1,48 +1,99 @@
 //! The playground's state: the loaded scenario, its runs (the original,
-//! variants and branches, each a time-travelling [`Run`]), the playhead, and
-//! what the learner selected. Every change goes through [`Action`]; the
-//! runs sit behind `RefCell` because seeking moves a run's cursor in place
-//! (a run is large and not `Send`; cloning it per frame would be wasteful).
+//! variants and branches, each a time-travelling [`Run`]), the playhead,
+//! what the learner selected, the language, the visible panels and the
+//! workshop progress. Every change goes through [`Action`]; the runs sit
+//! behind `RefCell` because seeking moves a run's cursor in place (a run is
+//! large and not `Send`; cloning it per frame would be wasteful).
 
+use super::i18n::{Lang, Msg};
+use super::panels::Panels;
+use super::storage::Saved;
 use super::story::Story;
+use crate::catalog;
+use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
+use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
 use crate::sim::timeline::Run;
 use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::Reducible;
 
 /// Playback speeds, in simulated seconds per wall-clock second.
 pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
 
+/// Where a branch came from: its parent run, the parent's step where the
+/// learner acted, and what they did (replayed to reopen a link).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fork {
+    pub parent: usize,
+    pub step: u64,
+    pub at: Instant,
+    pub action: SimAction,
+}
+
 /// One computed run of the scenario.
 pub struct RunEntry {
     pub id: usize,
-    /// "original", a variant's name, or what the branch changed.
+    /// A variant's name, or what the branch changed ("original" is said in
+    /// the UI's language, see [`RunEntry::title`]).
     pub label: String,
     pub variant: Option<String>,
-    /// The run this one branched from, and when.
-    pub parent: Option<usize>,
-    pub forked_at: Option<Instant>,
+    /// None for the original and the variants.
+    pub fork: Option<Fork>,
     pub run: RefCell<Run>,
     pub story: Story,
 }
 
 impl RunEntry {
-    fn new(id: usize, label: String, variant: Option<String>, parent: Option<(usize, Instant)>, run: Run) -> RunEntry {
+    fn new(id: usize, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> RunEntry {
         let story = Story::of(&run);
-        RunEntry {
-            id,
-            label,
-            variant,
-            parent: parent.map(|p| p.0),
-            forked_at: parent.map(|p| p.1),
-            run: RefCell::new(run),
-            story,
+        RunEntry { id, label, variant, fork, run: RefCell::new(run), story }
+    }
+
+    pub fn parent(&self) -> Option<usize> {
+        self.fork.as_ref().map(|f| f.parent)
+    }
+
+    /// How the run is named on screen.
+    pub fn title(&self, lang: Lang) -> String {
+        match (&self.fork, &self.variant) {
+            (None, None) => lang.t(Msg::OriginalRun).to_string(),
+            _ => self.label.clone(),
         }
     }
+}
+
+/// The text a scenario was opened from, and whether it is a shipped one
+/// unchanged (links then name it by id instead of carrying the text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    /// The name diagnostics use.
+    pub file: String,
+    pub text: Rc<str>,
+    pub shipped: Option<String>,
+}
+
+impl Source {
+    pub fn shipped(s: &catalog::Shipped) -> Source {
+        Source { file: format!("scenarios/{}", s.file), text: s.yaml.into(), shipped: Some(s.id.clone()) }
+    }
+}
+
+/// Where to put the learner after opening a scenario: the edits that made
+/// their branch (each at the step it was applied), the cursor, the
+/// inspected host and record. From a permalink, or from saved progress.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resume {
+    pub edits: Vec<(u64, SimAction)>,
+    pub step: Option<u64>,
+    /// A time instead of a step (`embed.html?at=35s`).
+    pub time: Option<Instant>,
+    pub host: Option<String>,
+    pub record: Option<usize>,
 }
 
 /// A line the learner typed into the console, and what came back.
@@ -63,6 +114,8 @@ pub enum ConsoleResult {
     Printed(String),
     /// Finishes at step `step` of its run (time `done`), printing `output`.
     Pending { step: u64, done: Instant, output: String },
+    /// Still running when its run ends at `end`: it prints nothing.
+    Unfinished { end: Instant },
 }
 
 /// Why the last scenario could not be opened.
@@ -76,9 +129,22 @@ pub struct LoadProblem {
     pub text: Option<Rc<str>>,
 }
 
+/// Why the page's address could not be opened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkProblem {
+    /// The link itself is damaged, or from a newer app (the decoder's words).
+    Unreadable(String),
+    /// It names a scenario this app does not ship.
+    UnknownScenario(String),
+}
+
 #[derive(Clone, Default)]
 pub struct AppState {
     pub scenario: Option<Rc<Scenario>>,
+    pub source: Option<Rc<Source>>,
+    /// The scenario's id when it is a workshop exercise as shipped: the
+    /// only case where the learner's work counts as progress.
+    pub exercise: Option<String>,
     pub runs: Vec<Rc<RunEntry>>,
     /// Index into `runs` of the run on screen.
     pub active: usize,
@@ -101,6 +167,20 @@ pub struct AppState {
     pub last_seek_back_ms: f64,
     pub worst_seek_back_ms: f64,
     pub help_open: bool,
+    pub lang: Lang,
+    pub panels: Panels,
+    /// The chrome-less embed player (`embed.html`).
+    pub embed: bool,
+    /// The workshop progress, saved by the app whenever it changes.
+    pub progress: Rc<Progress>,
+    /// Why the progress saved in this browser could not be read, and the
+    /// storage key it was kept under.
+    pub progress_unreadable: Option<(String, String)>,
+    /// Hints revealed for the open scenario, per goal name.
+    pub hints: BTreeMap<String, u8>,
+    pub link_problem: Option<LinkProblem>,
+    /// The scenario editor's unapplied text, kept while its panel is closed.
+    pub draft: Option<Rc<str>>,
     next_id: usize,
 }
 
@@ -120,10 +200,14 @@ pub enum Dir {
 }
 
 pub enum Action {
-    /// Compute and show a loaded scenario (its variant when named).
+    /// Compute and show a loaded scenario (its variant when named), then
+    /// put the learner where `resume` says; without it, a workshop
+    /// exercise resumes the learner's saved branch.
     Open {
         scenario: Rc<Scenario>,
+        source: Rc<Source>,
         variant: Option<String>,
+        resume: Option<Resume>,
     },
     LoadFailed(LoadProblem),
     DismissProblem,
@@ -155,12 +239,33 @@ pub enum Action {
     Compare(Option<usize>),
     CompareVariant(Option<String>),
     Help(bool),
+    Lang(Lang),
+    Panels(Panels),
+    /// Reveal the next hint of the goal with this name.
+    RevealHint(String),
+    /// Goals (by name) the learner's run satisfies; `complete` when all do.
+    GoalsPassed {
+        names: Vec<String>,
+        complete: bool,
+    },
+    /// Merge an imported progress file (already validated).
+    ImportProgress(Progress),
+    LinkProblem(Option<LinkProblem>),
+    Draft(Option<Rc<str>>),
 }
 
 impl AppState {
     /// Nothing loaded yet, playing at real time when asked to.
-    pub fn new() -> AppState {
-        AppState { speed: 1.0, ..AppState::default() }
+    pub fn new(lang: Lang, panels: Panels, embed: bool, saved: Saved) -> AppState {
+        AppState {
+            speed: 1.0,
+            lang,
+            panels,
+            embed,
+            progress: Rc::new(saved.progress),
+            progress_unreadable: saved.unreadable,
+            ..AppState::default()
+        }
     }
 
     pub fn active(&self) -> Option<&Rc<RunEntry>> {
@@ -175,27 +280,84 @@ impl AppState {
         self.runs.iter().position(|r| r.id == id)
     }
 
+    fn by_id(&self, id: usize) -> Option<&Rc<RunEntry>> {
+        self.runs.iter().find(|r| r.id == id)
+    }
+
+    /// The edits that lead from a root run (the original or a variant) to
+    /// `entry`, oldest first, and that root's variant.
+    pub fn lineage(&self, entry: &RunEntry) -> (Option<String>, Vec<(u64, SimAction)>) {
+        let mut edits = Vec::new();
+        let mut at = entry;
+        while let Some(fork) = &at.fork {
+            edits.push((fork.step, fork.action.clone()));
+            match self.by_id(fork.parent) {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        edits.reverse();
+        (at.variant.clone(), edits)
+    }
+
+    /// Whether the shown run is the author's solution (or a branch of it).
+    pub fn watching_solution(&self) -> bool {
+        self.active().is_some_and(|e| self.lineage(e).0.as_deref() == Some(SOLUTION))
+    }
+
+    /// Whether the shown run is the learner's own: the original or their
+    /// branches of it, not a variant the author wrote.
+    pub fn own_run(&self) -> bool {
+        self.active().is_some_and(|e| self.lineage(e).0.is_none())
+    }
+
+    /// The saved progress of the open exercise, if it is one.
+    pub fn exercise_progress(&self) -> Option<&crate::share::ExerciseProgress> {
+        self.exercise.as_ref().and_then(|id| self.progress.exercises.get(id))
+    }
+
+    fn exercise_entry(&mut self) -> Option<&mut crate::share::ExerciseProgress> {
+        let id = self.exercise.clone()?;
+        Some(Rc::make_mut(&mut self.progress).exercises.entry(id).or_default())
+    }
+
+    /// Saves the branch on screen as the exercise's edits, so reopening the
+    /// exercise resumes it. Only the learner's own branches count (see
+    /// [`AppState::own_run`]).
+    fn remember_edits(&mut self) {
+        let Some(entry) = self.active().cloned() else { return };
+        let (variant, edits) = self.lineage(&entry);
+        if variant.is_some() || edits.is_empty() {
+            return;
+        }
+        if let Some(progress) = self.exercise_entry()
+            && progress.edits != edits
+        {
+            progress.edits = edits;
+        }
+    }
+
     /// The active run's cursor step (0 when nothing is loaded).
     pub fn cursor(&self) -> u64 {
         self.active().map(|e| e.run.borrow().cursor()).unwrap_or(0)
     }
 
-    fn add_run(&mut self, label: String, variant: Option<String>, parent: Option<(usize, Instant)>, run: Run) -> usize {
+    fn add_run(&mut self, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> usize {
         let id = self.next_id;
         self.next_id += 1;
-        self.runs.push(Rc::new(RunEntry::new(id, label, variant, parent, run)));
+        self.runs.push(Rc::new(RunEntry::new(id, label, variant, fork, run)));
         self.runs.len() - 1
     }
 
     /// Computes the scenario's run for `variant` and returns its index, or
     /// the index of the root run already computed for it.
     fn variant_run(&mut self, variant: Option<String>) -> Result<usize, String> {
-        if let Some(i) = self.runs.iter().position(|r| r.parent.is_none() && r.variant == variant) {
+        if let Some(i) = self.runs.iter().position(|r| r.fork.is_none() && r.variant == variant) {
             return Ok(i);
         }
         let scenario = self.scenario.clone().ok_or("no scenario is open")?;
         let run = Run::new(scenario, variant.as_deref(), None, None)?;
-        let label = variant.clone().unwrap_or_else(|| "original".into());
+        let label = variant.clone().unwrap_or_default();
         Ok(self.add_run(label, variant, None, run))
     }
 
@@ -240,9 +402,23 @@ impl AppState {
         }
     }
 
-    fn open(&mut self, scenario: Rc<Scenario>, variant: Option<String>) {
-        *self = AppState { speed: self.speed, next_id: self.next_id, ..AppState::default() };
+    fn open(&mut self, scenario: Rc<Scenario>, source: Rc<Source>, variant: Option<String>, resume: Option<Resume>) {
+        let kept = std::mem::take(self);
+        *self = AppState {
+            speed: kept.speed,
+            next_id: kept.next_id,
+            lang: kept.lang,
+            panels: kept.panels,
+            embed: kept.embed,
+            progress: kept.progress,
+            progress_unreadable: kept.progress_unreadable,
+            ..AppState::default()
+        };
+        let workshop = catalog::workshop();
+        self.exercise = source.shipped.clone().filter(|id| workshop.iter().any(|w| w.id == *id));
+        self.hints = self.exercise_progress().map(|p| p.hints.clone()).unwrap_or_default();
         self.scenario = Some(scenario);
+        self.source = Some(source);
         match self.variant_run(None) {
             Ok(base) => {
                 self.active = base;
@@ -253,12 +429,43 @@ impl AppState {
                     }
                 }
                 self.host = self.active().and_then(|e| e.story.resolver.clone());
+                let resume = resume.or_else(|| {
+                    let edits = self.exercise_progress().map(|p| p.edits.clone()).unwrap_or_default();
+                    (self.active().is_some_and(|e| e.variant.is_none()) && !edits.is_empty())
+                        .then(|| Resume { edits, ..Resume::default() })
+                });
+                if let Some(resume) = resume {
+                    self.resume(resume);
+                }
             }
             Err(e) => {
                 self.scenario = None;
                 self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
             }
         }
+    }
+
+    /// Replays the learner's edits as branches, each at its step, then
+    /// moves the cursor and the selection where `resume` says.
+    fn resume(&mut self, resume: Resume) {
+        for (step, action) in resume.edits {
+            self.seek_step(step);
+            self.branch(action);
+        }
+        match (resume.step, resume.time) {
+            (Some(step), _) => self.seek_step(step),
+            (None, Some(t)) => self.seek_time(t),
+            (None, None) => {}
+        }
+        // Nothing "just happened": the view shows the state, not a jump.
+        self.previous = self.cursor();
+        if resume.host.is_some() {
+            self.host = resume.host;
+        }
+        let cursor = self.cursor();
+        self.record = resume.record.filter(|i| {
+            self.active().is_some_and(|e| e.run.borrow().trace().get(*i).is_some_and(|r| r.step <= cursor))
+        });
     }
 
     /// Shows run `index` without moving its cursor.
@@ -288,9 +495,10 @@ impl AppState {
     /// there (the playhead moves back to the cursor's step if it was ahead).
     fn branch(&mut self, action: SimAction) -> Option<usize> {
         let entry = self.active().cloned()?;
-        let run = entry.run.borrow().branch(action);
+        let run = entry.run.borrow().branch(action.clone());
         let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
-        let index = self.add_run(run.label.clone(), entry.variant.clone(), Some((entry.id, at)), run);
+        let fork = Fork { parent: entry.id, step: cursor, at, action };
+        let index = self.add_run(run.label.clone(), entry.variant.clone(), Some(fork), run);
         self.activate(index);
         self.previous = cursor;
         self.time = at;
@@ -340,10 +548,7 @@ impl AppState {
                         let Kind::Command { stdout, stderr, .. } = &r.kind else { unreachable!("matched above") };
                         ConsoleResult::Pending { step: r.step, done: r.t, output: format!("{stdout}{stderr}") }
                     }
-                    None => ConsoleResult::Printed(format!(
-                        "(still running when the run ends at {}: no output yet)\n",
-                        run.end.saturating_since(Instant::ZERO).human()
-                    )),
+                    None => ConsoleResult::Unfinished { end: run.end },
                 }
             }
         };
@@ -357,7 +562,7 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Open { scenario, variant } => s.open(scenario, variant),
+            Action::Open { scenario, source, variant, resume } => s.open(scenario, source, variant, resume),
             Action::LoadFailed(problem) => s.problem = Some(problem),
             Action::DismissProblem => s.problem = None,
             Action::Variant(v) => match s.variant_run(v) {
@@ -427,15 +632,18 @@ impl Reducible for AppState {
             Action::Branch(a) => {
                 s.playing = false;
                 s.branch(a);
+                s.remember_edits();
             }
             Action::Console { host, line } => {
                 s.playing = false;
                 s.console(host, line);
+                s.remember_edits();
             }
             Action::ClearConsole => s.console.clear(),
             Action::SwitchRun(i) => {
                 s.playing = false;
                 s.switch_to(i);
+                s.remember_edits();
             }
             Action::Compare(i) => {
                 s.compare = i.filter(|i| *i != s.active && *i < s.runs.len());
@@ -449,6 +657,45 @@ impl Reducible for AppState {
                 Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
             },
             Action::Help(open) => s.help_open = open,
+            Action::Lang(lang) => s.lang = lang,
+            Action::Panels(panels) => s.panels = panels,
+            Action::RevealHint(goal) => {
+                let available = s.scenario.as_ref().and_then(|sc| {
+                    sc.doc.spec.goals.iter().find(|g| g.name == goal).map(|g| g.hints.len().min(u8::MAX as usize) as u8)
+                });
+                let Some(available) = available else { return self };
+                let shown = s.hints.entry(goal.clone()).or_default();
+                *shown = (*shown + 1).min(available);
+                let shown = *shown;
+                if let Some(progress) = s.exercise_entry() {
+                    let saved = progress.hints.entry(goal).or_default();
+                    *saved = (*saved).max(shown);
+                }
+            }
+            Action::GoalsPassed { names, complete } => {
+                if !s.own_run() {
+                    return self;
+                }
+                let Some(progress) = s.exercise_entry() else { return self };
+                for name in names {
+                    if !progress.passed.contains(&name) {
+                        progress.passed.push(name);
+                    }
+                }
+                progress.completed |= complete;
+            }
+            Action::ImportProgress(imported) => {
+                Rc::make_mut(&mut s.progress).merge(imported);
+                // Hints revealed elsewhere show here too.
+                if let Some(saved) = s.exercise_progress().map(|p| p.hints.clone()) {
+                    for (goal, n) in saved {
+                        let shown = s.hints.entry(goal).or_default();
+                        *shown = (*shown).max(n);
+                    }
+                }
+            }
+            Action::LinkProblem(p) => s.link_problem = p,
+            Action::Draft(text) => s.draft = text,
         }
         Rc::new(s)
     }
@@ -456,6 +703,9 @@ impl Reducible for AppState {
 
 /// The state handle every component reads and dispatches to.
 pub type Store = yew::UseReducerHandle<AppState>;
+
+/// Dispatching only, for code that outlives a render (listeners, file readers).
+pub type Dispatcher = yew::UseReducerDispatcher<AppState>;
 
 /// The store provided at the root of the app.
 #[yew::hook]

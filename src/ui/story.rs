@@ -4,6 +4,7 @@
 //! the router (or a LAN client) reaches the VIP, which node served). Plain Rust over the
 //! core's trace and world: no yew, no DOM, so it is easy to test.
 
+use super::i18n::{Lang, Msg};
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
 use crate::net::neighbor::NeighborState;
@@ -159,7 +160,38 @@ pub struct Mark {
     pub step: u64,
     pub t: Instant,
     pub kind: MarkKind,
-    pub label: String,
+    pub what: MarkText,
+}
+
+/// What a mark says, worded in the UI's language when shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MarkText {
+    /// As the trace says it: a fault, a note, a command line and its exit status.
+    Recorded(String),
+    Leader {
+        node: Option<String>,
+        ip: Ipv4Addr,
+        service: String,
+    },
+    Garp {
+        from: String,
+    },
+    DropsStart {
+        at: String,
+        why: String,
+    },
+}
+
+impl Mark {
+    pub fn label(&self, lang: Lang) -> String {
+        match &self.what {
+            MarkText::Recorded(text) => text.clone(),
+            MarkText::Leader { node: Some(node), ip, service } => lang.f(Msg::MarkLeader, &[node, ip, service]),
+            MarkText::Leader { node: None, ip, service } => lang.f(Msg::MarkNoLeader, &[ip, service]),
+            MarkText::Garp { from } => lang.f(Msg::MarkGarp, &[from]),
+            MarkText::DropsStart { at, why } => lang.f(Msg::MarkDrops, &[at, why]),
+        }
+    }
 }
 
 /// One finished `curl`.
@@ -450,18 +482,22 @@ fn marks(trace: &[Record]) -> Vec<Mark> {
     let mut last_exit: Vec<(Name, &str, i32)> = Vec::new();
     let mut garp_steps = BTreeSet::new();
     for r in trace {
-        let mark = |kind, label: String| Mark { step: r.step, t: r.t, kind, label };
+        let mark = |kind, what: MarkText| Mark { step: r.step, t: r.t, kind, what };
         match &r.kind {
-            Kind::Fault { .. } => marks.push(mark(MarkKind::Fault, r.kind.describe())),
-            Kind::Note { text } => marks.push(mark(MarkKind::Note, text.clone())),
+            Kind::Fault { .. } => marks.push(mark(MarkKind::Fault, MarkText::Recorded(r.kind.describe()))),
+            Kind::Note { text } => marks.push(mark(MarkKind::Note, MarkText::Recorded(text.clone()))),
             Kind::Leader { service, ip, node, .. } => {
-                let who = node.as_deref().unwrap_or("nobody");
-                marks.push(mark(MarkKind::Leader, format!("{who} announces {ip} ({service})")));
+                let what = MarkText::Leader {
+                    node: node.as_deref().map(str::to_string),
+                    ip: *ip,
+                    service: service.to_string(),
+                };
+                marks.push(mark(MarkKind::Leader, what));
             }
             Kind::Frame { at, dir: Dir::Tx, frame, forward: None, .. }
                 if FrameClass::of(frame) == FrameClass::Garp && garp_steps.insert(r.step) =>
             {
-                marks.push(mark(MarkKind::Garp, format!("gratuitous ARP from {at}")));
+                marks.push(mark(MarkKind::Garp, MarkText::Garp { from: at.to_string() }));
             }
             Kind::Drop { at, reason, .. } => {
                 let key = std::mem::discriminant(reason);
@@ -478,7 +514,7 @@ fn marks(trace: &[Record]) -> Vec<Mark> {
                     }
                 };
                 if starts {
-                    marks.push(mark(MarkKind::Drop, format!("drops start at {at}: {}", reason.why())));
+                    marks.push(mark(MarkKind::Drop, MarkText::DropsStart { at: at.to_string(), why: reason.why() }));
                 }
             }
             Kind::Command { host, cmd, exit, .. } => {
@@ -490,7 +526,7 @@ fn marks(trace: &[Record]) -> Vec<Mark> {
                     }
                 };
                 if changed {
-                    marks.push(mark(MarkKind::Command, format!("{host}$ {cmd} (exit {exit})")));
+                    marks.push(mark(MarkKind::Command, MarkText::Recorded(format!("{host}$ {cmd} (exit {exit})"))));
                 }
             }
             _ => {}

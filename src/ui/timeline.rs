@@ -2,6 +2,7 @@
 //! or next interesting moment, and a scrubber over the whole run with a
 //! mark per interesting moment and the client's outages as bands.
 
+use super::i18n::Msg;
 use super::state::{Action, Dir, SPEEDS, use_store};
 use crate::time::Instant;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -17,6 +18,7 @@ fn pct(t: Instant, end: Instant) -> f64 {
 #[function_component(Timeline)]
 pub fn timeline() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let story = &entry.story;
@@ -74,11 +76,12 @@ pub fn timeline() -> Html {
             if labelled {
                 last_labelled = at;
             }
+            let label = m.label(lang);
             html! {
                 <button type="button" tabindex="-1"
                     class={classes!("mark", m.kind.css(), here.then_some("here"), (!labelled).then_some("tick"))}
-                    style={format!("left:{at:.3}%")} title={format!("{} {}", super::secs(m.t), m.label)}
-                    aria-label={format!("{} at {}", m.label, super::secs(m.t))} onclick={onclick}>
+                    style={format!("left:{at:.3}%")} title={format!("{} {label}", super::secs(m.t))}
+                    aria-label={lang.f(Msg::MarkAt, &[&label, &super::secs(m.t)])} onclick={onclick}>
                     { if labelled { m.kind.glyph() } else { "" } }
                 </button>
             }
@@ -89,25 +92,25 @@ pub fn timeline() -> Html {
         let width = (pct(o.to, end) - left).max(0.3);
         html! {
             <span class="outage-band" style={format!("left:{left:.3}%;width:{width:.3}%")}
-                title={format!("requests failing {} → {}", super::secs(o.from), super::secs(o.to))}></span>
+                title={lang.f(Msg::RequestsFailing, &[&super::secs(o.from), &super::secs(o.to)])}></span>
         }
     });
     html! {
-        <section class="panel timeline" aria-label="Timeline">
-            <div class="transport" role="toolbar" aria-label="Playback">
-                <button type="button" onclick={send(|| Action::SeekStep(0))} aria-label="Go to the start (Home)" title="Start (Home)">{ "|◀ start" }</button>
-                <button type="button" onclick={send(|| Action::Interesting(Dir::Back))} aria-label="Previous interesting event (Shift+Left)" title="Previous interesting event (Shift+←)">{ "⇤ mark" }</button>
-                <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label="Step back one event (Left)" title="Step back (←)">{ "◀ step" }</button>
+        <section class="panel timeline" aria-label={lang.t(Msg::PanelTimeline)} data-panel="timeline">
+            <div class="transport" role="toolbar" aria-label={lang.t(Msg::Playback)}>
+                <button type="button" onclick={send(|| Action::SeekStep(0))} aria-label={lang.t(Msg::GoStartLabel)} title={lang.t(Msg::GoStartTitle)}>{ lang.t(Msg::GoStart) }</button>
+                <button type="button" onclick={send(|| Action::Interesting(Dir::Back))} aria-label={lang.t(Msg::PrevMarkLabel)} title={lang.t(Msg::PrevMarkTitle)}>{ lang.t(Msg::PrevMark) }</button>
+                <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label={lang.t(Msg::StepBackLabel)} title={lang.t(Msg::StepBackTitle)}>{ lang.t(Msg::StepBack) }</button>
                 <button type="button" class="play" onclick={play} aria-pressed={store.playing.to_string()}
-                    aria-label={if store.playing { "Pause (Space)" } else { "Play (Space)" }}>
-                    { if store.playing { "❙❙ Pause" } else { "▶ Play" } }
+                    aria-label={lang.t(if store.playing { Msg::PauseLabel } else { Msg::PlayLabel })}>
+                    { lang.t(if store.playing { Msg::Pause } else { Msg::Play }) }
                 </button>
-                <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label="Step forward one event (Right)" title="Step forward (→)">{ "step ▶" }</button>
-                <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label="Next interesting event (Shift+Right)" title="Next interesting event (Shift+→)">{ "mark ⇥" }</button>
-                <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label="Go to the end (End)" title="End (End)">{ "end ▶|" }</button>
+                <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
+                <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
+                <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
                 <label class="speed">
-                    <span>{ "Speed" }</span>
-                    <select onchange={on_speed} aria-label="Playback speed">
+                    <span>{ lang.t(Msg::Speed) }</span>
+                    <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">
                         { for SPEEDS.iter().map(|x| html! {
                             <option value={x.to_string()} selected={*x == store.speed}>{ format!("{x}×") }</option>
                         }) }
@@ -117,25 +120,25 @@ pub fn timeline() -> Html {
                     data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
                     data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>
                     <strong>{ super::secs(store.time) }</strong>
-                    { format!(" / {} · step {cursor} of {end_step}", super::secs(end)) }
+                    { lang.f(Msg::ClockRest, &[&super::secs(end), &cursor, &end_step]) }
                 </output>
             </div>
             <div class="scrubber">
                 <div class="marks" aria-hidden="true">{ for marks }</div>
                 <div class="bands" aria-hidden="true">{ for outages }</div>
                 <input type="range" min="0" max={end.as_millis().to_string()} step={SCRUB_STEP_MS.to_string()}
-                    value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label="Time"
+                    value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label={lang.t(Msg::Time)}
                     aria-valuetext={super::secs(store.time)} />
             </div>
             <div class="now" aria-live={if store.playing { "off" } else { "polite" }}>
                 if now_records.is_empty() {
-                    <p>{ "Nothing has happened yet: step forward or press play." }</p>
+                    <p>{ lang.t(Msg::NothingYet) }</p>
                 } else {
                     <p>
-                        <span class="label">{ format!("At {}: ", super::secs(run.time_of(current.unwrap_or(0)))) }</span>
+                        <span class="label">{ lang.f(Msg::AtTime, &[&super::secs(run.time_of(current.unwrap_or(0)))]) }</span>
                         { &now_records[0] }
                         if now_records.len() > 1 {
-                            <span class="more">{ format!(" (+{} more in this event)", now_records.len() - 1) }</span>
+                            <span class="more">{ lang.f(Msg::MoreInEvent, &[&(now_records.len() - 1)]) }</span>
                         }
                     </p>
                 }

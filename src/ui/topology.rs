@@ -6,6 +6,7 @@
 //! coloured and labelled by kind; drops show a cross with the reason.
 
 use super::coming_up::ComingUp;
+use super::i18n::{Lang, Msg};
 use super::scene::{
     self, BADGE_ROW, CALLOUT_ROW, Content, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect,
 };
@@ -123,25 +124,25 @@ impl Drawn {
     }
 }
 
-fn pods_on(world: &World, node: &str) -> Vec<Html> {
+fn pods_on(world: &World, node: &str, lang: Lang) -> Vec<Html> {
     world
         .cluster
         .pods
         .values()
         .filter(|p| p.node.as_deref() == Some(node))
         .map(|p| {
-            let (glyph, state) = if p.terminating() {
-                ("⌛", "terminating")
+            let (glyph, state, said) = if p.terminating() {
+                ("⌛", "terminating", Msg::PodTerminating)
             } else if p.ready {
-                ("✓", "ready")
+                ("✓", "ready", Msg::PodReady)
             } else {
-                ("…", "not ready")
+                ("…", "not-ready", Msg::PodNotReady)
             };
             let short = match p.name.rsplit_once('-') {
                 Some((_, tail)) if p.name.len() > 16 => format!("{}…{tail}", &p.name[..p.name.find('-').unwrap_or(3)]),
                 _ => p.name.clone(),
             };
-            html! { <tspan class={classes!("pod", state.replace(' ', "-"))}>{ format!("{glyph} {short} {state}") }</tspan> }
+            html! { <tspan class={classes!("pod", state)}>{ format!("{glyph} {short} {}", lang.t(said)) }</tspan> }
         })
         .collect()
 }
@@ -183,6 +184,7 @@ fn callout_lines(
     recent: &[Record],
     now: Instant,
     named: bool,
+    lang: Lang,
 ) -> Vec<Html> {
     let host = &world.net.hosts[h];
     let who = if named { format!("{}: ", host.name) } else { String::new() };
@@ -194,26 +196,26 @@ fn callout_lines(
             let ecmp = if via.len() > 1 { " (ECMP)" } else { "" };
             lines.push(html! {
                 <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={via.join(",")}>
-                    { format!("{who}route {}{ecmp}", r.dst) }
+                    { format!("{who}{}{ecmp}", lang.f(Msg::CalloutRoute, &[&r.dst])) }
                 </tspan>
             });
-            lines.push(html! { <tspan class="detail">{ format!("via {}", via.join(", ")) }</tspan> });
+            lines.push(html! { <tspan class="detail">{ lang.f(Msg::CalloutVia, &[&via.join(", ")]) }</tspan> });
             continue;
         }
         let entry = host.ifaces.iter().find_map(|i| i.neighbors.get(vip));
         if entry.is_none() && host.role == Role::Router && world.cluster.config.announce == AnnounceKind::Bgp {
             lines.push(html! {
                 <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via="">
-                    { format!("{who}no route to {vip} yet") }
+                    { format!("{who}{}", lang.f(Msg::CalloutNoRoute, &[&vip])) }
                 </tspan>
             });
-            lines.push(html! { <tspan class="detail">{ "installed when a BGP speaker advertises it" }</tspan> });
+            lines.push(html! { <tspan class="detail">{ lang.t(Msg::CalloutRouteInstalled) }</tspan> });
             continue;
         }
         let (main, detail, owner) = match entry {
             Some(e) => {
                 let deadline =
-                    e.expires.or(e.timer()).map(|t| format!(", expires in {}", t.saturating_since(now).human()));
+                    e.expires.or(e.timer()).map(|t| lang.f(Msg::CalloutExpires, &[&t.saturating_since(now).human()]));
                 match e.mac {
                     Some(mac) => {
                         let owner = host_of_mac(world, mac);
@@ -223,12 +225,16 @@ fn callout_lines(
                             owner,
                         )
                     }
-                    None => (format!("{who}ARP {vip}: {} (no MAC yet)", e.state), String::new(), String::new()),
+                    None => {
+                        (format!("{who}{}", lang.f(Msg::CalloutNoMac, &[&vip, &e.state])), String::new(), String::new())
+                    }
                 }
             }
-            None => {
-                (format!("{who}ARP {vip}: no entry"), "the next packet for it will ask: Who has?".into(), String::new())
-            }
+            None => (
+                format!("{who}{}", lang.f(Msg::CalloutNoEntry, &[&vip])),
+                lang.t(Msg::CalloutWillAsk).into(),
+                String::new(),
+            ),
         };
         lines.push(html! {
             <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={owner}>{ main }</tspan>
@@ -239,7 +245,7 @@ fn callout_lines(
         let ignored = recent.iter().rev().take_while(|r| now.saturating_since(r.t) <= IGNORED_SHOWN).find_map(|r| {
             match &r.kind {
                 Kind::ArpIgnored { host: h, ip, mac, reason } if **h == *host.name && *ip == vip => {
-                    Some((format!("↩ ignored GARP from {}", host_of_mac(world, *mac)), reason.clone()))
+                    Some((lang.f(Msg::CalloutIgnoredGarp, &[&host_of_mac(world, *mac)]), reason.clone()))
                 }
                 _ => None,
             }
@@ -252,22 +258,27 @@ fn callout_lines(
     lines
 }
 
-fn host_label(world: &World, h: usize) -> String {
+/// A host's role in the UI's words.
+pub fn role_name(role: Role, lang: Lang) -> &'static str {
+    lang.t(match role {
+        Role::Router => Msg::RoleRouter,
+        Role::Client => Msg::RoleClient,
+        Role::Node => Msg::RoleNode,
+    })
+}
+
+fn host_label(world: &World, h: usize, lang: Lang) -> String {
     let host = &world.net.hosts[h];
-    let role = match host.role {
-        Role::Router => "router",
-        Role::Client => "client",
-        Role::Node => "node",
-    };
     let ip = host.primary_ip().map(|ip| ip.to_string()).unwrap_or_default();
-    let mut s = format!("{}, {role}, {ip}, MAC {}", host.name, host.ifaces.first().map(|i| i.mac).unwrap_or_default());
+    let mac = host.ifaces.first().map(|i| i.mac).unwrap_or_default();
+    let mut s = lang.f(Msg::HostLabel, &[&host.name, &role_name(host.role, lang), &ip, &mac]);
     if !host.up {
-        s.push_str(", powered off");
+        s.push_str(lang.t(Msg::HostLabelOff));
     }
     for (vip, hold) in held_vips(world, &host.name) {
         s.push_str(&match hold {
-            Hold::Announces => format!(", announces VIP {vip}"),
-            Hold::BgpNextHop => format!(", BGP next hop for VIP {vip}"),
+            Hold::Announces => lang.f(Msg::HostLabelAnnounces, &[&vip]),
+            Hold::BgpNextHop => lang.f(Msg::HostLabelNextHop, &[&vip]),
         });
     }
     s
@@ -308,6 +319,7 @@ fn use_narrow() -> bool {
 #[function_component(Topology)]
 pub fn topology() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let drawn = use_mut_ref(Drawn::default);
     let narrow = use_narrow();
     let Some(entry) = store.active().cloned() else { return html! {} };
@@ -330,12 +342,19 @@ pub fn topology() -> Html {
     let reaching = reachers(world, &vip_list);
     let named = reaching.len() > 1;
     let callout: Vec<Html> =
-        reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named)).collect();
+        reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named, lang)).collect();
     let content = Content { badges: most_badges, pods: most_pods, callout_lines: callout.len() };
     let layout: Layout = scene::layout(world, content, narrow);
     // The drawing scales with its panel but not below this, so its text
-    // stays readable; a narrow panel scrolls sideways instead.
-    let min_scale = if narrow { 0.8 } else { 0.62 };
+    // stays readable; a narrow panel scrolls sideways instead. The embed
+    // player has no scrollbars: it always fits its column.
+    let min_scale = if store.embed {
+        0.0
+    } else if narrow {
+        0.8
+    } else {
+        0.62
+    };
 
     let batch = just_happened(records, store.previous, cursor, now);
     let at = At { run: entry.id, cursor, playing: store.playing };
@@ -372,7 +391,7 @@ pub fn topology() -> Html {
                     <text class="port" x={(p.x + 4.0).to_string()} y={(p.y + 12.0).to_string()}>{ port }</text>
                 }
                 if !c.up {
-                    <text class="link-down" x={mid.x.to_string()} y={mid.y.to_string()}>{ "✕ link down" }</text>
+                    <text class="link-down" x={mid.x.to_string()} y={mid.y.to_string()}>{ lang.t(Msg::LinkDown) }</text>
                 }
             </g>
         }
@@ -384,34 +403,34 @@ pub fn topology() -> Html {
         let is_node = host.role == Role::Node;
         let node = world.cluster.node_of_host(h);
         let role = match host.role {
-            Role::Router => "ROUTER",
-            Role::Client => "CLIENT",
-            Role::Node => "NODE",
+            Role::Router => "router",
+            Role::Client => "client",
+            Role::Node => "node",
         };
         let mut lines = vec![
             html! { <tspan class="name" x={(x + 10.0).to_string()} dy="0">{ &name }</tspan> },
             html! { <tspan class="ip" x={(x + 10.0).to_string()} dy="15">{ host.primary_ip().map(|i| i.to_string()).unwrap_or_default() }</tspan> },
         ];
         if !host.up {
-            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "POWERED OFF" }</tspan> });
+            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ lang.t(Msg::PoweredOffCaps) }</tspan> });
         } else if node.is_some_and(|n| !n.ready) {
             lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "NotReady" }</tspan> });
         }
         let badges = held_vips(world, &name);
-        let mut pods = if is_node { pods_on(world, &name) } else { Vec::new() };
+        let mut pods = if is_node { pods_on(world, &name, lang) } else { Vec::new() };
         if pods.len() > MAX_POD_LINES {
             let more = pods.len() - (MAX_POD_LINES - 1);
             pods.truncate(MAX_POD_LINES - 1);
-            pods.push(html! { <tspan class="pod more">{ format!("+{more} more pods") }</tspan> });
+            pods.push(html! { <tspan class="pod more">{ lang.f(Msg::MorePods, &[&more]) }</tspan> });
         }
         let pods_y = y + NODE_HEADER + BADGE_ROW * badges.len() as f64 + 12.0;
         html! {
-            <g class={classes!("host", role.to_lowercase(), (!host.up).then_some("off"), (selected == name).then_some("selected"))}
+            <g class={classes!("host", role, (!host.up).then_some("off"), (selected == name).then_some("selected"))}
                role="button" tabindex="0" aria-pressed={(selected == name).to_string()}
-               aria-label={host_label(world, h)} data-host={name.clone()}
+               aria-label={host_label(world, h, lang)} data-host={name.clone()}
                onclick={select(name.clone())} onkeydown={select_key(name.clone())}>
                 <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={height.to_string()} rx="8" />
-                <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role }</text>
+                <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role_name(host.role, lang).to_uppercase() }</text>
                 <text x={(x + 10.0).to_string()} y={(y + 20.0).to_string()}>{ for lines }</text>
                 { for badges.iter().enumerate().map(|(i, (vip, hold))| {
                     let by = y + NODE_HEADER - 4.0 + BADGE_ROW * i as f64;
@@ -441,12 +460,12 @@ pub fn topology() -> Html {
     let switch = html! {
         <g class={classes!("host", "switch", (selected == switch_name).then_some("selected"))} role="button" tabindex="0"
            aria-pressed={(selected == switch_name).to_string()} data-host={switch_name.clone()}
-           aria-label={format!("{switch_name}, learning switch, {} MAC table entries", world.net.switch.table.len())}
+           aria-label={lang.f(Msg::SwitchLabel, &[&switch_name, &world.net.switch.table.len()])}
            onclick={select(switch_name.clone())} onkeydown={select_key(switch_name.clone())}>
             <rect x={sw.x.to_string()} y={sw.y.to_string()} width={sw.w.to_string()} height={sw.h.to_string()} rx="6" />
             <text x={(sw.x + 10.0).to_string()} y={(sw.y + 18.0).to_string()}>
                 <tspan class="name">{ &switch_name }</tspan>
-                <tspan class="ip" x={(sw.x + 10.0).to_string()} dy="15">{ format!("{} MACs learned", world.net.switch.table.len()) }</tspan>
+                <tspan class="ip" x={(sw.x + 10.0).to_string()} dy="15">{ lang.f(Msg::MacsLearned, &[&world.net.switch.table.len()]) }</tspan>
             </text>
         </g>
     };
@@ -454,9 +473,9 @@ pub fn topology() -> Html {
     let changed_path = path_changed(world, &records[batch], &vip_list, &reaching);
     let callout_box = (!reaching.is_empty()).then(|| {
         let title = if reaching.len() > 1 {
-            "How the VIP is reached".to_string()
+            lang.t(Msg::HowVipReached).to_string()
         } else {
-            format!("{} reaches the VIP via", world.net.hosts[reaching[0]].name)
+            lang.f(Msg::ReachesVipVia, &[&world.net.hosts[reaching[0]].name])
         };
         let Point { x, y } = layout.callout;
         let height = 26.0 + CALLOUT_ROW * callout.len() as f64;
@@ -495,14 +514,14 @@ pub fn topology() -> Html {
         html! {
             <g key={m.key.clone()} class="drop-mark" onclick={onclick}
                transform={format!("translate({:.1},{:.1})", r.x + r.w - 4.0, r.y + 4.0)}>
-                <title>{ format!("dropped: {}", m.why) }</title>
+                <title>{ lang.f(Msg::DroppedWhy, &[&m.why]) }</title>
                 <circle r="11" />
                 <text y="5">{ "✕" }</text>
             </g>
         }
     });
     let drop_notes: Vec<String> =
-        d.drops.iter().map(|m| format!("✕ dropped at {}: {}", world.net.hosts[m.host].name, m.why)).collect();
+        d.drops.iter().map(|m| lang.f(Msg::DroppedAt, &[&world.net.hosts[m.host].name, &m.why])).collect();
     let legend = [
         FrameClass::ArpRequest,
         FrameClass::ArpReply,
@@ -512,8 +531,8 @@ pub fn topology() -> Html {
         FrameClass::Other,
     ];
     html! {
-        <section class="panel topology" aria-labelledby="topology-title">
-            <h2 id="topology-title">{ "Network" }</h2>
+        <section class="panel topology" aria-labelledby="topology-title" data-panel="topology">
+            <h2 id="topology-title">{ lang.t(Msg::PanelNetwork) }</h2>
             <div class="topology-scroll">
                 <svg viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)} role="group"
                      aria-labelledby="topology-title" class="topology-svg"
@@ -526,9 +545,9 @@ pub fn topology() -> Html {
                     <g class="drops">{ for drops }</g>
                 </svg>
             </div>
-            <ul class="legend" aria-label="Frame kinds">
-                { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ legend_text(*c) }</li> }) }
-                <li class="flight-key drop"><span>{ "✕" }</span>{ "drop (hover for why)" }</li>
+            <ul class="legend" aria-label={lang.t(Msg::FrameKinds)}>
+                { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ lang.t(legend_text(*c)) }</li> }) }
+                <li class="flight-key drop"><span>{ "✕" }</span>{ lang.t(Msg::LegendDrop) }</li>
             </ul>
             if !drop_notes.is_empty() {
                 <ul class="drop-notes">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
@@ -549,13 +568,13 @@ fn path_changed(world: &World, records: &[Record], vips: &[Ipv4Addr], hosts: &[u
     })
 }
 
-fn legend_text(c: FrameClass) -> &'static str {
+fn legend_text(c: FrameClass) -> Msg {
     match c {
-        FrameClass::ArpRequest => "ARP request",
-        FrameClass::ArpReply => "ARP reply",
-        FrameClass::Garp => "gratuitous ARP",
-        FrameClass::Tcp => "TCP / HTTP",
-        FrameClass::Icmp => "ICMP",
-        FrameClass::Other => "other",
+        FrameClass::ArpRequest => Msg::LegendArpRequest,
+        FrameClass::ArpReply => Msg::LegendArpReply,
+        FrameClass::Garp => Msg::LegendGarp,
+        FrameClass::Tcp => Msg::LegendTcp,
+        FrameClass::Icmp => Msg::LegendIcmp,
+        FrameClass::Other => Msg::LegendOther,
     }
 }

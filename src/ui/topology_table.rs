@@ -2,24 +2,23 @@
 //! power and link state, where it is cabled, and which VIPs it announces.
 //! The same facts as the drawing, for screen readers and for copying.
 
+use super::i18n::Msg;
 use super::state::use_store;
 use super::story::{Hold, held_vips};
-use crate::net::{End, Role};
+use super::topology::role_name;
+use crate::net::End;
 use yew::prelude::*;
 
 #[function_component(TopologyTable)]
 pub fn topology_table() -> Html {
     let store = use_store();
+    let lang = store.lang;
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
     let net = &world.net;
     let rows = net.hosts.iter().enumerate().map(|(h, host)| {
-        let role = match host.role {
-            Role::Router => "router",
-            Role::Client => "client",
-            Role::Node => "node",
-        };
+        let role = role_name(host.role, lang);
         let addrs: Vec<String> =
             host.ifaces.iter().flat_map(|i| i.addrs.iter().map(move |a| format!("{a} ({})", i.name))).collect();
         let macs: Vec<String> = host.ifaces.iter().map(|i| format!("{} {}", i.name, i.mac)).collect();
@@ -31,17 +30,17 @@ pub fn topology_table() -> Html {
                 let l = &net.links[i.link?];
                 let other = l.ends.iter().find(|e| **e != End::Host(h, idx))?;
                 let to = match other {
-                    End::Switch(p) => format!("{} port {}", net.switch.name, net.switch.ports[*p].name),
+                    End::Switch(p) => lang.f(Msg::SwitchPort, &[&net.switch.name, &net.switch.ports[*p].name]),
                     End::Host(o, _) => net.hosts[*o].name.to_string(),
                 };
-                Some(format!("{} → {to}{}", i.name, if l.up { "" } else { " (link down)" }))
+                Some(format!("{} → {to}{}", i.name, if l.up { "" } else { lang.t(Msg::LinkDownNote) }))
             })
             .collect();
         let vips: Vec<String> = held_vips(world, &host.name)
             .into_iter()
             .map(|(ip, hold)| match hold {
                 Hold::Announces => ip.to_string(),
-                Hold::BgpNextHop => format!("{ip} (BGP next hop)"),
+                Hold::BgpNextHop => lang.f(Msg::BgpNextHopOf, &[&ip]),
             })
             .collect();
         html! {
@@ -50,7 +49,7 @@ pub fn topology_table() -> Html {
                 <td>{ role }</td>
                 <td>{ addrs.join(", ") }</td>
                 <td><code>{ macs.join(", ") }</code></td>
-                <td>{ if host.up { "up" } else { "powered off" } }</td>
+                <td>{ lang.t(if host.up { Msg::Up } else { Msg::PoweredOff }) }</td>
                 <td>{ cabling.join(", ") }</td>
                 <td>{ if vips.is_empty() { "-".to_string() } else { vips.join(", ") } }</td>
             </tr>
@@ -58,18 +57,18 @@ pub fn topology_table() -> Html {
     });
     html! {
         <details class="text-view">
-            <summary>{ "Topology as a table" }</summary>
+            <summary>{ lang.t(Msg::TopologyAsTable) }</summary>
             <table class="data">
-                <caption>{ format!("Hosts at {}", super::secs(store.time)) }</caption>
+                <caption>{ lang.f(Msg::HostsAt, &[&super::secs(store.time)]) }</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{ "Host" }</th>
-                        <th scope="col">{ "Role" }</th>
-                        <th scope="col">{ "Addresses" }</th>
+                        <th scope="col">{ lang.t(Msg::Host) }</th>
+                        <th scope="col">{ lang.t(Msg::Role) }</th>
+                        <th scope="col">{ lang.t(Msg::Addresses) }</th>
                         <th scope="col">{ "MAC" }</th>
-                        <th scope="col">{ "Power" }</th>
-                        <th scope="col">{ "Cabled to" }</th>
-                        <th scope="col">{ "Holds VIP" }</th>
+                        <th scope="col">{ lang.t(Msg::Power) }</th>
+                        <th scope="col">{ lang.t(Msg::CabledTo) }</th>
+                        <th scope="col">{ lang.t(Msg::HoldsVip) }</th>
                     </tr>
                 </thead>
                 <tbody>{ for rows }</tbody>

@@ -1,0 +1,120 @@
+//! The playground's words in English and Korean. Every string the UI shows
+//! comes from the catalogue below; components name a [`Msg`] and the
+//! language. Scenario text (titles, lessons, goals, hints) comes from the
+//! scenario's own `translations`; what tools print (console output,
+//! kubectl, trace records, protocol names) stays as the real tools print it.
+//!
+//! Messages with values carry numbered slots, `{0}`, `{1}`…, because Korean
+//! orders the words of a sentence differently from English. No yew here.
+
+use std::fmt::Display;
+
+/// A language the playground speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
+    /// The BCP 47 code: `<html lang>`, permalinks, scenario translations.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// Reads a language tag (`ko`, `ko-KR`, `en-GB`), by its primary subtag.
+    pub fn from_code(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        Lang::ALL.into_iter().find(|l| l.code().eq_ignore_ascii_case(primary))
+    }
+
+    /// The first language of the browser's list (`navigator.languages`,
+    /// most preferred first) that the playground speaks; English otherwise.
+    pub fn preferred<'a>(tags: impl IntoIterator<Item = &'a str>) -> Lang {
+        tags.into_iter().find_map(Lang::from_code).unwrap_or_default()
+    }
+
+    /// The language's name in itself, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ko => "한국어",
+        }
+    }
+
+    /// The message in this language.
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+
+    /// The message in this language with its slots filled.
+    pub fn f(self, msg: Msg, args: &[&dyn Display]) -> String {
+        fill(msg.text(self), args)
+    }
+}
+
+/// Replaces `{0}`, `{1}`… in `template` by `args`; other braces stay.
+pub fn fill(template: &str, args: &[&dyn Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let slot = after.find('}').and_then(|close| Some((after[..close].parse::<usize>().ok()?, close)));
+        match slot {
+            Some((i, close)) if i < args.len() => {
+                out.push_str(&args[i].to_string());
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The slot numbers a template uses, sorted: a translation must use the
+/// same ones as the English text.
+pub fn slots(template: &str) -> Vec<usize> {
+    let mut found: Vec<usize> =
+        template.split('{').skip(1).filter_map(|s| s.split_once('}').and_then(|(n, _)| n.parse().ok())).collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Declares [`Msg`] and its English and Korean text, side by side so a
+/// message is never added in one language only. (Defined before the
+/// catalogue module, which uses it.)
+macro_rules! catalogue {
+    ($($(#[$doc:meta])* $id:ident => $en:literal, $ko:literal;)*) => {
+        /// A string of the UI.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg {
+            $($(#[$doc])* $id,)*
+        }
+
+        impl Msg {
+            /// Every message, for the catalogue's own checks.
+            pub const ALL: &'static [Msg] = &[$(Msg::$id),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$id, Lang::En) => $en, (Msg::$id, Lang::Ko) => $ko,)*
+                }
+            }
+        }
+    };
+}
+
+mod catalogue;
+pub use catalogue::Msg;

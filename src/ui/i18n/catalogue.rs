@@ -1,0 +1,432 @@
+//! The catalogue: each message in English, then Korean. Slots `{0}`, `{1}`…
+//! are filled by [`super::Lang::f`]; both languages use the same slots.
+
+use super::Lang;
+
+catalogue! {
+    // The shell.
+    Tagline => "Watch a Kubernetes LoadBalancer VIP move across a LAN, frame by frame.",
+        "쿠버네티스 LoadBalancer VIP가 LAN 위에서 옮겨 가는 과정을 프레임 단위로 지켜보세요.";
+    ToolbarLabel => "Playground", "플레이그라운드";
+    WorkshopLink => "Workshop", "워크숍";
+    Computing => "Computing the scenario…", "시나리오를 계산하는 중…";
+    FooterKeysBefore => "Press ", "단축키 목록: ";
+    FooterKeysAfter => " for keyboard shortcuts.", " 키를 누르세요.";
+    Language => "Language", "언어";
+    OpenInPlayground => "Open in the vipsim playground ↗", "vipsim 플레이그라운드에서 열기 ↗";
+
+    // Panels.
+    PanelsMenu => "Panels", "패널";
+    PanelLesson => "Lesson", "레슨";
+    PanelTasks => "Tasks", "과제";
+    PanelTimeline => "Timeline", "타임라인";
+    PanelNetwork => "Network", "네트워크";
+    PanelCharts => "Charts", "차트";
+    PanelEvents => "Events", "이벤트";
+    PanelInspector => "Inspector", "인스펙터";
+    PanelConsole => "Console", "콘솔";
+    PanelBranches => "What if?", "만약에?";
+    PanelCompare => "Compare", "비교";
+    PanelEditor => "Scenario YAML", "시나리오 YAML";
+
+    // Opening scenarios and links.
+    PickerLabel => "Scenarios", "시나리오";
+    Scenario => "Scenario", "시나리오";
+    Stories => "Stories", "이야기";
+    WorkshopExercises => "Workshop exercises", "워크숍 실습";
+    LoadedScenario => "{0} (loaded)", "{0} (불러옴)";
+    Variant => "Variant", "변형";
+    OriginalTimeline => "original timeline", "원래 타임라인";
+    EditYaml => "Edit YAML", "YAML 편집";
+    OpenYamlFile => "Open YAML file…", "YAML 파일 열기…";
+    PasteYaml => "Paste YAML", "YAML 붙여넣기";
+    ScenarioYaml => "Scenario YAML", "시나리오 YAML";
+    LoadPasted => "Load pasted scenario", "붙여넣은 시나리오 불러오기";
+    FileUnreadable => "{0}: could not read the file: {1}", "{0}: 파일을 읽을 수 없습니다: {1}";
+    LoadProblemTitle => "This scenario could not be opened", "이 시나리오를 열 수 없습니다";
+    DidYouMean => " (did you mean `{0}`?)", " (`{0}`을(를) 뜻했나요?)";
+    Dismiss => "Dismiss", "닫기";
+    LinkProblemTitle => "This link could not be opened", "이 링크를 열 수 없습니다";
+    LinkProblemFallback => "The failover story is shown instead.", "대신 페일오버 이야기를 보여 줍니다.";
+    LinkUnknownScenario => "this link names a scenario this vipsim does not have: {0}",
+        "이 링크는 이 vipsim에 없는 시나리오를 가리킵니다: {0}";
+
+    // Sharing.
+    Share => "Share", "공유";
+    LinkToThis => "Link to this moment", "지금 이 순간으로 가는 링크";
+    CopyLink => "Copy link", "링크 복사";
+    EmbedCode => "Embed code (iframe)", "임베드 코드 (iframe)";
+    CopyEmbed => "Copy embed code", "임베드 코드 복사";
+    EmbedHint => "Paste it into a blog post: the player sizes itself to its content.",
+        "블로그 글에 붙여 넣으세요. 플레이어가 내용에 맞게 높이를 맞춥니다.";
+    LinkCopied => "Link copied.", "링크를 복사했습니다.";
+    EmbedCopied => "Embed code copied.", "임베드 코드를 복사했습니다.";
+    CopyFailed => "The browser refused the clipboard: select the text above and copy it.",
+        "브라우저가 클립보드 접근을 거부했습니다. 위의 글을 선택해 복사하세요.";
+
+    // The lesson.
+    Nobody => "nobody", "아무도 없음";
+    AnnouncedBy => " ({0}): announced by ", " ({0}): 알리는 노드 ";
+    ElectionOrder => "MetalLB's order, sha256(node#ip) ascending: {0}. The first node that is alive (and, for Local, has a ready pod) leads.",
+        "MetalLB의 순서, sha256(node#ip) 오름차순: {0}. 살아 있는 (Local이면 준비된 파드도 있는) 첫 노드가 리더가 됩니다.";
+    NoteAt => "Note at {0}", "{0}의 메모";
+    WhoAnswers => "Who answers for the VIP now", "지금 VIP에 응답하는 노드";
+
+    // Workshop tasks.
+    TasksOfExercise => "Tasks: exercise {0}", "과제: 실습 {0}";
+    AllExercises => "All exercises", "모든 실습";
+    TasksHint => "Checked live at the cursor of the run on screen. Act at the cursor (a fault, the console, a manifest): each change is a new branch.",
+        "화면에 보이는 실행의 커서 위치에서 바로 확인합니다. 커서에서 행동하세요 (장애 주입, 콘솔, 매니페스트). 바꿀 때마다 새 분기가 생깁니다.";
+    ExerciseComplete => "Exercise complete: every goal holds, now and to the end of the run.",
+        "실습 완료: 모든 목표가 지금도, 실행이 끝날 때까지도 충족됩니다.";
+    GoalPasses => "Passes", "통과";
+    GoalPassesForNow => "Passes for now", "지금은 통과";
+    GoalNotYet => "Not yet", "아직 아님";
+    GoalPending => "Checked later", "나중에 확인";
+    GoalFound => "Found: {0}", "현재 상태: {0}";
+    GoalFailsByEnd => "✗ But not by the end of this run: {0}", "✗ 하지만 이 실행이 끝날 때는 아닙니다: {0}";
+    GoalCheckedAt => "Checked at {0}: move the cursor there.", "{0}에 확인합니다. 커서를 그곳으로 옮기세요.";
+    HintNudge => "Nudge", "귀띔";
+    HintPointer => "Pointer", "단서";
+    HintSolution => "Solution", "해답";
+    ShowHint => "Show a hint: {0} ({1} of {2})", "힌트 보기: {0} ({2}개 중 {1}번째)";
+    ShowNextHint => "Show the next hint: {0} ({1} of {2})", "다음 힌트 보기: {0} ({2}개 중 {1}번째)";
+    ShowSolution => "Show the author's solution (opens it as the “solution” run)",
+        "저자의 해답 보기 (“solution” 실행으로 엽니다)";
+    WatchingSolution => "You are watching the author's solution. Goals passed here do not count as yours.",
+        "지금 저자의 해답을 보고 있습니다. 여기서 통과한 목표는 내 진행 상황에 들어가지 않습니다.";
+    BackToYourRun => "Back to your run", "내 실행으로 돌아가기";
+
+    // The workshop index.
+    WorkshopTitle => "Workshop", "워크숍";
+    WorkshopIntro => "Eight exercises, in order. Each opens with its tasks beside the network; your progress stays in this browser.",
+        "순서대로 푸는 여덟 개의 실습입니다. 각 실습은 네트워크 옆에 과제를 띄워 엽니다. 진행 상황은 이 브라우저에 저장됩니다.";
+    ExercisesDone => "{0} of {1} exercises done", "{1}개 중 {0}개 실습 완료";
+    StatusDone => "done", "완료";
+    StatusStarted => "in progress", "진행 중";
+    StatusNew => "not started", "시작 전";
+    GoalsPassedOf => "{0} of {1} goals passed", "목표 {1}개 중 {0}개 통과";
+    HintsUsed => "{0} hints revealed", "힌트 {0}개 봄";
+    ProgressUnreadable => "The progress saved in this browser could not be read ({0}). It was kept aside, unchanged, under the storage key “{1}”.",
+        "이 브라우저에 저장된 진행 상황을 읽을 수 없습니다 ({0}). 바꾸지 않고 저장소 키 “{1}”에 따로 보관했습니다.";
+    YourProgress => "Your progress", "내 진행 상황";
+    ProgressHint => "Export it to keep it or to continue in another browser; importing a file merges it into the progress here.",
+        "보관하거나 다른 브라우저에서 이어 하려면 내보내세요. 파일을 가져오면 여기 진행 상황과 합쳐집니다.";
+    ExportProgress => "Export progress", "진행 상황 내보내기";
+    ImportProgress => "Import progress…", "진행 상황 가져오기…";
+    ImportMerged => "Imported: progress for {0} exercises merged into this browser's.",
+        "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
+    ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
+        "이 파일을 가져올 수 없습니다: {0}. 진행 상황은 그대로입니다.";
+
+    // The scenario editor and manifests.
+    ApplyYaml => "Apply", "적용";
+    RevertYaml => "Revert", "되돌리기";
+    DownloadYaml => "Download YAML", "YAML 내려받기";
+    EditorHint => "Edit the scenario and apply it: the run is rebuilt at the same moment. Errors are marked at their line.",
+        "시나리오를 고치고 적용하세요. 같은 시점에서 실행을 다시 만듭니다. 오류는 해당 줄에 표시됩니다.";
+    EditorErrors => "Errors in the YAML", "YAML 오류";
+    LineColumn => "Line {0}, column {1}", "{0}번째 줄, {1}번째 칸";
+    YamlApplied => "Applied: the run was rebuilt from this text.", "적용했습니다. 이 글로 실행을 다시 만들었습니다.";
+    ManifestsTitle => "Manifests: apply at the cursor", "매니페스트: 커서 위치에 적용";
+    ManifestsHint => "Like kubectl apply: a held manifest as written, or any manifest after editing it. Each runs in a new branch.",
+        "kubectl apply처럼 동작합니다. 보류된 매니페스트는 그대로, 다른 매니페스트는 고친 뒤 적용합니다. 적용할 때마다 새 분기에서 실행됩니다.";
+    Held => "held", "보류됨";
+    KubectlApplyAt => "kubectl apply at {0}", "{0}에 kubectl apply";
+    EditManifest => "Edit…", "편집…";
+    EditingManifest => "Editing {0}", "{0} 편집 중";
+    ApplyEditedAt => "Apply the edit at {0}", "{0}에 편집 내용 적용";
+    Cancel => "Cancel", "취소";
+    OneManifestOnly => "Edit one manifest at a time: the text must not start or end a YAML document (--- or ...).",
+        "매니페스트는 한 번에 하나씩 고치세요. 글에 YAML 문서 구분자(--- 또는 ...)가 있으면 안 됩니다.";
+
+    // Keyboard help.
+    KeyboardShortcuts => "Keyboard shortcuts", "단축키";
+    Close => "Close", "닫기";
+    KeySpace => "Space", "스페이스";
+    KeySpaceDoes => "play / pause", "재생 / 일시 정지";
+    KeyArrows => "→ / ←", "→ / ←";
+    KeyArrowsDo => "step one event forward / back", "이벤트 하나 앞으로 / 뒤로";
+    KeyShiftArrows => "Shift + → / ←", "Shift + → / ←";
+    KeyShiftArrowsDo => "next / previous interesting event (fault, note, leader, GARP, drops, commands)",
+        "다음 / 이전의 주요 이벤트 (장애, 메모, 리더, GARP, 드롭, 명령)";
+    KeyHomeEnd => "Home / End", "Home / End";
+    KeyHomeEndDo => "start / end of the run", "실행의 처음 / 끝";
+    KeySlash => "/", "/";
+    KeySlashDoes => "filter the event list", "이벤트 목록 거르기";
+    KeyEventList => "↑ / ↓ in the event list", "이벤트 목록에서 ↑ / ↓";
+    KeyEventListDoes => "previous / next record", "이전 / 다음 기록";
+    KeyConsole => "Tab, ↑ / ↓ in the console", "콘솔에서 Tab, ↑ / ↓";
+    KeyConsoleDoes => "complete, recall history", "자동 완성, 이전 명령 불러오기";
+    KeyEnterHost => "Enter on a host", "호스트에서 Enter";
+    KeyEnterHostDoes => "inspect it", "그 호스트 살펴보기";
+    KeyQuestion => "?", "?";
+    KeyQuestionDoes => "this help", "이 도움말";
+    KeyEsc => "Esc", "Esc";
+    KeyEscDoes => "close this help or the record view", "이 도움말이나 기록 보기 닫기";
+
+    // The timeline.
+    Playback => "Playback", "재생";
+    GoStart => "|◀ start", "|◀ 처음";
+    GoStartLabel => "Go to the start (Home)", "처음으로 (Home)";
+    GoStartTitle => "Start (Home)", "처음 (Home)";
+    PrevMark => "⇤ mark", "⇤ 표시";
+    PrevMarkLabel => "Previous interesting event (Shift+Left)", "이전 주요 이벤트 (Shift+왼쪽)";
+    PrevMarkTitle => "Previous interesting event (Shift+←)", "이전 주요 이벤트 (Shift+←)";
+    StepBack => "◀ step", "◀ 한 단계";
+    StepBackLabel => "Step back one event (Left)", "이벤트 하나 뒤로 (왼쪽)";
+    StepBackTitle => "Step back (←)", "뒤로 (←)";
+    Play => "▶ Play", "▶ 재생";
+    PlayLabel => "Play (Space)", "재생 (스페이스)";
+    Pause => "❙❙ Pause", "❙❙ 일시 정지";
+    PauseLabel => "Pause (Space)", "일시 정지 (스페이스)";
+    StepForward => "step ▶", "한 단계 ▶";
+    StepForwardLabel => "Step forward one event (Right)", "이벤트 하나 앞으로 (오른쪽)";
+    StepForwardTitle => "Step forward (→)", "앞으로 (→)";
+    NextMark => "mark ⇥", "표시 ⇥";
+    NextMarkLabel => "Next interesting event (Shift+Right)", "다음 주요 이벤트 (Shift+오른쪽)";
+    NextMarkTitle => "Next interesting event (Shift+→)", "다음 주요 이벤트 (Shift+→)";
+    GoEnd => "end ▶|", "끝 ▶|";
+    GoEndLabel => "Go to the end (End)", "끝으로 (End)";
+    GoEndTitle => "End (End)", "끝 (End)";
+    Speed => "Speed", "속도";
+    PlaybackSpeed => "Playback speed", "재생 속도";
+    ClockRest => " / {0} · step {1} of {2}", " / {0} · {2}단계 중 {1}단계";
+    Time => "Time", "시간";
+    MarkAt => "{0} at {1}", "{1}: {0}";
+    RequestsFailing => "requests failing {0} → {1}", "요청 실패 {0} → {1}";
+    NothingYet => "Nothing has happened yet: step forward or press play.",
+        "아직 아무 일도 없습니다. 한 단계 앞으로 가거나 재생을 누르세요.";
+    AtTime => "At {0}: ", "{0}: ";
+    MoreInEvent => " (+{0} more in this event)", " (이 이벤트에 {0}개 더)";
+    MarkLeader => "{0} announces {1} ({2})", "{0}이(가) {1}을(를) 알림 ({2})";
+    MarkNoLeader => "nobody announces {0} ({1})", "아무도 {0}을(를) 알리지 않음 ({1})";
+    MarkGarp => "gratuitous ARP from {0}", "{0}의 gratuitous ARP";
+    MarkDrops => "drops start at {0}: {1}", "{0}에서 드롭 시작: {1}";
+
+    // The network.
+    RoleRouter => "router", "라우터";
+    RoleClient => "client", "클라이언트";
+    RoleNode => "node", "노드";
+    PodReady => "ready", "준비됨";
+    PodNotReady => "not ready", "준비 안 됨";
+    PodTerminating => "terminating", "종료 중";
+    MorePods => "+{0} more pods", "파드 {0}개 더";
+    PoweredOffCaps => "POWERED OFF", "전원 꺼짐";
+    LinkDown => "✕ link down", "✕ 링크 끊김";
+    HostLabel => "{0}, {1}, {2}, MAC {3}", "{0}, {1}, {2}, MAC {3}";
+    HostLabelOff => ", powered off", ", 전원 꺼짐";
+    HostLabelAnnounces => ", announces VIP {0}", ", VIP {0}을(를) 알림";
+    HostLabelNextHop => ", BGP next hop for VIP {0}", ", VIP {0}의 BGP 넥스트 홉";
+    SwitchLabel => "{0}, learning switch, {1} MAC table entries", "{0}, 러닝 스위치, MAC 테이블 항목 {1}개";
+    MacsLearned => "{0} MACs learned", "MAC {0}개 학습";
+    HowVipReached => "How the VIP is reached", "VIP에 닿는 길";
+    ReachesVipVia => "{0} reaches the VIP via", "{0}이(가) VIP에 닿는 길";
+    CalloutRoute => "route {0}", "경로 {0}";
+    CalloutVia => "via {0}", "경유 {0}";
+    CalloutNoRoute => "no route to {0} yet", "아직 {0}(으)로 가는 경로 없음";
+    CalloutRouteInstalled => "installed when a BGP speaker advertises it", "BGP 스피커가 광고하면 설치됨";
+    CalloutExpires => ", expires in {0}", ", {0} 후 만료";
+    CalloutNoMac => "ARP {0}: {1} (no MAC yet)", "ARP {0}: {1} (아직 MAC 없음)";
+    CalloutNoEntry => "ARP {0}: no entry", "ARP {0}: 항목 없음";
+    CalloutWillAsk => "the next packet for it will ask: Who has?", "다음 패킷이 물어봅니다: Who has?";
+    CalloutIgnoredGarp => "↩ ignored GARP from {0}", "↩ {0}의 GARP 무시";
+    DroppedWhy => "dropped: {0}", "드롭: {0}";
+    DroppedAt => "✕ dropped at {0}: {1}", "✕ {0}에서 드롭: {1}";
+    FrameKinds => "Frame kinds", "프레임 종류";
+    LegendArpRequest => "ARP request", "ARP 요청";
+    LegendArpReply => "ARP reply", "ARP 응답";
+    LegendGarp => "gratuitous ARP", "gratuitous ARP";
+    LegendTcp => "TCP / HTTP", "TCP / HTTP";
+    LegendIcmp => "ICMP", "ICMP";
+    LegendOther => "other", "기타";
+    LegendDrop => "drop (hover for why)", "드롭 (마우스를 올리면 이유)";
+    ComingUp => "Coming up", "곧 일어날 일";
+    ComingIn => "in {0} s ({1}): {2}", "{0}초 후 ({1}): {2}";
+    MemberlistNoticesFailure => "{0}'s memberlist notices that {1} failed", "{0}의 memberlist가 {1}의 장애를 알아챔";
+    MemberlistSeesJoin => "{0}'s memberlist sees {1} join", "{0}의 memberlist가 {1}의 합류를 봄";
+    BgpHoldExpires => "the router's BGP hold timer for {0} expires and its route is withdrawn",
+        "라우터의 {0} BGP 홀드 타이머가 만료되어 경로가 철회됨";
+    TopologyAsTable => "Topology as a table", "표로 본 토폴로지";
+    HostsAt => "Hosts at {0}", "{0}의 호스트";
+    Host => "Host", "호스트";
+    Role => "Role", "역할";
+    Addresses => "Addresses", "주소";
+    Power => "Power", "전원";
+    CabledTo => "Cabled to", "연결 대상";
+    HoldsVip => "Holds VIP", "가진 VIP";
+    Up => "up", "켜짐";
+    PoweredOff => "powered off", "전원 꺼짐";
+    SwitchPort => "{0} port {1}", "{0} 포트 {1}";
+    LinkDownNote => " (link down)", " (링크 끊김)";
+    BgpNextHopOf => "{0} (BGP next hop)", "{0} (BGP 넥스트 홉)";
+
+    // Charts.
+    ClientRequestsTitle => "Client requests (✓ ok, ✕ failed)", "클라이언트 요청 (✓ 성공, ✕ 실패)";
+    HowReaches => "How {0} reaches {1}", "{0}이(가) {1}에 닿는 길";
+    HowRouterReaches => "How the router reaches the VIP", "라우터가 VIP에 닿는 길";
+    ServedTitle => "Requests served, by node", "노드별 처리한 요청";
+    SimulatedTime => "simulated time (s)", "시뮬레이션 시간 (초)";
+    RequestsPer5s => "requests / 5 s", "요청 / 5초";
+    OutageLabel => "outage {0}", "장애 {0}";
+    Route => "route", "경로";
+    ChartFailed => "The chart could not be drawn: {0}", "차트를 그릴 수 없습니다: {0}";
+    NoRequests => "No client requests (curl) in this run.", "이 실행에는 클라이언트 요청(curl)이 없습니다.";
+    AllSucceeded => "All {0} requests succeeded.", "요청 {0}개가 모두 성공했습니다.";
+    SomeFailed => "{0} of {1} requests failed; the longest outage lasted {2} ({3} → {4}).",
+        "요청 {1}개 중 {0}개가 실패했습니다. 가장 긴 장애는 {2} 동안 이어졌습니다 ({3} → {4}).";
+    SomeFailedOngoing => "{0} of {1} requests failed; the longest outage lasted {2}, until the end of the run ({3} → {4}).",
+        "요청 {1}개 중 {0}개가 실패했습니다. 가장 긴 장애는 {2} 동안, 실행이 끝날 때까지 이어졌습니다 ({3} → {4}).";
+    NoVipLookup => "No VIP was looked up from outside the cluster in this run.",
+        "이 실행에서는 클러스터 밖에서 VIP를 조회하지 않았습니다.";
+    NoEntry => "no entry", "항목 없음";
+    PathFrom => "from {0}: {1}", "{0}부터: {1}";
+    NeverLookedUp => "{0} never looked {1} up.", "{0}은(는) {1}을(를) 조회하지 않았습니다.";
+    NoneServed => "No pod served a request.", "요청을 처리한 파드가 없습니다.";
+    ServedPerNode => "Requests served per node: {0}.", "노드별 처리한 요청: {0}.";
+
+    // Compare.
+    CompareTitle => "Compare: A = {0}", "비교: A = {0}";
+    CompareWith => "Compare with", "비교 대상";
+    Nothing => "nothing", "없음";
+    RunOption => "run: {0}", "실행: {0}";
+    VariantOption => "variant: {0}", "변형: {0}";
+    Run => "Run", "실행";
+    FailedRequests => "Failed requests", "실패한 요청";
+    LongestOutage => "Longest outage", "가장 긴 장애";
+    PathChanges => "Path changes", "경로 변경";
+    UntilTheEnd => " (until the end)", " (끝까지)";
+    None => "none", "없음";
+    CompareRequestsTitle => "Client requests: A = {0}, B = {1}", "클라이언트 요청: A = {0}, B = {1}";
+    ComparePathTitle => "How the router reaches the VIP, A and B", "라우터가 VIP에 닿는 길, A와 B";
+    ComparePathSummary => "Each lane is one run and one host; bars show where the router's entry pointed.",
+        "한 줄이 실행 하나와 호스트 하나입니다. 막대는 라우터의 항목이 가리킨 곳입니다.";
+    CompareHint => "Pick a variant or a branch to see both runs on one time axis, e.g. the original (GARP ignored) against “Router honours GARP”.",
+        "변형이나 분기를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 원래 실행(GARP 무시)과 “라우터가 GARP를 따름”.";
+
+    // Branches.
+    BranchesTitle => "What if? Branch at the cursor", "만약에? 커서에서 분기하기";
+    Remedies => "Remedies at the cursor", "커서에서 쓸 수 있는 해결책";
+    InjectFault => "Inject a fault", "장애 주입";
+    Fault => "Fault", "장애";
+    ArpTimeout => "ARP timeout", "ARP 타임아웃";
+    Pod => "Pod", "파드";
+    ApplyAt => "Apply at {0}", "{0}에 적용";
+    BadArpTimeout => "ARP timeout: {0}", "ARP 타임아웃: {0}";
+    RemedyFlush => "Flush {0}'s ARP cache", "{0}의 ARP 캐시 비우기";
+    RemedyHonour => "{0}: honour GARP", "{0}: GARP 따르기";
+    RemedyTimeout => "{0}: ARP timeout 30 s", "{0}: ARP 타임아웃 30초";
+    OpenBgpVersion => "Open the BGP version: {0}", "BGP 버전 열기: {0}";
+    Runs => "Runs", "실행 목록";
+    OriginalRun => "original", "원래 실행";
+    BranchedFrom => " branched from {0} at {1}", " {1}에 {0}에서 분기";
+    RunLongestOutage => "longest outage {0}", "가장 긴 장애 {0}";
+    NoFailedRequests => "no failed requests", "실패한 요청 없음";
+    Shown => "shown", "표시 중";
+    Show => "Show", "보기";
+    CompareButton => "Compare", "비교";
+
+    // The console.
+    ConsoleHintBefore => "Runs at the cursor. Read-only commands answer at once; curl, arping, kubectl scale… run in a new branch. Type ",
+        "커서 위치에서 실행됩니다. 읽기 전용 명령은 바로 답하고, curl, arping, kubectl scale… 은 새 분기에서 실행됩니다. ";
+    ConsoleHintAfter => "; Tab completes, ↑/↓ recall.", " 을(를) 입력해 보세요. Tab으로 완성, ↑/↓로 이전 명령.";
+    ConsoleOutput => "Console output", "콘솔 출력";
+    ConsoleHost => "Console host", "콘솔 호스트";
+    Command => "Command", "명령";
+    RunCommand => "Run", "실행";
+    RunningUntil => "running… (completes at {0})", "실행 중… ({0}에 끝남)";
+    RunningUntilIn => "running… (completes at {0} in run “{1}”)", "실행 중… (실행 “{1}”에서 {0}에 끝남)";
+    JumpThere => "Jump there", "그곳으로 이동";
+    StillRunning => "(still running when the run ends at {0}: no output yet)", "(실행이 {0}에 끝날 때까지도 실행 중: 아직 출력 없음)";
+
+    // Events.
+    DownloadJsonl => "Download jsonl", "jsonl 내려받기";
+    DownloadPcap => "Download pcap", "pcap 내려받기";
+    FilterEvents => "Filter events", "이벤트 거르기";
+    ShowFilter => "Show", "보기";
+    ShowEverything => "everything", "전체";
+    ShowArp => "ARP only", "ARP만";
+    ShowDrops => "drops only", "드롭만";
+    ShowFrames => "frames", "프레임";
+    ShowCommands => "commands", "명령";
+    ShowControlPlane => "control plane", "컨트롤 플레인";
+    AnyHost => "any host", "모든 호스트";
+    Text => "Text", "글";
+    TextExample => "e.g. 192.168.1.201", "예: 192.168.1.201";
+    RecordsCount => "{0} of {1} records", "기록 {1}개 중 {0}개";
+    EventListLabel => "Event list: Up and Down choose a record", "이벤트 목록: 위/아래 키로 기록 선택";
+    ColNo => "No.", "번호";
+    ColTime => "Time (s)", "시간 (초)";
+    ColProtocol => "Protocol", "프로토콜";
+    ColDescription => "Description", "설명";
+
+    // The inspector.
+    InspectHost => "Inspect host", "살펴볼 호스트";
+    ChooseHost => "choose a host…", "호스트 선택…";
+    RecordTitle => "#{0} at {1}: {2}", "#{0} ({1}): {2}";
+    CloseRecord => "Close the record view", "기록 보기 닫기";
+    FrameSent => "{0} {1} sent", "{0} {1} 보냄";
+    FrameReceived => "{0} {1} received", "{0} {1} 받음";
+    Why => "Why: {0}", "이유: {0}";
+    WhyIgnored => "{0} ignored this ARP: {1}", "{0}이(가) 이 ARP를 무시함: {1}";
+    WhyDroppedIt => "{0} dropped it: {1}", "{0}이(가) 드롭함: {1}";
+    WhyDroppedAt => "dropped at {0}: {1}", "{0}에서 드롭됨: {1}";
+    WhySendsTo => "{0} sends it to {1}", "{0}이(가) {1}(으)로 보냄";
+    WhyGratuitous => "gratuitous ARP: sender IP = target IP, announcing {0} is at {1}",
+        "gratuitous ARP: 보낸 쪽 IP = 대상 IP, {0}이(가) {1}에 있다고 알림";
+    WhyAnsweredBy => "answered by {0} on {1} (it announces {2} for {3})", "{1}의 {0}이(가) 응답 ({3}의 {2}을(를) 알림)";
+    WhyDestination => "destination MAC {0} belongs to {1}", "목적지 MAC {0}은(는) {1}의 것";
+    FrameBytes => "Frame bytes", "프레임 바이트";
+    FieldBytes => "{0}: {1}, bytes {2} to {3}", "{0}: {1}, 바이트 {2}~{3}";
+    Ago => "{0} ago", "{0} 전";
+    In => "in {0}", "{0} 후";
+    JustChanged => " (just changed)", " (방금 바뀜)";
+    CiscoModel => "Cisco-like, {0}, ARP timeout {1}", "Cisco 방식, {0}, ARP 타임아웃 {1}";
+    LinuxModel => "Linux, {0}, reachable time {1}", "Linux, {0}, reachable 시간 {1}";
+    Expires => "expires {0}", "만료 {0}";
+    Timer => "timer {0}", "타이머 {0}";
+    ArpCacheOn => "ARP cache on {0} ({1})", "{0}의 ARP 캐시 ({1})";
+    MacHost => "MAC (host)", "MAC (호스트)";
+    StateTimer => "State, timer", "상태, 타이머";
+    AgesExplained => "seconds since updated / confirmed / used", "갱신 / 확인 / 사용 후 지난 초";
+    Ages => "Ages (s)", "경과 (초)";
+    Empty => "empty", "비어 있음";
+    DirectlyConnected => "directly connected", "직접 연결";
+    Routes => "Routes", "경로";
+    Destination => "Destination", "목적지";
+    Via => "Via", "경유";
+    Origin => "Origin", "출처";
+    ConntrackFlows => "conntrack ({0} flows)", "conntrack (흐름 {0}개)";
+    OriginalDir => "Original", "원래 방향";
+    Reply => "Reply", "응답 방향";
+    ExpiresCol => "Expires", "만료";
+    NoFlows => "no flows", "흐름 없음";
+    PolicyLocal => "external: DNAT to local endpoints only ({0} here), client IP kept; none: drop",
+        "외부: 로컬 엔드포인트로만 DNAT (여기 {0}개), 클라이언트 IP 유지. 없으면 드롭";
+    PolicyClusterEbpf => "external: DNAT to any ready endpoint, SNAT only when it is on another node",
+        "외부: 준비된 아무 엔드포인트로 DNAT, 다른 노드에 있을 때만 SNAT";
+    PolicyCluster => "external: DNAT to any ready endpoint, SNAT to this node's IP",
+        "외부: 준비된 아무 엔드포인트로 DNAT, 이 노드의 IP로 SNAT";
+    LocalNote => ", local", ", 로컬";
+    EndpointOn => "{0} on {1} ({2})", "{1}의 {0} ({2})";
+    ServiceRules => "Service rules ({0} datapath)", "Service 규칙 ({0} 데이터패스)";
+    Frontends => "Frontends", "프런트엔드";
+    Translation => "Translation", "변환";
+    Endpoints => "Endpoints", "엔드포인트";
+    MemberlistSees => "MetalLB speaker: memberlist sees {0}", "MetalLB 스피커: memberlist가 보는 노드 {0}";
+    AnswersArpFor => "answers ARP for {0}", "{0}의 ARP에 응답";
+    LeaderOf => " ({0}, leader)", " ({0}, 리더)";
+    AgentRunning => "running", "실행 중";
+    AgentStopped => "stopped", "멈춤";
+    AgentState => "speaker / agent {0}; node Ready={1}: {2}", "스피커 / 에이전트 {0}, 노드 Ready={1}: {2}";
+    ThisNode => " (this node)", " (이 노드)";
+    LeaseState => "lease {0}: held by {1}, renewed {2}, {3} transitions", "리스 {0}: 보유 {1}, 갱신 {2}, 전환 {3}회";
+    BgpSession => "BGP to {0}: {1} since {2}, hold {3}, advertises {4}", "{0}와의 BGP: {2}부터 {1}, 홀드 {3}, 광고 {4}";
+    AnnouncingVip => "Announcing the VIP", "VIP 알리기";
+    AgedOut => "aged out (removed on the next sweep)", "만료됨 (다음 정리 때 삭제)";
+    MacTable => "MAC table (aging {0})", "MAC 테이블 (에이징 {0})";
+    Port => "Port", "포트";
+    Age => "Age", "경과";
+    AgesOut => "Ages out", "만료까지";
+    NotInScenario => "{0} is not in this scenario.", "{0}은(는) 이 시나리오에 없습니다.";
+}
