@@ -7,6 +7,7 @@ use super::charts::Charts;
 use super::compare::Compare;
 use super::console::Console;
 use super::events::Events;
+use super::fidelity::HowReal;
 use super::inspector::Inspector;
 use super::keys::Keys;
 use super::lesson::Lesson;
@@ -118,6 +119,7 @@ pub fn app() -> Html {
                 if !*embed {
                     <footer class="footer">
                         <span>{ format!("vipsim {}", crate::VERSION) }</span>
+                        <HowReal />
                         <span>{ "Press " }<kbd>{ "?" }</kbd>{ " for keyboard shortcuts." }</span>
                     </footer>
                 }

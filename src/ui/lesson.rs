@@ -2,6 +2,7 @@
 //! cursor, who announces each VIP right now (with MetalLB's sha256 order,
 //! computed by the core), and the scenario's goals checked on this run.
 
+use super::fidelity::HowReal;
 use super::markdown;
 use super::state::use_store;
 use crate::k8s::metallb::election_order;
@@ -64,6 +65,7 @@ pub fn lesson() -> Html {
             if !meta.tags.is_empty() {
                 <p class="tags">{ for meta.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
             }
+            <p class="how-real"><HowReal label="How real is this? Versions modelled, what is simplified" /></p>
             if let Some((t, text)) = note {
                 <aside class="note-now" aria-live="polite">
                     <span class="label">{ format!("Note at {}", super::secs(t)) }</span>

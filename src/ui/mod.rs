@@ -11,6 +11,7 @@ mod coming_up;
 mod compare;
 mod console;
 mod events;
+mod fidelity;
 mod frame_view;
 mod host_tables;
 mod inspector;
