@@ -473,6 +473,8 @@ mod tests {
         }
     }
 
+    // proptest is a native-only dev-dependency (it needs OS entropy).
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// Ordered maps of sockets must iterate exactly as they did with
         /// the derived order (it reaches the trace): local then remote,
