@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod console;
+pub mod fidelity;
 pub mod k8s;
 pub mod net;
 pub mod rng;

@@ -227,3 +227,34 @@ fn dead_nodes_pods_stay_endpoints_until_not_ready() {
     assert!(failed_between(27, 70) > 0, "some requests still pick node-a's pod");
     assert_eq!(failed_between(71, 118), 0, "after NotReady at 70 s node-a's pod is no endpoint");
 }
+
+/// The optional periodic re-announcement (MetalLB speaker flag
+/// `--gratuitous-arp-interval`, `gratuitousArpInterval` here): after the
+/// five-round burst a leader keeps sending the request/reply pair every
+/// interval, counted from the burst's last round, while it leads.
+#[test]
+fn periodic_garp_repeats_from_the_end_of_the_burst() {
+    let run = run_yaml(
+        &metallb(", gratuitousArpInterval: 10s", "  []", L2_AD, "30s").replace("  timeline:\n  []", "  timeline: []"),
+    );
+    let leader = run.world().cluster.announcers["default/web"][0].clone();
+    let times: Vec<u64> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if **at == *leader => {
+                match frame.parse() {
+                    vipsim::wire::Parsed::Arp { arp, .. } if arp.is_announcement() => Some(r.t.as_millis()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    let first = times[0];
+    let offsets: Vec<u64> = times.iter().map(|t| t - first).collect();
+    // Burst: 0, 1.1, 2.2, 3.3, 4.4 s; then every 10 s after 4.4 s while the run lasts.
+    let mut expected: Vec<u64> = [0, 1100, 2200, 3300, 4400, 14400, 24400].iter().flat_map(|&o| [o, o]).collect();
+    expected.retain(|o| first + o <= 30_000);
+    assert_eq!(offsets, expected, "first GARP at {first} ms");
+}

@@ -11,6 +11,7 @@ use super::console::Console;
 use super::editor::Editor;
 use super::embed::{EmbedBar, use_height_reporting};
 use super::events::Events;
+use super::fidelity::HowReal;
 use super::i18n::{Lang, Msg};
 use super::inspector::Inspector;
 use super::keys::Keys;
@@ -198,7 +199,8 @@ pub fn app() -> Html {
                 if !store.embed {
                     <footer class="footer">
                         <span>{ format!("vipsim {}", crate::VERSION) }</span>
-                        <span>{ lang.t(Msg::FooterKeysBefore) }<kbd>{ "?" }</kbd>{ lang.t(Msg::FooterKeysAfter) }</span>
+                        <HowReal />
+                                                <span>{ lang.t(Msg::FooterKeysBefore) }<kbd>{ "?" }</kbd>{ lang.t(Msg::FooterKeysAfter) }</span>
                     </footer>
                 }
                 <Keys />

@@ -3,6 +3,7 @@
 //! now (with MetalLB's sha256 order, computed by the core). The goals are
 //! the workshop's tasks ([`super::tasks`]).
 
+use super::fidelity::HowReal;
 use super::i18n::Msg;
 use super::markdown;
 use super::state::use_store;
@@ -61,6 +62,7 @@ pub fn lesson() -> Html {
             if !meta.tags.is_empty() {
                 <p class="tags">{ for meta.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
             }
+            <p class="how-real"><HowReal label={Msg::HowRealLesson} /></p>
             if let Some((t, text)) = note {
                 <aside class="note-now" aria-live="polite">
                     <span class="label">{ lang.f(Msg::NoteAt, &[&super::secs(t)]) }</span>

@@ -68,7 +68,7 @@ fn safe_url(url: &str) -> bool {
 }
 
 /// Inline markup of one paragraph or list item.
-fn inline(text: &str) -> Html {
+pub fn inline(text: &str) -> Html {
     let mut nodes: Vec<Html> = Vec::new();
     let mut plain = String::new();
     let mut rest = text;

@@ -15,6 +15,7 @@ mod console;
 mod editor;
 mod embed;
 mod events;
+mod fidelity;
 mod frame_view;
 mod host_tables;
 pub mod i18n;

@@ -429,4 +429,18 @@ catalogue! {
     Age => "Age", "경과";
     AgesOut => "Ages out", "만료까지";
     NotInScenario => "{0} is not in this scenario.", "{0}은(는) 이 시나리오에 없습니다.";
+    HowReal => "How real is this?", "얼마나 실제와 같나요?";
+    HowRealLesson => "How real is this? Versions modelled, what is simplified",
+        "얼마나 실제와 같나요? 모델링한 버전, 단순화한 부분";
+    HowRealClose => "Close How real is this?", "얼마나 실제와 같나요? 닫기";
+    HowRealInUse => "Marked ● below: what {0} runs: {1}.",
+        "아래 ● 표시: {0}에서 실행하는 것: {1}. (이 페이지의 본문은 영어입니다.)";
+    HowRealFilter => "Show behaviours", "동작 보기";
+    HowRealAll => "All ({0})", "전체 ({0})";
+    HowRealBehaviour => "behaviour", "동작";
+    HowRealStatus => "status", "상태";
+    HowRealEvidence => "pinned down by", "근거";
+    VerdictExact => "exact", "정확";
+    VerdictSimplified => "simplified", "단순화";
+    VerdictNotModelled => "not modelled", "모델링 안 함";
 }

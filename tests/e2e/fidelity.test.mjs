@@ -1,0 +1,69 @@
+// "How real is this?": every scenario's lesson links to the fidelity panel;
+// it opens and closes from the keyboard alone, marks the versions the open
+// scenario runs, and filters behaviours by verdict.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openApp, choose } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** Presses Tab until the focused element matches `selector` (at most `limit` times). */
+async function tabTo(page, selector, limit = 80) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+const focusedInDialog = (page) => page.evaluate(() => !!document.activeElement?.closest('[role=dialog]'));
+
+test('opens from the lesson by keyboard, traps focus, Esc returns to the opener', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await tabTo(page, '.lesson .how-real-open');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[role=dialog][aria-labelledby=fidelity-title]');
+  await dialog.waitFor();
+  assert.equal(await page.textContent('#fidelity-title'), 'How real is this?');
+  assert.ok(await focusedInDialog(page), 'focus moves into the dialog');
+  // The versions this scenario runs are marked; Cilium is not among them.
+  const marked = await dialog.locator('tr.changed th').allTextContents();
+  assert.deepEqual(marked, ['Linux', 'MetalLB', 'kube-proxy']);
+  assert.match(await dialog.locator('.in-use').textContent(), /Linux, MetalLB, kube-proxy/);
+  // Tab wraps inside the dialog: forty presses never leave it.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await focusedInDialog(page), `focus left the dialog after ${i + 1} Tabs`);
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.ok(await page.evaluate(() => document.activeElement?.matches('.lesson .how-real-open')), 'focus is back on the opener');
+  assert.deepEqual(errors, []);
+});
+
+test('filters by verdict and marks what a Cilium scenario runs', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await choose(page, 'cilium-lb-ipam');
+  await page.click('.lesson .how-real-open');
+  const dialog = page.locator('[role=dialog][aria-labelledby=fidelity-title]');
+  assert.deepEqual(await dialog.locator('tr.changed th').allTextContents(), ['Linux', 'Cilium']);
+  const verdicts = async () => new Set(await dialog.locator('tbody .verdict').allTextContents());
+  assert.deepEqual(await verdicts(), new Set(['exact', 'simplified', 'not modelled']));
+  const chip = dialog.locator('.chip', { hasText: /^simplified \(\d+\)$/ });
+  await chip.click();
+  assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(await verdicts(), new Set(['simplified']));
+  const [, count] = (await chip.textContent()).match(/\((\d+)\)/);
+  assert.equal(await dialog.locator('tbody .verdict').count(), Number(count));
+  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+  await dialog.waitFor({ state: 'detached' });
+  // The footer opens the same page.
+  await page.click('footer .how-real-open');
+  await dialog.waitFor();
+  assert.deepEqual(errors, []);
+});
