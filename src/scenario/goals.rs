@@ -38,6 +38,18 @@ fn service_key(name: &str) -> String {
 }
 
 /// Evaluates one goal against the world and the trace visible at `at`.
+/// Whether a `ran` goal grades the console line `line` typed on `host`:
+/// such a line must be recorded in the run (as a timeline action) even
+/// when it only reads, because the check looks for it in the trace.
+pub fn grades_command(goals: &[Goal], host: &str, line: &str) -> bool {
+    goals.iter().any(|g| match &g.check {
+        Check::Ran(RanCheck { cmd, host: want, .. }) => {
+            line.contains(cmd.as_str()) && want.as_deref().is_none_or(|w| w == host)
+        }
+        _ => false,
+    })
+}
+
 pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResult {
     let (pass, detail) = match &goal.check {
         Check::SuccessRate(SuccessRateCheck { host, cmd, after, before, within, at_least, at_most }) => {
@@ -199,4 +211,29 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
 
 fn fail(goal: &Goal, detail: String) -> GoalResult {
     GoalResult { name: goal.name.clone(), pass: false, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(cmd: &str, host: Option<&str>) -> Goal {
+        Goal {
+            name: cmd.into(),
+            at: None,
+            check: Check::Ran(RanCheck { cmd: cmd.into(), host: host.map(Into::into), output_contains: None }),
+            hints: Vec::new(),
+            translations: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_ran_goal_grades_matching_lines_on_its_host_only() {
+        let goals = [ran("arping", Some("router")), ran("kubectl logs", None)];
+        assert!(grades_command(&goals, "router", "arping -c 3 192.168.1.200"));
+        assert!(!grades_command(&goals, "client", "arping -c 3 192.168.1.200"));
+        assert!(grades_command(&goals, "node-b", "kubectl logs -n metallb-system -l component=speaker"));
+        assert!(!grades_command(&goals, "router", "kubectl get svc"));
+        assert!(!grades_command(&[], "router", "arping 192.168.1.200"));
+    }
 }

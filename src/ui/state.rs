@@ -511,6 +511,10 @@ impl AppState {
     /// branch, and print when the cursor reaches their completion.
     fn console(&mut self, host: String, line: String) {
         let Some(entry) = self.active().cloned() else { return };
+        let graded = self
+            .scenario
+            .as_ref()
+            .is_some_and(|s| crate::scenario::goals::grades_command(&s.doc.spec.goals, &host, &line));
         let (at, result) = {
             let run = entry.run.borrow();
             let before = run.world();
@@ -521,6 +525,9 @@ impl AppState {
                 before.now,
                 match result {
                     Err(e) => Some(format!("{e}\n")),
+                    // A line a workshop goal grades goes into the run (the
+                    // check reads the trace), even when it only reads.
+                    Ok(Some(_)) if graded => None,
                     Ok(Some(out)) if scratch == *before => Some(out),
                     Ok(_) => None,
                 },
@@ -552,6 +559,13 @@ impl AppState {
                 }
             }
         };
+        // A command that finished in the same instant (a graded read) is
+        // shown at once: the cursor moves onto its record.
+        if let ConsoleResult::Pending { step, done, .. } = &result
+            && *done == at
+        {
+            self.seek_step(*step);
+        }
         self.console.push(ConsoleEntry { run: run_id, host, line, at, result });
     }
 }
