@@ -76,7 +76,7 @@ enum Command {
         #[arg(long)]
         variant: Option<String>,
     },
-    /// List the scenarios shipped with this build.
+    /// List the scenarios and workshop exercises shipped with this build.
     List,
     /// Write a static oEmbed JSON per shipped scenario into DIR (the site's
     /// `oembed/` folder), pointing at the embed player under BASE_URL.
@@ -147,8 +147,8 @@ fn run(command: Command) -> Result<i32, String> {
                     "provider_url": base,
                     "title": s.title,
                     "width": 720,
-                    "height": 480,
-                    "html": format!("<iframe src=\"{src}\" width=\"720\" height=\"480\" style=\"border:0;width:100%\" title=\"vipsim: {}\" loading=\"lazy\"></iframe>", s.title.replace('"', "&quot;")),
+                    "height": crate::share::EMBED_HEIGHT,
+                    "html": crate::share::embed_iframe(&src, &s.title),
                 });
                 let path = format!("{dir}/{}.json", s.id);
                 std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json"))
@@ -157,7 +157,7 @@ fn run(command: Command) -> Result<i32, String> {
             Ok(0)
         }
         Command::List => {
-            for s in crate::catalog::shipped() {
+            for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {
                 let _ = writeln!(out, "{:<28} {}", s.id, s.title);
             }
             Ok(0)

@@ -158,6 +158,24 @@ impl Progress {
     }
 }
 
+/// The height an embedded player starts at, before it reports its own
+/// (the playground's embed code and the oEmbed files agree on it).
+pub const EMBED_HEIGHT: u32 = 560;
+
+/// Escapes text for an HTML attribute value in double quotes.
+pub fn html_attr(text: &str) -> String {
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The iframe that embeds the player at `src`, full column width.
+pub fn embed_iframe(src: &str, title: &str) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"vipsim: {}\" height=\"{EMBED_HEIGHT}\" style=\"width:100%;border:0\" loading=\"lazy\"></iframe>",
+        html_attr(src),
+        html_attr(title)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +233,15 @@ mod tests {
         assert_eq!((link.step, link.record, link.lang.as_deref()), (7, None, Some("ko")));
         let with_record = Permalink { record: Some(42), ..link };
         assert_eq!(Permalink::decode(&with_record.encode()).unwrap().record, Some(42));
+    }
+
+    #[test]
+    fn the_embed_iframe_escapes_what_it_quotes() {
+        assert_eq!(
+            embed_iframe("embed.html?scenario=a&at=2", "Cluster \"vs\" <Local>"),
+            "<iframe src=\"embed.html?scenario=a&amp;at=2\" title=\"vipsim: Cluster &quot;vs&quot; &lt;Local&gt;\" \
+             height=\"560\" style=\"width:100%;border:0\" loading=\"lazy\"></iframe>"
+        );
     }
 
     #[test]

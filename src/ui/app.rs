@@ -176,7 +176,9 @@ pub fn app() -> Html {
                         <nav class="toolbar" aria-label={lang.t(Msg::ToolbarLabel)}>
                             <a class={classes!("button", workshop.then_some("current"))} href={WORKSHOP_HASH}
                                aria-current={workshop.then_some("page")}>{ lang.t(Msg::WorkshopLink) }</a>
-                            if !workshop {
+                            if workshop {
+                                <a class="button" href="#">{ lang.t(Msg::PlaygroundLink) }</a>
+                            } else {
                                 <PanelsMenu />
                                 <ShareMenu />
                             }

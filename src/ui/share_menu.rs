@@ -7,19 +7,11 @@ use super::i18n::{Lang, Msg};
 use super::panels::Panels;
 use super::route;
 use super::state::{AppState, use_store};
-use crate::share::Permalink;
+use crate::share::{Permalink, embed_iframe};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::{Closure, JsValue};
 use web_sys::HtmlDetailsElement;
 use yew::prelude::*;
-
-/// The height an embed starts at, before it reports its own.
-const EMBED_HEIGHT: u32 = 560;
-
-/// Escapes text for an HTML attribute value.
-fn attr(text: &str) -> String {
-    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
-}
 
 /// The embed player's address for the moment on screen: readable
 /// parameters for a shipped scenario, a permalink for anything else
@@ -44,12 +36,9 @@ pub fn embed_src(s: &AppState, link: &Permalink) -> String {
 /// The iframe, and the few lines that size it from the player's height messages.
 pub fn embed_code(src: &str, title: &str) -> String {
     format!(
-        "<iframe src=\"{src}\" title=\"vipsim: {title}\" height=\"{EMBED_HEIGHT}\" \
-         style=\"width:100%;border:0\" loading=\"lazy\"></iframe>\n\
-         <script>addEventListener(\"message\",e=>{{const d=e.data;if(d&&d.type===\"vipsim:height\")\
+        "{}\n<script>addEventListener(\"message\",e=>{{const d=e.data;if(d&&d.type===\"vipsim:height\")\
          for(const f of document.querySelectorAll(\"iframe\"))if(f.contentWindow===e.source)f.style.height=d.height+\"px\"}})</script>",
-        src = attr(src),
-        title = attr(title),
+        embed_iframe(src, title)
     )
 }
 

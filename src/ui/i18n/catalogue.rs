@@ -8,6 +8,7 @@ catalogue! {
     Tagline => "Watch a Kubernetes LoadBalancer VIP move across a LAN, frame by frame.",
         "쿠버네티스 LoadBalancer VIP가 LAN 위에서 옮겨 가는 과정을 프레임 단위로 지켜보세요.";
     ToolbarLabel => "Playground", "플레이그라운드";
+    PlaygroundLink => "Playground", "플레이그라운드";
     WorkshopLink => "Workshop", "워크숍";
     Computing => "Computing the scenario…", "시나리오를 계산하는 중…";
     FooterKeysBefore => "Press ", "단축키 목록: ";
