@@ -185,19 +185,7 @@ mod tests {
         Permalink {
             scenario: ScenarioRef::Shipped("metallb-l2-failover".into()),
             variant: Some("garp-honor".into()),
-            edits: vec![(
-                812,
-                Action::Fault(FaultStep {
-                    host: "router".into(),
-                    action: FaultAction::FlushArp,
-                    pod: None,
-                    garp: None,
-                    arp_timeout: None,
-                    proto: None,
-                    from: None,
-                    direction: None,
-                }),
-            )],
+            edits: vec![(812, Action::Fault(FaultStep::new("router", FaultAction::FlushArp)))],
             step: 1234,
             panels: vec!["topology".into(), "timeline".into()],
             host: Some("router".into()),

@@ -25,22 +25,7 @@ const WORDS: &[&str] = &[
     "sudo",
     "timeout",
     "5",
-    "get",
-    "describe",
-    "events",
-    "logs",
-    "exec",
-    "apply",
-    "create",
-    "delete",
-    "patch",
-    "scale",
-    "expose",
-    "cordon",
-    "uncordon",
-    "drain",
-    "version",
-    "api-resources",
+    // (and every verb kubectl knows: vipsim::console::kubectl::VERBS)
     "rollout",
     "gett",
     "service",
@@ -182,7 +167,8 @@ fn line() -> impl Strategy<Value = String> {
         1 => Just("sudo".to_string()),
         1 => any::<String>(),
     ];
-    let word = prop_oneof![8 => select(WORDS).prop_map(String::from), 1 => any::<String>()];
+    let words: Vec<&str> = WORDS.iter().chain(vipsim::console::kubectl::VERBS).copied().collect();
+    let word = prop_oneof![8 => select(words).prop_map(String::from), 1 => any::<String>()];
     (program, prop::collection::vec(word, 0..9)).prop_map(|(p, ws)| format!("{p} {}", ws.join(" ")))
 }
 

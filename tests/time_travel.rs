@@ -39,16 +39,7 @@ fn a_branch_changes_the_future_and_keeps_the_original() {
     let original = common::jsonl(&run);
     // At 40 s (router still stuck on node-a's MAC), flush the router's ARP cache.
     run.seek_time(vipsim::time::Instant::from_secs(40));
-    let flush = FaultStep {
-        host: "router".into(),
-        action: FaultAction::FlushArp,
-        pod: None,
-        garp: None,
-        arp_timeout: None,
-        proto: None,
-        from: None,
-        direction: None,
-    };
+    let flush = FaultStep::new("router", FaultAction::FlushArp);
     let branch = run.branch(Action::Fault(flush));
     assert_eq!(common::jsonl(&run), original, "the original run is unchanged");
     let ok_after = |r: &vipsim::sim::timeline::Run| {

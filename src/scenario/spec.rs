@@ -444,6 +444,22 @@ pub struct FaultStep {
     pub direction: Option<String>,
 }
 
+impl FaultStep {
+    /// `action` on `host`, with none of the optional settings.
+    pub fn new(host: &str, action: FaultAction) -> FaultStep {
+        FaultStep {
+            host: host.to_string(),
+            action,
+            pod: None,
+            garp: None,
+            arp_timeout: None,
+            proto: None,
+            from: None,
+            direction: None,
+        }
+    }
+}
+
 /// A workshop check over the state or the trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

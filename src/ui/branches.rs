@@ -49,19 +49,6 @@ fn node_only(a: FaultAction) -> bool {
     )
 }
 
-fn fault(host: &str, action: FaultAction) -> FaultStep {
-    FaultStep {
-        host: host.to_string(),
-        action,
-        pod: None,
-        garp: None,
-        arp_timeout: None,
-        proto: None,
-        from: None,
-        direction: None,
-    }
-}
-
 /// Shipped scenarios that tell the current L2 story in BGP mode: same load
 /// balancer, `announce: bgp` (the learner journey's last remedy).
 fn bgp_versions(current: &Scenario) -> Vec<Shipped> {
@@ -151,7 +138,7 @@ pub fn branches() -> Html {
         let first_pod = pods.first().cloned().unwrap_or_default();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let mut step = fault(&chosen, action);
+            let mut step = FaultStep::new(&chosen, action);
             match action {
                 FaultAction::SetGarp => step.garp = Some(garp),
                 FaultAction::SetArpTimeout => match Duration::parse(&timeout) {
@@ -167,13 +154,13 @@ pub fn branches() -> Html {
     };
 
     let remedies = resolver.iter().map(|r| {
-        let mut honor = fault(r, FaultAction::SetGarp);
+        let mut honor = FaultStep::new(r, FaultAction::SetGarp);
         honor.garp = Some(GarpPolicy::Honor);
-        let mut short = fault(r, FaultAction::SetArpTimeout);
+        let mut short = FaultStep::new(r, FaultAction::SetArpTimeout);
         short.arp_timeout = Some(Duration::from_secs(30));
         html! {
             <>
-                <button type="button" data-remedy="flush-arp" onclick={branch(SimAction::Fault(fault(r, FaultAction::FlushArp)))}>
+                <button type="button" data-remedy="flush-arp" onclick={branch(SimAction::Fault(FaultStep::new(r, FaultAction::FlushArp)))}>
                     { lang.f(Msg::RemedyFlush, &[r]) }
                 </button>
                 <button type="button" data-remedy="honor-garp" onclick={branch(SimAction::Fault(honor))}>{ lang.f(Msg::RemedyHonour, &[r]) }</button>

@@ -14,6 +14,7 @@ use super::state::use_store;
 use super::story::{Outage, Story};
 use crate::time::{Duration, Instant};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -90,6 +91,36 @@ fn render(
     })
 }
 
+/// The axes of a chart of horizontal lanes, one per name, top to bottom:
+/// simulated time across, each lane's name at its middle.
+fn lanes_mesh(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    names: &[String],
+    lang: Lang,
+) -> Result<(), String> {
+    let n = names.len().max(1);
+    let label = |y: &f64| {
+        let i = (n as f64 - y - 0.5).round();
+        if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(lang.t(Msg::SimulatedTime))
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&label)
+        .label_style(font(LABEL_PX))
+        .axis_style(AXIS)
+        .light_line_style(AXIS.mix(0.12))
+        .bold_line_style(AXIS.mix(0.25))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 fn outage_label(o: &Outage, lang: Lang) -> String {
     lang.f(Msg::OutageLabel, &[&format!("{}{}", human(o.length()), if o.ongoing { "+" } else { "" })])
 }
@@ -118,26 +149,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Resu
             .build_cartesian_2d(0f64..end_s, 0f64..lanes as f64)
             .map_err(|e| e.to_string())?;
         let names: Vec<String> = runs.iter().map(|(_, name)| name.to_string()).collect();
-        let lane_label = |y: &f64| {
-            let i = (lanes as f64 - y - 0.5).round();
-            if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc(lang.t(Msg::SimulatedTime))
-            .y_labels(lanes * 2 + 1)
-            .y_label_formatter(&lane_label)
-            .label_style(font(LABEL_PX))
-            .axis_style(AXIS)
-            .light_line_style(AXIS.mix(0.12))
-            .bold_line_style(AXIS.mix(0.25))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        lanes_mesh(&mut chart, &names, lang)?;
         for (lane, (story, _)) in runs.iter().enumerate() {
             let base = (lanes - 1 - lane) as f64;
             chart
@@ -206,26 +218,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
             .y_label_area_size(LEFT + 40)
             .build_cartesian_2d(0f64..end_s, 0f64..n as f64)
             .map_err(|e| e.to_string())?;
-        let label = |y: &f64| {
-            let i = (n as f64 - y - 0.5).round();
-            if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
-                lanes.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc(lang.t(Msg::SimulatedTime))
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&label)
-            .label_style(font(LABEL_PX))
-            .axis_style(AXIS)
-            .light_line_style(AXIS.mix(0.12))
-            .bold_line_style(AXIS.mix(0.25))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        lanes_mesh(&mut chart, &lanes, lang)?;
         for (story, run) in runs {
             for span in &story.path {
                 let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };

@@ -401,20 +401,7 @@ mod tests {
 
     const GET: &[u8] = b"GET /clientip HTTP/1.1\r\nHost: 10.0.1.21:31888\r\n\r\n";
 
-    const IPV4_FRAMES: [&[u8]; 12] = [
-        &testdata::TCP_SYN,
-        &testdata::TCP_SYN_ACK,
-        &testdata::HTTP_GET,
-        &testdata::HTTP_GET_DNAT,
-        &testdata::HTTP_GET_FORWARDED,
-        &testdata::HTTP_200,
-        &testdata::UDP_DNS,
-        &testdata::UDP_DNS_DNAT,
-        &testdata::ICMP_PORT_UNREACHABLE_TCP,
-        &testdata::ICMP_PORT_UNREACHABLE_UDP,
-        &testdata::ICMP_ECHO_REQUEST,
-        &testdata::ICMP_ECHO_REPLY,
-    ];
+    use crate::wire::testdata::IPV4_FRAMES;
 
     fn frame(bytes: &[u8]) -> Frame {
         Frame::from_vec(bytes.to_vec())

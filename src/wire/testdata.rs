@@ -196,3 +196,23 @@ pub const TCP_SYN_LINUX_OPTIONS: [u8; 74] = [
     0x00, 0x0f, 0x42, 0x40, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x2b, 0x82, 0x00, 0x00, 0x02, 0x04, 0x05,
     0xb4, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 ];
+
+/// Every IPv4 frame above, each well-formed.
+pub const IPV4_FRAMES: [&[u8]; 12] = [
+    &TCP_SYN,
+    &TCP_SYN_ACK,
+    &HTTP_GET,
+    &HTTP_GET_DNAT,
+    &HTTP_GET_FORWARDED,
+    &HTTP_200,
+    &UDP_DNS,
+    &UDP_DNS_DNAT,
+    &ICMP_PORT_UNREACHABLE_TCP,
+    &ICMP_PORT_UNREACHABLE_UDP,
+    &ICMP_ECHO_REQUEST,
+    &ICMP_ECHO_REPLY,
+];
+
+/// Every ARP frame above (requests, replies and the four gratuitous forms).
+pub const ARP_FRAMES: [&[u8]; 6] =
+    [&ARP_REQUEST, &ARP_REPLY, &GARP_REQUEST_ZERO, &GARP_REQUEST_BROADCAST, &GARP_REPLY_BROADCAST, &GARP_REPLY_SELF];

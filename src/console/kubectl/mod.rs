@@ -51,7 +51,7 @@ impl From<Output> for Reply {
 }
 
 /// The verbs vipsim implements, for messages and suggestions.
-const VERBS: &[&str] = &[
+pub const VERBS: &[&str] = &[
     "get",
     "describe",
     "events",

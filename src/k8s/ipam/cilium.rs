@@ -936,65 +936,15 @@ mod tests {
         pool
     }
 
-    /// A LoadBalancer Service with one TCP/80 port, in `default` unless moved.
-    struct Svc {
-        key: String,
-        namespace: String,
-        labels: BTreeMap<String, String>,
-        annotations: BTreeMap<String, String>,
-        load_balancer_ip: Option<String>,
-        class: Option<String>,
-        ports: Vec<(String, u16)>,
-    }
+    use crate::k8s::ipam::test_service::Svc;
 
-    impl Svc {
-        fn new(name: &str) -> Svc {
-            Svc::in_namespace("default", name)
-        }
-        fn in_namespace(namespace: &str, name: &str) -> Svc {
-            Svc {
-                key: format!("{namespace}/{name}"),
-                namespace: namespace.to_owned(),
-                labels: BTreeMap::new(),
-                annotations: BTreeMap::new(),
-                load_balancer_ip: None,
-                class: None,
-                ports: vec![("TCP".to_owned(), 80)],
-            }
-        }
-        fn label(mut self, key: &str, value: &str) -> Svc {
-            self.labels.insert(key.to_owned(), value.to_owned());
-            self
-        }
-        fn annotate(mut self, key: &str, value: &str) -> Svc {
-            self.annotations.insert(key.to_owned(), value.to_owned());
-            self
-        }
-        fn load_balancer_ip(mut self, ip: &str) -> Svc {
-            self.load_balancer_ip = Some(ip.to_owned());
-            self
-        }
-        fn class(mut self, class: &str) -> Svc {
-            self.class = Some(class.to_owned());
-            self
-        }
-        fn ports(mut self, ports: &[(&str, u16)]) -> Svc {
-            self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
-            self
-        }
+    /// The annotation that lets Services share an address.
+    trait Shared {
+        fn shared(self, key: &str) -> Svc;
+    }
+    impl Shared for Svc {
         fn shared(self, key: &str) -> Svc {
             self.annotate("lbipam.cilium.io/sharing-key", key)
-        }
-        fn request(&self) -> IpRequest<'_> {
-            IpRequest {
-                service: &self.key,
-                namespace: &self.namespace,
-                labels: &self.labels,
-                annotations: &self.annotations,
-                load_balancer_ip: self.load_balancer_ip.as_deref(),
-                load_balancer_class: self.class.as_deref(),
-                ports: &self.ports,
-            }
         }
     }
 

@@ -53,3 +53,70 @@ fn is_ipv6_prefix(text: &str) -> bool {
         addr.parse::<std::net::Ipv6Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|bits| bits <= 128)
     })
 }
+
+/// A Service as the IPAM tests write it: a builder of [`IpRequest`]s,
+/// shared by the MetalLB and Cilium tests (each adds its own sharing
+/// annotation).
+#[cfg(test)]
+pub(crate) mod test_service {
+    use super::IpRequest;
+    use std::collections::BTreeMap;
+
+    pub(crate) struct Svc {
+        key: String,
+        namespace: String,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+        load_balancer_ip: Option<String>,
+        class: Option<String>,
+        ports: Vec<(String, u16)>,
+    }
+
+    impl Svc {
+        pub(crate) fn new(name: &str) -> Svc {
+            Svc::in_namespace("default", name)
+        }
+        pub(crate) fn in_namespace(namespace: &str, name: &str) -> Svc {
+            Svc {
+                key: format!("{namespace}/{name}"),
+                namespace: namespace.to_owned(),
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                load_balancer_ip: None,
+                class: None,
+                ports: vec![("TCP".to_owned(), 80)],
+            }
+        }
+        pub(crate) fn label(mut self, key: &str, value: &str) -> Svc {
+            self.labels.insert(key.to_owned(), value.to_owned());
+            self
+        }
+        pub(crate) fn annotate(mut self, key: &str, value: &str) -> Svc {
+            self.annotations.insert(key.to_owned(), value.to_owned());
+            self
+        }
+        pub(crate) fn load_balancer_ip(mut self, ip: &str) -> Svc {
+            self.load_balancer_ip = Some(ip.to_owned());
+            self
+        }
+        pub(crate) fn class(mut self, class: &str) -> Svc {
+            self.class = Some(class.to_owned());
+            self
+        }
+        pub(crate) fn ports(mut self, ports: &[(&str, u16)]) -> Svc {
+            self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
+            self
+        }
+        pub(crate) fn request(&self) -> IpRequest<'_> {
+            IpRequest {
+                service: &self.key,
+                namespace: &self.namespace,
+                labels: &self.labels,
+                annotations: &self.annotations,
+                load_balancer_ip: self.load_balancer_ip.as_deref(),
+                load_balancer_class: self.class.as_deref(),
+                ports: &self.ports,
+            }
+        }
+    }
+}
