@@ -100,3 +100,58 @@ fn stepping_walks_the_steps_that_produced_records() {
     assert!(r.trace().iter().any(|rec| rec.step == next));
     assert!(!r.trace().iter().any(|rec| rec.step > first && rec.step < next), "no step with records is skipped");
 }
+
+/// Every message says the same values in both languages (a translation
+/// may move a `{n}` slot, never drop or add one).
+#[wasm_bindgen_test]
+fn translations_use_the_same_slots_as_english() {
+    use vipsim::ui::i18n::{Msg, slots};
+    for msg in Msg::ALL {
+        assert_eq!(slots(msg.text(Lang::Ko)), slots(msg.text(Lang::En)), "{msg:?}");
+    }
+}
+
+/// The tasks panel's English is `vipsim check`'s sentence, word for word;
+/// Korean says the same values.
+#[wasm_bindgen_test]
+fn goal_findings_read_as_the_cli_prints_them() {
+    use vipsim::scenario::goals::Found;
+    use vipsim::ui::i18n::found;
+    let s = |v: &str| v.to_string();
+    let all = [
+        Found::NoRuns { host: s("client") },
+        Found::Succeeded { ok: 7, total: 9 },
+        Found::NoHost { host: s("r2") },
+        Found::BadIp { ip: s("1.2.3") },
+        Found::NoEntry { host: s("router"), ip: s("192.168.1.201") },
+        Found::Entry {
+            host: s("router"),
+            ip: s("192.168.1.201"),
+            mac: Some(s("02:c2:20:78:cb:53")),
+            owner: Some(s("node-a")),
+            state: s("REACHABLE"),
+        },
+        Found::Entry { host: s("router"), ip: s("10.0.0.9"), mac: None, owner: None, state: s("INCOMPLETE") },
+        Found::AnnouncedBy { service: s("web"), by: Some(s("node-b")) },
+        Found::AnnouncedBy { service: s("web"), by: None },
+        Found::ExternalIp { service: s("web"), shown: s("<pending>") },
+        Found::NoService { service: s("web") },
+        Found::PodsSaw { clients: vec![s("10.0.1.10"), s("10.0.1.21")] },
+        Found::PodsSaw { clients: vec![] },
+        Found::Output { text: s("NAME  READY") },
+        Found::TakesTime,
+        Found::Refused { message: s("unknown command: foo") },
+        Found::Drops { n: 3, reason: s("no-endpoints") },
+        Found::Ran { line: s("router$ arping -c 3 192.168.1.200") },
+        Found::NotRanYet { cmd: s("arping") },
+        Found::Floods { n: 12 },
+    ];
+    for f in &all {
+        assert_eq!(found(Lang::En, f), f.to_string());
+        let ko = found(Lang::Ko, f);
+        assert!(!ko.is_empty());
+        if !matches!(f, Found::Refused { .. }) {
+            assert_ne!(ko, f.to_string(), "{f:?} is not translated");
+        }
+    }
+}

@@ -15,8 +15,122 @@ use serde::Serialize;
 pub struct GoalResult {
     pub name: String,
     pub pass: bool,
-    /// What was found, in a sentence ("router has 192.0.2.10 -> 02:.. (worker-1)").
+    /// What was found, in an English sentence ("router has 192.0.2.10 -> 02:.. (worker-1)").
     pub detail: String,
+    /// The same as data, for the playground to say in the learner's language.
+    #[serde(skip)]
+    pub found: Found,
+}
+
+/// What a goal's check found. Its `Display` is the English sentence of
+/// `vipsim check`; the playground words it from its catalogue.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    /// No command of a success-rate check ran in its window.
+    NoRuns {
+        host: String,
+    },
+    Succeeded {
+        ok: usize,
+        total: usize,
+    },
+    NoHost {
+        host: String,
+    },
+    BadIp {
+        ip: String,
+    },
+    NoEntry {
+        host: String,
+        ip: String,
+    },
+    Entry {
+        host: String,
+        ip: String,
+        mac: Option<String>,
+        owner: Option<String>,
+        state: String,
+    },
+    /// Who announces the Service now (`None`: nobody).
+    AnnouncedBy {
+        service: String,
+        by: Option<String>,
+    },
+    ExternalIp {
+        service: String,
+        shown: String,
+    },
+    NoService {
+        service: String,
+    },
+    /// The client addresses the pods saw, sorted, each once.
+    PodsSaw {
+        clients: Vec<String>,
+    },
+    /// A command check's output.
+    Output {
+        text: String,
+    },
+    /// A command check named a command that takes simulated time.
+    TakesTime,
+    /// The console refused a command check's command (its own message).
+    Refused {
+        message: String,
+    },
+    Drops {
+        n: u64,
+        reason: String,
+    },
+    Ran {
+        line: String,
+    },
+    NotRanYet {
+        cmd: String,
+    },
+    Floods {
+        n: u64,
+    },
+}
+
+impl Found {
+    /// The share of successful runs, in percent.
+    pub fn rate(ok: usize, total: usize) -> f64 {
+        100.0 * ok as f64 / total.max(1) as f64
+    }
+}
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Found::NoRuns { host } => write!(f, "no matching commands ran on {host} in that window"),
+            Found::Succeeded { ok, total } => write!(f, "{ok}/{total} succeeded ({:.1}%)", Found::rate(*ok, *total)),
+            Found::NoHost { host } => write!(f, "no host {host}"),
+            Found::BadIp { ip } => write!(f, "bad IP {ip}"),
+            Found::NoEntry { host, ip } => write!(f, "{host} has no entry for {ip}"),
+            Found::Entry { host, ip, mac, owner, state } => write!(
+                f,
+                "{host} has {ip} -> {} ({}) {state}",
+                mac.as_deref().unwrap_or("(none)"),
+                owner.as_deref().unwrap_or("?")
+            ),
+            Found::AnnouncedBy { service, by } => {
+                write!(f, "{service} is announced by {}", by.as_deref().unwrap_or("none"))
+            }
+            Found::ExternalIp { service, shown } => write!(f, "EXTERNAL-IP of {service} is {shown}"),
+            Found::NoService { service } => write!(f, "no Service {service}"),
+            Found::PodsSaw { clients } if clients.is_empty() => write!(f, "pods saw clients (none)"),
+            Found::PodsSaw { clients } => write!(f, "pods saw clients {}", clients.join(", ")),
+            Found::Output { text } => write!(f, "output: {text}"),
+            Found::TakesTime => {
+                write!(f, "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)")
+            }
+            Found::Refused { message } => write!(f, "{message}"),
+            Found::Drops { n, reason } => write!(f, "{n} drops with reason {reason}"),
+            Found::Ran { line } => write!(f, "ran: {line}"),
+            Found::NotRanYet { cmd } => write!(f, "no successful `{cmd}` yet"),
+            Found::Floods { n } => write!(f, "{n} unknown-unicast floods"),
+        }
+    }
 }
 
 /// Evaluates every goal of the run's scenario, each at its `at` (or at the end).
@@ -51,7 +165,7 @@ pub fn grades_command(goals: &[Goal], host: &str, line: &str) -> bool {
 }
 
 pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResult {
-    let (pass, detail) = match &goal.check {
+    let (pass, found) = match &goal.check {
         Check::SuccessRate(SuccessRateCheck { host, cmd, after, before, within, at_least, at_most }) => {
             let from = Instant::ZERO + after.unwrap_or_default();
             let from = within.map(|w| from.max(at.saturating_sub(w))).unwrap_or(from);
@@ -71,17 +185,17 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 })
                 .collect();
             if runs.is_empty() {
-                (false, format!("no matching commands ran on {host} in that window"))
+                (false, Found::NoRuns { host: host.clone() })
             } else {
                 let ok = runs.iter().filter(|e| **e == 0).count();
-                let rate = 100.0 * ok as f64 / runs.len() as f64;
+                let rate = Found::rate(ok, runs.len());
                 let pass = at_least.is_none_or(|m| rate >= m) && at_most.is_none_or(|m| rate <= m);
-                (pass, format!("{ok}/{} succeeded ({rate:.1}%)", runs.len()))
+                (pass, Found::Succeeded { ok, total: runs.len() })
             }
         }
         Check::Neighbor(NeighborCheck { host, ip, node, mac, state }) => {
-            let Some(h) = w.net.host(host) else { return fail(goal, format!("no host {host}")) };
-            let Ok(ip) = ip.parse() else { return fail(goal, format!("bad IP {ip}")) };
+            let Some(h) = w.net.host(host) else { return fail(goal, Found::NoHost { host: host.clone() }) };
+            let Ok(ip) = ip.parse() else { return fail(goal, Found::BadIp { ip: ip.clone() }) };
             let entry = h.ifaces.iter().find_map(|i| i.neighbors.get(ip));
             let want_mac = match (node, mac) {
                 (Some(n), _) => w.net.host(n).map(|nh| nh.ifaces[0].mac),
@@ -89,32 +203,35 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 (None, None) => None,
             };
             match entry {
-                None => (false, format!("{host} has no entry for {ip}")),
+                None => (false, Found::NoEntry { host: host.clone(), ip: ip.to_string() }),
                 Some(e) => {
-                    let owner = e
-                        .mac
-                        .and_then(|m| {
-                            w.net.hosts.iter().find(|x| x.ifaces.iter().any(|i| i.mac == m)).map(|x| x.name.to_string())
-                        })
-                        .unwrap_or_else(|| "?".into());
+                    let owner = e.mac.and_then(|m| {
+                        w.net.hosts.iter().find(|x| x.ifaces.iter().any(|i| i.mac == m)).map(|x| x.name.to_string())
+                    });
                     let mac_ok = want_mac.is_none_or(|m| e.mac == Some(m));
                     let state_ok = state.as_ref().is_none_or(|s| e.state.to_string().eq_ignore_ascii_case(s));
-                    let mac_text = e.mac.map(|m| m.to_string()).unwrap_or_else(|| "(none)".into());
-                    (mac_ok && state_ok, format!("{host} has {ip} -> {mac_text} ({owner}) {}", e.state))
+                    let found = Found::Entry {
+                        host: host.clone(),
+                        ip: ip.to_string(),
+                        mac: e.mac.map(|m| m.to_string()),
+                        owner,
+                        state: e.state.to_string(),
+                    };
+                    (mac_ok && state_ok, found)
                 }
             }
         }
         Check::Leader(LeaderCheck { service, node }) => {
             let announcers = w.cluster.announcers.get(&service_key(service)).cloned().unwrap_or_default();
-            let now = announcers.first().cloned().unwrap_or_else(|| "none".into());
-            let pass = if node == "any" { !announcers.is_empty() } else { now == *node };
-            (pass, format!("{service} is announced by {now}"))
+            let now = announcers.first().cloned();
+            let pass = if node == "any" { !announcers.is_empty() } else { now.as_deref() == Some(node.as_str()) };
+            (pass, Found::AnnouncedBy { service: service.clone(), by: now })
         }
         Check::ExternalIp(ExternalIpCheck { service, ip }) => {
             let shown = w.cluster.services.get(&service_key(service)).map(crate::console::kubectl::external_ip_column);
             match shown {
-                Some(s) => (s == *ip, format!("EXTERNAL-IP of {service} is {s}")),
-                None => (false, format!("no Service {service}")),
+                Some(s) => (s == *ip, Found::ExternalIp { service: service.clone(), shown: s }),
+                None => (false, Found::NoService { service: service.clone() }),
             }
         }
         Check::ClientIpObserved(ClientIpCheck { ip }) => {
@@ -129,10 +246,7 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             let mut distinct: Vec<String> = seen;
             distinct.sort();
             distinct.dedup();
-            (
-                found,
-                format!("pods saw clients {}", if distinct.is_empty() { "(none)".into() } else { distinct.join(", ") }),
-            )
+            (found, Found::PodsSaw { clients: distinct })
         }
         Check::Command(CommandCheck { host, cmd, contains, contains_all, exit }) => {
             let mut w2 = w.clone();
@@ -146,13 +260,10 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                     let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str()))
                         && contains_all.iter().all(|c| out.contains(c.as_str()))
                         && exit.is_none_or(|e| Some(e) == code);
-                    (pass, format!("output: {}", out.trim_end()))
+                    (pass, Found::Output { text: out.trim_end().to_string() })
                 }
-                Ok(None) => (
-                    false,
-                    "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)".into(),
-                ),
-                Err(e) => (false, e),
+                Ok(None) => (false, Found::TakesTime),
+                Err(message) => (false, Found::Refused { message }),
             }
         }
         Check::Drops(DropsCheck { reason, at_least, at_most }) => {
@@ -175,7 +286,7 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 .count() as u64;
             (
                 at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m),
-                format!("{n} drops with reason {reason}"),
+                Found::Drops { n, reason: reason.clone() },
             )
         }
         Check::Ran(RanCheck { cmd, host, output_contains }) => {
@@ -190,8 +301,8 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 _ => None,
             });
             match found {
-                Some(line) => (true, format!("ran: {line}")),
-                None => (false, format!("no successful `{cmd}` yet")),
+                Some(line) => (true, Found::Ran { line }),
+                None => (false, Found::NotRanYet { cmd: cmd.clone() }),
             }
         }
         Check::Floods(FloodsCheck { after, at_most, at_least }) => {
@@ -203,14 +314,14 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                         && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)")
                 })
                 .count() as u64;
-            (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), format!("{n} unknown-unicast floods"))
+            (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), Found::Floods { n })
         }
     };
-    GoalResult { name: goal.name.clone(), pass, detail }
+    GoalResult { name: goal.name.clone(), pass, detail: found.to_string(), found }
 }
 
-fn fail(goal: &Goal, detail: String) -> GoalResult {
-    GoalResult { name: goal.name.clone(), pass: false, detail }
+fn fail(goal: &Goal, found: Found) -> GoalResult {
+    GoalResult { name: goal.name.clone(), pass: false, detail: found.to_string(), found }
 }
 
 #[cfg(test)]

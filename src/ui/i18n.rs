@@ -118,3 +118,36 @@ macro_rules! catalogue {
 
 mod catalogue;
 pub use catalogue::Msg;
+
+/// What a goal's check found, said in `lang`. The English catalogue text
+/// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
+    use crate::scenario::goals::Found as F;
+    match found {
+        F::NoRuns { host } => lang.f(Msg::FoundNoRuns, &[host]),
+        F::Succeeded { ok, total } => {
+            lang.f(Msg::FoundSucceeded, &[ok, total, &format!("{:.1}", F::rate(*ok, *total))])
+        }
+        F::NoHost { host } => lang.f(Msg::FoundNoHost, &[host]),
+        F::BadIp { ip } => lang.f(Msg::FoundBadIp, &[ip]),
+        F::NoEntry { host, ip } => lang.f(Msg::FoundNoEntry, &[host, ip]),
+        F::Entry { host, ip, mac, owner, state } => lang.f(
+            Msg::FoundEntry,
+            &[host, ip, &mac.as_deref().unwrap_or("(none)"), &owner.as_deref().unwrap_or("?"), state],
+        ),
+        F::AnnouncedBy { service, by: Some(node) } => lang.f(Msg::FoundAnnouncedBy, &[service, node]),
+        F::AnnouncedBy { service, by: None } => lang.f(Msg::FoundAnnouncedByNone, &[service]),
+        F::ExternalIp { service, shown } => lang.f(Msg::FoundExternalIp, &[service, shown]),
+        F::NoService { service } => lang.f(Msg::FoundNoService, &[service]),
+        F::PodsSaw { clients } if clients.is_empty() => lang.t(Msg::FoundPodsSawNone).to_string(),
+        F::PodsSaw { clients } => lang.f(Msg::FoundPodsSaw, &[&clients.join(", ")]),
+        F::Output { text } => lang.f(Msg::FoundOutput, &[text]),
+        F::TakesTime => lang.t(Msg::FoundTakesTime).to_string(),
+        // The console's own message, as the tool prints it.
+        F::Refused { message } => message.clone(),
+        F::Drops { n, reason } => lang.f(Msg::FoundDrops, &[n, reason]),
+        F::Ran { line } => lang.f(Msg::FoundRan, &[line]),
+        F::NotRanYet { cmd } => lang.f(Msg::FoundNotRanYet, &[cmd]),
+        F::Floods { n } => lang.f(Msg::FoundFloods, &[n]),
+    }
+}

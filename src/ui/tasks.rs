@@ -1,7 +1,7 @@
 //! The workshop's tasks: the scenario's goals beside the topology, checked
 //! live at the cursor of the run on screen. The learner acts (faults, the
 //! console, edited manifests, router settings: each a branch) and sees
-//! each goal pass or fail, with what was found (`GoalResult::detail`).
+//! each goal pass or fail, with what was found (`GoalResult::found`, in the learner's language).
 //! Hints come one at a time (nudge, pointer, solution); "show the
 //! solution" opens the author's solution run.
 //!
@@ -10,10 +10,10 @@
 //! goal at its `at`, or at the end): a goal that only holds for now (no
 //! flood yet because the trap comes later) is not yet done.
 
-use super::i18n::{Lang, Msg};
+use super::i18n::{self, Lang, Msg};
 use super::route::WORKSHOP_HASH;
 use super::state::{Action, AppState, use_store};
-use crate::scenario::goals::{self, GoalResult};
+use crate::scenario::goals::{self, Found, GoalResult};
 use crate::scenario::spec::{Goal, SOLUTION};
 use crate::time::Instant;
 use yew::prelude::*;
@@ -23,11 +23,11 @@ use yew::prelude::*;
 enum Verdict {
     /// Holds now; `to_end` is the whole-run check when it disagrees.
     Pass {
-        detail: String,
-        to_end: Option<String>,
+        found: Found,
+        to_end: Option<Found>,
     },
     Fail {
-        detail: String,
+        found: Option<Found>,
     },
     /// Checked at a later time of the run (`at:`).
     Pending {
@@ -62,16 +62,16 @@ fn verdicts(goals: &[Goal], live: &[GoalResult], whole: &[GoalResult], now: Inst
                 Some(at) if now < at => Verdict::Pending { at },
                 // A goal with a time is evaluated there, whatever the cursor.
                 Some(_) => match whole {
-                    Some(r) if r.pass => Verdict::Pass { detail: r.detail.clone(), to_end: None },
-                    Some(r) => Verdict::Fail { detail: r.detail.clone() },
-                    None => Verdict::Fail { detail: String::new() },
+                    Some(r) if r.pass => Verdict::Pass { found: r.found.clone(), to_end: None },
+                    Some(r) => Verdict::Fail { found: Some(r.found.clone()) },
+                    None => Verdict::Fail { found: None },
                 },
                 None => match (live.get(i), whole) {
                     (Some(l), Some(w)) if l.pass => {
-                        Verdict::Pass { detail: l.detail.clone(), to_end: (!w.pass).then(|| w.detail.clone()) }
+                        Verdict::Pass { found: l.found.clone(), to_end: (!w.pass).then(|| w.found.clone()) }
                     }
-                    (Some(l), _) => Verdict::Fail { detail: l.detail.clone() },
-                    (None, _) => Verdict::Fail { detail: String::new() },
+                    (Some(l), _) => Verdict::Fail { found: Some(l.found.clone()) },
+                    (None, _) => Verdict::Fail { found: None },
                 },
             }
         })
@@ -155,15 +155,18 @@ pub fn tasks() -> Html {
                 <p class="verdict"><span class="icon" aria-hidden="true">{ icon }</span>{ " " }{ said }</p>
                 <p class="goal-name">{ goal.name_in(code) }</p>
                 { match verdict {
-                    Verdict::Pass { detail, to_end } => html! {
+                    Verdict::Pass { found, to_end } => html! {
                         <>
-                            <p class="detail">{ detail }</p>
+                            <p class="detail">{ i18n::found(lang, found) }</p>
                             if let Some(end) = to_end {
-                                <p class="detail to-end">{ lang.f(Msg::GoalFailsByEnd, &[end]) }</p>
+                                <p class="detail to-end">{ lang.f(Msg::GoalFailsByEnd, &[&i18n::found(lang, end)]) }</p>
                             }
                         </>
                     },
-                    Verdict::Fail { detail } => html! { <p class="detail">{ lang.f(Msg::GoalFound, &[detail]) }</p> },
+                    Verdict::Fail { found: Some(found) } => html! {
+                        <p class="detail">{ lang.f(Msg::GoalFound, &[&i18n::found(lang, found)]) }</p>
+                    },
+                    Verdict::Fail { found: None } => html! {},
                     Verdict::Pending { at } => html! { <p class="detail">{ lang.f(Msg::GoalCheckedAt, &[&super::secs(*at)]) }</p> },
                 } }
                 if shown > 0 {

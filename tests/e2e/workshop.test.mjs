@@ -175,7 +175,9 @@ test('switching to Korean changes the UI text, and the choice is remembered', as
   await context.close();
 
   // A browser that prefers Korean opens in Korean.
-  const korean = await openApp(browser, server.url, '#metallb-l2-failover', { locale: 'ko-KR' });
+  const korean = await openApp(browser, server.url, '#ex01-find-the-leader', { locale: 'ko-KR' });
   assert.equal(await korean.page.getAttribute('html', 'lang'), 'ko');
+  // The tasks say what they found in Korean too (the values stay as the tools print them).
+  assert.match(await korean.page.textContent('.tasks .task[data-goal="0"] .detail'), /^현재 상태: 아직 성공한 `arping` 없음$/);
   await korean.context.close();
 });

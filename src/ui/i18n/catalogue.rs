@@ -444,4 +444,23 @@ catalogue! {
     VerdictExact => "exact", "정확";
     VerdictSimplified => "simplified", "단순화";
     VerdictNotModelled => "not modelled", "모델링 안 함";
+    FoundNoRuns => "no matching commands ran on {0} in that window", "그 구간에 {0}에서 실행된 해당 명령이 없습니다";
+    FoundSucceeded => "{0}/{1} succeeded ({2}%)", "{1}번 중 {0}번 성공 ({2}%)";
+    FoundNoHost => "no host {0}", "호스트 {0}이(가) 없습니다";
+    FoundBadIp => "bad IP {0}", "잘못된 IP {0}";
+    FoundNoEntry => "{0} has no entry for {1}", "{0}에 {1} 항목이 없습니다";
+    FoundEntry => "{0} has {1} -> {2} ({3}) {4}", "{0}: {1} -> {2} ({3}) {4}";
+    FoundAnnouncedBy => "{0} is announced by {1}", "{0}을(를) {1}이(가) 알리고 있습니다";
+    FoundAnnouncedByNone => "{0} is announced by none", "{0}을(를) 알리는 노드가 없습니다";
+    FoundExternalIp => "EXTERNAL-IP of {0} is {1}", "{0}의 EXTERNAL-IP는 {1}입니다";
+    FoundNoService => "no Service {0}", "Service {0}이(가) 없습니다";
+    FoundPodsSaw => "pods saw clients {0}", "파드가 본 클라이언트: {0}";
+    FoundPodsSawNone => "pods saw clients (none)", "파드가 본 클라이언트: (없음)";
+    FoundOutput => "output: {0}", "출력: {0}";
+    FoundTakesTime => "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)",
+        "시간이 걸리는 명령입니다. 목표는 즉시 끝나는 명령(kubectl, ip, conntrack)만 실행할 수 있습니다";
+    FoundDrops => "{0} drops with reason {1}", "사유 {1}인 드롭 {0}개";
+    FoundRan => "ran: {0}", "실행함: {0}";
+    FoundNotRanYet => "no successful `{0}` yet", "아직 성공한 `{0}` 없음";
+    FoundFloods => "{0} unknown-unicast floods", "알 수 없는 유니캐스트 플러딩 {0}번";
 }
