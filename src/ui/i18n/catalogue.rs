@@ -106,7 +106,7 @@ catalogue! {
     StatusDone => "done", "완료";
     StatusStarted => "in progress", "진행 중";
     StatusNew => "not started", "시작 전";
-    GoalsPassedOf => "{0} of {1} goals passed", "목표 {1}개 중 {0}개 통과";
+    GoalsPassedOf => "goals passed: {0}/{1}", "목표 {1}개 중 {0}개 통과";
     HintsUsed => "{0} hints revealed", "힌트 {0}개 봄";
     ProgressUnreadable => "The progress saved in this browser could not be read ({0}). It was kept aside, unchanged, under the storage key “{1}”.",
         "이 브라우저에 저장된 진행 상황을 읽을 수 없습니다 ({0}). 바꾸지 않고 저장소 키 “{1}”에 따로 보관했습니다.";
