@@ -117,8 +117,11 @@ impl Progress {
     }
 
     /// Reads an exported progress file, checking it before anything is
-    /// replaced: a wrong version, unknown exercises or broken JSON are errors.
-    pub fn from_json(text: &str, known_exercises: &[&str]) -> Result<Progress, String> {
+    /// replaced: a wrong version or broken JSON are errors, and so are
+    /// exercises outside `known_exercises` when it is given (an import).
+    /// Saved progress is read with `None`: an exercise an upgrade renamed
+    /// or removed is carried along, not a reason to set everything aside.
+    pub fn from_json(text: &str, known_exercises: Option<&[&str]>) -> Result<Progress, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
         let version =
@@ -130,7 +133,9 @@ impl Progress {
         }
         let progress: Progress =
             serde_json::from_value(value).map_err(|e| format!("this progress file is damaged: {e}"))?;
-        if let Some(unknown) = progress.exercises.keys().find(|k| !known_exercises.contains(&k.as_str())) {
+        let unknown =
+            known_exercises.and_then(|known| progress.exercises.keys().find(|k| !known.contains(&k.as_str())));
+        if let Some(unknown) = unknown {
             return Err(format!("this progress file mentions an exercise this vipsim does not have: {unknown}"));
         }
         Ok(progress)
@@ -251,11 +256,13 @@ mod tests {
             ExerciseProgress { passed: vec!["a".into()], completed: false, ..Default::default() },
         );
         let json = p.to_json();
-        let back = Progress::from_json(&json, &["ex01-find-the-leader"]).unwrap();
+        let back = Progress::from_json(&json, Some(&["ex01-find-the-leader"])).unwrap();
         assert_eq!(back, p);
-        assert!(Progress::from_json("{", &[]).unwrap_err().starts_with("this is not a vipsim progress file"));
-        assert!(Progress::from_json(r#"{"version": 99}"#, &[]).unwrap_err().contains("newer vipsim"));
-        assert!(Progress::from_json(&json, &[]).unwrap_err().contains("ex01-find-the-leader"));
+        assert!(Progress::from_json("{", None).unwrap_err().starts_with("this is not a vipsim progress file"));
+        assert!(Progress::from_json(r#"{"version": 99}"#, None).unwrap_err().contains("newer vipsim"));
+        assert!(Progress::from_json(&json, Some(&[])).unwrap_err().contains("ex01-find-the-leader"));
+        // Saved progress keeps exercises this version does not ship.
+        assert_eq!(Progress::from_json(&json, None).unwrap(), back);
         let mut other = Progress::default();
         other.exercises.insert(
             "ex01-find-the-leader".into(),

@@ -40,9 +40,7 @@ pub fn load_progress() -> Saved {
     let fresh = |unreadable| Saved { progress: Progress::default(), unreadable };
     let Some(store) = storage() else { return fresh(None) };
     let Some(text) = store.get_item(PROGRESS_KEY).ok().flatten() else { return fresh(None) };
-    let ids = exercise_ids();
-    let known: Vec<&str> = ids.iter().map(String::as_str).collect();
-    match Progress::from_json(&text, &known) {
+    match Progress::from_json(&text, None) {
         Ok(progress) => Saved { progress, unreadable: None },
         Err(why) => {
             // A free key: an earlier unreadable copy stays as it was.

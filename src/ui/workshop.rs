@@ -121,7 +121,7 @@ pub fn workshop_index() -> Html {
             let task = gloo::file::callbacks::read_as_text(&file, move |text| {
                 let ids = storage::exercise_ids();
                 let known: Vec<&str> = ids.iter().map(String::as_str).collect();
-                let checked = text.map_err(|e| e.to_string()).and_then(|t| Progress::from_json(&t, &known));
+                let checked = text.map_err(|e| e.to_string()).and_then(|t| Progress::from_json(&t, Some(&known)));
                 imported.set(Some(match checked {
                     Ok(p) => {
                         let n = p.exercises.len();
