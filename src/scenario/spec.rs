@@ -403,23 +403,28 @@ pub enum FaultAction {
     ClearRules,
 }
 
-pub const FAULT_ACTIONS: &[&str] = &[
-    "power-off",
-    "power-on",
-    "partition",
-    "heal",
-    "stop-speaker",
-    "start-speaker",
-    "cordon",
-    "uncordon",
-    "drain",
-    "delete-pod",
-    "flush-arp",
-    "set-garp",
-    "set-arp-timeout",
-    "drop",
-    "clear-rules",
-];
+impl FaultAction {
+    /// The name scenario files and the trace use (`power-off`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultAction::PowerOff => "power-off",
+            FaultAction::PowerOn => "power-on",
+            FaultAction::Partition => "partition",
+            FaultAction::Heal => "heal",
+            FaultAction::StopSpeaker => "stop-speaker",
+            FaultAction::StartSpeaker => "start-speaker",
+            FaultAction::Cordon => "cordon",
+            FaultAction::Uncordon => "uncordon",
+            FaultAction::Drain => "drain",
+            FaultAction::DeletePod => "delete-pod",
+            FaultAction::FlushArp => "flush-arp",
+            FaultAction::SetGarp => "set-garp",
+            FaultAction::SetArpTimeout => "set-arp-timeout",
+            FaultAction::Drop => "drop",
+            FaultAction::ClearRules => "clear-rules",
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -691,5 +696,35 @@ impl From<Check> for CheckDoc {
             Check::Floods(x) => d.floods = Some(x),
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod fault_names {
+    use super::FaultAction::{self, *};
+
+    #[test]
+    fn each_fault_is_named_as_scenario_files_spell_it() {
+        let all = [
+            PowerOff,
+            PowerOn,
+            Partition,
+            Heal,
+            StopSpeaker,
+            StartSpeaker,
+            Cordon,
+            Uncordon,
+            Drain,
+            DeletePod,
+            FlushArp,
+            SetGarp,
+            SetArpTimeout,
+            Drop,
+            ClearRules,
+        ];
+        for a in all {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name(), "{a:?}");
+            assert_eq!(serde_json::from_value::<FaultAction>(a.name().into()).unwrap(), a);
+        }
     }
 }

@@ -81,34 +81,10 @@ impl Action {
                 format!("kubectl apply {}/{}", manifest.kind(), manifest.metadata().name)
             }
             Action::Delete { name } => format!("kubectl delete {name}"),
-            Action::Fault(f) => format!("{} {}", fault_name(f.action), f.host),
+            Action::Fault(f) => format!("{} {}", f.action.name(), f.host),
             Action::Note { text } => text.clone(),
         }
     }
-}
-
-pub fn fault_name(a: FaultAction) -> &'static str {
-    let i = [
-        FaultAction::PowerOff,
-        FaultAction::PowerOn,
-        FaultAction::Partition,
-        FaultAction::Heal,
-        FaultAction::StopSpeaker,
-        FaultAction::StartSpeaker,
-        FaultAction::Cordon,
-        FaultAction::Uncordon,
-        FaultAction::Drain,
-        FaultAction::DeletePod,
-        FaultAction::FlushArp,
-        FaultAction::SetGarp,
-        FaultAction::SetArpTimeout,
-        FaultAction::Drop,
-        FaultAction::ClearRules,
-    ]
-    .iter()
-    .position(|x| *x == a)
-    .expect("every action is listed");
-    crate::scenario::spec::FAULT_ACTIONS[i]
 }
 
 impl World {
@@ -352,7 +328,7 @@ impl World {
             step: self.steps,
             kind: Kind::Fault {
                 host: Some(self.net.hosts[h].name.clone()),
-                action: fault_name(f.action).into(),
+                action: f.action.name().into(),
                 detail: detail.clone(),
             },
         });

@@ -13,7 +13,7 @@ use crate::net::neighbor::GarpPolicy;
 use crate::scenario::spec::AnnounceKind;
 use crate::scenario::spec::{FaultAction, FaultStep};
 use crate::scenario::{Scenario, load};
-use crate::sim::action::{Action as SimAction, fault_name};
+use crate::sim::action::Action as SimAction;
 use crate::time::Duration;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -107,7 +107,7 @@ pub fn branches() -> Html {
         let action = action.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let Some(a) = FAULTS.iter().find(|a| fault_name(**a) == v) {
+            if let Some(a) = FAULTS.iter().find(|a| a.name() == v) {
                 action.set(*a);
             }
         })
@@ -222,7 +222,7 @@ pub fn branches() -> Html {
                     <span>{ lang.t(Msg::Fault) }</span>
                     <select onchange={on_action} name="fault">
                         { for FAULTS.iter().map(|a| html! {
-                            <option value={fault_name(*a)} selected={*a == *action}>{ fault_name(*a) }</option>
+                            <option value={a.name()} selected={*a == *action}>{ a.name() }</option>
                         }) }
                     </select>
                 </label>
