@@ -91,14 +91,25 @@ fn render(
     })
 }
 
-/// The axes of a chart of horizontal lanes, one per name, top to bottom:
-/// simulated time across, each lane's name at its middle.
-fn lanes_mesh(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+type LanesChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart of horizontal lanes, one per name, top to bottom, with its
+/// axes drawn: simulated time across (0 to `end_s` seconds), each lane's
+/// name at its middle in a label area `label_px` wide.
+fn lanes_chart<'a, 'b>(
+    root: &'a Area<'b>,
+    end_s: f64,
     names: &[String],
+    label_px: u32,
     lang: Lang,
-) -> Result<(), String> {
+) -> Result<LanesChart<'a, 'b>, String> {
     let n = names.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .x_label_area_size(X_AXIS_PX)
+        .y_label_area_size(label_px)
+        .build_cartesian_2d(0f64..end_s, 0f64..n as f64)
+        .map_err(|e| e.to_string())?;
     let label = |y: &f64| {
         let i = (n as f64 - y - 0.5).round();
         if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
@@ -118,7 +129,8 @@ fn lanes_mesh(
         .light_line_style(AXIS.mix(0.12))
         .bold_line_style(AXIS.mix(0.25))
         .draw()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
 }
 
 fn outage_label(o: &Outage, lang: Lang) -> String {
@@ -141,15 +153,9 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Resu
     let lanes = runs.len().max(1);
     let height = 60 + 58 * lanes as u32;
     render(height, |root| {
-        let end_s = secs_f(end).max(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(X_AXIS_PX)
-            .y_label_area_size(LEFT)
-            .build_cartesian_2d(0f64..end_s, 0f64..lanes as f64)
-            .map_err(|e| e.to_string())?;
         let names: Vec<String> = runs.iter().map(|(_, name)| name.to_string()).collect();
-        lanes_mesh(&mut chart, &names, lang)?;
+        let end_s = secs_f(end).max(1.0);
+        let mut chart = lanes_chart(root, end_s, &names, LEFT, lang)?;
         for (lane, (story, _)) in runs.iter().enumerate() {
             let base = (lanes - 1 - lane) as f64;
             chart
@@ -212,13 +218,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
     let height = 60 + 30 * n as u32;
     render(height, |root| {
         let end_s = secs_f(end).max(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(X_AXIS_PX)
-            .y_label_area_size(LEFT + 40)
-            .build_cartesian_2d(0f64..end_s, 0f64..n as f64)
-            .map_err(|e| e.to_string())?;
-        lanes_mesh(&mut chart, &lanes, lang)?;
+        let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang)?;
         for (story, run) in runs {
             for span in &story.path {
                 let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
