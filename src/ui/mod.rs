@@ -46,6 +46,8 @@ pub fn start() {
     let document = gloo::utils::document();
     match document.get_element_by_id("app") {
         Some(root) => {
+            // index.html says "Loading the simulator…" until now.
+            root.set_inner_html("");
             yew::Renderer::<app::App>::with_root(root).render();
         }
         None => {

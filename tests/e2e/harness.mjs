@@ -39,7 +39,11 @@ export async function serveDist({ root = DIST, prefix = '/' } = {}) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}${prefix}`, requests, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${port}${prefix}`, requests, close: () => new Promise((ok) => {
+    // Chromium keeps connections alive: end them so the port is really gone.
+    server.close(ok);
+    server.closeAllConnections();
+  }) };
 }
 
 /** Launches headless Chromium with the flags this sandbox needs. */

@@ -25,3 +25,17 @@ test('renders the shell with title, scenario list and version footer', async () 
   // Every asset came from under the sub-path: relative URLs work on any static host.
   assert.ok(server.requests.every((p) => p.startsWith('/some/blog/path/')), server.requests.join(' '));
 });
+
+test('says it is loading, and says so plainly when the wasm cannot be downloaded', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.abort(); });
+  await page.goto(server.url);
+  assert.equal(await page.textContent('#app [role=status]'), 'Loading the simulator…');
+  release();
+  await page.waitForFunction(() => /could not start/.test(document.querySelector('#app').textContent));
+  assert.match(await page.textContent('#app [role=status]'), /^The simulator could not start: .+\. Reload the page to try again\.$/);
+  await context.close();
+});

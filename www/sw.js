@@ -1,0 +1,117 @@
+// vipsim's service worker: after one visit the playground opens and runs
+// with no network (a workshop on a plane, a blog read on a train).
+//
+// What it keeps: the pages (index.html, embed.html) and every same-origin
+// file they load. Trunk names the JS glue, the wasm, the CSS and the icon
+// after a hash of their bytes, so those are immutable: served from the cache
+// first. Pages are fetched from the network first, so a new deploy is seen as
+// soon as the network is there; the cache answers only when it is not.
+// Nothing here knows the build's file names: they are read from the page.
+const CACHE = 'vipsim-offline-v1';
+const PAGES = ['./', './index.html', './embed.html'];
+const HASHED = /-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$/;
+
+const scoped = (href) => new URL(href, self.registration.scope).href;
+
+/** Same-origin files a page's markup refers to (href= and src=). */
+function filesOf(html) {
+  const files = new Set();
+  for (const [, ref] of html.matchAll(/\b(?:href|src)=["']([^"'#?]+)["']/g)) {
+    const url = new URL(ref, self.registration.scope);
+    if (url.origin === self.location.origin) files.add(url.href);
+  }
+  return files;
+}
+
+/** Forgets cached hashed files that no kept page refers to (an old deploy's). */
+async function prune(cache) {
+  const live = new Set();
+  for (const page of PAGES) {
+    const kept = await cache.match(scoped(page));
+    if (kept) for (const file of filesOf(await kept.text())) live.add(file);
+  }
+  for (const request of await cache.keys()) {
+    if (HASHED.test(new URL(request.url).pathname) && !live.has(request.url)) await cache.delete(request);
+  }
+}
+
+// The page registers this worker once it has started, so on the first visit
+// its files are already in the HTTP cache: force-cache keeps them from being
+// downloaded twice.
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    for (const page of PAGES) {
+      // embed.html exists in built sites, not under `trunk serve`.
+      const response = await fetch(scoped(page)).catch(() => null);
+      if (!response?.ok) continue;
+      const html = await response.clone().text();
+      await cache.put(scoped(page), response);
+      for (const file of filesOf(html)) {
+        const got = await fetch(file, { cache: 'force-cache' });
+        if (got.ok) await cache.put(file, got);
+      }
+    }
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+// Pages: the network when there is one (a new deploy shows at once), else the
+// kept copy. A new page's hashed files are cached as it requests them
+// (cacheFirst); the previous deploy's are then forgotten.
+async function page(event) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(event.request);
+    if (response.ok) {
+      // The address may carry ?scenario=…; the page itself does not depend on it.
+      const url = new URL(event.request.url);
+      url.search = '';
+      const copy = response.clone();
+      event.waitUntil(cache.put(url.href, copy).then(() => prune(cache)));
+    }
+    return response;
+  } catch (offline) {
+    const kept = await cache.match(event.request, { ignoreSearch: true });
+    if (kept) return kept;
+    throw offline;
+  }
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (offline) {
+    const kept = await cache.match(request);
+    if (kept) return kept;
+    throw offline;
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (!url.href.startsWith(self.registration.scope)) return;
+  if (request.mode === 'navigate') event.respondWith(page(event));
+  else event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+});
