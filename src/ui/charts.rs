@@ -91,6 +91,29 @@ fn render(
     })
 }
 
+/// A chart over simulated time: 0 to `end_s` seconds across, `y` up, with
+/// room on the right for the last time label (centred on the plot's edge).
+fn time_chart<'a, 'b>(
+    root: &'a Area<'b>,
+    end_s: f64,
+    y: std::ops::Range<f64>,
+    label_px: u32,
+) -> Result<LanesChart<'a, 'b>, String> {
+    ChartBuilder::on(root)
+        .margin(8)
+        .margin_right(20)
+        .x_label_area_size(X_AXIS_PX)
+        .y_label_area_size(label_px)
+        .build_cartesian_2d(0f64..end_s, y)
+        .map_err(|e| e.to_string())
+}
+
+/// Axis labels as whole numbers ("20", not "20.0"): seconds on the time
+/// axis (its title says "s"), requests on the served chart.
+fn whole(x: &f64) -> String {
+    format!("{x:.0}")
+}
+
 type LanesChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A chart of horizontal lanes, one per name, top to bottom, with its
@@ -104,12 +127,7 @@ fn lanes_chart<'a, 'b>(
     lang: Lang,
 ) -> Result<LanesChart<'a, 'b>, String> {
     let n = names.len().max(1);
-    let mut chart = ChartBuilder::on(root)
-        .margin(8)
-        .x_label_area_size(X_AXIS_PX)
-        .y_label_area_size(label_px)
-        .build_cartesian_2d(0f64..end_s, 0f64..n as f64)
-        .map_err(|e| e.to_string())?;
+    let mut chart = time_chart(root, end_s, 0f64..n as f64, label_px)?;
     let label = |y: &f64| {
         let i = (n as f64 - y - 0.5).round();
         if (y.fract() - 0.5).abs() < 0.01 && i >= 0.0 {
@@ -122,6 +140,7 @@ fn lanes_chart<'a, 'b>(
         .configure_mesh()
         .disable_y_mesh()
         .x_desc(lang.t(Msg::SimulatedTime))
+        .x_label_formatter(&whole)
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label)
         .label_style(font(LABEL_PX))
@@ -258,16 +277,13 @@ pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg,
     let max = (0..buckets).map(|b| counts.values().map(|v| v[b]).sum::<u32>()).max().unwrap_or(0).max(1);
     render(210, |root| {
         let end_s = secs_f(end).max(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .margin(8)
-            .x_label_area_size(X_AXIS_PX)
-            .y_label_area_size(LEFT)
-            .build_cartesian_2d(0f64..end_s, 0f64..max as f64 * 1.15)
-            .map_err(|e| e.to_string())?;
+        let mut chart = time_chart(root, end_s, 0f64..max as f64 * 1.15, LEFT)?;
         chart
             .configure_mesh()
             .x_desc(lang.t(Msg::SimulatedTime))
+            .x_label_formatter(&whole)
             .y_desc(lang.t(Msg::RequestsPer5s))
+            .y_label_formatter(&whole)
             .y_labels(4)
             .label_style(font(LABEL_PX))
             .axis_style(AXIS)
