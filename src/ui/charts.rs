@@ -109,9 +109,11 @@ fn time_chart<'a, 'b>(
 }
 
 /// Axis labels as whole numbers ("20", not "20.0"): seconds on the time
-/// axis (its title says "s"), requests on the served chart.
+/// axis (its title says "s"), requests on the served chart. A tick between
+/// two whole numbers (a short run, a low count) gets no label rather than a
+/// rounded, repeated one.
 fn whole(x: &f64) -> String {
-    format!("{x:.0}")
+    if (x - x.round()).abs() < 1e-9 { format!("{x:.0}") } else { String::new() }
 }
 
 type LanesChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
