@@ -8,7 +8,7 @@ mod common;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::Kind;
+use vipsim::sim::trace::{Forwarded, Kind};
 use vipsim::time::Instant;
 
 fn run_yaml(text: &str) -> Run {
@@ -137,7 +137,7 @@ fn mac_aging_shorter_than_arp_timeout_floods() {
     assert!(aged, "the switch aged a MAC out");
     let flooded = run.trace().iter().any(|r| {
         r.t >= Instant::from_secs(400)
-            && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)")
+            && matches!(r.kind, Kind::Frame { forward: Some(Forwarded::Flood { unknown_unicast: true }), .. })
     });
     assert!(flooded, "the router's frame to the leader's MAC is flooded");
     assert_eq!(last_output(&run, "curl").1, 0, "flooding still delivers it");

@@ -45,7 +45,8 @@ pub enum MacChange {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Switch {
-    pub name: String,
+    /// Shared with every trace record the switch writes.
+    pub name: crate::sim::trace::Name,
     pub mac_aging: Duration,
     /// Port names (`Gi0/1`...) and whether the link on each is up.
     pub ports: Vec<SwitchPort>,
@@ -63,7 +64,7 @@ pub struct SwitchPort {
 
 impl Switch {
     pub fn new(name: &str, mac_aging: Duration) -> Switch {
-        Switch { name: name.to_string(), mac_aging, ports: Vec::new(), table: BTreeMap::new() }
+        Switch { name: name.into(), mac_aging, ports: Vec::new(), table: BTreeMap::new() }
     }
 
     pub fn add_port(&mut self) -> PortId {

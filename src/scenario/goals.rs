@@ -7,7 +7,7 @@ use super::spec::{
 };
 use crate::sim::World;
 use crate::sim::timeline::Run;
-use crate::sim::trace::{Kind, Record};
+use crate::sim::trace::{Forwarded, Kind, Record};
 use crate::time::Instant;
 use serde::Serialize;
 
@@ -311,7 +311,10 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 .iter()
                 .filter(|r| {
                     r.t >= from
-                        && matches!(&r.kind, Kind::Frame { forward: Some(f), .. } if f == "flood (unknown unicast)")
+                        && matches!(
+                            r.kind,
+                            Kind::Frame { forward: Some(Forwarded::Flood { unknown_unicast: true }), .. }
+                        )
                 })
                 .count() as u64;
             (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), Found::Floods { n })

@@ -354,7 +354,7 @@ impl World {
                 _ => continue,
             };
             let kind = Kind::Mac {
-                switch: self.net.switch.name.as_str().into(),
+                switch: self.net.switch.name.clone(),
                 change,
                 port_name: self.net.switch.ports[port].label.clone(),
             };

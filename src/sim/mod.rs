@@ -22,7 +22,7 @@ use ctx::Ctx;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use trace::{Dir, Kind, Record};
+use trace::{Dir, Forwarded, Kind, Record};
 
 /// Something scheduled to happen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -223,26 +223,27 @@ impl World {
                 End::Switch(port) => {
                     let mut changes = Vec::new();
                     let fwd = switch.ingress(port, frame.src(), frame.dst(), *now, &mut changes);
-                    let label = match &fwd {
-                        Forward::Port(p) => format!("port {}", switch.ports[*p].label),
-                        Forward::Flood { unknown_unicast: true, .. } => "flood (unknown unicast)".to_string(),
-                        Forward::Flood { .. } => "flood (broadcast)".to_string(),
-                        Forward::Filter => "filtered (same port)".to_string(),
+                    let forwarded = match &fwd {
+                        Forward::Port(p) => Forwarded::Port(switch.ports[*p].label.clone()),
+                        Forward::Flood { unknown_unicast, .. } => {
+                            Forwarded::Flood { unknown_unicast: *unknown_unicast }
+                        }
+                        Forward::Filter => Forwarded::Filtered,
                     };
                     cx.record(Kind::Frame {
-                        at: switch.name.as_str().into(),
+                        at: switch.name.clone(),
                         iface: switch.ports[port].label.clone(),
                         dir: Dir::Rx,
                         frame: frame.clone(),
-                        forward: Some(label),
+                        forward: Some(forwarded),
                     });
                     record_mac_changes(&mut cx, switch, changes);
-                    let out_ports = match fwd {
-                        Forward::Port(p) => vec![p],
-                        Forward::Flood { ports, .. } => ports,
-                        Forward::Filter => vec![],
+                    let out_ports = match &fwd {
+                        Forward::Port(p) => std::slice::from_ref(p),
+                        Forward::Flood { ports, .. } => ports.as_slice(),
+                        Forward::Filter => &[],
                     };
-                    for p in out_ports {
+                    for &p in out_ports {
                         if let Some(link) = switch.ports[p].link {
                             let l = &links[link];
                             if l.up {
@@ -333,11 +334,7 @@ fn record_mac_changes(cx: &mut Ctx, switch: &crate::net::Switch, changes: Vec<Ma
             MacChange::Learned { port, .. } | MacChange::Aged { port, .. } | MacChange::Flushed { port, .. } => port,
             MacChange::Moved { to, .. } => to,
         };
-        cx.record(Kind::Mac {
-            switch: switch.name.as_str().into(),
-            change,
-            port_name: switch.ports[port].label.clone(),
-        });
+        cx.record(Kind::Mac { switch: switch.name.clone(), change, port_name: switch.ports[port].label.clone() });
     }
 }
 

@@ -10,6 +10,7 @@ use crate::time::Instant;
 use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use std::fmt;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
@@ -87,6 +88,37 @@ impl DropReason {
     }
 }
 
+/// Where the switch sent a frame it received. Written in the trace as text
+/// (`port Gi0/2 (node-a)`, `flood (broadcast)`...); kept as data so the
+/// engine writes it without formatting a string per frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Known unicast: out of one port (its label, `Gi0/2 (node-a)`).
+    Port(Name),
+    /// Out of every other up port: broadcast and multicast, or unicast to
+    /// a MAC the table does not know.
+    Flood { unknown_unicast: bool },
+    /// The destination lives behind the port the frame came in on.
+    Filtered,
+}
+
+impl fmt::Display for Forwarded {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Forwarded::Port(label) => write!(f, "port {label}"),
+            Forwarded::Flood { unknown_unicast: true } => f.write_str("flood (unknown unicast)"),
+            Forwarded::Flood { unknown_unicast: false } => f.write_str("flood (broadcast)"),
+            Forwarded::Filtered => f.write_str("filtered (same port)"),
+        }
+    }
+}
+
+impl Serialize for Forwarded {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// What happened. Serialised with `"kind"` as the tag (see [`Record`]'s
 /// `Serialize`): `frame`, `drop`, `neighbor`, `arp_ignored`, `mac`,
 /// `fault`, `leader`, `ipam`, `command`, `log`, `event`, `endpoints`, `app`,
@@ -100,7 +132,7 @@ pub enum Kind {
         iface: Name,
         dir: Dir,
         frame: Frame,
-        forward: Option<String>,
+        forward: Option<Forwarded>,
     },
     /// A frame or packet dropped at `at`.
     Drop {

@@ -129,7 +129,7 @@ pub fn events() -> Html {
     let trace = run.trace();
     let hosts: Vec<String> = {
         let net = &run.world().net;
-        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.clone())).collect()
+        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.to_string())).collect()
     };
 
     let on_scroll = {

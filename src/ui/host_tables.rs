@@ -334,7 +334,7 @@ pub fn host_tables(props: &HostTablesProps) -> Html {
     let name = props.host.as_str();
     let records = run.trace();
     let (ips, macs) = changes(&records[just_happened(records, store.previous, run.cursor(), store.time)], name);
-    if name == world.net.switch.name {
+    if *name == *world.net.switch.name {
         return mac_table(world, &macs, lang);
     }
     let Some(host) = world.net.host(name) else {

@@ -16,7 +16,7 @@ pub fn inspector() -> Html {
     let names: Vec<String> = {
         let run = entry.run.borrow();
         let net = &run.world().net;
-        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.clone())).collect()
+        net.hosts.iter().map(|h| h.name.to_string()).chain(std::iter::once(net.switch.name.to_string())).collect()
     };
     let selected = store.host.clone();
     let on_host = {

@@ -455,7 +455,7 @@ pub fn topology() -> Html {
         }
     });
 
-    let switch_name = world.net.switch.name.clone();
+    let switch_name = world.net.switch.name.to_string();
     let sw = layout.switch;
     let switch = html! {
         <g class={classes!("host", "switch", (selected == switch_name).then_some("selected"))} role="button" tabindex="0"
