@@ -8,6 +8,9 @@
 //! 2. Worst-case step-back latency: seeking backwards across a 10-minute
 //!    run of each shipped scenario, from the end to the step just before
 //!    each snapshot boundary (the longest replay).
+//!
+//! For profilers (`valgrind --tool=callgrind`, `perf`): `--engine-only`
+//! runs only part 1 with the trace discarded, `--seconds N` shortens it.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -39,7 +42,7 @@ mod bench {
 
     /// 100 servers (hosts running http-echo on :80) and 100 clients, each
     /// client curling "its" server every second.
-    fn synthetic_lan() -> World {
+    fn synthetic_lan(seconds: u64) -> World {
         let mut lan = LanBuilder::new("switch", DEFAULT_MAC_AGING);
         let base = u32::from(Ipv4Addr::new(10, 1, 0, 0));
         for i in 0..HOSTS {
@@ -71,7 +74,7 @@ mod bench {
                 name: None,
                 at: Duration::from_millis((i as u64 * 7) % 1000),
                 every: Some(Duration::from_secs(1)),
-                until: Some(Duration::from_secs(600)),
+                until: Some(Duration::from_secs(seconds)),
                 run: Some(RunStep {
                     host: format!("h{i}"),
                     cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)),
@@ -82,7 +85,7 @@ mod bench {
                 note: None,
             })
             .collect();
-        let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(600) };
+        let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };
         let mut world = World::new(
             lan.finish(),
             1,
@@ -94,9 +97,9 @@ mod bench {
         world
     }
 
-    fn events_per_second(keep_trace: bool) -> (u64, f64, usize) {
-        let mut world = synthetic_lan();
-        let end = Instant::from_secs(600);
+    fn events_per_second(seconds: u64, keep_trace: bool) -> (u64, f64, usize) {
+        let mut world = synthetic_lan(seconds);
+        let end = Instant::from_secs(seconds);
         let mut trace = Vec::new();
         let mut records = 0;
         let start = Wall::now();
@@ -135,13 +138,26 @@ mod bench {
     }
 
     pub fn run() {
-        println!("vipsim bench ({} hosts, 600 simulated seconds)", HOSTS);
-        let (steps, secs, records) = events_per_second(false);
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let engine_only = args.iter().any(|a| a == "--engine-only");
+        let seconds = match args.iter().position(|a| a == "--seconds").map(|i| args.get(i + 1).map(|n| n.parse())) {
+            None => 600,
+            Some(Some(Ok(n))) if n > 0 => n,
+            _ => {
+                eprintln!("usage: vipsim-bench [--engine-only] [--seconds N]  (N simulated seconds, default 600)");
+                std::process::exit(2);
+            }
+        };
+        println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
+        let (steps, secs, records) = events_per_second(seconds, false);
         println!(
             "  engine, trace discarded: {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
             steps as f64 / secs / 1e6
         );
-        let (steps, secs, records) = events_per_second(true);
+        if engine_only {
+            return;
+        }
+        let (steps, secs, records) = events_per_second(seconds, true);
         println!(
             "  engine, trace kept:      {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
             steps as f64 / secs / 1e6

@@ -344,10 +344,14 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
             let top = c.y.0 / c.height * 100.0;
             let height = (c.y.1 - c.y.0) / c.height * 100.0;
             html! {
+                // The canvas scrolls sideways on a phone; the plot inside keeps a
+                // readable width, and the cursor line's percentages are of it.
                 <div class="chart-canvas">
-                    { Html::from_html_unchecked(AttrValue::from(c.svg.clone())) }
-                    <span class="cursor-line" aria-hidden="true"
-                        style={format!("left:{left:.2}%;top:{top:.2}%;height:{height:.2}%")}></span>
+                    <div class="chart-plot">
+                        { Html::from_html_unchecked(AttrValue::from(c.svg.clone())) }
+                        <span class="cursor-line" aria-hidden="true"
+                            style={format!("left:{left:.2}%;top:{top:.2}%;height:{height:.2}%")}></span>
+                    </div>
                 </div>
             }
         }
