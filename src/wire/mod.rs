@@ -25,11 +25,33 @@ pub use smoltcp::wire::{ArpOperation, TcpControl};
 pub const ETHERNET_HEADER_LEN: usize = 14;
 
 /// A 48-bit MAC address, shown as `02:00:0a:00:01:0a`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Mac(pub [u8; 6]);
+
+/// Byte order (the order `show mac address-table` and our tables list
+/// MACs in), compared as one 48-bit number: the switch looks two MACs up
+/// in its table for every frame, and a byte-by-byte slice compare was the
+/// larger part of that.
+impl Ord for Mac {
+    fn cmp(&self, other: &Mac) -> std::cmp::Ordering {
+        self.as_u48().cmp(&other.as_u48())
+    }
+}
+
+impl PartialOrd for Mac {
+    fn partial_cmp(&self, other: &Mac) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Mac {
     pub const BROADCAST: Mac = Mac([0xff; 6]);
+
+    /// The address as a big-endian number, so numeric order is byte order.
+    fn as_u48(self) -> u64 {
+        let [a, b, c, d, e, f] = self.0;
+        u64::from_be_bytes([0, 0, a, b, c, d, e, f])
+    }
     pub const ZERO: Mac = Mac([0; 6]);
 
     pub fn is_broadcast(self) -> bool {
@@ -272,6 +294,15 @@ pub fn rewrite_ethernet(frame: Frame, dst: Mac, src: Mac) -> Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The numeric comparison orders MACs exactly as their bytes do.
+        #[test]
+        fn mac_order_is_byte_order(a: [u8; 6], b: [u8; 6]) {
+            proptest::prop_assert_eq!(Mac(a).cmp(&Mac(b)), a.cmp(&b));
+        }
+    }
 
     #[test]
     fn mac_parse_display_derive() {
