@@ -163,6 +163,38 @@ impl Progress {
     }
 }
 
+/// The scenario editor's unapplied text, kept in the browser so that a
+/// reload or a closed tab loses no edit. It remembers the text it was
+/// edited from (by SHA-256), and comes back only over that same text: an
+/// edit of one pasted scenario never lands on another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditorDraft {
+    base: String,
+    pub text: String,
+}
+
+impl EditorDraft {
+    pub fn new(base: &str, text: &str) -> EditorDraft {
+        EditorDraft { base: Self::fingerprint(base), text: text.to_string() }
+    }
+
+    fn fingerprint(text: &str) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("two strings serialise")
+    }
+
+    /// The saved draft's text, if `saved` is a draft edited from `base`
+    /// (anything else, damaged text included, is no draft for it).
+    pub fn restore(saved: &str, base: &str) -> Option<String> {
+        let draft: EditorDraft = serde_json::from_str(saved).ok()?;
+        (draft.base == Self::fingerprint(base)).then_some(draft.text)
+    }
+}
+
 /// The height an embedded player starts at, before it reports its own
 /// (the playground's embed code and the oEmbed files agree on it).
 pub const EMBED_HEIGHT: u32 = 560;
@@ -184,6 +216,16 @@ pub fn embed_iframe(src: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_editor_draft_comes_back_only_over_the_text_it_was_edited_from() {
+        let base = "apiVersion: vipsim/v1\nkind: Scenario\n";
+        let saved = EditorDraft::new(base, "apiVersion: vipsim/v1\nkind: Scenari").to_json();
+        assert_eq!(EditorDraft::restore(&saved, base).as_deref(), Some("apiVersion: vipsim/v1\nkind: Scenari"));
+        assert_eq!(EditorDraft::restore(&saved, "kind: Scenario\n"), None);
+        assert_eq!(EditorDraft::restore("{\"base\":", base), None);
+        assert_eq!(EditorDraft::restore("", base), None);
+    }
     use crate::scenario::spec::{FaultAction, FaultStep};
 
     fn link() -> Permalink {

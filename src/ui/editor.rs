@@ -5,9 +5,9 @@
 //! downloaded. No editor library: a text area that grows with its text
 //! inside one scrolling box keeps the gutter and the error marks aligned.
 
-use super::download;
 use super::i18n::Msg;
 use super::state::{Action, Resume, Source, use_store};
+use super::{download, storage};
 use crate::scenario::{Diagnostic, load};
 use gloo::file::ObjectUrl;
 use std::collections::BTreeMap;
@@ -28,10 +28,19 @@ pub fn editor() -> Html {
     let store = use_store();
     let lang = store.lang;
     let source = store.source.clone();
-    let original = |store: &super::state::AppState| -> String {
-        store.draft.as_deref().or(store.source.as_ref().map(|s| &*s.text)).unwrap_or_default().to_string()
+    // The text to edit, and whether it is an edit this browser kept from
+    // before a reload (see storage::save_draft).
+    let original = |store: &super::state::AppState| -> (String, bool) {
+        let Some(source) = &store.source else { return (String::new(), false) };
+        match (&store.draft, storage::load_draft(&source.text)) {
+            (Some(draft), _) => (draft.to_string(), false),
+            (None, Some(kept)) => (kept, true),
+            (None, None) => (source.text.to_string(), false),
+        }
     };
-    let text = use_state(|| original(&store));
+    let first = use_memo((), |_| original(&store));
+    let text = use_state(|| first.0.clone());
+    let restored = use_state(|| first.1);
     let diagnostics = use_state(Vec::<Diagnostic>::new);
     let applied = use_state(|| false);
     let area = use_node_ref();
@@ -39,20 +48,24 @@ pub fn editor() -> Html {
     let keep_url = use_mut_ref(|| None::<ObjectUrl>);
     // Another scenario was opened: edit its text.
     {
-        let (text, diagnostics) = (text.clone(), diagnostics.clone());
-        let fresh = original(&store);
+        let (text, restored, diagnostics, store) = (text.clone(), restored.clone(), diagnostics.clone(), store.clone());
         use_effect_with(source.as_ref().map(|s| Rc::as_ptr(s) as usize), move |_| {
+            let (fresh, kept) = original(&store);
             text.set(fresh);
+            restored.set(kept);
             diagnostics.set(Vec::new());
         });
     }
     let Some(source) = source else { return html! {} };
     let file = source.shipped.as_ref().map(|id| format!("{id}.yaml")).unwrap_or_else(|| source.file.clone());
 
+    // Every keystroke is kept in the browser too: a reload or a closed tab loses no edit.
     let on_input = {
-        let (text, applied) = (text.clone(), applied.clone());
+        let (text, applied, base) = (text.clone(), applied.clone(), source.text.clone());
         Callback::from(move |e: InputEvent| {
-            text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            storage::save_draft(&base, &value);
+            text.set(value);
             applied.set(false);
         })
     };
@@ -65,10 +78,19 @@ pub fn editor() -> Html {
         })
     };
     let apply = {
-        let (store, text, diagnostics, applied, source, file) =
-            (store.clone(), text.clone(), diagnostics.clone(), applied.clone(), source.clone(), file.clone());
+        let (store, text, diagnostics, applied, restored, source, file) = (
+            store.clone(),
+            text.clone(),
+            diagnostics.clone(),
+            applied.clone(),
+            restored.clone(),
+            source.clone(),
+            file.clone(),
+        );
         Callback::from(move |_| match load::load(&file, &text) {
             Ok(scenario) => {
+                storage::clear_draft();
+                restored.set(false);
                 diagnostics.set(Vec::new());
                 applied.set(true);
                 // Unchanged text stays the shipped scenario: links keep naming it by id.
@@ -93,8 +115,11 @@ pub fn editor() -> Html {
         })
     };
     let revert = {
-        let (store, text, diagnostics, source) = (store.clone(), text.clone(), diagnostics.clone(), source.clone());
+        let (store, text, diagnostics, source, restored) =
+            (store.clone(), text.clone(), diagnostics.clone(), source.clone(), restored.clone());
         Callback::from(move |_| {
+            storage::clear_draft();
+            restored.set(false);
             text.set(source.text.to_string());
             diagnostics.set(Vec::new());
             store.dispatch(Action::Draft(None));
@@ -153,6 +178,9 @@ pub fn editor() -> Html {
                 </div>
             </div>
             <p class="hint">{ lang.t(Msg::EditorHint) }</p>
+            if *restored && changed {
+                <p class="hint restored" role="status">{ lang.t(Msg::DraftRestored) }</p>
+            }
             if !diagnostics.is_empty() {
                 <ul class="diagnostics" role="alert" aria-label={lang.t(Msg::EditorErrors)}>
                     { for diagnostics.iter().map(|d| html! {

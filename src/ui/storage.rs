@@ -1,18 +1,19 @@
 //! What the playground keeps in this browser (localStorage): the workshop
-//! progress and the chosen language. Saved progress that this version
+//! progress, the chosen language and the scenario editor's unapplied text. Saved progress that this version
 //! cannot read (written by a newer app, or damaged) is moved aside under
 //! its own key, never overwritten, so an upgrade or a downgrade loses
 //! nothing.
 
 use super::i18n::Lang;
 use crate::catalog;
-use crate::share::Progress;
+use crate::share::{EditorDraft, Progress};
 use std::cell::Cell;
 use wasm_bindgen::JsCast;
 
 const PROGRESS_KEY: &str = "vipsim.progress";
 const UNREADABLE_KEY: &str = "vipsim.progress.unreadable";
 const LANG_KEY: &str = "vipsim.lang";
+const DRAFT_KEY: &str = "vipsim.editor-draft";
 
 thread_local! {
     /// Set when unreadable progress could not be moved aside: saving would
@@ -91,5 +92,29 @@ pub fn save_language(lang: Lang) {
     if let Some(s) = storage() {
         // Not saved (storage disabled): the switch still works for this page.
         let _ = s.set_item(LANG_KEY, lang.code());
+    }
+}
+
+/// The editor's unapplied text over `base` (the scenario text it was
+/// edited from), if this browser kept one.
+pub fn load_draft(base: &str) -> Option<String> {
+    EditorDraft::restore(&storage()?.get_item(DRAFT_KEY).ok()??, base)
+}
+
+/// Keeps the editor's text over `base`; the same text as `base` is no draft.
+pub fn save_draft(base: &str, text: &str) {
+    let Some(s) = storage() else { return };
+    // Not kept (storage full or disabled): the text stays in the editor.
+    let _ = if text == base {
+        s.remove_item(DRAFT_KEY)
+    } else {
+        s.set_item(DRAFT_KEY, &EditorDraft::new(base, text).to_json())
+    };
+}
+
+/// Forgets the kept draft (applied or reverted).
+pub fn clear_draft() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(DRAFT_KEY);
     }
 }

@@ -128,6 +128,8 @@ catalogue! {
         "시나리오를 고치고 적용하세요. 같은 시점에서 실행을 다시 만듭니다. 오류는 해당 줄에 표시됩니다.";
     EditorErrors => "Errors in the YAML", "YAML 오류";
     LineColumn => "Line {0}, column {1}", "{0}번째 줄, {1}번째 칸";
+    DraftRestored => "Your unapplied edit from before was kept in this browser and is back. Revert drops it.",
+        "이전에 적용하지 않은 편집을 이 브라우저가 보관해 두었다가 되살렸습니다. 되돌리기를 누르면 버립니다.";
     YamlApplied => "Applied: the run was rebuilt from this text.", "적용했습니다. 이 글로 실행을 다시 만들었습니다.";
     ManifestsTitle => "Manifests: apply at the cursor", "매니페스트: 커서 위치에 적용";
     ManifestsHint => "Like kubectl apply: a held manifest as written, or any manifest after editing it. Each runs in a new branch.",
