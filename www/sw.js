@@ -63,36 +63,26 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
-// Pages: the network when there is one (a new deploy shows at once), else the
-// kept copy. A new page's hashed files are cached as it requests them
-// (cacheFirst); the previous deploy's are then forgotten.
-async function page(event) {
-  const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(event.request);
-    if (response.ok) {
-      // The address may carry ?scenario=…; the page itself does not depend on it.
-      const url = new URL(event.request.url);
-      url.search = '';
-      const copy = response.clone();
-      event.waitUntil(cache.put(url.href, copy).then(() => prune(cache)));
-    }
-    return response;
-  } catch (offline) {
-    const kept = await cache.match(event.request, { ignoreSearch: true });
-    if (kept) return kept;
-    throw offline;
-  }
-}
-
-async function networkFirst(request) {
+// Pages and other unhashed files: the network when there is one (a new
+// deploy shows at once), else the kept copy. A page is kept without its
+// query (?scenario=… does not change the page); after a new page is kept,
+// its hashed files are cached as it requests them (cacheFirst) and the
+// previous deploy's are forgotten.
+async function networkFirst(event) {
+  const { request } = event;
+  const isPage = request.mode === 'navigate';
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
+    if (response.ok) {
+      const key = new URL(request.url);
+      if (isPage) key.search = '';
+      const kept = cache.put(key.href, response.clone());
+      event.waitUntil(isPage ? kept.then(() => prune(cache)) : kept);
+    }
     return response;
   } catch (offline) {
-    const kept = await cache.match(request);
+    const kept = await cache.match(request, { ignoreSearch: isPage });
     if (kept) return kept;
     throw offline;
   }
@@ -112,6 +102,5 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (!url.href.startsWith(self.registration.scope)) return;
-  if (request.mode === 'navigate') event.respondWith(page(event));
-  else event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+  event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(event));
 });
