@@ -38,6 +38,15 @@ test('after one visit the playground opens, runs and embeds with the server gone
   assert.equal(server.requests.filter((p) => p.endsWith('.wasm')).length, 1, server.requests.join(' '));
   assert.deepEqual(errors, []);
 
+  // A second visit downloads only the page: the wasm, JS and CSS come from
+  // the copy. (Chromium fetches the favicon itself, outside the worker.)
+  const firstVisit = server.requests.length;
+  await page.reload();
+  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  const again = server.requests.slice(firstVisit);
+  console.log(`# second visit requested: ${again.join(' ')}`);
+  assert.ok(again.every((p) => !/\.(wasm|js|css)$/.test(p) || p.endsWith('/sw.js')), again.join(' '));
+
   await server.close();
   await page.reload();
   await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
