@@ -542,3 +542,26 @@ fn selectors_sorting_and_columns() {
     );
     assert_eq!(run("kubectl get pods -A --field-selector spec.nodeName=worker-1 -o name"), "pod/cilium-mj2mg\n");
 }
+
+/// More pods than vipsim runs (see `k8s::api::MAX_PODS`) is refused, like
+/// a loader error, and changes nothing; up to the limit scales as usual.
+#[test]
+fn scaling_past_the_pod_limit_is_refused() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    assert_eq!(
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=65536"),
+        (
+            "error: 65536 replicas for deployment.apps/web would make 65536 pods; vipsim runs at most 1000 pods in a scenario\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        sh.sh(5, "client", "kubectl get deployment web").0.lines().nth(1).map(|l| l.split_whitespace().nth(1)),
+        Some(Some("3/3"))
+    );
+    assert_eq!(
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=1000"),
+        ("deployment.apps/web scaled\n".into(), 0)
+    );
+}

@@ -787,6 +787,19 @@ fn a_deployment_selector_must_match_its_template() {
     );
 }
 
+/// A mutated scenario with `replicas: 65536` once stalled the loader's fuzz
+/// test for minutes (scheduling is quadratic in pods): the count is capped.
+#[test]
+fn a_scenario_runs_at_most_a_thousand_pods() {
+    assert_eq!(
+        errors(&edit("  replicas: 2", "  replicas: 65536")),
+        [
+            "s.yaml:58:3: spec.replicas: `replicas: 65536` would make 65536 pods; vipsim runs at most 1000 pods in a scenario"
+        ]
+    );
+    assert!(load("s.yaml", &edit("  replicas: 2", "  replicas: 1000")).is_ok());
+}
+
 #[test]
 fn a_service_selects_pods_on_valid_ports() {
     assert_eq!(

@@ -44,7 +44,44 @@ fn stored_key(m: &Manifest) -> String {
     format!("{}/{}/{}", m.kind(), m.namespace().unwrap_or(""), m.metadata().name)
 }
 
+/// The most pods a scenario runs: every Deployment's replicas plus bare
+/// Pods. The scheduler and the playground's tables are sized for a
+/// teaching LAN; tens of thousands of pods would stall the page for
+/// minutes, so more is refused up front (by the loader and by `kubectl
+/// apply`/`scale`) instead of run slowly.
+pub const MAX_PODS: u64 = 1000;
+
+/// The error for a change that would run more than [`MAX_PODS`] pods.
+pub fn too_many_pods(what: &str, total: u64) -> String {
+    format!("{what} would make {total} pods; vipsim runs at most {MAX_PODS} pods in a scenario")
+}
+
 impl Plane<'_, '_, '_> {
+    /// Pods the cluster asks for, not counting Deployment `except`:
+    /// Deployments' replicas and Pods no Deployment owns.
+    fn wanted_pods(&self, except: Option<&str>) -> u64 {
+        let replicas: u64 = self
+            .k
+            .deployments
+            .iter()
+            .filter(|(k, _)| Some(k.as_str()) != except)
+            .map(|(_, d)| u64::from(d.spec.replicas))
+            .sum();
+        replicas + self.k.pods.values().filter(|p| p.owner.is_none()).count() as u64
+    }
+
+    /// Refuses `replicas` for Deployment `dkey` when the cluster would then want more than [`MAX_PODS`].
+    fn check_replicas(&self, dkey: &str, name: &str, replicas: u32) -> Result<(), String> {
+        let total = self.wanted_pods(Some(dkey)) + u64::from(replicas);
+        if total > MAX_PODS {
+            return Err(format!(
+                "error: {}",
+                too_many_pods(&format!("{replicas} replicas for deployment.apps/{name}"), total)
+            ));
+        }
+        Ok(())
+    }
+
     /// `kubectl apply`: creates the object or updates it in place.
     pub fn apply(&mut self, m: &Manifest) -> Result<String, String> {
         let now = self.cx.now;
@@ -69,6 +106,7 @@ impl Plane<'_, '_, '_> {
             Manifest::Deployment { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
                 let dkey = key(&ns, &name);
+                self.check_replicas(&dkey, &name, spec.replicas)?;
                 let hash = template_hash(spec);
                 match self.k.deployments.get_mut(&dkey) {
                     Some(d) if d.spec == *spec => "unchanged",
@@ -110,6 +148,10 @@ impl Plane<'_, '_, '_> {
             Manifest::Pod { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
                 let pk = key(&ns, &name);
+                let total = self.wanted_pods(None) + 1;
+                if total > MAX_PODS && !self.k.pods.contains_key(&pk) {
+                    return Err(format!("error: {}", too_many_pods(&format!("pod/{name}"), total)));
+                }
                 if let std::collections::btree_map::Entry::Vacant(e) = self.k.pods.entry(pk) {
                     let pod = workloads::new_pod(
                         &ns,
@@ -280,6 +322,10 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl scale deployment NAME --replicas=N`.
     pub fn scale(&mut self, ns: &str, name: &str, replicas: u32) -> Result<String, String> {
+        let dkey = key(ns, name);
+        if self.k.deployments.contains_key(&dkey) {
+            self.check_replicas(&dkey, name, replicas)?;
+        }
         let d = self
             .k
             .deployments

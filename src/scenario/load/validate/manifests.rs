@@ -2,6 +2,7 @@
 //! selectors, ports), and references between objects and to the hosts.
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
+use crate::k8s::api::{MAX_PODS, too_many_pods};
 use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
@@ -35,6 +36,38 @@ pub fn check(cx: &mut Context) {
     }
     nodes_for_workloads(cx);
     unique_node_ports(cx);
+    pod_count(cx);
+}
+
+/// At most [`MAX_PODS`] pods: Deployments' replicas (the largest of a
+/// Deployment's held versions) and Pods. Reported at the Deployment that
+/// goes over, or at the first Pod past the limit.
+fn pod_count(cx: &mut Context) {
+    let mut replicas: BTreeMap<(Option<&str>, &str), u32> = BTreeMap::new();
+    let mut pods = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for manifest in cx.manifests {
+        let id = (manifest.manifest().namespace(), manifest.name());
+        let added = match manifest.manifest() {
+            Manifest::Deployment { spec, .. } => {
+                let before = replicas.get(&id).copied().unwrap_or(0);
+                let now = before.max(spec.replicas);
+                replicas.insert(id, now);
+                u64::from(now - before)
+            }
+            Manifest::Pod { .. } => u64::from(pods.insert(id)),
+            _ => continue,
+        };
+        total += added;
+        if added > 0 && total > MAX_PODS {
+            let (path, what) = match manifest.manifest() {
+                Manifest::Deployment { spec, .. } => ("spec.replicas", format!("`replicas: {}`", spec.replicas)),
+                _ => ("metadata.name", format!("Pod `{}`", manifest.name())),
+            };
+            cx.manifest_error(manifest, path, too_many_pods(&what, total));
+            return;
+        }
+    }
 }
 
 /// Two objects of one kind cannot share a name in a namespace, unless
