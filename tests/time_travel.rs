@@ -54,3 +54,31 @@ fn a_branch_changes_the_future_and_keeps_the_original() {
     assert!(ok_after(&branch) >= 8, "after the flush at 40 s requests succeed again");
     assert_eq!(branch.trace()[..10], run.trace()[..10], "the branch shares the past");
 }
+
+/// A scenario that asks for millions of events (the failover's curl loop
+/// left running for a day: about 4 million, gigabytes of trace and
+/// snapshots) stops at `MAX_STEPS` with a note saying so, instead of
+/// exhausting a browser tab.
+#[test]
+fn a_run_stops_at_the_event_limit_and_says_so() {
+    use vipsim::sim::timeline::{MAX_STEPS, Run};
+    use vipsim::sim::trace::Kind;
+    let shipped = vipsim::catalog::find("metallb-l2-failover").expect("shipped");
+    let text = shipped.yaml.replace("  duration: 120s", "  duration: 24h").replace("    until: 118s\n", "");
+    let scenario = vipsim::scenario::load::load("day.yaml", &text).expect("loads");
+    let run = Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds");
+    assert_eq!(run.len(), MAX_STEPS);
+    let last = run.trace().last().expect("a trace");
+    let end = run.time_of(MAX_STEPS);
+    assert_eq!((last.step, last.t), (MAX_STEPS, end));
+    let Kind::Note { text } = &last.kind else { panic!("the last record is {:?}", last.kind) };
+    assert_eq!(
+        *text,
+        format!(
+            "vipsim stopped this run at {end} after 200000 events, the most it computes: \
+             shorten spec.duration or the repeated steps to see the rest"
+        )
+    );
+    // Far short of the day it asked for.
+    assert!(end < vipsim::time::Instant::from_secs(86_400 / 10), "{end}");
+}
