@@ -62,9 +62,12 @@ fn now_ms() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or_default()
 }
 
-/// A simulated instant as the playground prints it: seconds with milliseconds.
+/// A simulated instant as the playground prints it: seconds with
+/// milliseconds, cut (not rounded) like the trace's own times, so a note
+/// that says "at 4647.000s" sits under "Note at 4647.000 s".
 fn secs(t: crate::time::Instant) -> String {
-    format!("{:.3} s", t.as_nanos() as f64 / 1e9)
+    let ns = t.as_nanos();
+    format!("{}.{:03} s", ns / 1_000_000_000, ns / 1_000_000 % 1000)
 }
 
 /// Saves `bytes` as a download named `name`. The object URL is kept in
