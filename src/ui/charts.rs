@@ -13,6 +13,7 @@ use super::i18n::{Lang, Msg};
 use super::state::use_store;
 use super::story::{Outage, Story};
 use crate::time::{Duration, Instant};
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -108,6 +109,22 @@ fn time_chart<'a, 'b>(
         .map_err(|e| e.to_string())
 }
 
+/// The mesh every time chart draws: time across in whole seconds under
+/// its title, muted axes and grid. Callers add their own y labels.
+fn time_mesh<'a, 'b, 'c>(
+    chart: &'c mut LanesChart<'a, 'b>,
+    lang: Lang,
+) -> MeshStyle<'a, 'c, RangedCoordf64, RangedCoordf64, SVGBackend<'b>> {
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(lang.t(Msg::SimulatedTime))
+        .x_label_formatter(&whole)
+        .label_style(font(LABEL_PX))
+        .axis_style(AXIS)
+        .light_line_style(AXIS.mix(0.12))
+        .bold_line_style(AXIS.mix(0.25));
+    mesh
+}
+
 /// Axis labels as whole numbers ("20", not "20.0"): seconds on the time
 /// axis (its title says "s"), requests on the served chart. A tick between
 /// two whole numbers (a short run, a low count) gets no label rather than a
@@ -138,17 +155,10 @@ fn lanes_chart<'a, 'b>(
             String::new()
         }
     };
-    chart
-        .configure_mesh()
+    time_mesh(&mut chart, lang)
         .disable_y_mesh()
-        .x_desc(lang.t(Msg::SimulatedTime))
-        .x_label_formatter(&whole)
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label)
-        .label_style(font(LABEL_PX))
-        .axis_style(AXIS)
-        .light_line_style(AXIS.mix(0.12))
-        .bold_line_style(AXIS.mix(0.25))
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
@@ -280,17 +290,10 @@ pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg,
     render(210, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..max as f64 * 1.15, LEFT)?;
-        chart
-            .configure_mesh()
-            .x_desc(lang.t(Msg::SimulatedTime))
-            .x_label_formatter(&whole)
+        time_mesh(&mut chart, lang)
             .y_desc(lang.t(Msg::RequestsPer5s))
             .y_label_formatter(&whole)
             .y_labels(4)
-            .label_style(font(LABEL_PX))
-            .axis_style(AXIS)
-            .light_line_style(AXIS.mix(0.12))
-            .bold_line_style(AXIS.mix(0.25))
             .draw()
             .map_err(|e| e.to_string())?;
         let width = SERVED_BUCKET.as_secs_f64();
