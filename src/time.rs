@@ -250,7 +250,7 @@ impl Add for Duration {
 /// Seconds with millisecond precision: `12.345s`.
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}s", self.0 / 1_000_000_000, (self.0 / 1_000_000) % 1000)
+        write!(f, "{}.{:03}s", self.as_secs(), self.as_millis() % 1000)
     }
 }
 

@@ -66,8 +66,7 @@ fn now_ms() -> f64 {
 /// milliseconds, cut (not rounded) like the trace's own times, so a note
 /// that says "at 4647.000s" sits under "Note at 4647.000 s".
 fn secs(t: crate::time::Instant) -> String {
-    let ns = t.as_nanos();
-    format!("{}.{:03} s", ns / 1_000_000_000, ns / 1_000_000 % 1000)
+    format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
 }
 
 /// Saves `bytes` as a download named `name`. The object URL is kept in
