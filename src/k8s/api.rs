@@ -148,9 +148,11 @@ impl Plane<'_, '_, '_> {
             Manifest::Pod { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
                 let pk = key(&ns, &name);
-                let total = self.wanted_pods(None) + 1;
-                if total > MAX_PODS && !self.k.pods.contains_key(&pk) {
-                    return Err(format!("error: {}", too_many_pods(&format!("pod/{name}"), total)));
+                if !self.k.pods.contains_key(&pk) {
+                    let total = self.wanted_pods(None) + 1;
+                    if total > MAX_PODS {
+                        return Err(format!("error: {}", too_many_pods(&format!("pod/{name}"), total)));
+                    }
                 }
                 if let std::collections::btree_map::Entry::Vacant(e) = self.k.pods.entry(pk) {
                     let pod = workloads::new_pod(
@@ -329,7 +331,7 @@ impl Plane<'_, '_, '_> {
         let d = self
             .k
             .deployments
-            .get_mut(&key(ns, name))
+            .get_mut(&dkey)
             .ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))?;
         d.spec.replicas = replicas;
         self.reconcile();
