@@ -3,7 +3,7 @@
 // on, and is dropped once applied or reverted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, choose } from './harness.mjs';
+import { serveDist, launch, openApp, ready, choose } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -21,7 +21,7 @@ async function openEditor(page) {
 
 async function reload(page) {
   await page.reload();
-  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(page);
   await openEditor(page);
 }
 

@@ -68,10 +68,15 @@ export async function openPage(browser, url, options = {}) {
   return { page, context, errors };
 }
 
+/** Waits until the playground on `page` has computed its run (after a load or a reload). */
+export async function ready(page) {
+  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+}
+
 /** Opens the playground (at `hash`, e.g. "#bgp-ecmp") and waits until its first run is computed. */
 export async function openApp(browser, url, hash = '', options = {}) {
   const opened = await openPage(browser, url + hash, options);
-  await opened.page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(opened.page);
   return opened;
 }
 

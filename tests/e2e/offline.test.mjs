@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DIST, serveDist, launch, openApp, choose, clock } from './harness.mjs';
+import { DIST, serveDist, launch, openApp, ready, choose, clock } from './harness.mjs';
 
 let browser, site;
 before(async () => {
@@ -42,14 +42,14 @@ test('after one visit the playground opens, runs and embeds with the server gone
   // the copy. (Chromium fetches the favicon itself, outside the worker.)
   const firstVisit = server.requests.length;
   await page.reload();
-  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(page);
   const again = server.requests.slice(firstVisit);
   console.log(`# second visit requested: ${again.join(' ')}`);
   assert.ok(again.every((p) => !/\.(wasm|js|css)$/.test(p) || p.endsWith('/sw.js')), again.join(' '));
 
   await server.close();
   await page.reload();
-  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(page);
   await choose(page, 'bgp-ecmp');
   const before = await clock(page);
   await page.keyboard.press('ArrowRight');
@@ -58,10 +58,10 @@ test('after one visit the playground opens, runs and embeds with the server gone
   // An address with a query (a shared link) and the embed player open too.
   const other = await context.newPage();
   await other.goto(`${server.url}index.html?scenario=cilium-lb-ipam`);
-  await other.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(other);
   assert.equal(await other.$eval('select[aria-label=Scenario]', (el) => el.value), 'cilium-lb-ipam');
   await other.goto(`${server.url}embed.html?scenario=metallb-l2-failover`);
-  await other.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(other);
   await context.close();
 });
 
@@ -82,7 +82,7 @@ test('a new deploy is shown at once and the old files are forgotten', async () =
     await writeFile(path.join(site, page), html.replace(new RegExp(`href="./${css}" integrity="[^"]+"`), `href="./${next}"`));
   }
   await page.reload();
-  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  await ready(page);
   assert.equal(await page.$eval('h1', (el) => getComputedStyle(el).letterSpacing), '3px');
   await page.waitForFunction(async ([oldCss, newCss]) => {
     const names = (await (await caches.open('vipsim-offline-v1')).keys()).map((r) => r.url.split('/').pop());
