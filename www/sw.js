@@ -9,7 +9,9 @@
 // Nothing here knows the build's file names: they are read from the page.
 const CACHE = 'vipsim-offline-v1';
 const PAGES = ['./', './index.html', './embed.html'];
-const HASHED = /-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$/;
+// Trunk writes the 64-bit hash in hex without leading zeros: 16 digits or
+// fewer (`favicon-d0f49fc12f9f333.svg`).
+const HASHED = /-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)$/;
 
 const scoped = (href) => new URL(href, self.registration.scope).href;
 
