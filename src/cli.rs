@@ -1,6 +1,8 @@
 //! The native command line: `vipsim run | check | pcap | list`, as the
-//! scenario contract (`scenarios/README.md`) describes.
+//! scenario contract (`scenarios/README.md`) describes. `check --invariants`
+//! checks the rules of [`crate::invariants`] instead of the goals.
 
+use crate::invariants;
 use crate::scenario::{Scenario, goals, load};
 use crate::sim::timeline::Run;
 use crate::sim::trace::{Dir, Kind, Record};
@@ -59,6 +61,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         variant: Option<String>,
+        /// Check the invariants every run must obey (no storm, pods start,
+        /// one announcer per VIP, determinism...) instead of the goals.
+        #[arg(long)]
+        invariants: bool,
     },
     /// Write the frames of a run as a classic pcap (Wireshark, tcpdump -r).
     Pcap {
@@ -177,7 +183,24 @@ fn run(command: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Command::Check { file, seed, variant } => {
+        Command::Check { file, seed, variant, invariants: true } => {
+            let scenario = load_scenario(&file)?;
+            for w in &scenario.warnings {
+                eprintln!("warning: {w}");
+            }
+            let subject = invariants::Subject::new(scenario, variant.as_deref(), seed);
+            let (_, outcomes) = invariants::check(&subject, None)?;
+            for o in &outcomes {
+                let _ = match &o.result {
+                    Ok(()) => writeln!(out, "PASS {}", o.name),
+                    Err(v) => writeln!(out, "FAIL {}: {v}", o.name),
+                };
+            }
+            let passed = outcomes.iter().filter(|o| o.result.is_ok()).count();
+            let _ = writeln!(out, "{passed}/{} invariants hold", outcomes.len());
+            Ok(if passed == outcomes.len() { 0 } else { 1 })
+        }
+        Command::Check { file, seed, variant, invariants: false } => {
             let run = start(&file, variant.as_deref(), seed, None)?;
             let results = goals::evaluate(&run);
             if results.is_empty() {

@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod console;
 pub mod fidelity;
+pub mod invariants;
 pub mod k8s;
 pub mod net;
 pub mod rng;

@@ -53,6 +53,20 @@ impl Run {
         seed: Option<u64>,
         until: Option<Duration>,
     ) -> Result<Run, String> {
+        Run::observed(scenario, variant, seed, until, &mut |_, _| true)
+    }
+
+    /// [`Run::new`], showing `observe` the world after building it and
+    /// after every step, with the records that step added (the invariant
+    /// checks watch state the trace does not show, in the same pass). The
+    /// run stops, and ends at that step, when `observe` returns false.
+    pub fn observed(
+        scenario: Rc<Scenario>,
+        variant: Option<&str>,
+        seed: Option<u64>,
+        until: Option<Duration>,
+        observe: &mut dyn FnMut(&World, &[Record]) -> bool,
+    ) -> Result<Run, String> {
         let mut trace = Vec::new();
         let mut world = crate::scenario::build::build(&scenario, variant, &mut trace)?;
         if let Some(s) = seed {
@@ -68,13 +82,17 @@ impl Run {
             step_times: vec![Instant::ZERO],
             cursor: world,
         };
-        run.compute_from_cursor();
+        if observe(&run.cursor, &run.trace) {
+            run.compute_from_cursor(observe);
+        } else {
+            run.end = run.cursor.now;
+        }
         Ok(run)
     }
 
     /// Steps the cursor's world to the end, recording snapshots, then moves
     /// the cursor back to where it was.
-    fn compute_from_cursor(&mut self) {
+    fn compute_from_cursor(&mut self, observe: &mut dyn FnMut(&World, &[Record]) -> bool) {
         let start = self.cursor.steps;
         let mut world = self.cursor.clone();
         // The cursor's state may differ from a parent's snapshot at the same
@@ -98,10 +116,16 @@ impl Run {
                 self.end = world.now;
                 break;
             }
+            let before = self.trace.len();
             world.step(&mut self.trace);
+            let go_on = observe(&world, &self.trace[before..]);
             self.step_times.push(world.now);
             if world.steps.is_multiple_of(SNAPSHOT_EVERY) {
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
+            }
+            if !go_on {
+                self.end = world.now;
+                break;
             }
         }
     }
@@ -155,6 +179,19 @@ impl Run {
         }
     }
 
+    /// The world after step `step` (clamped to the run), restored from the
+    /// nearest earlier snapshot and replayed, without moving the cursor.
+    pub fn world_at(&self, step: u64) -> World {
+        let step = step.min(self.len());
+        let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
+        let mut world = (*self.snapshots[i].world).clone();
+        let mut scratch = Vec::new();
+        while world.steps < step && world.step(&mut scratch) {
+            scratch.clear();
+        }
+        world
+    }
+
     /// Moves the cursor to the last step at or before time `t`.
     pub fn seek_time(&mut self, t: Instant) {
         let step = self.step_times.partition_point(|x| *x <= t).saturating_sub(1);
@@ -174,7 +211,7 @@ impl Run {
             run.cursor.report_failed_action(&what, &e, &mut extra);
         }
         run.trace.extend(extra);
-        run.compute_from_cursor();
+        run.compute_from_cursor(&mut |_, _| true);
         run
     }
 }
