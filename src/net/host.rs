@@ -491,8 +491,22 @@ impl Host {
     }
 
     fn arp_input(&mut self, iface: IfIdx, arp: Arp, unicast_to_us: bool, cx: &mut Ctx, env: &Env) {
+        // A sender claiming one of our own addresses (another node's GARP
+        // for a VIP this node also has on kube-ipvs0) is a martian source:
+        // arp_process's input route lookup fails in fib_validate_source
+        // (the source is a local address), so the kernel neither answers
+        // nor caches it, and arp_accept creates entries only for unicast
+        // senders (net/ipv4/arp.c, net/ipv4/fib_frontend.c, Linux 6.18).
+        // Only an entry that already exists would be updated.
+        let martian = self.is_local(arp.sender_ip);
+        if martian && self.ifaces[iface].neighbors.get(arp.sender_ip).is_none() {
+            let (host, ip, mac) = (self.name.clone(), arp.sender_ip, arp.sender_mac);
+            let reason = format!("sender {ip} is one of our addresses (martian source)");
+            cx.record(Kind::ArpIgnored { host, ip, mac, reason });
+            return;
+        }
         let is_request = arp.op == ArpOperation::Request;
-        let target_local = is_request && self.kernel_answers(iface, arp.target_ip, env);
+        let target_local = is_request && !martian && self.kernel_answers(iface, arp.target_ip, env);
         let mut events = Vec::new();
         self.ifaces[iface].neighbors.receive_arp(&arp, unicast_to_us, target_local, cx.now, cx.rng, &mut events);
         self.neighbor_events(iface, events, cx);

@@ -1,0 +1,49 @@
+//! Bugs the scenario fuzzer (`tests/scenario_fuzz.rs`) found, each pinned
+//! by the exact behaviour its fix restores. The shrunk scenarios live in
+//! `tests/regressions/`, where `tests/regressions.rs` also checks every
+//! invariant on them.
+
+use std::rc::Rc;
+use vipsim::sim::timeline::Run;
+use vipsim::sim::trace::Kind;
+
+fn regression(file: &str) -> Run {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(file);
+    let text = std::fs::read_to_string(&path).expect("a regression scenario");
+    let scenario = vipsim::scenario::load::load(file, &text).unwrap_or_else(|d| panic!("{file}: {}", d[0]));
+    let mut run = Run::new(Rc::new(scenario), None, None, None).expect("builds");
+    run.seek(run.len());
+    run
+}
+
+/// Every IPVS node binds the VIP on kube-ipvs0, so when the leader
+/// announces it, the other node sees an ARP whose sender is one of its own
+/// addresses. Linux's arp_process looks up the input route first, and
+/// fib_validate_source refuses a local source address (a martian), so the
+/// kernel neither answers nor creates a neighbour entry (net/ipv4/arp.c,
+/// net/ipv4/fib_frontend.c, Linux 6.18). vipsim used to cache it as "ARP
+/// request for our address".
+#[test]
+fn a_gratuitous_arp_for_a_vip_every_ipvs_node_owns_is_a_martian() {
+    let mut run = regression("ipvs-garp-for-a-shared-vip.yaml");
+    let on_node_1: Vec<String> = run
+        .trace()
+        .iter()
+        .filter(|r| r.t.as_millis() == 3000 && r.kind.host() == Some("node-1"))
+        .filter(|r| matches!(r.kind, Kind::Neighbor { .. } | Kind::ArpIgnored { .. }))
+        .map(|r| r.kind.describe())
+        .collect();
+    let ignored = "node-1 ignored ARP 192.168.1.97 is-at 02:c2:20:78:78:10: \
+                   sender 192.168.1.97 is one of our addresses (martian source)";
+    assert_eq!(on_node_1, [ignored, ignored], "the GARP request and reply of the first round");
+    let vip: std::net::Ipv4Addr = "192.168.1.97".parse().unwrap();
+    assert!(
+        !run.trace()
+            .iter()
+            .any(|r| matches!(&r.kind, Kind::Neighbor { host, ip, .. } if &**host == "node-1" && *ip == vip)),
+        "node-1 never caches its own VIP"
+    );
+    let mut world = run.world().clone();
+    let out = vipsim::console::run(&mut world, "node-1", "ip neigh", &mut Vec::new()).unwrap().unwrap();
+    assert!(!out.contains("192.168.1.97"), "{out}");
+}
