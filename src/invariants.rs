@@ -351,9 +351,14 @@ fn is_limit_note(run: &Run, r: &Record) -> bool {
     run.len() >= MAX_STEPS && r.step == run.len() && matches!(r.kind, Kind::Note { .. })
 }
 
-/// The first record where two traces differ, as jsonl.
+/// The first record where two traces differ, as jsonl. Records are
+/// compared as values first (serialising every record would dominate the
+/// check); equal records serialise to equal lines.
 fn first_difference(a: &[Record], b: &[Record], other: &str) -> Result<(), Violation> {
     for (i, x) in a.iter().enumerate() {
+        if b.get(i) == Some(x) {
+            continue;
+        }
         let (jx, jy) = (x.to_json(), b.get(i).map(Record::to_json));
         if Some(&jx) != jy.as_ref() {
             let message = match jy {
@@ -505,7 +510,9 @@ impl Observer for NeverAddressesItself {
 /// kubelet starts containers as soon as it sees the binding. A pod that
 /// no node can take stays unbound with a `FailedScheduling` event whose
 /// message is the scheduler's: `0/N nodes are available:` and, for each
-/// reason, how many nodes it rules out. The reasons vipsim can verify on
+/// reason, how many nodes it rules out, as `count reason` strings sorted
+/// as text (`FitError.Error()` in pkg/scheduler/framework/types.go,
+/// Kubernetes 1.34). The reasons vipsim can verify on
 /// its own (cordoned, the unreachable taint of a NotReady node, a
 /// nodeSelector) must count exactly the nodes they apply to; the rest
 /// (anti-affinity, topology spread) the nodes that pass those three. A
@@ -573,6 +580,13 @@ impl PodsStart {
         let Some((total, counts)) = parse_failed_scheduling(reason) else {
             return Some(format!("pod {pk}: FailedScheduling message is not the scheduler's: {reason}"));
         };
+        // FitError.Error() sorts the "count reason" strings (sort.Strings).
+        let items: Vec<String> = counts.iter().map(|(c, r)| format!("{c} {r}")).collect();
+        if !items.is_sorted() {
+            return Some(format!(
+                "pod {pk}: FailedScheduling lists its reasons out of the scheduler's order (sorted as text): {reason}"
+            ));
+        }
         let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
         let mut rest = 0;
         let mut free = Vec::new();
@@ -885,6 +899,8 @@ pub fn replies_return_through_dnat_node(run: &Run) -> Result<(), Violation> {
 struct RepliesThroughDnat {
     /// Reply tuple -> the node that translated the flow, and its MAC.
     translated: BTreeMap<Tuple, (String, Mac)>,
+    /// Per node, how many of its flows have been looked at.
+    seen: BTreeMap<crate::sim::trace::Name, u64>,
     found: Option<Violation>,
 }
 
@@ -893,17 +909,20 @@ impl Observer for RepliesThroughDnat {
         if self.found.is_some() {
             return;
         }
-        // Learn the translations of the nodes this step touched.
-        let touched: BTreeSet<&str> = records.iter().filter_map(|r| r.kind.host()).collect();
-        for name in touched {
-            let Some(h) = world.net.host(name) else { continue };
+        // Learn the translations of the flows created since the last step.
+        for h in &world.net.hosts {
             let Some(node) = &h.node else { continue };
-            for (e, _) in node.conntrack.entries(world.now) {
+            let seen = self.seen.entry(h.name.clone()).or_insert(0);
+            if node.conntrack.created() == *seen {
+                continue;
+            }
+            for e in node.conntrack.created_since(*seen) {
                 // Only flows whose endpoint is elsewhere: a local pod's reply is translated here.
                 if e.dnat() && !node.pods.contains_key(&e.reply.src) {
-                    self.translated.entry(e.reply).or_insert_with(|| (name.to_string(), h.ifaces[0].mac));
+                    self.translated.entry(e.reply).or_insert_with(|| (h.name.to_string(), h.ifaces[0].mac));
                 }
             }
+            *seen = node.conntrack.created();
         }
         for r in records {
             let Kind::Frame { at, dir: Dir::Tx, forward: None, frame, .. } = &r.kind else { continue };
@@ -925,5 +944,464 @@ impl Observer for RepliesThroughDnat {
 
     fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
         self.found.take().map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::conntrack::PROTO_TCP;
+    use crate::sim::trace::Name;
+    use crate::wire::ip::{TcpFlags, TcpSegment, tcp_frame};
+    use crate::wire::{Frame, arp};
+
+    /// A MetalLB L2 LAN: a client, three nodes, a Deployment of two pods
+    /// (one on node-b, one on node-c) and a LoadBalancer Service, plus
+    /// `extra` timeline lines.
+    fn lan(policy: &str, extra: &str) -> Subject {
+        let text = format!(
+            r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: lan }}
+spec:
+  duration: 12s
+  hosts:
+  - {{ name: client, role: client, ip: 192.168.1.50/24 }}
+  - {{ name: node-a, role: node, ip: 192.168.1.11/24 }}
+  - {{ name: node-b, role: node, ip: 192.168.1.12/24, labels: {{ pool: apps }} }}
+  - {{ name: node-c, role: node, ip: 192.168.1.13/24, labels: {{ pool: apps }} }}
+  timeline:
+  - {{ at: 5s, every: 1s, run: {{ host: client, cmd: "curl -s -m 1 http://192.168.1.200/" }} }}
+{extra}---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{ name: pool, namespace: metallb-system }}
+spec: {{ addresses: [192.168.1.200/32] }}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {{ name: l2, namespace: metallb-system }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{ name: web }}
+spec:
+  replicas: 2
+  selector: {{ matchLabels: {{ app: web }} }}
+  template:
+    metadata: {{ labels: {{ app: web }} }}
+    spec:
+      nodeSelector: {{ pool: apps }}
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {{ labelSelector: {{ matchLabels: {{ app: web }} }}, topologyKey: kubernetes.io/hostname }}
+      containers:
+      - {{ name: web, image: hashicorp/http-echo:1.0, args: ["-listen=:8080"], ports: [{{ containerPort: 8080 }}] }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: {policy}
+  selector: {{ app: web }}
+  ports: [{{ port: 80, targetPort: 8080 }}]
+"#
+        );
+        let scenario = crate::scenario::load::load("lan.yaml", &text).unwrap_or_else(|d| panic!("{}", d[0]));
+        Subject::new(scenario, None, None)
+    }
+
+    fn run(subject: &Subject) -> Run {
+        subject.run(&mut |_, _| true).expect("builds")
+    }
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    fn tx(t: Instant, step: u64, host: &str, frame: Frame) -> Record {
+        let at: Name = host.into();
+        Record { t, step, kind: Kind::Frame { at, iface: "eth0".into(), dir: Dir::Tx, frame, forward: None } }
+    }
+
+    fn arp_request(from: Ipv4Addr, to: Ipv4Addr) -> Frame {
+        arp::request(Mac::derived_from("x"), from, to, None)
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_invariant_holds_on_a_healthy_lan_and_reports_in_order() {
+        let (run, outcomes) = check(&lan("Cluster", ""), None).unwrap();
+        let names: Vec<&str> = outcomes.iter().map(|o| o.name).collect();
+        assert_eq!(names, NAMES);
+        for o in &outcomes {
+            assert_eq!(o.result, Ok(()), "{}", o.name);
+        }
+        assert_eq!(run.end, Instant::from_secs(12));
+        let served = run.trace().iter().filter(|r| matches!(r.kind, Kind::App { .. })).count();
+        assert_eq!(
+            served, 7,
+            "the curl loop reaches the pods from 5 s to 11 s (the one at 12 s is on the wire as the run ends)"
+        );
+    }
+
+    #[test]
+    fn the_command_rate_counts_repeated_runs_per_second() {
+        let extra = "  - { at: 1s, every: 200ms, run: { host: client, cmd: \"ip neigh\" } }\n  \
+                     - { at: 1s, every: 300ms, fault: { host: client, action: flush-arp } }\n  \
+                     - { at: 2s, run: { host: client, cmd: \"ip neigh\" } }\n";
+        let run = run(&lan("Cluster", extra));
+        let world = run.world_at(0);
+        // 1 (every 1s) + 5 (every 200 ms); the repeated fault and the one-shot command count nothing.
+        assert_eq!(command_rate(&world), 6);
+        assert_eq!(frame_budget(&world), 200 + 20 * 6);
+        assert_eq!(event_budget(&world), 1_000 + 200 * 4 + 100 * 6);
+    }
+
+    #[test]
+    fn a_storm_is_more_frames_than_the_budget_from_one_host_within_a_second() {
+        let world = run(&lan("Cluster", "")).world_at(0);
+        assert_eq!(frame_budget(&world), 220);
+        let mut watch = StormWatch::new(&world);
+        let frame = || arp_request(ip("192.168.1.50"), ip("192.168.1.99"));
+        // 220 frames in the first 0.219 s, and node-a's do not count against the client.
+        for i in 0..220 {
+            let r = [tx(at(i), i + 1, "client", frame()), tx(at(i), i + 1, "node-a", frame())];
+            assert!(watch.step(at(i), &r[..1], 4) && watch.step(at(i), &r[1..], 4), "frame {i}");
+        }
+        // A second after the first, the window has moved on.
+        assert!(watch.step(at(1000), &[tx(at(1000), 500, "client", frame())], 4));
+        let mut watch = StormWatch::new(&world);
+        for i in 0..220 {
+            assert!(watch.step(at(i), &[tx(at(i), i + 1, "client", frame())], 4));
+        }
+        assert!(!watch.step(at(999), &[tx(at(999), 221, "client", frame())], 4));
+        let v = watch.found.expect("a storm");
+        assert_eq!(
+            (v.t, v.host.as_deref(), v.message.as_str()),
+            (
+                at(999),
+                Some("client"),
+                "client transmitted 221 frames between 0.000s and 0.999s (at most 220 a simulated second)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_storm_is_also_more_events_than_the_budget_within_a_second() {
+        let world = run(&lan("Cluster", "")).world_at(0);
+        let budget = event_budget(&world);
+        assert_eq!(budget, 1_000 + 200 * 4 + 100);
+        let mut watch = StormWatch::new(&world);
+        for step in 0..budget {
+            assert!(watch.step(at(step % 1000), &[], 4), "step {step}");
+        }
+        assert!(!watch.step(at(999), &[], 4));
+        let v = watch.found.expect("too many events");
+        assert_eq!(v.message, "1901 events between 0.000s and 0.999s (at most 1900 a simulated second for 4 hosts)");
+    }
+
+    #[test]
+    fn a_run_stopped_before_its_duration_did_not_finish() {
+        let subject = lan("Cluster", "");
+        let whole = run(&subject);
+        assert_eq!(within_event_limit(&whole), Ok(()));
+        let cut = subject.run(&mut |w, _| w.now < at(4000)).unwrap();
+        let v = within_event_limit(&cut).unwrap_err();
+        assert_eq!(v.t, cut.end);
+        assert_eq!(v.message, "the run was stopped at its first storm (see no_storm), before its duration (12s)");
+    }
+
+    #[test]
+    fn a_host_never_resolves_nor_sends_to_its_own_addresses() {
+        let world = run(&lan("Cluster", "")).world_at(0);
+        let own = ip("192.168.1.11");
+        let check = |r: Record| {
+            let mut o = NeverAddressesItself::default();
+            o.observe(&world, &[r]);
+            o.finish(&world, at(0)).err().map(|v| v.message)
+        };
+        let neighbor = |host: &str, ip: Ipv4Addr| Record {
+            t: at(1),
+            step: 1,
+            kind: Kind::Neighbor {
+                host: host.into(),
+                ip,
+                old: None,
+                new: Some((None, crate::net::neighbor::NeighborState::Incomplete)),
+                reason: "resolving".into(),
+            },
+        };
+        assert_eq!(
+            check(neighbor("node-a", own)),
+            Some("node-a has a neighbour entry for its own address 192.168.1.11".into())
+        );
+        assert_eq!(check(neighbor("node-b", own)), None, "another host's address");
+        assert_eq!(
+            check(tx(at(1), 1, "node-a", arp_request(own, own).clone())),
+            None,
+            "a gratuitous ARP names the sender's own address on purpose"
+        );
+        assert_eq!(
+            check(tx(at(1), 1, "node-a", arp_request(ip("192.168.1.12"), own))),
+            Some("node-a asks the LAN who has its own address 192.168.1.11".into())
+        );
+        let seg = TcpSegment {
+            src: ip("192.168.1.50"),
+            dst: own,
+            src_port: 40000,
+            dst_port: 80,
+            seq: 1,
+            ack: 0,
+            flags: TcpFlags::SYN,
+            window: 64240,
+            mss: None,
+            payload: &[],
+        };
+        let packet = tcp_frame(Mac::derived_from("y"), Mac::derived_from("x"), 1, &seg);
+        assert_eq!(
+            check(tx(at(1), 1, "node-a", packet.clone())),
+            Some("node-a put a packet for its own address 192.168.1.11 on the wire".into())
+        );
+        assert_eq!(check(tx(at(1), 1, "client", packet)), None);
+    }
+
+    #[test]
+    fn a_bound_pod_must_run_within_pod_startup() {
+        let run = run(&lan("Cluster", ""));
+        let world = run.world_at(0);
+        let mut o = PodsStart::default();
+        o.observe(&world, &[]);
+        assert!(o.found.is_none());
+        // Still ContainerCreating a nanosecond after podStartup (3 s).
+        let mut late = world.clone();
+        late.now = Instant::from_nanos(3_000_000_001);
+        o.observe(&late, &[]);
+        let v = o.found.take().expect("a pod that never started");
+        let (pod, node) = world.cluster.pods.values().map(|p| (p.key(), p.node.clone().unwrap())).next().unwrap();
+        assert_eq!(v.t, at(3000));
+        assert_eq!(v.host.as_deref(), Some(node.as_str()));
+        assert_eq!(
+            v.message,
+            format!(
+                "pod {pod} on {node} is still ContainerCreating at 3.000s: its kubelet has been up since 0.000s, podStartup is 3s"
+            )
+        );
+        // On a powered-off node the kubelet cannot start it: no deadline.
+        let mut o = PodsStart::default();
+        let mut down = world.clone();
+        for n in down.cluster.nodes.values_mut() {
+            n.kubelet_up = false;
+        }
+        o.observe(&down, &[]);
+        down.now = at(10_000);
+        o.observe(&down, &[]);
+        assert_eq!(o.finish(&down, at(12_000)), Ok(()));
+        // The real run starts them at 3 s.
+        assert_eq!(pods_start_or_say_why(&run), Ok(()));
+    }
+
+    #[test]
+    fn an_unbound_pod_says_why_with_the_right_counts() {
+        let extra = "  - { at: 1s, run: { host: client, cmd: \"kubectl scale deployment web --replicas=3\" } }\n";
+        let run = run(&lan("Cluster", extra));
+        let world = run.world_at(run.len());
+        let pod = world.cluster.pods.values().find(|p| p.node.is_none()).expect("a third pod has no room").clone();
+        let reason = pod.pending_reason.clone().unwrap();
+        assert_eq!(
+            reason,
+            "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, \
+             2 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: \
+             3 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(pods_start_or_say_why(&run), Ok(()));
+        assert_eq!(
+            parse_failed_scheduling(&reason),
+            Some((
+                3,
+                vec![
+                    (1, "node(s) didn't match Pod's node affinity/selector".to_string()),
+                    (2, "node(s) didn't match pod anti-affinity rules".to_string())
+                ]
+            ))
+        );
+        // A message that counts the selector's node as cordoned is not the real reason.
+        let wrong =
+            reason.replace("1 node(s) didn't match Pod's node affinity/selector", "1 node(s) were unschedulable");
+        let mut lying = world.clone();
+        lying.cluster.pods.get_mut(&pod.key()).unwrap().pending_reason = Some(wrong.clone());
+        for e in lying.cluster.events.iter_mut().filter(|e| e.reason == "FailedScheduling") {
+            e.message = wrong.clone();
+        }
+        let mut o = PodsStart::default();
+        o.observe(&lying, &[]);
+        let v = o.found.expect("a wrong reason");
+        assert_eq!(
+            v.message,
+            format!(
+                "pod {}: FailedScheduling says `{wrong}`, but of 3 nodes 1 node(s) didn't match Pod's node affinity/selector and 2 pass them",
+                pod.key()
+            )
+        );
+        // Reasons out of text order are not the scheduler's message either.
+        let unsorted = "0/3 nodes are available: 2 node(s) didn't match pod anti-affinity rules, \
+                        1 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: \
+                        3 Preemption is not helpful for scheduling.";
+        let mut shuffled = world.clone();
+        shuffled.cluster.pods.get_mut(&pod.key()).unwrap().pending_reason = Some(unsorted.into());
+        for e in shuffled.cluster.events.iter_mut().filter(|e| e.reason == "FailedScheduling") {
+            e.message = unsorted.into();
+        }
+        let mut o = PodsStart::default();
+        o.observe(&shuffled, &[]);
+        assert_eq!(
+            o.found.expect("unsorted").message,
+            format!(
+                "pod {}: FailedScheduling lists its reasons out of the scheduler's order (sorted as text): {unsorted}",
+                pod.key()
+            )
+        );
+        // Without the event, nobody is told.
+        let mut silent = world.clone();
+        silent.cluster.events.retain(|e| e.reason != "FailedScheduling");
+        let mut o = PodsStart::default();
+        o.observe(&silent, &[]);
+        assert_eq!(
+            o.found.expect("no event").message,
+            format!("pod {} is unbound, and no FailedScheduling event says: {reason}", pod.key())
+        );
+    }
+
+    #[test]
+    fn two_metallb_leaders_for_one_vip_with_agreeing_memberlists_is_a_split_brain() {
+        let run = run(&lan("Cluster", ""));
+        let world = run.world_at(run.len());
+        let svc = "default/web".to_string();
+        let leader = world.cluster.announcers[&svc][0].clone();
+        assert_eq!(one_announcer_per_vip(&run), Ok(()));
+        let other = ["node-a", "node-b", "node-c"].into_iter().find(|n| *n != leader).unwrap();
+        let mut split = world.clone();
+        split.cluster.speakers.get_mut(other).unwrap().announcing.insert(svc.clone(), ip("192.168.1.200"));
+        let mut o = OneAnnouncer::default();
+        o.observe(&split, &[]);
+        let mut both = [leader.as_str(), other];
+        both.sort();
+        assert_eq!(
+            o.found.take().expect("split brain").message,
+            format!("2 live speakers announce {svc} although their memberlists agree: {}", both.join(", "))
+        );
+        // Until the memberlists agree (node-a has not yet noticed a peer), two leaders are expected.
+        let removed = both.iter().find(|n| **n != "node-a").unwrap().to_string();
+        split.cluster.speakers.get_mut("node-a").unwrap().view.remove(&removed);
+        o.observe(&split, &[]);
+        assert!(o.found.is_none());
+    }
+
+    #[test]
+    fn metallb_announces_a_vip_only_with_an_endpoint_that_can_serve_it() {
+        let run = run(&lan("Cluster", ""));
+        assert_eq!(announced_vips_have_endpoints(&run), Ok(()));
+        let world = run.world_at(run.len());
+        let svc = "default/web".to_string();
+        let leader = world.cluster.announcers[&svc][0].clone();
+        let mut none = world.clone();
+        for e in &mut none.cluster.slices.get_mut(&svc).unwrap().endpoints {
+            e.ready = false;
+            e.serving = false;
+        }
+        let mut o = AnnouncedHaveEndpoints::default();
+        o.observe(&none, &[]);
+        assert_eq!(
+            o.found.expect("nothing to serve").message,
+            format!("{leader} announces {svc} (192.168.1.200) but it has no ready or serving endpoint")
+        );
+        // A terminating endpoint that still serves is enough (EndpointCanServe).
+        let mut serving = none.clone();
+        serving.cluster.slices.get_mut(&svc).unwrap().endpoints[0].serving = true;
+        let mut o = AnnouncedHaveEndpoints::default();
+        o.observe(&serving, &[]);
+        assert!(o.found.is_none());
+        // Local: the endpoint must be on the announcing node.
+        let mut local = world.clone();
+        local.cluster.services.get_mut(&svc).unwrap().spec.external_traffic_policy =
+            Some(crate::k8s::objects::TrafficPolicyName::Local);
+        for e in &mut local.cluster.slices.get_mut(&svc).unwrap().endpoints {
+            e.node = "elsewhere".into();
+        }
+        let mut o = AnnouncedHaveEndpoints::default();
+        o.observe(&local, &[]);
+        assert_eq!(
+            o.found.expect("no local endpoint").message,
+            format!(
+                "{leader} announces {svc} (192.168.1.200) with externalTrafficPolicy: Local but has no ready or serving endpoint of it"
+            )
+        );
+    }
+
+    #[test]
+    fn a_reply_must_go_back_to_the_node_that_translated_it() {
+        let run = run(&lan("Cluster", ""));
+        assert_eq!(replies_return_through_dnat_node(&run), Ok(()));
+        let mut world = run.world_at(0);
+        // node-a translated client:40000 -> VIP:80 to a pod on node-b, without masquerade.
+        let (client, vip, pod) = (ip("192.168.1.50"), ip("192.168.1.200"), ip("10.244.1.7"));
+        let original = Tuple { proto: PROTO_TCP, src: client, sport: 40000, dst: vip, dport: 80 };
+        let reply = Tuple { proto: PROTO_TCP, src: pod, sport: 8080, dst: client, dport: 40000 };
+        let a = world.net.host_id("node-a").unwrap();
+        world.net.hosts[a].node.as_mut().unwrap().conntrack.insert(original, reply, world.now, None, false);
+        let seg = TcpSegment {
+            src: pod,
+            dst: client,
+            src_port: 8080,
+            dst_port: 40000,
+            seq: 7,
+            ack: 2,
+            flags: TcpFlags::SYN_ACK,
+            window: 64240,
+            mss: None,
+            payload: &[],
+        };
+        let node_a_mac = world.net.hosts[a].ifaces[0].mac;
+        let client_mac = world.net.host("client").unwrap().ifaces[0].mac;
+        let node_b_mac = world.net.host("node-b").unwrap().ifaces[0].mac;
+        let mut o = RepliesThroughDnat::default();
+        o.observe(&world, &[tx(at(5000), 9, "node-a", arp_request(ip("192.168.1.11"), ip("192.168.1.12")))]);
+        // Back through node-a: fine.
+        o.observe(&world, &[tx(at(5001), 10, "node-b", tcp_frame(node_a_mac, node_b_mac, 1, &seg))]);
+        assert!(o.found.is_none());
+        // Straight to the client: it gets a SYN-ACK from a pod it never talked to.
+        o.observe(&world, &[tx(at(5002), 11, "node-b", tcp_frame(client_mac, node_b_mac, 2, &seg))]);
+        assert_eq!(
+            o.found.expect("a reply around the DNAT node").message,
+            format!(
+                "node-b sends a reply of a flow node-a translated ({reply}) to {client_mac}, not to node-a ({node_a_mac}): \
+                 the client gets it from an address it never talked to"
+            )
+        );
+    }
+
+    #[test]
+    fn two_traces_are_compared_record_by_record() {
+        let run = run(&lan("Cluster", ""));
+        let a = run.trace();
+        assert_eq!(first_difference(a, a, "again"), Ok(()));
+        let mut b = a.to_vec();
+        b[5].t = b[5].t + Duration::from_nanos(1);
+        let v = first_difference(a, &b, "again").unwrap_err();
+        assert_eq!(
+            v.message,
+            format!("record 5 differs in again:\n    was:  {}\n    then: {}", a[5].to_json(), b[5].to_json())
+        );
+        let v = first_difference(a, &a[..3], "again").unwrap_err();
+        assert_eq!(v.message, "again ends after 3 records, before this one");
+        assert_eq!(same_trace_twice(&lan("Cluster", ""), &run), Ok(()));
+        for step in [0, 1, run.len() / 2, run.len()] {
+            assert_eq!(restores_identically(&run, step), Ok(()), "step {step}");
+        }
     }
 }

@@ -47,3 +47,32 @@ fn a_gratuitous_arp_for_a_vip_every_ipvs_node_owns_is_a_martian() {
     let out = vipsim::console::run(&mut world, "node-1", "ip neigh", &mut Vec::new()).unwrap().unwrap();
     assert!(!out.contains("192.168.1.97"), "{out}");
 }
+
+/// kube-scheduler's FitError.Error() formats each reason as "count reason"
+/// and sorts those strings as text (sort.Strings), so "1 node(s) were
+/// unschedulable" comes before "2 node(s) didn't match pod anti-affinity
+/// rules" (pkg/scheduler/framework/types.go, Kubernetes 1.34). vipsim
+/// sorted by reason alone.
+#[test]
+fn failed_scheduling_lists_reasons_as_the_scheduler_sorts_them() {
+    let run = regression("failed-scheduling-reasons-sorted.yaml");
+    let out = command_output(&run, "kubectl get events");
+    assert_eq!(
+        out,
+        "LAST SEEN   TYPE      REASON             OBJECT                     MESSAGE\n\
+         3s          Warning   FailedScheduling   pod/web-dvdvklc74g-zwn2g   0/3 nodes are available: \
+         1 node(s) were unschedulable, 2 node(s) didn't match pod anti-affinity rules. \
+         preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.\n"
+    );
+}
+
+/// The output of the first timeline command whose line starts with `cmd`.
+fn command_output(run: &Run, cmd: &str) -> String {
+    run.trace()
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Command { cmd: c, stdout, .. } if c.starts_with(cmd) => Some(stdout.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no `{cmd}` in the trace"))
+}

@@ -252,7 +252,10 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
-            let detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+            // kube-scheduler's FitError.Error() sorts the "count reason"
+            // strings as text (sort.Strings), so the count leads the order.
+            let mut detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+            detail.sort();
             let msg = format!(
                 "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.",
                 all.len(),
