@@ -1,10 +1,22 @@
 //! Every scenario under `tests/regressions/` keeps every invariant: each
 //! is a failure the scenario fuzzer (`tests/scenario_fuzz.rs`) once found,
 //! shrunk, with a comment saying what broke and what fixed it. Adding a
-//! file adds a case.
+//! file adds a case. So do the shipped scenarios and workshop exercises,
+//! with every variant.
 #![cfg(not(target_arch = "wasm32"))]
 
 use vipsim::invariants::{self, Subject};
+
+/// The failures of one scenario (and variant), as report lines.
+fn broken(name: &str, scenario: vipsim::scenario::Scenario, variant: Option<&str>) -> Vec<String> {
+    match invariants::check(&Subject::new(scenario, variant, None), None) {
+        Err(e) => vec![format!("{name}: does not build: {e}")],
+        Ok((_, outcomes)) => outcomes
+            .into_iter()
+            .filter_map(|o| o.result.err().map(|v| format!("{name}: FAIL {}: {v}", o.name)))
+            .collect(),
+    }
+}
 
 #[test]
 fn every_regression_scenario_keeps_every_invariant() {
@@ -27,16 +39,7 @@ fn every_regression_scenario_keeps_every_invariant() {
                 continue;
             }
         };
-        match invariants::check(&Subject::new(scenario, None, None), None) {
-            Err(e) => broken.push(format!("{name}: does not build: {e}")),
-            Ok((_, outcomes)) => {
-                for o in outcomes {
-                    if let Err(v) = o.result {
-                        broken.push(format!("{name}: FAIL {}: {v}", o.name));
-                    }
-                }
-            }
-        }
+        broken.extend(self::broken(&name, scenario, None));
     }
     assert!(
         broken.is_empty(),
@@ -45,4 +48,25 @@ fn every_regression_scenario_keeps_every_invariant() {
         files.len(),
         broken.join("\n")
     );
+}
+
+#[test]
+fn every_shipped_scenario_and_variant_keeps_every_invariant() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for s in vipsim::catalog::shipped().into_iter().chain(vipsim::catalog::workshop()) {
+        let scenario = vipsim::scenario::load::load(s.file, s.yaml).expect("a shipped scenario loads");
+        let mut variants: Vec<Option<String>> = vec![None];
+        variants.extend(scenario.doc.spec.variants.iter().map(|v| Some(v.name.clone())));
+        if !scenario.doc.spec.solution.is_empty() {
+            variants.push(Some(vipsim::scenario::spec::SOLUTION.to_string()));
+        }
+        for v in variants {
+            let name = format!("{}{}", s.id, v.as_ref().map(|v| format!(" --variant {v}")).unwrap_or_default());
+            failures.extend(broken(&name, scenario.clone(), v.as_deref()));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} scenarios and variants");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
