@@ -507,7 +507,10 @@ impl Observer for NeverAddressesItself {
 /// **Pods start, or say why not.** A pod bound to a node whose kubelet is
 /// up reaches Running (ContainerCreating ends) within the cluster's
 /// `podStartup` plus its readiness probe's `initialDelaySeconds`, as the
-/// kubelet starts containers as soon as it sees the binding. A pod that
+/// kubelet starts containers as soon as it sees the binding, unless its
+/// sandbox got no address from the node's pod CIDR, which a
+/// `FailedCreatePodSandBox` event says (a pod is never Running without an
+/// IP: the CNI gives the sandbox its address before any container starts). A pod that
 /// no node can take stays unbound with a `FailedScheduling` event whose
 /// message is the scheduler's: `0/N nodes are available:` and, for each
 /// reason, how many nodes it rules out, as `count reason` strings sorted
@@ -661,7 +664,23 @@ impl Observer for PodsStart {
                 Some(n) => {
                     let healthy =
                         k.nodes.get(n).is_some_and(|nd| nd.kubelet_up && nd.ready && world.net.hosts[nd.host].up);
-                    if pod.phase == PodPhase::Pending && healthy {
+                    if pod.ip.is_none() {
+                        self.starting.remove(&pk);
+                        let object = format!("pod/{}", pod.name);
+                        let said =
+                            || k.events.iter().any(|e| e.object == object && e.reason == "FailedCreatePodSandBox");
+                        let problem = if pod.phase == PodPhase::Running {
+                            Some(format!("pod {pk} on {n} is Running without an IP: no sandbox could have started"))
+                        } else if healthy && !said() {
+                            Some(format!("pod {pk} on {n} has no IP, and no FailedCreatePodSandBox event says why"))
+                        } else {
+                            None
+                        };
+                        if let Some(message) = problem {
+                            self.found = Some(Violation::new(now, Some(n), message));
+                            return;
+                        }
+                    } else if pod.phase == PodPhase::Pending && healthy {
                         let since = *self.starting.entry(pk.clone()).or_insert(now);
                         let due = since + startup_allowance(k, pod);
                         if now > due {

@@ -76,3 +76,70 @@ fn command_output(run: &Run, cmd: &str) -> String {
         })
         .unwrap_or_else(|| panic!("no `{cmd}` in the trace"))
 }
+
+/// The kubelet keeps running through a partition: a pod bound just before
+/// its node was cut off starts there, and the API server sees it Running
+/// once the kubelet reconnects (here podStartup, 3 s, after the heal at
+/// 5 s). vipsim dropped the start and left the pod ContainerCreating.
+#[test]
+fn a_pod_bound_during_a_partition_starts_after_the_heal() {
+    let run = regression("pod-starting-during-a-partition.yaml");
+    let pod: Vec<String> = run
+        .trace()
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Pod { .. }))
+        .map(|r| format!("{} {}", r.t, r.kind.describe()))
+        .collect();
+    assert_eq!(
+        pod,
+        [
+            "0.000s pod web on node-0 Pending ready=false: scheduled, pod IP 10.244.0.36",
+            "8.000s pod web on node-0 Running ready=true: containers started, readiness probe passed",
+        ]
+    );
+}
+
+/// With nodeCidrMaskSize 30 the node has one pod address. The CNI gives a
+/// sandbox its address before any container starts, so the second pod
+/// stays ContainerCreating with a FailedCreatePodSandBox event, and starts
+/// once the first pod is gone and its address is free (the kubelet retries
+/// sandbox creation). vipsim ran it at once, Running without an IP.
+#[test]
+fn a_pod_without_an_address_stays_container_creating() {
+    let run = regression("pod-cidr-full.yaml");
+    let outputs: Vec<String> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Command { cmd, stdout, .. } if cmd.starts_with("kubectl get") => Some(stdout.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            "NAME    READY   STATUS              RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
+             pod-a   1/1     Running             0          5s    10.244.0.2   node-0   <none>           <none>\n\
+             pod-b   0/1     ContainerCreating   0          5s    <none>       node-0   <none>           <none>\n",
+            "LAST SEEN   TYPE      REASON                   OBJECT      MESSAGE\n\
+             5s          Warning   FailedCreatePodSandBox   pod/pod-b   Failed to create pod sandbox: failed to set up \
+             the pod network: no IP addresses available in node-0's pod CIDR 10.244.0.0/30\n",
+            "NAME    READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
+             pod-b   1/1     Running   0          12s   10.244.0.2   node-0   <none>           <none>\n",
+        ]
+    );
+    let started: Vec<String> = run
+        .trace()
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Pod { pod, .. } if &**pod == "pod-b"))
+        .map(|r| format!("{} {}", r.t, r.kind.describe()))
+        .collect();
+    assert_eq!(
+        started,
+        [
+            "0.000s pod pod-b on node-0 Pending ready=false: scheduled, pod IP none",
+            "8.000s pod pod-b on node-0 Pending ready=false: sandbox created, pod IP 10.244.0.2",
+            "11.000s pod pod-b on node-0 Running ready=true: containers started, readiness probe passed",
+        ]
+    );
+}

@@ -83,7 +83,8 @@ impl Plane<'_, '_, '_> {
                     return;
                 }
                 let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
-                if !node_up {
+                // No sandbox without an address: it stays ContainerCreating.
+                if !node_up || p.ip.is_none() {
                     return;
                 }
                 p.phase = PodPhase::Running;
@@ -347,6 +348,37 @@ impl Plane<'_, '_, '_> {
         {
             p.ready = true;
         }
+        // Pods bound to the node that had not reported Running: their start
+        // (lost while the kubelet was cut off) is reported from now on.
+        let starting: Vec<Key> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| {
+                p.node.as_deref() == Some(node) && p.phase == PodPhase::Pending && !p.terminating() && p.ip.is_some()
+            })
+            .map(|p| p.key())
+            .collect();
+        for pk in starting {
+            let delay = self.start_delay(&pk);
+            let p = self.k.pods.get_mut(&pk).expect("listed");
+            p.generation += 1;
+            let generation = p.generation;
+            self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
+        }
+    }
+
+    /// How long a pod's containers take to start and pass their readiness
+    /// probe: `podStartup` plus the probe's `initialDelaySeconds`.
+    fn start_delay(&self, pk: &Key) -> Duration {
+        let probe = self.k.pods[pk]
+            .spec
+            .containers
+            .iter()
+            .filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds)
+            .max()
+            .unwrap_or(0);
+        self.k.config.pod_startup + Duration::from_secs(probe as u64)
     }
 
     // ------------------------------------------------------------------
@@ -541,32 +573,24 @@ impl Plane<'_, '_, '_> {
         for pk in deleted {
             self.delete_pod(&pk);
         }
-        let startup = self.k.config.pod_startup;
         for (pk, node) in workloads::schedule(self.k, now, self.cx.rng) {
+            self.create_sandbox(&pk, &node, "scheduled");
+        }
+        // Sandboxes that got no address: the kubelet retries, and an
+        // address freed meanwhile lets them start.
+        let waiting: Vec<(Key, String)> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.ip.is_none() && p.generation > 0 && p.phase == PodPhase::Pending && !p.terminating())
+            .filter_map(|p| Some((p.key(), p.node.clone()?)))
+            .filter(|(_, n)| self.k.nodes.get(n).is_some_and(|n| n.kubelet_up))
+            .collect();
+        for (pk, node) in waiting {
             let cidr = self.k.nodes[&node].pod_cidr;
-            let pinned = self.k.pods[&pk].annotations.get("vipsim/pod-ip").cloned();
-            let ip = workloads::allocate_pod_ip(self.k, cidr, pinned.as_deref(), self.cx.rng);
-            let p = self.k.pods.get_mut(&pk).expect("bound");
-            p.ip = ip;
-            p.generation += 1;
-            let delay = startup
-                + Duration::from_secs(
-                    p.spec
-                        .containers
-                        .iter()
-                        .filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds)
-                        .max()
-                        .unwrap_or(0) as u64,
-                );
-            let generation = p.generation;
-            self.cx.record(Kind::Pod {
-                pod: p.name.as_str().into(),
-                node: Some(node.as_str().into()),
-                phase: "Pending".into(),
-                ready: false,
-                reason: format!("scheduled, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
-            });
-            self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
+            if workloads::has_free_pod_ip(self.k, cidr) {
+                self.create_sandbox(&pk, &node, "sandbox created");
+            }
         }
         services::reconcile_gateways(self.k, now, self.cx.rng);
         services::reconcile_load_balancers(self.k, self.cx);
@@ -586,6 +610,42 @@ impl Plane<'_, '_, '_> {
         *self.services = endpoints::service_table(self.k);
         endpoints::sync_nodes(self.k, self.services, self.hosts);
         self.sync_announcers();
+    }
+
+    /// The kubelet creates a bound pod's sandbox: the CNI gives it an address
+    /// from the node's pod CIDR, then the containers start. Without a free
+    /// address the sandbox fails (a FailedCreatePodSandBox event) and the
+    /// pod stays ContainerCreating.
+    fn create_sandbox(&mut self, pk: &Key, node: &str, what: &str) {
+        let now = self.cx.now;
+        let cidr = self.k.nodes[node].pod_cidr;
+        let pinned = self.k.pods[pk].annotations.get("vipsim/pod-ip").cloned();
+        let ip = workloads::allocate_pod_ip(self.k, cidr, pinned.as_deref(), self.cx.rng);
+        let delay = self.start_delay(pk);
+        let p = self.k.pods.get_mut(pk).expect("bound");
+        p.ip = ip;
+        p.generation += 1;
+        let (generation, name, ns) = (p.generation, p.name.clone(), p.namespace.clone());
+        self.cx.record(Kind::Pod {
+            pod: name.as_str().into(),
+            node: Some(node.into()),
+            phase: "Pending".into(),
+            ready: false,
+            reason: format!("{what}, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
+        });
+        match ip {
+            Some(_) => self.at(now + delay, ControlEvent::PodUp { pod: pk.clone(), generation }),
+            None => self.k.event(
+                now,
+                &ns,
+                &format!("pod/{name}"),
+                "Warning",
+                "FailedCreatePodSandBox",
+                format!(
+                    "Failed to create pod sandbox: failed to set up the pod network: no IP addresses available in {node}'s pod CIDR {cidr}"
+                ),
+            ),
+        }
     }
 
     /// A new MetalLB leadership: the first GARP round goes out at once.

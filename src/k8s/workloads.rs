@@ -287,6 +287,16 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
     bound
 }
 
+/// Whether the node's pod CIDR has an address left (see [`allocate_pod_ip`]).
+pub fn has_free_pod_ip(k: &Cluster, cidr: Cidr) -> bool {
+    let size = cidr.size();
+    if size < 4 {
+        return false;
+    }
+    let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
+    (2..size - 1).filter_map(|i| cidr.nth(i)).any(|ip| !used.contains(&ip))
+}
+
 /// A free pod IP in the node's pod CIDR. `vipsim/pod-ip` on the pod pins it
 /// (for scenarios that reproduce a write-up's exact address); otherwise a
 /// random free address, as Cilium's and host-local IPAM's bitmap allocators
