@@ -24,8 +24,8 @@ use vipsim::invariants::{self, Subject};
 /// 2-CPU CI machine.
 const CASES: u32 = 256;
 
-/// The invariants that fail on a generated scenario, as report lines.
-fn failures(yaml: &str, ignore: &[String]) -> Vec<String> {
+/// The invariants that fail on a generated scenario (checked as `variant`), as report lines.
+fn failures(yaml: &str, variant: Option<&str>, ignore: &[String]) -> Vec<String> {
     let scenario = match vipsim::scenario::load::load("fuzz.yaml", yaml) {
         Ok(s) => s,
         Err(diags) => {
@@ -33,7 +33,7 @@ fn failures(yaml: &str, ignore: &[String]) -> Vec<String> {
             return vec![format!("the loader rejects a generated scenario:\n{}", d.join("\n"))];
         }
     };
-    let subject = Subject::new(scenario, None, None);
+    let subject = Subject::new(scenario, variant, None);
     match invariants::check(&subject, None) {
         Err(e) => vec![format!("the loader accepted a scenario that does not build: {e}")],
         Ok((_, outcomes)) => outcomes
@@ -66,7 +66,7 @@ fn generated_scenarios_keep_every_invariant() {
         TestRunner::new(Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() });
     let started = std::time::Instant::now();
     let result = runner.run(&fuzz::scenario(cfg), |s| {
-        let failed = failures(&s.yaml(), &ignore);
+        let failed = failures(&s.yaml(), s.variant(), &ignore);
         if failed.is_empty() { Ok(()) } else { Err(proptest::test_runner::TestCaseError::fail(failed.join("\n"))) }
     });
     let elapsed = started.elapsed().as_secs_f64();
@@ -75,12 +75,13 @@ fn generated_scenarios_keep_every_invariant() {
         Err(TestError::Fail(why, s)) => {
             let yaml = s.yaml();
             // The shrunk case's own failures (the reason proptest kept may be an earlier case's).
-            let failed = failures(&yaml, &ignore);
+            let failed = failures(&yaml, s.variant(), &ignore);
             let why = if failed.is_empty() { why.to_string() } else { failed.join("\n") };
             let path = keep(&yaml, &why);
+            let variant = s.variant().map(|v| format!(" --variant {v}")).unwrap_or_default();
             panic!(
                 "a generated scenario breaks an invariant (after {elapsed:.1} s):\n{why}\n\n\
-                 shrunk reproducer: {}\n  cargo run -- run {0}\n  cargo run -- check --invariants {0}\n\n{yaml}",
+                 shrunk reproducer: {}\n  cargo run -- run {0}{variant}\n  cargo run -- check --invariants {0}{variant}\n\n{yaml}",
                 path.display()
             );
         }

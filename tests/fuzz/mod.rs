@@ -205,6 +205,30 @@ pub struct Timers {
     pub mac_aging: Option<&'static str>,
 }
 
+/// The rarer corners of the schema, all off in a shrunk scenario.
+#[derive(Clone, Debug)]
+pub struct Extras {
+    /// `serviceCIDR: 10.96.0.0/N`.
+    pub service_prefix: Option<u8>,
+    /// `podCIDR: 10.244.0.0/N` and `nodeCidrMaskSize`.
+    pub pod_masks: Option<(u8, u8)>,
+    /// Explicit MACs on the nodes.
+    pub macs: bool,
+    /// Workloads and Services in namespace `apps` (with its Namespace manifest).
+    pub namespace: bool,
+    /// A GatewayClass and a Gateway (Cilium).
+    pub gateway: bool,
+    /// The first Service asks for this address of the first pool (`loadBalancerIP`).
+    pub lb_ip: Option<u8>,
+    /// The first Service has `internalTrafficPolicy: Local`.
+    pub internal_local: bool,
+    /// The second pool is not used automatically (`autoAssign: false`, MetalLB).
+    pub manual_pool: bool,
+    /// A variant adding a fault on a host at a time (thousandths of the
+    /// duration); the scenario is checked as that variant.
+    pub variant: Option<(usize, Fault, u16)>,
+}
+
 /// One generated scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -227,6 +251,7 @@ pub struct Scenario {
     pub ads_on_apps: bool,
     /// Console commands run on clients and the router only (see [`Config`]).
     pub no_node_commands: bool,
+    pub extras: Option<Extras>,
 }
 
 // ----------------------------------------------------------------------
@@ -482,6 +507,35 @@ fn action(cfg: Config) -> impl Strategy<Value = Action> {
     ]
 }
 
+fn extras(cfg: Config) -> impl Strategy<Value = Extras> {
+    (
+        opt(prop_oneof![Just(16u8), Just(12), Just(24), Just(28)]),
+        opt(prop_oneof![Just((16u8, 24u8)), Just((16, 28)), Just((20, 26)), Just((24, 30))]),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        opt(0u8..4),
+        any::<bool>(),
+        any::<bool>(),
+        opt((0usize..16, fault(cfg), 0u16..=1000)),
+    )
+        .prop_map(
+            |(service_prefix, pod_masks, macs, namespace, gateway, lb_ip, internal_local, manual_pool, variant)| {
+                Extras {
+                    service_prefix,
+                    pod_masks,
+                    macs,
+                    namespace,
+                    gateway,
+                    lb_ip,
+                    internal_local,
+                    manual_pool,
+                    variant,
+                }
+            },
+        )
+}
+
 /// A random valid scenario: 2-12 nodes, a router (always with BGP), up to
 /// three clients, pools, workloads, Services and up to 12 timeline steps.
 pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
@@ -489,8 +543,18 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
     let datapath =
         prop_oneof![Just(Datapath::Default), Just(Datapath::Iptables), Just(Datapath::Ipvs), Just(Datapath::Ebpf)];
     let nodes = prop_oneof![6 => prop::collection::vec(node(), 2..=4), 1 => prop::collection::vec(node(), 2..=12)];
-    let head =
-        (0u64..1000, 10u8..=40, stack, datapath, any::<bool>(), timers(), opt(neighbor(cfg)), 3u8..=30, any::<bool>());
+    let head = (
+        0u64..1000,
+        10u8..=40,
+        stack,
+        datapath,
+        any::<bool>(),
+        timers(),
+        opt(neighbor(cfg)),
+        3u8..=30,
+        any::<bool>(),
+        opt(extras(cfg)),
+    );
     let body = (
         nodes,
         prop::collection::vec(client(cfg), 0..=3),
@@ -508,7 +572,7 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
     );
     (head, body).prop_map(
         move |(
-            (seed, duration, stack, datapath, strict_arp, timers, router, bgp_hold, ads_on_apps),
+            (seed, duration, stack, datapath, strict_arp, timers, router, bgp_hold, ads_on_apps, extras),
             (nodes, clients, pools, workloads, services, traffic, steps),
         )| {
             let router = match (router, stack) {
@@ -544,6 +608,7 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
                 steps,
                 ads_on_apps,
                 no_node_commands: cfg.avoid_known,
+                extras,
             }
         },
     )
@@ -784,6 +849,13 @@ impl Scenario {
         if let Some((d, r, p)) = t.lease {
             let _ = writeln!(y, "    l2LeaseDuration: {d}\n    l2LeaseRenewDeadline: {r}\n    l2LeaseRetryPeriod: {p}");
         }
+        let x = self.x();
+        if let Some(p) = x.service_prefix {
+            let _ = writeln!(y, "    serviceCIDR: 10.96.0.0/{p}");
+        }
+        if let Some((pods, node)) = x.pod_masks {
+            let _ = writeln!(y, "    podCIDR: 10.244.0.0/{pods}\n    nodeCidrMaskSize: {node}");
+        }
         y.push_str("  hosts:\n");
         let off_lan = self.pools.iter().any(|p| !p.on_lan);
         if let Some(n) = &self.router {
@@ -811,6 +883,9 @@ impl Scenario {
         }
         for (i, n) in self.nodes.iter().enumerate() {
             let _ = writeln!(y, "  - name: {}\n    role: node\n    ip: {}/24", self.node_name(i), self.node_ip(i));
+            if x.macs {
+                let _ = writeln!(y, "    mac: \"02:00:00:00:01:{:02x}\"", i + 1);
+            }
             if let Some(z) = n.zone {
                 let _ = writeln!(y, "    zone: zone-{z}");
             }
@@ -839,7 +914,6 @@ impl Scenario {
             }
         }
         let hosts = self.hosts();
-        let nodes: Vec<&String> = hosts.iter().filter(|h| h.1 == "node").map(|h| &h.0).collect();
         let arp_hosts: Vec<&String> = hosts.iter().filter(|h| h.1 != "node").map(|h| &h.0).collect();
         let non_nodes = arp_hosts.clone();
         let deletable = self.deletable();
@@ -872,46 +946,10 @@ impl Scenario {
                     let repeat = every.map(|e| format!("every: {e}ms\n    ")).unwrap_or_default();
                     format!("{repeat}run: {{ host: {host}, cmd: {} }}", q(&c))
                 }
-                Action::Fault { host, fault } => {
-                    let (candidates, action) = match fault {
-                        Fault::PowerOff => (hosts.iter().map(|h| &h.0).collect(), "power-off".to_string()),
-                        Fault::PowerOn => (hosts.iter().map(|h| &h.0).collect(), "power-on".to_string()),
-                        Fault::Partition => (hosts.iter().map(|h| &h.0).collect(), "partition".to_string()),
-                        Fault::Heal => (hosts.iter().map(|h| &h.0).collect(), "heal".to_string()),
-                        Fault::StopSpeaker => (nodes.clone(), "stop-speaker".to_string()),
-                        Fault::StartSpeaker => (nodes.clone(), "start-speaker".to_string()),
-                        Fault::Cordon => (nodes.clone(), "cordon".to_string()),
-                        Fault::Uncordon => (nodes.clone(), "uncordon".to_string()),
-                        Fault::Drain => (nodes.clone(), "drain".to_string()),
-                        Fault::DeletePod(w) => {
-                            let names = self.workload_names();
-                            if names.is_empty() {
-                                continue;
-                            }
-                            (nodes.clone(), format!("delete-pod, pod: {}", names[w % names.len()]))
-                        }
-                        Fault::FlushArp => (arp_hosts.clone(), "flush-arp".to_string()),
-                        Fault::SetGarp(h) => {
-                            (arp_hosts.clone(), format!("set-garp, garp: {}", if *h { "honor" } else { "ignore" }))
-                        }
-                        Fault::SetArpTimeout(t) => (arp_hosts.clone(), format!("set-arp-timeout, arpTimeout: {t}")),
-                        Fault::Drop { proto, inbound } => {
-                            let mut a = "drop".to_string();
-                            if let Some(p) = ["ARP", "TCP", "ICMP"].get(*proto as usize) {
-                                a.push_str(&format!(", proto: {p}"));
-                            }
-                            if let Some(i) = inbound {
-                                a.push_str(if *i { ", direction: in" } else { ", direction: out" });
-                            }
-                            (hosts.iter().map(|h| &h.0).collect(), a)
-                        }
-                        Fault::ClearRules => (hosts.iter().map(|h| &h.0).collect(), "clear-rules".to_string()),
-                    };
-                    if candidates.is_empty() {
-                        continue;
-                    }
-                    format!("fault: {{ host: {}, action: {action} }}", candidates[host % candidates.len()])
-                }
+                Action::Fault { host, fault } => match self.fault_line(*host, fault) {
+                    Some(line) => line,
+                    None => continue,
+                },
                 Action::Delete(i) => {
                     if deletable.is_empty() {
                         continue;
@@ -929,8 +967,81 @@ impl Scenario {
                 let _ = writeln!(y, "  - at: {at}ms\n    {line}");
             }
         }
+        if let (Some(name), Some((host, fault, at))) = (self.variant(), &x.variant) {
+            let line = self.fault_line(*host, fault).expect("checked by variant()");
+            let _ = writeln!(
+                y,
+                "  variants:\n  - name: {name}\n    add:\n    - at: {}ms\n      {line}",
+                end * *at as u32 / 1000
+            );
+        }
         self.manifests(&mut y);
         y
+    }
+
+    /// `fault: { host: ..., action: ... }` on the `host`-th host the action applies to.
+    fn fault_line(&self, host: usize, fault: &Fault) -> Option<String> {
+        let hosts = self.hosts();
+        let all: Vec<&String> = hosts.iter().map(|h| &h.0).collect();
+        let nodes: Vec<&String> = hosts.iter().filter(|h| h.1 == "node").map(|h| &h.0).collect();
+        let arp_hosts: Vec<&String> = hosts.iter().filter(|h| h.1 != "node").map(|h| &h.0).collect();
+        let (candidates, action) = match fault {
+            Fault::PowerOff => (all, "power-off".to_string()),
+            Fault::PowerOn => (all, "power-on".to_string()),
+            Fault::Partition => (all, "partition".to_string()),
+            Fault::Heal => (all, "heal".to_string()),
+            Fault::StopSpeaker => (nodes, "stop-speaker".to_string()),
+            Fault::StartSpeaker => (nodes, "start-speaker".to_string()),
+            Fault::Cordon => (nodes, "cordon".to_string()),
+            Fault::Uncordon => (nodes, "uncordon".to_string()),
+            Fault::Drain => (nodes, "drain".to_string()),
+            Fault::DeletePod(w) => {
+                let names = self.workload_names();
+                if names.is_empty() {
+                    return None;
+                }
+                (nodes, format!("delete-pod, pod: {}", names[w % names.len()]))
+            }
+            Fault::FlushArp => (arp_hosts, "flush-arp".to_string()),
+            Fault::SetGarp(h) => (arp_hosts, format!("set-garp, garp: {}", if *h { "honor" } else { "ignore" })),
+            Fault::SetArpTimeout(t) => (arp_hosts, format!("set-arp-timeout, arpTimeout: {t}")),
+            Fault::Drop { proto, inbound } => {
+                let mut a = "drop".to_string();
+                if let Some(p) = ["ARP", "TCP", "ICMP"].get(*proto as usize) {
+                    a.push_str(&format!(", proto: {p}"));
+                }
+                if let Some(i) = inbound {
+                    a.push_str(if *i { ", direction: in" } else { ", direction: out" });
+                }
+                (all, a)
+            }
+            Fault::ClearRules => (all, "clear-rules".to_string()),
+        };
+        if candidates.is_empty() {
+            return None;
+        }
+        Some(format!("fault: {{ host: {}, action: {action} }}", candidates[host % candidates.len()]))
+    }
+
+    /// The extras, or none of them.
+    fn x(&self) -> Extras {
+        self.extras.clone().unwrap_or(Extras {
+            service_prefix: None,
+            pod_masks: None,
+            macs: false,
+            namespace: false,
+            gateway: false,
+            lb_ip: None,
+            internal_local: false,
+            manual_pool: false,
+            variant: None,
+        })
+    }
+
+    /// The variant the scenario is checked as, if it has one.
+    pub fn variant(&self) -> Option<&'static str> {
+        let (host, fault, _) = self.extras.as_ref()?.variant.as_ref()?;
+        self.fault_line(*host, fault).map(|_| "fuzz-variant")
     }
 
     fn workload_names(&self) -> Vec<String> {
@@ -957,6 +1068,11 @@ impl Scenario {
     }
 
     fn manifests(&self, y: &mut String) {
+        let x = self.x();
+        let ns = if x.namespace { "  namespace: apps\n" } else { "" };
+        if x.namespace {
+            y.push_str("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n");
+        }
         let hold = |y: &mut String, held: bool| {
             if held {
                 y.push_str("  annotations:\n    vipsim/hold: \"true\"\n");
@@ -982,6 +1098,9 @@ impl Scenario {
                         format!("{prefix}.{base}-{prefix}.{last}")
                     };
                     let _ = writeln!(y, "spec:\n  addresses:\n  - {addr}");
+                    if x.manual_pool && p == 1 {
+                        y.push_str("  autoAssign: false\n");
+                    }
                 }
                 Stack::CiliumL2 => {
                     let _ = writeln!(
@@ -1023,6 +1142,10 @@ impl Scenario {
                 if apps_only {
                     y.push_str("  nodeSelector:\n    matchLabels:\n      pool: apps\n");
                 }
+                if x.gateway {
+                    y.push_str("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: cilium\nspec:\n  controllerName: io.cilium/gateway-controller\n");
+                    y.push_str("---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  gatewayClassName: cilium\n  listeners:\n  - name: http\n    protocol: HTTP\n    port: 80\n");
+                }
             }
         }
         let names = self.workload_names();
@@ -1031,7 +1154,7 @@ impl Scenario {
             if w.bare {
                 let _ = writeln!(
                     y,
-                    "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {}\n  labels:\n    app: {app}\nspec:",
+                    "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {}\n{ns}  labels:\n    app: {app}\nspec:",
                     names[i]
                 );
                 self.pod_spec(y, w, "  ", 0);
@@ -1041,7 +1164,7 @@ impl Scenario {
                 if update && !w.update_at.is_some_and(|a| a < self.duration) {
                     continue;
                 }
-                let _ = writeln!(y, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {}", names[i]);
+                let _ = write!(y, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {}\n{ns}", names[i]);
                 if update {
                     let _ = writeln!(y, "  annotations:\n    vipsim/hold: \"true\"\n    vipsim/id: update-{i}");
                 }
@@ -1056,9 +1179,23 @@ impl Scenario {
         for (s, svc) in self.services.iter().enumerate() {
             let app = APPS[svc.app as usize % APPS.len()];
             let kind = ["LoadBalancer", "NodePort", "ClusterIP"][svc.kind as usize % 3];
-            let _ = writeln!(y, "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{s}");
+            let _ = write!(y, "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{s}\n{ns}");
             hold(y, svc.held_at.is_some_and(|a| a < self.duration));
-            let _ = writeln!(y, "spec:\n  type: {kind}\n  clusterIP: 10.96.0.{}\n  selector:\n    app: {app}", 10 + s);
+            let _ = writeln!(y, "spec:\n  type: {kind}\n  selector:\n    app: {app}");
+            // A requested ClusterIP is safe from random ones only in the band
+            // the API server keeps for requests, which a /28 does not have.
+            if x.service_prefix.is_none_or(|p| p <= 24) {
+                let _ = writeln!(y, "  clusterIP: 10.96.0.{}", 10 + s);
+            }
+            if s == 0 {
+                if let (Some(o), "LoadBalancer") = (x.lb_ip, kind) {
+                    let (prefix, base, size) = self.pool_base(0);
+                    let _ = writeln!(y, "  loadBalancerIP: {prefix}.{}", base + o % size);
+                }
+                if x.internal_local {
+                    y.push_str("  internalTrafficPolicy: Local\n");
+                }
+            }
             if kind != "ClusterIP" {
                 let _ = writeln!(y, "  externalTrafficPolicy: {}", if svc.local { "Local" } else { "Cluster" });
             }
