@@ -143,3 +143,24 @@ fn a_pod_without_an_address_stays_container_creating() {
         ]
     );
 }
+
+/// `heal` of a node that was never partitioned: its kubelet never lost the
+/// API server, so its starting pod runs at podStartup (3 s) as if nothing
+/// happened.
+#[test]
+fn healing_a_node_that_was_not_cut_off_changes_nothing() {
+    let run = regression("heal-without-partition.yaml");
+    let pod: Vec<String> = run
+        .trace()
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Pod { .. }))
+        .map(|r| format!("{} {}", r.t, r.kind.describe()))
+        .collect();
+    assert_eq!(
+        pod,
+        [
+            "0.000s pod web on node-1 Pending ready=false: scheduled, pod IP 10.244.1.36",
+            "3.000s pod web on node-1 Running ready=true: containers started, readiness probe passed",
+        ]
+    );
+}

@@ -305,6 +305,7 @@ impl Plane<'_, '_, '_> {
     pub fn kubelet_up(&mut self, node: &str) {
         let now = self.cx.now;
         let Some(n) = self.k.nodes.get_mut(node) else { return };
+        let reconnected = !n.kubelet_up;
         n.kubelet_up = true;
         n.generation += 1;
         n.last_heartbeat = now;
@@ -349,7 +350,12 @@ impl Plane<'_, '_, '_> {
             p.ready = true;
         }
         // Pods bound to the node that had not reported Running: their start
-        // (lost while the kubelet was cut off) is reported from now on.
+        // (lost while the kubelet was cut off) is reported from now on. A
+        // kubelet that was never cut off (a heal of a node that was not
+        // partitioned) changes nothing.
+        if !reconnected {
+            return;
+        }
         let starting: Vec<Key> = self
             .k
             .pods
