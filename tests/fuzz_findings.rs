@@ -164,3 +164,38 @@ fn healing_a_node_that_was_not_cut_off_changes_nothing() {
         ]
     );
 }
+
+/// Linux limits the ICMP errors it sends to each destination to a burst of
+/// six, then one a second (icmp_ratelimit 1 s, XRLIM_BURST_FACTOR 6:
+/// inet_peer_xrlim_allow in net/ipv4/inetpeer.c, Linux 6.18). When the
+/// router's neighbour entry for the client fails at 14 s, 11 queued
+/// replies are dropped and only 6 host-unreachable errors are sent; vipsim
+/// sent one per packet.
+#[test]
+fn icmp_errors_to_one_destination_come_six_then_one_a_second() {
+    use vipsim::sim::trace::{Dir, DropReason};
+    use vipsim::wire::Parsed;
+    use vipsim::wire::ip::{Icmp, L4};
+    let run = regression("icmp-errors-rate-limited.yaml");
+    let mut originated = std::collections::BTreeMap::<u64, usize>::new();
+    let mut dropped = std::collections::BTreeMap::<u64, usize>::new();
+    for r in run.trace() {
+        match &r.kind {
+            Kind::Frame { at, dir: Dir::Tx, forward: None, frame, .. } if &**at == "router" => {
+                // Errors the router makes have a fresh TTL; forwarded ones less.
+                if let Parsed::Ipv4 { packet, .. } = frame.parse()
+                    && matches!(packet.l4, L4::Icmp(Icmp::Unreachable { code: 1, .. }))
+                    && packet.ttl == 64
+                {
+                    *originated.entry(r.t.as_millis()).or_default() += 1;
+                }
+            }
+            Kind::Drop { at, reason: DropReason::NoNeighbor { .. }, .. } if &**at == "router" => {
+                *dropped.entry(r.t.as_millis()).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(dropped.into_iter().collect::<Vec<_>>(), [(14_000, 11)]);
+    assert_eq!(originated.into_iter().collect::<Vec<_>>(), [(14_000, 6)]);
+}

@@ -216,6 +216,41 @@ pub enum Verdict {
     Delay(Duration),
 }
 
+/// Linux limits the ICMP errors it sends to each destination
+/// (`icmpv4_xrlim_allow` → `inet_peer_xrlim_allow`, net/ipv4/icmp.c and
+/// net/ipv4/inetpeer.c, Linux 6.18): a token bucket that gains one token
+/// per `icmp_ratelimit` (1 s) and holds at most 6 (XRLIM_BURST_FACTOR),
+/// full for a destination not seen yet. So a host that drops a burst of
+/// packets (a neighbour that never answered, with its queue) answers the
+/// first six and then one a second, never one per packet. (The global
+/// limit, 1,000 a second with a burst of 50, is not modelled.)
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IcmpRateLimit {
+    /// Per destination: nanoseconds of credit, and when it was last updated.
+    peers: BTreeMap<Ipv4Addr, (u64, Instant)>,
+}
+
+/// `net.ipv4.icmp_ratelimit`: one ICMP error per destination per second.
+pub const ICMP_RATELIMIT: Duration = Duration::from_secs(1);
+/// XRLIM_BURST_FACTOR: a destination may be sent this many errors at once.
+pub const ICMP_BURST: u64 = 6;
+
+impl IcmpRateLimit {
+    /// Whether an ICMP error to `dst` may leave now (and takes its token).
+    pub fn allow(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
+        let timeout = ICMP_RATELIMIT.as_nanos();
+        let full = ICMP_BURST * timeout;
+        let (tokens, last) = self.peers.get(&dst).copied().unwrap_or((full, now));
+        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(full);
+        let allowed = tokens >= timeout;
+        if allowed {
+            tokens -= timeout;
+        }
+        self.peers.insert(dst, (tokens, now));
+        allowed
+    }
+}
+
 /// Where a packet handed to IP output came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Origin {
@@ -268,6 +303,8 @@ pub struct Host {
     pub announce: BTreeMap<Ipv4Addr, Announcer>,
     pub node: Option<NodeNet>,
     pub rules: Vec<Rule>,
+    /// The ICMP errors this host may still send, per destination.
+    pub icmp_limit: IcmpRateLimit,
     ip_ident: u16,
     wake_at: Option<Instant>,
 }
@@ -293,6 +330,7 @@ impl Host {
             announce: BTreeMap::new(),
             node: (role == Role::Node).then(NodeNet::default),
             rules: Vec::new(),
+            icmp_limit: IcmpRateLimit::default(),
             ip_ident: 0,
             wake_at: None,
         }
@@ -560,6 +598,12 @@ impl Host {
         i.addrs.iter().find(|a| a.contains(target)).or(i.addrs.first()).map(|a| a.addr)
     }
 
+    /// Whether an ICMP error to `dst` may be sent now: errors to a local
+    /// address go through loopback, which is not limited.
+    fn icmp_error_allowed(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
+        self.is_local(dst) || self.icmp_limit.allow(dst, now)
+    }
+
     /// A queued packet whose next hop never answered ARP: dropped, and a
     /// router tells the sender with ICMP host unreachable (as Linux does
     /// from the neighbour's error path).
@@ -569,6 +613,9 @@ impl Host {
         cx.drop(&name, DropReason::NoNeighbor { next_hop }, Some(p.frame));
         if p.origin == Origin::Forwarded {
             let Some(pkt) = Ipv4::parse(&original) else { return };
+            if !self.icmp_error_allowed(pkt.src, cx.now) {
+                return;
+            }
             let src = self.source_for(iface, pkt.src).or(self.primary_ip());
             if let Some(src) = src {
                 let ident = self.next_ident();
@@ -757,6 +804,9 @@ impl Host {
                 self.ip_output(f, Origin::Local, cx);
             }
             _ => {
+                if !self.icmp_error_allowed(pkt.src, cx.now) {
+                    return;
+                }
                 let ident = self.next_ident();
                 if let Some(f) =
                     ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, ident, 3, ip::ip_payload(frame))
@@ -801,6 +851,9 @@ impl Host {
             }
             L4::Udp { .. } => {
                 // No UDP services are modelled: the kernel answers port unreachable.
+                if !self.icmp_error_allowed(pkt.src, cx.now) {
+                    return;
+                }
                 let id = self.next_ident();
                 if let Some(f) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, id, 3, ip::ip_payload(frame))
                 {
@@ -1108,6 +1161,7 @@ impl Host {
         self.pending.clear();
         self.sockets.clear();
         self.procs.clear();
+        self.icmp_limit = IcmpRateLimit::default();
         self.wake_at = None;
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
@@ -1155,4 +1209,28 @@ fn translate(frame: &Frame, pkt: &Ipv4, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u1
         ..Rewrite::default()
     };
     ip::rewrite(frame, &rw).unwrap_or_else(|| frame.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// inet_peer_xrlim_allow with icmp_ratelimit 1 s: a full bucket of six
+    /// for a new destination, then a token a second, never more than six.
+    #[test]
+    fn icmp_errors_are_limited_per_destination() {
+        let mut l = IcmpRateLimit::default();
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 5), Ipv4Addr::new(10, 0, 0, 6));
+        let ms = Instant::from_millis;
+        let sent: Vec<bool> = (0..7).map(|_| l.allow(a, ms(0))).collect();
+        assert_eq!(sent, [true, true, true, true, true, true, false]);
+        assert!(l.allow(b, ms(0)), "another destination has its own bucket");
+        // A token a second: 0.999 s of credit is not enough, 1 s is.
+        assert_eq!(
+            [l.allow(a, ms(999)), l.allow(a, ms(1000)), l.allow(a, ms(1999)), l.allow(a, ms(2000))],
+            [false, true, false, true]
+        );
+        let after_a_minute: Vec<bool> = (0..7).map(|_| l.allow(a, ms(62_000))).collect();
+        assert_eq!(after_a_minute, [true, true, true, true, true, true, false], "at most six saved up");
+    }
 }
