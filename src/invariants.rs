@@ -1410,7 +1410,7 @@ spec:
         let a = run.trace();
         assert_eq!(first_difference(a, a, "again"), Ok(()));
         let mut b = a.to_vec();
-        b[5].t = b[5].t + Duration::from_nanos(1);
+        b[5].t += Duration::from_nanos(1);
         let v = first_difference(a, &b, "again").unwrap_err();
         assert_eq!(
             v.message,

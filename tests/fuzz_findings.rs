@@ -25,7 +25,7 @@ fn regression(file: &str) -> Run {
 /// request for our address".
 #[test]
 fn a_gratuitous_arp_for_a_vip_every_ipvs_node_owns_is_a_martian() {
-    let mut run = regression("ipvs-garp-for-a-shared-vip.yaml");
+    let run = regression("ipvs-garp-for-a-shared-vip.yaml");
     let on_node_1: Vec<String> = run
         .trace()
         .iter()

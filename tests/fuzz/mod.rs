@@ -1161,7 +1161,7 @@ impl Scenario {
                 continue;
             }
             for update in [false, true] {
-                if update && !w.update_at.is_some_and(|a| a < self.duration) {
+                if update && w.update_at.is_none_or(|a| a >= self.duration) {
                     continue;
                 }
                 let _ = write!(y, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {}\n{ns}", names[i]);
