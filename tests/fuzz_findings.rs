@@ -199,3 +199,28 @@ fn icmp_errors_to_one_destination_come_six_then_one_a_second() {
     assert_eq!(dropped.into_iter().collect::<Vec<_>>(), [(14_000, 11)]);
     assert_eq!(originated.into_iter().collect::<Vec<_>>(), [(14_000, 6)]);
 }
+
+/// `power-on` of a node that is already running changes nothing: no reboot
+/// 20 s later, so the pod that moves to it when node-2 is drained at
+/// 16.058 s runs after its 5 s start (podStartup 3 s + initialDelaySeconds
+/// 2 s). vipsim rebooted the node and ran the pod at 23.589 s.
+#[test]
+fn power_on_of_a_running_node_changes_nothing() {
+    let run = regression("power-on-a-running-node.yaml");
+    let on_node_1: Vec<String> = run
+        .trace()
+        .iter()
+        .filter(|r| r.kind.host() == Some("node-1") && matches!(r.kind, Kind::Pod { .. } | Kind::Fault { .. }))
+        .map(|r| format!("{} {}", r.t, r.kind.describe()))
+        .collect();
+    assert_eq!(
+        on_node_1,
+        [
+            "0.000s fault cordon on node-1: node/node-1 cordoned",
+            "0.589s fault power-on on node-1: host is already on",
+            "10.000s fault uncordon on node-1: node/node-1 uncordoned",
+            "16.058s pod web-79trw2fsrp-jx8nj on node-1 Pending ready=false: scheduled, pod IP 10.244.1.212",
+            "21.058s pod web-79trw2fsrp-jx8nj on node-1 Running ready=true: containers started, readiness probe passed",
+        ]
+    );
+}

@@ -189,6 +189,15 @@ impl World {
         let h = self.net.host_id(&f.host).ok_or_else(|| format!("no host named {}", f.host))?;
         let node = self.cluster.node_of_host(h).map(|n| n.name.clone());
         let detail = match f.action {
+            // Pressing the power button of a host in the state asked for
+            // changes nothing (it would otherwise lose its RAM, or reboot).
+            FaultAction::PowerOff if !self.net.hosts[h].up => "host is already powered off".to_string(),
+            FaultAction::PowerOn if self.net.hosts[h].up => "host is already on".to_string(),
+            // Plugging a powered-off host back in: it stays off.
+            FaultAction::Heal if !self.net.hosts[h].up => {
+                self.set_links(h, true, trace);
+                "host back on the LAN (still powered off)".to_string()
+            }
             FaultAction::PowerOff | FaultAction::Partition => {
                 let power = f.action == FaultAction::PowerOff;
                 if power {
