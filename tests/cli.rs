@@ -48,7 +48,7 @@ fn a_violation_fails_with_time_host_and_record() {
     );
     assert_eq!(
         lines[1],
-        "FAIL no_storm: 1.043s client-0: client-0 transmitted 221 frames between 1.000s and 1.043s (at most 220 a simulated second)"
+        "FAIL no_storm: 1.043s client-0: client-0 sent 221 frames of its own between 1.000s and 1.043s (at most 220 a simulated second)"
     );
     assert_eq!(lines[2], "    record: client-0 eth0 tx Who has 192.168.1.11? Tell 192.168.1.50");
     assert_eq!(lines[3], "PASS never_addresses_itself");
