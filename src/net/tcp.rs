@@ -114,8 +114,53 @@ pub enum SocketEvent {
     Reset { during_connect: bool },
     /// Retransmissions gave up.
     TimedOut { during_connect: bool },
+    /// An ICMP error aborted the connection attempt (`tcp_v4_err`).
+    Unreachable(Errno),
     /// The connection is gone (after close completes or TIME_WAIT ends).
     Closed,
+}
+
+/// The errno an ICMP destination unreachable gives a socket, from
+/// `icmp_err_convert` in net/ipv4/icmp.c (Linux 6.18), with `strerror`'s
+/// text (glibc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    /// ENETUNREACH: codes 0 (net unreachable) and 6 (net unknown).
+    NetUnreachable,
+    /// EHOSTUNREACH: code 1 (host unreachable) and most others.
+    HostUnreachable,
+    /// ENOPROTOOPT: code 2 (protocol unreachable).
+    ProtocolUnavailable,
+    /// ECONNREFUSED: code 3 (port unreachable).
+    ConnectionRefused,
+    /// EACCES: codes 9, 10 and 13 (administratively prohibited).
+    PermissionDenied,
+}
+
+impl Errno {
+    /// `icmp_err_convert[code].errno`; codes 4 (fragmentation needed) and
+    /// above 15 do not reach here.
+    pub fn from_unreachable_code(code: u8) -> Option<Errno> {
+        Some(match code {
+            0 | 6 => Errno::NetUnreachable,
+            2 => Errno::ProtocolUnavailable,
+            3 => Errno::ConnectionRefused,
+            9 | 10 | 13 => Errno::PermissionDenied,
+            1 | 5 | 7 | 8 | 11 | 12 | 14 | 15 => Errno::HostUnreachable,
+            _ => return None,
+        })
+    }
+
+    /// What `strerror` says.
+    pub fn message(self) -> &'static str {
+        match self {
+            Errno::NetUnreachable => "Network is unreachable",
+            Errno::HostUnreachable => "No route to host",
+            Errno::ProtocolUnavailable => "Protocol not available",
+            Errno::ConnectionRefused => "Connection refused",
+            Errno::PermissionDenied => "Permission denied",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -444,6 +489,23 @@ impl Conn {
     }
 
     /// The oldest unacknowledged sequence number.
+    /// An ICMP destination unreachable quoting our segment with sequence
+    /// number `seq` (`tcp_v4_err`, Linux 6.18): ignored unless `seq` lies
+    /// in `[snd_una, snd_nxt]`; in SYN-SENT the attempt is aborted at once
+    /// (`sk_err` set, `tcp_done`); in any later state it is only a soft
+    /// error, kept for a later timeout, so nothing changes here.
+    pub fn icmp_unreachable(&mut self, code: u8, seq: u32, events: &mut Vec<SocketEvent>) {
+        let Some(errno) = Errno::from_unreachable_code(code) else { return };
+        if !(seq_le(self.snd_una, seq) && seq_le(seq, self.snd_nxt)) {
+            return;
+        }
+        if self.state == TcpState::SynSent {
+            self.state = TcpState::Closed;
+            self.timer = None;
+            events.push(SocketEvent::Unreachable(errno));
+        }
+    }
+
     pub fn snd_una(&self) -> u32 {
         self.snd_una
     }

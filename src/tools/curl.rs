@@ -238,14 +238,13 @@ impl Curl {
                     None => self.finish(io.now(), None, 52, Some("Empty reply from server".into())),
                 }
             }
-            SocketEvent::Reset { during_connect: true } => {
-                let ms = io.now().saturating_since(self.started).as_millis();
-                let msg = format!(
-                    "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
-                    self.dst.ip(),
-                    self.dst.port()
-                );
-                self.finish(io.now(), None, 7, Some(msg));
+            SocketEvent::Reset { during_connect: true } | SocketEvent::Unreachable(_) => {
+                // curl 8.5 lib/connect.c (`cf_he_connect`): every failed
+                // connect(), refused (RST or ICMP port unreachable) or
+                // unreachable (EHOSTUNREACH, ENETUNREACH), is
+                // CURLE_COULDNT_CONNECT, exit 7, with this line; the errno's
+                // own text only shows with -v. The time is since the start.
+                self.connect_failed(io.now());
             }
             SocketEvent::Reset { during_connect: false } => {
                 self.finish(io.now(), None, 56, Some("Recv failure: Connection reset by peer".into()));
@@ -261,6 +260,16 @@ impl Curl {
             }
             SocketEvent::Closed => {}
         }
+    }
+
+    fn connect_failed(&mut self, now: Instant) {
+        let ms = now.saturating_since(self.started).as_millis();
+        let msg = format!(
+            "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
+            self.dst.ip(),
+            self.dst.port()
+        );
+        self.finish(now, None, 7, Some(msg));
     }
 
     fn finish(&mut self, now: Instant, status: Option<u16>, exit: i32, error: Option<String>) {
