@@ -1,7 +1,9 @@
 //! A host's network stack: interfaces with addresses and neighbour caches,
 //! ARP answering (the kernel's, and announcers' such as MetalLB's speaker),
-//! IPv4 routing and forwarding, TCP sockets, and, on Kubernetes nodes, the
-//! Service datapath (conntrack + DNAT/SNAT) and the pods' network stacks.
+//! IPv4 routing and forwarding (own addresses through loopback, never ARP),
+//! ICMP errors and the TCP sockets they abort, and, on Kubernetes nodes, the
+//! Service datapath (conntrack + DNAT/SNAT, REJECT) and the pods' network
+//! stacks.
 
 use super::conntrack::{self, Conntrack, Direction, Tuple};
 use super::neighbor::{NeighborCache, NeighborConfig, NeighborEvent, Resolution};

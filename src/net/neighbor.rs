@@ -6,7 +6,9 @@
 //!   Linux 6.18. `tests/linux_arp_table.rs` replays every case measured on a
 //!   real kernel against it.
 //! * [`NeighborModel::Cisco`] is a simplified router ARP table: long-lived
-//!   entries, no locktime, optionally deaf to gratuitous ARP.
+//!   entries refreshed by a unicast request a minute before they expire,
+//!   an `arp timeout` that also applies to cached entries, no locktime,
+//!   optionally deaf to gratuitous ARP.
 //!
 //! The cache decides and the host acts: the cache never builds frames. It
 //! reports [`NeighborEvent`]s (send a request, transmit or drop what was

@@ -503,6 +503,7 @@ impl Conn {
             self.state = TcpState::Closed;
             self.timer = None;
             events.push(SocketEvent::Unreachable(errno));
+            events.push(SocketEvent::Closed);
         }
     }
 
@@ -635,6 +636,47 @@ mod tests {
             Conn::reset_for(&as_tcp(&stray, 1, 2)),
             Segment { seq: 77, ack: 0, flags: TcpFlags::RST, mss: None, payload: vec![] }
         );
+    }
+
+    /// `tcp_v4_err` (net/ipv4/tcp_ipv4.c, Linux 6.18): a destination
+    /// unreachable whose quoted sequence number lies in [snd_una, snd_nxt]
+    /// aborts a SYN-SENT socket with `icmp_err_convert[code]`'s errno; one
+    /// outside that window is dropped (OUTOFWINDOWICMPS), and an
+    /// established socket only keeps it as a soft error.
+    #[test]
+    fn icmp_unreachable_aborts_only_a_connect_and_only_in_window() {
+        let mut rng = SimRng::new(1);
+        let (mut c, syn) = Conn::connect(quad(40000, 80), Instant::ZERO, &mut rng);
+        let mut ev = vec![];
+        c.icmp_unreachable(1, syn.seq.wrapping_sub(1), &mut ev);
+        c.icmp_unreachable(1, syn.seq.wrapping_add(2), &mut ev);
+        assert!(ev.is_empty());
+        assert_eq!(c.state, TcpState::SynSent);
+        c.icmp_unreachable(1, syn.seq, &mut ev);
+        assert_eq!(ev, vec![SocketEvent::Unreachable(Errno::HostUnreachable), SocketEvent::Closed]);
+        assert!(c.is_closed() && c.timer.is_none());
+        let (mut c, syn) = Conn::connect(quad(40001, 80), Instant::ZERO, &mut rng);
+        let mut ev = vec![];
+        c.icmp_unreachable(3, syn.seq, &mut ev);
+        assert_eq!(ev[0], SocketEvent::Unreachable(Errno::ConnectionRefused));
+        assert_eq!(Errno::ConnectionRefused.message(), "Connection refused");
+        assert_eq!(Errno::HostUnreachable.message(), "No route to host");
+        // Established: nothing changes.
+        let (mut c, syn) = Conn::connect(quad(40002, 80), Instant::ZERO, &mut rng);
+        let syn_ack = Segment {
+            seq: 900,
+            ack: syn.seq.wrapping_add(1),
+            flags: TcpFlags::SYN_ACK,
+            mss: Some(MSS),
+            payload: vec![],
+        };
+        let (mut out, mut ev) = (vec![], vec![]);
+        c.input(&as_tcp(&syn_ack, 80, 40002), Instant::ZERO, &mut out, &mut ev);
+        assert_eq!(c.state, TcpState::Established);
+        let mut ev = vec![];
+        c.icmp_unreachable(1, c.snd_una(), &mut ev);
+        assert!(ev.is_empty());
+        assert_eq!(c.state, TcpState::Established);
     }
 
     #[test]

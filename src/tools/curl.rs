@@ -1,7 +1,9 @@
 //! `curl` (HTTP/1.1 over the simulated TCP): the options blog posts use,
-//! `-s -S -m -o -w -H --connect-timeout`, with curl 8's exit codes and
-//! messages: 7 when the connection is refused, 28 when `-m` runs out (and
-//! `%{http_code}` is `000`), 56 when an established connection is reset.
+//! `-s -S -m -o -w -H --connect-timeout`, with curl 8.5's exit codes and
+//! messages: 7 when the connect fails (refused by a RST or an ICMP port
+//! unreachable, or host unreachable after failed ARP), 28 when `-m` runs
+//! out (and `%{http_code}` is `000`), 56 when an established connection is
+//! reset.
 
 use super::{Output, ProcIo, number};
 use crate::net::tcp::{Quad, SocketEvent};
