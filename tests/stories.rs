@@ -53,8 +53,21 @@ fn story_c_assigned_is_not_announced() {
     let t = r.trace();
     // In-cluster: every node translates the VIP itself.
     assert_eq!(command_at(t, "http://192.0.2.10/", secs(15)), ("HTTP 200\n".to_string(), 0));
-    // Outside, before the announcement policy: nobody answers ARP.
-    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 28));
+    // Outside, before the announcement policy: nobody answers ARP. lb-0's
+    // kernel gives up after 3 broadcasts 1 s apart and reports host
+    // unreachable to the socket (Linux 6.18 `arp_error_report` ->
+    // `ipv4_link_failure` -> `tcp_v4_err`), so curl fails with exit 7 at
+    // 3 s, before its `-m 5` (this test pinned the timeout, 28, before).
+    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 7));
+    let failed_at = t.iter().find_map(|r| match &r.kind {
+        Kind::Command { host, cmd, started, .. }
+            if &**host == "lb-0" && cmd.contains("192.0.2.10") && *started == Instant::from_secs(16) =>
+        {
+            Some(r.t)
+        }
+        _ => None,
+    });
+    assert_eq!(failed_at, Some(Instant::from_secs(19)));
     let unanswered = t.iter().any(|r| {
         matches!(&r.kind, Kind::Neighbor { host, ip, new: Some((None, NeighborState::Failed)), .. }
             if &**host == "lb-0" && *ip == Ipv4Addr::new(192, 0, 2, 10))
@@ -127,6 +140,46 @@ fn failover_detection_election_and_garp_burst() {
     assert_eq!(times, vec![25000, 25000, 26100, 26100, 27200, 27200, 28300, 28300, 29400, 29400]);
     assert!(burst.iter().step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Request)"));
     assert!(burst.iter().skip(1).step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Reply)"));
+}
+
+/// Flushing the router's ARP cache while node-a is dead and before node-b
+/// has taken over: nobody answers the router's broadcasts, so after 3 s
+/// the router sends ICMP host unreachable back for every queued SYN
+/// (Linux 6.18 `arp_error_report` -> `ipv4_link_failure` -> `icmp_send`),
+/// and the client's connect fails with EHOSTUNREACH (`tcp_v4_err`): curl
+/// 8.5 exits 7 after 3 s, not 28 at its `-m`.
+#[test]
+fn failover_flush_before_the_takeover_is_host_unreachable_at_the_client() {
+    let mut run = run("metallb-l2-failover", None);
+    run.seek_time(Instant::from_secs(21));
+    let mut flushed = run.branch(Action::Fault(vipsim::scenario::spec::FaultStep::new(
+        "router",
+        vipsim::scenario::spec::FaultAction::FlushArp,
+    )));
+    flushed.seek_time(Instant::from_secs(21));
+    let probe = "curl -sS -m 8 -o /dev/null http://192.168.1.201/";
+    let run = flushed.branch(Action::Run { host: "client".into(), cmd: probe.into() });
+    let t = run.trace();
+    let (out, exit) = command_at(t, probe, secs(21));
+    assert_eq!(
+        (out.as_str(), exit),
+        ("curl: (7) Failed to connect to 192.168.1.201 port 80 after 3000 ms: Couldn't connect to server\n", 7)
+    );
+    let icmp: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, dir: vipsim::sim::trace::Dir::Tx, frame, .. } if &**at == "router" => {
+                let s = dissect::summary(frame);
+                s.contains("unreachable").then(|| format!("{} {s}", r.t))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        icmp.first()
+            .is_some_and(|l| l.starts_with("24.000") && l.ends_with("Destination unreachable (Host unreachable)")),
+        "{icmp:?}"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! A host's network stack: interfaces with addresses and neighbour caches,
 //! ARP answering (the kernel's, and announcers' such as MetalLB's speaker),
-//! IPv4 routing and forwarding, TCP sockets, and, on Kubernetes nodes, the
-//! Service datapath (conntrack + DNAT/SNAT) and the pods' network stacks.
+//! IPv4 routing and forwarding (own addresses through loopback, never ARP),
+//! ICMP errors and the TCP sockets they abort, and, on Kubernetes nodes, the
+//! Service datapath (conntrack + DNAT/SNAT, REJECT) and the pods' network
+//! stacks.
 
 use super::conntrack::{self, Conntrack, Direction, Tuple};
 use super::neighbor::{NeighborCache, NeighborConfig, NeighborEvent, Resolution};
@@ -546,22 +548,40 @@ impl Host {
         i.addrs.iter().find(|a| a.contains(target)).or(i.addrs.first()).map(|a| a.addr)
     }
 
-    /// A queued packet whose next hop never answered ARP: dropped, and a
-    /// router tells the sender with ICMP host unreachable (as Linux does
-    /// from the neighbour's error path).
-    fn unreachable(&mut self, iface: IfIdx, next_hop: Ipv4Addr, p: Pending, cx: &mut Ctx) {
+    /// A queued packet whose next hop never answered ARP: dropped, and its
+    /// sender told with ICMP host unreachable. Linux 6.18: the neighbour's
+    /// error path (`arp_error_report` in net/ipv4/arp.c) calls
+    /// `ipv4_link_failure` (net/ipv4/route.c), which sends
+    /// `icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0)` for every
+    /// packet, forwarded or locally sent. A forwarded packet's error goes
+    /// back over the wire; a local one's goes to this host's own address
+    /// and so through loopback to the socket (`tcp_v4_err`).
+    fn unreachable(&mut self, _iface: IfIdx, next_hop: Ipv4Addr, p: Pending, cx: &mut Ctx) {
         let name = self.name.clone();
         let original = ip::ip_payload(&p.frame).to_vec();
         cx.drop(&name, DropReason::NoNeighbor { next_hop }, Some(p.frame));
-        if p.origin == Origin::Forwarded {
-            let Some(pkt) = Ipv4::parse(&original) else { return };
-            let src = self.source_for(iface, pkt.src).or(self.primary_ip());
-            if let Some(src) = src {
-                let ident = self.next_ident();
-                if let Some(icmp) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, src, ident, 1, &original) {
-                    self.ip_output(icmp, Origin::Local, cx);
-                }
-            }
+        self.icmp_send(&original, 1, cx);
+    }
+
+    /// `icmp_send` (net/ipv4/icmp.c, Linux 6.18): a destination unreachable
+    /// with `code` about the IPv4 packet `original`, to its sender. Never
+    /// about an ICMP error (RFC 1122 3.2.2). The source is the packet's
+    /// destination when that is a local address (`RTCF_LOCAL`), otherwise
+    /// the address the route back to the sender picks.
+    fn icmp_send(&mut self, original: &[u8], code: u8, cx: &mut Ctx) {
+        let Some(pkt) = Ipv4::parse(original) else { return };
+        if matches!(pkt.l4, L4::Icmp(Icmp::Unreachable { .. } | Icmp::Other { .. })) || !is_unicast(pkt.src) {
+            return;
+        }
+        let src = if self.is_local(pkt.dst) {
+            Some(pkt.dst)
+        } else {
+            self.route(pkt.src, None).and_then(|(i, _)| self.source_for(i, pkt.src))
+        };
+        let Some(src) = src else { return };
+        let ident = self.next_ident();
+        if let Some(icmp) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, src, ident, code, original) {
+            self.ip_output(icmp, Origin::Local, cx);
         }
     }
 
@@ -590,6 +610,21 @@ impl Host {
         self.neighbor_events(iface, events, cx);
     }
 
+    /// Changes every interface's neighbour settings now (`sysctl`, IOS
+    /// `arp timeout`); what becomes due at once (an entry older than a
+    /// shorter timeout) happens now, the rest at its new time.
+    pub fn set_neighbor_config(&mut self, change: impl Fn(&mut NeighborConfig), cx: &mut Ctx) {
+        for i in 0..self.ifaces.len() {
+            let mut config = self.ifaces[i].neighbors.config().clone();
+            change(&mut config);
+            self.ifaces[i].neighbors.set_config(config, cx.now);
+            let mut events = Vec::new();
+            self.ifaces[i].neighbors.poll(cx.now, cx.rng, &mut events);
+            self.neighbor_events(i, events, cx);
+        }
+        self.reschedule(cx);
+    }
+
     /// `ip neigh flush all`: forgets every entry (queued packets are dropped).
     pub fn flush_neighbors(&mut self, cx: &mut Ctx) {
         for i in 0..self.ifaces.len() {
@@ -613,6 +648,14 @@ impl Host {
         };
         let flow = flow_tuple(&pkt);
         let dst = pkt.dst;
+        if self.is_local(dst) || self.is_local_pod(dst) {
+            // The local routing table (RTN_LOCAL) sends a packet for one of
+            // our own addresses to the loopback device: it is never ARPed
+            // for on the LAN (ip_route_output_key_hash_rcu in
+            // net/ipv4/route.c, Linux 6.18).
+            cx.schedule(cx.now, Event::Loopback { host: self.id, frame });
+            return;
+        }
         match self.route(dst, flow) {
             Some((iface, next_hop)) => self.neighbor_output(iface, next_hop, frame, origin, cx),
             None => cx.drop(&name, DropReason::NoRoute { dst }, Some(frame)),
@@ -694,7 +737,7 @@ impl Host {
                     component: "kube-proxy".into(),
                     line: format!("REJECT {t}: service {service} has no endpoints"),
                 });
-                self.reject(&frame, &pkt, cx);
+                self.reject(&frame, origin, env.datapath, cx);
                 None
             }
             Decision::Dnat { to, snat, service } => {
@@ -720,37 +763,30 @@ impl Host {
         }
     }
 
-    /// REJECT: ICMP port unreachable for UDP, TCP RST for TCP (kube-proxy's
-    /// rule for Services without endpoints).
-    fn reject(&mut self, frame: &Frame, pkt: &Ipv4, cx: &mut Ctx) {
-        match pkt.l4 {
-            L4::Tcp(tcp) => {
-                let rst = Conn::reset_for(&tcp);
-                let seg = TcpSegment {
-                    src: pkt.dst,
-                    dst: pkt.src,
-                    src_port: tcp.dst_port,
-                    dst_port: tcp.src_port,
-                    seq: rst.seq,
-                    ack: rst.ack,
-                    flags: rst.flags,
-                    window: 0,
-                    mss: None,
-                    payload: &[],
-                };
-                let ident = self.next_ident();
-                let f = ip::tcp_frame(Mac::ZERO, Mac::ZERO, ident, &seg);
-                self.ip_output(f, Origin::Local, cx);
-            }
-            _ => {
-                let ident = self.next_ident();
-                if let Some(f) =
-                    ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, ident, 3, ip::ip_payload(frame))
-                {
-                    self.ip_output(f, Origin::Local, cx);
-                }
-            }
+    /// A Service without endpoints answers with ICMP port unreachable, for
+    /// TCP as for UDP; never a TCP RST.
+    /// * iptables: kube-proxy 1.34 (`pkg/proxy/iptables/proxier.go`) adds
+    ///   `-j REJECT` for it, and `ipt_REJECT`'s default is
+    ///   `icmp-port-unreachable` (net/ipv4/netfilter/ipt_REJECT.c), sent by
+    ///   `icmp_send`.
+    /// * IPVS: a virtual service without a real server is left by
+    ///   `ip_vs_leave` (net/netfilter/ipvs/ip_vs_core.c) with
+    ///   `icmp_send(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH)`; the VIP is local
+    ///   (kube-ipvs0), so it is the error's source.
+    /// * Cilium eBPF: `__tail_no_service_ipv4` writes the reply itself and
+    ///   sends it back out of the interface the request came in on (see
+    ///   [`ip::cilium_no_service_frame`]); in-cluster clients (Cilium's socket
+    ///   LB) get the same error through the kernel here.
+    fn reject(&mut self, frame: &Frame, origin: Origin, datapath: Datapath, cx: &mut Ctx) {
+        if datapath == Datapath::Ebpf
+            && origin == Origin::Forwarded
+            && let Some(iface) = self.ifaces.iter().position(|i| i.mac == frame.dst())
+            && let Some(reply) = ip::cilium_no_service_frame(frame)
+        {
+            self.transmit(iface, reply, cx);
+            return;
         }
+        self.icmp_send(ip::ip_payload(frame), 3, cx);
     }
 
     /// Packets generated on this host (processes, the kernel) or by its pods.
@@ -763,6 +799,12 @@ impl Host {
         } else {
             self.ip_output(frame, origin, cx);
         }
+    }
+
+    /// A packet this host sent to itself arrives on `lo`.
+    pub fn loopback(&mut self, frame: Frame, cx: &mut Ctx, env: &Env) {
+        self.local_deliver(&frame, cx, env);
+        self.reschedule(cx);
     }
 
     fn local_deliver(&mut self, frame: &Frame, cx: &mut Ctx, env: &Env) {
@@ -780,6 +822,9 @@ impl Host {
                 self.send_local(reply, origin, cx, env);
             }
             L4::Icmp(icmp) => {
+                if let Icmp::Unreachable { code, quoted } = icmp {
+                    self.tcp_err(code, quoted, cx, env);
+                }
                 let pids: Vec<u32> = self.procs.keys().copied().collect();
                 for pid in pids {
                     self.with_proc(pid, cx, |p, io| p.on_icmp(&pkt, icmp, io));
@@ -829,6 +874,20 @@ impl Host {
         }
         self.emit_segments(quad, out, cx, env);
         self.socket_events(quad, events, cx, env);
+    }
+
+    /// `tcp_v4_err` (net/ipv4/tcp_ipv4.c, Linux 6.18): a destination
+    /// unreachable quoting one of our segments. A connection still being
+    /// set up (SYN-SENT) is aborted with the code's errno
+    /// (`icmp_err_convert`: host unreachable -> EHOSTUNREACH, port
+    /// unreachable -> ECONNREFUSED) when the quoted sequence number is one
+    /// we sent; an established one only notes it (`sk_err_soft`).
+    fn tcp_err(&mut self, code: u8, quoted: &[u8], cx: &mut Ctx, env: &Env) {
+        let Some((quad, seq)) = quoted_tcp(quoted) else { return };
+        let mut events = Vec::new();
+        if self.sockets.update(&quad, |sock| sock.conn.icmp_unreachable(code, seq, &mut events)).is_some() {
+            self.socket_events(quad, events, cx, env);
+        }
     }
 
     /// TCP saw the peer acknowledge new data: the path works, so the
@@ -1113,6 +1172,29 @@ pub fn flow_tuple(pkt: &Ipv4) -> Option<Tuple> {
         _ => return None,
     };
     Some(Tuple { proto, src: pkt.src, sport, dst: pkt.dst, dport })
+}
+
+/// The connection (from the sender's side) and sequence number of the TCP
+/// segment an ICMP error quotes: its IPv4 header and at least the first 8
+/// bytes of TCP, as RFC 792 requires.
+fn quoted_tcp(quoted: &[u8]) -> Option<(Quad, u32)> {
+    let ihl = usize::from(quoted.first()? & 0x0f) * 4;
+    if quoted.get(9) != Some(&conntrack::PROTO_TCP) || ihl < ip::IPV4_HEADER_LEN {
+        return None;
+    }
+    let addr =
+        |at: usize| -> Option<Ipv4Addr> { Some(Ipv4Addr::from(<[u8; 4]>::try_from(quoted.get(at..at + 4)?).ok()?)) };
+    let be16 = |at: usize| -> Option<u16> { Some(u16::from_be_bytes(quoted.get(at..at + 2)?.try_into().ok()?)) };
+    let (src, dst) = (addr(12)?, addr(16)?);
+    let (sport, dport) = (be16(ihl)?, be16(ihl + 2)?);
+    let seq = u32::from_be_bytes(quoted.get(ihl + 4..ihl + 8)?.try_into().ok()?);
+    Some((Quad { local: SocketAddrV4::new(src, sport), remote: SocketAddrV4::new(dst, dport) }, seq))
+}
+
+/// A unicast source an ICMP error may answer (not 0.0.0.0, broadcast or
+/// multicast).
+fn is_unicast(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
 }
 
 /// The router's ECMP flow hash: FNV-1a over the 5-tuple, then modulo the

@@ -50,6 +50,12 @@ pub enum Event {
         iface: IfIdx,
         frame: Frame,
     },
+    /// A packet a host sent to one of its own addresses, taken in through
+    /// its loopback device (the kernel queues it on `lo` the same way).
+    Loopback {
+        host: HostId,
+        frame: Frame,
+    },
     /// A control-plane timer or a reconcile.
     Control(crate::k8s::control::ControlEvent),
     /// Timeline step `index` of the scenario is due.
@@ -269,6 +275,11 @@ impl World {
             Event::DelayedRx { host, iface, frame } => {
                 if hosts[host].up {
                     hosts[host].process(iface, frame, &mut cx, &env);
+                }
+            }
+            Event::Loopback { host, frame } => {
+                if hosts[host].up {
+                    hosts[host].loopback(frame, &mut cx, &env);
                 }
             }
             Event::Control(ev) => {
