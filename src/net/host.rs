@@ -1002,6 +1002,7 @@ impl Host {
         match proc.finished() {
             Some(output) => {
                 let (host, cmd, started) = (self.name.clone(), proc.cmd().to_string(), proc.started());
+                let stderr_first = proc.stderr_first();
                 for q in proc.sockets() {
                     let segs = self.release_socket(q, cx.now);
                     if let Some(env) = env {
@@ -1015,6 +1016,7 @@ impl Host {
                     stdout: output.stdout,
                     stderr: output.stderr,
                     exit: output.exit,
+                    stderr_first,
                 });
             }
             None => {

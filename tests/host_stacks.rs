@@ -1,0 +1,195 @@
+//! The hosts' network stacks and tools off the scripted path: exact
+//! outputs, frames and table states that real Linux hosts, routers,
+//! switches and tools produce. Each test names the upstream code it
+//! follows and its version, in our own words.
+
+mod common;
+
+use std::rc::Rc;
+use vipsim::sim::timeline::Run;
+use vipsim::sim::trace::{Kind, terminal_text};
+use vipsim::time::Instant;
+
+fn run_yaml(text: &str) -> Run {
+    let s = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+    common::at_end(Run::new(Rc::new(s), None, None, None).expect("builds"))
+}
+
+/// What the terminal showed for the first command starting with `prefix`
+/// on `host`, and its exit code.
+fn shown(run: &Run, host: &str, prefix: &str) -> (String, i32) {
+    run.trace()
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Command { host: h, cmd, stdout, stderr, exit, stderr_first, .. }
+                if **h == *host && cmd.starts_with(prefix) =>
+            {
+                Some((terminal_text(stdout, stderr, *stderr_first), *exit))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no `{prefix}` ran on {host}"))
+}
+
+fn lines(l: &[&str]) -> String {
+    l.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A small MetalLB L2 LAN: a Linux router with a client behind it, two
+/// nodes, two web pods. `STEPS` is the timeline, `CLUSTER` extra cluster
+/// settings, `SWITCH` the switch, `HOSTS` extra hosts.
+const LAN: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: host-stacks }
+spec:
+  duration: DURATION
+  cluster: { loadBalancer: metallb, announce: l2CLUSTER }
+  hosts:
+  - { name: gw, role: router, ip: 172.16.5.1/24 }
+  - { name: laptop, role: client, ip: 10.9.0.7/24, behind: gw }
+  - { name: k1, role: node, ip: 172.16.5.21/24 }
+  - { name: k2, role: node, ip: 172.16.5.22/24 }
+HOSTS  switch: SWITCH
+  timeline:
+STEPS
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: pool, namespace: metallb-system }
+spec: { addresses: [172.16.5.240/29] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers:
+      - { name: shop, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: ["netexec", "--http-port=9000"], ports: [ { containerPort: 9000 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop }
+spec:
+  type: LoadBalancer
+  selector: { app: shop }
+  ports: [ { port: 80, targetPort: 9000 } ]
+"#;
+
+struct Lan<'a> {
+    steps: &'a str,
+    cluster: &'a str,
+    switch: &'a str,
+    hosts: &'a str,
+    duration: &'a str,
+}
+
+impl Default for Lan<'_> {
+    fn default() -> Self {
+        Lan { steps: "  []", cluster: "", switch: "{ macAging: 300s }", hosts: "", duration: "30s" }
+    }
+}
+
+impl Lan<'_> {
+    fn yaml(&self) -> String {
+        LAN.replace("STEPS", self.steps)
+            .replace("CLUSTER", self.cluster)
+            .replace("SWITCH", self.switch)
+            .replace("HOSTS", self.hosts)
+            .replace("DURATION", self.duration)
+            .replace("  timeline:\n  []", "  timeline: []")
+    }
+
+    fn run(&self) -> Run {
+        run_yaml(&self.yaml())
+    }
+}
+
+// ---------------------------------------------------------------------
+// 10. tcpdump's banner comes first; ping's time is the time it sent.
+// ---------------------------------------------------------------------
+
+/// tcpdump 4.99 (tcpdump.c main): a live capture writes "verbose output
+/// suppressed" and "listening on ..." to stderr before the first packet,
+/// the packets to stdout; when `timeout` stops it (pcap_loop interrupted,
+/// status -2) it prints one more newline to stdout, then info(1) writes
+/// the counts to stderr, "1 packet" in the singular (PLURAL_SUFFIX).
+#[test]
+fn tcpdump_prints_its_banner_before_the_packets() {
+    let steps = r#"  - { at: 10s, run: { host: k2, cmd: "timeout 3 tcpdump -n -i eth0 icmp" } }
+  - { at: 11s, run: { host: gw, cmd: "ping -c 1 172.16.5.22" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    assert_eq!(
+        shown(&run, "k2", "timeout 3 tcpdump"),
+        (
+            lines(&[
+                "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode",
+                "listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+                "00:00:11.000300 IP 172.16.5.1 > 172.16.5.22: ICMP echo request, id 48503, seq 1, length 64",
+                "00:00:11.000300 IP 172.16.5.22 > 172.16.5.1: ICMP echo reply, id 48503, seq 1, length 64",
+                "",
+                "2 packets captured",
+                "2 packets received by filter",
+                "0 packets dropped by kernel",
+            ]),
+            124
+        )
+    );
+}
+
+/// `-c` ends pcap_loop normally: no extra newline, exit 0.
+#[test]
+fn tcpdump_count_ends_without_the_interrupt_newline() {
+    let steps = r#"  - { at: 10s, run: { host: k1, cmd: "tcpdump -n -c 1 -i eth0 icmp" } }
+  - { at: 11s, run: { host: gw, cmd: "ping -c 1 172.16.5.21" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    assert_eq!(
+        shown(&run, "k1", "tcpdump"),
+        (
+            lines(&[
+                "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode",
+                "listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+                "00:00:11.000300 IP 172.16.5.1 > 172.16.5.21: ICMP echo request, id 48503, seq 1, length 64",
+                "1 packet captured",
+                "1 packet received by filter",
+                "0 packets dropped by kernel",
+            ]),
+            0
+        )
+    );
+}
+
+/// iputils 20240905 ping (ping/ping_common.c finish(), moved to
+/// ping/ping_output.c ping_print_finish() in 20250602): `time` is
+/// cur_time - start_time, and cur_time only moves when a probe is sent,
+/// so `-c 4` to nobody reports about 3000 ms although it waited 10 s
+/// (-W) after the last probe; the loss is printed with %g.
+#[test]
+fn ping_without_replies_reports_the_time_it_spent_sending() {
+    let steps = r#"  - { at: 5s, fault: { host: k1, action: drop, proto: ICMP, direction: in } }
+  - { at: 10s, run: { host: laptop, cmd: "ping -c 4 172.16.5.21" } }"#;
+    let run = Lan { steps, duration: "60s", ..Lan::default() }.run();
+    let (out, exit) = shown(&run, "laptop", "ping");
+    assert_eq!(
+        (out.as_str(), exit),
+        (
+            "PING 172.16.5.21 (172.16.5.21) 56(84) bytes of data.\n\n--- 172.16.5.21 ping statistics ---\n4 packets transmitted, 0 received, 100% packet loss, time 3000ms\n",
+            1
+        )
+    );
+    let done = run
+        .trace()
+        .iter()
+        .find(|r| matches!(&r.kind, Kind::Command { cmd, .. } if cmd.starts_with("ping")))
+        .expect("finished")
+        .t;
+    assert_eq!(done, Instant::from_secs(23), "3 s of probes, then the 10 s linger");
+}
