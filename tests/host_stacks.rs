@@ -5,10 +5,12 @@
 
 mod common;
 
+use std::net::Ipv4Addr;
 use std::rc::Rc;
 use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Kind, terminal_text};
+use vipsim::sim::trace::{Dir, Kind, terminal_text};
 use vipsim::time::Instant;
+use vipsim::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 
 fn run_yaml(text: &str) -> Run {
     let s = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
@@ -192,4 +194,87 @@ fn ping_without_replies_reports_the_time_it_spent_sending() {
         .expect("finished")
         .t;
     assert_eq!(done, Instant::from_secs(23), "3 s of probes, then the 10 s linger");
+}
+
+// ---------------------------------------------------------------------
+// 8. arping's target hardware address: broadcast, then the learned MAC.
+// ---------------------------------------------------------------------
+
+/// The ARP frames `host` sent for `target`, in order.
+fn arp_sent(run: &Run, host: &str, target: Ipv4Addr) -> Vec<Frame> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, dir: Dir::Tx, frame, .. } if **at == *host => match frame.parse() {
+                Parsed::Arp { arp, .. } if arp.target_ip == target => Some(frame.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn mac_of(run: &Run, host: &str) -> Mac {
+    let w = run.world();
+    w.net.hosts[w.net.host_id(host).expect("host")].ifaces[0].mac
+}
+
+const VIP: Ipv4Addr = Ipv4Addr::new(172, 16, 5, 240);
+
+/// iputils arping (20240905, arping.c send_pack): the request's target
+/// hardware field is `he`, the address the frame is sent to, which is
+/// the interface's broadcast address (ff:ff:ff:ff:ff:ff) until a reply
+/// arrives; recv_pack then copies the replier's MAC into `he` and sets
+/// `unicasting` (unless -b), so later probes go to that MAC and carry it
+/// as the target hardware address. Only the broadcasts count in
+/// "Sent 3 probes (1 broadcast(s))".
+#[test]
+fn arping_broadcasts_with_target_mac_ff_then_unicasts_to_the_learned_mac() {
+    let steps = r#"  - { at: 10s, run: { host: gw, cmd: "arping -c 3 172.16.5.240" } }
+  - { at: 20s, run: { host: gw, cmd: "arping -b -c 2 172.16.5.240" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    let leader = &run.world().cluster.announcers["default/shop"][0];
+    let (gw, node) = (mac_of(&run, "gw"), mac_of(&run, leader));
+    let request = |dst: Mac| {
+        arp::frame(
+            dst,
+            Arp {
+                op: ArpOperation::Request,
+                sender_mac: gw,
+                sender_ip: Ipv4Addr::new(172, 16, 5, 1),
+                target_mac: dst,
+                target_ip: VIP,
+            },
+        )
+    };
+    let sent = arp_sent(&run, "gw", VIP);
+    // The router's own neighbour resolution sends none: the VIP is not its next hop.
+    assert_eq!(
+        sent,
+        vec![request(Mac::BROADCAST), request(node), request(node), request(Mac::BROADCAST), request(Mac::BROADCAST)]
+    );
+    let (out, _) = shown(&run, "gw", "arping -c 3");
+    assert!(out.ends_with("Sent 3 probes (1 broadcast(s))\nReceived 3 response(s)\n"), "{out}");
+    let (out, _) = shown(&run, "gw", "arping -b");
+    assert!(out.ends_with("Sent 2 probes (2 broadcast(s))\nReceived 2 response(s)\n"), "{out}");
+}
+
+/// arping -U: an unsolicited request, sender = target = the address
+/// (main sets gsrc = gdst), and since send_pack always writes `he` into
+/// the target hardware field, that field is ff:ff:ff:ff:ff:ff, not zero.
+/// -A sends a reply whose target hardware field is its own MAC.
+#[test]
+fn arping_unsolicited_request_carries_the_broadcast_target_mac() {
+    let steps = r#"  - { at: 10s, run: { host: k1, cmd: "arping -U -c 1 -I eth0 172.16.5.21" } }
+  - { at: 11s, run: { host: k1, cmd: "arping -A -c 1 -I eth0 172.16.5.21" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    let k1 = mac_of(&run, "k1");
+    let ip = Ipv4Addr::new(172, 16, 5, 21);
+    let garp = |op, target_mac| {
+        arp::frame(Mac::BROADCAST, Arp { op, sender_mac: k1, sender_ip: ip, target_mac, target_ip: ip })
+    };
+    assert_eq!(
+        arp_sent(&run, "k1", ip),
+        vec![garp(ArpOperation::Request, Mac::BROADCAST), garp(ArpOperation::Reply, k1)]
+    );
 }
