@@ -7,6 +7,8 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
+use vipsim::net::conntrack::{PROTO_TCP, Tuple};
+use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::sim::timeline::Run;
 use vipsim::sim::trace::{Dir, Kind, terminal_text};
 use vipsim::time::Instant;
@@ -276,5 +278,159 @@ fn arping_unsolicited_request_carries_the_broadcast_target_mac() {
     assert_eq!(
         arp_sent(&run, "k1", ip),
         vec![garp(ArpOperation::Request, Mac::BROADCAST), garp(ArpOperation::Reply, k1)]
+    );
+}
+
+// ---------------------------------------------------------------------
+// 6. Router ECMP: hash-threshold over a 31-bit hash of L3 (default) or L4.
+// ---------------------------------------------------------------------
+
+/// Linux 6.18 `net/ipv4/fib_semantics.c` fib_rebalance (and
+/// nh_hthr_group_rebalance in `nexthop.c`): with equal weights, next hop
+/// i of n owns the hashes up to round((i+1) * 2^31 / n) - 1;
+/// fib_select_multipath takes the first next hop whose bound is at least
+/// the flow's 31-bit hash.
+#[test]
+fn hash_threshold_slices_the_31_bit_hash_space() {
+    // n = 3: bounds 715827882, 1431655764, 2147483647.
+    let picks: Vec<usize> = [0, 715_827_882, 715_827_883, 1_431_655_764, 1_431_655_765, (1 << 31) - 1]
+        .into_iter()
+        .map(|h| hash_threshold(h, 3))
+        .collect();
+    assert_eq!(picks, [0, 0, 1, 1, 2, 2]);
+    // n = 2: the halves.
+    assert_eq!([hash_threshold((1 << 30) - 1, 2), hash_threshold(1 << 30, 2)], [0, 1]);
+    assert_eq!(hash_threshold(u32::MAX >> 1, 1), 0);
+}
+
+/// Hash-threshold (RFC 2992 section 4) moves only part of the flows when a
+/// next hop goes: with [a, b, c] -> [b, c] the slices become halves, so
+/// a's flows move, b keeps the hashes below 2^30 and hands the rest to c,
+/// and c keeps every one of its flows. (vipsim said "modulo", which moves
+/// flows of c as well.)
+#[test]
+fn removing_a_next_hop_moves_only_part_of_the_surviving_flows() {
+    let flow = |sport: u16| Tuple {
+        proto: PROTO_TCP,
+        src: Ipv4Addr::new(10, 7, 0, 9),
+        sport,
+        dst: Ipv4Addr::new(172, 16, 5, 240),
+        dport: 443,
+    };
+    let (mut from_a, mut b_kept, mut b_to_c, mut c_kept) = (0, 0, 0, 0);
+    for sport in 32768..33768u16 {
+        let h = ecmp_hash(&flow(sport), MultipathHashPolicy::L4);
+        let (before, after) = (["a", "b", "c"][hash_threshold(h, 3)], ["b", "c"][hash_threshold(h, 2)]);
+        match (before, after) {
+            ("a", _) => from_a += 1,
+            ("c", moved) => {
+                assert_eq!(moved, "c", "a flow of a surviving next hop moved: hash {h}");
+                c_kept += 1
+            }
+            ("b", "c") => {
+                assert!(h >= 1 << 30);
+                b_to_c += 1
+            }
+            _ => {
+                assert!(h < 1 << 30);
+                b_kept += 1
+            }
+        }
+    }
+    // vipsim's hash (not Linux's seeded one) spreads these 1000 flows as:
+    assert_eq!((from_a, b_kept, b_to_c, c_kept), (324, 176, 167, 333));
+}
+
+/// The default policy 0 (fib_multipath_hash, `net/ipv4/route.c`: the flow
+/// keys hold saddr and daddr only) sends every connection of a client to
+/// the same next hop whatever its ports; policy 1 adds the ports and the
+/// protocol, so one client's connections spread. Here: six clients behind
+/// a BGP router with three next hops for the VIP, two curls each.
+#[test]
+fn l3_hashing_pins_each_client_to_one_path_and_l4_spreads_one_client() {
+    let bgp = |policy: &str| {
+        let mut hosts = String::new();
+        let mut steps = String::new();
+        for c in 1..=6 {
+            hosts.push_str(&format!("  - {{ name: c{c}, role: client, ip: 10.{c}.0.9/24, behind: gw }}\n"));
+            for (k, at) in [10, 12].iter().enumerate() {
+                steps.push_str(&format!(
+                    "  - {{ at: {}s, run: {{ host: c{c}, cmd: \"curl -s -m 1 http://172.16.5.240/hostname\" }} }}\n",
+                    at + c + k
+                ));
+            }
+        }
+        let yaml = Lan { steps: steps.trim_end(), hosts: &hosts, duration: "40s", ..Lan::default() }
+            .yaml()
+            .replace("announce: l2", "announce: bgp")
+            .replace("{ name: gw, role: router, ip: 172.16.5.1/24 }", &format!("{{ name: gw, role: router, ip: 172.16.5.1/24, asn: 64600{policy} }}"))
+            .replace("{ name: k2, role: node, ip: 172.16.5.22/24 }", "{ name: k2, role: node, ip: 172.16.5.22/24 }\n  - { name: k3, role: node, ip: 172.16.5.23/24 }")
+            .replace(
+                "kind: L2Advertisement\nmetadata: { name: l2, namespace: metallb-system }",
+                "kind: BGPAdvertisement\nmetadata: { name: bgp, namespace: metallb-system }\n---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: gw, namespace: metallb-system }\nspec: { myASN: 64601, peerASN: 64600, peerAddress: 172.16.5.1 }",
+            );
+        run_yaml(&yaml)
+    };
+    // The node each client's SYNs were forwarded to, per client, in order.
+    let paths = |run: &Run| -> std::collections::BTreeMap<Ipv4Addr, Vec<String>> {
+        let w = run.world();
+        let node_of = |mac: Mac| w.net.hosts.iter().find(|h| h.ifaces[0].mac == mac).map(|h| h.name.to_string());
+        let mut paths = std::collections::BTreeMap::<Ipv4Addr, Vec<String>>::new();
+        for r in run.trace() {
+            if let Kind::Frame { at, iface, dir: Dir::Tx, frame, .. } = &r.kind
+                && **at == *"gw"
+                && **iface == *"eth0"
+                && let Parsed::Ipv4 { packet, .. } = frame.parse()
+                && let vipsim::wire::ip::L4::Tcp(tcp) = packet.l4
+                && tcp.flags == vipsim::wire::ip::TcpFlags::SYN
+            {
+                paths.entry(packet.src).or_default().push(node_of(frame.dst()).expect("a node"));
+            }
+        }
+        paths
+    };
+    let l3 = paths(&bgp(""));
+    assert_eq!(l3.len(), 6, "{l3:?}");
+    for (client, nodes) in &l3 {
+        assert_eq!(nodes.len(), 2, "{client}: {nodes:?}");
+        assert_eq!(nodes[0], nodes[1], "{client}'s connections took different paths: {nodes:?}");
+    }
+    let used: std::collections::BTreeSet<&String> = l3.values().map(|n| &n[0]).collect();
+    assert!(used.len() > 1, "the clients spread over the next hops: {l3:?}");
+    let l4 = paths(&bgp(", multipathHashPolicy: 1"));
+    assert!(l4.values().any(|n| n[0] != n[1]), "with the 5-tuple some client's two connections split: {l4:?}");
+    // Which path is vipsim's hash (Linux seeds its hash per boot):
+    let show = |m: &std::collections::BTreeMap<Ipv4Addr, Vec<String>>| {
+        m.iter().map(|(c, n)| format!("{c}:{}", n.join("+"))).collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(show(&l3), "10.1.0.9:k3+k3 10.2.0.9:k1+k1 10.3.0.9:k2+k2 10.4.0.9:k1+k1 10.5.0.9:k3+k3 10.6.0.9:k2+k2");
+    assert_eq!(show(&l4), "10.1.0.9:k2+k2 10.2.0.9:k2+k2 10.3.0.9:k2+k1 10.4.0.9:k2+k1 10.5.0.9:k2+k1 10.6.0.9:k2+k2");
+}
+
+fn load_errors(text: &str) -> Vec<String> {
+    match vipsim::scenario::load::load("s.yaml", text) {
+        Ok(_) => panic!("loaded, but errors were expected"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The policy is the sysctl's number; Linux also has 2 (inner headers)
+/// and 3 (custom fields), which vipsim does not model: a located error,
+/// as is the setting on a host that is not the router.
+#[test]
+fn a_multipath_hash_policy_other_than_0_or_1_is_a_located_error() {
+    let yaml = Lan::default().yaml();
+    let with = |from: &str, to: &str| yaml.replacen(from, to, 1);
+    assert_eq!(
+        load_errors(&with("ip: 172.16.5.1/24 }", "ip: 172.16.5.1/24, multipathHashPolicy: 2 }")),
+        [
+            "s.yaml:9:3: spec.hosts[0].multipathHashPolicy: multipathHashPolicy is net.ipv4.fib_multipath_hash_policy: 0 (source and destination address, Linux's default) or 1 (the 5-tuple); 2 (the inner headers of tunnelled packets) is not modelled"
+        ]
+    );
+    assert_eq!(
+        load_errors(&with("ip: 172.16.5.21/24 }", "ip: 172.16.5.21/24, multipathHashPolicy: 1 }")),
+        [
+            "s.yaml:11:3: spec.hosts[2].multipathHashPolicy: `multipathHashPolicy` applies to a router only, and `k1` is a node"
+        ]
     );
 }

@@ -9,7 +9,7 @@ use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
 use crate::net::build::LanBuilder;
-use crate::net::host::{Role, Route, RouteOrigin};
+use crate::net::host::{MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
 use crate::sim::action::Script;
@@ -96,6 +96,9 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     }
     for h in &spec.hosts {
         let host = lan.host_mut(ids[&h.name]);
+        if h.multipath_hash_policy == Some(1) {
+            host.multipath_hash = MultipathHashPolicy::L4;
+        }
         for r in &h.routes {
             let dst =
                 if r.to == "default" { Cidr::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { Cidr::parse(&r.to)? };
