@@ -10,7 +10,7 @@ use std::rc::Rc;
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Dir, Kind, terminal_text};
+use vipsim::sim::trace::{Dir, DropReason, Kind, terminal_text};
 use vipsim::time::Instant;
 use vipsim::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 
@@ -432,5 +432,71 @@ fn a_multipath_hash_policy_other_than_0_or_1_is_a_located_error() {
         [
             "s.yaml:11:3: spec.hosts[2].multipathHashPolicy: `multipathHashPolicy` applies to a router only, and `k1` is a node"
         ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// 7. MetalLB #2910: a switch that does not flood unknown unicast.
+// ---------------------------------------------------------------------
+
+/// MetalLB #2910 (closed by a periodic-GARP option, MetalLB PR #2981):
+/// "When switch FDB aging time < gateway ARP timeout, traffic blackholes
+/// occur", on a Linux bridge with ageing_time 300 s and in Hetzner's
+/// vSwitch. The gateway still has the VIP's MAC, so it sends no ARP; the
+/// switch has aged that MAC out. A switch that floods unknown unicast
+/// delivers the frame anyway (tests/fidelity.rs::
+/// mac_aging_shorter_than_arp_timeout_floods); one that does not (Linux
+/// 6.18 br_flood skips ports without BR_FLOOD, `bridge link set dev X
+/// flood off`; Cisco `switchport block unicast`) drops it, and the VIP
+/// stays unreachable for as long as the router trusts its ARP entry.
+/// Here: MAC aging 10 s, a Cisco-model router with a 4 h ARP timeout.
+#[test]
+fn a_switch_that_blocks_unknown_unicast_blackholes_an_aged_mac() {
+    let steps = r#"  - { at: 10s, run: { host: laptop, cmd: "curl -s -m 2 http://172.16.5.240/hostname" } }
+  - { at: 40s, run: { host: laptop, cmd: "curl -s -m 2 http://172.16.5.240/hostname" } }
+  - { at: 90s, run: { host: laptop, cmd: "curl -s -m 2 http://172.16.5.240/hostname" } }"#;
+    let trap = |switch: &str| {
+        let yaml = Lan { steps, switch, duration: "100s", ..Lan::default() }
+            .yaml()
+            .replace("ip: 172.16.5.1/24 }", "ip: 172.16.5.1/24, neighbor: { model: cisco, arpTimeout: 4h } }");
+        run_yaml(&yaml)
+    };
+    let exits = |run: &Run| common::curls(run.trace(), "laptop").into_iter().map(|(_, e)| e).collect::<Vec<_>>();
+
+    let blocked = trap("{ macAging: 10s, unknownUnicast: block }");
+    assert_eq!(exits(&blocked), [0, 28, 28], "the VIP is unreachable once the leader's MAC aged out");
+    let leader = &blocked.world().cluster.announcers["default/shop"][0];
+    let leader_mac = mac_of(&blocked, leader);
+    let drops: Vec<(Instant, String)> = blocked
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Drop { at, reason: DropReason::UnknownUnicast { mac }, frame: Some(f) } if **at == *"switch" => {
+                assert_eq!((*mac, f.dst(), f.src()), (leader_mac, leader_mac, mac_of(&blocked, "gw")));
+                Some((r.t, format!("{f:?}")))
+            }
+            _ => None,
+        })
+        .collect();
+    // The SYN and its retransmissions (1 s later) within curl's 2 s, twice.
+    assert_eq!(drops.len(), 4, "{drops:?}");
+    assert_eq!(drops[0].0, Instant::from_nanos(40_000_100_000));
+    // The router still trusts its entry: no ARP request goes out to heal it.
+    let gw = blocked.world().net.host_id("gw").unwrap();
+    let entry =
+        blocked.world().net.hosts[gw].ifaces[0].neighbors.entries().find(|e| e.ip == VIP).map(|e| (e.mac, e.state));
+    assert_eq!(entry, Some((Some(leader_mac), vipsim::net::neighbor::NeighborState::Reachable)));
+
+    // The same LAN with a flooding switch: every request succeeds.
+    assert_eq!(exits(&trap("{ macAging: 10s }")), [0, 0, 0]);
+}
+
+/// `unknownUnicast` takes the two values; anything else is a located error.
+#[test]
+fn unknown_unicast_is_flood_or_block() {
+    let yaml = Lan { switch: "{ macAging: 10s, unknownUnicast: drop }", ..Lan::default() }.yaml();
+    assert_eq!(
+        load_errors(&yaml),
+        ["s.yaml:13:44: spec.switch.unknownUnicast: unknown value `drop`, expected flood | block"]
     );
 }

@@ -75,6 +75,9 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         spec.switch.name.as_deref().unwrap_or("switch"),
         spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING),
     );
+    if let Some(policy) = spec.switch.unknown_unicast {
+        lan.unknown_unicast(policy);
+    }
     let mut ids = BTreeMap::new();
     for h in spec.hosts.iter().filter(|h| h.behind.is_none()) {
         let addr = Cidr::parse(&h.ip)?;

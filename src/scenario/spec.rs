@@ -347,6 +347,9 @@ pub struct SwitchSpec {
     /// MAC address table aging (default 300s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac_aging: Option<Duration>,
+    /// Unicast to a MAC not in the table: `flood` (default) or `block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_unicast: Option<crate::net::switch::UnknownUnicast>,
 }
 
 /// One timeline entry: exactly one of `run`, `apply`, `delete`, `fault`,

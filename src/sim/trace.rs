@@ -62,6 +62,9 @@ pub enum DropReason {
     TtlExpired,
     /// The neighbour queue for an unresolved address was full.
     QueueFull,
+    /// A switch that does not flood unknown unicast had no entry for the
+    /// destination MAC (it aged out, or was never learned).
+    UnknownUnicast { mac: Mac },
 }
 
 impl DropReason {
@@ -84,6 +87,9 @@ impl DropReason {
             DropReason::Malformed => "malformed frame".into(),
             DropReason::TtlExpired => "TTL expired".into(),
             DropReason::QueueFull => "neighbour queue full".into(),
+            DropReason::UnknownUnicast { mac } => {
+                format!("{mac} is not in the MAC table and this switch does not flood unknown unicast")
+            }
         }
     }
 }
@@ -100,6 +106,9 @@ pub enum Forwarded {
     Flood { unknown_unicast: bool },
     /// The destination lives behind the port the frame came in on.
     Filtered,
+    /// Unicast to a MAC the table does not know, on a switch that does not
+    /// flood it: sent nowhere.
+    Blocked,
 }
 
 impl fmt::Display for Forwarded {
@@ -109,6 +118,7 @@ impl fmt::Display for Forwarded {
             Forwarded::Flood { unknown_unicast: true } => f.write_str("flood (unknown unicast)"),
             Forwarded::Flood { unknown_unicast: false } => f.write_str("flood (broadcast)"),
             Forwarded::Filtered => f.write_str("filtered (same port)"),
+            Forwarded::Blocked => f.write_str("dropped (unknown unicast, not flooded)"),
         }
     }
 }
