@@ -7,7 +7,7 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::net::conntrack::{PROTO_TCP, Tuple};
+use vipsim::net::conntrack::{CtTcpState, PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::sim::timeline::Run;
 use vipsim::sim::trace::{Dir, DropReason, Kind, terminal_text};
@@ -499,4 +499,73 @@ fn unknown_unicast_is_flood_or_block() {
         load_errors(&yaml),
         ["s.yaml:13:44: spec.switch.unknownUnicast: unknown value `drop`, expected flood | block"]
     );
+}
+
+// ---------------------------------------------------------------------
+// 9. conntrack on kube-proxy nodes: kube-proxy's timeouts, every flow.
+// ---------------------------------------------------------------------
+
+/// The world of `run` at `secs`, then stepped event by event until `until`
+/// holds (at most 10,000 events).
+fn world_when(run: &mut Run, secs: u64, until: impl Fn(&vipsim::sim::World) -> bool) -> vipsim::sim::World {
+    run.seek_time(Instant::from_secs(secs));
+    let mut w = run.world().clone();
+    w.run_until(Instant::from_secs(secs), &mut Vec::new());
+    for _ in 0..10_000 {
+        if until(&w) {
+            return w;
+        }
+        w.step(&mut Vec::new());
+    }
+    panic!("the condition never held");
+}
+
+fn has_state(w: &vipsim::sim::World, node: &str, state: CtTcpState) -> bool {
+    let h = w.net.host_id(node).unwrap();
+    w.net.hosts[h].node.as_ref().unwrap().conntrack.entries(w.now).any(|(e, _)| e.tcp == Some(state))
+}
+
+fn conntrack_l(w: &mut vipsim::sim::World, node: &str) -> String {
+    let mut trace = Vec::new();
+    vipsim::console::run(w, node, "conntrack -L", &mut trace).unwrap().unwrap()
+}
+
+/// kube-proxy 1.34 sets nf_conntrack_tcp_timeout_established to 24 h and
+/// ..._close_wait to 1 h on its node (`cmd/kube-proxy/app/conntrack.go`,
+/// defaults from `pkg/proxy/apis/config/v1alpha1/defaults.go`), so an
+/// established flow shows 86400 s, not the kernel's 432000, and a flow
+/// whose server closed first 3600 s in CLOSE_WAIT. Every flow through a
+/// node is tracked there, not only the ones kube-proxy translates: the
+/// leader holds the DNAT+masquerade entry, and the node whose pod got the
+/// connection holds the forwarded flow, untranslated (conntrack-tools
+/// 1.4.7 output, the count on stderr).
+#[test]
+fn conntrack_on_kube_proxy_nodes_shows_its_timeouts_and_forwarded_flows() {
+    let steps = r#"  - { at: 10s, run: { host: laptop, cmd: "curl -s -m 2 http://172.16.5.240/hostname" } }"#;
+    let mut run = Lan { steps, ..Lan::default() }.run();
+    assert_eq!(run.world().cluster.announcers["default/shop"], ["k1"]);
+    let shown = |line: &str| format!("{line}\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n");
+    // k1 answers for the VIP and sends the connection to the pod on k2, masqueraded.
+    let leader = |state: &str| {
+        shown(&format!(
+            "tcp      6 {state} src=10.9.0.7 dst=172.16.5.240 sport=58320 dport=80 src=10.244.1.26 dst=172.16.5.21 sport=9000 dport=58320 [ASSURED] mark=0 use=1"
+        ))
+    };
+    let forwarded = |state: &str, assured: &str| {
+        shown(&format!(
+            "tcp      6 {state} src=172.16.5.21 dst=10.244.1.26 sport=58320 dport=9000 src=10.244.1.26 dst=172.16.5.21 sport=9000 dport=58320{assured} mark=0 use=1"
+        ))
+    };
+    // The handshake's last ACK has passed k1, not yet k2.
+    let mut w = world_when(&mut run, 10, |w| has_state(w, "k1", CtTcpState::Established));
+    assert_eq!(conntrack_l(&mut w, "k1"), leader("86400 ESTABLISHED"));
+    assert_eq!(conntrack_l(&mut w, "k2"), forwarded("59 SYN_RECV", ""));
+    // The pod answered and closed; the client acknowledged the FIN, has not sent its own.
+    let mut w = world_when(&mut run, 10, |w| has_state(w, "k1", CtTcpState::CloseWait));
+    assert_eq!(conntrack_l(&mut w, "k1"), leader("3600 CLOSE_WAIT"));
+    assert_eq!(conntrack_l(&mut w, "k2"), forwarded("119 FIN_WAIT", " [ASSURED]"));
+    // Two seconds later both are in TIME_WAIT (120 s, the kernel's).
+    let mut w = world_when(&mut run, 12, |_| true);
+    assert_eq!(conntrack_l(&mut w, "k1"), leader("118 TIME_WAIT"));
+    assert_eq!(conntrack_l(&mut w, "k2"), forwarded("118 TIME_WAIT", " [ASSURED]"));
 }

@@ -685,6 +685,9 @@ impl Host {
         let node = self.node.as_mut().expect("checked");
         if let Some(tr) = node.conntrack.lookup(t, now) {
             node.conntrack.update(tr.id, tr.direction, flags, now);
+            if (tr.src, tr.dst) == ((t.src, t.sport), (t.dst, t.dport)) {
+                return Some(frame);
+            }
             return Some(translate(&frame, &pkt, tr.src, tr.dst));
         }
         // Only a new flow's first packet consults the Service rules. A
@@ -701,7 +704,15 @@ impl Host {
         let here =
             proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
         match proxy::decide(env.services, &here, t, source, cx.rng) {
-            Decision::Pass => Some(frame),
+            Decision::Pass => {
+                // Not a Service: netfilter still tracks the flow (forwarded
+                // to or from a pod, or the node's own), untranslated.
+                let node = self.node.as_mut().expect("checked");
+                if let Some(id) = node.conntrack.track(t, flags, now) {
+                    node.conntrack.update(id, Direction::Original, flags, now);
+                }
+                Some(frame)
+            }
             Decision::Drop(reason) => {
                 cx.drop(&name, reason, Some(frame));
                 None

@@ -9,7 +9,8 @@ use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
 use crate::net::build::LanBuilder;
-use crate::net::host::{MultipathHashPolicy, Role, Route, RouteOrigin};
+use crate::net::conntrack::CtTimeouts;
+use crate::net::host::{Datapath, MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
 use crate::sim::action::Script;
@@ -166,6 +167,10 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         if let Some(n) = host.node.as_mut() {
             n.pod_cidr = Some(pod_cidr);
             n.zone = zone;
+            // kube-proxy (not Cilium's replacement) sets its conntrack timeouts node-wide.
+            if config.datapath != Datapath::Ebpf {
+                n.conntrack.timeouts = CtTimeouts::kube_proxy();
+            }
         }
     }
     // Pod routing between nodes over the LAN (like host-gw / native routing).
