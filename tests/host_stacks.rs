@@ -569,3 +569,66 @@ fn conntrack_on_kube_proxy_nodes_shows_its_timeouts_and_forwarded_flows() {
     assert_eq!(conntrack_l(&mut w, "k1"), leader("118 TIME_WAIT"));
     assert_eq!(conntrack_l(&mut w, "k2"), forwarded("118 TIME_WAIT", " [ASSURED]"));
 }
+
+// ---------------------------------------------------------------------
+// 5. kube-proxy: IPVS round-robin per node, iptables at random.
+// ---------------------------------------------------------------------
+
+/// The pod that served each request, in order.
+fn served(run: &Run) -> Vec<String> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::App { pod, .. } => Some(pod.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Four nodes, four pods, five curls in a row to the VIP, and then to the
+/// NodePort of two nodes in alternation, once with kube-proxy in iptables
+/// mode and once in IPVS mode (strictARP, so only the leader answers ARP).
+/// kube-proxy 1.34's IPVS scheduler is `rr` (pkg/proxy/ipvs/proxier.go
+/// defaultScheduler): the leader's virtual service for the VIP hands the
+/// five connections to the pods in turn, and each node's NodePort virtual
+/// service has its own turn (Linux 6.18 ip_vs_rr_schedule keeps the place
+/// in the service). iptables picks at random (statistic mode random), so
+/// the same run repeats a pod and skips another.
+#[test]
+fn ipvs_schedules_round_robin_per_node_and_iptables_at_random() {
+    let mut steps = String::new();
+    for i in 0..5 {
+        steps.push_str(&format!(
+            "  - {{ at: {}s, run: {{ host: laptop, cmd: \"curl -s -m 1 http://172.16.5.240/hostname\" }} }}\n",
+            10 + i
+        ));
+    }
+    for (i, node) in ["172.16.5.21", "172.16.5.22", "172.16.5.21", "172.16.5.22"].iter().enumerate() {
+        steps.push_str(&format!(
+            "  - {{ at: {}s, run: {{ host: laptop, cmd: \"curl -s -m 1 http://{node}:30080/hostname\" }} }}\n",
+            20 + i
+        ));
+    }
+    let run = |datapath: &str| {
+        let yaml = Lan { steps: steps.trim_end(), cluster: datapath, duration: "30s", ..Lan::default() }
+            .yaml()
+            .replace(
+                "{ name: k2, role: node, ip: 172.16.5.22/24 }",
+                "{ name: k2, role: node, ip: 172.16.5.22/24 }\n  - { name: k3, role: node, ip: 172.16.5.23/24 }\n  - { name: k4, role: node, ip: 172.16.5.24/24 }",
+            )
+            .replace("replicas: 2", "replicas: 4")
+            .replace("ports: [ { port: 80, targetPort: 9000 } ]", "ports: [ { port: 80, targetPort: 9000, nodePort: 30080 } ]");
+        run_yaml(&yaml)
+    };
+    let ipvs = run(", datapath: ipvs, strictARP: true");
+    let pods = ipvs.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.clone()).collect::<Vec<_>>();
+    let p = |i: usize| pods[i].clone();
+    assert_eq!(served(&ipvs), [p(0), p(1), p(2), p(3), p(0), p(0), p(0), p(1), p(1)]);
+    let iptables = run(", datapath: iptables");
+    assert_eq!(
+        iptables.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.clone()).collect::<Vec<_>>(),
+        pods
+    );
+    // The same seed, at random: p(2) never gets a VIP connection, p(0) and p(1) two.
+    assert_eq!(served(&iptables), [p(1), p(3), p(0), p(1), p(0), p(3), p(0), p(3), p(2)]);
+}

@@ -94,6 +94,8 @@ pub struct NodeNet {
     pub zone: Option<String>,
     pub pods: BTreeMap<Ipv4Addr, PodNet>,
     pub conntrack: Conntrack,
+    /// The IPVS round-robin scheduler of each virtual service (IPVS datapath).
+    pub ipvs_rr: proxy::IpvsRoundRobin,
     /// kube-ipvs0: every Service IP bound locally (IPVS datapath only).
     pub ipvs_addrs: BTreeSet<Ipv4Addr>,
     pub health: BTreeMap<u16, HealthCheck>,
@@ -700,10 +702,10 @@ impl Host {
             Origin::Local => Source::Host,
         };
         let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
-        let node = self.node.as_ref().expect("checked");
-        let here =
-            proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
-        match proxy::decide(env.services, &here, t, source, cx.rng) {
+        let node = self.node.as_mut().expect("checked");
+        let zone = node.zone.clone();
+        let here = proxy::NodeView { name: &self.name, zone: zone.as_deref(), ips: &node_ips, datapath: env.datapath };
+        match proxy::decide(env.services, &here, t, source, cx.rng, &mut node.ipvs_rr) {
             Decision::Pass => {
                 // Not a Service: netfilter still tracks the flow (forwarded
                 // to or from a pod, or the node's own), untranslated.
@@ -1128,6 +1130,7 @@ impl Host {
         self.wake_at = None;
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
+            n.ipvs_rr = proxy::IpvsRoundRobin::default();
         }
     }
 }
