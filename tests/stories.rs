@@ -6,7 +6,7 @@ mod common;
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
-use vipsim::net::host::ecmp_hash;
+use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::net::neighbor::NeighborState;
 use vipsim::sim::action::Action;
 use vipsim::sim::trace::{DropReason, Kind, Record};
@@ -381,11 +381,15 @@ fn bgp_router_withdraws_the_dead_nodes_path_after_the_hold_time() {
     assert_eq!(withdrawn.0, Instant::from_secs(28));
 }
 
-/// The router hashes each flow (5-tuple, FNV-1a) modulo the number of next
-/// hops. With hops [a, b, c] -> [b, c], flows on a move, and so do some
-/// flows that were on b or c: their connections break too.
+/// The bgp-ecmp router hashes each flow's 5-tuple (it sets
+/// fib_multipath_hash_policy=1) and picks the next hop by hash-threshold,
+/// as Linux 6.18 does (fib_select_multipath over the upper bounds of
+/// fib_rebalance). This test used to pin "hash modulo the number of next
+/// hops", which is not what Linux does (issue 14, point 6): with hops
+/// [a, b, c] -> [b, c], a's flows move, b hands the upper half of its
+/// slice to c, and c keeps all of its flows.
 #[test]
-fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
+fn ecmp_hash_threshold_rehash_moves_some_flows_of_surviving_paths() {
     let hops3 = ["node-a", "node-b", "node-c"];
     let hops2 = ["node-b", "node-c"];
     let flow = |sport: u16| Tuple {
@@ -397,16 +401,17 @@ fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
     };
     let mut moved_from_survivors = Vec::new();
     let mut moved_from_a = Vec::new();
-    for sport in 40000..40012u16 {
-        let h = ecmp_hash(&flow(sport)) as usize;
-        let before = hops3[h % 3];
-        let after = hops2[h % 2];
+    for sport in 40000..40024u16 {
+        let h = ecmp_hash(&flow(sport), MultipathHashPolicy::L4);
+        let before = hops3[hash_threshold(h, 3)];
+        let after = hops2[hash_threshold(h, 2)];
         if before == "node-a" {
             moved_from_a.push(sport);
         } else if before != after {
+            assert_eq!((before, after), ("node-b", "node-c"), "node-c never loses a flow");
             moved_from_survivors.push(sport);
         }
     }
-    assert_eq!(moved_from_a, vec![40000, 40005, 40007, 40008]);
-    assert_eq!(moved_from_survivors, vec![40001, 40002, 40003, 40004, 40011]);
+    assert_eq!(moved_from_a, vec![40005, 40007, 40008, 40010, 40011, 40013, 40014, 40016, 40017, 40023]);
+    assert_eq!(moved_from_survivors, vec![40012, 40015, 40020]);
 }

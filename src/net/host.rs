@@ -96,6 +96,8 @@ pub struct NodeNet {
     pub zone: Option<String>,
     pub pods: BTreeMap<Ipv4Addr, PodNet>,
     pub conntrack: Conntrack,
+    /// The IPVS round-robin scheduler of each virtual service (IPVS datapath).
+    pub ipvs_rr: proxy::IpvsRoundRobin,
     /// kube-ipvs0: every Service IP bound locally (IPVS datapath only).
     pub ipvs_addrs: BTreeSet<Ipv4Addr>,
     pub health: BTreeMap<u16, HealthCheck>,
@@ -235,6 +237,21 @@ pub struct Pending {
     pub origin: Origin,
 }
 
+/// `net.ipv4.fib_multipath_hash_policy`: which fields of a packet pick
+/// its next hop on a multipath (ECMP) route. Linux 6.18 `net/ipv4/route.c`
+/// fib_multipath_hash: policy 0 (the default) hashes the source and
+/// destination address only, policy 1 the 5-tuple. Policies 2 (inner
+/// headers of tunnels) and 3 (custom fields) are not modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MultipathHashPolicy {
+    /// 0: layer 3, source and destination address.
+    #[default]
+    L3,
+    /// 1: layer 4, the 5-tuple.
+    L4,
+}
+
 /// The datapath flavour of the node's Service implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -260,6 +277,8 @@ pub struct Host {
     pub up: bool,
     pub ifaces: Vec<Iface>,
     pub routes: Vec<Route>,
+    /// How ECMP routes pick a next hop (`fib_multipath_hash_policy`).
+    pub multipath_hash: MultipathHashPolicy,
     pub forwarding: bool,
     pub pending: BTreeMap<(IfIdx, Ipv4Addr), Vec<Pending>>,
     pub sockets: Sockets,
@@ -286,6 +305,7 @@ impl Host {
             up: true,
             ifaces: Vec::new(),
             routes: Vec::new(),
+            multipath_hash: MultipathHashPolicy::default(),
             forwarding: role != Role::Client,
             pending: BTreeMap::new(),
             sockets: Sockets::default(),
@@ -344,7 +364,7 @@ impl Host {
         let next_hop = match r.via.len() {
             0 => dst,
             1 => r.via[0],
-            n => r.via[flow.map(|t| ecmp_hash(&t) as usize % n).unwrap_or(0)],
+            n => r.via[flow.map(|t| hash_threshold(ecmp_hash(&t, self.multipath_hash), n)).unwrap_or(0)],
         };
         Some((r.iface, next_hop))
     }
@@ -710,6 +730,9 @@ impl Host {
         let node = self.node.as_mut().expect("checked");
         if let Some(tr) = node.conntrack.lookup(t, now) {
             node.conntrack.update(tr.id, tr.direction, flags, now);
+            if (tr.src, tr.dst) == ((t.src, t.sport), (t.dst, t.dport)) {
+                return Some(frame);
+            }
             return Some(translate(&frame, &pkt, tr.src, tr.dst));
         }
         // Only a new flow's first packet consults the Service rules. A
@@ -722,11 +745,19 @@ impl Host {
             Origin::Local => Source::Host,
         };
         let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
-        let node = self.node.as_ref().expect("checked");
-        let here =
-            proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
-        match proxy::decide(env.services, &here, t, source, cx.rng) {
-            Decision::Pass => Some(frame),
+        let node = self.node.as_mut().expect("checked");
+        let zone = node.zone.clone();
+        let here = proxy::NodeView { name: &self.name, zone: zone.as_deref(), ips: &node_ips, datapath: env.datapath };
+        match proxy::decide(env.services, &here, t, source, cx.rng, &mut node.ipvs_rr) {
+            Decision::Pass => {
+                // Not a Service: netfilter still tracks the flow (forwarded
+                // to or from a pod, or the node's own), untranslated.
+                let node = self.node.as_mut().expect("checked");
+                if let Some(id) = node.conntrack.track(t, flags, now) {
+                    node.conntrack.update(id, Direction::Original, flags, now);
+                }
+                Some(frame)
+            }
             Decision::Drop(reason) => {
                 cx.drop(&name, reason, Some(frame));
                 None
@@ -1061,6 +1092,7 @@ impl Host {
         match proc.finished() {
             Some(output) => {
                 let (host, cmd, started) = (self.name.clone(), proc.cmd().to_string(), proc.started());
+                let stderr_first = proc.stderr_first();
                 for q in proc.sockets() {
                     let segs = self.release_socket(q, cx.now);
                     if let Some(env) = env {
@@ -1074,6 +1106,7 @@ impl Host {
                     stdout: output.stdout,
                     stderr: output.stderr,
                     exit: output.exit,
+                    stderr_first,
                 });
             }
             None => {
@@ -1156,6 +1189,7 @@ impl Host {
         self.wake_at = None;
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
+            n.ipvs_rr = proxy::IpvsRoundRobin::default();
         }
     }
 }
@@ -1197,21 +1231,53 @@ fn is_unicast(ip: Ipv4Addr) -> bool {
     !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
 }
 
-/// The router's ECMP flow hash: FNV-1a over the 5-tuple, then modulo the
-/// number of next hops. Plain modulo is what makes a membership change move
-/// flows that were not on the removed path (see the BGP scenario).
-pub fn ecmp_hash(t: &Tuple) -> u32 {
+/// The multipath flow hash, 31 bits like Linux's (fib_multipath_hash
+/// returns `mhash >> 1`). Linux 6.18 `net/ipv4/route.c` fills the flow keys
+/// by policy (0: saddr and daddr only, the rest zeroed; 1: saddr, daddr,
+/// ports, protocol) and hashes them with a per-boot random seed
+/// (flow_hash_from_keys, seeded through net_get_random_once), so its
+/// numbers cannot be reproduced; vipsim hashes the same fields with
+/// FNV-1a and murmur3's finaliser, unseeded. What carries over exactly:
+/// which fields count, equal keys give the same path, every flow between
+/// two addresses takes one path under policy 0.
+pub fn ecmp_hash(t: &Tuple, policy: MultipathHashPolicy) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     let mut feed = |b: u8| {
         h ^= b as u32;
         h = h.wrapping_mul(0x0100_0193);
     };
-    feed(t.proto);
     t.src.octets().into_iter().for_each(&mut feed);
     t.dst.octets().into_iter().for_each(&mut feed);
-    t.sport.to_be_bytes().into_iter().for_each(&mut feed);
-    t.dport.to_be_bytes().into_iter().for_each(&mut feed);
-    h
+    if policy == MultipathHashPolicy::L4 {
+        t.sport.to_be_bytes().into_iter().for_each(&mut feed);
+        t.dport.to_be_bytes().into_iter().for_each(&mut feed);
+        feed(t.proto);
+    }
+    // murmur3 fmix32, so the high bits (which hash-threshold compares) mix well.
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h >> 1
+}
+
+/// Hash-threshold next-hop selection (RFC 2992), as Linux 6.18 does it:
+/// fib_rebalance (`net/ipv4/fib_semantics.c`; nh_hthr_group_rebalance in
+/// `nexthop.c` for nexthop objects) gives next hop `i` of `n` equal-weight
+/// hops the upper bound round((i+1) * 2^31 / n) - 1, and
+/// fib_select_multipath takes the first whose bound is at least the
+/// 31-bit hash. Each next hop owns a contiguous slice of the hash space,
+/// so removing one moves its flows and shifts the slice boundaries of the
+/// others: some, not all, flows on surviving paths move too.
+pub fn hash_threshold(hash: u32, n: usize) -> usize {
+    let n = n.max(1) as u64;
+    (0..n)
+        .position(|i| {
+            let upper = (((i + 1) << 31) + n / 2) / n - 1;
+            u64::from(hash) <= upper
+        })
+        .unwrap_or(n as usize - 1)
 }
 
 /// Rewrites a packet's addresses/ports to `src`/`dst`.

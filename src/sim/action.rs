@@ -180,6 +180,7 @@ impl World {
                 stdout,
                 stderr,
                 exit,
+                stderr_first: 0,
             },
         });
     }

@@ -235,6 +235,7 @@ impl World {
                             Forwarded::Flood { unknown_unicast: *unknown_unicast }
                         }
                         Forward::Filter => Forwarded::Filtered,
+                        Forward::Blocked => Forwarded::Blocked,
                     };
                     cx.record(Kind::Frame {
                         at: switch.name.clone(),
@@ -244,10 +245,14 @@ impl World {
                         forward: Some(forwarded),
                     });
                     record_mac_changes(&mut cx, switch, changes);
+                    if fwd == Forward::Blocked {
+                        let mac = frame.dst();
+                        cx.drop(&switch.name, trace::DropReason::UnknownUnicast { mac }, Some(frame.clone()));
+                    }
                     let out_ports = match &fwd {
                         Forward::Port(p) => std::slice::from_ref(p),
                         Forward::Flood { ports, .. } => ports.as_slice(),
-                        Forward::Filter => &[],
+                        Forward::Filter | Forward::Blocked => &[],
                     };
                     for &p in out_ports {
                         if let Some(link) = switch.ports[p].link {

@@ -552,8 +552,11 @@ impl AppState {
                 });
                 match done {
                     Some(r) => {
-                        let Kind::Command { stdout, stderr, .. } = &r.kind else { unreachable!("matched above") };
-                        ConsoleResult::Pending { step: r.step, done: r.t, output: format!("{stdout}{stderr}") }
+                        let Kind::Command { stdout, stderr, stderr_first, .. } = &r.kind else {
+                            unreachable!("matched above")
+                        };
+                        let output = crate::sim::trace::terminal_text(stdout, stderr, *stderr_first);
+                        ConsoleResult::Pending { step: r.step, done: r.t, output }
                     }
                     None => ConsoleResult::Unfinished { end: run.end },
                 }
