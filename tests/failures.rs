@@ -24,10 +24,10 @@ fn command(run: &Run, host: &str, prefix: &str) -> (Instant, String, i32) {
     run.trace()
         .iter()
         .find_map(|r| match &r.kind {
-            Kind::Command { host: h, cmd, started, stdout, stderr, exit }
+            Kind::Command { host: h, cmd, started, stdout, stderr, exit, stderr_first }
                 if &**h == host && cmd.starts_with(prefix) =>
             {
-                Some((*started, format!("{stdout}{stderr}"), *exit))
+                Some((*started, vipsim::sim::trace::terminal_text(stdout, stderr, *stderr_first), *exit))
             }
             _ => None,
         })
@@ -238,7 +238,8 @@ fn failed_arp_is_host_unreachable_for_the_host_and_behind_the_router() {
         ("curl: (7) Failed to connect to 198.51.100.99 port 8080 after 3000 ms: Couldn't connect to server\n", 7)
     );
     let (_, dump, _) = command(&run, "remote", "timeout 8 tcpdump");
-    let first = dump.lines().next().unwrap_or_default();
+    // tcpdump's banner (two lines) comes before the packets.
+    let first = dump.lines().nth(2).unwrap_or_default();
     assert!(first.ends_with("IP 10.9.0.1 > 10.9.0.7: ICMP host 198.51.100.99 unreachable, length 52"), "{dump}");
 }
 
