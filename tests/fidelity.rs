@@ -173,8 +173,9 @@ fn node_not_ready_after_grace_and_eviction_after_300s() {
 }
 
 /// healthCheckNodePort (externalTrafficPolicy: Local): kube-proxy answers
-/// 200 with the local endpoint count on nodes that have one, 503 elsewhere
-/// (pkg/proxy/healthcheck/service_health.go).
+/// 200 with the local endpoint count on nodes that have one, 503 elsewhere,
+/// in the multi-line, tab-indented body `hcHandler.ServeHTTP` prints
+/// (pkg/proxy/healthcheck/service_health.go, Kubernetes 1.34).
 #[test]
 fn health_check_node_port_reports_local_endpoints() {
     let text = metallb(
@@ -203,15 +204,14 @@ fn health_check_node_port_reports_local_endpoints() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        outputs,
-        vec![
-            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#
-                .to_string(),
-            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":0,"serviceProxyHealthy":true} 503"#
-                .to_string(),
-        ]
-    );
+    // The body is kube-proxy's tab-indented template, without a final
+    // newline (so `-w` output follows the closing brace).
+    let body = |n: u32| {
+        format!(
+            "{{\n\t\"service\": {{\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"web\"\n\t}},\n\t\"localEndpoints\": {n},\n\t\"serviceProxyHealthy\": true\n}}"
+        )
+    };
+    assert_eq!(outputs, vec![body(1), format!("{} 503", body(0))]);
 }
 
 /// A node's powered-off pods stay ready endpoints until the node is marked
