@@ -258,3 +258,30 @@ fn periodic_garp_repeats_from_the_end_of_the_burst() {
     expected.retain(|o| first + o <= 30_000);
     assert_eq!(offsets, expected, "first GARP at {first} ms");
 }
+
+/// The speaker list logs each memberlist event with the node's IP as
+/// `node addr`, its name as `node name` and memberlist's event name
+/// (MetalLB 0.14 internal/speakerlist/speakerlist.go, `memberlistWatchEvents`:
+/// a clean stop is a NodeLeave for the others, the restart a NodeJoin).
+#[test]
+fn memberlist_leave_and_join_are_logged_with_address_and_name() {
+    let steps = r#"  - { at: 10s, fault: { host: node-c, action: stop-speaker } }
+  - { at: 20s, fault: { host: node-c, action: start-speaker } }"#;
+    let run = run_yaml(&metallb("", steps, L2_AD, "25s"));
+    let lines: Vec<String> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if &**host == "node-a" && component == "speaker" => {
+                line.contains("node event").then(|| line.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let line = |event: &str, ts: &str| {
+        format!(
+            "{{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"192.168.1.13\",\"node event\":\"{event}\",\"node name\":\"node-c\",\"ts\":\"2026-01-01T00:00:{ts}Z\"}}"
+        )
+    };
+    assert_eq!(lines, vec![line("NodeLeave", "10"), line("NodeJoin", "20")]);
+}

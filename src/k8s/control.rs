@@ -121,11 +121,8 @@ impl Plane<'_, '_, '_> {
                     && metallb::speaker_alive(self.k, self.hosts, &observer)
                     && self.k.config.load_balancer == LoadBalancerKind::Metallb
                 {
-                    let what = if alive { "joined" } else { "failed" };
-                    let line = format!(
-                        "{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}",
-                        super::timestamp(now)
-                    );
+                    let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                    let line = metallb::memberlist_log_line(now, &subject, addr, alive);
                     self.log(&observer, "speaker", line);
                 }
             }

@@ -105,6 +105,20 @@ pub fn log_line(now: Instant, event: &str, msg: &str, ip: Ipv4Addr, pool: &str, 
     )
 }
 
+/// The speaker list's line for a memberlist event, as
+/// internal/speakerlist/speakerlist.go (`memberlistWatchEvents`, line 313 in
+/// every MetalLB 0.14.x) logs it through go-kit's JSON logger (keys sorted):
+/// the member's address and name, and memberlist's event type. memberlist
+/// reports a failed member and one that left alike, as NodeLeave; NodeUpdate
+/// (changed metadata) does not happen here.
+pub fn memberlist_log_line(now: Instant, name: &str, addr: Ipv4Addr, joined: bool) -> String {
+    let event = if joined { "NodeJoin" } else { "NodeLeave" };
+    format!(
+        "{{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{addr}\",\"node event\":\"{event}\",\"node name\":\"{name}\",\"ts\":\"{}\"}}",
+        super::timestamp(now)
+    )
+}
+
 /// Recomputes which speaker announces each Service. Returns `(node,
 /// service, ip, term)` for every new leadership, so the caller sends GARP.
 pub fn reconcile_l2(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Key, Ipv4Addr, u64)> {
