@@ -285,3 +285,76 @@ fn memberlist_leave_and_join_are_logged_with_address_and_name() {
     };
     assert_eq!(lines, vec![line("NodeLeave", "10"), line("NodeJoin", "20")]);
 }
+
+/// MetalLB's BGP speaker skips a node labelled
+/// `node.kubernetes.io/exclude-from-external-load-balancers` exactly as its
+/// layer-2 election does (MetalLB 0.14 speaker/bgp_controller.go,
+/// `ShouldAnnounce`: `IsNodeExcludedFromBalancers` -> withdraw with
+/// "nodeLabeledExcludeBalancers"; the label only has to exist). The session
+/// stays up; only the route's next hops lose the node.
+#[test]
+fn bgp_leaves_out_nodes_excluded_from_external_load_balancers() {
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: bgp-exclude }
+spec:
+  duration: 12s
+  cluster: { loadBalancer: metallb, announce: bgp, serviceCIDR: 172.20.0.0/16, podCIDR: 10.60.0.0/16 }
+  hosts:
+  - { name: tor, role: router, ip: 10.9.0.1/24, asn: 65010 }
+  - { name: k8s-1, role: node, ip: 10.9.0.21/24 }
+  - { name: k8s-2, role: node, ip: 10.9.0.22/24, labels: { node.kubernetes.io/exclude-from-external-load-balancers: "" } }
+  - { name: k8s-3, role: node, ip: 10.9.0.23/24 }
+  - { name: k8s-4, role: node, ip: 10.9.0.24/24 }
+  timeline: []
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: vips, namespace: metallb-system }
+spec: { addresses: [10.9.100.0/28] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor, namespace: metallb-system }
+spec: { myASN: 65020, peerASN: 65010, peerAddress: 10.9.0.1 }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers:
+      - { name: shop, image: hashicorp/http-echo:1.0, args: ["-text=shop", "-listen=:9000"], ports: [ { containerPort: 9000 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop, namespace: default }
+spec:
+  type: LoadBalancer
+  selector: { app: shop }
+  ports: [ { port: 443, targetPort: 9000 } ]
+"#;
+    let run = run_yaml(text);
+    let tor = run.world().net.host("tor").expect("router");
+    let hops: Vec<Vec<Ipv4Addr>> = tor
+        .routes
+        .iter()
+        .filter(|r| r.origin == vipsim::net::host::RouteOrigin::Bgp)
+        .map(|r| r.via.clone())
+        .collect();
+    let without_k8s_2 = vec![Ipv4Addr::new(10, 9, 0, 21), Ipv4Addr::new(10, 9, 0, 23), Ipv4Addr::new(10, 9, 0, 24)];
+    assert_eq!(hops, vec![without_k8s_2]);
+    // k8s-2's session is up all the same: it only advertises nothing.
+    let k8s_2 = &run.world().cluster.bgp["k8s-2"];
+    assert_eq!(k8s_2.state, vipsim::k8s::cluster::BgpState::Established);
+    assert!(k8s_2.advertised.is_empty());
+}

@@ -189,8 +189,10 @@ pub fn reconcile_l2(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(Strin
     started
 }
 
-/// MetalLB skips nodes labelled `node.kubernetes.io/exclude-from-external-load-balancers`.
-fn excluded(k: &Cluster, node: &str) -> bool {
+/// MetalLB skips nodes labelled `node.kubernetes.io/exclude-from-external-load-balancers`
+/// (any value) in layer 2 and BGP alike (internal/k8s/nodes `IsNodeExcludedFromBalancers`,
+/// since 0.14.0).
+pub fn excluded(k: &Cluster, node: &str) -> bool {
     k.nodes.get(node).is_some_and(|n| n.labels.contains_key("node.kubernetes.io/exclude-from-external-load-balancers"))
 }
 
