@@ -56,8 +56,7 @@ fn the_seed_reaches_the_build_clusterips_nodeports_and_pod_names() {
         let run = common::run_seed("metallb-l2-failover", seed);
         let k = &run.world().cluster;
         let web = &k.services["default/web"];
-        let pods: Vec<(String, Option<std::net::Ipv4Addr>)> =
-            k.pods.values().map(|p| (p.name.clone(), p.ip)).collect();
+        let pods: Vec<(String, Option<std::net::Ipv4Addr>)> = k.pods.values().map(|p| (p.name.clone(), p.ip)).collect();
         (web.cluster_ip, web.node_ports.clone(), pods, common::jsonl(&run))
     };
     let (ip1, ports1, pods1, trace1) = build(1);

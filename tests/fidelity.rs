@@ -228,37 +228,6 @@ fn dead_nodes_pods_stay_endpoints_until_not_ready() {
     assert_eq!(failed_between(71, 118), 0, "after NotReady at 70 s node-a's pod is no endpoint");
 }
 
-/// The optional periodic re-announcement (MetalLB speaker flag
-/// `--gratuitous-arp-interval`, `gratuitousArpInterval` here): after the
-/// five-round burst a leader keeps sending the request/reply pair every
-/// interval, counted from the burst's last round, while it leads.
-#[test]
-fn periodic_garp_repeats_from_the_end_of_the_burst() {
-    let run = run_yaml(
-        &metallb(", gratuitousArpInterval: 10s", "  []", L2_AD, "30s").replace("  timeline:\n  []", "  timeline: []"),
-    );
-    let leader = run.world().cluster.announcers["default/web"][0].clone();
-    let times: Vec<u64> = run
-        .trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if **at == *leader => {
-                match frame.parse() {
-                    vipsim::wire::Parsed::Arp { arp, .. } if arp.is_announcement() => Some(r.t.as_millis()),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
-        .collect();
-    let first = times[0];
-    let offsets: Vec<u64> = times.iter().map(|t| t - first).collect();
-    // Burst: 0, 1.1, 2.2, 3.3, 4.4 s; then every 10 s after 4.4 s while the run lasts.
-    let mut expected: Vec<u64> = [0, 1100, 2200, 3300, 4400, 14400, 24400].iter().flat_map(|&o| [o, o]).collect();
-    expected.retain(|o| first + o <= 30_000);
-    assert_eq!(offsets, expected, "first GARP at {first} ms");
-}
-
 /// The speaker list logs each memberlist event with the node's IP as
 /// `node addr`, its name as `node name` and memberlist's event name
 /// (MetalLB 0.14 internal/speakerlist/speakerlist.go, `memberlistWatchEvents`:
@@ -345,16 +314,128 @@ spec:
 "#;
     let run = run_yaml(text);
     let tor = run.world().net.host("tor").expect("router");
-    let hops: Vec<Vec<Ipv4Addr>> = tor
-        .routes
-        .iter()
-        .filter(|r| r.origin == vipsim::net::host::RouteOrigin::Bgp)
-        .map(|r| r.via.clone())
-        .collect();
+    let hops: Vec<Vec<Ipv4Addr>> =
+        tor.routes.iter().filter(|r| r.origin == vipsim::net::host::RouteOrigin::Bgp).map(|r| r.via.clone()).collect();
     let without_k8s_2 = vec![Ipv4Addr::new(10, 9, 0, 21), Ipv4Addr::new(10, 9, 0, 23), Ipv4Addr::new(10, 9, 0, 24)];
     assert_eq!(hops, vec![without_k8s_2]);
     // k8s-2's session is up all the same: it only advertises nothing.
     let k8s_2 = &run.world().cluster.bgp["k8s-2"];
     assert_eq!(k8s_2.state, vipsim::k8s::cluster::BgpState::Established);
     assert!(k8s_2.advertised.is_empty());
+}
+
+/// MetalLB 0.14 re-arms its gratuitous-ARP burst on every reconcile of a
+/// Service the speaker leads: `SetBalancer` (speaker/layer2_controller.go ->
+/// internal/layer2/announcer.go) pushes the VIP into `spamLoop` with a stop
+/// time 5 s ahead. A VIP already in the loop is not sent at once; it just
+/// lives longer on the speaker's one 1.1 s ticker. A VIP that left the loop
+/// goes out at once and restarts the ticker. Reconciles come from an
+/// EndpointSlice change and from every memberlist event (speakerlist.go
+/// `memberlistWatchEvents` -> `ForceSync`), each logging `serviceAnnounced`
+/// and a `nodeAssigned` event again.
+#[test]
+fn every_resync_of_the_leader_rearms_the_garp_burst() {
+    let nodes: Vec<String> = ["edge-1", "edge-2", "edge-3"].iter().map(|n| n.to_string()).collect();
+    let vip = Ipv4Addr::new(172, 30, 5, 10);
+    let order = vipsim::k8s::metallb::election_order(&nodes, vip);
+    let (leader, last) = (order[0].clone(), order[2].clone());
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: rearm }
+spec:
+  duration: 40s
+  cluster: { loadBalancer: metallb, announce: l2, serviceCIDR: 10.101.0.0/16, podCIDR: 10.102.0.0/16 }
+  hosts:
+  - { name: gw, role: router, ip: 172.30.5.1/24 }
+  - { name: edge-1, role: node, ip: 172.30.5.31/24 }
+  - { name: edge-2, role: node, ip: 172.30.5.32/24 }
+  - { name: edge-3, role: node, ip: 172.30.5.33/24 }
+  timeline:
+  - { at: 20s, fault: { host: LAST, action: stop-speaker } }
+  - { at: 30s, fault: { host: LAST, action: start-speaker } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: edge, namespace: metallb-system }
+spec: { addresses: [172.30.5.10-172.30.5.19] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: edge, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api-fast }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api, speed: fast } }
+  template:
+    metadata: { labels: { app: api, speed: fast } }
+    spec:
+      containers:
+      - { name: api, image: hashicorp/http-echo:1.0, args: ["-text=api", "-listen=:5678"], ports: [ { containerPort: 5678 } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api-slow }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api, speed: slow } }
+  template:
+    metadata: { labels: { app: api, speed: slow } }
+    spec:
+      containers:
+      - name: api
+        image: hashicorp/http-echo:1.0
+        args: ["-text=api", "-listen=:5678"]
+        ports: [ { containerPort: 5678 } ]
+        readinessProbe: { tcpSocket: { port: 5678 }, initialDelaySeconds: 2 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec:
+  type: LoadBalancer
+  selector: { app: api }
+  ports: [ { port: 80, targetPort: 5678 } ]
+"#
+    .replace("LAST", &last);
+    let run = run_yaml(&text);
+    let t = run.trace();
+    assert_eq!(run.world().cluster.announcers["default/api"], vec![leader.clone()]);
+    let garps: Vec<u64> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if **at == *leader => {
+                match frame.parse() {
+                    vipsim::wire::Parsed::Arp { arp, .. } if arp.is_announcement() => Some(r.t.as_millis()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    // 3 s: the first endpoint is ready, the leader announces: at once, then on its ticker.
+    // 5 s: the second pod joins the EndpointSlice: still in the loop, so no extra
+    //      frame, but the burst now ends 5 s later (two more ticks).
+    // 20.5 s: the others' memberlist sees `last` leave: a resync, a new burst at once.
+    // 30.5 s: it joins again: another.
+    let ticks = |from: u64, n: u64| (0..n).flat_map(move |i| [from + 1100 * i, from + 1100 * i]);
+    let expected: Vec<u64> = ticks(3_000, 7).chain(ticks(20_500, 5)).chain(ticks(30_500, 5)).collect();
+    assert_eq!(garps, expected);
+    let announced: Vec<u64> = t
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Log { host, line, .. } if **host == *leader && line.contains("serviceAnnounced")))
+        .map(|r| r.t.as_millis())
+        .collect();
+    assert_eq!(announced, vec![3_000, 5_000, 20_500, 30_500]);
+    let assigned = run
+        .world()
+        .cluster
+        .events
+        .iter()
+        .find(|e| e.reason == "nodeAssigned" && e.message.contains(leader.as_str()))
+        .expect("nodeAssigned");
+    assert_eq!((assigned.count, assigned.last), (4, Instant::from_millis(30_500)));
 }

@@ -33,7 +33,6 @@ pub struct ClusterConfig {
     pub node_monitor_grace: Duration,
     pub eviction_timeout: Duration,
     pub memberlist_detection: Duration,
-    pub garp_interval: Option<Duration>,
     pub lease_duration: Duration,
     pub renew_deadline: Duration,
     pub retry_period: Duration,
@@ -58,7 +57,6 @@ impl ClusterConfig {
             node_monitor_grace: spec.node_monitor_grace_period,
             eviction_timeout: spec.pod_eviction_timeout,
             memberlist_detection: spec.speaker_failure_detection,
-            garp_interval: spec.gratuitous_arp_interval,
             lease_duration: spec.l2_lease_duration,
             renew_deadline: spec.l2_lease_renew_deadline,
             retry_period: spec.l2_lease_retry_period,
@@ -264,14 +262,29 @@ pub struct LogLine {
     pub line: String,
 }
 
-/// A MetalLB speaker: which peers it believes alive (memberlist) and what it announces.
+/// A MetalLB speaker: which peers it believes alive (memberlist), what its
+/// controllers last reconciled, what it announces, and its announcer's
+/// gratuitous-ARP loop.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Speaker {
     pub view: BTreeSet<String>,
     /// Service key -> VIP this speaker currently answers ARP for (L2).
     pub announcing: BTreeMap<Key, Ipv4Addr>,
-    /// Leadership terms, to cancel GARP rounds of a lost leadership.
-    pub term: u64,
+    /// Per Service, a fingerprint of the Service and its EndpointSlice as
+    /// this speaker last reconciled them: a change is a new reconcile.
+    pub seen: BTreeMap<Key, u64>,
+    /// Fingerprint of the MetalLB configuration last applied (a change
+    /// reprocesses every Service).
+    pub seen_config: Option<u64>,
+    /// A memberlist event or a (re)start asked for every Service to be
+    /// reprocessed (`ForceSync`).
+    pub force_sync: bool,
+    /// The announcer's gratuitous-ARP loop: VIP -> until when it is repeated.
+    pub spam: BTreeMap<Ipv4Addr, Instant>,
+    /// The loop's running ticker, by generation (`None`: stopped).
+    pub ticker: Option<u64>,
+    /// Tickers started so far, to ignore the ticks of a stopped one.
+    pub tickers: u64,
 }
 
 /// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
@@ -351,6 +364,9 @@ pub struct Cluster {
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub cilium_ids: ServiceIds,
+    /// A MetalLB speaker reconcile is queued for this instant (their
+    /// work queues fold the changes of one instant into one pass).
+    pub speaker_sync_due: bool,
 }
 
 impl Cluster {
@@ -389,6 +405,7 @@ impl Cluster {
             events: Vec::new(),
             logs: Vec::new(),
             cilium_ids: ServiceIds::default(),
+            speaker_sync_due: false,
         }
     }
 

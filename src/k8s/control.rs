@@ -1,7 +1,8 @@
 //! The control loop: timed control-plane events (pod readiness, node
-//! heartbeats and eviction, memberlist detection, GARP rounds, lease
-//! takeovers, BGP timers) and [`reconcile`], which runs every controller
-//! after any change and programs the nodes from the result.
+//! heartbeats and eviction, memberlist detection, the MetalLB speakers'
+//! reconciles and gratuitous-ARP ticks, lease takeovers, BGP timers) and
+//! [`reconcile`], which runs every controller after any change and
+//! programs the nodes from the result.
 
 use super::cluster::{Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, PodPhase};
 use super::{bgp, cilium, endpoints, metallb, services, workloads};
@@ -38,10 +39,11 @@ pub enum ControlEvent {
     NodeBooted { node: String, generation: u64 },
     /// `observer`'s memberlist marks `subject` alive or dead.
     Memberlist { observer: String, subject: String, alive: bool },
-    /// One MetalLB gratuitous-ARP round for a leadership `term`.
-    Garp { node: String, service: Key, ip: Ipv4Addr, round: u8, term: u64 },
-    /// `gratuitousArpInterval`: periodic re-announcement.
-    GarpRepeat { node: String, service: Key, ip: Ipv4Addr, term: u64 },
+    /// The MetalLB speakers' controllers reconcile what changed.
+    SpeakerSync,
+    /// A tick of a MetalLB announcer's gratuitous-ARP loop (`ticker` is the
+    /// generation of the ticker that scheduled it).
+    GarpTick { node: String, ticker: u64 },
     /// An agent's retry tick that may take a Cilium L2 lease.
     LeaseTry { service: Key, node: String },
     /// Re-run the controllers at a time something expires (responder
@@ -124,29 +126,22 @@ impl Plane<'_, '_, '_> {
                     let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
                     let line = metallb::memberlist_log_line(now, &subject, addr, alive);
                     self.log(&observer, "speaker", line);
-                }
-            }
-            ControlEvent::Garp { node, service, ip, round, term } => {
-                if !self.still_leading(&node, &service, term) {
-                    return;
-                }
-                self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                if round + 1 < metallb::GARP_ROUNDS {
-                    self.at(
-                        now + metallb::GARP_ROUND_GAP,
-                        ControlEvent::Garp { node, service, ip, round: round + 1, term },
-                    );
-                } else if let Some(every) = self.k.config.garp_interval {
-                    self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
-                }
-            }
-            ControlEvent::GarpRepeat { node, service, ip, term } => {
-                if self.still_leading(&node, &service, term) {
-                    self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                    if let Some(every) = self.k.config.garp_interval {
-                        self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
+                    // speakerlist.go: every memberlist event forces a sync of all Services.
+                    if let Some(s) = self.k.speakers.get_mut(&observer) {
+                        s.force_sync = true;
                     }
                 }
+            }
+            ControlEvent::SpeakerSync => {
+                self.k.speaker_sync_due = false;
+                for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
+                    self.spam(&node, ip);
+                }
+            }
+            ControlEvent::GarpTick { node, ticker } => {
+                // Sends frames only: nothing for the controllers to reconcile.
+                self.garp_tick(&node, ticker);
+                return;
             }
             ControlEvent::LeaseTry { service, node } => self.lease_try(&service, &node),
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
@@ -155,9 +150,56 @@ impl Plane<'_, '_, '_> {
         self.reconcile();
     }
 
-    fn still_leading(&self, node: &str, service: &Key, term: u64) -> bool {
-        metallb::speaker_alive(self.k, self.hosts, node)
-            && self.k.speakers.get(node).is_some_and(|s| s.term == term && s.announcing.contains_key(service))
+    /// `SetBalancer` hands the VIP to the announcer's `spamLoop`
+    /// (internal/layer2/announcer.go, MetalLB 0.14): it stays in the loop
+    /// until 5 s from now. A VIP not already in the loop is sent at once; an
+    /// empty loop restarts the speaker's one 1.1 s ticker, whose ticks send
+    /// every VIP still in the loop.
+    fn spam(&mut self, node: &str, ip: Ipv4Addr) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        let first = s.spam.is_empty();
+        let fresh = s.spam.insert(ip, now + metallb::GARP_SPAM_FOR).is_none();
+        if first {
+            s.tickers += 1;
+            s.ticker = Some(s.tickers);
+            let ticker = s.tickers;
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        if fresh {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// One tick of the loop: VIPs past their time leave it, the others are
+    /// sent (Go iterates its map at random; here in address order). The
+    /// ticker stops when the loop is empty.
+    fn garp_tick(&mut self, node: &str, ticker: u64) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        if s.ticker != Some(ticker) {
+            return;
+        }
+        s.spam.retain(|_, until| now <= *until);
+        let due: Vec<Ipv4Addr> = s.spam.keys().copied().collect();
+        if due.is_empty() {
+            s.ticker = None;
+        } else {
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        for ip in due {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// announcer.go `gratuitous`: nothing once the speaker no longer
+    /// announces the address.
+    fn gratuitous(&mut self, node: &str, ip: Ipv4Addr) {
+        let announced = metallb::speaker_alive(self.k, self.hosts, node)
+            && self.k.speakers.get(node).is_some_and(|s| s.announcing.values().any(|a| *a == ip));
+        if announced {
+            self.send_garp(node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+        }
     }
 
     /// Sends gratuitous ARP for `ip` out of the node's LAN interface.
@@ -379,6 +421,13 @@ impl Plane<'_, '_, '_> {
         if let Some(n) = self.k.nodes.get_mut(node) {
             n.agent_generation += 1;
         }
+        // A MetalLB speaker that stopped or lost the network keeps nothing:
+        // no announcements, no gratuitous-ARP loop.
+        if let Some(s) = self.k.speakers.get_mut(node) {
+            s.announcing.clear();
+            s.spam.clear();
+            s.ticker = None;
+        }
         let liveness = now + cilium::RESPONDER_LIVENESS;
         let deadline = now + self.k.config.renew_deadline;
         self.at(liveness, ControlEvent::Resync);
@@ -402,7 +451,11 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        self.k.speakers.entry(node.to_string()).or_default().view.insert(node.to_string());
+        let s = self.k.speakers.entry(node.to_string()).or_default();
+        s.view.insert(node.to_string());
+        // A starting speaker processes every Service (the first full sync).
+        s.seen.clear();
+        s.force_sync = true;
         bgp::speaker_started(self, node);
     }
 
@@ -571,10 +624,13 @@ impl Plane<'_, '_, '_> {
         endpoints::reconcile_slices(self.k, self.cx);
         let announce = self.k.config.announce;
         match (self.k.config.load_balancer, announce) {
-            (LoadBalancerKind::Metallb, AnnounceKind::L2) => {
-                for (node, service, ip, term) in metallb::reconcile_l2(self.k, self.hosts, self.cx) {
-                    self.handle_leadership(node, service, ip, term);
-                }
+            // The speakers' work queues take this instant's changes in one
+            // pass, after the other events of the instant.
+            (LoadBalancerKind::Metallb, AnnounceKind::L2)
+                if !self.k.speaker_sync_due && metallb::l2_sync_pending(self.k, self.hosts) =>
+            {
+                self.k.speaker_sync_due = true;
+                self.at(now, ControlEvent::SpeakerSync);
             }
             (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
             (_, AnnounceKind::Bgp) => bgp::reconcile(self),
@@ -583,13 +639,6 @@ impl Plane<'_, '_, '_> {
         *self.services = endpoints::service_table(self.k);
         endpoints::sync_nodes(self.k, self.services, self.hosts);
         self.sync_announcers();
-    }
-
-    /// A new MetalLB leadership: the first GARP round goes out at once.
-    fn handle_leadership(&mut self, node: String, service: Key, ip: Ipv4Addr, term: u64) {
-        self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-        let next = self.cx.now + metallb::GARP_ROUND_GAP;
-        self.at(next, ControlEvent::Garp { node, service, ip, round: 1, term });
     }
 
     /// Installs the ARP responders (who answers for which VIP) on the hosts
