@@ -439,3 +439,65 @@ spec:
         .expect("nodeAssigned");
     assert_eq!((assigned.count, assigned.last), (4, Instant::from_millis(30_500)));
 }
+
+/// Cluster policy with kube-proxy: a LAN client reaching a pod on the very
+/// node that received it is still masqueraded (KUBE-EXT-* marks everything,
+/// pkg/proxy/iptables/proxier.go, Kubernetes 1.34), and the source is the
+/// address MASQUERADE takes from the egress interface: vipsim's pods hang
+/// off veths without a host-side IPv4 address, so the kernel picks the
+/// node's own address (with a bridge CNI such as flannel's cni0 it would be
+/// the bridge's, 10.x.y.1).
+#[test]
+fn cluster_policy_masquerade_towards_a_local_pod_takes_the_nodes_address() {
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: masq-local }
+spec:
+  duration: 14s
+  cluster: { loadBalancer: metallb, announce: l2, serviceCIDR: 10.140.0.0/16, podCIDR: 10.150.0.0/16 }
+  hosts:
+  - { name: edge, role: router, ip: 10.20.30.1/24 }
+  - { name: laptop, role: client, ip: 172.16.9.9/24, behind: edge }
+  - { name: rack-1, role: node, ip: 10.20.30.41/24 }
+  - { name: rack-2, role: node, ip: 10.20.30.42/24 }
+  timeline:
+  - { at: 10s, run: { host: laptop, cmd: "curl -s http://10.20.30.200:8080/clientip" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.20.30.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: p, namespace: metallb-system }
+spec: { nodeSelectors: [ { matchLabels: { kubernetes.io/hostname: rack-2 } } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: who }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: who } }
+  template:
+    metadata: { labels: { app: who } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: rack-2 }
+      containers:
+      - { name: who, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=9376], ports: [ { containerPort: 9376 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: who }
+spec:
+  type: LoadBalancer
+  selector: { app: who }
+  ports: [ { port: 8080, targetPort: 9376 } ]
+"#;
+    let run = run_yaml(text);
+    let (out, exit) = last_output(&run, "curl");
+    assert_eq!(exit, 0, "{out}");
+    let (ip, _port) = out.split_once(':').expect("ip:port");
+    assert_eq!(ip, "10.20.30.42", "rack-2 announces, hosts the pod and masquerades to its own address");
+}
