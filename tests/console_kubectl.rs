@@ -166,6 +166,8 @@ fn pool_yaml_has_lb_ipam_conditions() {
     );
 }
 
+/// The policy arrives at 25 s: every agent tries at once (client-go's
+/// `wait.JitterUntil` calls before it waits), the winner renews every 2 s.
 #[test]
 fn leases_show_the_l2_announcer() {
     let mut sh = Shell::new("cilium-lb-ipam");
@@ -187,11 +189,11 @@ fn leases_show_the_l2_announcer() {
             "  name: cilium-l2announce-default-web",
             "  namespace: kube-system",
             "spec:",
-            "  acquireTime: \"2026-01-01T00:00:25.879647Z\"",
+            "  acquireTime: \"2026-01-01T00:00:25.000000Z\"",
             "  holderIdentity: worker-0",
             "  leaseDurationSeconds: 15",
             "  leaseTransitions: 0",
-            "  renewTime: \"2026-01-01T00:00:29.879647Z\"",
+            "  renewTime: \"2026-01-01T00:00:29.000000Z\"",
         ])
     );
 }

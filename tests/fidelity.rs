@@ -501,3 +501,129 @@ spec:
     let (ip, _port) = out.split_once(':').expect("ip:port");
     assert_eq!(ip, "10.20.30.42", "rack-2 announces, hosts the pod and masquerades to its own address");
 }
+
+/// Two Cilium nodes racing for one Service's L2 lease; `STEPS` are the
+/// timeline, `SEED` the run's seed.
+const CILIUM_LEASE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: cilium-lease }
+spec:
+  seed: SEED
+  duration: 70s
+  cluster: { loadBalancer: cilium, announce: l2, serviceCIDR: 10.43.0.0/16, podCIDR: 10.42.0.0/16 }
+  hosts:
+  - { name: tor, role: router, ip: 10.77.0.1/24 }
+  - { name: cp-1, role: node, ip: 10.77.0.11/24 }
+  - { name: cp-2, role: node, ip: 10.77.0.12/24 }
+  timeline:
+STEPS
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - { name: web, image: hashicorp/http-echo:1.0, args: ["-text=up", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [ { port: 80, targetPort: 8080 } ]
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: vips }
+spec: { blocks: [ { cidr: 10.77.0.64/28 } ] }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: all }
+spec: { loadBalancerIPs: true }
+"#;
+
+/// The lease's first holder for `seed`, the other node, and a run of the
+/// scenario with `steps` (HOLDER and OTHER replaced by them).
+fn cilium_lease_run(seed: u64, steps: &str) -> (String, String, Run) {
+    let text = |steps: &str| CILIUM_LEASE.replace("SEED", &seed.to_string()).replace("STEPS", steps);
+    let probe = run_yaml(&text("  []").replace("  timeline:\n  []", "  timeline: []"));
+    let holder = probe.world().cluster.leases["default/web"].holder.clone().expect("a holder");
+    let other = if holder == "cp-1" { "cp-2" } else { "cp-1" }.to_string();
+    let run = run_yaml(&text(&steps.replace("HOLDER", &holder).replace("OTHER", &other)));
+    (holder, other, run)
+}
+
+/// When `node` logged taking the lease, in milliseconds.
+fn acquired_at(run: &Run, node: &str) -> Vec<u64> {
+    run.trace()
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Log { host, line, .. } if &**host == node && line.contains("successfully acquired lease")))
+        .map(|r| r.t.as_millis())
+        .collect()
+}
+
+/// Cilium 1.18's L2 announcer runs client-go leader election with
+/// `ReleaseOnCancel: true` (pkg/l2announcer/l2announcer.go,
+/// `serviceLeaderElection`): a cleanly stopping agent empties the Lease
+/// (holder "", leaseDurationSeconds 1; client-go
+/// tools/leaderelection/leaderelection.go `release`), and the other
+/// candidate takes it at its next retry, within one jittered retry period
+/// (2 s x 1.0-2.2), not after the 15 s lease.
+#[test]
+fn cilium_clean_stop_releases_the_lease_and_hands_over_within_a_retry() {
+    let steps = r#"  - { at: 20s, fault: { host: HOLDER, action: stop-speaker } }
+  - { at: 20s, run: { host: tor, cmd: "kubectl get lease -n kube-system cilium-l2announce-default-web -o jsonpath={.spec.holderIdentity}/{.spec.leaseDurationSeconds}" } }"#;
+    let (_, other, run) = cilium_lease_run(1, steps);
+    assert_eq!(last_output(&run, "kubectl get lease").0, "/1");
+    let taken = acquired_at(&run, &other);
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert!(taken[0] > 20_000 && taken[0] <= 24_400, "taken over at {} ms", taken[0]);
+    let lease = &run.world().cluster.leases["default/web"];
+    assert_eq!((lease.holder.as_deref(), lease.transitions), (Some(other.as_str()), 1));
+}
+
+/// A crashed holder releases nothing: the other candidate takes over once
+/// the lease has expired in its own view (client-go judges expiry from
+/// `observedTime`, the time it last saw the record change, plus
+/// leaseDurationSeconds) at its next jittered retry. Powered off at 20 s:
+/// last renewal in (18, 20] s, first look after it up to 4.4 s later, 15 s,
+/// then up to one more retry: (33, 43.8] s, drawn from the seeded RNG.
+#[test]
+fn cilium_crash_failover_waits_out_the_lease_with_seeded_jitter() {
+    let steps = "  - { at: 20s, fault: { host: HOLDER, action: power-off } }";
+    let takeovers: Vec<u64> = (1..=6)
+        .map(|seed| {
+            let (_, other, run) = cilium_lease_run(seed, steps);
+            let taken = acquired_at(&run, &other);
+            assert_eq!(taken.len(), 1, "seed {seed}: {taken:?}");
+            assert!(taken[0] > 33_000 && taken[0] <= 43_800, "seed {seed}: taken over at {} ms", taken[0]);
+            taken[0]
+        })
+        .collect();
+    assert!(takeovers.iter().any(|t| *t != takeovers[0]), "the jitter depends on the seed: {takeovers:?}");
+    let (_, other, again) = cilium_lease_run(1, steps);
+    assert_eq!(acquired_at(&again, &other), vec![takeovers[0]], "the same seed, the same takeover");
+}
+
+/// A candidate that starts after the holder died has never seen the record
+/// change: its first look sets `observedTime`, and it waits a whole lease
+/// from there (client-go `tryAcquireOrRenew`/`isLeaseValid`), even though
+/// the lease expired long ago by its renewTime.
+#[test]
+fn cilium_candidates_judge_expiry_from_their_own_observation() {
+    let steps = r#"  - { at: 8s, fault: { host: OTHER, action: stop-speaker } }
+  - { at: 20s, fault: { host: HOLDER, action: power-off } }
+  - { at: 40s, fault: { host: OTHER, action: start-speaker } }"#;
+    let (_, other, run) = cilium_lease_run(3, steps);
+    let taken = acquired_at(&run, &other);
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert!(taken[0] >= 55_000 && taken[0] <= 59_400, "taken over at {} ms", taken[0]);
+}

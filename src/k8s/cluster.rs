@@ -287,17 +287,41 @@ pub struct Speaker {
     pub tickers: u64,
 }
 
-/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
+/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`) as
+/// client-go's leader election writes it. The holder's renewals every retry
+/// period are not stored one by one: while `renewing`, they happen at
+/// `renew_since` + k x retry period ([`super::cilium::renew_time`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
     /// When the Lease object was created (it outlives holder changes).
     pub created: Instant,
+    /// `holderIdentity`; `None` once released (an empty string in the API).
     pub holder: Option<String>,
     pub acquired: Instant,
+    /// The last renewTime written, once the holder stopped renewing.
     pub renewed: Instant,
+    /// `leaseDurationSeconds`: the configured duration, 1 s after a release.
+    pub duration: Duration,
     pub transitions: u32,
     /// Bumped on every holder change, to cancel stale timers.
     pub term: u64,
+    /// The holder's renew loop runs.
+    pub renewing: bool,
+    /// When the current run of writes (acquire, resume, release) began.
+    pub renew_since: Instant,
+    /// Writes before `renew_since`: with the renewals since, the record's
+    /// version, which is how a candidate sees that it changed.
+    pub writes: u64,
+}
+
+/// One agent's client-go leader elector for a Service's lease while it is
+/// not the holder: its retry loop and what it last saw of the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Elector {
+    /// Identifies this loop's retry events (a restarted loop is a new one).
+    pub generation: u64,
+    /// The record version it last saw change, and when (`observedTime`).
+    pub observed: Option<(u64, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,6 +382,10 @@ pub struct Cluster {
     pub cilium: CiliumIpam,
     pub speakers: BTreeMap<String, Speaker>,
     pub leases: BTreeMap<Key, Lease>,
+    /// Per Service, the Cilium agents trying to take its lease.
+    pub electors: BTreeMap<Key, BTreeMap<String, Elector>>,
+    /// Electors started so far (their generations).
+    pub elector_seq: u64,
     pub bgp: BTreeMap<String, BgpSession>,
     /// Which nodes announce each Service's VIP (what the trace reports as leader).
     pub announcers: BTreeMap<Key, Vec<String>>,
@@ -400,6 +428,8 @@ impl Cluster {
             },
             speakers: BTreeMap::new(),
             leases: BTreeMap::new(),
+            electors: BTreeMap::new(),
+            elector_seq: 0,
             bgp: BTreeMap::new(),
             announcers: BTreeMap::new(),
             events: Vec::new(),

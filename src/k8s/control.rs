@@ -44,8 +44,9 @@ pub enum ControlEvent {
     /// A tick of a MetalLB announcer's gratuitous-ARP loop (`ticker` is the
     /// generation of the ticker that scheduled it).
     GarpTick { node: String, ticker: u64 },
-    /// An agent's retry tick that may take a Cilium L2 lease.
-    LeaseTry { service: Key, node: String },
+    /// A Cilium agent's leader-election retry for a Service's L2 lease
+    /// (`generation` identifies the elector's loop).
+    LeaseTry { service: Key, node: String, generation: u64 },
     /// Re-run the controllers at a time something expires (responder
     /// liveness, renew deadline).
     Resync,
@@ -143,7 +144,7 @@ impl Plane<'_, '_, '_> {
                 self.garp_tick(&node, ticker);
                 return;
             }
-            ControlEvent::LeaseTry { service, node } => self.lease_try(&service, &node),
+            ControlEvent::LeaseTry { service, node, generation } => self.lease_try(&service, &node, generation),
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
         }
@@ -413,10 +414,23 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        // Cilium: leases held by this node are no longer renewed.
-        let retry = self.k.config.retry_period;
-        for lease in self.k.leases.values_mut().filter(|l| l.holder.as_deref() == Some(node)) {
-            lease.renewed = cilium::last_tick(node, retry, now);
+        // Cilium: a cleanly stopping agent cancels its elections and, with
+        // ReleaseOnCancel, empties the leases it holds; a dead or cut-off
+        // one just stops renewing them. Either way its retry loops end.
+        let held: Vec<Key> =
+            self.k.leases.iter().filter(|(_, l)| l.holder.as_deref() == Some(node)).map(|(s, _)| s.clone()).collect();
+        for svc in held {
+            if graceful {
+                self.release_lease(&svc);
+            } else {
+                let retry = self.k.config.retry_period;
+                let lease = self.k.leases.get_mut(&svc).expect("held");
+                lease.renewed = cilium::renew_time(lease, now, retry);
+                lease.renewing = false;
+            }
+        }
+        for electors in self.k.electors.values_mut() {
+            electors.remove(node);
         }
         if let Some(n) = self.k.nodes.get_mut(node) {
             n.agent_generation += 1;
@@ -493,35 +507,79 @@ impl Plane<'_, '_, '_> {
     // Cilium leases
     // ------------------------------------------------------------------
 
-    fn lease_try(&mut self, service: &Key, node: &str) {
+    /// One try of `node`'s elector (client-go `tryAcquireOrRenew`): create
+    /// the lease if there is none; note when the record last changed
+    /// (`observedTime`); take it if nobody holds it or it expired in this
+    /// elector's own view, else try again after a jittered retry period.
+    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) {
         let now = self.cx.now;
-        if let Some(l) = self.k.leases.get(service) {
-            let free = l.holder.is_none()
-                || (l.holder.as_deref() != Some(node)
-                    && cilium::free_at(l, self.k.config.lease_duration) <= now
-                    && !self.holder_renewing(service));
-            if !free {
+        let retry = self.k.config.retry_period;
+        let current =
+            self.k.electors.get(service).and_then(|e| e.get(node)).is_some_and(|e| e.generation == generation);
+        if !current {
+            return;
+        }
+        let selected = cilium::candidates(self.k, service).contains(node);
+        if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
+            self.k.electors.get_mut(service).expect("checked").remove(node);
+            return;
+        }
+        if let Some(l) = self.k.leases.get(service)
+            && l.holder.as_deref() != Some(node)
+        {
+            let version = cilium::record_version(l, now, retry);
+            let elector = self.k.electors.get_mut(service).and_then(|e| e.get_mut(node)).expect("checked");
+            if elector.observed.map(|(v, _)| v) != Some(version) {
+                elector.observed = Some((version, now));
+            }
+            let seen = elector.observed.map(|(_, at)| at).unwrap_or(now);
+            if l.holder.is_some() && now < seen + l.duration {
+                let wait = cilium::retry_wait(retry, self.cx.rng);
+                self.at(
+                    now + wait,
+                    ControlEvent::LeaseTry { service: service.clone(), node: node.to_string(), generation },
+                );
                 return;
             }
         }
-        if !cilium::candidates(self.k, service).contains(node) || !cilium::agent_connected(self.k, self.hosts, node) {
-            return;
-        }
+        self.acquire_lease(service, node);
+    }
+
+    /// `node` takes (or, as the holder coming back, resumes) the lease.
+    fn acquire_lease(&mut self, service: &Key, node: &str) {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let duration = self.k.config.lease_duration;
         let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
             acquired: now,
             renewed: now,
+            duration,
             transitions: 0,
             term: 0,
+            renewing: false,
+            renew_since: now,
+            writes: 0,
         });
-        let previous = lease.holder.replace(node.to_string());
-        lease.acquired = now;
+        let fresh = lease.writes == 0;
+        let version = cilium::record_version(lease, now, retry);
+        if lease.holder.as_deref() != Some(node) {
+            if !fresh {
+                lease.transitions += 1;
+            }
+            lease.holder = Some(node.to_string());
+            lease.acquired = now;
+            lease.term += 1;
+        }
+        lease.duration = duration;
+        lease.renewing = true;
         lease.renewed = now;
-        lease.term += 1;
-        if previous.is_some() {
-            lease.transitions += 1;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        if let Some(e) = self.k.electors.get_mut(service) {
+            e.remove(node);
         }
         let line = cilium::log_line(now, "successfully acquired lease", service, Some(ip));
         self.log(node, "cilium-agent", line);
@@ -529,36 +587,65 @@ impl Plane<'_, '_, '_> {
         self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
     }
 
-    /// The current holder is alive and connected, so it keeps renewing.
-    fn holder_renewing(&self, service: &Key) -> bool {
-        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| {
-            cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h)
-        })
+    /// client-go `release` (ReleaseOnCancel): the holder writes an empty
+    /// holderIdentity with a 1 s lease, keeping leaseTransitions.
+    fn release_lease(&mut self, service: &Key) {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let Some(lease) = self.k.leases.get_mut(service) else { return };
+        let version = cilium::record_version(lease, now, retry);
+        lease.holder = None;
+        lease.duration = Duration::from_secs(1);
+        lease.acquired = now;
+        lease.renewed = now;
+        lease.renewing = false;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        lease.term += 1;
     }
 
-    /// Keeps leases fresh, releases them when the holder is no longer a
-    /// candidate, and schedules takeovers of free or expired ones.
+    /// Releases a lease whose connected holder is no longer selected, and
+    /// runs an elector on every connected candidate that does not hold the
+    /// lease (a holder back from a cut-off also retries, to resume).
+    /// Electors of one instant start in an order drawn from the seeded RNG:
+    /// which agent's first request reaches the API server first is a race.
     fn reconcile_leases(&mut self) {
         let now = self.cx.now;
         let svcs: Vec<Key> = self.k.services.values().filter(|s| !s.ingress.is_empty()).map(|s| s.key()).collect();
+        self.k.electors.retain(|svc, _| svcs.contains(svc));
         for svc in svcs {
-            if self.holder_renewing(&svc) {
-                if let Some(l) = self.k.leases.get_mut(&svc) {
-                    l.renewed = now;
-                }
-                continue;
-            }
+            let candidates: Vec<String> = cilium::candidates(self.k, &svc)
+                .into_iter()
+                .filter(|n| cilium::agent_connected(self.k, self.hosts, n))
+                .collect();
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
             if let Some(h) = &holder
                 && cilium::agent_connected(self.k, self.hosts, h)
+                && !candidates.contains(h)
             {
-                // Alive but no longer selected: it gives the lease up.
-                self.k.leases.get_mut(&svc).expect("held").holder = None;
+                // Alive but no longer selected: its election is cancelled and it gives the lease up.
+                self.release_lease(&svc);
                 let line = cilium::log_line(now, "released lease", &svc, None);
                 self.log(h, "cilium-agent", line);
             }
-            if let Some((node, at)) = cilium::next_holder(self.k, self.hosts, &svc, now) {
-                self.at(at, ControlEvent::LeaseTry { service: svc.clone(), node });
+            let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
+            let electors = self.k.electors.entry(svc.clone()).or_default();
+            electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            let mut starting: Vec<String> = candidates
+                .iter()
+                .filter(|n| leading.as_ref() != Some(*n) && !electors.contains_key(*n))
+                .cloned()
+                .collect();
+            for i in (1..starting.len()).rev() {
+                starting.swap(i, self.cx.rng.index(i + 1));
+            }
+            for node in starting {
+                self.k.elector_seq += 1;
+                let generation = self.k.elector_seq;
+                let e = super::cluster::Elector { generation, observed: None };
+                self.k.electors.get_mut(&svc).expect("entry").insert(node.clone(), e);
+                // wait.JitterUntil calls the function at once, then waits.
+                self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node, generation });
             }
         }
     }
