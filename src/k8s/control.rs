@@ -144,7 +144,12 @@ impl Plane<'_, '_, '_> {
                 self.garp_tick(&node, ticker);
                 return;
             }
-            ControlEvent::LeaseTry { service, node, generation } => self.lease_try(&service, &node, generation),
+            ControlEvent::LeaseTry { service, node, generation } => {
+                // A try that takes nothing changes nothing to reconcile.
+                if !self.lease_try(&service, &node, generation) {
+                    return;
+                }
+            }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
         }
@@ -511,18 +516,19 @@ impl Plane<'_, '_, '_> {
     /// the lease if there is none; note when the record last changed
     /// (`observedTime`); take it if nobody holds it or it expired in this
     /// elector's own view, else try again after a jittered retry period.
-    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) {
+    /// Returns whether it took the lease.
+    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) -> bool {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
         let current =
             self.k.electors.get(service).and_then(|e| e.get(node)).is_some_and(|e| e.generation == generation);
         if !current {
-            return;
+            return false;
         }
         let selected = cilium::candidates(self.k, service).contains(node);
         if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
             self.k.electors.get_mut(service).expect("checked").remove(node);
-            return;
+            return false;
         }
         if let Some(l) = self.k.leases.get(service)
             && l.holder.as_deref() != Some(node)
@@ -539,18 +545,18 @@ impl Plane<'_, '_, '_> {
                     now + wait,
                     ControlEvent::LeaseTry { service: service.clone(), node: node.to_string(), generation },
                 );
-                return;
+                return false;
             }
         }
-        self.acquire_lease(service, node);
+        self.acquire_lease(service, node)
     }
 
     /// `node` takes (or, as the holder coming back, resumes) the lease.
-    fn acquire_lease(&mut self, service: &Key, node: &str) {
+    fn acquire_lease(&mut self, service: &Key, node: &str) -> bool {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
         let duration = self.k.config.lease_duration;
-        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
+        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return false };
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
@@ -585,6 +591,7 @@ impl Plane<'_, '_, '_> {
         self.log(node, "cilium-agent", line);
         // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
         self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+        true
     }
 
     /// client-go `release` (ReleaseOnCancel): the holder writes an empty
