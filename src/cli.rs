@@ -37,7 +37,9 @@ enum Command {
     Run {
         /// Scenario file, or the id of a shipped scenario.
         file: String,
-        /// Override the scenario's seed.
+        /// Run with this seed instead of the scenario's: the whole run, from
+        /// the build on (ClusterIPs, NodePorts, pod names, IPs and placement,
+        /// then timers, ports and endpoint picks).
         #[arg(long)]
         seed: Option<u64>,
         /// Simulated time to run (default: the scenario's duration), e.g. 90s.

@@ -166,6 +166,8 @@ fn pool_yaml_has_lb_ipam_conditions() {
     );
 }
 
+/// The policy arrives at 25 s: every agent tries at once (client-go's
+/// `wait.JitterUntil` calls before it waits), the winner renews every 2 s.
 #[test]
 fn leases_show_the_l2_announcer() {
     let mut sh = Shell::new("cilium-lb-ipam");
@@ -187,11 +189,11 @@ fn leases_show_the_l2_announcer() {
             "  name: cilium-l2announce-default-web",
             "  namespace: kube-system",
             "spec:",
-            "  acquireTime: \"2026-01-01T00:00:25.879647Z\"",
+            "  acquireTime: \"2026-01-01T00:00:25.000000Z\"",
             "  holderIdentity: worker-0",
             "  leaseDurationSeconds: 15",
             "  leaseTransitions: 0",
-            "  renewTime: \"2026-01-01T00:00:29.879647Z\"",
+            "  renewTime: \"2026-01-01T00:00:29.000000Z\"",
         ])
     );
 }
@@ -372,6 +374,21 @@ fn metallb_custom_resources_and_speakers() {
         sh.sh(15, "client", "kubectl logs -n metallb-system ds/speaker").0,
         "Found 3 pods, using pod/speaker-b9shv\n"
     );
+}
+
+/// A speaker logs every memberlist event the way MetalLB 0.14's speaker list
+/// does (internal/speakerlist/speakerlist.go, `memberlistWatchEvents`, line
+/// 313 in every 0.14.x release): go-kit's JSON with sorted keys, the node's
+/// IP as `node addr`, its name as `node name`, and memberlist's event name
+/// (NodeJoin, NodeLeave, NodeUpdate). A learner grepping real speaker logs
+/// for these keys finds the same line.
+#[test]
+fn speaker_logs_memberlist_events_like_the_speaker_list() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    // node-a loses power at 20 s; node-b's memberlist declares it gone at 25 s.
+    let logs = sh.sh(30, "client", "kubectl logs -n metallb-system speaker-b9shv").0;
+    let leave = "{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"192.168.1.11\",\"node event\":\"NodeLeave\",\"node name\":\"node-a\",\"ts\":\"2026-01-01T00:00:25Z\"}";
+    assert_eq!(logs.lines().filter(|l| l.contains("node event")).collect::<Vec<_>>(), vec![leave], "{logs}");
 }
 
 #[test]

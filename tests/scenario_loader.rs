@@ -911,6 +911,21 @@ fn the_scenario_name_and_run_settings_are_usable() {
     );
 }
 
+/// No MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 only send
+/// the 5 s burst when a leader (re)announces a Service (internal/layer2/
+/// announcer.go, `spamLoop`). The speaker-wide `--gratuitous-arp-interval`
+/// proposed for MetalLB #2910 is in no release, so a scenario asking for it
+/// is refused with the reason rather than taught a timing nobody ships.
+#[test]
+fn a_periodic_garp_interval_is_refused_no_metallb_release_has_one() {
+    assert_eq!(
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.0.0/16\n    gratuitousArpInterval: 30s")),
+        [
+            "s.yaml:13:5: spec.cluster.gratuitousArpInterval: no MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 repeat the 5 s burst only when the leader re-announces the Service (a speaker-wide --gratuitous-arp-interval, proposed for MetalLB #2910, is in no release); remove this field"
+        ]
+    );
+}
+
 #[test]
 fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
     assert_eq!(

@@ -33,7 +33,6 @@ pub struct ClusterConfig {
     pub node_monitor_grace: Duration,
     pub eviction_timeout: Duration,
     pub memberlist_detection: Duration,
-    pub garp_interval: Option<Duration>,
     pub lease_duration: Duration,
     pub renew_deadline: Duration,
     pub retry_period: Duration,
@@ -58,7 +57,6 @@ impl ClusterConfig {
             node_monitor_grace: spec.node_monitor_grace_period,
             eviction_timeout: spec.pod_eviction_timeout,
             memberlist_detection: spec.speaker_failure_detection,
-            garp_interval: spec.gratuitous_arp_interval,
             lease_duration: spec.l2_lease_duration,
             renew_deadline: spec.l2_lease_renew_deadline,
             retry_period: spec.l2_lease_retry_period,
@@ -264,27 +262,66 @@ pub struct LogLine {
     pub line: String,
 }
 
-/// A MetalLB speaker: which peers it believes alive (memberlist) and what it announces.
+/// A MetalLB speaker: which peers it believes alive (memberlist), what its
+/// controllers last reconciled, what it announces, and its announcer's
+/// gratuitous-ARP loop.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Speaker {
     pub view: BTreeSet<String>,
     /// Service key -> VIP this speaker currently answers ARP for (L2).
     pub announcing: BTreeMap<Key, Ipv4Addr>,
-    /// Leadership terms, to cancel GARP rounds of a lost leadership.
-    pub term: u64,
+    /// Per Service, a fingerprint of the Service and its EndpointSlice as
+    /// this speaker last reconciled them: a change is a new reconcile.
+    pub seen: BTreeMap<Key, u64>,
+    /// Fingerprint of the MetalLB configuration last applied (a change
+    /// reprocesses every Service).
+    pub seen_config: Option<u64>,
+    /// A memberlist event or a (re)start asked for every Service to be
+    /// reprocessed (`ForceSync`).
+    pub force_sync: bool,
+    /// The announcer's gratuitous-ARP loop: VIP -> until when it is repeated.
+    pub spam: BTreeMap<Ipv4Addr, Instant>,
+    /// The loop's running ticker, by generation (`None`: stopped).
+    pub ticker: Option<u64>,
+    /// Tickers started so far, to ignore the ticks of a stopped one.
+    pub tickers: u64,
 }
 
-/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
+/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`) as
+/// client-go's leader election writes it. The holder's renewals every retry
+/// period are not stored one by one: while `renewing`, they happen at
+/// `renew_since` + k x retry period ([`super::cilium::renew_time`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
     /// When the Lease object was created (it outlives holder changes).
     pub created: Instant,
+    /// `holderIdentity`; `None` once released (an empty string in the API).
     pub holder: Option<String>,
     pub acquired: Instant,
+    /// The last renewTime written, once the holder stopped renewing.
     pub renewed: Instant,
+    /// `leaseDurationSeconds`: the configured duration, 1 s after a release.
+    pub duration: Duration,
     pub transitions: u32,
     /// Bumped on every holder change, to cancel stale timers.
     pub term: u64,
+    /// The holder's renew loop runs.
+    pub renewing: bool,
+    /// When the current run of writes (acquire, resume, release) began.
+    pub renew_since: Instant,
+    /// Writes before `renew_since`: with the renewals since, the record's
+    /// version, which is how a candidate sees that it changed.
+    pub writes: u64,
+}
+
+/// One agent's client-go leader elector for a Service's lease while it is
+/// not the holder: its retry loop and what it last saw of the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Elector {
+    /// Identifies this loop's retry events (a restarted loop is a new one).
+    pub generation: u64,
+    /// The record version it last saw change, and when (`observedTime`).
+    pub observed: Option<(u64, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,12 +382,19 @@ pub struct Cluster {
     pub cilium: CiliumIpam,
     pub speakers: BTreeMap<String, Speaker>,
     pub leases: BTreeMap<Key, Lease>,
+    /// Per Service, the Cilium agents trying to take its lease.
+    pub electors: BTreeMap<Key, BTreeMap<String, Elector>>,
+    /// Electors started so far (their generations).
+    pub elector_seq: u64,
     pub bgp: BTreeMap<String, BgpSession>,
     /// Which nodes announce each Service's VIP (what the trace reports as leader).
     pub announcers: BTreeMap<Key, Vec<String>>,
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub cilium_ids: ServiceIds,
+    /// A MetalLB speaker reconcile is queued for this instant (their
+    /// work queues fold the changes of one instant into one pass).
+    pub speaker_sync_due: bool,
 }
 
 impl Cluster {
@@ -384,11 +428,14 @@ impl Cluster {
             },
             speakers: BTreeMap::new(),
             leases: BTreeMap::new(),
+            electors: BTreeMap::new(),
+            elector_seq: 0,
             bgp: BTreeMap::new(),
             announcers: BTreeMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
             cilium_ids: ServiceIds::default(),
+            speaker_sync_due: false,
         }
     }
 

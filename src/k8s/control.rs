@@ -1,7 +1,8 @@
 //! The control loop: timed control-plane events (pod readiness, node
-//! heartbeats and eviction, memberlist detection, GARP rounds, lease
-//! takeovers, BGP timers) and [`reconcile`], which runs every controller
-//! after any change and programs the nodes from the result.
+//! heartbeats and eviction, memberlist detection, the MetalLB speakers'
+//! reconciles and gratuitous-ARP ticks, lease takeovers, BGP timers) and
+//! [`reconcile`], which runs every controller after any change and
+//! programs the nodes from the result.
 
 use super::cluster::{Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, PodPhase};
 use super::{bgp, cilium, endpoints, metallb, services, workloads};
@@ -38,12 +39,14 @@ pub enum ControlEvent {
     NodeBooted { node: String, generation: u64 },
     /// `observer`'s memberlist marks `subject` alive or dead.
     Memberlist { observer: String, subject: String, alive: bool },
-    /// One MetalLB gratuitous-ARP round for a leadership `term`.
-    Garp { node: String, service: Key, ip: Ipv4Addr, round: u8, term: u64 },
-    /// `gratuitousArpInterval`: periodic re-announcement.
-    GarpRepeat { node: String, service: Key, ip: Ipv4Addr, term: u64 },
-    /// An agent's retry tick that may take a Cilium L2 lease.
-    LeaseTry { service: Key, node: String },
+    /// The MetalLB speakers' controllers reconcile what changed.
+    SpeakerSync,
+    /// A tick of a MetalLB announcer's gratuitous-ARP loop (`ticker` is the
+    /// generation of the ticker that scheduled it).
+    GarpTick { node: String, ticker: u64 },
+    /// A Cilium agent's leader-election retry for a Service's L2 lease
+    /// (`generation` identifies the elector's loop).
+    LeaseTry { service: Key, node: String, generation: u64 },
     /// Re-run the controllers at a time something expires (responder
     /// liveness, renew deadline).
     Resync,
@@ -121,46 +124,88 @@ impl Plane<'_, '_, '_> {
                     && metallb::speaker_alive(self.k, self.hosts, &observer)
                     && self.k.config.load_balancer == LoadBalancerKind::Metallb
                 {
-                    let what = if alive { "joined" } else { "failed" };
-                    let line = format!(
-                        "{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}",
-                        super::timestamp(now)
-                    );
+                    let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                    let line = metallb::memberlist_log_line(now, &subject, addr, alive);
                     self.log(&observer, "speaker", line);
-                }
-            }
-            ControlEvent::Garp { node, service, ip, round, term } => {
-                if !self.still_leading(&node, &service, term) {
-                    return;
-                }
-                self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                if round + 1 < metallb::GARP_ROUNDS {
-                    self.at(
-                        now + metallb::GARP_ROUND_GAP,
-                        ControlEvent::Garp { node, service, ip, round: round + 1, term },
-                    );
-                } else if let Some(every) = self.k.config.garp_interval {
-                    self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
-                }
-            }
-            ControlEvent::GarpRepeat { node, service, ip, term } => {
-                if self.still_leading(&node, &service, term) {
-                    self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                    if let Some(every) = self.k.config.garp_interval {
-                        self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
+                    // speakerlist.go: every memberlist event forces a sync of all Services.
+                    if let Some(s) = self.k.speakers.get_mut(&observer) {
+                        s.force_sync = true;
                     }
                 }
             }
-            ControlEvent::LeaseTry { service, node } => self.lease_try(&service, &node),
+            ControlEvent::SpeakerSync => {
+                self.k.speaker_sync_due = false;
+                for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
+                    self.spam(&node, ip);
+                }
+            }
+            ControlEvent::GarpTick { node, ticker } => {
+                // Sends frames only: nothing for the controllers to reconcile.
+                self.garp_tick(&node, ticker);
+                return;
+            }
+            ControlEvent::LeaseTry { service, node, generation } => {
+                // A try that takes nothing changes nothing to reconcile.
+                if !self.lease_try(&service, &node, generation) {
+                    return;
+                }
+            }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
         }
         self.reconcile();
     }
 
-    fn still_leading(&self, node: &str, service: &Key, term: u64) -> bool {
-        metallb::speaker_alive(self.k, self.hosts, node)
-            && self.k.speakers.get(node).is_some_and(|s| s.term == term && s.announcing.contains_key(service))
+    /// `SetBalancer` hands the VIP to the announcer's `spamLoop`
+    /// (internal/layer2/announcer.go, MetalLB 0.14): it stays in the loop
+    /// until 5 s from now. A VIP not already in the loop is sent at once; an
+    /// empty loop restarts the speaker's one 1.1 s ticker, whose ticks send
+    /// every VIP still in the loop.
+    fn spam(&mut self, node: &str, ip: Ipv4Addr) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        let first = s.spam.is_empty();
+        let fresh = s.spam.insert(ip, now + metallb::GARP_SPAM_FOR).is_none();
+        if first {
+            s.tickers += 1;
+            s.ticker = Some(s.tickers);
+            let ticker = s.tickers;
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        if fresh {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// One tick of the loop: VIPs past their time leave it, the others are
+    /// sent (Go iterates its map at random; here in address order). The
+    /// ticker stops when the loop is empty.
+    fn garp_tick(&mut self, node: &str, ticker: u64) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        if s.ticker != Some(ticker) {
+            return;
+        }
+        s.spam.retain(|_, until| now <= *until);
+        let due: Vec<Ipv4Addr> = s.spam.keys().copied().collect();
+        if due.is_empty() {
+            s.ticker = None;
+        } else {
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        for ip in due {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// announcer.go `gratuitous`: nothing once the speaker no longer
+    /// announces the address.
+    fn gratuitous(&mut self, node: &str, ip: Ipv4Addr) {
+        let announced = metallb::speaker_alive(self.k, self.hosts, node)
+            && self.k.speakers.get(node).is_some_and(|s| s.announcing.values().any(|a| *a == ip));
+        if announced {
+            self.send_garp(node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+        }
     }
 
     /// Sends gratuitous ARP for `ip` out of the node's LAN interface.
@@ -374,13 +419,33 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        // Cilium: leases held by this node are no longer renewed.
-        let retry = self.k.config.retry_period;
-        for lease in self.k.leases.values_mut().filter(|l| l.holder.as_deref() == Some(node)) {
-            lease.renewed = cilium::last_tick(node, retry, now);
+        // Cilium: a cleanly stopping agent cancels its elections and, with
+        // ReleaseOnCancel, empties the leases it holds; a dead or cut-off
+        // one just stops renewing them. Either way its retry loops end.
+        let held: Vec<Key> =
+            self.k.leases.iter().filter(|(_, l)| l.holder.as_deref() == Some(node)).map(|(s, _)| s.clone()).collect();
+        for svc in held {
+            if graceful {
+                self.release_lease(&svc);
+            } else {
+                let retry = self.k.config.retry_period;
+                let lease = self.k.leases.get_mut(&svc).expect("held");
+                lease.renewed = cilium::renew_time(lease, now, retry);
+                lease.renewing = false;
+            }
+        }
+        for electors in self.k.electors.values_mut() {
+            electors.remove(node);
         }
         if let Some(n) = self.k.nodes.get_mut(node) {
             n.agent_generation += 1;
+        }
+        // A MetalLB speaker that stopped or lost the network keeps nothing:
+        // no announcements, no gratuitous-ARP loop.
+        if let Some(s) = self.k.speakers.get_mut(node) {
+            s.announcing.clear();
+            s.spam.clear();
+            s.ticker = None;
         }
         let liveness = now + cilium::RESPONDER_LIVENESS;
         let deadline = now + self.k.config.renew_deadline;
@@ -405,7 +470,11 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        self.k.speakers.entry(node.to_string()).or_default().view.insert(node.to_string());
+        let s = self.k.speakers.entry(node.to_string()).or_default();
+        s.view.insert(node.to_string());
+        // A starting speaker processes every Service (the first full sync).
+        s.seen.clear();
+        s.force_sync = true;
         bgp::speaker_started(self, node);
     }
 
@@ -443,72 +512,147 @@ impl Plane<'_, '_, '_> {
     // Cilium leases
     // ------------------------------------------------------------------
 
-    fn lease_try(&mut self, service: &Key, node: &str) {
+    /// One try of `node`'s elector (client-go `tryAcquireOrRenew`): create
+    /// the lease if there is none; note when the record last changed
+    /// (`observedTime`); take it if nobody holds it or it expired in this
+    /// elector's own view, else try again after a jittered retry period.
+    /// Returns whether it took the lease.
+    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) -> bool {
         let now = self.cx.now;
-        if let Some(l) = self.k.leases.get(service) {
-            let free = l.holder.is_none()
-                || (l.holder.as_deref() != Some(node)
-                    && cilium::free_at(l, self.k.config.lease_duration) <= now
-                    && !self.holder_renewing(service));
-            if !free {
-                return;
+        let retry = self.k.config.retry_period;
+        let current =
+            self.k.electors.get(service).and_then(|e| e.get(node)).is_some_and(|e| e.generation == generation);
+        if !current {
+            return false;
+        }
+        let selected = cilium::candidates(self.k, service).contains(node);
+        if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
+            self.k.electors.get_mut(service).expect("checked").remove(node);
+            return false;
+        }
+        if let Some(l) = self.k.leases.get(service)
+            && l.holder.as_deref() != Some(node)
+        {
+            let version = cilium::record_version(l, now, retry);
+            let elector = self.k.electors.get_mut(service).and_then(|e| e.get_mut(node)).expect("checked");
+            if elector.observed.map(|(v, _)| v) != Some(version) {
+                elector.observed = Some((version, now));
+            }
+            let seen = elector.observed.map(|(_, at)| at).unwrap_or(now);
+            if l.holder.is_some() && now < seen + l.duration {
+                let wait = cilium::retry_wait(retry, self.cx.rng);
+                self.at(
+                    now + wait,
+                    ControlEvent::LeaseTry { service: service.clone(), node: node.to_string(), generation },
+                );
+                return false;
             }
         }
-        if !cilium::candidates(self.k, service).contains(node) || !cilium::agent_connected(self.k, self.hosts, node) {
-            return;
-        }
-        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
+        self.acquire_lease(service, node)
+    }
+
+    /// `node` takes (or, as the holder coming back, resumes) the lease.
+    fn acquire_lease(&mut self, service: &Key, node: &str) -> bool {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let duration = self.k.config.lease_duration;
+        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return false };
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
             acquired: now,
             renewed: now,
+            duration,
             transitions: 0,
             term: 0,
+            renewing: false,
+            renew_since: now,
+            writes: 0,
         });
-        let previous = lease.holder.replace(node.to_string());
-        lease.acquired = now;
+        let fresh = lease.writes == 0;
+        let version = cilium::record_version(lease, now, retry);
+        if lease.holder.as_deref() != Some(node) {
+            if !fresh {
+                lease.transitions += 1;
+            }
+            lease.holder = Some(node.to_string());
+            lease.acquired = now;
+            lease.term += 1;
+        }
+        lease.duration = duration;
+        lease.renewing = true;
         lease.renewed = now;
-        lease.term += 1;
-        if previous.is_some() {
-            lease.transitions += 1;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        if let Some(e) = self.k.electors.get_mut(service) {
+            e.remove(node);
         }
         let line = cilium::log_line(now, "successfully acquired lease", service, Some(ip));
         self.log(node, "cilium-agent", line);
         // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
         self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+        true
     }
 
-    /// The current holder is alive and connected, so it keeps renewing.
-    fn holder_renewing(&self, service: &Key) -> bool {
-        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| {
-            cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h)
-        })
+    /// client-go `release` (ReleaseOnCancel): the holder writes an empty
+    /// holderIdentity with a 1 s lease, keeping leaseTransitions.
+    fn release_lease(&mut self, service: &Key) {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let Some(lease) = self.k.leases.get_mut(service) else { return };
+        let version = cilium::record_version(lease, now, retry);
+        lease.holder = None;
+        lease.duration = Duration::from_secs(1);
+        lease.acquired = now;
+        lease.renewed = now;
+        lease.renewing = false;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        lease.term += 1;
     }
 
-    /// Keeps leases fresh, releases them when the holder is no longer a
-    /// candidate, and schedules takeovers of free or expired ones.
+    /// Releases a lease whose connected holder is no longer selected, and
+    /// runs an elector on every connected candidate that does not hold the
+    /// lease (a holder back from a cut-off also retries, to resume).
+    /// Electors of one instant start in an order drawn from the seeded RNG:
+    /// which agent's first request reaches the API server first is a race.
     fn reconcile_leases(&mut self) {
         let now = self.cx.now;
         let svcs: Vec<Key> = self.k.services.values().filter(|s| !s.ingress.is_empty()).map(|s| s.key()).collect();
+        self.k.electors.retain(|svc, _| svcs.contains(svc));
         for svc in svcs {
-            if self.holder_renewing(&svc) {
-                if let Some(l) = self.k.leases.get_mut(&svc) {
-                    l.renewed = now;
-                }
-                continue;
-            }
+            let candidates: Vec<String> = cilium::candidates(self.k, &svc)
+                .into_iter()
+                .filter(|n| cilium::agent_connected(self.k, self.hosts, n))
+                .collect();
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
             if let Some(h) = &holder
                 && cilium::agent_connected(self.k, self.hosts, h)
+                && !candidates.contains(h)
             {
-                // Alive but no longer selected: it gives the lease up.
-                self.k.leases.get_mut(&svc).expect("held").holder = None;
+                // Alive but no longer selected: its election is cancelled and it gives the lease up.
+                self.release_lease(&svc);
                 let line = cilium::log_line(now, "released lease", &svc, None);
                 self.log(h, "cilium-agent", line);
             }
-            if let Some((node, at)) = cilium::next_holder(self.k, self.hosts, &svc, now) {
-                self.at(at, ControlEvent::LeaseTry { service: svc.clone(), node });
+            let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
+            let electors = self.k.electors.entry(svc.clone()).or_default();
+            electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            let mut starting: Vec<String> = candidates
+                .iter()
+                .filter(|n| leading.as_ref() != Some(*n) && !electors.contains_key(*n))
+                .cloned()
+                .collect();
+            for i in (1..starting.len()).rev() {
+                starting.swap(i, self.cx.rng.index(i + 1));
+            }
+            for node in starting {
+                self.k.elector_seq += 1;
+                let generation = self.k.elector_seq;
+                let e = super::cluster::Elector { generation, observed: None };
+                self.k.electors.get_mut(&svc).expect("entry").insert(node.clone(), e);
+                // wait.JitterUntil calls the function at once, then waits.
+                self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node, generation });
             }
         }
     }
@@ -574,10 +718,13 @@ impl Plane<'_, '_, '_> {
         endpoints::reconcile_slices(self.k, self.cx);
         let announce = self.k.config.announce;
         match (self.k.config.load_balancer, announce) {
-            (LoadBalancerKind::Metallb, AnnounceKind::L2) => {
-                for (node, service, ip, term) in metallb::reconcile_l2(self.k, self.hosts, self.cx) {
-                    self.handle_leadership(node, service, ip, term);
-                }
+            // The speakers' work queues take this instant's changes in one
+            // pass, after the other events of the instant.
+            (LoadBalancerKind::Metallb, AnnounceKind::L2)
+                if !self.k.speaker_sync_due && metallb::l2_sync_pending(self.k, self.hosts) =>
+            {
+                self.k.speaker_sync_due = true;
+                self.at(now, ControlEvent::SpeakerSync);
             }
             (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
             (_, AnnounceKind::Bgp) => bgp::reconcile(self),
@@ -586,13 +733,6 @@ impl Plane<'_, '_, '_> {
         *self.services = endpoints::service_table(self.k);
         endpoints::sync_nodes(self.k, self.services, self.hosts);
         self.sync_announcers();
-    }
-
-    /// A new MetalLB leadership: the first GARP round goes out at once.
-    fn handle_leadership(&mut self, node: String, service: Key, ip: Ipv4Addr, term: u64) {
-        self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-        let next = self.cx.now + metallb::GARP_ROUND_GAP;
-        self.at(next, ControlEvent::Garp { node, service, ip, round: 1, term });
     }
 
     /// Installs the ARP responders (who answers for which VIP) on the hosts

@@ -779,8 +779,16 @@ impl Host {
                     proxy::Snat::Never => false,
                 };
                 let src = if masquerade {
-                    // The address the packet will leave with: the egress interface's.
-                    let egress = self.route(*to.ip(), None).map(|(i, _)| i).unwrap_or(0);
+                    // MASQUERADE takes an address of the interface the packet
+                    // leaves by. To another node: the LAN interface of the
+                    // route to the endpoint. To a pod here: the pod's veth,
+                    // which has no IPv4 address on the host side (vipsim's
+                    // pod network, like Calico's or Cilium's), so the kernel
+                    // (inet_select_addr) takes the first interface's: the
+                    // node's own address. A bridge CNI (flannel's cni0)
+                    // would give the bridge's address instead.
+                    let egress =
+                        if remote_endpoint { self.route(*to.ip(), None).map(|(i, _)| i).unwrap_or(0) } else { 0 };
                     (self.ifaces[egress].primary().unwrap_or(t.src), t.sport)
                 } else {
                     (t.src, t.sport)

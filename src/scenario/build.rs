@@ -68,9 +68,23 @@ fn mac_of(h: &HostSpec) -> Result<Mac, String> {
     }
 }
 
-/// Builds the world at t=0. Records what happened while applying the
-/// initial manifests into `trace`.
+/// Builds the world at t=0 with the scenario's own seed. Records what
+/// happened while applying the initial manifests into `trace`.
 pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Result<World, String> {
+    build_seeded(s, variant, None, trace)
+}
+
+/// Builds the world at t=0, seeding its RNG with `seed` (the scenario's
+/// `spec.seed` when `None`) before anything is applied: ClusterIPs,
+/// NodePorts, pod names, pod IPs and placement all come from that stream,
+/// as they come from the apiserver's and the controllers' randomness in a
+/// real cluster, so another seed builds another cluster.
+pub fn build_seeded(
+    s: &Scenario,
+    variant: Option<&str>,
+    seed: Option<u64>,
+    trace: &mut Vec<Record>,
+) -> Result<World, String> {
     let spec = &s.doc.spec;
     let mut lan = LanBuilder::new(
         spec.switch.name.as_deref().unwrap_or("switch"),
@@ -192,7 +206,7 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     let datapath = DatapathConfig { kind: config.datapath, strict_arp: spec.cluster.strict_arp };
     let script =
         Script { timeline: spec.timeline_for(variant)?, manifests: s.manifests.clone(), duration: spec.duration };
-    let mut world = World::new(lan.finish(), spec.seed, datapath, cluster, script);
+    let mut world = World::new(lan.finish(), seed.unwrap_or(spec.seed), datapath, cluster, script);
     // Every cluster has the API server's Service at the first address of the Service CIDR.
     let kubernetes = kubernetes_service(&config)?;
     world.plane(trace, |p| p.apply(&kubernetes)).map_err(|e| format!("serviceCIDR {}: {e}", config.service_cidr))?;

@@ -190,7 +190,8 @@ pub struct ClusterSpec {
     /// How long MetalLB speakers take to notice a dead peer (memberlist).
     #[serde(default = "default_memberlist")]
     pub speaker_failure_detection: Duration,
-    /// MetalLB speaker `--gratuitous-arp-interval` (off by default).
+    /// Refused with the reason: no MetalLB release has a periodic
+    /// gratuitous ARP (kept so an old file gets that reason, not "unknown field").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gratuitous_arp_interval: Option<Duration>,
     /// Cilium `--l2-announcements-lease-duration`.

@@ -246,7 +246,14 @@ impl World {
                     }
                     p.reconcile();
                 });
-                if start { "speaker started" } else { "speaker stopped (memberlist leave)" }.to_string()
+                let cilium = self.cluster.config.load_balancer == crate::scenario::spec::LoadBalancerKind::Cilium;
+                match (start, cilium) {
+                    (true, false) => "speaker started",
+                    (false, false) => "speaker stopped (memberlist leave)",
+                    (true, true) => "cilium agent started",
+                    (false, true) => "cilium agent stopped cleanly (its L2 leases released)",
+                }
+                .to_string()
             }
             FaultAction::Cordon | FaultAction::Uncordon | FaultAction::Drain => {
                 let n = node.clone().ok_or_else(|| format!("{} is not a node", f.host))?;

@@ -47,6 +47,8 @@ pub struct Run {
 
 impl Run {
     /// Builds the scenario and runs it to `until` (default: its duration).
+    /// `seed` replaces the scenario's `spec.seed` for the whole run, the
+    /// build included.
     pub fn new(
         scenario: Rc<Scenario>,
         variant: Option<&str>,
@@ -54,10 +56,7 @@ impl Run {
         until: Option<Duration>,
     ) -> Result<Run, String> {
         let mut trace = Vec::new();
-        let mut world = crate::scenario::build::build(&scenario, variant, &mut trace)?;
-        if let Some(s) = seed {
-            world.rng = crate::rng::SimRng::new(s);
-        }
+        let world = crate::scenario::build::build_seeded(&scenario, variant, seed, &mut trace)?;
         let end = Instant::ZERO + until.unwrap_or(scenario.doc.spec.duration);
         let mut run = Run {
             scenario,

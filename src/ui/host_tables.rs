@@ -246,7 +246,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
             <li>{ lang.f(Msg::LeaseState, &[
                 &crate::k8s::cilium::lease_name(svc),
                 &format!("{holder}{mine}"),
-                &ago(world.now, lease.renewed, lang),
+                &ago(world.now, crate::k8s::cilium::renew_time(lease, world.now, k.config.retry_period), lang),
                 &lease.transitions,
             ]) }</li>
         });
