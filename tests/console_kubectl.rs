@@ -204,7 +204,7 @@ fn add_on_pods_and_multi_kind_tables() {
         text(&[
             "NAME                               READY   STATUS    RESTARTS   AGE   IP          NODE       NOMINATED NODE   READINESS GATES",
             "cilium-mj2mg                       1/1     Running   0          14s   10.0.1.21   worker-1   <none>           <none>",
-            "cilium-operator-dmq9ghwf5j-72dzz   1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
+            "cilium-operator-5f7f4f5d79-bnl95   1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
             "cilium-ww5jl                       1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
         ])
     );
@@ -254,19 +254,19 @@ fn endpoints_yaml_shows_which_nodes_have_pods() {
             "    nodeName: node-b",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-6hxkz",
+            "      name: web-64fd7f56f9-6hxkz",
             "      namespace: default",
             "  - ip: 10.244.2.209",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-67xtk",
+            "      name: web-64fd7f56f9-67xtk",
             "      namespace: default",
             "  - ip: 10.244.2.79",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-h6shf",
+            "      name: web-64fd7f56f9-h6shf",
             "      namespace: default",
             "  ports:",
             "  - port: 8080",
@@ -314,18 +314,19 @@ fn events_in_server_order() {
     let mut sh = Shell::new("metallb-l2-failover");
     let out = sh.sh(60, "client", "kubectl get events").0;
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "LAST SEEN   TYPE     REASON             OBJECT                      MESSAGE");
+    assert_eq!(lines[0], "LAST SEEN   TYPE     REASON              OBJECT                     MESSAGE");
     assert_eq!(
         lines[1],
-        "60s         Normal   Scheduled          pod/web-hdc4stwc75-67xtk    Successfully assigned default/web-hdc4stwc75-67xtk to node-b"
+        "60s         Normal   Scheduled           pod/web-79f6f5d8c-67xtk    Successfully assigned default/web-79f6f5d8c-67xtk to node-b"
     );
     // Events are listed by name (object, then time), as the API server returns them.
     assert_eq!(
-        &lines[lines.len() - 3..],
+        &lines[lines.len() - 4..],
         [
-            "60s         Normal   IPAllocated        service/web                 Assigned IP [\"192.168.1.201\"]",
-            "57s         Normal   nodeAssigned       service/web                 announcing from node \"node-a\" with protocol \"layer2\"",
-            "35s         Normal   nodeAssigned       service/web                 announcing from node \"node-b\" with protocol \"layer2\"",
+            "60s         Normal   ScalingReplicaSet   deployment/web             Scaled up replica set web-79f6f5d8c from 0 to 3",
+            "60s         Normal   IPAllocated         service/web                Assigned IP [\"192.168.1.201\"]",
+            "57s         Normal   nodeAssigned        service/web                announcing from node \"node-a\" with protocol \"layer2\"",
+            "35s         Normal   nodeAssigned        service/web                announcing from node \"node-b\" with protocol \"layer2\"",
         ]
     );
     // `kubectl events` sorts by time instead.
@@ -355,7 +356,7 @@ fn metallb_custom_resources_and_speakers() {
         sh.sh(15, "client", "kubectl get pods -n metallb-system -o wide").0,
         text(&[
             "NAME                          READY   STATUS    RESTARTS   AGE   IP             NODE     NOMINATED NODE   READINESS GATES",
-            "controller-flschrlmtj-8k9x4   1/1     Running   0          15s   10.244.0.1     node-a   <none>           <none>",
+            "controller-6d5f5d5896-2jcbq   1/1     Running   0          15s   10.244.0.1     node-a   <none>           <none>",
             "speaker-b9shv                 1/1     Running   0          15s   192.168.1.12   node-b   <none>           <none>",
             "speaker-fzksg                 1/1     Running   0          15s   192.168.1.11   node-a   <none>           <none>",
             "speaker-zsqlq                 1/1     Running   0          15s   192.168.1.13   node-c   <none>           <none>",

@@ -84,11 +84,13 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
     out
 }
 
-/// Nodes with a ready endpoint of the Service.
-pub fn nodes_with_ready_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
+/// Nodes with an endpoint of the Service that can serve: ready, or
+/// serving while it terminates (`EndpointCanServe` in MetalLB 0.14's
+/// internal/k8s/epslices, used by the layer 2 and BGP controllers).
+pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     k.slices
         .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready).map(|e| e.node.clone()).collect())
+        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.clone()).collect())
         .unwrap_or_default()
 }
 
@@ -122,7 +124,7 @@ pub fn reconcile_l2(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(Strin
             let ads = advertisements_for(k, "L2Advertisement", pool);
             let should = alive && !ads.is_empty() && {
                 let allowed = advertised_nodes(k, &ads);
-                let ready = nodes_with_ready_endpoints(k, skey);
+                let ready = nodes_with_serving_endpoints(k, skey);
                 let view = &k.speakers.get(node).map(|s| s.view.clone()).unwrap_or_default();
                 let usable: Vec<String> = view
                     .iter()
