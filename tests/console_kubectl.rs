@@ -566,3 +566,154 @@ fn scaling_past_the_pod_limit_is_refused() {
         ("deployment.apps/web scaled\n".into(), 0)
     );
 }
+
+// ---------------------------------------------------------------------
+// Changing a Deployment (issue 13, point 2)
+// ---------------------------------------------------------------------
+
+/// The ways people change a Deployment, with kubectl 1.34's answers:
+/// `set image` (pkg/cmd/set/set_image.go: `image updated`, nothing when
+/// the image is already that, `unable to find container named`), `rollout
+/// history|undo|restart` (pkg/cmd/rollout, polymorphichelpers rollback.go
+/// and objectrestarter: `rolled back`, `skipped rollback`, the one-second
+/// restart limit), `kubectl get rs` with `-o wide`.
+#[test]
+fn set_image_and_rollout_from_the_console() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl set image deployment/web echo=ealen/echo-server:0.9.3"),
+        ("deployment.apps/web image updated\n".into(), 0)
+    );
+    assert_eq!(run("kubectl set image deployment/web echo=ealen/echo-server:0.9.3"), (String::new(), 0));
+    assert_eq!(
+        run("kubectl set image deploy/web nginx=nginx:1.27"),
+        ("error: unable to find container named \"nginx\"\n".into(), 1)
+    );
+    // One new pod (maxSurge 25% of 3, rounded up) next to the three old ones.
+    assert_eq!(
+        run("kubectl get rs -o wide"),
+        (
+            text(&[
+                "NAME             DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES                    SELECTOR",
+                "web-64fd7f56f9   3         3         3       40s   echo         ealen/echo-server:0.9.2   app=web-app,pod-template-hash=64fd7f56f9",
+                "web-7c5975859d   1         1         0       0s    echo         ealen/echo-server:0.9.3   app=web-app,pod-template-hash=7c5975859d",
+            ]),
+            0
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout history deployment/web"),
+        (text(&["deployment.apps/web ", "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>", ""]), 0)
+    );
+    assert_eq!(
+        run("kubectl rollout status deployment/web --watch=false"),
+        ("Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl rollout undo deployment/web --to-revision=7"),
+        ("error: unable to find specified revision 7 in history\n".into(), 1)
+    );
+    assert_eq!(run("kubectl rollout undo deployment/web"), ("deployment.apps/web rolled back\n".into(), 0));
+    // The old ReplicaSet is the new one again, with the next revision.
+    assert_eq!(
+        run("kubectl rollout undo deployment/web --to-revision=3"),
+        ("deployment.apps/web skipped rollback (current template already matches revision 3)\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl get rs"),
+        (
+            text(&[
+                "NAME             DESIRED   CURRENT   READY   AGE",
+                "web-64fd7f56f9   3         3         3       40s",
+                "web-7c5975859d   0         0         0       0s",
+            ]),
+            0
+        )
+    );
+    assert_eq!(run("kubectl rollout restart deployment/web"), ("deployment.apps/web restarted\n".into(), 0));
+    assert_eq!(
+        run("kubectl rollout restart deployment/web"),
+        (
+            "error: failed to create patch for web: if restart has already been triggered within the past second, please wait before attempting to trigger another\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl get deploy web -o jsonpath={.spec.template.metadata.annotations}"),
+        (r#"{"kubectl.kubernetes.io/restartedAt":"2026-01-01T00:00:40Z"}"#.into(), 0)
+    );
+}
+
+/// `kubectl patch deployment`: a strategic merge patch (kubectl's default)
+/// merges `containers` by name, keeping what the patch does not mention
+/// (`patchMergeKey:"name"` in k8s.io/api core/v1); a JSON merge patch
+/// (`--type merge`, RFC 7386) replaces the whole list. The API server's
+/// validation refuses both fenceposts at zero, in its own words.
+#[test]
+fn patch_deployment_strategic_and_merge() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    let image = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"echo","image":"ealen/echo-server:0.9.4"}]}}}}'"#;
+    assert_eq!(run(image), ("deployment.apps/web patched\n".into(), 0));
+    assert_eq!(run(image), ("deployment.apps/web patched (no change)\n".into(), 0));
+    let ports = "kubectl get deploy web -o jsonpath={.spec.template.spec.containers[0].ports}";
+    assert_eq!(run(ports), (r#"[{"containerPort":8080,"protocol":"TCP"}]"#.into(), 0));
+    let merge = r#"kubectl patch deploy web --type merge -p '{"spec":{"template":{"spec":{"containers":[{"name":"echo","image":"ealen/echo-server:0.9.5"}]}}}}'"#;
+    assert_eq!(run(merge), ("deployment.apps/web patched\n".into(), 0));
+    assert_eq!(run(ports), (String::new(), 0));
+    assert_eq!(
+        run(r#"kubectl patch deployment web -p '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":0}}}}'"#),
+        (
+            "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not be 0 when `maxSurge` is 0\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl patch deployment web --type json -p '[]'"),
+        ("error: vipsim's kubectl patch applies --type strategic (the default) or merge, not json\n".into(), 1)
+    );
+}
+
+/// What `rollout` and `set` refuse, each in one line.
+#[test]
+fn rollout_and_set_errors() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl rollout pause deployment/web"),
+        (
+            "error: vipsim's kubectl does not model \"rollout pause\"; it supports rollout history, restart, status, undo\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout stauts deployment/web"),
+        ("error: unknown command \"stauts\" for \"kubectl rollout\"\n\nDid you mean this?\n\tstatus\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl rollout status deployment/web --to-revision=1"),
+        (
+            "error: unknown flag: --to-revision (vipsim's kubectl rollout status supports -n -w --timeout --revision)\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout status svc/web"),
+        ("error: vipsim's kubectl rollout status works on deployments, not services\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl rollout status deploy/nope"),
+        ("Error from server (NotFound): deployments.apps \"nope\" not found\n".into(), 1)
+    );
+    assert_eq!(run("kubectl set image deploy/web"), ("error: at least one image update is required\n".into(), 1));
+    assert_eq!(
+        run("kubectl set env deploy/web A=b"),
+        ("error: vipsim's kubectl does not model \"set env\"; it supports: set image\n".into(), 1)
+    );
+}

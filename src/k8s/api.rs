@@ -4,8 +4,8 @@
 //! (`service/web created`) or its error, then the caller reconciles.
 
 use super::cluster::{Deployment, DeploymentStatus, REVISION_ANNOTATION, Service, Stored, key};
-use super::objects::{DeploymentSpec, ObjectMeta};
 use super::control::Plane;
+use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
 use super::workloads;
@@ -227,7 +227,10 @@ impl Plane<'_, '_, '_> {
         let spec: DeploymentSpec = serde_json::from_value(doc["spec"].clone())
             .map_err(|e| format!("The Deployment \"{name}\" is invalid: spec: {e}"))?;
         if meta.name != name {
-            return Err(format!("The Deployment \"{name}\" is invalid: metadata.name: Invalid value: \"{}\": field is immutable", meta.name));
+            return Err(format!(
+                "The Deployment \"{name}\" is invalid: metadata.name: Invalid value: \"{}\": field is immutable",
+                meta.name
+            ));
         }
         let verb = self.apply_deployment(ns, &meta, &spec)?;
         self.reconcile();
@@ -523,9 +526,7 @@ pub fn strategic_merge(target: &mut serde_json::Value, patch: &serde_json::Value
             };
             let replace = items.iter().any(|i| i.get("$patch").and_then(Value::as_str) == Some("replace"));
             if replace || !target.is_array() {
-                *target = Value::Array(
-                    items.iter().filter(|i| i.get("$patch").is_none()).cloned().collect(),
-                );
+                *target = Value::Array(items.iter().filter(|i| i.get("$patch").is_none()).cloned().collect());
                 return;
             }
             let list = target.as_array_mut().expect("array");

@@ -18,7 +18,9 @@
 //! plane runs them in turn until neither has anything left to do, which in
 //! a real cluster takes milliseconds.
 
-use super::cluster::{Cluster, Condition, Deployment, DeploymentStatus, Key, Pod, PodPhase, REVISION_ANNOTATION, ReplicaSet, key};
+use super::cluster::{
+    Cluster, Condition, Deployment, DeploymentStatus, Key, Pod, PodPhase, REVISION_ANNOTATION, ReplicaSet, key,
+};
 use super::objects::{DeploymentSpec, LabelSelector, PodTemplateSpec, StrategyType};
 use super::workloads::{new_pod, random_suffix};
 use crate::rng::SimRng;
@@ -315,8 +317,8 @@ impl Sync<'_> {
         let max = (spec.replicas + max_surge(&spec)).to_string();
         let rs = self.k.replica_sets.get_mut(r).expect("listed");
         let from = rs.replicas;
-        let annotations_stale = rs.annotations.get(DESIRED_REPLICAS) != Some(&desired)
-            || rs.annotations.get(MAX_REPLICAS) != Some(&max);
+        let annotations_stale =
+            rs.annotations.get(DESIRED_REPLICAS) != Some(&desired) || rs.annotations.get(MAX_REPLICAS) != Some(&max);
         if from == to && !annotations_stale {
             return false;
         }
@@ -549,6 +551,8 @@ impl Sync<'_> {
     /// counts, the Available condition and, during a rollout, Progressing.
     fn sync_status(&mut self, all: Vec<Key>, new: Option<&Key>, rollout: bool) {
         let now = self.now;
+        // (cleanup may just have deleted some of them)
+        let all: Vec<Key> = all.into_iter().filter(|r| self.k.replica_sets.contains_key(r)).collect();
         let spec = self.d().spec.clone();
         let mut status = DeploymentStatus { conditions: self.d().status.conditions.clone(), ..Default::default() };
         let mut spec_total = 0;
@@ -632,7 +636,12 @@ fn all_of(new: &Option<Key>, old: &[Key]) -> Vec<Key> {
 
 /// The newest of some ReplicaSets (`FindActiveOrLatest` with none active).
 fn newest(k: &Cluster, rs: &[Key]) -> Option<Key> {
-    rs.iter().max_by(|a, b| (k.replica_sets[*a].created, &k.replica_sets[*a].name).cmp(&(k.replica_sets[*b].created, &k.replica_sets[*b].name))).cloned()
+    rs.iter()
+        .max_by(|a, b| {
+            (k.replica_sets[*a].created, &k.replica_sets[*a].name)
+                .cmp(&(k.replica_sets[*b].created, &k.replica_sets[*b].name))
+        })
+        .cloned()
 }
 
 /// The Deployment annotations its new ReplicaSet carries: all but the
@@ -679,7 +688,8 @@ fn proportion(size: i64, spec: &DeploymentSpec, rs: &ReplicaSet, current: u32, t
         -size
     } else {
         let deployment_replicas = f64::from(spec.replicas + max_surge(spec));
-        let annotated = rs.annotations.get(MAX_REPLICAS).and_then(|m| m.parse::<f64>().ok()).unwrap_or(f64::from(current));
+        let annotated =
+            rs.annotations.get(MAX_REPLICAS).and_then(|m| m.parse::<f64>().ok()).unwrap_or(f64::from(current));
         // integer.RoundToInt32: math.Round, halves away from zero.
         ((size as f64 * deployment_replicas) / annotated).round() as i64 - size
     };

@@ -392,9 +392,9 @@ impl IntOrPercent {
 
     /// The number of a `N%` string.
     pub fn percent(s: &str) -> Result<u32, String> {
-        s.strip_suffix('%').and_then(|n| n.parse::<u32>().ok()).ok_or_else(|| {
-            format!("invalid value for IntOrString: invalid type: string is not a percentage: {s:?}")
-        })
+        s.strip_suffix('%')
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage: {s:?}"))
     }
 }
 

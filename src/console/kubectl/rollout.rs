@@ -74,9 +74,7 @@ pub fn set(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
         return Reply::fail("error: vipsim's kubectl set supports: image");
     };
     if sub != "image" {
-        return Reply::fail(&format!(
-            "error: vipsim's kubectl does not model \"set {sub}\"; it supports: set image"
-        ));
+        return Reply::fail(&format!("error: vipsim's kubectl does not model \"set {sub}\"; it supports: set image"));
     }
     let (pairs, resources): (Vec<&String>, Vec<&String>) = rest.iter().partition(|a| a.contains('='));
     let resources: Vec<String> = resources.into_iter().cloned().collect();
@@ -187,9 +185,9 @@ fn undo(w: &mut World, ns: &str, name: &str, to: i64, trace: &mut Vec<Record>) -
         w.cluster.replica_sets.values().filter(|rs| rs.namespace == ns && rs.deployment == name).collect();
     sets.sort_by_key(|rs| rs.revision());
     let target = if to > 0 {
-        sets.iter().find(|rs| rs.revision() == to as u64).ok_or_else(|| {
-            format!("error: unable to find specified revision {to} in history")
-        })?
+        sets.iter()
+            .find(|rs| rs.revision() == to as u64)
+            .ok_or_else(|| format!("error: unable to find specified revision {to} in history"))?
     } else {
         sets.iter().rev().nth(1).ok_or_else(|| format!("error: no rollout history found for deployment \"{name}\""))?
     };

@@ -173,7 +173,10 @@ impl Addon {
     }
 
     fn template(&self) -> PodTemplateSpec {
-        PodTemplateSpec { metadata: TemplateMeta { labels: self.labels(), ..TemplateMeta::default() }, spec: self.spec() }
+        PodTemplateSpec {
+            metadata: TemplateMeta { labels: self.labels(), ..TemplateMeta::default() },
+            spec: self.spec(),
+        }
     }
 
     /// The pod-template-hash of a Deployment add-on.

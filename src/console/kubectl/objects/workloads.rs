@@ -65,9 +65,9 @@ pub fn pods(w: &World) -> Vec<Value> {
 fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
     let node = p.node.as_deref().and_then(|n| k.nodes.get(n));
     let state = match p.phase {
-        PodPhase::Pending if p.node.is_some() && !p.admitted => ContainerState::NotAdmitted {
-            scheduled: p.bound_at.filter(|_| p.spec.node_name.is_none()),
-        },
+        PodPhase::Pending if p.node.is_some() && !p.admitted => {
+            ContainerState::NotAdmitted { scheduled: p.bound_at.filter(|_| p.spec.node_name.is_none()) }
+        }
         PodPhase::Pending => ContainerState::Creating,
         PodPhase::Running => {
             // After a reboot the containers restarted once the node was back.
@@ -78,7 +78,8 @@ fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
             ContainerState::Running { since: base + k.config.pod_startup }
         }
     };
-    let owner = p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).map(|rs| ("apps/v1", "ReplicaSet", rs.name.clone()));
+    let owner =
+        p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).map(|rs| ("apps/v1", "ReplicaSet", rs.name.clone()));
     PodFacts {
         namespace: &p.namespace,
         name: &p.name,
@@ -229,7 +230,10 @@ fn pod_status(f: &PodFacts) -> Value {
             .into_iter()
             .collect();
         return Value::from(
-            Fields::new().nonempty("conditions", Value::Array(conditions)).put("phase", "Pending").put("qosClass", "BestEffort"),
+            Fields::new()
+                .nonempty("conditions", Value::Array(conditions))
+                .put("phase", "Pending")
+                .put("qosClass", "BestEffort"),
         );
     }
     let running = matches!(f.state, ContainerState::Running { .. });
