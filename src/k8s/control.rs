@@ -532,7 +532,11 @@ impl Plane<'_, '_, '_> {
             node: node.as_deref().map(Into::into),
             phase: "Terminating".into(),
             ready,
-            reason: format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
+            reason: match (node_up, ready) {
+                (false, _) => "deleted; Terminating until its node's kubelet is back".to_string(),
+                (true, true) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
+                (true, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+            },
         });
         if node_up {
             self.at(now + exit, ControlEvent::PodGone { pod: pk.clone(), generation });
