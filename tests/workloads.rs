@@ -320,26 +320,49 @@ spec:
 /// pkg/controller/tainteviction/taint_eviction.go).
 #[test]
 fn a_pod_pinned_to_an_unreachable_node_is_evicted_300s_after_it_came() {
-    let pod = r#"---
+    let pod = |name: &str| {
+        format!(
+            r#"---
 apiVersion: v1
 kind: Pod
-metadata: { name: late, annotations: { vipsim/hold: "true" } }
+metadata: {{ name: {name}, annotations: {{ vipsim/hold: "true" }} }}
 spec:
   nodeName: node-c
   containers:
-  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
-"#;
-    // node-c powers off at 1 s: NotReady (and tainted) at 50 s; the pod comes at 100 s.
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }}
+"#
+        )
+    };
+    // node-c powers off at 1 s: NotReady (and tainted) at 50 s, so the
+    // pods there at that time go at 350 s; `late` comes at 100 s and
+    // `later` after that, at 400 s.
     let steps = r#"  - at: 1s
     fault: { host: node-c, action: power-off }
   - at: 100s
-    apply: late"#;
-    let run = run_yaml(&scenario("420s", steps, "Cluster", pod));
+    apply: late
+  - at: 400s
+    apply: later"#;
+    let run = run_yaml(&scenario("720s", steps, "Cluster", &(pod("late") + &pod("later"))));
     let t = run.trace();
-    let evicted: Vec<Instant> = pod_records(t, "late").iter().filter(|r| r.1 == "Terminating").map(|r| r.0).collect();
-    assert_eq!(evicted, [at(400)]);
-    let marked = run.world().cluster.events.iter().find(|e| e.reason == "TaintManagerEviction").map(|e| e.first);
-    assert_eq!(marked, Some(at(400)));
+    let evicted = |name: &str| -> Vec<Instant> {
+        pod_records(t, name).iter().filter(|r| r.1 == "Terminating").map(|r| r.0).collect()
+    };
+    assert_eq!((evicted("late"), evicted("later")), (vec![at(400)], vec![at(700)]));
+    let marked: Vec<(Instant, String)> = run
+        .world()
+        .cluster
+        .events
+        .iter()
+        .filter(|e| e.reason == "TaintManagerEviction" && e.object.starts_with("pod/late"))
+        .map(|e| (e.first, e.message.clone()))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (at(400), "Marking for deletion Pod default/late".to_string()),
+            (at(700), "Marking for deletion Pod default/later".to_string())
+        ]
+    );
 }
 
 /// A pod bound to a node that does not exist stays Pending; the pod

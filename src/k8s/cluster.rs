@@ -155,6 +155,9 @@ pub struct Pod {
     /// When the pod garbage collector deletes it (bound to a node that
     /// does not exist).
     pub pod_gc_at: Option<Instant>,
+    /// When the taint eviction controller deletes it (it came to an
+    /// unreachable node after the taint).
+    pub evict_at: Option<Instant>,
 }
 
 impl Pod {

@@ -124,9 +124,12 @@ impl Plane<'_, '_, '_> {
             ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
             ControlEvent::Evict { node, generation } => self.evict(&node, generation),
             ControlEvent::EvictPod { pod, generation } => {
-                let still = self.k.pods.get(&pod).is_some_and(|p| p.generation == generation && !p.terminating());
-                let tainted = self.k.pods.get(&pod).and_then(|p| p.node.as_ref()).and_then(|n| self.k.nodes.get(n));
-                if still && tainted.is_some_and(|n| n.unreachable_since.is_some()) {
+                let due =
+                    self.k.pods.get(&pod).filter(|p| p.generation == generation && !p.terminating()).and_then(|p| {
+                        let taint = p.node.as_ref().and_then(|n| self.k.nodes.get(n))?.unreachable_since?;
+                        Some(p.bound_at.unwrap_or(p.created).max(taint) + self.k.config.eviction_timeout)
+                    });
+                if due.is_some_and(|d| d <= now) {
                     self.evict_pod(&pod);
                 }
             }
@@ -292,8 +295,18 @@ impl Plane<'_, '_, '_> {
             if due <= now {
                 self.evict_pod(&pk);
             } else {
-                self.at(due, ControlEvent::EvictPod { pod: pk, generation });
+                self.evict_later(&pk, due, generation);
             }
+        }
+    }
+
+    /// Schedules the eviction of a pod that came to a tainted node after
+    /// the taint (once).
+    fn evict_later(&mut self, pk: &Key, due: Instant, generation: u64) {
+        let Some(p) = self.k.pods.get_mut(pk) else { return };
+        if p.evict_at.is_none() {
+            p.evict_at = Some(due);
+            self.at(due, ControlEvent::EvictPod { pod: pk.clone(), generation });
         }
     }
 
@@ -391,6 +404,9 @@ impl Plane<'_, '_, '_> {
         n.generation += 1;
         n.last_heartbeat = now;
         n.unreachable_since = None;
+        for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node)) {
+            p.evict_at = None;
+        }
         if !n.ready {
             n.ready = true;
             n.ready_reason = "KubeletReady".into();
@@ -768,6 +784,16 @@ impl Plane<'_, '_, '_> {
                 continue;
             };
             if !n.kubelet_up {
+                // A pod that came to an already tainted node has its own
+                // toleration clock (the node's Evict covers the others).
+                if let Some(taint) = n.unreachable_since {
+                    let p = &self.k.pods[&pk];
+                    let bound = p.bound_at.unwrap_or(p.created);
+                    if bound > taint {
+                        let (due, generation) = (bound + self.k.config.eviction_timeout, p.generation);
+                        self.evict_later(&pk, due, generation);
+                    }
+                }
                 continue;
             }
             let cidr = n.pod_cidr;

@@ -101,6 +101,7 @@ pub fn new_pod(
         restarts: 0,
         pending_reason: None,
         pod_gc_at: None,
+        evict_at: None,
     }
 }
 
