@@ -31,7 +31,7 @@ use crate::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump
 pub const COMMANDS: &[(&str, &str)] = &[
     (
         "kubectl",
-        "get/describe/events/logs/exec/apply/create/delete/patch/scale/expose/cordon/uncordon/drain/version/api-resources",
+        "get/describe/events/logs/exec/apply/create/delete/patch/scale/set image/rollout/expose/cordon/uncordon/drain/version/api-resources",
     ),
     ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
     ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
@@ -107,7 +107,10 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
         };
     }
     if argv[0] == "kubectl" {
-        let reply = kubectl::run(w, args, trace);
+        let reply = kubectl::run(w, host, line, args, trace);
+        if reply.pending {
+            return Ok(None);
+        }
         let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
         return Ok(Some(record_after(w, host, line, &reply.notice, out, trace)));
     }

@@ -183,7 +183,7 @@ pub fn reconcile(p: &mut Plane) {
                 let ads = metallb::advertisements_for(p.k, "BGPAdvertisement", pool);
                 !ads.is_empty() && metallb::advertised_nodes(p.k, &ads).contains(&node)
             };
-            let ready = metallb::nodes_with_ready_endpoints(p.k, skey);
+            let ready = metallb::nodes_with_serving_endpoints(p.k, skey);
             let eligible = if *local { ready.contains(&node) } else { !ready.is_empty() };
             if ads && eligible {
                 adv.insert(*ip);

@@ -7,7 +7,7 @@
 use super::apps::App;
 use super::ipam::cilium::CiliumIpam;
 use super::ipam::metallb::MetalLbIpam;
-use super::objects::{DeploymentSpec, Manifest, ObjectMeta, PodSpec, ServiceSpec};
+use super::objects::{DeploymentSpec, LabelSelector, Manifest, ObjectMeta, PodSpec, PodTemplateSpec, ServiceSpec};
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
 use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};
@@ -74,6 +74,11 @@ pub const NODE_MONITOR_PERIOD: Duration = Duration::from_secs(5);
 pub const NODE_BOOT: Duration = Duration::from_secs(20);
 /// Default terminationGracePeriodSeconds.
 pub const TERMINATION_GRACE: Duration = Duration::from_secs(30);
+/// The pod garbage collector's loop period and how long it waits before
+/// deleting the pods of a node that does not exist (`gcCheckPeriod`,
+/// `quarantineTime` in pkg/controller/podgc).
+pub const POD_GC_PERIOD: Duration = Duration::from_secs(20);
+pub const POD_GC_QUARANTINE: Duration = Duration::from_secs(40);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
@@ -121,15 +126,23 @@ pub struct Pod {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
-    /// The Deployment that owns it.
-    pub owner: Option<String>,
+    /// The ReplicaSet that owns it (`namespace/name`); `None` for a bare Pod.
+    pub owner: Option<Key>,
     pub spec: PodSpec,
     pub app: App,
     pub node: Option<String>,
     pub ip: Option<Ipv4Addr>,
     pub phase: PodPhase,
     pub ready: bool,
+    /// When the Ready condition last turned true.
+    pub ready_since: Option<Instant>,
     pub created: Instant,
+    /// When it was bound to its node (by the scheduler, or at creation for
+    /// a Pod that names its `nodeName`).
+    pub bound_at: Option<Instant>,
+    /// The kubelet of its node has admitted it: it has a sandbox and an IP
+    /// (a pod bound to a node whose kubelet is down waits, Pending).
+    pub admitted: bool,
     /// Set when deletion was requested; the pod is Terminating.
     pub deleted_at: Option<Instant>,
     /// Bumped when the pod (re)starts, to cancel stale readiness timers.
@@ -137,6 +150,12 @@ pub struct Pod {
     pub restarts: u32,
     /// Why the pod is pending (FailedScheduling message).
     pub pending_reason: Option<String>,
+    /// When the pod garbage collector deletes it (bound to a node that
+    /// does not exist).
+    pub pod_gc_at: Option<Instant>,
+    /// When the taint eviction controller deletes it (it came to an
+    /// unreachable node after the taint).
+    pub evict_at: Option<Instant>,
 }
 
 impl Pod {
@@ -145,6 +164,10 @@ impl Pod {
     }
     pub fn terminating(&self) -> bool {
         self.deleted_at.is_some()
+    }
+    /// `terminationGracePeriodSeconds` (default 30 s).
+    pub fn grace(&self) -> Duration {
+        self.spec.termination_grace_period_seconds.map(|s| Duration::from_secs(s.into())).unwrap_or(TERMINATION_GRACE)
     }
     /// Named container ports, for Service `targetPort` names.
     pub fn port_named(&self, name: &str) -> Option<u16> {
@@ -166,9 +189,97 @@ pub struct Deployment {
     pub namespace: String,
     pub spec: DeploymentSpec,
     pub created: Instant,
-    /// The pod-template-hash label value (ReplicaSet name suffix).
-    pub template_hash: String,
+    /// `metadata.generation`: bumped by every change of the spec.
+    pub generation: u64,
+    /// `status.collisionCount`: bumped when a new ReplicaSet's name is taken.
+    pub collision_count: Option<u32>,
+    /// The status the Deployment controller last wrote.
+    pub status: DeploymentStatus,
+    /// When the controller asked to look at a stuck rollout again (its
+    /// progress deadline).
+    pub progress_check: Option<Instant>,
 }
+
+impl Deployment {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.meta.name)
+    }
+}
+
+/// `status` of a Deployment (`calculateStatus` in the Deployment controller).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentStatus {
+    pub replicas: u32,
+    pub updated_replicas: u32,
+    pub ready_replicas: u32,
+    pub available_replicas: u32,
+    pub unavailable_replicas: u32,
+    /// `Available` then `Progressing`, as the controller adds them.
+    pub conditions: Vec<Condition>,
+}
+
+/// A status condition with its two timestamps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    pub last_update: Instant,
+    pub last_transition: Instant,
+}
+
+/// A ReplicaSet a Deployment created for one pod template
+/// (`<deployment>-<pod-template-hash>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaSet {
+    pub name: String,
+    pub namespace: String,
+    /// The owning Deployment's name.
+    pub deployment: String,
+    pub pod_template_hash: String,
+    /// The Deployment's template with the `pod-template-hash` label added.
+    pub template: PodTemplateSpec,
+    /// The Deployment's selector with `pod-template-hash` added.
+    pub selector: LabelSelector,
+    /// `spec.replicas`.
+    pub replicas: u32,
+    /// `deployment.kubernetes.io/revision`, `desired-replicas`,
+    /// `max-replicas` and the Deployment's own annotations.
+    pub annotations: BTreeMap<String, String>,
+    pub created: Instant,
+}
+
+impl ReplicaSet {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.name)
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
+    }
+}
+
+/// A running `kubectl rollout status`: it watches one Deployment and prints
+/// a line each time the object changes, until the rollout is done, the
+/// timeout passes or the Deployment is deleted. Its output is recorded then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RolloutWatch {
+    pub host: String,
+    pub cmd: String,
+    pub started: Instant,
+    pub deployment: Key,
+    /// `--revision`: the revision the Deployment must be at.
+    pub revision: Option<u64>,
+    /// `--timeout`: when it gives up.
+    pub deadline: Option<Instant>,
+    /// The Deployment as the watch last saw it.
+    pub seen: String,
+    pub stdout: String,
+}
+
+/// The annotation holding a ReplicaSet's (and its Deployment's) revision.
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -373,6 +484,7 @@ pub struct Cluster {
     pub namespaces: BTreeMap<String, Instant>,
     pub nodes: BTreeMap<String, Node>,
     pub deployments: BTreeMap<Key, Deployment>,
+    pub replica_sets: BTreeMap<Key, ReplicaSet>,
     pub pods: BTreeMap<Key, Pod>,
     pub services: BTreeMap<Key, Service>,
     pub slices: BTreeMap<Key, EndpointSlice>,
@@ -395,6 +507,8 @@ pub struct Cluster {
     /// A MetalLB speaker reconcile is queued for this instant (their
     /// work queues fold the changes of one instant into one pass).
     pub speaker_sync_due: bool,
+    /// `kubectl rollout status` commands still waiting.
+    pub rollout_watches: Vec<RolloutWatch>,
 }
 
 impl Cluster {
@@ -415,6 +529,7 @@ impl Cluster {
             namespaces,
             nodes: BTreeMap::new(),
             deployments: BTreeMap::new(),
+            replica_sets: BTreeMap::new(),
             pods: BTreeMap::new(),
             services: BTreeMap::new(),
             slices: BTreeMap::new(),
@@ -436,6 +551,7 @@ impl Cluster {
             logs: Vec::new(),
             cilium_ids: ServiceIds::default(),
             speaker_sync_due: false,
+            rollout_watches: Vec::new(),
         }
     }
 

@@ -93,11 +93,13 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
     out
 }
 
-/// Nodes with a ready endpoint of the Service.
-pub fn nodes_with_ready_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
+/// Nodes with an endpoint of the Service that can serve: ready, or
+/// serving while it terminates (`EndpointCanServe` in MetalLB 0.14's
+/// internal/k8s/epslices, used by the layer 2 and BGP controllers).
+pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     k.slices
         .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready).map(|e| e.node.clone()).collect())
+        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.clone()).collect())
         .unwrap_or_default()
 }
 
@@ -233,7 +235,7 @@ fn should_announce(
         return false;
     }
     let allowed = advertised_nodes(k, &ads);
-    let ready = nodes_with_ready_endpoints(k, svc);
+    let ready = nodes_with_serving_endpoints(k, svc);
     let usable: Vec<String> = speaker
         .view
         .iter()

@@ -8,6 +8,7 @@ pub mod bgp;
 pub mod cilium;
 pub mod cluster;
 pub mod control;
+pub mod deployments;
 pub mod endpoints;
 pub mod ipam;
 pub mod metallb;

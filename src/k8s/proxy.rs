@@ -139,7 +139,9 @@ impl ServiceRules {
     }
 
     /// Endpoints usable right now: the ready ones, or, when none is ready,
-    /// the serving-but-terminating ones (KEP-1669's fallback).
+    /// the serving-but-terminating ones (KEP-1669's fallback, as
+    /// `CategorizeEndpoints` in pkg/proxy/topology.go does it, for the
+    /// cluster-wide set and for a node's local set separately).
     fn usable<'a>(eps: impl Iterator<Item = &'a EndpointRule> + Clone) -> Vec<&'a EndpointRule> {
         let ready: Vec<_> = eps.clone().filter(|e| e.ready).collect();
         if !ready.is_empty() {
@@ -148,10 +150,19 @@ impl ServiceRules {
         eps.filter(|e| e.serving && e.terminating).collect()
     }
 
-    /// Whether this node has a usable endpoint (healthCheckNodePort's answer,
-    /// and MetalLB's candidate test under Local policy).
+    /// The endpoints on this node that Local traffic may use: the ready
+    /// ones, or the serving-terminating ones when none is ready.
     pub fn local_endpoints(&self, node: &str) -> usize {
         Self::usable(self.endpoints.iter().filter(|e| e.node == node)).len()
+    }
+
+    /// The ready endpoints on this node: what healthCheckNodePort reports
+    /// (`LocalReadyEndpoints` in pkg/proxy/endpointschangetracker.go).
+    /// Serving-but-terminating ones are not counted, so a load balancer
+    /// stops sending new traffic to a node whose pods are shutting down,
+    /// even though kube-proxy there still forwards to them.
+    pub fn ready_local_endpoints(&self, node: &str) -> usize {
+        self.endpoints.iter().filter(|e| e.node == node && e.ready).count()
     }
 }
 

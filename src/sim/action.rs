@@ -265,12 +265,15 @@ impl World {
             }
             FaultAction::DeletePod => {
                 let want = f.pod.clone().ok_or("delete-pod needs `pod:`")?;
-                let pk = self
-                    .cluster
+                let k = &self.cluster;
+                let of_deployment = |p: &crate::k8s::cluster::Pod| {
+                    p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).is_some_and(|rs| rs.deployment == want)
+                };
+                let pk = k
                     .pods
                     .values()
                     .filter(|p| !p.terminating())
-                    .find(|p| p.name == want || p.owner.as_deref().is_some_and(|o| o.ends_with(&format!("/{want}"))))
+                    .find(|p| p.name == want || of_deployment(p))
                     .map(|p| p.key())
                     .ok_or_else(|| format!("no pod or Deployment named {want}"))?;
                 self.plane(trace, |p| {

@@ -247,5 +247,5 @@ pub fn exec(w: &World, f: &Flags) -> Reply {
             exit: 1,
         },
     };
-    Reply { notice, stdout: out.stdout, stderr: out.stderr, exit: out.exit }
+    Reply { notice, stdout: out.stdout, stderr: out.stderr, exit: out.exit, pending: false }
 }
