@@ -7,10 +7,10 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
+use vipsim::engine::trace::{Dir, DropReason, Kind, terminal_text};
 use vipsim::net::conntrack::{CtTcpState, PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Dir, DropReason, Kind, terminal_text};
+use vipsim::play::run::Run;
 use vipsim::time::Instant;
 use vipsim::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 

@@ -33,16 +33,16 @@ mod bench {
     use std::net::{Ipv4Addr, SocketAddrV4};
     use std::rc::Rc;
     use std::time::Instant as Wall;
-    use vipsim::k8s::apps::App;
     use vipsim::k8s::cluster::{Cluster, ClusterConfig};
     use vipsim::net::Cidr;
+    use vipsim::net::apps::App;
     use vipsim::net::build::LanBuilder;
     use vipsim::net::host::{Datapath, PodNet, Role};
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
+    use vipsim::play::run::{Run, SNAPSHOT_EVERY};
     use vipsim::scenario::spec::{ClusterSpec, RunStep, Step};
     use vipsim::sim::action::Script;
-    use vipsim::sim::timeline::{Run, SNAPSHOT_EVERY};
     use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
 
@@ -188,7 +188,7 @@ mod bench {
         });
         let start = Wall::now();
         let mut trace = Vec::new();
-        let mut world = vipsim::scenario::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
+        let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
         let end = Instant::from_secs(seconds);
         while world.next_time().is_some_and(|t| t <= end) {
             world.step(&mut trace);

@@ -13,10 +13,10 @@ use crate::k8s::cluster::{BgpSession, BgpState};
 use crate::k8s::objects::Manifest;
 use crate::net::HostId;
 use crate::net::host::{Role, RouteOrigin};
+use crate::net::tools::Output;
 use crate::scenario::spec::AnnounceKind;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
-use crate::tools::Output;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 

@@ -4,10 +4,10 @@
 //! sessions). Controllers live in the sibling modules and run from
 //! [`super::control`].
 
-use super::apps::App;
 use super::ipam::cilium::CiliumIpam;
 use super::ipam::metallb::MetalLbIpam;
 use super::objects::{DeploymentSpec, LabelSelector, Manifest, ObjectMeta, PodSpec, PodTemplateSpec, ServiceSpec};
+use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
 use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};

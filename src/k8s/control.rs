@@ -12,12 +12,12 @@ use super::cluster::{
     PodPhase,
 };
 use super::{bgp, cilium, deployments, endpoints, metallb, services, workloads};
-use crate::k8s::proxy::ServiceTable;
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
 use crate::net::host::Host;
+use crate::net::proxy::ServiceTable;
 use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::Event;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
 use serde::{Deserialize, Serialize};
@@ -1075,7 +1075,7 @@ fn watched(d: &super::cluster::Deployment) -> String {
 /// end of its grace period (SIGKILL) if that comes first.
 pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
     let own = match p.app {
-        super::apps::App::Netexec => p
+        crate::net::apps::App::Netexec => p
             .spec
             .containers
             .first()

@@ -3,7 +3,6 @@
 //! VIP announcement (MetalLB L2, Cilium L2, BGP) and the Service datapath.
 
 pub mod api;
-pub mod apps;
 pub mod bgp;
 pub mod cilium;
 pub mod cluster;
@@ -13,7 +12,6 @@ pub mod endpoints;
 pub mod ipam;
 pub mod metallb;
 pub mod objects;
-pub mod proxy;
 pub mod services;
 pub mod workloads;
 

@@ -7,10 +7,10 @@
 //! kubelet of that node starts it (see [`super::control`]). The
 //! controllers that create pods are in [`super::deployments`].
 
-use super::apps::App;
 use super::cluster::{Cluster, Pod, PodPhase};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
+use crate::net::apps::App;
 use crate::rng::SimRng;
 use crate::time::Instant;
 use std::collections::BTreeMap;

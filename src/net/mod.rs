@@ -2,14 +2,17 @@
 //! and the links (cables) between them.
 
 pub mod addr;
+pub mod apps;
 pub mod build;
 pub mod conntrack;
 pub mod host;
 pub mod neighbor;
+pub mod proxy;
 pub mod switch;
 pub mod tcp;
+pub mod tools;
 
-use crate::sim::trace::Name;
+use crate::engine::trace::Name;
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
 

@@ -69,7 +69,7 @@ pub enum MacChange {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Switch {
     /// Shared with every trace record the switch writes.
-    pub name: crate::sim::trace::Name,
+    pub name: crate::engine::trace::Name,
     pub mac_aging: Duration,
     pub unknown_unicast: UnknownUnicast,
     /// Port names (`Gi0/1`...) and whether the link on each is up.
@@ -81,7 +81,7 @@ pub struct Switch {
 pub struct SwitchPort {
     pub name: String,
     /// The name with what is plugged in, for the trace: `Gi0/2 (worker-0)`.
-    pub label: crate::sim::trace::Name,
+    pub label: crate::engine::trace::Name,
     pub up: bool,
     pub link: Option<crate::net::LinkId>,
 }

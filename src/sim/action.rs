@@ -2,8 +2,8 @@
 //! interactively (run a command, apply or delete a manifest, inject a
 //! fault). Faults are data ([`FaultStep`]) applied here, turmoil-style.
 
-use super::trace::{Kind, Record};
 use super::{Event, World};
+use crate::engine::trace::{Kind, Record};
 use crate::k8s::objects::Manifest;
 use crate::net::End;
 use crate::net::host::{Rule, RuleDirection, Verdict};

@@ -5,24 +5,21 @@
 //! world is a plain clone and replay from it is exact.
 
 pub mod action;
-pub mod ctx;
 #[cfg(test)]
 mod tests;
-pub mod timeline;
-pub mod trace;
 
-use crate::k8s::proxy::ServiceTable;
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::{self, Dir, Forwarded, Kind, Record};
 use crate::net::host::{Datapath, Env};
+use crate::net::proxy::ServiceTable;
 use crate::net::switch::{Forward, MacChange};
 use crate::net::{End, HostId, IfIdx, LinkId, Network};
 use crate::rng::SimRng;
 use crate::time::Instant;
 use crate::wire::Frame;
-use ctx::Ctx;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use trace::{Dir, Forwarded, Kind, Record};
 
 /// Something scheduled to happen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -325,7 +322,7 @@ impl World {
     }
 
     /// Starts a tool on a host at the current time; returns its pid.
-    pub fn spawn(&mut self, host: HostId, proc: crate::tools::Proc, trace: &mut Vec<Record>) -> u32 {
+    pub fn spawn(&mut self, host: HostId, proc: crate::net::tools::Proc, trace: &mut Vec<Record>) -> u32 {
         self.with_ctx(trace, |hosts, cx, env| hosts[host].spawn(proc, cx, env))
     }
 

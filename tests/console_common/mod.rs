@@ -2,9 +2,9 @@
 #![allow(dead_code)]
 
 use std::rc::Rc;
+use vipsim::engine::trace::Kind;
+use vipsim::play::run::Run;
 use vipsim::sim::World;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::Kind;
 use vipsim::time::Instant;
 
 pub struct Shell {

@@ -3,8 +3,7 @@
 //! the manifests applied in file order (held ones wait for the timeline),
 //! and the timeline scheduled.
 
-use super::Scenario;
-use super::spec::{HostRole, HostSpec, NeighborSpec};
+use crate::engine::trace::Record;
 use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
@@ -13,8 +12,9 @@ use crate::net::conntrack::CtTimeouts;
 use crate::net::host::{Datapath, MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
+use crate::scenario::Scenario;
+use crate::scenario::spec::{HostRole, HostSpec, NeighborSpec};
 use crate::sim::action::Script;
-use crate::sim::trace::Record;
 use crate::sim::{DatapathConfig, Event, World};
 use crate::time::Instant;
 use crate::wire::Mac;

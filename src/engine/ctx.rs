@@ -3,9 +3,9 @@
 //! schedule on, and the trace to record into.
 
 use super::trace::{Dir, DropReason, Kind, Name, Record};
-use super::{Event, EventQueue};
 use crate::net::{End, Link, LinkId};
 use crate::rng::SimRng;
+use crate::sim::{Event, EventQueue};
 use crate::time::Instant;
 use crate::wire::Frame;
 

@@ -6,10 +6,10 @@
 //! ("what if I had flushed the ARP cache here?") while the original run
 //! stays as it was.
 
-use super::World;
-use super::action::Action;
-use super::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
 use crate::scenario::Scenario;
+use crate::sim::World;
+use crate::sim::action::Action;
 use crate::time::{Duration, Instant};
 use std::rc::Rc;
 
@@ -56,7 +56,7 @@ impl Run {
         until: Option<Duration>,
     ) -> Result<Run, String> {
         let mut trace = Vec::new();
-        let world = crate::scenario::build::build_seeded(&scenario, variant, seed, &mut trace)?;
+        let world = crate::play::build::build_seeded(&scenario, variant, seed, &mut trace)?;
         let end = Instant::ZERO + until.unwrap_or(scenario.doc.spec.duration);
         let mut run = Run {
             scenario,

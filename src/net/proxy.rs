@@ -13,10 +13,10 @@
 //! `pkg/proxy/ipvs/proxier.go`, defaultScheduler) hands new connections to
 //! the real servers of the virtual service in turn.
 
+use crate::engine::trace::DropReason;
 use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
-use crate::sim::trace::DropReason;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};

@@ -1,0 +1,4 @@
+//! The deterministic kernel every device sits on.
+
+pub mod ctx;
+pub mod trace;

@@ -1,0 +1,5 @@
+//! Playing a scenario.
+
+pub mod build;
+pub mod goals;
+pub mod run;
