@@ -2,10 +2,10 @@
 //! current time, the RNG, the links to transmit on, the event queue to
 //! schedule on, and the trace to record into.
 
+use super::topology::{End, Link, LinkId};
 use super::trace::{Dir, DropReason, Kind, Name, Record};
-use crate::net::{End, Link, LinkId};
+use super::{Event, EventQueue};
 use crate::rng::SimRng;
-use crate::sim::{Event, EventQueue};
 use crate::time::Instant;
 use crate::wire::Frame;
 

@@ -10,13 +10,12 @@
 //! that aged out of the table while a router still holds its ARP entry is
 //! a blackhole, the outcome MetalLB #2910 reports.
 
+pub use crate::engine::topology::PortId;
+pub use crate::engine::trace::MacChange;
 use crate::time::{Duration, Instant};
 use crate::wire::Mac;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Index of a switch port.
-pub type PortId = usize;
 
 /// Cisco's default `mac address-table aging-time` (and Linux bridge's `ageing_time`).
 pub const DEFAULT_MAC_AGING: Duration = Duration::from_secs(300);
@@ -54,16 +53,6 @@ pub enum Forward {
     Filter,
     /// Unicast to an unknown MAC on a switch that does not flood it.
     Blocked,
-}
-
-/// A change to the MAC table, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
-pub enum MacChange {
-    Learned { mac: Mac, port: PortId },
-    Moved { mac: Mac, from: PortId, to: PortId },
-    Aged { mac: Mac, port: PortId },
-    Flushed { mac: Mac, port: PortId },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! the manifests applied in file order (held ones wait for the timeline),
 //! and the timeline scheduled.
 
+use crate::engine::Event;
 use crate::engine::trace::Record;
 use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
@@ -15,7 +16,7 @@ use crate::net::switch::DEFAULT_MAC_AGING;
 use crate::scenario::Scenario;
 use crate::scenario::spec::{HostRole, HostSpec, NeighborSpec};
 use crate::sim::action::Script;
-use crate::sim::{DatapathConfig, Event, World};
+use crate::sim::{DatapathConfig, World};
 use crate::time::Instant;
 use crate::wire::Mac;
 use std::collections::BTreeMap;
@@ -231,7 +232,7 @@ pub fn build_seeded(
         }
     }
     world.schedule_timeline();
-    world.queue.push(Instant::ZERO, Event::Control(control::ControlEvent::Reconcile));
+    world.queue.push(Instant::ZERO, Event::Control(crate::engine::ControlEvent::Reconcile));
     Ok(world)
 }
 

@@ -1,152 +1,23 @@
-//! The discrete-event engine. A [`World`] holds the whole simulated state
-//! (devices, cluster, pending events, the RNG); [`World::step`] pops the
-//! earliest event (ties broken by insertion order) and applies it, appending
-//! what happened to a trace kept outside the world, so a snapshot of the
-//! world is a plain clone and replay from it is exact.
+//! The simulated world. A [`World`] holds the whole simulated state
+//! (devices, cluster, the engine's pending events, the RNG);
+//! [`World::step`] pops the earliest event (ties broken by insertion order)
+//! and hands it to the device or control plane it is for, appending what
+//! happened to a trace kept outside the world, so a snapshot of the world
+//! is a plain clone and replay from it is exact.
 
 pub mod action;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::ctx::Ctx;
 use crate::engine::trace::{self, Dir, Forwarded, Kind, Record};
+use crate::engine::{Ctx, End, Event, EventQueue, HostId};
+use crate::net::Network;
 use crate::net::host::{Datapath, Env};
 use crate::net::proxy::ServiceTable;
 use crate::net::switch::{Forward, MacChange};
-use crate::net::{End, HostId, IfIdx, LinkId, Network};
 use crate::rng::SimRng;
 use crate::time::Instant;
-use crate::wire::Frame;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
-/// Something scheduled to happen.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Event {
-    /// A frame reaches end `end` (0 or 1) of a link.
-    Arrive {
-        link: LinkId,
-        end: usize,
-        frame: Frame,
-    },
-    /// A host's earliest timer (neighbour cache, TCP, a running tool) is due.
-    Wake {
-        host: HostId,
-    },
-    /// The switch's next MAC-table entry ages out.
-    SwitchAging,
-    /// A frame held back by a delay rule on the way out or in.
-    DelayedTx {
-        host: HostId,
-        iface: IfIdx,
-        frame: Frame,
-    },
-    DelayedRx {
-        host: HostId,
-        iface: IfIdx,
-        frame: Frame,
-    },
-    /// A packet a host sent to one of its own addresses, taken in through
-    /// its loopback device (the kernel queues it on `lo` the same way).
-    Loopback {
-        host: HostId,
-        frame: Frame,
-    },
-    /// A control-plane timer or a reconcile.
-    Control(crate::k8s::control::ControlEvent),
-    /// Timeline step `index` of the scenario is due.
-    Timeline {
-        index: usize,
-    },
-    /// An action applied at this time (a branch's edit, or a repeated step).
-    Action(action::Action),
-}
-
-/// A heap entry: when, the tie-breaking sequence number, and where the
-/// event waits in the queue's slab. Keeping the (large) events out of the
-/// heap makes each sift move 24 bytes instead of a whole event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Scheduled {
-    at: Instant,
-    seq: u64,
-    slot: u32,
-}
-
-impl Ord for Scheduled {
-    /// Reversed, so `BinaryHeap` (a max-heap) pops the earliest `(at, seq)`.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Events ordered by `(time, sequence)`: equal times keep insertion order,
-/// so runs are deterministic.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct EventQueue {
-    heap: BinaryHeap<Scheduled>,
-    slab: Vec<Option<Event>>,
-    free: Vec<u32>,
-    seq: u64,
-}
-
-/// Two queues are equal when they would pop the same events in the same order.
-impl PartialEq for EventQueue {
-    fn eq(&self, other: &Self) -> bool {
-        let order = |q: &EventQueue| -> Vec<(Instant, u64, Event)> {
-            q.heap
-                .clone()
-                .into_sorted_vec()
-                .into_iter()
-                .map(|s| (s.at, s.seq, q.slab[s.slot as usize].clone().expect("scheduled")))
-                .collect()
-        };
-        self.seq == other.seq && order(self) == order(other)
-    }
-}
-
-impl EventQueue {
-    pub fn push(&mut self, at: Instant, event: Event) {
-        self.seq += 1;
-        let slot = match self.free.pop() {
-            Some(i) => {
-                self.slab[i as usize] = Some(event);
-                i
-            }
-            None => {
-                self.slab.push(Some(event));
-                (self.slab.len() - 1) as u32
-            }
-        };
-        self.heap.push(Scheduled { at, seq: self.seq, slot });
-    }
-    fn pop(&mut self) -> Option<(Instant, Event)> {
-        let s = self.heap.pop()?;
-        self.free.push(s.slot);
-        Some((s.at, self.slab[s.slot as usize].take().expect("scheduled")))
-    }
-    /// Every pending event in the order it will run, for the playground's
-    /// "coming up" countdowns.
-    pub fn pending(&self) -> Vec<(Instant, &Event)> {
-        let mut v: Vec<&Scheduled> = self.heap.iter().collect();
-        v.sort_by_key(|s| (s.at, s.seq));
-        v.into_iter().map(|s| (s.at, self.slab[s.slot as usize].as_ref().expect("scheduled"))).collect()
-    }
-    pub fn peek_time(&self) -> Option<Instant> {
-        self.heap.peek().map(|s| s.at)
-    }
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-}
 
 /// Cluster-wide datapath settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,13 +78,6 @@ impl World {
         self.steps += 1;
         if let Event::Timeline { index } = event {
             self.timeline_step(index, trace);
-            return true;
-        }
-        if let Event::Action(a) = event {
-            let what = a.describe();
-            if let Err(e) = self.apply(a, trace) {
-                self.report_failed_action(&what, &e, trace);
-            }
             return true;
         }
         let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, .. } = self;
@@ -288,7 +152,7 @@ impl World {
                 let mut plane = crate::k8s::control::Plane { k: cluster, hosts, services, cx: &mut cx };
                 plane.handle(ev);
             }
-            Event::Timeline { .. } | Event::Action(_) => unreachable!("handled above"),
+            Event::Timeline { .. } => unreachable!("handled above"),
         }
         true
     }
