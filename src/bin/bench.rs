@@ -41,7 +41,7 @@ mod bench {
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
     use vipsim::play::run::{Run, SNAPSHOT_EVERY};
-    use vipsim::scenario::spec::{ClusterSpec, RunStep, Step};
+    use vipsim::scenario::spec::{RunStep, Step};
     use vipsim::sim::action::Script;
     use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
@@ -74,7 +74,7 @@ mod bench {
                 host.listeners.insert(SocketAddrV4::new(ip, 80));
             }
         }
-        let config = ClusterConfig::from_spec(&ClusterSpec::default()).expect("defaults");
+        let config = ClusterConfig::default();
         // Each client curls its server every second, offsets spreading the clients over the second.
         let timeline = (1..HOSTS)
             .step_by(2)

@@ -9,12 +9,12 @@
 //! derived from the session's uptime and keepalive interval (a third of the
 //! hold time), as the modelled sessions exchange no real messages.
 
+use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
 use crate::k8s::objects::Manifest;
 use crate::net::HostId;
 use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
-use crate::scenario::spec::AnnounceKind;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;

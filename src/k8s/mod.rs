@@ -17,6 +17,9 @@ pub mod workloads;
 
 use crate::time::Instant;
 
+/// The Kubernetes version nodes report.
+pub const KUBELET_VERSION: &str = "v1.34.2";
+
 /// The wall-clock date simulated time 0 corresponds to, for log
 /// timestamps and `creationTimestamp`s (any fixed date keeps runs identical).
 pub const EPOCH: &str = "2026-01-01";

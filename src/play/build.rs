@@ -5,7 +5,7 @@
 
 use crate::engine::Event;
 use crate::engine::trace::Record;
-use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
+use crate::k8s::cluster::{Cluster, ClusterConfig, LoadBalancerKind, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
 use crate::net::build::LanBuilder;
@@ -14,15 +14,12 @@ use crate::net::host::{Datapath, MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
 use crate::scenario::Scenario;
-use crate::scenario::spec::{HostRole, HostSpec, NeighborSpec};
+use crate::scenario::spec::{ClusterSpec, HostRole, HostSpec, NeighborSpec};
 use crate::sim::action::Script;
 use crate::sim::{DatapathConfig, World};
 use crate::time::Instant;
 use crate::wire::Mac;
 use std::collections::BTreeMap;
-
-/// The Kubernetes version nodes report.
-pub const KUBELET_VERSION: &str = "v1.34.2";
 
 fn neighbor_config(spec: Option<&NeighborSpec>) -> NeighborConfig {
     let Some(n) = spec else { return NeighborConfig::linux() };
@@ -67,6 +64,29 @@ fn mac_of(h: &HostSpec) -> Result<Mac, String> {
         Some(m) => Mac::parse(m),
         None => Ok(Mac::derived_from(&h.name)),
     }
+}
+
+/// The cluster a scenario's `spec.cluster` describes.
+pub fn cluster_config(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
+    // Cilium replaces kube-proxy with its eBPF datapath unless told otherwise.
+    let datapath = spec.datapath.unwrap_or(match spec.load_balancer {
+        LoadBalancerKind::Cilium => Datapath::Ebpf,
+        _ => Datapath::Iptables,
+    });
+    Ok(ClusterConfig {
+        load_balancer: spec.load_balancer,
+        announce: spec.announce,
+        datapath,
+        service_cidr: Cidr::parse(&spec.service_cidr)?,
+        pod_cidr: Cidr::parse(&spec.pod_cidr)?,
+        node_monitor_grace: spec.node_monitor_grace_period,
+        eviction_timeout: spec.pod_eviction_timeout,
+        memberlist_detection: spec.speaker_failure_detection,
+        lease_duration: spec.l2_lease_duration,
+        renew_deadline: spec.l2_lease_renew_deadline,
+        retry_period: spec.l2_lease_retry_period,
+        pod_startup: spec.pod_startup,
+    })
 }
 
 /// Builds the world at t=0 with the scenario's own seed. Records what
@@ -134,7 +154,7 @@ pub fn build_seeded(
             host.routes.push(Route { dst, via, iface, origin: RouteOrigin::Static });
         }
     }
-    let config = ClusterConfig::from_spec(&spec.cluster)?;
+    let config = cluster_config(&spec.cluster)?;
     let mut cluster = Cluster::new(config.clone());
     let nodes: Vec<&HostSpec> = spec.hosts.iter().filter(|h| h.role == HostRole::Node).collect();
     for (i, h) in nodes.iter().enumerate() {

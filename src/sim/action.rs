@@ -246,7 +246,7 @@ impl World {
                     }
                     p.reconcile();
                 });
-                let cilium = self.cluster.config.load_balancer == crate::scenario::spec::LoadBalancerKind::Cilium;
+                let cilium = self.cluster.config.load_balancer == crate::k8s::cluster::LoadBalancerKind::Cilium;
                 match (start, cilium) {
                     (true, false) => "speaker started",
                     (false, false) => "speaker stopped (memberlist leave)",

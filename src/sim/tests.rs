@@ -39,7 +39,7 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         iface: 0,
         origin: RouteOrigin::Kernel,
     });
-    let config = crate::k8s::cluster::ClusterConfig::from_spec(&crate::scenario::spec::ClusterSpec::default()).unwrap();
+    let config = crate::k8s::cluster::ClusterConfig::default();
     let cluster = crate::k8s::cluster::Cluster::new(config);
     let mut w = World::new(
         b.finish(),

@@ -205,7 +205,7 @@ fn unknown_verb(verb: &str) -> Reply {
 }
 
 fn version(f: &Flags) -> Reply {
-    let v = crate::play::build::KUBELET_VERSION;
+    let v = crate::k8s::KUBELET_VERSION;
     let mut out = format!("Client Version: {v}\nKustomize Version: v5.7.1\n");
     if !f.has("client") {
         out.push_str(&format!("Server Version: {v}\n"));
