@@ -25,7 +25,7 @@ fn seeking_back_equals_a_fresh_run_to_the_same_step() {
             // A fresh world, stepped k times without any snapshot.
             let mut scratch = Vec::new();
             let mut fresh = vipsim::play::build::build(&scenario, None, &mut scratch).expect("builds");
-            while fresh.steps < k && fresh.step(&mut scratch) {}
+            while fresh.steps < k && vipsim::play::drive::step(&mut fresh, &mut scratch) {}
             assert_eq!(run.cursor(), k);
             assert!(run.world() == &fresh, "{id}: state at step {k} differs after seeking back");
             assert_eq!(state(run.world()), state(&fresh));

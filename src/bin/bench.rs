@@ -112,7 +112,7 @@ mod bench {
         let mut records = 0;
         let start = Wall::now();
         while world.next_time().is_some_and(|t| t <= end) {
-            world.step(&mut trace);
+            vipsim::play::drive::step(&mut world, &mut trace);
             if !keep_trace {
                 records += trace.len();
                 trace.clear();
@@ -191,7 +191,7 @@ mod bench {
         let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
         let end = Instant::from_secs(seconds);
         while world.next_time().is_some_and(|t| t <= end) {
-            world.step(&mut trace);
+            vipsim::play::drive::step(&mut world, &mut trace);
             if world.steps.is_multiple_of(16) && start.elapsed().as_secs_f64() > limit {
                 return (world.steps, start.elapsed().as_secs_f64(), false);
             }

@@ -6,6 +6,8 @@
 //! is a plain clone and replay from it is exact.
 
 pub mod action;
+
+pub use action::{Action, Applied, Command, Stepped};
 #[cfg(test)]
 mod tests;
 
@@ -70,15 +72,19 @@ impl World {
         self.queue.peek_time()
     }
 
-    /// Applies the next event. Returns false when nothing is left to do.
-    pub fn step(&mut self, trace: &mut Vec<Record>) -> bool {
-        let Some((at, event)) = self.queue.pop() else { return false };
+    /// Applies the next event. A timeline `run:` step is not the world's
+    /// to run: it comes back as [`Stepped::Run`], for the driver to run
+    /// through the console and hand back with [`World::command_done`].
+    pub fn step(&mut self, trace: &mut Vec<Record>) -> Stepped {
+        let Some((at, event)) = self.queue.pop() else { return Stepped::Idle };
         debug_assert!(at >= self.now, "time never runs backwards");
         self.now = at;
         self.steps += 1;
         if let Event::Timeline { index } = event {
-            self.timeline_step(index, trace);
-            return true;
+            return match self.timeline_step(index, trace) {
+                Some(command) => Stepped::Run(command),
+                None => Stepped::Applied,
+            };
         }
         let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, .. } = self;
         let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
@@ -154,11 +160,11 @@ impl World {
             }
             Event::Timeline { .. } => unreachable!("handled above"),
         }
-        true
+        Stepped::Applied
     }
 
     /// A timeline or branch action that could not be applied is shown in the trace.
-    pub(crate) fn report_failed_action(&self, what: &str, error: &str, trace: &mut Vec<Record>) {
+    pub fn report_failed_action(&self, what: &str, error: &str, trace: &mut Vec<Record>) {
         trace.push(Record {
             t: self.now,
             step: self.steps,
@@ -173,16 +179,6 @@ impl World {
         let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
         let mut plane = crate::k8s::control::Plane { k: cluster, hosts, services, cx: &mut cx };
         f(&mut plane)
-    }
-
-    /// Runs every event up to and including time `t`, then sets the clock to `t`.
-    pub fn run_until(&mut self, t: Instant, trace: &mut Vec<Record>) {
-        while self.next_time().is_some_and(|n| n <= t) {
-            self.step(trace);
-        }
-        if self.now < t {
-            self.now = t;
-        }
     }
 
     /// Starts a tool on a host at the current time; returns its pid.

@@ -27,7 +27,7 @@ impl Shell {
         let t = Instant::from_secs(secs);
         self.run.seek_time(t);
         let mut w = self.run.world().clone();
-        w.run_until(t, &mut Vec::new());
+        vipsim::play::drive::run_until(&mut w, t, &mut Vec::new());
         w
     }
 
