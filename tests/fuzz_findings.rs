@@ -4,8 +4,8 @@
 //! invariant on them.
 
 use std::rc::Rc;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::Kind;
+use vipsim::engine::trace::Kind;
+use vipsim::play::run::Run;
 
 fn regression(file: &str) -> Run {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(file);
@@ -60,7 +60,7 @@ fn failed_scheduling_lists_reasons_as_the_scheduler_sorts_them() {
     assert_eq!(
         out,
         "LAST SEEN   TYPE      REASON             OBJECT                     MESSAGE\n\
-         3s          Warning   FailedScheduling   pod/web-dvdvklc74g-zwn2g   0/3 nodes are available: \
+         3s          Warning   FailedScheduling   pod/web-74c77fd74d-zwn2g   0/3 nodes are available: \
          1 node(s) were unschedulable, 2 node(s) didn't match pod anti-affinity rules. \
          preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.\n"
     );
@@ -173,7 +173,7 @@ fn healing_a_node_that_was_not_cut_off_changes_nothing() {
 /// sent one per packet.
 #[test]
 fn icmp_errors_to_one_destination_come_six_then_one_a_second() {
-    use vipsim::sim::trace::{Dir, DropReason};
+    use vipsim::engine::trace::{Dir, DropReason};
     use vipsim::wire::Parsed;
     use vipsim::wire::ip::{Icmp, L4};
     let run = regression("icmp-errors-rate-limited.yaml");
@@ -219,8 +219,8 @@ fn power_on_of_a_running_node_changes_nothing() {
             "0.000s fault cordon on node-1: node/node-1 cordoned",
             "0.589s fault power-on on node-1: host is already on",
             "10.000s fault uncordon on node-1: node/node-1 uncordoned",
-            "16.058s pod web-79trw2fsrp-jx8nj on node-1 Pending ready=false: scheduled, pod IP 10.244.1.212",
-            "21.058s pod web-79trw2fsrp-jx8nj on node-1 Running ready=true: containers started, readiness probe passed",
+            "16.058s pod web-6c44b466b-jx8nj on node-1 Pending ready=false: scheduled, pod IP 10.244.1.212",
+            "21.058s pod web-6c44b466b-jx8nj on node-1 Running ready=true: containers started, readiness probe passed",
         ]
     );
 }

@@ -5,7 +5,7 @@
 //! with every variant.
 #![cfg(not(target_arch = "wasm32"))]
 
-use vipsim::invariants::{self, Subject};
+use vipsim::play::invariants::{self, Subject};
 
 /// The failures of one scenario (and variant), as report lines.
 fn broken(name: &str, scenario: vipsim::scenario::Scenario, variant: Option<&str>) -> Vec<String> {

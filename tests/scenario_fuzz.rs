@@ -1,6 +1,6 @@
 //! Generated scenarios keep every invariant: random but valid scenarios
 //! over the whole schema (see `fuzz/mod.rs`) are loaded as a user's file
-//! would be, run, and checked with `vipsim::invariants` (the same checks
+//! would be, run, and checked with `vipsim::play::invariants` (the same checks
 //! as `vipsim check --invariants`). A failure is shrunk to a small
 //! scenario, written to `<target>/fuzz-failures/<hash>.yaml` with the
 //! commands that reproduce it; keep it under `tests/regressions/` once
@@ -8,16 +8,15 @@
 //!
 //! `cargo test` runs 256 cases (`PROPTEST_CASES` sets another count);
 //! `./dev fuzz [N]` runs many more in an optimised build. For hunting
-//! bugs other than the known ones: `VIPSIM_FUZZ_AVOID_KNOWN=1` leaves out
-//! the features whose bugs other branches fix, and
-//! `VIPSIM_FUZZ_IGNORE=name,name` ignores those invariants.
+//! bugs other than one already found, `VIPSIM_FUZZ_IGNORE=name,name`
+//! ignores those invariants.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod fuzz;
 
 use proptest::test_runner::{Config, TestError, TestRunner};
 use std::path::PathBuf;
-use vipsim::invariants::{self, Subject};
+use vipsim::play::invariants::{self, Subject};
 
 /// Cases per `cargo test`: enough to meet every stack, datapath and fault
 /// a few dozen times, within about a minute of a debug build on the
@@ -58,14 +57,13 @@ fn keep(yaml: &str, why: &str) -> PathBuf {
 #[test]
 fn generated_scenarios_keep_every_invariant() {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(CASES);
-    let cfg = fuzz::Config::from_env();
     let ignore: Vec<String> = std::env::var("VIPSIM_FUZZ_IGNORE")
         .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     let mut runner =
         TestRunner::new(Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() });
     let started = std::time::Instant::now();
-    let result = runner.run(&fuzz::scenario(cfg), |s| {
+    let result = runner.run(&fuzz::scenario(), |s| {
         let failed = failures(&s.yaml(), s.variant(), &ignore);
         if failed.is_empty() { Ok(()) } else { Err(proptest::test_runner::TestCaseError::fail(failed.join("\n"))) }
     });

@@ -5,10 +5,10 @@
 use super::cluster::{Cluster, Service, key};
 use super::ipam::IpRequest;
 use super::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType, TrafficPolicyName};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
-use crate::scenario::spec::LoadBalancerKind;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
 use crate::time::Instant;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -401,11 +401,10 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
 mod tests {
     use super::*;
     use crate::k8s::cluster::ClusterConfig;
-    use crate::scenario::spec::ClusterSpec;
 
     fn cluster(service_cidr: &str) -> Cluster {
-        let spec = ClusterSpec { service_cidr: service_cidr.into(), ..ClusterSpec::default() };
-        Cluster::new(ClusterConfig::from_spec(&spec).unwrap())
+        let service_cidr = crate::net::Cidr::parse(service_cidr).unwrap();
+        Cluster::new(ClusterConfig { service_cidr, ..ClusterConfig::default() })
     }
 
     /// Creates a NodePort Service `name` with nothing requested; returns its ClusterIP and node port.

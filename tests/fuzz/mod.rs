@@ -14,21 +14,6 @@
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
-/// What the generator may produce.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Config {
-    /// Leave out the features whose known bugs other branches fix (for
-    /// hunting other bugs): `nodeName`, Cisco ARP timeouts of 60 s or
-    /// less, console commands on nodes, held Deployment updates.
-    pub avoid_known: bool,
-}
-
-impl Config {
-    pub fn from_env() -> Config {
-        Config { avoid_known: std::env::var_os("VIPSIM_FUZZ_AVOID_KNOWN").is_some_and(|v| v != "0") }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stack {
     MetallbL2,
@@ -196,7 +181,6 @@ pub struct Traffic {
 #[derive(Clone, Debug)]
 pub struct Timers {
     pub speaker_failure_detection: Option<&'static str>,
-    pub gratuitous_arp_interval: Option<&'static str>,
     /// Cilium's lease: (duration, renew deadline, retry period).
     pub lease: Option<(&'static str, &'static str, &'static str)>,
     pub pod_startup: Option<&'static str>,
@@ -249,8 +233,6 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// The L2 advertisement / announcement policy selects only `pool: apps` nodes.
     pub ads_on_apps: bool,
-    /// Console commands run on clients and the router only (see [`Config`]).
-    pub no_node_commands: bool,
     pub extras: Option<Extras>,
 }
 
@@ -269,10 +251,8 @@ fn opt<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy
     prop_oneof![3 => Just(None), 1 => s.prop_map(Some)]
 }
 
-fn neighbor(cfg: Config) -> impl Strategy<Value = Neighbor> {
-    let arp_timeout = time().prop_filter("known bug: Cisco ARP timeout <= 60s storms", move |t| {
-        !cfg.avoid_known || !matches!(*t, "1ms" | "10ms" | "100ms" | "500ms" | "1s" | "3s" | "5s" | "30s" | "60s")
-    });
+fn neighbor() -> impl Strategy<Value = Neighbor> {
+    let arp_timeout = time();
     (
         any::<bool>(),
         opt(any::<bool>()),
@@ -301,7 +281,6 @@ fn timers() -> impl Strategy<Value = Timers> {
     let lease = proptest::sample::select(&[("15s", "5s", "2s"), ("3s", "2s", "1s"), ("30s", "10s", "1s")][..]);
     (
         opt(proptest::sample::select(&["500ms", "1s", "5s", "20s"][..])),
-        opt(proptest::sample::select(&["100ms", "1s", "10s"][..])),
         opt(lease),
         opt(proptest::sample::select(&["0s", "1s", "3s", "10s"][..])),
         opt(proptest::sample::select(&["5s", "20s", "50s"][..])),
@@ -309,24 +288,13 @@ fn timers() -> impl Strategy<Value = Timers> {
         opt(proptest::sample::select(&["1s", "10s", "300s"][..])),
     )
         .prop_map(
-            |(
+            |(speaker_failure_detection, lease, pod_startup, node_monitor_grace, pod_eviction, mac_aging)| Timers {
                 speaker_failure_detection,
-                gratuitous_arp_interval,
                 lease,
                 pod_startup,
                 node_monitor_grace,
                 pod_eviction,
                 mac_aging,
-            )| {
-                Timers {
-                    speaker_failure_detection,
-                    gratuitous_arp_interval,
-                    lease,
-                    pod_startup,
-                    node_monitor_grace,
-                    pod_eviction,
-                    mac_aging,
-                }
             },
         )
 }
@@ -335,8 +303,8 @@ fn node() -> impl Strategy<Value = Node> {
     (opt(0u8..3), any::<bool>()).prop_map(|(zone, apps)| Node { zone, apps })
 }
 
-fn client(cfg: Config) -> impl Strategy<Value = Client> {
-    (any::<bool>(), opt(neighbor(cfg))).prop_map(|(behind, neighbor)| Client { behind, neighbor })
+fn client() -> impl Strategy<Value = Client> {
+    (any::<bool>(), opt(neighbor())).prop_map(|(behind, neighbor)| Client { behind, neighbor })
 }
 
 fn pool() -> impl Strategy<Value = Pool> {
@@ -344,28 +312,28 @@ fn pool() -> impl Strategy<Value = Pool> {
         .prop_map(|(size, off_lan, cidr, held_at)| Pool { size, on_lan: !off_lan, cidr, held_at })
 }
 
-fn placement(cfg: Config) -> impl Strategy<Value = Placement> {
+fn placement() -> impl Strategy<Value = Placement> {
     let node_name = (0usize..12).prop_map(Placement::NodeName);
     prop_oneof![
         4 => Just(Placement::Anywhere),
         1 => Just(Placement::AppsNodes),
         1 => (0usize..12).prop_map(Placement::Hostname),
-        (if cfg.avoid_known { 0 } else { 1 }) => node_name,
+        1 => node_name,
     ]
 }
 
-fn workload(cfg: Config) -> impl Strategy<Value = Workload> {
+fn workload() -> impl Strategy<Value = Workload> {
     let spread = (1u8..=2, any::<bool>(), any::<bool>()).prop_map(|(max_skew, by_zone, anyway)| Spread {
         max_skew,
         by_zone,
         anyway,
     });
-    let update = opt(1u8..30).prop_map(move |u| if cfg.avoid_known { None } else { u });
+    let update = opt(1u8..30);
     (
         prop_oneof![4 => Just(false), 1 => Just(true)],
         app(),
         prop_oneof![Just(2u8), Just(1), Just(0), Just(3), Just(4)],
-        placement(cfg),
+        placement(),
         opt(spread),
         any::<bool>(),
         0u8..3,
@@ -402,8 +370,8 @@ fn with_core<T: Clone + std::fmt::Debug>(
 }
 
 /// The first app's Deployment, scheduled anywhere.
-fn core_workload(cfg: Config) -> impl Strategy<Value = Workload> {
-    workload(cfg).prop_map(|w| Workload {
+fn core_workload() -> impl Strategy<Value = Workload> {
+    workload().prop_map(|w| Workload {
         bare: false,
         app: 0,
         replicas: w.replicas.max(1),
@@ -474,10 +442,8 @@ fn traffic() -> impl Strategy<Value = Traffic> {
         .prop_map(|(from, target, every, start)| Traffic { from, target, every, start })
 }
 
-fn fault(cfg: Config) -> impl Strategy<Value = Fault> {
-    let arp_timeout = time().prop_filter("known bug: Cisco ARP timeout <= 60s storms", move |t| {
-        !cfg.avoid_known || matches!(*t, "61s" | "2m" | "4h")
-    });
+fn fault() -> impl Strategy<Value = Fault> {
+    let arp_timeout = time();
     prop_oneof![
         3 => Just(Fault::PowerOff),
         2 => Just(Fault::PowerOn),
@@ -497,17 +463,17 @@ fn fault(cfg: Config) -> impl Strategy<Value = Fault> {
     ]
 }
 
-fn action(cfg: Config) -> impl Strategy<Value = Action> {
+fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         5 => (0usize..16, cmd(), opt(prop_oneof![Just(1000u16), Just(500), Just(2000), Just(300)]))
             .prop_map(|(host, cmd, every)| Action::Run { host, cmd, every }),
-        4 => (0usize..16, fault(cfg)).prop_map(|(host, fault)| Action::Fault { host, fault }),
+        4 => (0usize..16, fault()).prop_map(|(host, fault)| Action::Fault { host, fault }),
         1 => (0usize..16).prop_map(Action::Delete),
         1 => Just(Action::Note),
     ]
 }
 
-fn extras(cfg: Config) -> impl Strategy<Value = Extras> {
+fn extras() -> impl Strategy<Value = Extras> {
     (
         opt(prop_oneof![Just(16u8), Just(12), Just(24), Just(28)]),
         opt(prop_oneof![Just((16u8, 24u8)), Just((16, 28)), Just((20, 26)), Just((24, 30))]),
@@ -517,7 +483,7 @@ fn extras(cfg: Config) -> impl Strategy<Value = Extras> {
         opt(0u8..4),
         any::<bool>(),
         any::<bool>(),
-        opt((0usize..16, fault(cfg), 0u16..=1000)),
+        opt((0usize..16, fault(), 0u16..=1000)),
     )
         .prop_map(
             |(service_prefix, pod_masks, macs, namespace, gateway, lb_ip, internal_local, manual_pool, variant)| {
@@ -538,7 +504,7 @@ fn extras(cfg: Config) -> impl Strategy<Value = Extras> {
 
 /// A random valid scenario: 2-12 nodes, a router (always with BGP), up to
 /// three clients, pools, workloads, Services and up to 12 timeline steps.
-pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
+pub fn scenario() -> impl Strategy<Value = Scenario> {
     let stack = prop_oneof![Just(Stack::MetallbL2), Just(Stack::CiliumL2), Just(Stack::MetallbBgp)];
     let datapath =
         prop_oneof![Just(Datapath::Default), Just(Datapath::Iptables), Just(Datapath::Ipvs), Just(Datapath::Ebpf)];
@@ -550,14 +516,14 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
         datapath,
         any::<bool>(),
         timers(),
-        opt(neighbor(cfg)),
+        opt(neighbor()),
         3u8..=30,
         any::<bool>(),
-        opt(extras(cfg)),
+        opt(extras()),
     );
     let body = (
         nodes,
-        prop::collection::vec(client(cfg), 0..=3),
+        prop::collection::vec(client(), 0..=3),
         (pool(), prop::option::weighted(0.8, Just(())), prop::collection::vec(pool(), 0..=2)).prop_map(
             |(mut first, lan, mut rest)| {
                 first.on_lan |= lan.is_some();
@@ -565,10 +531,10 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
                 rest
             },
         ),
-        with_core(core_workload(cfg), workload(cfg), 3),
+        with_core(core_workload(), workload(), 3),
         with_core(core_service(), service(), 2),
         prop::collection::vec(traffic(), 0..=2),
-        prop::collection::vec((0u16..=1000, action(cfg)), 0..=12),
+        prop::collection::vec((0u16..=1000, action()), 0..=12),
     );
     (head, body).prop_map(
         move |(
@@ -607,7 +573,6 @@ pub fn scenario(cfg: Config) -> impl Strategy<Value = Scenario> {
                 traffic,
                 steps,
                 ads_on_apps,
-                no_node_commands: cfg.avoid_known,
                 extras,
             }
         },
@@ -836,7 +801,6 @@ impl Scenario {
         let t = &self.timers;
         let timers = [
             ("speakerFailureDetection", t.speaker_failure_detection),
-            ("gratuitousArpInterval", t.gratuitous_arp_interval),
             ("podStartup", t.pod_startup),
             ("nodeMonitorGracePeriod", t.node_monitor_grace),
             ("podEvictionTimeout", t.pod_eviction),
@@ -936,8 +900,7 @@ impl Scenario {
             let at_ms = end * step.at as u32 / 1000;
             let line = match &step.action {
                 Action::Run { host, cmd, every } => {
-                    let candidates: Vec<&String> =
-                        if self.no_node_commands { non_nodes.clone() } else { hosts.iter().map(|h| &h.0).collect() };
+                    let candidates: Vec<&String> = hosts.iter().map(|h| &h.0).collect();
                     if candidates.is_empty() {
                         continue;
                     }

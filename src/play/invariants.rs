@@ -10,15 +10,15 @@
 //! every step. [`check`] runs them all in one pass over a fresh run and
 //! returns one [`Outcome`] per invariant, in [`NAMES`] order.
 
+use crate::engine::trace::{Dir, Kind, Record};
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::cluster::{Cluster, Key, PodPhase};
 use crate::k8s::metallb;
 use crate::net::conntrack::Tuple;
 use crate::net::host::{Host, flow_tuple};
+use crate::play::run::{MAX_STEPS, Run};
 use crate::scenario::Scenario;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::World;
-use crate::sim::timeline::{MAX_STEPS, Run};
-use crate::sim::trace::{Dir, Kind, Record};
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,9 +243,9 @@ struct StormWatch {
     frames: u64,
     /// Per host, the prefixes its own packets come from: its interface
     /// addresses and, on a node, its pod CIDR.
-    own: BTreeMap<crate::sim::trace::Name, Vec<crate::net::Cidr>>,
+    own: BTreeMap<crate::engine::trace::Name, Vec<crate::net::Cidr>>,
     /// Per host, the times of its transmissions in the current window.
-    sent: BTreeMap<crate::sim::trace::Name, std::collections::VecDeque<Instant>>,
+    sent: BTreeMap<crate::engine::trace::Name, std::collections::VecDeque<Instant>>,
     /// Step times in the current second.
     steps: std::collections::VecDeque<Instant>,
     found: Option<Violation>,
@@ -376,7 +376,7 @@ pub fn restores_identically(run: &Run, step: u64) -> Result<(), Violation> {
     let step = step.min(run.len());
     let mut world = run.world_at(step);
     let mut replayed = Vec::new();
-    while world.steps < run.len() && world.step(&mut replayed) {}
+    while world.steps < run.len() && super::drive::step(&mut world, &mut replayed) {}
     let original: Vec<Record> =
         run.trace().iter().filter(|r| r.step > step && !is_limit_note(run, r)).cloned().collect();
     first_difference(&original, &replayed, &format!("the run restored at step {step}"))
@@ -463,7 +463,7 @@ fn replay(run: &Run, o: &mut dyn Observer) -> Result<(), Violation> {
     let initial = run.trace().partition_point(|r| r.step == 0);
     o.observe(&world, &run.trace()[..initial]);
     let mut records = Vec::new();
-    while world.steps < run.len() && world.step(&mut records) {
+    while world.steps < run.len() && super::drive::step(&mut world, &mut records) {
         o.observe(&world, &records);
         records.clear();
     }
@@ -854,21 +854,46 @@ impl Observer for OneAnnouncer {
 /// `externalTrafficPolicy: Local` only from a node with such an endpoint
 /// (`nodesWithEndpoint`): otherwise the VIP attracts traffic nobody can
 /// answer. (Cilium's L2 announcer picks its lease holder without looking
-/// at endpoints, cilium#27800, so this is MetalLB's rule only.)
+/// at endpoints, cilium#27800, so this is MetalLB's rule only.) Checked on
+/// the state at the end of each instant: the speakers take an instant's
+/// changes (an endpoint gone, the policy patched to Local) after its other
+/// events, so between two steps of one instant the old announcement may
+/// still stand.
 pub fn announced_vips_have_endpoints(run: &Run) -> Result<(), Violation> {
     replay(run, &mut AnnouncedHaveEndpoints::default())
 }
 
 #[derive(Default)]
 struct AnnouncedHaveEndpoints {
+    /// What is wrong after the last step, unless a later step of the same instant mends it.
+    pending: Option<Violation>,
     found: Option<Violation>,
 }
 
 impl Observer for AnnouncedHaveEndpoints {
     fn observe(&mut self, world: &World, records: &[Record]) {
-        let k = &world.cluster;
-        if self.found.is_some() || k.config.load_balancer != LoadBalancerKind::Metallb {
+        if self.found.is_some() {
             return;
+        }
+        // Time moved on: the last state of that instant was wrong.
+        if let Some(p) = self.pending.take_if(|p| world.now > p.t) {
+            self.found = Some(p);
+            return;
+        }
+        self.pending = Self::problem(world, records);
+    }
+
+    fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
+        self.found.take().or(self.pending.take()).map_or(Ok(()), Err)
+    }
+}
+
+impl AnnouncedHaveEndpoints {
+    /// The first announcement the world makes without an endpoint to serve it.
+    fn problem(world: &World, records: &[Record]) -> Option<Violation> {
+        let k = &world.cluster;
+        if k.config.load_balancer != LoadBalancerKind::Metallb {
+            return None;
         }
         let hosts = &world.net.hosts;
         // (node, service) pairs announced now.
@@ -919,17 +944,13 @@ impl Observer for AnnouncedHaveEndpoints {
                     .iter()
                     .find(|r| matches!(&r.kind, Kind::Endpoints { service, .. } | Kind::Leader { service, .. } if service == svc))
                     .or(records.last());
-                self.found = Some(match record {
+                return Some(match record {
                     Some(r) => Violation { host: Some(node.to_string()), ..Violation::at(r, message) },
                     None => Violation::new(world.now, Some(node), message),
                 });
-                return;
             }
         }
-    }
-
-    fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
-        self.found.take().map_or(Ok(()), Err)
+        None
     }
 }
 
@@ -955,7 +976,7 @@ struct RepliesThroughDnat {
     /// Reply tuple -> the node that translated the flow, and its MAC.
     translated: BTreeMap<Tuple, (String, Mac)>,
     /// Per node, how many of its flows have been looked at.
-    seen: BTreeMap<crate::sim::trace::Name, u64>,
+    seen: BTreeMap<crate::engine::trace::Name, u64>,
     found: Option<Violation>,
 }
 
@@ -1005,8 +1026,8 @@ impl Observer for RepliesThroughDnat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::trace::Name;
     use crate::net::conntrack::PROTO_TCP;
-    use crate::sim::trace::Name;
     use crate::wire::ip::{TcpFlags, TcpSegment, tcp_frame};
     use crate::wire::{Frame, arp};
 
@@ -1386,18 +1407,31 @@ spec:
             e.ready = false;
             e.serving = false;
         }
+        let end = world.now;
         let mut o = AnnouncedHaveEndpoints::default();
         o.observe(&none, &[]);
         assert_eq!(
-            o.found.expect("nothing to serve").message,
+            o.finish(&none, end).expect_err("nothing to serve").message,
             format!("{leader} announces {svc} (192.168.1.200) but it has no ready or serving endpoint")
         );
+        // Mended by a later step of the same instant (the speakers' sync): fine.
+        let mut o = AnnouncedHaveEndpoints::default();
+        o.observe(&none, &[]);
+        o.observe(&world, &[]);
+        assert_eq!(o.finish(&world, end), Ok(()));
+        // Still wrong when time moves on: reported at the instant it was wrong.
+        let mut o = AnnouncedHaveEndpoints::default();
+        o.observe(&none, &[]);
+        let mut later = world.clone();
+        later.now = end + Duration::from_millis(1);
+        o.observe(&later, &[]);
+        assert_eq!(o.found.as_ref().map(|v| v.t), Some(end));
         // A terminating endpoint that still serves is enough (EndpointCanServe).
         let mut serving = none.clone();
         serving.cluster.slices.get_mut(&svc).unwrap().endpoints[0].serving = true;
         let mut o = AnnouncedHaveEndpoints::default();
         o.observe(&serving, &[]);
-        assert!(o.found.is_none());
+        assert_eq!(o.finish(&serving, end), Ok(()));
         // Local: the endpoint must be on the announcing node.
         let mut local = world.clone();
         local.cluster.services.get_mut(&svc).unwrap().spec.external_traffic_policy =
@@ -1408,7 +1442,7 @@ spec:
         let mut o = AnnouncedHaveEndpoints::default();
         o.observe(&local, &[]);
         assert_eq!(
-            o.found.expect("no local endpoint").message,
+            o.finish(&local, end).expect_err("no local endpoint").message,
             format!(
                 "{leader} announces {svc} (192.168.1.200) with externalTrafficPolicy: Local but has no ready or serving endpoint of it"
             )
