@@ -224,3 +224,35 @@ fn power_on_of_a_running_node_changes_nothing() {
         ]
     );
 }
+
+/// iputils arping (20240905, arping.c) without `-I` takes the device of
+/// the kernel's route to the target (guess_device asks RTM_GETROUTE); for
+/// an address the host owns, a VIP on kube-ipvs0 as much as its own eth0
+/// address, that route is `local ... dev lo`, and check_device refuses a
+/// loopback device: `Interface "lo" is not ARPable` on stdout, exit 2,
+/// nothing sent. vipsim sent "Who has 192.168.1.97? Tell 192.168.1.11"
+/// onto the LAN. A neighbour's address is still arped as before.
+#[test]
+fn arping_an_own_address_is_refused_as_not_arpable() {
+    let run = regression("arping-own-address-is-not-arpable.yaml");
+    let arpings: Vec<(String, String, i32)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Command { cmd, stdout, exit, .. } if cmd.starts_with("arping") => {
+                Some((cmd.clone(), stdout.clone(), *exit))
+            }
+            _ => None,
+        })
+        .collect();
+    let refused = "Interface \"lo\" is not ARPable\n".to_string();
+    assert_eq!(arpings[0], ("arping -c 1 192.168.1.97".into(), refused.clone(), 2));
+    assert_eq!(arpings[1], ("arping -c 1 192.168.1.11".into(), refused, 2));
+    assert_eq!(arpings[2].0, "arping -c 1 192.168.1.1");
+    assert!(arpings[2].1.starts_with("ARPING 192.168.1.1 from 192.168.1.11 eth0\nUnicast reply from 192.168.1.1"));
+    let node_0_arp_before_3s = run.trace().iter().filter(|r| r.t.as_millis() < 3000).any(|r| {
+        matches!(&r.kind, Kind::Frame { at, frame, .. }
+                if &**at == "node-0" && matches!(frame.parse(), vipsim::wire::Parsed::Arp { .. }))
+    });
+    assert!(!node_0_arp_before_3s, "node-0 sends no ARP for its own addresses");
+}
