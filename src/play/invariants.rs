@@ -336,10 +336,13 @@ impl StormWatch {
 /// [`event_budget`] events in any simulated second. Frames a host forwards
 /// are not counted against it: a routing loop (a router and a node handing
 /// a packet for a deleted Service's VIP back and forth, as real ones do
-/// until the router's ARP entry expires) ends with the packet's TTL. Real stacks rate-limit themselves (ARP
-/// retransmits once a second, TCP backs off, GARP comes in rounds), so a
-/// host that transmits continuously is a model bug, even when the run
-/// ends before the event limit.
+/// until the router's ARP entry expires) ends with the packet's TTL.
+/// Real stacks rate-limit themselves (ARP retransmits once a second, TCP
+/// backs off, GARP comes in rounds), so a host that transmits
+/// continuously is a model bug, even when the run ends before the event
+/// limit. The budget counts the commands the timeline starts, not the
+/// rate one asks for: a `ping -i 0.002` a user types is reported too
+/// (the generator never asks for an interval).
 pub fn no_storm(run: &Run) -> Result<(), Violation> {
     let world = run.world_at(0);
     let hosts = world.net.hosts.len();
