@@ -1062,6 +1062,14 @@ fn goal_fields_are_checked_where_they_are_written() {
             "s.yaml:47:7: spec.goals[0].check.neighbor.state: unknown neighbour state `STAEL`, expected REACHABLE | STALE | DELAY | PROBE | FAILED | INCOMPLETE | PERMANENT | NOARP (did you mean `STALE`?)"
         ]
     );
+    // A drop reason is one the trace writes (`DropCode`): a misspelt one
+    // is refused here instead of a goal that silently counts nothing.
+    assert_eq!(
+        errors(&goal("{ drops: { reason: no_local_endpoint, atMost: 0 } }")),
+        [
+            "s.yaml:47:33: spec.goals[0].check.drops.reason: unknown value `no_local_endpoint`, expected host_down | link_down | not_for_us | no_neighbor | no_route | not_forwarding | no_local_endpoints | no_local_endpoints_internal | no_connection | rule | malformed | ttl_expired | queue_full | unknown_unicast (did you mean `no_local_endpoints`?)"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------

@@ -1002,7 +1002,7 @@ impl Host {
                 let rec = Kind::App {
                     pod: pod.name.clone(),
                     node: node_name,
-                    client: quad.remote.to_string(),
+                    client: quad.remote,
                     request: format!("{} {}", request.method, request.path),
                     status: resp.status,
                 };

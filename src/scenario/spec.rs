@@ -3,6 +3,7 @@
 //! goals. The contract is `shared/scenario-format.md`; everything here is
 //! documented for authors in `scenarios/README.md`.
 
+use crate::engine::trace::DropCode;
 use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
 use crate::net::host::Datapath;
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
@@ -588,7 +589,7 @@ pub struct CommandCheck {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DropsCheck {
-    pub reason: String,
+    pub reason: DropCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
