@@ -5,32 +5,25 @@
 
 use super::cluster::{Deployment, DeploymentStatus, REVISION_ANNOTATION, Service, Stored, key};
 use super::control::Plane;
+use super::kinds;
 use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
 use super::workloads;
 
 /// kubectl's `resource.group` spelling of a kind, as in `service/web created`.
-pub fn resource_name(kind: &str) -> &'static str {
-    match kind {
-        "Namespace" => "namespace",
-        "Deployment" => "deployment.apps",
-        "Pod" => "pod",
-        "Service" => "service",
-        "IPAddressPool" => "ipaddresspool.metallb.io",
-        "L2Advertisement" => "l2advertisement.metallb.io",
-        "BGPAdvertisement" => "bgpadvertisement.metallb.io",
-        "BGPPeer" => "bgppeer.metallb.io",
-        "CiliumLoadBalancerIPPool" => "ciliumloadbalancerippool.cilium.io",
-        "CiliumL2AnnouncementPolicy" => "ciliuml2announcementpolicy.cilium.io",
-        "GatewayClass" => "gatewayclass.gateway.networking.k8s.io",
-        "Gateway" => "gateway.gateway.networking.k8s.io",
-        _ => "object",
-    }
+pub fn resource_name(kind: &str) -> String {
+    kinds::of_kind(kind).map_or_else(|| "object".to_string(), kinds::Resource::kind_ref)
+}
+
+/// Where the API server keeps an object of a kind without a typed table:
+/// `kind/namespace/name`, the namespace empty for cluster-scoped kinds.
+fn object_key(kind: &str, ns: Option<&str>, name: &str) -> String {
+    format!("{kind}/{}/{name}", ns.unwrap_or(""))
 }
 
 fn stored_key(m: &Manifest) -> String {
-    format!("{}/{}/{}", m.kind(), m.namespace().unwrap_or(""), m.metadata().name)
+    object_key(m.kind(), m.namespace(), &m.metadata().name)
 }
 
 /// The most pods a scenario runs: every Deployment's replicas plus bare
@@ -294,6 +287,7 @@ impl Plane<'_, '_, '_> {
     pub fn delete(&mut self, kind: &str, ns: &str, name: &str) -> Result<String, String> {
         let k2 = key(ns, name);
         let res = resource_name(kind);
+        let namespaced = kinds::namespaced(kind);
         let found = match kind {
             "Service" => {
                 let gone = self.k.services.remove(&k2).is_some();
@@ -334,28 +328,19 @@ impl Plane<'_, '_, '_> {
                 exists
             }
             "Namespace" => self.k.namespaces.remove(name).is_some(),
-            _ => {
-                let sk = self.k.objects.keys().find(|s| {
-                    let mut parts = s.splitn(3, '/');
-                    parts.next() == Some(kind) && parts.nth(1) == Some(name)
-                });
-                match sk.cloned() {
-                    Some(sk) => self.k.objects.remove(&sk).is_some(),
-                    None => false,
-                }
-            }
+            // The object under the asked namespace and name, as the API
+            // server keys it (NamespaceKeyFunc), not a namesake elsewhere.
+            _ => self.k.objects.remove(&object_key(kind, namespaced.then_some(ns), name)).is_some(),
         };
         if !found {
             return Err(format!(
                 "Error from server (NotFound): {}s \"{name}\" not found",
-                res.split('.').next().unwrap_or(res)
+                res.split('.').next().unwrap_or(&res)
             ));
         }
         self.reconcile();
         // kubectl >= 1.33 names the namespace of what it deleted.
-        let cluster_scoped =
-            matches!(kind, "Namespace" | "CiliumLoadBalancerIPPool" | "CiliumL2AnnouncementPolicy" | "GatewayClass");
-        Ok(if cluster_scoped {
+        Ok(if !namespaced {
             format!("{res} \"{name}\" deleted")
         } else {
             format!("{res} \"{name}\" deleted from {ns} namespace")

@@ -153,10 +153,9 @@ fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
 /// schedulability and the exclusion label) and which advertisements select
 /// it. A change reprocesses every Service (`SyncStateReprocessAll`).
 fn config_fingerprint(k: &Cluster) -> u64 {
-    const KINDS: [&str; 6] =
-        ["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "Community", "BFDProfile"];
-    let objects: Vec<&super::cluster::Stored> =
-        k.objects.values().filter(|o| KINDS.contains(&o.manifest.kind())).collect();
+    let metallb =
+        |kind: &str| super::kinds::of_kind(kind).is_some_and(|r| r.addon == Some(super::kinds::Addon::Metallb));
+    let objects: Vec<&super::cluster::Stored> = k.objects.values().filter(|o| metallb(o.manifest.kind())).collect();
     let nodes: Vec<(&String, bool, bool)> =
         k.nodes.values().map(|n| (&n.name, n.unschedulable, excluded(k, &n.name))).collect();
     let selected: Vec<BTreeSet<String>> =
