@@ -1042,10 +1042,19 @@ fn drop_rules_name_a_protocol_an_address_and_a_direction() {
             "fault: { host: gw, action: drop, proto: arpp, from: 10.0.1.300, direction: up }"
         )),
         [
-            "s.yaml:40:7: spec.timeline[2].fault.proto: unknown protocol `arpp`, expected ARP | TCP | ICMP (did you mean `ARP`?)",
+            "s.yaml:40:7: spec.timeline[2].fault.proto: unknown protocol `arpp`, expected ARP | TCP | UDP | ICMP (did you mean `ARP`?)",
             "s.yaml:40:7: spec.timeline[2].fault.from: `10.0.1.300` is not an IPv4 address",
             "s.yaml:40:7: spec.timeline[2].fault.direction: unknown direction `up`, expected in | out | both",
         ]
+    );
+    // The loader accepts the protocols the engine matches (UDP was matched
+    // by the engine but refused here), in any case.
+    assert_eq!(
+        warnings(&edit(
+            "fault: { host: worker-0, action: stop-speaker }",
+            "fault: { host: gw, action: drop, proto: udp, direction: in }"
+        )),
+        [RESOURCES_WARNING]
     );
 }
 

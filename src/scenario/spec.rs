@@ -425,13 +425,13 @@ pub struct FaultStep {
     pub garp: Option<GarpPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arp_timeout: Option<Duration>,
-    /// `drop`: match frames of this protocol (ARP, TCP, ICMP).
+    /// `drop`: match frames of this protocol (a [`RuleProto`](crate::net::host::RuleProto): ARP, TCP, UDP, ICMP, any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proto: Option<String>,
     /// `drop`: match frames whose sender IP is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `drop`: in, out or both (default both).
+    /// `drop`: a [`RuleDirection`](crate::net::host::RuleDirection): in, out or both (default both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
 }
