@@ -29,6 +29,9 @@ enum Format {
     Text,
     /// One JSON object per trace record.
     Jsonl,
+    /// One sentence per meaningful event, as the playground's packet log
+    /// says it (`--lang ko` for Korean).
+    Sentences,
 }
 
 #[derive(Subcommand)]
@@ -51,6 +54,9 @@ enum Command {
         /// Run a named variant of the scenario's timeline.
         #[arg(long)]
         variant: Option<String>,
+        /// Sentences format: the language (en, ko).
+        #[arg(long, default_value = "en")]
+        lang: String,
     },
     /// Evaluate the scenario's goals; exit 0 when all pass, 1 otherwise.
     Check {
@@ -162,12 +168,24 @@ fn run(command: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Command::Run { file, seed, until, format, frames, variant } => {
+        Command::Run { file, seed, until, format, frames, variant, lang } => {
             let run = start(&file, variant.as_deref(), seed, until)?;
+            if let Format::Sentences = format {
+                if lang != "en" && lang != "ko" {
+                    return Err(format!("--lang {lang}: the sentences are in en or ko"));
+                }
+                for s in crate::narrate::sentences(run.trace(), run.world()) {
+                    if writeln!(out, "{}", s.text(&lang)).is_err() {
+                        return Ok(0);
+                    }
+                }
+                return Ok(0);
+            }
             for r in run.trace() {
                 let line = match format {
                     Format::Jsonl => Some(r.to_json()),
                     Format::Text => text_line(r, frames),
+                    Format::Sentences => None,
                 };
                 if let Some(l) = line
                     && writeln!(out, "{l}").is_err()

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod console;
 pub mod fidelity;
 pub mod k8s;
+pub mod narrate;
 pub mod net;
 pub mod rng;
 pub mod scenario;
