@@ -58,7 +58,8 @@ enum Command {
         #[arg(long, default_value = "en")]
         lang: String,
     },
-    /// Evaluate the scenario's goals; exit 0 when all pass, 1 otherwise.
+    /// Evaluate the scenario's goals and answer its checkpoints; exit 0 when
+    /// all goals pass and every checkpoint has an answer, 1 otherwise.
     Check {
         file: String,
         #[arg(long)]
@@ -198,16 +199,41 @@ fn run(command: Command) -> Result<i32, String> {
         Command::Check { file, seed, variant } => {
             let run = start(&file, variant.as_deref(), seed, None)?;
             let results = goals::evaluate(&run);
+            // Checkpoints answer from the run: one that no choice answers
+            // asks a question this scenario cannot settle.
+            let checkpoints = crate::scenario::predict::checkpoints(&run.scenario, variant.as_deref());
+            let mut unanswered = 0;
+            for cp in &checkpoints {
+                let o = crate::scenario::predict::outcome(&run, cp);
+                let line = match o.answer {
+                    Some(i) => format!(
+                        "ANSWER {} at {}: {}: {}",
+                        cp.id, cp.at, cp.predict.choices[i].label, o.results[i].detail
+                    ),
+                    None => {
+                        unanswered += 1;
+                        let found: Vec<&str> = o.results.iter().map(|r| r.detail.as_str()).collect();
+                        format!(
+                            "NO ANSWER {} at {}: no choice holds at {} ({})",
+                            cp.id,
+                            cp.at,
+                            cp.reveal,
+                            found.join("; ")
+                        )
+                    }
+                };
+                let _ = writeln!(out, "{line}");
+            }
             if results.is_empty() {
                 let _ = writeln!(out, "no goals in {file}");
-                return Ok(0);
+                return Ok(if unanswered == 0 { 0 } else { 1 });
             }
             for g in &results {
                 let _ = writeln!(out, "{} {}: {}", if g.pass { "PASS" } else { "FAIL" }, g.name, g.detail);
             }
             let passed = results.iter().filter(|g| g.pass).count();
             let _ = writeln!(out, "{passed}/{} goals passed", results.len());
-            Ok(if passed == results.len() { 0 } else { 1 })
+            Ok(if passed == results.len() && unanswered == 0 { 0 } else { 1 })
         }
         Command::Pcap { file, output, host, seed, until, variant } => {
             let run = start(&file, variant.as_deref(), seed, until)?;

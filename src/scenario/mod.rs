@@ -5,6 +5,7 @@
 pub mod build;
 pub mod goals;
 pub mod load;
+pub mod predict;
 pub mod spec;
 
 use crate::k8s::objects::Manifest;
