@@ -51,7 +51,7 @@ fn every_shipped_checkpoint_has_an_answer_on_every_shipped_run() {
             }
         }
     }
-    assert!(asked >= 16, "{asked} checkpoints answered");
+    assert!(asked >= 22, "{asked} checkpoints answered");
 }
 
 #[test]
