@@ -465,4 +465,8 @@ catalogue! {
     FoundRan => "ran: {0}", "실행함: {0}";
     FoundNotRanYet => "no successful `{0}` yet", "아직 성공한 `{0}` 없음";
     FoundFloods => "{0} unknown-unicast floods", "알 수 없는 유니캐스트 플러딩 {0}번";
+    FoundFrameTo => "{0} sent its packet for {1} to {2}", "{0}에서 {1} 대상 패킷을 {2}에 보냄";
+    FoundNoFrameTo => "{0} sent no packet to {1}", "{0}에서 {1}에 보낸 패킷 없음";
+    FoundRouteOnLink => "{0} reaches {1} on-link", "{0}에서 {1}에 직접 (on-link) 닿음";
+    FoundRoute => "{0} routes {1} via {2}", "{0}의 {1} 경로: {2} 경유";
 }
