@@ -8,9 +8,9 @@ mod common;
 use std::path::PathBuf;
 use std::rc::Rc;
 use vipsim::narrate::{self, Event, tour};
+use vipsim::play::run::Run;
 use vipsim::scenario::spec::{FaultAction, FaultStep};
 use vipsim::sim::action::Action;
-use vipsim::sim::timeline::Run;
 use vipsim::time::Instant;
 
 fn golden_path(id: &str) -> PathBuf {
@@ -61,8 +61,8 @@ fn shipped_scenarios_match_their_golden_sentences() {
 
 /// The failover's blackhole in the packet log: node-a dies, node-b takes
 /// over and its gratuitous ARP bounces off the router (garp: ignore), whose
-/// entry stays on node-a until the flush. Frames and node-internal ARP
-/// churn say nothing.
+/// entry stays on node-a until the flush, the burst the endpoint change
+/// brings at 70 s too. Frames and node-internal ARP churn say nothing.
 #[test]
 fn the_failover_blackhole_is_told_in_its_own_words() {
     let run = common::run("metallb-l2-failover", None);
@@ -80,6 +80,13 @@ fn the_failover_blackhole_is_told_in_its_own_words() {
             "25.0 s: router ignored a gratuitous ARP from node-b for 192.168.1.201; its entry still points at node-a",
             "70.0 s: node-a is NotReady: its kubelet stopped reporting",
             "70.0 s: default/web has 2 ready endpoints (on node-b, node-c)",
+            // The EndpointSlice change resyncs the Service and the leader
+            // re-arms its GARP burst (MetalLB 0.14 speaker/main.go
+            // handleService calls internal/layer2/announcer.go SetBalancer on
+            // every reconcile; FIDELITY.md rows 48-49); the router still
+            // ignores it.
+            "70.0 s: node-b sent gratuitous ARP: 192.168.1.201 is at node-b's MAC",
+            "70.0 s: router ignored a gratuitous ARP from node-b for 192.168.1.201; its entry still points at node-a",
             "90.0 s: router's ARP cache was flushed",
             "90.0 s: router learned that 192.168.1.201 is at node-b",
             "94.0 s: requests from client to 192.168.1.201 succeed again since 90.0 s, after 70 s of failures",

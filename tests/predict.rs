@@ -6,11 +6,11 @@
 mod common;
 
 use std::rc::Rc;
-use vipsim::scenario::predict::{self, Checkpoint, Row};
+use vipsim::engine::trace::{Dir, Kind};
+use vipsim::play::predict::{self, Checkpoint, Row};
+use vipsim::play::run::Run;
 use vipsim::scenario::spec::{FaultAction, FaultStep, SOLUTION};
 use vipsim::sim::action::Action;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Dir, Kind};
 use vipsim::time::Instant;
 use vipsim::wire::Parsed;
 

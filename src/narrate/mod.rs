@@ -20,10 +20,10 @@
 mod say;
 pub mod tour;
 
+use crate::engine::trace::{Dir, DropReason, Kind, Record};
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
 use crate::sim::World;
-use crate::sim::trace::{Dir, DropReason, Kind, Record};
 use crate::time::{Duration, Instant};
 use crate::wire::{Frame, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};

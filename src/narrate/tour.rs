@@ -5,8 +5,8 @@
 //! stays on screen grows with its caption, so it can be read.
 
 use super::Sentence;
+use crate::engine::trace::{Kind, Record};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Instant;
 
 /// A caption stays at least this long (wall milliseconds)...

@@ -2,10 +2,7 @@
 //! document is the [`spec::ScenarioDoc`]; every further document is a
 //! Kubernetes manifest exactly as a user would `kubectl apply` it.
 
-pub mod build;
-pub mod goals;
 pub mod load;
-pub mod predict;
 pub mod spec;
 
 use crate::k8s::objects::Manifest;

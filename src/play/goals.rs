@@ -1,13 +1,13 @@
 //! Goals: checks over a run's state and trace, evaluated by `vipsim check`,
 //! by the playground's workshop panel, and live while a learner acts.
 
-use super::spec::{
+use crate::engine::trace::{Forwarded, Kind, Record};
+use crate::play::run::Run;
+use crate::scenario::spec::{
     Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, FrameToCheck, Goal, LeaderCheck,
     NeighborCheck, RanCheck, RouteCheck, SuccessRateCheck,
 };
 use crate::sim::World;
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Forwarded, Kind, Record};
 use crate::time::Instant;
 use serde::Serialize;
 
@@ -394,7 +394,7 @@ pub fn first_packet_to(
     from: Instant,
 ) -> Option<(usize, crate::wire::Mac)> {
     trace.iter().enumerate().find_map(|(i, r)| match &r.kind {
-        Kind::Frame { at, dir: crate::sim::trace::Dir::Tx, frame, forward: None, .. }
+        Kind::Frame { at, dir: crate::engine::trace::Dir::Tx, frame, forward: None, .. }
             if r.t >= from && **at == *host =>
         {
             match crate::wire::Parsed::of(frame.bytes()) {

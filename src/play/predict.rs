@@ -8,11 +8,11 @@
 //! is the record (a frame, a leader change, a command) or the table row
 //! (an ARP entry, a route) that shows the answer.
 
-use super::Scenario;
 use super::goals::{self, GoalResult, first_packet_to};
-use super::spec::{Check, Goal, Predict};
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
+use crate::play::run::Run;
+use crate::scenario::Scenario;
+use crate::scenario::spec::{Check, Goal, Predict};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 
@@ -182,7 +182,7 @@ fn proof(check: &Check, visible: &[Record], from: usize) -> Proof {
                     matches!(
                         r.kind,
                         Kind::Frame {
-                            forward: Some(crate::sim::trace::Forwarded::Flood { unknown_unicast: true }),
+                            forward: Some(crate::engine::trace::Forwarded::Flood { unknown_unicast: true }),
                             ..
                         }
                     )
