@@ -259,6 +259,27 @@ pub fn at_step(sentences: &[Sentence], step: u64, lang: &str) -> String {
     texts.join(" ")
 }
 
+/// A jump forward says at most this many sentences (the latest ones): a
+/// screen reader reading forty sentences after End is noise, and the
+/// events list keeps them all.
+pub const MAX_ANNOUNCED: usize = 5;
+
+/// What the packet log's live region says after the cursor moved from step
+/// `previous` to step `cursor`: forward, the sentences of the steps passed
+/// (`previous` excluded, `cursor` included; the latest [`MAX_ANNOUNCED`]);
+/// back or in place, the sentences of the step landed on.
+pub fn announce(sentences: &[Sentence], previous: u64, cursor: u64, lang: &str) -> String {
+    if cursor <= previous {
+        return at_step(sentences, cursor, lang);
+    }
+    let from = sentences.partition_point(|s| s.step <= previous);
+    let to = sentences.partition_point(|s| s.step <= cursor);
+    let passed = &sentences[from..to];
+    let texts: Vec<String> =
+        passed[passed.len().saturating_sub(MAX_ANNOUNCED)..].iter().map(|s| s.text(lang)).collect();
+    texts.join(" ")
+}
+
 /// The index of the last sentence at or before `step`.
 pub fn latest(sentences: &[Sentence], step: u64) -> Option<usize> {
     sentences.partition_point(|s| s.step <= step).checked_sub(1)

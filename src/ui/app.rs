@@ -149,7 +149,9 @@ pub fn app() -> Html {
         move || {
             let lang = first.lang.unwrap_or_else(storage::language);
             let panels = first.panels.unwrap_or(if first.embed { Panels::embed() } else { Panels::default() });
-            AppState::new(lang, panels, first.embed, storage::load_progress())
+            let mut state = AppState::new(lang, panels, first.embed, storage::load_progress());
+            state.predict_off = first.predict_off;
+            state
         }
     });
     let workshop = use_address(&store, first.request.clone()) && !store.embed;

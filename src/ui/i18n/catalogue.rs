@@ -165,6 +165,8 @@ catalogue! {
     KeyEnterHostDoes => "inspect it", "그 호스트 살펴보기";
     KeyQuestion => "?", "?";
     KeyQuestionDoes => "this help", "이 도움말";
+    KeyDigits => "1 … 9", "1 … 9";
+    KeyDigitsDo => "answer the checkpoint's question with that choice", "체크포인트 질문에 그 번호의 보기로 답하기";
     KeyEsc => "Esc", "Esc";
     KeyEscDoes => "close this help or the record view", "이 도움말이나 기록 보기 닫기";
 
@@ -469,4 +471,23 @@ catalogue! {
     FoundNoFrameTo => "{0} sent no packet to {1}", "{0}에서 {1}에 보낸 패킷 없음";
     FoundRouteOnLink => "{0} reaches {1} on-link", "{0}에서 {1}에 직접 (on-link) 닿음";
     FoundRoute => "{0} routes {1} via {2}", "{0}의 {1} 경로: {2} 경유";
+
+    // Checkpoints: predict, then observe.
+    CheckpointHeading => "Predict", "예측";
+    CheckpointChoices => "Your prediction", "내 예측";
+    CheckpointGuessed => "Your guess: {0}. Play on to see what happens (answer at {1}).",
+        "내 예측: {0}. 계속 재생해서 확인하세요 (답: {1}).";
+    CheckpointNoGuessYet => "Choose what you expect; the answer shows at {0}.",
+        "예상하는 것을 고르세요. 답은 {0}에 나옵니다.";
+    CheckpointHappened => "What happened: {0}", "실제 결과: {0}";
+    CheckpointNothingMatched => "What happened: none of the choices (this run went another way).",
+        "실제 결과: 어느 보기도 아님 (이 실행은 다르게 흘러갔습니다).";
+    CheckpointRight => "Your guess was right.", "예측이 맞았습니다.";
+    CheckpointWrong => "You guessed: {0}.", "내 예측: {0} (틀림).";
+    CheckpointNoGuess => "You did not guess.", "예측하지 않았습니다.";
+    CheckpointShowProof => "Show the proof", "증거 보기";
+    CheckpointProofRecord => "Proof: record #{0} at {1} (selected in the event list)",
+        "증거: {1}의 기록 #{0} (이벤트 목록에서 선택됨)";
+    CheckpointProofRow => "Proof: {0}", "증거: {0}";
+    PacketLog => "Packet log", "패킷 로그";
 }
