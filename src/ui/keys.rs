@@ -60,6 +60,7 @@ pub fn keys() -> Html {
                     }
                     "Escape" => {
                         dispatcher.dispatch(Action::Help(false));
+                        dispatcher.dispatch(Action::Tour(false));
                         Action::ClearRecord
                     }
                     "/" => {

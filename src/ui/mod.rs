@@ -39,6 +39,7 @@ mod tasks;
 mod timeline;
 mod topology;
 mod topology_table;
+mod tour;
 mod workshop;
 
 /// Mounts the playground on `#app` (or the body when absent).

@@ -11,6 +11,7 @@ use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
 use crate::engine::trace::Kind;
+use crate::narrate::tour::{self, Stop as TourStop};
 use crate::narrate::{self, Sentence};
 use crate::play::predict::{self, Checkpoint, Outcome};
 use crate::play::run::Run;
@@ -50,6 +51,8 @@ pub struct RunEntry {
     pub story: Story,
     /// The run told in sentences (the packet log, the events' summaries).
     pub sentences: Vec<Sentence>,
+    /// The narrated tour's stops over this run.
+    pub stops: Vec<TourStop>,
     /// The checkpoints of its timeline (a branch has its root's).
     pub checkpoints: Vec<Checkpoint>,
     /// Each checkpoint's answer over this run, computed when first shown.
@@ -61,6 +64,7 @@ impl RunEntry {
         let story = Story::of(&run);
         let sentences = narrate::sentences(run.trace(), run.world());
         let checkpoints = predict::checkpoints(&run.scenario, variant.as_deref());
+        let stops = tour::stops(run.trace(), &sentences, run.world());
         RunEntry {
             id,
             label,
@@ -69,6 +73,7 @@ impl RunEntry {
             run: RefCell::new(run),
             story,
             sentences,
+            stops,
             checkpoints,
             outcomes: RefCell::default(),
         }
@@ -221,6 +226,13 @@ pub struct AppState {
     pub draft: Option<Rc<str>>,
     /// Checkpoints do not pause playback (`embed.html?predict=0`).
     pub predict_off: bool,
+    /// The narrated tour's stop on screen (index into the active run's
+    /// stops); `None`: no tour.
+    pub tour: Option<usize>,
+    /// Start the tour once the scenario is open (`?tour=1`).
+    pub tour_on_open: bool,
+    /// The tour's captions are spoken (the browser's speech synthesis).
+    pub speak: bool,
     /// The checkpoint (index into the active run's) whose question waits
     /// for an answer, playback paused.
     pub asking: Option<usize>,
@@ -310,6 +322,12 @@ pub enum Action {
     },
     /// Answer the waiting question with its choice `n` (keys 1-9).
     GuessWaiting(usize),
+    /// Start the narrated tour at the playhead (from the start when at
+    /// the end), or end it.
+    Tour(bool),
+    /// The tour's next stop (the last one ends the tour).
+    TourNext,
+    Speak(bool),
 }
 
 impl AppState {
@@ -471,6 +489,8 @@ impl AppState {
             progress: kept.progress,
             progress_unreadable: kept.progress_unreadable,
             predict_off: kept.predict_off,
+            tour_on_open: kept.tour_on_open,
+            speak: kept.speak,
             ..AppState::default()
         };
         self.guesses = source
@@ -501,6 +521,9 @@ impl AppState {
                 });
                 if let Some(resume) = resume {
                     self.resume(resume);
+                }
+                if std::mem::take(&mut self.tour_on_open) {
+                    self.start_tour();
                 }
             }
             Err(e) => {
@@ -691,6 +714,32 @@ impl AppState {
         }
     }
 
+    /// Starts the tour at the first stop at or after the playhead (at the
+    /// end of the run: from the start).
+    fn start_tour(&mut self) {
+        let Some(entry) = self.active().cloned() else { return };
+        let first = entry.stops.partition_point(|s| s.t < self.time);
+        let first = if first < entry.stops.len() { first } else { 0 };
+        self.playing = false;
+        self.tour_stop(first);
+    }
+
+    /// Shows tour stop `i`: the cursor moves to its moment and the device
+    /// it talks about is selected (the topology highlights it). Past the
+    /// last stop the tour ends.
+    fn tour_stop(&mut self, i: usize) {
+        let Some(entry) = self.active().cloned() else { return };
+        let Some(stop) = entry.stops.get(i) else {
+            self.tour = None;
+            return;
+        };
+        self.tour = Some(i);
+        self.seek_step(stop.step);
+        if let Some(subject) = &stop.subject {
+            self.host = Some(subject.clone());
+        }
+    }
+
     fn guess(&mut self, checkpoint: usize, choice: usize) {
         let Some(entry) = self.active().cloned() else { return };
         let Some(cp) = entry.checkpoints.get(checkpoint) else { return };
@@ -725,6 +774,7 @@ impl Reducible for AppState {
                 | Action::Open { .. }
         ) {
             s.asking = None;
+            s.tour = None;
         }
         match action {
             Action::Open { scenario, source, variant, resume } => s.open(scenario, source, variant, resume),
@@ -794,6 +844,11 @@ impl Reducible for AppState {
                     s.seek_time(Instant::ZERO);
                 }
                 s.playing = on && s.active().is_some();
+            }
+            // Space moves the tour on while it runs.
+            Action::TogglePlay if s.tour.is_some() => {
+                let next = s.tour.map_or(0, |i| i + 1);
+                s.tour_stop(next);
             }
             Action::TogglePlay => {
                 let playing = s.playing;
@@ -878,6 +933,13 @@ impl Reducible for AppState {
             Action::LinkProblem(p) => s.link_problem = p,
             Action::Draft(text) => s.draft = text,
             Action::Guess { checkpoint, choice } => s.guess(checkpoint, choice),
+            Action::Tour(true) => s.start_tour(),
+            Action::Tour(false) => s.tour = None,
+            Action::TourNext => {
+                let Some(i) = s.tour else { return self };
+                s.tour_stop(i + 1);
+            }
+            Action::Speak(on) => s.speak = on,
             Action::GuessWaiting(n) => {
                 let Some(entry) = s.active().cloned() else { return self };
                 let open = entry.checkpoint_at(s.time).filter(|i| s.time < entry.checkpoints[*i].reveal);

@@ -33,6 +33,11 @@ pub fn timeline() -> Html {
         let playing = store.playing;
         Callback::from(move |_: MouseEvent| store.dispatch(Action::Play(!playing)))
     };
+    let tour = {
+        let store = store.clone();
+        let on = store.tour.is_none();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::Tour(on)))
+    };
     let on_speed = {
         let store = store.clone();
         Callback::from(move |e: Event| {
@@ -108,6 +113,8 @@ pub fn timeline() -> Html {
                 <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
                 <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
                 <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
+                <button type="button" class="tour-button" onclick={tour} aria-pressed={store.tour.is_some().to_string()}
+                    title={lang.t(Msg::TourTitle)}>{ lang.t(Msg::Tour) }</button>
                 <label class="speed">
                     <span>{ lang.t(Msg::Speed) }</span>
                     <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">

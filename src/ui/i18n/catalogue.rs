@@ -147,7 +147,7 @@ catalogue! {
     KeyboardShortcuts => "Keyboard shortcuts", "단축키";
     Close => "Close", "닫기";
     KeySpace => "Space", "스페이스";
-    KeySpaceDoes => "play / pause", "재생 / 일시 정지";
+    KeySpaceDoes => "play / pause (in the tour: next stop)", "재생 / 일시 정지 (투어에서는 다음 단계)";
     KeyArrows => "→ / ←", "→ / ←";
     KeyArrowsDo => "step one event forward / back", "이벤트 하나 앞으로 / 뒤로";
     KeyShiftArrows => "Shift + → / ←", "Shift + → / ←";
@@ -168,7 +168,7 @@ catalogue! {
     KeyDigits => "1 … 9", "1 … 9";
     KeyDigitsDo => "answer the checkpoint's question with that choice", "체크포인트 질문에 그 번호의 보기로 답하기";
     KeyEsc => "Esc", "Esc";
-    KeyEscDoes => "close this help or the record view", "이 도움말이나 기록 보기 닫기";
+    KeyEscDoes => "close this help or the record view, end the tour", "이 도움말이나 기록 보기 닫기, 투어 끝내기";
 
     // The timeline.
     Playback => "Playback", "재생";
@@ -490,4 +490,15 @@ catalogue! {
         "증거: {1}의 기록 #{0} (이벤트 목록에서 선택됨)";
     CheckpointProofRow => "Proof: {0}", "증거: {0}";
     PacketLog => "Packet log", "패킷 로그";
+
+    // The narrated tour.
+    Tour => "Tour", "투어";
+    TourTitle => "Play the story stop by stop, with captions", "자막과 함께 이야기를 한 단계씩 재생";
+    TourLabel => "Narrated tour", "해설 투어";
+    TourNext => "Next", "다음";
+    TourEnd => "End tour", "투어 끝내기";
+    TourSpeak => "Read aloud", "소리 내어 읽기";
+    TourStopOf => "Stop {0} of {1} · {2}", "{1}개 중 {0}번째 · {2}";
+    TourPointsAt => "Look at {0}", "{0}을(를) 보세요";
+    TourKeys => "Space: next · Esc: end", "Space: 다음 · Esc: 끝내기";
 }
