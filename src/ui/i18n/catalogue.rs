@@ -364,6 +364,7 @@ catalogue! {
     ColTime => "Time (s)", "시간 (초)";
     ColProtocol => "Protocol", "프로토콜";
     ColDescription => "Description", "설명";
+    ColSummary => "What it means", "의미";
 
     // The inspector.
     InspectHost => "Inspect host", "살펴볼 호스트";
