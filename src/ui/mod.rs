@@ -9,6 +9,7 @@
 mod app;
 mod branches;
 mod charts;
+mod checkpoint;
 mod coming_up;
 mod compare;
 mod console;

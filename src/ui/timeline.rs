@@ -1,7 +1,11 @@
 //! The timeline: play/pause, speed, one event back or forward, the previous
 //! or next interesting moment, and a scrubber over the whole run with a
-//! mark per interesting moment and the client's outages as bands.
+//! mark per interesting moment and the client's outages as bands. Under
+//! it, the checkpoint card, and the packet log: a live region that says,
+//! after each move, the core's sentences for what the move passed
+//! ([`crate::narrate::announce`]), for screen readers.
 
+use super::checkpoint::CheckpointCard;
 use super::i18n::Msg;
 use super::state::{Action, Dir, SPEEDS, use_store};
 use crate::time::Instant;
@@ -55,6 +59,7 @@ pub fn timeline() -> Html {
         })
     };
     let end_step = run.len();
+    let said = crate::narrate::announce(&entry.sentences, store.previous, cursor, lang.code());
     let current = story.current_step(cursor);
     let now_records: Vec<String> = match current {
         Some(step) => {
@@ -137,7 +142,7 @@ pub fn timeline() -> Html {
                     value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label={lang.t(Msg::Time)}
                     aria-valuetext={super::secs(store.time)} />
             </div>
-            <div class="now" aria-live={if store.playing { "off" } else { "polite" }}>
+            <div class="now">
                 if now_records.is_empty() {
                     <p>{ lang.t(Msg::NothingYet) }</p>
                 } else {
@@ -150,6 +155,9 @@ pub fn timeline() -> Html {
                     </p>
                 }
             </div>
+            <CheckpointCard />
+            <p class="packet-log visually-hidden" aria-live="polite" aria-label={lang.t(Msg::PacketLog)}
+               data-step={cursor.to_string()}>{ said }</p>
         </section>
     }
 }
