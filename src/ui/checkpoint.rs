@@ -18,7 +18,11 @@ pub fn checkpoint_card() -> Html {
     let lang = store.lang;
     let code = lang.code();
     let entry = store.active().cloned();
-    let shown = entry.as_ref().and_then(|e| e.checkpoint_at(store.time).map(|i| (e.clone(), i)));
+    // The answer playback paused at stays while its proof is shown (the
+    // proof may come before the reveal); else the latest question asked.
+    let shown = entry
+        .as_ref()
+        .and_then(|e| store.revealing.or(store.asking).or_else(|| e.checkpoint_at(store.time)).map(|i| (e.clone(), i)));
     {
         let first_choice = first_choice.clone();
         use_effect_with(store.asking, move |asking| {
@@ -33,7 +37,7 @@ pub fn checkpoint_card() -> Html {
     let cp = &entry.checkpoints[i];
     let p = &cp.predict;
     let guess = store.guesses.get(&cp.id).cloned();
-    let revealed = store.time >= cp.reveal;
+    let revealed = store.time >= cp.reveal || store.revealing == Some(i);
     let heading = html! {
         <h3 id="checkpoint-question">
             <span class="label">{ lang.t(Msg::CheckpointHeading) }</span>{ " " }{ p.question_in(code) }
@@ -42,7 +46,8 @@ pub fn checkpoint_card() -> Html {
     if !revealed {
         let choices = p.choices.iter().enumerate().map(|(n, c)| {
             let store = store.clone();
-            let onclick = Callback::from(move |_: MouseEvent| store.dispatch(Action::Guess { checkpoint: i, choice: n }));
+            let onclick =
+                Callback::from(move |_: MouseEvent| store.dispatch(Action::Guess { checkpoint: i, choice: n }));
             let chosen = guess.as_deref() == Some(c.label.as_str());
             let node = if n == 0 { first_choice.clone() } else { NodeRef::default() };
             html! {

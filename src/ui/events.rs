@@ -109,10 +109,13 @@ pub fn events() -> Html {
         let trace = run.trace();
         rows.partition_point(|&i| trace[i].step <= cursor).checked_sub(1)
     });
+    // The selected record's row is kept in view (a checkpoint's proof may
+    // be well before the cursor), else the cursor's.
+    let shown_row = store.record.and_then(|r| rows.iter().position(|&i| i == r)).or(cursor_row);
     {
         let viewport = viewport.clone();
         let scroll = scroll.clone();
-        use_effect_with((cursor_row, rows.len()), move |(row, _)| {
+        use_effect_with((shown_row, rows.len()), move |(row, _)| {
             if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
                 let top = *row as f64 * ROW_H;
                 let view = el.client_height() as f64;

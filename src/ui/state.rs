@@ -236,6 +236,9 @@ pub struct AppState {
     /// The checkpoint (index into the active run's) whose question waits
     /// for an answer, playback paused.
     pub asking: Option<usize>,
+    /// The checkpoint whose answer playback paused at (its card shows
+    /// even when the next question is asked at the same moment).
+    pub revealing: Option<usize>,
     /// Checkpoints (by id) playback already paused at, to ask and to
     /// reveal, since the scenario was opened: each pauses once.
     asked: BTreeSet<String>,
@@ -675,7 +678,9 @@ impl AppState {
             return None;
         }
         let entry = self.active()?;
-        let ahead = |t: Instant| self.time < t && t <= to;
+        // A moment at the playhead counts: a question asked at the time
+        // another one is answered comes right after it (each stops once).
+        let ahead = |t: Instant| self.time <= t && t <= to;
         entry
             .checkpoints
             .iter()
@@ -775,6 +780,11 @@ impl Reducible for AppState {
         ) {
             s.asking = None;
             s.tour = None;
+            s.revealing = None;
+        }
+        // Playing on leaves an answer; showing its proof (SelectRecord) does not.
+        if matches!(action, Action::Advance(_)) {
+            s.revealing = None;
         }
         match action {
             Action::Open { scenario, source, variant, resume } => s.open(scenario, source, variant, resume),
@@ -803,7 +813,10 @@ impl Reducible for AppState {
                                 s.asked.insert(id);
                                 s.asking = Some(i);
                             }
-                            Stop::Reveal(i) => s.reveal(i),
+                            Stop::Reveal(i) => {
+                                s.reveal(i);
+                                s.revealing = Some(i);
+                            }
                         }
                     }
                     None => {
@@ -942,7 +955,11 @@ impl Reducible for AppState {
             Action::Speak(on) => s.speak = on,
             Action::GuessWaiting(n) => {
                 let Some(entry) = s.active().cloned() else { return self };
-                let open = entry.checkpoint_at(s.time).filter(|i| s.time < entry.checkpoints[*i].reveal);
+                let open = s.asking.or_else(|| {
+                    entry
+                        .checkpoint_at(s.time)
+                        .filter(|i| s.revealing.is_none() && s.time < entry.checkpoints[*i].reveal)
+                });
                 let Some(i) = open else { return self };
                 s.guess(i, n);
             }
