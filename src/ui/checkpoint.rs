@@ -51,12 +51,10 @@ pub fn checkpoint_card() -> Html {
             let chosen = guess.as_deref() == Some(c.label.as_str());
             let node = if n == 0 { first_choice.clone() } else { NodeRef::default() };
             html! {
-                <li>
-                    <button type="button" ref={node} class={classes!("choice", chosen.then_some("chosen"))}
-                        aria-pressed={chosen.to_string()} data-choice={n.to_string()} onclick={onclick}>
-                        <kbd aria-hidden="true">{ n + 1 }</kbd>{ " " }{ p.choice_in(n, code) }
-                    </button>
-                </li>
+                <button type="button" ref={node} class={classes!("choice", chosen.then_some("chosen"))}
+                    aria-pressed={chosen.to_string()} data-choice={n.to_string()} onclick={onclick}>
+                    <kbd aria-hidden="true">{ n + 1 }</kbd>{ " " }{ p.choice_in(n, code) }
+                </button>
             }
         });
         let status = match &guess {
@@ -70,7 +68,7 @@ pub fn checkpoint_card() -> Html {
             <section class="checkpoint" data-checkpoint={cp.id.clone()} data-state="asking"
                 aria-labelledby="checkpoint-question">
                 { heading }
-                <ul class="choices" role="group" aria-label={lang.t(Msg::CheckpointChoices)}>{ for choices }</ul>
+                <div class="choices" role="group" aria-label={lang.t(Msg::CheckpointChoices)}>{ for choices }</div>
                 <p class="status" role="status">{ status }</p>
             </section>
         };

@@ -156,7 +156,7 @@ pub fn timeline() -> Html {
                 }
             </div>
             <CheckpointCard />
-            <p class="packet-log visually-hidden" aria-live="polite" aria-label={lang.t(Msg::PacketLog)}
+            <p class="packet-log visually-hidden" role="status" aria-live="polite" aria-label={lang.t(Msg::PacketLog)}
                data-step={cursor.to_string()}>{ said }</p>
         </section>
     }

@@ -22,28 +22,32 @@ after(async () => { await browser?.close(); await server?.close(); });
 const card = (page) => page.$eval('.checkpoint', (el) => ({ ...el.dataset }));
 const seconds = async (page) => (await clock(page)).ns / 1e9;
 
-/** Plays from `from` seconds at 10x until the checkpoint card is in `state`, paused. */
-async function playUntil(page, state) {
+/** Waits until playback is paused with checkpoint `id`'s card in `state`. */
+async function pausedAt(page, id, state) {
+  await page.waitForFunction(([id, state]) => {
+    const c = document.querySelector('.checkpoint');
+    return c?.dataset.checkpoint === id && c.dataset.state === state
+      && document.querySelector('.transport .play')?.getAttribute('aria-pressed') === 'false';
+  }, [id, state], { timeout: 30_000 });
+}
+
+/** Plays at 10x until playback pauses at checkpoint `id` in `state`. */
+async function playUntil(page, id, state) {
   await page.selectOption('select[name=speed]', '10');
   await page.click('.transport .play');
-  await page.waitForFunction((state) => {
-    const c = document.querySelector('.checkpoint');
-    return c?.dataset.state === state && document.querySelector('.transport .play')?.getAttribute('aria-pressed') === 'false';
-  }, state, { timeout: 30_000 });
+  await pausedAt(page, id, state);
 }
 
 test('a checkpoint pauses, takes a keyboard answer and reveals the proof', async () => {
   const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
   await scrubTo(page, 20.5);
-  await playUntil(page, 'asking');
-  assert.equal((await card(page)).checkpoint, 'who-takes-over');
+  await playUntil(page, 'who-takes-over', 'asking');
   assert.equal(await seconds(page), 21, 'paused at the question');
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.choice), '0', 'the first choice has the focus');
   assert.match(await page.textContent('.checkpoint h3'), /Which node will answer ARP for 192\.168\.1\.201 next\?/);
 
   await page.keyboard.press('1'); // node-b; playback goes on
-  await page.waitForFunction(() => document.querySelector('.checkpoint')?.dataset.state === 'revealed'
-    && document.querySelector('.transport .play')?.getAttribute('aria-pressed') === 'false', null, { timeout: 30_000 });
+  await pausedAt(page, 'who-takes-over', 'revealed');
   assert.equal(await seconds(page), 27, 'paused at the answer');
   const revealed = await card(page);
   assert.equal(revealed.answer, '0');
@@ -56,6 +60,13 @@ test('a checkpoint pauses, takes a keyboard answer and reveals the proof', async
   // The guess is kept with the progress.
   const saved = JSON.parse(await page.evaluate(() => Object.values(localStorage).find((v) => v.includes('"guesses"'))));
   assert.deepEqual(saved.guesses['metallb-l2-failover']['who-takes-over'], { choice: 'node-b', right: true });
+  // Showing the proof keeps the answer on screen.
+  await page.click('.checkpoint .show-proof');
+  assert.equal((await card(page)).state, 'revealed');
+  // The next question, asked at the same moment, comes when playback goes on.
+  await page.click('.transport .play');
+  await pausedAt(page, 'where-next', 'asking');
+  assert.equal(await seconds(page), 27);
   assert.deepEqual(errors, []);
 });
 
@@ -70,11 +81,9 @@ test('a branch where the router was flushed answers otherwise, with its own proo
   await page.selectOption('select[name=fault]', 'flush-arp');
   await page.selectOption('select[name=fault-host]', 'router');
   await page.click('.branches form button[type=submit]');
-  await playUntil(page, 'asking');
-  assert.equal((await card(page)).checkpoint, 'where-next');
+  await playUntil(page, 'where-next', 'asking');
   await page.keyboard.press('1'); // "node-a's MAC": wrong in this branch
-  await page.waitForFunction(() => document.querySelector('.checkpoint')?.dataset.state === 'revealed'
-    && document.querySelector('.transport .play')?.getAttribute('aria-pressed') === 'false', null, { timeout: 30_000 });
+  await pausedAt(page, 'where-next', 'revealed');
   const revealed = await card(page);
   assert.equal(revealed.answer, '1', "to node-b's MAC");
   assert.equal(revealed.right, 'false');
@@ -111,9 +120,12 @@ test("the live region says the core's sentences at each step", async () => {
   const { page, errors } = await openApp(browser, server.url, '?predict=0#metallb-l2-failover');
   await scrubTo(page, 19.9);
   let said = 0;
-  for (let i = 0; i < 40; i++) {
+  // Single steps through the failure, then interesting moments (jumps
+  // over many steps), then single steps back.
+  const keys = [...Array(20).fill('ArrowRight'), ...Array(12).fill('Shift+ArrowRight'), ...Array(5).fill('ArrowLeft')];
+  for (const key of keys) {
     const prev = (await clock(page)).step;
-    await page.keyboard.press(i === 30 ? 'ArrowLeft' : 'ArrowRight');
+    await page.keyboard.press(key);
     await page.waitForFunction((prev) => Number(document.querySelector('.clock').dataset.step) !== prev, prev);
     const cur = (await clock(page)).step;
     const live = await page.$eval('.packet-log', (el) => el.textContent);

@@ -176,7 +176,7 @@ catalogue! {
     GoStartLabel => "Go to the start (Home)", "처음으로 (Home)";
     GoStartTitle => "Start (Home)", "처음 (Home)";
     PrevMark => "⇤ mark", "⇤ 표시";
-    PrevMarkLabel => "Previous interesting event (Shift+Left)", "이전 주요 이벤트 (Shift+왼쪽)";
+    PrevMarkLabel => "Previous mark: interesting event (Shift+Left)", "이전 표시: 주요 이벤트 (Shift+왼쪽)";
     PrevMarkTitle => "Previous interesting event (Shift+←)", "이전 주요 이벤트 (Shift+←)";
     StepBack => "◀ step", "◀ 한 단계";
     StepBackLabel => "Step back one event (Left)", "이벤트 하나 뒤로 (왼쪽)";
@@ -189,7 +189,7 @@ catalogue! {
     StepForwardLabel => "Step forward one event (Right)", "이벤트 하나 앞으로 (오른쪽)";
     StepForwardTitle => "Step forward (→)", "앞으로 (→)";
     NextMark => "mark ⇥", "표시 ⇥";
-    NextMarkLabel => "Next interesting event (Shift+Right)", "다음 주요 이벤트 (Shift+오른쪽)";
+    NextMarkLabel => "Next mark: interesting event (Shift+Right)", "다음 표시: 주요 이벤트 (Shift+오른쪽)";
     NextMarkTitle => "Next interesting event (Shift+→)", "다음 주요 이벤트 (Shift+→)";
     GoEnd => "end ▶|", "끝 ▶|";
     GoEndLabel => "Go to the end (End)", "끝으로 (End)";
@@ -223,7 +223,7 @@ catalogue! {
     HostLabelOff => ", powered off", ", 전원 꺼짐";
     HostLabelAnnounces => ", announces VIP {0}", ", VIP {0}을(를) 알림";
     HostLabelNextHop => ", BGP next hop for VIP {0}", ", VIP {0}의 BGP 넥스트 홉";
-    SwitchLabel => "{0}, learning switch, {1} MAC table entries", "{0}, 러닝 스위치, MAC 테이블 항목 {1}개";
+    SwitchLabel => "{0}: {1} MACs learned, learning switch", "{0}: MAC {1}개 학습, 러닝 스위치";
     MacsLearned => "{0} MACs learned", "MAC {0}개 학습";
     HowVipReached => "How the VIP is reached", "VIP에 닿는 길";
     ReachesVipVia => "{0} reaches the VIP via", "{0}이(가) VIP에 닿는 길";
