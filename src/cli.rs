@@ -1,4 +1,4 @@
-//! The native command line: `vipsim run | check | pcap | list`, as the
+//! The native command line: `vipsim run | check | pcap | list | verify`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
 use crate::engine::trace::{Dir, Kind, Record};
@@ -81,6 +81,14 @@ enum Command {
     },
     /// List the scenarios and workshop exercises shipped with this build.
     List,
+    /// Replay hand-ins (files, or the short codes the playground copies)
+    /// from the shipped exercises and print, per learner, which goals pass;
+    /// exit 0 only when every hand-in passes every goal.
+    Verify {
+        /// Hand-in files (`.vipsim.json`, or a file holding a code), or codes.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Write a static oEmbed JSON per shipped scenario into DIR (the site's
     /// `oembed/` folder), pointing at the embed player under BASE_URL.
     Oembed {
@@ -158,6 +166,31 @@ fn run(command: Command) -> Result<i32, String> {
                     .map_err(|e| format!("{path}: {e}"))?;
             }
             Ok(0)
+        }
+        Command::Verify { files } => {
+            let mut all = true;
+            for file in &files {
+                let (name, checked) = match std::fs::read_to_string(file) {
+                    Ok(text) => (file.clone(), crate::handin::verify(&text)),
+                    // Not a file: perhaps a code pasted on the command line
+                    // (named by its first characters).
+                    Err(e) => match crate::handin::HandIn::parse(file) {
+                        Ok(_) => {
+                            (format!("{}…", file.chars().take(12).collect::<String>()), crate::handin::verify(file))
+                        }
+                        Err(_) => (
+                            file.clone(),
+                            crate::handin::Checked {
+                                handin: None,
+                                verdict: crate::handin::Verdict::Unreadable(format!("cannot read it: {e}")),
+                            },
+                        ),
+                    },
+                };
+                let _ = write!(out, "{}", crate::handin::report(&name, &checked));
+                all &= checked.passed();
+            }
+            Ok(if all { 0 } else { 1 })
         }
         Command::List => {
             for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod console;
 pub mod engine;
 pub mod fidelity;
+pub mod handin;
 pub mod k8s;
 pub mod net;
 pub mod play;
