@@ -17,6 +17,7 @@ mod embed;
 mod events;
 mod fidelity;
 mod frame_view;
+mod handin;
 mod host_tables;
 pub mod i18n;
 mod inspector;
