@@ -1,11 +1,11 @@
-//! The native command line: `vipsim run | check | pcap | list | verify`, as the
+//! The native command line: `vipsim run | check | pcap | list | verify | animate`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::play::goals;
 use crate::play::run::Run;
 use crate::scenario::{Scenario, load};
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::rc::Rc;
@@ -81,6 +81,31 @@ enum Command {
     },
     /// List the scenarios and workshop exercises shipped with this build.
     List,
+    /// Write a range of a run's topology as an animated SVG (CSS keyframes,
+    /// no script) for slides and blog posts, and print its size.
+    Animate {
+        /// Scenario file, or the id of a shipped scenario.
+        file: String,
+        /// Start of the range, e.g. 18s.
+        #[arg(long, value_parser = parse_duration)]
+        from: Duration,
+        /// End of the range, e.g. 32s (default: the end of the run).
+        #[arg(long, value_parser = parse_duration)]
+        to: Option<Duration>,
+        /// Output file.
+        #[arg(short, long)]
+        output: String,
+        /// Show the scenario's notes as captions.
+        #[arg(long)]
+        captions: bool,
+        /// Simulated seconds per second of animation.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        variant: Option<String>,
+    },
     /// Replay hand-ins (files, or the short codes the playground copies)
     /// from the shipped exercises and print, per learner, which goals pass;
     /// exit 0 only when every hand-in passes every goal.
@@ -165,6 +190,24 @@ fn run(command: Command) -> Result<i32, String> {
                 std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json"))
                     .map_err(|e| format!("{path}: {e}"))?;
             }
+            Ok(0)
+        }
+        Command::Animate { file, from, to, output, captions, speed, seed, variant } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(format!("--speed must be a positive number of simulated seconds per second, not {speed}"));
+            }
+            let run = start(&file, variant.as_deref(), seed, None)?;
+            let to = to.map(|t| Instant::ZERO + t).unwrap_or(run.end);
+            let clip = crate::animate::Clip::new(&run, Instant::ZERO + from, to, captions)?;
+            let svg = clip.svg(speed);
+            std::fs::write(&output, &svg).map_err(|e| format!("{output}: {e}"))?;
+            eprintln!(
+                "wrote {output}: {} bytes, {} to {} ({:.1} s at {speed}x)",
+                svg.len(),
+                clip.from,
+                clip.to,
+                (clip.to - clip.from).as_secs_f64() / speed
+            );
             Ok(0)
         }
         Command::Verify { files } => {

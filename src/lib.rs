@@ -7,6 +7,7 @@
 //! dependency: simulated time only, one seeded RNG, ordered maps. The same
 //! scenario and seed give a byte-identical trace natively and in the browser.
 
+pub mod animate;
 pub mod catalog;
 pub mod console;
 pub mod engine;
