@@ -46,6 +46,9 @@ struct Point {
     y: f64,
 }
 
+/// A frame crossing a cable: when it starts, from where, to where.
+type Hop = (Instant, Point, Point);
+
 /// What the animation shows, as data: the fixed drawing and the tracks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clip {
@@ -60,8 +63,8 @@ pub struct Clip {
     cables: Vec<(usize, [Point; 2])>,
     /// Elements shown for part of the clip, by a stable key.
     pub tracks: BTreeMap<String, Track>,
-    /// Frame dots, by cable and class: each hop's start time, from, to.
-    hops: BTreeMap<(usize, &'static str), Vec<(Instant, Point, Point)>>,
+    /// Frame dots, by cable and class.
+    hops: BTreeMap<(usize, &'static str), Vec<Hop>>,
     /// Whether notes are drawn as captions.
     captions: bool,
 }
