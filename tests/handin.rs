@@ -84,6 +84,7 @@ fn the_short_code_round_trips_and_is_short() {
         let code = h.to_code();
         assert!(code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{code}");
         assert!(code.len() < h.to_json().len(), "{} vs {}", code.len(), h.to_json().len());
+        println!("{id}: hand-in {} bytes as JSON, code {} chars", h.to_json().len(), code.len());
         assert_eq!(HandIn::parse(&code), Ok(h.clone()));
         assert!(handin::verify(&code).passed(), "{id}");
     }
