@@ -33,7 +33,7 @@ const LAYERS: &[&[&str]] = &[
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground, permalinks, the catalogue.
-    &["catalog", "cli", "share", "fidelity", "ui", "bin", "main", "lib"],
+    &["catalog", "cli", "share", "handin", "animate", "fidelity", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -18,6 +18,7 @@ mod embed;
 mod events;
 mod fidelity;
 mod frame_view;
+mod handin;
 mod host_tables;
 pub mod i18n;
 mod inspector;

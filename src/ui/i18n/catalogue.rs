@@ -119,6 +119,16 @@ catalogue! {
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
         "이 파일을 가져올 수 없습니다: {0}. 진행 상황은 그대로입니다.";
+    HandIn => "Hand in", "제출";
+    HandInHint => "Your {0} actions on the run on screen, with their times, for your instructor to replay with vipsim verify. No results go in: the replay decides.",
+        "화면의 실행에서 한 동작 {0}개와 그 시각입니다. 강사가 vipsim verify로 다시 실행해 확인합니다. 결과는 담기지 않으며 재실행이 판정합니다.";
+    HandInName => "Your name", "이름";
+    HandInFile => "Download the hand-in file", "제출 파일 내려받기";
+    HandInCode => "Or paste this code into a chat", "또는 이 코드를 채팅에 붙여 넣기";
+    CopyHandInCode => "Copy the code", "코드 복사";
+    HandInCodeCopied => "Code copied.", "코드를 복사했습니다.";
+    HandInOwnRun => "To hand in, go back to your own run: the author's solution and variants are not yours.",
+        "제출하려면 내 실행으로 돌아가세요. 작성자의 풀이와 변형은 내 것이 아닙니다.";
 
     // The scenario editor and manifests.
     ApplyYaml => "Apply", "적용";
