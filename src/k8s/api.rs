@@ -139,7 +139,20 @@ impl Plane<'_, '_, '_> {
                 }
             }
         };
-        self.reconcile();
+        // The controllers look at what this touched; a change to any other
+        // kind (pools, advertisements, policies) concerns everything.
+        let ns = m.namespace().unwrap_or("default");
+        match m {
+            Manifest::Service { .. } => {
+                self.k.touched.services.insert(key(ns, &name));
+            }
+            Manifest::Deployment { .. } => {
+                self.k.touched.deployments.insert(key(ns, &name));
+            }
+            Manifest::Pod { .. } => self.k.touch_pod(&key(ns, &name)),
+            _ => self.k.touched.all = true,
+        }
+        self.run_controllers();
         Ok(format!("{res}/{name} {verb}"))
     }
 
@@ -206,7 +219,8 @@ impl Plane<'_, '_, '_> {
         }
         let meta = d.meta.clone();
         self.apply_deployment(ns, &meta, &spec)?;
-        self.reconcile();
+        self.k.touched.deployments.insert(key(ns, name));
+        self.run_controllers();
         Ok(Some(()))
     }
 
@@ -233,7 +247,8 @@ impl Plane<'_, '_, '_> {
             ));
         }
         let verb = self.apply_deployment(ns, &meta, &spec)?;
-        self.reconcile();
+        self.k.touched.deployments.insert(key(ns, name));
+        self.run_controllers();
         Ok(if verb == "unchanged" {
             format!("deployment.apps/{name} patched (no change)")
         } else {
@@ -351,7 +366,18 @@ impl Plane<'_, '_, '_> {
                 res.split('.').next().unwrap_or(res)
             ));
         }
-        self.reconcile();
+        match kind {
+            "Service" => {
+                self.k.touched.services.insert(k2);
+            }
+            "Deployment" => {
+                self.k.touched.deployments.insert(k2);
+            }
+            // delete_pod noted the pod.
+            "Pod" => {}
+            _ => self.k.touched.all = true,
+        }
+        self.run_controllers();
         // kubectl >= 1.33 names the namespace of what it deleted.
         let cluster_scoped =
             matches!(kind, "Namespace" | "CiliumLoadBalancerIPPool" | "CiliumL2AnnouncementPolicy" | "GatewayClass");
@@ -384,7 +410,8 @@ impl Plane<'_, '_, '_> {
         let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone())
             .map_err(|e| format!("The Service \"{name}\" is invalid: spec: {e}"))?;
         let verb = self.apply_service(ns, &meta, &spec)?;
-        self.reconcile();
+        self.k.touched.services.insert(skey);
+        self.run_controllers();
         Ok(if verb == "unchanged" {
             format!("service/{name} patched (no change)")
         } else {
@@ -407,7 +434,8 @@ impl Plane<'_, '_, '_> {
             d.spec.replicas = replicas;
             d.generation += 1;
         }
-        self.reconcile();
+        self.k.touched.deployments.insert(dkey);
+        self.run_controllers();
         Ok(format!("deployment.apps/{name} scaled"))
     }
 

@@ -144,10 +144,18 @@ pub struct Synced {
     pub wake: Vec<Instant>,
 }
 
-/// One pass of the Deployment controller over every Deployment.
+/// Whether a Deployment's controllers run in this reconcile: every one
+/// after a change the control loop does not track, else those whose pods
+/// changed and those whose progress deadline is due.
+fn due(k: &Cluster, d: &Deployment, now: Instant) -> bool {
+    k.touched.all || k.touched.deployments.contains(&d.key()) || d.progress_check.is_some_and(|t| t <= now)
+}
+
+/// One pass of the Deployment controller over the Deployments it has to
+/// look at ([`due`]).
 pub fn sync_deployments(k: &mut Cluster, now: Instant) -> Synced {
     let mut out = Synced::default();
-    let keys: Vec<Key> = k.deployments.keys().cloned().collect();
+    let keys: Vec<Key> = k.deployments.values().filter(|d| due(k, d, now)).map(|d| d.key()).collect();
     for dkey in keys {
         let mut s = Sync { k, dkey: &dkey, now, changed: false, wake: None };
         s.run();
@@ -788,11 +796,19 @@ pub fn rollout_status(d: &Deployment, revision: Option<u64>) -> Result<(String, 
 }
 
 /// One pass of the ReplicaSet controller: pods created for ReplicaSets
-/// short of their size, and the pods to delete from those over it.
+/// short of their size, and the pods to delete from those over it (the
+/// ReplicaSets of the Deployments [`due`] now).
 pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (usize, Vec<Key>) {
     let mut created = 0;
     let mut doomed = Vec::new();
-    let keys: Vec<Key> = k.replica_sets.keys().cloned().collect();
+    let keys: Vec<Key> = k
+        .replica_sets
+        .iter()
+        .filter(|(_, rs)| {
+            k.touched.all || k.deployments.get(&key(&rs.namespace, &rs.deployment)).is_some_and(|d| due(k, d, now))
+        })
+        .map(|(r, _)| r.clone())
+        .collect();
     for r in keys {
         let rs = k.replica_sets[&r].clone();
         let pods: Vec<&Pod> = k.pods.values().filter(|p| p.owner.as_ref() == Some(&r) && active(p)).collect();
@@ -817,7 +833,9 @@ pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (
                     "SuccessfulCreate",
                     format!("Created pod: {name}"),
                 );
-                k.pods.insert(key(&rs.namespace, &name), pod);
+                let pk = key(&rs.namespace, &name);
+                k.pods.insert(pk.clone(), pod);
+                k.touch_pod(&pk);
                 created += 1;
             }
         } else if have > rs.replicas {

@@ -20,8 +20,9 @@ use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 /// The announcer's ticker period (announcer.go `spamLoop`; MetalLB #172
 /// explains the 1100 ms).
@@ -164,128 +165,264 @@ fn config_fingerprint(k: &Cluster) -> u64 {
     fingerprint(&(objects, nodes, selected))
 }
 
-/// One speaker's pending work: its config fingerprint and, per Service
-/// with an address, whether it reconciles it now and what `ShouldAnnounce` says.
-struct SpeakerWork {
-    node: String,
-    config: u64,
-    services: Vec<ServiceWork>,
-    /// Services it reconciled that have no address any more.
-    gone: Vec<Key>,
+/// What MetalLB's speakers reuse between reconciles, derived from the
+/// cluster ([`super::cluster::Caches`]): dropped with everything after a
+/// change the control loop does not track, per Service when one changes.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    /// Every node in election order for a VIP, for `order_nodes` nodes.
+    orders: BTreeMap<Ipv4Addr, Rc<Vec<String>>>,
+    order_nodes: usize,
+    config: Option<Rc<Config>>,
+    /// Per Service, a fingerprint of the object (its slice is added to it).
+    objects: BTreeMap<Key, u64>,
+    /// Per Local Service, the nodes with a serving endpoint, for the slice
+    /// with this digest.
+    serving: BTreeMap<Key, (u64, BTreeSet<String>)>,
 }
 
-struct ServiceWork {
+/// The speakers' configuration: its fingerprint, which nodes each pool's
+/// L2Advertisements allow (`None`: no advertisement covers the pool), and
+/// the nodes excluded from load balancers.
+#[derive(Debug, Default)]
+struct Config {
+    fingerprint: u64,
+    allowed: BTreeMap<String, Option<BTreeSet<String>>>,
+    excluded: BTreeSet<String>,
+}
+
+/// A Service with an address, as the speakers reconcile it.
+struct ServiceView {
     key: Key,
     ip: Ipv4Addr,
     pool: String,
     fingerprint: u64,
-    reconcile: bool,
-    should: bool,
+    order: Rc<Vec<String>>,
+    /// Whether a node can announce it: allowed by an advertisement, not
+    /// excluded, and with a serving endpoint (Local) or the Service having
+    /// one anywhere (Cluster). `None`: no advertisement.
+    usable: Option<BTreeSet<String>>,
+    /// The leader for every speaker that sees all nodes alive.
+    leader: Option<String>,
 }
 
-/// What every live speaker has to reconcile now.
-fn plan(k: &Cluster, hosts: &[Host]) -> Vec<SpeakerWork> {
-    let config = config_fingerprint(k);
-    let services: Vec<(Key, Ipv4Addr, String, bool, u64)> = k
+impl ServiceView {
+    /// `ShouldAnnounce` from a speaker's memberlist view: the first usable
+    /// node of the election order that the view holds.
+    fn leader_in<'a>(&'a self, view: &BTreeSet<String>, all_nodes: usize) -> Option<&'a str> {
+        if view.len() == all_nodes {
+            // The view holds every node (views only ever hold nodes).
+            return self.leader.as_deref();
+        }
+        let usable = self.usable.as_ref()?;
+        self.order.iter().find(|n| usable.contains(*n) && view.contains(*n)).map(String::as_str)
+    }
+}
+
+/// Drops what the changes in `k.touched` made stale: everything after a
+/// change the control loop does not track (objects, nodes), a Service's
+/// fingerprint when it changed.
+pub fn forget(k: &mut Cluster) {
+    if k.touched.all {
+        k.caches.metallb.config = None;
+        k.caches.metallb.objects.clear();
+    }
+    for skey in &k.touched.services {
+        k.caches.metallb.objects.remove(skey);
+    }
+}
+
+/// Fills what the caches miss, and lists the Services with an
+/// address and a pool in key order.
+fn prepare(k: &mut Cluster) -> (Rc<Config>, Vec<ServiceView>) {
+    if k.caches.metallb.order_nodes != k.nodes.len() {
+        k.caches.metallb.orders.clear();
+        k.caches.metallb.order_nodes = k.nodes.len();
+    }
+    let config = match &k.caches.metallb.config {
+        Some(c) => c.clone(),
+        None => {
+            let c = Rc::new(Config {
+                fingerprint: config_fingerprint(k),
+                allowed: BTreeMap::new(),
+                excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect(),
+            });
+            k.caches.metallb.config = Some(c.clone());
+            c
+        }
+    };
+    let wanted: Vec<(Key, Ipv4Addr, String, bool)> = k
         .services
         .values()
-        .filter_map(|s| {
-            let print = fingerprint(&(s, k.slices.get(&s.key())));
-            Some((s.key(), *s.ingress.first()?, s.pool.clone()?, s.external_local(), print))
-        })
+        .filter_map(|s| Some((s.key(), *s.ingress.first()?, s.pool.clone()?, s.external_local())))
         .collect();
+    let missing_pools: Vec<String> =
+        wanted.iter().map(|w| &w.2).filter(|p| !config.allowed.contains_key(*p)).cloned().collect();
+    let config = if missing_pools.is_empty() {
+        config
+    } else {
+        let mut c = Config {
+            fingerprint: config.fingerprint,
+            allowed: config.allowed.clone(),
+            excluded: config.excluded.clone(),
+        };
+        for pool in missing_pools {
+            let ads = advertisements_for(k, "L2Advertisement", &pool);
+            let allowed = (!ads.is_empty()).then(|| advertised_nodes(k, &ads));
+            c.allowed.insert(pool, allowed);
+        }
+        let c = Rc::new(c);
+        k.caches.metallb.config = Some(c.clone());
+        c
+    };
+    let names: Vec<String> = k.nodes.keys().cloned().collect();
+    let mut out = Vec::with_capacity(wanted.len());
+    for (key, ip, pool, local) in wanted {
+        let order = k.caches.metallb.orders.entry(ip).or_insert_with(|| Rc::new(election_order(&names, ip))).clone();
+        let object = match k.caches.metallb.objects.get(&key) {
+            Some(f) => *f,
+            None => {
+                let f = fingerprint(&k.services[&key]);
+                k.caches.metallb.objects.insert(key.clone(), f);
+                f
+            }
+        };
+        let slice = k.slices.get(&key);
+        let print = fingerprint(&(object, slice.map(|s| (s.created, s.digest, s.endpoints.len()))));
+        let digest = slice.map(|s| s.digest).unwrap_or(0);
+        let any_serving = slice.is_some_and(|s| s.endpoints.iter().any(|e| e.ready || e.serving));
+        let usable = config.allowed.get(&pool).cloned().flatten().map(|allowed| {
+            let mut usable: BTreeSet<String> = allowed.difference(&config.excluded).cloned().collect();
+            if local {
+                let serving = match k.caches.metallb.serving.get(&key) {
+                    Some((d, nodes)) if *d == digest => nodes.clone(),
+                    _ => {
+                        let nodes = nodes_with_serving_endpoints(k, &key);
+                        k.caches.metallb.serving.insert(key.clone(), (digest, nodes.clone()));
+                        nodes
+                    }
+                };
+                usable.retain(|n| serving.contains(n));
+            } else if !any_serving {
+                usable.clear();
+            }
+            usable
+        });
+        let leader = usable.as_ref().and_then(|u| order.iter().find(|n| u.contains(*n)).cloned());
+        out.push(ServiceView { key, ip, pool, fingerprint: print, order, usable, leader });
+    }
+    (config, out)
+}
+
+/// What a live speaker does on its next reconcile: whether it reprocesses
+/// every Service, and per Service (by index) whether `ShouldAnnounce` says
+/// it leads. Only the Services it leads or announces matter for what it does.
+struct SpeakerWork {
+    node: String,
+    resync: bool,
+    /// The Services it leads (indices into the Service list).
+    leads: BTreeSet<usize>,
+}
+
+/// Every live speaker's work, in node order.
+fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) -> Vec<SpeakerWork> {
+    let all_nodes = k.nodes.len();
+    let mut leads_full: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for (i, s) in services.iter().enumerate() {
+        if let Some(l) = &s.leader {
+            leads_full.entry(l.as_str()).or_default().insert(i);
+        }
+    }
     let mut out = Vec::new();
     for (node, speaker) in &k.speakers {
         if !speaker_alive(k, hosts, node) {
             continue;
         }
-        let resync = speaker.force_sync || speaker.seen_config != Some(config);
-        let mut work = Vec::new();
-        for (key, ip, pool, local, print) in &services {
-            let should = should_announce(k, speaker, node, key, *ip, pool, *local);
-            let reconcile =
-                resync || speaker.seen.get(key) != Some(print) || should != speaker.announcing.contains_key(key);
-            work.push(ServiceWork {
-                key: key.clone(),
-                ip: *ip,
-                pool: pool.clone(),
-                fingerprint: *print,
-                reconcile,
-                should,
-            });
-        }
-        let gone = speaker.seen.keys().filter(|key| !services.iter().any(|s| &s.0 == *key)).cloned().collect();
-        out.push(SpeakerWork { node: node.clone(), config, services: work, gone });
+        debug_assert!(speaker.view.iter().all(|n| k.nodes.contains_key(n)), "views hold nodes");
+        let leads = if speaker.view.len() == all_nodes {
+            leads_full.get(node.as_str()).cloned().unwrap_or_default()
+        } else {
+            (0..services.len())
+                .filter(|i| services[*i].leader_in(&speaker.view, all_nodes) == Some(node.as_str()))
+                .collect()
+        };
+        let resync = speaker.force_sync || speaker.seen_config != Some(config.fingerprint);
+        out.push(SpeakerWork { node: node.clone(), resync, leads });
     }
     out
 }
 
-/// `ShouldAnnounce` of speaker/layer2_controller.go from `node`'s view.
-fn should_announce(
-    k: &Cluster,
-    speaker: &super::cluster::Speaker,
-    node: &str,
-    svc: &Key,
-    ip: Ipv4Addr,
-    pool: &str,
-    local: bool,
-) -> bool {
-    let ads = advertisements_for(k, "L2Advertisement", pool);
-    if ads.is_empty() {
-        return false;
-    }
-    let allowed = advertised_nodes(k, &ads);
-    let ready = nodes_with_serving_endpoints(k, svc);
-    let usable: Vec<String> = speaker
-        .view
-        .iter()
-        .filter(|n| {
-            allowed.contains(*n) && !excluded(k, n) && (if local { ready.contains(*n) } else { !ready.is_empty() })
-        })
-        .cloned()
-        .collect();
-    election_order(&usable, ip).first().map(String::as_str) == Some(node)
+/// Whether a speaker's seen Services differ from `services`: a changed
+/// fingerprint, or one it saw that has no address any more.
+fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
+    seen.len() != services.len()
+        || services.iter().zip(seen).any(|(s, (key, print))| *key != s.key || *print != s.fingerprint)
 }
 
 /// Whether some speaker has something to reconcile (or a dead one still
-/// holds announcements).
-pub fn l2_sync_pending(k: &Cluster, hosts: &[Host]) -> bool {
+/// holds announcements): a forced or configuration resync, a Service whose
+/// object or slice it has not seen (or that lost its address), or one
+/// whose `ShouldAnnounce` disagrees with what it announces.
+pub fn l2_sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
     let dead_holding = k.speakers.iter().any(|(n, s)| !s.announcing.is_empty() && !speaker_alive(k, hosts, n));
-    dead_holding
-        || plan(k, hosts).iter().any(|w| {
-            let s = &k.speakers[&w.node];
-            s.force_sync
-                || s.seen_config != Some(w.config)
-                || !w.gone.is_empty()
-                || w.services.iter().any(|x| x.reconcile)
-        })
+    if dead_holding {
+        return true;
+    }
+    let (config, services) = prepare(k);
+    let index: BTreeMap<&str, usize> = services.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+    // Speakers mostly share one seen map: compare each distinct one once.
+    let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
+    plan(k, hosts, &config, &services).iter().any(|w| {
+        let s = &k.speakers[&w.node];
+        let differs = *compared.entry(Rc::as_ptr(&s.seen)).or_insert_with(|| seen_differs(&s.seen, &services));
+        let announcing: usize = s.announcing.keys().filter(|key| index.contains_key(key.as_str())).count();
+        w.resync
+            || differs
+            || announcing != w.leads.len()
+            || w.leads.iter().any(|i| !s.announcing.contains_key(&services[*i].key))
+    })
 }
 
 /// Every live speaker reconciles what changed. A leader's reconcile is a
 /// `SetBalancer` (logged `serviceAnnounced`, event `nodeAssigned`); the VIPs
 /// it (re)announced are returned with their node, for the announcer's loop.
+/// Afterwards every live speaker has seen every Service as it is now.
 pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ipv4Addr)> {
     let now = cx.now;
-    let work = plan(k, hosts);
+    let (config, services) = prepare(k);
+    let work = plan(k, hosts, &config, &services);
     // A dead speaker's process took its announcements with it.
     let dead: Vec<String> = k.speakers.keys().filter(|n| !speaker_alive(k, hosts, n)).cloned().collect();
     for n in dead {
         k.speakers.get_mut(&n).expect("listed").announcing.clear();
     }
+    let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
     let mut announced = Vec::new();
     for w in work {
         let speaker = k.speakers.get_mut(&w.node).expect("planned");
         speaker.force_sync = false;
-        speaker.seen_config = Some(w.config);
-        for key in &w.gone {
-            speaker.seen.remove(key);
+        speaker.seen_config = Some(config.fingerprint);
+        let before = std::mem::replace(&mut speaker.seen, seen.clone());
+        for key in before.keys().filter(|key| !seen.contains_key(*key)) {
             speaker.announcing.remove(key);
         }
+        // The Services it reconciles that it leads or announces, in key order.
+        let mut acts: BTreeSet<usize> = w.leads.clone();
+        acts.extend(
+            services.iter().enumerate().filter(|(_, s)| speaker.announcing.contains_key(&s.key)).map(|(i, _)| i),
+        );
         let mut lines = Vec::new();
         let mut assigned = Vec::new();
-        for s in w.services.iter().filter(|s| s.reconcile) {
-            speaker.seen.insert(s.key.clone(), s.fingerprint);
-            if s.should {
+        for i in acts {
+            let s = &services[i];
+            let should = w.leads.contains(&i);
+            let reconcile = w.resync
+                || before.get(&s.key) != Some(&s.fingerprint)
+                || should != speaker.announcing.contains_key(&s.key);
+            if !reconcile {
+                continue;
+            }
+            if should {
                 speaker.announcing.insert(s.key.clone(), s.ip);
                 announced.push((w.node.clone(), s.ip));
                 lines.push(announced_line(now, s.ip, &s.pool));

@@ -14,6 +14,8 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
+pub use super::endpoint_list::{EndpointList, EndpointMark};
+
 /// A host, switch or pod name as it appears in the trace.
 pub type Name = Rc<str>;
 
@@ -234,12 +236,11 @@ pub enum Kind {
         reason: String,
         message: String,
     },
-    /// A Service's ready endpoints changed.
+    /// A Service's EndpointSlice changed: its endpoints (the ready, the
+    /// serving and the terminating ones are listed).
     Endpoints {
         service: String,
-        ready: Vec<String>,
-        serving: Vec<String>,
-        terminating: Vec<String>,
+        endpoints: EndpointList,
     },
     /// A pod's app handled a request; `client` is the source ip:port it observed.
     App {
@@ -375,7 +376,9 @@ impl Kind {
             Kind::Event { object, event_type, reason, message } => {
                 format!("event {object} {event_type} {reason}: {message}")
             }
-            Kind::Endpoints { service, ready, .. } => format!("{service} ready endpoints: [{}]", ready.join(", ")),
+            Kind::Endpoints { service, endpoints } => {
+                format!("{service} ready endpoints: [{}]", endpoints.ready().join(", "))
+            }
             Kind::App { pod, client, request, status, .. } => {
                 format!("{pod} served {request} -> {status} (client seen as {client})")
             }
@@ -510,11 +513,11 @@ impl Serialize for Record {
                 m.serialize_entry("reason", reason)?;
                 m.serialize_entry("message", message)?;
             }
-            Kind::Endpoints { service, ready, serving, terminating } => {
+            Kind::Endpoints { service, endpoints } => {
                 m.serialize_entry("service", service)?;
-                m.serialize_entry("ready", ready)?;
-                m.serialize_entry("serving", serving)?;
-                m.serialize_entry("terminating", terminating)?;
+                m.serialize_entry("ready", &endpoints.ready())?;
+                m.serialize_entry("serving", &endpoints.serving())?;
+                m.serialize_entry("terminating", &endpoints.terminating())?;
             }
             Kind::App { pod, node, client, request, status } => {
                 m.serialize_entry("pod", pod)?;
