@@ -179,6 +179,20 @@ pub struct Caches {
     /// Per Local Service, the nodes with a serving endpoint, for the slice
     /// with this digest.
     serving: BTreeMap<Key, (u64, BTreeSet<String>)>,
+    /// Per Service, what follows from its object and slice as the speakers
+    /// see them (for the configuration and nodes of the moment).
+    derived: BTreeMap<Key, Derived>,
+}
+
+/// What [`fill`] derives for one Service with an address.
+#[derive(Clone, Debug)]
+struct Derived {
+    /// The object's fingerprint with its slice's (creation, digest, size).
+    fingerprint: u64,
+    /// Whether it has a serving endpoint anywhere.
+    any_serving: bool,
+    /// The leader for every speaker whose view holds all nodes.
+    leader: Option<String>,
 }
 
 /// The speakers' configuration: its fingerprint, which nodes each pool's
@@ -191,34 +205,6 @@ struct Config {
     excluded: BTreeSet<String>,
 }
 
-/// A Service with an address, as the speakers reconcile it.
-struct ServiceView {
-    key: Key,
-    ip: Ipv4Addr,
-    pool: String,
-    fingerprint: u64,
-    order: Rc<Vec<String>>,
-    /// Whether a node can announce it: allowed by an advertisement, not
-    /// excluded, and with a serving endpoint (Local) or the Service having
-    /// one anywhere (Cluster). `None`: no advertisement.
-    usable: Option<BTreeSet<String>>,
-    /// The leader for every speaker that sees all nodes alive.
-    leader: Option<String>,
-}
-
-impl ServiceView {
-    /// `ShouldAnnounce` from a speaker's memberlist view: the first usable
-    /// node of the election order that the view holds.
-    fn leader_in<'a>(&'a self, view: &BTreeSet<String>, all_nodes: usize) -> Option<&'a str> {
-        if view.len() == all_nodes {
-            // The view holds every node (views only ever hold nodes).
-            return self.leader.as_deref();
-        }
-        let usable = self.usable.as_ref()?;
-        self.order.iter().find(|n| usable.contains(*n) && view.contains(*n)).map(String::as_str)
-    }
-}
-
 /// Drops what the changes in `k.touched` made stale: everything after a
 /// change the control loop does not track (objects, nodes), a Service's
 /// fingerprint when it changed.
@@ -226,101 +212,166 @@ pub fn forget(k: &mut Cluster) {
     if k.touched.all {
         k.caches.metallb.config = None;
         k.caches.metallb.objects.clear();
+        k.caches.metallb.derived.clear();
     }
     for skey in &k.touched.services {
         k.caches.metallb.objects.remove(skey);
     }
 }
 
-/// Fills what the caches miss, and lists the Services with an
-/// address and a pool in key order.
-fn prepare(k: &mut Cluster) -> (Rc<Config>, Vec<ServiceView>) {
+/// Fills what the caches miss for the Services with an address.
+fn fill(k: &mut Cluster) {
     if k.caches.metallb.order_nodes != k.nodes.len() {
         k.caches.metallb.orders.clear();
+        k.caches.metallb.derived.clear();
         k.caches.metallb.order_nodes = k.nodes.len();
     }
-    let config = match &k.caches.metallb.config {
-        Some(c) => c.clone(),
-        None => {
-            let c = Rc::new(Config {
-                fingerprint: config_fingerprint(k),
-                allowed: BTreeMap::new(),
-                excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect(),
-            });
-            k.caches.metallb.config = Some(c.clone());
-            c
-        }
-    };
-    let wanted: Vec<(Key, Ipv4Addr, String, bool)> = k
-        .services
-        .values()
-        .filter_map(|s| Some((s.key(), *s.ingress.first()?, s.pool.clone()?, s.external_local())))
-        .collect();
-    let missing_pools: Vec<String> =
-        wanted.iter().map(|w| &w.2).filter(|p| !config.allowed.contains_key(*p)).cloned().collect();
-    let config = if missing_pools.is_empty() {
-        config
-    } else {
-        let mut c = Config {
-            fingerprint: config.fingerprint,
-            allowed: config.allowed.clone(),
-            excluded: config.excluded.clone(),
+    if k.caches.metallb.config.is_none() {
+        let c = Config {
+            fingerprint: config_fingerprint(k),
+            allowed: BTreeMap::new(),
+            excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect(),
         };
-        for pool in missing_pools {
-            let ads = advertisements_for(k, "L2Advertisement", &pool);
-            let allowed = (!ads.is_empty()).then(|| advertised_nodes(k, &ads));
-            c.allowed.insert(pool, allowed);
-        }
-        let c = Rc::new(c);
-        k.caches.metallb.config = Some(c.clone());
-        c
-    };
-    let names: Vec<String> = k.nodes.keys().cloned().collect();
-    let mut out = Vec::with_capacity(wanted.len());
-    for (key, ip, pool, local) in wanted {
-        let order = k.caches.metallb.orders.entry(ip).or_insert_with(|| Rc::new(election_order(&names, ip))).clone();
-        let object = match k.caches.metallb.objects.get(&key) {
-            Some(f) => *f,
-            None => {
-                let f = fingerprint(&k.services[&key]);
-                k.caches.metallb.objects.insert(key.clone(), f);
-                f
-            }
-        };
-        let slice = k.slices.get(&key);
-        let print = fingerprint(&(object, slice.map(|s| (s.created, s.digest, s.endpoints.len()))));
-        let digest = slice.map(|s| s.digest).unwrap_or(0);
-        let any_serving = slice.is_some_and(|s| s.endpoints.iter().any(|e| e.ready || e.serving));
-        let usable = config.allowed.get(&pool).cloned().flatten().map(|allowed| {
-            let mut usable: BTreeSet<String> = allowed.difference(&config.excluded).cloned().collect();
-            if local {
-                let serving = match k.caches.metallb.serving.get(&key) {
-                    Some((d, nodes)) if *d == digest => nodes.clone(),
-                    _ => {
-                        let nodes = nodes_with_serving_endpoints(k, &key);
-                        k.caches.metallb.serving.insert(key.clone(), (digest, nodes.clone()));
-                        nodes
-                    }
-                };
-                usable.retain(|n| serving.contains(n));
-            } else if !any_serving {
-                usable.clear();
-            }
-            usable
-        });
-        let leader = usable.as_ref().and_then(|u| order.iter().find(|n| u.contains(*n)).cloned());
-        out.push(ServiceView { key, ip, pool, fingerprint: print, order, usable, leader });
+        k.caches.metallb.config = Some(Rc::new(c));
     }
-    (config, out)
+    let config = k.caches.metallb.config.clone().expect("filled");
+    let mut pools: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    let mut names: Option<Vec<String>> = None;
+    let mut orders = Vec::new();
+    let mut objects = Vec::new();
+    let mut serving = Vec::new();
+    for s in k.services.values() {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        if !config.allowed.contains_key(pool) && !pools.contains_key(pool) {
+            let ads = advertisements_for(k, "L2Advertisement", pool);
+            pools.insert(pool.clone(), (!ads.is_empty()).then(|| advertised_nodes(k, &ads)));
+        }
+        if !k.caches.metallb.orders.contains_key(ip) {
+            let names = names.get_or_insert_with(|| k.nodes.keys().cloned().collect());
+            orders.push((*ip, Rc::new(election_order(names, *ip))));
+        }
+        let key = s.key();
+        if !k.caches.metallb.objects.contains_key(&key) {
+            objects.push((key.clone(), fingerprint(s)));
+        }
+        if s.external_local() {
+            let digest = k.slices.get(&key).map(|sl| sl.digest).unwrap_or(0);
+            if k.caches.metallb.serving.get(&key).is_none_or(|(d, _)| *d != digest) {
+                serving.push((key.clone(), (digest, nodes_with_serving_endpoints(k, &key))));
+            }
+        }
+    }
+    let c = &mut k.caches.metallb;
+    c.orders.extend(orders);
+    c.objects.extend(objects);
+    c.serving.extend(serving);
+    if !pools.is_empty() {
+        let mut allowed = config.allowed.clone();
+        allowed.extend(pools);
+        c.config =
+            Some(Rc::new(Config { fingerprint: config.fingerprint, allowed, excluded: config.excluded.clone() }));
+    }
+    // What follows from each Service's object and slice, redone when either changed.
+    let config = c.config.clone().expect("filled");
+    let mut derived = Vec::new();
+    for (key, s) in &k.services {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        let slice = k.slices.get(key);
+        let mut print = c.objects[key];
+        if let Some(sl) = slice {
+            for v in [sl.created.as_nanos(), sl.digest, sl.endpoints.len() as u64] {
+                print = (print ^ v).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        if c.derived.get(key).is_some_and(|d| d.fingerprint == print) {
+            continue;
+        }
+        let any_serving = slice.is_some_and(|sl| sl.endpoints.iter().any(|e| e.ready || e.serving));
+        let serving = s.external_local().then(|| &c.serving[key].1);
+        let usable = Usable { allowed: config.allowed[pool].as_ref(), serving, any_serving };
+        let leader = c.orders[ip].iter().find(|n| usable.check(&config, n)).cloned();
+        derived.push((key.clone(), Derived { fingerprint: print, any_serving, leader }));
+    }
+    k.caches.metallb.derived.extend(derived);
+}
+
+/// What makes a node able to announce one Service.
+struct Usable<'a> {
+    /// The nodes its pool's advertisements allow (`None`: none covers it).
+    allowed: Option<&'a BTreeSet<String>>,
+    /// Local: the nodes with a serving endpoint.
+    serving: Option<&'a BTreeSet<String>>,
+    /// Whether it has a serving endpoint anywhere.
+    any_serving: bool,
+}
+
+impl Usable<'_> {
+    /// Allowed by an advertisement, not excluded, and with a serving
+    /// endpoint (Local) or the Service having one anywhere (Cluster).
+    fn check(&self, config: &Config, n: &str) -> bool {
+        self.allowed.is_some_and(|a| a.contains(n))
+            && !config.excluded.contains(n)
+            && match self.serving {
+                Some(serving) => serving.contains(n),
+                None => self.any_serving,
+            }
+    }
+}
+
+/// A Service with an address, as the speakers reconcile it.
+struct ServiceView<'a> {
+    key: &'a Key,
+    ip: Ipv4Addr,
+    pool: &'a str,
+    fingerprint: u64,
+    order: &'a [String],
+    usable: Usable<'a>,
+    /// The leader for every speaker whose view holds all nodes.
+    leader: Option<&'a str>,
+}
+
+impl<'a> ServiceView<'a> {
+    /// `ShouldAnnounce` from a speaker's memberlist view: the first usable
+    /// node of the election order that the view holds.
+    fn leader_in(&self, config: &Config, view: &BTreeSet<String>, all_nodes: usize) -> Option<&'a str> {
+        if view.len() == all_nodes {
+            // The view holds every node (views only ever hold nodes).
+            return self.leader;
+        }
+        self.order.iter().find(|n| self.usable.check(config, n) && view.contains(*n)).map(String::as_str)
+    }
+}
+
+/// The Services with an address and a pool, in key order (after [`fill`]).
+fn views<'a>(k: &'a Cluster, config: &'a Config) -> Vec<ServiceView<'a>> {
+    let c = &k.caches.metallb;
+    let mut out = Vec::new();
+    for (key, s) in &k.services {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        let d = &c.derived[key];
+        out.push(ServiceView {
+            key,
+            ip: *ip,
+            pool,
+            fingerprint: d.fingerprint,
+            order: &c.orders[ip],
+            usable: Usable {
+                allowed: config.allowed[pool].as_ref(),
+                serving: s.external_local().then(|| &c.serving[key].1),
+                any_serving: d.any_serving,
+            },
+            leader: d.leader.as_deref(),
+        });
+    }
+    out
 }
 
 /// What a live speaker does on its next reconcile: whether it reprocesses
-/// every Service, and per Service (by index) whether `ShouldAnnounce` says
-/// it leads. Only the Services it leads or announces matter for what it does.
+/// every Service, and which Services (by index) `ShouldAnnounce` says it
+/// leads. Only the Services it leads or announces matter for what it does.
 struct SpeakerWork {
     node: String,
     resync: bool,
-    /// The Services it leads (indices into the Service list).
     leads: BTreeSet<usize>,
 }
 
@@ -329,8 +380,8 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
     let all_nodes = k.nodes.len();
     let mut leads_full: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     for (i, s) in services.iter().enumerate() {
-        if let Some(l) = &s.leader {
-            leads_full.entry(l.as_str()).or_default().insert(i);
+        if let Some(l) = s.leader {
+            leads_full.entry(l).or_default().insert(i);
         }
     }
     let mut out = Vec::new();
@@ -343,7 +394,7 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
             leads_full.get(node.as_str()).cloned().unwrap_or_default()
         } else {
             (0..services.len())
-                .filter(|i| services[*i].leader_in(&speaker.view, all_nodes) == Some(node.as_str()))
+                .filter(|i| services[*i].leader_in(config, &speaker.view, all_nodes) == Some(node.as_str()))
                 .collect()
         };
         let resync = speaker.force_sync || speaker.seen_config != Some(config.fingerprint);
@@ -356,7 +407,7 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
 /// fingerprint, or one it saw that has no address any more.
 fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
     seen.len() != services.len()
-        || services.iter().zip(seen).any(|(s, (key, print))| *key != s.key || *print != s.fingerprint)
+        || services.iter().zip(seen).any(|(s, (key, print))| key != s.key || *print != s.fingerprint)
 }
 
 /// Whether some speaker has something to reconcile (or a dead one still
@@ -368,19 +419,37 @@ pub fn l2_sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
     if dead_holding {
         return true;
     }
-    let (config, services) = prepare(k);
-    let index: BTreeMap<&str, usize> = services.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+    fill(k);
+    let k = &*k;
+    let config = k.caches.metallb.config.as_deref().expect("filled");
+    // A forced or configuration resync settles it before any Service is looked at.
+    let resync = |(n, s): (&String, &super::cluster::Speaker)| {
+        (s.force_sync || s.seen_config != Some(config.fingerprint)) && speaker_alive(k, hosts, n)
+    };
+    if k.speakers.iter().any(resync) {
+        return true;
+    }
+    let services = views(k, config);
+    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect();
     // Speakers mostly share one seen map: compare each distinct one once.
     let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
-    plan(k, hosts, &config, &services).iter().any(|w| {
+    plan(k, hosts, config, &services).iter().any(|w| {
         let s = &k.speakers[&w.node];
         let differs = *compared.entry(Rc::as_ptr(&s.seen)).or_insert_with(|| seen_differs(&s.seen, &services));
-        let announcing: usize = s.announcing.keys().filter(|key| index.contains_key(key.as_str())).count();
+        let announcing = s.announcing.keys().filter(|key| index.contains(key.as_str())).count();
         w.resync
             || differs
             || announcing != w.leads.len()
-            || w.leads.iter().any(|i| !s.announcing.contains_key(&services[*i].key))
+            || w.leads.iter().any(|i| !s.announcing.contains_key(services[*i].key))
     })
+}
+
+/// What a speaker does to one Service in a sync.
+struct Act {
+    key: Key,
+    ip: Ipv4Addr,
+    pool: String,
+    announce: bool,
 }
 
 /// Every live speaker reconciles what changed. A leader's reconcile is a
@@ -389,51 +458,65 @@ pub fn l2_sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
 /// Afterwards every live speaker has seen every Service as it is now.
 pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ipv4Addr)> {
     let now = cx.now;
-    let (config, services) = prepare(k);
-    let work = plan(k, hosts, &config, &services);
+    fill(k);
+    let config = k.caches.metallb.config.clone().expect("filled");
+    // What each live speaker does, decided on the cluster as it is.
+    let (seen, acts, fingerprint) = {
+        let k = &*k;
+        let services = views(k, &config);
+        let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
+        let mut acts: Vec<(String, bool, Vec<Act>)> = Vec::new();
+        for w in plan(k, hosts, &config, &services) {
+            let speaker = &k.speakers[&w.node];
+            // Services it saw that have no address any more leave its announcements first.
+            let announces = |key: &Key| speaker.announcing.contains_key(key) && seen.contains_key(key);
+            let mut of: BTreeSet<usize> = w.leads.clone();
+            of.extend(
+                services.iter().enumerate().filter(|(_, s)| speaker.announcing.contains_key(s.key)).map(|(i, _)| i),
+            );
+            let mut list = Vec::new();
+            for i in of {
+                let s = &services[i];
+                let should = w.leads.contains(&i);
+                let reconcile =
+                    w.resync || speaker.seen.get(s.key) != Some(&s.fingerprint) || should != announces(s.key);
+                if reconcile && (should || announces(s.key)) {
+                    list.push(Act { key: s.key.clone(), ip: s.ip, pool: s.pool.to_string(), announce: should });
+                }
+            }
+            acts.push((w.node, w.resync, list));
+        }
+        (seen, acts, config.fingerprint)
+    };
     // A dead speaker's process took its announcements with it.
     let dead: Vec<String> = k.speakers.keys().filter(|n| !speaker_alive(k, hosts, n)).cloned().collect();
     for n in dead {
         k.speakers.get_mut(&n).expect("listed").announcing.clear();
     }
-    let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
     let mut announced = Vec::new();
-    for w in work {
-        let speaker = k.speakers.get_mut(&w.node).expect("planned");
+    for (node, _, list) in acts {
+        let speaker = k.speakers.get_mut(&node).expect("planned");
         speaker.force_sync = false;
-        speaker.seen_config = Some(config.fingerprint);
+        speaker.seen_config = Some(fingerprint);
         let before = std::mem::replace(&mut speaker.seen, seen.clone());
         for key in before.keys().filter(|key| !seen.contains_key(*key)) {
             speaker.announcing.remove(key);
         }
-        // The Services it reconciles that it leads or announces, in key order.
-        let mut acts: BTreeSet<usize> = w.leads.clone();
-        acts.extend(
-            services.iter().enumerate().filter(|(_, s)| speaker.announcing.contains_key(&s.key)).map(|(i, _)| i),
-        );
         let mut lines = Vec::new();
         let mut assigned = Vec::new();
-        for i in acts {
-            let s = &services[i];
-            let should = w.leads.contains(&i);
-            let reconcile = w.resync
-                || before.get(&s.key) != Some(&s.fingerprint)
-                || should != speaker.announcing.contains_key(&s.key);
-            if !reconcile {
-                continue;
-            }
-            if should {
-                speaker.announcing.insert(s.key.clone(), s.ip);
-                announced.push((w.node.clone(), s.ip));
-                lines.push(announced_line(now, s.ip, &s.pool));
-                assigned.push(s.key.clone());
-            } else if speaker.announcing.remove(&s.key).is_some() {
-                lines.push(withdrawn_line(now, s.ip, &s.pool));
+        for a in list {
+            if a.announce {
+                speaker.announcing.insert(a.key.clone(), a.ip);
+                announced.push((node.clone(), a.ip));
+                lines.push(announced_line(now, a.ip, &a.pool));
+                assigned.push(a.key);
+            } else if speaker.announcing.remove(&a.key).is_some() {
+                lines.push(withdrawn_line(now, a.ip, &a.pool));
             }
         }
         for line in lines {
-            cx.record(Kind::Log { host: w.node.as_str().into(), component: "speaker".into(), line: line.clone() });
-            k.logs.push(LogLine { at: now, node: w.node.clone(), component: "speaker".into(), line });
+            cx.record(Kind::Log { host: node.as_str().into(), component: "speaker".into(), line: line.clone() });
+            k.logs.push(LogLine { at: now, node: node.clone(), component: "speaker".into(), line });
         }
         for key in assigned {
             let (ns, name) = key.split_once('/').unwrap_or(("default", &key));
@@ -443,7 +526,7 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
                 &format!("service/{name}"),
                 "Normal",
                 "nodeAssigned",
-                format!("announcing from node \"{}\" with protocol \"layer2\"", w.node),
+                format!("announcing from node \"{}\" with protocol \"layer2\"", node),
             );
         }
     }
