@@ -1,9 +1,10 @@
 //! The native command line: `vipsim run | check | pcap | list`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
-use crate::scenario::{Scenario, goals, load};
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Dir, Kind, Record};
+use crate::engine::trace::{Dir, Kind, Record};
+use crate::play::goals;
+use crate::play::run::Run;
+use crate::scenario::{Scenario, load};
 use crate::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;

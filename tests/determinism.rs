@@ -5,7 +5,7 @@
 
 mod common;
 
-use vipsim::sim::trace::Kind;
+use vipsim::engine::trace::Kind;
 
 #[test]
 fn same_seed_same_trace() {
@@ -21,7 +21,7 @@ fn same_seed_same_trace() {
 /// 0.5x-1.5x) and TCP ports do.
 #[test]
 fn another_seed_changes_only_randomised_things() {
-    let story = |run: &vipsim::sim::timeline::Run| -> Vec<String> {
+    let story = |run: &vipsim::play::run::Run| -> Vec<String> {
         run.trace()
             .iter()
             .filter(|r| {
@@ -34,7 +34,7 @@ fn another_seed_changes_only_randomised_things() {
     let b = common::run_seed("metallb-l2-failover", 2);
     assert_eq!(story(&a), story(&b));
     assert_ne!(common::jsonl(&a), common::jsonl(&b), "the seed must reach the randomised parts");
-    let stale_times = |run: &vipsim::sim::timeline::Run| -> Vec<u64> {
+    let stale_times = |run: &vipsim::play::run::Run| -> Vec<u64> {
         run.trace()
             .iter()
             .filter(|r| matches!(&r.kind, Kind::Neighbor { reason, .. } if reason.contains("reachable time expired")))

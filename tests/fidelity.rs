@@ -7,8 +7,8 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Forwarded, Kind};
+use vipsim::engine::trace::{Forwarded, Kind};
+use vipsim::play::run::Run;
 use vipsim::time::Instant;
 
 fn run_yaml(text: &str) -> Run {
@@ -407,7 +407,7 @@ spec:
     let garps: Vec<u64> = t
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if **at == *leader => {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::engine::trace::Dir::Tx, .. } if **at == *leader => {
                 match frame.parse() {
                     vipsim::wire::Parsed::Arp { arp, .. } if arp.is_announcement() => Some(r.t.as_millis()),
                     _ => None,

@@ -1356,7 +1356,7 @@ mod robustness {
             check(&text)?;
             if let Ok(scenario) = load("f.yaml", &text) {
                 let hosts: Vec<String> = scenario.doc.spec.hosts.iter().map(|h| h.name.clone()).collect();
-                if let Ok(mut run) = vipsim::sim::timeline::Run::new(std::rc::Rc::new(scenario), None, None, Some(vipsim::time::Duration::from_secs(12))) {
+                if let Ok(mut run) = vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, Some(vipsim::time::Duration::from_secs(12))) {
                     run.seek(run.len() / 2);
                     let mut world = run.world().clone();
                     for host in hosts.iter().take(2) {

@@ -5,11 +5,11 @@ mod common;
 
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;
+use vipsim::engine::trace::{DropReason, Kind, Record};
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::net::neighbor::NeighborState;
 use vipsim::sim::action::Action;
-use vipsim::sim::trace::{DropReason, Kind, Record};
 use vipsim::time::{Duration, Instant};
 use vipsim::wire::{Parsed, dissect};
 
@@ -114,7 +114,7 @@ fn leader_changes(t: &[Record]) -> Vec<(Instant, Option<String>)> {
 fn garps_from(t: &[Record], node: &str) -> Vec<(Instant, String)> {
     t.iter()
         .filter_map(|r| match &r.kind {
-            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if &**at == node => {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::engine::trace::Dir::Tx, .. } if &**at == node => {
                 match frame.parse() {
                     Parsed::Arp { arp, .. } if arp.is_announcement() => Some((r.t, dissect::summary(frame))),
                     _ => None,
@@ -184,7 +184,7 @@ fn failover_flush_before_the_takeover_is_host_unreachable_at_the_client() {
     let icmp: Vec<String> = t
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Frame { at, dir: vipsim::sim::trace::Dir::Tx, frame, .. } if &**at == "router" => {
+            Kind::Frame { at, dir: vipsim::engine::trace::Dir::Tx, frame, .. } if &**at == "router" => {
                 let s = dissect::summary(frame);
                 s.contains("unreachable").then(|| format!("{} {s}", r.t))
             }
@@ -357,7 +357,7 @@ fn cilium_holder_without_a_local_pod_drops_local_traffic() {
     let load = |host: &str| {
         let text = CILIUM_LOCAL.replace("HOSTNAME", host);
         let s = vipsim::scenario::load::load("inline.yaml", &text).expect("loads");
-        common::at_end(vipsim::sim::timeline::Run::new(std::rc::Rc::new(s), None, None, None).expect("builds"))
+        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(s), None, None, None).expect("builds"))
     };
     // Find which node takes the lease, then put the only pod on the other one.
     let probe = load("worker-0");

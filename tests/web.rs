@@ -6,8 +6,8 @@
 
 use std::rc::Rc;
 use vipsim::catalog;
+use vipsim::play::run::Run;
 use vipsim::scenario::load;
-use vipsim::sim::timeline::Run;
 use vipsim::time::{Duration, Instant};
 use vipsim::ui::i18n::Lang;
 use vipsim::ui::story::{MarkKind, Story};
@@ -123,7 +123,7 @@ fn translations_use_the_same_slots_as_english() {
 /// Korean says the same values.
 #[wasm_bindgen_test]
 fn goal_findings_read_as_the_cli_prints_them() {
-    use vipsim::scenario::goals::Found;
+    use vipsim::play::goals::Found;
     use vipsim::ui::i18n::found;
     let s = |v: &str| v.to_string();
     let all = [

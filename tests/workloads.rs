@@ -7,8 +7,8 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{DropReason, Kind, Record};
+use vipsim::engine::trace::{DropReason, Kind, Record};
+use vipsim::play::run::Run;
 use vipsim::time::{Duration, Instant};
 
 fn run_yaml(text: &str) -> Run {

@@ -19,13 +19,13 @@ pub mod netinfo;
 pub mod table;
 pub mod yaml;
 
+use crate::engine::trace::{Kind, Record};
 use crate::net::HostId;
 use crate::net::host::Role;
 use crate::net::neighbor::NeighborModel;
+use crate::net::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Duration;
-use crate::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump};
 
 /// Command names the console knows, for completion and `help`.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -167,7 +167,7 @@ fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>
 /// its output (kubectl's warnings), so it comes first in the shown text.
 fn record_after(w: &World, host: &str, cmd: &str, notice: &str, mut out: Output, trace: &mut Vec<Record>) -> String {
     out.stderr.insert_str(0, notice);
-    let text = crate::sim::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
+    let text = crate::engine::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
     trace.push(Record {
         t: w.now,
         step: w.steps,

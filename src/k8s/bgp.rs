@@ -8,14 +8,15 @@
 //! timers are modelled as state, not as BGP bytes on the wire.
 
 use super::cluster::{BgpSession, BgpState, Cluster};
-use super::control::{ControlEvent, Plane};
+use super::control::Plane;
 use super::metallb;
 use super::objects::Manifest;
+use crate::engine::ControlEvent;
+use crate::engine::Event;
+use crate::engine::trace::Kind;
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::Cidr;
 use crate::net::host::{Role, Route, RouteOrigin};
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
-use crate::sim::Event;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;

@@ -4,13 +4,12 @@
 //! sessions). Controllers live in the sibling modules and run from
 //! [`super::control`].
 
-use super::apps::App;
 use super::ipam::cilium::CiliumIpam;
 use super::ipam::metallb::MetalLbIpam;
 use super::objects::{DeploymentSpec, LabelSelector, Manifest, ObjectMeta, PodSpec, PodTemplateSpec, ServiceSpec};
+use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
-use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +20,26 @@ pub type Key = String;
 
 pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
+}
+
+/// Who assigns LoadBalancer addresses (and, with `announce`, announces them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancerKind {
+    #[default]
+    Metallb,
+    Cilium,
+    None,
+}
+
+/// How the load balancer makes its addresses reachable on the LAN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnounceKind {
+    #[default]
+    L2,
+    Bgp,
+    None,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,29 +58,32 @@ pub struct ClusterConfig {
     pub pod_startup: Duration,
 }
 
-impl ClusterConfig {
-    pub fn from_spec(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
-        let datapath = match spec.datapath {
-            Some(crate::scenario::spec::DatapathKind::Iptables) => Datapath::Iptables,
-            Some(crate::scenario::spec::DatapathKind::Ipvs) => Datapath::Ipvs,
-            Some(crate::scenario::spec::DatapathKind::Ebpf) => Datapath::Ebpf,
-            None if spec.load_balancer == LoadBalancerKind::Cilium => Datapath::Ebpf,
-            None => Datapath::Iptables,
-        };
-        Ok(ClusterConfig {
-            load_balancer: spec.load_balancer,
-            announce: spec.announce,
-            datapath,
-            service_cidr: Cidr::parse(&spec.service_cidr)?,
-            pod_cidr: Cidr::parse(&spec.pod_cidr)?,
-            node_monitor_grace: spec.node_monitor_grace_period,
-            eviction_timeout: spec.pod_eviction_timeout,
-            memberlist_detection: spec.speaker_failure_detection,
-            lease_duration: spec.l2_lease_duration,
-            renew_deadline: spec.l2_lease_renew_deadline,
-            retry_period: spec.l2_lease_retry_period,
-            pod_startup: spec.pod_startup,
-        })
+/// What a cluster runs when the scenario says nothing: MetalLB in L2
+/// mode over kube-proxy's iptables, kubeadm's Service and pod CIDRs, and
+/// the components' own default timings.
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        let cidr = |s: &str| Cidr::parse(s).expect("a valid default CIDR");
+        ClusterConfig {
+            load_balancer: LoadBalancerKind::default(),
+            announce: AnnounceKind::default(),
+            datapath: Datapath::Iptables,
+            // kubeadm's --service-cidr default; flannel's podCIDR, the most common.
+            service_cidr: cidr("10.96.0.0/12"),
+            pod_cidr: cidr("10.244.0.0/16"),
+            // kube-controller-manager --node-monitor-grace-period (50 s since 1.32).
+            node_monitor_grace: Duration::from_secs(50),
+            // The not-ready/unreachable tolerations the DefaultTolerationSeconds admission adds.
+            eviction_timeout: Duration::from_secs(300),
+            // How long MetalLB speakers' memberlist takes to notice a dead peer.
+            memberlist_detection: Duration::from_secs(5),
+            // Cilium --l2-announcements-lease-duration, -renew-deadline, -retry-period.
+            lease_duration: Duration::from_secs(15),
+            renew_deadline: Duration::from_secs(5),
+            retry_period: Duration::from_secs(2),
+            // Image pull and readiness of the small modelled apps.
+            pod_startup: Duration::from_secs(3),
+        }
     }
 }
 
@@ -597,7 +619,7 @@ pub struct Caches {
     events_indexed: usize,
     /// The endpoints of each (namespace, selector) as the trace shows
     /// them, shared by every Service with that selector.
-    pub endpoint_lists: BTreeMap<(String, BTreeMap<String, String>), crate::sim::trace::EndpointList>,
+    pub endpoint_lists: BTreeMap<(String, BTreeMap<String, String>), crate::engine::trace::EndpointList>,
     /// MetalLB's caches (election orders, configuration fingerprint).
     pub metallb: super::metallb::Caches,
 }

@@ -12,15 +12,14 @@ use super::cluster::{
     PodPhase,
 };
 use super::{bgp, cilium, deployments, endpoints, metallb, services, workloads};
-use crate::k8s::proxy::ServiceTable;
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
+use crate::engine::{ControlEvent, Event};
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::host::Host;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
-use crate::sim::Event;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
+use crate::net::proxy::ServiceTable;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
-use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 /// How long after SIGTERM the modelled apps keep serving before their
@@ -34,43 +33,6 @@ pub const APP_EXIT_AFTER_SIGTERM: Duration = Duration::from_secs(2);
 const MAX_CONTROLLER_PASSES: usize = 16;
 /// memberlist join / graceful leave propagation.
 pub const MEMBERLIST_GOSSIP: Duration = Duration::from_millis(500);
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ControlEvent {
-    /// Run every controller now.
-    Reconcile,
-    /// A scheduled pod's containers are up and its readiness probe passes.
-    PodUp { pod: Key, generation: u64 },
-    /// A terminating pod's app exited: the pod object goes away.
-    PodGone { pod: Key, generation: u64 },
-    /// The node lifecycle controller's check of a silent node.
-    NodeMonitor { node: String, generation: u64 },
-    /// The not-ready/unreachable toleration of the node's pods ran out.
-    Evict { node: String, generation: u64 },
-    /// The toleration of one pod that came to the tainted node later ran out.
-    EvictPod { pod: Key, generation: u64 },
-    /// The pod garbage collector deletes a pod bound to a node that does not exist.
-    PodGc { pod: Key, generation: u64 },
-    /// A powered-on node finished booting: kubelet and agents run again.
-    NodeBooted { node: String, generation: u64 },
-    /// `observer`'s memberlist marks `subject` alive or dead.
-    Memberlist { observer: String, subject: String, alive: bool },
-    /// The MetalLB speakers' controllers reconcile what changed.
-    SpeakerSync,
-    /// A tick of a MetalLB announcer's gratuitous-ARP loop (`ticker` is the
-    /// generation of the ticker that scheduled it).
-    GarpTick { node: String, ticker: u64 },
-    /// A Cilium agent's leader-election retry for a Service's L2 lease
-    /// (`generation` identifies the elector's loop).
-    LeaseTry { service: Key, node: String, generation: u64 },
-    /// Re-run the controllers at a time something expires (responder
-    /// liveness, renew deadline).
-    Resync,
-    /// A BGP session comes up (TCP + OPEN exchange done).
-    BgpOpen { node: String, generation: u64 },
-    /// The router's hold timer for a silent peer expired.
-    BgpHoldExpired { node: String, generation: u64 },
-}
 
 /// Everything a controller may touch.
 pub struct Plane<'a, 'c, 'x> {
@@ -1204,7 +1166,7 @@ fn watched(d: &super::cluster::Deployment) -> String {
 /// end of its grace period (SIGKILL) if that comes first.
 pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
     let own = match p.app {
-        super::apps::App::Netexec => p
+        crate::net::apps::App::Netexec => p
             .spec
             .containers
             .first()

@@ -4,11 +4,11 @@
 
 use super::cluster::{Cluster, Endpoint, EndpointSlice, Key, Node, Pod, Service};
 use super::objects::IntOrString;
-use super::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::{EndpointList, EndpointMark, Kind};
+use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;

@@ -14,9 +14,9 @@
 
 use super::cluster::{Cluster, Key, LogLine};
 use super::objects::{LabelSelector, Manifest};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
 use crate::net::host::Host;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -7,10 +7,10 @@
 //! kubelet of that node starts it (see [`super::control`]). The
 //! controllers that create pods are in [`super::deployments`].
 
-use super::apps::App;
 use super::cluster::{Cluster, Pod, PodPhase};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
+use crate::net::apps::App;
 use crate::rng::SimRng;
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,8 +44,8 @@ pub fn name_suffix(seed: &str, len: usize) -> String {
 /// The add-ons' DaemonSets as `(namespace, name)`: the MetalLB speaker,
 /// the Cilium agent (vipsim's eBPF datapath) and kube-proxy (the others).
 pub fn system_daemonsets(config: &super::cluster::ClusterConfig) -> Vec<(&'static str, &'static str)> {
+    use crate::k8s::cluster::LoadBalancerKind;
     use crate::net::host::Datapath;
-    use crate::scenario::spec::LoadBalancerKind;
     let mut out = Vec::new();
     if config.datapath == Datapath::Ebpf || config.load_balancer == LoadBalancerKind::Cilium {
         out.push(("kube-system", "cilium"));

@@ -7,9 +7,9 @@ use super::fidelity::HowReal;
 use super::i18n::Msg;
 use super::markdown;
 use super::state::use_store;
+use crate::engine::trace::Kind;
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::metallb::election_order;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
-use crate::sim::trace::Kind;
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -6,9 +6,9 @@
 //! just left of it, cabled to it), the switch, the nodes with their pods.
 
 use super::story::FrameClass;
+use crate::engine::trace::{Dir, Kind, Record};
 use crate::net::{End, HostId, LinkId, Role};
 use crate::sim::World;
-use crate::sim::trace::{Dir, Kind, Record};
 use crate::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

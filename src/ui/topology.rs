@@ -13,11 +13,11 @@ use super::scene::{
 use super::state::{Action, use_store};
 use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac, just_happened};
 use super::topology_table::TopologyTable;
+use crate::engine::trace::{Kind, Record};
+use crate::k8s::cluster::AnnounceKind;
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
-use crate::scenario::spec::AnnounceKind;
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::{Duration, Instant};
 use std::net::Ipv4Addr;
 use yew::prelude::*;

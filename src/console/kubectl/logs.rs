@@ -239,7 +239,7 @@ pub fn exec(w: &World, f: &Flags) -> Reply {
     }
     let out = match command[0].as_str() {
         "cilium-dbg" | "cilium" => cilium_dbg::run(w, &agent.node, &command[1..]),
-        other => crate::tools::Output {
+        other => crate::net::tools::Output {
             stdout: String::new(),
             stderr: format!(
                 "vipsim: only cilium-dbg runs in the Cilium agent here, not {other} (try: cilium-dbg service list)\n"

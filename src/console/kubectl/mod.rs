@@ -19,10 +19,10 @@ pub mod resources;
 mod rollout;
 mod selector;
 
+use crate::engine::trace::Record;
 use crate::k8s::cluster::Service;
+use crate::net::tools::Output;
 use crate::sim::World;
-use crate::sim::trace::Record;
-use crate::tools::Output;
 use flags::Flags;
 use serde_json::json;
 
@@ -205,7 +205,7 @@ fn unknown_verb(verb: &str) -> Reply {
 }
 
 fn version(f: &Flags) -> Reply {
-    let v = crate::scenario::build::KUBELET_VERSION;
+    let v = crate::k8s::KUBELET_VERSION;
     let mut out = format!("Client Version: {v}\nKustomize Version: v5.7.1\n");
     if !f.has("client") {
         out.push_str(&format!("Server Version: {v}\n"));

@@ -7,10 +7,10 @@ use super::Reply;
 use super::flags::Flags;
 use super::objects::{self, system_pods};
 use super::resources::{self, Resource};
+use crate::engine::trace::Record;
 use crate::k8s::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType};
 use crate::sim::World;
 use crate::sim::action::matches_name;
-use crate::sim::trace::Record;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -7,10 +7,10 @@
 use super::Reply;
 use super::flags::Flags;
 use super::resources;
+use crate::engine::trace::Record;
 use crate::k8s::cluster::{RolloutWatch, key};
 use crate::k8s::deployments::{POD_TEMPLATE_HASH, equal_ignore_hash};
 use crate::sim::World;
-use crate::sim::trace::Record;
 use crate::time::Duration;
 
 /// The `rollout` subcommands vipsim implements.

@@ -60,7 +60,7 @@ fn node(now: Instant, n: &Node) -> Value {
                 "containerRuntimeVersion": RUNTIME,
                 "kernelVersion": KERNEL,
                 "kubeProxyVersion": "",
-                "kubeletVersion": crate::scenario::build::KUBELET_VERSION,
+                "kubeletVersion": crate::k8s::KUBELET_VERSION,
                 "operatingSystem": "linux",
                 "osImage": OS_IMAGE,
             },

@@ -6,13 +6,13 @@
 
 use super::workloads::{ContainerState, PodFacts};
 use super::{Fields, metadata};
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::k8s::cluster::{Cluster, Condition, Deployment, DeploymentStatus, REVISION_ANNOTATION, ReplicaSet};
 use crate::k8s::deployments::{POD_TEMPLATE_HASH, RsStatus, pod_template_hash};
 use crate::k8s::objects::{
     Container, ContainerPort, DeploymentSpec, LabelSelector, ObjectMeta, PodSpec, PodTemplateSpec, TemplateMeta,
 };
 use crate::k8s::workloads::{daemon_pod_name, name_suffix, system_daemonsets};
-use crate::scenario::spec::LoadBalancerKind;
 use crate::sim::World;
 use crate::time::Instant;
 use serde_json::{Value, json};

@@ -3,10 +3,11 @@
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
-use crate::scenario::spec::{HostRole, LoadBalancerKind};
+use crate::scenario::spec::HostRole;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 

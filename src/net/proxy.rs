@@ -13,10 +13,10 @@
 //! `pkg/proxy/ipvs/proxier.go`, defaultScheduler) hands new connections to
 //! the real servers of the virtual service in turn.
 
+use crate::engine::trace::DropReason;
 use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
-use crate::sim::trace::DropReason;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -379,7 +379,7 @@ mod tests {
             prefer_close: false,
             health_check_node_port: None,
         };
-        ServiceTable { services: [(svc.name.clone(), svc)].into() }
+        ServiceTable { services: [(svc.name.clone(), svc)].into(), ..Default::default() }
     }
 
     fn to_nodeport(node_ip: [u8; 4]) -> Tuple {
