@@ -598,6 +598,8 @@ pub struct Touched {
     pub services: BTreeSet<Key>,
     /// The MetalLB speakers' announcements changed.
     pub announcers: bool,
+    /// A MetalLB speaker's memberlist view changed.
+    pub speakers: bool,
 }
 
 impl PartialEq for Touched {

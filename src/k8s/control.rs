@@ -117,8 +117,13 @@ impl Plane<'_, '_, '_> {
             ControlEvent::Memberlist { observer, subject, alive } => {
                 let Some(s) = self.k.speakers.get_mut(&observer) else { return };
                 let changed = if alive { s.view.insert(subject.clone()) } else { s.view.remove(&subject) };
-                if changed
-                    && metallb::speaker_alive(self.k, self.hosts, &observer)
+                if !changed {
+                    // memberlist reports no event for a member it already
+                    // knows to be in that state: nothing to reconcile.
+                    return;
+                }
+                self.k.touched.speakers = true;
+                if metallb::speaker_alive(self.k, self.hosts, &observer)
                     && self.k.config.load_balancer == LoadBalancerKind::Metallb
                 {
                     let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);

@@ -182,6 +182,8 @@ pub struct Caches {
     /// Per Service, what follows from its object and slice as the speakers
     /// see them (for the configuration and nodes of the moment).
     derived: BTreeMap<Key, Derived>,
+    /// The last [`l2_sync_pending`] found nothing to do.
+    idle: bool,
 }
 
 /// What [`fill`] derives for one Service with an address.
@@ -415,6 +417,20 @@ fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
 /// object or slice it has not seen (or that lost its address), or one
 /// whose `ShouldAnnounce` disagrees with what it announces.
 pub fn l2_sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
+    // Nothing a speaker reconciles from changed since it last found nothing:
+    // no object, node or host (those touch everything), no Service or pod
+    // (slices), no memberlist view and no announcement.
+    let t = &k.touched;
+    let quiet = !t.all && !t.announcers && !t.speakers && t.services.is_empty() && t.pods.is_empty();
+    if quiet && k.caches.metallb.idle {
+        return false;
+    }
+    let pending = sync_pending(k, hosts);
+    k.caches.metallb.idle = !pending;
+    pending
+}
+
+fn sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
     let dead_holding = k.speakers.iter().any(|(n, s)| !s.announcing.is_empty() && !speaker_alive(k, hosts, n));
     if dead_holding {
         return true;

@@ -141,13 +141,15 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         }
         LoadBalancerKind::None => {}
     }
-    let mut order: Vec<(Instant, String)> = k.services.values().map(|s| (s.created, s.key())).collect();
+    let mut order: Vec<(Instant, String)> = k
+        .services
+        .values()
+        .filter(|s| s.is_load_balancer() && (every || s.ingress.is_empty()))
+        .map(|s| (s.created, s.key()))
+        .collect();
     order.sort();
     for (_, skey) in order {
         let s = &k.services[&skey];
-        if !s.is_load_balancer() || (!every && !s.ingress.is_empty()) {
-            continue;
-        }
         let svc = s.clone();
         let ports = port_list(&svc.spec);
         let req = IpRequest {
