@@ -115,9 +115,23 @@ pub struct RsStatus {
     pub available: u32,
 }
 
+/// The pods ReplicaSet `rs` owns. It names each pod it creates
+/// `<its name>-<suffix>` in its namespace and nothing else sets an owner,
+/// so they sit in one range of the pod map ("ns/name-..."): reading that
+/// range instead of every pod keeps a pod's change from costing a pass
+/// over all pods (5,000 pods coming up made 25 million visits).
+pub fn owned_pods<'a>(k: &'a Cluster, rs: &'a Key) -> impl Iterator<Item = &'a Pod> + 'a {
+    let prefix = format!("{rs}-");
+    k.pods
+        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+        .take_while(move |(key, _)| key.starts_with(&prefix))
+        .map(|(_, p)| p)
+        .filter(move |p| p.owner.as_ref() == Some(rs))
+}
+
 pub fn rs_status(k: &Cluster, rs: &Key) -> RsStatus {
     let mut s = RsStatus::default();
-    for p in k.pods.values().filter(|p| p.owner.as_ref() == Some(rs) && active(p)) {
+    for p in owned_pods(k, rs).filter(|p| active(p)) {
         s.replicas += 1;
         if p.ready {
             s.ready += 1;
@@ -811,7 +825,7 @@ pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (
         .collect();
     for r in keys {
         let rs = k.replica_sets[&r].clone();
-        let pods: Vec<&Pod> = k.pods.values().filter(|p| p.owner.as_ref() == Some(&r) && active(p)).collect();
+        let pods: Vec<&Pod> = owned_pods(k, &r).filter(|p| active(p)).collect();
         let have = pods.len() as u32;
         if have < rs.replicas {
             for _ in have..rs.replicas {
