@@ -209,7 +209,7 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
             let m = pod
                 .filter(|p| selects(ns, selector, p))
                 .and_then(|p| p.ip.zip(p.node.as_ref()).map(|_| p))
-                .map(|p| mark_of_pod(p));
+                .map(mark_of_pod);
             *list = list.with(name, m);
         }
     }
