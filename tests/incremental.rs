@@ -6,7 +6,9 @@
 //! the first step where they part. These runs turn it on for every shipped
 //! scenario and for one that churns a small cluster (node power, speaker
 //! stop and start, scale, pod deletion, drain, a traffic-policy patch,
-//! partition) with two Services sharing one Deployment.
+//! partition) with two Services sharing one Deployment. Native only: the
+//! check is not built for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
