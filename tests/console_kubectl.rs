@@ -594,7 +594,7 @@ fn scaling_past_the_pod_limit_is_refused() {
     assert_eq!(
         sh.sh(5, "client", "kubectl scale deployment web --replicas=65536"),
         (
-            "error: 65536 replicas for deployment.apps/web would make 65536 pods; vipsim runs at most 1000 pods in a scenario\n"
+            "error: 65536 replicas for deployment.apps/web would make 65536 pods; vipsim runs at most 5000 pods in a scenario\n"
                 .into(),
             1
         )
@@ -604,7 +604,15 @@ fn scaling_past_the_pod_limit_is_refused() {
         Some(Some("3/3"))
     );
     assert_eq!(
-        sh.sh(5, "client", "kubectl scale deployment web --replicas=1000"),
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=5001"),
+        (
+            "error: 5001 replicas for deployment.apps/web would make 5001 pods; vipsim runs at most 5000 pods in a scenario\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=5000"),
         ("deployment.apps/web scaled\n".into(), 0)
     );
 }

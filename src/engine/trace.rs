@@ -13,6 +13,8 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::rc::Rc;
 
+pub use super::endpoint_list::{EndpointList, EndpointMark};
+
 /// A host, switch or pod name as it appears in the trace.
 pub type Name = Rc<str>;
 
@@ -364,12 +366,13 @@ pub enum Kind {
         reason: String,
         message: String,
     },
-    /// A Service's ready endpoints changed.
+    /// A Service's EndpointSlice changed: its endpoints (the ready, the
+    /// serving and the terminating ones are listed).
     Endpoints {
         service: String,
-        ready: Vec<String>,
-        serving: Vec<String>,
-        terminating: Vec<String>,
+        /// Written as three lists: `ready`, `serving`, `terminating`.
+        #[serde(flatten)]
+        endpoints: EndpointList,
     },
     /// A pod's app handled a request; `client` is the source address and
     /// port it observed (after any SNAT).
@@ -506,7 +509,9 @@ impl Kind {
             Kind::Event { object, event_type, reason, message } => {
                 format!("event {object} {event_type} {reason}: {message}")
             }
-            Kind::Endpoints { service, ready, .. } => format!("{service} ready endpoints: [{}]", ready.join(", ")),
+            Kind::Endpoints { service, endpoints } => {
+                format!("{service} ready endpoints: [{}]", endpoints.ready().join(", "))
+            }
             Kind::App { pod, client, request, status, .. } => {
                 format!("{pod} served {request} -> {status} (client seen as {client})")
             }
