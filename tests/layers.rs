@@ -28,10 +28,12 @@ const LAYERS: &[&[&str]] = &[
     &["sim"],
     // Commands a learner types, answered from the world.
     &["console"],
+    // A run told in sentences: the packet log, the tour's captions.
+    &["narrate"],
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground, permalinks, the catalogue.
-    &["catalog", "cli", "share", "fidelity", "ui", "bin", "main", "lib"],
+    &["catalog", "cli", "share", "handin", "animate", "fidelity", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

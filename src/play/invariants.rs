@@ -478,9 +478,10 @@ fn replay(run: &Run, o: &mut dyn Observer) -> Result<(), Violation> {
 /// Service IP bound on kube-ipvs0) is delivered inside the host by the
 /// kernel's local routing table; Linux never resolves its own address
 /// with ARP nor puts such a packet on the wire. Checked: no neighbour
-/// entry created for an own address nor a MAC learned for one, no ARP
-/// request for one (gratuitous ARP, whose sender is the target, excepted),
-/// no IPv4 frame transmitted to one.
+/// entry created for an own address, no ARP request for one (gratuitous
+/// ARP, whose sender is the target, and the probes of an entry made before
+/// the address became the host's excepted), no IPv4 frame transmitted to
+/// one (but those queued on such an entry, which leave when it resolves).
 pub fn never_addresses_itself(run: &Run) -> Result<(), Violation> {
     replay(run, &mut NeverAddressesItself::default())
 }
@@ -514,23 +515,30 @@ impl Observer for NeverAddressesItself {
             let Some(h) = world.net.host(host) else { continue };
             let own = own_addresses(h);
             let problem = match &r.kind {
-                // Created, or given a MAC. (An entry whose resolution began
-                // before the address became the host's, a VIP bound on
-                // kube-ipvs0 meanwhile, may still run out to FAILED.)
-                Kind::Neighbor { ip, old, new, .. }
-                    if own.contains(ip) && (old.is_none() || new.is_some_and(|(mac, _)| mac.is_some())) =>
-                {
+                // Created. (An entry made before the address became the
+                // host's, a VIP bound on kube-ipvs0 meanwhile, lives on as
+                // in Linux: it may still fail, or be resolved by a reply.)
+                Kind::Neighbor { ip, old: None, .. } if own.contains(ip) => {
                     Some(format!("{host} has a neighbour entry for its own address {ip}"))
                 }
                 Kind::Frame { frame, .. } => match frame.parse() {
+                    // (A probe of an entry made before the address became
+                    // the host's, a VIP bound on kube-ipvs0 meanwhile, is
+                    // the kernel finishing that resolution: no entry is
+                    // ever created for an own address, see above.)
                     Parsed::Arp { arp, .. }
                         if arp.op == ArpOperation::Request
                             && !arp.is_announcement()
-                            && own.contains(&arp.target_ip) =>
+                            && own.contains(&arp.target_ip)
+                            && !h.ifaces.iter().any(|i| i.neighbors.get(arp.target_ip).is_some()) =>
                     {
                         Some(format!("{host} asks the LAN who has its own address {}", arp.target_ip))
                     }
-                    Parsed::Ipv4 { packet, .. } if own.contains(&packet.dst) => {
+                    // (Packets queued on such an old entry leave when it resolves.)
+                    Parsed::Ipv4 { packet, .. }
+                        if own.contains(&packet.dst)
+                            && !h.ifaces.iter().any(|i| i.neighbors.get(packet.dst).is_some()) =>
+                    {
                         Some(format!("{host} put a packet for its own address {} on the wire", packet.dst))
                     }
                     _ => None,
