@@ -128,6 +128,20 @@ impl EndpointList {
     }
 }
 
+/// The trace writes a list as three lists of `ip (node)` labels, the ready,
+/// the serving and the terminating endpoints, as an EndpointSlice's
+/// conditions group them (flattened into the `endpoints` record).
+impl serde::Serialize for EndpointList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("ready", &self.ready())?;
+        m.serialize_entry("serving", &self.serving())?;
+        m.serialize_entry("terminating", &self.terminating())?;
+        m.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,19 +200,5 @@ mod tests {
         // Only the changed chunk is new.
         let shared = list.chunks.iter().zip(changed.chunks.iter()).filter(|(a, b)| Rc::ptr_eq(a, b)).count();
         assert_eq!(shared, list.chunks.len() - 1);
-    }
-}
-
-/// The trace writes a list as three lists of `ip (node)` labels, the ready,
-/// the serving and the terminating endpoints, as an EndpointSlice's
-/// conditions group them (flattened into the `endpoints` record).
-impl serde::Serialize for EndpointList {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("ready", &self.ready())?;
-        m.serialize_entry("serving", &self.serving())?;
-        m.serialize_entry("terminating", &self.terminating())?;
-        m.end()
     }
 }
