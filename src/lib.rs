@@ -18,6 +18,7 @@ pub mod share;
 pub mod sim;
 pub mod time;
 pub mod tools;
+pub mod view;
 pub mod wire;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,0 +1,13 @@
+//! What the playground shows, computed without a browser: the UI's words
+//! ([`i18n`]), what a run's trace means for the screen ([`story`]), where
+//! the topology's boxes and lines go and what they say ([`scene`]), the
+//! lesson ([`lesson`]) and the small Markdown the scenarios use
+//! ([`markdown`]). The yew playground (`crate::ui`, wasm32 only) renders
+//! these; so does the native build, which writes the static posters and
+//! first-paint pages the site shows before the wasm has arrived
+//! ([`poster`], [`site`]). One code path for both, so the poster a reader
+//! sees first is the app's first frame.
+
+pub mod i18n;
+pub mod scene;
+pub mod story;
