@@ -62,12 +62,7 @@ fn now_ms() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or_default()
 }
 
-/// A simulated instant as the playground prints it: seconds with
-/// milliseconds, cut (not rounded) like the trace's own times, so a note
-/// that says "at 4647.000s" sits under "Note at 4647.000 s".
-fn secs(t: crate::time::Instant) -> String {
-    format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
-}
+use crate::view::secs;
 
 /// Saves `bytes` as a download named `name`. The object URL is kept in
 /// `keep` until the next download so the browser can finish reading it.

@@ -9,5 +9,17 @@
 //! sees first is the app's first frame.
 
 pub mod i18n;
+pub mod lesson;
+pub mod markdown;
 pub mod scene;
 pub mod story;
+pub mod timeline;
+
+use crate::time::Instant;
+
+/// A simulated instant as the playground prints it: seconds with
+/// milliseconds, cut (not rounded) like the trace's own times, so a note
+/// that says "at 4647.000s" sits under "Note at 4647.000 s".
+pub fn secs(t: Instant) -> String {
+    format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
+}
