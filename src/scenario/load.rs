@@ -160,6 +160,21 @@ fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest>
     Some(ParsedManifest { loaded, source })
 }
 
+/// One Kubernetes manifest from YAML text, as a scenario file's manifests
+/// are read (the cluster's own `default/kubernetes` Service is written
+/// this way). Reading it through the loader, not `serde_norway::from_str`,
+/// also keeps the wasm from carrying a second copy of every manifest's
+/// deserializer: `Manifest`'s derived one (internally tagged, so buffered)
+/// for serde_norway's error type.
+pub fn manifest(text: &str) -> Result<Manifest, String> {
+    let mut report = Report::new("manifest");
+    let parsed = document::split(text).into_iter().next().and_then(|source| parse_manifest(source, &mut report));
+    match parsed {
+        Some(p) if report.errors.is_empty() => Ok(p.loaded.manifest),
+        _ => Err(report.errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+    }
+}
+
 /// Reads the document as the `Manifest` variant for `kind`.
 fn read_manifest(kind: &str, source: &Source, report: &mut Report) -> Option<Manifest> {
     /// Reads a `Doc<$spec>` and moves its parts into `Manifest::$variant`.

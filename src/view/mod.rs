@@ -11,11 +11,16 @@
 pub mod i18n;
 pub mod lesson;
 pub mod markdown;
+pub mod poster;
 pub mod scene;
+pub mod site;
 pub mod story;
 pub mod timeline;
 
 use crate::time::Instant;
+
+/// Playback speeds, in simulated seconds per wall-clock second.
+pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
 
 /// A simulated instant as the playground prints it: seconds with
 /// milliseconds, cut (not rounded) like the trace's own times, so a note

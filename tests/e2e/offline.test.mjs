@@ -60,8 +60,12 @@ test('after one visit the playground opens, runs and embeds with the server gone
   await other.goto(`${server.url}index.html?scenario=cilium-lb-ipam`);
   await ready(other);
   assert.equal(await other.$eval('select[aria-label=Scenario]', (el) => el.value), 'cilium-lb-ipam');
-  await other.goto(`${server.url}embed.html?scenario=metallb-l2-failover`);
+  await other.goto(`${server.url}embed.html?scenario=metallb-l2-failover&autoplay=1`);
   await ready(other);
+  // A scenario's own page never visited: index.html from the copy runs it.
+  await other.goto(`${server.url}bgp-ecmp.html`);
+  await ready(other);
+  assert.equal(await other.$eval('select[aria-label=Scenario]', (el) => el.value), 'bgp-ecmp');
   await context.close();
 });
 
