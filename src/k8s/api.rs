@@ -306,7 +306,7 @@ impl Plane<'_, '_, '_> {
             .get(&skey)
             .ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
         let patch: serde_json::Value =
-            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
         merge_patch(&mut doc, &patch);
         let meta: super::objects::ObjectMeta = serde_json::from_value(doc["metadata"].clone())

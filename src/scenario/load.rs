@@ -175,6 +175,19 @@ pub fn manifest(text: &str) -> Result<Manifest, String> {
     }
 }
 
+/// Deserializes a manifest held inside other data (an edit in a permalink
+/// or in saved progress, JSON) by re-reading it as text through the loader
+/// (JSON is YAML): `#[serde(deserialize_with)]` on those fields. With
+/// `Manifest`'s derived `Deserialize` (internally tagged, so buffered into
+/// serde's `Content`) the wasm would carry another copy of every manifest's
+/// deserializer, for serde_json's error type; this way it has one.
+pub fn deserialize_manifest<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<Manifest>, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(d)?;
+    let text = serde_json::to_string(&value).map_err(D::Error::custom)?;
+    manifest(&text).map(Box::new).map_err(D::Error::custom)
+}
+
 /// Reads the document as the `Manifest` variant for `kind`.
 fn read_manifest(kind: &str, source: &Source, report: &mut Report) -> Option<Manifest> {
     /// Reads a `Doc<$spec>` and moves its parts into `Manifest::$variant`.
