@@ -10,6 +10,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// `value` as a JSON tree, its objects' keys in alphabetical order. Links
+/// and progress files are written from the tree: the wasm then carries one
+/// serializer for the edits' manifests (the tree's, which kubectl's output
+/// uses too) instead of one per JSON writer (issue 17).
+fn to_value(value: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("links and progress always serialise")
+}
+
 /// The current permalink format. Older versions stay decodable.
 pub const LINK_VERSION: u8 = 1;
 
@@ -48,7 +56,7 @@ impl Permalink {
     /// actions' optional fields need a self-describing format), deflated,
     /// in URL-safe base64.
     pub fn encode(&self) -> String {
-        let body = serde_json::to_vec(self).expect("a permalink always serialises");
+        let body = serde_json::to_vec(&to_value(self)).expect("a permalink always serialises");
         let mut bytes = vec![LINK_VERSION];
         bytes.extend(miniz_oxide::deflate::compress_to_vec(&body, 9));
         URL_SAFE_NO_PAD.encode(bytes)
@@ -113,7 +121,7 @@ impl Default for Progress {
 
 impl Progress {
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("progress always serialises")
+        serde_json::to_string_pretty(&to_value(self)).expect("progress always serialises")
     }
 
     /// Reads an exported progress file, checking it before anything is
