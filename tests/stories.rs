@@ -5,11 +5,11 @@ mod common;
 
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;
+use vipsim::engine::trace::{DropReason, Kind, Record};
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
-use vipsim::net::host::ecmp_hash;
+use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::net::neighbor::NeighborState;
 use vipsim::sim::action::Action;
-use vipsim::sim::trace::{DropReason, Kind, Record};
 use vipsim::time::{Duration, Instant};
 use vipsim::wire::{Parsed, dissect};
 
@@ -53,8 +53,21 @@ fn story_c_assigned_is_not_announced() {
     let t = r.trace();
     // In-cluster: every node translates the VIP itself.
     assert_eq!(command_at(t, "http://192.0.2.10/", secs(15)), ("HTTP 200\n".to_string(), 0));
-    // Outside, before the announcement policy: nobody answers ARP.
-    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 28));
+    // Outside, before the announcement policy: nobody answers ARP. lb-0's
+    // kernel gives up after 3 broadcasts 1 s apart and reports host
+    // unreachable to the socket (Linux 6.18 `arp_error_report` ->
+    // `ipv4_link_failure` -> `tcp_v4_err`), so curl fails with exit 7 at
+    // 3 s, before its `-m 5` (this test pinned the timeout, 28, before).
+    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 7));
+    let failed_at = t.iter().find_map(|r| match &r.kind {
+        Kind::Command { host, cmd, started, .. }
+            if &**host == "lb-0" && cmd.contains("192.0.2.10") && *started == Instant::from_secs(16) =>
+        {
+            Some(r.t)
+        }
+        _ => None,
+    });
+    assert_eq!(failed_at, Some(Instant::from_secs(19)));
     let unanswered = t.iter().any(|r| {
         matches!(&r.kind, Kind::Neighbor { host, ip, new: Some((None, NeighborState::Failed)), .. }
             if &**host == "lb-0" && *ip == Ipv4Addr::new(192, 0, 2, 10))
@@ -101,7 +114,7 @@ fn leader_changes(t: &[Record]) -> Vec<(Instant, Option<String>)> {
 fn garps_from(t: &[Record], node: &str) -> Vec<(Instant, String)> {
     t.iter()
         .filter_map(|r| match &r.kind {
-            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if &**at == node => {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::engine::trace::Dir::Tx, .. } if &**at == node => {
                 match frame.parse() {
                     Parsed::Arp { arp, .. } if arp.is_announcement() => Some((r.t, dissect::summary(frame))),
                     _ => None,
@@ -112,6 +125,14 @@ fn garps_from(t: &[Record], node: &str) -> Vec<(Instant, String)> {
         .collect()
 }
 
+/// MetalLB 0.14's announcer (internal/layer2/announcer.go): `SetBalancer`
+/// hands the VIP to `spamLoop`, which sends a request and a reply at once
+/// and on a 1.1 s ticker until 5 s after the last `SetBalancer`. The speaker
+/// calls `SetBalancer` on every reconcile of the Service it leads
+/// (speaker/main.go, `handleService`), so the burst comes again whenever the
+/// Service or its EndpointSlice changes: here at 70 s, when node-a turns
+/// NotReady and its pod leaves the EndpointSlice. The seed outputs pinned
+/// only the first burst; the second is what MetalLB does next.
 #[test]
 fn failover_detection_election_and_garp_burst() {
     let r = run("metallb-l2-failover", None);
@@ -124,9 +145,57 @@ fn failover_detection_election_and_garp_burst() {
     // Five rounds, 1.1 s apart, each a request and a reply to broadcast with target MAC ff:ff:ff:ff:ff:ff.
     let burst: Vec<(Instant, String)> = garps_from(t, "node-b");
     let times: Vec<u64> = burst.iter().map(|(t, _)| t.as_millis()).collect();
-    assert_eq!(times, vec![25000, 25000, 26100, 26100, 27200, 27200, 28300, 28300, 29400, 29400]);
+    let rounds = |from: u64| (0..5).flat_map(move |i| [from + 1100 * i, from + 1100 * i]);
+    assert_eq!(times, rounds(25_000).chain(rounds(70_000)).collect::<Vec<u64>>());
     assert!(burst.iter().step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Request)"));
     assert!(burst.iter().skip(1).step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Reply)"));
+    // Each reconcile logs serviceAnnounced again.
+    let announced: Vec<u64> = t
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Log { host, line, .. } if &**host == "node-b" && line.contains("serviceAnnounced")))
+        .map(|r| r.t.as_millis())
+        .collect();
+    assert_eq!(announced, vec![25_000, 70_000]);
+}
+
+/// Flushing the router's ARP cache while node-a is dead and before node-b
+/// has taken over: nobody answers the router's broadcasts, so after 3 s
+/// the router sends ICMP host unreachable back for every queued SYN
+/// (Linux 6.18 `arp_error_report` -> `ipv4_link_failure` -> `icmp_send`),
+/// and the client's connect fails with EHOSTUNREACH (`tcp_v4_err`): curl
+/// 8.5 exits 7 after 3 s, not 28 at its `-m`.
+#[test]
+fn failover_flush_before_the_takeover_is_host_unreachable_at_the_client() {
+    let mut run = run("metallb-l2-failover", None);
+    run.seek_time(Instant::from_secs(21));
+    let mut flushed = run.branch(Action::Fault(vipsim::scenario::spec::FaultStep::new(
+        "router",
+        vipsim::scenario::spec::FaultAction::FlushArp,
+    )));
+    flushed.seek_time(Instant::from_secs(21));
+    let probe = "curl -sS -m 8 -o /dev/null http://192.168.1.201/";
+    let run = flushed.branch(Action::Run { host: "client".into(), cmd: probe.into() });
+    let t = run.trace();
+    let (out, exit) = command_at(t, probe, secs(21));
+    assert_eq!(
+        (out.as_str(), exit),
+        ("curl: (7) Failed to connect to 192.168.1.201 port 80 after 3000 ms: Couldn't connect to server\n", 7)
+    );
+    let icmp: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, dir: vipsim::engine::trace::Dir::Tx, frame, .. } if &**at == "router" => {
+                let s = dissect::summary(frame);
+                s.contains("unreachable").then(|| format!("{} {s}", r.t))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        icmp.first()
+            .is_some_and(|l| l.starts_with("24.000") && l.ends_with("Destination unreachable (Host unreachable)")),
+        "{icmp:?}"
+    );
 }
 
 #[test]
@@ -288,7 +357,7 @@ fn cilium_holder_without_a_local_pod_drops_local_traffic() {
     let load = |host: &str| {
         let text = CILIUM_LOCAL.replace("HOSTNAME", host);
         let s = vipsim::scenario::load::load("inline.yaml", &text).expect("loads");
-        common::at_end(vipsim::sim::timeline::Run::new(std::rc::Rc::new(s), None, None, None).expect("builds"))
+        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(s), None, None, None).expect("builds"))
     };
     // Find which node takes the lease, then put the only pod on the other one.
     let probe = load("worker-0");
@@ -328,11 +397,15 @@ fn bgp_router_withdraws_the_dead_nodes_path_after_the_hold_time() {
     assert_eq!(withdrawn.0, Instant::from_secs(28));
 }
 
-/// The router hashes each flow (5-tuple, FNV-1a) modulo the number of next
-/// hops. With hops [a, b, c] -> [b, c], flows on a move, and so do some
-/// flows that were on b or c: their connections break too.
+/// The bgp-ecmp router hashes each flow's 5-tuple (it sets
+/// fib_multipath_hash_policy=1) and picks the next hop by hash-threshold,
+/// as Linux 6.18 does (fib_select_multipath over the upper bounds of
+/// fib_rebalance). This test used to pin "hash modulo the number of next
+/// hops", which is not what Linux does (issue 14, point 6): with hops
+/// [a, b, c] -> [b, c], a's flows move, b hands the upper half of its
+/// slice to c, and c keeps all of its flows.
 #[test]
-fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
+fn ecmp_hash_threshold_rehash_moves_some_flows_of_surviving_paths() {
     let hops3 = ["node-a", "node-b", "node-c"];
     let hops2 = ["node-b", "node-c"];
     let flow = |sport: u16| Tuple {
@@ -344,16 +417,17 @@ fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
     };
     let mut moved_from_survivors = Vec::new();
     let mut moved_from_a = Vec::new();
-    for sport in 40000..40012u16 {
-        let h = ecmp_hash(&flow(sport)) as usize;
-        let before = hops3[h % 3];
-        let after = hops2[h % 2];
+    for sport in 40000..40024u16 {
+        let h = ecmp_hash(&flow(sport), MultipathHashPolicy::L4);
+        let before = hops3[hash_threshold(h, 3)];
+        let after = hops2[hash_threshold(h, 2)];
         if before == "node-a" {
             moved_from_a.push(sport);
         } else if before != after {
+            assert_eq!((before, after), ("node-b", "node-c"), "node-c never loses a flow");
             moved_from_survivors.push(sport);
         }
     }
-    assert_eq!(moved_from_a, vec![40000, 40005, 40007, 40008]);
-    assert_eq!(moved_from_survivors, vec![40001, 40002, 40003, 40004, 40011]);
+    assert_eq!(moved_from_a, vec![40005, 40007, 40008, 40010, 40011, 40013, 40014, 40016, 40017, 40023]);
+    assert_eq!(moved_from_survivors, vec![40012, 40015, 40020]);
 }

@@ -9,7 +9,7 @@ use super::download;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::story;
-use crate::sim::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
 use gloo::file::ObjectUrl;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

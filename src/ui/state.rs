@@ -10,12 +10,12 @@ use super::panels::Panels;
 use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
+use crate::engine::trace::Kind;
+use crate::play::run::Run;
 use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
 use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
-use crate::sim::timeline::Run;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -510,10 +510,8 @@ impl AppState {
     /// branch, and print when the cursor reaches their completion.
     fn console(&mut self, host: String, line: String) {
         let Some(entry) = self.active().cloned() else { return };
-        let graded = self
-            .scenario
-            .as_ref()
-            .is_some_and(|s| crate::scenario::goals::grades_command(&s.doc.spec.goals, &host, &line));
+        let graded =
+            self.scenario.as_ref().is_some_and(|s| crate::play::goals::grades_command(&s.doc.spec.goals, &host, &line));
         let (at, result) = {
             let run = entry.run.borrow();
             let before = run.world();
@@ -551,8 +549,11 @@ impl AppState {
                 });
                 match done {
                     Some(r) => {
-                        let Kind::Command { stdout, stderr, .. } = &r.kind else { unreachable!("matched above") };
-                        ConsoleResult::Pending { step: r.step, done: r.t, output: format!("{stdout}{stderr}") }
+                        let Kind::Command { stdout, stderr, stderr_first, .. } = &r.kind else {
+                            unreachable!("matched above")
+                        };
+                        let output = crate::engine::trace::terminal_text(stdout, stderr, *stderr_first);
+                        ConsoleResult::Pending { step: r.step, done: r.t, output }
                     }
                     None => ConsoleResult::Unfinished { end: run.end },
                 }

@@ -11,8 +11,8 @@ use super::scene::{self, CALLOUT_ROW, Drawing, Hop, Layout, Moment, Point, Rect,
 use super::state::{Action, use_store};
 use super::story::{FrameClass, just_happened};
 use super::topology_table::TopologyTable;
+use crate::engine::trace::{Kind, Record};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Instant;
 use yew::prelude::*;
 

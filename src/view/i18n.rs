@@ -121,8 +121,8 @@ pub use catalogue::Msg;
 
 /// What a goal's check found, said in `lang`. The English catalogue text
 /// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
-pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
-    use crate::scenario::goals::Found as F;
+pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
+    use crate::play::goals::Found as F;
     match found {
         F::NoRuns { host } => lang.f(Msg::FoundNoRuns, &[host]),
         F::Succeeded { ok, total } => {

@@ -5,11 +5,11 @@
 //! static first paint both show a [`LessonView`].
 
 use super::i18n::{Lang, Msg};
+use crate::engine::trace::{Kind, Record};
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::metallb::election_order;
 use crate::scenario::Scenario;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 

@@ -8,11 +8,11 @@ pub mod curl;
 pub mod ping;
 pub mod tcpdump;
 
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Dir;
 use crate::net::IfIdx;
 use crate::net::host::{Env, Host, Origin};
 use crate::net::tcp::{Quad, SocketEvent};
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Dir;
 use crate::time::Instant;
 use crate::wire::Frame;
 use crate::wire::ip::{Icmp, Ipv4};
@@ -154,6 +154,15 @@ impl Proc {
             Proc::Arping(p) => p.output.clone(),
             Proc::Ping(p) => p.output.clone(),
             Proc::Tcpdump(p) => p.output.clone(),
+        }
+    }
+
+    /// How many bytes of its stderr the tool wrote before its first stdout
+    /// (tcpdump's banner), so a terminal shows them first.
+    pub fn stderr_first(&self) -> usize {
+        match self {
+            Proc::Tcpdump(p) => p.banner_len(),
+            _ => 0,
         }
     }
 

@@ -4,18 +4,71 @@
 //! the charts and `vipsim run --format jsonl` show. Records are appended in
 //! event order and carry the index of the engine step that produced them.
 
-use crate::net::neighbor::NeighborState;
-use crate::net::switch::MacChange;
+use super::topology::PortId;
 use crate::time::Instant;
 use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
 /// A host, switch or pod name as it appears in the trace.
 pub type Name = Rc<str>;
+
+/// Neighbour Unreachability Detection states, as `ip neigh` prints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum NeighborState {
+    Incomplete,
+    Reachable,
+    Stale,
+    Delay,
+    Probe,
+    Failed,
+    Permanent,
+}
+
+impl NeighborState {
+    /// `NUD_VALID`: the entry has a MAC that packets can be sent to.
+    pub fn is_valid(self) -> bool {
+        matches!(self, Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent)
+    }
+
+    /// `NUD_CONNECTED`: the MAC is known to be good right now.
+    pub fn is_connected(self) -> bool {
+        matches!(self, Self::Reachable | Self::Permanent)
+    }
+
+    /// `NUD_IN_TIMER`: the state ends on a timer.
+    pub fn has_timer(self) -> bool {
+        matches!(self, Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe)
+    }
+}
+
+impl fmt::Display for NeighborState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Incomplete => "INCOMPLETE",
+            Self::Reachable => "REACHABLE",
+            Self::Stale => "STALE",
+            Self::Delay => "DELAY",
+            Self::Probe => "PROBE",
+            Self::Failed => "FAILED",
+            Self::Permanent => "PERMANENT",
+        })
+    }
+}
+
+/// A change to the MAC table, for the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum MacChange {
+    Learned { mac: Mac, port: PortId },
+    Moved { mac: Mac, from: PortId, to: PortId },
+    Aged { mac: Mac, port: PortId },
+    Flushed { mac: Mac, port: PortId },
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -62,6 +115,9 @@ pub enum DropReason {
     TtlExpired,
     /// The neighbour queue for an unresolved address was full.
     QueueFull,
+    /// A switch that does not flood unknown unicast had no entry for the
+    /// destination MAC (it aged out, or was never learned).
+    UnknownUnicast { mac: Mac },
 }
 
 impl DropReason {
@@ -84,6 +140,9 @@ impl DropReason {
             DropReason::Malformed => "malformed frame".into(),
             DropReason::TtlExpired => "TTL expired".into(),
             DropReason::QueueFull => "neighbour queue full".into(),
+            DropReason::UnknownUnicast { mac } => {
+                format!("{mac} is not in the MAC table and this switch does not flood unknown unicast")
+            }
         }
     }
 }
@@ -100,6 +159,9 @@ pub enum Forwarded {
     Flood { unknown_unicast: bool },
     /// The destination lives behind the port the frame came in on.
     Filtered,
+    /// Unicast to a MAC the table does not know, on a switch that does not
+    /// flood it: sent nowhere.
+    Blocked,
 }
 
 impl fmt::Display for Forwarded {
@@ -109,6 +171,7 @@ impl fmt::Display for Forwarded {
             Forwarded::Flood { unknown_unicast: true } => f.write_str("flood (unknown unicast)"),
             Forwarded::Flood { unknown_unicast: false } => f.write_str("flood (broadcast)"),
             Forwarded::Filtered => f.write_str("filtered (same port)"),
+            Forwarded::Blocked => f.write_str("dropped (unknown unicast, not flooded)"),
         }
     }
 }
@@ -117,6 +180,18 @@ impl Serialize for Forwarded {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
+}
+
+/// What a terminal shows for a finished command: the part of stderr it
+/// wrote before any stdout (`stderr_first` bytes: tcpdump's banner,
+/// kubectl's warnings), then its stdout, then the rest of its stderr
+/// (tcpdump's closing counts, error messages).
+pub fn terminal_text(stdout: &str, stderr: &str, stderr_first: usize) -> String {
+    let (head, tail) = match stderr.get(..stderr_first) {
+        Some(head) => (head, &stderr[stderr_first..]),
+        None => ("", stderr),
+    };
+    format!("{head}{stdout}{tail}")
 }
 
 /// What happened. Serialised with `"kind"` as the tag (see [`Record`]'s
@@ -194,6 +269,10 @@ pub enum Kind {
         stdout: String,
         stderr: String,
         exit: i32,
+        /// How many bytes of `stderr` the command wrote before its first
+        /// stdout (tcpdump's banner, kubectl's warnings): a terminal shows
+        /// them first. See [`terminal_text`].
+        stderr_first: usize,
     },
     /// A component's log line (speaker, cilium-agent, kube-proxy, bgp).
     Log {
@@ -341,8 +420,8 @@ impl Kind {
                 previous.as_deref().unwrap_or("nobody")
             ),
             Kind::Ipam { service, message, .. } => format!("{service}: {message}"),
-            Kind::Command { host, cmd, stdout, stderr, exit, .. } => {
-                let out = format!("{stdout}{stderr}").trim_end().replace('\n', "\n    ");
+            Kind::Command { host, cmd, stdout, stderr, exit, stderr_first, .. } => {
+                let out = terminal_text(stdout, stderr, *stderr_first).trim_end().replace('\n', "\n    ");
                 format!("{host}$ {cmd}  (exit {exit})\n    {out}")
             }
             Kind::Log { host, component, line } => format!("{host} {component}: {line}"),
@@ -462,13 +541,16 @@ impl Serialize for Record {
                 m.serialize_entry("pool", pool)?;
                 m.serialize_entry("message", message)?;
             }
-            Kind::Command { host, cmd, started, stdout, stderr, exit } => {
+            Kind::Command { host, cmd, started, stdout, stderr, exit, stderr_first } => {
                 m.serialize_entry("host", host)?;
                 m.serialize_entry("cmd", cmd)?;
                 m.serialize_entry("started_ms", &started.as_millis())?;
                 m.serialize_entry("stdout", stdout)?;
                 m.serialize_entry("stderr", stderr)?;
                 m.serialize_entry("exit", exit)?;
+                if *stderr_first > 0 {
+                    m.serialize_entry("stderr_first", stderr_first)?;
+                }
             }
             Kind::Log { host, component, line } => {
                 m.serialize_entry("host", host)?;

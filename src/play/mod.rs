@@ -1,0 +1,6 @@
+//! Playing a scenario.
+
+pub mod build;
+pub mod drive;
+pub mod goals;
+pub mod run;
