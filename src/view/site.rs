@@ -373,11 +373,27 @@ pub fn oembed(dir: &Path, base_url: &str) -> Result<Vec<PathBuf>, String> {
     Ok(written)
 }
 
+/// `html` without the `<link data-trunk …>` elements trunk left in it.
+/// With `inject_scripts = false` trunk 0.21 keeps the `rel="rust"` link
+/// (`href="../Cargo.toml"`) where its loader would have gone (trunk-rs/trunk
+/// src/pipelines/rust/output.rs, `RustAppOutput::finalize` returns before
+/// replacing it). A page must not carry it: the service worker caches every
+/// `href` a page names, and would ask the host for `../Cargo.toml`.
+fn without_trunk_links(html: &str) -> String {
+    html.split_inclusive('\n')
+        .filter(|line| {
+            let line = line.trim();
+            !(line.starts_with("<link data-trunk") && line.ends_with('>') && line.matches('<').count() == 1)
+        })
+        .collect()
+}
+
 /// Writes the site's pages, posters and oEmbed files into `dist`, around
 /// trunk's build there. Returns the files written.
 pub fn write(dist: &Path, base_url: &str) -> Result<Vec<PathBuf>, String> {
     let index = dist.join("index.html");
     let template = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let template = without_trunk_links(&template);
     for mark in [HEAD_MARK, APP_MARK] {
         if !template.contains(mark) {
             return Err(format!("{}: no {mark} (is this trunk's output of www/index.html?)", index.display()));
@@ -410,4 +426,36 @@ pub fn write(dist: &Path, base_url: &str) -> Result<Vec<PathBuf>, String> {
     put(dist.join("embed.html"), embed_page(&template, &bundle, &all))?;
     written.extend(oembed(&dist.join("oembed"), base_url)?);
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head of trunk 0.21.14's `index.html` from www/index.html.
+    const TRUNK_OUTPUT: &str = "<head>\n  <link rel=\"stylesheet\" href=\"./style-7b83.css\"/>\n  \n  <link data-trunk rel=\"rust\" href=\"../Cargo.toml\" data-bin=\"vipsim\" data-cargo-profile=\"wasm-release\" data-wasm-opt=\"z\" data-trunk-id=\"3\">\n  <!--vipsim:head-->\n</head>\n<body>\n  <div id=\"app\"><!--vipsim:app--></div>\n</body>\n";
+
+    #[test]
+    fn the_pages_name_no_file_outside_the_site() {
+        let dist = std::env::temp_dir().join(format!("vipsim-site-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join("index.html"), TRUNK_OUTPUT).unwrap();
+        std::fs::write(dist.join("vipsim-00ff.js"), "export default 0;").unwrap();
+        std::fs::write(dist.join("vipsim-00ff_bg.wasm"), [0u8; 1234]).unwrap();
+        let written = write(&dist, "").unwrap();
+        let pages: Vec<&PathBuf> = written.iter().filter(|p| p.extension().is_some_and(|e| e == "html")).collect();
+        // index, embed, and a page and two posters per shipped scenario and exercise.
+        let all = catalog::shipped().len() + catalog::workshop().len();
+        assert_eq!(pages.len(), 2 + 3 * all);
+        for page in pages {
+            let html = std::fs::read_to_string(page).unwrap();
+            assert!(!html.contains("data-trunk") && !html.contains("Cargo.toml"), "{}", page.display());
+        }
+        let index = std::fs::read_to_string(dist.join("index.html")).unwrap();
+        assert!(index.starts_with("<head>\n  <link rel=\"stylesheet\" href=\"./style-7b83.css\"/>\n  \n  <link rel=\"modulepreload\" href=\"./vipsim-00ff.js\">\n"), "{index}");
+        assert!(index.contains(
+            "const VIPSIM = {js:\"./vipsim-00ff.js\",wasm:\"./vipsim-00ff_bg.wasm\",size:1234,page:\"main\","
+        ));
+        std::fs::remove_dir_all(&dist).unwrap();
+    }
 }
