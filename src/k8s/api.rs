@@ -215,7 +215,7 @@ impl Plane<'_, '_, '_> {
     pub fn patch_deployment(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
         let d = self.deployment(ns, name)?;
         let patch: serde_json::Value =
-            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
         if strategic {
             strategic_merge(&mut doc, &patch, "");
