@@ -28,12 +28,15 @@ const LAYERS: &[&[&str]] = &[
     &["sim"],
     // Commands a learner types, answered from the world.
     &["console"],
+    // A run told in sentences: the packet log, the tour's captions.
+    &["narrate"],
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground, permalinks, the catalogue,
-    // and `view`: the words, lesson, timeline and topology drawing that the
-    // playground and the static pages (posters, first paint) both render.
-    &["catalog", "cli", "share", "fidelity", "view", "ui", "bin", "main", "lib"],
+    // hand-ins, animations, and `view`: the words, lesson, timeline and
+    // topology drawing that the playground and the static pages (posters,
+    // first paint) both render.
+    &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

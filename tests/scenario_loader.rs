@@ -642,7 +642,7 @@ fn a_step_does_exactly_one_thing() {
     );
     assert_eq!(
         errors(&edit("    - at: 30s\n      note: the VIP moved\n", "    - at: 30s\n")),
-        ["s.yaml:43:5: spec.timeline[4]: a step needs one of run | apply | delete | fault | note"]
+        ["s.yaml:43:5: spec.timeline[4]: a step needs one of run | apply | delete | fault | note | predict"]
     );
 }
 
@@ -1384,4 +1384,107 @@ mod robustness {
             assert!(load("f.yaml", base).is_ok());
         }
     }
+}
+
+// ---------------------------------------------------------------------
+// Checkpoints (predict, then observe)
+// ---------------------------------------------------------------------
+
+/// METALLB with its last step (the note at 30 s) turned into a checkpoint
+/// whose parts are `body` (indented as the `predict:` mapping's fields).
+fn checkpoint(body: &str) -> String {
+    edit("    - at: 30s\n      note: the VIP moved\n", &format!("    - at: 30s\n      predict:\n{body}"))
+}
+
+/// Lines 45-51 of the file `checkpoint(GOOD)` makes.
+const GOOD: &str = "        question: Who answers for the VIP at 35 s?
+        choices:
+        - label: worker-0
+          when: { leader: { service: web, node: worker-0 } }
+        - label: worker-1
+          when: { leader: { service: web, node: worker-1 } }
+        explain: Under Local only a node with a ready pod may announce the VIP.
+";
+
+#[test]
+fn a_checkpoint_loads_and_stays_out_of_the_engine() {
+    let scenario = load("s.yaml", &checkpoint(GOOD)).expect("loads");
+    let step = &scenario.doc.spec.timeline[4];
+    let predict = step.predict.as_ref().expect("a checkpoint");
+    assert_eq!((step.checkpoint_id().as_str(), predict.choices.len()), ("30s", 2));
+    assert_eq!(predict.reveal_at(step.at), vipsim::time::Duration::from_secs(35));
+}
+
+#[test]
+fn a_checkpoint_with_an_unknown_field_suggests_the_nearest() {
+    assert_eq!(
+        errors(&checkpoint(&GOOD.replace("        question:", "        questoin:"))),
+        ["s.yaml:45:9: spec.timeline[4].predict.questoin: unknown field `questoin` (did you mean `question`?)"]
+    );
+}
+
+#[test]
+fn every_choice_needs_a_check() {
+    assert_eq!(
+        errors(&checkpoint(&GOOD.replace("          when: { leader: { service: web, node: worker-1 } }\n", ""))),
+        ["s.yaml:49:9: spec.timeline[4].predict.choices[1]: choice `worker-1` needs `when:`, \
+             the check over the run that makes it the answer"]
+    );
+    assert_eq!(
+        errors(&checkpoint(&GOOD.replace("node: worker-1 }", "node: worker-9 }"))),
+        [
+            "s.yaml:50:11: spec.timeline[4].predict.choices[1].when.leader.node: unknown node `worker-9` (did you mean `worker-0`?)"
+        ]
+    );
+}
+
+#[test]
+fn a_check_that_can_never_hold_is_refused() {
+    let closed = GOOD.replace(
+        "when: { leader: { service: web, node: worker-1 } }",
+        "when: { successRate: { host: lb-0, before: 20s, atLeast: 50 } }",
+    );
+    assert_eq!(
+        errors(&checkpoint(&closed)),
+        ["s.yaml:50:11: spec.timeline[4].predict.choices[1].when: this check can never hold: its window ends at \
+             20s, before the question is asked at 30s"]
+    );
+    let contradictory = GOOD.replace(
+        "when: { leader: { service: web, node: worker-1 } }",
+        "when: { successRate: { host: lb-0, atLeast: 90, atMost: 10 } }",
+    );
+    assert_eq!(
+        errors(&checkpoint(&contradictory)),
+        ["s.yaml:50:11: spec.timeline[4].predict.choices[1].when: this check can never hold: it asks for at least \
+             90 and at most 10"]
+    );
+}
+
+#[test]
+fn a_checkpoint_asks_before_it_reveals_within_the_run() {
+    assert_eq!(
+        errors(&checkpoint(&format!("{GOOD}        reveal: 25s\n"))),
+        ["s.yaml:52:9: spec.timeline[4].predict.reveal: the answer is revealed at 25s, not after the question at 30s"]
+    );
+    assert_eq!(
+        errors(&checkpoint(&format!("{GOOD}        reveal: 2m\n"))),
+        ["s.yaml:52:9: spec.timeline[4].predict.reveal: the answer would be revealed at 2m, after the end of the \
+             run (1m)"]
+    );
+}
+
+#[test]
+fn a_checkpoint_has_two_to_nine_choices_translated_one_for_one() {
+    let one =
+        GOOD.replace("        - label: worker-1\n          when: { leader: { service: web, node: worker-1 } }\n", "");
+    assert_eq!(
+        errors(&checkpoint(&one)),
+        ["s.yaml:46:9: spec.timeline[4].predict.choices: a question needs at least two choices"]
+    );
+    let ko = format!("{GOOD}        translations:\n          ko:\n            choices:\n            - label: 워커 0\n");
+    assert_eq!(
+        errors(&checkpoint(&ko)),
+        ["s.yaml:54:13: spec.timeline[4].predict.translations.ko.choices: 1 choices translated, for 2 choices: \
+             translate every label, in order"]
+    );
 }

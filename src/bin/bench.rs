@@ -91,6 +91,7 @@ mod bench {
                 delete: None,
                 fault: None,
                 note: None,
+                predict: None,
             })
             .collect();
         let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };

@@ -3,4 +3,5 @@
 pub mod build;
 pub mod drive;
 pub mod goals;
+pub mod predict;
 pub mod run;

@@ -2,7 +2,8 @@
 //! protocol, description), filterable, in step with the timeline: the row at
 //! the cursor is highlighted and kept in view, and choosing a row moves the
 //! cursor there. Only the rows in view are rendered (a long run has
-//! thousands). Also exports the run as jsonl (the CLI's exact format) and
+//! thousands). The summary column is the core's sentence for the records
+//! that have one ([`crate::narrate`]), the same the packet log says. Also exports the run as jsonl (the CLI's exact format) and
 //! as pcap.
 
 use super::download;
@@ -108,10 +109,13 @@ pub fn events() -> Html {
         let trace = run.trace();
         rows.partition_point(|&i| trace[i].step <= cursor).checked_sub(1)
     });
+    // The selected record's row is kept in view (a checkpoint's proof may
+    // be well before the cursor), else the cursor's.
+    let shown_row = store.record.and_then(|r| rows.iter().position(|&i| i == r)).or(cursor_row);
     {
         let viewport = viewport.clone();
         let scroll = scroll.clone();
-        use_effect_with((cursor_row, rows.len()), move |(row, _)| {
+        use_effect_with((shown_row, rows.len()), move |(row, _)| {
             if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
                 let top = *row as f64 * ROW_H;
                 let view = el.client_height() as f64;
@@ -217,6 +221,9 @@ pub fn events() -> Html {
         let select = store.clone();
         let onclick = Callback::from(move |_| select.dispatch(Action::SelectRecord(i)));
         let is_cursor = Some(row) == cursor_row;
+        let said = entry.sentences.partition_point(|s| s.record < i);
+        let summary: Vec<String> =
+            entry.sentences[said..].iter().take_while(|s| s.record == i).map(|s| s.body(lang.code())).collect();
         let class = classes!(
             "ev",
             format!("k-{}", r.kind.name()),
@@ -232,6 +239,7 @@ pub fn events() -> Html {
                 <td class="host">{ r.kind.host().unwrap_or("-") }</td>
                 <td class="proto">{ story::protocol(&r.kind) }</td>
                 <td class="info">{ first_line(r) }</td>
+                <td class="summary">{ summary.join(" ") }</td>
             </tr>
         }
     });
@@ -278,6 +286,7 @@ pub fn events() -> Html {
                             <th scope="col" class="host">{ lang.t(Msg::Host) }</th>
                             <th scope="col" class="proto">{ lang.t(Msg::ColProtocol) }</th>
                             <th scope="col" class="info">{ lang.t(Msg::ColDescription) }</th>
+                            <th scope="col" class="summary">{ lang.t(Msg::ColSummary) }</th>
                         </tr>
                     </thead>
                     <tbody>

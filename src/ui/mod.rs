@@ -9,6 +9,7 @@
 mod app;
 mod branches;
 mod charts;
+mod checkpoint;
 mod coming_up;
 mod compare;
 mod console;
@@ -17,6 +18,7 @@ mod embed;
 mod events;
 mod fidelity;
 mod frame_view;
+mod handin;
 mod host_tables;
 pub use crate::view::i18n;
 mod inspector;
@@ -39,6 +41,7 @@ mod tasks;
 mod timeline;
 mod topology;
 mod topology_table;
+mod tour;
 mod workshop;
 
 /// Mounts the playground on `#app` (or the body when absent).

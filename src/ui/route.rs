@@ -11,7 +11,8 @@
 //!
 //! `embed.html` (or `?embed`) is the chrome-less player; it reads the same
 //! addresses. `autoplay=1` starts playing once the run is computed (the
-//! embed's Run button asks for the same).
+//! embed's Run button asks for the same). `predict=0` keeps playback from
+//! pausing at checkpoints; `tour=1` starts the narrated tour.
 
 use super::i18n::Lang;
 use super::panels::Panels;
@@ -45,6 +46,10 @@ pub struct Address {
     pub lang: Option<Lang>,
     /// Start playing at once.
     pub play: bool,
+    /// `predict=0`: checkpoints do not pause playback.
+    pub predict_off: bool,
+    /// `tour=1`: start the narrated tour.
+    pub tour: bool,
 }
 
 /// `35`, `35.5` (seconds) or a duration such as `35s`, `1m10s`.
@@ -102,6 +107,8 @@ pub fn parse(search: &str, hash: &str, path: &str) -> Address {
         panels: nonempty("panels").and_then(|p| Panels::from_ids(p.split(','))),
         lang: nonempty("lang").and_then(|l| Lang::from_code(&l)),
         play: param("autoplay").as_deref() == Some("1"),
+        predict_off: param("predict").as_deref() == Some("0"),
+        tour: param("tour").as_deref() == Some("1"),
     }
 }
 

@@ -222,6 +222,7 @@ pub fn tasks() -> Html {
                     { lang.t(Msg::ShowSolution) }
                 </button>
             }
+            <super::handin::HandInMenu />
         </section>
     }
 }

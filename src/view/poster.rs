@@ -84,9 +84,11 @@ pub fn topology_svg(d: &Drawing, fit: Fit, min_scale: f64, selected: Option<&str
         escape(&sw.label)
     );
     rect(&mut out, sw.rect, 6);
+    // As in the app: the drawn words sit beside the host's button, not in
+    // it (src/ui/topology.rs, WCAG 2.5.3 label in name).
     let _ = write!(
         out,
-        r#"<text x="{}" y="{}"><tspan class="name">{}</tspan><tspan class="ip" x="{}" dy="{TEXT_ROW}">{}</tspan></text></g>"#,
+        r#"</g><g class="host-text switch" aria-hidden="true"><text x="{}" y="{}"><tspan class="name">{}</tspan><tspan class="ip" x="{}" dy="{TEXT_ROW}">{}</tspan></text></g>"#,
         t.x,
         t.y,
         escape(&sw.name),
@@ -104,6 +106,12 @@ pub fn topology_svg(d: &Drawing, fit: Fit, min_scale: f64, selected: Option<&str
             escape(&b.label)
         );
         rect(&mut out, b.rect, 8);
+        let _ = write!(
+            out,
+            r#"</g><g class="host-text {}{}" aria-hidden="true">"#,
+            b.role,
+            if b.off { " off" } else { "" }
+        );
         let role = b.role_at();
         let _ = write!(out, r#"<text class="role" x="{}" y="{}">{}</text>"#, role.x, role.y, escape(&b.role_label));
         let t = b.text_at();

@@ -36,7 +36,9 @@ const hostsOf = (page, root) => page.$$eval(`${root} svg.topology-svg`, (svgs) =
     return {
       host: g.dataset.host,
       box: ['x', 'y', 'width', 'height'].map((a) => r.getAttribute(a)).join(' '),
-      words: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' | '),
+      // The words sit beside the button, in the host-text group after it.
+      words: [...g.nextElementSibling.querySelectorAll('text')].map((t) => t.textContent).join(' | '),
+      text: g.nextElementSibling.getAttribute('class'),
       label: g.getAttribute('aria-label'),
       classes: g.getAttribute('class'),
     };

@@ -149,12 +149,13 @@ fn one_action(cx: &mut Context, path: &str, step: &Step) -> bool {
         ("delete", step.delete.is_some()),
         ("fault", step.fault.is_some()),
         ("note", step.note.is_some()),
+        ("predict", step.predict.is_some()),
     ];
     let present: Vec<&str> = actions.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect();
     match present.as_slice() {
         [_] => true,
         [] => {
-            cx.error(path, "a step needs one of run | apply | delete | fault | note");
+            cx.error(path, "a step needs one of run | apply | delete | fault | note | predict");
             false
         }
         [first, second, ..] => {
