@@ -451,10 +451,11 @@ impl<'a> Narrator<'a> {
             Kind::Node { node, ready, .. } => {
                 self.say(i, r, Event::NodeReady { node: node.to_string(), ready: *ready });
             }
-            Kind::Endpoints { service, ready, .. } => {
+            Kind::Endpoints { service, endpoints } => {
                 // `10.244.1.209 (node-b)`: the node is in parentheses.
-                let nodes: Vec<String> = ready
-                    .iter()
+                let nodes: Vec<String> = endpoints
+                    .ready()
+                    .into_iter()
                     .map(|e| e.split_once(" (").map(|(_, n)| n.trim_end_matches(')')).unwrap_or(e).to_string())
                     .collect();
                 let before = self.endpoints.insert(service.clone(), nodes.clone());

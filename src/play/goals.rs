@@ -257,15 +257,15 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             }
         }
         Check::ClientIpObserved(ClientIpCheck { ip }) => {
-            let seen: Vec<String> = trace
+            let seen: Vec<std::net::Ipv4Addr> = trace
                 .iter()
                 .filter_map(|r| match &r.kind {
-                    Kind::App { client, .. } => Some(client.split(':').next().unwrap_or("").to_string()),
+                    Kind::App { client, .. } => Some(*client.ip()),
                     _ => None,
                 })
                 .collect();
-            let found = seen.iter().any(|c| c == ip);
-            let mut distinct: Vec<String> = seen;
+            let found = ip.parse().is_ok_and(|ip| seen.contains(&ip));
+            let mut distinct: Vec<String> = seen.iter().map(|c| c.to_string()).collect();
             distinct.sort();
             distinct.dedup();
             (found, Found::PodsSaw { clients: distinct })
@@ -289,26 +289,12 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             }
         }
         Check::Drops(DropsCheck { reason, at_least, at_most }) => {
-            let n = trace
-                .iter()
-                .filter(|r| match &r.kind {
-                    Kind::Drop { reason: d, .. } => {
-                        serde_json::to_value(d)
-                            .ok()
-                            .and_then(|v| {
-                                v.as_str()
-                                    .map(String::from)
-                                    .or_else(|| v.as_object().and_then(|o| o.keys().next().cloned()))
-                            })
-                            .as_deref()
-                            == Some(reason.as_str())
-                    }
-                    _ => false,
-                })
-                .count() as u64;
+            let n =
+                trace.iter().filter(|r| matches!(&r.kind, Kind::Drop { reason: d, .. } if d.code() == *reason)).count()
+                    as u64;
             (
                 at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m),
-                Found::Drops { n, reason: reason.clone() },
+                Found::Drops { n, reason: reason.to_string() },
             )
         }
         Check::Ran(RanCheck { cmd, host, output_contains }) => {

@@ -166,13 +166,7 @@ fn proof(check: &Check, visible: &[Record], from: usize) -> Proof {
         }
         Check::Drops(c) => {
             let record = window()
-                .find(|(_, r)| match &r.kind {
-                    Kind::Drop { reason, .. } => serde_json::to_value(reason).ok().is_some_and(|v| {
-                        v.as_str() == Some(c.reason.as_str())
-                            || v.as_object().is_some_and(|o| o.contains_key(c.reason.as_str()))
-                    }),
-                    _ => false,
-                })
+                .find(|(_, r)| matches!(&r.kind, Kind::Drop { reason, .. } if reason.code() == c.reason))
                 .map(|(i, _)| i);
             Proof { record, row: None }
         }
@@ -192,7 +186,7 @@ fn proof(check: &Check, visible: &[Record], from: usize) -> Proof {
         }
         Check::ClientIpObserved(c) => {
             let record = window()
-                .find(|(_, r)| matches!(&r.kind, Kind::App { client, .. } if client.split(':').next() == Some(c.ip.as_str())))
+                .find(|(_, r)| matches!(&r.kind, Kind::App { client, .. } if c.ip.parse() == Ok(*client.ip())))
                 .map(|(i, _)| i);
             Proof { record, row: None }
         }

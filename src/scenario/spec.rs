@@ -3,6 +3,7 @@
 //! goals. The contract is `shared/scenario-format.md`; everything here is
 //! documented for authors in `scenarios/README.md`.
 
+use crate::engine::trace::DropCode;
 use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
 use crate::net::host::Datapath;
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
@@ -527,13 +528,13 @@ pub struct FaultStep {
     pub garp: Option<GarpPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arp_timeout: Option<Duration>,
-    /// `drop`: match frames of this protocol (ARP, TCP, ICMP).
+    /// `drop`: match frames of this protocol (a [`RuleProto`](crate::net::host::RuleProto): ARP, TCP, UDP, ICMP, any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proto: Option<String>,
     /// `drop`: match frames whose sender IP is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `drop`: in, out or both (default both).
+    /// `drop`: a [`RuleDirection`](crate::net::host::RuleDirection): in, out or both (default both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
 }
@@ -693,7 +694,7 @@ pub struct CommandCheck {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DropsCheck {
-    pub reason: String,
+    pub reason: DropCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
