@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod share;
 pub mod sim;
 pub mod time;
+pub mod view;
 pub mod wire;
 
 #[cfg(not(target_arch = "wasm32"))]

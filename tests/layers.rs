@@ -32,8 +32,11 @@ const LAYERS: &[&[&str]] = &[
     &["narrate"],
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
-    // What people use: the CLI, the playground, permalinks, the catalogue.
-    &["catalog", "cli", "share", "handin", "animate", "fidelity", "ui", "bin", "main", "lib"],
+    // What people use: the CLI, the playground, permalinks, the catalogue,
+    // hand-ins, animations, and `view`: the words, lesson, timeline and
+    // topology drawing that the playground and the static pages (posters,
+    // first paint) both render.
+    &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

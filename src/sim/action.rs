@@ -40,8 +40,10 @@ pub enum Action {
     Apply {
         name: String,
     },
-    /// Apply an edited or new manifest.
+    /// Apply an edited or new manifest. (Read back through the scenario
+    /// loader: see [`crate::scenario::load::deserialize_manifest`].)
     ApplyManifest {
+        #[serde(deserialize_with = "crate::scenario::load::deserialize_manifest")]
         manifest: Box<Manifest>,
     },
     /// Delete an object by `Kind/name` or a manifest's name.

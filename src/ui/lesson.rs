@@ -1,15 +1,13 @@
-//! The lesson: the scenario's description in the learner's language, the
-//! latest timeline note at the cursor, and who announces each VIP right
-//! now (with MetalLB's sha256 order, computed by the core). The goals are
-//! the workshop's tasks ([`super::tasks`]).
+//! The lesson panel: a [`LessonView`] (the scenario's description in the
+//! learner's language, the latest timeline note at the cursor, who
+//! announces each VIP right now). The goals are the workshop's tasks
+//! ([`super::tasks`]).
 
 use super::fidelity::HowReal;
 use super::i18n::Msg;
 use super::markdown;
 use super::state::use_store;
-use crate::engine::trace::Kind;
-use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
-use crate::k8s::metallb::election_order;
+use crate::view::lesson::LessonView;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -27,52 +25,33 @@ pub fn lesson() -> Html {
     });
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
     let run = entry.run.borrow();
-    let world = run.world();
-    let meta = &scenario.doc.metadata;
-    let note = run.visible().iter().rev().find_map(|r| match &r.kind {
-        Kind::Note { text } => Some((r.t, text.clone())),
-        _ => None,
-    });
-    let config = &world.cluster.config;
-    let metallb_l2 = config.load_balancer == LoadBalancerKind::Metallb && config.announce == AnnounceKind::L2;
-    let nodes: Vec<String> = world.cluster.nodes.keys().cloned().collect();
-    let announcing: Vec<Html> = world
-        .cluster
-        .services
-        .values()
-        .flat_map(|svc| svc.ingress.iter().map(move |ip| (svc, *ip)))
-        .map(|(svc, ip)| {
-            let who = world.cluster.announcers.get(&svc.key()).filter(|n| !n.is_empty());
-            let who = who.map(|n| n.join(", ")).unwrap_or_else(|| lang.t(Msg::Nobody).into());
-            html! {
-                <li>
-                    <code>{ ip.to_string() }</code>{ lang.f(Msg::AnnouncedBy, &[&svc.key()]) }<strong>{ who }</strong>
-                    if metallb_l2 {
-                        <div class="order">
-                            { lang.f(Msg::ElectionOrder, &[&election_order(&nodes, ip).join(" → ")]) }
-                        </div>
-                    }
-                </li>
-            }
-        })
-        .collect();
+    let view = LessonView::of(&scenario, run.world(), run.visible(), lang);
     html! {
         <section class="panel lesson" aria-labelledby="lesson-title" data-panel="lesson">
-            <h2 id="lesson-title">{ meta.title_in(lang.code()) }</h2>
-            if !meta.tags.is_empty() {
-                <p class="tags">{ for meta.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
+            <h2 id="lesson-title">{ view.title }</h2>
+            if !view.tags.is_empty() {
+                <p class="tags">{ for view.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
             }
             <p class="how-real"><HowReal label={Msg::HowRealLesson} /></p>
-            if let Some((t, text)) = note {
+            if let Some((t, text)) = view.note {
                 <aside class="note-now" aria-live="polite">
                     <span class="label">{ lang.f(Msg::NoteAt, &[&super::secs(t)]) }</span>
                     <p>{ text }</p>
                 </aside>
             }
-            if !announcing.is_empty() {
+            if !view.announcing.is_empty() {
                 <div class="announcers">
                     <h3>{ lang.t(Msg::WhoAnswers) }</h3>
-                    <ul>{ for announcing }</ul>
+                    <ul>
+                        { for view.announcing.into_iter().map(|a| html! {
+                            <li>
+                                <code>{ a.ip.to_string() }</code>{ a.service }<strong>{ a.who }</strong>
+                                if let Some(order) = a.order {
+                                    <div class="order">{ order }</div>
+                                }
+                            </li>
+                        }) }
+                    </ul>
                 </div>
             }
             <div class="description">

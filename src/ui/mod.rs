@@ -20,7 +20,7 @@ mod fidelity;
 mod frame_view;
 mod handin;
 mod host_tables;
-pub mod i18n;
+pub use crate::view::i18n;
 mod inspector;
 mod keys;
 mod language;
@@ -32,11 +32,11 @@ mod picker;
 mod player;
 mod problems;
 pub mod route;
-mod scene;
+use crate::view::scene;
 mod share_menu;
 mod state;
 mod storage;
-pub mod story;
+pub use crate::view::story;
 mod tasks;
 mod timeline;
 mod topology;
@@ -49,12 +49,14 @@ pub fn start() {
     let document = gloo::utils::document();
     match document.get_element_by_id("app") {
         Some(root) => {
-            // index.html says "Loading the simulator…" until now.
+            // The page's first paint (www/boot.js, `vipsim site`) until now.
+            // The embed's Run button marks the root: play at once.
+            let play = root.has_attribute("data-play");
             root.set_inner_html("");
-            yew::Renderer::<app::App>::with_root(root).render();
+            yew::Renderer::<app::App>::with_root_and_props(root, app::Props { play }).render();
         }
         None => {
-            yew::Renderer::<app::App>::new().render();
+            yew::Renderer::<app::App>::with_props(app::Props::default()).render();
         }
     }
 }
@@ -65,12 +67,7 @@ fn now_ms() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or_default()
 }
 
-/// A simulated instant as the playground prints it: seconds with
-/// milliseconds, cut (not rounded) like the trace's own times, so a note
-/// that says "at 4647.000s" sits under "Note at 4647.000 s".
-fn secs(t: crate::time::Instant) -> String {
-    format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
-}
+use crate::view::secs;
 
 /// Saves `bytes` as a download named `name`. The object URL is kept in
 /// `keep` until the next download so the browser can finish reading it.

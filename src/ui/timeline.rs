@@ -9,15 +9,12 @@ use super::checkpoint::CheckpointCard;
 use super::i18n::Msg;
 use super::state::{Action, Dir, SPEEDS, use_store};
 use crate::time::Instant;
+use crate::view::timeline::TimelineView;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// The scrubber moves in these steps from the keyboard.
 const SCRUB_STEP_MS: u64 = 100;
-
-fn pct(t: Instant, end: Instant) -> f64 {
-    if end == Instant::ZERO { 0.0 } else { 100.0 * t.as_nanos() as f64 / end.as_nanos() as f64 }
-}
 
 #[function_component(Timeline)]
 pub fn timeline() -> Html {
@@ -58,51 +55,25 @@ pub fn timeline() -> Html {
             }
         })
     };
-    let end_step = run.len();
     let said = crate::narrate::announce(&entry.sentences, store.previous, cursor, lang.code());
-    let current = story.current_step(cursor);
-    let now_records: Vec<String> = match current {
-        Some(step) => {
-            let visible = run.visible();
-            let from = visible.partition_point(|r| r.step < step);
-            visible[from..].iter().map(|r| r.kind.describe().lines().next().unwrap_or_default().to_string()).collect()
-        }
-        None => Vec::new(),
-    };
-    // Marks closer than this (in % of the run) to the previous labelled one
-    // are drawn as ticks only, so bursts (five GARP rounds) stay readable.
-    const LABEL_GAP_PCT: f64 = 3.0;
-    let mut last_labelled = f64::NEG_INFINITY;
-    let marks: Vec<Html> = story
-        .marks
-        .iter()
-        .map(|m| {
-            let store = store.clone();
-            let step = m.step;
-            let onclick = Callback::from(move |_| store.dispatch(Action::SeekStep(step)));
-            let here = current == Some(m.step);
-            let at = pct(m.t, end);
-            let labelled = at - last_labelled >= LABEL_GAP_PCT;
-            if labelled {
-                last_labelled = at;
-            }
-            let label = m.label(lang);
-            html! {
-                <button type="button" tabindex="-1"
-                    class={classes!("mark", m.kind.css(), here.then_some("here"), (!labelled).then_some("tick"))}
-                    style={format!("left:{at:.3}%")} title={format!("{} {label}", super::secs(m.t))}
-                    aria-label={lang.f(Msg::MarkAt, &[&label, &super::secs(m.t)])} onclick={onclick}>
-                    { if labelled { m.kind.glyph() } else { "" } }
-                </button>
-            }
-        })
-        .collect();
-    let outages = story.outages.iter().map(|o| {
-        let left = pct(o.from, end);
-        let width = (pct(o.to, end) - left).max(0.3);
+    let view = TimelineView::of(&run, story, store.time, lang);
+    let marks = view.marks.iter().map(|m| {
+        let store = store.clone();
+        let step = m.step;
+        let onclick = Callback::from(move |_| store.dispatch(Action::SeekStep(step)));
         html! {
-            <span class="outage-band" style={format!("left:{left:.3}%;width:{width:.3}%")}
-                title={lang.f(Msg::RequestsFailing, &[&super::secs(o.from), &super::secs(o.to)])}></span>
+            <button type="button" tabindex="-1"
+                class={classes!("mark", m.kind.css(), m.here.then_some("here"), (!m.labelled).then_some("tick"))}
+                style={format!("left:{:.3}%", m.at)} title={m.title.clone()}
+                aria-label={m.label.clone()} onclick={onclick}>
+                { if m.labelled { m.kind.glyph() } else { "" } }
+            </button>
+        }
+    });
+    let outages = view.bands.iter().map(|b| {
+        html! {
+            <span class="outage-band" style={format!("left:{:.3}%;width:{:.3}%", b.left, b.width)}
+                title={b.title.clone()}></span>
         }
     });
     html! {
@@ -131,8 +102,8 @@ pub fn timeline() -> Html {
                 <output class="clock" aria-live="off" data-time-ns={store.time.as_nanos().to_string()}
                     data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
                     data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>
-                    <strong>{ super::secs(store.time) }</strong>
-                    { lang.f(Msg::ClockRest, &[&super::secs(end), &cursor, &end_step]) }
+                    <strong>{ &view.clock }</strong>
+                    { &view.clock_rest }
                 </output>
             </div>
             <div class="scrubber">
@@ -143,16 +114,16 @@ pub fn timeline() -> Html {
                     aria-valuetext={super::secs(store.time)} />
             </div>
             <div class="now">
-                if now_records.is_empty() {
-                    <p>{ lang.t(Msg::NothingYet) }</p>
-                } else {
+                if let Some((at, first, more)) = &view.now {
                     <p>
-                        <span class="label">{ lang.f(Msg::AtTime, &[&super::secs(run.time_of(current.unwrap_or(0)))]) }</span>
-                        { &now_records[0] }
-                        if now_records.len() > 1 {
-                            <span class="more">{ lang.f(Msg::MoreInEvent, &[&(now_records.len() - 1)]) }</span>
+                        <span class="label">{ at }</span>
+                        { first }
+                        if let Some(more) = more {
+                            <span class="more">{ more }</span>
                         }
                     </p>
+                } else {
+                    <p>{ lang.t(Msg::NothingYet) }</p>
                 }
             </div>
             <CheckpointCard />

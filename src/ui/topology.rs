@@ -6,20 +6,14 @@
 //! coloured and labelled by kind; drops show a cross with the reason.
 
 use super::coming_up::ComingUp;
-use super::i18n::{Lang, Msg};
-use super::scene::{
-    self, BADGE_ROW, CALLOUT_ROW, Content, Hop, Layout, NODE_HEADER, NODE_W, POD_ROW, Place, Point, Rect,
-};
+use super::i18n::Msg;
+use super::scene::{self, CALLOUT_ROW, Drawing, Hop, Layout, Moment, Point, Rect, TEXT_ROW};
 use super::state::{Action, use_store};
-use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac, just_happened};
+use super::story::{FrameClass, just_happened};
 use super::topology_table::TopologyTable;
 use crate::engine::trace::{Kind, Record};
-use crate::k8s::cluster::AnnounceKind;
-use crate::net::Role;
-use crate::net::host::RouteOrigin;
 use crate::sim::World;
-use crate::time::{Duration, Instant};
-use std::net::Ipv4Addr;
+use crate::time::Instant;
 use yew::prelude::*;
 
 /// One hop's animation, and the extra delay per hop rank within a batch,
@@ -31,10 +25,6 @@ const MAX_RANK: usize = 4;
 const LIFETIME_MS: f64 = 1600.0;
 /// At most this many frames are drawn at once, the newest.
 const MAX_DRAWN: usize = 48;
-/// Pod lines per node; a node with more pods shows "+N more" on the last line.
-const MAX_POD_LINES: usize = 5;
-/// An ignored GARP stays mentioned in the VIP callout this long.
-const IGNORED_SHOWN: Duration = Duration::from_millis(1500);
 
 /// A frame drawn on a cable.
 #[derive(Clone)]
@@ -124,166 +114,6 @@ impl Drawn {
     }
 }
 
-fn pods_on(world: &World, node: &str, lang: Lang) -> Vec<Html> {
-    world
-        .cluster
-        .pods
-        .values()
-        .filter(|p| p.node.as_deref() == Some(node))
-        .map(|p| {
-            let (glyph, state, said) = if p.terminating() {
-                ("⌛", "terminating", Msg::PodTerminating)
-            } else if p.ready {
-                ("✓", "ready", Msg::PodReady)
-            } else {
-                ("…", "not-ready", Msg::PodNotReady)
-            };
-            let short = match p.name.rsplit_once('-') {
-                Some((_, tail)) if p.name.len() > 16 => format!("{}…{tail}", &p.name[..p.name.find('-').unwrap_or(3)]),
-                _ => p.name.clone(),
-            };
-            html! { <tspan class={classes!("pod", state)}>{ format!("{glyph} {short} {}", lang.t(said)) }</tspan> }
-        })
-        .collect()
-}
-
-/// Every LoadBalancer address assigned right now, or the run's first VIP.
-fn vips(world: &World, fallback: Option<Ipv4Addr>) -> Vec<Ipv4Addr> {
-    let mut v: Vec<Ipv4Addr> = world.cluster.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
-    if v.is_empty() {
-        v.extend(fallback);
-    }
-    v
-}
-
-/// The hosts outside the cluster that reach a VIP themselves: those with an
-/// ARP entry or a BGP route for one; the routers when nobody has either yet.
-fn reachers(world: &World, vips: &[Ipv4Addr]) -> Vec<usize> {
-    let outside = || world.net.hosts.iter().enumerate().filter(|(_, h)| h.role != Role::Node);
-    let reaching: Vec<usize> = outside()
-        .filter(|(_, h)| {
-            vips.iter().any(|vip| {
-                h.ifaces.iter().any(|i| i.neighbors.get(*vip).is_some())
-                    || h.routes.iter().any(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(*vip))
-            })
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if reaching.is_empty() {
-        outside().filter(|(_, h)| h.role == Role::Router).map(|(i, _)| i).collect()
-    } else {
-        reaching
-    }
-}
-
-/// A host's way to each VIP: its ARP entry, or its BGP route.
-fn callout_lines(
-    world: &World,
-    h: usize,
-    vips: &[Ipv4Addr],
-    recent: &[Record],
-    now: Instant,
-    named: bool,
-    lang: Lang,
-) -> Vec<Html> {
-    let host = &world.net.hosts[h];
-    let who = if named { format!("{}: ", host.name) } else { String::new() };
-    let mut lines = Vec::new();
-    for &vip in vips {
-        let route = host.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(vip));
-        if let Some(r) = route {
-            let via: Vec<String> = r.via.iter().map(|ip| host_of_ip(world, *ip)).collect();
-            let ecmp = if via.len() > 1 { " (ECMP)" } else { "" };
-            lines.push(html! {
-                <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={via.join(",")}>
-                    { format!("{who}{}{ecmp}", lang.f(Msg::CalloutRoute, &[&r.dst])) }
-                </tspan>
-            });
-            lines.push(html! { <tspan class="detail">{ lang.f(Msg::CalloutVia, &[&via.join(", ")]) }</tspan> });
-            continue;
-        }
-        let entry = host.ifaces.iter().find_map(|i| i.neighbors.get(vip));
-        if entry.is_none() && host.role == Role::Router && world.cluster.config.announce == AnnounceKind::Bgp {
-            lines.push(html! {
-                <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via="">
-                    { format!("{who}{}", lang.f(Msg::CalloutNoRoute, &[&vip])) }
-                </tspan>
-            });
-            lines.push(html! { <tspan class="detail">{ lang.t(Msg::CalloutRouteInstalled) }</tspan> });
-            continue;
-        }
-        let (main, detail, owner) = match entry {
-            Some(e) => {
-                let deadline =
-                    e.expires.or(e.timer()).map(|t| lang.f(Msg::CalloutExpires, &[&t.saturating_since(now).human()]));
-                match e.mac {
-                    Some(mac) => {
-                        let owner = host_of_mac(world, mac);
-                        (
-                            format!("{who}ARP {vip} → {owner} · {}", e.state),
-                            format!("{mac}{}", deadline.unwrap_or_default()),
-                            owner,
-                        )
-                    }
-                    None => {
-                        (format!("{who}{}", lang.f(Msg::CalloutNoMac, &[&vip, &e.state])), String::new(), String::new())
-                    }
-                }
-            }
-            None => (
-                format!("{who}{}", lang.f(Msg::CalloutNoEntry, &[&vip])),
-                lang.t(Msg::CalloutWillAsk).into(),
-                String::new(),
-            ),
-        };
-        lines.push(html! {
-            <tspan class="row" data-host={host.name.to_string()} data-vip={vip.to_string()} data-via={owner}>{ main }</tspan>
-        });
-        if !detail.is_empty() {
-            lines.push(html! { <tspan class="detail">{ detail }</tspan> });
-        }
-        let ignored = recent.iter().rev().take_while(|r| now.saturating_since(r.t) <= IGNORED_SHOWN).find_map(|r| {
-            match &r.kind {
-                Kind::ArpIgnored { host: h, ip, mac, reason } if **h == *host.name && *ip == vip => {
-                    Some((lang.f(Msg::CalloutIgnoredGarp, &[&host_of_mac(world, *mac)]), reason.clone()))
-                }
-                _ => None,
-            }
-        });
-        if let Some((what, why)) = ignored {
-            lines.push(html! { <tspan class="ignored">{ what }</tspan> });
-            lines.push(html! { <tspan class="ignored detail">{ why }</tspan> });
-        }
-    }
-    lines
-}
-
-/// A host's role in the UI's words.
-pub fn role_name(role: Role, lang: Lang) -> &'static str {
-    lang.t(match role {
-        Role::Router => Msg::RoleRouter,
-        Role::Client => Msg::RoleClient,
-        Role::Node => Msg::RoleNode,
-    })
-}
-
-fn host_label(world: &World, h: usize, lang: Lang) -> String {
-    let host = &world.net.hosts[h];
-    let ip = host.primary_ip().map(|ip| ip.to_string()).unwrap_or_default();
-    let mac = host.ifaces.first().map(|i| i.mac).unwrap_or_default();
-    let mut s = lang.f(Msg::HostLabel, &[&host.name, &role_name(host.role, lang), &ip, &mac]);
-    if !host.up {
-        s.push_str(lang.t(Msg::HostLabelOff));
-    }
-    for (vip, hold) in held_vips(world, &host.name) {
-        s.push_str(&match hold {
-            Hold::Announces => lang.f(Msg::HostLabelAnnounces, &[&vip]),
-            Hold::BgpNextHop => lang.f(Msg::HostLabelNextHop, &[&vip]),
-        });
-    }
-    s
-}
-
 fn point_style(from: Point, to: Point, delay_ms: u32) -> String {
     let mid = Point { x: (from.x + to.x) / 2.0, y: (from.y + to.y) / 2.0 };
     format!(
@@ -328,23 +158,11 @@ pub fn topology() -> Html {
     let records = run.trace();
     let cursor = run.cursor();
     let now = store.time;
-
-    let node_names: Vec<&str> = world.cluster.nodes.keys().map(String::as_str).collect();
-    let most_badges = node_names.iter().map(|n| held_vips(world, n).len()).max().unwrap_or(0).max(1);
-    let most_pods = node_names
-        .iter()
-        .map(|n| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(n)).count())
-        .max()
-        .unwrap_or(0)
-        .clamp(1, MAX_POD_LINES);
-    let vip_list = vips(world, entry.story.vip);
-    let recent = run.visible();
-    let reaching = reachers(world, &vip_list);
-    let named = reaching.len() > 1;
-    let callout: Vec<Html> =
-        reaching.iter().flat_map(|&h| callout_lines(world, h, &vip_list, recent, now, named, lang)).collect();
-    let content = Content { badges: most_badges, pods: most_pods, callout_lines: callout.len() };
-    let layout: Layout = scene::layout(world, content, narrow);
+    let batch = just_happened(records, store.previous, cursor, now);
+    let moment =
+        Moment { world, recent: run.visible(), batch: &records[batch.clone()], now, first_vip: entry.story.vip };
+    let drawing = Drawing::of(&moment, narrow, lang);
+    let layout = &drawing.layout;
     // The drawing scales with its panel but not below this, so its text
     // stays readable; a narrow panel scrolls sideways instead. The embed
     // player has no scrollbars: it always fits its column.
@@ -356,9 +174,8 @@ pub fn topology() -> Html {
         0.62
     };
 
-    let batch = just_happened(records, store.previous, cursor, now);
     let at = At { run: entry.id, cursor, playing: store.playing };
-    drawn.borrow_mut().follow(at, world, &layout, records, batch.clone());
+    drawn.borrow_mut().follow(at, world, layout, records, batch);
     let d = drawn.borrow();
 
     let select = |name: String| {
@@ -376,85 +193,62 @@ pub fn topology() -> Html {
     };
     let selected = store.host.clone().unwrap_or_default();
 
-    let cables = layout.cables.iter().map(|c| {
+    let cables = layout.cables.iter().zip(&drawing.cable_text).map(|(c, words)| {
         let [a, b] = c.points;
-        let mid = Point { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
-        let port_at = match c.ends {
-            [Place::Switch, _] => Some(a),
-            [_, Place::Switch] => Some(b),
-            _ => None,
-        };
         html! {
             <g class={classes!("cable", (!c.up).then_some("down"))}>
                 <line x1={a.x.to_string()} y1={a.y.to_string()} x2={b.x.to_string()} y2={b.y.to_string()} />
-                if let (Some(port), Some(p)) = (&c.port, port_at) {
-                    <text class="port" x={(p.x + 4.0).to_string()} y={(p.y + 12.0).to_string()}>{ port }</text>
+                if let Some((p, port)) = &words.port {
+                    <text class="port" x={p.x.to_string()} y={p.y.to_string()}>{ port }</text>
                 }
-                if !c.up {
-                    <text class="link-down" x={mid.x.to_string()} y={mid.y.to_string()}>{ lang.t(Msg::LinkDown) }</text>
+                if let Some((p, down)) = &words.down {
+                    <text class="link-down" x={p.x.to_string()} y={p.y.to_string()}>{ down }</text>
                 }
             </g>
         }
     });
 
-    let hosts = world.net.hosts.iter().enumerate().map(|(h, host)| {
-        let Rect { x, y, w, h: height } = layout.hosts[h];
-        let name = host.name.to_string();
-        let is_node = host.role == Role::Node;
-        let node = world.cluster.node_of_host(h);
-        let role = match host.role {
-            Role::Router => "router",
-            Role::Client => "client",
-            Role::Node => "node",
-        };
-        let mut lines = vec![
-            html! { <tspan class="name" x={(x + 10.0).to_string()} dy="0">{ &name }</tspan> },
-            html! { <tspan class="ip" x={(x + 10.0).to_string()} dy="15">{ host.primary_ip().map(|i| i.to_string()).unwrap_or_default() }</tspan> },
-        ];
-        if !host.up {
-            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ lang.t(Msg::PoweredOffCaps) }</tspan> });
-        } else if node.is_some_and(|n| !n.ready) {
-            lines.push(html! { <tspan class="status" x={(x + 10.0).to_string()} dy="15">{ "NotReady" }</tspan> });
-        }
-        let badges = held_vips(world, &name);
-        let mut pods = if is_node { pods_on(world, &name, lang) } else { Vec::new() };
-        if pods.len() > MAX_POD_LINES {
-            let more = pods.len() - (MAX_POD_LINES - 1);
-            pods.truncate(MAX_POD_LINES - 1);
-            pods.push(html! { <tspan class="pod more">{ lang.f(Msg::MorePods, &[&more]) }</tspan> });
-        }
-        let pods_y = y + NODE_HEADER + BADGE_ROW * badges.len() as f64 + 12.0;
+    let hosts = drawing.hosts.iter().map(|b| {
+        let Rect { x, y, w, h } = b.rect;
+        let name = b.name.clone();
+        let text = b.text_at();
+        let role = b.role_at();
         // The drawn words sit beside the button, not in it: the button's
         // name is its label (name, role, addresses, VIPs), and words inside
         // it that the label does not contain word for word fail WCAG 2.5.3
         // (axe-core label-content-name-mismatch). They let clicks through.
         html! {
             <>
-            <g class={classes!("host", role, (!host.up).then_some("off"), (selected == name).then_some("selected"))}
+            <g class={classes!("host", b.role, b.off.then_some("off"), (selected == name).then_some("selected"))}
                role="button" tabindex="0" aria-pressed={(selected == name).to_string()}
-               aria-label={host_label(world, h, lang)} data-host={name.clone()}
+               aria-label={b.label.clone()} data-host={name.clone()}
                onclick={select(name.clone())} onkeydown={select_key(name.clone())}>
-                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={height.to_string()} rx="8" />
+                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="8" />
             </g>
-            <g class={classes!("host-text", role, (!host.up).then_some("off"))} aria-hidden="true">
-                <text class="role" x={(x + w - 8.0).to_string()} y={(y + 14.0).to_string()}>{ role_name(host.role, lang).to_uppercase() }</text>
-                <text x={(x + 10.0).to_string()} y={(y + 20.0).to_string()}>{ for lines }</text>
-                { for badges.iter().enumerate().map(|(i, (vip, hold))| {
-                    let by = y + NODE_HEADER - 4.0 + BADGE_ROW * i as f64;
-                    let bx = if is_node { x + 8.0 } else { x + 6.0 };
+            <g class={classes!("host-text", b.role, b.off.then_some("off"))} aria-hidden="true">
+                <text class="role" x={role.x.to_string()} y={role.y.to_string()}>{ &b.role_label }</text>
+                <text x={text.x.to_string()} y={text.y.to_string()}>
+                    { for b.lines.iter().enumerate().map(|(i, l)| html! {
+                        <tspan class={l.class} x={text.x.to_string()} dy={if i == 0 { "0".to_string() } else { TEXT_ROW.to_string() }}>{ &l.text }</tspan>
+                    }) }
+                </text>
+                { for b.badges.iter().map(|badge| {
+                    let r = badge.rect;
+                    let t = badge.text_at();
                     html! {
                         <g class="vip-badge">
-                            <rect x={bx.to_string()} y={by.to_string()} width={(NODE_W - 16.0).min(w - 12.0).to_string()} height="18" rx="9" />
-                            <text x={(bx + 8.0).to_string()} y={(by + 13.0).to_string()}>
-                                { if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ VIP {vip} · BGP") } }
-                            </text>
+                            <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="9" />
+                            <text x={t.x.to_string()} y={t.y.to_string()}>{ &badge.text }</text>
                         </g>
                     }
                 }) }
-                if !pods.is_empty() {
+                if !b.pods.is_empty() {
                     <text class="pods">
-                        { for pods.into_iter().enumerate().map(|(i, p)| html! {
-                            <tspan x={(x + 10.0).to_string()} y={(pods_y + POD_ROW * i as f64).to_string()}>{ p }</tspan>
+                        { for b.pods.iter().enumerate().map(|(i, p)| {
+                            let at = b.pod_at(i);
+                            html! {
+                                <tspan x={at.x.to_string()} y={at.y.to_string()}><tspan class={p.class}>{ &p.text }</tspan></tspan>
+                            }
                         }) }
                     </text>
                 }
@@ -463,41 +257,48 @@ pub fn topology() -> Html {
         }
     });
 
-    let switch_name = world.net.switch.name.to_string();
-    let sw = layout.switch;
-    let switch = html! {
-        <>
-        <g class={classes!("host", "switch", (selected == switch_name).then_some("selected"))} role="button" tabindex="0"
-           aria-pressed={(selected == switch_name).to_string()} data-host={switch_name.clone()}
-           aria-label={lang.f(Msg::SwitchLabel, &[&switch_name, &world.net.switch.table.len()])}
-           onclick={select(switch_name.clone())} onkeydown={select_key(switch_name.clone())}>
-            <rect x={sw.x.to_string()} y={sw.y.to_string()} width={sw.w.to_string()} height={sw.h.to_string()} rx="6" />
-        </g>
-        <g class="host-text switch" aria-hidden="true">
-            <text x={(sw.x + 10.0).to_string()} y={(sw.y + 18.0).to_string()}>
-                <tspan class="name">{ &switch_name }</tspan>
-                <tspan class="ip" x={(sw.x + 10.0).to_string()} dy="15">{ lang.f(Msg::MacsLearned, &[&world.net.switch.table.len()]) }</tspan>
-            </text>
-        </g>
-        </>
+    let sw = &drawing.switch;
+    let switch = {
+        let Rect { x, y, w, h } = sw.rect;
+        let text = sw.text_at();
+        html! {
+            <>
+            <g class={classes!("host", "switch", (selected == sw.name).then_some("selected"))} role="button" tabindex="0"
+               aria-pressed={(selected == sw.name).to_string()} data-host={sw.name.clone()}
+               aria-label={sw.label.clone()}
+               onclick={select(sw.name.clone())} onkeydown={select_key(sw.name.clone())}>
+                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" />
+            </g>
+            <g class="host-text switch" aria-hidden="true">
+                <text x={text.x.to_string()} y={text.y.to_string()}>
+                    <tspan class="name">{ &sw.name }</tspan>
+                    <tspan class="ip" x={text.x.to_string()} dy={TEXT_ROW.to_string()}>{ &sw.learned }</tspan>
+                </text>
+            </g>
+            </>
+        }
     };
 
-    let changed_path = path_changed(world, &records[batch], &vip_list, &reaching);
-    let callout_box = (!reaching.is_empty()).then(|| {
-        let title = if reaching.len() > 1 {
-            lang.t(Msg::HowVipReached).to_string()
-        } else {
-            lang.f(Msg::ReachesVipVia, &[&world.net.hosts[reaching[0]].name])
-        };
-        let Point { x, y } = layout.callout;
-        let height = 26.0 + CALLOUT_ROW * callout.len() as f64;
+    let callout_box = drawing.callout.as_ref().map(|c| {
+        let Rect { x, y, w, h } = c.rect;
+        let title = c.title_at();
+        let rows = c.rows_at();
         html! {
-            <g class={classes!("callout", changed_path.then_some("changed"))}>
-                <rect x={x.to_string()} y={y.to_string()} width={layout.callout_w.to_string()} height={height.to_string()} rx="6" />
-                <text x={(x + 10.0).to_string()} y={(y + 16.0).to_string()} class="title">{ title }</text>
-                <text x={(x + 10.0).to_string()} y={(y + 34.0).to_string()}>
-                    { for callout.into_iter().enumerate().map(|(i, l)| html! {
-                        <tspan x={(x + 10.0).to_string()} dy={if i == 0 { "0".to_string() } else { CALLOUT_ROW.to_string() }}>{ l }</tspan>
+            <g class={classes!("callout", c.changed.then_some("changed"))}>
+                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="6" />
+                <text x={title.x.to_string()} y={title.y.to_string()} class="title">{ &c.title }</text>
+                <text x={rows.x.to_string()} y={rows.y.to_string()}>
+                    { for c.rows.iter().enumerate().map(|(i, r)| {
+                        let line = match &r.way {
+                            Some(way) => html! {
+                                <tspan class={r.line.class} data-host={way.host.clone()} data-vip={way.vip.to_string()}
+                                       data-via={way.via.clone()}>{ &r.line.text }</tspan>
+                            },
+                            None => html! { <tspan class={r.line.class}>{ &r.line.text }</tspan> },
+                        };
+                        html! {
+                            <tspan x={rows.x.to_string()} dy={if i == 0 { "0".to_string() } else { CALLOUT_ROW.to_string() }}>{ line }</tspan>
+                        }
                     }) }
                 </text>
             </g>
@@ -568,16 +369,6 @@ pub fn topology() -> Html {
             <TopologyTable />
         </section>
     }
-}
-
-/// Whether one of `hosts` changed its ARP entry for a VIP or its routes in `records`.
-fn path_changed(world: &World, records: &[Record], vips: &[Ipv4Addr], hosts: &[usize]) -> bool {
-    let watched = |name: &str| world.net.host_id(name).is_some_and(|h| hosts.contains(&h));
-    records.iter().any(|r| match &r.kind {
-        Kind::Neighbor { host, ip, .. } => vips.contains(ip) && watched(host),
-        Kind::Route { host, .. } => watched(host),
-        _ => false,
-    })
 }
 
 fn legend_text(c: FrameClass) -> Msg {

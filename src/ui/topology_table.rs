@@ -3,9 +3,9 @@
 //! The same facts as the drawing, for screen readers and for copying.
 
 use super::i18n::Msg;
+use super::scene::role_name;
 use super::state::use_store;
 use super::story::{Hold, held_vips};
-use super::topology::role_name;
 use crate::net::End;
 use yew::prelude::*;
 
