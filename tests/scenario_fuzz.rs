@@ -6,7 +6,8 @@
 //! commands that reproduce it; keep it under `tests/regressions/` once
 //! the bug is fixed.
 //!
-//! `cargo test` runs 256 cases (`PROPTEST_CASES` sets another count);
+//! `cargo test` runs 256 cases from a fixed seed (`PROPTEST_CASES` sets
+//! another count, `PROPTEST_RNG_SEED` another seed);
 //! `./dev fuzz [N]` runs many more in an optimised build. For hunting
 //! bugs other than one already found, `VIPSIM_FUZZ_IGNORE=name,name`
 //! ignores those invariants.
@@ -14,7 +15,7 @@
 
 mod fuzz;
 
-use proptest::test_runner::{Config, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::path::PathBuf;
 use vipsim::play::invariants::{self, Subject};
 
@@ -22,6 +23,8 @@ use vipsim::play::invariants::{self, Subject};
 /// a few dozen times, within about a minute of a debug build on the
 /// 2-CPU CI machine.
 const CASES: u32 = 256;
+/// The seed `cargo test` draws its cases from.
+const CI_SEED: u64 = 0x7669_7073_696d;
 
 /// The invariants that fail on a generated scenario (checked as `variant`), as report lines.
 fn failures(yaml: &str, variant: Option<&str>, ignore: &[String]) -> Vec<String> {
@@ -60,8 +63,16 @@ fn generated_scenarios_keep_every_invariant() {
     let ignore: Vec<String> = std::env::var("VIPSIM_FUZZ_IGNORE")
         .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
+    // `cargo test` (and so CI) draws the same cases every time, so a red
+    // run is the code's doing, not the dice's; `./dev fuzz` sets
+    // PROPTEST_RNG_SEED to a fresh seed (and prints it) to hunt new ones.
+    let config = Config::default();
+    let rng_seed = match config.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(CI_SEED),
+        fixed => fixed,
+    };
     let mut runner =
-        TestRunner::new(Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() });
+        TestRunner::new(Config { cases, failure_persistence: None, max_shrink_iters: 4096, rng_seed, ..config });
     let started = std::time::Instant::now();
     let result = runner.run(&fuzz::scenario(), |s| {
         let failed = failures(&s.yaml(), s.variant(), &ignore);
