@@ -158,3 +158,136 @@ fn a_churning_cluster_reconciles_incrementally_as_in_full() {
         .count();
     assert_eq!(left, 5, "every other speaker saw k-0 leave");
 }
+
+/// Cilium L2 with the timers a `Resync` stands for: agents stopped and
+/// powered off (their leases expire, responders go after the liveness
+/// window and the renew deadline), and a rollout to an image that never
+/// gets ready watched with `--timeout` (the watch's deadline).
+const CILIUM_CHURN: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: cilium-churn
+  title: cilium churn
+spec:
+  duration: 120s
+  cluster: { loadBalancer: cilium, announce: l2, serviceCIDR: 10.44.0.0/24, podCIDR: 10.210.0.0/16 }
+  hosts:
+  - name: desk
+    role: client
+    ip: 10.9.0.5/24
+    routes: [ { to: 198.51.100.0/24, dev: eth0 } ]
+  - { name: n-a, role: node, ip: 10.9.0.21/24 }
+  - { name: n-b, role: node, ip: 10.9.0.22/24 }
+  - { name: n-c, role: node, ip: 10.9.0.23/24 }
+  - { name: n-d, role: node, ip: 10.9.0.24/24 }
+  timeline:
+  - at: 4s
+    every: 3s
+    run: { host: desk, cmd: "curl -s -m 1 -o /dev/null -w 'HTTP %{http_code}\\n' http://198.51.100.7/" }
+  - at: 10s
+    fault: { host: n-a, action: stop-speaker }
+  - at: 14s
+    fault: { host: n-b, action: stop-speaker }
+  - at: 20s
+    fault: { host: n-c, action: power-off }
+  - at: 30s
+    run: { host: desk, cmd: "kubectl set image deployment/api echo=hashicorp/http-echo:broken" }
+  - at: 31s
+    run: { host: desk, cmd: "kubectl rollout status deployment/api --timeout=12s" }
+  - at: 50s
+    fault: { host: n-a, action: start-speaker }
+  - at: 55s
+    fault: { host: n-c, action: power-on }
+  - at: 70s
+    fault: { host: n-d, action: partition }
+  - at: 90s
+    fault: { host: n-d, action: heal }
+  - at: 95s
+    fault: { host: n-b, action: start-speaker }
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: pool }
+spec: { blocks: [ { start: 198.51.100.7, stop: 198.51.100.9 } ] }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: l2 }
+spec: { loadBalancerIPs: true }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 4
+  selector:
+    matchLabels:
+      app: api
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+      - name: echo
+        image: hashicorp/http-echo
+        args: ["-text=api", "-listen=:8080"]
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api-a
+spec:
+  type: LoadBalancer
+  selector:
+    app: api
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api-b
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: api
+  ports:
+  - port: 80
+    targetPort: 8080
+"#;
+
+#[test]
+fn a_churning_cilium_cluster_reconciles_incrementally_as_in_full() {
+    verify::set(true);
+    let scenario = vipsim::scenario::load::load("cilium-churn.yaml", CILIUM_CHURN).expect("loads");
+    let run =
+        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    // The deadlines were reached: the watch timed out, and the partitioned
+    // n-d's responders stopped answering 5 s after it was cut off (a
+    // Resync's time), before another agent took its leases.
+    let watch = run.trace().iter().find_map(|r| match &r.kind {
+        vipsim::engine::trace::Kind::Command { cmd, stderr, exit, .. } if cmd.contains("rollout status") => {
+            Some((stderr.clone(), *exit))
+        }
+        _ => None,
+    });
+    assert_eq!(watch, Some(("error: timed out waiting for the condition\n".to_string(), 1)));
+    let gone: Vec<(vipsim::time::Instant, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Leader { service, node: None, previous: Some(p), .. } if &**p == "n-d" => {
+                Some((r.t, service.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let at = vipsim::time::Instant::from_secs(75);
+    assert_eq!(gone, vec![(at, "default/api-a".to_string()), (at, "default/api-b".to_string())]);
+}

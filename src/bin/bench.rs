@@ -18,7 +18,10 @@
 //! the router curling a VIP every second) at 25, 50, 100 and 200 nodes,
 //! each row's wall time, events per second and its ratio to the row
 //! before. A row that runs past `--limit S` wall seconds (default 60) is
-//! stopped and reported as such, so the table always finishes.
+//! stopped and reported as such, so the table always finishes. `--nodes
+//! A,B,..` picks the sizes; `--kinds` also counts each row's events by
+//! kind (frames by protocol, control-plane timers by name), to tell more
+//! events from more work per event.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -30,9 +33,11 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod bench {
+    use std::collections::BTreeMap;
     use std::net::{Ipv4Addr, SocketAddrV4};
     use std::rc::Rc;
     use std::time::Instant as Wall;
+    use vipsim::engine::Event;
     use vipsim::k8s::cluster::{Cluster, ClusterConfig};
     use vipsim::net::Cidr;
     use vipsim::net::apps::App;
@@ -182,7 +187,12 @@ mod bench {
 
     /// One row of the growth table: events computed and wall seconds, or
     /// `None` for the events when the row ran past `limit` and was stopped.
-    fn scale_row(nodes: usize, seconds: u64, limit: f64) -> (u64, f64, bool) {
+    fn scale_row(
+        nodes: usize,
+        seconds: u64,
+        limit: f64,
+        kinds: &mut Option<BTreeMap<String, u64>>,
+    ) -> (u64, f64, bool) {
         let yaml = scale_scenario(nodes, seconds);
         let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
             panic!("the scale scenario must load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
@@ -192,6 +202,9 @@ mod bench {
         let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
         let end = Instant::from_secs(seconds);
         while world.next_time().is_some_and(|t| t <= end) {
+            if let (Some(kinds), Some((_, event))) = (kinds.as_mut(), world.queue.peek()) {
+                *kinds.entry(kind_of(event)).or_default() += 1;
+            }
             vipsim::play::drive::step(&mut world, &mut trace);
             if world.steps.is_multiple_of(16) && start.elapsed().as_secs_f64() > limit {
                 return (world.steps, start.elapsed().as_secs_f64(), false);
@@ -200,7 +213,36 @@ mod bench {
         (world.steps, start.elapsed().as_secs_f64(), true)
     }
 
-    fn scale(seconds: u64, limit: f64, sizes: &[usize]) {
+    /// What an event is, for `--kinds`: a frame's protocol (a gratuitous
+    /// ARP apart from other ARP) or the control-plane timer's name.
+    fn kind_of(event: &Event) -> String {
+        match event {
+            Event::Arrive { frame, .. } => {
+                let b = frame.bytes();
+                let arp_op = b.get(20..22).map(|o| u16::from_be_bytes([o[0], o[1]]));
+                let what = match b.get(12..14) {
+                    Some([0x08, 0x06]) if b.get(28..32) == b.get(38..42) => "gratuitous ARP",
+                    Some([0x08, 0x06]) if arp_op == Some(1) => "ARP request",
+                    Some([0x08, 0x06]) => "ARP reply",
+                    Some([0x08, 0x00]) => match b.get(23) {
+                        Some(6) => "TCP",
+                        Some(1) => "ICMP",
+                        Some(17) => "UDP",
+                        _ => "IPv4",
+                    },
+                    _ => "other",
+                };
+                format!("frame arrives: {what}")
+            }
+            Event::Control(c) => {
+                let debug = format!("{c:?}");
+                format!("control: {}", debug.split([' ', '{']).next().unwrap_or_default())
+            }
+            other => format!("{other:?}").split([' ', '{']).next().unwrap_or_default().to_string(),
+        }
+    }
+
+    fn scale(seconds: u64, limit: f64, sizes: &[usize], by_kind: bool) {
         println!("vipsim bench --scale ({seconds} simulated seconds per row, rows stopped after {limit:.0} s wall)");
         println!(
             "  {:>5} {:>5} {:>8} {:>10} {:>10} {:>12} {:>8}",
@@ -208,7 +250,8 @@ mod bench {
         );
         let mut previous: Option<f64> = None;
         for &nodes in sizes {
-            let (events, secs, finished) = scale_row(nodes, seconds, limit);
+            let mut kinds = by_kind.then(BTreeMap::new);
+            let (events, secs, finished) = scale_row(nodes, seconds, limit, &mut kinds);
             let ratio = match previous {
                 Some(p) if finished => format!("{:.2}x", secs / p),
                 Some(_) => ">".into(),
@@ -225,6 +268,13 @@ mod bench {
                 events as f64 / secs,
                 ratio
             );
+            if let Some(kinds) = kinds {
+                let mut kinds: Vec<(String, u64)> = kinds.into_iter().collect();
+                kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                for (kind, n) in kinds {
+                    println!("          {n:>10}  {kind}");
+                }
+            }
             if !finished {
                 println!("  (larger rows skipped: this one did not finish)");
                 return;
@@ -240,7 +290,7 @@ mod bench {
             _ => {
                 eprintln!(
                     "usage: vipsim-bench [--engine-only] [--seconds N]  (N simulated seconds, default 600)\n       \
-                     vipsim-bench --scale [--seconds N] [--limit S]  (S wall seconds per row, default 60)"
+                     vipsim-bench --scale [--seconds N] [--limit S] [--nodes A,B] [--kinds]  (S wall seconds per row, default 60)"
                 );
                 std::process::exit(2);
             }
@@ -258,7 +308,8 @@ mod bench {
                 }
                 None => vec![25, 50, 100, 200],
             };
-            return scale(seconds, flag(&args, "--limit", 60.0), &sizes);
+            let by_kind = args.iter().any(|a| a == "--kinds");
+            return scale(seconds, flag(&args, "--limit", 60.0), &sizes, by_kind);
         }
         println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
         let (steps, secs, records) = events_per_second(seconds, false);

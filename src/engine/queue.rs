@@ -81,6 +81,10 @@ impl EventQueue {
         v.sort_by_key(|s| (s.at, s.seq));
         v.into_iter().map(|s| (s.at, self.slab[s.slot as usize].as_ref().expect("scheduled"))).collect()
     }
+    /// The event `pop` returns next, without taking it.
+    pub fn peek(&self) -> Option<(Instant, &Event)> {
+        self.heap.peek().map(|s| (s.at, self.slab[s.slot as usize].as_ref().expect("scheduled")))
+    }
     pub fn peek_time(&self) -> Option<Instant> {
         self.heap.peek().map(|s| s.at)
     }

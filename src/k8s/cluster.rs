@@ -625,6 +625,8 @@ pub struct Caches {
     pub endpoint_lists: BTreeMap<(String, BTreeMap<String, String>), crate::engine::trace::EndpointList>,
     /// MetalLB's caches (election orders, configuration fingerprint).
     pub metallb: super::metallb::Caches,
+    /// Each ReplicaSet's pod counts.
+    pub rs_counts: super::deployments::RsCounts,
 }
 
 impl PartialEq for Caches {

@@ -57,7 +57,10 @@ impl Plane<'_, '_, '_> {
     /// frequent events change (a pod's readiness, a pod gone, a memberlist
     /// view, the speakers' sync, a Cilium lease) is noted in `k.touched`
     /// and the controllers visit only that; after the others every
-    /// controller runs over everything.
+    /// controller runs over everything. A `Resync` changes no object: the
+    /// controllers that act on a deadline look at the clock on every run
+    /// (a Deployment's progress check, Cilium's leases and responders, a
+    /// rollout watch), so it touches nothing.
     pub fn handle(&mut self, ev: ControlEvent) {
         let now = self.cx.now;
         match &ev {
@@ -66,7 +69,8 @@ impl Plane<'_, '_, '_> {
             | ControlEvent::Memberlist { .. }
             | ControlEvent::SpeakerSync
             | ControlEvent::GarpTick { .. }
-            | ControlEvent::LeaseTry { .. } => {}
+            | ControlEvent::LeaseTry { .. }
+            | ControlEvent::Resync => {}
             _ => self.k.touched.all = true,
         }
         match ev {
@@ -904,6 +908,9 @@ impl Plane<'_, '_, '_> {
             _ => {}
         }
         endpoints::sync_nodes(self.k, self.services, self.hosts);
+        // The pods changed since the controllers' last look are counted
+        // before `touched` is emptied.
+        deployments::RsCounts::refresh(self.k);
         let t = &self.k.touched;
         // Cilium's responders also follow the clock (agent liveness, renew deadline).
         if t.all || t.announcers || !t.services.is_empty() || self.k.config.load_balancer == LoadBalancerKind::Cilium {
@@ -944,6 +951,10 @@ impl Plane<'_, '_, '_> {
             trace
         );
         assert!(*self.k == k, "{at}: cluster differs\n{}", verify::diff(&*self.k, &k));
+        for rs in self.k.replica_sets.keys() {
+            let (kept, counted) = (deployments::RsCounts::status(self.k, rs), deployments::rs_status(self.k, rs));
+            assert_eq!(kept, counted, "{at}: ReplicaSet {rs}: kept counts differ from the pods counted");
+        }
         assert!(*self.services == services, "{at}: Service rules differ\n{}", verify::diff(&*self.services, &services));
         assert!(*self.hosts == hosts[..], "{at}: hosts differ\n{}", verify::diff(&self.hosts.to_vec(), &hosts));
         assert!(*self.cx.rng == rng, "{at}: RNG differs");
