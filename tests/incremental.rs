@@ -6,7 +6,9 @@
 //! the first step where they part. These runs turn it on for every shipped
 //! scenario and for one that churns a small cluster (node power, speaker
 //! stop and start, scale, pod deletion, drain, a traffic-policy patch,
-//! partition) with two Services sharing one Deployment. Native only: the
+//! partition) with three Services sharing one Deployment, one of them with
+//! other ports (a pod's endpoint is made once for Services alike, and
+//! again for the one between them that is not). Native only: the
 //! check is not built for wasm32.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -124,6 +126,19 @@ spec:
     app: shop
   ports:
   - port: 80
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: shop-a2
+spec:
+  type: LoadBalancer
+  selector:
+    app: shop
+  ports:
+  - name: alt
+    port: 8080
     targetPort: 8080
 ---
 apiVersion: v1

@@ -94,17 +94,30 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
             table.index_frontends();
         }
     }
+    // (The list of the Service before when it selects alike, without
+    // building the cache's key again.)
+    let mut last: Option<(Key, EndpointList)> = None;
     for skey in changed {
         let Some(svc) = k.services.get(&skey) else { continue };
-        let group = (svc.namespace.clone(), svc.spec.selector.clone());
-        let endpoints = match k.caches.endpoint_lists.get(&group) {
-            Some(list) => list.clone(),
+        let alike = last.as_ref().and_then(|(l, list)| {
+            let l = k.services.get(l)?;
+            (l.namespace == svc.namespace && l.spec.selector == svc.spec.selector).then(|| list.clone())
+        });
+        let endpoints = match alike {
+            Some(list) => list,
             None => {
-                let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
-                k.caches.endpoint_lists.insert(group, list.clone());
-                list
+                let group = (svc.namespace.clone(), svc.spec.selector.clone());
+                match k.caches.endpoint_lists.get(&group) {
+                    Some(list) => list.clone(),
+                    None => {
+                        let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
+                        k.caches.endpoint_lists.insert(group, list.clone());
+                        list
+                    }
+                }
             }
         };
+        last = Some((skey.clone(), endpoints.clone()));
         cx.record(Kind::Endpoints { service: skey, endpoints });
     }
 }
@@ -163,38 +176,53 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
         let Some((ns, name)) = pk.split_once('/') else { continue };
         let pod = pods.get(pk);
         let prefix = format!("{ns}/");
+        // The pod's endpoint depends on the Service only through its
+        // selector and ports: Services alike (often all of them: several
+        // Services in front of one Deployment) share one endpoint, digest
+        // and rule, made once; so does the digest of the endpoint replaced.
+        let mut made: Option<(&Service, Option<(Endpoint, u64, EndpointRule)>)> = None;
+        let mut replaced: Option<(Endpoint, u64)> = None;
         for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
             }
-            let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
+            let alike = made
+                .as_ref()
+                .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports);
+            if !alike {
+                let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
+                made = Some((svc, ep.map(|ep| (ep.digest(), endpoint_rule(&ep), ep)).map(|(d, r, ep)| (ep, d, r))));
+            }
+            let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
             let Some(slice) = slices.get_mut(skey) else { continue };
             let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
             let at = slice.endpoints.binary_search_by(|e| e.pod.as_str().cmp(name));
             match (at, ep) {
-                (Ok(i), Some(ep)) => {
-                    if slice.endpoints[i] == ep {
+                (Ok(i), Some((ep, digest, rule))) => {
+                    if slice.endpoints[i] == *ep {
                         continue;
                     }
-                    slice.digest = slice.digest.wrapping_sub(slice.endpoints[i].digest()).wrapping_add(ep.digest());
+                    let old = digest_of(&slice.endpoints[i], &mut replaced);
+                    slice.digest = slice.digest.wrapping_sub(old).wrapping_add(*digest);
                     if let Some(r) = rules {
-                        r[i] = endpoint_rule(&ep);
+                        r[i] = rule.clone();
                     }
-                    slice.endpoints[i] = ep;
+                    slice.endpoints[i] = ep.clone();
                 }
                 (Ok(i), None) => {
-                    let gone = slice.endpoints.remove(i);
-                    slice.digest = slice.digest.wrapping_sub(gone.digest());
+                    let old = digest_of(&slice.endpoints[i], &mut replaced);
+                    slice.endpoints.remove(i);
+                    slice.digest = slice.digest.wrapping_sub(old);
                     if let Some(r) = rules {
                         r.remove(i);
                     }
                 }
-                (Err(i), Some(ep)) => {
-                    slice.digest = slice.digest.wrapping_add(ep.digest());
+                (Err(i), Some((ep, digest, rule))) => {
+                    slice.digest = slice.digest.wrapping_add(*digest);
                     if let Some(r) = rules {
-                        r.insert(i, endpoint_rule(&ep));
+                        r.insert(i, rule.clone());
                     }
-                    slice.endpoints.insert(i, ep);
+                    slice.endpoints.insert(i, ep.clone());
                 }
                 (Err(_), None) => continue,
             }
@@ -214,6 +242,18 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
         }
     }
     changed
+}
+
+/// `e.digest()`, reused from `memo` when `e` is the endpoint digested last.
+fn digest_of(e: &Endpoint, memo: &mut Option<(Endpoint, u64)>) -> u64 {
+    match memo {
+        Some((m, d)) if m == e => *d,
+        _ => {
+            let d = e.digest();
+            *memo = Some((e.clone(), d));
+            d
+        }
+    }
 }
 
 /// [`mark`] of a pod's endpoint (the same for every Service selecting it).

@@ -217,15 +217,17 @@ impl MetalLbIpam {
     }
 
     fn rehome_allocations(&mut self) {
-        let homes: BTreeMap<String, Option<String>> = self
+        // Only the allocations whose pool changed are listed: this runs on
+        // every reconcile, and with the pools unchanged none has.
+        let moved: Vec<(String, Option<String>)> = self
             .allocations
             .iter()
-            .map(|(service, allocation)| {
-                let home = self.pool_holding(allocation.assignment.ip).map(|pool| pool.name.clone());
-                (service.clone(), home)
+            .filter_map(|(service, allocation)| {
+                let home = self.pool_holding(allocation.assignment.ip).map(|pool| &pool.name);
+                (home != Some(&allocation.assignment.pool)).then(|| (service.clone(), home.cloned()))
             })
             .collect();
-        for (service, home) in homes {
+        for (service, home) in moved {
             match home {
                 Some(pool) => {
                     if let Some(allocation) = self.allocations.get_mut(&service) {
