@@ -627,6 +627,112 @@ pub struct Caches {
     pub metallb: super::metallb::Caches,
     /// Each ReplicaSet's pod counts.
     pub rs_counts: super::deployments::RsCounts,
+    /// The pods each controller looks for, by what they wait for.
+    pub pods: PodIndex,
+}
+
+/// The pods the scheduler, the kubelets and the node programming look
+/// for, kept up to date from the pods the controllers touch
+/// (`Cluster::touched`) instead of found by a pass over every pod at each
+/// reconcile (with 1,000 pods, four passes per pod coming up). Rebuilt
+/// from scratch after a change the control loop does not track, and when
+/// missing (a cloned or deserialised cluster). Sets in key order, the
+/// order of the pod map.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PodIndex {
+    valid: bool,
+    /// Not bound to a node, not deleted: the scheduler's queue.
+    pub unscheduled: BTreeSet<Key>,
+    /// Bound, not admitted by the kubelet yet, not deleted.
+    pub unadmitted: BTreeSet<Key>,
+    /// Admitted but their sandbox got no address, Pending, not deleted.
+    pub no_address: BTreeSet<Key>,
+    /// Every pod bound to each node.
+    pub on_node: BTreeMap<String, BTreeSet<Key>>,
+    /// What each pod is filed under, to take it out again.
+    filed: BTreeMap<Key, Filed>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Filed {
+    node: Option<String>,
+    unscheduled: bool,
+    unadmitted: bool,
+    no_address: bool,
+}
+
+impl Filed {
+    fn of(p: &Pod) -> Filed {
+        let live = !p.terminating();
+        Filed {
+            node: p.node.clone(),
+            unscheduled: p.node.is_none() && live,
+            unadmitted: p.node.is_some() && !p.admitted && live,
+            no_address: p.node.is_some() && p.admitted && p.ip.is_none() && p.phase == PodPhase::Pending && live,
+        }
+    }
+}
+
+impl PodIndex {
+    /// The index now: the touched pods filed again, or every pod when
+    /// anything may have changed.
+    pub fn refresh(k: &mut Cluster) {
+        let Cluster { touched, pods, caches, .. } = k;
+        let ix = &mut caches.pods;
+        if touched.all || !ix.valid {
+            *ix = PodIndex::of(pods);
+            return;
+        }
+        for pk in &touched.pods {
+            let now = pods.get(pk).map(Filed::of);
+            if ix.filed.get(pk) == now.as_ref() {
+                continue;
+            }
+            if let Some(old) = ix.filed.remove(pk) {
+                ix.file(pk, &old, false);
+            }
+            if let Some(now) = now {
+                ix.file(pk, &now, true);
+                ix.filed.insert(pk.clone(), now);
+            }
+        }
+    }
+
+    /// The index built from scratch.
+    pub fn of(pods: &BTreeMap<Key, Pod>) -> PodIndex {
+        let mut ix = PodIndex { valid: true, ..Default::default() };
+        for (pk, p) in pods {
+            let f = Filed::of(p);
+            ix.file(pk, &f, true);
+            ix.filed.insert(pk.clone(), f);
+        }
+        ix
+    }
+
+    fn file(&mut self, pk: &Key, f: &Filed, add: bool) {
+        let put = |set: &mut BTreeSet<Key>, on: bool| {
+            if on {
+                if add {
+                    set.insert(pk.clone());
+                } else {
+                    set.remove(pk);
+                }
+            }
+        };
+        put(&mut self.unscheduled, f.unscheduled);
+        put(&mut self.unadmitted, f.unadmitted);
+        put(&mut self.no_address, f.no_address);
+        if let Some(n) = &f.node {
+            if add {
+                self.on_node.entry(n.clone()).or_default().insert(pk.clone());
+            } else if let Some(set) = self.on_node.get_mut(n) {
+                set.remove(pk);
+                if set.is_empty() {
+                    self.on_node.remove(n);
+                }
+            }
+        }
+    }
 }
 
 impl PartialEq for Caches {

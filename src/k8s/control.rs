@@ -9,7 +9,7 @@
 
 use super::cluster::{
     Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, POD_GC_PERIOD, POD_GC_QUARANTINE,
-    PodPhase,
+    PodIndex, PodPhase,
 };
 use super::{bgp, cilium, deployments, endpoints, metallb, services, workloads};
 use crate::engine::ctx::Ctx;
@@ -873,12 +873,14 @@ impl Plane<'_, '_, '_> {
         self.admit(bound);
         // Sandboxes that got no address: the kubelet retries, and an
         // address freed meanwhile lets them start.
+        PodIndex::refresh(self.k);
         let waiting: Vec<(Key, String)> = self
             .k
+            .caches
             .pods
-            .values()
-            .filter(|p| p.admitted && p.ip.is_none() && p.phase == PodPhase::Pending && !p.terminating())
-            .filter_map(|p| Some((p.key(), p.node.clone()?)))
+            .no_address
+            .iter()
+            .filter_map(|pk| Some((pk.clone(), self.k.pods[pk].node.clone()?)))
             .filter(|(_, n)| self.k.nodes.get(n).is_some_and(|n| n.kubelet_up))
             .collect();
         for (pk, node) in waiting {
@@ -907,10 +909,11 @@ impl Plane<'_, '_, '_> {
             (_, AnnounceKind::Bgp) => bgp::reconcile(self),
             _ => {}
         }
-        endpoints::sync_nodes(self.k, self.services, self.hosts);
-        // The pods changed since the controllers' last look are counted
-        // before `touched` is emptied.
+        // The pods changed since the controllers' last look are filed and
+        // counted before `touched` is emptied (nothing after changes a pod).
+        PodIndex::refresh(self.k);
         deployments::RsCounts::refresh(self.k);
+        endpoints::sync_nodes(self.k, self.services, self.hosts);
         let t = &self.k.touched;
         // Cilium's responders also follow the clock (agent liveness, renew deadline).
         if t.all || t.announcers || !t.services.is_empty() || self.k.config.load_balancer == LoadBalancerKind::Cilium {
@@ -951,6 +954,11 @@ impl Plane<'_, '_, '_> {
             trace
         );
         assert!(*self.k == k, "{at}: cluster differs\n{}", verify::diff(&*self.k, &k));
+        assert!(
+            self.k.caches.pods == PodIndex::of(&self.k.pods),
+            "{at}: the pod index differs from the pods filed again\n{}",
+            verify::diff(&self.k.caches.pods, &PodIndex::of(&self.k.pods))
+        );
         for rs in self.k.replica_sets.keys() {
             let (kept, counted) = (deployments::RsCounts::status(self.k, rs), deployments::rs_status(self.k, rs));
             assert_eq!(kept, counted, "{at}: ReplicaSet {rs}: kept counts differ from the pods counted");
@@ -1039,14 +1047,9 @@ impl Plane<'_, '_, '_> {
     /// address (see [`Self::create_sandbox`]).
     fn admit(&mut self, scheduled: Vec<(Key, String)>) {
         let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect();
-        let mut waiting: Vec<Key> = self
-            .k
-            .pods
-            .values()
-            .filter(|p| p.node.is_some() && !p.admitted && !p.terminating())
-            .map(|p| p.key())
-            .filter(|pk| !just.contains(pk))
-            .collect();
+        PodIndex::refresh(self.k);
+        let mut waiting: Vec<Key> =
+            self.k.caches.pods.unadmitted.iter().filter(|pk| !just.contains(pk)).cloned().collect();
         drop(just);
         waiting.sort();
         let by_scheduler = scheduled.len();

@@ -331,7 +331,8 @@ fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
 /// Programs the nodes: their running pods and the pods' listeners, the
 /// healthCheckNodePort servers, kube-ipvs0. Every node after a change the
 /// control loop does not track or a Service's change; otherwise only the
-/// nodes whose pods changed.
+/// nodes whose pods changed (found in `k.caches.pods`, which the caller
+/// has refreshed).
 pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
     let every = k.touched.all || !k.touched.services.is_empty();
     let ipvs: BTreeSet<_> = if every && k.config.datapath == Datapath::Ipvs {
@@ -340,11 +341,18 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
         BTreeSet::new()
     };
     let mut running: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
-    for pod in k.pods.values().filter(|p| p.phase == super::cluster::PodPhase::Running) {
-        if let Some(node) = pod.node.as_deref()
-            && (every || k.touched.nodes.contains(node))
-        {
-            running.entry(node).or_default().push(pod);
+    let is_running = |p: &&Pod| p.phase == super::cluster::PodPhase::Running;
+    if every {
+        for pod in k.pods.values().filter(is_running) {
+            if let Some(node) = pod.node.as_deref() {
+                running.entry(node).or_default().push(pod);
+            }
+        }
+    } else {
+        // Only the touched nodes' pods (the index is refreshed by the caller).
+        for node in &k.touched.nodes {
+            let pods = k.caches.pods.on_node.get(node).into_iter().flatten().map(|pk| &k.pods[pk]);
+            running.insert(node.as_str(), pods.filter(is_running).collect());
         }
     }
     for node in k.nodes.values() {

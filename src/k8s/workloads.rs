@@ -258,8 +258,8 @@ fn score(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) ->
 /// Binds pending, unscheduled pods. Returns `(pod key, node)` bindings.
 pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String, String)> {
     let mut bound = Vec::new();
-    let pending: Vec<String> =
-        k.pods.values().filter(|p| p.node.is_none() && !p.terminating()).map(|p| p.key()).collect();
+    super::cluster::PodIndex::refresh(k);
+    let pending: Vec<String> = k.caches.pods.unscheduled.iter().cloned().collect();
     if pending.is_empty() {
         return bound;
     }
