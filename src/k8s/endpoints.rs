@@ -125,17 +125,30 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
 /// Every Service's EndpointSlice from scratch; returns the Services whose
 /// slice changed.
 fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
-    let mut slices = BTreeMap::new();
+    let mut slices: BTreeMap<Key, EndpointSlice> = BTreeMap::new();
+    // A Service next to one alike (same namespace, selector and ports: the
+    // same endpoints) copies its slice instead of selecting again.
+    let mut last: Option<&Service> = None;
     for (skey, svc) in &k.services {
         if svc.spec.selector.is_empty() {
             continue;
         }
-        let eps: Vec<Endpoint> = k
-            .selected_pods(&svc.namespace, &svc.spec.selector)
-            .filter_map(|pod| endpoint(&k.nodes, svc, pod))
-            .collect();
         let created = k.slices.get(skey).map(|s| s.created).unwrap_or(now);
-        slices.insert(skey.clone(), EndpointSlice::new(eps, created));
+        let alike = last.filter(|l| {
+            l.namespace == svc.namespace && l.spec.selector == svc.spec.selector && l.spec.ports == svc.spec.ports
+        });
+        let slice = match alike.and_then(|l| slices.get(&l.key())) {
+            Some(slice) => EndpointSlice { created, ..slice.clone() },
+            None => {
+                let eps: Vec<Endpoint> = k
+                    .selected_pods(&svc.namespace, &svc.spec.selector)
+                    .filter_map(|pod| endpoint(&k.nodes, svc, pod))
+                    .collect();
+                EndpointSlice::new(eps, created)
+            }
+        };
+        slices.insert(skey.clone(), slice);
+        last = Some(svc);
     }
     let changed: BTreeSet<Key> = slices
         .iter()
@@ -291,8 +304,23 @@ fn policy(p: Option<super::objects::TrafficPolicyName>) -> TrafficPolicy {
 /// service map), from Services and their EndpointSlices.
 pub fn service_table(k: &Cluster) -> ServiceTable {
     let mut table = ServiceTable::default();
+    // (A Service whose slice holds the same endpoints as the one before
+    // copies that one's endpoint rules.)
+    let mut last: Option<&Key> = None;
     for (skey, svc) in &k.services {
-        table.services.insert(skey.clone(), service_rules(k, skey, svc));
+        let same = last.filter(|before| {
+            let (a, b) = (k.slices.get(*before), k.slices.get(skey));
+            a.zip(b).is_some_and(|(a, b)| a.endpoints == b.endpoints)
+        });
+        let rules = match same.and_then(|r| table.services.get(r)) {
+            Some(before) => {
+                let endpoints = before.endpoints.clone();
+                ServiceRules { endpoints, ..service_rules_without_endpoints(skey, svc) }
+            }
+            None => service_rules(k, skey, svc),
+        };
+        table.services.insert(skey.clone(), rules);
+        last = Some(skey);
     }
     table.index_frontends();
     table
@@ -300,6 +328,12 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
 
 /// One Service's rules.
 fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
+    let endpoints = k.slices.get(skey).map(|s| s.endpoints.iter().map(endpoint_rule).collect()).unwrap_or_default();
+    ServiceRules { endpoints, ..service_rules_without_endpoints(skey, svc) }
+}
+
+/// One Service's rules but for its endpoints (left empty).
+fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
     let ports = svc
         .spec
         .ports
@@ -312,7 +346,6 @@ fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
             node_port: svc.node_ports.get(i).copied().flatten(),
         })
         .collect();
-    let endpoints = k.slices.get(skey).map(|s| s.endpoints.iter().map(endpoint_rule).collect()).unwrap_or_default();
     let mut external_ips = svc.ingress.clone();
     external_ips.extend(svc.spec.external_ips.iter().filter_map(|s| s.parse::<std::net::Ipv4Addr>().ok()));
     ServiceRules {
@@ -320,7 +353,7 @@ fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
         cluster_ip: svc.cluster_ip,
         external_ips,
         ports,
-        endpoints,
+        endpoints: Vec::new(),
         external_policy: policy(svc.spec.external_traffic_policy),
         internal_policy: policy(svc.spec.internal_traffic_policy),
         prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),
