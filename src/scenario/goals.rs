@@ -135,14 +135,18 @@ impl std::fmt::Display for Found {
 
 /// Evaluates every goal of the run's scenario, each at its `at` (or at the end).
 pub fn evaluate(run: &Run) -> Vec<GoalResult> {
-    let goals = run.scenario.doc.spec.goals.clone();
-    let mut probe = run.clone();
-    goals
+    // Each goal's moment is computed from the run's snapshots: the run
+    // itself (its trace, its cursor) is neither copied nor moved.
+    run.scenario
+        .doc
+        .spec
+        .goals
         .iter()
         .map(|g| {
             let at = g.at.map(|d| Instant::ZERO + d).unwrap_or(run.end);
-            probe.seek_time(at);
-            check(g, probe.world(), probe.visible(), at)
+            let world = run.world_at_time(at);
+            let visible = &run.trace()[..run.trace().partition_point(|r| r.step <= world.steps)];
+            check(g, &world, visible, at)
         })
         .collect()
 }
