@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod ctx;
+pub mod family;
 #[cfg(test)]
 mod tests;
 pub mod timeline;

@@ -6,7 +6,7 @@
 use super::i18n::Msg;
 use super::manifests::Manifests;
 use super::route::open_shipped;
-use super::state::{Action, use_store};
+use super::state::{Action, Notice, use_store};
 use crate::catalog::{self, Shipped};
 use crate::net::Role;
 use crate::net::neighbor::GarpPolicy;
@@ -14,6 +14,7 @@ use crate::scenario::spec::AnnounceKind;
 use crate::scenario::spec::{FaultAction, FaultStep};
 use crate::scenario::{Scenario, load};
 use crate::sim::action::Action as SimAction;
+use crate::sim::family::MAX_BRANCHES;
 use crate::time::Duration;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -192,6 +193,10 @@ pub fn branches() -> Html {
             let store = store.clone();
             Callback::from(move |_| store.dispatch(Action::Compare(Some(i))))
         };
+        let delete = {
+            let store = store.clone();
+            Callback::from(move |_| store.dispatch(Action::DeleteRun(i)))
+        };
         let active = i == store.active;
         html! {
             <li class={classes!(active.then_some("active"))} data-run={r.id.to_string()}
@@ -207,10 +212,18 @@ pub fn branches() -> Html {
                     <button type="button" data-do="show" onclick={show}>{ lang.t(Msg::Show) }</button>
                     <button type="button" data-do="compare" onclick={compare}>{ lang.t(Msg::CompareButton) }</button>
                 }
+                if i > 0 {
+                    <button type="button" data-do="delete" onclick={delete}
+                        aria-label={lang.f(Msg::DeleteRunLabel, &[&r.title(lang)])}>{ lang.t(Msg::DeleteRun) }</button>
+                }
             </li>
         }
     });
 
+    let dismiss = {
+        let store = store.clone();
+        Callback::from(move |_| store.dispatch(Action::DismissNotice))
+    };
     html! {
         <section class="panel branches" aria-labelledby="branches-title" data-panel="branches">
             <h2 id="branches-title">{ lang.t(Msg::BranchesTitle) }</h2>
@@ -264,7 +277,13 @@ pub fn branches() -> Html {
             </form>
             <Manifests />
             <h3>{ lang.t(Msg::Runs) }</h3>
-            <ul class="runs">{ for runs }</ul>
+            if let Some(Notice::Dropped(names)) = &store.notice {
+                <p class="notice" role="status">
+                    { lang.f(Msg::BranchesDropped, &[&MAX_BRANCHES, &names.join(", ")]) }{ " " }
+                    <button type="button" onclick={dismiss}>{ lang.t(Msg::Dismiss) }</button>
+                </p>
+            }
+            <ul class="runs" data-live-bytes={super::memory::live_bytes().to_string()}>{ for runs }</ul>
         </section>
     }
 }

@@ -18,6 +18,7 @@ use yew::prelude::*;
 const ROW_H: f64 = 26.0;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 8;
+/// The list's height (px, `.event-scroll` in style.css).
 const VIEW_H: f64 = 320.0;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,11 +112,14 @@ pub fn events() -> Html {
     {
         let viewport = viewport.clone();
         let scroll = scroll.clone();
+        // The list's height is fixed (style.css) and its scroll position is
+        // kept in state: reading either from the element would force the
+        // browser to lay the page out again on every step.
+        let now = *scroll;
         use_effect_with((cursor_row, rows.len()), move |(row, _)| {
             if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
                 let top = *row as f64 * ROW_H;
-                let view = el.client_height() as f64;
-                let now = el.scroll_top() as f64;
+                let view = VIEW_H - ROW_H;
                 if top < now || top + ROW_H > now + view {
                     let target = (top - view / 2.0).max(0.0);
                     el.set_scroll_top(target as i32);

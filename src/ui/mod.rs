@@ -24,6 +24,7 @@ mod keys;
 mod language;
 mod lesson;
 mod manifests;
+mod memory;
 mod markdown;
 mod panels;
 mod picker;

@@ -1,21 +1,24 @@
 //! The playground's state: the loaded scenario, its runs (the original,
 //! variants and branches, each a time-travelling [`Run`]), the playhead,
 //! what the learner selected, the language, the visible panels and the
-//! workshop progress. Every change goes through [`Action`]; the runs sit
-//! behind `RefCell` because seeking moves a run's cursor in place (a run is
-//! large and not `Send`; cloning it per frame would be wasteful).
+//! workshop progress. Every change goes through [`Action`]. The state is
+//! copied on every action (yew's reducer), so everything large in it is
+//! shared: each run sits behind `Rc<RunEntry>` with a `RefCell` (seeking
+//! moves a run's cursor in place), the console history and the progress
+//! behind `Rc`. A copy is a handful of pointer bumps.
 
 use super::i18n::{Lang, Msg};
 use super::panels::Panels;
 use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
+use crate::console::session::{self, Effect, Line, Session};
 use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
 use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
+use crate::sim::family::{self, MAX_BRANCHES, Member};
 use crate::sim::timeline::Run;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -26,42 +29,62 @@ use yew::Reducible;
 pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
 
 /// Where a branch came from: its parent run, the parent's step where the
-/// learner acted, and what they did (replayed to reopen a link).
+/// learner acted, and what they did there and after, each at its step
+/// (replayed to reopen a link). A console session's lines are its edits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fork {
     pub parent: usize,
     pub step: u64,
     pub at: Instant,
-    pub action: SimAction,
+    pub edits: Vec<(u64, SimAction)>,
 }
 
 /// One computed run of the scenario.
 pub struct RunEntry {
+    /// Stable for the run's life: lineage and console lines refer to it.
     pub id: usize,
+    /// Unique to this version of the run: a console session that grows
+    /// replaces its entry (same id, new `rev`), and what is drawn from the
+    /// run once (charts, whole-run goals) is keyed by it.
+    pub rev: usize,
     /// A variant's name, or what the branch changed ("original" is said in
     /// the UI's language, see [`RunEntry::title`]).
     pub label: String,
     pub variant: Option<String>,
     /// None for the original and the variants.
     pub fork: Option<Fork>,
+    /// Some for a branch made by console lines.
+    pub session: Option<Session>,
     pub run: RefCell<Run>,
     pub story: Story,
 }
 
 impl RunEntry {
-    fn new(id: usize, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> RunEntry {
+    fn new(
+        (id, rev): (usize, usize),
+        label: String,
+        variant: Option<String>,
+        fork: Option<Fork>,
+        session: Option<Session>,
+        run: Run,
+    ) -> RunEntry {
         let story = Story::of(&run);
-        RunEntry { id, label, variant, fork, run: RefCell::new(run), story }
+        RunEntry { id, rev, label, variant, fork, session, run: RefCell::new(run), story }
     }
 
     pub fn parent(&self) -> Option<usize> {
         self.fork.as_ref().map(|f| f.parent)
     }
 
-    /// How the run is named on screen.
+    /// How the run is named on screen: "original", a variant's name, what
+    /// a branch changed, or "console at 30.000 s: 3 commands".
     pub fn title(&self, lang: Lang) -> String {
-        match (&self.fork, &self.variant) {
-            (None, None) => lang.t(Msg::OriginalRun).to_string(),
+        match (&self.session, &self.fork, &self.variant) {
+            (Some(s), _, _) => {
+                let msg = if s.commands == 1 { Msg::ConsoleSessionOne } else { Msg::ConsoleSessionMany };
+                lang.f(msg, &[&super::secs(s.started), &s.commands])
+            }
+            (None, None, None) => lang.t(Msg::OriginalRun).to_string(),
             _ => self.label.clone(),
         }
     }
@@ -99,10 +122,10 @@ pub struct Resume {
 /// A line the learner typed into the console, and what came back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
-    /// The run it ran in (a command that takes time or changes state runs
-    /// in a new branch).
+    /// The run it ran in (a line that goes into the run runs in a session branch).
     pub run: usize,
     pub host: String,
+    /// The command, without a trailing `&`.
     pub line: String,
     pub at: Instant,
     pub result: ConsoleResult,
@@ -110,12 +133,20 @@ pub struct ConsoleEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConsoleResult {
-    /// Printed at once (read-only commands, errors).
+    /// Printed: a read, an error, or a command the cursor ran forward to.
     Printed(String),
-    /// Finishes at step `step` of its run (time `done`), printing `output`.
-    Pending { step: u64, done: Instant, output: String },
+    /// Runs in the background (`&`): it prints when the cursor of its run
+    /// passes its completion (found in that run's trace).
+    Background,
     /// Still running when its run ends at `end`: it prints nothing.
     Unfinished { end: Instant },
+}
+
+/// Something the playground did on its own that the learner should know.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// Branches dropped to stay under the cap, by title.
+    Dropped(Vec<String>),
 }
 
 /// Why the last scenario could not be opened.
@@ -162,7 +193,8 @@ pub struct AppState {
     /// The trace record (of the active run) the frame view shows.
     pub record: Option<usize>,
     pub problem: Option<LoadProblem>,
-    pub console: Vec<ConsoleEntry>,
+    pub console: Rc<Vec<ConsoleEntry>>,
+    pub notice: Option<Notice>,
     /// Wall time of the last backward seek, and the worst one so far, in ms.
     pub last_seek_back_ms: f64,
     pub worst_seek_back_ms: f64,
@@ -228,6 +260,9 @@ pub enum Action {
     ClearRecord,
     /// Apply an action at the cursor in a new branch.
     Branch(SimAction),
+    /// Delete a run (by index) and the branches forked from it.
+    DeleteRun(usize),
+    DismissNotice,
     /// A console line on a host at the cursor.
     Console {
         host: String,
@@ -290,7 +325,7 @@ impl AppState {
         let mut edits = Vec::new();
         let mut at = entry;
         while let Some(fork) = &at.fork {
-            edits.push((fork.step, fork.action.clone()));
+            edits.extend(fork.edits.iter().rev().cloned());
             match self.by_id(fork.parent) {
                 Some(parent) => at = parent,
                 None => break,
@@ -343,10 +378,68 @@ impl AppState {
     }
 
     fn add_run(&mut self, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> usize {
+        self.add_entry(label, variant, fork, None, run)
+    }
+
+    fn add_entry(
+        &mut self,
+        label: String,
+        variant: Option<String>,
+        fork: Option<Fork>,
+        session: Option<Session>,
+        run: Run,
+    ) -> usize {
         let id = self.next_id;
         self.next_id += 1;
-        self.runs.push(Rc::new(RunEntry::new(id, label, variant, fork, run)));
+        self.runs.push(Rc::new(RunEntry::new((id, id), label, variant, fork, session, run)));
         self.runs.len() - 1
+    }
+
+    fn family(&self) -> Vec<Member> {
+        self.runs.iter().map(|r| Member { id: r.id, parent: r.parent() }).collect()
+    }
+
+    /// Deletes run `index` and every branch forked from it (the original,
+    /// run 0, stays). Their memory is freed with the last `Rc`.
+    fn delete_run(&mut self, index: usize) {
+        let Some(id) = self.runs.get(index).filter(|_| index > 0).map(|r| r.id) else { return };
+        let gone = family::with_descendants(&self.family(), id);
+        self.remove_runs(&gone);
+    }
+
+    /// Removes the runs with these ids, keeping the indices of the shown and
+    /// compared runs right (the shown one falls back to the original).
+    fn remove_runs(&mut self, ids: &[usize]) {
+        let active = self.active().map(|r| r.id);
+        let compared = self.compared().map(|r| r.id);
+        let shown_gone = active.is_some_and(|a| ids.contains(&a));
+        self.runs.retain(|r| !ids.contains(&r.id));
+        self.compare = compared.filter(|c| !ids.contains(c)).and_then(|c| self.run_index(c));
+        if shown_gone {
+            self.activate(0);
+            let t = self.time;
+            if let Some(entry) = self.active().cloned() {
+                let mut run = entry.run.borrow_mut();
+                run.seek_time(t);
+                self.previous = run.cursor();
+            }
+        } else {
+            self.active = active.and_then(|a| self.run_index(a)).unwrap_or(0);
+        }
+    }
+
+    /// Past [`MAX_BRANCHES`], drops the oldest branches nobody stands on,
+    /// and says which.
+    fn keep_under_cap(&mut self) {
+        let kept: Vec<usize> = self.active().iter().chain(self.compared().iter()).map(|r| r.id).collect();
+        let drop = family::over_cap(&self.family(), &kept, MAX_BRANCHES);
+        if drop.is_empty() {
+            return;
+        }
+        let lang = self.lang;
+        let names = drop.iter().filter_map(|id| self.by_id(*id)).map(|r| r.title(lang)).collect();
+        self.remove_runs(&drop);
+        self.notice = Some(Notice::Dropped(names));
     }
 
     /// Computes the scenario's run for `variant` and returns its index, or
@@ -450,7 +543,7 @@ impl AppState {
     fn resume(&mut self, resume: Resume) {
         for (step, action) in resume.edits {
             self.seek_step(step);
-            self.branch(action);
+            self.act(action);
         }
         match (resume.step, resume.time) {
             (Some(step), _) => self.seek_step(step),
@@ -497,76 +590,97 @@ impl AppState {
         let entry = self.active().cloned()?;
         let run = entry.run.borrow().branch(action.clone());
         let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
-        let fork = Fork { parent: entry.id, step: cursor, at, action };
+        let fork = Fork { parent: entry.id, step: cursor, at, edits: vec![(cursor, action)] };
         let index = self.add_run(run.label.clone(), entry.variant.clone(), Some(fork), run);
+        self.after_new_run(index, cursor, at)
+    }
+
+    fn after_new_run(&mut self, index: usize, cursor: u64, at: Instant) -> Option<usize> {
+        let id = self.runs[index].id;
         self.activate(index);
         self.previous = cursor;
         self.time = at;
-        Some(index)
+        self.keep_under_cap();
+        self.run_index(id)
     }
 
-    /// Runs a console line. Commands that neither take time nor change the
-    /// world print at once from a scratch copy of the cursor's world; the
-    /// others (curl, arping, kubectl scale, ip neigh flush...) run in a new
-    /// branch, and print when the cursor reaches their completion.
-    fn console(&mut self, host: String, line: String) {
+    /// Applies what the learner did at the cursor: a console line continues
+    /// the console session on screen when it can
+    /// ([`Session::continues_at`]), else starts one in a new branch; any
+    /// other action makes a new branch. Returns the index of the run it
+    /// went into.
+    fn act(&mut self, action: SimAction) -> Option<usize> {
+        if !session::is_line(&action) {
+            return self.branch(action);
+        }
+        let entry = self.active().cloned()?;
+        let cursor = entry.run.borrow().cursor();
+        let forks_after = self.runs.iter().any(|r| r.fork.as_ref().is_some_and(|f| f.parent == entry.id && f.step > cursor));
+        match (&entry.session, &entry.fork) {
+            (Some(s), Some(fork)) if s.continues_at(cursor, forks_after) => {
+                let mut run = entry.run.borrow().clone();
+                run.act(action.clone());
+                let mut fork = fork.clone();
+                fork.edits.push((cursor, action));
+                let session = s.with_line(cursor);
+                let rev = self.next_id;
+                self.next_id += 1;
+                let at = run.time_of(cursor);
+                let grown = RunEntry::new((entry.id, rev), String::new(), entry.variant.clone(), Some(fork), Some(session), run);
+                let index = self.active;
+                self.runs[index] = Rc::new(grown);
+                self.previous = cursor;
+                self.time = at;
+                Some(index)
+            }
+            _ => {
+                let run = entry.run.borrow().branch(action.clone());
+                let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
+                let fork = Fork { parent: entry.id, step: cursor, at, edits: vec![(cursor, action)] };
+                let session = Session::new(at, cursor);
+                let index = self.add_entry(String::new(), entry.variant.clone(), Some(fork), Some(session), run);
+                self.after_new_run(index, cursor, at)
+            }
+        }
+    }
+
+    /// Runs a console line like a terminal. A line that only reads prints at
+    /// once; one that takes time or changes the world goes into the console
+    /// session's branch ([`AppState::act`]) and the cursor runs forward to
+    /// its completion, where it prints, unless it ends in `&`.
+    fn console(&mut self, host: String, typed: String) {
         let Some(entry) = self.active().cloned() else { return };
+        let Line { cmd, background } = Line::parse(&typed);
         let graded = self
             .scenario
             .as_ref()
-            .is_some_and(|s| crate::scenario::goals::grades_command(&s.doc.spec.goals, &host, &line));
-        let (at, result) = {
+            .is_some_and(|s| crate::scenario::goals::grades_command(&s.doc.spec.goals, &host, &cmd));
+        let (at, effect) = {
             let run = entry.run.borrow();
-            let before = run.world();
-            let mut scratch = before.clone();
-            let mut trace = Vec::new();
-            let result = crate::console::run(&mut scratch, &host, &line, &mut trace);
-            (
-                before.now,
-                match result {
-                    Err(e) => Some(format!("{e}\n")),
-                    // A line a workshop goal grades goes into the run (the
-                    // check reads the trace), even when it only reads.
-                    Ok(Some(_)) if graded => None,
-                    Ok(Some(out)) if scratch == *before => Some(out),
-                    Ok(_) => None,
-                },
-            )
+            (run.world().now, session::effect(run.world(), &host, &cmd, graded))
         };
-        let run_id;
-        let result = match result {
-            Some(text) => {
-                run_id = entry.id;
-                ConsoleResult::Printed(text)
-            }
-            None => {
-                let Some(index) = self.branch(SimAction::Run { host: host.clone(), cmd: line.clone() }) else { return };
+        let (run_id, result) = match effect {
+            Effect::Prints(text) => (entry.id, ConsoleResult::Printed(text)),
+            Effect::Runs => {
+                let Some(index) = self.act(SimAction::Run { host: host.clone(), cmd: cmd.clone() }) else { return };
                 let branch = self.runs[index].clone();
-                run_id = branch.id;
                 let run = branch.run.borrow();
-                let from = run.cursor();
-                let done = run.trace().iter().find(|r| {
-                    r.step >= from
-                        && matches!(&r.kind, Kind::Command { host: h, cmd, started, .. }
-                            if **h == *host && *cmd == line && *started == at)
-                });
-                match done {
-                    Some(r) => {
-                        let Kind::Command { stdout, stderr, .. } = &r.kind else { unreachable!("matched above") };
-                        ConsoleResult::Pending { step: r.step, done: r.t, output: format!("{stdout}{stderr}") }
+                let from = run.trace().partition_point(|r| r.step < run.cursor());
+                let done = session::finished(&run.trace()[from..], &host, &cmd, at)
+                    .map(|r| (r.step, session::printed(r).unwrap_or_default()));
+                drop(run);
+                let result = match done {
+                    _ if background => ConsoleResult::Background,
+                    Some((step, text)) => {
+                        self.seek_step(step);
+                        ConsoleResult::Printed(text)
                     }
-                    None => ConsoleResult::Unfinished { end: run.end },
-                }
+                    None => ConsoleResult::Unfinished { end: branch.run.borrow().end },
+                };
+                (branch.id, result)
             }
         };
-        // A command that finished in the same instant (a graded read) is
-        // shown at once: the cursor moves onto its record.
-        if let ConsoleResult::Pending { step, done, .. } = &result
-            && *done == at
-        {
-            self.seek_step(*step);
-        }
-        self.console.push(ConsoleEntry { run: run_id, host, line, at, result });
+        Rc::make_mut(&mut self.console).push(ConsoleEntry { run: run_id, host, line: cmd, at, result });
     }
 }
 
@@ -653,7 +767,13 @@ impl Reducible for AppState {
                 s.console(host, line);
                 s.remember_edits();
             }
-            Action::ClearConsole => s.console.clear(),
+            Action::ClearConsole => s.console = Rc::default(),
+            Action::DeleteRun(i) => {
+                s.playing = false;
+                s.delete_run(i);
+                s.remember_edits();
+            }
+            Action::DismissNotice => s.notice = None,
             Action::SwitchRun(i) => {
                 s.playing = false;
                 s.switch_to(i);

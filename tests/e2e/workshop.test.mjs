@@ -20,14 +20,12 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const taskStates = (page) => page.$$eval('.tasks .task', (els) => els.map((e) => e.dataset.state));
 
-/** Types `line` into the console on `host`; a command that takes time is followed to its end. */
+/** Types `line` into the console on `host`; a command that takes time runs the cursor to its end. */
 async function consoleRun(page, host, line) {
   await page.selectOption('select[name=console-host]', host);
   await page.fill('.console-input input', line);
   await page.press('.console-input input', 'Enter');
-  const jump = page.locator('.console-log li:last-child .pending button');
-  if (await jump.count()) await jump.click();
-  return page.textContent('.console-log li:last-child .out');
+  return page.locator('.console-log li.typed').last().locator('.out').textContent();
 }
 
 const exerciseStatus = (page, id) =>

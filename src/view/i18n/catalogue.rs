@@ -328,10 +328,14 @@ catalogue! {
     Shown => "shown", "표시 중";
     Show => "Show", "보기";
     CompareButton => "Compare", "비교";
+    DeleteRun => "Delete", "삭제";
+    DeleteRunLabel => "Delete {0} and the branches made from it", "{0}와(과) 그로부터 만든 분기 삭제";
+    BranchesDropped => "At most {0} branches are kept; the oldest were dropped to free their memory: {1}.",
+        "분기는 최대 {0}개까지 유지합니다. 메모리를 비우려고 가장 오래된 분기를 버렸습니다: {1}.";
 
     // The console.
-    ConsoleHintBefore => "Runs at the cursor. Read-only commands answer at once; curl, arping, kubectl scale… run in a new branch. Type ",
-        "커서 위치에서 실행됩니다. 읽기 전용 명령은 바로 답하고, curl, arping, kubectl scale… 은 새 분기에서 실행됩니다. ";
+    ConsoleHintBefore => "Runs at the cursor, like a terminal: curl, arping, ping and tcpdump run the simulation forward until they finish; a command that takes time or changes something runs in this console session's branch. End a line with & to run it in the background. Type ",
+        "터미널처럼 커서 위치에서 실행됩니다. curl, arping, ping, tcpdump는 끝날 때까지 시뮬레이션을 앞으로 돌립니다. 시간이 걸리거나 무언가를 바꾸는 명령은 이 콘솔 세션의 분기에서 실행됩니다. 줄 끝에 &를 붙이면 백그라운드에서 실행합니다. ";
     ConsoleHintAfter => "; Tab completes, ↑/↓ recall.", " 을(를) 입력해 보세요. Tab으로 완성, ↑/↓로 이전 명령.";
     ConsoleOutput => "Console output", "콘솔 출력";
     ConsoleHost => "Console host", "콘솔 호스트";
@@ -341,6 +345,14 @@ catalogue! {
     RunningUntilIn => "running… (completes at {0} in run “{1}”)", "실행 중… (실행 “{1}”에서 {0}에 끝남)";
     JumpThere => "Jump there", "그곳으로 이동";
     StillRunning => "(still running when the run ends at {0}: no output yet)", "(실행이 {0}에 끝날 때까지도 실행 중: 아직 출력 없음)";
+    ConsoleSessionOne => "console at {0}: {1} command", "{0}의 콘솔: 명령 {1}개";
+    ConsoleSessionMany => "console at {0}: {1} commands", "{0}의 콘솔: 명령 {1}개";
+    InRun => "in “{0}”", "“{0}”에서";
+    RunDeleted => "(its run was deleted)", "(이 명령의 실행은 삭제됨)";
+    FromScenario => "scenario", "시나리오";
+    FromScenarioTitle => "run by the scenario's timeline (read-only)", "시나리오 타임라인이 실행함 (읽기 전용)";
+    RanTimes => "×{0} since {1}, every {2}; {3} failed", "{1}부터 {2}마다 {0}번; {3}번 실패";
+    Completions => "Completions", "완성 후보";
 
     // Events.
     DownloadJsonl => "Download jsonl", "jsonl 내려받기";
