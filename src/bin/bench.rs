@@ -83,6 +83,7 @@ mod bench {
                 delete: None,
                 fault: None,
                 note: None,
+                translations: Default::default(),
             })
             .collect();
         let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };

@@ -452,7 +452,7 @@ pub fn charts() -> Html {
     let store = use_store();
     let lang = store.lang;
     let entry = store.active().cloned();
-    let drawn = use_memo((entry.as_ref().map(|e| e.id), lang), {
+    let drawn = use_memo((entry.as_ref().map(|e| e.rev), lang), {
         let entry = entry.clone();
         move |(_, lang)| {
             entry.map(|e| {

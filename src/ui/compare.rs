@@ -19,7 +19,7 @@ pub fn compare() -> Html {
     let store = use_store();
     let lang = store.lang;
     let pair = store.active().cloned().zip(store.compared().cloned());
-    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.id, b.id)), lang), {
+    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.rev, b.rev)), lang), {
         let pair = pair.clone();
         move |(_, lang)| {
             pair.map(|(a, b)| {

@@ -86,7 +86,7 @@ pub fn events() -> Html {
     let viewport = use_node_ref();
     let keep_url = use_mut_ref(|| None::<ObjectUrl>);
     let entry = store.active().cloned();
-    let rows = use_memo((entry.as_ref().map(|e| e.id), (*filter).clone()), {
+    let rows = use_memo((entry.as_ref().map(|e| e.rev), (*filter).clone()), {
         let entry = entry.clone();
         move |(_, f)| -> Vec<usize> {
             let Some(entry) = entry else { return Vec::new() };

@@ -99,12 +99,12 @@ pub fn tasks() -> Html {
     let entry = store.active().cloned();
     let cursor = store.cursor();
     // Over the whole run, as `vipsim check` does: once per run.
-    let whole = use_memo(entry.as_ref().map(|e| e.id), {
+    let whole = use_memo(entry.as_ref().map(|e| e.rev), {
         let entry = entry.clone();
         move |_| entry.map(|e| goals::evaluate(&e.run.borrow())).unwrap_or_default()
     });
     // At the cursor, as it moves.
-    let live = use_memo((entry.as_ref().map(|e| e.id), cursor), {
+    let live = use_memo((entry.as_ref().map(|e| e.rev), cursor), {
         let entry = entry.clone();
         move |_| {
             let Some(e) = entry else { return (Vec::new(), Instant::ZERO) };

@@ -174,7 +174,7 @@ pub fn topology() -> Html {
         0.62
     };
 
-    let at = At { run: entry.id, cursor, playing: store.playing };
+    let at = At { run: entry.rev, cursor, playing: store.playing };
     drawn.borrow_mut().follow(at, world, layout, records, batch);
     let d = drawn.borrow();
 

@@ -8,6 +8,8 @@
 //! ([`poster`], [`site`]). One code path for both, so the poster a reader
 //! sees first is the app's first frame.
 
+pub mod answers;
+pub mod beats;
 pub mod i18n;
 pub mod lesson;
 pub mod markdown;

@@ -71,6 +71,13 @@ catalogue! {
     ElectionOrder => "MetalLB's order, sha256(node#ip) ascending: {0}. The first node that is alive (and, for Local, has a ready pod) leads.",
         "MetalLB의 순서, sha256(node#ip) 오름차순: {0}. 살아 있는 (Local이면 준비된 파드도 있는) 첫 노드가 리더가 됩니다.";
     NoteAt => "Note at {0}", "{0}의 메모";
+    FaultAt => "Fault at {0}", "{0}의 장애";
+    NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
+    LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
+    AdvertisedOverBgp => "advertised over BGP by {0}", "BGP로 알리는 노드: {0}";
+    RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
+    NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
+    Concealed => "Hidden until you have found it yourself (the first task).", "직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     WhoAnswers => "Who answers for the VIP now", "지금 VIP에 응답하는 노드";
 
     // Workshop tasks.
