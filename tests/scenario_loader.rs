@@ -375,7 +375,7 @@ fn an_unknown_field_without_a_near_name_lists_the_valid_ones() {
     assert_eq!(
         errors(&edit("      zone: a", "      zone: a\n      color: red")),
         [
-            "s.yaml:22:7: spec.hosts[1].color: unknown field `color`, expected one of name | role | ip | mac | zone | labels | behind | neighbor | podCIDR | asn | routes"
+            "s.yaml:22:7: spec.hosts[1].color: unknown field `color`, expected one of name | role | ip | mac | zone | labels | behind | neighbor | podCIDR | asn | multipathHashPolicy | routes"
         ]
     );
 }

@@ -6,7 +6,7 @@ mod common;
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
-use vipsim::net::host::ecmp_hash;
+use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::net::neighbor::NeighborState;
 use vipsim::sim::action::Action;
 use vipsim::sim::trace::{DropReason, Kind, Record};
@@ -53,8 +53,21 @@ fn story_c_assigned_is_not_announced() {
     let t = r.trace();
     // In-cluster: every node translates the VIP itself.
     assert_eq!(command_at(t, "http://192.0.2.10/", secs(15)), ("HTTP 200\n".to_string(), 0));
-    // Outside, before the announcement policy: nobody answers ARP.
-    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 28));
+    // Outside, before the announcement policy: nobody answers ARP. lb-0's
+    // kernel gives up after 3 broadcasts 1 s apart and reports host
+    // unreachable to the socket (Linux 6.18 `arp_error_report` ->
+    // `ipv4_link_failure` -> `tcp_v4_err`), so curl fails with exit 7 at
+    // 3 s, before its `-m 5` (this test pinned the timeout, 28, before).
+    assert_eq!(command_at(t, "http://192.0.2.10/", secs(16)), ("HTTP 000\n".to_string(), 7));
+    let failed_at = t.iter().find_map(|r| match &r.kind {
+        Kind::Command { host, cmd, started, .. }
+            if &**host == "lb-0" && cmd.contains("192.0.2.10") && *started == Instant::from_secs(16) =>
+        {
+            Some(r.t)
+        }
+        _ => None,
+    });
+    assert_eq!(failed_at, Some(Instant::from_secs(19)));
     let unanswered = t.iter().any(|r| {
         matches!(&r.kind, Kind::Neighbor { host, ip, new: Some((None, NeighborState::Failed)), .. }
             if &**host == "lb-0" && *ip == Ipv4Addr::new(192, 0, 2, 10))
@@ -127,6 +140,46 @@ fn failover_detection_election_and_garp_burst() {
     assert_eq!(times, vec![25000, 25000, 26100, 26100, 27200, 27200, 28300, 28300, 29400, 29400]);
     assert!(burst.iter().step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Request)"));
     assert!(burst.iter().skip(1).step_by(2).all(|(_, s)| s == "Gratuitous ARP for 192.168.1.201 (Reply)"));
+}
+
+/// Flushing the router's ARP cache while node-a is dead and before node-b
+/// has taken over: nobody answers the router's broadcasts, so after 3 s
+/// the router sends ICMP host unreachable back for every queued SYN
+/// (Linux 6.18 `arp_error_report` -> `ipv4_link_failure` -> `icmp_send`),
+/// and the client's connect fails with EHOSTUNREACH (`tcp_v4_err`): curl
+/// 8.5 exits 7 after 3 s, not 28 at its `-m`.
+#[test]
+fn failover_flush_before_the_takeover_is_host_unreachable_at_the_client() {
+    let mut run = run("metallb-l2-failover", None);
+    run.seek_time(Instant::from_secs(21));
+    let mut flushed = run.branch(Action::Fault(vipsim::scenario::spec::FaultStep::new(
+        "router",
+        vipsim::scenario::spec::FaultAction::FlushArp,
+    )));
+    flushed.seek_time(Instant::from_secs(21));
+    let probe = "curl -sS -m 8 -o /dev/null http://192.168.1.201/";
+    let run = flushed.branch(Action::Run { host: "client".into(), cmd: probe.into() });
+    let t = run.trace();
+    let (out, exit) = command_at(t, probe, secs(21));
+    assert_eq!(
+        (out.as_str(), exit),
+        ("curl: (7) Failed to connect to 192.168.1.201 port 80 after 3000 ms: Couldn't connect to server\n", 7)
+    );
+    let icmp: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, dir: vipsim::sim::trace::Dir::Tx, frame, .. } if &**at == "router" => {
+                let s = dissect::summary(frame);
+                s.contains("unreachable").then(|| format!("{} {s}", r.t))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        icmp.first()
+            .is_some_and(|l| l.starts_with("24.000") && l.ends_with("Destination unreachable (Host unreachable)")),
+        "{icmp:?}"
+    );
 }
 
 #[test]
@@ -328,11 +381,15 @@ fn bgp_router_withdraws_the_dead_nodes_path_after_the_hold_time() {
     assert_eq!(withdrawn.0, Instant::from_secs(28));
 }
 
-/// The router hashes each flow (5-tuple, FNV-1a) modulo the number of next
-/// hops. With hops [a, b, c] -> [b, c], flows on a move, and so do some
-/// flows that were on b or c: their connections break too.
+/// The bgp-ecmp router hashes each flow's 5-tuple (it sets
+/// fib_multipath_hash_policy=1) and picks the next hop by hash-threshold,
+/// as Linux 6.18 does (fib_select_multipath over the upper bounds of
+/// fib_rebalance). This test used to pin "hash modulo the number of next
+/// hops", which is not what Linux does (issue 14, point 6): with hops
+/// [a, b, c] -> [b, c], a's flows move, b hands the upper half of its
+/// slice to c, and c keeps all of its flows.
 #[test]
-fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
+fn ecmp_hash_threshold_rehash_moves_some_flows_of_surviving_paths() {
     let hops3 = ["node-a", "node-b", "node-c"];
     let hops2 = ["node-b", "node-c"];
     let flow = |sport: u16| Tuple {
@@ -344,16 +401,17 @@ fn ecmp_modulo_rehash_moves_flows_of_surviving_paths() {
     };
     let mut moved_from_survivors = Vec::new();
     let mut moved_from_a = Vec::new();
-    for sport in 40000..40012u16 {
-        let h = ecmp_hash(&flow(sport)) as usize;
-        let before = hops3[h % 3];
-        let after = hops2[h % 2];
+    for sport in 40000..40024u16 {
+        let h = ecmp_hash(&flow(sport), MultipathHashPolicy::L4);
+        let before = hops3[hash_threshold(h, 3)];
+        let after = hops2[hash_threshold(h, 2)];
         if before == "node-a" {
             moved_from_a.push(sport);
         } else if before != after {
+            assert_eq!((before, after), ("node-b", "node-c"), "node-c never loses a flow");
             moved_from_survivors.push(sport);
         }
     }
-    assert_eq!(moved_from_a, vec![40000, 40005, 40007, 40008]);
-    assert_eq!(moved_from_survivors, vec![40001, 40002, 40003, 40004, 40011]);
+    assert_eq!(moved_from_a, vec![40005, 40007, 40008, 40010, 40011, 40013, 40014, 40016, 40017, 40023]);
+    assert_eq!(moved_from_survivors, vec![40012, 40015, 40020]);
 }

@@ -11,7 +11,13 @@ fn probe() {
         println!("{id}@{t}: announcers {:?}", w.cluster.announcers);
         println!("  leases {:?}", w.cluster.leases.iter().map(|(k, l)| (k, &l.holder)).collect::<Vec<_>>());
         println!("  bgp {:?}", w.cluster.bgp.iter().map(|(k, b)| (k, b.state, &b.advertised)).collect::<Vec<_>>());
-        for h in &w.net.hosts { if !h.announce.is_empty() { println!("  host {} announce {:?}", h.name, h.announce.keys().collect::<Vec<_>>()); } }
-        for h in w.net.hosts.iter().filter(|h| h.role == vipsim::net::Role::Router) { println!("  routes {:?}", h.routes.iter().map(|r| (r.dst, &r.via, r.origin)).collect::<Vec<_>>()); }
+        for h in &w.net.hosts {
+            if !h.announce.is_empty() {
+                println!("  host {} announce {:?}", h.name, h.announce.keys().collect::<Vec<_>>());
+            }
+        }
+        for h in w.net.hosts.iter().filter(|h| h.role == vipsim::net::Role::Router) {
+            println!("  routes {:?}", h.routes.iter().map(|r| (r.dst, &r.via, r.origin)).collect::<Vec<_>>());
+        }
     }
 }

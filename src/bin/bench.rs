@@ -11,6 +11,14 @@
 //!
 //! For profilers (`valgrind --tool=callgrind`, `perf`): `--engine-only`
 //! runs only part 1 with the trace discarded, `--seconds N` shortens it.
+//!
+//! `--scale` instead prints how the cost grows with the cluster: a
+//! scenario a workshop could write (MetalLB L2, iptables, one Deployment of
+//! 5 pods per node behind nodes/2 LoadBalancer Services, one client behind
+//! the router curling a VIP every second) at 25, 50, 100 and 200 nodes,
+//! each row's wall time, events per second and its ratio to the row
+//! before. A row that runs past `--limit S` wall seconds (default 60) is
+//! stopped and reported as such, so the table always finishes.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -138,17 +146,114 @@ mod bench {
         Some((len, worst, total / n.max(1) as f64))
     }
 
+    /// The `--scale` scenario as a user would write it: YAML text through
+    /// the loader, so the bench measures what a pasted scenario costs.
+    pub fn scale_scenario(nodes: usize, seconds: u64) -> String {
+        let (pods, services) = (nodes * 5, (nodes / 2).max(1));
+        let mut y = format!(
+            "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: scale-{nodes}\n  title: {nodes} nodes\n\
+             spec:\n  duration: {seconds}s\n  cluster:\n    loadBalancer: metallb\n    announce: l2\n    \
+             datapath: iptables\n  hosts:\n  - name: router\n    role: router\n    ip: 10.10.0.1/16\n  \
+             - name: client\n    role: client\n    ip: 172.16.0.5/24\n    behind: router\n"
+        );
+        for i in 0..nodes {
+            y += &format!("  - name: worker-{i}\n    role: node\n    ip: 10.10.{}.{}/16\n", 1 + i / 200, 1 + i % 200);
+        }
+        y += "  timeline:\n  - at: 5s\n    every: 1s\n    run: { host: client, cmd: \"curl -s -m 1 -o /dev/null \
+              -w 'HTTP %{http_code}\\\\n' http://10.10.250.0/\" }\n";
+        y += "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: pool\n  \
+              namespace: metallb-system\nspec:\n  addresses:\n  - 10.10.250.0/24\n";
+        y += "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: lan\n  \
+              namespace: metallb-system\n";
+        y += &format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {pods}\n  \
+             selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        \
+             app: web\n    spec:\n      containers:\n      - name: echo\n        image: hashicorp/http-echo\n        \
+             args: [\"-text=hi\", \"-listen=:8080\"]\n        ports:\n        - containerPort: 8080\n"
+        );
+        for s in 0..services {
+            y += &format!(
+                "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web-{s}\nspec:\n  type: LoadBalancer\n  \
+                 selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 8080\n"
+            );
+        }
+        y
+    }
+
+    /// One row of the growth table: events computed and wall seconds, or
+    /// `None` for the events when the row ran past `limit` and was stopped.
+    fn scale_row(nodes: usize, seconds: u64, limit: f64) -> (u64, f64, bool) {
+        let yaml = scale_scenario(nodes, seconds);
+        let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
+            panic!("the scale scenario must load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
+        });
+        let start = Wall::now();
+        let mut trace = Vec::new();
+        let mut world = vipsim::scenario::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
+        let end = Instant::from_secs(seconds);
+        while world.next_time().is_some_and(|t| t <= end) {
+            world.step(&mut trace);
+            if world.steps.is_multiple_of(16) && start.elapsed().as_secs_f64() > limit {
+                return (world.steps, start.elapsed().as_secs_f64(), false);
+            }
+        }
+        (world.steps, start.elapsed().as_secs_f64(), true)
+    }
+
+    fn scale(seconds: u64, limit: f64) {
+        println!("vipsim bench --scale ({seconds} simulated seconds per row, rows stopped after {limit:.0} s wall)");
+        println!(
+            "  {:>5} {:>5} {:>8} {:>10} {:>10} {:>12} {:>8}",
+            "nodes", "pods", "Services", "events", "wall s", "events/s", "ratio"
+        );
+        let mut previous: Option<f64> = None;
+        for nodes in [25, 50, 100, 200] {
+            let (events, secs, finished) = scale_row(nodes, seconds, limit);
+            let ratio = match previous {
+                Some(p) if finished => format!("{:.2}x", secs / p),
+                Some(_) => ">".into(),
+                None => "".into(),
+            };
+            let wall = if finished { format!("{secs:.2}") } else { format!("> {secs:.0} (stopped)") };
+            println!(
+                "  {:>5} {:>5} {:>8} {:>10} {:>10} {:>12.0} {:>8}",
+                nodes,
+                nodes * 5,
+                (nodes / 2).max(1),
+                events,
+                wall,
+                events as f64 / secs,
+                ratio
+            );
+            if !finished {
+                println!("  (larger rows skipped: this one did not finish)");
+                return;
+            }
+            previous = Some(secs);
+        }
+    }
+
+    fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+        match args.iter().position(|a| a == name).map(|i| args.get(i + 1).map(|n| n.parse())) {
+            None => default,
+            Some(Some(Ok(n))) => n,
+            _ => {
+                eprintln!(
+                    "usage: vipsim-bench [--engine-only] [--seconds N]  (N simulated seconds, default 600)\n       \
+                     vipsim-bench --scale [--seconds N] [--limit S]  (S wall seconds per row, default 60)"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+
     pub fn run() {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let engine_only = args.iter().any(|a| a == "--engine-only");
-        let seconds = match args.iter().position(|a| a == "--seconds").map(|i| args.get(i + 1).map(|n| n.parse())) {
-            None => 600,
-            Some(Some(Ok(n))) if n > 0 => n,
-            _ => {
-                eprintln!("usage: vipsim-bench [--engine-only] [--seconds N]  (N simulated seconds, default 600)");
-                std::process::exit(2);
-            }
-        };
+        let seconds: u64 = flag(&args, "--seconds", 600).max(1);
+        if args.iter().any(|a| a == "--scale") {
+            return scale(seconds, flag(&args, "--limit", 60.0));
+        }
         println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
         let (steps, secs, records) = events_per_second(seconds, false);
         println!(

@@ -165,8 +165,8 @@ fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>
 /// Records a finished command; `notice` is stderr the tool printed before
 /// its output (kubectl's warnings), so it comes first in the shown text.
 fn record_after(w: &World, host: &str, cmd: &str, notice: &str, mut out: Output, trace: &mut Vec<Record>) -> String {
-    let text = format!("{notice}{}{}", out.stdout, out.stderr);
     out.stderr.insert_str(0, notice);
+    let text = crate::sim::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
     trace.push(Record {
         t: w.now,
         step: w.steps,
@@ -177,6 +177,7 @@ fn record_after(w: &World, host: &str, cmd: &str, notice: &str, mut out: Output,
             stdout: out.stdout,
             stderr: out.stderr,
             exit: out.exit,
+            stderr_first: notice.len(),
         },
     });
     text

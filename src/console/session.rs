@@ -63,10 +63,12 @@ pub fn finished<'a>(trace: &'a [Record], host: &str, cmd: &str, started: Instant
     })
 }
 
-/// A finished command's text as the console prints it: stdout, then stderr.
+/// A finished command's text as a terminal shows it ([`crate::sim::trace::terminal_text`]).
 pub fn printed(record: &Record) -> Option<String> {
     match &record.kind {
-        Kind::Command { stdout, stderr, .. } => Some(format!("{stdout}{stderr}")),
+        Kind::Command { stdout, stderr, stderr_first, .. } => {
+            Some(crate::sim::trace::terminal_text(stdout, stderr, *stderr_first))
+        }
         _ => None,
     }
 }
@@ -134,7 +136,7 @@ pub fn scripted(world: &World, visible: &[Record]) -> Vec<Scripted> {
     let timeline = &world.script.timeline;
     let mut out: Vec<(usize, Scripted)> = Vec::new();
     for r in visible {
-        let Kind::Command { host, cmd, started, stdout, stderr, exit } = &r.kind else { continue };
+        let Kind::Command { host, cmd, started, exit, .. } = &r.kind else { continue };
         let step = timeline.iter().position(|s| {
             s.run.as_ref().is_some_and(|run| run.host == **host && run.cmd == *cmd) && scheduled(s, *started)
         });
@@ -146,7 +148,7 @@ pub fn scripted(world: &World, visible: &[Record]) -> Vec<Scripted> {
             cmd: cmd.clone(),
             started: *started,
             done: r.t,
-            output: format!("{stdout}{stderr}"),
+            output: printed(r).unwrap_or_default(),
             exit: *exit,
             runs: 1,
             failed,

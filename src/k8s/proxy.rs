@@ -4,7 +4,14 @@
 //! source is masqueraded, or why it is dropped or rejected.
 //!
 //! The rules are the same on every node (kube-proxy programs every Service
-//! everywhere); what differs per node is which endpoints are *local*.
+//! everywhere); what differs per node is which endpoints are *local*, and,
+//! with IPVS, where each virtual service's round-robin scheduler stands.
+//!
+//! Picking the endpoint: iptables chooses at random (its `statistic --mode
+//! random` rules), Cilium too (`--bpf-lb-algorithm` default `random`), and
+//! IPVS with kube-proxy's default scheduler `rr` (kube-proxy 1.34
+//! `pkg/proxy/ipvs/proxier.go`, defaultScheduler) hands new connections to
+//! the real servers of the virtual service in turn.
 
 use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
@@ -146,8 +153,67 @@ impl ServiceRules {
     }
 }
 
-/// Decides the first packet of a flow at `node`.
-pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, rng: &mut SimRng) -> Decision {
+/// An IPVS virtual service: the address, port and protocol a Service
+/// frontend is reached at (ClusterIP:port, LoadBalancer IP:port, node
+/// IP:nodePort each get their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VirtualService {
+    pub proto: u8,
+    pub addr: Ipv4Addr,
+    pub port: u16,
+}
+
+/// Where the `rr` scheduler of one virtual service stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct RrPosition {
+    /// The real servers when it last scheduled, in list order.
+    dests: Vec<SocketAddrV4>,
+    /// The real server it gave the last connection to.
+    last: SocketAddrV4,
+}
+
+/// The IPVS round-robin schedulers of one node (kernel state: lost when
+/// the node powers off).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpvsRoundRobin {
+    services: BTreeMap<VirtualService, RrPosition>,
+}
+
+impl IpvsRoundRobin {
+    /// Linux 6.18 `net/netfilter/ipvs/ip_vs_rr.c` ip_vs_rr_schedule: start
+    /// after the real server chosen last (sched_data; the list head at
+    /// first) and take the next one, wrapping around. When that server
+    /// has left, ip_vs_rr_del_dest moved the mark to its predecessor, so
+    /// scheduling goes on with the server that followed it. Returns the
+    /// index in `dests` of the chosen server.
+    pub fn schedule(&mut self, vs: VirtualService, dests: &[SocketAddrV4]) -> usize {
+        let n = dests.len();
+        let next = match self.services.get(&vs) {
+            None => 0,
+            Some(at) => match dests.iter().position(|d| *d == at.last) {
+                Some(i) => (i + 1) % n,
+                None => {
+                    let from = at.dests.iter().position(|d| *d == at.last).map_or(0, |i| i + 1);
+                    let old = at.dests.iter().cycle().skip(from).take(at.dests.len());
+                    old.filter_map(|d| dests.iter().position(|x| x == d)).next().unwrap_or(0)
+                }
+            },
+        };
+        self.services.insert(vs, RrPosition { dests: dests.to_vec(), last: dests[next] });
+        next
+    }
+}
+
+/// Decides the first packet of a flow at `node`. `ipvs` is the node's
+/// round-robin state, used when its datapath is IPVS.
+pub fn decide(
+    table: &ServiceTable,
+    node: &NodeView,
+    t: Tuple,
+    source: Source,
+    rng: &mut SimRng,
+    ipvs: &mut IpvsRoundRobin,
+) -> Decision {
     let Some((svc, (frontend, port))) = table.services.values().find_map(|s| s.frontend(&t, node.ips).map(|f| (s, f)))
     else {
         return Decision::Pass;
@@ -183,8 +249,18 @@ pub fn decide(table: &ServiceTable, node: &NodeView, t: Tuple, source: Source, r
             candidates = close;
         }
     }
-    let ep = candidates[rng.index(candidates.len())];
-    let target_port = ep.ports.get(&port.name).copied().unwrap_or(port.port);
+    let target = |ep: &EndpointRule| SocketAddrV4::new(ep.ip, ep.ports.get(&port.name).copied().unwrap_or(port.port));
+    let ep = match node.datapath {
+        // The real servers in EndpointSlice order (kube-proxy adds them in
+        // Go map order and the kernel prepends each; neither is reproducible).
+        Datapath::Ipvs => {
+            let dests: Vec<SocketAddrV4> = candidates.iter().map(|ep| target(ep)).collect();
+            let vs = VirtualService { proto: t.proto, addr: t.dst, port: t.dport };
+            candidates[ipvs.schedule(vs, &dests)]
+        }
+        Datapath::Iptables | Datapath::Ebpf => candidates[rng.index(candidates.len())],
+    };
+    let target_port = target(ep).port();
     let snat = match (external, svc.external_policy, node.datapath) {
         (true, TrafficPolicy::Cluster, Datapath::Ebpf) => Snat::IfRemote,
         (true, TrafficPolicy::Cluster, _) => Snat::Always,
@@ -235,6 +311,11 @@ mod tests {
         }
     }
 
+    /// A decision on a node whose IPVS schedulers are fresh, with the RNG seeded `seed`.
+    fn at(t: &ServiceTable, node: &NodeView, tuple: Tuple, source: Source, seed: u64) -> Decision {
+        decide(t, node, tuple, source, &mut SimRng::new(seed), &mut IpvsRoundRobin::default())
+    }
+
     const WORKER_1: [u8; 4] = [10, 0, 1, 21];
 
     fn worker_1() -> NodeView<'static> {
@@ -245,7 +326,7 @@ mod tests {
     #[test]
     fn cluster_policy_forwards_to_a_remote_pod_with_masquerade() {
         let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
-        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
         assert_eq!(
             d,
             Decision::Dnat {
@@ -259,13 +340,13 @@ mod tests {
     #[test]
     fn local_policy_drops_without_a_local_pod_and_rejects_without_any() {
         let t = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", true)]);
-        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
         assert_eq!(d, Decision::Drop(DropReason::NoLocalEndpoints { service: "default/echo".into() }));
         // In-cluster traffic to the same Local Service still gets Cluster semantics.
-        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::Pod, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::Pod, 1);
         assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }));
         let empty = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", false)]);
-        let d = decide(&empty, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&empty, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
         assert_eq!(d, Decision::Reject { service: "default/echo".into() });
     }
 
@@ -283,10 +364,10 @@ mod tests {
             dst: Ipv4Addr::new(10, 32, 0, 159),
             dport: 80,
         };
-        let d = decide(&t, &worker_1(), to_cluster_ip, Source::Pod, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_cluster_ip, Source::Pod, 1);
         assert_eq!(d, Decision::Drop(DropReason::NoLocalEndpointsInternal { service: "default/echo".into() }));
         // External traffic to the NodePort is governed by externalTrafficPolicy instead.
-        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
         assert!(matches!(d, Decision::Dnat { .. }));
     }
 
@@ -296,7 +377,7 @@ mod tests {
         term.serving = true;
         term.terminating = true;
         let t = table(TrafficPolicy::Cluster, vec![term]);
-        let d = decide(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
         assert!(matches!(d, Decision::Dnat { to, .. } if to.ip() == &Ipv4Addr::new(10, 200, 1, 5)));
     }
 
@@ -305,11 +386,11 @@ mod tests {
         let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
         let mut node = worker_1();
         node.datapath = Datapath::Ebpf;
-        let d = decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut SimRng::new(1));
+        let d = at(&t, &node, to_nodeport(WORKER_1), Source::External, 1);
         assert!(matches!(d, Decision::Dnat { snat: Snat::IfRemote, .. }));
         let mut other = to_nodeport(WORKER_1);
         other.dport = 22;
-        assert_eq!(decide(&t, &node, other, Source::External, &mut SimRng::new(1)), Decision::Pass);
+        assert_eq!(at(&t, &node, other, Source::External, 1), Decision::Pass);
     }
 
     #[test]
@@ -323,8 +404,65 @@ mod tests {
         let mut node = worker_1();
         node.zone = Some("b");
         for seed in 0..20 {
-            let d = decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut SimRng::new(seed));
+            let d = at(&t, &node, to_nodeport(WORKER_1), Source::External, seed);
             assert!(matches!(d, Decision::Dnat { to, .. } if to.ip() == &Ipv4Addr::new(10, 200, 1, 7)));
         }
+    }
+
+    /// kube-proxy's IPVS scheduler is `rr` (kube-proxy 1.34
+    /// `pkg/proxy/ipvs/proxier.go`, defaultScheduler): each new connection
+    /// to a virtual service goes to the next real server (Linux 6.18
+    /// ip_vs_rr_schedule), each virtual service keeping its own place;
+    /// iptables picks at random. Same table, same node, same five
+    /// connections.
+    #[test]
+    fn ipvs_round_robin_goes_in_turn_per_virtual_service_iptables_at_random() {
+        let eps = vec![
+            ep([10, 200, 0, 90], "worker-0", true),
+            ep([10, 200, 1, 7], "worker-1", true),
+            ep([10, 200, 2, 4], "worker-2", true),
+        ];
+        let t = table(TrafficPolicy::Cluster, eps);
+        let endpoint = |d: Decision| match d {
+            Decision::Dnat { to, .. } => to.ip().octets()[2],
+            other => panic!("{other:?}"),
+        };
+        let mut node = worker_1();
+        let (mut rng, mut rr) = (SimRng::new(7), IpvsRoundRobin::default());
+        let picks: Vec<u8> = (0..5)
+            .map(|_| endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
+            .collect();
+        assert_eq!(picks, [1, 0, 1, 1, 1], "iptables: random (seeded)");
+        node.datapath = Datapath::Ipvs;
+        let picks: Vec<u8> = (0..5)
+            .map(|_| endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
+            .collect();
+        assert_eq!(picks, [0, 1, 2, 0, 1], "IPVS rr: in turn");
+        // The ClusterIP is another virtual service: its scheduler starts afresh.
+        let to_cluster_ip = Tuple {
+            proto: PROTO_TCP,
+            src: Ipv4Addr::new(10, 200, 1, 5),
+            sport: 40000,
+            dst: Ipv4Addr::new(10, 32, 0, 159),
+            dport: 80,
+        };
+        assert_eq!(endpoint(decide(&t, &node, to_cluster_ip, Source::Pod, &mut rng, &mut rr)), 0);
+        assert_eq!(endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)), 2);
+    }
+
+    /// ip_vs_rr_del_dest: when the real server the scheduler stands on is
+    /// removed, it steps back to its predecessor, so the next connection
+    /// goes to the server that followed the removed one.
+    #[test]
+    fn ipvs_round_robin_goes_on_after_a_removed_server() {
+        let vs = VirtualService { proto: PROTO_TCP, addr: Ipv4Addr::new(192, 0, 2, 10), port: 80 };
+        let d = |last: u8| SocketAddrV4::new(Ipv4Addr::new(10, 200, 0, last), 8080);
+        let mut rr = IpvsRoundRobin::default();
+        assert_eq!(rr.schedule(vs, &[d(1), d(2), d(3), d(4)]), 0);
+        assert_eq!(rr.schedule(vs, &[d(1), d(2), d(3), d(4)]), 1);
+        // d(2), the last one chosen, is gone: d(3) is next.
+        assert_eq!(rr.schedule(vs, &[d(1), d(3), d(4)]), 1);
+        assert_eq!(rr.schedule(vs, &[d(1), d(3), d(4)]), 2);
+        assert_eq!(rr.schedule(vs, &[d(1), d(3), d(4)]), 0);
     }
 }

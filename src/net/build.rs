@@ -21,6 +21,11 @@ impl LanBuilder {
         }
     }
 
+    /// What the switch does with unicast for MACs it does not know.
+    pub fn unknown_unicast(&mut self, policy: super::switch::UnknownUnicast) {
+        self.net.switch.unknown_unicast = policy;
+    }
+
     /// A host with `eth0` on the LAN, cabled to the next switch port.
     pub fn lan_host(&mut self, name: &str, role: Role, addr: Cidr, mac: Mac, neighbor: NeighborConfig) -> HostId {
         let id = self.net.hosts.len();

@@ -5,7 +5,10 @@
 //! without consulting the Service rules again. That is why an established
 //! connection keeps its endpoint when the rules change, and why a flow that
 //! suddenly arrives at another node (a new VIP owner, an ECMP rehash) finds
-//! no entry there and gets a fresh, different decision.
+//! no entry there and gets a fresh, different decision. Flows nobody
+//! translates (a node forwarding to its pods) are tracked too, as netfilter
+//! tracks every flow; TCP states follow the kernel's state table, with the
+//! timeouts of the node's sysctls (kube-proxy sets two of them).
 
 use crate::time::{Duration, Instant};
 use crate::wire::ip::TcpFlags;
@@ -33,9 +36,11 @@ pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 pub const PROTO_ICMP: u8 = 1;
 
-/// nf_conntrack's TCP states.
+/// nf_conntrack's TCP states (Linux 6.18 `net/netfilter/nf_conntrack_proto_tcp.c`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CtTcpState {
+    /// NONE: no packet has moved the flow yet.
+    Unseen,
     SynSent,
     SynRecv,
     Established,
@@ -44,24 +49,14 @@ pub enum CtTcpState {
     LastAck,
     TimeWait,
     Close,
+    /// SYN seen from the reply direction: simultaneous open.
+    SynSent2,
 }
 
 impl CtTcpState {
-    /// nf_conntrack's default timeouts (net.netfilter.nf_conntrack_tcp_timeout_*).
-    pub fn timeout(self) -> Duration {
-        match self {
-            CtTcpState::SynSent => Duration::from_secs(120),
-            CtTcpState::SynRecv => Duration::from_secs(60),
-            CtTcpState::Established => Duration::from_secs(432_000),
-            CtTcpState::FinWait => Duration::from_secs(120),
-            CtTcpState::CloseWait => Duration::from_secs(60),
-            CtTcpState::LastAck => Duration::from_secs(30),
-            CtTcpState::TimeWait => Duration::from_secs(120),
-            CtTcpState::Close => Duration::from_secs(10),
-        }
-    }
     pub fn name(self) -> &'static str {
         match self {
+            CtTcpState::Unseen => "NONE",
             CtTcpState::SynSent => "SYN_SENT",
             CtTcpState::SynRecv => "SYN_RECV",
             CtTcpState::Established => "ESTABLISHED",
@@ -70,6 +65,48 @@ impl CtTcpState {
             CtTcpState::LastAck => "LAST_ACK",
             CtTcpState::TimeWait => "TIME_WAIT",
             CtTcpState::Close => "CLOSE",
+            CtTcpState::SynSent2 => "SYN_SENT2",
+        }
+    }
+}
+
+/// `net.netfilter.nf_conntrack_tcp_timeout_*` (and the other protocols'),
+/// node-wide sysctls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CtTimeouts {
+    pub tcp_established: Duration,
+    pub tcp_close_wait: Duration,
+}
+
+impl Default for CtTimeouts {
+    /// Linux 6.18's defaults (tcp_timeouts in nf_conntrack_proto_tcp.c):
+    /// established 5 days, close-wait 60 s.
+    fn default() -> Self {
+        CtTimeouts { tcp_established: Duration::from_secs(5 * 86_400), tcp_close_wait: Duration::from_secs(60) }
+    }
+}
+
+impl CtTimeouts {
+    /// What kube-proxy 1.34 sets on its node at start: its configuration
+    /// defaults `conntrack.tcpEstablishedTimeout` 24 h and
+    /// `conntrack.tcpCloseWaitTimeout` 1 h (`pkg/proxy/apis/config/v1alpha1/
+    /// defaults.go`), written to nf_conntrack_tcp_timeout_established and
+    /// nf_conntrack_tcp_timeout_close_wait (`cmd/kube-proxy/app/conntrack.go`).
+    pub fn kube_proxy() -> Self {
+        CtTimeouts { tcp_established: Duration::from_secs(86_400), tcp_close_wait: Duration::from_secs(3_600) }
+    }
+
+    /// The timeout a TCP flow gets on entering `state` (tcp_timeouts).
+    pub fn tcp(&self, state: CtTcpState) -> Duration {
+        match state {
+            CtTcpState::SynSent | CtTcpState::SynSent2 => Duration::from_secs(120),
+            CtTcpState::SynRecv => Duration::from_secs(60),
+            CtTcpState::Established => self.tcp_established,
+            CtTcpState::FinWait => Duration::from_secs(120),
+            CtTcpState::CloseWait => self.tcp_close_wait,
+            CtTcpState::LastAck => Duration::from_secs(30),
+            CtTcpState::TimeWait => Duration::from_secs(120),
+            CtTcpState::Close | CtTcpState::Unseen => Duration::from_secs(10),
         }
     }
 }
@@ -109,6 +146,7 @@ pub struct Conntrack {
     entries: BTreeMap<u64, CtEntry>,
     index: BTreeMap<Tuple, (u64, Direction)>,
     next_id: u64,
+    pub timeouts: CtTimeouts,
 }
 
 /// How to rewrite a packet of a tracked flow.
@@ -155,38 +193,85 @@ impl Conntrack {
         while self.index.contains_key(&reply) {
             reply.dport = if reply.dport >= 60999 { 32768 } else { reply.dport + 1 };
         }
-        let id = self.next_id;
-        self.next_id += 1;
-        let tcp = (original.proto == PROTO_TCP).then_some(CtTcpState::SynSent);
-        let timeout = tcp.map(CtTcpState::timeout).unwrap_or(Duration::from_secs(30));
-        self.entries.insert(
-            id,
-            CtEntry { original, reply, tcp, seen_reply: false, assured: false, expires: now + timeout, service, snat },
-        );
-        self.index.insert(original, (id, Direction::Original));
-        self.index.insert(reply, (id, Direction::Reply));
+        self.add(original, reply, now, service, snat);
         self.lookup(original, now).expect("just inserted")
     }
 
-    /// Updates the flow's state for a packet that passed (TCP flags for TCP flows).
+    /// Starts tracking a flow nobody translates (a node forwarding a pod's
+    /// traffic, or traffic to and from its own addresses), as netfilter
+    /// tracks every flow that passes a node. Like tcp_new, a TCP flow whose
+    /// first segment is neither a SYN nor a plain ACK (nf_conntrack_tcp_loose
+    /// picks up mid-stream ACKs) is not tracked. Returns the new entry's id.
+    pub fn track(&mut self, t: Tuple, flags: Option<TcpFlags>, now: Instant) -> Option<u64> {
+        self.expire(now);
+        if self.index.contains_key(&t) || self.index.contains_key(&t.reversed()) {
+            return None;
+        }
+        if t.proto == PROTO_TCP
+            && flags.is_none_or(|f| next_tcp_state(CtTcpState::Unseen, Direction::Original, f).is_none())
+        {
+            return None;
+        }
+        Some(self.add(t, t.reversed(), now, None, false))
+    }
+
+    fn add(&mut self, original: Tuple, reply: Tuple, now: Instant, service: Option<String>, snat: bool) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let tcp = (original.proto == PROTO_TCP).then_some(CtTcpState::Unseen);
+        let entry = CtEntry {
+            original,
+            reply,
+            tcp,
+            seen_reply: false,
+            assured: false,
+            expires: now + other_timeout(original.proto, false),
+            service,
+            snat,
+        };
+        self.entries.insert(id, entry);
+        self.index.insert(original, (id, Direction::Original));
+        self.index.insert(reply, (id, Direction::Reply));
+        id
+    }
+
+    /// Updates the flow for a packet that passed, as nf_conntrack_tcp_packet
+    /// does for TCP: the state table moves the state, the new state sets the
+    /// timeout (a RST: CLOSE's 10 s), the handshake's last ACK makes the
+    /// flow ASSURED, and a RST as the very first answer deletes the entry.
     pub fn update(&mut self, id: u64, direction: Direction, flags: Option<TcpFlags>, now: Instant) {
+        let timeouts = self.timeouts;
         let Some(e) = self.entries.get_mut(&id) else { return };
-        if direction == Direction::Reply {
-            if e.seen_reply {
-                e.assured = true;
+        let reply = direction == Direction::Reply;
+        match (e.tcp, flags) {
+            (Some(state), Some(f)) => {
+                if !e.seen_reply && f.has(TcpFlags::RST) && reply {
+                    self.remove(id);
+                    return;
+                }
+                let next = next_tcp_state(state, direction, f).unwrap_or(state);
+                if e.seen_reply
+                    && !e.assured
+                    && matches!(state, CtTcpState::SynRecv | CtTcpState::Established)
+                    && next == CtTcpState::Established
+                {
+                    e.assured = true;
+                }
+                e.tcp = Some(next);
+                e.expires =
+                    now + if f.has(TcpFlags::RST) { timeouts.tcp(CtTcpState::Close) } else { timeouts.tcp(next) };
             }
+            _ => {
+                // UDP: both ways seen and then more traffic makes a stream.
+                if reply && e.seen_reply && e.original.proto == PROTO_UDP {
+                    e.assured = true;
+                }
+                e.expires = now + other_timeout(e.original.proto, e.seen_reply || reply);
+            }
+        }
+        if reply {
             e.seen_reply = true;
         }
-        let timeout = match (e.tcp, flags) {
-            (Some(state), Some(f)) => {
-                let next = next_tcp_state(state, direction, f);
-                e.tcp = Some(next);
-                next.timeout()
-            }
-            _ if e.seen_reply => Duration::from_secs(120),
-            _ => Duration::from_secs(30),
-        };
-        e.expires = now + timeout;
     }
 
     fn remove(&mut self, id: u64) {
@@ -223,26 +308,86 @@ impl Conntrack {
     }
 }
 
-/// A simplified nf_conntrack_proto_tcp state table.
-fn next_tcp_state(state: CtTcpState, dir: Direction, f: TcpFlags) -> CtTcpState {
-    use CtTcpState::*;
-    if f.has(TcpFlags::RST) {
-        return Close;
-    }
-    match (state, dir) {
-        (SynSent, Direction::Reply) if f.has(TcpFlags::SYN_ACK) => SynRecv,
-        (SynRecv, Direction::Original) if f.has(TcpFlags::ACK) && !f.has(TcpFlags::SYN) => Established,
-        (Established, _) if f.has(TcpFlags::FIN) => FinWait,
-        (FinWait, _) if f.has(TcpFlags::FIN) => LastAck,
-        (LastAck, _) if f.has(TcpFlags::ACK) => TimeWait,
-        (FinWait, _) => FinWait,
-        // nf_conntrack_tcp_loose=1: a mid-stream ACK without a SYN picks the flow up as established.
-        (SynSent, Direction::Original) if f.has(TcpFlags::ACK) && !f.has(TcpFlags::SYN) => Established,
-        (s, _) => s,
+/// UDP's 30 s (120 s once both ways were seen) and ICMP's 30 s
+/// (nf_conntrack_proto_udp.c, nf_conntrack_proto_icmp.c defaults).
+fn other_timeout(proto: u8, seen_reply: bool) -> Duration {
+    match proto {
+        PROTO_UDP if seen_reply => Duration::from_secs(120),
+        PROTO_TCP => Duration::from_secs(120),
+        _ => Duration::from_secs(30),
     }
 }
 
-/// One line of `conntrack -L`.
+/// nf_conntrack's TCP state table, tcp_conntracks[direction][flags][state]
+/// of Linux 6.18 `net/netfilter/nf_conntrack_proto_tcp.c`. The flag index
+/// is get_conntrack_index's: RST, else SYN (SYN-ACK with ACK), else FIN,
+/// else ACK. `None` is the table's sIV/sIG: the packet does not move the
+/// state (vipsim lets it pass; Linux would mark it invalid or ignore it).
+fn next_tcp_state(state: CtTcpState, dir: Direction, f: TcpFlags) -> Option<CtTcpState> {
+    use CtTcpState::*;
+    let flags = if f.has(TcpFlags::RST) {
+        4
+    } else if f.has(TcpFlags::SYN) {
+        if f.has(TcpFlags::ACK) { 1 } else { 0 }
+    } else if f.has(TcpFlags::FIN) {
+        2
+    } else if f.has(TcpFlags::ACK) {
+        3
+    } else {
+        5
+    };
+    let col = match state {
+        Unseen => 0,
+        SynSent => 1,
+        SynRecv => 2,
+        Established => 3,
+        FinWait => 4,
+        CloseWait => 5,
+        LastAck => 6,
+        TimeWait => 7,
+        Close => 8,
+        SynSent2 => 9,
+    };
+    const IV: Option<CtTcpState> = None;
+    const SS: Option<CtTcpState> = Some(SynSent);
+    const SR: Option<CtTcpState> = Some(SynRecv);
+    const ES: Option<CtTcpState> = Some(Established);
+    const FW: Option<CtTcpState> = Some(FinWait);
+    const CW: Option<CtTcpState> = Some(CloseWait);
+    const LA: Option<CtTcpState> = Some(LastAck);
+    const TW: Option<CtTcpState> = Some(TimeWait);
+    const CL: Option<CtTcpState> = Some(Close);
+    const S2: Option<CtTcpState> = Some(SynSent2);
+    const IG: Option<CtTcpState> = None;
+    #[rustfmt::skip]
+    const TABLE: [[[Option<CtTcpState>; 10]; 6]; 2] = [
+        [
+            // ORIGINAL: sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2
+            /* syn    */ [SS, SS, IG, IG, IG, IG, IG, SS, SS, S2],
+            /* synack */ [IV, IV, SR, IV, IV, IV, IV, IV, IV, SR],
+            /* fin    */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+            /* ack    */ [ES, IV, ES, ES, CW, CW, TW, TW, CL, IV],
+            /* rst    */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+            /* none   */ [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+        ],
+        [
+            // REPLY:    sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2
+            /* syn    */ [IV, S2, IV, IV, IV, IV, IV, SS, IV, S2],
+            /* synack */ [IV, SR, IG, IG, IG, IG, IG, IG, IG, SR],
+            /* fin    */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+            /* ack    */ [IV, IG, SR, ES, CW, CW, TW, TW, CL, IG],
+            /* rst    */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+            /* none   */ [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+        ],
+    ];
+    TABLE[(dir == Direction::Reply) as usize][flags][col]
+}
+
+/// One line of `conntrack -L`, as conntrack-tools prints an entry
+/// (libnetfilter_conntrack `snprintf_default.c`): protocol name padded to
+/// 8 and number, seconds left, the TCP state, the original tuple,
+/// `[UNREPLIED]` until a reply passed, the reply tuple, `[ASSURED]`, then
+/// mark and use. ICMP tuples show type, code and id instead of ports.
 pub fn format_entry(e: &CtEntry, remaining: Duration) -> String {
     let proto = match e.original.proto {
         PROTO_TCP => "tcp      6",
@@ -254,14 +399,21 @@ pub fn format_entry(e: &CtEntry, remaining: Duration) -> String {
         s.push(' ');
         s.push_str(st.name());
     }
-    let t = |t: &Tuple| format!("src={} dst={} sport={} dport={}", t.src, t.dst, t.sport, t.dport);
+    let icmp = e.original.proto == PROTO_ICMP;
+    let t = |t: &Tuple, echo_type: u8| {
+        if icmp {
+            format!("src={} dst={} type={echo_type} code=0 id={}", t.src, t.dst, t.sport)
+        } else {
+            format!("src={} dst={} sport={} dport={}", t.src, t.dst, t.sport, t.dport)
+        }
+    };
     s.push(' ');
-    s.push_str(&t(&e.original));
+    s.push_str(&t(&e.original, 8));
     if !e.seen_reply {
         s.push_str(" [UNREPLIED]");
     }
     s.push(' ');
-    s.push_str(&t(&e.reply));
+    s.push_str(&t(&e.reply, 0));
     if e.assured {
         s.push_str(" [ASSURED]");
     }
@@ -322,6 +474,79 @@ mod tests {
         assert_eq!(left, Duration::from_secs(432_000));
         ct.update(tr.id, Direction::Reply, Some(TcpFlags::ACK), t0);
         assert!(ct.entries(t0).next().unwrap().0.assured);
+    }
+
+    /// An HTTP exchange through a kube-proxy node, state by state, as
+    /// Linux 6.18's tcp_conntracks table moves it and conntrack -L prints
+    /// it, with kube-proxy 1.34's timeouts (established 24 h, close-wait
+    /// 1 h; the others are the kernel's). The server closes first: its
+    /// FIN makes FIN_WAIT, the client's ACK of it CLOSE_WAIT.
+    #[test]
+    fn an_http_exchange_walks_the_kernel_state_table_with_kube_proxy_timeouts() {
+        let mut ct = Conntrack { timeouts: CtTimeouts::kube_proxy(), ..Conntrack::default() };
+        let t0 = Instant::ZERO;
+        let orig = Tuple { proto: PROTO_TCP, src: ip(10), sport: 40000, dst: ip(21), dport: 80 };
+        let id = ct.track(orig, Some(TcpFlags::SYN), t0).expect("a SYN starts a flow");
+        let steps = [
+            (Direction::Original, TcpFlags::SYN, "120 SYN_SENT", " [UNREPLIED]", ""),
+            (Direction::Reply, TcpFlags::SYN_ACK, "60 SYN_RECV", "", ""),
+            (Direction::Original, TcpFlags::ACK, "86400 ESTABLISHED", "", " [ASSURED]"),
+            (Direction::Original, TcpFlags::ACK | TcpFlags::PSH, "86400 ESTABLISHED", "", " [ASSURED]"),
+            (Direction::Reply, TcpFlags::FIN_ACK | TcpFlags::PSH, "120 FIN_WAIT", "", " [ASSURED]"),
+            (Direction::Original, TcpFlags::ACK, "3600 CLOSE_WAIT", "", " [ASSURED]"),
+            (Direction::Original, TcpFlags::FIN_ACK, "30 LAST_ACK", "", " [ASSURED]"),
+            (Direction::Reply, TcpFlags::ACK, "120 TIME_WAIT", "", " [ASSURED]"),
+        ];
+        for (dir, flags, state, unreplied, assured) in steps {
+            ct.update(id, dir, Some(flags), t0);
+            let (e, left) = ct.entries(t0).next().unwrap();
+            assert_eq!(
+                format_entry(e, left),
+                format!(
+                    "tcp      6 {state} src=10.0.1.10 dst=10.0.1.21 sport=40000 dport=80{unreplied} src=10.0.1.21 dst=10.0.1.10 sport=80 dport=40000{assured} mark=0 use=1"
+                )
+            );
+        }
+        // Without kube-proxy, the kernel's own 5 days.
+        let mut plain = Conntrack::default();
+        let id = plain.track(orig, Some(TcpFlags::ACK), t0).expect("loose pickup of a mid-stream ACK");
+        plain.update(id, Direction::Original, Some(TcpFlags::ACK), t0);
+        assert_eq!(
+            plain.entries(t0).next().map(|(e, left)| (e.tcp, left.as_secs())),
+            Some((Some(CtTcpState::Established), 432_000))
+        );
+    }
+
+    /// tcp_new refuses to start a flow on a FIN or RST; a RST as the first
+    /// answer (nothing seen in the reply direction yet) deletes the entry
+    /// at once (nf_conntrack_tcp_packet, "If only reply is a RST").
+    #[test]
+    fn a_rst_as_the_first_answer_forgets_the_flow() {
+        let mut ct = Conntrack::default();
+        let t0 = Instant::ZERO;
+        let orig = Tuple { proto: PROTO_TCP, src: ip(10), sport: 40000, dst: ip(21), dport: 81 };
+        assert_eq!(ct.track(orig, Some(TcpFlags::FIN_ACK), t0), None);
+        assert_eq!(ct.track(orig, Some(TcpFlags::RST), t0), None);
+        let id = ct.track(orig, Some(TcpFlags::SYN), t0).unwrap();
+        ct.update(id, Direction::Original, Some(TcpFlags::SYN), t0);
+        ct.update(id, Direction::Reply, Some(TcpFlags::RST | TcpFlags::ACK), t0);
+        assert!(ct.is_empty());
+    }
+
+    /// ICMP echo: conntrack -L prints type, code and id, 30 s, never assured.
+    #[test]
+    fn icmp_entries_show_type_code_and_id() {
+        let mut ct = Conntrack::default();
+        let t0 = Instant::ZERO;
+        let echo = Tuple { proto: PROTO_ICMP, src: ip(10), sport: 7, dst: ip(21), dport: 7 };
+        let id = ct.track(echo, None, t0).unwrap();
+        ct.update(id, Direction::Original, None, t0);
+        ct.update(id, Direction::Reply, None, t0);
+        let (e, left) = ct.entries(t0).next().unwrap();
+        assert_eq!(
+            format_entry(e, left),
+            "icmp     1 30 src=10.0.1.10 dst=10.0.1.21 type=8 code=0 id=7 src=10.0.1.21 dst=10.0.1.10 type=0 code=0 id=7 mark=0 use=1"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A host's network stack: interfaces with addresses and neighbour caches,
 //! ARP answering (the kernel's, and announcers' such as MetalLB's speaker),
-//! IPv4 routing and forwarding, TCP sockets, and, on Kubernetes nodes, the
-//! Service datapath (conntrack + DNAT/SNAT) and the pods' network stacks.
+//! IPv4 routing and forwarding (own addresses through loopback, never ARP),
+//! ICMP errors and the TCP sockets they abort, and, on Kubernetes nodes, the
+//! Service datapath (conntrack + DNAT/SNAT, REJECT) and the pods' network
+//! stacks.
 
 use super::conntrack::{self, Conntrack, Direction, Tuple};
 use super::neighbor::{NeighborCache, NeighborConfig, NeighborEvent, Resolution};
@@ -94,6 +96,8 @@ pub struct NodeNet {
     pub zone: Option<String>,
     pub pods: BTreeMap<Ipv4Addr, PodNet>,
     pub conntrack: Conntrack,
+    /// The IPVS round-robin scheduler of each virtual service (IPVS datapath).
+    pub ipvs_rr: proxy::IpvsRoundRobin,
     /// kube-ipvs0: every Service IP bound locally (IPVS datapath only).
     pub ipvs_addrs: BTreeSet<Ipv4Addr>,
     pub health: BTreeMap<u16, HealthCheck>,
@@ -233,6 +237,21 @@ pub struct Pending {
     pub origin: Origin,
 }
 
+/// `net.ipv4.fib_multipath_hash_policy`: which fields of a packet pick
+/// its next hop on a multipath (ECMP) route. Linux 6.18 `net/ipv4/route.c`
+/// fib_multipath_hash: policy 0 (the default) hashes the source and
+/// destination address only, policy 1 the 5-tuple. Policies 2 (inner
+/// headers of tunnels) and 3 (custom fields) are not modelled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MultipathHashPolicy {
+    /// 0: layer 3, source and destination address.
+    #[default]
+    L3,
+    /// 1: layer 4, the 5-tuple.
+    L4,
+}
+
 /// The datapath flavour of the node's Service implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -258,6 +277,8 @@ pub struct Host {
     pub up: bool,
     pub ifaces: Vec<Iface>,
     pub routes: Vec<Route>,
+    /// How ECMP routes pick a next hop (`fib_multipath_hash_policy`).
+    pub multipath_hash: MultipathHashPolicy,
     pub forwarding: bool,
     pub pending: BTreeMap<(IfIdx, Ipv4Addr), Vec<Pending>>,
     pub sockets: Sockets,
@@ -284,6 +305,7 @@ impl Host {
             up: true,
             ifaces: Vec::new(),
             routes: Vec::new(),
+            multipath_hash: MultipathHashPolicy::default(),
             forwarding: role != Role::Client,
             pending: BTreeMap::new(),
             sockets: Sockets::default(),
@@ -342,7 +364,7 @@ impl Host {
         let next_hop = match r.via.len() {
             0 => dst,
             1 => r.via[0],
-            n => r.via[flow.map(|t| ecmp_hash(&t) as usize % n).unwrap_or(0)],
+            n => r.via[flow.map(|t| hash_threshold(ecmp_hash(&t, self.multipath_hash), n)).unwrap_or(0)],
         };
         Some((r.iface, next_hop))
     }
@@ -546,22 +568,40 @@ impl Host {
         i.addrs.iter().find(|a| a.contains(target)).or(i.addrs.first()).map(|a| a.addr)
     }
 
-    /// A queued packet whose next hop never answered ARP: dropped, and a
-    /// router tells the sender with ICMP host unreachable (as Linux does
-    /// from the neighbour's error path).
-    fn unreachable(&mut self, iface: IfIdx, next_hop: Ipv4Addr, p: Pending, cx: &mut Ctx) {
+    /// A queued packet whose next hop never answered ARP: dropped, and its
+    /// sender told with ICMP host unreachable. Linux 6.18: the neighbour's
+    /// error path (`arp_error_report` in net/ipv4/arp.c) calls
+    /// `ipv4_link_failure` (net/ipv4/route.c), which sends
+    /// `icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0)` for every
+    /// packet, forwarded or locally sent. A forwarded packet's error goes
+    /// back over the wire; a local one's goes to this host's own address
+    /// and so through loopback to the socket (`tcp_v4_err`).
+    fn unreachable(&mut self, _iface: IfIdx, next_hop: Ipv4Addr, p: Pending, cx: &mut Ctx) {
         let name = self.name.clone();
         let original = ip::ip_payload(&p.frame).to_vec();
         cx.drop(&name, DropReason::NoNeighbor { next_hop }, Some(p.frame));
-        if p.origin == Origin::Forwarded {
-            let Some(pkt) = Ipv4::parse(&original) else { return };
-            let src = self.source_for(iface, pkt.src).or(self.primary_ip());
-            if let Some(src) = src {
-                let ident = self.next_ident();
-                if let Some(icmp) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, src, ident, 1, &original) {
-                    self.ip_output(icmp, Origin::Local, cx);
-                }
-            }
+        self.icmp_send(&original, 1, cx);
+    }
+
+    /// `icmp_send` (net/ipv4/icmp.c, Linux 6.18): a destination unreachable
+    /// with `code` about the IPv4 packet `original`, to its sender. Never
+    /// about an ICMP error (RFC 1122 3.2.2). The source is the packet's
+    /// destination when that is a local address (`RTCF_LOCAL`), otherwise
+    /// the address the route back to the sender picks.
+    fn icmp_send(&mut self, original: &[u8], code: u8, cx: &mut Ctx) {
+        let Some(pkt) = Ipv4::parse(original) else { return };
+        if matches!(pkt.l4, L4::Icmp(Icmp::Unreachable { .. } | Icmp::Other { .. })) || !is_unicast(pkt.src) {
+            return;
+        }
+        let src = if self.is_local(pkt.dst) {
+            Some(pkt.dst)
+        } else {
+            self.route(pkt.src, None).and_then(|(i, _)| self.source_for(i, pkt.src))
+        };
+        let Some(src) = src else { return };
+        let ident = self.next_ident();
+        if let Some(icmp) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, src, ident, code, original) {
+            self.ip_output(icmp, Origin::Local, cx);
         }
     }
 
@@ -590,6 +630,21 @@ impl Host {
         self.neighbor_events(iface, events, cx);
     }
 
+    /// Changes every interface's neighbour settings now (`sysctl`, IOS
+    /// `arp timeout`); what becomes due at once (an entry older than a
+    /// shorter timeout) happens now, the rest at its new time.
+    pub fn set_neighbor_config(&mut self, change: impl Fn(&mut NeighborConfig), cx: &mut Ctx) {
+        for i in 0..self.ifaces.len() {
+            let mut config = self.ifaces[i].neighbors.config().clone();
+            change(&mut config);
+            self.ifaces[i].neighbors.set_config(config, cx.now);
+            let mut events = Vec::new();
+            self.ifaces[i].neighbors.poll(cx.now, cx.rng, &mut events);
+            self.neighbor_events(i, events, cx);
+        }
+        self.reschedule(cx);
+    }
+
     /// `ip neigh flush all`: forgets every entry (queued packets are dropped).
     pub fn flush_neighbors(&mut self, cx: &mut Ctx) {
         for i in 0..self.ifaces.len() {
@@ -613,6 +668,14 @@ impl Host {
         };
         let flow = flow_tuple(&pkt);
         let dst = pkt.dst;
+        if self.is_local(dst) || self.is_local_pod(dst) {
+            // The local routing table (RTN_LOCAL) sends a packet for one of
+            // our own addresses to the loopback device: it is never ARPed
+            // for on the LAN (ip_route_output_key_hash_rcu in
+            // net/ipv4/route.c, Linux 6.18).
+            cx.schedule(cx.now, Event::Loopback { host: self.id, frame });
+            return;
+        }
         match self.route(dst, flow) {
             Some((iface, next_hop)) => self.neighbor_output(iface, next_hop, frame, origin, cx),
             None => cx.drop(&name, DropReason::NoRoute { dst }, Some(frame)),
@@ -667,6 +730,9 @@ impl Host {
         let node = self.node.as_mut().expect("checked");
         if let Some(tr) = node.conntrack.lookup(t, now) {
             node.conntrack.update(tr.id, tr.direction, flags, now);
+            if (tr.src, tr.dst) == ((t.src, t.sport), (t.dst, t.dport)) {
+                return Some(frame);
+            }
             return Some(translate(&frame, &pkt, tr.src, tr.dst));
         }
         // Only a new flow's first packet consults the Service rules. A
@@ -679,11 +745,19 @@ impl Host {
             Origin::Local => Source::Host,
         };
         let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
-        let node = self.node.as_ref().expect("checked");
-        let here =
-            proxy::NodeView { name: &self.name, zone: node.zone.as_deref(), ips: &node_ips, datapath: env.datapath };
-        match proxy::decide(env.services, &here, t, source, cx.rng) {
-            Decision::Pass => Some(frame),
+        let node = self.node.as_mut().expect("checked");
+        let zone = node.zone.clone();
+        let here = proxy::NodeView { name: &self.name, zone: zone.as_deref(), ips: &node_ips, datapath: env.datapath };
+        match proxy::decide(env.services, &here, t, source, cx.rng, &mut node.ipvs_rr) {
+            Decision::Pass => {
+                // Not a Service: netfilter still tracks the flow (forwarded
+                // to or from a pod, or the node's own), untranslated.
+                let node = self.node.as_mut().expect("checked");
+                if let Some(id) = node.conntrack.track(t, flags, now) {
+                    node.conntrack.update(id, Direction::Original, flags, now);
+                }
+                Some(frame)
+            }
             Decision::Drop(reason) => {
                 cx.drop(&name, reason, Some(frame));
                 None
@@ -694,7 +768,7 @@ impl Host {
                     component: "kube-proxy".into(),
                     line: format!("REJECT {t}: service {service} has no endpoints"),
                 });
-                self.reject(&frame, &pkt, cx);
+                self.reject(&frame, origin, env.datapath, cx);
                 None
             }
             Decision::Dnat { to, snat, service } => {
@@ -720,37 +794,30 @@ impl Host {
         }
     }
 
-    /// REJECT: ICMP port unreachable for UDP, TCP RST for TCP (kube-proxy's
-    /// rule for Services without endpoints).
-    fn reject(&mut self, frame: &Frame, pkt: &Ipv4, cx: &mut Ctx) {
-        match pkt.l4 {
-            L4::Tcp(tcp) => {
-                let rst = Conn::reset_for(&tcp);
-                let seg = TcpSegment {
-                    src: pkt.dst,
-                    dst: pkt.src,
-                    src_port: tcp.dst_port,
-                    dst_port: tcp.src_port,
-                    seq: rst.seq,
-                    ack: rst.ack,
-                    flags: rst.flags,
-                    window: 0,
-                    mss: None,
-                    payload: &[],
-                };
-                let ident = self.next_ident();
-                let f = ip::tcp_frame(Mac::ZERO, Mac::ZERO, ident, &seg);
-                self.ip_output(f, Origin::Local, cx);
-            }
-            _ => {
-                let ident = self.next_ident();
-                if let Some(f) =
-                    ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, ident, 3, ip::ip_payload(frame))
-                {
-                    self.ip_output(f, Origin::Local, cx);
-                }
-            }
+    /// A Service without endpoints answers with ICMP port unreachable, for
+    /// TCP as for UDP; never a TCP RST.
+    /// * iptables: kube-proxy 1.34 (`pkg/proxy/iptables/proxier.go`) adds
+    ///   `-j REJECT` for it, and `ipt_REJECT`'s default is
+    ///   `icmp-port-unreachable` (net/ipv4/netfilter/ipt_REJECT.c), sent by
+    ///   `icmp_send`.
+    /// * IPVS: a virtual service without a real server is left by
+    ///   `ip_vs_leave` (net/netfilter/ipvs/ip_vs_core.c) with
+    ///   `icmp_send(ICMP_DEST_UNREACH, ICMP_PORT_UNREACH)`; the VIP is local
+    ///   (kube-ipvs0), so it is the error's source.
+    /// * Cilium eBPF: `__tail_no_service_ipv4` writes the reply itself and
+    ///   sends it back out of the interface the request came in on (see
+    ///   [`ip::cilium_no_service_frame`]); in-cluster clients (Cilium's socket
+    ///   LB) get the same error through the kernel here.
+    fn reject(&mut self, frame: &Frame, origin: Origin, datapath: Datapath, cx: &mut Ctx) {
+        if datapath == Datapath::Ebpf
+            && origin == Origin::Forwarded
+            && let Some(iface) = self.ifaces.iter().position(|i| i.mac == frame.dst())
+            && let Some(reply) = ip::cilium_no_service_frame(frame)
+        {
+            self.transmit(iface, reply, cx);
+            return;
         }
+        self.icmp_send(ip::ip_payload(frame), 3, cx);
     }
 
     /// Packets generated on this host (processes, the kernel) or by its pods.
@@ -763,6 +830,12 @@ impl Host {
         } else {
             self.ip_output(frame, origin, cx);
         }
+    }
+
+    /// A packet this host sent to itself arrives on `lo`.
+    pub fn loopback(&mut self, frame: Frame, cx: &mut Ctx, env: &Env) {
+        self.local_deliver(&frame, cx, env);
+        self.reschedule(cx);
     }
 
     fn local_deliver(&mut self, frame: &Frame, cx: &mut Ctx, env: &Env) {
@@ -780,6 +853,9 @@ impl Host {
                 self.send_local(reply, origin, cx, env);
             }
             L4::Icmp(icmp) => {
+                if let Icmp::Unreachable { code, quoted } = icmp {
+                    self.tcp_err(code, quoted, cx, env);
+                }
                 let pids: Vec<u32> = self.procs.keys().copied().collect();
                 for pid in pids {
                     self.with_proc(pid, cx, |p, io| p.on_icmp(&pkt, icmp, io));
@@ -829,6 +905,20 @@ impl Host {
         }
         self.emit_segments(quad, out, cx, env);
         self.socket_events(quad, events, cx, env);
+    }
+
+    /// `tcp_v4_err` (net/ipv4/tcp_ipv4.c, Linux 6.18): a destination
+    /// unreachable quoting one of our segments. A connection still being
+    /// set up (SYN-SENT) is aborted with the code's errno
+    /// (`icmp_err_convert`: host unreachable -> EHOSTUNREACH, port
+    /// unreachable -> ECONNREFUSED) when the quoted sequence number is one
+    /// we sent; an established one only notes it (`sk_err_soft`).
+    fn tcp_err(&mut self, code: u8, quoted: &[u8], cx: &mut Ctx, env: &Env) {
+        let Some((quad, seq)) = quoted_tcp(quoted) else { return };
+        let mut events = Vec::new();
+        if self.sockets.update(&quad, |sock| sock.conn.icmp_unreachable(code, seq, &mut events)).is_some() {
+            self.socket_events(quad, events, cx, env);
+        }
     }
 
     /// TCP saw the peer acknowledge new data: the path works, so the
@@ -1002,6 +1092,7 @@ impl Host {
         match proc.finished() {
             Some(output) => {
                 let (host, cmd, started) = (self.name.clone(), proc.cmd().to_string(), proc.started());
+                let stderr_first = proc.stderr_first();
                 for q in proc.sockets() {
                     let segs = self.release_socket(q, cx.now);
                     if let Some(env) = env {
@@ -1015,6 +1106,7 @@ impl Host {
                     stdout: output.stdout,
                     stderr: output.stderr,
                     exit: output.exit,
+                    stderr_first,
                 });
             }
             None => {
@@ -1097,6 +1189,7 @@ impl Host {
         self.wake_at = None;
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
+            n.ipvs_rr = proxy::IpvsRoundRobin::default();
         }
     }
 }
@@ -1115,21 +1208,76 @@ pub fn flow_tuple(pkt: &Ipv4) -> Option<Tuple> {
     Some(Tuple { proto, src: pkt.src, sport, dst: pkt.dst, dport })
 }
 
-/// The router's ECMP flow hash: FNV-1a over the 5-tuple, then modulo the
-/// number of next hops. Plain modulo is what makes a membership change move
-/// flows that were not on the removed path (see the BGP scenario).
-pub fn ecmp_hash(t: &Tuple) -> u32 {
+/// The connection (from the sender's side) and sequence number of the TCP
+/// segment an ICMP error quotes: its IPv4 header and at least the first 8
+/// bytes of TCP, as RFC 792 requires.
+fn quoted_tcp(quoted: &[u8]) -> Option<(Quad, u32)> {
+    let ihl = usize::from(quoted.first()? & 0x0f) * 4;
+    if quoted.get(9) != Some(&conntrack::PROTO_TCP) || ihl < ip::IPV4_HEADER_LEN {
+        return None;
+    }
+    let addr =
+        |at: usize| -> Option<Ipv4Addr> { Some(Ipv4Addr::from(<[u8; 4]>::try_from(quoted.get(at..at + 4)?).ok()?)) };
+    let be16 = |at: usize| -> Option<u16> { Some(u16::from_be_bytes(quoted.get(at..at + 2)?.try_into().ok()?)) };
+    let (src, dst) = (addr(12)?, addr(16)?);
+    let (sport, dport) = (be16(ihl)?, be16(ihl + 2)?);
+    let seq = u32::from_be_bytes(quoted.get(ihl + 4..ihl + 8)?.try_into().ok()?);
+    Some((Quad { local: SocketAddrV4::new(src, sport), remote: SocketAddrV4::new(dst, dport) }, seq))
+}
+
+/// A unicast source an ICMP error may answer (not 0.0.0.0, broadcast or
+/// multicast).
+fn is_unicast(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast())
+}
+
+/// The multipath flow hash, 31 bits like Linux's (fib_multipath_hash
+/// returns `mhash >> 1`). Linux 6.18 `net/ipv4/route.c` fills the flow keys
+/// by policy (0: saddr and daddr only, the rest zeroed; 1: saddr, daddr,
+/// ports, protocol) and hashes them with a per-boot random seed
+/// (flow_hash_from_keys, seeded through net_get_random_once), so its
+/// numbers cannot be reproduced; vipsim hashes the same fields with
+/// FNV-1a and murmur3's finaliser, unseeded. What carries over exactly:
+/// which fields count, equal keys give the same path, every flow between
+/// two addresses takes one path under policy 0.
+pub fn ecmp_hash(t: &Tuple, policy: MultipathHashPolicy) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     let mut feed = |b: u8| {
         h ^= b as u32;
         h = h.wrapping_mul(0x0100_0193);
     };
-    feed(t.proto);
     t.src.octets().into_iter().for_each(&mut feed);
     t.dst.octets().into_iter().for_each(&mut feed);
-    t.sport.to_be_bytes().into_iter().for_each(&mut feed);
-    t.dport.to_be_bytes().into_iter().for_each(&mut feed);
-    h
+    if policy == MultipathHashPolicy::L4 {
+        t.sport.to_be_bytes().into_iter().for_each(&mut feed);
+        t.dport.to_be_bytes().into_iter().for_each(&mut feed);
+        feed(t.proto);
+    }
+    // murmur3 fmix32, so the high bits (which hash-threshold compares) mix well.
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h >> 1
+}
+
+/// Hash-threshold next-hop selection (RFC 2992), as Linux 6.18 does it:
+/// fib_rebalance (`net/ipv4/fib_semantics.c`; nh_hthr_group_rebalance in
+/// `nexthop.c` for nexthop objects) gives next hop `i` of `n` equal-weight
+/// hops the upper bound round((i+1) * 2^31 / n) - 1, and
+/// fib_select_multipath takes the first whose bound is at least the
+/// 31-bit hash. Each next hop owns a contiguous slice of the hash space,
+/// so removing one moves its flows and shifts the slice boundaries of the
+/// others: some, not all, flows on surviving paths move too.
+pub fn hash_threshold(hash: u32, n: usize) -> usize {
+    let n = n.max(1) as u64;
+    (0..n)
+        .position(|i| {
+            let upper = (((i + 1) << 31) + n / 2) / n - 1;
+            u64::from(hash) <= upper
+        })
+        .unwrap_or(n as usize - 1)
 }
 
 /// Rewrites a packet's addresses/ports to `src`/`dst`.

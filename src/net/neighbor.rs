@@ -6,7 +6,9 @@
 //!   Linux 6.18. `tests/linux_arp_table.rs` replays every case measured on a
 //!   real kernel against it.
 //! * [`NeighborModel::Cisco`] is a simplified router ARP table: long-lived
-//!   entries, no locktime, optionally deaf to gratuitous ARP.
+//!   entries refreshed by a unicast request a minute before they expire,
+//!   an `arp timeout` that also applies to cached entries, no locktime,
+//!   optionally deaf to gratuitous ARP.
 //!
 //! The cache decides and the host acts: the cache never builds frames. It
 //! reports [`NeighborEvent`]s (send a request, transmit or drop what was
@@ -30,7 +32,11 @@ const MIN_TIMER: Duration = Duration::from_millis(10);
 /// 300 s have passed since the previous draw.
 const REACHABLE_TIME_REDRAW: Duration = Duration::from_secs(300);
 /// Cisco model: how long before expiry a valid entry is re-confirmed with a
-/// unicast request.
+/// unicast request. A Cisco engineer's description of IOS, relayed in the
+/// Cisco community thread "ARP cache timeout on Cisco routers" (2012): the
+/// router sends a unicast ARP request 60 s before an entry expires. An entry
+/// whose `arp timeout` is this long or shorter gets no refresh (see
+/// [`NeighborCache::cisco_refresh_at`]).
 const CISCO_REFRESH_LEAD: Duration = Duration::from_secs(60);
 
 /// Which device's ARP behaviour a cache follows.
@@ -353,18 +359,27 @@ impl NeighborCache {
         &self.config
     }
 
-    /// Applies new settings to later events. A different model starts from
-    /// an empty table (the device was replaced); a different
+    /// Applies new settings at `now`. A different model starts from an
+    /// empty table (the device was replaced); a different
     /// `base_reachable_time` re-draws the reachable time, as writing the
-    /// sysctl does.
-    pub fn set_config(&mut self, config: NeighborConfig) {
+    /// sysctl does. Cisco: a new `arp timeout` applies to the entries
+    /// already cached too, measured from their last refresh (IOS ages
+    /// entries by comparing their age with the interface's current timeout:
+    /// `show ip arp` shows an age, not an expiry). An entry already older
+    /// than the new timeout expires on the next `poll`. Call `poll` after
+    /// this to run what became due.
+    pub fn set_config(&mut self, config: NeighborConfig, now: Instant) {
         if config.model != self.config.model {
             self.entries.clear();
             self.linux = None;
         } else if config.base_reachable != self.config.base_reachable {
             self.linux = None;
         }
+        let retime = config.model == NeighborModel::Cisco && config.arp_timeout != self.config.arp_timeout;
         self.config = config;
+        if retime {
+            self.cisco_retime(now);
+        }
     }
 
     pub fn get(&self, ip: Ipv4Addr) -> Option<&NeighborEntry> {
@@ -975,11 +990,47 @@ impl NeighborCache {
     //
     // Simplified from IOS: a valid entry is REACHABLE until `arp_timeout`
     // after its last refresh, with one unicast refresh request 60 s before
-    // that; a resolution is `mcast_probes` broadcasts `retrans` apart, after
-    // which the entry is removed (IOS keeps showing it as Incomplete for a
-    // while). Any ARP from a known sender updates and renews its entry at
-    // once (there is no locktime); only replies to our requests and
-    // requests for our own address create entries.
+    // that (none when the timeout is 60 s or less); a resolution is
+    // `mcast_probes` broadcasts `retrans` apart, after which the entry is
+    // removed (IOS keeps showing it as Incomplete for a while). Any ARP from
+    // a known sender updates and renews its entry at once (there is no
+    // locktime); only replies to our requests and requests for our own
+    // address create entries.
+
+    /// When an entry refreshed at `refreshed` sends its unicast refresh
+    /// request: `CISCO_REFRESH_LEAD` before it expires. With a timeout of
+    /// the lead or less that instant is at or before the refresh itself;
+    /// the public IOS material gives no rule for it (ipspace.net, "ARP
+    /// entries are periodically refreshed if you use CEF switching", only
+    /// says entries are refreshed "as they expire"), so the entry is not
+    /// refreshed: it expires, and the next packet for it resolves it again
+    /// with a broadcast. Before this rule a 30 s timeout re-armed the
+    /// refresh at once after every answer: a request every few microseconds.
+    fn cisco_refresh_at(&self, refreshed: Instant) -> Option<Instant> {
+        let timeout = self.config.arp_timeout;
+        (timeout > CISCO_REFRESH_LEAD).then(|| (refreshed + timeout).saturating_sub(CISCO_REFRESH_LEAD))
+    }
+
+    /// A new `arp timeout` for the entries already cached: each dynamic
+    /// entry now expires `arp_timeout` after its last refresh, and its
+    /// refresh request is due as for a fresh entry (at once if that instant
+    /// has passed). An outstanding refresh keeps waiting for its answer.
+    fn cisco_retime(&mut self, now: Instant) {
+        let timeout = self.config.arp_timeout;
+        let ips: Vec<Ipv4Addr> =
+            self.entries.values().filter(|e| e.state == NeighborState::Reachable).map(|e| e.ip).collect();
+        for ip in ips {
+            let refresh = {
+                let e = &self.entries[&ip];
+                if e.probes > 0 { None } else { self.cisco_refresh_at(e.confirmed) }
+            };
+            let e = self.entries.get_mut(&ip).expect("listed above");
+            let expires = e.confirmed + timeout;
+            e.reachable_time = timeout;
+            e.expires = Some(expires);
+            e.timer = Some(refresh.unwrap_or(expires).max(now));
+        }
+    }
 
     fn cisco_resolve(&mut self, ip: Ipv4Addr, now: Instant, out: &mut Vec<NeighborEvent>) -> Resolution {
         if let Some(entry) = self.entries.get_mut(&ip) {
@@ -1020,8 +1071,11 @@ impl NeighborCache {
             }
             (NeighborState::Incomplete, _) => self.cisco_solicit_broadcast(ip, at, out),
             (_, Some(expires)) if at >= expires => {
-                let reason =
-                    format!("ARP timeout ({}) expired: no reply to the refresh request", self.config.arp_timeout);
+                let reason = if entry.probes > 0 {
+                    format!("ARP timeout ({}) expired: no reply to the refresh request", self.config.arp_timeout)
+                } else {
+                    format!("ARP timeout ({}) expired", self.config.arp_timeout)
+                };
                 self.remove(ip, &reason, out);
             }
             (_, Some(expires)) => {
@@ -1104,7 +1158,8 @@ impl NeighborCache {
         entry.confirm(now);
         entry.probes = 0;
         entry.expires = Some(expires);
-        entry.timer = Some(expires.saturating_sub(CISCO_REFRESH_LEAD).max(now));
+        entry.reachable_time = arp_timeout;
+        entry.timer = Some(self.cisco_refresh_at(now).unwrap_or(expires));
         if old != Some(entry.snapshot()) {
             entry.updated = now;
         }
@@ -1669,6 +1724,105 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// Runs the cache to `end` with PEER answering every unicast refresh
+    /// request 5 ms later, as a live host does; returns the log. Fails
+    /// instead of hanging when the timers never get past a point.
+    fn answer_refreshes_until(b: &mut Bench, end: Instant) -> Vec<String> {
+        let mut log = Vec::new();
+        let mut runs = 0;
+        while let Some(due) = b.cache.next_deadline().filter(|&d| d <= end) {
+            runs += 1;
+            assert!(runs < 1000, "refresh storm: {runs} timer runs before {end}, last at {due}");
+            b.run_until(due);
+            let events = b.take();
+            let asked = events.iter().any(|e| e.contains("solicit unicast"));
+            log.extend(events);
+            if asked {
+                b.receive(reply_to_me(A), due + Duration::from_millis(5));
+                log.extend(b.take());
+            }
+        }
+        log
+    }
+
+    #[test]
+    fn cisco_arp_timeout_of_a_minute_or_less_expires_without_a_refresh_storm() {
+        // The refresh goes out 60 s before expiry (CISCO_REFRESH_LEAD, from
+        // the Cisco community's account of IOS). With `arp timeout 60` or
+        // less that instant is not after the entry was learned; the old
+        // model re-armed the refresh at once after every answer (a request
+        // every 5 ms here, every 50 µs on the simulated LAN). Now such an
+        // entry simply expires and the next packet resolves it again.
+        for (timeout, shown) in [(5, "5s"), (30, "30s"), (45, "45s"), (60, "1m")] {
+            let mut b =
+                Bench::new(NeighborConfig { arp_timeout: Duration::from_secs(timeout), ..NeighborConfig::cisco() });
+            b.resolved_at(A, secs(0));
+            let expires = ms(10) + Duration::from_secs(timeout);
+            assert_eq!(b.entry(PEER).expires, Some(expires));
+            let log = answer_refreshes_until(&mut b, expires + Duration::from_secs(1));
+            assert_eq!(log, [format!("{expires} 10.0.0.9 A REACHABLE -> none: ARP timeout ({shown}) expired")]);
+            assert_eq!(b.resolve(PEER, expires + Duration::from_secs(2)), Resolution::Queued);
+            assert_eq!(
+                b.take(),
+                [
+                    format!("{} 10.0.0.9 none -> INCOMPLETE: resolving", expires + Duration::from_secs(2)),
+                    format!("{} 10.0.0.9 solicit broadcast", expires + Duration::from_secs(2)),
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn cisco_timeouts_over_a_minute_refresh_once_per_timeout_minus_a_minute() {
+        // 61 s: one unicast refresh 1 s after each (re)confirmation.
+        let mut b = Bench::new(NeighborConfig { arp_timeout: Duration::from_secs(61), ..NeighborConfig::cisco() });
+        b.resolved_at(A, secs(0));
+        assert_eq!(
+            answer_refreshes_until(&mut b, ms(4100)),
+            [
+                "1.010s 10.0.0.9 solicit unicast A",
+                "2.015s 10.0.0.9 solicit unicast A",
+                "3.020s 10.0.0.9 solicit unicast A",
+                "4.025s 10.0.0.9 solicit unicast A"
+            ]
+        );
+        assert_eq!(b.entry(PEER).expires, Some(ms(4030) + Duration::from_secs(61)));
+        // 2 min: the refresh at 60 s renews the entry to 3 min.
+        let mut b = Bench::new(NeighborConfig { arp_timeout: Duration::from_secs(120), ..NeighborConfig::cisco() });
+        b.resolved_at(A, secs(0));
+        assert_eq!(
+            answer_refreshes_until(&mut b, secs(121)),
+            ["60.010s 10.0.0.9 solicit unicast A", "120.015s 10.0.0.9 solicit unicast A"]
+        );
+        assert_eq!(b.entry(PEER).expires, Some(ms(120_020) + Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn cisco_a_new_arp_timeout_applies_to_cached_entries_by_their_age() {
+        // IOS ages an entry by comparing its age (what `show ip arp`
+        // prints) with the interface's current timeout, so shortening the
+        // timeout affects entries already cached. Before, only entries
+        // learned later got the new timeout: a VIP entry learned under 4 h
+        // still "expired in 3h59m" after `arp timeout 30`.
+        let mut b = Bench::new(NeighborConfig::cisco());
+        b.resolved_at(A, secs(0));
+        let config = |s| NeighborConfig { arp_timeout: Duration::from_secs(s), ..NeighborConfig::cisco() };
+        b.run_until(secs(100));
+        b.cache.set_config(config(120), secs(100));
+        assert_eq!(b.entry(PEER).expires, Some(ms(120_010)));
+        // Its refresh point (60.010 s) has passed: the refresh goes now.
+        b.run_until(secs(100));
+        assert_eq!(b.take(), ["100.000s 10.0.0.9 solicit unicast A"]);
+        // 30 s: the entry, 100 s old, is past it and goes at once.
+        b.cache.set_config(config(30), secs(100));
+        b.run_until(secs(100));
+        assert_eq!(
+            b.take(),
+            ["100.000s 10.0.0.9 A REACHABLE -> none: ARP timeout (30s) expired: no reply to the refresh request"]
+        );
+        assert_eq!(b.state(PEER), None);
     }
 
     #[test]

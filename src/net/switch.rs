@@ -4,6 +4,11 @@
 //! other port, moves a MAC when it shows up on another port (a GARP does
 //! exactly this), ages entries out after `mac_aging` of silence, and
 //! forgets the MACs of a port whose link goes down.
+//!
+//! Flooding unknown unicast is a setting ([`UnknownUnicast`]): some
+//! switches, bridges and virtual switches send it nowhere, and then a MAC
+//! that aged out of the table while a router still holds its ARP entry is
+//! a blackhole, the outcome MetalLB #2910 reports.
 
 use crate::time::{Duration, Instant};
 use crate::wire::Mac;
@@ -15,6 +20,22 @@ pub type PortId = usize;
 
 /// Cisco's default `mac address-table aging-time` (and Linux bridge's `ageing_time`).
 pub const DEFAULT_MAC_AGING: Duration = Duration::from_secs(300);
+
+/// What the switch does with unicast for a MAC its table does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownUnicast {
+    /// Flood it out of every other port (IEEE 802.1D; the default of Cisco
+    /// switches and of Linux bridge ports, `flood on`).
+    #[default]
+    Flood,
+    /// Send it nowhere: Cisco's `switchport block unicast` on every port,
+    /// Linux's `bridge link set dev PORT flood off` on every port (br_flood
+    /// in Linux 6.18 `net/bridge/br_forward.c` skips ports without
+    /// BR_FLOOD for unknown unicast), or a virtual switch that forwards
+    /// only to MACs it knows.
+    Block,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacEntry {
@@ -31,6 +52,8 @@ pub enum Forward {
     Flood { ports: Vec<PortId>, unknown_unicast: bool },
     /// The destination lives behind the ingress port: nothing to send.
     Filter,
+    /// Unicast to an unknown MAC on a switch that does not flood it.
+    Blocked,
 }
 
 /// A change to the MAC table, for the trace.
@@ -48,6 +71,7 @@ pub struct Switch {
     /// Shared with every trace record the switch writes.
     pub name: crate::sim::trace::Name,
     pub mac_aging: Duration,
+    pub unknown_unicast: UnknownUnicast,
     /// Port names (`Gi0/1`...) and whether the link on each is up.
     pub ports: Vec<SwitchPort>,
     pub table: BTreeMap<Mac, MacEntry>,
@@ -64,7 +88,13 @@ pub struct SwitchPort {
 
 impl Switch {
     pub fn new(name: &str, mac_aging: Duration) -> Switch {
-        Switch { name: name.into(), mac_aging, ports: Vec::new(), table: BTreeMap::new() }
+        Switch {
+            name: name.into(),
+            mac_aging,
+            unknown_unicast: UnknownUnicast::default(),
+            ports: Vec::new(),
+            table: BTreeMap::new(),
+        }
     }
 
     pub fn add_port(&mut self) -> PortId {
@@ -102,6 +132,7 @@ impl Switch {
         match known {
             Some(p) if p == port => Forward::Filter,
             Some(p) => Forward::Port(p),
+            None if !dst.is_multicast() && self.unknown_unicast == UnknownUnicast::Block => Forward::Blocked,
             None => Forward::Flood {
                 ports: (0..self.ports.len()).filter(|&p| p != port && self.ports[p].up).collect(),
                 unknown_unicast: !dst.is_multicast(),
@@ -219,6 +250,24 @@ mod tests {
             s.ingress(1, mac(2), mac(1), Instant::from_secs(311), &mut ch),
             Forward::Flood { unknown_unicast: true, .. }
         ));
+    }
+
+    /// Linux 6.18 br_flood (`net/bridge/br_forward.c`): unknown unicast
+    /// skips every port whose BR_FLOOD flag is off; broadcast still floods.
+    #[test]
+    fn blocking_unknown_unicast_sends_it_nowhere_but_still_floods_broadcast() {
+        let mut s = switch(3);
+        s.unknown_unicast = UnknownUnicast::Block;
+        let mut ch = vec![];
+        assert_eq!(s.ingress(0, mac(1), mac(2), Instant::ZERO, &mut ch), Forward::Blocked);
+        assert_eq!(
+            s.ingress(0, mac(1), Mac::BROADCAST, Instant::ZERO, &mut ch),
+            Forward::Flood { ports: vec![1, 2], unknown_unicast: false }
+        );
+        s.ingress(2, mac(2), Mac::BROADCAST, Instant::ZERO, &mut ch);
+        assert_eq!(s.ingress(0, mac(1), mac(2), Instant::from_secs(299), &mut ch), Forward::Port(2));
+        // Aged out: blocked again, where a flooding switch would flood.
+        assert_eq!(s.ingress(0, mac(1), mac(2), Instant::from_secs(300), &mut ch), Forward::Blocked);
     }
 
     #[test]

@@ -114,8 +114,53 @@ pub enum SocketEvent {
     Reset { during_connect: bool },
     /// Retransmissions gave up.
     TimedOut { during_connect: bool },
+    /// An ICMP error aborted the connection attempt (`tcp_v4_err`).
+    Unreachable(Errno),
     /// The connection is gone (after close completes or TIME_WAIT ends).
     Closed,
+}
+
+/// The errno an ICMP destination unreachable gives a socket, from
+/// `icmp_err_convert` in net/ipv4/icmp.c (Linux 6.18), with `strerror`'s
+/// text (glibc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    /// ENETUNREACH: codes 0 (net unreachable) and 6 (net unknown).
+    NetUnreachable,
+    /// EHOSTUNREACH: code 1 (host unreachable) and most others.
+    HostUnreachable,
+    /// ENOPROTOOPT: code 2 (protocol unreachable).
+    ProtocolUnavailable,
+    /// ECONNREFUSED: code 3 (port unreachable).
+    ConnectionRefused,
+    /// EACCES: codes 9, 10 and 13 (administratively prohibited).
+    PermissionDenied,
+}
+
+impl Errno {
+    /// `icmp_err_convert[code].errno`; codes 4 (fragmentation needed) and
+    /// above 15 do not reach here.
+    pub fn from_unreachable_code(code: u8) -> Option<Errno> {
+        Some(match code {
+            0 | 6 => Errno::NetUnreachable,
+            2 => Errno::ProtocolUnavailable,
+            3 => Errno::ConnectionRefused,
+            9 | 10 | 13 => Errno::PermissionDenied,
+            1 | 5 | 7 | 8 | 11 | 12 | 14 | 15 => Errno::HostUnreachable,
+            _ => return None,
+        })
+    }
+
+    /// What `strerror` says.
+    pub fn message(self) -> &'static str {
+        match self {
+            Errno::NetUnreachable => "Network is unreachable",
+            Errno::HostUnreachable => "No route to host",
+            Errno::ProtocolUnavailable => "Protocol not available",
+            Errno::ConnectionRefused => "Connection refused",
+            Errno::PermissionDenied => "Permission denied",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -444,6 +489,24 @@ impl Conn {
     }
 
     /// The oldest unacknowledged sequence number.
+    /// An ICMP destination unreachable quoting our segment with sequence
+    /// number `seq` (`tcp_v4_err`, Linux 6.18): ignored unless `seq` lies
+    /// in `[snd_una, snd_nxt]`; in SYN-SENT the attempt is aborted at once
+    /// (`sk_err` set, `tcp_done`); in any later state it is only a soft
+    /// error, kept for a later timeout, so nothing changes here.
+    pub fn icmp_unreachable(&mut self, code: u8, seq: u32, events: &mut Vec<SocketEvent>) {
+        let Some(errno) = Errno::from_unreachable_code(code) else { return };
+        if !(seq_le(self.snd_una, seq) && seq_le(seq, self.snd_nxt)) {
+            return;
+        }
+        if self.state == TcpState::SynSent {
+            self.state = TcpState::Closed;
+            self.timer = None;
+            events.push(SocketEvent::Unreachable(errno));
+            events.push(SocketEvent::Closed);
+        }
+    }
+
     pub fn snd_una(&self) -> u32 {
         self.snd_una
     }
@@ -573,6 +636,47 @@ mod tests {
             Conn::reset_for(&as_tcp(&stray, 1, 2)),
             Segment { seq: 77, ack: 0, flags: TcpFlags::RST, mss: None, payload: vec![] }
         );
+    }
+
+    /// `tcp_v4_err` (net/ipv4/tcp_ipv4.c, Linux 6.18): a destination
+    /// unreachable whose quoted sequence number lies in [snd_una, snd_nxt]
+    /// aborts a SYN-SENT socket with `icmp_err_convert[code]`'s errno; one
+    /// outside that window is dropped (OUTOFWINDOWICMPS), and an
+    /// established socket only keeps it as a soft error.
+    #[test]
+    fn icmp_unreachable_aborts_only_a_connect_and_only_in_window() {
+        let mut rng = SimRng::new(1);
+        let (mut c, syn) = Conn::connect(quad(40000, 80), Instant::ZERO, &mut rng);
+        let mut ev = vec![];
+        c.icmp_unreachable(1, syn.seq.wrapping_sub(1), &mut ev);
+        c.icmp_unreachable(1, syn.seq.wrapping_add(2), &mut ev);
+        assert!(ev.is_empty());
+        assert_eq!(c.state, TcpState::SynSent);
+        c.icmp_unreachable(1, syn.seq, &mut ev);
+        assert_eq!(ev, vec![SocketEvent::Unreachable(Errno::HostUnreachable), SocketEvent::Closed]);
+        assert!(c.is_closed() && c.timer.is_none());
+        let (mut c, syn) = Conn::connect(quad(40001, 80), Instant::ZERO, &mut rng);
+        let mut ev = vec![];
+        c.icmp_unreachable(3, syn.seq, &mut ev);
+        assert_eq!(ev[0], SocketEvent::Unreachable(Errno::ConnectionRefused));
+        assert_eq!(Errno::ConnectionRefused.message(), "Connection refused");
+        assert_eq!(Errno::HostUnreachable.message(), "No route to host");
+        // Established: nothing changes.
+        let (mut c, syn) = Conn::connect(quad(40002, 80), Instant::ZERO, &mut rng);
+        let syn_ack = Segment {
+            seq: 900,
+            ack: syn.seq.wrapping_add(1),
+            flags: TcpFlags::SYN_ACK,
+            mss: Some(MSS),
+            payload: vec![],
+        };
+        let (mut out, mut ev) = (vec![], vec![]);
+        c.input(&as_tcp(&syn_ack, 80, 40002), Instant::ZERO, &mut out, &mut ev);
+        assert_eq!(c.state, TcpState::Established);
+        let mut ev = vec![];
+        c.icmp_unreachable(1, c.snd_una(), &mut ev);
+        assert!(ev.is_empty());
+        assert_eq!(c.state, TcpState::Established);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
 use crate::net::build::LanBuilder;
-use crate::net::host::{Role, Route, RouteOrigin};
+use crate::net::conntrack::CtTimeouts;
+use crate::net::host::{Datapath, MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
 use crate::sim::action::Script;
@@ -75,6 +76,9 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         spec.switch.name.as_deref().unwrap_or("switch"),
         spec.switch.mac_aging.unwrap_or(DEFAULT_MAC_AGING),
     );
+    if let Some(policy) = spec.switch.unknown_unicast {
+        lan.unknown_unicast(policy);
+    }
     let mut ids = BTreeMap::new();
     for h in spec.hosts.iter().filter(|h| h.behind.is_none()) {
         let addr = Cidr::parse(&h.ip)?;
@@ -96,6 +100,9 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     }
     for h in &spec.hosts {
         let host = lan.host_mut(ids[&h.name]);
+        if h.multipath_hash_policy == Some(1) {
+            host.multipath_hash = MultipathHashPolicy::L4;
+        }
         for r in &h.routes {
             let dst =
                 if r.to == "default" { Cidr::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { Cidr::parse(&r.to)? };
@@ -160,6 +167,10 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         if let Some(n) = host.node.as_mut() {
             n.pod_cidr = Some(pod_cidr);
             n.zone = zone;
+            // kube-proxy (not Cilium's replacement) sets its conntrack timeouts node-wide.
+            if config.datapath != Datapath::Ebpf {
+                n.conntrack.timeouts = CtTimeouts::kube_proxy();
+            }
         }
     }
     // Pod routing between nodes over the LAN (like host-gw / native routing).

@@ -319,6 +319,11 @@ pub struct HostSpec {
     /// A router's BGP AS number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<u32>,
+    /// A router's `net.ipv4.fib_multipath_hash_policy`: 0 (Linux's default,
+    /// source and destination address) or 1 (the 5-tuple) picks the next
+    /// hop of an ECMP route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multipath_hash_policy: Option<u8>,
     /// Extra static routes, e.g. the VIP range on-link:
     /// `- {to: 192.0.2.0/24, dev: eth0}` or `- {to: 10.9.0.0/16, via: 10.0.1.1}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -369,6 +374,9 @@ pub struct SwitchSpec {
     /// MAC address table aging (default 300s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac_aging: Option<Duration>,
+    /// Unicast to a MAC not in the table: `flood` (default) or `block`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_unicast: Option<crate::net::switch::UnknownUnicast>,
 }
 
 /// One timeline entry: exactly one of `run`, `apply`, `delete`, `fault`,

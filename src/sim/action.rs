@@ -180,6 +180,7 @@ impl World {
                 stdout,
                 stderr,
                 exit,
+                stderr_first: 0,
             },
         });
     }
@@ -277,20 +278,12 @@ impl World {
             }
             FaultAction::SetGarp => {
                 let garp = f.garp.ok_or("set-garp needs `garp: honor | ignore`")?;
-                for i in &mut self.net.hosts[h].ifaces {
-                    let mut c = i.neighbors.config().clone();
-                    c.garp = garp;
-                    i.neighbors.set_config(c);
-                }
+                self.with_ctx(trace, |hosts, cx, _| hosts[h].set_neighbor_config(|c| c.garp = garp, cx));
                 format!("garp: {}", if garp == crate::net::neighbor::GarpPolicy::Honor { "honor" } else { "ignore" })
             }
             FaultAction::SetArpTimeout => {
                 let t = f.arp_timeout.ok_or("set-arp-timeout needs `arpTimeout:`")?;
-                for i in &mut self.net.hosts[h].ifaces {
-                    let mut c = i.neighbors.config().clone();
-                    c.arp_timeout = t;
-                    i.neighbors.set_config(c);
-                }
+                self.with_ctx(trace, |hosts, cx, _| hosts[h].set_neighbor_config(|c| c.arp_timeout = t, cx));
                 format!("arpTimeout: {t}")
             }
             FaultAction::Drop => {

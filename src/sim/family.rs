@@ -48,8 +48,7 @@ pub fn ancestors(family: &[Member], id: usize) -> Vec<usize> {
 pub fn over_cap(family: &[Member], kept: &[usize], cap: usize) -> Vec<usize> {
     let branches = family.iter().filter(|m| m.parent.is_some()).count();
     let mut excess = branches.saturating_sub(cap);
-    let protected: Vec<usize> =
-        kept.iter().flat_map(|k| std::iter::once(*k).chain(ancestors(family, *k))).collect();
+    let protected: Vec<usize> = kept.iter().flat_map(|k| std::iter::once(*k).chain(ancestors(family, *k))).collect();
     let mut out = Vec::new();
     for m in family.iter().filter(|m| m.parent.is_some()) {
         if excess == 0 {

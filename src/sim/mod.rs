@@ -51,6 +51,12 @@ pub enum Event {
         iface: IfIdx,
         frame: Frame,
     },
+    /// A packet a host sent to one of its own addresses, taken in through
+    /// its loopback device (the kernel queues it on `lo` the same way).
+    Loopback {
+        host: HostId,
+        frame: Frame,
+    },
     /// A control-plane timer or a reconcile.
     Control(crate::k8s::control::ControlEvent),
     /// Timeline step `index` of the scenario is due.
@@ -230,6 +236,7 @@ impl World {
                             Forwarded::Flood { unknown_unicast: *unknown_unicast }
                         }
                         Forward::Filter => Forwarded::Filtered,
+                        Forward::Blocked => Forwarded::Blocked,
                     };
                     cx.record(Kind::Frame {
                         at: switch.name.clone(),
@@ -239,10 +246,14 @@ impl World {
                         forward: Some(forwarded),
                     });
                     record_mac_changes(&mut cx, switch, changes);
+                    if fwd == Forward::Blocked {
+                        let mac = frame.dst();
+                        cx.drop(&switch.name, trace::DropReason::UnknownUnicast { mac }, Some(frame.clone()));
+                    }
                     let out_ports = match &fwd {
                         Forward::Port(p) => std::slice::from_ref(p),
                         Forward::Flood { ports, .. } => ports.as_slice(),
-                        Forward::Filter => &[],
+                        Forward::Filter | Forward::Blocked => &[],
                     };
                     for &p in out_ports {
                         if let Some(link) = switch.ports[p].link {
@@ -270,6 +281,11 @@ impl World {
             Event::DelayedRx { host, iface, frame } => {
                 if hosts[host].up {
                     hosts[host].process(iface, frame, &mut cx, &env);
+                }
+            }
+            Event::Loopback { host, frame } => {
+                if hosts[host].up {
+                    hosts[host].loopback(frame, &mut cx, &env);
                 }
             }
             Event::Control(ev) => {

@@ -62,6 +62,9 @@ pub enum DropReason {
     TtlExpired,
     /// The neighbour queue for an unresolved address was full.
     QueueFull,
+    /// A switch that does not flood unknown unicast had no entry for the
+    /// destination MAC (it aged out, or was never learned).
+    UnknownUnicast { mac: Mac },
 }
 
 impl DropReason {
@@ -84,6 +87,9 @@ impl DropReason {
             DropReason::Malformed => "malformed frame".into(),
             DropReason::TtlExpired => "TTL expired".into(),
             DropReason::QueueFull => "neighbour queue full".into(),
+            DropReason::UnknownUnicast { mac } => {
+                format!("{mac} is not in the MAC table and this switch does not flood unknown unicast")
+            }
         }
     }
 }
@@ -100,6 +106,9 @@ pub enum Forwarded {
     Flood { unknown_unicast: bool },
     /// The destination lives behind the port the frame came in on.
     Filtered,
+    /// Unicast to a MAC the table does not know, on a switch that does not
+    /// flood it: sent nowhere.
+    Blocked,
 }
 
 impl fmt::Display for Forwarded {
@@ -109,6 +118,7 @@ impl fmt::Display for Forwarded {
             Forwarded::Flood { unknown_unicast: true } => f.write_str("flood (unknown unicast)"),
             Forwarded::Flood { unknown_unicast: false } => f.write_str("flood (broadcast)"),
             Forwarded::Filtered => f.write_str("filtered (same port)"),
+            Forwarded::Blocked => f.write_str("dropped (unknown unicast, not flooded)"),
         }
     }
 }
@@ -117,6 +127,18 @@ impl Serialize for Forwarded {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
+}
+
+/// What a terminal shows for a finished command: the part of stderr it
+/// wrote before any stdout (`stderr_first` bytes: tcpdump's banner,
+/// kubectl's warnings), then its stdout, then the rest of its stderr
+/// (tcpdump's closing counts, error messages).
+pub fn terminal_text(stdout: &str, stderr: &str, stderr_first: usize) -> String {
+    let (head, tail) = match stderr.get(..stderr_first) {
+        Some(head) => (head, &stderr[stderr_first..]),
+        None => ("", stderr),
+    };
+    format!("{head}{stdout}{tail}")
 }
 
 /// What happened. Serialised with `"kind"` as the tag (see [`Record`]'s
@@ -194,6 +216,10 @@ pub enum Kind {
         stdout: String,
         stderr: String,
         exit: i32,
+        /// How many bytes of `stderr` the command wrote before its first
+        /// stdout (tcpdump's banner, kubectl's warnings): a terminal shows
+        /// them first. See [`terminal_text`].
+        stderr_first: usize,
     },
     /// A component's log line (speaker, cilium-agent, kube-proxy, bgp).
     Log {
@@ -341,8 +367,8 @@ impl Kind {
                 previous.as_deref().unwrap_or("nobody")
             ),
             Kind::Ipam { service, message, .. } => format!("{service}: {message}"),
-            Kind::Command { host, cmd, stdout, stderr, exit, .. } => {
-                let out = format!("{stdout}{stderr}").trim_end().replace('\n', "\n    ");
+            Kind::Command { host, cmd, stdout, stderr, exit, stderr_first, .. } => {
+                let out = terminal_text(stdout, stderr, *stderr_first).trim_end().replace('\n', "\n    ");
                 format!("{host}$ {cmd}  (exit {exit})\n    {out}")
             }
             Kind::Log { host, component, line } => format!("{host} {component}: {line}"),
@@ -462,13 +488,16 @@ impl Serialize for Record {
                 m.serialize_entry("pool", pool)?;
                 m.serialize_entry("message", message)?;
             }
-            Kind::Command { host, cmd, started, stdout, stderr, exit } => {
+            Kind::Command { host, cmd, started, stdout, stderr, exit, stderr_first } => {
                 m.serialize_entry("host", host)?;
                 m.serialize_entry("cmd", cmd)?;
                 m.serialize_entry("started_ms", &started.as_millis())?;
                 m.serialize_entry("stdout", stdout)?;
                 m.serialize_entry("stderr", stderr)?;
                 m.serialize_entry("exit", exit)?;
+                if *stderr_first > 0 {
+                    m.serialize_entry("stderr_first", stderr_first)?;
+                }
             }
             Kind::Log { host, component, line } => {
                 m.serialize_entry("host", host)?;

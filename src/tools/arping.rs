@@ -3,12 +3,19 @@
 //! you find the node that currently announces a VIP (MetalLB's leader,
 //! Cilium's lease holder), and several different MACs answering is how you
 //! spot IPVS without strictARP. `-U`/`-A` send gratuitous ARP instead.
+//!
+//! The frames follow iputils (20240905) `arping.c`: send_pack writes the
+//! destination it sends to (`he`) into the target hardware field, so a
+//! broadcast probe carries ff:ff:ff:ff:ff:ff there (not zero, as the
+//! kernel's own requests do), and after a reply recv_pack makes the
+//! replier's MAC the destination (unless `-b`): the following probes are
+//! unicast to it and carry it as the target hardware address.
 
 use super::{Output, ProcIo, number};
 use crate::net::IfIdx;
 use crate::sim::trace::Dir;
 use crate::time::{Duration, Instant};
-use crate::wire::{ArpOperation, Frame, Mac, Parsed, arp};
+use crate::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -34,6 +41,7 @@ pub struct Arping {
     broadcasts: u32,
     received: u32,
     last_sent: Instant,
+    /// The MAC of the last reply: iputils' `he` once `unicasting` is set.
     replier: Option<Mac>,
     next_probe: Option<Instant>,
     lines: Vec<String>,
@@ -83,7 +91,8 @@ impl Arping {
                 }
                 "-b" => a.broadcast_only = true,
                 "-f" => a.first_only = true,
-                "-U" => a.unsolicited = Some(arp::GarpKind::RequestZero),
+                // send_pack puts `he`, the broadcast address, in the target hardware field.
+                "-U" => a.unsolicited = Some(arp::GarpKind::RequestBroadcast),
                 "-A" => a.unsolicited = Some(arp::GarpKind::ReplySelf),
                 s if s.starts_with('-') => {
                     return Err(format!(
@@ -139,8 +148,15 @@ impl Arping {
         let frame = match self.unsolicited {
             Some(kind) => arp::gratuitous(kind, mac, self.target),
             None => {
-                let unicast = if self.broadcast_only { None } else { self.replier };
-                arp::request(mac, self.src, self.target, unicast)
+                let he = if self.broadcast_only { None } else { self.replier }.unwrap_or(Mac::BROADCAST);
+                let request = Arp {
+                    op: ArpOperation::Request,
+                    sender_mac: mac,
+                    sender_ip: self.src,
+                    target_mac: he,
+                    target_ip: self.target,
+                };
+                arp::frame(he, request)
             }
         };
         if frame.dst().is_broadcast() {
@@ -192,12 +208,15 @@ impl Arping {
             (rtt.as_nanos() / 1000) % 1000
         ));
         self.received += 1;
-        self.replier.get_or_insert(arp.sender_mac);
         // iputils finishes early only when every probe got exactly one
         // answer; duplicate answers (several hosts claiming the address)
         // make it wait out the last interval, so all of them are printed.
         if self.first_only || (self.count != 0 && self.sent >= self.count && self.received == self.sent) {
-            self.finish();
+            return self.finish();
+        }
+        // recv_pack: every reply it goes on from becomes the destination.
+        if !self.broadcast_only {
+            self.replier = Some(arp.sender_mac);
         }
     }
 

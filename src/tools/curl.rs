@@ -1,7 +1,9 @@
 //! `curl` (HTTP/1.1 over the simulated TCP): the options blog posts use,
-//! `-s -S -m -o -w -H --connect-timeout`, with curl 8's exit codes and
-//! messages: 7 when the connection is refused, 28 when `-m` runs out (and
-//! `%{http_code}` is `000`), 56 when an established connection is reset.
+//! `-s -S -m -o -w -H --connect-timeout`, with curl 8.5's exit codes and
+//! messages: 7 when the connect fails (refused by a RST or an ICMP port
+//! unreachable, or host unreachable after failed ARP), 28 when `-m` runs
+//! out (and `%{http_code}` is `000`), 56 when an established connection is
+//! reset.
 
 use super::{Output, ProcIo, number};
 use crate::net::tcp::{Quad, SocketEvent};
@@ -238,14 +240,13 @@ impl Curl {
                     None => self.finish(io.now(), None, 52, Some("Empty reply from server".into())),
                 }
             }
-            SocketEvent::Reset { during_connect: true } => {
-                let ms = io.now().saturating_since(self.started).as_millis();
-                let msg = format!(
-                    "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
-                    self.dst.ip(),
-                    self.dst.port()
-                );
-                self.finish(io.now(), None, 7, Some(msg));
+            SocketEvent::Reset { during_connect: true } | SocketEvent::Unreachable(_) => {
+                // curl 8.5 lib/connect.c (`cf_he_connect`): every failed
+                // connect(), refused (RST or ICMP port unreachable) or
+                // unreachable (EHOSTUNREACH, ENETUNREACH), is
+                // CURLE_COULDNT_CONNECT, exit 7, with this line; the errno's
+                // own text only shows with -v. The time is since the start.
+                self.connect_failed(io.now());
             }
             SocketEvent::Reset { during_connect: false } => {
                 self.finish(io.now(), None, 56, Some("Recv failure: Connection reset by peer".into()));
@@ -261,6 +262,16 @@ impl Curl {
             }
             SocketEvent::Closed => {}
         }
+    }
+
+    fn connect_failed(&mut self, now: Instant) {
+        let ms = now.saturating_since(self.started).as_millis();
+        let msg = format!(
+            "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
+            self.dst.ip(),
+            self.dst.port()
+        );
+        self.finish(now, None, 7, Some(msg));
     }
 
     fn finish(&mut self, now: Instant, status: Option<u16>, exit: i32, error: Option<String>) {

@@ -157,6 +157,15 @@ impl Proc {
         }
     }
 
+    /// How many bytes of its stderr the tool wrote before its first stdout
+    /// (tcpdump's banner), so a terminal shows them first.
+    pub fn stderr_first(&self) -> usize {
+        match self {
+            Proc::Tcpdump(p) => p.banner_len(),
+            _ => 0,
+        }
+    }
+
     /// Sockets to close when the tool exits.
     pub fn sockets(&self) -> Vec<Quad> {
         match self {

@@ -122,7 +122,7 @@ impl Ping {
         if self.sent < self.count {
             self.send(io);
         } else {
-            self.finish(io.now());
+            self.finish();
         }
     }
 
@@ -143,7 +143,7 @@ impl Ping {
                     ms(rtt)
                 ));
                 if self.sent == self.count && self.received + self.errors >= self.count {
-                    self.finish(io.now());
+                    self.finish();
                 }
             }
             Icmp::Unreachable { code, quoted } => {
@@ -159,9 +159,17 @@ impl Ping {
         }
     }
 
-    fn finish(&mut self, now: Instant) {
-        let loss = 100 * (self.sent - self.received) as u32 / self.sent.max(1) as u32;
-        let time = now.saturating_since(self.started).as_millis();
+    /// The statistics block of iputils 20240905 (ping/ping_common.c
+    /// finish(); ping/ping_output.c ping_print_finish() from 20250602 on):
+    /// `time` runs from the start to the last probe sent (`cur_time` is
+    /// only advanced by the sender), not to the end of the wait for late
+    /// replies, so `-c 3` without answers says about 2000 ms although it
+    /// took 12 s; the loss is printed with `%g`.
+    fn finish(&mut self) {
+        let loss = percent_g(100.0 * (self.sent - self.received) as f64 / self.sent.max(1) as f64);
+        let last_sent = self.sent_at.last().copied().unwrap_or(self.started);
+        let elapsed = last_sent.saturating_since(self.started).as_nanos();
+        let time = (elapsed + 500_000) / 1_000_000;
         let mut out = self.lines.join("\n");
         out.push_str(&format!("\n\n--- {} ping statistics ---\n", self.target));
         let errors = if self.errors > 0 { format!("+{} errors, ", self.errors) } else { String::new() };
@@ -184,6 +192,18 @@ impl Ping {
     }
 }
 
+/// C's `%g` for a loss percentage: six significant digits, trailing
+/// zeros dropped (`100`, `33.3333`, `66.6667`, `0`).
+fn percent_g(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let int_digits = (x.abs().log10().floor() as i32 + 1).max(1);
+    let decimals = (6 - int_digits).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
 fn ms(d: Duration) -> String {
     format!("{}.{:03}", d.as_nanos() / 1_000_000, (d.as_nanos() / 1000) % 1000)
 }
@@ -201,4 +221,19 @@ fn quoted_header(q: &[u8]) -> Option<Ipv4<'_>> {
         ident: u16::from_be_bytes([q[4], q[5]]),
         l4: ip::L4::Other(q[9]),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_g;
+
+    /// iputils (20240905, ping/ping_common.c finish()) prints the loss with printf's `%g`.
+    #[test]
+    fn loss_is_printed_like_printf_g() {
+        let g = |sent: u32, received: u32| percent_g(100.0 * (sent - received) as f64 / sent as f64);
+        assert_eq!(
+            [g(3, 0), g(3, 3), g(3, 2), g(3, 1), g(4, 2), g(7, 6)],
+            ["100", "0", "33.3333", "66.6667", "50", "14.2857"]
+        );
+    }
 }

@@ -1,7 +1,10 @@
 //! `tcpdump -n -i IF [-e] [-c N] [expression]` over a capture window (the
-//! console's `timeout N tcpdump ...`, or `-c`). Lines look like tcpdump's:
-//! relative TCP sequence numbers, `who-has`/`is-at` for ARP, the target MAC
-//! of a gratuitous request in brackets, and the closing packet counts.
+//! console's `timeout N tcpdump ...`, or `-c`). As tcpdump 4.99 does, it
+//! writes its banner (`listening on eth0, ...`) to stderr when the capture
+//! starts, the packets to stdout, and the closing counts to stderr when it
+//! stops. Lines look like tcpdump's: relative TCP sequence numbers,
+//! `who-has`/`is-at` for ARP, the target MAC of a gratuitous request in
+//! brackets.
 
 use super::{Output, ProcIo, number};
 use crate::net::IfIdx;
@@ -137,10 +140,14 @@ pub struct Tcpdump {
     link_level: bool,
     count: Option<u32>,
     window: Duration,
+    /// The capture is bounded by a `timeout N` wrapper (which exits 124).
+    timeout: bool,
     filter: Filter,
     /// First sequence number seen per direction, for relative numbering.
     isn: BTreeMap<(Ipv4Addr, u16, Ipv4Addr, u16), u32>,
     captured: u32,
+    /// What it wrote to stderr when the capture started.
+    banner: String,
     lines: Vec<String>,
     pub output: Option<Output>,
 }
@@ -156,9 +163,11 @@ impl Tcpdump {
             link_level: false,
             count: None,
             window: window.unwrap_or(DEFAULT_WINDOW),
+            timeout: window.is_some(),
             filter: Filter::All,
             isn: BTreeMap::new(),
             captured: 0,
+            banner: String::new(),
             lines: vec![],
             output: None,
         };
@@ -204,7 +213,18 @@ impl Tcpdump {
                 return;
             }
         }
+        // tcpdump.c (4.99) main(): a live capture without -v announces
+        // itself on stderr before the first packet.
+        self.banner = format!(
+            "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n\
+             listening on {name}, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n"
+        );
         self.iface_name = Some(name);
+    }
+
+    /// The length of the banner, which a terminal shows before the packets.
+    pub fn banner_len(&self) -> usize {
+        self.banner.len()
     }
 
     pub fn deadline(&self) -> Option<Instant> {
@@ -213,7 +233,7 @@ impl Tcpdump {
 
     pub fn on_timer(&mut self, io: &mut ProcIo) {
         if io.now() >= self.started + self.window {
-            self.finish();
+            self.finish(true);
         }
     }
 
@@ -250,7 +270,7 @@ impl Tcpdump {
         self.lines.push(line);
         self.captured += 1;
         if self.count.is_some_and(|c| self.captured >= c) {
-            self.finish();
+            self.finish(false);
         }
     }
 
@@ -337,17 +357,29 @@ impl Tcpdump {
         }
     }
 
-    fn finish(&mut self) {
-        let name = self.iface_name.clone().unwrap_or_default();
-        let mut stdout = self.lines.join("\n");
-        if !stdout.is_empty() {
+    /// The capture ends: `-c` reached (`interrupted` false), or the window
+    /// ran out (`timeout`'s SIGTERM). tcpdump.c (4.99): an interrupted
+    /// pcap_loop prints one more newline to stdout "just in case", then
+    /// info(1) writes the counts to stderr, "packet" singular for 1
+    /// (PLURAL_SUFFIX).
+    fn finish(&mut self, interrupted: bool) {
+        let mut stdout: String = self.lines.iter().map(|l| format!("{l}\n")).collect();
+        if interrupted {
             stdout.push('\n');
         }
+        let packets = |n: u32| format!("{n} packet{}", if n == 1 { "" } else { "s" });
+        let n = self.captured;
         let stderr = format!(
-            "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on {name}, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n{n} packets captured\n{n} packets received by filter\n0 packets dropped by kernel\n",
-            n = self.captured
+            "{}{} captured\n{} received by filter\n{} dropped by kernel\n",
+            self.banner,
+            packets(n),
+            packets(n),
+            packets(0)
         );
-        self.output = Some(Output { stdout, stderr, exit: if self.count.is_some() { 0 } else { 124 } });
+        // `timeout` exits 124 when it had to stop the command; without it
+        // the console's default window stands in for the learner's Ctrl-C.
+        let exit = if interrupted && (self.timeout || self.count.is_none()) { 124 } else { 0 };
+        self.output = Some(Output { stdout, stderr, exit });
     }
 }
 

@@ -1,7 +1,8 @@
 //! Scenario and FIDELITY.md Markdown ([`crate::view::markdown`]) as yew
 //! nodes, never HTML text, so a scenario file cannot inject markup.
 
-use crate::view::markdown::{Block, Inline, blocks};
+use crate::time::Instant;
+use crate::view::markdown::{Block, Inline, blocks, reveal_at};
 use yew::prelude::*;
 
 fn nodes(tree: &[Inline]) -> Html {
@@ -26,16 +27,41 @@ pub fn inline(text: &str) -> Html {
 
 /// Renders `text` as the Markdown subset [`crate::view::markdown`] describes.
 pub fn render(text: &str) -> Html {
-    blocks(text)
+    render_until(text, None).0
+}
+
+/// Renders `text`, leaving out the paragraphs and items whose reveal mark
+/// ([`reveal_at`]) is later than `now` (`None`: everything). Returns how
+/// many were left out.
+pub fn render_until(text: &str, now: Option<Instant>) -> (Html, usize) {
+    let mut hidden = 0;
+    let mut shown = |t: &str| -> Option<String> {
+        let (at, rest) = reveal_at(t);
+        match (at, now) {
+            (Some(at), Some(now)) if Instant::ZERO + at > now => {
+                hidden += 1;
+                None
+            }
+            _ => Some(rest.to_string()),
+        }
+    };
+    let html = blocks(text)
         .into_iter()
         .map(|b| match b {
-            Block::Paragraph(p) => html! { <p>{ inline(&p) }</p> },
-            Block::List { ordered: false, items } => {
-                html! { <ul>{ for items.iter().map(|i| html! { <li>{ inline(i) }</li> }) }</ul> }
-            }
-            Block::List { ordered: true, items } => {
-                html! { <ol>{ for items.iter().map(|i| html! { <li>{ inline(i) }</li> }) }</ol> }
+            Block::Paragraph(p) => match shown(&p) {
+                Some(p) => html! { <p>{ inline(&p) }</p> },
+                None => html! {},
+            },
+            Block::List { ordered, items } => {
+                let items: Vec<String> = items.iter().filter_map(|i| shown(i)).collect();
+                let items = items.iter().map(|i| html! { <li>{ inline(i) }</li> });
+                match ordered {
+                    _ if items.len() == 0 => html! {},
+                    true => html! { <ol>{ for items }</ol> },
+                    false => html! { <ul>{ for items }</ul> },
+                }
             }
         })
-        .collect()
+        .collect();
+    (html, hidden)
 }

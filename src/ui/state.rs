@@ -346,6 +346,20 @@ impl AppState {
         self.active().is_some_and(|e| self.lineage(e).0.is_none())
     }
 
+    /// Whether who answers for the VIP is hidden: an exercise asks the
+    /// learner to find it ([`crate::scenario::goals::finding`]) and no goal
+    /// that asks it has passed yet (nor is the author's solution on screen).
+    pub fn concealed(&self) -> bool {
+        let Some(scenario) = self.scenario.as_ref().filter(|_| self.exercise.is_some()) else { return false };
+        let mut asking =
+            scenario.doc.spec.goals.iter().filter(|g| crate::scenario::goals::finding(g).is_some()).peekable();
+        if asking.peek().is_none() || self.watching_solution() {
+            return false;
+        }
+        let passed = self.exercise_progress().map(|p| p.passed.clone()).unwrap_or_default();
+        !asking.any(|g| passed.contains(&g.name))
+    }
+
     /// The saved progress of the open exercise, if it is one.
     pub fn exercise_progress(&self) -> Option<&crate::share::ExerciseProgress> {
         self.exercise.as_ref().and_then(|id| self.progress.exercises.get(id))
@@ -615,7 +629,8 @@ impl AppState {
         }
         let entry = self.active().cloned()?;
         let cursor = entry.run.borrow().cursor();
-        let forks_after = self.runs.iter().any(|r| r.fork.as_ref().is_some_and(|f| f.parent == entry.id && f.step > cursor));
+        let forks_after =
+            self.runs.iter().any(|r| r.fork.as_ref().is_some_and(|f| f.parent == entry.id && f.step > cursor));
         match (&entry.session, &entry.fork) {
             (Some(s), Some(fork)) if s.continues_at(cursor, forks_after) => {
                 let mut run = entry.run.borrow().clone();
@@ -626,7 +641,14 @@ impl AppState {
                 let rev = self.next_id;
                 self.next_id += 1;
                 let at = run.time_of(cursor);
-                let grown = RunEntry::new((entry.id, rev), String::new(), entry.variant.clone(), Some(fork), Some(session), run);
+                let grown = RunEntry::new(
+                    (entry.id, rev),
+                    String::new(),
+                    entry.variant.clone(),
+                    Some(fork),
+                    Some(session),
+                    run,
+                );
                 let index = self.active;
                 self.runs[index] = Rc::new(grown);
                 self.previous = cursor;

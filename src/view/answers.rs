@@ -87,7 +87,9 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                     let advertising = k
                         .bgp
                         .iter()
-                        .filter(|(_, s)| s.state == crate::k8s::cluster::BgpState::Established && s.advertised.contains(ip))
+                        .filter(|(_, s)| {
+                            s.state == crate::k8s::cluster::BgpState::Established && s.advertised.contains(ip)
+                        })
                         .map(|(n, _)| up(n))
                         .collect();
                     let routes = world
@@ -96,7 +98,8 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                         .iter()
                         .filter(|h| h.role == Role::Router)
                         .filter_map(|h| {
-                            let route = h.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(*ip))?;
+                            let route =
+                                h.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(*ip))?;
                             let via = route
                                 .via
                                 .iter()
@@ -164,10 +167,10 @@ mod tests {
     fn bgp_every_advertising_node_and_the_router_s_ecmp_route() {
         let calm = at("bgp-ecmp", None, 10.0);
         let all = vec![node("node-a", true), node("node-b", true), node("node-c", true)];
-        assert_eq!(calm[0].how, How::Bgp {
-            advertising: all.clone(),
-            routes: vec![RouteTo { router: "router".into(), via: all }],
-        });
+        assert_eq!(
+            calm[0].how,
+            How::Bgp { advertising: all.clone(), routes: vec![RouteTo { router: "router".into(), via: all }] }
+        );
         assert_eq!(calm[0].nodes(), vec!["node-a", "node-b", "node-c"]);
         // Powered off at 20 s, node-a stays a next hop until the 9 s hold timer runs out.
         let held = at("bgp-ecmp", None, 25.0);
@@ -175,10 +178,10 @@ mod tests {
         assert_eq!(routes[0].via[0], node("node-a", false));
         let after = at("bgp-ecmp", None, 30.0);
         let rest = vec![node("node-b", true), node("node-c", true)];
-        assert_eq!(after[0].how, How::Bgp {
-            advertising: rest.clone(),
-            routes: vec![RouteTo { router: "router".into(), via: rest }],
-        });
+        assert_eq!(
+            after[0].how,
+            How::Bgp { advertising: rest.clone(), routes: vec![RouteTo { router: "router".into(), via: rest }] }
+        );
     }
 
     #[test]
@@ -189,9 +192,9 @@ mod tests {
         assert_eq!(web.how, How::Lease { lease: "cilium-l2announce-default-web".into(), holder: None });
         let announced = at("cilium-lb-ipam", None, 30.0);
         let web = announced.iter().find(|a| a.service == "default/web").expect("web");
-        assert_eq!(web.how, How::Lease {
-            lease: "cilium-l2announce-default-web".into(),
-            holder: Some(node("worker-0", true)),
-        });
+        assert_eq!(
+            web.how,
+            How::Lease { lease: "cilium-l2announce-default-web".into(), holder: Some(node("worker-0", true)) }
+        );
     }
 }

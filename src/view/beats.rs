@@ -66,7 +66,9 @@ mod tests {
             "{now:?}"
         );
         run.seek_time(Instant::from_secs(27));
-        assert!(matches!(latest(run.visible()).map(|b| b.beat), Some(Beat::Note(n)) if n.starts_with("node-b is the new leader")));
+        assert!(
+            matches!(latest(run.visible()).map(|b| b.beat), Some(Beat::Note(n)) if n.starts_with("node-b is the new leader"))
+        );
         let kinds: Vec<Instant> = all(run.trace()).iter().map(|b| b.t).collect();
         assert_eq!(kinds, [15, 20, 26, 90].map(Instant::from_secs).to_vec());
     }

@@ -97,11 +97,9 @@ impl LessonView {
             .map(|a| {
                 let reached = a.nodes().into_iter().map(str::to_string).collect();
                 let (who, details, order) = match &a.how {
-                    How::Leader { nodes: n, order } => (
-                        nodes(n, lang),
-                        Vec::new(),
-                        Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])),
-                    ),
+                    How::Leader { nodes: n, order } => {
+                        (nodes(n, lang), Vec::new(), Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])))
+                    }
                     How::Lease { lease, holder } => (
                         holder.as_ref().map(|h| node(h, lang)).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
                         vec![lang.f(Msg::LeaseHolder, &[lease])],

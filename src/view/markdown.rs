@@ -273,7 +273,10 @@ mod tests {
         assert_eq!(
             blocks(ko),
             vec![
-                Block::List { ordered: true, items: vec!["라우터는 계속 보냅니다.".into(), "다른 스피커들이 알아챕니다.".into()] },
+                Block::List {
+                    ordered: true,
+                    items: vec!["라우터는 계속 보냅니다.".into(), "다른 스피커들이 알아챕니다.".into()]
+                },
                 Block::Paragraph("뒤 문단.".into()),
             ]
         );
@@ -282,14 +285,14 @@ mod tests {
 
     #[test]
     fn a_reveal_mark_gives_the_time_and_is_not_shown() {
-        assert_eq!(reveal_at("<!-- at 25s --> node-b takes over"), (Some(Duration::from_secs(25)), "node-b takes over"));
+        assert_eq!(
+            reveal_at("<!-- at 25s --> node-b takes over"),
+            (Some(Duration::from_secs(25)), "node-b takes over")
+        );
         assert_eq!(reveal_at("<!-- a comment --> text"), (None, "<!-- a comment --> text"));
         assert_eq!(reveal_at("plain"), (None, "plain"));
         let text = "Intro.\n\n1. <!-- at 20s --> fails\n2. <!-- at 1m30s --> recovers\n3. always";
-        assert_eq!(
-            reveal_marks(text),
-            vec![None, Some(Duration::from_secs(20)), Some(Duration::from_secs(90)), None]
-        );
+        assert_eq!(reveal_marks(text), vec![None, Some(Duration::from_secs(20)), Some(Duration::from_secs(90)), None]);
         assert_eq!(to_html(text), "<p>Intro.</p><ol><li>fails</li><li>recovers</li><li>always</li></ol>");
     }
 

@@ -69,9 +69,10 @@ pub fn reply(sender_mac: Mac, sender_ip: Ipv4Addr, target_mac: Mac, target_ip: I
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GarpKind {
-    /// Request, target MAC 00:00:00:00:00:00 (arping -U, the kernel's own announcements).
+    /// Request, target MAC 00:00:00:00:00:00 (the kernel's own announcements).
     RequestZero,
-    /// Request, target MAC ff:ff:ff:ff:ff:ff: MetalLB's request frame.
+    /// Request, target MAC ff:ff:ff:ff:ff:ff: MetalLB's request frame, and
+    /// iputils `arping -U` (send_pack writes its broadcast destination there).
     RequestBroadcast,
     /// Reply, target MAC ff:ff:ff:ff:ff:ff: MetalLB's reply frame.
     ReplyBroadcast,

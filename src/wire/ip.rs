@@ -289,6 +289,47 @@ pub fn icmp_unreachable_frame(
     }))
 }
 
+/// Cilium's answer for a Service without backends (`service-no-backend-
+/// response: reject`), built as `__tail_no_service_ipv4` in
+/// `bpf/lib/nodeport.h` (Cilium 1.18) builds it from the received `original`
+/// frame: Ethernet addresses swapped, IPv4 from the Service address back to
+/// the client with TOS copied, ident 0, no DF, TTL 64 (`IPDEFTTL`), and ICMP
+/// port unreachable quoting a sample of `min(frame length, 64)` bytes taken
+/// after the Ethernet header. The sample length counts the Ethernet header
+/// but the sample starts after it, so for a frame shorter than 64 bytes the
+/// quote ends with 14 zero bytes that the program's tail room added.
+pub fn cilium_no_service_frame(original: &Frame) -> Option<Frame> {
+    const SAMPLE_MAX: usize = 64;
+    let bytes = original.bytes();
+    let ip = Ipv4Packet::new_checked(bytes.get(ETHERNET_HEADER_LEN..)?).ok()?;
+    let sample_len = bytes.len().min(SAMPLE_MAX);
+    let mut sample: Vec<u8> = bytes[ETHERNET_HEADER_LEN..].iter().copied().take(sample_len).collect();
+    sample.resize(sample_len, 0);
+    let icmp_len = ICMP_ERROR_HEADER_LEN + sample_len;
+    let (src, dst, dscp, ecn) = (ip.dst_addr(), ip.src_addr(), ip.dscp(), ip.ecn());
+    Some(ethernet(original.src(), original.dst(), EthernetProtocol::Ipv4, IPV4_HEADER_LEN + icmp_len, |buf| {
+        let repr = Ipv4Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: IpProtocol::Icmp,
+            payload_len: icmp_len,
+            hop_limit: DEFAULT_TTL,
+        };
+        let mut packet = Ipv4Packet::new_unchecked(&mut buf[..]);
+        repr.emit(&mut packet, &ChecksumCapabilities::ignored());
+        packet.set_ident(0);
+        packet.set_dont_frag(false);
+        packet.set_dscp(dscp);
+        packet.set_ecn(ecn);
+        packet.fill_checksum();
+        let mut icmp = Icmpv4Packet::new_unchecked(&mut buf[IPV4_HEADER_LEN..]);
+        icmp.set_msg_type(Icmpv4Message::DstUnreachable);
+        icmp.set_msg_code(3);
+        icmp.data_mut().copy_from_slice(&sample);
+        icmp.fill_checksum();
+    }))
+}
+
 /// ICMP echo request or reply.
 #[expect(clippy::too_many_arguments, reason = "keeps the public signature the device code builds against")]
 pub fn icmp_echo_frame(

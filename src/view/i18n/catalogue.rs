@@ -77,6 +77,9 @@ catalogue! {
     AdvertisedOverBgp => "advertised over BGP by {0}", "BGP로 알리는 노드: {0}";
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
+    StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
+    WholeStory => "Show the whole story", "이야기 전체 보기";
+    StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
     Concealed => "Hidden until you have found it yourself (the first task).", "직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     WhoAnswers => "Who answers for the VIP now", "지금 VIP에 응답하는 노드";
 

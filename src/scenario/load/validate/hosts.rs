@@ -34,6 +34,24 @@ pub fn check(cx: &mut Context) -> Option<Cidr> {
             );
         }
     }
+    for (i, host) in hosts.iter().enumerate() {
+        if let Some(policy) = host.multipath_hash_policy
+            && policy > 1
+        {
+            let what = match policy {
+                2 => "2 (the inner headers of tunnelled packets) is not modelled",
+                3 => "3 (custom fields) is not modelled",
+                _ => "Linux has no such policy",
+            };
+            cx.error(
+                &format!("spec.hosts[{i}].multipathHashPolicy"),
+                format!(
+                    "multipathHashPolicy is net.ipv4.fib_multipath_hash_policy: 0 (source and destination \
+                     address, Linux's default) or 1 (the 5-tuple); {what}"
+                ),
+            );
+        }
+    }
     single_router(cx);
     unique_addresses(cx, &addresses);
     macs(cx);
@@ -165,6 +183,7 @@ fn role_fields(cx: &mut Context, i: usize, host: &HostSpec) {
         ("labels", !host.labels.is_empty(), HostRole::Node),
         ("podCIDR", host.pod_cidr.is_some(), HostRole::Node),
         ("asn", host.asn.is_some(), HostRole::Router),
+        ("multipathHashPolicy", host.multipath_hash_policy.is_some(), HostRole::Router),
     ];
     for (field, present, role) in fields {
         if present && host.role != role {
