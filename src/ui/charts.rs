@@ -478,8 +478,15 @@ pub fn charts() -> Html {
             <h2 id="charts-title">{ lang.t(Msg::PanelCharts) }</h2>
             <ChartFigure name="requests" chart={requests} title={lang.t(Msg::ClientRequestsTitle)} at={at} lang={lang}
                 summary={html! { { requests_summary(&entry.story, lang) } }} data={requests_data(&entry.story)} />
-            <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
-                summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story, lang) }</> }} />
+            if store.concealed() {
+                <figure class="chart concealed" data-chart="path">
+                    <figcaption><strong>{ path_title }</strong></figcaption>
+                    <p class="hint">{ lang.t(Msg::PathHidden) }</p>
+                </figure>
+            } else {
+                <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
+                    summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story, lang) }</> }} />
+            }
             <ChartFigure name="served" chart={served} title={lang.t(Msg::ServedTitle)} at={at} lang={lang}
                 summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story, lang) }</> }} />
         </section>

@@ -49,7 +49,10 @@ fn changed_note(changed: bool, lang: Lang) -> Html {
     }
 }
 
-fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lang: Lang) -> Html {
+/// `conceal`: the VIPs' entries do not name the host their MAC belongs to
+/// (an exercise asks the learner to find who answers; the MAC stays).
+fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, conceal: bool, lang: Lang) -> Html {
+    let vips: Vec<Ipv4Addr> = world.cluster.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
     let now = world.now;
     host.ifaces
         .iter()
@@ -71,13 +74,18 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lan
                     (None, None) => String::new(),
                 };
                 let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
+                let owner = match e.mac {
+                    Some(_) if conceal && vips.contains(&e.ip) => "?".to_string(),
+                    Some(m) => host_of_mac(world, m),
+                    None => String::new(),
+                };
                 html! {
                     <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
                         data-ip={e.ip.to_string()} data-mac={e.mac.map(|m| m.to_string()).unwrap_or_default()}
-                        data-owner={e.mac.map(|m| host_of_mac(world, m)).unwrap_or_default()}>
+                        data-owner={owner.clone()}>
                         <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
                         <td>
-                            <strong>{ e.mac.map(|m| host_of_mac(world, m)).unwrap_or_else(|| "-".into()) }</strong>
+                            <strong>{ if owner.is_empty() { "-".to_string() } else { owner } }</strong>
                             if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
                         </td>
                         <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
@@ -349,7 +357,7 @@ pub fn host_tables(props: &HostTablesProps) -> Html {
                     <span>{ format!("{} {} ", i.name, i.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")) }<code>{ i.mac.to_string() }</code>{ " " }</span>
                 }) }
             </p>
-            { neighbor_tables(world, host, &ips, lang) }
+            { neighbor_tables(world, host, &ips, store.concealed(), lang) }
             if let Some(node) = node {
                 { announcer_state(world, &node, lang) }
                 { service_rules(world, &node, lang) }

@@ -159,8 +159,14 @@ pub fn topology() -> Html {
     let cursor = run.cursor();
     let now = store.time;
     let batch = just_happened(records, store.previous, cursor, now);
-    let moment =
-        Moment { world, recent: run.visible(), batch: &records[batch.clone()], now, first_vip: entry.story.vip };
+    let moment = Moment {
+        world,
+        recent: run.visible(),
+        batch: &records[batch.clone()],
+        now,
+        first_vip: entry.story.vip,
+        conceal: store.concealed(),
+    };
     let drawing = Drawing::of(&moment, narrow, lang);
     let layout = &drawing.layout;
     // The drawing scales with its panel but not below this, so its text

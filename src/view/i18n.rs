@@ -121,6 +121,21 @@ pub use catalogue::Msg;
 
 /// What a goal's check found, said in `lang`. The English catalogue text
 /// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+/// A command's output in one line, for a goal's finding: a single line as
+/// it is (spaces squeezed); a table as its row count and first row.
+pub fn one_line(text: &str, lang: Lang) -> String {
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    match lines.as_slice() {
+        [] => String::new(),
+        [one] => squeeze(one),
+        [header, rows @ ..] if header.split_whitespace().all(|w| !w.chars().any(|c| c.is_lowercase())) => {
+            lang.f(Msg::FoundTable, &[&rows.len(), &squeeze(rows[0])])
+        }
+        [first, ..] => lang.f(Msg::FoundLines, &[&squeeze(first), &lines.len()]),
+    }
+}
+
 pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
     use crate::scenario::goals::Found as F;
     match found {
@@ -141,7 +156,7 @@ pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
         F::NoService { service } => lang.f(Msg::FoundNoService, &[service]),
         F::PodsSaw { clients } if clients.is_empty() => lang.t(Msg::FoundPodsSawNone).to_string(),
         F::PodsSaw { clients } => lang.f(Msg::FoundPodsSaw, &[&clients.join(", ")]),
-        F::Output { text } => lang.f(Msg::FoundOutput, &[text]),
+        F::Output { text } => lang.f(Msg::FoundOutput, &[&one_line(text, lang)]),
         F::TakesTime => lang.t(Msg::FoundTakesTime).to_string(),
         // The console's own message, as the tool prints it.
         F::Refused { message } => message.clone(),
@@ -149,5 +164,18 @@ pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
         F::Ran { line } => lang.f(Msg::FoundRan, &[line]),
         F::NotRanYet { cmd } => lang.f(Msg::FoundNotRanYet, &[cmd]),
         F::Floods { n } => lang.f(Msg::FoundFloods, &[n]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_in_a_finding_is_one_line() {
+        let pods = "NAME   READY   STATUS    NODE\nweb-1  1/1     Running   node-a\nweb-2  1/1     Running   node-b\n";
+        assert_eq!(one_line(pods, Lang::En), "a table of 2 rows, the first: web-1 1/1 Running node-a");
+        assert_eq!(one_line("HTTP   200\n", Lang::En), "HTTP 200");
+        assert_eq!(one_line("line one\nline two\n", Lang::En), "line one (the first of 2 lines)");
     }
 }

@@ -77,6 +77,9 @@ catalogue! {
     AdvertisedOverBgp => "advertised over BGP by {0}", "BGP로 알리는 노드: {0}";
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
+    LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
+    PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
+        "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
     WholeStory => "Show the whole story", "이야기 전체 보기";
     StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
@@ -94,8 +97,12 @@ catalogue! {
     GoalPassesForNow => "Passes for now", "지금은 통과";
     GoalNotYet => "Not yet", "아직 아님";
     GoalPending => "Checked later", "나중에 확인";
-    GoalFound => "Found: {0}", "현재 상태: {0}";
-    GoalFailsByEnd => "✗ But not by the end of this run: {0}", "✗ 하지만 이 실행이 끝날 때는 아닙니다: {0}";
+    GoalFoundLead => "Found: ", "현재 상태: ";
+    GoalFailsByEndLead => "✗ But not by the end of this run: ", "✗ 하지만 이 실행이 끝날 때는 아닙니다: ";
+    RunShowsTitle => "What this run shows", "이 실행이 보여 주는 것";
+    RunShowsHint => "What the story demonstrates, checked at the cursor as it plays.", "이야기가 보여 주는 것을 재생하는 동안 커서에서 확인합니다.";
+    ShownYet => "shown", "보여 줌";
+    NotShownYet => "not yet", "아직";
     GoalCheckedAt => "Checked at {0}: move the cursor there.", "{0}에 확인합니다. 커서를 그곳으로 옮기세요.";
     HintNudge => "Nudge", "귀띔";
     HintPointer => "Pointer", "단서";
@@ -481,6 +488,8 @@ catalogue! {
     FoundPodsSaw => "pods saw clients {0}", "파드가 본 클라이언트: {0}";
     FoundPodsSawNone => "pods saw clients (none)", "파드가 본 클라이언트: (없음)";
     FoundOutput => "output: {0}", "출력: {0}";
+    FoundTable => "a table of {0} rows, the first: {1}", "{0}행짜리 표, 첫 행: {1}";
+    FoundLines => "{0} (the first of {1} lines)", "{0} ({1}줄 중 첫 줄)";
     FoundTakesTime => "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)",
         "시간이 걸리는 명령입니다. 목표는 즉시 끝나는 명령(kubectl, ip, conntrack)만 실행할 수 있습니다";
     FoundDrops => "{0} drops with reason {1}", "사유 {1}인 드롭 {0}개";
