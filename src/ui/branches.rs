@@ -16,6 +16,7 @@ use crate::scenario::{Scenario, load};
 use crate::sim::action::Action as SimAction;
 use crate::sim::family::MAX_BRANCHES;
 use crate::time::Duration;
+use crate::view::whatif::{self, Futile};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -154,6 +155,30 @@ pub fn branches() -> Html {
         })
     };
 
+    // A remedy that can no longer change anything says so, from the run.
+    let futile: Vec<(&'static str, String)> = match (&resolver, entry.story.vip) {
+        (Some(r), Some(vip)) => {
+            let timeout = world.net.host(r).and_then(|h| h.ifaces.first()).map(|i| i.neighbors.config().arp_timeout);
+            let said = |f: Futile| match f {
+                Futile::AlreadyHonours { host } => lang.f(Msg::FutileAlreadyHonours, &[&host]),
+                Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => lang.f(
+                    Msg::FutileNoMoreGarp,
+                    &[&host, &from, &super::secs(t), &timeout.map(crate::view::duration).unwrap_or_default(), &vip],
+                ),
+                Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[&host, &vip]),
+                Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[&host, &vip, &node]),
+            };
+            let trace = run.trace();
+            [
+                ("honor-garp", whatif::honour_garp(world, trace, run.cursor(), r, vip)),
+                ("flush-arp", whatif::flush(world, r, vip)),
+            ]
+            .into_iter()
+            .filter_map(|(k, f)| f.map(|f| (k, said(f))))
+            .collect()
+        }
+        _ => Vec::new(),
+    };
     let remedies = resolver.iter().map(|r| {
         let mut honor = FaultStep::new(r, FaultAction::SetGarp);
         honor.garp = Some(GarpPolicy::Honor);
@@ -182,7 +207,11 @@ pub fn branches() -> Html {
             Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
         });
         let outage = r.story.longest_outage().map(|o| {
-            let length = format!("{}{}", o.length().human(), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" });
+            let length = format!(
+                "{}{}",
+                crate::view::duration(o.length()),
+                if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }
+            );
             lang.f(Msg::RunLongestOutage, &[&length])
         });
         let show = {
@@ -229,6 +258,7 @@ pub fn branches() -> Html {
             <h2 id="branches-title">{ lang.t(Msg::BranchesTitle) }</h2>
             if resolver.is_some() {
                 <div class="remedies" role="group" aria-label={lang.t(Msg::Remedies)}>{ for remedies }{ for bgp_links }</div>
+                { for futile.iter().map(|(k, text)| html! { <p class="futile" data-futile={*k}>{ text }</p> }) }
             }
             <form class="fault-form" onsubmit={on_apply} aria-label={lang.t(Msg::InjectFault)}>
                 <label class="field">

@@ -43,7 +43,7 @@ fn upcoming(world: &World, now: Instant, lang: Lang) -> Vec<String> {
                 }
                 _ => return None,
             };
-            let wait = format!("{:.1}", at.saturating_since(now).as_secs_f64());
+            let wait = crate::view::duration(at.saturating_since(now));
             Some(lang.f(Msg::ComingIn, &[&wait, &super::secs(at), &what]))
         })
         .take(SHOWN)

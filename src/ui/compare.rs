@@ -76,7 +76,7 @@ pub fn compare() -> Html {
                     <tr data-run={e.id.to_string()}
                         data-longest-outage-ms={longest.map(|o| o.length().as_millis()).unwrap_or(0).to_string()}>
                         <th scope="row">{ format!("{name}: {}", e.title(lang)) }</th>
-                        <td>{ format!("{} / {}", e.story.failures(), e.story.requests.len()) }</td>
+                        <td>{ format!("{} / {}", e.story.failures(), e.story.requests()) }</td>
                         <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }))
                                 .unwrap_or_else(|| lang.t(Msg::None).into()) }</td>
                         <td>{ e.story.path.iter().filter(|s| !s.via.is_empty()).count() }</td>

@@ -33,7 +33,7 @@ fn ago(now: Instant, t: Instant, lang: Lang) -> String {
 /// "in 1.4 s", or "in 3h59m" for long waits.
 fn until(now: Instant, t: Instant, lang: Lang) -> String {
     let d = t.saturating_since(now);
-    let wait = if d.as_secs() >= 120 { d.human() } else { format!("{:.1} s", d.as_secs_f64()) };
+    let wait = crate::view::duration(d);
     lang.f(Msg::In, &[&wait])
 }
 
@@ -60,7 +60,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
             let cfg = iface.neighbors.config();
             let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
             let model = match cfg.model {
-                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &cfg.arp_timeout.human()]),
+                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &crate::view::duration(cfg.arp_timeout)]),
                 NeighborModel::Linux => match iface.neighbors.entries().next() {
                     Some(e) => lang.f(Msg::LinuxModel, &[&garp, &format!("{:.1} s", e.reachable_time.as_secs_f64())]),
                     None => format!("Linux, {garp}"),
@@ -264,7 +264,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
         let adv: Vec<String> = b.advertised.iter().map(|ip| format!("{ip}/32")).collect();
         let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
-            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &b.hold_time.human(), &adv]) }</li>
+            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time), &adv]) }</li>
         });
     }
     if items.is_empty() {
@@ -297,7 +297,7 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
     });
     html! {
         <table class="data macs">
-            <caption>{ lang.f(Msg::MacTable, &[&sw.mac_aging.human()]) }</caption>
+            <caption>{ lang.f(Msg::MacTable, &[&crate::view::duration(sw.mac_aging)]) }</caption>
             <thead><tr>
                 <th scope="col">{ "MAC" }</th><th scope="col">{ lang.t(Msg::Host) }</th><th scope="col">{ lang.t(Msg::Port) }</th>
                 <th scope="col">{ lang.t(Msg::Age) }</th><th scope="col">{ lang.t(Msg::AgesOut) }</th>

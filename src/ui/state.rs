@@ -682,6 +682,10 @@ impl AppState {
             (run.world().now, session::effect(run.world(), &host, &cmd, graded))
         };
         let (run_id, result) = match effect {
+            // `help` in the learner's language (the commands stay as typed).
+            Effect::Prints(_) if cmd == "help" => {
+                (entry.id, ConsoleResult::Printed(crate::view::i18n::console_help(self.lang)))
+            }
             Effect::Prints(text) => (entry.id, ConsoleResult::Printed(text)),
             Effect::Runs => {
                 let Some(index) = self.act(SimAction::Run { host: host.clone(), cmd: cmd.clone() }) else { return };

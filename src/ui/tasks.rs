@@ -177,7 +177,8 @@ pub fn tasks() -> Html {
         // What was found, in one line, with the tools' names as code (never literal backticks).
         let found = |f: &Found| markdown::inline(&i18n::found(lang, f));
         html! {
-            <li class={classes!("task", verdict.state())} data-goal={i.to_string()} data-state={verdict.state()}>
+            <li class={classes!("task", verdict.state())} data-goal={i.to_string()} data-state={verdict.state()}
+                data-asks={goals::finding(goal).map(|_| "who-answers")}>
                 <p class="verdict"><span class="icon" aria-hidden="true">{ icon }</span>{ " " }{ said }</p>
                 <p class="goal-name">{ goal.name_in(code) }</p>
                 { match verdict {

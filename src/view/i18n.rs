@@ -121,6 +121,34 @@ pub use catalogue::Msg;
 
 /// What a goal's check found, said in `lang`. The English catalogue text
 /// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+/// The console's `help` in the UI's language: the same commands and
+/// flags (they are what you type), the words around them translated.
+pub fn console_help(lang: Lang) -> String {
+    if lang == Lang::En {
+        return crate::console::help();
+    }
+    let mut s = format!("{}\n", lang.t(Msg::HelpHeader));
+    for (name, what) in crate::console::COMMANDS {
+        let said = match *name {
+            "kubectl" => format!("{}: {what}", lang.t(Msg::HelpKubectl)),
+            "curl" => lang.t(Msg::HelpCurl).to_string(),
+            "arping" => lang.t(Msg::HelpArping).to_string(),
+            "ping" => lang.t(Msg::HelpPing).to_string(),
+            "tcpdump" => lang.t(Msg::HelpTcpdump).to_string(),
+            "timeout" => lang.t(Msg::HelpTimeout).to_string(),
+            "ip" => lang.t(Msg::HelpIp).to_string(),
+            "conntrack" => lang.t(Msg::HelpConntrack).to_string(),
+            "cilium-dbg" => lang.t(Msg::HelpCiliumDbg).to_string(),
+            "vtysh" => lang.t(Msg::HelpVtysh).to_string(),
+            "show" => lang.t(Msg::HelpShow).to_string(),
+            "help" => lang.t(Msg::HelpHelp).to_string(),
+            _ => what.to_string(),
+        };
+        s.push_str(&format!("  {name:<11} {said}\n"));
+    }
+    s
+}
+
 /// A command's output in one line, for a goal's finding: a single line as
 /// it is (spaces squeezed); a table as its row count and first row.
 pub fn one_line(text: &str, lang: Lang) -> String {
@@ -170,6 +198,18 @@ pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_help_names_every_command_in_every_language() {
+        for lang in Lang::ALL {
+            let help = console_help(lang);
+            for (name, _) in crate::console::COMMANDS {
+                assert!(help.contains(&format!("  {name:<11} ")), "{lang:?}: {name} missing from\n{help}");
+            }
+        }
+        assert_eq!(console_help(Lang::En), crate::console::help());
+        assert!(console_help(Lang::Ko).starts_with("명령"), "{}", console_help(Lang::Ko));
+    }
 
     #[test]
     fn a_table_in_a_finding_is_one_line() {

@@ -599,8 +599,10 @@ fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: 
         }
         let (main, detail, owner) = match entry {
             Some(e) => {
-                let deadline =
-                    e.expires.or(e.timer()).map(|t| lang.f(Msg::CalloutExpires, &[&t.saturating_since(now).human()]));
+                let deadline = e
+                    .expires
+                    .or(e.timer())
+                    .map(|t| lang.f(Msg::CalloutExpires, &[&super::duration(t.saturating_since(now))]));
                 match e.mac {
                     Some(mac) => {
                         let owner = owner_of(mac);

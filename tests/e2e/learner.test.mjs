@@ -4,7 +4,8 @@
 // and a cap on how many are kept.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, scrubTo, clock } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { serveDist, launch, openApp, openPage, scrubTo, clock, nativeJsonl } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -142,5 +143,159 @@ test('branches: deleting one frees its memory; past the cap the oldest are dropp
   }
   assert.equal(await page.$$eval('.runs li', (l) => l.length), 13, 'the original and twelve branches');
   assert.match(await page.textContent('.branches .notice'), /At most 12 branches are kept; the oldest were dropped/);
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: who answers in BGP mode (every speaker, the router\'s ECMP route) and for Cilium leases', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#bgp-ecmp');
+  const vip = (ip) => page.locator(`.announcers li[data-vip="${ip}"]`);
+  await scrubTo(page, 25);
+  assert.equal(await vip('192.168.1.201').locator('strong').textContent(),
+    'advertised over BGP by node-a (powered off), node-b, node-c');
+  assert.equal(await vip('192.168.1.201').locator('.detail').textContent(),
+    'router routes it via node-a (powered off), node-b, node-c (ECMP)');
+  assert.equal(await vip('192.168.1.201').locator('.order').count(), 0, 'no L2 election order in BGP mode');
+  // The 9 s hold timer ran out at 28 s: the route lost node-a.
+  await scrubTo(page, 30);
+  assert.equal(await vip('192.168.1.201').locator('.detail').textContent(), 'router routes it via node-b, node-c (ECMP)');
+
+  await page.goto(server.url + '#cilium-lb-ipam');
+  await page.waitForSelector('.shell[data-ready=true]');
+  await scrubTo(page, 20);
+  assert.equal(await vip('192.0.2.10').locator('strong').textContent(), 'nobody', 'assigned, not announced yet');
+  await scrubTo(page, 30);
+  assert.equal(await vip('192.0.2.10').locator('strong').textContent(), 'worker-0');
+  assert.equal(await vip('192.0.2.10').locator('.detail').textContent(), 'holder of the Lease cilium-l2announce-default-web');
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: after node-a powers off, the beat is the power-off, not "Calm: node-a is the leader"', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 17);
+  assert.equal(await page.textContent('.note-now .label'), 'Note at 15.000 s');
+  assert.match(await page.textContent('.note-now p'), /^Calm: node-a is the leader/);
+  await scrubTo(page, 22);
+  assert.equal(await page.textContent('.note-now .label'), 'Fault at 20.000 s');
+  assert.match(await page.textContent('.note-now p'), /^power-off node-a/);
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: the story is revealed beat by beat, the whole text one click away', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const items = () => page.$$eval('.lesson .description ol li', (l) => l.length);
+  await scrubTo(page, 10);
+  assert.equal(await items(), 0, 'before the power-off the lesson does not tell what happens');
+  assert.equal(await page.getAttribute('.lesson .description', 'data-hidden'), '5');
+  await scrubTo(page, 20.5);
+  assert.equal(await items(), 1);
+  await scrubTo(page, 25.5);
+  assert.equal(await items(), 3);
+  await page.click('[data-do=whole-story]');
+  assert.equal(await items(), 5, 'the whole story on request');
+  await page.click('[data-do=whole-story]');
+  await page.keyboard.press('End');
+  assert.equal(await items(), 5, 'all of it by the end');
+  assert.deepEqual(errors, []);
+});
+
+test('stories list what their run shows, quietly; exercises keep graded tasks with one-line findings', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  assert.equal(await page.textContent('.tasks h2'), 'What this run shows');
+  assert.equal(await page.$$eval('.tasks .task', (l) => l.length), 0, 'no graded cards on a story');
+  assert.deepEqual(await page.$$eval('.shows-list li', (l) => l.map((li) => li.className)), ['shows', 'shows', 'shows']);
+  await page.keyboard.press('End');
+  assert.deepEqual(await page.$$eval('.shows-list li', (l) => l.map((li) => li.className)),
+    ['shows shown', 'shows shown', 'shows shown']);
+
+  // An exercise whose check reads a table: the finding is one line, with no backticks.
+  await page.goto(server.url + '#ex03-spread-pods-for-local');
+  await page.waitForSelector('.shell[data-ready=true]');
+  await page.keyboard.press('End');
+  const details = await page.$$eval('.tasks .task .detail', (l) => l.map((d) => d.textContent));
+  assert.ok(details.length > 0);
+  for (const d of details) {
+    assert.ok(!d.includes('\n') && !d.includes('`'), JSON.stringify(d));
+  }
+  assert.ok(details.some((d) => /^Found: output: a table of 3 rows, the first: web-/.test(d)), details.join(' | '));
+  assert.deepEqual(errors, []);
+});
+
+/** Who leads each VIP at `secs` in a scenario's native trace (the answer an exercise asks for). */
+function leadersAt(file, secs) {
+  const leaders = new Map();
+  for (const line of nativeJsonl(file).trim().split('\n')) {
+    const r = JSON.parse(line);
+    if (r.kind === "leader" && r.t_ms <= secs * 1000) leaders.set(r.ip, r.node);
+  }
+  return leaders;
+}
+
+test('exercises: no panel shows who answers for the VIP before the learner has found it', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const files = (await readdir(new URL('../../scenarios/workshop/', import.meta.url))).filter((f) => f.endsWith('.yaml')).sort();
+  assert.equal(files.length, 8);
+  const { page, errors } = await openPage(browser, server.url + '#/workshop');
+  let checked = 0;
+  for (const file of files) {
+    const id = (await readFile(new URL(`../../scenarios/workshop/${file}`, import.meta.url), 'utf8')).match(/^  name: (\S+)$/m)[1];
+    await page.goto(`${server.url}#${id}`);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const asks = await page.$$eval('.tasks .task[data-asks=who-answers]', (l) => l.length);
+    if (asks === 0) continue;
+    // At the start, and at 15 s when the VIP has long been announced (before any action).
+    for (const secs of [0, 15]) {
+      await scrubTo(page, secs);
+      const leaders = leadersAt(`scenarios/workshop/${file}`, secs);
+      const lesson = await page.textContent('.lesson');
+      const callout = (await page.$$eval('.callout', (l) => l.map((c) => c.textContent))).join(' ');
+      const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner]));
+      const marks = await page.$$eval('.mark.leader', (l) => l.map((m) => m.getAttribute('aria-label')));
+      const badges = await page.$$eval('g.host .vip-badge', (l) => l.length);
+      assert.equal(badges, 0, `${id} at ${secs} s: a VIP badge shows the leader`);
+      assert.equal(await page.$$eval('figure[data-chart=path] svg', (l) => l.length), 0, `${id}: the path chart shows it`);
+      for (const [ip, node] of leaders) {
+        if (!node) continue;
+        assert.ok(!lesson.includes(node), `${id} at ${secs} s: the lesson names ${node}`);
+        assert.ok(!callout.includes(node), `${id} at ${secs} s: the callout names ${node}`);
+        assert.ok(!owners.some(([i, o]) => i === ip && o === node), `${id} at ${secs} s: the inspector names ${node}`);
+        assert.ok(!marks.some((m) => m.includes(node)), `${id} at ${secs} s: a leader mark names ${node}`);
+      }
+      checked += leaders.size;
+    }
+    // Once found (the author's solution asks the LAN), the answer shows.
+    await page.click('[data-do=solution]');
+    await page.keyboard.press('End');
+    assert.equal(await page.getAttribute('.announcers', 'data-concealed'), 'false', `${id}: shown once found`);
+  }
+  assert.ok(checked >= 2, `the exercises that ask who answers were checked (${checked} VIPs)`);
+  assert.deepEqual(errors, []);
+});
+
+test('Korean: the failover lesson is one list of five beats, and its note and goals are Korean', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover', { locale: 'ko-KR' });
+  await page.keyboard.press('End');
+  assert.deepEqual(await page.$$eval('.lesson .description ol', (l) => l.map((ol) => ol.children.length)), [5]);
+  await scrubTo(page, 17);
+  assert.match(await page.textContent('.note-now p'), /^평온: node-a가 리더/);
+  for (const name of await page.$$eval('.shows-list .goal-name', (l) => l.map((n) => n.textContent))) {
+    assert.match(name, /[가-힣]/);
+  }
+  await page.fill('.console-input input', 'help');
+  await page.press('.console-input input', 'Enter');
+  assert.match(await page.locator('.console-log li.typed').last().locator('.out').textContent(), /[가-힣]/);
+  assert.deepEqual(errors, []);
+});
+
+test('what if: honouring GARP after the burst says it can change nothing, from the run', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 27);
+  assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'during the burst honouring GARP still helps');
+  await scrubTo(page, 40);
+  assert.equal(await page.textContent('.futile[data-futile=honor-garp]'),
+    'Honouring GARP on router changes nothing now: no more GARP for 192.168.1.201 will come ' +
+    '(node-b\'s burst ended at 29.400 s). Flush router\'s ARP cache, or wait for its ARP timeout (4h).');
+  await page.keyboard.press('End');
+  assert.match(await page.textContent('.futile[data-futile=flush-arp]'),
+    /^router's entry for 192\.168\.1\.201 already points at node-b, which answers for it/);
   assert.deepEqual(errors, []);
 });

@@ -262,7 +262,7 @@ catalogue! {
     LegendOther => "other", "기타";
     LegendDrop => "drop (hover for why)", "드롭 (마우스를 올리면 이유)";
     ComingUp => "Coming up", "곧 일어날 일";
-    ComingIn => "in {0} s ({1}): {2}", "{0}초 후 ({1}): {2}";
+    ComingIn => "in {0} ({1}): {2}", "{0} 후 ({1}): {2}";
     MemberlistNoticesFailure => "{0}'s memberlist notices that {1} failed", "{0}의 memberlist가 {1}의 장애를 알아챔";
     MemberlistSeesJoin => "{0}'s memberlist sees {1} join", "{0}의 memberlist가 {1}의 합류를 봄";
     BgpHoldExpires => "the router's BGP hold timer for {0} expires and its route is withdrawn",
@@ -282,7 +282,10 @@ catalogue! {
     BgpNextHopOf => "{0} (BGP next hop)", "{0} (BGP 넥스트 홉)";
 
     // Charts.
-    ClientRequestsTitle => "Client requests (✓ ok, ✕ failed)", "클라이언트 요청 (✓ 성공, ✕ 실패)";
+    ClientRequestsTitle => "Requests, one lane per probe (● answered, ✕ failed, □ dropped by Local policy)",
+        "요청, 프로브마다 한 줄 (● 응답, ✕ 실패, □ Local 정책으로 드롭)";
+    LocalDrops => "{0} dropped by externalTrafficPolicy: Local (no pod on the node it reached): the policy working, not an outage.",
+        "{0}개는 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음): 장애가 아니라 정책대로 동작한 것입니다.";
     HowReaches => "How {0} reaches {1}", "{0}이(가) {1}에 닿는 길";
     HowRouterReaches => "How the router reaches the VIP", "라우터가 VIP에 닿는 길";
     ServedTitle => "Requests served, by node", "노드별 처리한 요청";
@@ -338,6 +341,12 @@ catalogue! {
     RemedyTimeout => "{0}: ARP timeout 30 s", "{0}: ARP 타임아웃 30초";
     OpenBgpVersion => "Open the BGP version: {0}", "BGP 버전 열기: {0}";
     Runs => "Runs", "실행 목록";
+    FutileAlreadyHonours => "{0} already honours GARP: that branch would change nothing.", "{0}은(는) 이미 GARP를 따릅니다: 그 분기는 아무것도 바꾸지 않습니다.";
+    FutileNoMoreGarp => "Honouring GARP on {0} changes nothing now: no more GARP for {4} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait for its ARP timeout ({3}).",
+        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {4}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 ARP 타임아웃({3})을 기다리세요.";
+    FutileNoGarp => "No GARP for {1} reaches {0} in this run: honouring it changes nothing.", "이 실행에서 {1}에 대한 GARP는 {0}에 닿지 않습니다: 따르게 해도 바뀌는 것이 없습니다.";
+    FutileAlreadyRight => "{0}'s entry for {1} already points at {2}, which answers for it: a flush changes nothing.",
+        "{0}의 {1} 항목은 이미 응답하는 {2}을(를) 가리킵니다: 비워도 바뀌는 것이 없습니다.";
     OriginalRun => "original", "원래 실행";
     BranchedFrom => " branched from {0} at {1}", " {1}에 {0}에서 분기";
     RunLongestOutage => "longest outage {0}", "가장 긴 장애 {0}";
@@ -362,6 +371,20 @@ catalogue! {
     RunningUntilIn => "running… (completes at {0} in run “{1}”)", "실행 중… (실행 “{1}”에서 {0}에 끝남)";
     JumpThere => "Jump there", "그곳으로 이동";
     StillRunning => "(still running when the run ends at {0}: no output yet)", "(실행이 {0}에 끝날 때까지도 실행 중: 아직 출력 없음)";
+    HelpHeader => "Commands (run on the selected host at the current simulated time):",
+        "명령 (선택한 호스트에서 현재 시뮬레이션 시각에 실행):";
+    HelpKubectl => "the cluster's API server", "클러스터의 API 서버";
+    HelpCurl => "HTTP request over the simulated network (-s -S -m -o -w -H)", "시뮬레이션 네트워크로 HTTP 요청 (-s -S -m -o -w -H)";
+    HelpArping => "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)", "IP의 주인을 묻고 응답한 MAC을 출력 (-c -w -I -b -f -U -A)";
+    HelpPing => "ICMP echo (-c -i -W)", "ICMP 에코 (-c -i -W)";
+    HelpTcpdump => "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)", "인터페이스의 프레임 캡처 (-i -n -e -c, 필터: arp tcp icmp host port)";
+    HelpTimeout => "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp", "timeout 초 명령: 캡처 시간 제한, 예: timeout 5 tcpdump -n -i eth0 arp";
+    HelpIp => "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all", "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all (이웃, 주소, 경로 보기와 ARP 캐시 비우기)";
+    HelpConntrack => "conntrack -L | conntrack -F (nodes)", "conntrack -L | conntrack -F (노드에서)";
+    HelpCiliumDbg => "cilium-dbg service list | status --brief (nodes of a Cilium cluster)", "cilium-dbg service list | status --brief (Cilium 클러스터의 노드에서)";
+    HelpVtysh => "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (라우터, FRR)";
+    HelpShow => "show ip arp (Cisco-model routers)", "show ip arp (Cisco 모델 라우터)";
+    HelpHelp => "this list", "이 목록";
     ConsoleSessionOne => "console at {0}: {1} command", "{0}의 콘솔: 명령 {1}개";
     ConsoleSessionMany => "console at {0}: {1} commands", "{0}의 콘솔: 명령 {1}개";
     InRun => "in “{0}”", "“{0}”에서";
