@@ -132,7 +132,7 @@ fn columns(store: &AppState) -> Html {
         };
     }
     let stage = [Panel::Timeline, Panel::Topology, Panel::Charts, Panel::Events];
-    let side = [Panel::Tasks, Panel::Inspector, Panel::Console, Panel::Branches, Panel::Compare];
+    let side = [Panel::Tasks, Panel::Inspector, Panel::Console, Panel::Branches];
     let lesson = shows(Panel::Lesson);
     let side_shown = side.iter().any(|p| shows(*p) && (*p != Panel::Tasks || has_goals));
     html! {
@@ -146,6 +146,10 @@ fn columns(store: &AppState) -> Html {
             <div class="col-stage">{ for stage.into_iter().map(panel) }</div>
             if side_shown {
                 <div class="col-side">{ for side.into_iter().map(panel) }</div>
+            }
+            // Two runs on one time axis need the page's whole width.
+            if shows(Panel::Compare) {
+                <div class="col-wide">{ panel(Panel::Compare) }</div>
             }
         </main>
     }

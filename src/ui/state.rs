@@ -84,7 +84,13 @@ impl RunEntry {
                 let msg = if s.commands == 1 { Msg::ConsoleSessionOne } else { Msg::ConsoleSessionMany };
                 lang.f(msg, &[&super::secs(s.started), &s.commands])
             }
-            (None, None, None) => lang.t(Msg::OriginalRun).to_string(),
+            (None, None, None) if self.label.is_empty() => lang.t(Msg::OriginalRun).to_string(),
+            // A variant by its title in the learner's language.
+            (None, None, Some(v)) => {
+                let run = self.run.borrow();
+                let spec = &run.scenario.doc.spec;
+                spec.variants.iter().find(|x| x.name == *v).map(|x| x.title_in(lang.code()).to_string()).unwrap_or_else(|| v.clone())
+            }
             _ => self.label.clone(),
         }
     }
@@ -181,6 +187,11 @@ pub struct AppState {
     pub active: usize,
     /// Index into `runs` of the run shown beside it in the compare view.
     pub compare: Option<usize>,
+    /// Or a run of another shipped scenario with the same topology (the
+    /// BGP version of an L2 story), shown beside it instead.
+    pub other: Option<Rc<RunEntry>>,
+    /// The shipped id of `other`.
+    pub other_id: Option<String>,
     /// The playhead. Between events it runs ahead of the cursor's step time.
     pub time: Instant,
     /// The active run's cursor before the last move: what just happened is
@@ -273,6 +284,8 @@ pub enum Action {
     /// Compare with a run, or with a variant computed for the purpose.
     Compare(Option<usize>),
     CompareVariant(Option<String>),
+    /// Compare with a shipped scenario of the same topology, by id.
+    CompareShipped(String),
     Help(bool),
     Lang(Lang),
     Panels(Panels),
@@ -308,7 +321,7 @@ impl AppState {
     }
 
     pub fn compared(&self) -> Option<&Rc<RunEntry>> {
-        self.compare.and_then(|i| self.runs.get(i))
+        self.compare.and_then(|i| self.runs.get(i)).or(self.other.as_ref())
     }
 
     pub fn run_index(&self, id: usize) -> Option<usize> {
@@ -466,6 +479,18 @@ impl AppState {
         let run = Run::new(scenario, variant.as_deref(), None, None)?;
         let label = variant.clone().unwrap_or_default();
         Ok(self.add_run(label, variant, None, run))
+    }
+
+    /// The original run of another shipped scenario, to compare with.
+    fn shipped_run(&mut self, id: &str) -> Result<Rc<RunEntry>, String> {
+        let shipped = catalog::find(id).ok_or_else(|| format!("no shipped scenario {id}"))?;
+        let scenario = crate::scenario::load::load(shipped.file, shipped.yaml)
+            .map_err(|e| e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))?;
+        let title = scenario.doc.metadata.title_in(self.lang.code()).to_string();
+        let run = Run::new(Rc::new(scenario), None, None, None)?;
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(Rc::new(RunEntry::new((id, id), title, None, None, None, run)))
     }
 
     /// Moves the active run's cursor to `step`, and the playhead with it.
@@ -807,11 +832,24 @@ impl Reducible for AppState {
             }
             Action::Compare(i) => {
                 s.compare = i.filter(|i| *i != s.active && *i < s.runs.len());
+                s.other = None;
+                s.other_id = None;
                 s.follow_in_compare();
             }
+            Action::CompareShipped(id) => match s.shipped_run(&id) {
+                Ok(entry) => {
+                    s.compare = None;
+                    s.other = Some(entry);
+                    s.other_id = Some(id);
+                    s.follow_in_compare();
+                }
+                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
+            },
             Action::CompareVariant(v) => match s.variant_run(v) {
                 Ok(i) => {
                     s.compare = (i != s.active).then_some(i);
+                    s.other = None;
+                    s.other_id = None;
                     s.follow_in_compare();
                 }
                 Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),

@@ -324,8 +324,13 @@ catalogue! {
     ComparePathTitle => "How the router reaches the VIP, A and B", "라우터가 VIP에 닿는 길, A와 B";
     ComparePathSummary => "Each lane is one run and one host; bars show where the router's entry pointed.",
         "한 줄이 실행 하나와 호스트 하나입니다. 막대는 라우터의 항목이 가리킨 곳입니다.";
-    CompareHint => "Pick a variant or a branch to see both runs on one time axis, e.g. the original (GARP ignored) against “Router honours GARP”.",
-        "변형이나 분기를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 원래 실행(GARP 무시)과 “라우터가 GARP를 따름”.";
+    CompareHintVariant => "Pick a variant, a branch or a scenario on the same LAN to see both runs on one time axis, e.g. this run against “{0}”.",
+        "변형, 분기, 또는 같은 LAN의 시나리오를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 이 실행과 “{0}”.";
+    CompareHintScenario => "Pick a branch or a scenario on the same LAN to see both runs on one time axis, e.g. this run against “{0}”.",
+        "분기나 같은 LAN의 시나리오를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 이 실행과 “{0}”.";
+    CompareHintBranch => "Make a branch (What if?) and pick it here to see both runs on one time axis.",
+        "분기를 만들고 (만약에?) 여기서 고르면 두 실행을 한 시간 축에서 봅니다.";
+    SameLanOption => "the same LAN: {0}", "같은 LAN: {0}";
 
     // Branches.
     BranchesTitle => "What if? Branch at the cursor", "만약에? 커서에서 분기하기";
