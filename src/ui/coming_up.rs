@@ -57,13 +57,16 @@ pub fn coming_up() -> Html {
     let run = entry.run.borrow();
     let world = run.world();
     let list = upcoming(world, store.time.max(world.now), store.lang);
-    if list.is_empty() {
-        return html! {};
-    }
+    // Always drawn, with room for two timers, so the page does not jump
+    // when a countdown starts or ends.
     html! {
-        <div class="coming-up">
+        <div class={classes!("coming-up", list.is_empty().then_some("idle"))}>
             <h3>{ store.lang.t(Msg::ComingUp) }</h3>
-            <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
+            if list.is_empty() {
+                <p class="hint">{ store.lang.t(Msg::NothingComingUp) }</p>
+            } else {
+                <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
+            }
         </div>
     }
 }

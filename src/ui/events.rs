@@ -2,10 +2,12 @@
 //! protocol, description), filterable, in step with the timeline: the row at
 //! the cursor is highlighted and kept in view, and choosing a row moves the
 //! cursor there. Only the rows in view are rendered (a long run has
-//! thousands). Also exports the run as jsonl (the CLI's exact format) and
+//! thousands). The chosen record's decode opens under the list. Also
+//! exports the run as jsonl (the CLI's exact format) and
 //! as pcap.
 
 use super::download;
+use super::frame_view::FrameView;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::story;
@@ -291,6 +293,8 @@ pub fn events() -> Html {
                     </tbody>
                 </table>
             </div>
+            // The chosen record opens right under the list, where the eye is.
+            <FrameView />
         </section>
     }
 }

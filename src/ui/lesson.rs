@@ -9,6 +9,7 @@ use super::markdown;
 use super::state::use_store;
 use crate::time::Instant;
 use crate::view::lesson::LessonView;
+use crate::view::story::MarkKind;
 use crate::view::markdown::reveal_marks;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -41,6 +42,7 @@ pub fn lesson() -> Html {
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
     let run = entry.run.borrow();
     let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed());
+    let has_beats = entry.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
     let (text, hidden) = (*description).clone();
     let toggle = {
         let whole = whole.clone();
@@ -53,12 +55,15 @@ pub fn lesson() -> Html {
                 <p class="tags">{ for view.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
             }
             <p class="how-real"><HowReal label={Msg::HowRealLesson} /></p>
+            // The beat's box is there from the start, so its arrival moves nothing.
             if let Some(beat) = view.beat {
                 <aside class={classes!("note-now", beat.fault.then_some("fault"))} aria-live="polite"
                     data-beat-ns={beat.t.as_nanos().to_string()}>
                     <span class="label">{ beat.label }</span>
                     <p>{ beat.text }</p>
                 </aside>
+            } else if has_beats {
+                <aside class="note-now idle" aria-live="polite"><p>{ lang.t(Msg::NoBeatYet) }</p></aside>
             }
             if !view.announcing.is_empty() {
                 <div class="announcers" data-concealed={view.concealed.to_string()}>

@@ -327,8 +327,15 @@ pub fn topology() -> Html {
             </g>
         }
     });
-    let drop_notes: Vec<String> =
-        d.drops.iter().map(|m| lang.f(Msg::DroppedAt, &[&world.net.hosts[m.host].name, &m.why])).collect();
+    // The newest two drops, in a list that always keeps room for two lines
+    // (the marks on the hosts show every drop): nothing below it jumps.
+    let mut drop_notes: Vec<String> =
+        d.drops.iter().rev().map(|m| lang.f(Msg::DroppedAt, &[&world.net.hosts[m.host].name, &m.why])).collect();
+    if drop_notes.len() > 2 {
+        let more = drop_notes.len() - 1;
+        drop_notes.truncate(1);
+        drop_notes.push(lang.f(Msg::MoreDrops, &[&more]));
+    }
     let legend = [
         FrameClass::ArpRequest,
         FrameClass::ArpReply,
@@ -356,9 +363,7 @@ pub fn topology() -> Html {
                 { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ lang.t(legend_text(*c)) }</li> }) }
                 <li class="flight-key drop"><span>{ "✕" }</span>{ lang.t(Msg::LegendDrop) }</li>
             </ul>
-            if !drop_notes.is_empty() {
-                <ul class="drop-notes">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-            }
+            <ul class="drop-notes" aria-live="off">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
             <ComingUp />
             <TopologyTable />
         </section>

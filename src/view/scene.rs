@@ -396,7 +396,11 @@ impl Drawing {
         let node_names = world.cluster.nodes.keys();
         let most_badges = node_names.clone().map(|n| held_vips(world, n).len()).max().unwrap_or(0).max(1);
         let most_pods = node_names.map(|n| pods_of(n)).max().unwrap_or(0).clamp(1, MAX_POD_LINES);
-        let content = Content { badges: most_badges, pods: most_pods, callout_lines: rows.len() };
+        // The callout's room is kept for its longest form (a row, its detail
+        // and an ignored GARP with its reason, per VIP and host), so the
+        // drawing keeps its height while playing.
+        let room = 4 * vips.len() * reaching.len();
+        let content = Content { badges: most_badges, pods: most_pods, callout_lines: rows.len().max(room) };
         let layout = layout(world, content, narrow);
 
         let mut hosts: Vec<HostBox> =

@@ -80,6 +80,9 @@ catalogue! {
     LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
     PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
         "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
+    NothingComingUp => "No timer is running that would change who answers for a VIP.", "VIP에 응답하는 노드를 바꿀 타이머가 돌고 있지 않습니다.";
+    NoBeatYet => "Nothing has happened yet: press Play, or step forward.", "아직 아무 일도 없습니다: 재생하거나 한 단계씩 앞으로 가 보세요.";
+    MoreDrops => "and {0} more (✕ on the hosts)", "그리고 {0}개 더 (호스트의 ✕)";
     StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
     WholeStory => "Show the whole story", "이야기 전체 보기";
     StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
