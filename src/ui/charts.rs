@@ -11,6 +11,7 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
+use super::viewport::use_narrow;
 use super::story::{Lane, Outage, Outcome, Probe, Story};
 use crate::time::{Duration, Instant};
 use plotters::chart::MeshStyle;
@@ -22,7 +23,23 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-pub const WIDTH: u32 = 760;
+/// How wide a chart is drawn, and how many time labels it gets: a phone's
+/// chart is drawn narrower, so its labels keep a readable size when the
+/// drawing fits the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Canvas {
+    pub width: u32,
+    pub time_labels: usize,
+}
+
+impl Canvas {
+    pub const WIDE: Canvas = Canvas { width: 760, time_labels: 10 };
+    pub const NARROW: Canvas = Canvas { width: 380, time_labels: 5 };
+
+    pub fn for_screen(narrow: bool) -> Canvas {
+        if narrow { Canvas::NARROW } else { Canvas::WIDE }
+    }
+}
 const LEFT: u32 = 84;
 const OK: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 const FAIL: RGBColor = RGBColor(0xd6, 0x45, 0x45);
@@ -76,19 +93,20 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// Draws into a fresh SVG of `height` with `draw`, which returns the
 /// plotting area's pixel ranges.
 fn render(
+    canvas: Canvas,
     height: u32,
     draw: impl FnOnce(&Area) -> Result<(std::ops::Range<i32>, std::ops::Range<i32>), String>,
 ) -> Result<ChartSvg, String> {
     let mut svg = String::new();
     let (x, y) = {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (canvas.width, height)).into_drawing_area();
         let ranges = draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
         ranges
     };
     Ok(ChartSvg {
         svg,
-        width: WIDTH as f64,
+        width: canvas.width as f64,
         height: height as f64,
         x: (x.start as f64, x.end as f64),
         y: (y.start as f64, y.end as f64),
@@ -117,9 +135,11 @@ fn time_chart<'a, 'b>(
 fn time_mesh<'a, 'b, 'c>(
     chart: &'c mut LanesChart<'a, 'b>,
     lang: Lang,
+    canvas: Canvas,
 ) -> MeshStyle<'a, 'c, RangedCoordf64, RangedCoordf64, SVGBackend<'b>> {
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(lang.t(Msg::SimulatedTime))
+        .x_labels(canvas.time_labels)
         .x_label_formatter(&whole)
         .label_style(font(LABEL_PX))
         .axis_style(AXIS)
@@ -147,6 +167,7 @@ fn lanes_chart<'a, 'b>(
     names: &[String],
     label_px: u32,
     lang: Lang,
+    canvas: Canvas,
 ) -> Result<LanesChart<'a, 'b>, String> {
     let n = names.len().max(1);
     let mut chart = time_chart(root, end_s, 0f64..n as f64, label_px)?;
@@ -158,7 +179,7 @@ fn lanes_chart<'a, 'b>(
             String::new()
         }
     };
-    time_mesh(&mut chart, lang)
+    time_mesh(&mut chart, lang, canvas)
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label)
@@ -200,14 +221,14 @@ fn request_lanes<'s>(runs: &[(&'s Story, &str)]) -> Vec<(String, &'s Lane)> {
 /// `externalTrafficPolicy: Local` dropped it, each at the moment it
 /// finished; the lane's outages as red bands. Each lane's name is written
 /// inside it, so long names stay readable on a phone.
-pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
+pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
     let lanes = request_lanes(runs);
     let n = lanes.len().max(1);
     let height = 60 + 58 * n as u32;
-    render(height, |root| {
+    render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..n as f64, 12)?;
-        time_mesh(&mut chart, lang).disable_y_mesh().y_labels(0).draw().map_err(|e| e.to_string())?;
+        time_mesh(&mut chart, lang, canvas).disable_y_mesh().y_labels(0).draw().map_err(|e| e.to_string())?;
         for (i, (name, lane)) in lanes.iter().enumerate() {
             let base = (n - 1 - i) as f64;
             let e = |r: Result<(), _>| r.map_err(|e: DrawingAreaErrorKind<_>| e.to_string());
@@ -259,7 +280,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Resu
 
 /// How the router reached the VIP: a lane per host, bars where its ARP
 /// entry (or ECMP route) pointed there, labelled with the entry's state.
-pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
+pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
     let mut lanes: Vec<String> = Vec::new();
     for (story, run) in runs {
         for span in &story.path {
@@ -275,9 +296,9 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
     lanes.sort();
     let n = lanes.len().max(1);
     let height = 60 + 30 * n as u32;
-    render(height, |root| {
+    render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
-        let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang)?;
+        let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang, canvas)?;
         for (story, run) in runs {
             for span in &story.path {
                 let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
@@ -307,7 +328,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
 }
 
 /// Requests served per node per 5 s, stacked.
-pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg, String> {
+pub fn served_chart(story: &Story, end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
     let buckets = (end.as_nanos() / SERVED_BUCKET.as_nanos() + 1) as usize;
     let mut counts: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for s in &story.served {
@@ -315,10 +336,10 @@ pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg,
         counts.entry(&s.node).or_insert_with(|| vec![0; buckets])[b.min(buckets - 1)] += 1;
     }
     let max = (0..buckets).map(|b| counts.values().map(|v| v[b]).sum::<u32>()).max().unwrap_or(0).max(1);
-    render(210, |root| {
+    render(canvas, 210, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..max as f64 * 1.15, LEFT)?;
-        time_mesh(&mut chart, lang)
+        time_mesh(&mut chart, lang, canvas)
             .y_desc(lang.t(Msg::RequestsPer5s))
             .y_label_formatter(&whole)
             .y_labels(4)
@@ -496,17 +517,18 @@ pub fn charts() -> Html {
     let store = use_store();
     let lang = store.lang;
     let entry = store.active().cloned();
-    let drawn = use_memo((entry.as_ref().map(|e| e.rev), lang), {
+    let canvas = Canvas::for_screen(use_narrow());
+    let drawn = use_memo((entry.as_ref().map(|e| e.rev), lang, canvas), {
         let entry = entry.clone();
-        move |(_, lang)| {
+        move |(_, lang, canvas)| {
             entry.map(|e| {
                 let end = e.run.borrow().end;
                 let title = e.title(*lang);
                 let runs = [(&e.story, title.as_str())];
                 (
-                    Rc::new(requests_chart(&runs, end, *lang)),
-                    Rc::new(path_chart(&runs, end, *lang)),
-                    Rc::new(served_chart(&e.story, end, *lang)),
+                    Rc::new(requests_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(path_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(served_chart(&e.story, end, *lang, *canvas)),
                 )
             })
         }

@@ -5,7 +5,8 @@
 //! the router reached the VIP in each, the figures side by side ("70 s
 //! blackhole" against "5 s outage"), and one cursor line over both.
 
-use super::charts::{ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::charts::{Canvas, ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::viewport::use_narrow;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use crate::view::compare::{hint, same_lan};
@@ -27,13 +28,19 @@ pub fn compare() -> Html {
         let scenario = store.scenario.clone();
         move |_| scenario.map(|s| same_lan(&s)).unwrap_or_default()
     });
-    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.rev, b.rev)), lang), {
+    let canvas = Canvas::for_screen(use_narrow());
+    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.rev, b.rev)), lang, canvas), {
         let pair = pair.clone();
-        move |(_, lang)| {
+        move |(_, lang, canvas)| {
             pair.map(|(a, b)| {
+                // One time axis to the end of the longer run.
                 let end = a.run.borrow().end.max(b.run.borrow().end);
                 let runs = [(&a.story, "A"), (&b.story, "B")];
-                (Rc::new(requests_chart(&runs, end, *lang)), Rc::new(path_chart(&runs, end, *lang)), end)
+                (
+                    Rc::new(requests_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(path_chart(&runs, end, *lang, *canvas)),
+                    end,
+                )
             })
         }
     });

@@ -40,6 +40,8 @@ mod tasks;
 mod timeline;
 mod topology;
 mod topology_table;
+mod viewport;
+mod zoom;
 mod workshop;
 
 /// Mounts the playground on `#app` (or the body when absent).

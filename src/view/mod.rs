@@ -19,6 +19,7 @@ pub mod scene;
 pub mod story;
 pub mod timeline;
 pub mod whatif;
+pub mod zoom;
 
 use crate::time::{Duration, Instant};
 

@@ -82,6 +82,11 @@ catalogue! {
         "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     NothingComingUp => "No timer is running that would change who answers for a VIP.", "VIP에 응답하는 노드를 바꿀 타이머가 돌고 있지 않습니다.";
     NoBeatYet => "Nothing has happened yet: press Play, or step forward.", "아직 아무 일도 없습니다: 재생하거나 한 단계씩 앞으로 가 보세요.";
+    ZoomNetwork => "Zoom the network", "네트워크 확대/축소";
+    ZoomIn => "Zoom in", "확대";
+    ZoomOut => "Zoom out", "축소";
+    ZoomFit => "Fit", "맞추기";
+    PinchHint => "or pinch and drag", "또는 손가락으로 확대하고 끌기";
     MoreDrops => "and {0} more (✕ on the hosts)", "그리고 {0}개 더 (호스트의 ✕)";
     StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
     WholeStory => "Show the whole story", "이야기 전체 보기";
