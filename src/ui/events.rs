@@ -270,7 +270,7 @@ pub fn events() -> Html {
                 </label>
                 <label class="field grow">
                     <span>{ lang.t(Msg::Text) }</span>
-                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder={lang.t(Msg::TextExample)} />
+                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder={lang.f(Msg::TextExample, &[&entry.story.vip.map(|v| v.to_string()).unwrap_or_else(|| "arp".into())])} />
                 </label>
                 <span class="count" aria-live="polite">{ lang.f(Msg::RecordsCount, &[&rows.len(), &trace.len()]) }</span>
             </div>

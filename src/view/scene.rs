@@ -478,7 +478,8 @@ fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang) -> HostBox {
             let x = if is_node { rect.x + 8.0 } else { rect.x + 6.0 };
             Badge {
                 rect: Rect { x, y, w: (NODE_W - 16.0).min(rect.w - 12.0), h: 18.0 },
-                text: if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ VIP {vip} · BGP") },
+                // "BGP" in place of "VIP": the badge keeps one width and fits its box.
+                text: if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ BGP {vip}") },
             }
         })
         .collect();

@@ -299,3 +299,121 @@ test('what if: honouring GARP after the burst says it can change nothing, from t
     /^router's entry for 192\.168\.1\.201 already points at node-b, which answers for it/);
   assert.deepEqual(errors, []);
 });
+
+test('speed (printed, not asserted): step back key-to-render and branch creation, per shipped scenario', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  // From the key press to the frame after the render: rAF, then a task after it.
+  const timed = (fn) => page.evaluate((fn) => new Promise((done) => {
+    const t0 = performance.now();
+    // eslint-disable-next-line no-new-func
+    new Function(fn)();
+    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+  }), fn);
+  const key = "document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }))";
+  const fault = "document.querySelector('.branches form button[type=submit]').click()";
+  for (const id of ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy']) {
+    await page.goto(`${server.url}#${id}`);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const steps = [];
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('End');
+      await page.waitForTimeout(30);
+      steps.push(await timed(key));
+    }
+    steps.sort((a, b) => a - b);
+    const branches = [];
+    for (let i = 0; i < 3; i++) {
+      await page.click('.runs li:first-child [data-do=show]').catch(() => {});
+      await scrubTo(page, 30 + i);
+      // A fault the form applies at the cursor: the router is flushed (or the first host's fault).
+      await page.selectOption('select[name=fault]', 'flush-arp');
+      branches.push(await timed(fault));
+    }
+    const live = await page.$eval('.runs', (ul) => Number(ul.dataset.liveBytes));
+    console.log(`# ${id}: step back key-to-render median ${steps[12].toFixed(1)} ms, worst ${steps.at(-1).toFixed(1)} ms; ` +
+      `branch creation ${branches.map((t) => t.toFixed(0)).join(', ')} ms; live memory ${(live / 1e6).toFixed(1)} MB ` +
+      `with ${await page.$$eval('.runs li', (l) => l.length)} runs`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('layout: the decode opens under the event list; VIP badges fit their node boxes', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 26.2);
+  await page.click('.event-table tr.ev.k-frame');
+  const list = await page.$eval('.events .event-scroll', (e) => e.getBoundingClientRect());
+  const decode = await page.$eval('.events .frame-view', (e) => e.getBoundingClientRect());
+  assert.ok(decode.top >= list.bottom - 1 && decode.top - list.bottom < 40, `under the list: ${list.bottom} → ${decode.top}`);
+  assert.ok(decode.left >= list.left - 1 && decode.right <= list.right + 1, 'as wide as the list, not in another column');
+  assert.equal(await page.$$eval('.inspector .frame-view', (l) => l.length), 0);
+  for (const [hash, secs] of [['#bgp-ecmp', 10], ['#metallb-l2-failover', 10]]) {
+    await page.goto(server.url + hash);
+    await page.waitForSelector('.shell[data-ready=true]');
+    await scrubTo(page, secs);
+    const badges = await page.$$eval('g.host .vip-badge', (l) => l.map((g) => {
+      const r = g.querySelector('rect').getBBox();
+      const t = g.querySelector('text').getBBox();
+      const box = g.closest('g.host').querySelector('rect').getBBox();
+      return { text: g.textContent, fits: t.x >= r.x && t.x + t.width <= r.x + r.width && r.x + r.width <= box.x + box.width };
+    }));
+    assert.ok(badges.length > 0, hash);
+    for (const b of badges) assert.ok(b.fits, `${hash}: "${b.text}" overflows its badge or box`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('layout: nothing jumps while the failover plays (Layout Instability API)', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await page.evaluate(() => {
+    window.shift = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shift += e.value; })
+      .observe({ type: 'layout-shift' });
+  });
+  await page.selectOption('select[aria-label="Playback speed"]', '10');
+  await page.click('button.play');
+  await page.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 40e9, null, { timeout: 30_000 });
+  await page.click('button.play');
+  const shift = await page.evaluate(() => window.shift);
+  console.log(`# cumulative layout shift over 0-40 s of the failover at 10x: ${shift.toFixed(4)}`);
+  assert.ok(shift < 0.05, `the page jumped while playing: CLS ${shift}`);
+  assert.deepEqual(errors, []);
+});
+
+test('phone (360 px): no sideways page scroll, the network fits and zooms, lesson, network, timeline first', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover',
+    { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  await scrubTo(page, 27);
+  for (const hash of ['#metallb-l2-failover', '#cilium-lb-ipam', '#bgp-ecmp', '#ex02-why-local-drops']) {
+    await page.goto(server.url + hash);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${hash}: the page is ${width} px wide`);
+  }
+  const order = await page.$$eval('section[data-panel]', (l) => l.map((s) => [s.dataset.panel, s.getBoundingClientRect().top]));
+  const top = (p) => order.find(([q]) => q === p)[1];
+  assert.ok(top('lesson') < top('topology') && top('topology') < top('timeline') && top('timeline') < top('charts'),
+    JSON.stringify(order));
+  const svg = page.locator('.topology-svg');
+  const panel = await page.$eval('section[data-panel=topology]', (s) => s.getBoundingClientRect().width);
+  assert.ok((await svg.boundingBox()).width <= panel, 'the network fits its panel');
+  const box = () => svg.getAttribute('viewBox');
+  const whole = await box();
+  await page.click('[data-zoom=in]');
+  assert.notEqual(await box(), whole, '+ zooms in');
+  await page.click('[data-zoom=fit]');
+  assert.equal(await box(), whole);
+  // A two-finger pinch, as pointer events.
+  await svg.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const at = (id, x, type) => el.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: 'touch', clientX: r.left + x, clientY: r.top + 60, bubbles: true, cancelable: true }));
+    at(1, 100, 'pointerdown'); at(2, 140, 'pointerdown');
+    at(2, 220, 'pointermove');
+    at(1, 100, 'pointerup'); at(2, 220, 'pointerup');
+  });
+  const [, , w] = (await box()).split(' ').map(Number);
+  assert.ok(w < Number(whole.split(' ')[2]), `a pinch zooms: ${await box()}`);
+  // Charts fit too, with labels a phone can read (drawn narrow, scaled at most a little).
+  const charts = await page.$$eval('.chart-canvas svg', (l) => l.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width || s.width.baseVal.value]));
+  for (const [shown, drawn] of charts) assert.ok(shown / drawn > 0.7, `a chart drawn ${drawn} px is shown at ${shown} px`);
+  assert.deepEqual(errors, []);
+});

@@ -133,6 +133,7 @@ catalogue! {
     StatusNew => "not started", "시작 전";
     GoalsPassedOf => "goals passed: {0}/{1}", "목표 {1}개 중 {0}개 통과";
     HintsUsed => "{0} hints revealed", "힌트 {0}개 봄";
+    HintsUsedOne => "1 hint revealed", "힌트 1개 봄";
     ProgressUnreadable => "The progress saved in this browser could not be read ({0}). It was kept aside, unchanged, under the storage key “{1}”.",
         "이 브라우저에 저장된 진행 상황을 읽을 수 없습니다 ({0}). 바꾸지 않고 저장소 키 “{1}”에 따로 보관했습니다.";
     YourProgress => "Your progress", "내 진행 상황";
@@ -140,6 +141,8 @@ catalogue! {
         "보관하거나 다른 브라우저에서 이어 하려면 내보내세요. 파일을 가져오면 여기 진행 상황과 합쳐집니다.";
     ExportProgress => "Export progress", "진행 상황 내보내기";
     ImportProgress => "Import progress…", "진행 상황 가져오기…";
+    ImportMergedOne => "Imported: progress for 1 exercise merged into this browser's.",
+        "가져왔습니다: 실습 1개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportMerged => "Imported: progress for {0} exercises merged into this browser's.",
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
@@ -420,7 +423,7 @@ catalogue! {
     ShowControlPlane => "control plane", "컨트롤 플레인";
     AnyHost => "any host", "모든 호스트";
     Text => "Text", "글";
-    TextExample => "e.g. 192.168.1.201", "예: 192.168.1.201";
+    TextExample => "e.g. {0}", "예: {0}";
     RecordsCount => "{0} of {1} records", "기록 {1}개 중 {0}개";
     EventListLabel => "Event list: Up and Down choose a record", "이벤트 목록: 위/아래 키로 기록 선택";
     ColNo => "No.", "번호";
