@@ -87,10 +87,13 @@ pub fn lesson() -> Html {
             }
             <div class="description" data-hidden={hidden.to_string()}>
                 { text }
-                if hidden > 0 || *whole {
+                // Always the same line while the story has beats to reveal, so
+                // its text changing moves nothing.
+                if marks.iter().any(Option::is_some) {
                     <p class="story-so-far">
-                        if hidden > 0 { { lang.f(Msg::StorySoFar, &[&hidden]) }{ " " } }
-                        <button type="button" data-do="whole-story" aria-pressed={whole.to_string()} onclick={toggle}>
+                        { if hidden > 0 { lang.f(Msg::StorySoFar, &[&hidden]) } else { lang.t(Msg::StoryAllTold).to_string() } }{ " " }
+                        <button type="button" data-do="whole-story" aria-pressed={whole.to_string()} onclick={toggle}
+                            disabled={hidden == 0 && !*whole}>
                             { lang.t(if *whole { Msg::StoryAsItGoes } else { Msg::WholeStory }) }
                         </button>
                     </p>

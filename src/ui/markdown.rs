@@ -30,36 +30,32 @@ pub fn render(text: &str) -> Html {
     render_until(text, None).0
 }
 
-/// Renders `text`, leaving out the paragraphs and items whose reveal mark
-/// ([`reveal_at`]) is later than `now` (`None`: everything). Returns how
-/// many were left out.
+/// Renders `text` with the paragraphs and items whose reveal mark
+/// ([`reveal_at`]) is later than `now` (`None`: none is) kept in their
+/// place but unreadable (blurred, hidden from screen readers), so the
+/// lesson keeps its height as the story unfolds and nothing below it
+/// jumps. Returns how many are still to come.
 pub fn render_until(text: &str, now: Option<Instant>) -> (Html, usize) {
     let mut hidden = 0;
-    let mut shown = |t: &str| -> Option<String> {
+    let mut later = |t: &str| -> (bool, String) {
         let (at, rest) = reveal_at(t);
-        match (at, now) {
-            (Some(at), Some(now)) if Instant::ZERO + at > now => {
-                hidden += 1;
-                None
-            }
-            _ => Some(rest.to_string()),
-        }
+        let later = matches!((at, now), (Some(at), Some(now)) if Instant::ZERO + at > now);
+        hidden += usize::from(later);
+        (later, rest.to_string())
     };
     let html = blocks(text)
         .into_iter()
         .map(|b| match b {
-            Block::Paragraph(p) => match shown(&p) {
-                Some(p) => html! { <p>{ inline(&p) }</p> },
-                None => html! {},
+            Block::Paragraph(p) => match later(&p) {
+                (false, p) => html! { <p>{ inline(&p) }</p> },
+                (true, p) => html! { <p class="later" aria-hidden="true" inert=true>{ inline(&p) }</p> },
             },
             Block::List { ordered, items } => {
-                let items: Vec<String> = items.iter().filter_map(|i| shown(i)).collect();
-                let items = items.iter().map(|i| html! { <li>{ inline(i) }</li> });
-                match ordered {
-                    _ if items.len() == 0 => html! {},
-                    true => html! { <ol>{ for items }</ol> },
-                    false => html! { <ul>{ for items }</ul> },
-                }
+                let items = items.iter().map(|i| match later(i) {
+                    (false, i) => html! { <li>{ inline(&i) }</li> },
+                    (true, i) => html! { <li class="later" aria-hidden="true" inert=true>{ inline(&i) }</li> },
+                });
+                if ordered { html! { <ol>{ for items }</ol> } } else { html! { <ul>{ for items }</ul> } }
             }
         })
         .collect();

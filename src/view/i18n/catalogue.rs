@@ -89,6 +89,7 @@ catalogue! {
     PinchHint => "or pinch and drag", "또는 손가락으로 확대하고 끌기";
     MoreDrops => "and {0} more (✕ on the hosts)", "그리고 {0}개 더 (호스트의 ✕)";
     StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
+    StoryAllTold => "The whole story so far.", "지금까지의 이야기 전부입니다.";
     WholeStory => "Show the whole story", "이야기 전체 보기";
     StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
     Concealed => "Hidden until you have found it yourself (the first task).", "직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
