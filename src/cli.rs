@@ -1,9 +1,10 @@
 //! The native command line: `vipsim run | check | pcap | list`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
-use crate::scenario::{Scenario, goals, load};
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Dir, Kind, Record};
+use crate::engine::trace::{Dir, Kind, Record};
+use crate::play::goals;
+use crate::play::run::Run;
+use crate::scenario::{Scenario, load};
 use crate::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -37,7 +38,9 @@ enum Command {
     Run {
         /// Scenario file, or the id of a shipped scenario.
         file: String,
-        /// Override the scenario's seed.
+        /// Run with this seed instead of the scenario's: the whole run, from
+        /// the build on (ClusterIPs, NodePorts, pod names, IPs and placement,
+        /// then timers, ports and endpoint picks).
         #[arg(long)]
         seed: Option<u64>,
         /// Simulated time to run (default: the scenario's duration), e.g. 90s.

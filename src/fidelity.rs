@@ -197,8 +197,8 @@ impl Page {
 /// their first cell: every node is a Linux host; MetalLB or Cilium assigns
 /// and announces; kube-proxy forwards unless Cilium's eBPF replaces it.
 pub fn components_in_use(config: &crate::k8s::cluster::ClusterConfig) -> Vec<&'static str> {
+    use crate::k8s::cluster::LoadBalancerKind;
     use crate::net::host::Datapath;
-    use crate::scenario::spec::LoadBalancerKind;
     let mut out = vec!["Linux"];
     match config.load_balancer {
         LoadBalancerKind::Metallb => out.push("MetalLB"),

@@ -9,15 +9,16 @@
 
 pub mod catalog;
 pub mod console;
+pub mod engine;
 pub mod fidelity;
 pub mod k8s;
 pub mod net;
+pub mod play;
 pub mod rng;
 pub mod scenario;
 pub mod share;
 pub mod sim;
 pub mod time;
-pub mod tools;
 pub mod view;
 pub mod wire;
 

@@ -180,7 +180,7 @@ fn worlds() -> Vec<(World, Vec<String>)> {
             let mut run = common::run(id, None);
             run.seek(0);
             let mut w = run.world().clone();
-            w.run_until(Instant::from_secs(t), &mut Vec::new());
+            vipsim::play::drive::run_until(&mut w, Instant::from_secs(t), &mut Vec::new());
             let hosts = w.net.hosts.iter().map(|h| h.name.to_string()).collect();
             (w, hosts)
         })

@@ -166,6 +166,8 @@ fn pool_yaml_has_lb_ipam_conditions() {
     );
 }
 
+/// The policy arrives at 25 s: every agent tries at once (client-go's
+/// `wait.JitterUntil` calls before it waits), the winner renews every 2 s.
 #[test]
 fn leases_show_the_l2_announcer() {
     let mut sh = Shell::new("cilium-lb-ipam");
@@ -187,11 +189,11 @@ fn leases_show_the_l2_announcer() {
             "  name: cilium-l2announce-default-web",
             "  namespace: kube-system",
             "spec:",
-            "  acquireTime: \"2026-01-01T00:00:25.879647Z\"",
+            "  acquireTime: \"2026-01-01T00:00:25.000000Z\"",
             "  holderIdentity: worker-0",
             "  leaseDurationSeconds: 15",
             "  leaseTransitions: 0",
-            "  renewTime: \"2026-01-01T00:00:29.879647Z\"",
+            "  renewTime: \"2026-01-01T00:00:29.000000Z\"",
         ])
     );
 }
@@ -204,7 +206,7 @@ fn add_on_pods_and_multi_kind_tables() {
         text(&[
             "NAME                               READY   STATUS    RESTARTS   AGE   IP          NODE       NOMINATED NODE   READINESS GATES",
             "cilium-mj2mg                       1/1     Running   0          14s   10.0.1.21   worker-1   <none>           <none>",
-            "cilium-operator-dmq9ghwf5j-72dzz   1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
+            "cilium-operator-5f7f4f5d79-bnl95   1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
             "cilium-ww5jl                       1/1     Running   0          14s   10.0.1.20   worker-0   <none>           <none>",
         ])
     );
@@ -254,19 +256,19 @@ fn endpoints_yaml_shows_which_nodes_have_pods() {
             "    nodeName: node-b",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-6hxkz",
+            "      name: web-64fd7f56f9-6hxkz",
             "      namespace: default",
             "  - ip: 10.244.2.209",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-67xtk",
+            "      name: web-64fd7f56f9-67xtk",
             "      namespace: default",
             "  - ip: 10.244.2.79",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-qwn4vvvhzc-h6shf",
+            "      name: web-64fd7f56f9-h6shf",
             "      namespace: default",
             "  ports:",
             "  - port: 8080",
@@ -314,18 +316,19 @@ fn events_in_server_order() {
     let mut sh = Shell::new("metallb-l2-failover");
     let out = sh.sh(60, "client", "kubectl get events").0;
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "LAST SEEN   TYPE     REASON             OBJECT                      MESSAGE");
+    assert_eq!(lines[0], "LAST SEEN   TYPE     REASON              OBJECT                     MESSAGE");
     assert_eq!(
         lines[1],
-        "60s         Normal   Scheduled          pod/web-hdc4stwc75-67xtk    Successfully assigned default/web-hdc4stwc75-67xtk to node-b"
+        "60s         Normal   Scheduled           pod/web-79f6f5d8c-67xtk    Successfully assigned default/web-79f6f5d8c-67xtk to node-b"
     );
     // Events are listed by name (object, then time), as the API server returns them.
     assert_eq!(
-        &lines[lines.len() - 3..],
+        &lines[lines.len() - 4..],
         [
-            "60s         Normal   IPAllocated        service/web                 Assigned IP [\"192.168.1.201\"]",
-            "57s         Normal   nodeAssigned       service/web                 announcing from node \"node-a\" with protocol \"layer2\"",
-            "35s         Normal   nodeAssigned       service/web                 announcing from node \"node-b\" with protocol \"layer2\"",
+            "60s         Normal   ScalingReplicaSet   deployment/web             Scaled up replica set web-79f6f5d8c from 0 to 3",
+            "60s         Normal   IPAllocated         service/web                Assigned IP [\"192.168.1.201\"]",
+            "57s         Normal   nodeAssigned        service/web                announcing from node \"node-a\" with protocol \"layer2\"",
+            "35s         Normal   nodeAssigned        service/web                announcing from node \"node-b\" with protocol \"layer2\"",
         ]
     );
     // `kubectl events` sorts by time instead.
@@ -355,7 +358,7 @@ fn metallb_custom_resources_and_speakers() {
         sh.sh(15, "client", "kubectl get pods -n metallb-system -o wide").0,
         text(&[
             "NAME                          READY   STATUS    RESTARTS   AGE   IP             NODE     NOMINATED NODE   READINESS GATES",
-            "controller-flschrlmtj-8k9x4   1/1     Running   0          15s   10.244.0.1     node-a   <none>           <none>",
+            "controller-6d5f5d5896-2jcbq   1/1     Running   0          15s   10.244.0.1     node-a   <none>           <none>",
             "speaker-b9shv                 1/1     Running   0          15s   192.168.1.12   node-b   <none>           <none>",
             "speaker-fzksg                 1/1     Running   0          15s   192.168.1.11   node-a   <none>           <none>",
             "speaker-zsqlq                 1/1     Running   0          15s   192.168.1.13   node-c   <none>           <none>",
@@ -372,6 +375,21 @@ fn metallb_custom_resources_and_speakers() {
         sh.sh(15, "client", "kubectl logs -n metallb-system ds/speaker").0,
         "Found 3 pods, using pod/speaker-b9shv\n"
     );
+}
+
+/// A speaker logs every memberlist event the way MetalLB 0.14's speaker list
+/// does (internal/speakerlist/speakerlist.go, `memberlistWatchEvents`, line
+/// 313 in every 0.14.x release): go-kit's JSON with sorted keys, the node's
+/// IP as `node addr`, its name as `node name`, and memberlist's event name
+/// (NodeJoin, NodeLeave, NodeUpdate). A learner grepping real speaker logs
+/// for these keys finds the same line.
+#[test]
+fn speaker_logs_memberlist_events_like_the_speaker_list() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    // node-a loses power at 20 s; node-b's memberlist declares it gone at 25 s.
+    let logs = sh.sh(30, "client", "kubectl logs -n metallb-system speaker-b9shv").0;
+    let leave = "{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"192.168.1.11\",\"node event\":\"NodeLeave\",\"node name\":\"node-a\",\"ts\":\"2026-01-01T00:00:25Z\"}";
+    assert_eq!(logs.lines().filter(|l| l.contains("node event")).collect::<Vec<_>>(), vec![leave], "{logs}");
 }
 
 #[test]
@@ -563,5 +581,156 @@ fn scaling_past_the_pod_limit_is_refused() {
     assert_eq!(
         sh.sh(5, "client", "kubectl scale deployment web --replicas=1000"),
         ("deployment.apps/web scaled\n".into(), 0)
+    );
+}
+
+// ---------------------------------------------------------------------
+// Changing a Deployment (issue 13, point 2)
+// ---------------------------------------------------------------------
+
+/// The ways people change a Deployment, with kubectl 1.34's answers:
+/// `set image` (pkg/cmd/set/set_image.go: `image updated`, nothing when
+/// the image is already that, `unable to find container named`), `rollout
+/// history|undo|restart` (pkg/cmd/rollout, polymorphichelpers rollback.go
+/// and objectrestarter: `rolled back`, `skipped rollback`, the one-second
+/// restart limit), `kubectl get rs` with `-o wide`.
+#[test]
+fn set_image_and_rollout_from_the_console() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl set image deployment/web echo=ealen/echo-server:0.9.3"),
+        ("deployment.apps/web image updated\n".into(), 0)
+    );
+    assert_eq!(run("kubectl set image deployment/web echo=ealen/echo-server:0.9.3"), (String::new(), 0));
+    assert_eq!(
+        run("kubectl set image deploy/web nginx=nginx:1.27"),
+        ("error: unable to find container named \"nginx\"\n".into(), 1)
+    );
+    // One new pod (maxSurge 25% of 3, rounded up) next to the three old ones.
+    assert_eq!(
+        run("kubectl get rs -o wide"),
+        (
+            text(&[
+                "NAME             DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES                    SELECTOR",
+                "web-64fd7f56f9   3         3         3       40s   echo         ealen/echo-server:0.9.2   app=web-app,pod-template-hash=64fd7f56f9",
+                "web-7c5975859d   1         1         0       0s    echo         ealen/echo-server:0.9.3   app=web-app,pod-template-hash=7c5975859d",
+            ]),
+            0
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout history deployment/web"),
+        (text(&["deployment.apps/web ", "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>", ""]), 0)
+    );
+    assert_eq!(
+        run("kubectl rollout status deployment/web --watch=false"),
+        ("Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl rollout undo deployment/web --to-revision=7"),
+        ("error: unable to find specified revision 7 in history\n".into(), 1)
+    );
+    assert_eq!(run("kubectl rollout undo deployment/web"), ("deployment.apps/web rolled back\n".into(), 0));
+    // The old ReplicaSet is the new one again, with the next revision.
+    assert_eq!(
+        run("kubectl rollout undo deployment/web --to-revision=3"),
+        ("deployment.apps/web skipped rollback (current template already matches revision 3)\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl get rs"),
+        (
+            text(&[
+                "NAME             DESIRED   CURRENT   READY   AGE",
+                "web-64fd7f56f9   3         3         3       40s",
+                "web-7c5975859d   0         0         0       0s",
+            ]),
+            0
+        )
+    );
+    assert_eq!(run("kubectl rollout restart deployment/web"), ("deployment.apps/web restarted\n".into(), 0));
+    assert_eq!(
+        run("kubectl rollout restart deployment/web"),
+        (
+            "error: failed to create patch for web: if restart has already been triggered within the past second, please wait before attempting to trigger another\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl get deploy web -o jsonpath={.spec.template.metadata.annotations}"),
+        (r#"{"kubectl.kubernetes.io/restartedAt":"2026-01-01T00:00:40Z"}"#.into(), 0)
+    );
+}
+
+/// `kubectl patch deployment`: a strategic merge patch (kubectl's default)
+/// merges `containers` by name, keeping what the patch does not mention
+/// (`patchMergeKey:"name"` in k8s.io/api core/v1); a JSON merge patch
+/// (`--type merge`, RFC 7386) replaces the whole list. The API server's
+/// validation refuses both fenceposts at zero, in its own words.
+#[test]
+fn patch_deployment_strategic_and_merge() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    let image = r#"kubectl patch deployment web -p '{"spec":{"template":{"spec":{"containers":[{"name":"echo","image":"ealen/echo-server:0.9.4"}]}}}}'"#;
+    assert_eq!(run(image), ("deployment.apps/web patched\n".into(), 0));
+    assert_eq!(run(image), ("deployment.apps/web patched (no change)\n".into(), 0));
+    let ports = "kubectl get deploy web -o jsonpath={.spec.template.spec.containers[0].ports}";
+    assert_eq!(run(ports), (r#"[{"containerPort":8080,"protocol":"TCP"}]"#.into(), 0));
+    let merge = r#"kubectl patch deploy web --type merge -p '{"spec":{"template":{"spec":{"containers":[{"name":"echo","image":"ealen/echo-server:0.9.5"}]}}}}'"#;
+    assert_eq!(run(merge), ("deployment.apps/web patched\n".into(), 0));
+    assert_eq!(run(ports), (String::new(), 0));
+    assert_eq!(
+        run(r#"kubectl patch deployment web -p '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":0}}}}'"#),
+        (
+            "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not be 0 when `maxSurge` is 0\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl patch deployment web --type json -p '[]'"),
+        ("error: vipsim's kubectl patch applies --type strategic (the default) or merge, not json\n".into(), 1)
+    );
+}
+
+/// What `rollout` and `set` refuse, each in one line.
+#[test]
+fn rollout_and_set_errors() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl rollout pause deployment/web"),
+        (
+            "error: vipsim's kubectl does not model \"rollout pause\"; it supports rollout history, restart, status, undo\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout stauts deployment/web"),
+        ("error: unknown command \"stauts\" for \"kubectl rollout\"\n\nDid you mean this?\n\tstatus\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl rollout status deployment/web --to-revision=1"),
+        (
+            "error: unknown flag: --to-revision (vipsim's kubectl rollout status supports -n -w --timeout --revision)\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl rollout status svc/web"),
+        ("error: vipsim's kubectl rollout status works on deployments, not services\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl rollout status deploy/nope"),
+        ("Error from server (NotFound): deployments.apps \"nope\" not found\n".into(), 1)
+    );
+    assert_eq!(run("kubectl set image deploy/web"), ("error: at least one image update is required\n".into(), 1));
+    assert_eq!(
+        run("kubectl set env deploy/web A=b"),
+        ("error: vipsim's kubectl does not model \"set env\"; it supports: set image\n".into(), 1)
     );
 }

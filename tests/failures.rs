@@ -7,10 +7,10 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
+use vipsim::engine::trace::{Dir, Kind, Record};
+use vipsim::play::run::Run;
 use vipsim::scenario::spec::{FaultAction, FaultStep};
 use vipsim::sim::action::Action;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Dir, Kind, Record};
 use vipsim::time::{Duration, Instant};
 use vipsim::wire::{ArpOperation, Parsed};
 
@@ -27,7 +27,7 @@ fn command(run: &Run, host: &str, prefix: &str) -> (Instant, String, i32) {
             Kind::Command { host: h, cmd, started, stdout, stderr, exit, stderr_first }
                 if &**h == host && cmd.starts_with(prefix) =>
             {
-                Some((*started, vipsim::sim::trace::terminal_text(stdout, stderr, *stderr_first), *exit))
+                Some((*started, vipsim::engine::trace::terminal_text(stdout, stderr, *stderr_first), *exit))
             }
             _ => None,
         })
@@ -312,7 +312,7 @@ fn failover_arp_timeout_30s_what_if_runs_to_the_end_and_ends_the_blackhole() {
     let branch = run.branch(Action::Fault(short));
     let last = branch.trace().last().expect("records").t;
     assert!(last >= Instant::from_secs(118), "the branch runs to its end, not to the event limit (stopped at {last})");
-    assert!(branch.len() < vipsim::sim::timeline::MAX_STEPS);
+    assert!(branch.len() < vipsim::play::run::MAX_STEPS);
     let vip = Ipv4Addr::new(192, 168, 1, 201);
     let learned = branch.trace().iter().find_map(|r| match &r.kind {
         Kind::Neighbor { host, ip, new: Some((Some(_), _)), .. } if &**host == "router" && *ip == vip => Some(r.t),

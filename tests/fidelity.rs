@@ -7,8 +7,8 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Forwarded, Kind};
+use vipsim::engine::trace::{Forwarded, Kind};
+use vipsim::play::run::Run;
 use vipsim::time::Instant;
 
 fn run_yaml(text: &str) -> Run {
@@ -173,8 +173,9 @@ fn node_not_ready_after_grace_and_eviction_after_300s() {
 }
 
 /// healthCheckNodePort (externalTrafficPolicy: Local): kube-proxy answers
-/// 200 with the local endpoint count on nodes that have one, 503 elsewhere
-/// (pkg/proxy/healthcheck/service_health.go).
+/// 200 with the local endpoint count on nodes that have one, 503 elsewhere,
+/// in the multi-line, tab-indented body `hcHandler.ServeHTTP` prints
+/// (pkg/proxy/healthcheck/service_health.go, Kubernetes 1.34).
 #[test]
 fn health_check_node_port_reports_local_endpoints() {
     let text = metallb(
@@ -203,15 +204,14 @@ fn health_check_node_port_reports_local_endpoints() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        outputs,
-        vec![
-            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#
-                .to_string(),
-            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":0,"serviceProxyHealthy":true} 503"#
-                .to_string(),
-        ]
-    );
+    // The body is kube-proxy's tab-indented template, without a final
+    // newline (so `-w` output follows the closing brace).
+    let body = |n: u32| {
+        format!(
+            "{{\n\t\"service\": {{\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"web\"\n\t}},\n\t\"localEndpoints\": {n},\n\t\"serviceProxyHealthy\": true\n}}"
+        )
+    };
+    assert_eq!(outputs, vec![body(1), format!("{} 503", body(0))]);
 }
 
 /// A node's powered-off pods stay ready endpoints until the node is marked
@@ -228,21 +228,186 @@ fn dead_nodes_pods_stay_endpoints_until_not_ready() {
     assert_eq!(failed_between(71, 118), 0, "after NotReady at 70 s node-a's pod is no endpoint");
 }
 
-/// The optional periodic re-announcement (MetalLB speaker flag
-/// `--gratuitous-arp-interval`, `gratuitousArpInterval` here): after the
-/// five-round burst a leader keeps sending the request/reply pair every
-/// interval, counted from the burst's last round, while it leads.
+/// The speaker list logs each memberlist event with the node's IP as
+/// `node addr`, its name as `node name` and memberlist's event name
+/// (MetalLB 0.14 internal/speakerlist/speakerlist.go, `memberlistWatchEvents`:
+/// a clean stop is a NodeLeave for the others, the restart a NodeJoin).
 #[test]
-fn periodic_garp_repeats_from_the_end_of_the_burst() {
-    let run = run_yaml(
-        &metallb(", gratuitousArpInterval: 10s", "  []", L2_AD, "30s").replace("  timeline:\n  []", "  timeline: []"),
-    );
-    let leader = run.world().cluster.announcers["default/web"][0].clone();
-    let times: Vec<u64> = run
+fn memberlist_leave_and_join_are_logged_with_address_and_name() {
+    let steps = r#"  - { at: 10s, fault: { host: node-c, action: stop-speaker } }
+  - { at: 20s, fault: { host: node-c, action: start-speaker } }"#;
+    let run = run_yaml(&metallb("", steps, L2_AD, "25s"));
+    let lines: Vec<String> = run
         .trace()
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Frame { at, frame, forward: None, dir: vipsim::sim::trace::Dir::Tx, .. } if **at == *leader => {
+            Kind::Log { host, component, line } if &**host == "node-a" && component == "speaker" => {
+                line.contains("node event").then(|| line.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let line = |event: &str, ts: &str| {
+        format!(
+            "{{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"192.168.1.13\",\"node event\":\"{event}\",\"node name\":\"node-c\",\"ts\":\"2026-01-01T00:00:{ts}Z\"}}"
+        )
+    };
+    assert_eq!(lines, vec![line("NodeLeave", "10"), line("NodeJoin", "20")]);
+}
+
+/// MetalLB's BGP speaker skips a node labelled
+/// `node.kubernetes.io/exclude-from-external-load-balancers` exactly as its
+/// layer-2 election does (MetalLB 0.14 speaker/bgp_controller.go,
+/// `ShouldAnnounce`: `IsNodeExcludedFromBalancers` -> withdraw with
+/// "nodeLabeledExcludeBalancers"; the label only has to exist). The session
+/// stays up; only the route's next hops lose the node.
+#[test]
+fn bgp_leaves_out_nodes_excluded_from_external_load_balancers() {
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: bgp-exclude }
+spec:
+  duration: 12s
+  cluster: { loadBalancer: metallb, announce: bgp, serviceCIDR: 172.20.0.0/16, podCIDR: 10.60.0.0/16 }
+  hosts:
+  - { name: tor, role: router, ip: 10.9.0.1/24, asn: 65010 }
+  - { name: k8s-1, role: node, ip: 10.9.0.21/24 }
+  - { name: k8s-2, role: node, ip: 10.9.0.22/24, labels: { node.kubernetes.io/exclude-from-external-load-balancers: "" } }
+  - { name: k8s-3, role: node, ip: 10.9.0.23/24 }
+  - { name: k8s-4, role: node, ip: 10.9.0.24/24 }
+  timeline: []
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: vips, namespace: metallb-system }
+spec: { addresses: [10.9.100.0/28] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor, namespace: metallb-system }
+spec: { myASN: 65020, peerASN: 65010, peerAddress: 10.9.0.1 }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers:
+      - { name: shop, image: hashicorp/http-echo:1.0, args: ["-text=shop", "-listen=:9000"], ports: [ { containerPort: 9000 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop, namespace: default }
+spec:
+  type: LoadBalancer
+  selector: { app: shop }
+  ports: [ { port: 443, targetPort: 9000 } ]
+"#;
+    let run = run_yaml(text);
+    let tor = run.world().net.host("tor").expect("router");
+    let hops: Vec<Vec<Ipv4Addr>> =
+        tor.routes.iter().filter(|r| r.origin == vipsim::net::host::RouteOrigin::Bgp).map(|r| r.via.clone()).collect();
+    let without_k8s_2 = vec![Ipv4Addr::new(10, 9, 0, 21), Ipv4Addr::new(10, 9, 0, 23), Ipv4Addr::new(10, 9, 0, 24)];
+    assert_eq!(hops, vec![without_k8s_2]);
+    // k8s-2's session is up all the same: it only advertises nothing.
+    let k8s_2 = &run.world().cluster.bgp["k8s-2"];
+    assert_eq!(k8s_2.state, vipsim::k8s::cluster::BgpState::Established);
+    assert!(k8s_2.advertised.is_empty());
+}
+
+/// MetalLB 0.14 re-arms its gratuitous-ARP burst on every reconcile of a
+/// Service the speaker leads: `SetBalancer` (speaker/layer2_controller.go ->
+/// internal/layer2/announcer.go) pushes the VIP into `spamLoop` with a stop
+/// time 5 s ahead. A VIP already in the loop is not sent at once; it just
+/// lives longer on the speaker's one 1.1 s ticker. A VIP that left the loop
+/// goes out at once and restarts the ticker. Reconciles come from an
+/// EndpointSlice change and from every memberlist event (speakerlist.go
+/// `memberlistWatchEvents` -> `ForceSync`), each logging `serviceAnnounced`
+/// and a `nodeAssigned` event again.
+#[test]
+fn every_resync_of_the_leader_rearms_the_garp_burst() {
+    let nodes: Vec<String> = ["edge-1", "edge-2", "edge-3"].iter().map(|n| n.to_string()).collect();
+    let vip = Ipv4Addr::new(172, 30, 5, 10);
+    let order = vipsim::k8s::metallb::election_order(&nodes, vip);
+    let (leader, last) = (order[0].clone(), order[2].clone());
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: rearm }
+spec:
+  duration: 40s
+  cluster: { loadBalancer: metallb, announce: l2, serviceCIDR: 10.101.0.0/16, podCIDR: 10.102.0.0/16 }
+  hosts:
+  - { name: gw, role: router, ip: 172.30.5.1/24 }
+  - { name: edge-1, role: node, ip: 172.30.5.31/24 }
+  - { name: edge-2, role: node, ip: 172.30.5.32/24 }
+  - { name: edge-3, role: node, ip: 172.30.5.33/24 }
+  timeline:
+  - { at: 20s, fault: { host: LAST, action: stop-speaker } }
+  - { at: 30s, fault: { host: LAST, action: start-speaker } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: edge, namespace: metallb-system }
+spec: { addresses: [172.30.5.10-172.30.5.19] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: edge, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api-fast }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api, speed: fast } }
+  template:
+    metadata: { labels: { app: api, speed: fast } }
+    spec:
+      containers:
+      - { name: api, image: hashicorp/http-echo:1.0, args: ["-text=api", "-listen=:5678"], ports: [ { containerPort: 5678 } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api-slow }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api, speed: slow } }
+  template:
+    metadata: { labels: { app: api, speed: slow } }
+    spec:
+      containers:
+      - name: api
+        image: hashicorp/http-echo:1.0
+        args: ["-text=api", "-listen=:5678"]
+        ports: [ { containerPort: 5678 } ]
+        readinessProbe: { tcpSocket: { port: 5678 }, initialDelaySeconds: 2 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec:
+  type: LoadBalancer
+  selector: { app: api }
+  ports: [ { port: 80, targetPort: 5678 } ]
+"#
+    .replace("LAST", &last);
+    let run = run_yaml(&text);
+    let t = run.trace();
+    assert_eq!(run.world().cluster.announcers["default/api"], vec![leader.clone()]);
+    let garps: Vec<u64> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { at, frame, forward: None, dir: vipsim::engine::trace::Dir::Tx, .. } if **at == *leader => {
                 match frame.parse() {
                     vipsim::wire::Parsed::Arp { arp, .. } if arp.is_announcement() => Some(r.t.as_millis()),
                     _ => None,
@@ -251,10 +416,214 @@ fn periodic_garp_repeats_from_the_end_of_the_burst() {
             _ => None,
         })
         .collect();
-    let first = times[0];
-    let offsets: Vec<u64> = times.iter().map(|t| t - first).collect();
-    // Burst: 0, 1.1, 2.2, 3.3, 4.4 s; then every 10 s after 4.4 s while the run lasts.
-    let mut expected: Vec<u64> = [0, 1100, 2200, 3300, 4400, 14400, 24400].iter().flat_map(|&o| [o, o]).collect();
-    expected.retain(|o| first + o <= 30_000);
-    assert_eq!(offsets, expected, "first GARP at {first} ms");
+    // 3 s: the first endpoint is ready, the leader announces: at once, then on its ticker.
+    // 5 s: the second pod joins the EndpointSlice: still in the loop, so no extra
+    //      frame, but the burst now ends 5 s later (two more ticks).
+    // 20.5 s: the others' memberlist sees `last` leave: a resync, a new burst at once.
+    // 30.5 s: it joins again: another.
+    let ticks = |from: u64, n: u64| (0..n).flat_map(move |i| [from + 1100 * i, from + 1100 * i]);
+    let expected: Vec<u64> = ticks(3_000, 7).chain(ticks(20_500, 5)).chain(ticks(30_500, 5)).collect();
+    assert_eq!(garps, expected);
+    let announced: Vec<u64> = t
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Log { host, line, .. } if **host == *leader && line.contains("serviceAnnounced")))
+        .map(|r| r.t.as_millis())
+        .collect();
+    assert_eq!(announced, vec![3_000, 5_000, 20_500, 30_500]);
+    let assigned = run
+        .world()
+        .cluster
+        .events
+        .iter()
+        .find(|e| e.reason == "nodeAssigned" && e.message.contains(leader.as_str()))
+        .expect("nodeAssigned");
+    assert_eq!((assigned.count, assigned.last), (4, Instant::from_millis(30_500)));
+}
+
+/// Cluster policy with kube-proxy: a LAN client reaching a pod on the very
+/// node that received it is still masqueraded (KUBE-EXT-* marks everything,
+/// pkg/proxy/iptables/proxier.go, Kubernetes 1.34), and the source is the
+/// address MASQUERADE takes from the egress interface: vipsim's pods hang
+/// off veths without a host-side IPv4 address, so the kernel picks the
+/// node's own address (with a bridge CNI such as flannel's cni0 it would be
+/// the bridge's, 10.x.y.1).
+#[test]
+fn cluster_policy_masquerade_towards_a_local_pod_takes_the_nodes_address() {
+    let text = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: masq-local }
+spec:
+  duration: 14s
+  cluster: { loadBalancer: metallb, announce: l2, serviceCIDR: 10.140.0.0/16, podCIDR: 10.150.0.0/16 }
+  hosts:
+  - { name: edge, role: router, ip: 10.20.30.1/24 }
+  - { name: laptop, role: client, ip: 172.16.9.9/24, behind: edge }
+  - { name: rack-1, role: node, ip: 10.20.30.41/24 }
+  - { name: rack-2, role: node, ip: 10.20.30.42/24 }
+  timeline:
+  - { at: 10s, run: { host: laptop, cmd: "curl -s http://10.20.30.200:8080/clientip" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.20.30.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: p, namespace: metallb-system }
+spec: { nodeSelectors: [ { matchLabels: { kubernetes.io/hostname: rack-2 } } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: who }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: who } }
+  template:
+    metadata: { labels: { app: who } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: rack-2 }
+      containers:
+      - { name: who, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=9376], ports: [ { containerPort: 9376 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: who }
+spec:
+  type: LoadBalancer
+  selector: { app: who }
+  ports: [ { port: 8080, targetPort: 9376 } ]
+"#;
+    let run = run_yaml(text);
+    let (out, exit) = last_output(&run, "curl");
+    assert_eq!(exit, 0, "{out}");
+    let (ip, _port) = out.split_once(':').expect("ip:port");
+    assert_eq!(ip, "10.20.30.42", "rack-2 announces, hosts the pod and masquerades to its own address");
+}
+
+/// Two Cilium nodes racing for one Service's L2 lease; `STEPS` are the
+/// timeline, `SEED` the run's seed.
+const CILIUM_LEASE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: cilium-lease }
+spec:
+  seed: SEED
+  duration: 70s
+  cluster: { loadBalancer: cilium, announce: l2, serviceCIDR: 10.43.0.0/16, podCIDR: 10.42.0.0/16 }
+  hosts:
+  - { name: tor, role: router, ip: 10.77.0.1/24 }
+  - { name: cp-1, role: node, ip: 10.77.0.11/24 }
+  - { name: cp-2, role: node, ip: 10.77.0.12/24 }
+  timeline:
+STEPS
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - { name: web, image: hashicorp/http-echo:1.0, args: ["-text=up", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [ { port: 80, targetPort: 8080 } ]
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: vips }
+spec: { blocks: [ { cidr: 10.77.0.64/28 } ] }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: all }
+spec: { loadBalancerIPs: true }
+"#;
+
+/// The lease's first holder for `seed`, the other node, and a run of the
+/// scenario with `steps` (HOLDER and OTHER replaced by them).
+fn cilium_lease_run(seed: u64, steps: &str) -> (String, String, Run) {
+    let text = |steps: &str| CILIUM_LEASE.replace("SEED", &seed.to_string()).replace("STEPS", steps);
+    let probe = run_yaml(&text("  []").replace("  timeline:\n  []", "  timeline: []"));
+    let holder = probe.world().cluster.leases["default/web"].holder.clone().expect("a holder");
+    let other = if holder == "cp-1" { "cp-2" } else { "cp-1" }.to_string();
+    let run = run_yaml(&text(&steps.replace("HOLDER", &holder).replace("OTHER", &other)));
+    (holder, other, run)
+}
+
+/// When `node` logged taking the lease, in milliseconds.
+fn acquired_at(run: &Run, node: &str) -> Vec<u64> {
+    run.trace()
+        .iter()
+        .filter(|r| matches!(&r.kind, Kind::Log { host, line, .. } if &**host == node && line.contains("successfully acquired lease")))
+        .map(|r| r.t.as_millis())
+        .collect()
+}
+
+/// Cilium 1.18's L2 announcer runs client-go leader election with
+/// `ReleaseOnCancel: true` (pkg/l2announcer/l2announcer.go,
+/// `serviceLeaderElection`): a cleanly stopping agent empties the Lease
+/// (holder "", leaseDurationSeconds 1; client-go
+/// tools/leaderelection/leaderelection.go `release`), and the other
+/// candidate takes it at its next retry, within one jittered retry period
+/// (2 s x 1.0-2.2), not after the 15 s lease.
+#[test]
+fn cilium_clean_stop_releases_the_lease_and_hands_over_within_a_retry() {
+    let steps = r#"  - { at: 20s, fault: { host: HOLDER, action: stop-speaker } }
+  - { at: 20s, run: { host: tor, cmd: "kubectl get lease -n kube-system cilium-l2announce-default-web -o jsonpath={.spec.holderIdentity}/{.spec.leaseDurationSeconds}" } }"#;
+    let (_, other, run) = cilium_lease_run(1, steps);
+    assert_eq!(last_output(&run, "kubectl get lease").0, "/1");
+    let taken = acquired_at(&run, &other);
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert!(taken[0] > 20_000 && taken[0] <= 24_400, "taken over at {} ms", taken[0]);
+    let lease = &run.world().cluster.leases["default/web"];
+    assert_eq!((lease.holder.as_deref(), lease.transitions), (Some(other.as_str()), 1));
+}
+
+/// A crashed holder releases nothing: the other candidate takes over once
+/// the lease has expired in its own view (client-go judges expiry from
+/// `observedTime`, the time it last saw the record change, plus
+/// leaseDurationSeconds) at its next jittered retry. Powered off at 20 s:
+/// last renewal in (18, 20] s, first look after it up to 4.4 s later, 15 s,
+/// then up to one more retry: (33, 43.8] s, drawn from the seeded RNG.
+#[test]
+fn cilium_crash_failover_waits_out_the_lease_with_seeded_jitter() {
+    let steps = "  - { at: 20s, fault: { host: HOLDER, action: power-off } }";
+    let takeovers: Vec<u64> = (1..=6)
+        .map(|seed| {
+            let (_, other, run) = cilium_lease_run(seed, steps);
+            let taken = acquired_at(&run, &other);
+            assert_eq!(taken.len(), 1, "seed {seed}: {taken:?}");
+            assert!(taken[0] > 33_000 && taken[0] <= 43_800, "seed {seed}: taken over at {} ms", taken[0]);
+            taken[0]
+        })
+        .collect();
+    assert!(takeovers.iter().any(|t| *t != takeovers[0]), "the jitter depends on the seed: {takeovers:?}");
+    let (_, other, again) = cilium_lease_run(1, steps);
+    assert_eq!(acquired_at(&again, &other), vec![takeovers[0]], "the same seed, the same takeover");
+}
+
+/// A candidate that starts after the holder died has never seen the record
+/// change: its first look sets `observedTime`, and it waits a whole lease
+/// from there (client-go `tryAcquireOrRenew`/`isLeaseValid`), even though
+/// the lease expired long ago by its renewTime.
+#[test]
+fn cilium_candidates_judge_expiry_from_their_own_observation() {
+    let steps = r#"  - { at: 8s, fault: { host: OTHER, action: stop-speaker } }
+  - { at: 20s, fault: { host: HOLDER, action: power-off } }
+  - { at: 40s, fault: { host: OTHER, action: start-speaker } }"#;
+    let (_, other, run) = cilium_lease_run(3, steps);
+    let taken = acquired_at(&run, &other);
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert!(taken[0] >= 55_000 && taken[0] <= 59_400, "taken over at {} ms", taken[0]);
 }

@@ -129,7 +129,7 @@ fn each_shipped_scenario_maps_to_rows_of_the_versions_table() {
     for entry in vipsim::catalog::shipped().into_iter().chain(vipsim::catalog::workshop()) {
         let scenario = vipsim::scenario::load::load(entry.file, entry.yaml).unwrap_or_else(|e| panic!("{e:?}"));
         let spec = &scenario.doc.spec.cluster;
-        let config = vipsim::k8s::cluster::ClusterConfig::from_spec(spec).unwrap();
+        let config = vipsim::play::build::cluster_config(spec).unwrap();
         let used = vipsim::fidelity::components_in_use(&config);
         for name in &used {
             assert!(rows.iter().any(|r| r[0] == *name), "{name} is not in the versions table");

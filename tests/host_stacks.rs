@@ -7,10 +7,10 @@ mod common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
+use vipsim::engine::trace::{Dir, DropReason, Kind, terminal_text};
 use vipsim::net::conntrack::{CtTcpState, PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Dir, DropReason, Kind, terminal_text};
+use vipsim::play::run::Run;
 use vipsim::time::Instant;
 use vipsim::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 
@@ -510,12 +510,12 @@ fn unknown_unicast_is_flood_or_block() {
 fn world_when(run: &mut Run, secs: u64, until: impl Fn(&vipsim::sim::World) -> bool) -> vipsim::sim::World {
     run.seek_time(Instant::from_secs(secs));
     let mut w = run.world().clone();
-    w.run_until(Instant::from_secs(secs), &mut Vec::new());
+    vipsim::play::drive::run_until(&mut w, Instant::from_secs(secs), &mut Vec::new());
     for _ in 0..10_000 {
         if until(&w) {
             return w;
         }
-        w.step(&mut Vec::new());
+        vipsim::play::drive::step(&mut w, &mut Vec::new());
     }
     panic!("the condition never held");
 }

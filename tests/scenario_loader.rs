@@ -911,6 +911,21 @@ fn the_scenario_name_and_run_settings_are_usable() {
     );
 }
 
+/// No MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 only send
+/// the 5 s burst when a leader (re)announces a Service (internal/layer2/
+/// announcer.go, `spamLoop`). The speaker-wide `--gratuitous-arp-interval`
+/// proposed for MetalLB #2910 is in no release, so a scenario asking for it
+/// is refused with the reason rather than taught a timing nobody ships.
+#[test]
+fn a_periodic_garp_interval_is_refused_no_metallb_release_has_one() {
+    assert_eq!(
+        errors(&edit("podCIDR: 10.200.0.0/16", "podCIDR: 10.200.0.0/16\n    gratuitousArpInterval: 30s")),
+        [
+            "s.yaml:13:5: spec.cluster.gratuitousArpInterval: no MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 repeat the 5 s burst only when the leader re-announces the Service (a speaker-wide --gratuitous-arp-interval, proposed for MetalLB #2910, is in no release); remove this field"
+        ]
+    );
+}
+
 #[test]
 fn node_pod_cidr_slices_fit_the_cluster_pod_cidr() {
     assert_eq!(
@@ -949,15 +964,62 @@ fn service_addresses_ports_and_protocols_are_what_the_api_accepts() {
     );
 }
 
+/// The API server accepts a Pod whose nodeName names no node (nothing in
+/// pkg/apis/core/validation checks it); such a pod waits, and the pod
+/// garbage collector deletes it (pkg/controller/podgc, `gcOrphaned`). So
+/// an unknown node is a warning, with the near name a typo would have.
 #[test]
-fn a_pod_node_name_is_a_node() {
+fn a_pod_node_name_that_is_no_node_is_warned() {
     let pod = format!(
         "{METALLB}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: worker-9\n  containers:\n  - {{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.39}}\n"
     );
     assert_eq!(
-        errors(&pod),
-        ["s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario (did you mean `worker-0`?)"]
+        warnings(&pod),
+        [
+            RESOURCES_WARNING,
+            "s.yaml:116:3: spec.nodeName: nodeName `worker-9` is not a node of the scenario: the pod will stay Pending until the pod garbage collector deletes it (about 40-60 s) (did you mean `worker-0`?)",
+        ]
     );
+}
+
+/// The Deployment strategy the API server refuses
+/// (pkg/apis/apps/validation, `ValidateDeploymentStrategy` and
+/// `ValidateRollingUpdateDeployment`, Kubernetes 1.34): both fenceposts
+/// zero, a malformed percentage, more than 100% unavailable, and
+/// `rollingUpdate` under Recreate; a value that is neither a count nor a
+/// percentage does not parse.
+#[test]
+fn deployment_strategies_are_what_the_api_accepts() {
+    // `strategy:` goes on line 59, its fields below it.
+    let with = |strategy: &str| edit("  replicas: 2\n", &format!("  replicas: 2\n  strategy:\n{strategy}"));
+    let rolling = |fields: &str| with(&format!("    rollingUpdate:\n{fields}"));
+    assert_eq!(
+        errors(&rolling("      maxSurge: 0\n      maxUnavailable: \"0%\"\n")),
+        ["s.yaml:62:7: spec.strategy.rollingUpdate.maxUnavailable: may not be 0 when `maxSurge` is 0"]
+    );
+    assert_eq!(
+        errors(&rolling("      maxSurge: 25\n      maxUnavailable: \"120%\"\n")),
+        ["s.yaml:62:7: spec.strategy.rollingUpdate.maxUnavailable: must not be greater than 100%"]
+    );
+    assert_eq!(
+        errors(&rolling("      maxSurge: one\n")),
+        [
+            "s.yaml:61:7: spec.strategy.rollingUpdate.maxSurge: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+        ]
+    );
+    assert_eq!(
+        errors(&with("    type: Recreate\n    rollingUpdate:\n      maxSurge: 1\n")),
+        ["s.yaml:61:5: spec.strategy.rollingUpdate: may not be specified when strategy `type` is 'Recreate'"]
+    );
+    assert_eq!(
+        errors(&with("    type: RolingUpdate\n")),
+        [
+            "s.yaml:60:11: spec.strategy.type: unknown value `RolingUpdate`, expected RollingUpdate | Recreate (did you mean `RollingUpdate`?)"
+        ]
+    );
+    let moved = |n: usize| RESOURCES_WARNING.replace(":74:", &format!(":{}:", 74 + n));
+    assert_eq!(warnings(&with("    type: Recreate\n")), [moved(2)]);
+    assert_eq!(warnings(&rolling("      maxSurge: 2\n      maxUnavailable: 40%\n")), [moved(4)]);
 }
 
 #[test]
@@ -1294,7 +1356,7 @@ mod robustness {
             check(&text)?;
             if let Ok(scenario) = load("f.yaml", &text) {
                 let hosts: Vec<String> = scenario.doc.spec.hosts.iter().map(|h| h.name.clone()).collect();
-                if let Ok(mut run) = vipsim::sim::timeline::Run::new(std::rc::Rc::new(scenario), None, None, Some(vipsim::time::Duration::from_secs(12))) {
+                if let Ok(mut run) = vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, Some(vipsim::time::Duration::from_secs(12))) {
                     run.seek(run.len() / 2);
                     let mut world = run.world().clone();
                     for host in hosts.iter().take(2) {

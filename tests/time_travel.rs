@@ -24,8 +24,8 @@ fn seeking_back_equals_a_fresh_run_to_the_same_step() {
             run.seek(k);
             // A fresh world, stepped k times without any snapshot.
             let mut scratch = Vec::new();
-            let mut fresh = vipsim::scenario::build::build(&scenario, None, &mut scratch).expect("builds");
-            while fresh.steps < k && fresh.step(&mut scratch) {}
+            let mut fresh = vipsim::play::build::build(&scenario, None, &mut scratch).expect("builds");
+            while fresh.steps < k && vipsim::play::drive::step(&mut fresh, &mut scratch) {}
             assert_eq!(run.cursor(), k);
             assert!(run.world() == &fresh, "{id}: state at step {k} differs after seeking back");
             assert_eq!(state(run.world()), state(&fresh));
@@ -42,7 +42,7 @@ fn a_branch_changes_the_future_and_keeps_the_original() {
     let flush = FaultStep::new("router", FaultAction::FlushArp);
     let branch = run.branch(Action::Fault(flush));
     assert_eq!(common::jsonl(&run), original, "the original run is unchanged");
-    let ok_after = |r: &vipsim::sim::timeline::Run| {
+    let ok_after = |r: &vipsim::play::run::Run| {
         common::curls(r.trace(), "client")
             .iter()
             .filter(|(t, exit)| {
@@ -61,8 +61,8 @@ fn a_branch_changes_the_future_and_keeps_the_original() {
 /// exhausting a browser tab.
 #[test]
 fn a_run_stops_at_the_event_limit_and_says_so() {
-    use vipsim::sim::timeline::{MAX_STEPS, Run};
-    use vipsim::sim::trace::Kind;
+    use vipsim::engine::trace::Kind;
+    use vipsim::play::run::{MAX_STEPS, Run};
     let shipped = vipsim::catalog::find("metallb-l2-failover").expect("shipped");
     let text = shipped.yaml.replace("  duration: 120s", "  duration: 24h").replace("    until: 118s\n", "");
     let scenario = vipsim::scenario::load::load("day.yaml", &text).expect("loads");

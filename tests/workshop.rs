@@ -4,8 +4,8 @@
 mod common;
 
 use std::rc::Rc;
-use vipsim::scenario::goals;
-use vipsim::sim::timeline::Run;
+use vipsim::play::goals;
+use vipsim::play::run::Run;
 
 fn exercise(id: &str, variant: Option<&str>) -> Run {
     let shipped = vipsim::catalog::find(id).expect("exercise");

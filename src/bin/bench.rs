@@ -33,16 +33,16 @@ mod bench {
     use std::net::{Ipv4Addr, SocketAddrV4};
     use std::rc::Rc;
     use std::time::Instant as Wall;
-    use vipsim::k8s::apps::App;
     use vipsim::k8s::cluster::{Cluster, ClusterConfig};
     use vipsim::net::Cidr;
+    use vipsim::net::apps::App;
     use vipsim::net::build::LanBuilder;
     use vipsim::net::host::{Datapath, PodNet, Role};
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
-    use vipsim::scenario::spec::{ClusterSpec, RunStep, Step};
+    use vipsim::play::run::{Run, SNAPSHOT_EVERY};
+    use vipsim::scenario::spec::{RunStep, Step};
     use vipsim::sim::action::Script;
-    use vipsim::sim::timeline::{Run, SNAPSHOT_EVERY};
     use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
 
@@ -74,7 +74,7 @@ mod bench {
                 host.listeners.insert(SocketAddrV4::new(ip, 80));
             }
         }
-        let config = ClusterConfig::from_spec(&ClusterSpec::default()).expect("defaults");
+        let config = ClusterConfig::default();
         // Each client curls its server every second, offsets spreading the clients over the second.
         let timeline = (1..HOSTS)
             .step_by(2)
@@ -113,7 +113,7 @@ mod bench {
         let mut records = 0;
         let start = Wall::now();
         while world.next_time().is_some_and(|t| t <= end) {
-            world.step(&mut trace);
+            vipsim::play::drive::step(&mut world, &mut trace);
             if !keep_trace {
                 records += trace.len();
                 trace.clear();
@@ -189,10 +189,10 @@ mod bench {
         });
         let start = Wall::now();
         let mut trace = Vec::new();
-        let mut world = vipsim::scenario::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
+        let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("the scale scenario builds");
         let end = Instant::from_secs(seconds);
         while world.next_time().is_some_and(|t| t <= end) {
-            world.step(&mut trace);
+            vipsim::play::drive::step(&mut world, &mut trace);
             if world.steps.is_multiple_of(16) && start.elapsed().as_secs_f64() > limit {
                 return (world.steps, start.elapsed().as_secs_f64(), false);
             }

@@ -12,8 +12,8 @@
 use crate::k8s::cluster::{Endpoint, Service};
 use crate::k8s::services::{FrontendAddr, FrontendKind, frontends};
 use crate::net::host::Datapath;
+use crate::net::tools::Output;
 use crate::sim::World;
-use crate::tools::Output;
 
 fn ok(stdout: String) -> Output {
     Output { stdout, stderr: String::new(), exit: 0 }

@@ -9,14 +9,14 @@
 //! derived from the session's uptime and keepalive interval (a third of the
 //! hold time), as the modelled sessions exchange no real messages.
 
+use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
 use crate::k8s::objects::Manifest;
 use crate::net::HostId;
 use crate::net::host::{Role, RouteOrigin};
-use crate::scenario::spec::AnnounceKind;
+use crate::net::tools::Output;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
-use crate::tools::Output;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 

@@ -21,19 +21,19 @@ pub mod session;
 pub mod table;
 pub mod yaml;
 
+use crate::engine::trace::{Kind, Record};
 use crate::net::HostId;
 use crate::net::host::Role;
 use crate::net::neighbor::NeighborModel;
+use crate::net::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Duration;
-use crate::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tcpdump::Tcpdump};
 
 /// Command names the console knows, for completion and `help`.
 pub const COMMANDS: &[(&str, &str)] = &[
     (
         "kubectl",
-        "get/describe/events/logs/exec/apply/create/delete/patch/scale/expose/cordon/uncordon/drain/version/api-resources",
+        "get/describe/events/logs/exec/apply/create/delete/patch/scale/set image/rollout/expose/cordon/uncordon/drain/version/api-resources",
     ),
     ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
     ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
@@ -109,7 +109,10 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
         };
     }
     if argv[0] == "kubectl" {
-        let reply = kubectl::run(w, args, trace);
+        let reply = kubectl::run(w, host, line, args, trace);
+        if reply.pending {
+            return Ok(None);
+        }
         let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
         return Ok(Some(record_after(w, host, line, &reply.notice, out, trace)));
     }
@@ -166,7 +169,7 @@ fn record(w: &World, host: &str, cmd: &str, out: Output, trace: &mut Vec<Record>
 /// its output (kubectl's warnings), so it comes first in the shown text.
 fn record_after(w: &World, host: &str, cmd: &str, notice: &str, mut out: Output, trace: &mut Vec<Record>) -> String {
     out.stderr.insert_str(0, notice);
-    let text = crate::sim::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
+    let text = crate::engine::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
     trace.push(Record {
         t: w.now,
         step: w.steps,

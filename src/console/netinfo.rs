@@ -2,13 +2,13 @@
 //! Cisco-model router), `conntrack -L`.
 
 use super::table::render_with;
+use crate::engine::trace::Record;
 use crate::net::HostId;
 use crate::net::conntrack::format_entry;
 use crate::net::host::{Datapath, RouteOrigin};
 use crate::net::neighbor::{NeighborModel, NeighborState};
+use crate::net::tools::Output;
 use crate::sim::World;
-use crate::sim::trace::Record;
-use crate::tools::Output;
 
 fn ok(stdout: String) -> Output {
     Output { stdout, stderr: String::new(), exit: 0 }

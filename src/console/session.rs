@@ -10,9 +10,9 @@
 //! The playground's state keeps the session and the entries; this module
 //! decides, so the decisions are tested natively.
 
+use crate::engine::trace::{Kind, Record};
 use crate::sim::World;
 use crate::sim::action::Action;
-use crate::sim::trace::{Kind, Record};
 use crate::time::{Duration, Instant};
 
 /// A console line as typed: the command, and whether it runs in the background.
@@ -63,11 +63,11 @@ pub fn finished<'a>(trace: &'a [Record], host: &str, cmd: &str, started: Instant
     })
 }
 
-/// A finished command's text as a terminal shows it ([`crate::sim::trace::terminal_text`]).
+/// A finished command's text as a terminal shows it ([`crate::engine::trace::terminal_text`]).
 pub fn printed(record: &Record) -> Option<String> {
     match &record.kind {
         Kind::Command { stdout, stderr, stderr_first, .. } => {
-            Some(crate::sim::trace::terminal_text(stdout, stderr, *stderr_first))
+            Some(crate::engine::trace::terminal_text(stdout, stderr, *stderr_first))
         }
         _ => None,
     }
@@ -187,14 +187,6 @@ fn scheduled(step: &crate::scenario::spec::Step, t: Instant) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
-    use std::rc::Rc;
-
-    fn failover() -> Run {
-        let s = crate::catalog::find("metallb-l2-failover").expect("shipped");
-        let scenario = crate::scenario::load::load(s.file, s.yaml).expect("loads");
-        Run::new(Rc::new(scenario), None, None, None).expect("builds")
-    }
 
     #[test]
     fn a_trailing_ampersand_runs_in_the_background_and_a_double_one_does_not() {
@@ -202,34 +194,6 @@ mod tests {
         assert_eq!(Line::parse("  ping -c 1 10.0.0.1&  "), Line { cmd: "ping -c 1 10.0.0.1".into(), background: true });
         assert_eq!(Line::parse("true && false"), Line { cmd: "true && false".into(), background: false });
         assert_eq!(Line::parse("kubectl get svc"), Line { cmd: "kubectl get svc".into(), background: false });
-    }
-
-    #[test]
-    fn reads_print_at_once_and_tools_that_take_time_or_change_the_world_go_into_the_run() {
-        let mut run = failover();
-        run.seek_time(Instant::from_secs(30));
-        let w = run.world();
-        match effect(w, "client", "kubectl get svc web", false) {
-            Effect::Prints(out) => assert!(out.contains("192.168.1.201"), "{out}"),
-            other => panic!("kubectl get reads: {other:?}"),
-        }
-        assert_eq!(effect(w, "client", "kubectl get svc web", true), Effect::Runs, "a graded read is recorded");
-        assert_eq!(effect(w, "client", "curl -m 1 http://192.168.1.201/", false), Effect::Runs);
-        assert_eq!(effect(w, "router", "ip neigh flush all", false), Effect::Runs);
-        assert_eq!(effect(w, "nowhere", "ip neigh", false), Effect::Prints("no host named nowhere\n".into()));
-    }
-
-    #[test]
-    fn a_line_that_takes_time_finishes_in_its_run_where_the_cursor_can_go() {
-        // curl -m 1 at 30 s in the blackhole times out 1 s later (curl 8.5: error 28).
-        let mut run = failover();
-        run.seek_time(Instant::from_secs(30));
-        let at = run.world().now;
-        run.act(Action::Run { host: "client".into(), cmd: "curl -m 1 http://192.168.1.201/".into() });
-        let done = finished(run.trace(), "client", "curl -m 1 http://192.168.1.201/", at).expect("finishes");
-        assert_eq!(done.t.saturating_since(at), Duration::from_secs(1));
-        let text = printed(done).expect("a command");
-        assert!(text.starts_with("curl: (28) Connection timed out after 10"), "{text}");
     }
 
     #[test]
@@ -241,25 +205,5 @@ mod tests {
         assert!(!s.continues_at(900, true), "a branch forked later keeps its past");
         let s = s.with_line(900);
         assert_eq!((s.commands, s.last_step, s.started), (2, 900, Instant::from_secs(30)));
-    }
-
-    #[test]
-    fn the_timeline_s_curl_loop_is_one_entry_at_its_latest_run() {
-        let mut run = failover();
-        run.seek_time(Instant::from_secs(30));
-        let lines = scripted(run.world(), run.visible());
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        let curl = &lines[0];
-        assert_eq!((curl.host.as_str(), curl.first), ("client", Instant::from_secs(8)));
-        assert_eq!(curl.every, Some(Duration::from_secs(1)));
-        // 8 s to 29 s have finished by 30 s (each takes up to 1 s): 22 runs,
-        // the ten from 20 s on time out (node-a loses power at 20 s, in the
-        // same instant as that request leaves).
-        assert_eq!(curl.runs, 22);
-        assert_eq!(curl.started, Instant::from_secs(29));
-        assert_eq!(curl.failed, 10);
-        // A line typed in the console is not the scenario's.
-        run.act(Action::Run { host: "client".into(), cmd: "kubectl get svc".into() });
-        assert_eq!(scripted(run.world(), run.visible()).len(), 1);
     }
 }

@@ -1,9 +1,11 @@
 //! What `kubectl` does to the cluster: apply, delete, patch, scale,
-//! cordon, drain. Each returns kubectl's one-line answer (`service/web
-//! created`) or its error, then the caller reconciles.
+//! cordon, drain, and the changes to a Deployment's template (`set
+//! image`, `rollout restart|undo`). Each returns kubectl's one-line answer
+//! (`service/web created`) or its error, then the caller reconciles.
 
-use super::cluster::{Deployment, Service, Stored, key};
+use super::cluster::{Deployment, DeploymentStatus, REVISION_ANNOTATION, Service, Stored, key};
 use super::control::Plane;
+use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
 use super::workloads;
@@ -25,19 +27,6 @@ pub fn resource_name(kind: &str) -> &'static str {
         "Gateway" => "gateway.gateway.networking.k8s.io",
         _ => "object",
     }
-}
-
-/// A short content hash for the pod-template-hash label (a ReplicaSet's
-/// name suffix): FNV-1a of the template, in kube's safe alphabet.
-fn template_hash(spec: &super::objects::DeploymentSpec) -> String {
-    let text = serde_json::to_string(&spec.template).unwrap_or_default();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    const SAFE: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..10).map(|i| SAFE[((h >> (i * 6)) % SAFE.len() as u64) as usize] as char).collect()
 }
 
 fn stored_key(m: &Manifest) -> String {
@@ -105,45 +94,7 @@ impl Plane<'_, '_, '_> {
             }
             Manifest::Deployment { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
-                let dkey = key(&ns, &name);
-                self.check_replicas(&dkey, &name, spec.replicas)?;
-                let hash = template_hash(spec);
-                match self.k.deployments.get_mut(&dkey) {
-                    Some(d) if d.spec == *spec => "unchanged",
-                    Some(d) => {
-                        let template_changed = d.template_hash != hash;
-                        d.spec = spec.clone();
-                        d.meta = metadata.clone();
-                        d.template_hash = hash;
-                        if template_changed {
-                            // A rollout: old pods go, new ones come (no surge modelling).
-                            let old: Vec<String> = self
-                                .k
-                                .pods
-                                .values()
-                                .filter(|p| p.owner.as_deref() == Some(&dkey))
-                                .map(|p| p.key())
-                                .collect();
-                            for pk in old {
-                                self.delete_pod(&pk);
-                            }
-                        }
-                        "configured"
-                    }
-                    None => {
-                        self.k.deployments.insert(
-                            dkey,
-                            Deployment {
-                                meta: metadata.clone(),
-                                namespace: ns,
-                                spec: spec.clone(),
-                                created: now,
-                                template_hash: hash,
-                            },
-                        );
-                        "created"
-                    }
-                }
+                self.apply_deployment(&ns, metadata, spec)?
             }
             Manifest::Pod { metadata, spec, .. } => {
                 let ns = m.namespace().unwrap_or("default").to_string();
@@ -190,6 +141,104 @@ impl Plane<'_, '_, '_> {
         };
         self.reconcile();
         Ok(format!("{res}/{name} {verb}"))
+    }
+
+    /// Creates or updates a Deployment after the API server's checks; the
+    /// Deployment controller does the rest (a new template rolls out).
+    fn apply_deployment(&mut self, ns: &str, meta: &ObjectMeta, spec: &DeploymentSpec) -> Result<&'static str, String> {
+        let now = self.cx.now;
+        let name = meta.name.clone();
+        let dkey = key(ns, &name);
+        invalid_deployment(&name, spec)?;
+        self.check_replicas(&dkey, &name, spec.replicas)?;
+        let without_revision = |m: &ObjectMeta| {
+            let mut m = m.clone();
+            m.annotations.remove(REVISION_ANNOTATION);
+            m
+        };
+        match self.k.deployments.get_mut(&dkey) {
+            Some(d) if d.spec == *spec && without_revision(&d.meta) == without_revision(meta) => Ok("unchanged"),
+            Some(d) => {
+                let revision = d.meta.annotations.get(REVISION_ANNOTATION).cloned();
+                if d.spec != *spec {
+                    d.generation += 1;
+                }
+                d.spec = spec.clone();
+                d.meta = meta.clone();
+                if let Some(r) = revision {
+                    d.meta.annotations.insert(REVISION_ANNOTATION.into(), r);
+                }
+                Ok("configured")
+            }
+            None => {
+                self.k.deployments.insert(
+                    dkey,
+                    Deployment {
+                        meta: meta.clone(),
+                        namespace: ns.to_string(),
+                        spec: spec.clone(),
+                        created: now,
+                        generation: 1,
+                        collision_count: None,
+                        status: DeploymentStatus::default(),
+                        progress_check: None,
+                    },
+                );
+                Ok("created")
+            }
+        }
+    }
+
+    /// The Deployment `ns/name`, or kubectl's NotFound error.
+    pub fn deployment(&self, ns: &str, name: &str) -> Result<&Deployment, String> {
+        self.k
+            .deployments
+            .get(&key(ns, name))
+            .ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))
+    }
+
+    /// Replaces a Deployment's spec (a patch, `set image`, `rollout
+    /// restart|undo`); `None` when nothing changed.
+    pub fn update_deployment(&mut self, ns: &str, name: &str, spec: DeploymentSpec) -> Result<Option<()>, String> {
+        let d = self.deployment(ns, name)?;
+        if d.spec == spec {
+            return Ok(None);
+        }
+        let meta = d.meta.clone();
+        self.apply_deployment(ns, &meta, &spec)?;
+        self.reconcile();
+        Ok(Some(()))
+    }
+
+    /// `kubectl patch deployment NAME -p '<json>'`: a strategic merge patch
+    /// (kubectl's default) or a JSON merge patch (`--type merge`).
+    pub fn patch_deployment(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
+        let d = self.deployment(ns, name)?;
+        let patch: serde_json::Value =
+            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+        let mut doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
+        if strategic {
+            strategic_merge(&mut doc, &patch, "");
+        } else {
+            merge_patch(&mut doc, &patch);
+        }
+        let meta: ObjectMeta = serde_json::from_value(doc["metadata"].clone())
+            .map_err(|e| format!("The Deployment \"{name}\" is invalid: metadata: {e}"))?;
+        let spec: DeploymentSpec = serde_json::from_value(doc["spec"].clone())
+            .map_err(|e| format!("The Deployment \"{name}\" is invalid: spec: {e}"))?;
+        if meta.name != name {
+            return Err(format!(
+                "The Deployment \"{name}\" is invalid: metadata.name: Invalid value: \"{}\": field is immutable",
+                meta.name
+            ));
+        }
+        let verb = self.apply_deployment(ns, &meta, &spec)?;
+        self.reconcile();
+        Ok(if verb == "unchanged" {
+            format!("deployment.apps/{name} patched (no change)")
+        } else {
+            format!("deployment.apps/{name} patched")
+        })
     }
 
     fn apply_service(
@@ -255,9 +304,25 @@ impl Plane<'_, '_, '_> {
                 gone
             }
             "Deployment" => {
+                // The garbage collector deletes its ReplicaSets, then their pods.
                 let gone = self.k.deployments.remove(&k2).is_some();
-                let pods: Vec<String> =
-                    self.k.pods.values().filter(|p| p.owner.as_deref() == Some(&k2)).map(|p| p.key()).collect();
+                let sets: Vec<String> = self
+                    .k
+                    .replica_sets
+                    .values()
+                    .filter(|rs| rs.namespace == ns && rs.deployment == name)
+                    .map(|rs| rs.key())
+                    .collect();
+                for rs in &sets {
+                    self.k.replica_sets.remove(rs);
+                }
+                let pods: Vec<String> = self
+                    .k
+                    .pods
+                    .values()
+                    .filter(|p| p.owner.as_ref().is_some_and(|o| sets.contains(o)))
+                    .map(|p| p.key())
+                    .collect();
                 for pk in pods {
                     self.delete_pod(&pk);
                 }
@@ -297,8 +362,9 @@ impl Plane<'_, '_, '_> {
         })
     }
 
-    /// `kubectl patch svc NAME -p '<json>'` (a JSON merge patch of the Service).
-    pub fn patch_service(&mut self, ns: &str, name: &str, patch: &str) -> Result<String, String> {
+    /// `kubectl patch svc NAME -p '<json>'`: a strategic merge patch
+    /// (ports merge by `port`) or a JSON merge patch of the Service.
+    pub fn patch_service(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
         let skey = key(ns, name);
         let svc = self
             .k
@@ -308,7 +374,11 @@ impl Plane<'_, '_, '_> {
         let patch: serde_json::Value =
             serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
-        merge_patch(&mut doc, &patch);
+        if strategic {
+            strategic_merge(&mut doc, &patch, "");
+        } else {
+            merge_patch(&mut doc, &patch);
+        }
         let meta: super::objects::ObjectMeta = serde_json::from_value(doc["metadata"].clone())
             .map_err(|e| format!("The Service \"{name}\" is invalid: metadata: {e}"))?;
         let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone())
@@ -333,7 +403,10 @@ impl Plane<'_, '_, '_> {
             .deployments
             .get_mut(&dkey)
             .ok_or_else(|| format!("Error from server (NotFound): deployments.apps \"{name}\" not found"))?;
-        d.spec.replicas = replicas;
+        if d.spec.replicas != replicas {
+            d.spec.replicas = replicas;
+            d.generation += 1;
+        }
         self.reconcile();
         Ok(format!("deployment.apps/{name} scaled"))
     }
@@ -383,6 +456,96 @@ impl Plane<'_, '_, '_> {
         out.push_str(&format!("\nnode/{node} drained"));
         self.reconcile();
         Ok(out)
+    }
+}
+
+/// The API server's validation of a Deployment spec, as kubectl prints it.
+pub fn invalid_deployment(name: &str, spec: &DeploymentSpec) -> Result<(), String> {
+    let errors: Vec<String> = spec.invalid().into_iter().map(|e| format!("{}: {}", e.path, e.api)).collect();
+    match errors.as_slice() {
+        [] => Ok(()),
+        [one] => Err(format!("The Deployment \"{name}\" is invalid: {one}")),
+        many => Err(format!("The Deployment \"{name}\" is invalid: [{}]", many.join(", "))),
+    }
+}
+
+/// The merge key of a list a strategic merge patch merges item by item
+/// (`patchMergeKey` in k8s.io/api), by the field names leading to it.
+fn merge_key(path: &str) -> Option<&'static str> {
+    let last = |n: usize| path.rsplit('.').take(n).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(".");
+    match last(2).as_str() {
+        "containers.ports" | "initContainers.ports" => return Some("containerPort"),
+        "containers.env" | "initContainers.env" => return Some("name"),
+        "containers.volumeMounts" | "initContainers.volumeMounts" => return Some("mountPath"),
+        "spec.ports" if !path.contains("template") => return Some("port"),
+        _ => {}
+    }
+    match last(1).as_str() {
+        "containers" | "initContainers" | "volumes" | "imagePullSecrets" => Some("name"),
+        "topologySpreadConstraints" => Some("topologyKey"),
+        _ => None,
+    }
+}
+
+/// A strategic merge patch (k8s.io/apimachinery strategicpatch): objects
+/// merge as in a JSON merge patch; lists with a merge key merge item by
+/// item (`$patch: delete` removes one, `$patch: replace` replaces the
+/// list); other lists are replaced.
+pub fn strategic_merge(target: &mut serde_json::Value, patch: &serde_json::Value, path: &str) {
+    use serde_json::Value;
+    match patch {
+        Value::Object(p) => {
+            if p.get("$patch").and_then(Value::as_str) == Some("replace") {
+                let mut v = patch.clone();
+                if let Value::Object(m) = &mut v {
+                    m.remove("$patch");
+                }
+                *target = v;
+                return;
+            }
+            if !target.is_object() {
+                *target = Value::Object(Default::default());
+            }
+            let t = target.as_object_mut().expect("object");
+            for (k, v) in p {
+                if k.starts_with('$') {
+                    continue;
+                }
+                if v.is_null() {
+                    t.remove(k);
+                    continue;
+                }
+                let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                strategic_merge(t.entry(k.clone()).or_insert(Value::Null), v, &here);
+            }
+        }
+        Value::Array(items) => {
+            let Some(key) = merge_key(path) else {
+                *target = patch.clone();
+                return;
+            };
+            let replace = items.iter().any(|i| i.get("$patch").and_then(Value::as_str) == Some("replace"));
+            if replace || !target.is_array() {
+                *target = Value::Array(items.iter().filter(|i| i.get("$patch").is_none()).cloned().collect());
+                return;
+            }
+            let list = target.as_array_mut().expect("array");
+            for item in items {
+                let id = item.get(key);
+                let at = list.iter().position(|o| id.is_some() && o.get(key) == id);
+                if item.get("$patch").and_then(Value::as_str) == Some("delete") {
+                    if let Some(i) = at {
+                        list.remove(i);
+                    }
+                    continue;
+                }
+                match at {
+                    Some(i) => strategic_merge(&mut list[i], item, path),
+                    None => list.push(item.clone()),
+                }
+            }
+        }
+        other => *target = other.clone(),
     }
 }
 

@@ -1,20 +1,22 @@
 //! BGP mode: every node's speaker peers with the router and advertises
 //! each VIP as a /32 (Cluster policy: every node; Local: only nodes with a
-//! ready local endpoint). The router installs one route per VIP with all
+//! ready local endpoint; with MetalLB never a node labelled
+//! `node.kubernetes.io/exclude-from-external-load-balancers`). The router installs one route per VIP with all
 //! advertising nodes as ECMP next hops and hashes flows across them. A dead
 //! node's routes stay until the router's hold timer expires; a speaker
 //! that stops cleanly closes its session at once. Sessions, messages and
 //! timers are modelled as state, not as BGP bytes on the wire.
 
 use super::cluster::{BgpSession, BgpState, Cluster};
-use super::control::{ControlEvent, Plane};
+use super::control::Plane;
 use super::metallb;
 use super::objects::Manifest;
+use crate::engine::ControlEvent;
+use crate::engine::Event;
+use crate::engine::trace::Kind;
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::Cidr;
 use crate::net::host::{Role, Route, RouteOrigin};
-use crate::scenario::spec::AnnounceKind;
-use crate::sim::Event;
-use crate::sim::trace::Kind;
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -170,8 +172,11 @@ pub fn reconcile(p: &mut Plane) {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
         }
+        // A MetalLB speaker on an excluded node withdraws everything
+        // (speaker/bgp_controller.go `ShouldAnnounce`: nodeLabeledExcludeBalancers).
+        let excluded = p.k.config.load_balancer == LoadBalancerKind::Metallb && metallb::excluded(p.k, &node);
         let mut adv = BTreeSet::new();
-        for (skey, ip, pool, local) in &services {
+        for (skey, ip, pool, local) in services.iter().filter(|_| !excluded) {
             let ads = if p.k.objects_of("BGPPeer").is_empty() && p.k.objects_of("BGPAdvertisement").is_empty() {
                 // No MetalLB BGP objects: a Cilium-style setup advertising every LoadBalancer IP.
                 true
@@ -179,7 +184,7 @@ pub fn reconcile(p: &mut Plane) {
                 let ads = metallb::advertisements_for(p.k, "BGPAdvertisement", pool);
                 !ads.is_empty() && metallb::advertised_nodes(p.k, &ads).contains(&node)
             };
-            let ready = metallb::nodes_with_ready_endpoints(p.k, skey);
+            let ready = metallb::nodes_with_serving_endpoints(p.k, skey);
             let eligible = if *local { ready.contains(&node) } else { !ready.is_empty() };
             if ads && eligible {
                 adv.insert(*ip);

@@ -1,15 +1,21 @@
 //! Cilium L2 announcements: for each Service a CiliumL2AnnouncementPolicy
 //! selects, agents on the selected nodes race for the Lease
-//! `cilium-l2announce-<ns>-<svc>` (client-go leader election: lease 15 s,
-//! renew deadline 5 s, retry 2 s). The holder's BPF responder answers ARP
-//! for the VIP while the agent keeps its liveness fresh; on takeover the new
-//! holder sends one gratuitous ARP reply. Unlike MetalLB, the holder is
-//! chosen without looking at externalTrafficPolicy: Local (cilium#27800),
-//! so it can be a node without a local endpoint, which then drops traffic.
+//! `cilium-l2announce-<ns>-<svc>` with client-go's leader election (lease
+//! 15 s, renew deadline 5 s, retry 2 s; pkg/l2announcer/l2announcer.go of
+//! Cilium 1.18, `serviceLeaderElection`, with `ReleaseOnCancel`). Each
+//! candidate retries every retry period x 1.0-2.2 (`wait.JitterUntil`,
+//! JitterFactor 1.2) and judges the holder's lease expired from the time it
+//! last saw the record change; a holder that stops cleanly releases the
+//! lease. The holder's BPF responder answers ARP for the VIP while the agent
+//! keeps its liveness fresh; on takeover the new holder sends one gratuitous
+//! ARP reply. Unlike MetalLB, the holder is chosen without looking at
+//! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
+//! a local endpoint, which then drops traffic.
 
 use super::cluster::{Cluster, Key, Lease, LogLine};
 use super::objects::Manifest;
 use crate::net::host::Host;
+use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -75,52 +81,28 @@ pub fn agent_connected(k: &Cluster, hosts: &[Host], node: &str) -> bool {
     agent_alive(k, hosts, node) && k.nodes.get(node).is_some_and(|n| n.kubelet_up)
 }
 
-/// Each agent's retry ticks are offset by a fixed per-node phase, so which
-/// candidate wins a free lease is deterministic (in client-go it is
-/// whichever retry loop fires first).
-pub fn retry_phase(node: &str, retry: Duration) -> Duration {
-    let h = node.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
-    Duration::from_nanos(if retry.as_nanos() == 0 { 0 } else { h % retry.as_nanos() })
+/// client-go's `JitterFactor`: a retry waits the retry period plus up to
+/// 1.2 times more (`wait.Jitter`), drawn from the world's seeded RNG.
+pub fn retry_wait(retry: Duration, rng: &mut SimRng) -> Duration {
+    let extra = retry.as_nanos() / 5 * 6;
+    Duration::from_nanos(retry.as_nanos() + rng.range_u64(0, extra))
 }
 
-/// The first retry tick of `node` at or after `t`.
-pub fn next_tick(node: &str, retry: Duration, t: Instant) -> Instant {
-    let phase = retry_phase(node, retry).as_nanos();
-    let r = retry.as_nanos().max(1);
-    let t = t.as_nanos();
-    let k = if t <= phase { 0 } else { (t - phase).div_ceil(r) };
-    Instant::from_nanos(phase + k * r)
+/// The record's version at `t`: every write (acquire, release, each
+/// renewal) changes it, which is all a candidate compares.
+pub fn record_version(l: &Lease, t: Instant, retry: Duration) -> u64 {
+    let end = if l.renewing { t } else { l.renewed };
+    l.writes + end.saturating_since(l.renew_since).as_nanos() / retry.as_nanos().max(1)
 }
 
-/// The last retry tick of `node` at or before `t` (its last renewal).
-pub fn last_tick(node: &str, retry: Duration, t: Instant) -> Instant {
-    let phase = retry_phase(node, retry).as_nanos();
-    let r = retry.as_nanos().max(1);
-    let t = t.as_nanos();
-    if t < phase {
-        return Instant::from_nanos(t);
+/// `renewTime` as the API server holds it at `t`: the holder renews every
+/// retry period while its renew loop runs (`wait.Until`, no jitter).
+pub fn renew_time(l: &Lease, t: Instant, retry: Duration) -> Instant {
+    if !l.renewing {
+        return l.renewed;
     }
-    Instant::from_nanos(phase + (t - phase) / r * r)
-}
-
-/// When the lease is free to take: now if nobody holds it, else when it expires.
-pub fn free_at(lease: &Lease, duration: Duration) -> Instant {
-    match lease.holder {
-        None => Instant::ZERO,
-        Some(_) => lease.renewed + duration,
-    }
-}
-
-/// The candidate that takes a free lease first, and when.
-pub fn next_holder(k: &Cluster, hosts: &[Host], svc: &Key, now: Instant) -> Option<(String, Instant)> {
-    let lease = k.leases.get(svc);
-    let from = lease.map(|l| free_at(l, k.config.lease_duration)).unwrap_or(Instant::ZERO).max(now);
-    candidates(k, svc)
-        .into_iter()
-        .filter(|n| agent_connected(k, hosts, n))
-        .map(|n| (next_tick(&n, k.config.retry_period, from), n))
-        .min()
-        .map(|(t, n)| (n, t))
+    let r = retry.as_nanos().max(1);
+    l.renew_since + Duration::from_nanos(t.saturating_since(l.renew_since).as_nanos() / r * r)
 }
 
 /// A Cilium-agent log line (logfmt).
@@ -143,17 +125,40 @@ pub fn log(k: &mut Cluster, now: Instant, node: &str, msg: &str, svc: &Key, ip: 
 mod tests {
     use super::*;
 
+    /// client-go `wait.Jitter(RetryPeriod, 1.2)`: between 1.0 and 2.2
+    /// retry periods, spread over the whole range.
     #[test]
-    fn ticks_are_phase_aligned() {
+    fn retries_wait_one_to_two_point_two_periods() {
         let retry = Duration::from_secs(2);
-        let n = "worker-1";
-        let p = retry_phase(n, retry);
-        assert!(p < retry);
-        let t = next_tick(n, retry, Instant::from_secs(10));
-        assert!(t >= Instant::from_secs(10) && t < Instant::from_secs(12));
-        assert_eq!((t.as_nanos() - p.as_nanos()) % retry.as_nanos(), 0);
-        let l = last_tick(n, retry, Instant::from_secs(10));
-        assert!(l <= Instant::from_secs(10) && l > Instant::from_secs(8));
+        let mut rng = SimRng::new(42);
+        let waits: Vec<u64> = (0..2000).map(|_| retry_wait(retry, &mut rng).as_millis()).collect();
+        assert!(waits.iter().all(|w| (2000..=4400).contains(w)), "{waits:?}");
+        assert!(waits.iter().any(|w| *w < 2100) && waits.iter().any(|w| *w > 4300));
+    }
+
+    #[test]
+    fn a_renewing_holder_writes_every_retry_period() {
+        let retry = Duration::from_secs(2);
+        let mut l = Lease {
+            created: Instant::ZERO,
+            holder: Some("worker-0".into()),
+            acquired: Instant::from_secs(25),
+            renewed: Instant::from_secs(25),
+            duration: Duration::from_secs(15),
+            transitions: 0,
+            term: 1,
+            renewing: true,
+            renew_since: Instant::from_secs(25),
+            writes: 1,
+        };
+        assert_eq!(renew_time(&l, Instant::from_millis(30_500), retry), Instant::from_secs(29));
+        assert_eq!(record_version(&l, Instant::from_millis(26_999), retry), 1);
+        assert_eq!(record_version(&l, Instant::from_secs(27), retry), 2);
+        // A crashed holder's record stops changing at its last renewal.
+        l.renewing = false;
+        l.renewed = Instant::from_secs(29);
+        assert_eq!(renew_time(&l, Instant::from_secs(60), retry), Instant::from_secs(29));
+        assert_eq!(record_version(&l, Instant::from_secs(60), retry), 3);
     }
 
     #[test]

@@ -4,13 +4,12 @@
 //! sessions). Controllers live in the sibling modules and run from
 //! [`super::control`].
 
-use super::apps::App;
 use super::ipam::cilium::CiliumIpam;
 use super::ipam::metallb::MetalLbIpam;
-use super::objects::{DeploymentSpec, Manifest, ObjectMeta, PodSpec, ServiceSpec};
+use super::objects::{DeploymentSpec, LabelSelector, Manifest, ObjectMeta, PodSpec, PodTemplateSpec, ServiceSpec};
+use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
-use crate::scenario::spec::{AnnounceKind, ClusterSpec, LoadBalancerKind};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +22,26 @@ pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
 }
 
+/// Who assigns LoadBalancer addresses (and, with `announce`, announces them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancerKind {
+    #[default]
+    Metallb,
+    Cilium,
+    None,
+}
+
+/// How the load balancer makes its addresses reachable on the LAN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnounceKind {
+    #[default]
+    L2,
+    Bgp,
+    None,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterConfig {
     pub load_balancer: LoadBalancerKind,
@@ -33,37 +52,38 @@ pub struct ClusterConfig {
     pub node_monitor_grace: Duration,
     pub eviction_timeout: Duration,
     pub memberlist_detection: Duration,
-    pub garp_interval: Option<Duration>,
     pub lease_duration: Duration,
     pub renew_deadline: Duration,
     pub retry_period: Duration,
     pub pod_startup: Duration,
 }
 
-impl ClusterConfig {
-    pub fn from_spec(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
-        let datapath = match spec.datapath {
-            Some(crate::scenario::spec::DatapathKind::Iptables) => Datapath::Iptables,
-            Some(crate::scenario::spec::DatapathKind::Ipvs) => Datapath::Ipvs,
-            Some(crate::scenario::spec::DatapathKind::Ebpf) => Datapath::Ebpf,
-            None if spec.load_balancer == LoadBalancerKind::Cilium => Datapath::Ebpf,
-            None => Datapath::Iptables,
-        };
-        Ok(ClusterConfig {
-            load_balancer: spec.load_balancer,
-            announce: spec.announce,
-            datapath,
-            service_cidr: Cidr::parse(&spec.service_cidr)?,
-            pod_cidr: Cidr::parse(&spec.pod_cidr)?,
-            node_monitor_grace: spec.node_monitor_grace_period,
-            eviction_timeout: spec.pod_eviction_timeout,
-            memberlist_detection: spec.speaker_failure_detection,
-            garp_interval: spec.gratuitous_arp_interval,
-            lease_duration: spec.l2_lease_duration,
-            renew_deadline: spec.l2_lease_renew_deadline,
-            retry_period: spec.l2_lease_retry_period,
-            pod_startup: spec.pod_startup,
-        })
+/// What a cluster runs when the scenario says nothing: MetalLB in L2
+/// mode over kube-proxy's iptables, kubeadm's Service and pod CIDRs, and
+/// the components' own default timings.
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        let cidr = |s: &str| Cidr::parse(s).expect("a valid default CIDR");
+        ClusterConfig {
+            load_balancer: LoadBalancerKind::default(),
+            announce: AnnounceKind::default(),
+            datapath: Datapath::Iptables,
+            // kubeadm's --service-cidr default; flannel's podCIDR, the most common.
+            service_cidr: cidr("10.96.0.0/12"),
+            pod_cidr: cidr("10.244.0.0/16"),
+            // kube-controller-manager --node-monitor-grace-period (50 s since 1.32).
+            node_monitor_grace: Duration::from_secs(50),
+            // The not-ready/unreachable tolerations the DefaultTolerationSeconds admission adds.
+            eviction_timeout: Duration::from_secs(300),
+            // How long MetalLB speakers' memberlist takes to notice a dead peer.
+            memberlist_detection: Duration::from_secs(5),
+            // Cilium --l2-announcements-lease-duration, -renew-deadline, -retry-period.
+            lease_duration: Duration::from_secs(15),
+            renew_deadline: Duration::from_secs(5),
+            retry_period: Duration::from_secs(2),
+            // Image pull and readiness of the small modelled apps.
+            pod_startup: Duration::from_secs(3),
+        }
     }
 }
 
@@ -76,6 +96,11 @@ pub const NODE_MONITOR_PERIOD: Duration = Duration::from_secs(5);
 pub const NODE_BOOT: Duration = Duration::from_secs(20);
 /// Default terminationGracePeriodSeconds.
 pub const TERMINATION_GRACE: Duration = Duration::from_secs(30);
+/// The pod garbage collector's loop period and how long it waits before
+/// deleting the pods of a node that does not exist (`gcCheckPeriod`,
+/// `quarantineTime` in pkg/controller/podgc).
+pub const POD_GC_PERIOD: Duration = Duration::from_secs(20);
+pub const POD_GC_QUARANTINE: Duration = Duration::from_secs(40);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
@@ -123,15 +148,23 @@ pub struct Pod {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
-    /// The Deployment that owns it.
-    pub owner: Option<String>,
+    /// The ReplicaSet that owns it (`namespace/name`); `None` for a bare Pod.
+    pub owner: Option<Key>,
     pub spec: PodSpec,
     pub app: App,
     pub node: Option<String>,
     pub ip: Option<Ipv4Addr>,
     pub phase: PodPhase,
     pub ready: bool,
+    /// When the Ready condition last turned true.
+    pub ready_since: Option<Instant>,
     pub created: Instant,
+    /// When it was bound to its node (by the scheduler, or at creation for
+    /// a Pod that names its `nodeName`).
+    pub bound_at: Option<Instant>,
+    /// The kubelet of its node has admitted it: it has a sandbox and an IP
+    /// (a pod bound to a node whose kubelet is down waits, Pending).
+    pub admitted: bool,
     /// Set when deletion was requested; the pod is Terminating.
     pub deleted_at: Option<Instant>,
     /// Bumped when the pod (re)starts, to cancel stale readiness timers.
@@ -139,6 +172,12 @@ pub struct Pod {
     pub restarts: u32,
     /// Why the pod is pending (FailedScheduling message).
     pub pending_reason: Option<String>,
+    /// When the pod garbage collector deletes it (bound to a node that
+    /// does not exist).
+    pub pod_gc_at: Option<Instant>,
+    /// When the taint eviction controller deletes it (it came to an
+    /// unreachable node after the taint).
+    pub evict_at: Option<Instant>,
 }
 
 impl Pod {
@@ -147,6 +186,10 @@ impl Pod {
     }
     pub fn terminating(&self) -> bool {
         self.deleted_at.is_some()
+    }
+    /// `terminationGracePeriodSeconds` (default 30 s).
+    pub fn grace(&self) -> Duration {
+        self.spec.termination_grace_period_seconds.map(|s| Duration::from_secs(s.into())).unwrap_or(TERMINATION_GRACE)
     }
     /// Named container ports, for Service `targetPort` names.
     pub fn port_named(&self, name: &str) -> Option<u16> {
@@ -168,9 +211,97 @@ pub struct Deployment {
     pub namespace: String,
     pub spec: DeploymentSpec,
     pub created: Instant,
-    /// The pod-template-hash label value (ReplicaSet name suffix).
-    pub template_hash: String,
+    /// `metadata.generation`: bumped by every change of the spec.
+    pub generation: u64,
+    /// `status.collisionCount`: bumped when a new ReplicaSet's name is taken.
+    pub collision_count: Option<u32>,
+    /// The status the Deployment controller last wrote.
+    pub status: DeploymentStatus,
+    /// When the controller asked to look at a stuck rollout again (its
+    /// progress deadline).
+    pub progress_check: Option<Instant>,
 }
+
+impl Deployment {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.meta.name)
+    }
+}
+
+/// `status` of a Deployment (`calculateStatus` in the Deployment controller).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentStatus {
+    pub replicas: u32,
+    pub updated_replicas: u32,
+    pub ready_replicas: u32,
+    pub available_replicas: u32,
+    pub unavailable_replicas: u32,
+    /// `Available` then `Progressing`, as the controller adds them.
+    pub conditions: Vec<Condition>,
+}
+
+/// A status condition with its two timestamps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub kind: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    pub last_update: Instant,
+    pub last_transition: Instant,
+}
+
+/// A ReplicaSet a Deployment created for one pod template
+/// (`<deployment>-<pod-template-hash>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaSet {
+    pub name: String,
+    pub namespace: String,
+    /// The owning Deployment's name.
+    pub deployment: String,
+    pub pod_template_hash: String,
+    /// The Deployment's template with the `pod-template-hash` label added.
+    pub template: PodTemplateSpec,
+    /// The Deployment's selector with `pod-template-hash` added.
+    pub selector: LabelSelector,
+    /// `spec.replicas`.
+    pub replicas: u32,
+    /// `deployment.kubernetes.io/revision`, `desired-replicas`,
+    /// `max-replicas` and the Deployment's own annotations.
+    pub annotations: BTreeMap<String, String>,
+    pub created: Instant,
+}
+
+impl ReplicaSet {
+    pub fn key(&self) -> Key {
+        key(&self.namespace, &self.name)
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.annotations.get(REVISION_ANNOTATION).and_then(|r| r.parse().ok()).unwrap_or(0)
+    }
+}
+
+/// A running `kubectl rollout status`: it watches one Deployment and prints
+/// a line each time the object changes, until the rollout is done, the
+/// timeout passes or the Deployment is deleted. Its output is recorded then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RolloutWatch {
+    pub host: String,
+    pub cmd: String,
+    pub started: Instant,
+    pub deployment: Key,
+    /// `--revision`: the revision the Deployment must be at.
+    pub revision: Option<u64>,
+    /// `--timeout`: when it gives up.
+    pub deadline: Option<Instant>,
+    /// The Deployment as the watch last saw it.
+    pub seen: String,
+    pub stdout: String,
+}
+
+/// The annotation holding a ReplicaSet's (and its Deployment's) revision.
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -264,27 +395,66 @@ pub struct LogLine {
     pub line: String,
 }
 
-/// A MetalLB speaker: which peers it believes alive (memberlist) and what it announces.
+/// A MetalLB speaker: which peers it believes alive (memberlist), what its
+/// controllers last reconciled, what it announces, and its announcer's
+/// gratuitous-ARP loop.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Speaker {
     pub view: BTreeSet<String>,
     /// Service key -> VIP this speaker currently answers ARP for (L2).
     pub announcing: BTreeMap<Key, Ipv4Addr>,
-    /// Leadership terms, to cancel GARP rounds of a lost leadership.
-    pub term: u64,
+    /// Per Service, a fingerprint of the Service and its EndpointSlice as
+    /// this speaker last reconciled them: a change is a new reconcile.
+    pub seen: BTreeMap<Key, u64>,
+    /// Fingerprint of the MetalLB configuration last applied (a change
+    /// reprocesses every Service).
+    pub seen_config: Option<u64>,
+    /// A memberlist event or a (re)start asked for every Service to be
+    /// reprocessed (`ForceSync`).
+    pub force_sync: bool,
+    /// The announcer's gratuitous-ARP loop: VIP -> until when it is repeated.
+    pub spam: BTreeMap<Ipv4Addr, Instant>,
+    /// The loop's running ticker, by generation (`None`: stopped).
+    pub ticker: Option<u64>,
+    /// Tickers started so far, to ignore the ticks of a stopped one.
+    pub tickers: u64,
 }
 
-/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`).
+/// A Cilium L2 announcement Lease (`cilium-l2announce-<ns>-<svc>`) as
+/// client-go's leader election writes it. The holder's renewals every retry
+/// period are not stored one by one: while `renewing`, they happen at
+/// `renew_since` + k x retry period ([`super::cilium::renew_time`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
     /// When the Lease object was created (it outlives holder changes).
     pub created: Instant,
+    /// `holderIdentity`; `None` once released (an empty string in the API).
     pub holder: Option<String>,
     pub acquired: Instant,
+    /// The last renewTime written, once the holder stopped renewing.
     pub renewed: Instant,
+    /// `leaseDurationSeconds`: the configured duration, 1 s after a release.
+    pub duration: Duration,
     pub transitions: u32,
     /// Bumped on every holder change, to cancel stale timers.
     pub term: u64,
+    /// The holder's renew loop runs.
+    pub renewing: bool,
+    /// When the current run of writes (acquire, resume, release) began.
+    pub renew_since: Instant,
+    /// Writes before `renew_since`: with the renewals since, the record's
+    /// version, which is how a candidate sees that it changed.
+    pub writes: u64,
+}
+
+/// One agent's client-go leader elector for a Service's lease while it is
+/// not the holder: its retry loop and what it last saw of the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Elector {
+    /// Identifies this loop's retry events (a restarted loop is a new one).
+    pub generation: u64,
+    /// The record version it last saw change, and when (`observedTime`).
+    pub observed: Option<(u64, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,6 +506,7 @@ pub struct Cluster {
     pub namespaces: BTreeMap<String, Instant>,
     pub nodes: BTreeMap<String, Node>,
     pub deployments: BTreeMap<Key, Deployment>,
+    pub replica_sets: BTreeMap<Key, ReplicaSet>,
     pub pods: BTreeMap<Key, Pod>,
     pub services: BTreeMap<Key, Service>,
     pub slices: BTreeMap<Key, EndpointSlice>,
@@ -345,12 +516,21 @@ pub struct Cluster {
     pub cilium: CiliumIpam,
     pub speakers: BTreeMap<String, Speaker>,
     pub leases: BTreeMap<Key, Lease>,
+    /// Per Service, the Cilium agents trying to take its lease.
+    pub electors: BTreeMap<Key, BTreeMap<String, Elector>>,
+    /// Electors started so far (their generations).
+    pub elector_seq: u64,
     pub bgp: BTreeMap<String, BgpSession>,
     /// Which nodes announce each Service's VIP (what the trace reports as leader).
     pub announcers: BTreeMap<Key, Vec<String>>,
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub cilium_ids: ServiceIds,
+    /// A MetalLB speaker reconcile is queued for this instant (their
+    /// work queues fold the changes of one instant into one pass).
+    pub speaker_sync_due: bool,
+    /// `kubectl rollout status` commands still waiting.
+    pub rollout_watches: Vec<RolloutWatch>,
 }
 
 impl Cluster {
@@ -371,6 +551,7 @@ impl Cluster {
             namespaces,
             nodes: BTreeMap::new(),
             deployments: BTreeMap::new(),
+            replica_sets: BTreeMap::new(),
             pods: BTreeMap::new(),
             services: BTreeMap::new(),
             slices: BTreeMap::new(),
@@ -384,11 +565,15 @@ impl Cluster {
             },
             speakers: BTreeMap::new(),
             leases: BTreeMap::new(),
+            electors: BTreeMap::new(),
+            elector_seq: 0,
             bgp: BTreeMap::new(),
             announcers: BTreeMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
             cilium_ids: ServiceIds::default(),
+            speaker_sync_due: false,
+            rollout_watches: Vec::new(),
         }
     }
 

@@ -1,57 +1,38 @@
-//! The control loop: timed control-plane events (pod readiness, node
-//! heartbeats and eviction, memberlist detection, GARP rounds, lease
-//! takeovers, BGP timers) and [`reconcile`], which runs every controller
-//! after any change and programs the nodes from the result.
+//! The control loop: timed control-plane events (pod readiness and
+//! termination, node heartbeats and eviction, the pod garbage collector,
+//! memberlist detection, the MetalLB speakers' reconciles and
+//! gratuitous-ARP ticks, lease takeovers, BGP timers) and
+//! [`Plane::reconcile`], which runs every controller after any change (the
+//! Deployment and ReplicaSet controllers, the scheduler, the kubelets'
+//! admission of the pods bound to their node, EndpointSlices, load
+//! balancers) and programs the nodes from the result.
 
-use super::cluster::{Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, PodPhase};
-use super::{bgp, cilium, endpoints, metallb, services, workloads};
-use crate::k8s::proxy::ServiceTable;
+use super::cluster::{
+    Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, POD_GC_PERIOD, POD_GC_QUARANTINE,
+    PodPhase,
+};
+use super::{bgp, cilium, deployments, endpoints, metallb, services, workloads};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
+use crate::engine::{ControlEvent, Event};
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::host::Host;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
-use crate::sim::Event;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
+use crate::net::proxy::ServiceTable;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
-use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
-/// How long after SIGTERM the modelled apps exit (well within the default
-/// 30 s terminationGracePeriodSeconds).
+/// How long after SIGTERM the modelled apps keep serving before their
+/// process exits (well within the default 30 s
+/// terminationGracePeriodSeconds; agnhost netexec's `--delay-shutdown=N`
+/// sets its own).
 pub const APP_EXIT_AFTER_SIGTERM: Duration = Duration::from_secs(2);
+/// The most passes of the Deployment and ReplicaSet controllers in one
+/// reconcile (each pass is one round trip through the API server; a
+/// rollout step needs two or three).
+const MAX_CONTROLLER_PASSES: usize = 16;
 /// memberlist join / graceful leave propagation.
 pub const MEMBERLIST_GOSSIP: Duration = Duration::from_millis(500);
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ControlEvent {
-    /// Run every controller now.
-    Reconcile,
-    /// A scheduled pod's containers are up and its readiness probe passes.
-    PodUp { pod: Key, generation: u64 },
-    /// A terminating pod's app exited: the pod object goes away.
-    PodGone { pod: Key, generation: u64 },
-    /// The node lifecycle controller's check of a silent node.
-    NodeMonitor { node: String, generation: u64 },
-    /// The not-ready/unreachable toleration of the node's pods ran out.
-    Evict { node: String, generation: u64 },
-    /// A powered-on node finished booting: kubelet and agents run again.
-    NodeBooted { node: String, generation: u64 },
-    /// `observer`'s memberlist marks `subject` alive or dead.
-    Memberlist { observer: String, subject: String, alive: bool },
-    /// One MetalLB gratuitous-ARP round for a leadership `term`.
-    Garp { node: String, service: Key, ip: Ipv4Addr, round: u8, term: u64 },
-    /// `gratuitousArpInterval`: periodic re-announcement.
-    GarpRepeat { node: String, service: Key, ip: Ipv4Addr, term: u64 },
-    /// An agent's retry tick that may take a Cilium L2 lease.
-    LeaseTry { service: Key, node: String },
-    /// Re-run the controllers at a time something expires (responder
-    /// liveness, renew deadline).
-    Resync,
-    /// A BGP session comes up (TCP + OPEN exchange done).
-    BgpOpen { node: String, generation: u64 },
-    /// The router's hold timer for a silent peer expired.
-    BgpHoldExpired { node: String, generation: u64 },
-}
 
 /// Everything a controller may touch.
 pub struct Plane<'a, 'c, 'x> {
@@ -83,11 +64,12 @@ impl Plane<'_, '_, '_> {
                     return;
                 }
                 let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
-                if !node_up {
+                if !node_up || !p.admitted {
                     return;
                 }
                 p.phase = PodPhase::Running;
                 p.ready = true;
+                p.ready_since = Some(now);
                 let (name, node, ns) = (p.name.clone(), p.node.clone(), p.namespace.clone());
                 self.cx.record(Kind::Pod {
                     pod: name.as_str().into(),
@@ -101,18 +83,22 @@ impl Plane<'_, '_, '_> {
             ControlEvent::PodGone { pod, generation } => {
                 let gone = self.k.pods.get(&pod).is_some_and(|p| p.generation == generation && p.terminating());
                 if gone {
-                    let p = self.k.pods.remove(&pod).expect("checked");
-                    self.cx.record(Kind::Pod {
-                        pod: p.name.as_str().into(),
-                        node: p.node.as_deref().map(Into::into),
-                        phase: "Deleted".into(),
-                        ready: false,
-                        reason: "terminated".into(),
-                    });
+                    self.pod_gone(&pod, "terminated");
                 }
             }
             ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
             ControlEvent::Evict { node, generation } => self.evict(&node, generation),
+            ControlEvent::EvictPod { pod, generation } => {
+                let due =
+                    self.k.pods.get(&pod).filter(|p| p.generation == generation && !p.terminating()).and_then(|p| {
+                        let taint = p.node.as_ref().and_then(|n| self.k.nodes.get(n))?.unreachable_since?;
+                        Some(p.bound_at.unwrap_or(p.created).max(taint) + self.k.config.eviction_timeout)
+                    });
+                if due.is_some_and(|d| d <= now) {
+                    self.evict_pod(&pod);
+                }
+            }
+            ControlEvent::PodGc { pod, generation } => self.pod_gc(&pod, generation),
             ControlEvent::NodeBooted { node, generation } => self.node_booted(&node, generation),
             ControlEvent::Memberlist { observer, subject, alive } => {
                 let Some(s) = self.k.speakers.get_mut(&observer) else { return };
@@ -121,46 +107,100 @@ impl Plane<'_, '_, '_> {
                     && metallb::speaker_alive(self.k, self.hosts, &observer)
                     && self.k.config.load_balancer == LoadBalancerKind::Metallb
                 {
-                    let what = if alive { "joined" } else { "failed" };
-                    let line = format!(
-                        "{{\"caller\":\"memberlist.go:90\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"{subject}\",\"node event\":\"NodeEvent{what}\",\"ts\":\"{}\"}}",
-                        super::timestamp(now)
-                    );
+                    let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                    let line = metallb::memberlist_log_line(now, &subject, addr, alive);
                     self.log(&observer, "speaker", line);
-                }
-            }
-            ControlEvent::Garp { node, service, ip, round, term } => {
-                if !self.still_leading(&node, &service, term) {
-                    return;
-                }
-                self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                if round + 1 < metallb::GARP_ROUNDS {
-                    self.at(
-                        now + metallb::GARP_ROUND_GAP,
-                        ControlEvent::Garp { node, service, ip, round: round + 1, term },
-                    );
-                } else if let Some(every) = self.k.config.garp_interval {
-                    self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
-                }
-            }
-            ControlEvent::GarpRepeat { node, service, ip, term } => {
-                if self.still_leading(&node, &service, term) {
-                    self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-                    if let Some(every) = self.k.config.garp_interval {
-                        self.at(now + every, ControlEvent::GarpRepeat { node, service, ip, term });
+                    // speakerlist.go: every memberlist event forces a sync of all Services.
+                    if let Some(s) = self.k.speakers.get_mut(&observer) {
+                        s.force_sync = true;
                     }
                 }
             }
-            ControlEvent::LeaseTry { service, node } => self.lease_try(&service, &node),
+            ControlEvent::SpeakerSync => {
+                self.k.speaker_sync_due = false;
+                for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
+                    self.spam(&node, ip);
+                }
+            }
+            ControlEvent::GarpTick { node, ticker } => {
+                // Sends frames only: nothing for the controllers to reconcile.
+                self.garp_tick(&node, ticker);
+                return;
+            }
+            ControlEvent::LeaseTry { service, node, generation } => {
+                // A try that takes nothing changes nothing to reconcile.
+                if !self.lease_try(&service, &node, generation) {
+                    return;
+                }
+            }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
         }
         self.reconcile();
     }
 
-    fn still_leading(&self, node: &str, service: &Key, term: u64) -> bool {
-        metallb::speaker_alive(self.k, self.hosts, node)
-            && self.k.speakers.get(node).is_some_and(|s| s.term == term && s.announcing.contains_key(service))
+    /// `SetBalancer` hands the VIP to the announcer's `spamLoop`
+    /// (internal/layer2/announcer.go, MetalLB 0.14): it stays in the loop
+    /// until 5 s from now. A VIP not already in the loop is sent at once; an
+    /// empty loop restarts the speaker's one 1.1 s ticker, whose ticks send
+    /// every VIP still in the loop.
+    fn spam(&mut self, node: &str, ip: Ipv4Addr) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        let first = s.spam.is_empty();
+        let fresh = s.spam.insert(ip, now + metallb::GARP_SPAM_FOR).is_none();
+        if first {
+            s.tickers += 1;
+            s.ticker = Some(s.tickers);
+            let ticker = s.tickers;
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        if fresh {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// One tick of the loop: VIPs past their time leave it, the others are
+    /// sent (Go iterates its map at random; here in address order). The
+    /// ticker stops when the loop is empty.
+    fn garp_tick(&mut self, node: &str, ticker: u64) {
+        let now = self.cx.now;
+        let Some(s) = self.k.speakers.get_mut(node) else { return };
+        if s.ticker != Some(ticker) {
+            return;
+        }
+        s.spam.retain(|_, until| now <= *until);
+        let due: Vec<Ipv4Addr> = s.spam.keys().copied().collect();
+        if due.is_empty() {
+            s.ticker = None;
+        } else {
+            self.at(now + metallb::GARP_TICK, ControlEvent::GarpTick { node: node.to_string(), ticker });
+        }
+        for ip in due {
+            self.gratuitous(node, ip);
+        }
+    }
+
+    /// announcer.go `gratuitous`: nothing once the speaker no longer
+    /// announces the address.
+    fn gratuitous(&mut self, node: &str, ip: Ipv4Addr) {
+        let announced = metallb::speaker_alive(self.k, self.hosts, node)
+            && self.k.speakers.get(node).is_some_and(|s| s.announcing.values().any(|a| *a == ip));
+        if announced {
+            self.send_garp(node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
+        }
+    }
+
+    /// A terminating pod's containers are gone: the pod object goes.
+    fn pod_gone(&mut self, pk: &Key, reason: &str) {
+        let Some(p) = self.k.pods.remove(pk) else { return };
+        self.cx.record(Kind::Pod {
+            pod: p.name.as_str().into(),
+            node: p.node.as_deref().map(Into::into),
+            phase: "Deleted".into(),
+            ready: false,
+            reason: reason.into(),
+        });
     }
 
     /// Sends gratuitous ARP for `ip` out of the node's LAN interface.
@@ -229,6 +269,7 @@ impl Plane<'_, '_, '_> {
         for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node)) {
             if p.ready {
                 p.ready = false;
+                p.ready_since = None;
                 self.cx.record(Kind::Pod {
                     pod: p.name.as_str().into(),
                     node: Some(node.into()),
@@ -241,31 +282,74 @@ impl Plane<'_, '_, '_> {
         self.at(now + eviction, ControlEvent::Evict { node: node.to_string(), generation });
     }
 
+    /// The taint eviction controller: a pod on an unreachable node goes
+    /// when its toleration (300 s by default) runs out, counted from the
+    /// taint or from when the pod came to the node, whichever is later
+    /// (`processPodOnNode` in pkg/controller/tainteviction).
     fn evict(&mut self, node: &str, generation: u64) {
         let now = self.cx.now;
-        let still_down = self.k.nodes.get(node).is_some_and(|n| n.generation == generation && !n.kubelet_up);
-        if !still_down {
-            return;
-        }
-        let victims: Vec<Key> = self
+        let Some(n) = self.k.nodes.get(node).filter(|n| n.generation == generation && !n.kubelet_up) else { return };
+        let tainted = n.unreachable_since.unwrap_or(now);
+        let toleration = self.k.config.eviction_timeout;
+        let pods: Vec<(Key, Instant, u64)> = self
             .k
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
-            .map(|p| p.key())
+            .map(|p| (p.key(), p.bound_at.unwrap_or(p.created).max(tainted) + toleration, p.generation))
             .collect();
-        for pk in victims {
-            let ns = self.k.pods[&pk].namespace.clone();
-            self.k.event(
-                now,
-                &ns,
-                &format!("pod/{}", self.k.pods[&pk].name),
-                "Normal",
-                "TaintManagerEviction",
-                format!("Marking for deletion Pod {pk}"),
-            );
-            self.delete_pod(&pk);
+        for (pk, due, generation) in pods {
+            if due <= now {
+                self.evict_pod(&pk);
+            } else {
+                self.evict_later(&pk, due, generation);
+            }
         }
+    }
+
+    /// Schedules the eviction of a pod that came to a tainted node after
+    /// the taint (once).
+    fn evict_later(&mut self, pk: &Key, due: Instant, generation: u64) {
+        let Some(p) = self.k.pods.get_mut(pk) else { return };
+        if p.evict_at.is_none() {
+            p.evict_at = Some(due);
+            self.at(due, ControlEvent::EvictPod { pod: pk.clone(), generation });
+        }
+    }
+
+    fn evict_pod(&mut self, pk: &Key) {
+        let now = self.cx.now;
+        let Some(p) = self.k.pods.get(pk) else { return };
+        let (ns, name) = (p.namespace.clone(), p.name.clone());
+        self.k.event(
+            now,
+            &ns,
+            &format!("pod/{name}"),
+            "Normal",
+            "TaintManagerEviction",
+            format!("Marking for deletion Pod {pk}"),
+        );
+        self.delete_pod(pk);
+    }
+
+    /// `gcOrphaned` (pkg/controller/podgc): a pod bound to a node that does
+    /// not exist is marked Failed and deleted at once, by the collector's
+    /// second pass after it first saw the pod (it waits 40 s in case the
+    /// node was only late to appear).
+    fn pod_gc(&mut self, pk: &Key, generation: u64) {
+        let Some(p) = self.k.pods.get(pk) else { return };
+        let orphaned = p.generation == generation && p.node.as_ref().is_some_and(|n| !self.k.nodes.contains_key(n));
+        if !orphaned {
+            return;
+        }
+        let p = self.k.pods.remove(pk).expect("checked");
+        self.cx.record(Kind::Pod {
+            pod: p.name.as_str().into(),
+            node: p.node.as_deref().map(Into::into),
+            phase: "Deleted".into(),
+            ready: false,
+            reason: "PodGC: node no longer exists".into(),
+        });
     }
 
     /// A node host powered on: it boots, then its kubelet and agents run.
@@ -282,15 +366,34 @@ impl Plane<'_, '_, '_> {
         let now = self.cx.now;
         let up = self.k.nodes.get(node).is_some_and(|n| n.generation == generation && self.hosts[n.host].up);
         if up {
+            // Pods deleted while the node was down died with it: the
+            // kubelet only confirms they are gone.
+            let dead: Vec<Key> = self
+                .k
+                .pods
+                .values()
+                .filter(|p| p.node.as_deref() == Some(node) && p.terminating())
+                .map(|p| p.key())
+                .collect();
+            for pk in dead {
+                self.pod_gone(&pk, "its node rebooted");
+            }
             self.kubelet_up(node);
             // Every container restarts after the reboot.
             let startup = self.k.config.pod_startup;
-            let pods: Vec<Key> =
-                self.k.pods.values().filter(|p| p.node.as_deref() == Some(node)).map(|p| p.key()).collect();
+            // (Pods bound while the node was down are admitted by reconcile.)
+            let pods: Vec<Key> = self
+                .k
+                .pods
+                .values()
+                .filter(|p| p.node.as_deref() == Some(node) && p.admitted && !p.terminating())
+                .map(|p| p.key())
+                .collect();
             for pk in pods {
                 let p = self.k.pods.get_mut(&pk).expect("listed");
                 p.phase = PodPhase::Pending;
                 p.ready = false;
+                p.ready_since = None;
                 p.generation += 1;
                 p.restarts += 1;
                 let generation = p.generation;
@@ -308,6 +411,9 @@ impl Plane<'_, '_, '_> {
         n.generation += 1;
         n.last_heartbeat = now;
         n.unreachable_since = None;
+        for p in self.k.pods.values_mut().filter(|p| p.node.as_deref() == Some(node)) {
+            p.evict_at = None;
+        }
         if !n.ready {
             n.ready = true;
             n.ready_reason = "KubeletReady".into();
@@ -327,16 +433,15 @@ impl Plane<'_, '_, '_> {
             );
         }
         // Pods deleted while the node was away can finish terminating now.
-        let grace = APP_EXIT_AFTER_SIGTERM;
-        let terminating: Vec<(Key, u64)> = self
+        let terminating: Vec<(Key, u64, Duration)> = self
             .k
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && p.terminating())
-            .map(|p| (p.key(), p.generation))
+            .map(|p| (p.key(), p.generation, exit_after_sigterm(p)))
             .collect();
-        for (pk, generation) in terminating {
-            self.at(now + grace, ControlEvent::PodGone { pod: pk, generation });
+        for (pk, generation, exit) in terminating {
+            self.at(now + exit, ControlEvent::PodGone { pod: pk, generation });
         }
         // Pods that were not ready only because the node was unreachable.
         for p in self
@@ -345,7 +450,10 @@ impl Plane<'_, '_, '_> {
             .values_mut()
             .filter(|p| p.node.as_deref() == Some(node) && p.phase == PodPhase::Running && !p.terminating())
         {
-            p.ready = true;
+            if !p.ready {
+                p.ready = true;
+                p.ready_since = Some(now);
+            }
         }
     }
 
@@ -374,13 +482,33 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        // Cilium: leases held by this node are no longer renewed.
-        let retry = self.k.config.retry_period;
-        for lease in self.k.leases.values_mut().filter(|l| l.holder.as_deref() == Some(node)) {
-            lease.renewed = cilium::last_tick(node, retry, now);
+        // Cilium: a cleanly stopping agent cancels its elections and, with
+        // ReleaseOnCancel, empties the leases it holds; a dead or cut-off
+        // one just stops renewing them. Either way its retry loops end.
+        let held: Vec<Key> =
+            self.k.leases.iter().filter(|(_, l)| l.holder.as_deref() == Some(node)).map(|(s, _)| s.clone()).collect();
+        for svc in held {
+            if graceful {
+                self.release_lease(&svc);
+            } else {
+                let retry = self.k.config.retry_period;
+                let lease = self.k.leases.get_mut(&svc).expect("held");
+                lease.renewed = cilium::renew_time(lease, now, retry);
+                lease.renewing = false;
+            }
+        }
+        for electors in self.k.electors.values_mut() {
+            electors.remove(node);
         }
         if let Some(n) = self.k.nodes.get_mut(node) {
             n.agent_generation += 1;
+        }
+        // A MetalLB speaker that stopped or lost the network keeps nothing:
+        // no announcements, no gratuitous-ARP loop.
+        if let Some(s) = self.k.speakers.get_mut(node) {
+            s.announcing.clear();
+            s.spam.clear();
+            s.ticker = None;
         }
         let liveness = now + cilium::RESPONDER_LIVENESS;
         let deadline = now + self.k.config.renew_deadline;
@@ -405,7 +533,11 @@ impl Plane<'_, '_, '_> {
                 );
             }
         }
-        self.k.speakers.entry(node.to_string()).or_default().view.insert(node.to_string());
+        let s = self.k.speakers.entry(node.to_string()).or_default();
+        s.view.insert(node.to_string());
+        // A starting speaker processes every Service (the first full sync).
+        s.seen.clear();
+        s.force_sync = true;
         bgp::speaker_started(self, node);
     }
 
@@ -413,9 +545,13 @@ impl Plane<'_, '_, '_> {
     // API operations
     // ------------------------------------------------------------------
 
-    /// Deletes a pod: it turns Terminating (not ready, still serving) and
-    /// its app exits shortly after SIGTERM, unless its node is unreachable,
-    /// where it stays Terminating until the node is back.
+    /// Deletes a pod. An unscheduled pod goes at once (the API server
+    /// skips the grace period, `CheckGracefulDelete`). Otherwise it turns
+    /// Terminating: no longer a ready endpoint, but its app keeps serving
+    /// (the Ready condition, hence the EndpointSlice's `serving`, holds)
+    /// until its process exits after SIGTERM, or is killed when the grace
+    /// period runs out. On an unreachable node it stays Terminating until
+    /// the kubelet is back.
     pub fn delete_pod(&mut self, pk: &Key) {
         let now = self.cx.now;
         let Some(p) = self.k.pods.get_mut(pk) else { return };
@@ -423,19 +559,34 @@ impl Plane<'_, '_, '_> {
             return;
         }
         p.deleted_at = Some(now);
-        p.ready = false;
         let generation = p.generation;
+        let exit = exit_after_sigterm(p);
         let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
-        let (name, node) = (p.name.clone(), p.node.clone());
+        let (name, node, ready) = (p.name.clone(), p.node.clone(), p.ready);
+        if node.is_none() {
+            self.k.pods.remove(pk);
+            self.cx.record(Kind::Pod {
+                pod: name.as_str().into(),
+                node: None,
+                phase: "Deleted".into(),
+                ready: false,
+                reason: "deleted before it was scheduled".into(),
+            });
+            return;
+        }
         self.cx.record(Kind::Pod {
             pod: name.as_str().into(),
             node: node.as_deref().map(Into::into),
             phase: "Terminating".into(),
-            ready: false,
-            reason: "deleted".into(),
+            ready,
+            reason: match (node_up, ready) {
+                (false, _) => "deleted; Terminating until its node's kubelet is back".to_string(),
+                (true, true) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
+                (true, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+            },
         });
-        if node_up || node.is_none() {
-            self.at(now + APP_EXIT_AFTER_SIGTERM, ControlEvent::PodGone { pod: pk.clone(), generation });
+        if node_up {
+            self.at(now + exit, ControlEvent::PodGone { pod: pk.clone(), generation });
         }
     }
 
@@ -443,72 +594,147 @@ impl Plane<'_, '_, '_> {
     // Cilium leases
     // ------------------------------------------------------------------
 
-    fn lease_try(&mut self, service: &Key, node: &str) {
+    /// One try of `node`'s elector (client-go `tryAcquireOrRenew`): create
+    /// the lease if there is none; note when the record last changed
+    /// (`observedTime`); take it if nobody holds it or it expired in this
+    /// elector's own view, else try again after a jittered retry period.
+    /// Returns whether it took the lease.
+    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) -> bool {
         let now = self.cx.now;
-        if let Some(l) = self.k.leases.get(service) {
-            let free = l.holder.is_none()
-                || (l.holder.as_deref() != Some(node)
-                    && cilium::free_at(l, self.k.config.lease_duration) <= now
-                    && !self.holder_renewing(service));
-            if !free {
-                return;
+        let retry = self.k.config.retry_period;
+        let current =
+            self.k.electors.get(service).and_then(|e| e.get(node)).is_some_and(|e| e.generation == generation);
+        if !current {
+            return false;
+        }
+        let selected = cilium::candidates(self.k, service).contains(node);
+        if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
+            self.k.electors.get_mut(service).expect("checked").remove(node);
+            return false;
+        }
+        if let Some(l) = self.k.leases.get(service)
+            && l.holder.as_deref() != Some(node)
+        {
+            let version = cilium::record_version(l, now, retry);
+            let elector = self.k.electors.get_mut(service).and_then(|e| e.get_mut(node)).expect("checked");
+            if elector.observed.map(|(v, _)| v) != Some(version) {
+                elector.observed = Some((version, now));
+            }
+            let seen = elector.observed.map(|(_, at)| at).unwrap_or(now);
+            if l.holder.is_some() && now < seen + l.duration {
+                let wait = cilium::retry_wait(retry, self.cx.rng);
+                self.at(
+                    now + wait,
+                    ControlEvent::LeaseTry { service: service.clone(), node: node.to_string(), generation },
+                );
+                return false;
             }
         }
-        if !cilium::candidates(self.k, service).contains(node) || !cilium::agent_connected(self.k, self.hosts, node) {
-            return;
-        }
-        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return };
+        self.acquire_lease(service, node)
+    }
+
+    /// `node` takes (or, as the holder coming back, resumes) the lease.
+    fn acquire_lease(&mut self, service: &Key, node: &str) -> bool {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let duration = self.k.config.lease_duration;
+        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return false };
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
             acquired: now,
             renewed: now,
+            duration,
             transitions: 0,
             term: 0,
+            renewing: false,
+            renew_since: now,
+            writes: 0,
         });
-        let previous = lease.holder.replace(node.to_string());
-        lease.acquired = now;
+        let fresh = lease.writes == 0;
+        let version = cilium::record_version(lease, now, retry);
+        if lease.holder.as_deref() != Some(node) {
+            if !fresh {
+                lease.transitions += 1;
+            }
+            lease.holder = Some(node.to_string());
+            lease.acquired = now;
+            lease.term += 1;
+        }
+        lease.duration = duration;
+        lease.renewing = true;
         lease.renewed = now;
-        lease.term += 1;
-        if previous.is_some() {
-            lease.transitions += 1;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        if let Some(e) = self.k.electors.get_mut(service) {
+            e.remove(node);
         }
         let line = cilium::log_line(now, "successfully acquired lease", service, Some(ip));
         self.log(node, "cilium-agent", line);
         // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
         self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+        true
     }
 
-    /// The current holder is alive and connected, so it keeps renewing.
-    fn holder_renewing(&self, service: &Key) -> bool {
-        self.k.leases.get(service).and_then(|l| l.holder.as_deref()).is_some_and(|h| {
-            cilium::agent_connected(self.k, self.hosts, h) && cilium::candidates(self.k, service).contains(h)
-        })
+    /// client-go `release` (ReleaseOnCancel): the holder writes an empty
+    /// holderIdentity with a 1 s lease, keeping leaseTransitions.
+    fn release_lease(&mut self, service: &Key) {
+        let now = self.cx.now;
+        let retry = self.k.config.retry_period;
+        let Some(lease) = self.k.leases.get_mut(service) else { return };
+        let version = cilium::record_version(lease, now, retry);
+        lease.holder = None;
+        lease.duration = Duration::from_secs(1);
+        lease.acquired = now;
+        lease.renewed = now;
+        lease.renewing = false;
+        lease.renew_since = now;
+        lease.writes = version + 1;
+        lease.term += 1;
     }
 
-    /// Keeps leases fresh, releases them when the holder is no longer a
-    /// candidate, and schedules takeovers of free or expired ones.
+    /// Releases a lease whose connected holder is no longer selected, and
+    /// runs an elector on every connected candidate that does not hold the
+    /// lease (a holder back from a cut-off also retries, to resume).
+    /// Electors of one instant start in an order drawn from the seeded RNG:
+    /// which agent's first request reaches the API server first is a race.
     fn reconcile_leases(&mut self) {
         let now = self.cx.now;
         let svcs: Vec<Key> = self.k.services.values().filter(|s| !s.ingress.is_empty()).map(|s| s.key()).collect();
+        self.k.electors.retain(|svc, _| svcs.contains(svc));
         for svc in svcs {
-            if self.holder_renewing(&svc) {
-                if let Some(l) = self.k.leases.get_mut(&svc) {
-                    l.renewed = now;
-                }
-                continue;
-            }
+            let candidates: Vec<String> = cilium::candidates(self.k, &svc)
+                .into_iter()
+                .filter(|n| cilium::agent_connected(self.k, self.hosts, n))
+                .collect();
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
             if let Some(h) = &holder
                 && cilium::agent_connected(self.k, self.hosts, h)
+                && !candidates.contains(h)
             {
-                // Alive but no longer selected: it gives the lease up.
-                self.k.leases.get_mut(&svc).expect("held").holder = None;
+                // Alive but no longer selected: its election is cancelled and it gives the lease up.
+                self.release_lease(&svc);
                 let line = cilium::log_line(now, "released lease", &svc, None);
                 self.log(h, "cilium-agent", line);
             }
-            if let Some((node, at)) = cilium::next_holder(self.k, self.hosts, &svc, now) {
-                self.at(at, ControlEvent::LeaseTry { service: svc.clone(), node });
+            let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
+            let electors = self.k.electors.entry(svc.clone()).or_default();
+            electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            let mut starting: Vec<String> = candidates
+                .iter()
+                .filter(|n| leading.as_ref() != Some(*n) && !electors.contains_key(*n))
+                .cloned()
+                .collect();
+            for i in (1..starting.len()).rev() {
+                starting.swap(i, self.cx.rng.index(i + 1));
+            }
+            for node in starting {
+                self.k.elector_seq += 1;
+                let generation = self.k.elector_seq;
+                let e = super::cluster::Elector { generation, observed: None };
+                self.k.electors.get_mut(&svc).expect("entry").insert(node.clone(), e);
+                // wait.JitterUntil calls the function at once, then waits.
+                self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node, generation });
             }
         }
     }
@@ -537,17 +763,157 @@ impl Plane<'_, '_, '_> {
     /// Runs every controller and programs the nodes.
     pub fn reconcile(&mut self) {
         let now = self.cx.now;
-        let deleted = workloads::reconcile_deployments(self.k, now, self.cx.rng);
-        for pk in deleted {
-            self.delete_pod(&pk);
+        for _ in 0..MAX_CONTROLLER_PASSES {
+            let synced = deployments::sync_deployments(self.k, now);
+            for at in synced.wake {
+                self.at(at, ControlEvent::Resync);
+            }
+            let (created, doomed) = deployments::manage_replica_sets(self.k, now, self.cx.rng);
+            for pk in &doomed {
+                self.delete_pod(pk);
+            }
+            if !synced.changed && created == 0 && doomed.is_empty() {
+                break;
+            }
         }
-        let startup = self.k.config.pod_startup;
-        for (pk, node) in workloads::schedule(self.k, now, self.cx.rng) {
-            let cidr = self.k.nodes[&node].pod_cidr;
+        let bound = workloads::schedule(self.k, now, self.cx.rng);
+        self.admit(bound);
+        services::reconcile_gateways(self.k, now, self.cx.rng);
+        services::reconcile_load_balancers(self.k, self.cx);
+        services::sync_cilium_ids(self.k);
+        endpoints::reconcile_slices(self.k, self.cx);
+        let announce = self.k.config.announce;
+        match (self.k.config.load_balancer, announce) {
+            // The speakers' work queues take this instant's changes in one
+            // pass, after the other events of the instant.
+            (LoadBalancerKind::Metallb, AnnounceKind::L2)
+                if !self.k.speaker_sync_due && metallb::l2_sync_pending(self.k, self.hosts) =>
+            {
+                self.k.speaker_sync_due = true;
+                self.at(now, ControlEvent::SpeakerSync);
+            }
+            (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
+            (_, AnnounceKind::Bgp) => bgp::reconcile(self),
+            _ => {}
+        }
+        *self.services = endpoints::service_table(self.k);
+        endpoints::sync_nodes(self.k, self.services, self.hosts);
+        self.sync_announcers();
+        self.poll_rollout_watches();
+    }
+
+    /// Starts a `kubectl rollout status` watch (the first line is printed
+    /// from the Deployment as it is now); `Err` when it finished at once,
+    /// with its output and exit code.
+    pub fn watch_rollout(&mut self, mut watch: super::cluster::RolloutWatch) -> Result<(), (String, String, i32)> {
+        let Some(d) = self.k.deployments.get(&watch.deployment) else {
+            return Err((String::new(), "error: object has been deleted\n".into(), 1));
+        };
+        match deployments::rollout_status(d, watch.revision) {
+            Err(e) => Err((String::new(), format!("error: {e}\n"), 1)),
+            Ok((line, true)) => Err((line, String::new(), 0)),
+            Ok((line, false)) => {
+                watch.seen = watched(d);
+                watch.stdout = line;
+                if let Some(at) = watch.deadline {
+                    self.at(at, ControlEvent::Resync);
+                }
+                self.k.rollout_watches.push(watch);
+                Ok(())
+            }
+        }
+    }
+
+    /// Each watch prints a line when its Deployment changed, and finishes
+    /// when the rollout is done, fails, times out or the Deployment goes.
+    fn poll_rollout_watches(&mut self) {
+        let now = self.cx.now;
+        let mut watches = std::mem::take(&mut self.k.rollout_watches);
+        watches.retain_mut(|w| {
+            let finish = |w: &mut super::cluster::RolloutWatch, stderr: String, exit: i32| Kind::Command {
+                host: w.host.as_str().into(),
+                cmd: w.cmd.clone(),
+                started: w.started,
+                stdout: std::mem::take(&mut w.stdout),
+                stderr,
+                exit,
+                // Errors come after the status lines already printed.
+                stderr_first: 0,
+            };
+            let Some(d) = self.k.deployments.get(&w.deployment) else {
+                self.cx.record(finish(w, "error: object has been deleted\n".into(), 1));
+                return false;
+            };
+            let seen = watched(d);
+            if seen != w.seen {
+                w.seen = seen;
+                match deployments::rollout_status(d, w.revision) {
+                    Err(e) => {
+                        self.cx.record(finish(w, format!("error: {e}\n"), 1));
+                        return false;
+                    }
+                    Ok((line, done)) => {
+                        w.stdout.push_str(&line);
+                        if done {
+                            self.cx.record(finish(w, String::new(), 0));
+                            return false;
+                        }
+                    }
+                }
+            }
+            if w.deadline.is_some_and(|t| now >= t) {
+                self.cx.record(finish(w, "error: timed out waiting for the condition\n".into(), 1));
+                return false;
+            }
+            true
+        });
+        self.k.rollout_watches = watches;
+    }
+
+    /// The kubelets admit the pods bound to their node: a sandbox, a pod
+    /// IP, and readiness `podStartup` + `initialDelaySeconds` later. Pods
+    /// the scheduler just bound come first, in its order; then pods bound
+    /// earlier (a `nodeName` in the spec, or a node that was down). A pod
+    /// bound to a node whose kubelet is down waits, Pending, with no IP; one
+    /// bound to a node that does not exist waits for the pod garbage collector.
+    fn admit(&mut self, scheduled: Vec<(Key, String)>) {
+        let now = self.cx.now;
+        let mut waiting: Vec<Key> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.node.is_some() && !p.admitted && !p.terminating())
+            .map(|p| p.key())
+            .filter(|pk| !scheduled.iter().any(|(s, _)| s == pk))
+            .collect();
+        waiting.sort();
+        let by_scheduler = scheduled.len();
+        for (i, pk) in scheduled.into_iter().map(|(pk, _)| pk).chain(waiting).enumerate() {
+            let Some(node) = self.k.pods[&pk].node.clone() else { continue };
+            let Some(n) = self.k.nodes.get(&node) else {
+                self.orphaned(&pk);
+                continue;
+            };
+            if !n.kubelet_up {
+                // A pod that came to an already tainted node has its own
+                // toleration clock (the node's Evict covers the others).
+                if let Some(taint) = n.unreachable_since {
+                    let p = &self.k.pods[&pk];
+                    let bound = p.bound_at.unwrap_or(p.created);
+                    if bound > taint {
+                        let (due, generation) = (bound + self.k.config.eviction_timeout, p.generation);
+                        self.evict_later(&pk, due, generation);
+                    }
+                }
+                continue;
+            }
+            let cidr = n.pod_cidr;
             let pinned = self.k.pods[&pk].annotations.get("vipsim/pod-ip").cloned();
             let ip = workloads::allocate_pod_ip(self.k, cidr, pinned.as_deref(), self.cx.rng);
+            let startup = self.k.config.pod_startup;
             let p = self.k.pods.get_mut(&pk).expect("bound");
             p.ip = ip;
+            p.admitted = true;
             p.generation += 1;
             let delay = startup
                 + Duration::from_secs(
@@ -559,40 +925,33 @@ impl Plane<'_, '_, '_> {
                         .unwrap_or(0) as u64,
                 );
             let generation = p.generation;
+            let how = if i < by_scheduler { "scheduled" } else { "started by the kubelet" };
             self.cx.record(Kind::Pod {
                 pod: p.name.as_str().into(),
                 node: Some(node.as_str().into()),
                 phase: "Pending".into(),
                 ready: false,
-                reason: format!("scheduled, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
+                reason: format!("{how}, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
             });
             self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
         }
-        services::reconcile_gateways(self.k, now, self.cx.rng);
-        services::reconcile_load_balancers(self.k, self.cx);
-        services::sync_cilium_ids(self.k);
-        endpoints::reconcile_slices(self.k, self.cx);
-        let announce = self.k.config.announce;
-        match (self.k.config.load_balancer, announce) {
-            (LoadBalancerKind::Metallb, AnnounceKind::L2) => {
-                for (node, service, ip, term) in metallb::reconcile_l2(self.k, self.hosts, self.cx) {
-                    self.handle_leadership(node, service, ip, term);
-                }
-            }
-            (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
-            (_, AnnounceKind::Bgp) => bgp::reconcile(self),
-            _ => {}
-        }
-        *self.services = endpoints::service_table(self.k);
-        endpoints::sync_nodes(self.k, self.services, self.hosts);
-        self.sync_announcers();
     }
 
-    /// A new MetalLB leadership: the first GARP round goes out at once.
-    fn handle_leadership(&mut self, node: String, service: Key, ip: Ipv4Addr, term: u64) {
-        self.send_garp(&node, ip, &[GarpKind::RequestBroadcast, GarpKind::ReplyBroadcast]);
-        let next = self.cx.now + metallb::GARP_ROUND_GAP;
-        self.at(next, ControlEvent::Garp { node, service, ip, round: 1, term });
+    /// A pod bound to a node that does not exist: the pod garbage
+    /// collector, looping every 20 s (taken to tick at multiples of 20 s of
+    /// simulated time), queues the node on its first pass after the pod
+    /// appeared and deletes the pod 40 s later.
+    fn orphaned(&mut self, pk: &Key) {
+        let Some(p) = self.k.pods.get_mut(pk) else { return };
+        if p.pod_gc_at.is_some() {
+            return;
+        }
+        let period = POD_GC_PERIOD.as_nanos();
+        let first = Instant::from_nanos((p.created.as_nanos() / period + 1) * period);
+        let at = first + POD_GC_QUARANTINE;
+        p.pod_gc_at = Some(at);
+        let generation = p.generation;
+        self.at(at, ControlEvent::PodGc { pod: pk.clone(), generation });
     }
 
     /// Installs the ARP responders (who answers for which VIP) on the hosts
@@ -666,6 +1025,41 @@ impl Plane<'_, '_, '_> {
             }
         }
     }
+}
+
+/// What a watch on a Deployment notices changing: its spec, metadata and status.
+fn watched(d: &super::cluster::Deployment) -> String {
+    serde_json::to_string(&(d.generation, &d.meta, &d.status)).unwrap_or_default()
+}
+
+/// How long after SIGTERM a pod's app exits: its own shutdown time
+/// ([`APP_EXIT_AFTER_SIGTERM`], or netexec's `--delay-shutdown`), or the
+/// end of its grace period (SIGKILL) if that comes first.
+pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
+    let own = match p.app {
+        crate::net::apps::App::Netexec => p
+            .spec
+            .containers
+            .first()
+            .and_then(|c| {
+                c.args.iter().chain(&c.command).enumerate().find_map(|(i, a)| {
+                    let all: Vec<&String> = c.args.iter().chain(&c.command).collect();
+                    let v = a
+                        .strip_prefix("--delay-shutdown=")
+                        .or(a.strip_prefix("-delay-shutdown="))
+                        .map(String::from)
+                        .or_else(|| {
+                            (a == "--delay-shutdown" || a == "-delay-shutdown")
+                                .then(|| all.get(i + 1).map(|s| s.to_string()))
+                                .flatten()
+                        })?;
+                    v.parse::<u64>().ok().map(Duration::from_secs)
+                })
+            })
+            .unwrap_or(APP_EXIT_AFTER_SIGTERM),
+        _ => APP_EXIT_AFTER_SIGTERM,
+    };
+    own.min(p.grace())
 }
 
 /// Initial control-plane state once the nodes are registered: speakers

@@ -4,11 +4,11 @@
 
 use super::cluster::{Cluster, Endpoint, EndpointSlice};
 use super::objects::IntOrString;
-use super::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
+use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
 
@@ -38,6 +38,10 @@ pub fn reconcile_slices(k: &mut Cluster, cx: &mut Ctx) {
                     ports.insert(port_name(p), t);
                 }
             }
+            // The EndpointSlice controller's conditions (podToEndpoint):
+            // serving is the pod's Ready condition, which holds while a
+            // terminating pod's app still serves; ready is serving and not
+            // terminating.
             let terminating = pod.terminating();
             eps.push(Endpoint {
                 pod: pod.name.clone(),
@@ -164,7 +168,7 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
         nn.health.clear();
         for rules in table.services.values() {
             if let Some(port) = rules.health_check_node_port {
-                let local = rules.local_endpoints(&node.name) as u32;
+                let local = rules.ready_local_endpoints(&node.name) as u32;
                 nn.health.insert(port, HealthCheck { service: rules.name.clone(), local_endpoints: local });
                 listeners.insert(SocketAddrV4::new(node.ip, port));
             }

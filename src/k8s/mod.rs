@@ -3,20 +3,22 @@
 //! VIP announcement (MetalLB L2, Cilium L2, BGP) and the Service datapath.
 
 pub mod api;
-pub mod apps;
 pub mod bgp;
 pub mod cilium;
 pub mod cluster;
 pub mod control;
+pub mod deployments;
 pub mod endpoints;
 pub mod ipam;
 pub mod metallb;
 pub mod objects;
-pub mod proxy;
 pub mod services;
 pub mod workloads;
 
 use crate::time::Instant;
+
+/// The Kubernetes version nodes report.
+pub const KUBELET_VERSION: &str = "v1.34.2";
 
 /// The wall-clock date simulated time 0 corresponds to, for log
 /// timestamps and `creationTimestamp`s (any fixed date keeps runs identical).

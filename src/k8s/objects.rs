@@ -24,8 +24,6 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "metadata.finalizers"),
     ("*", "metadata.ownerReferences"),
     ("*", "status"),
-    ("Deployment", "spec.strategy"),
-    ("Deployment", "spec.revisionHistoryLimit"),
     ("Deployment", "spec.progressDeadlineSeconds"),
     ("Deployment", "spec.minReadySeconds"),
     ("*", "spec.template.spec.volumes"),
@@ -262,6 +260,26 @@ pub struct TopologySpreadConstraint {
     pub when_unsatisfiable: WhenUnsatisfiable,
     #[serde(default)]
     pub label_selector: LabelSelector,
+    /// Labels of the incoming pod whose values narrow `labelSelector`
+    /// (`[pod-template-hash]`: count only the pods of the same ReplicaSet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_label_keys: Vec<String>,
+}
+
+impl TopologySpreadConstraint {
+    /// The pods this constraint counts for `pod`: `labelSelector` ANDed
+    /// with the pod's own values of `matchLabelKeys` (keys the pod lacks
+    /// are ignored), as kube-scheduler's PodTopologySpread plugin does
+    /// (KEP-3243, on by default since 1.27).
+    pub fn selector_for(&self, pod_labels: &BTreeMap<String, String>) -> LabelSelector {
+        let mut s = self.label_selector.clone();
+        for key in &self.match_label_keys {
+            if let Some(v) = pod_labels.get(key) {
+                s.match_labels.insert(key.clone(), v.clone());
+            }
+        }
+        s
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -306,9 +324,10 @@ pub struct DeploymentSpec {
     pub selector: LabelSelector,
     pub template: PodTemplateSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Ignored,
+    pub strategy: Option<DeploymentStrategy>,
+    /// Old ReplicaSets kept for `rollout undo` (the API's default: 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revision_history_limit: Ignored,
+    pub revision_history_limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress_deadline_seconds: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +336,172 @@ pub struct DeploymentSpec {
 
 fn one() -> u32 {
     1
+}
+
+/// `spec.strategy` of a Deployment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentStrategy {
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub strategy_type: Option<StrategyType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StrategyType {
+    #[default]
+    RollingUpdate,
+    Recreate,
+}
+
+/// `spec.strategy.rollingUpdate`: how far a rollout may go over and under
+/// the desired replicas.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollingUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<IntOrPercent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+/// A count or a percentage (`25%`), like apimachinery's `intstr.IntOrString`
+/// where a number of pods is meant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(String),
+}
+
+impl IntOrPercent {
+    /// `intstr.GetScaledValueFromIntOrPercent`: a count as it is, a
+    /// percentage of `total` rounded up or down.
+    pub fn scaled(&self, total: u32, round_up: bool) -> Result<u32, String> {
+        match self {
+            IntOrPercent::Int(n) => Ok(*n),
+            IntOrPercent::Percent(s) => {
+                let pct = Self::percent(s)?;
+                let scaled = u64::from(pct) * u64::from(total);
+                let v = if round_up { scaled.div_ceil(100) } else { scaled / 100 };
+                Ok(u32::try_from(v).unwrap_or(u32::MAX))
+            }
+        }
+    }
+
+    /// The number of a `N%` string.
+    pub fn percent(s: &str) -> Result<u32, String> {
+        s.strip_suffix('%')
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| format!("invalid value for IntOrString: invalid type: string is not a percentage: {s:?}"))
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrPercent::Int(n) => write!(f, "{n}"),
+            IntOrPercent::Percent(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl DeploymentSpec {
+    /// The strategy with the API server's defaults filled in
+    /// (`SetDefaults_Deployment`, apps/v1): RollingUpdate, and 25% for
+    /// whichever of maxSurge and maxUnavailable is not given.
+    pub fn strategy(&self) -> DeploymentStrategy {
+        let given = self.strategy.clone().unwrap_or_default();
+        let kind = given.strategy_type.unwrap_or_default();
+        let rolling = (kind == StrategyType::RollingUpdate).then(|| {
+            let r = given.rolling_update.clone().unwrap_or_default();
+            let quarter = || Some(IntOrPercent::Percent("25%".into()));
+            RollingUpdate {
+                max_surge: r.max_surge.or_else(quarter),
+                max_unavailable: r.max_unavailable.or_else(quarter),
+            }
+        });
+        DeploymentStrategy { strategy_type: Some(kind), rolling_update: rolling }
+    }
+
+    pub fn revision_history_limit(&self) -> u32 {
+        self.revision_history_limit.unwrap_or(10)
+    }
+
+    /// What the API server's validation refuses in the spec
+    /// (`ValidateDeploymentStrategy`, `ValidateRollingUpdateDeployment` in
+    /// pkg/apis/apps/validation).
+    pub fn invalid(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        let Some(given) = &self.strategy else { return out };
+        let kind = given.strategy_type.unwrap_or_default();
+        if kind == StrategyType::Recreate {
+            if given.rolling_update.is_some() {
+                out.push(FieldError::forbidden(
+                    "spec.strategy.rollingUpdate",
+                    "may not be specified when strategy `type` is 'Recreate'",
+                ));
+            }
+            return out;
+        }
+        let Some(r) = self.strategy().rolling_update else { return out };
+        const PERCENT: &str = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+        let mut value = |field: &str, v: &IntOrPercent| -> u32 {
+            match v {
+                IntOrPercent::Int(n) => *n,
+                IntOrPercent::Percent(s) => IntOrPercent::percent(s).unwrap_or_else(|_| {
+                    out.push(FieldError::invalid(&format!("spec.strategy.rollingUpdate.{field}"), v, PERCENT));
+                    1
+                }),
+            }
+        };
+        let surge = r.max_surge.as_ref().map(|v| value("maxSurge", v)).unwrap_or(0);
+        let unavailable = r.max_unavailable.as_ref().map(|v| value("maxUnavailable", v)).unwrap_or(0);
+        let max_unavailable = r.max_unavailable.clone().unwrap_or(IntOrPercent::Int(0));
+        if surge == 0 && unavailable == 0 {
+            out.push(FieldError::invalid(
+                "spec.strategy.rollingUpdate.maxUnavailable",
+                &max_unavailable,
+                "may not be 0 when `maxSurge` is 0",
+            ));
+        }
+        if let IntOrPercent::Percent(s) = &max_unavailable
+            && IntOrPercent::percent(s).is_ok_and(|p| p > 100)
+        {
+            out.push(FieldError::invalid(
+                "spec.strategy.rollingUpdate.maxUnavailable",
+                &max_unavailable,
+                "must not be greater than 100%",
+            ));
+        }
+        out
+    }
+}
+
+/// One validation error of the API server: the field, kubectl's wording
+/// of it (`Invalid value: ...: message`), and the message alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub api: String,
+    pub message: String,
+}
+
+impl FieldError {
+    /// `field.Invalid` with an `intstr.IntOrString`, which the API prints
+    /// with Go's `%#v`.
+    fn invalid(path: &str, v: &IntOrPercent, message: &str) -> FieldError {
+        let go = match v {
+            IntOrPercent::Int(n) => format!("intstr.IntOrString{{Type:0, IntVal:{n}, StrVal:\"\"}}"),
+            IntOrPercent::Percent(s) => format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:{s:?}}}"),
+        };
+        FieldError { path: path.into(), api: format!("Invalid value: {go}: {message}"), message: message.into() }
+    }
+
+    fn forbidden(path: &str, message: &str) -> FieldError {
+        FieldError { path: path.into(), api: format!("Forbidden: {message}"), message: message.into() }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

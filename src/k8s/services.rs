@@ -5,10 +5,10 @@
 use super::cluster::{Cluster, Service, key};
 use super::ipam::IpRequest;
 use super::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType, TrafficPolicyName};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Kind;
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
-use crate::scenario::spec::LoadBalancerKind;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Kind;
 use crate::time::Instant;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;

@@ -1,14 +1,16 @@
-//! Deployments, pods and the scheduler. The Deployment controller keeps
-//! `replicas` pods that are not terminating; the scheduler binds pending
-//! pods to a node that passes every hard constraint (nodeName,
-//! nodeSelector, cordon, required pod anti-affinity, DoNotSchedule topology
-//! spread) and scores best (fewest matching pods, ScheduleAnyway spread),
-//! breaking ties at random like kube-scheduler's `selectHost`.
+//! Pods and the scheduler. The scheduler binds pending pods that name no
+//! node to a node that passes every hard constraint (nodeSelector, cordon,
+//! required pod anti-affinity, DoNotSchedule topology spread) and scores
+//! best (fewest matching pods, ScheduleAnyway spread), breaking ties at
+//! random like kube-scheduler's `selectHost`. A pod that names its
+//! `nodeName` skips the scheduler: it is bound from the start, and the
+//! kubelet of that node starts it (see [`super::control`]). The
+//! controllers that create pods are in [`super::deployments`].
 
-use super::apps::App;
-use super::cluster::{Cluster, Deployment, Pod, PodPhase, key};
+use super::cluster::{Cluster, Pod, PodPhase};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
+use crate::net::apps::App;
 use crate::rng::SimRng;
 use crate::time::Instant;
 use std::collections::BTreeMap;
@@ -42,8 +44,8 @@ pub fn name_suffix(seed: &str, len: usize) -> String {
 /// The add-ons' DaemonSets as `(namespace, name)`: the MetalLB speaker,
 /// the Cilium agent (vipsim's eBPF datapath) and kube-proxy (the others).
 pub fn system_daemonsets(config: &super::cluster::ClusterConfig) -> Vec<(&'static str, &'static str)> {
+    use crate::k8s::cluster::LoadBalancerKind;
     use crate::net::host::Datapath;
-    use crate::scenario::spec::LoadBalancerKind;
     let mut out = Vec::new();
     if config.datapath == Datapath::Ebpf || config.load_balancer == LoadBalancerKind::Cilium {
         out.push(("kube-system", "cilium"));
@@ -77,6 +79,7 @@ pub fn new_pod(
         .first()
         .map(|c| App::from_container(&c.image, &c.args))
         .unwrap_or(App::Generic { image: String::new() });
+    let bound_at = spec.node_name.as_ref().map(|_| now);
     Pod {
         namespace: namespace.to_string(),
         name,
@@ -89,61 +92,17 @@ pub fn new_pod(
         ip: None,
         phase: PodPhase::Pending,
         ready: false,
+        ready_since: None,
         created: now,
+        bound_at,
+        admitted: false,
         deleted_at: None,
         generation: 0,
         restarts: 0,
         pending_reason: None,
+        pod_gc_at: None,
+        evict_at: None,
     }
-}
-
-/// Creates or deletes pods so every Deployment has `replicas` live pods.
-/// Returns the keys of pods marked for deletion.
-pub fn reconcile_deployments(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<String> {
-    let mut deleted = Vec::new();
-    let deployments: Vec<Deployment> = k.deployments.values().cloned().collect();
-    for d in deployments {
-        let dkey = key(&d.namespace, &d.meta.name);
-        let live: Vec<String> = k
-            .pods
-            .values()
-            .filter(|p| p.owner.as_deref() == Some(&dkey) && !p.terminating())
-            .map(|p| p.key())
-            .collect();
-        let want = d.spec.replicas as usize;
-        if live.len() < want {
-            for _ in live.len()..want {
-                let name = format!("{}-{}-{}", d.meta.name, d.template_hash, random_suffix(rng, 5));
-                let mut labels = d.spec.template.metadata.labels.clone();
-                labels.insert("pod-template-hash".into(), d.template_hash.clone());
-                let pod = new_pod(
-                    &d.namespace,
-                    name.clone(),
-                    labels,
-                    d.spec.template.metadata.annotations.clone(),
-                    d.spec.template.spec.clone(),
-                    Some(dkey.clone()),
-                    now,
-                );
-                k.event(
-                    now,
-                    &d.namespace,
-                    &format!("replicaset/{}-{}", d.meta.name, d.template_hash),
-                    "Normal",
-                    "SuccessfulCreate",
-                    format!("Created pod: {name}"),
-                );
-                k.pods.insert(key(&d.namespace, &name), pod);
-            }
-        } else if live.len() > want {
-            // The ReplicaSet deletes the newest pods first (and unscheduled before scheduled).
-            let mut victims: Vec<&Pod> = live.iter().map(|k2| &k.pods[k2]).collect();
-            victims.sort_by_key(|p| (p.node.is_some(), std::cmp::Reverse(p.created)));
-            let doomed: Vec<String> = victims.iter().take(live.len() - want).map(|p| p.key()).collect();
-            deleted.extend(doomed);
-        }
-    }
-    deleted
 }
 
 fn topology_value<'a>(k: &'a Cluster, node: &str, topology_key: &str) -> Option<&'a str> {
@@ -206,7 +165,8 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> Option<&'st
     for c in
         pod.spec.topology_spread_constraints.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
     {
-        let counts = pods_per_domain(k, &pod.namespace, &c.label_selector, &c.topology_key, eligible);
+        let selector = c.selector_for(&pod.labels);
+        let counts = pods_per_domain(k, &pod.namespace, &selector, &c.topology_key, eligible);
         let Some(here) = topology_value(k, node, &c.topology_key) else {
             return Some("node(s) didn't match pod topology spread constraints (missing required label)");
         };
@@ -225,7 +185,7 @@ fn score(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> u64 {
     let on_node = k.pods.values().filter(|p| !p.terminating() && p.node.as_deref() == Some(node)).count() as u64;
     let mut s = on_node;
     for c in &pod.spec.topology_spread_constraints {
-        let counts = pods_per_domain(k, &pod.namespace, &c.label_selector, &c.topology_key, eligible);
+        let counts = pods_per_domain(k, &pod.namespace, &c.selector_for(&pod.labels), &c.topology_key, eligible);
         if let Some(here) = topology_value(k, node, &c.topology_key) {
             s += 10 * counts.get(here).copied().unwrap_or(0) as u64;
         }
@@ -270,6 +230,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         let node = top[rng.index(top.len())].clone();
         let p = k.pods.get_mut(&pk).unwrap();
         p.node = Some(node.clone());
+        p.bound_at = Some(now);
         p.pending_reason = None;
         k.event(
             now,

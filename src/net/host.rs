@@ -9,13 +9,13 @@ use super::conntrack::{self, Conntrack, Direction, Tuple};
 use super::neighbor::{NeighborCache, NeighborConfig, NeighborEvent, Resolution};
 use super::tcp::{Conn, Quad, Segment, SocketEvent};
 use super::{Cidr, End, HostId, IfIdx, LinkId};
-use crate::k8s::apps::App;
-use crate::k8s::proxy::{self, Decision, ServiceTable, Source};
-use crate::sim::Event;
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::{Dir, DropReason, Kind, Name};
+use crate::engine::Event;
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::{Dir, DropReason, Kind, Name};
+use crate::net::apps::App;
+use crate::net::proxy::{self, Decision, ServiceTable, Source};
+use crate::net::tools::{Proc, ProcIo};
 use crate::time::{Duration, Instant};
-use crate::tools::{Proc, ProcIo};
 use crate::wire::ip::{self, Icmp, Ipv4, L4, Rewrite, TcpSegment};
 use crate::wire::{self, Arp, ArpOperation, Frame, Mac, Parsed, arp};
 use serde::{Deserialize, Serialize};
@@ -779,8 +779,16 @@ impl Host {
                     proxy::Snat::Never => false,
                 };
                 let src = if masquerade {
-                    // The address the packet will leave with: the egress interface's.
-                    let egress = self.route(*to.ip(), None).map(|(i, _)| i).unwrap_or(0);
+                    // MASQUERADE takes an address of the interface the packet
+                    // leaves by. To another node: the LAN interface of the
+                    // route to the endpoint. To a pod here: the pod's veth,
+                    // which has no IPv4 address on the host side (vipsim's
+                    // pod network, like Calico's or Cilium's), so the kernel
+                    // (inet_select_addr) takes the first interface's: the
+                    // node's own address. A bridge CNI (flannel's cni0)
+                    // would give the bridge's address instead.
+                    let egress =
+                        if remote_endpoint { self.route(*to.ip(), None).map(|(i, _)| i).unwrap_or(0) } else { 0 };
                     (self.ifaces[egress].primary().unwrap_or(t.src), t.sport)
                 } else {
                     (t.src, t.sport)
@@ -979,7 +987,7 @@ impl Host {
         let SocketEvent::Data(bytes) = ev else { return };
         let request = self.sockets.update(&quad, |sock| {
             sock.inbox.extend_from_slice(&bytes);
-            let request = crate::k8s::apps::HttpRequest::parse(&sock.inbox);
+            let request = crate::net::apps::HttpRequest::parse(&sock.inbox);
             if request.is_some() {
                 sock.inbox.clear();
             }
@@ -1002,7 +1010,7 @@ impl Host {
             }
             None => {
                 let hc = self.node.as_ref().and_then(|n| n.health.get(&quad.local.port()));
-                (crate::k8s::apps::health_check(hc, &request), None)
+                (crate::net::apps::health_check(hc, &request), None)
             }
         };
         if let Some(r) = record {

@@ -2,51 +2,28 @@
 //! and the links (cables) between them.
 
 pub mod addr;
+pub mod apps;
 pub mod build;
 pub mod conntrack;
 pub mod host;
 pub mod neighbor;
+pub mod proxy;
 pub mod switch;
 pub mod tcp;
+pub mod tools;
 
-use crate::sim::trace::Name;
+use crate::engine::trace::Name;
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::topology::{End, HostId, IfIdx, Link, LinkId};
 pub use addr::Cidr;
 pub use host::{Host, Role};
 pub use switch::Switch;
 
-pub type HostId = usize;
-pub type IfIdx = usize;
-pub type LinkId = usize;
-
-/// One end of a link: a switch port or a host interface.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum End {
-    Switch(switch::PortId),
-    Host(HostId, IfIdx),
-}
-
-/// A cable. Frames take `delay` to cross it; a link that is down (cut, or a
-/// powered-off host's NIC without carrier) delivers nothing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Link {
-    pub ends: [End; 2],
-    pub up: bool,
-    pub delay: Duration,
-}
-
 /// Propagation plus serialisation on a LAN cable, rounded: small enough not
 /// to matter, large enough that a frame's hops are distinct in the trace.
 pub const LINK_DELAY: Duration = Duration::from_micros(50);
-
-impl Link {
-    /// The index (0 or 1) of the end opposite `from`.
-    pub fn other(&self, from: End) -> usize {
-        if self.ends[0] == from { 1 } else { 0 }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Network {

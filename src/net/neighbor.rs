@@ -16,12 +16,12 @@
 //! trace lines. Every method first runs the timers due at or before `now`,
 //! so events always come out in time order.
 
+pub use crate::engine::trace::NeighborState;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
 use crate::wire::{Arp, ArpOperation, Mac};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::Ipv4Addr;
 
 /// The kernel never arms a neighbour timer less than HZ/100 ahead
@@ -131,50 +131,6 @@ impl NeighborConfig {
 impl Default for NeighborConfig {
     fn default() -> Self {
         NeighborConfig::linux()
-    }
-}
-
-/// Neighbour Unreachability Detection states, as `ip neigh` prints them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum NeighborState {
-    Incomplete,
-    Reachable,
-    Stale,
-    Delay,
-    Probe,
-    Failed,
-    Permanent,
-}
-
-impl NeighborState {
-    /// `NUD_VALID`: the entry has a MAC that packets can be sent to.
-    pub fn is_valid(self) -> bool {
-        matches!(self, Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent)
-    }
-
-    /// `NUD_CONNECTED`: the MAC is known to be good right now.
-    fn is_connected(self) -> bool {
-        matches!(self, Self::Reachable | Self::Permanent)
-    }
-
-    /// `NUD_IN_TIMER`: the state ends on a timer.
-    fn has_timer(self) -> bool {
-        matches!(self, Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe)
-    }
-}
-
-impl fmt::Display for NeighborState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Incomplete => "INCOMPLETE",
-            Self::Reachable => "REACHABLE",
-            Self::Stale => "STALE",
-            Self::Delay => "DELAY",
-            Self::Probe => "PROBE",
-            Self::Failed => "FAILED",
-            Self::Permanent => "PERMANENT",
-        })
     }
 }
 

@@ -10,13 +10,12 @@
 //! that aged out of the table while a router still holds its ARP entry is
 //! a blackhole, the outcome MetalLB #2910 reports.
 
+pub use crate::engine::topology::PortId;
+pub use crate::engine::trace::MacChange;
 use crate::time::{Duration, Instant};
 use crate::wire::Mac;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Index of a switch port.
-pub type PortId = usize;
 
 /// Cisco's default `mac address-table aging-time` (and Linux bridge's `ageing_time`).
 pub const DEFAULT_MAC_AGING: Duration = Duration::from_secs(300);
@@ -56,20 +55,10 @@ pub enum Forward {
     Blocked,
 }
 
-/// A change to the MAC table, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
-pub enum MacChange {
-    Learned { mac: Mac, port: PortId },
-    Moved { mac: Mac, from: PortId, to: PortId },
-    Aged { mac: Mac, port: PortId },
-    Flushed { mac: Mac, port: PortId },
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Switch {
     /// Shared with every trace record the switch writes.
-    pub name: crate::sim::trace::Name,
+    pub name: crate::engine::trace::Name,
     pub mac_aging: Duration,
     pub unknown_unicast: UnknownUnicast,
     /// Port names (`Gi0/1`...) and whether the link on each is up.
@@ -81,7 +70,7 @@ pub struct Switch {
 pub struct SwitchPort {
     pub name: String,
     /// The name with what is plugged in, for the trace: `Gi0/2 (worker-0)`.
-    pub label: crate::sim::trace::Name,
+    pub label: crate::engine::trace::Name,
     pub up: bool,
     pub link: Option<crate::net::LinkId>,
 }

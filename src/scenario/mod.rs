@@ -2,8 +2,6 @@
 //! document is the [`spec::ScenarioDoc`]; every further document is a
 //! Kubernetes manifest exactly as a user would `kubectl apply` it.
 
-pub mod build;
-pub mod goals;
 pub mod load;
 pub mod spec;
 

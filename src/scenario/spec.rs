@@ -3,6 +3,8 @@
 //! goals. The contract is `shared/scenario-format.md`; everything here is
 //! documented for authors in `scenarios/README.md`.
 
+use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
+use crate::net::host::Datapath;
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
@@ -162,32 +164,6 @@ fn default_duration() -> Duration {
     Duration::from_secs(60)
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LoadBalancerKind {
-    #[default]
-    Metallb,
-    Cilium,
-    None,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AnnounceKind {
-    #[default]
-    L2,
-    Bgp,
-    None,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DatapathKind {
-    Iptables,
-    Ipvs,
-    Ebpf,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
@@ -197,7 +173,7 @@ pub struct ClusterSpec {
     pub announce: AnnounceKind,
     /// Default: `ebpf` with Cilium, `iptables` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datapath: Option<DatapathKind>,
+    pub datapath: Option<Datapath>,
     #[serde(default = "default_service_cidr", rename = "serviceCIDR")]
     pub service_cidr: String,
     #[serde(default = "default_pod_cidr", rename = "podCIDR")]
@@ -217,7 +193,8 @@ pub struct ClusterSpec {
     /// How long MetalLB speakers take to notice a dead peer (memberlist).
     #[serde(default = "default_memberlist")]
     pub speaker_failure_detection: Duration,
-    /// MetalLB speaker `--gratuitous-arp-interval` (off by default).
+    /// Refused with the reason: no MetalLB release has a periodic
+    /// gratuitous ARP (kept so an old file gets that reason, not "unknown field").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gratuitous_arp_interval: Option<Duration>,
     /// Cilium `--l2-announcements-lease-duration`.
@@ -232,35 +209,36 @@ pub struct ClusterSpec {
     pub pod_startup: Duration,
 }
 
+// The defaults are Kubernetes', MetalLB's and Cilium's: `ClusterConfig::default()` holds them.
 fn default_service_cidr() -> String {
-    "10.96.0.0/12".into()
+    ClusterConfig::default().service_cidr.to_string()
 }
 fn default_pod_cidr() -> String {
-    "10.244.0.0/16".into()
+    ClusterConfig::default().pod_cidr.to_string()
 }
 fn default_node_mask() -> u8 {
     24
 }
 fn default_grace() -> Duration {
-    Duration::from_secs(50)
+    ClusterConfig::default().node_monitor_grace
 }
 fn default_eviction() -> Duration {
-    Duration::from_secs(300)
+    ClusterConfig::default().eviction_timeout
 }
 fn default_memberlist() -> Duration {
-    Duration::from_secs(5)
+    ClusterConfig::default().memberlist_detection
 }
 fn default_lease() -> Duration {
-    Duration::from_secs(15)
+    ClusterConfig::default().lease_duration
 }
 fn default_renew() -> Duration {
-    Duration::from_secs(5)
+    ClusterConfig::default().renew_deadline
 }
 fn default_retry() -> Duration {
-    Duration::from_secs(2)
+    ClusterConfig::default().retry_period
 }
 fn default_pod_start() -> Duration {
-    Duration::from_secs(3)
+    ClusterConfig::default().pod_startup
 }
 
 impl Default for ClusterSpec {

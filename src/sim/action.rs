@@ -2,8 +2,8 @@
 //! interactively (run a command, apply or delete a manifest, inject a
 //! fault). Faults are data ([`FaultStep`]) applied here, turmoil-style.
 
-use super::trace::{Kind, Record};
 use super::{Event, World};
+use crate::engine::trace::{Kind, Record};
 use crate::k8s::objects::Manifest;
 use crate::net::End;
 use crate::net::host::{Rule, RuleDirection, Verdict};
@@ -55,6 +55,47 @@ pub enum Action {
     },
 }
 
+/// A console command line that is due: the world does not know the
+/// console, so it hands the line to its driver, which runs it at the
+/// world's current time and gives it back with [`World::command_done`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub host: String,
+    pub line: String,
+    /// The timeline step it comes from, scheduled again once it ran when
+    /// the step repeats (after the command's own events, as it always was).
+    step: Option<usize>,
+}
+
+impl Command {
+    /// The line as the trace and the branch list show it.
+    pub fn describe(&self) -> String {
+        format!("{}$ {}", self.host, self.line)
+    }
+}
+
+/// What one [`World::step`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Stepped {
+    /// No event was left.
+    Idle,
+    /// An event was applied.
+    Applied,
+    /// A timeline `run:` step is due: the driver runs its command.
+    Run(Command),
+}
+
+/// What [`World::apply`] did with an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Applied {
+    /// Applied; what it said (kubectl-style text, a fault's detail, a note).
+    Done(String),
+    /// A console command: the driver runs it.
+    Run(Command),
+}
+
 impl Action {
     pub fn from_step(step: &Step) -> Option<Action> {
         if let Some(r) = &step.run {
@@ -95,17 +136,28 @@ impl World {
         }
     }
 
-    pub(super) fn timeline_step(&mut self, index: usize, trace: &mut Vec<Record>) {
+    /// Applies timeline step `index`; a `run:` step's command is returned
+    /// for the driver instead.
+    pub(super) fn timeline_step(&mut self, index: usize, trace: &mut Vec<Record>) -> Option<Command> {
         let script = self.script.clone();
-        let Some(step) = script.timeline.get(index) else { return };
+        let step = script.timeline.get(index)?;
         if let Some(action) = Action::from_step(step) {
             let what = action.describe();
-            if let Err(e) = self.apply(action, trace) {
-                self.report_failed_action(&what, &e, trace);
+            match self.apply(action, trace) {
+                Ok(Applied::Run(command)) => return Some(Command { step: Some(index), ..command }),
+                Ok(Applied::Done(_)) => {}
+                Err(e) => self.report_failed_action(&what, &e, trace),
             }
         }
+        self.repeat(index);
+        None
+    }
+
+    /// Schedules the next repetition of timeline step `index`, if it repeats.
+    fn repeat(&mut self, index: usize) {
+        let Some(step) = self.script.timeline.get(index) else { return };
         if let Some(every) = step.every.filter(|e| *e > Duration::ZERO) {
-            let until = Instant::ZERO + step.until.unwrap_or(script.duration);
+            let until = Instant::ZERO + step.until.unwrap_or(self.script.duration);
             let next = self.now + every;
             if next <= until {
                 self.queue.push(next, Event::Timeline { index });
@@ -113,11 +165,23 @@ impl World {
         }
     }
 
+    /// The driver ran `command` (`Err`: the console refused it, which the
+    /// trace shows); a repeated timeline step is scheduled again.
+    pub fn command_done(&mut self, command: Command, result: Result<(), String>, trace: &mut Vec<Record>) {
+        if let Err(e) = result {
+            self.report_failed_action(&command.describe(), &e, trace);
+        }
+        if let Some(index) = command.step {
+            self.repeat(index);
+        }
+    }
+
     /// Applies an action at the current time. Returns kubectl-style text
-    /// for immediate results (errors included), for the console.
-    pub fn apply(&mut self, action: Action, trace: &mut Vec<Record>) -> Result<String, String> {
-        match action {
-            Action::Run { host, cmd } => crate::console::run(self, &host, &cmd, trace).map(|o| o.unwrap_or_default()),
+    /// for immediate results (errors included), for the console; a console
+    /// command comes back for the driver to run.
+    pub fn apply(&mut self, action: Action, trace: &mut Vec<Record>) -> Result<Applied, String> {
+        let said = match action {
+            Action::Run { host, cmd } => return Ok(Applied::Run(Command { host, line: cmd, step: None })),
             Action::Apply { name } => {
                 let script = self.script.clone();
                 // A `vipsim/id` handle wins over a plain name that several versions share.
@@ -156,7 +220,8 @@ impl World {
                 trace.push(Record { t: self.now, step: self.steps, kind: Kind::Note { text: text.clone() } });
                 Ok(text)
             }
-        }
+        };
+        said.map(Applied::Done)
     }
 
     fn apply_manifest(&mut self, m: &Manifest, trace: &mut Vec<Record>) -> Result<String, String> {
@@ -246,7 +311,14 @@ impl World {
                     }
                     p.reconcile();
                 });
-                if start { "speaker started" } else { "speaker stopped (memberlist leave)" }.to_string()
+                let cilium = self.cluster.config.load_balancer == crate::k8s::cluster::LoadBalancerKind::Cilium;
+                match (start, cilium) {
+                    (true, false) => "speaker started",
+                    (false, false) => "speaker stopped (memberlist leave)",
+                    (true, true) => "cilium agent started",
+                    (false, true) => "cilium agent stopped cleanly (its L2 leases released)",
+                }
+                .to_string()
             }
             FaultAction::Cordon | FaultAction::Uncordon | FaultAction::Drain => {
                 let n = node.clone().ok_or_else(|| format!("{} is not a node", f.host))?;
@@ -258,12 +330,15 @@ impl World {
             }
             FaultAction::DeletePod => {
                 let want = f.pod.clone().ok_or("delete-pod needs `pod:`")?;
-                let pk = self
-                    .cluster
+                let k = &self.cluster;
+                let of_deployment = |p: &crate::k8s::cluster::Pod| {
+                    p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).is_some_and(|rs| rs.deployment == want)
+                };
+                let pk = k
                     .pods
                     .values()
                     .filter(|p| !p.terminating())
-                    .find(|p| p.name == want || p.owner.as_deref().is_some_and(|o| o.ends_with(&format!("/{want}"))))
+                    .find(|p| p.name == want || of_deployment(p))
                     .map(|p| p.key())
                     .ok_or_else(|| format!("no pod or Deployment named {want}"))?;
                 self.plane(trace, |p| {

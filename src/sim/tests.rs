@@ -1,17 +1,17 @@
 //! End-to-end checks of the engine on a tiny LAN, frame by frame.
 
-use super::trace::{Kind, Record};
-use super::{DatapathConfig, World};
-use crate::k8s::apps::App;
-use crate::k8s::proxy::{EndpointRule, PortRule, ServiceRules, TrafficPolicy};
+use super::{DatapathConfig, Stepped, World};
+use crate::engine::trace::{Kind, Record};
 use crate::net::Cidr;
+use crate::net::apps::App;
 use crate::net::build::LanBuilder;
 use crate::net::conntrack::PROTO_TCP;
 use crate::net::host::{Datapath, PodNet, Role, Route, RouteOrigin};
 use crate::net::neighbor::NeighborConfig;
+use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, TrafficPolicy};
 use crate::net::switch::DEFAULT_MAC_AGING;
+use crate::net::tools::{Proc, curl::Curl};
 use crate::time::Instant;
-use crate::tools::{Proc, curl::Curl};
 use crate::wire::Mac;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -39,7 +39,7 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         iface: 0,
         origin: RouteOrigin::Kernel,
     });
-    let config = crate::k8s::cluster::ClusterConfig::from_spec(&crate::scenario::spec::ClusterSpec::default()).unwrap();
+    let config = crate::k8s::cluster::ClusterConfig::default();
     let cluster = crate::k8s::cluster::Cluster::new(config);
     let mut w = World::new(
         b.finish(),
@@ -78,7 +78,10 @@ fn curl(w: &mut World, trace: &mut Vec<Record>, url: &str) -> (String, i32) {
     let start = trace.len();
     w.spawn(0, Proc::Curl(c), trace);
     let until = w.now + crate::time::Duration::from_secs(6);
-    w.run_until(until, trace);
+    while w.next_time().is_some_and(|n| n <= until) {
+        assert_eq!(w.step(trace), Stepped::Applied, "no timeline here");
+    }
+    w.now = until;
     trace[start..]
         .iter()
         .find_map(|r| match &r.kind {
@@ -106,12 +109,10 @@ fn local_policy_drops_on_worker_1_and_keeps_client_ip_on_worker_0() {
     let mut trace = vec![];
     let (out, exit) = curl(&mut w, &mut trace, "http://10.0.1.21:31888/clientip");
     assert_eq!((out.as_str(), exit), ("", 28));
-    assert!(
-        trace.iter().any(|r| matches!(
-            &r.kind,
-            Kind::Drop { reason: crate::sim::trace::DropReason::NoLocalEndpoints { .. }, .. }
-        ))
-    );
+    assert!(trace.iter().any(|r| matches!(
+        &r.kind,
+        Kind::Drop { reason: crate::engine::trace::DropReason::NoLocalEndpoints { .. }, .. }
+    )));
     let (out, exit) = curl(&mut w, &mut trace, "http://10.0.1.20:31888/clientip");
     assert_eq!(exit, 0);
     assert!(out.starts_with("10.0.1.10:"), "{out}");

@@ -11,8 +11,8 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
-use super::viewport::use_narrow;
 use super::story::{Lane, Outage, Outcome, Probe, Story};
+use super::viewport::use_narrow;
 use crate::time::{Duration, Instant};
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;

@@ -5,9 +5,9 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
+use crate::engine::{ControlEvent, Event};
 use crate::k8s::cluster::BgpState;
-use crate::k8s::control::ControlEvent;
-use crate::sim::{Event, World};
+use crate::sim::World;
 use crate::time::Instant;
 use yew::prelude::*;
 

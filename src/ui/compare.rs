@@ -6,9 +6,9 @@
 //! blackhole" against "5 s outage"), and one cursor line over both.
 
 use super::charts::{Canvas, ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
-use super::viewport::use_narrow;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
+use super::viewport::use_narrow;
 use crate::view::compare::{hint, same_lan};
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;

@@ -11,7 +11,7 @@ use super::frame_view::FrameView;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::story;
-use crate::sim::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
 use gloo::file::ObjectUrl;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

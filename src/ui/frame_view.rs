@@ -7,8 +7,8 @@
 use super::i18n::{Lang, Msg};
 use super::state::{Action, use_store};
 use super::story::{FrameClass, host_of_mac};
+use crate::engine::trace::{Dir, Kind, Record};
 use crate::sim::World;
-use crate::sim::trace::{Dir, Kind, Record};
 use crate::wire::dissect::{self, Dissection};
 use crate::wire::{Frame, Parsed};
 use std::ops::Range;

@@ -6,14 +6,14 @@
 
 use super::i18n::{Lang, Msg};
 use super::story::{host_of_ip, host_of_mac, just_happened};
+use crate::engine::trace::{Kind, Record};
 use crate::k8s::cluster::BgpState;
-use crate::k8s::proxy::TrafficPolicy;
 use crate::net::Host;
 use crate::net::host::Datapath;
 use crate::net::neighbor::NeighborModel;
+use crate::net::proxy::TrafficPolicy;
 use crate::net::switch::MacChange;
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Instant;
 use crate::wire::Mac;
 use std::collections::BTreeSet;
@@ -254,7 +254,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
             <li>{ lang.f(Msg::LeaseState, &[
                 &crate::k8s::cilium::lease_name(svc),
                 &format!("{holder}{mine}"),
-                &ago(world.now, lease.renewed, lang),
+                &ago(world.now, crate::k8s::cilium::renew_time(lease, world.now, k.config.retry_period), lang),
                 &lease.transitions,
             ]) }</li>
         });

@@ -3,9 +3,9 @@
 //! is hidden). Hosts are chosen here or in the topology.
 
 use super::frame_view::FrameView;
-use super::panels::Panel;
 use super::host_tables::HostTables;
 use super::i18n::Msg;
+use super::panels::Panel;
 use super::state::{Action, use_store};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

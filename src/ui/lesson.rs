@@ -9,8 +9,8 @@ use super::markdown;
 use super::state::use_store;
 use crate::time::Instant;
 use crate::view::lesson::LessonView;
-use crate::view::story::MarkKind;
 use crate::view::markdown::reveal_marks;
+use crate::view::story::MarkKind;
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -55,7 +55,11 @@ pub fn render_until(text: &str, now: Option<Instant>) -> (Html, usize) {
                     (false, i) => html! { <li>{ inline(&i) }</li> },
                     (true, i) => html! { <li class="later" aria-hidden="true" inert=true>{ inline(&i) }</li> },
                 });
-                if ordered { html! { <ol>{ for items }</ol> } } else { html! { <ul>{ for items }</ul> } }
+                if ordered {
+                    html! { <ol>{ for items }</ol> }
+                } else {
+                    html! { <ul>{ for items }</ul> }
+                }
             }
         })
         .collect();

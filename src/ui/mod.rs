@@ -41,8 +41,8 @@ mod timeline;
 mod topology;
 mod topology_table;
 mod viewport;
-mod zoom;
 mod workshop;
+mod zoom;
 
 /// Mounts the playground on `#app` (or the body when absent).
 pub fn start() {

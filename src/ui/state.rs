@@ -13,12 +13,12 @@ use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
 use crate::console::session::{self, Effect, Line, Session};
+use crate::play::family::{self, MAX_BRANCHES, Member};
+use crate::play::run::Run;
 use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
 use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
-use crate::sim::family::{self, MAX_BRANCHES, Member};
-use crate::sim::timeline::Run;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -89,7 +89,11 @@ impl RunEntry {
             (None, None, Some(v)) => {
                 let run = self.run.borrow();
                 let spec = &run.scenario.doc.spec;
-                spec.variants.iter().find(|x| x.name == *v).map(|x| x.title_in(lang.code()).to_string()).unwrap_or_else(|| v.clone())
+                spec.variants
+                    .iter()
+                    .find(|x| x.name == *v)
+                    .map(|x| x.title_in(lang.code()).to_string())
+                    .unwrap_or_else(|| v.clone())
             }
             _ => self.label.clone(),
         }
@@ -360,12 +364,11 @@ impl AppState {
     }
 
     /// Whether who answers for the VIP is hidden: an exercise asks the
-    /// learner to find it ([`crate::scenario::goals::finding`]) and no goal
+    /// learner to find it ([`crate::play::goals::finding`]) and no goal
     /// that asks it has passed yet (nor is the author's solution on screen).
     pub fn concealed(&self) -> bool {
         let Some(scenario) = self.scenario.as_ref().filter(|_| self.exercise.is_some()) else { return false };
-        let mut asking =
-            scenario.doc.spec.goals.iter().filter(|g| crate::scenario::goals::finding(g).is_some()).peekable();
+        let mut asking = scenario.doc.spec.goals.iter().filter(|g| crate::play::goals::finding(g).is_some()).peekable();
         if asking.peek().is_none() || self.watching_solution() {
             return false;
         }
@@ -698,10 +701,8 @@ impl AppState {
     fn console(&mut self, host: String, typed: String) {
         let Some(entry) = self.active().cloned() else { return };
         let Line { cmd, background } = Line::parse(&typed);
-        let graded = self
-            .scenario
-            .as_ref()
-            .is_some_and(|s| crate::scenario::goals::grades_command(&s.doc.spec.goals, &host, &cmd));
+        let graded =
+            self.scenario.as_ref().is_some_and(|s| crate::play::goals::grades_command(&s.doc.spec.goals, &host, &cmd));
         let (at, effect) = {
             let run = entry.run.borrow();
             (run.world().now, session::effect(run.world(), &host, &cmd, graded))

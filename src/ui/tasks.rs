@@ -14,7 +14,7 @@ use super::i18n::{self, Lang, Msg};
 use super::markdown;
 use super::route::WORKSHOP_HASH;
 use super::state::{Action, AppState, use_store};
-use crate::scenario::goals::{self, Found, GoalResult};
+use crate::play::goals::{self, Found, GoalResult};
 use crate::scenario::spec::{Goal, SOLUTION};
 use crate::time::Instant;
 use yew::prelude::*;

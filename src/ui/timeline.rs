@@ -4,7 +4,7 @@
 
 use super::i18n::Msg;
 use super::state::{Action, Dir, SPEEDS, use_store};
-use crate::sim::trace::Kind;
+use crate::engine::trace::Kind;
 use crate::time::Instant;
 use crate::view::story::MarkKind;
 use crate::view::timeline::TimelineView;

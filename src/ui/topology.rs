@@ -8,13 +8,13 @@
 use super::coming_up::ComingUp;
 use super::i18n::Msg;
 use super::scene::{self, CALLOUT_ROW, Drawing, Hop, Layout, Moment, Point, Rect, TEXT_ROW};
-use super::viewport::use_narrow;
-use super::zoom::use_zoom;
 use super::state::{Action, use_store};
 use super::story::{FrameClass, just_happened};
 use super::topology_table::TopologyTable;
+use super::viewport::use_narrow;
+use super::zoom::use_zoom;
+use crate::engine::trace::{Kind, Record};
 use crate::sim::World;
-use crate::sim::trace::{Kind, Record};
 use crate::time::Instant;
 use yew::prelude::*;
 

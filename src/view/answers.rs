@@ -6,10 +6,10 @@
 //! next hops (the route is what traffic follows, and it can still point at
 //! a dead node until the hold timer runs out).
 
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::metallb::election_order;
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
-use crate::scenario::spec::{AnnounceKind, LoadBalancerKind};
 use crate::sim::World;
 use std::net::Ipv4Addr;
 
@@ -132,7 +132,7 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
+    use crate::play::run::Run;
     use crate::time::Instant;
     use std::rc::Rc;
 

@@ -3,7 +3,7 @@
 //! leader" stops being the current beat the moment node-a loses power,
 //! because the fault is a newer beat. The lesson shows the latest one.
 
-use crate::sim::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
 use crate::time::Instant;
 
 /// What a beat says.
@@ -46,7 +46,7 @@ pub fn all(trace: &[Record]) -> Vec<BeatAt> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
+    use crate::play::run::Run;
     use std::rc::Rc;
 
     #[test]

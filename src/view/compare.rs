@@ -70,6 +70,10 @@ mod tests {
             "Pick a variant, a branch or a scenario on the same LAN to see both runs on one time axis, e.g. this run against “Router honours GARP”."
         );
         let bgp = shipped("bgp-ecmp");
-        assert!(hint(&bgp, &same_lan(&bgp), Lang::En).contains("MetalLB L2 failover"), "{}", hint(&bgp, &same_lan(&bgp), Lang::En));
+        assert!(
+            hint(&bgp, &same_lan(&bgp), Lang::En).contains("MetalLB L2 failover"),
+            "{}",
+            hint(&bgp, &same_lan(&bgp), Lang::En)
+        );
     }
 }

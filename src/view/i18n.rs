@@ -119,8 +119,6 @@ macro_rules! catalogue {
 mod catalogue;
 pub use catalogue::Msg;
 
-/// What a goal's check found, said in `lang`. The English catalogue text
-/// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
 /// The console's `help` in the UI's language: the same commands and
 /// flags (they are what you type), the words around them translated.
 pub fn console_help(lang: Lang) -> String {
@@ -164,8 +162,10 @@ pub fn one_line(text: &str, lang: Lang) -> String {
     }
 }
 
-pub fn found(lang: Lang, found: &crate::scenario::goals::Found) -> String {
-    use crate::scenario::goals::Found as F;
+/// What a goal's check found, said in `lang`. The English catalogue text
+/// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
+    use crate::play::goals::Found as F;
     match found {
         F::NoRuns { host } => lang.f(Msg::FoundNoRuns, &[host]),
         F::Succeeded { ok, total } => {

@@ -9,9 +9,9 @@
 use super::answers::{How, NodeUp, who_answers};
 use super::beats::{self, Beat};
 use super::i18n::{Lang, Msg};
+use crate::engine::trace::Record;
 use crate::scenario::Scenario;
 use crate::sim::World;
-use crate::sim::trace::Record;
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 
@@ -49,7 +49,7 @@ pub struct LessonView {
     pub beat: Option<BeatView>,
     pub announcing: Vec<Announced>,
     /// Who answers is the answer an exercise asks the learner to find: it
-    /// stays hidden until they have ([`crate::scenario::goals::finding`]).
+    /// stays hidden until they have ([`crate::play::goals::finding`]).
     pub concealed: bool,
     /// Markdown ([`super::markdown`]).
     pub description: Option<String>,
@@ -136,7 +136,7 @@ impl LessonView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
+    use crate::play::run::Run;
     use std::rc::Rc;
 
     fn lesson(id: &str, secs: u64, lang: Lang) -> LessonView {

@@ -7,8 +7,8 @@
 //! outage is consecutive failures of the same lane only: two probes of
 //! different targets never join into one.
 
+use crate::engine::trace::{DropReason, Kind, Name, Record};
 use crate::sim::World;
-use crate::sim::trace::{DropReason, Kind, Name, Record};
 use crate::time::{Duration, Instant};
 use crate::wire::Parsed;
 use std::net::Ipv4Addr;
@@ -157,7 +157,7 @@ fn outages(probes: &[Probe], end: Instant) -> Vec<Outage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
+    use crate::play::run::Run;
     use std::rc::Rc;
 
     fn lanes_of(id: &str) -> Vec<Lane> {

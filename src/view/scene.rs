@@ -10,11 +10,11 @@
 
 use super::i18n::{Lang, Msg};
 use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac};
+use crate::engine::trace::{Dir, Kind, Record};
+use crate::k8s::cluster::AnnounceKind;
 use crate::net::host::RouteOrigin;
 use crate::net::{End, HostId, LinkId, Role};
-use crate::scenario::spec::AnnounceKind;
 use crate::sim::World;
-use crate::sim::trace::{Dir, Kind, Record};
 use crate::time::{Duration, Instant};
 use std::net::Ipv4Addr;
 

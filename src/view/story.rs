@@ -5,12 +5,12 @@
 //! core's trace and world: no yew, no DOM, so it is easy to test.
 
 use super::i18n::{Lang, Msg};
+use crate::engine::trace::{Dir, DropReason, Kind, Name, Record};
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
 use crate::net::neighbor::NeighborState;
+use crate::play::run::Run;
 use crate::sim::World;
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Dir, DropReason, Kind, Name, Record};
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Frame, Mac, Parsed, ip::L4};
 use std::collections::BTreeSet;

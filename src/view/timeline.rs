@@ -6,7 +6,7 @@
 use super::i18n::{Lang, Msg};
 use super::secs;
 use super::story::{MarkKind, Story};
-use crate::sim::timeline::Run;
+use crate::play::run::Run;
 use crate::time::Instant;
 
 /// Marks closer than this (in % of the run) to the previous labelled one

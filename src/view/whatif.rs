@@ -9,9 +9,9 @@
 //! names the node that answers.
 
 use super::story::{FrameClass, host_of_mac};
+use crate::engine::trace::{Dir, Kind, Record};
 use crate::net::neighbor::GarpPolicy;
 use crate::sim::World;
-use crate::sim::trace::{Dir, Kind, Record};
 use crate::time::Instant;
 use crate::wire::{Frame, Parsed};
 use std::net::Ipv4Addr;
@@ -72,7 +72,7 @@ pub fn flush(world: &World, host: &str, vip: Ipv4Addr) -> Option<Futile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::timeline::Run;
+    use crate::play::run::Run;
     use std::rc::Rc;
 
     fn failover(variant: Option<&str>, secs: f64) -> Run {
@@ -92,14 +92,21 @@ mod tests {
         assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None);
         let run = failover(None, 27.0);
         assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None, "rounds still to come");
-        // After its fifth round (25 + 4 × 1.1 s) nothing is left to honour.
+        // Between the bursts it still helps: the leader's speaker calls
+        // SetBalancer again when it reconciles the Service (the EndpointSlice
+        // change at 70 s; MetalLB 0.14 speaker/main.go handleService), which
+        // restarts the announcer's GARP spam (internal/layer2/announcer.go),
+        // and an honouring router would learn then.
         let run = failover(None, 40.0);
+        assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None, "the resync burst");
+        // After the resync burst's fifth round (70 + 4 × 1.1 s) nothing is left to honour.
+        let run = failover(None, 80.0);
         assert_eq!(
             honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP),
             Some(Futile::NoMoreGarp {
                 host: "router".into(),
                 vip: VIP,
-                last: Some((Instant::from_millis(29_400), "node-b".into()))
+                last: Some((Instant::from_millis(74_400), "node-b".into()))
             })
         );
         let honoured = failover(Some("garp-honor"), 40.0);

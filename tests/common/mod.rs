@@ -2,9 +2,9 @@
 #![allow(dead_code)]
 
 use std::rc::Rc;
+use vipsim::engine::trace::{Kind, Record};
+use vipsim::play::run::Run;
 use vipsim::scenario::{Scenario, load};
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::{Kind, Record};
 use vipsim::time::{Duration, Instant};
 
 pub fn scenario(id: &str) -> Scenario {

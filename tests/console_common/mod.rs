@@ -2,9 +2,9 @@
 #![allow(dead_code)]
 
 use std::rc::Rc;
+use vipsim::engine::trace::Kind;
+use vipsim::play::run::Run;
 use vipsim::sim::World;
-use vipsim::sim::timeline::Run;
-use vipsim::sim::trace::Kind;
 use vipsim::time::Instant;
 
 pub struct Shell {
@@ -27,7 +27,7 @@ impl Shell {
         let t = Instant::from_secs(secs);
         self.run.seek_time(t);
         let mut w = self.run.world().clone();
-        w.run_until(t, &mut Vec::new());
+        vipsim::play::drive::run_until(&mut w, t, &mut Vec::new());
         w
     }
 

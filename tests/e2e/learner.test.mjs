@@ -290,10 +290,14 @@ test('what if: honouring GARP after the burst says it can change nothing, from t
   const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
   await scrubTo(page, 27);
   assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'during the burst honouring GARP still helps');
+  // Between the bursts it still helps: the EndpointSlice resync at 70 s makes
+  // node-b's speaker send GARP again (MetalLB 0.14 handleService -> SetBalancer).
   await scrubTo(page, 40);
+  assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'the resync burst is still to come');
+  await scrubTo(page, 80);
   assert.equal(await page.textContent('.futile[data-futile=honor-garp]'),
     'Honouring GARP on router changes nothing now: no more GARP for 192.168.1.201 will come ' +
-    '(node-b\'s burst ended at 29.400 s). Flush router\'s ARP cache, or wait for its ARP timeout (4 h).');
+    '(node-b\'s burst ended at 74.400 s). Flush router\'s ARP cache, or wait for its ARP timeout (4 h).');
   await page.keyboard.press('End');
   assert.match(await page.textContent('.futile[data-futile=flush-arp]'),
     /^router's entry for 192\.168\.1\.201 already points at node-b, which answers for it/);

@@ -321,8 +321,13 @@ fn pod(d: &mut Doc, v: &Value, now: Instant) {
         None => d.field(0, "Status", text(v, "/status/phase")),
     }
     d.field(0, "IP", text(v, "/status/podIP"));
-    d.line(0, "IPs:");
-    for ip in list(v, "/status/podIPs") {
+    let ips = list(v, "/status/podIPs");
+    if ips.is_empty() {
+        d.field(0, "IPs", "<none>");
+    } else {
+        d.line(0, "IPs:");
+    }
+    for ip in ips {
         d.field(1, "IP", text(ip, "/ip"));
     }
     if let Some(o) = list(v, "/metadata/ownerReferences").first() {
@@ -335,9 +340,12 @@ fn pod(d: &mut Doc, v: &Value, now: Instant) {
         let st = statuses.iter().find(|s| text(s, "/name") == name);
         container(d, c, st);
     }
-    d.line(0, "Conditions:");
-    d.line(1, "Type\tStatus");
-    for c in list(v, "/status/conditions") {
+    let conditions = list(v, "/status/conditions");
+    if !conditions.is_empty() {
+        d.line(0, "Conditions:");
+        d.line(1, "Type\tStatus");
+    }
+    for c in conditions {
         d.line(1, &format!("{} \t{} ", text(c, "/type"), text(c, "/status")));
     }
     d.field(0, "QoS Class", text(v, "/status/qosClass"));
@@ -379,6 +387,12 @@ fn container(d: &mut Doc, c: &Value, st: Option<&Value>) {
             }
         }
     }
+    // A container no kubelet reported on has no state, readiness or restarts.
+    let Some(st) = st else {
+        d.field(2, "Environment", "<none>");
+        return;
+    };
+    let st = Some(st);
     let state = st.and_then(|s| s.get("state"));
     match state.and_then(|s| s.as_object()).and_then(|m| m.iter().next()) {
         Some((kind, detail)) => {

@@ -81,6 +81,9 @@ const LOGS: &[FlagDef] = &[
 ];
 const EXEC: &[FlagDef] = &[value("container", Some('c')), switch("stdin", Some('i')), switch("tty", Some('t'))];
 const VERSION: &[FlagDef] = &[switch("client", None)];
+const ROLLOUT_STATUS: &[FlagDef] = &[switch("watch", Some('w')), value("timeout", None), value("revision", None)];
+const ROLLOUT_UNDO: &[FlagDef] = &[value("to-revision", None)];
+const ROLLOUT_HISTORY: &[FlagDef] = &[value("revision", None)];
 
 /// The flags of each verb vipsim implements.
 pub fn defs(verb: &str) -> &'static [FlagDef] {
@@ -97,6 +100,9 @@ pub fn defs(verb: &str) -> &'static [FlagDef] {
         "logs" => LOGS,
         "exec" => EXEC,
         "version" => VERSION,
+        "rollout status" => ROLLOUT_STATUS,
+        "rollout undo" => ROLLOUT_UNDO,
+        "rollout history" => ROLLOUT_HISTORY,
         _ => &[],
     }
 }

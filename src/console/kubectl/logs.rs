@@ -239,7 +239,7 @@ pub fn exec(w: &World, f: &Flags) -> Reply {
     }
     let out = match command[0].as_str() {
         "cilium-dbg" | "cilium" => cilium_dbg::run(w, &agent.node, &command[1..]),
-        other => crate::tools::Output {
+        other => crate::net::tools::Output {
             stdout: String::new(),
             stderr: format!(
                 "vipsim: only cilium-dbg runs in the Cilium agent here, not {other} (try: cilium-dbg service list)\n"
@@ -247,5 +247,5 @@ pub fn exec(w: &World, f: &Flags) -> Reply {
             exit: 1,
         },
     };
-    Reply { notice, stdout: out.stdout, stderr: out.stderr, exit: out.exit }
+    Reply { notice, stdout: out.stdout, stderr: out.stderr, exit: out.exit, pending: false }
 }

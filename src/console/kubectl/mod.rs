@@ -1,9 +1,11 @@
 //! `kubectl` against the simulated API server. Reading verbs (`get`,
 //! `describe`, `events`, `logs`, `exec`, `version`, `api-resources`) see
 //! the cluster as the API server would show it (see [`objects`]); writing
-//! verbs (`apply`, `create`, `delete`, `patch`, `scale`, `cordon`,
-//! `uncordon`, `drain`, `expose`) go through the control plane. Errors and
-//! exit codes are kubectl's; what vipsim does not model says so in one line.
+//! verbs (`apply`, `create`, `delete`, `patch`, `scale`, `set image`,
+//! `rollout`, `cordon`, `uncordon`, `drain`, `expose`) go through the
+//! control plane; `rollout status` keeps watching in simulated time.
+//! Errors and exit codes are kubectl's; what vipsim does not model says so
+//! in one line.
 
 mod describe;
 mod flags;
@@ -14,12 +16,13 @@ mod objects;
 mod output;
 mod printers;
 pub mod resources;
+mod rollout;
 mod selector;
 
+use crate::engine::trace::Record;
 use crate::k8s::cluster::Service;
+use crate::net::tools::Output;
 use crate::sim::World;
-use crate::sim::trace::Record;
-use crate::tools::Output;
 use flags::Flags;
 use serde_json::json;
 
@@ -31,6 +34,9 @@ pub struct Reply {
     pub stdout: String,
     pub stderr: String,
     pub exit: i32,
+    /// The command keeps running (`rollout status` watching); its output
+    /// is recorded when it finishes.
+    pub pending: bool,
 }
 
 impl Reply {
@@ -46,7 +52,7 @@ impl Reply {
 
 impl From<Output> for Reply {
     fn from(o: Output) -> Reply {
-        Reply { notice: String::new(), stdout: o.stdout, stderr: o.stderr, exit: o.exit }
+        Reply { notice: String::new(), stdout: o.stdout, stderr: o.stderr, exit: o.exit, pending: false }
     }
 }
 
@@ -62,6 +68,8 @@ pub const VERBS: &[&str] = &[
     "delete",
     "patch",
     "scale",
+    "set",
+    "rollout",
     "expose",
     "cordon",
     "uncordon",
@@ -91,15 +99,14 @@ const OTHER_VERBS: &[&str] = &[
     "port-forward",
     "proxy",
     "replace",
-    "rollout",
     "run",
-    "set",
     "taint",
     "top",
     "wait",
 ];
 
-pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Reply {
+/// Runs `kubectl ARGS` typed as `line` on `host`.
+pub fn run(w: &mut World, host: &str, line: &str, args: &[String], trace: &mut Vec<Record>) -> Reply {
     // The verb is the first argument that is not a flag (or a flag's value).
     let verb_at = verb_position(args);
     let Some(i) = verb_at.filter(|i| args[*i] != "help") else {
@@ -109,14 +116,41 @@ pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Reply {
         ));
     };
     let verb = args[i].as_str();
-    let rest: Vec<String> = args[..i].iter().chain(&args[i + 1..]).cloned().collect();
+    let mut rest: Vec<String> = args[..i].iter().chain(&args[i + 1..]).cloned().collect();
     if !VERBS.contains(&verb) {
         return unknown_verb(verb);
     }
-    let f = match Flags::parse(verb, &rest) {
+    // `rollout` takes its subcommand's flags.
+    let mut flag_set = verb.to_string();
+    if verb == "rollout" {
+        let Some(j) = verb_position(&rest) else {
+            return Reply::fail(&format!(
+                "error: vipsim's kubectl rollout needs a subcommand: {}",
+                rollout::ROLLOUT_SUBCOMMANDS.join(", ")
+            ));
+        };
+        let sub = rest.remove(j);
+        if matches!(sub.as_str(), "pause" | "resume") {
+            return Reply::fail(&format!(
+                "error: vipsim's kubectl does not model \"rollout {sub}\"; it supports rollout {}",
+                rollout::ROLLOUT_SUBCOMMANDS.join(", ")
+            ));
+        }
+        if !rollout::ROLLOUT_SUBCOMMANDS.contains(&sub.as_str()) {
+            let hint = crate::console::table::nearest(&sub, rollout::ROLLOUT_SUBCOMMANDS.iter().copied())
+                .map(|v| format!("\n\nDid you mean this?\n\t{v}"))
+                .unwrap_or_default();
+            return Reply::fail(&format!("error: unknown command \"{sub}\" for \"kubectl rollout\"{hint}"));
+        }
+        flag_set = format!("rollout {sub}");
+    }
+    let f = match Flags::parse(&flag_set, &rest) {
         Ok(f) => f,
         Err(e) => {
-            return Reply::fail(&format!("error: {e} (vipsim's kubectl {verb} supports {})", flags::summary(verb)));
+            return Reply::fail(&format!(
+                "error: {e} (vipsim's kubectl {flag_set} supports {})",
+                flags::summary(&flag_set)
+            ));
         }
     };
     if f.command.is_some() && verb != "exec" {
@@ -132,6 +166,11 @@ pub fn run(w: &mut World, args: &[String], trace: &mut Vec<Record>) -> Reply {
         "delete" => mutate::delete(w, &f, trace),
         "patch" => mutate::patch(w, &f, trace),
         "scale" => mutate::scale(w, &f, trace),
+        "set" => rollout::set(w, &f, trace),
+        "rollout" => {
+            let sub = flag_set.trim_start_matches("rollout ");
+            rollout::rollout(w, &f, sub, rollout::Line { host, line }, trace)
+        }
         "expose" => mutate::expose(w, &f, trace),
         "cordon" | "uncordon" | "drain" => mutate::node_verb(w, verb, &f, trace),
         "version" => version(&f),
@@ -166,7 +205,7 @@ fn unknown_verb(verb: &str) -> Reply {
 }
 
 fn version(f: &Flags) -> Reply {
-    let v = crate::scenario::build::KUBELET_VERSION;
+    let v = crate::k8s::KUBELET_VERSION;
     let mut out = format!("Client Version: {v}\nKustomize Version: v5.7.1\n");
     if !f.has("client") {
         out.push_str(&format!("Server Version: {v}\n"));

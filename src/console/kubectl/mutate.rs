@@ -1,5 +1,5 @@
 //! The verbs that change the cluster: `apply`/`create -f` (a manifest of
-//! the scenario, by name), `delete`, `patch svc`, `scale`, `cordon`,
+//! the scenario, by name), `delete`, `patch svc|deployment`, `scale`, `cordon`,
 //! `uncordon`, `drain`, `expose`. The control plane does the work; these
 //! check arguments and word the answers like kubectl.
 
@@ -7,10 +7,10 @@ use super::Reply;
 use super::flags::Flags;
 use super::objects::{self, system_pods};
 use super::resources::{self, Resource};
+use crate::engine::trace::Record;
 use crate::k8s::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType};
 use crate::sim::World;
 use crate::sim::action::matches_name;
-use crate::sim::trace::Record;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -142,17 +142,19 @@ pub fn patch(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     };
     if let Some(t) = f.value("type").filter(|t| !matches!(*t, "merge" | "strategic")) {
         return Reply::fail(&format!(
-            "error: vipsim's kubectl patch applies --type merge|strategic (as a JSON merge patch), not {t}"
+            "error: vipsim's kubectl patch applies --type strategic (the default) or merge, not {t}"
         ));
     }
     let [name] = names.as_slice() else {
-        return Reply::fail("error: usage: kubectl patch svc NAME -p '{\"spec\":{...}}'");
+        return Reply::fail("error: usage: kubectl patch svc|deployment NAME -p '{\"spec\":{...}}'");
     };
-    if res.kind != "Service" {
-        return Reply::fail(&format!("error: vipsim's kubectl patches services only, not {}", res.plural));
-    }
+    let strategic = f.value("type").is_none_or(|t| t == "strategic");
     let ns = f.namespace().to_string();
-    answer(w.plane(trace, |p| p.patch_service(&ns, name, patch)))
+    match res.kind {
+        "Service" => answer(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic))),
+        "Deployment" => answer(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic))),
+        _ => Reply::fail(&format!("error: vipsim's kubectl patches services and deployments, not {}", res.plural)),
+    }
 }
 
 pub fn scale(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {

@@ -5,8 +5,8 @@
 //! where Cilium runs.
 
 use crate::k8s::cluster::Cluster;
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::net::host::Datapath;
-use crate::scenario::spec::LoadBalancerKind;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Resource {

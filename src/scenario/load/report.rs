@@ -145,6 +145,10 @@ fn explain(message: &str) -> Explanation {
         let message = "expected a port number (1-65535) or a port name".to_string();
         return Explanation { precise: false, ..Explanation::new(message, None) };
     }
+    if message.starts_with("data did not match any variant of untagged enum IntOrPercent") {
+        let message = "expected a number of pods (0, 1, 2...) or a percentage such as \"25%\"".to_string();
+        return Explanation { precise: false, ..Explanation::new(message, None) };
+    }
     Explanation::new(message.to_string(), None)
 }
 

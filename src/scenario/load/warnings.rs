@@ -3,8 +3,8 @@
 
 use super::document::Source;
 use super::report::Report;
-use crate::k8s::apps::App;
 use crate::k8s::objects::{Container, IGNORED_FIELDS, Manifest};
+use crate::net::apps::App;
 use serde::Deserialize;
 use serde_norway::Value;
 

@@ -60,7 +60,7 @@ fn node(now: Instant, n: &Node) -> Value {
                 "containerRuntimeVersion": RUNTIME,
                 "kernelVersion": KERNEL,
                 "kubeProxyVersion": "",
-                "kubeletVersion": crate::scenario::build::KUBELET_VERSION,
+                "kubeletVersion": crate::k8s::KUBELET_VERSION,
                 "operatingSystem": "linux",
                 "osImage": OS_IMAGE,
             },
@@ -193,17 +193,12 @@ pub fn leases(w: &World) -> Vec<Value> {
     let k = &w.cluster;
     let l2 = k.leases.iter().map(|(svc, l)| {
         let name = crate::k8s::cilium::lease_name(svc);
-        // A live holder renews on each retry tick; a silent one stopped at its last.
-        let renewed = match &l.holder {
-            Some(h) if crate::k8s::cilium::agent_connected(k, &w.net.hosts, h) => {
-                crate::k8s::cilium::last_tick(h, k.config.retry_period, w.now).max(l.renewed)
-            }
-            _ => l.renewed,
-        };
+        // A renewing holder writes every retry period; a silent one stopped at its last.
+        let renewed = crate::k8s::cilium::renew_time(l, w.now, k.config.retry_period);
         let spec = Fields::new()
             .put("acquireTime", micro_timestamp(l.acquired))
             .put("holderIdentity", l.holder.clone().unwrap_or_default())
-            .put("leaseDurationSeconds", k.config.lease_duration.as_secs())
+            .put("leaseDurationSeconds", l.duration.as_secs())
             .put("leaseTransitions", l.transitions)
             .put("renewTime", micro_timestamp(renewed));
         lease(&name, "kube-system", l.created, spec, None)

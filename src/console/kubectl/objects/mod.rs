@@ -2,8 +2,8 @@
 //! as the JSON the real API server would return (defaults filled, status
 //! written by the controllers that own it). Tables, `-o yaml|json|jsonpath`,
 //! selectors and `describe` all read these, as kubectl reads the server.
-//! `uid`, `resourceVersion`, `generation` and `managedFields` are left out:
-//! vipsim does not track them.
+//! `uid`, `resourceVersion` and `managedFields` are left out, and
+//! `generation` except on Deployments: vipsim does not track them.
 
 mod cluster;
 mod custom;

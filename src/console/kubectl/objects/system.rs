@@ -6,12 +6,13 @@
 
 use super::workloads::{ContainerState, PodFacts};
 use super::{Fields, metadata};
-use crate::k8s::cluster::{Cluster, Deployment};
+use crate::k8s::cluster::LoadBalancerKind;
+use crate::k8s::cluster::{Cluster, Condition, Deployment, DeploymentStatus, REVISION_ANNOTATION, ReplicaSet};
+use crate::k8s::deployments::{POD_TEMPLATE_HASH, RsStatus, pod_template_hash};
 use crate::k8s::objects::{
     Container, ContainerPort, DeploymentSpec, LabelSelector, ObjectMeta, PodSpec, PodTemplateSpec, TemplateMeta,
 };
 use crate::k8s::workloads::{daemon_pod_name, name_suffix, system_daemonsets};
-use crate::scenario::spec::LoadBalancerKind;
 use crate::sim::World;
 use crate::time::Instant;
 use serde_json::{Value, json};
@@ -171,9 +172,16 @@ impl Addon {
         }
     }
 
-    /// The pod-template-hash of a Deployment add-on, stable per cluster.
+    fn template(&self) -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: TemplateMeta { labels: self.labels(), ..TemplateMeta::default() },
+            spec: self.spec(),
+        }
+    }
+
+    /// The pod-template-hash of a Deployment add-on.
     fn template_hash(&self) -> String {
-        name_suffix(&format!("{}/{}/template", self.namespace, self.name), 10)
+        pod_template_hash(&self.template(), None)
     }
 }
 
@@ -304,36 +312,88 @@ fn daemon_set(a: &Addon, scheduled: usize, ready: usize) -> Value {
     })
 }
 
-/// The add-on Deployments as [`Deployment`]s, with `(replicas, ready)`.
-pub fn addon_deployments(w: &World) -> Vec<(Deployment, usize, usize)> {
+/// The add-on Deployments, each with its one ReplicaSet and that one's
+/// status: a single replica, rolled out when the cluster started.
+pub fn addon_deployments(w: &World) -> Vec<(Deployment, ReplicaSet, RsStatus)> {
     let pods = system_pods(w);
     addons(&w.cluster)
         .into_iter()
         .filter(|a| a.controller == Controller::Deployment)
         .map(|a| {
             let hash = a.template_hash();
-            let rs = format!("{}-{hash}", a.name);
-            let ready = pods.iter().filter(|p| p.owner.2 == rs && p.ready).count();
+            let rs_name = format!("{}-{hash}", a.name);
+            let ready = pods.iter().filter(|p| p.owner.2 == rs_name && p.ready).count() as u32;
             let labels = a.labels();
-            let d = Deployment {
-                meta: ObjectMeta { name: a.name.into(), labels: labels.clone(), ..ObjectMeta::default() },
-                namespace: a.namespace.into(),
-                spec: DeploymentSpec {
-                    replicas: 1,
-                    selector: LabelSelector { match_labels: a.selector(), ..LabelSelector::default() },
-                    template: PodTemplateSpec {
-                        metadata: TemplateMeta { labels, ..TemplateMeta::default() },
-                        spec: a.spec(),
-                    },
-                    strategy: None,
-                    revision_history_limit: None,
-                    progress_deadline_seconds: None,
-                    min_ready_seconds: None,
-                },
-                created: Instant::ZERO,
-                template_hash: hash,
+            let spec = DeploymentSpec {
+                replicas: 1,
+                selector: LabelSelector { match_labels: a.selector(), ..LabelSelector::default() },
+                template: a.template(),
+                strategy: None,
+                revision_history_limit: None,
+                progress_deadline_seconds: None,
+                min_ready_seconds: None,
             };
-            (d, 1, ready)
+            let condition = |kind: &str, status: &str, reason: &str, message: String| Condition {
+                kind: kind.into(),
+                status: status.into(),
+                reason: reason.into(),
+                message,
+                last_update: Instant::ZERO,
+                last_transition: Instant::ZERO,
+            };
+            let (available, reason, message) = if ready == 1 {
+                ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            } else {
+                ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            };
+            let status = DeploymentStatus {
+                replicas: 1,
+                updated_replicas: 1,
+                ready_replicas: ready,
+                available_replicas: ready,
+                unavailable_replicas: 1 - ready,
+                conditions: vec![
+                    condition("Available", available, reason, message.into()),
+                    condition(
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetAvailable",
+                        format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                    ),
+                ],
+            };
+            let annotations: BTreeMap<String, String> = [(REVISION_ANNOTATION.to_string(), "1".to_string())].into();
+            let d = Deployment {
+                meta: ObjectMeta { name: a.name.into(), labels: labels.clone(), annotations, ..ObjectMeta::default() },
+                namespace: a.namespace.into(),
+                spec,
+                created: Instant::ZERO,
+                generation: 1,
+                collision_count: None,
+                status,
+                progress_check: None,
+            };
+            let mut template = a.template();
+            template.metadata.labels.insert(POD_TEMPLATE_HASH.into(), hash.clone());
+            let mut selector = d.spec.selector.clone();
+            selector.match_labels.insert(POD_TEMPLATE_HASH.into(), hash.clone());
+            let rs = ReplicaSet {
+                name: rs_name,
+                namespace: a.namespace.into(),
+                deployment: a.name.into(),
+                pod_template_hash: hash,
+                template,
+                selector,
+                replicas: 1,
+                annotations: [
+                    (REVISION_ANNOTATION.to_string(), "1".to_string()),
+                    ("deployment.kubernetes.io/desired-replicas".to_string(), "1".to_string()),
+                    ("deployment.kubernetes.io/max-replicas".to_string(), "2".to_string()),
+                ]
+                .into(),
+                created: Instant::ZERO,
+            };
+            (d, rs, RsStatus { replicas: 1, ready, available: ready })
         })
         .collect()
 }

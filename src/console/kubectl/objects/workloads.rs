@@ -4,7 +4,8 @@
 
 use super::system::system_pods;
 use super::{Fields, metadata, owner, timestamp};
-use crate::k8s::cluster::{Cluster, Deployment, Pod, PodPhase};
+use crate::k8s::cluster::{Cluster, Deployment, Pod, PodPhase, ReplicaSet};
+use crate::k8s::deployments::{RsStatus, rs_status};
 use crate::k8s::objects::{Container, PodSpec, Probe};
 use crate::sim::World;
 use crate::time::{Duration, Instant};
@@ -15,6 +16,12 @@ use std::net::Ipv4Addr;
 /// What a container is doing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContainerState {
+    /// The pod is bound to a node whose kubelet has not taken it (down, or
+    /// the node does not exist): no sandbox, no status from a kubelet.
+    NotAdmitted {
+        /// When the scheduler bound it (`None`: it named its node itself).
+        scheduled: Option<Instant>,
+    },
     /// Created, not yet started (`ContainerCreating`).
     Creating,
     Running {
@@ -58,6 +65,9 @@ pub fn pods(w: &World) -> Vec<Value> {
 fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
     let node = p.node.as_deref().and_then(|n| k.nodes.get(n));
     let state = match p.phase {
+        PodPhase::Pending if p.node.is_some() && !p.admitted => {
+            ContainerState::NotAdmitted { scheduled: p.bound_at.filter(|_| p.spec.node_name.is_none()) }
+        }
         PodPhase::Pending => ContainerState::Creating,
         PodPhase::Running => {
             // After a reboot the containers restarted once the node was back.
@@ -68,10 +78,8 @@ fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
             ContainerState::Running { since: base + k.config.pod_startup }
         }
     };
-    let owner = p.owner.as_ref().and_then(|d| k.deployments.get(d)).map(|d| {
-        let rs = format!("{}-{}", d.meta.name, d.template_hash);
-        ("apps/v1", "ReplicaSet", rs)
-    });
+    let owner =
+        p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).map(|rs| ("apps/v1", "ReplicaSet", rs.name.clone()));
     PodFacts {
         namespace: &p.namespace,
         name: &p.name,
@@ -80,7 +88,7 @@ fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
         owner,
         spec: &p.spec,
         node: p.node.as_deref(),
-        host_ip: node.map(|n| n.ip),
+        host_ip: node.filter(|_| p.admitted).map(|n| n.ip),
         ip: p.ip,
         host_network: false,
         state,
@@ -213,6 +221,21 @@ fn pod_status(f: &PodFacts) -> Value {
         });
         return json!({"conditions": [scheduled], "phase": "Pending", "qosClass": "BestEffort"});
     }
+    if let ContainerState::NotAdmitted { scheduled } = f.state {
+        // Only what the API server and the scheduler wrote.
+        let conditions: Vec<Value> = scheduled
+            .map(|t| {
+                json!({"lastProbeTime": null, "lastTransitionTime": timestamp(t), "status": "True", "type": "PodScheduled"})
+            })
+            .into_iter()
+            .collect();
+        return Value::from(
+            Fields::new()
+                .nonempty("conditions", Value::Array(conditions))
+                .put("phase", "Pending")
+                .put("qosClass", "BestEffort"),
+        );
+    }
     let running = matches!(f.state, ContainerState::Running { .. });
     let started = match f.state {
         ContainerState::Running { since } => since,
@@ -238,6 +261,7 @@ fn pod_status(f: &PodFacts) -> Value {
                 ContainerState::Creating => json!({"waiting": {"reason": "ContainerCreating"}}),
                 ContainerState::Running { since } => json!({"running": {"startedAt": timestamp(since)}}),
                 ContainerState::Failed => json!({"terminated": {"exitCode": 1, "reason": "Error"}}),
+                ContainerState::NotAdmitted { .. } => Value::Null,
             };
             json!({"image": c.image, "name": c.name, "ready": f.ready, "restartCount": f.restarts,
                    "started": running, "state": state})
@@ -258,105 +282,76 @@ fn pod_status(f: &PodFacts) -> Value {
         .into()
 }
 
-/// A Deployment with the `(replicas, ready)` counts of its live pods.
-type Counted = (Deployment, usize, usize);
-
-/// The scenario's Deployments and the add-ons'.
-fn counted_deployments(w: &World) -> Vec<Counted> {
-    let k = &w.cluster;
-    let scenario = k.deployments.values().map(|d| {
-        let key = crate::k8s::cluster::key(&d.namespace, &d.meta.name);
-        let live: Vec<&Pod> =
-            k.pods.values().filter(|p| p.owner.as_deref() == Some(&key) && !p.terminating()).collect();
-        (d.clone(), live.len(), live.iter().filter(|p| p.ready).count())
-    });
-    scenario.chain(super::system::addon_deployments(w)).collect()
-}
-
+/// The scenario's Deployments and the add-ons', with the status their
+/// controller last wrote.
 pub fn deployments(w: &World) -> Vec<Value> {
-    counted_deployments(w).iter().map(|(d, replicas, ready)| deployment(d, *replicas, *ready)).collect()
+    let addons = super::system::addon_deployments(w);
+    w.cluster.deployments.values().chain(addons.iter().map(|(d, _, _)| d)).map(deployment).collect()
 }
 
-fn template(d: &Deployment, extra_labels: &[(&str, &str)]) -> Value {
-    let mut labels = d.spec.template.metadata.labels.clone();
-    for (k, v) in extra_labels {
-        labels.insert(k.to_string(), v.to_string());
-    }
+fn template(t: &crate::k8s::objects::PodTemplateSpec) -> Value {
     let meta = Fields::new()
-        .nonempty("annotations", json!(d.spec.template.metadata.annotations))
+        .nonempty("annotations", json!(t.metadata.annotations))
         .put("creationTimestamp", Value::Null)
-        .nonempty("labels", json!(labels));
-    json!({"metadata": Value::from(meta), "spec": pod_spec(&d.spec.template.spec, None, false, false, false)})
+        .nonempty("labels", json!(t.metadata.labels));
+    json!({"metadata": Value::from(meta), "spec": pod_spec(&t.spec, None, false, false, false)})
 }
 
-fn deployment(d: &Deployment, replicas: usize, ready: usize) -> Value {
-    let mut annotations = d.meta.annotations.clone();
-    annotations.insert("deployment.kubernetes.io/revision".into(), "1".into());
-    let meta = metadata(&d.meta.name, Some(&d.namespace), &d.meta.labels, &annotations, d.created);
-    let available = ready >= d.spec.replicas as usize;
-    let rs = format!("{}-{}", d.meta.name, d.template_hash);
-    let (message, reason, status) = if available {
-        ("Deployment has minimum availability.", "MinimumReplicasAvailable", "True")
-    } else {
-        ("Deployment does not have minimum availability.", "MinimumReplicasUnavailable", "False")
-    };
-    let conditions = json!([
-        {"lastTransitionTime": timestamp(d.created), "lastUpdateTime": timestamp(d.created),
-         "message": message, "reason": reason, "status": status, "type": "Available"},
-        {"lastTransitionTime": timestamp(d.created), "lastUpdateTime": timestamp(d.created),
-         "message": format!("ReplicaSet \"{rs}\" has successfully progressed."),
-         "reason": "NewReplicaSetAvailable", "status": "True", "type": "Progressing"},
-    ]);
+fn deployment(d: &Deployment) -> Value {
+    let meta = metadata(&d.meta.name, Some(&d.namespace), &d.meta.labels, &d.meta.annotations, d.created)
+        .put("generation", d.generation);
+    let conditions: Vec<Value> = d
+        .status
+        .conditions
+        .iter()
+        .map(|c| {
+            json!({"lastTransitionTime": timestamp(c.last_transition), "lastUpdateTime": timestamp(c.last_update),
+                   "message": c.message, "reason": c.reason, "status": c.status, "type": c.kind})
+        })
+        .collect();
+    let st = &d.status;
+    let some = |n: u32| (n > 0).then_some(n);
     let status = Fields::new()
-        .opt("availableReplicas", (ready > 0).then_some(ready))
-        .put("conditions", conditions)
-        .opt("readyReplicas", (ready > 0).then_some(ready))
-        .opt("replicas", (replicas > 0).then_some(replicas))
-        .opt("updatedReplicas", (replicas > 0).then_some(replicas));
+        .opt("availableReplicas", some(st.available_replicas))
+        .opt("collisionCount", d.collision_count)
+        .nonempty("conditions", Value::Array(conditions))
+        .put("observedGeneration", d.generation)
+        .opt("readyReplicas", some(st.ready_replicas))
+        .opt("replicas", some(st.replicas))
+        .opt("unavailableReplicas", some(st.unavailable_replicas))
+        .opt("updatedReplicas", some(st.updated_replicas));
     let spec = json!({
         "progressDeadlineSeconds": 600,
         "replicas": d.spec.replicas,
-        "revisionHistoryLimit": 10,
+        "revisionHistoryLimit": d.spec.revision_history_limit(),
         "selector": d.spec.selector,
-        "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}, "type": "RollingUpdate"},
-        "template": template(d, &[]),
+        "strategy": d.spec.strategy(),
+        "template": template(&d.spec.template),
     });
     json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": Value::from(meta), "spec": spec, "status": Value::from(status)})
 }
 
-/// Each Deployment's current ReplicaSet (`<deployment>-<pod-template-hash>`).
+/// Every Deployment's ReplicaSets (`<deployment>-<pod-template-hash>`),
+/// old ones included, with their status counted over their pods.
 pub fn replica_sets(w: &World) -> Vec<Value> {
-    counted_deployments(w).iter().map(|(d, replicas, ready)| replica_set(d, *replicas, *ready)).collect()
+    let k = &w.cluster;
+    let scenario = k.replica_sets.values().map(|rs| replica_set(rs, rs_status(k, &rs.key())));
+    let addons = super::system::addon_deployments(w).into_iter().map(|(_, rs, st)| replica_set(&rs, st));
+    scenario.chain(addons).collect()
 }
 
-fn replica_set(d: &Deployment, replicas: usize, ready: usize) -> Value {
-    let hash = d.template_hash.as_str();
-    let mut labels = d.spec.template.metadata.labels.clone();
-    labels.insert("pod-template-hash".into(), hash.into());
-    let desired = d.spec.replicas.to_string();
-    let annotations: BTreeMap<String, String> = [
-        ("deployment.kubernetes.io/desired-replicas", desired.as_str()),
-        ("deployment.kubernetes.io/max-replicas", &(d.spec.replicas + d.spec.replicas.div_ceil(4)).to_string()),
-        ("deployment.kubernetes.io/revision", "1"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    let name = format!("{}-{hash}", d.meta.name);
-    let meta = metadata(&name, Some(&d.namespace), &labels, &annotations, d.created)
-        .put("ownerReferences", owner("apps/v1", "Deployment", &d.meta.name));
-    let mut selector = serde_json::to_value(&d.spec.selector).unwrap_or_default();
-    if let Some(m) = selector.as_object_mut() {
-        m.entry("matchLabels").or_insert(json!({}))["pod-template-hash"] = json!(hash);
-    }
+fn replica_set(rs: &ReplicaSet, st: RsStatus) -> Value {
+    let meta = metadata(&rs.name, Some(&rs.namespace), &rs.template.metadata.labels, &rs.annotations, rs.created)
+        .put("ownerReferences", owner("apps/v1", "Deployment", &rs.deployment));
+    let some = |n: u32| (n > 0).then_some(n);
     let status = Fields::new()
-        .opt("availableReplicas", (ready > 0).then_some(ready))
-        .opt("fullyLabeledReplicas", (replicas > 0).then_some(replicas))
-        .opt("readyReplicas", (ready > 0).then_some(ready))
-        .put("replicas", replicas);
+        .opt("availableReplicas", some(st.available))
+        .opt("fullyLabeledReplicas", some(st.replicas))
+        .opt("readyReplicas", some(st.ready))
+        .put("replicas", st.replicas);
     json!({
         "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": Value::from(meta),
-        "spec": {"replicas": d.spec.replicas, "selector": selector, "template": template(d, &[("pod-template-hash", hash)])},
+        "spec": {"replicas": rs.replicas, "selector": rs.selector, "template": template(&rs.template)},
         "status": Value::from(status),
     })
 }

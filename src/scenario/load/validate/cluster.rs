@@ -10,10 +10,13 @@ pub fn check(cx: &mut Context, lan: Option<Cidr>) {
     if cx.spec.duration == Duration::ZERO {
         cx.error("spec.duration", "duration must be more than 0s");
     }
-    if cx.spec.cluster.gratuitous_arp_interval == Some(Duration::ZERO) {
+    if cx.spec.cluster.gratuitous_arp_interval.is_some() {
+        // MetalLB 0.14 and 0.15 send gratuitous ARP only in the 5 s burst of a
+        // (re)announce (internal/layer2/announcer.go `spamLoop`); the periodic
+        // ticker proposed for MetalLB #2910 was never released.
         cx.error(
             "spec.cluster.gratuitousArpInterval",
-            "gratuitousArpInterval must be more than 0s (leave it out to send none)",
+            "no MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 repeat the 5 s burst only when the leader re-announces the Service (a speaker-wide --gratuitous-arp-interval, proposed for MetalLB #2910, is in no release); remove this field",
         );
     }
     let service = cluster_cidr(cx, "serviceCIDR", &cx.spec.cluster.service_cidr, lan);

@@ -3,10 +3,11 @@
 
 use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
-use crate::scenario::spec::{HostRole, LoadBalancerKind};
+use crate::scenario::spec::HostRole;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -23,6 +24,9 @@ pub fn check(cx: &mut Context) {
         match manifest.manifest() {
             Manifest::Deployment { spec, .. } => {
                 deployment_selector(cx, manifest, spec);
+                for e in spec.invalid() {
+                    cx.manifest_error(manifest, &e.path, e.message);
+                }
                 pod_spec(cx, manifest, "spec.template.spec", &spec.template.spec);
             }
             Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
@@ -179,15 +183,28 @@ fn pod_spec(cx: &mut Context, manifest: &ParsedManifest, prefix: &str, spec: &Po
             protocol(cx, manifest, &path, port.protocol.as_deref());
         }
     }
+    // The API server accepts any nodeName; a pod bound to a node that
+    // does not exist stays Pending until the pod garbage collector deletes it.
     if let Some(node) = &spec.node_name {
         let path = format!("{prefix}.nodeName");
         match cx.host(node) {
             Some(host) if host.role == HostRole::Node => {}
             _ => {
                 let near = closest(node, cx.node_names());
-                cx.manifest_error(manifest, &path, format!("nodeName `{node}` is not a node of the scenario"))
-                    .suggest(near);
+                let message = format!(
+                    "nodeName `{node}` is not a node of the scenario: the pod will stay Pending until the pod garbage collector deletes it (about 40-60 s)"
+                );
+                cx.manifest_warn(manifest, &path, message).suggest(near);
             }
+        }
+    }
+    for (i, c) in spec.topology_spread_constraints.iter().enumerate() {
+        let path = format!("{prefix}.topologySpreadConstraints[{i}].matchLabelKeys");
+        if !c.match_label_keys.is_empty() && c.label_selector.is_empty() {
+            cx.manifest_error(manifest, &path, "matchLabelKeys cannot be set when labelSelector isn't set");
+        }
+        for key in c.match_label_keys.iter().filter(|k| c.label_selector.match_labels.contains_key(*k)) {
+            cx.manifest_error(manifest, &path, format!("`{key}` exists in both matchLabelKeys and labelSelector"));
         }
     }
 }

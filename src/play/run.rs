@@ -6,10 +6,10 @@
 //! ("what if I had flushed the ARP cache here?") while the original run
 //! stays as it was.
 
-use super::World;
-use super::action::Action;
-use super::trace::{Kind, Record};
+use crate::engine::trace::{Kind, Record};
 use crate::scenario::Scenario;
+use crate::sim::World;
+use crate::sim::action::Action;
 use crate::time::{Duration, Instant};
 use std::rc::Rc;
 
@@ -47,6 +47,8 @@ pub struct Run {
 
 impl Run {
     /// Builds the scenario and runs it to `until` (default: its duration).
+    /// `seed` replaces the scenario's `spec.seed` for the whole run, the
+    /// build included.
     pub fn new(
         scenario: Rc<Scenario>,
         variant: Option<&str>,
@@ -54,10 +56,7 @@ impl Run {
         until: Option<Duration>,
     ) -> Result<Run, String> {
         let mut trace = Vec::new();
-        let mut world = crate::scenario::build::build(&scenario, variant, &mut trace)?;
-        if let Some(s) = seed {
-            world.rng = crate::rng::SimRng::new(s);
-        }
+        let world = crate::play::build::build_seeded(&scenario, variant, seed, &mut trace)?;
         let end = Instant::ZERO + until.unwrap_or(scenario.doc.spec.duration);
         let mut run = Run {
             scenario,
@@ -98,7 +97,7 @@ impl Run {
                 self.end = world.now;
                 break;
             }
-            world.step(&mut self.trace);
+            super::drive::step(&mut world, &mut self.trace);
             self.step_times.push(world.now);
             if world.steps.is_multiple_of(SNAPSHOT_EVERY) {
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
@@ -150,7 +149,7 @@ impl Run {
             self.cursor = (*self.snapshots[i].world).clone();
         }
         let mut scratch = Vec::new();
-        while self.cursor.steps < step && self.cursor.step(&mut scratch) {
+        while self.cursor.steps < step && super::drive::step(&mut self.cursor, &mut scratch) {
             scratch.clear();
         }
     }
@@ -171,7 +170,7 @@ impl Run {
         let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
         let mut world = (*self.snapshots[i].world).clone();
         let mut scratch = Vec::new();
-        while world.steps < step && world.step(&mut scratch) {
+        while world.steps < step && super::drive::step(&mut world, &mut scratch) {
             scratch.clear();
         }
         world
@@ -207,11 +206,8 @@ impl Run {
         let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
         self.trace.truncate(cut);
         self.label = action.describe();
-        let what = action.describe();
         let mut extra = Vec::new();
-        if let Err(e) = self.cursor.apply(action, &mut extra) {
-            self.cursor.report_failed_action(&what, &e, &mut extra);
-        }
+        super::drive::apply(&mut self.cursor, action, &mut extra);
         self.trace.extend(extra);
         self.compute_from_cursor();
     }

@@ -142,21 +142,30 @@ impl App {
     }
 }
 
-/// kube-proxy's healthCheckNodePort answer: 200 with the count of local
-/// endpoints, or 503 when this node has none (cloud and BGP load balancers
-/// stop sending here).
+/// kube-proxy's healthCheckNodePort answer, as `hcHandler.ServeHTTP` in
+/// pkg/proxy/healthcheck/service_health.go of Kubernetes 1.34 writes it:
+/// 200 when the node has local endpoints (and kube-proxy is healthy, which
+/// vipsim's always is), 503 otherwise; the endpoint count also in the
+/// `X-Load-Balancing-Endpoint-Weight` header (since 1.28, kubernetes#118999);
+/// and a body that is a dedented, tab-indented template, not an encoder's
+/// output, with no newline at the end.
 pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest) -> HttpResponse {
     let Some(hc) = hc else {
         return HttpResponse::new(404, "text/plain; charset=utf-8", "404 page not found\n".into());
     };
     let (ns, name) = hc.service.split_once('/').unwrap_or(("default", &hc.service));
+    // Go's %q: Kubernetes names are plain ASCII, so a JSON string literal is the same text.
+    let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     let body = format!(
-        "{{\"service\":{{\"namespace\":\"{ns}\",\"name\":\"{name}\"}},\"localEndpoints\":{},\"serviceProxyHealthy\":true}}",
+        "{{\n\t\"service\": {{\n\t\t\"namespace\": {},\n\t\t\"name\": {}\n\t}},\n\t\"localEndpoints\": {},\n\t\"serviceProxyHealthy\": true\n}}",
+        quote(ns),
+        quote(name),
         hc.local_endpoints
     );
     let status = if hc.local_endpoints > 0 { 200 } else { 503 };
     let mut r = HttpResponse::new(status, "application/json", body);
     r.extra_headers.push(("X-Content-Type-Options".into(), "nosniff".into()));
+    r.extra_headers.push(("X-Load-Balancing-Endpoint-Weight".into(), hc.local_endpoints.to_string()));
     r
 }
 
@@ -208,16 +217,34 @@ mod tests {
         assert!(v["request"]["headers"].get("x-forwarded-for").is_none());
     }
 
+    /// The exact bytes kube-proxy 1.34 sends (pkg/proxy/healthcheck/
+    /// service_health.go, `hcHandler.ServeHTTP`): its headers in Go's sorted
+    /// order, and the template body with tabs and no final newline.
     #[test]
     fn health_check_200_or_503() {
         let hc = HealthCheck { service: "default/web".into(), local_endpoints: 1 };
         let r = health_check(Some(&hc), &get("/healthz"));
         assert_eq!(r.status, 200);
         assert_eq!(
-            r.body,
-            r#"{"service":{"namespace":"default","name":"web"},"localEndpoints":1,"serviceProxyHealthy":true}"#
+            String::from_utf8(r.to_bytes()).unwrap(),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n\
+             X-Load-Balancing-Endpoint-Weight: 1\r\nContent-Length: 114\r\n\r\n\
+             {\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"web\"\n\t},\n\
+             \t\"localEndpoints\": 1,\n\t\"serviceProxyHealthy\": true\n}"
         );
         let none = HealthCheck { local_endpoints: 0, ..hc };
-        assert_eq!(health_check(Some(&none), &get("/healthz")).status, 503);
+        let r = health_check(Some(&none), &get("/healthz"));
+        assert_eq!(r.status, 503);
+        assert!(r.body.contains("\n\t\"localEndpoints\": 0,\n"), "{}", r.body);
+        assert!(r.extra_headers.contains(&("X-Load-Balancing-Endpoint-Weight".into(), "0".into())));
+    }
+
+    /// The length of a real answer, seen on the wire from kube-proxy for a
+    /// Service `default/wp-nginx-service` with one local endpoint:
+    /// Content-Length 127.
+    #[test]
+    fn health_check_body_length_matches_a_captured_answer() {
+        let hc = HealthCheck { service: "default/wp-nginx-service".into(), local_endpoints: 1 };
+        assert_eq!(health_check(Some(&hc), &get("/")).body.len(), 127);
     }
 }

@@ -8,11 +8,11 @@ pub mod curl;
 pub mod ping;
 pub mod tcpdump;
 
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::Dir;
 use crate::net::IfIdx;
 use crate::net::host::{Env, Host, Origin};
 use crate::net::tcp::{Quad, SocketEvent};
-use crate::sim::ctx::Ctx;
-use crate::sim::trace::Dir;
 use crate::time::Instant;
 use crate::wire::Frame;
 use crate::wire::ip::{Icmp, Ipv4};

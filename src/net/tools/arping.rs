@@ -12,8 +12,8 @@
 //! unicast to it and carry it as the target hardware address.
 
 use super::{Output, ProcIo, number};
+use crate::engine::trace::Dir;
 use crate::net::IfIdx;
-use crate::sim::trace::Dir;
 use crate::time::{Duration, Instant};
 use crate::wire::{Arp, ArpOperation, Frame, Mac, Parsed, arp};
 use serde::{Deserialize, Serialize};

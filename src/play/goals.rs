@@ -1,13 +1,13 @@
 //! Goals: checks over a run's state and trace, evaluated by `vipsim check`,
 //! by the playground's workshop panel, and live while a learner acts.
 
-use super::spec::{
+use crate::engine::trace::{Forwarded, Kind, Record};
+use crate::play::run::Run;
+use crate::scenario::spec::{
     Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, Goal, LeaderCheck, NeighborCheck,
     RanCheck, SuccessRateCheck,
 };
 use crate::sim::World;
-use crate::sim::timeline::Run;
-use crate::sim::trace::{Forwarded, Kind, Record};
 use crate::time::Instant;
 use serde::Serialize;
 

@@ -3,9 +3,9 @@
 //! the manifests applied in file order (held ones wait for the timeline),
 //! and the timeline scheduled.
 
-use super::Scenario;
-use super::spec::{HostRole, HostSpec, NeighborSpec};
-use crate::k8s::cluster::{Cluster, ClusterConfig, Node};
+use crate::engine::Event;
+use crate::engine::trace::Record;
+use crate::k8s::cluster::{Cluster, ClusterConfig, LoadBalancerKind, Node};
 use crate::k8s::control;
 use crate::net::Cidr;
 use crate::net::build::LanBuilder;
@@ -13,15 +13,13 @@ use crate::net::conntrack::CtTimeouts;
 use crate::net::host::{Datapath, MultipathHashPolicy, Role, Route, RouteOrigin};
 use crate::net::neighbor::{NeighborConfig, NeighborModel};
 use crate::net::switch::DEFAULT_MAC_AGING;
+use crate::scenario::Scenario;
+use crate::scenario::spec::{ClusterSpec, HostRole, HostSpec, NeighborSpec};
 use crate::sim::action::Script;
-use crate::sim::trace::Record;
-use crate::sim::{DatapathConfig, Event, World};
+use crate::sim::{DatapathConfig, World};
 use crate::time::Instant;
 use crate::wire::Mac;
 use std::collections::BTreeMap;
-
-/// The Kubernetes version nodes report.
-pub const KUBELET_VERSION: &str = "v1.34.2";
 
 fn neighbor_config(spec: Option<&NeighborSpec>) -> NeighborConfig {
     let Some(n) = spec else { return NeighborConfig::linux() };
@@ -68,9 +66,46 @@ fn mac_of(h: &HostSpec) -> Result<Mac, String> {
     }
 }
 
-/// Builds the world at t=0. Records what happened while applying the
-/// initial manifests into `trace`.
+/// The cluster a scenario's `spec.cluster` describes.
+pub fn cluster_config(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
+    // Cilium replaces kube-proxy with its eBPF datapath unless told otherwise.
+    let datapath = spec.datapath.unwrap_or(match spec.load_balancer {
+        LoadBalancerKind::Cilium => Datapath::Ebpf,
+        _ => Datapath::Iptables,
+    });
+    Ok(ClusterConfig {
+        load_balancer: spec.load_balancer,
+        announce: spec.announce,
+        datapath,
+        service_cidr: Cidr::parse(&spec.service_cidr)?,
+        pod_cidr: Cidr::parse(&spec.pod_cidr)?,
+        node_monitor_grace: spec.node_monitor_grace_period,
+        eviction_timeout: spec.pod_eviction_timeout,
+        memberlist_detection: spec.speaker_failure_detection,
+        lease_duration: spec.l2_lease_duration,
+        renew_deadline: spec.l2_lease_renew_deadline,
+        retry_period: spec.l2_lease_retry_period,
+        pod_startup: spec.pod_startup,
+    })
+}
+
+/// Builds the world at t=0 with the scenario's own seed. Records what
+/// happened while applying the initial manifests into `trace`.
 pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Result<World, String> {
+    build_seeded(s, variant, None, trace)
+}
+
+/// Builds the world at t=0, seeding its RNG with `seed` (the scenario's
+/// `spec.seed` when `None`) before anything is applied: ClusterIPs,
+/// NodePorts, pod names, pod IPs and placement all come from that stream,
+/// as they come from the apiserver's and the controllers' randomness in a
+/// real cluster, so another seed builds another cluster.
+pub fn build_seeded(
+    s: &Scenario,
+    variant: Option<&str>,
+    seed: Option<u64>,
+    trace: &mut Vec<Record>,
+) -> Result<World, String> {
     let spec = &s.doc.spec;
     let mut lan = LanBuilder::new(
         spec.switch.name.as_deref().unwrap_or("switch"),
@@ -119,7 +154,7 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
             host.routes.push(Route { dst, via, iface, origin: RouteOrigin::Static });
         }
     }
-    let config = ClusterConfig::from_spec(&spec.cluster)?;
+    let config = cluster_config(&spec.cluster)?;
     let mut cluster = Cluster::new(config.clone());
     let nodes: Vec<&HostSpec> = spec.hosts.iter().filter(|h| h.role == HostRole::Node).collect();
     for (i, h) in nodes.iter().enumerate() {
@@ -192,7 +227,7 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
     let datapath = DatapathConfig { kind: config.datapath, strict_arp: spec.cluster.strict_arp };
     let script =
         Script { timeline: spec.timeline_for(variant)?, manifests: s.manifests.clone(), duration: spec.duration };
-    let mut world = World::new(lan.finish(), spec.seed, datapath, cluster, script);
+    let mut world = World::new(lan.finish(), seed.unwrap_or(spec.seed), datapath, cluster, script);
     // Every cluster has the API server's Service at the first address of the Service CIDR.
     let kubernetes = kubernetes_service(&config)?;
     world.plane(trace, |p| p.apply(&kubernetes)).map_err(|e| format!("serviceCIDR {}: {e}", config.service_cidr))?;
@@ -217,7 +252,7 @@ pub fn build(s: &Scenario, variant: Option<&str>, trace: &mut Vec<Record>) -> Re
         }
     }
     world.schedule_timeline();
-    world.queue.push(Instant::ZERO, Event::Control(control::ControlEvent::Reconcile));
+    world.queue.push(Instant::ZERO, Event::Control(crate::engine::ControlEvent::Reconcile));
     Ok(world)
 }
 

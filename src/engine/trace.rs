@@ -4,18 +4,71 @@
 //! the charts and `vipsim run --format jsonl` show. Records are appended in
 //! event order and carry the index of the engine step that produced them.
 
-use crate::net::neighbor::NeighborState;
-use crate::net::switch::MacChange;
+use super::topology::PortId;
 use crate::time::Instant;
 use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
 /// A host, switch or pod name as it appears in the trace.
 pub type Name = Rc<str>;
+
+/// Neighbour Unreachability Detection states, as `ip neigh` prints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum NeighborState {
+    Incomplete,
+    Reachable,
+    Stale,
+    Delay,
+    Probe,
+    Failed,
+    Permanent,
+}
+
+impl NeighborState {
+    /// `NUD_VALID`: the entry has a MAC that packets can be sent to.
+    pub fn is_valid(self) -> bool {
+        matches!(self, Self::Reachable | Self::Stale | Self::Delay | Self::Probe | Self::Permanent)
+    }
+
+    /// `NUD_CONNECTED`: the MAC is known to be good right now.
+    pub fn is_connected(self) -> bool {
+        matches!(self, Self::Reachable | Self::Permanent)
+    }
+
+    /// `NUD_IN_TIMER`: the state ends on a timer.
+    pub fn has_timer(self) -> bool {
+        matches!(self, Self::Incomplete | Self::Reachable | Self::Delay | Self::Probe)
+    }
+}
+
+impl fmt::Display for NeighborState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Incomplete => "INCOMPLETE",
+            Self::Reachable => "REACHABLE",
+            Self::Stale => "STALE",
+            Self::Delay => "DELAY",
+            Self::Probe => "PROBE",
+            Self::Failed => "FAILED",
+            Self::Permanent => "PERMANENT",
+        })
+    }
+}
+
+/// A change to the MAC table, for the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum MacChange {
+    Learned { mac: Mac, port: PortId },
+    Moved { mac: Mac, from: PortId, to: PortId },
+    Aged { mac: Mac, port: PortId },
+    Flushed { mac: Mac, port: PortId },
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {

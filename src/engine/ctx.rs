@@ -2,9 +2,9 @@
 //! current time, the RNG, the links to transmit on, the event queue to
 //! schedule on, and the trace to record into.
 
+use super::topology::{End, Link, LinkId};
 use super::trace::{Dir, DropReason, Kind, Name, Record};
 use super::{Event, EventQueue};
-use crate::net::{End, Link, LinkId};
 use crate::rng::SimRng;
 use crate::time::Instant;
 use crate::wire::Frame;

@@ -7,8 +7,8 @@
 //! brackets.
 
 use super::{Output, ProcIo, number};
+use crate::engine::trace::Dir;
 use crate::net::IfIdx;
-use crate::sim::trace::Dir;
 use crate::time::{Duration, Instant};
 use crate::wire::ip::{Icmp, Ipv4, L4, TcpFlags};
 use crate::wire::{ArpOperation, Frame, Mac, Parsed};

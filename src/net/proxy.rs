@@ -13,10 +13,10 @@
 //! `pkg/proxy/ipvs/proxier.go`, defaultScheduler) hands new connections to
 //! the real servers of the virtual service in turn.
 
+use crate::engine::trace::DropReason;
 use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
-use crate::sim::trace::DropReason;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -91,7 +91,9 @@ pub struct NodeView<'a> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Snat {
-    /// kube-proxy (iptables, IPVS) masquerades all external traffic of a Cluster-policy Service.
+    /// kube-proxy (iptables, IPVS) masquerades everything that reaches a
+    /// Cluster-policy Service's load-balancer IP or NodePort, pods' and the
+    /// node's own traffic included.
     Always,
     /// Cilium's eBPF datapath: only when the endpoint is on another node.
     IfRemote,
@@ -137,7 +139,9 @@ impl ServiceRules {
     }
 
     /// Endpoints usable right now: the ready ones, or, when none is ready,
-    /// the serving-but-terminating ones (KEP-1669's fallback).
+    /// the serving-but-terminating ones (KEP-1669's fallback, as
+    /// `CategorizeEndpoints` in pkg/proxy/topology.go does it, for the
+    /// cluster-wide set and for a node's local set separately).
     fn usable<'a>(eps: impl Iterator<Item = &'a EndpointRule> + Clone) -> Vec<&'a EndpointRule> {
         let ready: Vec<_> = eps.clone().filter(|e| e.ready).collect();
         if !ready.is_empty() {
@@ -146,10 +150,19 @@ impl ServiceRules {
         eps.filter(|e| e.serving && e.terminating).collect()
     }
 
-    /// Whether this node has a usable endpoint (healthCheckNodePort's answer,
-    /// and MetalLB's candidate test under Local policy).
+    /// The endpoints on this node that Local traffic may use: the ready
+    /// ones, or the serving-terminating ones when none is ready.
     pub fn local_endpoints(&self, node: &str) -> usize {
         Self::usable(self.endpoints.iter().filter(|e| e.node == node)).len()
+    }
+
+    /// The ready endpoints on this node: what healthCheckNodePort reports
+    /// (`LocalReadyEndpoints` in pkg/proxy/endpointschangetracker.go).
+    /// Serving-but-terminating ones are not counted, so a load balancer
+    /// stops sending new traffic to a node whose pods are shutting down,
+    /// even though kube-proxy there still forwards to them.
+    pub fn ready_local_endpoints(&self, node: &str) -> usize {
+        self.endpoints.iter().filter(|e| e.node == node && e.ready).count()
     }
 }
 
@@ -261,10 +274,17 @@ pub fn decide(
         Datapath::Iptables | Datapath::Ebpf => candidates[rng.index(candidates.len())],
     };
     let target_port = target(ep).port();
-    let snat = match (external, svc.external_policy, node.datapath) {
-        (true, TrafficPolicy::Cluster, Datapath::Ebpf) => Snat::IfRemote,
-        (true, TrafficPolicy::Cluster, _) => Snat::Always,
-        _ => Snat::Never,
+    let snat = match (frontend, svc.external_policy, node.datapath, source) {
+        (Frontend::ClusterIp, ..) => Snat::Never,
+        // Cilium: only LAN traffic to a remote backend; its socket LB sends
+        // a pod's or the node's own connections to the backend directly.
+        (_, TrafficPolicy::Cluster, Datapath::Ebpf, Source::External) => Snat::IfRemote,
+        (_, _, Datapath::Ebpf, _) => Snat::Never,
+        // kube-proxy's external chain marks everything that enters it.
+        (_, TrafficPolicy::Cluster, _, _) => Snat::Always,
+        // Local: the node's own traffic ("masquerade LOCAL traffic"), iptables only.
+        (_, TrafficPolicy::Local, Datapath::Iptables, Source::Host) => Snat::Always,
+        (_, TrafficPolicy::Local, _, _) => Snat::Never,
     };
     Decision::Dnat { to: SocketAddrV4::new(ep.ip, target_port), snat, service: svc.name.clone() }
 }
@@ -335,6 +355,61 @@ mod tests {
                 service: "default/echo".into()
             }
         );
+    }
+
+    /// kube-proxy sends every packet that reaches a Service's external
+    /// chain through the masquerade mark when the policy is Cluster, whoever
+    /// sent it: the load-balancer IP and NodePort rules jump to KUBE-EXT-*
+    /// for any source, and KUBE-EXT-* jumps to KUBE-MARK-MASQ
+    /// unconditionally (pkg/proxy/iptables/proxier.go, Kubernetes 1.34,
+    /// "masquerade traffic for ... external destinations"; the IPVS proxier
+    /// ends KUBE-LOAD-BALANCER and KUBE-NODE-PORT with the same jump). A pod
+    /// or the node itself calling the VIP is masqueraded like a LAN client;
+    /// the ClusterIP is not an external destination.
+    #[test]
+    fn cluster_policy_masquerades_pod_and_node_traffic_to_external_frontends() {
+        let t = table(TrafficPolicy::Cluster, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        let to_vip = Tuple { dst: Ipv4Addr::new(192, 0, 2, 10), dport: 80, ..to_nodeport(WORKER_1) };
+        let to_cluster_ip = Tuple { dst: Ipv4Addr::new(10, 32, 0, 159), dport: 80, ..to_nodeport(WORKER_1) };
+        for datapath in [Datapath::Iptables, Datapath::Ipvs] {
+            let mut node = worker_1();
+            node.datapath = datapath;
+            for source in [Source::Pod, Source::Host, Source::External] {
+                for t4 in [to_vip, to_nodeport(WORKER_1)] {
+                    let d = at(&t, &node, t4, source, 1);
+                    assert!(
+                        matches!(d, Decision::Dnat { snat: Snat::Always, .. }),
+                        "{datapath:?} {source:?} {t4}: {d:?}"
+                    );
+                }
+            }
+            let d = at(&t, &node, to_cluster_ip, Source::Pod, 1);
+            assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }), "{datapath:?}: {d:?}");
+        }
+        // Cilium's socket LB translates a pod's or the node's connect() to the
+        // backend itself: nothing to masquerade.
+        let mut node = worker_1();
+        node.datapath = Datapath::Ebpf;
+        let d = at(&t, &node, to_vip, Source::Pod, 1);
+        assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }), "{d:?}");
+    }
+
+    /// With externalTrafficPolicy Local, KUBE-EXT-* sends pod traffic to
+    /// the cluster-wide chain without masquerade, and the node's own
+    /// traffic (`--src-type LOCAL`) to it with masquerade, since the
+    /// load-balancer IP would otherwise be its source (iptables proxier of
+    /// Kubernetes 1.34). The IPVS proxier returns early for Local Services.
+    #[test]
+    fn local_policy_masquerades_only_the_nodes_own_traffic() {
+        let t = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", true)]);
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::Pod, 1);
+        assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }), "{d:?}");
+        let d = at(&t, &worker_1(), to_nodeport(WORKER_1), Source::Host, 1);
+        assert!(matches!(d, Decision::Dnat { snat: Snat::Always, .. }), "{d:?}");
+        let mut ipvs = worker_1();
+        ipvs.datapath = Datapath::Ipvs;
+        let d = at(&t, &ipvs, to_nodeport(WORKER_1), Source::Host, 1);
+        assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }), "{d:?}");
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Playing a scenario.
+
+pub mod build;
+pub mod drive;
+pub mod family;
+pub mod goals;
+pub mod run;

@@ -1,0 +1,817 @@
+//! Workloads off the scripted path (issue 13, points 1-3): pods that name
+//! their node, Deployments that roll out through ReplicaSets, and pods
+//! that keep serving while they terminate. Each test cites the upstream
+//! code it follows (Kubernetes 1.34, MetalLB 0.14).
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+use vipsim::engine::trace::{DropReason, Kind, Record};
+use vipsim::play::run::Run;
+use vipsim::time::{Duration, Instant};
+
+fn run_yaml(text: &str) -> Run {
+    let s = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+    common::at_end(Run::new(Rc::new(s), None, None, None).expect("builds"))
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn at(s: u64) -> Instant {
+    Instant::ZERO + secs(s)
+}
+
+/// The output of the command `cmd` started at `at`.
+fn output(trace: &[Record], cmd: &str, started: Instant) -> (String, i32) {
+    trace
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Command { cmd: c, started: s, stdout, stderr, exit, .. } if c == cmd && *s == started => {
+                Some((format!("{stdout}{stderr}"), *exit))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no `{cmd}` started at {started}"))
+}
+
+/// The Deployment's ReplicaSets as `kubectl get rs -o json` lists them at
+/// the end of the run, oldest revision first: `(name, spec.replicas, revision)`.
+fn replica_sets(run: &Run) -> Vec<(String, u64, u64)> {
+    let mut w = run.world().clone();
+    let json = vipsim::console::run(&mut w, "client", "kubectl get rs -o json", &mut Vec::new())
+        .expect("runs")
+        .expect("at once");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let mut sets: Vec<(u64, String, u64)> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|rs| {
+            let revision = rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            (
+                revision,
+                rs["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+                rs["spec"]["replicas"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    sets.sort();
+    sets.into_iter().map(|(revision, name, replicas)| (name, replicas, revision)).collect()
+}
+
+fn text(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// Every `pod` record of one pod: `(time, phase, ready, reason)`.
+fn pod_records(trace: &[Record], pod: &str) -> Vec<(Instant, String, bool, String)> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Pod { pod: p, phase, ready, reason, .. } if &**p == pod => {
+                Some((r.t, phase.clone(), *ready, reason.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every EndpointSlice change of a Service: `(time, ready, serving, terminating)`.
+type Slice = (Instant, Vec<String>, Vec<String>, Vec<String>);
+
+fn slices(trace: &[Record], service: &str) -> Vec<Slice> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Endpoints { service: s, ready, serving, terminating } if s == service => {
+                Some((r.t, ready.clone(), serving.clone(), terminating.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A MetalLB L2 cluster of three nodes with a LoadBalancer Service `web`
+/// (VIP 192.168.1.200); `STEPS` is the timeline, `APP` the Deployment's
+/// spec (it selects and labels `app: web`) and `EXTRA` further manifests.
+const BASE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: workloads }
+spec:
+  duration: DURATION
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: router, role: router, ip: 192.168.1.1/24 }
+  - { name: client, role: client, ip: 10.0.0.5/24, behind: router }
+  - { name: node-a, role: node, ip: 192.168.1.11/24 }
+  - { name: node-b, role: node, ip: 192.168.1.12/24 }
+  - { name: node-c, role: node, ip: 192.168.1.13/24 }
+  timeline:
+STEPS
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: pool, namespace: metallb-system }
+spec: { addresses: [192.168.1.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  type: LoadBalancer
+  externalTrafficPolicyPOLICY
+  selector: { app: web }
+  ports: [ { port: 80, targetPort: 8080, nodePort: 30080 } ]
+EXTRA"#;
+
+fn scenario(duration: &str, steps: &str, policy: &str, extra: &str) -> String {
+    BASE.replace("DURATION", duration)
+        .replace("STEPS", steps)
+        .replace("externalTrafficPolicyPOLICY", &format!("externalTrafficPolicy: {policy}"))
+        .replace("EXTRA", extra)
+}
+
+/// A Deployment `web` of netexec pods; `spec` goes under `spec:` before the
+/// selector, `pod` under the pod spec, `args` are netexec's.
+fn deployment(name_suffix: &str, spec: &str, pod: &str, args: &str) -> String {
+    format!(
+        r#"---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web{name_suffix}
+spec:
+{spec}  selector: {{ matchLabels: {{ app: web }} }}
+  template:
+    metadata: {{ labels: {{ app: web }} }}
+    spec:
+{pod}      containers:
+      - name: web
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8080{args}]
+        ports: [ {{ containerPort: 8080 }} ]
+"#
+    )
+}
+
+// ---------------------------------------------------------------------
+// 1. Pods that name their node
+// ---------------------------------------------------------------------
+
+/// A pod with `spec.nodeName` never goes through the scheduler (it only
+/// takes pods whose nodeName is empty, pkg/scheduler/eventhandlers.go);
+/// the kubelet of that node watches the pods bound to it
+/// (pkg/kubelet/config/apiserver.go, field selector spec.nodeName) and
+/// starts them like any other: a sandbox, an IP from the node's range, the
+/// containers. So there is no Scheduled event, and it runs.
+#[test]
+fn a_pod_naming_its_node_runs_there_without_the_scheduler() {
+    let pod = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: pinned, labels: { app: web } }
+spec:
+  nodeName: node-b
+  containers:
+  - { name: web, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080], ports: [ { containerPort: 8080 } ] }
+"#;
+    let steps = r#"  - at: 5s
+    run: { host: client, cmd: "kubectl get pods -o wide" }
+  - at: 6s
+    run: { host: client, cmd: "curl -s -m 2 http://192.168.1.200/hostname" }
+  - at: 7s
+    run: { host: client, cmd: "kubectl get events" }"#;
+    let run = run_yaml(&scenario("10s", steps, "Cluster", pod));
+    let t = run.trace();
+    let (out, _) = output(t, "kubectl get pods -o wide", at(5));
+    let line = out.lines().nth(1).expect("a pod");
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!((cells[0], cells[1], cells[2], cells[6]), ("pinned", "1/1", "Running", "node-b"), "{out}");
+    let ip: Ipv4Addr = cells[5].parse().expect("a pod IP");
+    assert!(ip.octets()[..3] == [10, 244, 1], "node-b's pod range 10.244.1.0/24: {ip}");
+    assert_eq!(
+        pod_records(t, "pinned"),
+        [
+            (at(0), "Pending".into(), false, format!("started by the kubelet, pod IP {ip}")),
+            (at(3), "Running".into(), true, "containers started, readiness probe passed".into()),
+        ]
+    );
+    assert_eq!(output(t, "curl -s -m 2 http://192.168.1.200/hostname", at(6)), ("pinned".into(), 0));
+    let (events, _) = output(t, "kubectl get events", at(7));
+    assert!(!events.contains("Scheduled"), "no scheduler event for a pinned pod:\n{events}");
+    assert!(events.contains("Started container app"), "{events}");
+}
+
+/// A Deployment whose template names a node: its ReplicaSet's pods are
+/// created bound to that node and all start there (the same kubelet path).
+#[test]
+fn a_deployment_template_naming_a_node_runs_every_replica_there() {
+    let d = deployment("", "  replicas: 2\n", "      nodeName: node-c\n", "");
+    let steps = r#"  - at: 5s
+    run: { host: client, cmd: "kubectl get pods -o custom-columns=NODE:.spec.nodeName,READY:.status.containerStatuses[0].ready,IP:.status.podIP" }"#;
+    let run = run_yaml(&scenario("6s", steps, "Cluster", &d));
+    let (out, _) = output(
+        run.trace(),
+        "kubectl get pods -o custom-columns=NODE:.spec.nodeName,READY:.status.containerStatuses[0].ready,IP:.status.podIP",
+        at(5),
+    );
+    let rows: Vec<Vec<&str>> = out.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for r in &rows {
+        assert_eq!((r[0], r[1]), ("node-c", "true"), "{out}");
+        assert!(r[2].starts_with("10.244.2."), "{out}");
+    }
+}
+
+/// A pod bound to a node whose kubelet is not running gets nothing: no
+/// kubelet admits it (pkg/kubelet/lifecycle admission runs in the kubelet),
+/// so the API shows only what the API server wrote, phase Pending and no
+/// conditions. When the node boots, its kubelet admits and starts it.
+#[test]
+fn a_pod_pinned_to_a_powered_off_node_waits_pending_until_the_node_boots() {
+    let pod = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: lonely, annotations: { vipsim/hold: "true" } }
+spec:
+  nodeName: node-c
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let steps = r#"  - at: 1s
+    fault: { host: node-c, action: power-off }
+  - at: 5s
+    apply: lonely
+  - at: 10s
+    run: { host: client, cmd: "kubectl get pod lonely -o wide" }
+  - at: 11s
+    run: { host: client, cmd: "kubectl describe pod lonely" }
+  - at: 12s
+    run: { host: client, cmd: "kubectl get pod lonely -o jsonpath={.status}" }
+  - at: 20s
+    fault: { host: node-c, action: power-on }
+  - at: 45s
+    run: { host: client, cmd: "kubectl get pod lonely" }"#;
+    let run = run_yaml(&scenario("46s", steps, "Cluster", pod));
+    let t = run.trace();
+    assert_eq!(
+        output(t, "kubectl get pod lonely -o wide", at(10)).0,
+        text(&[
+            "NAME     READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS GATES",
+            "lonely   0/1     Pending   0          5s    <none>   node-c   <none>           <none>",
+        ])
+    );
+    assert_eq!(
+        output(t, "kubectl describe pod lonely", at(11)).0,
+        text(&[
+            "Name:             lonely",
+            "Namespace:        default",
+            "Priority:         0",
+            "Service Account:  default",
+            "Node:             node-c/",
+            "Labels:           <none>",
+            "Annotations:      vipsim/hold: true",
+            "Status:           Pending",
+            "IP:               ",
+            "IPs:              <none>",
+            "Containers:",
+            "  c:",
+            "    Image:      registry.k8s.io/e2e-test-images/agnhost:2.53",
+            "    Port:       <none>",
+            "    Host Port:  <none>",
+            "    Args:",
+            "      netexec",
+            "    Environment:  <none>",
+            "QoS Class:        BestEffort",
+            "Node-Selectors:   <none>",
+            "Tolerations:      node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
+            "                  node.kubernetes.io/unreachable:NoExecute op=Exists for 300s",
+            "Events:           <none>",
+        ])
+    );
+    assert_eq!(
+        output(t, "kubectl get pod lonely -o jsonpath={.status}", at(12)).0,
+        r#"{"phase":"Pending","qosClass":"BestEffort"}"#
+    );
+    // The node boots 20 s after power-on; its kubelet starts the pod.
+    let records = pod_records(t, "lonely");
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!((records[0].0, records[0].1.as_str()), (at(40), "Pending"));
+    assert!(records[0].3.starts_with("started by the kubelet, pod IP 10.244.2."), "{records:?}");
+    assert_eq!((records[1].0, records[1].1.as_str(), records[1].2), (at(43), "Running", true));
+    let (out, _) = output(t, "kubectl get pod lonely", at(45));
+    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("lonely   1/1     Running   0")), "{out}");
+}
+
+/// The taint eviction controller counts a pod's toleration (300 s) from
+/// when it saw the pod on the tainted node, not from the taint, for a pod
+/// that came to the node later (`processPodOnNode` in
+/// pkg/controller/tainteviction/taint_eviction.go).
+#[test]
+fn a_pod_pinned_to_an_unreachable_node_is_evicted_300s_after_it_came() {
+    let pod = |name: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, annotations: {{ vipsim/hold: "true" }} }}
+spec:
+  nodeName: node-c
+  containers:
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }}
+"#
+        )
+    };
+    // node-c powers off at 1 s: NotReady (and tainted) at 50 s, so the
+    // pods there at that time go at 350 s; `late` comes at 100 s and
+    // `later` after that, at 400 s.
+    let steps = r#"  - at: 1s
+    fault: { host: node-c, action: power-off }
+  - at: 100s
+    apply: late
+  - at: 400s
+    apply: later"#;
+    let run = run_yaml(&scenario("720s", steps, "Cluster", &(pod("late") + &pod("later"))));
+    let t = run.trace();
+    let evicted = |name: &str| -> Vec<Instant> {
+        pod_records(t, name).iter().filter(|r| r.1 == "Terminating").map(|r| r.0).collect()
+    };
+    assert_eq!((evicted("late"), evicted("later")), (vec![at(400)], vec![at(700)]));
+    let marked: Vec<(Instant, String)> = run
+        .world()
+        .cluster
+        .events
+        .iter()
+        .filter(|e| e.reason == "TaintManagerEviction" && e.object.starts_with("pod/late"))
+        .map(|e| (e.first, e.message.clone()))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (at(400), "Marking for deletion Pod default/late".to_string()),
+            (at(700), "Marking for deletion Pod default/later".to_string())
+        ]
+    );
+}
+
+/// A pod bound to a node that does not exist stays Pending; the pod
+/// garbage collector queues the node on its first pass after the pod
+/// appeared (every 20 s), checks again 40 s later and, the node still
+/// missing, marks the pod Failed and deletes it at once (`gcOrphaned`,
+/// quarantineTime 40 s, pkg/controller/podgc/gc_controller.go).
+#[test]
+fn a_pod_bound_to_a_missing_node_is_deleted_by_the_pod_garbage_collector() {
+    let pod = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: stray }
+spec:
+  nodeName: node-z
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let steps = r#"  - at: 59s
+    run: { host: client, cmd: "kubectl get pods" }
+  - at: 61s
+    run: { host: client, cmd: "kubectl get pods" }"#;
+    let run = run_yaml(&scenario("62s", steps, "Cluster", pod));
+    let t = run.trace();
+    assert_eq!(
+        output(t, "kubectl get pods", at(59)).0,
+        text(&["NAME    READY   STATUS    RESTARTS   AGE", "stray   0/1     Pending   0          59s"])
+    );
+    assert_eq!(pod_records(t, "stray"), [(at(60), "Deleted".into(), false, "PodGC: node no longer exists".into())]);
+    assert_eq!(output(t, "kubectl get pods", at(61)).0, "No resources found in default namespace.\n");
+}
+
+// ---------------------------------------------------------------------
+// 2. Rolling updates
+// ---------------------------------------------------------------------
+
+/// The RollingUpdate strategy with its defaults (maxSurge 25% rounded up,
+/// maxUnavailable 25% rounded down: 1 and 0 of 3 replicas), after
+/// `rolloutRolling` in pkg/controller/deployment/rolling.go: the new
+/// ReplicaSet starts at one pod; each time a new pod is ready one old pod
+/// is scaled away and one more new pod is created; the ready endpoints
+/// never drop below three. (Today's code replaced every pod at once.)
+#[test]
+fn a_new_template_rolls_out_one_pod_at_a_time() {
+    let extra = deployment("", "  replicas: 3\n", "", "")
+        + &deployment("", "  replicas: 3\n", "", ", --delay-shutdown=1")
+            .replace("  name: web\n", "  name: web\n  annotations: { vipsim/hold: \"true\", vipsim/id: web-v2 }\n");
+    let steps = r#"  - at: 10s
+    apply: web-v2
+  - at: 10s
+    run: { host: client, cmd: "kubectl get rs" }
+  - at: 14s
+    run: { host: client, cmd: "kubectl get rs" }
+  - at: 30s
+    run: { host: client, cmd: "kubectl get rs" }
+  - at: 30s
+    run: { host: client, cmd: "kubectl events --for deployment/web" }"#;
+    let run = run_yaml(&scenario("31s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let sets = replica_sets(&run);
+    assert_eq!(sets.iter().map(|rs| rs.2).collect::<Vec<_>>(), [1, 2], "{sets:?}");
+    let (old, new) = (sets[0].0.clone(), sets[1].0.clone());
+    assert_eq!(
+        output(t, "kubectl get rs", at(10)).0,
+        text(&[
+            "NAME             DESIRED   CURRENT   READY   AGE",
+            &format!("{new:<15}  1         1         0       0s"),
+            &format!("{old:<15}  3         3         3       10s"),
+        ])
+    );
+    assert_eq!(
+        output(t, "kubectl get rs", at(14)).0,
+        text(&[
+            "NAME             DESIRED   CURRENT   READY   AGE",
+            &format!("{new:<15}  2         2         1       4s"),
+            &format!("{old:<15}  2         2         2       14s"),
+        ])
+    );
+    assert_eq!(
+        output(t, "kubectl get rs", at(30)).0,
+        text(&[
+            "NAME             DESIRED   CURRENT   READY   AGE",
+            &format!("{new:<15}  3         3         3       20s"),
+            &format!("{old:<15}  0         0         0       30s"),
+        ])
+    );
+    assert_eq!(
+        output(t, "kubectl events --for deployment/web", at(30)).0,
+        text(&[
+            "LAST SEEN   TYPE     REASON              OBJECT           MESSAGE",
+            &format!(
+                "30s         Normal   ScalingReplicaSet   deployment/web   Scaled up replica set {old} from 0 to 3"
+            ),
+            &format!(
+                "20s         Normal   ScalingReplicaSet   deployment/web   Scaled up replica set {new} from 0 to 1"
+            ),
+            &format!(
+                "17s         Normal   ScalingReplicaSet   deployment/web   Scaled down replica set {old} from 3 to 2"
+            ),
+            &format!(
+                "17s         Normal   ScalingReplicaSet   deployment/web   Scaled up replica set {new} from 1 to 2"
+            ),
+            &format!(
+                "14s         Normal   ScalingReplicaSet   deployment/web   Scaled down replica set {old} from 2 to 1"
+            ),
+            &format!(
+                "14s         Normal   ScalingReplicaSet   deployment/web   Scaled up replica set {new} from 2 to 3"
+            ),
+            &format!(
+                "11s         Normal   ScalingReplicaSet   deployment/web   Scaled down replica set {old} from 1 to 0"
+            ),
+        ])
+    );
+    // (At 3 s the first pods become ready one record at a time.)
+    let after_start = slices(t, "default/web").into_iter().filter(|s| s.0 > at(3));
+    for (time, ready, ..) in after_start {
+        assert!(ready.len() >= 3, "only {} ready endpoints at {time}", ready.len());
+    }
+}
+
+/// maxSurge and maxUnavailable as a count and a percentage (4 replicas,
+/// maxSurge 2, maxUnavailable 50% = 2): the new ReplicaSet starts at 2
+/// (`NewRSNewReplicas`: up to replicas + maxSurge pods in all), and the old
+/// one goes down by 2 at once, since 4 available pods exceed the 2 that
+/// must stay (`scaleDownOldReplicaSetsForRollingUpdate`); then the new one
+/// fills the room (4).
+#[test]
+fn surge_and_unavailability_as_counts_and_percentages() {
+    let strategy = "  replicas: 4\n  strategy:\n    rollingUpdate: { maxSurge: 2, maxUnavailable: 50% }\n";
+    let extra = deployment("", strategy, "", "")
+        + &deployment("", strategy, "", ", --delay-shutdown=1")
+            .replace("  name: web\n", "  name: web\n  annotations: { vipsim/hold: \"true\", vipsim/id: web-v2 }\n");
+    let steps = "  - at: 10s\n    apply: web-v2";
+    let run = run_yaml(&scenario("20s", steps, "Cluster", &extra));
+    let k = &run.world().cluster;
+    let sets = replica_sets(&run);
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    let (old, new) = (sets[0].0.clone(), sets[1].0.clone());
+    let at10: Vec<String> = k.events.iter().filter(|e| e.first == at(10)).map(|e| e.message.clone()).collect();
+    let scaling: Vec<&String> = at10.iter().filter(|m| m.starts_with("Scaled")).collect();
+    assert_eq!(
+        scaling,
+        [
+            &format!("Scaled up replica set {new} from 0 to 2"),
+            &format!("Scaled down replica set {old} from 4 to 2"),
+            &format!("Scaled up replica set {new} from 2 to 4"),
+        ]
+    );
+    let deleted = at10.iter().filter(|m| m.starts_with("Deleted pod")).count();
+    assert_eq!(deleted, 2);
+}
+
+/// Recreate (pkg/controller/deployment/recreate.go): every old pod is
+/// scaled away first, and the new ReplicaSet is created only once no old
+/// pod is left, terminating ones included (`oldPodsRunning`): here 3 s
+/// later, when netexec's `--delay-shutdown=3` lets the old pods exit.
+#[test]
+fn recreate_waits_until_the_old_pods_are_gone() {
+    let strategy = "  replicas: 3\n  strategy: { type: Recreate }\n";
+    let extra = deployment("", strategy, "", ", --delay-shutdown=3")
+        + &deployment("", strategy, "", "")
+            .replace("  name: web\n", "  name: web\n  annotations: { vipsim/hold: \"true\", vipsim/id: web-v2 }\n");
+    let steps = "  - at: 10s\n    apply: web-v2";
+    let run = run_yaml(&scenario("20s", steps, "Cluster", &extra));
+    let k = &run.world().cluster;
+    let sets = replica_sets(&run);
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    let (old, new) = (sets[0].0.clone(), sets[1].0.clone());
+    let scaling: Vec<(Instant, String)> = k
+        .events
+        .iter()
+        .filter(|e| e.reason == "ScalingReplicaSet" && e.first > at(0))
+        .map(|e| (e.first, e.message.clone()))
+        .collect();
+    assert_eq!(
+        scaling,
+        [
+            (at(10), format!("Scaled down replica set {old} from 3 to 0")),
+            (at(13), format!("Scaled up replica set {new} from 0 to 3")),
+        ]
+    );
+    // No endpoint at all between the old pods' exit and the new ones' start.
+    let empty: Vec<Instant> =
+        slices(run.trace(), "default/web").into_iter().filter(|s| s.0 > at(3) && s.2.is_empty()).map(|s| s.0).collect();
+    assert_eq!(empty.first(), Some(&at(13)));
+}
+
+/// A replica change in the middle of a rollout scales every active
+/// ReplicaSet in proportion (`scale` in sync.go, `GetProportion` in
+/// util/deployment_util.go): 3 replicas rolling (old 3, new 1, each sized
+/// for max-replicas 4) scaled to 6 may have 8 pods, so the old one gets
+/// 3 * 8 / 4 = 6 and the new one 1 * 8 / 4 = 2. The rollout then goes on
+/// at once: the old ReplicaSet's three new, not yet ready pods are
+/// unhealthy replicas one of which may go (`cleanupUnhealthyReplicas`: 8
+/// pods, 5 must stay available, 2 new ones unavailable), which makes room
+/// for a third new pod.
+#[test]
+fn scaling_mid_rollout_is_proportional() {
+    let extra = deployment("", "  replicas: 3\n", "", "")
+        + &deployment("", "  replicas: 3\n", "", ", --delay-shutdown=1")
+            .replace("  name: web\n", "  name: web\n  annotations: { vipsim/hold: \"true\", vipsim/id: web-v2 }\n");
+    let steps = r#"  - at: 10s
+    apply: web-v2
+  - at: 11s
+    run: { host: client, cmd: "kubectl scale deployment web --replicas=6" }"#;
+    let run = run_yaml(&scenario("12s", steps, "Cluster", &extra));
+    let k = &run.world().cluster;
+    let sets = replica_sets(&run);
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    let (old, new) = (sets[0].0.clone(), sets[1].0.clone());
+    let at11: Vec<String> = k
+        .events
+        .iter()
+        .filter(|e| e.first == at(11) && e.reason == "ScalingReplicaSet")
+        .map(|e| e.message.clone())
+        .collect();
+    assert_eq!(
+        at11,
+        [
+            format!("Scaled up replica set {old} from 3 to 6"),
+            format!("Scaled up replica set {new} from 1 to 2"),
+            format!("Scaled down replica set {old} from 6 to 5"),
+            format!("Scaled up replica set {new} from 2 to 3"),
+        ]
+    );
+    assert_eq!((sets[0].1, sets[1].1), (5, 3));
+}
+
+/// The ReplicaSet controller deletes the pod that shares its node with the
+/// most pods of the Deployment first (`getPodsToDelete` and
+/// `ActivePodsWithRanks` in pkg/controller/replicaset and
+/// controller_utils.go); between equals (ready as long, as many restarts,
+/// created together) the real order is by random UID, vipsim's by name.
+#[test]
+fn scaling_down_deletes_a_pod_from_the_most_crowded_node() {
+    let extra = deployment("", "  replicas: 4\n", "", "");
+    let steps = r#"  - at: 10s
+    run: { host: client, cmd: "kubectl scale deployment web --replicas=3" }"#;
+    let run = run_yaml(&scenario("11s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let mut nodes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in t.iter().filter(|r| r.t == at(0)) {
+        if let Kind::Pod { pod, node: Some(node), .. } = &r.kind {
+            nodes.entry(node.to_string()).or_default().push(pod.to_string());
+        }
+    }
+    let crowded: Vec<&Vec<String>> = nodes.values().filter(|pods| pods.len() == 2).collect();
+    assert_eq!(crowded.len(), 1, "{nodes:?}");
+    let mut pair = crowded[0].clone();
+    pair.sort();
+    let deleted: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Pod { pod, phase, .. } if phase == "Terminating" => Some(pod.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deleted, [pair[0].clone()]);
+}
+
+/// `cleanupDeployment` (sync.go) keeps `revisionHistoryLimit` old
+/// ReplicaSets once a rollout is complete, deleting the oldest revisions
+/// that have no pods left.
+#[test]
+fn old_replica_sets_beyond_the_history_limit_are_deleted() {
+    let spec = "  replicas: 1\n  revisionHistoryLimit: 1\n";
+    let v = |n: &str, args: &str| {
+        deployment("", spec, "", args).replace(
+            "  name: web\n",
+            &format!("  name: web\n  annotations: {{ vipsim/hold: \"true\", vipsim/id: web-{n} }}\n"),
+        )
+    };
+    let extra = deployment("", spec, "", "") + &v("v2", ", --delay-shutdown=1") + &v("v3", ", --delay-shutdown=2");
+    let steps = "  - at: 10s\n    apply: web-v2\n  - at: 20s\n    apply: web-v3";
+    let run = run_yaml(&scenario("30s", steps, "Cluster", &extra));
+    let revisions: Vec<u64> = replica_sets(&run).iter().map(|rs| rs.2).collect();
+    assert_eq!(revisions, [2, 3]);
+}
+
+/// kubectl's `DeploymentStatusViewer` (kubectl/pkg/polymorphichelpers/
+/// rollout_status.go) run on every change of the Deployment while `kubectl
+/// rollout status` watches: its exact lines, until "successfully rolled out".
+#[test]
+fn rollout_status_prints_each_step_until_the_rollout_is_done() {
+    let extra = deployment("", "  replicas: 3\n", "", "")
+        + &deployment("", "  replicas: 3\n", "", ", --delay-shutdown=1")
+            .replace("  name: web\n", "  name: web\n  annotations: { vipsim/hold: \"true\", vipsim/id: web-v2 }\n");
+    let steps = r#"  - at: 5s
+    run: { host: client, cmd: "kubectl rollout status deployment/web" }
+  - at: 10s
+    apply: web-v2
+  - at: 10s
+    run: { host: client, cmd: "kubectl rollout status deployment/web" }
+  - at: 10s
+    run: { host: client, cmd: "kubectl rollout status deployment/web --watch=false" }
+  - at: 11s
+    run: { host: client, cmd: "kubectl rollout status deploy/web --timeout=2s" }"#;
+    let run = run_yaml(&scenario("30s", steps, "Cluster", &extra));
+    let t = run.trace();
+    assert_eq!(
+        output(t, "kubectl rollout status deployment/web", at(5)),
+        ("deployment \"web\" successfully rolled out\n".into(), 0)
+    );
+    let done = t.iter().find_map(|r| match &r.kind {
+        Kind::Command { cmd, started, .. } if cmd == "kubectl rollout status deployment/web" && *started == at(10) => {
+            Some(r.t)
+        }
+        _ => None,
+    });
+    assert_eq!(done, Some(at(19)));
+    assert_eq!(
+        output(t, "kubectl rollout status deployment/web", at(10)),
+        (
+            text(&[
+                "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...",
+                "Waiting for deployment \"web\" rollout to finish: 2 out of 3 new replicas have been updated...",
+                "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending termination...",
+                "deployment \"web\" successfully rolled out",
+            ]),
+            0
+        )
+    );
+    assert_eq!(
+        output(t, "kubectl rollout status deployment/web --watch=false", at(10)),
+        ("Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n".into(), 0)
+    );
+    assert_eq!(
+        output(t, "kubectl rollout status deploy/web --timeout=2s", at(11)),
+        (
+            text(&[
+                "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...",
+                "Waiting for deployment \"web\" rollout to finish: 2 out of 3 new replicas have been updated...",
+                "error: timed out waiting for the condition",
+            ]),
+            1
+        )
+    );
+}
+
+// ---------------------------------------------------------------------
+// 3. Graceful termination
+// ---------------------------------------------------------------------
+
+/// The EndpointSlice controller's conditions (`podToEndpoint`,
+/// pkg/controller/endpointslice, via endpointslice utils): serving is the
+/// pod's Ready condition, which the kubelet keeps while the app runs after
+/// SIGTERM; ready is serving and not terminating. The pod goes when its
+/// app exits: netexec's `--delay-shutdown=5`, or SIGKILL at the end of
+/// `terminationGracePeriodSeconds` when that comes first.
+#[test]
+fn a_deleted_pod_serves_as_terminating_until_its_app_exits() {
+    let pods = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: slow, labels: { app: web } }
+spec:
+  nodeName: node-a
+  containers:
+  - { name: web, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080, --delay-shutdown=5], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: capped, labels: { app: web } }
+spec:
+  nodeName: node-b
+  terminationGracePeriodSeconds: 3
+  containers:
+  - { name: web, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080, --delay-shutdown=5], ports: [ { containerPort: 8080 } ] }
+"#;
+    let steps = r#"  - at: 10s
+    run: { host: client, cmd: "kubectl delete pod slow capped" }
+  - at: 11s
+    run: { host: client, cmd: 'kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}"' }
+  - at: 11s
+    run: { host: client, cmd: "kubectl get pods" }"#;
+    let run = run_yaml(&scenario("20s", steps, "Cluster", pods));
+    let t = run.trace();
+    assert_eq!(
+        output(
+            t,
+            r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#,
+            at(11)
+        )
+        .0,
+        concat!(
+            r#"capped {"ready":false,"serving":true,"terminating":true};"#,
+            r#"slow {"ready":false,"serving":true,"terminating":true};"#,
+        )
+    );
+    assert_eq!(
+        output(t, "kubectl get pods", at(11)).0,
+        text(&[
+            "NAME     READY   STATUS        RESTARTS   AGE",
+            "capped   1/1     Terminating   0          11s",
+            "slow     1/1     Terminating   0          11s",
+        ])
+    );
+    let gone = |pod: &str| pod_records(t, pod).into_iter().find(|r| r.1 == "Deleted").map(|r| r.0);
+    assert_eq!((gone("slow"), gone("capped")), (Some(at(15)), Some(at(13))));
+}
+
+/// With no ready endpoint left on a node, kube-proxy's Local policy uses
+/// the node's serving-terminating ones (`CategorizeEndpoints`,
+/// pkg/proxy/topology.go, KEP-1669) and MetalLB keeps that node as a
+/// candidate, counting ready *or* serving endpoints (`EndpointCanServe` in
+/// MetalLB 0.14's internal/k8s/epslices, used by `usableNodes` in
+/// speaker/layer2_controller.go). So the VIP keeps answering from the
+/// leader while its only pod drains, and moves when the pod is gone; the
+/// health-check node port meanwhile says 503, counting only ready
+/// endpoints (`LocalReadyEndpoints`, pkg/proxy).
+#[test]
+fn local_traffic_drains_through_a_terminating_pod() {
+    let extra = deployment("", "  replicas: 2\n", "      nodeName: node-c\n", ", --delay-shutdown=6")
+        + &deployment("-b", "  replicas: 1\n", "      nodeName: node-b\n", "")
+            .replace("app: web }", "app: web, half: b }");
+    let steps = r#"  - at: 5s
+    run: { host: router, cmd: "arping -c 1 192.168.1.200" }
+  - at: 5s
+    run: { host: client, cmd: "curl -s -o /dev/null -w %{http_code} http://192.168.1.13:32000/healthz" }
+  - at: 10s
+    run: { host: client, cmd: "kubectl scale deployment web --replicas=0" }
+  - at: 12s
+    run: { host: client, cmd: "curl -s -m 2 http://192.168.1.13:30080/hostname" }
+  - at: 12s
+    run: { host: router, cmd: "arping -c 1 192.168.1.200" }
+  - at: 13s
+    run: { host: client, cmd: "curl -s -o /dev/null -w %{http_code} http://192.168.1.13:32000/healthz" }"#;
+    let run = run_yaml(&scenario("25s", steps, "Local\n  healthCheckNodePort: 32000", &extra));
+    let t = run.trace();
+    let leaders: Vec<(Instant, Option<String>)> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Leader { node, .. } => Some((r.t, node.as_deref().map(String::from))),
+            _ => None,
+        })
+        .collect();
+    // node-c leads (before node-b in MetalLB's order for this VIP) ...
+    let c_mac = run.world().net.host("node-c").expect("node-c").ifaces[0].mac.to_string().to_uppercase();
+    let arping = output(t, "arping -c 1 192.168.1.200", at(5)).0;
+    assert!(arping.contains(&c_mac), "{arping} {c_mac}");
+    assert_eq!(output(t, "curl -s -o /dev/null -w %{http_code} http://192.168.1.13:32000/healthz", at(5)).0, "200");
+    // ... and still leads while its two pods drain (10 s to 16 s), serving Local traffic.
+    assert!(output(t, "arping -c 1 192.168.1.200", at(12)).0.contains(&c_mac));
+    let served = output(t, "curl -s -m 2 http://192.168.1.13:30080/hostname", at(12));
+    assert!(served.0.starts_with("web-") && served.1 == 0, "{served:?}");
+    let dropped = t.iter().any(|r| matches!(&r.kind, Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, .. }));
+    assert!(!dropped, "nothing dropped while node-c's pods still serve");
+    // The health check already says 503: no ready endpoint on node-c.
+    assert_eq!(output(t, "curl -s -o /dev/null -w %{http_code} http://192.168.1.13:32000/healthz", at(13)).0, "503");
+    // The leader moves to node-b once they are gone.
+    assert_eq!(leaders.last(), Some(&(at(16), Some("node-b".to_string()))), "{leaders:?}");
+}
