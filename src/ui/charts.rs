@@ -484,7 +484,8 @@ fn path_summary(story: &Story, lang: Lang) -> String {
     if steps.is_empty() {
         return lang.f(Msg::NeverLookedUp, &[resolver, &vip]);
     }
-    format!("{resolver} → {vip}. {}.", steps.join("; "))
+    // "router → 192.168.1.201 — from 8.000 s: node-a; from 90.000 s: node-b."
+    format!("{resolver} → {vip} — {}.", steps.join("; "))
 }
 
 /// Colour swatches with node names: the charts' legend, in text.
@@ -551,7 +552,7 @@ pub fn charts() -> Html {
                 </figure>
             } else {
                 <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
-                    summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story, lang) }</> }} />
+                    summary={html! { <>{ node_legend(&entry.story.nodes) }<span class="path-steps">{ path_summary(&entry.story, lang) }</span></> }} />
             }
             <ChartFigure name="served" chart={served} title={lang.t(Msg::ServedTitle)} at={at} lang={lang}
                 summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story, lang) }</> }} />

@@ -299,6 +299,9 @@ test('what if: honouring GARP after the burst says it can change nothing, from t
     'Honouring GARP on router changes nothing now: no more GARP for 192.168.1.201 will come ' +
     '(node-b\'s burst ended at 74.400 s). Flush router\'s ARP cache, or wait for its ARP timeout (4 h).');
   await page.keyboard.press('End');
+  // The path chart's summary reads as one sentence: who looks up whom, then its steps.
+  assert.equal(await page.textContent('.chart[data-chart=path] .path-steps'),
+    'router → 192.168.1.201 — from 8.000 s: node-a; from 90.000 s: node-b.');
   assert.match(await page.textContent('.futile[data-futile=flush-arp]'),
     /^router's entry for 192\.168\.1\.201 already points at node-b, which answers for it/);
   assert.deepEqual(errors, []);

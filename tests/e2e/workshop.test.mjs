@@ -176,6 +176,8 @@ test('switching to Korean changes the UI text, and the choice is remembered', as
   const korean = await openApp(browser, server.url, '#ex01-find-the-leader', { locale: 'ko-KR' });
   assert.equal(await korean.page.getAttribute('html', 'lang'), 'ko');
   // The tasks say what they found in Korean too (the values stay as the tools print them).
-  assert.match(await korean.page.textContent('.tasks .task[data-goal="0"] .detail'), /^현재 상태: 아직 성공한 `arping` 없음$/);
+  // (Tool names are set as code, not between literal backticks: issue 18, point 8.)
+  assert.match(await korean.page.textContent('.tasks .task[data-goal="0"] .detail'), /^현재 상태: 아직 성공한 arping 없음$/);
+  assert.equal(await korean.page.textContent('.tasks .task[data-goal="0"] .detail code'), 'arping');
   await korean.context.close();
 });
