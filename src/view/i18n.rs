@@ -163,7 +163,8 @@ pub fn one_line(text: &str, lang: Lang) -> String {
 }
 
 /// What a goal's check found, said in `lang`. The English catalogue text
-/// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+/// is the sentence `vipsim check` prints ([`Found`]'s `Display`), except
+/// that a command's output is summarised in one line ([`one_line`]).
 pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
     use crate::play::goals::Found as F;
     match found {
