@@ -1,11 +1,11 @@
-//! The native command line: `vipsim run | check | pcap | list`, as the
+//! The native command line: `vipsim run | check | pcap | list | verify | animate`, as the
 //! scenario contract (`scenarios/README.md`) describes.
 
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::play::goals;
 use crate::play::run::Run;
 use crate::scenario::{Scenario, load};
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::rc::Rc;
@@ -30,6 +30,9 @@ enum Format {
     Text,
     /// One JSON object per trace record.
     Jsonl,
+    /// One sentence per meaningful event, as the playground's packet log
+    /// says it (`--lang ko` for Korean).
+    Sentences,
 }
 
 #[derive(Subcommand)]
@@ -54,8 +57,12 @@ enum Command {
         /// Run a named variant of the scenario's timeline.
         #[arg(long)]
         variant: Option<String>,
+        /// Sentences format: the language (en, ko).
+        #[arg(long, default_value = "en")]
+        lang: String,
     },
-    /// Evaluate the scenario's goals; exit 0 when all pass, 1 otherwise.
+    /// Evaluate the scenario's goals and answer its checkpoints; exit 0 when
+    /// all goals pass and every checkpoint has an answer, 1 otherwise.
     Check {
         file: String,
         #[arg(long)]
@@ -81,6 +88,39 @@ enum Command {
     },
     /// List the scenarios and workshop exercises shipped with this build.
     List,
+    /// Write a range of a run's topology as an animated SVG (CSS keyframes,
+    /// no script) for slides and blog posts, and print its size.
+    Animate {
+        /// Scenario file, or the id of a shipped scenario.
+        file: String,
+        /// Start of the range, e.g. 18s.
+        #[arg(long, value_parser = parse_duration)]
+        from: Duration,
+        /// End of the range, e.g. 32s (default: the end of the run).
+        #[arg(long, value_parser = parse_duration)]
+        to: Option<Duration>,
+        /// Output file.
+        #[arg(short, long)]
+        output: String,
+        /// Show the scenario's notes as captions.
+        #[arg(long)]
+        captions: bool,
+        /// Simulated seconds per second of animation.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        variant: Option<String>,
+    },
+    /// Replay hand-ins (files, or the short codes the playground copies)
+    /// from the shipped exercises and print, per learner, which goals pass;
+    /// exit 0 only when every hand-in passes every goal.
+    Verify {
+        /// Hand-in files (`.vipsim.json`, or a file holding a code), or codes.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Write a static oEmbed JSON per shipped scenario into DIR (the site's
     /// `oembed/` folder), pointing at the embed player under BASE_URL.
     Oembed {
@@ -159,18 +199,73 @@ fn run(command: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
+        Command::Animate { file, from, to, output, captions, speed, seed, variant } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(format!("--speed must be a positive number of simulated seconds per second, not {speed}"));
+            }
+            let run = start(&file, variant.as_deref(), seed, None)?;
+            let to = to.map(|t| Instant::ZERO + t).unwrap_or(run.end);
+            let clip = crate::animate::Clip::new(&run, Instant::ZERO + from, to, captions)?;
+            let svg = clip.svg(speed);
+            std::fs::write(&output, &svg).map_err(|e| format!("{output}: {e}"))?;
+            eprintln!(
+                "wrote {output}: {} bytes, {} to {} ({:.1} s at {speed}x)",
+                svg.len(),
+                clip.from,
+                clip.to,
+                (clip.to - clip.from).as_secs_f64() / speed
+            );
+            Ok(0)
+        }
+        Command::Verify { files } => {
+            let mut all = true;
+            for file in &files {
+                let (name, checked) = match std::fs::read_to_string(file) {
+                    Ok(text) => (file.clone(), crate::handin::verify(&text)),
+                    // Not a file: perhaps a code pasted on the command line
+                    // (named by its first characters).
+                    Err(e) => match crate::handin::HandIn::parse(file) {
+                        Ok(_) => {
+                            (format!("{}…", file.chars().take(12).collect::<String>()), crate::handin::verify(file))
+                        }
+                        Err(_) => (
+                            file.clone(),
+                            crate::handin::Checked {
+                                handin: None,
+                                verdict: crate::handin::Verdict::Unreadable(format!("cannot read it: {e}")),
+                            },
+                        ),
+                    },
+                };
+                let _ = write!(out, "{}", crate::handin::report(&name, &checked));
+                all &= checked.passed();
+            }
+            Ok(if all { 0 } else { 1 })
+        }
         Command::List => {
             for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {
                 let _ = writeln!(out, "{:<28} {}", s.id, s.title);
             }
             Ok(0)
         }
-        Command::Run { file, seed, until, format, frames, variant } => {
+        Command::Run { file, seed, until, format, frames, variant, lang } => {
             let run = start(&file, variant.as_deref(), seed, until)?;
+            if let Format::Sentences = format {
+                if lang != "en" && lang != "ko" {
+                    return Err(format!("--lang {lang}: the sentences are in en or ko"));
+                }
+                for s in crate::narrate::sentences(run.trace(), run.world()) {
+                    if writeln!(out, "{}", s.text(&lang)).is_err() {
+                        return Ok(0);
+                    }
+                }
+                return Ok(0);
+            }
             for r in run.trace() {
                 let line = match format {
                     Format::Jsonl => Some(r.to_json()),
                     Format::Text => text_line(r, frames),
+                    Format::Sentences => None,
                 };
                 if let Some(l) = line
                     && writeln!(out, "{l}").is_err()
@@ -183,16 +278,41 @@ fn run(command: Command) -> Result<i32, String> {
         Command::Check { file, seed, variant } => {
             let run = start(&file, variant.as_deref(), seed, None)?;
             let results = goals::evaluate(&run);
+            // Checkpoints answer from the run: one that no choice answers
+            // asks a question this scenario cannot settle.
+            let checkpoints = crate::play::predict::checkpoints(&run.scenario, variant.as_deref());
+            let mut unanswered = 0;
+            for cp in &checkpoints {
+                let o = crate::play::predict::outcome(&run, cp);
+                let line = match o.answer {
+                    Some(i) => format!(
+                        "ANSWER {} at {}: {}: {}",
+                        cp.id, cp.at, cp.predict.choices[i].label, o.results[i].detail
+                    ),
+                    None => {
+                        unanswered += 1;
+                        let found: Vec<&str> = o.results.iter().map(|r| r.detail.as_str()).collect();
+                        format!(
+                            "NO ANSWER {} at {}: no choice holds at {} ({})",
+                            cp.id,
+                            cp.at,
+                            cp.reveal,
+                            found.join("; ")
+                        )
+                    }
+                };
+                let _ = writeln!(out, "{line}");
+            }
             if results.is_empty() {
                 let _ = writeln!(out, "no goals in {file}");
-                return Ok(0);
+                return Ok(if unanswered == 0 { 0 } else { 1 });
             }
             for g in &results {
                 let _ = writeln!(out, "{} {}: {}", if g.pass { "PASS" } else { "FAIL" }, g.name, g.detail);
             }
             let passed = results.iter().filter(|g| g.pass).count();
             let _ = writeln!(out, "{passed}/{} goals passed", results.len());
-            Ok(if passed == results.len() { 0 } else { 1 })
+            Ok(if passed == results.len() && unanswered == 0 { 0 } else { 1 })
         }
         Command::Pcap { file, output, host, seed, until, variant } => {
             let run = start(&file, variant.as_deref(), seed, until)?;

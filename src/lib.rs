@@ -7,11 +7,14 @@
 //! dependency: simulated time only, one seeded RNG, ordered maps. The same
 //! scenario and seed give a byte-identical trace natively and in the browser.
 
+pub mod animate;
 pub mod catalog;
 pub mod console;
 pub mod engine;
 pub mod fidelity;
+pub mod handin;
 pub mod k8s;
+pub mod narrate;
 pub mod net;
 pub mod play;
 pub mod rng;

@@ -95,6 +95,18 @@ pub struct ExerciseProgress {
     pub edits: Vec<(u64, Action)>,
 }
 
+/// A learner's guess at a checkpoint (predict, then observe).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Guess {
+    /// The chosen answer's label, as the scenario writes it in English.
+    pub choice: String,
+    /// Whether it was what happened, once revealed (in the run it was
+    /// asked in: a branch may answer differently).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<bool>,
+}
+
 /// Everything a learner has done in the workshop, as stored in the
 /// browser and exported to a file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,11 +115,16 @@ pub struct Progress {
     pub version: u32,
     #[serde(default)]
     pub exercises: BTreeMap<String, ExerciseProgress>,
+    /// Guesses at checkpoints, per scenario id (stories and exercises),
+    /// then per checkpoint id. (Added within format 1: files without it
+    /// read as no guesses, and older apps ignore it.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub guesses: BTreeMap<String, BTreeMap<String, Guess>>,
 }
 
 impl Default for Progress {
     fn default() -> Progress {
-        Progress { version: PROGRESS_VERSION, exercises: BTreeMap::new() }
+        Progress { version: PROGRESS_VERSION, exercises: BTreeMap::new(), guesses: BTreeMap::new() }
     }
 }
 
@@ -138,6 +155,17 @@ impl Progress {
         if let Some(unknown) = unknown {
             return Err(format!("this progress file mentions an exercise this vipsim does not have: {unknown}"));
         }
+        // Guesses may be about any shipped scenario, stories included.
+        if let Some(known) = known_exercises {
+            let stories: Vec<String> = crate::catalog::shipped().into_iter().map(|s| s.id).collect();
+            let unknown =
+                progress.guesses.keys().find(|k| !known.contains(&k.as_str()) && !stories.iter().any(|s| s == *k));
+            if let Some(unknown) = unknown {
+                return Err(format!(
+                    "this progress file has guesses about a scenario this vipsim does not have: {unknown}"
+                ));
+            }
+        }
         Ok(progress)
     }
 
@@ -159,6 +187,26 @@ impl Progress {
             if mine.edits.is_empty() {
                 mine.edits = theirs.edits;
             }
+        }
+        // A guess made here stays; the file adds the ones this browser lacks.
+        for (scenario, theirs) in other.guesses {
+            let mine = self.guesses.entry(scenario).or_default();
+            for (checkpoint, guess) in theirs {
+                mine.entry(checkpoint).or_insert(guess);
+            }
+        }
+    }
+
+    /// Records a guess (replacing an earlier one at the same checkpoint).
+    pub fn guess(&mut self, scenario: &str, checkpoint: &str, choice: &str) {
+        let guess = Guess { choice: choice.to_string(), right: None };
+        self.guesses.entry(scenario.to_string()).or_default().insert(checkpoint.to_string(), guess);
+    }
+
+    /// Marks the guess at a checkpoint right or wrong, once revealed.
+    pub fn reveal(&mut self, scenario: &str, checkpoint: &str, right: bool) {
+        if let Some(g) = self.guesses.get_mut(scenario).and_then(|m| m.get_mut(checkpoint)) {
+            g.right = Some(right);
         }
     }
 }
@@ -288,6 +336,41 @@ mod tests {
         let mut tampered = URL_SAFE_NO_PAD.decode(link().encode()).unwrap();
         tampered.truncate(tampered.len() / 2);
         assert!(Permalink::decode(&URL_SAFE_NO_PAD.encode(tampered)).unwrap_err().contains("damaged"));
+    }
+
+    /// Guesses travel with the progress file; a file written before they
+    /// existed still loads (with none), and one from this version keeps them.
+    #[test]
+    fn guesses_are_kept_in_progress_files_old_and_new() {
+        let old = r#"{"version": 1, "exercises": {"ex06-garp-blackhole": {"passed": ["a"], "completed": true}}}"#;
+        let p = Progress::from_json(old, Some(&["ex06-garp-blackhole"])).unwrap();
+        assert!(p.guesses.is_empty() && p.exercises["ex06-garp-blackhole"].completed);
+        assert!(!p.to_json().contains("guesses"), "no guesses, no field: older apps read it unchanged");
+
+        let mut mine = Progress::default();
+        mine.guess("metallb-l2-failover", "where-next", "to node-a's MAC: the entry it already has");
+        mine.reveal("metallb-l2-failover", "where-next", true);
+        mine.guess("ex06-garp-blackhole", "where-next", "to node-b's MAC: the new leader");
+        let json = mine.to_json();
+        assert!(json.contains("\"right\": true"), "{json}");
+        let back = Progress::from_json(&json, Some(&["ex06-garp-blackhole"])).unwrap();
+        assert_eq!(back, mine);
+        let g = &back.guesses["metallb-l2-failover"]["where-next"];
+        assert_eq!((g.choice.as_str(), g.right), ("to node-a's MAC: the entry it already has", Some(true)));
+
+        let mut other = Progress::default();
+        other.guess("metallb-l2-failover", "where-next", "nowhere");
+        other.guess("bgp-ecmp", "route-after-failure", "node-b and node-c");
+        mine.merge(other);
+        assert_eq!(mine.guesses["metallb-l2-failover"]["where-next"].right, Some(true), "a guess made here stays");
+        assert_eq!(mine.guesses["bgp-ecmp"]["route-after-failure"].choice, "node-b and node-c");
+
+        let foreign = r#"{"version": 1, "guesses": {"no-such-story": {"x": {"choice": "a"}}}}"#;
+        assert_eq!(
+            Progress::from_json(foreign, Some(&[])).unwrap_err(),
+            "this progress file has guesses about a scenario this vipsim does not have: no-such-story"
+        );
+        assert!(Progress::from_json(foreign, None).is_ok(), "saved progress carries what an upgrade removed");
     }
 
     #[test]

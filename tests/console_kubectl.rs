@@ -409,6 +409,31 @@ fn a_dead_node_goes_not_ready_and_its_pods_follow() {
 // Writing verbs
 // ---------------------------------------------------------------------
 
+/// The API server deletes the object stored under the request's namespace
+/// and name (kube-apiserver 1.34,
+/// staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go:
+/// `Store.Delete` keys by `NamespaceKeyFunc`, the namespace from the
+/// request): a same-named object in another namespace stays.
+#[test]
+fn delete_removes_the_object_of_the_namespace_asked_for() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    let mut w = sh.world(10);
+    let twin: vipsim::k8s::objects::Manifest = serde_norway::from_str(
+        "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan-pool, namespace: default}\nspec: {addresses: [192.168.1.230-192.168.1.231]}\n",
+    )
+    .expect("parses");
+    let created = w.plane(&mut Vec::new(), |p| p.apply(&twin));
+    assert_eq!(created, Ok("ipaddresspool.metallb.io/lan-pool created".to_string()));
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl delete ipaddresspool lan-pool -n metallb-system"),
+        ("ipaddresspool.metallb.io \"lan-pool\" deleted from metallb-system namespace\n".into(), 0)
+    );
+    let left = run("kubectl get ipaddresspools -A").0;
+    let namespaces: Vec<&str> = left.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(namespaces, ["default"], "{left}");
+}
+
 #[test]
 fn expose_scale_delete_and_drain() {
     let mut sh = Shell::new("cilium-lb-ipam");
@@ -569,7 +594,7 @@ fn scaling_past_the_pod_limit_is_refused() {
     assert_eq!(
         sh.sh(5, "client", "kubectl scale deployment web --replicas=65536"),
         (
-            "error: 65536 replicas for deployment.apps/web would make 65536 pods; vipsim runs at most 1000 pods in a scenario\n"
+            "error: 65536 replicas for deployment.apps/web would make 65536 pods; vipsim runs at most 5000 pods in a scenario\n"
                 .into(),
             1
         )
@@ -579,7 +604,15 @@ fn scaling_past_the_pod_limit_is_refused() {
         Some(Some("3/3"))
     );
     assert_eq!(
-        sh.sh(5, "client", "kubectl scale deployment web --replicas=1000"),
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=5001"),
+        (
+            "error: 5001 replicas for deployment.apps/web would make 5001 pods; vipsim runs at most 5000 pods in a scenario\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        sh.sh(5, "client", "kubectl scale deployment web --replicas=5000"),
         ("deployment.apps/web scaled\n".into(), 0)
     );
 }

@@ -15,7 +15,13 @@ fn shipped_scenarios_match_their_golden_traces() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failures = Vec::new();
     for s in vipsim::catalog::shipped() {
-        let actual = common::jsonl(&common::run(&s.id, None));
+        let run = common::run(&s.id, None);
+        // `Kind::name` (the UI's class names) is the tag the trace writes.
+        for r in run.trace() {
+            let tag = format!(r#","kind":"{}","#, r.kind.name());
+            assert!(r.to_json().contains(&tag), "{}: {}", r.kind.name(), r.to_json());
+        }
+        let actual = common::jsonl(&run);
         let path = golden_path(&s.id);
         if update {
             std::fs::write(&path, &actual).expect("write golden");

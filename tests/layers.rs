@@ -28,12 +28,14 @@ const LAYERS: &[&[&str]] = &[
     &["sim"],
     // Commands a learner types, answered from the world.
     &["console"],
+    // A run told in sentences: the packet log, the tour's captions.
+    &["narrate"],
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground and what it shows (view:
     // the lesson, charts and drawing as plain data, built natively),
-    // permalinks, the catalogue.
-    &["catalog", "cli", "share", "fidelity", "view", "ui", "bin", "main", "lib"],
+    // permalinks, the catalogue, hand-ins, animation.
+    &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -5,10 +5,12 @@ mod common;
 
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;
-use vipsim::engine::trace::{DropReason, Kind, Record};
+use vipsim::engine::trace::{DropCode, DropReason, Kind, Record};
 use vipsim::net::conntrack::{PROTO_TCP, Tuple};
 use vipsim::net::host::{MultipathHashPolicy, ecmp_hash, hash_threshold};
 use vipsim::net::neighbor::NeighborState;
+use vipsim::play::goals;
+use vipsim::scenario::spec::{Check, DropsCheck, Goal};
 use vipsim::sim::action::Action;
 use vipsim::time::{Duration, Instant};
 use vipsim::wire::{Parsed, dissect};
@@ -95,6 +97,31 @@ fn story_c_traffic_policy_outputs() {
     let (out, exit) = command_at(t, "http://10.0.1.20:31888/clientip", secs(45));
     assert_eq!(exit, 0);
     assert!(out.starts_with("10.0.1.10:"), "{out}");
+}
+
+/// A `drops` goal counts the trace's drops of its reason, whatever details
+/// (here the Service) the reason carries, and no other reason's.
+#[test]
+fn a_drops_goal_counts_the_drops_of_its_reason() {
+    let r = run("cilium-lb-ipam", None);
+    let local = r
+        .trace()
+        .iter()
+        .filter(|rec| matches!(&rec.kind, Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, .. }))
+        .count() as u64;
+    assert!(local > 0, "story C drops at worker-1 for lack of local endpoints");
+    let goal = |reason: DropCode, n: u64| Goal {
+        name: "drops".into(),
+        at: None,
+        check: Check::Drops(DropsCheck { reason, at_least: Some(n), at_most: Some(n) }),
+        hints: vec![],
+        translations: Default::default(),
+    };
+    let got = goals::check(&goal(DropCode::NoLocalEndpoints, local), r.world(), r.trace(), r.end);
+    assert!(got.pass, "{}", got.detail);
+    assert_eq!(got.detail, format!("{local} drops with reason no_local_endpoints"));
+    let internal = goals::check(&goal(DropCode::NoLocalEndpointsInternal, 0), r.world(), r.trace(), r.end);
+    assert!(internal.pass, "{}", internal.detail);
 }
 
 // ---------------------------------------------------------------------
@@ -246,7 +273,7 @@ fn failover_live_old_owner_still_serves_via_an_extra_hop() {
     let results = curls(r.trace(), "client");
     assert!(results.iter().all(|(_, e)| *e == 0), "{results:?}");
     let via_node_a = r.trace().iter().any(|r| {
-        matches!(&r.kind, Kind::App { client, .. } if client.starts_with("192.168.1.11:"))
+        matches!(&r.kind, Kind::App { client, .. } if client.ip().octets() == [192, 168, 1, 11])
             && r.t > Instant::from_secs(30)
     });
     assert!(via_node_a, "pods see node-a's address: the stale entry still works through node-a");

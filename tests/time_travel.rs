@@ -33,6 +33,33 @@ fn seeking_back_equals_a_fresh_run_to_the_same_step() {
     }
 }
 
+/// A large world is snapshotted further apart (play/run.rs
+/// `snapshot_interval`): 40 nodes, 200 pods behind 20 Services hold about
+/// 8,000 EndpointSlice entries and as many Service rule endpoints, so the
+/// run keeps a snapshot every ~4,000 steps instead of every 256 (a copy of
+/// such a world is megabytes; at 200 nodes every-256 ran out of memory).
+/// Seeking back still lands on exactly the state a fresh run reaches.
+#[test]
+fn a_large_world_is_snapshotted_less_often_and_seeks_exactly() {
+    use vipsim::play::run::Run;
+    let yaml = common::scale_yaml(40, 200, 20, 15);
+    let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).expect("loads");
+    let mut run = Run::new(std::rc::Rc::new(scenario.clone()), None, None, None).expect("builds");
+    let len = run.len();
+    assert!(len > 8_000, "{len} steps");
+    // Every 256 steps would be 50; a few come before the pods are ready
+    // and the slices fill, while the world is still small.
+    assert!(run.snapshots() <= (len / 1_000) as usize, "{} snapshots for {len} steps", run.snapshots());
+    for k in [len / 2 + 1, len - 3] {
+        run.seek(len);
+        run.seek(k);
+        let mut scratch = Vec::new();
+        let mut fresh = vipsim::play::build::build(&scenario, None, &mut scratch).expect("builds");
+        while fresh.steps < k && vipsim::play::drive::step(&mut fresh, &mut scratch) {}
+        assert!(run.world() == &fresh, "state at step {k} differs after seeking back");
+    }
+}
+
 #[test]
 fn a_branch_changes_the_future_and_keeps_the_original() {
     let mut run = common::run("metallb-l2-failover", None);

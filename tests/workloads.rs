@@ -89,8 +89,9 @@ fn slices(trace: &[Record], service: &str) -> Vec<Slice> {
     trace
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Endpoints { service: s, ready, serving, terminating } if s == service => {
-                Some((r.t, ready.clone(), serving.clone(), terminating.clone()))
+            Kind::Endpoints { service: s, endpoints } if s == service => {
+                let owned = |v: Vec<&str>| v.into_iter().map(String::from).collect();
+                Some((r.t, owned(endpoints.ready()), owned(endpoints.serving()), owned(endpoints.terminating())))
             }
             _ => None,
         })

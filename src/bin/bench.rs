@@ -92,6 +92,7 @@ mod bench {
                 fault: None,
                 note: None,
                 translations: Default::default(),
+                predict: None,
             })
             .collect();
         let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };
@@ -200,14 +201,14 @@ mod bench {
         (world.steps, start.elapsed().as_secs_f64(), true)
     }
 
-    fn scale(seconds: u64, limit: f64) {
+    fn scale(seconds: u64, limit: f64, sizes: &[usize]) {
         println!("vipsim bench --scale ({seconds} simulated seconds per row, rows stopped after {limit:.0} s wall)");
         println!(
             "  {:>5} {:>5} {:>8} {:>10} {:>10} {:>12} {:>8}",
             "nodes", "pods", "Services", "events", "wall s", "events/s", "ratio"
         );
         let mut previous: Option<f64> = None;
-        for nodes in [25, 50, 100, 200] {
+        for &nodes in sizes {
             let (events, secs, finished) = scale_row(nodes, seconds, limit);
             let ratio = match previous {
                 Some(p) if finished => format!("{:.2}x", secs / p),
@@ -252,7 +253,13 @@ mod bench {
         let engine_only = args.iter().any(|a| a == "--engine-only");
         let seconds: u64 = flag(&args, "--seconds", 600).max(1);
         if args.iter().any(|a| a == "--scale") {
-            return scale(seconds, flag(&args, "--limit", 60.0));
+            let sizes: Vec<usize> = match args.iter().position(|a| a == "--nodes") {
+                Some(i) => {
+                    args.get(i + 1).map(|l| l.split(',').filter_map(|n| n.parse().ok()).collect()).unwrap_or_default()
+                }
+                None => vec![25, 50, 100, 200],
+            };
+            return scale(seconds, flag(&args, "--limit", 60.0), &sizes);
         }
         println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
         let (steps, secs, records) = events_per_second(seconds, false);

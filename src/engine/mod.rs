@@ -7,6 +7,7 @@
 //! knowing what they do.
 
 pub mod ctx;
+pub mod endpoint_list;
 pub mod event;
 pub mod queue;
 pub mod topology;

@@ -10,8 +10,10 @@ use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::rc::Rc;
+
+pub use super::endpoint_list::{EndpointList, EndpointMark};
 
 /// A host, switch or pod name as it appears in the trace.
 pub type Name = Rc<str>;
@@ -147,6 +149,70 @@ impl DropReason {
     }
 }
 
+impl DropReason {
+    /// Which reason this is, without its details: what a `drops` goal names.
+    pub fn code(&self) -> DropCode {
+        match self {
+            DropReason::HostDown => DropCode::HostDown,
+            DropReason::LinkDown => DropCode::LinkDown,
+            DropReason::NotForUs => DropCode::NotForUs,
+            DropReason::NoNeighbor { .. } => DropCode::NoNeighbor,
+            DropReason::NoRoute { .. } => DropCode::NoRoute,
+            DropReason::NotForwarding { .. } => DropCode::NotForwarding,
+            DropReason::NoLocalEndpoints { .. } => DropCode::NoLocalEndpoints,
+            DropReason::NoLocalEndpointsInternal { .. } => DropCode::NoLocalEndpointsInternal,
+            DropReason::NoConnection => DropCode::NoConnection,
+            DropReason::Rule { .. } => DropCode::Rule,
+            DropReason::Malformed => DropCode::Malformed,
+            DropReason::TtlExpired => DropCode::TtlExpired,
+            DropReason::QueueFull => DropCode::QueueFull,
+            DropReason::UnknownUnicast { .. } => DropCode::UnknownUnicast,
+        }
+    }
+}
+
+/// A [`DropReason`] without its details, named as the jsonl trace names
+/// the reason (`no_local_endpoints`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropCode {
+    HostDown,
+    LinkDown,
+    NotForUs,
+    NoNeighbor,
+    NoRoute,
+    NotForwarding,
+    NoLocalEndpoints,
+    NoLocalEndpointsInternal,
+    NoConnection,
+    Rule,
+    Malformed,
+    TtlExpired,
+    QueueFull,
+    UnknownUnicast,
+}
+
+impl fmt::Display for DropCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DropCode::HostDown => "host_down",
+            DropCode::LinkDown => "link_down",
+            DropCode::NotForUs => "not_for_us",
+            DropCode::NoNeighbor => "no_neighbor",
+            DropCode::NoRoute => "no_route",
+            DropCode::NotForwarding => "not_forwarding",
+            DropCode::NoLocalEndpoints => "no_local_endpoints",
+            DropCode::NoLocalEndpointsInternal => "no_local_endpoints_internal",
+            DropCode::NoConnection => "no_connection",
+            DropCode::Rule => "rule",
+            DropCode::Malformed => "malformed",
+            DropCode::TtlExpired => "ttl_expired",
+            DropCode::QueueFull => "queue_full",
+            DropCode::UnknownUnicast => "unknown_unicast",
+        })
+    }
+}
+
 /// Where the switch sent a frame it received. Written in the trace as text
 /// (`port Gi0/2 (node-a)`, `flood (broadcast)`...); kept as data so the
 /// engine writes it without formatting a string per frame.
@@ -194,11 +260,14 @@ pub fn terminal_text(stdout: &str, stderr: &str, stderr_first: usize) -> String 
     format!("{head}{stdout}{tail}")
 }
 
-/// What happened. Serialised with `"kind"` as the tag (see [`Record`]'s
-/// `Serialize`): `frame`, `drop`, `neighbor`, `arp_ignored`, `mac`,
-/// `fault`, `leader`, `ipam`, `command`, `log`, `event`, `endpoints`, `app`,
-/// `route`, `bgp`, `node`, `pod`.
-#[derive(Clone, Debug, PartialEq)]
+/// What happened. Each record is one flat JSON object in the jsonl trace
+/// (see [`Record`]'s `Serialize`): `"kind"` names the variant (`frame`,
+/// `drop`, `neighbor`, `arp_ignored`, `mac`, `fault`, `note`, `leader`,
+/// `ipam`, `command`, `log`, `event`, `endpoints`, `app`, `node`, `pod`,
+/// `route`, `bgp`), then the variant's fields in the order declared here,
+/// spelled as the attributes say.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
     /// A frame left (`tx`) or reached (`rx`) a device interface or switch port.
     /// For the switch, `forward` says where it went next.
@@ -206,21 +275,27 @@ pub enum Kind {
         at: Name,
         iface: Name,
         dir: Dir,
-        frame: Frame,
+        #[serde(skip_serializing_if = "Option::is_none")]
         forward: Option<Forwarded>,
+        #[serde(flatten, serialize_with = "frame_fields")]
+        frame: Frame,
     },
     /// A frame or packet dropped at `at`.
     Drop {
         at: Name,
+        #[serde(flatten, serialize_with = "reason_and_why")]
         reason: DropReason,
+        #[serde(flatten, serialize_with = "maybe_frame_fields")]
         frame: Option<Frame>,
     },
     /// A neighbour (ARP) cache entry changed.
     Neighbor {
         host: Name,
         ip: Ipv4Addr,
-        old: Option<(Option<Mac>, NeighborState)>,
+        #[serde(flatten, serialize_with = "new_entry")]
         new: Option<(Option<Mac>, NeighborState)>,
+        #[serde(flatten, serialize_with = "old_entry")]
+        old: Option<(Option<Mac>, NeighborState)>,
         reason: String,
     },
     /// A received ARP the cache deliberately did not apply.
@@ -233,8 +308,9 @@ pub enum Kind {
     /// The switch's MAC table changed.
     Mac {
         switch: Name,
-        change: MacChange,
+        #[serde(rename = "port")]
         port_name: Name,
+        change: MacChange,
     },
     /// A fault or interactive action was applied.
     Fault {
@@ -265,6 +341,7 @@ pub enum Kind {
     Command {
         host: Name,
         cmd: String,
+        #[serde(rename = "started_ms", serialize_with = "millis")]
         started: Instant,
         stdout: String,
         stderr: String,
@@ -272,6 +349,7 @@ pub enum Kind {
         /// How many bytes of `stderr` the command wrote before its first
         /// stdout (tcpdump's banner, kubectl's warnings): a terminal shows
         /// them first. See [`terminal_text`].
+        #[serde(skip_serializing_if = "is_zero")]
         stderr_first: usize,
     },
     /// A component's log line (speaker, cilium-agent, kube-proxy, bgp).
@@ -283,22 +361,25 @@ pub enum Kind {
     /// A Kubernetes Event.
     Event {
         object: String,
+        #[serde(rename = "type")]
         event_type: String,
         reason: String,
         message: String,
     },
-    /// A Service's ready endpoints changed.
+    /// A Service's EndpointSlice changed: its endpoints (the ready, the
+    /// serving and the terminating ones are listed).
     Endpoints {
         service: String,
-        ready: Vec<String>,
-        serving: Vec<String>,
-        terminating: Vec<String>,
+        /// Written as three lists: `ready`, `serving`, `terminating`.
+        #[serde(flatten)]
+        endpoints: EndpointList,
     },
-    /// A pod's app handled a request; `client` is the source ip:port it observed.
+    /// A pod's app handled a request; `client` is the source address and
+    /// port it observed (after any SNAT).
     App {
         pod: Name,
         node: Name,
-        client: String,
+        client: SocketAddrV4,
         request: String,
         status: u16,
     },
@@ -428,7 +509,9 @@ impl Kind {
             Kind::Event { object, event_type, reason, message } => {
                 format!("event {object} {event_type} {reason}: {message}")
             }
-            Kind::Endpoints { service, ready, .. } => format!("{service} ready endpoints: [{}]", ready.join(", ")),
+            Kind::Endpoints { service, endpoints } => {
+                format!("{service} ready endpoints: [{}]", endpoints.ready().join(", "))
+            }
             Kind::App { pod, client, request, status, .. } => {
                 format!("{pod} served {request} -> {status} (client seen as {client})")
             }
@@ -454,7 +537,24 @@ fn port_of(kind: &Kind) -> String {
     }
 }
 
-fn frame_fields<M: SerializeMap>(map: &mut M, frame: &Frame) -> Result<(), M::Error> {
+// The fields some kinds write in place of one of theirs (`#[serde(flatten,
+// serialize_with)]`): each writes a map whose entries join the record's.
+
+fn frame_fields<S: Serializer>(frame: &Frame, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    frame_entries(&mut m, frame)?;
+    m.end()
+}
+
+fn maybe_frame_fields<S: Serializer>(frame: &Option<Frame>, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    if let Some(frame) = frame {
+        frame_entries(&mut m, frame)?;
+    }
+    m.end()
+}
+
+fn frame_entries<M: SerializeMap>(map: &mut M, frame: &Frame) -> Result<(), M::Error> {
     map.serialize_entry("proto", dissect::protocol(frame))?;
     map.serialize_entry("summary", &dissect::summary(frame))?;
     map.serialize_entry("src_mac", &frame.src())?;
@@ -463,145 +563,59 @@ fn frame_fields<M: SerializeMap>(map: &mut M, frame: &Frame) -> Result<(), M::Er
     map.serialize_entry("bytes", &frame.hex())
 }
 
-fn neighbor_entry<M: SerializeMap>(
-    map: &mut M,
-    prefix: &str,
+/// The reason as data, then its sentence.
+fn reason_and_why<S: Serializer>(reason: &DropReason, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry("reason", reason)?;
+    m.serialize_entry("why", &reason.why())?;
+    m.end()
+}
+
+fn new_entry<S: Serializer>(e: &Option<(Option<Mac>, NeighborState)>, s: S) -> Result<S::Ok, S::Error> {
+    neighbor_entry("mac", "state", e, s)
+}
+
+fn old_entry<S: Serializer>(e: &Option<(Option<Mac>, NeighborState)>, s: S) -> Result<S::Ok, S::Error> {
+    neighbor_entry("old_mac", "old_state", e, s)
+}
+
+fn neighbor_entry<S: Serializer>(
+    mac_key: &str,
+    state_key: &str,
     e: &Option<(Option<Mac>, NeighborState)>,
-) -> Result<(), M::Error> {
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let (mac, state) = match e {
         Some((mac, state)) => (mac.map(|m| m.to_string()), Some(state.to_string())),
         None => (None, None),
     };
-    map.serialize_entry(&format!("{prefix}mac"), &mac)?;
-    map.serialize_entry(&format!("{prefix}state"), &state)
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry(mac_key, &mac)?;
+    m.serialize_entry(state_key, &state)?;
+    m.end()
 }
 
-/// One flat JSON object per record: `t_ms`, `kind`, then the kind's fields.
+fn millis<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(t.as_millis())
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One flat JSON object per record: `t_ms`, `t_ns`, `step`, then the
+/// kind's tag and fields.
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("t_ms", &self.t.as_millis())?;
-        m.serialize_entry("t_ns", &self.t.as_nanos())?;
-        m.serialize_entry("step", &self.step)?;
-        m.serialize_entry("kind", self.kind.name())?;
-        match &self.kind {
-            Kind::Frame { at, iface, dir, frame, forward } => {
-                m.serialize_entry("at", at)?;
-                m.serialize_entry("iface", iface)?;
-                m.serialize_entry("dir", dir)?;
-                if let Some(f) = forward {
-                    m.serialize_entry("forward", f)?;
-                }
-                frame_fields(&mut m, frame)?;
-            }
-            Kind::Drop { at, reason, frame } => {
-                m.serialize_entry("at", at)?;
-                m.serialize_entry("reason", reason)?;
-                m.serialize_entry("why", &reason.why())?;
-                if let Some(f) = frame {
-                    frame_fields(&mut m, f)?;
-                }
-            }
-            Kind::Neighbor { host, ip, old, new, reason } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("ip", ip)?;
-                neighbor_entry(&mut m, "", new)?;
-                neighbor_entry(&mut m, "old_", old)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::ArpIgnored { host, ip, mac, reason } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("ip", ip)?;
-                m.serialize_entry("mac", mac)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::Mac { switch, change, port_name } => {
-                m.serialize_entry("switch", switch)?;
-                m.serialize_entry("port", port_name)?;
-                m.serialize_entry("change", change)?;
-            }
-            Kind::Fault { host, action, detail } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("action", action)?;
-                m.serialize_entry("detail", detail)?;
-            }
-            Kind::Note { text } => {
-                m.serialize_entry("text", text)?;
-            }
-            Kind::Leader { service, ip, node, previous, reason } => {
-                m.serialize_entry("service", service)?;
-                m.serialize_entry("ip", ip)?;
-                m.serialize_entry("node", node)?;
-                m.serialize_entry("previous", previous)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::Ipam { service, ip, pool, message } => {
-                m.serialize_entry("service", service)?;
-                m.serialize_entry("ip", ip)?;
-                m.serialize_entry("pool", pool)?;
-                m.serialize_entry("message", message)?;
-            }
-            Kind::Command { host, cmd, started, stdout, stderr, exit, stderr_first } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("cmd", cmd)?;
-                m.serialize_entry("started_ms", &started.as_millis())?;
-                m.serialize_entry("stdout", stdout)?;
-                m.serialize_entry("stderr", stderr)?;
-                m.serialize_entry("exit", exit)?;
-                if *stderr_first > 0 {
-                    m.serialize_entry("stderr_first", stderr_first)?;
-                }
-            }
-            Kind::Log { host, component, line } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("component", component)?;
-                m.serialize_entry("line", line)?;
-            }
-            Kind::Event { object, event_type, reason, message } => {
-                m.serialize_entry("object", object)?;
-                m.serialize_entry("type", event_type)?;
-                m.serialize_entry("reason", reason)?;
-                m.serialize_entry("message", message)?;
-            }
-            Kind::Endpoints { service, ready, serving, terminating } => {
-                m.serialize_entry("service", service)?;
-                m.serialize_entry("ready", ready)?;
-                m.serialize_entry("serving", serving)?;
-                m.serialize_entry("terminating", terminating)?;
-            }
-            Kind::App { pod, node, client, request, status } => {
-                m.serialize_entry("pod", pod)?;
-                m.serialize_entry("node", node)?;
-                m.serialize_entry("client", client)?;
-                m.serialize_entry("request", request)?;
-                m.serialize_entry("status", status)?;
-            }
-            Kind::Node { node, ready, reason } => {
-                m.serialize_entry("node", node)?;
-                m.serialize_entry("ready", ready)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::Pod { pod, node, phase, ready, reason } => {
-                m.serialize_entry("pod", pod)?;
-                m.serialize_entry("node", node)?;
-                m.serialize_entry("phase", phase)?;
-                m.serialize_entry("ready", ready)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::Route { host, prefix, next_hops, reason } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("prefix", prefix)?;
-                m.serialize_entry("next_hops", next_hops)?;
-                m.serialize_entry("reason", reason)?;
-            }
-            Kind::Bgp { host, peer, state, reason } => {
-                m.serialize_entry("host", host)?;
-                m.serialize_entry("peer", peer)?;
-                m.serialize_entry("state", state)?;
-                m.serialize_entry("reason", reason)?;
-            }
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            t_ms: u64,
+            t_ns: u64,
+            step: u64,
+            #[serde(flatten)]
+            kind: &'a Kind,
         }
-        m.end()
+        Flat { t_ms: self.t.as_millis(), t_ns: self.t.as_nanos(), step: self.step, kind: &self.kind }.serialize(s)
     }
 }
 
@@ -609,5 +623,64 @@ impl Record {
     /// The record as one line of JSON (the jsonl trace format).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("trace records always serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each reason.
+    fn every_reason() -> Vec<DropReason> {
+        let ip = Ipv4Addr::new(192, 0, 2, 1);
+        vec![
+            DropReason::HostDown,
+            DropReason::LinkDown,
+            DropReason::NotForUs,
+            DropReason::NoNeighbor { next_hop: ip },
+            DropReason::NoRoute { dst: ip },
+            DropReason::NotForwarding { dst: ip },
+            DropReason::NoLocalEndpoints { service: "default/web".into() },
+            DropReason::NoLocalEndpointsInternal { service: "default/web".into() },
+            DropReason::NoConnection,
+            DropReason::Rule { rule: "drop ARP".into() },
+            DropReason::Malformed,
+            DropReason::TtlExpired,
+            DropReason::QueueFull,
+            DropReason::UnknownUnicast { mac: Mac::derived_from("node-a") },
+        ]
+    }
+
+    /// A `drops` goal names a reason as the trace writes it: the reason
+    /// itself when it has no details, the key of its details otherwise.
+    #[test]
+    fn each_drop_code_is_named_as_the_trace_names_its_reason() {
+        for reason in every_reason() {
+            let json = serde_json::to_value(&reason).unwrap();
+            let written = json.as_str().map(String::from).or_else(|| json.as_object().unwrap().keys().next().cloned());
+            let code = reason.code();
+            assert_eq!(written.as_deref(), Some(code.to_string().as_str()), "{reason:?}");
+            assert_eq!(serde_json::to_value(code).unwrap(), code.to_string());
+            assert_eq!(serde_json::from_value::<DropCode>(code.to_string().into()).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn an_app_record_writes_the_client_as_address_and_port() {
+        let r = Record {
+            t: Instant::from_millis(1500),
+            step: 7,
+            kind: Kind::App {
+                pod: "web-1".into(),
+                node: "node-a".into(),
+                client: "10.0.1.10:40000".parse().unwrap(),
+                request: "GET /".into(),
+                status: 200,
+            },
+        };
+        assert_eq!(
+            r.to_json(),
+            r#"{"t_ms":1500,"t_ns":1500000000,"step":7,"kind":"app","pod":"web-1","node":"node-a","client":"10.0.1.10:40000","request":"GET /","status":200}"#
+        );
     }
 }

@@ -371,6 +371,40 @@ pub struct Endpoint {
 pub struct EndpointSlice {
     pub endpoints: Vec<Endpoint>,
     pub created: Instant,
+    /// A hash of the endpoints that does not depend on their order, kept
+    /// up to date as they change: what tells a speaker the slice changed
+    /// without reading it all.
+    pub digest: u64,
+}
+
+impl EndpointSlice {
+    pub fn new(endpoints: Vec<Endpoint>, created: Instant) -> EndpointSlice {
+        let digest = endpoints.iter().fold(0u64, |d, e| d.wrapping_add(e.digest()));
+        EndpointSlice { endpoints, created, digest }
+    }
+}
+
+impl Endpoint {
+    /// FNV-1a over every field: one endpoint's share of [`EndpointSlice::digest`].
+    pub fn digest(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut put = |bytes: &[u8]| {
+            for b in bytes.iter().chain(&[0xff]) {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        put(self.pod.as_bytes());
+        put(&self.ip.octets());
+        put(self.node.as_bytes());
+        put(self.zone.as_deref().unwrap_or("\u{0}").as_bytes());
+        put(&[u8::from(self.ready), u8::from(self.serving), u8::from(self.terminating)]);
+        for (name, port) in &self.ports {
+            put(name.as_bytes());
+            put(&port.to_be_bytes());
+        }
+        h
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -405,7 +439,9 @@ pub struct Speaker {
     pub announcing: BTreeMap<Key, Ipv4Addr>,
     /// Per Service, a fingerprint of the Service and its EndpointSlice as
     /// this speaker last reconciled them: a change is a new reconcile.
-    pub seen: BTreeMap<Key, u64>,
+    /// Every speaker that took part in a reconcile has seen the same, so
+    /// they share one map.
+    pub seen: std::rc::Rc<BTreeMap<Key, u64>>,
     /// Fingerprint of the MetalLB configuration last applied (a change
     /// reprocesses every Service).
     pub seen_config: Option<u64>,
@@ -531,6 +567,82 @@ pub struct Cluster {
     pub speaker_sync_due: bool,
     /// `kubectl rollout status` commands still waiting.
     pub rollout_watches: Vec<RolloutWatch>,
+    /// What changed since the controllers last ran (empty between events).
+    #[serde(skip)]
+    pub touched: Touched,
+    /// Values derived from the state above, kept to save recomputing them.
+    #[serde(skip)]
+    pub caches: Caches,
+}
+
+/// What changed since the controllers last ran, so that a reconcile visits
+/// only that ([`super::control::Plane`]): a pod's change updates the
+/// EndpointSlices of the Services that select it and programs its node,
+/// not every Service and node. Not part of the cluster's state: it is
+/// emptied by every reconcile, so it is neither serialised nor compared.
+#[derive(Clone, Debug, Default)]
+pub struct Touched {
+    /// Anything may have changed (a console command, a fault, a manifest,
+    /// a timer of a rare kind): every controller runs over every object.
+    pub all: bool,
+    /// Pods created, changed (node, address, phase, readiness, deletion)
+    /// or gone.
+    pub pods: BTreeSet<Key>,
+    /// Nodes whose pods changed: what they program (pods, listeners,
+    /// health checks) is redone.
+    pub nodes: BTreeSet<String>,
+    /// Deployments whose pods changed: their controller runs.
+    pub deployments: BTreeSet<Key>,
+    /// Services whose object changed (addresses, spec), or whose Cilium
+    /// lease changed hands.
+    pub services: BTreeSet<Key>,
+    /// The MetalLB speakers' announcements changed.
+    pub announcers: bool,
+    /// A MetalLB speaker's memberlist view changed.
+    pub speakers: bool,
+}
+
+impl PartialEq for Touched {
+    /// Always equal: two clusters in the same state compare equal whatever
+    /// their pending change sets (empty between events anyway).
+    fn eq(&self, _: &Touched) -> bool {
+        true
+    }
+}
+
+/// Values derived from the cluster's state, cached between reconciles.
+/// Each is rebuilt when missing, so a clone or a deserialised cluster
+/// computes them again; they never change what the simulation does.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    /// Kubernetes Events by a hash of (object, reason, message): the
+    /// positions of `events[..events_indexed]` with that hash.
+    events_by_key: BTreeMap<u64, Vec<usize>>,
+    events_indexed: usize,
+    /// The endpoints of each (namespace, selector) as the trace shows
+    /// them, shared by every Service with that selector.
+    pub endpoint_lists: BTreeMap<(String, BTreeMap<String, String>), crate::engine::trace::EndpointList>,
+    /// MetalLB's caches (election orders, configuration fingerprint).
+    pub metallb: super::metallb::Caches,
+}
+
+impl PartialEq for Caches {
+    /// Caches hold nothing of the state: always equal.
+    fn eq(&self, _: &Caches) -> bool {
+        true
+    }
+}
+
+/// FNV-1a over the parts that identify a folded Kubernetes Event.
+fn event_key(object: &str, reason: &str, message: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [object, reason, message] {
+        for b in part.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 impl Cluster {
@@ -574,7 +686,23 @@ impl Cluster {
             cilium_ids: ServiceIds::default(),
             speaker_sync_due: false,
             rollout_watches: Vec::new(),
+            touched: Touched::default(),
+            caches: Caches::default(),
         }
+    }
+
+    /// Notes that a pod was created, changed or is about to go (call it
+    /// before removing the pod): its node and its Deployment are touched too.
+    pub fn touch_pod(&mut self, pk: &Key) {
+        if let Some(p) = self.pods.get(pk) {
+            if let Some(n) = &p.node {
+                self.touched.nodes.insert(n.clone());
+            }
+            if let Some(d) = p.owner.as_ref().and_then(|o| self.replica_sets.get(o)) {
+                self.touched.deployments.insert(key(&d.namespace, &d.deployment));
+            }
+        }
+        self.touched.pods.insert(pk.clone());
     }
 
     /// Stored objects of one kind, in creation order.
@@ -598,13 +726,32 @@ impl Cluster {
         reason: &str,
         message: String,
     ) {
-        if let Some(e) =
-            self.events.iter_mut().rev().find(|e| e.object == object && e.reason == reason && e.message == message)
-        {
+        // The same search as a reverse scan of `events`, through an index
+        // (tens of thousands of Events in a large cluster).
+        let index = &mut self.caches.events_by_key;
+        if self.caches.events_indexed > self.events.len() {
+            index.clear();
+            self.caches.events_indexed = 0;
+        }
+        for (i, e) in self.events.iter().enumerate().skip(self.caches.events_indexed) {
+            index.entry(event_key(&e.object, &e.reason, &e.message)).or_default().push(i);
+        }
+        self.caches.events_indexed = self.events.len();
+        let h = event_key(object, reason, &message);
+        let found = index.get(&h).and_then(|at| {
+            at.iter().rev().copied().find(|&i| {
+                let e = &self.events[i];
+                e.object == object && e.reason == reason && e.message == message
+            })
+        });
+        if let Some(i) = found {
+            let e = &mut self.events[i];
             e.count += 1;
             e.last = now;
             return;
         }
+        index.entry(h).or_default().push(self.events.len());
+        self.caches.events_indexed += 1;
         self.events.push(Event {
             first: now,
             last: now,

@@ -53,9 +53,22 @@ impl Plane<'_, '_, '_> {
         self.k.logs.push(LogLine { at: now, node: node.to_string(), component: component.to_string(), line });
     }
 
-    /// Handles a timed control-plane event, then reconciles.
+    /// Handles a timed control-plane event, then reconciles: what the
+    /// frequent events change (a pod's readiness, a pod gone, a memberlist
+    /// view, the speakers' sync, a Cilium lease) is noted in `k.touched`
+    /// and the controllers visit only that; after the others every
+    /// controller runs over everything.
     pub fn handle(&mut self, ev: ControlEvent) {
         let now = self.cx.now;
+        match &ev {
+            ControlEvent::PodUp { .. }
+            | ControlEvent::PodGone { .. }
+            | ControlEvent::Memberlist { .. }
+            | ControlEvent::SpeakerSync
+            | ControlEvent::GarpTick { .. }
+            | ControlEvent::LeaseTry { .. } => {}
+            _ => self.k.touched.all = true,
+        }
         match ev {
             ControlEvent::Reconcile | ControlEvent::Resync => {}
             ControlEvent::PodUp { pod, generation } => {
@@ -71,6 +84,7 @@ impl Plane<'_, '_, '_> {
                 p.ready = true;
                 p.ready_since = Some(now);
                 let (name, node, ns) = (p.name.clone(), p.node.clone(), p.namespace.clone());
+                self.k.touch_pod(&pod);
                 self.cx.record(Kind::Pod {
                     pod: name.as_str().into(),
                     node: node.as_deref().map(Into::into),
@@ -103,8 +117,13 @@ impl Plane<'_, '_, '_> {
             ControlEvent::Memberlist { observer, subject, alive } => {
                 let Some(s) = self.k.speakers.get_mut(&observer) else { return };
                 let changed = if alive { s.view.insert(subject.clone()) } else { s.view.remove(&subject) };
-                if changed
-                    && metallb::speaker_alive(self.k, self.hosts, &observer)
+                if !changed {
+                    // memberlist reports no event for a member it already
+                    // knows to be in that state: nothing to reconcile.
+                    return;
+                }
+                self.k.touched.speakers = true;
+                if metallb::speaker_alive(self.k, self.hosts, &observer)
                     && self.k.config.load_balancer == LoadBalancerKind::Metallb
                 {
                     let addr = self.k.nodes.get(&subject).map(|n| n.ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
@@ -118,6 +137,7 @@ impl Plane<'_, '_, '_> {
             }
             ControlEvent::SpeakerSync => {
                 self.k.speaker_sync_due = false;
+                self.k.touched.announcers = true;
                 for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
                     self.spam(&node, ip);
                 }
@@ -132,11 +152,12 @@ impl Plane<'_, '_, '_> {
                 if !self.lease_try(&service, &node, generation) {
                     return;
                 }
+                self.k.touched.services.insert(service);
             }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
         }
-        self.reconcile();
+        self.run_controllers();
     }
 
     /// `SetBalancer` hands the VIP to the announcer's `spamLoop`
@@ -193,6 +214,7 @@ impl Plane<'_, '_, '_> {
 
     /// A terminating pod's containers are gone: the pod object goes.
     fn pod_gone(&mut self, pk: &Key, reason: &str) {
+        self.k.touch_pod(pk);
         let Some(p) = self.k.pods.remove(pk) else { return };
         self.cx.record(Kind::Pod {
             pod: p.name.as_str().into(),
@@ -342,6 +364,7 @@ impl Plane<'_, '_, '_> {
         if !orphaned {
             return;
         }
+        self.k.touch_pod(pk);
         let p = self.k.pods.remove(pk).expect("checked");
         self.cx.record(Kind::Pod {
             pod: p.name.as_str().into(),
@@ -536,7 +559,7 @@ impl Plane<'_, '_, '_> {
         let s = self.k.speakers.entry(node.to_string()).or_default();
         s.view.insert(node.to_string());
         // A starting speaker processes every Service (the first full sync).
-        s.seen.clear();
+        s.seen = Default::default();
         s.force_sync = true;
         bgp::speaker_started(self, node);
     }
@@ -554,10 +577,11 @@ impl Plane<'_, '_, '_> {
     /// the kubelet is back.
     pub fn delete_pod(&mut self, pk: &Key) {
         let now = self.cx.now;
-        let Some(p) = self.k.pods.get_mut(pk) else { return };
-        if p.terminating() {
+        if self.k.pods.get(pk).is_none_or(|p| p.terminating()) {
             return;
         }
+        self.k.touch_pod(pk);
+        let Some(p) = self.k.pods.get_mut(pk) else { return };
         p.deleted_at = Some(now);
         let generation = p.generation;
         let exit = exit_after_sigterm(p);
@@ -760,8 +784,30 @@ impl Plane<'_, '_, '_> {
     // Reconcile
     // ------------------------------------------------------------------
 
-    /// Runs every controller and programs the nodes.
+    /// Runs every controller over every object and programs the nodes:
+    /// after any change the control loop does not track itself (a console
+    /// command, a fault, a manifest).
     pub fn reconcile(&mut self) {
+        self.k.touched.all = true;
+        self.run_controllers();
+    }
+
+    /// Runs the controllers over what `k.touched` says changed (see
+    /// [`Plane::handle`]), then forgets it. With
+    /// [`verify::set`](verify) on, the same reconcile also runs over
+    /// everything on a copy, and the two must agree exactly.
+    pub(crate) fn run_controllers(&mut self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if !self.k.touched.all && verify::enabled() {
+            return self.run_verified();
+        }
+        self.controllers();
+        self.k.touched = Default::default();
+    }
+
+    /// Every controller in turn, each over what changed (everything when
+    /// `k.touched.all`): what it changes is noted for the ones after it.
+    fn controllers(&mut self) {
         let now = self.cx.now;
         for _ in 0..MAX_CONTROLLER_PASSES {
             let synced = deployments::sync_deployments(self.k, now);
@@ -781,7 +827,8 @@ impl Plane<'_, '_, '_> {
         services::reconcile_gateways(self.k, now, self.cx.rng);
         services::reconcile_load_balancers(self.k, self.cx);
         services::sync_cilium_ids(self.k);
-        endpoints::reconcile_slices(self.k, self.cx);
+        endpoints::reconcile_slices(self.k, self.services, self.cx);
+        metallb::forget(self.k);
         let announce = self.k.config.announce;
         match (self.k.config.load_balancer, announce) {
             // The speakers' work queues take this instant's changes in one
@@ -796,10 +843,51 @@ impl Plane<'_, '_, '_> {
             (_, AnnounceKind::Bgp) => bgp::reconcile(self),
             _ => {}
         }
-        *self.services = endpoints::service_table(self.k);
         endpoints::sync_nodes(self.k, self.services, self.hosts);
-        self.sync_announcers();
+        let t = &self.k.touched;
+        // Cilium's responders also follow the clock (agent liveness, renew deadline).
+        if t.all || t.announcers || !t.services.is_empty() || self.k.config.load_balancer == LoadBalancerKind::Cilium {
+            self.sync_announcers();
+        }
         self.poll_rollout_watches();
+    }
+
+    /// [`Plane::controllers`] over what changed, checked against the same
+    /// over everything on a copy of the cluster, the hosts, the Service
+    /// rules, the queue, the RNG and the trace.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn run_verified(&mut self) {
+        let mut k = self.k.clone();
+        k.touched = super::cluster::Touched { all: true, ..Default::default() };
+        let mut hosts = self.hosts.to_vec();
+        let mut services = self.services.clone();
+        let mut rng = self.cx.rng.clone();
+        let mut queue = self.cx.queue.clone();
+        let mut trace = Vec::new();
+        let mut cx = Ctx {
+            now: self.cx.now,
+            step: self.cx.step,
+            rng: &mut rng,
+            queue: &mut queue,
+            trace: &mut trace,
+            links: self.cx.links,
+        };
+        Plane { k: &mut k, hosts: &mut hosts, services: &mut services, cx: &mut cx }.controllers();
+        let from = self.cx.trace.len();
+        self.controllers();
+        self.k.touched = Default::default();
+        let at = format!("incremental reconcile at {} (step {})", self.cx.now, self.cx.step);
+        assert!(
+            self.cx.trace[from..] == trace[..],
+            "{at}: trace differs\nincremental: {:#?}\nfull: {:#?}",
+            &self.cx.trace[from..],
+            trace
+        );
+        assert!(*self.k == k, "{at}: cluster differs\n{}", verify::diff(&*self.k, &k));
+        assert!(*self.services == services, "{at}: Service rules differ\n{}", verify::diff(&*self.services, &services));
+        assert!(*self.hosts == hosts[..], "{at}: hosts differ\n{}", verify::diff(&self.hosts.to_vec(), &hosts));
+        assert!(*self.cx.rng == rng, "{at}: RNG differs");
+        assert!(*self.cx.queue == queue, "{at}: event queue differs");
     }
 
     /// Starts a `kubectl rollout status` watch (the first line is printed
@@ -878,16 +966,19 @@ impl Plane<'_, '_, '_> {
     /// bound to a node that does not exist waits for the pod garbage collector.
     fn admit(&mut self, scheduled: Vec<(Key, String)>) {
         let now = self.cx.now;
+        let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect();
         let mut waiting: Vec<Key> = self
             .k
             .pods
             .values()
             .filter(|p| p.node.is_some() && !p.admitted && !p.terminating())
             .map(|p| p.key())
-            .filter(|pk| !scheduled.iter().any(|(s, _)| s == pk))
+            .filter(|pk| !just.contains(pk))
             .collect();
+        drop(just);
         waiting.sort();
         let by_scheduler = scheduled.len();
+        let mut used: Option<std::collections::BTreeSet<Ipv4Addr>> = None;
         for (i, pk) in scheduled.into_iter().map(|(pk, _)| pk).chain(waiting).enumerate() {
             let Some(node) = self.k.pods[&pk].node.clone() else { continue };
             let Some(n) = self.k.nodes.get(&node) else {
@@ -909,7 +1000,10 @@ impl Plane<'_, '_, '_> {
             }
             let cidr = n.pod_cidr;
             let pinned = self.k.pods[&pk].annotations.get("vipsim/pod-ip").cloned();
-            let ip = workloads::allocate_pod_ip(self.k, cidr, pinned.as_deref(), self.cx.rng);
+            let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect());
+            let ip = workloads::allocate_pod_ip_among(used, cidr, pinned.as_deref(), self.cx.rng);
+            used.extend(ip);
+            self.k.touch_pod(&pk);
             let startup = self.k.config.pod_startup;
             let p = self.k.pods.get_mut(&pk).expect("bound");
             p.ip = ip;
@@ -1024,6 +1118,46 @@ impl Plane<'_, '_, '_> {
                 }
             }
         }
+    }
+}
+
+/// Checking incremental reconciles against full ones (tests, and
+/// `VIPSIM_VERIFY_RECONCILE=1` for any native run).
+#[cfg(not(target_arch = "wasm32"))]
+pub mod verify {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ON: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+
+    /// Turns the check on or off for this thread.
+    pub fn set(on: bool) {
+        ON.with(|c| c.set(Some(on)));
+    }
+
+    pub fn enabled() -> bool {
+        ON.with(|c| match c.get() {
+            Some(on) => on,
+            None => {
+                let on = std::env::var_os("VIPSIM_VERIFY_RECONCILE").is_some_and(|v| v != "0");
+                c.set(Some(on));
+                on
+            }
+        })
+    }
+
+    /// The first lines where two values' debug forms differ.
+    pub fn diff<T: std::fmt::Debug>(a: &T, b: &T) -> String {
+        let (a, b) = (format!("{a:#?}"), format!("{b:#?}"));
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+        let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let from = first.saturating_sub(12);
+        format!(
+            "incremental:\n{}\nfull:\n{}",
+            a[from..(first + 6).min(a.len())].join("\n"),
+            b[from..(first + 6).min(b.len())].join("\n")
+        )
     }
 }
 

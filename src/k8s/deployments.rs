@@ -115,9 +115,23 @@ pub struct RsStatus {
     pub available: u32,
 }
 
+/// The pods ReplicaSet `rs` owns. It names each pod it creates
+/// `<its name>-<suffix>` in its namespace and nothing else sets an owner,
+/// so they sit in one range of the pod map ("ns/name-..."): reading that
+/// range instead of every pod keeps a pod's change from costing a pass
+/// over all pods (5,000 pods coming up made 25 million visits).
+pub fn owned_pods<'a>(k: &'a Cluster, rs: &'a Key) -> impl Iterator<Item = &'a Pod> + 'a {
+    let prefix = format!("{rs}-");
+    k.pods
+        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+        .take_while(move |(key, _)| key.starts_with(&prefix))
+        .map(|(_, p)| p)
+        .filter(move |p| p.owner.as_ref() == Some(rs))
+}
+
 pub fn rs_status(k: &Cluster, rs: &Key) -> RsStatus {
     let mut s = RsStatus::default();
-    for p in k.pods.values().filter(|p| p.owner.as_ref() == Some(rs) && active(p)) {
+    for p in owned_pods(k, rs).filter(|p| active(p)) {
         s.replicas += 1;
         if p.ready {
             s.ready += 1;
@@ -144,10 +158,18 @@ pub struct Synced {
     pub wake: Vec<Instant>,
 }
 
-/// One pass of the Deployment controller over every Deployment.
+/// Whether a Deployment's controllers run in this reconcile: every one
+/// after a change the control loop does not track, else those whose pods
+/// changed and those whose progress deadline is due.
+fn due(k: &Cluster, d: &Deployment, now: Instant) -> bool {
+    k.touched.all || k.touched.deployments.contains(&d.key()) || d.progress_check.is_some_and(|t| t <= now)
+}
+
+/// One pass of the Deployment controller over the Deployments it has to
+/// look at ([`due`]).
 pub fn sync_deployments(k: &mut Cluster, now: Instant) -> Synced {
     let mut out = Synced::default();
-    let keys: Vec<Key> = k.deployments.keys().cloned().collect();
+    let keys: Vec<Key> = k.deployments.values().filter(|d| due(k, d, now)).map(|d| d.key()).collect();
     for dkey in keys {
         let mut s = Sync { k, dkey: &dkey, now, changed: false, wake: None };
         s.run();
@@ -788,14 +810,22 @@ pub fn rollout_status(d: &Deployment, revision: Option<u64>) -> Result<(String, 
 }
 
 /// One pass of the ReplicaSet controller: pods created for ReplicaSets
-/// short of their size, and the pods to delete from those over it.
+/// short of their size, and the pods to delete from those over it (the
+/// ReplicaSets of the Deployments [`due`] now).
 pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (usize, Vec<Key>) {
     let mut created = 0;
     let mut doomed = Vec::new();
-    let keys: Vec<Key> = k.replica_sets.keys().cloned().collect();
+    let keys: Vec<Key> = k
+        .replica_sets
+        .iter()
+        .filter(|(_, rs)| {
+            k.touched.all || k.deployments.get(&key(&rs.namespace, &rs.deployment)).is_some_and(|d| due(k, d, now))
+        })
+        .map(|(r, _)| r.clone())
+        .collect();
     for r in keys {
         let rs = k.replica_sets[&r].clone();
-        let pods: Vec<&Pod> = k.pods.values().filter(|p| p.owner.as_ref() == Some(&r) && active(p)).collect();
+        let pods: Vec<&Pod> = owned_pods(k, &r).filter(|p| active(p)).collect();
         let have = pods.len() as u32;
         if have < rs.replicas {
             for _ in have..rs.replicas {
@@ -817,7 +847,9 @@ pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (
                     "SuccessfulCreate",
                     format!("Created pod: {name}"),
                 );
-                k.pods.insert(key(&rs.namespace, &name), pod);
+                let pk = key(&rs.namespace, &name);
+                k.pods.insert(pk.clone(), pod);
+                k.touch_pod(&pk);
                 created += 1;
             }
         } else if have > rs.replicas {

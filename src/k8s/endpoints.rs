@@ -2,13 +2,14 @@
 //! nodes program from them: kube-proxy's Service rules, the pods' network
 //! namespaces and listeners, healthCheckNodePort answers, kube-ipvs0.
 
-use super::cluster::{Cluster, Endpoint, EndpointSlice};
+use super::cluster::{Cluster, Endpoint, EndpointSlice, Key, Node, Pod, Service};
 use super::objects::IntOrString;
 use crate::engine::ctx::Ctx;
-use crate::engine::trace::Kind;
+use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
 use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
 
@@ -17,60 +18,226 @@ pub fn port_name(p: &super::objects::ServicePort) -> String {
     p.name.clone().unwrap_or_default()
 }
 
-/// Recomputes every Service's EndpointSlice; records changes in the trace.
-pub fn reconcile_slices(k: &mut Cluster, cx: &mut Ctx) {
+/// The Service's endpoint for `pod` (which it selects): none until the
+/// pod has an address on a node.
+fn endpoint(nodes: &BTreeMap<String, Node>, svc: &Service, pod: &Pod) -> Option<Endpoint> {
+    let (Some(ip), Some(node)) = (pod.ip, pod.node.as_ref()) else { return None };
+    let mut ports = BTreeMap::new();
+    for p in &svc.spec.ports {
+        let target = match &p.target_port {
+            None => Some(p.port),
+            Some(IntOrString::Int(n)) => Some(*n),
+            Some(IntOrString::String(name)) => pod.port_named(name),
+        };
+        if let Some(t) = target {
+            ports.insert(port_name(p), t);
+        }
+    }
+    // The EndpointSlice controller's conditions (podToEndpoint): serving
+    // is the pod's Ready condition, which holds while a terminating pod's
+    // app still serves; ready is serving and not terminating.
+    let terminating = pod.terminating();
+    Some(Endpoint {
+        pod: pod.name.clone(),
+        ip,
+        node: node.clone(),
+        zone: nodes.get(node).and_then(|n| n.zone().map(String::from)),
+        ready: pod.ready && !terminating,
+        serving: pod.ready,
+        terminating,
+        ports,
+    })
+}
+
+/// Whether a (non-empty) selector in `ns` selects the pod.
+fn selects(ns: &str, selector: &BTreeMap<String, String>, pod: &Pod) -> bool {
+    pod.namespace == ns && !selector.is_empty() && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+}
+
+/// How the trace shows an endpoint.
+fn mark(e: &Endpoint) -> EndpointMark {
+    EndpointMark {
+        pod: e.pod.as_str().into(),
+        label: format!("{} ({})", e.ip, e.node).into(),
+        ready: e.ready,
+        serving: e.serving,
+        terminating: e.terminating,
+    }
+}
+
+/// Brings the EndpointSlices, and the Service rules built from them, up to
+/// date with what changed (`k.touched`; everything after a change the
+/// control loop does not track), and records the slices that changed.
+/// A pod's change is an edit of the slices of the Services in its
+/// namespace, in place; a Service's change recomputes its own slice.
+pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx) {
+    // Many pods at once (a Deployment created or scaled): one pass over
+    // everything costs less than editing the slices pod by pod.
+    let rebuild = k.touched.all || k.touched.pods.len() > 64;
+    let changed = if rebuild { rebuild_slices(k, cx.now) } else { update_slices(k, table, cx.now) };
+    if rebuild {
+        *table = service_table(k);
+    } else {
+        let services: Vec<Key> = k.touched.services.iter().cloned().collect();
+        for skey in services {
+            match k.services.get(&skey) {
+                Some(svc) => {
+                    let rules = service_rules(k, &skey, svc);
+                    table.services.insert(skey, rules);
+                }
+                None => {
+                    table.services.remove(&skey);
+                }
+            }
+        }
+        if !k.touched.services.is_empty() {
+            table.index_frontends();
+        }
+    }
+    for skey in changed {
+        let Some(svc) = k.services.get(&skey) else { continue };
+        let group = (svc.namespace.clone(), svc.spec.selector.clone());
+        let endpoints = match k.caches.endpoint_lists.get(&group) {
+            Some(list) => list.clone(),
+            None => {
+                let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
+                k.caches.endpoint_lists.insert(group, list.clone());
+                list
+            }
+        };
+        cx.record(Kind::Endpoints { service: skey, endpoints });
+    }
+}
+
+/// Every Service's EndpointSlice from scratch; returns the Services whose
+/// slice changed.
+fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
     let mut slices = BTreeMap::new();
     for (skey, svc) in &k.services {
         if svc.spec.selector.is_empty() {
             continue;
         }
-        let mut eps = Vec::new();
-        for pod in k.selected_pods(&svc.namespace, &svc.spec.selector) {
-            let (Some(ip), Some(node)) = (pod.ip, pod.node.as_ref()) else { continue };
-            let mut ports = BTreeMap::new();
-            for p in &svc.spec.ports {
-                let target = match &p.target_port {
-                    None => Some(p.port),
-                    Some(IntOrString::Int(n)) => Some(*n),
-                    Some(IntOrString::String(name)) => pod.port_named(name),
-                };
-                if let Some(t) = target {
-                    ports.insert(port_name(p), t);
-                }
-            }
-            // The EndpointSlice controller's conditions (podToEndpoint):
-            // serving is the pod's Ready condition, which holds while a
-            // terminating pod's app still serves; ready is serving and not
-            // terminating.
-            let terminating = pod.terminating();
-            eps.push(Endpoint {
-                pod: pod.name.clone(),
-                ip,
-                node: node.clone(),
-                zone: k.nodes.get(node).and_then(|n| n.zone().map(String::from)),
-                ready: pod.ready && !terminating,
-                serving: pod.ready,
-                terminating,
-                ports,
-            });
-        }
-        let created = k.slices.get(skey).map(|s| s.created).unwrap_or(cx.now);
-        slices.insert(skey.clone(), EndpointSlice { endpoints: eps, created });
+        let eps: Vec<Endpoint> = k
+            .selected_pods(&svc.namespace, &svc.spec.selector)
+            .filter_map(|pod| endpoint(&k.nodes, svc, pod))
+            .collect();
+        let created = k.slices.get(skey).map(|s| s.created).unwrap_or(now);
+        slices.insert(skey.clone(), EndpointSlice::new(eps, created));
     }
-    for (skey, slice) in &slices {
-        if k.slices.get(skey).map(|s| &s.endpoints) != Some(&slice.endpoints) {
-            let pick = |f: fn(&Endpoint) -> bool| {
-                slice.endpoints.iter().filter(|e| f(e)).map(|e| format!("{} ({})", e.ip, e.node)).collect()
-            };
-            cx.record(Kind::Endpoints {
-                service: skey.clone(),
-                ready: pick(|e| e.ready),
-                serving: pick(|e| e.serving),
-                terminating: pick(|e| e.terminating),
-            });
-        }
-    }
+    let changed: BTreeSet<Key> = slices
+        .iter()
+        .filter(|(skey, slice)| k.slices.get(*skey).map(|s| &s.endpoints) != Some(&slice.endpoints))
+        .map(|(skey, _)| skey.clone())
+        .collect();
     k.slices = slices;
+    k.caches.endpoint_lists.clear();
+    changed
+}
+
+/// The slices of the touched Services from scratch, and the touched pods'
+/// endpoints edited into the slices (and Service rules, and the trace's
+/// endpoint lists) of the other Services of their namespace. Returns the
+/// Services whose slice changed, in key order.
+fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTreeSet<Key> {
+    let mut changed = BTreeSet::new();
+    for skey in &k.touched.services {
+        match k.services.get(skey).filter(|s| !s.spec.selector.is_empty()) {
+            Some(svc) => {
+                let eps: Vec<Endpoint> = k
+                    .selected_pods(&svc.namespace, &svc.spec.selector)
+                    .filter_map(|pod| endpoint(&k.nodes, svc, pod))
+                    .collect();
+                let created = k.slices.get(skey).map(|s| s.created).unwrap_or(now);
+                if k.slices.get(skey).map(|s| &s.endpoints) != Some(&eps) {
+                    changed.insert(skey.clone());
+                }
+                k.slices.insert(skey.clone(), EndpointSlice::new(eps, created));
+            }
+            None => {
+                k.slices.remove(skey);
+            }
+        }
+    }
+    let Cluster { touched, pods, services, slices, nodes, caches, .. } = k;
+    for pk in &touched.pods {
+        let Some((ns, name)) = pk.split_once('/') else { continue };
+        let pod = pods.get(pk);
+        let prefix = format!("{ns}/");
+        for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
+            if svc.spec.selector.is_empty() || touched.services.contains(skey) {
+                continue;
+            }
+            let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
+            let Some(slice) = slices.get_mut(skey) else { continue };
+            let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
+            let at = slice.endpoints.binary_search_by(|e| e.pod.as_str().cmp(name));
+            match (at, ep) {
+                (Ok(i), Some(ep)) => {
+                    if slice.endpoints[i] == ep {
+                        continue;
+                    }
+                    slice.digest = slice.digest.wrapping_sub(slice.endpoints[i].digest()).wrapping_add(ep.digest());
+                    if let Some(r) = rules {
+                        r[i] = endpoint_rule(&ep);
+                    }
+                    slice.endpoints[i] = ep;
+                }
+                (Ok(i), None) => {
+                    let gone = slice.endpoints.remove(i);
+                    slice.digest = slice.digest.wrapping_sub(gone.digest());
+                    if let Some(r) = rules {
+                        r.remove(i);
+                    }
+                }
+                (Err(i), Some(ep)) => {
+                    slice.digest = slice.digest.wrapping_add(ep.digest());
+                    if let Some(r) = rules {
+                        r.insert(i, endpoint_rule(&ep));
+                    }
+                    slice.endpoints.insert(i, ep);
+                }
+                (Err(_), None) => continue,
+            }
+            changed.insert(skey.clone());
+        }
+        // The trace's lists of every selector of the namespace (a Service
+        // may come back to one later), edited the same way.
+        for ((gns, selector), list) in caches.endpoint_lists.iter_mut() {
+            if gns != ns {
+                continue;
+            }
+            let m = pod
+                .filter(|p| selects(ns, selector, p))
+                .and_then(|p| p.ip.zip(p.node.as_ref()).map(|_| p))
+                .map(mark_of_pod);
+            *list = list.with(name, m);
+        }
+    }
+    changed
+}
+
+/// [`mark`] of a pod's endpoint (the same for every Service selecting it).
+fn mark_of_pod(p: &Pod) -> EndpointMark {
+    let terminating = p.terminating();
+    EndpointMark {
+        pod: p.name.as_str().into(),
+        label: format!("{} ({})", p.ip.expect("has an address"), p.node.as_deref().expect("on a node")).into(),
+        ready: p.ready && !terminating,
+        serving: p.ready,
+        terminating,
+    }
+}
+
+fn endpoint_rule(e: &Endpoint) -> EndpointRule {
+    EndpointRule {
+        ip: e.ip,
+        ports: e.ports.clone(),
+        node: e.node.clone(),
+        zone: e.zone.clone(),
+        ready: e.ready,
+        serving: e.serving,
+        terminating: e.terminating,
+    }
 }
 
 fn policy(p: Option<super::objects::TrafficPolicyName>) -> TrafficPolicy {
@@ -85,74 +252,70 @@ fn policy(p: Option<super::objects::TrafficPolicyName>) -> TrafficPolicy {
 pub fn service_table(k: &Cluster) -> ServiceTable {
     let mut table = ServiceTable::default();
     for (skey, svc) in &k.services {
-        let ports = svc
-            .spec
-            .ports
-            .iter()
-            .enumerate()
-            .map(|(i, p)| PortRule {
-                name: port_name(p),
-                protocol: if p.protocol.as_deref() == Some("UDP") { PROTO_UDP } else { PROTO_TCP },
-                port: p.port,
-                node_port: svc.node_ports.get(i).copied().flatten(),
-            })
-            .collect();
-        let endpoints = k
-            .slices
-            .get(skey)
-            .map(|s| {
-                s.endpoints
-                    .iter()
-                    .map(|e| EndpointRule {
-                        ip: e.ip,
-                        ports: e.ports.clone(),
-                        node: e.node.clone(),
-                        zone: e.zone.clone(),
-                        ready: e.ready,
-                        serving: e.serving,
-                        terminating: e.terminating,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut external_ips = svc.ingress.clone();
-        external_ips.extend(svc.spec.external_ips.iter().filter_map(|s| s.parse::<std::net::Ipv4Addr>().ok()));
-        table.services.insert(
-            skey.clone(),
-            ServiceRules {
-                name: skey.clone(),
-                cluster_ip: svc.cluster_ip,
-                external_ips,
-                ports,
-                endpoints,
-                external_policy: policy(svc.spec.external_traffic_policy),
-                internal_policy: policy(svc.spec.internal_traffic_policy),
-                prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),
-                health_check_node_port: svc.health_check_node_port,
-            },
-        );
+        table.services.insert(skey.clone(), service_rules(k, skey, svc));
     }
+    table.index_frontends();
     table
 }
 
-/// Programs each node: its running pods and their listeners, the
-/// healthCheckNodePort servers, kube-ipvs0, and the VIPs it answers ARP for.
+/// One Service's rules.
+fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
+    let ports = svc
+        .spec
+        .ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PortRule {
+            name: port_name(p),
+            protocol: if p.protocol.as_deref() == Some("UDP") { PROTO_UDP } else { PROTO_TCP },
+            port: p.port,
+            node_port: svc.node_ports.get(i).copied().flatten(),
+        })
+        .collect();
+    let endpoints = k.slices.get(skey).map(|s| s.endpoints.iter().map(endpoint_rule).collect()).unwrap_or_default();
+    let mut external_ips = svc.ingress.clone();
+    external_ips.extend(svc.spec.external_ips.iter().filter_map(|s| s.parse::<std::net::Ipv4Addr>().ok()));
+    ServiceRules {
+        name: skey.clone(),
+        cluster_ip: svc.cluster_ip,
+        external_ips,
+        ports,
+        endpoints,
+        external_policy: policy(svc.spec.external_traffic_policy),
+        internal_policy: policy(svc.spec.internal_traffic_policy),
+        prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),
+        health_check_node_port: svc.health_check_node_port,
+    }
+}
+
+/// Programs the nodes: their running pods and the pods' listeners, the
+/// healthCheckNodePort servers, kube-ipvs0. Every node after a change the
+/// control loop does not track or a Service's change; otherwise only the
+/// nodes whose pods changed.
 pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
-    let ipvs: BTreeSet<_> = if k.config.datapath == Datapath::Ipvs {
+    let every = k.touched.all || !k.touched.services.is_empty();
+    let ipvs: BTreeSet<_> = if every && k.config.datapath == Datapath::Ipvs {
         k.services.values().flat_map(|s| s.cluster_ip.into_iter().chain(s.ingress.iter().copied())).collect()
     } else {
         BTreeSet::new()
     };
+    let mut running: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
+    for pod in k.pods.values().filter(|p| p.phase == super::cluster::PodPhase::Running) {
+        if let Some(node) = pod.node.as_deref()
+            && (every || k.touched.nodes.contains(node))
+        {
+            running.entry(node).or_default().push(pod);
+        }
+    }
     for node in k.nodes.values() {
+        if !every && !k.touched.nodes.contains(&node.name) {
+            continue;
+        }
         let host = &mut hosts[node.host];
         let Some(nn) = host.node.as_mut() else { continue };
         nn.pods.clear();
         let mut listeners = BTreeSet::new();
-        for pod in k
-            .pods
-            .values()
-            .filter(|p| p.node.as_deref() == Some(&node.name) && p.phase == super::cluster::PodPhase::Running)
-        {
+        for pod in running.get(node.name.as_str()).into_iter().flatten() {
             let Some(ip) = pod.ip else { continue };
             nn.pods.insert(ip, PodNet { name: pod.name.as_str().into(), app: pod.app.clone() });
             for c in &pod.spec.containers {
@@ -173,7 +336,9 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
                 listeners.insert(SocketAddrV4::new(node.ip, port));
             }
         }
-        nn.ipvs_addrs = ipvs.clone();
+        if every {
+            nn.ipvs_addrs = ipvs.clone();
+        }
         host.listeners = listeners;
     }
 }

@@ -20,8 +20,9 @@ use crate::net::host::Host;
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 /// The announcer's ticker period (announcer.go `spamLoop`; MetalLB #172
 /// explains the 1100 ms).
@@ -153,10 +154,9 @@ fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
 /// schedulability and the exclusion label) and which advertisements select
 /// it. A change reprocesses every Service (`SyncStateReprocessAll`).
 fn config_fingerprint(k: &Cluster) -> u64 {
-    const KINDS: [&str; 6] =
-        ["IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer", "Community", "BFDProfile"];
-    let objects: Vec<&super::cluster::Stored> =
-        k.objects.values().filter(|o| KINDS.contains(&o.manifest.kind())).collect();
+    let metallb =
+        |kind: &str| super::kinds::of_kind(kind).is_some_and(|r| r.addon == Some(super::kinds::Addon::Metallb));
+    let objects: Vec<&super::cluster::Stored> = k.objects.values().filter(|o| metallb(o.manifest.kind())).collect();
     let nodes: Vec<(&String, bool, bool)> =
         k.nodes.values().map(|n| (&n.name, n.unschedulable, excluded(k, &n.name))).collect();
     let selected: Vec<BTreeSet<String>> =
@@ -164,139 +164,374 @@ fn config_fingerprint(k: &Cluster) -> u64 {
     fingerprint(&(objects, nodes, selected))
 }
 
-/// One speaker's pending work: its config fingerprint and, per Service
-/// with an address, whether it reconciles it now and what `ShouldAnnounce` says.
+/// What MetalLB's speakers reuse between reconciles, derived from the
+/// cluster ([`super::cluster::Caches`]): dropped with everything after a
+/// change the control loop does not track, per Service when one changes.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    /// Every node in election order for a VIP, for `order_nodes` nodes.
+    orders: BTreeMap<Ipv4Addr, Rc<Vec<String>>>,
+    order_nodes: usize,
+    config: Option<Rc<Config>>,
+    /// Per Service, a fingerprint of the object (its slice is added to it).
+    objects: BTreeMap<Key, u64>,
+    /// Per Local Service, the nodes with a serving endpoint, for the slice
+    /// with this digest.
+    serving: BTreeMap<Key, (u64, BTreeSet<String>)>,
+    /// Per Service, what follows from its object and slice as the speakers
+    /// see them (for the configuration and nodes of the moment).
+    derived: BTreeMap<Key, Derived>,
+    /// The last [`l2_sync_pending`] found nothing to do.
+    idle: bool,
+}
+
+/// What [`fill`] derives for one Service with an address.
+#[derive(Clone, Debug)]
+struct Derived {
+    /// The object's fingerprint with its slice's (creation, digest, size).
+    fingerprint: u64,
+    /// Whether it has a serving endpoint anywhere.
+    any_serving: bool,
+    /// The leader for every speaker whose view holds all nodes.
+    leader: Option<String>,
+}
+
+/// The speakers' configuration: its fingerprint, which nodes each pool's
+/// L2Advertisements allow (`None`: no advertisement covers the pool), and
+/// the nodes excluded from load balancers.
+#[derive(Debug, Default)]
+struct Config {
+    fingerprint: u64,
+    allowed: BTreeMap<String, Option<BTreeSet<String>>>,
+    excluded: BTreeSet<String>,
+}
+
+/// Drops what the changes in `k.touched` made stale: everything after a
+/// change the control loop does not track (objects, nodes), a Service's
+/// fingerprint when it changed.
+pub fn forget(k: &mut Cluster) {
+    if k.touched.all {
+        k.caches.metallb.config = None;
+        k.caches.metallb.objects.clear();
+        k.caches.metallb.derived.clear();
+    }
+    for skey in &k.touched.services {
+        k.caches.metallb.objects.remove(skey);
+    }
+}
+
+/// Fills what the caches miss for the Services with an address.
+fn fill(k: &mut Cluster) {
+    if k.caches.metallb.order_nodes != k.nodes.len() {
+        k.caches.metallb.orders.clear();
+        k.caches.metallb.derived.clear();
+        k.caches.metallb.order_nodes = k.nodes.len();
+    }
+    if k.caches.metallb.config.is_none() {
+        let c = Config {
+            fingerprint: config_fingerprint(k),
+            allowed: BTreeMap::new(),
+            excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect(),
+        };
+        k.caches.metallb.config = Some(Rc::new(c));
+    }
+    let config = k.caches.metallb.config.clone().expect("filled");
+    let mut pools: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    let mut names: Option<Vec<String>> = None;
+    let mut orders = Vec::new();
+    let mut objects = Vec::new();
+    let mut serving = Vec::new();
+    for s in k.services.values() {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        if !config.allowed.contains_key(pool) && !pools.contains_key(pool) {
+            let ads = advertisements_for(k, "L2Advertisement", pool);
+            pools.insert(pool.clone(), (!ads.is_empty()).then(|| advertised_nodes(k, &ads)));
+        }
+        if !k.caches.metallb.orders.contains_key(ip) {
+            let names = names.get_or_insert_with(|| k.nodes.keys().cloned().collect());
+            orders.push((*ip, Rc::new(election_order(names, *ip))));
+        }
+        let key = s.key();
+        if !k.caches.metallb.objects.contains_key(&key) {
+            objects.push((key.clone(), fingerprint(s)));
+        }
+        if s.external_local() {
+            let digest = k.slices.get(&key).map(|sl| sl.digest).unwrap_or(0);
+            if k.caches.metallb.serving.get(&key).is_none_or(|(d, _)| *d != digest) {
+                serving.push((key.clone(), (digest, nodes_with_serving_endpoints(k, &key))));
+            }
+        }
+    }
+    let c = &mut k.caches.metallb;
+    c.orders.extend(orders);
+    c.objects.extend(objects);
+    c.serving.extend(serving);
+    if !pools.is_empty() {
+        let mut allowed = config.allowed.clone();
+        allowed.extend(pools);
+        c.config =
+            Some(Rc::new(Config { fingerprint: config.fingerprint, allowed, excluded: config.excluded.clone() }));
+    }
+    // What follows from each Service's object and slice, redone when either changed.
+    let config = c.config.clone().expect("filled");
+    let mut derived = Vec::new();
+    for (key, s) in &k.services {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        let slice = k.slices.get(key);
+        let mut print = c.objects[key];
+        if let Some(sl) = slice {
+            for v in [sl.created.as_nanos(), sl.digest, sl.endpoints.len() as u64] {
+                print = (print ^ v).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        if c.derived.get(key).is_some_and(|d| d.fingerprint == print) {
+            continue;
+        }
+        let any_serving = slice.is_some_and(|sl| sl.endpoints.iter().any(|e| e.ready || e.serving));
+        let serving = s.external_local().then(|| &c.serving[key].1);
+        let usable = Usable { allowed: config.allowed[pool].as_ref(), serving, any_serving };
+        let leader = c.orders[ip].iter().find(|n| usable.check(&config, n)).cloned();
+        derived.push((key.clone(), Derived { fingerprint: print, any_serving, leader }));
+    }
+    k.caches.metallb.derived.extend(derived);
+}
+
+/// What makes a node able to announce one Service.
+struct Usable<'a> {
+    /// The nodes its pool's advertisements allow (`None`: none covers it).
+    allowed: Option<&'a BTreeSet<String>>,
+    /// Local: the nodes with a serving endpoint.
+    serving: Option<&'a BTreeSet<String>>,
+    /// Whether it has a serving endpoint anywhere.
+    any_serving: bool,
+}
+
+impl Usable<'_> {
+    /// Allowed by an advertisement, not excluded, and with a serving
+    /// endpoint (Local) or the Service having one anywhere (Cluster).
+    fn check(&self, config: &Config, n: &str) -> bool {
+        self.allowed.is_some_and(|a| a.contains(n))
+            && !config.excluded.contains(n)
+            && match self.serving {
+                Some(serving) => serving.contains(n),
+                None => self.any_serving,
+            }
+    }
+}
+
+/// A Service with an address, as the speakers reconcile it.
+struct ServiceView<'a> {
+    key: &'a Key,
+    ip: Ipv4Addr,
+    pool: &'a str,
+    fingerprint: u64,
+    order: &'a [String],
+    usable: Usable<'a>,
+    /// The leader for every speaker whose view holds all nodes.
+    leader: Option<&'a str>,
+}
+
+impl<'a> ServiceView<'a> {
+    /// `ShouldAnnounce` from a speaker's memberlist view: the first usable
+    /// node of the election order that the view holds.
+    fn leader_in(&self, config: &Config, view: &BTreeSet<String>, all_nodes: usize) -> Option<&'a str> {
+        if view.len() == all_nodes {
+            // The view holds every node (views only ever hold nodes).
+            return self.leader;
+        }
+        self.order.iter().find(|n| self.usable.check(config, n) && view.contains(*n)).map(String::as_str)
+    }
+}
+
+/// The Services with an address and a pool, in key order (after [`fill`]).
+fn views<'a>(k: &'a Cluster, config: &'a Config) -> Vec<ServiceView<'a>> {
+    let c = &k.caches.metallb;
+    let mut out = Vec::new();
+    for (key, s) in &k.services {
+        let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
+        let d = &c.derived[key];
+        out.push(ServiceView {
+            key,
+            ip: *ip,
+            pool,
+            fingerprint: d.fingerprint,
+            order: &c.orders[ip],
+            usable: Usable {
+                allowed: config.allowed[pool].as_ref(),
+                serving: s.external_local().then(|| &c.serving[key].1),
+                any_serving: d.any_serving,
+            },
+            leader: d.leader.as_deref(),
+        });
+    }
+    out
+}
+
+/// What a live speaker does on its next reconcile: whether it reprocesses
+/// every Service, and which Services (by index) `ShouldAnnounce` says it
+/// leads. Only the Services it leads or announces matter for what it does.
 struct SpeakerWork {
     node: String,
-    config: u64,
-    services: Vec<ServiceWork>,
-    /// Services it reconciled that have no address any more.
-    gone: Vec<Key>,
+    resync: bool,
+    leads: BTreeSet<usize>,
 }
 
-struct ServiceWork {
-    key: Key,
-    ip: Ipv4Addr,
-    pool: String,
-    fingerprint: u64,
-    reconcile: bool,
-    should: bool,
-}
-
-/// What every live speaker has to reconcile now.
-fn plan(k: &Cluster, hosts: &[Host]) -> Vec<SpeakerWork> {
-    let config = config_fingerprint(k);
-    let services: Vec<(Key, Ipv4Addr, String, bool, u64)> = k
-        .services
-        .values()
-        .filter_map(|s| {
-            let print = fingerprint(&(s, k.slices.get(&s.key())));
-            Some((s.key(), *s.ingress.first()?, s.pool.clone()?, s.external_local(), print))
-        })
-        .collect();
+/// Every live speaker's work, in node order.
+fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) -> Vec<SpeakerWork> {
+    let all_nodes = k.nodes.len();
+    let mut leads_full: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for (i, s) in services.iter().enumerate() {
+        if let Some(l) = s.leader {
+            leads_full.entry(l).or_default().insert(i);
+        }
+    }
     let mut out = Vec::new();
     for (node, speaker) in &k.speakers {
         if !speaker_alive(k, hosts, node) {
             continue;
         }
-        let resync = speaker.force_sync || speaker.seen_config != Some(config);
-        let mut work = Vec::new();
-        for (key, ip, pool, local, print) in &services {
-            let should = should_announce(k, speaker, node, key, *ip, pool, *local);
-            let reconcile =
-                resync || speaker.seen.get(key) != Some(print) || should != speaker.announcing.contains_key(key);
-            work.push(ServiceWork {
-                key: key.clone(),
-                ip: *ip,
-                pool: pool.clone(),
-                fingerprint: *print,
-                reconcile,
-                should,
-            });
-        }
-        let gone = speaker.seen.keys().filter(|key| !services.iter().any(|s| &s.0 == *key)).cloned().collect();
-        out.push(SpeakerWork { node: node.clone(), config, services: work, gone });
+        debug_assert!(speaker.view.iter().all(|n| k.nodes.contains_key(n)), "views hold nodes");
+        let leads = if speaker.view.len() == all_nodes {
+            leads_full.get(node.as_str()).cloned().unwrap_or_default()
+        } else {
+            (0..services.len())
+                .filter(|i| services[*i].leader_in(config, &speaker.view, all_nodes) == Some(node.as_str()))
+                .collect()
+        };
+        let resync = speaker.force_sync || speaker.seen_config != Some(config.fingerprint);
+        out.push(SpeakerWork { node: node.clone(), resync, leads });
     }
     out
 }
 
-/// `ShouldAnnounce` of speaker/layer2_controller.go from `node`'s view.
-fn should_announce(
-    k: &Cluster,
-    speaker: &super::cluster::Speaker,
-    node: &str,
-    svc: &Key,
-    ip: Ipv4Addr,
-    pool: &str,
-    local: bool,
-) -> bool {
-    let ads = advertisements_for(k, "L2Advertisement", pool);
-    if ads.is_empty() {
-        return false;
-    }
-    let allowed = advertised_nodes(k, &ads);
-    let ready = nodes_with_serving_endpoints(k, svc);
-    let usable: Vec<String> = speaker
-        .view
-        .iter()
-        .filter(|n| {
-            allowed.contains(*n) && !excluded(k, n) && (if local { ready.contains(*n) } else { !ready.is_empty() })
-        })
-        .cloned()
-        .collect();
-    election_order(&usable, ip).first().map(String::as_str) == Some(node)
+/// Whether a speaker's seen Services differ from `services`: a changed
+/// fingerprint, or one it saw that has no address any more.
+fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
+    seen.len() != services.len()
+        || services.iter().zip(seen).any(|(s, (key, print))| key != s.key || *print != s.fingerprint)
 }
 
 /// Whether some speaker has something to reconcile (or a dead one still
-/// holds announcements).
-pub fn l2_sync_pending(k: &Cluster, hosts: &[Host]) -> bool {
+/// holds announcements): a forced or configuration resync, a Service whose
+/// object or slice it has not seen (or that lost its address), or one
+/// whose `ShouldAnnounce` disagrees with what it announces.
+pub fn l2_sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
+    // Nothing a speaker reconciles from changed since it last found nothing:
+    // no object, node or host (those touch everything), no Service or pod
+    // (slices), no memberlist view and no announcement.
+    let t = &k.touched;
+    let quiet = !t.all && !t.announcers && !t.speakers && t.services.is_empty() && t.pods.is_empty();
+    if quiet && k.caches.metallb.idle {
+        return false;
+    }
+    let pending = sync_pending(k, hosts);
+    k.caches.metallb.idle = !pending;
+    pending
+}
+
+fn sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
     let dead_holding = k.speakers.iter().any(|(n, s)| !s.announcing.is_empty() && !speaker_alive(k, hosts, n));
-    dead_holding
-        || plan(k, hosts).iter().any(|w| {
-            let s = &k.speakers[&w.node];
-            s.force_sync
-                || s.seen_config != Some(w.config)
-                || !w.gone.is_empty()
-                || w.services.iter().any(|x| x.reconcile)
-        })
+    if dead_holding {
+        return true;
+    }
+    fill(k);
+    let k = &*k;
+    let config = k.caches.metallb.config.as_deref().expect("filled");
+    // A forced or configuration resync settles it before any Service is looked at.
+    let resync = |(n, s): (&String, &super::cluster::Speaker)| {
+        (s.force_sync || s.seen_config != Some(config.fingerprint)) && speaker_alive(k, hosts, n)
+    };
+    if k.speakers.iter().any(resync) {
+        return true;
+    }
+    let services = views(k, config);
+    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect();
+    // Speakers mostly share one seen map: compare each distinct one once.
+    let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
+    plan(k, hosts, config, &services).iter().any(|w| {
+        let s = &k.speakers[&w.node];
+        let differs = *compared.entry(Rc::as_ptr(&s.seen)).or_insert_with(|| seen_differs(&s.seen, &services));
+        let announcing = s.announcing.keys().filter(|key| index.contains(key.as_str())).count();
+        w.resync
+            || differs
+            || announcing != w.leads.len()
+            || w.leads.iter().any(|i| !s.announcing.contains_key(services[*i].key))
+    })
+}
+
+/// What a speaker does to one Service in a sync.
+struct Act {
+    key: Key,
+    ip: Ipv4Addr,
+    pool: String,
+    announce: bool,
 }
 
 /// Every live speaker reconciles what changed. A leader's reconcile is a
 /// `SetBalancer` (logged `serviceAnnounced`, event `nodeAssigned`); the VIPs
 /// it (re)announced are returned with their node, for the announcer's loop.
+/// Afterwards every live speaker has seen every Service as it is now.
 pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ipv4Addr)> {
     let now = cx.now;
-    let work = plan(k, hosts);
+    fill(k);
+    let config = k.caches.metallb.config.clone().expect("filled");
+    // What each live speaker does, decided on the cluster as it is.
+    let (seen, acts, fingerprint) = {
+        let k = &*k;
+        let services = views(k, &config);
+        let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
+        let mut acts: Vec<(String, bool, Vec<Act>)> = Vec::new();
+        for w in plan(k, hosts, &config, &services) {
+            let speaker = &k.speakers[&w.node];
+            // Services it saw that have no address any more leave its announcements first.
+            let announces = |key: &Key| speaker.announcing.contains_key(key) && seen.contains_key(key);
+            let mut of: BTreeSet<usize> = w.leads.clone();
+            of.extend(
+                services.iter().enumerate().filter(|(_, s)| speaker.announcing.contains_key(s.key)).map(|(i, _)| i),
+            );
+            let mut list = Vec::new();
+            for i in of {
+                let s = &services[i];
+                let should = w.leads.contains(&i);
+                let reconcile =
+                    w.resync || speaker.seen.get(s.key) != Some(&s.fingerprint) || should != announces(s.key);
+                if reconcile && (should || announces(s.key)) {
+                    list.push(Act { key: s.key.clone(), ip: s.ip, pool: s.pool.to_string(), announce: should });
+                }
+            }
+            acts.push((w.node, w.resync, list));
+        }
+        (seen, acts, config.fingerprint)
+    };
     // A dead speaker's process took its announcements with it.
     let dead: Vec<String> = k.speakers.keys().filter(|n| !speaker_alive(k, hosts, n)).cloned().collect();
     for n in dead {
         k.speakers.get_mut(&n).expect("listed").announcing.clear();
     }
     let mut announced = Vec::new();
-    for w in work {
-        let speaker = k.speakers.get_mut(&w.node).expect("planned");
+    for (node, _, list) in acts {
+        let speaker = k.speakers.get_mut(&node).expect("planned");
         speaker.force_sync = false;
-        speaker.seen_config = Some(w.config);
-        for key in &w.gone {
-            speaker.seen.remove(key);
+        speaker.seen_config = Some(fingerprint);
+        let before = std::mem::replace(&mut speaker.seen, seen.clone());
+        for key in before.keys().filter(|key| !seen.contains_key(*key)) {
             speaker.announcing.remove(key);
         }
         let mut lines = Vec::new();
         let mut assigned = Vec::new();
-        for s in w.services.iter().filter(|s| s.reconcile) {
-            speaker.seen.insert(s.key.clone(), s.fingerprint);
-            if s.should {
-                speaker.announcing.insert(s.key.clone(), s.ip);
-                announced.push((w.node.clone(), s.ip));
-                lines.push(announced_line(now, s.ip, &s.pool));
-                assigned.push(s.key.clone());
-            } else if speaker.announcing.remove(&s.key).is_some() {
-                lines.push(withdrawn_line(now, s.ip, &s.pool));
+        for a in list {
+            if a.announce {
+                speaker.announcing.insert(a.key.clone(), a.ip);
+                announced.push((node.clone(), a.ip));
+                lines.push(announced_line(now, a.ip, &a.pool));
+                assigned.push(a.key);
+            } else if speaker.announcing.remove(&a.key).is_some() {
+                lines.push(withdrawn_line(now, a.ip, &a.pool));
             }
         }
         for line in lines {
-            cx.record(Kind::Log { host: w.node.as_str().into(), component: "speaker".into(), line: line.clone() });
-            k.logs.push(LogLine { at: now, node: w.node.clone(), component: "speaker".into(), line });
+            cx.record(Kind::Log { host: node.as_str().into(), component: "speaker".into(), line: line.clone() });
+            k.logs.push(LogLine { at: now, node: node.clone(), component: "speaker".into(), line });
         }
         for key in assigned {
             let (ns, name) = key.split_once('/').unwrap_or(("default", &key));
@@ -306,7 +541,7 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
                 &format!("service/{name}"),
                 "Normal",
                 "nodeAssigned",
-                format!("announcing from node \"{}\" with protocol \"layer2\"", w.node),
+                format!("announcing from node \"{}\" with protocol \"layer2\"", node),
             );
         }
     }

@@ -10,6 +10,7 @@ pub mod control;
 pub mod deployments;
 pub mod endpoints;
 pub mod ipam;
+pub mod kinds;
 pub mod metallb;
 pub mod objects;
 pub mod services;

@@ -728,7 +728,7 @@ pub struct GatewayClassSpec {
 // ---------------------------------------------------------------------
 
 /// One Kubernetes manifest. `apiVersion` is checked by the loader against
-/// the kind (see [`Manifest::expected_api_versions`]).
+/// the kind (see [`Resource::api_versions`](super::kinds::Resource::api_versions)).
 // Manifests are few and never on a hot path: boxing the large specs would
 // only add noise to every match on them.
 #[allow(clippy::large_enum_variant)]
@@ -837,22 +837,6 @@ pub enum Manifest {
     },
 }
 
-/// Every kind a scenario may contain, for "did you mean" suggestions.
-pub const KINDS: &[&str] = &[
-    "Namespace",
-    "Deployment",
-    "Pod",
-    "Service",
-    "IPAddressPool",
-    "L2Advertisement",
-    "BGPAdvertisement",
-    "BGPPeer",
-    "CiliumLoadBalancerIPPool",
-    "CiliumL2AnnouncementPolicy",
-    "GatewayClass",
-    "Gateway",
-];
-
 impl Manifest {
     pub fn kind(&self) -> &'static str {
         match self {
@@ -905,30 +889,10 @@ impl Manifest {
         }
     }
 
-    /// The apiVersions the real API serves for this kind.
-    pub fn expected_api_versions(kind: &str) -> &'static [&'static str] {
-        match kind {
-            "Namespace" | "Pod" | "Service" => &["v1"],
-            "Deployment" => &["apps/v1"],
-            "IPAddressPool" | "L2Advertisement" | "BGPAdvertisement" => &["metallb.io/v1beta1"],
-            "BGPPeer" => &["metallb.io/v1beta2", "metallb.io/v1beta1"],
-            "CiliumLoadBalancerIPPool" => &["cilium.io/v2", "cilium.io/v2alpha1"],
-            "CiliumL2AnnouncementPolicy" => &["cilium.io/v2alpha1", "cilium.io/v2"],
-            "GatewayClass" | "Gateway" => &["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
-            _ => &[],
-        }
-    }
-
     /// Namespaced kinds default to `default`; cluster-scoped ones have none.
     pub fn namespace(&self) -> Option<&str> {
-        match self {
-            Manifest::Namespace { .. }
-            | Manifest::CiliumLoadBalancerIPPool { .. }
-            | Manifest::CiliumL2AnnouncementPolicy { .. }
-            | Manifest::GatewayClass { .. } => None,
-            // MetalLB objects live in metallb-system by convention; keep what the file says.
-            m => Some(m.metadata().namespace.as_deref().unwrap_or("default")),
-        }
+        // MetalLB objects live in metallb-system by convention; keep what the file says.
+        super::kinds::namespaced(self.kind()).then(|| self.metadata().namespace.as_deref().unwrap_or("default"))
     }
 }
 

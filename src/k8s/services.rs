@@ -103,8 +103,11 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 }
 
 /// Assigns or releases LoadBalancer addresses for every Service, in
-/// creation order, and records what changed.
+/// creation order, and records what changed. When no Service and no pool
+/// changed (`k.touched`), only the Services still without an address are
+/// tried again: the others would keep theirs.
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
+    let every = k.touched.all || !k.touched.services.is_empty();
     let now = cx.now;
     match k.config.load_balancer {
         LoadBalancerKind::Metallb => {
@@ -138,13 +141,16 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         }
         LoadBalancerKind::None => {}
     }
-    let mut order: Vec<(Instant, String)> = k.services.values().map(|s| (s.created, s.key())).collect();
+    let mut order: Vec<(Instant, String)> = k
+        .services
+        .values()
+        .filter(|s| s.is_load_balancer() && (every || s.ingress.is_empty()))
+        .map(|s| (s.created, s.key()))
+        .collect();
     order.sort();
     for (_, skey) in order {
-        let svc = k.services[&skey].clone();
-        if !svc.is_load_balancer() {
-            continue;
-        }
+        let s = &k.services[&skey];
+        let svc = s.clone();
         let ports = port_list(&svc.spec);
         let req = IpRequest {
             service: &skey,
@@ -173,6 +179,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             if s.ingress.is_empty() != new_ingress.is_empty() {
                 s.ingress_since = now;
             }
+            k.touched.services.insert(skey.clone());
             s.ingress = new_ingress;
             s.pool = pool.clone();
             let name = s.meta.name.clone();
@@ -252,6 +259,7 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
         let mut svc = Service::new(backing, &ns, spec, now.max(created));
         svc.gateway = Some(meta.name.clone());
         if allocate_addresses(k, &mut svc, rng).is_ok() {
+            k.touched.services.insert(skey.clone());
             k.services.insert(skey, svc);
         }
     }
@@ -349,14 +357,15 @@ pub fn frontends(svc: &Service) -> Vec<Frontend> {
 /// Gives every new frontend the next Cilium service ID and releases the IDs
 /// of frontends that are gone. Services are visited in creation order.
 pub fn sync_cilium_ids(k: &mut Cluster) {
-    if k.config.datapath != crate::net::host::Datapath::Ebpf {
+    if k.config.datapath != crate::net::host::Datapath::Ebpf || (!k.touched.all && k.touched.services.is_empty()) {
         return;
     }
     let mut services: Vec<&Service> = k.services.values().collect();
     services.sort_by_key(|s| (s.created, s.key()));
     let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
     let ids = &mut k.cilium_ids;
-    ids.by_frontend.retain(|key, _| live.contains(key));
+    let alive: BTreeSet<&String> = live.iter().collect();
+    ids.by_frontend.retain(|key, _| alive.contains(key));
     for key in live {
         if !ids.by_frontend.contains_key(&key) {
             ids.by_frontend.insert(key, ids.next);

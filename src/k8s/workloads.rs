@@ -13,7 +13,7 @@ use crate::net::Cidr;
 use crate::net::apps::App;
 use crate::rng::SimRng;
 use crate::time::Instant;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// Characters Kubernetes uses in generated name suffixes (no vowels, no
@@ -109,33 +109,105 @@ fn topology_value<'a>(k: &'a Cluster, node: &str, topology_key: &str) -> Option<
     k.nodes.get(node).and_then(|n| n.labels.get(topology_key)).map(String::as_str)
 }
 
-/// Counts pods matching `selector` (in the pod's namespace) per topology value.
-fn pods_per_domain(
-    k: &Cluster,
-    ns: &str,
-    selector: &LabelSelector,
-    topology_key: &str,
-    candidates: &[String],
-) -> BTreeMap<String, u32> {
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    for n in candidates {
-        if let Some(v) = topology_value(k, n, topology_key) {
-            counts.entry(v.to_string()).or_insert(0);
+/// What the scheduler counts while it places pods, instead of reading
+/// every pod for every node it weighs (kube-scheduler's snapshot and the
+/// PodTopologySpread / InterPodAffinity pre-filter state do the same): the
+/// pods on each node, and per (namespace, selector, topology key) the
+/// matching pods per topology value. Kept up to date as pods are bound.
+struct Counts {
+    /// Nodes a pod could go to now (schedulable and ready): their domains
+    /// count, with zero pods, in the spread constraints' minimum.
+    eligible: Vec<String>,
+    on_node: BTreeMap<String, u64>,
+    domains: BTreeMap<DomainKey, (LabelSelector, BTreeMap<String, u32>)>,
+}
+
+/// (namespace, selector as JSON, topology key).
+type DomainKey = (String, String, String);
+
+impl Counts {
+    fn new(k: &Cluster) -> Counts {
+        let eligible = k.nodes.values().filter(|n| !n.unschedulable && n.ready).map(|n| n.name.clone()).collect();
+        let mut on_node: BTreeMap<String, u64> = BTreeMap::new();
+        for p in k.pods.values().filter(|p| !p.terminating()) {
+            if let Some(n) = &p.node {
+                *on_node.entry(n.clone()).or_default() += 1;
+            }
+        }
+        Counts { eligible, on_node, domains: BTreeMap::new() }
+    }
+
+    /// Counts pods matching `selector` (in namespace `ns`) per topology
+    /// value, the eligible nodes' values included with none; returns its key.
+    fn count(&mut self, k: &Cluster, ns: &str, selector: &LabelSelector, topology_key: &str) -> DomainKey {
+        let key = (ns.to_string(), serde_json::to_string(selector).unwrap_or_default(), topology_key.to_string());
+        if self.domains.contains_key(&key) {
+            return key;
+        }
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        for n in &self.eligible {
+            if let Some(v) = topology_value(k, n, topology_key) {
+                counts.entry(v.to_string()).or_insert(0);
+            }
+        }
+        for p in k.pods.values() {
+            if p.namespace != ns || p.terminating() || !selector.matches(&p.labels) {
+                continue;
+            }
+            if let Some(v) = p.node.as_deref().and_then(|n| topology_value(k, n, topology_key)) {
+                *counts.entry(v.to_string()).or_insert(0) += 1;
+            }
+        }
+        self.domains.insert(key.clone(), (selector.clone(), counts));
+        key
+    }
+
+    fn domain(&self, key: &DomainKey) -> &BTreeMap<String, u32> {
+        &self.domains[key].1
+    }
+
+    /// A pending pod was bound to `node`.
+    fn bind(&mut self, k: &Cluster, pod: &Pod, node: &str) {
+        *self.on_node.entry(node.to_string()).or_default() += 1;
+        for ((ns, _, topology_key), (selector, counts)) in &mut self.domains {
+            if pod.namespace == *ns
+                && selector.matches(&pod.labels)
+                && let Some(v) = topology_value(k, node, topology_key)
+            {
+                *counts.entry(v.to_string()).or_insert(0) += 1;
+            }
         }
     }
-    for p in k.pods.values() {
-        if p.namespace != ns || p.terminating() || !selector.matches(&p.labels) {
-            continue;
-        }
-        if let Some(v) = p.node.as_deref().and_then(|n| topology_value(k, n, topology_key)) {
-            *counts.entry(v.to_string()).or_insert(0) += 1;
-        }
+}
+
+/// The counts a pod's constraints read: per required anti-affinity term
+/// and per topology spread constraint.
+struct PodKeys {
+    anti: Vec<DomainKey>,
+    spread: Vec<DomainKey>,
+}
+
+impl PodKeys {
+    fn of(k: &Cluster, pod: &Pod, counts: &mut Counts) -> PodKeys {
+        let anti = pod.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref());
+        let anti = anti
+            .map(|a| a.required_during_scheduling_ignored_during_execution.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .map(|term| counts.count(k, &pod.namespace, &term.label_selector, &term.topology_key))
+            .collect();
+        let spread = pod
+            .spec
+            .topology_spread_constraints
+            .iter()
+            .map(|c| counts.count(k, &pod.namespace, &c.selector_for(&pod.labels), &c.topology_key))
+            .collect();
+        PodKeys { anti, spread }
     }
-    counts
 }
 
 /// Why a node cannot take the pod, in kube-scheduler's words, or `None` if it can.
-fn unfit(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> Option<&'static str> {
+fn unfit(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) -> Option<&'static str> {
     let n = &k.nodes[node];
     if n.unschedulable {
         return Some("node(s) were unschedulable");
@@ -146,27 +218,19 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> Option<&'st
     if !pod.spec.node_selector.iter().all(|(key, v)| n.labels.get(key) == Some(v)) {
         return Some("node(s) didn't match Pod's node affinity/selector");
     }
-    let anti = pod.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref());
-    for term in anti.map(|a| a.required_during_scheduling_ignored_during_execution.as_slice()).unwrap_or(&[]) {
-        let here = topology_value(k, node, &term.topology_key);
-        let clash = k.pods.values().any(|p| {
-            p.namespace == pod.namespace
-                && !p.terminating()
-                && p.name != pod.name
-                && term.label_selector.matches(&p.labels)
-                && p.node
-                    .as_deref()
-                    .is_some_and(|pn| here.is_some() && topology_value(k, pn, &term.topology_key) == here)
-        });
-        if clash {
+    for key in &keys.anti {
+        // A matching pod in this node's topology domain (the pending pod
+        // itself has no node, so it is not counted).
+        let here = topology_value(k, node, &key.2);
+        if here.is_some_and(|v| counts.domain(key).get(v).is_some_and(|c| *c > 0)) {
             return Some("node(s) didn't match pod anti-affinity rules");
         }
     }
-    for c in
-        pod.spec.topology_spread_constraints.iter().filter(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule)
-    {
-        let selector = c.selector_for(&pod.labels);
-        let counts = pods_per_domain(k, &pod.namespace, &selector, &c.topology_key, eligible);
+    for (c, key) in pod.spec.topology_spread_constraints.iter().zip(&keys.spread) {
+        if c.when_unsatisfiable != WhenUnsatisfiable::DoNotSchedule {
+            continue;
+        }
+        let counts = counts.domain(key);
         let Some(here) = topology_value(k, node, &c.topology_key) else {
             return Some("node(s) didn't match pod topology spread constraints (missing required label)");
         };
@@ -181,13 +245,11 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> Option<&'st
 
 /// Lower is better: pods already on the node that this pod's spread
 /// constraints count, plus how busy the node is overall.
-fn score(k: &Cluster, pod: &Pod, node: &str, eligible: &[String]) -> u64 {
-    let on_node = k.pods.values().filter(|p| !p.terminating() && p.node.as_deref() == Some(node)).count() as u64;
-    let mut s = on_node;
-    for c in &pod.spec.topology_spread_constraints {
-        let counts = pods_per_domain(k, &pod.namespace, &c.selector_for(&pod.labels), &c.topology_key, eligible);
+fn score(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) -> u64 {
+    let mut s = counts.on_node.get(node).copied().unwrap_or(0);
+    for (c, key) in pod.spec.topology_spread_constraints.iter().zip(&keys.spread) {
         if let Some(here) = topology_value(k, node, &c.topology_key) {
-            s += 10 * counts.get(here).copied().unwrap_or(0) as u64;
+            s += 10 * counts.domain(key).get(here).copied().unwrap_or(0) as u64;
         }
     }
     s
@@ -198,17 +260,20 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
     let mut bound = Vec::new();
     let pending: Vec<String> =
         k.pods.values().filter(|p| p.node.is_none() && !p.terminating()).map(|p| p.key()).collect();
+    if pending.is_empty() {
+        return bound;
+    }
+    let all: Vec<String> = k.nodes.keys().cloned().collect();
+    let mut counts = Counts::new(k);
     for pk in pending {
         let pod = k.pods[&pk].clone();
-        let all: Vec<String> = k.nodes.keys().cloned().collect();
-        let eligible: Vec<String> =
-            all.iter().filter(|n| !k.nodes[*n].unschedulable && k.nodes[*n].ready).cloned().collect();
+        let keys = PodKeys::of(k, &pod, &mut counts);
         let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
         let mut fits: Vec<(u64, String)> = Vec::new();
         for n in &all {
-            match unfit(k, &pod, n, &eligible) {
+            match unfit(k, &pod, n, &counts, &keys) {
                 Some(r) => *reasons.entry(r).or_insert(0) += 1,
-                None => fits.push((score(k, &pod, n, &eligible), n.clone())),
+                None => fits.push((score(k, &pod, n, &counts, &keys), n.clone())),
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
@@ -232,6 +297,8 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         p.node = Some(node.clone());
         p.bound_at = Some(now);
         p.pending_reason = None;
+        counts.bind(k, &pod, &node);
+        k.touch_pod(&pk);
         k.event(
             now,
             &pod.namespace,
@@ -250,7 +317,17 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
 /// random free address, as Cilium's and host-local IPAM's bitmap allocators
 /// pick (skipping the network address and the node's router address .1).
 pub fn allocate_pod_ip(k: &Cluster, cidr: Cidr, pinned: Option<&str>, rng: &mut SimRng) -> Option<Ipv4Addr> {
-    let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
+    let used: BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
+    allocate_pod_ip_among(&used, cidr, pinned, rng)
+}
+
+/// [`allocate_pod_ip`] given the addresses in use.
+pub fn allocate_pod_ip_among(
+    used: &BTreeSet<Ipv4Addr>,
+    cidr: Cidr,
+    pinned: Option<&str>,
+    rng: &mut SimRng,
+) -> Option<Ipv4Addr> {
     if let Some(ip) = pinned.and_then(|s| s.parse::<Ipv4Addr>().ok())
         && cidr.contains(ip)
         && !used.contains(&ip)

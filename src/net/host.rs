@@ -197,8 +197,8 @@ impl Sockets {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     pub name: String,
-    /// Matches frames whose summary protocol is this (`ARP`, `TCP`, `ICMP`), or all when `None`.
-    pub proto: Option<String>,
+    /// Matches frames of this protocol, or all when `None`.
+    pub proto: Option<RuleProto>,
     /// Only frames whose IPv4/ARP sender is this address.
     pub from: Option<Ipv4Addr>,
     pub direction: RuleDirection,
@@ -211,6 +211,51 @@ pub enum RuleDirection {
     In,
     Out,
     Both,
+}
+
+impl RuleDirection {
+    pub const ALL: [RuleDirection; 3] = [RuleDirection::In, RuleDirection::Out, RuleDirection::Both];
+
+    /// `in`, `out`, `both`: as a scenario's `direction:` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleDirection::In => "in",
+            RuleDirection::Out => "out",
+            RuleDirection::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleDirection> {
+        RuleDirection::ALL.into_iter().find(|d| d.name() == s)
+    }
+}
+
+/// The protocols a rule can match: what a frame carries (ARP) or what its
+/// IPv4 packet carries. A scenario's `proto:` names one, in any case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RuleProto {
+    Arp,
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+impl RuleProto {
+    pub const ALL: [RuleProto; 4] = [RuleProto::Arp, RuleProto::Tcp, RuleProto::Udp, RuleProto::Icmp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleProto::Arp => "ARP",
+            RuleProto::Tcp => "TCP",
+            RuleProto::Udp => "UDP",
+            RuleProto::Icmp => "ICMP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleProto> {
+        RuleProto::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,19 +430,19 @@ impl Host {
             }
             let parsed = frame.parse();
             let (proto, from) = match &parsed {
-                Parsed::Arp { arp, .. } => ("ARP", Some(arp.sender_ip)),
+                Parsed::Arp { arp, .. } => (Some(RuleProto::Arp), Some(arp.sender_ip)),
                 Parsed::Ipv4 { packet, .. } => (
                     match packet.l4 {
-                        L4::Tcp(_) => "TCP",
-                        L4::Udp { .. } => "UDP",
-                        L4::Icmp(_) => "ICMP",
-                        L4::Other(_) => "IPv4",
+                        L4::Tcp(_) => Some(RuleProto::Tcp),
+                        L4::Udp { .. } => Some(RuleProto::Udp),
+                        L4::Icmp(_) => Some(RuleProto::Icmp),
+                        L4::Other(_) => None,
                     },
                     Some(packet.src),
                 ),
-                Parsed::Other { .. } => ("ETH", None),
+                Parsed::Other { .. } => (None, None),
             };
-            let proto_ok = r.proto.as_deref().is_none_or(|p| p.eq_ignore_ascii_case(proto));
+            let proto_ok = r.proto.is_none_or(|p| Some(p) == proto);
             let from_ok = r.from.is_none_or(|f| Some(f) == from);
             (proto_ok && from_ok).then_some((r, r.verdict))
         })
@@ -1002,7 +1047,7 @@ impl Host {
                 let rec = Kind::App {
                     pod: pod.name.clone(),
                     node: node_name,
-                    client: quad.remote.to_string(),
+                    client: quad.remote,
                     request: format!("{} {}", request.method, request.path),
                     status: resp.status,
                 };

@@ -65,9 +65,71 @@ pub struct ServiceRules {
 }
 
 /// The Service rules every node's proxy has programmed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServiceTable {
     pub services: BTreeMap<String, ServiceRules>,
+    /// Where a packet's Service is found without reading every Service's
+    /// rules (as kube-proxy's KUBE-SERVICES chain jumps on the destination,
+    /// or Cilium's service map is keyed): the Services with a ClusterIP,
+    /// load-balancer or external IP frontend at (protocol, address, port),
+    /// and those with a NodePort at (protocol, port). Built by
+    /// [`ServiceTable::index_frontends`] whenever `services` changes other
+    /// than in endpoints; until then every Service is read.
+    #[serde(skip)]
+    frontends: Option<FrontendIndex>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct FrontendIndex {
+    by_address: BTreeMap<(u8, Ipv4Addr, u16), Vec<String>>,
+    by_node_port: BTreeMap<(u8, u16), Vec<String>>,
+}
+
+impl PartialEq for ServiceTable {
+    /// The rules; the index is derived from them.
+    fn eq(&self, other: &ServiceTable) -> bool {
+        self.services == other.services
+    }
+}
+impl Eq for ServiceTable {}
+
+impl ServiceTable {
+    /// Indexes the Services' frontends (after `services` changed).
+    pub fn index_frontends(&mut self) {
+        let mut index = FrontendIndex::default();
+        for (name, s) in &self.services {
+            for p in &s.ports {
+                for ip in s.cluster_ip.iter().chain(&s.external_ips) {
+                    let at = index.by_address.entry((p.protocol, *ip, p.port)).or_default();
+                    if at.last() != Some(name) {
+                        at.push(name.clone());
+                    }
+                }
+                if let Some(np) = p.node_port {
+                    let at = index.by_node_port.entry((p.protocol, np)).or_default();
+                    if at.last() != Some(name) {
+                        at.push(name.clone());
+                    }
+                }
+            }
+        }
+        self.frontends = Some(index);
+    }
+
+    /// The first Service (in name order) with a frontend for the flow, and
+    /// which frontend and port it is.
+    fn find(&self, t: &Tuple, node_ips: &[Ipv4Addr]) -> Option<(&ServiceRules, (Frontend, &PortRule))> {
+        let Some(index) = &self.frontends else {
+            return self.services.values().find_map(|s| s.frontend(t, node_ips).map(|f| (s, f)));
+        };
+        let mut names: Vec<&String> = Vec::new();
+        names.extend(index.by_address.get(&(t.proto, t.dst, t.dport)).into_iter().flatten());
+        if node_ips.contains(&t.dst) {
+            names.extend(index.by_node_port.get(&(t.proto, t.dport)).into_iter().flatten());
+        }
+        names.sort();
+        names.into_iter().filter_map(|n| self.services.get(n)).find_map(|s| s.frontend(t, node_ips).map(|f| (s, f)))
+    }
 }
 
 /// Where the flow's first packet came from, which decides the policy.
@@ -227,8 +289,7 @@ pub fn decide(
     rng: &mut SimRng,
     ipvs: &mut IpvsRoundRobin,
 ) -> Decision {
-    let Some((svc, (frontend, port))) = table.services.values().find_map(|s| s.frontend(&t, node.ips).map(|f| (s, f)))
-    else {
+    let Some((svc, (frontend, port))) = table.find(&t, node.ips) else {
         return Decision::Pass;
     };
     let all = ServiceRules::usable(svc.endpoints.iter());
@@ -318,7 +379,7 @@ mod tests {
             prefer_close: false,
             health_check_node_port: None,
         };
-        ServiceTable { services: [(svc.name.clone(), svc)].into() }
+        ServiceTable { services: [(svc.name.clone(), svc)].into(), ..Default::default() }
     }
 
     fn to_nodeport(node_ip: [u8; 4]) -> Tuple {

@@ -4,8 +4,8 @@
 use crate::engine::trace::{Forwarded, Kind, Record};
 use crate::play::run::Run;
 use crate::scenario::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, Goal, LeaderCheck, NeighborCheck,
-    RanCheck, SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, FloodsCheck, FrameToCheck, Goal, LeaderCheck,
+    NeighborCheck, RanCheck, RouteCheck, SuccessRateCheck,
 };
 use crate::sim::World;
 use crate::time::Instant;
@@ -90,6 +90,24 @@ pub enum Found {
     Floods {
         n: u64,
     },
+    /// The first packet `host` sent to `ip` went to this host's MAC
+    /// (`to`: the owner's name, or the MAC when nobody owns it).
+    FrameTo {
+        host: String,
+        ip: String,
+        to: String,
+    },
+    /// `host` sent no packet to `ip`.
+    NoFrameTo {
+        host: String,
+        ip: String,
+    },
+    /// `host`'s most specific route to `ip` goes via these hosts (none: on-link).
+    Route {
+        host: String,
+        ip: String,
+        via: Vec<String>,
+    },
 }
 
 impl Found {
@@ -129,6 +147,10 @@ impl std::fmt::Display for Found {
             Found::Ran { line } => write!(f, "ran: {line}"),
             Found::NotRanYet { cmd } => write!(f, "no successful `{cmd}` yet"),
             Found::Floods { n } => write!(f, "{n} unknown-unicast floods"),
+            Found::FrameTo { host, ip, to } => write!(f, "{host} sent its packet for {ip} to {to}"),
+            Found::NoFrameTo { host, ip } => write!(f, "{host} sent no packet to {ip}"),
+            Found::Route { host, ip, via } if via.is_empty() => write!(f, "{host} reaches {ip} on-link"),
+            Found::Route { host, ip, via } => write!(f, "{host} routes {ip} via {}", via.join(", ")),
         }
     }
 }
@@ -264,15 +286,15 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             }
         }
         Check::ClientIpObserved(ClientIpCheck { ip }) => {
-            let seen: Vec<String> = trace
+            let seen: Vec<std::net::Ipv4Addr> = trace
                 .iter()
                 .filter_map(|r| match &r.kind {
-                    Kind::App { client, .. } => Some(client.split(':').next().unwrap_or("").to_string()),
+                    Kind::App { client, .. } => Some(*client.ip()),
                     _ => None,
                 })
                 .collect();
-            let found = seen.iter().any(|c| c == ip);
-            let mut distinct: Vec<String> = seen;
+            let found = ip.parse().is_ok_and(|ip| seen.contains(&ip));
+            let mut distinct: Vec<String> = seen.iter().map(|c| c.to_string()).collect();
             distinct.sort();
             distinct.dedup();
             (found, Found::PodsSaw { clients: distinct })
@@ -296,26 +318,12 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             }
         }
         Check::Drops(DropsCheck { reason, at_least, at_most }) => {
-            let n = trace
-                .iter()
-                .filter(|r| match &r.kind {
-                    Kind::Drop { reason: d, .. } => {
-                        serde_json::to_value(d)
-                            .ok()
-                            .and_then(|v| {
-                                v.as_str()
-                                    .map(String::from)
-                                    .or_else(|| v.as_object().and_then(|o| o.keys().next().cloned()))
-                            })
-                            .as_deref()
-                            == Some(reason.as_str())
-                    }
-                    _ => false,
-                })
-                .count() as u64;
+            let n =
+                trace.iter().filter(|r| matches!(&r.kind, Kind::Drop { reason: d, .. } if d.code() == *reason)).count()
+                    as u64;
             (
                 at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m),
-                Found::Drops { n, reason: reason.clone() },
+                Found::Drops { n, reason: reason.to_string() },
             )
         }
         Check::Ran(RanCheck { cmd, host, output_contains }) => {
@@ -348,8 +356,78 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 .count() as u64;
             (at_least.is_none_or(|m| n >= m) && at_most.is_none_or(|m| n <= m), Found::Floods { n })
         }
+        Check::FrameTo(FrameToCheck { host, ip, node, mac, after }) => {
+            let Ok(ip) = ip.parse::<std::net::Ipv4Addr>() else { return fail(goal, Found::BadIp { ip: ip.clone() }) };
+            let from = Instant::ZERO + after.unwrap_or_default();
+            let sent = first_packet_to(trace, host, ip, from).map(|(_, mac)| mac);
+            let want = match (node.as_deref(), mac) {
+                (Some("none"), _) => None,
+                (Some(n), _) => w.net.host(n).map(|nh| nh.ifaces[0].mac),
+                (None, Some(m)) => crate::wire::Mac::parse(m).ok(),
+                (None, None) => sent,
+            };
+            let found = match sent {
+                Some(mac) => Found::FrameTo { host: host.clone(), ip: ip.to_string(), to: owner_name(w, mac) },
+                None => Found::NoFrameTo { host: host.clone(), ip: ip.to_string() },
+            };
+            (sent == want, found)
+        }
+        Check::Route(RouteCheck { host, ip, via }) => {
+            let Some(h) = w.net.host(host) else { return fail(goal, Found::NoHost { host: host.clone() }) };
+            let Ok(ip) = ip.parse() else { return fail(goal, Found::BadIp { ip: ip.clone() }) };
+            let route = h.routes.iter().filter(|r| r.dst.contains(ip)).max_by_key(|r| r.dst.prefix);
+            let mut hops: Vec<String> = route
+                .map(|r| {
+                    r.via
+                        .iter()
+                        .map(|v| {
+                            w.net
+                                .hosts
+                                .iter()
+                                .find(|x| x.owns(*v))
+                                .map(|x| x.name.to_string())
+                                .unwrap_or_else(|| v.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut want = via.clone();
+            hops.sort();
+            want.sort();
+            (route.is_some() && hops == want, Found::Route { host: host.clone(), ip: ip.to_string(), via: hops })
+        }
     };
     GoalResult { name: goal.name.clone(), pass, detail: found.to_string(), found }
+}
+
+/// The first IPv4 packet `host` itself sent to `ip` at or after `from`:
+/// its trace index and the destination MAC it went to.
+pub fn first_packet_to(
+    trace: &[Record],
+    host: &str,
+    ip: std::net::Ipv4Addr,
+    from: Instant,
+) -> Option<(usize, crate::wire::Mac)> {
+    trace.iter().enumerate().find_map(|(i, r)| match &r.kind {
+        Kind::Frame { at, dir: crate::engine::trace::Dir::Tx, frame, forward: None, .. }
+            if r.t >= from && **at == *host =>
+        {
+            match crate::wire::Parsed::of(frame.bytes()) {
+                crate::wire::Parsed::Ipv4 { eth_dst, packet, .. } if packet.dst == ip => Some((i, eth_dst)),
+                _ => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+fn owner_name(w: &World, mac: crate::wire::Mac) -> String {
+    w.net
+        .hosts
+        .iter()
+        .find(|x| x.ifaces.iter().any(|i| i.mac == mac))
+        .map(|x| x.name.to_string())
+        .unwrap_or_else(|| mac.to_string())
 }
 
 fn fail(goal: &Goal, found: Found) -> GoalResult {

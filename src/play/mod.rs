@@ -4,4 +4,5 @@ pub mod build;
 pub mod drive;
 pub mod family;
 pub mod goals;
+pub mod predict;
 pub mod run;

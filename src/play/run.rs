@@ -1,7 +1,8 @@
 //! Time travel. A [`Run`] computes a whole scenario once, keeping the
-//! trace and a snapshot of the world every [`SNAPSHOT_EVERY`] steps. Moving
-//! the cursor to any step restores the nearest earlier snapshot and
-//! replays from it, so stepping back costs at most that many events.
+//! trace and a snapshot of the world every [`SNAPSHOT_EVERY`] steps (more
+//! steps apart for a large world, see [`snapshot_interval`]). Moving the
+//! cursor to any step restores the nearest earlier snapshot and replays
+//! from it, so stepping back costs at most that many events.
 //! [`Run::branch`] forks a new run from the cursor with a different action
 //! ("what if I had flushed the ARP cache here?") while the original run
 //! stays as it was.
@@ -16,6 +17,22 @@ use std::rc::Rc;
 /// Steps between snapshots: replaying this many events takes well under a
 /// millisecond, and snapshots of a small LAN stay cheap to keep.
 pub const SNAPSHOT_EVERY: u64 = 256;
+
+/// Steps between snapshots of `world`: [`SNAPSHOT_EVERY`], or for a large
+/// world (in hosts, pods, EndpointSlice entries and Service rule
+/// endpoints, roughly a hundred bytes each) one step per weight unit over
+/// 4, so a run's snapshots take about as much memory per step whatever
+/// the cluster's size: a 200-node cluster with 100 Services over 1000 pods
+/// (200,000 entries) snapshots every 50,000 steps instead of keeping a
+/// 30 MB copy every 256.
+pub fn snapshot_interval(world: &World) -> u64 {
+    let k = &world.cluster;
+    let weight = world.net.hosts.len()
+        + k.pods.len()
+        + k.slices.values().map(|s| s.endpoints.len()).sum::<usize>()
+        + world.services.services.values().map(|s| s.endpoints.len()).sum::<usize>();
+    SNAPSHOT_EVERY.max(weight as u64 / 4)
+}
 
 /// The most events one run computes. The shipped scenarios need a few
 /// thousand for ten minutes; a scenario that asks for far more (the
@@ -81,6 +98,7 @@ impl Run {
         self.snapshots.retain(|s| s.world.steps < start);
         self.step_times.truncate(start as usize + 1);
         self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
+        let mut next_snapshot = start + snapshot_interval(&world);
         while world.next_time().is_some_and(|t| t <= self.end) {
             if world.steps >= MAX_STEPS {
                 self.trace.push(Record {
@@ -99,7 +117,8 @@ impl Run {
             }
             super::drive::step(&mut world, &mut self.trace);
             self.step_times.push(world.now);
-            if world.steps.is_multiple_of(SNAPSHOT_EVERY) {
+            if world.steps >= next_snapshot {
+                next_snapshot = world.steps + snapshot_interval(&world);
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
             }
         }
@@ -117,6 +136,11 @@ impl Run {
     /// Total steps in the run.
     pub fn len(&self) -> u64 {
         self.step_times.len() as u64 - 1
+    }
+
+    /// How many snapshots of the world the run keeps.
+    pub fn snapshots(&self) -> usize {
+        self.snapshots.len()
     }
 
     pub fn is_empty(&self) -> bool {

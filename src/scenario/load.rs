@@ -27,10 +27,11 @@ mod warnings;
 
 use super::spec::ScenarioDoc;
 use super::{Diagnostic, LoadedManifest, Scenario};
+use crate::k8s::kinds::{self, Resource};
 use crate::k8s::objects::{
     BgpAdvertisementSpec, BgpPeerSpec, CiliumL2AnnouncementPolicySpec, CiliumLoadBalancerIpPoolSpec, DeploymentSpec,
-    GatewayClassSpec, GatewaySpec, Ignored, IpAddressPoolSpec, KINDS, L2AdvertisementSpec, Manifest, ObjectMeta,
-    PodSpec, ServiceSpec,
+    GatewayClassSpec, GatewaySpec, Ignored, IpAddressPoolSpec, L2AdvertisementSpec, Manifest, ObjectMeta, PodSpec,
+    ServiceSpec,
 };
 use document::Source;
 use report::{Pos, Report};
@@ -147,8 +148,8 @@ fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest>
         report.error(source.start(), "", "a manifest needs `apiVersion` and `kind`");
         return None;
     };
-    let expected = Manifest::expected_api_versions(&kind);
-    if !expected.is_empty() && !expected.contains(&api_version.as_str()) {
+    let expected = kinds::of_kind(&kind).map(Resource::api_versions).unwrap_or_default();
+    if !expected.is_empty() && !expected.contains(&api_version) {
         let message = format!("`{api_version}` does not serve kind {kind}, expected {}", expected.join(" or "));
         report.error(source.at("apiVersion"), "apiVersion", message);
         return None;
@@ -210,10 +211,14 @@ fn unknown_kind(kind: &str, source: &Source, report: &mut Report) {
     let at = source.at("kind");
     if kind == "Scenario" {
         report.error(at, "kind", "only the first document is the scenario; the others are Kubernetes manifests");
-    } else if let Some(near) = closest(kind, KINDS.iter().copied()) {
+    } else if let Some(near) = closest(kind, kinds::manifest_kinds()) {
         report.error(at, "kind", format!("unknown kind `{kind}`")).suggest(Some(near));
     } else {
-        report.error(at, "kind", format!("unknown kind `{kind}`, expected one of {}", KINDS.join(" | ")));
+        report.error(
+            at,
+            "kind",
+            format!("unknown kind `{kind}`, expected one of {}", kinds::manifest_kinds().join(" | ")),
+        );
     }
 }
 

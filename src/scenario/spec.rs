@@ -3,6 +3,7 @@
 //! goals. The contract is `shared/scenario-format.md`; everything here is
 //! documented for authors in `scenarios/README.md`.
 
+use crate::engine::trace::DropCode;
 use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
 use crate::net::host::Datapath;
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
@@ -386,6 +387,55 @@ pub struct Step {
     /// The note in other languages, by language code (`ko: { note: … }`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub translations: BTreeMap<String, NoteTranslation>,
+    /// A checkpoint: playback pauses here and asks the learner to predict
+    /// what happens next (see [`Predict`]). The engine never sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predict: Option<Predict>,
+}
+
+impl Step {
+    /// The checkpoint's handle for saved guesses: the step's `name`, else
+    /// its time (`27s`).
+    pub fn checkpoint_id(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.at.to_string())
+    }
+}
+
+/// Predict, then observe: a question at the step's time with choices, each
+/// carrying a check over the run. The answer is never written down: it is
+/// the first choice whose check holds at `reveal`, over what happened from
+/// the checkpoint on, so a branch or an edited scenario answers for itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Predict {
+    pub question: String,
+    pub choices: Vec<Choice>,
+    /// When the run has shown the answer (default: 5 s after the checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveal: Option<Duration>,
+    /// Why it happens, shown with the answer (markdown-free text).
+    pub explain: String,
+    /// The question, the choices' labels (in order) and the explanation in
+    /// other languages.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, PredictTranslation>,
+}
+
+/// Without `reveal`, the answer is read this long after the checkpoint.
+pub const DEFAULT_REVEAL_AFTER: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Choice {
+    pub label: String,
+    /// The check over the run that makes this choice the answer. Optional
+    /// here only so a missing one gets the loader's own message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Check>,
+    /// Why, when this choice is what happened (a branch can make another
+    /// choice the answer); default: the checkpoint's `explain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -393,6 +443,60 @@ pub struct Step {
 pub struct NoteTranslation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PredictTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// One per choice, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<ChoiceTranslation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChoiceTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+}
+
+impl Predict {
+    /// The time the answer is read, for a checkpoint at `at`.
+    pub fn reveal_at(&self, at: Duration) -> Duration {
+        self.reveal.unwrap_or(at + DEFAULT_REVEAL_AFTER)
+    }
+
+    pub fn question_in(&self, lang: &str) -> &str {
+        self.translations.get(lang).and_then(|t| t.question.as_deref()).unwrap_or(&self.question)
+    }
+
+    /// Why choice `answer` happened (or, with no answer, the general
+    /// explanation), in `lang`.
+    pub fn explain_in(&self, answer: Option<usize>, lang: &str) -> &str {
+        let t = self.translations.get(lang);
+        let own = answer.and_then(|i| {
+            t.and_then(|t| t.choices.get(i))
+                .and_then(|c| c.explain.as_deref())
+                .or_else(|| self.choices.get(i).and_then(|c| c.explain.as_deref()))
+        });
+        own.or_else(|| t.and_then(|t| t.explain.as_deref())).unwrap_or(&self.explain)
+    }
+
+    /// The label of choice `i` in `lang`.
+    pub fn choice_in(&self, i: usize, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.choices.get(i))
+            .and_then(|c| c.label.as_deref())
+            .or(self.choices.get(i).map(|c| c.label.as_str()))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -461,13 +565,13 @@ pub struct FaultStep {
     pub garp: Option<GarpPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arp_timeout: Option<Duration>,
-    /// `drop`: match frames of this protocol (ARP, TCP, ICMP).
+    /// `drop`: match frames of this protocol (a [`RuleProto`](crate::net::host::RuleProto): ARP, TCP, UDP, ICMP, any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proto: Option<String>,
     /// `drop`: match frames whose sender IP is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `drop`: in, out or both (default both).
+    /// `drop`: a [`RuleDirection`](crate::net::host::RuleDirection): in, out or both (default both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
 }
@@ -544,6 +648,8 @@ pub enum Check {
     Drops(DropsCheck),
     Ran(RanCheck),
     Floods(FloodsCheck),
+    FrameTo(FrameToCheck),
+    Route(RouteCheck),
 }
 
 /// Share of the host's timeline commands (optionally only those whose
@@ -625,7 +731,7 @@ pub struct CommandCheck {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DropsCheck {
-    pub reason: String,
+    pub reason: DropCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -656,6 +762,32 @@ pub struct FloodsCheck {
     pub at_least: Option<u64>,
 }
 
+/// The first packet `host` sends to `ip` (at or after `after`) goes to
+/// `node`'s MAC, or to `mac`; `node: none`: it sends none (it cannot
+/// resolve the address, or has no route).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FrameToCheck {
+    pub host: String,
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+}
+
+/// `host`'s most specific route to `ip` goes via exactly these hosts, in
+/// any order (`[]`: the address is on-link, the host ARPs for it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteCheck {
+    pub host: String,
+    pub ip: String,
+    pub via: Vec<String>,
+}
+
 /// The YAML shape of a [`Check`]: one key set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -678,10 +810,25 @@ pub struct CheckDoc {
     pub ran: Option<RanCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floods: Option<FloodsCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_to: Option<FrameToCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteCheck>,
 }
 
-pub const CHECK_KINDS: &[&str] =
-    &["successRate", "neighbor", "leader", "externalIp", "clientIpObserved", "command", "drops", "ran", "floods"];
+pub const CHECK_KINDS: &[&str] = &[
+    "successRate",
+    "neighbor",
+    "leader",
+    "externalIp",
+    "clientIpObserved",
+    "command",
+    "drops",
+    "ran",
+    "floods",
+    "frameTo",
+    "route",
+];
 
 impl TryFrom<CheckDoc> for Check {
     type Error = String;
@@ -696,6 +843,8 @@ impl TryFrom<CheckDoc> for Check {
         found.extend(d.drops.map(Check::Drops));
         found.extend(d.ran.map(Check::Ran));
         found.extend(d.floods.map(Check::Floods));
+        found.extend(d.frame_to.map(Check::FrameTo));
+        found.extend(d.route.map(Check::Route));
         match found.len() {
             1 => Ok(found.remove(0)),
             0 => Err(format!("a check needs exactly one of: {}", CHECK_KINDS.join(", "))),
@@ -717,6 +866,8 @@ impl From<Check> for CheckDoc {
             Check::Drops(x) => d.drops = Some(x),
             Check::Ran(x) => d.ran = Some(x),
             Check::Floods(x) => d.floods = Some(x),
+            Check::FrameTo(x) => d.frame_to = Some(x),
+            Check::Route(x) => d.route = Some(x),
         }
         d
     }

@@ -28,8 +28,9 @@ pub struct DatapathConfig {
     pub strict_arp: bool,
 }
 
-/// The whole simulated state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The whole simulated state. Never serialised: a snapshot is a clone, and
+/// a shared or saved run is rebuilt from its scenario and replayed.
+#[derive(Clone, Debug, PartialEq)]
 pub struct World {
     pub now: Instant,
     /// How many events have been applied.

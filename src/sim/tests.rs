@@ -68,6 +68,7 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         health_check_node_port: None,
     };
     w.services.services.insert(svc.name.clone(), svc);
+    w.services.index_frontends();
     w
 }
 

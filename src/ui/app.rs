@@ -28,6 +28,7 @@ use super::storage;
 use super::tasks::Tasks;
 use super::timeline::Timeline;
 use super::topology::Topology;
+use super::tour::TourCaption;
 use super::workshop::WorkshopIndex;
 use yew::prelude::*;
 
@@ -127,7 +128,7 @@ fn columns(store: &AppState) -> Html {
     if store.embed {
         return html! {
             <main class="workspace">
-                <div class="col-stage">{ for Panel::ALL.into_iter().map(panel) }</div>
+                <div class="col-stage"><TourCaption />{ for Panel::ALL.into_iter().map(panel) }</div>
             </main>
         };
     }
@@ -143,7 +144,7 @@ fn columns(store: &AppState) -> Html {
             if lesson {
                 <div class="col-lesson">{ panel(Panel::Lesson) }</div>
             }
-            <div class="col-stage">{ for stage.into_iter().map(panel) }</div>
+            <div class="col-stage"><TourCaption />{ for stage.into_iter().map(panel) }</div>
             if side_shown {
                 <div class="col-side">{ for side.into_iter().map(panel) }</div>
             }
@@ -163,7 +164,10 @@ pub fn app() -> Html {
         move || {
             let lang = first.lang.unwrap_or_else(storage::language);
             let panels = first.panels.unwrap_or(if first.embed { Panels::embed() } else { Panels::default() });
-            AppState::new(lang, panels, first.embed, storage::load_progress())
+            let mut state = AppState::new(lang, panels, first.embed, storage::load_progress());
+            state.predict_off = first.predict_off;
+            state.tour_on_open = first.tour;
+            state
         }
     });
     let workshop = use_address(&store, first.request.clone()) && !store.embed;

@@ -2,8 +2,10 @@
 //! protocol, description), filterable, in step with the timeline: the row at
 //! the cursor is highlighted and kept in view, and choosing a row moves the
 //! cursor there. Only the rows in view are rendered (a long run has
-//! thousands). The chosen record's decode opens under the list. Also
-//! exports the run as jsonl (the CLI's exact format) and
+//! thousands). The summary column is the core's sentence for the records
+//! that have one ([`crate::narrate`]), the same the packet log says. The
+//! chosen record's decode opens under the list. Also exports the run as
+//! jsonl (the CLI's exact format) and
 //! as pcap.
 
 use super::download;
@@ -111,6 +113,9 @@ pub fn events() -> Html {
         let trace = run.trace();
         rows.partition_point(|&i| trace[i].step <= cursor).checked_sub(1)
     });
+    // The selected record's row is kept in view (a checkpoint's proof may
+    // be well before the cursor), else the cursor's.
+    let shown_row = store.record.and_then(|r| rows.iter().position(|&i| i == r)).or(cursor_row);
     {
         let viewport = viewport.clone();
         let scroll = scroll.clone();
@@ -118,7 +123,7 @@ pub fn events() -> Html {
         // kept in state: reading either from the element would force the
         // browser to lay the page out again on every step.
         let now = *scroll;
-        use_effect_with((cursor_row, rows.len()), move |(row, _)| {
+        use_effect_with((shown_row, rows.len()), move |(row, _)| {
             if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
                 let top = *row as f64 * ROW_H;
                 let view = VIEW_H - ROW_H;
@@ -223,6 +228,9 @@ pub fn events() -> Html {
         let select = store.clone();
         let onclick = Callback::from(move |_| select.dispatch(Action::SelectRecord(i)));
         let is_cursor = Some(row) == cursor_row;
+        let said = entry.sentences.partition_point(|s| s.record < i);
+        let summary: Vec<String> =
+            entry.sentences[said..].iter().take_while(|s| s.record == i).map(|s| s.body(lang.code())).collect();
         let class = classes!(
             "ev",
             format!("k-{}", r.kind.name()),
@@ -238,6 +246,7 @@ pub fn events() -> Html {
                 <td class="host">{ r.kind.host().unwrap_or("-") }</td>
                 <td class="proto">{ story::protocol(&r.kind) }</td>
                 <td class="info">{ first_line(r) }</td>
+                <td class="summary">{ summary.join(" ") }</td>
             </tr>
         }
     });
@@ -284,6 +293,7 @@ pub fn events() -> Html {
                             <th scope="col" class="host">{ lang.t(Msg::Host) }</th>
                             <th scope="col" class="proto">{ lang.t(Msg::ColProtocol) }</th>
                             <th scope="col" class="info">{ lang.t(Msg::ColDescription) }</th>
+                            <th scope="col" class="summary">{ lang.t(Msg::ColSummary) }</th>
                         </tr>
                     </thead>
                     <tbody>

@@ -350,7 +350,7 @@ pub fn host_tables(props: &HostTablesProps) -> Html {
     };
     let node = world.cluster.nodes.values().find(|n| n.name == name).map(|n| n.name.clone());
     html! {
-        <div class="host-tables" data-host={name.to_string()}>
+        <div class="host-tables" data-host={name.to_string()} tabindex="0">
             <p class="host-summary">
                 { format!("{} · {} · ", host.name, lang.t(if host.up { Msg::Up } else { Msg::PoweredOff })) }
                 { for host.ifaces.iter().map(|i| html! {

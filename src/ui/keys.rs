@@ -20,6 +20,7 @@ const SHORTCUTS: &[(Msg, Msg)] = &[
     (Msg::KeyConsole, Msg::KeyConsoleDoes),
     (Msg::KeyEnterHost, Msg::KeyEnterHostDoes),
     (Msg::KeyQuestion, Msg::KeyQuestionDoes),
+    (Msg::KeyDigits, Msg::KeyDigitsDo),
     (Msg::KeyEsc, Msg::KeyEscDoes),
 ];
 
@@ -54,8 +55,12 @@ pub fn keys() -> Html {
                     "Home" => Action::SeekStep(0),
                     "End" => Action::SeekStep(u64::MAX),
                     "?" => Action::Help(true),
+                    k @ ("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9") => {
+                        Action::GuessWaiting(k.parse::<usize>().unwrap_or(1) - 1)
+                    }
                     "Escape" => {
                         dispatcher.dispatch(Action::Help(false));
+                        dispatcher.dispatch(Action::Tour(false));
                         Action::ClearRecord
                     }
                     "/" => {

@@ -8,7 +8,8 @@
 //! - nothing: the failover story.
 //!
 //! `embed.html` (or `?embed`) is the chrome-less player; it reads the same
-//! addresses.
+//! addresses. `predict=0` keeps playback from pausing at checkpoints;
+//! `tour=1` starts the narrated tour.
 
 use super::i18n::Lang;
 use super::panels::Panels;
@@ -40,6 +41,10 @@ pub struct Address {
     pub embed: bool,
     pub panels: Option<Panels>,
     pub lang: Option<Lang>,
+    /// `predict=0`: checkpoints do not pause playback.
+    pub predict_off: bool,
+    /// `tour=1`: start the narrated tour.
+    pub tour: bool,
 }
 
 /// `35`, `35.5` (seconds) or a duration such as `35s`, `1m10s`.
@@ -93,6 +98,8 @@ pub fn parse(search: &str, hash: &str, path: &str) -> Address {
         embed: path.ends_with("embed.html") || param("embed").is_some(),
         panels: nonempty("panels").and_then(|p| Panels::from_ids(p.split(','))),
         lang: nonempty("lang").and_then(|l| Lang::from_code(&l)),
+        predict_off: param("predict").as_deref() == Some("0"),
+        tour: param("tour").as_deref() == Some("1"),
     }
 }
 

@@ -43,7 +43,7 @@ pub fn embed_code(src: &str, title: &str) -> String {
 }
 
 /// Puts `text` on the clipboard; `done` hears whether it worked.
-fn copy(text: &str, done: Callback<bool>) {
+pub(super) fn copy(text: &str, done: Callback<bool>) {
     let promise = gloo::utils::window().navigator().clipboard().write_text(text);
     let ok = {
         let done = done.clone();

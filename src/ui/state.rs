@@ -13,7 +13,10 @@ use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
 use crate::console::session::{self, Effect, Line, Session};
+use crate::narrate::tour::{self, Stop as TourStop};
+use crate::narrate::{self, Sentence};
 use crate::play::family::{self, MAX_BRANCHES, Member};
+use crate::play::predict::{self, Checkpoint, Outcome};
 use crate::play::run::Run;
 use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
@@ -21,7 +24,7 @@ use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -57,6 +60,14 @@ pub struct RunEntry {
     pub session: Option<Session>,
     pub run: RefCell<Run>,
     pub story: Story,
+    /// The run told in sentences (the packet log, the events' summaries).
+    pub sentences: Vec<Sentence>,
+    /// The narrated tour's stops over this run.
+    pub stops: Vec<TourStop>,
+    /// The checkpoints of its timeline (a branch has its root's).
+    pub checkpoints: Vec<Checkpoint>,
+    /// Each checkpoint's answer over this run, computed when first shown.
+    outcomes: RefCell<BTreeMap<usize, Rc<Outcome>>>,
 }
 
 impl RunEntry {
@@ -69,7 +80,41 @@ impl RunEntry {
         run: Run,
     ) -> RunEntry {
         let story = Story::of(&run);
-        RunEntry { id, rev, label, variant, fork, session, run: RefCell::new(run), story }
+        let sentences = narrate::sentences(run.trace(), run.world());
+        let checkpoints = predict::checkpoints(&run.scenario, variant.as_deref());
+        let stops = tour::stops(run.trace(), &sentences, run.world());
+        RunEntry {
+            id,
+            rev,
+            label,
+            variant,
+            fork,
+            session,
+            run: RefCell::new(run),
+            story,
+            sentences,
+            stops,
+            checkpoints,
+            outcomes: RefCell::default(),
+        }
+    }
+
+    /// What happened at checkpoint `i` in this run (a branch answers from
+    /// its own trace).
+    pub fn outcome(&self, i: usize) -> Option<Rc<Outcome>> {
+        let cp = self.checkpoints.get(i)?;
+        if let Some(o) = self.outcomes.borrow().get(&i) {
+            return Some(o.clone());
+        }
+        let o = Rc::new(predict::outcome(&self.run.borrow(), cp));
+        self.outcomes.borrow_mut().insert(i, o.clone());
+        Some(o)
+    }
+
+    /// The checkpoint the card shows at time `t`: the latest one asked at
+    /// or before `t`.
+    pub fn checkpoint_at(&self, t: Instant) -> Option<usize> {
+        self.checkpoints.iter().rposition(|c| c.at <= t)
     }
 
     pub fn parent(&self) -> Option<usize> {
@@ -228,6 +273,28 @@ pub struct AppState {
     pub link_problem: Option<LinkProblem>,
     /// The scenario editor's unapplied text, kept while its panel is closed.
     pub draft: Option<Rc<str>>,
+    /// Checkpoints do not pause playback (`embed.html?predict=0`).
+    pub predict_off: bool,
+    /// The narrated tour's stop on screen (index into the active run's
+    /// stops); `None`: no tour.
+    pub tour: Option<usize>,
+    /// Start the tour once the scenario is open (`?tour=1`).
+    pub tour_on_open: bool,
+    /// The tour's captions are spoken (the browser's speech synthesis).
+    pub speak: bool,
+    /// The checkpoint (index into the active run's) whose question waits
+    /// for an answer, playback paused.
+    pub asking: Option<usize>,
+    /// The checkpoint whose answer playback paused at (its card shows
+    /// even when the next question is asked at the same moment).
+    pub revealing: Option<usize>,
+    /// Checkpoints (by id) playback already paused at, to ask and to
+    /// reveal, since the scenario was opened: each pauses once.
+    asked: BTreeSet<String>,
+    revealed: BTreeSet<String>,
+    /// The learner's guesses for the open scenario, per checkpoint id
+    /// (English label), also kept in `progress` for shipped scenarios.
+    pub guesses: BTreeMap<String, String>,
     next_id: usize,
 }
 
@@ -304,6 +371,20 @@ pub enum Action {
     ImportProgress(Progress),
     LinkProblem(Option<LinkProblem>),
     Draft(Option<Rc<str>>),
+    /// Answer checkpoint `checkpoint` of the active run with its choice
+    /// `choice`; playback goes on when it was paused for the question.
+    Guess {
+        checkpoint: usize,
+        choice: usize,
+    },
+    /// Answer the waiting question with its choice `n` (keys 1-9).
+    GuessWaiting(usize),
+    /// Start the narrated tour at the playhead (from the start when at
+    /// the end), or end it.
+    Tour(bool),
+    /// The tour's next stop (the last one ends the tour).
+    TourNext,
+    Speak(bool),
 }
 
 impl AppState {
@@ -547,8 +628,17 @@ impl AppState {
             embed: kept.embed,
             progress: kept.progress,
             progress_unreadable: kept.progress_unreadable,
+            predict_off: kept.predict_off,
+            tour_on_open: kept.tour_on_open,
+            speak: kept.speak,
             ..AppState::default()
         };
+        self.guesses = source
+            .shipped
+            .as_ref()
+            .and_then(|id| self.progress.guesses.get(id))
+            .map(|g| g.iter().map(|(cp, guess)| (cp.clone(), guess.choice.clone())).collect())
+            .unwrap_or_default();
         let workshop = catalog::workshop();
         self.exercise = source.shipped.clone().filter(|id| workshop.iter().any(|w| w.id == *id));
         self.hints = self.exercise_progress().map(|p| p.hints.clone()).unwrap_or_default();
@@ -571,6 +661,9 @@ impl AppState {
                 });
                 if let Some(resume) = resume {
                     self.resume(resume);
+                }
+                if std::mem::take(&mut self.tour_on_open) {
+                    self.start_tour();
                 }
             }
             Err(e) => {
@@ -736,11 +829,130 @@ impl AppState {
     }
 }
 
+/// Where playback stops for a checkpoint.
+enum Stop {
+    Ask(usize),
+    Reveal(usize),
+}
+
+impl AppState {
+    /// The first checkpoint moment playback from the playhead to `to`
+    /// reaches that it has not stopped at yet: a question not asked since
+    /// the scenario was opened, or the answer to one that was asked (or
+    /// guessed).
+    fn checkpoint_stop(&self, to: Instant) -> Option<(Instant, Stop)> {
+        if self.predict_off {
+            return None;
+        }
+        let entry = self.active()?;
+        // A moment at the playhead counts: a question asked at the time
+        // another one is answered comes right after it (each stops once).
+        let ahead = |t: Instant| self.time <= t && t <= to;
+        entry
+            .checkpoints
+            .iter()
+            .enumerate()
+            .flat_map(|(i, cp)| {
+                let ask = (ahead(cp.at) && !self.asked.contains(&cp.id)).then_some((cp.at, Stop::Ask(i)));
+                let seen = self.asked.contains(&cp.id) || self.guesses.contains_key(&cp.id);
+                let reveal = (ahead(cp.reveal) && seen && !self.revealed.contains(&cp.id))
+                    .then_some((cp.reveal, Stop::Reveal(i)));
+                [ask, reveal]
+            })
+            .flatten()
+            .min_by_key(|(t, _)| *t)
+    }
+
+    /// Pauses at checkpoint `i`'s reveal: the proof's record is selected
+    /// (the events list and the frame view show it) and the host whose
+    /// table row proves it is inspected; a saved guess is marked right or
+    /// wrong.
+    fn reveal(&mut self, i: usize) {
+        let Some(entry) = self.active().cloned() else { return };
+        let (Some(cp), Some(outcome)) = (entry.checkpoints.get(i), entry.outcome(i)) else { return };
+        self.revealed.insert(cp.id.clone());
+        if let Some(record) = outcome.proof.record {
+            self.record = Some(record);
+        }
+        if let Some(row) = &outcome.proof.row {
+            self.host = Some(row.host().to_string());
+        }
+        let answer = outcome.answer.map(|a| cp.predict.choices[a].label.as_str());
+        if let (Some(guess), Some(id)) =
+            (self.guesses.get(&cp.id), self.source.as_ref().and_then(|s| s.shipped.clone()))
+        {
+            let right = answer == Some(guess.as_str());
+            Rc::make_mut(&mut self.progress).reveal(&id, &cp.id, right);
+        }
+    }
+
+    /// Starts the tour at the first stop at or after the playhead (at the
+    /// end of the run: from the start).
+    fn start_tour(&mut self) {
+        let Some(entry) = self.active().cloned() else { return };
+        let first = entry.stops.partition_point(|s| s.t < self.time);
+        let first = if first < entry.stops.len() { first } else { 0 };
+        self.playing = false;
+        self.tour_stop(first);
+    }
+
+    /// Shows tour stop `i`: the cursor moves to its moment and the device
+    /// it talks about is selected (the topology highlights it). Past the
+    /// last stop the tour ends.
+    fn tour_stop(&mut self, i: usize) {
+        let Some(entry) = self.active().cloned() else { return };
+        let Some(stop) = entry.stops.get(i) else {
+            self.tour = None;
+            return;
+        };
+        self.tour = Some(i);
+        self.seek_step(stop.step);
+        if let Some(subject) = &stop.subject {
+            self.host = Some(subject.clone());
+        }
+    }
+
+    fn guess(&mut self, checkpoint: usize, choice: usize) {
+        let Some(entry) = self.active().cloned() else { return };
+        let Some(cp) = entry.checkpoints.get(checkpoint) else { return };
+        let Some(label) = cp.predict.choices.get(choice).map(|c| c.label.clone()) else { return };
+        self.guesses.insert(cp.id.clone(), label.clone());
+        if let Some(id) = self.source.as_ref().and_then(|s| s.shipped.clone()) {
+            Rc::make_mut(&mut self.progress).guess(&id, &cp.id, &label);
+        }
+        if self.asking.take() == Some(checkpoint) {
+            self.playing = true;
+        }
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
+        // Moving the playhead or the run leaves a waiting question (its
+        // card stays while the playhead is between question and answer).
+        if matches!(
+            action,
+            Action::SeekStep(_)
+                | Action::SeekTime(_)
+                | Action::Step(_)
+                | Action::Interesting(_)
+                | Action::Play(true)
+                | Action::SwitchRun(_)
+                | Action::Variant(_)
+                | Action::Branch(_)
+                | Action::Open { .. }
+        ) {
+            s.asking = None;
+            s.tour = None;
+            s.revealing = None;
+        }
+        // Playing on leaves an answer; showing its proof (SelectRecord) does not.
+        if matches!(action, Action::Advance(_)) {
+            s.revealing = None;
+        }
         match action {
             Action::Open { scenario, source, variant, resume } => s.open(scenario, source, variant, resume),
             Action::LoadFailed(problem) => s.problem = Some(problem),
@@ -758,9 +970,28 @@ impl Reducible for AppState {
                 let Some(end) = s.active().map(|e| e.run.borrow().end) else { return self };
                 let sim_ns = (wall_ms * s.speed * 1e6) as u64;
                 let t = (s.time + Duration::from_nanos(sim_ns)).min(end);
-                s.seek_time(t);
-                if t >= end {
-                    s.playing = false;
+                match s.checkpoint_stop(t) {
+                    Some((at, stop)) => {
+                        s.playing = false;
+                        s.seek_time(at);
+                        match stop {
+                            Stop::Ask(i) => {
+                                let id = s.active().map(|e| e.checkpoints[i].id.clone()).unwrap_or_default();
+                                s.asked.insert(id);
+                                s.asking = Some(i);
+                            }
+                            Stop::Reveal(i) => {
+                                s.reveal(i);
+                                s.revealing = Some(i);
+                            }
+                        }
+                    }
+                    None => {
+                        s.seek_time(t);
+                        if t >= end {
+                            s.playing = false;
+                        }
+                    }
                 }
             }
             Action::Step(dir) => {
@@ -793,6 +1024,11 @@ impl Reducible for AppState {
                     s.seek_time(Instant::ZERO);
                 }
                 s.playing = on && s.active().is_some();
+            }
+            // Space moves the tour on while it runs.
+            Action::TogglePlay if s.tour.is_some() => {
+                let next = s.tour.map_or(0, |i| i + 1);
+                s.tour_stop(next);
             }
             Action::TogglePlay => {
                 let playing = s.playing;
@@ -895,6 +1131,24 @@ impl Reducible for AppState {
             }
             Action::LinkProblem(p) => s.link_problem = p,
             Action::Draft(text) => s.draft = text,
+            Action::Guess { checkpoint, choice } => s.guess(checkpoint, choice),
+            Action::Tour(true) => s.start_tour(),
+            Action::Tour(false) => s.tour = None,
+            Action::TourNext => {
+                let Some(i) = s.tour else { return self };
+                s.tour_stop(i + 1);
+            }
+            Action::Speak(on) => s.speak = on,
+            Action::GuessWaiting(n) => {
+                let Some(entry) = s.active().cloned() else { return self };
+                let open = s.asking.or_else(|| {
+                    entry
+                        .checkpoint_at(s.time)
+                        .filter(|i| s.revealing.is_none() && s.time < entry.checkpoints[*i].reveal)
+                });
+                let Some(i) = open else { return self };
+                s.guess(i, n);
+            }
         }
         Rc::new(s)
     }

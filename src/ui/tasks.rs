@@ -249,6 +249,7 @@ pub fn tasks() -> Html {
                     { lang.t(Msg::ShowSolution) }
                 </button>
             }
+            <super::handin::HandInMenu />
         </section>
     }
 }

@@ -1,7 +1,11 @@
 //! The timeline: play/pause, speed, one event back or forward, the previous
 //! or next interesting moment, and a scrubber over the whole run with a
-//! mark per interesting moment and the client's outages as bands.
+//! mark per interesting moment and the client's outages as bands. Under
+//! it, the checkpoint card, and the packet log: a live region that says,
+//! after each move, the core's sentences for what the move passed
+//! ([`crate::narrate::announce`]), for screen readers.
 
+use super::checkpoint::CheckpointCard;
 use super::i18n::Msg;
 use super::state::{Action, Dir, SPEEDS, use_store};
 use crate::engine::trace::Kind;
@@ -32,6 +36,11 @@ pub fn timeline() -> Html {
         let playing = store.playing;
         Callback::from(move |_: MouseEvent| store.dispatch(Action::Play(!playing)))
     };
+    let tour = {
+        let store = store.clone();
+        let on = store.tour.is_none();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::Tour(on)))
+    };
     let on_speed = {
         let store = store.clone();
         Callback::from(move |e: Event| {
@@ -48,6 +57,7 @@ pub fn timeline() -> Html {
             }
         })
     };
+    let said = crate::narrate::announce(&entry.sentences, store.previous, cursor, lang.code());
     let mut view = TimelineView::of(&run, story, store.time, lang);
     // While an exercise asks who answers for the VIP, its leader marks and
     // records say that the leader changed, not to whom.
@@ -95,6 +105,8 @@ pub fn timeline() -> Html {
                 <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
                 <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
                 <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
+                <button type="button" class="tour-button" onclick={tour} aria-pressed={store.tour.is_some().to_string()}
+                    title={lang.t(Msg::TourTitle)}>{ lang.t(Msg::Tour) }</button>
                 <label class="speed">
                     <span>{ lang.t(Msg::Speed) }</span>
                     <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">
@@ -117,7 +129,7 @@ pub fn timeline() -> Html {
                     value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label={lang.t(Msg::Time)}
                     aria-valuetext={super::secs(store.time)} />
             </div>
-            <div class="now" aria-live={if store.playing { "off" } else { "polite" }}>
+            <div class="now">
                 if let Some((at, first, more)) = &view.now {
                     <p>
                         <span class="label">{ at }</span>
@@ -130,6 +142,9 @@ pub fn timeline() -> Html {
                     <p>{ lang.t(Msg::NothingYet) }</p>
                 }
             </div>
+            <CheckpointCard />
+            <p class="packet-log visually-hidden" role="status" aria-live="polite" aria-label={lang.t(Msg::PacketLog)}
+               data-step={cursor.to_string()}>{ said }</p>
         </section>
     }
 }

@@ -193,6 +193,10 @@ pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
         F::Ran { line } => lang.f(Msg::FoundRan, &[line]),
         F::NotRanYet { cmd } => lang.f(Msg::FoundNotRanYet, &[cmd]),
         F::Floods { n } => lang.f(Msg::FoundFloods, &[n]),
+        F::FrameTo { host, ip, to } => lang.f(Msg::FoundFrameTo, &[host, ip, to]),
+        F::NoFrameTo { host, ip } => lang.f(Msg::FoundNoFrameTo, &[host, ip]),
+        F::Route { host, ip, via } if via.is_empty() => lang.f(Msg::FoundRouteOnLink, &[host, ip]),
+        F::Route { host, ip, via } => lang.f(Msg::FoundRoute, &[host, ip, &via.join(", ")]),
     }
 }
 

@@ -57,3 +57,37 @@ pub fn curls(trace: &[Record], host: &str) -> Vec<(Instant, i32)> {
         })
         .collect()
 }
+
+/// A cluster as a workshop might write it to see scale (the shape of
+/// `vipsim-bench --scale`): `nodes` nodes, one Deployment of `pods` echo
+/// pods behind `services` LoadBalancer Services (MetalLB L2, iptables),
+/// and a client behind the router curling the first VIP every second.
+pub fn scale_yaml(nodes: usize, pods: usize, services: usize, seconds: u64) -> String {
+    let mut y = format!(
+        "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: scale-{nodes}\n  title: {nodes} nodes\n\
+         spec:\n  duration: {seconds}s\n  cluster:\n    loadBalancer: metallb\n    announce: l2\n    \
+         datapath: iptables\n  hosts:\n  - name: edge\n    role: router\n    ip: 10.40.0.1/16\n  \
+         - name: desk\n    role: client\n    ip: 172.20.0.7/24\n    behind: edge\n"
+    );
+    for i in 0..nodes {
+        y += &format!("  - name: n{i}\n    role: node\n    ip: 10.40.{}.{}/16\n", 1 + i / 200, 1 + i % 200);
+    }
+    y += "  timeline:\n  - at: 4s\n    every: 1s\n    run: { host: desk, cmd: \"curl -s -m 1 http://10.40.250.0/\" }\n";
+    y += "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: vips\n  \
+          namespace: metallb-system\nspec:\n  addresses:\n  - 10.40.250.0/24\n";
+    y += "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: all\n  \
+          namespace: metallb-system\n";
+    y += &format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: {pods}\n  \
+         selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n        \
+         app: app\n    spec:\n      containers:\n      - name: echo\n        image: hashicorp/http-echo\n        \
+         args: [\"-text=ok\", \"-listen=:9000\"]\n        ports:\n        - containerPort: 9000\n"
+    );
+    for s in 0..services {
+        y += &format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: app-{s}\nspec:\n  type: LoadBalancer\n  \
+             selector:\n    app: app\n  ports:\n  - port: 80\n    targetPort: 9000\n"
+        );
+    }
+    y
+}

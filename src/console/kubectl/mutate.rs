@@ -99,7 +99,7 @@ pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     if names.is_empty() {
         return Reply::fail("error: resource(s) were provided, but no name was specified");
     }
-    if !(matches!(res.kind, "Service" | "Deployment" | "Pod" | "Namespace") || resources::is_custom(res)) {
+    if !res.manifest {
         return Reply::fail(&format!(
             "error: vipsim's kubectl deletes services, deployments, pods, namespaces and custom resources, not {}",
             res.plural

@@ -148,6 +148,16 @@ catalogue! {
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
         "이 파일을 가져올 수 없습니다: {0}. 진행 상황은 그대로입니다.";
+    HandIn => "Hand in", "제출";
+    HandInHint => "Your {0} actions on the run on screen, with their times, for your instructor to replay with vipsim verify. No results go in: the replay decides.",
+        "화면의 실행에서 한 동작 {0}개와 그 시각입니다. 강사가 vipsim verify로 다시 실행해 확인합니다. 결과는 담기지 않으며 재실행이 판정합니다.";
+    HandInName => "Your name", "이름";
+    HandInFile => "Download the hand-in file", "제출 파일 내려받기";
+    HandInCode => "Or paste this code into a chat", "또는 이 코드를 채팅에 붙여 넣기";
+    CopyHandInCode => "Copy the code", "코드 복사";
+    HandInCodeCopied => "Code copied.", "코드를 복사했습니다.";
+    HandInOwnRun => "To hand in, go back to your own run: the author's solution and variants are not yours.",
+        "제출하려면 내 실행으로 돌아가세요. 작성자의 풀이와 변형은 내 것이 아닙니다.";
 
     // The scenario editor and manifests.
     ApplyYaml => "Apply", "적용";
@@ -176,7 +186,7 @@ catalogue! {
     KeyboardShortcuts => "Keyboard shortcuts", "단축키";
     Close => "Close", "닫기";
     KeySpace => "Space", "스페이스";
-    KeySpaceDoes => "play / pause", "재생 / 일시 정지";
+    KeySpaceDoes => "play / pause (in the tour: next stop)", "재생 / 일시 정지 (투어에서는 다음 단계)";
     KeyArrows => "→ / ←", "→ / ←";
     KeyArrowsDo => "step one event forward / back", "이벤트 하나 앞으로 / 뒤로";
     KeyShiftArrows => "Shift + → / ←", "Shift + → / ←";
@@ -194,8 +204,10 @@ catalogue! {
     KeyEnterHostDoes => "inspect it", "그 호스트 살펴보기";
     KeyQuestion => "?", "?";
     KeyQuestionDoes => "this help", "이 도움말";
+    KeyDigits => "1 … 9", "1 … 9";
+    KeyDigitsDo => "answer the checkpoint's question with that choice", "체크포인트 질문에 그 번호의 보기로 답하기";
     KeyEsc => "Esc", "Esc";
-    KeyEscDoes => "close this help or the record view", "이 도움말이나 기록 보기 닫기";
+    KeyEscDoes => "close this help or the record view, end the tour", "이 도움말이나 기록 보기 닫기, 투어 끝내기";
 
     // The timeline.
     Playback => "Playback", "재생";
@@ -203,7 +215,7 @@ catalogue! {
     GoStartLabel => "Go to the start (Home)", "처음으로 (Home)";
     GoStartTitle => "Start (Home)", "처음 (Home)";
     PrevMark => "⇤ mark", "⇤ 표시";
-    PrevMarkLabel => "Previous interesting event (Shift+Left)", "이전 주요 이벤트 (Shift+왼쪽)";
+    PrevMarkLabel => "Previous mark: interesting event (Shift+Left)", "이전 표시: 주요 이벤트 (Shift+왼쪽)";
     PrevMarkTitle => "Previous interesting event (Shift+←)", "이전 주요 이벤트 (Shift+←)";
     StepBack => "◀ step", "◀ 한 단계";
     StepBackLabel => "Step back one event (Left)", "이벤트 하나 뒤로 (왼쪽)";
@@ -216,7 +228,7 @@ catalogue! {
     StepForwardLabel => "Step forward one event (Right)", "이벤트 하나 앞으로 (오른쪽)";
     StepForwardTitle => "Step forward (→)", "앞으로 (→)";
     NextMark => "mark ⇥", "표시 ⇥";
-    NextMarkLabel => "Next interesting event (Shift+Right)", "다음 주요 이벤트 (Shift+오른쪽)";
+    NextMarkLabel => "Next mark: interesting event (Shift+Right)", "다음 표시: 주요 이벤트 (Shift+오른쪽)";
     NextMarkTitle => "Next interesting event (Shift+→)", "다음 주요 이벤트 (Shift+→)";
     GoEnd => "end ▶|", "끝 ▶|";
     GoEndLabel => "Go to the end (End)", "끝으로 (End)";
@@ -250,7 +262,7 @@ catalogue! {
     HostLabelOff => ", powered off", ", 전원 꺼짐";
     HostLabelAnnounces => ", announces VIP {0}", ", VIP {0}을(를) 알림";
     HostLabelNextHop => ", BGP next hop for VIP {0}", ", VIP {0}의 BGP 넥스트 홉";
-    SwitchLabel => "{0}, learning switch, {1} MAC table entries", "{0}, 러닝 스위치, MAC 테이블 항목 {1}개";
+    SwitchLabel => "{0}: {1} MACs learned, learning switch", "{0}: MAC {1}개 학습, 러닝 스위치";
     MacsLearned => "{0} MACs learned", "MAC {0}개 학습";
     HowVipReached => "How the VIP is reached", "VIP에 닿는 길";
     ReachesVipVia => "{0} reaches the VIP via", "{0}이(가) VIP에 닿는 길";
@@ -431,6 +443,7 @@ catalogue! {
     ColTime => "Time (s)", "시간 (초)";
     ColProtocol => "Protocol", "프로토콜";
     ColDescription => "Description", "설명";
+    ColSummary => "What it means", "의미";
 
     // The inspector.
     InspectHost => "Inspect host", "살펴볼 호스트";
@@ -536,4 +549,38 @@ catalogue! {
     FoundRan => "ran: {0}", "실행함: {0}";
     FoundNotRanYet => "no successful `{0}` yet", "아직 성공한 `{0}` 없음";
     FoundFloods => "{0} unknown-unicast floods", "알 수 없는 유니캐스트 플러딩 {0}번";
+    FoundFrameTo => "{0} sent its packet for {1} to {2}", "{0}에서 {1} 대상 패킷을 {2}에 보냄";
+    FoundNoFrameTo => "{0} sent no packet to {1}", "{0}에서 {1}에 보낸 패킷 없음";
+    FoundRouteOnLink => "{0} reaches {1} on-link", "{0}에서 {1}에 직접 (on-link) 닿음";
+    FoundRoute => "{0} routes {1} via {2}", "{0}의 {1} 경로: {2} 경유";
+
+    // Checkpoints: predict, then observe.
+    CheckpointHeading => "Predict", "예측";
+    CheckpointChoices => "Your prediction", "내 예측";
+    CheckpointGuessed => "Your guess: {0}. Play on to see what happens (answer at {1}).",
+        "내 예측: {0}. 계속 재생해서 확인하세요 (답: {1}).";
+    CheckpointNoGuessYet => "Choose what you expect; the answer shows at {0}.",
+        "예상하는 것을 고르세요. 답은 {0}에 나옵니다.";
+    CheckpointHappened => "What happened: {0}", "실제 결과: {0}";
+    CheckpointNothingMatched => "What happened: none of the choices (this run went another way).",
+        "실제 결과: 어느 보기도 아님 (이 실행은 다르게 흘러갔습니다).";
+    CheckpointRight => "Your guess was right.", "예측이 맞았습니다.";
+    CheckpointWrong => "You guessed: {0}.", "내 예측: {0} (틀림).";
+    CheckpointNoGuess => "You did not guess.", "예측하지 않았습니다.";
+    CheckpointShowProof => "Show the proof", "증거 보기";
+    CheckpointProofRecord => "Proof: record #{0} at {1} (selected in the event list)",
+        "증거: {1}의 기록 #{0} (이벤트 목록에서 선택됨)";
+    CheckpointProofRow => "Proof: {0}", "증거: {0}";
+    PacketLog => "Packet log", "패킷 로그";
+
+    // The narrated tour.
+    Tour => "Tour", "투어";
+    TourTitle => "Play the story stop by stop, with captions", "자막과 함께 이야기를 한 단계씩 재생";
+    TourLabel => "Narrated tour", "해설 투어";
+    TourNext => "Next", "다음";
+    TourEnd => "End tour", "투어 끝내기";
+    TourSpeak => "Read aloud", "소리 내어 읽기";
+    TourStopOf => "Stop {0} of {1} · {2}", "{1}개 중 {0}번째 · {2}";
+    TourPointsAt => "Look at {0}", "{0}을(를) 보세요";
+    TourKeys => "Space: next · Esc: end", "Space: 다음 · Esc: 끝내기";
 }

@@ -3,8 +3,8 @@
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::objects::Manifest;
 use crate::scenario::spec::{
-    Check, ClientIpCheck, CommandCheck, DropsCheck, ExternalIpCheck, Goal, LeaderCheck, NeighborCheck, RanCheck,
-    SuccessRateCheck,
+    Check, ClientIpCheck, CommandCheck, ExternalIpCheck, FrameToCheck, LeaderCheck, NeighborCheck, RanCheck,
+    RouteCheck, SuccessRateCheck,
 };
 use crate::wire::Mac;
 
@@ -23,12 +23,14 @@ pub fn check(cx: &mut Context) {
                 format!("goal at {at} is after the end of the run ({}): it is checked at the end", cx.spec.duration),
             );
         }
-        self::goal(cx, &format!("{path}.check"), goal);
+        self::check_of(cx, &format!("{path}.check"), &goal.check);
     }
 }
 
-fn goal(cx: &mut Context, path: &str, goal: &Goal) {
-    match &goal.check {
+/// One check (of a goal, or of a checkpoint's choice): the hosts, nodes
+/// and Services it names exist, its values make sense.
+pub(super) fn check_of(cx: &mut Context, path: &str, check: &Check) {
+    match check {
         Check::SuccessRate(SuccessRateCheck { host, at_least, at_most, after, before, .. }) => {
             let path = &format!("{path}.successRate");
             cx.expect_host(&format!("{path}.host"), host);
@@ -94,10 +96,36 @@ fn goal(cx: &mut Context, path: &str, goal: &Goal) {
                 cx.error(&format!("{path}.ran.cmd"), "the command to look for is empty");
             }
         }
-        Check::Floods(_) => {}
-        Check::Drops(DropsCheck { reason, .. }) => {
-            if reason.trim().is_empty() {
-                cx.error(&format!("{path}.drops.reason"), "the drop reason is empty");
+        // A drop reason is one of the trace's names: the schema says which.
+        Check::Floods(_) | Check::Drops(_) => {}
+        Check::FrameTo(FrameToCheck { host, ip, node, mac, .. }) => {
+            let path = &format!("{path}.frameTo");
+            cx.expect_host(&format!("{path}.host"), host);
+            ipv4(cx, &format!("{path}.ip"), ip);
+            match (node, mac) {
+                (Some(_), Some(_)) => {
+                    cx.error(&format!("{path}.mac"), "name the destination by `node` or by `mac`, not both");
+                }
+                (Some(node), None) if node != "none" => {
+                    cx.expect_host(&format!("{path}.node"), node);
+                }
+                (None, Some(mac)) => {
+                    if let Err(message) = Mac::parse(mac) {
+                        cx.error(&format!("{path}.mac"), message);
+                    }
+                }
+                (None, None) => {
+                    cx.error(path, "`frameTo` needs `node` (a host, or `none`) or `mac`: where the packet goes");
+                }
+                _ => {}
+            }
+        }
+        Check::Route(RouteCheck { host, ip, via }) => {
+            let path = &format!("{path}.route");
+            cx.expect_host(&format!("{path}.host"), host);
+            ipv4(cx, &format!("{path}.ip"), ip);
+            for (i, hop) in via.iter().enumerate() {
+                cx.expect_host(&format!("{path}.via[{i}]"), hop);
             }
         }
     }

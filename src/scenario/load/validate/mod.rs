@@ -7,6 +7,7 @@ mod cluster;
 mod goals;
 mod hosts;
 mod manifests;
+mod predict;
 mod timeline;
 
 use super::ParsedManifest;
@@ -25,6 +26,7 @@ pub fn validate(doc: &ScenarioDoc, source: &Source, manifests: &[ParsedManifest]
     cluster::check(&mut cx, lan);
     manifests::check(&mut cx);
     timeline::check(&mut cx);
+    predict::check(&mut cx);
     goals::check(&mut cx);
 }
 

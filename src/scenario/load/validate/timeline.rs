@@ -12,6 +12,7 @@
 
 use super::{Context, closest, one_of, parse_ipv4, role_name};
 use crate::k8s::objects::Manifest;
+use crate::net::host::{RuleDirection, RuleProto};
 use crate::scenario::load::ParsedManifest;
 use crate::scenario::spec::{FaultAction, FaultStep, HostRole, Step};
 use crate::time::Duration;
@@ -19,9 +20,6 @@ use crate::time::Duration;
 /// More repetitions than this is a typo (`every: 1ms` for `1s`), and would
 /// make the run crawl.
 const MAX_REPETITIONS: u64 = 100_000;
-
-const DROP_PROTOCOLS: &[&str] = &["ARP", "TCP", "ICMP"];
-const DROP_DIRECTIONS: &[&str] = &["in", "out", "both"];
 
 pub fn check(cx: &mut Context) {
     let mut previous_at = Duration::ZERO;
@@ -149,12 +147,13 @@ fn one_action(cx: &mut Context, path: &str, step: &Step) -> bool {
         ("delete", step.delete.is_some()),
         ("fault", step.fault.is_some()),
         ("note", step.note.is_some()),
+        ("predict", step.predict.is_some()),
     ];
     let present: Vec<&str> = actions.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect();
     match present.as_slice() {
         [_] => true,
         [] => {
-            cx.error(path, "a step needs one of run | apply | delete | fault | note");
+            cx.error(path, "a step needs one of run | apply | delete | fault | note | predict");
             false
         }
         [first, second, ..] => {
@@ -244,11 +243,13 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
     if let Some(pod) = &fault.pod {
         pod_or_deployment(cx, &format!("{path}.pod"), pod);
     }
+    // The engine reads these with the same parsers (`World::fault`).
     if let Some(proto) = &fault.proto
-        && !DROP_PROTOCOLS.iter().any(|p| p.eq_ignore_ascii_case(proto))
+        && RuleProto::parse(proto).is_none()
     {
-        let near = closest(proto, DROP_PROTOCOLS.iter().copied());
-        cx.error(&format!("{path}.proto"), format!("unknown protocol `{proto}`, expected {}", one_of(DROP_PROTOCOLS)))
+        let names = RuleProto::ALL.map(RuleProto::name);
+        let near = closest(proto, names);
+        cx.error(&format!("{path}.proto"), format!("unknown protocol `{proto}`, expected {}", one_of(&names)))
             .suggest(near);
     }
     if let Some(from) = &fault.from
@@ -257,14 +258,12 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
         cx.error(&format!("{path}.from"), message);
     }
     if let Some(direction) = &fault.direction
-        && !DROP_DIRECTIONS.contains(&direction.as_str())
+        && RuleDirection::parse(direction).is_none()
     {
-        let near = closest(direction, DROP_DIRECTIONS.iter().copied());
-        cx.error(
-            &format!("{path}.direction"),
-            format!("unknown direction `{direction}`, expected {}", one_of(DROP_DIRECTIONS)),
-        )
-        .suggest(near);
+        let names = RuleDirection::ALL.map(RuleDirection::name);
+        let near = closest(direction, names);
+        cx.error(&format!("{path}.direction"), format!("unknown direction `{direction}`, expected {}", one_of(&names)))
+            .suggest(near);
     }
 }
 
