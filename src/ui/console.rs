@@ -211,7 +211,12 @@ pub fn console() -> Html {
         <section class="panel console" aria-labelledby="console-title" data-panel="console">
             <h2 id="console-title">{ lang.t(Msg::PanelConsole) }</h2>
             <p class="hint">{ lang.t(Msg::ConsoleHintBefore) }<code>{ "help" }</code>{ lang.t(Msg::ConsoleHintAfter) }</p>
-            <ol class="console-log" ref={log} role="log" aria-live="polite" aria-label={lang.t(Msg::ConsoleOutput)}>{ for entries }</ol>
+            // The live log wraps the list: `role="log"` on the <ol> itself
+            // would take its list role and leave the entries orphan <li>s
+            // (axe-core listitem).
+            <div role="log" aria-live="polite" aria-label={lang.t(Msg::ConsoleOutput)}>
+                <ol class="console-log" ref={log}>{ for entries }</ol>
+            </div>
             <form class="console-input" onsubmit={submit}>
                 <label class="field">
                     <span class="visually-hidden">{ lang.t(Msg::Host) }</span>

@@ -250,7 +250,9 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
       const callout = (await page.$$eval('.callout', (l) => l.map((c) => c.textContent))).join(' ');
       const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner]));
       const marks = await page.$$eval('.mark.leader', (l) => l.map((m) => m.getAttribute('aria-label')));
-      const badges = await page.$$eval('g.host .vip-badge', (l) => l.length);
+      // The drawn words (badges too) sit beside the host's button, in an
+      // aria-hidden g.host-text (axe-core label-content-name-mismatch).
+      const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.length);
       assert.equal(badges, 0, `${id} at ${secs} s: a VIP badge shows the leader`);
       assert.equal(await page.$$eval('figure[data-chart=path] svg', (l) => l.length), 0, `${id}: the path chart shows it`);
       for (const [ip, node] of leaders) {
@@ -357,10 +359,11 @@ test('layout: the decode opens under the event list; VIP badges fit their node b
     await page.goto(server.url + hash);
     await page.waitForSelector('.shell[data-ready=true]');
     await scrubTo(page, secs);
-    const badges = await page.$$eval('g.host .vip-badge', (l) => l.map((g) => {
+    const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.map((g) => {
       const r = g.querySelector('rect').getBBox();
       const t = g.querySelector('text').getBBox();
-      const box = g.closest('g.host').querySelector('rect').getBBox();
+      // The node's box is the button drawn just before its words.
+      const box = g.closest('g.host-text').previousElementSibling.querySelector('rect').getBBox();
       return { text: g.textContent, fits: t.x >= r.x && t.x + t.width <= r.x + r.width && r.x + r.width <= box.x + box.width };
     }));
     assert.ok(badges.length > 0, hash);
@@ -370,7 +373,8 @@ test('layout: the decode opens under the event list; VIP badges fit their node b
 });
 
 test('layout: nothing jumps while the failover plays (Layout Instability API)', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  // predict=0: the failover's checkpoints would pause playback at 21 s.
+  const { page, errors } = await openApp(browser, server.url, '?predict=0#metallb-l2-failover');
   await page.evaluate(() => {
     window.shift = 0;
     new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shift += e.value; })
