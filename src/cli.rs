@@ -1,8 +1,11 @@
-//! The native command line: `vipsim run | check | pcap | list | verify | animate`, as the
-//! scenario contract (`scenarios/README.md`) describes.
+//! The native command line: `vipsim run | check | pcap | list | verify | animate`
+//! (and `oembed`, `site` for the static site), as the scenario contract
+//! (`scenarios/README.md`) describes. `check --invariants` checks the rules
+//! of [`crate::play::invariants`] instead of the goals.
 
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::play::goals;
+use crate::play::invariants;
 use crate::play::run::Run;
 use crate::scenario::{Scenario, load};
 use crate::time::{Duration, Instant};
@@ -69,6 +72,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long)]
         variant: Option<String>,
+        /// Check the invariants every run must obey (no storm, pods start,
+        /// one announcer per VIP, determinism...) instead of the goals.
+        #[arg(long)]
+        invariants: bool,
     },
     /// Write the frames of a run as a classic pcap (Wireshark, tcpdump -r).
     Pcap {
@@ -129,6 +136,16 @@ enum Command {
         #[arg(long, default_value = "./")]
         base_url: String,
     },
+    /// Write the static site around trunk's build in DIST: index.html and a
+    /// page per shipped scenario with its lesson and network as static HTML,
+    /// the click-to-load embed.html, its posters, and the oEmbed files.
+    Site {
+        dist: String,
+        /// Where the site is published, for the oEmbed links (default:
+        /// $VIPSIM_BASE_URL, else relative).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -179,24 +196,13 @@ fn run(command: Command) -> Result<i32, String> {
     let mut out = stdout.lock();
     match command {
         Command::Oembed { dir, base_url } => {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{dir}: {e}"))?;
-            let base = if base_url.ends_with('/') { base_url } else { format!("{base_url}/") };
-            for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {
-                let src = format!("{base}embed.html?scenario={}", s.id);
-                let json = serde_json::json!({
-                    "version": "1.0",
-                    "type": "rich",
-                    "provider_name": "vipsim",
-                    "provider_url": base,
-                    "title": s.title,
-                    "width": 720,
-                    "height": crate::share::EMBED_HEIGHT,
-                    "html": crate::share::embed_iframe(&src, &s.title),
-                });
-                let path = format!("{dir}/{}.json", s.id);
-                std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json"))
-                    .map_err(|e| format!("{path}: {e}"))?;
-            }
+            crate::view::site::oembed(std::path::Path::new(&dir), &base_url)?;
+            Ok(0)
+        }
+        Command::Site { dist, base_url } => {
+            let base_url = base_url.or_else(|| std::env::var("VIPSIM_BASE_URL").ok()).unwrap_or_else(|| "./".into());
+            let written = crate::view::site::write(std::path::Path::new(&dist), &base_url)?;
+            eprintln!("wrote {} files of the static site into {dist}", written.len());
             Ok(0)
         }
         Command::Animate { file, from, to, output, captions, speed, seed, variant } => {
@@ -275,7 +281,24 @@ fn run(command: Command) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Command::Check { file, seed, variant } => {
+        Command::Check { file, seed, variant, invariants: true } => {
+            let scenario = load_scenario(&file)?;
+            for w in &scenario.warnings {
+                eprintln!("warning: {w}");
+            }
+            let subject = invariants::Subject::new(scenario, variant.as_deref(), seed);
+            let (_, outcomes) = invariants::check(&subject, None)?;
+            for o in &outcomes {
+                let _ = match &o.result {
+                    Ok(()) => writeln!(out, "PASS {}", o.name),
+                    Err(v) => writeln!(out, "FAIL {}: {v}", o.name),
+                };
+            }
+            let passed = outcomes.iter().filter(|o| o.result.is_ok()).count();
+            let _ = writeln!(out, "{passed}/{} invariants hold", outcomes.len());
+            Ok(if passed == outcomes.len() { 0 } else { 1 })
+        }
+        Command::Check { file, seed, variant, invariants: false } => {
             let run = start(&file, variant.as_deref(), seed, None)?;
             let results = goals::evaluate(&run);
             // Checkpoints answer from the run: one that no choice answers

@@ -10,6 +10,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// `value` as a JSON tree, its objects' keys in alphabetical order. Links
+/// and progress files are written from the tree: the wasm then carries one
+/// serializer for the edits' manifests (the tree's, which kubectl's output
+/// uses too) instead of one per JSON writer (issue 17).
+fn to_value(value: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("links and progress always serialise")
+}
+
 /// The current permalink format. Older versions stay decodable.
 pub const LINK_VERSION: u8 = 1;
 
@@ -48,7 +56,7 @@ impl Permalink {
     /// actions' optional fields need a self-describing format), deflated,
     /// in URL-safe base64.
     pub fn encode(&self) -> String {
-        let body = serde_json::to_vec(self).expect("a permalink always serialises");
+        let body = serde_json::to_vec(&to_value(self)).expect("a permalink always serialises");
         let mut bytes = vec![LINK_VERSION];
         bytes.extend(miniz_oxide::deflate::compress_to_vec(&body, 9));
         URL_SAFE_NO_PAD.encode(bytes)
@@ -130,7 +138,7 @@ impl Default for Progress {
 
 impl Progress {
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("progress always serialises")
+        serde_json::to_string_pretty(&to_value(self)).expect("progress always serialises")
     }
 
     /// Reads an exported progress file, checking it before anything is
@@ -139,8 +147,10 @@ impl Progress {
     /// Saved progress is read with `None`: an exercise an upgrade renamed
     /// or removed is carried along, not a reason to set everything aside.
     pub fn from_json(text: &str, known_exercises: Option<&[&str]>) -> Result<Progress, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
+        // Read from bytes, like links: the wasm then carries one copy of
+        // serde_json's parser and of the edits' deserializers (issue 17).
+        let value: serde_json::Value = serde_json::from_slice(text.as_bytes())
+            .map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
         let version =
             value.get("version").and_then(|v| v.as_u64()).ok_or("this is not a vipsim progress file (no version)")?;
         if version > PROGRESS_VERSION as u64 {
@@ -149,7 +159,7 @@ impl Progress {
             ));
         }
         let progress: Progress =
-            serde_json::from_value(value).map_err(|e| format!("this progress file is damaged: {e}"))?;
+            serde_json::from_slice(text.as_bytes()).map_err(|e| format!("this progress file is damaged: {e}"))?;
         let unknown =
             known_exercises.and_then(|known| progress.exercises.keys().find(|k| !known.contains(&k.as_str())));
         if let Some(unknown) = unknown {
@@ -238,7 +248,7 @@ impl EditorDraft {
     /// The saved draft's text, if `saved` is a draft edited from `base`
     /// (anything else, damaged text included, is no draft for it).
     pub fn restore(saved: &str, base: &str) -> Option<String> {
-        let draft: EditorDraft = serde_json::from_str(saved).ok()?;
+        let draft: EditorDraft = serde_json::from_slice(saved.as_bytes()).ok()?;
         (draft.base == Self::fingerprint(base)).then_some(draft.text)
     }
 }
@@ -296,6 +306,37 @@ mod tests {
         assert!(text.len() < 240, "{} chars: {text}", text.len());
         assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "URL-safe");
         assert_eq!(Permalink::decode(&text), Ok(l));
+    }
+
+    /// An edited manifest in a link or in saved progress reads back equal:
+    /// it is re-read through the scenario loader (JSON is YAML) rather than
+    /// by `Manifest`'s derived `Deserialize`, which kept a second copy of
+    /// every manifest's deserializer in the wasm (issue 17). Every manifest
+    /// of every shipped scenario, every kind, goes through both.
+    #[test]
+    fn edited_manifests_read_back_from_links_and_progress() {
+        let mut kinds = std::collections::BTreeSet::new();
+        for s in crate::catalog::shipped().into_iter().chain(crate::catalog::workshop()) {
+            let scenario = crate::scenario::load::load(s.file, s.yaml).unwrap();
+            for m in scenario.manifests {
+                kinds.insert(m.manifest.kind().to_string());
+                let edit = (7, Action::ApplyManifest { manifest: Box::new(m.manifest) });
+                let l = Permalink { edits: vec![edit.clone()], ..link() };
+                assert_eq!(Permalink::decode(&l.encode()).as_ref(), Ok(&l), "{}", s.id);
+                let mut p = Progress::default();
+                p.exercises.insert("ex".into(), ExerciseProgress { edits: vec![edit], ..Default::default() });
+                assert_eq!(Progress::from_json(&p.to_json(), None), Ok(p), "{}", s.id);
+            }
+        }
+        assert!(kinds.len() >= 10, "{kinds:?}");
+        // A manifest the loader refuses makes the link unreadable, as a damaged one.
+        let bad = r#"{"scenario":{"Shipped":"x"},"variant":null,"edits":[[1,{"apply_manifest":{"manifest":{"kind":"Service","apiVersion":"v1","metadata":{"name":"web"},"spec":{"type":"Sideways"}}}}]],"step":1,"panels":[],"host":null,"lang":null}"#;
+        let mut bytes = vec![LINK_VERSION];
+        bytes.extend(miniz_oxide::deflate::compress_to_vec(bad.as_bytes(), 9));
+        assert_eq!(
+            Permalink::decode(&URL_SAFE_NO_PAD.encode(bytes)),
+            Err("this link is damaged (its contents do not parse)".into())
+        );
     }
 
     #[test]

@@ -214,8 +214,8 @@ fn add_on_pods_and_multi_kind_tables() {
         sh.sh(30, "lb-0", "kubectl get svc,deploy").0,
         text(&[
             "NAME                        TYPE           CLUSTER-IP    EXTERNAL-IP   PORT(S)        AGE",
-            "service/cilium-gateway-gw   LoadBalancer   10.32.0.189   192.0.2.11    80:30433/TCP   17s",
-            "service/echo                NodePort       10.32.0.101   <none>        80:31888/TCP   30s",
+            "service/cilium-gateway-gw   LoadBalancer   10.32.0.192   192.0.2.11    80:30505/TCP   17s",
+            "service/echo                NodePort       10.32.0.110   <none>        80:31888/TCP   30s",
             "service/kubernetes          ClusterIP      10.32.0.1     <none>        443/TCP        30s",
             "service/web                 LoadBalancer   10.32.0.76    192.0.2.10    80:32303/TCP   30s",
             "",
@@ -291,12 +291,12 @@ fn describe_service_names_the_leader() {
             "Type:                     LoadBalancer",
             "IP Family Policy:         SingleStack",
             "IP Families:              IPv4",
-            "IP:                       10.96.68.23",
-            "IPs:                      10.96.68.23",
+            "IP:                       10.96.68.210",
+            "IPs:                      10.96.68.210",
             "LoadBalancer Ingress:     192.168.1.201 (VIP)",
             "Port:                     <unset>  80/TCP",
             "TargetPort:               8080/TCP",
-            "NodePort:                 <unset>  32546/TCP",
+            "NodePort:                 <unset>  32553/TCP",
             "Endpoints:                10.244.1.209:8080,10.244.2.211:8080,10.244.0.79:8080",
             "Session Affinity:         None",
             "External Traffic Policy:  Cluster",
@@ -571,8 +571,8 @@ fn selectors_sorting_and_columns() {
         text(&[
             "NAME                IP",
             "kubernetes          10.32.0.1",
-            "echo                10.32.0.101",
-            "cilium-gateway-gw   10.32.0.189",
+            "echo                10.32.0.110",
+            "cilium-gateway-gw   10.32.0.192",
             "web                 10.32.0.76"
         ])
     );

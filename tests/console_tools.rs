@@ -22,13 +22,13 @@ fn cilium_service_list_numbers_frontends_as_they_appear() {
             "2    10.32.0.76:80/TCP     ClusterIP      1 => 10.200.0.90:8080/TCP (active)   ",
             "3    0.0.0.0:32303/TCP     NodePort       1 => 10.200.0.90:8080/TCP (active)   ",
             &format!("4    {node_ip}:32303/TCP   NodePort       1 => 10.200.0.90:8080/TCP (active)   "),
-            "5    10.32.0.101:80/TCP    ClusterIP      1 => 10.200.0.90:8080/TCP (active)   ",
+            "5    10.32.0.110:80/TCP    ClusterIP      1 => 10.200.0.90:8080/TCP (active)   ",
             "6    0.0.0.0:31888/TCP     NodePort       1 => 10.200.0.90:8080/TCP (active)   ",
             &format!("7    {node_ip}:31888/TCP   NodePort       1 => 10.200.0.90:8080/TCP (active)   "),
             "8    192.0.2.10:80/TCP     LoadBalancer   1 => 10.200.0.90:8080/TCP (active)   ",
-            "9    10.32.0.189:80/TCP    ClusterIP                                           ",
-            "10   0.0.0.0:30433/TCP     NodePort                                            ",
-            &format!("11   {node_ip}:30433/TCP   NodePort                                            "),
+            "9    10.32.0.192:80/TCP    ClusterIP                                           ",
+            "10   0.0.0.0:30505/TCP     NodePort                                            ",
+            &format!("11   {node_ip}:30505/TCP   NodePort                                            "),
             "12   192.0.2.11:80/TCP     LoadBalancer                                        ",
         ])
     };

@@ -32,9 +32,10 @@ const LAYERS: &[&[&str]] = &[
     &["narrate"],
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
-    // What people use: the CLI, the playground and what it shows (view:
-    // the lesson, charts and drawing as plain data, built natively),
-    // permalinks, the catalogue, hand-ins, animation.
+    // What people use: the CLI, the playground, permalinks, the catalogue,
+    // hand-ins, animations, and `view`: the words, lesson, timeline, charts
+    // and topology drawing as plain data, built natively, that the
+    // playground and the static pages (posters, first paint) both render.
     &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 

@@ -108,4 +108,11 @@ fn a_run_stops_at_the_event_limit_and_says_so() {
     );
     // Far short of the day it asked for.
     assert!(end < vipsim::time::Instant::from_secs(86_400 / 10), "{end}");
+    // The invariant that a run finishes its duration says so, at the note.
+    let v = vipsim::play::invariants::within_event_limit(&run).unwrap_err();
+    assert_eq!(
+        (v.t, v.message.as_str()),
+        (end, "the run stopped at the 200000-event limit, before its duration (24h)")
+    );
+    assert_eq!(v.record, Some(last.kind.describe()));
 }

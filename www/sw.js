@@ -1,8 +1,9 @@
 // vipsim's service worker: after one visit the playground opens and runs
 // with no network (a workshop on a plane, a blog read on a train).
 //
-// What it keeps: the pages (index.html, embed.html) and every same-origin
-// file they load. Trunk names the JS glue, the wasm, the CSS and the icon
+// What it keeps: the pages (index.html, embed.html, and each scenario's
+// page once visited), the embed's posters once shown, and every
+// same-origin file the pages load. Trunk names the JS glue, the wasm, the CSS and the icon
 // after a hash of their bytes, so those are immutable: served from the cache
 // first. Pages are fetched from the network first, so a new deploy is seen as
 // soon as the network is there; the cache answers only when it is not.
@@ -15,10 +16,17 @@ const HASHED = /-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)$/;
 
 const scoped = (href) => new URL(href, self.registration.scope).href;
 
-/** Same-origin files a page's markup refers to (href= and src=). */
+/**
+ * Same-origin files a page refers to: href= and src= in its markup, and
+ * the app's JS and wasm named in its boot script (`js:"./vipsim-….js"`).
+ */
 function filesOf(html) {
   const files = new Set();
-  for (const [, ref] of html.matchAll(/\b(?:href|src)=["']([^"'#?]+)["']/g)) {
+  const refs = [
+    ...html.matchAll(/\b(?:href|src)=["']([^"'#?]+)["']/g),
+    ...html.matchAll(/["'](\.\/[^"'#?\s]+\.(?:js|wasm))["']/g),
+  ];
+  for (const [, ref] of refs) {
     const url = new URL(ref, self.registration.scope);
     if (url.origin === self.location.origin) files.add(url.href);
   }
@@ -84,7 +92,11 @@ async function networkFirst(event) {
     }
     return response;
   } catch (offline) {
-    const kept = await cache.match(request, { ignoreSearch: isPage });
+    // A scenario's page not visited before: index.html runs any scenario
+    // (the app reads the page's name; the boot script hides the other
+    // scenario's first paint).
+    const kept = await cache.match(request, { ignoreSearch: isPage }) ??
+      (isPage ? await cache.match(scoped('./index.html')) : undefined);
     if (kept) return kept;
     throw offline;
   }

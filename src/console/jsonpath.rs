@@ -300,7 +300,9 @@ fn parse_operand(s: &str) -> Result<Operand, String> {
     if s.len() >= 2 && (s.starts_with('"') && s.ends_with('"') || s.starts_with('\'') && s.ends_with('\'')) {
         return Ok(Operand::Literal(Value::String(s[1..s.len() - 1].to_string())));
     }
-    serde_json::from_str::<Value>(s).map(Operand::Literal).map_err(|_| format!("unrecognized filter operand {s}"))
+    serde_json::from_slice::<Value>(s.as_bytes())
+        .map(Operand::Literal)
+        .map_err(|_| format!("unrecognized filter operand {s}"))
 }
 
 fn walk(nodes: &[Node], root: &Value, cur: &Value, out: &mut String) -> Result<(), String> {

@@ -223,7 +223,7 @@ impl Plane<'_, '_, '_> {
     pub fn patch_deployment(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
         let d = self.deployment(ns, name)?;
         let patch: serde_json::Value =
-            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
         if strategic {
             strategic_merge(&mut doc, &patch, "");
@@ -384,7 +384,7 @@ impl Plane<'_, '_, '_> {
             .get(&skey)
             .ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
         let patch: serde_json::Value =
-            serde_json::from_str(patch).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
         if strategic {
             strategic_merge(&mut doc, &patch, "");

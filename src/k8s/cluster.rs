@@ -162,8 +162,9 @@ pub struct Pod {
     /// When it was bound to its node (by the scheduler, or at creation for
     /// a Pod that names its `nodeName`).
     pub bound_at: Option<Instant>,
-    /// The kubelet of its node has admitted it: it has a sandbox and an IP
-    /// (a pod bound to a node whose kubelet is down waits, Pending).
+    /// The kubelet of its node has admitted it: it has a sandbox, with an IP
+    /// unless the node's pod CIDR was full (a pod bound to a node whose
+    /// kubelet is down waits, Pending).
     pub admitted: bool,
     /// Set when deletion was requested; the pod is Terminating.
     pub deleted_at: Option<Instant>,

@@ -77,7 +77,9 @@ impl Plane<'_, '_, '_> {
                     return;
                 }
                 let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
-                if !node_up || !p.admitted {
+                // No container starts in a sandbox without an address: the
+                // pod stays ContainerCreating.
+                if !node_up || !p.admitted || p.ip.is_none() {
                     return;
                 }
                 p.phase = PodPhase::Running;
@@ -430,6 +432,7 @@ impl Plane<'_, '_, '_> {
     pub fn kubelet_up(&mut self, node: &str) {
         let now = self.cx.now;
         let Some(n) = self.k.nodes.get_mut(node) else { return };
+        let reconnected = !n.kubelet_up;
         n.kubelet_up = true;
         n.generation += 1;
         n.last_heartbeat = now;
@@ -478,6 +481,46 @@ impl Plane<'_, '_, '_> {
                 p.ready_since = Some(now);
             }
         }
+        // Pods bound to the node that had not reported Running: their start
+        // (lost while the kubelet was cut off) is reported from now on. A
+        // kubelet that was never cut off (a heal of a node that was not
+        // partitioned) changes nothing.
+        if !reconnected {
+            return;
+        }
+        let starting: Vec<Key> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| {
+                p.node.as_deref() == Some(node)
+                    && p.phase == PodPhase::Pending
+                    && p.admitted
+                    && !p.terminating()
+                    && p.ip.is_some()
+            })
+            .map(|p| p.key())
+            .collect();
+        for pk in starting {
+            let delay = self.start_delay(&pk);
+            let p = self.k.pods.get_mut(&pk).expect("listed");
+            p.generation += 1;
+            let generation = p.generation;
+            self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
+        }
+    }
+
+    /// How long a pod's containers take to start and pass their readiness
+    /// probe: `podStartup` plus the probe's `initialDelaySeconds`.
+    fn start_delay(&self, pk: &Key) -> Duration {
+        let probe = self.k.pods[pk]
+            .spec
+            .containers
+            .iter()
+            .filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds)
+            .max()
+            .unwrap_or(0);
+        self.k.config.pod_startup + Duration::from_secs(probe as u64)
     }
 
     // ------------------------------------------------------------------
@@ -824,6 +867,23 @@ impl Plane<'_, '_, '_> {
         }
         let bound = workloads::schedule(self.k, now, self.cx.rng);
         self.admit(bound);
+        // Sandboxes that got no address: the kubelet retries, and an
+        // address freed meanwhile lets them start.
+        let waiting: Vec<(Key, String)> = self
+            .k
+            .pods
+            .values()
+            .filter(|p| p.admitted && p.ip.is_none() && p.phase == PodPhase::Pending && !p.terminating())
+            .filter_map(|p| Some((p.key(), p.node.clone()?)))
+            .filter(|(_, n)| self.k.nodes.get(n).is_some_and(|n| n.kubelet_up))
+            .collect();
+        for (pk, node) in waiting {
+            let cidr = self.k.nodes[&node].pod_cidr;
+            if workloads::has_free_pod_ip(self.k, cidr) {
+                self.k.touch_pod(&pk);
+                self.create_sandbox(&pk, &node, "sandbox created", &mut None);
+            }
+        }
         services::reconcile_gateways(self.k, now, self.cx.rng);
         services::reconcile_load_balancers(self.k, self.cx);
         services::sync_cilium_ids(self.k);
@@ -964,8 +1024,9 @@ impl Plane<'_, '_, '_> {
     /// earlier (a `nodeName` in the spec, or a node that was down). A pod
     /// bound to a node whose kubelet is down waits, Pending, with no IP; one
     /// bound to a node that does not exist waits for the pod garbage collector.
+    /// A node whose pod CIDR is full admits the pod but its sandbox gets no
+    /// address (see [`Self::create_sandbox`]).
     fn admit(&mut self, scheduled: Vec<(Key, String)>) {
-        let now = self.cx.now;
         let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect();
         let mut waiting: Vec<Key> = self
             .k
@@ -998,36 +1059,55 @@ impl Plane<'_, '_, '_> {
                 }
                 continue;
             }
-            let cidr = n.pod_cidr;
-            let pinned = self.k.pods[&pk].annotations.get("vipsim/pod-ip").cloned();
-            let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect());
-            let ip = workloads::allocate_pod_ip_among(used, cidr, pinned.as_deref(), self.cx.rng);
-            used.extend(ip);
             self.k.touch_pod(&pk);
-            let startup = self.k.config.pod_startup;
-            let p = self.k.pods.get_mut(&pk).expect("bound");
-            p.ip = ip;
-            p.admitted = true;
-            p.generation += 1;
-            let delay = startup
-                + Duration::from_secs(
-                    p.spec
-                        .containers
-                        .iter()
-                        .filter_map(|c| c.readiness_probe.as_ref()?.initial_delay_seconds)
-                        .max()
-                        .unwrap_or(0) as u64,
-                );
-            let generation = p.generation;
+            self.k.pods.get_mut(&pk).expect("bound").admitted = true;
             let how = if i < by_scheduler { "scheduled" } else { "started by the kubelet" };
-            self.cx.record(Kind::Pod {
-                pod: p.name.as_str().into(),
-                node: Some(node.as_str().into()),
-                phase: "Pending".into(),
-                ready: false,
-                reason: format!("{how}, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
-            });
-            self.at(now + delay, ControlEvent::PodUp { pod: pk, generation });
+            self.create_sandbox(&pk, &node, how, &mut used);
+        }
+    }
+
+    /// The kubelet creates a bound pod's sandbox: the CNI gives it an address
+    /// from the node's pod CIDR, then the containers start. Without a free
+    /// address the sandbox fails (a FailedCreatePodSandBox event) and the
+    /// pod stays ContainerCreating. `used`: the pod IPs in use, when the
+    /// caller already collected them.
+    fn create_sandbox(
+        &mut self,
+        pk: &Key,
+        node: &str,
+        what: &str,
+        used: &mut Option<std::collections::BTreeSet<Ipv4Addr>>,
+    ) {
+        let now = self.cx.now;
+        let cidr = self.k.nodes[node].pod_cidr;
+        let pinned = self.k.pods[pk].annotations.get("vipsim/pod-ip").cloned();
+        let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect());
+        let ip = workloads::allocate_pod_ip_among(used, cidr, pinned.as_deref(), self.cx.rng);
+        used.extend(ip);
+        let delay = self.start_delay(pk);
+        let p = self.k.pods.get_mut(pk).expect("bound");
+        p.ip = ip;
+        p.generation += 1;
+        let (generation, name, ns) = (p.generation, p.name.clone(), p.namespace.clone());
+        self.cx.record(Kind::Pod {
+            pod: name.as_str().into(),
+            node: Some(node.into()),
+            phase: "Pending".into(),
+            ready: false,
+            reason: format!("{what}, pod IP {}", ip.map(|i| i.to_string()).unwrap_or_else(|| "none".into())),
+        });
+        match ip {
+            Some(_) => self.at(now + delay, ControlEvent::PodUp { pod: pk.clone(), generation }),
+            None => self.k.event(
+                now,
+                &ns,
+                &format!("pod/{name}"),
+                "Warning",
+                "FailedCreatePodSandBox",
+                format!(
+                    "Failed to create pod sandbox: failed to set up the pod network: no IP addresses available in {node}'s pod CIDR {cidr}"
+                ),
+            ),
         }
     }
 

@@ -18,7 +18,8 @@ pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 /// Allocates a Service's ClusterIP and node ports. Requested values
 /// (`clusterIP`, `nodePort`, `healthCheckNodePort`) are honoured when free,
 /// as the API server does; otherwise a random free one is picked, like its
-/// bitmap allocators.
+/// bitmap allocators, above the band they keep for requested values
+/// ([`static_band`]).
 pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> Result<(), String> {
     let used_ips: BTreeSet<Ipv4Addr> =
         k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
@@ -42,13 +43,16 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
             Some(ip)
         }
         None => {
-            // .0 is the network, .1 the `kubernetes` Service by convention.
+            // The first and last addresses are never handed out; the band
+            // above the reserved bottom goes first (`.1`, the `kubernetes`
+            // Service, sits in the reserved band).
             let size = cidr.size();
-            let start = rng.range_u64(2, size - 2);
-            (0..size - 3)
-                .map(|i| 2 + (start - 2 + i) % (size - 3))
-                .filter_map(|i| cidr.nth(i))
-                .find(|ip| !used_ips.contains(ip))
+            let usable = size.saturating_sub(2);
+            let reserved = static_band(size, 16, 256, 16).min(usable);
+            let free = |o: u64| cidr.nth(1 + o).is_some_and(|ip| !used_ips.contains(&ip));
+            let offset = random_free(usable, reserved, rng, free)
+                .ok_or("Internal error occurred: failed to allocate a serviceIP: range is full".to_string())?;
+            cidr.nth(1 + offset)
         }
     };
     let mut used_ports: BTreeSet<u16> = k
@@ -88,13 +92,41 @@ fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng)
         Some(p) => p,
         None => {
             let span = (NODE_PORT_RANGE.1 - NODE_PORT_RANGE.0 + 1) as u64;
-            let start = rng.range_u64(0, span - 1);
-            let p = (0..span).map(|i| NODE_PORT_RANGE.0 + ((start + i) % span) as u16).find(|p| !used.contains(p));
-            p.ok_or("spec.ports[0].nodePort: Internal error: range is full")?
+            let free = |o: u64| !used.contains(&(NODE_PORT_RANGE.0 + o as u16));
+            let o = random_free(span, static_band(span, 16, 128, 32), rng, free)
+                .ok_or("spec.ports[0].nodePort: Internal error: range is full")?;
+            NODE_PORT_RANGE.0 + o as u16
         }
     };
     used.insert(port);
     Ok(port)
+}
+
+/// The size of the bottom band kube-apiserver keeps for values users ask
+/// for, `min(max(min, size / step), max)`, none for a range of `min` or
+/// fewer (`calculateRangeOffset` in pkg/registry/core/service/portallocator
+/// (16, 128, 32) and ipallocator (16, 256, 16), Kubernetes 1.34: KEP-3070
+/// and KEP-3668). A random allocation takes it only when the rest is full,
+/// so a Service created later with a chosen `clusterIP` or `nodePort` in
+/// it does not find its value taken.
+fn static_band(size: u64, min: u64, max: u64, step: u64) -> u64 {
+    if size <= min { 0 } else { (size / step).clamp(min, max) }
+}
+
+/// A random free offset in `0..size`: from a random start, scan the band
+/// above `reserved` (wrapping within it), then the reserved bottom
+/// (`randomScanStrategyWithOffset` in pkg/registry/core/service/allocator).
+fn random_free(size: u64, reserved: u64, rng: &mut SimRng, free: impl Fn(u64) -> bool) -> Option<u64> {
+    let upper = size.checked_sub(reserved).filter(|u| *u > 0)?;
+    let start = rng.range_u64(0, upper - 1);
+    if let Some(o) = (0..upper).map(|i| reserved + (start + i) % upper).find(|o| free(*o)) {
+        return Some(o);
+    }
+    if reserved == 0 {
+        return None;
+    }
+    let start = rng.range_u64(0, reserved - 1);
+    (0..reserved).map(|i| (start + i) % reserved).find(|o| free(*o))
 }
 
 /// The `(protocol, port)` pairs MetalLB compares when Services share an IP.
@@ -371,5 +403,53 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
             ids.by_frontend.insert(key, ids.next);
             ids.next += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::cluster::ClusterConfig;
+
+    fn cluster(service_cidr: &str) -> Cluster {
+        let service_cidr = crate::net::Cidr::parse(service_cidr).unwrap();
+        Cluster::new(ClusterConfig { service_cidr, ..ClusterConfig::default() })
+    }
+
+    /// Creates a NodePort Service `name` with nothing requested; returns its ClusterIP and node port.
+    fn create(k: &mut Cluster, name: &str, rng: &mut SimRng) -> (Ipv4Addr, u16) {
+        let meta = ObjectMeta { name: name.into(), ..ObjectMeta::default() };
+        let spec = ServiceSpec {
+            service_type: ServiceType::NodePort,
+            ports: vec![ServicePort { port: 80, ..ServicePort::default() }],
+            ..ServiceSpec::default()
+        };
+        let mut svc = Service::new(meta, "default", spec, Instant::ZERO);
+        allocate_addresses(k, &mut svc, rng).unwrap();
+        let got = (svc.cluster_ip.unwrap(), svc.node_ports[0].unwrap());
+        k.services.insert(svc.key(), svc);
+        got
+    }
+
+    /// kube-apiserver keeps the bottom of each range for values users ask
+    /// for (KEP-3070, KEP-3668): a /27 keeps its first 16 usable addresses
+    /// (`calculateRangeOffset`: min(max(16, 32/16), 256)), the node port
+    /// range its first 86 ports (min(max(16, 2768/32), 128)); random picks
+    /// take the rest first and the reserved band only once it is full
+    /// (`randomScanStrategyWithOffset`, Kubernetes 1.34).
+    #[test]
+    fn random_cluster_ips_and_node_ports_stay_out_of_the_band_kept_for_requests() {
+        let mut k = cluster("10.0.0.0/27");
+        let mut rng = SimRng::new(7);
+        // .17 to .30: the 14 usable addresses above the reserved .1 to .16.
+        let first: BTreeSet<Ipv4Addr> = (0..14).map(|i| create(&mut k, &format!("s{i}"), &mut rng).0).collect();
+        let upper: BTreeSet<Ipv4Addr> = (17..=30).map(|i| Ipv4Addr::new(10, 0, 0, i)).collect();
+        assert_eq!(first, upper);
+        let (spill, _) = create(&mut k, "s14", &mut rng);
+        assert!((1..=16).contains(&spill.octets()[3]), "then the reserved band: {spill}");
+        let ports: Vec<u16> = k.services.values().flat_map(|s| s.node_ports.iter().flatten().copied()).collect();
+        assert!(ports.iter().all(|p| (30086..=32767).contains(p)), "{ports:?}");
+        assert_eq!((static_band(2768, 16, 128, 32), static_band(32, 16, 256, 16)), (86, 16));
+        assert_eq!((static_band(16, 16, 256, 16), static_band(1 << 20, 16, 256, 16)), (0, 256));
     }
 }

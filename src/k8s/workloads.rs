@@ -277,7 +277,10 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
-            let detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+            // kube-scheduler's FitError.Error() sorts the "count reason"
+            // strings as text (sort.Strings), so the count leads the order.
+            let mut detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+            detail.sort();
             let msg = format!(
                 "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.",
                 all.len(),
@@ -310,6 +313,16 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         bound.push((pk, node));
     }
     bound
+}
+
+/// Whether the node's pod CIDR has an address left (see [`allocate_pod_ip`]).
+pub fn has_free_pod_ip(k: &Cluster, cidr: Cidr) -> bool {
+    let size = cidr.size();
+    if size < 4 {
+        return false;
+    }
+    let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
+    (2..size - 1).filter_map(|i| cidr.nth(i)).any(|ip| !used.contains(&ip))
 }
 
 /// A free pod IP in the node's pod CIDR. `vipsim/pod-ip` on the pod pins it

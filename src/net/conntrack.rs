@@ -293,6 +293,17 @@ impl Conntrack {
         self.entries.values().filter(move |e| e.expires > now).map(move |e| (e, e.expires.saturating_since(now)))
     }
 
+    /// How many flows this table has tracked since the host booted: with
+    /// [`Conntrack::created_since`], an observer looks at new flows only.
+    pub fn created(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Entries still here among those created after the first `count`, oldest first.
+    pub fn created_since(&self, count: u64) -> impl Iterator<Item = &CtEntry> {
+        self.entries.range(count..).map(|(_, e)| e)
+    }
+
     /// `conntrack -F`.
     pub fn flush(&mut self) {
         self.entries.clear();

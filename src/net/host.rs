@@ -265,6 +265,41 @@ pub enum Verdict {
     Delay(Duration),
 }
 
+/// Linux limits the ICMP errors it sends to each destination
+/// (`icmpv4_xrlim_allow` → `inet_peer_xrlim_allow`, net/ipv4/icmp.c and
+/// net/ipv4/inetpeer.c, Linux 6.18): a token bucket that gains one token
+/// per `icmp_ratelimit` (1 s) and holds at most 6 (XRLIM_BURST_FACTOR),
+/// full for a destination not seen yet. So a host that drops a burst of
+/// packets (a neighbour that never answered, with its queue) answers the
+/// first six and then one a second, never one per packet. (The global
+/// limit, 1,000 a second with a burst of 50, is not modelled.)
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IcmpRateLimit {
+    /// Per destination: nanoseconds of credit, and when it was last updated.
+    peers: BTreeMap<Ipv4Addr, (u64, Instant)>,
+}
+
+/// `net.ipv4.icmp_ratelimit`: one ICMP error per destination per second.
+pub const ICMP_RATELIMIT: Duration = Duration::from_secs(1);
+/// XRLIM_BURST_FACTOR: a destination may be sent this many errors at once.
+pub const ICMP_BURST: u64 = 6;
+
+impl IcmpRateLimit {
+    /// Whether an ICMP error to `dst` may leave now (and takes its token).
+    pub fn allow(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
+        let timeout = ICMP_RATELIMIT.as_nanos();
+        let full = ICMP_BURST * timeout;
+        let (tokens, last) = self.peers.get(&dst).copied().unwrap_or((full, now));
+        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(full);
+        let allowed = tokens >= timeout;
+        if allowed {
+            tokens -= timeout;
+        }
+        self.peers.insert(dst, (tokens, now));
+        allowed
+    }
+}
+
 /// Where a packet handed to IP output came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Origin {
@@ -334,6 +369,8 @@ pub struct Host {
     pub announce: BTreeMap<Ipv4Addr, Announcer>,
     pub node: Option<NodeNet>,
     pub rules: Vec<Rule>,
+    /// The ICMP errors this host may still send, per destination.
+    pub icmp_limit: IcmpRateLimit,
     ip_ident: u16,
     wake_at: Option<Instant>,
 }
@@ -360,6 +397,7 @@ impl Host {
             announce: BTreeMap::new(),
             node: (role == Role::Node).then(NodeNet::default),
             rules: Vec::new(),
+            icmp_limit: IcmpRateLimit::default(),
             ip_ident: 0,
             wake_at: None,
         }
@@ -395,7 +433,7 @@ impl Host {
 
     /// Addresses the kernel treats as local (RTN_LOCAL): interface
     /// addresses plus, with IPVS, every Service IP on kube-ipvs0.
-    fn is_local(&self, ip: Ipv4Addr) -> bool {
+    pub fn is_local(&self, ip: Ipv4Addr) -> bool {
         self.owns(ip) || self.node.as_ref().is_some_and(|n| n.ipvs_addrs.contains(&ip))
     }
 
@@ -558,8 +596,22 @@ impl Host {
     }
 
     fn arp_input(&mut self, iface: IfIdx, arp: Arp, unicast_to_us: bool, cx: &mut Ctx, env: &Env) {
+        // A sender claiming one of our own addresses (another node's GARP
+        // for a VIP this node also has on kube-ipvs0) is a martian source:
+        // arp_process's input route lookup fails in fib_validate_source
+        // (the source is a local address), so the kernel neither answers
+        // nor caches it, and arp_accept creates entries only for unicast
+        // senders (net/ipv4/arp.c, net/ipv4/fib_frontend.c, Linux 6.18).
+        // Only an entry that already exists would be updated.
+        let martian = self.is_local(arp.sender_ip);
+        if martian && self.ifaces[iface].neighbors.get(arp.sender_ip).is_none() {
+            let (host, ip, mac) = (self.name.clone(), arp.sender_ip, arp.sender_mac);
+            let reason = format!("sender {ip} is one of our addresses (martian source)");
+            cx.record(Kind::ArpIgnored { host, ip, mac, reason });
+            return;
+        }
         let is_request = arp.op == ArpOperation::Request;
-        let target_local = is_request && self.kernel_answers(iface, arp.target_ip, env);
+        let target_local = is_request && !martian && self.kernel_answers(iface, arp.target_ip, env);
         let mut events = Vec::new();
         self.ifaces[iface].neighbors.receive_arp(&arp, unicast_to_us, target_local, cx.now, cx.rng, &mut events);
         self.neighbor_events(iface, events, cx);
@@ -628,6 +680,12 @@ impl Host {
         self.icmp_send(&original, 1, cx);
     }
 
+    /// Whether an ICMP error to `dst` may be sent now: errors to a local
+    /// address go through loopback, which is not limited.
+    fn icmp_error_allowed(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
+        self.is_local(dst) || self.icmp_limit.allow(dst, now)
+    }
+
     /// `icmp_send` (net/ipv4/icmp.c, Linux 6.18): a destination unreachable
     /// with `code` about the IPv4 packet `original`, to its sender. Never
     /// about an ICMP error (RFC 1122 3.2.2). The source is the packet's
@@ -644,6 +702,9 @@ impl Host {
             self.route(pkt.src, None).and_then(|(i, _)| self.source_for(i, pkt.src))
         };
         let Some(src) = src else { return };
+        if !self.icmp_error_allowed(pkt.src, cx.now) {
+            return;
+        }
         let ident = self.next_ident();
         if let Some(icmp) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, src, ident, code, original) {
             self.ip_output(icmp, Origin::Local, cx);
@@ -916,6 +977,9 @@ impl Host {
             }
             L4::Udp { .. } => {
                 // No UDP services are modelled: the kernel answers port unreachable.
+                if !self.icmp_error_allowed(pkt.src, cx.now) {
+                    return;
+                }
                 let id = self.next_ident();
                 if let Some(f) = ip::icmp_unreachable_frame(Mac::ZERO, Mac::ZERO, pkt.dst, id, 3, ip::ip_payload(frame))
                 {
@@ -1239,6 +1303,7 @@ impl Host {
         self.pending.clear();
         self.sockets.clear();
         self.procs.clear();
+        self.icmp_limit = IcmpRateLimit::default();
         self.wake_at = None;
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
@@ -1342,4 +1407,28 @@ fn translate(frame: &Frame, pkt: &Ipv4, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u1
         ..Rewrite::default()
     };
     ip::rewrite(frame, &rw).unwrap_or_else(|| frame.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// inet_peer_xrlim_allow with icmp_ratelimit 1 s: a full bucket of six
+    /// for a new destination, then a token a second, never more than six.
+    #[test]
+    fn icmp_errors_are_limited_per_destination() {
+        let mut l = IcmpRateLimit::default();
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 5), Ipv4Addr::new(10, 0, 0, 6));
+        let ms = Instant::from_millis;
+        let sent: Vec<bool> = (0..7).map(|_| l.allow(a, ms(0))).collect();
+        assert_eq!(sent, [true, true, true, true, true, true, false]);
+        assert!(l.allow(b, ms(0)), "another destination has its own bucket");
+        // A token a second: 0.999 s of credit is not enough, 1 s is.
+        assert_eq!(
+            [l.allow(a, ms(999)), l.allow(a, ms(1000)), l.allow(a, ms(1999)), l.allow(a, ms(2000))],
+            [false, true, false, true]
+        );
+        let after_a_minute: Vec<bool> = (0..7).map(|_| l.allow(a, ms(62_000))).collect();
+        assert_eq!(after_a_minute, [true, true, true, true, true, true, false], "at most six saved up");
+    }
 }

@@ -262,5 +262,5 @@ fn kubernetes_service(config: &ClusterConfig) -> Result<crate::k8s::objects::Man
     let yaml = format!(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: kubernetes\n  namespace: default\n  labels: {{component: apiserver, provider: kubernetes}}\nspec:\n  type: ClusterIP\n  clusterIP: {ip}\n  ports:\n  - name: https\n    port: 443\n    targetPort: 6443\n"
     );
-    serde_norway::from_str(&yaml).map_err(|e| e.to_string())
+    crate::scenario::load::manifest(&yaml)
 }

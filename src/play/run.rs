@@ -72,6 +72,20 @@ impl Run {
         seed: Option<u64>,
         until: Option<Duration>,
     ) -> Result<Run, String> {
+        Run::observed(scenario, variant, seed, until, &mut |_, _| true)
+    }
+
+    /// [`Run::new`], showing `observe` the world after building it and
+    /// after every step, with the records that step added (the invariant
+    /// checks watch state the trace does not show, in the same pass). The
+    /// run stops, and ends at that step, when `observe` returns false.
+    pub fn observed(
+        scenario: Rc<Scenario>,
+        variant: Option<&str>,
+        seed: Option<u64>,
+        until: Option<Duration>,
+        observe: &mut dyn FnMut(&World, &[Record]) -> bool,
+    ) -> Result<Run, String> {
         let mut trace = Vec::new();
         let world = crate::play::build::build_seeded(&scenario, variant, seed, &mut trace)?;
         let end = Instant::ZERO + until.unwrap_or(scenario.doc.spec.duration);
@@ -84,13 +98,17 @@ impl Run {
             step_times: vec![Instant::ZERO],
             cursor: world,
         };
-        run.compute_from_cursor();
+        if observe(&run.cursor, &run.trace) {
+            run.compute_from_cursor(observe);
+        } else {
+            run.end = run.cursor.now;
+        }
         Ok(run)
     }
 
     /// Steps the cursor's world to the end, recording snapshots, then moves
     /// the cursor back to where it was.
-    fn compute_from_cursor(&mut self) {
+    fn compute_from_cursor(&mut self, observe: &mut dyn FnMut(&World, &[Record]) -> bool) {
         let start = self.cursor.steps;
         let mut world = self.cursor.clone();
         // The cursor's state may differ from a parent's snapshot at the same
@@ -115,11 +133,17 @@ impl Run {
                 self.end = world.now;
                 break;
             }
+            let before = self.trace.len();
             super::drive::step(&mut world, &mut self.trace);
+            let go_on = observe(&world, &self.trace[before..]);
             self.step_times.push(world.now);
             if world.steps >= next_snapshot {
                 next_snapshot = world.steps + snapshot_interval(&world);
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
+            }
+            if !go_on {
+                self.end = world.now;
+                break;
             }
         }
     }
@@ -233,6 +257,6 @@ impl Run {
         let mut extra = Vec::new();
         super::drive::apply(&mut self.cursor, action, &mut extra);
         self.trace.extend(extra);
-        self.compute_from_cursor();
+        self.compute_from_cursor(&mut |_, _| true);
     }
 }

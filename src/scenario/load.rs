@@ -161,6 +161,34 @@ fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest>
     Some(ParsedManifest { loaded, source })
 }
 
+/// One Kubernetes manifest from YAML text, as a scenario file's manifests
+/// are read (the cluster's own `default/kubernetes` Service is written
+/// this way). Reading it through the loader, not `serde_norway::from_str`,
+/// also keeps the wasm from carrying a second copy of every manifest's
+/// deserializer: `Manifest`'s derived one (internally tagged, so buffered)
+/// for serde_norway's error type.
+pub fn manifest(text: &str) -> Result<Manifest, String> {
+    let mut report = Report::new("manifest");
+    let parsed = document::split(text).into_iter().next().and_then(|source| parse_manifest(source, &mut report));
+    match parsed {
+        Some(p) if report.errors.is_empty() => Ok(p.loaded.manifest),
+        _ => Err(report.errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+/// Deserializes a manifest held inside other data (an edit in a permalink
+/// or in saved progress, JSON) by re-reading it as text through the loader
+/// (JSON is YAML): `#[serde(deserialize_with)]` on those fields. With
+/// `Manifest`'s derived `Deserialize` (internally tagged, so buffered into
+/// serde's `Content`) the wasm would carry another copy of every manifest's
+/// deserializer, for serde_json's error type; this way it has one.
+pub fn deserialize_manifest<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<Manifest>, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(d)?;
+    let text = serde_json::to_string(&value).map_err(D::Error::custom)?;
+    manifest(&text).map(Box::new).map_err(D::Error::custom)
+}
+
 /// Reads the document as the `Manifest` variant for `kind`.
 fn read_manifest(kind: &str, source: &Source, report: &mut Report) -> Option<Manifest> {
     /// Reads a `Doc<$spec>` and moves its parts into `Manifest::$variant`.

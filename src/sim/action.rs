@@ -40,8 +40,10 @@ pub enum Action {
     Apply {
         name: String,
     },
-    /// Apply an edited or new manifest.
+    /// Apply an edited or new manifest. (Read back through the scenario
+    /// loader: see [`crate::scenario::load::deserialize_manifest`].)
     ApplyManifest {
+        #[serde(deserialize_with = "crate::scenario::load::deserialize_manifest")]
         manifest: Box<Manifest>,
     },
     /// Delete an object by `Kind/name` or a manifest's name.
@@ -260,6 +262,15 @@ impl World {
         let h = self.net.host_id(&f.host).ok_or_else(|| format!("no host named {}", f.host))?;
         let node = self.cluster.node_of_host(h).map(|n| n.name.clone());
         let detail = match f.action {
+            // Pressing the power button of a host in the state asked for
+            // changes nothing (it would otherwise lose its RAM, or reboot).
+            FaultAction::PowerOff if !self.net.hosts[h].up => "host is already powered off".to_string(),
+            FaultAction::PowerOn if self.net.hosts[h].up => "host is already on".to_string(),
+            // Plugging a powered-off host back in: it stays off.
+            FaultAction::Heal if !self.net.hosts[h].up => {
+                self.set_links(h, true, trace);
+                "host back on the LAN (still powered off)".to_string()
+            }
             FaultAction::PowerOff | FaultAction::Partition => {
                 let power = f.action == FaultAction::PowerOff;
                 if power {

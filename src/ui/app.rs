@@ -23,7 +23,7 @@ use super::player::use_player;
 use super::problems::{LinkProblemView, LoadProblemView};
 use super::route::{self, Request, WORKSHOP_HASH};
 use super::share_menu::ShareMenu;
-use super::state::{AppState, Store};
+use super::state::{Action, AppState, Store};
 use super::storage;
 use super::tasks::Tasks;
 use super::timeline::Timeline;
@@ -36,7 +36,7 @@ use yew::prelude::*;
 /// changes (links within the page, Back and Forward). Returns whether the
 /// workshop index is asked for.
 #[hook]
-fn use_address(store: &Store, first: Request) -> bool {
+fn use_address(store: &Store, first: Request, play: bool) -> bool {
     let workshop = use_state_eq(|| first == Request::Workshop);
     {
         let dispatcher = store.dispatcher();
@@ -44,6 +44,9 @@ fn use_address(store: &Store, first: Request) -> bool {
         let embed = store.embed;
         use_effect_with((), move |_| {
             route::open(&dispatcher, first);
+            if play {
+                dispatcher.dispatch(Action::Play(true));
+            }
             let listener = (!embed).then(|| {
                 gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                     let request = route::current().request;
@@ -156,8 +159,15 @@ fn columns(store: &AppState) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq, Default)]
+pub struct Props {
+    /// Start playing as soon as the run is computed (the embed's Run button).
+    #[prop_or_default]
+    pub play: bool,
+}
+
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &Props) -> Html {
     let first = use_memo((), |_| route::current());
     let store = use_reducer({
         let first = first.clone();
@@ -170,7 +180,7 @@ pub fn app() -> Html {
             state
         }
     });
-    let workshop = use_address(&store, first.request.clone()) && !store.embed;
+    let workshop = use_address(&store, first.request.clone(), first.play || props.play) && !store.embed;
     use_address_sync(&store, !workshop && !store.embed);
     use_persistence(&store);
     use_player(store.playing, store.dispatcher());

@@ -63,8 +63,9 @@ pub fn embed_bar() -> Html {
     let lang = store.lang;
     let title = store.scenario.as_ref().map(|s| s.doc.metadata.title_in(lang.code()).to_string()).unwrap_or_default();
     let folder = route::page_url().1;
+    // A shipped scenario's own page has its lesson in the first response.
     let plain = match store.source.as_ref().and_then(|s| s.shipped.clone()) {
-        Some(id) => format!("{folder}?scenario={id}"),
+        Some(id) => format!("{folder}{id}.html"),
         None => folder,
     };
     // The exact moment is encoded when the link is followed, not on every

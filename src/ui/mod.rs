@@ -52,12 +52,14 @@ pub fn start() {
     let document = gloo::utils::document();
     match document.get_element_by_id("app") {
         Some(root) => {
-            // index.html says "Loading the simulator…" until now.
+            // The page's first paint (www/boot.js, `vipsim site`) until now.
+            // The embed's Run button marks the root: play at once.
+            let play = root.has_attribute("data-play");
             root.set_inner_html("");
-            yew::Renderer::<app::App>::with_root(root).render();
+            yew::Renderer::<app::App>::with_root_and_props(root, app::Props { play }).render();
         }
         None => {
-            yew::Renderer::<app::App>::new().render();
+            yew::Renderer::<app::App>::with_props(app::Props::default()).render();
         }
     }
 }

@@ -5,11 +5,14 @@
 //! - `#/link/CODE`: a permalink ([`Permalink`]), the exact state;
 //! - `?scenario=ID&variant=V&at=35s&host=router&panels=a,b&lang=ko`, or
 //!   `#ID` and `#ID/VARIANT`: simple links to a shipped scenario;
+//! - a shipped scenario's own page, `ID.html` (written by `vipsim site`
+//!   with its lesson in the first response): that scenario;
 //! - nothing: the failover story.
 //!
 //! `embed.html` (or `?embed`) is the chrome-less player; it reads the same
-//! addresses. `predict=0` keeps playback from pausing at checkpoints;
-//! `tour=1` starts the narrated tour.
+//! addresses. `autoplay=1` starts playing once the run is computed (the
+//! embed's Run button asks for the same). `predict=0` keeps playback from
+//! pausing at checkpoints; `tour=1` starts the narrated tour.
 
 use super::i18n::Lang;
 use super::panels::Panels;
@@ -41,6 +44,8 @@ pub struct Address {
     pub embed: bool,
     pub panels: Option<Panels>,
     pub lang: Option<Lang>,
+    /// Start playing at once.
+    pub play: bool,
     /// `predict=0`: checkpoints do not pause playback.
     pub predict_off: bool,
     /// `tour=1`: start the narrated tour.
@@ -83,7 +88,10 @@ pub fn parse(search: &str, hash: &str, path: &str) -> Address {
             Some((id, v)) => (Some(id.to_string()), Some(v.to_string())),
             None => ((!fragment.is_empty()).then(|| fragment.to_string()), None),
         };
-        match nonempty("scenario").or(id) {
+        // A scenario's own page names it in its file name.
+        let page = path.rsplit('/').next().and_then(|f| f.strip_suffix(".html"));
+        let own = page.filter(|p| !matches!(*p, "index" | "embed") && catalog::find(p).is_some());
+        match nonempty("scenario").or(id).or(own.map(str::to_string)) {
             Some(id) => Request::Scenario {
                 id,
                 variant: nonempty("variant").or(variant),
@@ -98,6 +106,7 @@ pub fn parse(search: &str, hash: &str, path: &str) -> Address {
         embed: path.ends_with("embed.html") || param("embed").is_some(),
         panels: nonempty("panels").and_then(|p| Panels::from_ids(p.split(','))),
         lang: nonempty("lang").and_then(|l| Lang::from_code(&l)),
+        play: param("autoplay").as_deref() == Some("1"),
         predict_off: param("predict").as_deref() == Some("0"),
         tour: param("tour").as_deref() == Some("1"),
     }

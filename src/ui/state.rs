@@ -28,8 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::Reducible;
 
-/// Playback speeds, in simulated seconds per wall-clock second.
-pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
+pub use crate::view::SPEEDS;
 
 /// Where a branch came from: its parent run, the parent's step where the
 /// learner acted, and what they did there and after, each at its step

@@ -14,14 +14,19 @@ pub mod compare;
 pub mod i18n;
 pub mod lesson;
 pub mod markdown;
+pub mod poster;
 pub mod probes;
 pub mod scene;
+pub mod site;
 pub mod story;
 pub mod timeline;
 pub mod whatif;
 pub mod zoom;
 
 use crate::time::{Duration, Instant};
+
+/// Playback speeds, in simulated seconds per wall-clock second.
+pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
 
 /// A simulated instant as the playground prints it: seconds with
 /// milliseconds, cut (not rounded) like the trace's own times, so a note

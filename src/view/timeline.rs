@@ -50,6 +50,8 @@ pub struct TimelineView {
     pub clock: String,
     pub clock_rest: String,
     pub cursor: u64,
+    /// The playhead, and the end of the run.
+    pub time: Instant,
     pub end: Instant,
     /// What happened at the current step: its time and first record, and
     /// how many more; `None` before anything happened.
@@ -110,6 +112,7 @@ impl TimelineView {
             clock: secs(time),
             clock_rest: lang.f(Msg::ClockRest, &[&secs(end), &cursor, &run.len()]),
             cursor,
+            time,
             end,
             now,
         }

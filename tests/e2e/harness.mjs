@@ -1,49 +1,30 @@
-// Shared harness for the end-to-end tests: serves dist/ on loopback with a
-// tiny static server (any sub-path works because asset URLs are relative) and
+// Shared harness for the end-to-end tests: serves dist/ on loopback with
+// tools/serve.mjs (any sub-path works because asset URLs are relative) and
 // drives Debian's Chromium through playwright-core.
-import http from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { serve } from '../../tools/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = path.resolve(here, '../../dist');
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.yaml': 'text/yaml',
-  '.png': 'image/png', '.webmanifest': 'application/manifest+json',
-};
-
-/** Serves `root` under `prefix` (e.g. "/blog/sim/") on 127.0.0.1 and a random port. */
-export async function serveDist({ root = DIST, prefix = '/' } = {}) {
+/**
+ * Serves `root` under `prefix` (e.g. "/blog/sim/") on 127.0.0.1 and a
+ * random port, with the site's precompressed copies as a compressing host
+ * does (tools/serve.mjs; `encodings: []` for a host that does not compress).
+ * `requests` lists the paths asked for, `responses` the bodies sent.
+ */
+export async function serveDist({ root = DIST, prefix = '/', encodings, hold } = {}) {
   const requests = [];
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    requests.push(url.pathname);
-    if (!url.pathname.startsWith(prefix)) { res.writeHead(404).end('outside prefix'); return; }
-    let rel = decodeURIComponent(url.pathname.slice(prefix.length));
-    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
-    const file = path.join(root, rel);
-    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
-    try {
-      await stat(file);
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
+  const responses = [];
+  const server = await serve({
+    root, prefix, encodings, hold,
+    onRequest: (p) => requests.push(p),
+    onResponse: (r) => responses.push(r),
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}${prefix}`, requests, close: () => new Promise((ok) => {
-    // Chromium keeps connections alive: end them so the port is really gone.
-    server.close(ok);
-    server.closeAllConnections();
-  }) };
+  return { url: server.url, requests, responses, close: server.close };
 }
 
 /** Launches headless Chromium with the flags this sandbox needs. */

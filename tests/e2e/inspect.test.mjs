@@ -77,7 +77,10 @@ test('links open a scenario and variant; embed.html is the chrome-less player', 
   assert.equal(await page.inputValue('select[aria-label=Scenario]'), 'bgp-ecmp');
   const hashed = await openApp(browser, server.url, '#metallb-l2-failover/garp-honor');
   assert.equal(await hashed.page.inputValue('select[aria-label=Variant]'), 'garp-honor');
-  const embed = await openApp(browser, server.url + 'embed.html', '?scenario=cilium-lb-ipam');
+  // The embed runs when asked (Run, or autoplay=1 as here) and plays; paused, it steps.
+  const embed = await openApp(browser, server.url + 'embed.html', '?scenario=cilium-lb-ipam&autoplay=1');
+  await embed.page.click('.timeline button.play');
+  await embed.page.waitForSelector('.timeline button.play[aria-pressed=false]');
   assert.equal(await embed.page.$('.topbar'), null, 'no picker in the embed player');
   assert.match(await embed.page.textContent('.embed-bar'), /Cilium LB IPAM/);
   assert.ok(await embed.page.$('.topology-svg'));

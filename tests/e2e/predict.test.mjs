@@ -94,9 +94,10 @@ test('a branch where the router was flushed answers otherwise, with its own proo
 
 test('predict=0 plays through the checkpoints', async () => {
   const { page, errors } = await openPage(browser, `${server.url}embed.html?scenario=metallb-l2-failover&at=20s&predict=0`);
+  // The embed loads the app when Run is pressed, and Run plays.
+  await page.click('.facade .run');
   await ready(page);
   await page.selectOption('select[name=speed]', '10');
-  await page.click('.transport .play');
   await page.waitForFunction(() => Number(document.querySelector('.clock')?.dataset.timeNs) > 28e9, null, { timeout: 30_000 });
   assert.equal(await page.getAttribute('.transport .play', 'aria-pressed'), 'true', 'still playing past 21 s and 27 s');
   assert.deepEqual(errors, []);

@@ -26,16 +26,18 @@ test('renders the shell with title, scenario list and version footer', async () 
   assert.ok(server.requests.every((p) => p.startsWith('/some/blog/path/')), server.requests.join(' '));
 });
 
-test('says it is loading, and says so plainly when the wasm cannot be downloaded', async () => {
+test('says how much of the simulator has arrived, and says so plainly when the wasm cannot be downloaded', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   let release;
   const held = new Promise((ok) => { release = ok; });
   await page.route('**/*.wasm', async (route) => { await held; await route.abort(); });
   await page.goto(server.url);
-  assert.equal(await page.textContent('#app [role=status]'), 'Loading the simulator…');
+  await page.waitForSelector('#vipsim-boot', { state: 'visible' });
+  assert.equal((await page.innerText('#vipsim-boot')).trim(), 'Loading the simulator… 0 %');
+  assert.equal(await page.getAttribute('#vipsim-boot progress', 'value'), '0');
   release();
-  await page.waitForFunction(() => /could not start/.test(document.querySelector('#app').textContent));
-  assert.match(await page.textContent('#app [role=status]'), /^The simulator could not start: .+\. Reload the page to try again\.$/);
+  await page.waitForFunction(() => /could not start/.test(document.querySelector('#vipsim-boot').textContent));
+  assert.match((await page.innerText('#vipsim-boot')).trim(), /^The simulator could not start: .+\. Reload the page to try again\.$/);
   await context.close();
 });

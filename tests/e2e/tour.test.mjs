@@ -85,6 +85,10 @@ test('axe-core finds no serious violation: main page, checkpoint, tour, workshop
   assert.deepEqual(await violations(workshop.page), [], 'workshop index');
 
   const embed = await openPage(browser, `${server.url}embed.html?scenario=metallb-l2-failover&at=22s`);
+  // The click-to-load poster, then the player it loads on Run.
+  await embed.page.waitForFunction(() => window.vipsimBoot?.poster);
+  assert.deepEqual(await violations(embed.page), [], 'embed poster');
+  await embed.page.click('.facade .run');
   await ready(embed.page);
   assert.deepEqual(await violations(embed.page), [], 'embed player');
 });

@@ -9,7 +9,11 @@
 //! broadcast probe carries ff:ff:ff:ff:ff:ff there (not zero, as the
 //! kernel's own requests do), and after a reply recv_pack makes the
 //! replier's MAC the destination (unless `-b`): the following probes are
-//! unicast to it and carry it as the target hardware address.
+//! unicast to it and carry it as the target hardware address. Without
+//! `-I`, arping takes the device of the kernel's route to the target
+//! (guess_device): for an address the host owns (an interface address, a
+//! Service IP on kube-ipvs0) that is lo, which check_device refuses with
+//! `Interface "lo" is not ARPable` and exit code 2, sending nothing.
 
 use super::{Output, ProcIo, number};
 use crate::engine::trace::Dir;
@@ -119,6 +123,14 @@ impl Arping {
                 Some(i) => i,
                 None => return self.fail(format!("arping: Device {n} not available.")),
             },
+            // Without -I, iputils asks the kernel for the route to the
+            // target (guess_device, RTM_GETROUTE): a local address routes
+            // through lo, and check_device refuses a loopback device.
+            None if host.is_local(self.target) => {
+                self.output =
+                    Some(Output { stdout: "Interface \"lo\" is not ARPable\n".into(), stderr: String::new(), exit: 2 });
+                return;
+            }
             None => match host.route(self.target, None) {
                 Some((i, _)) => i,
                 None => return self.fail("arping: no source address in not-DAD mode".into()),

@@ -549,6 +549,15 @@ catalogue! {
     FoundRan => "ran: {0}", "실행함: {0}";
     FoundNotRanYet => "no successful `{0}` yet", "아직 성공한 `{0}` 없음";
     FoundFloods => "{0} unknown-unicast floods", "알 수 없는 유니캐스트 플러딩 {0}번";
+
+    // The static pages' words (src/view/site.rs, www/boot.js), before the wasm has arrived.
+    BootLoading => "Loading the simulator…", "시뮬레이터를 불러오는 중…";
+    BootFailed => "The simulator could not start: {0}. Reload the page to try again.",
+        "시뮬레이터를 시작하지 못했습니다: {0}. 페이지를 새로 고쳐 다시 시도하세요.";
+    BootProgress => "Downloading the simulator", "시뮬레이터 내려받는 중";
+    RunSimulation => "Run the simulation", "시뮬레이션 실행";
+    AtMoment => "at {0}", "{0} 시점";
+    PosterLabel => "The network at {0}", "{0}의 네트워크";
     FoundFrameTo => "{0} sent its packet for {1} to {2}", "{0}에서 {1} 대상 패킷을 {2}에 보냄";
     FoundNoFrameTo => "{0} sent no packet to {1}", "{0}에서 {1}에 보낸 패킷 없음";
     FoundRouteOnLink => "{0} reaches {1} on-link", "{0}에서 {1}에 직접 (on-link) 닿음";

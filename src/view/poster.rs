@@ -1,0 +1,362 @@
+//! The playground's panels as static HTML text: the topology (a
+//! [`Drawing`] as inline SVG), the timeline and the lesson, with the same
+//! elements and classes the yew components render, so the site's
+//! stylesheet lays them out exactly as the app's first frame. Nothing here
+//! responds to input: these are what a reader sees before the wasm has
+//! arrived (the embed's poster, the first paint of the main pages,
+//! [`super::site`]).
+
+use super::i18n::{Lang, Msg};
+use super::lesson::LessonView;
+use super::markdown::{escape, to_html};
+use super::scene::{CALLOUT_ROW, Drawing, Rect, TEXT_ROW};
+use super::story::FrameClass;
+use super::timeline::TimelineView;
+use std::fmt::Write;
+
+/// `<rect>` of `r` with rounded corners `rx`.
+fn rect(out: &mut String, r: Rect, rx: u32) {
+    let _ = write!(out, r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{rx}"/>"#, r.x, r.y, r.w, r.h);
+}
+
+/// Which of the two layouts an SVG is: the app draws the narrow one on
+/// pages under 720 CSS pixels wide (a phone), and so does the stylesheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    Wide,
+    Narrow,
+}
+
+impl Fit {
+    pub fn css(self) -> &'static str {
+        match self {
+            Fit::Wide => "poster-wide",
+            Fit::Narrow => "poster-narrow",
+        }
+    }
+}
+
+/// The topology drawing as SVG text. `min_scale` is the app's (the drawing
+/// does not shrink below it; 0 in the embed player); `selected` the host
+/// the inspector shows.
+pub fn topology_svg(d: &Drawing, fit: Fit, min_scale: f64, selected: Option<&str>, label: &str) -> String {
+    let l = &d.layout;
+    let mut out = String::with_capacity(8192);
+    let _ = write!(
+        out,
+        r#"<svg viewBox="0 0 {:.0} {:.0}" role="group" aria-label="{}" class="topology-svg {}" style="min-width:{:.0}px">"#,
+        l.width,
+        l.height,
+        escape(label),
+        fit.css(),
+        l.width * min_scale
+    );
+    out.push_str(r#"<g class="cables">"#);
+    for (c, words) in l.cables.iter().zip(&d.cable_text) {
+        let [a, b] = c.points;
+        let _ = write!(
+            out,
+            r#"<g class="cable{}"><line x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
+            if c.up { "" } else { " down" },
+            a.x,
+            a.y,
+            b.x,
+            b.y
+        );
+        if let Some((p, port)) = &words.port {
+            let _ = write!(out, r#"<text class="port" x="{}" y="{}">{}</text>"#, p.x, p.y, escape(port));
+        }
+        if let Some((p, down)) = &words.down {
+            let _ = write!(out, r#"<text class="link-down" x="{}" y="{}">{}</text>"#, p.x, p.y, escape(down));
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</g>");
+    let is = |name: &str| if selected == Some(name) { " selected" } else { "" };
+    let sw = &d.switch;
+    let t = sw.text_at();
+    let _ = write!(
+        out,
+        r#"<g class="host switch{}" data-host="{}" aria-label="{}">"#,
+        is(&sw.name),
+        escape(&sw.name),
+        escape(&sw.label)
+    );
+    rect(&mut out, sw.rect, 6);
+    // As in the app: the drawn words sit beside the host's button, not in
+    // it (src/ui/topology.rs, WCAG 2.5.3 label in name).
+    let _ = write!(
+        out,
+        r#"</g><g class="host-text switch" aria-hidden="true"><text x="{}" y="{}"><tspan class="name">{}</tspan><tspan class="ip" x="{}" dy="{TEXT_ROW}">{}</tspan></text></g>"#,
+        t.x,
+        t.y,
+        escape(&sw.name),
+        t.x,
+        escape(&sw.learned)
+    );
+    for b in &d.hosts {
+        let _ = write!(
+            out,
+            r#"<g class="host {}{}{}" data-host="{}" aria-label="{}">"#,
+            b.role,
+            if b.off { " off" } else { "" },
+            is(&b.name),
+            escape(&b.name),
+            escape(&b.label)
+        );
+        rect(&mut out, b.rect, 8);
+        let _ = write!(
+            out,
+            r#"</g><g class="host-text {}{}" aria-hidden="true">"#,
+            b.role,
+            if b.off { " off" } else { "" }
+        );
+        let role = b.role_at();
+        let _ = write!(out, r#"<text class="role" x="{}" y="{}">{}</text>"#, role.x, role.y, escape(&b.role_label));
+        let t = b.text_at();
+        let _ = write!(out, r#"<text x="{}" y="{}">"#, t.x, t.y);
+        for (i, line) in b.lines.iter().enumerate() {
+            let dy = if i == 0 { 0.0 } else { TEXT_ROW };
+            let _ =
+                write!(out, r#"<tspan class="{}" x="{}" dy="{dy}">{}</tspan>"#, line.class, t.x, escape(&line.text));
+        }
+        out.push_str("</text>");
+        for badge in &b.badges {
+            out.push_str(r#"<g class="vip-badge">"#);
+            rect(&mut out, badge.rect, 9);
+            let t = badge.text_at();
+            let _ = write!(out, r#"<text x="{}" y="{}">{}</text></g>"#, t.x, t.y, escape(&badge.text));
+        }
+        if !b.pods.is_empty() {
+            out.push_str(r#"<text class="pods">"#);
+            for (i, p) in b.pods.iter().enumerate() {
+                let at = b.pod_at(i);
+                let _ = write!(
+                    out,
+                    r#"<tspan x="{}" y="{}"><tspan class="{}">{}</tspan></tspan>"#,
+                    at.x,
+                    at.y,
+                    p.class,
+                    escape(&p.text)
+                );
+            }
+            out.push_str("</text>");
+        }
+        out.push_str("</g>");
+    }
+    if let Some(c) = &d.callout {
+        let _ = write!(out, r#"<g class="callout{}">"#, if c.changed { " changed" } else { "" });
+        rect(&mut out, c.rect, 6);
+        let t = c.title_at();
+        let _ = write!(out, r#"<text x="{}" y="{}" class="title">{}</text>"#, t.x, t.y, escape(&c.title));
+        let r = c.rows_at();
+        let _ = write!(out, r#"<text x="{}" y="{}">"#, r.x, r.y);
+        for (i, row) in c.rows.iter().enumerate() {
+            let dy = if i == 0 { 0.0 } else { CALLOUT_ROW };
+            let _ = write!(out, r#"<tspan x="{}" dy="{dy}"><tspan class="{}""#, r.x, row.line.class);
+            if let Some(way) = &row.way {
+                let _ = write!(
+                    out,
+                    r#" data-host="{}" data-vip="{}" data-via="{}""#,
+                    escape(&way.host),
+                    way.vip,
+                    escape(&way.via)
+                );
+            }
+            let _ = write!(out, ">{}</tspan></tspan>", escape(&row.line.text));
+        }
+        out.push_str("</text></g>");
+    }
+    out.push_str("</svg>");
+    out
+}
+
+const LEGEND: [(FrameClass, Msg); 6] = [
+    (FrameClass::ArpRequest, Msg::LegendArpRequest),
+    (FrameClass::ArpReply, Msg::LegendArpReply),
+    (FrameClass::Garp, Msg::LegendGarp),
+    (FrameClass::Tcp, Msg::LegendTcp),
+    (FrameClass::Icmp, Msg::LegendIcmp),
+    (FrameClass::Other, Msg::LegendOther),
+];
+
+/// The topology panel around `svgs` (one per [`Fit`]): its heading, the
+/// frame legend and the closed table view, as the app shows them.
+pub fn topology_panel(svgs: &[String], lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<section class="panel topology" data-panel="topology"><h2>{}</h2><div class="topology-scroll">"#,
+        escape(lang.t(Msg::PanelNetwork))
+    );
+    for svg in svgs {
+        out.push_str(svg);
+    }
+    let _ = write!(out, r#"</div><ul class="legend" aria-label="{}">"#, escape(lang.t(Msg::FrameKinds)));
+    for (class, words) in LEGEND {
+        let _ = write!(
+            out,
+            r#"<li class="flight-key {}"><span>{}</span>{}</li>"#,
+            class.css(),
+            class.label(),
+            escape(lang.t(words))
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<li class="flight-key drop"><span>✕</span>{}</li></ul><details class="text-view"><summary>{}</summary></details></section>"#,
+        escape(lang.t(Msg::LegendDrop)),
+        escape(lang.t(Msg::TopologyAsTable))
+    );
+    out
+}
+
+/// A `<button>` of the timeline's transport, inert.
+fn transport_button(out: &mut String, lang: Lang, text: Msg, label: Msg, title: Option<Msg>, play: bool) {
+    let _ = write!(out, r#"<button type="button""#);
+    if play {
+        out.push_str(r#" class="play" aria-pressed="false""#);
+    }
+    let _ = write!(out, r#" aria-label="{}""#, escape(lang.t(label)));
+    if let Some(title) = title {
+        let _ = write!(out, r#" title="{}""#, escape(lang.t(title)));
+    }
+    let _ = write!(out, ">{}</button>", escape(lang.t(text)));
+}
+
+/// The timeline panel at the cursor, playing at 1× and paused, as the app
+/// opens a scenario.
+pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<section class="panel timeline" aria-label="{}" data-panel="timeline"><div class="transport" role="toolbar" aria-label="{}">"#,
+        escape(lang.t(Msg::PanelTimeline)),
+        escape(lang.t(Msg::Playback))
+    );
+    let b = |out: &mut String, text, label, title| transport_button(out, lang, text, label, Some(title), false);
+    b(&mut out, Msg::GoStart, Msg::GoStartLabel, Msg::GoStartTitle);
+    b(&mut out, Msg::PrevMark, Msg::PrevMarkLabel, Msg::PrevMarkTitle);
+    b(&mut out, Msg::StepBack, Msg::StepBackLabel, Msg::StepBackTitle);
+    transport_button(&mut out, lang, Msg::Play, Msg::PlayLabel, None, true);
+    b(&mut out, Msg::StepForward, Msg::StepForwardLabel, Msg::StepForwardTitle);
+    b(&mut out, Msg::NextMark, Msg::NextMarkLabel, Msg::NextMarkTitle);
+    b(&mut out, Msg::GoEnd, Msg::GoEndLabel, Msg::GoEndTitle);
+    let _ = write!(
+        out,
+        r#"<label class="speed"><span>{}</span><select aria-label="{}" name="speed">"#,
+        escape(lang.t(Msg::Speed)),
+        escape(lang.t(Msg::PlaybackSpeed))
+    );
+    for x in crate::view::SPEEDS {
+        let _ = write!(out, r#"<option value="{x}"{}>{x}×</option>"#, if *x == 1.0 { " selected" } else { "" });
+    }
+    let _ = write!(
+        out,
+        r#"</select></label><output class="clock"><strong>{}</strong>{}</output></div>"#,
+        escape(&v.clock),
+        escape(&v.clock_rest)
+    );
+    out.push_str(r#"<div class="scrubber"><div class="marks" aria-hidden="true">"#);
+    for m in &v.marks {
+        let _ = write!(
+            out,
+            r#"<button type="button" tabindex="-1" class="mark {}{}{}" style="left:{:.3}%" title="{}" aria-label="{}">{}</button>"#,
+            m.kind.css(),
+            if m.here { " here" } else { "" },
+            if m.labelled { "" } else { " tick" },
+            m.at,
+            escape(&m.title),
+            escape(&m.label),
+            if m.labelled { m.kind.glyph() } else { "" }
+        );
+    }
+    out.push_str(r#"</div><div class="bands" aria-hidden="true">"#);
+    for band in &v.bands {
+        let _ = write!(
+            out,
+            r#"<span class="outage-band" style="left:{:.3}%;width:{:.3}%" title="{}"></span>"#,
+            band.left,
+            band.width,
+            escape(&band.title)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"</div><input type="range" min="0" max="{}" step="100" value="{}" aria-label="{}"></div><div class="now">"#,
+        v.end.as_millis(),
+        v.time.as_millis(),
+        escape(lang.t(Msg::Time))
+    );
+    match &v.now {
+        Some((at, first, more)) => {
+            let _ = write!(out, r#"<p><span class="label">{}</span>{}"#, escape(at), escape(first));
+            if let Some(more) = more {
+                let _ = write!(out, r#"<span class="more">{}</span>"#, escape(more));
+            }
+            out.push_str("</p>");
+        }
+        None => {
+            let _ = write!(out, "<p>{}</p>", escape(lang.t(Msg::NothingYet)));
+        }
+    }
+    out.push_str("</div></section>");
+    out
+}
+
+/// The lesson panel. `moment` marks what depends on the cursor (the note,
+/// who announces), which a page opened at another moment hides.
+pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<section class="panel lesson" data-panel="lesson"><h2 class="lesson-title">{}</h2>"#,
+        escape(&v.title)
+    );
+    if !v.tags.is_empty() {
+        out.push_str(r#"<p class="tags">"#);
+        for t in &v.tags {
+            let _ = write!(out, r#"<span class="tag">{}</span>"#, escape(t));
+        }
+        out.push_str("</p>");
+    }
+    let _ = write!(
+        out,
+        r#"<p class="how-real"><button type="button" class="link-button how-real-open" aria-haspopup="dialog">{}</button></p>"#,
+        escape(lang.t(Msg::HowRealLesson))
+    );
+    if let Some(beat) = &v.beat {
+        let _ = write!(
+            out,
+            r#"<aside class="note-now{}" data-moment><span class="label">{}</span><p>{}</p></aside>"#,
+            if beat.fault { " fault" } else { "" },
+            escape(&beat.label),
+            escape(&beat.text)
+        );
+    }
+    if !v.announcing.is_empty() && v.concealed {
+        // An exercise that asks who answers does not give it away.
+        let _ = write!(
+            out,
+            r#"<div class="announcers" data-moment data-concealed="true"><h3>{}</h3><p class="concealed">{}</p></div>"#,
+            escape(lang.t(Msg::WhoAnswers)),
+            escape(lang.t(Msg::Concealed))
+        );
+    } else if !v.announcing.is_empty() {
+        let _ = write!(out, r#"<div class="announcers" data-moment><h3>{}</h3><ul>"#, escape(lang.t(Msg::WhoAnswers)));
+        for a in &v.announcing {
+            let _ = write!(out, "<li><code>{}</code>{}<strong>{}</strong>", a.ip, escape(&a.service), escape(&a.who));
+            if let Some(order) = &a.order {
+                let _ = write!(out, r#"<div class="order">{}</div>"#, escape(order));
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul></div>");
+    }
+    let _ = write!(
+        out,
+        r#"<div class="description">{}</div></section>"#,
+        v.description.as_deref().map(to_html).unwrap_or_default()
+    );
+    out
+}

@@ -1,0 +1,161 @@
+// embed.html is a click-to-load facade (issue 17): before the reader runs
+// it, a blog post pays for a poster, not for the simulator. Then Run (click,
+// Enter, Space) or autoplay=1 loads the app, which plays from the requested
+// moment. A service worker is registered in somebody else's page only with sw=1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, ready, clock } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const APP_FILE = /\/vipsim-[0-9a-f]{1,16}(_bg)?\.(js|wasm)$/;
+const GOAL = 30 * 1024;
+
+/** A blog post with one player, at `src`; returns the page and the player's frame. */
+async function post(context, src) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.setContent(`<!doctype html><h1>A blog post</h1>
+    <iframe id="player" src="${src}" style="width:100%;border:0" height="300"></iframe>
+    <script>
+      window.heights = [];
+      addEventListener('message', (e) => {
+        if (e.data?.type === 'vipsim:height') {
+          window.heights.push(e.data.height);
+          document.getElementById('player').style.height = e.data.height + 'px';
+        }
+      });
+    </script>`);
+  let frame;
+  for (let i = 0; i < 400 && !frame; i++) {
+    frame = page.frames().find((f) => f.url().includes('embed.html'));
+    if (!frame) await page.waitForTimeout(25);
+  }
+  await frame.waitForFunction(() => window.vipsimBoot?.poster, null, { timeout: 30_000 });
+  return { page, frame, errors };
+}
+
+test('before it runs, the embed costs at most 30 KB gzip and requests nothing of the app', async () => {
+  for (const [encodings, name] of [[['gzip'], 'gzip'], [['br', 'gzip'], 'brotli']]) {
+    const server = await serveDist({ prefix: '/blog/vipsim/', encodings });
+    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover`);
+    assert.equal(await frame.evaluate(() => window.vipsimBoot.poster), 'scenario');
+    // The poster is the scenario's network with the router's way to the VIP.
+    await frame.waitForSelector('#poster svg.topology-svg g.host[data-host=router]', { state: 'visible' });
+    assert.match(await frame.textContent('#poster .callout'), /router reaches the VIP via/);
+    assert.match(await frame.textContent('.facade-title'), /^MetalLB L2 failover/);
+    assert.ok(await frame.isVisible('.facade .run'));
+    await page.waitForTimeout(1500);
+    const bytes = server.responses.reduce((s, r) => s + r.bytes, 0);
+    console.log(`# embed before interaction (${name}): ${(bytes / 1024).toFixed(1)} KB in ${server.responses.length} requests: ` +
+      server.responses.map((r) => r.path.split('/').pop()).join(' '));
+    assert.ok(server.requests.every((p) => !APP_FILE.test(p)), server.requests.join(' '));
+    assert.ok(bytes <= GOAL, `${bytes} bytes`);
+    if (name === 'gzip') assert.ok(server.responses.every((r) => r.encoding === 'gzip' || !/\.(html|css|js|svg)$/.test(r.path)));
+    // It sizes the iframe like the player does.
+    await page.waitForFunction(() => window.heights.length > 0);
+    // No service worker in the blog's page.
+    assert.ok(!server.requests.some((p) => p.endsWith('/sw.js')), server.requests.join(' '));
+    assert.deepEqual(errors, []);
+    await context.close();
+    await server.close();
+  }
+});
+
+test('Run by click, Enter or Space loads the app and plays from the requested moment', async () => {
+  const server = await serveDist();
+  for (const how of ['click', 'Enter', 'Space']) {
+    const first = server.requests.length;
+    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const { page, frame, errors } = await post(context,
+      `${server.url}embed.html?scenario=metallb-l2-failover&at=18s&panels=topology,timeline`);
+    // Another moment than the posters': the generic poster, with the title and the moment.
+    assert.equal(await frame.evaluate(() => window.vipsimBoot.poster), 'generic');
+    assert.match(await frame.textContent('.facade-title'), /^MetalLB L2 failover/);
+    assert.equal(await frame.textContent('.generic-moment'), 'at 18 s');
+    const before = server.requests.length;
+    await frame.waitForTimeout(300);
+    assert.ok(server.requests.slice(first).every((p) => !APP_FILE.test(p)), `${how}: nothing loaded before`);
+    if (how === 'click') await frame.click('.facade .run');
+    else {
+      await frame.focus('.facade .run');
+      await page.keyboard.press(how);
+    }
+    await ready(frame);
+    assert.ok(server.requests.slice(before).some((p) => p.endsWith('.wasm')), how);
+    const start = await clock(frame);
+    assert.ok(start.ns >= 18e9 && start.ns < 25e9, `${how}: opens at 18 s, not ${start.ns / 1e9}`);
+    assert.equal(await frame.getAttribute('.timeline button.play', 'aria-pressed'), 'true', `${how}: playing`);
+    await frame.waitForFunction((t) => Number(document.querySelector('.clock').dataset.timeNs) > t, start.ns);
+    // The chrome-less player, with the panels asked for.
+    assert.equal(await frame.$$eval('.topbar, .col-lesson, .charts', (l) => l.length), 0);
+    assert.ok(await frame.$('.embed-bar'));
+    assert.deepEqual(errors, [], how);
+    await context.close();
+  }
+  await server.close();
+});
+
+test('autoplay=1 loads at once; the offline copy is kept only with sw=1', async () => {
+  const server = await serveDist();
+  for (const sw of ['', '&sw=1']) {
+    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}embed.html?scenario=bgp-ecmp&autoplay=1${sw}`);
+    await ready(page);
+    assert.equal(await page.getAttribute('.timeline button.play', 'aria-pressed'), 'true');
+    const registered = () => page.evaluate(() => navigator.serviceWorker.getRegistrations().then((r) => r.length));
+    if (sw) await page.waitForFunction(() => navigator.serviceWorker.getRegistrations().then((r) => r.length === 1));
+    else {
+      await page.waitForTimeout(1000);
+      assert.equal(await registered(), 0);
+    }
+    await context.close();
+  }
+  await server.close();
+});
+
+test('the embed poster is the playground poster of the same moment', async () => {
+  const server = await serveDist();
+  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const page = await context.newPage();
+  await page.route('**/*.wasm', () => {});
+  const svg = async () => page.$eval('svg.topology-svg.poster-wide', (el) => {
+    const clone = el.cloneNode(true);
+    clone.removeAttribute('style');
+    return clone.outerHTML;
+  });
+  await page.goto(`${server.url}embed.html?scenario=cilium-lb-ipam`);
+  await page.waitForFunction(() => window.vipsimBoot?.poster === 'scenario');
+  const embedded = await svg();
+  await page.goto(`${server.url}cilium-lb-ipam.html`);
+  const main = await page.$eval('.first-paint[data-l=en] svg.topology-svg.poster-wide', (el) => {
+    const clone = el.cloneNode(true);
+    clone.removeAttribute('style');
+    return clone.outerHTML;
+  });
+  assert.equal(embedded, main);
+  await context.close();
+  await server.close();
+});
+
+test('a permalink embed shows the generic poster with the scenario title it carries', async () => {
+  const server = await serveDist();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Open a scenario, then read the embed code the Share menu gives (a permalink for a branch).
+  await page.goto(`${server.url}#bgp-ecmp`);
+  await ready(page);
+  const code = await page.evaluate(() => location.hash);
+  await page.goto(`${server.url}embed.html${code.startsWith('#/link/') ? code : '#/link/AAAA'}`);
+  await page.waitForFunction(() => window.vipsimBoot?.poster);
+  assert.equal(await page.evaluate(() => window.vipsimBoot.poster), 'generic');
+  if (code.startsWith('#/link/')) assert.match(await page.textContent('.facade-title'), /BGP/);
+  await context.close();
+  await server.close();
+});
