@@ -2,7 +2,7 @@
 //! nodes, never HTML text, so a scenario file cannot inject markup.
 
 use crate::time::Instant;
-use crate::view::markdown::{Block, Inline, blocks, reveal_at};
+use crate::view::markdown::{Block, Inline, blocks, later_than};
 use yew::prelude::*;
 
 fn nodes(tree: &[Inline]) -> Html {
@@ -31,15 +31,14 @@ pub fn render(text: &str) -> Html {
 }
 
 /// Renders `text` with the paragraphs and items whose reveal mark
-/// ([`reveal_at`]) is later than `now` (`None`: none is) kept in their
+/// ([`crate::view::markdown::reveal_at`]) is later than `now` (`None`: none is) kept in their
 /// place but unreadable (blurred, hidden from screen readers), so the
 /// lesson keeps its height as the story unfolds and nothing below it
 /// jumps. Returns how many are still to come.
 pub fn render_until(text: &str, now: Option<Instant>) -> (Html, usize) {
     let mut hidden = 0;
     let mut later = |t: &str| -> (bool, String) {
-        let (at, rest) = reveal_at(t);
-        let later = matches!((at, now), (Some(at), Some(now)) if Instant::ZERO + at > now);
+        let (later, rest) = later_than(t, now);
         hidden += usize::from(later);
         (later, rest.to_string())
     };

@@ -8,7 +8,7 @@
 //! (Measured against pulldown-cmark: this is a few KB of wasm where the
 //! crate is tens.)
 
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
@@ -238,27 +238,48 @@ fn inline_html(out: &mut String, nodes: &[Inline]) {
 
 /// `text` as escaped HTML: the same elements the playground renders.
 pub fn to_html(text: &str) -> String {
+    to_html_until(text, None).0
+}
+
+/// A paragraph's or item's text without its reveal mark, and whether it is
+/// still to come at `now` (`None`: the whole story is told).
+pub fn later_than(text: &str, now: Option<Instant>) -> (bool, &str) {
+    let (at, rest) = reveal_at(text);
+    (matches!((at, now), (Some(at), Some(now)) if Instant::ZERO + at > now), rest)
+}
+
+/// [`to_html`] as the lesson shows it at `now`: what is still to come kept
+/// in its place but unreadable (`class="later"`, hidden from screen
+/// readers), as the playground renders it, so the static first paint and
+/// the app's first frame have the same height. Returns how many are to come.
+pub fn to_html_until(text: &str, now: Option<Instant>) -> (String, usize) {
     let mut out = String::new();
+    let mut hidden = 0;
+    let mut block = |out: &mut String, tag: &str, text: &str| {
+        let (later, text) = later_than(text, now);
+        hidden += usize::from(later);
+        if later {
+            out.push_str(&format!(r#"<{tag} class="later" aria-hidden="true" inert>"#));
+        } else {
+            out.push_str(&format!("<{tag}>"));
+        }
+        inline_html(out, &inline(text));
+        out.push_str(&format!("</{tag}>"));
+    };
     for b in blocks(text) {
         match b {
-            Block::Paragraph(p) => {
-                out.push_str("<p>");
-                inline_html(&mut out, &inline(reveal_at(&p).1));
-                out.push_str("</p>");
-            }
+            Block::Paragraph(p) => block(&mut out, "p", &p),
             Block::List { ordered, items } => {
                 let tag = if ordered { "ol" } else { "ul" };
                 out.push_str(&format!("<{tag}>"));
                 for i in items {
-                    out.push_str("<li>");
-                    inline_html(&mut out, &inline(reveal_at(&i).1));
-                    out.push_str("</li>");
+                    block(&mut out, "li", &i);
                 }
                 out.push_str(&format!("</{tag}>"));
             }
         }
     }
-    out
+    (out, hidden)
 }
 
 #[cfg(test)]
@@ -294,6 +315,18 @@ mod tests {
         let text = "Intro.\n\n1. <!-- at 20s --> fails\n2. <!-- at 1m30s --> recovers\n3. always";
         assert_eq!(reveal_marks(text), vec![None, Some(Duration::from_secs(20)), Some(Duration::from_secs(90)), None]);
         assert_eq!(to_html(text), "<p>Intro.</p><ol><li>fails</li><li>recovers</li><li>always</li></ol>");
+    }
+
+    #[test]
+    fn the_static_lesson_keeps_what_is_to_come_in_place_but_unreadable() {
+        let text = "Intro.\n\n1. <!-- at 20s --> fails\n2. <!-- at 1m30s --> recovers\n3. always";
+        let later = r#"<li class="later" aria-hidden="true" inert>"#;
+        assert_eq!(
+            to_html_until(text, Some(Instant::ZERO + Duration::from_secs(20))),
+            (format!("<p>Intro.</p><ol><li>fails</li>{later}recovers</li><li>always</li></ol>"), 1)
+        );
+        assert_eq!(to_html_until(text, Some(Instant::ZERO)).1, 2);
+        assert_eq!(to_html_until(text, None), (to_html(text), 0));
     }
 
     #[test]

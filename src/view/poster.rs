@@ -8,7 +8,8 @@
 
 use super::i18n::{Lang, Msg};
 use super::lesson::LessonView;
-use super::markdown::{escape, to_html};
+use super::markdown::{escape, reveal_marks, to_html_until};
+use crate::time::Instant;
 use super::scene::{CALLOUT_ROW, Drawing, Rect, TEXT_ROW};
 use super::story::FrameClass;
 use super::timeline::TimelineView;
@@ -306,7 +307,7 @@ pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
 
 /// The lesson panel. `moment` marks what depends on the cursor (the note,
 /// who announces), which a page opened at another moment hides.
-pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
+pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -333,6 +334,9 @@ pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
             escape(&beat.label),
             escape(&beat.text)
         );
+    } else if has_beats {
+        // As the app shows it before the first beat, so nothing moves when it takes over.
+        let _ = write!(out, r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#, escape(lang.t(Msg::NoBeatYet)));
     }
     if !v.announcing.is_empty() && v.concealed {
         // An exercise that asks who answers does not give it away.
@@ -353,10 +357,19 @@ pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
         }
         out.push_str("</ul></div>");
     }
-    let _ = write!(
-        out,
-        r#"<div class="description">{}</div></section>"#,
-        v.description.as_deref().map(to_html).unwrap_or_default()
-    );
+    // The story so far, as the app's lesson shows it at `now`.
+    let text = v.description.as_deref().unwrap_or_default();
+    let (html, hidden) = to_html_until(text, Some(now));
+    let _ = write!(out, r#"<div class="description" data-hidden="{hidden}">{html}"#);
+    if reveal_marks(text).iter().any(Option::is_some) {
+        let _ = write!(
+            out,
+            r#"<p class="story-so-far">{} <button type="button" data-do="whole-story" aria-pressed="false"{}>{}</button></p>"#,
+            escape(&if hidden > 0 { lang.f(Msg::StorySoFar, &[&hidden]) } else { lang.t(Msg::StoryAllTold).to_string() }),
+            if hidden == 0 { " disabled" } else { "" },
+            escape(lang.t(Msg::WholeStory))
+        );
+    }
+    out.push_str("</div></section>");
     out
 }
