@@ -9,10 +9,10 @@
 use super::i18n::{Lang, Msg};
 use super::lesson::LessonView;
 use super::markdown::{escape, reveal_marks, to_html_until};
-use crate::time::Instant;
 use super::scene::{CALLOUT_ROW, Drawing, Rect, TEXT_ROW};
 use super::story::FrameClass;
 use super::timeline::TimelineView;
+use crate::time::Instant;
 use std::fmt::Write;
 
 /// `<rect>` of `r` with rounded corners `rx`.
@@ -336,7 +336,11 @@ pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -
         );
     } else if has_beats {
         // As the app shows it before the first beat, so nothing moves when it takes over.
-        let _ = write!(out, r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#, escape(lang.t(Msg::NoBeatYet)));
+        let _ = write!(
+            out,
+            r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#,
+            escape(lang.t(Msg::NoBeatYet))
+        );
     }
     if !v.announcing.is_empty() && v.concealed {
         // An exercise that asks who answers does not give it away.
@@ -365,7 +369,11 @@ pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -
         let _ = write!(
             out,
             r#"<p class="story-so-far">{} <button type="button" data-do="whole-story" aria-pressed="false"{}>{}</button></p>"#,
-            escape(&if hidden > 0 { lang.f(Msg::StorySoFar, &[&hidden]) } else { lang.t(Msg::StoryAllTold).to_string() }),
+            escape(&if hidden > 0 {
+                lang.f(Msg::StorySoFar, &[&hidden])
+            } else {
+                lang.t(Msg::StoryAllTold).to_string()
+            }),
             if hidden == 0 { " disabled" } else { "" },
             escape(lang.t(Msg::WholeStory))
         );
