@@ -43,11 +43,14 @@ impl Fit {
 pub fn topology_svg(d: &Drawing, fit: Fit, min_scale: f64, selected: Option<&str>, label: &str) -> String {
     let l = &d.layout;
     let mut out = String::with_capacity(8192);
+    // A phone's drawing is seen through the zoom's view, as the app's is.
+    let view_box = match fit {
+        Fit::Narrow => super::zoom::View::default().view_box(l.width, l.height),
+        Fit::Wide => format!("0 0 {:.0} {:.0}", l.width, l.height),
+    };
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {:.0} {:.0}" role="group" aria-label="{}" class="topology-svg {}" style="min-width:{:.0}px">"#,
-        l.width,
-        l.height,
+        r#"<svg viewBox="{view_box}" role="group" aria-label="{}" class="topology-svg {}" style="min-width:{:.0}px">"#,
         escape(label),
         fit.css(),
         l.width * min_scale
@@ -183,12 +186,22 @@ const LEGEND: [(FrameClass, Msg); 6] = [
 
 /// The topology panel around `svgs` (one per [`Fit`]): its heading, the
 /// frame legend and the closed table view, as the app shows them.
-pub fn topology_panel(svgs: &[String], lang: Lang) -> String {
+pub fn topology_panel(svgs: &[String], coming: &[String], lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<section class="panel topology" data-panel="topology"><h2>{}</h2><div class="topology-scroll">"#,
+        r#"<section class="panel topology" data-panel="topology"><h2>{}</h2>"#,
         escape(lang.t(Msg::PanelNetwork))
+    );
+    // The phone's zoom buttons, inert until the app runs (shown with the narrow drawing).
+    let _ = write!(
+        out,
+        r#"<div class="zoom-bar poster-narrow" role="group" aria-label="{}"><button type="button" data-zoom="in" aria-label="{}">+</button><button type="button" data-zoom="out" aria-label="{}">−</button><button type="button" data-zoom="fit">{}</button><span class="hint">{}</span></div><div class="topology-scroll">"#,
+        escape(lang.t(Msg::ZoomNetwork)),
+        escape(lang.t(Msg::ZoomIn)),
+        escape(lang.t(Msg::ZoomOut)),
+        escape(lang.t(Msg::ZoomFit)),
+        escape(lang.t(Msg::PinchHint))
     );
     for svg in svgs {
         out.push_str(svg);
@@ -203,10 +216,27 @@ pub fn topology_panel(svgs: &[String], lang: Lang) -> String {
             escape(lang.t(words))
         );
     }
+    // The drop notes' reserved line, and what is coming up, as the app
+    // draws them (they keep their room so playing moves nothing).
     let _ = write!(
         out,
-        r#"<li class="flight-key drop"><span>✕</span>{}</li></ul><details class="text-view"><summary>{}</summary></details></section>"#,
+        r#"<li class="flight-key drop"><span>✕</span>{}</li></ul><ul class="drop-notes" aria-live="off"></ul><div class="coming-up{}"><h3>{}</h3>"#,
         escape(lang.t(Msg::LegendDrop)),
+        if coming.is_empty() { " idle" } else { "" },
+        escape(lang.t(Msg::ComingUp))
+    );
+    if coming.is_empty() {
+        let _ = write!(out, r#"<p class="hint">{}</p>"#, escape(lang.t(Msg::NothingComingUp)));
+    } else {
+        out.push_str("<ul>");
+        for c in coming {
+            let _ = write!(out, "<li>{}</li>", escape(c));
+        }
+        out.push_str("</ul>");
+    }
+    let _ = write!(
+        out,
+        r#"</div><details class="text-view"><summary>{}</summary></details></section>"#,
         escape(lang.t(Msg::TopologyAsTable))
     );
     out

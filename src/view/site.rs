@@ -75,7 +75,7 @@ impl Bundle {
 }
 
 /// Minimum drawing scale of the playground's topology (see `src/ui/topology.rs`).
-const MAIN_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.62), (Fit::Narrow, 0.8)];
+const MAIN_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.62), (Fit::Narrow, 0.0)];
 /// The embed player never scrolls sideways: its drawing always fits.
 const EMBED_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.0), (Fit::Narrow, 0.0)];
 
@@ -132,7 +132,8 @@ impl Opened {
             .zip(scales)
             .map(|((fit, d), (_, scale))| topology_svg(d, *fit, scale, self.story.resolver.as_deref(), &label))
             .collect();
-        topology_panel(&svgs, lang)
+        let coming = super::coming_up::upcoming(self.run.world(), self.run.world().now, lang);
+        topology_panel(&svgs, &coming, lang)
     }
 
     fn timeline(&self, lang: Lang) -> String {
