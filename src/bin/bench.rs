@@ -96,6 +96,7 @@ mod bench {
                 delete: None,
                 fault: None,
                 note: None,
+                translations: Default::default(),
                 predict: None,
             })
             .collect();

@@ -101,9 +101,36 @@ pub struct Variant {
     pub drop: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add: Vec<Step>,
+    /// The title in other languages, by language code (`ko: { title: … }`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, TitleTranslation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TitleTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Variant {
+    /// The title in `lang`, falling back to English and then to the name.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.translations.get(lang).and_then(|t| t.title.as_deref()).or(self.title.as_deref()).unwrap_or(&self.name)
+    }
 }
 
 impl ScenarioSpec {
+    /// A timeline note (as the trace records it, in English) in `lang`:
+    /// the translation the step carries, else the note itself.
+    pub fn note_in<'a>(&'a self, note: &'a str, lang: &str) -> &'a str {
+        let steps = self.timeline.iter().chain(self.variants.iter().flat_map(|v| &v.add)).chain(&self.solution);
+        steps
+            .filter(|s| s.note.as_deref() == Some(note))
+            .find_map(|s| s.translations.get(lang).and_then(|t| t.note.as_deref()))
+            .unwrap_or(note)
+    }
+
     /// The timeline of the base scenario or of a variant, in time order
     /// (steps at the same time keep file order, base steps first).
     /// The name `solution` (unless a variant claims it) is the base
@@ -357,6 +384,9 @@ pub struct Step {
     /// A lesson marker: text shown on the timeline at this time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The note in other languages, by language code (`ko: { note: … }`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, NoteTranslation>,
     /// A checkpoint: playback pauses here and asks the learner to predict
     /// what happens next (see [`Predict`]). The engine never sees it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,6 +436,13 @@ pub struct Choice {
     /// choice the answer); default: the checkpoint's `explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NoteTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
