@@ -193,7 +193,7 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
         // selector and ports: Services alike (often all of them: several
         // Services in front of one Deployment) share one endpoint, digest
         // and rule, made once; so does the digest of the endpoint replaced.
-        let mut made: Option<(&Service, Option<(Endpoint, u64, EndpointRule)>)> = None;
+        let mut made: Option<(&Service, Option<Made>)> = None;
         let mut replaced: Option<(Endpoint, u64)> = None;
         for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
@@ -256,6 +256,9 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
     }
     changed
 }
+
+/// A pod's endpoint for some Services, its digest and its rule.
+type Made = (Endpoint, u64, EndpointRule);
 
 /// `e.digest()`, reused from `memo` when `e` is the endpoint digested last.
 fn digest_of(e: &Endpoint, memo: &mut Option<(Endpoint, u64)>) -> u64 {
