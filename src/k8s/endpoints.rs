@@ -79,14 +79,31 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
         *table = service_table(k);
     } else {
         let services: Vec<Key> = k.touched.services.iter().cloned().collect();
-        for skey in services {
-            match k.services.get(&skey) {
+        for (i, skey) in services.iter().enumerate() {
+            match k.services.get(skey) {
                 Some(svc) => {
-                    let rules = service_rules(k, &skey, svc);
-                    table.services.insert(skey, rules);
+                    // (Copied from a Service whose rules are up to date and
+                    // whose slice holds the same endpoints, if any.)
+                    let current = |other: &Key| !k.touched.services.contains(other) || services[..i].contains(other);
+                    let slice = k.slices.get(skey);
+                    let same = slice.and_then(|slice| {
+                        same_namespace(k, &svc.namespace).find_map(|(other, _)| {
+                            let theirs = k.slices.get(other)?;
+                            let rules = table.services.get(other)?;
+                            (other != skey && current(other) && theirs.endpoints == slice.endpoints).then_some(rules)
+                        })
+                    });
+                    let rules = match same {
+                        Some(theirs) => ServiceRules {
+                            endpoints: theirs.endpoints.clone(),
+                            ..service_rules_without_endpoints(skey, svc)
+                        },
+                        None => service_rules(k, skey, svc),
+                    };
+                    table.services.insert(skey.clone(), rules);
                 }
                 None => {
-                    table.services.remove(&skey);
+                    table.services.remove(skey);
                 }
             }
         }
@@ -160,30 +177,61 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
     changed
 }
 
-/// The slices of the touched Services from scratch, and the touched pods'
-/// endpoints edited into the slices (and Service rules, and the trace's
-/// endpoint lists) of the other Services of their namespace. Returns the
-/// Services whose slice changed, in key order.
+/// The touched pods' endpoints edited into the slices of the other
+/// Services of their namespace ([`update_pods`]), then the slices of the
+/// touched Services from scratch. Returns the Services whose slice
+/// changed, in key order.
 fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTreeSet<Key> {
-    let mut changed = BTreeSet::new();
-    for skey in &k.touched.services {
+    let mut changed = update_pods(k, table);
+    // (After the pods: a touched Service alike one whose slice is up to
+    // date, same namespace, selector and ports, copies its endpoints.)
+    let touched: Vec<Key> = k.touched.services.iter().cloned().collect();
+    for (i, skey) in touched.iter().enumerate() {
         match k.services.get(skey).filter(|s| !s.spec.selector.is_empty()) {
             Some(svc) => {
-                let eps: Vec<Endpoint> = k
-                    .selected_pods(&svc.namespace, &svc.spec.selector)
-                    .filter_map(|pod| endpoint(&k.nodes, svc, pod))
-                    .collect();
+                let current = |other: &Key| !k.touched.services.contains(other) || touched[..i].contains(other);
+                let alike = same_namespace(k, &svc.namespace).find(|(other, o)| {
+                    *other != skey
+                        && o.spec.selector == svc.spec.selector
+                        && o.spec.ports == svc.spec.ports
+                        && current(other)
+                        && k.slices.contains_key(*other)
+                });
                 let created = k.slices.get(skey).map(|s| s.created).unwrap_or(now);
-                if k.slices.get(skey).map(|s| &s.endpoints) != Some(&eps) {
+                let slice = match alike {
+                    Some((other, _)) => EndpointSlice { created, ..k.slices[other].clone() },
+                    None => {
+                        let eps: Vec<Endpoint> = k
+                            .selected_pods(&svc.namespace, &svc.spec.selector)
+                            .filter_map(|pod| endpoint(&k.nodes, svc, pod))
+                            .collect();
+                        EndpointSlice::new(eps, created)
+                    }
+                };
+                if k.slices.get(skey).map(|s| &s.endpoints) != Some(&slice.endpoints) {
                     changed.insert(skey.clone());
                 }
-                k.slices.insert(skey.clone(), EndpointSlice::new(eps, created));
+                k.slices.insert(skey.clone(), slice);
             }
             None => {
                 k.slices.remove(skey);
             }
         }
     }
+    changed
+}
+
+/// The Services of a namespace.
+fn same_namespace<'a>(k: &'a Cluster, ns: &str) -> impl Iterator<Item = (&'a Key, &'a Service)> + 'a {
+    let prefix = format!("{ns}/");
+    k.services.range(prefix.clone()..).take_while(move |(s, _)| s.starts_with(&prefix))
+}
+
+/// The touched pods' endpoints edited into the slices (and Service rules,
+/// and the trace's endpoint lists) of the Services of their namespace that
+/// were not touched themselves. Returns the Services whose slice changed.
+fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
+    let mut changed = BTreeSet::new();
     let Cluster { touched, pods, services, slices, nodes, caches, .. } = k;
     for pk in &touched.pods {
         let Some((ns, name)) = pk.split_once('/') else { continue };
