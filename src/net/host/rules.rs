@@ -1,0 +1,108 @@
+//! Rules a scenario or the learner installs on a host (faults as data):
+//! drop or delay frames in, out or both ways, by protocol and sender.
+
+use super::Host;
+use crate::time::Duration;
+use crate::wire::ip::L4;
+use crate::wire::{Frame, Parsed};
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
+
+/// A filter the scenario or the learner installs (a fault as data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub name: String,
+    /// Matches frames of this protocol, or all when `None`.
+    pub proto: Option<RuleProto>,
+    /// Only frames whose IPv4/ARP sender is this address.
+    pub from: Option<Ipv4Addr>,
+    pub direction: RuleDirection,
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleDirection {
+    In,
+    Out,
+    Both,
+}
+
+impl RuleDirection {
+    pub const ALL: [RuleDirection; 3] = [RuleDirection::In, RuleDirection::Out, RuleDirection::Both];
+
+    /// `in`, `out`, `both`: as a scenario's `direction:` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleDirection::In => "in",
+            RuleDirection::Out => "out",
+            RuleDirection::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleDirection> {
+        RuleDirection::ALL.into_iter().find(|d| d.name() == s)
+    }
+}
+
+/// The protocols a rule can match: what a frame carries (ARP) or what its
+/// IPv4 packet carries. A scenario's `proto:` names one, in any case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RuleProto {
+    Arp,
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+impl RuleProto {
+    pub const ALL: [RuleProto; 4] = [RuleProto::Arp, RuleProto::Tcp, RuleProto::Udp, RuleProto::Icmp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleProto::Arp => "ARP",
+            RuleProto::Tcp => "TCP",
+            RuleProto::Udp => "UDP",
+            RuleProto::Icmp => "ICMP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleProto> {
+        RuleProto::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Drop,
+    Delay(Duration),
+}
+
+impl Host {
+    pub(super) fn rule_verdict(&self, frame: &Frame, dir: RuleDirection) -> Option<(&Rule, Verdict)> {
+        self.rules.iter().find_map(|r| {
+            if r.direction != RuleDirection::Both && r.direction != dir {
+                return None;
+            }
+            let parsed = frame.parse();
+            let (proto, from) = match &parsed {
+                Parsed::Arp { arp, .. } => (Some(RuleProto::Arp), Some(arp.sender_ip)),
+                Parsed::Ipv4 { packet, .. } => (
+                    match packet.l4 {
+                        L4::Tcp(_) => Some(RuleProto::Tcp),
+                        L4::Udp { .. } => Some(RuleProto::Udp),
+                        L4::Icmp(_) => Some(RuleProto::Icmp),
+                        L4::Other(_) => None,
+                    },
+                    Some(packet.src),
+                ),
+                Parsed::Other { .. } => (None, None),
+            };
+            let proto_ok = r.proto.is_none_or(|p| Some(p) == proto);
+            let from_ok = r.from.is_none_or(|f| Some(f) == from);
+            (proto_ok && from_ok).then_some((r, r.verdict))
+        })
+    }
+}
