@@ -3,7 +3,7 @@
 //! authors ship; a branch that changes what happens changes the answer and
 //! its proof; a checkpoint is invisible to the engine.
 
-mod common;
+use crate::common;
 
 use std::rc::Rc;
 use vipsim::engine::trace::{Dir, Kind};
