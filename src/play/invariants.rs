@@ -18,6 +18,7 @@ use crate::net::conntrack::Tuple;
 use crate::net::host::{Host, flow_tuple};
 use crate::play::run::{MAX_STEPS, Run};
 use crate::scenario::Scenario;
+use crate::scenario::spec::StepAction;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Mac, Parsed};
@@ -190,7 +191,7 @@ pub fn command_rate(world: &World) -> u64 {
         .script
         .timeline
         .iter()
-        .filter(|s| s.run.is_some())
+        .filter(|s| matches!(s.action, StepAction::Run(_)))
         .filter_map(|s| s.every.filter(|e| *e > Duration::ZERO))
         .map(|e| second.div_ceil(e.as_nanos()))
         .sum()

@@ -47,7 +47,7 @@ impl RuleDirection {
 
 /// The protocols a rule can match: what a frame carries (ARP) or what its
 /// IPv4 packet carries. A scenario's `proto:` names one, in any case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RuleProto {
     Arp,
@@ -59,17 +59,34 @@ pub enum RuleProto {
 impl RuleProto {
     pub const ALL: [RuleProto; 4] = [RuleProto::Arp, RuleProto::Tcp, RuleProto::Udp, RuleProto::Icmp];
 
+    /// Their names, in the order of [`RuleProto::ALL`].
+    const NAMES: &'static [&'static str] = &["ARP", "TCP", "UDP", "ICMP"];
+
     pub fn name(self) -> &'static str {
-        match self {
-            RuleProto::Arp => "ARP",
-            RuleProto::Tcp => "TCP",
-            RuleProto::Udp => "UDP",
-            RuleProto::Icmp => "ICMP",
-        }
+        RuleProto::NAMES[self as usize]
     }
 
     pub fn parse(s: &str) -> Option<RuleProto> {
         RuleProto::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Any case (`udp`, `UDP`); another name is serde's unknown variant, which
+/// the scenario loader words with the valid names and the nearest one.
+impl<'de> Deserialize<'de> for RuleProto {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RuleProto, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = RuleProto;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a protocol: ARP, TCP, UDP or ICMP")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RuleProto, E> {
+                RuleProto::parse(s).ok_or_else(|| E::unknown_variant(s, RuleProto::NAMES))
+            }
+        }
+        // Inside the deserializer's call, so its error has the value's position.
+        deserializer.deserialize_str(Name)
     }
 }
 
