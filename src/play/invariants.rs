@@ -161,7 +161,7 @@ fn default_restore_step(subject: &Subject, run: &Run) -> u64 {
 /// that hits the limit is almost always a model that keeps itself busy
 /// (a timer re-armed too early, a frame answered by a frame) rather than a
 /// busy LAN. [`check`] also stops a run at its first storm (see
-/// [`no_storm`]): such a run does not finish either.
+/// [`StormWatch`]): such a run does not finish either.
 pub fn within_event_limit(run: &Run) -> Result<(), Violation> {
     let duration = run.scenario.doc.spec.duration;
     if run.end >= Instant::ZERO + duration {
@@ -238,7 +238,19 @@ pub fn event_budget(world: &World) -> u64 {
     EVENTS_PER_SECOND_BASE + EVENTS_PER_HOST * world.net.hosts.len() as u64 + EVENTS_PER_COMMAND * command_rate(world)
 }
 
-/// Watches a run for a storm, step by step (see [`no_storm`]).
+/// **No storm**, watched step by step as [`check`] runs: no host sends
+/// more than [`frame_budget`] frames of its own in any simulated second,
+/// and the engine computes at most [`event_budget`] events in any
+/// simulated second. Frames a host forwards
+/// are not counted against it: a routing loop (a router and a node handing
+/// a packet for a deleted Service's VIP back and forth, as real ones do
+/// until the router's ARP entry expires) ends with the packet's TTL.
+/// Real stacks rate-limit themselves (ARP retransmits once a second, TCP
+/// backs off, GARP comes in rounds), so a host that transmits
+/// continuously is a model bug, even when the run ends before the event
+/// limit. The budget counts the commands the timeline starts, not the
+/// rate one asks for: a `ping -i 0.002` a user types is reported too
+/// (the generator never asks for an interval).
 struct StormWatch {
     budget: u64,
     frames: u64,
@@ -330,34 +342,6 @@ impl StormWatch {
         }
         true
     }
-}
-
-/// **No storm.** No host sends more than [`frame_budget`] frames of its
-/// own in any simulated second, and the engine computes at most
-/// [`event_budget`] events in any simulated second. Frames a host forwards
-/// are not counted against it: a routing loop (a router and a node handing
-/// a packet for a deleted Service's VIP back and forth, as real ones do
-/// until the router's ARP entry expires) ends with the packet's TTL.
-/// Real stacks rate-limit themselves (ARP retransmits once a second, TCP
-/// backs off, GARP comes in rounds), so a host that transmits
-/// continuously is a model bug, even when the run ends before the event
-/// limit. The budget counts the commands the timeline starts, not the
-/// rate one asks for: a `ping -i 0.002` a user types is reported too
-/// (the generator never asks for an interval).
-pub fn no_storm(run: &Run) -> Result<(), Violation> {
-    let world = run.world_at(0);
-    let hosts = world.net.hosts.len();
-    let mut watch = StormWatch::new(&world);
-    let trace = run.trace();
-    let mut i = trace.partition_point(|r| r.step == 0);
-    for step in 1..=run.len() {
-        let j = i + trace[i..].partition_point(|r| r.step <= step);
-        if !watch.step(run.time_of(step), &trace[i..j], hosts) {
-            break;
-        }
-        i = j;
-    }
-    watch.found.map_or(Ok(()), Err)
 }
 
 /// **Same scenario, same seed, same trace.** A second run of the subject
@@ -483,10 +467,6 @@ fn replay(run: &Run, o: &mut dyn Observer) -> Result<(), Violation> {
 /// ARP, whose sender is the target, and the probes of an entry made before
 /// the address became the host's excepted), no IPv4 frame transmitted to
 /// one (but those queued on such an entry, which leave when it resolves).
-pub fn never_addresses_itself(run: &Run) -> Result<(), Violation> {
-    replay(run, &mut NeverAddressesItself::default())
-}
-
 #[derive(Default)]
 struct NeverAddressesItself {
     found: Option<Violation>,

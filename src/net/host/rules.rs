@@ -20,29 +20,14 @@ pub struct Rule {
     pub verdict: Verdict,
 }
 
+/// Which frames a rule sees: received, sent, or both. A scenario's
+/// `direction:` names one (`in`, `out`, `both`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleDirection {
     In,
     Out,
     Both,
-}
-
-impl RuleDirection {
-    pub const ALL: [RuleDirection; 3] = [RuleDirection::In, RuleDirection::Out, RuleDirection::Both];
-
-    /// `in`, `out`, `both`: as a scenario's `direction:` spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            RuleDirection::In => "in",
-            RuleDirection::Out => "out",
-            RuleDirection::Both => "both",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RuleDirection> {
-        RuleDirection::ALL.into_iter().find(|d| d.name() == s)
-    }
 }
 
 /// The protocols a rule can match: what a frame carries (ARP) or what its
