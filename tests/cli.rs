@@ -25,11 +25,12 @@ fn check_invariants_prints_one_line_per_invariant() {
 
 /// A violation is a FAIL line with the time, the host, what broke and the
 /// record that shows it, and exit code 1. The storm here is scripted: the
-/// frame budget counts the commands the timeline starts, not the rate a
-/// command asks for, so `ping -i 0.002` (iputils' 2 ms floor for users
-/// other than root: 500 echo requests a second) from a client whose
-/// timeline starts one command is reported once it has sent 201 frames
-/// within a second. (The generator never asks ping for an interval.)
+/// frame budget allows each timeline command the rate it asks for once
+/// (`ping -i 0.002`, iputils' 2 ms floor for users other than root: 500
+/// echo requests a second), but this step starts a new such ping every
+/// 100 ms while the earlier ones still run (each lasts 2 s), so the client
+/// sends far more than one ping's rate: reported once it has sent 901
+/// frames within a second.
 #[test]
 fn a_violation_fails_with_time_host_and_record() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -39,7 +40,7 @@ fn a_violation_fails_with_time_host_and_record() {
         "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: { name: storm }\nspec:\n  duration: 10s\n  hosts:\n  \
          - { name: client-0, role: client, ip: 192.168.1.50/24 }\n  \
          - { name: node-0, role: node, ip: 192.168.1.11/24 }\n  timeline:\n  \
-         - { at: 1s, run: { host: client-0, cmd: \"ping -i 0.002 -c 1000 192.168.1.11\" } }\n",
+         - { at: 1s, every: 100ms, run: { host: client-0, cmd: \"ping -i 0.002 -c 1000 192.168.1.11\" } }\n",
     )
     .unwrap();
     let (out, code) = vipsim(&["check", "--invariants", file.to_str().unwrap()]);
@@ -47,12 +48,12 @@ fn a_violation_fails_with_time_host_and_record() {
     let lines: Vec<&str> = out.lines().take(4).collect();
     assert_eq!(
         lines[0],
-        "FAIL within_event_limit: 1.398s: the run was stopped at its first storm (see no_storm), before its duration (10s)"
+        "FAIL within_event_limit: 1.548s: the run was stopped at its first storm (see no_storm), before its duration (10s)"
     );
     assert_eq!(
         lines[1],
-        "FAIL no_storm: 1.398s client-0: client-0 sent 201 frames of its own between 1.000s and 1.398s (at most 200 a simulated second)"
+        "FAIL no_storm: 1.548s client-0: client-0 sent 901 frames of its own between 1.000s and 1.548s (at most 900 a simulated second)"
     );
-    assert_eq!(lines[2], "    record: client-0 eth0 tx Echo (ping) request  id=0x2483, seq=200/51200, ttl=64");
+    assert_eq!(lines[2], "    record: client-0 eth0 tx Echo (ping) request  id=0x2ae6, seq=25/6400, ttl=64");
     assert_eq!(lines[3], "PASS never_addresses_itself");
 }

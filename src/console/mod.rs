@@ -51,6 +51,27 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
     shlex::split(line).ok_or_else(|| "syntax error: unterminated quote".to_string())
 }
 
+/// The frames a second a command line asks its host to send by itself:
+/// a ping's requests (`ping -i 0.002`: 500); none for the others, whose
+/// pace the stack sets (ARP and TCP retransmission timers, arping's
+/// second). What a storm check must allow on top of the stack's own.
+pub fn asked_rate(line: &str) -> u64 {
+    let Ok(argv) = split(line) else { return 0 };
+    let mut argv = argv.as_slice();
+    if argv.first().is_some_and(|a| a == "timeout") {
+        argv = argv.get(2..).unwrap_or_default();
+    }
+    if argv.first().is_some_and(|a| a == "sudo") {
+        argv = &argv[1..];
+    }
+    match argv {
+        [ping, args @ ..] if ping == "ping" => {
+            Ping::from_args(line, args, crate::time::Instant::ZERO).map_or(0, |p| p.requests_per_second())
+        }
+        _ => 0,
+    }
+}
+
 /// Runs a command line on `host`. Instant commands record their output
 /// now and return it; tools that take time start a process and return
 /// `Ok(None)` (their output is recorded when they finish).
@@ -190,4 +211,22 @@ pub fn help() -> String {
         s.push_str(&format!("  {name:<11} {what}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asked_rate;
+
+    #[test]
+    fn a_command_asks_for_the_frames_its_options_say() {
+        // iputils ping: one echo request an interval (-i), one a second by default.
+        assert_eq!(asked_rate("ping -c 1500 -i 0.002 172.16.5.20"), 500);
+        assert_eq!(asked_rate("sudo ping -c 3 10.0.0.1"), 1);
+        assert_eq!(asked_rate("timeout 5 ping -c 9 -i 0.25 10.0.0.1"), 4);
+        // The stack sets the pace of the rest; a line that does not parse asks for nothing.
+        assert_eq!(asked_rate("curl -s http://10.0.0.1/"), 0);
+        assert_eq!(asked_rate("arping -c 3 10.0.0.1"), 0);
+        assert_eq!(asked_rate("ping -i x 10.0.0.1"), 0);
+        assert_eq!(asked_rate("ping 'unterminated"), 0);
+    }
 }

@@ -197,6 +197,16 @@ pub fn command_rate(world: &World) -> u64 {
         .sum()
 }
 
+/// The frames a second the timeline's commands ask for themselves, summed
+/// ([`crate::console::asked_rate`]: a `ping -i 0.002` asks for 500).
+pub fn asked_rate(world: &World) -> u64 {
+    let commands = world.script.timeline.iter().filter_map(|s| match &s.action {
+        StepAction::Run(r) => Some(&r.cmd),
+        _ => None,
+    });
+    commands.map(|cmd| crate::console::asked_rate(cmd)).sum()
+}
+
 /// See [`frame_budget`].
 pub const FRAMES_PER_SECOND_BASE: u64 = 200;
 pub const FRAMES_PER_COMMAND: u64 = 20;
@@ -204,7 +214,8 @@ pub const FRAMES_PER_COMMAND: u64 = 20;
 /// The most frames one host may send of its own (ARP, and packets from its
 /// addresses or its pods; not those it forwards) in any simulated second:
 /// [`FRAMES_PER_SECOND_BASE`] plus [`FRAMES_PER_COMMAND`] for every
-/// command the timeline starts per second ([`command_rate`]). One curl
+/// command the timeline starts per second ([`command_rate`]), plus the
+/// frames a second its commands ask for ([`asked_rate`]). One curl
 /// through a router and a node makes each of them send about ten frames
 /// (five each way); ARP, GARP rounds, BGP and pings add a few a second.
 /// Bursts are allowed (a neighbour entry that resolves releases every
@@ -214,17 +225,21 @@ pub const FRAMES_PER_COMMAND: u64 = 20;
 /// loops) 144 in a second, while a timer re-armed every millisecond sends
 /// 1,000 and the Cisco ARP storm 20,000.
 pub fn frame_budget(world: &World) -> u64 {
-    FRAMES_PER_SECOND_BASE + FRAMES_PER_COMMAND * command_rate(world)
+    FRAMES_PER_SECOND_BASE + FRAMES_PER_COMMAND * command_rate(world) + asked_rate(world)
 }
 
 /// See [`event_budget`].
 pub const EVENTS_PER_SECOND_BASE: u64 = 1_000;
 pub const EVENTS_PER_HOST: u64 = 200;
 pub const EVENTS_PER_COMMAND: u64 = 500;
+/// A frame a command asks for ([`asked_rate`]): the request at the switch
+/// and the receiver, the reply at both, and at the asker, with room.
+pub const EVENTS_PER_ASKED_FRAME: u64 = 6;
 
 /// The most events the run may compute in any simulated second:
 /// [`EVENTS_PER_SECOND_BASE`], plus [`EVENTS_PER_HOST`] per host, plus
-/// [`EVENTS_PER_COMMAND`] per command started a second. A frame costs an
+/// [`EVENTS_PER_COMMAND`] per command started a second, plus
+/// [`EVENTS_PER_ASKED_FRAME`] per frame a second the commands ask for. A frame costs an
 /// event at each device it reaches (unicast: the switch and the receiver;
 /// a broadcast on `n` hosts: `n`). A curl is about thirty frames end to
 /// end, but its packets may also loop between a router and a node until
@@ -235,22 +250,25 @@ pub const EVENTS_PER_COMMAND: u64 = 500;
 /// 2,000), while a timer re-armed at once, or a host sending one frame a
 /// millisecond on a five-host LAN (3,000 to 6,000), exceeds it.
 pub fn event_budget(world: &World) -> u64 {
-    EVENTS_PER_SECOND_BASE + EVENTS_PER_HOST * world.net.hosts.len() as u64 + EVENTS_PER_COMMAND * command_rate(world)
+    EVENTS_PER_SECOND_BASE
+        + EVENTS_PER_HOST * world.net.hosts.len() as u64
+        + EVENTS_PER_COMMAND * command_rate(world)
+        + EVENTS_PER_ASKED_FRAME * asked_rate(world)
 }
 
 /// **No storm**, watched step by step as [`check`] runs: no host sends
 /// more than [`frame_budget`] frames of its own in any simulated second,
 /// and the engine computes at most [`event_budget`] events in any
-/// simulated second. Frames a host forwards
-/// are not counted against it: a routing loop (a router and a node handing
-/// a packet for a deleted Service's VIP back and forth, as real ones do
-/// until the router's ARP entry expires) ends with the packet's TTL.
-/// Real stacks rate-limit themselves (ARP retransmits once a second, TCP
-/// backs off, GARP comes in rounds), so a host that transmits
-/// continuously is a model bug, even when the run ends before the event
-/// limit. The budget counts the commands the timeline starts, not the
-/// rate one asks for: a `ping -i 0.002` a user types is reported too
-/// (the generator never asks for an interval).
+/// simulated second. Frames a host forwards are not counted against it: a
+/// routing loop (a router and a node handing a packet for a deleted
+/// Service's VIP back and forth, as real ones do until the router's ARP
+/// entry expires) ends with the packet's TTL. Real stacks rate-limit
+/// themselves (ARP retransmits once a second, TCP backs off, GARP comes in
+/// rounds), so a host that transmits continuously is a model bug, even
+/// when the run ends before the event limit. The budget counts the
+/// commands the timeline starts and the rate they ask for ([`asked_rate`]:
+/// a `ping -i 0.002` sends 500 echo requests a second because the user
+/// asked).
 struct StormWatch {
     budget: u64,
     frames: u64,
@@ -507,9 +525,15 @@ impl Observer for NeverAddressesItself {
                     // the host's, a VIP bound on kube-ipvs0 meanwhile, is
                     // the kernel finishing that resolution: no entry is
                     // ever created for an own address, see above.)
+                    // (A request with the target hardware field filled in
+                    // is arping's, a packet-socket tool that asks for what
+                    // it was told to at start, iputils arping.c send_pack;
+                    // the kernel's own requests leave it zero, arp_solicit
+                    // in net/ipv4/arp.c, Linux 6.18.)
                     Parsed::Arp { arp, .. }
                         if arp.op == ArpOperation::Request
                             && !arp.is_announcement()
+                            && arp.target_mac == Mac::ZERO
                             && own.contains(&arp.target_ip)
                             && !h.ifaces.iter().any(|i| i.neighbors.get(arp.target_ip).is_some()) =>
                     {

@@ -92,6 +92,12 @@ impl Ping {
         })
     }
 
+    /// The echo requests a second this ping asks for: one an interval
+    /// (`-i 0.002`, the shortest iputils allows a user, asks for 500).
+    pub fn requests_per_second(&self) -> u64 {
+        Duration::from_secs(1).as_nanos().div_ceil(self.interval.as_nanos().max(1))
+    }
+
     pub fn start(&mut self, io: &mut ProcIo) {
         self.ident = (io.cx.rng.next_u32() & 0xffff) as u16;
         self.send(io);
