@@ -60,7 +60,7 @@ fn stories_translate_their_goals_variants_and_notes() {
                 assert!(v.translations.contains_key(code), "{}: variant {} has no {code} title", s.id(), v.name);
             }
             let steps = spec.timeline.iter().chain(spec.variants.iter().flat_map(|v| &v.add)).chain(&spec.solution);
-            for note in steps.filter_map(|st| st.note.as_deref()) {
+            for note in steps.filter_map(|st| st.note()) {
                 assert_ne!(spec.note_in(note, code), note, "{}: note {note:?} has no {code} text", s.id());
             }
         }

@@ -11,6 +11,7 @@
 //! decides, so the decisions are tested natively.
 
 use crate::engine::trace::{Kind, Record};
+use crate::scenario::spec::StepAction;
 use crate::sim::World;
 use crate::sim::action::Action;
 use crate::time::{Duration, Instant};
@@ -138,7 +139,7 @@ pub fn scripted(world: &World, visible: &[Record]) -> Vec<Scripted> {
     for r in visible {
         let Kind::Command { host, cmd, started, exit, .. } = &r.kind else { continue };
         let step = timeline.iter().position(|s| {
-            s.run.as_ref().is_some_and(|run| run.host == **host && run.cmd == *cmd) && scheduled(s, *started)
+            matches!(&s.action, StepAction::Run(run) if run.host == **host && run.cmd == *cmd) && scheduled(s, *started)
         });
         let Some(step) = step else { continue };
         let every = timeline[step].every.filter(|e| *e > Duration::ZERO);
