@@ -6,6 +6,7 @@
 
 use super::branches::Branches;
 use super::charts::Charts;
+use super::class::ClassView;
 use super::compare::Compare;
 use super::console::Console;
 use super::editor::Editor;
@@ -32,15 +33,33 @@ use super::tour::TourCaption;
 use super::workshop::WorkshopIndex;
 use yew::prelude::*;
 
+/// A page of the site that is not the playground.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    Playground,
+    Workshop,
+    Class,
+}
+
+impl Page {
+    fn of(request: &Request) -> Page {
+        match request {
+            Request::Workshop => Page::Workshop,
+            Request::Class => Page::Class,
+            _ => Page::Playground,
+        }
+    }
+}
+
 /// Opens what the address asks for, then follows the fragment when it
-/// changes (links within the page, Back and Forward). Returns whether the
-/// workshop index is asked for.
+/// changes (links within the page, Back and Forward). Returns the page
+/// asked for.
 #[hook]
-fn use_address(store: &Store, first: Request, play: bool) -> bool {
-    let workshop = use_state_eq(|| first == Request::Workshop);
+fn use_address(store: &Store, first: Request, play: bool) -> Page {
+    let page = use_state_eq(|| Page::of(&first));
     {
         let dispatcher = store.dispatcher();
-        let workshop = workshop.clone();
+        let page = page.clone();
         let embed = store.embed;
         use_effect_with((), move |_| {
             route::open(&dispatcher, first);
@@ -50,14 +69,14 @@ fn use_address(store: &Store, first: Request, play: bool) -> bool {
             let listener = (!embed).then(|| {
                 gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                     let request = route::current().request;
-                    workshop.set(request == Request::Workshop);
+                    page.set(Page::of(&request));
                     route::open(&dispatcher, request);
                 })
             });
             move || drop(listener)
         });
     }
-    *workshop
+    *page
 }
 
 /// Keeps the address bar on a permalink of what is on screen (not while
@@ -166,8 +185,11 @@ pub fn app(props: &Props) -> Html {
             state
         }
     });
-    let workshop = use_address(&store, first.request.clone(), first.play || props.play) && !store.embed;
-    use_address_sync(&store, !workshop && !store.embed);
+    let asked = use_address(&store, first.request.clone(), first.play || props.play);
+    let page = if store.embed { Page::Playground } else { asked };
+    let workshop = page == Page::Workshop;
+    let other_page = page != Page::Playground;
+    use_address_sync(&store, !other_page && !store.embed);
     use_persistence(&store);
     use_player(store.playing, store.dispatcher());
     let shell = use_node_ref();
@@ -190,7 +212,7 @@ pub fn app(props: &Props) -> Html {
                         <nav class="toolbar" aria-label={lang.t(Msg::ToolbarLabel)}>
                             <a class={classes!("button", workshop.then_some("current"))} href={WORKSHOP_HASH}
                                aria-current={workshop.then_some("page")}>{ lang.t(Msg::WorkshopLink) }</a>
-                            if workshop {
+                            if other_page {
                                 <a class="button" href="#">{ lang.t(Msg::PlaygroundLink) }</a>
                             } else {
                                 <PanelsMenu />
@@ -198,7 +220,7 @@ pub fn app(props: &Props) -> Html {
                             }
                             <LanguageSwitch />
                         </nav>
-                        if !workshop {
+                        if !other_page {
                             <Picker />
                         }
                     </header>
@@ -207,6 +229,8 @@ pub fn app(props: &Props) -> Html {
                 <LoadProblemView />
                 if workshop {
                     <WorkshopIndex />
+                } else if page == Page::Class {
+                    <ClassView />
                 } else if loaded {
                     { columns(&store) }
                 } else if store.problem.is_none() {

@@ -10,6 +10,7 @@ mod app;
 mod branches;
 mod charts;
 mod checkpoint;
+mod class;
 mod coming_up;
 mod compare;
 mod console;

@@ -8,6 +8,7 @@
 //! ([`poster`], [`site`]). One code path for both, so the poster a reader
 //! sees first is the app's first frame.
 
+pub mod class;
 pub mod i18n;
 pub mod lesson;
 pub mod markdown;
