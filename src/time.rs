@@ -99,9 +99,6 @@ impl Duration {
     pub const fn from_secs(s: u64) -> Self {
         Duration(s * 1_000_000_000)
     }
-    pub const fn from_mins(m: u64) -> Self {
-        Duration(m * 60_000_000_000)
-    }
     pub const fn from_hours(h: u64) -> Self {
         Duration(h * 3_600_000_000_000)
     }

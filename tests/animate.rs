@@ -3,7 +3,7 @@
 //! well-formed and holds no script, what a frame shows at a time is what
 //! the world is at that time, and the 15 s failover clip stays small.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

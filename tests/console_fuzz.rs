@@ -3,7 +3,7 @@
 //! scenarios.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -2,7 +2,7 @@
 //! scenarios at chosen instants: the lines the stories quote, whole
 //! `-o yaml` documents, describe, events, leases, errors.
 
-mod console_common;
+use crate::console_common;
 
 use console_common::Shell;
 

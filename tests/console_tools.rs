@@ -1,7 +1,7 @@
 //! The console's other tools with exact outputs: `cilium-dbg service list`
 //! in the Cilium agent, FRR's `vtysh` on the router, and what hosts do not have.
 
-mod console_common;
+use crate::console_common;
 
 use console_common::Shell;
 

@@ -3,7 +3,7 @@
 //! pod names and placement, timers, ports, ISNs, endpoint picks), not the
 //! story's control-plane events.
 
-mod common;
+use crate::common;
 
 use vipsim::engine::trace::Kind;
 

@@ -3,7 +3,7 @@
 //! sockets they are about, REJECT answers with ICMP port unreachable, and a
 //! Cisco router's short ARP timeout works without flooding the LAN.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;

@@ -3,7 +3,7 @@
 //! comes from, in our own words. `FIDELITY.md` maps every checklist bullet
 //! to its test or to the simplification vipsim makes.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;

@@ -1,8 +1,8 @@
 //! Golden traces: `vipsim run --format jsonl` of every shipped scenario is
 //! compared with a checked-in file. After an intended change, regenerate
-//! with `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff.
+//! with `UPDATE_GOLDEN=1 cargo test --test all golden::` and review the diff.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

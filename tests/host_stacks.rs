@@ -3,7 +3,7 @@
 //! switches and tools produce. Each test names the upstream code it
 //! follows and its version, in our own words.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;

@@ -10,7 +10,7 @@
 //! check is not built for wasm32.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 
 use vipsim::k8s::control::verify;
 

@@ -33,9 +33,9 @@ const LAYERS: &[&[&str]] = &[
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground, permalinks, the catalogue,
-    // hand-ins, animations, and `view`: the words, lesson, timeline and
-    // topology drawing that the playground and the static pages (posters,
-    // first paint) both render.
+    // hand-ins, animations, and `view`: the words, lesson, timeline, charts
+    // and topology drawing as plain data, built natively, that the
+    // playground and the static pages (posters, first paint) both render.
     &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 

@@ -1,9 +1,9 @@
 //! The packet log's sentences (`vipsim::narrate`): golden files per shipped
 //! scenario in English and Korean, and the exact sentences the lessons
 //! turn on. After an intended change, regenerate the goldens with
-//! `UPDATE_GOLDEN=1 cargo test --test narrate` and review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test all narrate::` and review the diff.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::rc::Rc;

@@ -3,7 +3,7 @@
 //! authors ship; a branch that changes what happens changes the answer and
 //! its proof; a checkpoint is invisible to the engine.
 
-mod common;
+use crate::common;
 
 use std::rc::Rc;
 use vipsim::engine::trace::{Dir, Kind};
@@ -132,7 +132,7 @@ fn bgp_answers_with_the_route_and_its_row() {
 fn a_checkpoint_does_not_change_the_run() {
     let with = common::scenario("metallb-l2-failover");
     let mut without = with.clone();
-    without.doc.spec.timeline.retain(|s| s.predict.is_none());
+    without.doc.spec.timeline.retain(|s| s.predict().is_none());
     assert!(without.doc.spec.timeline.len() < with.doc.spec.timeline.len());
     let a = common::at_end(Run::new(Rc::new(with), None, None, None).unwrap());
     let b = common::at_end(Run::new(Rc::new(without), None, None, None).unwrap());

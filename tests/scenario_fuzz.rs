@@ -13,7 +13,7 @@
 //! ignores those invariants.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod fuzz;
+use crate::fuzz;
 
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::path::PathBuf;

@@ -646,6 +646,36 @@ fn a_step_does_exactly_one_thing() {
     );
 }
 
+/// A step is read by hand (one action of an enum) and says what is wrong
+/// where it is, as a derived struct does: these messages and places are
+/// the ones the five optional fields gave.
+#[test]
+fn a_step_is_read_with_located_errors() {
+    assert_eq!(
+        errors(&edit("      note: the VIP moved", "      notes: the VIP moved")),
+        ["s.yaml:44:7: spec.timeline[4].notes: unknown field `notes` (did you mean `note`?)"]
+    );
+    assert_eq!(
+        errors(&edit("    - at: 30s\n      note: the VIP moved", "    - note: the VIP moved")),
+        ["s.yaml:43:7: spec.timeline[4]: missing field `at`"]
+    );
+    assert_eq!(
+        errors(&edit(
+            "    - at: 30s\n      note: the VIP moved",
+            "    - at: 30s\n      at: 31s\n      note: the VIP moved"
+        )),
+        ["s.yaml:43:7: spec.timeline[4]: duplicate field `at`"]
+    );
+    assert_eq!(
+        errors(&edit("      apply: l2", "      apply: [l2]")),
+        ["s.yaml:38:14: spec.timeline[1].apply: invalid type: sequence, expected a string"]
+    );
+    assert_eq!(
+        errors(&edit("      every: 1s", "      every: 1s\n      name: poll\n      run: { host: lb-0, cmd: x }")),
+        ["s.yaml:33:7: spec.timeline[0]: duplicate field `run`"]
+    );
+}
+
 #[test]
 fn repetitions_are_bounded_and_ordered() {
     assert_eq!(
@@ -1049,11 +1079,25 @@ fn drop_rules_name_a_protocol_an_address_and_a_direction() {
             "fault: { host: worker-0, action: stop-speaker }",
             "fault: { host: gw, action: drop, proto: arpp, from: 10.0.1.300, direction: up }"
         )),
+        // `proto` and `direction` are read as the engine's own types, so
+        // serde reports them where they stand, the first one only.
         [
-            "s.yaml:40:7: spec.timeline[2].fault.proto: unknown protocol `arpp`, expected ARP | TCP | UDP | ICMP (did you mean `ARP`?)",
-            "s.yaml:40:7: spec.timeline[2].fault.from: `10.0.1.300` is not an IPv4 address",
-            "s.yaml:40:7: spec.timeline[2].fault.direction: unknown direction `up`, expected in | out | both",
+            "s.yaml:40:47: spec.timeline[2].fault.proto: unknown value `arpp`, expected ARP | TCP | UDP | ICMP (did you mean `ARP`?)"
         ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "fault: { host: worker-0, action: stop-speaker }",
+            "fault: { host: gw, action: drop, proto: arp, from: 10.0.1.300, direction: up }"
+        )),
+        ["s.yaml:40:81: spec.timeline[2].fault.direction: unknown value `up`, expected in | out | both"]
+    );
+    assert_eq!(
+        errors(&edit(
+            "fault: { host: worker-0, action: stop-speaker }",
+            "fault: { host: gw, action: drop, proto: arp, from: 10.0.1.300, direction: in }"
+        )),
+        ["s.yaml:40:7: spec.timeline[2].fault.from: `10.0.1.300` is not an IPv4 address"]
     );
     // The loader accepts the protocols the engine matches (UDP was matched
     // by the engine but refused here), in any case.
@@ -1435,7 +1479,7 @@ const GOOD: &str = "        question: Who answers for the VIP at 35 s?
 fn a_checkpoint_loads_and_stays_out_of_the_engine() {
     let scenario = load("s.yaml", &checkpoint(GOOD)).expect("loads");
     let step = &scenario.doc.spec.timeline[4];
-    let predict = step.predict.as_ref().expect("a checkpoint");
+    let predict = step.predict().expect("a checkpoint");
     assert_eq!((step.checkpoint_id().as_str(), predict.choices.len()), ("30s", 2));
     assert_eq!(predict.reveal_at(step.at), vipsim::time::Duration::from_secs(35));
 }

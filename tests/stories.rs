@@ -1,7 +1,7 @@
 //! The stories of `shared/seed-facts.md`, checked on the shipped scenarios
 //! with exact outputs, plus the behaviours the Kubernetes layer must show.
 
-mod common;
+use crate::common;
 
 use common::{command_at, curls, run};
 use std::net::Ipv4Addr;

@@ -2,7 +2,7 @@
 //! fresh run reaches at step k (compared as serialised state), and
 //! branching leaves the original run untouched.
 
-mod common;
+use crate::common;
 
 use vipsim::scenario::spec::{FaultAction, FaultStep};
 use vipsim::sim::action::Action;

@@ -119,12 +119,13 @@ fn translations_use_the_same_slots_as_english() {
     }
 }
 
-/// The tasks panel's English is `vipsim check`'s sentence, word for word;
-/// Korean says the same values.
+/// The tasks panel's English is `vipsim check`'s sentence, word for word
+/// (command output in one line); Korean says the same values.
 #[wasm_bindgen_test]
 fn goal_findings_read_as_the_cli_prints_them() {
     use vipsim::play::goals::Found;
     use vipsim::ui::i18n::found;
+    use vipsim::view::i18n::one_line;
     let s = |v: &str| v.to_string();
     let all = [
         Found::NoRuns { host: s("client") },
@@ -155,7 +156,13 @@ fn goal_findings_read_as_the_cli_prints_them() {
         Found::Floods { n: 12 },
     ];
     for f in &all {
-        assert_eq!(found(Lang::En, f), f.to_string());
+        // The playground says a command's output in one line (a table as its
+        // row count and first row; issue 18, point 8); the rest is the CLI's sentence.
+        let cli = match f {
+            Found::Output { text } => Found::Output { text: one_line(text, Lang::En) }.to_string(),
+            _ => f.to_string(),
+        };
+        assert_eq!(found(Lang::En, f), cli);
         let ko = found(Lang::Ko, f);
         assert!(!ko.is_empty());
         if !matches!(f, Found::Refused { .. }) {

@@ -3,7 +3,7 @@
 //! that keep serving while they terminate. Each test cites the upstream
 //! code it follows (Kubernetes 1.34, MetalLB 0.14).
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;

@@ -1,8 +1,6 @@
 //! The workshop exercises: each loads, starts unsolved, is solved by its
 //! author's solution steps, and speaks English and Korean.
 
-mod common;
-
 use std::rc::Rc;
 use vipsim::play::goals;
 use vipsim::play::run::Run;

@@ -41,7 +41,7 @@ mod bench {
     use vipsim::net::neighbor::NeighborConfig;
     use vipsim::net::switch::DEFAULT_MAC_AGING;
     use vipsim::play::run::{Run, SNAPSHOT_EVERY};
-    use vipsim::scenario::spec::{RunStep, Step};
+    use vipsim::scenario::spec::{RunStep, Step, StepAction};
     use vipsim::sim::action::Script;
     use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
@@ -83,15 +83,11 @@ mod bench {
                 at: Duration::from_millis((i as u64 * 7) % 1000),
                 every: Some(Duration::from_secs(1)),
                 until: Some(Duration::from_secs(seconds)),
-                run: Some(RunStep {
+                action: StepAction::Run(RunStep {
                     host: format!("h{i}"),
                     cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)),
                 }),
-                apply: None,
-                delete: None,
-                fault: None,
-                note: None,
-                predict: None,
+                translations: Default::default(),
             })
             .collect();
         let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };

@@ -12,10 +12,12 @@
 //! padding included.
 
 pub mod cilium_dbg;
+pub mod complete;
 pub mod frr;
 pub mod jsonpath;
 pub mod kubectl;
 pub mod netinfo;
+pub mod session;
 pub mod table;
 pub mod yaml;
 

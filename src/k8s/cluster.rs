@@ -201,9 +201,6 @@ impl Pod {
             .find(|p| p.name.as_deref() == Some(name))
             .map(|p| p.container_port)
     }
-    pub fn first_port(&self) -> Option<u16> {
-        self.spec.containers.iter().flat_map(|c| &c.ports).map(|p| p.container_port).next()
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

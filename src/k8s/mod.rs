@@ -21,20 +21,12 @@ use crate::time::Instant;
 /// The Kubernetes version nodes report.
 pub const KUBELET_VERSION: &str = "v1.34.2";
 
-/// The wall-clock date simulated time 0 corresponds to, for log
-/// timestamps and `creationTimestamp`s (any fixed date keeps runs identical).
-pub const EPOCH: &str = "2026-01-01";
-
-/// `2026-01-01T00:01:05Z`-style timestamp of a simulated instant
-/// (whole seconds; runs longer than a day roll into the next days).
+/// `2026-01-01T00:01:05Z`-style timestamp of a simulated instant, for log
+/// lines and `creationTimestamp`s: simulated time 0 is 2026-01-01 00:00 UTC
+/// (any fixed date keeps runs identical). Whole seconds; runs longer than a
+/// day roll into the next days.
 pub fn timestamp(t: Instant) -> String {
     let s = t.as_secs();
     let (days, rem) = (s / 86_400, s % 86_400);
     format!("2026-01-{:02}T{:02}:{:02}:{:02}Z", 1 + days, rem / 3600, (rem / 60) % 60, rem % 60)
-}
-
-/// The same with milliseconds, as MetalLB's logs print.
-pub fn timestamp_ms(t: Instant) -> String {
-    let base = timestamp(t);
-    format!("{}.{:03}Z", base.trim_end_matches('Z'), t.as_millis() % 1000)
 }

@@ -315,7 +315,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
     bound
 }
 
-/// Whether the node's pod CIDR has an address left (see [`allocate_pod_ip`]).
+/// Whether the node's pod CIDR has an address left (see [`allocate_pod_ip_among`]).
 pub fn has_free_pod_ip(k: &Cluster, cidr: Cidr) -> bool {
     let size = cidr.size();
     if size < 4 {
@@ -325,16 +325,11 @@ pub fn has_free_pod_ip(k: &Cluster, cidr: Cidr) -> bool {
     (2..size - 1).filter_map(|i| cidr.nth(i)).any(|ip| !used.contains(&ip))
 }
 
-/// A free pod IP in the node's pod CIDR. `vipsim/pod-ip` on the pod pins it
-/// (for scenarios that reproduce a write-up's exact address); otherwise a
-/// random free address, as Cilium's and host-local IPAM's bitmap allocators
-/// pick (skipping the network address and the node's router address .1).
-pub fn allocate_pod_ip(k: &Cluster, cidr: Cidr, pinned: Option<&str>, rng: &mut SimRng) -> Option<Ipv4Addr> {
-    let used: BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
-    allocate_pod_ip_among(&used, cidr, pinned, rng)
-}
-
-/// [`allocate_pod_ip`] given the addresses in use.
+/// A free pod IP in the node's pod CIDR, given the addresses in use.
+/// `vipsim/pod-ip` on the pod pins it (for scenarios that reproduce a
+/// write-up's exact address); otherwise a random free address, as Cilium's
+/// and host-local IPAM's bitmap allocators pick (skipping the network
+/// address and the node's router address .1).
 pub fn allocate_pod_ip_among(
     used: &BTreeSet<Ipv4Addr>,
     cidr: Cidr,

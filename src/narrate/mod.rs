@@ -280,11 +280,6 @@ pub fn announce(sentences: &[Sentence], previous: u64, cursor: u64, lang: &str) 
     texts.join(" ")
 }
 
-/// The index of the last sentence at or before `step`.
-pub fn latest(sentences: &[Sentence], step: u64) -> Option<usize> {
-    sentences.partition_point(|s| s.step <= step).checked_sub(1)
-}
-
 /// The name of the host owning `mac`, or the MAC itself.
 pub fn owner_of(world: &World, mac: Mac) -> String {
     world

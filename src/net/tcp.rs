@@ -43,23 +43,7 @@ pub enum TcpState {
     Closed,
 }
 
-impl TcpState {
-    /// The spelling `ss` uses.
-    pub fn ss_name(self) -> &'static str {
-        match self {
-            TcpState::SynSent => "SYN-SENT",
-            TcpState::SynReceived => "SYN-RECV",
-            TcpState::Established => "ESTAB",
-            TcpState::FinWait1 => "FIN-WAIT-1",
-            TcpState::FinWait2 => "FIN-WAIT-2",
-            TcpState::CloseWait => "CLOSE-WAIT",
-            TcpState::Closing => "CLOSING",
-            TcpState::LastAck => "LAST-ACK",
-            TcpState::TimeWait => "TIME-WAIT",
-            TcpState::Closed => "CLOSED",
-        }
-    }
-}
+impl TcpState {}
 
 /// The four addresses of a connection, from this end's point of view.
 /// Ordered as the derived order would be (local, then remote; address,

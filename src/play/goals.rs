@@ -155,16 +155,45 @@ impl std::fmt::Display for Found {
     }
 }
 
+/// What a goal asks the learner to find out for themselves: until a goal
+/// that asks it has passed, the playground must not show the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// Who answers for the VIP (the L2 leader, the Lease holder): asked by
+    /// a `ran` goal for `arping` (the LAN's own answer) or for the logs in
+    /// which the speakers say they announce it (`serviceAnnounced`).
+    WhoAnswers,
+}
+
+/// What `goal` asks the learner to find, if anything.
+pub fn finding(goal: &Goal) -> Option<Finding> {
+    match &goal.check {
+        Check::Ran(RanCheck { cmd, .. }) if cmd.split_whitespace().next() == Some("arping") => {
+            Some(Finding::WhoAnswers)
+        }
+        Check::Ran(RanCheck { cmd, output_contains: Some(o), .. })
+            if cmd.contains("logs") && o.contains("Announced") =>
+        {
+            Some(Finding::WhoAnswers)
+        }
+        _ => None,
+    }
+}
+
 /// Evaluates every goal of the run's scenario, each at its `at` (or at the end).
 pub fn evaluate(run: &Run) -> Vec<GoalResult> {
-    let goals = run.scenario.doc.spec.goals.clone();
-    let mut probe = run.clone();
-    goals
+    // Each goal's moment is computed from the run's snapshots: the run
+    // itself (its trace, its cursor) is neither copied nor moved.
+    run.scenario
+        .doc
+        .spec
+        .goals
         .iter()
         .map(|g| {
             let at = g.at.map(|d| Instant::ZERO + d).unwrap_or(run.end);
-            probe.seek_time(at);
-            check(g, probe.world(), probe.visible(), at)
+            let world = run.world_at_time(at);
+            let visible = &run.trace()[..run.trace().partition_point(|r| r.step <= world.steps)];
+            check(g, &world, visible, at)
         })
         .collect()
 }
@@ -417,6 +446,20 @@ mod tests {
             hints: Vec::new(),
             translations: Default::default(),
         }
+    }
+
+    #[test]
+    fn finding_the_leader_is_asked_by_arping_and_the_speakers_logs_only() {
+        let mut logs = ran("kubectl logs", None);
+        assert_eq!(finding(&ran("arping", Some("router"))), Some(Finding::WhoAnswers));
+        assert_eq!(finding(&logs), None, "reading any log asks nothing");
+        logs.check = Check::Ran(RanCheck {
+            cmd: "kubectl logs".into(),
+            host: None,
+            output_contains: Some("serviceAnnounced".into()),
+        });
+        assert_eq!(finding(&logs), Some(Finding::WhoAnswers));
+        assert_eq!(finding(&ran("kubectl get svc", None)), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::net::conntrack::Tuple;
 use crate::net::host::{Host, flow_tuple};
 use crate::play::run::{MAX_STEPS, Run};
 use crate::scenario::Scenario;
+use crate::scenario::spec::StepAction;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Mac, Parsed};
@@ -160,7 +161,7 @@ fn default_restore_step(subject: &Subject, run: &Run) -> u64 {
 /// that hits the limit is almost always a model that keeps itself busy
 /// (a timer re-armed too early, a frame answered by a frame) rather than a
 /// busy LAN. [`check`] also stops a run at its first storm (see
-/// [`no_storm`]): such a run does not finish either.
+/// [`StormWatch`]): such a run does not finish either.
 pub fn within_event_limit(run: &Run) -> Result<(), Violation> {
     let duration = run.scenario.doc.spec.duration;
     if run.end >= Instant::ZERO + duration {
@@ -190,7 +191,7 @@ pub fn command_rate(world: &World) -> u64 {
         .script
         .timeline
         .iter()
-        .filter(|s| s.run.is_some())
+        .filter(|s| matches!(s.action, StepAction::Run(_)))
         .filter_map(|s| s.every.filter(|e| *e > Duration::ZERO))
         .map(|e| second.div_ceil(e.as_nanos()))
         .sum()
@@ -199,7 +200,11 @@ pub fn command_rate(world: &World) -> u64 {
 /// The frames a second the timeline's commands ask for themselves, summed
 /// ([`crate::console::asked_rate`]: a `ping -i 0.002` asks for 500).
 pub fn asked_rate(world: &World) -> u64 {
-    world.script.timeline.iter().filter_map(|s| s.run.as_ref()).map(|r| crate::console::asked_rate(&r.cmd)).sum()
+    let commands = world.script.timeline.iter().filter_map(|s| match &s.action {
+        StepAction::Run(r) => Some(&r.cmd),
+        _ => None,
+    });
+    commands.map(|cmd| crate::console::asked_rate(cmd)).sum()
 }
 
 /// See [`frame_budget`].
@@ -251,7 +256,37 @@ pub fn event_budget(world: &World) -> u64 {
         + EVENTS_PER_ASKED_FRAME * asked_rate(world)
 }
 
-/// Watches a run for a storm, step by step (see [`no_storm`]).
+/// **No storm**: no host sends
+/// more than [`frame_budget`] frames of its own in any simulated second,
+/// and the engine computes at most [`event_budget`] events in any
+/// simulated second. Frames a host forwards are not counted against it: a
+/// routing loop (a router and a node handing a packet for a deleted
+/// Service's VIP back and forth, as real ones do until the router's ARP
+/// entry expires) ends with the packet's TTL. Real stacks rate-limit
+/// themselves (ARP retransmits once a second, TCP backs off, GARP comes in
+/// rounds), so a host that transmits continuously is a model bug, even
+/// when the run ends before the event limit. The budget counts the
+/// commands the timeline starts and the rate they ask for ([`asked_rate`]:
+/// a `ping -i 0.002` sends 500 echo requests a second because the user
+/// asked).
+pub fn no_storm(run: &Run) -> Result<(), Violation> {
+    let world = run.world_at(0);
+    let hosts = world.net.hosts.len();
+    let mut watch = StormWatch::new(&world);
+    let trace = run.trace();
+    let mut i = trace.partition_point(|r| r.step == 0);
+    for step in 1..=run.len() {
+        let j = i + trace[i..].partition_point(|r| r.step <= step);
+        if !watch.step(run.time_of(step), &trace[i..j], hosts) {
+            break;
+        }
+        i = j;
+    }
+    watch.found.map_or(Ok(()), Err)
+}
+
+/// Watches a run for a storm, step by step ([`no_storm`]; [`check`] runs
+/// it as the run is computed, and stops the run at the first storm).
 struct StormWatch {
     budget: u64,
     frames: u64,
@@ -343,34 +378,6 @@ impl StormWatch {
         }
         true
     }
-}
-
-/// **No storm.** No host sends more than [`frame_budget`] frames of its
-/// own in any simulated second, and the engine computes at most
-/// [`event_budget`] events in any simulated second. Frames a host forwards
-/// are not counted against it: a routing loop (a router and a node handing
-/// a packet for a deleted Service's VIP back and forth, as real ones do
-/// until the router's ARP entry expires) ends with the packet's TTL.
-/// Real stacks rate-limit themselves (ARP retransmits once a second, TCP
-/// backs off, GARP comes in rounds), so a host that transmits
-/// continuously is a model bug, even when the run ends before the event
-/// limit. The budget counts the commands the timeline starts and the
-/// rate they ask for ([`asked_rate`]: a `ping -i 0.002` sends 500 echo
-/// requests a second because the user asked).
-pub fn no_storm(run: &Run) -> Result<(), Violation> {
-    let world = run.world_at(0);
-    let hosts = world.net.hosts.len();
-    let mut watch = StormWatch::new(&world);
-    let trace = run.trace();
-    let mut i = trace.partition_point(|r| r.step == 0);
-    for step in 1..=run.len() {
-        let j = i + trace[i..].partition_point(|r| r.step <= step);
-        if !watch.step(run.time_of(step), &trace[i..j], hosts) {
-            break;
-        }
-        i = j;
-    }
-    watch.found.map_or(Ok(()), Err)
 }
 
 /// **Same scenario, same seed, same trace.** A second run of the subject
@@ -496,10 +503,13 @@ fn replay(run: &Run, o: &mut dyn Observer) -> Result<(), Violation> {
 /// ARP, whose sender is the target, and the probes of an entry made before
 /// the address became the host's excepted), no IPv4 frame transmitted to
 /// one (but those queued on such an entry, which leave when it resolves).
+/// A request arping sends stays the user's ([`NeverAddressesItself`]).
 pub fn never_addresses_itself(run: &Run) -> Result<(), Violation> {
     replay(run, &mut NeverAddressesItself::default())
 }
 
+/// [`never_addresses_itself`], as an observer of the run ([`check`] runs it
+/// beside the others in one pass).
 #[derive(Default)]
 struct NeverAddressesItself {
     found: Option<Violation>,

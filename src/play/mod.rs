@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod drive;
+pub mod family;
 pub mod goals;
 pub mod invariants;
 pub mod predict;

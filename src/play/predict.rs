@@ -35,7 +35,7 @@ pub fn checkpoints(scenario: &Scenario, variant: Option<&str>) -> Vec<Checkpoint
         .iter()
         .filter(|s| s.at <= spec.duration)
         .filter_map(|s| {
-            let predict = s.predict.clone()?;
+            let predict = s.predict()?.clone();
             Some(Checkpoint {
                 id: s.checkpoint_id(),
                 at: Instant::ZERO + s.at,

@@ -202,10 +202,19 @@ impl Run {
         }
     }
 
-    /// The world after step `step` (clamped to the run), restored from the
-    /// nearest earlier snapshot and replayed, without moving the cursor.
+    /// Moves the cursor to the last step at or before time `t`.
+    pub fn seek_time(&mut self, t: Instant) {
+        let step = self.step_times.partition_point(|x| *x <= t).saturating_sub(1);
+        self.seek(step as u64);
+    }
+
+    /// The world after step `step` (clamped to the run), computed from the
+    /// nearest snapshot without moving the cursor or copying the trace.
     pub fn world_at(&self, step: u64) -> World {
         let step = step.min(self.len());
+        if step == self.cursor.steps {
+            return self.cursor.clone();
+        }
         let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
         let mut world = (*self.snapshots[i].world).clone();
         let mut scratch = Vec::new();
@@ -215,23 +224,39 @@ impl Run {
         world
     }
 
-    /// Moves the cursor to the last step at or before time `t`.
-    pub fn seek_time(&mut self, t: Instant) {
-        let step = self.step_times.partition_point(|x| *x <= t).saturating_sub(1);
-        self.seek(step as u64);
+    /// The world at time `t`: after the last step at or before it.
+    pub fn world_at_time(&self, t: Instant) -> World {
+        self.world_at(self.step_times.partition_point(|x| *x <= t).saturating_sub(1) as u64)
     }
 
     /// A new run that shares this one's past up to the cursor, applies
     /// `action` there, and computes its own future.
     pub fn branch(&self, action: Action) -> Run {
-        let mut run = self.clone();
-        let cut = run.trace.partition_point(|r| r.step <= run.cursor.steps);
-        run.trace.truncate(cut);
-        run.label = action.describe();
-        let mut extra = Vec::new();
-        super::drive::apply(&mut run.cursor, action, &mut extra);
-        run.trace.extend(extra);
-        run.compute_from_cursor(&mut |_, _| true);
+        let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
+        let mut run = Run {
+            scenario: self.scenario.clone(),
+            label: String::new(),
+            end: self.end,
+            // Only the shared past is copied: the future is computed anew.
+            trace: self.trace[..cut].to_vec(),
+            snapshots: self.snapshots.iter().filter(|s| s.world.steps < self.cursor.steps).cloned().collect(),
+            step_times: self.step_times[..=self.cursor.steps as usize].to_vec(),
+            cursor: self.cursor.clone(),
+        };
+        run.act(action);
         run
+    }
+
+    /// Applies `action` at the cursor of this run itself: the past up to the
+    /// cursor stays, the future is computed again from the changed world.
+    /// (A console session adds its commands to its own branch this way.)
+    pub fn act(&mut self, action: Action) {
+        let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
+        self.trace.truncate(cut);
+        self.label = action.describe();
+        let mut extra = Vec::new();
+        super::drive::apply(&mut self.cursor, action, &mut extra);
+        self.trace.extend(extra);
+        self.compute_from_cursor(&mut |_, _| true);
     }
 }

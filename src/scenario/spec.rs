@@ -5,7 +5,7 @@
 
 use crate::engine::trace::DropCode;
 use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
-use crate::net::host::Datapath;
+use crate::net::host::{Datapath, RuleDirection, RuleProto};
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
@@ -101,9 +101,36 @@ pub struct Variant {
     pub drop: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add: Vec<Step>,
+    /// The title in other languages, by language code (`ko: { title: … }`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, TitleTranslation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TitleTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Variant {
+    /// The title in `lang`, falling back to English and then to the name.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.translations.get(lang).and_then(|t| t.title.as_deref()).or(self.title.as_deref()).unwrap_or(&self.name)
+    }
 }
 
 impl ScenarioSpec {
+    /// A timeline note (as the trace records it, in English) in `lang`:
+    /// the translation the step carries, else the note itself.
+    pub fn note_in<'a>(&'a self, note: &'a str, lang: &str) -> &'a str {
+        let steps = self.timeline.iter().chain(self.variants.iter().flat_map(|v| &v.add)).chain(&self.solution);
+        steps
+            .filter(|s| s.note() == Some(note))
+            .find_map(|s| s.translations.get(lang).and_then(|t| t.note.as_deref()))
+            .unwrap_or(note)
+    }
+
     /// The timeline of the base scenario or of a variant, in time order
     /// (steps at the same time keep file order, base steps first).
     /// The name `solution` (unless a variant claims it) is the base
@@ -331,36 +358,57 @@ pub struct SwitchSpec {
     pub unknown_unicast: Option<crate::net::switch::UnknownUnicast>,
 }
 
-/// One timeline entry: exactly one of `run`, `apply`, `delete`, `fault`,
-/// `note`; optionally repeated `every` interval `until` a time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// One timeline entry: one action (`run`, `apply`, `delete`, `fault`,
+/// `note`, or a `predict` checkpoint) at a time, optionally repeated
+/// `every` interval `until` a time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Step {
     /// Optional handle, for variants that drop the step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub at: Duration,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub every: Option<Duration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Duration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<RunStep>,
+    /// Written as its own key beside `at` (`run: {...}`, `note: ...`).
+    #[serde(flatten)]
+    pub action: StepAction,
+    /// A note in other languages, by language code (`ko: { note: … }`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, NoteTranslation>,
+}
+
+/// What a step does: exactly one of these.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StepAction {
+    Run(RunStep),
     /// Apply a held manifest (`vipsim/hold: "true"`) by `metadata.name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apply: Option<String>,
+    Apply(String),
     /// Delete an object by `metadata.name` (`kind/name` when ambiguous).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delete: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fault: Option<FaultStep>,
+    Delete(String),
+    Fault(FaultStep),
     /// A lesson marker: text shown on the timeline at this time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    Note(String),
     /// A checkpoint: playback pauses here and asks the learner to predict
     /// what happens next (see [`Predict`]). The engine never sees it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub predict: Option<Predict>,
+    Predict(Predict),
+}
+
+impl StepAction {
+    /// The key a scenario file writes it under.
+    pub fn key(&self) -> &'static str {
+        match self {
+            StepAction::Run(_) => "run",
+            StepAction::Apply(_) => "apply",
+            StepAction::Delete(_) => "delete",
+            StepAction::Fault(_) => "fault",
+            StepAction::Note(_) => "note",
+            StepAction::Predict(_) => "predict",
+        }
+    }
 }
 
 impl Step {
@@ -368,6 +416,133 @@ impl Step {
     /// its time (`27s`).
     pub fn checkpoint_id(&self) -> String {
         self.name.clone().unwrap_or_else(|| self.at.to_string())
+    }
+
+    /// The step's lesson note, if it is one.
+    pub fn note(&self) -> Option<&str> {
+        match &self.action {
+            StepAction::Note(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The step's checkpoint, if it is one.
+    pub fn predict(&self) -> Option<&Predict> {
+        match &self.action {
+            StepAction::Predict(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The error of a step without an action. Serde places it where the step
+/// starts; [`load`](crate::scenario::load) locates it by its path instead,
+/// as it does the next one.
+pub const STEP_WITHOUT_ACTION: &str = "a step needs one of run | apply | delete | fault | note | predict";
+
+/// How the error of a step's second action starts; its path ends at the
+/// second action's key.
+pub const STEP_WITH_TWO_ACTIONS: &str = "a step does one thing";
+
+fn step_with_two_actions(first: &str, second: &str) -> String {
+    format!("{STEP_WITH_TWO_ACTIONS}, and this one has both `{first}` and `{second}`: make it two steps")
+}
+
+/// Read by hand rather than derived, so that a step is one [`StepAction`]
+/// while every mistake keeps the located message a derived struct gives:
+/// an unknown key is named with the valid ones (from the field identifier
+/// below), a bad value is reported inside it, and a second action is
+/// reported at its own key. (serde's enum representations buffer the map,
+/// and the buffered values lose their positions.)
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Step, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "camelCase")]
+        enum Key {
+            Name,
+            At,
+            Every,
+            Until,
+            Run,
+            Apply,
+            Delete,
+            Fault,
+            Note,
+            Predict,
+            Translations,
+        }
+        const KEYS: &[&str] =
+            &["name", "at", "every", "until", "run", "apply", "delete", "fault", "note", "predict", "translations"];
+
+        /// A second action's value: refused where it stands, so the
+        /// error's path ends at its key.
+        struct SecondAction(String);
+        impl<'de> de::DeserializeSeed<'de> for SecondAction {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+                Err(de::Error::custom(self.0))
+            }
+        }
+
+        struct StepVisitor;
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = Step;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a timeline step: `at` and one of run | apply | delete | fault | note | predict")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+                let (mut name, mut at, mut every, mut until, mut translations) = (None, None, None, None, None);
+                let mut action: Option<StepAction> = None;
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Name => once(&mut name, map.next_value()?, "name")?,
+                        Key::At => once(&mut at, map.next_value()?, "at")?,
+                        Key::Every => once(&mut every, map.next_value()?, "every")?,
+                        Key::Until => once(&mut until, map.next_value()?, "until")?,
+                        Key::Translations => once(&mut translations, map.next_value()?, "translations")?,
+                        Key::Run => action = Some(StepAction::Run(only_action(&mut map, &action, "run")?)),
+                        Key::Apply => action = Some(StepAction::Apply(only_action(&mut map, &action, "apply")?)),
+                        Key::Delete => action = Some(StepAction::Delete(only_action(&mut map, &action, "delete")?)),
+                        Key::Fault => action = Some(StepAction::Fault(only_action(&mut map, &action, "fault")?)),
+                        Key::Note => action = Some(StepAction::Note(only_action(&mut map, &action, "note")?)),
+                        Key::Predict => {
+                            action = Some(StepAction::Predict(only_action(&mut map, &action, "predict")?));
+                        }
+                    }
+                }
+                let at = at.ok_or_else(|| de::Error::missing_field("at"))?;
+                let action = action.ok_or_else(|| de::Error::custom(STEP_WITHOUT_ACTION))?;
+                Ok(Step { name, at, every, until, action, translations: translations.unwrap_or_default() })
+            }
+        }
+
+        /// Keeps a value read once (`at` twice is an error, as derived).
+        fn once<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &'static str) -> Result<(), E> {
+            if slot.replace(value).is_some() { Err(E::duplicate_field(key)) } else { Ok(()) }
+        }
+
+        /// The value of action `key`, unless the step has an action already.
+        fn only_action<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            action: &Option<StepAction>,
+            key: &'static str,
+        ) -> Result<T, A::Error> {
+            let Some(first) = action else { return map.next_value() };
+            if first.key() == key {
+                return Err(de::Error::duplicate_field(key));
+            }
+            let message = step_with_two_actions(first.key(), key);
+            Err(match map.next_value_seed(SecondAction(message.clone())) {
+                Err(e) => e,
+                Ok(()) => de::Error::custom(message),
+            })
+        }
+
+        deserializer.deserialize_struct("Step", KEYS, StepVisitor)
     }
 }
 
@@ -406,6 +581,13 @@ pub struct Choice {
     /// choice the answer); default: the checkpoint's `explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NoteTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -528,15 +710,15 @@ pub struct FaultStep {
     pub garp: Option<GarpPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arp_timeout: Option<Duration>,
-    /// `drop`: match frames of this protocol (a [`RuleProto`](crate::net::host::RuleProto): ARP, TCP, UDP, ICMP, any case).
+    /// `drop`: match frames of this protocol (ARP, TCP, UDP, ICMP, in any case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proto: Option<String>,
+    pub proto: Option<RuleProto>,
     /// `drop`: match frames whose sender IP is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `drop`: a [`RuleDirection`](crate::net::host::RuleDirection): in, out or both (default both).
+    /// `drop`: in, out or both (default both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<String>,
+    pub direction: Option<RuleDirection>,
 }
 
 impl FaultStep {
@@ -863,5 +1045,37 @@ mod fault_names {
             assert_eq!(serde_json::to_value(a).unwrap(), a.name(), "{a:?}");
             assert_eq!(serde_json::from_value::<FaultAction>(a.name().into()).unwrap(), a);
         }
+    }
+}
+
+#[cfg(test)]
+mod steps {
+    use super::*;
+
+    /// A step is written as it is read: its action is a key beside `at`,
+    /// and what is written reads back the same (a fault's protocol in the
+    /// engine's spelling, whatever case the file used).
+    #[test]
+    fn steps_are_written_as_they_are_read() {
+        let text = "- { at: 1s, every: 1s, until: 30s, name: poll, run: { host: lb-0, cmd: curl -s http://vip/ } }\n\
+                    - { at: 5s, apply: l2 }\n\
+                    - { at: 6s, delete: Service/web }\n\
+                    - { at: 7s, fault: { host: gw, action: drop, proto: udp, direction: in } }\n\
+                    - { at: 8s, note: the VIP moved }\n";
+        let steps: Vec<Step> = serde_norway::from_str(text).unwrap();
+        let keys: Vec<&str> = steps.iter().map(|s| s.action.key()).collect();
+        assert_eq!(keys, ["run", "apply", "delete", "fault", "note"]);
+        let StepAction::Fault(fault) = &steps[3].action else { panic!("a fault") };
+        assert_eq!((fault.proto, fault.direction), (Some(RuleProto::Udp), Some(RuleDirection::In)));
+        let written = serde_norway::to_string(&steps).unwrap();
+        assert_eq!(
+            written,
+            "- name: poll\n  at: 1s\n  every: 1s\n  until: 30s\n  run:\n    host: lb-0\n    cmd: curl -s http://vip/\n\
+             - at: 5s\n  apply: l2\n\
+             - at: 6s\n  delete: Service/web\n\
+             - at: 7s\n  fault:\n    host: gw\n    action: drop\n    proto: UDP\n    direction: in\n\
+             - at: 8s\n  note: the VIP moved\n"
+        );
+        assert_eq!(serde_norway::from_str::<Vec<Step>>(&written).unwrap(), steps);
     }
 }

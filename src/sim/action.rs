@@ -6,9 +6,9 @@ use super::{Event, World};
 use crate::engine::trace::{Kind, Record};
 use crate::k8s::objects::Manifest;
 use crate::net::End;
-use crate::net::host::{Rule, RuleDirection, RuleProto, Verdict};
+use crate::net::host::{Rule, RuleDirection, Verdict};
 use crate::scenario::LoadedManifest;
-use crate::scenario::spec::{FaultAction, FaultStep, Step};
+use crate::scenario::spec::{FaultAction, FaultStep, Step, StepAction};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
@@ -99,20 +99,17 @@ pub enum Applied {
 }
 
 impl Action {
+    /// What the engine does for a timeline step; a checkpoint (`predict`)
+    /// is the playground's, so nothing.
     pub fn from_step(step: &Step) -> Option<Action> {
-        if let Some(r) = &step.run {
-            return Some(Action::Run { host: r.host.clone(), cmd: r.cmd.clone() });
-        }
-        if let Some(a) = &step.apply {
-            return Some(Action::Apply { name: a.clone() });
-        }
-        if let Some(d) = &step.delete {
-            return Some(Action::Delete { name: d.clone() });
-        }
-        if let Some(f) = &step.fault {
-            return Some(Action::Fault(f.clone()));
-        }
-        step.note.as_ref().map(|n| Action::Note { text: n.clone() })
+        Some(match &step.action {
+            StepAction::Run(r) => Action::Run { host: r.host.clone(), cmd: r.cmd.clone() },
+            StepAction::Apply(name) => Action::Apply { name: name.clone() },
+            StepAction::Delete(name) => Action::Delete { name: name.clone() },
+            StepAction::Fault(f) => Action::Fault(f.clone()),
+            StepAction::Note(text) => Action::Note { text: text.clone() },
+            StepAction::Predict(_) => return None,
+        })
     }
 
     /// One line for the event list and the branch description.
@@ -136,7 +133,7 @@ impl World {
         for (index, step) in self.script.timeline.iter().enumerate() {
             // A checkpoint is the playground's question, not an event: runs
             // with and without one are the same, step for step.
-            if step.predict.is_some() {
+            if step.predict().is_some() {
                 continue;
             }
             self.queue.push(Instant::ZERO + step.at, Event::Timeline { index });
@@ -382,28 +379,16 @@ impl World {
                     Some(s) => Some(s.parse().map_err(|_| format!("invalid address {s}"))?),
                     None => None,
                 };
-                let direction = match f.direction.as_deref() {
-                    None => RuleDirection::Both,
-                    Some(d) => {
-                        RuleDirection::parse(d).ok_or_else(|| format!("direction `{d}`: expected in, out or both"))?
-                    }
-                };
-                let proto = match f.proto.as_deref() {
-                    None => None,
-                    Some(p) => Some(
-                        RuleProto::parse(p).ok_or_else(|| format!("protocol `{p}`: expected ARP, TCP, UDP or ICMP"))?,
-                    ),
-                };
                 let name = format!(
                     "drop{}{}",
-                    f.proto.as_ref().map(|p| format!(" {p}")).unwrap_or_default(),
+                    f.proto.map(|p| format!(" {}", p.name())).unwrap_or_default(),
                     f.from.as_ref().map(|a| format!(" from {a}")).unwrap_or_default()
                 );
                 self.net.hosts[h].rules.push(Rule {
                     name: name.clone(),
-                    proto,
+                    proto: f.proto,
                     from,
-                    direction,
+                    direction: f.direction.unwrap_or(RuleDirection::Both),
                     verdict: Verdict::Drop,
                 });
                 name

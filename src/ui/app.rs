@@ -81,23 +81,33 @@ fn use_address(store: &Store, first: Request, play: bool) -> Page {
 
 /// Keeps the address bar on a permalink of what is on screen (not while
 /// playing), so reloading or bookmarking reopens it exactly. The history
-/// entry is replaced, not added: Back leaves the page as before.
+/// entry is replaced, not added: Back leaves the page as before. The
+/// address follows a quarter second after the last change: Chromium takes
+/// milliseconds per `replaceState`, too much for every step of a walk
+/// through the events.
 #[hook]
 fn use_address_sync(store: &Store, active: bool) {
     let link = (active && !store.playing).then(|| route::permalink(store)).flatten();
     use_effect_with(link, |link| {
-        if let Some(link) = link
-            && let Ok(history) = gloo::utils::window().history()
-        {
-            let path = gloo::utils::window().location().pathname().unwrap_or_default();
-            let _ = history.replace_state_with_url(
-                &wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&(path + &route::link_hash(link))),
-            );
-        }
+        let link = link.clone();
+        let pending = link.map(|link| {
+            gloo::timers::callback::Timeout::new(ADDRESS_DELAY_MS, move || {
+                if let Ok(history) = gloo::utils::window().history() {
+                    let path = gloo::utils::window().location().pathname().unwrap_or_default();
+                    let _ = history.replace_state_with_url(
+                        &wasm_bindgen::JsValue::NULL,
+                        "",
+                        Some(&(path + &route::link_hash(&link))),
+                    );
+                }
+            })
+        });
+        // A newer link cancels this one's update.
+        move || drop(pending)
     });
 }
+
+const ADDRESS_DELAY_MS: u32 = 250;
 
 /// Saves the workshop progress whenever it changes, and says the page's
 /// language to the browser (screen readers, fonts, hyphenation).
@@ -145,7 +155,7 @@ fn columns(store: &AppState) -> Html {
         };
     }
     let stage = [Panel::Timeline, Panel::Topology, Panel::Charts, Panel::Events];
-    let side = [Panel::Tasks, Panel::Inspector, Panel::Console, Panel::Branches, Panel::Compare];
+    let side = [Panel::Tasks, Panel::Inspector, Panel::Console, Panel::Branches];
     let lesson = shows(Panel::Lesson);
     let side_shown = side.iter().any(|p| shows(*p) && (*p != Panel::Tasks || has_goals));
     html! {
@@ -159,6 +169,10 @@ fn columns(store: &AppState) -> Html {
             <div class="col-stage"><TourCaption />{ for stage.into_iter().map(panel) }</div>
             if side_shown {
                 <div class="col-side">{ for side.into_iter().map(panel) }</div>
+            }
+            // Two runs on one time axis need the page's whole width.
+            if shows(Panel::Compare) {
+                <div class="col-wide">{ panel(Panel::Compare) }</div>
             }
         </main>
     }

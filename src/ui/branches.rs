@@ -6,15 +6,17 @@
 use super::i18n::Msg;
 use super::manifests::Manifests;
 use super::route::open_shipped;
-use super::state::{Action, use_store};
+use super::state::{Action, Notice, use_store};
 use crate::catalog::{self, Shipped};
 use crate::k8s::cluster::AnnounceKind;
 use crate::net::Role;
 use crate::net::neighbor::GarpPolicy;
+use crate::play::family::MAX_BRANCHES;
 use crate::scenario::spec::{FaultAction, FaultStep};
 use crate::scenario::{Scenario, load};
 use crate::sim::action::Action as SimAction;
 use crate::time::Duration;
+use crate::view::whatif::{self, Futile};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -153,6 +155,30 @@ pub fn branches() -> Html {
         })
     };
 
+    // A remedy that can no longer change anything says so, from the run.
+    let futile: Vec<(&'static str, String)> = match (&resolver, entry.story.vip) {
+        (Some(r), Some(vip)) => {
+            let timeout = world.net.host(r).and_then(|h| h.ifaces.first()).map(|i| i.neighbors.config().arp_timeout);
+            let said = |f: Futile| match f {
+                Futile::AlreadyHonours { host } => lang.f(Msg::FutileAlreadyHonours, &[&host]),
+                Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => lang.f(
+                    Msg::FutileNoMoreGarp,
+                    &[&host, &from, &super::secs(t), &timeout.map(crate::view::duration).unwrap_or_default(), &vip],
+                ),
+                Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[&host, &vip]),
+                Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[&host, &vip, &node]),
+            };
+            let trace = run.trace();
+            [
+                ("honor-garp", whatif::honour_garp(world, trace, run.cursor(), r, vip)),
+                ("flush-arp", whatif::flush(world, r, vip)),
+            ]
+            .into_iter()
+            .filter_map(|(k, f)| f.map(|f| (k, said(f))))
+            .collect()
+        }
+        _ => Vec::new(),
+    };
     let remedies = resolver.iter().map(|r| {
         let mut honor = FaultStep::new(r, FaultAction::SetGarp);
         honor.garp = Some(GarpPolicy::Honor);
@@ -181,7 +207,11 @@ pub fn branches() -> Html {
             Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
         });
         let outage = r.story.longest_outage().map(|o| {
-            let length = format!("{}{}", o.length().human(), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" });
+            let length = format!(
+                "{}{}",
+                crate::view::duration(o.length()),
+                if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }
+            );
             lang.f(Msg::RunLongestOutage, &[&length])
         });
         let show = {
@@ -191,6 +221,10 @@ pub fn branches() -> Html {
         let compare = {
             let store = store.clone();
             Callback::from(move |_| store.dispatch(Action::Compare(Some(i))))
+        };
+        let delete = {
+            let store = store.clone();
+            Callback::from(move |_| store.dispatch(Action::DeleteRun(i)))
         };
         let active = i == store.active;
         html! {
@@ -207,15 +241,24 @@ pub fn branches() -> Html {
                     <button type="button" data-do="show" onclick={show}>{ lang.t(Msg::Show) }</button>
                     <button type="button" data-do="compare" onclick={compare}>{ lang.t(Msg::CompareButton) }</button>
                 }
+                if i > 0 {
+                    <button type="button" data-do="delete" onclick={delete}
+                        aria-label={lang.f(Msg::DeleteRunLabel, &[&r.title(lang)])}>{ lang.t(Msg::DeleteRun) }</button>
+                }
             </li>
         }
     });
 
+    let dismiss = {
+        let store = store.clone();
+        Callback::from(move |_| store.dispatch(Action::DismissNotice))
+    };
     html! {
         <section class="panel branches" aria-labelledby="branches-title" data-panel="branches">
             <h2 id="branches-title">{ lang.t(Msg::BranchesTitle) }</h2>
             if resolver.is_some() {
                 <div class="remedies" role="group" aria-label={lang.t(Msg::Remedies)}>{ for remedies }{ for bgp_links }</div>
+                { for futile.iter().map(|(k, text)| html! { <p class="futile" data-futile={*k}>{ text }</p> }) }
             }
             <form class="fault-form" onsubmit={on_apply} aria-label={lang.t(Msg::InjectFault)}>
                 <label class="field">
@@ -264,7 +307,13 @@ pub fn branches() -> Html {
             </form>
             <Manifests />
             <h3>{ lang.t(Msg::Runs) }</h3>
-            <ul class="runs">{ for runs }</ul>
+            if let Some(Notice::Dropped(names)) = &store.notice {
+                <p class="notice" role="status">
+                    { lang.f(Msg::BranchesDropped, &[&MAX_BRANCHES, &names.join(", ")]) }{ " " }
+                    <button type="button" onclick={dismiss}>{ lang.t(Msg::Dismiss) }</button>
+                </p>
+            }
+            <ul class="runs" data-live-bytes={super::memory::live_bytes().to_string()}>{ for runs }</ul>
         </section>
     }
 }

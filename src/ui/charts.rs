@@ -11,21 +11,41 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
-use super::story::{Outage, Story};
+use super::story::{Lane, Outage, Outcome, Probe, Story};
+use super::viewport::use_narrow;
 use crate::time::{Duration, Instant};
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-pub const WIDTH: u32 = 760;
+/// How wide a chart is drawn, and how many time labels it gets: a phone's
+/// chart is drawn narrower, so its labels keep a readable size when the
+/// drawing fits the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Canvas {
+    pub width: u32,
+    pub time_labels: usize,
+}
+
+impl Canvas {
+    pub const WIDE: Canvas = Canvas { width: 760, time_labels: 10 };
+    pub const NARROW: Canvas = Canvas { width: 380, time_labels: 5 };
+
+    pub fn for_screen(narrow: bool) -> Canvas {
+        if narrow { Canvas::NARROW } else { Canvas::WIDE }
+    }
+}
 const LEFT: u32 = 84;
 const OK: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 const FAIL: RGBColor = RGBColor(0xd6, 0x45, 0x45);
 const AXIS: RGBColor = RGBColor(0x8a, 0x94, 0x9e);
+/// A request dropped on purpose (externalTrafficPolicy: Local): not red, not green.
+const DROP: RGBColor = RGBColor(0xc0, 0x7a, 0x12);
 /// Colours for hosts and nodes; each is also named in text next to it.
 pub const PALETTE: [RGBColor; 6] = [
     RGBColor(0x3b, 0x82, 0xc4),
@@ -73,19 +93,20 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// Draws into a fresh SVG of `height` with `draw`, which returns the
 /// plotting area's pixel ranges.
 fn render(
+    canvas: Canvas,
     height: u32,
     draw: impl FnOnce(&Area) -> Result<(std::ops::Range<i32>, std::ops::Range<i32>), String>,
 ) -> Result<ChartSvg, String> {
     let mut svg = String::new();
     let (x, y) = {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (canvas.width, height)).into_drawing_area();
         let ranges = draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
         ranges
     };
     Ok(ChartSvg {
         svg,
-        width: WIDTH as f64,
+        width: canvas.width as f64,
         height: height as f64,
         x: (x.start as f64, x.end as f64),
         y: (y.start as f64, y.end as f64),
@@ -114,9 +135,11 @@ fn time_chart<'a, 'b>(
 fn time_mesh<'a, 'b, 'c>(
     chart: &'c mut LanesChart<'a, 'b>,
     lang: Lang,
+    canvas: Canvas,
 ) -> MeshStyle<'a, 'c, RangedCoordf64, RangedCoordf64, SVGBackend<'b>> {
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(lang.t(Msg::SimulatedTime))
+        .x_labels(canvas.time_labels)
         .x_label_formatter(&whole)
         .label_style(font(LABEL_PX))
         .axis_style(AXIS)
@@ -144,6 +167,7 @@ fn lanes_chart<'a, 'b>(
     names: &[String],
     label_px: u32,
     lang: Lang,
+    canvas: Canvas,
 ) -> Result<LanesChart<'a, 'b>, String> {
     let n = names.len().max(1);
     let mut chart = time_chart(root, end_s, 0f64..n as f64, label_px)?;
@@ -155,7 +179,7 @@ fn lanes_chart<'a, 'b>(
             String::new()
         }
     };
-    time_mesh(&mut chart, lang)
+    time_mesh(&mut chart, lang, canvas)
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
         .y_label_formatter(&label)
@@ -168,9 +192,9 @@ fn outage_label(o: &Outage, lang: Lang) -> String {
     lang.f(Msg::OutageLabel, &[&format!("{}{}", human(o.length()), if o.ongoing { "+" } else { "" })])
 }
 
-/// Seconds with one decimal under a minute, else `1m10s` style.
+/// A length of time, said as everywhere in the playground ([`crate::view::duration`]).
 pub fn human(d: Duration) -> String {
-    if d.as_secs() < 60 { format!("{:.1} s", d.as_secs_f64()) } else { d.human() }
+    crate::view::duration(d)
 }
 
 /// Only outages long enough for their label to fit get one (4 % of the run).
@@ -178,52 +202,77 @@ fn labelled(o: &Outage, end: Instant) -> bool {
     o.length().as_nanos() * 25 >= end.as_nanos()
 }
 
-/// Requests of one or more runs, one lane each: ticks for successes,
-/// crosses for failures, red bands for outages.
-pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
-    let lanes = runs.len().max(1);
-    let height = 60 + 58 * lanes as u32;
-    render(height, |root| {
-        let names: Vec<String> = runs.iter().map(|(_, name)| name.to_string()).collect();
+/// The lanes of one or more runs: each run's probes, named after the
+/// probe ("client → 192.168.1.201"), prefixed with the run when there are
+/// several ("A · client → …").
+fn request_lanes<'s>(runs: &[(&'s Story, &str)]) -> Vec<(String, &'s Lane)> {
+    runs.iter()
+        .flat_map(|(story, run)| {
+            story.lanes.iter().map(move |l| {
+                let name = if runs.len() > 1 { format!("{run} · {}", l.label()) } else { l.label() };
+                (name, l)
+            })
+        })
+        .collect()
+}
+
+/// Requests, one lane per probe of each run: a dot where a request was
+/// answered, a cross where it failed, a hollow square where
+/// `externalTrafficPolicy: Local` dropped it, each at the moment it
+/// finished; the lane's outages as red bands. Each lane's name is written
+/// inside it, so long names stay readable on a phone.
+pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
+    let lanes = request_lanes(runs);
+    let n = lanes.len().max(1);
+    let height = 60 + 58 * n as u32;
+    render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
-        let mut chart = lanes_chart(root, end_s, &names, LEFT, lang)?;
-        for (lane, (story, _)) in runs.iter().enumerate() {
-            let base = (lanes - 1 - lane) as f64;
-            chart
-                .draw_series(story.outages.iter().map(|o| {
-                    Rectangle::new(
-                        [(secs_f(o.from), base + 0.05), (secs_f(o.to), base + 0.95)],
-                        FAIL.mix(0.16).filled(),
-                    )
+        let mut chart = time_chart(root, end_s, 0f64..n as f64, 12)?;
+        time_mesh(&mut chart, lang, canvas).disable_y_mesh().y_labels(0).draw().map_err(|e| e.to_string())?;
+        for (i, (name, lane)) in lanes.iter().enumerate() {
+            let base = (n - 1 - i) as f64;
+            let e = |r: Result<(), _>| r.map_err(|e: DrawingAreaErrorKind<_>| e.to_string());
+            e(chart
+                .draw_series(std::iter::once(Text::new(name.clone(), (end_s * 0.004, base + 0.97), font(LABEL_PX))))
+                .map(|_| ()))?;
+            e(chart
+                .draw_series(lane.outages.iter().map(|o| {
+                    Rectangle::new([(secs_f(o.from), base + 0.05), (secs_f(o.to), base + 0.7)], FAIL.mix(0.16).filled())
                 }))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(story.outages.iter().filter(|o| labelled(o, end)).map(|o| {
+                .map(|_| ()))?;
+            e(chart
+                .draw_series(lane.outages.iter().filter(|o| labelled(o, end)).map(|o| {
                     Text::new(
                         outage_label(o, lang),
-                        (secs_f(o.from) + end_s * 0.005, base + 0.93),
+                        (secs_f(o.from) + end_s * 0.005, base + 0.68),
                         font(LABEL_PX).color(&FAIL),
                     )
                 }))
-                .map_err(|e| e.to_string())?;
-            chart
+                .map(|_| ()))?;
+            let at = |p: &Probe, y: f64| (secs_f(p.done), base + y);
+            e(chart
                 .draw_series(
-                    story
-                        .requests
+                    lane.probes
                         .iter()
-                        .filter(|r| r.ok)
-                        .map(|r| Circle::new((secs_f(r.started), base + 0.62), 3, OK.filled())),
+                        .filter(|p| p.outcome == Outcome::Ok)
+                        .map(|p| Circle::new(at(p, 0.42), 3, OK.filled())),
                 )
-                .map_err(|e| e.to_string())?;
-            chart
+                .map(|_| ()))?;
+            e(chart
                 .draw_series(
-                    story
-                        .requests
+                    lane.probes
                         .iter()
-                        .filter(|r| !r.ok)
-                        .map(|r| Cross::new((secs_f(r.started), base + 0.32), 4, FAIL.stroke_width(2))),
+                        .filter(|p| p.outcome == Outcome::Failed)
+                        .map(|p| Cross::new(at(p, 0.22), 4, FAIL.stroke_width(2))),
                 )
-                .map_err(|e| e.to_string())?;
+                .map(|_| ()))?;
+            e(chart
+                .draw_series(lane.probes.iter().filter(|p| p.outcome == Outcome::LocalDrop).map(|p| {
+                    let (x, y) = at(p, 0.3);
+                    let half = end_s * 0.004;
+                    Rectangle::new([(x - half, y - 0.1), (x + half, y + 0.1)], DROP.stroke_width(2))
+                }))
+                .map(|_| ()))?;
         }
         Ok(chart.plotting_area().get_pixel_range())
     })
@@ -231,7 +280,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Resu
 
 /// How the router reached the VIP: a lane per host, bars where its ARP
 /// entry (or ECMP route) pointed there, labelled with the entry's state.
-pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<ChartSvg, String> {
+pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
     let mut lanes: Vec<String> = Vec::new();
     for (story, run) in runs {
         for span in &story.path {
@@ -247,9 +296,9 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
     lanes.sort();
     let n = lanes.len().max(1);
     let height = 60 + 30 * n as u32;
-    render(height, |root| {
+    render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
-        let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang)?;
+        let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang, canvas)?;
         for (story, run) in runs {
             for span in &story.path {
                 let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
@@ -279,7 +328,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang) -> Result<C
 }
 
 /// Requests served per node per 5 s, stacked.
-pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg, String> {
+pub fn served_chart(story: &Story, end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
     let buckets = (end.as_nanos() / SERVED_BUCKET.as_nanos() + 1) as usize;
     let mut counts: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for s in &story.served {
@@ -287,10 +336,10 @@ pub fn served_chart(story: &Story, end: Instant, lang: Lang) -> Result<ChartSvg,
         counts.entry(&s.node).or_insert_with(|| vec![0; buckets])[b.min(buckets - 1)] += 1;
     }
     let max = (0..buckets).map(|b| counts.values().map(|v| v[b]).sum::<u32>()).max().unwrap_or(0).max(1);
-    render(210, |root| {
+    render(canvas, 210, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..max as f64 * 1.15, LEFT)?;
-        time_mesh(&mut chart, lang)
+        time_mesh(&mut chart, lang, canvas)
             .y_desc(lang.t(Msg::RequestsPer5s))
             .y_label_formatter(&whole)
             .y_labels(4)
@@ -375,27 +424,43 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
     figure
 }
 
-/// "12 of 110 requests failed; the longest outage lasted 70.0 s (20.0 s → 90.0 s)."
+/// One sentence per lane: "client → 192.168.1.201: 70 of 111 requests
+/// failed; the longest outage lasted 70.0 s (20.000 s → 90.000 s)."
 pub fn requests_summary(story: &Story, lang: Lang) -> String {
-    let total = story.requests.len();
-    if total == 0 {
+    if story.lanes.is_empty() {
         return lang.t(Msg::NoRequests).into();
     }
-    let failed = story.failures();
-    match story.longest_outage() {
-        None => lang.f(Msg::AllSucceeded, &[&total]),
-        Some(o) => lang.f(
-            if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
-            &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],
-        ),
-    }
+    let lanes: Vec<String> = story
+        .lanes
+        .iter()
+        .map(|lane| {
+            let total = lane.probes.len();
+            let failed = lane.count(Outcome::Failed);
+            let mut said = match lane.outages.iter().max_by_key(|o| o.length()) {
+                None => lang.f(Msg::AllSucceeded, &[&(total - lane.count(Outcome::LocalDrop))]),
+                Some(o) => lang.f(
+                    if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
+                    &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],
+                ),
+            };
+            let drops = lane.count(Outcome::LocalDrop);
+            if drops > 0 {
+                said.push(' ');
+                said.push_str(&lang.f(Msg::LocalDrops, &[&drops]));
+            }
+            format!("{}: {said}", lane.label())
+        })
+        .collect();
+    lanes.join(" ")
 }
 
 pub fn requests_data(story: &Story) -> Vec<(&'static str, String)> {
     let longest = story.longest_outage().map(|o| o.length().as_millis()).unwrap_or(0);
     vec![
-        ("data-requests", story.requests.len().to_string()),
+        ("data-lanes", story.lanes.len().to_string()),
+        ("data-requests", story.requests().to_string()),
         ("data-failures", story.failures().to_string()),
+        ("data-local-drops", story.local_drops().to_string()),
         ("data-outages", story.outages.len().to_string()),
         ("data-longest-outage-ms", longest.to_string()),
     ]
@@ -419,7 +484,8 @@ fn path_summary(story: &Story, lang: Lang) -> String {
     if steps.is_empty() {
         return lang.f(Msg::NeverLookedUp, &[resolver, &vip]);
     }
-    format!("{resolver} → {vip}. {}.", steps.join("; "))
+    // "router → 192.168.1.201 — from 8.000 s: node-a; from 90.000 s: node-b."
+    format!("{resolver} → {vip} — {}.", steps.join("; "))
 }
 
 /// Colour swatches with node names: the charts' legend, in text.
@@ -452,17 +518,18 @@ pub fn charts() -> Html {
     let store = use_store();
     let lang = store.lang;
     let entry = store.active().cloned();
-    let drawn = use_memo((entry.as_ref().map(|e| e.id), lang), {
+    let canvas = Canvas::for_screen(use_narrow());
+    let drawn = use_memo((entry.as_ref().map(|e| e.rev), lang, canvas), {
         let entry = entry.clone();
-        move |(_, lang)| {
+        move |(_, lang, canvas)| {
             entry.map(|e| {
                 let end = e.run.borrow().end;
                 let title = e.title(*lang);
                 let runs = [(&e.story, title.as_str())];
                 (
-                    Rc::new(requests_chart(&runs, end, *lang)),
-                    Rc::new(path_chart(&runs, end, *lang)),
-                    Rc::new(served_chart(&e.story, end, *lang)),
+                    Rc::new(requests_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(path_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(served_chart(&e.story, end, *lang, *canvas)),
                 )
             })
         }
@@ -478,8 +545,15 @@ pub fn charts() -> Html {
             <h2 id="charts-title">{ lang.t(Msg::PanelCharts) }</h2>
             <ChartFigure name="requests" chart={requests} title={lang.t(Msg::ClientRequestsTitle)} at={at} lang={lang}
                 summary={html! { { requests_summary(&entry.story, lang) } }} data={requests_data(&entry.story)} />
-            <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
-                summary={html! { <>{ node_legend(&entry.story.nodes) }{ path_summary(&entry.story, lang) }</> }} />
+            if store.concealed() {
+                <figure class="chart concealed" data-chart="path">
+                    <figcaption><strong>{ path_title }</strong></figcaption>
+                    <p class="hint">{ lang.t(Msg::PathHidden) }</p>
+                </figure>
+            } else {
+                <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
+                    summary={html! { <>{ node_legend(&entry.story.nodes) }<span class="path-steps">{ path_summary(&entry.story, lang) }</span></> }} />
+            }
             <ChartFigure name="served" chart={served} title={lang.t(Msg::ServedTitle)} at={at} lang={lang}
                 summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story, lang) }</> }} />
         </section>

@@ -1,54 +1,10 @@
 //! "Coming up": the control-plane timers that will change who announces
-//! the VIP, with countdowns, read from the engine's pending events: a
-//! speaker's memberlist noticing a failed peer, a BGP hold timer running
-//! out. Timers that would change nothing are left out.
+//! the VIP, with countdowns ([`crate::view::coming_up`]).
 
-use super::i18n::{Lang, Msg};
+use super::i18n::Msg;
 use super::state::use_store;
-use crate::engine::{ControlEvent, Event};
-use crate::k8s::cluster::BgpState;
-use crate::sim::World;
-use crate::time::Instant;
+use crate::view::coming_up::upcoming;
 use yew::prelude::*;
-
-/// At most this many timers are listed, the soonest.
-const SHOWN: usize = 4;
-
-fn upcoming(world: &World, now: Instant, lang: Lang) -> Vec<String> {
-    let k = &world.cluster;
-    world
-        .queue
-        .pending()
-        .into_iter()
-        .filter_map(|(at, event)| {
-            let Event::Control(c) = event else { return None };
-            let what = match c {
-                ControlEvent::Memberlist { observer, subject, alive } => {
-                    let sees = k.speakers.get(observer).is_some_and(|s| s.view.contains(subject));
-                    match (alive, sees) {
-                        (false, true) => lang.f(Msg::MemberlistNoticesFailure, &[observer, subject]),
-                        (true, false) => lang.f(Msg::MemberlistSeesJoin, &[observer, subject]),
-                        _ => return None,
-                    }
-                }
-                ControlEvent::BgpHoldExpired { node, generation } => {
-                    let live = k
-                        .bgp
-                        .get(node)
-                        .is_some_and(|s| s.generation == *generation && s.state == BgpState::Established);
-                    if !live {
-                        return None;
-                    }
-                    lang.f(Msg::BgpHoldExpires, &[node])
-                }
-                _ => return None,
-            };
-            let wait = format!("{:.1}", at.saturating_since(now).as_secs_f64());
-            Some(lang.f(Msg::ComingIn, &[&wait, &super::secs(at), &what]))
-        })
-        .take(SHOWN)
-        .collect()
-}
 
 #[function_component(ComingUp)]
 pub fn coming_up() -> Html {
@@ -57,13 +13,16 @@ pub fn coming_up() -> Html {
     let run = entry.run.borrow();
     let world = run.world();
     let list = upcoming(world, store.time.max(world.now), store.lang);
-    if list.is_empty() {
-        return html! {};
-    }
+    // Always drawn, with room for two timers, so the page does not jump
+    // when a countdown starts or ends.
     html! {
-        <div class="coming-up">
+        <div class={classes!("coming-up", list.is_empty().then_some("idle"))}>
             <h3>{ store.lang.t(Msg::ComingUp) }</h3>
-            <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
+            if list.is_empty() {
+                <p class="hint">{ store.lang.t(Msg::NothingComingUp) }</p>
+            } else {
+                <ul>{ for list.iter().map(|u| html! { <li>{ u }</li> }) }</ul>
+            }
         </div>
     }
 }

@@ -1,31 +1,46 @@
 //! Compare: the shown run beside another one (a variant, computed on
-//! demand, or any branch) on a shared time axis: their requests in two
-//! lanes of one chart, how the router reached the VIP in each, and the
-//! figures side by side ("70 s blackhole" against "5 s outage").
+//! demand, any branch, or a shipped scenario on the same LAN such as the
+//! BGP version of an L2 story) on one time axis to the end of the longer
+//! run, across the page's whole width: their requests lane by lane, how
+//! the router reached the VIP in each, the figures side by side ("70 s
+//! blackhole" against "5 s outage"), and one cursor line over both.
 
-use super::charts::{ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::charts::{Canvas, ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
 use super::i18n::Msg;
 use super::state::{Action, use_store};
+use super::viewport::use_narrow;
+use crate::view::compare::{hint, same_lan};
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-/// Option values: a run index, or a variant not computed yet.
+/// Option values: a run index, a variant not computed yet, or a shipped scenario.
 const VARIANT: &str = "variant:";
 const ORIGINAL: &str = "original";
+const SHIPPED: &str = "shipped:";
 
 #[function_component(Compare)]
 pub fn compare() -> Html {
     let store = use_store();
     let lang = store.lang;
     let pair = store.active().cloned().zip(store.compared().cloned());
-    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.id, b.id)), lang), {
+    let lan = use_memo(store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), {
+        let scenario = store.scenario.clone();
+        move |_| scenario.map(|s| same_lan(&s)).unwrap_or_default()
+    });
+    let canvas = Canvas::for_screen(use_narrow());
+    let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.rev, b.rev)), lang, canvas), {
         let pair = pair.clone();
-        move |(_, lang)| {
+        move |(_, lang, canvas)| {
             pair.map(|(a, b)| {
+                // One time axis to the end of the longer run.
                 let end = a.run.borrow().end.max(b.run.borrow().end);
                 let runs = [(&a.story, "A"), (&b.story, "B")];
-                (Rc::new(requests_chart(&runs, end, *lang)), Rc::new(path_chart(&runs, end, *lang)), end)
+                (
+                    Rc::new(requests_chart(&runs, end, *lang, *canvas)),
+                    Rc::new(path_chart(&runs, end, *lang, *canvas)),
+                    end,
+                )
             })
         }
     });
@@ -42,12 +57,18 @@ pub fn compare() -> Html {
                 store.dispatch(Action::CompareVariant(None));
             } else if let Some(name) = v.strip_prefix(VARIANT) {
                 store.dispatch(Action::CompareVariant(Some(name.to_string())));
+            } else if let Some(id) = v.strip_prefix(SHIPPED) {
+                store.dispatch(Action::CompareShipped(id.to_string()));
             } else if let Ok(i) = v.parse() {
                 store.dispatch(Action::Compare(Some(i)));
             }
         })
     };
-    let picked = store.compare.map(|i| i.to_string()).unwrap_or_default();
+    let picked = match (&store.compare, &store.other_id) {
+        (Some(i), _) => i.to_string(),
+        (None, Some(id)) => format!("{SHIPPED}{id}"),
+        (None, None) => String::new(),
+    };
     let picker = html! {
         <label class="field">
             <span>{ lang.t(Msg::CompareWith) }</span>
@@ -61,8 +82,14 @@ pub fn compare() -> Html {
                 }
                 { for variants.iter().filter(|v| !computed(Some(&v.name))).map(|v| html! {
                     <option value={format!("{VARIANT}{}", v.name)}>
-                        { lang.f(Msg::VariantOption, &[&v.title.clone().unwrap_or_else(|| v.name.clone())]) }
+                        { lang.f(Msg::VariantOption, &[&v.title_in(lang.code())]) }
                     </option>
+                }) }
+                { for lan.iter().map(|s| {
+                    let value = format!("{SHIPPED}{}", s.id);
+                    html! {
+                        <option value={value.clone()} selected={picked == value}>{ lang.f(Msg::SameLanOption, &[&s.title_in(lang.code())]) }</option>
+                    }
                 }) }
             </select>
         </label>
@@ -76,7 +103,7 @@ pub fn compare() -> Html {
                     <tr data-run={e.id.to_string()}
                         data-longest-outage-ms={longest.map(|o| o.length().as_millis()).unwrap_or(0).to_string()}>
                         <th scope="row">{ format!("{name}: {}", e.title(lang)) }</th>
-                        <td>{ format!("{} / {}", e.story.failures(), e.story.requests.len()) }</td>
+                        <td>{ format!("{} / {}", e.story.failures(), e.story.requests()) }</td>
                         <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }))
                                 .unwrap_or_else(|| lang.t(Msg::None).into()) }</td>
                         <td>{ e.story.path.iter().filter(|s| !s.via.is_empty()).count() }</td>
@@ -103,7 +130,7 @@ pub fn compare() -> Html {
             }
         }
         _ => html! {
-            <p class="hint">{ lang.t(Msg::CompareHint) }</p>
+            <p class="hint">{ store.scenario.as_ref().map(|s| hint(s, &lan, lang)).unwrap_or_default() }</p>
         },
     };
     html! {

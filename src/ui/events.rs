@@ -3,10 +3,13 @@
 //! the cursor is highlighted and kept in view, and choosing a row moves the
 //! cursor there. Only the rows in view are rendered (a long run has
 //! thousands). The summary column is the core's sentence for the records
-//! that have one ([`crate::narrate`]), the same the packet log says. Also exports the run as jsonl (the CLI's exact format) and
+//! that have one ([`crate::narrate`]), the same the packet log says. The
+//! chosen record's decode opens under the list. Also exports the run as
+//! jsonl (the CLI's exact format) and
 //! as pcap.
 
 use super::download;
+use super::frame_view::FrameView;
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::story;
@@ -19,6 +22,7 @@ use yew::prelude::*;
 const ROW_H: f64 = 26.0;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 8;
+/// The list's height (px, `.event-scroll` in style.css).
 const VIEW_H: f64 = 320.0;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -86,7 +90,7 @@ pub fn events() -> Html {
     let viewport = use_node_ref();
     let keep_url = use_mut_ref(|| None::<ObjectUrl>);
     let entry = store.active().cloned();
-    let rows = use_memo((entry.as_ref().map(|e| e.id), (*filter).clone()), {
+    let rows = use_memo((entry.as_ref().map(|e| e.rev), (*filter).clone()), {
         let entry = entry.clone();
         move |(_, f)| -> Vec<usize> {
             let Some(entry) = entry else { return Vec::new() };
@@ -115,11 +119,14 @@ pub fn events() -> Html {
     {
         let viewport = viewport.clone();
         let scroll = scroll.clone();
+        // The list's height is fixed (style.css) and its scroll position is
+        // kept in state: reading either from the element would force the
+        // browser to lay the page out again on every step.
+        let now = *scroll;
         use_effect_with((shown_row, rows.len()), move |(row, _)| {
             if let (Some(row), Some(el)) = (row, viewport.cast::<web_sys::Element>()) {
                 let top = *row as f64 * ROW_H;
-                let view = el.client_height() as f64;
-                let now = el.scroll_top() as f64;
+                let view = VIEW_H - ROW_H;
                 if top < now || top + ROW_H > now + view {
                     let target = (top - view / 2.0).max(0.0);
                     el.set_scroll_top(target as i32);
@@ -272,7 +279,7 @@ pub fn events() -> Html {
                 </label>
                 <label class="field grow">
                     <span>{ lang.t(Msg::Text) }</span>
-                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder={lang.t(Msg::TextExample)} />
+                    <input type="search" value={filter.text.clone()} oninput={on_text} placeholder={lang.f(Msg::TextExample, &[&entry.story.vip.map(|v| v.to_string()).unwrap_or_else(|| "arp".into())])} />
                 </label>
                 <span class="count" aria-live="polite">{ lang.f(Msg::RecordsCount, &[&rows.len(), &trace.len()]) }</span>
             </div>
@@ -296,6 +303,8 @@ pub fn events() -> Html {
                     </tbody>
                 </table>
             </div>
+            // The chosen record opens right under the list, where the eye is.
+            <FrameView />
         </section>
     }
 }

@@ -24,13 +24,20 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The actions that made the run on screen, oldest first, as the
 /// playground applied them (see `AppState::lineage`, which this follows
-/// with each fork's time).
+/// with each edit's time). A console session's branch carries several
+/// edits, each at its own step; the branch's run keeps the past before
+/// each of them, so it says that step's time.
 fn actions(s: &AppState) -> Vec<Acted> {
     let mut acted = Vec::new();
     let mut at = s.active().cloned();
     while let Some(entry) = at {
         let Some(fork) = &entry.fork else { break };
-        acted.push(Acted { step: fork.step, at: fork.at.saturating_since(Instant::ZERO), action: fork.action.clone() });
+        let run = entry.run.borrow();
+        for (step, action) in fork.edits.iter().rev() {
+            let at = run.time_of(*step).saturating_since(Instant::ZERO);
+            acted.push(Acted { step: *step, at, action: action.clone() });
+        }
+        drop(run);
         at = s.runs.iter().find(|r| r.id == fork.parent).cloned();
     }
     acted.reverse();

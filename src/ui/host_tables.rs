@@ -33,7 +33,7 @@ fn ago(now: Instant, t: Instant, lang: Lang) -> String {
 /// "in 1.4 s", or "in 3h59m" for long waits.
 fn until(now: Instant, t: Instant, lang: Lang) -> String {
     let d = t.saturating_since(now);
-    let wait = if d.as_secs() >= 120 { d.human() } else { format!("{:.1} s", d.as_secs_f64()) };
+    let wait = crate::view::duration(d);
     lang.f(Msg::In, &[&wait])
 }
 
@@ -49,7 +49,10 @@ fn changed_note(changed: bool, lang: Lang) -> Html {
     }
 }
 
-fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lang: Lang) -> Html {
+/// `conceal`: the VIPs' entries do not name the host their MAC belongs to
+/// (an exercise asks the learner to find who answers; the MAC stays).
+fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, conceal: bool, lang: Lang) -> Html {
+    let vips: Vec<Ipv4Addr> = world.cluster.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
     let now = world.now;
     host.ifaces
         .iter()
@@ -57,7 +60,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lan
             let cfg = iface.neighbors.config();
             let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
             let model = match cfg.model {
-                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &cfg.arp_timeout.human()]),
+                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &crate::view::duration(cfg.arp_timeout)]),
                 NeighborModel::Linux => match iface.neighbors.entries().next() {
                     Some(e) => lang.f(Msg::LinuxModel, &[&garp, &format!("{:.1} s", e.reachable_time.as_secs_f64())]),
                     None => format!("Linux, {garp}"),
@@ -71,13 +74,18 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, lan
                     (None, None) => String::new(),
                 };
                 let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
+                let owner = match e.mac {
+                    Some(_) if conceal && vips.contains(&e.ip) => "?".to_string(),
+                    Some(m) => host_of_mac(world, m),
+                    None => String::new(),
+                };
                 html! {
                     <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
                         data-ip={e.ip.to_string()} data-mac={e.mac.map(|m| m.to_string()).unwrap_or_default()}
-                        data-owner={e.mac.map(|m| host_of_mac(world, m)).unwrap_or_default()}>
+                        data-owner={owner.clone()}>
                         <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
                         <td>
-                            <strong>{ e.mac.map(|m| host_of_mac(world, m)).unwrap_or_else(|| "-".into()) }</strong>
+                            <strong>{ if owner.is_empty() { "-".to_string() } else { owner } }</strong>
                             if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
                         </td>
                         <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
@@ -256,7 +264,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
         let adv: Vec<String> = b.advertised.iter().map(|ip| format!("{ip}/32")).collect();
         let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
-            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &b.hold_time.human(), &adv]) }</li>
+            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time), &adv]) }</li>
         });
     }
     if items.is_empty() {
@@ -289,7 +297,7 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
     });
     html! {
         <table class="data macs">
-            <caption>{ lang.f(Msg::MacTable, &[&sw.mac_aging.human()]) }</caption>
+            <caption>{ lang.f(Msg::MacTable, &[&crate::view::duration(sw.mac_aging)]) }</caption>
             <thead><tr>
                 <th scope="col">{ "MAC" }</th><th scope="col">{ lang.t(Msg::Host) }</th><th scope="col">{ lang.t(Msg::Port) }</th>
                 <th scope="col">{ lang.t(Msg::Age) }</th><th scope="col">{ lang.t(Msg::AgesOut) }</th>
@@ -349,7 +357,7 @@ pub fn host_tables(props: &HostTablesProps) -> Html {
                     <span>{ format!("{} {} ", i.name, i.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")) }<code>{ i.mac.to_string() }</code>{ " " }</span>
                 }) }
             </p>
-            { neighbor_tables(world, host, &ips, lang) }
+            { neighbor_tables(world, host, &ips, store.concealed(), lang) }
             if let Some(node) = node {
                 { announcer_state(world, &node, lang) }
                 { service_rules(world, &node, lang) }

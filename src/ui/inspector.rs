@@ -1,9 +1,11 @@
-//! The inspector: the selected record up close, and the selected host's
-//! live tables at the cursor. Hosts are chosen here or in the topology.
+//! The inspector: the selected host's live tables at the cursor (and the
+//! selected record up close when the event list, where it usually opens,
+//! is hidden). Hosts are chosen here or in the topology.
 
 use super::frame_view::FrameView;
 use super::host_tables::HostTables;
 use super::i18n::Msg;
+use super::panels::Panel;
 use super::state::{Action, use_store};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -29,7 +31,10 @@ pub fn inspector() -> Html {
     html! {
         <section class="panel inspector" aria-labelledby="inspector-title" data-panel="inspector">
             <h2 id="inspector-title">{ lang.t(Msg::PanelInspector) }</h2>
-            <FrameView />
+            // The decode opens under the event list; here only when that list is hidden.
+            if !store.panels.shows(Panel::Events) {
+                <FrameView />
+            }
             <label class="field">
                 <span>{ lang.t(Msg::Host) }</span>
                 <select onchange={on_host} aria-label={lang.t(Msg::InspectHost)} name="inspect-host">

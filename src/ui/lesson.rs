@@ -7,7 +7,10 @@ use super::fidelity::HowReal;
 use super::i18n::Msg;
 use super::markdown;
 use super::state::use_store;
+use crate::time::Instant;
 use crate::view::lesson::LessonView;
+use crate::view::markdown::reveal_marks;
+use crate::view::story::MarkKind;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -16,16 +19,35 @@ pub fn lesson() -> Html {
     let store = use_store();
     let lang = store.lang;
     let entry = store.active().cloned();
-    // The description only changes with the scenario (compared by identity) and the language.
-    let description = use_memo((store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), lang), {
+    let whole = use_state(|| false);
+    // The story so far: the paragraphs and items whose reveal time the
+    // playhead has passed (all of it once asked for). Drawn again only when
+    // that changes, the scenario (by identity) or the language.
+    let marks = use_memo((store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), lang), {
         let scenario = store.scenario.clone();
         move |(_, lang)| {
-            scenario.and_then(|s| s.doc.metadata.description_in(lang.code()).map(markdown::render)).unwrap_or_default()
+            scenario.and_then(|s| s.doc.metadata.description_in(lang.code()).map(reveal_marks)).unwrap_or_default()
+        }
+    });
+    let revealed = marks.iter().filter(|m| m.is_none_or(|d| Instant::ZERO + d <= store.time)).count();
+    let description = use_memo((store.scenario.as_ref().map(|s| Rc::as_ptr(s) as usize), lang, revealed, *whole), {
+        let scenario = store.scenario.clone();
+        let now = (!*whole).then_some(store.time);
+        move |(_, lang, _, _)| {
+            scenario
+                .and_then(|s| s.doc.metadata.description_in(lang.code()).map(|d| markdown::render_until(d, now)))
+                .unwrap_or_else(|| (html! {}, 0))
         }
     });
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
     let run = entry.run.borrow();
-    let view = LessonView::of(&scenario, run.world(), run.visible(), lang);
+    let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed());
+    let has_beats = entry.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
+    let (text, hidden) = (*description).clone();
+    let toggle = {
+        let whole = whole.clone();
+        Callback::from(move |_| whole.set(!*whole))
+    };
     html! {
         <section class="panel lesson" aria-labelledby="lesson-title" data-panel="lesson">
             <h2 id="lesson-title">{ view.title }</h2>
@@ -33,29 +55,49 @@ pub fn lesson() -> Html {
                 <p class="tags">{ for view.tags.iter().map(|t| html! { <span class="tag">{ t }</span> }) }</p>
             }
             <p class="how-real"><HowReal label={Msg::HowRealLesson} /></p>
-            if let Some((t, text)) = view.note {
-                <aside class="note-now" aria-live="polite">
-                    <span class="label">{ lang.f(Msg::NoteAt, &[&super::secs(t)]) }</span>
-                    <p>{ text }</p>
+            // The beat's box is there from the start, so its arrival moves nothing.
+            if let Some(beat) = view.beat {
+                <aside class={classes!("note-now", beat.fault.then_some("fault"))} aria-live="polite"
+                    data-beat-ns={beat.t.as_nanos().to_string()}>
+                    <span class="label">{ beat.label }</span>
+                    <p>{ beat.text }</p>
                 </aside>
+            } else if has_beats {
+                <aside class="note-now idle" aria-live="polite"><p>{ lang.t(Msg::NoBeatYet) }</p></aside>
             }
             if !view.announcing.is_empty() {
-                <div class="announcers">
+                <div class="announcers" data-concealed={view.concealed.to_string()}>
                     <h3>{ lang.t(Msg::WhoAnswers) }</h3>
-                    <ul>
-                        { for view.announcing.into_iter().map(|a| html! {
-                            <li>
-                                <code>{ a.ip.to_string() }</code>{ a.service }<strong>{ a.who }</strong>
-                                if let Some(order) = a.order {
-                                    <div class="order">{ order }</div>
-                                }
-                            </li>
-                        }) }
-                    </ul>
+                    if view.concealed {
+                        <p class="concealed">{ lang.t(Msg::Concealed) }</p>
+                    } else {
+                        <ul>
+                            { for view.announcing.into_iter().map(|a| html! {
+                                <li data-vip={a.ip.to_string()} data-nodes={a.nodes.join(" ")}>
+                                    <code>{ a.ip.to_string() }</code>{ a.service }<strong>{ a.who }</strong>
+                                    { for a.details.iter().map(|d| html! { <div class="detail">{ d }</div> }) }
+                                    if let Some(order) = a.order {
+                                        <div class="order">{ order }</div>
+                                    }
+                                </li>
+                            }) }
+                        </ul>
+                    }
                 </div>
             }
-            <div class="description">
-                { (*description).clone() }
+            <div class="description" data-hidden={hidden.to_string()}>
+                { text }
+                // Always the same line while the story has beats to reveal, so
+                // its text changing moves nothing.
+                if marks.iter().any(Option::is_some) {
+                    <p class="story-so-far">
+                        { if hidden > 0 { lang.f(Msg::StorySoFar, &[&hidden]) } else { lang.t(Msg::StoryAllTold).to_string() } }{ " " }
+                        <button type="button" data-do="whole-story" aria-pressed={whole.to_string()} onclick={toggle}
+                            disabled={hidden == 0 && !*whole}>
+                            { lang.t(if *whole { Msg::StoryAsItGoes } else { Msg::WholeStory }) }
+                        </button>
+                    </p>
+                }
             </div>
         </section>
     }

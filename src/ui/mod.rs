@@ -28,6 +28,7 @@ mod language;
 mod lesson;
 mod manifests;
 mod markdown;
+mod memory;
 mod panels;
 mod picker;
 mod player;
@@ -43,7 +44,9 @@ mod timeline;
 mod topology;
 mod topology_table;
 mod tour;
+mod viewport;
 mod workshop;
+mod zoom;
 
 /// Mounts the playground on `#app` (or the body when absent).
 pub fn start() {

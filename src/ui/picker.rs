@@ -105,7 +105,7 @@ pub fn picker() -> Html {
                         <option value="" selected={active_variant.is_empty()}>{ lang.t(Msg::OriginalTimeline) }</option>
                         { for variants.iter().map(|v| html! {
                             <option value={v.name.clone()} selected={v.name == active_variant}>
-                                { v.title.clone().unwrap_or_else(|| v.name.clone()) }
+                                { v.title_in(lang.code()) }
                             </option>
                         }) }
                     </select>

@@ -1,18 +1,21 @@
 //! The playground's state: the loaded scenario, its runs (the original,
 //! variants and branches, each a time-travelling [`Run`]), the playhead,
 //! what the learner selected, the language, the visible panels and the
-//! workshop progress. Every change goes through [`Action`]; the runs sit
-//! behind `RefCell` because seeking moves a run's cursor in place (a run is
-//! large and not `Send`; cloning it per frame would be wasteful).
+//! workshop progress. Every change goes through [`Action`]. The state is
+//! copied on every action (yew's reducer), so everything large in it is
+//! shared: each run sits behind `Rc<RunEntry>` with a `RefCell` (seeking
+//! moves a run's cursor in place), the console history and the progress
+//! behind `Rc`. A copy is a handful of pointer bumps.
 
 use super::i18n::{Lang, Msg};
 use super::panels::Panels;
 use super::storage::Saved;
 use super::story::Story;
 use crate::catalog;
-use crate::engine::trace::Kind;
+use crate::console::session::{self, Effect, Line, Session};
 use crate::narrate::tour::{self, Stop as TourStop};
 use crate::narrate::{self, Sentence};
+use crate::play::family::{self, MAX_BRANCHES, Member};
 use crate::play::predict::{self, Checkpoint, Outcome};
 use crate::play::run::Run;
 use crate::scenario::spec::SOLUTION;
@@ -28,24 +31,32 @@ use yew::Reducible;
 pub use crate::view::SPEEDS;
 
 /// Where a branch came from: its parent run, the parent's step where the
-/// learner acted, and what they did (replayed to reopen a link).
+/// learner acted, and what they did there and after, each at its step
+/// (replayed to reopen a link). A console session's lines are its edits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fork {
     pub parent: usize,
     pub step: u64,
     pub at: Instant,
-    pub action: SimAction,
+    pub edits: Vec<(u64, SimAction)>,
 }
 
 /// One computed run of the scenario.
 pub struct RunEntry {
+    /// Stable for the run's life: lineage and console lines refer to it.
     pub id: usize,
+    /// Unique to this version of the run: a console session that grows
+    /// replaces its entry (same id, new `rev`), and what is drawn from the
+    /// run once (charts, whole-run goals) is keyed by it.
+    pub rev: usize,
     /// A variant's name, or what the branch changed ("original" is said in
     /// the UI's language, see [`RunEntry::title`]).
     pub label: String,
     pub variant: Option<String>,
     /// None for the original and the variants.
     pub fork: Option<Fork>,
+    /// Some for a branch made by console lines.
+    pub session: Option<Session>,
     pub run: RefCell<Run>,
     pub story: Story,
     /// The run told in sentences (the packet log, the events' summaries).
@@ -59,16 +70,25 @@ pub struct RunEntry {
 }
 
 impl RunEntry {
-    fn new(id: usize, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> RunEntry {
+    fn new(
+        (id, rev): (usize, usize),
+        label: String,
+        variant: Option<String>,
+        fork: Option<Fork>,
+        session: Option<Session>,
+        run: Run,
+    ) -> RunEntry {
         let story = Story::of(&run);
         let sentences = narrate::sentences(run.trace(), run.world());
         let checkpoints = predict::checkpoints(&run.scenario, variant.as_deref());
         let stops = tour::stops(run.trace(), &sentences, run.world());
         RunEntry {
             id,
+            rev,
             label,
             variant,
             fork,
+            session,
             run: RefCell::new(run),
             story,
             sentences,
@@ -100,10 +120,25 @@ impl RunEntry {
         self.fork.as_ref().map(|f| f.parent)
     }
 
-    /// How the run is named on screen.
+    /// How the run is named on screen: "original", a variant's name, what
+    /// a branch changed, or "console at 30.000 s: 3 commands".
     pub fn title(&self, lang: Lang) -> String {
-        match (&self.fork, &self.variant) {
-            (None, None) => lang.t(Msg::OriginalRun).to_string(),
+        match (&self.session, &self.fork, &self.variant) {
+            (Some(s), _, _) => {
+                let msg = if s.commands == 1 { Msg::ConsoleSessionOne } else { Msg::ConsoleSessionMany };
+                lang.f(msg, &[&super::secs(s.started), &s.commands])
+            }
+            (None, None, None) if self.label.is_empty() => lang.t(Msg::OriginalRun).to_string(),
+            // A variant by its title in the learner's language.
+            (None, None, Some(v)) => {
+                let run = self.run.borrow();
+                let spec = &run.scenario.doc.spec;
+                spec.variants
+                    .iter()
+                    .find(|x| x.name == *v)
+                    .map(|x| x.title_in(lang.code()).to_string())
+                    .unwrap_or_else(|| v.clone())
+            }
             _ => self.label.clone(),
         }
     }
@@ -141,10 +176,10 @@ pub struct Resume {
 /// A line the learner typed into the console, and what came back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
-    /// The run it ran in (a command that takes time or changes state runs
-    /// in a new branch).
+    /// The run it ran in (a line that goes into the run runs in a session branch).
     pub run: usize,
     pub host: String,
+    /// The command, without a trailing `&`.
     pub line: String,
     pub at: Instant,
     pub result: ConsoleResult,
@@ -152,12 +187,20 @@ pub struct ConsoleEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConsoleResult {
-    /// Printed at once (read-only commands, errors).
+    /// Printed: a read, an error, or a command the cursor ran forward to.
     Printed(String),
-    /// Finishes at step `step` of its run (time `done`), printing `output`.
-    Pending { step: u64, done: Instant, output: String },
+    /// Runs in the background (`&`): it prints when the cursor of its run
+    /// passes its completion (found in that run's trace).
+    Background,
     /// Still running when its run ends at `end`: it prints nothing.
     Unfinished { end: Instant },
+}
+
+/// Something the playground did on its own that the learner should know.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// Branches dropped to stay under the cap, by title.
+    Dropped(Vec<String>),
 }
 
 /// Why the last scenario could not be opened.
@@ -192,6 +235,11 @@ pub struct AppState {
     pub active: usize,
     /// Index into `runs` of the run shown beside it in the compare view.
     pub compare: Option<usize>,
+    /// Or a run of another shipped scenario with the same topology (the
+    /// BGP version of an L2 story), shown beside it instead.
+    pub other: Option<Rc<RunEntry>>,
+    /// The shipped id of `other`.
+    pub other_id: Option<String>,
     /// The playhead. Between events it runs ahead of the cursor's step time.
     pub time: Instant,
     /// The active run's cursor before the last move: what just happened is
@@ -204,7 +252,8 @@ pub struct AppState {
     /// The trace record (of the active run) the frame view shows.
     pub record: Option<usize>,
     pub problem: Option<LoadProblem>,
-    pub console: Vec<ConsoleEntry>,
+    pub console: Rc<Vec<ConsoleEntry>>,
+    pub notice: Option<Notice>,
     /// Wall time of the last backward seek, and the worst one so far, in ms.
     pub last_seek_back_ms: f64,
     pub worst_seek_back_ms: f64,
@@ -292,6 +341,9 @@ pub enum Action {
     ClearRecord,
     /// Apply an action at the cursor in a new branch.
     Branch(SimAction),
+    /// Delete a run (by index) and the branches forked from it.
+    DeleteRun(usize),
+    DismissNotice,
     /// A console line on a host at the cursor.
     Console {
         host: String,
@@ -302,6 +354,8 @@ pub enum Action {
     /// Compare with a run, or with a variant computed for the purpose.
     Compare(Option<usize>),
     CompareVariant(Option<String>),
+    /// Compare with a shipped scenario of the same topology, by id.
+    CompareShipped(String),
     Help(bool),
     Lang(Lang),
     Panels(Panels),
@@ -351,7 +405,7 @@ impl AppState {
     }
 
     pub fn compared(&self) -> Option<&Rc<RunEntry>> {
-        self.compare.and_then(|i| self.runs.get(i))
+        self.compare.and_then(|i| self.runs.get(i)).or(self.other.as_ref())
     }
 
     pub fn run_index(&self, id: usize) -> Option<usize> {
@@ -368,7 +422,7 @@ impl AppState {
         let mut edits = Vec::new();
         let mut at = entry;
         while let Some(fork) = &at.fork {
-            edits.push((fork.step, fork.action.clone()));
+            edits.extend(fork.edits.iter().rev().cloned());
             match self.by_id(fork.parent) {
                 Some(parent) => at = parent,
                 None => break,
@@ -387,6 +441,19 @@ impl AppState {
     /// branches of it, not a variant the author wrote.
     pub fn own_run(&self) -> bool {
         self.active().is_some_and(|e| self.lineage(e).0.is_none())
+    }
+
+    /// Whether who answers for the VIP is hidden: an exercise asks the
+    /// learner to find it ([`crate::play::goals::finding`]) and no goal
+    /// that asks it has passed yet (nor is the author's solution on screen).
+    pub fn concealed(&self) -> bool {
+        let Some(scenario) = self.scenario.as_ref().filter(|_| self.exercise.is_some()) else { return false };
+        let mut asking = scenario.doc.spec.goals.iter().filter(|g| crate::play::goals::finding(g).is_some()).peekable();
+        if asking.peek().is_none() || self.watching_solution() {
+            return false;
+        }
+        let passed = self.exercise_progress().map(|p| p.passed.clone()).unwrap_or_default();
+        !asking.any(|g| passed.contains(&g.name))
     }
 
     /// The saved progress of the open exercise, if it is one.
@@ -421,10 +488,68 @@ impl AppState {
     }
 
     fn add_run(&mut self, label: String, variant: Option<String>, fork: Option<Fork>, run: Run) -> usize {
+        self.add_entry(label, variant, fork, None, run)
+    }
+
+    fn add_entry(
+        &mut self,
+        label: String,
+        variant: Option<String>,
+        fork: Option<Fork>,
+        session: Option<Session>,
+        run: Run,
+    ) -> usize {
         let id = self.next_id;
         self.next_id += 1;
-        self.runs.push(Rc::new(RunEntry::new(id, label, variant, fork, run)));
+        self.runs.push(Rc::new(RunEntry::new((id, id), label, variant, fork, session, run)));
         self.runs.len() - 1
+    }
+
+    fn family(&self) -> Vec<Member> {
+        self.runs.iter().map(|r| Member { id: r.id, parent: r.parent() }).collect()
+    }
+
+    /// Deletes run `index` and every branch forked from it (the original,
+    /// run 0, stays). Their memory is freed with the last `Rc`.
+    fn delete_run(&mut self, index: usize) {
+        let Some(id) = self.runs.get(index).filter(|_| index > 0).map(|r| r.id) else { return };
+        let gone = family::with_descendants(&self.family(), id);
+        self.remove_runs(&gone);
+    }
+
+    /// Removes the runs with these ids, keeping the indices of the shown and
+    /// compared runs right (the shown one falls back to the original).
+    fn remove_runs(&mut self, ids: &[usize]) {
+        let active = self.active().map(|r| r.id);
+        let compared = self.compared().map(|r| r.id);
+        let shown_gone = active.is_some_and(|a| ids.contains(&a));
+        self.runs.retain(|r| !ids.contains(&r.id));
+        self.compare = compared.filter(|c| !ids.contains(c)).and_then(|c| self.run_index(c));
+        if shown_gone {
+            self.activate(0);
+            let t = self.time;
+            if let Some(entry) = self.active().cloned() {
+                let mut run = entry.run.borrow_mut();
+                run.seek_time(t);
+                self.previous = run.cursor();
+            }
+        } else {
+            self.active = active.and_then(|a| self.run_index(a)).unwrap_or(0);
+        }
+    }
+
+    /// Past [`MAX_BRANCHES`], drops the oldest branches nobody stands on,
+    /// and says which.
+    fn keep_under_cap(&mut self) {
+        let kept: Vec<usize> = self.active().iter().chain(self.compared().iter()).map(|r| r.id).collect();
+        let drop = family::over_cap(&self.family(), &kept, MAX_BRANCHES);
+        if drop.is_empty() {
+            return;
+        }
+        let lang = self.lang;
+        let names = drop.iter().filter_map(|id| self.by_id(*id)).map(|r| r.title(lang)).collect();
+        self.remove_runs(&drop);
+        self.notice = Some(Notice::Dropped(names));
     }
 
     /// Computes the scenario's run for `variant` and returns its index, or
@@ -437,6 +562,18 @@ impl AppState {
         let run = Run::new(scenario, variant.as_deref(), None, None)?;
         let label = variant.clone().unwrap_or_default();
         Ok(self.add_run(label, variant, None, run))
+    }
+
+    /// The original run of another shipped scenario, to compare with.
+    fn shipped_run(&mut self, id: &str) -> Result<Rc<RunEntry>, String> {
+        let shipped = catalog::find(id).ok_or_else(|| format!("no shipped scenario {id}"))?;
+        let scenario = crate::scenario::load::load(shipped.file, shipped.yaml)
+            .map_err(|e| e.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))?;
+        let title = scenario.doc.metadata.title_in(self.lang.code()).to_string();
+        let run = Run::new(Rc::new(scenario), None, None, None)?;
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(Rc::new(RunEntry::new((id, id), title, None, None, None, run)))
     }
 
     /// Moves the active run's cursor to `step`, and the playhead with it.
@@ -540,7 +677,7 @@ impl AppState {
     fn resume(&mut self, resume: Resume) {
         for (step, action) in resume.edits {
             self.seek_step(step);
-            self.branch(action);
+            self.act(action);
         }
         match (resume.step, resume.time) {
             (Some(step), _) => self.seek_step(step),
@@ -587,77 +724,107 @@ impl AppState {
         let entry = self.active().cloned()?;
         let run = entry.run.borrow().branch(action.clone());
         let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
-        let fork = Fork { parent: entry.id, step: cursor, at, action };
+        let fork = Fork { parent: entry.id, step: cursor, at, edits: vec![(cursor, action)] };
         let index = self.add_run(run.label.clone(), entry.variant.clone(), Some(fork), run);
+        self.after_new_run(index, cursor, at)
+    }
+
+    fn after_new_run(&mut self, index: usize, cursor: u64, at: Instant) -> Option<usize> {
+        let id = self.runs[index].id;
         self.activate(index);
         self.previous = cursor;
         self.time = at;
-        Some(index)
+        self.keep_under_cap();
+        self.run_index(id)
     }
 
-    /// Runs a console line. Commands that neither take time nor change the
-    /// world print at once from a scratch copy of the cursor's world; the
-    /// others (curl, arping, kubectl scale, ip neigh flush...) run in a new
-    /// branch, and print when the cursor reaches their completion.
-    fn console(&mut self, host: String, line: String) {
-        let Some(entry) = self.active().cloned() else { return };
-        let graded =
-            self.scenario.as_ref().is_some_and(|s| crate::play::goals::grades_command(&s.doc.spec.goals, &host, &line));
-        let (at, result) = {
-            let run = entry.run.borrow();
-            let before = run.world();
-            let mut scratch = before.clone();
-            let mut trace = Vec::new();
-            let result = crate::console::run(&mut scratch, &host, &line, &mut trace);
-            (
-                before.now,
-                match result {
-                    Err(e) => Some(format!("{e}\n")),
-                    // A line a workshop goal grades goes into the run (the
-                    // check reads the trace), even when it only reads.
-                    Ok(Some(_)) if graded => None,
-                    Ok(Some(out)) if scratch == *before => Some(out),
-                    Ok(_) => None,
-                },
-            )
-        };
-        let run_id;
-        let result = match result {
-            Some(text) => {
-                run_id = entry.id;
-                ConsoleResult::Printed(text)
-            }
-            None => {
-                let Some(index) = self.branch(SimAction::Run { host: host.clone(), cmd: line.clone() }) else { return };
-                let branch = self.runs[index].clone();
-                run_id = branch.id;
-                let run = branch.run.borrow();
-                let from = run.cursor();
-                let done = run.trace().iter().find(|r| {
-                    r.step >= from
-                        && matches!(&r.kind, Kind::Command { host: h, cmd, started, .. }
-                            if **h == *host && *cmd == line && *started == at)
-                });
-                match done {
-                    Some(r) => {
-                        let Kind::Command { stdout, stderr, stderr_first, .. } = &r.kind else {
-                            unreachable!("matched above")
-                        };
-                        let output = crate::engine::trace::terminal_text(stdout, stderr, *stderr_first);
-                        ConsoleResult::Pending { step: r.step, done: r.t, output }
-                    }
-                    None => ConsoleResult::Unfinished { end: run.end },
-                }
-            }
-        };
-        // A command that finished in the same instant (a graded read) is
-        // shown at once: the cursor moves onto its record.
-        if let ConsoleResult::Pending { step, done, .. } = &result
-            && *done == at
-        {
-            self.seek_step(*step);
+    /// Applies what the learner did at the cursor: a console line continues
+    /// the console session on screen when it can
+    /// ([`Session::continues_at`]), else starts one in a new branch; any
+    /// other action makes a new branch. Returns the index of the run it
+    /// went into.
+    fn act(&mut self, action: SimAction) -> Option<usize> {
+        if !session::is_line(&action) {
+            return self.branch(action);
         }
-        self.console.push(ConsoleEntry { run: run_id, host, line, at, result });
+        let entry = self.active().cloned()?;
+        let cursor = entry.run.borrow().cursor();
+        let forks_after =
+            self.runs.iter().any(|r| r.fork.as_ref().is_some_and(|f| f.parent == entry.id && f.step > cursor));
+        match (&entry.session, &entry.fork) {
+            (Some(s), Some(fork)) if s.continues_at(cursor, forks_after) => {
+                let mut run = entry.run.borrow().clone();
+                run.act(action.clone());
+                let mut fork = fork.clone();
+                fork.edits.push((cursor, action));
+                let session = s.with_line(cursor);
+                let rev = self.next_id;
+                self.next_id += 1;
+                let at = run.time_of(cursor);
+                let grown = RunEntry::new(
+                    (entry.id, rev),
+                    String::new(),
+                    entry.variant.clone(),
+                    Some(fork),
+                    Some(session),
+                    run,
+                );
+                let index = self.active;
+                self.runs[index] = Rc::new(grown);
+                self.previous = cursor;
+                self.time = at;
+                Some(index)
+            }
+            _ => {
+                let run = entry.run.borrow().branch(action.clone());
+                let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
+                let fork = Fork { parent: entry.id, step: cursor, at, edits: vec![(cursor, action)] };
+                let session = Session::new(at, cursor);
+                let index = self.add_entry(String::new(), entry.variant.clone(), Some(fork), Some(session), run);
+                self.after_new_run(index, cursor, at)
+            }
+        }
+    }
+
+    /// Runs a console line like a terminal. A line that only reads prints at
+    /// once; one that takes time or changes the world goes into the console
+    /// session's branch ([`AppState::act`]) and the cursor runs forward to
+    /// its completion, where it prints, unless it ends in `&`.
+    fn console(&mut self, host: String, typed: String) {
+        let Some(entry) = self.active().cloned() else { return };
+        let Line { cmd, background } = Line::parse(&typed);
+        let graded =
+            self.scenario.as_ref().is_some_and(|s| crate::play::goals::grades_command(&s.doc.spec.goals, &host, &cmd));
+        let (at, effect) = {
+            let run = entry.run.borrow();
+            (run.world().now, session::effect(run.world(), &host, &cmd, graded))
+        };
+        let (run_id, result) = match effect {
+            // `help` in the learner's language (the commands stay as typed).
+            Effect::Prints(_) if cmd == "help" => {
+                (entry.id, ConsoleResult::Printed(crate::view::i18n::console_help(self.lang)))
+            }
+            Effect::Prints(text) => (entry.id, ConsoleResult::Printed(text)),
+            Effect::Runs => {
+                let Some(index) = self.act(SimAction::Run { host: host.clone(), cmd: cmd.clone() }) else { return };
+                let branch = self.runs[index].clone();
+                let run = branch.run.borrow();
+                let from = run.trace().partition_point(|r| r.step < run.cursor());
+                let done = session::finished(&run.trace()[from..], &host, &cmd, at)
+                    .map(|r| (r.step, session::printed(r).unwrap_or_default()));
+                drop(run);
+                let result = match done {
+                    _ if background => ConsoleResult::Background,
+                    Some((step, text)) => {
+                        self.seek_step(step);
+                        ConsoleResult::Printed(text)
+                    }
+                    None => ConsoleResult::Unfinished { end: branch.run.borrow().end },
+                };
+                (branch.id, result)
+            }
+        };
+        Rc::make_mut(&mut self.console).push(ConsoleEntry { run: run_id, host, line: cmd, at, result });
     }
 }
 
@@ -887,7 +1054,13 @@ impl Reducible for AppState {
                 s.console(host, line);
                 s.remember_edits();
             }
-            Action::ClearConsole => s.console.clear(),
+            Action::ClearConsole => s.console = Rc::default(),
+            Action::DeleteRun(i) => {
+                s.playing = false;
+                s.delete_run(i);
+                s.remember_edits();
+            }
+            Action::DismissNotice => s.notice = None,
             Action::SwitchRun(i) => {
                 s.playing = false;
                 s.switch_to(i);
@@ -895,11 +1068,24 @@ impl Reducible for AppState {
             }
             Action::Compare(i) => {
                 s.compare = i.filter(|i| *i != s.active && *i < s.runs.len());
+                s.other = None;
+                s.other_id = None;
                 s.follow_in_compare();
             }
+            Action::CompareShipped(id) => match s.shipped_run(&id) {
+                Ok(entry) => {
+                    s.compare = None;
+                    s.other = Some(entry);
+                    s.other_id = Some(id);
+                    s.follow_in_compare();
+                }
+                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
+            },
             Action::CompareVariant(v) => match s.variant_run(v) {
                 Ok(i) => {
                     s.compare = (i != s.active).then_some(i);
+                    s.other = None;
+                    s.other_id = None;
                     s.follow_in_compare();
                 }
                 Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),

@@ -11,6 +11,7 @@
 //! flood yet because the trap comes later) is not yet done.
 
 use super::i18n::{self, Lang, Msg};
+use super::markdown;
 use super::route::WORKSHOP_HASH;
 use super::state::{Action, AppState, use_store};
 use crate::play::goals::{self, Found, GoalResult};
@@ -99,12 +100,12 @@ pub fn tasks() -> Html {
     let entry = store.active().cloned();
     let cursor = store.cursor();
     // Over the whole run, as `vipsim check` does: once per run.
-    let whole = use_memo(entry.as_ref().map(|e| e.id), {
+    let whole = use_memo(entry.as_ref().map(|e| e.rev), {
         let entry = entry.clone();
         move |_| entry.map(|e| goals::evaluate(&e.run.borrow())).unwrap_or_default()
     });
     // At the cursor, as it moves.
-    let live = use_memo((entry.as_ref().map(|e| e.id), cursor), {
+    let live = use_memo((entry.as_ref().map(|e| e.rev), cursor), {
         let entry = entry.clone();
         move |_| {
             let Some(e) = entry else { return (Vec::new(), Instant::ZERO) };
@@ -136,6 +137,29 @@ pub fn tasks() -> Html {
 
     let Some(scenario) = store.scenario.clone() else { return html! {} };
     let code = lang.code();
+    // A story's goals say what its run demonstrates: a quiet list, ticked
+    // as the cursor reaches what they check. Graded tasks (red until done,
+    // hints) are for exercises.
+    if scenario.doc.metadata.exercise.is_none() {
+        let items = goals.iter().zip(&verdicts).enumerate().map(|(i, (goal, verdict))| {
+            let shown = matches!(verdict, Verdict::Pass { .. });
+            let (icon, said) = if shown { ("✓", Msg::ShownYet) } else { ("○", Msg::NotShownYet) };
+            html! {
+                <li class={classes!("shows", shown.then_some("shown"))} data-goal={i.to_string()} data-state={verdict.state()}>
+                    <span class="icon" aria-hidden="true">{ icon }</span>
+                    <span class="visually-hidden">{ format!("{}: ", lang.t(said)) }</span>
+                    <span class="goal-name">{ goal.name_in(code) }</span>
+                </li>
+            }
+        });
+        return html! {
+            <section class="panel tasks run-shows" aria-labelledby="tasks-title" data-panel="tasks">
+                <h2 id="tasks-title">{ lang.t(Msg::RunShowsTitle) }</h2>
+                <p class="hint">{ lang.t(Msg::RunShowsHint) }</p>
+                <ul class="shows-list">{ for items }</ul>
+            </section>
+        };
+    }
     let items = goals.iter().zip(&verdicts).enumerate().map(|(i, (goal, verdict))| {
         let hints = goal.hints_in(code);
         let shown = (store.hints.get(&goal.name).copied().unwrap_or(0) as usize).min(hints.len());
@@ -150,21 +174,24 @@ pub fn tasks() -> Html {
             Verdict::Fail { .. } => ("✗", lang.t(Msg::GoalNotYet)),
             Verdict::Pending { .. } => ("…", lang.t(Msg::GoalPending)),
         };
+        // What was found, in one line, with the tools' names as code (never literal backticks).
+        let found = |f: &Found| markdown::inline(&i18n::found(lang, f));
         html! {
-            <li class={classes!("task", verdict.state())} data-goal={i.to_string()} data-state={verdict.state()}>
+            <li class={classes!("task", verdict.state())} data-goal={i.to_string()} data-state={verdict.state()}
+                data-asks={goals::finding(goal).map(|_| "who-answers")}>
                 <p class="verdict"><span class="icon" aria-hidden="true">{ icon }</span>{ " " }{ said }</p>
                 <p class="goal-name">{ goal.name_in(code) }</p>
                 { match verdict {
-                    Verdict::Pass { found, to_end } => html! {
+                    Verdict::Pass { found: f, to_end } => html! {
                         <>
-                            <p class="detail">{ i18n::found(lang, found) }</p>
+                            <p class="detail">{ found(f) }</p>
                             if let Some(end) = to_end {
-                                <p class="detail to-end">{ lang.f(Msg::GoalFailsByEnd, &[&i18n::found(lang, end)]) }</p>
+                                <p class="detail to-end">{ lang.t(Msg::GoalFailsByEndLead) }{ found(end) }</p>
                             }
                         </>
                     },
-                    Verdict::Fail { found: Some(found) } => html! {
-                        <p class="detail">{ lang.f(Msg::GoalFound, &[&i18n::found(lang, found)]) }</p>
+                    Verdict::Fail { found: Some(f) } => html! {
+                        <p class="detail">{ lang.t(Msg::GoalFoundLead) }{ found(f) }</p>
                     },
                     Verdict::Fail { found: None } => html! {},
                     Verdict::Pending { at } => html! { <p class="detail">{ lang.f(Msg::GoalCheckedAt, &[&super::secs(*at)]) }</p> },
@@ -172,7 +199,7 @@ pub fn tasks() -> Html {
                 if shown > 0 {
                     <ol class="hints">
                         { for hints.iter().take(shown).enumerate().map(|(k, h)| html! {
-                            <li data-tier={k.to_string()}><strong>{ tier(k, lang) }{ ": " }</strong>{ h }</li>
+                            <li data-tier={k.to_string()}><strong>{ tier(k, lang) }{ ": " }</strong>{ markdown::inline(h) }</li>
                         }) }
                     </ol>
                 }

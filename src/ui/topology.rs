@@ -11,6 +11,8 @@ use super::scene::{self, CALLOUT_ROW, Drawing, Hop, Layout, Moment, Point, Rect,
 use super::state::{Action, use_store};
 use super::story::{FrameClass, just_happened};
 use super::topology_table::TopologyTable;
+use super::viewport::use_narrow;
+use super::zoom::use_zoom;
 use crate::engine::trace::{Kind, Record};
 use crate::sim::World;
 use crate::time::Instant;
@@ -123,35 +125,13 @@ fn point_style(from: Point, to: Point, delay_ms: u32) -> String {
     )
 }
 
-/// Below this page width the drawing uses its narrow layout.
-const NARROW_PX: f64 = 720.0;
-
-fn is_narrow() -> bool {
-    gloo::utils::window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < NARROW_PX)
-}
-
-/// Whether the page is narrow (a phone), following resizes.
-#[hook]
-fn use_narrow() -> bool {
-    let narrow = use_state_eq(is_narrow);
-    {
-        let narrow = narrow.clone();
-        use_effect_with((), move |_| {
-            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
-                narrow.set(is_narrow());
-            });
-            move || drop(listener)
-        });
-    }
-    *narrow
-}
-
 #[function_component(Topology)]
 pub fn topology() -> Html {
     let store = use_store();
     let lang = store.lang;
     let drawn = use_mut_ref(Drawn::default);
     let narrow = use_narrow();
+    let zoom = use_zoom();
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -159,22 +139,28 @@ pub fn topology() -> Html {
     let cursor = run.cursor();
     let now = store.time;
     let batch = just_happened(records, store.previous, cursor, now);
-    let moment =
-        Moment { world, recent: run.visible(), batch: &records[batch.clone()], now, first_vip: entry.story.vip };
+    let moment = Moment {
+        world,
+        recent: run.visible(),
+        batch: &records[batch.clone()],
+        now,
+        first_vip: entry.story.vip,
+        conceal: store.concealed(),
+    };
     let drawing = Drawing::of(&moment, narrow, lang);
     let layout = &drawing.layout;
     // The drawing scales with its panel but not below this, so its text
-    // stays readable; a narrow panel scrolls sideways instead. The embed
-    // player has no scrollbars: it always fits its column.
-    let min_scale = if store.embed {
-        0.0
-    } else if narrow {
-        0.8
+    // stays readable; a narrow panel scrolls sideways instead. On a phone
+    // and in the embed player it fits the width; a phone zooms and pans it.
+    let min_scale = if store.embed || narrow { 0.0 } else { 0.62 };
+    zoom.size.set((layout.width, layout.height));
+    let view_box = if narrow {
+        zoom.view.view_box(layout.width, layout.height)
     } else {
-        0.62
+        format!("0 0 {:.0} {:.0}", layout.width, layout.height)
     };
 
-    let at = At { run: entry.id, cursor, playing: store.playing };
+    let at = At { run: entry.rev, cursor, playing: store.playing };
     drawn.borrow_mut().follow(at, world, layout, records, batch);
     let d = drawn.borrow();
 
@@ -333,8 +319,15 @@ pub fn topology() -> Html {
             </g>
         }
     });
-    let drop_notes: Vec<String> =
-        d.drops.iter().map(|m| lang.f(Msg::DroppedAt, &[&world.net.hosts[m.host].name, &m.why])).collect();
+    // The newest two drops, in a list that always keeps room for two lines
+    // (the marks on the hosts show every drop): nothing below it jumps.
+    let mut drop_notes: Vec<String> =
+        d.drops.iter().rev().map(|m| lang.f(Msg::DroppedAt, &[&world.net.hosts[m.host].name, &m.why])).collect();
+    if drop_notes.len() > 2 {
+        let more = drop_notes.len() - 1;
+        drop_notes.truncate(1);
+        drop_notes.push(lang.f(Msg::MoreDrops, &[&more]));
+    }
     let legend = [
         FrameClass::ArpRequest,
         FrameClass::ArpReply,
@@ -346,10 +339,20 @@ pub fn topology() -> Html {
     html! {
         <section class="panel topology" aria-labelledby="topology-title" data-panel="topology">
             <h2 id="topology-title">{ lang.t(Msg::PanelNetwork) }</h2>
+            if narrow {
+                <div class="zoom-bar" role="group" aria-label={lang.t(Msg::ZoomNetwork)}>
+                    <button type="button" data-zoom="in" onclick={zoom.zoom_in.clone()} aria-label={lang.t(Msg::ZoomIn)}>{ "+" }</button>
+                    <button type="button" data-zoom="out" onclick={zoom.zoom_out.clone()} aria-label={lang.t(Msg::ZoomOut)}>{ "−" }</button>
+                    <button type="button" data-zoom="fit" onclick={zoom.fit.clone()}>{ lang.t(Msg::ZoomFit) }</button>
+                    <span class="hint">{ lang.t(Msg::PinchHint) }</span>
+                </div>
+            }
             <div class="topology-scroll">
-                <svg viewBox={format!("0 0 {:.0} {:.0}", layout.width, layout.height)} role="group"
-                     aria-labelledby="topology-title" class="topology-svg"
-                     style={format!("min-width:{:.0}px", layout.width * min_scale)}>
+                <svg viewBox={view_box} role="group"
+                     aria-labelledby="topology-title" class={classes!("topology-svg", (narrow && zoom.view.zoom > 1.0).then_some("zoomed"))}
+                     style={format!("min-width:{:.0}px", layout.width * min_scale)}
+                     onpointerdown={narrow.then(|| zoom.down.clone())} onpointermove={narrow.then(|| zoom.moved.clone())}
+                     onpointerup={narrow.then(|| zoom.up.clone())} onpointercancel={narrow.then(|| zoom.up.clone())}>
                     <g class="cables">{ for cables }</g>
                     { switch }
                     { for hosts }
@@ -362,9 +365,7 @@ pub fn topology() -> Html {
                 { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ lang.t(legend_text(*c)) }</li> }) }
                 <li class="flight-key drop"><span>{ "✕" }</span>{ lang.t(Msg::LegendDrop) }</li>
             </ul>
-            if !drop_notes.is_empty() {
-                <ul class="drop-notes">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
-            }
+            <ul class="drop-notes" aria-live="off">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
             <ComingUp />
             <TopologyTable />
         </section>

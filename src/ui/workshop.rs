@@ -96,7 +96,7 @@ pub fn workshop_index() -> Html {
                 <span class="status"><span aria-hidden="true">{ icon }</span>{ " " }{ said }</span>
                 <a href={format!("#{}", e.shipped.id)}>{ e.shipped.title_in(lang.code()) }</a>
                 <span class="figures">{ lang.f(Msg::GoalsPassedOf, &[&passed, &e.goals]) }
-                    if hints > 0 { { " · " }{ lang.f(Msg::HintsUsed, &[&hints]) } }
+                    if hints > 0 { { " · " }{ if hints == 1 { lang.t(Msg::HintsUsedOne).to_string() } else { lang.f(Msg::HintsUsed, &[&hints]) } } }
                 </span>
             </li>
         }
@@ -161,7 +161,7 @@ pub fn workshop_index() -> Html {
                 </div>
                 { match &*imported {
                     Some(Imported::Merged(n)) => html! {
-                        <p class="import-result ok" role="status" data-result="merged">{ lang.f(Msg::ImportMerged, &[n]) }</p>
+                        <p class="import-result ok" role="status" data-result="merged">{ if *n == 1 { lang.t(Msg::ImportMergedOne).to_string() } else { lang.f(Msg::ImportMerged, &[n]) } }</p>
                     },
                     Some(Imported::Refused(why)) => html! {
                         <p class="import-result error" role="alert" data-result="refused">{ lang.f(Msg::ImportRefused, &[why]) }</p>

@@ -119,8 +119,52 @@ macro_rules! catalogue {
 mod catalogue;
 pub use catalogue::Msg;
 
+/// The console's `help` in the UI's language: the same commands and
+/// flags (they are what you type), the words around them translated.
+pub fn console_help(lang: Lang) -> String {
+    if lang == Lang::En {
+        return crate::console::help();
+    }
+    let mut s = format!("{}\n", lang.t(Msg::HelpHeader));
+    for (name, what) in crate::console::COMMANDS {
+        let said = match *name {
+            "kubectl" => format!("{}: {what}", lang.t(Msg::HelpKubectl)),
+            "curl" => lang.t(Msg::HelpCurl).to_string(),
+            "arping" => lang.t(Msg::HelpArping).to_string(),
+            "ping" => lang.t(Msg::HelpPing).to_string(),
+            "tcpdump" => lang.t(Msg::HelpTcpdump).to_string(),
+            "timeout" => lang.t(Msg::HelpTimeout).to_string(),
+            "ip" => lang.t(Msg::HelpIp).to_string(),
+            "conntrack" => lang.t(Msg::HelpConntrack).to_string(),
+            "cilium-dbg" => lang.t(Msg::HelpCiliumDbg).to_string(),
+            "vtysh" => lang.t(Msg::HelpVtysh).to_string(),
+            "show" => lang.t(Msg::HelpShow).to_string(),
+            "help" => lang.t(Msg::HelpHelp).to_string(),
+            _ => what.to_string(),
+        };
+        s.push_str(&format!("  {name:<11} {said}\n"));
+    }
+    s
+}
+
+/// A command's output in one line, for a goal's finding: a single line as
+/// it is (spaces squeezed); a table as its row count and first row.
+pub fn one_line(text: &str, lang: Lang) -> String {
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    match lines.as_slice() {
+        [] => String::new(),
+        [one] => squeeze(one),
+        [header, rows @ ..] if header.split_whitespace().all(|w| !w.chars().any(|c| c.is_lowercase())) => {
+            lang.f(Msg::FoundTable, &[&rows.len(), &squeeze(rows[0])])
+        }
+        [first, ..] => lang.f(Msg::FoundLines, &[&squeeze(first), &lines.len()]),
+    }
+}
+
 /// What a goal's check found, said in `lang`. The English catalogue text
-/// is the sentence `vipsim check` prints ([`Found`]'s `Display`).
+/// is the sentence `vipsim check` prints ([`Found`]'s `Display`), except
+/// that a command's output is summarised in one line ([`one_line`]).
 pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
     use crate::play::goals::Found as F;
     match found {
@@ -141,7 +185,7 @@ pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
         F::NoService { service } => lang.f(Msg::FoundNoService, &[service]),
         F::PodsSaw { clients } if clients.is_empty() => lang.t(Msg::FoundPodsSawNone).to_string(),
         F::PodsSaw { clients } => lang.f(Msg::FoundPodsSaw, &[&clients.join(", ")]),
-        F::Output { text } => lang.f(Msg::FoundOutput, &[text]),
+        F::Output { text } => lang.f(Msg::FoundOutput, &[&one_line(text, lang)]),
         F::TakesTime => lang.t(Msg::FoundTakesTime).to_string(),
         // The console's own message, as the tool prints it.
         F::Refused { message } => message.clone(),
@@ -153,5 +197,30 @@ pub fn found(lang: Lang, found: &crate::play::goals::Found) -> String {
         F::NoFrameTo { host, ip } => lang.f(Msg::FoundNoFrameTo, &[host, ip]),
         F::Route { host, ip, via } if via.is_empty() => lang.f(Msg::FoundRouteOnLink, &[host, ip]),
         F::Route { host, ip, via } => lang.f(Msg::FoundRoute, &[host, ip, &via.join(", ")]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_help_names_every_command_in_every_language() {
+        for lang in Lang::ALL {
+            let help = console_help(lang);
+            for (name, _) in crate::console::COMMANDS {
+                assert!(help.contains(&format!("  {name:<11} ")), "{lang:?}: {name} missing from\n{help}");
+            }
+        }
+        assert_eq!(console_help(Lang::En), crate::console::help());
+        assert!(console_help(Lang::Ko).starts_with("명령"), "{}", console_help(Lang::Ko));
+    }
+
+    #[test]
+    fn a_table_in_a_finding_is_one_line() {
+        let pods = "NAME   READY   STATUS    NODE\nweb-1  1/1     Running   node-a\nweb-2  1/1     Running   node-b\n";
+        assert_eq!(one_line(pods, Lang::En), "a table of 2 rows, the first: web-1 1/1 Running node-a");
+        assert_eq!(one_line("HTTP   200\n", Lang::En), "HTTP 200");
+        assert_eq!(one_line("line one\nline two\n", Lang::En), "line one (the first of 2 lines)");
     }
 }

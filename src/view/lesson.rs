@@ -1,73 +1,171 @@
 //! The lesson beside the network: the scenario's title, tags and
-//! description in the learner's language, the latest timeline note at the
-//! cursor, and who announces each VIP right now (with MetalLB's sha256
-//! order, computed by the core). The playground's lesson panel and the
+//! description in the learner's language, the latest beat at the cursor
+//! (a timeline note or a fault, [`super::beats`]), and who answers for each
+//! VIP right now ([`super::answers`]: the L2 leader with MetalLB's sha256
+//! order, Cilium's Lease holder, or the BGP speakers and the router's ECMP
+//! route), hidden while an exercise asks the learner to find it. The playground's lesson panel and the
 //! static first paint both show a [`LessonView`].
 
+use super::answers::{How, NodeUp, who_answers};
+use super::beats::{self, Beat};
 use super::i18n::{Lang, Msg};
-use crate::engine::trace::{Kind, Record};
-use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
-use crate::k8s::metallb::election_order;
+use crate::engine::trace::Record;
 use crate::scenario::Scenario;
 use crate::sim::World;
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 
-/// Who answers for one VIP.
+/// Who answers for one VIP, worded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Announced {
     pub ip: Ipv4Addr,
     /// " (default/web): announced by ", worded.
     pub service: String,
-    /// The announcing nodes, or "nobody".
+    /// The answering nodes (each said with whether it can answer), or "nobody".
     pub who: String,
+    /// More about how: the Lease, each router's ECMP route.
+    pub details: Vec<String>,
     /// MetalLB L2's election order, said in full.
     pub order: Option<String>,
+    /// The nodes traffic to the VIP reaches now (for the page's data).
+    pub nodes: Vec<String>,
+}
+
+/// The latest beat at the cursor, worded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BeatView {
+    pub t: Instant,
+    /// "Note at 26.000 s", "Fault at 20.000 s".
+    pub label: String,
+    pub text: String,
+    pub fault: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LessonView {
     pub title: String,
     pub tags: Vec<String>,
-    /// The latest note at or before the cursor: when, and what it says.
-    pub note: Option<(Instant, String)>,
+    /// The latest beat (a note or a fault) at or before the cursor.
+    pub beat: Option<BeatView>,
     pub announcing: Vec<Announced>,
+    /// Who answers is the answer an exercise asks the learner to find: it
+    /// stays hidden until they have ([`crate::play::goals::finding`]).
+    pub concealed: bool,
     /// Markdown ([`super::markdown`]).
     pub description: Option<String>,
 }
 
+/// A node as the lesson names it: "node-a", or "node-a (powered off)".
+fn node(n: &NodeUp, lang: Lang) -> String {
+    if n.up { n.node.clone() } else { lang.f(Msg::NodePoweredOff, &[&n.node]) }
+}
+
+fn nodes(list: &[NodeUp], lang: Lang) -> String {
+    if list.is_empty() {
+        lang.t(Msg::Nobody).to_string()
+    } else {
+        list.iter().map(|n| node(n, lang)).collect::<Vec<_>>().join(", ")
+    }
+}
+
 impl LessonView {
-    /// The lesson of `scenario` with the world at the cursor and the records visible there.
-    pub fn of(scenario: &Scenario, world: &World, visible: &[Record], lang: Lang) -> LessonView {
+    /// The lesson of `scenario` with the world at the cursor and the
+    /// records visible there; `concealed` hides who answers (an exercise
+    /// asks the learner to find it).
+    pub fn of(scenario: &Scenario, world: &World, visible: &[Record], lang: Lang, concealed: bool) -> LessonView {
         let meta = &scenario.doc.metadata;
-        let note = visible.iter().rev().find_map(|r| match &r.kind {
-            Kind::Note { text } => Some((r.t, text.clone())),
-            _ => None,
+        let beat = beats::latest(visible).map(|b| match b.beat {
+            Beat::Note(text) => BeatView {
+                t: b.t,
+                label: lang.f(Msg::NoteAt, &[&super::secs(b.t)]),
+                text: scenario.doc.spec.note_in(&text, lang.code()).to_string(),
+                fault: false,
+            },
+            Beat::Fault { action, host, detail } => BeatView {
+                t: b.t,
+                label: lang.f(Msg::FaultAt, &[&super::secs(b.t)]),
+                text: match (host, detail.is_empty()) {
+                    (Some(h), false) => format!("{action} {h}: {detail}"),
+                    (Some(h), true) => format!("{action} {h}"),
+                    (None, _) => action,
+                },
+                fault: true,
+            },
         });
-        let config = &world.cluster.config;
-        let metallb_l2 = config.load_balancer == LoadBalancerKind::Metallb && config.announce == AnnounceKind::L2;
-        let nodes: Vec<String> = world.cluster.nodes.keys().cloned().collect();
-        let announcing = world
-            .cluster
-            .services
-            .values()
-            .flat_map(|svc| svc.ingress.iter().map(move |ip| (svc, *ip)))
-            .map(|(svc, ip)| {
-                let who = world.cluster.announcers.get(&svc.key()).filter(|n| !n.is_empty());
+        let announcing = who_answers(world)
+            .into_iter()
+            .map(|a| {
+                let reached = a.nodes().into_iter().map(str::to_string).collect();
+                let (who, details, order) = match &a.how {
+                    How::Leader { nodes: n, order } => {
+                        (nodes(n, lang), Vec::new(), Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])))
+                    }
+                    How::Lease { lease, holder } => (
+                        holder.as_ref().map(|h| node(h, lang)).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
+                        vec![lang.f(Msg::LeaseHolder, &[lease])],
+                        None,
+                    ),
+                    How::Bgp { advertising, routes } => (
+                        lang.f(Msg::AdvertisedOverBgp, &[&nodes(advertising, lang)]),
+                        routes.iter().map(|r| lang.f(Msg::RouteVia, &[&r.router, &nodes(&r.via, lang)])).collect(),
+                        None,
+                    ),
+                    How::Unannounced => (lang.t(Msg::NotAnnounced).to_string(), Vec::new(), None),
+                };
                 Announced {
-                    ip,
-                    service: lang.f(Msg::AnnouncedBy, &[&svc.key()]),
-                    who: who.map(|n| n.join(", ")).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
-                    order: metallb_l2.then(|| lang.f(Msg::ElectionOrder, &[&election_order(&nodes, ip).join(" → ")])),
+                    ip: a.ip,
+                    service: lang.f(Msg::AnnouncedBy, &[&a.service]),
+                    who,
+                    details,
+                    order,
+                    nodes: reached,
                 }
             })
             .collect();
         LessonView {
             title: meta.title_in(lang.code()).to_string(),
             tags: meta.tags.clone(),
-            note,
+            beat,
             announcing,
+            concealed,
             description: meta.description_in(lang.code()).map(str::to_string),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::play::run::Run;
+    use std::rc::Rc;
+
+    fn lesson(id: &str, secs: u64, lang: Lang) -> LessonView {
+        let s = crate::catalog::find(id).expect("shipped");
+        let scenario = Rc::new(crate::scenario::load::load(s.file, s.yaml).expect("loads"));
+        let mut run = Run::new(scenario.clone(), None, None, None).expect("builds");
+        run.seek_time(Instant::from_secs(secs));
+        LessonView::of(&scenario, run.world(), run.visible(), lang, false)
+    }
+
+    #[test]
+    fn bgp_says_every_advertising_node_and_the_router_s_ecmp_route() {
+        let v = lesson("bgp-ecmp", 25, Lang::En);
+        let a = &v.announcing[0];
+        assert_eq!(a.who, "advertised over BGP by node-a (powered off), node-b, node-c");
+        assert_eq!(a.details, vec!["router routes it via node-a (powered off), node-b, node-c (ECMP)"]);
+        assert_eq!(a.order, None, "MetalLB's L2 order means nothing in BGP mode");
+        let later = lesson("bgp-ecmp", 30, Lang::En);
+        assert_eq!(later.announcing[0].details, vec!["router routes it via node-b, node-c (ECMP)"]);
+    }
+
+    #[test]
+    fn a_fault_is_the_beat_after_the_calm_note_and_notes_are_translated() {
+        let v = lesson("metallb-l2-failover", 22, Lang::En);
+        let beat = v.beat.expect("a beat");
+        assert_eq!((beat.label.as_str(), beat.fault), ("Fault at 20.000 s", true));
+        assert!(beat.text.starts_with("power-off node-a"), "{}", beat.text);
+        assert_eq!(v.announcing[0].who, "nobody");
+        let ko = lesson("metallb-l2-failover", 17, Lang::Ko).beat.expect("a beat");
+        assert!(ko.text.starts_with("평온"), "{}", ko.text);
     }
 }

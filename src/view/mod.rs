@@ -8,17 +8,24 @@
 //! ([`poster`], [`site`]). One code path for both, so the poster a reader
 //! sees first is the app's first frame.
 
+pub mod answers;
+pub mod beats;
 pub mod class;
+pub mod coming_up;
+pub mod compare;
 pub mod i18n;
 pub mod lesson;
 pub mod markdown;
 pub mod poster;
+pub mod probes;
 pub mod scene;
 pub mod site;
 pub mod story;
 pub mod timeline;
+pub mod whatif;
+pub mod zoom;
 
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 /// Playback speeds, in simulated seconds per wall-clock second.
 pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
@@ -28,4 +35,36 @@ pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
 /// that says "at 4647.000s" sits under "Note at 4647.000 s".
 pub fn secs(t: Instant) -> String {
     format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
+}
+
+/// A length of simulated time as the playground says it, everywhere (an
+/// outage, a timeout, a timer): tenths of a second under a minute, then
+/// minutes and seconds, then hours and minutes: "5.0 s", "1 min 10 s", "4 h".
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        return format!("{:.1} s", d.as_secs_f64());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m, s) {
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_one_way() {
+        assert_eq!(duration(Duration::from_millis(5_000)), "5.0 s");
+        assert_eq!(duration(Duration::from_millis(59_940)), "59.9 s");
+        assert_eq!(duration(Duration::from_secs(70)), "1 min 10 s");
+        assert_eq!(duration(Duration::from_secs(300)), "5 min");
+        assert_eq!(duration(Duration::from_secs(4 * 3600)), "4 h");
+        assert_eq!(duration(Duration::from_secs(4 * 3600 - 61)), "3 h 58 min");
+    }
 }

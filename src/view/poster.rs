@@ -8,11 +8,11 @@
 
 use super::i18n::{Lang, Msg};
 use super::lesson::LessonView;
-use super::markdown::{escape, to_html};
+use super::markdown::{escape, reveal_marks, to_html_until};
 use super::scene::{CALLOUT_ROW, Drawing, Rect, TEXT_ROW};
-use super::secs;
 use super::story::FrameClass;
 use super::timeline::TimelineView;
+use crate::time::Instant;
 use std::fmt::Write;
 
 /// `<rect>` of `r` with rounded corners `rx`.
@@ -43,11 +43,14 @@ impl Fit {
 pub fn topology_svg(d: &Drawing, fit: Fit, min_scale: f64, selected: Option<&str>, label: &str) -> String {
     let l = &d.layout;
     let mut out = String::with_capacity(8192);
+    // A phone's drawing is seen through the zoom's view, as the app's is.
+    let view_box = match fit {
+        Fit::Narrow => super::zoom::View::default().view_box(l.width, l.height),
+        Fit::Wide => format!("0 0 {:.0} {:.0}", l.width, l.height),
+    };
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {:.0} {:.0}" role="group" aria-label="{}" class="topology-svg {}" style="min-width:{:.0}px">"#,
-        l.width,
-        l.height,
+        r#"<svg viewBox="{view_box}" role="group" aria-label="{}" class="topology-svg {}" style="min-width:{:.0}px">"#,
         escape(label),
         fit.css(),
         l.width * min_scale
@@ -183,12 +186,22 @@ const LEGEND: [(FrameClass, Msg); 6] = [
 
 /// The topology panel around `svgs` (one per [`Fit`]): its heading, the
 /// frame legend and the closed table view, as the app shows them.
-pub fn topology_panel(svgs: &[String], lang: Lang) -> String {
+pub fn topology_panel(svgs: &[String], coming: &[String], lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        r#"<section class="panel topology" data-panel="topology"><h2>{}</h2><div class="topology-scroll">"#,
+        r#"<section class="panel topology" data-panel="topology"><h2>{}</h2>"#,
         escape(lang.t(Msg::PanelNetwork))
+    );
+    // The phone's zoom buttons, inert until the app runs (shown with the narrow drawing).
+    let _ = write!(
+        out,
+        r#"<div class="zoom-bar poster-narrow" role="group" aria-label="{}"><button type="button" data-zoom="in" aria-label="{}">+</button><button type="button" data-zoom="out" aria-label="{}">−</button><button type="button" data-zoom="fit">{}</button><span class="hint">{}</span></div><div class="topology-scroll">"#,
+        escape(lang.t(Msg::ZoomNetwork)),
+        escape(lang.t(Msg::ZoomIn)),
+        escape(lang.t(Msg::ZoomOut)),
+        escape(lang.t(Msg::ZoomFit)),
+        escape(lang.t(Msg::PinchHint))
     );
     for svg in svgs {
         out.push_str(svg);
@@ -203,10 +216,27 @@ pub fn topology_panel(svgs: &[String], lang: Lang) -> String {
             escape(lang.t(words))
         );
     }
+    // The drop notes' reserved line, and what is coming up, as the app
+    // draws them (they keep their room so playing moves nothing).
     let _ = write!(
         out,
-        r#"<li class="flight-key drop"><span>✕</span>{}</li></ul><details class="text-view"><summary>{}</summary></details></section>"#,
+        r#"<li class="flight-key drop"><span>✕</span>{}</li></ul><ul class="drop-notes" aria-live="off"></ul><div class="coming-up{}"><h3>{}</h3>"#,
         escape(lang.t(Msg::LegendDrop)),
+        if coming.is_empty() { " idle" } else { "" },
+        escape(lang.t(Msg::ComingUp))
+    );
+    if coming.is_empty() {
+        let _ = write!(out, r#"<p class="hint">{}</p>"#, escape(lang.t(Msg::NothingComingUp)));
+    } else {
+        out.push_str("<ul>");
+        for c in coming {
+            let _ = write!(out, "<li>{}</li>", escape(c));
+        }
+        out.push_str("</ul>");
+    }
+    let _ = write!(
+        out,
+        r#"</div><details class="text-view"><summary>{}</summary></details></section>"#,
         escape(lang.t(Msg::TopologyAsTable))
     );
     out
@@ -307,7 +337,7 @@ pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
 
 /// The lesson panel. `moment` marks what depends on the cursor (the note,
 /// who announces), which a page opened at another moment hides.
-pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
+pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -326,15 +356,31 @@ pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
         r#"<p class="how-real"><button type="button" class="link-button how-real-open" aria-haspopup="dialog">{}</button></p>"#,
         escape(lang.t(Msg::HowRealLesson))
     );
-    if let Some((t, text)) = &v.note {
+    if let Some(beat) = &v.beat {
         let _ = write!(
             out,
-            r#"<aside class="note-now" data-moment><span class="label">{}</span><p>{}</p></aside>"#,
-            escape(&lang.f(Msg::NoteAt, &[&secs(*t)])),
-            escape(text)
+            r#"<aside class="note-now{}" data-moment><span class="label">{}</span><p>{}</p></aside>"#,
+            if beat.fault { " fault" } else { "" },
+            escape(&beat.label),
+            escape(&beat.text)
+        );
+    } else if has_beats {
+        // As the app shows it before the first beat, so nothing moves when it takes over.
+        let _ = write!(
+            out,
+            r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#,
+            escape(lang.t(Msg::NoBeatYet))
         );
     }
-    if !v.announcing.is_empty() {
+    if !v.announcing.is_empty() && v.concealed {
+        // An exercise that asks who answers does not give it away.
+        let _ = write!(
+            out,
+            r#"<div class="announcers" data-moment data-concealed="true"><h3>{}</h3><p class="concealed">{}</p></div>"#,
+            escape(lang.t(Msg::WhoAnswers)),
+            escape(lang.t(Msg::Concealed))
+        );
+    } else if !v.announcing.is_empty() {
         let _ = write!(out, r#"<div class="announcers" data-moment><h3>{}</h3><ul>"#, escape(lang.t(Msg::WhoAnswers)));
         for a in &v.announcing {
             let _ = write!(out, "<li><code>{}</code>{}<strong>{}</strong>", a.ip, escape(&a.service), escape(&a.who));
@@ -345,10 +391,23 @@ pub fn lesson_panel(v: &LessonView, lang: Lang) -> String {
         }
         out.push_str("</ul></div>");
     }
-    let _ = write!(
-        out,
-        r#"<div class="description">{}</div></section>"#,
-        v.description.as_deref().map(to_html).unwrap_or_default()
-    );
+    // The story so far, as the app's lesson shows it at `now`.
+    let text = v.description.as_deref().unwrap_or_default();
+    let (html, hidden) = to_html_until(text, Some(now));
+    let _ = write!(out, r#"<div class="description" data-hidden="{hidden}">{html}"#);
+    if reveal_marks(text).iter().any(Option::is_some) {
+        let _ = write!(
+            out,
+            r#"<p class="story-so-far">{} <button type="button" data-do="whole-story" aria-pressed="false"{}>{}</button></p>"#,
+            escape(&if hidden > 0 {
+                lang.f(Msg::StorySoFar, &[&hidden])
+            } else {
+                lang.t(Msg::StoryAllTold).to_string()
+            }),
+            if hidden == 0 { " disabled" } else { "" },
+            escape(lang.t(Msg::WholeStory))
+        );
+    }
+    out.push_str("</div></section>");
     out
 }

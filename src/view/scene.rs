@@ -378,6 +378,9 @@ pub struct Moment<'a> {
     pub batch: &'a [Record],
     pub now: Instant,
     pub first_vip: Option<Ipv4Addr>,
+    /// Who answers for the VIP is hidden (an exercise asks the learner to
+    /// find it): no VIP badges, and the callout gives MACs, not hosts.
+    pub conceal: bool,
 }
 
 impl Drawing {
@@ -388,15 +391,23 @@ impl Drawing {
         let reaching = reachers(world, &vips);
         let named = reaching.len() > 1;
         let rows: Vec<CalloutRow> =
-            reaching.iter().flat_map(|&h| callout_rows(world, h, &vips, at.recent, at.now, named, lang)).collect();
+            reaching.iter().flat_map(|&h| callout_rows(world, h, &vips, at, named, lang)).collect();
         let pods_of = |node: &str| world.cluster.pods.values().filter(|p| p.node.as_deref() == Some(node)).count();
         let node_names = world.cluster.nodes.keys();
         let most_badges = node_names.clone().map(|n| held_vips(world, n).len()).max().unwrap_or(0).max(1);
         let most_pods = node_names.map(|n| pods_of(n)).max().unwrap_or(0).clamp(1, MAX_POD_LINES);
-        let content = Content { badges: most_badges, pods: most_pods, callout_lines: rows.len() };
+        // The callout's room is kept for its longest form (a row, its detail
+        // and an ignored GARP with its reason, per VIP and host), so the
+        // drawing keeps its height while playing.
+        let room = 4 * vips.len() * reaching.len();
+        let content = Content { badges: most_badges, pods: most_pods, callout_lines: rows.len().max(room) };
         let layout = layout(world, content, narrow);
 
-        let hosts = world.net.hosts.iter().enumerate().map(|(h, _)| host_box(world, h, &layout, lang)).collect();
+        let mut hosts: Vec<HostBox> =
+            world.net.hosts.iter().enumerate().map(|(h, _)| host_box(world, h, &layout, lang)).collect();
+        if at.conceal {
+            hosts.iter_mut().for_each(|h| h.badges.clear());
+        }
         let sw = &world.net.switch;
         let switch = SwitchBox {
             name: sw.name.to_string(),
@@ -467,7 +478,8 @@ fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang) -> HostBox {
             let x = if is_node { rect.x + 8.0 } else { rect.x + 6.0 };
             Badge {
                 rect: Rect { x, y, w: (NODE_W - 16.0).min(rect.w - 12.0), h: 18.0 },
-                text: if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ VIP {vip} · BGP") },
+                // "BGP" in place of "VIP": the badge keeps one width and fits its box.
+                text: if *hold == Hold::Announces { format!("★ VIP {vip}") } else { format!("★ BGP {vip}") },
             }
         })
         .collect();
@@ -564,15 +576,10 @@ fn reachers(world: &World, vips: &[Ipv4Addr]) -> Vec<usize> {
 }
 
 /// A host's way to each VIP: its ARP entry, or its BGP route.
-fn callout_rows(
-    world: &World,
-    h: usize,
-    vips: &[Ipv4Addr],
-    recent: &[Record],
-    now: Instant,
-    named: bool,
-    lang: Lang,
-) -> Vec<CalloutRow> {
+fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: bool, lang: Lang) -> Vec<CalloutRow> {
+    let (recent, now) = (at.recent, at.now);
+    // Concealed, an ARP entry names the MAC it holds, not whose it is.
+    let owner_of = |mac: crate::wire::Mac| if at.conceal { mac.to_string() } else { host_of_mac(world, mac) };
     let host = &world.net.hosts[h];
     let who = if named { format!("{}: ", host.name) } else { String::new() };
     let way = |vip: Ipv4Addr, via: String| Some(Way { host: host.name.to_string(), vip, via });
@@ -597,11 +604,13 @@ fn callout_rows(
         }
         let (main, detail, owner) = match entry {
             Some(e) => {
-                let deadline =
-                    e.expires.or(e.timer()).map(|t| lang.f(Msg::CalloutExpires, &[&t.saturating_since(now).human()]));
+                let deadline = e
+                    .expires
+                    .or(e.timer())
+                    .map(|t| lang.f(Msg::CalloutExpires, &[&super::duration(t.saturating_since(now))]));
                 match e.mac {
                     Some(mac) => {
-                        let owner = host_of_mac(world, mac);
+                        let owner = owner_of(mac);
                         (
                             format!("{who}ARP {vip} → {owner} · {}", e.state),
                             format!("{mac}{}", deadline.unwrap_or_default()),
@@ -626,7 +635,7 @@ fn callout_rows(
         let ignored = recent.iter().rev().take_while(|r| now.saturating_since(r.t) <= IGNORED_SHOWN).find_map(|r| {
             match &r.kind {
                 Kind::ArpIgnored { host: h, ip, mac, reason } if **h == *host.name && *ip == vip => {
-                    Some((lang.f(Msg::CalloutIgnoredGarp, &[&host_of_mac(world, *mac)]), reason.clone()))
+                    Some((lang.f(Msg::CalloutIgnoredGarp, &[&owner_of(*mac)]), reason.clone()))
                 }
                 _ => None,
             }

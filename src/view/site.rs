@@ -25,7 +25,7 @@ use super::markdown::escape;
 use super::poster::{Fit, lesson_panel, timeline_panel, topology_panel, topology_svg};
 use super::scene::{Drawing, Moment};
 use super::secs;
-use super::story::{Story, just_happened};
+use super::story::{MarkKind, Story, just_happened};
 use super::timeline::TimelineView;
 use crate::catalog::{self, Shipped};
 use crate::play::run::Run;
@@ -75,7 +75,7 @@ impl Bundle {
 }
 
 /// Minimum drawing scale of the playground's topology (see `src/ui/topology.rs`).
-const MAIN_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.62), (Fit::Narrow, 0.8)];
+const MAIN_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.62), (Fit::Narrow, 0.0)];
 /// The embed player never scrolls sideways: its drawing always fits.
 const EMBED_SCALE: [(Fit, f64); 2] = [(Fit::Wide, 0.0), (Fit::Narrow, 0.0)];
 
@@ -99,6 +99,14 @@ impl Opened {
         Ok(Opened { shipped, scenario, run, story })
     }
 
+    /// Whether the playground hides who answers when it opens this: an
+    /// exercise with a goal that asks the learner to find it (nothing is
+    /// passed yet when the page opens), as `ui::state::Store::concealed`.
+    fn concealed(&self) -> bool {
+        self.shipped.file.starts_with("workshop/")
+            && self.scenario.doc.spec.goals.iter().any(|g| crate::play::goals::finding(g).is_some())
+    }
+
     /// The topology as the app draws it now, in both layouts.
     pub fn drawings(&self, lang: Lang) -> [(Fit, Drawing); 2] {
         let records = self.run.trace();
@@ -111,6 +119,7 @@ impl Opened {
             batch: &records[batch],
             now,
             first_vip: self.story.vip,
+            conceal: self.concealed(),
         };
         [(Fit::Wide, Drawing::of(&moment, false, lang)), (Fit::Narrow, Drawing::of(&moment, true, lang))]
     }
@@ -123,7 +132,8 @@ impl Opened {
             .zip(scales)
             .map(|((fit, d), (_, scale))| topology_svg(d, *fit, scale, self.story.resolver.as_deref(), &label))
             .collect();
-        topology_panel(&svgs, lang)
+        let coming = super::coming_up::upcoming(self.run.world(), self.run.world().now, lang);
+        topology_panel(&svgs, &coming, lang)
     }
 
     fn timeline(&self, lang: Lang) -> String {
@@ -131,7 +141,13 @@ impl Opened {
     }
 
     fn lesson(&self, lang: Lang) -> String {
-        lesson_panel(&LessonView::of(&self.scenario, self.run.world(), self.run.visible(), lang), lang)
+        let has_beats = self.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
+        lesson_panel(
+            &LessonView::of(&self.scenario, self.run.world(), self.run.visible(), lang, self.concealed()),
+            crate::time::Instant::ZERO,
+            has_beats,
+            lang,
+        )
     }
 
     /// The embed player's poster: its timeline and network (the boot

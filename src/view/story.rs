@@ -194,31 +194,7 @@ impl Mark {
     }
 }
 
-/// One finished `curl`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Request {
-    pub host: Name,
-    pub started: Instant,
-    pub done: Instant,
-    pub ok: bool,
-}
-
-/// Consecutive failed requests: from the first failure's start to the
-/// start of the next request that succeeded (or the end of the run).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Outage {
-    pub from: Instant,
-    pub to: Instant,
-    /// No request succeeded again before the run ended.
-    pub ongoing: bool,
-    pub failures: usize,
-}
-
-impl Outage {
-    pub fn length(&self) -> Duration {
-        self.to.saturating_since(self.from)
-    }
-}
+pub use super::probes::{Lane, Outage, Outcome, Probe};
 
 /// How the resolver reached the VIP during `[from, to)`: through which
 /// host(s), and the ARP state (L2) or none (a BGP route).
@@ -245,7 +221,9 @@ pub struct Story {
     /// Distinct steps that produced records: what "one event" means.
     pub steps: Vec<u64>,
     pub marks: Vec<Mark>,
-    pub requests: Vec<Request>,
+    /// Requests, one lane per host and target ([`super::probes`]).
+    pub lanes: Vec<Lane>,
+    /// Every lane's outages, by start.
     pub outages: Vec<Outage>,
     /// The first VIP assigned in the run, and the host outside the cluster
     /// whose way to it the charts follow (see [`find_resolver`]).
@@ -265,8 +243,9 @@ impl Story {
         let world = run.world();
         let mut steps: Vec<u64> = trace.iter().map(|r| r.step).collect();
         steps.dedup();
-        let requests = requests(trace);
-        let outages = outages(&requests, run.end);
+        let lanes = super::probes::lanes(trace, world, run.end);
+        let mut outages: Vec<Outage> = lanes.iter().flat_map(|l| l.outages.iter().copied()).collect();
+        outages.sort_by_key(|o| o.from);
         let vip = trace.iter().find_map(|r| match &r.kind {
             Kind::Ipam { ip: Some(ip), .. } => Some(*ip),
             _ => None,
@@ -284,7 +263,7 @@ impl Story {
             })
             .collect();
         let nodes = world.net.hosts.iter().filter(|h| h.role == Role::Node).map(|h| h.name.to_string()).collect();
-        Story { steps, marks: marks(trace), requests, outages, vip, resolver, path, served, nodes, end: run.end }
+        Story { steps, marks: marks(trace), lanes, outages, vip, resolver, path, served, nodes, end: run.end }
     }
 
     /// The step of the last record at or before `cursor`: where the learner is.
@@ -319,9 +298,19 @@ impl Story {
         self.outages.iter().max_by_key(|o| o.length())
     }
 
-    /// Requests that failed.
+    /// Requests in every lane.
+    pub fn requests(&self) -> usize {
+        self.lanes.iter().map(|l| l.probes.len()).sum()
+    }
+
+    /// Requests that failed (a Local-policy drop is not a failure of the service).
     pub fn failures(&self) -> usize {
-        self.requests.iter().filter(|r| !r.ok).count()
+        self.lanes.iter().map(|l| l.count(Outcome::Failed)).sum()
+    }
+
+    /// Requests dropped by `externalTrafficPolicy: Local`.
+    pub fn local_drops(&self) -> usize {
+        self.lanes.iter().map(|l| l.count(Outcome::LocalDrop)).sum()
     }
 }
 
@@ -343,41 +332,6 @@ pub fn just_happened(records: &[Record], previous: u64, cursor: u64, now: Instan
         }
     }
     step_start..end
-}
-
-fn requests(trace: &[Record]) -> Vec<Request> {
-    let mut v: Vec<Request> = trace
-        .iter()
-        .filter_map(|r| match &r.kind {
-            Kind::Command { host, cmd, started, exit, .. } if cmd.split_whitespace().next() == Some("curl") => {
-                Some(Request { host: host.clone(), started: *started, done: r.t, ok: *exit == 0 })
-            }
-            _ => None,
-        })
-        .collect();
-    // Requests finish out of order (a timeout ends after a later success).
-    v.sort_by_key(|r| r.started);
-    v
-}
-
-fn outages(requests: &[Request], end: Instant) -> Vec<Outage> {
-    let mut out = Vec::new();
-    let mut open: Option<(Instant, usize)> = None;
-    for r in requests {
-        match (r.ok, open) {
-            (false, None) => open = Some((r.started, 1)),
-            (false, Some((from, n))) => open = Some((from, n + 1)),
-            (true, Some((from, failures))) => {
-                out.push(Outage { from, to: r.started, ongoing: false, failures });
-                open = None;
-            }
-            (true, None) => {}
-        }
-    }
-    if let Some((from, failures)) = open {
-        out.push(Outage { from, to: end, ongoing: true, failures });
-    }
-    out
 }
 
 /// The host owning `mac`, or the MAC itself when no host has it.

@@ -89,4 +89,4 @@ EOF
 
 echo "==> the simulator's linux model against this kernel" >&2
 cd "$ROOT"
-VIPSIM_ARP_CASES=$out cargo test --quiet --test linux_arp_table -- --nocapture || exit 1
+VIPSIM_ARP_CASES=$out cargo test --quiet --test all -- --nocapture linux_arp_table:: || exit 1

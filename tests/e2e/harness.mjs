@@ -44,7 +44,12 @@ export async function openPage(browser, url, options = {}) {
   const errors = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
   page.on('pageerror', (err) => errors.push(String(err)));
-  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()}`));
+  // A request the page itself abandons (a reload or a new address while
+  // the service worker still caches the app: net::ERR_ABORTED) is not a
+  // failure of the site; one the network or the server fails is.
+  page.on('requestfailed', (req) => {
+    if (req.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
   await page.goto(url);
   return { page, context, errors };
 }

@@ -244,3 +244,25 @@ pub fn external_ip_column(s: &Service) -> String {
     });
     printers::external_ip(&v, false)
 }
+
+/// The resource names this cluster serves, as the console's Tab completion
+/// offers them: each plural, then its short names.
+pub fn resource_words(w: &World) -> Vec<String> {
+    let mut words = Vec::new();
+    for r in resources::served(&w.cluster) {
+        words.push(r.plural.to_string());
+        words.extend(r.short.iter().map(|s| s.to_string()));
+    }
+    words
+}
+
+/// The names of the objects of `resource` (any spelling kubectl accepts)
+/// in `namespace` (every namespace when `None`), for Tab completion.
+pub fn object_names(w: &World, resource: &str, namespace: Option<&str>) -> Vec<String> {
+    let Some(res) = resources::lookup(&w.cluster, resource) else { return Vec::new() };
+    objects::list(w, res)
+        .into_iter()
+        .filter(|o| !res.namespaced || namespace.is_none_or(|n| o.namespace.as_deref() == Some(n)))
+        .map(|o| o.name)
+        .collect()
+}

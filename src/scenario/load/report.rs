@@ -3,6 +3,7 @@
 use super::document::Source;
 use super::suggest::closest;
 use crate::scenario::Diagnostic;
+use crate::scenario::spec::{STEP_WITH_TWO_ACTIONS, STEP_WITHOUT_ACTION};
 
 /// A 1-based position in the scenario file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +141,11 @@ fn explain(message: &str) -> Explanation {
     if let Some((value, expected)) = unknown("variant", message) {
         let near = closest(value, expected.iter().copied());
         return Explanation::new(format!("unknown value `{value}`, expected {}", expected.join(" | ")), near);
+    }
+    // A step's shape, checked as it is read: serde places these where the
+    // step starts, the path names the step or its second action's key.
+    if message == STEP_WITHOUT_ACTION || message.starts_with(STEP_WITH_TWO_ACTIONS) {
+        return Explanation { precise: false, ..Explanation::new(message.to_string(), None) };
     }
     if message.starts_with("data did not match any variant of untagged enum IntOrString") {
         let message = "expected a port number (1-65535) or a port name".to_string();

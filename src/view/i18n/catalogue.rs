@@ -71,6 +71,28 @@ catalogue! {
     ElectionOrder => "MetalLB's order, sha256(node#ip) ascending: {0}. The first node that is alive (and, for Local, has a ready pod) leads.",
         "MetalLB의 순서, sha256(node#ip) 오름차순: {0}. 살아 있는 (Local이면 준비된 파드도 있는) 첫 노드가 리더가 됩니다.";
     NoteAt => "Note at {0}", "{0}의 메모";
+    FaultAt => "Fault at {0}", "{0}의 장애";
+    NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
+    LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
+    AdvertisedOverBgp => "advertised over BGP by {0}", "BGP로 알리는 노드: {0}";
+    RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
+    NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
+    LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
+    PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
+        "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
+    NothingComingUp => "No timer is running that would change who answers for a VIP.", "VIP에 응답하는 노드를 바꿀 타이머가 돌고 있지 않습니다.";
+    NoBeatYet => "Nothing has happened yet: press Play, or step forward.", "아직 아무 일도 없습니다: 재생하거나 한 단계씩 앞으로 가 보세요.";
+    ZoomNetwork => "Zoom the network", "네트워크 확대/축소";
+    ZoomIn => "Zoom in", "확대";
+    ZoomOut => "Zoom out", "축소";
+    ZoomFit => "Fit", "맞추기";
+    PinchHint => "or pinch and drag", "또는 손가락으로 확대하고 끌기";
+    MoreDrops => "and {0} more (✕ on the hosts)", "그리고 {0}개 더 (호스트의 ✕)";
+    StorySoFar => "{0} more as the story goes on.", "이야기가 진행되면 {0}개가 더 나옵니다.";
+    StoryAllTold => "The whole story so far.", "지금까지의 이야기 전부입니다.";
+    WholeStory => "Show the whole story", "이야기 전체 보기";
+    StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
+    Concealed => "Hidden until you have found it yourself (the first task).", "직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     WhoAnswers => "Who answers for the VIP now", "지금 VIP에 응답하는 노드";
 
     // Workshop tasks.
@@ -84,8 +106,12 @@ catalogue! {
     GoalPassesForNow => "Passes for now", "지금은 통과";
     GoalNotYet => "Not yet", "아직 아님";
     GoalPending => "Checked later", "나중에 확인";
-    GoalFound => "Found: {0}", "현재 상태: {0}";
-    GoalFailsByEnd => "✗ But not by the end of this run: {0}", "✗ 하지만 이 실행이 끝날 때는 아닙니다: {0}";
+    GoalFoundLead => "Found: ", "현재 상태: ";
+    GoalFailsByEndLead => "✗ But not by the end of this run: ", "✗ 하지만 이 실행이 끝날 때는 아닙니다: ";
+    RunShowsTitle => "What this run shows", "이 실행이 보여 주는 것";
+    RunShowsHint => "What the story demonstrates, checked at the cursor as it plays.", "이야기가 보여 주는 것을 재생하는 동안 커서에서 확인합니다.";
+    ShownYet => "shown", "보여 줌";
+    NotShownYet => "not yet", "아직";
     GoalCheckedAt => "Checked at {0}: move the cursor there.", "{0}에 확인합니다. 커서를 그곳으로 옮기세요.";
     HintNudge => "Nudge", "귀띔";
     HintPointer => "Pointer", "단서";
@@ -108,6 +134,7 @@ catalogue! {
     StatusNew => "not started", "시작 전";
     GoalsPassedOf => "goals passed: {0}/{1}", "목표 {1}개 중 {0}개 통과";
     HintsUsed => "{0} hints revealed", "힌트 {0}개 봄";
+    HintsUsedOne => "1 hint revealed", "힌트 1개 봄";
     ProgressUnreadable => "The progress saved in this browser could not be read ({0}). It was kept aside, unchanged, under the storage key “{1}”.",
         "이 브라우저에 저장된 진행 상황을 읽을 수 없습니다 ({0}). 바꾸지 않고 저장소 키 “{1}”에 따로 보관했습니다.";
     YourProgress => "Your progress", "내 진행 상황";
@@ -115,6 +142,8 @@ catalogue! {
         "보관하거나 다른 브라우저에서 이어 하려면 내보내세요. 파일을 가져오면 여기 진행 상황과 합쳐집니다.";
     ExportProgress => "Export progress", "진행 상황 내보내기";
     ImportProgress => "Import progress…", "진행 상황 가져오기…";
+    ImportMergedOne => "Imported: progress for 1 exercise merged into this browser's.",
+        "가져왔습니다: 실습 1개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportMerged => "Imported: progress for {0} exercises merged into this browser's.",
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
@@ -288,7 +317,7 @@ catalogue! {
     LegendOther => "other", "기타";
     LegendDrop => "drop (hover for why)", "드롭 (마우스를 올리면 이유)";
     ComingUp => "Coming up", "곧 일어날 일";
-    ComingIn => "in {0} s ({1}): {2}", "{0}초 후 ({1}): {2}";
+    ComingIn => "in {0} ({1}): {2}", "{0} 후 ({1}): {2}";
     MemberlistNoticesFailure => "{0}'s memberlist notices that {1} failed", "{0}의 memberlist가 {1}의 장애를 알아챔";
     MemberlistSeesJoin => "{0}'s memberlist sees {1} join", "{0}의 memberlist가 {1}의 합류를 봄";
     BgpHoldExpires => "the router's BGP hold timer for {0} expires and its route is withdrawn",
@@ -308,7 +337,10 @@ catalogue! {
     BgpNextHopOf => "{0} (BGP next hop)", "{0} (BGP 넥스트 홉)";
 
     // Charts.
-    ClientRequestsTitle => "Client requests (✓ ok, ✕ failed)", "클라이언트 요청 (✓ 성공, ✕ 실패)";
+    ClientRequestsTitle => "Requests, one lane per probe (● answered, ✕ failed, □ dropped by Local policy)",
+        "요청, 프로브마다 한 줄 (● 응답, ✕ 실패, □ Local 정책으로 드롭)";
+    LocalDrops => "{0} dropped by externalTrafficPolicy: Local (no pod on the node it reached): the policy working, not an outage.",
+        "{0}개는 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음): 장애가 아니라 정책대로 동작한 것입니다.";
     HowReaches => "How {0} reaches {1}", "{0}이(가) {1}에 닿는 길";
     HowRouterReaches => "How the router reaches the VIP", "라우터가 VIP에 닿는 길";
     ServedTitle => "Requests served, by node", "노드별 처리한 요청";
@@ -347,8 +379,13 @@ catalogue! {
     ComparePathTitle => "How the router reaches the VIP, A and B", "라우터가 VIP에 닿는 길, A와 B";
     ComparePathSummary => "Each lane is one run and one host; bars show where the router's entry pointed.",
         "한 줄이 실행 하나와 호스트 하나입니다. 막대는 라우터의 항목이 가리킨 곳입니다.";
-    CompareHint => "Pick a variant or a branch to see both runs on one time axis, e.g. the original (GARP ignored) against “Router honours GARP”.",
-        "변형이나 분기를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 원래 실행(GARP 무시)과 “라우터가 GARP를 따름”.";
+    CompareHintVariant => "Pick a variant, a branch or a scenario on the same LAN to see both runs on one time axis, e.g. this run against “{0}”.",
+        "변형, 분기, 또는 같은 LAN의 시나리오를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 이 실행과 “{0}”.";
+    CompareHintScenario => "Pick a branch or a scenario on the same LAN to see both runs on one time axis, e.g. this run against “{0}”.",
+        "분기나 같은 LAN의 시나리오를 고르면 두 실행을 한 시간 축에서 봅니다. 예: 이 실행과 “{0}”.";
+    CompareHintBranch => "Make a branch (What if?) and pick it here to see both runs on one time axis.",
+        "분기를 만들고 (만약에?) 여기서 고르면 두 실행을 한 시간 축에서 봅니다.";
+    SameLanOption => "the same LAN: {0}", "같은 LAN: {0}";
 
     // Branches.
     BranchesTitle => "What if? Branch at the cursor", "만약에? 커서에서 분기하기";
@@ -364,6 +401,12 @@ catalogue! {
     RemedyTimeout => "{0}: ARP timeout 30 s", "{0}: ARP 타임아웃 30초";
     OpenBgpVersion => "Open the BGP version: {0}", "BGP 버전 열기: {0}";
     Runs => "Runs", "실행 목록";
+    FutileAlreadyHonours => "{0} already honours GARP: that branch would change nothing.", "{0}은(는) 이미 GARP를 따릅니다: 그 분기는 아무것도 바꾸지 않습니다.";
+    FutileNoMoreGarp => "Honouring GARP on {0} changes nothing now: no more GARP for {4} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait for its ARP timeout ({3}).",
+        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {4}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 ARP 타임아웃({3})을 기다리세요.";
+    FutileNoGarp => "No GARP for {1} reaches {0} in this run: honouring it changes nothing.", "이 실행에서 {1}에 대한 GARP는 {0}에 닿지 않습니다: 따르게 해도 바뀌는 것이 없습니다.";
+    FutileAlreadyRight => "{0}'s entry for {1} already points at {2}, which answers for it: a flush changes nothing.",
+        "{0}의 {1} 항목은 이미 응답하는 {2}을(를) 가리킵니다: 비워도 바뀌는 것이 없습니다.";
     OriginalRun => "original", "원래 실행";
     BranchedFrom => " branched from {0} at {1}", " {1}에 {0}에서 분기";
     RunLongestOutage => "longest outage {0}", "가장 긴 장애 {0}";
@@ -371,10 +414,14 @@ catalogue! {
     Shown => "shown", "표시 중";
     Show => "Show", "보기";
     CompareButton => "Compare", "비교";
+    DeleteRun => "Delete", "삭제";
+    DeleteRunLabel => "Delete {0} and the branches made from it", "{0}와(과) 그로부터 만든 분기 삭제";
+    BranchesDropped => "At most {0} branches are kept; the oldest were dropped to free their memory: {1}.",
+        "분기는 최대 {0}개까지 유지합니다. 메모리를 비우려고 가장 오래된 분기를 버렸습니다: {1}.";
 
     // The console.
-    ConsoleHintBefore => "Runs at the cursor. Read-only commands answer at once; curl, arping, kubectl scale… run in a new branch. Type ",
-        "커서 위치에서 실행됩니다. 읽기 전용 명령은 바로 답하고, curl, arping, kubectl scale… 은 새 분기에서 실행됩니다. ";
+    ConsoleHintBefore => "Runs at the cursor, like a terminal: curl, arping, ping and tcpdump run the simulation forward until they finish; a command that takes time or changes something runs in this console session's branch. End a line with & to run it in the background. Type ",
+        "터미널처럼 커서 위치에서 실행됩니다. curl, arping, ping, tcpdump는 끝날 때까지 시뮬레이션을 앞으로 돌립니다. 시간이 걸리거나 무언가를 바꾸는 명령은 이 콘솔 세션의 분기에서 실행됩니다. 줄 끝에 &를 붙이면 백그라운드에서 실행합니다. ";
     ConsoleHintAfter => "; Tab completes, ↑/↓ recall.", " 을(를) 입력해 보세요. Tab으로 완성, ↑/↓로 이전 명령.";
     ConsoleOutput => "Console output", "콘솔 출력";
     ConsoleHost => "Console host", "콘솔 호스트";
@@ -384,6 +431,28 @@ catalogue! {
     RunningUntilIn => "running… (completes at {0} in run “{1}”)", "실행 중… (실행 “{1}”에서 {0}에 끝남)";
     JumpThere => "Jump there", "그곳으로 이동";
     StillRunning => "(still running when the run ends at {0}: no output yet)", "(실행이 {0}에 끝날 때까지도 실행 중: 아직 출력 없음)";
+    HelpHeader => "Commands (run on the selected host at the current simulated time):",
+        "명령 (선택한 호스트에서 현재 시뮬레이션 시각에 실행):";
+    HelpKubectl => "the cluster's API server", "클러스터의 API 서버";
+    HelpCurl => "HTTP request over the simulated network (-s -S -m -o -w -H)", "시뮬레이션 네트워크로 HTTP 요청 (-s -S -m -o -w -H)";
+    HelpArping => "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)", "IP의 주인을 묻고 응답한 MAC을 출력 (-c -w -I -b -f -U -A)";
+    HelpPing => "ICMP echo (-c -i -W)", "ICMP 에코 (-c -i -W)";
+    HelpTcpdump => "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)", "인터페이스의 프레임 캡처 (-i -n -e -c, 필터: arp tcp icmp host port)";
+    HelpTimeout => "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp", "timeout 초 명령: 캡처 시간 제한, 예: timeout 5 tcpdump -n -i eth0 arp";
+    HelpIp => "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all", "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all (이웃, 주소, 경로 보기와 ARP 캐시 비우기)";
+    HelpConntrack => "conntrack -L | conntrack -F (nodes)", "conntrack -L | conntrack -F (노드에서)";
+    HelpCiliumDbg => "cilium-dbg service list | status --brief (nodes of a Cilium cluster)", "cilium-dbg service list | status --brief (Cilium 클러스터의 노드에서)";
+    HelpVtysh => "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (라우터, FRR)";
+    HelpShow => "show ip arp (Cisco-model routers)", "show ip arp (Cisco 모델 라우터)";
+    HelpHelp => "this list", "이 목록";
+    ConsoleSessionOne => "console at {0}: {1} command", "{0}의 콘솔: 명령 {1}개";
+    ConsoleSessionMany => "console at {0}: {1} commands", "{0}의 콘솔: 명령 {1}개";
+    InRun => "in “{0}”", "“{0}”에서";
+    RunDeleted => "(its run was deleted)", "(이 명령의 실행은 삭제됨)";
+    FromScenario => "scenario", "시나리오";
+    FromScenarioTitle => "run by the scenario's timeline (read-only)", "시나리오 타임라인이 실행함 (읽기 전용)";
+    RanTimes => "×{0} since {1}, every {2}; {3} failed", "{1}부터 {2}마다 {0}번; {3}번 실패";
+    Completions => "Completions", "완성 후보";
 
     // Events.
     DownloadJsonl => "Download jsonl", "jsonl 내려받기";
@@ -398,7 +467,7 @@ catalogue! {
     ShowControlPlane => "control plane", "컨트롤 플레인";
     AnyHost => "any host", "모든 호스트";
     Text => "Text", "글";
-    TextExample => "e.g. 192.168.1.201", "예: 192.168.1.201";
+    TextExample => "e.g. {0}", "예: {0}";
     RecordsCount => "{0} of {1} records", "기록 {1}개 중 {0}개";
     EventListLabel => "Event list: Up and Down choose a record", "이벤트 목록: 위/아래 키로 기록 선택";
     ColNo => "No.", "번호";
@@ -503,6 +572,8 @@ catalogue! {
     FoundPodsSaw => "pods saw clients {0}", "파드가 본 클라이언트: {0}";
     FoundPodsSawNone => "pods saw clients (none)", "파드가 본 클라이언트: (없음)";
     FoundOutput => "output: {0}", "출력: {0}";
+    FoundTable => "a table of {0} rows, the first: {1}", "{0}행짜리 표, 첫 행: {1}";
+    FoundLines => "{0} (the first of {1} lines)", "{0} ({1}줄 중 첫 줄)";
     FoundTakesTime => "the command takes time; goals can only run instant commands (kubectl, ip, conntrack)",
         "시간이 걸리는 명령입니다. 목표는 즉시 끝나는 명령(kubectl, ip, conntrack)만 실행할 수 있습니다";
     FoundDrops => "{0} drops with reason {1}", "사유 {1}인 드롭 {0}개";

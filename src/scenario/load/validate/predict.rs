@@ -22,7 +22,7 @@ pub fn check(cx: &mut Context) {
     });
     let solution = spec.solution.iter().enumerate().map(|(i, s)| (format!("spec.solution[{i}]"), s));
     for (path, step) in steps.chain(added).chain(solution) {
-        let Some(predict) = &step.predict else { continue };
+        let Some(predict) = step.predict() else { continue };
         checkpoint(cx, &path, step, predict);
         let id = step.checkpoint_id();
         if let Some(first) = seen.get(&id)

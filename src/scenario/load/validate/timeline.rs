@@ -10,11 +10,10 @@
 //! - `flush-arp`, `set-garp`, `set-arp-timeout`: the client and the router,
 //!   whose neighbour caches the lessons are about.
 
-use super::{Context, closest, one_of, parse_ipv4, role_name};
+use super::{Context, closest, parse_ipv4, role_name};
 use crate::k8s::objects::Manifest;
-use crate::net::host::{RuleDirection, RuleProto};
 use crate::scenario::load::ParsedManifest;
-use crate::scenario::spec::{FaultAction, FaultStep, HostRole, Step};
+use crate::scenario::spec::{FaultAction, FaultStep, HostRole, Step, StepAction};
 use crate::time::Duration;
 
 /// More repetitions than this is a typo (`every: 1ms` for `1s`), and would
@@ -75,28 +74,23 @@ fn variants(cx: &mut Context) {
     }
 }
 
-/// One step's action: exactly one, naming hosts and manifests that exist.
+/// One step's action (reading made it exactly one), naming hosts and
+/// manifests that exist.
 fn step(cx: &mut Context, path: &str, step: &Step) {
-    let path = path.to_string();
-    {
-        if !one_action(cx, &path, step) {
-            return;
-        }
-        if let Some(run) = &step.run {
-            cx.expect_host(&format!("{path}.run.host"), &run.host);
+    let path = format!("{path}.{}", step.action.key());
+    match &step.action {
+        StepAction::Run(run) => {
+            cx.expect_host(&format!("{path}.host"), &run.host);
             if run.cmd.trim().is_empty() {
-                cx.error(&format!("{path}.run.cmd"), "the command is empty");
+                cx.error(&format!("{path}.cmd"), "the command is empty");
             }
         }
-        if let Some(name) = &step.apply {
-            apply(cx, &format!("{path}.apply"), name);
+        StepAction::Apply(name) => apply(cx, &path, name),
+        StepAction::Delete(name) => {
+            resolve(cx, &path, name);
         }
-        if let Some(name) = &step.delete {
-            resolve(cx, &format!("{path}.delete"), name);
-        }
-        if let Some(fault) = &step.fault {
-            self::fault(cx, &format!("{path}.fault"), fault);
-        }
+        StepAction::Fault(fault) => self::fault(cx, &path, fault),
+        StepAction::Note(_) | StepAction::Predict(_) => {}
     }
 }
 
@@ -136,34 +130,6 @@ fn timing(cx: &mut Context, path: &str, step: &Step, previous_at: Duration) {
             }
         }
         (None, None) => {}
-    }
-}
-
-/// A step does exactly one thing.
-fn one_action(cx: &mut Context, path: &str, step: &Step) -> bool {
-    let actions = [
-        ("run", step.run.is_some()),
-        ("apply", step.apply.is_some()),
-        ("delete", step.delete.is_some()),
-        ("fault", step.fault.is_some()),
-        ("note", step.note.is_some()),
-        ("predict", step.predict.is_some()),
-    ];
-    let present: Vec<&str> = actions.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect();
-    match present.as_slice() {
-        [_] => true,
-        [] => {
-            cx.error(path, "a step needs one of run | apply | delete | fault | note | predict");
-            false
-        }
-        [first, second, ..] => {
-            let message = format!(
-                "a step does one thing, and this one has both `{first}` and `{second}`: \
-                 make it two steps"
-            );
-            cx.error(&format!("{path}.{second}"), message);
-            false
-        }
     }
 }
 
@@ -231,7 +197,7 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
             let wanted: Vec<&str> = roles.iter().map(|&r| role_name(r)).collect();
             let message = format!(
                 "`{}` applies to a {}, and `{}` is a {}",
-                action_name(fault.action),
+                fault.action.name(),
                 wanted.join(" or "),
                 host.name,
                 role_name(host.role)
@@ -243,27 +209,11 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
     if let Some(pod) = &fault.pod {
         pod_or_deployment(cx, &format!("{path}.pod"), pod);
     }
-    // The engine reads these with the same parsers (`World::fault`).
-    if let Some(proto) = &fault.proto
-        && RuleProto::parse(proto).is_none()
-    {
-        let names = RuleProto::ALL.map(RuleProto::name);
-        let near = closest(proto, names);
-        cx.error(&format!("{path}.proto"), format!("unknown protocol `{proto}`, expected {}", one_of(&names)))
-            .suggest(near);
-    }
+    // `proto` and `direction` are read as the engine's own types.
     if let Some(from) = &fault.from
         && let Err(message) = parse_ipv4(from)
     {
         cx.error(&format!("{path}.from"), message);
-    }
-    if let Some(direction) = &fault.direction
-        && RuleDirection::parse(direction).is_none()
-    {
-        let names = RuleDirection::ALL.map(RuleDirection::name);
-        let near = closest(direction, names);
-        cx.error(&format!("{path}.direction"), format!("unknown direction `{direction}`, expected {}", one_of(&names)))
-            .suggest(near);
     }
 }
 
@@ -289,7 +239,7 @@ fn parameters(cx: &mut Context, path: &str, fault: &FaultStep) {
         ("from", fault.from.is_some(), &[FaultAction::Drop][..], false),
         ("direction", fault.direction.is_some(), &[FaultAction::Drop][..], false),
     ];
-    let action = action_name(fault.action);
+    let action = fault.action.name();
     for (name, present, actions, required) in parameters {
         let belongs = actions.contains(&fault.action);
         if present && !belongs {
@@ -311,27 +261,5 @@ fn pod_or_deployment(cx: &mut Context, path: &str, name: &str) {
     if !candidates.contains(&name) {
         let near = closest(name, candidates.iter().copied());
         cx.error(path, format!("no Pod or Deployment named `{name}`")).suggest(near);
-    }
-}
-
-/// The action as the file spells it.
-fn action_name(action: FaultAction) -> &'static str {
-    use FaultAction::*;
-    match action {
-        PowerOff => "power-off",
-        PowerOn => "power-on",
-        Partition => "partition",
-        Heal => "heal",
-        StopSpeaker => "stop-speaker",
-        StartSpeaker => "start-speaker",
-        Cordon => "cordon",
-        Uncordon => "uncordon",
-        Drain => "drain",
-        DeletePod => "delete-pod",
-        FlushArp => "flush-arp",
-        SetGarp => "set-garp",
-        SetArpTimeout => "set-arp-timeout",
-        Drop => "drop",
-        ClearRules => "clear-rules",
     }
 }

@@ -1,0 +1,66 @@
+//! The servers on a node: each pod's app and the health-check server of
+//! externalTrafficPolicy: Local Services, answering HTTP on their sockets.
+
+use super::{Env, Host};
+use crate::engine::ctx::Ctx;
+use crate::engine::trace::{Kind, Name};
+use crate::net::apps::{self, App, HttpRequest};
+use crate::net::tcp::{Quad, SocketEvent};
+use serde::{Deserialize, Serialize};
+
+/// A pod's network namespace, reduced to what the datapath needs: its
+/// address, name and the app listening in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PodNet {
+    pub name: Name,
+    pub app: App,
+}
+
+/// A healthCheckNodePort listener (externalTrafficPolicy: Local).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    pub service: String,
+    pub local_endpoints: u32,
+}
+
+impl Host {
+    /// A pod's app (or the node's health-check server) handling its connection.
+    pub(super) fn server_event(&mut self, quad: Quad, ev: SocketEvent, cx: &mut Ctx, env: &Env) {
+        let SocketEvent::Data(bytes) = ev else { return };
+        let request = self.sockets.update(&quad, |sock| {
+            sock.inbox.extend_from_slice(&bytes);
+            let request = HttpRequest::parse(&sock.inbox);
+            if request.is_some() {
+                sock.inbox.clear();
+            }
+            request
+        });
+        let Some(Some(request)) = request else { return };
+        let local_ip = *quad.local.ip();
+        let node_name = self.name.clone();
+        let (response, record) = match self.node.as_ref().and_then(|n| n.pods.get(&local_ip)) {
+            Some(pod) => {
+                let resp = pod.app.respond(&pod.name, &request, quad.remote, quad.local);
+                let rec = Kind::App {
+                    pod: pod.name.clone(),
+                    node: node_name,
+                    client: quad.remote,
+                    request: format!("{} {}", request.method, request.path),
+                    status: resp.status,
+                };
+                (resp, Some(rec))
+            }
+            None => {
+                let hc = self.node.as_ref().and_then(|n| n.health.get(&quad.local.port()));
+                (apps::health_check(hc, &request), None)
+            }
+        };
+        if let Some(r) = record {
+            cx.record(r);
+        }
+        let now = cx.now;
+        let bytes = response.to_bytes();
+        let Some(segs) = self.sockets.update(&quad, |sock| sock.conn.send_and_close(&bytes, now)) else { return };
+        self.emit_segments(quad, segs, cx, env);
+    }
+}

@@ -1,0 +1,129 @@
+//! Whether a "what if?" remedy at the cursor can still change anything,
+//! read from the run itself. Honouring gratuitous ARP only helps if a GARP
+//! for the VIP still reaches the host after the cursor: MetalLB sends its
+//! burst when a node takes the VIP over (five rounds, `speaker`'s
+//! `gratuitousARP` in MetalLB 0.14's layer2 announcer), Cilium when a node
+//! takes the Lease, and then they are silent. After the last one, switching
+//! the policy leaves the stale entry where it is; only a flush or the ARP
+//! timeout moves it. And a flush changes nothing when the entry already
+//! names the node that answers.
+
+use super::story::{FrameClass, host_of_mac};
+use crate::engine::trace::{Dir, Kind, Record};
+use crate::net::neighbor::GarpPolicy;
+use crate::sim::World;
+use crate::time::Instant;
+use crate::wire::{Frame, Parsed};
+use std::net::Ipv4Addr;
+
+/// Why a remedy at the cursor would change nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Futile {
+    /// `host` already honours GARP.
+    AlreadyHonours { host: String },
+    /// No GARP for `vip` reaches `host` after the cursor: the last burst,
+    /// from `from`, ended at `last` (none at all when `None`).
+    NoMoreGarp { host: String, vip: Ipv4Addr, last: Option<(Instant, String)> },
+    /// `host`'s entry for `vip` already names `node`, which answers for it.
+    AlreadyRight { host: String, vip: Ipv4Addr, node: String },
+}
+
+/// A gratuitous ARP announcing `vip`.
+fn garp_for(frame: &Frame, vip: Ipv4Addr) -> bool {
+    FrameClass::of(frame) == FrameClass::Garp
+        && matches!(Parsed::of(frame.bytes()), Parsed::Arp { arp, .. } if arp.sender_ip == vip)
+}
+
+/// Whether switching `host` to honour GARP at the cursor can change its
+/// entry for `vip`. `trace` is the whole run, `cursor` the step the
+/// remedy would apply at, `world` the world there.
+pub fn honour_garp(world: &World, trace: &[Record], cursor: u64, host: &str, vip: Ipv4Addr) -> Option<Futile> {
+    let h = world.net.host(host)?;
+    if h.ifaces.iter().all(|i| i.neighbors.config().garp == GarpPolicy::Honor) {
+        return Some(Futile::AlreadyHonours { host: host.into() });
+    }
+    let (past, future) = trace.split_at(trace.partition_point(|r| r.step <= cursor));
+    let reaches = |r: &Record| matches!(&r.kind, Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if **at == *host && garp_for(frame, vip));
+    if future.iter().any(reaches) {
+        return None;
+    }
+    let last = past.iter().rev().find_map(|r| match &r.kind {
+        Kind::Frame { at, dir: Dir::Tx, frame, forward: None, .. } if garp_for(frame, vip) => {
+            Some((r.t, at.to_string()))
+        }
+        _ => None,
+    });
+    Some(Futile::NoMoreGarp { host: host.into(), vip, last })
+}
+
+/// Whether flushing `host`'s ARP cache at the cursor can change how it
+/// reaches `vip`: not when its entry already names the node that answers.
+pub fn flush(world: &World, host: &str, vip: Ipv4Addr) -> Option<Futile> {
+    let h = world.net.host(host)?;
+    let mac = h.ifaces.iter().find_map(|i| i.neighbors.get(vip)).and_then(|e| e.mac)?;
+    let owner = host_of_mac(world, mac);
+    let answers = super::answers::who_answers(world)
+        .into_iter()
+        .find(|a| a.ip == vip)
+        .is_some_and(|a| a.nodes() == [owner.as_str()] && world.net.host(&owner).is_some_and(|o| o.up));
+    answers.then(|| Futile::AlreadyRight { host: host.into(), vip, node: owner })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::play::run::Run;
+    use std::rc::Rc;
+
+    fn failover(variant: Option<&str>, secs: f64) -> Run {
+        let s = crate::catalog::find("metallb-l2-failover").expect("shipped");
+        let scenario = crate::scenario::load::load(s.file, s.yaml).expect("loads");
+        let mut run = Run::new(Rc::new(scenario), variant, None, None).expect("builds");
+        run.seek_time(Instant::from_nanos((secs * 1e9) as u64));
+        run
+    }
+
+    const VIP: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 201);
+
+    #[test]
+    fn honouring_garp_helps_only_while_the_burst_is_still_to_come() {
+        // Before node-b's burst (25 s to 29.4 s) honouring GARP would move the entry.
+        let run = failover(None, 24.0);
+        assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None);
+        let run = failover(None, 27.0);
+        assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None, "rounds still to come");
+        // Between the bursts it still helps: the leader's speaker calls
+        // SetBalancer again when it reconciles the Service (the EndpointSlice
+        // change at 70 s; MetalLB 0.14 speaker/main.go handleService), which
+        // restarts the announcer's GARP spam (internal/layer2/announcer.go),
+        // and an honouring router would learn then.
+        let run = failover(None, 40.0);
+        assert_eq!(honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP), None, "the resync burst");
+        // After the resync burst's fifth round (70 + 4 × 1.1 s) nothing is left to honour.
+        let run = failover(None, 80.0);
+        assert_eq!(
+            honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP),
+            Some(Futile::NoMoreGarp {
+                host: "router".into(),
+                vip: VIP,
+                last: Some((Instant::from_millis(74_400), "node-b".into()))
+            })
+        );
+        let honoured = failover(Some("garp-honor"), 40.0);
+        assert_eq!(
+            honour_garp(honoured.world(), honoured.trace(), honoured.cursor(), "router", VIP),
+            Some(Futile::AlreadyHonours { host: "router".into() })
+        );
+    }
+
+    #[test]
+    fn a_flush_is_futile_once_the_entry_names_the_node_that_answers() {
+        let stale = failover(None, 40.0);
+        assert_eq!(flush(stale.world(), "router", VIP), None, "node-a's stale MAC: a flush helps");
+        let fixed = failover(None, 100.0);
+        assert_eq!(
+            flush(fixed.world(), "router", VIP),
+            Some(Futile::AlreadyRight { host: "router".into(), vip: VIP, node: "node-b".into() })
+        );
+    }
+}

@@ -1,0 +1,430 @@
+// The learner's path (issue 18) in Chromium: a console that answers like a
+// terminal, one branch per console session, the scenario's own commands in
+// the history, Tab completion of arguments, branches that free their memory
+// and a cap on how many are kept.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { serveDist, launch, openApp, openPage, scrubTo, clock, nativeJsonl } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** Types `line` into the console on `host` and presses Enter. */
+async function type(page, host, line) {
+  await page.selectOption('select[name=console-host]', host);
+  await page.fill('.console-input input', line);
+  await page.press('.console-input input', 'Enter');
+}
+
+/** The last line the learner typed, and what it shows under it. */
+const lastTyped = (page) => page.locator('.console-log li.typed').last();
+
+test('console: a command that takes time runs the cursor forward to its end and prints there', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  const runs = await page.$$eval('.runs li', (l) => l.length);
+  // curl 8.5 with -m 1 in the blackhole: "(28) Connection timed out after 1000 ms" one second later.
+  await type(page, 'client', 'curl -m 1 http://192.168.1.201/');
+  assert.match(await lastTyped(page).locator('.out').textContent(),
+    /^curl: \(28\) Connection timed out after 10\d\d milliseconds/);
+  const { ns } = await clock(page);
+  assert.ok(ns >= 31e9 && ns < 31.1e9, `the cursor waited for curl's -m 1: ${ns / 1e9} s`);
+  assert.equal(await page.$$eval('.console-log .pending', (l) => l.length), 0, 'nothing says running…');
+  assert.equal(await page.$$eval('.runs li', (l) => l.length), runs + 1);
+  assert.match(await page.textContent('.runs li.active .run-label'), /^console at 30\.000 s: 1 command$/);
+
+  // With `&` the cursor stays; the output waits for the cursor to pass the end.
+  const { step } = await clock(page);
+  await type(page, 'client', 'curl -m 1 http://192.168.1.201/ &');
+  assert.equal((await clock(page)).step, step, 'a background command leaves the cursor');
+  assert.match(await lastTyped(page).locator('.pending').textContent(), /running… \(completes at 32\.0\d\d s\)/);
+  await lastTyped(page).locator('.pending button').click();
+  assert.match(await lastTyped(page).locator('.out').textContent(), /^curl: \(28\) Connection timed out/);
+  assert.deepEqual(errors, []);
+});
+
+test('console: the commands of one sitting make one short-named branch, and earlier outputs stay', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  const runs = await page.$$eval('.runs li', (l) => l.length);
+  await type(page, 'router', 'ip neigh flush all');
+  await type(page, 'router', 'arping -c 2 192.168.1.201');
+  await type(page, 'client', 'curl -s -m 1 -o /dev/null -w "HTTP %{http_code}\\n" http://192.168.1.201/');
+  assert.equal(await page.$$eval('.runs li', (l) => l.length), runs + 1, 'one branch for the session');
+  assert.match(await page.textContent('.runs li.active .run-label'), /^console at 30\.000 s: 3 commands$/);
+  const outs = await page.$$eval('.console-log li.typed', (l) => l.map((li) => li.querySelector('.out')?.textContent));
+  // The flush prints nothing; node-b answers the fresh ARP request; the curl then succeeds.
+  assert.equal(outs.length, 3);
+  assert.equal(outs[0], '');
+  assert.match(outs[1], /^ARPING 192\.168\.1\.201 from 192\.168\.1\.1 eth0\nUnicast reply from 192\.168\.1\.201 \[02:/);
+  assert.equal(outs[2], 'HTTP 200\n');
+  // Stepping back in the branch does not turn the outputs back into "running…".
+  await scrubTo(page, 30.5);
+  assert.equal(await page.$$eval('.console-log .pending', (l) => l.length), 0);
+  assert.equal(await page.$$eval('.console-log li.typed .out', (l) => l.length), 3);
+  assert.deepEqual(errors, []);
+});
+
+test('console: the scenario\'s own commands are in the history at their times, read-only', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-traffic-policy');
+  await scrubTo(page, 16);
+  const scripted = await page.$$eval('.console-log li.scripted', (l) => l.map((li) => ({
+    cmd: li.querySelector('.cmd').textContent, out: li.querySelector('.out').textContent,
+    from: li.dataset.from,
+  })));
+  const logs = scripted.find((s) => s.cmd.includes('kubectl logs -n metallb-system -l component=speaker --prefix'));
+  assert.ok(logs, scripted.map((s) => s.cmd).join(' | '));
+  assert.match(logs.cmd, /^\[14\.000 s\] scenarioclient\$ kubectl logs/);
+  assert.match(logs.out, /"event":"serviceAnnounced"/);
+  assert.equal(logs.from, 'scenario');
+  // Nothing from after the cursor.
+  assert.ok(scripted.every((s) => Number(s.cmd.match(/^\[(\d+)/)[1]) <= 16), scripted.map((s) => s.cmd).join(' | '));
+  assert.deepEqual(errors, []);
+});
+
+test('console: the failover\'s curl loop is one line with its count', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  const loop = page.locator('.console-log li.scripted');
+  assert.equal(await loop.count(), 1);
+  assert.match(await loop.locator('.repeats').textContent(), /^×22 since 8\.000 s, every 1\.0 s; 10 failed$/);
+  assert.deepEqual(errors, []);
+});
+
+test('console: Tab completes kubectl verbs, resources and names, and the VIP', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 30);
+  const input = page.locator('.console-input input');
+  const tab = async (text) => {
+    await input.fill(text);
+    await input.press('Tab');
+    return input.inputValue();
+  };
+  assert.equal(await tab('kubectl ge'), 'kubectl get ');
+  assert.equal(await tab('kubectl get sv'), 'kubectl get svc ');
+  assert.equal(await tab('kubectl get svc w'), 'kubectl get svc web ');
+  assert.equal(await tab('curl http://192.168.1.2'), 'curl http://192.168.1.201/');
+  assert.equal(await tab('kubectl logs -n metallb-system spe'), 'kubectl logs -n metallb-system speaker-');
+  const listed = await page.$$eval('.completions li code', (l) => l.map((c) => c.textContent));
+  assert.equal(listed.length, 3, listed.join(' '));
+  assert.deepEqual(errors, []);
+});
+
+test('branches: deleting one frees its memory; past the cap the oldest are dropped with a notice', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const live = () => page.$eval('.runs', (ul) => Number(ul.dataset.liveBytes));
+  await scrubTo(page, 30);
+  const before = await live();
+  await page.click('[data-remedy=flush-arp]');
+  const withBranch = await live();
+  await page.click('.runs li.active [data-do=delete]');
+  await page.waitForFunction(() => document.querySelectorAll('.runs li').length === 1);
+  // The figure is read while the panel renders, when the page before the
+  // delete (its buttons hold the state they were drawn from) is still alive.
+  await scrubTo(page, 30.5);
+  await scrubTo(page, 30);
+  const after = await live();
+  console.log(`# live memory: ${(before / 1e6).toFixed(2)} MB, with a branch ${(withBranch / 1e6).toFixed(2)} MB, ` +
+    `after deleting it ${(after / 1e6).toFixed(2)} MB`);
+  assert.ok(withBranch - before > 500_000, 'a branch holds its own trace and snapshots');
+  assert.ok(after - before < (withBranch - before) / 10, 'deleting it gives that memory back');
+  assert.match(await page.textContent('.runs li.active .run-label'), /^original$/);
+
+  // Thirteen branches, one after another: the cap keeps twelve and says so.
+  for (let i = 0; i < 13; i++) {
+    await page.click('.runs li:first-child [data-do=show]').catch(() => {});
+    await scrubTo(page, 30 + i);
+    await page.click('[data-remedy=flush-arp]');
+  }
+  assert.equal(await page.$$eval('.runs li', (l) => l.length), 13, 'the original and twelve branches');
+  assert.match(await page.textContent('.branches .notice'), /At most 12 branches are kept; the oldest were dropped/);
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: who answers in BGP mode (every speaker, the router\'s ECMP route) and for Cilium leases', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#bgp-ecmp');
+  const vip = (ip) => page.locator(`.announcers li[data-vip="${ip}"]`);
+  await scrubTo(page, 25);
+  assert.equal(await vip('192.168.1.201').locator('strong').textContent(),
+    'advertised over BGP by node-a (powered off), node-b, node-c');
+  assert.equal(await vip('192.168.1.201').locator('.detail').textContent(),
+    'router routes it via node-a (powered off), node-b, node-c (ECMP)');
+  assert.equal(await vip('192.168.1.201').locator('.order').count(), 0, 'no L2 election order in BGP mode');
+  // The 9 s hold timer ran out at 28 s: the route lost node-a.
+  await scrubTo(page, 30);
+  assert.equal(await vip('192.168.1.201').locator('.detail').textContent(), 'router routes it via node-b, node-c (ECMP)');
+
+  await page.goto(server.url + '#cilium-lb-ipam');
+  await page.waitForSelector('.shell[data-ready=true]');
+  await scrubTo(page, 20);
+  assert.equal(await vip('192.0.2.10').locator('strong').textContent(), 'nobody', 'assigned, not announced yet');
+  await scrubTo(page, 30);
+  assert.equal(await vip('192.0.2.10').locator('strong').textContent(), 'worker-0');
+  assert.equal(await vip('192.0.2.10').locator('.detail').textContent(), 'holder of the Lease cilium-l2announce-default-web');
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: after node-a powers off, the beat is the power-off, not "Calm: node-a is the leader"', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 17);
+  assert.equal(await page.textContent('.note-now .label'), 'Note at 15.000 s');
+  assert.match(await page.textContent('.note-now p'), /^Calm: node-a is the leader/);
+  await scrubTo(page, 22);
+  assert.equal(await page.textContent('.note-now .label'), 'Fault at 20.000 s');
+  assert.match(await page.textContent('.note-now p'), /^power-off node-a/);
+  assert.deepEqual(errors, []);
+});
+
+test('lesson: the story is revealed beat by beat, the whole text one click away', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const items = () => page.$$eval('.lesson .description ol li:not(.later)', (l) => l.length);
+  await scrubTo(page, 10);
+  assert.equal(await items(), 0, 'before the power-off the lesson does not tell what happens');
+  assert.equal(await page.getAttribute('.lesson .description', 'data-hidden'), '5');
+  await scrubTo(page, 20.5);
+  assert.equal(await items(), 1);
+  await scrubTo(page, 25.5);
+  assert.equal(await items(), 3);
+  await page.click('[data-do=whole-story]');
+  assert.equal(await items(), 5, 'the whole story on request');
+  await page.click('[data-do=whole-story]');
+  await page.keyboard.press('End');
+  assert.equal(await items(), 5, 'all of it by the end');
+  assert.deepEqual(errors, []);
+});
+
+test('stories list what their run shows, quietly; exercises keep graded tasks with one-line findings', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  assert.equal(await page.textContent('.tasks h2'), 'What this run shows');
+  assert.equal(await page.$$eval('.tasks .task', (l) => l.length), 0, 'no graded cards on a story');
+  assert.deepEqual(await page.$$eval('.shows-list li', (l) => l.map((li) => li.className)), ['shows', 'shows', 'shows']);
+  await page.keyboard.press('End');
+  assert.deepEqual(await page.$$eval('.shows-list li', (l) => l.map((li) => li.className)),
+    ['shows shown', 'shows shown', 'shows shown']);
+
+  // An exercise whose check reads a table: the finding is one line, with no backticks.
+  await page.goto(server.url + '#ex03-spread-pods-for-local');
+  await page.waitForSelector('.shell[data-ready=true]');
+  await page.keyboard.press('End');
+  const details = await page.$$eval('.tasks .task .detail', (l) => l.map((d) => d.textContent));
+  assert.ok(details.length > 0);
+  for (const d of details) {
+    assert.ok(!d.includes('\n') && !d.includes('`'), JSON.stringify(d));
+  }
+  assert.ok(details.some((d) => /^Found: output: a table of 3 rows, the first: web-/.test(d)), details.join(' | '));
+  assert.deepEqual(errors, []);
+});
+
+/** Who leads each VIP at `secs` in a scenario's native trace (the answer an exercise asks for). */
+function leadersAt(file, secs) {
+  const leaders = new Map();
+  for (const line of nativeJsonl(file).trim().split('\n')) {
+    const r = JSON.parse(line);
+    if (r.kind === "leader" && r.t_ms <= secs * 1000) leaders.set(r.ip, r.node);
+  }
+  return leaders;
+}
+
+test('exercises: no panel shows who answers for the VIP before the learner has found it', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const files = (await readdir(new URL('../../scenarios/workshop/', import.meta.url))).filter((f) => f.endsWith('.yaml')).sort();
+  assert.equal(files.length, 8);
+  const { page, errors } = await openPage(browser, server.url + '#/workshop');
+  let checked = 0;
+  for (const file of files) {
+    const id = (await readFile(new URL(`../../scenarios/workshop/${file}`, import.meta.url), 'utf8')).match(/^  name: (\S+)$/m)[1];
+    await page.goto(`${server.url}#${id}`);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const asks = await page.$$eval('.tasks .task[data-asks=who-answers]', (l) => l.length);
+    if (asks === 0) continue;
+    // At the start, and at 15 s when the VIP has long been announced (before any action).
+    for (const secs of [0, 15]) {
+      await scrubTo(page, secs);
+      const leaders = leadersAt(`scenarios/workshop/${file}`, secs);
+      const lesson = await page.textContent('.lesson');
+      const callout = (await page.$$eval('.callout', (l) => l.map((c) => c.textContent))).join(' ');
+      const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner]));
+      const marks = await page.$$eval('.mark.leader', (l) => l.map((m) => m.getAttribute('aria-label')));
+      // The drawn words (badges too) sit beside the host's button, in an
+      // aria-hidden g.host-text (axe-core label-content-name-mismatch).
+      const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.length);
+      assert.equal(badges, 0, `${id} at ${secs} s: a VIP badge shows the leader`);
+      assert.equal(await page.$$eval('figure[data-chart=path] svg', (l) => l.length), 0, `${id}: the path chart shows it`);
+      for (const [ip, node] of leaders) {
+        if (!node) continue;
+        assert.ok(!lesson.includes(node), `${id} at ${secs} s: the lesson names ${node}`);
+        assert.ok(!callout.includes(node), `${id} at ${secs} s: the callout names ${node}`);
+        assert.ok(!owners.some(([i, o]) => i === ip && o === node), `${id} at ${secs} s: the inspector names ${node}`);
+        assert.ok(!marks.some((m) => m.includes(node)), `${id} at ${secs} s: a leader mark names ${node}`);
+      }
+      checked += leaders.size;
+    }
+    // Once found (the author's solution asks the LAN), the answer shows.
+    await page.click('[data-do=solution]');
+    await page.keyboard.press('End');
+    assert.equal(await page.getAttribute('.announcers', 'data-concealed'), 'false', `${id}: shown once found`);
+  }
+  assert.ok(checked >= 2, `the exercises that ask who answers were checked (${checked} VIPs)`);
+  assert.deepEqual(errors, []);
+});
+
+test('Korean: the failover lesson is one list of five beats, and its note and goals are Korean', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover', { locale: 'ko-KR' });
+  await page.keyboard.press('End');
+  assert.deepEqual(await page.$$eval('.lesson .description ol', (l) => l.map((ol) => ol.querySelectorAll('li:not(.later)').length)), [5]);
+  await scrubTo(page, 17);
+  assert.match(await page.textContent('.note-now p'), /^평온: node-a가 리더/);
+  for (const name of await page.$$eval('.shows-list .goal-name', (l) => l.map((n) => n.textContent))) {
+    assert.match(name, /[가-힣]/);
+  }
+  await page.fill('.console-input input', 'help');
+  await page.press('.console-input input', 'Enter');
+  assert.match(await page.locator('.console-log li.typed').last().locator('.out').textContent(), /[가-힣]/);
+  assert.deepEqual(errors, []);
+});
+
+test('what if: honouring GARP after the burst says it can change nothing, from the run', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 27);
+  assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'during the burst honouring GARP still helps');
+  // Between the bursts it still helps: the EndpointSlice resync at 70 s makes
+  // node-b's speaker send GARP again (MetalLB 0.14 handleService -> SetBalancer).
+  await scrubTo(page, 40);
+  assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'the resync burst is still to come');
+  await scrubTo(page, 80);
+  assert.equal(await page.textContent('.futile[data-futile=honor-garp]'),
+    'Honouring GARP on router changes nothing now: no more GARP for 192.168.1.201 will come ' +
+    '(node-b\'s burst ended at 74.400 s). Flush router\'s ARP cache, or wait for its ARP timeout (4 h).');
+  await page.keyboard.press('End');
+  // The path chart's summary reads as one sentence: who looks up whom, then its steps.
+  assert.equal(await page.textContent('.chart[data-chart=path] .path-steps'),
+    'router → 192.168.1.201 — from 8.000 s: node-a; from 90.000 s: node-b.');
+  assert.match(await page.textContent('.futile[data-futile=flush-arp]'),
+    /^router's entry for 192\.168\.1\.201 already points at node-b, which answers for it/);
+  assert.deepEqual(errors, []);
+});
+
+test('speed (printed, not asserted): step back key-to-render and branch creation, per shipped scenario', async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  // From the key press to the frame after the render: rAF, then a task after it.
+  const timed = (fn) => page.evaluate((fn) => new Promise((done) => {
+    const t0 = performance.now();
+    // eslint-disable-next-line no-new-func
+    new Function(fn)();
+    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+  }), fn);
+  const key = "document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }))";
+  const fault = "document.querySelector('.branches form button[type=submit]').click()";
+  for (const id of ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy']) {
+    await page.goto(`${server.url}#${id}`);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const steps = [];
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('End');
+      await page.waitForTimeout(30);
+      steps.push(await timed(key));
+    }
+    steps.sort((a, b) => a - b);
+    const branches = [];
+    for (let i = 0; i < 3; i++) {
+      await page.click('.runs li:first-child [data-do=show]').catch(() => {});
+      await scrubTo(page, 30 + i);
+      // A fault the form applies at the cursor: the router is flushed (or the first host's fault).
+      await page.selectOption('select[name=fault]', 'flush-arp');
+      branches.push(await timed(fault));
+    }
+    const live = await page.$eval('.runs', (ul) => Number(ul.dataset.liveBytes));
+    console.log(`# ${id}: step back key-to-render median ${steps[12].toFixed(1)} ms, worst ${steps.at(-1).toFixed(1)} ms; ` +
+      `branch creation ${branches.map((t) => t.toFixed(0)).join(', ')} ms; live memory ${(live / 1e6).toFixed(1)} MB ` +
+      `with ${await page.$$eval('.runs li', (l) => l.length)} runs`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('layout: the decode opens under the event list; VIP badges fit their node boxes', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  await scrubTo(page, 26.2);
+  await page.click('.event-table tr.ev.k-frame');
+  const list = await page.$eval('.events .event-scroll', (e) => e.getBoundingClientRect());
+  const decode = await page.$eval('.events .frame-view', (e) => e.getBoundingClientRect());
+  assert.ok(decode.top >= list.bottom - 1 && decode.top - list.bottom < 40, `under the list: ${list.bottom} → ${decode.top}`);
+  assert.ok(decode.left >= list.left - 1 && decode.right <= list.right + 1, 'as wide as the list, not in another column');
+  assert.equal(await page.$$eval('.inspector .frame-view', (l) => l.length), 0);
+  for (const [hash, secs] of [['#bgp-ecmp', 10], ['#metallb-l2-failover', 10]]) {
+    await page.goto(server.url + hash);
+    await page.waitForSelector('.shell[data-ready=true]');
+    await scrubTo(page, secs);
+    const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.map((g) => {
+      const r = g.querySelector('rect').getBBox();
+      const t = g.querySelector('text').getBBox();
+      // The node's box is the button drawn just before its words.
+      const box = g.closest('g.host-text').previousElementSibling.querySelector('rect').getBBox();
+      return { text: g.textContent, fits: t.x >= r.x && t.x + t.width <= r.x + r.width && r.x + r.width <= box.x + box.width };
+    }));
+    assert.ok(badges.length > 0, hash);
+    for (const b of badges) assert.ok(b.fits, `${hash}: "${b.text}" overflows its badge or box`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('layout: nothing jumps while the failover plays (Layout Instability API)', async () => {
+  // predict=0: the failover's checkpoints would pause playback at 21 s.
+  const { page, errors } = await openApp(browser, server.url, '?predict=0#metallb-l2-failover');
+  await page.evaluate(() => {
+    window.shift = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shift += e.value; })
+      .observe({ type: 'layout-shift' });
+  });
+  await page.selectOption('select[aria-label="Playback speed"]', '10');
+  await page.click('button.play');
+  await page.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 40e9, null, { timeout: 30_000 });
+  await page.click('button.play');
+  const shift = await page.evaluate(() => window.shift);
+  console.log(`# cumulative layout shift over 0-40 s of the failover at 10x: ${shift.toFixed(4)}`);
+  assert.ok(shift < 0.05, `the page jumped while playing: CLS ${shift}`);
+  assert.deepEqual(errors, []);
+});
+
+test('phone (360 px): no sideways page scroll, the network fits and zooms, lesson, network, timeline first', async () => {
+  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover',
+    { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  await scrubTo(page, 27);
+  for (const hash of ['#metallb-l2-failover', '#cilium-lb-ipam', '#bgp-ecmp', '#ex02-why-local-drops']) {
+    await page.goto(server.url + hash);
+    await page.waitForSelector('.shell[data-ready=true]');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${hash}: the page is ${width} px wide`);
+  }
+  const order = await page.$$eval('section[data-panel]', (l) => l.map((s) => [s.dataset.panel, s.getBoundingClientRect().top]));
+  const top = (p) => order.find(([q]) => q === p)[1];
+  assert.ok(top('lesson') < top('topology') && top('topology') < top('timeline') && top('timeline') < top('charts'),
+    JSON.stringify(order));
+  const svg = page.locator('.topology-svg');
+  const panel = await page.$eval('section[data-panel=topology]', (s) => s.getBoundingClientRect().width);
+  assert.ok((await svg.boundingBox()).width <= panel, 'the network fits its panel');
+  const box = () => svg.getAttribute('viewBox');
+  const whole = await box();
+  await page.click('[data-zoom=in]');
+  assert.notEqual(await box(), whole, '+ zooms in');
+  await page.click('[data-zoom=fit]');
+  assert.equal(await box(), whole);
+  // A two-finger pinch, as pointer events.
+  await svg.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const at = (id, x, type) => el.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: 'touch', clientX: r.left + x, clientY: r.top + 60, bubbles: true, cancelable: true }));
+    at(1, 100, 'pointerdown'); at(2, 140, 'pointerdown');
+    at(2, 220, 'pointermove');
+    at(1, 100, 'pointerup'); at(2, 220, 'pointerup');
+  });
+  const [, , w] = (await box()).split(' ').map(Number);
+  assert.ok(w < Number(whole.split(' ')[2]), `a pinch zooms: ${await box()}`);
+  // Charts fit too, with labels a phone can read (drawn narrow, scaled at most a little).
+  const charts = await page.$$eval('.chart-canvas svg', (l) => l.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width || s.width.baseVal.value]));
+  for (const [shown, drawn] of charts) assert.ok(shown / drawn > 0.7, `a chart drawn ${drawn} px is shown at ${shown} px`);
+  assert.deepEqual(errors, []);
+});
