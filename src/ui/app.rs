@@ -111,6 +111,41 @@ const ADDRESS_DELAY_MS: u32 = 250;
 
 /// Saves the workshop progress whenever it changes, and says the page's
 /// language to the browser (screen readers, fonts, hyphenation).
+/// Reports the open exercise to a learning management system, when one
+/// launched the page ([`super::scorm`]): the session starts with the
+/// exercise, follows its goals, and ends when all pass or the page goes.
+#[hook]
+fn use_scorm(store: &Store) {
+    let session: super::scorm::Session = use_mut_ref(|| None);
+    let looked = use_mut_ref(|| false);
+    let exercise = store.exercise.clone().filter(|_| !store.embed);
+    let goals = store.scenario.as_ref().map(|s| s.doc.spec.goals.len()).unwrap_or(0);
+    let progress = exercise.as_ref().and_then(|id| store.progress.exercises.get(id));
+    // Passed once each is not passed together: only `completed` is a pass.
+    let passed = progress.map_or(0, |p| if p.completed { goals } else { p.passed.len().min(goals.saturating_sub(1)) });
+    {
+        let session = session.clone();
+        use_effect_with((exercise, passed, goals), move |(exercise, passed, goals)| {
+            if exercise.is_some() {
+                if !looked.replace(true) {
+                    *session.borrow_mut() = super::scorm::Lms::find();
+                }
+                if let Some(lms) = session.borrow_mut().as_mut() {
+                    lms.report(*passed, *goals);
+                }
+            }
+        });
+    }
+    use_effect_with((), move |_| {
+        let listener = gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
+            if let Some(lms) = session.borrow_mut().as_mut() {
+                lms.finish();
+            }
+        });
+        move || drop(listener)
+    });
+}
+
 #[hook]
 fn use_persistence(store: &Store) {
     use_effect_with(store.progress.clone(), |progress| {
@@ -205,6 +240,7 @@ pub fn app(props: &Props) -> Html {
     let other_page = page != Page::Playground;
     use_address_sync(&store, !other_page && !store.embed);
     use_persistence(&store);
+    use_scorm(&store);
     use_player(store.playing, store.dispatcher());
     let shell = use_node_ref();
     use_height_reporting(shell.clone(), store.embed);

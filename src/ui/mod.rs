@@ -34,6 +34,7 @@ mod picker;
 mod player;
 mod problems;
 pub mod route;
+mod scorm;
 use crate::view::scene;
 mod share_menu;
 mod state;
