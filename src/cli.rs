@@ -1,4 +1,4 @@
-//! The native command line: `vipsim run | check | pcap | list | verify | animate`
+//! The native command line: `vipsim run | check | pcap | list | verify | animate | scorm`
 //! (and `oembed`, `site` for the static site), as the scenario contract
 //! (`scenarios/README.md`) describes. `check --invariants` checks the rules
 //! of [`crate::play::invariants`] instead of the goals.
@@ -120,6 +120,16 @@ enum Command {
         #[arg(long)]
         variant: Option<String>,
     },
+    /// Package a built site (`./dev build` writes dist/) as a SCORM 1.2
+    /// zip for a learning management system: one SCO per exercise.
+    Scorm {
+        /// The built site.
+        #[arg(default_value = "dist")]
+        dist: String,
+        /// The zip to write.
+        #[arg(short, long)]
+        output: String,
+    },
     /// Replay hand-ins (files, or the short codes the playground copies)
     /// from the shipped exercises and print, per learner, which goals pass;
     /// exit 0 only when every hand-in passes every goal.
@@ -203,6 +213,17 @@ fn run(command: Command) -> Result<i32, String> {
             let base_url = base_url.or_else(|| std::env::var("VIPSIM_BASE_URL").ok()).unwrap_or_else(|| "./".into());
             let written = crate::view::site::write(std::path::Path::new(&dist), &base_url)?;
             eprintln!("wrote {} files of the static site into {dist}", written.len());
+            Ok(0)
+        }
+        Command::Scorm { dist, output } => {
+            let manifest = crate::scorm::package(std::path::Path::new(&dist), std::path::Path::new(&output))?;
+            let size = std::fs::metadata(&output).map_err(|e| format!("{output}: {e}"))?.len();
+            eprintln!(
+                "wrote {output}: {} KB, {} SCOs (one per exercise), {} files",
+                size.div_ceil(1024),
+                manifest.matches("adlcp:scormtype=\"sco\"").count(),
+                manifest.matches("<file href=").count()
+            );
             Ok(0)
         }
         Command::Animate { file, from, to, output, captions, speed, seed, variant } => {

@@ -225,7 +225,11 @@ impl Checked {
 /// with the action. Returns the final run, or the first action whose step
 /// or time the replay does not reproduce.
 pub fn replay(scenario: Rc<Scenario>, actions: &[Acted]) -> Result<Run, String> {
-    let mut run = Run::new(scenario, None, None, None)?;
+    replay_from(Run::new(scenario, None, None, None)?, actions)
+}
+
+/// [`replay`] from `run`, the exercise's run as it opens.
+fn replay_from(mut run: Run, actions: &[Acted]) -> Result<Run, String> {
     for (i, a) in actions.iter().enumerate() {
         run.seek(a.step);
         let at = run.time_of(run.cursor()).saturating_since(Instant::ZERO);
@@ -259,40 +263,68 @@ pub fn act(run: &Run, at: Instant, action: Action, actions: &mut Vec<Acted>) -> 
 
 /// Checks one hand-in's text against the exercises this build ships.
 pub fn verify(text: &str) -> Checked {
-    let handin = match HandIn::read(text) {
-        Ok(h) => h,
-        Err(verdict) => return Checked { handin: None, verdict },
-    };
-    let verdict = judge(&handin);
-    Checked { handin: Some(handin), verdict }
+    Verifier::default().verify(text)
 }
 
-fn judge(h: &HandIn) -> Verdict {
+/// Checks many hand-ins, computing each exercise's opening run once: a
+/// class of thirty replays from clones of one run, not thirty runs.
+#[derive(Default)]
+pub struct Verifier {
+    opened: BTreeMap<String, Result<Run, String>>,
+}
+
+impl Verifier {
+    /// As [`verify`].
+    pub fn verify(&mut self, text: &str) -> Checked {
+        let handin = match HandIn::read(text) {
+            Ok(h) => h,
+            Err(verdict) => return Checked { handin: None, verdict },
+        };
+        let verdict = self.judge(&handin);
+        Checked { handin: Some(handin), verdict }
+    }
+
+    fn judge(&mut self, h: &HandIn) -> Verdict {
+        let shipped = match provenance(h) {
+            Ok(shipped) => shipped,
+            Err(verdict) => return verdict,
+        };
+        let opened = self.opened.entry(h.exercise.clone()).or_insert_with(|| {
+            let scenario = load::load(shipped.file, shipped.yaml)
+                .map_err(|e| format!("the shipped exercise does not load: {e:?}"))?;
+            Run::new(Rc::new(scenario), None, None, None)
+        });
+        match opened {
+            Ok(run) => match replay_from(run.clone(), &h.actions) {
+                Ok(run) => Verdict::Replayed(goals::evaluate(&run)),
+                Err(e) => Verdict::Tampered(e),
+            },
+            Err(e) => Verdict::Unreadable(e.clone()),
+        }
+    }
+}
+
+/// Whether `h` is sealed, from this version and from an exercise this build
+/// ships as it was when the actions were taken.
+fn provenance(h: &HandIn) -> Result<crate::catalog::Shipped, Verdict> {
     if h.content_hash() != h.integrity {
-        return Verdict::Tampered(
+        return Err(Verdict::Tampered(
             "its content does not match its integrity hash: the file was edited after it was handed in".into(),
-        );
-    }
-    if h.vipsim != VIPSIM_VERSION {
-        return Verdict::OtherVersion { made_with: h.vipsim.clone() };
-    }
-    let Some(shipped) = crate::catalog::workshop().into_iter().find(|s| s.id == h.exercise) else {
-        return Verdict::OtherExercise(format!("this vipsim has no exercise `{}`", h.exercise));
-    };
-    if exercise_fingerprint(shipped.yaml) != h.exercise_sha256 {
-        return Verdict::OtherExercise(format!(
-            "the actions were recorded in another exercise file than `{}` as this vipsim ships it",
-            h.exercise
         ));
     }
-    let scenario = match load::load(shipped.file, shipped.yaml) {
-        Ok(s) => Rc::new(s),
-        Err(e) => return Verdict::Unreadable(format!("the shipped exercise does not load: {e:?}")),
-    };
-    match replay(scenario, &h.actions) {
-        Ok(run) => Verdict::Replayed(goals::evaluate(&run)),
-        Err(e) => Verdict::Tampered(e),
+    if h.vipsim != VIPSIM_VERSION {
+        return Err(Verdict::OtherVersion { made_with: h.vipsim.clone() });
     }
+    let Some(shipped) = crate::catalog::workshop().into_iter().find(|s| s.id == h.exercise) else {
+        return Err(Verdict::OtherExercise(format!("this vipsim has no exercise `{}`", h.exercise)));
+    };
+    if exercise_fingerprint(shipped.yaml) != h.exercise_sha256 {
+        return Err(Verdict::OtherExercise(format!(
+            "the actions were recorded in another exercise file than `{}` as this vipsim ships it",
+            h.exercise
+        )));
+    }
+    Ok(shipped)
 }
 
 /// The report `vipsim verify` prints for one hand-in.

@@ -19,6 +19,7 @@ pub mod net;
 pub mod play;
 pub mod rng;
 pub mod scenario;
+pub mod scorm;
 pub mod share;
 pub mod sim;
 pub mod time;

@@ -229,3 +229,31 @@ fn flush() -> Action {
     use vipsim::scenario::spec::{FaultAction, FaultStep};
     Action::Fault(FaultStep::new("router", FaultAction::FlushArp))
 }
+
+/// The class view's verifier computes each exercise's opening run once and
+/// replays every hand-in from a clone of it: the verdicts are exactly those
+/// of `verify`, which computes the run afresh for each.
+#[test]
+fn a_verifier_for_a_class_gives_the_verdicts_of_verify() {
+    let shipped = vipsim::catalog::workshop().into_iter().find(|s| s.id == "ex06-garp-blackhole").unwrap();
+    let scenario = Rc::new(vipsim::scenario::load::load(shipped.file, shipped.yaml).unwrap());
+    let run = Run::new(scenario, None, None, None).unwrap();
+    let mut solved = Vec::new();
+    handin::act(&run, Instant::ZERO + Duration::from_secs(35), flush(), &mut solved);
+    let mut late = Vec::new();
+    handin::act(&run, Instant::ZERO + Duration::from_secs(80), flush(), &mut late);
+    let texts: Vec<String> = [("a", solved), ("b", vec![]), ("c", late)]
+        .into_iter()
+        .map(|(who, actions)| HandIn::new(who, &shipped.id, shipped.yaml, actions, Default::default()).to_json())
+        .collect();
+    let mut verifier = handin::Verifier::default();
+    let verdicts: Vec<bool> = texts
+        .iter()
+        .map(|t| {
+            let class = verifier.verify(t);
+            assert_eq!(class, handin::verify(t));
+            class.passed()
+        })
+        .collect();
+    assert_eq!(&verdicts[..2], &[true, false]);
+}

@@ -33,10 +33,10 @@ const LAYERS: &[&[&str]] = &[
     // Building a world from a scenario, running and branching it, goals.
     &["play"],
     // What people use: the CLI, the playground, permalinks, the catalogue,
-    // hand-ins, animations, and `view`: the words, lesson, timeline, charts
+    // hand-ins, animations, the SCORM package, and `view`: the words, lesson, timeline, charts
     // and topology drawing as plain data, built natively, that the
     // playground and the static pages (posters, first paint) both render.
-    &["catalog", "cli", "share", "handin", "animate", "fidelity", "view", "ui", "bin", "main", "lib"],
+    &["catalog", "cli", "share", "handin", "animate", "scorm", "fidelity", "view", "ui", "bin", "main", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -6,6 +6,7 @@
 
 use super::branches::Branches;
 use super::charts::Charts;
+use super::class::ClassView;
 use super::compare::Compare;
 use super::console::Console;
 use super::editor::Editor;
@@ -32,15 +33,33 @@ use super::tour::TourCaption;
 use super::workshop::WorkshopIndex;
 use yew::prelude::*;
 
+/// A page of the site that is not the playground.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    Playground,
+    Workshop,
+    Class,
+}
+
+impl Page {
+    fn of(request: &Request) -> Page {
+        match request {
+            Request::Workshop => Page::Workshop,
+            Request::Class => Page::Class,
+            _ => Page::Playground,
+        }
+    }
+}
+
 /// Opens what the address asks for, then follows the fragment when it
-/// changes (links within the page, Back and Forward). Returns whether the
-/// workshop index is asked for.
+/// changes (links within the page, Back and Forward). Returns the page
+/// asked for.
 #[hook]
-fn use_address(store: &Store, first: Request, play: bool) -> bool {
-    let workshop = use_state_eq(|| first == Request::Workshop);
+fn use_address(store: &Store, first: Request, play: bool) -> Page {
+    let page = use_state_eq(|| Page::of(&first));
     {
         let dispatcher = store.dispatcher();
-        let workshop = workshop.clone();
+        let page = page.clone();
         let embed = store.embed;
         use_effect_with((), move |_| {
             route::open(&dispatcher, first);
@@ -50,14 +69,14 @@ fn use_address(store: &Store, first: Request, play: bool) -> bool {
             let listener = (!embed).then(|| {
                 gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                     let request = route::current().request;
-                    workshop.set(request == Request::Workshop);
+                    page.set(Page::of(&request));
                     route::open(&dispatcher, request);
                 })
             });
             move || drop(listener)
         });
     }
-    *workshop
+    *page
 }
 
 /// Keeps the address bar on a permalink of what is on screen (not while
@@ -92,6 +111,41 @@ const ADDRESS_DELAY_MS: u32 = 250;
 
 /// Saves the workshop progress whenever it changes, and says the page's
 /// language to the browser (screen readers, fonts, hyphenation).
+/// Reports the open exercise to a learning management system, when one
+/// launched the page ([`super::scorm`]): the session starts with the
+/// exercise, follows its goals, and ends when all pass or the page goes.
+#[hook]
+fn use_scorm(store: &Store) {
+    let session: super::scorm::Session = use_mut_ref(|| None);
+    let looked = use_mut_ref(|| false);
+    let exercise = store.exercise.clone().filter(|_| !store.embed);
+    let goals = store.scenario.as_ref().map(|s| s.doc.spec.goals.len()).unwrap_or(0);
+    let progress = exercise.as_ref().and_then(|id| store.progress.exercises.get(id));
+    // Passed once each is not passed together: only `completed` is a pass.
+    let passed = progress.map_or(0, |p| if p.completed { goals } else { p.passed.len().min(goals.saturating_sub(1)) });
+    {
+        let session = session.clone();
+        use_effect_with((exercise, passed, goals), move |(exercise, passed, goals)| {
+            if exercise.is_some() {
+                if !looked.replace(true) {
+                    *session.borrow_mut() = super::scorm::Lms::find();
+                }
+                if let Some(lms) = session.borrow_mut().as_mut() {
+                    lms.report(*passed, *goals);
+                }
+            }
+        });
+    }
+    use_effect_with((), move |_| {
+        let listener = gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
+            if let Some(lms) = session.borrow_mut().as_mut() {
+                lms.finish();
+            }
+        });
+        move || drop(listener)
+    });
+}
+
 #[hook]
 fn use_persistence(store: &Store) {
     use_effect_with(store.progress.clone(), |progress| {
@@ -180,9 +234,13 @@ pub fn app(props: &Props) -> Html {
             state
         }
     });
-    let workshop = use_address(&store, first.request.clone(), first.play || props.play) && !store.embed;
-    use_address_sync(&store, !workshop && !store.embed);
+    let asked = use_address(&store, first.request.clone(), first.play || props.play);
+    let page = if store.embed { Page::Playground } else { asked };
+    let workshop = page == Page::Workshop;
+    let other_page = page != Page::Playground;
+    use_address_sync(&store, !other_page && !store.embed);
     use_persistence(&store);
+    use_scorm(&store);
     use_player(store.playing, store.dispatcher());
     let shell = use_node_ref();
     use_height_reporting(shell.clone(), store.embed);
@@ -204,7 +262,7 @@ pub fn app(props: &Props) -> Html {
                         <nav class="toolbar" aria-label={lang.t(Msg::ToolbarLabel)}>
                             <a class={classes!("button", workshop.then_some("current"))} href={WORKSHOP_HASH}
                                aria-current={workshop.then_some("page")}>{ lang.t(Msg::WorkshopLink) }</a>
-                            if workshop {
+                            if other_page {
                                 <a class="button" href="#">{ lang.t(Msg::PlaygroundLink) }</a>
                             } else {
                                 <PanelsMenu />
@@ -212,7 +270,7 @@ pub fn app(props: &Props) -> Html {
                             }
                             <LanguageSwitch />
                         </nav>
-                        if !workshop {
+                        if !other_page {
                             <Picker />
                         }
                     </header>
@@ -221,6 +279,8 @@ pub fn app(props: &Props) -> Html {
                 <LoadProblemView />
                 if workshop {
                     <WorkshopIndex />
+                } else if page == Page::Class {
+                    <ClassView />
                 } else if loaded {
                     { columns(&store) }
                 } else if store.problem.is_none() {

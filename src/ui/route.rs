@@ -2,6 +2,7 @@
 //! makes of its own state.
 //!
 //! - `#/workshop`: the workshop index;
+//! - `#/class`: the class view, hand-ins checked by replay;
 //! - `#/link/CODE`: a permalink ([`Permalink`]), the exact state;
 //! - `?scenario=ID&variant=V&at=35s&host=router&panels=a,b&lang=ko`, or
 //!   `#ID` and `#ID/VARIANT`: simple links to a shipped scenario;
@@ -27,12 +28,14 @@ use std::rc::Rc;
 /// written around.
 pub const FIRST_SCENARIO: &str = "metallb-l2-failover";
 pub const WORKSHOP_HASH: &str = "#/workshop";
+pub const CLASS_HASH: &str = "#/class";
 const LINK_HASH: &str = "#/link/";
 
 /// What an address asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
     Workshop,
+    Class,
     Link(Result<Permalink, String>),
     Scenario { id: String, variant: Option<String>, at: Option<Instant>, host: Option<String> },
     First,
@@ -80,6 +83,8 @@ pub fn parse(search: &str, hash: &str, path: &str) -> Address {
     let link = hash.strip_prefix(LINK_HASH).map(str::to_string).or_else(|| nonempty("link"));
     let request = if hash == WORKSHOP_HASH {
         Request::Workshop
+    } else if hash == CLASS_HASH {
+        Request::Class
     } else if let Some(code) = link {
         Request::Link(Permalink::decode(&code))
     } else {
@@ -156,7 +161,7 @@ pub fn open(store: &Dispatcher, request: Request) {
         store.dispatch(Action::LinkProblem(Some(why)));
     };
     match request {
-        Request::Workshop => {}
+        Request::Workshop | Request::Class => {}
         Request::First => open_first(store),
         Request::Link(Err(why)) => failed(LinkProblem::Unreadable(why)),
         Request::Link(Ok(link)) => {

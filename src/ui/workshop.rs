@@ -146,6 +146,7 @@ pub fn workshop_index() -> Html {
                     <p class="error" role="alert">{ lang.f(Msg::ProgressUnreadable, &[why, key]) }</p>
                 }
                 <ol class="exercises">{ for rows }</ol>
+                <p class="class-link"><a href={super::route::CLASS_HASH}>{ lang.t(Msg::ClassLink) }</a></p>
             </section>
             <section class="panel progress-file" aria-labelledby="progress-title">
                 <h2 id="progress-title">{ lang.t(Msg::YourProgress) }</h2>

@@ -4,12 +4,11 @@
 // exercise handed in fails; the author's solution run cannot be handed in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, mkdtemp, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, scrubTo } from './harness.mjs';
+import { serveDist, launch, openApp, scrubTo, handIn } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let server, browser;
@@ -25,18 +24,6 @@ function verify(...args) {
     cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20,
   });
   return { code: out.status, text: out.stdout + out.stderr };
-}
-
-/** Opens the Hand in menu, names the learner, and returns the code and the downloaded file's path. */
-async function handIn(page, name) {
-  await page.click('.handin-menu summary');
-  await page.fill('.handin-menu input[name=learner]', name);
-  const code = await page.inputValue('.handin-menu textarea[name=handin-code]');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-do=hand-in-file]')]);
-  const dir = await mkdtemp(path.join(tmpdir(), 'vipsim-handin-'));
-  const file = path.join(dir, download.suggestedFilename());
-  await copyFile(await download.path(), file);
-  return { code, file, suggested: download.suggestedFilename() };
 }
 
 test('an exercise solved in the browser and handed in passes vipsim verify; the untouched one fails', async () => {

@@ -101,3 +101,17 @@ export function nativeJsonl(file, ...args) {
     cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
+
+/** Opens the Hand in menu, names the learner, and returns the code and the downloaded file's path. */
+export async function handIn(page, name) {
+  const { mkdtemp, copyFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  await page.click('.handin-menu summary');
+  await page.fill('.handin-menu input[name=learner]', name);
+  const code = await page.inputValue('.handin-menu textarea[name=handin-code]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-do=hand-in-file]')]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'vipsim-handin-'));
+  const file = path.join(dir, download.suggestedFilename());
+  await copyFile(await download.path(), file);
+  return { code, file, suggested: download.suggestedFilename() };
+}

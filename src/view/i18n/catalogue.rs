@@ -148,6 +148,37 @@ catalogue! {
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
         "이 파일을 가져올 수 없습니다: {0}. 진행 상황은 그대로입니다.";
+    // The class view (#/class).
+    ClassLink => "Check hand-ins (instructors)", "제출물 확인 (강사용)";
+    ClassTitle => "Class: hand-ins checked by replay", "수업: 재생으로 확인한 제출물";
+    ClassIntro => "Drop your learners' hand-in files here, choose them, or paste their codes. Each is replayed in this browser from the exercise this vipsim ships, as vipsim verify does: a pass can only come from actions that pass. Nothing is uploaded.",
+        "학습자의 제출 파일을 여기에 끌어다 놓거나, 고르거나, 코드를 붙여 넣으세요. 각각을 이 vipsim에 든 실습에서 이 브라우저가 다시 재생합니다(vipsim verify와 같습니다). 통과는 통과하는 행동에서만 나옵니다. 아무것도 업로드하지 않습니다.";
+    ClassChoose => "Choose hand-in files", "제출 파일 고르기";
+    ClassPaste => "Or paste hand-in codes, one per line", "또는 제출 코드를 한 줄에 하나씩 붙여 넣기";
+    ClassAddCodes => "Check these codes", "이 코드 확인";
+    ClassExportCsv => "Export CSV", "CSV로 내보내기";
+    ClassClear => "Clear the table", "표 비우기";
+    ClassEmpty => "No hand-ins yet.", "아직 제출물이 없습니다.";
+    ClassProgress => "Replaying: {0} of {1} done…", "재생하는 중: {1}개 중 {0}개 완료…";
+    ClassDone => "{0} hand-ins replayed in {1} s.", "제출물 {0}개를 {1}초 만에 재생했습니다.";
+    ClassTally => "{0} of {1} passed.", "{1}개 중 {0}개 통과.";
+    ClassTableTitle => "Learners and goals", "학습자와 목표";
+    ClassLearner => "Learner", "학습자";
+    ClassExercise => "Exercise", "실습";
+    ClassResult => "Result", "결과";
+    ClassGoals => "Goals", "목표";
+    ClassSolvedAt => "Solved at (run time)", "해결 시점 (실행 시간)";
+    ClassHints => "Hints", "힌트";
+    ClassFile => "File", "파일";
+    ClassNoName => "(no name)", "(이름 없음)";
+    ClassGoalPass => "pass", "통과";
+    ClassGoalFail => "fail", "실패";
+    StandingPassed => "passed", "통과";
+    StandingFailed => "not yet", "아직";
+    StandingTampered => "edited after hand-in", "제출 후 수정됨";
+    StandingOtherVersion => "another vipsim version", "다른 vipsim 버전";
+    StandingOtherExercise => "another exercise", "다른 실습";
+    StandingUnreadable => "not a hand-in", "제출물이 아님";
     HandIn => "Hand in", "제출";
     HandInHint => "Your {0} actions on the run on screen, with their times, for your instructor to replay with vipsim verify. No results go in: the replay decides.",
         "화면의 실행에서 한 동작 {0}개와 그 시각입니다. 강사가 vipsim verify로 다시 실행해 확인합니다. 결과는 담기지 않으며 재실행이 판정합니다.";
