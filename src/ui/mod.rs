@@ -11,6 +11,7 @@ mod branches;
 mod charts;
 mod checkpoint;
 mod class;
+mod clip_export;
 mod coming_up;
 mod compare;
 mod console;

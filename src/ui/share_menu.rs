@@ -108,6 +108,7 @@ pub fn share_menu() -> Html {
                     </label>
                     <button type="button" data-do="copy-embed" onclick={copier(code, Copied::Embed)}>{ lang.t(Msg::CopyEmbed) }</button>
                     <p class="hint">{ lang.t(Msg::EmbedHint) }</p>
+                    <super::clip_export::ClipExport />
                     <p role="status" class="copied">
                         { match *copied {
                             Some(Copied::Link) => lang.t(Msg::LinkCopied),

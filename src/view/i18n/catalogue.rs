@@ -148,6 +148,17 @@ catalogue! {
         "가져왔습니다: 실습 {0}개의 진행 상황을 이 브라우저의 것과 합쳤습니다.";
     ImportRefused => "This file could not be imported: {0}. Your progress is unchanged.",
         "이 파일을 가져올 수 없습니다: {0}. 진행 상황은 그대로입니다.";
+    // Animation export (share menu).
+    ClipExport => "Animation for slides", "슬라이드용 애니메이션";
+    ClipFrom => "From (s)", "시작 (초)";
+    ClipTo => "To (s)", "끝 (초)";
+    ClipCaptions => "Timeline notes as captions", "타임라인 노트를 자막으로";
+    ClipSvg => "Animated SVG", "애니메이션 SVG";
+    ClipWebm => "Record WebM video", "WebM 동영상 녹화";
+    ClipHint => "The network over a range of the run: an SVG that plays in any browser or slide tool (no script), or a WebM video recorded as it plays.",
+        "실행의 한 구간 동안의 네트워크: 어느 브라우저나 슬라이드 도구에서도 재생되는 SVG(스크립트 없음), 또는 재생하며 녹화하는 WebM 동영상.";
+    ClipWrote => "Saved ({0} KB).", "저장했습니다 ({0} KB).";
+    ClipRecording => "Recording {0} s of video…", "동영상 {0}초를 녹화하는 중…";
     // The class view (#/class).
     ClassLink => "Check hand-ins (instructors)", "제출물 확인 (강사용)";
     ClassTitle => "Class: hand-ins checked by replay", "수업: 재생으로 확인한 제출물";
