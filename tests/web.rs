@@ -170,3 +170,26 @@ fn goal_findings_read_as_the_cli_prints_them() {
         }
     }
 }
+
+/// The engine benchmark of `./dev bench` in the browser (issue 21): the
+/// same LAN of 200 hosts and the same ten simulated minutes as
+/// `vipsim-bench`, trace discarded, timed with `performance.now()`.
+/// Ignored by `./dev test` (a debug build says nothing about speed);
+/// `./dev bench` runs it built as the playground ships (the `wasm-release`
+/// profile) and prints it beside the native figure of the same run.
+#[wasm_bindgen_test]
+#[ignore]
+fn engine_speed_in_the_browser() {
+    use vipsim::play::bench::{run_engine, synthetic_lan};
+    let seconds = 600;
+    let performance = web_sys::window().expect("a window").performance().expect("performance");
+    let mut world = synthetic_lan(200, seconds);
+    let start = performance.now();
+    let (events, records) = run_engine(&mut world, seconds, false);
+    let secs = (performance.now() - start) / 1000.0;
+    assert!(events > 100_000, "{events} events");
+    console_log!(
+        "  engine in Chromium (wasm), trace discarded: {events} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
+        events as f64 / secs / 1e6
+    );
+}

@@ -34,94 +34,19 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod bench {
     use std::collections::BTreeMap;
-    use std::net::{Ipv4Addr, SocketAddrV4};
     use std::rc::Rc;
     use std::time::Instant as Wall;
     use vipsim::engine::Event;
-    use vipsim::k8s::cluster::{Cluster, ClusterConfig};
-    use vipsim::net::Cidr;
-    use vipsim::net::apps::App;
-    use vipsim::net::build::LanBuilder;
-    use vipsim::net::host::{Datapath, PodNet, Role};
-    use vipsim::net::neighbor::NeighborConfig;
-    use vipsim::net::switch::DEFAULT_MAC_AGING;
     use vipsim::play::run::{Run, SNAPSHOT_EVERY};
-    use vipsim::scenario::spec::{RunStep, Step, StepAction};
-    use vipsim::sim::action::Script;
-    use vipsim::sim::{DatapathConfig, World};
     use vipsim::time::{Duration, Instant};
 
     const HOSTS: usize = 200;
 
-    /// 100 servers (hosts running http-echo on :80) and 100 clients, each
-    /// client curling "its" server every second.
-    fn synthetic_lan(seconds: u64) -> World {
-        let mut lan = LanBuilder::new("switch", DEFAULT_MAC_AGING);
-        let base = u32::from(Ipv4Addr::new(10, 1, 0, 0));
-        for i in 0..HOSTS {
-            let ip = Ipv4Addr::from(base + 1 + i as u32);
-            let role = if i % 2 == 0 { Role::Node } else { Role::Client };
-            let name = format!("h{i}");
-            let id = lan.lan_host(
-                &name,
-                role,
-                Cidr::new(ip, 16),
-                vipsim::wire::Mac::derived_from(&name),
-                NeighborConfig::linux(),
-            );
-            if role == Role::Node {
-                let host = lan.host_mut(id);
-                host.node
-                    .as_mut()
-                    .expect("node")
-                    .pods
-                    .insert(ip, PodNet { name: name.as_str().into(), app: App::HttpEcho { text: "ok".into() } });
-                host.listeners.insert(SocketAddrV4::new(ip, 80));
-            }
-        }
-        let config = ClusterConfig::default();
-        // Each client curls its server every second, offsets spreading the clients over the second.
-        let timeline = (1..HOSTS)
-            .step_by(2)
-            .map(|i| Step {
-                name: None,
-                at: Duration::from_millis((i as u64 * 7) % 1000),
-                every: Some(Duration::from_secs(1)),
-                until: Some(Duration::from_secs(seconds)),
-                action: StepAction::Run(RunStep {
-                    host: format!("h{i}"),
-                    cmd: format!("curl -s -m 1 http://{}/", Ipv4Addr::from(base + i as u32)),
-                }),
-                translations: Default::default(),
-            })
-            .collect();
-        let script = Script { timeline, manifests: vec![], duration: Duration::from_secs(seconds) };
-        let mut world = World::new(
-            lan.finish(),
-            1,
-            DatapathConfig { kind: Datapath::Iptables, strict_arp: false },
-            Cluster::new(config),
-            script,
-        );
-        world.schedule_timeline();
-        world
-    }
-
     fn events_per_second(seconds: u64, keep_trace: bool) -> (u64, f64, usize) {
-        let mut world = synthetic_lan(seconds);
-        let end = Instant::from_secs(seconds);
-        let mut trace = Vec::new();
-        let mut records = 0;
+        let mut world = vipsim::play::bench::synthetic_lan(HOSTS, seconds);
         let start = Wall::now();
-        while world.next_time().is_some_and(|t| t <= end) {
-            vipsim::play::drive::step(&mut world, &mut trace);
-            if !keep_trace {
-                records += trace.len();
-                trace.clear();
-            }
-        }
-        let secs = start.elapsed().as_secs_f64();
-        (world.steps, secs, if keep_trace { trace.len() } else { records })
+        let (steps, records) = vipsim::play::bench::run_engine(&mut world, seconds, keep_trace);
+        (steps, start.elapsed().as_secs_f64(), records)
     }
 
     fn step_back(id: &str) -> Option<(u64, f64, f64)> {

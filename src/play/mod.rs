@@ -1,5 +1,6 @@
 //! Playing a scenario.
 
+pub mod bench;
 pub mod build;
 pub mod drive;
 pub mod family;
