@@ -156,13 +156,7 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
         });
         let slice = match alike.and_then(|l| slices.get(&l.key())) {
             Some(slice) => EndpointSlice { created, ..slice.clone() },
-            None => {
-                let eps: Vec<Endpoint> = k
-                    .selected_pods(&svc.namespace, &svc.spec.selector)
-                    .filter_map(|pod| endpoint(&k.nodes, svc, pod))
-                    .collect();
-                EndpointSlice::new(eps, created)
-            }
+            None => fresh_slice(k, svc, created),
         };
         slices.insert(skey.clone(), slice);
         last = Some(svc);
@@ -175,6 +169,13 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
     k.slices = slices;
     k.caches.endpoint_lists.clear();
     changed
+}
+
+/// `svc`'s slice made from scratch: an endpoint per pod it selects.
+fn fresh_slice(k: &Cluster, svc: &Service, created: Instant) -> EndpointSlice {
+    let eps: Vec<Endpoint> =
+        k.selected_pods(&svc.namespace, &svc.spec.selector).filter_map(|pod| endpoint(&k.nodes, svc, pod)).collect();
+    EndpointSlice::new(eps, created)
 }
 
 /// The touched pods' endpoints edited into the slices of the other
@@ -200,13 +201,7 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
                 let created = k.slices.get(skey).map(|s| s.created).unwrap_or(now);
                 let slice = match alike {
                     Some((other, _)) => EndpointSlice { created, ..k.slices[other].clone() },
-                    None => {
-                        let eps: Vec<Endpoint> = k
-                            .selected_pods(&svc.namespace, &svc.spec.selector)
-                            .filter_map(|pod| endpoint(&k.nodes, svc, pod))
-                            .collect();
-                        EndpointSlice::new(eps, created)
-                    }
+                    None => fresh_slice(k, svc, created),
                 };
                 if k.slices.get(skey).map(|s| &s.endpoints) != Some(&slice.endpoints) {
                     changed.insert(skey.clone());

@@ -8,7 +8,7 @@ import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serveDist, launch, openApp, openPage, scrubTo, handIn } from './harness.mjs';
+import { serveDist, launch, openApp, openPage, handIn, faultAt } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -34,10 +34,7 @@ test('thirty hand-ins dropped on the class view replay to a sortable table of le
   const { page: player, context: playerContext } = await openApp(browser, server.url, '#ex06-garp-blackhole');
   const lazy = JSON.parse(await readFile((await handIn(player, 'Lazy')).file, 'utf8'));
   await player.click('.handin-menu summary');
-  await scrubTo(player, 35);
-  await player.selectOption('select[name=fault]', 'flush-arp');
-  await player.selectOption('select[name=fault-host]', 'router');
-  await player.click('.branches form button[type=submit]');
+  await faultAt(player, 35, 'flush-arp', 'router');
   const solvedHandIn = await handIn(player, 'Solved');
   const solved = JSON.parse(await readFile(solvedHandIn.file, 'utf8'));
   await playerContext.close();

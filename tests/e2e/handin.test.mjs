@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, scrubTo, handIn } from './harness.mjs';
+import { serveDist, launch, openApp, handIn, faultAt } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let server, browser;
@@ -34,10 +34,7 @@ test('an exercise solved in the browser and handed in passes vipsim verify; the 
   await page.click('.handin-menu summary');
 
   // The author's remedy: flush the router's ARP cache during the blackhole.
-  await scrubTo(page, 35);
-  await page.selectOption('select[name=fault]', 'flush-arp');
-  await page.selectOption('select[name=fault-host]', 'router');
-  await page.click('.branches form button[type=submit]');
+  await faultAt(page, 35, 'flush-arp', 'router');
   const solved = await handIn(page, 'Ada Lovelace');
   assert.equal(solved.suggested, 'ex06-garp-blackhole-Ada-Lovelace.vipsim.json');
   assert.equal(await page.$eval('.handin-menu', (el) => el.dataset.actions), '1');

@@ -115,3 +115,16 @@ export async function handIn(page, name) {
   await copyFile(await download.path(), file);
   return { code, file, suggested: download.suggestedFilename() };
 }
+
+/**
+ * Applies a fault from the What-if form at `seconds`, as a learner does:
+ * moves the cursor there, picks the fault and its host, and branches.
+ * (`faultAt(page, 35, 'flush-arp', 'router')`: exercise 6's remedy, the
+ * router's ARP cache flushed during the blackhole.)
+ */
+export async function faultAt(page, seconds, fault, host) {
+  await scrubTo(page, seconds);
+  await page.selectOption('select[name=fault]', fault);
+  await page.selectOption('select[name=fault-host]', host);
+  await page.click('.branches form button[type=submit]');
+}

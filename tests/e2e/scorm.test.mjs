@@ -12,7 +12,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openPage, scrubTo, ready, DIST } from './harness.mjs';
+import { serveDist, launch, openPage, ready, DIST, faultAt } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let server, browser;
@@ -46,10 +46,7 @@ test('an exercise launched by an LMS reports its score, then passed, then finish
     'LMSCommit ',
   ]);
   // The author's remedy: flush the router's ARP cache during the blackhole.
-  await scrubTo(page, 35);
-  await page.selectOption('select[name=fault]', 'flush-arp');
-  await page.selectOption('select[name=fault-host]', 'router');
-  await page.click('.branches form button[type=submit]');
+  await faultAt(page, 35, 'flush-arp', 'router');
   // The goals are judged at the cursor: watch the run to its end.
   await page.keyboard.press('End');
   await page.waitForFunction(() => window.scormCalls.some((c) => c[0] === 'LMSFinish'));
