@@ -87,11 +87,16 @@ test('Run by click, Enter or Space loads the app and plays from the requested mo
       await page.keyboard.press(how);
     }
     await ready(frame);
+    const settled = await page.evaluate(() => window.heights.at(-1));
     assert.ok(server.requests.slice(before).some((p) => p.endsWith('.wasm')), how);
     const start = await clock(frame);
     assert.ok(start.ns >= 18e9 && start.ns < 25e9, `${how}: opens at 18 s, not ${start.ns / 1e9}`);
     assert.equal(await frame.getAttribute('.timeline button.play', 'aria-pressed'), 'true', `${how}: playing`);
     await frame.waitForFunction((t) => Number(document.querySelector('.clock').dataset.timeNs) > t, start.ns);
+    // The height settled before play: frames, callouts and drops come and go
+    // while it plays, and the blog's page does not move (issue 18, point 14).
+    await frame.waitForFunction((t) => Number(document.querySelector('.clock').dataset.timeNs) > t + 2e9, start.ns);
+    assert.equal(await page.evaluate(() => window.heights.at(-1)), settled, `${how}: the height changed while playing: ${await page.evaluate(() => window.heights.join(" "))}`);
     // The chrome-less player, with the panels asked for.
     assert.equal(await frame.$$eval('.topbar, .col-lesson, .charts', (l) => l.length), 0);
     assert.ok(await frame.$('.embed-bar'));
