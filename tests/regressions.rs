@@ -90,3 +90,25 @@ fn an_arping_and_a_flood_ping_the_user_asked_for_are_not_the_model_misbehaving()
     assert_eq!(invariants::no_storm(&ping), Ok(()));
     assert_eq!(invariants::within_event_limit(&ping), Ok(()));
 }
+
+/// A host's own packet handed back by a neighbour is dropped as a martian
+/// source at its first return (Linux's __fib_validate_source, accept_local
+/// off), not forwarded until its TTL runs out.
+#[test]
+fn a_routers_own_packet_handed_back_is_dropped_as_a_martian_source() {
+    let file = "own-packet-handed-back-is-a-martian-source.yaml";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(file);
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let scenario = std::rc::Rc::new(vipsim::scenario::load::load(file, &text).expect("loads"));
+    let run = vipsim::play::run::Run::new(scenario, None, None, None).expect("builds");
+    let martian: Vec<_> = run
+        .trace()
+        .iter()
+        .filter(|r| {
+            matches!(&r.kind, vipsim::engine::trace::Kind::Drop { at, reason: vipsim::engine::trace::DropReason::MartianSource { src }, .. }
+                if at.to_string() == "router" && *src == std::net::Ipv4Addr::new(192, 168, 1, 1))
+        })
+        .collect();
+    assert!(!martian.is_empty(), "the router drops its own SYNs handed back");
+    assert_eq!(invariants::no_storm(&run), Ok(()));
+}

@@ -115,6 +115,8 @@ pub enum DropReason {
     Malformed,
     /// The packet's TTL ran out.
     TtlExpired,
+    /// A packet from one of the host's own addresses came in from the wire.
+    MartianSource { src: Ipv4Addr },
     /// The neighbour queue for an unresolved address was full.
     QueueFull,
     /// A switch that does not flood unknown unicast had no entry for the
@@ -141,6 +143,7 @@ impl DropReason {
             DropReason::Rule { rule } => format!("dropped by rule {rule}"),
             DropReason::Malformed => "malformed frame".into(),
             DropReason::TtlExpired => "TTL expired".into(),
+            DropReason::MartianSource { src } => format!("martian source: {src} is this host's own address"),
             DropReason::QueueFull => "neighbour queue full".into(),
             DropReason::UnknownUnicast { mac } => {
                 format!("{mac} is not in the MAC table and this switch does not flood unknown unicast")
@@ -165,6 +168,7 @@ impl DropReason {
             DropReason::Rule { .. } => DropCode::Rule,
             DropReason::Malformed => DropCode::Malformed,
             DropReason::TtlExpired => DropCode::TtlExpired,
+            DropReason::MartianSource { .. } => DropCode::MartianSource,
             DropReason::QueueFull => DropCode::QueueFull,
             DropReason::UnknownUnicast { .. } => DropCode::UnknownUnicast,
         }
@@ -188,6 +192,7 @@ pub enum DropCode {
     Rule,
     Malformed,
     TtlExpired,
+    MartianSource,
     QueueFull,
     UnknownUnicast,
 }
@@ -207,6 +212,7 @@ impl fmt::Display for DropCode {
             DropCode::Rule => "rule",
             DropCode::Malformed => "malformed",
             DropCode::TtlExpired => "ttl_expired",
+            DropCode::MartianSource => "martian_source",
             DropCode::QueueFull => "queue_full",
             DropCode::UnknownUnicast => "unknown_unicast",
         })
@@ -646,6 +652,7 @@ mod tests {
             DropReason::Rule { rule: "drop ARP".into() },
             DropReason::Malformed,
             DropReason::TtlExpired,
+            DropReason::MartianSource { src: ip },
             DropReason::QueueFull,
             DropReason::UnknownUnicast { mac: Mac::derived_from("node-a") },
         ]

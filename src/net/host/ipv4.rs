@@ -83,6 +83,18 @@ impl Host {
 
     pub(super) fn ip_input(&mut self, iface: IfIdx, frame: Frame, origin: Origin, cx: &mut Ctx, env: &Env) {
         let name = self.name.clone();
+        // A packet from one of this host's own addresses that came in from
+        // the wire is a martian source: the input route's source check
+        // finds the source local and refuses it (__fib_validate_source in
+        // net/ipv4/fib_frontend.c, accept_local off by default; Linux 6.18).
+        // So a host's own packet that a neighbour hands back (a stale ARP
+        // entry for a VIP nobody serves any more) ends here, not in a loop.
+        // (Checked on the packet as it arrived: SNAT rewrites the source
+        // only after routing, in POSTROUTING.)
+        if let Some(src) = Ipv4::parse(ip::ip_payload(&frame)).map(|p| p.src).filter(|s| self.is_local(*s)) {
+            cx.drop(&name, DropReason::MartianSource { src }, Some(frame));
+            return;
+        }
         let frame = match self.node_prerouting(frame, origin, cx, env) {
             Some(f) => f,
             None => return,
