@@ -1128,7 +1128,7 @@ fn goal_fields_are_checked_where_they_are_written() {
     assert_eq!(
         errors(&goal("{ drops: { reason: no_local_endpoint, atMost: 0 } }")),
         [
-            "s.yaml:47:33: spec.goals[0].check.drops.reason: unknown value `no_local_endpoint`, expected host_down | link_down | not_for_us | no_neighbor | no_route | not_forwarding | no_local_endpoints | no_local_endpoints_internal | no_connection | rule | malformed | ttl_expired | queue_full | unknown_unicast (did you mean `no_local_endpoints`?)"
+            "s.yaml:47:33: spec.goals[0].check.drops.reason: unknown value `no_local_endpoint`, expected host_down | link_down | not_for_us | no_neighbor | no_route | not_forwarding | no_local_endpoints | no_local_endpoints_internal | no_connection | rule | malformed | ttl_expired | martian_source | queue_full | unknown_unicast (did you mean `no_local_endpoints`?)"
         ]
     );
 }
