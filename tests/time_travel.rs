@@ -116,3 +116,66 @@ fn a_run_stops_at_the_event_limit_and_says_so() {
     );
     assert_eq!(v.record, Some(last.kind.describe()));
 }
+
+/// The playground computes a run a slice at a time so that the page stays
+/// responsive (issue 21, point 4): slices of any size give exactly the run
+/// computed at once, and progress reports the simulated time and events
+/// reached.
+#[test]
+fn a_run_computed_in_slices_equals_the_run_computed_at_once() {
+    use vipsim::play::run::Run;
+    let scenario = std::rc::Rc::new(common::scenario("metallb-l2-failover"));
+    let whole = Run::new(scenario.clone(), None, None, None).expect("builds");
+    for slice in [1, 97, 1_000] {
+        let mut run = Run::start(scenario.clone(), None, None, None).expect("builds");
+        assert!(!run.is_complete());
+        assert_eq!(run.progress().steps, 0);
+        let mut slices = 0;
+        while !run.compute(slice) {
+            slices += 1;
+            let p = run.progress();
+            assert_eq!(p.steps, slices * slice, "{slice}: events after {slices} slices");
+            assert_eq!(p.at, run.time_of(p.steps));
+            assert_eq!(p.end, whole.end);
+        }
+        assert!(run.is_complete());
+        // The slice that computes the last event says the run is complete.
+        assert_eq!(slices, whole.len().div_ceil(slice) - 1, "{slice}: slices");
+        assert_eq!(common::jsonl(&run), common::jsonl(&whole), "{slice}: the trace");
+        assert_eq!((run.len(), run.end, run.snapshots()), (whole.len(), whole.end, whole.snapshots()));
+        assert_eq!(run.progress().steps, whole.len());
+        run.seek(whole.len() / 2);
+        assert!(run.world() == &whole.world_at(whole.len() / 2), "{slice}: the world half way");
+    }
+}
+
+/// Stop keeps what is computed: the run ends where its computation got to,
+/// a note says so, and it is a run like any other (seek, branch).
+#[test]
+fn a_run_stopped_while_computing_keeps_what_it_computed() {
+    use vipsim::engine::trace::Kind;
+    use vipsim::play::run::Run;
+    let scenario = std::rc::Rc::new(common::scenario("metallb-l2-failover"));
+    let whole = Run::new(scenario.clone(), None, None, None).expect("builds");
+    let mut run = Run::start(scenario, None, None, None).expect("builds");
+    assert!(!run.compute(1_000));
+    run.stop();
+    assert!(run.is_complete());
+    assert_eq!(run.len(), 1_000);
+    let at = whole.time_of(1_000);
+    assert_eq!(run.end, at);
+    let (last, computed) = run.trace().split_last().expect("a trace");
+    let cut = whole.trace().partition_point(|r| r.step <= 1_000);
+    assert_eq!(computed, &whole.trace()[..cut], "the computed records are the full run's");
+    assert_eq!((last.step, last.t), (1_000, at));
+    let Kind::Note { text } = &last.kind else { panic!("the last record is {:?}", last.kind) };
+    assert_eq!(*text, format!("computing was stopped at {at} after 1000 events: the run ends here"));
+    assert!(run.compute(10), "a stopped run is complete: it computes nothing more");
+    assert_eq!(run.len(), 1_000);
+    run.seek(600);
+    assert!(run.world() == &whole.world_at(600));
+    let flush = FaultStep::new("router", FaultAction::FlushArp);
+    let branch = run.branch(Action::Fault(flush));
+    assert!(branch.is_complete());
+    assert_eq!(branch.end, at, "a branch of a stopped run ends where it does");
+}

@@ -126,6 +126,60 @@ impl EndpointList {
         spine.extend(chunks[ci + 1..].iter().cloned());
         EndpointList { chunks: Rc::new(spine), len }
     }
+
+    /// Whether the entries `keep` selects give equal sequences of `key` in
+    /// both lists. Chunks both lists share are skipped where both reach
+    /// them together, so a list and the version one change made of it
+    /// compare in a few chunks, not entry by entry (the narration compares
+    /// every version of every Service's list with the one before).
+    pub fn same_by<'a, K: PartialEq>(
+        &'a self,
+        other: &'a EndpointList,
+        keep: impl Fn(&EndpointMark) -> bool,
+        key: impl Fn(&'a EndpointMark) -> K,
+    ) -> bool {
+        let (a, b) = (&self.chunks[..], &other.chunks[..]);
+        let (mut at_a, mut at_b) = ((0, 0), (0, 0));
+        loop {
+            while at_a.1 == 0
+                && at_b.1 == 0
+                && at_a.0 < a.len()
+                && at_b.0 < b.len()
+                && Rc::ptr_eq(&a[at_a.0], &b[at_b.0])
+            {
+                at_a.0 += 1;
+                at_b.0 += 1;
+            }
+            match (next_kept(a, &mut at_a, &keep), next_kept(b, &mut at_b, &keep)) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if key(x) == key(y) => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The next entry `keep` selects from (chunk, index) `at` on, leaving `at`
+/// after it (at the start of the next chunk when it was a chunk's last).
+fn next_kept<'a>(
+    chunks: &'a [Rc<Vec<EndpointMark>>],
+    at: &mut (usize, usize),
+    keep: &impl Fn(&EndpointMark) -> bool,
+) -> Option<&'a EndpointMark> {
+    while let Some(chunk) = chunks.get(at.0) {
+        let Some(e) = chunk.get(at.1) else {
+            *at = (at.0 + 1, 0);
+            continue;
+        };
+        at.1 += 1;
+        if at.1 == chunk.len() {
+            *at = (at.0 + 1, 0);
+        }
+        if keep(e) {
+            return Some(e);
+        }
+    }
+    None
 }
 
 /// The trace writes a list as three lists of `ip (node)` labels, the ready,
@@ -154,6 +208,41 @@ mod tests {
             serving: ready,
             terminating: false,
         }
+    }
+
+    /// `same_by` says what comparing the whole sequences says, for lists
+    /// that share chunks (versions of one list) and lists that do not.
+    #[test]
+    fn same_by_equals_comparing_whole_sequences() {
+        let names: Vec<String> = (0..200).map(|i| format!("web-{:03}", (i * 37) % 200)).collect();
+        let mut list = EndpointList::default();
+        let mut versions = vec![list.clone()];
+        for (i, n) in names.iter().enumerate() {
+            list = list.with(n, Some(mark(n, i % 4 != 0)));
+            versions.push(list.clone());
+        }
+        for (i, n) in names.iter().enumerate().step_by(3) {
+            let m = match i % 5 {
+                0 => None,
+                1 => Some(EndpointMark { label: format!("ip-of-{n} (other)").into(), ..mark(n, true) }),
+                _ => Some(mark(n, i % 2 == 0)),
+            };
+            list = list.with(n, m);
+            versions.push(list.clone());
+        }
+        // A rebuilt copy shares no chunk with any version.
+        versions.push(list.iter().cloned().collect());
+        let node = |e: &EndpointMark| e.label.split_once(" (").map(|(_, n)| n.to_string());
+        let mut equal = 0;
+        for (i, a) in versions.iter().enumerate() {
+            for b in versions.iter().skip(i.saturating_sub(3)).take(7) {
+                let whole = a.iter().filter(|e| e.ready).map(node).eq(b.iter().filter(|e| e.ready).map(node));
+                assert_eq!(a.same_by(b, |e| e.ready, node), whole);
+                assert_eq!(b.same_by(a, |e| e.ready, node), whole);
+                equal += whole as usize;
+            }
+        }
+        assert!(equal > versions.len(), "some different versions compare equal too ({equal})");
     }
 
     /// Point changes in any order give the list a sorted rebuild gives,

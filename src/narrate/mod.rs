@@ -20,6 +20,7 @@
 mod say;
 pub mod tour;
 
+use crate::engine::endpoint_list::EndpointList;
 use crate::engine::trace::{Dir, DropReason, Kind, Record};
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
@@ -112,10 +113,13 @@ pub enum Event {
         node: String,
         ready: bool,
     },
-    /// A Service's ready endpoints changed: on these nodes (one per endpoint).
+    /// A Service's ready endpoints changed. The whole list as the trace
+    /// records it (shared with the trace, not copied: a Service over a
+    /// thousand pods coming up one by one would otherwise keep a million
+    /// names); [`ready_nodes`] says where they run.
     Endpoints {
         service: String,
-        nodes: Vec<String>,
+        endpoints: EndpointList,
     },
     /// A LoadBalancer address was assigned (`ip`) or could not be.
     Address {
@@ -280,6 +284,21 @@ pub fn announce(sentences: &[Sentence], previous: u64, cursor: u64, lang: &str) 
     texts.join(" ")
 }
 
+/// The nodes of a Service's ready endpoints, one per endpoint, in the
+/// list's order.
+pub fn ready_nodes(endpoints: &EndpointList) -> Vec<String> {
+    ready_node_names(endpoints).map(str::to_string).collect()
+}
+
+fn ready_node_names(endpoints: &EndpointList) -> impl Iterator<Item = &str> {
+    endpoints.iter().filter(|e| e.ready).map(|e| node_of_label(&e.label))
+}
+
+/// `10.244.1.209 (node-b)`: the node is in parentheses.
+fn node_of_label(label: &str) -> &str {
+    label.split_once(" (").map(|(_, n)| n.trim_end_matches(')')).unwrap_or(label)
+}
+
 /// The name of the host owning `mac`, or the MAC itself.
 pub fn owner_of(world: &World, mac: Mac) -> String {
     world
@@ -342,7 +361,7 @@ struct Narrator<'a> {
     garp_ignored: BTreeMap<(String, Ipv4Addr, Mac), Instant>,
     requests: BTreeMap<(String, String), Requests>,
     commands: BTreeMap<(String, String), i32>,
-    endpoints: BTreeMap<String, Vec<String>>,
+    endpoints: BTreeMap<String, EndpointList>,
     drops: BTreeMap<(String, String), Instant>,
     out: Vec<Sentence>,
 }
@@ -447,20 +466,15 @@ impl<'a> Narrator<'a> {
                 self.say(i, r, Event::NodeReady { node: node.to_string(), ready: *ready });
             }
             Kind::Endpoints { service, endpoints } => {
-                // `10.244.1.209 (node-b)`: the node is in parentheses.
-                let nodes: Vec<String> = endpoints
-                    .ready()
-                    .into_iter()
-                    .map(|e| e.split_once(" (").map(|(_, n)| n.trim_end_matches(')')).unwrap_or(e).to_string())
-                    .collect();
-                let before = self.endpoints.insert(service.clone(), nodes.clone());
-                // The first record (no endpoints yet) is no change.
+                let before = self.endpoints.insert(service.clone(), endpoints.clone());
+                // The first record (no endpoints yet) is no change; nor is
+                // one where only endpoints that are not ready changed.
                 let changed = match &before {
-                    None => !nodes.is_empty(),
-                    Some(b) => *b != nodes,
+                    None => endpoints.iter().any(|e| e.ready),
+                    Some(b) => !b.same_by(endpoints, |e| e.ready, |e| node_of_label(&e.label)),
                 };
                 if changed {
-                    self.say(i, r, Event::Endpoints { service: service.clone(), nodes });
+                    self.say(i, r, Event::Endpoints { service: service.clone(), endpoints: endpoints.clone() });
                 }
             }
             Kind::Ipam { service, ip, .. } => {

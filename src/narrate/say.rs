@@ -4,7 +4,7 @@
 //! preceding (Latin) name is pronounced (은/는, 이/가, 을/를): they use
 //! 의, 에, 에서 and a colon instead.
 
-use super::{ArpChange, DropWords, Event, FaultWords, SwitchChange};
+use super::{ArpChange, DropWords, Event, FaultWords, SwitchChange, ready_nodes};
 use crate::time::{Duration, Instant};
 
 /// `27.0 s: …` (tenths, cut like the UI's clock).
@@ -118,10 +118,12 @@ fn english(event: &Event) -> String {
         },
         Event::NodeReady { node, ready: false } => format!("{node} is NotReady: its kubelet stopped reporting"),
         Event::NodeReady { node, ready: true } => format!("{node} is Ready"),
-        Event::Endpoints { service, nodes } if nodes.is_empty() => format!("{service} has no ready endpoints"),
-        Event::Endpoints { service, nodes } => {
-            format!("{service} has {} ready endpoint{} (on {})", nodes.len(), plural(nodes.len()), list(nodes))
-        }
+        Event::Endpoints { service, endpoints } => match ready_nodes(endpoints) {
+            nodes if nodes.is_empty() => format!("{service} has no ready endpoints"),
+            nodes => {
+                format!("{service} has {} ready endpoint{} (on {})", nodes.len(), plural(nodes.len()), list(&nodes))
+            }
+        },
         Event::Address { service, ip: Some(ip) } => format!("{service} got the address {ip}"),
         Event::Address { service, ip: None } => format!("{service} has no address: it stays <pending>"),
         Event::Bgp { node, peer, up: true, .. } => format!("the BGP session between {node} and {peer} is up"),
@@ -233,12 +235,10 @@ fn korean(event: &Event) -> String {
         },
         Event::NodeReady { node, ready: false } => format!("{node}: NotReady (kubelet의 보고가 끊김)"),
         Event::NodeReady { node, ready: true } => format!("{node}: Ready"),
-        Event::Endpoints { service, nodes } if nodes.is_empty() => {
-            format!("{service}의 준비된 엔드포인트가 없습니다")
-        }
-        Event::Endpoints { service, nodes } => {
-            format!("{service}의 준비된 엔드포인트: {}개 ({})", nodes.len(), list(nodes))
-        }
+        Event::Endpoints { service, endpoints } => match ready_nodes(endpoints) {
+            nodes if nodes.is_empty() => format!("{service}의 준비된 엔드포인트가 없습니다"),
+            nodes => format!("{service}의 준비된 엔드포인트: {}개 ({})", nodes.len(), list(&nodes)),
+        },
         Event::Address { service, ip: Some(ip) } => format!("{service}의 주소: {ip}"),
         Event::Address { service, ip: None } => format!("{service}에 줄 주소가 없습니다: <pending>으로 남습니다"),
         Event::Bgp { node, peer, up: true, .. } => format!("{node}–{peer} BGP 세션이 연결되었습니다"),

@@ -5,7 +5,10 @@
 //! from it, so stepping back costs at most that many events.
 //! [`Run::branch`] forks a new run from the cursor with a different action
 //! ("what if I had flushed the ARP cache here?") while the original run
-//! stays as it was.
+//! stays as it was. [`Run::start`] and [`Run::branch_started`] leave the
+//! computing to [`Run::compute`], a slice at a time, so that the
+//! playground stays responsive while a large scenario computes and can
+//! [`Run::stop`] it, keeping what is computed.
 
 use crate::engine::trace::{Kind, Record};
 use crate::scenario::Scenario;
@@ -60,6 +63,27 @@ pub struct Run {
     step_times: Vec<Instant>,
     /// The world at the cursor.
     cursor: World,
+    /// While the run is still being computed ([`Run::start`]): the world
+    /// at the computed edge. `None` once the run is complete.
+    edge: Option<Box<Edge>>,
+}
+
+/// The front of a run being computed: the world after the last computed
+/// step, and the step at which the next snapshot is taken.
+#[derive(Clone)]
+struct Edge {
+    world: World,
+    next_snapshot: u64,
+}
+
+/// How far a run being computed has got, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Simulated time reached, and where the run ends.
+    pub at: Instant,
+    pub end: Instant,
+    /// Events computed so far.
+    pub steps: u64,
 }
 
 impl Run {
@@ -75,16 +99,15 @@ impl Run {
         Run::observed(scenario, variant, seed, until, &mut |_, _| true)
     }
 
-    /// [`Run::new`], showing `observe` the world after building it and
-    /// after every step, with the records that step added (the invariant
-    /// checks watch state the trace does not show, in the same pass). The
-    /// run stops, and ends at that step, when `observe` returns false.
-    pub fn observed(
+    /// Builds the scenario and computes nothing yet: [`Run::compute`]
+    /// then computes it a slice at a time (the playground keeps the page
+    /// responsive that way and offers to stop a long run, see
+    /// [`Run::stop`]). The run is shown only once complete.
+    pub fn start(
         scenario: Rc<Scenario>,
         variant: Option<&str>,
         seed: Option<u64>,
         until: Option<Duration>,
-        observe: &mut dyn FnMut(&World, &[Record]) -> bool,
     ) -> Result<Run, String> {
         let mut trace = Vec::new();
         let world = crate::play::build::build_seeded(&scenario, variant, seed, &mut trace)?;
@@ -97,27 +120,92 @@ impl Run {
             snapshots: Vec::new(),
             step_times: vec![Instant::ZERO],
             cursor: world,
+            edge: None,
         };
+        run.begin_from_cursor();
+        Ok(run)
+    }
+
+    /// [`Run::new`], showing `observe` the world after building it and
+    /// after every step, with the records that step added (the invariant
+    /// checks watch state the trace does not show, in the same pass). The
+    /// run stops, and ends at that step, when `observe` returns false.
+    pub fn observed(
+        scenario: Rc<Scenario>,
+        variant: Option<&str>,
+        seed: Option<u64>,
+        until: Option<Duration>,
+        observe: &mut dyn FnMut(&World, &[Record]) -> bool,
+    ) -> Result<Run, String> {
+        let mut run = Run::start(scenario, variant, seed, until)?;
         if observe(&run.cursor, &run.trace) {
-            run.compute_from_cursor(observe);
+            run.advance(u64::MAX, observe);
         } else {
+            run.edge = None;
             run.end = run.cursor.now;
         }
         Ok(run)
     }
 
-    /// Steps the cursor's world to the end, recording snapshots, then moves
-    /// the cursor back to where it was.
-    fn compute_from_cursor(&mut self, observe: &mut dyn FnMut(&World, &[Record]) -> bool) {
+    /// Whether every step up to the end is computed.
+    pub fn is_complete(&self) -> bool {
+        self.edge.is_none()
+    }
+
+    /// How far the computation has got (complete: the whole run).
+    pub fn progress(&self) -> Progress {
+        let (at, steps) = match &self.edge {
+            Some(edge) => (edge.world.now, edge.world.steps),
+            None => (self.end, self.len()),
+        };
+        Progress { at, end: self.end, steps }
+    }
+
+    /// Computes at most `steps` more events of a run begun by
+    /// [`Run::start`]; returns whether the run is now complete.
+    pub fn compute(&mut self, steps: u64) -> bool {
+        self.advance(steps, &mut |_, _| true)
+    }
+
+    /// Ends a run being computed where its computation has got, with a
+    /// note in the trace saying so: what was computed stays, to watch and
+    /// to branch from.
+    pub fn stop(&mut self) {
+        let Some(edge) = self.edge.take() else { return };
+        let world = edge.world;
+        self.trace.push(Record {
+            t: world.now,
+            step: world.steps,
+            kind: Kind::Note {
+                text: format!("computing was stopped at {} after {} events: the run ends here", world.now, world.steps),
+            },
+        });
+        self.end = world.now;
+    }
+
+    /// Starts computing the future from the cursor's world: its state may
+    /// differ from a parent's snapshot at the same step (a branch applied
+    /// an action there), so it replaces it.
+    fn begin_from_cursor(&mut self) {
         let start = self.cursor.steps;
-        let mut world = self.cursor.clone();
-        // The cursor's state may differ from a parent's snapshot at the same
-        // step (a branch applied an action there): it replaces it.
+        let world = self.cursor.clone();
         self.snapshots.retain(|s| s.world.steps < start);
         self.step_times.truncate(start as usize + 1);
         self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
-        let mut next_snapshot = start + snapshot_interval(&world);
-        while world.next_time().is_some_and(|t| t <= self.end) {
+        let next_snapshot = start + snapshot_interval(&world);
+        self.edge = Some(Box::new(Edge { world, next_snapshot }));
+    }
+
+    /// Steps the edge's world at most `budget` times towards the end,
+    /// recording snapshots; returns whether the run is complete.
+    fn advance(&mut self, budget: u64, observe: &mut dyn FnMut(&World, &[Record]) -> bool) -> bool {
+        let Some(mut edge) = self.edge.take() else { return true };
+        let mut left = budget;
+        let complete = loop {
+            let world = &mut edge.world;
+            if world.next_time().is_none_or(|t| t > self.end) {
+                break true;
+            }
             if world.steps >= MAX_STEPS {
                 self.trace.push(Record {
                     t: world.now,
@@ -131,21 +219,35 @@ impl Run {
                     },
                 });
                 self.end = world.now;
-                break;
+                break true;
             }
+            if left == 0 {
+                break false;
+            }
+            left -= 1;
             let before = self.trace.len();
-            super::drive::step(&mut world, &mut self.trace);
-            let go_on = observe(&world, &self.trace[before..]);
+            super::drive::step(world, &mut self.trace);
+            let go_on = observe(world, &self.trace[before..]);
             self.step_times.push(world.now);
-            if world.steps >= next_snapshot {
-                next_snapshot = world.steps + snapshot_interval(&world);
+            if world.steps >= edge.next_snapshot {
+                edge.next_snapshot = world.steps + snapshot_interval(world);
                 self.snapshots.push(Snapshot { world: Rc::new(world.clone()) });
             }
             if !go_on {
                 self.end = world.now;
-                break;
+                break true;
             }
+        };
+        if !complete {
+            self.edge = Some(edge);
         }
+        complete
+    }
+
+    /// Computes the whole future from the cursor at once.
+    fn compute_from_cursor(&mut self) {
+        self.begin_from_cursor();
+        self.advance(u64::MAX, &mut |_, _| true);
     }
 
     pub fn trace(&self) -> &[Record] {
@@ -232,6 +334,14 @@ impl Run {
     /// A new run that shares this one's past up to the cursor, applies
     /// `action` there, and computes its own future.
     pub fn branch(&self, action: Action) -> Run {
+        let mut run = self.branch_started(action);
+        run.compute(u64::MAX);
+        run
+    }
+
+    /// [`Run::branch`] with nothing of the future computed yet: [`Run::compute`]
+    /// computes it a slice at a time.
+    pub fn branch_started(&self, action: Action) -> Run {
         let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
         let mut run = Run {
             scenario: self.scenario.clone(),
@@ -242,8 +352,10 @@ impl Run {
             snapshots: self.snapshots.iter().filter(|s| s.world.steps < self.cursor.steps).cloned().collect(),
             step_times: self.step_times[..=self.cursor.steps as usize].to_vec(),
             cursor: self.cursor.clone(),
+            edge: None,
         };
-        run.act(action);
+        run.apply_at_cursor(action);
+        run.begin_from_cursor();
         run
     }
 
@@ -251,12 +363,17 @@ impl Run {
     /// cursor stays, the future is computed again from the changed world.
     /// (A console session adds its commands to its own branch this way.)
     pub fn act(&mut self, action: Action) {
+        self.apply_at_cursor(action);
+        self.compute_from_cursor();
+    }
+
+    /// Drops the future after the cursor and applies `action` there.
+    fn apply_at_cursor(&mut self, action: Action) {
         let cut = self.trace.partition_point(|r| r.step <= self.cursor.steps);
         self.trace.truncate(cut);
         self.label = action.describe();
         let mut extra = Vec::new();
         super::drive::apply(&mut self.cursor, action, &mut extra);
         self.trace.extend(extra);
-        self.compute_from_cursor(&mut |_, _| true);
     }
 }

@@ -8,6 +8,7 @@ use super::branches::Branches;
 use super::charts::Charts;
 use super::class::ClassView;
 use super::compare::Compare;
+use super::computing::{ComputingStatus, use_computation};
 use super::console::Console;
 use super::editor::Editor;
 use super::embed::{EmbedBar, use_height_reporting};
@@ -242,6 +243,7 @@ pub fn app(props: &Props) -> Html {
     use_persistence(&store);
     use_scorm(&store);
     use_player(store.playing, store.dispatcher());
+    use_computation(&store);
     let shell = use_node_ref();
     use_height_reporting(shell.clone(), store.embed);
 
@@ -282,7 +284,10 @@ pub fn app(props: &Props) -> Html {
                 } else if page == Page::Class {
                     <ClassView />
                 } else if loaded {
+                    <ComputingStatus />
                     { columns(&store) }
+                } else if store.computing.is_some() {
+                    <ComputingStatus />
                 } else if store.problem.is_none() {
                     <p class="loading" role="status">{ lang.t(Msg::Computing) }</p>
                 }

@@ -14,6 +14,7 @@ mod class;
 mod clip_export;
 mod coming_up;
 mod compare;
+mod computing;
 mod console;
 mod editor;
 mod embed;

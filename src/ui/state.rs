@@ -203,6 +203,77 @@ pub enum Notice {
     Dropped(Vec<String>),
 }
 
+/// A run being computed a slice at a time, so that the page stays
+/// responsive while a large scenario computes (a slice per turn of the
+/// browser's event loop, see `super::computing`), and what to do with it
+/// once it is complete or the learner stops it.
+pub struct Pending {
+    /// `None` only while a finished run is handed on.
+    run: RefCell<Option<Run>>,
+    pub what: Computing,
+    then: Then,
+}
+
+impl Pending {
+    /// How far the computation has got.
+    pub fn progress(&self) -> Option<crate::play::run::Progress> {
+        self.run.borrow().as_ref().map(Run::progress)
+    }
+}
+
+/// What is being computed, as the progress bar says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Computing {
+    Scenario,
+    Variant,
+    Branch,
+}
+
+/// What happens to a run once computed.
+#[derive(Clone)]
+enum Then {
+    /// The scenario's original run: shown, then `variant` computed and
+    /// shown when one is named, then the learner resumed.
+    Open { variant: Option<String>, resume: Option<Resume> },
+    /// A variant's run (or the original's, `None`).
+    Variant { variant: Option<String>, show: Show },
+    /// A branch of `parent` made by `action` at the parent's cursor.
+    Branch { parent: Rc<RunEntry>, action: SimAction },
+}
+
+/// Where a variant's run goes once computed.
+#[derive(Clone)]
+enum Show {
+    /// On screen, as the scenario opens (then the learner is resumed).
+    Open(Option<Resume>),
+    /// On screen at the same moment as the run shown before.
+    Switch,
+    /// Beside the shown run, in the compare view.
+    Compare,
+}
+
+/// Wall time one slice of computing may take before the page draws and
+/// takes input again (the Stop button among it).
+const SLICE_MS: f64 = 40.0;
+
+/// Events computed between looks at the clock: one event of a large
+/// cluster can take milliseconds (a pod turning ready behind 80 Services:
+/// 80 EndpointSlices and every node's rules), so the clock is read often.
+const STEPS_PER_LOOK: u64 = 4;
+
+/// Computes `run` for one slice; returns whether it is complete.
+fn compute_slice(run: &mut Run) -> bool {
+    let started = super::now_ms();
+    loop {
+        if run.compute(STEPS_PER_LOOK) {
+            return true;
+        }
+        if super::now_ms() - started >= SLICE_MS {
+            return false;
+        }
+    }
+}
+
 /// Why the last scenario could not be opened.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadProblem {
@@ -294,6 +365,12 @@ pub struct AppState {
     /// The learner's guesses for the open scenario, per checkpoint id
     /// (English label), also kept in `progress` for shipped scenarios.
     pub guesses: BTreeMap<String, String>,
+    /// A run being computed (the scenario's, a variant's or a branch's);
+    /// starting another computation abandons it.
+    pub computing: Option<Rc<Pending>>,
+    /// Play was asked for while the scenario's run was being computed:
+    /// playback starts once it is shown.
+    play_when_ready: bool,
     next_id: usize,
 }
 
@@ -341,6 +418,10 @@ pub enum Action {
     ClearRecord,
     /// Apply an action at the cursor in a new branch.
     Branch(SimAction),
+    /// Compute the next slice of the run being computed.
+    Compute,
+    /// End the run being computed where it has got, keeping what is computed.
+    StopComputing,
     /// Delete a run (by index) and the branches forked from it.
     DeleteRun(usize),
     DismissNotice,
@@ -552,16 +633,100 @@ impl AppState {
         self.notice = Some(Notice::Dropped(names));
     }
 
-    /// Computes the scenario's run for `variant` and returns its index, or
-    /// the index of the root run already computed for it.
-    fn variant_run(&mut self, variant: Option<String>) -> Result<usize, String> {
+    /// Shows the scenario's run for `variant` as `show` says, computing it
+    /// (a slice at a time) unless a root run for it exists.
+    fn show_variant(&mut self, variant: Option<String>, show: Show) {
         if let Some(i) = self.runs.iter().position(|r| r.fork.is_none() && r.variant == variant) {
-            return Ok(i);
+            return self.shown(i, show);
         }
-        let scenario = self.scenario.clone().ok_or("no scenario is open")?;
-        let run = Run::new(scenario, variant.as_deref(), None, None)?;
-        let label = variant.clone().unwrap_or_default();
-        Ok(self.add_run(label, variant, None, run))
+        let started = self
+            .scenario
+            .clone()
+            .ok_or_else(|| "no scenario is open".to_string())
+            .and_then(|scenario| Run::start(scenario, variant.as_deref(), None, None));
+        match started {
+            Ok(run) => self.compute(run, Computing::Variant, Then::Variant { variant, show }),
+            Err(e) => {
+                self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
+                if let Show::Open(resume) = show {
+                    self.opened(resume);
+                }
+            }
+        }
+    }
+
+    /// Puts root run `i` where `show` says.
+    fn shown(&mut self, i: usize, show: Show) {
+        match show {
+            Show::Open(resume) => {
+                self.active = i;
+                self.opened(resume);
+            }
+            Show::Switch => self.switch_to(i),
+            Show::Compare => {
+                self.compare = (i != self.active).then_some(i);
+                self.other = None;
+                self.other_id = None;
+                self.follow_in_compare();
+            }
+        }
+    }
+
+    /// Computes `run` for one slice now; what is left is computed by
+    /// [`Action::Compute`], a slice per turn of the browser's event loop.
+    /// A run that takes one slice (every shipped scenario) is shown at once.
+    fn compute(&mut self, mut run: Run, what: Computing, then: Then) {
+        if compute_slice(&mut run) {
+            self.computing = None;
+            self.computed(run, then);
+        } else {
+            self.computing = Some(Rc::new(Pending { run: RefCell::new(Some(run)), what, then }));
+        }
+    }
+
+    /// The next slice of the run being computed; or, with `stop`, its end
+    /// where it has got.
+    fn compute_more(&mut self, stop: bool) {
+        let Some(pending) = self.computing.clone() else { return };
+        let complete = {
+            let mut run = pending.run.borrow_mut();
+            let Some(run) = run.as_mut() else { return };
+            if stop {
+                run.stop();
+                true
+            } else {
+                compute_slice(run)
+            }
+        };
+        if complete {
+            self.computing = None;
+            if let Some(run) = pending.run.borrow_mut().take() {
+                self.computed(run, pending.then.clone());
+            }
+        }
+    }
+
+    /// Shows a run now computed, as `then` says.
+    fn computed(&mut self, run: Run, then: Then) {
+        match then {
+            Then::Open { variant, resume } => {
+                self.active = self.add_run(String::new(), None, None, run);
+                match variant {
+                    Some(v) => self.show_variant(Some(v), Show::Open(resume)),
+                    None => self.opened(resume),
+                }
+            }
+            Then::Variant { variant, show } => {
+                let i = self.add_run(variant.clone().unwrap_or_default(), variant, None, run);
+                self.shown(i, show);
+            }
+            // The parent may have been deleted while its branch computed.
+            Then::Branch { parent, action } if self.by_id(parent.id).is_some() => {
+                self.branched(&parent, action, run);
+                self.remember_edits();
+            }
+            Then::Branch { .. } => {}
+        }
     }
 
     /// The original run of another shipped scenario, to compare with.
@@ -641,34 +806,34 @@ impl AppState {
         let workshop = catalog::workshop();
         self.exercise = source.shipped.clone().filter(|id| workshop.iter().any(|w| w.id == *id));
         self.hints = self.exercise_progress().map(|p| p.hints.clone()).unwrap_or_default();
-        self.scenario = Some(scenario);
+        self.scenario = Some(scenario.clone());
         self.source = Some(source);
-        match self.variant_run(None) {
-            Ok(base) => {
-                self.active = base;
-                if variant.is_some() {
-                    match self.variant_run(variant) {
-                        Ok(i) => self.active = i,
-                        Err(e) => self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
-                    }
-                }
-                self.host = self.active().and_then(|e| e.story.resolver.clone());
-                let resume = resume.or_else(|| {
-                    let edits = self.exercise_progress().map(|p| p.edits.clone()).unwrap_or_default();
-                    (self.active().is_some_and(|e| e.variant.is_none()) && !edits.is_empty())
-                        .then(|| Resume { edits, ..Resume::default() })
-                });
-                if let Some(resume) = resume {
-                    self.resume(resume);
-                }
-                if std::mem::take(&mut self.tour_on_open) {
-                    self.start_tour();
-                }
-            }
+        match Run::start(scenario, None, None, None) {
+            Ok(run) => self.compute(run, Computing::Scenario, Then::Open { variant, resume }),
             Err(e) => {
                 self.scenario = None;
                 self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
             }
+        }
+    }
+
+    /// The scenario's run is on screen: inspect its resolver, resume the
+    /// learner's work, and start the tour or playback if they were asked for.
+    fn opened(&mut self, resume: Option<Resume>) {
+        self.host = self.active().and_then(|e| e.story.resolver.clone());
+        let resume = resume.or_else(|| {
+            let edits = self.exercise_progress().map(|p| p.edits.clone()).unwrap_or_default();
+            (self.active().is_some_and(|e| e.variant.is_none()) && !edits.is_empty())
+                .then(|| Resume { edits, ..Resume::default() })
+        });
+        if let Some(resume) = resume {
+            self.resume(resume);
+        }
+        if std::mem::take(&mut self.tour_on_open) {
+            self.start_tour();
+        }
+        if std::mem::take(&mut self.play_when_ready) {
+            self.playing = self.tour.is_none();
         }
     }
 
@@ -723,9 +888,21 @@ impl AppState {
     fn branch(&mut self, action: SimAction) -> Option<usize> {
         let entry = self.active().cloned()?;
         let run = entry.run.borrow().branch(action.clone());
+        self.branched(&entry, action, run)
+    }
+
+    /// [`AppState::branch`], computing the branch a slice at a time.
+    fn start_branch(&mut self, action: SimAction) {
+        let Some(parent) = self.active().cloned() else { return };
+        let run = parent.run.borrow().branch_started(action.clone());
+        self.compute(run, Computing::Branch, Then::Branch { parent, action });
+    }
+
+    /// Adds `run`, made by `action` at `parent`'s cursor, and shows it.
+    fn branched(&mut self, parent: &RunEntry, action: SimAction, run: Run) -> Option<usize> {
         let (cursor, at) = (run.cursor(), run.time_of(run.cursor()));
-        let fork = Fork { parent: entry.id, step: cursor, at, edits: vec![(cursor, action)] };
-        let index = self.add_run(run.label.clone(), entry.variant.clone(), Some(fork), run);
+        let fork = Fork { parent: parent.id, step: cursor, at, edits: vec![(cursor, action)] };
+        let index = self.add_run(run.label.clone(), parent.variant.clone(), Some(fork), run);
         self.after_new_run(index, cursor, at)
     }
 
@@ -956,10 +1133,7 @@ impl Reducible for AppState {
             Action::Open { scenario, source, variant, resume } => s.open(scenario, source, variant, resume),
             Action::LoadFailed(problem) => s.problem = Some(problem),
             Action::DismissProblem => s.problem = None,
-            Action::Variant(v) => match s.variant_run(v) {
-                Ok(i) => s.switch_to(i),
-                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
-            },
+            Action::Variant(v) => s.show_variant(v, Show::Switch),
             Action::SeekStep(step) => {
                 s.playing = false;
                 s.seek_step(step);
@@ -1017,6 +1191,7 @@ impl Reducible for AppState {
                     s.seek_step(m.step);
                 }
             }
+            Action::Play(on) if s.active().is_none() => s.play_when_ready = on && s.computing.is_some(),
             Action::Play(on) => {
                 let at_end = s.active().is_some_and(|e| s.time >= e.run.borrow().end);
                 if on && at_end {
@@ -1046,9 +1221,10 @@ impl Reducible for AppState {
             Action::ClearRecord => s.record = None,
             Action::Branch(a) => {
                 s.playing = false;
-                s.branch(a);
-                s.remember_edits();
+                s.start_branch(a);
             }
+            Action::Compute => s.compute_more(false),
+            Action::StopComputing => s.compute_more(true),
             Action::Console { host, line } => {
                 s.playing = false;
                 s.console(host, line);
@@ -1081,15 +1257,7 @@ impl Reducible for AppState {
                 }
                 Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
             },
-            Action::CompareVariant(v) => match s.variant_run(v) {
-                Ok(i) => {
-                    s.compare = (i != s.active).then_some(i);
-                    s.other = None;
-                    s.other_id = None;
-                    s.follow_in_compare();
-                }
-                Err(e) => s.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() }),
-            },
+            Action::CompareVariant(v) => s.show_variant(v, Show::Compare),
             Action::Help(open) => s.help_open = open,
             Action::Lang(lang) => s.lang = lang,
             Action::Panels(panels) => s.panels = panels,

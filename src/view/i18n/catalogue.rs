@@ -11,6 +11,12 @@ catalogue! {
     PlaygroundLink => "Playground", "플레이그라운드";
     WorkshopLink => "Workshop", "워크숍";
     Computing => "Computing the scenario…", "시나리오를 계산하는 중…";
+    ComputingVariant => "Computing the variant…", "변형을 계산하는 중…";
+    ComputingBranch => "Computing the branch…", "브랜치를 계산하는 중…";
+    ComputingProgress => "{0} of {1} simulated, {2} events", "모의 시간 {1} 중 {0}, 이벤트 {2}개";
+    StopComputing => "Stop here", "여기서 멈추기";
+    StopComputingHint => "End the run where computing has got: everything computed so far stays, to watch and to branch from.",
+        "계산이 도달한 곳에서 실행을 끝냅니다. 지금까지 계산한 것은 모두 남아 재생하고 브랜치를 만들 수 있습니다.";
     FooterKeysBefore => "Press ", "단축키 목록: ";
     FooterKeysAfter => " for keyboard shortcuts.", " 키를 누르세요.";
     Language => "Language", "언어";
