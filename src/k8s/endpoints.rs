@@ -8,7 +8,7 @@ use crate::engine::ctx::Ctx;
 use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
-use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::net::proxy::{EndpointRule, NodeName, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
@@ -38,14 +38,14 @@ fn endpoint(nodes: &BTreeMap<String, Node>, svc: &Service, pod: &Pod) -> Option<
     // app still serves; ready is serving and not terminating.
     let terminating = pod.terminating();
     Some(Endpoint {
-        pod: pod.name.clone(),
+        pod: pod.name.as_str().into(),
         ip,
-        node: node.clone(),
-        zone: nodes.get(node).and_then(|n| n.zone().map(String::from)),
+        node: node.as_str().into(),
+        zone: nodes.get(node).and_then(|n| n.zone().map(Into::into)),
         ready: pod.ready && !terminating,
         serving: pod.ready,
         terminating,
-        ports,
+        ports: ports.into(),
     })
 }
 
@@ -57,7 +57,7 @@ fn selects(ns: &str, selector: &BTreeMap<String, String>, pod: &Pod) -> bool {
 /// How the trace shows an endpoint.
 fn mark(e: &Endpoint) -> EndpointMark {
     EndpointMark {
-        pod: e.pod.as_str().into(),
+        pod: e.pod.clone(),
         label: format!("{} ({})", e.ip, e.node).into(),
         ready: e.ready,
         serving: e.serving,
@@ -252,7 +252,7 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
             let Some(slice) = slices.get_mut(skey) else { continue };
             let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
-            let at = slice.endpoints.binary_search_by(|e| e.pod.as_str().cmp(name));
+            let at = slice.endpoints.binary_search_by(|e| (*e.pod).cmp(name));
             match (at, ep) {
                 (Ok(i), Some((ep, digest, rule))) => {
                     if slice.endpoints[i] == *ep {
@@ -331,7 +331,7 @@ fn endpoint_rule(e: &Endpoint) -> EndpointRule {
     EndpointRule {
         ip: e.ip,
         ports: e.ports.clone(),
-        node: e.node.clone(),
+        node: NodeName(e.node.clone()),
         zone: e.zone.clone(),
         ready: e.ready,
         serving: e.serving,

@@ -998,7 +998,7 @@ impl AnnouncedHaveEndpoints {
                 .unwrap_or_default();
             let problem = if can_serve.is_empty() {
                 Some(format!("{node} {verb} {svc} ({}) but it has no ready or serving endpoint", vip(service)))
-            } else if service.external_local() && !can_serve.iter().any(|e| e.node == node) {
+            } else if service.external_local() && !can_serve.iter().any(|e| *e.node == *node) {
                 Some(format!(
                     "{node} {verb} {svc} ({}) with externalTrafficPolicy: Local but has no ready or serving endpoint of it",
                     vip(service)

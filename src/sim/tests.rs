@@ -55,7 +55,7 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         ports: vec![PortRule { name: "http".into(), protocol: PROTO_TCP, port: 80, node_port: Some(31888) }],
         endpoints: vec![EndpointRule {
             ip: pod,
-            ports: [("http".to_string(), 8080)].into(),
+            ports: std::rc::Rc::new([("http".to_string(), 8080)].into()),
             node: "worker-0".into(),
             zone: None,
             ready: true,

@@ -142,7 +142,7 @@ fn endpoints_object(k: &Cluster, s: &Service) -> Value {
     }
     let address = |e: &&Endpoint| {
         json!({"ip": e.ip.to_string(), "nodeName": e.node,
-               "targetRef": {"kind": "Pod", "name": e.pod, "namespace": s.namespace}})
+               "targetRef": {"kind": "Pod", "name": &*e.pod, "namespace": s.namespace}})
     };
     let subsets: Vec<Value> = subsets
         .into_iter()
@@ -199,9 +199,9 @@ fn slice_object(s: &Service, eps: &[Endpoint], created: crate::time::Instant) ->
             Fields::new()
                 .put("addresses", json!([e.ip.to_string()]))
                 .put("conditions", json!({"ready": e.ready, "serving": e.serving, "terminating": e.terminating}))
-                .put("nodeName", e.node.clone())
+                .put("nodeName", &*e.node)
                 .put("targetRef", json!({"kind": "Pod", "name": e.pod, "namespace": s.namespace}))
-                .opt("zone", e.zone.clone())
+                .opt("zone", e.zone.as_deref())
                 .into()
         })
         .collect();
