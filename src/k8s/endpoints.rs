@@ -12,6 +12,7 @@ use crate::net::proxy::{EndpointRule, NodeName, PortRule, ServiceRules, ServiceT
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
+use std::rc::Rc;
 
 /// A Service port's name as EndpointSlices key it (empty when unnamed).
 pub fn port_name(p: &super::objects::ServicePort) -> String {
@@ -161,9 +162,23 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
         slices.insert(skey.clone(), slice);
         last = Some(svc);
     }
+    // (Services alike held one list before and hold one now: the two
+    // lists are compared once, not once per Service.)
+    let mut compared: Option<(*const Vec<Endpoint>, *const Vec<Endpoint>, bool)> = None;
     let changed: BTreeSet<Key> = slices
         .iter()
-        .filter(|(skey, slice)| k.slices.get(*skey).map(|s| &s.endpoints) != Some(&slice.endpoints))
+        .filter(|(skey, slice)| {
+            let Some(old) = k.slices.get(*skey) else { return true };
+            let pair = (Rc::as_ptr(&old.endpoints), Rc::as_ptr(&slice.endpoints));
+            match compared {
+                Some((a, b, differs)) if (a, b) == pair => differs,
+                _ => {
+                    let differs = old.endpoints != slice.endpoints;
+                    compared = Some((pair.0, pair.1, differs));
+                    differs
+                }
+            }
+        })
         .map(|(skey, _)| skey.clone())
         .collect();
     k.slices = slices;
@@ -226,7 +241,7 @@ fn same_namespace<'a>(k: &'a Cluster, ns: &str) -> impl Iterator<Item = (&'a Key
 /// and the trace's endpoint lists) of the Services of their namespace that
 /// were not touched themselves. Returns the Services whose slice changed.
 fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
-    let mut changed = BTreeSet::new();
+    let mut changed: Vec<Key> = Vec::new();
     let Cluster { touched, pods, services, slices, nodes, caches, .. } = k;
     for pk in &touched.pods {
         let Some((ns, name)) = pk.split_once('/') else { continue };
@@ -238,6 +253,11 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
         // and rule, made once; so does the digest of the endpoint replaced.
         let mut made: Option<(&Service, Option<Made>)> = None;
         let mut replaced: Option<(Endpoint, u64)> = None;
+        // Services alike share their lists: the last list edited (before,
+        // after, and the slice's digest after), so that the next Service
+        // alike that holds the same list takes the edited one as it is.
+        let mut edited: Option<(Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit)> = None;
+        let mut edited_rules: Option<(Rc<Vec<EndpointRule>>, Rc<Vec<EndpointRule>>)> = None;
         for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
@@ -248,41 +268,50 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             if !alike {
                 let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
                 made = Some((svc, ep.map(|ep| (ep.digest(), endpoint_rule(&ep), ep)).map(|(d, r, ep)| (ep, d, r))));
+                (edited, edited_rules) = (None, None);
             }
             let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
             let Some(slice) = slices.get_mut(skey) else { continue };
             let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
-            let at = slice.endpoints.binary_search_by(|e| (*e.pod).cmp(name));
-            match (at, ep) {
-                (Ok(i), Some((ep, digest, rule))) => {
-                    if slice.endpoints[i] == *ep {
-                        continue;
-                    }
-                    let old = digest_of(&slice.endpoints[i], &mut replaced);
-                    slice.digest = slice.digest.wrapping_sub(old).wrapping_add(*digest);
-                    if let Some(r) = rules {
-                        r[i] = rule.clone();
-                    }
-                    slice.endpoints[i] = ep.clone();
+            let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
+            let edit = match shared {
+                Some((_, after, digest, edit)) => {
+                    slice.endpoints = after.clone();
+                    slice.digest = *digest;
+                    *edit
                 }
-                (Ok(i), None) => {
-                    let old = digest_of(&slice.endpoints[i], &mut replaced);
-                    slice.endpoints.remove(i);
-                    slice.digest = slice.digest.wrapping_sub(old);
-                    if let Some(r) = rules {
-                        r.remove(i);
+                None => {
+                    let at = slice.endpoints.binary_search_by(|e| (*e.pod).cmp(name));
+                    let edit = match (at, ep) {
+                        (Ok(i), Some((ep, ..))) if slice.endpoints[i] == *ep => continue,
+                        (Ok(i), Some(_)) => Edit::Set(i),
+                        (Ok(i), None) => Edit::Remove(i),
+                        (Err(i), Some(_)) => Edit::Insert(i),
+                        (Err(_), None) => continue,
+                    };
+                    let old = match edit {
+                        Edit::Set(i) | Edit::Remove(i) => digest_of(&slice.endpoints[i], &mut replaced),
+                        Edit::Insert(_) => 0,
+                    };
+                    slice.digest = slice.digest.wrapping_sub(old).wrapping_add(ep.map_or(0, |(_, d, _)| *d));
+                    let before = slice.endpoints.clone();
+                    edit.apply(Rc::make_mut(&mut slice.endpoints), ep.map(|(ep, ..)| ep));
+                    edited = Some((before, slice.endpoints.clone(), slice.digest, edit));
+                    edit
+                }
+            };
+            // The rules list the slice's endpoints in the same order.
+            if let Some(r) = rules {
+                match edited_rules.as_ref().filter(|(before, _)| Rc::ptr_eq(r, before)) {
+                    Some((_, after)) => *r = after.clone(),
+                    None => {
+                        let before = r.clone();
+                        edit.apply(Rc::make_mut(r), ep.map(|(_, _, rule)| rule));
+                        edited_rules = Some((before, r.clone()));
                     }
                 }
-                (Err(i), Some((ep, digest, rule))) => {
-                    slice.digest = slice.digest.wrapping_add(*digest);
-                    if let Some(r) = rules {
-                        r.insert(i, rule.clone());
-                    }
-                    slice.endpoints.insert(i, ep.clone());
-                }
-                (Err(_), None) => continue,
             }
-            changed.insert(skey.clone());
+            changed.push(skey.clone());
         }
         // The trace's lists of every selector of the namespace (a Service
         // may come back to one later), edited the same way.
@@ -297,7 +326,30 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             *list = list.with(name, m);
         }
     }
-    changed
+    changed.into_iter().collect()
+}
+
+/// How a pod's change edits a Service's list of endpoints (and its rules,
+/// in the same order): at the pod's place in the list.
+#[derive(Clone, Copy, Debug)]
+enum Edit {
+    Set(usize),
+    Remove(usize),
+    Insert(usize),
+}
+
+impl Edit {
+    /// Applies the edit; `new` is the pod's entry (`None` only for `Remove`).
+    fn apply<T: Clone>(self, list: &mut Vec<T>, new: Option<&T>) {
+        match (self, new) {
+            (Edit::Set(i), Some(new)) => list[i] = new.clone(),
+            (Edit::Insert(i), Some(new)) => list.insert(i, new.clone()),
+            (Edit::Remove(i), _) => {
+                list.remove(i);
+            }
+            (Edit::Set(_) | Edit::Insert(_), None) => unreachable!("an edit that adds an entry has one"),
+        }
+    }
 }
 
 /// A pod's endpoint for some Services, its digest and its rule.
@@ -374,7 +426,8 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
 
 /// One Service's rules.
 fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
-    let endpoints = k.slices.get(skey).map(|s| s.endpoints.iter().map(endpoint_rule).collect()).unwrap_or_default();
+    let endpoints =
+        k.slices.get(skey).map(|s| Rc::new(s.endpoints.iter().map(endpoint_rule).collect())).unwrap_or_default();
     ServiceRules { endpoints, ..service_rules_without_endpoints(skey, svc) }
 }
 
@@ -399,7 +452,7 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
         cluster_ip: svc.cluster_ip,
         external_ips,
         ports,
-        endpoints: Vec::new(),
+        endpoints: Default::default(),
         external_policy: policy(svc.spec.external_traffic_policy),
         internal_policy: policy(svc.spec.internal_traffic_policy),
         prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),

@@ -90,7 +90,8 @@ pub struct ServiceRules {
     /// LoadBalancer ingress IPs (and externalIPs).
     pub external_ips: Vec<Ipv4Addr>,
     pub ports: Vec<PortRule>,
-    pub endpoints: Vec<EndpointRule>,
+    /// Shared, as the EndpointSlices' lists are, by Services alike.
+    pub endpoints: std::rc::Rc<Vec<EndpointRule>>,
     pub external_policy: TrafficPolicy,
     pub internal_policy: TrafficPolicy,
     pub prefer_close: bool,
@@ -406,7 +407,7 @@ mod tests {
             cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
             external_ips: vec![Ipv4Addr::new(192, 0, 2, 10)],
             ports: vec![PortRule { name: "http".into(), protocol: PROTO_TCP, port: 80, node_port: Some(31888) }],
-            endpoints: eps,
+            endpoints: std::rc::Rc::new(eps),
             external_policy: policy,
             internal_policy: TrafficPolicy::Cluster,
             prefer_close: false,

@@ -135,7 +135,7 @@ type Subset<'a> = (Vec<&'a Endpoint>, Vec<&'a Endpoint>);
 fn endpoints_object(k: &Cluster, s: &Service) -> Value {
     let slice = k.slices.get(&s.key());
     let mut subsets: BTreeMap<Vec<(String, u16)>, Subset> = BTreeMap::new();
-    for e in slice.iter().flat_map(|sl| &sl.endpoints).filter(|e| !e.terminating) {
+    for e in slice.iter().flat_map(|sl| sl.endpoints.iter()).filter(|e| !e.terminating) {
         let ports = e.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
         let entry = subsets.entry(ports).or_default();
         if e.ready { entry.0.push(e) } else { entry.1.push(e) }
