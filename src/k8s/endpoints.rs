@@ -113,29 +113,27 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
         }
     }
     // (The list of the Service before when it selects alike, without
-    // building the cache's key again.)
-    let mut last: Option<(Key, EndpointList)> = None;
+    // building the cache's key again: the last group looked up, and its list.)
+    let mut last: Option<((String, BTreeMap<String, String>), EndpointList)> = None;
     for skey in changed {
         let Some(svc) = k.services.get(&skey) else { continue };
-        let alike = last.as_ref().and_then(|(l, list)| {
-            let l = k.services.get(l)?;
-            (l.namespace == svc.namespace && l.spec.selector == svc.spec.selector).then(|| list.clone())
-        });
+        let alike = last.as_ref().filter(|((ns, selector), _)| *ns == svc.namespace && *selector == svc.spec.selector);
         let endpoints = match alike {
-            Some(list) => list,
+            Some((_, list)) => list.clone(),
             None => {
                 let group = (svc.namespace.clone(), svc.spec.selector.clone());
-                match k.caches.endpoint_lists.get(&group) {
+                let list = match k.caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
                     None => {
                         let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
-                        k.caches.endpoint_lists.insert(group, list.clone());
+                        k.caches.endpoint_lists.insert(group.clone(), list.clone());
                         list
                     }
-                }
+                };
+                last = Some((group, list.clone()));
+                list
             }
         };
-        last = Some((skey.clone(), endpoints.clone()));
         cx.record(Kind::Endpoints { service: skey, endpoints });
     }
 }
@@ -258,6 +256,10 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
         // alike that holds the same list takes the edited one as it is.
         let mut edited: Option<(Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit)> = None;
         let mut edited_rules: Option<(Rc<Vec<EndpointRule>>, Rc<Vec<EndpointRule>>)> = None;
+        // The namespace's slices and rules, walked beside its Services
+        // (all three are in key order) instead of looked up one by one.
+        let mut ns_slices = slices.range_mut(prefix.clone()..).peekable();
+        let mut ns_rules = table.services.range_mut(prefix.clone()..).peekable();
         for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
@@ -271,8 +273,10 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
                 (edited, edited_rules) = (None, None);
             }
             let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
-            let Some(slice) = slices.get_mut(skey) else { continue };
-            let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
+            while ns_slices.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
+            while ns_rules.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
+            let rules = ns_rules.next_if(|(k, _)| *k == skey).map(|(_, r)| &mut r.endpoints);
+            let Some((_, slice)) = ns_slices.next_if(|(k, _)| *k == skey) else { continue };
             let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
             let edit = match shared {
                 Some((_, after, digest, edit)) => {
