@@ -114,7 +114,7 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
     }
     // (The list of the Service before when it selects alike, without
     // building the cache's key again: the last group looked up, and its list.)
-    let mut last: Option<((String, BTreeMap<String, String>), EndpointList)> = None;
+    let mut last: Option<(Group, EndpointList)> = None;
     for skey in changed {
         let Some(svc) = k.services.get(&skey) else { continue };
         let alike = last.as_ref().filter(|((ns, selector), _)| *ns == svc.namespace && *selector == svc.spec.selector);
@@ -254,8 +254,8 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
         // Services alike share their lists: the last list edited (before,
         // after, and the slice's digest after), so that the next Service
         // alike that holds the same list takes the edited one as it is.
-        let mut edited: Option<(Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit)> = None;
-        let mut edited_rules: Option<(Rc<Vec<EndpointRule>>, Rc<Vec<EndpointRule>>)> = None;
+        let mut edited: Option<SliceEdit> = None;
+        let mut edited_rules: Option<Shared<EndpointRule>> = None;
         // The namespace's slices and rules, walked beside its Services
         // (all three are in key order) instead of looked up one by one.
         let mut ns_slices = slices.range_mut(prefix.clone()..).peekable();
@@ -332,6 +332,16 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
     }
     changed.into_iter().collect()
 }
+
+/// A namespace and a selector: the Services that select alike.
+type Group = (String, BTreeMap<String, String>);
+
+/// A shared list before and after an edit.
+type Shared<T> = (Rc<Vec<T>>, Rc<Vec<T>>);
+
+/// A slice's shared list before and after a pod's edit, the slice's digest
+/// after it, and the edit.
+type SliceEdit = (Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit);
 
 /// How a pod's change edits a Service's list of endpoints (and its rules,
 /// in the same order): at the pod's place in the list.

@@ -73,7 +73,7 @@ impl Host {
     /// [`Host::ip_output`] of a packet already parsed (`pkt` is `frame`'s).
     fn route_output(&mut self, frame: Frame, pkt: &Ipv4, origin: Origin, cx: &mut Ctx) {
         let name = self.name.clone();
-        let flow = flow_tuple(&pkt);
+        let flow = flow_tuple(pkt);
         let dst = pkt.dst;
         if self.is_local(dst) || self.is_local_pod(dst) {
             // The local routing table (RTN_LOCAL) sends a packet for one of
