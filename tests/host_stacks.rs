@@ -621,12 +621,13 @@ fn ipvs_schedules_round_robin_per_node_and_iptables_at_random() {
         run_yaml(&yaml)
     };
     let ipvs = run(", datapath: ipvs, strictARP: true");
-    let pods = ipvs.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.clone()).collect::<Vec<_>>();
+    let pods =
+        ipvs.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.to_string()).collect::<Vec<_>>();
     let p = |i: usize| pods[i].clone();
     assert_eq!(served(&ipvs), [p(0), p(1), p(2), p(3), p(0), p(0), p(0), p(1), p(1)]);
     let iptables = run(", datapath: iptables");
     assert_eq!(
-        iptables.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.clone()).collect::<Vec<_>>(),
+        iptables.world().cluster.slices["default/shop"].endpoints.iter().map(|e| e.pod.to_string()).collect::<Vec<_>>(),
         pods
     );
     // The same seed, at random: p(2) never gets a VIP connection, p(0) and p(1) two.

@@ -10,7 +10,8 @@
 //!    each snapshot boundary (the longest replay).
 //!
 //! For profilers (`valgrind --tool=callgrind`, `perf`): `--engine-only`
-//! runs only part 1 with the trace discarded, `--seconds N` shortens it.
+//! runs only part 1 with the trace discarded (`--keep-trace`: kept),
+//! `--seconds N` shortens it.
 //!
 //! `--scale` instead prints how the cost grows with the cluster: a
 //! scenario a workshop could write (MetalLB L2, iptables, one Deployment of
@@ -210,7 +211,7 @@ mod bench {
             Some(Some(Ok(n))) => n,
             _ => {
                 eprintln!(
-                    "usage: vipsim-bench [--engine-only] [--seconds N]  (N simulated seconds, default 600)\n       \
+                    "usage: vipsim-bench [--engine-only [--keep-trace]] [--seconds N]  (N simulated seconds, default 600)\n       \
                      vipsim-bench --scale [--seconds N] [--limit S] [--nodes A,B] [--kinds]  (S wall seconds per row, default 60)"
                 );
                 std::process::exit(2);
@@ -233,6 +234,14 @@ mod bench {
             return scale(seconds, flag(&args, "--limit", 60.0), &sizes, by_kind);
         }
         println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
+        if engine_only && args.iter().any(|a| a == "--keep-trace") {
+            let (steps, secs, records) = events_per_second(seconds, true);
+            println!(
+                "  engine, trace kept:      {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",
+                steps as f64 / secs / 1e6
+            );
+            return;
+        }
         let (steps, secs, records) = events_per_second(seconds, false);
         println!(
             "  engine, trace discarded: {steps} events in {secs:.2} s = {:.2} M events/s ({records} trace records)",

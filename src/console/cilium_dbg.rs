@@ -65,7 +65,7 @@ fn service_list(w: &World, node: &str) -> String {
             let backends: Vec<String> = eps
                 .iter()
                 .filter(|e| e.ready || (e.serving && e.terminating))
-                .filter(|e| !local_only || e.node == node)
+                .filter(|e| !local_only || *e.node == *node)
                 .enumerate()
                 .map(|(i, e)| backend(i, e, &fe.port_name, &fe.protocol))
                 .collect();

@@ -8,10 +8,11 @@ use crate::engine::ctx::Ctx;
 use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
-use crate::net::proxy::{EndpointRule, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::net::proxy::{EndpointRule, NodeName, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
+use std::rc::Rc;
 
 /// A Service port's name as EndpointSlices key it (empty when unnamed).
 pub fn port_name(p: &super::objects::ServicePort) -> String {
@@ -38,14 +39,14 @@ fn endpoint(nodes: &BTreeMap<String, Node>, svc: &Service, pod: &Pod) -> Option<
     // app still serves; ready is serving and not terminating.
     let terminating = pod.terminating();
     Some(Endpoint {
-        pod: pod.name.clone(),
+        pod: pod.name.as_str().into(),
         ip,
-        node: node.clone(),
-        zone: nodes.get(node).and_then(|n| n.zone().map(String::from)),
+        node: node.as_str().into(),
+        zone: nodes.get(node).and_then(|n| n.zone().map(Into::into)),
         ready: pod.ready && !terminating,
         serving: pod.ready,
         terminating,
-        ports,
+        ports: ports.into(),
     })
 }
 
@@ -57,7 +58,7 @@ fn selects(ns: &str, selector: &BTreeMap<String, String>, pod: &Pod) -> bool {
 /// How the trace shows an endpoint.
 fn mark(e: &Endpoint) -> EndpointMark {
     EndpointMark {
-        pod: e.pod.as_str().into(),
+        pod: e.pod.clone(),
         label: format!("{} ({})", e.ip, e.node).into(),
         ready: e.ready,
         serving: e.serving,
@@ -112,29 +113,27 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
         }
     }
     // (The list of the Service before when it selects alike, without
-    // building the cache's key again.)
-    let mut last: Option<(Key, EndpointList)> = None;
+    // building the cache's key again: the last group looked up, and its list.)
+    let mut last: Option<(Group, EndpointList)> = None;
     for skey in changed {
         let Some(svc) = k.services.get(&skey) else { continue };
-        let alike = last.as_ref().and_then(|(l, list)| {
-            let l = k.services.get(l)?;
-            (l.namespace == svc.namespace && l.spec.selector == svc.spec.selector).then(|| list.clone())
-        });
+        let alike = last.as_ref().filter(|((ns, selector), _)| *ns == svc.namespace && *selector == svc.spec.selector);
         let endpoints = match alike {
-            Some(list) => list,
+            Some((_, list)) => list.clone(),
             None => {
                 let group = (svc.namespace.clone(), svc.spec.selector.clone());
-                match k.caches.endpoint_lists.get(&group) {
+                let list = match k.caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
                     None => {
                         let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
-                        k.caches.endpoint_lists.insert(group, list.clone());
+                        k.caches.endpoint_lists.insert(group.clone(), list.clone());
                         list
                     }
-                }
+                };
+                last = Some((group, list.clone()));
+                list
             }
         };
-        last = Some((skey.clone(), endpoints.clone()));
         cx.record(Kind::Endpoints { service: skey, endpoints });
     }
 }
@@ -161,9 +160,23 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
         slices.insert(skey.clone(), slice);
         last = Some(svc);
     }
+    // (Services alike held one list before and hold one now: the two
+    // lists are compared once, not once per Service.)
+    let mut compared: Option<(*const Vec<Endpoint>, *const Vec<Endpoint>, bool)> = None;
     let changed: BTreeSet<Key> = slices
         .iter()
-        .filter(|(skey, slice)| k.slices.get(*skey).map(|s| &s.endpoints) != Some(&slice.endpoints))
+        .filter(|(skey, slice)| {
+            let Some(old) = k.slices.get(*skey) else { return true };
+            let pair = (Rc::as_ptr(&old.endpoints), Rc::as_ptr(&slice.endpoints));
+            match compared {
+                Some((a, b, differs)) if (a, b) == pair => differs,
+                _ => {
+                    let differs = old.endpoints != slice.endpoints;
+                    compared = Some((pair.0, pair.1, differs));
+                    differs
+                }
+            }
+        })
         .map(|(skey, _)| skey.clone())
         .collect();
     k.slices = slices;
@@ -226,7 +239,7 @@ fn same_namespace<'a>(k: &'a Cluster, ns: &str) -> impl Iterator<Item = (&'a Key
 /// and the trace's endpoint lists) of the Services of their namespace that
 /// were not touched themselves. Returns the Services whose slice changed.
 fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
-    let mut changed = BTreeSet::new();
+    let mut changed: Vec<Key> = Vec::new();
     let Cluster { touched, pods, services, slices, nodes, caches, .. } = k;
     for pk in &touched.pods {
         let Some((ns, name)) = pk.split_once('/') else { continue };
@@ -238,6 +251,15 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
         // and rule, made once; so does the digest of the endpoint replaced.
         let mut made: Option<(&Service, Option<Made>)> = None;
         let mut replaced: Option<(Endpoint, u64)> = None;
+        // Services alike share their lists: the last list edited (before,
+        // after, and the slice's digest after), so that the next Service
+        // alike that holds the same list takes the edited one as it is.
+        let mut edited: Option<SliceEdit> = None;
+        let mut edited_rules: Option<Shared<EndpointRule>> = None;
+        // The namespace's slices and rules, walked beside its Services
+        // (all three are in key order) instead of looked up one by one.
+        let mut ns_slices = slices.range_mut(prefix.clone()..).peekable();
+        let mut ns_rules = table.services.range_mut(prefix.clone()..).peekable();
         for (skey, svc) in services.range(prefix.clone()..).take_while(|(s, _)| s.starts_with(&prefix)) {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
@@ -248,41 +270,52 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             if !alike {
                 let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
                 made = Some((svc, ep.map(|ep| (ep.digest(), endpoint_rule(&ep), ep)).map(|(d, r, ep)| (ep, d, r))));
+                (edited, edited_rules) = (None, None);
             }
             let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
-            let Some(slice) = slices.get_mut(skey) else { continue };
-            let rules = table.services.get_mut(skey).map(|r| &mut r.endpoints);
-            let at = slice.endpoints.binary_search_by(|e| e.pod.as_str().cmp(name));
-            match (at, ep) {
-                (Ok(i), Some((ep, digest, rule))) => {
-                    if slice.endpoints[i] == *ep {
-                        continue;
-                    }
-                    let old = digest_of(&slice.endpoints[i], &mut replaced);
-                    slice.digest = slice.digest.wrapping_sub(old).wrapping_add(*digest);
-                    if let Some(r) = rules {
-                        r[i] = rule.clone();
-                    }
-                    slice.endpoints[i] = ep.clone();
+            while ns_slices.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
+            while ns_rules.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
+            let rules = ns_rules.next_if(|(k, _)| *k == skey).map(|(_, r)| &mut r.endpoints);
+            let Some((_, slice)) = ns_slices.next_if(|(k, _)| *k == skey) else { continue };
+            let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
+            let edit = match shared {
+                Some((_, after, digest, edit)) => {
+                    slice.endpoints = after.clone();
+                    slice.digest = *digest;
+                    *edit
                 }
-                (Ok(i), None) => {
-                    let old = digest_of(&slice.endpoints[i], &mut replaced);
-                    slice.endpoints.remove(i);
-                    slice.digest = slice.digest.wrapping_sub(old);
-                    if let Some(r) = rules {
-                        r.remove(i);
+                None => {
+                    let at = slice.endpoints.binary_search_by(|e| (*e.pod).cmp(name));
+                    let edit = match (at, ep) {
+                        (Ok(i), Some((ep, ..))) if slice.endpoints[i] == *ep => continue,
+                        (Ok(i), Some(_)) => Edit::Set(i),
+                        (Ok(i), None) => Edit::Remove(i),
+                        (Err(i), Some(_)) => Edit::Insert(i),
+                        (Err(_), None) => continue,
+                    };
+                    let old = match edit {
+                        Edit::Set(i) | Edit::Remove(i) => digest_of(&slice.endpoints[i], &mut replaced),
+                        Edit::Insert(_) => 0,
+                    };
+                    slice.digest = slice.digest.wrapping_sub(old).wrapping_add(ep.map_or(0, |(_, d, _)| *d));
+                    let before = slice.endpoints.clone();
+                    edit.apply(Rc::make_mut(&mut slice.endpoints), ep.map(|(ep, ..)| ep));
+                    edited = Some((before, slice.endpoints.clone(), slice.digest, edit));
+                    edit
+                }
+            };
+            // The rules list the slice's endpoints in the same order.
+            if let Some(r) = rules {
+                match edited_rules.as_ref().filter(|(before, _)| Rc::ptr_eq(r, before)) {
+                    Some((_, after)) => *r = after.clone(),
+                    None => {
+                        let before = r.clone();
+                        edit.apply(Rc::make_mut(r), ep.map(|(_, _, rule)| rule));
+                        edited_rules = Some((before, r.clone()));
                     }
                 }
-                (Err(i), Some((ep, digest, rule))) => {
-                    slice.digest = slice.digest.wrapping_add(*digest);
-                    if let Some(r) = rules {
-                        r.insert(i, rule.clone());
-                    }
-                    slice.endpoints.insert(i, ep.clone());
-                }
-                (Err(_), None) => continue,
             }
-            changed.insert(skey.clone());
+            changed.push(skey.clone());
         }
         // The trace's lists of every selector of the namespace (a Service
         // may come back to one later), edited the same way.
@@ -297,7 +330,40 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             *list = list.with(name, m);
         }
     }
-    changed
+    changed.into_iter().collect()
+}
+
+/// A namespace and a selector: the Services that select alike.
+type Group = (String, BTreeMap<String, String>);
+
+/// A shared list before and after an edit.
+type Shared<T> = (Rc<Vec<T>>, Rc<Vec<T>>);
+
+/// A slice's shared list before and after a pod's edit, the slice's digest
+/// after it, and the edit.
+type SliceEdit = (Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit);
+
+/// How a pod's change edits a Service's list of endpoints (and its rules,
+/// in the same order): at the pod's place in the list.
+#[derive(Clone, Copy, Debug)]
+enum Edit {
+    Set(usize),
+    Remove(usize),
+    Insert(usize),
+}
+
+impl Edit {
+    /// Applies the edit; `new` is the pod's entry (`None` only for `Remove`).
+    fn apply<T: Clone>(self, list: &mut Vec<T>, new: Option<&T>) {
+        match (self, new) {
+            (Edit::Set(i), Some(new)) => list[i] = new.clone(),
+            (Edit::Insert(i), Some(new)) => list.insert(i, new.clone()),
+            (Edit::Remove(i), _) => {
+                list.remove(i);
+            }
+            (Edit::Set(_) | Edit::Insert(_), None) => unreachable!("an edit that adds an entry has one"),
+        }
+    }
 }
 
 /// A pod's endpoint for some Services, its digest and its rule.
@@ -331,7 +397,7 @@ fn endpoint_rule(e: &Endpoint) -> EndpointRule {
     EndpointRule {
         ip: e.ip,
         ports: e.ports.clone(),
-        node: e.node.clone(),
+        node: NodeName(e.node.clone()),
         zone: e.zone.clone(),
         ready: e.ready,
         serving: e.serving,
@@ -374,7 +440,8 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
 
 /// One Service's rules.
 fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
-    let endpoints = k.slices.get(skey).map(|s| s.endpoints.iter().map(endpoint_rule).collect()).unwrap_or_default();
+    let endpoints =
+        k.slices.get(skey).map(|s| Rc::new(s.endpoints.iter().map(endpoint_rule).collect())).unwrap_or_default();
     ServiceRules { endpoints, ..service_rules_without_endpoints(skey, svc) }
 }
 
@@ -399,7 +466,7 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
         cluster_ip: svc.cluster_ip,
         external_ips,
         ports,
-        endpoints: Vec::new(),
+        endpoints: Default::default(),
         external_policy: policy(svc.spec.external_traffic_policy),
         internal_policy: policy(svc.spec.internal_traffic_policy),
         prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),

@@ -100,7 +100,7 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
 pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     k.slices
         .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.clone()).collect())
+        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect())
         .unwrap_or_default()
 }
 

@@ -7,7 +7,7 @@
 //! kubelet of that node starts it (see [`super::control`]). The
 //! controllers that create pods are in [`super::deployments`].
 
-use super::cluster::{Cluster, Pod, PodPhase};
+use super::cluster::{Cluster, Node, Pod, PodPhase};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
 use crate::net::apps::App;
@@ -118,7 +118,9 @@ struct Counts {
     /// Nodes a pod could go to now (schedulable and ready): their domains
     /// count, with zero pods, in the spread constraints' minimum.
     eligible: Vec<String>,
-    on_node: BTreeMap<String, u64>,
+    /// Pods per node, by the node's place in `k.nodes` (the scheduler
+    /// weighs every node for every pod: no name lookups in that loop).
+    on_node: Vec<u64>,
     domains: BTreeMap<DomainKey, (LabelSelector, BTreeMap<String, u32>)>,
 }
 
@@ -128,12 +130,13 @@ type DomainKey = (String, String, String);
 impl Counts {
     fn new(k: &Cluster) -> Counts {
         let eligible = k.nodes.values().filter(|n| !n.unschedulable && n.ready).map(|n| n.name.clone()).collect();
-        let mut on_node: BTreeMap<String, u64> = BTreeMap::new();
+        let mut on_node: BTreeMap<&str, u64> = BTreeMap::new();
         for p in k.pods.values().filter(|p| !p.terminating()) {
             if let Some(n) = &p.node {
-                *on_node.entry(n.clone()).or_default() += 1;
+                *on_node.entry(n).or_default() += 1;
             }
         }
+        let on_node = k.nodes.keys().map(|n| on_node.get(n.as_str()).copied().unwrap_or(0)).collect();
         Counts { eligible, on_node, domains: BTreeMap::new() }
     }
 
@@ -166,9 +169,9 @@ impl Counts {
         &self.domains[key].1
     }
 
-    /// A pending pod was bound to `node`.
-    fn bind(&mut self, k: &Cluster, pod: &Pod, node: &str) {
-        *self.on_node.entry(node.to_string()).or_default() += 1;
+    /// A pending pod was bound to `node`, the `index`th of `k.nodes`.
+    fn bind(&mut self, k: &Cluster, pod: &Pod, node: &str, index: usize) {
+        self.on_node[index] += 1;
         for ((ns, _, topology_key), (selector, counts)) in &mut self.domains {
             if pod.namespace == *ns
                 && selector.matches(&pod.labels)
@@ -207,8 +210,8 @@ impl PodKeys {
 }
 
 /// Why a node cannot take the pod, in kube-scheduler's words, or `None` if it can.
-fn unfit(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) -> Option<&'static str> {
-    let n = &k.nodes[node];
+fn unfit(pod: &Pod, n: &Node, counts: &Counts, keys: &PodKeys) -> Option<&'static str> {
+    let topology_value = |key: &str| n.labels.get(key).map(String::as_str);
     if n.unschedulable {
         return Some("node(s) were unschedulable");
     }
@@ -221,7 +224,7 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) ->
     for key in &keys.anti {
         // A matching pod in this node's topology domain (the pending pod
         // itself has no node, so it is not counted).
-        let here = topology_value(k, node, &key.2);
+        let here = topology_value(&key.2);
         if here.is_some_and(|v| counts.domain(key).get(v).is_some_and(|c| *c > 0)) {
             return Some("node(s) didn't match pod anti-affinity rules");
         }
@@ -231,7 +234,7 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) ->
             continue;
         }
         let counts = counts.domain(key);
-        let Some(here) = topology_value(k, node, &c.topology_key) else {
+        let Some(here) = topology_value(&c.topology_key) else {
             return Some("node(s) didn't match pod topology spread constraints (missing required label)");
         };
         let min = counts.values().copied().min().unwrap_or(0);
@@ -245,10 +248,11 @@ fn unfit(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) ->
 
 /// Lower is better: pods already on the node that this pod's spread
 /// constraints count, plus how busy the node is overall.
-fn score(k: &Cluster, pod: &Pod, node: &str, counts: &Counts, keys: &PodKeys) -> u64 {
-    let mut s = counts.on_node.get(node).copied().unwrap_or(0);
+/// (`n` is the `index`th node of `k.nodes`.)
+fn score(pod: &Pod, n: &Node, index: usize, counts: &Counts, keys: &PodKeys) -> u64 {
+    let mut s = counts.on_node[index];
     for (c, key) in pod.spec.topology_spread_constraints.iter().zip(&keys.spread) {
-        if let Some(here) = topology_value(k, node, &c.topology_key) {
+        if let Some(here) = n.labels.get(&c.topology_key) {
             s += 10 * counts.domain(key).get(here).copied().unwrap_or(0) as u64;
         }
     }
@@ -269,11 +273,12 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         let pod = k.pods[&pk].clone();
         let keys = PodKeys::of(k, &pod, &mut counts);
         let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
-        let mut fits: Vec<(u64, String)> = Vec::new();
-        for n in &all {
-            match unfit(k, &pod, n, &counts, &keys) {
+        // (Nodes by their place in `k.nodes`, the order of `all`.)
+        let mut fits: Vec<(u64, usize)> = Vec::new();
+        for (i, n) in k.nodes.values().enumerate() {
+            match unfit(&pod, n, &counts, &keys) {
                 Some(r) => *reasons.entry(r).or_insert(0) += 1,
-                None => fits.push((score(k, &pod, n, &counts, &keys), n.clone())),
+                None => fits.push((score(&pod, n, i, &counts, &keys), i)),
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
@@ -294,13 +299,14 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             k.pods.get_mut(&pk).unwrap().pending_reason = Some(msg);
             continue;
         };
-        let top: Vec<&String> = fits.iter().filter(|(s, _)| *s == best).map(|(_, n)| n).collect();
-        let node = top[rng.index(top.len())].clone();
+        let top: Vec<usize> = fits.iter().filter(|(s, _)| *s == best).map(|(_, n)| *n).collect();
+        let index = top[rng.index(top.len())];
+        let node = all[index].clone();
         let p = k.pods.get_mut(&pk).unwrap();
         p.node = Some(node.clone());
         p.bound_at = Some(now);
         p.pending_reason = None;
-        counts.bind(k, &pod, &node);
+        counts.bind(k, &pod, &node, index);
         k.touch_pod(&pk);
         k.event(
             now,

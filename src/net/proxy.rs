@@ -36,13 +36,46 @@ pub struct PortRule {
     pub node_port: Option<u16>,
 }
 
+/// The node an endpoint runs on, as the rules hold it: the name shared
+/// with the EndpointSlice's endpoint (a copy is a counter increment), read
+/// and compared as text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeName(pub crate::engine::trace::Name);
+
+impl std::ops::Deref for NodeName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for NodeName {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl std::fmt::Display for NodeName {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for NodeName {
+    fn from(s: &str) -> NodeName {
+        NodeName(s.into())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointRule {
     pub ip: Ipv4Addr,
-    /// Target port per Service port name.
-    pub ports: BTreeMap<String, u16>,
-    pub node: String,
-    pub zone: Option<String>,
+    /// Target port per Service port name (shared with the endpoint it
+    /// was made from).
+    pub ports: std::rc::Rc<BTreeMap<String, u16>>,
+    pub node: NodeName,
+    pub zone: Option<crate::engine::trace::Name>,
     pub ready: bool,
     pub serving: bool,
     pub terminating: bool,
@@ -57,7 +90,8 @@ pub struct ServiceRules {
     /// LoadBalancer ingress IPs (and externalIPs).
     pub external_ips: Vec<Ipv4Addr>,
     pub ports: Vec<PortRule>,
-    pub endpoints: Vec<EndpointRule>,
+    /// Shared, as the EndpointSlices' lists are, by Services alike.
+    pub endpoints: std::rc::Rc<Vec<EndpointRule>>,
     pub external_policy: TrafficPolicy,
     pub internal_policy: TrafficPolicy,
     pub prefer_close: bool,
@@ -305,7 +339,7 @@ pub fn decide(
         frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local
     };
     let mut candidates =
-        if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| e.node == node.name)) } else { all };
+        if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| *e.node == *node.name)) } else { all };
     if candidates.is_empty() {
         let service = svc.name.clone();
         return Decision::Drop(if external {
@@ -358,7 +392,7 @@ mod tests {
     fn ep(ip: [u8; 4], node: &str, ready: bool) -> EndpointRule {
         EndpointRule {
             ip: Ipv4Addr::from(ip),
-            ports: [("http".to_string(), 8080)].into(),
+            ports: std::rc::Rc::new([("http".to_string(), 8080)].into()),
             node: node.into(),
             zone: None,
             ready,
@@ -373,7 +407,7 @@ mod tests {
             cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
             external_ips: vec![Ipv4Addr::new(192, 0, 2, 10)],
             ports: vec![PortRule { name: "http".into(), protocol: PROTO_TCP, port: 80, node_port: Some(31888) }],
-            endpoints: eps,
+            endpoints: std::rc::Rc::new(eps),
             external_policy: policy,
             internal_policy: TrafficPolicy::Cluster,
             prefer_close: false,

@@ -234,7 +234,7 @@ pub fn build_seeded(
     let names: Vec<String> = world.cluster.nodes.keys().cloned().collect();
     world.plane(trace, |p| {
         for n in &names {
-            p.agent_started(n);
+            p.agent_running(n);
         }
         p.reconcile();
     });
@@ -263,4 +263,39 @@ fn kubernetes_service(config: &ClusterConfig) -> Result<crate::k8s::objects::Man
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: kubernetes\n  namespace: default\n  labels: {{component: apiserver, provider: kubernetes}}\nspec:\n  type: ClusterIP\n  clusterIP: {ip}\n  ports:\n  - name: https\n    port: 443\n    targetPort: 6443\n"
     );
     crate::scenario::load::manifest(&yaml)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{ControlEvent, Event};
+
+    /// A scenario starts with its cluster already up: every MetalLB
+    /// speaker's memberlist holds every node, so the build schedules no
+    /// memberlist join (memberlist notifies a join only for a member it did
+    /// not know; hashicorp/memberlist `aliveNode`, which MetalLB 0.14's
+    /// speakerlist watches). It used to queue two no-op joins per ordered
+    /// pair of nodes: 12 for three nodes, 79,600 for 200.
+    #[test]
+    fn a_built_cluster_gossips_no_memberlist_join() {
+        let yaml = "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: { name: joins, title: joins }\n\
+                    spec:\n  cluster: { loadBalancer: metallb, announce: l2 }\n  hosts:\n  \
+                    - { name: node-a, role: node, ip: 192.168.1.11/24 }\n  \
+                    - { name: node-b, role: node, ip: 192.168.1.12/24 }\n  \
+                    - { name: node-c, role: node, ip: 192.168.1.13/24 }\n";
+        let scenario = crate::scenario::load::load("joins.yaml", yaml).expect("loads");
+        let world = super::build(&scenario, None, &mut Vec::new()).expect("builds");
+        let joins = world
+            .queue
+            .pending()
+            .into_iter()
+            .filter(|(_, e)| matches!(e, Event::Control(ControlEvent::Memberlist { .. })))
+            .count();
+        assert_eq!(joins, 0);
+        let nodes: Vec<&String> = world.cluster.nodes.keys().collect();
+        assert_eq!(nodes.len(), 3);
+        for (name, speaker) in &world.cluster.speakers {
+            assert_eq!(speaker.view.iter().collect::<Vec<_>>(), nodes, "{name}'s memberlist");
+            assert!(speaker.force_sync, "{name} does its first full sync");
+        }
+    }
 }

@@ -998,7 +998,7 @@ impl AnnouncedHaveEndpoints {
                 .unwrap_or_default();
             let problem = if can_serve.is_empty() {
                 Some(format!("{node} {verb} {svc} ({}) but it has no ready or serving endpoint", vip(service)))
-            } else if service.external_local() && !can_serve.iter().any(|e| e.node == node) {
+            } else if service.external_local() && !can_serve.iter().any(|e| *e.node == *node) {
                 Some(format!(
                     "{node} {verb} {svc} ({}) with externalTrafficPolicy: Local but has no ready or serving endpoint of it",
                     vip(service)
@@ -1477,7 +1477,7 @@ spec:
         let svc = "default/web".to_string();
         let leader = world.cluster.announcers[&svc][0].clone();
         let mut none = world.clone();
-        for e in &mut none.cluster.slices.get_mut(&svc).unwrap().endpoints {
+        for e in std::rc::Rc::make_mut(&mut none.cluster.slices.get_mut(&svc).unwrap().endpoints) {
             e.ready = false;
             e.serving = false;
         }
@@ -1502,7 +1502,7 @@ spec:
         assert_eq!(o.found.as_ref().map(|v| v.t), Some(end));
         // A terminating endpoint that still serves is enough (EndpointCanServe).
         let mut serving = none.clone();
-        serving.cluster.slices.get_mut(&svc).unwrap().endpoints[0].serving = true;
+        std::rc::Rc::make_mut(&mut serving.cluster.slices.get_mut(&svc).unwrap().endpoints)[0].serving = true;
         let mut o = AnnouncedHaveEndpoints::default();
         o.observe(&serving, &[]);
         assert_eq!(o.finish(&serving, end), Ok(()));
@@ -1510,7 +1510,7 @@ spec:
         let mut local = world.clone();
         local.cluster.services.get_mut(&svc).unwrap().spec.external_traffic_policy =
             Some(crate::k8s::objects::TrafficPolicyName::Local);
-        for e in &mut local.cluster.slices.get_mut(&svc).unwrap().endpoints {
+        for e in std::rc::Rc::make_mut(&mut local.cluster.slices.get_mut(&svc).unwrap().endpoints) {
             e.node = "elsewhere".into();
         }
         let mut o = AnnouncedHaveEndpoints::default();

@@ -53,15 +53,15 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         cluster_ip: Some(Ipv4Addr::new(10, 32, 0, 159)),
         external_ips: vec![],
         ports: vec![PortRule { name: "http".into(), protocol: PROTO_TCP, port: 80, node_port: Some(31888) }],
-        endpoints: vec![EndpointRule {
+        endpoints: std::rc::Rc::new(vec![EndpointRule {
             ip: pod,
-            ports: [("http".to_string(), 8080)].into(),
+            ports: std::rc::Rc::new([("http".to_string(), 8080)].into()),
             node: "worker-0".into(),
             zone: None,
             ready: true,
             serving: true,
             terminating: false,
-        }],
+        }]),
         external_policy: policy,
         internal_policy: TrafficPolicy::Cluster,
         prefer_close: false,

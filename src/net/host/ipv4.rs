@@ -60,12 +60,20 @@ impl Host {
 
     /// Routes and sends an IPv4 packet wrapped in `frame` (Ethernet addresses ignored).
     pub fn ip_output(&mut self, frame: Frame, origin: Origin, cx: &mut Ctx) {
+        let parsed = frame.clone();
+        match Ipv4::parse(ip::ip_payload(&parsed)) {
+            Some(pkt) => self.route_output(frame, &pkt, origin, cx),
+            None => {
+                let name = self.name.clone();
+                cx.drop(&name, DropReason::Malformed, Some(frame));
+            }
+        }
+    }
+
+    /// [`Host::ip_output`] of a packet already parsed (`pkt` is `frame`'s).
+    fn route_output(&mut self, frame: Frame, pkt: &Ipv4, origin: Origin, cx: &mut Ctx) {
         let name = self.name.clone();
-        let Some(pkt) = Ipv4::parse(ip::ip_payload(&frame)) else {
-            cx.drop(&name, DropReason::Malformed, Some(frame));
-            return;
-        };
-        let flow = flow_tuple(&pkt);
+        let flow = flow_tuple(pkt);
         let dst = pkt.dst;
         if self.is_local(dst) || self.is_local_pod(dst) {
             // The local routing table (RTN_LOCAL) sends a packet for one of
@@ -91,7 +99,11 @@ impl Host {
         // entry for a VIP nobody serves any more) ends here, not in a loop.
         // (Checked on the packet as it arrived: SNAT rewrites the source
         // only after routing, in POSTROUTING.)
-        if let Some(src) = Ipv4::parse(ip::ip_payload(&frame)).map(|p| p.src).filter(|s| self.is_local(*s)) {
+        // (The packet is parsed once as it arrived, and again only if
+        // prerouting rewrote it.)
+        let arrived = frame.clone();
+        let parsed = Ipv4::parse(ip::ip_payload(&arrived));
+        if let Some(src) = parsed.as_ref().map(|p| p.src).filter(|s| self.is_local(*s)) {
             cx.drop(&name, DropReason::MartianSource { src }, Some(frame));
             return;
         }
@@ -99,12 +111,13 @@ impl Host {
             Some(f) => f,
             None => return,
         };
-        let Some(pkt) = Ipv4::parse(ip::ip_payload(&frame)) else {
+        let parsed = if frame.same(&arrived) { parsed } else { Ipv4::parse(ip::ip_payload(&frame)) };
+        let Some(pkt) = parsed else {
             cx.drop(&name, DropReason::Malformed, Some(frame));
             return;
         };
         if self.is_local(pkt.dst) || self.is_local_pod(pkt.dst) {
-            self.local_deliver(&frame, cx, env);
+            self.deliver(&frame, pkt, cx, env);
         } else if pkt.dst.is_broadcast() || self.ifaces.iter().any(|i| i.addrs.iter().any(|a| a.broadcast() == pkt.dst))
         {
             // Subnet broadcasts are not forwarded; nothing here listens for them.
@@ -125,12 +138,13 @@ impl Host {
     /// Packets generated on this host (processes, the kernel) or by its pods.
     pub fn send_local(&mut self, frame: Frame, origin: Origin, cx: &mut Ctx, env: &Env) {
         let Some(frame) = self.node_prerouting(frame, origin, cx, env) else { return };
-        let Some(pkt) = Ipv4::parse(ip::ip_payload(&frame)) else { return };
+        let parsed = frame.clone();
+        let Some(pkt) = Ipv4::parse(ip::ip_payload(&parsed)) else { return };
         if self.is_local(pkt.dst) || self.is_local_pod(pkt.dst) {
             // Loopback or pod-to-pod on the same node: no wire involved.
-            self.local_deliver(&frame, cx, env);
+            self.deliver(&frame, pkt, cx, env);
         } else {
-            self.ip_output(frame, origin, cx);
+            self.route_output(frame, &pkt, origin, cx);
         }
     }
 
@@ -142,6 +156,11 @@ impl Host {
 
     pub(super) fn local_deliver(&mut self, frame: &Frame, cx: &mut Ctx, env: &Env) {
         let Some(pkt) = Ipv4::parse(ip::ip_payload(frame)) else { return };
+        self.deliver(frame, pkt, cx, env);
+    }
+
+    /// [`Host::local_deliver`] of a packet already parsed (`pkt` is `frame`'s).
+    fn deliver(&mut self, frame: &Frame, pkt: Ipv4, cx: &mut Ctx, env: &Env) {
         match pkt.l4 {
             L4::Tcp(tcp) => self.tcp_input(&pkt, tcp, cx, env),
             L4::Icmp(Icmp::EchoRequest { ident, seq }) => {

@@ -135,14 +135,14 @@ type Subset<'a> = (Vec<&'a Endpoint>, Vec<&'a Endpoint>);
 fn endpoints_object(k: &Cluster, s: &Service) -> Value {
     let slice = k.slices.get(&s.key());
     let mut subsets: BTreeMap<Vec<(String, u16)>, Subset> = BTreeMap::new();
-    for e in slice.iter().flat_map(|sl| &sl.endpoints).filter(|e| !e.terminating) {
+    for e in slice.iter().flat_map(|sl| sl.endpoints.iter()).filter(|e| !e.terminating) {
         let ports = e.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
         let entry = subsets.entry(ports).or_default();
         if e.ready { entry.0.push(e) } else { entry.1.push(e) }
     }
     let address = |e: &&Endpoint| {
         json!({"ip": e.ip.to_string(), "nodeName": e.node,
-               "targetRef": {"kind": "Pod", "name": e.pod, "namespace": s.namespace}})
+               "targetRef": {"kind": "Pod", "name": &*e.pod, "namespace": s.namespace}})
     };
     let subsets: Vec<Value> = subsets
         .into_iter()
@@ -199,9 +199,9 @@ fn slice_object(s: &Service, eps: &[Endpoint], created: crate::time::Instant) ->
             Fields::new()
                 .put("addresses", json!([e.ip.to_string()]))
                 .put("conditions", json!({"ready": e.ready, "serving": e.serving, "terminating": e.terminating}))
-                .put("nodeName", e.node.clone())
+                .put("nodeName", &*e.node)
                 .put("targetRef", json!({"kind": "Pod", "name": e.pod, "namespace": s.namespace}))
-                .opt("zone", e.zone.clone())
+                .opt("zone", e.zone.as_deref())
                 .into()
         })
         .collect();
