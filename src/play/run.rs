@@ -26,11 +26,11 @@ pub const SNAPSHOT_EVERY: u64 = 256;
 /// snapshots take about as much memory per step whatever the cluster's
 /// size. Measured (allocated bytes of a copy): the failover's world is
 /// 90-110 KB, 400 bytes a step at one snapshot per 256 steps; a unit of
-/// weight is 100-540 bytes (250 nodes with 250 pods: an 18 MB world of
-/// weight 188,000, mostly memberlist joins pending and views; 50 nodes with
-/// 5,000 pods behind 10 Services: 59 MB, weight 117,000), so 50-270 bytes
-/// a step. Before the queue and the memberlist counted, the 250-node
-/// cluster took a snapshot every 256 steps: 12.5 GB.
+/// weight is 100-540 bytes (250 nodes with 250 pods, while the build still
+/// queued 124,500 memberlist joins: an 18 MB world of weight 188,000; 50
+/// nodes with 5,000 pods behind 10 Services: 59 MB, weight 117,000), so
+/// 50-270 bytes a step. Before the queue and the memberlist counted, the
+/// 250-node cluster took a snapshot every 256 steps: 12.5 GB.
 pub fn snapshot_interval(world: &World) -> u64 {
     SNAPSHOT_EVERY.max(weight(world) / 2)
 }
