@@ -125,7 +125,7 @@ pub fn tasks() -> Html {
         }
     });
     let goals: &[Goal] = store.scenario.as_ref().map_or(&[], |s| s.doc.spec.goals.as_slice());
-    let verdicts = verdicts(&goals, &live.0, &whole, live.1);
+    let verdicts = verdicts(goals, &live.0, &whole, live.1);
 
     // Record what counts in the learner's progress.
     {
