@@ -2,7 +2,7 @@
 //! protocol, description), filterable, in step with the timeline: the row at
 //! the cursor is highlighted and kept in view, and choosing a row moves the
 //! cursor there. Only the rows in view are rendered (a long run has
-//! thousands). The summary column is the core's sentence for the records
+//! thousands), and a step redraws only the rows whose highlight changed. The summary column is the core's sentence for the records
 //! that have one ([`crate::narrate`]), the same the packet log says. The
 //! chosen record's decode opens under the list. Also exports the run as
 //! jsonl (the CLI's exact format) and
@@ -10,11 +10,12 @@
 
 use super::download;
 use super::frame_view::FrameView;
-use super::i18n::Msg;
-use super::state::{Action, use_store};
+use super::i18n::{Lang, Msg};
+use super::state::{Action, Dispatcher, RunEntry, use_store};
 use super::story;
 use crate::engine::trace::{Kind, Record};
 use gloo::file::ObjectUrl;
+use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -79,6 +80,66 @@ struct Filter {
 
 fn first_line(r: &Record) -> String {
     r.kind.describe().lines().next().unwrap_or_default().to_string()
+}
+
+#[derive(Properties)]
+struct RowProps {
+    entry: Rc<RunEntry>,
+    /// Index into the run's trace.
+    record: usize,
+    /// Place in the filtered list.
+    row: usize,
+    lang: Lang,
+    cursor: bool,
+    future: bool,
+    selected: bool,
+    dispatcher: Dispatcher,
+}
+
+impl PartialEq for RowProps {
+    fn eq(&self, other: &Self) -> bool {
+        // One version of a run never changes (a new version is a new entry).
+        Rc::ptr_eq(&self.entry, &other.entry)
+            && (self.record, self.row, self.lang, self.cursor, self.future, self.selected)
+                == (other.record, other.row, other.lang, other.cursor, other.future, other.selected)
+            && self.dispatcher == other.dispatcher
+    }
+}
+
+/// One record's row. A row is drawn again only when its own props change:
+/// a step moves the cursor's highlight across a row or two, and the
+/// others (their decodes and sentences) are left as they are.
+#[function_component(EventRow)]
+fn event_row(props: &RowProps) -> Html {
+    let &RowProps { record: i, row, lang, cursor, future, selected, .. } = props;
+    let entry = &props.entry;
+    let run = entry.run.borrow();
+    let r = &run.trace()[i];
+    let onclick = {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_| dispatcher.dispatch(Action::SelectRecord(i)))
+    };
+    let said = entry.sentences.partition_point(|s| s.record < i);
+    let summary: Vec<String> =
+        entry.sentences[said..].iter().take_while(|s| s.record == i).map(|s| s.body(lang.code())).collect();
+    let class = classes!(
+        "ev",
+        format!("k-{}", r.kind.name()),
+        cursor.then_some("cursor"),
+        future.then_some("future"),
+        selected.then_some("selected"),
+    );
+    html! {
+        <tr {class} aria-rowindex={(row + 2).to_string()} aria-selected={selected.to_string()}
+            data-record={i.to_string()} {onclick}>
+            <td class="num">{ i }</td>
+            <td class="time">{ format!("{:.6}", r.t.as_nanos() as f64 / 1e9) }</td>
+            <td class="host">{ r.kind.host().unwrap_or("-") }</td>
+            <td class="proto">{ story::protocol(&r.kind) }</td>
+            <td class="info">{ first_line(r) }</td>
+            <td class="summary">{ summary.join(" ") }</td>
+        </tr>
+    }
 }
 
 #[function_component(Events)]
@@ -222,32 +283,12 @@ pub fn events() -> Html {
 
     let first = ((*scroll / ROW_H) as usize).saturating_sub(OVERSCAN).min(rows.len());
     let last = (first + (VIEW_H / ROW_H) as usize + 2 * OVERSCAN).min(rows.len());
+    let dispatcher = store.dispatcher();
     let body = rows[first..last].iter().enumerate().map(|(k, &i)| {
-        let r = &trace[i];
         let row = first + k;
-        let select = store.clone();
-        let onclick = Callback::from(move |_| select.dispatch(Action::SelectRecord(i)));
-        let is_cursor = Some(row) == cursor_row;
-        let said = entry.sentences.partition_point(|s| s.record < i);
-        let summary: Vec<String> =
-            entry.sentences[said..].iter().take_while(|s| s.record == i).map(|s| s.body(lang.code())).collect();
-        let class = classes!(
-            "ev",
-            format!("k-{}", r.kind.name()),
-            is_cursor.then_some("cursor"),
-            (r.step > cursor).then_some("future"),
-            (store.record == Some(i)).then_some("selected"),
-        );
         html! {
-            <tr key={i} class={class} aria-rowindex={(row + 2).to_string()} aria-selected={(store.record == Some(i)).to_string()}
-                data-record={i.to_string()} onclick={onclick}>
-                <td class="num">{ i }</td>
-                <td class="time">{ format!("{:.6}", r.t.as_nanos() as f64 / 1e9) }</td>
-                <td class="host">{ r.kind.host().unwrap_or("-") }</td>
-                <td class="proto">{ story::protocol(&r.kind) }</td>
-                <td class="info">{ first_line(r) }</td>
-                <td class="summary">{ summary.join(" ") }</td>
-            </tr>
+            <EventRow key={i} entry={entry.clone()} record={i} {row} {lang} cursor={Some(row) == cursor_row}
+                      future={trace[i].step > cursor} selected={store.record == Some(i)} dispatcher={dispatcher.clone()} />
         }
     });
     let top_pad = first as f64 * ROW_H;

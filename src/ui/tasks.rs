@@ -53,7 +53,7 @@ impl Verdict {
 }
 
 /// Each goal at the cursor, given the whole-run results.
-fn verdicts(goals: &[Goal], live: &[GoalResult], whole: &[GoalResult], now: Instant) -> Vec<Verdict> {
+fn verdicts(goals: &[Goal], live: &[Option<GoalResult>], whole: &[GoalResult], now: Instant) -> Vec<Verdict> {
     goals
         .iter()
         .enumerate()
@@ -67,7 +67,7 @@ fn verdicts(goals: &[Goal], live: &[GoalResult], whole: &[GoalResult], now: Inst
                     Some(r) => Verdict::Fail { found: Some(r.found.clone()) },
                     None => Verdict::Fail { found: None },
                 },
-                None => match (live.get(i), whole) {
+                None => match (live.get(i).and_then(Option::as_ref), whole) {
                     (Some(l), Some(w)) if l.pass => {
                         Verdict::Pass { found: l.found.clone(), to_end: (!w.pass).then(|| w.found.clone()) }
                     }
@@ -104,20 +104,28 @@ pub fn tasks() -> Html {
         let entry = entry.clone();
         move |_| entry.map(|e| goals::evaluate(&e.run.borrow())).unwrap_or_default()
     });
-    // At the cursor, as it moves.
+    // At the cursor, as it moves: the goals without a time (one with a
+    // time is judged at it, from the whole run). A command goal runs its
+    // command in a copy of the world, too much to do for nothing on every step.
     let live = use_memo((entry.as_ref().map(|e| e.rev), cursor), {
         let entry = entry.clone();
         move |_| {
             let Some(e) = entry else { return (Vec::new(), Instant::ZERO) };
             let run = e.run.borrow();
             let (world, visible) = (run.world(), run.visible());
-            let results =
-                run.scenario.doc.spec.goals.iter().map(|g| goals::check(g, world, visible, world.now)).collect();
+            let results = run
+                .scenario
+                .doc
+                .spec
+                .goals
+                .iter()
+                .map(|g| g.at.is_none().then(|| goals::check(g, world, visible, world.now)))
+                .collect();
             (results, world.now)
         }
     });
-    let goals = store.scenario.as_ref().map(|s| s.doc.spec.goals.clone()).unwrap_or_default();
-    let verdicts = verdicts(&goals, &live.0, &whole, live.1);
+    let goals: &[Goal] = store.scenario.as_ref().map_or(&[], |s| s.doc.spec.goals.as_slice());
+    let verdicts = verdicts(goals, &live.0, &whole, live.1);
 
     // Record what counts in the learner's progress.
     {
