@@ -299,22 +299,6 @@ fn node_of_label(label: &str) -> &str {
     label.split_once(" (").map(|(_, n)| n.trim_end_matches(')')).unwrap_or(label)
 }
 
-/// The name of the host owning `mac`, or the MAC itself.
-pub fn owner_of(world: &World, mac: Mac) -> String {
-    world
-        .net
-        .hosts
-        .iter()
-        .find(|h| h.ifaces.iter().any(|i| i.mac == mac))
-        .map(|h| h.name.to_string())
-        .unwrap_or_else(|| mac.to_string())
-}
-
-/// The name of the host with address `ip`, or the address itself.
-fn host_of_ip(world: &World, ip: Ipv4Addr) -> String {
-    world.net.hosts.iter().find(|h| h.owns(ip)).map(|h| h.name.to_string()).unwrap_or_else(|| ip.to_string())
-}
-
 /// Whether a frame is a gratuitous ARP, and for which address.
 fn garp_of(frame: &Frame) -> Option<(Ipv4Addr, Mac)> {
     match Parsed::of(frame.bytes()) {
@@ -437,9 +421,13 @@ impl<'a> Narrator<'a> {
                 let fresh = self.garp_ignored.get(&key).is_none_or(|t| r.t.saturating_since(*t) > BURST_GAP);
                 self.garp_ignored.insert(key, r.t);
                 if fresh {
-                    let points_at =
-                        self.arp.get(&(host.to_string(), *ip)).copied().flatten().map(|m| owner_of(self.world, m));
-                    let from = owner_of(self.world, *mac);
+                    let points_at = self
+                        .arp
+                        .get(&(host.to_string(), *ip))
+                        .copied()
+                        .flatten()
+                        .map(|m| self.world.net.name_of_mac(m));
+                    let from = self.world.net.name_of_mac(*mac);
                     self.say(i, r, Event::GarpIgnored { host: host.to_string(), from, ip: *ip, points_at });
                 }
             }
@@ -490,7 +478,7 @@ impl<'a> Narrator<'a> {
                 self.say(i, r, event);
             }
             Kind::Route { host, prefix, next_hops, reason } => {
-                let via = next_hops.iter().map(|h| host_of_ip(self.world, *h)).collect();
+                let via = next_hops.iter().map(|h| self.world.net.name_of_ip(*h)).collect();
                 let event = Event::Route {
                     host: host.to_string(),
                     prefix: prefix.clone(),
@@ -506,7 +494,7 @@ impl<'a> Narrator<'a> {
                     MacChange::Flushed { mac, .. } => (mac, SwitchChange::PortDown),
                     MacChange::Moved { mac, .. } => (mac, SwitchChange::Moved),
                 };
-                let owner = owner_of(self.world, *mac);
+                let owner = self.world.net.name_of_mac(*mac);
                 self.say(i, r, Event::SwitchMac { switch: switch.to_string(), owner, change });
             }
             Kind::Drop { at, reason, .. } => self.drop(i, r, at, reason),
@@ -533,11 +521,11 @@ impl<'a> Narrator<'a> {
                 match before {
                     Some(b) if b == *mac => return,
                     Some(b) => ArpChange::Moved {
-                        from: owner_of(self.world, b),
-                        to: owner_of(self.world, *mac),
+                        from: self.world.net.name_of_mac(b),
+                        to: self.world.net.name_of_mac(*mac),
                         garp: self.garp_in_step(i, host, ip),
                     },
-                    None => ArpChange::Learned { owner: owner_of(self.world, *mac) },
+                    None => ArpChange::Learned { owner: self.world.net.name_of_mac(*mac) },
                 }
             }
             Some((None, NeighborState::Failed)) => {
@@ -602,7 +590,7 @@ impl<'a> Narrator<'a> {
             }
             DropReason::NoNeighbor { next_hop } => DropWords::NoNeighbor { next_hop: *next_hop },
             DropReason::NoRoute { dst } => DropWords::NoRoute { dst: *dst },
-            DropReason::UnknownUnicast { mac } => DropWords::UnknownUnicast { owner: owner_of(self.world, *mac) },
+            DropReason::UnknownUnicast { mac } => DropWords::UnknownUnicast { owner: self.world.net.name_of_mac(*mac) },
             DropReason::Rule { rule } => DropWords::Rule { rule: rule.clone() },
             DropReason::TtlExpired => DropWords::TtlExpired,
             // Flooded frames other hosts discard, a powered-off or cut host:

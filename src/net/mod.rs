@@ -41,6 +41,21 @@ impl Network {
         self.hosts.iter().find(|h| &*h.name == name)
     }
 
+    /// The name of the host with an interface of MAC `mac`, or the MAC
+    /// itself (as the lesson, the tables and the sentences name it).
+    pub fn name_of_mac(&self, mac: crate::wire::Mac) -> String {
+        self.hosts
+            .iter()
+            .find(|h| h.ifaces.iter().any(|i| i.mac == mac))
+            .map(|h| h.name.to_string())
+            .unwrap_or_else(|| mac.to_string())
+    }
+
+    /// The name of the host with address `ip`, or the address itself.
+    pub fn name_of_ip(&self, ip: std::net::Ipv4Addr) -> String {
+        self.hosts.iter().find(|h| h.owns(ip)).map(|h| h.name.to_string()).unwrap_or_else(|| ip.to_string())
+    }
+
     /// The switch port a host interface is cabled to, if any.
     pub fn port_of(&self, host: HostId, iface: IfIdx) -> Option<switch::PortId> {
         let link = self.hosts[host].ifaces[iface].link?;

@@ -6,7 +6,7 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::{Action, use_store};
-use super::story::{FrameClass, host_of_mac};
+use super::story::FrameClass;
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::sim::World;
 use crate::wire::dissect::{self, Dissection};
@@ -72,7 +72,7 @@ fn facts(record: &Record, world: Option<&World>, lang: Lang) -> Vec<String> {
     if let (Some(w), Kind::Frame { frame, .. }) = (world, &record.kind) {
         let dst = frame.dst();
         if !dst.is_broadcast() && !dst.is_multicast() {
-            lines.push(lang.f(Msg::WhyDestination, &[&dst, &host_of_mac(w, dst)]));
+            lines.push(lang.f(Msg::WhyDestination, &[&dst, &w.net.name_of_mac(dst)]));
         }
     }
     lines

@@ -5,7 +5,7 @@
 //! happened are highlighted (and say so, for screen readers).
 
 use super::i18n::{Lang, Msg};
-use super::story::{host_of_ip, host_of_mac, just_happened};
+use super::story::just_happened;
 use crate::engine::trace::{Kind, Record};
 use crate::k8s::cluster::BgpState;
 use crate::net::Host;
@@ -76,7 +76,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
                 let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
                 let owner = match e.mac {
                     Some(_) if conceal && vips.contains(&e.ip) => "?".to_string(),
-                    Some(m) => host_of_mac(world, m),
+                    Some(m) => world.net.name_of_mac(m),
                     None => String::new(),
                 };
                 html! {
@@ -114,7 +114,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
 
 fn routes_table(world: &World, host: &Host, lang: Lang) -> Html {
     let rows = host.routes.iter().map(|r| {
-        let via: Vec<String> = r.via.iter().map(|ip| format!("{ip} ({})", host_of_ip(world, *ip))).collect();
+        let via: Vec<String> = r.via.iter().map(|ip| format!("{ip} ({})", world.net.name_of_ip(*ip))).collect();
         html! {
             <tr>
                 <th scope="row">{ r.dst.to_string() }</th>
@@ -288,7 +288,7 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
         html! {
             <tr class={classes!(changed_class(is_changed), expired.then_some("expired"))} data-mac={mac.to_string()}>
                 <th scope="row"><code>{ mac.to_string() }</code>{ changed_note(is_changed, lang) }</th>
-                <td>{ host_of_mac(world, *mac) }</td>
+                <td>{ world.net.name_of_mac(*mac) }</td>
                 <td>{ world.net.port_name(e.port).to_string() }</td>
                 <td>{ format!("{:.1} s", age.as_secs_f64()) }</td>
                 <td>{ if expired { lang.t(Msg::AgedOut).to_string() } else { until(now, e.last_seen + sw.mac_aging, lang) } }</td>

@@ -9,7 +9,7 @@
 //! just left of it, cabled to it), the switch, the nodes with their pods.
 
 use super::i18n::{Lang, Msg};
-use super::story::{FrameClass, Hold, held_vips, host_of_ip, host_of_mac};
+use super::story::{FrameClass, Hold, held_vips};
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::k8s::cluster::AnnounceKind;
 use crate::net::host::RouteOrigin;
@@ -579,7 +579,7 @@ fn reachers(world: &World, vips: &[Ipv4Addr]) -> Vec<usize> {
 fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: bool, lang: Lang) -> Vec<CalloutRow> {
     let (recent, now) = (at.recent, at.now);
     // Concealed, an ARP entry names the MAC it holds, not whose it is.
-    let owner_of = |mac: crate::wire::Mac| if at.conceal { mac.to_string() } else { host_of_mac(world, mac) };
+    let owner_of = |mac: crate::wire::Mac| if at.conceal { mac.to_string() } else { world.net.name_of_mac(mac) };
     let host = &world.net.hosts[h];
     let who = if named { format!("{}: ", host.name) } else { String::new() };
     let way = |vip: Ipv4Addr, via: String| Some(Way { host: host.name.to_string(), vip, via });
@@ -588,7 +588,7 @@ fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: 
     for &vip in vips {
         let route = host.routes.iter().find(|r| r.origin == RouteOrigin::Bgp && r.dst.contains(vip));
         if let Some(r) = route {
-            let via: Vec<String> = r.via.iter().map(|ip| host_of_ip(world, *ip)).collect();
+            let via: Vec<String> = r.via.iter().map(|ip| world.net.name_of_ip(*ip)).collect();
             let ecmp = if via.len() > 1 { " (ECMP)" } else { "" };
             let main = format!("{who}{}{ecmp}", lang.f(Msg::CalloutRoute, &[&r.dst]));
             rows.push(row(Line::new("row", main), way(vip, via.join(","))));

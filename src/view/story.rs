@@ -12,7 +12,7 @@ use crate::net::neighbor::NeighborState;
 use crate::play::run::Run;
 use crate::sim::World;
 use crate::time::{Duration, Instant};
-use crate::wire::{ArpOperation, Frame, Mac, Parsed, ip::L4};
+use crate::wire::{ArpOperation, Frame, Parsed, ip::L4};
 use std::collections::BTreeSet;
 use std::mem::Discriminant;
 use std::net::Ipv4Addr;
@@ -334,22 +334,6 @@ pub fn just_happened(records: &[Record], previous: u64, cursor: u64, now: Instan
     step_start..end
 }
 
-/// The host owning `mac`, or the MAC itself when no host has it.
-pub fn host_of_mac(world: &World, mac: Mac) -> String {
-    world
-        .net
-        .hosts
-        .iter()
-        .find(|h| h.ifaces.iter().any(|i| i.mac == mac))
-        .map(|h| h.name.to_string())
-        .unwrap_or_else(|| mac.to_string())
-}
-
-/// The host with interface address `ip`, or the address itself.
-pub fn host_of_ip(world: &World, ip: Ipv4Addr) -> String {
-    world.net.hosts.iter().find(|h| h.owns(ip)).map(|h| h.name.to_string()).unwrap_or_else(|| ip.to_string())
-}
-
 /// How a node holds a VIP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hold {
@@ -408,14 +392,14 @@ fn path(trace: &[Record], world: &World, resolver: &str, vip: Ipv4Addr, end: Ins
         match &r.kind {
             Kind::Neighbor { host, ip, new, .. } if &**host == resolver && *ip == vip => {
                 let (via, state) = match new {
-                    Some((Some(mac), state)) => (vec![host_of_mac(world, *mac)], Some(*state)),
+                    Some((Some(mac), state)) => (vec![world.net.name_of_mac(*mac)], Some(*state)),
                     Some((None, state)) => (Vec::new(), Some(*state)),
                     None => (Vec::new(), None),
                 };
                 changes.push((r.t, via, state));
             }
             Kind::Route { host, prefix: p, next_hops, .. } if &**host == resolver && *p == prefix => {
-                changes.push((r.t, next_hops.iter().map(|h| host_of_ip(world, *h)).collect(), None));
+                changes.push((r.t, next_hops.iter().map(|h| world.net.name_of_ip(*h)).collect(), None));
             }
             _ => {}
         }

@@ -8,7 +8,7 @@
 //! timeout moves it. And a flush changes nothing when the entry already
 //! names the node that answers.
 
-use super::story::{FrameClass, host_of_mac};
+use super::story::FrameClass;
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::net::neighbor::GarpPolicy;
 use crate::sim::World;
@@ -61,7 +61,7 @@ pub fn honour_garp(world: &World, trace: &[Record], cursor: u64, host: &str, vip
 pub fn flush(world: &World, host: &str, vip: Ipv4Addr) -> Option<Futile> {
     let h = world.net.host(host)?;
     let mac = h.ifaces.iter().find_map(|i| i.neighbors.get(vip)).and_then(|e| e.mac)?;
-    let owner = host_of_mac(world, mac);
+    let owner = world.net.name_of_mac(mac);
     let answers = super::answers::who_answers(world)
         .into_iter()
         .find(|a| a.ip == vip)
