@@ -445,12 +445,47 @@ trait Observer {
     fn finish(&mut self, world: &World, end: Instant) -> Result<(), Violation>;
 }
 
+/// An invariant judged on the state at the end of each instant: the
+/// speakers take an instant's changes after its other events, so what
+/// `problem` finds in the world after one step counts only when no later
+/// step of the same instant mends it.
+struct AtInstantEnd {
+    problem: fn(&World, &[Record]) -> Option<Violation>,
+    /// What is wrong after the last step, unless a later step of the same instant mends it.
+    pending: Option<Violation>,
+    found: Option<Violation>,
+}
+
+impl AtInstantEnd {
+    fn new(problem: fn(&World, &[Record]) -> Option<Violation>) -> AtInstantEnd {
+        AtInstantEnd { problem, pending: None, found: None }
+    }
+}
+
+impl Observer for AtInstantEnd {
+    fn observe(&mut self, world: &World, records: &[Record]) {
+        if self.found.is_some() {
+            return;
+        }
+        // Time moved on: the last state of that instant was wrong.
+        if let Some(p) = self.pending.take_if(|p| world.now > p.t) {
+            self.found = Some(p);
+            return;
+        }
+        self.pending = (self.problem)(world, records);
+    }
+
+    fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
+        self.found.take().or(self.pending.take()).map_or(Ok(()), Err)
+    }
+}
+
 /// The state-based invariants, watching one pass.
 struct Observers {
     own: NeverAddressesItself,
     pods: PodsStart,
-    one: OneAnnouncer,
-    eps: AnnouncedHaveEndpoints,
+    one: AtInstantEnd,
+    eps: AtInstantEnd,
     dnat: RepliesThroughDnat,
 }
 
@@ -459,8 +494,8 @@ impl Observers {
         Observers {
             own: NeverAddressesItself::default(),
             pods: PodsStart::default(),
-            one: OneAnnouncer::default(),
-            eps: AnnouncedHaveEndpoints::default(),
+            one: AtInstantEnd::new(two_announcers),
+            eps: AtInstantEnd::new(announced_without_endpoints),
             dnat: RepliesThroughDnat::default(),
         }
     }
@@ -826,91 +861,67 @@ impl Observer for PodsStart {
 /// leader until the old leader's `NodeJoin` sync withdraws it
 /// (tests/regressions/speaker-restart-withdraws-in-the-join-instant.yaml).
 pub fn one_announcer_per_vip(run: &Run) -> Result<(), Violation> {
-    replay(run, &mut OneAnnouncer::default())
+    replay(run, &mut AtInstantEnd::new(two_announcers))
 }
 
-#[derive(Default)]
-struct OneAnnouncer {
-    /// What is wrong after the last step, unless a later step of the same instant mends it.
-    pending: Option<Violation>,
-    found: Option<Violation>,
-}
-
-impl Observer for OneAnnouncer {
-    fn observe(&mut self, world: &World, records: &[Record]) {
-        if self.found.is_some() || world.cluster.config.announce != AnnounceKind::L2 {
-            return;
-        }
-        // Time moved on: the last state of that instant was wrong.
-        if let Some(p) = self.pending.take_if(|p| world.now > p.t) {
-            self.found = Some(p);
-            return;
-        }
-        self.pending = Self::problem(world, records);
+/// Two L2 announcers of one VIP in the world as it is now, if any.
+fn two_announcers(world: &World, records: &[Record]) -> Option<Violation> {
+    let k = &world.cluster;
+    if k.config.announce != AnnounceKind::L2 {
+        return None;
     }
-
-    fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
-        self.found.take().or(self.pending.take()).map_or(Ok(()), Err)
-    }
-}
-
-impl OneAnnouncer {
-    /// Two announcers of one VIP in the world as it is now, if any.
-    fn problem(world: &World, records: &[Record]) -> Option<Violation> {
-        let k = &world.cluster;
-        let hosts = &world.net.hosts;
-        let record = records.iter().find(|r| matches!(r.kind, Kind::Leader { .. })).or(records.last());
-        match k.config.load_balancer {
-            LoadBalancerKind::Metallb => {
-                let live: BTreeSet<&String> = k.nodes.keys().filter(|n| metallb::speaker_alive(k, hosts, n)).collect();
-                let converged = live.iter().all(|n| {
-                    k.speakers
-                        .get(*n)
-                        .is_some_and(|s| s.view.iter().filter(|v| k.nodes.contains_key(*v)).eq(live.iter().copied()))
+    let hosts = &world.net.hosts;
+    let record = records.iter().find(|r| matches!(r.kind, Kind::Leader { .. })).or(records.last());
+    match k.config.load_balancer {
+        LoadBalancerKind::Metallb => {
+            let live: BTreeSet<&String> = k.nodes.keys().filter(|n| metallb::speaker_alive(k, hosts, n)).collect();
+            let converged = live.iter().all(|n| {
+                k.speakers
+                    .get(*n)
+                    .is_some_and(|s| s.view.iter().filter(|v| k.nodes.contains_key(*v)).eq(live.iter().copied()))
+            });
+            if !converged {
+                return None;
+            }
+            let mut by_service: BTreeMap<&Key, Vec<&str>> = BTreeMap::new();
+            for n in &live {
+                for svc in k.speakers[*n].announcing.keys() {
+                    by_service.entry(svc).or_default().push(n);
+                }
+            }
+            if let Some((svc, nodes)) = by_service.into_iter().find(|(_, v)| v.len() > 1) {
+                let message = format!(
+                    "{} live speakers announce {svc} although their memberlists agree: {}",
+                    nodes.len(),
+                    nodes.join(", ")
+                );
+                return Some(match record {
+                    Some(r) => Violation { host: Some(nodes[0].to_string()), ..Violation::at(r, message) },
+                    None => Violation::new(world.now, Some(nodes[0]), message),
                 });
-                if !converged {
-                    return None;
-                }
-                let mut by_service: BTreeMap<&Key, Vec<&str>> = BTreeMap::new();
-                for n in &live {
-                    for svc in k.speakers[*n].announcing.keys() {
-                        by_service.entry(svc).or_default().push(n);
-                    }
-                }
-                if let Some((svc, nodes)) = by_service.into_iter().find(|(_, v)| v.len() > 1) {
-                    let message = format!(
-                        "{} live speakers announce {svc} although their memberlists agree: {}",
-                        nodes.len(),
-                        nodes.join(", ")
-                    );
-                    return Some(match record {
-                        Some(r) => Violation { host: Some(nodes[0].to_string()), ..Violation::at(r, message) },
-                        None => Violation::new(world.now, Some(nodes[0]), message),
-                    });
-                }
             }
-            LoadBalancerKind::Cilium => {
-                let mut by_ip: BTreeMap<Ipv4Addr, Vec<&str>> = BTreeMap::new();
-                for h in hosts.iter().filter(|h| h.up) {
-                    for (ip, a) in &h.announce {
-                        if a.by.contains("cilium") {
-                            by_ip.entry(*ip).or_default().push(&h.name);
-                        }
-                    }
-                }
-                if let Some((ip, nodes)) = by_ip.into_iter().find(|(_, v)| v.len() > 1) {
-                    let message =
-                        format!("{} nodes answer ARP for {ip} as lease holder: {}", nodes.len(), nodes.join(", "));
-                    return Some(match record {
-                        Some(r) => Violation { host: Some(nodes[0].to_string()), ..Violation::at(r, message) },
-                        None => Violation::new(world.now, Some(nodes[0]), message),
-                    });
-                }
-            }
-            LoadBalancerKind::None => {}
         }
-        None
+        LoadBalancerKind::Cilium => {
+            let mut by_ip: BTreeMap<Ipv4Addr, Vec<&str>> = BTreeMap::new();
+            for h in hosts.iter().filter(|h| h.up) {
+                for (ip, a) in &h.announce {
+                    if a.by.contains("cilium") {
+                        by_ip.entry(*ip).or_default().push(&h.name);
+                    }
+                }
+            }
+            if let Some((ip, nodes)) = by_ip.into_iter().find(|(_, v)| v.len() > 1) {
+                let message =
+                    format!("{} nodes answer ARP for {ip} as lease holder: {}", nodes.len(), nodes.join(", "));
+                return Some(match record {
+                    Some(r) => Violation { host: Some(nodes[0].to_string()), ..Violation::at(r, message) },
+                    None => Violation::new(world.now, Some(nodes[0]), message),
+                });
+            }
+        }
+        LoadBalancerKind::None => {}
     }
+    None
 }
 
 /// **MetalLB announces only what can be served.** A MetalLB speaker (L2
@@ -927,98 +938,65 @@ impl OneAnnouncer {
 /// events, so between two steps of one instant the old announcement may
 /// still stand.
 pub fn announced_vips_have_endpoints(run: &Run) -> Result<(), Violation> {
-    replay(run, &mut AnnouncedHaveEndpoints::default())
+    replay(run, &mut AtInstantEnd::new(announced_without_endpoints))
 }
 
-#[derive(Default)]
-struct AnnouncedHaveEndpoints {
-    /// What is wrong after the last step, unless a later step of the same instant mends it.
-    pending: Option<Violation>,
-    found: Option<Violation>,
-}
-
-impl Observer for AnnouncedHaveEndpoints {
-    fn observe(&mut self, world: &World, records: &[Record]) {
-        if self.found.is_some() {
-            return;
-        }
-        // Time moved on: the last state of that instant was wrong.
-        if let Some(p) = self.pending.take_if(|p| world.now > p.t) {
-            self.found = Some(p);
-            return;
-        }
-        self.pending = Self::problem(world, records);
+/// The first announcement the world makes without an endpoint to serve it.
+fn announced_without_endpoints(world: &World, records: &[Record]) -> Option<Violation> {
+    let k = &world.cluster;
+    if k.config.load_balancer != LoadBalancerKind::Metallb {
+        return None;
     }
-
-    fn finish(&mut self, _: &World, _: Instant) -> Result<(), Violation> {
-        self.found.take().or(self.pending.take()).map_or(Ok(()), Err)
-    }
-}
-
-impl AnnouncedHaveEndpoints {
-    /// The first announcement the world makes without an endpoint to serve it.
-    fn problem(world: &World, records: &[Record]) -> Option<Violation> {
-        let k = &world.cluster;
-        if k.config.load_balancer != LoadBalancerKind::Metallb {
-            return None;
+    let hosts = &world.net.hosts;
+    // (node, service) pairs announced now.
+    let mut announced: Vec<(&str, &Key, &str)> = Vec::new();
+    for (n, s) in &k.speakers {
+        if !metallb::speaker_alive(k, hosts, n) {
+            continue;
         }
-        let hosts = &world.net.hosts;
-        // (node, service) pairs announced now.
-        let mut announced: Vec<(&str, &Key, &str)> = Vec::new();
-        for (n, s) in &k.speakers {
-            if !metallb::speaker_alive(k, hosts, n) {
-                continue;
-            }
-            match k.config.announce {
-                AnnounceKind::L2 => announced.extend(s.announcing.keys().map(|svc| (n.as_str(), svc, "announces"))),
-                AnnounceKind::Bgp => {
-                    let Some(session) = k.bgp.get(n).filter(|b| b.state == crate::k8s::cluster::BgpState::Established)
-                    else {
-                        continue;
-                    };
-                    for svc in
-                        k.services.values().filter(|s| s.ingress.iter().any(|ip| session.advertised.contains(ip)))
-                    {
-                        announced.push((
-                            n.as_str(),
-                            k.services.get_key_value(&svc.key()).expect("listed").0,
-                            "advertises",
-                        ));
-                    }
+        match k.config.announce {
+            AnnounceKind::L2 => announced.extend(s.announcing.keys().map(|svc| (n.as_str(), svc, "announces"))),
+            AnnounceKind::Bgp => {
+                let Some(session) = k.bgp.get(n).filter(|b| b.state == crate::k8s::cluster::BgpState::Established)
+                else {
+                    continue;
+                };
+                for svc in k.services.values().filter(|s| s.ingress.iter().any(|ip| session.advertised.contains(ip))) {
+                    announced.push((n.as_str(), k.services.get_key_value(&svc.key()).expect("listed").0, "advertises"));
                 }
-                AnnounceKind::None => {}
             }
+            AnnounceKind::None => {}
         }
-        for (node, svc, verb) in announced {
-            let Some(service) = k.services.get(svc) else { continue };
-            let can_serve: Vec<&crate::k8s::cluster::Endpoint> = k
-                .slices
-                .get(svc)
-                .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).collect())
-                .unwrap_or_default();
-            let problem = if can_serve.is_empty() {
-                Some(format!("{node} {verb} {svc} ({}) but it has no ready or serving endpoint", vip(service)))
-            } else if service.external_local() && !can_serve.iter().any(|e| *e.node == *node) {
-                Some(format!(
-                    "{node} {verb} {svc} ({}) with externalTrafficPolicy: Local but has no ready or serving endpoint of it",
-                    vip(service)
-                ))
-            } else {
-                None
-            };
-            if let Some(message) = problem {
-                let record = records
+    }
+    for (node, svc, verb) in announced {
+        let Some(service) = k.services.get(svc) else { continue };
+        let can_serve: Vec<&crate::k8s::cluster::Endpoint> = k
+            .slices
+            .get(svc)
+            .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).collect())
+            .unwrap_or_default();
+        let problem = if can_serve.is_empty() {
+            Some(format!("{node} {verb} {svc} ({}) but it has no ready or serving endpoint", vip(service)))
+        } else if service.external_local() && !can_serve.iter().any(|e| *e.node == *node) {
+            Some(format!(
+                "{node} {verb} {svc} ({}) with externalTrafficPolicy: Local but has no ready or serving endpoint of it",
+                vip(service)
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let record = records
                     .iter()
                     .find(|r| matches!(&r.kind, Kind::Endpoints { service, .. } | Kind::Leader { service, .. } if service == svc))
                     .or(records.last());
-                return Some(match record {
-                    Some(r) => Violation { host: Some(node.to_string()), ..Violation::at(r, message) },
-                    None => Violation::new(world.now, Some(node), message),
-                });
-            }
+            return Some(match record {
+                Some(r) => Violation { host: Some(node.to_string()), ..Violation::at(r, message) },
+                None => Violation::new(world.now, Some(node), message),
+            });
         }
-        None
     }
+    None
 }
 
 fn vip(s: &crate::k8s::cluster::Service) -> String {
@@ -1447,7 +1425,7 @@ spec:
         let other = ["node-a", "node-b", "node-c"].into_iter().find(|n| *n != leader).unwrap();
         let mut split = world.clone();
         split.cluster.speakers.get_mut(other).unwrap().announcing.insert(svc.clone(), ip("192.168.1.200"));
-        let mut o = OneAnnouncer::default();
+        let mut o = AtInstantEnd::new(two_announcers);
         o.observe(&split, &[]);
         let mut both = [leader.as_str(), other];
         both.sort();
@@ -1457,14 +1435,14 @@ spec:
             format!("2 live speakers announce {svc} although their memberlists agree: {}", both.join(", "))
         );
         // A later step of the same instant that mends it leaves nothing to report.
-        let mut o = OneAnnouncer::default();
+        let mut o = AtInstantEnd::new(two_announcers);
         o.observe(&split, &[]);
         o.observe(&world, &[]);
         assert_eq!(o.finish(&world, world.now), Ok(()));
         // Until the memberlists agree (node-a has not yet noticed a peer), two leaders are expected.
         let removed = both.iter().find(|n| **n != "node-a").unwrap().to_string();
         split.cluster.speakers.get_mut("node-a").unwrap().view.remove(&removed);
-        let mut o = OneAnnouncer::default();
+        let mut o = AtInstantEnd::new(two_announcers);
         o.observe(&split, &[]);
         assert_eq!(o.finish(&split, split.now), Ok(()));
     }
@@ -1482,19 +1460,19 @@ spec:
             e.serving = false;
         }
         let end = world.now;
-        let mut o = AnnouncedHaveEndpoints::default();
+        let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&none, &[]);
         assert_eq!(
             o.finish(&none, end).expect_err("nothing to serve").message,
             format!("{leader} announces {svc} (192.168.1.200) but it has no ready or serving endpoint")
         );
         // Mended by a later step of the same instant (the speakers' sync): fine.
-        let mut o = AnnouncedHaveEndpoints::default();
+        let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&none, &[]);
         o.observe(&world, &[]);
         assert_eq!(o.finish(&world, end), Ok(()));
         // Still wrong when time moves on: reported at the instant it was wrong.
-        let mut o = AnnouncedHaveEndpoints::default();
+        let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&none, &[]);
         let mut later = world.clone();
         later.now = end + Duration::from_millis(1);
@@ -1503,7 +1481,7 @@ spec:
         // A terminating endpoint that still serves is enough (EndpointCanServe).
         let mut serving = none.clone();
         std::rc::Rc::make_mut(&mut serving.cluster.slices.get_mut(&svc).unwrap().endpoints)[0].serving = true;
-        let mut o = AnnouncedHaveEndpoints::default();
+        let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&serving, &[]);
         assert_eq!(o.finish(&serving, end), Ok(()));
         // Local: the endpoint must be on the announcing node.
@@ -1513,7 +1491,7 @@ spec:
         for e in std::rc::Rc::make_mut(&mut local.cluster.slices.get_mut(&svc).unwrap().endpoints) {
             e.node = "elsewhere".into();
         }
-        let mut o = AnnouncedHaveEndpoints::default();
+        let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&local, &[]);
         assert_eq!(
             o.finish(&local, end).expect_err("no local endpoint").message,
