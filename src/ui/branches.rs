@@ -3,10 +3,10 @@
 //! edited manifest applied at the cursor, and the list of runs (original,
 //! variants, branches) to switch between.
 
-use super::i18n::Msg;
+use super::i18n::{Lang, Msg};
 use super::manifests::Manifests;
 use super::route::open_shipped;
-use super::state::{Action, Notice, use_store};
+use super::state::{Action, Notice, Slice, use_store};
 use crate::catalog::{self, Shipped};
 use crate::k8s::cluster::AnnounceKind;
 use crate::net::Role;
@@ -201,54 +201,6 @@ pub fn branches() -> Html {
         html! { <button type="button" data-remedy="bgp" onclick={open}>{ lang.f(Msg::OpenBgpVersion, &[&s.title_in(lang.code())]) }</button> }
     });
 
-    let runs = store.runs.iter().enumerate().map(|(i, r)| {
-        let origin = r.fork.as_ref().and_then(|f| {
-            let parent = store.runs.iter().find(|x| x.id == f.parent)?;
-            Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
-        });
-        let outage = r.story.longest_outage().map(|o| {
-            let length = format!(
-                "{}{}",
-                crate::view::duration(o.length()),
-                if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }
-            );
-            lang.f(Msg::RunLongestOutage, &[&length])
-        });
-        let show = {
-            let store = store.clone();
-            Callback::from(move |_| store.dispatch(Action::SwitchRun(i)))
-        };
-        let compare = {
-            let store = store.clone();
-            Callback::from(move |_| store.dispatch(Action::Compare(Some(i))))
-        };
-        let delete = {
-            let store = store.clone();
-            Callback::from(move |_| store.dispatch(Action::DeleteRun(i)))
-        };
-        let active = i == store.active;
-        html! {
-            <li class={classes!(active.then_some("active"))} data-run={r.id.to_string()}
-                data-variant={r.variant.clone()}>
-                <span class="run-label">{ r.title(lang) }</span>
-                if let Some(origin) = origin {
-                    <span class="run-origin">{ origin }</span>
-                }
-                <span class="run-outage">{ outage.unwrap_or_else(|| lang.t(Msg::NoFailedRequests).into()) }</span>
-                if active {
-                    <span class="badge">{ lang.t(Msg::Shown) }</span>
-                } else {
-                    <button type="button" data-do="show" onclick={show}>{ lang.t(Msg::Show) }</button>
-                    <button type="button" data-do="compare" onclick={compare}>{ lang.t(Msg::CompareButton) }</button>
-                }
-                if i > 0 {
-                    <button type="button" data-do="delete" onclick={delete}
-                        aria-label={lang.f(Msg::DeleteRunLabel, &[&r.title(lang)])}>{ lang.t(Msg::DeleteRun) }</button>
-                }
-            </li>
-        }
-    });
-
     let dismiss = {
         let store = store.clone();
         Callback::from(move |_| store.dispatch(Action::DismissNotice))
@@ -313,7 +265,74 @@ pub fn branches() -> Html {
                     <button type="button" onclick={dismiss}>{ lang.t(Msg::Dismiss) }</button>
                 </p>
             }
-            <ul class="runs" data-live-bytes={super::memory::live_bytes().to_string()}>{ for runs }</ul>
+            <ul class="runs" data-live-bytes={super::memory::live_bytes().to_string()}>
+                <RunList slice={Slice { key: (lang, store.active, store.runs.iter().map(|r| Rc::as_ptr(r) as usize).collect()), store: store.clone() }} />
+            </ul>
         </section>
     }
+}
+
+/// What the list of runs shows: the language, which run is shown, and the
+/// runs (by identity: a session that grows replaces its entry).
+type RunsShown = (Lang, usize, Vec<usize>);
+
+#[derive(Properties, PartialEq)]
+struct RunListProps {
+    slice: Slice<RunsShown>,
+}
+
+/// The runs, drawn again when they change, not on every step.
+#[function_component(RunList)]
+fn run_list(props: &RunListProps) -> Html {
+    let store = &props.slice.store;
+    let lang = store.lang;
+    let runs = store.runs.iter().enumerate().map(|(i, r)| {
+        let origin = r.fork.as_ref().and_then(|f| {
+            let parent = store.runs.iter().find(|x| x.id == f.parent)?;
+            Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
+        });
+        let outage = r.story.longest_outage().map(|o| {
+            let length = format!(
+                "{}{}",
+                crate::view::duration(o.length()),
+                if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }
+            );
+            lang.f(Msg::RunLongestOutage, &[&length])
+        });
+        let show = {
+            let store = store.clone();
+            Callback::from(move |_| store.dispatch(Action::SwitchRun(i)))
+        };
+        let compare = {
+            let store = store.clone();
+            Callback::from(move |_| store.dispatch(Action::Compare(Some(i))))
+        };
+        let delete = {
+            let store = store.clone();
+            Callback::from(move |_| store.dispatch(Action::DeleteRun(i)))
+        };
+        let active = i == store.active;
+        html! {
+            <li class={classes!(active.then_some("active"))} data-run={r.id.to_string()}
+                data-variant={r.variant.clone()}>
+                <span class="run-label">{ r.title(lang) }</span>
+                if let Some(origin) = origin {
+                    <span class="run-origin">{ origin }</span>
+                }
+                <span class="run-outage">{ outage.unwrap_or_else(|| lang.t(Msg::NoFailedRequests).into()) }</span>
+                if active {
+                    <span class="badge">{ lang.t(Msg::Shown) }</span>
+                } else {
+                    <button type="button" data-do="show" onclick={show}>{ lang.t(Msg::Show) }</button>
+                    <button type="button" data-do="compare" onclick={compare}>{ lang.t(Msg::CompareButton) }</button>
+                }
+                if i > 0 {
+                    <button type="button" data-do="delete" onclick={delete}
+                        aria-label={lang.f(Msg::DeleteRunLabel, &[&r.title(lang)])}>{ lang.t(Msg::DeleteRun) }</button>
+                }
+            </li>
+        }
+    });
+
+    html! { { for runs } }
 }

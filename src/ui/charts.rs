@@ -400,7 +400,7 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
                 // readable width, and the cursor line's percentages are of it.
                 <div class="chart-canvas">
                     <div class="chart-plot">
-                        { Html::from_html_unchecked(AttrValue::from(c.svg.clone())) }
+                        <Drawing chart={props.chart.clone()} />
                         <span class="cursor-line" aria-hidden="true"
                             style={format!("left:{left:.2}%;top:{top:.2}%;height:{height:.2}%")}></span>
                     </div>
@@ -422,6 +422,27 @@ pub fn chart_figure(props: &ChartFigureProps) -> Html {
         }
     }
     figure
+}
+
+#[derive(Properties)]
+struct DrawingProps {
+    chart: Rc<Result<ChartSvg, String>>,
+}
+
+impl PartialEq for DrawingProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.chart, &other.chart)
+    }
+}
+
+/// The chart's SVG, drawn again only with another chart, not on every
+/// step of the cursor (it would copy and compare the whole SVG text).
+#[function_component(Drawing)]
+fn drawing(props: &DrawingProps) -> Html {
+    match &*props.chart {
+        Ok(c) => Html::from_html_unchecked(AttrValue::from(c.svg.clone())),
+        Err(_) => html! {},
+    }
 }
 
 /// One sentence per lane: "client → 192.168.1.201: 70 of 111 requests
@@ -534,7 +555,21 @@ pub fn charts() -> Html {
             })
         }
     });
-    let (Some(entry), Some((requests, path, served))) = (entry, (*drawn).clone()) else { return html! {} };
+    // Their words, once per run and language too (not on every step).
+    let said = use_memo((entry.as_ref().map(|e| e.rev), lang), {
+        let entry = entry.clone();
+        move |(_, lang)| {
+            entry.map(|e| {
+                let s = &e.story;
+                (requests_summary(s, *lang), requests_data(s), path_summary(s, *lang), served_summary(s, *lang))
+            })
+        }
+    });
+    let (Some(entry), Some((requests, path, served)), Some(said)) = (entry, (*drawn).clone(), said.as_ref().clone())
+    else {
+        return html! {};
+    };
+    let (requests_said, requests_data, path_said, served_said) = said;
     let at = secs_f(store.time) / secs_f(entry.story.end).max(1e-9);
     let path_title = match (&entry.story.resolver, entry.story.vip) {
         (Some(r), Some(v)) => lang.f(Msg::HowReaches, &[r, &v]),
@@ -544,7 +579,7 @@ pub fn charts() -> Html {
         <section class="panel charts" aria-labelledby="charts-title" data-panel="charts">
             <h2 id="charts-title">{ lang.t(Msg::PanelCharts) }</h2>
             <ChartFigure name="requests" chart={requests} title={lang.t(Msg::ClientRequestsTitle)} at={at} lang={lang}
-                summary={html! { { requests_summary(&entry.story, lang) } }} data={requests_data(&entry.story)} />
+                summary={html! { { requests_said } }} data={requests_data} />
             if store.concealed() {
                 <figure class="chart concealed" data-chart="path">
                     <figcaption><strong>{ path_title }</strong></figcaption>
@@ -552,10 +587,10 @@ pub fn charts() -> Html {
                 </figure>
             } else {
                 <ChartFigure name="path" chart={path} title={path_title} at={at} lang={lang}
-                    summary={html! { <>{ node_legend(&entry.story.nodes) }<span class="path-steps">{ path_summary(&entry.story, lang) }</span></> }} />
+                    summary={html! { <>{ node_legend(&entry.story.nodes) }<span class="path-steps">{ path_said }</span></> }} />
             }
             <ChartFigure name="served" chart={served} title={lang.t(Msg::ServedTitle)} at={at} lang={lang}
-                summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_summary(&entry.story, lang) }</> }} />
+                summary={html! { <>{ node_legend(&entry.story.nodes) }{ served_said }</> }} />
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! Until the learner chooses, the browser's preferred languages decide.
 
 use super::i18n::{Lang, Msg};
-use super::state::{Action, use_store};
+use super::state::{Action, Dispatcher, use_store};
 use super::storage;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -10,9 +10,21 @@ use yew::prelude::*;
 #[function_component(LanguageSwitch)]
 pub fn language_switch() -> Html {
     let store = use_store();
-    let lang = store.lang;
+    html! { <LanguageSelect lang={store.lang} dispatcher={store.dispatcher()} /> }
+}
+
+/// Drawn again only when the language changes, not on every step.
+#[derive(Properties, PartialEq)]
+struct LanguageSelectProps {
+    lang: Lang,
+    dispatcher: Dispatcher,
+}
+
+#[function_component(LanguageSelect)]
+fn language_select(props: &LanguageSelectProps) -> Html {
+    let lang = props.lang;
     let on_change = {
-        let store = store.clone();
+        let store = props.dispatcher.clone();
         Callback::from(move |e: Event| {
             let code = e.target_unchecked_into::<HtmlSelectElement>().value();
             if let Some(chosen) = Lang::from_code(&code) {

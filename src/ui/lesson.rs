@@ -43,7 +43,7 @@ pub fn lesson() -> Html {
     let run = entry.run.borrow();
     let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed());
     let has_beats = entry.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
-    let (text, hidden) = (*description).clone();
+    let hidden = description.1;
     let toggle = {
         let whole = whole.clone();
         Callback::from(move |_| whole.set(!*whole))
@@ -86,7 +86,7 @@ pub fn lesson() -> Html {
                 </div>
             }
             <div class="description" data-hidden={hidden.to_string()}>
-                { text }
+                <Told text={description.clone()} />
                 // Always the same line while the story has beats to reveal, so
                 // its text changing moves nothing.
                 if marks.iter().any(Option::is_some) {
@@ -101,4 +101,22 @@ pub fn lesson() -> Html {
             </div>
         </section>
     }
+}
+
+/// The story so far, drawn again only when the memo above makes it anew
+/// (more of it revealed, another scenario or language), not on every step.
+#[derive(Properties)]
+struct ToldProps {
+    text: Rc<(Html, usize)>,
+}
+
+impl PartialEq for ToldProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.text, &other.text)
+    }
+}
+
+#[function_component(Told)]
+fn told(props: &ToldProps) -> Html {
+    props.text.0.clone()
 }

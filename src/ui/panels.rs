@@ -1,8 +1,9 @@
 //! Which panels are on screen: the learner hides what they do not need,
 //! links and embeds carry the choice (`panels=topology,timeline`).
 
+use super::i18n::Lang;
 use super::i18n::Msg;
-use super::state::{Action, use_store};
+use super::state::{Action, Slice, use_store};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -121,6 +122,18 @@ impl Panels {
 #[function_component(PanelsMenu)]
 pub fn panels_menu() -> Html {
     let store = use_store();
+    let key = (store.lang, store.panels);
+    html! { <PanelsMenuBody slice={Slice { store, key }} /> }
+}
+
+#[derive(Properties, PartialEq)]
+struct PanelsMenuProps {
+    slice: Slice<(Lang, Panels)>,
+}
+
+#[function_component(PanelsMenuBody)]
+fn panels_menu_body(props: &PanelsMenuProps) -> Html {
+    let store = props.slice.store.clone();
     let lang = store.lang;
     let toggle = |p: Panel| {
         let store = store.clone();

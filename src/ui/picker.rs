@@ -2,18 +2,42 @@
 //! its variants, a YAML file from disk, or YAML pasted in; and the way into
 //! the scenario editor. Loader errors are shown by [`super::problems`].
 
+use super::i18n::Lang;
 use super::i18n::Msg;
 use super::panels::Panel;
+use super::panels::Panels;
 use super::route::{open_shipped, open_text};
-use super::state::{Action, LoadProblem, Source, use_store};
+use super::state::{Action, LoadProblem, Slice, Source, use_store};
 use crate::catalog;
 use gloo::file::callbacks::FileReader;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+/// What the picker shows: the language, the scenario (by identity), the
+/// shipped one it came from, the run's variant and the panels.
+type Shows = (Lang, Option<usize>, Option<String>, Option<String>, Panels);
+
 #[function_component(Picker)]
 pub fn picker() -> Html {
     let store = use_store();
+    let key = (
+        store.lang,
+        store.scenario.as_ref().map(|s| std::rc::Rc::as_ptr(s) as usize),
+        store.source.as_ref().and_then(|s| s.shipped.clone()),
+        store.active().and_then(|e| e.variant.clone()),
+        store.panels,
+    );
+    html! { <PickerBody slice={Slice { store, key }} /> }
+}
+
+#[derive(Properties, PartialEq)]
+struct PickerProps {
+    slice: Slice<Shows>,
+}
+
+#[function_component(PickerBody)]
+fn picker_body(props: &PickerProps) -> Html {
+    let store = props.slice.store.clone();
     let lang = store.lang;
     let shipped = use_memo((), |_| catalog::shipped());
     let exercises = use_memo((), |_| catalog::workshop());

@@ -1327,6 +1327,22 @@ pub type Store = yew::UseReducerHandle<AppState>;
 /// Dispatching only, for code that outlives a render (listeners, file readers).
 pub type Dispatcher = yew::UseReducerDispatcher<AppState>;
 
+/// The store, for a part drawn from only some of its fields (`key`): equal
+/// while they are, so that a step of the cursor does not draw the part
+/// again. The part reads nothing else from the store, not even in its
+/// callbacks (which may dispatch).
+#[derive(Clone)]
+pub struct Slice<K> {
+    pub store: Store,
+    pub key: K,
+}
+
+impl<K: PartialEq> PartialEq for Slice<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
 /// The store provided at the root of the app.
 #[yew::hook]
 pub fn use_store() -> Store {

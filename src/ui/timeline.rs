@@ -6,12 +6,13 @@
 //! ([`crate::narrate::announce`]), for screen readers.
 
 use super::checkpoint::CheckpointCard;
+use super::i18n::Lang;
 use super::i18n::Msg;
-use super::state::{Action, Dir, SPEEDS, use_store};
+use super::state::{Action, Dir, Dispatcher, SPEEDS, use_store};
 use crate::engine::trace::Kind;
 use crate::time::Instant;
 use crate::view::story::MarkKind;
-use crate::view::timeline::TimelineView;
+use crate::view::timeline::{Band, MarkView, TimelineView};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -27,28 +28,6 @@ pub fn timeline() -> Html {
     let story = &entry.story;
     let end = run.end;
     let cursor = run.cursor();
-    let send = |a: fn() -> Action| {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| store.dispatch(a()))
-    };
-    let play = {
-        let store = store.clone();
-        let playing = store.playing;
-        Callback::from(move |_: MouseEvent| store.dispatch(Action::Play(!playing)))
-    };
-    let tour = {
-        let store = store.clone();
-        let on = store.tour.is_none();
-        Callback::from(move |_: MouseEvent| store.dispatch(Action::Tour(on)))
-    };
-    let on_speed = {
-        let store = store.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(x) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
-                store.dispatch(Action::Speed(x));
-            }
-        })
-    };
     let on_scrub = {
         let store = store.clone();
         Callback::from(move |e: InputEvent| {
@@ -73,48 +52,11 @@ pub fn timeline() -> Html {
             now.1 = hidden.to_string();
         }
     }
-    let marks = view.marks.iter().map(|m| {
-        let store = store.clone();
-        let step = m.step;
-        let onclick = Callback::from(move |_| store.dispatch(Action::SeekStep(step)));
-        html! {
-            <button type="button" tabindex="-1"
-                class={classes!("mark", m.kind.css(), m.here.then_some("here"), (!m.labelled).then_some("tick"))}
-                style={format!("left:{:.3}%", m.at)} title={m.title.clone()}
-                aria-label={m.label.clone()} onclick={onclick}>
-                { if m.labelled { m.kind.glyph() } else { "" } }
-            </button>
-        }
-    });
-    let outages = view.bands.iter().map(|b| {
-        html! {
-            <span class="outage-band" style={format!("left:{:.3}%;width:{:.3}%", b.left, b.width)}
-                title={b.title.clone()}></span>
-        }
-    });
     html! {
         <section class="panel timeline" aria-label={lang.t(Msg::PanelTimeline)} data-panel="timeline">
             <div class="transport" role="toolbar" aria-label={lang.t(Msg::Playback)}>
-                <button type="button" onclick={send(|| Action::SeekStep(0))} aria-label={lang.t(Msg::GoStartLabel)} title={lang.t(Msg::GoStartTitle)}>{ lang.t(Msg::GoStart) }</button>
-                <button type="button" onclick={send(|| Action::Interesting(Dir::Back))} aria-label={lang.t(Msg::PrevMarkLabel)} title={lang.t(Msg::PrevMarkTitle)}>{ lang.t(Msg::PrevMark) }</button>
-                <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label={lang.t(Msg::StepBackLabel)} title={lang.t(Msg::StepBackTitle)}>{ lang.t(Msg::StepBack) }</button>
-                <button type="button" class="play" onclick={play} aria-pressed={store.playing.to_string()}
-                    aria-label={lang.t(if store.playing { Msg::PauseLabel } else { Msg::PlayLabel })}>
-                    { lang.t(if store.playing { Msg::Pause } else { Msg::Play }) }
-                </button>
-                <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
-                <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
-                <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
-                <button type="button" class="tour-button" onclick={tour} aria-pressed={store.tour.is_some().to_string()}
-                    title={lang.t(Msg::TourTitle)}>{ lang.t(Msg::Tour) }</button>
-                <label class="speed">
-                    <span>{ lang.t(Msg::Speed) }</span>
-                    <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">
-                        { for SPEEDS.iter().map(|x| html! {
-                            <option value={x.to_string()} selected={*x == store.speed}>{ format!("{x}×") }</option>
-                        }) }
-                    </select>
-                </label>
+                <Transport lang={lang} playing={store.playing} tour={store.tour.is_some()} speed={store.speed}
+                    dispatcher={store.dispatcher()} />
                 <output class="clock" aria-live="off" data-time-ns={store.time.as_nanos().to_string()}
                     data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
                     data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>
@@ -123,8 +65,8 @@ pub fn timeline() -> Html {
                 </output>
             </div>
             <div class="scrubber">
-                <div class="marks" aria-hidden="true">{ for marks }</div>
-                <div class="bands" aria-hidden="true">{ for outages }</div>
+                <Marks marks={std::mem::take(&mut view.marks)} bands={std::mem::take(&mut view.bands)}
+                    dispatcher={store.dispatcher()} />
                 <input type="range" min="0" max={end.as_millis().to_string()} step={SCRUB_STEP_MS.to_string()}
                     value={store.time.as_millis().to_string()} oninput={on_scrub} aria-label={lang.t(Msg::Time)}
                     aria-valuetext={super::secs(store.time)} />
@@ -146,5 +88,104 @@ pub fn timeline() -> Html {
             <p class="packet-log visually-hidden" role="status" aria-live="polite" aria-label={lang.t(Msg::PacketLog)}
                data-step={cursor.to_string()}>{ said }</p>
         </section>
+    }
+}
+
+/// The buttons of the transport bar and the speed: drawn again when what
+/// they show changes, not on every step (the clock beside them is).
+#[derive(Properties, PartialEq)]
+struct TransportProps {
+    lang: Lang,
+    playing: bool,
+    tour: bool,
+    speed: f64,
+    dispatcher: Dispatcher,
+}
+
+#[function_component(Transport)]
+fn transport(props: &TransportProps) -> Html {
+    let TransportProps { lang, playing, tour, speed, .. } = *props;
+    let send = |a: fn() -> Action| {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(a()))
+    };
+    let play = {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Play(!playing)))
+    };
+    let on_tour = {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Tour(!tour)))
+    };
+    let on_speed = {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(x) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+                dispatcher.dispatch(Action::Speed(x));
+            }
+        })
+    };
+    html! {
+        <>
+            <button type="button" onclick={send(|| Action::SeekStep(0))} aria-label={lang.t(Msg::GoStartLabel)} title={lang.t(Msg::GoStartTitle)}>{ lang.t(Msg::GoStart) }</button>
+            <button type="button" onclick={send(|| Action::Interesting(Dir::Back))} aria-label={lang.t(Msg::PrevMarkLabel)} title={lang.t(Msg::PrevMarkTitle)}>{ lang.t(Msg::PrevMark) }</button>
+            <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label={lang.t(Msg::StepBackLabel)} title={lang.t(Msg::StepBackTitle)}>{ lang.t(Msg::StepBack) }</button>
+            <button type="button" class="play" onclick={play} aria-pressed={playing.to_string()}
+                aria-label={lang.t(if playing { Msg::PauseLabel } else { Msg::PlayLabel })}>
+                { lang.t(if playing { Msg::Pause } else { Msg::Play }) }
+            </button>
+            <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
+            <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
+            <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
+            <button type="button" class="tour-button" onclick={on_tour} aria-pressed={tour.to_string()}
+                title={lang.t(Msg::TourTitle)}>{ lang.t(Msg::Tour) }</button>
+            <label class="speed">
+                <span>{ lang.t(Msg::Speed) }</span>
+                <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">
+                    { for SPEEDS.iter().map(|x| html! {
+                        <option value={x.to_string()} selected={*x == speed}>{ format!("{x}×") }</option>
+                    }) }
+                </select>
+            </label>
+        </>
+    }
+}
+
+/// The scrubber's marks and outage bands: drawn again when they change
+/// (another run or language, the cursor reaching or leaving a mark), not
+/// on every step.
+#[derive(Properties, PartialEq)]
+struct MarksProps {
+    marks: Vec<MarkView>,
+    bands: Vec<Band>,
+    dispatcher: Dispatcher,
+}
+
+#[function_component(Marks)]
+fn marks(props: &MarksProps) -> Html {
+    let marks = props.marks.iter().map(|m| {
+        let dispatcher = props.dispatcher.clone();
+        let step = m.step;
+        let onclick = Callback::from(move |_| dispatcher.dispatch(Action::SeekStep(step)));
+        html! {
+            <button type="button" tabindex="-1"
+                class={classes!("mark", m.kind.css(), m.here.then_some("here"), (!m.labelled).then_some("tick"))}
+                style={format!("left:{:.3}%", m.at)} title={m.title.clone()}
+                aria-label={m.label.clone()} onclick={onclick}>
+                { if m.labelled { m.kind.glyph() } else { "" } }
+            </button>
+        }
+    });
+    let outages = props.bands.iter().map(|b| {
+        html! {
+            <span class="outage-band" style={format!("left:{:.3}%;width:{:.3}%", b.left, b.width)}
+                title={b.title.clone()}></span>
+        }
+    });
+    html! {
+        <>
+            <div class="marks" aria-hidden="true">{ for marks }</div>
+            <div class="bands" aria-hidden="true">{ for outages }</div>
+        </>
     }
 }

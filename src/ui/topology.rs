@@ -6,9 +6,9 @@
 //! coloured and labelled by kind; drops show a cross with the reason.
 
 use super::coming_up::ComingUp;
-use super::i18n::Msg;
-use super::scene::{self, CALLOUT_ROW, Drawing, Hop, Layout, Moment, Point, Rect, TEXT_ROW};
-use super::state::{Action, use_store};
+use super::i18n::{Lang, Msg};
+use super::scene::{self, CALLOUT_ROW, Drawing, Hop, HostBox, Layout, Moment, Point, Rect, TEXT_ROW};
+use super::state::{Action, Dispatcher, use_store};
 use super::story::{FrameClass, just_happened};
 use super::topology_table::TopologyTable;
 use super::viewport::use_narrow;
@@ -195,52 +195,7 @@ pub fn topology() -> Html {
     });
 
     let hosts = drawing.hosts.iter().map(|b| {
-        let Rect { x, y, w, h } = b.rect;
-        let name = b.name.clone();
-        let text = b.text_at();
-        let role = b.role_at();
-        // The drawn words sit beside the button, not in it: the button's
-        // name is its label (name, role, addresses, VIPs), and words inside
-        // it that the label does not contain word for word fail WCAG 2.5.3
-        // (axe-core label-content-name-mismatch). They let clicks through.
-        html! {
-            <>
-            <g class={classes!("host", b.role, b.off.then_some("off"), (selected == name).then_some("selected"))}
-               role="button" tabindex="0" aria-pressed={(selected == name).to_string()}
-               aria-label={b.label.clone()} data-host={name.clone()}
-               onclick={select(name.clone())} onkeydown={select_key(name.clone())}>
-                <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="8" />
-            </g>
-            <g class={classes!("host-text", b.role, b.off.then_some("off"))} aria-hidden="true">
-                <text class="role" x={role.x.to_string()} y={role.y.to_string()}>{ &b.role_label }</text>
-                <text x={text.x.to_string()} y={text.y.to_string()}>
-                    { for b.lines.iter().enumerate().map(|(i, l)| html! {
-                        <tspan class={l.class} x={text.x.to_string()} dy={if i == 0 { "0".to_string() } else { TEXT_ROW.to_string() }}>{ &l.text }</tspan>
-                    }) }
-                </text>
-                { for b.badges.iter().map(|badge| {
-                    let r = badge.rect;
-                    let t = badge.text_at();
-                    html! {
-                        <g class="vip-badge">
-                            <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="9" />
-                            <text x={t.x.to_string()} y={t.y.to_string()}>{ &badge.text }</text>
-                        </g>
-                    }
-                }) }
-                if !b.pods.is_empty() {
-                    <text class="pods">
-                        { for b.pods.iter().enumerate().map(|(i, p)| {
-                            let at = b.pod_at(i);
-                            html! {
-                                <tspan x={at.x.to_string()} y={at.y.to_string()}><tspan class={p.class}>{ &p.text }</tspan></tspan>
-                            }
-                        }) }
-                    </text>
-                }
-            </g>
-            </>
-        }
+        html! { <HostView host={b.clone()} selected={selected == b.name} dispatcher={store.dispatcher()} /> }
     });
 
     let sw = &drawing.switch;
@@ -328,14 +283,6 @@ pub fn topology() -> Html {
         drop_notes.truncate(1);
         drop_notes.push(lang.f(Msg::MoreDrops, &[&more]));
     }
-    let legend = [
-        FrameClass::ArpRequest,
-        FrameClass::ArpReply,
-        FrameClass::Garp,
-        FrameClass::Tcp,
-        FrameClass::Icmp,
-        FrameClass::Other,
-    ];
     html! {
         <section class="panel topology" aria-labelledby="topology-title" data-panel="topology">
             <h2 id="topology-title">{ lang.t(Msg::PanelNetwork) }</h2>
@@ -361,10 +308,7 @@ pub fn topology() -> Html {
                     <g class="drops">{ for drops }</g>
                 </svg>
             </div>
-            <ul class="legend" aria-label={lang.t(Msg::FrameKinds)}>
-                { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ lang.t(legend_text(*c)) }</li> }) }
-                <li class="flight-key drop"><span>{ "✕" }</span>{ lang.t(Msg::LegendDrop) }</li>
-            </ul>
+            <Legend lang={lang} />
             <ul class="drop-notes" aria-live="off">{ for drop_notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
             <ComingUp />
             <TopologyTable />
@@ -380,5 +324,104 @@ fn legend_text(c: FrameClass) -> Msg {
         FrameClass::Tcp => Msg::LegendTcp,
         FrameClass::Icmp => Msg::LegendIcmp,
         FrameClass::Other => Msg::LegendOther,
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HostViewProps {
+    host: HostBox,
+    selected: bool,
+    dispatcher: Dispatcher,
+}
+
+/// A host's box and its words: drawn again when they change (its tables,
+/// VIPs, pods, power), not on every step of the cursor.
+#[function_component(HostView)]
+fn host_view(props: &HostViewProps) -> Html {
+    let b = &props.host;
+    let selected = props.selected;
+    let select = |name: String| {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |_| dispatcher.dispatch(Action::SelectHost(Some(name.clone()))))
+    };
+    let select_key = |name: String| {
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                dispatcher.dispatch(Action::SelectHost(Some(name.clone())));
+            }
+        })
+    };
+    let Rect { x, y, w, h } = b.rect;
+    let name = b.name.clone();
+    let text = b.text_at();
+    let role = b.role_at();
+    // The drawn words sit beside the button, not in it: the button's
+    // name is its label (name, role, addresses, VIPs), and words inside
+    // it that the label does not contain word for word fail WCAG 2.5.3
+    // (axe-core label-content-name-mismatch). They let clicks through.
+    html! {
+        <>
+        <g class={classes!("host", b.role, b.off.then_some("off"), selected.then_some("selected"))}
+           role="button" tabindex="0" aria-pressed={selected.to_string()}
+           aria-label={b.label.clone()} data-host={name.clone()}
+           onclick={select(name.clone())} onkeydown={select_key(name.clone())}>
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="8" />
+        </g>
+        <g class={classes!("host-text", b.role, b.off.then_some("off"))} aria-hidden="true">
+            <text class="role" x={role.x.to_string()} y={role.y.to_string()}>{ &b.role_label }</text>
+            <text x={text.x.to_string()} y={text.y.to_string()}>
+                { for b.lines.iter().enumerate().map(|(i, l)| html! {
+                    <tspan class={l.class} x={text.x.to_string()} dy={if i == 0 { "0".to_string() } else { TEXT_ROW.to_string() }}>{ &l.text }</tspan>
+                }) }
+            </text>
+            { for b.badges.iter().map(|badge| {
+                let r = badge.rect;
+                let t = badge.text_at();
+                html! {
+                    <g class="vip-badge">
+                        <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="9" />
+                        <text x={t.x.to_string()} y={t.y.to_string()}>{ &badge.text }</text>
+                    </g>
+                }
+            }) }
+            if !b.pods.is_empty() {
+                <text class="pods">
+                    { for b.pods.iter().enumerate().map(|(i, p)| {
+                        let at = b.pod_at(i);
+                        html! {
+                            <tspan x={at.x.to_string()} y={at.y.to_string()}><tspan class={p.class}>{ &p.text }</tspan></tspan>
+                        }
+                    }) }
+                </text>
+            }
+        </g>
+        </>
+    }
+}
+
+/// The kinds of frames, in words: the same on every step.
+#[derive(Properties, PartialEq)]
+struct LegendProps {
+    lang: Lang,
+}
+
+#[function_component(Legend)]
+fn legend(props: &LegendProps) -> Html {
+    let lang = props.lang;
+    let legend = [
+        FrameClass::ArpRequest,
+        FrameClass::ArpReply,
+        FrameClass::Garp,
+        FrameClass::Tcp,
+        FrameClass::Icmp,
+        FrameClass::Other,
+    ];
+    html! {
+            <ul class="legend" aria-label={lang.t(Msg::FrameKinds)}>
+                { for legend.iter().map(|c| html! { <li class={classes!("flight-key", c.css())}><span>{ c.label() }</span>{ lang.t(legend_text(*c)) }</li> }) }
+                <li class="flight-key drop"><span>{ "✕" }</span>{ lang.t(Msg::LegendDrop) }</li>
+            </ul>
     }
 }
