@@ -31,7 +31,7 @@ pub fn computing_status() -> Html {
     let lang = store.lang;
     let Some(pending) = store.computing.clone() else { return html! {} };
     let Some(progress) = pending.progress() else { return html! {} };
-    let what = match pending.what {
+    let what = match pending.what() {
         Computing::Scenario => Msg::Computing,
         Computing::Variant => Msg::ComputingVariant,
         Computing::Branch => Msg::ComputingBranch,

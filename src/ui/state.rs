@@ -210,11 +210,19 @@ pub enum Notice {
 pub struct Pending {
     /// `None` only while a finished run is handed on.
     run: RefCell<Option<Run>>,
-    pub what: Computing,
     then: Then,
 }
 
 impl Pending {
+    /// What is being computed, as the progress bar says it.
+    pub fn what(&self) -> Computing {
+        match self.then {
+            Then::Open { .. } => Computing::Scenario,
+            Then::Variant { .. } => Computing::Variant,
+            Then::Branch { .. } => Computing::Branch,
+        }
+    }
+
     /// How far the computation has got.
     pub fn progress(&self) -> Option<crate::play::run::Progress> {
         self.run.borrow().as_ref().map(Run::progress)
@@ -645,7 +653,7 @@ impl AppState {
             .ok_or_else(|| "no scenario is open".to_string())
             .and_then(|scenario| Run::start(scenario, variant.as_deref(), None, None));
         match started {
-            Ok(run) => self.compute(run, Computing::Variant, Then::Variant { variant, show }),
+            Ok(run) => self.compute(run, Then::Variant { variant, show }),
             Err(e) => {
                 self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
                 if let Show::Open(resume) = show {
@@ -675,12 +683,12 @@ impl AppState {
     /// Computes `run` for one slice now; what is left is computed by
     /// [`Action::Compute`], a slice per turn of the browser's event loop.
     /// A run that takes one slice (every shipped scenario) is shown at once.
-    fn compute(&mut self, mut run: Run, what: Computing, then: Then) {
+    fn compute(&mut self, mut run: Run, then: Then) {
         if compute_slice(&mut run) {
             self.computing = None;
             self.computed(run, then);
         } else {
-            self.computing = Some(Rc::new(Pending { run: RefCell::new(Some(run)), what, then }));
+            self.computing = Some(Rc::new(Pending { run: RefCell::new(Some(run)), then }));
         }
     }
 
@@ -809,7 +817,7 @@ impl AppState {
         self.scenario = Some(scenario.clone());
         self.source = Some(source);
         match Run::start(scenario, None, None, None) {
-            Ok(run) => self.compute(run, Computing::Scenario, Then::Open { variant, resume }),
+            Ok(run) => self.compute(run, Then::Open { variant, resume }),
             Err(e) => {
                 self.scenario = None;
                 self.problem = Some(LoadProblem { message: Some(e), ..LoadProblem::default() });
@@ -895,7 +903,7 @@ impl AppState {
     fn start_branch(&mut self, action: SimAction) {
         let Some(parent) = self.active().cloned() else { return };
         let run = parent.run.borrow().branch_started(action.clone());
-        self.compute(run, Computing::Branch, Then::Branch { parent, action });
+        self.compute(run, Then::Branch { parent, action });
     }
 
     /// Adds `run`, made by `action` at `parent`'s cursor, and shows it.
