@@ -33,10 +33,13 @@ pub const GARP_SPAM_FOR: Duration = Duration::from_secs(5);
 /// The node order MetalLB uses for one VIP: ascending sha256 of
 /// `node + "#" + ip`. The first usable node is the leader.
 pub fn election_order(nodes: &[String], ip: Ipv4Addr) -> Vec<String> {
+    // (The address is written once: the hash is fed the node, `#` and
+    // it, the same bytes as hashing the joined string.)
+    let ip = ip.to_string();
     let mut keyed: Vec<([u8; 32], &String)> = nodes
         .iter()
         .map(|n| {
-            let h = Sha256::digest(format!("{n}#{ip}").as_bytes());
+            let h = Sha256::new().chain_update(n.as_bytes()).chain_update(b"#").chain_update(ip.as_bytes()).finalize();
             (h.into(), n)
         })
         .collect();
