@@ -2,20 +2,15 @@
 // thirty hand-ins on #/class; each is replayed in the page, one per turn of
 // the event loop, and the table reads learner x goal with the replay's
 // verdicts (never the file's claims), sortable, exported as CSV.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serveDist, launch, openApp, openPage, handIn, faultAt } from './harness.mjs';
+import { servedApp, openApp, openPage, handIn, faultAt } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /**
  * The hand-in `base` renamed to `learner` and sealed again as vipsim seals
@@ -31,7 +26,7 @@ function renamed(base, learner) {
 test('thirty hand-ins dropped on the class view replay to a sortable table of learners and goals', async () => {
   // Two real hand-ins from the playground: the untouched exercise, and the
   // author's remedy (flush the router's ARP cache during the blackhole).
-  const { page: player, context: playerContext } = await openApp(browser, server.url, '#ex06-garp-blackhole');
+  const { page: player, context: playerContext } = await openApp(app.browser, app.server.url, '#ex06-garp-blackhole');
   const lazy = JSON.parse(await readFile((await handIn(player, 'Lazy')).file, 'utf8'));
   await player.click('.handin-menu summary');
   await faultAt(player, 35, 'flush-arp', 'router');
@@ -51,7 +46,7 @@ test('thirty hand-ins dropped on the class view replay to a sortable table of le
   await write('notes.txt', 'these are my notes, not a hand-in');
   assert.equal(files.length, 30);
 
-  const { page, context, errors } = await openPage(browser, server.url + '#/class');
+  const { page, context, errors } = await openPage(app.browser, app.server.url + '#/class');
   await page.waitForSelector('.class-view .class-status');
   await page.setInputFiles('input[name=handins]', files);
   // The page answers while it replays: its status is read in between.

@@ -2,25 +2,20 @@
 // real Chromium: a range of the run as the animated SVG `vipsim animate`
 // writes (the same bytes for the same range), and as a WebM video recorded
 // from a canvas drawing that SVG as it plays.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, scrubTo } from './harness.mjs';
+import { servedApp, openApp, scrubTo } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 test('the share menu exports a range as the CLI\'s animated SVG and as a WebM video', async () => {
-  const { page, context, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, context, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 18);
   await page.click('.share-menu summary');
   // The range starts at the cursor and lasts 15 s.

@@ -1,16 +1,11 @@
 // A large scenario computes in slices (issue 21, point 4): the page keeps
 // drawing and taking input while it computes, shows how far it has got,
 // and Stop keeps what is computed so far as a run like any other.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, ready } from './harness.mjs';
+import { servedApp, openApp, ready } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** A cluster as a workshop might write one: `nodes` nodes, five pods each, a Service per two nodes. */
 function largeCluster(nodes, seconds) {
@@ -41,7 +36,7 @@ async function paste(page, yaml) {
 }
 
 test('a large scenario computes in slices with its progress, and Stop keeps what is computed', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   // 160 nodes, 800 pods behind 80 Services: about three seconds of
   // computing in headless Chromium before the 200,000-event limit.
   await paste(page, largeCluster(160, 600));
@@ -100,7 +95,7 @@ test('a large scenario computes in slices with its progress, and Stop keeps what
 });
 
 test('a shipped scenario opens at once, with no progress bar', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#bgp-ecmp');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#bgp-ecmp');
   assert.equal(await page.$('.computing'), null);
   assert.deepEqual(errors, []);
 });

@@ -1,16 +1,11 @@
 // The scenario editor loses no work: an unapplied edit survives a reload
 // (kept in this browser), comes back only over the scenario it was made
 // on, and is dropped once applied or reverted.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, ready, choose } from './harness.mjs';
+import { servedApp, openApp, ready, choose } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 const AREA = 'textarea[name=scenario-yaml]';
 
@@ -28,7 +23,7 @@ async function reload(page) {
 const restoredNotice = (page) => page.$('.editor .restored');
 
 test('an unapplied edit survives a reload, only on its own scenario, until reverted', async () => {
-  const { page, context, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, context, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await openEditor(page);
   const original = await page.inputValue(AREA);
   assert.match(original, /name: metallb-l2-failover/);
@@ -60,7 +55,7 @@ test('an unapplied edit survives a reload, only on its own scenario, until rever
 });
 
 test('applying an edit drops the kept draft', async () => {
-  const { page, context, errors } = await openApp(browser, server.url, '#cilium-lb-ipam');
+  const { page, context, errors } = await openApp(app.browser, app.server.url, '#cilium-lb-ipam');
   await openEditor(page);
   const edited = `${await page.inputValue(AREA)}# applied note\n`;
   await page.fill(AREA, edited);

@@ -2,13 +2,11 @@
 // it, a blog post pays for a poster, not for the simulator. Then Run (click,
 // Enter, Space) or autoplay=1 loads the app, which plays from the requested
 // moment. A service worker is registered in somebody else's page only with sw=1.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, ready, clock } from './harness.mjs';
+import { servedApp, serveDist, ready, clock } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+const app = servedApp({ serve: false });
 
 const APP_FILE = /\/vipsim-[0-9a-f]{1,16}(_bg)?\.(js|wasm)$/;
 const GOAL = 30 * 1024;
@@ -42,7 +40,7 @@ async function post(context, src) {
 test('before it runs, the embed costs at most 30 KB gzip and requests nothing of the app', async () => {
   for (const [encodings, name] of [[['gzip'], 'gzip'], [['br', 'gzip'], 'brotli']]) {
     const server = await serveDist({ prefix: '/blog/vipsim/', encodings });
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
     const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover`);
     assert.equal(await frame.evaluate(() => window.vipsimBoot.poster), 'scenario');
     // The poster is the scenario's network with the router's way to the VIP.
@@ -71,7 +69,7 @@ test('Run by click, Enter or Space loads the app and plays from the requested mo
   const server = await serveDist();
   for (const how of ['click', 'Enter', 'Space']) {
     const first = server.requests.length;
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
     const { page, frame, errors } = await post(context,
       `${server.url}embed.html?scenario=metallb-l2-failover&at=18s&panels=topology,timeline`);
     // Another moment than the posters': the generic poster, with the title and the moment.
@@ -109,7 +107,7 @@ test('Run by click, Enter or Space loads the app and plays from the requested mo
 test('autoplay=1 loads at once; the offline copy is kept only with sw=1', async () => {
   const server = await serveDist();
   for (const sw of ['', '&sw=1']) {
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${server.url}embed.html?scenario=bgp-ecmp&autoplay=1${sw}`);
     await ready(page);
@@ -127,7 +125,7 @@ test('autoplay=1 loads at once; the offline copy is kept only with sw=1', async 
 
 test('the embed poster is the playground poster of the same moment', async () => {
   const server = await serveDist();
-  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
   const page = await context.newPage();
   await page.route('**/*.wasm', () => {});
   const svg = async () => page.$eval('svg.topology-svg.poster-wide', (el) => {
@@ -151,7 +149,7 @@ test('the embed poster is the playground poster of the same moment', async () =>
 
 test('a permalink embed shows the generic poster with the scenario title it carries', async () => {
   const server = await serveDist();
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const page = await context.newPage();
   // Open a scenario, then read the embed code the Share menu gives (a permalink for a branch).
   await page.goto(`${server.url}#bgp-ecmp`);

@@ -1,16 +1,11 @@
 // "How real is this?": every scenario's lesson links to the fidelity panel;
 // it opens and closes from the keyboard alone, marks the versions the open
 // scenario runs, and filters behaviours by verdict.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, choose } from './harness.mjs';
+import { servedApp, openApp, choose } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** Presses Tab until the focused element matches `selector` (at most `limit` times). */
 async function tabTo(page, selector, limit = 80) {
@@ -24,7 +19,7 @@ async function tabTo(page, selector, limit = 80) {
 const focusedInDialog = (page) => page.evaluate(() => !!document.activeElement?.closest('[role=dialog]'));
 
 test('opens from the lesson by keyboard, traps focus, Esc returns to the opener', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await tabTo(page, '.lesson .how-real-open');
   await page.keyboard.press('Enter');
   const dialog = page.locator('[role=dialog][aria-labelledby=fidelity-title]');
@@ -47,7 +42,7 @@ test('opens from the lesson by keyboard, traps focus, Esc returns to the opener'
 });
 
 test('filters by verdict and marks what a Cilium scenario runs', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await choose(page, 'cilium-lb-ipam');
   await page.click('.lesson .how-real-open');
   const dialog = page.locator('[role=dialog][aria-labelledby=fidelity-title]');

@@ -3,20 +3,15 @@
 // HTML in the first response, with the download's real progress, and the
 // app then takes over in place. The static network is the app's first
 // frame: same boxes, same words (both come from src/view/scene.rs).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, ready } from './harness.mjs';
+import { servedApp, serveDist, ready } from './harness.mjs';
 
-let browser, server;
-before(async () => {
-  browser = await launch();
-  server = await serveDist({ prefix: '/docs/sim/' });
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp({ prefix: '/docs/sim/' });
 
 /** A page at `url` whose wasm is held until `release()`. */
 async function held(url, options = {}) {
-  const context = await browser.newContext(options);
+  const context = await app.browser.newContext(options);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -54,7 +49,7 @@ const box = (page, selector) => page.$$eval(selector, (els) => {
 
 test('index.html shows the lesson and the network before the wasm, then the app takes over in place', async () => {
   for (const viewport of [{ width: 1440, height: 900 }, { width: 1024, height: 768 }, { width: 360, height: 740 }]) {
-    const { page, context, errors, release } = await held(server.url, { viewport });
+    const { page, context, errors, release } = await held(app.server.url, { viewport });
     await page.waitForSelector('.first-paint .lesson-title', { state: 'visible' });
     assert.match(await page.innerText('.first-paint .lesson:visible'), /^MetalLB L2 failover/);
     assert.ok((await page.innerText('.first-paint .lesson .description:visible')).length > 200);
@@ -88,7 +83,7 @@ test('index.html shows the lesson and the network before the wasm, then the app 
 
 test("each scenario's page draws the app's first frame: same boxes and words", async () => {
   const ids = await (async () => {
-    const { page, context, release } = await held(server.url);
+    const { page, context, release } = await held(app.server.url);
     const list = await page.$$eval('.first-paint[data-l=en] select[name=scenario] option', (os) => os.map((o) => o.value));
     release();
     await context.close();
@@ -97,7 +92,7 @@ test("each scenario's page draws the app's first frame: same boxes and words", a
   assert.ok(ids.length >= 12, ids.join(' '));
   for (const id of ids) {
     for (const viewport of id === 'bgp-ecmp' ? [{ width: 1440, height: 900 }, { width: 360, height: 740 }] : [{ width: 1440, height: 900 }]) {
-      const { page, context, errors, release } = await held(`${server.url}${id}.html`, { viewport });
+      const { page, context, errors, release } = await held(`${app.server.url}${id}.html`, { viewport });
       await page.waitForSelector('.first-paint .lesson-title', { state: 'visible' });
       const poster = await hostsOf(page, '.first-paint');
       release();
@@ -111,7 +106,7 @@ test("each scenario's page draws the app's first frame: same boxes and words", a
 });
 
 test('index.html?scenario=X opens X\'s own page, whose first response has X\'s lesson', async () => {
-  const { page, context, release } = await held(`${server.url}index.html?scenario=bgp-ecmp&lang=ko`);
+  const { page, context, release } = await held(`${app.server.url}index.html?scenario=bgp-ecmp&lang=ko`);
   await page.waitForSelector('.first-paint .lesson-title:visible');
   assert.match(page.url(), /\/bgp-ecmp\.html\?scenario=bgp-ecmp&lang=ko$/);
   assert.equal(await page.getAttribute('html', 'lang'), 'ko');
@@ -125,7 +120,7 @@ test('index.html?scenario=X opens X\'s own page, whose first response has X\'s l
 });
 
 test('another moment keeps the lesson but not the network of the first moment; a permalink shows the loading line', async () => {
-  const later = await held(`${server.url}?at=27s`);
+  const later = await held(`${app.server.url}?at=27s`);
   await later.page.waitForSelector('.first-paint .lesson-title', { state: 'visible' });
   assert.equal(await later.page.evaluate(() => window.vipsimBoot.firstPaint), 'lesson');
   assert.equal(await later.page.isVisible('.first-paint svg.topology-svg'), false);
@@ -133,7 +128,7 @@ test('another moment keeps the lesson but not the network of the first moment; a
   await ready(later.page);
   await later.context.close();
 
-  const linked = await held(`${server.url}#/workshop`);
+  const linked = await held(`${app.server.url}#/workshop`);
   await linked.page.waitForSelector('#vipsim-boot', { state: 'visible' });
   assert.equal(await linked.page.evaluate(() => window.vipsimBoot.firstPaint), 'generic');
   assert.equal(await linked.page.isVisible('.first-paint'), false);
@@ -144,7 +139,7 @@ test('another moment keeps the lesson but not the network of the first moment; a
 
 test('a host that does not compress serves the same site', async () => {
   const plain = await serveDist({ encodings: [] });
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const page = await context.newPage();
   await page.goto(plain.url);
   await ready(page);

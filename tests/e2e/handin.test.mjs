@@ -2,21 +2,16 @@
 // exercise by acting, hands it in, and the native `vipsim verify` replays
 // the downloaded file and the copied code to a pass; the untouched
 // exercise handed in fails; the author's solution run cannot be handed in.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, handIn, faultAt } from './harness.mjs';
+import { servedApp, openApp, handIn, faultAt } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** `vipsim verify ARGS...`: its exit code and what it printed. */
 function verify(...args) {
@@ -27,7 +22,7 @@ function verify(...args) {
 }
 
 test('an exercise solved in the browser and handed in passes vipsim verify; the untouched one fails', async () => {
-  const { page, context, errors } = await openApp(browser, server.url, '#ex06-garp-blackhole');
+  const { page, context, errors } = await openApp(app.browser, app.server.url, '#ex06-garp-blackhole');
   const lazy = await handIn(page, 'Lazy');
   assert.equal(lazy.suggested, 'ex06-garp-blackhole-Lazy.vipsim.json');
   assert.equal(await page.$eval('.handin-menu', (el) => el.dataset.actions), '0');

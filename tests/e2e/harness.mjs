@@ -1,6 +1,7 @@
 // Shared harness for the end-to-end tests: serves dist/ on loopback with
 // tools/serve.mjs (any sub-path works because asset URLs are relative) and
 // drives Debian's Chromium through playwright-core.
+import { before, after } from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -25,6 +26,21 @@ export async function serveDist({ root = DIST, prefix = '/', encodings, hold } =
     onResponse: (r) => responses.push(r),
   });
   return { url: server.url, requests, responses, close: server.close };
+}
+
+/**
+ * The test file's Chromium and its server of dist/ (`serveDist(options)`;
+ * none with `serve: false`), started before the file's tests and closed
+ * after them: `app.browser`, `app.server`.
+ */
+export function servedApp({ serve = true, ...options } = {}) {
+  const app = {};
+  before(async () => {
+    app.browser = await launch();
+    if (serve) app.server = await serveDist(options);
+  });
+  after(async () => { await app.browser?.close(); await app.server?.close(); });
+  return app;
 }
 
 /** Launches headless Chromium with the flags this sandbox needs. */

@@ -1,19 +1,14 @@
 // Looking closer: the event list's filters and its sync with the cursor,
 // a frame's layers, bytes and "why", host tables, reduced motion, links
 // that open a scenario, and the embed player.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, scrubTo, clock } from './harness.mjs';
+import { servedApp, openApp, scrubTo, clock } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 test('the event list filters, and choosing a row moves the cursor there', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await page.selectOption('.events .filters select >> nth=0', { label: 'drops only' });
   const protocols = await page.$$eval('.event-table tr.ev', (rows) => rows.map((r) => r.className));
   assert.ok(protocols.length > 0 && protocols.every((c) => c.includes('k-drop')), 'only drops are listed');
@@ -34,7 +29,7 @@ test('the event list filters, and choosing a row moves the cursor there', async 
 });
 
 test('a GARP the router ignored: layers, bytes and the policy that ignored it', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   await page.fill('.events input[type=search]', 'router eth0 rx Gratuitous');
   await page.click('.event-table tr.ev >> nth=-1');
@@ -52,7 +47,7 @@ test('a GARP the router ignored: layers, bytes and the policy that ignored it', 
 });
 
 test('host tables: the switch MAC table, a node\'s Service rules and announcer state', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   await page.click('g.host[data-host=switch]');
   const macs = await page.$$eval('table.macs tbody tr[data-mac]', (r) => r.length);
@@ -64,7 +59,7 @@ test('host tables: the switch MAC table, a node\'s Service rules and announcer s
 });
 
 test('reduced motion: frames are drawn as still markers', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover', { reducedMotion: 'reduce' });
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover', { reducedMotion: 'reduce' });
   await scrubTo(page, 15.5);
   await page.keyboard.press('ArrowRight');
   await page.waitForSelector('g.flight');
@@ -73,12 +68,12 @@ test('reduced motion: frames are drawn as still markers', async () => {
 });
 
 test('links open a scenario and variant; embed.html is the chrome-less player', async () => {
-  const { page, errors } = await openApp(browser, server.url, '?scenario=bgp-ecmp');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?scenario=bgp-ecmp');
   assert.equal(await page.inputValue('select[aria-label=Scenario]'), 'bgp-ecmp');
-  const hashed = await openApp(browser, server.url, '#metallb-l2-failover/garp-honor');
+  const hashed = await openApp(app.browser, app.server.url, '#metallb-l2-failover/garp-honor');
   assert.equal(await hashed.page.inputValue('select[aria-label=Variant]'), 'garp-honor');
   // The embed runs when asked (Run, or autoplay=1 as here) and plays; paused, it steps.
-  const embed = await openApp(browser, server.url + 'embed.html', '?scenario=cilium-lb-ipam&autoplay=1');
+  const embed = await openApp(app.browser, app.server.url + 'embed.html', '?scenario=cilium-lb-ipam&autoplay=1');
   await embed.page.click('.timeline button.play');
   await embed.page.waitForSelector('.timeline button.play[aria-pressed=false]');
   assert.equal(await embed.page.$('.topbar'), null, 'no picker in the embed player');

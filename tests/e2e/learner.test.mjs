@@ -2,17 +2,12 @@
 // terminal, one branch per console session, the scenario's own commands in
 // the history, Tab completion of arguments, branches that free their memory
 // and a cap on how many are kept.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openApp, openPage, scrubTo, clock, nativeJsonl } from './harness.mjs';
+import { servedApp, openApp, openPage, scrubTo, clock, nativeJsonl } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** Types `line` into the console on `host` and presses Enter. */
 async function type(page, host, line) {
@@ -25,7 +20,7 @@ async function type(page, host, line) {
 const lastTyped = (page) => page.locator('.console-log li.typed').last();
 
 test('console: a command that takes time runs the cursor forward to its end and prints there', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   const runs = await page.$$eval('.runs li', (l) => l.length);
   // curl 8.5 with -m 1 in the blackhole: "(28) Connection timed out after 1000 ms" one second later.
@@ -49,7 +44,7 @@ test('console: a command that takes time runs the cursor forward to its end and 
 });
 
 test('console: the commands of one sitting make one short-named branch, and earlier outputs stay', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   const runs = await page.$$eval('.runs li', (l) => l.length);
   await type(page, 'router', 'ip neigh flush all');
@@ -71,7 +66,7 @@ test('console: the commands of one sitting make one short-named branch, and earl
 });
 
 test('console: the scenario\'s own commands are in the history at their times, read-only', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-traffic-policy');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-traffic-policy');
   await scrubTo(page, 16);
   const scripted = await page.$$eval('.console-log li.scripted', (l) => l.map((li) => ({
     cmd: li.querySelector('.cmd').textContent, out: li.querySelector('.out').textContent,
@@ -88,7 +83,7 @@ test('console: the scenario\'s own commands are in the history at their times, r
 });
 
 test('console: the failover\'s curl loop is one line with its count', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   const loop = page.locator('.console-log li.scripted');
   assert.equal(await loop.count(), 1);
@@ -97,7 +92,7 @@ test('console: the failover\'s curl loop is one line with its count', async () =
 });
 
 test('console: Tab completes kubectl verbs, resources and names, and the VIP', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   const input = page.locator('.console-input input');
   const tab = async (text) => {
@@ -116,7 +111,7 @@ test('console: Tab completes kubectl verbs, resources and names, and the VIP', a
 });
 
 test('branches: deleting one frees its memory; past the cap the oldest are dropped with a notice', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   const live = () => page.$eval('.runs', (ul) => Number(ul.dataset.liveBytes));
   await scrubTo(page, 30);
   const before = await live();
@@ -147,7 +142,7 @@ test('branches: deleting one frees its memory; past the cap the oldest are dropp
 });
 
 test('lesson: who answers in BGP mode (every speaker, the router\'s ECMP route) and for Cilium leases', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#bgp-ecmp');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#bgp-ecmp');
   const vip = (ip) => page.locator(`.announcers li[data-vip="${ip}"]`);
   await scrubTo(page, 25);
   assert.equal(await vip('192.168.1.201').locator('strong').textContent(),
@@ -159,7 +154,7 @@ test('lesson: who answers in BGP mode (every speaker, the router\'s ECMP route) 
   await scrubTo(page, 30);
   assert.equal(await vip('192.168.1.201').locator('.detail').textContent(), 'router routes it via node-b, node-c (ECMP)');
 
-  await page.goto(server.url + '#cilium-lb-ipam');
+  await page.goto(app.server.url + '#cilium-lb-ipam');
   await page.waitForSelector('.shell[data-ready=true]');
   await scrubTo(page, 20);
   assert.equal(await vip('192.0.2.10').locator('strong').textContent(), 'nobody', 'assigned, not announced yet');
@@ -170,7 +165,7 @@ test('lesson: who answers in BGP mode (every speaker, the router\'s ECMP route) 
 });
 
 test('lesson: after node-a powers off, the beat is the power-off, not "Calm: node-a is the leader"', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 17);
   assert.equal(await page.textContent('.note-now .label'), 'Note at 15.000 s');
   assert.match(await page.textContent('.note-now p'), /^Calm: node-a is the leader/);
@@ -181,7 +176,7 @@ test('lesson: after node-a powers off, the beat is the power-off, not "Calm: nod
 });
 
 test('lesson: the story is revealed beat by beat, the whole text one click away', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   const items = () => page.$$eval('.lesson .description ol li:not(.later)', (l) => l.length);
   await scrubTo(page, 10);
   assert.equal(await items(), 0, 'before the power-off the lesson does not tell what happens');
@@ -199,7 +194,7 @@ test('lesson: the story is revealed beat by beat, the whole text one click away'
 });
 
 test('stories list what their run shows, quietly; exercises keep graded tasks with one-line findings', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   assert.equal(await page.textContent('.tasks h2'), 'What this run shows');
   assert.equal(await page.$$eval('.tasks .task', (l) => l.length), 0, 'no graded cards on a story');
   assert.deepEqual(await page.$$eval('.shows-list li', (l) => l.map((li) => li.className)), ['shows', 'shows', 'shows']);
@@ -208,7 +203,7 @@ test('stories list what their run shows, quietly; exercises keep graded tasks wi
     ['shows shown', 'shows shown', 'shows shown']);
 
   // An exercise whose check reads a table: the finding is one line, with no backticks.
-  await page.goto(server.url + '#ex03-spread-pods-for-local');
+  await page.goto(app.server.url + '#ex03-spread-pods-for-local');
   await page.waitForSelector('.shell[data-ready=true]');
   await page.keyboard.press('End');
   const details = await page.$$eval('.tasks .task .detail', (l) => l.map((d) => d.textContent));
@@ -234,11 +229,11 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
   const { readdir } = await import('node:fs/promises');
   const files = (await readdir(new URL('../../scenarios/workshop/', import.meta.url))).filter((f) => f.endsWith('.yaml')).sort();
   assert.equal(files.length, 8);
-  const { page, errors } = await openPage(browser, server.url + '#/workshop');
+  const { page, errors } = await openPage(app.browser, app.server.url + '#/workshop');
   let checked = 0;
   for (const file of files) {
     const id = (await readFile(new URL(`../../scenarios/workshop/${file}`, import.meta.url), 'utf8')).match(/^  name: (\S+)$/m)[1];
-    await page.goto(`${server.url}#${id}`);
+    await page.goto(`${app.server.url}#${id}`);
     await page.waitForSelector('.shell[data-ready=true]');
     const asks = await page.$$eval('.tasks .task[data-asks=who-answers]', (l) => l.length);
     if (asks === 0) continue;
@@ -274,7 +269,7 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
 });
 
 test('Korean: the failover lesson is one list of five beats, and its note and goals are Korean', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover', { locale: 'ko-KR' });
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover', { locale: 'ko-KR' });
   await page.keyboard.press('End');
   assert.deepEqual(await page.$$eval('.lesson .description ol', (l) => l.map((ol) => ol.querySelectorAll('li:not(.later)').length)), [5]);
   await scrubTo(page, 17);
@@ -289,7 +284,7 @@ test('Korean: the failover lesson is one list of five beats, and its note and go
 });
 
 test('what if: honouring GARP after the burst says it can change nothing, from the run', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 27);
   assert.equal(await page.$$eval('.futile', (l) => l.length), 0, 'during the burst honouring GARP still helps');
   // Between the bursts it still helps: the EndpointSlice resync at 70 s makes
@@ -344,7 +339,7 @@ async function cpuOfFrames(page, n, fn) {
 }
 
 test('speed (printed, not asserted): step back key-to-render and branch creation, per shipped scenario', async () => {
-  const { page, errors } = await openApp(browser, server.url);
+  const { page, errors } = await openApp(app.browser, app.server.url);
   // Key-to-render with the key at the start of a frame (in a rAF callback):
   // the key's handler, yew's render (a microtask), then the frame's style,
   // layout and paint; a task queued with the key runs after that frame.
@@ -382,7 +377,7 @@ test('speed (printed, not asserted): step back key-to-render and branch creation
   const ms = (x) => x.toFixed(1);
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   for (const id of ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy']) {
-    await page.goto(`${server.url}#${id}`);
+    await page.goto(`${app.server.url}#${id}`);
     await page.waitForSelector('.shell[data-ready=true]');
     const steps = [], idle = [], unaligned = [];
     for (let i = 0; i < 25; i++) {
@@ -424,7 +419,7 @@ test('speed (printed, not asserted): step back key-to-render and branch creation
 });
 
 test('layout: the decode opens under the event list; VIP badges fit their node boxes', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 26.2);
   await page.click('.event-table tr.ev.k-frame');
   const list = await page.$eval('.events .event-scroll', (e) => e.getBoundingClientRect());
@@ -433,7 +428,7 @@ test('layout: the decode opens under the event list; VIP badges fit their node b
   assert.ok(decode.left >= list.left - 1 && decode.right <= list.right + 1, 'as wide as the list, not in another column');
   assert.equal(await page.$$eval('.inspector .frame-view', (l) => l.length), 0);
   for (const [hash, secs] of [['#bgp-ecmp', 10], ['#metallb-l2-failover', 10]]) {
-    await page.goto(server.url + hash);
+    await page.goto(app.server.url + hash);
     await page.waitForSelector('.shell[data-ready=true]');
     await scrubTo(page, secs);
     const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.map((g) => {
@@ -451,7 +446,7 @@ test('layout: the decode opens under the event list; VIP badges fit their node b
 
 test('layout: nothing jumps while the failover plays (Layout Instability API)', async () => {
   // predict=0: the failover's checkpoints would pause playback at 21 s.
-  const { page, errors } = await openApp(browser, server.url, '?predict=0#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?predict=0#metallb-l2-failover');
   await page.evaluate(() => {
     window.shift = 0;
     new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.shift += e.value; })
@@ -468,11 +463,11 @@ test('layout: nothing jumps while the failover plays (Layout Instability API)', 
 });
 
 test('phone (360 px): no sideways page scroll, the network fits and zooms, lesson, network, timeline first', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover',
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover',
     { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
   await scrubTo(page, 27);
   for (const hash of ['#metallb-l2-failover', '#cilium-lb-ipam', '#bgp-ecmp', '#ex02-why-local-drops']) {
-    await page.goto(server.url + hash);
+    await page.goto(app.server.url + hash);
     await page.waitForSelector('.shell[data-ready=true]');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${hash}: the page is ${width} px wide`);

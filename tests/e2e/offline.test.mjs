@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DIST, serveDist, launch, openApp, ready, choose, clock } from './harness.mjs';
+import { servedApp, DIST, serveDist, openApp, ready, choose, clock } from './harness.mjs';
 
-let browser, site;
+const app = servedApp({ serve: false });
+let site;
 before(async () => {
-  browser = await launch();
   // A copy of the site we can redeploy without touching dist/.
   site = await mkdtemp(path.join(tmpdir(), 'vipsim-site-'));
   await cp(DIST, site, { recursive: true });
 });
-after(async () => { await browser?.close(); await rm(site, { recursive: true, force: true }); });
+after(async () => { await rm(site, { recursive: true, force: true }); });
 
 /** Waits until the service worker controls the page and has kept its copy. */
 async function controlled(page) {
@@ -29,7 +29,7 @@ const cachedFiles = (page) => page.evaluate(async () => {
 
 test('after one visit the playground opens, runs and embeds with the server gone', async () => {
   const server = await serveDist({ root: site, prefix: '/workshop/' });
-  const { page, context, errors } = await openApp(browser, server.url);
+  const { page, context, errors } = await openApp(app.browser, server.url);
   await controlled(page);
   const wasm = (await readdir(site)).find((f) => f.endsWith('.wasm'));
   const kept = await cachedFiles(page);
@@ -71,7 +71,7 @@ test('after one visit the playground opens, runs and embeds with the server gone
 
 test('a new deploy is shown at once and the old files are forgotten', async () => {
   const server = await serveDist({ root: site, prefix: '/' });
-  const { page, context } = await openApp(browser, server.url);
+  const { page, context } = await openApp(app.browser, server.url);
   await controlled(page);
   const css = (await readdir(site)).find((f) => /^style-[0-9a-f]{1,16}\.css$/.test(f));
   assert.ok((await cachedFiles(page)).includes(css));

@@ -2,21 +2,16 @@
 // its end and steps back; the failover story's ARP state before the flush;
 // the blackhole with and without GARP; the console; branching; the loader's
 // errors; keyboard-only use; and the exported trace equals the native CLI's.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DIST, serveDist, launch, openApp, scrubTo, clock, choose, nativeJsonl } from './harness.mjs';
+import { servedApp, DIST, openApp, scrubTo, clock, choose, nativeJsonl } from './harness.mjs';
 
 const SCENARIOS = ['bgp-ecmp', 'cilium-lb-ipam', 'metallb-l2-failover', 'metallb-traffic-policy'];
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** The router's ARP row for the VIP in the inspector (the router is selected at load). */
 async function routerVipRow(page, vip) {
@@ -26,7 +21,7 @@ async function routerVipRow(page, vip) {
 test('every shipped scenario plays to its end at 50x and steps back 10 events', async () => {
   // predict=0: the stories' checkpoints would pause playback (issue 19);
   // this test is about playing through.
-  const { page, errors } = await openApp(browser, server.url, '?predict=0');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?predict=0');
   for (const id of SCENARIOS) {
     await choose(page, id);
     await page.selectOption('select[aria-label="Playback speed"]', '50');
@@ -47,7 +42,7 @@ test('every shipped scenario plays to its end at 50x and steps back 10 events', 
 });
 
 test('failover: stepping back from the flush shows the router still pointing the VIP at node-a', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await page.keyboard.press('End');
   assert.equal(await routerVipRow(page, '192.168.1.201'), 'node-b', 'after the flush the router learns node-b');
   // The flush's mark may sit under a neighbour's label: click it as the keyboard would reach it.
@@ -63,7 +58,7 @@ test('failover: stepping back from the flush shows the router still pointing the
 });
 
 test('failover: a long blackhole with garp: ignore, only the detection time with garp-honor', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   const outage = () => page.$eval('figure[data-chart=requests]', (f) => Number(f.dataset.longestOutageMs));
   const ignored = await outage();
   await choose(page, 'metallb-l2-failover', 'garp-honor');
@@ -76,7 +71,7 @@ test('failover: a long blackhole with garp: ignore, only the detection time with
 });
 
 test('compare overlays the original and a variant on one time axis', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await page.selectOption('select[aria-label="Compare with"]', 'variant:garp-honor');
   await page.waitForSelector('.compare-table tbody tr:nth-child(2)');
   const outages = await page.$$eval('.compare-table tbody tr', (rows) => rows.map((r) => Number(r.dataset.longestOutageMs)));
@@ -87,7 +82,7 @@ test('compare overlays the original and a variant on one time axis', async () =>
 });
 
 test('console: kubectl get svc prints the Service row at once; curl runs in a branch', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   await page.fill('input[aria-label=Command]', 'kubectl get svc');
   await page.keyboard.press('Enter');
@@ -105,7 +100,7 @@ test('console: kubectl get svc prints the Service row at once; curl runs in a br
 });
 
 test('branching: flushing the router ARP cache at 30 s shortens the outage', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
   await page.click('text=Flush router\'s ARP cache');
   const label = await page.textContent('.runs li.active .run-label');
@@ -118,7 +113,7 @@ test('branching: flushing the router ARP cache at 30 s shortens the outage', asy
 });
 
 test('a pasted scenario with an error is reported at file:line with the line quoted', async () => {
-  const { page, errors } = await openApp(browser, server.url);
+  const { page, errors } = await openApp(app.browser, app.server.url);
   await page.click('summary:has-text("Paste YAML")');
   const yaml = 'apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: broken\nspec:\n  duratoin: 5s\n';
   await page.fill('textarea[aria-label="Scenario YAML"]', yaml);
@@ -131,7 +126,7 @@ test('a pasted scenario with an error is reported at file:line with the line quo
 });
 
 test('keyboard only: Tab reaches the play button and the scrubber, shortcuts drive the timeline', async () => {
-  const { page, errors } = await openApp(browser, server.url);
+  const { page, errors } = await openApp(app.browser, app.server.url);
   const reach = async (selector, limit = 60) => {
     for (let i = 0; i < limit; i++) {
       await page.keyboard.press('Tab');
@@ -170,7 +165,7 @@ test('keyboard only: Tab reaches the play button and the scrubber, shortcuts dri
 });
 
 test('the exported jsonl equals the native CLI trace for every shipped scenario', async () => {
-  const { page, errors } = await openApp(browser, server.url);
+  const { page, errors } = await openApp(app.browser, app.server.url);
   for (const id of SCENARIOS) {
     await choose(page, id);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download jsonl')]);
@@ -195,7 +190,7 @@ test('budgets (printed): wasm size, time to the first interactive frame, worst s
   const kb = (suffix) => (statSync(path.join(DIST, wasm + suffix)).size / 1024).toFixed(1);
   console.log(`# wasm: ${kb('.gz')} KB gzip -9, ${kb('.br')} KB brotli 11, ${kb('')} KB raw`);
   const started = Date.now();
-  const { page, errors } = await openApp(browser, server.url);
+  const { page, errors } = await openApp(app.browser, app.server.url);
   const interactive = Date.now() - started;
   const nav = await page.evaluate(() => performance.now());
   console.log(`# first interactive frame: ${interactive} ms from navigation (page clock ${nav.toFixed(0)} ms)`);
@@ -223,7 +218,7 @@ test('budgets (printed): wasm size, time to the first interactive frame, worst s
 });
 
 test('the remedies include the same story in BGP mode', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await page.click('text=Open the BGP version');
   await page.waitForFunction(() => document.querySelector('select[aria-label=Scenario]')?.value === 'bgp-ecmp');
   assert.match(await page.textContent('.callout'), /no route to 192\.168\.1\.201 yet/);

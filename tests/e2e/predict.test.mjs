@@ -4,20 +4,15 @@
 // changes the answer; `predict=0` plays through; the live region says, at
 // chosen moves, the core's sentences (tests/golden/*.sentences.txt, which
 // tests/narrate.rs checks against the core).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, openPage, ready, scrubTo, clock } from './harness.mjs';
+import { servedApp, openApp, openPage, ready, scrubTo, clock } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 const card = (page) => page.$eval('.checkpoint', (el) => ({ ...el.dataset }));
 const seconds = async (page) => (await clock(page)).ns / 1e9;
@@ -39,7 +34,7 @@ async function playUntil(page, id, state) {
 }
 
 test('a checkpoint pauses, takes a keyboard answer and reveals the proof', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 20.5);
   await playUntil(page, 'who-takes-over', 'asking');
   assert.equal(await seconds(page), 21, 'paused at the question');
@@ -71,7 +66,7 @@ test('a checkpoint pauses, takes a keyboard answer and reveals the proof', async
 });
 
 test('a branch where the router was flushed answers otherwise, with its own proof', async () => {
-  const { page, errors } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   // On the original, the router's next packet goes to node-a's stale MAC.
   await scrubTo(page, 31);
   assert.equal((await card(page)).answer, '0');
@@ -93,7 +88,7 @@ test('a branch where the router was flushed answers otherwise, with its own proo
 });
 
 test('predict=0 plays through the checkpoints', async () => {
-  const { page, errors } = await openPage(browser, `${server.url}embed.html?scenario=metallb-l2-failover&at=20s&predict=0`);
+  const { page, errors } = await openPage(app.browser, `${app.server.url}embed.html?scenario=metallb-l2-failover&at=20s&predict=0`);
   // The embed loads the app when Run is pressed, and Run plays.
   await page.click('.facade .run');
   await ready(page);
@@ -118,7 +113,7 @@ function announce(sentences, prev, cur) {
 
 test("the live region says the core's sentences at each step", async () => {
   const sentences = await coreSentences('metallb-l2-failover');
-  const { page, errors } = await openApp(browser, server.url, '?predict=0#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?predict=0#metallb-l2-failover');
   await scrubTo(page, 19.9);
   let said = 0;
   // Single steps through the failure, then interesting moments (jumps

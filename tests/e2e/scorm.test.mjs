@@ -5,22 +5,17 @@
 // score as goals pass, and once every goal passes says "passed" and
 // finishes. Without an API the page is the normal playground. The
 // package's manifest is checked by `vipsim scorm` on the built site.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openPage, ready, DIST, faultAt } from './harness.mjs';
+import { servedApp, openPage, ready, DIST, faultAt } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 /** A fake LMS: the SCORM 1.2 API's eight functions, each call recorded. */
 const FAKE_API = () => {
@@ -31,9 +26,9 @@ const FAKE_API = () => {
 };
 
 test('an exercise launched by an LMS reports its score, then passed, then finishes', async () => {
-  const { page, context, errors } = await openPage(browser, 'about:blank');
+  const { page, context, errors } = await openPage(app.browser, 'about:blank');
   await context.addInitScript(FAKE_API);
-  await page.goto(`${server.url}ex06-garp-blackhole.html`);
+  await page.goto(`${app.server.url}ex06-garp-blackhole.html`);
   await ready(page);
   const calls = () => page.evaluate(() => window.scormCalls.map((c) => c.join(' ')));
   await page.waitForFunction(() => window.scormCalls.some((c) => c[1] === 'cmi.core.lesson_status'));
@@ -65,15 +60,15 @@ test('an exercise launched by an LMS reports its score, then passed, then finish
 });
 
 test('without an LMS the exercise page is the normal playground, and a story page never looks for one', async () => {
-  const { page, context, errors } = await openPage(browser, `${server.url}ex06-garp-blackhole.html`);
+  const { page, context, errors } = await openPage(app.browser, `${app.server.url}ex06-garp-blackhole.html`);
   await ready(page);
   assert.equal(await page.evaluate(() => typeof window.API), 'undefined');
   assert.equal(await page.$$eval('.tasks', (l) => l.length), 1);
   assert.deepEqual(errors, []);
   await context.close();
-  const story = await openPage(browser, 'about:blank');
+  const story = await openPage(app.browser, 'about:blank');
   await story.context.addInitScript(FAKE_API);
-  await story.page.goto(`${server.url}metallb-l2-failover.html`);
+  await story.page.goto(`${app.server.url}metallb-l2-failover.html`);
   await ready(story.page);
   assert.deepEqual(await story.page.evaluate(() => window.scormCalls), [], 'a story is no SCO');
   await story.context.close();
@@ -104,7 +99,7 @@ test('vipsim scorm packages the built site: a manifest with one SCO per exercise
   assert.equal(names[0], 'imsmanifest.xml');
   assert.ok(names.includes('ex06-garp-blackhole.html') && names.some((n) => n.endsWith('_bg.wasm')), names.join(' '));
   assert.ok(!names.some((n) => n.endsWith('.gz') || n.endsWith('.br')), 'no precompressed copies');
-  const { page, context } = await openPage(browser, 'about:blank');
+  const { page, context } = await openPage(app.browser, 'about:blank');
   const shape = await page.evaluate((xml) => {
     const doc = new DOMParser().parseFromString(xml, 'application/xml');
     if (doc.querySelector('parsererror')) return { error: doc.querySelector('parsererror').textContent };

@@ -1,21 +1,16 @@
 // The app shell renders from a static host under a sub-path: title, the
 // scenario list and a footer with the version, with no console errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveDist, launch, openPage } from './harness.mjs';
+import { servedApp, openPage } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist({ prefix: '/some/blog/path/' });
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp({ prefix: '/some/blog/path/' });
 
 test('renders the shell with title, scenario list and version footer', async () => {
   const cargo = await readFile(new URL('../../Cargo.toml', import.meta.url), 'utf8');
   const version = cargo.match(/^version = "([^"]+)"/m)[1];
-  const { page, errors } = await openPage(browser, server.url);
+  const { page, errors } = await openPage(app.browser, app.server.url);
   await page.waitForSelector('h1');
   assert.equal(await page.textContent('h1'), 'vipsim');
   assert.match(await page.title(), /vipsim/);
@@ -23,16 +18,16 @@ test('renders the shell with title, scenario list and version footer', async () 
   assert.match(await page.textContent('footer'), new RegExp(`vipsim ${version.replace(/\./g, '\\.')}`));
   assert.deepEqual(errors, []);
   // Every asset came from under the sub-path: relative URLs work on any static host.
-  assert.ok(server.requests.every((p) => p.startsWith('/some/blog/path/')), server.requests.join(' '));
+  assert.ok(app.server.requests.every((p) => p.startsWith('/some/blog/path/')), app.server.requests.join(' '));
 });
 
 test('says how much of the simulator has arrived, and says so plainly when the wasm cannot be downloaded', async () => {
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const page = await context.newPage();
   let release;
   const held = new Promise((ok) => { release = ok; });
   await page.route('**/*.wasm', async (route) => { await held; await route.abort(); });
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   await page.waitForSelector('#vipsim-boot', { state: 'visible' });
   assert.equal((await page.innerText('#vipsim-boot')).trim(), 'Loading the simulator… 0 %');
   assert.equal(await page.getAttribute('#vipsim-boot progress', 'value'), '0');

@@ -3,25 +3,20 @@
 // naming the device the topology shows selected; axe-core (pinned in
 // package-lock.json) reports no serious or critical violation on the main
 // page with a checkpoint and the tour showing, the workshop and the embed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launch, openApp, openPage, ready, scrubTo } from './harness.mjs';
+import { servedApp, openApp, openPage, ready, scrubTo } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const AXE = path.resolve(here, '../../node_modules/axe-core/axe.min.js');
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
 
 const tourAt = (page) => page.$eval('.tour-caption', (el) => ({ ...el.dataset, text: el.querySelector('.tour-lines').textContent }));
 
 test('the tour plays the story to the end by keyboard', async () => {
-  const { page, errors } = await openApp(browser, server.url, '?tour=1#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?tour=1#metallb-l2-failover');
   let at = await tourAt(page);
   assert.equal(at.stop, '0');
   const stops = Number(at.stops);
@@ -55,7 +50,7 @@ test('the tour plays the story to the end by keyboard', async () => {
 });
 
 test('the tour moves on by itself after the reading time', async () => {
-  const { page, errors } = await openApp(browser, server.url, '?tour=1#metallb-l2-failover');
+  const { page, errors } = await openApp(app.browser, app.server.url, '?tour=1#metallb-l2-failover');
   await page.waitForFunction(() => document.querySelector('.tour-caption')?.dataset.stop === '1', null, { timeout: 15_000 });
   assert.deepEqual(errors, []);
 });
@@ -69,7 +64,7 @@ async function violations(page) {
 }
 
 test('axe-core finds no serious violation: main page, checkpoint, tour, workshop, embed', async () => {
-  const { page } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 22);
   await page.waitForSelector('.checkpoint[data-state=asking]');
   assert.deepEqual(await violations(page), [], 'main page with a checkpoint question');
@@ -80,11 +75,11 @@ test('axe-core finds no serious violation: main page, checkpoint, tour, workshop
   await page.waitForSelector('.tour-caption');
   assert.deepEqual(await violations(page), [], 'main page with the tour');
 
-  const workshop = await openPage(browser, `${server.url}#/workshop`);
+  const workshop = await openPage(app.browser, `${app.server.url}#/workshop`);
   await workshop.page.waitForSelector('.exercise');
   assert.deepEqual(await violations(workshop.page), [], 'workshop index');
 
-  const embed = await openPage(browser, `${server.url}embed.html?scenario=metallb-l2-failover&at=22s`);
+  const embed = await openPage(app.browser, `${app.server.url}embed.html?scenario=metallb-l2-failover&at=22s`);
   // The click-to-load poster, then the player it loads on Run.
   await embed.page.waitForFunction(() => window.vipsimBoot?.poster);
   assert.deepEqual(await violations(embed.page), [], 'embed poster');

@@ -4,19 +4,15 @@
 // a permalink reopens the same step with the same inspector content; the
 // embed player inside an iframe reports its height and plays; the Korean
 // switch changes the UI text.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serveDist, launch, openApp, openPage, scrubTo, clock } from './harness.mjs';
+import { servedApp, openApp, openPage, scrubTo, clock } from './harness.mjs';
 
-let server, browser, exported;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => { await browser?.close(); await server?.close(); });
+const app = servedApp();
+let exported;
 
 const taskStates = (page) => page.$$eval('.tasks .task', (els) => els.map((e) => e.dataset.state));
 
@@ -32,7 +28,7 @@ const exerciseStatus = (page, id) =>
   page.$eval(`.exercise[data-exercise="${id}"]`, (el) => el.dataset.status);
 
 test('an exercise completed by acting turns green and stays done after a reload', async () => {
-  const { page, context, errors } = await openApp(browser, server.url, '#ex01-find-the-leader');
+  const { page, context, errors } = await openApp(app.browser, app.server.url, '#ex01-find-the-leader');
   assert.deepEqual(await taskStates(page), ['fail', 'fail', 'fail']);
 
   await scrubTo(page, 10);
@@ -57,7 +53,7 @@ test('an exercise completed by acting turns green and stays done after a reload'
   await page.reload();
   await page.waitForSelector('.shell[data-ready=true]');
   await page.waitForSelector('.tasks[data-complete=true]');
-  await page.goto(server.url + '#/workshop');
+  await page.goto(app.server.url + '#/workshop');
   await page.waitForSelector('.workshop-index .exercise');
   assert.equal(await exerciseStatus(page, 'ex01-find-the-leader'), 'done');
   assert.match(await page.textContent('.workshop-index .summary'), /^1 of 8 /);
@@ -75,7 +71,7 @@ test('an exercise completed by acting turns green and stays done after a reload'
 
 test('exported progress imports into a fresh profile; a bad file is refused and changes nothing', async () => {
   assert.ok(exported, 'the previous test exported a progress file');
-  const { page, context, errors } = await openPage(browser, server.url + '#/workshop');
+  const { page, context, errors } = await openPage(app.browser, app.server.url + '#/workshop');
   await page.waitForSelector('.workshop-index .exercise');
   assert.equal(await exerciseStatus(page, 'ex01-find-the-leader'), 'not-started');
 
@@ -96,7 +92,7 @@ test('exported progress imports into a fresh profile; a bad file is refused and 
 });
 
 test('a permalink reopens the same step with the same inspector content', async () => {
-  const { page, context } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, context } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 27.3);
   await page.selectOption('select[name=inspect-host]', 'router');
   await page.waitForFunction(() => location.hash.startsWith('#/link/'));
@@ -106,23 +102,23 @@ test('a permalink reopens the same step with the same inspector content', async 
   assert.match(inspector, /192\.168\.1\.201/);
   await context.close();
 
-  const again = await openApp(browser, link, '');
+  const again = await openApp(app.browser, link, '');
   assert.equal((await clock(again.page)).step, before.step);
   assert.equal(await again.page.textContent('.inspector'), inspector);
   assert.deepEqual(again.errors, []);
   await again.context.close();
 
-  const broken = await openApp(browser, server.url, '#/link/AAAA%%');
+  const broken = await openApp(app.browser, app.server.url, '#/link/AAAA%%');
   assert.match(await broken.page.textContent('[role=alert]'), /link/i);
   await broken.context.close();
 });
 
 test('the embed player in an iframe reports its height, runs and plays', async () => {
-  const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+  const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const src = `${server.url}embed.html?scenario=metallb-l2-failover&at=18s&panels=topology,timeline`;
+  const src = `${app.server.url}embed.html?scenario=metallb-l2-failover&at=18s&panels=topology,timeline`;
   // The host page is what a blog author pastes: the iframe and the sizing script.
   await page.setContent(`<!doctype html><h1>A blog post</h1>
     <iframe id="player" src="${src}" style="width:100%;border:0" height="300"></iframe>
@@ -163,7 +159,7 @@ test('the embed player in an iframe reports its height, runs and plays', async (
 });
 
 test('switching to Korean changes the UI text, and the choice is remembered', async () => {
-  const { page, context } = await openApp(browser, server.url, '#metallb-l2-failover');
+  const { page, context } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   const english = await page.textContent('.tagline');
   await page.selectOption('select[name=lang]', 'ko');
   await page.waitForFunction((en) => document.querySelector('.tagline').textContent !== en, english);
@@ -176,7 +172,7 @@ test('switching to Korean changes the UI text, and the choice is remembered', as
   await context.close();
 
   // A browser that prefers Korean opens in Korean.
-  const korean = await openApp(browser, server.url, '#ex01-find-the-leader', { locale: 'ko-KR' });
+  const korean = await openApp(app.browser, app.server.url, '#ex01-find-the-leader', { locale: 'ko-KR' });
   assert.equal(await korean.page.getAttribute('html', 'lang'), 'ko');
   // The tasks say what they found in Korean too (the values stay as the tools print them).
   // (Tool names are set as code, not between literal backticks: issue 18, point 8.)
