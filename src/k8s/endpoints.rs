@@ -109,7 +109,7 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
             }
         }
         if !k.touched.services.is_empty() {
-            table.index_frontends();
+            table.frontends_changed();
         }
     }
     // (The list of the Service before when it selects alike, without
@@ -434,7 +434,7 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
         table.services.insert(skey.clone(), rules);
         last = Some(skey);
     }
-    table.index_frontends();
+    // (Not indexed yet: the world indexes it before its next event.)
     table
 }
 

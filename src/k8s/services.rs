@@ -134,12 +134,16 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
     spec.ports.iter().map(|p| (p.protocol.clone().unwrap_or_else(|| "TCP".into()), p.port)).collect()
 }
 
-/// Assigns or releases LoadBalancer addresses for every Service, in
-/// creation order, and records what changed. When no Service and no pool
-/// changed (`k.touched`), only the Services still without an address are
-/// tried again: the others would keep theirs.
+/// Assigns or releases LoadBalancer addresses, in creation order, and
+/// records what changed. As MetalLB's controller (controller/main.go
+/// `SetBalancer`, v0.14) and Cilium's LB IPAM reconcile a Service when it
+/// changes and every Service only when the pools change: after a change to
+/// anything but Services (`k.touched.all`: pools, advertisements) every
+/// LoadBalancer Service is tried; otherwise the Services that changed, and
+/// those still without an address (an address freed may now be theirs).
+/// The others keep theirs.
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
-    let every = k.touched.all || !k.touched.services.is_empty();
+    let every = k.touched.all;
     let now = cx.now;
     match k.config.load_balancer {
         LoadBalancerKind::Metallb => {
@@ -173,11 +177,12 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         }
         LoadBalancerKind::None => {}
     }
+    let touched = &k.touched.services;
     let mut order: Vec<(Instant, String)> = k
         .services
-        .values()
-        .filter(|s| s.is_load_balancer() && (every || s.ingress.is_empty()))
-        .map(|s| (s.created, s.key()))
+        .iter()
+        .filter(|(key, s)| s.is_load_balancer() && (every || s.ingress.is_empty() || touched.contains(*key)))
+        .map(|(key, s)| (s.created, key.clone()))
         .collect();
     order.sort();
     for (_, skey) in order {

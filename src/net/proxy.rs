@@ -106,9 +106,11 @@ pub struct ServiceTable {
     /// rules (as kube-proxy's KUBE-SERVICES chain jumps on the destination,
     /// or Cilium's service map is keyed): the Services with a ClusterIP,
     /// load-balancer or external IP frontend at (protocol, address, port),
-    /// and those with a NodePort at (protocol, port). Built by
-    /// [`ServiceTable::index_frontends`] whenever `services` changes other
-    /// than in endpoints; until then every Service is read.
+    /// and those with a NodePort at (protocol, port). Dropped when
+    /// `services` changes other than in endpoints
+    /// ([`ServiceTable::frontends_changed`]) and built again by
+    /// [`ServiceTable::index_frontends`] before the world's next event;
+    /// until then every Service is read (the same answer, slower).
     #[serde(skip)]
     frontends: Option<FrontendIndex>,
 }
@@ -128,6 +130,19 @@ impl PartialEq for ServiceTable {
 impl Eq for ServiceTable {}
 
 impl ServiceTable {
+    /// Notes that the Services' frontends changed: the index is dropped,
+    /// and made once for however many changes come before it is needed
+    /// (applying a hundred Services at build indexes once, not a hundred
+    /// times).
+    pub fn frontends_changed(&mut self) {
+        self.frontends = None;
+    }
+
+    /// Whether the frontends are indexed (see [`ServiceTable::frontends_changed`]).
+    pub fn is_indexed(&self) -> bool {
+        self.frontends.is_some()
+    }
+
     /// Indexes the Services' frontends (after `services` changed).
     pub fn index_frontends(&mut self) {
         let mut index = FrontendIndex::default();

@@ -81,6 +81,9 @@ impl World {
         debug_assert!(at >= self.now, "time never runs backwards");
         self.now = at;
         self.steps += 1;
+        if !self.services.is_indexed() {
+            self.services.index_frontends();
+        }
         if let Event::Timeline { index } = event {
             return match self.timeline_step(index, trace) {
                 Some(command) => Stepped::Run(command),
