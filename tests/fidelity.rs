@@ -627,3 +627,44 @@ fn cilium_candidates_judge_expiry_from_their_own_observation() {
     assert_eq!(taken.len(), 1, "{taken:?}");
     assert!(taken[0] >= 55_000 && taken[0] <= 59_400, "taken over at {} ms", taken[0]);
 }
+
+/// MetalLB's controller re-checks a Service's address when the Service
+/// changes (controller/main.go `SetBalancer` -> `convergeBalancer`, v0.14):
+/// changing its sharing key while another Service holds the address with
+/// the old key makes the changed one fail ("can't change sharing key"),
+/// which it reports once as an AllocationFailed event and loses the
+/// address; the other keeps it. When the other is deleted, `SetBalancer`
+/// answers SyncStateReprocessAll and the one left waiting gets the address.
+#[test]
+fn a_sharing_key_changed_under_a_shared_address_fails_once_until_the_address_is_free() {
+    let shared = |name: &str, proto: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{ name: {name}, annotations: {{ metallb.io/allow-shared-ip: dns }} }}\n\
+             spec: {{ type: LoadBalancer, loadBalancerIP: 192.168.1.205, selector: {{ app: web }}, ports: [ {{ port: 53, protocol: {proto}, targetPort: 8080 }} ] }}\n"
+        )
+    };
+    let steps = r#"  - { at: 5s, run: { host: router, cmd: "kubectl patch svc dns-udp -p '{\"metadata\":{\"annotations\":{\"metallb.io/allow-shared-ip\":\"other\"}}}'" } }
+  - { at: 8s, run: { host: router, cmd: "kubectl delete svc dns-tcp" } }"#;
+    let extra = format!("{L2_AD}{}{}", shared("dns-tcp", "TCP"), shared("dns-udp", "UDP"));
+    let run = run_yaml(&metallb("", steps, &extra, "10s"));
+    let ipam: Vec<(u64, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Ipam { service, message, .. } if service.starts_with("default/dns") => {
+                Some((r.t.as_millis(), format!("{service}: {message}")))
+            }
+            _ => None,
+        })
+        .collect();
+    let failed = "default/dns-udp: Failed to allocate IP for \"default/dns-udp\": can't change sharing key for \"default/dns-udp\", address also in use by default/dns-tcp";
+    assert_eq!(
+        ipam,
+        vec![
+            (0, "default/dns-tcp: Assigned IP [\"192.168.1.205\"]".to_string()),
+            (0, "default/dns-udp: Assigned IP [\"192.168.1.205\"]".to_string()),
+            (5000, failed.to_string()),
+            (8000, "default/dns-udp: Assigned IP [\"192.168.1.205\"]".to_string()),
+        ]
+    );
+}

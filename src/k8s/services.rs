@@ -141,7 +141,12 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 /// anything but Services (`k.touched.all`: pools, advertisements) every
 /// LoadBalancer Service is tried; otherwise the Services that changed, and
 /// those still without an address (an address freed may now be theirs).
-/// The others keep theirs.
+/// The others keep theirs. (Where `SetBalancer` answers
+/// `SyncStateReprocessAll`, a Service deleted or that lost its address or
+/// changed its sharing key, MetalLB tries every Service again; the ones
+/// with an address keep it, since a change to another only frees
+/// addresses or makes that other fail the sharing check, and the ones
+/// without are tried here anyway.)
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     let every = k.touched.all;
     let now = cx.now;
@@ -212,7 +217,8 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         };
         let s = k.services.get_mut(&skey).expect("listed");
         let new_ingress: Vec<Ipv4Addr> = ip.into_iter().collect();
-        if s.ingress != new_ingress {
+        let changed = s.ingress != new_ingress;
+        if changed {
             if s.ingress.is_empty() != new_ingress.is_empty() {
                 s.ingress_since = now;
             }
@@ -230,7 +236,8 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             let (ns, name) = (svc.namespace.clone(), svc.meta.name.clone());
             let before = k.events.len();
             k.event(now, &ns, &format!("service/{name}"), "Warning", reason, msg.clone());
-            if k.events.len() > before {
+            // (A Service that lost its address has its record already.)
+            if k.events.len() > before && !changed {
                 cx.record(Kind::Ipam { service: skey.clone(), ip: None, pool: None, message: msg });
             }
         }
