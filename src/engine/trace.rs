@@ -9,6 +9,7 @@ use crate::time::Instant;
 use crate::wire::{Frame, Mac, dissect};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::rc::Rc;
@@ -309,7 +310,7 @@ pub enum Kind {
         host: Name,
         ip: Ipv4Addr,
         mac: Mac,
-        reason: String,
+        reason: Cow<'static, str>,
     },
     /// The switch's MAC table changed.
     Mac {

@@ -21,6 +21,7 @@ use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
 use crate::wire::{Arp, ArpOperation, Mac};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -245,7 +246,9 @@ pub enum NeighborEvent {
         reason: String,
     },
     /// A received ARP that was deliberately not applied, with why.
-    Ignored { ip: Ipv4Addr, mac: Mac, reason: String },
+    /// (`reason` is most often a fixed sentence: a GARP every host ignores
+    /// allocates nothing.)
+    Ignored { ip: Ipv4Addr, mac: Mac, reason: Cow<'static, str> },
 }
 
 /// The answer to "which MAC do I send this packet to?".
@@ -661,13 +664,13 @@ impl NeighborCache {
                 }
                 return;
             }
-            Some(_) => frame.to_string(),
+            Some(_) => Cow::Borrowed(frame),
             None => {
                 // Unsolicited ARP creates an entry only with arp_accept, and
                 // only from a gratuitous ARP or a reply.
                 let accept = self.config.arp_accept;
                 if accept != 0 && (is_garp || (!is_request && is_unicast(sip))) {
-                    format!("{frame} (arp_accept={accept})")
+                    Cow::Owned(format!("{frame} (arp_accept={accept})"))
                 } else {
                     if accept == 0 && (arp.is_announcement() || !is_request) {
                         let reason = "arp_accept=0: no entry created from unsolicited ARP".into();
@@ -702,7 +705,7 @@ impl NeighborCache {
         match self.neigh_update(ip, update, now, rng) {
             Applied::Unchanged => {}
             Applied::Refused => {
-                let reason = format!("within locktime ({}) and not gratuitous", self.config.locktime);
+                let reason = format!("within locktime ({}) and not gratuitous", self.config.locktime).into();
                 out.push(NeighborEvent::Ignored { ip, mac, reason });
             }
             Applied::Changed { old, resolved } => {
@@ -1047,7 +1050,7 @@ impl NeighborCache {
         let (sip, sha) = (arp.sender_ip, arp.sender_mac);
         let is_request = arp.op == ArpOperation::Request;
         let ignore = self.config.garp == GarpPolicy::Ignore;
-        let ignored = |reason: &str, out: &mut Vec<NeighborEvent>| {
+        let ignored = |reason: &'static str, out: &mut Vec<NeighborEvent>| {
             out.push(NeighborEvent::Ignored { ip: sip, mac: sha, reason: reason.into() });
         };
         if arp.is_announcement() && ignore {

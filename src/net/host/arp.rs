@@ -48,7 +48,7 @@ impl Host {
         let martian = self.is_local(arp.sender_ip);
         if martian && self.ifaces[iface].neighbors.get(arp.sender_ip).is_none() {
             let (host, ip, mac) = (self.name.clone(), arp.sender_ip, arp.sender_mac);
-            let reason = format!("sender {ip} is one of our addresses (martian source)");
+            let reason = format!("sender {ip} is one of our addresses (martian source)").into();
             cx.record(Kind::ArpIgnored { host, ip, mac, reason });
             return;
         }
