@@ -344,6 +344,17 @@ fn a_yaml_syntax_error_is_located_and_later_documents_are_still_checked() {
     );
 }
 
+/// A document is parsed on its own text; the place a syntax error quotes
+/// as its context (the flow sequence left open) is the file's line too.
+#[test]
+fn the_context_of_a_syntax_error_in_a_later_document_is_a_file_position() {
+    let text = edit("    port: 80\n", "    port: [80\n");
+    let errors = errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("s.yaml:"), "{}", errors[0]);
+    assert!(errors[0].ends_with("while parsing a flow sequence at line 88 column 11"), "{}", errors[0]);
+}
+
 #[test]
 fn control_characters_are_located() {
     assert_eq!(

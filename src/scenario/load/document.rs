@@ -8,18 +8,22 @@
 //! the first broken document could be checked. A document marker (`---` or
 //! `...` at column 0, followed by a blank or the line's end) always ends a
 //! document in YAML, even inside a block scalar, so splitting at those lines
-//! is exact. Each document is then parsed on its own, preceded by one empty
-//! line per line before it: the parser's line numbers, in errors and in the
-//! context they quote, are the file's.
+//! is exact. Each document is then parsed on its own text alone (a
+//! document preceded by an empty line per line before it would make
+//! parsing a file of many documents cost the square of its length); the
+//! parser's line numbers, in positions and in the context its errors
+//! quote, are moved by the lines before it ([`Source::file_line`],
+//! [`Source::file_message`]) to be the file's.
 
 use super::locate::Locator;
 use super::report::Pos;
 
 /// One non-empty YAML document of the file.
 pub struct Source {
-    /// The document at its place: empty lines, then its own lines. Line
-    /// breaks are normalised to `\n`.
+    /// The document's own lines. Line breaks are normalised to `\n`.
     yaml: String,
+    /// How many lines of the file come before `yaml`.
+    before: usize,
     /// 1-based line of the document's first line with content.
     pub first_line: usize,
     /// Just after the document's last content.
@@ -31,6 +35,30 @@ pub struct Source {
 impl Source {
     pub fn deserializer(&self) -> serde_norway::Deserializer<'_> {
         serde_norway::Deserializer::from_str(&self.yaml)
+    }
+
+    /// The file's line for the parser's line `line` (1-based) of this document.
+    pub fn file_line(&self, line: usize) -> usize {
+        line + self.before
+    }
+
+    /// A parser message with the places it quotes (`at line L column C`)
+    /// moved to the file's lines.
+    pub fn file_message(&self, message: &str) -> String {
+        let mut out = String::with_capacity(message.len());
+        let mut rest = message;
+        while let Some(i) = rest.find(" at line ") {
+            let (head, tail) = rest.split_at(i + " at line ".len());
+            out.push_str(head);
+            let digits = tail.find(|c: char| !c.is_ascii_digit()).unwrap_or(tail.len());
+            match tail[..digits].parse::<usize>() {
+                Ok(line) => out.push_str(&self.file_line(line).to_string()),
+                Err(_) => out.push_str(&tail[..digits]),
+            }
+            rest = &tail[digits..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// The start of the document: the place for problems with the whole of it.
@@ -61,7 +89,7 @@ impl Source {
     pub fn forbidden_char(&self) -> Option<(Pos, char)> {
         self.yaml.split('\n').enumerate().find_map(|(index, line)| {
             let (column, c) = line.chars().enumerate().find(|&(_, c)| !is_yaml_printable(c))?;
-            Some((Pos { line: index + 1, column: column + 1 }, c))
+            Some((Pos { line: self.file_line(index + 1), column: column + 1 }, c))
         })
     }
 }
@@ -89,10 +117,9 @@ fn source(lines: &[&str], start: usize, end: usize) -> Option<Source> {
     let first = own.iter().position(|line| has_content(line))?;
     let last = own.iter().rposition(|line| has_content(line))?;
     let end = Pos { line: start + last + 1, column: own[last].chars().count() + 1 };
-    let mut yaml = "\n".repeat(start);
-    yaml.push_str(&own.join("\n"));
-    let locator = Locator::scan(&yaml);
-    Some(Source { yaml, first_line: start + first + 1, end, locator })
+    let yaml = own.join("\n");
+    let locator = Locator::scan(&yaml, start);
+    Some(Source { yaml, before: start, first_line: start + first + 1, end, locator })
 }
 
 /// The line with a document marker or directive blanked out, keeping every
@@ -174,7 +201,12 @@ mod tests {
     fn parser_positions_are_file_positions() {
         let sources = split("a: 1\n---\n\nb: [\n");
         let error = <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer()).unwrap_err();
-        assert_eq!(error.location().map(|l| l.line()), Some(5));
+        assert_eq!(error.location().map(|l| sources[1].file_line(l.line())), Some(5));
+        // The context a syntax error quotes moves too (the opening `[`).
+        let sources = split("a: 1\n---\n\nb: [1\n\nc: 2\n");
+        let error = <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer()).unwrap_err();
+        let message = sources[1].file_message(&error.to_string());
+        assert!(message.ends_with("while parsing a flow sequence at line 4 column 4"), "{message}");
     }
 
     #[test]

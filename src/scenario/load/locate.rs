@@ -17,10 +17,11 @@ pub struct Locator {
 }
 
 impl Locator {
-    pub fn scan(yaml: &str) -> Locator {
+    /// The keys of `yaml`, a document that starts after `before` lines of its file.
+    pub fn scan(yaml: &str, before: usize) -> Locator {
         let mut scanner = Scanner::default();
         for (index, line) in yaml.split('\n').enumerate() {
-            scanner.line(index + 1, line);
+            scanner.line(before + index + 1, line);
         }
         Locator { positions: scanner.positions }
     }
@@ -310,7 +311,7 @@ spec:
 
     #[test]
     fn finds_block_keys_and_items() {
-        let l = Locator::scan(SCENARIO);
+        let l = Locator::scan(SCENARIO, 0);
         assert_eq!(l.find("apiVersion"), at(1, 1));
         assert_eq!(l.find("metadata.name"), at(3, 3));
         assert_eq!(l.find("metadata.description.text"), None);
@@ -331,7 +332,7 @@ spec:
 
     #[test]
     fn falls_back_to_the_nearest_ancestor() {
-        let l = Locator::scan(SCENARIO);
+        let l = Locator::scan(SCENARIO, 0);
         assert_eq!(l.nearest("spec.timeline[0].run.host"), at(18, 7));
         assert_eq!(l.nearest("spec.switch.name"), at(14, 3));
         assert_eq!(l.nearest("nothing.here[3]"), None);
@@ -339,7 +340,8 @@ spec:
 
     #[test]
     fn kubernetes_lists_at_their_key_column() {
-        let l = Locator::scan("spec:\n  ports:\n  - port: 80\n  - port: 81\n    name: b\n  selector:\n    app: web\n");
+        let l =
+            Locator::scan("spec:\n  ports:\n  - port: 80\n  - port: 81\n    name: b\n  selector:\n    app: web\n", 0);
         assert_eq!(l.find("spec.ports[1].name"), at(5, 5));
         assert_eq!(l.find("spec.selector.app"), at(7, 5));
     }

@@ -46,10 +46,13 @@ impl Report {
         if let Some(location) = &location {
             remove_location(&mut message, location);
         }
+        let message = source.file_message(&message);
         let message = strip_path_prefix(&message, &raw_path);
         let explanation = explain(message);
         let at = match location {
-            Some(l) if explanation.precise => source.clamp(Pos { line: l.line(), column: l.column() }),
+            Some(l) if explanation.precise => {
+                source.clamp(Pos { line: source.file_line(l.line()), column: l.column() })
+            }
             _ => source.at(path),
         };
         self.error(at, path, explanation.message).suggest(explanation.suggestion.as_deref());
@@ -86,7 +89,7 @@ fn display_path(raw: &str) -> &str {
 /// serde_norway ends messages with ` at line L column C` (or ` at position
 /// N` at the very start); the diagnostic carries the position itself. A
 /// YAML syntax error may name a second place (its context) after it, which
-/// stays: it is correct, as documents are parsed at their place in the file.
+/// stays, moved to the file's line ([`Source::file_message`]).
 fn remove_location(message: &mut String, location: &serde_norway::Location) {
     for suffix in [
         format!(" at line {} column {}", location.line(), location.column()),
