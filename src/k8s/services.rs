@@ -21,8 +21,10 @@ pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 /// bitmap allocators, above the band they keep for requested values
 /// ([`static_band`]).
 pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> Result<(), String> {
-    let used_ips: BTreeSet<Ipv4Addr> =
-        k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
+    // (The others by their key in the map: no key formatted per Service.)
+    let own = svc.key();
+    let others = || k.services.iter().filter(|(key, _)| **key != own).map(|(_, s)| s);
+    let used_ips: BTreeSet<Ipv4Addr> = others().filter_map(|s| s.cluster_ip).collect();
     let cidr = k.config.service_cidr;
     svc.cluster_ip = match svc.spec.cluster_ip.as_deref() {
         Some("None") => None,
@@ -55,12 +57,8 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
             cidr.nth(1 + offset)
         }
     };
-    let mut used_ports: BTreeSet<u16> = k
-        .services
-        .values()
-        .filter(|s| s.key() != svc.key())
-        .flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port))
-        .collect();
+    let mut used_ports: BTreeSet<u16> =
+        others().flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port)).collect();
     let needs_node_ports = matches!(svc.spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
     svc.node_ports = Vec::new();
     for p in &svc.spec.ports {

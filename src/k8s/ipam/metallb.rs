@@ -315,8 +315,18 @@ impl MetalLbIpam {
     /// address already shared under the Service's key: a free address lower
     /// in the pool wins over it.
     fn first_usable(&self, pool: &AddressPool, service: &str, wanted: &Wanted) -> Option<Ipv4Addr> {
-        let in_use: BTreeSet<Ipv4Addr> = self.allocations.values().map(|allocation| allocation.assignment.ip).collect();
-        pool.addresses().find(|ip| !in_use.contains(ip) || self.check_sharing(service, *ip, wanted).is_ok())
+        // Each address in use, and whether another Service uses it. Only
+        // those need the sharing check, and it fails for a Service without
+        // a sharing key (checked once per address, not once per address
+        // and allocation: a pool of many Services was cubic to fill).
+        let mut in_use: BTreeMap<Ipv4Addr, bool> = BTreeMap::new();
+        for (name, allocation) in &self.allocations {
+            *in_use.entry(allocation.assignment.ip).or_default() |= name != service;
+        }
+        pool.addresses().find(|ip| match in_use.get(ip) {
+            None | Some(false) => true,
+            Some(true) => wanted.sharing_key.is_some() && self.check_sharing(service, *ip, wanted).is_ok(),
+        })
     }
 
     /// `checkSharing`: another Service on `ip` must have the same non-empty
