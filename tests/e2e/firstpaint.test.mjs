@@ -97,8 +97,8 @@ test("each scenario's page draws the app's first frame: same boxes and words", a
       const poster = await hostsOf(page, '.first-paint');
       release();
       await ready(page);
-      const app = await hostsOf(page, '.shell[data-ready=true]');
-      assert.deepEqual(poster, app, `${id} at ${viewport.width}px`);
+      const drawn = await hostsOf(page, '.shell[data-ready=true]');
+      assert.deepEqual(poster, drawn, `${id} at ${viewport.width}px`);
       assert.deepEqual(errors, [], id);
       await context.close();
     }
