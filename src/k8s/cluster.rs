@@ -374,8 +374,10 @@ pub struct Endpoint {
 pub struct EndpointSlice {
     /// Shared by the slices of Services alike (same namespace, selector
     /// and ports: the same endpoints), so a Deployment behind a hundred
-    /// Services keeps one list, and a pod's change edits it once.
-    pub endpoints: Rc<Vec<Endpoint>>,
+    /// Services keeps one list, and a pod's change edits it once. (Each
+    /// endpoint shared too: the edit copies the list's pointers, not its
+    /// endpoints.)
+    pub endpoints: Rc<Vec<Rc<Endpoint>>>,
     pub created: Instant,
     /// A hash of the endpoints that does not depend on their order, kept
     /// up to date as they change: what tells a speaker the slice changed
@@ -386,7 +388,7 @@ pub struct EndpointSlice {
 impl EndpointSlice {
     pub fn new(endpoints: Vec<Endpoint>, created: Instant) -> EndpointSlice {
         let digest = endpoints.iter().fold(0u64, |d, e| d.wrapping_add(e.digest()));
-        EndpointSlice { endpoints: Rc::new(endpoints), created, digest }
+        EndpointSlice { endpoints: Rc::new(endpoints.into_iter().map(Rc::new).collect()), created, digest }
     }
 }
 

@@ -125,7 +125,7 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
                 let list = match k.caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
                     None => {
-                        let list: EndpointList = k.slices[&skey].endpoints.iter().map(mark).collect();
+                        let list: EndpointList = k.slices[&skey].endpoints.iter().map(|e| mark(e)).collect();
                         k.caches.endpoint_lists.insert(group.clone(), list.clone());
                         list
                     }
@@ -162,7 +162,7 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
     }
     // (Services alike held one list before and hold one now: the two
     // lists are compared once, not once per Service.)
-    let mut compared: Option<(*const Vec<Endpoint>, *const Vec<Endpoint>, bool)> = None;
+    let mut compared: Option<(*const List, *const List, bool)> = None;
     let changed: BTreeSet<Key> = slices
         .iter()
         .filter(|(skey, slice)| {
@@ -269,7 +269,10 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
                 .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports);
             if !alike {
                 let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
-                made = Some((svc, ep.map(|ep| (ep.digest(), endpoint_rule(&ep), ep)).map(|(d, r, ep)| (ep, d, r))));
+                made = Some((
+                    svc,
+                    ep.map(|ep| (ep.digest(), endpoint_rule(&ep), Rc::new(ep))).map(|(d, r, ep)| (ep, d, r)),
+                ));
                 (edited, edited_rules) = (None, None);
             }
             let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
@@ -336,12 +339,15 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
 /// A namespace and a selector: the Services that select alike.
 type Group = (String, BTreeMap<String, String>);
 
+/// A slice's endpoints.
+type List = Vec<Rc<Endpoint>>;
+
 /// A shared list before and after an edit.
 type Shared<T> = (Rc<Vec<T>>, Rc<Vec<T>>);
 
 /// A slice's shared list before and after a pod's edit, the slice's digest
 /// after it, and the edit.
-type SliceEdit = (Rc<Vec<Endpoint>>, Rc<Vec<Endpoint>>, u64, Edit);
+type SliceEdit = (Rc<List>, Rc<List>, u64, Edit);
 
 /// How a pod's change edits a Service's list of endpoints (and its rules,
 /// in the same order): at the pod's place in the list.
@@ -367,7 +373,7 @@ impl Edit {
 }
 
 /// A pod's endpoint for some Services, its digest and its rule.
-type Made = (Endpoint, u64, EndpointRule);
+type Made = (Rc<Endpoint>, u64, EndpointRule);
 
 /// `e.digest()`, reused from `memo` when `e` is the endpoint digested last.
 fn digest_of(e: &Endpoint, memo: &mut Option<(Endpoint, u64)>) -> u64 {
@@ -441,7 +447,7 @@ pub fn service_table(k: &Cluster) -> ServiceTable {
 /// One Service's rules.
 fn service_rules(k: &Cluster, skey: &Key, svc: &Service) -> ServiceRules {
     let endpoints =
-        k.slices.get(skey).map(|s| Rc::new(s.endpoints.iter().map(endpoint_rule).collect())).unwrap_or_default();
+        k.slices.get(skey).map(|s| Rc::new(s.endpoints.iter().map(|e| endpoint_rule(e)).collect())).unwrap_or_default();
     ServiceRules { endpoints, ..service_rules_without_endpoints(skey, svc) }
 }
 

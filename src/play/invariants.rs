@@ -973,7 +973,7 @@ fn announced_without_endpoints(world: &World, records: &[Record]) -> Option<Viol
         let can_serve: Vec<&crate::k8s::cluster::Endpoint> = k
             .slices
             .get(svc)
-            .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).collect())
+            .map(|s| s.endpoints.iter().map(|e| &**e).filter(|e| e.ready || e.serving).collect())
             .unwrap_or_default();
         let problem = if can_serve.is_empty() {
             Some(format!("{node} {verb} {svc} ({}) but it has no ready or serving endpoint", vip(service)))
@@ -1456,6 +1456,7 @@ spec:
         let leader = world.cluster.announcers[&svc][0].clone();
         let mut none = world.clone();
         for e in std::rc::Rc::make_mut(&mut none.cluster.slices.get_mut(&svc).unwrap().endpoints) {
+            let e = std::rc::Rc::make_mut(e);
             e.ready = false;
             e.serving = false;
         }
@@ -1480,7 +1481,10 @@ spec:
         assert_eq!(o.found.as_ref().map(|v| v.t), Some(end));
         // A terminating endpoint that still serves is enough (EndpointCanServe).
         let mut serving = none.clone();
-        std::rc::Rc::make_mut(&mut serving.cluster.slices.get_mut(&svc).unwrap().endpoints)[0].serving = true;
+        std::rc::Rc::make_mut(
+            &mut std::rc::Rc::make_mut(&mut serving.cluster.slices.get_mut(&svc).unwrap().endpoints)[0],
+        )
+        .serving = true;
         let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&serving, &[]);
         assert_eq!(o.finish(&serving, end), Ok(()));
@@ -1489,7 +1493,7 @@ spec:
         local.cluster.services.get_mut(&svc).unwrap().spec.external_traffic_policy =
             Some(crate::k8s::objects::TrafficPolicyName::Local);
         for e in std::rc::Rc::make_mut(&mut local.cluster.slices.get_mut(&svc).unwrap().endpoints) {
-            e.node = "elsewhere".into();
+            std::rc::Rc::make_mut(e).node = "elsewhere".into();
         }
         let mut o = AtInstantEnd::new(announced_without_endpoints);
         o.observe(&local, &[]);

@@ -7,6 +7,7 @@ use crate::k8s::objects::{IntOrString, ServicePort, ServiceType, TrafficPolicyNa
 use crate::sim::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 pub fn services(w: &World) -> Vec<Value> {
     w.cluster.services.values().map(|s| service(&w.cluster, s)).collect()
@@ -185,7 +186,7 @@ pub fn endpoint_slices(w: &World) -> Vec<Value> {
     selecting(k).filter_map(|s| k.slices.get(&s.key()).map(|sl| slice_object(s, &sl.endpoints, sl.created))).collect()
 }
 
-fn slice_object(s: &Service, eps: &[Endpoint], created: crate::time::Instant) -> Value {
+fn slice_object(s: &Service, eps: &[Rc<Endpoint>], created: crate::time::Instant) -> Value {
     let mut labels = s.meta.labels.clone();
     labels.insert("endpointslice.kubernetes.io/managed-by".into(), "endpointslice-controller.k8s.io".into());
     labels.insert("kubernetes.io/service-name".into(), s.meta.name.clone());
