@@ -17,6 +17,7 @@ use crate::engine::trace::Kind;
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::Cidr;
 use crate::net::host::{Role, Route, RouteOrigin};
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -213,7 +214,7 @@ fn install_routes(p: &mut Plane) {
         }
     }
     for hops in want.values_mut() {
-        hops.sort();
+        hops.stable_sort();
     }
     let router = &mut p.hosts[rid];
     let have: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> =

@@ -18,6 +18,7 @@ use crate::engine::{ControlEvent, Event};
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::host::Host;
 use crate::net::proxy::ServiceTable;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
 use std::net::Ipv4Addr;
@@ -1061,7 +1062,7 @@ impl Plane<'_, '_, '_> {
         let mut waiting: Vec<Key> =
             self.k.caches.pods.unadmitted.iter().filter(|pk| !just.contains(pk)).cloned().collect();
         drop(just);
-        waiting.sort();
+        waiting.stable_sort();
         let by_scheduler = scheduled.len();
         let mut used: Option<std::collections::BTreeSet<Ipv4Addr>> = None;
         for (i, pk) in scheduled.into_iter().map(|(pk, _)| pk).chain(waiting).enumerate() {

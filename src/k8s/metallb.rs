@@ -17,6 +17,7 @@ use super::objects::{LabelSelector, Manifest};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::net::host::Host;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -40,7 +41,7 @@ pub fn election_order(nodes: &[String], ip: Ipv4Addr) -> Vec<String> {
             (h.into(), n)
         })
         .collect();
-    keyed.sort();
+    keyed.stable_sort();
     keyed.into_iter().map(|(_, n)| n.clone()).collect()
 }
 

@@ -9,6 +9,7 @@ use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
+use crate::sort::Sort;
 use crate::time::Instant;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -179,7 +180,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         .filter(|s| s.is_load_balancer() && (every || s.ingress.is_empty()))
         .map(|s| (s.created, s.key()))
         .collect();
-    order.sort();
+    order.stable_sort();
     for (_, skey) in order {
         let s = &k.services[&skey];
         let svc = s.clone();
@@ -393,7 +394,7 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
         return;
     }
     let mut services: Vec<&Service> = k.services.values().collect();
-    services.sort_by_key(|s| (s.created, s.key()));
+    services.stable_sort_by_key(|s| (s.created, s.key()));
     let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
     let ids = &mut k.cilium_ids;
     let alive: BTreeSet<&String> = live.iter().collect();

@@ -12,6 +12,7 @@ use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
 use crate::net::apps::App;
 use crate::rng::SimRng;
+use crate::sort::Sort;
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -285,7 +286,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             // kube-scheduler's FitError.Error() sorts the "count reason"
             // strings as text (sort.Strings), so the count leads the order.
             let mut detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
-            detail.sort();
+            detail.stable_sort();
             let msg = format!(
                 "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.",
                 all.len(),

@@ -11,6 +11,7 @@ use super::resources;
 use super::selector::LabelSelector;
 use crate::console::cilium_dbg;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::Duration;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ fn target_pods(w: &World, ns: &str, target: &str) -> Result<(Vec<Object>, bool),
     if matching.is_empty() {
         return Err(format!("error: no pods found for {}/{name}", res.kind_ref()));
     }
-    matching.sort_by_key(logging_order);
+    matching.stable_sort_by_key(logging_order);
     Ok((matching, true))
 }
 

@@ -5,6 +5,7 @@
 
 use super::objects::{self, Object, parse_timestamp};
 use crate::console::jsonpath::{Template, print_value};
+use crate::sort::Sort;
 use crate::time::Instant;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -126,7 +127,7 @@ pub fn external_ip(v: &Value, wide: bool) -> String {
         .iter()
         .filter_map(|i| i.get("ip").or(i.get("hostname")).and_then(Value::as_str))
         .collect();
-    lb.sort();
+    lb.stable_sort();
     lb.dedup();
     let mut lb = lb.join(",");
     if !wide && lb.chars().count() > 16 {

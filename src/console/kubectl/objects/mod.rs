@@ -15,6 +15,7 @@ pub use system::{SystemPod, system_pods};
 
 use super::resources::Resource;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -66,7 +67,7 @@ pub fn list(w: &World, res: &'static Resource) -> Vec<Object> {
         kind => custom::objects(w, kind),
     };
     let mut out: Vec<Object> = jsons.into_iter().map(|j| Object::new(res, j)).collect();
-    out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    out.stable_sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     out
 }
 
