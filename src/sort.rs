@@ -95,7 +95,7 @@ mod tests {
             let mut ours = v.clone();
             by_positions(&mut ours, |a, b| a.0.cmp(&b.0));
             let mut standard = v;
-            standard.sort_by(|a, b| a.0.cmp(&b.0));
+            standard.sort_by_key(|a| a.0);
             proptest::prop_assert_eq!(ours, standard);
         }
     }
