@@ -14,6 +14,7 @@
 //! for speed; the tests here check the browser's path against it.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Stable sorts, named apart from the slice's own so a call site says which
 /// it uses.
@@ -47,6 +48,34 @@ impl<T> Sort<T> for [T] {
         self.stable_sort_by(|a, b| key(a).cmp(&key(b)));
     }
 }
+
+/// Collecting into ordered maps and sets one insert at a time. Their
+/// `FromIterator` sorts the items first (a copy of the sorting algorithm
+/// per call site in the wasm) and builds the tree from the sorted run. With
+/// distinct keys, as where these are used (keys read from another map, a
+/// range), both give the same map.
+pub trait Collect: Iterator + Sized {
+    /// Like `collect::<BTreeMap<K, V>>()`.
+    fn collect_map<K: Ord, V>(self) -> BTreeMap<K, V>
+    where
+        Self: Iterator<Item = (K, V)>,
+    {
+        let mut map = BTreeMap::new();
+        map.extend(self);
+        map
+    }
+    /// Like `collect::<BTreeSet<T>>()`.
+    fn collect_set(self) -> BTreeSet<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        let mut set = BTreeSet::new();
+        set.extend(self);
+        set
+    }
+}
+
+impl<I: Iterator> Collect for I {}
 
 /// Sorts `v` stably by sorting its positions, then moving each element to
 /// its place by following the permutation's cycles (each element moves
@@ -98,6 +127,14 @@ mod tests {
             standard.sort_by_key(|a| a.0);
             proptest::prop_assert_eq!(ours, standard);
         }
+    }
+
+    #[test]
+    fn collecting_one_insert_at_a_time_gives_the_collected_map_and_set() {
+        let labels: BTreeMap<&str, &str> = [("tier", "web"), ("app", "shop"), ("zone", "a")].into_iter().collect();
+        let pairs = || labels.iter().rev().map(|(k, v)| (k.to_string(), v.to_string()));
+        assert_eq!(pairs().collect_map(), pairs().collect::<BTreeMap<_, _>>());
+        assert_eq!([5, 1, 3, 1].into_iter().collect_set(), BTreeSet::from([1, 3, 5]));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::cluster::{
 use super::objects::{DeploymentSpec, LabelSelector, PodTemplateSpec, StrategyType};
 use super::workloads::{new_pod, random_suffix};
 use crate::rng::SimRng;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 
@@ -765,7 +765,7 @@ fn copied_annotations(d: &Deployment) -> BTreeMap<String, String> {
         .iter()
         .filter(|(k, _)| !SKIP.contains(&k.as_str()) && !k.starts_with("vipsim/"))
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+        .collect_map()
 }
 
 /// `NewRSNewReplicas`: with RollingUpdate, up to `replicas + maxSurge`

@@ -17,7 +17,7 @@ use super::objects::{LabelSelector, Manifest};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::net::host::Host;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -397,7 +397,7 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
         } else {
             (0..services.len())
                 .filter(|i| services[*i].leader_in(config, &speaker.view, all_nodes) == Some(node.as_str()))
-                .collect()
+                .collect_set()
         };
         let resync = speaker.force_sync || speaker.seen_config != Some(config.fingerprint);
         out.push(SpeakerWork { node: node.clone(), resync, leads });

@@ -12,7 +12,7 @@ use super::resources::{self, Resource};
 use super::selector::LabelSelector;
 use crate::console::table::tabwrite;
 use crate::sim::World;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -199,7 +199,7 @@ fn list<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 fn string_map(v: &Value, pointer: &str) -> BTreeMap<String, String> {
     v.pointer(pointer)
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default()
 }
 

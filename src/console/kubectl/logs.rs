@@ -11,7 +11,7 @@ use super::resources;
 use super::selector::LabelSelector;
 use crate::console::cilium_dbg;
 use crate::sim::World;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::Duration;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ fn target_pods(w: &World, ns: &str, target: &str) -> Result<(Vec<Object>, bool),
     };
     let selector: BTreeMap<String, String> = selector
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default();
     let mut matching: Vec<Object> =
         pods.into_iter().filter(|p| selector.iter().all(|(k, v)| p.labels().get(k) == Some(v))).collect();

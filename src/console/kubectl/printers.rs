@@ -5,7 +5,7 @@
 
 use super::objects::{self, Object, parse_timestamp};
 use crate::console::jsonpath::{Template, print_value};
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -63,7 +63,7 @@ fn list<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 pub fn format_labels(v: Option<&Value>) -> String {
     let labels: BTreeMap<&String, &str> = v
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())).collect_map())
         .unwrap_or_default();
     if labels.is_empty() {
         return "<none>".into();

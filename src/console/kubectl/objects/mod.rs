@@ -15,7 +15,7 @@ pub use system::{SystemPod, system_pods};
 
 use super::resources::Resource;
 use crate::sim::World;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -133,7 +133,7 @@ impl From<Fields> for Value {
 
 fn string_map(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default()
 }
 
