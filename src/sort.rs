@@ -49,33 +49,53 @@ impl<T> Sort<T> for [T] {
     }
 }
 
-/// Collecting into ordered maps and sets one insert at a time. Their
-/// `FromIterator` sorts the items first (a copy of the sorting algorithm
-/// per call site in the wasm) and builds the tree from the sorted run. With
-/// distinct keys, as where these are used (keys read from another map, a
-/// range), both give the same map.
+/// Collecting into ordered maps and sets. Their `FromIterator` sorts the
+/// items first (a copy of the sorting algorithm per call site in the wasm)
+/// and builds the tree from the sorted run; the browser build inserts one
+/// item at a time instead, sharing the inserts' code per key and value
+/// type. Both keep the last value of a repeated key; a repeated key or set
+/// item keeps the first copy instead of the last, which is the same map or
+/// set wherever equal keys are interchangeable values (strings, addresses,
+/// object keys, references to them: every caller). Native builds keep
+/// `collect()` for speed; the tests here check the browser's path against it.
 pub trait Collect: Iterator + Sized {
     /// Like `collect::<BTreeMap<K, V>>()`.
     fn collect_map<K: Ord, V>(self) -> BTreeMap<K, V>
     where
         Self: Iterator<Item = (K, V)>,
     {
-        let mut map = BTreeMap::new();
-        map.extend(self);
-        map
+        #[cfg(target_arch = "wasm32")]
+        return map_by_inserts(self);
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.collect();
     }
     /// Like `collect::<BTreeSet<T>>()`.
     fn collect_set(self) -> BTreeSet<Self::Item>
     where
         Self::Item: Ord,
     {
-        let mut set = BTreeSet::new();
-        set.extend(self);
-        set
+        #[cfg(target_arch = "wasm32")]
+        return set_by_inserts(self);
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.collect();
     }
 }
 
 impl<I: Iterator> Collect for I {}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn map_by_inserts<K: Ord, V>(pairs: impl Iterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(pairs);
+    map
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn set_by_inserts<T: Ord>(items: impl Iterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
+}
 
 /// Sorts `v` stably by sorting its positions, then moving each element to
 /// its place by following the permutation's cycles (each element moves
@@ -130,11 +150,13 @@ mod tests {
     }
 
     #[test]
-    fn collecting_one_insert_at_a_time_gives_the_collected_map_and_set() {
-        let labels: BTreeMap<&str, &str> = [("tier", "web"), ("app", "shop"), ("zone", "a")].into_iter().collect();
-        let pairs = || labels.iter().rev().map(|(k, v)| (k.to_string(), v.to_string()));
-        assert_eq!(pairs().collect_map(), pairs().collect::<BTreeMap<_, _>>());
-        assert_eq!([5, 1, 3, 1].into_iter().collect_set(), BTreeSet::from([1, 3, 5]));
+    fn inserting_gives_the_collected_map_and_set() {
+        // A repeated key keeps its last value either way.
+        let pairs = [("tier", "web"), ("app", "shop"), ("tier", "db"), ("zone", "a")];
+        assert_eq!(map_by_inserts(pairs.into_iter()), pairs.into_iter().collect::<BTreeMap<_, _>>());
+        assert_eq!(map_by_inserts(pairs.into_iter()).get("tier"), Some(&"db"));
+        let items = [5, 1, 3, 1];
+        assert_eq!(set_by_inserts(items.into_iter()), items.into_iter().collect::<BTreeSet<_>>());
     }
 
     #[test]

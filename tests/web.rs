@@ -51,6 +51,17 @@ fn stable_sorts_keep_equal_elements_in_order_in_the_browser() {
     assert_eq!(words, ["pod-a", "pod-a", "pod-b", "pod-c"]);
 }
 
+/// Maps and sets collected by inserting in the browser (`vipsim::sort`)
+/// equal the collected ones, a repeated key keeping its last value.
+#[wasm_bindgen_test]
+fn collected_maps_and_sets_are_the_same_in_the_browser() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use vipsim::sort::Collect;
+    let pairs = [("tier", "web"), ("app", "shop"), ("tier", "db")];
+    assert_eq!(pairs.into_iter().collect_map(), BTreeMap::from([("app", "shop"), ("tier", "db")]));
+    assert_eq!([5, 1, 3, 1].into_iter().collect_set(), BTreeSet::from([1, 3, 5]));
+}
+
 #[wasm_bindgen_test]
 fn every_shipped_scenario_has_a_golden_trace() {
     let mut ids: Vec<String> = catalog::shipped().into_iter().map(|s| s.id).collect();

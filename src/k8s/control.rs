@@ -18,7 +18,7 @@ use crate::engine::{ControlEvent, Event};
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::host::Host;
 use crate::net::proxy::ServiceTable;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
 use std::net::Ipv4Addr;
@@ -1057,7 +1057,7 @@ impl Plane<'_, '_, '_> {
     /// A node whose pod CIDR is full admits the pod but its sandbox gets no
     /// address (see [`Self::create_sandbox`]).
     fn admit(&mut self, scheduled: Vec<(Key, String)>) {
-        let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect();
+        let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect_set();
         PodIndex::refresh(self.k);
         let mut waiting: Vec<Key> =
             self.k.caches.pods.unadmitted.iter().filter(|pk| !just.contains(pk)).cloned().collect();

@@ -522,7 +522,7 @@ impl Sync<'_> {
         let Some(new) = new else { return };
         let everything = all_of(&Some(new.clone()), &old);
         let status: BTreeMap<Key, RsStatus> =
-            everything.iter().map(|r| (r.clone(), RsCounts::status(self.k, r))).collect();
+            everything.iter().map(|r| (r.clone(), RsCounts::status(self.k, r))).collect_map();
         if self.reconcile_new(&new, &old) {
             self.sync_status(everything, Some(&new), true);
             return;

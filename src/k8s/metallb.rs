@@ -101,7 +101,7 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
 pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     k.slices
         .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect())
+        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect_set())
         .unwrap_or_default()
 }
 
@@ -446,7 +446,7 @@ fn sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
         return true;
     }
     let services = views(k, config);
-    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect();
+    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect_set();
     // Speakers mostly share one seen map: compare each distinct one once.
     let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
     plan(k, hosts, config, &services).iter().any(|w| {
@@ -480,7 +480,8 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
     let (seen, acts, fingerprint) = {
         let k = &*k;
         let services = views(k, &config);
-        let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
+        let seen: Rc<BTreeMap<Key, u64>> =
+            Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect_map());
         let mut acts: Vec<(String, bool, Vec<Act>)> = Vec::new();
         for w in plan(k, hosts, &config, &services) {
             let speaker = &k.speakers[&w.node];

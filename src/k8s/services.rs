@@ -9,7 +9,7 @@ use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -23,7 +23,7 @@ pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 /// ([`static_band`]).
 pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> Result<(), String> {
     let used_ips: BTreeSet<Ipv4Addr> =
-        k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect();
+        k.services.values().filter(|s| s.key() != svc.key()).filter_map(|s| s.cluster_ip).collect_set();
     let cidr = k.config.service_cidr;
     svc.cluster_ip = match svc.spec.cluster_ip.as_deref() {
         Some("None") => None,
@@ -397,7 +397,7 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
     services.stable_sort_by_key(|s| (s.created, s.key()));
     let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
     let ids = &mut k.cilium_ids;
-    let alive: BTreeSet<&String> = live.iter().collect();
+    let alive: BTreeSet<&String> = live.iter().collect_set();
     ids.by_frontend.retain(|key, _| alive.contains(key));
     for key in live {
         if !ids.by_frontend.contains_key(&key) {

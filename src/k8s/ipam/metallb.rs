@@ -13,6 +13,7 @@
 use super::{IpRequest, is_ipv6_prefix};
 use crate::k8s::objects::{IpAddressPoolSpec, ObjectMeta};
 use crate::net::addr::Cidr;
+use crate::sort::Collect;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -315,7 +316,8 @@ impl MetalLbIpam {
     /// address already shared under the Service's key: a free address lower
     /// in the pool wins over it.
     fn first_usable(&self, pool: &AddressPool, service: &str, wanted: &Wanted) -> Option<Ipv4Addr> {
-        let in_use: BTreeSet<Ipv4Addr> = self.allocations.values().map(|allocation| allocation.assignment.ip).collect();
+        let in_use: BTreeSet<Ipv4Addr> =
+            self.allocations.values().map(|allocation| allocation.assignment.ip).collect_set();
         pool.addresses().find(|ip| !in_use.contains(ip) || self.check_sharing(service, *ip, wanted).is_ok())
     }
 
