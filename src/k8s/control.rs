@@ -1106,7 +1106,7 @@ impl Plane<'_, '_, '_> {
         let now = self.cx.now;
         let cidr = self.k.nodes[node].pod_cidr;
         let pinned = self.k.pods[pk].annotations.get("vipsim/pod-ip").cloned();
-        let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect());
+        let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect_set());
         let ip = workloads::allocate_pod_ip_among(used, cidr, pinned.as_deref(), self.cx.rng);
         used.extend(ip);
         let delay = self.start_delay(pk);
