@@ -23,6 +23,7 @@ use crate::net::host::RouteOrigin;
 use crate::net::{End, HostId, Role};
 use crate::play::run::Run;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -110,7 +111,7 @@ type State = BTreeMap<String, (TrackKind, Point, String)>;
 fn vips(w: &World) -> Vec<(String, Ipv4Addr)> {
     let mut v: Vec<(String, Ipv4Addr)> =
         w.cluster.services.iter().flat_map(|(k, s)| s.ingress.iter().map(move |ip| (k.to_string(), *ip))).collect();
-    v.sort();
+    v.stable_sort();
     v.dedup();
     v
 }

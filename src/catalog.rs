@@ -1,6 +1,7 @@
 //! The scenarios shipped inside the app (`scenarios/*.yaml`, embedded at
 //! build time by `build.rs`), with the header fields the scenario picker shows.
 
+use crate::sort::Collect;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -62,8 +63,12 @@ fn list(files: &'static [(&'static str, &'static str)]) -> Vec<Shipped> {
             let stem = file.trim_end_matches(".yaml").to_string();
             let (id, title, titles) = match header {
                 Some(h) => {
-                    let titles =
-                        h.metadata.translations.into_iter().filter_map(|(lang, t)| Some((lang, t.title?))).collect();
+                    let titles = h
+                        .metadata
+                        .translations
+                        .into_iter()
+                        .filter_map(|(lang, t)| Some((lang, t.title?)))
+                        .collect_map();
                     (h.metadata.name.clone(), h.metadata.title.unwrap_or(h.metadata.name), titles)
                 }
                 None => (stem.clone(), stem, BTreeMap::new()),

@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod scorm;
 pub mod share;
 pub mod sim;
+pub mod sort;
 pub mod time;
 pub mod view;
 pub mod wire;

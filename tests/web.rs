@@ -35,6 +35,33 @@ fn durations_parse_the_same_in_the_browser() {
     assert_eq!(Duration::from_secs(330).human(), "5m30s");
 }
 
+/// The browser's stable sort (`vipsim::sort`, by positions there, the
+/// standard one natively) keeps equal elements in their order and moves
+/// owned ones whole.
+#[wasm_bindgen_test]
+fn stable_sorts_keep_equal_elements_in_order_in_the_browser() {
+    use vipsim::sort::Sort;
+    let mut pairs = vec![(2, 'a'), (1, 'b'), (2, 'c'), (0, 'd'), (1, 'e'), (2, 'f')];
+    pairs.stable_sort_by_key(|p| p.0);
+    assert_eq!(pairs, [(0, 'd'), (1, 'b'), (1, 'e'), (2, 'a'), (2, 'c'), (2, 'f')]);
+    pairs.stable_sort_by(|a, b| b.0.cmp(&a.0));
+    assert_eq!(pairs, [(2, 'a'), (2, 'c'), (2, 'f'), (1, 'b'), (1, 'e'), (0, 'd')]);
+    let mut words: Vec<String> = ["pod-b", "pod-a", "pod-c", "pod-a"].iter().map(|w| w.to_string()).collect();
+    words.stable_sort();
+    assert_eq!(words, ["pod-a", "pod-a", "pod-b", "pod-c"]);
+}
+
+/// Maps and sets collected by inserting in the browser (`vipsim::sort`)
+/// equal the collected ones, a repeated key keeping its last value.
+#[wasm_bindgen_test]
+fn collected_maps_and_sets_are_the_same_in_the_browser() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use vipsim::sort::Collect;
+    let pairs = [("tier", "web"), ("app", "shop"), ("tier", "db")];
+    assert_eq!(pairs.into_iter().collect_map(), BTreeMap::from([("app", "shop"), ("tier", "db")]));
+    assert_eq!([5, 1, 3, 1].into_iter().collect_set(), BTreeSet::from([1, 3, 5]));
+}
+
 #[wasm_bindgen_test]
 fn every_shipped_scenario_has_a_golden_trace() {
     let mut ids: Vec<String> = catalog::shipped().into_iter().map(|s| s.id).collect();

@@ -14,6 +14,7 @@ use crate::k8s::services::{FrontendAddr, FrontendKind, frontends};
 use crate::net::host::Datapath;
 use crate::net::tools::Output;
 use crate::sim::World;
+use crate::sort::Sort;
 
 fn ok(stdout: String) -> Output {
     Output { stdout, stderr: String::new(), exit: 0 }
@@ -79,7 +80,7 @@ fn service_list(w: &World, node: &str) -> String {
             entries.push((*id, lines));
         }
     }
-    entries.sort_by_key(|(id, _)| *id);
+    entries.stable_sort_by_key(|(id, _)| *id);
     let text: String = std::iter::once("ID\tFrontend\tService Type\tBackend\t\n".to_string())
         .chain(entries.into_iter().map(|(_, l)| l))
         .collect();

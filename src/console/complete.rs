@@ -10,6 +10,7 @@
 use super::COMMANDS;
 use super::kubectl;
 use crate::sim::World;
+use crate::sort::Sort;
 use std::net::Ipv4Addr;
 
 /// A word Tab can put in, and what it is ("VIP of default/web").
@@ -88,7 +89,7 @@ fn candidates(w: &World, host: &str, before: &[&str], word: &str) -> Vec<Candida
     let Some((cmd, rest)) = args.split_first() else {
         let mut names: Vec<Candidate> = COMMANDS.iter().map(|c| Candidate::plain(c.0)).collect();
         names.push(Candidate::plain("sudo"));
-        names.sort_by(|a, b| a.word.cmp(&b.word));
+        names.stable_sort_by(|a, b| a.word.cmp(&b.word));
         return names;
     };
     match *cmd {

@@ -16,6 +16,7 @@ use crate::net::HostId;
 use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -125,7 +126,7 @@ fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
         .unwrap_or((DEFAULT_ROUTER_AS, DEFAULT_NODE_AS));
     let mut neighbors: Vec<Neighbor> =
         k.bgp.iter().filter_map(|(node, s)| Some(Neighbor { ip: k.nodes.get(node)?.ip, session: s })).collect();
-    neighbors.sort_by_key(|n| n.ip);
+    neighbors.stable_sort_by_key(|n| n.ip);
     Some(Speaker { router_id, local_as, peer_as, neighbors })
 }
 
@@ -238,7 +239,7 @@ fn bgp_table(w: &World, h: HostId) -> String {
         let best = Speaker::best(paths).map(|b| b.ip);
         // FRR lists a prefix's paths newest first.
         let mut ordered = paths.clone();
-        ordered.sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
+        ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
         for (i, n) in ordered.iter().enumerate() {
             let status = if Some(n.ip) == best { "*>" } else { "*=" };
             let network = if i == 0 { format!("{vip}/32") } else { String::new() };
@@ -271,7 +272,7 @@ const ROUTE_CODES: &str = "Codes: K - kernel route, C - connected, S - static, R
 fn routes(w: &World, h: HostId) -> String {
     let host = &w.net.hosts[h];
     let mut routes: Vec<_> = host.routes.iter().collect();
-    routes.sort_by_key(|r| (r.dst.addr, r.dst.prefix));
+    routes.stable_sort_by_key(|r| (r.dst.addr, r.dst.prefix));
     let mut out = String::from(ROUTE_CODES);
     let since_boot = uptime(w.now.saturating_since(Instant::ZERO));
     for r in routes {

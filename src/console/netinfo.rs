@@ -9,6 +9,7 @@ use crate::net::host::{Datapath, RouteOrigin};
 use crate::net::neighbor::{NeighborModel, NeighborState};
 use crate::net::tools::Output;
 use crate::sim::World;
+use crate::sort::Sort;
 
 fn ok(stdout: String) -> Output {
     Output { stdout, stderr: String::new(), exit: 0 }
@@ -116,7 +117,7 @@ fn route(w: &World, h: HostId) -> String {
     let host = &w.net.hosts[h];
     let mut out = String::new();
     let mut routes: Vec<_> = host.routes.iter().collect();
-    routes.sort_by_key(|r| (r.dst.prefix != 0, r.dst.addr, r.dst.prefix));
+    routes.stable_sort_by_key(|r| (r.dst.prefix != 0, r.dst.addr, r.dst.prefix));
     for r in routes {
         let dev = &host.ifaces[r.iface].name;
         let dst = if r.dst.prefix == 0 {

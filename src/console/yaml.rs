@@ -6,6 +6,7 @@
 //! scalar is not allowed, `|` blocks for multi-line strings, and long
 //! values folded at column 80.
 
+use crate::sort::Sort;
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -61,7 +62,7 @@ impl Emitter {
     /// written where the cursor is (after `- ` in a sequence).
     fn mapping(&mut self, m: &serde_json::Map<String, Value>, indent: usize) {
         let mut keys: Vec<&String> = m.keys().collect();
-        keys.sort_by(|a, b| natural_cmp(a, b));
+        keys.stable_sort_by(|a, b| natural_cmp(a, b));
         for (i, k) in keys.into_iter().enumerate() {
             if i > 0 || self.column < indent {
                 self.push_str(&" ".repeat(indent - self.column.min(indent)));
@@ -525,7 +526,7 @@ mod tests {
     #[test]
     fn natural_key_order() {
         let mut keys = vec!["ipFamilyPolicy", "ipFamilies", "clusterIPs", "clusterIP", "port10", "port9", "_x", "A"];
-        keys.sort_by(|a, b| natural_cmp(a, b));
+        keys.stable_sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(keys, ["_x", "A", "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "port9", "port10"]);
     }
 

@@ -2,6 +2,7 @@
 //! keep insertion order and runs are deterministic.
 
 use super::event::Event;
+use crate::sort::Sort;
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -66,7 +67,7 @@ impl Clone for EventQueue {
 impl std::fmt::Debug for EventQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut pending: Vec<&Scheduled> = self.heap.iter().collect();
-        pending.sort_by_key(|s| (s.at, s.seq));
+        pending.stable_sort_by_key(|s| (s.at, s.seq));
         let pending: Vec<(Instant, u64, &Event)> = pending
             .into_iter()
             .map(|s| (s.at, s.seq, self.slab[s.slot as usize].as_ref().expect("scheduled")))
@@ -114,7 +115,7 @@ impl EventQueue {
     /// "coming up" countdowns.
     pub fn pending(&self) -> Vec<(Instant, &Event)> {
         let mut v: Vec<&Scheduled> = self.heap.iter().collect();
-        v.sort_by_key(|s| (s.at, s.seq));
+        v.stable_sort_by_key(|s| (s.at, s.seq));
         v.into_iter().map(|s| (s.at, self.slab[s.slot as usize].as_ref().expect("scheduled"))).collect()
     }
     /// The event `pop` returns next, without taking it.

@@ -17,6 +17,7 @@ use crate::engine::trace::Kind;
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::Cidr;
 use crate::net::host::{Role, Route, RouteOrigin};
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -213,11 +214,15 @@ fn install_routes(p: &mut Plane) {
         }
     }
     for hops in want.values_mut() {
-        hops.sort();
+        hops.stable_sort();
     }
     let router = &mut p.hosts[rid];
-    let have: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> =
-        router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst.addr, r.via.clone())).collect();
+    let have: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = router
+        .routes
+        .iter()
+        .filter(|r| r.origin == RouteOrigin::Bgp)
+        .map(|r| (r.dst.addr, r.via.clone()))
+        .collect_map();
     if have == want {
         return;
     }
@@ -226,7 +231,7 @@ fn install_routes(p: &mut Plane) {
         router.routes.push(Route { dst: Cidr::host(*vip), via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
     }
     let name = router.name.clone();
-    let vips: BTreeSet<Ipv4Addr> = have.keys().chain(want.keys()).copied().collect();
+    let vips: BTreeSet<Ipv4Addr> = have.keys().chain(want.keys()).copied().collect_set();
     for vip in vips {
         let (old, new) = (have.get(&vip), want.get(&vip));
         if old != new {

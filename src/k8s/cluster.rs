@@ -11,6 +11,7 @@ use crate::engine::trace::Name;
 use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -824,7 +825,7 @@ impl Cluster {
     /// Stored objects of one kind, in creation order.
     pub fn objects_of(&self, kind: &str) -> Vec<&Stored> {
         let mut v: Vec<&Stored> = self.objects.values().filter(|s| s.manifest.kind() == kind).collect();
-        v.sort_by_key(|s| s.created);
+        v.stable_sort_by_key(|s| s.created);
         v
     }
 

@@ -18,6 +18,7 @@ use crate::engine::{ControlEvent, Event};
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::host::Host;
 use crate::net::proxy::ServiceTable;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{self, GarpKind};
 use std::net::Ipv4Addr;
@@ -1056,12 +1057,12 @@ impl Plane<'_, '_, '_> {
     /// A node whose pod CIDR is full admits the pod but its sandbox gets no
     /// address (see [`Self::create_sandbox`]).
     fn admit(&mut self, scheduled: Vec<(Key, String)>) {
-        let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect();
+        let just: std::collections::BTreeSet<&Key> = scheduled.iter().map(|(pk, _)| pk).collect_set();
         PodIndex::refresh(self.k);
         let mut waiting: Vec<Key> =
             self.k.caches.pods.unadmitted.iter().filter(|pk| !just.contains(pk)).cloned().collect();
         drop(just);
-        waiting.sort();
+        waiting.stable_sort();
         let by_scheduler = scheduled.len();
         let mut used: Option<std::collections::BTreeSet<Ipv4Addr>> = None;
         for (i, pk) in scheduled.into_iter().map(|(pk, _)| pk).chain(waiting).enumerate() {
@@ -1105,7 +1106,7 @@ impl Plane<'_, '_, '_> {
         let now = self.cx.now;
         let cidr = self.k.nodes[node].pod_cidr;
         let pinned = self.k.pods[pk].annotations.get("vipsim/pod-ip").cloned();
-        let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect());
+        let used = used.get_or_insert_with(|| self.k.pods.values().filter_map(|p| p.ip).collect_set());
         let ip = workloads::allocate_pod_ip_among(used, cidr, pinned.as_deref(), self.cx.rng);
         used.extend(ip);
         let delay = self.start_delay(pk);

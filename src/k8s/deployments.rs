@@ -24,6 +24,7 @@ use super::cluster::{
 use super::objects::{DeploymentSpec, LabelSelector, PodTemplateSpec, StrategyType};
 use super::workloads::{new_pod, random_suffix};
 use crate::rng::SimRng;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 
@@ -225,7 +226,7 @@ impl RsCounts {
 pub fn owned_replica_sets(k: &Cluster, d: &Deployment) -> Vec<Key> {
     let mut v: Vec<&ReplicaSet> =
         k.replica_sets.values().filter(|rs| rs.namespace == d.namespace && rs.deployment == d.meta.name).collect();
-    v.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
+    v.stable_sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
     v.into_iter().map(|rs| rs.key()).collect()
 }
 
@@ -480,11 +481,11 @@ impl Sync<'_> {
         // ReplicaSetsBySizeNewer when growing, BySizeOlder when shrinking: largest first.
         let created = |k: &Cluster, r: &Key| k.replica_sets[r].created;
         if to_add > 0 {
-            order.sort_by(|a, b| {
+            order.stable_sort_by(|a, b| {
                 (self.rs(b).replicas, created(self.k, b)).cmp(&(self.rs(a).replicas, created(self.k, a)))
             });
         } else {
-            order.sort_by(|a, b| {
+            order.stable_sort_by(|a, b| {
                 self.rs(b).replicas.cmp(&self.rs(a).replicas).then(created(self.k, a).cmp(&created(self.k, b)))
             });
         }
@@ -521,7 +522,7 @@ impl Sync<'_> {
         let Some(new) = new else { return };
         let everything = all_of(&Some(new.clone()), &old);
         let status: BTreeMap<Key, RsStatus> =
-            everything.iter().map(|r| (r.clone(), RsCounts::status(self.k, r))).collect();
+            everything.iter().map(|r| (r.clone(), RsCounts::status(self.k, r))).collect_map();
         if self.reconcile_new(&new, &old) {
             self.sync_status(everything, Some(&new), true);
             return;
@@ -641,7 +642,7 @@ impl Sync<'_> {
             return;
         }
         let mut by_revision: Vec<Key> = old.to_vec();
-        by_revision.sort_by_key(|r| (self.rs(r).revision(), self.rs(r).created, self.rs(r).name.clone()));
+        by_revision.stable_sort_by_key(|r| (self.rs(r).revision(), self.rs(r).created, self.rs(r).name.clone()));
         for r in by_revision.iter().take(old.len() - limit) {
             if self.rs(r).replicas == 0 && RsCounts::status(self.k, r).replicas == 0 {
                 self.k.replica_sets.remove(r);
@@ -764,7 +765,7 @@ fn copied_annotations(d: &Deployment) -> BTreeMap<String, String> {
         .iter()
         .filter(|(k, _)| !SKIP.contains(&k.as_str()) && !k.starts_with("vipsim/"))
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+        .collect_map()
 }
 
 /// `NewRSNewReplicas`: with RollingUpdate, up to `replicas + maxSurge`
@@ -980,7 +981,7 @@ fn pods_to_delete(k: &Cluster, rs: &ReplicaSet, mut pods: Vec<&Pod>, n: usize, n
     };
     let rank = |p: &Pod| on_node.get(p.node.as_deref().unwrap_or("")).copied().unwrap_or(0);
     let phase = |p: &Pod| if p.phase == PodPhase::Running { 2 } else { 0 };
-    pods.sort_by(|a, b| {
+    pods.stable_sort_by(|a, b| {
         use std::cmp::Ordering::Equal;
         let first = a
             .node

@@ -9,6 +9,7 @@ use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
 use crate::net::proxy::{EndpointRule, NodeName, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
+use crate::sort::Collect;
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
@@ -488,7 +489,7 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
 pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
     let every = k.touched.all || !k.touched.services.is_empty();
     let ipvs: BTreeSet<_> = if every && k.config.datapath == Datapath::Ipvs {
-        k.services.values().flat_map(|s| s.cluster_ip.into_iter().chain(s.ingress.iter().copied())).collect()
+        k.services.values().flat_map(|s| s.cluster_ip.into_iter().chain(s.ingress.iter().copied())).collect_set()
     } else {
         BTreeSet::new()
     };

@@ -17,6 +17,7 @@ use super::objects::{LabelSelector, Manifest};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::net::host::Host;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -43,7 +44,7 @@ pub fn election_order(nodes: &[String], ip: Ipv4Addr) -> Vec<String> {
             (h.into(), n)
         })
         .collect();
-    keyed.sort();
+    keyed.stable_sort();
     keyed.into_iter().map(|(_, n)| n.clone()).collect()
 }
 
@@ -103,7 +104,7 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
 pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     k.slices
         .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect())
+        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect_set())
         .unwrap_or_default()
 }
 
@@ -399,7 +400,7 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
         } else {
             (0..services.len())
                 .filter(|i| services[*i].leader_in(config, &speaker.view, all_nodes) == Some(node.as_str()))
-                .collect()
+                .collect_set()
         };
         let resync = speaker.force_sync || speaker.seen_config != Some(config.fingerprint);
         out.push(SpeakerWork { node: node.clone(), resync, leads });
@@ -448,7 +449,7 @@ fn sync_pending(k: &mut Cluster, hosts: &[Host]) -> bool {
         return true;
     }
     let services = views(k, config);
-    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect();
+    let index: BTreeSet<&str> = services.iter().map(|s| s.key.as_str()).collect_set();
     // Speakers mostly share one seen map: compare each distinct one once.
     let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
     plan(k, hosts, config, &services).iter().any(|w| {
@@ -482,7 +483,8 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
     let (seen, acts, fingerprint) = {
         let k = &*k;
         let services = views(k, &config);
-        let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect());
+        let seen: Rc<BTreeMap<Key, u64>> =
+            Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect_map());
         let mut acts: Vec<(String, bool, Vec<Act>)> = Vec::new();
         for w in plan(k, hosts, &config, &services) {
             let speaker = &k.speakers[&w.node];

@@ -9,6 +9,7 @@ use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
 use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -24,7 +25,7 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
     // (The others by their key in the map: no key formatted per Service.)
     let own = svc.key();
     let others = || k.services.iter().filter(|(key, _)| **key != own).map(|(_, s)| s);
-    let used_ips: BTreeSet<Ipv4Addr> = others().filter_map(|s| s.cluster_ip).collect();
+    let used_ips: BTreeSet<Ipv4Addr> = others().filter_map(|s| s.cluster_ip).collect_set();
     let cidr = k.config.service_cidr;
     svc.cluster_ip = match svc.spec.cluster_ip.as_deref() {
         Some("None") => None,
@@ -187,7 +188,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         .filter(|(key, s)| s.is_load_balancer() && (every || s.ingress.is_empty() || touched.contains(*key)))
         .map(|(key, s)| (s.created, key.clone()))
         .collect();
-    order.sort();
+    order.stable_sort();
     for (_, skey) in order {
         let s = &k.services[&skey];
         let svc = s.clone();
@@ -403,10 +404,10 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
         return;
     }
     let mut services: Vec<&Service> = k.services.values().collect();
-    services.sort_by_key(|s| (s.created, s.key()));
+    services.stable_sort_by_key(|s| (s.created, s.key()));
     let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
     let ids = &mut k.cilium_ids;
-    let alive: BTreeSet<&String> = live.iter().collect();
+    let alive: BTreeSet<&String> = live.iter().collect_set();
     ids.by_frontend.retain(|key, _| alive.contains(key));
     for key in live {
         if !ids.by_frontend.contains_key(&key) {

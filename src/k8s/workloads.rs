@@ -12,6 +12,7 @@ use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
 use crate::net::apps::App;
 use crate::rng::SimRng;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -285,7 +286,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             // kube-scheduler's FitError.Error() sorts the "count reason"
             // strings as text (sort.Strings), so the count leads the order.
             let mut detail: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
-            detail.sort();
+            detail.stable_sort();
             let msg = format!(
                 "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.",
                 all.len(),
@@ -327,7 +328,7 @@ pub fn has_free_pod_ip(k: &Cluster, cidr: Cidr) -> bool {
     if size < 4 {
         return false;
     }
-    let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect();
+    let used: std::collections::BTreeSet<Ipv4Addr> = k.pods.values().filter_map(|p| p.ip).collect_set();
     (2..size - 1).filter_map(|i| cidr.nth(i)).any(|ip| !used.contains(&ip))
 }
 

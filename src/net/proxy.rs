@@ -17,6 +17,7 @@ use crate::engine::trace::DropReason;
 use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
+use crate::sort::Sort;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -176,7 +177,7 @@ impl ServiceTable {
         if node_ips.contains(&t.dst) {
             names.extend(index.by_node_port.get(&(t.proto, t.dport)).into_iter().flatten());
         }
-        names.sort();
+        names.stable_sort();
         names.into_iter().filter_map(|n| self.services.get(n)).find_map(|s| s.frontend(t, node_ips).map(|f| (s, f)))
     }
 }

@@ -8,6 +8,7 @@ use crate::scenario::spec::{
     NeighborCheck, RanCheck, RouteCheck, SuccessRateCheck,
 };
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::Instant;
 use serde::Serialize;
 
@@ -295,7 +296,7 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 .collect();
             let found = ip.parse().is_ok_and(|ip| seen.contains(&ip));
             let mut distinct: Vec<String> = seen.iter().map(|c| c.to_string()).collect();
-            distinct.sort();
+            distinct.stable_sort();
             distinct.dedup();
             (found, Found::PodsSaw { clients: distinct })
         }
@@ -392,8 +393,8 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
                 })
                 .unwrap_or_default();
             let mut want = via.clone();
-            hops.sort();
-            want.sort();
+            hops.stable_sort();
+            want.stable_sort();
             (route.is_some() && hops == want, Found::Route { host: host.clone(), ip: ip.to_string(), via: hops })
         }
     };

@@ -33,6 +33,7 @@ use crate::k8s::objects::{
     GatewayClassSpec, GatewaySpec, Ignored, IpAddressPoolSpec, L2AdvertisementSpec, Manifest, ObjectMeta, PodSpec,
     ServiceSpec,
 };
+use crate::sort::Sort;
 use document::Source;
 use report::{Pos, Report};
 use serde::Deserialize;
@@ -268,5 +269,5 @@ fn read<T: DeserializeOwned>(source: &Source, report: &mut Report) -> Option<T> 
 }
 
 fn sort_by_position(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_key(|d| (d.line, d.column));
+    diagnostics.stable_sort_by_key(|d| (d.line, d.column));
 }

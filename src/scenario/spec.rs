@@ -7,6 +7,7 @@ use crate::engine::trace::DropCode;
 use crate::k8s::cluster::{AnnounceKind, ClusterConfig, LoadBalancerKind};
 use crate::net::host::{Datapath, RuleDirection, RuleProto};
 use crate::net::neighbor::{GarpPolicy, NeighborModel};
+use crate::sort::Sort;
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -140,7 +141,7 @@ impl ScenarioSpec {
         if name == SOLUTION && !self.solution.is_empty() && !self.variants.iter().any(|v| v.name == SOLUTION) {
             let mut steps = self.timeline.clone();
             steps.extend(self.solution.iter().cloned());
-            steps.sort_by_key(|s| s.at);
+            steps.stable_sort_by_key(|s| s.at);
             return Ok(steps);
         }
         let v = self.variants.iter().find(|v| v.name == name).ok_or_else(|| {
@@ -153,7 +154,7 @@ impl ScenarioSpec {
         let mut steps: Vec<Step> =
             self.timeline.iter().filter(|s| s.name.as_ref().is_none_or(|n| !v.drop.contains(n))).cloned().collect();
         steps.extend(v.add.iter().cloned());
-        steps.sort_by_key(|s| s.at);
+        steps.stable_sort_by_key(|s| s.at);
         Ok(steps)
     }
 }

@@ -13,6 +13,7 @@ use super::i18n::{Lang, Msg};
 use super::state::use_store;
 use super::story::{Lane, Outage, Outcome, Probe, Story};
 use super::viewport::use_narrow;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
@@ -293,7 +294,7 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Can
             }
         }
     }
-    lanes.sort();
+    lanes.stable_sort();
     let n = lanes.len().max(1);
     let height = 60 + 30 * n as u32;
     render(canvas, height, |root| {

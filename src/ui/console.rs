@@ -11,6 +11,7 @@ use super::i18n::Msg;
 use super::state::{Action, ConsoleResult, use_store};
 use crate::console::complete::{Candidate, complete};
 use crate::console::session::{self, Scripted};
+use crate::sort::Sort;
 use crate::time::Instant;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -138,7 +139,7 @@ pub fn console() -> Html {
     // Oldest first by simulated time; a typed line after the scenario's at the same moment.
     let mut items: Vec<(Instant, Item)> = scripted.iter().map(|s| (s.started, Item::Scripted(s))).collect();
     items.extend(store.console.iter().enumerate().map(|(i, c)| (c.at, Item::Typed(i))));
-    items.sort_by_key(|(t, item)| (*t, matches!(item, Item::Typed(_))));
+    items.stable_sort_by_key(|(t, item)| (*t, matches!(item, Item::Typed(_))));
     let entries = items.into_iter().map(|(_, item)| match item {
         Item::Scripted(s) => {
             let repeated = s.every.map(|every| {

@@ -11,6 +11,7 @@ use crate::k8s::metallb::election_order;
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
 use crate::sim::World;
+use crate::sort::Sort;
 use std::net::Ipv4Addr;
 
 /// A node named in an answer, and whether it can answer at all.
@@ -63,7 +64,7 @@ impl Answer {
             How::Bgp { routes, advertising } => {
                 let mut v: Vec<&str> = routes.iter().flat_map(|r| r.via.iter().map(|n| n.node.as_str())).collect();
                 v.extend(advertising.iter().map(|n| n.node.as_str()));
-                v.sort();
+                v.stable_sort();
                 v.dedup();
                 v
             }

@@ -9,6 +9,7 @@
 //! listed with that problem and no goal results.
 
 use crate::handin::{Checked, Verdict};
+use crate::sort::Sort;
 use crate::time::Duration;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -157,7 +158,7 @@ impl Class {
                 Column::File => (false, 0, r.file.clone()),
             }
         };
-        order.sort_by(|&a, &b| {
+        order.stable_sort_by(|&a, &b| {
             let (ra, rb) = (&self.rows[a], &self.rows[b]);
             let (ka, kb) = (key(ra), key(rb));
             let primary = ka.1.cmp(&kb.1).then_with(|| by_name(&ka.2, &kb.2));

@@ -7,12 +7,13 @@
 use super::i18n::{Lang, Msg};
 use crate::catalog::{self, Shipped};
 use crate::scenario::{Scenario, load};
+use crate::sort::Sort;
 
 /// The hosts of a scenario as a topology: name, role and address, sorted.
 fn topology(s: &Scenario) -> Vec<(String, String, String)> {
     let mut hosts: Vec<(String, String, String)> =
         s.doc.spec.hosts.iter().map(|h| (h.name.clone(), format!("{:?}", h.role), h.ip.clone())).collect();
-    hosts.sort();
+    hosts.stable_sort();
     hosts
 }
 

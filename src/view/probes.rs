@@ -9,6 +9,7 @@
 
 use crate::engine::trace::{DropReason, Kind, Name, Record};
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use crate::wire::Parsed;
 use std::net::Ipv4Addr;
@@ -105,7 +106,7 @@ pub fn lanes(trace: &[Record], world: &World, end: Instant) -> Vec<Lane> {
     }
     for lane in &mut lanes {
         // Requests finish out of order (a timeout ends after a later success).
-        lane.probes.sort_by_key(|p| p.started);
+        lane.probes.stable_sort_by_key(|p| p.started);
         lane.outages = outages(&lane.probes, end);
     }
     lanes

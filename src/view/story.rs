@@ -11,6 +11,7 @@ use crate::net::host::RouteOrigin;
 use crate::net::neighbor::NeighborState;
 use crate::play::run::Run;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Frame, Parsed, ip::L4};
 use std::collections::BTreeSet;
@@ -245,7 +246,7 @@ impl Story {
         steps.dedup();
         let lanes = super::probes::lanes(trace, world, run.end);
         let mut outages: Vec<Outage> = lanes.iter().flat_map(|l| l.outages.iter().copied()).collect();
-        outages.sort_by_key(|o| o.from);
+        outages.stable_sort_by_key(|o| o.from);
         let vip = trace.iter().find_map(|r| match &r.kind {
             Kind::Ipam { ip: Some(ip), .. } => Some(*ip),
             _ => None,

@@ -12,6 +12,7 @@ use super::resources::{self, Resource};
 use super::selector::LabelSelector;
 use crate::console::table::tabwrite;
 use crate::sim::World;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -104,7 +105,7 @@ fn related_events(w: &World, o: &Object) -> Vec<Object> {
                 && (o.namespace.is_none() || inv["namespace"].as_str() == o.namespace.as_deref())
         })
         .collect();
-    evs.sort_by_key(|e| parse_timestamp(e.json["lastTimestamp"].as_str().unwrap_or_default()));
+    evs.stable_sort_by_key(|e| parse_timestamp(e.json["lastTimestamp"].as_str().unwrap_or_default()));
     evs
 }
 
@@ -198,7 +199,7 @@ fn list<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 fn string_map(v: &Value, pointer: &str) -> BTreeMap<String, String> {
     v.pointer(pointer)
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default()
 }
 
@@ -509,7 +510,7 @@ fn generic(d: &mut Doc, o: &Object) {
 fn content(d: &mut Doc, level: usize, m: &serde_json::Map<String, Value>, prefix: &str) {
     const SKIP: &[&str] = &[".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations"];
     let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort();
+    keys.stable_sort();
     for key in keys {
         let path = format!("{prefix}.{key}");
         if SKIP.contains(&path.as_str()) {

@@ -13,6 +13,7 @@ use super::selector::{LabelSelector, fields_match, parse_fields};
 use crate::console::jsonpath::Template;
 use crate::console::table::render;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::Instant;
 use serde_json::Value;
 
@@ -186,7 +187,7 @@ fn sort_by(objs: &mut [Object], t: &Template) {
             None => (None, String::new()),
         }
     };
-    objs.sort_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+    objs.stable_sort_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
 }
 
 /// One table per kind that has objects, separated by blank lines; names are
@@ -260,7 +261,7 @@ pub fn events(w: &World, f: &Flags) -> Reply {
         let types: Vec<&str> = types.split(',').collect();
         evs.retain(|o| types.iter().any(|t| o.json["type"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(t))));
     }
-    evs.sort_by_key(|o| objects::parse_timestamp(o.json["lastTimestamp"].as_str().unwrap_or_default()));
+    evs.stable_sort_by_key(|o| objects::parse_timestamp(o.json["lastTimestamp"].as_str().unwrap_or_default()));
     if evs.is_empty() {
         return Reply { stderr: no_resources(f), ..Reply::ok(String::new()) };
     }

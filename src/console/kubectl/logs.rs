@@ -11,6 +11,7 @@ use super::resources;
 use super::selector::LabelSelector;
 use crate::console::cilium_dbg;
 use crate::sim::World;
+use crate::sort::{Collect, Sort};
 use crate::time::Duration;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -45,14 +46,14 @@ fn target_pods(w: &World, ns: &str, target: &str) -> Result<(Vec<Object>, bool),
     };
     let selector: BTreeMap<String, String> = selector
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default();
     let mut matching: Vec<Object> =
         pods.into_iter().filter(|p| selector.iter().all(|(k, v)| p.labels().get(k) == Some(v))).collect();
     if matching.is_empty() {
         return Err(format!("error: no pods found for {}/{name}", res.kind_ref()));
     }
-    matching.sort_by_key(logging_order);
+    matching.stable_sort_by_key(logging_order);
     Ok((matching, true))
 }
 

@@ -23,6 +23,7 @@ use crate::engine::trace::Record;
 use crate::k8s::cluster::Service;
 use crate::net::tools::Output;
 use crate::sim::World;
+use crate::sort::Sort;
 use flags::Flags;
 use serde_json::json;
 
@@ -217,7 +218,7 @@ fn version(f: &Flags) -> Reply {
 fn api_resources(w: &World) -> Reply {
     let mut rows = vec![["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec()];
     let mut served = resources::served(&w.cluster);
-    served.sort_by_key(|r| (r.group, r.plural));
+    served.stable_sort_by_key(|r| (r.group, r.plural));
     for r in served {
         rows.push(vec![
             r.plural.to_string(),

@@ -11,6 +11,7 @@ use crate::engine::trace::Record;
 use crate::k8s::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType};
 use crate::sim::World;
 use crate::sim::action::matches_name;
+use crate::sort::Collect;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -290,7 +291,7 @@ pub fn expose(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
 
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default()
 }
 

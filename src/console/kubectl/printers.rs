@@ -5,6 +5,7 @@
 
 use super::objects::{self, Object, parse_timestamp};
 use crate::console::jsonpath::{Template, print_value};
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -62,7 +63,7 @@ fn list<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
 pub fn format_labels(v: Option<&Value>) -> String {
     let labels: BTreeMap<&String, &str> = v
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())).collect_map())
         .unwrap_or_default();
     if labels.is_empty() {
         return "<none>".into();
@@ -126,7 +127,7 @@ pub fn external_ip(v: &Value, wide: bool) -> String {
         .iter()
         .filter_map(|i| i.get("ip").or(i.get("hostname")).and_then(Value::as_str))
         .collect();
-    lb.sort();
+    lb.stable_sort();
     lb.dedup();
     let mut lb = lb.join(",");
     if !wide && lb.chars().count() > 16 {

@@ -11,6 +11,7 @@ use crate::engine::trace::Record;
 use crate::k8s::cluster::{RolloutWatch, key};
 use crate::k8s::deployments::{POD_TEMPLATE_HASH, equal_ignore_hash};
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::Duration;
 
 /// The `rollout` subcommands vipsim implements.
@@ -183,7 +184,7 @@ fn undo(w: &mut World, ns: &str, name: &str, to: i64, trace: &mut Vec<Record>) -
     }
     let mut sets: Vec<_> =
         w.cluster.replica_sets.values().filter(|rs| rs.namespace == ns && rs.deployment == name).collect();
-    sets.sort_by_key(|rs| rs.revision());
+    sets.stable_sort_by_key(|rs| rs.revision());
     let target = if to > 0 {
         sets.iter()
             .find(|rs| rs.revision() == to as u64)
@@ -213,7 +214,7 @@ fn history(w: &World, ns: &str, name: &str) -> Result<Option<String>, String> {
     if sets.is_empty() {
         return Ok(Some(format!("deployment.apps/{name} \nNo rollout history found.")));
     }
-    sets.sort_by_key(|rs| rs.revision());
+    sets.stable_sort_by_key(|rs| rs.revision());
     let mut table = String::from("REVISION\tCHANGE-CAUSE\n");
     for rs in sets {
         let cause = rs.annotations.get("kubernetes.io/change-cause").map(String::as_str).unwrap_or("<none>");

@@ -15,6 +15,7 @@ pub use system::{SystemPod, system_pods};
 
 use super::resources::Resource;
 use crate::sim::World;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -66,7 +67,7 @@ pub fn list(w: &World, res: &'static Resource) -> Vec<Object> {
         kind => custom::objects(w, kind),
     };
     let mut out: Vec<Object> = jsons.into_iter().map(|j| Object::new(res, j)).collect();
-    out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    out.stable_sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     out
 }
 
@@ -132,7 +133,7 @@ impl From<Fields> for Value {
 
 fn string_map(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect_map())
         .unwrap_or_default()
 }
 

@@ -5,6 +5,7 @@ use super::{Fields, metadata, owner, timestamp};
 use crate::k8s::cluster::{Cluster, Endpoint, Service};
 use crate::k8s::objects::{IntOrString, ServicePort, ServiceType, TrafficPolicyName};
 use crate::sim::World;
+use crate::sort::Sort;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -148,8 +149,8 @@ fn endpoints_object(k: &Cluster, s: &Service) -> Value {
     let subsets: Vec<Value> = subsets
         .into_iter()
         .map(|(ports, (mut ready, mut not_ready))| {
-            ready.sort_by_key(|e| e.ip.to_string());
-            not_ready.sort_by_key(|e| e.ip.to_string());
+            ready.stable_sort_by_key(|e| e.ip.to_string());
+            not_ready.stable_sort_by_key(|e| e.ip.to_string());
             let ports: Vec<Value> = s
                 .spec
                 .ports

@@ -14,6 +14,7 @@ use crate::k8s::objects::{
 };
 use crate::k8s::workloads::{daemon_pod_name, name_suffix, system_daemonsets};
 use crate::sim::World;
+use crate::sort::Collect;
 use crate::time::Instant;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -139,13 +140,13 @@ fn addons(k: &Cluster) -> Vec<&'static Addon> {
 
 impl Addon {
     fn labels(&self) -> BTreeMap<String, String> {
-        self.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        self.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect_map()
     }
 
     /// The controller's selector: the add-on's labels without the
     /// recommended `app.kubernetes.io/*` ones, as upstream manifests do.
     fn selector(&self) -> BTreeMap<String, String> {
-        self.labels().into_iter().filter(|(k, _)| !k.starts_with("app.kubernetes.io/")).collect()
+        self.labels().into_iter().filter(|(k, _)| !k.starts_with("app.kubernetes.io/")).collect_map()
     }
 
     fn spec(&self) -> PodSpec {
