@@ -54,10 +54,12 @@ pub struct PodFacts<'a> {
     pub critical: bool,
 }
 
-pub fn pods(w: &World) -> Vec<Value> {
+/// The pods in `namespace` (every namespace when `None`).
+pub fn pods(w: &World, namespace: Option<&str>) -> Vec<Value> {
     let k = &w.cluster;
-    let workload = k.pods.values().map(|p| pod_json(&workload_facts(k, p)));
-    let system = system_pods(w).into_iter().map(|sp| pod_json(&sp.facts()));
+    let here = |ns: &str| namespace.is_none_or(|n| n == ns);
+    let workload = k.pods.values().filter(|p| here(&p.namespace)).map(|p| pod_json(&workload_facts(k, p)));
+    let system = system_pods(w).into_iter().filter(|sp| here(sp.namespace)).map(|sp| pod_json(&sp.facts()));
     workload.chain(system).collect()
 }
 
