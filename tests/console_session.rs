@@ -253,9 +253,12 @@ fn reading_lines(w: &World) -> Vec<String> {
     lines
 }
 
+/// What a line printed and the exit status recorded with it (none: nothing recorded).
+type Ran = Result<Option<(String, Option<i32>)>, String>;
+
 /// What `console::run` prints for `line` on a copy of `w`, with the exit
 /// status it recorded, and whether the copy is still equal to `w`.
-fn run_on_a_copy(w: &World, host: &str, line: &str) -> (Result<Option<(String, Option<i32>)>, String>, bool) {
+fn run_on_a_copy(w: &World, host: &str, line: &str) -> (Ran, bool) {
     let mut copy = w.clone();
     let mut trace = Vec::new();
     let out = vipsim::console::run(&mut copy, host, line, &mut trace);
