@@ -121,3 +121,225 @@ fn nothing_to_offer_leaves_the_line_alone() {
     assert_eq!(complete(&w, "client", "curl -m "), Completion { line: "curl -m ".into(), candidates: vec![] });
     assert_eq!(complete(&w, "client", "frobnicate x").line, "frobnicate x");
 }
+
+/// Every form of every command that only reads, in `w`.
+fn reading_lines(w: &World) -> Vec<String> {
+    use vipsim::console::kubectl::object_names;
+    let mut lines: Vec<String> = [
+        // The shell itself, and lines refused before a tool runs.
+        "",
+        "   ",
+        "help",
+        "sudo",
+        "frobnicate --now",
+        "kubeclt get pods",
+        "echo 'unterminated",
+        "timeout",
+        "timeout x ip neigh",
+        "timeout 5",
+        "timeout 5 ip neigh",
+        "sudo ip -s neigh",
+        // Host tools.
+        "ip neigh",
+        "ip -s neigh",
+        "ip neigh show",
+        "ip n list",
+        "ip neigh add 10.0.0.9 dev eth0",
+        "ip addr",
+        "ip a",
+        "ip route",
+        "ip r",
+        "ip link",
+        "ip",
+        "conntrack",
+        "conntrack -L",
+        "conntrack --dump",
+        "conntrack -X",
+        "cilium-dbg service list",
+        "cilium status --brief",
+        "cilium-dbg bpf lb list",
+        "vtysh -c \"show ip bgp summary\"",
+        "vtysh -c \"sh ip bgp\"",
+        "vtysh -c \"show ip route\"",
+        "vtysh -c \"show running-config\"",
+        "show ip arp",
+        "show ip route",
+        // Tools that take time, refused before they start.
+        "curl",
+        "curl -m x http://10.0.0.1/",
+        "ping -i x 10.0.0.1",
+        "ping",
+        "arping",
+        "arping -c x 10.0.0.1",
+        "tcpdump -Z",
+        // kubectl's reading verbs, and lines it refuses before its verb.
+        "kubectl",
+        "kubectl help",
+        "kubectl frob",
+        "kubectl edit svc web",
+        "kubectl rollout",
+        "kubectl rollout pause deploy/web",
+        "kubectl rollout sideways deploy/web",
+        "kubectl get pods --frobnicate",
+        "kubectl get pods -- ls",
+        "kubectl get",
+        "kubectl get pods",
+        "kubectl get pods -o wide",
+        "kubectl get pods -A -o wide",
+        "kubectl -n kube-system get pods",
+        "kubectl get pods -n metallb-system --show-labels",
+        "kubectl get pods -l app=web --sort-by=.spec.nodeName",
+        "kubectl get pods --field-selector spec.nodeName=node-b",
+        "kubectl get pods --watch",
+        "kubectl get pod nope",
+        "kubectl get pod nope --ignore-not-found",
+        "kubectl get pods -o name",
+        "kubectl get pods -o yaml",
+        "kubectl get pods -o json",
+        "kubectl get pods -o jsonpath='{.items[*].status.podIP}'",
+        "kubectl get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName",
+        "kubectl get svc",
+        "kubectl get svc -A",
+        "kubectl get svc web -o yaml",
+        "kubectl get svc,deploy,rs",
+        "kubectl get all",
+        "kubectl get all -A",
+        "kubectl get nodes -o wide",
+        "kubectl get ns",
+        "kubectl get endpoints",
+        "kubectl get endpointslices -o yaml",
+        "kubectl get events",
+        "kubectl get events -A",
+        "kubectl get leases -A",
+        "kubectl get ds -A",
+        "kubectl get ipaddresspools -A",
+        "kubectl get l2advertisements -A",
+        "kubectl get bgppeers -A",
+        "kubectl get ciliumloadbalancerippools",
+        "kubectl get svc/web deploy/web",
+        "kubectl get frobs",
+        "kubectl describe svc web",
+        "kubectl describe nodes",
+        "kubectl describe deploy",
+        "kubectl describe pod nope",
+        "kubectl events",
+        "kubectl events -A",
+        "kubectl logs",
+        "kubectl logs -n metallb-system -l component=speaker",
+        "kubectl logs -n metallb-system -l component=speaker --tail=3",
+        "kubectl logs deploy/web",
+        "kubectl logs -n kube-system ds/kube-proxy",
+        "kubectl exec deploy/web -- hostname",
+        "kubectl version",
+        "kubectl version --client",
+        "kubectl api-resources",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for res in ["pods", "svc", "nodes", "deploy"] {
+        for name in object_names(w, res, None) {
+            lines.push(format!("kubectl describe {res} {name} -A"));
+            lines.push(format!("kubectl get {res} {name} -o wide"));
+        }
+    }
+    for pod in object_names(w, "pods", None) {
+        lines.push(format!("kubectl logs -A {pod}"));
+        for ns in ["default", "metallb-system", "kube-system"] {
+            lines.push(format!("kubectl logs -n {ns} {pod}"));
+            lines.push(format!("kubectl describe pod -n {ns} {pod}"));
+        }
+    }
+    lines
+}
+
+/// What a line printed and the exit status recorded with it (none: nothing recorded).
+type Ran = Result<Option<(String, Option<i32>)>, String>;
+
+/// What `console::run` prints for `line` on a copy of `w`, with the exit
+/// status it recorded, and whether the copy is still equal to `w`.
+fn run_on_a_copy(w: &World, host: &str, line: &str) -> (Ran, bool) {
+    let mut copy = w.clone();
+    let mut trace = Vec::new();
+    let out = vipsim::console::run(&mut copy, host, line, &mut trace);
+    let exit = trace.iter().rev().find_map(|r| match &r.kind {
+        vipsim::engine::trace::Kind::Command { exit, .. } => Some(*exit),
+        _ => None,
+    });
+    (out.map(|o| o.map(|text| (text, exit))), copy == *w)
+}
+
+/// A line that only reads runs on the world itself
+/// (`console::run_read_only`, which the tasks panel and the console ask
+/// at every step instead of copying the world): it must print exactly
+/// what `console::run` prints on a copy, with the same exit status, for
+/// every reading form, on every host of every shipped scenario, at
+/// moments before, during and after its faults.
+#[test]
+fn a_reading_line_prints_byte_for_byte_what_running_it_on_a_copy_prints() {
+    let mut compared = 0;
+    for id in ["metallb-l2-failover", "metallb-traffic-policy", "bgp-ecmp", "cilium-lb-ipam"] {
+        for secs in [0, 12, 25, 45, 90] {
+            let w = world_at(id, secs);
+            let hosts: Vec<String> = w.net.hosts.iter().map(|h| h.name.to_string()).collect();
+            let lines = reading_lines(&w);
+            for (i, host) in hosts.iter().enumerate() {
+                // kubectl reads the API server, the same from every host: its
+                // forms on the first host only, the host tools on every one.
+                for line in lines.iter().filter(|l| i == 0 || !l.starts_with("kubectl")) {
+                    let what = format!("{id} at {secs} s, {host}$ {line}");
+                    let read = vipsim::console::run_read_only(&w, host, line)
+                        .unwrap_or_else(|| panic!("{what}: only reads, yet not read-only"));
+                    let (ran, unchanged) = run_on_a_copy(&w, host, line);
+                    assert!(unchanged, "{what}: changed the world");
+                    match (read, ran) {
+                        (Ok(p), Ok(Some((text, exit)))) => {
+                            assert_eq!(p.text, text, "{what}");
+                            // An empty line records nothing; it leaves the status 0.
+                            assert_eq!(p.exit, exit.unwrap_or(0), "{what}");
+                            assert_eq!(exit.is_none(), line.trim().is_empty(), "{what}");
+                        }
+                        (Err(a), Err(b)) => assert_eq!(a, b, "{what}"),
+                        (read, ran) => panic!("{what}: read-only {read:?}, run {ran:?}"),
+                    }
+                    compared += 1;
+                }
+            }
+            // A host that does not exist is refused alike.
+            let read = vipsim::console::run_read_only(&w, "nowhere", "ip neigh");
+            assert_eq!(read, Some(Err("no host named nowhere".to_string())));
+            assert_eq!(run_on_a_copy(&w, "nowhere", "ip neigh").0, Err("no host named nowhere".to_string()));
+        }
+    }
+    assert!(compared > 3000, "{compared} lines compared");
+}
+
+/// What takes simulated time or changes the world is not answered on the
+/// world itself: `run_read_only` says so (`None`), and the caller runs it
+/// on a copy.
+#[test]
+fn a_line_that_takes_time_or_changes_the_world_is_not_read_only() {
+    let w = world_at("metallb-l2-failover", 30);
+    for (host, line) in [
+        ("client", "curl -m 1 http://192.168.1.201/"),
+        ("router", "arping -c 1 192.168.1.201"),
+        ("client", "ping -c 1 192.168.1.201"),
+        ("router", "timeout 2 tcpdump -n -i eth0 arp"),
+        ("router", "ip neigh flush all"),
+        ("router", "sudo ip neigh flush dev eth0"),
+        ("node-b", "conntrack -F"),
+        ("client", "kubectl scale deploy web --replicas=1"),
+        ("client", "kubectl delete pod nope"),
+        ("client", "kubectl rollout status deploy/web"),
+        ("client", "kubectl rollout history deploy/web"),
+        ("client", "kubectl cordon node-b"),
+        ("client", "kubectl patch svc web -p '{}'"),
+        ("client", "kubectl set image deploy/web web=nginx:2"),
+        ("client", "kubectl expose deploy web --name=w2 --port=80"),
+    ] {
+        assert_eq!(vipsim::console::run_read_only(&w, host, line), None, "{host}$ {line}");
+    }
+    // A tool that takes time on a powered-off host is refused at once (exit 255).
+    let read = vipsim::console::run_read_only(&w, "node-a", "curl -m 1 http://192.168.1.201/");
+    assert_eq!(read, Some(Ok(vipsim::console::Printed { text: "node-a is powered off\n".into(), exit: 255 })));
+}

@@ -1142,6 +1142,12 @@ fn goal_fields_are_checked_where_they_are_written() {
             "s.yaml:47:33: spec.goals[0].check.drops.reason: unknown value `no_local_endpoint`, expected host_down | link_down | not_for_us | no_neighbor | no_route | not_forwarding | no_local_endpoints | no_local_endpoints_internal | no_connection | rule | malformed | ttl_expired | martian_source | queue_full | unknown_unicast (did you mean `no_local_endpoints`?)"
         ]
     );
+    // A command goal with no command would print nothing and record no
+    // exit status to grade: refused, as an empty `ran` goal is.
+    assert_eq!(
+        errors(&goal("{ command: { host: lb-0, cmd: \"  \", exit: 0 } }")),
+        ["s.yaml:47:7: spec.goals[0].check.command.cmd: the command to run is empty"]
+    );
 }
 
 // ---------------------------------------------------------------------

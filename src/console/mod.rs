@@ -78,10 +78,63 @@ pub fn asked_rate(line: &str) -> u64 {
 /// now and return it; tools that take time start a process and return
 /// `Ok(None)` (their output is recorded when they finish).
 pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Result<Option<String>, String> {
+    let Some(call) = parse(w, host, line)? else { return Ok(Some(String::new())) };
+    match plan(w, &call, host, line) {
+        Plan::Prints(answer) => Ok(Some(record_after(w, host, line, &answer.notice, answer.out, trace))),
+        Plan::Starts(p) => {
+            w.spawn(call.host, p, trace);
+            Ok(None)
+        }
+        Plan::Changes(c) => Ok(change(w, c, &call, host, line, trace)),
+    }
+}
+
+/// What an instant command printed, as a terminal shows it, and its exit status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Printed {
+    pub text: String,
+    pub exit: i32,
+}
+
+/// Runs a command line that only reads (`kubectl get`, `ip neigh`, a
+/// refused option...) on the world as it is, without copying it: what
+/// [`run`] would print and the exit status it would record, byte for
+/// byte (an empty line records nothing: status 0). `None` when the line
+/// would change the world or take simulated time; only [`run`], on a
+/// world of its own, can answer that. The playground asks this at every
+/// step (a goal's command, a console line), where copying the world for
+/// a read cost more than the read.
+pub fn run_read_only(w: &World, host: &str, line: &str) -> Option<Result<Printed, String>> {
+    let call = match parse(w, host, line) {
+        Ok(Some(call)) => call,
+        Ok(None) => return Some(Ok(Printed { text: String::new(), exit: 0 })),
+        Err(e) => return Some(Err(e)),
+    };
+    match plan(w, &call, host, line) {
+        Plan::Prints(Answer { notice, mut out }) => {
+            out.stderr.insert_str(0, &notice);
+            let text = crate::engine::trace::terminal_text(&out.stdout, &out.stderr, notice.len());
+            Some(Ok(Printed { text, exit: out.exit }))
+        }
+        Plan::Starts(_) | Plan::Changes(_) => None,
+    }
+}
+
+/// A command line split into words, on a host that exists.
+struct Call {
+    host: HostId,
+    /// The words after `timeout N` and `sudo`.
+    argv: Vec<String>,
+    /// `timeout N`: how long a capture may run.
+    window: Option<Duration>,
+}
+
+/// Splits `line` and finds its host; `None` for an empty line (which prints nothing).
+fn parse(w: &World, host: &str, line: &str) -> Result<Option<Call>, String> {
     let Some(h) = w.net.host_id(host) else { return Err(format!("no host named {host}")) };
     let mut argv = split(line)?;
     if argv.is_empty() {
-        return Ok(Some(String::new()));
+        return Ok(None);
     }
     let mut window = None;
     if argv[0] == "timeout" {
@@ -95,54 +148,89 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     }
     if argv[0] == "sudo" {
         argv.remove(0);
-        if argv.is_empty() {
-            let out = Output { stdout: String::new(), stderr: "usage: sudo command\n".into(), exit: 1 };
-            return Ok(Some(record(w, host, line, out, trace)));
-        }
     }
+    Ok(Some(Call { host: h, argv, window }))
+}
+
+/// What a tool printed at once: `notice` is stderr it printed before its
+/// output (kubectl's warnings), so it comes first in the shown text.
+struct Answer {
+    notice: String,
+    out: Output,
+}
+
+impl From<Output> for Answer {
+    fn from(out: Output) -> Answer {
+        Answer { notice: String::new(), out }
+    }
+}
+
+/// What a command line does, decided on the world as it is.
+enum Plan {
+    /// It only reads: its output, the world unchanged.
+    Prints(Answer),
+    /// A tool that takes simulated time (`curl`, `arping`, `ping`,
+    /// `tcpdump`): its process, to start on the host.
+    Starts(Proc),
+    /// It changes the world: [`change`] runs it.
+    Changes(Change),
+}
+
+/// A line that changes the world.
+enum Change {
+    /// kubectl's writing verbs (`apply`, `delete`, `rollout`...).
+    Kubectl,
+    /// `ip neigh flush`.
+    FlushNeighbors,
+    /// `conntrack -F`.
+    FlushConntrack,
+}
+
+fn plan(w: &World, call: &Call, host: &str, line: &str) -> Plan {
+    let h = call.host;
+    let Some(cmd) = call.argv.first() else {
+        // `sudo` alone.
+        return Plan::Prints(Output { stdout: String::new(), stderr: "usage: sudo command\n".into(), exit: 1 }.into());
+    };
     let now = w.now;
-    let args = &argv[1..];
-    let started = |p: Result<Proc, String>| p;
-    let proc = match argv[0].as_str() {
-        "curl" => Some(started(Curl::from_args(line, args, now).map(Proc::Curl))),
-        "arping" => Some(started(Arping::from_args(line, args, now).map(Proc::Arping))),
-        "ping" => Some(started(Ping::from_args(line, args, now).map(Proc::Ping))),
-        "tcpdump" => Some(started(Tcpdump::from_args(line, args, window, now).map(Proc::Tcpdump))),
+    let args = &call.argv[1..];
+    let proc = match cmd.as_str() {
+        "curl" => Some(Curl::from_args(line, args, now).map(Proc::Curl)),
+        "arping" => Some(Arping::from_args(line, args, now).map(Proc::Arping)),
+        "ping" => Some(Ping::from_args(line, args, now).map(Proc::Ping)),
+        "tcpdump" => Some(Tcpdump::from_args(line, args, call.window, now).map(Proc::Tcpdump)),
         _ => None,
     };
     if let Some(proc) = proc {
         return match proc {
-            Ok(p) => {
-                if !w.net.hosts[h].up {
-                    let out = Output { stdout: String::new(), stderr: format!("{host} is powered off\n"), exit: 255 };
-                    return Ok(Some(record(w, host, line, out, trace)));
-                }
-                w.spawn(h, p, trace);
-                Ok(None)
-            }
-            Err(e) => Ok(Some(record(
-                w,
-                host,
-                line,
-                Output { stdout: String::new(), stderr: format!("{e}\n"), exit: 2 },
-                trace,
-            ))),
+            Ok(_) if !w.net.hosts[h].up => Plan::Prints(
+                Output { stdout: String::new(), stderr: format!("{host} is powered off\n"), exit: 255 }.into(),
+            ),
+            Ok(p) => Plan::Starts(p),
+            Err(e) => Plan::Prints(Output { stdout: String::new(), stderr: format!("{e}\n"), exit: 2 }.into()),
         };
     }
-    if argv[0] == "kubectl" {
-        let reply = kubectl::run(w, host, line, args, trace);
-        if reply.pending {
-            return Ok(None);
+    let out = match cmd.as_str() {
+        "kubectl" => {
+            return match kubectl::read(w, args) {
+                Some(reply) => Plan::Prints(Answer {
+                    notice: reply.notice,
+                    out: Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit },
+                }),
+                None => Plan::Changes(Change::Kubectl),
+            };
         }
-        let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
-        return Ok(Some(record_after(w, host, line, &reply.notice, out, trace)));
-    }
-    let out = match argv[0].as_str() {
-        "ip" => netinfo::ip(w, h, args, trace),
-        "conntrack" => netinfo::conntrack(w, h, args),
+        "ip" => match netinfo::ip(w, h, args) {
+            Some(out) => out,
+            None => return Plan::Changes(Change::FlushNeighbors),
+        },
+        "conntrack" => match netinfo::conntrack(w, h, args) {
+            Some(out) => out,
+            None => return Plan::Changes(Change::FlushConntrack),
+        },
         "cilium-dbg" | "cilium" => match cilium_node(w, h) {
             Some(node) => cilium_dbg::run(w, node, args),
-            None => not_found(&argv[0]),
+            None => not_found(cmd),
         },
         "vtysh" if w.net.hosts[h].role == Role::Router => frr::vtysh(w, h, args),
         "show" if cisco(w, h) => match args {
@@ -156,7 +244,25 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
         "help" => Output { stdout: help(), stderr: String::new(), exit: 0 },
         other => not_found(other),
     };
-    Ok(Some(record(w, host, line, out, trace)))
+    Plan::Prints(out.into())
+}
+
+/// Runs a line that changes the world ([`Plan::Changes`]) and records
+/// what it printed; `None` when it keeps running (`rollout status`).
+fn change(w: &mut World, c: Change, call: &Call, host: &str, line: &str, trace: &mut Vec<Record>) -> Option<String> {
+    let out = match c {
+        Change::Kubectl => {
+            let reply = kubectl::run(w, host, line, &call.argv[1..], trace);
+            if reply.pending {
+                return None;
+            }
+            let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
+            return Some(record_after(w, host, line, &reply.notice, out, trace));
+        }
+        Change::FlushNeighbors => netinfo::ip_neigh_flush(w, call.host, trace),
+        Change::FlushConntrack => netinfo::conntrack_flush(w, call.host),
+    };
+    Some(record(w, host, line, out, trace))
 }
 
 /// The node a host is, when Cilium runs there (`cilium-dbg` is in its agent).

@@ -19,29 +19,33 @@ fn err(msg: String, exit: i32) -> Output {
     Output { stdout: String::new(), stderr: msg + "\n", exit }
 }
 
-/// `ip [-s] neigh [show|flush all]`, `ip addr`, `ip route`.
-pub fn ip(w: &mut World, h: HostId, args: &[String], trace: &mut Vec<Record>) -> Output {
+/// `ip [-s] neigh [show]`, `ip addr`, `ip route`; `None` for `ip neigh
+/// flush`, which changes the table ([`ip_neigh_flush`]).
+pub fn ip(w: &World, h: HostId, args: &[String]) -> Option<Output> {
     let stats = args.first().is_some_and(|a| a == "-s");
     let rest: Vec<&str> = args.iter().skip(stats as usize).map(String::as_str).collect();
     match rest.as_slice() {
         ["neigh" | "neighbor" | "n", tail @ ..] => match tail {
-            [] | ["show"] | ["list"] => ok(neigh(w, h, stats)),
-            ["flush", "all"] | ["flush", "dev", _] => {
-                w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
-                ok(String::new())
-            }
-            _ => err(
+            [] | ["show"] | ["list"] => Some(ok(neigh(w, h, stats))),
+            ["flush", "all"] | ["flush", "dev", _] => None,
+            _ => Some(err(
                 format!(
                     "vipsim: ip neigh {} is not supported (use: ip neigh, ip -s neigh, ip neigh flush all)",
                     tail.join(" ")
                 ),
                 1,
-            ),
+            )),
         },
-        ["addr" | "address" | "a", ..] => ok(addr(w, h)),
-        ["route" | "r", ..] => ok(route(w, h)),
-        _ => err(format!("vipsim: ip {} is not supported (use: ip neigh, ip addr, ip route)", rest.join(" ")), 1),
+        ["addr" | "address" | "a", ..] => Some(ok(addr(w, h))),
+        ["route" | "r", ..] => Some(ok(route(w, h))),
+        _ => Some(err(format!("vipsim: ip {} is not supported (use: ip neigh, ip addr, ip route)", rest.join(" ")), 1)),
     }
+}
+
+/// `ip neigh flush all`: the host forgets its neighbours.
+pub fn ip_neigh_flush(w: &mut World, h: HostId, trace: &mut Vec<Record>) -> Output {
+    w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
+    ok(String::new())
 }
 
 fn neigh(w: &World, h: HostId, stats: bool) -> String {
@@ -186,13 +190,14 @@ fn cisco_mac(m: crate::wire::Mac) -> String {
     format!("{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
 }
 
-/// `conntrack -L` / `conntrack -F`.
-pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
+/// `conntrack -L`; `None` for `conntrack -F` on a node, which empties
+/// the table ([`conntrack_flush`]).
+pub fn conntrack(w: &World, h: HostId, args: &[String]) -> Option<Output> {
     let now = w.now;
-    let Some(node) = w.net.hosts[h].node.as_mut() else {
-        return err("conntrack v1.4.7 (conntrack-tools): Operation failed: connection tracking is not modelled on this host (only on nodes)".into(), 1);
+    let Some(node) = w.net.hosts[h].node.as_ref() else {
+        return Some(err("conntrack v1.4.7 (conntrack-tools): Operation failed: connection tracking is not modelled on this host (only on nodes)".into(), 1));
     };
-    match args.first().map(String::as_str) {
+    Some(match args.first().map(String::as_str) {
         Some("-L") | Some("--dump") | None => {
             let mut out = String::new();
             let mut n = 0;
@@ -207,17 +212,22 @@ pub fn conntrack(w: &mut World, h: HostId, args: &[String]) -> Output {
                 exit: 0,
             }
         }
-        Some("-F") | Some("--flush") => {
-            node.conntrack.flush();
-            Output {
-                stdout: String::new(),
-                stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into(),
-                exit: 0,
-            }
-        }
+        Some("-F") | Some("--flush") => return None,
         Some(other) => err(
             format!("conntrack v1.4.7 (conntrack-tools): option {other} is not supported in vipsim (use -L or -F)"),
             2,
         ),
+    })
+}
+
+/// `conntrack -F` on a node: its table emptied.
+pub fn conntrack_flush(w: &mut World, h: HostId) -> Output {
+    if let Some(node) = w.net.hosts[h].node.as_mut() {
+        node.conntrack.flush();
+    }
+    Output {
+        stdout: String::new(),
+        stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into(),
+        exit: 0,
     }
 }

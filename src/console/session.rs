@@ -45,8 +45,16 @@ pub enum Effect {
     Runs,
 }
 
-/// Decides what `cmd` on `host` does in `world`, by running it on a copy.
+/// Decides what `cmd` on `host` does in `world`: a line that only reads
+/// ([`super::run_read_only`]) runs on `world` itself, any other on a copy,
+/// and prints at once if the copy is unchanged after it.
 pub fn effect(world: &World, host: &str, cmd: &str, graded: bool) -> Effect {
+    match super::run_read_only(world, host, cmd) {
+        Some(Err(e)) => return Effect::Prints(format!("{e}\n")),
+        Some(Ok(_)) if graded => return Effect::Runs,
+        Some(Ok(printed)) => return Effect::Prints(printed.text),
+        None => {}
+    }
     let mut scratch = world.clone();
     let mut trace = Vec::new();
     match super::run(&mut scratch, host, cmd, &mut trace) {

@@ -1,6 +1,7 @@
 //! Goals: checks over a run's state and trace, evaluated by `vipsim check`,
 //! by the playground's workshop panel, and live while a learner acts.
 
+use crate::console::Printed;
 use crate::engine::trace::{Forwarded, Kind, Record};
 use crate::play::run::Run;
 use crate::scenario::spec::{
@@ -300,24 +301,16 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
             distinct.dedup();
             (found, Found::PodsSaw { clients: distinct })
         }
-        Check::Command(CommandCheck { host, cmd, contains, contains_all, exit }) => {
-            let mut w2 = w.clone();
-            let mut t = Vec::new();
-            match crate::console::run(&mut w2, host, cmd, &mut t) {
-                Ok(Some(out)) => {
-                    let code = t.iter().rev().find_map(|r| match &r.kind {
-                        Kind::Command { exit, .. } => Some(*exit),
-                        _ => None,
-                    });
-                    let pass = contains.as_ref().is_none_or(|c| out.contains(c.as_str()))
-                        && contains_all.iter().all(|c| out.contains(c.as_str()))
-                        && exit.is_none_or(|e| Some(e) == code);
-                    (pass, Found::Output { text: out.trim_end().to_string() })
-                }
-                Ok(None) => (false, Found::TakesTime),
-                Err(message) => (false, Found::Refused { message }),
+        Check::Command(CommandCheck { host, cmd, contains, contains_all, exit }) => match run_command(w, host, cmd) {
+            Ok(Some(Printed { text, exit: code })) => {
+                let pass = contains.as_ref().is_none_or(|c| text.contains(c.as_str()))
+                    && contains_all.iter().all(|c| text.contains(c.as_str()))
+                    && exit.is_none_or(|e| e == code);
+                (pass, Found::Output { text: text.trim_end().to_string() })
             }
-        }
+            Ok(None) => (false, Found::TakesTime),
+            Err(message) => (false, Found::Refused { message }),
+        },
         Check::Drops(DropsCheck { reason, at_least, at_most }) => {
             let n =
                 trace.iter().filter(|r| matches!(&r.kind, Kind::Drop { reason: d, .. } if d.code() == *reason)).count()
@@ -399,6 +392,32 @@ pub fn check(goal: &Goal, w: &World, trace: &[Record], at: Instant) -> GoalResul
         }
     };
     GoalResult { name: goal.name.clone(), pass, detail: found.to_string(), found }
+}
+
+/// A command goal's command, run on `w` as the console would run it then:
+/// what it printed, `None` when it takes simulated time. A reading command
+/// (the usual goal: `kubectl get pods -o wide`) reads `w` itself; anything
+/// else runs in a copy, so a goal never changes the run it grades. The
+/// playground checks goals at every step: copying the world each time
+/// cost more than the command.
+fn run_command(w: &World, host: &str, cmd: &str) -> Result<Option<Printed>, String> {
+    if let Some(read) = crate::console::run_read_only(w, host, cmd) {
+        return read.map(Some);
+    }
+    let mut w2 = w.clone();
+    let mut t = Vec::new();
+    let text = crate::console::run(&mut w2, host, cmd, &mut t)?;
+    Ok(text.map(|text| {
+        let exit = t
+            .iter()
+            .rev()
+            .find_map(|r| match &r.kind {
+                Kind::Command { exit, .. } => Some(*exit),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Printed { text, exit }
+    }))
 }
 
 /// The first IPv4 packet `host` itself sent to `ip` at or after `from`:

@@ -85,27 +85,48 @@ fn use_address(store: &Store, first: Request, play: bool) -> Page {
 /// entry is replaced, not added: Back leaves the page as before. The
 /// address follows a quarter second after the last change: Chromium takes
 /// milliseconds per `replaceState`, too much for every step of a walk
-/// through the events.
+/// through the events. Even then it waits for an idle moment of the page
+/// (`requestIdleCallback`): a `replaceState` (and the favicon Chromium
+/// fetches and decodes again after it, 3-10 ms together, measured in
+/// headless Chromium 156) that ran as a timer task could land in the frame
+/// of the learner's next key and delay what it shows.
 #[hook]
 fn use_address_sync(store: &Store, active: bool) {
     let link = (active && !store.playing).then(|| route::permalink(store)).flatten();
     use_effect_with(link, |link| {
         let link = link.clone();
+        let idle: std::rc::Rc<std::cell::Cell<Option<u32>>> = Default::default();
         let pending = link.map(|link| {
+            let idle = idle.clone();
             gloo::timers::callback::Timeout::new(ADDRESS_DELAY_MS, move || {
-                if let Ok(history) = gloo::utils::window().history() {
-                    let path = gloo::utils::window().location().pathname().unwrap_or_default();
-                    let _ = history.replace_state_with_url(
-                        &wasm_bindgen::JsValue::NULL,
-                        "",
-                        Some(&(path + &route::link_hash(&link))),
-                    );
+                let hash = route::link_hash(&link);
+                let write = wasm_bindgen::closure::Closure::once_into_js({
+                    let hash = hash.clone();
+                    move || write_address(&hash)
+                });
+                match gloo::utils::window().request_idle_callback(wasm_bindgen::JsCast::unchecked_ref(&write)) {
+                    Ok(id) => idle.set(Some(id)),
+                    // A browser without idle callbacks (Safari): at once.
+                    Err(_) => write_address(&hash),
                 }
             })
         });
-        // A newer link cancels this one's update.
-        move || drop(pending)
+        // A newer link cancels this one's update, waiting for its time or for idleness.
+        move || {
+            drop(pending);
+            if let Some(id) = idle.get() {
+                gloo::utils::window().cancel_idle_callback(id);
+            }
+        }
     });
+}
+
+/// Puts `hash` in the address bar, replacing the history entry.
+fn write_address(hash: &str) {
+    if let Ok(history) = gloo::utils::window().history() {
+        let path = gloo::utils::window().location().pathname().unwrap_or_default();
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&(path + hash)));
+    }
 }
 
 const ADDRESS_DELAY_MS: u32 = 250;

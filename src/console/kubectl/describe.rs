@@ -43,9 +43,8 @@ pub fn describe(w: &World, f: &Flags) -> Reply {
         Ok(s) => s,
         Err(e) => return Reply::fail(&format!("error: {e}")),
     };
-    let in_scope: Vec<Object> = objects::list(w, res)
+    let in_scope: Vec<Object> = objects::list_in(w, res, (!f.all_namespaces()).then(|| f.namespace()))
         .into_iter()
-        .filter(|o| !res.namespaced || f.all_namespaces() || o.namespace.as_deref() == Some(f.namespace()))
         .filter(|o| selector.matches(&o.labels()))
         .collect();
     let mut picked: Vec<&Object> = Vec::new();

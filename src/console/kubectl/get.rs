@@ -151,9 +151,8 @@ fn select(w: &World, f: &Flags, requests: &[Request]) -> Result<(Vec<Vec<Object>
     let mut errors = Vec::new();
     for r in requests {
         let fields = parse_fields(r.res, f.value("field-selector").unwrap_or_default(), labels)?;
-        let in_scope =
-            |o: &Object| !r.res.namespaced || f.all_namespaces() || o.namespace.as_deref() == Some(f.namespace());
-        let all: Vec<Object> = objects::list(w, r.res).into_iter().filter(in_scope).collect();
+        let scope = (!f.all_namespaces()).then(|| f.namespace());
+        let all: Vec<Object> = objects::list_in(w, r.res, scope);
         let mut objs: Vec<Object> = if r.names.is_empty() {
             all.into_iter().filter(|o| selector.matches(&o.labels()) && fields_match(&fields, o)).collect()
         } else {

@@ -22,8 +22,7 @@ const CILIUM_DEFAULTED: &str = "Defaulted container \"cilium-agent\" out of: cil
 /// The pods a target names, best first, and whether it named a controller
 /// (then kubectl says which of several it used).
 fn target_pods(w: &World, ns: &str, target: &str) -> Result<(Vec<Object>, bool), String> {
-    let pods: Vec<Object> =
-        objects::list(w, &resources::POD).into_iter().filter(|p| p.namespace.as_deref() == Some(ns)).collect();
+    let pods: Vec<Object> = objects::list_in(w, &resources::POD, Some(ns));
     let Some((kind, name)) = target.split_once('/') else {
         return match pods.into_iter().find(|p| p.name == target) {
             Some(p) => Ok((vec![p], false)),
@@ -101,9 +100,9 @@ pub fn logs(w: &World, f: &Flags) -> Reply {
     let (pods, notice) = match (f.value("selector"), f.args.first()) {
         (Some(sel), _) => match LabelSelector::parse(sel) {
             Ok(s) => {
-                let pods: Vec<Object> = objects::list(w, &resources::POD)
+                let pods: Vec<Object> = objects::list_in(w, &resources::POD, Some(ns))
                     .into_iter()
-                    .filter(|p| p.namespace.as_deref() == Some(ns) && s.matches(&p.labels()))
+                    .filter(|p| s.matches(&p.labels()))
                     .collect();
                 if pods.is_empty() {
                     return Reply {

@@ -106,63 +106,99 @@ const OTHER_VERBS: &[&str] = &[
     "wait",
 ];
 
-/// Runs `kubectl ARGS` typed as `line` on `host`.
-pub fn run(w: &mut World, host: &str, line: &str, args: &[String], trace: &mut Vec<Record>) -> Reply {
+/// A kubectl line read as far as its verb and flags.
+struct Parsed<'a> {
+    verb: &'a str,
+    /// The verb whose flags apply (`rollout status`).
+    flag_set: String,
+    f: Flags,
+}
+
+/// Finds the verb and parses its flags; kubectl's answer when it stops
+/// there (its help, an unknown verb, a bad flag).
+fn parse(args: &[String]) -> Result<Parsed<'_>, Reply> {
     // The verb is the first argument that is not a flag (or a flag's value).
     let verb_at = verb_position(args);
     let Some(i) = verb_at.filter(|i| args[*i] != "help") else {
-        return Reply::ok(format!(
+        return Err(Reply::ok(format!(
             "kubectl controls the Kubernetes cluster manager.\n\nvipsim's kubectl supports: {}\n",
             VERBS.join(", ")
-        ));
+        )));
     };
     let verb = args[i].as_str();
     let mut rest: Vec<String> = args[..i].iter().chain(&args[i + 1..]).cloned().collect();
     if !VERBS.contains(&verb) {
-        return unknown_verb(verb);
+        return Err(unknown_verb(verb));
     }
     // `rollout` takes its subcommand's flags.
     let mut flag_set = verb.to_string();
     if verb == "rollout" {
         let Some(j) = verb_position(&rest) else {
-            return Reply::fail(&format!(
+            return Err(Reply::fail(&format!(
                 "error: vipsim's kubectl rollout needs a subcommand: {}",
                 rollout::ROLLOUT_SUBCOMMANDS.join(", ")
-            ));
+            )));
         };
         let sub = rest.remove(j);
         if matches!(sub.as_str(), "pause" | "resume") {
-            return Reply::fail(&format!(
+            return Err(Reply::fail(&format!(
                 "error: vipsim's kubectl does not model \"rollout {sub}\"; it supports rollout {}",
                 rollout::ROLLOUT_SUBCOMMANDS.join(", ")
-            ));
+            )));
         }
         if !rollout::ROLLOUT_SUBCOMMANDS.contains(&sub.as_str()) {
             let hint = crate::console::table::nearest(&sub, rollout::ROLLOUT_SUBCOMMANDS.iter().copied())
                 .map(|v| format!("\n\nDid you mean this?\n\t{v}"))
                 .unwrap_or_default();
-            return Reply::fail(&format!("error: unknown command \"{sub}\" for \"kubectl rollout\"{hint}"));
+            return Err(Reply::fail(&format!("error: unknown command \"{sub}\" for \"kubectl rollout\"{hint}")));
         }
         flag_set = format!("rollout {sub}");
     }
     let f = match Flags::parse(&flag_set, &rest) {
         Ok(f) => f,
         Err(e) => {
-            return Reply::fail(&format!(
+            return Err(Reply::fail(&format!(
                 "error: {e} (vipsim's kubectl {flag_set} supports {})",
                 flags::summary(&flag_set)
-            ));
+            )));
         }
     };
     if f.command.is_some() && verb != "exec" {
-        return Reply::fail(&format!("error: unexpected args after --: kubectl {verb} takes no command"));
+        return Err(Reply::fail(&format!("error: unexpected args after --: kubectl {verb} takes no command")));
     }
-    match verb {
+    Ok(Parsed { verb, flag_set, f })
+}
+
+/// `kubectl ARGS` when it only reads: a reading verb, or a line kubectl
+/// refuses before it reaches its verb. `None` for a writing verb, which
+/// only [`run`] runs (`rollout` among them: `status` keeps watching).
+pub fn read(w: &World, args: &[String]) -> Option<Reply> {
+    let Parsed { verb, f, .. } = match parse(args) {
+        Ok(p) => p,
+        Err(reply) => return Some(reply),
+    };
+    Some(match verb {
         "get" => get::get(w, &f),
         "describe" => describe::describe(w, &f),
         "events" => get::events(w, &f),
         "logs" => logs::logs(w, &f),
         "exec" => logs::exec(w, &f),
+        "version" => version(&f),
+        "api-resources" => api_resources(w),
+        _ => return None,
+    })
+}
+
+/// Runs `kubectl ARGS` typed as `line` on `host`.
+pub fn run(w: &mut World, host: &str, line: &str, args: &[String], trace: &mut Vec<Record>) -> Reply {
+    if let Some(reply) = read(w, args) {
+        return reply;
+    }
+    let Parsed { verb, flag_set, f } = match parse(args) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    match verb {
         "apply" | "create" => mutate::apply(w, &f, trace),
         "delete" => mutate::delete(w, &f, trace),
         "patch" => mutate::patch(w, &f, trace),
@@ -174,8 +210,7 @@ pub fn run(w: &mut World, host: &str, line: &str, args: &[String], trace: &mut V
         }
         "expose" => mutate::expose(w, &f, trace),
         "cordon" | "uncordon" | "drain" => mutate::node_verb(w, verb, &f, trace),
-        "version" => version(&f),
-        _ => api_resources(w),
+        other => Reply::fail(&format!("error: vipsim's kubectl has no writing verb \"{other}\"")),
     }
 }
 

@@ -52,11 +52,21 @@ impl Object {
 
 /// Every object of a resource, in the API server's order (namespace, name).
 pub fn list(w: &World, res: &'static Resource) -> Vec<Object> {
+    list_in(w, res, None)
+}
+
+/// The objects of a resource in `namespace` (every one when `None`; all
+/// of a cluster-scoped resource either way), in the API server's order.
+/// Pods are scoped before their JSON is built: `kubectl get pods` in
+/// `default` need not render every add-on pod in `kube-system` (most of
+/// what it cost).
+pub fn list_in(w: &World, res: &'static Resource, namespace: Option<&str>) -> Vec<Object> {
+    let namespace = namespace.filter(|_| res.namespaced);
     let jsons: Vec<Value> = match res.kind {
         "Service" => services::services(w),
         "Endpoints" => services::endpoints(w),
         "EndpointSlice" => services::endpoint_slices(w),
-        "Pod" => workloads::pods(w),
+        "Pod" => workloads::pods(w, namespace),
         "Deployment" => workloads::deployments(w),
         "ReplicaSet" => workloads::replica_sets(w),
         "DaemonSet" => system::daemon_sets(w),
@@ -66,7 +76,11 @@ pub fn list(w: &World, res: &'static Resource) -> Vec<Object> {
         "Lease" => cluster::leases(w),
         kind => custom::objects(w, kind),
     };
-    let mut out: Vec<Object> = jsons.into_iter().map(|j| Object::new(res, j)).collect();
+    let mut out: Vec<Object> = jsons
+        .into_iter()
+        .map(|j| Object::new(res, j))
+        .filter(|o| namespace.is_none_or(|ns| o.namespace.as_deref() == Some(ns)))
+        .collect();
     out.stable_sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     out
 }

@@ -206,9 +206,14 @@ pub struct SystemPod {
 
 /// Every add-on pod: one per node for DaemonSets, one on the first node for Deployments.
 pub fn system_pods(w: &World) -> Vec<SystemPod> {
+    system_pods_in(w, None)
+}
+
+/// The add-on pods in `namespace` (all of them when `None`).
+pub fn system_pods_in(w: &World, namespace: Option<&str>) -> Vec<SystemPod> {
     let k = &w.cluster;
     let mut out = Vec::new();
-    for addon in addons(k) {
+    for addon in addons(k).into_iter().filter(|a| namespace.is_none_or(|n| n == a.namespace)) {
         match addon.controller {
             Controller::DaemonSet => {
                 for n in k.nodes.values() {

@@ -2,7 +2,7 @@
 //! add-ons' pods (see [`super::system`]), rendered with the defaults the
 //! API server and its admission plugins add.
 
-use super::system::system_pods;
+use super::system::system_pods_in;
 use super::{Fields, metadata, owner, timestamp};
 use crate::k8s::cluster::{Cluster, Deployment, Pod, PodPhase, ReplicaSet};
 use crate::k8s::deployments::{RsStatus, rs_status};
@@ -54,10 +54,12 @@ pub struct PodFacts<'a> {
     pub critical: bool,
 }
 
-pub fn pods(w: &World) -> Vec<Value> {
+/// The pods in `namespace` (every namespace when `None`).
+pub fn pods(w: &World, namespace: Option<&str>) -> Vec<Value> {
     let k = &w.cluster;
-    let workload = k.pods.values().map(|p| pod_json(&workload_facts(k, p)));
-    let system = system_pods(w).into_iter().map(|sp| pod_json(&sp.facts()));
+    let here = |ns: &str| namespace.is_none_or(|n| n == ns);
+    let workload = k.pods.values().filter(|p| here(&p.namespace)).map(|p| pod_json(&workload_facts(k, p)));
+    let system = system_pods_in(w, namespace).into_iter().map(|sp| pod_json(&sp.facts()));
     workload.chain(system).collect()
 }
 

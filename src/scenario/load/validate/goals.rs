@@ -85,8 +85,11 @@ pub(super) fn check_of(cx: &mut Context, path: &str, check: &Check) {
             }
         }
         Check::ClientIpObserved(ClientIpCheck { ip }) => ipv4(cx, &format!("{path}.clientIpObserved.ip"), ip),
-        Check::Command(CommandCheck { host, .. }) => {
+        Check::Command(CommandCheck { host, cmd, .. }) => {
             cx.expect_host(&format!("{path}.command.host"), host);
+            if cmd.trim().is_empty() {
+                cx.error(&format!("{path}.command.cmd"), "the command to run is empty");
+            }
         }
         Check::Ran(RanCheck { cmd, host, .. }) => {
             if let Some(host) = host {
