@@ -304,13 +304,7 @@ pub fn topology() -> Html {
                     { switch }
                     { for hosts }
                     { for callout_box }
-                    // The frames are children of the <svg> itself, not of a
-                    // <g>: Chromium (156, measured in headless Chromium) runs
-                    // their CSS transform animation on the compositor only
-                    // then; inside a group it restyles, lays out and repaints
-                    // the drawing on the main thread every display frame
-                    // while they fly (about 2 ms each, on top of any step).
-                    { for flights }
+                    <g class="flights">{ for flights }</g>
                     <g class="drops">{ for drops }</g>
                 </svg>
             </div>
