@@ -637,6 +637,11 @@ fn cilium_candidates_judge_expiry_from_their_own_observation() {
 /// answers SyncStateReprocessAll and the one left waiting gets the address.
 #[test]
 fn a_sharing_key_changed_under_a_shared_address_fails_once_until_the_address_is_free() {
+    // Each reconcile of only what changed is also run over every Service
+    // and must agree (tests/incremental.rs): the Service waiting for the
+    // address is given it as a full pass would.
+    #[cfg(not(target_arch = "wasm32"))]
+    vipsim::k8s::control::verify::set(true);
     let shared = |name: &str, proto: &str| {
         format!(
             "---\napiVersion: v1\nkind: Service\nmetadata: {{ name: {name}, annotations: {{ metallb.io/allow-shared-ip: dns }} }}\n\

@@ -136,10 +136,13 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 /// Assigns or releases LoadBalancer addresses, in creation order, and
 /// records what changed. As MetalLB's controller (controller/main.go
 /// `SetBalancer`, v0.14) and Cilium's LB IPAM reconcile a Service when it
-/// changes and every Service only when the pools change: after a change to
-/// anything but Services (`k.touched.all`: pools, advertisements) every
-/// LoadBalancer Service is tried; otherwise the Services that changed, and
-/// those still without an address (an address freed may now be theirs).
+/// changes and every Service when the pools change: after a change the
+/// control loop does not track per object (`k.touched.all`: pools,
+/// advertisements, nodes, faults, console commands) every LoadBalancer
+/// Service is tried; otherwise the Services that changed, and those still
+/// without an address (an address freed may now be theirs). (Cilium's
+/// allocator itself revalidates every Service whenever its pools are set,
+/// which is every reconcile; with the pools unchanged that strips nobody.)
 /// The others keep theirs. (Where `SetBalancer` answers
 /// `SyncStateReprocessAll`, a Service deleted or that lost its address or
 /// changed its sharing key, MetalLB tries every Service again; the ones

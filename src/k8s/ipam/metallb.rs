@@ -315,10 +315,10 @@ impl MetalLbIpam {
     /// address already shared under the Service's key: a free address lower
     /// in the pool wins over it.
     fn first_usable(&self, pool: &AddressPool, service: &str, wanted: &Wanted) -> Option<Ipv4Addr> {
-        // Each address in use, and whether another Service uses it. Only
-        // those need the sharing check, and it fails for a Service without
-        // a sharing key (checked once per address, not once per address
-        // and allocation: a pool of many Services was cubic to fill).
+        // Each address in use, and whether another Service uses it: the
+        // sharing check runs only on those, and not at all for a Service
+        // without a sharing key (it would fail). Filling a pool with many
+        // Services ran it on every address in use for every Service: cubic.
         let mut in_use: BTreeMap<Ipv4Addr, bool> = BTreeMap::new();
         for (name, allocation) in &self.allocations {
             *in_use.entry(allocation.assignment.ip).or_default() |= name != service;

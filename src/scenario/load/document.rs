@@ -42,23 +42,17 @@ impl Source {
         line + self.before
     }
 
-    /// A parser message with the places it quotes (`at line L column C`)
-    /// moved to the file's lines.
+    /// A parser message with the place it quotes as its context (libyaml
+    /// ends a syntax error with `..., while parsing a flow sequence at line
+    /// L column C`) moved to the file's line. Only that trailing place: a
+    /// value the message quotes from the user's YAML stays as written.
     pub fn file_message(&self, message: &str) -> String {
-        let mut out = String::with_capacity(message.len());
-        let mut rest = message;
-        while let Some(i) = rest.find(" at line ") {
-            let (head, tail) = rest.split_at(i + " at line ".len());
-            out.push_str(head);
-            let digits = tail.find(|c: char| !c.is_ascii_digit()).unwrap_or(tail.len());
-            match tail[..digits].parse::<usize>() {
-                Ok(line) => out.push_str(&self.file_line(line).to_string()),
-                Err(_) => out.push_str(&tail[..digits]),
-            }
-            rest = &tail[digits..];
-        }
-        out.push_str(rest);
-        out
+        let moved = message.rfind(" at line ").and_then(|i| {
+            let (line, column) = message[i + " at line ".len()..].split_once(" column ")?;
+            let (line, _) = (line.parse::<usize>().ok()?, column.parse::<usize>().ok()?);
+            Some(format!("{} at line {} column {column}", &message[..i], self.file_line(line)))
+        });
+        moved.unwrap_or_else(|| message.to_string())
     }
 
     /// The start of the document: the place for problems with the whole of it.
@@ -207,6 +201,11 @@ mod tests {
         let error = <serde_norway::Value as serde::Deserialize>::deserialize(sources[1].deserializer()).unwrap_err();
         let message = sources[1].file_message(&error.to_string());
         assert!(message.ends_with("while parsing a flow sequence at line 4 column 4"), "{message}");
+        // A place written inside the message (a quoted value) is not a mark.
+        assert_eq!(
+            sources[1].file_message("invalid value: string \"see at line 3\", expected a port"),
+            "invalid value: string \"see at line 3\", expected a port"
+        );
     }
 
     #[test]
