@@ -673,3 +673,78 @@ fn a_sharing_key_changed_under_a_shared_address_fails_once_until_the_address_is_
         ]
     );
 }
+
+/// MetalLB 0.14.9 speaker/main.go `SetBalancer`: a speaker that announced a
+/// Service and stops logs `serviceWithdrawn` with why it stopped, and the
+/// reason decides what the logger carried by then: `serviceDeleted`,
+/// `notLoadBalancer` and `noIPAllocated` are decided before the Service's
+/// addresses are read (no `ips`, `pool` or `protocol`); `loadBalancerIPChanged`
+/// after (`ip` the old address, `ips` the new one, no `protocol`). The
+/// record of who answers for the VIP says nobody does on that Service's
+/// behalf, rather than keeping the last speaker until the address returns.
+#[test]
+fn a_speaker_withdraws_a_service_with_the_reason_it_stopped() {
+    let shared = |name: &str, proto: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{ name: {name}, annotations: {{ metallb.io/allow-shared-ip: dns }} }}\n\
+             spec: {{ type: LoadBalancer, loadBalancerIP: 192.168.1.205, selector: {{ app: web }}, ports: [ {{ port: 53, protocol: {proto}, targetPort: 8080 }} ] }}\n"
+        )
+    };
+    let steps = r#"  - { at: 4s, run: { host: router, cmd: "kubectl patch svc web -p '{\"spec\":{\"loadBalancerIP\":\"192.168.1.207\"}}'" } }
+  - { at: 5s, run: { host: router, cmd: "kubectl patch svc dns-udp -p '{\"metadata\":{\"annotations\":{\"metallb.io/allow-shared-ip\":\"other\"}}}'" } }
+  - { at: 8s, run: { host: router, cmd: "kubectl delete svc dns-tcp" } }
+  - { at: 9s, run: { host: router, cmd: "kubectl patch svc web -p '{\"spec\":{\"type\":\"ClusterIP\"}}'" } }"#;
+    let extra = format!("{L2_AD}{}{}", shared("dns-tcp", "TCP"), shared("dns-udp", "UDP"));
+    let run = run_yaml(&metallb("", steps, &extra, "10s"));
+    let withdrawn: Vec<(u64, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if component == "speaker" && line.contains("serviceWithdrawn") => Some(
+                (r.t.as_millis(), format!("{host} {}", line.replace(",\"ts\":", "\n").split('\n').next().unwrap())),
+            ),
+            _ => None,
+        })
+        .collect();
+    let dns_leader = election_leader(&run, "192.168.1.205");
+    let web_before = election_leader(&run, "192.168.1.200");
+    let web_after = election_leader(&run, "192.168.1.207");
+    let mut expected = vec![];
+    if web_before != web_after {
+        // The old leader withdraws the old address; the new one announces the new.
+        expected.push((4000, format!("{web_before} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.200\"],\"ips\":[\"192.168.1.207\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"pool\",\"reason\":\"loadBalancerIPChanged\"")));
+    }
+    expected.extend([
+        (5000, format!("{dns_leader} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.205\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"noIPAllocated\"")),
+        (8000, format!("{dns_leader} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.205\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"serviceDeleted\"")),
+        (9000, format!("{web_after} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.207\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"notLoadBalancer\"")),
+    ]);
+    assert_eq!(withdrawn, expected);
+    let leaders: Vec<(u64, String)> = run
+        .trace()
+        .iter()
+        .filter(|r| r.t.as_millis() >= 4000 && matches!(r.kind, Kind::Leader { .. }))
+        .map(|r| (r.t.as_millis(), r.kind.describe()))
+        .collect();
+    let mut expected = vec![];
+    if web_before != web_after {
+        expected.push((
+            4000,
+            format!("default/web 192.168.1.207 announced by {web_after} (was {web_before}): leader changed"),
+        ));
+    }
+    expected.extend([
+        (5000, format!("default/dns-udp 192.168.1.205 announced by nobody (was {dns_leader}): the Service has no address any more")),
+        (8000, format!("default/dns-tcp 192.168.1.205 announced by nobody (was {dns_leader}): the Service was deleted")),
+        (8000, format!("default/dns-udp 192.168.1.205 announced by {dns_leader} (was nobody): elected")),
+        (9000, format!("default/web 192.168.1.207 announced by nobody (was {web_after}): the Service is no longer of type LoadBalancer")),
+    ]);
+    assert_eq!(leaders, expected);
+}
+
+/// The node MetalLB's layer 2 election puts first for `vip` among the
+/// three nodes (all ready, all with an endpoint here).
+fn election_leader(run: &Run, vip: &str) -> String {
+    let nodes: Vec<String> = run.world().cluster.nodes.keys().cloned().collect();
+    vipsim::k8s::metallb::election_order(&nodes, vip.parse().unwrap())[0].clone()
+}

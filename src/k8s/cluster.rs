@@ -568,6 +568,9 @@ pub struct Cluster {
     pub bgp: BTreeMap<String, BgpSession>,
     /// Which nodes announce each Service's VIP (what the trace reports as leader).
     pub announcers: BTreeMap<Key, Vec<String>>,
+    /// The VIP each Service in `announcers` was last announced under: what
+    /// the record names when the Service loses its address or is deleted.
+    pub announced_vips: BTreeMap<Key, Ipv4Addr>,
     pub events: Vec<Event>,
     pub logs: Vec<LogLine>,
     pub cilium_ids: ServiceIds,
@@ -798,6 +801,7 @@ impl Cluster {
             elector_seq: 0,
             bgp: BTreeMap::new(),
             announcers: BTreeMap::new(),
+            announced_vips: BTreeMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
             cilium_ids: ServiceIds::default(),

@@ -1203,7 +1203,35 @@ impl Plane<'_, '_, '_> {
             }
         }
         if self.k.config.announce == AnnounceKind::L2 {
+            // Announced Services that have no address any more: nobody
+            // answers for what was their VIP on their behalf.
+            let unaddressed: Vec<Key> = self
+                .k
+                .announcers
+                .iter()
+                .filter(|(svc, nodes)| !nodes.is_empty() && !by_service.contains_key(*svc))
+                .map(|(svc, _)| svc.clone())
+                .collect();
+            for svc in unaddressed {
+                let previous = self.k.announcers.remove(&svc).unwrap_or_default();
+                let Some(ip) = self.k.announced_vips.remove(&svc) else { continue };
+                let reason = match self.k.services.get(&svc) {
+                    None => "the Service was deleted",
+                    Some(s) if !s.is_load_balancer() => "the Service is no longer of type LoadBalancer",
+                    Some(_) => "the Service has no address any more",
+                };
+                self.cx.record(Kind::Leader {
+                    service: svc,
+                    ip,
+                    node: None,
+                    previous: previous.first().map(|n| n.as_str().into()),
+                    reason: reason.into(),
+                });
+            }
             for (svc, (ip, nodes, _)) in by_service {
+                if !nodes.is_empty() && self.k.announced_vips.get(&svc) != Some(&ip) {
+                    self.k.announced_vips.insert(svc.clone(), ip);
+                }
                 let before = self.k.announcers.get(&svc).cloned().unwrap_or_default();
                 if before != nodes {
                     let reason = match (before.is_empty(), nodes.is_empty()) {

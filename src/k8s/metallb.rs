@@ -123,12 +123,66 @@ pub fn announced_line(now: Instant, ip: Ipv4Addr, pool: &str) -> String {
     )
 }
 
-/// The line when a speaker stops announcing because it lost the election
-/// (`deleteBalancerProtocol`, line 464 of 0.14.9: `ip` is the announced
-/// list, `ips` the Service's, reason `notOwner`).
-pub fn withdrawn_line(now: Instant, ip: Ipv4Addr, pool: &str) -> String {
+/// Why a speaker stops announcing a Service: the `reason` of its
+/// `serviceWithdrawn` line (speaker/main.go `SetBalancer`, 0.14.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// `ShouldAnnounce` chose another node (or none): the layer 2
+    /// controller gives `notOwner` for every case it declines.
+    NotOwner,
+    /// The Service's address changed: the old one is withdrawn before the
+    /// new one is announced.
+    IpChanged(Ipv4Addr),
+    /// The Service is gone (the reconciler hands the handler a nil Service).
+    ServiceDeleted,
+    /// The Service is no longer of type LoadBalancer.
+    NotLoadBalancer,
+    /// The controller cleared the Service's address (status without ingress).
+    NoIpAllocated,
+}
+
+impl Withdrawal {
+    /// Why `key` left a speaker's view of Services with an address.
+    pub fn of_gone(k: &Cluster, key: &str) -> Withdrawal {
+        match k.services.get(key) {
+            None => Withdrawal::ServiceDeleted,
+            Some(s) if !s.is_load_balancer() => Withdrawal::NotLoadBalancer,
+            Some(_) => Withdrawal::NoIpAllocated,
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Withdrawal::NotOwner => "notOwner",
+            Withdrawal::IpChanged(_) => "loadBalancerIPChanged",
+            Withdrawal::ServiceDeleted => "serviceDeleted",
+            Withdrawal::NotLoadBalancer => "notLoadBalancer",
+            Withdrawal::NoIpAllocated => "noIPAllocated",
+        }
+    }
+}
+
+/// The line when a speaker stops announcing `ip` (`deleteBalancerProtocol`,
+/// line 464 of 0.14.9). `ip` is the list it announced. The other keys are
+/// what the logger carried where `SetBalancer` gave up: the Service's
+/// `ips` and `pool` once it has read them, and `protocol` only inside
+/// `handleService` (the `notOwner` case). A Service deleted, no longer a
+/// LoadBalancer or without an address is dropped before any of them.
+pub fn withdrawn_line(now: Instant, ip: Ipv4Addr, pool: &str, why: Withdrawal) -> String {
+    let context = match why {
+        Withdrawal::NotOwner => format!(
+            ",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\",\"protocol\":\"layer2\""
+        ),
+        Withdrawal::IpChanged(new) => format!(
+            ",\"ips\":[\"{new}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\""
+        ),
+        Withdrawal::ServiceDeleted | Withdrawal::NotLoadBalancer | Withdrawal::NoIpAllocated => {
+            ",\"level\":\"info\",\"msg\":\"withdrawing service announcement\"".to_string()
+        }
+    };
     format!(
-        "{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"{ip}\"],\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\",\"protocol\":\"layer2\",\"reason\":\"notOwner\",\"ts\":\"{}\"}}",
+        "{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"{ip}\"]{context},\"reason\":\"{}\",\"ts\":\"{}\"}}",
+        why.reason(),
         super::timestamp(now)
     )
 }
@@ -508,6 +562,15 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
         }
         (seen, acts, config.fingerprint)
     };
+    // Services that left the view (deleted, or without an address now), and
+    // why: a speaker that announced one withdraws it with that reason.
+    let gone: Vec<(Key, Withdrawal)> = {
+        let mut keys: BTreeSet<&Key> = BTreeSet::new();
+        for s in k.speakers.values() {
+            keys.extend(s.seen.keys().filter(|key| !seen.contains_key(*key)));
+        }
+        keys.into_iter().map(|key| (key.clone(), Withdrawal::of_gone(k, key))).collect()
+    };
     // A dead speaker's process took its announcements with it.
     let dead: Vec<String> = k.speakers.keys().filter(|n| !speaker_alive(k, hosts, n)).cloned().collect();
     for n in dead {
@@ -518,20 +581,28 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
         let speaker = k.speakers.get_mut(&node).expect("planned");
         speaker.force_sync = false;
         speaker.seen_config = Some(fingerprint);
-        let before = std::mem::replace(&mut speaker.seen, seen.clone());
-        for key in before.keys().filter(|key| !seen.contains_key(*key)) {
-            speaker.announcing.remove(key);
-        }
+        speaker.seen = seen.clone();
         let mut lines = Vec::new();
+        for (key, why) in &gone {
+            if let Some(ip) = speaker.announcing.remove(key) {
+                lines.push(withdrawn_line(now, ip, "", *why));
+            }
+        }
         let mut assigned = Vec::new();
         for a in list {
             if a.announce {
-                speaker.announcing.insert(a.key.clone(), a.ip);
+                let old = speaker.announcing.insert(a.key.clone(), a.ip);
+                if let Some(old) = old.filter(|old| *old != a.ip) {
+                    lines.push(withdrawn_line(now, old, &a.pool, Withdrawal::IpChanged(a.ip)));
+                }
                 announced.push((node.clone(), a.ip));
                 lines.push(announced_line(now, a.ip, &a.pool));
                 assigned.push(a.key);
-            } else if speaker.announcing.remove(&a.key).is_some() {
-                lines.push(withdrawn_line(now, a.ip, &a.pool));
+            } else if let Some(old) = speaker.announcing.remove(&a.key) {
+                // A changed address is withdrawn as such before the election
+                // is asked, which then finds nothing announced to withdraw.
+                let why = if old != a.ip { Withdrawal::IpChanged(a.ip) } else { Withdrawal::NotOwner };
+                lines.push(withdrawn_line(now, old, &a.pool, why));
             }
         }
         for line in lines {
