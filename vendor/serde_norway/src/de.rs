@@ -437,6 +437,29 @@ struct DeserializerFromEvents<'de, 'document> {
     current_enum: Option<CurrentEnum<'document>>,
 }
 
+/// vipsim: what `next_collection` found.
+enum Collection<'de, 'document> {
+    Alias(usize),
+    Start,
+    Empty,
+    Invalid(&'document Event<'de>),
+}
+
+/// vipsim: what `next_text` found.
+enum Text<'de, 'document> {
+    Borrowed(&'de str),
+    Transient(&'document str),
+    Alias(usize),
+    Invalid(&'document Event<'de>),
+}
+
+/// vipsim: what `next_option` found.
+enum Presence {
+    Alias(usize),
+    Some,
+    None,
+}
+
 #[derive(Copy, Clone)]
 struct CurrentEnum<'document> {
     name: Option<&'static str>,
@@ -530,19 +553,23 @@ impl<'de, 'document> DeserializerFromEvents<'de, 'document> {
         }
     }
 
+    // vipsim: `visit_sequence` and `visit_mapping` do what
+    // `recursion_check` does, through the non-generic `enter_depth`, so the
+    // code compiled once per visitor type is little more than the call.
     fn visit_sequence<V>(&mut self, visitor: V, mark: Mark) -> Result<V::Value>
     where
         V: Visitor<'de>,
     {
-        let (value, len) = self.recursion_check(mark, |de| {
-            let mut seq = SeqAccess {
-                empty: false,
-                de,
-                len: 0,
-            };
-            let value = visitor.visit_seq(&mut seq)?;
-            Ok((value, seq.len))
-        })?;
+        let previous_depth = self.enter_depth(mark)?;
+        let mut seq = SeqAccess {
+            empty: false,
+            de: self,
+            len: 0,
+        };
+        let value = visitor.visit_seq(&mut seq);
+        let len = seq.len;
+        self.remaining_depth = previous_depth;
+        let value = value?;
         self.end_sequence(len)?;
         Ok(value)
     }
@@ -551,18 +578,116 @@ impl<'de, 'document> DeserializerFromEvents<'de, 'document> {
     where
         V: Visitor<'de>,
     {
-        let (value, len) = self.recursion_check(mark, |de| {
-            let mut map = MapAccess {
-                empty: false,
-                de,
-                len: 0,
-                key: None,
-            };
-            let value = visitor.visit_map(&mut map)?;
-            Ok((value, map.len))
-        })?;
+        let previous_depth = self.enter_depth(mark)?;
+        let mut map = MapAccess {
+            empty: false,
+            de: self,
+            len: 0,
+            key: None,
+        };
+        let value = visitor.visit_map(&mut map);
+        let len = map.len;
+        self.remaining_depth = previous_depth;
+        let value = value?;
         self.end_mapping(len)?;
         Ok(value)
+    }
+
+    /// vipsim: one level deeper, or the recursion limit's error; returns
+    /// the depth to restore.
+    #[inline(never)]
+    fn enter_depth(&mut self, mark: Mark) -> Result<u8> {
+        let previous_depth = self.remaining_depth;
+        self.remaining_depth = match previous_depth.checked_sub(1) {
+            Some(depth) => depth,
+            None => return Err(error::new(ErrorImpl::RecursionLimitExceeded(mark))),
+        };
+        Ok(previous_depth)
+    }
+
+    /// vipsim: the event `deserialize_seq` (`mapping` false) or
+    /// `deserialize_map` (true) consumes, classified here once rather than
+    /// in the code compiled per visitor type.
+    #[inline(never)]
+    fn next_collection(&mut self, mapping: bool) -> Result<(Collection<'de, 'document>, Mark)> {
+        let (next, mark) = self.next_event_mark()?;
+        let found = match next {
+            Event::Alias(pos) => Collection::Alias(*pos),
+            Event::SequenceStart(_) if !mapping => Collection::Start,
+            Event::MappingStart(_) if mapping => Collection::Start,
+            Event::Void => Collection::Empty,
+            Event::Scalar(scalar)
+                if scalar.value.is_empty() && scalar.style == ScalarStyle::Plain =>
+            {
+                Collection::Empty
+            }
+            other => Collection::Invalid(other),
+        };
+        Ok((found, mark))
+    }
+
+    /// vipsim: the event `deserialize_str` consumes, as the text to visit.
+    #[inline(never)]
+    fn next_text(&mut self) -> Result<(Text<'de, 'document>, Mark)> {
+        let (next, mark) = self.next_event_mark()?;
+        let found = match next {
+            Event::Scalar(scalar) => match str::from_utf8(&scalar.value) {
+                Ok(v) => match parse_borrowed_str(v, scalar.repr, scalar.style) {
+                    Some(borrowed) => Text::Borrowed(borrowed),
+                    None => Text::Transient(v),
+                },
+                Err(_) => Text::Invalid(next),
+            },
+            Event::Alias(pos) => Text::Alias(*pos),
+            other => Text::Invalid(other),
+        };
+        Ok((found, mark))
+    }
+
+    /// vipsim: whether `deserialize_option` visits `Some` (the event stays)
+    /// or `None` (it is consumed), or follows an alias (consumed).
+    #[inline(never)]
+    fn next_option(&mut self) -> Result<Presence> {
+        let is_some = match self.peek_event()? {
+            Event::Alias(pos) => {
+                *self.pos += 1;
+                return Ok(Presence::Alias(*pos));
+            }
+            Event::Scalar(scalar) => {
+                let tagged_already = self.current_enum.is_some();
+                if scalar.style != ScalarStyle::Plain {
+                    true
+                } else if let (Some(tag), false) = (&scalar.tag, tagged_already) {
+                    if tag == Tag::NULL {
+                        if let Some(()) = parse_null(&scalar.value) {
+                            false
+                        } else if let Ok(v) = str::from_utf8(&scalar.value) {
+                            return Err(de::Error::invalid_value(Unexpected::Str(v), &"null"));
+                        } else {
+                            return Err(de::Error::invalid_value(
+                                Unexpected::Bytes(&scalar.value),
+                                &"null",
+                            ));
+                        }
+                    } else {
+                        true
+                    }
+                } else {
+                    !scalar.value.is_empty() && parse_null(&scalar.value).is_none()
+                }
+            }
+            Event::SequenceStart(_) | Event::MappingStart(_) => true,
+            Event::SequenceEnd => panic!("unexpected end of sequence"),
+            Event::MappingEnd => panic!("unexpected end of mapping"),
+            Event::Void => false,
+        };
+        if is_some {
+            Ok(Presence::Some)
+        } else {
+            *self.pos += 1;
+            self.current_enum = None;
+            Ok(Presence::None)
+        }
     }
 
     fn end_sequence(&mut self, len: usize) -> Result<()> {
@@ -1471,21 +1596,12 @@ impl<'de, 'document> de::Deserializer<'de> for &mut DeserializerFromEvents<'de, 
     where
         V: Visitor<'de>,
     {
-        let (next, mark) = self.next_event_mark()?;
-        match next {
-            Event::Scalar(scalar) => {
-                if let Ok(v) = str::from_utf8(&scalar.value) {
-                    if let Some(borrowed) = parse_borrowed_str(v, scalar.repr, scalar.style) {
-                        visitor.visit_borrowed_str(borrowed)
-                    } else {
-                        visitor.visit_str(v)
-                    }
-                } else {
-                    Err(invalid_type(next, &visitor))
-                }
-            }
-            Event::Alias(mut pos) => self.jump(&mut pos)?.deserialize_str(visitor),
-            other => Err(invalid_type(other, &visitor)),
+        let (found, mark) = self.next_text()?;
+        match found {
+            Text::Borrowed(borrowed) => visitor.visit_borrowed_str(borrowed),
+            Text::Transient(v) => visitor.visit_str(v),
+            Text::Alias(mut pos) => self.jump(&mut pos)?.deserialize_str(visitor),
+            Text::Invalid(other) => Err(invalid_type(other, &visitor)),
         }
         .map_err(|err: Error| error::fix_mark(err, mark, self.path))
     }
@@ -1516,45 +1632,10 @@ impl<'de, 'document> de::Deserializer<'de> for &mut DeserializerFromEvents<'de, 
     where
         V: Visitor<'de>,
     {
-        let is_some = match self.peek_event()? {
-            Event::Alias(mut pos) => {
-                *self.pos += 1;
-                return self.jump(&mut pos)?.deserialize_option(visitor);
-            }
-            Event::Scalar(scalar) => {
-                let tagged_already = self.current_enum.is_some();
-                if scalar.style != ScalarStyle::Plain {
-                    true
-                } else if let (Some(tag), false) = (&scalar.tag, tagged_already) {
-                    if tag == Tag::NULL {
-                        if let Some(()) = parse_null(&scalar.value) {
-                            false
-                        } else if let Ok(v) = str::from_utf8(&scalar.value) {
-                            return Err(de::Error::invalid_value(Unexpected::Str(v), &"null"));
-                        } else {
-                            return Err(de::Error::invalid_value(
-                                Unexpected::Bytes(&scalar.value),
-                                &"null",
-                            ));
-                        }
-                    } else {
-                        true
-                    }
-                } else {
-                    !scalar.value.is_empty() && parse_null(&scalar.value).is_none()
-                }
-            }
-            Event::SequenceStart(_) | Event::MappingStart(_) => true,
-            Event::SequenceEnd => panic!("unexpected end of sequence"),
-            Event::MappingEnd => panic!("unexpected end of mapping"),
-            Event::Void => false,
-        };
-        if is_some {
-            visitor.visit_some(self)
-        } else {
-            *self.pos += 1;
-            self.current_enum = None;
-            visitor.visit_none()
+        match self.next_option()? {
+            Presence::Alias(mut pos) => self.jump(&mut pos)?.deserialize_option(visitor),
+            Presence::Some => visitor.visit_some(self),
+            Presence::None => visitor.visit_none(),
         }
     }
 
@@ -1611,29 +1692,18 @@ impl<'de, 'document> de::Deserializer<'de> for &mut DeserializerFromEvents<'de, 
     where
         V: Visitor<'de>,
     {
-        let (next, mark) = self.next_event_mark()?;
-        match next {
-            Event::Alias(mut pos) => self.jump(&mut pos)?.deserialize_seq(visitor),
-            Event::SequenceStart(_) => self.visit_sequence(visitor, mark),
-            other => {
-                if match other {
-                    Event::Void => true,
-                    Event::Scalar(scalar) => {
-                        scalar.value.is_empty() && scalar.style == ScalarStyle::Plain
-                    }
-                    _ => false,
-                } {
-                    // vipsim: `&mut`, as `visit_sequence` passes it, so the
-                    // visitor is instantiated (and inlined) once, not twice.
-                    visitor.visit_seq(&mut SeqAccess {
-                        empty: true,
-                        de: self,
-                        len: 0,
-                    })
-                } else {
-                    Err(invalid_type(other, &visitor))
-                }
-            }
+        let (found, mark) = self.next_collection(false)?;
+        match found {
+            Collection::Alias(mut pos) => self.jump(&mut pos)?.deserialize_seq(visitor),
+            Collection::Start => self.visit_sequence(visitor, mark),
+            // vipsim: `&mut`, as `visit_sequence` passes it, so the
+            // visitor is instantiated (and inlined) once, not twice.
+            Collection::Empty => visitor.visit_seq(&mut SeqAccess {
+                empty: true,
+                de: self,
+                len: 0,
+            }),
+            Collection::Invalid(other) => Err(invalid_type(other, &visitor)),
         }
         .map_err(|err| error::fix_mark(err, mark, self.path))
     }
@@ -1661,30 +1731,19 @@ impl<'de, 'document> de::Deserializer<'de> for &mut DeserializerFromEvents<'de, 
     where
         V: Visitor<'de>,
     {
-        let (next, mark) = self.next_event_mark()?;
-        match next {
-            Event::Alias(mut pos) => self.jump(&mut pos)?.deserialize_map(visitor),
-            Event::MappingStart(_) => self.visit_mapping(visitor, mark),
-            other => {
-                if match other {
-                    Event::Void => true,
-                    Event::Scalar(scalar) => {
-                        scalar.value.is_empty() && scalar.style == ScalarStyle::Plain
-                    }
-                    _ => false,
-                } {
-                    // vipsim: `&mut`, as `visit_mapping` passes it, so the
-                    // visitor is instantiated (and inlined) once, not twice.
-                    visitor.visit_map(&mut MapAccess {
-                        empty: true,
-                        de: self,
-                        len: 0,
-                        key: None,
-                    })
-                } else {
-                    Err(invalid_type(other, &visitor))
-                }
-            }
+        let (found, mark) = self.next_collection(true)?;
+        match found {
+            Collection::Alias(mut pos) => self.jump(&mut pos)?.deserialize_map(visitor),
+            Collection::Start => self.visit_mapping(visitor, mark),
+            // vipsim: `&mut`, as `visit_mapping` passes it, so the
+            // visitor is instantiated (and inlined) once, not twice.
+            Collection::Empty => visitor.visit_map(&mut MapAccess {
+                empty: true,
+                de: self,
+                len: 0,
+                key: None,
+            }),
+            Collection::Invalid(other) => Err(invalid_type(other, &visitor)),
         }
         .map_err(|err| error::fix_mark(err, mark, self.path))
     }
