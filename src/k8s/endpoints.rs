@@ -482,62 +482,77 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
 }
 
 /// Programs the nodes: their running pods and the pods' listeners, the
-/// healthCheckNodePort servers, kube-ipvs0. Every node after a change the
-/// control loop does not track or a Service's change; otherwise only the
-/// nodes whose pods changed (found in `k.caches.pods`, which the caller
-/// has refreshed).
+/// healthCheckNodePort servers, kube-ipvs0. A node's pods are redone after
+/// a change the control loop does not track or when its pods changed
+/// (found in `k.caches.pods`, which the caller has refreshed); what comes
+/// from the Services (health checks, kube-ipvs0) on every node when a
+/// Service changed, without walking the pods again.
 pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
-    let every = k.touched.all || !k.touched.services.is_empty();
-    let ipvs: BTreeSet<_> = if every && k.config.datapath == Datapath::Ipvs {
+    let all = k.touched.all;
+    let services = all || !k.touched.services.is_empty();
+    let ipvs: BTreeSet<_> = if services && k.config.datapath == Datapath::Ipvs {
         k.services.values().flat_map(|s| s.cluster_ip.into_iter().chain(s.ingress.iter().copied())).collect_set()
     } else {
         BTreeSet::new()
     };
+    // The Services every node serves a health check for, found once.
+    let health: Vec<(u16, &ServiceRules)> =
+        table.services.values().filter_map(|r| Some((r.health_check_node_port?, r))).collect();
     let mut running: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
     let is_running = |p: &&Pod| p.phase == super::cluster::PodPhase::Running;
-    if every {
+    if all {
         for pod in k.pods.values().filter(is_running) {
             if let Some(node) = pod.node.as_deref() {
                 running.entry(node).or_default().push(pod);
             }
         }
     } else {
-        // Only the touched nodes' pods (the index is refreshed by the caller).
+        // Only the touched nodes' pods.
         for node in &k.touched.nodes {
             let pods = k.caches.pods.on_node.get(node).into_iter().flatten().map(|pk| &k.pods[pk]);
             running.insert(node.as_str(), pods.filter(is_running).collect());
         }
     }
     for node in k.nodes.values() {
-        if !every && !k.touched.nodes.contains(&node.name) {
+        let pods_changed = all || k.touched.nodes.contains(&node.name);
+        if !pods_changed && !services {
             continue;
         }
         let host = &mut hosts[node.host];
         let Some(nn) = host.node.as_mut() else { continue };
-        nn.pods.clear();
-        let mut listeners = BTreeSet::new();
-        for pod in running.get(node.name.as_str()).into_iter().flatten() {
-            let Some(ip) = pod.ip else { continue };
-            nn.pods.insert(ip, PodNet { name: pod.name.as_str().into(), app: pod.app.clone() });
-            for c in &pod.spec.containers {
-                for p in &c.ports {
-                    listeners.insert(SocketAddrV4::new(ip, p.container_port));
-                }
-                // An app that listens on a flag (`-listen=:5678`, `--http-port=8080`) without a declared port.
-                if let Some(port) = flag_port(&c.args) {
-                    listeners.insert(SocketAddrV4::new(ip, port));
+        let mut listeners = if pods_changed {
+            nn.pods.clear();
+            let mut listeners = BTreeSet::new();
+            for pod in running.get(node.name.as_str()).into_iter().flatten() {
+                let Some(ip) = pod.ip else { continue };
+                nn.pods.insert(ip, PodNet { name: pod.name.as_str().into(), app: pod.app.clone() });
+                for c in &pod.spec.containers {
+                    for p in &c.ports {
+                        listeners.insert(SocketAddrV4::new(ip, p.container_port));
+                    }
+                    // An app that listens on a flag (`-listen=:5678`, `--http-port=8080`) without a declared port.
+                    if let Some(port) = flag_port(&c.args) {
+                        listeners.insert(SocketAddrV4::new(ip, port));
+                    }
                 }
             }
-        }
+            listeners
+        } else {
+            // The pods' listeners stay (on pod addresses); the health
+            // checks' (on the node's) are redone below.
+            let mut listeners = std::mem::take(&mut host.listeners);
+            for port in nn.health.keys() {
+                listeners.remove(&SocketAddrV4::new(node.ip, *port));
+            }
+            listeners
+        };
         nn.health.clear();
-        for rules in table.services.values() {
-            if let Some(port) = rules.health_check_node_port {
-                let local = rules.ready_local_endpoints(&node.name) as u32;
-                nn.health.insert(port, HealthCheck { service: rules.name.clone(), local_endpoints: local });
-                listeners.insert(SocketAddrV4::new(node.ip, port));
-            }
+        for (port, rules) in &health {
+            let local = rules.ready_local_endpoints(&node.name) as u32;
+            nn.health.insert(*port, HealthCheck { service: rules.name.clone(), local_endpoints: local });
+            listeners.insert(SocketAddrV4::new(node.ip, *port));
         }
-        if every {
+        if services {
             nn.ipvs_addrs = ipvs.clone();
         }
         host.listeners = listeners;
