@@ -289,12 +289,13 @@ impl Host {
     /// Handles a received frame after the NIC and ingress rules let it in.
     pub fn process(&mut self, iface: IfIdx, frame: Frame, cx: &mut Ctx, env: &Env) {
         self.tap(iface, &frame, Dir::Rx, cx);
-        match frame.parse() {
+        let arrived = frame.clone();
+        match arrived.parse() {
             Parsed::Arp { eth_dst, arp, .. } => {
                 let unicast_to_us = eth_dst == self.ifaces[iface].mac;
                 self.arp_input(iface, arp, unicast_to_us, cx, env);
             }
-            Parsed::Ipv4 { .. } => self.ip_input(iface, frame, Origin::Forwarded, cx, env),
+            Parsed::Ipv4 { packet, .. } => self.ip_input(iface, frame, packet, Origin::Forwarded, cx, env),
             Parsed::Other { .. } => {
                 let name = self.name.clone();
                 cx.drop(&name, DropReason::Malformed, Some(frame));

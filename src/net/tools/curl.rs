@@ -41,9 +41,9 @@ struct Response<'a> {
 }
 
 fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
-    let text_end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let text_end = crate::net::apps::head_end(bytes)?;
     let head = std::str::from_utf8(&bytes[..text_end]).ok()?;
-    let mut lines = head.split("\r\n");
+    let mut lines = crate::net::apps::crlf_lines(head);
     let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
     let length = lines
         .filter_map(|l| l.split_once(':'))
