@@ -160,10 +160,12 @@ impl Curl {
     }
 
     fn request(&self) -> Vec<u8> {
-        let mut r = format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n",
-            self.path, self.host_header
-        );
+        // Pieces pushed in place (no format machinery per request).
+        let mut r = String::with_capacity(96 + self.path.len() + self.host_header.len());
+        for piece in ["GET ", &self.path, " HTTP/1.1\r\nHost: ", &self.host_header, "\r\nUser-Agent: ", USER_AGENT] {
+            r.push_str(piece);
+        }
+        r.push_str("\r\nAccept: */*\r\n");
         for h in &self.headers {
             r.push_str(h);
             r.push_str("\r\n");
