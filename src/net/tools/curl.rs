@@ -44,9 +44,9 @@ fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
     let text_end = crate::net::apps::head_end(bytes)?;
     let head = std::str::from_utf8(&bytes[..text_end]).ok()?;
     let mut lines = crate::net::apps::crlf_lines(head);
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let status: u16 = crate::net::apps::split_ascii(lines.next()?, b' ').nth(1)?.parse().ok()?;
     let length = lines
-        .filter_map(|l| l.split_once(':'))
+        .filter_map(|l| crate::net::apps::split_once_ascii(l, b':'))
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.trim().parse::<usize>().ok());
     let body = &bytes[text_end + 4..];
