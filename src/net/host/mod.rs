@@ -136,6 +136,11 @@ pub struct Host {
     pub icmp_limit: IcmpRateLimit,
     ip_ident: u16,
     wake_at: Option<Instant>,
+    /// Buffers a received segment's answers and socket events go through,
+    /// kept for the next segment instead of allocated per segment. Empty
+    /// between events (not state: a copy or a comparison sees nothing).
+    #[serde(skip)]
+    scratch: (Vec<crate::net::tcp::Segment>, Vec<crate::net::tcp::SocketEvent>),
 }
 
 impl Host {
@@ -160,6 +165,7 @@ impl Host {
             icmp_limit: IcmpRateLimit::default(),
             ip_ident: 0,
             wake_at: None,
+            scratch: Default::default(),
         }
     }
 
