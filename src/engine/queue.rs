@@ -167,10 +167,12 @@ mod tests {
         Event::Wake { host }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn arrive(link: usize) -> Event {
         Event::Arrive { link, end: 0, frame: crate::wire::Frame::from_vec(vec![]) }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn id(e: &Event) -> usize {
         match e {
             Event::Arrive { link, .. } => *link,
