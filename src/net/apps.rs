@@ -31,14 +31,14 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// Parses a complete request head (`\r\n\r\n`-terminated); `None` until then.
     pub fn parse(bytes: &[u8]) -> Option<HttpRequest> {
-        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let end = head_end(bytes)?;
         let head = String::from_utf8_lossy(&bytes[..end]);
-        let mut lines = head.split("\r\n");
-        let mut first = lines.next()?.split(' ');
+        let mut lines = crlf_lines(&head);
+        let mut first = split_ascii(lines.next()?, b' ');
         let method = first.next()?.to_string();
         let path = first.next().unwrap_or("/").to_string();
         let headers = lines
-            .filter_map(|l| l.split_once(':'))
+            .filter_map(|l| split_once_ascii(l, b':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
             .collect();
         Some(HttpRequest { method, path, headers })
@@ -47,6 +47,84 @@ impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+}
+
+/// `text.split(sep)` for an ASCII separator, by a byte search (the char
+/// pattern's searcher costs more to set up than these short lines take).
+pub(crate) fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.as_bytes().iter().position(|&b| b == sep) {
+            Some(at) => {
+                rest = Some(&r[at + 1..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// `text.split_once(sep)` for an ASCII separator, by a byte search.
+pub(crate) fn split_once_ascii(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = text.as_bytes().iter().position(|&b| b == sep)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Appends `n` in decimal, as `{}` writes it.
+fn push_decimal(s: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// Where an HTTP head ends: the first `\r\n\r\n`. (Scanning for its
+/// `\r` first: comparing every 4-byte window was most of the cost of
+/// reading a request or a response.)
+pub(crate) fn head_end(bytes: &[u8]) -> Option<usize> {
+    let last = bytes.len().checked_sub(4)?;
+    let mut from = 0;
+    while let Some(p) = bytes[from..=last].iter().position(|&b| b == b'\r') {
+        let at = from + p;
+        if &bytes[at..at + 4] == b"\r\n\r\n" {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The lines of an HTTP head: what `head.split("\r\n")` yields, without
+/// the substring searcher's set-up per call.
+pub(crate) fn crlf_lines(head: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(head);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        let mut from = 0;
+        while let Some(p) = b[from..].iter().position(|&c| c == b'\r') {
+            let at = from + p;
+            if b.get(at + 1) == Some(&b'\n') {
+                rest = Some(&r[at + 2..]);
+                return Some(&r[..at]);
+            }
+            from = at + 1;
+        }
+        rest = None;
+        Some(r)
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,11 +147,23 @@ impl HttpResponse {
             503 => "Service Unavailable",
             _ => "Unknown",
         };
-        let mut s = format!("HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\n", self.status, self.content_type);
-        for (k, v) in &self.extra_headers {
-            s.push_str(&format!("{k}: {v}\r\n"));
+        // Pieces pushed in place: every request a pod answers writes one,
+        // and the format machinery was most of the cost of answering.
+        let mut s = String::with_capacity(128 + self.body.len());
+        s.push_str("HTTP/1.1 ");
+        push_decimal(&mut s, self.status.into());
+        for piece in [" ", reason, "\r\nContent-Type: ", self.content_type, "\r\n"] {
+            s.push_str(piece);
         }
-        s.push_str(&format!("Content-Length: {}\r\n\r\n{}", self.body.len(), self.body));
+        for (k, v) in &self.extra_headers {
+            for piece in [k.as_str(), ": ", v, "\r\n"] {
+                s.push_str(piece);
+            }
+        }
+        s.push_str("Content-Length: ");
+        push_decimal(&mut s, self.body.len());
+        s.push_str("\r\n\r\n");
+        s.push_str(&self.body);
         s.into_bytes()
     }
 }
@@ -122,7 +212,10 @@ impl App {
                 }
             }
             App::HttpEcho { text } => {
-                let mut r = HttpResponse::new(200, "text/plain; charset=utf-8", format!("{text}\n"));
+                let mut body = String::with_capacity(text.len() + 1);
+                body.push_str(text);
+                body.push('\n');
+                let mut r = HttpResponse::new(200, "text/plain; charset=utf-8", body);
                 r.extra_headers.push(("X-App-Name".into(), "http-echo".into()));
                 r
             }
@@ -172,6 +265,34 @@ pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest) -> HttpRespons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Status codes and lengths are written as `{}` writes them.
+        #[test]
+        fn decimals_are_written_as_format_writes_them(n: usize) {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            proptest::prop_assert_eq!(s, format!("x{n}"));
+        }
+
+        /// The head's end and lines are found as the windows search and
+        /// `split("\r\n")` find them, on text made mostly of CR, LF and
+        /// a few other characters.
+        #[test]
+        fn head_end_and_lines_match_the_std_searches(text in "[\r\na é]{0,24}") {
+            let bytes = text.as_bytes();
+            proptest::prop_assert_eq!(head_end(bytes), bytes.windows(4).position(|w| w == b"\r\n\r\n"));
+            proptest::prop_assert_eq!(crlf_lines(&text).collect::<Vec<_>>(), text.split("\r\n").collect::<Vec<_>>());
+        }
+
+        /// Splitting at an ASCII byte gives what splitting at the char gives.
+        #[test]
+        fn ascii_splits_match_the_char_splits(text in "[: aé]{0,12}") {
+            proptest::prop_assert_eq!(split_ascii(&text, b' ').collect::<Vec<_>>(), text.split(' ').collect::<Vec<_>>());
+            proptest::prop_assert_eq!(split_once_ascii(&text, b':'), text.split_once(':'));
+        }
+    }
 
     fn get(path: &str) -> HttpRequest {
         HttpRequest::parse(format!("GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\n\r\n").as_bytes())

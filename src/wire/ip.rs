@@ -371,7 +371,9 @@ pub struct Rewrite {
 /// Applies `rw` to a copy of `frame`, fixing the IPv4 and TCP/UDP checksums.
 /// Returns `None` when the frame is not IPv4.
 pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
-    let mut buf = frame.bytes().to_vec();
+    // Copied straight into the new frame's shared buffer (one allocation).
+    let mut copy: std::rc::Rc<[u8]> = std::rc::Rc::from(frame.bytes());
+    let buf = std::rc::Rc::get_mut(&mut copy).expect("a new copy has one owner");
     if buf.len() < ETHERNET_HEADER_LEN + IPV4_HEADER_LEN || buf[12..14] != [0x08, 0x00] {
         return None;
     }
@@ -426,7 +428,7 @@ pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
         }
         _ => {}
     }
-    Some(Frame::from_vec(buf))
+    Some(Frame(copy))
 }
 
 /// The IPv4 packet inside an Ethernet frame (for quoting in ICMP errors).

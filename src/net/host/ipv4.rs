@@ -60,9 +60,8 @@ impl Host {
 
     /// Routes and sends an IPv4 packet wrapped in `frame` (Ethernet addresses ignored).
     pub fn ip_output(&mut self, frame: Frame, origin: Origin, cx: &mut Ctx) {
-        let parsed = frame.clone();
-        match Ipv4::parse(ip::ip_payload(&parsed)) {
-            Some(pkt) => self.route_output(frame, &pkt, origin, cx),
+        match Ipv4::parse(ip::ip_payload(&frame)).map(|pkt| (pkt.dst, flow_tuple(&pkt))) {
+            Some((dst, flow)) => self.route_output(frame, dst, flow, origin, cx),
             None => {
                 let name = self.name.clone();
                 cx.drop(&name, DropReason::Malformed, Some(frame));
@@ -70,11 +69,11 @@ impl Host {
         }
     }
 
-    /// [`Host::ip_output`] of a packet already parsed (`pkt` is `frame`'s).
-    fn route_output(&mut self, frame: Frame, pkt: &Ipv4, origin: Origin, cx: &mut Ctx) {
+    /// [`Host::ip_output`] of a packet already parsed (`dst` and `flow` are
+    /// `frame`'s). Takes them as values, so that nothing else holds the
+    /// frame and the neighbour layer writes its Ethernet addresses in place.
+    fn route_output(&mut self, frame: Frame, dst: Ipv4Addr, flow: Option<Tuple>, origin: Origin, cx: &mut Ctx) {
         let name = self.name.clone();
-        let flow = flow_tuple(pkt);
-        let dst = pkt.dst;
         if self.is_local(dst) || self.is_local_pod(dst) {
             // The local routing table (RTN_LOCAL) sends a packet for one of
             // our own addresses to the loopback device: it is never ARPed
@@ -89,7 +88,17 @@ impl Host {
         }
     }
 
-    pub(super) fn ip_input(&mut self, iface: IfIdx, frame: Frame, origin: Origin, cx: &mut Ctx, env: &Env) {
+    /// A received IPv4 packet; `arrived` is `frame`'s packet as decoded on
+    /// receive (each stage reuses that decode until a stage rewrites it).
+    pub(super) fn ip_input(
+        &mut self,
+        iface: IfIdx,
+        frame: Frame,
+        arrived: Ipv4,
+        origin: Origin,
+        cx: &mut Ctx,
+        env: &Env,
+    ) {
         let name = self.name.clone();
         // A packet from one of this host's own addresses that came in from
         // the wire is a martian source: the input route's source check
@@ -101,17 +110,16 @@ impl Host {
         // only after routing, in POSTROUTING.)
         // (The packet is parsed once as it arrived, and again only if
         // prerouting rewrote it.)
-        let arrived = frame.clone();
-        let parsed = Ipv4::parse(ip::ip_payload(&arrived));
-        if let Some(src) = parsed.as_ref().map(|p| p.src).filter(|s| self.is_local(*s)) {
-            cx.drop(&name, DropReason::MartianSource { src }, Some(frame));
+        if self.is_local(arrived.src) {
+            cx.drop(&name, DropReason::MartianSource { src: arrived.src }, Some(frame));
             return;
         }
-        let frame = match self.node_prerouting(frame, origin, cx, env) {
+        let original = frame.clone();
+        let frame = match self.node_prerouting(frame, Some(arrived), origin, cx, env) {
             Some(f) => f,
             None => return,
         };
-        let parsed = if frame.same(&arrived) { parsed } else { Ipv4::parse(ip::ip_payload(&frame)) };
+        let parsed = if frame.same(&original) { Some(arrived) } else { Ipv4::parse(ip::ip_payload(&frame)) };
         let Some(pkt) = parsed else {
             cx.drop(&name, DropReason::Malformed, Some(frame));
             return;
@@ -137,14 +145,22 @@ impl Host {
 
     /// Packets generated on this host (processes, the kernel) or by its pods.
     pub fn send_local(&mut self, frame: Frame, origin: Origin, cx: &mut Ctx, env: &Env) {
-        let Some(frame) = self.node_prerouting(frame, origin, cx, env) else { return };
-        let parsed = frame.clone();
-        let Some(pkt) = Ipv4::parse(ip::ip_payload(&parsed)) else { return };
+        // Parsed once, and again only if prerouting rewrote it.
+        let original = frame.clone();
+        let built = Ipv4::parse(ip::ip_payload(&original));
+        let Some(frame) = self.node_prerouting(frame, built, origin, cx, env) else { return };
+        let mut rewritten = None;
+        let parsed =
+            if frame.same(&original) { built } else { Ipv4::parse(ip::ip_payload(rewritten.insert(frame.clone()))) };
+        let Some(pkt) = parsed else { return };
         if self.is_local(pkt.dst) || self.is_local_pod(pkt.dst) {
             // Loopback or pod-to-pod on the same node: no wire involved.
             self.deliver(&frame, pkt, cx, env);
         } else {
-            self.route_output(frame, &pkt, origin, cx);
+            let (dst, flow) = (pkt.dst, flow_tuple(&pkt));
+            // The frame's only holder from here (see route_output).
+            drop((original, rewritten));
+            self.route_output(frame, dst, flow, origin, cx);
         }
     }
 

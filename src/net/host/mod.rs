@@ -136,6 +136,11 @@ pub struct Host {
     pub icmp_limit: IcmpRateLimit,
     ip_ident: u16,
     wake_at: Option<Instant>,
+    /// Buffers a received segment's answers and socket events go through,
+    /// kept for the next segment instead of allocated per segment. Empty
+    /// between events (not state: a copy or a comparison sees nothing).
+    #[serde(skip)]
+    scratch: (Vec<crate::net::tcp::Segment>, Vec<crate::net::tcp::SocketEvent>),
 }
 
 impl Host {
@@ -160,6 +165,7 @@ impl Host {
             icmp_limit: IcmpRateLimit::default(),
             ip_ident: 0,
             wake_at: None,
+            scratch: Default::default(),
         }
     }
 
@@ -289,12 +295,13 @@ impl Host {
     /// Handles a received frame after the NIC and ingress rules let it in.
     pub fn process(&mut self, iface: IfIdx, frame: Frame, cx: &mut Ctx, env: &Env) {
         self.tap(iface, &frame, Dir::Rx, cx);
-        match frame.parse() {
+        let arrived = frame.clone();
+        match arrived.parse() {
             Parsed::Arp { eth_dst, arp, .. } => {
                 let unicast_to_us = eth_dst == self.ifaces[iface].mac;
                 self.arp_input(iface, arp, unicast_to_us, cx, env);
             }
-            Parsed::Ipv4 { .. } => self.ip_input(iface, frame, Origin::Forwarded, cx, env),
+            Parsed::Ipv4 { packet, .. } => self.ip_input(iface, frame, packet, Origin::Forwarded, cx, env),
             Parsed::Other { .. } => {
                 let name = self.name.clone();
                 cx.drop(&name, DropReason::Malformed, Some(frame));

@@ -15,13 +15,21 @@ impl Host {
     /// kube-proxy / Cilium on a node, before routing: translate packets of
     /// tracked flows, and decide new flows to Service addresses. Returns
     /// the (possibly rewritten) frame, or `None` when it was dropped or
-    /// rejected here.
-    pub(super) fn node_prerouting(&mut self, frame: Frame, origin: Origin, cx: &mut Ctx, env: &Env) -> Option<Frame> {
+    /// rejected here. `parsed` is `frame`'s packet as its caller decoded it
+    /// (`None`: malformed, dropped here on a node).
+    pub(super) fn node_prerouting(
+        &mut self,
+        frame: Frame,
+        parsed: Option<Ipv4>,
+        origin: Origin,
+        cx: &mut Ctx,
+        env: &Env,
+    ) -> Option<Frame> {
         if self.node.is_none() {
             return Some(frame);
         }
         let name = self.name.clone();
-        let pkt = Ipv4::parse(ip::ip_payload(&frame))?;
+        let pkt = parsed?;
         let Some(t) = flow_tuple(&pkt) else { return Some(frame) };
         let flags = match pkt.l4 {
             L4::Tcp(tcp) => Some(tcp.flags),

@@ -45,7 +45,7 @@ impl Host {
                     pod: pod.name.clone(),
                     node: node_name,
                     client: quad.remote,
-                    request: format!("{} {}", request.method, request.path),
+                    request: [request.method.as_str(), " ", &request.path].concat(),
                     status: resp.status,
                 };
                 (resp, Some(rec))

@@ -110,8 +110,9 @@ impl Host {
     pub(super) fn tcp_input(&mut self, pkt: &Ipv4, tcp: ip::Tcp, cx: &mut Ctx, env: &Env) {
         let quad =
             Quad { local: SocketAddrV4::new(pkt.dst, tcp.dst_port), remote: SocketAddrV4::new(pkt.src, tcp.src_port) };
-        let mut out = Vec::new();
-        let mut events = Vec::new();
+        // The host's reusable buffers (a nested segment, sent to itself,
+        // finds them taken and uses new ones).
+        let (mut out, mut events) = std::mem::take(&mut self.scratch);
         let now = cx.now;
         let progressed = self.sockets.update(&quad, |sock| {
             let acked_before = sock.conn.snd_una();
@@ -133,8 +134,9 @@ impl Host {
             // Nobody here knows this connection: answer with RST.
             out.push(Conn::reset_for(&tcp));
         }
-        self.emit_segments(quad, out, cx, env);
-        self.socket_events(quad, events, cx, env);
+        self.emit_drained(quad, &mut out, cx, env);
+        self.socket_events_drained(quad, &mut events, cx, env);
+        self.scratch = (out, events);
     }
 
     /// `tcp_v4_err` (net/ipv4/tcp_ipv4.c, Linux 6.18): a destination
@@ -163,9 +165,14 @@ impl Host {
     }
 
     /// Wraps segments of connection `quad` in frames and sends them.
-    pub(super) fn emit_segments(&mut self, quad: Quad, segs: Vec<Segment>, cx: &mut Ctx, env: &Env) {
+    pub(super) fn emit_segments(&mut self, quad: Quad, mut segs: Vec<Segment>, cx: &mut Ctx, env: &Env) {
+        self.emit_drained(quad, &mut segs, cx, env);
+    }
+
+    /// [`Host::emit_segments`], leaving `segs` empty for reuse.
+    fn emit_drained(&mut self, quad: Quad, segs: &mut Vec<Segment>, cx: &mut Ctx, env: &Env) {
         let origin = if self.is_local_pod(*quad.local.ip()) { Origin::Pod } else { Origin::Local };
-        for s in segs {
+        for s in segs.drain(..) {
             let seg = TcpSegment {
                 src: *quad.local.ip(),
                 dst: *quad.remote.ip(),
@@ -184,12 +191,20 @@ impl Host {
         }
     }
 
-    pub(super) fn socket_events(&mut self, quad: Quad, events: Vec<SocketEvent>, cx: &mut Ctx, env: &Env) {
+    pub(super) fn socket_events(&mut self, quad: Quad, mut events: Vec<SocketEvent>, cx: &mut Ctx, env: &Env) {
+        self.socket_events_drained(quad, &mut events, cx, env);
+    }
+
+    /// [`Host::socket_events`], leaving `events` empty for reuse.
+    fn socket_events_drained(&mut self, quad: Quad, events: &mut Vec<SocketEvent>, cx: &mut Ctx, env: &Env) {
         if events.is_empty() {
             return;
         }
-        let Some(owner) = self.sockets.get(&quad).map(|s| s.owner) else { return };
-        for ev in events {
+        let Some(owner) = self.sockets.get(&quad).map(|s| s.owner) else {
+            events.clear();
+            return;
+        };
+        for ev in events.drain(..) {
             match owner {
                 Owner::Process(pid) => {
                     let io_ev = ev.clone();

@@ -41,12 +41,12 @@ struct Response<'a> {
 }
 
 fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
-    let text_end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let text_end = crate::net::apps::head_end(bytes)?;
     let head = std::str::from_utf8(&bytes[..text_end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let mut lines = crate::net::apps::crlf_lines(head);
+    let status: u16 = crate::net::apps::split_ascii(lines.next()?, b' ').nth(1)?.parse().ok()?;
     let length = lines
-        .filter_map(|l| l.split_once(':'))
+        .filter_map(|l| crate::net::apps::split_once_ascii(l, b':'))
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.trim().parse::<usize>().ok());
     let body = &bytes[text_end + 4..];
@@ -160,10 +160,12 @@ impl Curl {
     }
 
     fn request(&self) -> Vec<u8> {
-        let mut r = format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n",
-            self.path, self.host_header
-        );
+        // Pieces pushed in place (no format machinery per request).
+        let mut r = String::with_capacity(96 + self.path.len() + self.host_header.len());
+        for piece in ["GET ", &self.path, " HTTP/1.1\r\nHost: ", &self.host_header, "\r\nUser-Agent: ", USER_AGENT] {
+            r.push_str(piece);
+        }
+        r.push_str("\r\nAccept: */*\r\n");
         for h in &self.headers {
             r.push_str(h);
             r.push_str("\r\n");
