@@ -265,22 +265,33 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
             }
-            let alike = made
-                .as_ref()
-                .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports);
-            if !alike {
-                let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
-                made = Some((
-                    svc,
-                    ep.map(|ep| (ep.digest(), endpoint_rule(&ep), Rc::new(ep))).map(|(d, r, ep)| (ep, d, r)),
-                ));
-                (edited, edited_rules) = (None, None);
-            }
-            let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
             while ns_slices.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
             while ns_rules.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
             let rules = ns_rules.next_if(|(k, _)| *k == skey).map(|(_, r)| &mut r.endpoints);
             let Some((_, slice)) = ns_slices.next_if(|(k, _)| *k == skey) else { continue };
+            // A slice holding the list just edited belongs to a Service alike
+            // (lists are shared only between Services alike), so it takes the
+            // edited list without comparing selectors and ports again.
+            let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
+            if shared.is_none() {
+                let alike = made
+                    .as_ref()
+                    .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports);
+                if !alike {
+                    let ep = pod.filter(|p| selects(ns, &svc.spec.selector, p)).and_then(|p| endpoint(nodes, svc, p));
+                    made = Some((
+                        svc,
+                        ep.map(|ep| (ep.digest(), endpoint_rule(&ep), Rc::new(ep))).map(|(d, r, ep)| (ep, d, r)),
+                    ));
+                    (edited, edited_rules) = (None, None);
+                }
+            }
+            debug_assert!(
+                made.as_ref()
+                    .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports),
+                "{skey} shares its list only with Services alike"
+            );
+            let ep = made.as_ref().and_then(|(_, ep)| ep.as_ref());
             let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
             let edit = match shared {
                 Some((_, after, digest, edit)) => {

@@ -54,9 +54,10 @@ impl Host {
         }
         let is_request = arp.op == ArpOperation::Request;
         let target_local = is_request && !martian && self.kernel_answers(iface, arp.target_ip, env);
-        let mut events = Vec::new();
+        let mut events = std::mem::take(&mut self.arp_scratch);
         self.ifaces[iface].neighbors.receive_arp(&arp, unicast_to_us, target_local, cx.now, cx.rng, &mut events);
-        self.neighbor_events(iface, events, cx);
+        self.neighbor_events(iface, &mut events, cx);
+        self.arp_scratch = events;
         if !is_request || arp.is_announcement() {
             return;
         }
@@ -70,8 +71,9 @@ impl Host {
         }
     }
 
-    pub(super) fn neighbor_events(&mut self, iface: IfIdx, events: Vec<NeighborEvent>, cx: &mut Ctx) {
-        for ev in events {
+    /// Acts on the neighbour cache's events, leaving `events` empty.
+    pub(super) fn neighbor_events(&mut self, iface: IfIdx, events: &mut Vec<NeighborEvent>, cx: &mut Ctx) {
+        for ev in events.drain(..) {
             match ev {
                 NeighborEvent::Solicit { ip, unicast_to } => {
                     let Some(src_ip) = self.source_for(iface, ip) else { continue };
@@ -151,7 +153,7 @@ impl Host {
             }
             Resolution::Failed => self.unreachable(iface, next_hop, Pending { frame, origin }, cx),
         }
-        self.neighbor_events(iface, events, cx);
+        self.neighbor_events(iface, &mut events, cx);
     }
 
     /// Changes every interface's neighbour settings now (`sysctl`, IOS
@@ -164,7 +166,7 @@ impl Host {
             self.ifaces[i].neighbors.set_config(config, cx.now);
             let mut events = Vec::new();
             self.ifaces[i].neighbors.poll(cx.now, cx.rng, &mut events);
-            self.neighbor_events(i, events, cx);
+            self.neighbor_events(i, &mut events, cx);
         }
         self.reschedule(cx);
     }
@@ -174,7 +176,7 @@ impl Host {
         for i in 0..self.ifaces.len() {
             let mut events = Vec::new();
             self.ifaces[i].neighbors.flush(&mut events);
-            self.neighbor_events(i, events, cx);
+            self.neighbor_events(i, &mut events, cx);
         }
         self.pending.clear();
     }

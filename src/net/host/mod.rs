@@ -28,7 +28,7 @@ pub use serve::{HealthCheck, PodNet};
 pub use sockets::{EPHEMERAL_PORTS, Owner, Socket, Sockets};
 
 use super::conntrack::Conntrack;
-use super::neighbor::{NeighborCache, NeighborConfig};
+use super::neighbor::{NeighborCache, NeighborConfig, NeighborEvent};
 use super::{Cidr, End, HostId, IfIdx, LinkId};
 use crate::engine::Event;
 use crate::engine::ctx::Ctx;
@@ -141,6 +141,10 @@ pub struct Host {
     /// between events (not state: a copy or a comparison sees nothing).
     #[serde(skip)]
     scratch: (Vec<crate::net::tcp::Segment>, Vec<crate::net::tcp::SocketEvent>),
+    /// The same for what a received ARP does to the neighbour cache: every
+    /// host a broadcast reaches (each GARP of each VIP) goes through it.
+    #[serde(skip)]
+    arp_scratch: Vec<NeighborEvent>,
 }
 
 impl Host {
@@ -166,6 +170,7 @@ impl Host {
             ip_ident: 0,
             wake_at: None,
             scratch: Default::default(),
+            arp_scratch: Vec::new(),
         }
     }
 
@@ -324,7 +329,7 @@ impl Host {
             if self.ifaces[i].neighbors.next_deadline().is_some_and(|t| t <= cx.now) {
                 let mut events = Vec::new();
                 self.ifaces[i].neighbors.poll(cx.now, cx.rng, &mut events);
-                self.neighbor_events(i, events, cx);
+                self.neighbor_events(i, &mut events, cx);
             }
         }
         for q in self.sockets.due(cx.now) {

@@ -160,7 +160,7 @@ impl Host {
         if let Some((iface, next_hop)) = self.route(remote, None) {
             let mut events = Vec::new();
             self.ifaces[iface].neighbors.confirm(next_hop, cx.now, cx.rng, &mut events);
-            self.neighbor_events(iface, events, cx);
+            self.neighbor_events(iface, &mut events, cx);
         }
     }
 
