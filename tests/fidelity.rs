@@ -871,15 +871,39 @@ fn bgp_speakers_announce_and_withdraw_services_with_the_bgp_controllers_reasons(
     );
     let announce = |t: u64, node: &str, ip: &str| {
         [
-            (t, node.to_string(), format!("{{\"caller\":\"bgp_controller.go:346\",\"event\":\"updatedAdvertisements\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"making advertisements using BGP\",\"numAds\":1,\"pool\":\"edge\",\"protocol\":\"bgp\"")),
-            (t, node.to_string(), format!("{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"edge\",\"protocol\":\"bgp\"")),
+            (
+                t,
+                node.to_string(),
+                format!(
+                    "{{\"caller\":\"bgp_controller.go:346\",\"event\":\"updatedAdvertisements\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"making advertisements using BGP\",\"numAds\":1,\"pool\":\"edge\",\"protocol\":\"bgp\""
+                ),
+            ),
+            (
+                t,
+                node.to_string(),
+                format!(
+                    "{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"edge\",\"protocol\":\"bgp\""
+                ),
+            ),
         ]
     };
     let cordoned = |t: u64, ip: &str, svc: &str| {
-        (t, "k8s-3".to_string(), format!("{{\"caller\":\"bgp_controller.go:168\",\"event\":\"skipping should announce bgp\",\"ips\":[\"{ip}\"],\"level\":\"warn\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"nodeUnschedulable\",\"service\":\"{svc}\""))
+        (
+            t,
+            "k8s-3".to_string(),
+            format!(
+                "{{\"caller\":\"bgp_controller.go:168\",\"event\":\"skipping should announce bgp\",\"ips\":[\"{ip}\"],\"level\":\"warn\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"nodeUnschedulable\",\"service\":\"{svc}\""
+            ),
+        )
     };
     let withdrawn = |t: u64, node: &str, reason: &str| {
-        (t, node.to_string(), format!("{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"10.20.50.10\"],\"ips\":[\"10.20.50.10\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"{reason}\""))
+        (
+            t,
+            node.to_string(),
+            format!(
+                "{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"10.20.50.10\"],\"ips\":[\"10.20.50.10\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"{reason}\""
+            ),
+        )
     };
     let (api, web) = ("10.20.50.9", "10.20.50.10");
     let mut expected = vec![];
@@ -919,7 +943,10 @@ fn bgp_speakers_announce_and_withdraw_services_with_the_bgp_controllers_reasons(
     for node in ["k8s-1", "k8s-2", "k8s-4"] {
         let row = events.lines().find(|l| l.contains(&format!("node \"{node}\""))).expect("nodeAssigned");
         let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert_eq!(row, format!("3s Normal nodeAssigned service/web announcing from node \"{node}\" with protocol \"bgp\""));
+        assert_eq!(
+            row,
+            format!("3s Normal nodeAssigned service/web announcing from node \"{node}\" with protocol \"bgp\"")
+        );
     }
 }
 
@@ -947,10 +974,18 @@ fn bgp_speakers_log_the_native_sessions_life() {
   - { at: 19s, run: { host: tor, cmd: "ip route" } }"#;
     let run = bgp_shop(steps, ", holdTime: 6s", "20s");
     let lines = speaker_lines(&run, &["peerAdded", "sessionUp", "sessionDown", "peerRemoved"]);
-    let added = |t: u64, n: &str| (t, n.to_string(), "{\"caller\":\"bgp_controller.go:229\",\"event\":\"peerAdded\",\"level\":\"info\",\"msg\":\"peer configured, starting BGP session\",\"peer\":\"10.20.0.1\"".to_string());
-    let up = |t: u64, n: &str| (t, n.to_string(), "{\"caller\":\"native.go:117\",\"event\":\"sessionUp\",\"level\":\"info\",\"localASN\":65200,\"msg\":\"BGP session established\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string());
-    let down = |t: u64, n: &str| (t, n.to_string(), "{\"caller\":\"native.go:123\",\"event\":\"sessionDown\",\"level\":\"warn\",\"localASN\":65200,\"msg\":\"BGP session down\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string());
-    let removed = |t: u64, n: &str| (t, n.to_string(), "{\"caller\":\"bgp_controller.go:102\",\"event\":\"peerRemoved\",\"level\":\"info\",\"msg\":\"peer deconfigured, closing BGP session\",\"peer\":\"10.20.0.1\",\"reason\":\"removedFromConfig\"".to_string());
+    let added = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"bgp_controller.go:229\",\"event\":\"peerAdded\",\"level\":\"info\",\"msg\":\"peer configured, starting BGP session\",\"peer\":\"10.20.0.1\"".to_string())
+    };
+    let up = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"native.go:117\",\"event\":\"sessionUp\",\"level\":\"info\",\"localASN\":65200,\"msg\":\"BGP session established\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string())
+    };
+    let down = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"native.go:123\",\"event\":\"sessionDown\",\"level\":\"warn\",\"localASN\":65200,\"msg\":\"BGP session down\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string())
+    };
+    let removed = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"bgp_controller.go:102\",\"event\":\"peerRemoved\",\"level\":\"info\",\"msg\":\"peer deconfigured, closing BGP session\",\"peer\":\"10.20.0.1\",\"reason\":\"removedFromConfig\"".to_string())
+    };
     let mut expected = vec![];
     for n in ["k8s-1", "k8s-2", "k8s-3", "k8s-4"] {
         expected.push(added(0, n));

@@ -125,8 +125,11 @@ fn peer_removed_line(now: Instant, peer: Ipv4Addr, filtered: bool) -> String {
 /// `run`, line 117 of 0.14.9) and `sessionDown` (warn, line 123); the
 /// session's logger carries the peer as dialled and both ASNs.
 fn session_line(now: Instant, s: &BgpSession, up: bool) -> String {
-    let (line, event, level, msg) =
-        if up { (117, "sessionUp", "info", "BGP session established") } else { (123, "sessionDown", "warn", "BGP session down") };
+    let (line, event, level, msg) = if up {
+        (117, "sessionUp", "info", "BGP session established")
+    } else {
+        (123, "sessionDown", "warn", "BGP session down")
+    };
     format!(
         "{{\"caller\":\"native.go:{line}\",\"event\":\"{event}\",\"level\":\"{level}\",\"localASN\":{},\"msg\":\"{msg}\",\"peer\":\"{}:{BGP_PORT}\",\"peerASN\":{},\"ts\":\"{}\"}}",
         s.my_asn,
@@ -195,7 +198,8 @@ pub fn speaker_started(p: &mut Plane, node: &str) {
         peer_asn: peer.peer_asn,
     });
     let healed = std::mem::take(&mut s.cut_off);
-    (s.peer, s.hold_time, s.peer_addr, s.my_asn, s.peer_asn) = (peer.name, peer.hold, peer.addr, peer.my_asn, peer.peer_asn);
+    (s.peer, s.hold_time, s.peer_addr, s.my_asn, s.peer_asn) =
+        (peer.name, peer.hold, peer.addr, peer.my_asn, peer.peer_asn);
     // Cancels a pending hold-timer expiry: the router hears it again.
     s.generation += 1;
     if s.state == BgpState::Established {
@@ -294,14 +298,14 @@ impl Eligibility {
         let mut serving = BTreeMap::new();
         for s in k.services.values().filter(|s| !s.ingress.is_empty()) {
             let pool = s.pool.clone().unwrap_or_default();
-            if !ads.contains_key(&pool) {
+            if let std::collections::btree_map::Entry::Vacant(e) = ads.entry(pool) {
                 let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
-                for ad in metallb::advertisements_for(k, "BGPAdvertisement", &pool) {
+                for ad in metallb::advertisements_for(k, "BGPAdvertisement", e.key()) {
                     for n in metallb::advertised_nodes(k, &[ad]) {
                         *per_node.entry(n).or_default() += 1;
                     }
                 }
-                ads.insert(pool, per_node);
+                e.insert(per_node);
             }
             serving.insert(s.key(), metallb::nodes_with_serving_endpoints(k, &s.key()));
         }

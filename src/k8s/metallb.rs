@@ -709,7 +709,8 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
             } else if let Some(old) = speaker.announcing.remove(&a.key) {
                 // A changed address is withdrawn as such before the election
                 // is asked, which then finds nothing announced to withdraw.
-                let why = if old != a.ip { Withdrawal::IpChanged(a.ip) } else { Withdrawal::Declined(Refusal::NotOwner) };
+                let why =
+                    if old != a.ip { Withdrawal::IpChanged(a.ip) } else { Withdrawal::Declined(Refusal::NotOwner) };
                 lines.push(withdrawn_line(now, old, &a.pool, why, Protocol::Layer2));
             }
         }
