@@ -748,3 +748,299 @@ fn election_leader(run: &Run, vip: &str) -> String {
     let nodes: Vec<String> = run.world().cluster.nodes.keys().cloned().collect();
     vipsim::k8s::metallb::election_order(&nodes, vip.parse().unwrap())[0].clone()
 }
+
+/// Four BGP nodes behind a `tor` router: `api` (Local policy) runs on
+/// k8s-2 only, `web` (Cluster policy) on k8s-3 only. STEPS and PEER are
+/// replaced by timeline steps and the BGPPeer's extra spec fields.
+const BGP_SHOP: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: bgp-shop }
+spec:
+  duration: DURATION
+  cluster: { loadBalancer: metallb, announce: bgp, serviceCIDR: 172.21.0.0/16, podCIDR: 10.70.0.0/16 }
+  hosts:
+  - { name: tor, role: router, ip: 10.20.0.1/24, asn: 65100 }
+  - { name: k8s-1, role: node, ip: 10.20.0.31/24 }
+  - { name: k8s-2, role: node, ip: 10.20.0.32/24 }
+  - { name: k8s-3, role: node, ip: 10.20.0.33/24 }
+  - { name: k8s-4, role: node, ip: 10.20.0.34/24 }
+  timeline:
+STEPS
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: edge, namespace: metallb-system }
+spec: { addresses: [10.20.50.8/29] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor, namespace: metallb-system }
+spec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1PEER }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: edge, namespace: metallb-system }
+spec: { ipAddressPools: [edge] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: k8s-2 }
+      containers:
+      - { name: api, image: hashicorp/http-echo:1.0, args: ["-text=api", "-listen=:7000"], ports: [ { containerPort: 7000 } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: k8s-3 }
+      containers:
+      - { name: web, image: hashicorp/http-echo:1.0, args: ["-text=web", "-listen=:7000"], ports: [ { containerPort: 7000 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { type: LoadBalancer, loadBalancerIP: 10.20.50.9, externalTrafficPolicy: Local, selector: { app: api }, ports: [ { port: 80, targetPort: 7000 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { type: LoadBalancer, loadBalancerIP: 10.20.50.10, selector: { app: web }, ports: [ { port: 80, targetPort: 7000 } ] }
+"#;
+
+fn bgp_shop(steps: &str, peer: &str, duration: &str) -> Run {
+    run_yaml(&BGP_SHOP.replace("STEPS", steps).replace("PEER", peer).replace("DURATION", duration))
+}
+
+/// The speakers' log lines (time in ms, node, line without its `ts`) whose
+/// `event` is one of `events`.
+fn speaker_lines(run: &Run, events: &[&str]) -> Vec<(u64, String, String)> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line }
+                if component == "speaker" && events.iter().any(|e| line.contains(&format!("\"event\":\"{e}\""))) =>
+            {
+                let line = line.split(",\"ts\":").next().unwrap().to_string();
+                Some((r.t.as_millis(), host.to_string(), line))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// In BGP mode every speaker reconciles every Service itself, as MetalLB
+/// 0.14.9's speaker/main.go `SetBalancer` -> `handleService` does with
+/// protocol "bgp": where speaker/bgp_controller.go `ShouldAnnounce` allows
+/// it (a BGPAdvertisement selects the node, the node is schedulable and not
+/// excluded, an endpoint can serve: anywhere for Cluster, on the node for
+/// Local), `SetBalancer` logs `updatedAdvertisements` (numAds: one per
+/// advertisement), then `serviceAnnounced` and the `nodeAssigned` event, on
+/// every reconcile (here: the EndpointSlice changing, the node cordoned).
+/// A refusal of a Service it announced is logged as `serviceWithdrawn` with
+/// the refusal as reason (`nodeUnschedulable`, `noEndpoints`), and a
+/// cordoned node also warns on every reconcile (`IsNodeAvailable`,
+/// bgp_controller.go line 168); the other refusals are debug lines. A
+/// deleted Service is withdrawn as `serviceDeleted` without the logger's
+/// `ips`/`pool`/`protocol`. A cordoned node's route goes with it. Before,
+/// the BGP speakers logged nothing about Services and a cordoned node kept
+/// advertising.
+#[test]
+fn bgp_speakers_announce_and_withdraw_services_with_the_bgp_controllers_reasons() {
+    let steps = r#"  - { at: 5s, fault: { host: k8s-3, action: cordon } }
+  - { at: 6s, run: { host: tor, cmd: "ip route" } }
+  - { at: 9s, run: { host: tor, cmd: "kubectl delete svc api" } }
+  - { at: 11s, run: { host: tor, cmd: "kubectl scale deployment web --replicas=0" } }
+  - { at: 14s, run: { host: tor, cmd: "kubectl get events --field-selector involvedObject.name=web" } }"#;
+    let run = bgp_shop(steps, "", "15s");
+    let lines = speaker_lines(
+        &run,
+        &["updatedAdvertisements", "serviceAnnounced", "serviceWithdrawn", "skipping should announce bgp"],
+    );
+    let announce = |t: u64, node: &str, ip: &str| {
+        [
+            (
+                t,
+                node.to_string(),
+                format!(
+                    "{{\"caller\":\"bgp_controller.go:346\",\"event\":\"updatedAdvertisements\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"making advertisements using BGP\",\"numAds\":1,\"pool\":\"edge\",\"protocol\":\"bgp\""
+                ),
+            ),
+            (
+                t,
+                node.to_string(),
+                format!(
+                    "{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"edge\",\"protocol\":\"bgp\""
+                ),
+            ),
+        ]
+    };
+    let cordoned = |t: u64, ip: &str, svc: &str| {
+        (
+            t,
+            "k8s-3".to_string(),
+            format!(
+                "{{\"caller\":\"bgp_controller.go:168\",\"event\":\"skipping should announce bgp\",\"ips\":[\"{ip}\"],\"level\":\"warn\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"nodeUnschedulable\",\"service\":\"{svc}\""
+            ),
+        )
+    };
+    let withdrawn = |t: u64, node: &str, reason: &str| {
+        (
+            t,
+            node.to_string(),
+            format!(
+                "{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"10.20.50.10\"],\"ips\":[\"10.20.50.10\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"edge\",\"protocol\":\"bgp\",\"reason\":\"{reason}\""
+            ),
+        )
+    };
+    let (api, web) = ("10.20.50.9", "10.20.50.10");
+    let mut expected = vec![];
+    // 3 s: both pods ready. api (Local) only where its pod runs; web everywhere.
+    expected.extend(announce(3000, "k8s-1", web));
+    expected.extend(announce(3000, "k8s-2", api));
+    expected.extend(announce(3000, "k8s-2", web));
+    expected.extend(announce(3000, "k8s-3", web));
+    expected.extend(announce(3000, "k8s-4", web));
+    // 5 s: the cordon reprocesses every Service on every speaker.
+    expected.extend(announce(5000, "k8s-1", web));
+    expected.extend(announce(5000, "k8s-2", api));
+    expected.extend(announce(5000, "k8s-2", web));
+    expected.push(cordoned(5000, api, "default/api"));
+    expected.push(cordoned(5000, web, "default/web"));
+    expected.push(withdrawn(5000, "k8s-3", "nodeUnschedulable"));
+    expected.extend(announce(5000, "k8s-4", web));
+    // 9 s: api deleted.
+    expected.push((9000, "k8s-2".into(), "{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"10.20.50.9\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"serviceDeleted\"".into()));
+    // 11 s: web's pod terminates but still serves: its slice changed, announced again.
+    expected.extend(announce(11000, "k8s-1", web));
+    expected.extend(announce(11000, "k8s-2", web));
+    expected.push(cordoned(11000, web, "default/web"));
+    expected.extend(announce(11000, "k8s-4", web));
+    // 13 s: the pod is gone: no endpoint can serve.
+    expected.push(withdrawn(13000, "k8s-1", "noEndpoints"));
+    expected.push(withdrawn(13000, "k8s-2", "noEndpoints"));
+    expected.push(cordoned(13000, web, "default/web"));
+    expected.push(withdrawn(13000, "k8s-4", "noEndpoints"));
+    assert_eq!(lines, expected);
+    // The cordoned node's next hop left the route at 5 s.
+    assert_eq!(
+        last_output(&run, "ip route").0,
+        "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20\n10.20.50.10 proto bgp metric 20\n\tnexthop via 10.20.0.31 dev eth0 weight 1\n\tnexthop via 10.20.0.32 dev eth0 weight 1\n\tnexthop via 10.20.0.34 dev eth0 weight 1\n"
+    );
+    let events = last_output(&run, "kubectl get events").0;
+    for node in ["k8s-1", "k8s-2", "k8s-4"] {
+        let row = events.lines().find(|l| l.contains(&format!("node \"{node}\""))).expect("nodeAssigned");
+        let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            row,
+            format!("3s Normal nodeAssigned service/web announcing from node \"{node}\" with protocol \"bgp\"")
+        );
+    }
+}
+
+/// The session lines of MetalLB's native BGP implementation (the default,
+/// `METALLB_BGP_TYPE` unset; MetalLB 0.14.9): a speaker that starts a
+/// session for its BGPPeer logs `peerAdded` (speaker/bgp_controller.go
+/// `syncPeers`), and `sessionUp` once OPENs are exchanged
+/// (internal/bgp/native/native.go `run`, the logger carrying the peer as
+/// dialled and both ASNs). A restarted speaker is a new process and does
+/// both again. A partitioned speaker keeps running: if the router's hold
+/// timer dropped the session meanwhile, the healed speaker finds its
+/// connection gone (`sessionDown`, warn) and reconnects; within the hold
+/// time nothing happens. A deleted BGPPeer closes every session
+/// (`peerRemoved`, `removedFromConfig`, `SetConfig`) and the router drops
+/// the routes at once. Before, the speakers logged none of this.
+#[test]
+fn bgp_speakers_log_the_native_sessions_life() {
+    let steps = r#"  - { at: 3s, fault: { host: k8s-2, action: partition } }
+  - { at: 4s, fault: { host: k8s-3, action: stop-speaker } }
+  - { at: 6s, fault: { host: k8s-3, action: start-speaker } }
+  - { at: 8s, fault: { host: k8s-4, action: partition } }
+  - { at: 10s, fault: { host: k8s-4, action: heal } }
+  - { at: 14s, fault: { host: k8s-2, action: heal } }
+  - { at: 18s, run: { host: tor, cmd: "kubectl delete bgppeer tor -n metallb-system" } }
+  - { at: 19s, run: { host: tor, cmd: "ip route" } }"#;
+    let run = bgp_shop(steps, ", holdTime: 6s", "20s");
+    let lines = speaker_lines(&run, &["peerAdded", "sessionUp", "sessionDown", "peerRemoved"]);
+    let added = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"bgp_controller.go:229\",\"event\":\"peerAdded\",\"level\":\"info\",\"msg\":\"peer configured, starting BGP session\",\"peer\":\"10.20.0.1\"".to_string())
+    };
+    let up = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"native.go:117\",\"event\":\"sessionUp\",\"level\":\"info\",\"localASN\":65200,\"msg\":\"BGP session established\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string())
+    };
+    let down = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"native.go:123\",\"event\":\"sessionDown\",\"level\":\"warn\",\"localASN\":65200,\"msg\":\"BGP session down\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65100".to_string())
+    };
+    let removed = |t: u64, n: &str| {
+        (t, n.to_string(), "{\"caller\":\"bgp_controller.go:102\",\"event\":\"peerRemoved\",\"level\":\"info\",\"msg\":\"peer deconfigured, closing BGP session\",\"peer\":\"10.20.0.1\",\"reason\":\"removedFromConfig\"".to_string())
+    };
+    let mut expected = vec![];
+    for n in ["k8s-1", "k8s-2", "k8s-3", "k8s-4"] {
+        expected.push(added(0, n));
+    }
+    for n in ["k8s-1", "k8s-2", "k8s-3", "k8s-4"] {
+        expected.push(up(1000, n));
+    }
+    expected.extend([added(6000, "k8s-3"), up(7000, "k8s-3"), down(14000, "k8s-2"), up(15000, "k8s-2")]);
+    for n in ["k8s-1", "k8s-2", "k8s-3", "k8s-4"] {
+        expected.push(removed(18000, n));
+    }
+    assert_eq!(lines, expected);
+    let idle: Vec<(u64, String, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Bgp { host, state, reason, .. } if state == "Idle" => {
+                Some((r.t.as_millis(), host.to_string(), reason.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    let idle_expected: Vec<(u64, String, String)> = [
+        (4000, "k8s-3", "TCP connection closed: the speaker stopped"),
+        (9000, "k8s-2", "hold timer expired"),
+        (18000, "k8s-1", "TCP connection closed: peer deconfigured"),
+        (18000, "k8s-2", "TCP connection closed: peer deconfigured"),
+        (18000, "k8s-3", "TCP connection closed: peer deconfigured"),
+        (18000, "k8s-4", "TCP connection closed: peer deconfigured"),
+    ]
+    .into_iter()
+    .map(|(t, h, r)| (t, h.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(idle, idle_expected);
+    assert_eq!(
+        last_output(&run, "ip route"),
+        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n".to_string(), 0)
+    );
+}
+
+/// MetalLB opens a BGP session only for a configured BGPPeer
+/// (speaker/bgp_controller.go `syncPeers` walks the peers of the
+/// configuration, MetalLB 0.14.9): without one, nothing is advertised even
+/// with a BGPAdvertisement. Before, vipsim peered every node with the
+/// router by default and installed the route.
+#[test]
+fn metallb_without_a_bgp_peer_opens_no_session() {
+    let text = BGP_SHOP
+        .replace("STEPS", "  - { at: 5s, run: { host: tor, cmd: \"ip route\" } }")
+        .replace("DURATION", "6s")
+        .replace("apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: tor, namespace: metallb-system }\nspec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1PEER }\n---\n", "");
+    assert!(!text.contains("BGPPeer"));
+    let run = run_yaml(&text);
+    assert!(run.world().cluster.bgp.is_empty());
+    let tor = run.world().net.host("tor").expect("router");
+    assert!(tor.routes.iter().all(|r| r.origin != vipsim::net::host::RouteOrigin::Bgp));
+    assert!(speaker_lines(&run, &["peerAdded", "sessionUp"]).is_empty());
+}

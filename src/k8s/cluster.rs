@@ -518,6 +518,14 @@ pub struct BgpSession {
     pub generation: u64,
     /// VIPs this node advertises over the session.
     pub advertised: BTreeSet<Ipv4Addr>,
+    /// The node went silent while its speaker kept running (a partition):
+    /// the same process finds its session again when the network heals.
+    #[serde(default)]
+    pub cut_off: bool,
+    /// The peer as the speaker dials it, and the ASNs of its OPEN.
+    pub peer_addr: Ipv4Addr,
+    pub my_asn: u32,
+    pub peer_asn: u32,
 }
 
 /// Cilium's service IDs (`cilium-dbg service list`): one per frontend,

@@ -145,8 +145,12 @@ impl Plane<'_, '_, '_> {
             ControlEvent::SpeakerSync => {
                 self.k.speaker_sync_due = false;
                 self.k.touched.announcers = true;
-                for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
-                    self.spam(&node, ip);
+                if self.k.config.announce == AnnounceKind::Bgp {
+                    bgp::speakers_sync(self);
+                } else {
+                    for (node, ip) in metallb::l2_sync(self.k, self.hosts, self.cx) {
+                        self.spam(&node, ip);
+                    }
                 }
             }
             ControlEvent::GarpTick { node, ticker } => {
@@ -917,7 +921,15 @@ impl Plane<'_, '_, '_> {
                 self.at(now, ControlEvent::SpeakerSync);
             }
             (LoadBalancerKind::Cilium, AnnounceKind::L2) => self.reconcile_leases(),
-            (_, AnnounceKind::Bgp) => bgp::reconcile(self),
+            (_, AnnounceKind::Bgp) => {
+                bgp::reconcile(self);
+                // The speakers' Service reconciles (their log lines and
+                // events) take the instant's changes in one pass too.
+                if !self.k.speaker_sync_due && bgp::sync_pending(self) {
+                    self.k.speaker_sync_due = true;
+                    self.at(now, ControlEvent::SpeakerSync);
+                }
+            }
             _ => {}
         }
         // The pods changed since the controllers' last look are filed and

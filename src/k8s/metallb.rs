@@ -113,23 +113,84 @@ pub fn speaker_alive(k: &Cluster, hosts: &[Host], node: &str) -> bool {
     k.nodes.get(node).is_some_and(|n| n.agent_running && hosts[n.host].up && n.kubelet_up)
 }
 
+/// The protocol a speaker announces a Service with (`config.Proto` in
+/// MetalLB: the `protocol` key of its lines and the `nodeAssigned` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Layer2,
+    Bgp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Layer2 => "layer2",
+            Protocol::Bgp => "bgp",
+        }
+    }
+}
+
 /// The speaker's line when it announces a Service (speaker/main.go
 /// `handleService`, line 420 of 0.14.9), keys sorted as go-kit's JSON
 /// logger writes them.
-pub fn announced_line(now: Instant, ip: Ipv4Addr, pool: &str) -> String {
+pub fn announced_line(now: Instant, ip: Ipv4Addr, pool: &str, protocol: Protocol) -> String {
     format!(
-        "{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"{pool}\",\"protocol\":\"layer2\",\"ts\":\"{}\"}}",
+        "{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"{pool}\",\"protocol\":\"{}\",\"ts\":\"{}\"}}",
+        protocol.as_str(),
         super::timestamp(now)
     )
+}
+
+/// The `nodeAssigned` event a speaker records on the Service each time it
+/// announces it (speaker/main.go `handleService`, 0.14.9).
+pub fn node_assigned(k: &mut Cluster, now: Instant, key: &str, node: &str, protocol: Protocol) {
+    let (ns, name) = key.split_once('/').unwrap_or(("default", key));
+    k.event(
+        now,
+        ns,
+        &format!("service/{name}"),
+        "Normal",
+        "nodeAssigned",
+        format!("announcing from node \"{node}\" with protocol \"{}\"", protocol.as_str()),
+    );
+}
+
+/// Why a protocol handler's `ShouldAnnounce` declines a Service on a node
+/// (MetalLB 0.14.9). The layer 2 controller gives `notOwner` for every
+/// case; the BGP controller (speaker/bgp_controller.go) says why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Layer 2: another node won the election, or none can announce. BGP:
+    /// no BGPAdvertisement of the pool selects this node.
+    NotOwner,
+    /// BGP: the node is cordoned (`IsNodeAvailable`, internal/k8s/nodes).
+    NodeUnschedulable,
+    /// BGP: the node carries `node.kubernetes.io/exclude-from-external-load-balancers`.
+    NodeExcluded,
+    /// BGP, externalTrafficPolicy Local: no endpoint on this node can serve.
+    NoLocalEndpoints,
+    /// BGP: no endpoint of the Service can serve anywhere.
+    NoEndpoints,
+}
+
+impl Refusal {
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::NotOwner => "notOwner",
+            Refusal::NodeUnschedulable => "nodeUnschedulable",
+            Refusal::NodeExcluded => "nodeLabeledExcludeBalancers",
+            Refusal::NoLocalEndpoints => "noLocalEndpoints",
+            Refusal::NoEndpoints => "noEndpoints",
+        }
+    }
 }
 
 /// Why a speaker stops announcing a Service: the `reason` of its
 /// `serviceWithdrawn` line (speaker/main.go `SetBalancer`, 0.14.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Withdrawal {
-    /// `ShouldAnnounce` chose another node (or none): the layer 2
-    /// controller gives `notOwner` for every case it declines.
-    NotOwner,
+    /// `ShouldAnnounce` declined it on this node.
+    Declined(Refusal),
     /// The Service's address changed: the old one is withdrawn before the
     /// new one is announced.
     IpChanged(Ipv4Addr),
@@ -153,7 +214,7 @@ impl Withdrawal {
 
     fn reason(self) -> &'static str {
         match self {
-            Withdrawal::NotOwner => "notOwner",
+            Withdrawal::Declined(r) => r.reason(),
             Withdrawal::IpChanged(_) => "loadBalancerIPChanged",
             Withdrawal::ServiceDeleted => "serviceDeleted",
             Withdrawal::NotLoadBalancer => "notLoadBalancer",
@@ -166,12 +227,13 @@ impl Withdrawal {
 /// line 464 of 0.14.9). `ip` is the list it announced. The other keys are
 /// what the logger carried where `SetBalancer` gave up: the Service's
 /// `ips` and `pool` once it has read them, and `protocol` only inside
-/// `handleService` (the `notOwner` case). A Service deleted, no longer a
-/// LoadBalancer or without an address is dropped before any of them.
-pub fn withdrawn_line(now: Instant, ip: Ipv4Addr, pool: &str, why: Withdrawal) -> String {
+/// `handleService` (a `ShouldAnnounce` refusal). A Service deleted, no
+/// longer a LoadBalancer or without an address is dropped before any of them.
+pub fn withdrawn_line(now: Instant, ip: Ipv4Addr, pool: &str, why: Withdrawal, protocol: Protocol) -> String {
     let context = match why {
-        Withdrawal::NotOwner => format!(
-            ",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\",\"protocol\":\"layer2\""
+        Withdrawal::Declined(_) => format!(
+            ",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\",\"protocol\":\"{}\"",
+            protocol.as_str()
         ),
         Withdrawal::IpChanged(new) => format!(
             ",\"ips\":[\"{new}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"{pool}\""
@@ -185,6 +247,37 @@ pub fn withdrawn_line(now: Instant, ip: Ipv4Addr, pool: &str, why: Withdrawal) -
         why.reason(),
         super::timestamp(now)
     )
+}
+
+/// The BGP controller's line when `SetBalancer` has handed a Service's
+/// prefixes to the sessions (speaker/bgp_controller.go line 346 of 0.14.9):
+/// `numAds` counts one advertisement per address and BGPAdvertisement of
+/// its pool that selects this node. It comes just before `serviceAnnounced`,
+/// with the same logger context.
+pub fn updated_advertisements_line(now: Instant, ip: Ipv4Addr, pool: &str, num_ads: usize) -> String {
+    format!(
+        "{{\"caller\":\"bgp_controller.go:346\",\"event\":\"updatedAdvertisements\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"making advertisements using BGP\",\"numAds\":{num_ads},\"pool\":\"{pool}\",\"protocol\":\"bgp\",\"ts\":\"{}\"}}",
+        super::timestamp(now)
+    )
+}
+
+/// The warning the BGP controller's `ShouldAnnounce` logs each time it
+/// declines a Service because of the node itself (speaker/bgp_controller.go
+/// lines 168 and 173 of 0.14.9; it has no `msg` key). The other refusals
+/// are logged at debug level, which the speaker's default `--log-level=info`
+/// hides.
+pub fn skipping_line(now: Instant, ip: Ipv4Addr, pool: &str, service: &str, why: Refusal) -> Option<String> {
+    let (line, reason) = match why {
+        Refusal::NodeUnschedulable => (168, "nodeUnschedulable"),
+        Refusal::NodeExcluded => {
+            (173, "speaker's node has labeled 'node.kubernetes.io/exclude-from-external-load-balancers'")
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "{{\"caller\":\"bgp_controller.go:{line}\",\"event\":\"skipping should announce bgp\",\"ips\":[\"{ip}\"],\"level\":\"warn\",\"pool\":\"{pool}\",\"protocol\":\"bgp\",\"reason\":\"{reason}\",\"service\":\"{service}\",\"ts\":\"{}\"}}",
+        super::timestamp(now)
+    ))
 }
 
 /// The speaker list's line for a memberlist event, as
@@ -207,18 +300,38 @@ fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
+/// A Service's fingerprint as a speaker reconciles it: the object, with
+/// its EndpointSlice's (creation, digest, size) folded in. A change is a
+/// new reconcile of that Service.
+pub fn service_fingerprint(k: &Cluster, s: &super::cluster::Service) -> u64 {
+    with_slice(k.slices.get(&s.key()), fingerprint(s))
+}
+
+fn with_slice(slice: Option<&super::cluster::EndpointSlice>, object: u64) -> u64 {
+    let mut print = object;
+    if let Some(sl) = slice {
+        for v in [sl.created.as_nanos(), sl.digest, sl.endpoints.len() as u64] {
+            print = (print ^ v).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    print
+}
+
 /// What a speaker's configuration depends on: the MetalLB objects, and per
 /// node what its node controller reprocesses for (speaker/main.go `SetNode`:
 /// schedulability and the exclusion label) and which advertisements select
 /// it. A change reprocesses every Service (`SyncStateReprocessAll`).
-fn config_fingerprint(k: &Cluster) -> u64 {
+pub fn config_fingerprint(k: &Cluster) -> u64 {
     let metallb =
         |kind: &str| super::kinds::of_kind(kind).is_some_and(|r| r.addon == Some(super::kinds::Addon::Metallb));
     let objects: Vec<&super::cluster::Stored> = k.objects.values().filter(|o| metallb(o.manifest.kind())).collect();
     let nodes: Vec<(&String, bool, bool)> =
         k.nodes.values().map(|n| (&n.name, n.unschedulable, excluded(k, &n.name))).collect();
-    let selected: Vec<BTreeSet<String>> =
-        k.objects_of("L2Advertisement").iter().map(|o| advertised_nodes(k, &[&o.manifest])).collect();
+    let selected: Vec<BTreeSet<String>> = ["L2Advertisement", "BGPAdvertisement"]
+        .into_iter()
+        .flat_map(|kind| k.objects_of(kind))
+        .map(|o| advertised_nodes(k, &[&o.manifest]))
+        .collect();
     fingerprint(&(objects, nodes, selected))
 }
 
@@ -336,12 +449,7 @@ fn fill(k: &mut Cluster) {
     for (key, s) in &k.services {
         let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
         let slice = k.slices.get(key);
-        let mut print = c.objects[key];
-        if let Some(sl) = slice {
-            for v in [sl.created.as_nanos(), sl.digest, sl.endpoints.len() as u64] {
-                print = (print ^ v).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
+        let print = with_slice(slice, c.objects[key]);
         if c.derived.get(key).is_some_and(|d| d.fingerprint == print) {
             continue;
         }
@@ -585,7 +693,7 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
         let mut lines = Vec::new();
         for (key, why) in &gone {
             if let Some(ip) = speaker.announcing.remove(key) {
-                lines.push(withdrawn_line(now, ip, "", *why));
+                lines.push(withdrawn_line(now, ip, "", *why, Protocol::Layer2));
             }
         }
         let mut assigned = Vec::new();
@@ -593,16 +701,17 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
             if a.announce {
                 let old = speaker.announcing.insert(a.key.clone(), a.ip);
                 if let Some(old) = old.filter(|old| *old != a.ip) {
-                    lines.push(withdrawn_line(now, old, &a.pool, Withdrawal::IpChanged(a.ip)));
+                    lines.push(withdrawn_line(now, old, &a.pool, Withdrawal::IpChanged(a.ip), Protocol::Layer2));
                 }
                 announced.push((node.clone(), a.ip));
-                lines.push(announced_line(now, a.ip, &a.pool));
+                lines.push(announced_line(now, a.ip, &a.pool, Protocol::Layer2));
                 assigned.push(a.key);
             } else if let Some(old) = speaker.announcing.remove(&a.key) {
                 // A changed address is withdrawn as such before the election
                 // is asked, which then finds nothing announced to withdraw.
-                let why = if old != a.ip { Withdrawal::IpChanged(a.ip) } else { Withdrawal::NotOwner };
-                lines.push(withdrawn_line(now, old, &a.pool, why));
+                let why =
+                    if old != a.ip { Withdrawal::IpChanged(a.ip) } else { Withdrawal::Declined(Refusal::NotOwner) };
+                lines.push(withdrawn_line(now, old, &a.pool, why, Protocol::Layer2));
             }
         }
         for line in lines {
@@ -610,15 +719,7 @@ pub fn l2_sync(k: &mut Cluster, hosts: &[Host], cx: &mut Ctx) -> Vec<(String, Ip
             k.logs.push(LogLine { at: now, node: node.clone(), component: "speaker".into(), line });
         }
         for key in assigned {
-            let (ns, name) = key.split_once('/').unwrap_or(("default", &key));
-            k.event(
-                now,
-                ns,
-                &format!("service/{name}"),
-                "Normal",
-                "nodeAssigned",
-                format!("announcing from node \"{}\" with protocol \"layer2\"", node),
-            );
+            node_assigned(k, now, &key, &node, Protocol::Layer2);
         }
     }
     announced
