@@ -1170,9 +1170,9 @@ impl Plane<'_, '_, '_> {
     fn sync_announcers(&mut self) {
         let mut by_service: std::collections::BTreeMap<Key, (Ipv4Addr, Vec<String>, &'static str)> =
             std::collections::BTreeMap::new();
-        for svc in self.k.services.values() {
+        for (key, svc) in &self.k.services {
             if let Some(ip) = svc.ingress.first() {
-                by_service.insert(svc.key(), (*ip, vec![], ""));
+                by_service.insert(key.clone(), (*ip, vec![], ""));
             }
         }
         match (self.k.config.load_balancer, self.k.config.announce) {

@@ -9,7 +9,7 @@ use crate::engine::trace::{EndpointList, EndpointMark, Kind};
 use crate::net::conntrack::{PROTO_TCP, PROTO_UDP};
 use crate::net::host::{Datapath, HealthCheck, Host, PodNet};
 use crate::net::proxy::{EndpointRule, NodeName, PortRule, ServiceRules, ServiceTable, TrafficPolicy};
-use crate::sort::Collect;
+use crate::sort::{Collect, Sort};
 use crate::time::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
@@ -113,25 +113,32 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
             table.frontends_changed();
         }
     }
-    // (The list of the Service before when it selects alike, without
-    // building the cache's key again: the last group looked up, and its list.)
-    let mut last: Option<(Group, EndpointList)> = None;
+    // The trace's list for each changed slice. A slice holding the same
+    // list as the one before belongs to a Service alike (lists are shared
+    // only between Services alike), so it takes the same trace list without
+    // looking its Service up; the slices are walked beside the changed
+    // keys, both in key order.
+    let Cluster { services, slices, caches, .. } = k;
+    let mut last: Option<(*const List, EndpointList)> = None;
+    let mut walk = slices.iter().peekable();
     for skey in changed {
-        let Some(svc) = k.services.get(&skey) else { continue };
-        let alike = last.as_ref().filter(|((ns, selector), _)| *ns == svc.namespace && *selector == svc.spec.selector);
-        let endpoints = match alike {
+        while walk.next_if(|(key, _)| key.as_str() < skey.as_str()).is_some() {}
+        let Some((_, slice)) = walk.next_if(|(key, _)| **key == skey) else { continue };
+        let at = Rc::as_ptr(&slice.endpoints);
+        let endpoints = match last.as_ref().filter(|(list, _)| *list == at) {
             Some((_, list)) => list.clone(),
             None => {
-                let group = (svc.namespace.clone(), svc.spec.selector.clone());
-                let list = match k.caches.endpoint_lists.get(&group) {
+                let Some(svc) = services.get(&skey) else { continue };
+                let group: Group = (svc.namespace.clone(), svc.spec.selector.clone());
+                let list = match caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
                     None => {
-                        let list: EndpointList = k.slices[&skey].endpoints.iter().map(|e| mark(e)).collect();
-                        k.caches.endpoint_lists.insert(group.clone(), list.clone());
+                        let list: EndpointList = slice.endpoints.iter().map(|e| mark(e)).collect();
+                        caches.endpoint_lists.insert(group, list.clone());
                         list
                     }
                 };
-                last = Some((group, list.clone()));
+                last = Some((at, list.clone()));
                 list
             }
         };
@@ -140,8 +147,8 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
 }
 
 /// Every Service's EndpointSlice from scratch; returns the Services whose
-/// slice changed.
-fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
+/// slice changed, in key order.
+fn rebuild_slices(k: &mut Cluster, now: Instant) -> Vec<Key> {
     let mut slices: BTreeMap<Key, EndpointSlice> = BTreeMap::new();
     // A Service next to one alike (same namespace, selector and ports: the
     // same endpoints) copies its slice instead of selecting again.
@@ -164,7 +171,7 @@ fn rebuild_slices(k: &mut Cluster, now: Instant) -> BTreeSet<Key> {
     // (Services alike held one list before and hold one now: the two
     // lists are compared once, not once per Service.)
     let mut compared: Option<(*const List, *const List, bool)> = None;
-    let changed: BTreeSet<Key> = slices
+    let changed: Vec<Key> = slices
         .iter()
         .filter(|(skey, slice)| {
             let Some(old) = k.slices.get(*skey) else { return true };
@@ -195,8 +202,8 @@ fn fresh_slice(k: &Cluster, svc: &Service, created: Instant) -> EndpointSlice {
 /// The touched pods' endpoints edited into the slices of the other
 /// Services of their namespace ([`update_pods`]), then the slices of the
 /// touched Services from scratch. Returns the Services whose slice
-/// changed, in key order.
-fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTreeSet<Key> {
+/// changed, in key order, once each.
+fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> Vec<Key> {
     let mut changed = update_pods(k, table);
     // (After the pods: a touched Service alike one whose slice is up to
     // date, same namespace, selector and ports, copies its endpoints.)
@@ -218,7 +225,7 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
                     None => fresh_slice(k, svc, created),
                 };
                 if k.slices.get(skey).map(|s| &s.endpoints) != Some(&slice.endpoints) {
-                    changed.insert(skey.clone());
+                    changed.push(skey.clone());
                 }
                 k.slices.insert(skey.clone(), slice);
             }
@@ -227,6 +234,9 @@ fn update_slices(k: &mut Cluster, table: &mut ServiceTable, now: Instant) -> BTr
             }
         }
     }
+    // (One pod's, the usual case, are in order already: the sort only checks.)
+    changed.stable_sort();
+    changed.dedup();
     changed
 }
 
@@ -238,8 +248,9 @@ fn same_namespace<'a>(k: &'a Cluster, ns: &str) -> impl Iterator<Item = (&'a Key
 
 /// The touched pods' endpoints edited into the slices (and Service rules,
 /// and the trace's endpoint lists) of the Services of their namespace that
-/// were not touched themselves. Returns the Services whose slice changed.
-fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
+/// were not touched themselves. Returns the Services whose slice changed,
+/// in key order for each pod.
+fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> Vec<Key> {
     let mut changed: Vec<Key> = Vec::new();
     let Cluster { touched, pods, services, slices, nodes, caches, .. } = k;
     for pk in &touched.pods {
@@ -345,7 +356,7 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> BTreeSet<Key> {
             *list = list.with(name, m);
         }
     }
-    changed.into_iter().collect()
+    changed
 }
 
 /// A namespace and a selector: the Services that select alike.

@@ -412,7 +412,7 @@ fn fill(k: &mut Cluster) {
     let mut orders = Vec::new();
     let mut objects = Vec::new();
     let mut serving = Vec::new();
-    for s in k.services.values() {
+    for (key, s) in &k.services {
         let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
         if !config.allowed.contains_key(pool) && !pools.contains_key(pool) {
             let ads = advertisements_for(k, "L2Advertisement", pool);
@@ -422,14 +422,13 @@ fn fill(k: &mut Cluster) {
             let names = names.get_or_insert_with(|| k.nodes.keys().cloned().collect());
             orders.push((*ip, Rc::new(election_order(names, *ip))));
         }
-        let key = s.key();
-        if !k.caches.metallb.objects.contains_key(&key) {
+        if !k.caches.metallb.objects.contains_key(key) {
             objects.push((key.clone(), fingerprint(s)));
         }
         if s.external_local() {
-            let digest = k.slices.get(&key).map(|sl| sl.digest).unwrap_or(0);
-            if k.caches.metallb.serving.get(&key).is_none_or(|(d, _)| *d != digest) {
-                serving.push((key.clone(), (digest, nodes_with_serving_endpoints(k, &key))));
+            let digest = k.slices.get(key).map(|sl| sl.digest).unwrap_or(0);
+            if k.caches.metallb.serving.get(key).is_none_or(|(d, _)| *d != digest) {
+                serving.push((key.clone(), (digest, nodes_with_serving_endpoints(k, key))));
             }
         }
     }
