@@ -679,9 +679,14 @@ fn a_sharing_key_changed_under_a_shared_address_fails_once_until_the_address_is_
 /// reason decides what the logger carried by then: `serviceDeleted`,
 /// `notLoadBalancer` and `noIPAllocated` are decided before the Service's
 /// addresses are read (no `ips`, `pool` or `protocol`); `loadBalancerIPChanged`
-/// after (`ip` the old address, `ips` the new one, no `protocol`). The
-/// record of who answers for the VIP says nobody does on that Service's
+/// after (`ip` the old address, `ips` the new one, no `protocol`), and then
+/// `handleService` announces the new address if this node still leads it.
+/// The record of who answers for the VIP says nobody does on that Service's
 /// behalf, rather than keeping the last speaker until the address returns.
+/// The announcer (internal/layer2/announcer.go) counts Services per address:
+/// a shared address stays announced, and its GARP burst goes on, while
+/// another Service holds it; `gratuitous` sends nothing for an address no
+/// longer held, so a withdrawn address's burst stops at once.
 #[test]
 fn a_speaker_withdraws_a_service_with_the_reason_it_stopped() {
     let shared = |name: &str, proto: &str| {
@@ -690,56 +695,119 @@ fn a_speaker_withdraws_a_service_with_the_reason_it_stopped() {
              spec: {{ type: LoadBalancer, loadBalancerIP: 192.168.1.205, selector: {{ app: web }}, ports: [ {{ port: 53, protocol: {proto}, targetPort: 8080 }} ] }}\n"
         )
     };
+    // MetalLB's order (sha256 of node#ip): node-a leads .200, node-c leads
+    // .205, .207 and .209 (election_leader below checks it).
     let steps = r#"  - { at: 4s, run: { host: router, cmd: "kubectl patch svc web -p '{\"spec\":{\"loadBalancerIP\":\"192.168.1.207\"}}'" } }
   - { at: 5s, run: { host: router, cmd: "kubectl patch svc dns-udp -p '{\"metadata\":{\"annotations\":{\"metallb.io/allow-shared-ip\":\"other\"}}}'" } }
+  - { at: 6s, run: { host: router, cmd: "kubectl patch svc web -p '{\"spec\":{\"loadBalancerIP\":\"192.168.1.209\"}}'" } }
   - { at: 8s, run: { host: router, cmd: "kubectl delete svc dns-tcp" } }
   - { at: 9s, run: { host: router, cmd: "kubectl patch svc web -p '{\"spec\":{\"type\":\"ClusterIP\"}}'" } }"#;
     let extra = format!("{L2_AD}{}{}", shared("dns-tcp", "TCP"), shared("dns-udp", "UDP"));
-    let run = run_yaml(&metallb("", steps, &extra, "10s"));
-    let withdrawn: Vec<(u64, String)> = run
+    let run = run_yaml(&metallb("", steps, &extra, "12s"));
+    for (vip, leader) in [
+        ("192.168.1.200", "node-a"),
+        ("192.168.1.205", "node-c"),
+        ("192.168.1.207", "node-c"),
+        ("192.168.1.209", "node-c"),
+    ] {
+        assert_eq!(election_leader(&run, vip), leader, "{vip}");
+    }
+    let lines: Vec<(u64, String)> = run
         .trace()
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Log { host, component, line } if component == "speaker" && line.contains("serviceWithdrawn") => Some(
-                (r.t.as_millis(), format!("{host} {}", line.replace(",\"ts\":", "\n").split('\n').next().unwrap())),
-            ),
+            Kind::Log { host, component, line }
+                if component == "speaker"
+                    && r.t.as_millis() >= 4000
+                    && (line.contains("serviceWithdrawn") || line.contains("serviceAnnounced")) =>
+            {
+                Some((r.t.as_millis(), format!("{host} {}", line.split(",\"ts\":").next().unwrap())))
+            }
             _ => None,
         })
         .collect();
-    let dns_leader = election_leader(&run, "192.168.1.205");
-    let web_before = election_leader(&run, "192.168.1.200");
-    let web_after = election_leader(&run, "192.168.1.207");
-    let mut expected = vec![];
-    if web_before != web_after {
-        // The old leader withdraws the old address; the new one announces the new.
-        expected.push((4000, format!("{web_before} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.200\"],\"ips\":[\"192.168.1.207\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"pool\",\"reason\":\"loadBalancerIPChanged\"")));
-    }
-    expected.extend([
-        (5000, format!("{dns_leader} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.205\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"noIPAllocated\"")),
-        (8000, format!("{dns_leader} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.205\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"serviceDeleted\"")),
-        (9000, format!("{web_after} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"192.168.1.207\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"notLoadBalancer\"")),
-    ]);
-    assert_eq!(withdrawn, expected);
+    let withdrawn =
+        |node: &str, rest: &str| format!("{node} {{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",{rest}");
+    let announced = |node: &str, ip: &str| {
+        format!(
+            "{node} {{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"pool\",\"protocol\":\"layer2\""
+        )
+    };
+    let changed = |old: &str, new: &str| {
+        format!(
+            "\"ip\":[\"{old}\"],\"ips\":[\"{new}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"pool\",\"reason\":\"loadBalancerIPChanged\""
+        )
+    };
+    let dropped = |ip: &str, reason: &str| {
+        format!(
+            "\"ip\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"reason\":\"{reason}\""
+        )
+    };
+    assert_eq!(
+        lines,
+        vec![
+            // Another node leads the new address: each logs its half (the
+            // speakers of one instant in node order).
+            (4000, withdrawn("node-a", &changed("192.168.1.200", "192.168.1.207"))),
+            (4000, announced("node-c", "192.168.1.207")),
+            (5000, withdrawn("node-c", &dropped("192.168.1.205", "noIPAllocated"))),
+            // The same node leads the new address: it withdraws, then announces.
+            (6000, withdrawn("node-c", &changed("192.168.1.207", "192.168.1.209"))),
+            (6000, announced("node-c", "192.168.1.209")),
+            (8000, withdrawn("node-c", &dropped("192.168.1.205", "serviceDeleted"))),
+            (8000, announced("node-c", "192.168.1.205")),
+            (9000, withdrawn("node-c", &dropped("192.168.1.209", "notLoadBalancer"))),
+        ]
+    );
     let leaders: Vec<(u64, String)> = run
         .trace()
         .iter()
         .filter(|r| r.t.as_millis() >= 4000 && matches!(r.kind, Kind::Leader { .. }))
         .map(|r| (r.t.as_millis(), r.kind.describe()))
         .collect();
-    let mut expected = vec![];
-    if web_before != web_after {
-        expected.push((
-            4000,
-            format!("default/web 192.168.1.207 announced by {web_after} (was {web_before}): leader changed"),
-        ));
-    }
-    expected.extend([
-        (5000, format!("default/dns-udp 192.168.1.205 announced by nobody (was {dns_leader}): the Service has no address any more")),
-        (8000, format!("default/dns-tcp 192.168.1.205 announced by nobody (was {dns_leader}): the Service was deleted")),
-        (8000, format!("default/dns-udp 192.168.1.205 announced by {dns_leader} (was nobody): elected")),
-        (9000, format!("default/web 192.168.1.207 announced by nobody (was {web_after}): the Service is no longer of type LoadBalancer")),
-    ]);
-    assert_eq!(leaders, expected);
+    assert_eq!(
+        leaders,
+        vec![
+            (4000, "default/web 192.168.1.207 announced by node-c (was node-a): leader changed".to_string()),
+            (5000, "default/dns-udp 192.168.1.205 announced by nobody (was node-c): the Service has no address any more".to_string()),
+            (8000, "default/dns-tcp 192.168.1.205 announced by nobody (was node-c): the Service was deleted".to_string()),
+            (8000, "default/dns-udp 192.168.1.205 announced by node-c (was nobody): elected".to_string()),
+            (9000, "default/web 192.168.1.209 announced by nobody (was node-c): the Service is no longer of type LoadBalancer".to_string()),
+        ]
+    );
+    // GARP requests node-c sent per address after 4 s, on the announcer's one
+    // 1.1 s ticker (started at 3 s): .205's burst goes on through dns-udp's
+    // withdrawal at 5 s (dns-tcp still holds it) and is stretched to 13 s
+    // when dns-udp gets it back at 8 s, with no extra send (`spamLoop` sends
+    // at once only for an address not already in its map); .207's stops
+    // when it is withdrawn at 6 s, and .209's at 9 s (a new address is
+    // sent at once, then on the ticker).
+    let garps = |vip: &str| -> Vec<u64> {
+        let vip: Ipv4Addr = vip.parse().unwrap();
+        run.trace()
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Frame { at, frame, forward: None, dir: vipsim::engine::trace::Dir::Tx, .. }
+                    if &**at == "node-c" && r.t.as_millis() >= 4000 =>
+                {
+                    match frame.parse() {
+                        vipsim::wire::Parsed::Arp { arp, .. }
+                            if arp.is_announcement()
+                                && arp.sender_ip == vip
+                                && arp.op == vipsim::wire::ArpOperation::Request =>
+                        {
+                            Some(r.t.as_millis())
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(garps("192.168.1.205"), vec![4100, 5200, 6300, 7400, 8500, 9600, 10700, 11800]);
+    assert_eq!(garps("192.168.1.207"), vec![4000, 4100, 5200]);
+    assert_eq!(garps("192.168.1.209"), vec![6000, 6300, 7400, 8500]);
 }
 
 /// The node MetalLB's layer 2 election puts first for `vip` among the

@@ -1224,6 +1224,10 @@ impl Plane<'_, '_, '_> {
                 .filter(|(svc, nodes)| !nodes.is_empty() && !by_service.contains_key(*svc))
                 .map(|(svc, _)| svc.clone())
                 .collect();
+            // Services without an address that nobody announced leave no entry.
+            self.k.announcers.retain(|svc, nodes| !nodes.is_empty() || by_service.contains_key(svc));
+            let announcers = &self.k.announcers;
+            self.k.announced_vips.retain(|svc, _| announcers.contains_key(svc) || by_service.contains_key(svc));
             for svc in unaddressed {
                 let previous = self.k.announcers.remove(&svc).unwrap_or_default();
                 let Some(ip) = self.k.announced_vips.remove(&svc) else { continue };
