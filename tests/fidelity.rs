@@ -1112,3 +1112,112 @@ fn metallb_without_a_bgp_peer_opens_no_session() {
     assert!(tor.routes.iter().all(|r| r.origin != vipsim::net::host::RouteOrigin::Bgp));
     assert!(speaker_lines(&run, &["peerAdded", "sessionUp"]).is_empty());
 }
+
+/// The rest of MetalLB 0.14.9's BGP `ShouldAnnounce` (speaker/bgp_controller.go)
+/// as a speaker logs it: a node labelled
+/// `node.kubernetes.io/exclude-from-external-load-balancers` warns on every
+/// reconcile (line 173, the label named in `reason`) and advertises nothing;
+/// a Local Service whose node loses its last endpoint is withdrawn as
+/// `noLocalEndpoints`; `updatedAdvertisements` counts the BGPAdvertisements
+/// of the pool that select the node (`numAds`, line 346).
+#[test]
+fn bgp_speakers_warn_on_an_excluded_node_and_count_advertisements_per_node() {
+    let yaml = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: bgp-racks }
+spec:
+  duration: 12s
+  cluster: { loadBalancer: metallb, announce: bgp }
+  hosts:
+  - { name: spine, role: router, ip: 172.30.0.1/24, asn: 64900 }
+  - { name: r1, role: node, ip: 172.30.0.11/24 }
+  - { name: r2, role: node, ip: 172.30.0.12/24, labels: { rack: two } }
+  - { name: r3, role: node, ip: 172.30.0.13/24, labels: { node.kubernetes.io/exclude-from-external-load-balancers: "true" } }
+  timeline:
+  - { at: 6s, run: { host: spine, cmd: "kubectl scale deployment db --replicas=0" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: racks, namespace: metallb-system }
+spec: { addresses: [172.30.9.0/28] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: spine, namespace: metallb-system }
+spec: { myASN: 64901, peerASN: 64900, peerAddress: 172.30.0.1 }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: metallb-system }
+spec: { ipAddressPools: [racks] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: rack-two, namespace: metallb-system }
+spec: { ipAddressPools: [racks], nodeSelectors: [ { matchLabels: { rack: two } } ] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: db }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: r2 }
+      containers:
+      - { name: db, image: hashicorp/http-echo:1.0, args: ["-text=db", "-listen=:5432"], ports: [ { containerPort: 5432 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: db }
+spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: db }, ports: [ { port: 5432 } ] }
+"#;
+    let run = run_yaml(yaml);
+    let lines = speaker_lines(
+        &run,
+        &["updatedAdvertisements", "serviceAnnounced", "serviceWithdrawn", "skipping should announce bgp"],
+    );
+    let ip = "172.30.9.0";
+    let excluded = |t: u64| {
+        (
+            t,
+            "r3".to_string(),
+            format!(
+                "{{\"caller\":\"bgp_controller.go:173\",\"event\":\"skipping should announce bgp\",\"ips\":[\"{ip}\"],\"level\":\"warn\",\"pool\":\"racks\",\"protocol\":\"bgp\",\"reason\":\"speaker's node has labeled 'node.kubernetes.io/exclude-from-external-load-balancers'\",\"service\":\"default/db\""
+            ),
+        )
+    };
+    let on_r2 = |t: u64| {
+        [
+            (
+                t,
+                "r2".to_string(),
+                format!(
+                    "{{\"caller\":\"bgp_controller.go:346\",\"event\":\"updatedAdvertisements\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"making advertisements using BGP\",\"numAds\":2,\"pool\":\"racks\",\"protocol\":\"bgp\""
+                ),
+            ),
+            (
+                t,
+                "r2".to_string(),
+                format!(
+                    "{{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"racks\",\"protocol\":\"bgp\""
+                ),
+            ),
+        ]
+    };
+    let mut expected = vec![excluded(0)];
+    // 3 s: db's pod is ready on r2, which both advertisements select; r1 has
+    // no endpoint of its own (a debug line only), r3 warns.
+    expected.extend(on_r2(3000));
+    expected.push(excluded(3000));
+    // 6 s: the pod terminates but still serves: announced again.
+    expected.extend(on_r2(6000));
+    expected.push(excluded(6000));
+    // 8 s: it is gone: r2 withdraws db.
+    expected.push((8000, "r2".to_string(), format!("{{\"caller\":\"main.go:464\",\"event\":\"serviceWithdrawn\",\"ip\":[\"{ip}\"],\"ips\":[\"{ip}\"],\"level\":\"info\",\"msg\":\"withdrawing service announcement\",\"pool\":\"racks\",\"protocol\":\"bgp\",\"reason\":\"noLocalEndpoints\"")));
+    expected.push(excluded(8000));
+    assert_eq!(lines, expected);
+}
