@@ -1231,10 +1231,11 @@ impl Plane<'_, '_, '_> {
             for svc in unaddressed {
                 let previous = self.k.announcers.remove(&svc).unwrap_or_default();
                 let Some(ip) = self.k.announced_vips.remove(&svc) else { continue };
-                let reason = match self.k.services.get(&svc) {
-                    None => "the Service was deleted",
-                    Some(s) if !s.is_load_balancer() => "the Service is no longer of type LoadBalancer",
-                    Some(_) => "the Service has no address any more",
+                // (Why the Service left, told as the speakers tell it.)
+                let reason = match metallb::Withdrawal::of_gone(self.k, &svc) {
+                    metallb::Withdrawal::ServiceDeleted => "the Service was deleted",
+                    metallb::Withdrawal::NotLoadBalancer => "the Service is no longer of type LoadBalancer",
+                    _ => "the Service has no address any more",
                 };
                 self.cx.record(Kind::Leader {
                     service: svc,

@@ -283,8 +283,7 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> Vec<Key> {
             // A slice holding the list just edited belongs to a Service alike
             // (lists are shared only between Services alike), so it takes the
             // edited list without comparing selectors and ports again.
-            let shared = edited.as_ref().filter(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before));
-            if shared.is_none() {
+            if !edited.as_ref().is_some_and(|(before, ..)| Rc::ptr_eq(&slice.endpoints, before)) {
                 let alike = made
                     .as_ref()
                     .is_some_and(|(m, _)| m.spec.selector == svc.spec.selector && m.spec.ports == svc.spec.ports);
