@@ -89,6 +89,24 @@ pub fn run(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Re
     }
 }
 
+/// [`run`], with the exit status the line recorded along with what it
+/// printed (an empty line records nothing: status 0).
+pub fn run_printed(w: &mut World, host: &str, line: &str, trace: &mut Vec<Record>) -> Result<Option<Printed>, String> {
+    let from = trace.len();
+    let text = run(w, host, line, trace)?;
+    Ok(text.map(|text| {
+        let exit = trace[from..]
+            .iter()
+            .rev()
+            .find_map(|r| match &r.kind {
+                Kind::Command { exit, .. } => Some(*exit),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Printed { text, exit }
+    }))
+}
+
 /// What an instant command printed, as a terminal shows it, and its exit status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Printed {

@@ -404,20 +404,7 @@ fn run_command(w: &World, host: &str, cmd: &str) -> Result<Option<Printed>, Stri
     if let Some(read) = crate::console::run_read_only(w, host, cmd) {
         return read.map(Some);
     }
-    let mut w2 = w.clone();
-    let mut t = Vec::new();
-    let text = crate::console::run(&mut w2, host, cmd, &mut t)?;
-    Ok(text.map(|text| {
-        let exit = t
-            .iter()
-            .rev()
-            .find_map(|r| match &r.kind {
-                Kind::Command { exit, .. } => Some(*exit),
-                _ => None,
-            })
-            .unwrap_or_default();
-        Printed { text, exit }
-    }))
+    crate::console::run_printed(&mut w.clone(), host, cmd, &mut Vec::new())
 }
 
 /// The first IPv4 packet `host` itself sent to `ip` at or after `from`:

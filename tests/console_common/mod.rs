@@ -41,14 +41,7 @@ impl Shell {
 /// Runs an instant command on a world; returns the shown text and the exit code.
 pub fn run(w: &mut World, host: &str, cmd: &str) -> (String, i32) {
     let mut trace = Vec::new();
-    let text = vipsim::console::run(w, host, cmd, &mut trace).expect("runs").expect("finishes at once");
-    let exit = trace
-        .iter()
-        .rev()
-        .find_map(|r| match &r.kind {
-            Kind::Command { exit, .. } => Some(*exit),
-            _ => None,
-        })
-        .expect("recorded");
-    (text, exit)
+    let printed = vipsim::console::run_printed(w, host, cmd, &mut trace).expect("runs").expect("finishes at once");
+    assert!(trace.iter().any(|r| matches!(r.kind, Kind::Command { .. })), "recorded");
+    (printed.text, printed.exit)
 }
