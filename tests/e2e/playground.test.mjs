@@ -184,7 +184,7 @@ test('the exported jsonl equals the native CLI trace for every shipped scenario'
   assert.deepEqual(errors, []);
 });
 
-test('budgets (printed): wasm size, time to the first interactive frame, worst step back', async () => {
+test('budgets (printed): wasm size, time to the first interactive frame, worst seek back', async () => {
   // The reader-facing budgets (embed, first paint, throttled loads) are `./dev size` (tools/size.mjs).
   const wasm = readdirSync(DIST).find((f) => f.endsWith('_bg.wasm'));
   const kb = (suffix) => (statSync(path.join(DIST, wasm + suffix)).size / 1024).toFixed(1);
@@ -201,17 +201,10 @@ test('budgets (printed): wasm size, time to the first interactive frame, worst s
     // Backwards across the whole run in 0.5 s jumps: each seek restores a snapshot and replays.
     for (let t = ns / 1e9; t >= 0; t -= 0.5) await scrubTo(page, t);
     const seek = await clock(page);
-    // And single steps back, timed from the key press to the updated page.
-    let worstKey = 0;
-    for (let i = 0; i < 30; i++) {
-      await page.keyboard.press('End');
-      const t0 = await page.evaluate(() => performance.now());
-      await page.keyboard.press('ArrowLeft');
-      const t1 = await page.evaluate(() => performance.now());
-      worstKey = Math.max(worstKey, t1 - t0);
-    }
-    console.log(`# ${id}: worst seek back ${seek.worstSeekBackMs.toFixed(3)} ms (core), ` +
-      `worst step back key-to-render ${worstKey.toFixed(1)} ms`);
+    // Key-to-render of a step back is timed within a frame by learner.test.mjs
+    // ('speed'): a key pressed through the driver and a page.evaluate after it
+    // time the driver's round trips, not the page, so they are not printed here.
+    console.log(`# ${id}: worst seek back ${seek.worstSeekBackMs.toFixed(3)} ms (core)`);
     assert.ok(seek.worstSeekBackMs >= 0);
   }
   assert.deepEqual(errors, []);
