@@ -624,6 +624,40 @@ fn scaling_down_deletes_a_pod_from_the_most_crowded_node() {
     assert_eq!(deleted, [pair[0].clone()]);
 }
 
+/// Where kube-scheduler puts a pod, as vipsim simplifies it (FIDELITY.md,
+/// Workloads): the filters drop nodes that cannot take it (here a cordoned
+/// node: NodeUnschedulable, pkg/scheduler/framework/plugins, Kubernetes
+/// 1.34), and of the rest a node with the fewest pods wins, ties at random.
+/// On identical nodes with pods that request nothing, the real default
+/// scores (NodeResourcesFit LeastAllocated counts such a pod as 100m CPU
+/// and 200 MiB, and the system default PodTopologySpread spreads a
+/// ReplicaSet's pods over hostnames) lead to the same even spread.
+#[test]
+fn the_scheduler_fills_the_emptiest_schedulable_node_first() {
+    let extra = deployment("", "  replicas: 6\n", "", "");
+    let steps = r#"  - at: 5s
+    run: { host: client, cmd: "kubectl cordon node-a" }
+  - at: 6s
+    run: { host: client, cmd: "kubectl scale deployment web --replicas=9" }"#;
+    let run = run_yaml(&scenario("7s", steps, "Cluster", &extra));
+    let mut placed: std::collections::BTreeMap<Instant, std::collections::BTreeMap<String, u32>> = Default::default();
+    for r in run.trace() {
+        if let Kind::Pod { pod, node: Some(node), phase, .. } = &r.kind
+            && pod.starts_with("web-")
+            && phase == "Pending"
+        {
+            *placed.entry(r.t).or_default().entry(node.to_string()).or_default() += 1;
+        }
+    }
+    let first: Vec<(&str, u32)> = placed[&at(0)].iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    assert_eq!(first, [("node-a", 2), ("node-b", 2), ("node-c", 2)], "six pods on three empty nodes");
+    let later: Vec<u32> = placed[&at(6)].values().copied().collect();
+    assert!(!placed[&at(6)].contains_key("node-a"), "the cordoned node takes none: {placed:?}");
+    let mut later = later;
+    later.sort();
+    assert_eq!(later, [1, 2], "three more over node-b and node-c, the emptiest first: {placed:?}");
+}
+
 /// `cleanupDeployment` (sync.go) keeps `revisionHistoryLimit` old
 /// ReplicaSets once a rollout is complete, deleting the oldest revisions
 /// that have no pods left.
