@@ -152,9 +152,22 @@ pub fn patch(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     let strategic = f.value("type").is_none_or(|t| t == "strategic");
     let ns = f.namespace().to_string();
     match res.kind {
-        "Service" => answer(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic))),
-        "Deployment" => answer(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic))),
+        "Service" => patched(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic))),
+        "Deployment" => patched(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic))),
         _ => Reply::fail(&format!("error: vipsim's kubectl patches services and deployments, not {}", res.plural)),
+    }
+}
+
+/// A patch's answer; kubectl prints the API server's warnings (each
+/// `Warning: ...` on stderr) as the response arrives, before the result.
+fn patched(result: Result<(Vec<String>, String), String>) -> Reply {
+    match result {
+        Ok((warnings, line)) => {
+            let mut reply = Reply::ok(format!("{line}\n"));
+            reply.notice = warnings.iter().map(|w| format!("Warning: {w}\n")).collect();
+            reply
+        }
+        Err(e) => Reply::fail(&e),
     }
 }
 
