@@ -227,12 +227,13 @@ impl Plane<'_, '_, '_> {
         name: &str,
         patch: &str,
         strategic: bool,
+        read: ReadManifest<'_>,
     ) -> Result<(Vec<String>, String), String> {
         let d = self.deployment(ns, name)?;
         let patch: serde_json::Value =
             serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
-        let (patched, warnings) = apply_patch(doc, &patch, strategic, "apps/v1", "Deployment")?;
+        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "apps/v1", "Deployment")?;
         let Manifest::Deployment { metadata: meta, spec, .. } = patched else {
             return Err(format!("error: deployment.apps/{name} read back as a {}", patched.kind()));
         };
@@ -386,6 +387,7 @@ impl Plane<'_, '_, '_> {
         name: &str,
         patch: &str,
         strategic: bool,
+        read: ReadManifest<'_>,
     ) -> Result<(Vec<String>, String), String> {
         let skey = key(ns, name);
         let svc = self
@@ -396,7 +398,7 @@ impl Plane<'_, '_, '_> {
         let patch: serde_json::Value =
             serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
-        let (patched, warnings) = apply_patch(doc, &patch, strategic, "v1", "Service")?;
+        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "v1", "Service")?;
         let Manifest::Service { metadata: meta, spec, .. } = patched else {
             return Err(format!("error: service/{name} read back as a {}", patched.kind()));
         };
@@ -507,11 +509,16 @@ fn merge_key(path: &str) -> Option<&'static str> {
     }
 }
 
+/// Reads an object's JSON text as its kind's manifest, or gives the first
+/// problem as (field path, reason): the scenario loader's reading, passed
+/// down by the console (the loader is a layer above this one).
+pub type ReadManifest<'a> = &'a dyn Fn(&str) -> Result<Manifest, (String, String)>;
+
 /// Applies a strategic merge patch (kubectl's default) or a JSON merge
 /// patch to an object's `metadata` and `spec` (`doc`), and reads the result
-/// back as its kind's manifest through the scenario loader
-/// ([`crate::scenario::load::manifest_from_json`]), so that the wasm carries
-/// one compiled deserializer per type for scenario files and patches alike.
+/// back as its kind's manifest with `read` (the console passes the scenario
+/// loader's `manifest_from_json`, so that the wasm carries one compiled
+/// deserializer per type for scenario files and patches alike).
 /// Returns the manifest with the API server's warnings.
 ///
 /// kubectl patch sends no field validation directive (it has no
@@ -529,6 +536,7 @@ fn merge_key(path: &str) -> Option<&'static str> {
 /// path) or Go's `json: cannot unmarshal string into Go struct field
 /// ServicePort.spec.ports.port of type int32` (merge).
 fn apply_patch(
+    read: ReadManifest<'_>,
     mut doc: serde_json::Value,
     patch: &serde_json::Value,
     strategic: bool,
@@ -548,20 +556,19 @@ fn apply_patch(
     let quoted = if strategic { go_value(patch) } else { doc.to_string() };
     let mut warnings = Vec::new();
     loop {
-        let problem = match crate::scenario::load::manifest_from_json(&doc.to_string()) {
+        let (path, message) = match read(&doc.to_string()) {
             Ok(manifest) => return Ok((manifest, warnings)),
             Err(problem) => problem,
         };
-        let unknown = problem.message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+        let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
         if let Some(field) = unknown
             && warnings.len() < 100
-            && drop_field(&mut doc, &problem.path, field)
+            && drop_field(&mut doc, &path, field)
         {
-            warnings.push(format!("unknown field \"{}\"", problem.path));
+            warnings.push(format!("unknown field \"{path}\""));
             continue;
         }
-        let reason =
-            if problem.path.is_empty() { problem.message } else { format!("{}: {}", problem.path, problem.message) };
+        let reason = if path.is_empty() { message } else { format!("{path}: {message}") };
         return Err(format!("The request is invalid: patch: Invalid value: {quoted:?}: {reason}"));
     }
 }

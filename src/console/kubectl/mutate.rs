@@ -152,10 +152,17 @@ pub fn patch(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     let strategic = f.value("type").is_none_or(|t| t == "strategic");
     let ns = f.namespace().to_string();
     match res.kind {
-        "Service" => patched(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic))),
-        "Deployment" => patched(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic))),
+        "Service" => patched(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic, &read_patched))),
+        "Deployment" => patched(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic, &read_patched))),
         _ => Reply::fail(&format!("error: vipsim's kubectl patches services and deployments, not {}", res.plural)),
     }
+}
+
+/// A patched object's JSON read as the scenario loader reads a manifest
+/// (one compiled deserializer per type in the wasm), or the first problem
+/// as (field path, reason).
+fn read_patched(json: &str) -> Result<Manifest, (String, String)> {
+    crate::scenario::load::manifest_from_json(json).map_err(|d| (d.path, d.message))
 }
 
 /// A patch's answer; kubectl prints the API server's warnings (each
