@@ -767,3 +767,128 @@ fn rollout_and_set_errors() {
         ("error: vipsim's kubectl does not model \"set env\"; it supports: set image\n".into(), 1)
     );
 }
+
+/// `kubectl patch svc`: a strategic merge patch and a JSON merge patch that
+/// change the Service, then the same patch again (`patched (no change)`,
+/// kubectl's `patchOperation` in staging/src/k8s.io/kubectl/pkg/cmd/patch/
+/// patch.go, v0.34.0). The patched object is read back through the
+/// scenario loader (one deserializer in the wasm); these outputs are the
+/// ones the serde_json reading printed.
+#[test]
+fn patch_service_strategic_and_merge_outputs() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    let policy = r#"kubectl patch svc web -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'"#;
+    assert_eq!(run(policy), ("service/web patched\n".into(), 0));
+    assert_eq!(run(policy), ("service/web patched (no change)\n".into(), 0));
+    let merge = r#"kubectl patch svc web --type merge -p '{"metadata":{"labels":{"tier":"front"}},"spec":{"externalTrafficPolicy":"Local"}}'"#;
+    assert_eq!(run(merge), ("service/web patched\n".into(), 0));
+    assert_eq!(
+        run("kubectl get svc web -o jsonpath={.metadata.labels.tier}/{.spec.externalTrafficPolicy}"),
+        ("front/Local".into(), 0)
+    );
+}
+
+/// A patch with a field the Service does not have. kubectl patch has no
+/// `--validate` flag and sends no field validation directive
+/// (staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go, v0.34.0), so the
+/// API server uses its default, Warn (`fieldValidation` in
+/// k8s.io/apiserver pkg/endpoints/handlers/rest.go, 1.34): it drops each
+/// unknown field, answers with a warning `unknown field "<path>"`
+/// (`fromUnstructuredContext.recordUnknownField`, apimachinery
+/// runtime/converter.go), and applies the rest. kubectl prints the
+/// warnings first, on stderr. Strict validation (`strict decoding
+/// error`) is what `kubectl apply|create|replace` ask for with their
+/// `--validate=strict` default, not patch.
+#[test]
+fn patch_with_unknown_fields_warns_and_applies_the_rest() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run(r#"kubectl patch svc web -p '{"spec":{"foo":1}}'"#),
+        ("Warning: unknown field \"spec.foo\"\nservice/web patched (no change)\n".into(), 0)
+    );
+    assert_eq!(
+        run(r#"kubectl patch svc web -p '{"spec":{"externalTrafficPolicy":"Cluster","ports":[{"port":80,"bar":2}]}}'"#),
+        ("Warning: unknown field \"spec.ports[0].bar\"\nservice/web patched\n".into(), 0)
+    );
+    assert_eq!(run("kubectl get svc web -o jsonpath={.spec.externalTrafficPolicy}"), ("Cluster".into(), 0));
+    assert_eq!(
+        run(r#"kubectl patch deploy web --type merge -p '{"spec":{"paused":true,"replica":2}}'"#),
+        (
+            "Warning: unknown field \"spec.paused\"\nWarning: unknown field \"spec.replica\"\ndeployment.apps/web patched (no change)\n"
+                .into(),
+            0
+        )
+    );
+}
+
+/// A patch whose result has a value of the wrong type fails as the API
+/// server fails it (`applyPatchToObject` for a strategic merge patch,
+/// `jsonPatcher.applyPatchToCurrentObject` for a merge patch, in
+/// k8s.io/apiserver pkg/endpoints/handlers/patch.go, 1.34): an `Invalid
+/// value` of the field `patch` quoting the patch as Go prints the map it
+/// decoded (strategic) or the patched object's JSON (merge), which
+/// kubectl's `checkErr` (pkg/cmd/util/helpers.go, v0.34.0) prints as `The
+/// request is invalid: patch: ...`. The reason names the field: the API
+/// server's own says `unrecognized type: int32` (strategic) or `json:
+/// cannot unmarshal string into Go struct field
+/// ServicePort.spec.ports.port of type int32` (merge). A number where a
+/// string belongs is refused too (Go: `cannot convert int64 to string`),
+/// though the loader's YAML reads `1` as a string.
+#[test]
+fn patch_with_a_wrong_type_is_invalid_and_names_the_field() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run(r#"kubectl patch svc web -p '{"spec":{"ports":[{"port":"a"}]}}'"#),
+        (
+            "The request is invalid: patch: Invalid value: \"map[spec:map[ports:[map[port:a]]]]\": spec.ports[1].port: invalid type: string \"a\", expected u16\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run(r#"kubectl patch svc web --type merge -p '{"spec":{"ports":[{"port":"a"}]}}'"#),
+        (
+            r#"The request is invalid: patch: Invalid value: "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\"},\"spec\":{\"externalTrafficPolicy\":\"Local\",\"ports\":[{\"port\":\"a\"}],\"selector\":{\"app\":\"web-app\"},\"type\":\"LoadBalancer\"}}": spec.ports[0].port: invalid type: string "a", expected u16
+"#
+            .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run(r#"kubectl patch svc web -p '{"metadata":{"labels":{"app":1}}}'"#),
+        (
+            "The request is invalid: patch: Invalid value: \"map[metadata:map[labels:map[app:1]]]\": metadata.labels.app: invalid type: integer `1`, expected a string\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run(r#"kubectl patch deploy web -p '{"spec":{"replicas":true}}'"#),
+        (
+            "The request is invalid: patch: Invalid value: \"map[spec:map[replicas:true]]\": spec.replicas: invalid type: boolean `true`, expected u32\n".into(),
+            1
+        )
+    );
+    // Nothing was changed by the refused patches.
+    assert_eq!(run("kubectl get svc web -o jsonpath={.spec.ports[*].port}"), ("80".into(), 0));
+}
+
+/// A patch that is not JSON is refused by kubectl before it sends
+/// anything, in its `unable to parse %q: %v` (RunPatch,
+/// pkg/cmd/patch/patch.go, v0.34.0). kubectl reads the patch as YAML
+/// (`yaml.ToJSON`), so its reason is sigs.k8s.io/yaml's; vipsim reads JSON
+/// only and gives serde_json's.
+#[test]
+fn patch_that_is_not_json_is_refused() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(
+        run("kubectl patch svc web -p '{not json'"),
+        ("error: unable to parse \"{not json\": key must be a string at line 1 column 2\n".into(), 1)
+    );
+}

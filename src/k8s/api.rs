@@ -220,20 +220,23 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl patch deployment NAME -p '<json>'`: a strategic merge patch
     /// (kubectl's default) or a JSON merge patch (`--type merge`).
-    pub fn patch_deployment(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
+    /// With the API server's warnings (unknown fields it dropped).
+    pub fn patch_deployment(
+        &mut self,
+        ns: &str,
+        name: &str,
+        patch: &str,
+        strategic: bool,
+        read: ReadManifest<'_>,
+    ) -> Result<(Vec<String>, String), String> {
         let d = self.deployment(ns, name)?;
         let patch: serde_json::Value =
             serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
-        let mut doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
-        if strategic {
-            strategic_merge(&mut doc, &patch, "");
-        } else {
-            merge_patch(&mut doc, &patch);
-        }
-        let meta: ObjectMeta = serde_json::from_value(doc["metadata"].clone())
-            .map_err(|e| format!("The Deployment \"{name}\" is invalid: metadata: {e}"))?;
-        let spec: DeploymentSpec = serde_json::from_value(doc["spec"].clone())
-            .map_err(|e| format!("The Deployment \"{name}\" is invalid: spec: {e}"))?;
+        let doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
+        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "apps/v1", "Deployment")?;
+        let Manifest::Deployment { metadata: meta, spec, .. } = patched else {
+            return Err(format!("error: deployment.apps/{name} read back as a {}", patched.kind()));
+        };
         if meta.name != name {
             return Err(format!(
                 "The Deployment \"{name}\" is invalid: metadata.name: Invalid value: \"{}\": field is immutable",
@@ -243,11 +246,12 @@ impl Plane<'_, '_, '_> {
         let verb = self.apply_deployment(ns, &meta, &spec)?;
         self.k.touched.deployments.insert(key(ns, name));
         self.run_controllers();
-        Ok(if verb == "unchanged" {
+        let line = if verb == "unchanged" {
             format!("deployment.apps/{name} patched (no change)")
         } else {
             format!("deployment.apps/{name} patched")
-        })
+        };
+        Ok((warnings, line))
     }
 
     fn apply_service(
@@ -376,7 +380,15 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl patch svc NAME -p '<json>'`: a strategic merge patch
     /// (ports merge by `port`) or a JSON merge patch of the Service.
-    pub fn patch_service(&mut self, ns: &str, name: &str, patch: &str, strategic: bool) -> Result<String, String> {
+    /// With the API server's warnings (unknown fields it dropped).
+    pub fn patch_service(
+        &mut self,
+        ns: &str,
+        name: &str,
+        patch: &str,
+        strategic: bool,
+        read: ReadManifest<'_>,
+    ) -> Result<(Vec<String>, String), String> {
         let skey = key(ns, name);
         let svc = self
             .k
@@ -385,24 +397,20 @@ impl Plane<'_, '_, '_> {
             .ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
         let patch: serde_json::Value =
             serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
-        let mut doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
-        if strategic {
-            strategic_merge(&mut doc, &patch, "");
-        } else {
-            merge_patch(&mut doc, &patch);
-        }
-        let meta: super::objects::ObjectMeta = serde_json::from_value(doc["metadata"].clone())
-            .map_err(|e| format!("The Service \"{name}\" is invalid: metadata: {e}"))?;
-        let spec: ServiceSpec = serde_json::from_value(doc["spec"].clone())
-            .map_err(|e| format!("The Service \"{name}\" is invalid: spec: {e}"))?;
+        let doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
+        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "v1", "Service")?;
+        let Manifest::Service { metadata: meta, spec, .. } = patched else {
+            return Err(format!("error: service/{name} read back as a {}", patched.kind()));
+        };
         let verb = self.apply_service(ns, &meta, &spec)?;
         self.k.touched.services.insert(skey);
         self.run_controllers();
-        Ok(if verb == "unchanged" {
+        let line = if verb == "unchanged" {
             format!("service/{name} patched (no change)")
         } else {
             format!("service/{name} patched")
-        })
+        };
+        Ok((warnings, line))
     }
 
     /// `kubectl scale deployment NAME --replicas=N`.
@@ -498,6 +506,115 @@ fn merge_key(path: &str) -> Option<&'static str> {
         "containers" | "initContainers" | "volumes" | "imagePullSecrets" => Some("name"),
         "topologySpreadConstraints" => Some("topologyKey"),
         _ => None,
+    }
+}
+
+/// Reads an object's JSON text as its kind's manifest, or gives the first
+/// problem as (field path, reason): the scenario loader's reading, passed
+/// down by the console (the loader is a layer above this one).
+pub type ReadManifest<'a> = &'a dyn Fn(&str) -> Result<Manifest, (String, String)>;
+
+/// Applies a strategic merge patch (kubectl's default) or a JSON merge
+/// patch to an object's `metadata` and `spec` (`doc`), and reads the result
+/// back as its kind's manifest with `read` (the console passes the scenario
+/// loader's `manifest_from_json`, so that the wasm carries one compiled
+/// deserializer per type for scenario files and patches alike).
+/// Returns the manifest with the API server's warnings.
+///
+/// kubectl patch sends no field validation directive (it has no
+/// `--validate` flag: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go,
+/// v0.34.0), so the API server takes its default, Warn (`fieldValidation`
+/// in k8s.io/apiserver pkg/endpoints/handlers/rest.go, 1.34): each unknown
+/// field is dropped with the warning `unknown field "spec.foo"` and the
+/// patch goes on. A value of the wrong type fails the whole patch
+/// (`applyPatchToObject` and `jsonPatcher.applyPatchToCurrentObject` in
+/// handlers/patch.go): an `Invalid value` of the field `patch`, quoting the
+/// patch as Go prints a map (strategic) or the patched object as JSON
+/// (merge), which kubectl prints as `The request is invalid: ...`. The
+/// reason after it is vipsim's, naming the field; the API server says
+/// `unrecognized type: int32` (strategic: the unstructured converter has no
+/// path) or Go's `json: cannot unmarshal string into Go struct field
+/// ServicePort.spec.ports.port of type int32` (merge).
+fn apply_patch(
+    read: ReadManifest<'_>,
+    mut doc: serde_json::Value,
+    patch: &serde_json::Value,
+    strategic: bool,
+    api_version: &str,
+    kind: &str,
+) -> Result<(Manifest, Vec<String>), String> {
+    if strategic {
+        strategic_merge(&mut doc, patch, "");
+    } else {
+        merge_patch(&mut doc, patch);
+    }
+    // The type is the object's own, whatever the patch says of it.
+    if let Some(fields) = doc.as_object_mut() {
+        fields.insert("apiVersion".into(), api_version.into());
+        fields.insert("kind".into(), kind.into());
+    }
+    let quoted = if strategic { go_value(patch) } else { doc.to_string() };
+    let mut warnings = Vec::new();
+    loop {
+        let (path, message) = match read(&doc.to_string()) {
+            Ok(manifest) => return Ok((manifest, warnings)),
+            Err(problem) => problem,
+        };
+        let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+        if let Some(field) = unknown
+            && warnings.len() < 100
+            && drop_field(&mut doc, &path, field)
+        {
+            warnings.push(format!("unknown field \"{path}\""));
+            continue;
+        }
+        let reason = if path.is_empty() { message } else { format!("{path}: {message}") };
+        return Err(format!("The request is invalid: patch: Invalid value: {quoted:?}: {reason}"));
+    }
+}
+
+/// Removes the unknown `field` at `path` (`spec.ports[0].foo`) from `doc`;
+/// false when the path does not lead there.
+fn drop_field(doc: &mut serde_json::Value, path: &str, field: &str) -> bool {
+    let Some(parent) = path.strip_suffix(field).map(|p| p.strip_suffix('.').unwrap_or(p)) else {
+        return false;
+    };
+    let mut at = doc;
+    for step in parent.split('.').filter(|s| !s.is_empty()) {
+        let (key, indices) = step.split_once('[').map_or((step, ""), |(k, rest)| (k, rest));
+        if !key.is_empty() {
+            match at.get_mut(key) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        for index in indices.split('[').filter(|i| !i.is_empty()) {
+            match index.trim_end_matches(']').parse::<usize>().ok().and_then(|i| at.get_mut(i)) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+    }
+    at.as_object_mut().and_then(|fields| fields.remove(field)).is_some()
+}
+
+/// A JSON value as Go's `%+v` prints the `map[string]interface{}` the API
+/// server decoded it into: `map[spec:map[ports:[map[port:a]]]]`, map keys
+/// sorted, strings bare, null as `<nil>`.
+fn go_value(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => format!("[{}]", items.iter().map(go_value).collect::<Vec<_>>().join(" ")),
+        Value::Object(fields) => {
+            let mut pairs: Vec<_> = fields.iter().collect();
+            pairs.sort_by(|a, b| a.0.cmp(b.0));
+            let pairs: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}:{}", go_value(v))).collect();
+            format!("map[{}]", pairs.join(" "))
+        }
     }
 }
 

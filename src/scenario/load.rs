@@ -169,11 +169,37 @@ fn parse_manifest(source: Source, report: &mut Report) -> Option<ParsedManifest>
 /// deserializer: `Manifest`'s derived one (internally tagged, so buffered)
 /// for serde_norway's error type.
 pub fn manifest(text: &str) -> Result<Manifest, String> {
+    read_one(text, false).map_err(|errors| errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+}
+
+/// One Kubernetes manifest from JSON text (the object a `kubectl patch`
+/// made), read as [`manifest`] reads YAML, so that the wasm carries one
+/// compiled deserializer per manifest type, except that a JSON number,
+/// `true`, `false` or `null` where a string belongs is an error, as it is
+/// in JSON. The error is the first problem found, with its field path.
+pub fn manifest_from_json(json: &str) -> Result<Manifest, Diagnostic> {
+    read_one(json, true).map_err(|errors| {
+        errors.into_iter().next().unwrap_or_else(|| Diagnostic {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            path: String::new(),
+            message: "the object is empty".into(),
+            suggestion: None,
+        })
+    })
+}
+
+/// The first document of `text` as a manifest, or every error found.
+fn read_one(text: &str, json: bool) -> Result<Manifest, Vec<Diagnostic>> {
     let mut report = Report::new("manifest");
-    let parsed = document::split(text).into_iter().next().and_then(|source| parse_manifest(source, &mut report));
+    let parsed = document::split(text).into_iter().next().and_then(|mut source| {
+        source.json = json;
+        parse_manifest(source, &mut report)
+    });
     match parsed {
         Some(p) if report.errors.is_empty() => Ok(p.loaded.manifest),
-        _ => Err(report.errors.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+        _ => Err(report.errors),
     }
 }
 

@@ -152,9 +152,29 @@ pub fn patch(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     let strategic = f.value("type").is_none_or(|t| t == "strategic");
     let ns = f.namespace().to_string();
     match res.kind {
-        "Service" => answer(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic))),
-        "Deployment" => answer(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic))),
+        "Service" => patched(w.plane(trace, |p| p.patch_service(&ns, name, patch, strategic, &read_patched))),
+        "Deployment" => patched(w.plane(trace, |p| p.patch_deployment(&ns, name, patch, strategic, &read_patched))),
         _ => Reply::fail(&format!("error: vipsim's kubectl patches services and deployments, not {}", res.plural)),
+    }
+}
+
+/// A patched object's JSON read as the scenario loader reads a manifest
+/// (one compiled deserializer per type in the wasm), or the first problem
+/// as (field path, reason).
+fn read_patched(json: &str) -> Result<Manifest, (String, String)> {
+    crate::scenario::load::manifest_from_json(json).map_err(|d| (d.path, d.message))
+}
+
+/// A patch's answer; kubectl prints the API server's warnings (each
+/// `Warning: ...` on stderr) as the response arrives, before the result.
+fn patched(result: Result<(Vec<String>, String), String>) -> Reply {
+    match result {
+        Ok((warnings, line)) => {
+            let mut reply = Reply::ok(format!("{line}\n"));
+            reply.notice = warnings.iter().map(|w| format!("Warning: {w}\n")).collect();
+            reply
+        }
+        Err(e) => Reply::fail(&e),
     }
 }
 

@@ -30,11 +30,18 @@ pub struct Source {
     end: Pos,
     /// Where each block-style key of the document is, by field path.
     pub locator: Locator,
+    /// JSON text: a plain scalar (number, `true`, `false`, `null`) is never
+    /// read as a string ([`serde_norway::Deserializer::from_json_str`]).
+    pub json: bool,
 }
 
 impl Source {
     pub fn deserializer(&self) -> serde_norway::Deserializer<'_> {
-        serde_norway::Deserializer::from_str(&self.yaml)
+        if self.json {
+            serde_norway::Deserializer::from_json_str(&self.yaml)
+        } else {
+            serde_norway::Deserializer::from_str(&self.yaml)
+        }
     }
 
     /// The file's line for the parser's line `line` (1-based) of this document.
@@ -113,7 +120,7 @@ fn source(lines: &[&str], start: usize, end: usize) -> Option<Source> {
     let end = Pos { line: start + last + 1, column: own[last].chars().count() + 1 };
     let yaml = own.join("\n");
     let locator = Locator::scan(&yaml, start);
-    Some(Source { yaml, before: start, first_line: start + first + 1, end, locator })
+    Some(Source { yaml, before: start, first_line: start + first + 1, end, locator, json: false })
 }
 
 /// The line with a document marker or directive blanked out, keeping every

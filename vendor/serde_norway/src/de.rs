@@ -57,6 +57,8 @@ type Result<T, E = Error> = std::result::Result<T, E>;
 /// ```
 pub struct Deserializer<'de> {
     progress: Progress<'de>,
+    /// vipsim: see [`Deserializer::from_json_str`].
+    json: bool,
 }
 
 pub(crate) enum Progress<'de> {
@@ -72,13 +74,24 @@ impl<'de> Deserializer<'de> {
     /// Creates a YAML deserializer from a `&str`.
     pub fn from_str(s: &'de str) -> Self {
         let progress = Progress::Str(s);
-        Deserializer { progress }
+        Deserializer { progress, json: false }
+    }
+
+    /// vipsim: creates a deserializer for JSON text, read as the YAML it
+    /// is, except that a plain scalar (a JSON number, `true`, `false` or
+    /// `null`; JSON writes every string quoted) is never read as a string,
+    /// as a JSON deserializer would not. The deserializer's type is the
+    /// same as `from_str`'s, so JSON and YAML share one compiled copy of
+    /// each type's `Deserialize`.
+    pub fn from_json_str(s: &'de str) -> Self {
+        let progress = Progress::Str(s);
+        Deserializer { progress, json: true }
     }
 
     /// Creates a YAML deserializer from a `&[u8]`.
     pub fn from_slice(v: &'de [u8]) -> Self {
         let progress = Progress::Slice(v);
-        Deserializer { progress }
+        Deserializer { progress, json: false }
     }
 
     /// Creates a YAML deserializer from an `io::Read`.
@@ -91,7 +104,7 @@ impl<'de> Deserializer<'de> {
         R: io::Read + 'de,
     {
         let progress = Progress::Read(Box::new(rdr));
-        Deserializer { progress }
+        Deserializer { progress, json: false }
     }
 
     fn de<T>(
@@ -103,7 +116,8 @@ impl<'de> Deserializer<'de> {
 
         match self.progress {
             Progress::Iterable(_) => return Err(error::new(ErrorImpl::MoreThanOneDocument)),
-            Progress::Document(document) => {
+            Progress::Document(mut document) => {
+                document.json = self.json;
                 let t = f(&mut DeserializerFromEvents {
                     document: &document,
                     pos: &mut pos,
@@ -121,9 +135,10 @@ impl<'de> Deserializer<'de> {
         }
 
         let mut loader = Loader::new(self.progress)?;
-        let Some(document) = loader.next_document() else {
+        let Some(mut document) = loader.next_document() else {
             return Err(error::new(ErrorImpl::EndOfStream));
         };
+        document.json = self.json;
         let t = f(&mut DeserializerFromEvents {
             document: &document,
             pos: &mut pos,
@@ -152,12 +167,14 @@ impl<'de> Iterator for Deserializer<'de> {
                 let document = loader.next_document()?;
                 return Some(Deserializer {
                     progress: Progress::Document(document),
+                    json: self.json,
                 });
             }
             Progress::Document(_) => return None,
             Progress::Fail(err) => {
                 return Some(Deserializer {
                     progress: Progress::Fail(Arc::clone(err)),
+                    json: self.json,
                 });
             }
             _ => {}
@@ -175,6 +192,7 @@ impl<'de> Iterator for Deserializer<'de> {
                 self.progress = Progress::Fail(Arc::clone(&fail));
                 Some(Deserializer {
                     progress: Progress::Fail(fail),
+                    json: self.json,
                 })
             }
         }
@@ -631,6 +649,10 @@ impl<'de, 'document> DeserializerFromEvents<'de, 'document> {
     fn next_text(&mut self) -> Result<(Text<'de, 'document>, Mark)> {
         let (next, mark) = self.next_event_mark()?;
         let found = match next {
+            // vipsim: JSON quotes every string (`from_json_str`).
+            Event::Scalar(scalar) if self.document.json && scalar.style == ScalarStyle::Plain => {
+                Text::Invalid(next)
+            }
             Event::Scalar(scalar) => match str::from_utf8(&scalar.value) {
                 Ok(v) => match parse_borrowed_str(v, scalar.repr, scalar.style) {
                     Some(borrowed) => Text::Borrowed(borrowed),

@@ -16,6 +16,8 @@ pub(crate) struct Document<'input> {
     pub error: Option<Arc<ErrorImpl>>,
     /// Map from alias id to index in events.
     pub aliases: BTreeMap<usize, usize>,
+    /// vipsim: read as JSON (`Deserializer::from_json_str`).
+    pub json: bool,
 }
 
 impl<'input> Loader<'input> {
@@ -53,6 +55,7 @@ impl<'input> Loader<'input> {
             events: Vec::new(),
             error: None,
             aliases: BTreeMap::new(),
+            json: false,
         };
 
         loop {
