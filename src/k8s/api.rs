@@ -230,10 +230,8 @@ impl Plane<'_, '_, '_> {
         read: ReadManifest<'_>,
     ) -> Result<(Vec<String>, String), String> {
         let d = self.deployment(ns, name)?;
-        let patch: serde_json::Value =
-            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let doc = serde_json::json!({ "metadata": d.meta, "spec": d.spec });
-        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "apps/v1", "Deployment")?;
+        let (patched, warnings) = apply_patch(read, doc, patch, strategic, "apps/v1", "Deployment")?;
         let Manifest::Deployment { metadata: meta, spec, .. } = patched else {
             return Err(format!("error: deployment.apps/{name} read back as a {}", patched.kind()));
         };
@@ -395,10 +393,8 @@ impl Plane<'_, '_, '_> {
             .services
             .get(&skey)
             .ok_or_else(|| format!("Error from server (NotFound): services \"{name}\" not found"))?;
-        let patch: serde_json::Value =
-            serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
         let doc = serde_json::json!({ "metadata": svc.meta, "spec": svc.spec });
-        let (patched, warnings) = apply_patch(read, doc, &patch, strategic, "v1", "Service")?;
+        let (patched, warnings) = apply_patch(read, doc, patch, strategic, "v1", "Service")?;
         let Manifest::Service { metadata: meta, spec, .. } = patched else {
             return Err(format!("error: service/{name} read back as a {}", patched.kind()));
         };
@@ -514,7 +510,8 @@ fn merge_key(path: &str) -> Option<&'static str> {
 /// down by the console (the loader is a layer above this one).
 pub type ReadManifest<'a> = &'a dyn Fn(&str) -> Result<Manifest, (String, String)>;
 
-/// Applies a strategic merge patch (kubectl's default) or a JSON merge
+/// Parses the patch text (kubectl's `unable to parse` error when it is not
+/// JSON), applies it as a strategic merge patch (kubectl's default) or a JSON merge
 /// patch to an object's `metadata` and `spec` (`doc`), and reads the result
 /// back as its kind's manifest with `read` (the console passes the scenario
 /// loader's `manifest_from_json`, so that the wasm carries one compiled
@@ -538,11 +535,14 @@ pub type ReadManifest<'a> = &'a dyn Fn(&str) -> Result<Manifest, (String, String
 fn apply_patch(
     read: ReadManifest<'_>,
     mut doc: serde_json::Value,
-    patch: &serde_json::Value,
+    patch: &str,
     strategic: bool,
     api_version: &str,
     kind: &str,
 ) -> Result<(Manifest, Vec<String>), String> {
+    let patch: serde_json::Value =
+        serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
+    let patch = &patch;
     if strategic {
         strategic_merge(&mut doc, patch, "");
     } else {
