@@ -598,10 +598,12 @@ fn drop_field(doc: &mut serde_json::Value, path: &str, field: &str) -> bool {
     at.as_object_mut().and_then(|fields| fields.remove(field)).is_some()
 }
 
-/// A JSON value as Go's `%+v` prints the `map[string]interface{}` the API
-/// server decoded it into: `map[spec:map[ports:[map[port:a]]]]`, map keys
-/// sorted, strings bare, null as `<nil>`.
-fn go_value(value: &serde_json::Value) -> String {
+/// An unstructured value as Go's `%v` prints it (the `map[string]interface{}`
+/// the API server decoded a patch into, a field `kubectl describe` prints):
+/// `map[spec:map[ports:[map[port:a]]]]`, map keys sorted, strings bare,
+/// null as `<nil>`.
+pub fn go_value(value: &serde_json::Value) -> String {
+    use crate::sort::Sort;
     use serde_json::Value;
     match value {
         Value::Null => "<nil>".into(),
@@ -611,7 +613,7 @@ fn go_value(value: &serde_json::Value) -> String {
         Value::Array(items) => format!("[{}]", items.iter().map(go_value).collect::<Vec<_>>().join(" ")),
         Value::Object(fields) => {
             let mut pairs: Vec<_> = fields.iter().collect();
-            pairs.sort_by(|a, b| a.0.cmp(b.0));
+            pairs.stable_sort_by(|a, b| a.0.cmp(b.0));
             let pairs: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}:{}", go_value(v))).collect();
             format!("map[{}]", pairs.join(" "))
         }

@@ -11,6 +11,7 @@ use super::printers::{format_labels, node_roles, pod_status};
 use super::resources::{self, Resource};
 use super::selector::LabelSelector;
 use crate::console::table::tabwrite;
+use crate::k8s::api::go_value;
 use crate::sim::World;
 use crate::sort::{Collect, Sort};
 use crate::time::Instant;
@@ -531,15 +532,6 @@ fn content(d: &mut Doc, level: usize, m: &serde_json::Map<String, Value>, prefix
             }
             other => d.field(level, &smart_label(key), &go_value(other)),
         }
-    }
-}
-
-/// Go's `%v` of an unstructured scalar.
-fn go_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "<nil>".into(),
-        other => other.to_string(),
     }
 }
 
