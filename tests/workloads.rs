@@ -651,9 +651,8 @@ fn the_scheduler_fills_the_emptiest_schedulable_node_first() {
     }
     let first: Vec<(&str, u32)> = placed[&at(0)].iter().map(|(n, c)| (n.as_str(), *c)).collect();
     assert_eq!(first, [("node-a", 2), ("node-b", 2), ("node-c", 2)], "six pods on three empty nodes");
-    let later: Vec<u32> = placed[&at(6)].values().copied().collect();
     assert!(!placed[&at(6)].contains_key("node-a"), "the cordoned node takes none: {placed:?}");
-    let mut later = later;
+    let mut later: Vec<u32> = placed[&at(6)].values().copied().collect();
     later.sort();
     assert_eq!(later, [1, 2], "three more over node-b and node-c, the emptiest first: {placed:?}");
 }
