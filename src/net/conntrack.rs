@@ -168,6 +168,68 @@ impl CtEntry {
     pub fn dnat(&self) -> bool {
         self.reply.src != self.original.dst || self.reply.sport != self.original.dport
     }
+
+    /// What a packet that passed does to its flow, as nf_conntrack_tcp_packet
+    /// does for TCP: see [`Conntrack::update`].
+    fn packet(
+        &mut self,
+        direction: Direction,
+        flags: Option<TcpFlags>,
+        now: Instant,
+        timeouts: CtTimeouts,
+    ) -> AfterPacket {
+        let before = self.expires;
+        let reply = direction == Direction::Reply;
+        match (self.tcp, flags) {
+            (Some(state), Some(f)) => {
+                if !self.seen_reply && f.has(TcpFlags::RST) && reply {
+                    return AfterPacket::Gone;
+                }
+                let next = next_tcp_state(state, direction, f).unwrap_or(state);
+                if self.seen_reply
+                    && !self.assured
+                    && matches!(state, CtTcpState::SynRecv | CtTcpState::Established)
+                    && next == CtTcpState::Established
+                {
+                    self.assured = true;
+                }
+                self.tcp = Some(next);
+                self.expires =
+                    now + if f.has(TcpFlags::RST) { timeouts.tcp(CtTcpState::Close) } else { timeouts.tcp(next) };
+            }
+            _ => {
+                // UDP: both ways seen and then more traffic makes a stream.
+                if reply && self.seen_reply && self.original.proto == PROTO_UDP {
+                    self.assured = true;
+                }
+                self.expires = now + other_timeout(self.original.proto, self.seen_reply || reply);
+            }
+        }
+        if reply {
+            self.seen_reply = true;
+        }
+        if self.expires < before { AfterPacket::Sooner(self.expires) } else { AfterPacket::Kept }
+    }
+}
+
+/// What a packet did to its flow's entry, for the table to follow.
+enum AfterPacket {
+    Kept,
+    /// It expires sooner than before: a reminder at the new time.
+    Sooner(Instant),
+    /// A RST as the very first answer: the entry goes.
+    Gone,
+}
+
+/// How to rewrite a packet of flow `e` seen in `direction`. Original
+/// direction: to the reverse of the reply tuple; reply direction: to the
+/// reverse of the original tuple.
+fn translation(e: &CtEntry, id: u64, direction: Direction) -> Translation {
+    let target = match direction {
+        Direction::Original => e.reply.reversed(),
+        Direction::Reply => e.original.reversed(),
+    };
+    Translation { src: (target.src, target.sport), dst: (target.dst, target.dport), direction, id }
 }
 
 /// The conntrack table of one node.
@@ -203,16 +265,22 @@ impl Conntrack {
     pub fn lookup(&self, t: Tuple, now: Instant) -> Option<Translation> {
         let &(id, direction) = self.index.get(&t.key())?;
         let e = &self.entries[&id];
+        (e.expires > now).then(|| translation(e, id, direction))
+    }
+
+    /// A packet of a flow already tracked: [`lookup`](Self::lookup) and
+    /// then [`update`](Self::update), with one search of the table for
+    /// both (every packet a node passes comes here first).
+    pub fn pass(&mut self, t: Tuple, flags: Option<TcpFlags>, now: Instant) -> Option<Translation> {
+        let &(id, direction) = self.index.get(&t.key())?;
+        let e = self.entries.get_mut(&id)?;
         if e.expires <= now {
             return None;
         }
-        // Original direction: rewrite to the reverse of the reply tuple.
-        // Reply direction: rewrite to the reverse of the original tuple.
-        let target = match direction {
-            Direction::Original => e.reply.reversed(),
-            Direction::Reply => e.original.reversed(),
-        };
-        Some(Translation { src: (target.src, target.sport), dst: (target.dst, target.dport), direction, id })
+        let tr = translation(e, id, direction);
+        let after = e.packet(direction, flags, now, self.timeouts);
+        self.after_packet(id, after);
+        Some(tr)
     }
 
     /// Records a new flow. `reply` is the tuple replies will carry; a reply
@@ -281,43 +349,21 @@ impl Conntrack {
     /// timeout (a RST: CLOSE's 10 s), the handshake's last ACK makes the
     /// flow ASSURED, and a RST as the very first answer deletes the entry.
     pub fn update(&mut self, id: u64, direction: Direction, flags: Option<TcpFlags>, now: Instant) {
-        let timeouts = self.timeouts;
         let Some(e) = self.entries.get_mut(&id) else { return };
-        let before = e.expires;
-        let reply = direction == Direction::Reply;
-        match (e.tcp, flags) {
-            (Some(state), Some(f)) => {
-                if !e.seen_reply && f.has(TcpFlags::RST) && reply {
-                    self.remove(id);
-                    return;
-                }
-                let next = next_tcp_state(state, direction, f).unwrap_or(state);
-                if e.seen_reply
-                    && !e.assured
-                    && matches!(state, CtTcpState::SynRecv | CtTcpState::Established)
-                    && next == CtTcpState::Established
-                {
-                    e.assured = true;
-                }
-                e.tcp = Some(next);
-                e.expires =
-                    now + if f.has(TcpFlags::RST) { timeouts.tcp(CtTcpState::Close) } else { timeouts.tcp(next) };
+        let after = e.packet(direction, flags, now, self.timeouts);
+        self.after_packet(id, after);
+    }
+
+    /// The table's side of [`CtEntry::packet`]: the entry goes, or its
+    /// reminder moves earlier (a later expiry keeps the earlier reminder,
+    /// see `by_expiry`).
+    fn after_packet(&mut self, id: u64, after: AfterPacket) {
+        match after {
+            AfterPacket::Kept => {}
+            AfterPacket::Sooner(at) => {
+                self.by_expiry.insert((at, id));
             }
-            _ => {
-                // UDP: both ways seen and then more traffic makes a stream.
-                if reply && e.seen_reply && e.original.proto == PROTO_UDP {
-                    e.assured = true;
-                }
-                e.expires = now + other_timeout(e.original.proto, e.seen_reply || reply);
-            }
-        }
-        if reply {
-            e.seen_reply = true;
-        }
-        let after = e.expires;
-        // A later expiry keeps the earlier reminder (see `by_expiry`).
-        if after < before {
-            self.by_expiry.insert((after, id));
+            AfterPacket::Gone => self.remove(id),
         }
     }
 

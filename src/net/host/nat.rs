@@ -37,8 +37,7 @@ impl Host {
         };
         let now = cx.now;
         let node = self.node.as_mut().expect("checked");
-        if let Some(tr) = node.conntrack.lookup(t, now) {
-            node.conntrack.update(tr.id, tr.direction, flags, now);
+        if let Some(tr) = node.conntrack.pass(t, flags, now) {
             if (tr.src, tr.dst) == ((t.src, t.sport), (t.dst, t.dport)) {
                 return Some(frame);
             }
