@@ -19,7 +19,7 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Announced {
     pub ip: Ipv4Addr,
-    /// " (default/web): announced by ", worded.
+    /// " (default/web): announced by " (L2) or ": advertised over BGP by ", worded.
     pub service: String,
     /// The answering nodes (each said with whether it can answer), or "nobody".
     pub who: String,
@@ -96,6 +96,8 @@ impl LessonView {
             .into_iter()
             .map(|a| {
                 let reached = a.nodes().into_iter().map(str::to_string).collect();
+                // BGP speakers advertise a route; L2 nodes announce (answer ARP).
+                let verb = if matches!(a.how, How::Bgp { .. }) { Msg::AdvertisedOverBgpBy } else { Msg::AnnouncedBy };
                 let (who, details, order) = match &a.how {
                     How::Leader { nodes: n, order } => {
                         (nodes(n, lang), Vec::new(), Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])))
@@ -106,7 +108,7 @@ impl LessonView {
                         None,
                     ),
                     How::Bgp { advertising, routes } => (
-                        lang.f(Msg::AdvertisedOverBgp, &[&nodes(advertising, lang)]),
+                        nodes(advertising, lang),
                         routes.iter().map(|r| lang.f(Msg::RouteVia, &[&r.router, &nodes(&r.via, lang)])).collect(),
                         None,
                     ),
@@ -114,7 +116,7 @@ impl LessonView {
                 };
                 Announced {
                     ip: a.ip,
-                    service: lang.f(Msg::AnnouncedBy, &[&a.service]),
+                    service: lang.f(verb, &[&a.service]),
                     who,
                     details,
                     order,
@@ -151,7 +153,10 @@ mod tests {
     fn bgp_says_every_advertising_node_and_the_router_s_ecmp_route() {
         let v = lesson("bgp-ecmp", 25, Lang::En);
         let a = &v.announcing[0];
-        assert_eq!(a.who, "advertised over BGP by node-a (powered off), node-b, node-c");
+        // One sentence: "192.168.1.201 (default/web): advertised over BGP by
+        // node-a (powered off), node-b, node-c", not "announced by advertised...".
+        assert_eq!(a.service, " (default/web): advertised over BGP by ");
+        assert_eq!(a.who, "node-a (powered off), node-b, node-c");
         assert_eq!(a.details, vec!["router routes it via node-a (powered off), node-b, node-c (ECMP)"]);
         assert_eq!(a.order, None, "MetalLB's L2 order means nothing in BGP mode");
         let later = lesson("bgp-ecmp", 30, Lang::En);

@@ -80,7 +80,7 @@ catalogue! {
     FaultAt => "Fault at {0}", "{0}의 장애";
     NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
     LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
-    AdvertisedOverBgp => "advertised over BGP by {0}", "BGP로 알리는 노드: {0}";
+    AdvertisedOverBgpBy => " ({0}): advertised over BGP by ", " ({0}): BGP로 알리는 노드 ";
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
     LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
