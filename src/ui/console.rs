@@ -148,7 +148,7 @@ pub fn console() -> Html {
             html! {
                 <li class="scripted" data-from="scenario">
                     <div class="cmd"><span class="at">{ format!("[{}] ", super::secs(s.started)) }</span>
-                        <span class="from" title={lang.t(Msg::FromScenarioTitle)}>{ lang.t(Msg::FromScenario) }</span>
+                        <span class="from" title={lang.t(Msg::FromScenarioTitle)}>{ lang.t(Msg::FromScenario) }</span>{ " " }
                         <span class="prompt">{ format!("{}$ ", s.host) }</span>{ &s.cmd }</div>
                     <pre class="out">{ &s.output }</pre>
                     if let Some(r) = repeated { <p class="repeats">{ r }</p> }
@@ -202,7 +202,7 @@ pub fn console() -> Html {
                     <div class="cmd"><span class="at">{ format!("[{}] ", super::secs(c.at)) }</span>
                         <span class="prompt">{ format!("{}$ ", c.host) }</span>{ &c.line }
                         if matches!(c.result, ConsoleResult::Background) { { " &" } }
-                        if let Some(e) = elsewhere { <span class="elsewhere">{ e }</span> }</div>
+                        if let Some(e) = elsewhere { { " " }<span class="elsewhere">{ e }</span> }</div>
                     { output }
                 </li>
             }

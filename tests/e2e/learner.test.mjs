@@ -74,7 +74,8 @@ test('console: the scenario\'s own commands are in the history at their times, r
   })));
   const logs = scripted.find((s) => s.cmd.includes('kubectl logs -n metallb-system -l component=speaker --prefix'));
   assert.ok(logs, scripted.map((s) => s.cmd).join(' | '));
-  assert.match(logs.cmd, /^\[14\.000 s\] scenarioclient\$ kubectl logs/);
+  // Words apart, as they read: "[14.000 s] scenario client$ kubectl logs ...".
+  assert.match(logs.cmd, /^\[14\.000 s\] scenario client\$ kubectl logs/);
   assert.match(logs.out, /"event":"serviceAnnounced"/);
   assert.equal(logs.from, 'scenario');
   // Nothing from after the cursor.
