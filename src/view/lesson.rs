@@ -114,14 +114,7 @@ impl LessonView {
                     ),
                     How::Unannounced => (lang.t(Msg::NotAnnounced).to_string(), Vec::new(), None),
                 };
-                Announced {
-                    ip: a.ip,
-                    service: lang.f(verb, &[&a.service]),
-                    who,
-                    details,
-                    order,
-                    nodes: reached,
-                }
+                Announced { ip: a.ip, service: lang.f(verb, &[&a.service]), who, details, order, nodes: reached }
             })
             .collect();
         LessonView {
