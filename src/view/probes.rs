@@ -132,24 +132,33 @@ fn local_drop(trace: &[Record], world: &World, host: &str, target: &str, from: I
     })
 }
 
-/// Consecutive failures of one lane; a Local-policy drop neither starts
-/// nor ends an outage.
+/// Consecutive failures of one lane, in the order the requests finished
+/// (each counts when it finishes); a Local-policy drop neither starts nor
+/// ends an outage. An outage runs from its first failure's start to the
+/// start of the success that ends it, unless that success was sent before
+/// a failure of the outage (a curl without `-m` typed in the blackhole,
+/// answered only by a TCP retransmission after the path came back): it
+/// shows the service up only when it finished.
 fn outages(probes: &[Probe], end: Instant) -> Vec<Outage> {
+    let mut by_done: Vec<&Probe> = probes.iter().collect();
+    by_done.stable_sort_by_key(|p| p.done);
     let mut out = Vec::new();
-    let mut open: Option<(Instant, usize)> = None;
-    for p in probes {
+    // (first failure's start, failures, last failure's start)
+    let mut open: Option<(Instant, usize, Instant)> = None;
+    for p in by_done {
         match (p.outcome, open) {
             (Outcome::LocalDrop, _) => {}
-            (Outcome::Failed, None) => open = Some((p.started, 1)),
-            (Outcome::Failed, Some((from, n))) => open = Some((from, n + 1)),
-            (Outcome::Ok, Some((from, failures))) => {
-                out.push(Outage { from, to: p.started, ongoing: false, failures });
+            (Outcome::Failed, None) => open = Some((p.started, 1, p.started)),
+            (Outcome::Failed, Some((from, n, last))) => open = Some((from, n + 1, last.max(p.started))),
+            (Outcome::Ok, Some((from, failures, last))) => {
+                let to = if p.started < last { p.done } else { p.started };
+                out.push(Outage { from, to, ongoing: false, failures });
                 open = None;
             }
             (Outcome::Ok, None) => {}
         }
     }
-    if let Some((from, failures)) = open {
+    if let Some((from, failures, _)) = open {
         out.push(Outage { from, to: end, ongoing: true, failures });
     }
     out
@@ -166,6 +175,39 @@ mod tests {
         let scenario = crate::scenario::load::load(s.file, s.yaml).expect("loads");
         let run = Run::new(Rc::new(scenario), None, None, None).expect("builds");
         lanes(run.trace(), run.world(), run.end)
+    }
+
+    fn probe(started: u64, done: u64, outcome: Outcome) -> Probe {
+        Probe { started: Instant::from_millis(started), done: Instant::from_millis(done), outcome }
+    }
+
+    /// A curl typed at 30 s into the failover's blackhole, without `-m`:
+    /// its SYN is retransmitted at 31, 33, 37, 45, 61 and 93 s (Linux's
+    /// doubling RTO from 1 s) and the last one is answered once the router's
+    /// entry expired at 90 s. The scripted `-m 1` probes fail from 20 s to
+    /// 89 s and answer again at 90 s. One outage, 20 s to 90 s: the long
+    /// curl's success does not split it at 30 s, and alone it would end the
+    /// outage when it finished, not when it was sent.
+    #[test]
+    fn a_success_sent_before_later_failures_does_not_end_the_outage_early() {
+        let mut probes: Vec<Probe> = (20..90).map(|s| probe(s * 1000, s * 1000 + 1000, Outcome::Failed)).collect();
+        probes.push(probe(30_000, 93_000, Outcome::Ok));
+        probes.push(probe(90_000, 90_004, Outcome::Ok));
+        probes.stable_sort_by_key(|p| p.started);
+        let end = Instant::from_secs(120);
+        assert_eq!(
+            outages(&probes, end),
+            [Outage { from: Instant::from_secs(20), to: Instant::from_secs(90), ongoing: false, failures: 70 }]
+        );
+        // Without the scripted success at 90 s, the typed curl ends it at 93 s.
+        probes.retain(|p| p.started != Instant::from_secs(90) || p.outcome != Outcome::Ok);
+        assert_eq!(
+            outages(&probes, end),
+            [Outage { from: Instant::from_secs(20), to: Instant::from_secs(93), ongoing: false, failures: 70 }]
+        );
+        // A success sent after the last failure ends it when it was sent.
+        let quick = [probe(20_000, 21_000, Outcome::Failed), probe(22_000, 22_004, Outcome::Ok)];
+        assert_eq!(outages(&quick, end)[0].to, Instant::from_secs(22));
     }
 
     #[test]
