@@ -458,17 +458,20 @@ pub fn requests_summary(story: &Story, lang: Lang) -> String {
         .map(|lane| {
             let total = lane.probes.len();
             let failed = lane.count(Outcome::Failed);
+            let drops = lane.count(Outcome::LocalDrop);
             let mut said = match lane.outages.iter().max_by_key(|o| o.length()) {
-                None => lang.f(Msg::AllSucceeded, &[&(total - lane.count(Outcome::LocalDrop))]),
+                // Every request dropped by the policy: nothing was answered.
+                None if total == drops => lang.f(Msg::NoneAnswered, &[&total]),
+                None => lang.f(Msg::AllSucceeded, &[&(total - drops)]),
                 Some(o) => lang.f(
                     if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
                     &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],
                 ),
             };
-            let drops = lane.count(Outcome::LocalDrop);
             if drops > 0 {
                 said.push(' ');
-                said.push_str(&lang.f(Msg::LocalDrops, &[&drops]));
+                // "Not an outage" only beside requests the Service answered.
+                said.push_str(&lang.f(if total == drops { Msg::EveryLocalDrop } else { Msg::LocalDrops }, &[&drops]));
             }
             format!("{}: {said}", lane.label())
         })

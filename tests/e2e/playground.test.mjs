@@ -70,6 +70,18 @@ test('failover: a long blackhole with garp: ignore, only the detection time with
   assert.deepEqual(errors, []);
 });
 
+test('charts: a lane whose every request the Local policy dropped says none was answered, not "All 0 succeeded"', async () => {
+  const { page, errors } = await openApp(app.browser, app.server.url, '#ex02-why-local-drops');
+  await page.keyboard.press('End');
+  const said = await page.textContent('figure[data-chart=requests] .chart-summary');
+  assert.doesNotMatch(said, /All 0 requests/);
+  // "lb-0 → ...: None of the 28 requests was answered. All 28 dropped by externalTrafficPolicy: Local ..."
+  const [, total, dropped] = said.match(/None of the (\d+) requests was answered\. All (\d+) dropped by externalTrafficPolicy: Local/) ?? [];
+  assert.ok(total && total === dropped, said);
+  assert.doesNotMatch(said, /not an outage/, 'nothing was answered: no "the policy working, not an outage"');
+  assert.deepEqual(errors, []);
+});
+
 test('compare overlays the original and a variant on one time axis', async () => {
   const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await page.selectOption('select[aria-label="Compare with"]', 'variant:garp-honor');

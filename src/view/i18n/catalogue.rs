@@ -358,6 +358,8 @@ catalogue! {
         "요청, 프로브마다 한 줄 (● 응답, ✕ 실패, □ Local 정책으로 드롭)";
     LocalDrops => "{0} dropped by externalTrafficPolicy: Local (no pod on the node it reached): the policy working, not an outage.",
         "{0}개는 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음): 장애가 아니라 정책대로 동작한 것입니다.";
+    EveryLocalDrop => "All {0} dropped by externalTrafficPolicy: Local (no pod on the node they reached).",
+        "{0}개 모두 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음).";
     HowReaches => "How {0} reaches {1}", "{0}이(가) {1}에 닿는 길";
     HowRouterReaches => "How the router reaches the VIP", "라우터가 VIP에 닿는 길";
     ServedTitle => "Requests served, by node", "노드별 처리한 요청";
@@ -368,6 +370,7 @@ catalogue! {
     ChartFailed => "The chart could not be drawn: {0}", "차트를 그릴 수 없습니다: {0}";
     NoRequests => "No client requests (curl) in this run.", "이 실행에는 클라이언트 요청(curl)이 없습니다.";
     AllSucceeded => "All {0} requests succeeded.", "요청 {0}개가 모두 성공했습니다.";
+    NoneAnswered => "None of the {0} requests was answered.", "요청 {0}개 중 응답받은 것이 없습니다.";
     SomeFailed => "{0} of {1} requests failed; the longest outage lasted {2} ({3} → {4}).",
         "요청 {1}개 중 {0}개가 실패했습니다. 가장 긴 장애는 {2} 동안 이어졌습니다 ({3} → {4}).";
     SomeFailedOngoing => "{0} of {1} requests failed; the longest outage lasted {2}, until the end of the run ({3} → {4}).",
