@@ -197,6 +197,18 @@ pub fn events() -> Html {
         });
     }
     let Some(entry) = entry else { return html! {} };
+    // While an exercise asks who answers for the VIP, the list would give
+    // it away (the leader record, the speaker's log lines, the gratuitous
+    // ARP's sender, all of them ahead of the cursor too): hidden, as the
+    // path chart is, until the learner has found it.
+    if store.concealed() {
+        return html! {
+            <section class="panel events concealed" aria-labelledby="events-title" data-panel="events">
+                <div class="panel-head"><h2 id="events-title">{ lang.t(Msg::PanelEvents) }</h2></div>
+                <p class="hint">{ lang.t(Msg::EventsHidden) }</p>
+            </section>
+        };
+    }
     let run = entry.run.borrow();
     let trace = run.trace();
     let hosts: Vec<String> = {

@@ -183,7 +183,11 @@ pub fn tasks() -> Html {
             Verdict::Pending { .. } => ("…", lang.t(Msg::GoalPending)),
         };
         // What was found, in one line, with the tools' names as code (never literal backticks).
-        let found = |f: &Found| markdown::inline(&i18n::found(lang, f));
+        // While the first task asks who answers, no card names the node.
+        let concealed = store.concealed();
+        let found = |f: &Found| {
+            markdown::inline(&if concealed { i18n::found_concealed(lang, f) } else { i18n::found(lang, f) })
+        };
         html! {
             <li class={classes!("task", verdict.state())} data-goal={i.to_string()} data-state={verdict.state()}
                 data-asks={goals::finding(goal).map(|_| "who-answers")}>

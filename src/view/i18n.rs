@@ -162,6 +162,31 @@ pub fn one_line(text: &str, lang: Lang) -> String {
     }
 }
 
+/// [`found`] while an exercise asks the learner to find who answers for
+/// the VIP ([`crate::play::goals::finding`]): another task's check must
+/// not name the node that answers (nor the one that owns the MAC, takes the
+/// packet or is the route's next hop), or the card would give the answer away.
+pub fn found_concealed(lang: Lang, found_: &crate::play::goals::Found) -> String {
+    use crate::play::goals::Found as F;
+    let hidden = || lang.t(Msg::FoundHiddenNode).to_string();
+    let masked = match found_ {
+        F::AnnouncedBy { service, by: Some(_) } => F::AnnouncedBy { service: service.clone(), by: Some(hidden()) },
+        F::Entry { host, ip, mac, owner: Some(_), state } => F::Entry {
+            host: host.clone(),
+            ip: ip.clone(),
+            mac: mac.clone(),
+            owner: Some(hidden()),
+            state: state.clone(),
+        },
+        F::FrameTo { host, ip, .. } => F::FrameTo { host: host.clone(), ip: ip.clone(), to: hidden() },
+        F::Route { host, ip, via } if !via.is_empty() => {
+            F::Route { host: host.clone(), ip: ip.clone(), via: vec![hidden()] }
+        }
+        other => return found(lang, other),
+    };
+    found(lang, &masked)
+}
+
 /// What a goal's check found, said in `lang`. The English catalogue text
 /// is the sentence `vipsim check` prints ([`Found`]'s `Display`), except
 /// that a command's output is summarised in one line ([`one_line`]).

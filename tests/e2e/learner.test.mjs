@@ -247,6 +247,10 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
       const callout = (await page.$$eval('.callout', (l) => l.map((c) => c.textContent))).join(' ');
       const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner]));
       const marks = await page.$$eval('.mark.leader', (l) => l.map((m) => m.getAttribute('aria-label')));
+      // The event list (the leader record, the speakers' logs, the GARP's
+      // sender, even ahead of the cursor) and the other tasks' findings.
+      assert.equal(await page.$$eval('.events .event-table', (l) => l.length), 0, `${id} at ${secs} s: the event list is shown`);
+      const findings = (await page.$$eval('.tasks .task .detail', (l) => l.map((d) => d.textContent))).join(' ');
       // The drawn words (badges too) sit beside the host's button, in an
       // aria-hidden g.host-text (axe-core label-content-name-mismatch).
       const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.length);
@@ -258,6 +262,7 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
         assert.ok(!callout.includes(node), `${id} at ${secs} s: the callout names ${node}`);
         assert.ok(!owners.some(([i, o]) => i === ip && o === node), `${id} at ${secs} s: the inspector names ${node}`);
         assert.ok(!marks.some((m) => m.includes(node)), `${id} at ${secs} s: a leader mark names ${node}`);
+        assert.ok(!findings.includes(node), `${id} at ${secs} s: a task's finding names ${node}: ${findings}`);
       }
       checked += leaders.size;
     }
@@ -265,6 +270,7 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
     await page.click('[data-do=solution]');
     await page.keyboard.press('End');
     assert.equal(await page.getAttribute('.announcers', 'data-concealed'), 'false', `${id}: shown once found`);
+    assert.equal(await page.$$eval('.events .event-table', (l) => l.length), 1, `${id}: the event list is back once found`);
   }
   assert.ok(checked >= 2, `the exercises that ask who answers were checked (${checked} VIPs)`);
   assert.deepEqual(errors, []);

@@ -84,6 +84,8 @@ catalogue! {
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
     LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
+    EventsHidden => "Hidden until you have found who answers for the VIP yourself (the first task): the list names it.",
+        "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제): 목록에 답이 나옵니다.";
     PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
         "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     NothingComingUp => "No timer is running that would change who answers for a VIP.", "VIP에 응답하는 노드를 바꿀 타이머가 돌고 있지 않습니다.";
@@ -587,6 +589,7 @@ catalogue! {
     FoundEntry => "{0} has {1} -> {2} ({3}) {4}", "{0}: {1} -> {2} ({3}) {4}";
     FoundAnnouncedBy => "{0} is announced by {1}", "{0}을(를) {1}이(가) 알리고 있습니다";
     FoundAnnouncedByNone => "{0} is announced by none", "{0}을(를) 알리는 노드가 없습니다";
+    FoundHiddenNode => "a node you have not found yet", "아직 찾지 못한 노드";
     FoundExternalIp => "EXTERNAL-IP of {0} is {1}", "{0}의 EXTERNAL-IP는 {1}입니다";
     FoundNoService => "no Service {0}", "Service {0}이(가) 없습니다";
     FoundPodsSaw => "pods saw clients {0}", "파드가 본 클라이언트: {0}";
