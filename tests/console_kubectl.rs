@@ -27,7 +27,9 @@ fn story_c_pending_then_assigned() {
             0
         )
     );
-    // kubectl names the namespace even for a cluster-scoped kind.
+    // kubectl names the namespace even for a cluster-scoped kind: with no
+    // object to look at, `allResourcesNamespaced` keeps its start value,
+    // !--all-namespaces (kubectl 1.34 pkg/cmd/get/get.go, the end of Run).
     assert_eq!(
         sh.sh(2, "lb-0", "kubectl get ciliumloadbalancerippool"),
         ("No resources found in default namespace.\n".into(), 0)
