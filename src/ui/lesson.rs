@@ -10,7 +10,6 @@ use super::state::use_store;
 use crate::time::Instant;
 use crate::view::lesson::LessonView;
 use crate::view::markdown::reveal_marks;
-use crate::view::story::MarkKind;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -42,7 +41,7 @@ pub fn lesson() -> Html {
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
     let run = entry.run.borrow();
     let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed());
-    let has_beats = entry.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
+    let first_beat = entry.story.first_beat();
     let hidden = description.1;
     let toggle = {
         let whole = whole.clone();
@@ -62,8 +61,8 @@ pub fn lesson() -> Html {
                     <span class="label">{ beat.label }</span>
                     <p>{ beat.text }</p>
                 </aside>
-            } else if has_beats {
-                <aside class="note-now idle" aria-live="polite"><p>{ lang.t(Msg::NoBeatYet) }</p></aside>
+            } else if let Some(first) = first_beat {
+                <aside class="note-now idle" aria-live="polite"><p>{ lang.f(Msg::NoBeatYet, &[&crate::view::secs(first)]) }</p></aside>
             }
             if !view.announcing.is_empty() {
                 <div class="announcers" data-concealed={view.concealed.to_string()}>

@@ -337,7 +337,7 @@ pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
 
 /// The lesson panel. `moment` marks what depends on the cursor (the note,
 /// who announces), which a page opened at another moment hides.
-pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -> String {
+pub fn lesson_panel(v: &LessonView, now: Instant, first_beat: Option<Instant>, lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -364,12 +364,12 @@ pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -
             escape(&beat.label),
             escape(&beat.text)
         );
-    } else if has_beats {
+    } else if let Some(first) = first_beat {
         // As the app shows it before the first beat, so nothing moves when it takes over.
         let _ = write!(
             out,
             r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#,
-            escape(lang.t(Msg::NoBeatYet))
+            escape(&lang.f(Msg::NoBeatYet, &[&super::secs(first)]))
         );
     }
     if !v.announcing.is_empty() && v.concealed {
@@ -410,4 +410,32 @@ pub fn lesson_panel(v: &LessonView, now: Instant, has_beats: bool, lang: Lang) -
     }
     out.push_str("</div></section>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::play::run::Run;
+    use crate::view::lesson::LessonView;
+    use crate::view::story::Story;
+    use std::rc::Rc;
+
+    /// Before the failover's first note (15 s) things have happened: node-a
+    /// was elected at 3 s and the client has curled since 8 s. The idle box
+    /// says when the first note comes, not "Nothing has happened yet".
+    #[test]
+    fn before_the_first_beat_the_lesson_says_when_it_comes() {
+        let s = crate::catalog::find("metallb-l2-failover").expect("shipped");
+        let scenario = Rc::new(crate::scenario::load::load(s.file, s.yaml).expect("loads"));
+        let mut run = Run::new(scenario.clone(), None, None, None).expect("builds");
+        let story = Story::of(&run);
+        assert_eq!(story.first_beat(), Some(Instant::from_secs(15)));
+        run.seek_time(Instant::from_secs(5));
+        let view = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+        let html = lesson_panel(&view, Instant::from_secs(5), story.first_beat(), Lang::En);
+        assert!(
+            html.contains(r#"<aside class="note-now idle" data-moment><p>The first note comes at 15.000 s: press Play, or step forward.</p></aside>"#),
+            "{html}"
+        );
+    }
 }

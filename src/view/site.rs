@@ -25,7 +25,7 @@ use super::markdown::escape;
 use super::poster::{Fit, lesson_panel, timeline_panel, topology_panel, topology_svg};
 use super::scene::{Drawing, Moment};
 use super::secs;
-use super::story::{MarkKind, Story, just_happened};
+use super::story::{Story, just_happened};
 use super::timeline::TimelineView;
 use crate::catalog::{self, Shipped};
 use crate::play::run::Run;
@@ -141,11 +141,10 @@ impl Opened {
     }
 
     fn lesson(&self, lang: Lang) -> String {
-        let has_beats = self.story.marks.iter().any(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note));
         lesson_panel(
             &LessonView::of(&self.scenario, self.run.world(), self.run.visible(), lang, self.concealed()),
             crate::time::Instant::ZERO,
-            has_beats,
+            self.story.first_beat(),
             lang,
         )
     }

@@ -239,6 +239,11 @@ pub struct Story {
 }
 
 impl Story {
+    /// When the lesson's first beat (a timeline note or a fault) comes.
+    pub fn first_beat(&self) -> Option<Instant> {
+        self.marks.iter().filter(|m| matches!(m.kind, MarkKind::Fault | MarkKind::Note)).map(|m| m.t).min()
+    }
+
     pub fn of(run: &Run) -> Story {
         let trace = run.trace();
         let world = run.world();

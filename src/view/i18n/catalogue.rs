@@ -89,7 +89,7 @@ catalogue! {
     PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
         "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
     NothingComingUp => "No timer is running that would change who answers for a VIP.", "VIP에 응답하는 노드를 바꿀 타이머가 돌고 있지 않습니다.";
-    NoBeatYet => "Nothing has happened yet: press Play, or step forward.", "아직 아무 일도 없습니다: 재생하거나 한 단계씩 앞으로 가 보세요.";
+    NoBeatYet => "The first note comes at {0}: press Play, or step forward.", "첫 메모는 {0}에 나옵니다: 재생하거나 한 단계씩 앞으로 가 보세요.";
     ZoomNetwork => "Zoom the network", "네트워크 확대/축소";
     ZoomIn => "Zoom in", "확대";
     ZoomOut => "Zoom out", "축소";
