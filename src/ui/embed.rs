@@ -69,14 +69,16 @@ pub fn embed_bar() -> Html {
         None => folder,
     };
     // The exact moment is encoded when the link is followed, not on every
-    // frame of playback.
+    // frame of playback: the click rewrites the link before the browser
+    // follows it. Through a NodeRef, not the event's currentTarget: yew
+    // listens at the app's root, so that is the root, not the link (which
+    // left the link pointing at the scenario's first moment).
+    let anchor = use_node_ref();
     let follow = {
         let store = store.clone();
-        Callback::from(move |e: MouseEvent| {
-            if let (Some(link), Some(a)) = (
-                route::permalink(&store),
-                e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()),
-            ) {
+        let anchor = anchor.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let (Some(link), Some(a)) = (route::permalink(&store), anchor.cast::<web_sys::HtmlAnchorElement>()) {
                 a.set_href(&route::link_url(&link));
             }
         })
@@ -84,7 +86,7 @@ pub fn embed_bar() -> Html {
     html! {
         <header class="embed-bar">
             <strong>{ title }</strong>
-            <a href={plain} onclick={follow} target="_blank" rel="noopener">{ lang.t(Msg::OpenInPlayground) }</a>
+            <a ref={anchor} href={plain} onclick={follow} target="_blank" rel="noopener">{ lang.t(Msg::OpenInPlayground) }</a>
         </header>
     }
 }

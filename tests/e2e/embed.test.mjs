@@ -104,6 +104,31 @@ test('Run by click, Enter or Space loads the app and plays from the requested mo
   await server.close();
 });
 
+test('"Open in the playground" keeps the moment, the panels and the language', async () => {
+  const server = await serveDist();
+  const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
+  const { frame, errors } = await post(context,
+    `${server.url}embed.html?scenario=metallb-l2-failover&at=30s&lang=ko&panels=topology,timeline,console`);
+  await frame.click('.facade .run');
+  await ready(frame);
+  // Paused, so the moment to keep stands still.
+  await frame.click('.timeline button.play');
+  assert.equal(await frame.getAttribute('.timeline button.play', 'aria-pressed'), 'false');
+  const at = (await clock(frame)).ns;
+  assert.ok(at >= 30e9, `the embed plays from 30 s (${at / 1e9})`);
+  const [tab] = await Promise.all([context.waitForEvent('page'), frame.click('.embed-bar a')]);
+  await ready(tab);
+  assert.match(tab.url(), /#\/link\//, 'the link carries the moment');
+  const opened = await clock(tab);
+  assert.ok(Math.abs(opened.ns - at) < 1e9, `the playground opens at ${opened.ns / 1e9} s, the embed was at ${at / 1e9} s`);
+  assert.equal(await tab.getAttribute('html', 'lang'), 'ko');
+  const panels = await tab.$$eval('section[data-panel]', (l) => l.map((p) => p.dataset.panel));
+  assert.ok(!panels.includes('charts') && panels.includes('console'), `the embed's panels: ${panels}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('autoplay=1 loads at once; the offline copy is kept only with sw=1', async () => {
   const server = await serveDist();
   for (const sw of ['', '&sw=1']) {
