@@ -216,6 +216,7 @@ fn columns(store: &AppState) -> Html {
     let lesson = shows(Panel::Lesson);
     let side_shown = side.iter().any(|p| shows(*p) && (*p != Panel::Tasks || has_goals));
     html! {
+        <>
         <main class={classes!("workspace", (!lesson).then_some("no-lesson"), (!side_shown).then_some("no-side"))}>
             if shows(Panel::Editor) {
                 <div class="col-editor">{ panel(Panel::Editor) }</div>
@@ -227,11 +228,15 @@ fn columns(store: &AppState) -> Html {
             if side_shown {
                 <div class="col-side">{ for side.into_iter().map(panel) }</div>
             }
-            // Two runs on one time axis need the page's whole width.
-            if shows(Panel::Compare) {
-                <div class="col-wide">{ panel(Panel::Compare) }</div>
-            }
         </main>
+        // Two runs on one time axis need the page's whole width: a row of
+        // its own after the columns, outside their grid, so the sticky
+        // lesson column (wide screens) scrolls away above it instead of
+        // staying over its left edge.
+        if shows(Panel::Compare) {
+            <div class="wide-row">{ panel(Panel::Compare) }</div>
+        }
+        </>
     }
 }
 

@@ -93,6 +93,21 @@ test('compare overlays the original and a variant on one time axis', async () =>
   assert.deepEqual(errors, []);
 });
 
+test('compare takes the whole width at 1440 px: the sticky lesson column does not cover it', async () => {
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover',
+    { viewport: { width: 1440, height: 900 } });
+  await page.selectOption('select[aria-label="Compare with"]', 'variant:garp-honor');
+  await page.waitForSelector('figure[data-chart=compare-requests] svg');
+  await page.$eval('figure[data-chart=compare-requests]', (f) => f.scrollIntoView({ block: 'center' }));
+  const box = (sel) => page.$eval(sel, (e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; });
+  const lesson = await box('.col-lesson');
+  const compare = await box('section[data-panel=compare]');
+  const overlaps = lesson.left < compare.right && compare.left < lesson.right && lesson.top < compare.bottom && compare.top < lesson.bottom;
+  assert.ok(!overlaps, `lesson ${JSON.stringify(lesson)} over compare ${JSON.stringify(compare)}`);
+  assert.ok(compare.right - compare.left > 1300, `compare is ${compare.right - compare.left} px wide`);
+  assert.deepEqual(errors, []);
+});
+
 test('console: kubectl get svc prints the Service row at once; curl runs in a branch', async () => {
   const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
