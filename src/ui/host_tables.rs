@@ -37,6 +37,20 @@ fn until(now: Instant, t: Instant, lang: Lang) -> String {
     lang.f(Msg::In, &[&wait])
 }
 
+/// `text` with a line-break opportunity after each `sep` (a MAC's colons,
+/// the ages' slashes): a narrow table wraps it there, not inside a number.
+fn breakable(text: &str, sep: char) -> Html {
+    let mut parts = text.split_inclusive(sep).peekable();
+    let mut out = Vec::new();
+    while let Some(part) = parts.next() {
+        out.push(html! { { part.to_string() } });
+        if parts.peek().is_some() {
+            out.push(html! { <wbr /> });
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn changed_class(changed: bool) -> Option<&'static str> {
     changed.then_some("changed")
 }
@@ -86,10 +100,10 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
                         <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
                         <td>
                             <strong>{ if owner.is_empty() { "-".to_string() } else { owner } }</strong>
-                            if let Some(m) = e.mac { <br /><code class="mac">{ m.to_string() }</code> }
+                            if let Some(m) = e.mac { <br /><code class="mac">{ breakable(&m.to_string(), ':') }</code> }
                         </td>
                         <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
-                        <td class="ages">{ format!("{}/{}/{}", secs(e.updated), secs(e.confirmed), secs(e.used)) }</td>
+                        <td class="ages">{ breakable(&format!("{}/{}/{}", secs(e.updated), secs(e.confirmed), secs(e.used)), '/') }</td>
                     </tr>
                 }
             });
@@ -287,7 +301,7 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
         let is_changed = changed.contains(mac);
         html! {
             <tr class={classes!(changed_class(is_changed), expired.then_some("expired"))} data-mac={mac.to_string()}>
-                <th scope="row"><code>{ mac.to_string() }</code>{ changed_note(is_changed, lang) }</th>
+                <th scope="row"><code>{ breakable(&mac.to_string(), ':') }</code>{ changed_note(is_changed, lang) }</th>
                 <td>{ world.net.name_of_mac(*mac) }</td>
                 <td>{ world.net.port_name(e.port).to_string() }</td>
                 <td>{ format!("{:.1} s", age.as_secs_f64()) }</td>
