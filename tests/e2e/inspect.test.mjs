@@ -58,6 +58,36 @@ test('host tables: the switch MAC table, a node\'s Service rules and announcer s
   assert.deepEqual(errors, []);
 });
 
+test('host tables at 1440 px: addresses and words stay whole, MACs wrap only at colons', async () => {
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover',
+    { viewport: { width: 1440, height: 900 } });
+  await scrubTo(page, 27);
+  await page.click('g.host[data-host=router]');
+  // Each text piece of an address, state or route cell on one line.
+  const broken = await page.$$eval('table.neighbors th[scope=row], table.neighbors td.state, table.routes td, table.routes th',
+    (cells) => cells.flatMap((cell) => {
+      const text = cell.firstChild;
+      if (!text || text.nodeType !== Node.TEXT_NODE || !text.textContent.trim()) return [];
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      return range.getClientRects().length > 1 ? [text.textContent] : [];
+    }));
+  assert.deepEqual(broken, [], 'no address, state or route word is split across lines');
+  // A MAC that wraps does so after a colon.
+  const macLines = await page.$$eval('table.neighbors code.mac', (codes) => codes.map((c) => {
+    const lines = [];
+    for (const node of c.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      if (range.getClientRects().length > 1) lines.push(node.textContent);
+    }
+    return lines;
+  }));
+  assert.deepEqual(macLines.flat(), [], 'each colon-separated part of a MAC stays whole');
+  assert.deepEqual(errors, []);
+});
+
 test('reduced motion: frames are drawn as still markers', async () => {
   const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover', { reducedMotion: 'reduce' });
   await scrubTo(page, 15.5);
