@@ -67,7 +67,8 @@ test('host tables at 1440 px: addresses and words stay whole, MACs wrap only at 
   const broken = await page.$$eval('table.neighbors th[scope=row], table.neighbors td.state, table.routes td, table.routes th',
     (cells) => cells.flatMap((cell) => {
       const text = cell.firstChild;
-      if (!text || text.nodeType !== Node.TEXT_NODE || !text.textContent.trim()) return [];
+      // Single words only ("192.168.1.11", "REACHABLE", "kernel"); "directly connected" may wrap at its space.
+      if (!text || text.nodeType !== Node.TEXT_NODE || !text.textContent.trim() || /\s/.test(text.textContent.trim())) return [];
       const range = document.createRange();
       range.selectNodeContents(text);
       return range.getClientRects().length > 1 ? [text.textContent] : [];
