@@ -894,3 +894,74 @@ fn patch_that_is_not_json_is_refused() {
         ("error: unable to parse \"{not json\": key must be a string at line 1 column 2\n".into(), 1)
     );
 }
+
+/// The API server reads a pod's log from the kubelet of the pod's node
+/// (`LogLocation`, pkg/registry/core/pod/strategy.go, Kubernetes 1.34:
+/// https://<node InternalIP>:10250/containerLogs/<ns>/<pod>/<container>,
+/// the options as a sorted query). A powered-off node does not answer ARP,
+/// so the API server's connect fails with EHOSTUNREACH and kubectl prints
+/// the server's error. With -l, kubectl 1.34 asks each pod for its last 10
+/// lines (`selectorTail`, pkg/cmd/logs/logs.go) and prints the pods in
+/// turn until the first error (`sequentialConsumeRequest`).
+#[test]
+fn logs_of_a_pod_on_a_powered_off_node_fail_at_its_kubelet() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    // node-a lost power at 20 s; its speaker is still listed until eviction.
+    assert_eq!(
+        sh.sh(60, "client", "kubectl logs -n metallb-system speaker-fzksg"),
+        (
+            "Error from server: Get \"https://192.168.1.11:10250/containerLogs/metallb-system/speaker-fzksg/speaker\": dial tcp 192.168.1.11:10250: connect: no route to host\n".into(),
+            1
+        )
+    );
+    let leave = "{\"caller\":\"speakerlist.go:313\",\"level\":\"info\",\"msg\":\"node event - forcing sync\",\"node addr\":\"192.168.1.11\",\"node event\":\"NodeLeave\",\"node name\":\"node-a\",\"ts\":\"2026-01-01T00:00:25Z\"}";
+    let took_over = "{\"caller\":\"main.go:420\",\"event\":\"serviceAnnounced\",\"ips\":[\"192.168.1.201\"],\"level\":\"info\",\"msg\":\"service has IP, announcing\",\"pool\":\"lan-pool\",\"protocol\":\"layer2\",\"ts\":\"2026-01-01T00:00:25Z\"}";
+    assert_eq!(
+        sh.sh(60, "client", "kubectl logs -n metallb-system -l component=speaker --prefix --timestamps"),
+        (
+            format!(
+                "[pod/speaker-b9shv/speaker] 2026-01-01T00:00:25.000000000Z {leave}\n\
+                 [pod/speaker-b9shv/speaker] 2026-01-01T00:00:25.000000000Z {took_over}\n\
+                 Error from server: Get \"https://192.168.1.11:10250/containerLogs/metallb-system/speaker-fzksg/speaker?tailLines=10&timestamps=true\": dial tcp 192.168.1.11:10250: connect: no route to host\n"
+            ),
+            1
+        )
+    );
+}
+
+/// `kubectl logs -l` shows each pod's last 10 lines unless --tail says
+/// otherwise (`selectorTail`, kubectl 1.34 pkg/cmd/logs/logs.go); a pod
+/// named alone shows them all. One node leads twelve Services: its speaker
+/// logs twelve announcements.
+#[test]
+fn logs_by_selector_show_each_pod_s_last_ten_lines() {
+    let mut y = String::from(
+        "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: twelve\n  title: twelve services\n\
+         spec:\n  duration: 20s\n  cluster:\n    loadBalancer: metallb\n    announce: l2\n  hosts:\n  \
+         - name: gw\n    role: router\n    ip: 10.20.0.1/24\n  - name: only\n    role: node\n    ip: 10.20.0.7/24\n\
+         ---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: pool\n  namespace: metallb-system\n\
+         spec:\n  addresses:\n  - 10.20.0.100-10.20.0.150\n\
+         ---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: lan\n  namespace: metallb-system\n\
+         ---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n  selector:\n    \
+         matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n        app: app\n    spec:\n      \
+         containers:\n      - name: echo\n        image: hashicorp/http-echo\n        args: [\"-text=hi\", \"-listen=:8080\"]\n",
+    );
+    for i in 0..12 {
+        y += &format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s{i:02}\nspec:\n  type: LoadBalancer\n  \
+             selector:\n    app: app\n  ports:\n  - port: 80\n    targetPort: 8080\n"
+        );
+    }
+    let scenario = vipsim::scenario::load::load("twelve.yaml", &y).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut run = vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds");
+    run.seek_time(vipsim::time::Instant::from_secs(15));
+    let mut w = run.world().clone();
+    let all = console_common::run(&mut w, "gw", "kubectl logs -n metallb-system ds/speaker").0;
+    let announced = |text: &str| text.lines().filter(|l| l.contains("serviceAnnounced")).count();
+    assert_eq!(announced(&all), 12, "{all}");
+    let by_label = console_common::run(&mut w, "gw", "kubectl logs -n metallb-system -l component=speaker").0;
+    assert_eq!(by_label.lines().count(), 10, "{by_label}");
+    assert_eq!(by_label.lines().collect::<Vec<_>>(), all.lines().skip(all.lines().count() - 10).collect::<Vec<_>>());
+    let every = console_common::run(&mut w, "gw", "kubectl logs -n metallb-system -l component=speaker --tail=-1").0;
+    assert_eq!(every, all);
+}

@@ -135,21 +135,41 @@ pub fn logs(w: &World, f: &Flags) -> Reply {
     let system = system_pods(w);
     let mut reply = Reply::ok(String::new());
     reply.notice = notice;
+    // With -l and no --tail, kubectl asks for the last 10 lines of each pod
+    // (`selectorTail` in ToLogOptions, kubectl 1.34 pkg/cmd/logs/logs.go).
+    let default_tail = f.value("selector").is_some().then_some(10);
     for pod in &pods {
         let sys = system.iter().find(|s| s.name == pod.name && Some(s.namespace) == pod.namespace.as_deref());
-        match pod_logs(w, f, pod, sys) {
+        match pod_logs(w, f, pod, sys, default_tail) {
             Ok((notice, text)) => {
                 reply.notice.push_str(&notice);
                 reply.stdout.push_str(&text);
             }
-            Err(e) => return Reply { notice: reply.notice, ..Reply::fail(&e) },
+            // sequentialConsumeRequest: the pods before it were printed,
+            // then the first error ends the command.
+            Err(e) => return Reply { notice: reply.notice, stdout: reply.stdout, ..Reply::fail(&e) },
         }
     }
     reply
 }
 
+/// The kubelet's address and whether it answers: the API server reads a
+/// pod's log from the kubelet of its node (port 10250, the node's
+/// InternalIP as kubeadm sets `--kubelet-preferred-address-types`).
+fn kubelet_of(w: &World, pod: &Object) -> Option<(std::net::Ipv4Addr, bool)> {
+    let node = pod.json["spec"]["nodeName"].as_str()?;
+    let host = w.net.host(node)?;
+    Some((host.primary_ip()?, host.up))
+}
+
 /// One pod's log lines after `--since`/`--tail`, with `--timestamps`/`--prefix`.
-fn pod_logs(w: &World, f: &Flags, pod: &Object, sys: Option<&SystemPod>) -> Result<(String, String), String> {
+fn pod_logs(
+    w: &World,
+    f: &Flags,
+    pod: &Object,
+    sys: Option<&SystemPod>,
+    default_tail: Option<usize>,
+) -> Result<(String, String), String> {
     let (container, notice) = pick_container(pod, sys, f.value("container"))?;
     if f.has("previous") {
         return Err(format!(
@@ -168,9 +188,36 @@ fn pod_logs(w: &World, f: &Flags, pod: &Object, sys: Option<&SystemPod>) -> Resu
         Err(e) => return Err(format!("error: invalid argument for \"--since\" flag: {e}")),
     };
     let tail: Option<usize> = match f.value("tail").map(str::parse::<i64>).transpose() {
+        Ok(None) => default_tail,
         Ok(t) => t.and_then(|n| usize::try_from(n).ok()),
         Err(_) => return Err("error: invalid argument for \"--tail\" flag: expected an integer".into()),
     };
+    // A powered-off node's kubelet does not answer: the API
+    // server's connection to it fails when ARP for the node gets no reply
+    // (EHOSTUNREACH), and kubectl prints the server's error. Simplified:
+    // at once, where the API server waits for ARP's three probes (3 s).
+    if let Some((ip, false)) = kubelet_of(w, pod) {
+        let ns = pod.namespace.as_deref().unwrap_or("default");
+        // The query the API server passes on (`LogLocation` in
+        // pkg/registry/core/pod/strategy.go: url.Values, keys sorted).
+        let mut query = Vec::new();
+        if let Some(d) = since {
+            // kubectl rounds --since to the nearest second.
+            query.push(format!("sinceSeconds={}", (d.as_millis() + 500) / 1000));
+        }
+        if let Some(n) = tail {
+            query.push(format!("tailLines={n}"));
+        }
+        if f.has("timestamps") {
+            query.push("timestamps=true".to_string());
+        }
+        query.sort();
+        let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+        return Err(format!(
+            "Error from server: Get \"https://{ip}:10250/containerLogs/{ns}/{}/{container}{query}\": dial tcp {ip}:10250: connect: no route to host",
+            pod.name
+        ));
+    }
     let lines: Vec<_> = sys
         .map(|s| {
             w.cluster
