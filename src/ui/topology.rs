@@ -131,7 +131,8 @@ pub fn topology() -> Html {
     let lang = store.lang;
     let drawn = use_mut_ref(Drawn::default);
     let narrow = use_narrow();
-    let zoom = use_zoom();
+    let svg_ref = use_node_ref();
+    let zoom = use_zoom(svg_ref.clone());
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -295,7 +296,7 @@ pub fn topology() -> Html {
                 </div>
             }
             <div class="topology-scroll">
-                <svg viewBox={view_box} role="group"
+                <svg ref={svg_ref} viewBox={view_box} role="group"
                      aria-labelledby="topology-title" class={classes!("topology-svg", (narrow && zoom.view.zoom > 1.0).then_some("zoomed"))}
                      style={format!("min-width:{:.0}px", layout.width * min_scale)}
                      onpointerdown={narrow.then(|| zoom.down.clone())} onpointermove={narrow.then(|| zoom.moved.clone())}

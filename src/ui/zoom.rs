@@ -38,14 +38,15 @@ pub struct Handlers {
 
 /// Zoom and pan state for a drawing.
 #[hook]
-pub fn use_zoom() -> Handlers {
+pub fn use_zoom(drawing: NodeRef) -> Handlers {
     let view = use_state(View::default);
     let pointers = use_mut_ref(Pointers::default);
     let size = use_memo((), |_| std::rc::Rc::new(std::cell::Cell::new((1.0, 1.0))));
     let size: std::rc::Rc<std::cell::Cell<(f64, f64)>> = (*size).clone();
-    let target_box = |e: &PointerEvent| {
-        use wasm_bindgen::JsCast;
-        match e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+    // The drawing's box, through a NodeRef: yew listens at the app's root,
+    // so the event's currentTarget is the root, not the drawing.
+    let target_box = move |_: &PointerEvent| {
+        match drawing.cast::<web_sys::Element>() {
             Some(el) => {
                 let r = el.get_bounding_client_rect();
                 (r.left(), r.top(), r.width().max(1.0), r.height().max(1.0))

@@ -501,8 +501,17 @@ test('phone (360 px): no sideways page scroll, the network fits and zooms, lesso
     at(2, 220, 'pointermove');
     at(1, 100, 'pointerup'); at(2, 220, 'pointerup');
   });
-  const [, , w] = (await box()).split(' ').map(Number);
+  const [x1, y1, w] = (await box()).split(' ').map(Number);
   assert.ok(w < Number(whole.split(' ')[2]), `a pinch zooms: ${await box()}`);
+  // ...around the fingers' middle (160, 60 in the drawing's box): the point
+  // of the drawing under it stays under it.
+  const [x0, y0, w0, h0] = whole.split(' ').map(Number);
+  const { fx, fy, h1 } = await svg.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { fx: 160 / r.width, fy: 60 / r.height, h1: el.viewBox.baseVal.height };
+  });
+  assert.ok(Math.abs((x0 + fx * w0) - (x1 + fx * w)) < w0 * 0.01 && Math.abs((y0 + fy * h0) - (y1 + fy * h1)) < h0 * 0.01,
+    `the pinch zoomed around its middle: ${whole} -> ${await box()}`);
   // Charts fit too, with labels a phone can read (drawn narrow, scaled at most a little).
   const charts = await page.$$eval('.chart-canvas svg', (l) => l.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width || s.width.baseVal.value]));
   for (const [shown, drawn] of charts) assert.ok(shown / drawn > 0.7, `a chart drawn ${drawn} px is shown at ${shown} px`);
