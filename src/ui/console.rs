@@ -175,6 +175,12 @@ pub fn console() -> Html {
                         None => html! { <p class="pending">{ lang.f(Msg::StillRunning, &[&super::secs(owner.map(|o| o.run.borrow().end).unwrap_or(now))]) }</p> },
                         Some((step, _, text)) if here && cursor >= step => html! { <pre class="out">{ text }</pre> },
                         Some((step, t, _)) => {
+                            // Before the line was typed it is not running yet.
+                            let said = if here && store.time < c.at {
+                                lang.f(Msg::RunsFromUntil, &[&super::secs(c.at), &super::secs(t)])
+                            } else {
+                                lang.f(Msg::RunningUntil, &[&super::secs(t)])
+                            };
                             let store = store.clone();
                             let target = store.run_index(c.run);
                             let jump = Callback::from(move |_| {
@@ -185,7 +191,7 @@ pub fn console() -> Html {
                             });
                             html! {
                                 <p class="pending">
-                                    { lang.f(Msg::RunningUntil, &[&super::secs(t)]) }{ " " }
+                                    { said }{ " " }
                                     <button type="button" onclick={jump}>{ lang.t(Msg::JumpThere) }</button>
                                 </p>
                             }

@@ -38,6 +38,9 @@ test('console: a command that takes time runs the cursor forward to its end and 
   await type(page, 'client', 'curl -m 1 http://192.168.1.201/ &');
   assert.equal((await clock(page)).step, step, 'a background command leaves the cursor');
   assert.match(await lastTyped(page).locator('.pending').textContent(), /running… \(completes at 32\.0\d\d s\)/);
+  // Before the moment it was typed, it is not running yet.
+  await scrubTo(page, 10);
+  assert.match(await lastTyped(page).locator('.pending').textContent(), /^runs from 31\.0\d\d s \(completes at 32\.0\d\d s\)/);
   await lastTyped(page).locator('.pending button').click();
   assert.match(await lastTyped(page).locator('.out').textContent(), /^curl: \(28\) Connection timed out/);
   assert.deepEqual(errors, []);

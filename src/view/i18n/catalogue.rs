@@ -450,6 +450,7 @@ catalogue! {
     Command => "Command", "명령";
     RunCommand => "Run", "실행";
     RunningUntil => "running… (completes at {0})", "실행 중… ({0}에 끝남)";
+    RunsFromUntil => "runs from {0} (completes at {1})", "{0}부터 실행 ({1}에 끝남)";
     RunningUntilIn => "running… (completes at {0} in run “{1}”)", "실행 중… (실행 “{1}”에서 {0}에 끝남)";
     JumpThere => "Jump there", "그곳으로 이동";
     StillRunning => "(still running when the run ends at {0}: no output yet)", "(실행이 {0}에 끝날 때까지도 실행 중: 아직 출력 없음)";
