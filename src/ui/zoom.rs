@@ -45,14 +45,12 @@ pub fn use_zoom(drawing: NodeRef) -> Handlers {
     let size: std::rc::Rc<std::cell::Cell<(f64, f64)>> = (*size).clone();
     // The drawing's box, through a NodeRef: yew listens at the app's root,
     // so the event's currentTarget is the root, not the drawing.
-    let target_box = move |_: &PointerEvent| {
-        match drawing.cast::<web_sys::Element>() {
-            Some(el) => {
-                let r = el.get_bounding_client_rect();
-                (r.left(), r.top(), r.width().max(1.0), r.height().max(1.0))
-            }
-            None => (0.0, 0.0, 1.0, 1.0),
+    let target_box = move |_: &PointerEvent| match drawing.cast::<web_sys::Element>() {
+        Some(el) => {
+            let r = el.get_bounding_client_rect();
+            (r.left(), r.top(), r.width().max(1.0), r.height().max(1.0))
         }
+        None => (0.0, 0.0, 1.0, 1.0),
     };
     let down = {
         let pointers = pointers.clone();

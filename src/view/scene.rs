@@ -611,8 +611,12 @@ fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: 
                 match e.mac {
                     Some(mac) => {
                         let owner = owner_of(mac);
+                        // Concealed, the MAC is on the detail line below: the
+                        // row says "?" (as the inspector's owner column does)
+                        // and keeps its state in the box.
+                        let shown = if at.conceal { "?" } else { owner.as_str() };
                         (
-                            format!("{who}ARP {vip} → {owner} · {}", e.state),
+                            format!("{who}ARP {vip} → {shown} · {}", e.state),
                             format!("{mac}{}", deadline.unwrap_or_default()),
                             owner,
                         )
