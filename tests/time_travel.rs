@@ -39,6 +39,42 @@ fn seeking_back_equals_a_fresh_run_to_the_same_step() {
 /// run keeps a snapshot every several thousand steps instead of every 256 (a copy of
 /// such a world is megabytes; at 200 nodes every-256 ran out of memory).
 /// Seeking back still lands on exactly the state a fresh run reaches.
+/// A step back prepared ahead (the copy of its snapshot made while the
+/// page is idle, `Run::prepare_step_back`) lands on the same world as one
+/// that copies the snapshot then: from the end, from just past a snapshot,
+/// from the start; prepared twice; and prepared, then the cursor moved to
+/// another snapshot's steps before the step back.
+#[test]
+fn a_step_back_prepared_ahead_lands_on_the_same_world() {
+    for id in ["metallb-l2-failover", "cilium-lb-ipam"] {
+        let mut run = common::run(id, None);
+        let len = run.len();
+        for (from, to) in [(len, len - 1), (len, len / 2), (257, 256), (257, 255), (3, 0), (len / 2, len / 2 - 40)] {
+            run.seek(from);
+            run.prepare_step_back();
+            run.prepare_step_back();
+            run.seek(to);
+            assert!(run.world() == &run.world_at(to), "{id}: {from} -> {to}");
+            // Prepared at one place, used from another.
+            run.prepare_step_back();
+            run.seek(from);
+            run.seek(to / 2);
+            assert!(run.world() == &run.world_at(to / 2), "{id}: {from} -> {}", to / 2);
+        }
+        // Prepared, then the run changed at the cursor (a console session's
+        // own branch): its future and the snapshots there are new.
+        let half = run.len() / 2;
+        run.seek(half + 3);
+        run.prepare_step_back();
+        run.act(Action::Fault(FaultStep::new("router", FaultAction::FlushArp)));
+        for to in [half + 1, half + 400, half + 2] {
+            run.seek(to.min(run.len()));
+            assert!(run.world() == &run.world_at(to.min(run.len())), "{id}: after acting, -> {to}");
+            run.prepare_step_back();
+        }
+    }
+}
+
 #[test]
 fn a_large_world_is_snapshotted_less_often_and_seeks_exactly() {
     use vipsim::play::run::Run;

@@ -121,6 +121,38 @@ fn use_address_sync(store: &Store, active: bool) {
     });
 }
 
+/// Once the page is idle after the cursor moved (not while playing), the
+/// active run prepares the next step back ([`crate::play::run::Run::prepare_step_back`]):
+/// the copy of a world it would otherwise make while the learner waits for
+/// the frame. Skipped in a browser without idle callbacks (Safari).
+#[hook]
+fn use_step_back_ready(store: &Store) {
+    let entry = store.active().filter(|_| !store.playing).cloned();
+    let key = entry.as_ref().map(|e| (e.rev, e.run.borrow().cursor()));
+    use_effect_with(key, move |_| {
+        // Kept here and dropped with the effect: a callback cancelled before
+        // it ran would otherwise leak, and the run it holds with it.
+        let pending = entry.map(|entry| {
+            let prepare = wasm_bindgen::closure::Closure::<dyn FnMut()>::once(move || {
+                if let Ok(mut run) = entry.run.try_borrow_mut() {
+                    run.prepare_step_back();
+                }
+            });
+            let id =
+                gloo::utils::window().request_idle_callback(wasm_bindgen::JsCast::unchecked_ref(prepare.as_ref())).ok();
+            (prepare, id)
+        });
+        move || {
+            if let Some((prepare, id)) = pending {
+                if let Some(id) = id {
+                    gloo::utils::window().cancel_idle_callback(id);
+                }
+                drop(prepare);
+            }
+        }
+    });
+}
+
 /// Puts `hash` in the address bar, replacing the history entry.
 fn write_address(hash: &str) {
     if let Ok(history) = gloo::utils::window().history() {
@@ -269,6 +301,7 @@ pub fn app(props: &Props) -> Html {
     use_persistence(&store);
     use_scorm(&store);
     use_player(store.playing, store.dispatcher());
+    use_step_back_ready(&store);
     use_computation(&store);
     let shell = use_node_ref();
     use_height_reporting(shell.clone(), store.embed);

@@ -84,6 +84,17 @@ pub fn branches() -> Html {
         let scenario = store.scenario.clone();
         move |_| scenario.map(|s| bgp_versions(&s)).unwrap_or_default()
     });
+    // The run's gratuitous ARPs for its VIP, found once per run version:
+    // whether honouring GARP can still help is asked on every step.
+    let garps = use_memo(store.active().map(|e| e.rev), {
+        let entry = store.active().cloned();
+        move |_| {
+            entry.and_then(|e| {
+                let (resolver, vip) = (e.story.resolver.clone()?, e.story.vip?);
+                Some(whatif::Garps::of(e.run.borrow().trace(), &resolver, vip))
+            })
+        }
+    });
     let Some(entry) = store.active().cloned() else { return html! {} };
     let run = entry.run.borrow();
     let world = run.world();
@@ -168,9 +179,8 @@ pub fn branches() -> Html {
                 Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[&host, &vip]),
                 Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[&host, &vip, &node]),
             };
-            let trace = run.trace();
             [
-                ("honor-garp", whatif::honour_garp(world, trace, run.cursor(), r, vip)),
+                ("honor-garp", (*garps).as_ref().and_then(|g| whatif::honour_garp_in(g, world, run.cursor(), r, vip))),
                 ("flush-arp", whatif::flush(world, r, vip)),
             ]
             .into_iter()

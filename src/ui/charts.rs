@@ -106,12 +106,50 @@ fn render(
         ranges
     };
     Ok(ChartSvg {
-        svg,
+        svg: paint_opacity(&svg),
         width: canvas.width as f64,
         height: height as f64,
         x: (x.start as f64, x.end as f64),
         y: (y.start as f64, y.end as f64),
     })
+}
+
+/// The drawing with each shape's `opacity` turned into the same
+/// `fill-opacity` and `stroke-opacity` (and `opacity="1"` left out). Every
+/// shape plotters' SVG backend draws paints its fill or its stroke, never
+/// both (plotters-svg 0.3.7, src/svg.rs: `draw_rect` and `draw_circle` set
+/// the other to `none`, lines and polylines have no fill, text and polygons
+/// no stroke), so both draw the same chart (screenshots differ by rounding,
+/// at most 4 of 255 in a channel). But in Chromium an element's `opacity`
+/// below 1 is a paint effect of its own: the 380 grid lines and bars of a
+/// run's charts were 380 effects that its compositor sorted into layers
+/// again on every frame, 0.2-1.5 ms of each step back while frames fly in
+/// the network (Layerize, traced in headless Chromium 156); a paint's
+/// opacity is none. Attribute values and text are escaped (`"` as
+/// `&quot;`), so ` opacity="` always starts an attribute.
+fn paint_opacity(svg: &str) -> String {
+    const ATTR: &str = " opacity=\"";
+    let mut out = String::with_capacity(svg.len() + svg.len() / 8);
+    let mut rest = svg;
+    while let Some(at) = rest.find(ATTR) {
+        out.push_str(&rest[..at]);
+        let value_and_rest = &rest[at + ATTR.len()..];
+        let Some(end) = value_and_rest.find('"') else {
+            rest = &rest[at..];
+            break;
+        };
+        let value = &value_and_rest[..end];
+        if value != "1" {
+            out.push_str(" fill-opacity=\"");
+            out.push_str(value);
+            out.push_str("\" stroke-opacity=\"");
+            out.push_str(value);
+            out.push('"');
+        }
+        rest = &value_and_rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A chart over simulated time: 0 to `end_s` seconds across, `y` up, with

@@ -34,25 +34,57 @@ fn garp_for(frame: &Frame, vip: Ipv4Addr) -> bool {
         && matches!(Parsed::of(frame.bytes()), Parsed::Arp { arp, .. } if arp.sender_ip == vip)
 }
 
+/// The gratuitous ARPs for a VIP in a whole run, found once per run: a
+/// step of the cursor then searches these few instead of decoding every
+/// frame of the trace again (the playground asks [`honour_garp_in`] on
+/// every step).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Garps {
+    /// The steps at which the host received one for itself (not forwarded).
+    received: Vec<u64>,
+    /// Each one sent: its step, time and sender.
+    sent: Vec<(u64, Instant, String)>,
+}
+
+impl Garps {
+    /// The GARPs for `vip` in `trace` (a whole run, in step order) that
+    /// `host` received, and all that were sent.
+    pub fn of(trace: &[Record], host: &str, vip: Ipv4Addr) -> Garps {
+        let mut garps = Garps { received: Vec::new(), sent: Vec::new() };
+        for r in trace {
+            match &r.kind {
+                Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if **at == *host && garp_for(frame, vip) => {
+                    garps.received.push(r.step)
+                }
+                Kind::Frame { at, dir: Dir::Tx, frame, forward: None, .. } if garp_for(frame, vip) => {
+                    garps.sent.push((r.step, r.t, at.to_string()))
+                }
+                _ => {}
+            }
+        }
+        garps
+    }
+}
+
 /// Whether switching `host` to honour GARP at the cursor can change its
 /// entry for `vip`. `trace` is the whole run, `cursor` the step the
 /// remedy would apply at, `world` the world there.
 pub fn honour_garp(world: &World, trace: &[Record], cursor: u64, host: &str, vip: Ipv4Addr) -> Option<Futile> {
+    honour_garp_in(&Garps::of(trace, host, vip), world, cursor, host, vip)
+}
+
+/// [`honour_garp`] with the run's GARPs for `vip` found beforehand.
+pub fn honour_garp_in(garps: &Garps, world: &World, cursor: u64, host: &str, vip: Ipv4Addr) -> Option<Futile> {
     let h = world.net.host(host)?;
     if h.ifaces.iter().all(|i| i.neighbors.config().garp == GarpPolicy::Honor) {
         return Some(Futile::AlreadyHonours { host: host.into() });
     }
-    let (past, future) = trace.split_at(trace.partition_point(|r| r.step <= cursor));
-    let reaches = |r: &Record| matches!(&r.kind, Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if **at == *host && garp_for(frame, vip));
-    if future.iter().any(reaches) {
+    if garps.received.last().is_some_and(|step| *step > cursor) {
         return None;
     }
-    let last = past.iter().rev().find_map(|r| match &r.kind {
-        Kind::Frame { at, dir: Dir::Tx, frame, forward: None, .. } if garp_for(frame, vip) => {
-            Some((r.t, at.to_string()))
-        }
-        _ => None,
-    });
+    let last = garps.sent[..garps.sent.partition_point(|(step, ..)| *step <= cursor)]
+        .last()
+        .map(|(_, t, from)| (*t, from.clone()));
     Some(Futile::NoMoreGarp { host: host.into(), vip, last })
 }
 
@@ -114,6 +146,24 @@ mod tests {
             honour_garp(honoured.world(), honoured.trace(), honoured.cursor(), "router", VIP),
             Some(Futile::AlreadyHonours { host: "router".into() })
         );
+    }
+
+    /// The playground finds a run's GARPs once and asks at every step: one
+    /// `Garps` answers as the pinned checks above at each of their moments.
+    #[test]
+    fn the_garps_found_once_answer_at_every_cursor() {
+        let mut run = failover(None, 0.0);
+        let garps = Garps::of(run.trace(), "router", VIP);
+        assert_eq!(
+            garps.sent.last().map(|(_, t, from)| (*t, from.as_str())),
+            Some((Instant::from_millis(74_400), "node-b"))
+        );
+        for (secs, helps) in [(24.0, true), (27.0, true), (40.0, true), (80.0, false), (100.0, false)] {
+            run.seek_time(Instant::from_nanos((secs * 1e9) as u64));
+            let answer = honour_garp_in(&garps, run.world(), run.cursor(), "router", VIP);
+            assert_eq!(answer.is_none(), helps, "at {secs} s: {answer:?}");
+            assert_eq!(answer, honour_garp(run.world(), run.trace(), run.cursor(), "router", VIP));
+        }
     }
 
     #[test]

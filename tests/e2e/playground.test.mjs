@@ -108,6 +108,26 @@ test('compare takes the whole width at 1440 px: the sticky lesson column does no
   assert.deepEqual(errors, []);
 });
 
+test('charts: faint grid lines and bars are faint in their paint, not by element opacity (no effect per shape)', async () => {
+  // An SVG element's `opacity` below 1 is an effect of its own in
+  // Chromium; a run's charts had about 380, sorted into compositor layers
+  // again on every step (ui/charts.rs paint_opacity).
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
+  await page.selectOption('select[aria-label="Compare with"]', 'variant:garp-honor');
+  await page.waitForSelector('figure[data-chart=compare-requests] svg');
+  for (const chart of ['requests', 'path', 'served', 'compare-requests']) {
+    const shapes = await page.$$eval(`figure[data-chart=${chart}] svg *`, (l) => l.map((e) => ({
+      tag: e.tagName, opacity: e.getAttribute('opacity'), fill: e.getAttribute('fill-opacity'), stroke: e.getAttribute('stroke-opacity'),
+      computed: getComputedStyle(e).opacity,
+    })));
+    assert.ok(shapes.length > 50, `${chart}: ${shapes.length} shapes`);
+    assert.deepEqual(shapes.filter((s) => s.opacity !== null || s.computed !== '1'), [], `${chart}: no shape has an element opacity`);
+    // The mesh's faint lines (0.12) are still faint, through the stroke.
+    assert.ok(shapes.some((s) => s.tag === 'line' && s.stroke === '0.12' && s.fill === '0.12'), `${chart}: the faint grid`);
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('console: kubectl get svc prints the Service row at once; curl runs in a branch', async () => {
   const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 30);
