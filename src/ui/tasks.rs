@@ -168,6 +168,8 @@ pub fn tasks() -> Html {
             </section>
         };
     }
+    // While the first task asks who answers, no card names the node.
+    let concealed = store.concealed();
     let items = goals.iter().zip(&verdicts).enumerate().map(|(i, (goal, verdict))| {
         let hints = goal.hints_in(code);
         let shown = (store.hints.get(&goal.name).copied().unwrap_or(0) as usize).min(hints.len());
@@ -183,8 +185,6 @@ pub fn tasks() -> Html {
             Verdict::Pending { .. } => ("…", lang.t(Msg::GoalPending)),
         };
         // What was found, in one line, with the tools' names as code (never literal backticks).
-        // While the first task asks who answers, no card names the node.
-        let concealed = store.concealed();
         let found = |f: &Found| {
             markdown::inline(&if concealed { i18n::found_concealed(lang, f) } else { i18n::found(lang, f) })
         };
