@@ -45,7 +45,7 @@ pub fn use_zoom(drawing: NodeRef) -> Handlers {
     let size: std::rc::Rc<std::cell::Cell<(f64, f64)>> = (*size).clone();
     // The drawing's box, through a NodeRef: yew listens at the app's root,
     // so the event's currentTarget is the root, not the drawing.
-    let target_box = move |_: &PointerEvent| match drawing.cast::<web_sys::Element>() {
+    let target_box = move || match drawing.cast::<web_sys::Element>() {
         Some(el) => {
             let r = el.get_bounding_client_rect();
             (r.left(), r.top(), r.width().max(1.0), r.height().max(1.0))
@@ -67,7 +67,7 @@ pub fn use_zoom(drawing: NodeRef) -> Handlers {
             let before = p.spread();
             let now = (e.client_x() as f64, e.client_y() as f64);
             p.at.insert(e.pointer_id(), now);
-            let (left, top, bw, bh) = target_box(&e);
+            let (left, top, bw, bh) = target_box();
             match (before, p.spread()) {
                 // Two fingers: pinch around their middle.
                 (Some((d0, _)), Some((d1, (mx, my)))) if d0 > 0.0 => {
