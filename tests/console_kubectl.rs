@@ -965,3 +965,81 @@ fn logs_by_selector_show_each_pod_s_last_ten_lines() {
     let every = console_common::run(&mut w, "gw", "kubectl logs -n metallb-system -l component=speaker --tail=-1").0;
     assert_eq!(every, all);
 }
+
+/// The API server reaches a pod's logs and exec through its node's
+/// kubelet (port 10250). A node cut from the LAN fails like a powered-off
+/// one (ARP unanswered: "no route to host"); a node powered on and still
+/// booting answers the SYN with a RST until its kubelet starts
+/// ("connection refused"). A scenario of other names and addresses than
+/// the shipped ones, with a partition and a reboot.
+#[test]
+fn logs_and_exec_fail_at_a_kubelet_that_does_not_answer() {
+    let y = "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: cut\n  title: cut and reboot\n\
+             spec:\n  duration: 90s\n  cluster:\n    loadBalancer: metallb\n    announce: l2\n  hosts:\n  \
+             - name: edge\n    role: router\n    ip: 10.30.0.1/24\n  - name: worker-x\n    role: node\n    ip: 10.30.0.21/24\n  \
+             - name: worker-y\n    role: node\n    ip: 10.30.0.22/24\n  timeline:\n  \
+             - at: 10s\n    fault: { host: worker-x, action: partition }\n  \
+             - at: 10s\n    fault: { host: worker-y, action: power-off }\n  \
+             - at: 30s\n    fault: { host: worker-x, action: heal }\n  \
+             - at: 40s\n    fault: { host: worker-y, action: power-on }\n\
+             ---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: pool\n  namespace: metallb-system\n\
+             spec:\n  addresses:\n  - 10.30.0.100-10.30.0.110\n\
+             ---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: lan\n  namespace: metallb-system\n";
+    let scenario = vipsim::scenario::load::load("cut.yaml", y).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut run = vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds");
+    let mut at = |secs: u64| {
+        let t = vipsim::time::Instant::from_secs(secs);
+        run.seek_time(t);
+        let mut w = run.world().clone();
+        vipsim::play::drive::run_until(&mut w, t, &mut Vec::new());
+        w
+    };
+    let mut w = at(5);
+    let pods = console_common::run(&mut w, "edge", "kubectl get pods -n metallb-system -o wide").0;
+    let speaker_on = |node: &str| {
+        let line = pods.lines().find(|l| l.contains("speaker") && l.contains(node)).unwrap_or_else(|| panic!("{pods}"));
+        line.split_whitespace().next().expect("a name").to_string()
+    };
+    let (x, y) = (speaker_on("worker-x"), speaker_on("worker-y"));
+    let logs = |w: &mut vipsim::sim::World, pod: &str| {
+        console_common::run(w, "edge", &format!("kubectl logs -n metallb-system {pod} --tail=1"))
+    };
+    let refused = |pod: &str, ip: &str, why: &str| {
+        (
+            format!(
+                "Error from server: Get \"https://{ip}:10250/containerLogs/metallb-system/{pod}/speaker?tailLines=1\": dial tcp {ip}:10250: connect: {why}\n"
+            ),
+            1,
+        )
+    };
+    // Both answer before the faults.
+    assert_eq!(logs(&mut w, &x).1, 0);
+    assert_eq!(logs(&mut w, &y).1, 0);
+
+    let mut w = at(20);
+    assert_eq!(logs(&mut w, &x), refused(&x, "10.30.0.21", "no route to host"));
+    assert_eq!(logs(&mut w, &y), refused(&y, "10.30.0.22", "no route to host"));
+    assert_eq!(
+        console_common::run(&mut w, "edge", &format!("kubectl exec -n metallb-system {x} -- ls")),
+        ("Error from server: error dialing backend: dial tcp 10.30.0.21:10250: connect: no route to host\n".into(), 1)
+    );
+
+    // worker-x is back on the LAN; worker-y boots until 60 s (NODE_BOOT).
+    let mut w = at(45);
+    assert_eq!(logs(&mut w, &x).1, 0);
+    assert_eq!(logs(&mut w, &y), refused(&y, "10.30.0.22", "connection refused"));
+    assert_eq!(
+        console_common::run(&mut w, "edge", &format!("kubectl exec -n metallb-system {y} -- ls")),
+        (
+            "Error from server: error dialing backend: dial tcp 10.30.0.22:10250: connect: connection refused\n".into(),
+            1
+        )
+    );
+
+    let mut w = at(70);
+    assert_eq!(logs(&mut w, &y).1, 0, "its kubelet answers after the boot");
+    // A running kubelet: exec reaches the container, which vipsim does not model.
+    let (text, exit) = console_common::run(&mut w, "edge", &format!("kubectl exec -n metallb-system {y} -- ls"));
+    assert!(text.starts_with("vipsim: kubectl exec runs cilium-dbg in Cilium agent pods only"), "{text}");
+    assert_eq!(exit, 1);
+}

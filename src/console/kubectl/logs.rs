@@ -153,13 +153,29 @@ pub fn logs(w: &World, f: &Flags) -> Reply {
     reply
 }
 
-/// The kubelet's address and whether it answers: the API server reads a
-/// pod's log from the kubelet of its node (port 10250, the node's
-/// InternalIP as kubeadm sets `--kubelet-preferred-address-types`).
-fn kubelet_of(w: &World, pod: &Object) -> Option<(std::net::Ipv4Addr, bool)> {
-    let node = pod.json["spec"]["nodeName"].as_str()?;
-    let host = w.net.host(node)?;
-    Some((host.primary_ip()?, host.up))
+/// Why the API server cannot reach the kubelet of `node` (port 10250, the
+/// node's InternalIP as kubeadm sets `--kubelet-preferred-address-types`),
+/// in the words of Go's dialer, or `None` when it answers.
+///
+/// - Powered off or cut from the LAN: ARP for the node gets no reply and
+///   the connect fails with EHOSTUNREACH, "no route to host".
+/// - Powered on and booting, the kubelet not started yet: the node's
+///   kernel answers the SYN on a closed port with a RST, "connection
+///   refused".
+///
+/// Simplified: the error comes at once, where the API server waits for
+/// ARP's three probes (3 s) before EHOSTUNREACH.
+pub(super) fn kubelet_unreachable(w: &World, node: &str) -> Option<(std::net::Ipv4Addr, &'static str)> {
+    let n = w.cluster.nodes.get(node)?;
+    let host = &w.net.hosts[n.host];
+    let on_lan = host.ifaces.iter().filter_map(|i| i.link).all(|l| w.net.links[l].up);
+    if !host.up || !on_lan {
+        Some((n.ip, "no route to host"))
+    } else if !n.kubelet_up {
+        Some((n.ip, "connection refused"))
+    } else {
+        None
+    }
 }
 
 /// One pod's log lines after `--since`/`--tail`, with `--timestamps`/`--prefix`.
@@ -192,11 +208,10 @@ fn pod_logs(
         Ok(t) => t.and_then(|n| usize::try_from(n).ok()),
         Err(_) => return Err("error: invalid argument for \"--tail\" flag: expected an integer".into()),
     };
-    // A powered-off node's kubelet does not answer: the API
-    // server's connection to it fails when ARP for the node gets no reply
-    // (EHOSTUNREACH), and kubectl prints the server's error. Simplified:
-    // at once, where the API server waits for ARP's three probes (3 s).
-    if let Some((ip, false)) = kubelet_of(w, pod) {
+    // The API server reads the log from the node's kubelet; when that
+    // fails, kubectl prints the server's error.
+    let node = pod.json["spec"]["nodeName"].as_str();
+    if let Some((ip, why)) = node.and_then(|n| kubelet_unreachable(w, n)) {
         let ns = pod.namespace.as_deref().unwrap_or("default");
         // The query the API server passes on (`LogLocation` in
         // pkg/registry/core/pod/strategy.go: url.Values, keys sorted).
@@ -214,7 +229,7 @@ fn pod_logs(
         query.sort();
         let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
         return Err(format!(
-            "Error from server: Get \"https://{ip}:10250/containerLogs/{ns}/{}/{container}{query}\": dial tcp {ip}:10250: connect: no route to host",
+            "Error from server: Get \"https://{ip}:10250/containerLogs/{ns}/{}/{container}{query}\": dial tcp {ip}:10250: connect: {why}",
             pod.name
         ));
     }
@@ -268,19 +283,17 @@ pub fn exec(w: &World, f: &Flags) -> Reply {
         Ok(c) => c,
         Err(e) => return Reply::fail(&e),
     };
+    // exec is upgraded through the API server to the node's kubelet, so a
+    // kubelet that does not answer fails every pod, modelled or not.
+    if let Some((ip, why)) = pod.json["spec"]["nodeName"].as_str().and_then(|n| kubelet_unreachable(w, n)) {
+        return Reply::fail(&format!("Error from server: error dialing backend: dial tcp {ip}:10250: connect: {why}"));
+    }
     let Some(agent) = sys.filter(|s| s.owner.2 == "cilium") else {
         return Reply::fail(&format!(
             "vipsim: kubectl exec runs cilium-dbg in Cilium agent pods only (kubectl -n kube-system exec ds/cilium -- cilium-dbg service list); {} has no modelled commands",
             pod.name
         ));
     };
-    let node = &w.cluster.nodes[&agent.node];
-    if !w.net.hosts[node.host].up || !node.kubelet_up {
-        return Reply::fail(&format!(
-            "Error from server: error dialing backend: dial tcp {}:10250: connect: no route to host",
-            node.ip
-        ));
-    }
     if pod.json["status"]["containerStatuses"][0]["state"]["running"].is_null() {
         return Reply::fail(&format!("error: unable to upgrade connection: container not found (\"{container}\")"));
     }
