@@ -733,6 +733,46 @@ fn steps_name_existing_hosts() {
     );
 }
 
+/// A scripted line the console could never run fails at load, where the
+/// author can see it, not as exit 127 or 2 each time the step runs.
+#[test]
+fn scripted_commands_are_ones_the_console_runs() {
+    assert_eq!(
+        errors(&edit(
+            "cmd: \"curl -s -m 1 http://10.0.1.240/clientip\"",
+            "cmd: \"wgett -q -O- http://10.0.1.21:31888/\""
+        )),
+        [
+            "s.yaml:36:7: spec.timeline[0].run.cmd: `wgett` is not a command of vipsim's console (it has kubectl, curl, arping, ping, tcpdump, timeout, ip, conntrack, cilium-dbg, vtysh, show)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "cmd: \"curl -s -m 1 http://10.0.1.240/clientip\"",
+            "cmd: \"curll -s http://10.0.1.21:31888/clientip\""
+        )),
+        [
+            "s.yaml:36:7: spec.timeline[0].run.cmd: `curll` is not a command of vipsim's console (it has kubectl, curl, arping, ping, tcpdump, timeout, ip, conntrack, cilium-dbg, vtysh, show) (did you mean `curl`?)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit(
+            "cmd: \"curl -s -m 1 http://10.0.1.240/clientip\"",
+            "cmd: \"curl -sk https://10.0.1.21:31888/clientip\""
+        )),
+        [
+            "s.yaml:36:7: spec.timeline[0].run.cmd: curl: option -k is not supported in vipsim (supported: -s -S -m -o -w -H --connect-timeout)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("cmd: \"curl -s -m 1 http://10.0.1.240/clientip\"", "cmd: \"timeout five tcpdump -n arp\"")),
+        ["s.yaml:36:7: spec.timeline[0].run.cmd: timeout: invalid time interval"]
+    );
+    // What depends on the world is left to the run: kubectl's answer.
+    let kubectl = edit("cmd: \"curl -s -m 1 http://10.0.1.240/clientip\"", "cmd: \"kubectl get nodez\"");
+    assert!(load("s.yaml", &kubectl).is_ok());
+}
+
 #[test]
 fn apply_names_a_held_manifest() {
     assert_eq!(

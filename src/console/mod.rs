@@ -29,44 +29,15 @@ use crate::net::tools::{Output, Proc, arping::Arping, curl::Curl, ping::Ping, tc
 use crate::sim::World;
 use crate::time::Duration;
 
-/// Command names the console knows, for completion and `help`.
-pub const COMMANDS: &[(&str, &str)] = &[
-    (
-        "kubectl",
-        "get/describe/events/logs/exec/apply/create/delete/patch/scale/set image/rollout/expose/cordon/uncordon/drain/version/api-resources",
-    ),
-    ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
-    ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
-    ("ping", "ICMP echo (-c -i -W)"),
-    ("tcpdump", "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)"),
-    ("timeout", "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp"),
-    ("ip", "ip neigh | ip -s neigh | ip addr | ip route | ip neigh flush all"),
-    ("conntrack", "conntrack -L | conntrack -F (nodes)"),
-    ("cilium-dbg", "cilium-dbg service list | status --brief (nodes of a Cilium cluster)"),
-    ("vtysh", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)"),
-    ("show", "show ip arp (Cisco-model routers)"),
-    ("help", "this list"),
-];
-
-/// Splits a command line like a POSIX shell (quotes, escapes).
-pub fn split(line: &str) -> Result<Vec<String>, String> {
-    shlex::split(line).ok_or_else(|| "syntax error: unterminated quote".to_string())
-}
+pub use crate::net::tools::shell::{COMMANDS, split};
 
 /// The frames a second a command line asks its host to send by itself:
 /// a ping's requests (`ping -i 0.002`: 500); none for the others, whose
 /// pace the stack sets (ARP and TCP retransmission timers, arping's
 /// second). What a storm check must allow on top of the stack's own.
 pub fn asked_rate(line: &str) -> u64 {
-    let Ok(argv) = split(line) else { return 0 };
-    let mut argv = argv.as_slice();
-    if argv.first().is_some_and(|a| a == "timeout") {
-        argv = argv.get(2..).unwrap_or_default();
-    }
-    if argv.first().is_some_and(|a| a == "sudo") {
-        argv = &argv[1..];
-    }
-    match argv {
+    let Ok((argv, _)) = split(line).and_then(crate::net::tools::shell::strip_prefixes) else { return 0 };
+    match argv.as_slice() {
         [ping, args @ ..] if ping == "ping" => {
             Ping::from_args(line, args, crate::time::Instant::ZERO).map_or(0, |p| p.requests_per_second())
         }
@@ -150,23 +121,11 @@ struct Call {
 /// Splits `line` and finds its host; `None` for an empty line (which prints nothing).
 fn parse(w: &World, host: &str, line: &str) -> Result<Option<Call>, String> {
     let Some(h) = w.net.host_id(host) else { return Err(format!("no host named {host}")) };
-    let mut argv = split(line)?;
+    let argv = split(line)?;
     if argv.is_empty() {
         return Ok(None);
     }
-    let mut window = None;
-    if argv[0] == "timeout" {
-        let secs: f64 =
-            argv.get(1).and_then(|s| s.trim_end_matches('s').parse().ok()).ok_or("timeout: invalid time interval")?;
-        window = Some(Duration::from_millis((secs * 1000.0) as u64));
-        argv.drain(..2);
-        if argv.is_empty() {
-            return Err("timeout: missing command".into());
-        }
-    }
-    if argv[0] == "sudo" {
-        argv.remove(0);
-    }
+    let (argv, window) = crate::net::tools::shell::strip_prefixes(argv)?;
     Ok(Some(Call { host: h, argv, window }))
 }
 

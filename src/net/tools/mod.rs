@@ -6,6 +6,7 @@
 pub mod arping;
 pub mod curl;
 pub mod ping;
+pub mod shell;
 pub mod tcpdump;
 
 use crate::engine::ctx::Ctx;

@@ -89,6 +89,8 @@ pub(super) fn check_of(cx: &mut Context, path: &str, check: &Check) {
             cx.expect_host(&format!("{path}.command.host"), host);
             if cmd.trim().is_empty() {
                 cx.error(&format!("{path}.command.cmd"), "the command to run is empty");
+            } else {
+                cx.expect_command(&format!("{path}.command.cmd"), cmd);
             }
         }
         Check::Ran(RanCheck { cmd, host, .. }) => {

@@ -72,6 +72,24 @@ impl<'a> Context<'a> {
 
     /// Checks that `name` is a host, reporting it at `path` (with the
     /// nearest host name) if not.
+    /// A scripted command line the console could never run as written.
+    fn expect_command(&mut self, path: &str, line: &str) {
+        use crate::net::tools::shell::{COMMANDS, LineError, check};
+        match check(line) {
+            Ok(()) => {}
+            Err(LineError::Syntax(e) | LineError::Tool(e)) => {
+                self.error(path, e);
+            }
+            Err(LineError::Unknown(name)) => {
+                let names = COMMANDS.iter().map(|(n, _)| *n).filter(|n| *n != "help");
+                let near = closest(&name, names.clone());
+                let known = names.collect::<Vec<_>>().join(", ");
+                self.error(path, format!("`{name}` is not a command of vipsim's console (it has {known})"))
+                    .suggest(near);
+            }
+        }
+    }
+
     fn expect_host(&mut self, path: &str, name: &str) -> Option<&'a HostSpec> {
         let host = self.host(name);
         if host.is_none() {

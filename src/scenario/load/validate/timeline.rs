@@ -83,6 +83,8 @@ fn step(cx: &mut Context, path: &str, step: &Step) {
             cx.expect_host(&format!("{path}.host"), &run.host);
             if run.cmd.trim().is_empty() {
                 cx.error(&format!("{path}.cmd"), "the command is empty");
+            } else {
+                cx.expect_command(&format!("{path}.cmd"), &run.cmd);
             }
         }
         StepAction::Apply(name) => apply(cx, &path, name),
