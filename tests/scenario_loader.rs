@@ -448,6 +448,19 @@ fn an_unknown_kind_suggests_the_nearest() {
         errors(&edit("kind: Service", "kind: Scenario")),
         ["s.yaml:78:1: kind: only the first document is the scenario; the others are Kubernetes manifests"]
     );
+    // Kinds an author may well write, that the scenario says otherwise.
+    assert_eq!(
+        errors(&edit("kind: Service", "kind: Node")),
+        [
+            "s.yaml:78:1: kind: a Node is not applied: every host with `role: node` is one; give its labels and zone there (spec.hosts[].labels, spec.hosts[].zone)"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("apiVersion: v1\nkind: Service", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice")),
+        [
+            "s.yaml:78:1: kind: vipsim derives EndpointSlice from the Services' selectors and the pods, as the EndpointSlice controller does; hand-written ones (for a Service without a selector) are not modelled"
+        ]
+    );
 }
 
 #[test]

@@ -266,6 +266,22 @@ fn unknown_kind(kind: &str, source: &Source, report: &mut Report) {
     let at = source.at("kind");
     if kind == "Scenario" {
         report.error(at, "kind", "only the first document is the scenario; the others are Kubernetes manifests");
+    } else if kind == "Node" {
+        // A Node is the kubelet's to register, not a manifest to apply:
+        // here the scenario's hosts are the nodes.
+        report.error(
+            at,
+            "kind",
+            "a Node is not applied: every host with `role: node` is one; give its labels and zone there (spec.hosts[].labels, spec.hosts[].zone)",
+        );
+    } else if matches!(kind, "EndpointSlice" | "Endpoints") {
+        report.error(
+            at,
+            "kind",
+            format!(
+                "vipsim derives {kind} from the Services' selectors and the pods, as the EndpointSlice controller does; hand-written ones (for a Service without a selector) are not modelled"
+            ),
+        );
     } else if let Some(near) = closest(kind, kinds::manifest_kinds()) {
         report.error(at, "kind", format!("unknown kind `{kind}`")).suggest(Some(near));
     } else {
