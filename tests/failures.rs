@@ -243,6 +243,81 @@ fn failed_arp_is_host_unreachable_for_the_host_and_behind_the_router() {
     assert!(first.ends_with("IP 10.9.0.1 > 10.9.0.7: ICMP host 198.51.100.99 unreachable, length 52"), "{dump}");
 }
 
+/// A router with no route for a destination (a BGP VIP before any node
+/// advertises it, or after the last one withdrew).
+const NO_ROUTE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: no-route }
+spec:
+  duration: 20s
+  hosts:
+  - { name: tor, role: router, ip: 10.50.0.254/24 }
+  - { name: user, role: client, ip: 203.0.113.9/24, behind: tor }
+  timeline:
+  - { at: 1s, run: { host: user, cmd: "timeout 15 tcpdump -n -i eth0 icmp" } }
+  - { at: 2s, run: { host: user, cmd: "curl -sS -m 1 http://10.50.1.5/" } }
+  - { at: 2s, run: { host: user, cmd: "ping -c 1 10.50.1.5" } }
+  - name: steady
+    at: 4s
+    every: 1s
+    until: 8s
+    run: { host: user, cmd: "curl -s -m 1 -o /dev/null -w %{http_code} http://10.50.1.5/" }
+  - { at: 12s, run: { host: user, cmd: "curl -sS -m 1 http://10.50.1.5:8080/" } }
+"#;
+
+/// Linux 6.18: a packet to forward that no route covers takes the
+/// RTN_UNREACHABLE input route to `ip_error`, which answers its sender with
+/// ICMP net unreachable (net/ipv4/route.c). The connecting socket aborts
+/// with ENETUNREACH (`tcp_v4_err`), so curl exits 7 at once; ping prints
+/// iputils' "Destination Net Unreachable". `ip_error` and `icmp_send`
+/// both draw on the sender's inet_peer (5 s and 6 s caps, 1 s each), so a
+/// steady sender gets errors for its first packets and then silence:
+/// vipsim showed every one of these as a timeout before.
+#[test]
+fn no_route_at_the_router_is_net_unreachable_and_rate_limited() {
+    let run = run_yaml(NO_ROUTE);
+    let (_, out, exit) = command(&run, "user", "curl -sS -m 1 http://10.50.1.5/");
+    assert_eq!(
+        (out.as_str(), exit),
+        ("curl: (7) Failed to connect to 10.50.1.5 port 80 after 0 ms: Couldn't connect to server\n", 7)
+    );
+    let (_, out, exit) = command(&run, "user", "ping");
+    assert!(out.contains("From 203.0.113.1 icmp_seq=1 Destination Net Unreachable\n"), "{out}");
+    // Only its own echo's error counts: not the curl's, refused at the same moment.
+    assert!(out.contains("1 packets transmitted, 0 received, +1 errors, 100% packet loss"), "{out}");
+    assert_eq!(exit, 1);
+    // The curl's and the ping's errors at 2 s leave 1 s of credit. The
+    // steady curls (4 s to 8 s) draw 2 s a packet and gain 1 s a second:
+    // the one at 4 s gets its error (1 s + 2 s elapsed, less 100 µs: the
+    // ping's packet reached the router that much later), the one at 5 s
+    // passes ip_error with 1.9999 s and finds 0.9999 s left for icmp_send,
+    // and from then on each second's credit goes to ip_error alone, so
+    // they time out. After a 4 s pause the last curl gets its error again.
+    let exits: Vec<i32> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Command { host, cmd, exit, .. } if &**host == "user" && cmd.starts_with("curl") => Some(*exit),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(exits, [7, 7, 28, 28, 28, 28, 7]);
+    let (_, dump, _) = command(&run, "user", "timeout 15 tcpdump");
+    // After tcpdump's banner: the ping's echo request, then the errors
+    // about the curl's SYN and about the echo request.
+    let lines: Vec<&str> = dump.lines().skip(2).take(3).collect();
+    assert_eq!(
+        lines,
+        [
+            "00:00:02.000100 IP 203.0.113.9 > 10.50.1.5: ICMP echo request, id 30020, seq 1, length 64",
+            "00:00:02.000200 IP 203.0.113.1 > 203.0.113.9: ICMP net 10.50.1.5 unreachable, length 52",
+            "00:00:02.000200 IP 203.0.113.1 > 203.0.113.9: ICMP net 10.50.1.5 unreachable, length 92",
+        ],
+        "{dump}"
+    );
+}
+
 // ---------------------------------------------------------------------
 // The local routing table
 // ---------------------------------------------------------------------

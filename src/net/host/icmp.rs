@@ -28,6 +28,8 @@ pub struct IcmpRateLimit {
 pub const ICMP_RATELIMIT: Duration = Duration::from_secs(1);
 /// XRLIM_BURST_FACTOR: a destination may be sent this many errors at once.
 pub const ICMP_BURST: u64 = 6;
+/// `ip_rt_error_burst` over `ip_rt_error_cost`: five unroutable packets' worth.
+pub const ROUTE_ERROR_BURST: u64 = 5;
 
 impl IcmpRateLimit {
     /// Whether an ICMP error to `dst` may leave now (and takes its token).
@@ -41,6 +43,28 @@ impl IcmpRateLimit {
             tokens -= timeout;
         }
         self.peers.insert(dst, (tokens, now));
+        allowed
+    }
+
+    /// `ip_error`'s own check before it calls `icmp_send` for a packet it
+    /// cannot route (net/ipv4/route.c, Linux 6.18): on the same per-address
+    /// peer as [`allow`](Self::allow), it caps the credit at
+    /// `ip_rt_error_burst` (5 s) and takes `ip_rt_error_cost` (1 s). The
+    /// ICMP then also needs `icmp_send`'s token from what is left, so one
+    /// unroutable packet costs two seconds of credit: a source sending
+    /// steadily gets an error for its first two packets, then only after a
+    /// pause of two seconds or more.
+    pub fn route_error_allow(&mut self, src: Ipv4Addr, now: Instant) -> bool {
+        let cost = ICMP_RATELIMIT.as_nanos();
+        let burst = ROUTE_ERROR_BURST * cost;
+        let full = ICMP_BURST * cost;
+        let (tokens, last) = self.peers.get(&src).copied().unwrap_or((full, now));
+        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(burst);
+        let allowed = tokens >= cost;
+        if allowed {
+            tokens -= cost;
+        }
+        self.peers.insert(src, (tokens, now));
         allowed
     }
 }
@@ -105,5 +129,22 @@ mod tests {
         );
         let after_a_minute: Vec<bool> = (0..7).map(|_| l.allow(a, ms(62_000))).collect();
         assert_eq!(after_a_minute, [true, true, true, true, true, true, false], "at most six saved up");
+    }
+
+    /// ip_error and icmp_send draw on one peer: an unroutable packet that
+    /// gets its ICMP costs two seconds of credit.
+    #[test]
+    fn unroutable_packets_draw_twice_on_the_same_credit() {
+        let mut l = IcmpRateLimit::default();
+        let a = Ipv4Addr::new(203, 0, 113, 9);
+        let ms = Instant::from_millis;
+        // One unroutable packet: ip_error's check, then icmp_send's.
+        let sent = |l: &mut IcmpRateLimit, at| l.route_error_allow(a, ms(at)) && l.allow(a, ms(at));
+        let burst: Vec<bool> = (0..4).map(|_| sent(&mut l, 0)).collect();
+        assert_eq!(burst, [true, true, false, false], "5 s of credit: two errors, the third passes ip_error only");
+        // Steady, one a second: ip_error takes each new second, icmp_send finds none left.
+        assert_eq!([sent(&mut l, 1000), sent(&mut l, 2000), sent(&mut l, 3000)], [false, false, false]);
+        // A pause of two seconds buys one error.
+        assert!(sent(&mut l, 5000));
     }
 }

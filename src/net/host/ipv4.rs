@@ -84,7 +84,27 @@ impl Host {
         }
         match self.route(dst, flow) {
             Some((iface, next_hop)) => self.neighbor_output(iface, next_hop, frame, origin, cx),
+            None if origin == Origin::Forwarded => self.ip_error(frame, dst, cx),
+            // A host's own packet: connect() and sendto() already failed
+            // with ENETUNREACH (the tools ask the route first).
             None => cx.drop(&name, DropReason::NoRoute { dst }, Some(frame)),
+        }
+    }
+
+    /// A packet to forward that no route covers: Linux's input route is
+    /// RTN_UNREACHABLE and `ip_error` answers the sender with ICMP
+    /// destination unreachable, code 0 (net unreachable), rate limited per
+    /// sender (net/ipv4/route.c, Linux 6.18). A connecting TCP socket
+    /// aborts on it at once (`tcp_v4_err`): curl exits 7, ping prints
+    /// "Destination Net Unreachable".
+    fn ip_error(&mut self, frame: Frame, dst: Ipv4Addr, cx: &mut Ctx) {
+        let name = self.name.clone();
+        let src = Ipv4::parse(ip::ip_payload(&frame)).map(|p| p.src);
+        cx.drop(&name, DropReason::NoRoute { dst }, Some(frame.clone()));
+        if let Some(src) = src
+            && self.icmp_limit.route_error_allow(src, cx.now)
+        {
+            self.icmp_send(ip::ip_payload(&frame), 0, cx);
         }
     }
 

@@ -153,13 +153,24 @@ impl Ping {
                 }
             }
             Icmp::Unreachable { code, quoted } => {
-                let Some(orig) = Ipv4::parse(quoted).or_else(|| quoted_header(quoted)) else { return };
-                if orig.dst != self.target {
+                // Only an error about one of this ping's own echo requests
+                // (iputils ping4_parse_reply: the quoted packet went to the
+                // target, is an echo request and carries our identifier);
+                // a curl's SYN refused at the same moment is not ours.
+                let Some((dst, ident, seq)) = quoted_echo(quoted) else { return };
+                if dst != self.target || ident != self.ident {
                     return;
                 }
                 self.errors += 1;
-                let what = if code == 1 { "Destination Host Unreachable" } else { "Destination Unreachable" };
-                self.lines.push(format!("From {} icmp_seq={} {what}", pkt.src, self.sent));
+                // iputils 20240905 ping/ping.c print4_icmph.
+                let what = match code {
+                    0 => "Destination Net Unreachable",
+                    1 => "Destination Host Unreachable",
+                    2 => "Destination Protocol Unreachable",
+                    3 => "Destination Port Unreachable",
+                    _ => "Destination Unreachable",
+                };
+                self.lines.push(format!("From {} icmp_seq={seq} {what}", pkt.src));
             }
             _ => {}
         }
@@ -214,19 +225,17 @@ fn ms(d: Duration) -> String {
     format!("{}.{:03}", d.as_nanos() / 1_000_000, (d.as_nanos() / 1000) % 1000)
 }
 
-/// An ICMP error quotes only the header and 8 bytes, which a full IPv4
-/// parse rejects (the total length says more); read the addresses directly.
-fn quoted_header(q: &[u8]) -> Option<Ipv4<'_>> {
-    if q.len() < 20 {
+/// The destination, identifier and sequence number of the echo request an
+/// ICMP error quotes: its IP header and at least the first 8 bytes of its
+/// ICMP header, which is all a router must quote (RFC 792).
+fn quoted_echo(q: &[u8]) -> Option<(Ipv4Addr, u16, u16)> {
+    let ihl = usize::from(q.first()? & 0x0f) * 4;
+    let icmp = q.get(ihl..ihl + 8)?;
+    if ihl < 20 || q[9] != 1 || icmp[0] != 8 {
         return None;
     }
-    Some(Ipv4 {
-        src: Ipv4Addr::new(q[12], q[13], q[14], q[15]),
-        dst: Ipv4Addr::new(q[16], q[17], q[18], q[19]),
-        ttl: q[8],
-        ident: u16::from_be_bytes([q[4], q[5]]),
-        l4: ip::L4::Other(q[9]),
-    })
+    let dst = Ipv4Addr::new(q[16], q[17], q[18], q[19]);
+    Some((dst, u16::from_be_bytes([icmp[4], icmp[5]]), u16::from_be_bytes([icmp[6], icmp[7]])))
 }
 
 #[cfg(test)]

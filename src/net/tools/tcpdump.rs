@@ -345,7 +345,12 @@ impl Tcpdump {
                                 let port = u16::from_be_bytes([quoted[22], quoted[23]]);
                                 format!("ICMP {dst} {proto} port {port} unreachable, length {len}")
                             }
+                            // tcpdump 4.99 print-icmp.c (`unreach2str` and the protocol case).
+                            0 => format!("ICMP net {dst} unreachable, length {len}"),
                             1 => format!("ICMP host {dst} unreachable, length {len}"),
+                            2 if quoted.len() >= 20 => {
+                                format!("ICMP {dst} protocol {} unreachable, length {len}", quoted[9])
+                            }
                             _ => format!("ICMP {dst} unreachable - code {code}, length {len}"),
                         }
                     }
