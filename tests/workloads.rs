@@ -849,3 +849,48 @@ fn local_traffic_drains_through_a_terminating_pod() {
     // The leader moves to node-b once they are gone.
     assert_eq!(leaders.last(), Some(&(at(16), Some("node-b".to_string()))), "{leaders:?}");
 }
+
+/// kube-scheduler's system default spread (PodTopologySpread with
+/// `defaultingType: System`: hostname maxSkew 3 and zone maxSkew 5,
+/// ScheduleAnyway) counts the pods the pod's Services and ReplicaSet
+/// select, and the ReplicaSet's selector has `pod-template-hash`: during a
+/// rolling update each new pod goes where the new ReplicaSet has none yet,
+/// while a terminating old pod still counts as load on its node
+/// (`DefaultSelector`, pkg/scheduler/framework/plugins/helper/spread.go;
+/// `countPodsMatchSelector` skips terminating pods; Kubernetes 1.34).
+/// Before, vipsim counted only running pods and no default spread, and put
+/// two of three new pods on one node for some seeds. Other names, sizes
+/// and a bare pod of the same app pinned to a fourth node.
+#[test]
+fn a_rolling_update_spreads_the_new_pods_over_nodes() {
+    for seed in 1..=8 {
+        let yaml = format!(
+            "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: {{ name: roll }}\nspec:\n  seed: {seed}\n  duration: 40s\n  \
+             cluster: {{ loadBalancer: none }}\n  hosts:\n  - {{ name: gw, role: router, ip: 10.60.0.1/24 }}\n  \
+             - {{ name: w1, role: node, ip: 10.60.0.11/24 }}\n  - {{ name: w2, role: node, ip: 10.60.0.12/24 }}\n  \
+             - {{ name: w3, role: node, ip: 10.60.0.13/24 }}\n  - {{ name: w4, role: node, ip: 10.60.0.14/24 }}\n  \
+             timeline:\n  - at: 10s\n    run: {{ host: gw, cmd: \"kubectl set image deployment/app web=registry.k8s.io/e2e-test-images/agnhost:2.52\" }}\n\
+             ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: app }}\nspec:\n  replicas: 3\n  \
+             strategy: {{ rollingUpdate: {{ maxSurge: 1, maxUnavailable: 0 }} }}\n  selector: {{ matchLabels: {{ app: app }} }}\n  \
+             template:\n    metadata: {{ labels: {{ app: app }} }}\n    spec:\n      containers:\n      - name: web\n        \
+             image: registry.k8s.io/e2e-test-images/agnhost:2.53\n        args: [netexec, --http-port=8080]\n\
+             ---\napiVersion: v1\nkind: Pod\nmetadata: {{ name: pinned, labels: {{ app: app }} }}\nspec:\n  nodeName: w4\n  \
+             containers:\n  - name: web\n    image: registry.k8s.io/e2e-test-images/agnhost:2.53\n    args: [netexec, --http-port=8080]\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{ name: app }}\nspec:\n  selector: {{ app: app }}\n  ports: [{{ port: 80, targetPort: 8080 }}]\n"
+        );
+        let run = run_yaml(&yaml);
+        let mut first = Vec::new();
+        let mut rolled = Vec::new();
+        for r in run.trace() {
+            if let Kind::Pod { pod, node: Some(node), phase, .. } = &r.kind
+                && pod.starts_with("app-")
+                && phase == "Pending"
+            {
+                if r.t < at(10) { &mut first } else { &mut rolled }.push(node.to_string());
+            }
+        }
+        let distinct = |nodes: &[String]| nodes.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert_eq!((first.len(), distinct(&first)), (3, 3), "seed {seed}: three pods on three nodes: {first:?}");
+        assert_eq!((rolled.len(), distinct(&rolled)), (3, 3), "seed {seed}: three new pods on three nodes: {rolled:?}");
+    }
+}

@@ -131,8 +131,11 @@ type DomainKey = (String, String, String);
 impl Counts {
     fn new(k: &Cluster) -> Counts {
         let eligible = k.nodes.values().filter(|n| !n.unschedulable && n.ready).map(|n| n.name.clone()).collect();
+        // A terminating pod still holds its node's resources in the
+        // scheduler's cache until it is deleted (NodeResourcesFit counts
+        // it); only the spread counts leave it out.
         let mut on_node: BTreeMap<&str, u64> = BTreeMap::new();
-        for p in k.pods.values().filter(|p| !p.terminating()) {
+        for p in k.pods.values() {
             if let Some(n) = &p.node {
                 *on_node.entry(n).or_default() += 1;
             }
@@ -200,14 +203,55 @@ impl PodKeys {
             .iter()
             .map(|term| counts.count(k, &pod.namespace, &term.label_selector, &term.topology_key))
             .collect();
-        let spread = pod
-            .spec
-            .topology_spread_constraints
-            .iter()
-            .map(|c| counts.count(k, &pod.namespace, &c.selector_for(&pod.labels), &c.topology_key))
-            .collect();
+        let spread = if pod.spec.topology_spread_constraints.is_empty() {
+            // kube-scheduler's system default constraints (PodTopologySpread,
+            // `defaultingType: System`): hostname with maxSkew 3 and zone
+            // with maxSkew 5, both ScheduleAnyway, for a pod that sets none
+            // of its own and that a Service or ReplicaSet selects.
+            match default_spread_selector(k, pod) {
+                Some(selector) => {
+                    DEFAULT_SPREAD_KEYS.iter().map(|key| counts.count(k, &pod.namespace, &selector, key)).collect()
+                }
+                None => Vec::new(),
+            }
+        } else {
+            pod.spec
+                .topology_spread_constraints
+                .iter()
+                .map(|c| counts.count(k, &pod.namespace, &c.selector_for(&pod.labels), &c.topology_key))
+                .collect()
+        };
         PodKeys { anti, spread }
     }
+}
+
+/// The topology keys of kube-scheduler's system default spread constraints
+/// (`systemDefaultConstraints`, pkg/scheduler/framework/plugins/podtopologyspread/plugin.go).
+const DEFAULT_SPREAD_KEYS: [&str; 2] = ["kubernetes.io/hostname", "topology.kubernetes.io/zone"];
+
+/// The pods the system default constraints count for `pod`: those matching
+/// the selectors of every Service that selects it, and its ReplicaSet's
+/// (`DefaultSelector`, pkg/scheduler/framework/plugins/helper/spread.go,
+/// Kubernetes 1.34). The ReplicaSet's selector carries
+/// `pod-template-hash`, so during a rolling update a new pod is spread
+/// among the new ReplicaSet's pods, away from the nodes that have them.
+/// `None` when nothing selects it.
+fn default_spread_selector(k: &Cluster, pod: &Pod) -> Option<LabelSelector> {
+    let mut selector = LabelSelector::default();
+    let mut any = false;
+    for svc in k.services.values().filter(|s| s.namespace == pod.namespace) {
+        let sel = &svc.spec.selector;
+        if !sel.is_empty() && sel.iter().all(|(key, v)| pod.labels.get(key) == Some(v)) {
+            selector.match_labels.extend(sel.iter().map(|(key, v)| (key.clone(), v.clone())));
+            any = true;
+        }
+    }
+    if let Some(rs) = pod.owner.as_ref().and_then(|o| k.replica_sets.get(o)) {
+        selector.match_labels.extend(rs.selector.match_labels.iter().map(|(key, v)| (key.clone(), v.clone())));
+        selector.match_expressions.extend(rs.selector.match_expressions.iter().cloned());
+        any = true;
+    }
+    any.then_some(selector)
 }
 
 /// Why a node cannot take the pod, in kube-scheduler's words, or `None` if it can.
@@ -248,12 +292,13 @@ fn unfit(pod: &Pod, n: &Node, counts: &Counts, keys: &PodKeys) -> Option<&'stati
 }
 
 /// Lower is better: pods already on the node that this pod's spread
-/// constraints count, plus how busy the node is overall.
+/// constraints (its own, or the system defaults) count, ten each, plus how
+/// busy the node is overall (terminating pods included).
 /// (`n` is the `index`th node of `k.nodes`.)
-fn score(pod: &Pod, n: &Node, index: usize, counts: &Counts, keys: &PodKeys) -> u64 {
+fn score(n: &Node, index: usize, counts: &Counts, keys: &PodKeys) -> u64 {
     let mut s = counts.on_node[index];
-    for (c, key) in pod.spec.topology_spread_constraints.iter().zip(&keys.spread) {
-        if let Some(here) = n.labels.get(&c.topology_key) {
+    for key in &keys.spread {
+        if let Some(here) = n.labels.get(&key.2) {
             s += 10 * counts.domain(key).get(here).copied().unwrap_or(0) as u64;
         }
     }
@@ -279,7 +324,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         for (i, n) in k.nodes.values().enumerate() {
             match unfit(&pod, n, &counts, &keys) {
                 Some(r) => *reasons.entry(r).or_insert(0) += 1,
-                None => fits.push((score(&pod, n, i, &counts, &keys), i)),
+                None => fits.push((score(n, i, &counts, &keys), i)),
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
