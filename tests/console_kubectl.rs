@@ -258,19 +258,19 @@ fn endpoints_yaml_shows_which_nodes_have_pods() {
             "    nodeName: node-b",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-64fd7f56f9-6hxkz",
+            "      name: web-8685c55565-6hxkz",
             "      namespace: default",
             "  - ip: 10.244.2.209",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-64fd7f56f9-67xtk",
+            "      name: web-8685c55565-67xtk",
             "      namespace: default",
             "  - ip: 10.244.2.79",
             "    nodeName: node-c",
             "    targetRef:",
             "      kind: Pod",
-            "      name: web-64fd7f56f9-h6shf",
+            "      name: web-8685c55565-h6shf",
             "      namespace: default",
             "  ports:",
             "  - port: 8080",
@@ -649,8 +649,8 @@ fn set_image_and_rollout_from_the_console() {
         (
             text(&[
                 "NAME             DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES                    SELECTOR",
-                "web-64fd7f56f9   3         3         3       40s   echo         ealen/echo-server:0.9.2   app=web-app,pod-template-hash=64fd7f56f9",
-                "web-7c5975859d   1         1         0       0s    echo         ealen/echo-server:0.9.3   app=web-app,pod-template-hash=7c5975859d",
+                "web-65c97cb998   1         1         0       0s    echo         ealen/echo-server:0.9.3   app=web-app,pod-template-hash=65c97cb998",
+                "web-8685c55565   3         3         3       40s   echo         ealen/echo-server:0.9.2   app=web-app,pod-template-hash=8685c55565",
             ]),
             0
         )
@@ -678,8 +678,8 @@ fn set_image_and_rollout_from_the_console() {
         (
             text(&[
                 "NAME             DESIRED   CURRENT   READY   AGE",
-                "web-64fd7f56f9   3         3         3       40s",
-                "web-7c5975859d   0         0         0       0s",
+                "web-65c97cb998   0         0         0       0s",
+                "web-8685c55565   3         3         3       40s",
             ]),
             0
         )

@@ -318,6 +318,62 @@ fn no_route_at_the_router_is_net_unreachable_and_rate_limited() {
     );
 }
 
+/// Apps listen where their own flags or defaults say, not where the pod
+/// declares (containerPort is informational): http-echo without
+/// `-listen` on 5678, so a Service aimed at the declared 8080 is refused
+/// by the pod's kernel (a RST, curl exit 7 at once), and one aimed at 5678
+/// is served. Before, such a pod listened on the declared port only, and
+/// one that declared none listened nowhere.
+#[test]
+fn apps_listen_on_their_own_port_whatever_the_pod_declares() {
+    let run = run_yaml(
+        r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: listen }
+spec:
+  duration: 10s
+  cluster: { loadBalancer: none }
+  hosts:
+  - { name: gw, role: router, ip: 10.70.0.1/24 }
+  - { name: k1, role: node, ip: 10.70.0.11/24 }
+  timeline:
+  - { at: 5s, run: { host: gw, cmd: "curl -sS -m 2 http://10.70.0.11:30080/" } }
+  - { at: 6s, run: { host: gw, cmd: "curl -sS -m 2 http://10.70.0.11:30081/" } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: echo, labels: { app: echo } }
+spec:
+  containers:
+  - { name: c, image: "hashicorp/http-echo:1.0", args: ["-text=default port"], ports: [{ containerPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: declared }
+spec:
+  type: NodePort
+  selector: { app: echo }
+  ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: listening }
+spec:
+  type: NodePort
+  selector: { app: echo }
+  ports: [{ port: 80, targetPort: 5678, nodePort: 30081 }]
+"#,
+    );
+    let (_, out, exit) = command(&run, "gw", "curl -sS -m 2 http://10.70.0.11:30080/");
+    assert_eq!(
+        (out.as_str(), exit),
+        ("curl: (7) Failed to connect to 10.70.0.11 port 30080 after 0 ms: Couldn't connect to server\n", 7)
+    );
+    let (_, out, exit) = command(&run, "gw", "curl -sS -m 2 http://10.70.0.11:30081/");
+    assert_eq!((out.as_str(), exit), ("default port\n", 0));
+}
+
 // ---------------------------------------------------------------------
 // The local routing table
 // ---------------------------------------------------------------------

@@ -282,7 +282,6 @@ status:
             "s.yaml:115:3: metadata.uid: ignored: does not affect networking in vipsim",
             "s.yaml:118:3: spec.tolerations: ignored: does not affect networking in vipsim",
             "s.yaml:121:5: spec.containers[0].image: image `nginx:1.27` is not modelled; the pod answers HTTP 200 with its name",
-            "s.yaml:122:5: spec.containers[0].env: ignored: does not affect networking in vipsim",
             "s.yaml:123:1: status: ignored: does not affect networking in vipsim",
         ]
     );
@@ -1626,4 +1625,29 @@ fn a_checkpoint_has_two_to_nine_choices_translated_one_for_one() {
         ["s.yaml:54:13: spec.timeline[4].predict.translations.ko.choices: 1 choices translated, for 2 choices: \
              translate every label, in order"]
     );
+}
+
+/// A declared containerPort is informational in Kubernetes: the process
+/// listens where its own flags, environment or default say (ealen/echo-
+/// server on 80 unless `PORT` or `--port`). A declaration that disagrees
+/// is warned where it is, since a Service following it gets refused.
+#[test]
+fn a_container_port_the_app_does_not_listen_on_is_warned() {
+    let yaml = |env: &str| {
+        format!(
+            "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: {{ name: ports }}\nspec:\n  duration: 10s\n  \
+             cluster: {{ loadBalancer: none }}\n  hosts:\n  - {{ name: gw, role: router, ip: 10.1.0.1/24 }}\n  \
+             - {{ name: n, role: node, ip: 10.1.0.2/24 }}\n---\napiVersion: apps/v1\nkind: Deployment\n\
+             metadata: {{ name: web }}\nspec:\n  selector: {{ matchLabels: {{ app: web }} }}\n  template:\n    \
+             metadata: {{ labels: {{ app: web }} }}\n    spec:\n      containers:\n      - name: c\n        \
+             image: ealen/echo-server:0.9.2\n{env}        ports:\n        - containerPort: 8080\n"
+        )
+    };
+    assert_eq!(
+        warnings(&yaml("")),
+        [
+            "s.yaml:22:9: spec.template.spec.containers[0].ports: `ealen/echo-server:0.9.2` listens on port 80 with these args and env; declaring containerPort 8080 does not change that (set the image's own flag or PORT)"
+        ]
+    );
+    assert_eq!(warnings(&yaml("        env: [{ name: PORT, value: \"8080\" }]\n")), [] as [&str; 0]);
 }

@@ -548,11 +548,7 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
                 let Some(ip) = pod.ip else { continue };
                 nn.pods.insert(ip, PodNet { name: pod.name.as_str().into(), app: pod.app.clone() });
                 for c in &pod.spec.containers {
-                    for p in &c.ports {
-                        listeners.insert(SocketAddrV4::new(ip, p.container_port));
-                    }
-                    // An app that listens on a flag (`-listen=:5678`, `--http-port=8080`) without a declared port.
-                    if let Some(port) = flag_port(&c.args) {
+                    for port in c.listen_ports() {
                         listeners.insert(SocketAddrV4::new(ip, port));
                     }
                 }
@@ -577,29 +573,5 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
             nn.ipvs_addrs = ipvs.clone();
         }
         host.listeners = listeners;
-    }
-}
-
-/// The port an app listens on from its flags: `-listen=:5678`,
-/// `--http-port=8080`, `--port=8080`.
-fn flag_port(args: &[String]) -> Option<u16> {
-    args.iter().find_map(|a| {
-        let v = a
-            .strip_prefix("-listen=")
-            .or(a.strip_prefix("--listen="))
-            .or(a.strip_prefix("--http-port="))
-            .or(a.strip_prefix("--port="))?;
-        v.rsplit(':').next()?.parse().ok()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn flag_ports() {
-        let a = |s: &str| vec![s.to_string()];
-        assert_eq!(super::flag_port(&a("-listen=:5678")), Some(5678));
-        assert_eq!(super::flag_port(&a("--http-port=8080")), Some(8080));
-        assert_eq!(super::flag_port(&a("-text=hi")), None);
     }
 }

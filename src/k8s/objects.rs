@@ -35,7 +35,7 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.affinity.podAffinity"),
     ("*", "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution"),
     ("*", "spec.template.spec.containers[].resources"),
-    ("*", "spec.template.spec.containers[].env"),
+    ("*", "spec.template.spec.containers[].env[].valueFrom"),
     ("*", "spec.template.spec.containers[].volumeMounts"),
     ("*", "spec.template.spec.containers[].livenessProbe"),
     ("*", "spec.template.spec.containers[].startupProbe"),
@@ -214,6 +214,24 @@ pub struct Container {
     pub security_context: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Ignored,
+}
+
+impl Container {
+    /// The value of an environment variable set with `value` (not `valueFrom`).
+    pub fn env_value(&self, name: &str) -> Option<&str> {
+        self.env.as_ref()?.as_array()?.iter().find(|e| e["name"] == name)?["value"].as_str()
+    }
+
+    /// The TCP ports the container's process listens on: the one the
+    /// modelled app picks from its flags, environment or default
+    /// ([`App::listen_port`](crate::net::apps::App::listen_port)), else the
+    /// declared `containerPort`s.
+    pub fn listen_ports(&self) -> Vec<u16> {
+        match crate::net::apps::App::listen_port(&self.image, &self.args, self.env_value("PORT")) {
+            Some(port) => vec![port],
+            None => self.ports.iter().map(|p| p.container_port).collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

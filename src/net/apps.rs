@@ -190,6 +190,33 @@ impl App {
         }
     }
 
+    /// The TCP port a container of `image` listens on: the one its flags
+    /// (or, for echo servers, its `PORT` environment variable) name, else
+    /// the image's own default. A pod's declared `containerPort` is
+    /// informational in Kubernetes and changes none of this. `None` for an
+    /// image whose default vipsim does not know (its declared ports stand in).
+    ///
+    /// - agnhost netexec: `--http-port`, default 8080 (test/images/agnhost/netexec).
+    /// - hashicorp/http-echo: `-listen`, default `:5678` (main.go `listenFlag`).
+    /// - ealen/echo-server: `--port` or `PORT`, default 80 (nconf over src/global.json).
+    /// - registry.k8s.io/echoserver and jmalloc/echo-server: 8080 (`PORT` for jmalloc's).
+    pub fn listen_port(image: &str, args: &[String], port_env: Option<&str>) -> Option<u16> {
+        let repo = image.split(['@']).next().unwrap_or(image);
+        let repo = repo.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')).map_or(repo, |(r, _)| r);
+        let name = repo.rsplit('/').next().unwrap_or(repo);
+        let port = |v: &str| v.rsplit(':').next().and_then(|p| p.parse().ok());
+        match App::from_container(image, args) {
+            App::Netexec => Some(flag_value(args, &["--http-port"]).and_then(port).unwrap_or(8080)),
+            App::HttpEcho { .. } => Some(flag_value(args, &["-listen", "--listen"]).and_then(port).unwrap_or(5678)),
+            App::EchoServer if repo.ends_with("ealen/echo-server") => {
+                Some(flag_value(args, &["--port"]).or(port_env).and_then(port).unwrap_or(80))
+            }
+            App::EchoServer if repo.ends_with("jmalloc/echo-server") => Some(port_env.and_then(port).unwrap_or(8080)),
+            App::EchoServer if name == "echoserver" => Some(8080),
+            _ => None,
+        }
+    }
+
     /// Whether vipsim models this image's behaviour (the loader warns otherwise).
     pub fn is_modelled(&self) -> bool {
         !matches!(self, App::Generic { .. })
@@ -262,6 +289,20 @@ pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest) -> HttpRespons
     r
 }
 
+/// The value of a command-line flag given as `name=value` or as `name value`.
+fn flag_value<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        names.iter().find_map(|n| {
+            let rest = a.strip_prefix(n)?;
+            match rest.strip_prefix('=') {
+                Some(v) => Some(v),
+                None if rest.is_empty() => args.get(i + 1).map(String::as_str),
+                None => None,
+            }
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +338,26 @@ mod tests {
     fn get(path: &str) -> HttpRequest {
         HttpRequest::parse(format!("GET {path} HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\n\r\n").as_bytes())
             .unwrap()
+    }
+
+    /// Each modelled image listens where it does in real life, whatever
+    /// the pod declares as containerPort.
+    #[test]
+    fn apps_listen_on_their_flag_or_their_default_port() {
+        let args = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let port = |image: &str, a: &str, env: Option<&str>| App::listen_port(image, &args(a), env);
+        let agnhost = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+        assert_eq!(port(agnhost, "netexec", None), Some(8080));
+        assert_eq!(port(agnhost, "netexec --http-port=9376", None), Some(9376));
+        assert_eq!(port(agnhost, "netexec --http-port 9000", None), Some(9000));
+        assert_eq!(port("hashicorp/http-echo:1.0", "-text=hi", None), Some(5678));
+        assert_eq!(port("hashicorp/http-echo:1.0", "-text=hi -listen=0.0.0.0:8080", None), Some(8080));
+        assert_eq!(port("ealen/echo-server:0.9.2", "", None), Some(80));
+        assert_eq!(port("ealen/echo-server:0.9.2", "", Some("8080")), Some(8080));
+        assert_eq!(port("docker.io/ealen/echo-server", "--port=3000", Some("8080")), Some(3000), "argv before env");
+        assert_eq!(port("jmalloc/echo-server", "", None), Some(8080));
+        assert_eq!(port("registry.k8s.io/echoserver:1.10", "", None), Some(8080));
+        assert_eq!(port("nginx:1.27", "", None), None, "not modelled: its declared ports stand in");
     }
 
     #[test]

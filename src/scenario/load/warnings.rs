@@ -78,5 +78,21 @@ fn unmodelled_images(manifest: &Manifest, source: &Source, report: &mut Report) 
                 format!("image `{}` is not modelled; the pod answers HTTP 200 with its name", container.image);
             report.warn(source.at(&path), &path, message);
         }
+        // A declared containerPort is informational: the process listens
+        // where its flags or defaults say, and a Service whose targetPort
+        // follows the declaration gets refused connections.
+        let declared: Vec<u16> = container.ports.iter().map(|p| p.container_port).collect();
+        if let [listens] = container.listen_ports()[..]
+            && !declared.is_empty()
+            && !declared.contains(&listens)
+        {
+            let path = format!("{prefix}[{index}].ports");
+            let list = declared.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+            let message = format!(
+                "`{}` listens on port {listens} with these args and env; declaring containerPort {list} does not change that (set the image's own flag or PORT)",
+                container.image
+            );
+            report.warn(source.at(&path), &path, message);
+        }
     }
 }
