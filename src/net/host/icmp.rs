@@ -34,16 +34,7 @@ pub const ROUTE_ERROR_BURST: u64 = 5;
 impl IcmpRateLimit {
     /// Whether an ICMP error to `dst` may leave now (and takes its token).
     pub fn allow(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
-        let timeout = ICMP_RATELIMIT.as_nanos();
-        let full = ICMP_BURST * timeout;
-        let (tokens, last) = self.peers.get(&dst).copied().unwrap_or((full, now));
-        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(full);
-        let allowed = tokens >= timeout;
-        if allowed {
-            tokens -= timeout;
-        }
-        self.peers.insert(dst, (tokens, now));
-        allowed
+        self.take(dst, now, ICMP_BURST)
     }
 
     /// `ip_error`'s own check before it calls `icmp_send` for a packet it
@@ -55,16 +46,21 @@ impl IcmpRateLimit {
     /// steadily gets an error for its first two packets, then only after a
     /// pause of two seconds or more.
     pub fn route_error_allow(&mut self, src: Ipv4Addr, now: Instant) -> bool {
+        self.take(src, now, ROUTE_ERROR_BURST)
+    }
+
+    /// One second of `addr`'s credit, if it has one, after adding the time
+    /// since it was last asked and capping at `burst` seconds. A peer not
+    /// seen yet starts full (inetpeer's `rate_last` is set 60 s back).
+    fn take(&mut self, addr: Ipv4Addr, now: Instant, burst: u64) -> bool {
         let cost = ICMP_RATELIMIT.as_nanos();
-        let burst = ROUTE_ERROR_BURST * cost;
-        let full = ICMP_BURST * cost;
-        let (tokens, last) = self.peers.get(&src).copied().unwrap_or((full, now));
-        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(burst);
+        let (tokens, last) = self.peers.get(&addr).copied().unwrap_or((ICMP_BURST * cost, now));
+        let mut tokens = (tokens + now.saturating_since(last).as_nanos()).min(burst * cost);
         let allowed = tokens >= cost;
         if allowed {
             tokens -= cost;
         }
-        self.peers.insert(src, (tokens, now));
+        self.peers.insert(addr, (tokens, now));
         allowed
     }
 }
