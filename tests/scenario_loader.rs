@@ -447,6 +447,13 @@ fn an_unknown_kind_suggests_the_nearest() {
         errors(&edit("kind: Service", "kind: Scenario")),
         ["s.yaml:78:1: kind: only the first document is the scenario; the others are Kubernetes manifests"]
     );
+    // A real field that changes traffic and is not modelled says so.
+    assert_eq!(
+        errors(&edit("  type: LoadBalancer\n", "  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8]\n")),
+        [
+            "s.yaml:83:3: spec.loadBalancerSourceRanges: `loadBalancerSourceRanges` is a Kubernetes field vipsim does not model (it limits which client addresses reach the load balancer): remove it to run the scenario without it"
+        ]
+    );
     // Kinds an author may well write, that the scenario says otherwise.
     assert_eq!(
         errors(&edit("kind: Service", "kind: Node")),

@@ -113,6 +113,18 @@ fn strip_path_prefix<'m>(message: &'m str, path: &str) -> &'m str {
     if names_an_ancestor { rest } else { message }
 }
 
+/// Real Kubernetes fields that change who reaches what, which vipsim does
+/// not model: an error that says so, rather than "unknown field" (the
+/// fields that do not change traffic are accepted with a warning, see
+/// `IGNORED_FIELDS`).
+const UNMODELLED_FIELDS: &[(&str, &str)] = &[
+    ("loadBalancerSourceRanges", "it limits which client addresses reach the load balancer"),
+    ("publishNotReadyAddresses", "it publishes endpoints before their pods are ready"),
+    ("externalName", "it makes the Service a DNS alias"),
+    ("hostNetwork", "it runs the pod in its node's network namespace"),
+    ("hostPort", "it opens the container's port on its node's address"),
+];
+
 /// serde's message in an author's words.
 struct Explanation {
     message: String,
@@ -133,6 +145,12 @@ impl Explanation {
 /// suggestion where a valid name is near.
 fn explain(message: &str) -> Explanation {
     if let Some((field, expected)) = unknown("field", message) {
+        if let Some((_, what)) = UNMODELLED_FIELDS.iter().find(|(name, _)| *name == field) {
+            let message = format!(
+                "`{field}` is a Kubernetes field vipsim does not model ({what}): remove it to run the scenario without it"
+            );
+            return Explanation::new(message, None);
+        }
         let near = closest(field, expected.iter().copied());
         let message = match (near, expected.is_empty()) {
             (Some(_), _) => format!("unknown field `{field}`"),
