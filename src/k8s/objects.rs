@@ -224,12 +224,14 @@ impl Container {
 
     /// The TCP ports the container's process listens on: the one the
     /// modelled app picks from its flags, environment or default
-    /// ([`App::listen_port`](crate::net::apps::App::listen_port)), else the
-    /// declared `containerPort`s.
+    /// ([`App::listen_port`](crate::net::apps::App::listen_port)); for an
+    /// image vipsim does not model, a guess: the declared `containerPort`s
+    /// and the port a common listen flag names.
     pub fn listen_ports(&self) -> Vec<u16> {
-        match crate::net::apps::App::listen_port(&self.image, &self.args, self.env_value("PORT")) {
+        use crate::net::apps::App;
+        match App::listen_port(&self.image, &self.args, self.env_value("PORT")) {
             Some(port) => vec![port],
-            None => self.ports.iter().map(|p| p.container_port).collect(),
+            None => self.ports.iter().map(|p| p.container_port).chain(App::flag_port(&self.args)).collect(),
         }
     }
 }

@@ -217,6 +217,14 @@ impl App {
         }
     }
 
+    /// For an image vipsim does not model: the port a common listen flag
+    /// names (`--port`, `--listen`, `--http-port`, `-listen`), if any; its
+    /// declared ports are the rest of the guess.
+    pub fn flag_port(args: &[String]) -> Option<u16> {
+        flag_value(args, &["--port", "--listen", "--http-port", "-listen"])
+            .and_then(|v| v.rsplit(':').next()?.parse().ok())
+    }
+
     /// Whether vipsim models this image's behaviour (the loader warns otherwise).
     pub fn is_modelled(&self) -> bool {
         !matches!(self, App::Generic { .. })
@@ -358,6 +366,7 @@ mod tests {
         assert_eq!(port("jmalloc/echo-server", "", None), Some(8080));
         assert_eq!(port("registry.k8s.io/echoserver:1.10", "", None), Some(8080));
         assert_eq!(port("nginx:1.27", "", None), None, "not modelled: its declared ports stand in");
+        assert_eq!(App::flag_port(&args("serve --port=9090")), Some(9090), "and a listen flag, if it has one");
     }
 
     #[test]
