@@ -7,7 +7,7 @@
 //! kubelet of that node starts it (see [`super::control`]). The
 //! controllers that create pods are in [`super::deployments`].
 
-use super::cluster::{Cluster, Node, Pod, PodPhase};
+use super::cluster::{Cluster, Key, Node, Pod, PodPhase};
 use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
 use crate::net::Cidr;
 use crate::net::apps::App;
@@ -122,11 +122,32 @@ struct Counts {
     /// Pods per node, by the node's place in `k.nodes` (the scheduler
     /// weighs every node for every pod: no name lookups in that loop).
     on_node: Vec<u64>,
-    domains: BTreeMap<DomainKey, (LabelSelector, BTreeMap<String, u32>)>,
+    domains: BTreeMap<DomainKey, Domain>,
 }
 
 /// (namespace, selector as JSON, topology key).
 type DomainKey = (String, String, String);
+
+/// The pods one selector counts, per value of one topology key.
+struct Domain {
+    selector: LabelSelector,
+    /// Matching pods per topology value (the eligible nodes' values included
+    /// with none), as the filters read them.
+    counts: BTreeMap<String, u32>,
+    /// The same counts for scoring, which reads them for every node and
+    /// every pod: each value a slot, each node's slot by its place in
+    /// `k.nodes` (`None` without the label), so no lookup per node.
+    slots: BTreeMap<String, usize>,
+    node_slot: Vec<Option<usize>>,
+    slot_pods: Vec<u32>,
+}
+
+impl Domain {
+    /// Matching pods in the domain of the `index`th node, if it has the label.
+    fn at_node(&self, index: usize) -> Option<u32> {
+        self.node_slot[index].map(|slot| self.slot_pods[slot])
+    }
+}
 
 impl Counts {
     fn new(k: &Cluster) -> Counts {
@@ -165,23 +186,39 @@ impl Counts {
                 *counts.entry(v.to_string()).or_insert(0) += 1;
             }
         }
-        self.domains.insert(key.clone(), (selector.clone(), counts));
+        let mut slots: BTreeMap<String, usize> = BTreeMap::new();
+        let mut slot_pods = Vec::new();
+        let node_slot = k
+            .nodes
+            .values()
+            .map(|n| {
+                let v = n.labels.get(topology_key)?;
+                Some(*slots.entry(v.clone()).or_insert_with(|| {
+                    slot_pods.push(counts.get(v).copied().unwrap_or(0));
+                    slot_pods.len() - 1
+                }))
+            })
+            .collect();
+        self.domains.insert(key.clone(), Domain { selector: selector.clone(), counts, slots, node_slot, slot_pods });
         key
     }
 
     fn domain(&self, key: &DomainKey) -> &BTreeMap<String, u32> {
-        &self.domains[key].1
+        &self.domains[key].counts
     }
 
     /// A pending pod was bound to `node`, the `index`th of `k.nodes`.
     fn bind(&mut self, k: &Cluster, pod: &Pod, node: &str, index: usize) {
         self.on_node[index] += 1;
-        for ((ns, _, topology_key), (selector, counts)) in &mut self.domains {
+        for ((ns, _, topology_key), d) in &mut self.domains {
             if pod.namespace == *ns
-                && selector.matches(&pod.labels)
+                && d.selector.matches(&pod.labels)
                 && let Some(v) = topology_value(k, node, topology_key)
             {
-                *counts.entry(v.to_string()).or_insert(0) += 1;
+                *d.counts.entry(v.to_string()).or_insert(0) += 1;
+                if let Some(&slot) = d.slots.get(v) {
+                    d.slot_pods[slot] += 1;
+                }
             }
         }
     }
@@ -195,7 +232,7 @@ struct PodKeys {
 }
 
 impl PodKeys {
-    fn of(k: &Cluster, pod: &Pod, counts: &mut Counts) -> PodKeys {
+    fn of(k: &Cluster, pod: &Pod, counts: &mut Counts, defaults: &mut DefaultSelectors) -> PodKeys {
         let anti = pod.spec.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref());
         let anti = anti
             .map(|a| a.required_during_scheduling_ignored_during_execution.as_slice())
@@ -208,9 +245,14 @@ impl PodKeys {
             // `defaultingType: System`): hostname with maxSkew 3 and zone
             // with maxSkew 5, both ScheduleAnyway, for a pod that sets none
             // of its own and that a Service or ReplicaSet selects.
-            match default_spread_selector(k, pod) {
+            // (A ReplicaSet's pods share their labels: the selector is
+            // worked out once per ReplicaSet and label set.)
+            let selector = defaults
+                .entry((pod.namespace.clone(), pod.owner.clone(), pod.labels.clone()))
+                .or_insert_with(|| default_spread_selector(k, pod));
+            match selector {
                 Some(selector) => {
-                    DEFAULT_SPREAD_KEYS.iter().map(|key| counts.count(k, &pod.namespace, &selector, key)).collect()
+                    DEFAULT_SPREAD_KEYS.iter().map(|key| counts.count(k, &pod.namespace, selector, key)).collect()
                 }
                 None => Vec::new(),
             }
@@ -224,6 +266,9 @@ impl PodKeys {
         PodKeys { anti, spread }
     }
 }
+
+/// [`default_spread_selector`] by (namespace, owning ReplicaSet, labels).
+type DefaultSelectors = BTreeMap<(String, Option<Key>, BTreeMap<String, String>), Option<LabelSelector>>;
 
 /// The topology keys of kube-scheduler's system default spread constraints
 /// (`systemDefaultConstraints`, pkg/scheduler/framework/plugins/podtopologyspread/plugin.go).
@@ -293,14 +338,13 @@ fn unfit(pod: &Pod, n: &Node, counts: &Counts, keys: &PodKeys) -> Option<&'stati
 
 /// Lower is better: pods already on the node that this pod's spread
 /// constraints (its own, or the system defaults) count, ten each, plus how
-/// busy the node is overall (terminating pods included).
-/// (`n` is the `index`th node of `k.nodes`.)
-fn score(n: &Node, index: usize, counts: &Counts, keys: &PodKeys) -> u64 {
+/// busy the node is overall (terminating pods included). `spread` holds the
+/// constraints' domains, looked up once per pod. (`n` is the `index`th
+/// node of `k.nodes`.)
+fn score(index: usize, counts: &Counts, spread: &[&Domain]) -> u64 {
     let mut s = counts.on_node[index];
-    for key in &keys.spread {
-        if let Some(here) = n.labels.get(&key.2) {
-            s += 10 * counts.domain(key).get(here).copied().unwrap_or(0) as u64;
-        }
+    for domain in spread {
+        s += 10 * u64::from(domain.at_node(index).unwrap_or(0));
     }
     s
 }
@@ -315,16 +359,18 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
     }
     let all: Vec<String> = k.nodes.keys().cloned().collect();
     let mut counts = Counts::new(k);
+    let mut defaults = DefaultSelectors::new();
     for pk in pending {
         let pod = k.pods[&pk].clone();
-        let keys = PodKeys::of(k, &pod, &mut counts);
+        let keys = PodKeys::of(k, &pod, &mut counts, &mut defaults);
         let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
         // (Nodes by their place in `k.nodes`, the order of `all`.)
         let mut fits: Vec<(u64, usize)> = Vec::new();
+        let spread: Vec<&Domain> = keys.spread.iter().map(|key| &counts.domains[key]).collect();
         for (i, n) in k.nodes.values().enumerate() {
             match unfit(&pod, n, &counts, &keys) {
                 Some(r) => *reasons.entry(r).or_insert(0) += 1,
-                None => fits.push((score(n, i, &counts, &keys), i)),
+                None => fits.push((score(i, &counts, &spread), i)),
             }
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
