@@ -324,13 +324,19 @@ impl Run {
         &self.trace[..cut]
     }
 
+    /// The index of the last snapshot at or before `step`: where a replay
+    /// to `step` starts.
+    fn snapshot_before(&self, step: u64) -> usize {
+        self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1)
+    }
+
     /// Moves the cursor to after step `step` (clamped to the run).
     pub fn seek(&mut self, step: u64) {
         let step = step.min(self.len());
         if step == self.cursor.steps {
             return;
         }
-        let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
+        let i = self.snapshot_before(step);
         let from_cursor = self.cursor.steps < step && self.snapshots[i].world.steps <= self.cursor.steps;
         if !from_cursor {
             let snapshot = &self.snapshots[i].world;
@@ -360,7 +366,7 @@ impl Run {
             self.spare.copy = None;
             return;
         }
-        let i = self.snapshots.partition_point(|s| s.world.steps <= self.cursor.steps).saturating_sub(1);
+        let i = self.snapshot_before(self.cursor.steps);
         let snapshot = &self.snapshots[i].world;
         if !self.spare.copy.as_ref().is_some_and(|(of, _)| Rc::ptr_eq(of, snapshot)) {
             self.spare.copy = Some((snapshot.clone(), (**snapshot).clone()));
@@ -380,7 +386,7 @@ impl Run {
         if step == self.cursor.steps {
             return self.cursor.clone();
         }
-        let i = self.snapshots.partition_point(|s| s.world.steps <= step).saturating_sub(1);
+        let i = self.snapshot_before(step);
         let mut world = (*self.snapshots[i].world).clone();
         let mut scratch = Vec::new();
         while world.steps < step && super::drive::step(&mut world, &mut scratch) {

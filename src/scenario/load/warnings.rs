@@ -82,7 +82,7 @@ fn unmodelled_images(manifest: &Manifest, source: &Source, report: &mut Report) 
         // where its flags or defaults say, and a Service whose targetPort
         // follows the declaration gets refused connections.
         let declared: Vec<u16> = container.ports.iter().map(|p| p.container_port).collect();
-        if let [listens] = container.listen_ports()[..]
+        if let Some(listens) = App::listen_port(&container.image, &container.args, container.env_value("PORT"))
             && !declared.is_empty()
             && !declared.contains(&listens)
         {
