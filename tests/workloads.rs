@@ -894,3 +894,64 @@ fn a_rolling_update_spreads_the_new_pods_over_nodes() {
         assert_eq!((rolled.len(), distinct(&rolled)), (3, 3), "seed {seed}: three new pods on three nodes: {rolled:?}");
     }
 }
+
+/// Above 100 nodes kube-scheduler stops filtering once it has found
+/// `numFeasibleNodesToFind` nodes that fit (100 of 120 here: 50 % is
+/// fewer, and 100 is the floor) and scores only those; the next pod's
+/// search starts where this one stopped (`nextStartNodeIndex`,
+/// `findNodesThatPassFilters` in pkg/scheduler/schedule_one.go). Its node
+/// list takes one node of each zone in turn (`nodeTree.list`,
+/// pkg/scheduler/backend/cache/node_tree.go), nodes by name within a zone.
+/// So in a 120-node cluster whose first 100 listed nodes each run a pod,
+/// the first pod goes to one of those busy nodes although 20 nodes are
+/// empty, and the second, whose search starts at the 101st, goes to an
+/// empty one.
+#[test]
+fn above_100_nodes_the_scheduler_scores_the_first_feasible_nodes_it_finds() {
+    // One zone: the list is name order, n001 to n100 first.
+    placed_on_a_wide_cluster(|_| None, |i| i <= 100);
+    // Two zones, n001-n060 and n061-n120: the list alternates, so its first
+    // 100 are n001-n050 and n061-n110.
+    placed_on_a_wide_cluster(|i| Some(if i <= 60 { "za" } else { "zb" }), |i| i <= 50 || (61..=110).contains(&i));
+}
+
+/// A 120-node cluster with a pod pinned on each node `busy` picks, and a
+/// Deployment of one pod scaled to two at 5 s: the first pod must land on
+/// a busy node, the second on an empty one.
+fn placed_on_a_wide_cluster(zone: impl Fn(u32) -> Option<&'static str>, busy: impl Fn(u32) -> bool) {
+    let mut hosts = String::from("  - { name: gw, role: router, ip: 10.70.0.1/16 }\n");
+    let mut pinned = String::new();
+    for i in 1..=120 {
+        let zone = zone(i).map(|z| format!(", zone: {z}")).unwrap_or_default();
+        hosts.push_str(&format!("  - {{ name: n{i:03}, role: node, ip: 10.70.1.{i}/16{zone} }}\n"));
+        if busy(i) {
+            pinned.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata: {{ name: busy-{i:03}, labels: {{ app: busy }} }}\n\
+                 spec:\n  nodeName: n{i:03}\n  containers:\n  - {{ name: c, image: hashicorp/http-echo:1.0 }}\n"
+            ));
+        }
+    }
+    let yaml = format!(
+        "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: {{ name: wide }}\nspec:\n  seed: 5\n  duration: 8s\n  \
+         cluster: {{ loadBalancer: none }}\n  hosts:\n{hosts}  timeline:\n  - at: 5s\n    \
+         run: {{ host: gw, cmd: \"kubectl scale deployment web --replicas=2\" }}\n{pinned}\
+         ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: web }}\nspec:\n  replicas: 1\n  \
+         selector: {{ matchLabels: {{ app: web }} }}\n  template:\n    metadata: {{ labels: {{ app: web }} }}\n    \
+         spec:\n      containers:\n      - {{ name: web, image: hashicorp/http-echo:1.0 }}\n"
+    );
+    let run = run_yaml(&yaml);
+    let mut placed = Vec::new();
+    for r in run.trace() {
+        if let Kind::Pod { pod, node: Some(node), phase, .. } = &r.kind
+            && pod.starts_with("web-")
+            && phase == "Pending"
+        {
+            placed.push((r.t, node.to_string()));
+        }
+    }
+    let number = |node: &str| node[1..].parse::<u32>().expect("nNNN");
+    assert_eq!(placed.len(), 2, "{placed:?}");
+    let (first, second) = (&placed[0], &placed[1]);
+    assert!(first.0 < at(5) && busy(number(&first.1)), "a busy node among the first 100 listed: {placed:?}");
+    assert!(second.0 >= at(5) && !busy(number(&second.1)), "an empty node, listed after them: {placed:?}");
+}

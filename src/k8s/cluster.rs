@@ -587,6 +587,10 @@ pub struct Cluster {
     pub speaker_sync_due: bool,
     /// `kubectl rollout status` commands still waiting.
     pub rollout_watches: Vec<RolloutWatch>,
+    /// Where kube-scheduler's next search for feasible nodes starts in its
+    /// node list (`nextStartNodeIndex`, pkg/scheduler/schedule_one.go):
+    /// see [`super::workloads::schedule`].
+    pub next_start_node: usize,
     /// What changed since the controllers last ran (empty between events).
     #[serde(skip)]
     pub touched: Touched,
@@ -815,6 +819,7 @@ impl Cluster {
             cilium_ids: ServiceIds::default(),
             speaker_sync_due: false,
             rollout_watches: Vec::new(),
+            next_start_node: 0,
             touched: Touched::default(),
             caches: Caches::default(),
         }

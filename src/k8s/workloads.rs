@@ -349,7 +349,55 @@ fn score(index: usize, counts: &Counts, spread: &[&Domain]) -> u64 {
     s
 }
 
+/// kube-scheduler's node list, as places in `k.nodes`: one node of each
+/// zone in turn (`nodeTree.list`, pkg/scheduler/backend/cache/node_tree.go;
+/// zones keyed by region and zone label, `GetZoneKey`). Zones come in the
+/// order their first node was added and nodes within a zone likewise; the
+/// scheduler's informer adds the nodes there at its start as the API
+/// server lists them, sorted by name, which is `k.nodes`' order.
+fn node_list(k: &Cluster) -> Vec<usize> {
+    fn label<'a>(n: &'a Node, key: &str, beta: &str) -> &'a str {
+        n.labels.get(key).or_else(|| n.labels.get(beta)).map(String::as_str).unwrap_or("")
+    }
+    let mut zones: Vec<((&str, &str), Vec<usize>)> = Vec::new();
+    for (i, n) in k.nodes.values().enumerate() {
+        let zone = (
+            label(n, "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"),
+            label(n, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"),
+        );
+        match zones.iter_mut().find(|(z, _)| *z == zone) {
+            Some((_, nodes)) => nodes.push(i),
+            None => zones.push((zone, vec![i])),
+        }
+    }
+    let rounds = zones.iter().map(|(_, nodes)| nodes.len()).max().unwrap_or(0);
+    (0..rounds).flat_map(|round| zones.iter().filter_map(move |(_, nodes)| nodes.get(round).copied())).collect()
+}
+
+/// How many feasible nodes kube-scheduler looks for before it stops
+/// filtering and scores those (`numFeasibleNodesToFind`,
+/// pkg/scheduler/schedule_one.go, with `percentageOfNodesToScore` unset):
+/// every node below 100 nodes; above, an adaptive share (50 % less one
+/// point per 125 nodes, at least 5 %), but never fewer than 100.
+fn feasible_nodes_to_find(nodes: usize) -> usize {
+    const MIN_FEASIBLE_NODES: usize = 100;
+    if nodes < MIN_FEASIBLE_NODES {
+        return nodes;
+    }
+    let percentage = 50usize.saturating_sub(nodes / 125).max(5);
+    (nodes * percentage / 100).max(MIN_FEASIBLE_NODES)
+}
+
 /// Binds pending, unscheduled pods. Returns `(pod key, node)` bindings.
+///
+/// For each pod, kube-scheduler filters its node list starting where the
+/// last search stopped (`nextStartNodeIndex`) and stops once it has found
+/// [`feasible_nodes_to_find`] nodes that fit, so that in a cluster of more
+/// than 100 nodes a pod is placed on the best of the nodes it looked at,
+/// not of all nodes, and the next pod looks at the next ones
+/// (`findNodesThatPassFilters`). The real filter runs 16 nodes at a time,
+/// so which nodes past the count it has also looked at varies; vipsim
+/// looks at them one by one.
 pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String, String)> {
     let mut bound = Vec::new();
     super::cluster::PodIndex::refresh(k);
@@ -358,6 +406,8 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         return bound;
     }
     let all: Vec<String> = k.nodes.keys().cloned().collect();
+    let list = node_list(k);
+    let to_find = feasible_nodes_to_find(list.len());
     let mut counts = Counts::new(k);
     let mut defaults = DefaultSelectors::new();
     for pk in pending {
@@ -367,11 +417,22 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         // (Nodes by their place in `k.nodes`, the order of `all`.)
         let mut fits: Vec<(u64, usize)> = Vec::new();
         let spread: Vec<&Domain> = keys.spread.iter().map(|key| &counts.domains[key]).collect();
-        for (i, n) in k.nodes.values().enumerate() {
-            match unfit(&pod, n, &counts, &keys) {
+        let nodes: Vec<&Node> = k.nodes.values().collect();
+        let mut processed = 0;
+        for offset in 0..list.len() {
+            if fits.len() == to_find {
+                break;
+            }
+            let i = list[(k.next_start_node + offset) % list.len()];
+            processed += 1;
+            match unfit(&pod, nodes[i], &counts, &keys) {
                 Some(r) => *reasons.entry(r).or_insert(0) += 1,
                 None => fits.push((score(i, &counts, &spread), i)),
             }
+        }
+        drop(nodes);
+        if !list.is_empty() {
+            k.next_start_node = (k.next_start_node + processed) % list.len();
         }
         let Some(best) = fits.iter().map(|(s, _)| *s).min() else {
             // kube-scheduler's FitError.Error() sorts the "count reason"
@@ -391,7 +452,11 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
             k.pods.get_mut(&pk).unwrap().pending_reason = Some(msg);
             continue;
         };
-        let top: Vec<usize> = fits.iter().filter(|(s, _)| *s == best).map(|(_, n)| *n).collect();
+        // Ties go to a random node (the score heap's `Randomizer`); the
+        // candidates in `k.nodes` order, so the draw does not depend on
+        // where the search started.
+        let mut top: Vec<usize> = fits.iter().filter(|(s, _)| *s == best).map(|(_, n)| *n).collect();
+        top.sort_unstable();
         let index = top[rng.index(top.len())];
         let node = all[index].clone();
         let p = k.pods.get_mut(&pk).unwrap();
@@ -446,4 +511,18 @@ pub fn allocate_pod_ip_among(
     }
     let start = rng.range_u64(2, size - 2);
     (0..size - 3).map(|i| 2 + (start - 2 + i) % (size - 3)).filter_map(|i| cidr.nth(i)).find(|ip| !used.contains(ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::feasible_nodes_to_find;
+
+    /// `numFeasibleNodesToFind` with `percentageOfNodesToScore` unset:
+    /// all nodes below 100; 50 % minus one point per 125 nodes, at least
+    /// 5 %, and never fewer than 100 nodes (pkg/scheduler/schedule_one.go).
+    #[test]
+    fn how_many_feasible_nodes_the_scheduler_looks_for() {
+        let found: Vec<usize> = [1, 99, 100, 199, 200, 250, 1000, 5000, 6000].map(feasible_nodes_to_find).to_vec();
+        assert_eq!(found, [1, 99, 100, 100, 100, 120, 420, 500, 300]);
+    }
 }
