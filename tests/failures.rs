@@ -476,3 +476,70 @@ fn failover_arp_timeout_30s_what_if_runs_to_the_end_and_ends_the_blackhole() {
         .count();
     assert!(router_requests <= 4, "{router_requests} requests for the VIP in 85 s");
 }
+
+// ---------------------------------------------------------------------
+// A node's own connection to a Service whose endpoint is its own pod
+// ---------------------------------------------------------------------
+
+/// A node curls a Service whose only pod runs on that node: by its
+/// ClusterIP, its load-balancer IP and its NodePort. Each connection is
+/// DNATed to the pod and handed to the pod's veth on the same node. The
+/// kernel queues such a packet for its receive softirq (`netif_rx` in the
+/// veth and loopback drivers, Linux 6.18): curl's connect() returns before
+/// the SYN-ACK comes back, then hears of it. vipsim delivered the packet
+/// inside the sending call, so the SYN-ACK reached curl's socket while
+/// curl was still connecting: the handshake completed in conntrack
+/// (ESTABLISHED, ASSURED) but curl never sent its request and timed out
+/// (exit 28, an empty reply), with nothing dropped anywhere. For every
+/// datapath: iptables and IPVS DNAT in the kernel, Cilium's socket LB
+/// connects the socket to the backend directly.
+#[test]
+fn a_node_reaches_a_service_whose_endpoint_is_its_own_pod() {
+    for (datapath, lb) in [("iptables", "metallb"), ("ipvs", "metallb"), ("ebpf", "cilium")] {
+        let pool = if lb == "cilium" {
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: { name: p }\nspec: { blocks: [ { cidr: 172.16.9.240/32 } ] }\n"
+        } else {
+            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p, namespace: metallb-system }\nspec: { addresses: [172.16.9.240/32] }\n"
+        };
+        let yaml = format!(
+            r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: own-pod }}
+spec:
+  duration: 12s
+  cluster: {{ loadBalancer: {lb}, announce: none, datapath: {datapath}, serviceCIDR: 10.43.0.0/16 }}
+  hosts:
+  - {{ name: gw, role: router, ip: 172.16.9.1/24 }}
+  - {{ name: w1, role: node, ip: 172.16.9.21/24 }}
+  - {{ name: w2, role: node, ip: 172.16.9.22/24 }}
+  timeline:
+  - {{ at: 6s, run: {{ host: w1, cmd: "curl -sS -m 2 http://10.43.8.8/hostname" }} }}
+  - {{ at: 8s, run: {{ host: w1, cmd: "curl -sS -m 2 http://172.16.9.240/hostname" }} }}
+  - {{ at: 10s, run: {{ host: w1, cmd: "curl -sS -m 2 http://172.16.9.21:30808/hostname" }} }}
+---
+{pool}---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: solo, labels: {{ app: solo }} }}
+spec:
+  nodeName: w1
+  containers:
+  - {{ name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080] }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: solo }}
+spec:
+  type: LoadBalancer
+  clusterIP: 10.43.8.8
+  selector: {{ app: solo }}
+  ports: [ {{ port: 80, targetPort: 8080, nodePort: 30808 }} ]
+"#
+        );
+        let run = run_yaml(&yaml);
+        for url in ["http://10.43.8.8/", "http://172.16.9.240/", "http://172.16.9.21:30808/"] {
+            let (_, out, exit) = command(&run, "w1", &format!("curl -sS -m 2 {url}"));
+            assert_eq!((out.as_str(), exit), ("solo", 0), "{datapath}: {url}");
+        }
+    }
+}

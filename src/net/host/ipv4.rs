@@ -174,8 +174,15 @@ impl Host {
             if frame.same(&original) { built } else { Ipv4::parse(ip::ip_payload(rewritten.insert(frame.clone()))) };
         let Some(pkt) = parsed else { return };
         if self.is_local(pkt.dst) || self.is_local_pod(pkt.dst) {
-            // Loopback or pod-to-pod on the same node: no wire involved.
-            self.deliver(&frame, pkt, cx, env);
+            // Loopback, or a pod's veth on the same node: no wire involved,
+            // but not a call either. The kernel queues the packet for its
+            // receive softirq (`netif_rx` from the loopback and veth
+            // drivers' xmit, Linux 6.18), so the sender's system call
+            // returns first. Delivering it inline would hand a process the
+            // answer to its own connect() while it is still in the call: a
+            // node's curl to a Service whose endpoint is a pod on the same
+            // node would be connected without ever hearing of it.
+            cx.schedule(cx.now, Event::Loopback { host: self.id, frame });
         } else {
             let (dst, flow) = (pkt.dst, flow_tuple(&pkt));
             // The frame's only holder from here (see route_output).
