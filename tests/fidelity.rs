@@ -1221,3 +1221,114 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: db },
     expected.push(excluded(8000));
     assert_eq!(lines, expected);
 }
+
+/// `sessionAffinity: ClientIP` sends a client to the pod it went to last,
+/// as long as it comes back within `timeoutSeconds` of its last new
+/// connection; after a longer pause it gets a fresh pick. kube-proxy's
+/// iptables rules check each endpoint's `recent` list first (`-m recent
+/// --rcheck --seconds T --reap`) and record the client again in the
+/// endpoint's chain (`--set`; `writeServiceToEndpointRules`,
+/// pkg/proxy/iptables/proxier.go, 1.34); IPVS makes the virtual service
+/// persistent with that timeout; Cilium keeps an affinity map by client
+/// address (bpf/lib/lb.h). Before, the field was ignored with a warning
+/// that it did not affect networking, and every request went to a random
+/// pod.
+#[test]
+fn client_ip_affinity_keeps_each_client_on_one_pod_until_it_pauses_longer_than_the_timeout() {
+    for (datapath, lb) in [("iptables", "metallb"), ("ipvs", "metallb"), ("ebpf", "cilium")] {
+        let pool = if lb == "cilium" {
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: { name: p }\nspec: { blocks: [ { cidr: 172.16.4.240/32 } ] }\n---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: { name: l2 }\nspec: { loadBalancerIPs: true }\n"
+        } else {
+            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p, namespace: metallb-system }\nspec: { addresses: [172.16.4.240/32] }\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: l2, namespace: metallb-system }\n"
+        };
+        // Two clients, each curling in bursts of five one second apart;
+        // the bursts are 12 s apart, longer than the 6 s timeout.
+        let mut steps = String::new();
+        for burst in 0..4 {
+            for client in ["pc1", "pc2"] {
+                let at = 6 + burst * 12;
+                steps.push_str(&format!(
+                    "  - {{ at: {at}s, every: 1s, until: {}s, run: {{ host: {client}, cmd: \"curl -s -m 1 http://172.16.4.240/hostname\" }} }}\n",
+                    at + 4
+                ));
+            }
+        }
+        let yaml = format!(
+            r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: sticky }}
+spec:
+  seed: 4
+  duration: 60s
+  cluster: {{ loadBalancer: {lb}, announce: l2, datapath: {datapath} }}
+  hosts:
+  - {{ name: gw, role: router, ip: 172.16.4.1/24 }}
+  - {{ name: pc1, role: client, ip: 10.8.0.11/24, behind: gw }}
+  - {{ name: pc2, role: client, ip: 10.8.1.12/24, behind: gw }}
+  - {{ name: n1, role: node, ip: 172.16.4.21/24 }}
+  - {{ name: n2, role: node, ip: 172.16.4.22/24 }}
+  timeline:
+{steps}---
+{pool}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{ name: web }}
+spec:
+  replicas: 4
+  selector: {{ matchLabels: {{ app: web }} }}
+  template:
+    metadata: {{ labels: {{ app: web }} }}
+    spec:
+      containers:
+      - {{ name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080] }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  type: LoadBalancer
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {{ clientIP: {{ timeoutSeconds: 6 }} }}
+  selector: {{ app: web }}
+  ports: [ {{ port: 80, targetPort: 8080 }} ]
+"#
+        );
+        let run = run_yaml(&yaml);
+        // Per client and burst, the pods that answered.
+        let mut answered: std::collections::BTreeMap<(String, u64), std::collections::BTreeSet<String>> =
+            Default::default();
+        for r in run.trace() {
+            if let Kind::Command { host, cmd, started, stdout, exit: 0, .. } = &r.kind
+                && cmd.starts_with("curl")
+            {
+                let burst = (started.as_nanos() / 1_000_000_000 - 6) / 12;
+                answered.entry((host.to_string(), burst)).or_default().insert(stdout.trim().to_string());
+            }
+        }
+        assert_eq!(answered.len(), 8, "{datapath}: every burst of both clients was answered: {answered:?}");
+        for ((client, burst), pods) in &answered {
+            assert_eq!(pods.len(), 1, "{datapath}: {client}'s burst {burst} stuck to one pod: {pods:?}");
+        }
+        for client in ["pc1", "pc2"] {
+            let pods: std::collections::BTreeSet<&String> =
+                answered.iter().filter(|((c, _), _)| c == client).flat_map(|(_, p)| p).collect();
+            assert!(pods.len() > 1, "{datapath}: after each pause {client} got a fresh pick: {answered:?}");
+        }
+        let (yaml, _) = last_output_of_kubectl(&run);
+        assert!(
+            yaml.contains(
+                "  sessionAffinity: ClientIP\n  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 6\n"
+            ),
+            "{datapath}: {yaml}"
+        );
+    }
+}
+
+/// `kubectl get svc web -o yaml` on the run's world at its end.
+fn last_output_of_kubectl(run: &Run) -> (String, i32) {
+    let mut w = run.world().clone();
+    let out = vipsim::console::run(&mut w, "gw", "kubectl get svc web -o yaml", &mut Vec::new())
+        .expect("runs")
+        .expect("at once");
+    (out, 0)
+}

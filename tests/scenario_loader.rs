@@ -1658,3 +1658,51 @@ fn a_container_port_the_app_does_not_listen_on_is_warned() {
     );
     assert_eq!(warnings(&yaml("        env: [{ name: PORT, value: \"8080\" }]\n")), [] as [&str; 0]);
 }
+
+/// Every client `behind` the router has a link of its own: two in one
+/// network would leave the router two connected routes for it and one of
+/// the clients without answers, so the loader refuses it at the line.
+#[test]
+fn clients_behind_the_router_are_in_networks_of_their_own() {
+    let two = edit(
+        "        garp: ignore\n  timeline:\n",
+        "        garp: ignore\n    - { name: pc1, role: client, ip: 10.8.0.11/24, behind: gw }\n    - { name: pc2, role: client, ip: 10.8.0.12/24, behind: gw }\n  timeline:\n",
+    );
+    assert_eq!(
+        errors(&two),
+        [
+            "s.yaml:33:5: spec.hosts[5].ip: host `pc2` (10.8.0.12/24) is behind `gw` on a link of its own, and so is `pc1` (10.8.0.11/24): two links in one network 10.8.0.0/24 leave the router two routes for it and one client unreachable; give each client behind the router its own network"
+        ]
+    );
+    let apart = two.replace("ip: 10.8.0.12/24", "ip: 10.8.1.12/24");
+    assert!(load("s.yaml", &apart).is_ok());
+}
+
+/// `sessionAffinity` is checked as the API server does after its defaults
+/// (pkg/apis/core/validation/validation.go, 1.34): a config only with
+/// ClientIP, a timeout from 1 s to a day; an unknown value names the two.
+#[test]
+fn session_affinity_is_validated_like_the_api_server() {
+    let with = |fields: &str| {
+        edit(
+            "  type: LoadBalancer\n  externalTrafficPolicy: Local\n",
+            &format!("  type: LoadBalancer\n  externalTrafficPolicy: Local\n{fields}"),
+        )
+    };
+    assert!(load("s.yaml", &with("  sessionAffinity: ClientIP\n")).is_ok());
+    let errors_of = |fields: &str| match load("s.yaml", &with(fields)) {
+        Ok(_) => panic!("loaded: {fields}"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    assert!(
+        errors_of("  sessionAffinity: ClientIP\n  sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } }\n").contains(
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400"
+        )
+    );
+    assert!(
+        errors_of("  sessionAffinity: None\n  sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }\n")
+            .contains("spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None")
+    );
+    let unknown = errors_of("  sessionAffinity: Sticky\n");
+    assert!(unknown.contains("spec.sessionAffinity") && unknown.contains("ClientIP"), "{unknown}");
+}

@@ -289,7 +289,9 @@ impl Plane<'_, '_, '_> {
         }
         svc.meta = meta.clone();
         svc.spec = wanted;
-        services::allocate_addresses(self.k, &mut svc, self.cx.rng)
+        services::validate_session_affinity(&svc.spec)
+            .map_err(|(path, message)| format!("{path}: {message}"))
+            .and_then(|()| services::allocate_addresses(self.k, &mut svc, self.cx.rng))
             .map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
         svc.spec = spec.clone();
         if !svc.is_load_balancer() && !svc.ingress.is_empty() {

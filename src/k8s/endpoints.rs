@@ -499,6 +499,7 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
         internal_policy: policy(svc.spec.internal_traffic_policy),
         prefer_close: svc.spec.traffic_distribution.as_deref() == Some("PreferClose"),
         health_check_node_port: svc.health_check_node_port,
+        affinity: svc.spec.affinity_timeout_seconds().map(|t| crate::time::Duration::from_secs(t.max(0) as u64)),
     }
 }
 

@@ -45,7 +45,6 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
     ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
     ("*", "spec.template.spec.containers[].readinessProbe.exec"),
-    ("Service", "spec.sessionAffinity"),
     ("Service", "spec.ipFamilies"),
     ("Service", "spec.ipFamilyPolicy"),
     ("Service", "spec.clusterIPs"),
@@ -539,6 +538,50 @@ pub enum TrafficPolicyName {
     Local,
 }
 
+/// `spec.sessionAffinity`: `ClientIP` sends each client address to the
+/// endpoint it was sent to last, for `sessionAffinityConfig.clientIP.timeoutSeconds`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionAffinity {
+    #[default]
+    None,
+    #[serde(rename = "ClientIP")]
+    ClientIp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionAffinityConfig {
+    #[serde(default, rename = "clientIP", skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<ClientIpConfig>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientIpConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i64>,
+}
+
+/// The API server's default `timeoutSeconds` for ClientIP affinity (3 h,
+/// `DefaultClientIPServiceAffinitySeconds`) and its maximum (1 day,
+/// `MaxClientIPServiceAffinitySeconds`), pkg/apis/core/types.go, 1.34.
+pub const CLIENT_IP_AFFINITY_DEFAULT_SECONDS: i64 = 10800;
+pub const CLIENT_IP_AFFINITY_MAX_SECONDS: i64 = 86400;
+
+impl ServiceSpec {
+    /// How long a client sticks to its endpoint under `ClientIP`
+    /// affinity (the default filled in), or `None` without affinity.
+    pub fn affinity_timeout_seconds(&self) -> Option<i64> {
+        (self.session_affinity == Some(SessionAffinity::ClientIp)).then(|| {
+            self.session_affinity_config
+                .as_ref()
+                .and_then(|c| c.client_ip.as_ref())
+                .and_then(|c| c.timeout_seconds)
+                .unwrap_or(CLIENT_IP_AFFINITY_DEFAULT_SECONDS)
+        })
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServicePort {
@@ -579,7 +622,9 @@ pub struct ServiceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_distribution: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_affinity: Ignored,
+    pub session_affinity: Option<SessionAffinity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_affinity_config: Option<SessionAffinityConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_families: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]

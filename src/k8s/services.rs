@@ -16,6 +16,30 @@ use std::net::Ipv4Addr;
 
 pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 
+/// The API server's checks of session affinity, after its defaults
+/// (`ValidateService` and `validateClientIPAffinityConfig`,
+/// pkg/apis/core/validation/validation.go, Kubernetes 1.34): a config only
+/// with `ClientIP`, and a timeout in 1..=86400 seconds. The error as the
+/// field's path and the API server's message.
+pub fn validate_session_affinity(spec: &ServiceSpec) -> Result<(), (&'static str, String)> {
+    use super::objects::{CLIENT_IP_AFFINITY_MAX_SECONDS, SessionAffinity};
+    if spec.session_affinity != Some(SessionAffinity::ClientIp) {
+        return match spec.session_affinity_config {
+            Some(_) => {
+                Err(("spec.sessionAffinityConfig", "Forbidden: must not be set when session affinity is None".into()))
+            }
+            None => Ok(()),
+        };
+    }
+    match spec.affinity_timeout_seconds() {
+        Some(t) if !(1..=CLIENT_IP_AFFINITY_MAX_SECONDS).contains(&t) => Err((
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+            format!("Invalid value: {t}: must be greater than 0 and less than {CLIENT_IP_AFFINITY_MAX_SECONDS}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Allocates a Service's ClusterIP and node ports. Requested values
 /// (`clusterIP`, `nodePort`, `healthCheckNodePort`) are honoured when free,
 /// as the API server does; otherwise a random free one is picked, like its

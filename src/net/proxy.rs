@@ -18,6 +18,7 @@ use crate::net::conntrack::Tuple;
 use crate::net::host::Datapath;
 use crate::rng::SimRng;
 use crate::sort::Sort;
+use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -97,6 +98,10 @@ pub struct ServiceRules {
     pub internal_policy: TrafficPolicy,
     pub prefer_close: bool,
     pub health_check_node_port: Option<u16>,
+    /// `sessionAffinity: ClientIP`: how long a client address sticks to
+    /// the endpoint it was last sent to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Duration>,
 }
 
 /// The Service rules every node's proxy has programmed.
@@ -199,6 +204,8 @@ pub struct NodeView<'a> {
     pub zone: Option<&'a str>,
     pub ips: &'a [Ipv4Addr],
     pub datapath: Datapath,
+    /// When the flow's first packet is decided.
+    pub now: Instant,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,8 +336,36 @@ impl IpvsRoundRobin {
     }
 }
 
+/// What a client address sticks to under `sessionAffinity: ClientIP`.
+/// The datapaths keep it per node, each its own way:
+/// * iptables: per endpoint chain, an `xt_recent` list of client
+///   addresses. The Service port's chain first jumps to the endpoint whose
+///   list saw the client within `timeoutSeconds` (`-m recent --rcheck
+///   --seconds T --reap`), and the endpoint chain records it again
+///   (`--set`) on every new connection (`writeServiceToEndpointRules`,
+///   pkg/proxy/iptables/proxier.go, 1.34). So the scope is the Service
+///   port, whichever frontend (ClusterIP, NodePort, load-balancer IP) the
+///   connection came to.
+/// * IPVS: each virtual service is persistent with that timeout
+///   (pkg/proxy/ipvs/proxier.go; a persistence template per client,
+///   net/netfilter/ipvs/ip_vs_core.c `ip_vs_sched_persist`): the scope
+///   is the frontend, and the scheduler is not asked while it holds.
+/// * Cilium: an affinity map by client address and frontend
+///   (`lb4_affinity_backend_id_by_addr`, bpf/lib/lb.h), timed from its
+///   last use.
+///
+/// An endpoint that is no longer a candidate (gone, not ready, not local
+/// under Local) is not stuck to: the client gets a fresh pick.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientAffinity {
+    /// (Service, port name, frontend for IPVS and Cilium, client) to the
+    /// endpoint's address and the last new connection sent there.
+    entries: BTreeMap<(String, String, Option<(Ipv4Addr, u16)>, Ipv4Addr), (Ipv4Addr, Instant)>,
+}
+
 /// Decides the first packet of a flow at `node`. `ipvs` is the node's
-/// round-robin state, used when its datapath is IPVS.
+/// round-robin state, used when its datapath is IPVS; `affinity` its
+/// ClientIP session affinity.
 pub fn decide(
     table: &ServiceTable,
     node: &NodeView,
@@ -338,6 +373,7 @@ pub fn decide(
     source: Source,
     rng: &mut SimRng,
     ipvs: &mut IpvsRoundRobin,
+    affinity: &mut ClientAffinity,
 ) -> Decision {
     let Some((svc, (frontend, port))) = table.find(&t, node.ips) else {
         return Decision::Pass;
@@ -374,16 +410,32 @@ pub fn decide(
         }
     }
     let target = |ep: &EndpointRule| SocketAddrV4::new(ep.ip, ep.ports.get(&port.name).copied().unwrap_or(port.port));
-    let ep = match node.datapath {
+    let sticky = svc.affinity.map(|timeout| {
+        let frontend = (node.datapath != Datapath::Iptables).then_some((t.dst, t.dport));
+        ((svc.name.clone(), port.name.clone(), frontend, t.src), timeout)
+    });
+    let stuck = sticky.as_ref().and_then(|(key, timeout)| {
+        let (ip, last) = *affinity.entries.get(key)?;
+        if node.now.saturating_since(last) > *timeout {
+            affinity.entries.remove(key);
+            return None;
+        }
+        candidates.iter().copied().find(|ep| ep.ip == ip)
+    });
+    let ep = match (stuck, node.datapath) {
+        (Some(ep), _) => ep,
         // The real servers in EndpointSlice order (kube-proxy adds them in
         // Go map order and the kernel prepends each; neither is reproducible).
-        Datapath::Ipvs => {
+        (None, Datapath::Ipvs) => {
             let dests: Vec<SocketAddrV4> = candidates.iter().map(|ep| target(ep)).collect();
             let vs = VirtualService { proto: t.proto, addr: t.dst, port: t.dport };
             candidates[ipvs.schedule(vs, &dests)]
         }
-        Datapath::Iptables | Datapath::Ebpf => candidates[rng.index(candidates.len())],
+        (None, Datapath::Iptables | Datapath::Ebpf) => candidates[rng.index(candidates.len())],
     };
+    if let Some((key, _)) = sticky {
+        affinity.entries.insert(key, (ep.ip, node.now));
+    }
     let target_port = target(ep).port();
     let snat = match (frontend, svc.external_policy, node.datapath, source) {
         (Frontend::ClusterIp, ..) => Snat::Never,
@@ -428,6 +480,7 @@ mod tests {
             internal_policy: TrafficPolicy::Cluster,
             prefer_close: false,
             health_check_node_port: None,
+            affinity: None,
         };
         ServiceTable { services: [(svc.name.clone(), svc)].into(), ..Default::default() }
     }
@@ -444,14 +497,22 @@ mod tests {
 
     /// A decision on a node whose IPVS schedulers are fresh, with the RNG seeded `seed`.
     fn at(t: &ServiceTable, node: &NodeView, tuple: Tuple, source: Source, seed: u64) -> Decision {
-        decide(t, node, tuple, source, &mut SimRng::new(seed), &mut IpvsRoundRobin::default())
+        decide(
+            t,
+            node,
+            tuple,
+            source,
+            &mut SimRng::new(seed),
+            &mut IpvsRoundRobin::default(),
+            &mut ClientAffinity::default(),
+        )
     }
 
     const WORKER_1: [u8; 4] = [10, 0, 1, 21];
 
     fn worker_1() -> NodeView<'static> {
         static IPS: [Ipv4Addr; 1] = [Ipv4Addr::new(10, 0, 1, 21)];
-        NodeView { name: "worker-1", zone: None, ips: &IPS, datapath: Datapath::Iptables }
+        NodeView { name: "worker-1", zone: None, ips: &IPS, datapath: Datapath::Iptables, now: Instant::ZERO }
     }
 
     #[test]
@@ -616,12 +677,32 @@ mod tests {
         let mut node = worker_1();
         let (mut rng, mut rr) = (SimRng::new(7), IpvsRoundRobin::default());
         let picks: Vec<u8> = (0..5)
-            .map(|_| endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
+            .map(|_| {
+                endpoint(decide(
+                    &t,
+                    &node,
+                    to_nodeport(WORKER_1),
+                    Source::External,
+                    &mut rng,
+                    &mut rr,
+                    &mut ClientAffinity::default(),
+                ))
+            })
             .collect();
         assert_eq!(picks, [1, 0, 1, 1, 1], "iptables: random (seeded)");
         node.datapath = Datapath::Ipvs;
         let picks: Vec<u8> = (0..5)
-            .map(|_| endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
+            .map(|_| {
+                endpoint(decide(
+                    &t,
+                    &node,
+                    to_nodeport(WORKER_1),
+                    Source::External,
+                    &mut rng,
+                    &mut rr,
+                    &mut ClientAffinity::default(),
+                ))
+            })
             .collect();
         assert_eq!(picks, [0, 1, 2, 0, 1], "IPVS rr: in turn");
         // The ClusterIP is another virtual service: its scheduler starts afresh.
@@ -632,8 +713,22 @@ mod tests {
             dst: Ipv4Addr::new(10, 32, 0, 159),
             dport: 80,
         };
-        assert_eq!(endpoint(decide(&t, &node, to_cluster_ip, Source::Pod, &mut rng, &mut rr)), 0);
-        assert_eq!(endpoint(decide(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)), 2);
+        assert_eq!(
+            endpoint(decide(&t, &node, to_cluster_ip, Source::Pod, &mut rng, &mut rr, &mut ClientAffinity::default())),
+            0
+        );
+        assert_eq!(
+            endpoint(decide(
+                &t,
+                &node,
+                to_nodeport(WORKER_1),
+                Source::External,
+                &mut rng,
+                &mut rr,
+                &mut ClientAffinity::default()
+            )),
+            2
+        );
     }
 
     /// ip_vs_rr_del_dest: when the real server the scheduler stands on is

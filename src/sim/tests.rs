@@ -66,6 +66,7 @@ fn story_c_lan(policy: TrafficPolicy) -> World {
         internal_policy: TrafficPolicy::Cluster,
         prefer_close: false,
         health_check_node_port: None,
+        affinity: None,
     };
     w.services.services.insert(svc.name.clone(), svc);
     w.services.index_frontends();

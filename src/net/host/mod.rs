@@ -73,6 +73,10 @@ pub struct NodeNet {
     pub conntrack: Conntrack,
     /// The IPVS round-robin scheduler of each virtual service (IPVS datapath).
     pub ipvs_rr: proxy::IpvsRoundRobin,
+    /// Where ClientIP session affinity sends each client (kernel state:
+    /// xt_recent lists, IPVS persistence templates, Cilium's affinity map).
+    #[serde(default)]
+    pub affinity: proxy::ClientAffinity,
     /// kube-ipvs0: every Service IP bound locally (IPVS datapath only).
     pub ipvs_addrs: BTreeSet<Ipv4Addr>,
     pub health: BTreeMap<u16, HealthCheck>,
@@ -395,6 +399,7 @@ impl Host {
         if let Some(n) = self.node.as_mut() {
             n.conntrack.flush();
             n.ipvs_rr = proxy::IpvsRoundRobin::default();
+            n.affinity = proxy::ClientAffinity::default();
         }
     }
 }

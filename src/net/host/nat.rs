@@ -55,8 +55,9 @@ impl Host {
         let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
         let node = self.node.as_mut().expect("checked");
         let zone = node.zone.clone();
-        let here = proxy::NodeView { name: &self.name, zone: zone.as_deref(), ips: &node_ips, datapath: env.datapath };
-        match proxy::decide(env.services, &here, t, source, cx.rng, &mut node.ipvs_rr) {
+        let here =
+            proxy::NodeView { name: &self.name, zone: zone.as_deref(), ips: &node_ips, datapath: env.datapath, now };
+        match proxy::decide(env.services, &here, t, source, cx.rng, &mut node.ipvs_rr, &mut node.affinity) {
             Decision::Pass => {
                 // Not a Service: netfilter still tracks the flow (forwarded
                 // to or from a pod, or the node's own), untranslated.

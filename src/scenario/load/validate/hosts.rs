@@ -54,6 +54,7 @@ pub fn check(cx: &mut Context) -> Option<Cidr> {
     }
     single_router(cx);
     unique_addresses(cx, &addresses);
+    separate_links(cx, &addresses);
     macs(cx);
     lan
 }
@@ -172,6 +173,44 @@ fn behind(cx: &mut Context, i: usize, host: &HostSpec) {
             let routers: Vec<&str> =
                 cx.spec.hosts.iter().filter(|h| h.role == HostRole::Router).map(|h| h.name.as_str()).collect();
             cx.error(&path, format!("unknown router `{router}`")).suggest(closest(router, routers));
+        }
+    }
+}
+
+/// Each client `behind` the router is on a link of its own, and the router
+/// takes its gateway address in that link's network (the first host
+/// address, or the second if the client has the first). Two such links in one network would give the
+/// router two connected routes for it: packets for either client would
+/// all leave by one interface, and the other client would never get an
+/// answer. (Linux takes the route added first; the scenario would only
+/// teach the confusion.)
+fn separate_links(cx: &mut Context, addresses: &[Option<Cidr>]) {
+    let mut first_on: BTreeMap<(String, Cidr), usize> = BTreeMap::new();
+    for (i, host) in cx.spec.hosts.iter().enumerate() {
+        let (Some(router), Some(address)) = (host.behind.as_deref(), addresses[i]) else { continue };
+        let network = network_of(address);
+        let overlapping = first_on
+            .iter()
+            .find(|((r, other), _)| {
+                r == router && (other.contains(network.network()) || network.contains(other.network()))
+            })
+            .map(|(_, &j)| j);
+        match overlapping {
+            Some(j) => {
+                let other = &cx.spec.hosts[j];
+                let message = format!(
+                    "host `{}` ({address}) is behind `{router}` on a link of its own, and so is `{}` ({}): \
+                     two links in one network {network} leave the router two routes for it and one client \
+                     unreachable; give each client behind the router its own network",
+                    host.name,
+                    other.name,
+                    addresses[j].map(|a| a.to_string()).unwrap_or_default()
+                );
+                cx.error(&format!("spec.hosts[{i}].ip"), message);
+            }
+            None => {
+                first_on.insert((router.to_string(), network), i);
+            }
         }
     }
 }

@@ -244,6 +244,9 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
     }
     service_ports(cx, manifest, spec, &templates);
     service_addresses(cx, manifest, spec);
+    if let Err((path, message)) = crate::k8s::services::validate_session_affinity(spec) {
+        cx.manifest_error(manifest, path, message);
+    }
 }
 
 /// The pod specs (of Deployments' templates and of Pods) in the Service's
