@@ -1043,3 +1043,38 @@ fn logs_and_exec_fail_at_a_kubelet_that_does_not_answer() {
     assert!(text.starts_with("vipsim: kubectl exec runs cilium-dbg in Cilium agent pods only"), "{text}");
     assert_eq!(exit, 1);
 }
+
+/// A named `targetPort` that two Deployments' pods declare as different
+/// numbers: the EndpointSlice controller groups endpoints by their
+/// resolved ports, so the Service gets one slice per port set
+/// (`reconcileByAddressType`, pkg/controller/endpointslice/reconciler.go,
+/// Kubernetes 1.34), and `kubectl describe svc` lists each endpoint with
+/// its own slice's port, ready endpoints only (`formatEndpointSlices`,
+/// kubectl 1.34 pkg/describe/describe.go). Before, one slice carried the
+/// first pod's ports for both, and describe printed `:8080` for the pod
+/// that listens on 9090.
+#[test]
+fn a_named_target_port_resolved_two_ways_makes_two_slices() {
+    let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/named-port-two-ways.yaml"))
+        .expect("the scenario");
+    let mut sh = console_common::Shell::from_yaml(&yaml);
+    assert_eq!(
+        sh.sh(12, "alpha", "kubectl get endpointslices -o wide").0,
+        text(&[
+            "NAME        ADDRESSTYPE   PORTS       ENDPOINTS     AGE",
+            "api-hrfwx   IPv4          8080,9100   10.244.0.59   12s",
+            "api-vrlrp   IPv4          9090,9100   10.244.1.44   12s",
+        ])
+    );
+    let endpoints = |sh: &mut console_common::Shell, at: u64| -> Vec<String> {
+        sh.sh(at, "alpha", "kubectl describe svc api")
+            .0
+            .lines()
+            .filter(|l| l.starts_with("Endpoints:"))
+            .map(|l| l.trim_start_matches("Endpoints:").trim().to_string())
+            .collect()
+    };
+    assert_eq!(endpoints(&mut sh, 12), ["10.244.0.59:8080,10.244.1.44:9090", "10.244.0.59:9100,10.244.1.44:9100"]);
+    // At 1 s the pods are not ready yet: their slices list them, describe does not.
+    assert_eq!(endpoints(&mut sh, 1), ["", ""]);
+}

@@ -22,6 +22,12 @@ impl Shell {
         Shell { run: Run::new(Rc::new(scenario), variant, None, None).expect("builds") }
     }
 
+    /// A scenario given as text (`inline.yaml`).
+    pub fn from_yaml(text: &str) -> Shell {
+        let scenario = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+        Shell { run: Run::new(Rc::new(scenario), None, None, None).expect("builds") }
+    }
+
     /// The world at exactly `secs` seconds of simulated time.
     pub fn world(&mut self, secs: u64) -> World {
         let t = Instant::from_secs(secs);

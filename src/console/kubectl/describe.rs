@@ -244,9 +244,10 @@ fn service(d: &mut Doc, o: &Object, w: &World) {
     if !ingress.is_empty() {
         d.field(0, "LoadBalancer Ingress", &ingress.join(", "));
     }
-    let slice = objects::list(w, &resources::ENDPOINTSLICE)
+    let slices: Vec<Object> = objects::list(w, &resources::ENDPOINTSLICE)
         .into_iter()
-        .find(|s| s.namespace == o.namespace && s.labels().get("kubernetes.io/service-name") == Some(&o.name));
+        .filter(|s| s.namespace == o.namespace && s.labels().get("kubernetes.io/service-name") == Some(&o.name))
+        .collect();
     for p in list(v, "/spec/ports") {
         let name = p.get("name").and_then(Value::as_str).unwrap_or("<unset>");
         let proto = text(p, "/protocol");
@@ -259,7 +260,7 @@ fn service(d: &mut Doc, o: &Object, w: &World) {
         if let Some(np) = p.get("nodePort") {
             d.line(0, &format!("NodePort:\t{name}\t{np}/{proto}"));
         }
-        d.field(0, "Endpoints", &slice_endpoints(slice.as_ref(), p.get("name").and_then(Value::as_str).unwrap_or("")));
+        d.field(0, "Endpoints", &slice_endpoints(&slices, p.get("name").and_then(Value::as_str).unwrap_or("")));
     }
     d.field(0, "Session Affinity", text(v, "/spec/sessionAffinity"));
     if let Some(p) = v.pointer("/spec/externalTrafficPolicy").and_then(Value::as_str) {
@@ -276,23 +277,41 @@ fn service(d: &mut Doc, o: &Object, w: &World) {
 
 /// `formatEndpointSlices`: every endpoint's `ip:port` for the named port,
 /// at most three; `<none>` without a slice.
-fn slice_endpoints(slice: Option<&Object>, port_name: &str) -> String {
-    let Some(s) = slice else { return "<none>".into() };
-    let eps = list(&s.json, "/endpoints");
-    let mut all = Vec::new();
-    for p in list(&s.json, "/ports").iter().filter(|p| text(p, "/name") == port_name) {
-        for e in eps {
-            all.push(format!(
-                "{}:{}",
-                list(e, "/addresses").first().and_then(Value::as_str).unwrap_or_default(),
-                p["port"]
-            ));
+/// The `Endpoints:` line of a Service port (`formatEndpointSlices`,
+/// kubectl 1.34 pkg/describe/describe.go): `address:port` of the ready
+/// endpoints of every slice that has the port, each with its slice's port
+/// number (pods that resolve a named targetPort differently show their
+/// own), three at most, then a count of the rest. (As kubectl does, the
+/// "more" mark is set on reaching three before an endpoint is skipped as
+/// not ready, so the count can read `+ 0 more...`.)
+fn slice_endpoints(slices: &[Object], port_name: &str) -> String {
+    if slices.is_empty() {
+        return "<none>".into();
+    }
+    const MAX: usize = 3;
+    let (mut shown, mut more, mut count) = (Vec::new(), false, 0);
+    for s in slices {
+        for p in list(&s.json, "/ports").iter().filter(|p| text(p, "/name") == port_name) {
+            for e in list(&s.json, "/endpoints") {
+                if shown.len() == MAX {
+                    more = true;
+                }
+                if e.pointer("/conditions/ready").and_then(Value::as_bool) == Some(false) {
+                    continue;
+                }
+                if !more {
+                    shown.push(format!(
+                        "{}:{}",
+                        list(e, "/addresses").first().and_then(Value::as_str).unwrap_or_default(),
+                        p["port"]
+                    ));
+                }
+                count += 1;
+            }
         }
     }
-    match all.len() {
-        0..=3 => all.join(","),
-        n => format!("{} + {} more...", all[..3].join(","), n - 3),
-    }
+    let line = shown.join(",");
+    if more { format!("{line} + {} more...", count - MAX) } else { line }
 }
 
 fn pod(d: &mut Doc, v: &Value, now: Instant) {

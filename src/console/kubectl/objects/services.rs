@@ -178,21 +178,49 @@ fn endpoints_object(k: &Cluster, s: &Service) -> Value {
         .into()
 }
 
-/// `web-x7k2p`: the controller's generated name, the same in every run.
-fn slice_name(namespace: &str, service: &str) -> String {
-    format!("{service}-{}", crate::k8s::workloads::name_suffix(&format!("endpointslice/{namespace}/{service}"), 5))
+/// `web-x7k2p`: the controller's generated name for the Service's `nth`
+/// slice, the same in every run.
+fn slice_name(namespace: &str, service: &str, nth: usize) -> String {
+    let seed = match nth {
+        0 => format!("endpointslice/{namespace}/{service}"),
+        n => format!("endpointslice/{namespace}/{service}/{n}"),
+    };
+    format!("{service}-{}", crate::k8s::workloads::name_suffix(&seed, 5))
 }
 
+/// The Services' EndpointSlices. The controller puts endpoints whose
+/// ports resolve alike in one slice and makes a slice per other set: a
+/// named `targetPort` that one pod declares as 8080 and another as 9090
+/// gives two slices (`reconcileByAddressType` groups by the endpoint's
+/// ports, pkg/controller/endpointslice/reconciler.go, Kubernetes 1.34).
 pub fn endpoint_slices(w: &World) -> Vec<Value> {
     let k = &w.cluster;
-    selecting(k).filter_map(|s| k.slices.get(&s.key()).map(|sl| slice_object(s, &sl.endpoints, sl.created))).collect()
+    let mut out = Vec::new();
+    for s in selecting(k) {
+        let Some(sl) = k.slices.get(&s.key()) else { continue };
+        let mut groups: Vec<Vec<Rc<Endpoint>>> = Vec::new();
+        for e in sl.endpoints.iter() {
+            match groups.iter_mut().find(|g| g[0].ports == e.ports) {
+                Some(g) => g.push(e.clone()),
+                None => groups.push(vec![e.clone()]),
+            }
+        }
+        if groups.is_empty() {
+            groups.push(Vec::new());
+        }
+        for (i, eps) in groups.iter().enumerate() {
+            out.push(slice_object(s, eps, sl.created, i));
+        }
+    }
+    out
 }
 
-fn slice_object(s: &Service, eps: &[Rc<Endpoint>], created: crate::time::Instant) -> Value {
+/// Slice `nth` of Service `s` (a placeholder without endpoints when `eps` is empty).
+fn slice_object(s: &Service, eps: &[Rc<Endpoint>], created: crate::time::Instant, nth: usize) -> Value {
     let mut labels = s.meta.labels.clone();
     labels.insert("endpointslice.kubernetes.io/managed-by".into(), "endpointslice-controller.k8s.io".into());
     labels.insert("kubernetes.io/service-name".into(), s.meta.name.clone());
-    let name = slice_name(&s.namespace, &s.meta.name);
+    let name = slice_name(&s.namespace, &s.meta.name, nth);
     let meta = metadata(&name, Some(&s.namespace), &labels, &BTreeMap::new(), created)
         .put("generateName", format!("{}-", s.meta.name))
         .put("ownerReferences", owner("v1", "Service", &s.meta.name));
