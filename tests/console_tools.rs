@@ -142,3 +142,30 @@ fn vtysh_without_bgp_and_ios_show() {
     // A Linux router has no IOS command line.
     assert_eq!(cilium.sh(15, "gw", "show ip arp").1, 127);
 }
+
+/// `ip neigh show` takes iproute2's selectors (ip/ipneigh.c): an address
+/// or prefix (`to` optional) and `dev IFACE`, whose lines then leave the
+/// device out; an unknown device fails as `ip` does. The failover's
+/// router at 30 s: its stale entry for the VIP still points at node-a.
+#[test]
+fn ip_neigh_show_selects_by_address_and_device() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    let all = sh.sh(30, "router", "ip neigh").0;
+    let vip: Vec<&str> = all.lines().filter(|l| l.starts_with("192.168.1.201 ")).collect();
+    assert_eq!(vip.len(), 1, "{all}");
+    assert_eq!(sh.sh(30, "router", "ip neigh show 192.168.1.201"), (format!("{}\n", vip[0]), 0));
+    assert_eq!(sh.sh(30, "router", "ip neigh show to 192.168.1.201/32").0, format!("{}\n", vip[0]));
+    let on_lan: String = all
+        .lines()
+        .filter(|l| l.contains(" dev eth0 "))
+        .map(|l| format!("{}\n", l.replacen(" dev eth0", "", 1)))
+        .collect();
+    assert!(on_lan.contains(&vip[0].replacen(" dev eth0", "", 1)), "{on_lan}");
+    assert_eq!(sh.sh(30, "router", "ip neigh show dev eth0"), (on_lan, 0));
+    assert_eq!(
+        sh.sh(30, "router", "ip neigh show 192.168.1.0/24 dev eth0").0.lines().count(),
+        all.lines().filter(|l| l.starts_with("192.168.1.") && l.contains(" dev eth0 ")).count()
+    );
+    assert_eq!(sh.sh(30, "router", "ip neigh show 10.99.0.1"), (String::new(), 0));
+    assert_eq!(sh.sh(30, "router", "ip neigh show dev eth9"), ("Cannot find device \"eth9\"\n".into(), 1));
+}

@@ -26,11 +26,15 @@ pub fn ip(w: &World, h: HostId, args: &[String]) -> Option<Output> {
     let rest: Vec<&str> = args.iter().skip(stats as usize).map(String::as_str).collect();
     match rest.as_slice() {
         ["neigh" | "neighbor" | "n", tail @ ..] => match tail {
-            [] | ["show"] | ["list"] => Some(ok(neigh(w, h, stats))),
             ["flush", "all"] | ["flush", "dev", _] => None,
+            [] => Some(ok(neigh(w, h, stats, &NeighFilter::default()))),
+            ["show" | "list" | "ls", selectors @ ..] => Some(match NeighFilter::parse(w, h, selectors) {
+                Ok(filter) => ok(neigh(w, h, stats, &filter)),
+                Err(message) => err(message, 1),
+            }),
             _ => Some(err(
                 format!(
-                    "vipsim: ip neigh {} is not supported (use: ip neigh, ip -s neigh, ip neigh flush all)",
+                    "vipsim: ip neigh {} is not supported (use: ip neigh [show [ADDRESS] [dev IFACE]], ip -s neigh, ip neigh flush all)",
                     tail.join(" ")
                 ),
                 1,
@@ -48,13 +52,55 @@ pub fn ip_neigh_flush(w: &mut World, h: HostId, trace: &mut Vec<Record>) -> Outp
     ok(String::new())
 }
 
-fn neigh(w: &World, h: HostId, stats: bool) -> String {
+/// The selectors of `ip neigh show`: `[to] ADDRESS[/PREFIX]` and `dev IFACE`.
+#[derive(Default)]
+struct NeighFilter {
+    to: Option<crate::net::Cidr>,
+    dev: Option<usize>,
+}
+
+impl NeighFilter {
+    /// As iproute2 parses them (ip/ipneigh.c, `do_show_or_flush`); an
+    /// unknown device fails like `ip` does.
+    fn parse(w: &World, h: HostId, args: &[&str]) -> Result<NeighFilter, String> {
+        let mut filter = NeighFilter::default();
+        let mut args = args.iter();
+        while let Some(&arg) = args.next() {
+            match arg {
+                "dev" => {
+                    let name = args.next().ok_or("Command line is not complete. Try option \"help\"")?;
+                    let index = w.net.hosts[h].ifaces.iter().position(|i| &*i.name == *name);
+                    filter.dev = Some(index.ok_or(format!("Cannot find device \"{name}\""))?);
+                }
+                "to" => filter.to = Some(prefix(args.next().copied().unwrap_or_default())?),
+                other => filter.to = Some(prefix(other)?),
+            }
+        }
+        Ok(filter)
+    }
+}
+
+/// An address, or a prefix, for `ip neigh show`.
+fn prefix(text: &str) -> Result<crate::net::Cidr, String> {
+    let cidr = if text.contains('/') { crate::net::Cidr::parse(text).ok() } else { None };
+    cidr.or_else(|| text.parse().ok().map(|ip| crate::net::Cidr::new(ip, 32)))
+        .ok_or(format!("Error: any valid prefix is expected rather than \"{text}\"."))
+}
+
+fn neigh(w: &World, h: HostId, stats: bool, filter: &NeighFilter) -> String {
     let host = &w.net.hosts[h];
     let now = w.now;
     let mut out = String::new();
-    for iface in &host.ifaces {
+    for (index, iface) in host.ifaces.iter().enumerate() {
+        if filter.dev.is_some_and(|d| d != index) {
+            continue;
+        }
         for e in iface.neighbors.entries() {
-            let mut line = format!("{} dev {}", e.ip, iface.name);
+            if filter.to.is_some_and(|to| !to.contains(e.ip)) {
+                continue;
+            }
+            // With `dev`, iproute2 leaves the device out of each line.
+            let mut line = if filter.dev.is_some() { e.ip.to_string() } else { format!("{} dev {}", e.ip, iface.name) };
             match e.mac {
                 Some(m) if !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed) => {
                     line.push_str(&format!(" lladdr {m}"))
