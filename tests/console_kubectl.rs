@@ -1078,3 +1078,50 @@ fn a_named_target_port_resolved_two_ways_makes_two_slices() {
     // At 1 s the pods are not ready yet: their slices list them, describe does not.
     assert_eq!(endpoints(&mut sh, 1), ["", ""]);
 }
+
+/// `kubectl label` of nodes and Services, with kubectl 1.34's answers
+/// (pkg/cmd/label/label.go): `labeled`, `unlabeled`, `not labeled`, a
+/// note for a key to remove that is not there, and no change of a value
+/// without `--overwrite`. The label acts at once: a node labelled
+/// `node.kubernetes.io/exclude-from-external-load-balancers` stops
+/// announcing (MetalLB 0.14 `speaker/main.go`), so the failover's VIP
+/// moves from node-a to node-b, and back when the label goes.
+#[test]
+fn label_nodes_and_services_and_the_speakers_follow() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    let mut w = sh.world(9);
+    // Who announces once the speakers have handled the change (their sync
+    // is queued for the same instant).
+    let leader = |w: &mut vipsim::sim::World| {
+        let now = w.now;
+        vipsim::play::drive::run_until(w, now, &mut Vec::new());
+        w.cluster.announcers.get("default/web").cloned().unwrap_or_default()
+    };
+    assert_eq!(leader(&mut w), ["node-a"]);
+    let exclude = "node.kubernetes.io/exclude-from-external-load-balancers";
+    let run = |w: &mut vipsim::sim::World, cmd: &str| console_common::run(w, "client", cmd);
+    assert_eq!(run(&mut w, &format!("kubectl label node node-a {exclude}=")), ("node/node-a labeled\n".into(), 0));
+    assert_eq!(leader(&mut w), ["node-b"]);
+    assert_eq!(
+        run(&mut w, &format!("kubectl label node node-a {exclude}=true")),
+        (format!("error: '{exclude}' already has a value (), and --overwrite is false\n"), 1)
+    );
+    assert_eq!(
+        run(&mut w, &format!("kubectl label node/node-a {exclude}- gone-")),
+        ("label \"gone\" not found.\nnode/node-a unlabeled\n".into(), 0)
+    );
+    assert_eq!(leader(&mut w), ["node-a"]);
+    assert_eq!(run(&mut w, "kubectl label svc web tier=front"), ("service/web labeled\n".into(), 0));
+    assert_eq!(run(&mut w, "kubectl label svc web tier=front"), ("service/web not labeled\n".into(), 0));
+    assert_eq!(run(&mut w, "kubectl label svc web tier=back --overwrite"), ("service/web labeled\n".into(), 0));
+    assert!(run(&mut w, "kubectl describe svc web").0.contains("Labels:                   tier=back\n"));
+    assert_eq!(run(&mut w, "kubectl label svc web 'bad key=1'").1, 1);
+    assert_eq!(
+        run(&mut w, "kubectl label node node-x a=b"),
+        ("Error from server (NotFound): nodes \"node-x\" not found\n".into(), 1)
+    );
+    assert_eq!(
+        run(&mut w, "kubectl label pod web-x a=b"),
+        ("error: vipsim's kubectl labels nodes and services, not pods\n".into(), 1)
+    );
+}

@@ -449,6 +449,67 @@ impl Plane<'_, '_, '_> {
         Ok(format!("node/{node} {verb}"))
     }
 
+    /// `kubectl label` of a node or a Service: sets `set`, removes
+    /// `remove`, and answers as kubectl 1.34 does (pkg/cmd/label/label.go):
+    /// a key that has another value needs `overwrite`, a key to remove
+    /// that is not there is noted, and the answer says `labeled`,
+    /// `unlabeled` (fewer labels, without `--overwrite`) or `not labeled`.
+    /// Node labels steer the scheduler, MetalLB's advertisement node
+    /// selectors and exclusion label, and Cilium's policies; Service
+    /// labels, the pools' and policies' service selectors.
+    pub fn label(
+        &mut self,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        set: &[(String, String)],
+        remove: &[String],
+        overwrite: bool,
+    ) -> Result<(Vec<String>, String), String> {
+        let (labels, reference) = match kind {
+            "Node" => (self.k.nodes.get_mut(name).map(|n| &mut n.labels), format!("nodes \"{name}\"")),
+            "Service" => {
+                (self.k.services.get_mut(&key(ns, name)).map(|s| &mut s.meta.labels), format!("services \"{name}\""))
+            }
+            _ => unreachable!("the console asks for nodes and Services only"),
+        };
+        let labels = labels.ok_or_else(|| format!("Error from server (NotFound): {reference} not found"))?;
+        if !overwrite {
+            let taken: Vec<String> = set
+                .iter()
+                .filter_map(|(k, v)| {
+                    labels
+                        .get(k)
+                        .filter(|old| *old != v)
+                        .map(|old| format!("'{k}' already has a value ({old}), and --overwrite is false"))
+                })
+                .collect();
+            if !taken.is_empty() {
+                return Err(format!("error: {}", taken.join(", ")));
+            }
+        }
+        let notes: Vec<String> =
+            remove.iter().filter(|k| !labels.contains_key(*k)).map(|k| format!("label \"{k}\" not found.")).collect();
+        let before = labels.clone();
+        for k in remove {
+            labels.remove(k);
+        }
+        for (k, v) in set {
+            labels.insert(k.clone(), v.clone());
+        }
+        let changed = *labels != before;
+        let fewer = labels.len() < before.len();
+        let verb = match (changed, !overwrite && fewer) {
+            (false, _) => "not labeled",
+            (true, true) => "unlabeled",
+            (true, false) => "labeled",
+        };
+        if changed {
+            self.reconcile();
+        }
+        Ok((notes, format!("{}/{name} {verb}", resource_name(kind))))
+    }
+
     /// `kubectl drain --ignore-daemonsets`: cordon, then evict every pod on the node.
     pub fn drain(&mut self, node: &str) -> Result<String, String> {
         let mut out = self.cordon(node, true)?;

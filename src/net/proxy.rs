@@ -358,9 +358,18 @@ impl IpvsRoundRobin {
 /// under Local) is not stuck to: the client gets a fresh pick.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientAffinity {
-    /// (Service, port name, frontend for IPVS and Cilium, client) to the
-    /// endpoint's address and the last new connection sent there.
-    entries: BTreeMap<(String, String, Option<(Ipv4Addr, u16)>, Ipv4Addr), (Ipv4Addr, Instant)>,
+    /// The endpoint's address and the last new connection sent there.
+    entries: BTreeMap<AffinityKey, (Ipv4Addr, Instant)>,
+}
+
+/// Whose stickiness, within what: a client address within a Service port
+/// (iptables), or within one of its frontends (IPVS, Cilium).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct AffinityKey {
+    service: String,
+    port: String,
+    frontend: Option<(Ipv4Addr, u16)>,
+    client: Ipv4Addr,
 }
 
 /// Decides the first packet of a flow at `node`. `ipvs` is the node's
@@ -412,7 +421,7 @@ pub fn decide(
     let target = |ep: &EndpointRule| SocketAddrV4::new(ep.ip, ep.ports.get(&port.name).copied().unwrap_or(port.port));
     let sticky = svc.affinity.map(|timeout| {
         let frontend = (node.datapath != Datapath::Iptables).then_some((t.dst, t.dport));
-        ((svc.name.clone(), port.name.clone(), frontend, t.src), timeout)
+        (AffinityKey { service: svc.name.clone(), port: port.name.clone(), frontend, client: t.src }, timeout)
     });
     let stuck = sticky.as_ref().and_then(|(key, timeout)| {
         let (ip, last) = *affinity.entries.get(key)?;

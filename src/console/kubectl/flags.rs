@@ -51,6 +51,7 @@ const DELETE: &[FlagDef] = &[
 ];
 const PATCH: &[FlagDef] = &[value("patch", Some('p')), value("type", None)];
 const SCALE: &[FlagDef] = &[value("replicas", None)];
+const LABEL: &[FlagDef] = &[switch("overwrite", None)];
 const DRAIN: &[FlagDef] = &[
     switch("ignore-daemonsets", None),
     switch("delete-emptydir-data", None),
@@ -95,6 +96,7 @@ pub fn defs(verb: &str) -> &'static [FlagDef] {
         "delete" => DELETE,
         "patch" => PATCH,
         "scale" => SCALE,
+        "label" => LABEL,
         "drain" => DRAIN,
         "expose" => EXPOSE,
         "logs" => LOGS,

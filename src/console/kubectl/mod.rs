@@ -75,6 +75,7 @@ pub const VERBS: &[&str] = &[
     "cordon",
     "uncordon",
     "drain",
+    "label",
     "version",
     "api-resources",
 ];
@@ -95,7 +96,6 @@ const OTHER_VERBS: &[&str] = &[
     "edit",
     "explain",
     "kustomize",
-    "label",
     "plugin",
     "port-forward",
     "proxy",
@@ -210,6 +210,7 @@ pub fn run(w: &mut World, host: &str, line: &str, args: &[String], trace: &mut V
         }
         "expose" => mutate::expose(w, &f, trace),
         "cordon" | "uncordon" | "drain" => mutate::node_verb(w, verb, &f, trace),
+        "label" => mutate::label(w, &f, trace),
         other => Reply::fail(&format!("error: vipsim's kubectl has no writing verb \"{other}\"")),
     }
 }

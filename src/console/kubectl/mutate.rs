@@ -203,6 +203,82 @@ pub fn scale(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     out
 }
 
+/// `kubectl label [--overwrite] TYPE NAME KEY=VALUE... KEY-...` of a node
+/// or a Service (`TYPE/NAME` too). Each label is checked as kubectl parses
+/// it (`parseLabels`, pkg/cmd/label/label.go): a qualified name, and a
+/// value of at most 63 characters of the label alphabet.
+pub fn label(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let (res, mut rest) = match resource_and_names(w, &f.args) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    if !matches!(res.kind, "Node" | "Service") {
+        return Reply::fail(&format!("error: vipsim's kubectl labels nodes and services, not {}", res.plural));
+    }
+    // (`TYPE/NAME` leaves the labels after the name; `TYPE NAME` after both.)
+    let name = if f.args.first().is_some_and(|a| a.contains('/')) {
+        let name = rest.remove(0);
+        rest = f.args[1..].to_vec();
+        name
+    } else if rest.is_empty() {
+        return Reply::fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
+    } else {
+        rest.remove(0)
+    };
+    if rest.is_empty() {
+        return Reply::fail("error: at least one label update is required");
+    }
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    for spec in &rest {
+        match (spec.strip_suffix('-'), spec.split_once('=')) {
+            (Some(key), None) if label_key_ok(key) => remove.push(key.to_string()),
+            (None, Some((key, value))) if label_key_ok(key) && label_value_ok(value) => {
+                set.push((key.to_string(), value.to_string()))
+            }
+            _ => return Reply::fail(&format!("error: invalid label spec: {spec}")),
+        }
+    }
+    let ns = f.namespace().to_string();
+    let overwrite = f.has("overwrite");
+    match w.plane(trace, |p| p.label(res.kind, &ns, &name, &set, &remove, overwrite)) {
+        Ok((notes, line)) => Reply::ok(notes.iter().map(|n| format!("{n}\n")).chain([format!("{line}\n")]).collect()),
+        Err(e) => Reply::fail(&e),
+    }
+}
+
+/// A label key: an optional DNS subdomain prefix and `/`, then a name of
+/// at most 63 characters, alphanumeric at both ends, `-_.` inside
+/// (`IsQualifiedName`, apimachinery validation).
+fn label_key_ok(key: &str) -> bool {
+    let name = match key.split_once('/') {
+        Some((prefix, name)) => {
+            let subdomain = !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(|part| {
+                    !part.is_empty()
+                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !part.starts_with('-')
+                        && !part.ends_with('-')
+                });
+            if !subdomain {
+                return false;
+            }
+            name
+        }
+        None => key,
+    };
+    !name.is_empty() && label_value_ok(name)
+}
+
+/// A label value: empty, or at most 63 characters, alphanumeric at both
+/// ends and `-_.` inside (`IsValidLabelValue`).
+fn label_value_ok(value: &str) -> bool {
+    value.len() <= 63
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && value.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
+        && value.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
+}
+
 /// `cordon`, `uncordon`, `drain` of one node (`node/NAME` or `NAME`).
 pub fn node_verb(w: &mut World, verb: &str, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     let Some(node) = f.args.first().map(|n| n.trim_start_matches("node/").trim_start_matches("nodes/").to_string())
