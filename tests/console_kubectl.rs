@@ -1125,3 +1125,29 @@ fn label_nodes_and_services_and_the_speakers_follow() {
         ("error: vipsim's kubectl labels nodes and services, not pods\n".into(), 1)
     );
 }
+
+/// `kubectl delete -l`: every object of the kind in the namespace whose
+/// labels match, as kubectl 1.34 deletes them (pkg/cmd/delete/delete.go):
+/// each named as it goes, `No resources found` without a match, and names
+/// together with a selector refused. The Deployment then replaces its pods.
+#[test]
+fn delete_by_label_selector() {
+    let mut sh = Shell::new("metallb-l2-failover");
+    let mut w = sh.world(10);
+    let pods: Vec<String> = console_common::run(&mut w, "client", "kubectl get pods -l app=web-app -o name")
+        .0
+        .lines()
+        .map(|l| l.trim_start_matches("pod/").to_string())
+        .collect();
+    assert_eq!(pods.len(), 3);
+    let deleted: String = pods.iter().map(|p| format!("pod \"{p}\" deleted from default namespace\n")).collect();
+    assert_eq!(console_common::run(&mut w, "client", "kubectl delete pod -l app=web-app"), (deleted, 0));
+    assert_eq!(
+        console_common::run(&mut w, "client", "kubectl delete pod -l app=nothing"),
+        ("No resources found\n".into(), 0)
+    );
+    assert_eq!(
+        console_common::run(&mut w, "client", "kubectl delete pod web-x -l app=web-app"),
+        ("error: name cannot be provided when a selector is specified\n".into(), 1)
+    );
+}

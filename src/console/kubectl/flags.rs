@@ -43,6 +43,7 @@ const EVENTS: &[FlagDef] =
 const APPLY: &[FlagDef] = &[value("filename", Some('f'))];
 const DELETE: &[FlagDef] = &[
     value("filename", Some('f')),
+    value("selector", Some('l')),
     value("grace-period", None),
     switch("force", None),
     switch("now", None),

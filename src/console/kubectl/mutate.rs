@@ -93,10 +93,32 @@ fn exists(w: &World, res: &'static Resource, ns: &str, name: &str) -> bool {
 }
 
 pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
-    let (res, names) = match resource_and_names(w, &f.args) {
+    let (res, mut names) = match resource_and_names(w, &f.args) {
         Ok(x) => x,
         Err(e) => return Reply::fail(&e),
     };
+    // `-l`: every object of the kind in the namespace whose labels match
+    // (kubectl 1.34 pkg/cmd/delete/delete.go; names and a selector together
+    // are refused, and no match prints "No resources found").
+    if let Some(selector) = f.value("selector") {
+        if !names.is_empty() {
+            return Reply::fail("error: name cannot be provided when a selector is specified");
+        }
+        let selector = match super::selector::LabelSelector::parse(selector) {
+            Ok(s) => s,
+            Err(e) => return Reply::fail(&format!("error: {e}")),
+        };
+        let ns = f.namespace();
+        names = objects::list(w, res)
+            .into_iter()
+            .filter(|o| !res.namespaced || o.namespace.as_deref() == Some(ns))
+            .filter(|o| selector.matches(&o.labels()))
+            .map(|o| o.name)
+            .collect();
+        if names.is_empty() {
+            return Reply::ok("No resources found\n".into());
+        }
+    }
     if names.is_empty() {
         return Reply::fail("error: resource(s) were provided, but no name was specified");
     }
