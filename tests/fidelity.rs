@@ -1332,3 +1332,61 @@ fn last_output_of_kubectl(run: &Run) -> (String, i32) {
         .expect("at once");
     (out, 0)
 }
+
+/// kube-proxy's IPVS proxier binds a Service's externalIPs to kube-ipvs0
+/// like its ClusterIP and load-balancer IPs (`syncProxyRules`,
+/// pkg/proxy/ipvs/proxier.go, 1.34), except on a node that already has the
+/// address; without strictARP every node then answers ARP for it, so a
+/// LAN client reaches the Service at its externalIP with no load balancer.
+/// iptables (and Cilium) hold no such address: nobody answers ARP, and the
+/// client's curl fails. Before, IPVS nodes did not bind externalIPs.
+#[test]
+fn ipvs_binds_external_ips_so_every_node_answers_arp_for_them() {
+    for (datapath, answered) in [("ipvs", true), ("iptables", false)] {
+        let yaml = format!(
+            r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: extip }}
+spec:
+  seed: 2
+  duration: 12s
+  cluster: {{ loadBalancer: none, datapath: {datapath} }}
+  hosts:
+  - {{ name: gw, role: router, ip: 10.50.0.1/24 }}
+  - {{ name: pc, role: client, ip: 10.51.0.9/24, behind: gw }}
+  - {{ name: k1, role: node, ip: 10.50.0.11/24 }}
+  - {{ name: k2, role: node, ip: 10.50.0.12/24 }}
+  timeline:
+  - {{ at: 6s, run: {{ host: pc, cmd: "curl -s -m 5 http://10.50.0.77/hostname" }} }}
+  - {{ at: 11s, run: {{ host: k1, cmd: "ip addr" }} }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{ name: web }}
+spec:
+  replicas: 2
+  selector: {{ matchLabels: {{ app: web }} }}
+  template:
+    metadata: {{ labels: {{ app: web }} }}
+    spec:
+      containers:
+      - {{ name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080] }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  externalIPs: [10.50.0.77, 10.50.0.12]
+  selector: {{ app: web }}
+  ports: [{{ port: 80, targetPort: 8080 }}]
+"#
+        );
+        let run = run_yaml(&yaml);
+        let (out, exit) = last_output(&run, "curl");
+        assert_eq!(exit == 0, answered, "{datapath}: {out} (exit {exit})");
+        let addr = last_output(&run, "ip addr").0;
+        // k1 binds both external IPs; k2 (not checked here) would leave out its own.
+        assert_eq!(addr.contains("inet 10.50.0.77/32 scope global kube-ipvs0"), answered, "{datapath}: {addr}");
+        assert_eq!(addr.contains("inet 10.50.0.12/32 scope global kube-ipvs0"), answered, "{datapath}: {addr}");
+    }
+}

@@ -1706,3 +1706,17 @@ fn session_affinity_is_validated_like_the_api_server() {
     let unknown = errors_of("  sessionAffinity: Sticky\n");
     assert!(unknown.contains("spec.sessionAffinity") && unknown.contains("ClientIP"), "{unknown}");
 }
+
+/// `externalIPs: true` in a CiliumL2AnnouncementPolicy would have Cilium
+/// announce the Services' externalIPs; vipsim's announcer does not, and
+/// says so at the line.
+#[test]
+fn a_cilium_policy_announcing_external_ips_is_warned() {
+    let text = CONTRACT_EXAMPLE.to_string()
+        + "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: { name: l2 }\nspec: { externalIPs: true, loadBalancerIPs: true }\n";
+    let found = warnings(&text);
+    assert!(
+        found.iter().any(|w| w.ends_with("spec.externalIPs: not modelled: vipsim's L2 announcer answers ARP for the Services' load-balancer IPs only, not their externalIPs")),
+        "{found:#?}"
+    );
+}

@@ -512,8 +512,19 @@ fn service_rules_without_endpoints(skey: &Key, svc: &Service) -> ServiceRules {
 pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
     let all = k.touched.all;
     let services = all || !k.touched.services.is_empty();
+    // kube-ipvs0 holds every Service address kube-proxy's IPVS proxier
+    // makes a virtual server for: ClusterIPs, load-balancer ingress IPs and
+    // externalIPs (`syncProxyRules`, pkg/proxy/ipvs/proxier.go, 1.34), but
+    // on each node not an address another interface of it already has
+    // (`shouldBind`): see below.
     let ipvs: BTreeSet<_> = if services && k.config.datapath == Datapath::Ipvs {
-        k.services.values().flat_map(|s| s.cluster_ip.into_iter().chain(s.ingress.iter().copied())).collect_set()
+        k.services
+            .values()
+            .flat_map(|s| {
+                let external = s.spec.external_ips.iter().filter_map(|ip| ip.parse::<std::net::Ipv4Addr>().ok());
+                s.cluster_ip.into_iter().chain(s.ingress.iter().copied()).chain(external)
+            })
+            .collect_set()
     } else {
         BTreeSet::new()
     };
@@ -571,7 +582,7 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
             listeners.insert(SocketAddrV4::new(node.ip, *port));
         }
         if services {
-            nn.ipvs_addrs = ipvs.clone();
+            nn.ipvs_addrs = ipvs.iter().copied().filter(|ip| *ip != node.ip).collect();
         }
         host.listeners = listeners;
     }
