@@ -95,6 +95,9 @@ fn commands_then_kubectl_verbs_resources_and_names() {
     assert_eq!(complete(&w, "client", "kubectl scale deployment/w").line, "kubectl scale deployment/web ");
     assert_eq!(complete(&w, "client", "kubectl get pods -n kube-sy").line, "kubectl get pods -n kube-system ");
     assert_eq!(complete(&w, "client", "kubectl cordon node-").line, "kubectl cordon node-");
+    assert_eq!(complete(&w, "client", "kubectl lab").line, "kubectl label ");
+    assert_eq!(complete(&w, "client", "kubectl label serv").line, "kubectl label service ");
+    assert_eq!(complete(&w, "client", "kubectl label service w").line, "kubectl label service web ");
 }
 
 #[test]

@@ -191,6 +191,8 @@ fn kubectl_args(w: &World, rest: &[&str], word: &str) -> Vec<Candidate> {
         ["exec"] => names("pods"),
         ["cordon" | "uncordon" | "drain"] => names("nodes"),
         ["scale"] => ["deployment/", "replicaset/"].map(Candidate::plain).to_vec(),
+        ["label"] => ["node", "service"].map(Candidate::plain).to_vec(),
+        ["label", resource] => names(resource),
         ["get" | "describe" | "delete" | "patch" | "expose"] => {
             kubectl::resource_words(w).into_iter().map(Candidate::plain).collect()
         }
