@@ -496,11 +496,7 @@ fn failover_arp_timeout_30s_what_if_runs_to_the_end_and_ends_the_blackhole() {
 #[test]
 fn a_node_reaches_a_service_whose_endpoint_is_its_own_pod() {
     for (datapath, lb) in [("iptables", "metallb"), ("ipvs", "metallb"), ("ebpf", "cilium")] {
-        let pool = if lb == "cilium" {
-            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: { name: p }\nspec: { blocks: [ { cidr: 172.16.9.240/32 } ] }\n"
-        } else {
-            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p, namespace: metallb-system }\nspec: { addresses: [172.16.9.240/32] }\n"
-        };
+        let pool = common::one_address_pool(lb, "172.16.9.240", false);
         let yaml = format!(
             r#"apiVersion: vipsim/v1
 kind: Scenario

@@ -1236,11 +1236,7 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: db },
 #[test]
 fn client_ip_affinity_keeps_each_client_on_one_pod_until_it_pauses_longer_than_the_timeout() {
     for (datapath, lb) in [("iptables", "metallb"), ("ipvs", "metallb"), ("ebpf", "cilium")] {
-        let pool = if lb == "cilium" {
-            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: { name: p }\nspec: { blocks: [ { cidr: 172.16.4.240/32 } ] }\n---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: { name: l2 }\nspec: { loadBalancerIPs: true }\n"
-        } else {
-            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p, namespace: metallb-system }\nspec: { addresses: [172.16.4.240/32] }\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: l2, namespace: metallb-system }\n"
-        };
+        let pool = common::one_address_pool(lb, "172.16.4.240", true);
         // Two clients, each curling in bursts of five one second apart;
         // the bursts are 12 s apart, longer than the 6 s timeout.
         let mut steps = String::new();
@@ -1253,6 +1249,7 @@ fn client_ip_affinity_keeps_each_client_on_one_pod_until_it_pauses_longer_than_t
                 ));
             }
         }
+        let web = common::netexec_web(4);
         let yaml = format!(
             r#"apiVersion: vipsim/v1
 kind: Scenario
@@ -1270,18 +1267,7 @@ spec:
   timeline:
 {steps}---
 {pool}---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{ name: web }}
-spec:
-  replicas: 4
-  selector: {{ matchLabels: {{ app: web }} }}
-  template:
-    metadata: {{ labels: {{ app: web }} }}
-    spec:
-      containers:
-      - {{ name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080] }}
----
+{web}---
 apiVersion: v1
 kind: Service
 metadata: {{ name: web }}
@@ -1343,6 +1329,7 @@ fn last_output_of_kubectl(run: &Run) -> (String, i32) {
 #[test]
 fn ipvs_binds_external_ips_so_every_node_answers_arp_for_them() {
     for (datapath, answered) in [("ipvs", true), ("iptables", false)] {
+        let web = common::netexec_web(2);
         let yaml = format!(
             r#"apiVersion: vipsim/v1
 kind: Scenario
@@ -1360,18 +1347,7 @@ spec:
   - {{ at: 6s, run: {{ host: pc, cmd: "curl -s -m 5 http://10.50.0.77/hostname" }} }}
   - {{ at: 11s, run: {{ host: k1, cmd: "ip addr" }} }}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{ name: web }}
-spec:
-  replicas: 2
-  selector: {{ matchLabels: {{ app: web }} }}
-  template:
-    metadata: {{ labels: {{ app: web }} }}
-    spec:
-      containers:
-      - {{ name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080] }}
----
+{web}---
 apiVersion: v1
 kind: Service
 metadata: {{ name: web }}

@@ -504,6 +504,19 @@ mod tests {
         }
     }
 
+    /// A decision with the node's round-robin state and RNG given, and no
+    /// session affinity.
+    fn decide_rr(
+        t: &ServiceTable,
+        node: &NodeView,
+        tuple: Tuple,
+        source: Source,
+        rng: &mut SimRng,
+        rr: &mut IpvsRoundRobin,
+    ) -> Decision {
+        decide(t, node, tuple, source, rng, rr, &mut ClientAffinity::default())
+    }
+
     /// A decision on a node whose IPVS schedulers are fresh, with the RNG seeded `seed`.
     fn at(t: &ServiceTable, node: &NodeView, tuple: Tuple, source: Source, seed: u64) -> Decision {
         decide(
@@ -686,32 +699,12 @@ mod tests {
         let mut node = worker_1();
         let (mut rng, mut rr) = (SimRng::new(7), IpvsRoundRobin::default());
         let picks: Vec<u8> = (0..5)
-            .map(|_| {
-                endpoint(decide(
-                    &t,
-                    &node,
-                    to_nodeport(WORKER_1),
-                    Source::External,
-                    &mut rng,
-                    &mut rr,
-                    &mut ClientAffinity::default(),
-                ))
-            })
+            .map(|_| endpoint(decide_rr(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
             .collect();
         assert_eq!(picks, [1, 0, 1, 1, 1], "iptables: random (seeded)");
         node.datapath = Datapath::Ipvs;
         let picks: Vec<u8> = (0..5)
-            .map(|_| {
-                endpoint(decide(
-                    &t,
-                    &node,
-                    to_nodeport(WORKER_1),
-                    Source::External,
-                    &mut rng,
-                    &mut rr,
-                    &mut ClientAffinity::default(),
-                ))
-            })
+            .map(|_| endpoint(decide_rr(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)))
             .collect();
         assert_eq!(picks, [0, 1, 2, 0, 1], "IPVS rr: in turn");
         // The ClusterIP is another virtual service: its scheduler starts afresh.
@@ -722,22 +715,8 @@ mod tests {
             dst: Ipv4Addr::new(10, 32, 0, 159),
             dport: 80,
         };
-        assert_eq!(
-            endpoint(decide(&t, &node, to_cluster_ip, Source::Pod, &mut rng, &mut rr, &mut ClientAffinity::default())),
-            0
-        );
-        assert_eq!(
-            endpoint(decide(
-                &t,
-                &node,
-                to_nodeport(WORKER_1),
-                Source::External,
-                &mut rng,
-                &mut rr,
-                &mut ClientAffinity::default()
-            )),
-            2
-        );
+        assert_eq!(endpoint(decide_rr(&t, &node, to_cluster_ip, Source::Pod, &mut rng, &mut rr)), 0);
+        assert_eq!(endpoint(decide_rr(&t, &node, to_nodeport(WORKER_1), Source::External, &mut rng, &mut rr)), 2);
     }
 
     /// ip_vs_rr_del_dest: when the real server the scheduler stands on is

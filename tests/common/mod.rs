@@ -91,3 +91,36 @@ pub fn scale_yaml(nodes: usize, pods: usize, services: usize, seconds: u64) -> S
     }
     y
 }
+
+/// A one-address pool for `lb` (`metallb` or `cilium`) at `vip`, and with
+/// `announce` the L2Advertisement or CiliumL2AnnouncementPolicy that makes
+/// a node answer ARP for it: manifests to follow a scenario's `---`.
+pub fn one_address_pool(lb: &str, vip: &str, announce: bool) -> String {
+    match (lb, announce) {
+        ("cilium", false) => format!(
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: {{ name: p }}\nspec: {{ blocks: [ {{ cidr: {vip}/32 }} ] }}\n"
+        ),
+        ("cilium", true) => {
+            one_address_pool(lb, vip, false)
+                + "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: { name: l2 }\nspec: { loadBalancerIPs: true }\n"
+        }
+        (_, false) => format!(
+            "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {{ name: p, namespace: metallb-system }}\nspec: {{ addresses: [{vip}/32] }}\n"
+        ),
+        (_, true) => {
+            one_address_pool(lb, vip, false)
+                + "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: l2, namespace: metallb-system }\n"
+        }
+    }
+}
+
+/// A Deployment `web` of `replicas` agnhost netexec pods (labels `app:
+/// web`, HTTP on 8080), to follow a scenario's `---`.
+pub fn netexec_web(replicas: u32) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{ name: web }}\nspec:\n  replicas: {replicas}\n  \
+         selector: {{ matchLabels: {{ app: web }} }}\n  template:\n    metadata: {{ labels: {{ app: web }} }}\n    \
+         spec:\n      containers:\n      - {{ name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, \
+         args: [netexec, --http-port=8080] }}\n"
+    )
+}
