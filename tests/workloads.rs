@@ -955,3 +955,48 @@ fn placed_on_a_wide_cluster(zone: impl Fn(u32) -> Option<&'static str>, busy: im
     assert!(first.0 < at(5) && busy(number(&first.1)), "a busy node among the first 100 listed: {placed:?}");
     assert!(second.0 >= at(5) && !busy(number(&second.1)), "an empty node, listed after them: {placed:?}");
 }
+
+/// A node that reboots before it is marked NotReady keeps its pods, but
+/// not their sandboxes: the kubelet finds none ready, kills what is left
+/// (the CNI releases the address) and creates a new one, with a
+/// `SandboxChanged` event (`podSandboxChanged`, `computePodActions`,
+/// pkg/kubelet/kuberuntime, Kubernetes 1.34). The pod comes back under a
+/// new address, restarted once, and its endpoint follows. Before, it kept
+/// its old address.
+#[test]
+fn a_rebooted_node_re_creates_its_pods_sandboxes_under_new_addresses() {
+    let yaml =
+        "apiVersion: vipsim/v1\nkind: Scenario\nmetadata: { name: reboot }\nspec:\n  seed: 5\n  duration: 60s\n  \
+                cluster: { loadBalancer: none }\n  hosts:\n  - { name: rt, role: router, ip: 172.20.0.1/24 }\n  \
+                - { name: n-a, role: node, ip: 172.20.0.11/24 }\n  - { name: n-b, role: node, ip: 172.20.0.12/24 }\n  \
+                timeline:\n  - { at: 10s, fault: { host: n-a, action: power-off } }\n  \
+                - { at: 30s, fault: { host: n-a, action: power-on } }\n---\n"
+            .to_string()
+            + &deployment("", "  replicas: 2\n", "", "")
+            + "---\napiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: 8080 }]\n";
+    let run = run_yaml(&yaml);
+    let on_a: Vec<(Instant, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Pod { node: Some(node), phase, reason, .. } if &**node == "n-a" && phase == "Pending" => {
+                Some((r.t, reason.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(on_a.len(), 2, "{on_a:?}");
+    let ip = |reason: &str| reason.rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(on_a[0].1.starts_with("scheduled, pod IP "), "{on_a:?}");
+    assert_eq!(on_a[1].0, at(50), "the kubelet is back 20 s after power-on");
+    assert!(on_a[1].1.starts_with("sandbox re-created after the reboot, pod IP "), "{on_a:?}");
+    assert_ne!(ip(&on_a[0].1), ip(&on_a[1].1), "a new address: {on_a:?}");
+    let mut w = run.world().clone();
+    let pods = vipsim::console::run(&mut w, "rt", "kubectl get pods -o wide", &mut Vec::new()).unwrap().unwrap();
+    let line = pods.lines().find(|l| l.contains(" n-a ")).expect("n-a's pod");
+    assert!(line.contains(&format!(" {} ", ip(&on_a[1].1))) && line.contains("Running   1 "), "{pods}");
+    let events = vipsim::console::run(&mut w, "rt", "kubectl get events", &mut Vec::new()).unwrap().unwrap();
+    assert!(events.contains("Normal   SandboxChanged      pod/") || events.contains("SandboxChanged"), "{events}");
+    let endpoints = vipsim::console::run(&mut w, "rt", "kubectl get endpoints web", &mut Vec::new()).unwrap().unwrap();
+    assert!(endpoints.contains(&ip(&on_a[1].1)) && !endpoints.contains(&ip(&on_a[0].1)), "{endpoints}");
+}

@@ -413,8 +413,12 @@ impl Plane<'_, '_, '_> {
                 self.pod_gone(&pk, "its node rebooted");
             }
             self.kubelet_up(node);
-            // Every container restarts after the reboot.
-            let startup = self.k.config.pod_startup;
+            // The reboot took every pod's sandbox with it: the kubelet finds
+            // none ready, kills what is left of it (the CNI releases its
+            // address) and creates a new one (`podSandboxChanged` and
+            // `computePodActions`, pkg/kubelet/kuberuntime, Kubernetes 1.34),
+            // so the pod comes back under a new address from the node's
+            // range, its containers restarted.
             // (Pods bound while the node was down are admitted by reconcile.)
             let pods: Vec<Key> = self
                 .k
@@ -423,15 +427,27 @@ impl Plane<'_, '_, '_> {
                 .filter(|p| p.node.as_deref() == Some(node) && p.admitted && !p.terminating())
                 .map(|p| p.key())
                 .collect();
-            for pk in pods {
-                let p = self.k.pods.get_mut(&pk).expect("listed");
+            for pk in &pods {
+                self.k.touch_pod(pk);
+                let p = self.k.pods.get_mut(pk).expect("listed");
                 p.phase = PodPhase::Pending;
                 p.ready = false;
                 p.ready_since = None;
-                p.generation += 1;
                 p.restarts += 1;
-                let generation = p.generation;
-                self.at(now + startup, ControlEvent::PodUp { pod: pk, generation });
+                p.ip = None;
+                let (ns, name) = (p.namespace.clone(), p.name.clone());
+                self.k.event(
+                    now,
+                    &ns,
+                    &format!("pod/{name}"),
+                    "Normal",
+                    "SandboxChanged",
+                    "Pod sandbox changed, it will be killed and re-created.".into(),
+                );
+            }
+            let mut used = None;
+            for pk in &pods {
+                self.create_sandbox(pk, node, "sandbox re-created after the reboot", &mut used);
             }
             self.agent_started(node);
         }
