@@ -850,6 +850,14 @@ impl Cluster {
         self.nodes.values().find(|n| n.host == host)
     }
 
+    /// Records an Event about pod `pk` (`pod/NAME` in its namespace); none
+    /// if the pod is gone.
+    pub fn pod_event(&mut self, now: Instant, pk: &Key, event_type: &str, reason: &str, message: String) {
+        let Some(p) = self.pods.get(pk) else { return };
+        let (namespace, object) = (p.namespace.clone(), format!("pod/{}", p.name));
+        self.event(now, &namespace, &object, event_type, reason, message);
+    }
+
     /// Records a Kubernetes Event, folding repeats like the API server does.
     pub fn event(
         &mut self,

@@ -90,7 +90,7 @@ impl Plane<'_, '_, '_> {
                 p.phase = PodPhase::Running;
                 p.ready = true;
                 p.ready_since = Some(now);
-                let (name, node, ns) = (p.name.clone(), p.node.clone(), p.namespace.clone());
+                let (name, node) = (p.name.clone(), p.node.clone());
                 self.k.touch_pod(&pod);
                 self.cx.record(Kind::Pod {
                     pod: name.as_str().into(),
@@ -99,7 +99,7 @@ impl Plane<'_, '_, '_> {
                     ready: true,
                     reason: "containers started, readiness probe passed".into(),
                 });
-                self.k.event(now, &ns, &format!("pod/{name}"), "Normal", "Started", "Started container app".into());
+                self.k.pod_event(now, &pod, "Normal", "Started", "Started container app".into());
             }
             ControlEvent::PodGone { pod, generation } => {
                 let gone = self.k.pods.get(&pod).is_some_and(|p| p.generation == generation && p.terminating());
@@ -352,16 +352,10 @@ impl Plane<'_, '_, '_> {
 
     fn evict_pod(&mut self, pk: &Key) {
         let now = self.cx.now;
-        let Some(p) = self.k.pods.get(pk) else { return };
-        let (ns, name) = (p.namespace.clone(), p.name.clone());
-        self.k.event(
-            now,
-            &ns,
-            &format!("pod/{name}"),
-            "Normal",
-            "TaintManagerEviction",
-            format!("Marking for deletion Pod {pk}"),
-        );
+        if !self.k.pods.contains_key(pk) {
+            return;
+        }
+        self.k.pod_event(now, pk, "Normal", "TaintManagerEviction", format!("Marking for deletion Pod {pk}"));
         self.delete_pod(pk);
     }
 
@@ -435,15 +429,8 @@ impl Plane<'_, '_, '_> {
                 p.ready_since = None;
                 p.restarts += 1;
                 p.ip = None;
-                let (ns, name) = (p.namespace.clone(), p.name.clone());
-                self.k.event(
-                    now,
-                    &ns,
-                    &format!("pod/{name}"),
-                    "Normal",
-                    "SandboxChanged",
-                    "Pod sandbox changed, it will be killed and re-created.".into(),
-                );
+                let message = "Pod sandbox changed, it will be killed and re-created.".into();
+                self.k.pod_event(now, pk, "Normal", "SandboxChanged", message);
             }
             let mut used = None;
             for pk in &pods {
@@ -1141,7 +1128,7 @@ impl Plane<'_, '_, '_> {
         let p = self.k.pods.get_mut(pk).expect("bound");
         p.ip = ip;
         p.generation += 1;
-        let (generation, name, ns) = (p.generation, p.name.clone(), p.namespace.clone());
+        let (generation, name) = (p.generation, p.name.clone());
         self.cx.record(Kind::Pod {
             pod: name.as_str().into(),
             node: Some(node.into()),
@@ -1151,10 +1138,9 @@ impl Plane<'_, '_, '_> {
         });
         match ip {
             Some(_) => self.at(now + delay, ControlEvent::PodUp { pod: pk.clone(), generation }),
-            None => self.k.event(
+            None => self.k.pod_event(
                 now,
-                &ns,
-                &format!("pod/{name}"),
+                pk,
                 "Warning",
                 "FailedCreatePodSandBox",
                 format!(

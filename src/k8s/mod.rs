@@ -12,6 +12,7 @@ pub mod endpoints;
 pub mod ipam;
 pub mod kinds;
 pub mod metallb;
+pub mod names;
 pub mod objects;
 pub mod services;
 pub mod workloads;

@@ -447,7 +447,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
                 all.len()
             );
             if k.pods[&pk].pending_reason.as_deref() != Some(msg.as_str()) {
-                k.event(now, &pod.namespace, &format!("pod/{}", pod.name), "Warning", "FailedScheduling", msg.clone());
+                k.pod_event(now, &pk, "Warning", "FailedScheduling", msg.clone());
             }
             k.pods.get_mut(&pk).unwrap().pending_reason = Some(msg);
             continue;
@@ -465,14 +465,7 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         p.pending_reason = None;
         counts.bind(k, &pod, &node, index);
         k.touch_pod(&pk);
-        k.event(
-            now,
-            &pod.namespace,
-            &format!("pod/{}", pod.name),
-            "Normal",
-            "Scheduled",
-            format!("Successfully assigned {} to {node}", pk),
-        );
+        k.pod_event(now, &pk, "Normal", "Scheduled", format!("Successfully assigned {pk} to {node}"));
         bound.push((pk, node));
     }
     bound

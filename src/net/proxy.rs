@@ -519,15 +519,7 @@ mod tests {
 
     /// A decision on a node whose IPVS schedulers are fresh, with the RNG seeded `seed`.
     fn at(t: &ServiceTable, node: &NodeView, tuple: Tuple, source: Source, seed: u64) -> Decision {
-        decide(
-            t,
-            node,
-            tuple,
-            source,
-            &mut SimRng::new(seed),
-            &mut IpvsRoundRobin::default(),
-            &mut ClientAffinity::default(),
-        )
+        decide_rr(t, node, tuple, source, &mut SimRng::new(seed), &mut IpvsRoundRobin::default())
     }
 
     const WORKER_1: [u8; 4] = [10, 0, 1, 21];

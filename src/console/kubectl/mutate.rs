@@ -8,6 +8,7 @@ use super::flags::Flags;
 use super::objects::{self, system_pods};
 use super::resources::{self, Resource};
 use crate::engine::trace::Record;
+use crate::k8s::names::{is_label_value, is_qualified_name};
 use crate::k8s::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType};
 use crate::sim::World;
 use crate::sim::action::matches_name;
@@ -230,31 +231,27 @@ pub fn scale(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
 /// it (`parseLabels`, pkg/cmd/label/label.go): a qualified name, and a
 /// value of at most 63 characters of the label alphabet.
 pub fn label(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
-    let (res, mut rest) = match resource_and_names(w, &f.args) {
+    let (res, names) = match resource_and_names(w, &f.args) {
         Ok(x) => x,
         Err(e) => return Reply::fail(&e),
     };
     if !matches!(res.kind, "Node" | "Service") {
         return Reply::fail(&format!("error: vipsim's kubectl labels nodes and services, not {}", res.plural));
     }
-    // (`TYPE/NAME` leaves the labels after the name; `TYPE NAME` after both.)
-    let name = if f.args.first().is_some_and(|a| a.contains('/')) {
-        let name = rest.remove(0);
-        rest = f.args[1..].to_vec();
-        name
-    } else if rest.is_empty() {
+    // The name, then the label updates (`TYPE/NAME` takes one argument, `TYPE NAME` two).
+    let updates_from = if f.args[0].contains('/') { 1 } else { 2 };
+    let Some(name) = names.first().cloned() else {
         return Reply::fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
-    } else {
-        rest.remove(0)
     };
-    if rest.is_empty() {
+    let updates = f.args.get(updates_from..).unwrap_or_default();
+    if updates.is_empty() {
         return Reply::fail("error: at least one label update is required");
     }
     let (mut set, mut remove) = (Vec::new(), Vec::new());
-    for spec in &rest {
+    for spec in updates {
         match (spec.strip_suffix('-'), spec.split_once('=')) {
-            (Some(key), None) if label_key_ok(key) => remove.push(key.to_string()),
-            (None, Some((key, value))) if label_key_ok(key) && label_value_ok(value) => {
+            (Some(key), None) if is_qualified_name(key) => remove.push(key.to_string()),
+            (None, Some((key, value))) if is_qualified_name(key) && is_label_value(value) => {
                 set.push((key.to_string(), value.to_string()))
             }
             _ => return Reply::fail(&format!("error: invalid label spec: {spec}")),
@@ -266,39 +263,6 @@ pub fn label(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
         Ok((notes, line)) => Reply::ok(notes.iter().map(|n| format!("{n}\n")).chain([format!("{line}\n")]).collect()),
         Err(e) => Reply::fail(&e),
     }
-}
-
-/// A label key: an optional DNS subdomain prefix and `/`, then a name of
-/// at most 63 characters, alphanumeric at both ends, `-_.` inside
-/// (`IsQualifiedName`, apimachinery validation).
-fn label_key_ok(key: &str) -> bool {
-    let name = match key.split_once('/') {
-        Some((prefix, name)) => {
-            let subdomain = !prefix.is_empty()
-                && prefix.len() <= 253
-                && prefix.split('.').all(|part| {
-                    !part.is_empty()
-                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                        && !part.starts_with('-')
-                        && !part.ends_with('-')
-                });
-            if !subdomain {
-                return false;
-            }
-            name
-        }
-        None => key,
-    };
-    !name.is_empty() && label_value_ok(name)
-}
-
-/// A label value: empty, or at most 63 characters, alphanumeric at both
-/// ends and `-_.` inside (`IsValidLabelValue`).
-fn label_value_ok(value: &str) -> bool {
-    value.len() <= 63
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && value.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
-        && value.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
 }
 
 /// `cordon`, `uncordon`, `drain` of one node (`node/NAME` or `NAME`).

@@ -1,9 +1,10 @@
 //! The Kubernetes manifests: what the real API server would reject (names,
 //! selectors, ports), and references between objects and to the hosts.
 
-use super::{Context, closest, is_dns_label, one_of, parse_ipv4};
+use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
 use crate::k8s::cluster::LoadBalancerKind;
+use crate::k8s::names::{is_dns_label, is_dns_subdomain};
 use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
@@ -134,10 +135,6 @@ fn metadata(cx: &mut Context, manifest: &ParsedManifest) {
         let path = format!("metadata.annotations.{HOLD_ANNOTATION}");
         cx.manifest_error(manifest, &path, format!("{HOLD_ANNOTATION} is \"true\" or \"false\", not \"{hold}\""));
     }
-}
-
-fn is_dns_subdomain(name: &str) -> bool {
-    name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
 /// MetalLB and Cilium objects only act when the cluster runs that load balancer.

@@ -14,6 +14,7 @@ use super::ParsedManifest;
 use super::document::Source;
 use super::report::Report;
 use super::suggest::closest;
+use crate::k8s::names::is_dns_label;
 use crate::k8s::objects::Manifest;
 use crate::scenario::Diagnostic;
 use crate::scenario::spec::{HostRole, HostSpec, ScenarioDoc, ScenarioSpec};
@@ -148,15 +149,6 @@ fn role_name(role: HostRole) -> &'static str {
 const DNS_LABEL_RULE: &str = "use lowercase letters, digits and `-`, at most 63 characters, \
                               starting and ending with a letter or digit";
 
-/// An RFC 1123 label, as Kubernetes requires of node and namespace names.
-fn is_dns_label(name: &str) -> bool {
-    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    (1..=63).contains(&name.len())
-        && name.chars().all(|c| alphanumeric(c) || c == '-')
-        && name.starts_with(alphanumeric)
-        && name.ends_with(alphanumeric)
-}
-
 /// An IPv4 address, with the message to report when it is not one.
 fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
     text.parse().map_err(|_| format!("`{text}` is not an IPv4 address"))
@@ -165,21 +157,4 @@ fn parse_ipv4(text: &str) -> Result<Ipv4Addr, String> {
 /// `a | b | c`, for "expected" lists.
 fn one_of(names: &[&str]) -> String {
     names.join(" | ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dns_labels() {
-        assert!(is_dns_label("worker-0"));
-        assert!(is_dns_label("a"));
-        assert!(!is_dns_label(""));
-        assert!(!is_dns_label("Worker"));
-        assert!(!is_dns_label("-a"));
-        assert!(!is_dns_label("a-"));
-        assert!(!is_dns_label("a_b"));
-        assert!(!is_dns_label(&"a".repeat(64)));
-    }
 }
