@@ -255,6 +255,44 @@ fn memberlist_leave_and_join_are_logged_with_address_and_name() {
     assert_eq!(lines, vec![line("NodeLeave", "10"), line("NodeJoin", "20")]);
 }
 
+/// A healed speaker joins the speakers it can reach, not one still cut
+/// off: memberlist's join (MetalLB 0.14 internal/speakerlist/speakerlist.go,
+/// `mlJoin`) contacts each address and only those that answer become
+/// members again, so node-b, healed first, sees node-c join only once
+/// node-c is back on the LAN too.
+#[test]
+fn a_healed_speaker_rejoins_only_the_speakers_it_can_reach() {
+    let steps = r#"  - { at: 10s, fault: { host: node-a, action: partition } }
+  - { at: 10s, fault: { host: node-b, action: partition } }
+  - { at: 20s, fault: { host: node-b, action: heal } }
+  - { at: 30s, fault: { host: node-a, action: heal } }"#;
+    let run = run_yaml(&metallb("", steps, L2_AD, "35s"));
+    let mut joins: Vec<(u64, String, String)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if component == "speaker" && line.contains("NodeJoin") => {
+                let name = line.split("\"node name\":\"").nth(1)?.split('"').next()?;
+                Some((r.t.as_millis(), host.to_string(), name.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    joins.sort();
+    let join = |t: u64, observer: &str, subject: &str| (t, observer.to_string(), subject.to_string());
+    assert_eq!(
+        joins,
+        vec![
+            join(20_500, "node-b", "node-c"),
+            join(20_500, "node-c", "node-b"),
+            join(30_500, "node-a", "node-b"),
+            join(30_500, "node-a", "node-c"),
+            join(30_500, "node-b", "node-a"),
+            join(30_500, "node-c", "node-a"),
+        ]
+    );
+}
+
 /// MetalLB's BGP speaker skips a node labelled
 /// `node.kubernetes.io/exclude-from-external-load-balancers` exactly as its
 /// layer-2 election does (MetalLB 0.14 speaker/bgp_controller.go,

@@ -122,6 +122,12 @@ impl Plane<'_, '_, '_> {
             ControlEvent::PodGc { pod, generation } => self.pod_gc(&pod, generation),
             ControlEvent::NodeBooted { node, generation } => self.node_booted(&node, generation),
             ControlEvent::Memberlist { observer, subject, alive } => {
+                // A join gossiped to or from a speaker that died or was cut
+                // off in the meantime never arrives.
+                let reachable = |n: &str| metallb::speaker_alive(self.k, self.hosts, n);
+                if alive && !(reachable(&observer) && reachable(&subject)) {
+                    return;
+                }
                 let Some(s) = self.k.speakers.get_mut(&observer) else { return };
                 let changed = if alive { s.view.insert(subject.clone()) } else { s.view.remove(&subject) };
                 if !changed {
@@ -595,10 +601,14 @@ impl Plane<'_, '_, '_> {
         bgp::speaker_lost(self, node, graceful);
     }
 
-    /// A node's speaker/agent (re)started or reconnected: everyone rejoins.
+    /// A node's speaker/agent (re)started or reconnected: it and every
+    /// speaker it can reach join each other. One still powered off, stopped
+    /// or cut off stays out: memberlist's join (speakerlist.go `mlJoin`)
+    /// only reaches a member that answers, and logs a partial join.
     pub fn agent_started(&mut self, node: &str) {
         let now = self.cx.now;
-        let all: Vec<String> = self.k.nodes.keys().cloned().collect();
+        let all: Vec<String> =
+            self.k.nodes.keys().filter(|o| metallb::speaker_alive(self.k, self.hosts, o)).cloned().collect();
         for o in &all {
             if o != node {
                 self.at(
