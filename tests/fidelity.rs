@@ -7,9 +7,11 @@ use crate::common;
 
 use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::engine::trace::{Forwarded, Kind};
+use vipsim::engine::trace::{Dir, DropReason, Forwarded, Kind};
 use vipsim::play::run::Run;
 use vipsim::time::Instant;
+use vipsim::wire::Parsed;
+use vipsim::wire::ip::{L4, TcpFlags};
 
 fn run_yaml(text: &str) -> Run {
     let s = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
@@ -253,6 +255,106 @@ fn memberlist_leave_and_join_are_logged_with_address_and_name() {
         )
     };
     assert_eq!(lines, vec![line("NodeLeave", "10"), line("NodeJoin", "20")]);
+}
+
+/// A node with no local endpoint of a Local Service: each datapath fails
+/// its own way, and a learner sees three different signatures.
+/// * kube-proxy iptables drops the SYN ("has no local endpoints",
+///   pkg/proxy/iptables/proxier.go, 1.34): curl times out.
+/// * kube-proxy IPVS gives the virtual service every endpoint instead
+///   (`syncEndpoint`, pkg/proxy/ipvs/proxier.go 1.34, kubernetes #97081),
+///   unmasqueraded: the SYN reaches the pod on the other node, whose
+///   SYN-ACK comes straight back from the pod's own address, a peer the
+///   client never called; the client answers it with a RST and times out.
+/// * Cilium's frontend on that node has no backends, so it answers ICMP
+///   port unreachable (`--service-no-backend-response=reject`, the default;
+///   bpf/tests/tc_nodeport_lb4_no_backend.c, Cilium 1.18): curl fails at once.
+#[test]
+fn local_without_a_local_endpoint_drops_leaks_or_rejects_by_datapath() {
+    let text = |datapath: &str| {
+        format!(
+            r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: local-nodeport }}
+spec:
+  duration: 12s
+  cluster: {{ loadBalancer: none, datapath: {datapath} }}
+  hosts:
+  - {{ name: desk, role: client, ip: 10.9.0.50/24 }}
+  - {{ name: k1, role: node, ip: 10.9.0.11/24 }}
+  - {{ name: k2, role: node, ip: 10.9.0.12/24 }}
+  timeline:
+  - {{ at: 5s, run: {{ host: desk, cmd: "curl -sS -m 3 http://10.9.0.11:30555/hostname" }} }}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: api, labels: {{ app: api }}, annotations: {{ vipsim/pod-ip: 10.244.1.30 }} }}
+spec:
+  nodeName: k2
+  containers:
+  - {{ name: a, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=9000], ports: [ {{ containerPort: 9000 }} ] }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: api }}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {{ app: api }}
+  ports: [ {{ port: 80, targetPort: 9000, nodePort: 30555 }} ]
+"#
+        )
+    };
+    let ended_at = |run: &Run| {
+        run.trace()
+            .iter()
+            .find_map(|r| matches!(&r.kind, Kind::Command { cmd, .. } if cmd.starts_with("curl")).then_some(r.t))
+    };
+    let dropped_at_k1 = |run: &Run| {
+        run.trace().iter().any(
+            |r| matches!(&r.kind, Kind::Drop { at, reason: DropReason::NoLocalEndpoints { .. }, .. } if &**at == "k1"),
+        )
+    };
+    // The SYN-ACKs desk receives, by source address.
+    let syn_acks_from = |run: &Run| -> Vec<Ipv4Addr> {
+        run.trace()
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Frame { at, dir: Dir::Rx, frame, .. } if &**at == "desk" => match frame.parse() {
+                    Parsed::Ipv4 { packet, .. } => match packet.l4 {
+                        L4::Tcp(tcp) if tcp.flags.has(TcpFlags::SYN_ACK) => Some(packet.src),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    };
+
+    let iptables = run_yaml(&text("iptables"));
+    assert_eq!(
+        last_output(&iptables, "curl"),
+        ("curl: (28) Connection timed out after 3000 milliseconds\n".to_string(), 28)
+    );
+    assert!(dropped_at_k1(&iptables));
+    assert_eq!(syn_acks_from(&iptables), Vec::<Ipv4Addr>::new());
+
+    let ipvs = run_yaml(&text("ipvs"));
+    assert_eq!(last_output(&ipvs, "curl").1, 28);
+    assert!(!dropped_at_k1(&ipvs));
+    let leaked = syn_acks_from(&ipvs);
+    assert!(!leaked.is_empty() && leaked.iter().all(|ip| *ip == Ipv4Addr::new(10, 244, 1, 30)), "{leaked:?}");
+
+    let cilium = run_yaml(&text("ebpf"));
+    assert_eq!(
+        last_output(&cilium, "curl"),
+        ("curl: (7) Failed to connect to 10.9.0.11 port 30555 after 0 ms: Couldn't connect to server\n".to_string(), 7)
+    );
+    // At once: the SYN's round trip (and desk's ARP for k1), not a timeout.
+    assert!(ended_at(&cilium).is_some_and(|t| t < Instant::from_secs(5) + vipsim::time::Duration::from_millis(10)));
+    assert!(!dropped_at_k1(&cilium));
 }
 
 /// A healed speaker joins the speakers it can reach, not one still cut

@@ -89,10 +89,13 @@ fn story_c_traffic_policy_outputs() {
     let (ip, port) = out.split_once(':').expect("ip:port");
     assert_eq!(ip, "10.0.1.21");
     assert!(port.parse::<u16>().is_ok_and(|p| (32768..=60999).contains(&p)), "{out}");
-    // Local via worker-1: dropped, curl -m 5 times out.
-    assert_eq!(command_at(t, "http://10.0.1.21:31888/clientip", secs(38)), ("HTTP 000\n".to_string(), 28));
-    let dropped = t.iter().any(|r| matches!(&r.kind, Kind::Drop { at, reason: DropReason::NoLocalEndpoints { .. }, .. } if &**at == "worker-1"));
-    assert!(dropped, "worker-1 drops it: no local endpoints");
+    // Local via worker-1: its frontend has no local backend, so Cilium
+    // answers ICMP port unreachable (service-no-backend-response=reject,
+    // Cilium 1.18): curl fails at once with exit 7, nothing is dropped.
+    assert_eq!(command_at(t, "http://10.0.1.21:31888/clientip", secs(38)), ("HTTP 000\n".to_string(), 7));
+    let refused = t.iter().any(|r| matches!(&r.kind, Kind::Log { host, component, line } if &**host == "worker-1" && component == "cilium" && line.contains("has no backend on this node (externalTrafficPolicy: Local): ICMP port unreachable")));
+    assert!(refused, "worker-1 refuses it: no local backend");
+    assert!(!t.iter().any(|r| matches!(&r.kind, Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, .. })));
     // Local via worker-0: the real client address.
     let (out, exit) = command_at(t, "http://10.0.1.20:31888/clientip", secs(45));
     assert_eq!(exit, 0);
@@ -103,13 +106,13 @@ fn story_c_traffic_policy_outputs() {
 /// (here the Service) the reason carries, and no other reason's.
 #[test]
 fn a_drops_goal_counts_the_drops_of_its_reason() {
-    let r = run("cilium-lb-ipam", None);
+    let r = local_holder_run("iptables");
     let local = r
         .trace()
         .iter()
         .filter(|rec| matches!(&rec.kind, Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, .. }))
         .count() as u64;
-    assert!(local > 0, "story C drops at worker-1 for lack of local endpoints");
+    assert!(local > 0, "kube-proxy drops at the holder for lack of local endpoints");
     let goal = |reason: DropCode, n: u64| Goal {
         name: "drops".into(),
         at: None,
@@ -379,10 +382,14 @@ metadata: { name: l2 }
 spec: { loadBalancerIPs: true }
 "#;
 
-#[test]
-fn cilium_holder_without_a_local_pod_drops_local_traffic() {
+/// The Cilium L2 scenario above with the only pod on the node that does
+/// not hold the lease, over `datapath` (`ebpf`, or kube-proxy's `iptables`
+/// beside Cilium's L2 announcements).
+fn local_holder_run(datapath: &str) -> vipsim::play::run::Run {
     let load = |host: &str| {
-        let text = CILIUM_LOCAL.replace("HOSTNAME", host);
+        let text = CILIUM_LOCAL
+            .replace("HOSTNAME", host)
+            .replace("podCIDR: 10.200.0.0/16", &format!("podCIDR: 10.200.0.0/16, datapath: {datapath}"));
         let s = vipsim::scenario::load::load("inline.yaml", &text).expect("loads");
         common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(s), None, None, None).expect("builds"))
     };
@@ -396,9 +403,19 @@ fn cilium_holder_without_a_local_pod_drops_local_traffic() {
         Some(holder.as_str()),
         "the holder does not depend on where the pod is"
     );
-    assert_eq!(command_at(r.trace(), "curl", secs(20)), ("HTTP 000\n".to_string(), 28));
-    let dropped = r.trace().iter().any(|rec| matches!(&rec.kind, Kind::Drop { at, reason: DropReason::NoLocalEndpoints { .. }, .. } if **at == *holder));
-    assert!(dropped, "the holder {holder} drops: no local endpoints");
+    r
+}
+
+/// cilium#27800: the lease holder is chosen without looking at where the
+/// pods are. Under Local it has none, and Cilium refuses the client with
+/// ICMP port unreachable: curl fails at once (exit 7), nothing times out.
+#[test]
+fn cilium_holder_without_a_local_pod_refuses_local_traffic() {
+    let r = local_holder_run("ebpf");
+    let holder = r.world().cluster.leases["default/web"].holder.clone().expect("a holder");
+    assert_eq!(command_at(r.trace(), "curl", secs(20)), ("HTTP 000\n".to_string(), 7));
+    let refused = r.trace().iter().any(|rec| matches!(&rec.kind, Kind::Log { host, component, line } if **host == *holder && component == "cilium" && line.contains("no backend on this node")));
+    assert!(refused, "the holder {holder} refuses: no local backend");
 }
 
 // ---------------------------------------------------------------------

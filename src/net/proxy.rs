@@ -229,10 +229,22 @@ pub enum Decision {
         service: String,
     },
     Drop(DropReason),
-    /// The Service has no endpoints at all: ICMP port unreachable / TCP RST.
+    /// ICMP port unreachable (for TCP too): the Service has no endpoints at
+    /// all, or (Cilium) none on this node for Local traffic.
     Reject {
         service: String,
+        why: NoBackend,
     },
+}
+
+/// Why a Service rejects a new connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoBackend {
+    /// No usable endpoint anywhere.
+    Anywhere,
+    /// Cilium: external traffic under `externalTrafficPolicy: Local` on a
+    /// node without a local backend.
+    OnThisNode,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -389,7 +401,7 @@ pub fn decide(
     };
     let all = ServiceRules::usable(svc.endpoints.iter());
     if all.is_empty() {
-        return Decision::Reject { service: svc.name.clone() };
+        return Decision::Reject { service: svc.name.clone(), why: NoBackend::Anywhere };
     }
     let external = frontend != Frontend::ClusterIp && source == Source::External;
     // In-cluster clients get Cluster semantics even for Local Services;
@@ -399,15 +411,39 @@ pub fn decide(
     } else {
         frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local
     };
-    let mut candidates =
-        if local_only { ServiceRules::usable(svc.endpoints.iter().filter(|e| *e.node == *node.name)) } else { all };
+    let mut candidates = if local_only {
+        ServiceRules::usable(svc.endpoints.iter().filter(|e| *e.node == *node.name))
+    } else {
+        all.clone()
+    };
     if candidates.is_empty() {
         let service = svc.name.clone();
-        return Decision::Drop(if external {
-            DropReason::NoLocalEndpoints { service }
-        } else {
-            DropReason::NoLocalEndpointsInternal { service }
-        });
+        match node.datapath {
+            // kube-proxy iptables: the Service's local chain holds one
+            // rule, "has no local endpoints" -j DROP (`writeServiceToEndpointRules`
+            // and the filter table's KUBE-EXTERNAL-SERVICES, pkg/proxy/iptables/proxier.go, 1.34).
+            Datapath::Iptables => {
+                return Decision::Drop(if external {
+                    DropReason::NoLocalEndpoints { service }
+                } else {
+                    DropReason::NoLocalEndpointsInternal { service }
+                });
+            }
+            // IPVS gives the virtual service every endpoint instead
+            // (`syncEndpoint`, pkg/proxy/ipvs/proxier.go 1.34, kubernetes
+            // #97081: so that local pods still reach it). Local traffic is
+            // not masqueraded, so an external client's SYN reaches a pod
+            // on another node and the pod answers from its own address,
+            // which the client does not know: it times out.
+            Datapath::Ipvs => candidates = all,
+            // Cilium: this node's frontend has no backends, so `lb4_local`
+            // returns DROP_NO_SERVICE and, with the default
+            // `--service-no-backend-response=reject`, the datapath answers
+            // ICMP port unreachable (bpf/lib/nodeport.h, `tail_no_service_ipv4`
+            // in bpf/lib/lb.h; bpf/tests/tc_nodeport_lb4_no_backend.c, Cilium 1.18).
+            Datapath::Ebpf if external => return Decision::Reject { service, why: NoBackend::OnThisNode },
+            Datapath::Ebpf => return Decision::Drop(DropReason::NoLocalEndpointsInternal { service }),
+        }
     }
     if svc.prefer_close
         && !local_only
@@ -608,7 +644,7 @@ mod tests {
         assert!(matches!(d, Decision::Dnat { snat: Snat::Never, .. }));
         let empty = table(TrafficPolicy::Local, vec![ep([10, 200, 0, 90], "worker-0", false)]);
         let d = at(&empty, &worker_1(), to_nodeport(WORKER_1), Source::External, 1);
-        assert_eq!(d, Decision::Reject { service: "default/echo".into() });
+        assert_eq!(d, Decision::Reject { service: "default/echo".into(), why: NoBackend::Anywhere });
     }
 
     /// internalTrafficPolicy: Local limits in-cluster ClusterIP traffic to

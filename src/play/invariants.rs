@@ -15,7 +15,7 @@ use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::cluster::{Cluster, Key, PodPhase};
 use crate::k8s::metallb;
 use crate::net::conntrack::Tuple;
-use crate::net::host::{Host, flow_tuple};
+use crate::net::host::{Datapath, Host, flow_tuple};
 use crate::play::run::{MAX_STEPS, Run};
 use crate::scenario::Scenario;
 use crate::scenario::spec::StepAction;
@@ -1038,8 +1038,17 @@ impl Observer for RepliesThroughDnat {
                 continue;
             }
             for e in node.conntrack.created_since(*seen) {
+                // IPVS sends a Local Service's traffic to another node's
+                // pod, unmasqueraded, when this node has none (kubernetes
+                // #97081): that reply does miss the client, as upstream.
+                let ipvs_local = world.cluster.config.datapath == Datapath::Ipvs
+                    && !e.snat
+                    && e.service
+                        .as_ref()
+                        .and_then(|s| world.cluster.services.get(s))
+                        .is_some_and(|s| s.external_local());
                 // Only flows whose endpoint is elsewhere: a local pod's reply is translated here.
-                if e.dnat() && !node.pods.contains_key(&e.reply.src) {
+                if e.dnat() && !ipvs_local && !node.pods.contains_key(&e.reply.src) {
                     self.translated.entry(e.reply).or_insert_with(|| (h.name.to_string(), h.ifaces[0].mac));
                 }
             }

@@ -117,8 +117,10 @@ fn failed_http(r: &Record) -> bool {
     matches!(&r.kind, Kind::Command { stdout, .. } if stdout.trim() == "HTTP 000")
 }
 
-/// Whether a request from `host` to `target` in `[from, to]` was dropped by
-/// `externalTrafficPolicy: Local` (a node without a local endpoint).
+/// Whether a request from `host` to `target` in `[from, to]` was turned
+/// away by `externalTrafficPolicy: Local` at a node without a local
+/// endpoint: dropped by kube-proxy, or refused by Cilium (its datapath's
+/// line, `SRC:PORT -> DST:PORT: service ... has no backend on this node`).
 fn local_drop(trace: &[Record], world: &World, host: &str, target: &str, from: Instant, to: Instant) -> bool {
     let Some(src) = world.net.host(host).and_then(|h| h.primary_ip()) else { return false };
     let dst = address(target);
@@ -127,6 +129,12 @@ fn local_drop(trace: &[Record], world: &World, host: &str, target: &str, from: I
         Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, frame: Some(frame), .. } => {
             matches!(Parsed::of(frame.bytes()), Parsed::Ipv4 { packet, .. }
                 if packet.src == src && dst.is_none_or(|d| packet.dst == d))
+        }
+        Kind::Log { component, line, .. } if component == "cilium" && line.contains("no backend on this node") => {
+            let mut ends = line.split(": ").next().unwrap_or("").split(" -> ");
+            let from_src = ends.next().and_then(|a| a.split(':').next()).is_some_and(|a| a == src.to_string());
+            let to_dst = ends.next().and_then(|a| a.split(':').next()).and_then(|a| a.parse().ok());
+            from_src && dst.is_none_or(|d| to_dst == Some(d))
         }
         _ => false,
     })
@@ -218,18 +226,19 @@ mod tests {
     }
 
     #[test]
-    fn cilium_s_probes_are_lanes_and_the_local_drop_is_a_drop() {
+    fn cilium_s_probes_are_lanes_and_the_local_refusal_is_not_an_outage() {
         let lanes = lanes_of("cilium-lb-ipam");
         let labels: Vec<String> = lanes.iter().map(Lane::label).collect();
         assert_eq!(
             labels,
             ["worker-1 → 192.0.2.10", "lb-0 → 192.0.2.10", "lb-0 → 10.0.1.21:31888", "lb-0 → 10.0.1.20:31888"]
         );
-        // Via worker-1 with Local (patched at 37 s): worker-1 has no echo pod.
+        // Via worker-1 with Local (patched at 37 s): worker-1 has no echo
+        // pod, and Cilium refuses the request there.
         let via_worker1 = &lanes[2];
         let outcomes: Vec<Outcome> = via_worker1.probes.iter().map(|p| p.outcome).collect();
         assert_eq!(outcomes, [Outcome::Ok, Outcome::LocalDrop]);
-        assert!(via_worker1.outages.is_empty(), "a Local drop is not an outage: {:?}", via_worker1.outages);
+        assert!(via_worker1.outages.is_empty(), "a Local refusal is not an outage: {:?}", via_worker1.outages);
         // From outside before the announcement (at 16 s) the VIP times out; at 30 s it answers.
         let vip = &lanes[1];
         assert_eq!(vip.outages.len(), 1);

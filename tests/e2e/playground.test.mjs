@@ -75,8 +75,8 @@ test('charts: a lane whose every request the Local policy dropped says none was 
   await page.keyboard.press('End');
   const said = await page.textContent('figure[data-chart=requests] .chart-summary');
   assert.doesNotMatch(said, /All 0 requests/);
-  // "lb-0 → ...: None of the 28 requests was answered. All 28 dropped by externalTrafficPolicy: Local ..."
-  const [, total, dropped] = said.match(/None of the (\d+) requests was answered\. All (\d+) dropped by externalTrafficPolicy: Local/) ?? [];
+  // "lb-0 → ...: None of the 28 requests was answered. All 28 turned away by externalTrafficPolicy: Local ..."
+  const [, total, dropped] = said.match(/None of the (\d+) requests was answered\. All (\d+) turned away by externalTrafficPolicy: Local/) ?? [];
   assert.ok(total && total === dropped, said);
   assert.doesNotMatch(said, /not an outage/, 'nothing was answered: no "the policy working, not an outage"');
   assert.deepEqual(errors, []);

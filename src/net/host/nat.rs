@@ -71,12 +71,21 @@ impl Host {
                 cx.drop(&name, reason, Some(frame));
                 None
             }
-            Decision::Reject { service } => {
-                cx.record(Kind::Log {
-                    host: name.clone(),
-                    component: "kube-proxy".into(),
-                    line: format!("REJECT {t}: service {service} has no endpoints"),
-                });
+            Decision::Reject { service, why } => {
+                // Cilium replaces kube-proxy: its datapath does the rejecting.
+                let (component, line) = match (env.datapath, why) {
+                    (Datapath::Ebpf, proxy::NoBackend::Anywhere) => {
+                        ("cilium", format!("{t}: service {service} has no backends: ICMP port unreachable"))
+                    }
+                    (Datapath::Ebpf, proxy::NoBackend::OnThisNode) => (
+                        "cilium",
+                        format!(
+                            "{t}: service {service} has no backend on this node (externalTrafficPolicy: Local): ICMP port unreachable"
+                        ),
+                    ),
+                    _ => ("kube-proxy", format!("REJECT {t}: service {service} has no endpoints")),
+                };
+                cx.record(Kind::Log { host: name.clone(), component: component.into(), line });
                 self.reject(&frame, origin, env.datapath, cx);
                 None
             }

@@ -356,12 +356,12 @@ catalogue! {
     BgpNextHopOf => "{0} (BGP next hop)", "{0} (BGP 넥스트 홉)";
 
     // Charts.
-    ClientRequestsTitle => "Requests, one lane per probe (● answered, ✕ failed, □ dropped by Local policy)",
-        "요청, 프로브마다 한 줄 (● 응답, ✕ 실패, □ Local 정책으로 드롭)";
-    LocalDrops => "{0} dropped by externalTrafficPolicy: Local (no pod on the node it reached): the policy working, not an outage.",
-        "{0}개는 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음): 장애가 아니라 정책대로 동작한 것입니다.";
-    EveryLocalDrop => "All {0} dropped by externalTrafficPolicy: Local (no pod on the node they reached).",
-        "{0}개 모두 externalTrafficPolicy: Local로 드롭됨 (도착한 노드에 파드 없음).";
+    ClientRequestsTitle => "Requests, one lane per probe (● answered, ✕ failed, □ turned away by Local policy)",
+        "요청, 프로브마다 한 줄 (● 응답, ✕ 실패, □ Local 정책으로 거절됨)";
+    LocalDrops => "{0} turned away by externalTrafficPolicy: Local (no pod on the node it reached): the policy working, not an outage.",
+        "{0}개는 externalTrafficPolicy: Local로 거절됨 (도착한 노드에 파드 없음): 장애가 아니라 정책대로 동작한 것입니다.";
+    EveryLocalDrop => "All {0} turned away by externalTrafficPolicy: Local (no pod on the node they reached).",
+        "{0}개 모두 externalTrafficPolicy: Local로 거절됨 (도착한 노드에 파드 없음).";
     HowReaches => "How {0} reaches {1}", "{0}이(가) {1}에 닿는 길";
     HowRouterReaches => "How the router reaches the VIP", "라우터가 VIP에 닿는 길";
     ServedTitle => "Requests served, by node", "노드별 처리한 요청";
