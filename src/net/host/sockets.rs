@@ -181,7 +181,9 @@ impl Host {
                 seq: s.seq,
                 ack: s.ack,
                 flags: s.flags,
-                window: tcp::WINDOW,
+                // A reset carries no window: Linux builds it zeroed
+                // (`tcp_v4_send_reset`, net/ipv4/tcp_ipv4.c, 6.18).
+                window: if s.flags.has(ip::TcpFlags::RST) { 0 } else { tcp::WINDOW },
                 mss: s.mss,
                 payload: &s.payload,
             };

@@ -10,7 +10,7 @@ use super::{Output, ProcIo, number};
 use crate::engine::trace::Dir;
 use crate::net::IfIdx;
 use crate::time::{Duration, Instant};
-use crate::wire::ip::{Icmp, Ipv4, L4, TcpFlags};
+use crate::wire::ip::{Icmp, Ipv4, L4, Tcp, TcpFlags};
 use crate::wire::{ArpOperation, Frame, Mac, Parsed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -143,13 +143,22 @@ pub struct Tcpdump {
     /// The capture is bounded by a `timeout N` wrapper (which exits 124).
     timeout: bool,
     filter: Filter,
-    /// First sequence number seen per direction, for relative numbering.
-    isn: BTreeMap<(Ipv4Addr, u16, Ipv4Addr, u16), u32>,
+    /// Per conversation, the numbers relative ones count from (print-tcp.c's
+    /// `tcp_seq_hash`): keyed by its endpoints in tcpdump's collating order.
+    conversations: BTreeMap<(Ipv4Addr, Ipv4Addr, u32), Origins>,
     captured: u32,
     /// What it wrote to stderr when the capture started.
     banner: String,
     lines: Vec<String>,
     pub output: Option<Output>,
+}
+
+/// A conversation's origins: the first-direction (`seq`) and the
+/// other direction's (`ack`) initial numbers, as print-tcp.c keeps them.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Origins {
+    seq: u32,
+    ack: u32,
 }
 
 impl Tcpdump {
@@ -165,7 +174,7 @@ impl Tcpdump {
             window: window.unwrap_or(DEFAULT_WINDOW),
             timeout: window.is_some(),
             filter: Filter::All,
-            isn: BTreeMap::new(),
+            conversations: BTreeMap::new(),
             captured: 0,
             banner: String::new(),
             lines: vec![],
@@ -290,34 +299,66 @@ impl Tcpdump {
         }
     }
 
+    /// The sequence and acknowledgement numbers as tcpdump prints them
+    /// without `-S` (print-tcp.c, 4.99): a packet without ACK shows its own
+    /// numbers; the first one with ACK of a conversation (or any SYN-ACK)
+    /// shows them too and sets the origins; later ones count from those.
+    fn relative(&mut self, p: &Ipv4, t: &Tcp) -> (u32, u32) {
+        if !t.flags.has(TcpFlags::ACK) {
+            return (t.seq, t.ack);
+        }
+        // One entry for both directions, in tcpdump's collating order.
+        let rev = t.src_port > t.dst_port || (t.src_port == t.dst_port && p.src > p.dst);
+        let key = if rev {
+            (p.dst, p.src, (t.dst_port as u32) << 16 | t.src_port as u32)
+        } else {
+            (p.src, p.dst, (t.src_port as u32) << 16 | t.dst_port as u32)
+        };
+        match self.conversations.get(&key) {
+            Some(o) if !t.flags.has(TcpFlags::SYN) => {
+                if rev {
+                    (t.seq.wrapping_sub(o.ack), t.ack.wrapping_sub(o.seq))
+                } else {
+                    (t.seq.wrapping_sub(o.seq), t.ack.wrapping_sub(o.ack))
+                }
+            }
+            _ => {
+                let o = if rev {
+                    Origins { ack: t.seq, seq: t.ack.wrapping_sub(1) }
+                } else {
+                    Origins { seq: t.seq, ack: t.ack.wrapping_sub(1) }
+                };
+                self.conversations.insert(key, o);
+                (t.seq, t.ack)
+            }
+        }
+    }
+
     fn describe_ip(&mut self, p: &Ipv4) -> String {
         match p.l4 {
             L4::Tcp(t) => {
-                let key = (p.src, t.src_port, p.dst, t.dst_port);
-                let rev = (p.dst, t.dst_port, p.src, t.src_port);
-                if t.flags.has(TcpFlags::SYN) {
-                    self.isn.insert(key, t.seq);
-                }
-                let rel = |isn: Option<&u32>, v: u32| isn.map(|i| v.wrapping_sub(*i)).unwrap_or(v);
+                let (seq, ack) = self.relative(p, &t);
                 let flags = tcp_flags(t.flags);
                 let mut s = format!("IP {}.{} > {}.{}: Flags [{flags}]", p.src, t.src_port, p.dst, t.dst_port);
                 let len = t.payload.len() as u32;
                 let is_syn = t.flags.has(TcpFlags::SYN);
-                let seq = if is_syn { t.seq } else { rel(self.isn.get(&key), t.seq) };
                 if len > 0 {
                     s.push_str(&format!(", seq {}:{}", seq, seq.wrapping_add(len)));
                 } else if is_syn || t.flags.has(TcpFlags::FIN) || t.flags.has(TcpFlags::RST) {
                     s.push_str(&format!(", seq {seq}"));
                 }
                 if t.flags.has(TcpFlags::ACK) {
-                    s.push_str(&format!(", ack {}", rel(self.isn.get(&rev), t.ack)));
+                    s.push_str(&format!(", ack {ack}"));
                 }
                 s.push_str(&format!(", win {}", t.window));
                 if is_syn {
                     s.push_str(", options [mss 1460]");
                 }
                 s.push_str(&format!(", length {len}"));
-                if let Some(first) = t.payload.split(|b| *b == b'\r').next().filter(|_| len > 0) {
+                // tcpdump decodes HTTP only on its well-known ports
+                // (`HTTP_PORT` 80 and `HTTP_PORT_ALT` 8080 in print-tcp.c, 4.99).
+                let http = [t.src_port, t.dst_port].iter().any(|p| *p == 80 || *p == 8080);
+                if let Some(first) = t.payload.split(|b| *b == b'\r').next().filter(|_| len > 0 && http) {
                     let line = String::from_utf8_lossy(first);
                     if line.starts_with("GET ") || line.starts_with("HTTP/") || line.starts_with("POST ") {
                         s.push_str(&format!(": HTTP: {line}"));
@@ -409,6 +450,7 @@ fn tcp_flags(f: TcpFlags) -> String {
 mod tests {
     use super::*;
     use crate::wire::arp;
+    use crate::wire::ip::{self, TcpSegment};
 
     fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
@@ -446,5 +488,46 @@ mod tests {
         );
         assert_eq!(tcp_flags(TcpFlags::SYN_ACK), "S.");
         assert_eq!(tcp_flags(TcpFlags::FIN_ACK | TcpFlags::PSH), "FP.");
+    }
+
+    /// tcpdump 4.99's numbers without `-S` (print-tcp.c): a SYN shows its
+    /// own; the first packet of a conversation with ACK, here the SYN-ACK,
+    /// shows both its own and sets the origins, so only later packets read
+    /// `ack 1`, `seq 1:17`. A refusal's RST-ACK is such a first packet:
+    /// `seq 0` and the SYN's number plus one. HTTP is decoded on ports 80
+    /// and 8080 only (`HTTP_PORT`, `HTTP_PORT_ALT`).
+    #[test]
+    fn tcp_numbers_and_http_like_tcpdump() {
+        let mut t = Tcpdump::from_args("tcpdump", &words("-n -i eth0"), None, Instant::ZERO).unwrap();
+        let (client, server): (Ipv4Addr, Ipv4Addr) = ("10.0.0.5".parse().unwrap(), "10.0.0.9".parse().unwrap());
+        let mut line = |from_client: bool, port: u16, seq: u32, ack: u32, flags: TcpFlags, payload: &[u8]| {
+            let (src, dst, src_port, dst_port) =
+                if from_client { (client, server, 40000, port) } else { (server, client, port, 40000) };
+            let window = if flags.has(TcpFlags::RST) { 0 } else { 64240 };
+            let mss = flags.has(TcpFlags::SYN).then_some(1460);
+            let seg = TcpSegment { src, dst, src_port, dst_port, seq, ack, flags, window, mss, payload };
+            t.describe(&ip::tcp_frame(Mac::ZERO, Mac::ZERO, 1, &seg))
+        };
+        let get = b"GET / HTTP/1.1\r\n";
+        assert_eq!(
+            [
+                line(true, 80, 1000, 0, TcpFlags::SYN, b""),
+                line(false, 80, 5000, 1001, TcpFlags::SYN_ACK, b""),
+                line(true, 80, 1001, 5001, TcpFlags::ACK, b""),
+                line(true, 80, 1001, 5001, TcpFlags::PSH_ACK, get),
+                line(true, 30080, 7000, 0, TcpFlags::SYN, b""),
+                line(false, 30080, 0, 7001, TcpFlags::RST_ACK, b""),
+                line(true, 30081, 1001, 5001, TcpFlags::PSH_ACK, get),
+            ],
+            [
+                "IP 10.0.0.5.40000 > 10.0.0.9.80: Flags [S], seq 1000, win 64240, options [mss 1460], length 0",
+                "IP 10.0.0.9.80 > 10.0.0.5.40000: Flags [S.], seq 5000, ack 1001, win 64240, options [mss 1460], length 0",
+                "IP 10.0.0.5.40000 > 10.0.0.9.80: Flags [.], ack 1, win 64240, length 0",
+                "IP 10.0.0.5.40000 > 10.0.0.9.80: Flags [P.], seq 1:17, ack 1, win 64240, length 16: HTTP: GET / HTTP/1.1",
+                "IP 10.0.0.5.40000 > 10.0.0.9.30080: Flags [S], seq 7000, win 64240, options [mss 1460], length 0",
+                "IP 10.0.0.9.30080 > 10.0.0.5.40000: Flags [R.], seq 0, ack 7001, win 0, length 0",
+                "IP 10.0.0.5.40000 > 10.0.0.9.30081: Flags [P.], seq 1001:1017, ack 5001, win 64240, length 16",
+            ]
+        );
     }
 }
