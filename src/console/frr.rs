@@ -194,12 +194,13 @@ fn neighbor_row(
     let s = n.session;
     let up = s.state == BgpState::Established;
     let elapsed = now.saturating_since(s.since);
-    let keepalive = (s.hold_time.as_secs() / 3).max(1);
+    // A third of the hold time; none at all with a hold time of 0.
+    let keepalive = s.hold_time.as_secs() / 3;
     // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
     let sent_prefixes =
         prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
     let (rcvd, sent) = if up {
-        let base = 2 + elapsed.as_secs() / keepalive;
+        let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
         (base + s.advertised.len() as u64, base + sent_prefixes)
     } else {
         (0, 0)

@@ -36,6 +36,16 @@ use std::rc::Rc;
 
 /// MetalLB's default hold time (BGPPeer `holdTime`), keepalives at a third of it.
 pub const DEFAULT_HOLD_TIME: Duration = Duration::from_secs(90);
+/// The hold time the router's OPEN offers: FRR's default
+/// (`BGP_DEFAULT_HOLDTIME`, bgpd/bgpd.h, the `traditional` defaults profile).
+pub const ROUTER_HOLD_TIME: Duration = Duration::from_secs(180);
+
+/// The session's hold time: the lower of the two OPENs' (RFC 4271 §4.2;
+/// `actualHoldTime` in MetalLB 0.14.9's native.go `connect`, FRR's
+/// `bgp_open_receive`). 0 means no keepalives and no hold timer.
+fn negotiated_hold_time(requested: Duration) -> Duration {
+    requested.min(ROUTER_HOLD_TIME)
+}
 /// TCP connect plus OPEN/KEEPALIVE exchange.
 pub const SESSION_SETUP: Duration = Duration::from_secs(1);
 /// The port a BGPPeer is dialled on (`spec.port`, default 179).
@@ -66,14 +76,16 @@ fn is_metallb(k: &Cluster) -> bool {
 fn peer_for(k: &Cluster, node: &str, router_ip: Ipv4Addr) -> Option<Peer> {
     let peers = k.objects_of("BGPPeer");
     if peers.is_empty() && !is_metallb(k) {
-        return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold: DEFAULT_HOLD_TIME });
+        let hold = negotiated_hold_time(DEFAULT_HOLD_TIME);
+        return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold });
     }
     let labels = &k.nodes.get(node)?.labels;
     peers.iter().find_map(|s| match &s.manifest {
         Manifest::BGPPeer { metadata, spec, .. } => {
             let addr_ok = spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_ip);
             let node_ok = spec.node_selectors.is_empty() || spec.node_selectors.iter().any(|sel| sel.matches(labels));
-            let hold = spec.hold_time.as_deref().and_then(|h| Duration::parse(h).ok()).unwrap_or(DEFAULT_HOLD_TIME);
+            let requested = spec.requested_hold_time().map(Duration::from_secs).unwrap_or(DEFAULT_HOLD_TIME);
+            let hold = negotiated_hold_time(requested);
             (addr_ok && node_ok).then(|| Peer {
                 name: metadata.name.clone(),
                 addr: router_ip,
@@ -251,6 +263,11 @@ pub fn speaker_lost(p: &mut Plane, node: &str, graceful: bool) {
     let generation = s.generation;
     if graceful {
         close(p, node, "TCP connection closed: the speaker stopped");
+        return;
+    }
+    // A hold time of 0: no keepalives are expected and no hold timer runs
+    // (RFC 4271 §4.2), so the router keeps the silent node's routes.
+    if s.hold_time == Duration::ZERO {
         return;
     }
     let keepalive = Duration::from_nanos((s.hold_time.as_nanos() / 3).max(1));

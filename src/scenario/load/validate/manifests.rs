@@ -5,7 +5,9 @@ use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
 use crate::k8s::cluster::LoadBalancerKind;
 use crate::k8s::names::{is_dns_label, is_dns_subdomain};
-use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
+use crate::k8s::objects::{
+    BGPPEER_WEBHOOK, CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PeerRefusal, PodSpec, ServiceSpec,
+};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
 use crate::scenario::spec::HostRole;
@@ -35,6 +37,11 @@ pub fn check(cx: &mut Context) {
             Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
             Manifest::L2Advertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
             Manifest::BGPAdvertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::BGPPeer { spec, .. } => {
+                if let Some(r) = spec.refused() {
+                    cx.manifest_error(manifest, r.path, bgp_peer_refusal(&r));
+                }
+            }
             Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
             _ => {}
         }
@@ -469,5 +476,18 @@ fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]
             let near = closest(pool, existing.iter().copied());
             cx.manifest_warn(manifest, &format!("spec.ipAddressPools[{k}]"), message).suggest(near);
         }
+    }
+}
+
+/// A BGPPeer MetalLB refuses, as the author should read it: the webhook's
+/// denial, or what a configuration the speakers cannot load does.
+fn bgp_peer_refusal(r: &PeerRefusal) -> String {
+    if r.webhook {
+        format!("MetalLB's webhook {BGPPEER_WEBHOOK} denies this BGPPeer: {}", r.message)
+    } else {
+        format!(
+            "MetalLB's native BGP mode refuses it: the webhook admits the BGPPeer, but the controller and every speaker fail to load the whole configuration (`failed to parse the configuration`: {}) and keep the one they had (none at start: no pool, every Service stays <pending>); vipsim does not model a refused configuration, so remove the field",
+            r.message
+        )
     }
 }
