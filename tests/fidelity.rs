@@ -1230,6 +1230,59 @@ fn the_hold_time_is_the_lower_of_the_speakers_and_the_routers() {
     assert_eq!(idle_and_routes(&run).0, [(91_000, "k8s-1".to_string(), "hold timer expired".to_string())]);
 }
 
+/// A BGPAdvertisement's `aggregationLength` and `peers` change what the
+/// router learns (MetalLB 0.14.9 speaker/bgp_controller.go `SetBalancer`:
+/// the prefix is the address masked to the length; `adsForPeer` with
+/// internal/bgp/bgp.go `MatchesPeer`: an advertisement naming `peers` goes
+/// only to BGPPeers of those names). With length 29 both VIPs of the /29
+/// pool become one 10.20.50.8/29, learned from every node that announces
+/// either of them; naming the BGPPeer `tor` changes nothing, naming another
+/// peer leaves the router without a route. Before, vipsim read neither
+/// field: always /32s, through any peer.
+#[test]
+fn bgp_advertisements_aggregate_and_go_only_to_the_peers_they_name() {
+    let steps = r#"  - { at: 5s, run: { host: tor, cmd: "ip route" } }"#;
+    let with_ad = |ad: &str| {
+        let text = BGP_SHOP
+            .replace("STEPS", steps)
+            .replace("PEER", "")
+            .replace("DURATION", "6s")
+            .replace("spec: { ipAddressPools: [edge] }", &format!("spec: {{ ipAddressPools: [edge]{ad} }}"));
+        run_yaml(&text)
+    };
+    let kernel = "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n";
+    let run = with_ad(", aggregationLength: 29");
+    assert_eq!(
+        idle_and_routes(&run).1,
+        [
+            // The Local Service's endpoint (on k8s-2) is ready first.
+            (3000, "10.20.50.8/29".to_string(), "10.20.0.32".to_string(), "installed".to_string()),
+            (
+                3000,
+                "10.20.50.8/29".to_string(),
+                "10.20.0.31,10.20.0.32,10.20.0.33,10.20.0.34".to_string(),
+                "next hops changed (ECMP rehash)".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        last_output(&run, "ip route").0,
+        format!(
+            "{kernel}10.20.50.8/29 proto bgp metric 20
+\tnexthop via 10.20.0.31 dev eth0 weight 1
+\tnexthop via 10.20.0.32 dev eth0 weight 1
+\tnexthop via 10.20.0.33 dev eth0 weight 1
+\tnexthop via 10.20.0.34 dev eth0 weight 1
+"
+        )
+    );
+    let run = with_ad(", peers: [tor]");
+    assert_eq!(idle_and_routes(&run).1.len(), 2);
+    let run = with_ad(", peers: [spine]");
+    assert_eq!(idle_and_routes(&run).1, []);
+    assert_eq!(last_output(&run, "ip route").0, kernel);
+}
+
 /// MetalLB opens a BGP session only for a configured BGPPeer
 /// (speaker/bgp_controller.go `syncPeers` walks the peers of the
 /// configuration, MetalLB 0.14.9): without one, nothing is advertised even

@@ -1810,3 +1810,54 @@ fn bgp_peer_timers_and_frr_only_fields_are_refused_as_metallb_refuses_them() {
         assert!(load("s.yaml", &bgp_peer(ok)).is_ok(), "{ok}");
     }
 }
+
+/// A BGPAdvertisement's `aggregationLength` as MetalLB 0.14.9 checks it:
+/// the CRD's minimum of 1; at most 32 (`bgpAdvertisementFromCR`, whose
+/// message prints the length with Go's `%q`, so 33 reads `'!'`); never
+/// shorter than the widest CIDR of a selected pool's address
+/// (`validateBGPAdvPerPool`, internal/config/config.go: a /31 pool cannot
+/// be aggregated into a /24). A `peers` name no BGPPeer has is accepted by
+/// MetalLB and warned here. Before, the length was never checked or used.
+#[test]
+fn bgp_advertisement_aggregation_lengths_and_peers_are_checked() {
+    let scenario = |ad: &str| {
+        bgp_peer(&format!(
+            "---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{ name: p, namespace: metallb-system }}
+spec:
+  addresses: [172.16.99.10/31]
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {{ name: a, namespace: metallb-system }}
+spec:
+{ad}"
+        ))
+    };
+    let webhook = "MetalLB's webhook bgpadvertisementvalidationwebhook.metallb.io denies this BGPAdvertisement";
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 24\n")),
+        [format!(
+            "s.yaml:30:3: spec.aggregationLength: {webhook}: invalid aggregation length 24: prefix 31 in this pool is more specific than the aggregation length for addresses 172.16.99.10/31"
+        )]
+    );
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 33\n")),
+        [format!("s.yaml:30:3: spec.aggregationLength: {webhook}: invalid aggregation length '!' for IPv4")]
+    );
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 0\n")),
+        [
+            "s.yaml:30:3: spec.aggregationLength: Invalid value: 0: spec.aggregationLength in body should be greater than or equal to 1"
+        ]
+    );
+    assert_eq!(warnings(&scenario("  aggregationLength: 31\n")), Vec::<String>::new());
+    assert_eq!(
+        warnings(&scenario("  peers: [uq]\n")),
+        [
+            "s.yaml:30:3: spec.peers[0]: no BGPPeer `uq`: MetalLB accepts the name, and no session gets this advertisement through it (`peers` lists BGPPeer names) (did you mean `up`?)"
+        ]
+    );
+}

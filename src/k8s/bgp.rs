@@ -488,18 +488,20 @@ pub fn reconcile(p: &mut Plane) {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
         }
+        let session_peer = p.k.bgp.get(&node).map(|s| s.peer.clone()).unwrap_or_default();
         let mut adv = BTreeSet::new();
         for (skey, ip, pool, local) in &services {
-            let ok = if metallb {
-                elig.should_announce(&node, skey, pool, *local).is_ok()
+            if metallb {
+                if elig.should_announce(&node, skey, pool, *local).is_ok() {
+                    adv.extend(metallb_prefixes(p.k, &node, &session_peer, *ip, pool));
+                }
             } else {
                 // The Cilium-style setup advertises every LoadBalancer IP
                 // with a serving endpoint (on this node, for Local).
                 let ready = &elig.serving[skey];
-                if *local { ready.contains(&node) } else { !ready.is_empty() }
-            };
-            if ok {
-                adv.insert(*ip);
+                if if *local { ready.contains(&node) } else { !ready.is_empty() } {
+                    adv.insert(Cidr::host(*ip));
+                }
             }
         }
         if let Some(s) = p.k.bgp.get_mut(&node)
@@ -511,10 +513,34 @@ pub fn reconcile(p: &mut Plane) {
     install_routes(p);
 }
 
-/// The router's BGP routes: one /32 per advertised VIP, next hops sorted by address.
+/// What a node's speaker sends one peer for an address (MetalLB 0.14.9
+/// speaker/bgp_controller.go `SetBalancer`): one advertisement per
+/// BGPAdvertisement of the pool that selects the node, its prefix the
+/// address masked to `aggregationLength` (default 32), kept for this peer
+/// only when the advertisement names no `peers` or names it
+/// (`adsForPeer`, internal/bgp/bgp.go `MatchesPeer`: BGPPeer names).
+fn metallb_prefixes(k: &Cluster, node: &str, peer: &str, ip: Ipv4Addr, pool: &str) -> Vec<Cidr> {
+    metallb::advertisements_for(k, "BGPAdvertisement", pool)
+        .into_iter()
+        .filter_map(|ad| match ad {
+            Manifest::BGPAdvertisement { spec, .. } => {
+                let selects = metallb::advertised_nodes(k, &[ad]).contains(node);
+                let for_peer = spec.peers.is_empty() || spec.peers.iter().any(|p| p == peer);
+                let length = spec.aggregation_length.unwrap_or(32).min(32);
+                (selects && for_peer).then(|| {
+                    let prefix = Cidr::new(ip, length);
+                    Cidr::new(prefix.network(), length)
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The router's BGP routes: one per advertised prefix, next hops sorted by address.
 fn install_routes(p: &mut Plane) {
     let Some((rid, _)) = router(p) else { return };
-    let mut want: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = BTreeMap::new();
+    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
     for (node, s) in &p.k.bgp {
         if s.state != BgpState::Established {
             continue;
@@ -528,21 +554,17 @@ fn install_routes(p: &mut Plane) {
         hops.stable_sort();
     }
     let router = &mut p.hosts[rid];
-    let have: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = router
-        .routes
-        .iter()
-        .filter(|r| r.origin == RouteOrigin::Bgp)
-        .map(|r| (r.dst.addr, r.via.clone()))
-        .collect_map();
+    let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
+        router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst, r.via.clone())).collect_map();
     if have == want {
         return;
     }
     router.routes.retain(|r| r.origin != RouteOrigin::Bgp);
     for (vip, hops) in &want {
-        router.routes.push(Route { dst: Cidr::host(*vip), via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
+        router.routes.push(Route { dst: *vip, via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
     }
     let name = router.name.clone();
-    let vips: BTreeSet<Ipv4Addr> = have.keys().chain(want.keys()).copied().collect_set();
+    let vips: BTreeSet<Cidr> = have.keys().chain(want.keys()).copied().collect_set();
     for vip in vips {
         let (old, new) = (have.get(&vip), want.get(&vip));
         if old != new {
@@ -553,7 +575,7 @@ fn install_routes(p: &mut Plane) {
             };
             p.cx.record(Kind::Route {
                 host: name.clone(),
-                prefix: format!("{vip}/32"),
+                prefix: vip.to_string(),
                 next_hops: new.cloned().unwrap_or_default(),
                 reason: reason.into(),
             });
