@@ -1132,9 +1132,13 @@ fn bgp_speakers_log_the_native_sessions_life() {
     );
 }
 
-/// The router's `Idle` records (ms, node, reason) and its BGP route changes
-/// (ms, prefix, next hops, reason).
-fn idle_and_routes(run: &Run) -> (Vec<(u64, String, String)>, Vec<(u64, String, String, String)>) {
+/// A session going `Idle`: ms, node, reason.
+type IdleRecord = (u64, String, String);
+/// A route change at the router: ms, prefix, next hops, reason.
+type RouteRecord = (u64, String, String, String);
+
+/// The router's `Idle` records and its BGP route changes.
+fn idle_and_routes(run: &Run) -> (Vec<IdleRecord>, Vec<RouteRecord>) {
     let mut idle = vec![];
     let mut routes = vec![];
     for r in run.trace() {
