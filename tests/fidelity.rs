@@ -1234,6 +1234,161 @@ fn bgp_speakers_log_the_native_sessions_life() {
     );
 }
 
+/// A session going `Idle`: ms, node, reason.
+type IdleRecord = (u64, String, String);
+/// A route change at the router: ms, prefix, next hops, reason.
+type RouteRecord = (u64, String, String, String);
+
+/// The router's `Idle` records and its BGP route changes.
+fn idle_and_routes(run: &Run) -> (Vec<IdleRecord>, Vec<RouteRecord>) {
+    let mut idle = vec![];
+    let mut routes = vec![];
+    for r in run.trace() {
+        match &r.kind {
+            Kind::Bgp { host, state, reason, .. } if state == "Idle" => {
+                idle.push((r.t.as_millis(), host.to_string(), reason.to_string()));
+            }
+            Kind::Route { prefix, next_hops, reason, .. } => {
+                let hops: Vec<String> = next_hops.iter().map(ToString::to_string).collect();
+                routes.push((r.t.as_millis(), prefix.to_string(), hops.join(","), reason.to_string()));
+            }
+            _ => {}
+        }
+    }
+    (idle, routes)
+}
+
+/// A BGPPeer `holdTime: 0s` is valid in MetalLB 0.14.9 (`parseTimers`,
+/// internal/config/config.go: "must be 0 or >=3s") and means what RFC 4271
+/// §4.2 says: no keepalives (native.go `sendKeepalives` starts no ticker
+/// when the negotiated hold time is 0) and no hold timer, so the router
+/// keeps a powered-off node's routes for as long as the run lasts. Before,
+/// vipsim expired the session at the instant of the power-off (`last + 0`).
+#[test]
+fn a_hold_time_of_zero_keeps_a_dead_nodes_route_for_good() {
+    let steps = r#"  - { at: 10s, fault: { host: k8s-1, action: power-off } }
+  - { at: 299s, run: { host: tor, cmd: "ip route" } }"#;
+    let run = bgp_shop(steps, ", holdTime: 0s", "300s");
+    let (idle, routes) = idle_and_routes(&run);
+    assert_eq!(idle, vec![]);
+    assert_eq!(
+        routes,
+        [
+            (3000, "10.20.50.9/32".to_string(), "10.20.0.32".to_string(), "installed".to_string()),
+            (
+                3000,
+                "10.20.50.10/32".to_string(),
+                "10.20.0.31,10.20.0.32,10.20.0.33,10.20.0.34".to_string(),
+                "installed".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        last_output(&run, "ip route"),
+        (
+            "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1
+10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20
+10.20.50.10 proto bgp metric 20
+\tnexthop via 10.20.0.31 dev eth0 weight 1
+\tnexthop via 10.20.0.32 dev eth0 weight 1
+\tnexthop via 10.20.0.33 dev eth0 weight 1
+\tnexthop via 10.20.0.34 dev eth0 weight 1
+"
+            .to_string(),
+            0
+        )
+    );
+}
+
+/// The session's hold time is the lower of the two OPENs' (RFC 4271 §4.2;
+/// MetalLB 0.14.9 internal/bgp/native/native.go `connect`: `actualHoldTime`
+/// is the peer's when it is lower, and keepalives go at a third of it), and
+/// the router is FRR with its default 180 s (`BGP_DEFAULT_HOLDTIME`,
+/// bgpd/bgpd.h, traditional profile). So `holdTime: 300s` still withdraws a
+/// dead node's route 180 s after its last keepalive (sent at 1 s, when the
+/// session came up): at 181 s. Before, vipsim used 300 s alone (301 s).
+#[test]
+fn the_hold_time_is_the_lower_of_the_speakers_and_the_routers() {
+    let steps = "  - { at: 10s, fault: { host: k8s-1, action: power-off } }";
+    let run = bgp_shop(steps, ", holdTime: 300s", "320s");
+    let (idle, routes) = idle_and_routes(&run);
+    assert_eq!(idle, [(181_000, "k8s-1".to_string(), "hold timer expired".to_string())]);
+    assert_eq!(
+        routes,
+        [
+            (3000, "10.20.50.9/32".to_string(), "10.20.0.32".to_string(), "installed".to_string()),
+            (
+                3000,
+                "10.20.50.10/32".to_string(),
+                "10.20.0.31,10.20.0.32,10.20.0.33,10.20.0.34".to_string(),
+                "installed".to_string()
+            ),
+            (
+                181_000,
+                "10.20.50.10/32".to_string(),
+                "10.20.0.32,10.20.0.33,10.20.0.34".to_string(),
+                "next hops changed (ECMP rehash)".to_string(),
+            ),
+        ]
+    );
+    // Below the router's 180 s, the speaker's own value rules: 90 s by default.
+    let run = bgp_shop(steps, "", "120s");
+    assert_eq!(idle_and_routes(&run).0, [(91_000, "k8s-1".to_string(), "hold timer expired".to_string())]);
+}
+
+/// A BGPAdvertisement's `aggregationLength` and `peers` change what the
+/// router learns (MetalLB 0.14.9 speaker/bgp_controller.go `SetBalancer`:
+/// the prefix is the address masked to the length; `adsForPeer` with
+/// internal/bgp/bgp.go `MatchesPeer`: an advertisement naming `peers` goes
+/// only to BGPPeers of those names). With length 29 both VIPs of the /29
+/// pool become one 10.20.50.8/29, learned from every node that announces
+/// either of them; naming the BGPPeer `tor` changes nothing, naming another
+/// peer leaves the router without a route. Before, vipsim read neither
+/// field: always /32s, through any peer.
+#[test]
+fn bgp_advertisements_aggregate_and_go_only_to_the_peers_they_name() {
+    let steps = r#"  - { at: 5s, run: { host: tor, cmd: "ip route" } }"#;
+    let with_ad = |ad: &str| {
+        let text = BGP_SHOP
+            .replace("STEPS", steps)
+            .replace("PEER", "")
+            .replace("DURATION", "6s")
+            .replace("spec: { ipAddressPools: [edge] }", &format!("spec: {{ ipAddressPools: [edge]{ad} }}"));
+        run_yaml(&text)
+    };
+    let kernel = "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n";
+    let run = with_ad(", aggregationLength: 29");
+    assert_eq!(
+        idle_and_routes(&run).1,
+        [
+            // The Local Service's endpoint (on k8s-2) is ready first.
+            (3000, "10.20.50.8/29".to_string(), "10.20.0.32".to_string(), "installed".to_string()),
+            (
+                3000,
+                "10.20.50.8/29".to_string(),
+                "10.20.0.31,10.20.0.32,10.20.0.33,10.20.0.34".to_string(),
+                "next hops changed (ECMP rehash)".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        last_output(&run, "ip route").0,
+        format!(
+            "{kernel}10.20.50.8/29 proto bgp metric 20
+\tnexthop via 10.20.0.31 dev eth0 weight 1
+\tnexthop via 10.20.0.32 dev eth0 weight 1
+\tnexthop via 10.20.0.33 dev eth0 weight 1
+\tnexthop via 10.20.0.34 dev eth0 weight 1
+"
+        )
+    );
+    let run = with_ad(", peers: [tor]");
+    assert_eq!(idle_and_routes(&run).1.len(), 2);
+    let run = with_ad(", peers: [spine]");
+    assert_eq!(idle_and_routes(&run).1, []);
+    assert_eq!(last_output(&run, "ip route").0, kernel);
+}
+
 /// MetalLB opens a BGP session only for a configured BGPPeer
 /// (speaker/bgp_controller.go `syncPeers` walks the peers of the
 /// configuration, MetalLB 0.14.9): without one, nothing is advertised even

@@ -1720,3 +1720,144 @@ fn a_cilium_policy_announcing_external_ips_is_warned() {
         "{found:#?}"
     );
 }
+
+/// A MetalLB BGP scenario whose BGPPeer ends with `PEER` (more of its spec).
+const BGP_PEER: &str = "apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: peer }
+spec:
+  cluster: { loadBalancer: metallb, announce: bgp }
+  hosts:
+  - { name: rtr, role: router, ip: 172.16.5.1/24, asn: 65001 }
+  - { name: w1, role: node, ip: 172.16.5.21/24 }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata:
+  name: up
+  namespace: metallb-system
+spec:
+  myASN: 65010
+  peerASN: 65001
+  peerAddress: 172.16.5.1
+PEER";
+
+fn bgp_peer(extra: &str) -> String {
+    BGP_PEER.replace("PEER", extra)
+}
+
+/// What MetalLB 0.14.9 (native BGP mode, its default) refuses in a
+/// BGPPeer, each an error at the field with MetalLB's own words: the CRD
+/// declares `holdTime` and `keepaliveTime` as strings, so the API server
+/// refuses a number; the controller's webhook decodes them with Go's
+/// `time.ParseDuration` (`time: invalid duration "abc"`, `missing unit`),
+/// then runs `DiscardFRROnly` (internal/config/validation.go: any non-zero
+/// `keepaliveTime` is `keepalive-time set on native bgp mode`, which comes
+/// before `parseTimers`' "must be lower than holdTime") and `parseTimers`
+/// (internal/config/config.go: a hold time must be 0 or at least 3 s).
+/// `bfdProfile` passes the webhook (internal/config/validator.go clears it)
+/// but makes the whole configuration fail to load, so it is an error too,
+/// no longer an ignored field. Before, all of these loaded (`abc` as 90 s).
+#[test]
+fn bgp_peer_timers_and_frr_only_fields_are_refused_as_metallb_refuses_them() {
+    let webhook = "MetalLB's webhook bgppeersvalidationwebhook.metallb.io denies this BGPPeer";
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: 1s\n")),
+        [format!(
+            "s.yaml:19:3: spec.holdTime: {webhook}: invalid BGPPeer timers: invalid hold time \"1s\": must be 0 or >=3s"
+        )]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: 2500ms\n")),
+        [format!(
+            "s.yaml:19:3: spec.holdTime: {webhook}: invalid BGPPeer timers: invalid hold time \"2.5s\": must be 0 or >=3s"
+        )]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: abc\n")),
+        [format!("s.yaml:19:3: spec.holdTime: {webhook}: time: invalid duration \"abc\"")]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: \"90\"\n")),
+        [format!("s.yaml:19:3: spec.holdTime: {webhook}: time: missing unit in duration \"90\"")]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: 90\n")),
+        [
+            "s.yaml:19:13: spec.holdTime: invalid type: integer `90`, expected a duration string such as \"90s\" (the CRD's type is string; the API server refuses a number: `must be of type string`)"
+        ]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  holdTime: 300s\n  keepaliveTime: 400s\n")),
+        [format!(
+            "s.yaml:20:3: spec.keepaliveTime: {webhook}: peer 172.16.5.1 has keepalive-time set on native bgp mode"
+        )]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  keepaliveTime: 20s\n")),
+        [format!(
+            "s.yaml:19:3: spec.keepaliveTime: {webhook}: peer 172.16.5.1 has keepalive-time set on native bgp mode"
+        )]
+    );
+    assert_eq!(
+        errors(&bgp_peer("  bfdProfile: fast\n")),
+        [
+            "s.yaml:19:3: spec.bfdProfile: MetalLB's native BGP mode refuses it: the webhook admits the BGPPeer, but the controller and every speaker fail to load the whole configuration (`failed to parse the configuration`: peer 172.16.5.1 has bfd-profile set on native bgp mode) and keep the one they had (none at start: no pool, every Service stays <pending>); vipsim does not model a refused configuration, so remove the field"
+        ]
+    );
+    // What MetalLB accepts: 0 (no hold timer), 3 s and more, a zero keepalive.
+    for ok in ["  holdTime: 0s\n", "  holdTime: 3s\n", "  holdTime: 1m30s\n", "  keepaliveTime: 0s\n"] {
+        assert!(load("s.yaml", &bgp_peer(ok)).is_ok(), "{ok}");
+    }
+}
+
+/// A BGPAdvertisement's `aggregationLength` as MetalLB 0.14.9 checks it:
+/// the CRD's minimum of 1; at most 32 (`bgpAdvertisementFromCR`, whose
+/// message prints the length with Go's `%q`, so 33 reads `'!'`); never
+/// shorter than the widest CIDR of a selected pool's address
+/// (`validateBGPAdvPerPool`, internal/config/config.go: a /31 pool cannot
+/// be aggregated into a /24). A `peers` name no BGPPeer has is accepted by
+/// MetalLB and warned here. Before, the length was never checked or used.
+#[test]
+fn bgp_advertisement_aggregation_lengths_and_peers_are_checked() {
+    let scenario = |ad: &str| {
+        bgp_peer(&format!(
+            "---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{ name: p, namespace: metallb-system }}
+spec:
+  addresses: [172.16.99.10/31]
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {{ name: a, namespace: metallb-system }}
+spec:
+{ad}"
+        ))
+    };
+    let webhook = "MetalLB's webhook bgpadvertisementvalidationwebhook.metallb.io denies this BGPAdvertisement";
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 24\n")),
+        [format!(
+            "s.yaml:30:3: spec.aggregationLength: {webhook}: invalid aggregation length 24: prefix 31 in this pool is more specific than the aggregation length for addresses 172.16.99.10/31"
+        )]
+    );
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 33\n")),
+        [format!("s.yaml:30:3: spec.aggregationLength: {webhook}: invalid aggregation length '!' for IPv4")]
+    );
+    assert_eq!(
+        errors(&scenario("  aggregationLength: 0\n")),
+        [
+            "s.yaml:30:3: spec.aggregationLength: Invalid value: 0: spec.aggregationLength in body should be greater than or equal to 1"
+        ]
+    );
+    assert_eq!(warnings(&scenario("  aggregationLength: 31\n")), Vec::<String>::new());
+    assert_eq!(
+        warnings(&scenario("  peers: [uq]\n")),
+        [
+            "s.yaml:30:3: spec.peers[0]: no BGPPeer `uq`: MetalLB accepts the name, and no session gets this advertisement through it (`peers` lists BGPPeer names) (did you mean `up`?)"
+        ]
+    );
+}

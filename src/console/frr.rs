@@ -12,9 +12,9 @@
 use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
 use crate::k8s::objects::Manifest;
-use crate::net::HostId;
 use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
+use crate::net::{Cidr, HostId};
 use crate::sim::World;
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
@@ -132,8 +132,8 @@ fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
 
 impl Speaker<'_> {
     /// Each advertised prefix with the neighbors it was learned from.
-    fn prefixes(&self) -> BTreeMap<Ipv4Addr, Vec<&Neighbor<'_>>> {
-        let mut out: BTreeMap<Ipv4Addr, Vec<&Neighbor>> = BTreeMap::new();
+    fn prefixes(&self) -> BTreeMap<Cidr, Vec<&Neighbor<'_>>> {
+        let mut out: BTreeMap<Cidr, Vec<&Neighbor>> = BTreeMap::new();
         for n in self.neighbors.iter().filter(|n| n.session.state == BgpState::Established) {
             for vip in &n.session.advertised {
                 out.entry(*vip).or_default().push(n);
@@ -187,19 +187,20 @@ fn summary(w: &World, h: HostId) -> String {
 fn neighbor_row(
     sp: &Speaker,
     n: &Neighbor,
-    prefixes: &BTreeMap<Ipv4Addr, Vec<&Neighbor>>,
+    prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>,
     now: Instant,
     version: usize,
 ) -> String {
     let s = n.session;
     let up = s.state == BgpState::Established;
     let elapsed = now.saturating_since(s.since);
-    let keepalive = (s.hold_time.as_secs() / 3).max(1);
+    // A third of the hold time; none at all with a hold time of 0.
+    let keepalive = s.hold_time.as_secs() / 3;
     // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
     let sent_prefixes =
         prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
     let (rcvd, sent) = if up {
-        let base = 2 + elapsed.as_secs() / keepalive;
+        let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
         (base + s.advertised.len() as u64, base + sent_prefixes)
     } else {
         (0, 0)
@@ -242,7 +243,7 @@ fn bgp_table(w: &World, h: HostId) -> String {
         ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
         for (i, n) in ordered.iter().enumerate() {
             let status = if Some(n.ip) == best { "*>" } else { "*=" };
-            let network = if i == 0 { format!("{vip}/32") } else { String::new() };
+            let network = if i == 0 { vip.to_string() } else { String::new() };
             out.push_str(&format!(
                 "{status} {network:<17}{:<16}{:10}{:7}{:>7} {} i\n",
                 n.ip.to_string(),
@@ -284,7 +285,7 @@ fn routes(w: &World, h: HostId) -> String {
             }
             (RouteOrigin::Bgp, hops) => {
                 let head = format!("B>* {prefix} [{EBGP_DISTANCE}/0]");
-                let age = uptime(bgp_route_age(w, r.dst.addr));
+                let age = uptime(bgp_route_age(w, r.dst));
                 for (i, via) in hops.iter().enumerate() {
                     let lead = if i == 0 { head.clone() } else { format!("  *{}", " ".repeat(head.len() - 3)) };
                     out.push_str(&format!("{lead} via {via}, {dev}, weight 1, {age}\n"));
@@ -303,7 +304,7 @@ fn routes(w: &World, h: HostId) -> String {
 
 /// How long a BGP route has been as it is: since the last session change
 /// that could have touched it (a peer advertising it came up, or any peer went down).
-fn bgp_route_age(w: &World, vip: Ipv4Addr) -> Duration {
+fn bgp_route_age(w: &World, vip: Cidr) -> Duration {
     let changed = w
         .cluster
         .bgp

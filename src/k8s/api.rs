@@ -77,6 +77,22 @@ impl Plane<'_, '_, '_> {
                 "Error from server (NotFound): error when creating \"{name}\": namespaces \"{ns}\" not found"
             ));
         }
+        if let Manifest::BGPPeer { spec, .. } = m
+            && let Some(r) = spec.refused()
+        {
+            return Err(if r.webhook {
+                format!(
+                    "Error from server (Forbidden): error when creating \"{name}\": admission webhook \"{}\" denied the request: {}",
+                    super::objects::BGPPEER_WEBHOOK,
+                    r.message
+                )
+            } else {
+                format!(
+                    "vipsim: {}: MetalLB admits this BGPPeer but its native BGP mode cannot load the configuration ({}); a refused configuration is not modelled",
+                    r.path, r.message
+                )
+            });
+        }
         let verb = match m {
             Manifest::Namespace { metadata, .. } => {
                 if self.k.namespaces.contains_key(&metadata.name) {

@@ -36,6 +36,16 @@ use std::rc::Rc;
 
 /// MetalLB's default hold time (BGPPeer `holdTime`), keepalives at a third of it.
 pub const DEFAULT_HOLD_TIME: Duration = Duration::from_secs(90);
+/// The hold time the router's OPEN offers: FRR's default
+/// (`BGP_DEFAULT_HOLDTIME`, bgpd/bgpd.h, the `traditional` defaults profile).
+pub const ROUTER_HOLD_TIME: Duration = Duration::from_secs(180);
+
+/// The session's hold time: the lower of the two OPENs' (RFC 4271 §4.2;
+/// `actualHoldTime` in MetalLB 0.14.9's native.go `connect`, FRR's
+/// `bgp_open_receive`). 0 means no keepalives and no hold timer.
+fn negotiated_hold_time(requested: Duration) -> Duration {
+    requested.min(ROUTER_HOLD_TIME)
+}
 /// TCP connect plus OPEN/KEEPALIVE exchange.
 pub const SESSION_SETUP: Duration = Duration::from_secs(1);
 /// The port a BGPPeer is dialled on (`spec.port`, default 179).
@@ -66,14 +76,16 @@ fn is_metallb(k: &Cluster) -> bool {
 fn peer_for(k: &Cluster, node: &str, router_ip: Ipv4Addr) -> Option<Peer> {
     let peers = k.objects_of("BGPPeer");
     if peers.is_empty() && !is_metallb(k) {
-        return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold: DEFAULT_HOLD_TIME });
+        let hold = negotiated_hold_time(DEFAULT_HOLD_TIME);
+        return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold });
     }
     let labels = &k.nodes.get(node)?.labels;
     peers.iter().find_map(|s| match &s.manifest {
         Manifest::BGPPeer { metadata, spec, .. } => {
             let addr_ok = spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_ip);
             let node_ok = spec.node_selectors.is_empty() || spec.node_selectors.iter().any(|sel| sel.matches(labels));
-            let hold = spec.hold_time.as_deref().and_then(|h| Duration::parse(h).ok()).unwrap_or(DEFAULT_HOLD_TIME);
+            let requested = spec.requested_hold_time().map(Duration::from_secs).unwrap_or(DEFAULT_HOLD_TIME);
+            let hold = negotiated_hold_time(requested);
             (addr_ok && node_ok).then(|| Peer {
                 name: metadata.name.clone(),
                 addr: router_ip,
@@ -251,6 +263,11 @@ pub fn speaker_lost(p: &mut Plane, node: &str, graceful: bool) {
     let generation = s.generation;
     if graceful {
         close(p, node, "TCP connection closed: the speaker stopped");
+        return;
+    }
+    // A hold time of 0: no keepalives are expected and no hold timer runs
+    // (RFC 4271 §4.2), so the router keeps the silent node's routes.
+    if s.hold_time == Duration::ZERO {
         return;
     }
     let keepalive = Duration::from_nanos((s.hold_time.as_nanos() / 3).max(1));
@@ -471,18 +488,20 @@ pub fn reconcile(p: &mut Plane) {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
         }
+        let session_peer = p.k.bgp.get(&node).map(|s| s.peer.clone()).unwrap_or_default();
         let mut adv = BTreeSet::new();
         for (skey, ip, pool, local) in &services {
-            let ok = if metallb {
-                elig.should_announce(&node, skey, pool, *local).is_ok()
+            if metallb {
+                if elig.should_announce(&node, skey, pool, *local).is_ok() {
+                    adv.extend(metallb_prefixes(p.k, &node, &session_peer, *ip, pool));
+                }
             } else {
                 // The Cilium-style setup advertises every LoadBalancer IP
                 // with a serving endpoint (on this node, for Local).
                 let ready = &elig.serving[skey];
-                if *local { ready.contains(&node) } else { !ready.is_empty() }
-            };
-            if ok {
-                adv.insert(*ip);
+                if if *local { ready.contains(&node) } else { !ready.is_empty() } {
+                    adv.insert(Cidr::host(*ip));
+                }
             }
         }
         if let Some(s) = p.k.bgp.get_mut(&node)
@@ -494,10 +513,34 @@ pub fn reconcile(p: &mut Plane) {
     install_routes(p);
 }
 
-/// The router's BGP routes: one /32 per advertised VIP, next hops sorted by address.
+/// What a node's speaker sends one peer for an address (MetalLB 0.14.9
+/// speaker/bgp_controller.go `SetBalancer`): one advertisement per
+/// BGPAdvertisement of the pool that selects the node, its prefix the
+/// address masked to `aggregationLength` (default 32), kept for this peer
+/// only when the advertisement names no `peers` or names it
+/// (`adsForPeer`, internal/bgp/bgp.go `MatchesPeer`: BGPPeer names).
+fn metallb_prefixes(k: &Cluster, node: &str, peer: &str, ip: Ipv4Addr, pool: &str) -> Vec<Cidr> {
+    metallb::advertisements_for(k, "BGPAdvertisement", pool)
+        .into_iter()
+        .filter_map(|ad| match ad {
+            Manifest::BGPAdvertisement { spec, .. } => {
+                let selects = metallb::advertised_nodes(k, &[ad]).contains(node);
+                let for_peer = spec.peers.is_empty() || spec.peers.iter().any(|p| p == peer);
+                let length = spec.aggregation_length.unwrap_or(32).min(32);
+                (selects && for_peer).then(|| {
+                    let prefix = Cidr::new(ip, length);
+                    Cidr::new(prefix.network(), length)
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The router's BGP routes: one per advertised prefix, next hops sorted by address.
 fn install_routes(p: &mut Plane) {
     let Some((rid, _)) = router(p) else { return };
-    let mut want: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = BTreeMap::new();
+    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
     for (node, s) in &p.k.bgp {
         if s.state != BgpState::Established {
             continue;
@@ -511,21 +554,17 @@ fn install_routes(p: &mut Plane) {
         hops.stable_sort();
     }
     let router = &mut p.hosts[rid];
-    let have: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = router
-        .routes
-        .iter()
-        .filter(|r| r.origin == RouteOrigin::Bgp)
-        .map(|r| (r.dst.addr, r.via.clone()))
-        .collect_map();
+    let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
+        router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst, r.via.clone())).collect_map();
     if have == want {
         return;
     }
     router.routes.retain(|r| r.origin != RouteOrigin::Bgp);
     for (vip, hops) in &want {
-        router.routes.push(Route { dst: Cidr::host(*vip), via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
+        router.routes.push(Route { dst: *vip, via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
     }
     let name = router.name.clone();
-    let vips: BTreeSet<Ipv4Addr> = have.keys().chain(want.keys()).copied().collect_set();
+    let vips: BTreeSet<Cidr> = have.keys().chain(want.keys()).copied().collect_set();
     for vip in vips {
         let (old, new) = (have.get(&vip), want.get(&vip));
         if old != new {
@@ -536,7 +575,7 @@ fn install_routes(p: &mut Plane) {
             };
             p.cx.record(Kind::Route {
                 host: name.clone(),
-                prefix: format!("{vip}/32"),
+                prefix: vip.to_string(),
                 next_hops: new.cloned().unwrap_or_default(),
                 reason: reason.into(),
             });

@@ -516,8 +516,9 @@ pub struct BgpSession {
     pub hold_time: Duration,
     pub peer: String,
     pub generation: u64,
-    /// VIPs this node advertises over the session.
-    pub advertised: BTreeSet<Ipv4Addr>,
+    /// The prefixes this node advertises over the session: each VIP masked
+    /// to its BGPAdvertisement's `aggregationLength` (a /32 by default).
+    pub advertised: BTreeSet<crate::net::Cidr>,
     /// The node went silent while its speaker kept running (a partition):
     /// the same process finds its session again when the network heals.
     #[serde(default)]

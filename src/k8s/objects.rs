@@ -53,7 +53,6 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("BGPAdvertisement", "spec.communities"),
     ("BGPAdvertisement", "spec.localPref"),
     ("BGPPeer", "spec.password"),
-    ("BGPPeer", "spec.bfdProfile"),
     ("BGPPeer", "spec.ebgpMultiHop"),
 ];
 
@@ -695,9 +694,9 @@ pub struct BgpPeerSpec {
     #[serde(rename = "peerASN")]
     pub peer_asn: u32,
     pub peer_address: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "duration_string", skip_serializing_if = "Option::is_none")]
     pub hold_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "duration_string", skip_serializing_if = "Option::is_none")]
     pub keepalive_time: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub node_selectors: Vec<LabelSelector>,
@@ -707,6 +706,226 @@ pub struct BgpPeerSpec {
     pub bfd_profile: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ebgp_multi_hop: Ignored,
+}
+
+/// The webhook MetalLB's controller serves for BGPPeers
+/// (internal/k8s/webhooks/webhookv1beta2/bgppeer_webhook.go, 0.14.9).
+pub const BGPPEER_WEBHOOK: &str = "bgppeersvalidationwebhook.metallb.io";
+
+/// A BGPPeer's `holdTime`/`keepaliveTime`: the CRD declares them `type:
+/// string` (a Go duration), so the API server refuses a bare number before
+/// any webhook sees it (`spec.holdTime in body must be of type string:
+/// "integer"`).
+fn duration_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+    struct Text;
+    impl<'de> Visitor<'de> for Text {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a duration string such as \"90s\" (the CRD's type is string; the API server refuses a number: `must be of type string`)")
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Err(E::invalid_type(Unexpected::Unsigned(v), &self))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Err(E::invalid_type(Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            Err(E::invalid_type(Unexpected::Float(v), &self))
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Self::Value, E> {
+            Err(E::invalid_type(Unexpected::Bool(v), &self))
+        }
+    }
+    d.deserialize_any(Text)
+}
+
+/// Go's `time.ParseDuration` (Go 1.22 src/time/format.go), in nanoseconds:
+/// `[-+]` then one or more decimal numbers, each with a unit (`ns`, `us`,
+/// `µs`, `ms`, `s`, `m`, `h`); `0` alone needs none. The errors are Go's.
+pub fn go_duration(text: &str) -> Result<i128, String> {
+    let invalid = || format!("time: invalid duration \"{text}\"");
+    let (negative, mut rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: i128 = 0;
+    while !rest.is_empty() {
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let n = digits(rest);
+        let whole = &rest[..n];
+        rest = &rest[n..];
+        let mut fraction = "";
+        if let Some(after) = rest.strip_prefix('.') {
+            let f = digits(after);
+            fraction = &after[..f];
+            rest = &after[f..];
+        }
+        if whole.is_empty() && fraction.is_empty() {
+            return Err(invalid());
+        }
+        let u = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = &rest[..u];
+        rest = &rest[u..];
+        let scale: i128 = match unit {
+            "" => return Err(format!("time: missing unit in duration \"{text}\"")),
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return Err(format!("time: unknown unit \"{unit}\" in duration \"{text}\"")),
+        };
+        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+        let mut part = whole.checked_mul(scale).ok_or_else(invalid)?;
+        let mut place = scale;
+        for d in fraction.bytes().take(30) {
+            place /= 10;
+            part += i128::from(d - b'0') * place;
+        }
+        total += part;
+        if total > i128::from(i64::MAX) {
+            return Err(invalid());
+        }
+    }
+    Ok(if negative { -total } else { total })
+}
+
+impl BgpPeerSpec {
+    /// The hold time this speaker's OPEN offers, as MetalLB 0.14.9 derives
+    /// it (`parseTimers`, internal/config/config.go): `holdTime`, else three
+    /// `keepaliveTime`s, else the native session's 90 s (`NewSession`,
+    /// internal/bgp/native/native.go); whole seconds, as an OPEN carries
+    /// them. Only meaningful for a spec [`BgpPeerSpec::refused`] accepts.
+    pub fn requested_hold_time(&self) -> Option<u64> {
+        let secs =
+            |t: &Option<String>| t.as_deref().map(|t| go_duration(t).map(|ns| (ns / 1_000_000_000).max(0) as u64));
+        match (secs(&self.hold_time), secs(&self.keepalive_time)) {
+            (Some(Ok(h)), _) => Some(h),
+            (None, Some(Ok(k))) => Some(k * 3),
+            (None, None) => None,
+            _ => None,
+        }
+    }
+
+    /// What MetalLB 0.14.9 in native BGP mode refuses in this BGPPeer, with
+    /// the field and the error, in the order it finds them: the webhook
+    /// decodes the durations (Go's `time.ParseDuration`), runs
+    /// `DiscardFRROnly` (internal/config/validation.go: a non-zero
+    /// `keepaliveTime`) and `peerFromCR`'s checks (internal/config/config.go:
+    /// the address, `parseTimers`: a hold time under 3 s other than 0).
+    /// `bfdProfile` passes the webhook (`resetTransientErrorsFields` clears
+    /// it, internal/config/validator.go) but fails `DiscardFRROnly` when the
+    /// controller and the speakers load the configuration: `webhook` is
+    /// false for that one.
+    pub fn refused(&self) -> Option<PeerRefusal> {
+        let refuse = |path: &'static str, message: String, webhook: bool| Some(PeerRefusal { path, message, webhook });
+        for (path, value) in [("spec.holdTime", &self.hold_time), ("spec.keepaliveTime", &self.keepalive_time)] {
+            if let Some(Err(e)) = value.as_deref().map(go_duration) {
+                return refuse(path, e, true);
+            }
+        }
+        let address = &self.peer_address;
+        if self.bfd_profile.as_ref().is_some_and(|v| v.as_str() != Some("")) {
+            return refuse("spec.bfdProfile", format!("peer {address} has bfd-profile set on native bgp mode"), false);
+        }
+        if self.keepalive_time.as_deref().and_then(|k| go_duration(k).ok()).is_some_and(|k| k != 0) {
+            return refuse(
+                "spec.keepaliveTime",
+                format!("peer {address} has keepalive-time set on native bgp mode"),
+                true,
+            );
+        }
+        if self.my_asn == 0 {
+            return refuse("spec.myASN", "missing local ASN".into(), true);
+        }
+        if self.peer_asn == 0 {
+            return refuse("spec.peerASN", "missing peer ASN and dynamicASN".into(), true);
+        }
+        if address.parse::<std::net::IpAddr>().is_err() {
+            return refuse("spec.peerAddress", format!("invalid BGPPeer address \"{address}\""), true);
+        }
+        // parseTimers: `keepaliveTime` is 0 here (anything else was refused above).
+        let hold = self.hold_time.as_deref().map(go_duration).and_then(Result::ok);
+        let rounded = hold.or_else(|| self.keepalive_time.as_ref().map(|_| 0)).map(|ns| ns / 1_000_000_000);
+        if let Some(secs) = rounded
+            && secs != 0
+            && secs < 3
+        {
+            let given = self.hold_time.as_deref().map(|h| go_duration_string(go_duration(h).unwrap_or(0)));
+            let quoted = given.map(|g| format!("\"{g}\"")).unwrap_or_else(|| "<nil>".into());
+            return refuse(
+                "spec.holdTime",
+                format!("invalid BGPPeer timers: invalid hold time {quoted}: must be 0 or >=3s"),
+                true,
+            );
+        }
+        None
+    }
+}
+
+/// A BGPPeer MetalLB refuses: where, why, and whether its webhook denies it
+/// (else it is admitted and the configuration fails to load).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerRefusal {
+    pub path: &'static str,
+    pub message: String,
+    pub webhook: bool,
+}
+
+/// Go's `time.Duration.String` for what a BGPPeer's timers hold (`1s`,
+/// `1.5s`, `500ms`, `5m0s`, `-1s`).
+pub fn go_duration_string(ns: i128) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let ns = ns.unsigned_abs();
+    if ns == 0 {
+        return "0s".into();
+    }
+    let frac = |v: u128, unit: u128| -> String {
+        let whole = v / unit;
+        let rest = v % unit;
+        if rest == 0 {
+            return whole.to_string();
+        }
+        let width = unit.ilog10() as usize;
+        let digits = format!("{rest:0width$}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    };
+    if ns < 1_000_000_000 {
+        let (unit, name) = if ns < 1_000 {
+            (1, "ns")
+        } else if ns < 1_000_000 {
+            (1_000, "\u{b5}s")
+        } else {
+            (1_000_000, "ms")
+        };
+        return format!("{sign}{}{name}", frac(ns, unit));
+    }
+    let secs = ns % 60_000_000_000;
+    let mins = ns / 60_000_000_000;
+    let s = format!("{}s", frac(secs, 1_000_000_000));
+    match (mins / 60, mins % 60) {
+        (0, 0) => format!("{sign}{s}"),
+        (0, m) => format!("{sign}{m}m{s}"),
+        (h, m) => format!("{sign}{h}h{m}m{s}"),
+    }
 }
 
 // ---------------------------------------------------------------------

@@ -961,7 +961,11 @@ fn announced_without_endpoints(world: &World, records: &[Record]) -> Option<Viol
                 else {
                     continue;
                 };
-                for svc in k.services.values().filter(|s| s.ingress.iter().any(|ip| session.advertised.contains(ip))) {
+                for svc in k
+                    .services
+                    .values()
+                    .filter(|s| s.ingress.iter().any(|ip| session.advertised.iter().any(|p| p.contains(*ip))))
+                {
                     announced.push((n.as_str(), k.services.get_key_value(&svc.key()).expect("listed").0, "advertises"));
                 }
             }

@@ -275,7 +275,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
     }
     if let Some(b) = k.bgp.get(node) {
         let state = if b.state == BgpState::Established { "Established" } else { "Idle" };
-        let adv: Vec<String> = b.advertised.iter().map(|ip| format!("{ip}/32")).collect();
+        let adv: Vec<String> = b.advertised.iter().map(|prefix| prefix.to_string()).collect();
         let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
             <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time), &adv]) }</li>

@@ -89,7 +89,8 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                         .bgp
                         .iter()
                         .filter(|(_, s)| {
-                            s.state == crate::k8s::cluster::BgpState::Established && s.advertised.contains(ip)
+                            s.state == crate::k8s::cluster::BgpState::Established
+                                && s.advertised.iter().any(|p| p.contains(*ip))
                         })
                         .map(|(n, _)| up(n))
                         .collect();

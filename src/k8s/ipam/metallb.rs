@@ -447,7 +447,7 @@ const IPV6_NOT_SIMULATED: &str = "IPv6 addresses are not simulated (vipsim is si
 
 /// config.go's `ParseCIDR`: an entry with a `-` is a range, else a CIDR
 /// (whose host bits are masked off).
-fn parse_addresses(entry: &str) -> Result<Vec<Cidr>, String> {
+pub fn parse_addresses(entry: &str) -> Result<Vec<Cidr>, String> {
     let Some((start, end)) = entry.split_once('-') else {
         return parse_cidr(entry).map(|cidr| vec![cidr]);
     };

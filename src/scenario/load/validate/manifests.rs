@@ -5,7 +5,10 @@ use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
 use crate::k8s::cluster::LoadBalancerKind;
 use crate::k8s::names::{is_dns_label, is_dns_subdomain};
-use crate::k8s::objects::{CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PodSpec, ServiceSpec};
+use crate::k8s::objects::{
+    BGPPEER_WEBHOOK, BgpAdvertisementSpec, CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PeerRefusal,
+    PodSpec, ServiceSpec,
+};
 use crate::net::addr::Cidr;
 use crate::scenario::load::{HOLD_ANNOTATION, ParsedManifest};
 use crate::scenario::spec::HostRole;
@@ -34,7 +37,15 @@ pub fn check(cx: &mut Context) {
             Manifest::Service { spec, .. } => service(cx, manifest, spec),
             Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
             Manifest::L2Advertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
-            Manifest::BGPAdvertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::BGPAdvertisement { spec, .. } => {
+                pool_references(cx, manifest, &spec.ip_address_pools);
+                bgp_advertisement(cx, manifest, spec);
+            }
+            Manifest::BGPPeer { spec, .. } => {
+                if let Some(r) = spec.refused() {
+                    cx.manifest_error(manifest, r.path, bgp_peer_refusal(&r));
+                }
+            }
             Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
             _ => {}
         }
@@ -469,5 +480,90 @@ fn pool_references(cx: &mut Context, manifest: &ParsedManifest, pools: &[String]
             let near = closest(pool, existing.iter().copied());
             cx.manifest_warn(manifest, &format!("spec.ipAddressPools[{k}]"), message).suggest(near);
         }
+    }
+}
+
+/// A BGPPeer MetalLB refuses, as the author should read it: the webhook's
+/// denial, or what a configuration the speakers cannot load does.
+fn bgp_peer_refusal(r: &PeerRefusal) -> String {
+    if r.webhook {
+        format!("MetalLB's webhook {BGPPEER_WEBHOOK} denies this BGPPeer: {}", r.message)
+    } else {
+        format!(
+            "MetalLB's native BGP mode refuses it: the webhook admits the BGPPeer, but the controller and every speaker fail to load the whole configuration (`failed to parse the configuration`: {}) and keep the one they had (none at start: no pool, every Service stays <pending>); vipsim does not model a refused configuration, so remove the field",
+            r.message
+        )
+    }
+}
+
+/// A BGPAdvertisement's `aggregationLength` as MetalLB 0.14.9 checks it:
+/// the CRD's minimum of 1, at most 32 (`bgpAdvertisementFromCR`, which
+/// prints the length with Go's `%q`, a character literal), and no shorter
+/// than the widest CIDR of every address of each pool it selects
+/// (`validateBGPAdvPerPool`, internal/config/config.go: a range counts as
+/// the CIDRs covering it). And a `peers` entry no BGPPeer is named after:
+/// MetalLB accepts it and sends the advertisement to no such peer.
+fn bgp_advertisement(cx: &mut Context, manifest: &ParsedManifest, spec: &BgpAdvertisementSpec) {
+    const WEBHOOK: &str = "MetalLB's webhook bgpadvertisementvalidationwebhook.metallb.io denies this BGPAdvertisement";
+    let path = "spec.aggregationLength";
+    match spec.aggregation_length {
+        None => {}
+        Some(0) => {
+            cx.manifest_error(
+                manifest,
+                path,
+                "Invalid value: 0: spec.aggregationLength in body should be greater than or equal to 1",
+            );
+        }
+        Some(n) if n > 32 => {
+            let message = format!("{WEBHOOK}: invalid aggregation length {} for IPv4", go_quote_int(u32::from(n)));
+            cx.manifest_error(manifest, path, message);
+        }
+        Some(n) => {
+            let pools: Vec<&ParsedManifest> = cx
+                .manifests_of("IPAddressPool")
+                .filter(|pool| {
+                    let labels = &pool.manifest().metadata().labels;
+                    (spec.ip_address_pools.is_empty() && spec.ip_address_pool_selectors.is_empty())
+                        || spec.ip_address_pools.iter().any(|p| p == pool.name())
+                        || spec.ip_address_pool_selectors.iter().any(|sel| sel.matches(labels))
+                })
+                .collect();
+            'pools: for pool in pools {
+                let Manifest::IPAddressPool { spec: pool_spec, .. } = pool.manifest() else { continue };
+                for entry in &pool_spec.addresses {
+                    let Ok(cidrs) = crate::k8s::ipam::metallb::parse_addresses(entry) else { continue };
+                    let Some(lowest) = cidrs.iter().map(|c| c.prefix).min() else { continue };
+                    if n < lowest {
+                        let message = format!(
+                            "{WEBHOOK}: invalid aggregation length {n}: prefix {lowest} in this pool is more specific than the aggregation length for addresses {entry}"
+                        );
+                        cx.manifest_error(manifest, path, message);
+                        break 'pools;
+                    }
+                }
+            }
+        }
+    }
+    let peers: Vec<&str> = cx.manifests_of("BGPPeer").map(|m| m.name()).collect();
+    for (k, peer) in spec.peers.iter().enumerate() {
+        if !peers.contains(&peer.as_str()) {
+            let near = closest(peer, peers.iter().copied());
+            let message = format!(
+                "no BGPPeer `{peer}`: MetalLB accepts the name, and no session gets this advertisement through it (`peers` lists BGPPeer names)"
+            );
+            cx.manifest_warn(manifest, &format!("spec.peers[{k}]"), message).suggest(near);
+        }
+    }
+}
+
+/// Go's `%q` of an integer: the character it codes, quoted (`'!'` for 33).
+fn go_quote_int(n: u32) -> String {
+    match char::from_u32(n) {
+        Some('\'') => "'\\''".into(),
+        Some('\\') => "'\\\\'".into(),
+        Some(c) if !c.is_control() && !matches!(n, 0xa0 | 0xad) => format!("'{c}'"),
+        _ if n < 0x80 => format!("'\\x{n:02x}'"),
+        _ => format!("'\\u{n:04x}'"),
     }
 }
