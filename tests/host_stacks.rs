@@ -185,7 +185,7 @@ fn ping_without_replies_reports_the_time_it_spent_sending() {
     assert_eq!(
         (out.as_str(), exit),
         (
-            "PING 172.16.5.21 (172.16.5.21) 56(84) bytes of data.\n\n--- 172.16.5.21 ping statistics ---\n4 packets transmitted, 0 received, 100% packet loss, time 3000ms\n",
+            "PING 172.16.5.21 (172.16.5.21) 56(84) bytes of data.\n\n--- 172.16.5.21 ping statistics ---\n4 packets transmitted, 0 received, 100% packet loss, time 3000ms\n\n",
             1
         )
     );
@@ -196,6 +196,34 @@ fn ping_without_replies_reports_the_time_it_spent_sending() {
         .expect("finished")
         .t;
     assert_eq!(done, Instant::from_secs(23), "3 s of probes, then the 10 s linger");
+}
+
+/// iputils 20240905 finish() ends with one more line: the rtt summary,
+/// then `pipe N` when more than one probe was out as one came back
+/// (`acknowledge`: the probes sent when its reply or error arrived, itself
+/// included), joined by `, `; a blank line when there is neither (just
+/// above). When ARP fails (here the router's, for the laptop behind it),
+/// the kernel reports all three queued probes at 3 s, after the third was
+/// sent: `pipe 3`, the familiar ending of a ping to an absent host.
+#[test]
+fn ping_reports_the_probes_outstanding_when_arp_fails_together() {
+    let steps = r#"  - { at: 10s, run: { host: laptop, cmd: "ping -c 3 172.16.5.99" } }"#;
+    let run = Lan { steps, duration: "40s", ..Lan::default() }.run();
+    let (out, exit) = shown(&run, "laptop", "ping");
+    assert_eq!(
+        (out.as_str(), exit),
+        (
+            "PING 172.16.5.99 (172.16.5.99) 56(84) bytes of data.\n\
+             From 10.9.0.1 icmp_seq=1 Destination Host Unreachable\n\
+             From 10.9.0.1 icmp_seq=2 Destination Host Unreachable\n\
+             From 10.9.0.1 icmp_seq=3 Destination Host Unreachable\n\
+             \n\
+             --- 172.16.5.99 ping statistics ---\n\
+             3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2000ms\n\
+             pipe 3\n",
+            1
+        )
+    );
 }
 
 // ---------------------------------------------------------------------

@@ -22,6 +22,9 @@ pub struct Ping {
     sent: u16,
     received: u16,
     errors: u16,
+    /// iputils' `pipesize`: the most probes outstanding when one was
+    /// answered or reported failed (`acknowledge`, ping_common.h).
+    pipesize: u16,
     rtts: Vec<Duration>,
     sent_at: Vec<Instant>,
     next: Option<Instant>,
@@ -84,6 +87,7 @@ impl Ping {
             sent: 0,
             received: 0,
             errors: 0,
+            pipesize: 0,
             rtts: vec![],
             sent_at: vec![],
             next: None,
@@ -142,6 +146,7 @@ impl Ping {
                 let rtt = io.now().saturating_since(*sent);
                 self.rtts.push(rtt);
                 self.received += 1;
+                self.acknowledge(seq);
                 self.lines.push(format!(
                     "64 bytes from {}: icmp_seq={seq} ttl={} time={} ms",
                     self.target,
@@ -162,6 +167,7 @@ impl Ping {
                     return;
                 }
                 self.errors += 1;
+                self.acknowledge(seq);
                 // iputils 20240905 ping/ping.c print4_icmph.
                 let what = match code {
                     0 => "Destination Net Unreachable",
@@ -176,12 +182,24 @@ impl Ping {
         }
     }
 
+    /// iputils' `acknowledge(seq)`: how many probes were out, this one
+    /// included, when its answer or error came back.
+    fn acknowledge(&mut self, seq: u16) {
+        if seq <= self.sent {
+            self.pipesize = self.pipesize.max(self.sent - seq + 1);
+        }
+    }
+
     /// The statistics block of iputils 20240905 (ping/ping_common.c
     /// finish(); ping/ping_output.c ping_print_finish() from 20250602 on):
     /// `time` runs from the start to the last probe sent (`cur_time` is
     /// only advanced by the sender), not to the end of the wait for late
     /// replies, so `-c 3` without answers says about 2000 ms although it
-    /// took 12 s; the loss is printed with `%g`.
+    /// took 12 s; the loss is printed with `%g`. The line after the
+    /// counts holds the rtt summary (with replies) and `pipe N` (when more
+    /// than one probe was out at an answer or error, as when ARP fails and
+    /// the errors come back together), joined by `, `; it is empty, a
+    /// blank line, when there is neither.
     fn finish(&mut self) {
         let loss = percent_g(100.0 * (self.sent - self.received) as f64 / self.sent.max(1) as f64);
         let last_sent = self.sent_at.last().copied().unwrap_or(self.started);
@@ -194,6 +212,7 @@ impl Ping {
             "{} packets transmitted, {} received, {errors}{loss}% packet loss, time {time}ms\n",
             self.sent, self.received
         ));
+        let mut summary = Vec::new();
         if !self.rtts.is_empty() {
             let n = self.rtts.len() as u64;
             let ns: Vec<u64> = self.rtts.iter().map(|d| d.as_nanos()).collect();
@@ -202,8 +221,13 @@ impl Ping {
             let var = ns.iter().map(|x| (*x as i128 - avg as i128).pow(2)).sum::<i128>() / n as i128;
             let mdev = (var as f64).sqrt() as u64;
             let f = |x: u64| ms(Duration::from_nanos(x));
-            out.push_str(&format!("rtt min/avg/max/mdev = {}/{}/{}/{} ms\n", f(min), f(avg), f(max), f(mdev)));
+            summary.push(format!("rtt min/avg/max/mdev = {}/{}/{}/{} ms", f(min), f(avg), f(max), f(mdev)));
         }
+        if self.pipesize > 1 {
+            summary.push(format!("pipe {}", self.pipesize));
+        }
+        out.push_str(&summary.join(", "));
+        out.push('\n');
         let exit = if self.received > 0 { 0 } else { 1 };
         self.output = Some(Output { stdout: out, stderr: String::new(), exit });
     }
