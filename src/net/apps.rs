@@ -5,6 +5,7 @@
 //! *observes* (after any SNAT), which `/clientip` and the echo JSON reveal.
 
 use crate::net::host::HealthCheck;
+use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddrV4;
 
@@ -270,31 +271,71 @@ impl App {
     }
 }
 
-/// kube-proxy's healthCheckNodePort answer, as `hcHandler.ServeHTTP` in
-/// pkg/proxy/healthcheck/service_health.go of Kubernetes 1.34 writes it:
-/// 200 when the node has local endpoints (and kube-proxy is healthy, which
-/// vipsim's always is), 503 otherwise; the endpoint count also in the
-/// `X-Load-Balancing-Endpoint-Weight` header (since 1.28, kubernetes#118999);
-/// and a body that is a dedented, tab-indented template, not an encoder's
-/// output, with no newline at the end.
-pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest) -> HttpResponse {
+/// Who answers a node's healthCheckNodePort.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthServer {
+    KubeProxy,
+    /// Cilium's kube-proxy replacement, its own server.
+    Cilium,
+}
+
+/// The healthCheckNodePort answer: 200 when the node has local endpoints
+/// (and, for kube-proxy, kube-proxy is healthy, which vipsim's always is),
+/// 503 otherwise; the endpoint count also in the
+/// `X-Load-Balancing-Endpoint-Weight` header. Both are Go `net/http`
+/// servers, so the handler's headers come in sorted order, then the
+/// server's `Date` and `Content-Length` (net/http server.go,
+/// `extraHeader.Write`).
+/// * kube-proxy 1.34 (`hcHandler.ServeHTTP`, pkg/proxy/healthcheck/
+///   service_health.go; the weight header since 1.28, kubernetes#118999):
+///   a dedented, tab-indented template with `serviceProxyHealthy`, no
+///   newline at the end.
+/// * Cilium 1.18 (`httpHealthServer.ServeHTTP`,
+///   pkg/loadbalancer/healthserver/healthserver.go): `json.Encoder`'s
+///   compact object, without `serviceProxyHealthy`, ending in a newline.
+pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest, server: HealthServer, now: Instant) -> HttpResponse {
     let Some(hc) = hc else {
         return HttpResponse::new(404, "text/plain; charset=utf-8", "404 page not found\n".into());
     };
     let (ns, name) = hc.service.split_once('/').unwrap_or(("default", &hc.service));
-    // Go's %q: Kubernetes names are plain ASCII, so a JSON string literal is the same text.
+    // Go's %q and encoding/json agree on Kubernetes names (plain ASCII).
     let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-    let body = format!(
-        "{{\n\t\"service\": {{\n\t\t\"namespace\": {},\n\t\t\"name\": {}\n\t}},\n\t\"localEndpoints\": {},\n\t\"serviceProxyHealthy\": true\n}}",
-        quote(ns),
-        quote(name),
-        hc.local_endpoints
-    );
+    let body = match server {
+        HealthServer::KubeProxy => format!(
+            "{{\n\t\"service\": {{\n\t\t\"namespace\": {},\n\t\t\"name\": {}\n\t}},\n\t\"localEndpoints\": {},\n\t\"serviceProxyHealthy\": true\n}}",
+            quote(ns),
+            quote(name),
+            hc.local_endpoints
+        ),
+        HealthServer::Cilium => format!(
+            "{{\"service\":{{\"namespace\":{},\"name\":{}}},\"localEndpoints\":{}}}\n",
+            quote(ns),
+            quote(name),
+            hc.local_endpoints
+        ),
+    };
     let status = if hc.local_endpoints > 0 { 200 } else { 503 };
     let mut r = HttpResponse::new(status, "application/json", body);
     r.extra_headers.push(("X-Content-Type-Options".into(), "nosniff".into()));
     r.extra_headers.push(("X-Load-Balancing-Endpoint-Weight".into(), hc.local_endpoints.to_string()));
+    r.extra_headers.push(("Date".into(), http_date(now)));
     r
+}
+
+/// Go's `http.TimeFormat` of a simulated instant: vipsim's clock starts at
+/// 2026-01-01T00:00:00Z, a Thursday (the date the logs' timestamps use).
+fn http_date(t: Instant) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let s = t.as_secs();
+    let (days, rem) = (s / 86_400, s % 86_400);
+    format!(
+        "{}, {:02} Jan 2026 {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        1 + days,
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
 }
 
 /// The value of a command-line flag given as `name=value` or as `name value`.
@@ -410,24 +451,41 @@ mod tests {
 
     /// The exact bytes kube-proxy 1.34 sends (pkg/proxy/healthcheck/
     /// service_health.go, `hcHandler.ServeHTTP`): its headers in Go's sorted
-    /// order, and the template body with tabs and no final newline.
+    /// order, the server's Date and Content-Length after them, and the
+    /// template body with tabs and no final newline.
     #[test]
     fn health_check_200_or_503() {
         let hc = HealthCheck { service: "default/web".into(), local_endpoints: 1 };
-        let r = health_check(Some(&hc), &get("/healthz"));
+        let at = Instant::from_secs(3 * 86_400 + 3_725);
+        let r = health_check(Some(&hc), &get("/healthz"), HealthServer::KubeProxy, at);
         assert_eq!(r.status, 200);
         assert_eq!(
             String::from_utf8(r.to_bytes()).unwrap(),
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n\
-             X-Load-Balancing-Endpoint-Weight: 1\r\nContent-Length: 114\r\n\r\n\
+             X-Load-Balancing-Endpoint-Weight: 1\r\nDate: Sun, 04 Jan 2026 01:02:05 GMT\r\nContent-Length: 114\r\n\r\n\
              {\n\t\"service\": {\n\t\t\"namespace\": \"default\",\n\t\t\"name\": \"web\"\n\t},\n\
              \t\"localEndpoints\": 1,\n\t\"serviceProxyHealthy\": true\n}"
         );
         let none = HealthCheck { local_endpoints: 0, ..hc };
-        let r = health_check(Some(&none), &get("/healthz"));
+        let r = health_check(Some(&none), &get("/healthz"), HealthServer::KubeProxy, at);
         assert_eq!(r.status, 503);
         assert!(r.body.contains("\n\t\"localEndpoints\": 0,\n"), "{}", r.body);
         assert!(r.extra_headers.contains(&("X-Load-Balancing-Endpoint-Weight".into(), "0".into())));
+    }
+
+    /// Cilium's own health server (pkg/loadbalancer/healthserver, 1.18):
+    /// compact JSON from `json.Encoder` with its newline, no
+    /// `serviceProxyHealthy`; the 66 bytes of Cilium's
+    /// `healthserver.expected` for test/echo with two local endpoints.
+    #[test]
+    fn cilium_health_check_answers_compact_json() {
+        let hc = HealthCheck { service: "test/echo".into(), local_endpoints: 2 };
+        let r = health_check(Some(&hc), &get("/"), HealthServer::Cilium, Instant::ZERO);
+        assert_eq!(r.body, "{\"service\":{\"namespace\":\"test\",\"name\":\"echo\"},\"localEndpoints\":2}\n");
+        assert_eq!(r.body.len(), 66);
+        assert!(r.extra_headers.contains(&("Date".into(), "Thu, 01 Jan 2026 00:00:00 GMT".into())));
+        let none = HealthCheck { local_endpoints: 0, ..hc };
+        assert_eq!(health_check(Some(&none), &get("/"), HealthServer::Cilium, Instant::ZERO).status, 503);
     }
 
     /// The length of a real answer, seen on the wire from kube-proxy for a
@@ -436,6 +494,6 @@ mod tests {
     #[test]
     fn health_check_body_length_matches_a_captured_answer() {
         let hc = HealthCheck { service: "default/wp-nginx-service".into(), local_endpoints: 1 };
-        assert_eq!(health_check(Some(&hc), &get("/")).body.len(), 127);
+        assert_eq!(health_check(Some(&hc), &get("/"), HealthServer::KubeProxy, Instant::ZERO).body.len(), 127);
     }
 }

@@ -1,7 +1,7 @@
 //! The servers on a node: each pod's app and the health-check server of
 //! externalTrafficPolicy: Local Services, answering HTTP on their sockets.
 
-use super::{Env, Host};
+use super::{Datapath, Env, Host};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::{Kind, Name};
 use crate::net::apps::{self, App, HttpRequest};
@@ -52,7 +52,12 @@ impl Host {
             }
             None => {
                 let hc = self.node.as_ref().and_then(|n| n.health.get(&quad.local.port()));
-                (apps::health_check(hc, &request), None)
+                let server = if env.datapath == Datapath::Ebpf {
+                    apps::HealthServer::Cilium
+                } else {
+                    apps::HealthServer::KubeProxy
+                };
+                (apps::health_check(hc, &request, server, cx.now), None)
             }
         };
         if let Some(r) = record {
