@@ -12,13 +12,12 @@
 //! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
 //! a local endpoint, which then drops traffic.
 
-use super::cluster::{Cluster, Key, Lease, LogLine};
+use super::cluster::{Cluster, Key, Lease};
 use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
 
 /// `l2_announcements_max_liveness`: the responder stops answering this long
 /// after the agent last refreshed its liveness.
@@ -105,20 +104,26 @@ pub fn renew_time(l: &Lease, t: Instant, retry: Duration) -> Instant {
     l.renew_since + Duration::from_nanos(t.saturating_since(l.renew_since).as_nanos() / r * r)
 }
 
-/// A Cilium-agent log line (logfmt).
-pub fn log_line(now: Instant, msg: &str, svc: &Key, ip: Option<Ipv4Addr>) -> String {
-    let ip = ip.map(|i| format!(" ip={i}")).unwrap_or_default();
-    format!(
-        "time=\"{}\" level=info msg=\"{msg}\" lease=kube-system/{}{ip} subsys=l2-announcer",
-        super::timestamp(now),
-        lease_name(svc)
-    )
+/// The lease lines a Cilium agent logs: client-go's leader election
+/// writes them through klog (`acquire` in tools/leaderelection/
+/// leaderelection.go, client-go 0.34: "attempting to acquire leader lease
+/// NS/NAME..." when it starts, "successfully acquired lease NS/NAME" when
+/// it wins), and the agent's klog bridge tags them `subsys=klog`. Cilium's
+/// own l2announcer logs nothing at info level on these transitions, nor
+/// does client-go on a release.
+pub fn lease_log_line(now: Instant, event: LeaseLog, svc: &Key) -> String {
+    let msg = match event {
+        LeaseLog::Attempting => format!("attempting to acquire leader lease kube-system/{}...", lease_name(svc)),
+        LeaseLog::Acquired => format!("successfully acquired lease kube-system/{}", lease_name(svc)),
+    };
+    format!("time=\"{}\" level=info msg=\"{msg}\" subsys=klog", super::timestamp(now))
 }
 
-/// Records a lease change in the agent's log.
-pub fn log(k: &mut Cluster, now: Instant, node: &str, msg: &str, svc: &Key, ip: Option<Ipv4Addr>) {
-    let line = log_line(now, msg, svc, ip);
-    k.logs.push(LogLine { at: now, node: node.to_string(), component: "cilium-agent".into(), line });
+/// Which of client-go's leader-election lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseLog {
+    Attempting,
+    Acquired,
 }
 
 #[cfg(test)]

@@ -768,7 +768,7 @@ impl Plane<'_, '_, '_> {
         if let Some(e) = self.k.electors.get_mut(service) {
             e.remove(node);
         }
-        let line = cilium::log_line(now, "successfully acquired lease", service, Some(ip));
+        let line = cilium::lease_log_line(now, cilium::LeaseLog::Acquired, service);
         self.log(node, "cilium-agent", line);
         // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
         self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
@@ -813,8 +813,6 @@ impl Plane<'_, '_, '_> {
             {
                 // Alive but no longer selected: its election is cancelled and it gives the lease up.
                 self.release_lease(&svc);
-                let line = cilium::log_line(now, "released lease", &svc, None);
-                self.log(h, "cilium-agent", line);
             }
             let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
             let electors = self.k.electors.entry(svc.clone()).or_default();
@@ -832,6 +830,8 @@ impl Plane<'_, '_, '_> {
                 let generation = self.k.elector_seq;
                 let e = super::cluster::Elector { generation, observed: None };
                 self.k.electors.get_mut(&svc).expect("entry").insert(node.clone(), e);
+                let line = cilium::lease_log_line(now, cilium::LeaseLog::Attempting, &svc);
+                self.log(&node, "cilium-agent", line);
                 // wait.JitterUntil calls the function at once, then waits.
                 self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node, generation });
             }
