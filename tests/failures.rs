@@ -164,8 +164,9 @@ fn reject_is_an_icmp_port_unreachable_under_iptables_and_ipvs() {
 /// port unreachable itself and sends it back out of the same interface:
 /// Ethernet addresses swapped, IP from the service address with TOS copied
 /// (0), ident 0, no DF, TTL 64, and a sample of min(frame length, 64)
-/// bytes after the Ethernet header, which for this 58-byte SYN frame is the
-/// 44-byte packet plus 14 zero bytes of added tail room.
+/// bytes after the Ethernet header. The 58-byte SYN frame arrives padded
+/// to Ethernet's 60, so the sample is the 44-byte packet, its 2 bytes of
+/// padding and 14 zero bytes of added tail room.
 #[test]
 fn cilium_rejects_with_its_own_icmp_port_unreachable() {
     let run = no_endpoints("ebpf");
@@ -177,7 +178,7 @@ fn cilium_rejects_with_its_own_icmp_port_unreachable() {
     let (_, dump, _) = command(&run, "desk", "timeout 2 tcpdump");
     assert!(
         dump.lines().any(
-            |l| l.ends_with("IP 172.16.5.22 > 172.16.5.40: ICMP 172.16.5.22 tcp port 30500 unreachable, length 66")
+            |l| l.ends_with("IP 172.16.5.22 > 172.16.5.40: ICMP 172.16.5.22 tcp port 30500 unreachable, length 68")
         ),
         "{dump}"
     );
@@ -187,12 +188,12 @@ fn cilium_rejects_with_its_own_icmp_port_unreachable() {
     assert_eq!(icmp.len(), 1);
     let frame = &icmp[0];
     let ip = &frame[14..];
-    assert_eq!(ip.len(), 20 + 8 + 58);
+    assert_eq!(ip.len(), 20 + 8 + 60);
     assert_eq!(&ip[1..2], &[0]);
     assert_eq!(&ip[4..8], &[0, 0, 0, 0], "ident 0, no flags");
     assert_eq!((ip[8], ip[9]), (64, 1));
     assert_eq!(&ip[28..72], &syn[..]);
-    assert_eq!(&ip[72..], &[0u8; 14][..]);
+    assert_eq!(&ip[72..], &[0u8; 16][..]);
     let (_, out, exit) = command(&run, "worker-1", "curl");
     assert_eq!(exit, 7, "{out}");
 }

@@ -149,6 +149,26 @@ fn tcpdump_prints_its_banner_before_the_packets() {
     );
 }
 
+/// A NIC pads a frame shorter than Ethernet's 60-byte minimum after the
+/// sender's capture point (the drivers' `eth_skb_pad`), so the sender's
+/// tcpdump shows a 42-byte ARP and every receiver a 60-byte one (tcpdump
+/// 4.99 `-e` prints the frame length; the ARP payload stays 28).
+#[test]
+fn short_frames_are_padded_on_the_wire_not_in_the_senders_capture() {
+    let steps = r#"  - { at: 10s, run: { host: k2, cmd: "timeout 3 tcpdump -n -e -i eth0 arp" } }
+  - { at: 11s, run: { host: gw, cmd: "arping -c 1 172.16.5.22" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    let (out, _) = shown(&run, "k2", "timeout 3 tcpdump");
+    let arp: Vec<&str> = out.lines().filter(|l| l.contains("ethertype ARP")).collect();
+    assert_eq!(arp.len(), 2, "{out}");
+    assert!(
+        arp[0].contains("> ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 60: Request who-has 172.16.5.22"),
+        "{}",
+        arp[0]
+    );
+    assert!(arp[1].contains("ethertype ARP (0x0806), length 42: Reply 172.16.5.22 is-at"), "{}", arp[1]);
+}
+
 /// `-c` ends pcap_loop normally: no extra newline, exit 0.
 #[test]
 fn tcpdump_count_ends_without_the_interrupt_newline() {

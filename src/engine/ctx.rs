@@ -44,7 +44,7 @@ impl Ctx<'_> {
         }
         let to = l.other(from);
         let when = self.now + l.delay;
-        self.queue.push(when, Event::Arrive { link, end: to, frame });
+        self.queue.push(when, Event::Arrive { link, end: to, frame: frame.padded_for_wire() });
     }
 
     pub fn drop(&mut self, at: &Name, reason: DropReason, frame: Option<Frame>) {

@@ -433,7 +433,16 @@ pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
 
 /// The IPv4 packet inside an Ethernet frame (for quoting in ICMP errors).
 pub fn ip_payload(frame: &Frame) -> &[u8] {
-    frame.bytes().get(ETHERNET_HEADER_LEN..).unwrap_or(&[])
+    let packet = frame.bytes().get(ETHERNET_HEADER_LEN..).unwrap_or(&[]);
+    // Without the Ethernet padding after a short packet: the IPv4 total
+    // length ends it, as `ip_rcv_core` trims the skb (net/ipv4/ip_input.c).
+    match packet.get(2..4) {
+        Some(len) => {
+            let total = u16::from_be_bytes([len[0], len[1]]) as usize;
+            if total >= IPV4_HEADER_LEN && total < packet.len() { &packet[..total] } else { packet }
+        }
+        None => packet,
+    }
 }
 
 #[cfg(test)]

@@ -123,6 +123,9 @@ impl<'de> Deserialize<'de> for Mac {
     }
 }
 
+/// The shortest Ethernet frame without its FCS (`ETH_ZLEN`).
+pub const ETHERNET_MIN_LEN: usize = 60;
+
 /// An Ethernet II frame as bytes. Cheap to clone (reference-counted and
 /// immutable), so flooding one broadcast to every switch port shares it.
 #[derive(Clone, PartialEq, Eq)]
@@ -146,6 +149,18 @@ impl Frame {
         let mut copy: Rc<[u8]> = Rc::from(bytes);
         change(Rc::get_mut(&mut copy).expect("a new frame has one owner"));
         Frame(copy)
+    }
+    /// The frame as it goes on the wire: Ethernet's minimum is 60 bytes
+    /// before the FCS, and a NIC pads a shorter frame with zeros after the
+    /// sender's own capture point (`eth_skb_pad` in the drivers), so the
+    /// sender's tcpdump shows an ARP as 42 bytes and the receiver's as 60.
+    pub fn padded_for_wire(self) -> Frame {
+        if self.0.len() >= ETHERNET_MIN_LEN {
+            return self;
+        }
+        let mut bytes = self.0.to_vec();
+        bytes.resize(ETHERNET_MIN_LEN, 0);
+        Frame::from_vec(bytes)
     }
     /// Whether both are the same frame (not a copy with equal bytes): a
     /// stage that passes a packet on unchanged hands back the same frame.
