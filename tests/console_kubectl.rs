@@ -198,6 +198,28 @@ fn leases_show_the_l2_announcer() {
             "  renewTime: \"2026-01-01T00:00:29.000000Z\"",
         ])
     );
+    // No describer of its own: kubectl's generic one (pkg/describe,
+    // `GenericDescriberFor`) prints the object's fields.
+    assert_eq!(
+        sh.sh(30, "lb-0", "kubectl describe lease -n kube-system cilium-l2announce-default-web").0,
+        text(&[
+            "Name:         cilium-l2announce-default-web",
+            "Namespace:    kube-system",
+            "Labels:       <none>",
+            "Annotations:  <none>",
+            "API Version:  coordination.k8s.io/v1",
+            "Kind:         Lease",
+            "Metadata:",
+            "  Creation Timestamp:  2026-01-01T00:00:25Z",
+            "Spec:",
+            "  Acquire Time:            2026-01-01T00:00:25.000000Z",
+            "  Holder Identity:         worker-0",
+            "  Lease Duration Seconds:  15",
+            "  Lease Transitions:       0",
+            "  Renew Time:              2026-01-01T00:00:29.000000Z",
+            "Events:                    <none>",
+        ])
+    );
 }
 
 #[test]

@@ -36,7 +36,7 @@ pub fn describe(w: &World, f: &Flags) -> Reply {
     };
     if !describable(res) {
         return Reply::fail(&format!(
-            "error: vipsim's kubectl describes services, pods, nodes and custom resources, not {}; try kubectl get {} -o yaml",
+            "error: vipsim's kubectl describes services, pods, nodes, leases and custom resources, not {}; try kubectl get {} -o yaml",
             res.plural, res.plural
         ));
     }
@@ -77,7 +77,9 @@ pub fn describe(w: &World, f: &Flags) -> Reply {
 }
 
 fn describable(res: &Resource) -> bool {
-    matches!(res.kind, "Service" | "Pod" | "Node") || resources::is_custom(res)
+    // A Lease has no describer of its own: kubectl falls back to the
+    // generic one (`GenericDescriberFor`, kubectl pkg/describe/describe.go).
+    matches!(res.kind, "Service" | "Pod" | "Node" | "Lease") || resources::is_custom(res)
 }
 
 fn describe_one(w: &World, o: &Object, events: bool) -> String {
