@@ -3,15 +3,17 @@
 //! hold with the router and the routes it installed. Commands may be
 //! abbreviated like FRR allows (`sh ip bgp sum`).
 //!
-//! The AS numbers come from the MetalLB `BGPPeer` that peers with the
-//! router (its `peerASN` is the router's, its `myASN` the nodes'); without
-//! one, the router is AS 64500 and the nodes AS 64512. Message counters are
+//! The router is AS `asn` (the scenario's router, default 64500) with one
+//! neighbor per node a MetalLB `BGPPeer` selects, its remote AS that node's
+//! `myASN` ([`bgp::router_neighbors`]); without BGPPeers, the nodes with a
+//! session, as AS 64512. A neighbor whose session is not Established is
+//! `Active`, `never` up if it never was. Message counters are
 //! derived from the session's uptime and keepalive interval (a third of the
 //! hold time), as the modelled sessions exchange no real messages.
 
+use crate::k8s::bgp;
 use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
-use crate::k8s::objects::Manifest;
 use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
 use crate::net::{Cidr, HostId};
@@ -21,8 +23,6 @@ use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-const DEFAULT_ROUTER_AS: u32 = 64500;
-const DEFAULT_NODE_AS: u32 = 64512;
 /// eBGP routes' administrative distance in zebra.
 const EBGP_DISTANCE: u32 = 20;
 
@@ -92,18 +92,25 @@ fn abbreviates(words: &[&str], keywords: &[&str]) -> bool {
     words.len() == keywords.len() && words.iter().zip(keywords).all(|(w, k)| !w.is_empty() && k.starts_with(w))
 }
 
-/// One node's session seen from the router.
+/// One of the router's neighbors (a node), with its session if the node's
+/// speaker has one to the router.
 struct Neighbor<'a> {
     ip: Ipv4Addr,
-    session: &'a BgpSession,
+    remote_as: u32,
+    session: Option<&'a BgpSession>,
 }
 
-/// The router's BGP speaker: its address, AS numbers and neighbors; `None`
+impl Neighbor<'_> {
+    fn established(&self) -> Option<&BgpSession> {
+        self.session.filter(|s| s.state == BgpState::Established)
+    }
+}
+
+/// The router's BGP speaker: its address, AS number and neighbors; `None`
 /// when this host runs no BGP (not the peer router, or not a BGP scenario).
 struct Speaker<'a> {
     router_id: Ipv4Addr,
     local_as: u32,
-    peer_as: u32,
     neighbors: Vec<Neighbor<'a>>,
 }
 
@@ -114,28 +121,22 @@ fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
         return None;
     }
     let router_id = peer_router.primary_ip()?;
-    let (local_as, peer_as) = k
-        .objects_of("BGPPeer")
+    let mut neighbors: Vec<Neighbor> = bgp::router_neighbors(k, &w.net.hosts)
         .into_iter()
-        .find_map(|s| match &s.manifest {
-            Manifest::BGPPeer { spec, .. } if spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_id) => {
-                Some((spec.peer_asn, spec.my_asn))
-            }
-            _ => None,
+        .filter_map(|(node, remote_as)| {
+            Some(Neighbor { ip: k.nodes.get(&node)?.ip, remote_as, session: k.bgp.get(&node) })
         })
-        .unwrap_or((DEFAULT_ROUTER_AS, DEFAULT_NODE_AS));
-    let mut neighbors: Vec<Neighbor> =
-        k.bgp.iter().filter_map(|(node, s)| Some(Neighbor { ip: k.nodes.get(node)?.ip, session: s })).collect();
+        .collect();
     neighbors.stable_sort_by_key(|n| n.ip);
-    Some(Speaker { router_id, local_as, peer_as, neighbors })
+    Some(Speaker { router_id, local_as: k.config.router_asn, neighbors })
 }
 
 impl Speaker<'_> {
     /// Each advertised prefix with the neighbors it was learned from.
     fn prefixes(&self) -> BTreeMap<Cidr, Vec<&Neighbor<'_>>> {
         let mut out: BTreeMap<Cidr, Vec<&Neighbor>> = BTreeMap::new();
-        for n in self.neighbors.iter().filter(|n| n.session.state == BgpState::Established) {
-            for vip in &n.session.advertised {
+        for n in &self.neighbors {
+            for vip in n.established().map(|s| &s.advertised).into_iter().flatten() {
                 out.entry(*vip).or_default().push(n);
             }
         }
@@ -144,7 +145,7 @@ impl Speaker<'_> {
 
     /// The best path: equal eBGP paths go to the oldest, then the lowest address.
     fn best<'a>(paths: &[&'a Neighbor<'a>]) -> Option<&'a Neighbor<'a>> {
-        paths.iter().copied().min_by_key(|n| (n.session.since, n.ip))
+        paths.iter().copied().min_by_key(|n| (n.session.map(|s| s.since), n.ip))
     }
 }
 
@@ -178,46 +179,43 @@ fn summary(w: &World, h: HostId) -> String {
         "Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc\n",
     );
     for n in &sp.neighbors {
-        out.push_str(&neighbor_row(&sp, n, &prefixes, w.now, version));
+        out.push_str(&neighbor_row(n, &prefixes, w.now, version));
     }
     out.push_str(&format!("\nTotal number of neighbors {}\n", sp.neighbors.len()));
     out
 }
 
-fn neighbor_row(
-    sp: &Speaker,
-    n: &Neighbor,
-    prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>,
-    now: Instant,
-    version: usize,
-) -> String {
-    let s = n.session;
-    let up = s.state == BgpState::Established;
-    let elapsed = now.saturating_since(s.since);
-    // A third of the hold time; none at all with a hold time of 0.
-    let keepalive = s.hold_time.as_secs() / 3;
-    // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
-    let sent_prefixes =
-        prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
-    let (rcvd, sent) = if up {
-        let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
-        (base + s.advertised.len() as u64, base + sent_prefixes)
-    } else {
-        (0, 0)
+fn neighbor_row(n: &Neighbor, prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>, now: Instant, version: usize) -> String {
+    // FRR's `peer_uptime`: `never` until the session is first Established.
+    let up_down = match n.session {
+        Some(s) if s.established_once => uptime(now.saturating_since(s.since)),
+        _ => "never".to_string(),
     };
-    let (state, pfx_sent) = if up {
-        (format!("{:>12}", s.advertised.len()), format!("{sent_prefixes:>8}"))
-    } else {
-        (format!("{:>12}", "Active"), format!("{:>8}", 0))
+    let (rcvd, sent, state, pfx_sent, tbl) = match n.established() {
+        Some(s) => {
+            let elapsed = now.saturating_since(s.since);
+            // A third of the hold time; none at all with a hold time of 0.
+            let keepalive = s.hold_time.as_secs() / 3;
+            // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
+            let sent_prefixes =
+                prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
+            let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
+            (
+                base + s.advertised.len() as u64,
+                base + sent_prefixes,
+                s.advertised.len().to_string(),
+                sent_prefixes,
+                version,
+            )
+        }
+        None => (0, 0, "Active".to_string(), 0, 0),
     };
-    let tbl = if up { version } else { 0 };
     format!(
-        "{:<16}4 {:>10} {rcvd:>9} {sent:>9} {tbl:>8} {:>4} {:>4} {:>8} {state} {pfx_sent} N/A\n",
+        "{:<16}4 {:>10} {rcvd:>9} {sent:>9} {tbl:>8} {:>4} {:>4} {up_down:>8} {state:>12} {pfx_sent:>8} N/A\n",
         n.ip.to_string(),
-        sp.peer_as,
+        n.remote_as,
         0,
         0,
-        uptime(elapsed),
     )
 }
 
@@ -240,7 +238,7 @@ fn bgp_table(w: &World, h: HostId) -> String {
         let best = Speaker::best(paths).map(|b| b.ip);
         // FRR lists a prefix's paths newest first.
         let mut ordered = paths.clone();
-        ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
+        ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.map(|s| s.since), n.ip)));
         for (i, n) in ordered.iter().enumerate() {
             let status = if Some(n.ip) == best { "*>" } else { "*=" };
             let network = if i == 0 { vip.to_string() } else { String::new() };
@@ -250,7 +248,7 @@ fn bgp_table(w: &World, h: HostId) -> String {
                 "",
                 "",
                 0,
-                sp.peer_as
+                n.remote_as
             ));
             paths_total += 1;
         }
