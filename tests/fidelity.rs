@@ -1357,6 +1357,109 @@ fn a_peer_address_nobody_answers_is_dialled_in_vain_with_backoff() {
     assert_eq!(k8s_1, expected);
 }
 
+/// The router's `show ip bgp` rows (from the column header on) and `show
+/// ip route` BGP lines, and `ip route`'s route to the VIP.
+fn bgp_views(run: &Run) -> (String, String, String) {
+    let table = last_output(run, "vtysh -c \"show ip bgp\"").0;
+    let table = table[table.find("   Network").unwrap()..].to_string();
+    let zebra = last_output(run, "vtysh -c \"show ip route\"").0;
+    let zebra: String = zebra.lines().skip_while(|l| !l.starts_with("B>*")).map(|l| format!("{l}\n")).collect();
+    let kernel = last_output(run, "ip route").0;
+    let kernel: String = kernel.lines().filter(|l| !l.contains("proto kernel")).map(|l| format!("{l}\n")).collect();
+    (table, zebra, kernel)
+}
+
+/// FRR's choice among the nodes' paths (bgpd/bgp_route.c
+/// `bgp_path_info_cmp` in FRR 8 and later; bgp_mpath.c). Nodes of
+/// different ASes: without `bgp bestpath as-path multipath-relax` eBGP
+/// paths join the best in ECMP only when they come from the same neighbor
+/// AS, so k8s-1 (AS 65201, best: the paths came up together and its
+/// router ID, its address, is the lowest) is the only next hop and the
+/// AS 65200 paths are valid but unused (`*`). iBGP (the nodes in the
+/// router's AS 65100): MetalLB's native session sends an empty AS_PATH and
+/// LOCAL_PREF 0 when the BGPAdvertisement sets no `localPref`
+/// (internal/bgp/native/messages.go `encodePathAttrs`, 0.14.9), so FRR
+/// shows `*>i`/`*=i` with LocPrf 0 and no path, installs all of them
+/// (identical AS_PATHs) at zebra's iBGP distance 200; the kernel metric
+/// stays 20 (zebra installs every route with `ROUTE_INSTALLATION_METRIC`,
+/// zebra/rt.h). Before, every path printed the first BGPPeer's AS, the
+/// different-AS paths were all ECMP and iBGP looked like eBGP.
+#[test]
+fn the_router_picks_paths_by_as_as_frr_does_for_ebgp_and_ibgp() {
+    let steps = r#"  - { at: 5s, run: { host: tor, cmd: "vtysh -c \"show ip bgp\"" } }
+  - { at: 5s, run: { host: tor, cmd: "vtysh -c \"show ip route\"" } }
+  - { at: 5s, run: { host: tor, cmd: "ip route" } }"#;
+    let yaml = BGP_SHOP.replace("STEPS", steps).replace("DURATION", "6s").replace("PEER", "");
+    let other_as = yaml.replace(
+        "spec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1 }\n",
+        "spec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1, nodeSelectors: [ { matchExpressions: [ { key: kubernetes.io/hostname, operator: NotIn, values: [k8s-1] } ] } ] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor-a, namespace: metallb-system }
+spec: { myASN: 65201, peerASN: 65100, peerAddress: 10.20.0.1, nodeSelectors: [ { matchLabels: { kubernetes.io/hostname: k8s-1 } } ] }
+",
+    );
+    assert_ne!(other_as, yaml);
+    let (table, zebra, kernel) = bgp_views(&run_yaml(&other_as));
+    assert_eq!(
+        table,
+        "   Network          Next Hop            Metric LocPrf Weight Path
+*> 10.20.50.9/32    10.20.0.32                             0 65200 i
+*  10.20.50.10/32   10.20.0.34                             0 65200 i
+*                   10.20.0.33                             0 65200 i
+*                   10.20.0.32                             0 65200 i
+*>                  10.20.0.31                             0 65201 i
+
+Displayed  2 routes and 5 total paths
+"
+    );
+    assert_eq!(
+        zebra,
+        "B>* 10.20.50.9/32 [20/0] via 10.20.0.32, eth0, weight 1, 00:00:04
+B>* 10.20.50.10/32 [20/0] via 10.20.0.31, eth0, weight 1, 00:00:04
+"
+    );
+    assert_eq!(
+        kernel,
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20\n10.20.50.10 via 10.20.0.31 dev eth0 proto bgp metric 20\n"
+    );
+
+    let ibgp = yaml.replace("myASN: 65200", "myASN: 65100");
+    let (table, zebra, kernel) = bgp_views(&run_yaml(&ibgp));
+    assert_eq!(
+        table,
+        "   Network          Next Hop            Metric LocPrf Weight Path
+*>i10.20.50.9/32    10.20.0.32                      0      0 i
+*=i10.20.50.10/32   10.20.0.34                      0      0 i
+*=i                 10.20.0.33                      0      0 i
+*=i                 10.20.0.32                      0      0 i
+*>i                 10.20.0.31                      0      0 i
+
+Displayed  2 routes and 5 total paths
+"
+    );
+    assert_eq!(
+        zebra,
+        "B>* 10.20.50.9/32 [200/0] via 10.20.0.32, eth0, weight 1, 00:00:04
+B>* 10.20.50.10/32 [200/0] via 10.20.0.31, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.32, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.33, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.34, eth0, weight 1, 00:00:04
+"
+    );
+    assert_eq!(
+        kernel,
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20
+10.20.50.10 proto bgp metric 20
+\tnexthop via 10.20.0.31 dev eth0 weight 1
+\tnexthop via 10.20.0.32 dev eth0 weight 1
+\tnexthop via 10.20.0.33 dev eth0 weight 1
+\tnexthop via 10.20.0.34 dev eth0 weight 1
+"
+    );
+}
+
 /// A session going `Idle`: ms, node, reason.
 type IdleRecord = (u64, String, String);
 /// A route change at the router: ms, prefix, next hops, reason.

@@ -11,7 +11,7 @@
 //! derived from the session's uptime and keepalive interval (a third of the
 //! hold time), as the modelled sessions exchange no real messages.
 
-use crate::k8s::bgp;
+use crate::k8s::bgp::{self, BgpPath};
 use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
 use crate::net::host::{Role, RouteOrigin};
@@ -23,8 +23,10 @@ use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-/// eBGP routes' administrative distance in zebra.
+/// eBGP and iBGP routes' administrative distances in zebra (bgpd's
+/// defaults, `ZEBRA_EBGP_DISTANCE_DEFAULT` and `ZEBRA_IBGP_DISTANCE_DEFAULT`).
 const EBGP_DISTANCE: u32 = 20;
+const IBGP_DISTANCE: u32 = 200;
 
 /// The commands vtysh understands here, as keyword sequences.
 const COMMANDS: &[(&[&str], Show)] = &[
@@ -131,22 +133,29 @@ fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
     Some(Speaker { router_id, local_as: k.config.router_asn, neighbors })
 }
 
-impl Speaker<'_> {
-    /// Each advertised prefix with the neighbors it was learned from.
-    fn prefixes(&self) -> BTreeMap<Cidr, Vec<&Neighbor<'_>>> {
-        let mut out: BTreeMap<Cidr, Vec<&Neighbor>> = BTreeMap::new();
-        for n in &self.neighbors {
-            for vip in n.established().map(|s| &s.advertised).into_iter().flatten() {
-                out.entry(*vip).or_default().push(n);
-            }
-        }
-        out
-    }
+/// A prefix's paths as FRR chose among them ([`bgp::select_paths`]).
+struct Selected {
+    paths: Vec<BgpPath>,
+    best: usize,
+    multipath: Vec<usize>,
+}
 
-    /// The best path: equal eBGP paths go to the oldest, then the lowest address.
-    fn best<'a>(paths: &[&'a Neighbor<'a>]) -> Option<&'a Neighbor<'a>> {
-        paths.iter().copied().min_by_key(|n| (n.session.map(|s| s.since), n.ip))
+impl Selected {
+    fn best_ip(&self) -> Ipv4Addr {
+        self.paths[self.best].node_ip
     }
+}
+
+/// Every prefix the router learned, with its best and multipath paths.
+fn selected(w: &World) -> BTreeMap<Cidr, Selected> {
+    let router_asn = w.cluster.config.router_asn;
+    bgp::learned_paths(&w.cluster)
+        .into_iter()
+        .filter_map(|(vip, paths)| {
+            let (best, multipath) = bgp::select_paths(&paths, router_asn)?;
+            Some((vip, Selected { paths, best, multipath }))
+        })
+        .collect()
 }
 
 /// FRR's `peer_uptime`: `hh:mm:ss`, then `NdHHhMMm`, then `NNwNdHHh`.
@@ -164,7 +173,7 @@ fn uptime(d: Duration) -> String {
 
 fn summary(w: &World, h: HostId) -> String {
     let Some(sp) = speaker(w, h) else { return "% BGP instance not found\n".into() };
-    let prefixes = sp.prefixes();
+    let prefixes = selected(w);
     let version = prefixes.len();
     let entries = if version == 0 { 0 } else { 2 * version - 1 };
     let mut out = format!(
@@ -179,13 +188,21 @@ fn summary(w: &World, h: HostId) -> String {
         "Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc\n",
     );
     for n in &sp.neighbors {
-        out.push_str(&neighbor_row(n, &prefixes, w.now, version));
+        out.push_str(&neighbor_row(n, &prefixes, w.now, version, sp.local_as));
     }
     out.push_str(&format!("\nTotal number of neighbors {}\n", sp.neighbors.len()));
     out
 }
 
-fn neighbor_row(n: &Neighbor, prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>, now: Instant, version: usize) -> String {
+fn neighbor_row(
+    n: &Neighbor,
+    prefixes: &BTreeMap<Cidr, Selected>,
+    now: Instant,
+    version: usize,
+    local_as: u32,
+) -> String {
+    // An iBGP-learned best path is not sent to another iBGP peer (RFC 4271 §9.2).
+    let ibgp = |asn: u32| asn == local_as;
     // FRR's `peer_uptime`: `never` until the session is first Established.
     let up_down = match n.session {
         Some(s) if s.established_once => uptime(now.saturating_since(s.since)),
@@ -197,8 +214,10 @@ fn neighbor_row(n: &Neighbor, prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>, now: In
             // A third of the hold time; none at all with a hold time of 0.
             let keepalive = s.hold_time.as_secs() / 3;
             // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
-            let sent_prefixes =
-                prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
+            let sent_prefixes = prefixes
+                .values()
+                .filter(|sel| sel.best_ip() != n.ip && !(ibgp(n.remote_as) && ibgp(sel.paths[sel.best].asn)))
+                .count() as u64;
             let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
             (
                 base + s.advertised.len() as u64,
@@ -221,7 +240,7 @@ fn neighbor_row(n: &Neighbor, prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>, now: In
 
 fn bgp_table(w: &World, h: HostId) -> String {
     let Some(sp) = speaker(w, h) else { return "No BGP process is configured\n".into() };
-    let prefixes = sp.prefixes();
+    let prefixes = selected(w);
     if prefixes.is_empty() {
         return "No BGP prefixes displayed, 0 exist\n".into();
     }
@@ -234,21 +253,32 @@ fn bgp_table(w: &World, h: HostId) -> String {
     out.push_str("Status codes:  s suppressed, d damped, h history, * valid, > best, = multipath,\n               i internal, r RIB-failure, S Stale, R Removed\nNexthop codes: @NNN nexthop's vrf id, < announce-nh-self\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\nRPKI validation codes: V valid, I invalid, N Not found\n\n");
     out.push_str("   Network          Next Hop            Metric LocPrf Weight Path\n");
     let mut paths_total = 0;
-    for (vip, paths) in &prefixes {
-        let best = Speaker::best(paths).map(|b| b.ip);
+    for (vip, sel) in &prefixes {
         // FRR lists a prefix's paths newest first.
-        let mut ordered = paths.clone();
-        ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.map(|s| s.since), n.ip)));
-        for (i, n) in ordered.iter().enumerate() {
-            let status = if Some(n.ip) == best { "*>" } else { "*=" };
-            let network = if i == 0 { vip.to_string() } else { String::new() };
+        let mut ordered: Vec<usize> = (0..sel.paths.len()).collect();
+        ordered.stable_sort_by_key(|&i| std::cmp::Reverse((sel.paths[i].since, sel.paths[i].node_ip)));
+        for (row, &i) in ordered.iter().enumerate() {
+            let path = &sel.paths[i];
+            let ibgp = path.asn == sp.local_as;
+            // `route_vty_short_status_out`: valid, best or multipath, internal.
+            let best = if i == sel.best {
+                '>'
+            } else if sel.multipath.contains(&i) {
+                '='
+            } else {
+                ' '
+            };
+            let internal = if ibgp { 'i' } else { ' ' };
+            let network = if row == 0 { vip.to_string() } else { String::new() };
+            // No MED from MetalLB; LOCAL_PREF only on iBGP (what it sent);
+            // the AS_PATH is empty on iBGP, the node's AS on eBGP.
+            let loc_prf = if ibgp { bgp::local_pref(true).to_string() } else { String::new() };
+            let as_path = if ibgp { String::new() } else { format!("{} ", path.asn) };
             out.push_str(&format!(
-                "{status} {network:<17}{:<16}{:10}{:7}{:>7} {} i\n",
-                n.ip.to_string(),
-                "",
+                "*{best}{internal}{network:<17}{:<16}{:10}{loc_prf:>7}{:>7} {as_path}i\n",
+                path.node_ip.to_string(),
                 "",
                 0,
-                n.remote_as
             ));
             paths_total += 1;
         }
@@ -274,6 +304,7 @@ fn routes(w: &World, h: HostId) -> String {
     routes.stable_sort_by_key(|r| (r.dst.addr, r.dst.prefix));
     let mut out = String::from(ROUTE_CODES);
     let since_boot = uptime(w.now.saturating_since(Instant::ZERO));
+    let bgp_routes = selected(w);
     for r in routes {
         let dev = &host.ifaces[r.iface].name;
         let prefix = format!("{}/{}", r.dst.addr, r.dst.prefix);
@@ -282,7 +313,10 @@ fn routes(w: &World, h: HostId) -> String {
                 out.push_str(&format!("C>* {prefix} is directly connected, {dev}, {since_boot}\n"));
             }
             (RouteOrigin::Bgp, hops) => {
-                let head = format!("B>* {prefix} [{EBGP_DISTANCE}/0]");
+                // zebra's distance: 20 for eBGP, 200 for iBGP (the best path's).
+                let ibgp = bgp_routes.get(&r.dst).is_some_and(|s| s.paths[s.best].asn == w.cluster.config.router_asn);
+                let distance = if ibgp { IBGP_DISTANCE } else { EBGP_DISTANCE };
+                let head = format!("B>* {prefix} [{distance}/0]");
                 let age = uptime(bgp_route_age(w, r.dst));
                 for (i, via) in hops.iter().enumerate() {
                     let lead = if i == 0 { head.clone() } else { format!("  *{}", " ".repeat(head.len() - 3)) };

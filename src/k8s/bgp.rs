@@ -758,21 +758,81 @@ fn metallb_prefixes(k: &Cluster, node: &str, peer: &str, ip: Ipv4Addr, pool: &st
         .collect()
 }
 
-/// The router's BGP routes: one per advertised prefix, next hops sorted by address.
-fn install_routes(p: &mut Plane) {
-    let Some((rid, _)) = router(p) else { return };
-    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
-    for (node, s) in &p.k.bgp {
+/// One path the router learned for a prefix: from which node, the node's
+/// AS, and since when its session is up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BgpPath {
+    pub node_ip: Ipv4Addr,
+    pub asn: u32,
+    pub since: Instant,
+}
+
+/// LOCAL_PREF as the router compares it: MetalLB's native session sends
+/// the BGPAdvertisement's `localPref` on iBGP sessions only (messages.go
+/// `encodePathAttrs`), 0 when unset; an eBGP path has none and counts as
+/// FRR's `bgp default local-preference`, 100.
+pub fn local_pref(ibgp: bool) -> u32 {
+    if ibgp { 0 } else { 100 }
+}
+
+/// FRR's choice among a prefix's paths (bgpd/bgp_route.c
+/// `bgp_path_info_cmp`, bgp_mpath.c): returns the best path's index and
+/// the indexes of the paths installed with it (best first, then by node
+/// address). What differs between MetalLB's paths: LOCAL_PREF (higher
+/// wins), AS_PATH length (iBGP's empty path beats eBGP's one AS), eBGP over
+/// iBGP, then, for two eBGP paths, the older one (the path already
+/// selected), then the lower router ID (MetalLB's is the node's address),
+/// then the lower peer address. A path joins the best in ECMP when every
+/// step up to the IGP metric ties and, without `bgp bestpath as-path
+/// multipath-relax` (off in FRR's traditional profile), eBGP paths come
+/// from the same neighbor AS, iBGP paths carry identical AS_PATHs (empty,
+/// from MetalLB).
+pub fn select_paths(paths: &[BgpPath], router_asn: u32) -> Option<(usize, Vec<usize>)> {
+    let ibgp = |p: &BgpPath| p.asn == router_asn;
+    // Steps up to the IGP metric: smaller is better.
+    let rank = |p: &BgpPath| (std::cmp::Reverse(local_pref(ibgp(p))), usize::from(!ibgp(p)), ibgp(p));
+    let tie = |p: &BgpPath| (if ibgp(p) { Instant::ZERO } else { p.since }, p.node_ip);
+    let best = (0..paths.len()).min_by_key(|&i| (rank(&paths[i]), tie(&paths[i])))?;
+    let b = &paths[best];
+    let mut multi: Vec<usize> = (0..paths.len())
+        .filter(|&i| {
+            let p = &paths[i];
+            i != best && rank(p) == rank(b) && if ibgp(b) { ibgp(p) } else { p.asn == b.asn }
+        })
+        .collect();
+    multi.stable_sort_by_key(|&i| paths[i].node_ip);
+    multi.insert(0, best);
+    Some((best, multi))
+}
+
+/// The paths the router holds: per prefix, one per Established session
+/// advertising it.
+pub fn learned_paths(k: &Cluster) -> BTreeMap<Cidr, Vec<BgpPath>> {
+    let mut out: BTreeMap<Cidr, Vec<BgpPath>> = BTreeMap::new();
+    for (node, s) in &k.bgp {
         if s.state != BgpState::Established {
             continue;
         }
-        let Some(nip) = p.k.nodes.get(node).map(|n| n.ip) else { continue };
+        let Some(nip) = k.nodes.get(node).map(|n| n.ip) else { continue };
+        let asn = if s.my_asn == 0 { DEFAULT_NODE_ASN } else { s.my_asn };
         for vip in &s.advertised {
-            want.entry(*vip).or_default().push(nip);
+            out.entry(*vip).or_default().push(BgpPath { node_ip: nip, asn, since: s.since });
         }
     }
-    for hops in want.values_mut() {
+    out
+}
+
+/// The router's BGP routes: one per advertised prefix, over the best path
+/// and those equal to it for multipath, next hops sorted by address.
+fn install_routes(p: &mut Plane) {
+    let Some((rid, _)) = router(p) else { return };
+    let router_asn = p.k.config.router_asn;
+    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
+    for (vip, paths) in learned_paths(p.k) {
+        let Some((_, multi)) = select_paths(&paths, router_asn) else { continue };
+        let mut hops: Vec<Ipv4Addr> = multi.iter().map(|&i| paths[i].node_ip).collect();
         hops.stable_sort();
+        want.insert(vip, hops);
     }
     let router = &mut p.hosts[rid];
     let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
