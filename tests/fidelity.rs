@@ -1234,6 +1234,232 @@ fn bgp_speakers_log_the_native_sessions_life() {
     );
 }
 
+/// The speakers' failed connects (`failed to connect to peer`): ms, node,
+/// line without its `ts`.
+fn connect_failures(run: &Run) -> Vec<(u64, String, String)> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if component == "speaker" && line.contains("failed to connect") => {
+                Some((r.t.as_millis(), host.to_string(), line.split(",\"ts\":").next().unwrap().to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A BGPPeer whose `peerASN` is not the router's AS never comes up. MetalLB
+/// 0.14.9's native session (internal/bgp/native/native.go `connect`) reads
+/// the router's OPEN, closes the connection with `unexpected peer ASN 65100,
+/// want 65999`, and `run` logs it as `failed to connect to peer` (error) and
+/// retries after its backoff (backoff.go: at once, then 1 s doubling to
+/// 2 min); each attempt here takes vipsim's 1 s of connect and OPEN. The
+/// router (AS 65100, its neighbor's remote-as the node's 65200) accepted the
+/// node's OPEN, so it never sends a NOTIFICATION: its summary says every
+/// neighbor is `Active`, `never` up, and it installs no route, while the
+/// speakers still log `serviceAnnounced` (bgp_controller.go `SetBalancer`
+/// does not look at the sessions). Before, vipsim logged `sessionUp`,
+/// installed the routes and printed the BGPPeer's peerASN as the router's AS.
+#[test]
+fn a_wrong_peer_asn_is_refused_by_the_speaker_and_retried_with_backoff() {
+    let steps = r#"  - { at: 20s, run: { host: tor, cmd: "vtysh -c \"show ip bgp summary\"" } }
+  - { at: 20s, run: { host: tor, cmd: "ip route" } }"#;
+    let yaml = BGP_SHOP
+        .replace("STEPS", steps)
+        .replace("PEER", "")
+        .replace("DURATION", "400s")
+        .replace("peerASN: 65100", "peerASN: 65999");
+    let run = run_yaml(&yaml);
+    let failure = "{\"caller\":\"native.go:109\",\"error\":\"unexpected peer ASN 65100, want 65999\",\"level\":\"error\",\"localASN\":65200,\"msg\":\"failed to connect to peer\",\"op\":\"connect\",\"peer\":\"10.20.0.1:179\",\"peerASN\":65999";
+    let mut expected = vec![];
+    for t in [1, 2, 4, 7, 12, 21, 38, 71, 136, 257, 378] {
+        for n in ["k8s-1", "k8s-2", "k8s-3", "k8s-4"] {
+            expected.push((t * 1000, n.to_string(), failure.to_string()));
+        }
+    }
+    assert_eq!(connect_failures(&run), expected);
+    assert_eq!(speaker_lines(&run, &["sessionUp"]), vec![]);
+    assert_eq!(speaker_lines(&run, &["serviceAnnounced"]).len(), 4 + 1);
+    assert!(!run.trace().iter().any(|r| matches!(&r.kind, Kind::Bgp { .. } | Kind::Route { .. })));
+    assert_eq!(
+        last_output(&run, "vtysh"),
+        (
+            "
+IPv4 Unicast Summary (VRF default):
+BGP router identifier 10.20.0.1, local AS number 65100 vrf-id 0
+BGP table version 0
+RIB entries 0, using 0 bytes of memory
+Peers 4, using 2892 KiB of memory
+
+Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc
+10.20.0.31      4      65200         0         0        0    0    0    never       Active        0 N/A
+10.20.0.32      4      65200         0         0        0    0    0    never       Active        0 N/A
+10.20.0.33      4      65200         0         0        0    0    0    never       Active        0 N/A
+10.20.0.34      4      65200         0         0        0    0    0    never       Active        0 N/A
+
+Total number of neighbors 4
+"
+            .to_string(),
+            0
+        )
+    );
+    assert_eq!(
+        last_output(&run, "ip route"),
+        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n".to_string(), 0)
+    );
+}
+
+/// A BGPPeer address where no BGP speaker listens: MetalLB 0.14.9 still
+/// starts the session (`peerAdded`, speaker/bgp_controller.go `syncPeers`),
+/// and its dials fail (internal/bgp/native/native.go `connect`: `dial
+/// "ADDR:179": ` and `dialMD5`'s `getsockopt` error) with the same backoff.
+/// Nobody at 10.20.0.254 on the LAN: ARP gives up after 3 s (Linux's 3
+/// probes 1 s apart) and the connect fails with `no route to host`, so the
+/// failures come at 3, 6, 10 (1 s wait), 15 (2 s), 22 s (4 s). A node's
+/// address (k8s-4's) refuses at once (`connection refused`): twice at 0 s,
+/// then 1 s and 3 s. The speakers announce the Service all the same; the
+/// router, whose neighbors are the nodes, sees none of them (`Active`,
+/// `never`) and has no route. Before, the speakers logged nothing at all.
+#[test]
+fn a_peer_address_nobody_answers_is_dialled_in_vain_with_backoff() {
+    let steps = r#"  - { at: 20s, run: { host: tor, cmd: "vtysh -c \"show ip bgp summary\"" } }"#;
+    let yaml = BGP_SHOP.replace("STEPS", steps).replace("DURATION", "25s");
+    let run = run_yaml(&yaml.replace("10.20.0.1PEER", "10.20.0.254"));
+    let added = "{\"caller\":\"bgp_controller.go:229\",\"event\":\"peerAdded\",\"level\":\"info\",\"msg\":\"peer configured, starting BGP session\",\"peer\":\"10.20.0.254\"";
+    let nodes = ["k8s-1", "k8s-2", "k8s-3", "k8s-4"];
+    assert_eq!(
+        speaker_lines(&run, &["peerAdded", "sessionUp"]),
+        nodes.iter().map(|n| (0, n.to_string(), added.to_string())).collect::<Vec<_>>()
+    );
+    let failure = "{\"caller\":\"native.go:109\",\"error\":\"dial \\\"10.20.0.254:179\\\": getsockopt: no route to host\",\"level\":\"error\",\"localASN\":65200,\"msg\":\"failed to connect to peer\",\"op\":\"connect\",\"peer\":\"10.20.0.254:179\",\"peerASN\":65100";
+    let mut expected = vec![];
+    for t in [3, 6, 10, 15, 22] {
+        for n in nodes {
+            expected.push((t * 1000, n.to_string(), failure.to_string()));
+        }
+    }
+    assert_eq!(connect_failures(&run), expected);
+    assert_eq!(speaker_lines(&run, &["serviceAnnounced"]).len(), 4 + 1);
+    assert!(!run.trace().iter().any(|r| matches!(&r.kind, Kind::Bgp { .. } | Kind::Route { .. })));
+    let summary = last_output(&run, "vtysh").0;
+    for ip in ["10.20.0.31", "10.20.0.32", "10.20.0.33", "10.20.0.34"] {
+        let row =
+            format!("{ip:<16}4      65200         0         0        0    0    0    never       Active        0 N/A\n");
+        assert!(summary.contains(&row), "{summary}");
+    }
+
+    let run = run_yaml(&yaml.replace("10.20.0.1PEER", "10.20.0.34"));
+    let refused = "{\"caller\":\"native.go:109\",\"error\":\"dial \\\"10.20.0.34:179\\\": getsockopt: connection refused\",\"level\":\"error\",\"localASN\":65200,\"msg\":\"failed to connect to peer\",\"op\":\"connect\",\"peer\":\"10.20.0.34:179\",\"peerASN\":65100";
+    let k8s_1: Vec<(u64, String)> =
+        connect_failures(&run).into_iter().filter(|(_, n, _)| n == "k8s-1").map(|(t, _, l)| (t, l)).collect();
+    let expected: Vec<(u64, String)> =
+        [0, 0, 1000, 3000, 7000, 15000].into_iter().map(|t| (t, refused.to_string())).collect();
+    assert_eq!(k8s_1, expected);
+}
+
+/// The router's `show ip bgp` rows (from the column header on) and `show
+/// ip route` BGP lines, and `ip route`'s route to the VIP.
+fn bgp_views(run: &Run) -> (String, String, String) {
+    let table = last_output(run, "vtysh -c \"show ip bgp\"").0;
+    let table = table[table.find("   Network").unwrap()..].to_string();
+    let zebra = last_output(run, "vtysh -c \"show ip route\"").0;
+    let zebra: String = zebra.lines().skip_while(|l| !l.starts_with("B>*")).map(|l| format!("{l}\n")).collect();
+    let kernel = last_output(run, "ip route").0;
+    let kernel: String = kernel.lines().filter(|l| !l.contains("proto kernel")).map(|l| format!("{l}\n")).collect();
+    (table, zebra, kernel)
+}
+
+/// FRR's choice among the nodes' paths (bgpd/bgp_route.c
+/// `bgp_path_info_cmp` in FRR 8 and later; bgp_mpath.c). Nodes of
+/// different ASes: without `bgp bestpath as-path multipath-relax` eBGP
+/// paths join the best in ECMP only when they come from the same neighbor
+/// AS, so k8s-1 (AS 65201, best: the paths came up together and its
+/// router ID, its address, is the lowest) is the only next hop and the
+/// AS 65200 paths are valid but unused (`*`). iBGP (the nodes in the
+/// router's AS 65100): MetalLB's native session sends an empty AS_PATH and
+/// LOCAL_PREF 0 when the BGPAdvertisement sets no `localPref`
+/// (internal/bgp/native/messages.go `encodePathAttrs`, 0.14.9), so FRR
+/// shows `*>i`/`*=i` with LocPrf 0 and no path, installs all of them
+/// (identical AS_PATHs) at zebra's iBGP distance 200; the kernel metric
+/// stays 20 (zebra installs every route with `ROUTE_INSTALLATION_METRIC`,
+/// zebra/rt.h). Before, every path printed the first BGPPeer's AS, the
+/// different-AS paths were all ECMP and iBGP looked like eBGP.
+#[test]
+fn the_router_picks_paths_by_as_as_frr_does_for_ebgp_and_ibgp() {
+    let steps = r#"  - { at: 5s, run: { host: tor, cmd: "vtysh -c \"show ip bgp\"" } }
+  - { at: 5s, run: { host: tor, cmd: "vtysh -c \"show ip route\"" } }
+  - { at: 5s, run: { host: tor, cmd: "ip route" } }"#;
+    let yaml = BGP_SHOP.replace("STEPS", steps).replace("DURATION", "6s").replace("PEER", "");
+    let other_as = yaml.replace(
+        "spec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1 }\n",
+        "spec: { myASN: 65200, peerASN: 65100, peerAddress: 10.20.0.1, nodeSelectors: [ { matchExpressions: [ { key: kubernetes.io/hostname, operator: NotIn, values: [k8s-1] } ] } ] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor-a, namespace: metallb-system }
+spec: { myASN: 65201, peerASN: 65100, peerAddress: 10.20.0.1, nodeSelectors: [ { matchLabels: { kubernetes.io/hostname: k8s-1 } } ] }
+",
+    );
+    assert_ne!(other_as, yaml);
+    let (table, zebra, kernel) = bgp_views(&run_yaml(&other_as));
+    assert_eq!(
+        table,
+        "   Network          Next Hop            Metric LocPrf Weight Path
+*> 10.20.50.9/32    10.20.0.32                             0 65200 i
+*  10.20.50.10/32   10.20.0.34                             0 65200 i
+*                   10.20.0.33                             0 65200 i
+*                   10.20.0.32                             0 65200 i
+*>                  10.20.0.31                             0 65201 i
+
+Displayed  2 routes and 5 total paths
+"
+    );
+    assert_eq!(
+        zebra,
+        "B>* 10.20.50.9/32 [20/0] via 10.20.0.32, eth0, weight 1, 00:00:04
+B>* 10.20.50.10/32 [20/0] via 10.20.0.31, eth0, weight 1, 00:00:04
+"
+    );
+    assert_eq!(
+        kernel,
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20\n10.20.50.10 via 10.20.0.31 dev eth0 proto bgp metric 20\n"
+    );
+
+    let ibgp = yaml.replace("myASN: 65200", "myASN: 65100");
+    let (table, zebra, kernel) = bgp_views(&run_yaml(&ibgp));
+    assert_eq!(
+        table,
+        "   Network          Next Hop            Metric LocPrf Weight Path
+*>i10.20.50.9/32    10.20.0.32                      0      0 i
+*=i10.20.50.10/32   10.20.0.34                      0      0 i
+*=i                 10.20.0.33                      0      0 i
+*=i                 10.20.0.32                      0      0 i
+*>i                 10.20.0.31                      0      0 i
+
+Displayed  2 routes and 5 total paths
+"
+    );
+    assert_eq!(
+        zebra,
+        "B>* 10.20.50.9/32 [200/0] via 10.20.0.32, eth0, weight 1, 00:00:04
+B>* 10.20.50.10/32 [200/0] via 10.20.0.31, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.32, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.33, eth0, weight 1, 00:00:04
+  *                        via 10.20.0.34, eth0, weight 1, 00:00:04
+"
+    );
+    assert_eq!(
+        kernel,
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20
+10.20.50.10 proto bgp metric 20
+\tnexthop via 10.20.0.31 dev eth0 weight 1
+\tnexthop via 10.20.0.32 dev eth0 weight 1
+\tnexthop via 10.20.0.33 dev eth0 weight 1
+\tnexthop via 10.20.0.34 dev eth0 weight 1
+"
+    );
+}
+
 /// A session going `Idle`: ms, node, reason.
 type IdleRecord = (u64, String, String);
 /// A route change at the router: ms, prefix, next hops, reason.

@@ -3,15 +3,17 @@
 //! hold with the router and the routes it installed. Commands may be
 //! abbreviated like FRR allows (`sh ip bgp sum`).
 //!
-//! The AS numbers come from the MetalLB `BGPPeer` that peers with the
-//! router (its `peerASN` is the router's, its `myASN` the nodes'); without
-//! one, the router is AS 64500 and the nodes AS 64512. Message counters are
+//! The router is AS `asn` (the scenario's router, default 64500) with one
+//! neighbor per node a MetalLB `BGPPeer` selects, its remote AS that node's
+//! `myASN` ([`bgp::router_neighbors`]); without BGPPeers, the nodes with a
+//! session, as AS 64512. A neighbor whose session is not Established is
+//! `Active`, `never` up if it never was. Message counters are
 //! derived from the session's uptime and keepalive interval (a third of the
 //! hold time), as the modelled sessions exchange no real messages.
 
+use crate::k8s::bgp::{self, BgpPath};
 use crate::k8s::cluster::AnnounceKind;
 use crate::k8s::cluster::{BgpSession, BgpState};
-use crate::k8s::objects::Manifest;
 use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
 use crate::net::{Cidr, HostId};
@@ -21,10 +23,10 @@ use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-const DEFAULT_ROUTER_AS: u32 = 64500;
-const DEFAULT_NODE_AS: u32 = 64512;
-/// eBGP routes' administrative distance in zebra.
+/// eBGP and iBGP routes' administrative distances in zebra (bgpd's
+/// defaults, `ZEBRA_EBGP_DISTANCE_DEFAULT` and `ZEBRA_IBGP_DISTANCE_DEFAULT`).
 const EBGP_DISTANCE: u32 = 20;
+const IBGP_DISTANCE: u32 = 200;
 
 /// The commands vtysh understands here, as keyword sequences.
 const COMMANDS: &[(&[&str], Show)] = &[
@@ -92,18 +94,25 @@ fn abbreviates(words: &[&str], keywords: &[&str]) -> bool {
     words.len() == keywords.len() && words.iter().zip(keywords).all(|(w, k)| !w.is_empty() && k.starts_with(w))
 }
 
-/// One node's session seen from the router.
+/// One of the router's neighbors (a node), with its session if the node's
+/// speaker has one to the router.
 struct Neighbor<'a> {
     ip: Ipv4Addr,
-    session: &'a BgpSession,
+    remote_as: u32,
+    session: Option<&'a BgpSession>,
 }
 
-/// The router's BGP speaker: its address, AS numbers and neighbors; `None`
+impl Neighbor<'_> {
+    fn established(&self) -> Option<&BgpSession> {
+        self.session.filter(|s| s.state == BgpState::Established)
+    }
+}
+
+/// The router's BGP speaker: its address, AS number and neighbors; `None`
 /// when this host runs no BGP (not the peer router, or not a BGP scenario).
 struct Speaker<'a> {
     router_id: Ipv4Addr,
     local_as: u32,
-    peer_as: u32,
     neighbors: Vec<Neighbor<'a>>,
 }
 
@@ -114,38 +123,39 @@ fn speaker(w: &World, h: HostId) -> Option<Speaker<'_>> {
         return None;
     }
     let router_id = peer_router.primary_ip()?;
-    let (local_as, peer_as) = k
-        .objects_of("BGPPeer")
+    let mut neighbors: Vec<Neighbor> = bgp::router_neighbors(k, &w.net.hosts)
         .into_iter()
-        .find_map(|s| match &s.manifest {
-            Manifest::BGPPeer { spec, .. } if spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_id) => {
-                Some((spec.peer_asn, spec.my_asn))
-            }
-            _ => None,
+        .filter_map(|(node, remote_as)| {
+            Some(Neighbor { ip: k.nodes.get(&node)?.ip, remote_as, session: k.bgp.get(&node) })
         })
-        .unwrap_or((DEFAULT_ROUTER_AS, DEFAULT_NODE_AS));
-    let mut neighbors: Vec<Neighbor> =
-        k.bgp.iter().filter_map(|(node, s)| Some(Neighbor { ip: k.nodes.get(node)?.ip, session: s })).collect();
+        .collect();
     neighbors.stable_sort_by_key(|n| n.ip);
-    Some(Speaker { router_id, local_as, peer_as, neighbors })
+    Some(Speaker { router_id, local_as: k.config.router_asn, neighbors })
 }
 
-impl Speaker<'_> {
-    /// Each advertised prefix with the neighbors it was learned from.
-    fn prefixes(&self) -> BTreeMap<Cidr, Vec<&Neighbor<'_>>> {
-        let mut out: BTreeMap<Cidr, Vec<&Neighbor>> = BTreeMap::new();
-        for n in self.neighbors.iter().filter(|n| n.session.state == BgpState::Established) {
-            for vip in &n.session.advertised {
-                out.entry(*vip).or_default().push(n);
-            }
-        }
-        out
-    }
+/// A prefix's paths as FRR chose among them ([`bgp::select_paths`]).
+struct Selected {
+    paths: Vec<BgpPath>,
+    best: usize,
+    multipath: Vec<usize>,
+}
 
-    /// The best path: equal eBGP paths go to the oldest, then the lowest address.
-    fn best<'a>(paths: &[&'a Neighbor<'a>]) -> Option<&'a Neighbor<'a>> {
-        paths.iter().copied().min_by_key(|n| (n.session.since, n.ip))
+impl Selected {
+    fn best_ip(&self) -> Ipv4Addr {
+        self.paths[self.best].node_ip
     }
+}
+
+/// Every prefix the router learned, with its best and multipath paths.
+fn selected(w: &World) -> BTreeMap<Cidr, Selected> {
+    let router_asn = w.cluster.config.router_asn;
+    bgp::learned_paths(&w.cluster)
+        .into_iter()
+        .filter_map(|(vip, paths)| {
+            let (best, multipath) = bgp::select_paths(&paths, router_asn)?;
+            Some((vip, Selected { paths, best, multipath }))
+        })
+        .collect()
 }
 
 /// FRR's `peer_uptime`: `hh:mm:ss`, then `NdHHhMMm`, then `NNwNdHHh`.
@@ -163,7 +173,7 @@ fn uptime(d: Duration) -> String {
 
 fn summary(w: &World, h: HostId) -> String {
     let Some(sp) = speaker(w, h) else { return "% BGP instance not found\n".into() };
-    let prefixes = sp.prefixes();
+    let prefixes = selected(w);
     let version = prefixes.len();
     let entries = if version == 0 { 0 } else { 2 * version - 1 };
     let mut out = format!(
@@ -178,52 +188,59 @@ fn summary(w: &World, h: HostId) -> String {
         "Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc\n",
     );
     for n in &sp.neighbors {
-        out.push_str(&neighbor_row(&sp, n, &prefixes, w.now, version));
+        out.push_str(&neighbor_row(n, &prefixes, w.now, version, sp.local_as));
     }
     out.push_str(&format!("\nTotal number of neighbors {}\n", sp.neighbors.len()));
     out
 }
 
 fn neighbor_row(
-    sp: &Speaker,
     n: &Neighbor,
-    prefixes: &BTreeMap<Cidr, Vec<&Neighbor>>,
+    prefixes: &BTreeMap<Cidr, Selected>,
     now: Instant,
     version: usize,
+    local_as: u32,
 ) -> String {
-    let s = n.session;
-    let up = s.state == BgpState::Established;
-    let elapsed = now.saturating_since(s.since);
-    // A third of the hold time; none at all with a hold time of 0.
-    let keepalive = s.hold_time.as_secs() / 3;
-    // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
-    let sent_prefixes =
-        prefixes.values().filter(|paths| Speaker::best(paths).is_some_and(|b| b.ip != n.ip)).count() as u64;
-    let (rcvd, sent) = if up {
-        let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
-        (base + s.advertised.len() as u64, base + sent_prefixes)
-    } else {
-        (0, 0)
+    // An iBGP-learned best path is not sent to another iBGP peer (RFC 4271 §9.2).
+    let ibgp = |asn: u32| asn == local_as;
+    // FRR's `peer_uptime`: `never` until the session is first Established.
+    let up_down = match n.session {
+        Some(s) if s.established_once => uptime(now.saturating_since(s.since)),
+        _ => "never".to_string(),
     };
-    let (state, pfx_sent) = if up {
-        (format!("{:>12}", s.advertised.len()), format!("{sent_prefixes:>8}"))
-    } else {
-        (format!("{:>12}", "Active"), format!("{:>8}", 0))
+    let (rcvd, sent, state, pfx_sent, tbl) = match n.established() {
+        Some(s) => {
+            let elapsed = now.saturating_since(s.since);
+            // A third of the hold time; none at all with a hold time of 0.
+            let keepalive = s.hold_time.as_secs() / 3;
+            // OPEN + KEEPALIVE, one KEEPALIVE per interval, one UPDATE per prefix.
+            let sent_prefixes = prefixes
+                .values()
+                .filter(|sel| sel.best_ip() != n.ip && !(ibgp(n.remote_as) && ibgp(sel.paths[sel.best].asn)))
+                .count() as u64;
+            let base = 2 + elapsed.as_secs().checked_div(keepalive).unwrap_or(0);
+            (
+                base + s.advertised.len() as u64,
+                base + sent_prefixes,
+                s.advertised.len().to_string(),
+                sent_prefixes,
+                version,
+            )
+        }
+        None => (0, 0, "Active".to_string(), 0, 0),
     };
-    let tbl = if up { version } else { 0 };
     format!(
-        "{:<16}4 {:>10} {rcvd:>9} {sent:>9} {tbl:>8} {:>4} {:>4} {:>8} {state} {pfx_sent} N/A\n",
+        "{:<16}4 {:>10} {rcvd:>9} {sent:>9} {tbl:>8} {:>4} {:>4} {up_down:>8} {state:>12} {pfx_sent:>8} N/A\n",
         n.ip.to_string(),
-        sp.peer_as,
+        n.remote_as,
         0,
         0,
-        uptime(elapsed),
     )
 }
 
 fn bgp_table(w: &World, h: HostId) -> String {
     let Some(sp) = speaker(w, h) else { return "No BGP process is configured\n".into() };
-    let prefixes = sp.prefixes();
+    let prefixes = selected(w);
     if prefixes.is_empty() {
         return "No BGP prefixes displayed, 0 exist\n".into();
     }
@@ -236,21 +253,32 @@ fn bgp_table(w: &World, h: HostId) -> String {
     out.push_str("Status codes:  s suppressed, d damped, h history, * valid, > best, = multipath,\n               i internal, r RIB-failure, S Stale, R Removed\nNexthop codes: @NNN nexthop's vrf id, < announce-nh-self\nOrigin codes:  i - IGP, e - EGP, ? - incomplete\nRPKI validation codes: V valid, I invalid, N Not found\n\n");
     out.push_str("   Network          Next Hop            Metric LocPrf Weight Path\n");
     let mut paths_total = 0;
-    for (vip, paths) in &prefixes {
-        let best = Speaker::best(paths).map(|b| b.ip);
+    for (vip, sel) in &prefixes {
         // FRR lists a prefix's paths newest first.
-        let mut ordered = paths.clone();
-        ordered.stable_sort_by_key(|n| std::cmp::Reverse((n.session.since, n.ip)));
-        for (i, n) in ordered.iter().enumerate() {
-            let status = if Some(n.ip) == best { "*>" } else { "*=" };
-            let network = if i == 0 { vip.to_string() } else { String::new() };
+        let mut ordered: Vec<usize> = (0..sel.paths.len()).collect();
+        ordered.stable_sort_by_key(|&i| std::cmp::Reverse((sel.paths[i].since, sel.paths[i].node_ip)));
+        for (row, &i) in ordered.iter().enumerate() {
+            let path = &sel.paths[i];
+            let ibgp = path.asn == sp.local_as;
+            // `route_vty_short_status_out`: valid, best or multipath, internal.
+            let best = if i == sel.best {
+                '>'
+            } else if sel.multipath.contains(&i) {
+                '='
+            } else {
+                ' '
+            };
+            let internal = if ibgp { 'i' } else { ' ' };
+            let network = if row == 0 { vip.to_string() } else { String::new() };
+            // No MED from MetalLB; LOCAL_PREF only on iBGP (what it sent);
+            // the AS_PATH is empty on iBGP, the node's AS on eBGP.
+            let loc_prf = if ibgp { bgp::local_pref(true).to_string() } else { String::new() };
+            let as_path = if ibgp { String::new() } else { format!("{} ", path.asn) };
             out.push_str(&format!(
-                "{status} {network:<17}{:<16}{:10}{:7}{:>7} {} i\n",
-                n.ip.to_string(),
-                "",
+                "*{best}{internal}{network:<17}{:<16}{:10}{loc_prf:>7}{:>7} {as_path}i\n",
+                path.node_ip.to_string(),
                 "",
                 0,
-                sp.peer_as
             ));
             paths_total += 1;
         }
@@ -276,6 +304,7 @@ fn routes(w: &World, h: HostId) -> String {
     routes.stable_sort_by_key(|r| (r.dst.addr, r.dst.prefix));
     let mut out = String::from(ROUTE_CODES);
     let since_boot = uptime(w.now.saturating_since(Instant::ZERO));
+    let bgp_routes = selected(w);
     for r in routes {
         let dev = &host.ifaces[r.iface].name;
         let prefix = format!("{}/{}", r.dst.addr, r.dst.prefix);
@@ -284,7 +313,10 @@ fn routes(w: &World, h: HostId) -> String {
                 out.push_str(&format!("C>* {prefix} is directly connected, {dev}, {since_boot}\n"));
             }
             (RouteOrigin::Bgp, hops) => {
-                let head = format!("B>* {prefix} [{EBGP_DISTANCE}/0]");
+                // zebra's distance: 20 for eBGP, 200 for iBGP (the best path's).
+                let ibgp = bgp_routes.get(&r.dst).is_some_and(|s| s.paths[s.best].asn == w.cluster.config.router_asn);
+                let distance = if ibgp { IBGP_DISTANCE } else { EBGP_DISTANCE };
+                let head = format!("B>* {prefix} [{distance}/0]");
                 let age = uptime(bgp_route_age(w, r.dst));
                 for (i, via) in hops.iter().enumerate() {
                     let lead = if i == 0 { head.clone() } else { format!("  *{}", " ".repeat(head.len() - 3)) };

@@ -83,4 +83,6 @@ pub enum ControlEvent {
     BgpOpen { node: String, generation: u64 },
     /// The router's hold timer for a silent peer expired.
     BgpHoldExpired { node: String, generation: u64 },
+    /// A speaker's dial of a BGPPeer address with no BGP speaker fails.
+    BgpDialFailed { node: String, peer: String, generation: u64 },
 }

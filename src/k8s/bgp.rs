@@ -18,7 +18,7 @@
 //! MetalLB's native BGP implementation (internal/bgp/native, the default
 //! when `METALLB_BGP_TYPE` is unset).
 
-use super::cluster::{BgpSession, BgpState, Cluster, Key, LogLine};
+use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Key, LogLine};
 use super::control::Plane;
 use super::metallb::{self, Protocol, Refusal, Withdrawal};
 use super::objects::Manifest;
@@ -56,6 +56,12 @@ fn router(p: &Plane) -> Option<(usize, Ipv4Addr)> {
     p.hosts.iter().find(|h| h.role == Role::Router).and_then(|h| Some((h.id, h.primary_ip()?)))
 }
 
+/// Whether an address is one of the router's (FRR listens on all of them,
+/// and takes a connection from a configured neighbor whichever it reaches).
+fn is_router_addr(p: &Plane, addr: Ipv4Addr) -> bool {
+    p.hosts.iter().any(|h| h.role == Role::Router && h.owns(addr))
+}
+
 /// The peer a node's session talks to.
 struct Peer {
     name: String,
@@ -69,40 +75,88 @@ fn is_metallb(k: &Cluster) -> bool {
     k.config.load_balancer == LoadBalancerKind::Metallb
 }
 
+/// The BGPPeers whose nodeSelectors match a node (all of them when it has
+/// none), with their addresses, in name order.
+fn peers_selecting<'a>(k: &'a Cluster, node: &str) -> Vec<(&'a str, Ipv4Addr, &'a super::objects::BgpPeerSpec)> {
+    let Some(labels) = k.nodes.get(node).map(|n| &n.labels) else { return Vec::new() };
+    k.objects_of("BGPPeer")
+        .into_iter()
+        .filter_map(|s| match &s.manifest {
+            Manifest::BGPPeer { metadata, spec, .. } => {
+                let addr = spec.peer_address.parse::<Ipv4Addr>().ok()?;
+                let node_ok =
+                    spec.node_selectors.is_empty() || spec.node_selectors.iter().any(|sel| sel.matches(labels));
+                node_ok.then_some((metadata.name.as_str(), addr, spec))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The session parameters for a node: from a BGPPeer whose peerAddress is
-/// the router and whose nodeSelectors match. MetalLB without a BGPPeer
+/// the router's and whose nodeSelectors match. MetalLB without a BGPPeer
 /// opens no session (`syncPeers` has no peer to start); the Cilium-style
 /// setup (another load balancer) peers with the router by default.
-fn peer_for(k: &Cluster, node: &str, router_ip: Ipv4Addr) -> Option<Peer> {
-    let peers = k.objects_of("BGPPeer");
-    if peers.is_empty() && !is_metallb(k) {
+fn peer_for(p: &Plane, node: &str, router_ip: Ipv4Addr) -> Option<Peer> {
+    let k = &*p.k;
+    if k.objects_of("BGPPeer").is_empty() && !is_metallb(k) {
         let hold = negotiated_hold_time(DEFAULT_HOLD_TIME);
         return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold });
     }
-    let labels = &k.nodes.get(node)?.labels;
-    peers.iter().find_map(|s| match &s.manifest {
-        Manifest::BGPPeer { metadata, spec, .. } => {
-            let addr_ok = spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_ip);
-            let node_ok = spec.node_selectors.is_empty() || spec.node_selectors.iter().any(|sel| sel.matches(labels));
-            let requested = spec.requested_hold_time().map(Duration::from_secs).unwrap_or(DEFAULT_HOLD_TIME);
-            let hold = negotiated_hold_time(requested);
-            (addr_ok && node_ok).then(|| Peer {
-                name: metadata.name.clone(),
-                addr: router_ip,
-                my_asn: spec.my_asn,
-                peer_asn: spec.peer_asn,
-                hold,
-            })
+    peers_selecting(k, node).into_iter().find(|(_, addr, _)| is_router_addr(p, *addr)).map(|(name, addr, spec)| {
+        let requested = spec.requested_hold_time().map(Duration::from_secs).unwrap_or(DEFAULT_HOLD_TIME);
+        Peer {
+            name: name.to_string(),
+            addr,
+            my_asn: spec.my_asn,
+            peer_asn: spec.peer_asn,
+            hold: negotiated_hold_time(requested),
         }
-        _ => None,
     })
 }
 
-/// Whether a BGPPeer for the router exists (so a node without a session
-/// is filtered out by its nodeSelectors rather than unconfigured).
-fn peer_configured(k: &Cluster, router_ip: Ipv4Addr) -> bool {
+/// The sessions a node's speaker runs to BGPPeer addresses that are not
+/// the router's: every BGPPeer selecting the node whose address no BGP
+/// speaker here listens on.
+fn dialers_wanted(p: &Plane, node: &str) -> BTreeMap<String, (Ipv4Addr, u32, u32)> {
+    if !is_metallb(p.k) {
+        return BTreeMap::new();
+    }
+    peers_selecting(p.k, node)
+        .into_iter()
+        .filter(|(_, addr, _)| !is_router_addr(p, *addr))
+        .map(|(name, addr, spec)| (name.to_string(), (addr, spec.my_asn, spec.peer_asn)))
+        .collect_map()
+}
+
+/// The router's BGP neighbors as vipsim configures it: one per node a
+/// BGPPeer selects, its `remote-as` the node's AS (the `myASN` of the
+/// BGPPeer for the router's address, else of the first selecting it), so
+/// the router accepts what the node's OPEN says. Without BGPPeers (the
+/// Cilium-style setup), the nodes with a session, as AS 64512.
+pub fn router_neighbors(k: &Cluster, hosts: &[crate::net::host::Host]) -> Vec<(String, u32)> {
+    let is_router = |addr: Ipv4Addr| hosts.iter().any(|h| h.role == Role::Router && h.owns(addr));
+    if !is_metallb(k) && k.objects_of("BGPPeer").is_empty() {
+        return k.bgp.keys().map(|n| (n.clone(), DEFAULT_NODE_ASN)).collect();
+    }
+    k.nodes
+        .keys()
+        .filter_map(|node| {
+            let peers = peers_selecting(k, node);
+            let spec = peers.iter().find(|(_, a, _)| is_router(*a)).or(peers.first())?.2;
+            Some((node.clone(), spec.my_asn))
+        })
+        .collect()
+}
+
+/// The nodes' AS in the Cilium-style setup, which has no BGPPeer.
+pub const DEFAULT_NODE_ASN: u32 = 64512;
+
+/// Whether a BGPPeer with this address exists (so a node without a session
+/// to it is filtered out by its nodeSelectors rather than unconfigured).
+fn peer_configured(k: &Cluster, addr: Ipv4Addr) -> bool {
     k.objects_of("BGPPeer").iter().any(|s| match &s.manifest {
-        Manifest::BGPPeer { spec, .. } => spec.peer_address.parse::<Ipv4Addr>().ok() == Some(router_ip),
+        Manifest::BGPPeer { spec, .. } => spec.peer_address.parse::<Ipv4Addr>().ok() == Some(addr),
         _ => false,
     })
 }
@@ -151,6 +205,58 @@ fn session_line(now: Instant, s: &BgpSession, up: bool) -> String {
     )
 }
 
+/// The native session's failed connect (error, internal/bgp/native/native.go
+/// `run`, line 109 of 0.14.9), from the session's logger: the peer as
+/// dialled and both ASNs; `error` is what `connect` returned.
+fn connect_failed_line(now: Instant, peer: Ipv4Addr, my_asn: u32, peer_asn: u32, error: &str) -> String {
+    let error = error.replace('"', "\\\"");
+    format!(
+        "{{\"caller\":\"native.go:109\",\"error\":\"{error}\",\"level\":\"error\",\"localASN\":{my_asn},\"msg\":\"failed to connect to peer\",\"op\":\"connect\",\"peer\":\"{peer}:{BGP_PORT}\",\"peerASN\":{peer_asn},\"ts\":\"{}\"}}",
+        super::timestamp(now)
+    )
+}
+
+/// The native session's backoff between failed connects
+/// (internal/bgp/native/backoff.go, 0.14.9): the first retry at once, then
+/// 1 s, doubling up to 2 minutes. Returns this wait and steps `next`.
+fn backoff_step(next: &mut Duration) -> Duration {
+    let wait = *next;
+    *next = if wait == Duration::ZERO {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_nanos(wait.as_nanos() * 2).min(BACKOFF_MAX)
+    };
+    wait
+}
+
+/// The longest wait between connect attempts (`backoffMax`).
+const BACKOFF_MAX: Duration = Duration::from_secs(120);
+/// How long Linux takes to give up resolving an on-link address nobody
+/// answers: `mcast_solicit` 3 probes `retrans_time` 1 s apart
+/// (net/core/neighbour.c defaults); the queued SYN then fails with
+/// EHOSTUNREACH (`arp_error_report` -> `ipv4_link_failure` -> ICMP host
+/// unreachable, which `tcp_v4_err` turns into a hard error in SYN-SENT).
+const ARP_FAILURE: Duration = Duration::from_secs(3);
+
+/// How a dial of `addr:179` from a node ends when no BGP speaker has that
+/// address, and after how long: `dialMD5` reads the socket's error with
+/// `getsockopt(SO_ERROR)`. A host that is up refuses (RST, no listener on
+/// 179); an on-link address nobody answers fails ARP; an address no
+/// network here holds gets the router's ICMP net unreachable.
+fn dial_outcome(p: &Plane, node: &str, addr: Ipv4Addr) -> (Duration, String) {
+    let reason = if p.hosts.iter().any(|h| h.up && h.owns(addr)) {
+        (Duration::ZERO, "connection refused")
+    } else if p.hosts.iter().any(|h| {
+        (h.role == Role::Router || p.k.nodes.get(node).is_some_and(|n| n.host == h.id))
+            && h.ifaces.iter().any(|i| i.addrs.iter().any(|c| c.contains(addr)))
+    }) {
+        (ARP_FAILURE, "no route to host")
+    } else {
+        (Duration::ZERO, "network is unreachable")
+    };
+    (reason.0, format!("dial \"{addr}:{BGP_PORT}\": getsockopt: {}", reason.1))
+}
+
 /// Keeps every live speaker's session in line with the BGPPeer objects: a
 /// speaker with no session (peers applied after it started) opens one, and
 /// a changed holdTime applies to the session; a peer that no longer applies
@@ -162,40 +268,120 @@ fn configure_sessions(p: &mut Plane) {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
         }
-        let configured = p.k.bgp.contains_key(&node);
-        match (peer_for(p.k, &node, rip), configured) {
-            (Some(peer), true) => {
+        let peer = peer_for(p, &node, rip);
+        let same = |s: &BgpSession, peer: &Peer| s.peer_addr == peer.addr;
+        match (peer, p.k.bgp.get(&node)) {
+            (Some(peer), Some(s)) if same(s, &peer) => {
                 let s = p.k.bgp.get_mut(&node).expect("configured");
                 s.peer = peer.name;
                 s.hold_time = peer.hold;
+                (s.my_asn, s.peer_asn) = (peer.my_asn, peer.peer_asn);
             }
-            (Some(_), false) => speaker_started(p, &node),
-            (None, true) => {
+            (Some(peer), None) => session_started(p, &node, peer),
+            (peer, Some(s)) => {
+                let (addr, up) = (s.peer_addr, s.state == BgpState::Established);
                 if is_metallb(p.k) {
-                    let filtered = peer_configured(p.k, rip);
-                    let line = peer_removed_line(p.cx.now, rip, filtered);
+                    let filtered = peer_configured(p.k, addr);
+                    let line = peer_removed_line(p.cx.now, addr, filtered);
                     log(p, &node, line);
                 }
-                if p.k.bgp[&node].state == BgpState::Established {
+                if up {
                     close(p, &node, "TCP connection closed: peer deconfigured");
                 }
                 p.k.bgp.remove(&node);
+                if let Some(peer) = peer {
+                    session_started(p, &node, peer);
+                }
             }
-            (None, false) => {}
+            (None, None) => {}
+        }
+        sync_dialers(p, &node);
+    }
+}
+
+/// Starts and stops a live speaker's sessions to addresses that are not
+/// the router's, as `syncPeers` does: `peerAdded` and a first dial at once
+/// for a new one, `peerRemoved` for one whose BGPPeer went or no longer
+/// selects the node.
+fn sync_dialers(p: &mut Plane, node: &str) {
+    let want = dialers_wanted(p, node);
+    let have = p.k.bgp_dialers.get(node).cloned().unwrap_or_default();
+    let now = p.cx.now;
+    for (name, d) in &have {
+        if want.get(name) != Some(&(d.peer_addr, d.my_asn, d.peer_asn)) {
+            let line = peer_removed_line(now, d.peer_addr, peer_configured(p.k, d.peer_addr));
+            log(p, node, line);
+            p.k.bgp_dialers.get_mut(node).expect("listed").remove(name);
         }
     }
+    for (name, (addr, my_asn, peer_asn)) in want {
+        if p.k.bgp_dialers.get(node).is_some_and(|d| d.contains_key(&name)) {
+            continue;
+        }
+        log(p, node, peer_added_line(now, addr));
+        let d = BgpDialer { peer_addr: addr, my_asn, peer_asn, backoff: Duration::ZERO, generation: 0 };
+        p.k.bgp_dialers.entry(node.to_string()).or_default().insert(name.clone(), d);
+        dial(p, node, &name);
+    }
+}
+
+/// A dial starts now: it fails after what [`dial_outcome`] says.
+fn dial(p: &mut Plane, node: &str, peer: &str) {
+    let now = p.cx.now;
+    let Some(addr) = p.k.bgp_dialers.get(node).and_then(|d| d.get(peer)).map(|d| d.peer_addr) else { return };
+    let (after, _) = dial_outcome(p, node, addr);
+    let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
+    d.generation += 1;
+    let generation = d.generation;
+    let event = ControlEvent::BgpDialFailed { node: node.to_string(), peer: peer.to_string(), generation };
+    p.cx.schedule(now + after, Event::Control(event));
+}
+
+/// A dial failed: the session logs it and tries again after its backoff.
+pub fn dial_failed(p: &mut Plane, node: &str, peer: &str, generation: u64) {
+    let now = p.cx.now;
+    let alive = metallb::speaker_alive(p.k, p.hosts, node);
+    let Some(d) = p.k.bgp_dialers.get(node).and_then(|d| d.get(peer)) else { return };
+    if d.generation != generation || !alive {
+        return;
+    }
+    let (_, error) = dial_outcome(p, node, d.peer_addr);
+    let line = connect_failed_line(now, d.peer_addr, d.my_asn, d.peer_asn, &error);
+    log(p, node, line);
+    let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
+    let wait = backoff_step(&mut d.backoff);
+    let addr = d.peer_addr;
+    let (after, _) = dial_outcome(p, node, addr);
+    let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
+    d.generation += 1;
+    let generation = d.generation;
+    let event = ControlEvent::BgpDialFailed { node: node.to_string(), peer: peer.to_string(), generation };
+    p.cx.schedule(now + wait + after, Event::Control(event));
 }
 
 /// A speaker (re)started, or its node came back on the network: it opens
 /// its session to the router. A partitioned speaker that kept running finds
 /// its session as it left it (the router still holds it within the hold
-/// time) or, if the router dropped it, logs `sessionDown` and reconnects.
+/// time) or, if the router dropped it, logs `sessionDown` and reconnects;
+/// one that was failing to connect goes on retrying.
 pub fn speaker_started(p: &mut Plane, node: &str) {
     if p.k.config.announce != AnnounceKind::Bgp {
         return;
     }
     let Some((_, rip)) = router(p) else { return };
-    let Some(peer) = peer_for(p.k, node, rip) else { return };
+    if let Some(peer) = peer_for(p, node, rip) {
+        session_started(p, node, peer);
+    }
+    // Dials the speaker kept across a partition resume; a restarted one
+    // (its sessions were dropped with it) starts them anew.
+    let kept: Vec<String> = p.k.bgp_dialers.get(node).map(|d| d.keys().cloned().collect()).unwrap_or_default();
+    for peer in kept {
+        dial(p, node, &peer);
+    }
+    sync_dialers(p, node);
+}
+
+fn session_started(p: &mut Plane, node: &str, peer: Peer) {
     let now = p.cx.now;
     let s = p.k.bgp.entry(node.to_string()).or_insert(BgpSession {
         state: BgpState::Idle,
@@ -208,6 +394,9 @@ pub fn speaker_started(p: &mut Plane, node: &str) {
         peer_addr: peer.addr,
         my_asn: peer.my_asn,
         peer_asn: peer.peer_asn,
+        backoff: Duration::ZERO,
+        failing: false,
+        established_once: false,
     });
     let healed = std::mem::take(&mut s.cut_off);
     (s.peer, s.hold_time, s.peer_addr, s.my_asn, s.peer_asn) =
@@ -218,22 +407,50 @@ pub fn speaker_started(p: &mut Plane, node: &str) {
         return;
     }
     let generation = s.generation;
-    let line = if healed { session_line(now, s, false) } else { peer_added_line(now, peer.addr) };
+    let line = match (healed, s.failing) {
+        (true, true) => None,
+        (true, false) => Some(session_line(now, s, false)),
+        (false, _) => {
+            // A new process: a new session, its backoff from the start.
+            (s.backoff, s.failing) = (Duration::ZERO, false);
+            Some(peer_added_line(now, peer.addr))
+        }
+    };
     p.cx.schedule(now + SESSION_SETUP, Event::Control(ControlEvent::BgpOpen { node: node.to_string(), generation }));
-    if is_metallb(p.k) {
+    if let Some(line) = line.filter(|_| is_metallb(p.k)) {
         log(p, node, line);
     }
 }
 
+/// The OPENs are exchanged. The router's neighbor for the node expects the
+/// node's own AS (see FIDELITY.md), so the router accepts the speaker's
+/// OPEN; the speaker checks the router's AS against its BGPPeer's `peerASN`
+/// (native.go `connect`) and, if they differ, closes the connection,
+/// logs the failure and tries again after its backoff.
 pub fn open(p: &mut Plane, node: &str, generation: u64) {
     let now = p.cx.now;
     let alive = metallb::speaker_alive(p.k, p.hosts, node);
+    let router_asn = p.k.config.router_asn;
+    let metallb = is_metallb(p.k);
     let Some(s) = p.k.bgp.get_mut(node) else { return };
     if s.generation != generation || !alive || s.state == BgpState::Established {
         return;
     }
+    if metallb && s.peer_asn != router_asn {
+        let error = format!("unexpected peer ASN {router_asn}, want {}", s.peer_asn);
+        let line = connect_failed_line(now, s.peer_addr, s.my_asn, s.peer_asn, &error);
+        s.failing = true;
+        let wait = backoff_step(&mut s.backoff);
+        p.cx.schedule(
+            now + wait + SESSION_SETUP,
+            Event::Control(ControlEvent::BgpOpen { node: node.to_string(), generation }),
+        );
+        log(p, node, line);
+        return;
+    }
     s.state = BgpState::Established;
     s.since = now;
+    (s.backoff, s.failing, s.established_once) = (Duration::ZERO, false, true);
     let peer = s.peer.clone();
     let line = session_line(now, s, true);
     p.cx.record(Kind::Bgp {
@@ -242,7 +459,7 @@ pub fn open(p: &mut Plane, node: &str, generation: u64) {
         state: "Established".into(),
         reason: "OPEN exchanged".into(),
     });
-    if is_metallb(p.k) {
+    if metallb {
         log(p, node, line);
     }
 }
@@ -250,10 +467,14 @@ pub fn open(p: &mut Plane, node: &str, generation: u64) {
 /// A speaker died or was cut off. A clean stop closes the connection now
 /// (the native session's `Close` aborts it without a NOTIFICATION); a
 /// dead or unreachable node goes silent and the router notices only when
-/// its hold timer expires (no keepalive for `holdTime`).
+/// its hold timer expires (no keepalive for `holdTime`). A speaker that is
+/// no longer running drops its sessions to other addresses with it.
 pub fn speaker_lost(p: &mut Plane, node: &str, graceful: bool) {
     let now = p.cx.now;
     let running = p.k.nodes.get(node).is_some_and(|n| n.agent_running && p.hosts[n.host].up);
+    if graceful || !running {
+        p.k.bgp_dialers.remove(node);
+    }
     let Some(s) = p.k.bgp.get_mut(node) else { return };
     s.cut_off = !graceful && running;
     if s.state != BgpState::Established {
@@ -537,21 +758,81 @@ fn metallb_prefixes(k: &Cluster, node: &str, peer: &str, ip: Ipv4Addr, pool: &st
         .collect()
 }
 
-/// The router's BGP routes: one per advertised prefix, next hops sorted by address.
-fn install_routes(p: &mut Plane) {
-    let Some((rid, _)) = router(p) else { return };
-    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
-    for (node, s) in &p.k.bgp {
+/// One path the router learned for a prefix: from which node, the node's
+/// AS, and since when its session is up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BgpPath {
+    pub node_ip: Ipv4Addr,
+    pub asn: u32,
+    pub since: Instant,
+}
+
+/// LOCAL_PREF as the router compares it: MetalLB's native session sends
+/// the BGPAdvertisement's `localPref` on iBGP sessions only (messages.go
+/// `encodePathAttrs`), 0 when unset; an eBGP path has none and counts as
+/// FRR's `bgp default local-preference`, 100.
+pub fn local_pref(ibgp: bool) -> u32 {
+    if ibgp { 0 } else { 100 }
+}
+
+/// FRR's choice among a prefix's paths (bgpd/bgp_route.c
+/// `bgp_path_info_cmp`, bgp_mpath.c): returns the best path's index and
+/// the indexes of the paths installed with it (best first, then by node
+/// address). What differs between MetalLB's paths: LOCAL_PREF (higher
+/// wins), AS_PATH length (iBGP's empty path beats eBGP's one AS), eBGP over
+/// iBGP, then, for two eBGP paths, the older one (the path already
+/// selected), then the lower router ID (MetalLB's is the node's address),
+/// then the lower peer address. A path joins the best in ECMP when every
+/// step up to the IGP metric ties and, without `bgp bestpath as-path
+/// multipath-relax` (off in FRR's traditional profile), eBGP paths come
+/// from the same neighbor AS, iBGP paths carry identical AS_PATHs (empty,
+/// from MetalLB).
+pub fn select_paths(paths: &[BgpPath], router_asn: u32) -> Option<(usize, Vec<usize>)> {
+    let ibgp = |p: &BgpPath| p.asn == router_asn;
+    // Steps up to the IGP metric: smaller is better.
+    let rank = |p: &BgpPath| (std::cmp::Reverse(local_pref(ibgp(p))), usize::from(!ibgp(p)), ibgp(p));
+    let tie = |p: &BgpPath| (if ibgp(p) { Instant::ZERO } else { p.since }, p.node_ip);
+    let best = (0..paths.len()).min_by_key(|&i| (rank(&paths[i]), tie(&paths[i])))?;
+    let b = &paths[best];
+    let mut multi: Vec<usize> = (0..paths.len())
+        .filter(|&i| {
+            let p = &paths[i];
+            i != best && rank(p) == rank(b) && if ibgp(b) { ibgp(p) } else { p.asn == b.asn }
+        })
+        .collect();
+    multi.stable_sort_by_key(|&i| paths[i].node_ip);
+    multi.insert(0, best);
+    Some((best, multi))
+}
+
+/// The paths the router holds: per prefix, one per Established session
+/// advertising it.
+pub fn learned_paths(k: &Cluster) -> BTreeMap<Cidr, Vec<BgpPath>> {
+    let mut out: BTreeMap<Cidr, Vec<BgpPath>> = BTreeMap::new();
+    for (node, s) in &k.bgp {
         if s.state != BgpState::Established {
             continue;
         }
-        let Some(nip) = p.k.nodes.get(node).map(|n| n.ip) else { continue };
+        let Some(nip) = k.nodes.get(node).map(|n| n.ip) else { continue };
+        let asn = if s.my_asn == 0 { DEFAULT_NODE_ASN } else { s.my_asn };
         for vip in &s.advertised {
-            want.entry(*vip).or_default().push(nip);
+            out.entry(*vip).or_default().push(BgpPath { node_ip: nip, asn, since: s.since });
         }
     }
-    for hops in want.values_mut() {
+    out
+}
+
+/// The router's BGP routes: one per advertised prefix, over the best path
+/// and those equal to it for multipath, next hops sorted by address.
+fn install_routes(p: &mut Plane) {
+    let Some((rid, _)) = router(p) else { return };
+    let router_asn = p.k.config.router_asn;
+    let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
+    for (vip, paths) in learned_paths(p.k) {
+        let Some((_, multi)) = select_paths(&paths, router_asn) else { continue };
+        let mut hops: Vec<Ipv4Addr> = multi.iter().map(|&i| paths[i].node_ip).collect();
         hops.stable_sort();
+        want.insert(vip, hops);
     }
     let router = &mut p.hosts[rid];
     let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =

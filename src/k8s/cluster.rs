@@ -59,6 +59,17 @@ pub struct ClusterConfig {
     pub renew_deadline: Duration,
     pub retry_period: Duration,
     pub pod_startup: Duration,
+    /// The router's BGP AS number (the scenario's `asn` on the router,
+    /// else [`DEFAULT_ROUTER_ASN`]): the AS its OPEN carries.
+    #[serde(default = "default_router_asn")]
+    pub router_asn: u32,
+}
+
+/// The router's AS when the scenario gives it none.
+pub const DEFAULT_ROUTER_ASN: u32 = 64500;
+
+fn default_router_asn() -> u32 {
+    DEFAULT_ROUTER_ASN
 }
 
 /// What a cluster runs when the scenario says nothing: MetalLB in L2
@@ -86,6 +97,7 @@ impl Default for ClusterConfig {
             retry_period: Duration::from_secs(2),
             // Image pull and readiness of the small modelled apps.
             pod_startup: Duration::from_secs(3),
+            router_asn: DEFAULT_ROUTER_ASN,
         }
     }
 }
@@ -527,6 +539,30 @@ pub struct BgpSession {
     pub peer_addr: Ipv4Addr,
     pub my_asn: u32,
     pub peer_asn: u32,
+    /// The native session's connect backoff: the wait after the next
+    /// failed attempt (0 s, then 1 s doubling to 2 min; reset when a
+    /// session comes up).
+    #[serde(default)]
+    pub backoff: Duration,
+    /// The speaker's last connect failed and it is retrying.
+    #[serde(default)]
+    pub failing: bool,
+    /// The router has seen this session Established at least once (its
+    /// `Up/Down` column says `never` until then).
+    #[serde(default)]
+    pub established_once: bool,
+}
+
+/// A speaker's session to a BGPPeer address where no BGP speaker answers
+/// (nobody has it, or a host that does not listen on port 179): it dials
+/// and fails, again and again, with the native session's backoff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BgpDialer {
+    pub peer_addr: Ipv4Addr,
+    pub my_asn: u32,
+    pub peer_asn: u32,
+    pub backoff: Duration,
+    pub generation: u64,
 }
 
 /// Cilium's service IDs (`cilium-dbg service list`): one per frontend,
@@ -575,6 +611,10 @@ pub struct Cluster {
     /// Electors started so far (their generations).
     pub elector_seq: u64,
     pub bgp: BTreeMap<String, BgpSession>,
+    /// Per node, by BGPPeer name, the sessions to addresses that are not
+    /// the router's.
+    #[serde(default)]
+    pub bgp_dialers: BTreeMap<String, BTreeMap<String, BgpDialer>>,
     /// Which nodes announce each Service's VIP (what the trace reports as leader).
     pub announcers: BTreeMap<Key, Vec<String>>,
     /// The VIP each Service in `announcers` was last announced under: what
@@ -813,6 +853,7 @@ impl Cluster {
             electors: BTreeMap::new(),
             elector_seq: 0,
             bgp: BTreeMap::new(),
+            bgp_dialers: BTreeMap::new(),
             announcers: BTreeMap::new(),
             announced_vips: BTreeMap::new(),
             events: Vec::new(),

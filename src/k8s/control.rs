@@ -173,6 +173,7 @@ impl Plane<'_, '_, '_> {
             }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
             ControlEvent::BgpHoldExpired { node, generation } => bgp::hold_expired(self, &node, generation),
+            ControlEvent::BgpDialFailed { node, peer, generation } => bgp::dial_failed(self, &node, &peer, generation),
         }
         self.run_controllers();
     }

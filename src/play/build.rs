@@ -86,6 +86,7 @@ pub fn cluster_config(spec: &ClusterSpec) -> Result<ClusterConfig, String> {
         renew_deadline: spec.l2_lease_renew_deadline,
         retry_period: spec.l2_lease_retry_period,
         pod_startup: spec.pod_startup,
+        router_asn: crate::k8s::cluster::DEFAULT_ROUTER_ASN,
     })
 }
 
@@ -154,7 +155,10 @@ pub fn build_seeded(
             host.routes.push(Route { dst, via, iface, origin: RouteOrigin::Static });
         }
     }
-    let config = cluster_config(&spec.cluster)?;
+    let mut config = cluster_config(&spec.cluster)?;
+    if let Some(asn) = spec.hosts.iter().find(|h| h.role == HostRole::Router).and_then(|h| h.asn) {
+        config.router_asn = asn;
+    }
     let mut cluster = Cluster::new(config.clone());
     let nodes: Vec<&HostSpec> = spec.hosts.iter().filter(|h| h.role == HostRole::Node).collect();
     for (i, h) in nodes.iter().enumerate() {
