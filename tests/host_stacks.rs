@@ -169,6 +169,25 @@ fn short_frames_are_padded_on_the_wire_not_in_the_senders_capture() {
     assert!(arp[1].contains("ethertype ARP (0x0806), length 42: Reply 172.16.5.22 is-at"), "{}", arp[1]);
 }
 
+/// SYNs nobody answers: the kernel retransmits at 1, 3, 7, 15, 31 and 63 s
+/// and gives up at 127 s with ETIMEDOUT, which curl 8.5 reports as the
+/// connect failure but with CURLE_OPERATION_TIMEDOUT (lib/connect.c,
+/// `is_connected`): exit 28, not 7.
+#[test]
+fn curl_without_a_limit_times_out_with_28_when_the_syns_go_unanswered() {
+    let steps = r#"  - { at: 5s, fault: { host: k1, action: drop, proto: TCP, direction: in } }
+  - { at: 10s, run: { host: laptop, cmd: "curl -sS http://172.16.5.21:30080/" } }"#;
+    let run = Lan { steps, duration: "150s", ..Lan::default() }.run();
+    assert_eq!(
+        shown(&run, "laptop", "curl"),
+        (
+            "curl: (28) Failed to connect to 172.16.5.21 port 30080 after 127000 ms: Couldn't connect to server\n"
+                .to_string(),
+            28
+        )
+    );
+}
+
 /// `-c` ends pcap_loop normally: no extra newline, exit 0.
 #[test]
 fn tcpdump_count_ends_without_the_interrupt_newline() {

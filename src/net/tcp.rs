@@ -19,9 +19,15 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 pub const INITIAL_RTO: Duration = Duration::from_secs(1);
 /// Linux's minimum RTO on a LAN (TCP_RTO_MIN).
 pub const MIN_RTO: Duration = Duration::from_millis(200);
+/// The retransmission timeout never doubles past this (TCP_RTO_MAX).
+pub const MAX_RTO: Duration = Duration::from_secs(120);
 /// tcp_syn_retries default: 6 retransmissions, about 127 s in all.
 pub const SYN_RETRIES: u8 = 6;
-/// tcp_retries2 default, simplified to a retransmission count.
+/// tcp_retries2's default. Linux turns it into a time (`tcp_model_timeout`
+/// in net/ipv4/tcp_timer.c: 15 doublings from TCP_RTO_MIN capped at
+/// TCP_RTO_MAX, 924.6 s after the first transmission); counting
+/// retransmissions from a 200 ms RTO with the same cap reaches the same
+/// expiry, the 16th.
 pub const DATA_RETRIES: u8 = 15;
 /// Linux keeps TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN).
 pub const TIME_WAIT: Duration = Duration::from_secs(60);
@@ -331,7 +337,11 @@ impl Conn {
                     self.state = TcpState::Established;
                     self.timer = None;
                     self.retries = 0;
-                    self.rto = INITIAL_RTO;
+                    // The SYN's round trip is the first RTT sample
+                    // (`tcp_synack_rtt_meas`; the SYN carries a timestamp,
+                    // so it counts even after a retransmission): on a LAN
+                    // the RTO settles at TCP_RTO_MIN.
+                    self.rto = MIN_RTO;
                     out.push(self.ack_segment());
                     events.push(SocketEvent::Connected);
                     out.extend(self.output(now));
@@ -451,7 +461,7 @@ impl Conn {
                     return;
                 }
                 self.retries += 1;
-                self.rto = self.rto + self.rto;
+                self.rto = (self.rto + self.rto).min(MAX_RTO);
                 self.timer = Some(now + self.rto);
                 let flags = if self.state == TcpState::SynSent { TcpFlags::SYN } else { TcpFlags::SYN_ACK };
                 let ack = if self.state == TcpState::SynSent { 0 } else { self.rcv_nxt };
@@ -465,7 +475,7 @@ impl Conn {
                     return;
                 }
                 self.retries += 1;
-                self.rto = self.rto + self.rto;
+                self.rto = (self.rto + self.rto).min(MAX_RTO);
                 // Go back to snd_una and resend everything outstanding.
                 self.sent = 0;
                 self.fin_sent = false;
@@ -606,6 +616,38 @@ mod tests {
         // Retransmits at 1, 3, 7, 15, 31, 63 s; gives up at 127 s.
         assert_eq!(times, vec![1000, 3000, 7000, 15000, 31000, 63000]);
         assert_eq!(ev, vec![SocketEvent::TimedOut { during_connect: true }, SocketEvent::Closed]);
+    }
+
+    /// Data unanswered after the handshake: the RTO starts at TCP_RTO_MIN
+    /// (the SYN gave an RTT sample), doubles up to TCP_RTO_MAX (120 s),
+    /// and the connection gives up with ETIMEDOUT when tcp_retries2 (15)
+    /// is spent: 924.6 s after the data was sent (`tcp_model_timeout`,
+    /// net/ipv4/tcp_timer.c, Linux 6.18).
+    #[test]
+    fn data_retransmits_back_off_to_the_cap_and_time_out_like_linux() {
+        let mut rng = SimRng::new(1);
+        let t0 = Instant::ZERO;
+        let (mut client, syn) = Conn::connect(quad(40000, 80), t0, &mut rng);
+        let (_, syn_ack) = Conn::accept(quad(80, 40000), &as_tcp(&syn, 40000, 80), t0, &mut rng);
+        let (mut out, mut ev) = (vec![], vec![]);
+        client.input(&as_tcp(&syn_ack, 80, 40000), t0, &mut out, &mut ev);
+        let req = client.send(b"GET / HTTP/1.1\r\n\r\n", t0);
+        assert_eq!(req.len(), 1);
+        let (mut times, mut ev, mut last) = (vec![], vec![], 0);
+        while let Some(t) = client.timer {
+            out.clear();
+            client.on_timer(t, &mut out, &mut ev);
+            last = t.as_millis();
+            if !out.is_empty() {
+                times.push(last);
+            }
+        }
+        let mut expected: Vec<u64> = [200, 600, 1_400, 3_000, 6_200, 12_600, 25_400, 51_000, 102_200, 204_600].into();
+        expected.extend((1..=5).map(|k| 204_600 + k * 120_000));
+        assert_eq!(times, expected);
+        assert_eq!(ev, vec![SocketEvent::TimedOut { during_connect: false }, SocketEvent::Closed]);
+        assert_eq!(last, 924_600, "gives up 924.6 s after sending");
+        assert_eq!(client.state, TcpState::Closed);
     }
 
     #[test]

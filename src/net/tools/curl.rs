@@ -2,8 +2,8 @@
 //! `-s -S -m -o -w -H --connect-timeout`, with curl 8.5's exit codes and
 //! messages: 7 when the connect fails (refused by a RST or an ICMP port
 //! unreachable, or host unreachable after failed ARP), 28 when `-m` runs
-//! out (and `%{http_code}` is `000`), 56 when an established connection is
-//! reset.
+//! out (and `%{http_code}` is `000`) or the kernel gives up on the SYNs,
+//! 56 when an established connection is reset or times out.
 
 use super::{Output, ProcIo, number};
 use crate::net::tcp::{Quad, SocketEvent};
@@ -253,14 +253,23 @@ impl Curl {
             SocketEvent::Reset { during_connect: false } => {
                 self.finish(io.now(), None, 56, Some("Recv failure: Connection reset by peer".into()));
             }
-            SocketEvent::TimedOut { .. } => {
+            SocketEvent::TimedOut { during_connect: true } => {
+                // The kernel gave up on the SYNs (ETIMEDOUT): curl 8.5
+                // prints the connect failure, then makes it
+                // CURLE_OPERATION_TIMEDOUT (lib/connect.c, `is_connected`).
                 let ms = io.now().saturating_since(self.started).as_millis();
                 let msg = format!(
                     "Failed to connect to {} port {} after {ms} ms: Couldn't connect to server",
                     self.dst.ip(),
                     self.dst.port()
                 );
-                self.finish(io.now(), None, 7, Some(msg));
+                self.finish(io.now(), None, 28, Some(msg));
+            }
+            SocketEvent::TimedOut { during_connect: false } => {
+                // An established connection whose retransmissions ran out
+                // (tcp_write_err, ETIMEDOUT): curl's read fails
+                // (lib/cf-socket.c, CURLE_RECV_ERROR).
+                self.finish(io.now(), None, 56, Some("Recv failure: Connection timed out".into()));
             }
             SocketEvent::Closed => {}
         }
