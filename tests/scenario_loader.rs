@@ -841,6 +841,18 @@ fn faults_fit_the_host_role_and_carry_their_parameters() {
         errors(&edit("action: delete-pod, pod: web }", "action: delete-pod, pod: wbe }")),
         ["s.yaml:42:7: spec.timeline[3].fault.pod: no Pod or Deployment named `wbe` (did you mean `web`?)"]
     );
+    // The fault's host is where the pod runs: a Deployment that pins its
+    // pods to another node can have none there.
+    assert_eq!(
+        errors(&edit("    spec:\n      containers:", "    spec:\n      nodeName: worker-0\n      containers:")),
+        [
+            "s.yaml:42:7: spec.timeline[3].fault.pod: Deployment `web` runs on `worker-0` (its nodeName), not on `worker-1`: a delete-pod acts on a pod of the host it names"
+        ]
+    );
+    assert!(
+        load("s.yaml", &edit("    spec:\n      containers:", "    spec:\n      nodeName: worker-1\n      containers:"))
+            .is_ok()
+    );
     assert_eq!(
         errors(&edit("action: stop-speaker }", "action: stop-speaker, garp: honor }")),
         ["s.yaml:40:7: spec.timeline[2].fault.garp: `garp` does not apply to `stop-speaker`"]

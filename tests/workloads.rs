@@ -1000,3 +1000,63 @@ fn a_rebooted_node_re_creates_its_pods_sandboxes_under_new_addresses() {
     let endpoints = vipsim::console::run(&mut w, "rt", "kubectl get endpoints web", &mut Vec::new()).unwrap().unwrap();
     assert!(endpoints.contains(&ip(&on_a[1].1)) && !endpoints.contains(&ip(&on_a[0].1)), "{endpoints}");
 }
+
+/// A `delete-pod` fault acts on a pod of the node it names (the scenario
+/// format's fault table: delete-pod applies to nodes): of a Deployment's
+/// pods, one running there; a pod by name only if it runs there. A pod
+/// the scheduler put elsewhere makes the step fail, said in the trace; a
+/// pod pinned elsewhere by `nodeName` is a load error (see
+/// `tests/scenario_loader.rs`).
+#[test]
+fn delete_pod_acts_on_a_pod_of_the_node_it_names() {
+    let extra = deployment("", "  replicas: 3\n", "", "");
+    let steps = r#"  - at: 10s
+    fault: { host: node-b, action: delete-pod, pod: web }"#;
+    let run = run_yaml(&scenario("15s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let terminating: Vec<(String, String)> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Pod { pod, node: Some(n), phase, .. } if phase == "Terminating" => {
+                Some((pod.to_string(), n.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(terminating.len(), 1, "{terminating:?}");
+    assert_eq!(terminating[0].1, "node-b");
+    let fault = t
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Fault { host: Some(h), action, detail } if action == "delete-pod" => Some(format!("{h}: {detail}")),
+            _ => None,
+        })
+        .expect("the fault");
+    assert_eq!(fault, format!("node-b: pod default/{} deleted", terminating[0].0));
+
+    // By name: a bare pod asked for on a node it does not run on stays.
+    let solo = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: solo, labels: { app: other } }
+spec:
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let placed = run_yaml(&scenario("5s", "  - { at: 1s, note: x }", "Cluster", solo));
+    let home = placed.world().cluster.pods.values().find(|p| p.name == "solo").and_then(|p| p.node.clone());
+    let home = home.expect("scheduled");
+    let other = if home == "node-a" { "node-b" } else { "node-a" };
+    let steps = format!("  - at: 10s\n    fault: {{ host: {other}, action: delete-pod, pod: solo }}");
+    let run = run_yaml(&scenario("15s", &steps, "Cluster", solo));
+    let t = run.trace();
+    assert!(pod_records(t, "solo").iter().all(|r| r.1 != "Terminating"));
+    let failed: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if &**host == "vipsim" && component == "timeline" => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [format!("delete-pod {other}: pod default/solo runs on {home}, not on {other}")]);
+}

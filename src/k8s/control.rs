@@ -291,9 +291,12 @@ impl Plane<'_, '_, '_> {
         n.ready_reason = "NodeStatusUnknown".into();
         n.ready_since = now;
         n.unreachable_since = Some(now);
+        // `tryUpdateNodeHealth` (pkg/controller/nodelifecycle, Kubernetes
+        // 1.34) sets the Ready condition to Unknown, not False.
         self.cx.record(Kind::Node {
             node: node.into(),
             ready: false,
+            status: "Unknown",
             reason: "Kubelet stopped posting node status.".into(),
         });
         self.k.event(
@@ -465,6 +468,7 @@ impl Plane<'_, '_, '_> {
             self.cx.record(Kind::Node {
                 node: node.into(),
                 ready: true,
+                status: "True",
                 reason: "kubelet is posting ready status".into(),
             });
             self.k.event(
