@@ -1060,3 +1060,65 @@ spec:
         .collect();
     assert_eq!(failed, [format!("delete-pod {other}: pod default/solo runs on {home}, not on {other}")]);
 }
+
+/// The kubelet never gives a container less than 2 s between SIGTERM and
+/// SIGKILL: `killContainer` raises a shorter grace period to
+/// `minimumGracePeriodInSeconds` (pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34). So a pod with
+/// `terminationGracePeriodSeconds: 1` whose app would take 30 s serves as
+/// terminating for 2 s, not 1. A grace period of 0 is no kill at all for
+/// the API server: `CheckGracefulDelete` (pkg/registry/core/pod/
+/// strategy.go) passes the pod's 0 on, and a deletion with grace 0 removes
+/// the object at once (`BeforeDelete`, apiserver pkg/registry/rest/
+/// delete.go), so its endpoint goes in the same instant.
+#[test]
+fn a_grace_period_under_two_seconds_still_leaves_two_before_sigkill() {
+    let pod = |name: &str, node: &str, grace: u32| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  terminationGracePeriodSeconds: {grace}
+  containers:
+  - {{ name: web, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080, --delay-shutdown=30] }}
+"#
+        )
+    };
+    let steps = r#"  - at: 10s
+    run: { host: client, cmd: "kubectl delete pod one zero" }
+  - at: 10s
+    run: { host: client, cmd: 'kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}"' }"#;
+    let run = run_yaml(&scenario("20s", steps, "Cluster", &(pod("one", "node-a", 1) + &pod("zero", "node-b", 0))));
+    let t = run.trace();
+    let records = |name: &str| -> Vec<(Instant, String, String)> {
+        pod_records(t, name).into_iter().filter(|r| r.0 >= at(10)).map(|r| (r.0, r.1, r.3)).collect()
+    };
+    assert_eq!(
+        records("one"),
+        [
+            (at(10), "Terminating".into(), "deleted; serving until its app exits (2s after SIGTERM)".into()),
+            (at(12), "Deleted".into(), "terminated".into()),
+        ]
+    );
+    assert_eq!(
+        records("zero"),
+        [(
+            at(10),
+            "Deleted".into(),
+            "deleted at once (grace period 0): the API object is gone, the kubelet is not waited for".into()
+        )]
+    );
+    // Right after the delete, only `one` is still an endpoint (serving, terminating).
+    assert_eq!(
+        output(
+            t,
+            r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#,
+            at(10)
+        )
+        .0,
+        r#"one {"ready":false,"serving":true,"terminating":true};"#
+    );
+}

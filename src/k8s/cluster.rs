@@ -171,6 +171,10 @@ pub struct Pod {
     pub admitted: bool,
     /// Set when deletion was requested; the pod is Terminating.
     pub deleted_at: Option<Instant>,
+    /// `metadata.deletionGracePeriodSeconds`: the grace period its deletion
+    /// gave it (the delete's own, else `terminationGracePeriodSeconds`).
+    #[serde(default)]
+    pub deletion_grace_period: Option<Duration>,
     /// Bumped when the pod (re)starts, to cancel stale readiness timers.
     pub generation: u64,
     pub restarts: u32,
@@ -194,6 +198,11 @@ impl Pod {
     /// `terminationGracePeriodSeconds` (default 30 s).
     pub fn grace(&self) -> Duration {
         self.spec.termination_grace_period_seconds.map(|s| Duration::from_secs(s.into())).unwrap_or(TERMINATION_GRACE)
+    }
+    /// The grace period the kubelet kills it with: its deletion's, else
+    /// its own.
+    pub fn deletion_grace(&self) -> Duration {
+        self.deletion_grace_period.unwrap_or_else(|| self.grace())
     }
     /// Named container ports, for Service `targetPort` names.
     pub fn port_named(&self, name: &str) -> Option<u16> {

@@ -486,7 +486,7 @@ impl Plane<'_, '_, '_> {
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && p.terminating())
-            .map(|p| (p.key(), p.generation, exit_after_sigterm(p)))
+            .map(|p| (p.key(), p.generation, shutdown(p, p.deletion_grace()).total()))
             .collect();
         for (pk, generation, exit) in terminating {
             self.at(now + exit, ControlEvent::PodGone { pod: pk, generation });
@@ -647,36 +647,45 @@ impl Plane<'_, '_, '_> {
     // API operations
     // ------------------------------------------------------------------
 
-    /// Deletes a pod. An unscheduled pod goes at once (the API server
-    /// skips the grace period, `CheckGracefulDelete`). Otherwise it turns
-    /// Terminating: no longer a ready endpoint, but its app keeps serving
-    /// (the Ready condition, hence the EndpointSlice's `serving`, holds)
-    /// until its process exits after SIGTERM, or is killed when the grace
-    /// period runs out. On an unreachable node it stays Terminating until
-    /// the kubelet is back.
+    /// Deletes a pod with its own grace period (`terminationGracePeriodSeconds`).
     pub fn delete_pod(&mut self, pk: &Key) {
+        self.delete_pod_with(pk, None);
+    }
+
+    /// Deletes a pod, with `grace` the delete's grace period if it names
+    /// one (`kubectl delete --grace-period`), else the pod's own. The API
+    /// server removes the object at once when the grace period is 0, or
+    /// when the pod was never scheduled (`CheckGracefulDelete`,
+    /// pkg/registry/core/pod/strategy.go, Kubernetes 1.34). Otherwise it
+    /// turns Terminating: no longer a ready endpoint, but its app keeps
+    /// serving (the Ready condition, hence the EndpointSlice's `serving`,
+    /// holds) until its process exits after SIGTERM, or is killed (see
+    /// [`shutdown`]). On an unreachable node it stays Terminating until the
+    /// kubelet is back.
+    pub fn delete_pod_with(&mut self, pk: &Key, grace: Option<Duration>) {
         let now = self.cx.now;
         if self.k.pods.get(pk).is_none_or(|p| p.terminating()) {
             return;
         }
         self.k.touch_pod(pk);
         let Some(p) = self.k.pods.get_mut(pk) else { return };
-        p.deleted_at = Some(now);
-        let generation = p.generation;
-        let exit = exit_after_sigterm(p);
-        let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
-        let (name, node, ready) = (p.name.clone(), p.node.clone(), p.ready);
-        if node.is_none() {
-            self.k.pods.remove(pk);
-            self.cx.record(Kind::Pod {
-                pod: name.as_str().into(),
-                node: None,
-                phase: "Deleted".into(),
-                ready: false,
-                reason: "deleted before it was scheduled".into(),
-            });
+        let grace = grace.unwrap_or_else(|| p.grace());
+        if p.node.is_none() || grace == Duration::ZERO {
+            let reason = if p.node.is_none() {
+                "deleted before it was scheduled"
+            } else {
+                "deleted at once (grace period 0): the API object is gone, the kubelet is not waited for"
+            };
+            self.pod_gone(pk, reason);
             return;
         }
+        p.deleted_at = Some(now);
+        p.deletion_grace_period = Some(grace);
+        let generation = p.generation;
+        let stop = shutdown(p, grace);
+        let exit = stop.exit_after_sigterm;
+        let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
+        let (name, node, ready) = (p.name.clone(), p.node.clone(), p.ready);
         self.cx.record(Kind::Pod {
             pod: name.as_str().into(),
             node: node.as_deref().map(Into::into),
@@ -689,7 +698,7 @@ impl Plane<'_, '_, '_> {
             },
         });
         if node_up {
-            self.at(now + exit, ControlEvent::PodGone { pod: pk.clone(), generation });
+            self.at(now + stop.total(), ControlEvent::PodGone { pod: pk.clone(), generation });
         }
     }
 
@@ -1332,11 +1341,10 @@ fn watched(d: &super::cluster::Deployment) -> String {
     serde_json::to_string(&(d.generation, &d.meta, &d.status)).unwrap_or_default()
 }
 
-/// How long after SIGTERM a pod's app exits: its own shutdown time
-/// ([`APP_EXIT_AFTER_SIGTERM`], or netexec's `--delay-shutdown`), or the
-/// end of its grace period (SIGKILL) if that comes first.
-pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
-    let own = match p.app {
+/// How long after SIGTERM a pod's app exits on its own:
+/// [`APP_EXIT_AFTER_SIGTERM`], or netexec's `--delay-shutdown`.
+pub fn app_exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
+    match p.app {
         crate::net::apps::App::Netexec => p
             .spec
             .containers
@@ -1358,8 +1366,39 @@ pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
             })
             .unwrap_or(APP_EXIT_AFTER_SIGTERM),
         _ => APP_EXIT_AFTER_SIGTERM,
-    };
-    own.min(p.grace())
+    }
+}
+
+/// The shortest time the kubelet leaves a container between SIGTERM and
+/// SIGKILL (`minimumGracePeriodInSeconds`, pkg/kubelet/kuberuntime).
+pub const MINIMUM_GRACE: Duration = Duration::from_secs(2);
+
+/// How a pod's containers stop once its kubelet kills them with a grace
+/// period, as `killContainer` does (pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34): SIGTERM, then SIGKILL when
+/// the grace period ends, but never less than [`MINIMUM_GRACE`] after
+/// SIGTERM. The app exits on its own at its shutdown time after SIGTERM,
+/// or is killed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shutdown {
+    /// From SIGTERM to SIGKILL.
+    pub kill_after: Duration,
+    /// From SIGTERM to the app's exit (by itself, or SIGKILL).
+    pub exit_after_sigterm: Duration,
+}
+
+impl Shutdown {
+    /// From the kill to the containers' exit: then the pod object goes.
+    pub fn total(&self) -> Duration {
+        self.exit_after_sigterm
+    }
+}
+
+/// The kubelet's shutdown of `p` with `grace` (the pod's deletion grace
+/// period, else its `terminationGracePeriodSeconds`).
+pub fn shutdown(p: &super::cluster::Pod, grace: Duration) -> Shutdown {
+    let kill_after = grace.max(MINIMUM_GRACE);
+    Shutdown { kill_after, exit_after_sigterm: app_exit_after_sigterm(p).min(kill_after) }
 }
 
 /// Initial control-plane state once the nodes are registered: speakers

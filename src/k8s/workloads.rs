@@ -98,6 +98,7 @@ pub fn new_pod(
         bound_at,
         admitted: false,
         deleted_at: None,
+        deletion_grace_period: None,
         generation: 0,
         restarts: 0,
         pending_reason: None,
