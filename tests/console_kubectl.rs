@@ -1151,3 +1151,93 @@ fn delete_by_label_selector() {
         ("error: name cannot be provided when a selector is specified\n".into(), 1)
     );
 }
+
+/// `kubectl drain` of a node that runs a bare Pod (no controller): kubectl
+/// cordons the node, then its `unreplicatedFilter` (kubectl pkg/drain/
+/// filters.go, 1.34) refuses the pod without `--force`, and `RunDrain`
+/// (pkg/cmd/drain/drain.go) prints the errors, `[a, b]` when there are
+/// several, leaves the node pending and exits 1; since kubectl 1.33 the
+/// message no longer reads "cannot delete cannot delete". With `--force`
+/// the pod is evicted after a `Warning: deleting Pods that declare no
+/// controller` line (`PodDeleteList.Warnings`, joined with "; ").
+#[test]
+fn drain_refuses_a_bare_pod_without_force() {
+    let yaml = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: drain-bare }
+spec:
+  duration: 20s
+  hosts:
+  - { name: router, role: router, ip: 192.168.1.1/24 }
+  - { name: node-a, role: node, ip: 192.168.1.11/24 }
+  - { name: node-b, role: node, ip: 192.168.1.12/24 }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: bare }
+spec:
+  nodeName: node-a
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let mut sh = console_common::Shell::from_yaml(yaml);
+    let mut w = sh.world(10);
+    let mut run = |cmd: &str| console_common::run(&mut w, "router", cmd);
+    let daemons = ["kube-proxy", "speaker"];
+    let ns = ["kube-system", "metallb-system"];
+    let daemon_pods: Vec<String> = daemons
+        .iter()
+        .zip(ns)
+        .map(|(d, ns)| format!("{ns}/{}", vipsim::k8s::workloads::daemon_pod_name(d, "node-a")))
+        .collect();
+    let daemon_error =
+        format!("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}", daemon_pods.join(", "));
+    let bare_error = "cannot delete Pods that declare no controller (use --force to override): default/bare";
+    assert_eq!(
+        run("kubectl drain node-a"),
+        (
+            text(&[
+                "node/node-a cordoned",
+                &format!(
+                    "error: unable to drain node \"node-a\" due to error: [{daemon_error}, {bare_error}], continuing command..."
+                ),
+                "There are pending nodes to be drained:",
+                " node-a",
+                &daemon_error,
+                bare_error,
+            ]),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl drain node-a --ignore-daemonsets"),
+        (
+            text(&[
+                "node/node-a already cordoned",
+                &format!("error: unable to drain node \"node-a\" due to error: {bare_error}, continuing command..."),
+                "There are pending nodes to be drained:",
+                " node-a",
+                bare_error,
+            ]),
+            1
+        )
+    );
+    assert!(run("kubectl get pods").0.contains("bare   1/1     Running"));
+    assert_eq!(
+        run("kubectl drain node-a --ignore-daemonsets --force"),
+        (
+            text(&[
+                "node/node-a already cordoned",
+                &format!(
+                    "Warning: ignoring DaemonSet-managed Pods: {}; deleting Pods that declare no controller: default/bare",
+                    daemon_pods.join(", ")
+                ),
+                "evicting pod default/bare",
+                "pod/bare evicted",
+                "node/node-a drained",
+            ]),
+            0
+        )
+    );
+}

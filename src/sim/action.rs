@@ -338,7 +338,7 @@ impl World {
                 self.plane(trace, |p| match f.action {
                     FaultAction::Cordon => p.cordon(&n, true),
                     FaultAction::Uncordon => p.cordon(&n, false),
-                    _ => p.drain(&n),
+                    _ => p.drain(&n, false),
                 })?
             }
             FaultAction::DeletePod => {

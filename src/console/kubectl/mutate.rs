@@ -278,26 +278,51 @@ pub fn node_verb(w: &mut World, verb: &str, f: &Flags, trace: &mut Vec<Record>) 
     }
 }
 
-/// kubectl refuses to drain past DaemonSet pods without `--ignore-daemonsets`
-/// (after cordoning the node).
+/// kubectl cordons the node, then refuses to drain past DaemonSet pods
+/// without `--ignore-daemonsets` and past pods no controller owns without
+/// `--force` (`RunDrain` in kubectl pkg/cmd/drain/drain.go, 1.34): the
+/// errors (one, or several as `[a, b]`) on the "unable to drain" line, the
+/// node still pending, then each error on a line of its own, exit 1.
 fn drain(w: &mut World, node: &str, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let cordoned = match w.plane(trace, |p| p.cordon(node, true)) {
+        Ok(line) => line,
+        Err(e) => return Reply::fail(&e),
+    };
     let daemon_pods: Vec<String> = system_pods(w)
         .into_iter()
         .filter(|p| p.node == node && p.owner.1 == "DaemonSet")
         .map(|p| format!("{}/{}", p.namespace, p.name))
         .collect();
-    if f.has("ignore-daemonsets") || daemon_pods.is_empty() || !w.cluster.nodes.contains_key(node) {
-        return answer(w.plane(trace, |p| p.drain(node)));
+    let force = f.has("force");
+    let mut errors = Vec::new();
+    if !f.has("ignore-daemonsets") && !daemon_pods.is_empty() {
+        errors.push(format!(
+            "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+            daemon_pods.join(", ")
+        ));
     }
-    let cordoned = answer(w.plane(trace, |p| p.cordon(node, true)));
-    let why =
-        format!("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}", daemon_pods.join(", "));
+    let bare = w.plane(trace, |p| p.bare_pods(node));
+    if !bare.is_empty() && !force {
+        errors.push(format!("{}: {}", crate::k8s::api::UNMANAGED_FATAL, bare.join(", ")));
+    }
+    if errors.is_empty() {
+        return match w.plane(trace, |p| p.drain_pods(node, force)) {
+            Ok(out) => Reply::ok(format!("{cordoned}\n{out}\n")),
+            Err(e) => Reply { stdout: format!("{cordoned}\n"), ..Reply::fail(&e) },
+        };
+    }
+    let joined = match errors.as_slice() {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    };
     Reply {
+        stdout: format!("{cordoned}\n"),
         stderr: format!(
-            "error: unable to drain node \"{node}\" due to error: {why}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{why}\n"
+            "error: unable to drain node \"{node}\" due to error: {joined}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{}\n",
+            errors.join("\n")
         ),
         exit: 1,
-        ..cordoned
+        ..Reply::default()
     }
 }
 
