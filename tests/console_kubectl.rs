@@ -1241,3 +1241,117 @@ spec:
         )
     );
 }
+
+/// `kubectl delete pod X --grace-period=0 --force` sends a grace period of
+/// 0 and says so: the warning first on stderr, then `force deleted`
+/// (`Validate` and `PrintObj` in kubectl pkg/cmd/delete/delete.go, 1.34;
+/// the namespace since 1.33). The API server removes such a pod at once
+/// (`CheckGracefulDelete`, pkg/registry/core/pod/strategy.go; `BeforeDelete`
+/// in apiserver pkg/registry/rest/delete.go), so its endpoint goes at once
+/// instead of serving as terminating. `--grace-period=0` without `--force`
+/// is sent as 1 s, and `--force` with a longer grace period is ignored with
+/// a warning.
+#[test]
+fn force_delete_removes_the_pod_at_once_and_says_so() {
+    let pod = |name: &str, node: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  containers:
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080] }}
+"#
+        )
+    };
+    let yaml = format!(
+        r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: force-delete }}
+spec:
+  duration: 20s
+  hosts:
+  - {{ name: router, role: router, ip: 192.168.1.1/24 }}
+  - {{ name: node-a, role: node, ip: 192.168.1.11/24 }}
+  - {{ name: node-b, role: node, ip: 192.168.1.12/24 }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  selector: {{ app: web }}
+  ports: [ {{ port: 80, targetPort: 8080 }} ]
+{}{}{}"#,
+        pod("gone", "node-a"),
+        pod("soft", "node-b"),
+        pod("kept", "node-b")
+    );
+    let mut sh = console_common::Shell::from_yaml(&yaml);
+    let mut w = sh.world(10);
+    let mut run = |cmd: &str| console_common::run(&mut w, "router", cmd);
+    assert_eq!(
+        run("kubectl delete pod gone --grace-period=0 --force"),
+        (
+            text(&[
+                "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.",
+                "pod \"gone\" force deleted from default namespace",
+            ]),
+            0
+        )
+    );
+    assert_eq!(
+        run("kubectl delete pod soft --grace-period=0"),
+        ("pod \"soft\" deleted from default namespace\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl delete pod kept --grace-period=5 --force"),
+        (
+            text(&[
+                "Warning: --force is ignored because --grace-period is not 0.",
+                "pod \"kept\" deleted from default namespace",
+            ]),
+            0
+        )
+    );
+    let slices = r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#;
+    assert_eq!(
+        run(slices).0,
+        concat!(
+            r#"kept {"ready":false,"serving":true,"terminating":true};"#,
+            r#"soft {"ready":false,"serving":true,"terminating":true};"#
+        )
+    );
+    assert_eq!(
+        run("kubectl get pods"),
+        (
+            text(&[
+                "NAME   READY   STATUS        RESTARTS   AGE",
+                "kept   1/1     Terminating   0          10s",
+                "soft   1/1     Terminating   0          10s",
+            ]),
+            0
+        )
+    );
+    // A Terminating pod force-deleted goes at once too.
+    assert_eq!(
+        run("kubectl delete pod kept --force").0,
+        text(&[
+            "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.",
+            "pod \"kept\" force deleted from default namespace",
+        ])
+    );
+    assert_eq!(run(slices).0, r#"soft {"ready":false,"serving":true,"terminating":true};"#);
+    assert_eq!(
+        run("kubectl delete pod soft --grace-period=x"),
+        (
+            text(&[
+                "error: invalid argument \"x\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"x\": invalid syntax",
+                "See 'kubectl delete --help' for usage.",
+            ]),
+            1
+        )
+    );
+}

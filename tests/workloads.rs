@@ -1108,7 +1108,7 @@ spec:
         [(
             at(10),
             "Deleted".into(),
-            "deleted at once (grace period 0): the API object is gone, the kubelet is not waited for".into()
+            "deleted with grace period 0: gone from the API at once, its containers may still run on the node".into()
         )]
     );
     // Right after the delete, only `one` is still an endpoint (serving, terminating).

@@ -10,6 +10,7 @@ use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
 use super::workloads;
+use crate::time::Duration;
 
 /// kubectl's `resource.group` spelling of a kind, as in `service/web created`.
 pub fn resource_name(kind: &str) -> String {
@@ -305,6 +306,20 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl delete KIND NAME`.
     pub fn delete(&mut self, kind: &str, ns: &str, name: &str) -> Result<String, String> {
+        self.delete_with_grace(kind, ns, name, None)
+    }
+
+    /// `kubectl delete KIND NAME` with the grace period kubectl sends
+    /// (`--grace-period`, `--now`, `--force`), if any: a pod gets it as its
+    /// deletion grace period (0: gone at once); kubectl then says `force
+    /// deleted` (`PrintObj`, kubectl pkg/cmd/delete/delete.go, 1.34).
+    pub fn delete_with_grace(
+        &mut self,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        grace: Option<Duration>,
+    ) -> Result<String, String> {
         let k2 = key(ns, name);
         let res = resource_name(kind);
         let namespaced = kinds::namespaced(kind);
@@ -344,7 +359,7 @@ impl Plane<'_, '_, '_> {
             }
             "Pod" => {
                 let exists = self.k.pods.contains_key(&k2);
-                self.delete_pod(&k2);
+                self.delete_pod_with(&k2, grace);
                 exists
             }
             "Namespace" => self.k.namespaces.remove(name).is_some(),
@@ -370,11 +385,12 @@ impl Plane<'_, '_, '_> {
             _ => self.k.touched.all = true,
         }
         self.run_controllers();
+        let operation = if grace == Some(Duration::ZERO) { "force deleted" } else { "deleted" };
         // kubectl >= 1.33 names the namespace of what it deleted.
         Ok(if !namespaced {
-            format!("{res} \"{name}\" deleted")
+            format!("{res} \"{name}\" {operation}")
         } else {
-            format!("{res} \"{name}\" deleted from {ns} namespace")
+            format!("{res} \"{name}\" {operation} from {ns} namespace")
         })
     }
 

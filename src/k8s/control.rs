@@ -664,21 +664,20 @@ impl Plane<'_, '_, '_> {
     /// kubelet is back.
     pub fn delete_pod_with(&mut self, pk: &Key, grace: Option<Duration>) {
         let now = self.cx.now;
-        if self.k.pods.get(pk).is_none_or(|p| p.terminating()) {
+        let Some(p) = self.k.pods.get(pk) else { return };
+        let grace = grace.unwrap_or_else(|| p.grace());
+        // A pod already terminating is only hurried by a grace period of 0
+        // (a shorter non-zero one is not modelled).
+        if p.terminating() && grace != Duration::ZERO {
+            return;
+        }
+        if p.node.is_none() || grace == Duration::ZERO {
+            let reason = if p.node.is_none() { "deleted before it was scheduled" } else { FORCE_DELETED };
+            self.pod_gone(pk, reason);
             return;
         }
         self.k.touch_pod(pk);
         let Some(p) = self.k.pods.get_mut(pk) else { return };
-        let grace = grace.unwrap_or_else(|| p.grace());
-        if p.node.is_none() || grace == Duration::ZERO {
-            let reason = if p.node.is_none() {
-                "deleted before it was scheduled"
-            } else {
-                "deleted at once (grace period 0): the API object is gone, the kubelet is not waited for"
-            };
-            self.pod_gone(pk, reason);
-            return;
-        }
         p.deleted_at = Some(now);
         p.deletion_grace_period = Some(grace);
         let generation = p.generation;
@@ -1368,6 +1367,10 @@ pub fn app_exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
         _ => APP_EXIT_AFTER_SIGTERM,
     }
 }
+
+/// Why a pod deleted with a grace period of 0 is gone at once.
+pub const FORCE_DELETED: &str =
+    "deleted with grace period 0: gone from the API at once, its containers may still run on the node";
 
 /// The shortest time the kubelet leaves a container between SIGTERM and
 /// SIGKILL (`minimumGracePeriodInSeconds`, pkg/kubelet/kuberuntime).
