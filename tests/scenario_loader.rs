@@ -266,7 +266,7 @@ metadata:
   uid: 1234
   labels: {{app: nginx}}
 spec:
-  tolerations: []
+  volumes: []
   containers:
   - name: nginx
     image: nginx:1.27
@@ -280,7 +280,7 @@ status:
         [
             RESOURCES_WARNING,
             "s.yaml:115:3: metadata.uid: ignored: does not affect networking in vipsim",
-            "s.yaml:118:3: spec.tolerations: ignored: does not affect networking in vipsim",
+            "s.yaml:118:3: spec.volumes: ignored: does not affect networking in vipsim",
             "s.yaml:121:5: spec.containers[0].image: image `nginx:1.27` is not modelled; the pod answers HTTP 200 with its name",
             "s.yaml:123:1: status: ignored: does not affect networking in vipsim",
         ]
@@ -1730,5 +1730,40 @@ fn a_cilium_policy_announcing_external_ips_is_warned() {
     assert!(
         found.iter().any(|w| w.ends_with("spec.externalIPs: not modelled: vipsim's L2 announcer answers ARP for the Services' load-balancer IPs only, not their externalIPs")),
         "{found:#?}"
+    );
+}
+
+/// Pod tolerations are read, not ignored: no warning, and what the API
+/// server's `ValidateTolerations` (pkg/apis/core/validation/validation.go,
+/// Kubernetes 1.34) refuses is an error at the field: `tolerationSeconds`
+/// without the NoExecute effect, an empty key without `Exists`, a value
+/// with `Exists`; an unknown operator or effect is an unknown variant.
+#[test]
+fn tolerations_are_read_and_checked_like_the_api_server() {
+    let with = |tolerations: &str| {
+        METALLB.replacen(
+            "    spec:\n      containers:",
+            &format!("    spec:\n      tolerations:\n{tolerations}      containers:"),
+            1,
+        )
+    };
+    let good = with(
+        "      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 20 }\n      - { operator: Exists }\n",
+    );
+    // (The three lines added move the resources warning down.)
+    assert_eq!(warnings(&good), [RESOURCES_WARNING.replace("s.yaml:74:", "s.yaml:77:")]);
+    assert_eq!(
+        errors(&with(
+            "      - { key: a, value: b, effect: NoSchedule, tolerationSeconds: 5 }\n      - { value: x }\n      - { key: k, operator: Exists, value: v }\n"
+        )),
+        [
+            "s.yaml:68:7: spec.template.spec.tolerations[0].effect: effect must be 'NoExecute' when `tolerationSeconds` is set",
+            "s.yaml:69:7: spec.template.spec.tolerations[1].operator: operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+            "s.yaml:70:7: spec.template.spec.tolerations[2].operator: value must be empty when `operator` is 'Exists'",
+        ]
+    );
+    assert_eq!(
+        errors(&with("      - { key: a, operator: Has }\n")),
+        ["s.yaml:68:29: spec.template.spec.tolerations[0].operator: unknown value `Has`, expected Equal | Exists"]
     );
 }

@@ -1122,3 +1122,123 @@ spec:
         r#"one {"ready":false,"serving":true,"terminating":true};"#
     );
 }
+
+/// A pod's own tolerations decide when it leaves an unreachable node. The
+/// taint eviction controller matches the node's
+/// `node.kubernetes.io/unreachable:NoExecute` taint against them
+/// (`processPodOnNode`, `getMinTolerationTime`, pkg/controller/
+/// tainteviction/taint_eviction.go, Kubernetes 1.34): `tolerationSeconds:
+/// 20` evicts 20 s after the taint, a matching toleration without seconds
+/// never, and a taint no toleration matches at once. The 300 s are only
+/// what the DefaultTolerationSeconds admission plugin (plugin/pkg/
+/// admission/defaulttolerationseconds) adds to a pod that has no toleration
+/// for that key and effect; one with the key and effect but another value
+/// gets no default, and does not match the taint either.
+#[test]
+fn tolerations_decide_when_pods_leave_an_unreachable_node() {
+    let pinned = |name: &str, tolerations: &str| {
+        deployment(&format!("-{name}"), "  replicas: 1\n", &format!("      nodeName: node-c\n{tolerations}"), "")
+            .replace("app: web }", &format!("app: web, t: {name} }}"))
+    };
+    let extra = pinned(
+        "fast",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 20 }\n",
+    ) + &pinned(
+        "stay",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute }\n",
+    ) + &pinned(
+        "none",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, value: x, effect: NoExecute }\n",
+    ) + &pinned("plain", "");
+    // node-c powers off at 1 s: NotReady and tainted at 50 s.
+    let steps = r#"  - at: 1s
+    fault: { host: node-c, action: power-off }
+  - at: 10s
+    run: { host: client, cmd: "kubectl get pods -l t=plain -o jsonpath={.items[0].spec.tolerations}" }
+  - at: 10s
+    run: { host: client, cmd: "kubectl get pods -l t=stay -o jsonpath={.items[0].spec.tolerations}" }"#;
+    let run = run_yaml(&scenario("400s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let evicted = |d: &str| -> Vec<Instant> {
+        t.iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Pod { pod, node: Some(n), phase, .. }
+                    if pod.starts_with(&format!("web-{d}-")) && &**n == "node-c" && phase == "Terminating" =>
+                {
+                    Some(r.t)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // Each Deployment's replacement is pinned to node-c too, so it is
+    // evicted in its turn: every 20 s for `fast`; for `none` the real
+    // controllers loop as fast as the API answers, vipsim once a second.
+    let first = |d: &str, n: usize| evicted(d).into_iter().take(n).collect::<Vec<Instant>>();
+    assert_eq!(first("fast", 3), [at(70), at(90), at(110)]);
+    assert_eq!(evicted("stay"), Vec::<Instant>::new());
+    assert_eq!(first("none", 3), [at(50), at(51), at(52)]);
+    assert_eq!(
+        first("plain", 2),
+        [at(350), Instant::ZERO + Duration::from_secs(650)].iter().take(1).copied().collect::<Vec<_>>()
+    );
+    // The admission plugin's defaults show in the pod, after the pod's own.
+    assert_eq!(
+        output(t, "kubectl get pods -l t=plain -o jsonpath={.items[0].spec.tolerations}", at(10)).0,
+        concat!(
+            r#"[{"effect":"NoExecute","key":"node.kubernetes.io/not-ready","operator":"Exists","tolerationSeconds":300},"#,
+            r#"{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","operator":"Exists","tolerationSeconds":300}]"#
+        )
+    );
+    assert_eq!(
+        output(t, "kubectl get pods -l t=stay -o jsonpath={.items[0].spec.tolerations}", at(10)).0,
+        concat!(
+            r#"[{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","operator":"Exists"},"#,
+            r#"{"effect":"NoExecute","key":"node.kubernetes.io/not-ready","operator":"Exists","tolerationSeconds":300}]"#
+        )
+    );
+}
+
+/// kube-scheduler lets a pod that tolerates a node's taints onto it: the
+/// NodeUnschedulable plugin checks the cordon's
+/// `node.kubernetes.io/unschedulable:NoSchedule` against the pod's
+/// tolerations (pkg/scheduler/framework/plugins/nodeunschedulable,
+/// Kubernetes 1.34). With every node cordoned, only the tolerating pod runs.
+#[test]
+fn a_pod_that_tolerates_the_cordon_is_scheduled_on_a_cordoned_node() {
+    let pod = |name: &str, tolerations: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, annotations: {{ vipsim/hold: "true" }} }}
+spec:
+{tolerations}  containers:
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }}
+"#
+        )
+    };
+    let extra = pod(
+        "tolerant",
+        "  tolerations:\n  - { key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule }\n",
+    ) + &pod("plain", "");
+    let steps = r#"  - { at: 1s, fault: { host: node-a, action: cordon } }
+  - { at: 1s, fault: { host: node-b, action: cordon } }
+  - { at: 1s, fault: { host: node-c, action: cordon } }
+  - { at: 2s, apply: tolerant }
+  - { at: 2s, apply: plain }
+  - { at: 8s, run: { host: client, cmd: "kubectl get pods tolerant plain" } }"#;
+    let run = run_yaml(&scenario("10s", steps, "Cluster", &extra));
+    let (out, _) = output(run.trace(), "kubectl get pods tolerant plain", at(8));
+    let status: Vec<(String, String)> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert_eq!(status, [("tolerant".to_string(), "Running".to_string()), ("plain".to_string(), "Pending".to_string())]);
+    let pending = run.world().cluster.pods.values().find(|p| p.name == "plain").and_then(|p| p.pending_reason.clone());
+    assert_eq!(pending.as_deref().map(|r| r.contains("node(s) were unschedulable")), Some(true), "{pending:?}");
+}

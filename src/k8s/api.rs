@@ -109,6 +109,7 @@ impl Plane<'_, '_, '_> {
                         spec.clone(),
                         None,
                         now,
+                        self.k.config.eviction_timeout,
                     );
                     e.insert(pod);
                     "created"

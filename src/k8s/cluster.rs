@@ -199,6 +199,19 @@ impl Pod {
     pub fn grace(&self) -> Duration {
         self.spec.termination_grace_period_seconds.map(|s| Duration::from_secs(s.into())).unwrap_or(TERMINATION_GRACE)
     }
+    /// When the taint eviction controller deletes the pod from a node
+    /// tainted `node.kubernetes.io/unreachable:NoExecute` since `tainted`:
+    /// its toleration time (see [`super::objects::toleration_time`]; at
+    /// once without a matching toleration), counted from the taint or from
+    /// when the pod came to the node, whichever is later (`processPodOnNode`,
+    /// pkg/controller/tainteviction/taint_eviction.go, 1.34). `None`: a
+    /// toleration without `tolerationSeconds` keeps it there for ever.
+    pub fn eviction_due(&self, tainted: Instant) -> Option<Instant> {
+        use super::objects::{TAINT_UNREACHABLE, Taint, TaintEffect, toleration_time};
+        let taints = [Taint { key: TAINT_UNREACHABLE, value: "", effect: TaintEffect::NoExecute }];
+        let seconds = toleration_time(&taints, &self.spec.tolerations)?;
+        Some(self.bound_at.unwrap_or(self.created).max(tainted) + Duration::from_secs(seconds))
+    }
     /// The grace period the kubelet kills it with: its deletion's, else
     /// its own.
     pub fn deletion_grace(&self) -> Duration {

@@ -32,6 +32,13 @@ pub const APP_EXIT_AFTER_SIGTERM: Duration = Duration::from_secs(2);
 /// reconcile (each pass is one round trip through the API server; a
 /// rollout step needs two or three).
 const MAX_CONTROLLER_PASSES: usize = 16;
+/// How long after it came a pod that a tainted node does not tolerate is
+/// evicted, when it came after the taint. The real taint eviction
+/// controller deletes it at once; a ReplicaSet whose pods are pinned there
+/// (`nodeName`) then makes and loses pods as fast as the API server
+/// answers. vipsim waits a second each time, so such pods pile up
+/// Terminating at one a second instead of looping within one instant.
+const LATE_EVICTION_DELAY: Duration = Duration::from_secs(1);
 /// memberlist join / graceful leave propagation.
 pub const MEMBERLIST_GOSSIP: Duration = Duration::from_millis(500);
 
@@ -108,12 +115,11 @@ impl Plane<'_, '_, '_> {
                 }
             }
             ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
-            ControlEvent::Evict { node, generation } => self.evict(&node, generation),
             ControlEvent::EvictPod { pod, generation } => {
                 let due =
                     self.k.pods.get(&pod).filter(|p| p.generation == generation && !p.terminating()).and_then(|p| {
                         let taint = p.node.as_ref().and_then(|n| self.k.nodes.get(n))?.unreachable_since?;
-                        Some(p.bound_at.unwrap_or(p.created).max(taint) + self.k.config.eviction_timeout)
+                        p.eviction_due(taint)
                     });
                 if due.is_some_and(|d| d <= now) {
                     self.evict_pod(&pod);
@@ -282,7 +288,6 @@ impl Plane<'_, '_, '_> {
 
     fn node_monitor(&mut self, node: &str, generation: u64) {
         let now = self.cx.now;
-        let eviction = self.k.config.eviction_timeout;
         let Some(n) = self.k.nodes.get_mut(node) else { return };
         if n.generation != generation || n.kubelet_up || !n.ready {
             return;
@@ -321,30 +326,31 @@ impl Plane<'_, '_, '_> {
                 });
             }
         }
-        self.at(now + eviction, ControlEvent::Evict { node: node.to_string(), generation });
+        // The NoExecute taint: the taint eviction controller looks at every
+        // pod on the node at once.
+        self.evict(node);
     }
 
-    /// The taint eviction controller: a pod on an unreachable node goes
-    /// when its toleration (300 s by default) runs out, counted from the
-    /// taint or from when the pod came to the node, whichever is later
-    /// (`processPodOnNode` in pkg/controller/tainteviction).
-    fn evict(&mut self, node: &str, generation: u64) {
+    /// The taint eviction controller, when the node is tainted unreachable:
+    /// each pod on it goes when its toleration runs out
+    /// ([`Pod::eviction_due`](super::cluster::Pod::eviction_due)): at once
+    /// without one, never with one that has no `tolerationSeconds`.
+    fn evict(&mut self, node: &str) {
         let now = self.cx.now;
-        let Some(n) = self.k.nodes.get(node).filter(|n| n.generation == generation && !n.kubelet_up) else { return };
+        let Some(n) = self.k.nodes.get(node).filter(|n| !n.kubelet_up) else { return };
         let tainted = n.unreachable_since.unwrap_or(now);
-        let toleration = self.k.config.eviction_timeout;
-        let pods: Vec<(Key, Instant, u64)> = self
+        let pods: Vec<(Key, Option<Instant>, u64)> = self
             .k
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
-            .map(|p| (p.key(), p.bound_at.unwrap_or(p.created).max(tainted) + toleration, p.generation))
+            .map(|p| (p.key(), p.eviction_due(tainted), p.generation))
             .collect();
         for (pk, due, generation) in pods {
-            if due <= now {
-                self.evict_pod(&pk);
-            } else {
-                self.evict_later(&pk, due, generation);
+            match due {
+                Some(due) if due <= now => self.evict_pod(&pk),
+                Some(due) => self.evict_later(&pk, due, generation),
+                None => {}
             }
         }
     }
@@ -1114,8 +1120,11 @@ impl Plane<'_, '_, '_> {
                 if let Some(taint) = n.unreachable_since {
                     let p = &self.k.pods[&pk];
                     let bound = p.bound_at.unwrap_or(p.created);
-                    if bound > taint {
-                        let (due, generation) = (bound + self.k.config.eviction_timeout, p.generation);
+                    if bound >= taint
+                        && let Some(due) = p.eviction_due(taint)
+                    {
+                        let due = due.max(self.cx.now + LATE_EVICTION_DELAY);
+                        let generation = p.generation;
                         self.evict_later(&pk, due, generation);
                     }
                 }
