@@ -1767,3 +1767,36 @@ fn tolerations_are_read_and_checked_like_the_api_server() {
         ["s.yaml:68:29: spec.template.spec.tolerations[0].operator: unknown value `Has`, expected Equal | Exists"]
     );
 }
+
+/// A preStop hook vipsim cannot time (an `exec` that does more than sleep,
+/// an `httpGet`) is taken to return at once, and the loader says so where
+/// it is; a `sleep` action or an `exec` of `sleep N` loads quietly.
+#[test]
+fn an_untimed_pre_stop_hook_is_warned() {
+    let with = |hook: &str| {
+        METALLB.replacen(
+            "        args: [\"netexec\", \"--http-port=8080\"]\n",
+            &format!(
+                "        args: [\"netexec\", \"--http-port=8080\"]\n        lifecycle:\n          preStop: {hook}\n"
+            ),
+            1,
+        )
+    };
+    let moved = RESOURCES_WARNING.replace("s.yaml:74:", "s.yaml:76:");
+    assert_eq!(warnings(&with("{ sleep: { seconds: 5 } }")), [moved.clone()]);
+    assert_eq!(warnings(&with(r#"{ exec: { command: ["sh", "-c", "sleep 5"] } }"#)), [moved.clone()]);
+    assert_eq!(
+        warnings(&with(r#"{ exec: { command: ["nginx", "-s", "quit"] } }"#)),
+        [
+            "s.yaml:72:11: spec.template.spec.containers[0].lifecycle.preStop: preStop `exec` [\"nginx\", \"-s\", \"quit\"] is taken to return at once (vipsim times `sleep: {seconds: N}` and an `exec` that runs `sleep N`)".to_string(),
+            moved.clone(),
+        ]
+    );
+    assert_eq!(
+        warnings(&with("{ httpGet: { path: /drain, port: 8080 } }")),
+        [
+            "s.yaml:72:11: spec.template.spec.containers[0].lifecycle.preStop: preStop `httpGet` is taken to return at once (vipsim times `sleep: {seconds: N}` and an `exec` that runs `sleep N`)".to_string(),
+            moved,
+        ]
+    );
+}

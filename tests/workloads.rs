@@ -1242,3 +1242,75 @@ spec:
     let pending = run.world().cluster.pods.values().find(|p| p.name == "plain").and_then(|p| p.pending_reason.clone());
     assert_eq!(pending.as_deref().map(|r| r.contains("node(s) were unschedulable")), Some(true), "{pending:?}");
 }
+
+/// The kubelet runs a container's preStop hook before SIGTERM
+/// (`killContainer` → `executePreStopHook`, pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34): the hook gets at most the
+/// grace period, and what is left of it after the hook, but never less
+/// than `minimumGracePeriodInSeconds` (2 s), is the time from SIGTERM to
+/// SIGKILL. The pod's Ready condition holds while its container runs, so
+/// its endpoint stays serving and terminating through the hook.
+/// `sleep: {seconds: 15}` with a 20 s grace: SIGTERM at 15 s, the app exits
+/// 2 s later; `exec` of `sh -c "sleep 5"`: 5 + 2; `sleep 40` with a 30 s
+/// grace: the hook is cut at 30 s, SIGKILL 2 s after SIGTERM.
+#[test]
+fn a_pre_stop_hook_runs_before_sigterm_within_the_grace_period() {
+    let pod = |name: &str, node: &str, grace: u32, hook: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  terminationGracePeriodSeconds: {grace}
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.53
+    args: [netexec, --http-port=8080, --delay-shutdown=3]
+    lifecycle:
+      preStop: {hook}
+"#
+        )
+    };
+    let extra = pod("slept", "node-a", 20, "{ sleep: { seconds: 15 } }")
+        + &pod("shell", "node-b", 30, r#"{ exec: { command: ["/bin/sh", "-c", "sleep 5"] } }"#)
+        + &pod("cut", "node-c", 30, r#"{ exec: { command: ["sleep", "40"] } }"#);
+    let slices = r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#;
+    let steps = format!(
+        r#"  - at: 10s
+    run: {{ host: client, cmd: "kubectl delete pod slept shell cut" }}
+  - at: 24s
+    run: {{ host: client, cmd: '{slices}' }}"#
+    );
+    let run = run_yaml(&scenario("60s", &steps, "Cluster", &extra));
+    let t = run.trace();
+    let records = |name: &str| -> Vec<(Instant, String, String)> {
+        pod_records(t, name).into_iter().filter(|r| r.0 >= at(10)).map(|r| (r.0, r.1, r.3)).collect()
+    };
+    let terminating = |hook: &str, exit: &str| {
+        format!(
+            "deleted; serving while its preStop hook runs ({hook}), then until its app exits ({exit} after SIGTERM)"
+        )
+    };
+    assert_eq!(
+        records("slept"),
+        [(at(10), "Terminating".into(), terminating("15s", "3s")), (at(28), "Deleted".into(), "terminated".into())]
+    );
+    assert_eq!(
+        records("shell"),
+        [(at(10), "Terminating".into(), terminating("5s", "3s")), (at(18), "Deleted".into(), "terminated".into())]
+    );
+    assert_eq!(
+        records("cut"),
+        [(at(10), "Terminating".into(), terminating("30s", "2s")), (at(42), "Deleted".into(), "terminated".into())]
+    );
+    // 14 s after the delete, the two still in their hooks serve.
+    assert_eq!(
+        output(t, &slices, at(24)).0,
+        concat!(
+            r#"cut {"ready":false,"serving":true,"terminating":true};"#,
+            r#"slept {"ready":false,"serving":true,"terminating":true};"#
+        )
+    );
+}

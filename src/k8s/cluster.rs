@@ -212,6 +212,22 @@ impl Pod {
         let seconds = toleration_time(&taints, &self.spec.tolerations)?;
         Some(self.bound_at.unwrap_or(self.created).max(tainted) + Duration::from_secs(seconds))
     }
+    /// How long its preStop hooks run before SIGTERM, as far as vipsim
+    /// times them (`sleep`, an `exec` that only sleeps; any other hook is
+    /// taken to return at once): the longest of its containers', since the
+    /// kubelet kills them in parallel and the pod goes with the last.
+    pub fn pre_stop(&self) -> Duration {
+        self.spec
+            .containers
+            .iter()
+            .filter_map(|c| c.lifecycle.as_ref()?.pre_stop.as_ref())
+            .filter_map(|h| match h.pre_stop() {
+                super::objects::PreStop::Sleeps(d) => Some(d),
+                super::objects::PreStop::Unmodelled(_) => None,
+            })
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
     /// The grace period the kubelet kills it with: its deletion's, else
     /// its own.
     pub fn deletion_grace(&self) -> Duration {

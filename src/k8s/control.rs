@@ -696,10 +696,20 @@ impl Plane<'_, '_, '_> {
             node: node.as_deref().map(Into::into),
             phase: "Terminating".into(),
             ready,
-            reason: match (node_up, ready) {
-                (false, _) => "deleted; Terminating until its node's kubelet is back".to_string(),
-                (true, true) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
-                (true, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+            reason: match (node_up, ready, stop.pre_stop > Duration::ZERO) {
+                (false, ..) => "deleted; Terminating until its node's kubelet is back".to_string(),
+                (true, true, false) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
+                (true, false, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+                (true, true, true) => format!(
+                    "deleted; serving while its preStop hook runs ({}), then until its app exits ({} after SIGTERM)",
+                    stop.pre_stop.human(),
+                    exit.human()
+                ),
+                (true, false, true) => format!(
+                    "deleted; its preStop hook runs {}, then its app exits {} after SIGTERM",
+                    stop.pre_stop.human(),
+                    exit.human()
+                ),
             },
         });
         if node_up {
@@ -1387,12 +1397,17 @@ pub const MINIMUM_GRACE: Duration = Duration::from_secs(2);
 
 /// How a pod's containers stop once its kubelet kills them with a grace
 /// period, as `killContainer` does (pkg/kubelet/kuberuntime/
-/// kuberuntime_container.go, Kubernetes 1.34): SIGTERM, then SIGKILL when
-/// the grace period ends, but never less than [`MINIMUM_GRACE`] after
-/// SIGTERM. The app exits on its own at its shutdown time after SIGTERM,
-/// or is killed.
+/// kuberuntime_container.go, Kubernetes 1.34): the preStop hook first, for
+/// at most the grace period (`executePreStopHook`, which counts the time
+/// it took in whole seconds); then SIGTERM, with what is left of the grace
+/// period before SIGKILL, but never less than [`MINIMUM_GRACE`]. The app
+/// exits on its own at its shutdown time after SIGTERM, or is killed.
+/// Until then the pod's Ready condition holds: its endpoint is serving and
+/// terminating, and what announces from it (a Local policy's node) stays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shutdown {
+    /// From the kill to SIGTERM: how long the preStop hook ran.
+    pub pre_stop: Duration,
     /// From SIGTERM to SIGKILL.
     pub kill_after: Duration,
     /// From SIGTERM to the app's exit (by itself, or SIGKILL).
@@ -1402,15 +1417,17 @@ pub struct Shutdown {
 impl Shutdown {
     /// From the kill to the containers' exit: then the pod object goes.
     pub fn total(&self) -> Duration {
-        self.exit_after_sigterm
+        self.pre_stop + self.exit_after_sigterm
     }
 }
 
 /// The kubelet's shutdown of `p` with `grace` (the pod's deletion grace
 /// period, else its `terminationGracePeriodSeconds`).
 pub fn shutdown(p: &super::cluster::Pod, grace: Duration) -> Shutdown {
-    let kill_after = grace.max(MINIMUM_GRACE);
-    Shutdown { kill_after, exit_after_sigterm: app_exit_after_sigterm(p).min(kill_after) }
+    let pre_stop = if grace > Duration::ZERO { p.pre_stop().min(grace) } else { Duration::ZERO };
+    let counted = Duration::from_secs(pre_stop.as_secs());
+    let kill_after = grace.saturating_sub(counted).max(MINIMUM_GRACE);
+    Shutdown { pre_stop, kill_after, exit_after_sigterm: app_exit_after_sigterm(p).min(kill_after) }
 }
 
 /// Initial control-plane state once the nodes are registered: speakers

@@ -40,7 +40,8 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.containers[].startupProbe"),
     ("*", "spec.template.spec.containers[].imagePullPolicy"),
     ("*", "spec.template.spec.containers[].securityContext"),
-    ("*", "spec.template.spec.containers[].lifecycle"),
+    ("*", "spec.template.spec.containers[].lifecycle.postStart"),
+    ("*", "spec.template.spec.containers[].lifecycle.stopSignal"),
     ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
     ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
     ("*", "spec.template.spec.containers[].readinessProbe.exec"),
@@ -211,7 +212,111 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Ignored,
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// `containers[].lifecycle`: the preStop hook is modelled (it delays
+/// SIGTERM), postStart is ignored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_stop: Option<LifecycleHandler>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_start: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Ignored,
+}
+
+/// A lifecycle hook: `exec`, `httpGet`, `sleep` (or the deprecated `tcpSocket`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleHandler {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_socket: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleep: Option<SleepAction>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExecAction {
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SleepAction {
+    pub seconds: i64,
+}
+
+/// How long a preStop hook takes, as vipsim reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreStop {
+    /// `sleep: {seconds: N}`, or an `exec` that only sleeps
+    /// (`["sleep", "N"]`, `["/bin/sh", "-c", "sleep N"]`): N seconds.
+    Sleeps(crate::time::Duration),
+    /// Any other `exec`, `httpGet` or `tcpSocket`: taken to return at once;
+    /// the text says what it is, for the loader's warning.
+    Unmodelled(String),
+}
+
+impl LifecycleHandler {
+    pub fn pre_stop(&self) -> PreStop {
+        if let Some(sleep) = &self.sleep {
+            return PreStop::Sleeps(crate::time::Duration::from_secs(sleep.seconds.max(0) as u64));
+        }
+        if let Some(exec) = &self.exec {
+            return match sleep_command(&exec.command) {
+                Some(d) => PreStop::Sleeps(d),
+                None => PreStop::Unmodelled(format!("`exec` {:?}", exec.command)),
+            };
+        }
+        if self.http_get.is_some() {
+            return PreStop::Unmodelled("`httpGet`".into());
+        }
+        PreStop::Unmodelled("`tcpSocket`".into())
+    }
+}
+
+/// The seconds of a command that only sleeps: `sleep N` run directly or by
+/// a shell (`sh -c`, `bash -c`), N a number of seconds (GNU sleep's
+/// optional `s` suffix allowed).
+fn sleep_command(command: &[String]) -> Option<crate::time::Duration> {
+    let words: Vec<&str> = match command {
+        [shell, flag, script] if is_program(shell, &["sh", "bash", "ash", "dash"]) && flag == "-c" => {
+            script.split_whitespace().collect()
+        }
+        _ => command.iter().map(String::as_str).collect(),
+    };
+    let [program, seconds] = words.as_slice() else { return None };
+    if !is_program(program, &["sleep"]) {
+        return None;
+    }
+    let number = seconds.strip_suffix('s').unwrap_or(seconds);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let millis: u64 = if fraction.is_empty() {
+        0
+    } else {
+        let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
+        digits.parse().ok()?
+    };
+    Some(crate::time::Duration::from_millis(whole * 1000 + millis))
+}
+
+/// `program` names one of `names`, by itself or by path (`/bin/sleep`).
+fn is_program(program: &str, names: &[&str]) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    names.contains(&base)
 }
 
 impl Container {
@@ -1148,5 +1253,31 @@ spec:
         let pool = "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: demo-pool}\nspec:\n  blocks:\n  - start: \"192.0.2.10\"\n    stop: \"192.0.2.50\"\n";
         let m: Manifest = serde_norway::from_str(pool).unwrap();
         assert_eq!(m.namespace(), None);
+    }
+
+    /// The preStop commands vipsim times: `sleep N` run directly or by a
+    /// shell's `-c`, N whole or fractional seconds (GNU sleep takes an `s`
+    /// suffix); anything more is not a plain sleep.
+    #[test]
+    fn pre_stop_sleep_commands() {
+        use crate::time::Duration;
+        let exec = |words: &[&str]| {
+            LifecycleHandler {
+                exec: Some(ExecAction { command: words.iter().map(|w| w.to_string()).collect() }),
+                ..Default::default()
+            }
+            .pre_stop()
+        };
+        assert_eq!(exec(&["sleep", "5"]), PreStop::Sleeps(Duration::from_secs(5)));
+        assert_eq!(exec(&["/bin/sleep", "2.5"]), PreStop::Sleeps(Duration::from_millis(2500)));
+        assert_eq!(exec(&["/bin/sh", "-c", "sleep 10s"]), PreStop::Sleeps(Duration::from_secs(10)));
+        assert_eq!(exec(&["bash", "-c", " sleep  3 "]), PreStop::Sleeps(Duration::from_secs(3)));
+        assert_eq!(
+            exec(&["sh", "-c", "sleep 5 && nginx -s quit"]),
+            PreStop::Unmodelled(r#"`exec` ["sh", "-c", "sleep 5 && nginx -s quit"]"#.into())
+        );
+        assert_eq!(exec(&["sleep", "infinity"]), PreStop::Unmodelled(r#"`exec` ["sleep", "infinity"]"#.into()));
+        let sleep = LifecycleHandler { sleep: Some(SleepAction { seconds: 15 }), ..Default::default() };
+        assert_eq!(sleep.pre_stop(), PreStop::Sleeps(Duration::from_secs(15)));
     }
 }
