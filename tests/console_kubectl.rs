@@ -1335,6 +1335,9 @@ spec:
             0
         )
     );
+    // The API server keeps the grace period the delete gave, not the pod's own 30 s.
+    assert_eq!(run("kubectl get pod kept -o jsonpath={.metadata.deletionGracePeriodSeconds}").0, "5");
+    assert_eq!(run("kubectl get pod soft -o jsonpath={.metadata.deletionGracePeriodSeconds}").0, "1");
     // A Terminating pod force-deleted goes at once too.
     assert_eq!(
         run("kubectl delete pod kept --force").0,

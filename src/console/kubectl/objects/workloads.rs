@@ -48,7 +48,8 @@ pub struct PodFacts<'a> {
     pub ready: bool,
     pub restarts: u32,
     pub created: Instant,
-    pub deleted: Option<Instant>,
+    /// When deletion was asked, and the grace period it gave (seconds).
+    pub deleted: Option<(Instant, u64)>,
     pub unschedulable: Option<&'a str>,
     /// `system-node-critical` add-ons get that class and its priority.
     pub critical: bool,
@@ -97,7 +98,7 @@ fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
         ready: p.ready,
         restarts: p.restarts,
         created: p.created,
-        deleted: p.deleted_at,
+        deleted: p.deleted_at.map(|t| (t, p.deletion_grace().as_secs())),
         unschedulable: p.pending_reason.as_deref().filter(|_| p.node.is_none()),
         critical: false,
     }
@@ -109,8 +110,7 @@ pub fn pod_json(f: &PodFacts) -> Value {
         let generate = f.name.rsplit_once('-').map(|(prefix, _)| format!("{prefix}-")).unwrap_or_default();
         meta = meta.put("generateName", generate).put("ownerReferences", owner(api, kind, name));
     }
-    if let Some(t) = f.deleted {
-        let grace = grace_seconds(f.spec);
+    if let Some((t, grace)) = f.deleted {
         meta = meta
             .put("deletionGracePeriodSeconds", grace)
             .put("deletionTimestamp", timestamp(t + Duration::from_secs(grace)));
