@@ -1783,8 +1783,8 @@ fn an_untimed_pre_stop_hook_is_warned() {
         )
     };
     let moved = RESOURCES_WARNING.replace("s.yaml:74:", "s.yaml:76:");
-    assert_eq!(warnings(&with("{ sleep: { seconds: 5 } }")), [moved.clone()]);
-    assert_eq!(warnings(&with(r#"{ exec: { command: ["sh", "-c", "sleep 5"] } }"#)), [moved.clone()]);
+    assert_eq!(warnings(&with("{ sleep: { seconds: 5 } }")), [moved.as_str()]);
+    assert_eq!(warnings(&with(r#"{ exec: { command: ["sh", "-c", "sleep 5"] } }"#)), [moved.as_str()]);
     assert_eq!(
         warnings(&with(r#"{ exec: { command: ["nginx", "-s", "quit"] } }"#)),
         [

@@ -1307,7 +1307,7 @@ spec:
     );
     // 14 s after the delete, the two still in their hooks serve.
     assert_eq!(
-        output(t, &slices, at(24)).0,
+        output(t, slices, at(24)).0,
         concat!(
             r#"cut {"ready":false,"serving":true,"terminating":true};"#,
             r#"slept {"ready":false,"serving":true,"terminating":true};"#

@@ -360,7 +360,7 @@ impl World {
                                 Some(elsewhere) => format!("pod {} runs on {elsewhere}, not on {n}", p.key()),
                                 None => format!("pod {} is not scheduled to a node, not on {n}", p.key()),
                             },
-                            None if live().any(|p| of_deployment(&p)) => {
+                            None if live().any(of_deployment) => {
                                 format!("no pod of Deployment {want} runs on {n}")
                             }
                             None => format!("no pod or Deployment named {want}"),
