@@ -1173,3 +1173,210 @@ fn delete_by_label_selector() {
         ("error: name cannot be provided when a selector is specified\n".into(), 1)
     );
 }
+
+/// `kubectl drain` of a node that runs a bare Pod (no controller): kubectl
+/// cordons the node, then its `unreplicatedFilter` (kubectl pkg/drain/
+/// filters.go, 1.34) refuses the pod without `--force`, and `RunDrain`
+/// (pkg/cmd/drain/drain.go) prints the errors, `[a, b]` when there are
+/// several, leaves the node pending and exits 1; since kubectl 1.33 the
+/// message no longer reads "cannot delete cannot delete". With `--force`
+/// the pod is evicted after a `Warning: deleting Pods that declare no
+/// controller` line (`PodDeleteList.Warnings`, joined with "; ").
+#[test]
+fn drain_refuses_a_bare_pod_without_force() {
+    let yaml = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: drain-bare }
+spec:
+  duration: 20s
+  hosts:
+  - { name: router, role: router, ip: 192.168.1.1/24 }
+  - { name: node-a, role: node, ip: 192.168.1.11/24 }
+  - { name: node-b, role: node, ip: 192.168.1.12/24 }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: bare }
+spec:
+  nodeName: node-a
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let mut sh = console_common::Shell::from_yaml(yaml);
+    let mut w = sh.world(10);
+    let mut run = |cmd: &str| console_common::run(&mut w, "router", cmd);
+    let daemons = ["kube-proxy", "speaker"];
+    let ns = ["kube-system", "metallb-system"];
+    let daemon_pods: Vec<String> = daemons
+        .iter()
+        .zip(ns)
+        .map(|(d, ns)| format!("{ns}/{}", vipsim::k8s::workloads::daemon_pod_name(d, "node-a")))
+        .collect();
+    let daemon_error =
+        format!("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}", daemon_pods.join(", "));
+    let bare_error = "cannot delete Pods that declare no controller (use --force to override): default/bare";
+    assert_eq!(
+        run("kubectl drain node-a"),
+        (
+            text(&[
+                "node/node-a cordoned",
+                &format!(
+                    "error: unable to drain node \"node-a\" due to error: [{daemon_error}, {bare_error}], continuing command..."
+                ),
+                "There are pending nodes to be drained:",
+                " node-a",
+                &daemon_error,
+                bare_error,
+            ]),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl drain node-a --ignore-daemonsets"),
+        (
+            text(&[
+                "node/node-a already cordoned",
+                &format!("error: unable to drain node \"node-a\" due to error: {bare_error}, continuing command..."),
+                "There are pending nodes to be drained:",
+                " node-a",
+                bare_error,
+            ]),
+            1
+        )
+    );
+    assert!(run("kubectl get pods").0.contains("bare   1/1     Running"));
+    assert_eq!(
+        run("kubectl drain node-a --ignore-daemonsets --force"),
+        (
+            text(&[
+                "node/node-a already cordoned",
+                &format!(
+                    "Warning: ignoring DaemonSet-managed Pods: {}; deleting Pods that declare no controller: default/bare",
+                    daemon_pods.join(", ")
+                ),
+                "evicting pod default/bare",
+                "pod/bare evicted",
+                "node/node-a drained",
+            ]),
+            0
+        )
+    );
+}
+
+/// `kubectl delete pod X --grace-period=0 --force` sends a grace period of
+/// 0 and says so: the warning first on stderr, then `force deleted`
+/// (`Validate` and `PrintObj` in kubectl pkg/cmd/delete/delete.go, 1.34;
+/// the namespace since 1.33). The API server removes such a pod at once
+/// (`CheckGracefulDelete`, pkg/registry/core/pod/strategy.go; `BeforeDelete`
+/// in apiserver pkg/registry/rest/delete.go), so its endpoint goes at once
+/// instead of serving as terminating. `--grace-period=0` without `--force`
+/// is sent as 1 s, and `--force` with a longer grace period is ignored with
+/// a warning.
+#[test]
+fn force_delete_removes_the_pod_at_once_and_says_so() {
+    let pod = |name: &str, node: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  containers:
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080] }}
+"#
+        )
+    };
+    let yaml = format!(
+        r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: force-delete }}
+spec:
+  duration: 20s
+  hosts:
+  - {{ name: router, role: router, ip: 192.168.1.1/24 }}
+  - {{ name: node-a, role: node, ip: 192.168.1.11/24 }}
+  - {{ name: node-b, role: node, ip: 192.168.1.12/24 }}
+---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  selector: {{ app: web }}
+  ports: [ {{ port: 80, targetPort: 8080 }} ]
+{}{}{}"#,
+        pod("gone", "node-a"),
+        pod("soft", "node-b"),
+        pod("kept", "node-b")
+    );
+    let mut sh = console_common::Shell::from_yaml(&yaml);
+    let mut w = sh.world(10);
+    let mut run = |cmd: &str| console_common::run(&mut w, "router", cmd);
+    assert_eq!(
+        run("kubectl delete pod gone --grace-period=0 --force"),
+        (
+            text(&[
+                "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.",
+                "pod \"gone\" force deleted from default namespace",
+            ]),
+            0
+        )
+    );
+    assert_eq!(
+        run("kubectl delete pod soft --grace-period=0"),
+        ("pod \"soft\" deleted from default namespace\n".into(), 0)
+    );
+    assert_eq!(
+        run("kubectl delete pod kept --grace-period=5 --force"),
+        (
+            text(&[
+                "Warning: --force is ignored because --grace-period is not 0.",
+                "pod \"kept\" deleted from default namespace",
+            ]),
+            0
+        )
+    );
+    let slices = r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#;
+    assert_eq!(
+        run(slices).0,
+        concat!(
+            r#"kept {"ready":false,"serving":true,"terminating":true};"#,
+            r#"soft {"ready":false,"serving":true,"terminating":true};"#
+        )
+    );
+    assert_eq!(
+        run("kubectl get pods"),
+        (
+            text(&[
+                "NAME   READY   STATUS        RESTARTS   AGE",
+                "kept   1/1     Terminating   0          10s",
+                "soft   1/1     Terminating   0          10s",
+            ]),
+            0
+        )
+    );
+    // The API server keeps the grace period the delete gave, not the pod's own 30 s.
+    assert_eq!(run("kubectl get pod kept -o jsonpath={.metadata.deletionGracePeriodSeconds}").0, "5");
+    assert_eq!(run("kubectl get pod soft -o jsonpath={.metadata.deletionGracePeriodSeconds}").0, "1");
+    // A Terminating pod force-deleted goes at once too.
+    assert_eq!(
+        run("kubectl delete pod kept --force").0,
+        text(&[
+            "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.",
+            "pod \"kept\" force deleted from default namespace",
+        ])
+    );
+    assert_eq!(run(slices).0, r#"soft {"ready":false,"serving":true,"terminating":true};"#);
+    assert_eq!(
+        run("kubectl delete pod soft --grace-period=x"),
+        (
+            text(&[
+                "error: invalid argument \"x\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"x\": invalid syntax",
+                "See 'kubectl delete --help' for usage.",
+            ]),
+            1
+        )
+    );
+}

@@ -160,6 +160,10 @@ fn node_not_ready_after_grace_and_eviction_after_300s() {
         .expect("NotReady");
     // Last lease renewal at 20 s, grace 50 s -> 70 s, the next 5 s check -> 70 s.
     assert_eq!(not_ready.t, Instant::from_secs(70));
+    // The node lifecycle controller sets Ready to Unknown, not False
+    // (`tryUpdateNodeHealth`, pkg/controller/nodelifecycle/node_lifecycle_controller.go,
+    // Kubernetes 1.34): the trace says what `describe node` shows.
+    assert_eq!(not_ready.kind.describe(), "node node-a Ready=Unknown: Kubelet stopped posting node status.");
     let evicted = run
         .trace()
         .iter()

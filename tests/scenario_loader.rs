@@ -266,7 +266,7 @@ metadata:
   uid: 1234
   labels: {{app: nginx}}
 spec:
-  tolerations: []
+  volumes: []
   containers:
   - name: nginx
     image: nginx:1.27
@@ -280,7 +280,7 @@ status:
         [
             RESOURCES_WARNING,
             "s.yaml:115:3: metadata.uid: ignored: does not affect networking in vipsim",
-            "s.yaml:118:3: spec.tolerations: ignored: does not affect networking in vipsim",
+            "s.yaml:118:3: spec.volumes: ignored: does not affect networking in vipsim",
             "s.yaml:121:5: spec.containers[0].image: image `nginx:1.27` is not modelled; the pod answers HTTP 200 with its name",
             "s.yaml:123:1: status: ignored: does not affect networking in vipsim",
         ]
@@ -840,6 +840,18 @@ fn faults_fit_the_host_role_and_carry_their_parameters() {
     assert_eq!(
         errors(&edit("action: delete-pod, pod: web }", "action: delete-pod, pod: wbe }")),
         ["s.yaml:42:7: spec.timeline[3].fault.pod: no Pod or Deployment named `wbe` (did you mean `web`?)"]
+    );
+    // The fault's host is where the pod runs: a Deployment that pins its
+    // pods to another node can have none there.
+    assert_eq!(
+        errors(&edit("    spec:\n      containers:", "    spec:\n      nodeName: worker-0\n      containers:")),
+        [
+            "s.yaml:42:7: spec.timeline[3].fault.pod: Deployment `web` runs on `worker-0` (its nodeName), not on `worker-1`: a delete-pod acts on a pod of the host it names"
+        ]
+    );
+    assert!(
+        load("s.yaml", &edit("    spec:\n      containers:", "    spec:\n      nodeName: worker-1\n      containers:"))
+            .is_ok()
     );
     assert_eq!(
         errors(&edit("action: stop-speaker }", "action: stop-speaker, garp: honor }")),
@@ -1858,6 +1870,74 @@ spec:
         warnings(&scenario("  peers: [uq]\n")),
         [
             "s.yaml:30:3: spec.peers[0]: no BGPPeer `uq`: MetalLB accepts the name, and no session gets this advertisement through it (`peers` lists BGPPeer names) (did you mean `up`?)"
+        ]
+    );
+}
+
+/// Pod tolerations are read, not ignored: no warning, and what the API
+/// server's `ValidateTolerations` (pkg/apis/core/validation/validation.go,
+/// Kubernetes 1.34) refuses is an error at the field: `tolerationSeconds`
+/// without the NoExecute effect, an empty key without `Exists`, a value
+/// with `Exists`; an unknown operator or effect is an unknown variant.
+#[test]
+fn tolerations_are_read_and_checked_like_the_api_server() {
+    let with = |tolerations: &str| {
+        METALLB.replacen(
+            "    spec:\n      containers:",
+            &format!("    spec:\n      tolerations:\n{tolerations}      containers:"),
+            1,
+        )
+    };
+    let good = with(
+        "      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 20 }\n      - { operator: Exists }\n",
+    );
+    // (The three lines added move the resources warning down.)
+    assert_eq!(warnings(&good), [RESOURCES_WARNING.replace("s.yaml:74:", "s.yaml:77:")]);
+    assert_eq!(
+        errors(&with(
+            "      - { key: a, value: b, effect: NoSchedule, tolerationSeconds: 5 }\n      - { value: x }\n      - { key: k, operator: Exists, value: v }\n"
+        )),
+        [
+            "s.yaml:68:7: spec.template.spec.tolerations[0].effect: effect must be 'NoExecute' when `tolerationSeconds` is set",
+            "s.yaml:69:7: spec.template.spec.tolerations[1].operator: operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+            "s.yaml:70:7: spec.template.spec.tolerations[2].operator: value must be empty when `operator` is 'Exists'",
+        ]
+    );
+    assert_eq!(
+        errors(&with("      - { key: a, operator: Has }\n")),
+        ["s.yaml:68:29: spec.template.spec.tolerations[0].operator: unknown value `Has`, expected Equal | Exists"]
+    );
+}
+
+/// A preStop hook vipsim cannot time (an `exec` that does more than sleep,
+/// an `httpGet`) is taken to return at once, and the loader says so where
+/// it is; a `sleep` action or an `exec` of `sleep N` loads quietly.
+#[test]
+fn an_untimed_pre_stop_hook_is_warned() {
+    let with = |hook: &str| {
+        METALLB.replacen(
+            "        args: [\"netexec\", \"--http-port=8080\"]\n",
+            &format!(
+                "        args: [\"netexec\", \"--http-port=8080\"]\n        lifecycle:\n          preStop: {hook}\n"
+            ),
+            1,
+        )
+    };
+    let moved = RESOURCES_WARNING.replace("s.yaml:74:", "s.yaml:76:");
+    assert_eq!(warnings(&with("{ sleep: { seconds: 5 } }")), [moved.as_str()]);
+    assert_eq!(warnings(&with(r#"{ exec: { command: ["sh", "-c", "sleep 5"] } }"#)), [moved.as_str()]);
+    assert_eq!(
+        warnings(&with(r#"{ exec: { command: ["nginx", "-s", "quit"] } }"#)),
+        [
+            "s.yaml:72:11: spec.template.spec.containers[0].lifecycle.preStop: preStop `exec` [\"nginx\", \"-s\", \"quit\"] is taken to return at once (vipsim times `sleep: {seconds: N}` and an `exec` that runs `sleep N`)".to_string(),
+            moved.clone(),
+        ]
+    );
+    assert_eq!(
+        warnings(&with("{ httpGet: { path: /drain, port: 8080 } }")),
+        [
+            "s.yaml:72:11: spec.template.spec.containers[0].lifecycle.preStop: preStop `httpGet` is taken to return at once (vipsim times `sleep: {seconds: N}` and an `exec` that runs `sleep N`)".to_string(),
+            moved,
         ]
     );
 }

@@ -1000,3 +1000,317 @@ fn a_rebooted_node_re_creates_its_pods_sandboxes_under_new_addresses() {
     let endpoints = vipsim::console::run(&mut w, "rt", "kubectl get endpoints web", &mut Vec::new()).unwrap().unwrap();
     assert!(endpoints.contains(&ip(&on_a[1].1)) && !endpoints.contains(&ip(&on_a[0].1)), "{endpoints}");
 }
+
+/// A `delete-pod` fault acts on a pod of the node it names (the scenario
+/// format's fault table: delete-pod applies to nodes): of a Deployment's
+/// pods, one running there; a pod by name only if it runs there. A pod
+/// the scheduler put elsewhere makes the step fail, said in the trace; a
+/// pod pinned elsewhere by `nodeName` is a load error (see
+/// `tests/scenario_loader.rs`).
+#[test]
+fn delete_pod_acts_on_a_pod_of_the_node_it_names() {
+    let extra = deployment("", "  replicas: 3\n", "", "");
+    let steps = r#"  - at: 10s
+    fault: { host: node-b, action: delete-pod, pod: web }"#;
+    let run = run_yaml(&scenario("15s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let terminating: Vec<(String, String)> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Pod { pod, node: Some(n), phase, .. } if phase == "Terminating" => {
+                Some((pod.to_string(), n.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(terminating.len(), 1, "{terminating:?}");
+    assert_eq!(terminating[0].1, "node-b");
+    let fault = t
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Fault { host: Some(h), action, detail } if action == "delete-pod" => Some(format!("{h}: {detail}")),
+            _ => None,
+        })
+        .expect("the fault");
+    assert_eq!(fault, format!("node-b: pod default/{} deleted", terminating[0].0));
+
+    // By name: a bare pod asked for on a node it does not run on stays.
+    let solo = r#"---
+apiVersion: v1
+kind: Pod
+metadata: { name: solo, labels: { app: other } }
+spec:
+  containers:
+  - { name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }
+"#;
+    let placed = run_yaml(&scenario("5s", "  - { at: 1s, note: x }", "Cluster", solo));
+    let home = placed.world().cluster.pods.values().find(|p| p.name == "solo").and_then(|p| p.node.clone());
+    let home = home.expect("scheduled");
+    let other = if home == "node-a" { "node-b" } else { "node-a" };
+    let steps = format!("  - at: 10s\n    fault: {{ host: {other}, action: delete-pod, pod: solo }}");
+    let run = run_yaml(&scenario("15s", &steps, "Cluster", solo));
+    let t = run.trace();
+    assert!(pod_records(t, "solo").iter().all(|r| r.1 != "Terminating"));
+    let failed: Vec<String> = t
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Log { host, component, line } if &**host == "vipsim" && component == "timeline" => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [format!("delete-pod {other}: pod default/solo runs on {home}, not on {other}")]);
+}
+
+/// The kubelet never gives a container less than 2 s between SIGTERM and
+/// SIGKILL: `killContainer` raises a shorter grace period to
+/// `minimumGracePeriodInSeconds` (pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34). So a pod with
+/// `terminationGracePeriodSeconds: 1` whose app would take 30 s serves as
+/// terminating for 2 s, not 1. A grace period of 0 is no kill at all for
+/// the API server: `CheckGracefulDelete` (pkg/registry/core/pod/
+/// strategy.go) passes the pod's 0 on, and a deletion with grace 0 removes
+/// the object at once (`BeforeDelete`, apiserver pkg/registry/rest/
+/// delete.go), so its endpoint goes in the same instant.
+#[test]
+fn a_grace_period_under_two_seconds_still_leaves_two_before_sigkill() {
+    let pod = |name: &str, node: &str, grace: u32| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  terminationGracePeriodSeconds: {grace}
+  containers:
+  - {{ name: web, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080, --delay-shutdown=30] }}
+"#
+        )
+    };
+    let steps = r#"  - at: 10s
+    run: { host: client, cmd: "kubectl delete pod one zero" }
+  - at: 10s
+    run: { host: client, cmd: 'kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}"' }"#;
+    let run = run_yaml(&scenario("20s", steps, "Cluster", &(pod("one", "node-a", 1) + &pod("zero", "node-b", 0))));
+    let t = run.trace();
+    let records = |name: &str| -> Vec<(Instant, String, String)> {
+        pod_records(t, name).into_iter().filter(|r| r.0 >= at(10)).map(|r| (r.0, r.1, r.3)).collect()
+    };
+    assert_eq!(
+        records("one"),
+        [
+            (at(10), "Terminating".into(), "deleted; serving until its app exits (2s after SIGTERM)".into()),
+            (at(12), "Deleted".into(), "terminated".into()),
+        ]
+    );
+    assert_eq!(
+        records("zero"),
+        [(
+            at(10),
+            "Deleted".into(),
+            "deleted with grace period 0: gone from the API at once, its containers may still run on the node".into()
+        )]
+    );
+    // Right after the delete, only `one` is still an endpoint (serving, terminating).
+    assert_eq!(
+        output(
+            t,
+            r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#,
+            at(10)
+        )
+        .0,
+        r#"one {"ready":false,"serving":true,"terminating":true};"#
+    );
+}
+
+/// A pod's own tolerations decide when it leaves an unreachable node. The
+/// taint eviction controller matches the node's
+/// `node.kubernetes.io/unreachable:NoExecute` taint against them
+/// (`processPodOnNode`, `getMinTolerationTime`, pkg/controller/
+/// tainteviction/taint_eviction.go, Kubernetes 1.34): `tolerationSeconds:
+/// 20` evicts 20 s after the taint, a matching toleration without seconds
+/// never, and a taint no toleration matches at once. The 300 s are only
+/// what the DefaultTolerationSeconds admission plugin (plugin/pkg/
+/// admission/defaulttolerationseconds) adds to a pod that has no toleration
+/// for that key and effect; one with the key and effect but another value
+/// gets no default, and does not match the taint either.
+#[test]
+fn tolerations_decide_when_pods_leave_an_unreachable_node() {
+    let pinned = |name: &str, tolerations: &str| {
+        deployment(&format!("-{name}"), "  replicas: 1\n", &format!("      nodeName: node-c\n{tolerations}"), "")
+            .replace("app: web }", &format!("app: web, t: {name} }}"))
+    };
+    let extra = pinned(
+        "fast",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 20 }\n",
+    ) + &pinned(
+        "stay",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute }\n",
+    ) + &pinned(
+        "none",
+        "      tolerations:\n      - { key: node.kubernetes.io/unreachable, value: x, effect: NoExecute }\n",
+    ) + &pinned("plain", "");
+    // node-c powers off at 1 s: NotReady and tainted at 50 s.
+    let steps = r#"  - at: 1s
+    fault: { host: node-c, action: power-off }
+  - at: 10s
+    run: { host: client, cmd: "kubectl get pods -l t=plain -o jsonpath={.items[0].spec.tolerations}" }
+  - at: 10s
+    run: { host: client, cmd: "kubectl get pods -l t=stay -o jsonpath={.items[0].spec.tolerations}" }"#;
+    let run = run_yaml(&scenario("400s", steps, "Cluster", &extra));
+    let t = run.trace();
+    let evicted = |d: &str| -> Vec<Instant> {
+        t.iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Pod { pod, node: Some(n), phase, .. }
+                    if pod.starts_with(&format!("web-{d}-")) && &**n == "node-c" && phase == "Terminating" =>
+                {
+                    Some(r.t)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // Each Deployment's replacement is pinned to node-c too, so it is
+    // evicted in its turn: every 20 s for `fast`; for `none` the real
+    // controllers loop as fast as the API answers, vipsim once a second.
+    let first = |d: &str, n: usize| evicted(d).into_iter().take(n).collect::<Vec<Instant>>();
+    assert_eq!(first("fast", 3), [at(70), at(90), at(110)]);
+    assert_eq!(evicted("stay"), Vec::<Instant>::new());
+    assert_eq!(first("none", 3), [at(50), at(51), at(52)]);
+    assert_eq!(
+        first("plain", 2),
+        [at(350), Instant::ZERO + Duration::from_secs(650)].iter().take(1).copied().collect::<Vec<_>>()
+    );
+    // The admission plugin's defaults show in the pod, after the pod's own.
+    assert_eq!(
+        output(t, "kubectl get pods -l t=plain -o jsonpath={.items[0].spec.tolerations}", at(10)).0,
+        concat!(
+            r#"[{"effect":"NoExecute","key":"node.kubernetes.io/not-ready","operator":"Exists","tolerationSeconds":300},"#,
+            r#"{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","operator":"Exists","tolerationSeconds":300}]"#
+        )
+    );
+    assert_eq!(
+        output(t, "kubectl get pods -l t=stay -o jsonpath={.items[0].spec.tolerations}", at(10)).0,
+        concat!(
+            r#"[{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","operator":"Exists"},"#,
+            r#"{"effect":"NoExecute","key":"node.kubernetes.io/not-ready","operator":"Exists","tolerationSeconds":300}]"#
+        )
+    );
+}
+
+/// kube-scheduler lets a pod that tolerates a node's taints onto it: the
+/// NodeUnschedulable plugin checks the cordon's
+/// `node.kubernetes.io/unschedulable:NoSchedule` against the pod's
+/// tolerations (pkg/scheduler/framework/plugins/nodeunschedulable,
+/// Kubernetes 1.34). With every node cordoned, only the tolerating pod runs.
+#[test]
+fn a_pod_that_tolerates_the_cordon_is_scheduled_on_a_cordoned_node() {
+    let pod = |name: &str, tolerations: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, annotations: {{ vipsim/hold: "true" }} }}
+spec:
+{tolerations}  containers:
+  - {{ name: c, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec] }}
+"#
+        )
+    };
+    let extra = pod(
+        "tolerant",
+        "  tolerations:\n  - { key: node.kubernetes.io/unschedulable, operator: Exists, effect: NoSchedule }\n",
+    ) + &pod("plain", "");
+    let steps = r#"  - { at: 1s, fault: { host: node-a, action: cordon } }
+  - { at: 1s, fault: { host: node-b, action: cordon } }
+  - { at: 1s, fault: { host: node-c, action: cordon } }
+  - { at: 2s, apply: tolerant }
+  - { at: 2s, apply: plain }
+  - { at: 8s, run: { host: client, cmd: "kubectl get pods tolerant plain" } }"#;
+    let run = run_yaml(&scenario("10s", steps, "Cluster", &extra));
+    let (out, _) = output(run.trace(), "kubectl get pods tolerant plain", at(8));
+    let status: Vec<(String, String)> = out
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert_eq!(status, [("tolerant".to_string(), "Running".to_string()), ("plain".to_string(), "Pending".to_string())]);
+    let pending = run.world().cluster.pods.values().find(|p| p.name == "plain").and_then(|p| p.pending_reason.clone());
+    assert_eq!(pending.as_deref().map(|r| r.contains("node(s) were unschedulable")), Some(true), "{pending:?}");
+}
+
+/// The kubelet runs a container's preStop hook before SIGTERM
+/// (`killContainer` → `executePreStopHook`, pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34): the hook gets at most the
+/// grace period, and what is left of it after the hook, but never less
+/// than `minimumGracePeriodInSeconds` (2 s), is the time from SIGTERM to
+/// SIGKILL. The pod's Ready condition holds while its container runs, so
+/// its endpoint stays serving and terminating through the hook.
+/// `sleep: {seconds: 15}` with a 20 s grace: SIGTERM at 15 s, the app exits
+/// 2 s later; `exec` of `sh -c "sleep 5"`: 5 + 2; `sleep 40` with a 30 s
+/// grace: the hook is cut at 30 s, SIGKILL 2 s after SIGTERM.
+#[test]
+fn a_pre_stop_hook_runs_before_sigterm_within_the_grace_period() {
+    let pod = |name: &str, node: &str, grace: u32, hook: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{ name: {name}, labels: {{ app: web }} }}
+spec:
+  nodeName: {node}
+  terminationGracePeriodSeconds: {grace}
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.53
+    args: [netexec, --http-port=8080, --delay-shutdown=3]
+    lifecycle:
+      preStop: {hook}
+"#
+        )
+    };
+    let extra = pod("slept", "node-a", 20, "{ sleep: { seconds: 15 } }")
+        + &pod("shell", "node-b", 30, r#"{ exec: { command: ["/bin/sh", "-c", "sleep 5"] } }"#)
+        + &pod("cut", "node-c", 30, r#"{ exec: { command: ["sleep", "40"] } }"#);
+    let slices = r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#;
+    let steps = format!(
+        r#"  - at: 10s
+    run: {{ host: client, cmd: "kubectl delete pod slept shell cut" }}
+  - at: 24s
+    run: {{ host: client, cmd: '{slices}' }}"#
+    );
+    let run = run_yaml(&scenario("60s", &steps, "Cluster", &extra));
+    let t = run.trace();
+    let records = |name: &str| -> Vec<(Instant, String, String)> {
+        pod_records(t, name).into_iter().filter(|r| r.0 >= at(10)).map(|r| (r.0, r.1, r.3)).collect()
+    };
+    let terminating = |hook: &str, exit: &str| {
+        format!(
+            "deleted; serving while its preStop hook runs ({hook}), then until its app exits ({exit} after SIGTERM)"
+        )
+    };
+    assert_eq!(
+        records("slept"),
+        [(at(10), "Terminating".into(), terminating("15s", "3s")), (at(28), "Deleted".into(), "terminated".into())]
+    );
+    assert_eq!(
+        records("shell"),
+        [(at(10), "Terminating".into(), terminating("5s", "3s")), (at(18), "Deleted".into(), "terminated".into())]
+    );
+    assert_eq!(
+        records("cut"),
+        [(at(10), "Terminating".into(), terminating("30s", "2s")), (at(42), "Deleted".into(), "terminated".into())]
+    );
+    // 14 s after the delete, the two still in their hooks serve.
+    assert_eq!(
+        output(t, slices, at(24)).0,
+        concat!(
+            r#"cut {"ready":false,"serving":true,"terminating":true};"#,
+            r#"slept {"ready":false,"serving":true,"terminating":true};"#
+        )
+    );
+}

@@ -58,9 +58,7 @@ pub enum ControlEvent {
     PodGone { pod: String, generation: u64 },
     /// The node lifecycle controller's check of a silent node.
     NodeMonitor { node: String, generation: u64 },
-    /// The not-ready/unreachable toleration of the node's pods ran out.
-    Evict { node: String, generation: u64 },
-    /// The toleration of one pod that came to the tainted node later ran out.
+    /// The toleration of one pod on a tainted node ran out.
     EvictPod { pod: String, generation: u64 },
     /// The pod garbage collector deletes a pod bound to a node that does not exist.
     PodGc { pod: String, generation: u64 },

@@ -390,10 +390,14 @@ pub enum Kind {
         request: String,
         status: u16,
     },
-    /// Node or pod condition changes.
+    /// Node or pod condition changes. `status` is the Ready condition's
+    /// status as `kubectl describe node` shows it: `True`, `False`, or
+    /// `Unknown` when the node lifecycle controller stopped hearing from
+    /// the kubelet (`ready` is false then too).
     Node {
         node: Name,
         ready: bool,
+        status: &'static str,
         reason: String,
     },
     Pod {
@@ -522,9 +526,7 @@ impl Kind {
             Kind::App { pod, client, request, status, .. } => {
                 format!("{pod} served {request} -> {status} (client seen as {client})")
             }
-            Kind::Node { node, ready, reason } => {
-                format!("node {node} Ready={}: {reason}", if *ready { "True" } else { "False" })
-            }
+            Kind::Node { node, status, reason, .. } => format!("node {node} Ready={status}: {reason}"),
             Kind::Pod { pod, node, phase, ready, reason } => {
                 format!("pod {pod} on {} {phase} ready={ready}: {reason}", node.as_deref().unwrap_or("-"))
             }

@@ -10,6 +10,7 @@ use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
 use super::workloads;
+use crate::time::Duration;
 
 /// kubectl's `resource.group` spelling of a kind, as in `service/web created`.
 pub fn resource_name(kind: &str) -> String {
@@ -124,6 +125,7 @@ impl Plane<'_, '_, '_> {
                         spec.clone(),
                         None,
                         now,
+                        self.k.config.eviction_timeout,
                     );
                     e.insert(pod);
                     "created"
@@ -321,6 +323,20 @@ impl Plane<'_, '_, '_> {
 
     /// `kubectl delete KIND NAME`.
     pub fn delete(&mut self, kind: &str, ns: &str, name: &str) -> Result<String, String> {
+        self.delete_with_grace(kind, ns, name, None)
+    }
+
+    /// `kubectl delete KIND NAME` with the grace period kubectl sends
+    /// (`--grace-period`, `--now`, `--force`), if any: a pod gets it as its
+    /// deletion grace period (0: gone at once); kubectl then says `force
+    /// deleted` (`PrintObj`, kubectl pkg/cmd/delete/delete.go, 1.34).
+    pub fn delete_with_grace(
+        &mut self,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        grace: Option<Duration>,
+    ) -> Result<String, String> {
         let k2 = key(ns, name);
         let res = resource_name(kind);
         let namespaced = kinds::namespaced(kind);
@@ -360,7 +376,7 @@ impl Plane<'_, '_, '_> {
             }
             "Pod" => {
                 let exists = self.k.pods.contains_key(&k2);
-                self.delete_pod(&k2);
+                self.delete_pod_with(&k2, grace);
                 exists
             }
             "Namespace" => self.k.namespaces.remove(name).is_some(),
@@ -386,11 +402,12 @@ impl Plane<'_, '_, '_> {
             _ => self.k.touched.all = true,
         }
         self.run_controllers();
+        let operation = if grace == Some(Duration::ZERO) { "force deleted" } else { "deleted" };
         // kubectl >= 1.33 names the namespace of what it deleted.
         Ok(if !namespaced {
-            format!("{res} \"{name}\" deleted")
+            format!("{res} \"{name}\" {operation}")
         } else {
-            format!("{res} \"{name}\" deleted from {ns} namespace")
+            format!("{res} \"{name}\" {operation} from {ns} namespace")
         })
     }
 
@@ -526,9 +543,33 @@ impl Plane<'_, '_, '_> {
         Ok((notes, format!("{}/{name} {verb}", resource_name(kind))))
     }
 
-    /// `kubectl drain --ignore-daemonsets`: cordon, then evict every pod on the node.
-    pub fn drain(&mut self, node: &str) -> Result<String, String> {
-        let mut out = self.cordon(node, true)?;
+    /// `kubectl drain --ignore-daemonsets [--force]`: cordon, then evict
+    /// every pod on the node ([`Self::drain_pods`]).
+    pub fn drain(&mut self, node: &str, force: bool) -> Result<String, String> {
+        let cordoned = self.cordon(node, true)?;
+        Ok(format!("{cordoned}\n{}", self.drain_pods(node, force)?))
+    }
+
+    /// The pods on `node` that no controller owns (bare Pods), as `NS/NAME`.
+    pub fn bare_pods(&self, node: &str) -> Vec<String> {
+        self.k
+            .pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(node) && !p.terminating() && p.owner.is_none())
+            .map(|p| p.key())
+            .collect()
+    }
+
+    /// A cordoned node's drain: every pod on it is evicted. A pod no
+    /// controller owns (a bare Pod) stops the drain unless `force`, as
+    /// kubectl's `unreplicatedFilter` does (kubectl pkg/drain/filters.go,
+    /// 1.34), with the error kubectl prints last; with `force` it is
+    /// evicted too, after a warning.
+    pub fn drain_pods(&mut self, node: &str, force: bool) -> Result<String, String> {
+        let bare = self.bare_pods(node);
+        if !bare.is_empty() && !force {
+            return Err(format!("{UNMANAGED_FATAL}: {}", bare.join(", ")));
+        }
         let pods: Vec<String> = self
             .k
             .pods
@@ -540,21 +581,35 @@ impl Plane<'_, '_, '_> {
             .into_iter()
             .map(|(ns, ds)| format!("{ns}/{}", workloads::daemon_pod_name(ds, node)))
             .collect();
+        // `PodDeleteList.Warnings`: one `message: pods` per kind, joined with "; ".
+        let mut warnings = Vec::new();
         if !daemon_pods.is_empty() {
-            out.push_str(&format!("\nWarning: ignoring DaemonSet-managed Pods: {}", daemon_pods.join(", ")));
+            warnings.push(format!("ignoring DaemonSet-managed Pods: {}", daemon_pods.join(", ")));
+        }
+        if !bare.is_empty() {
+            warnings.push(format!("deleting Pods that declare no controller: {}", bare.join(", ")));
+        }
+        let mut out = Vec::new();
+        if !warnings.is_empty() {
+            out.push(format!("Warning: {}", warnings.join("; ")));
         }
         for pk in &pods {
-            out.push_str(&format!("\nevicting pod {pk}"));
+            out.push(format!("evicting pod {pk}"));
         }
         for pk in &pods {
             self.delete_pod(pk);
-            out.push_str(&format!("\npod/{} evicted", pk.split('/').nth(1).unwrap_or(pk)));
+            out.push(format!("pod/{} evicted", pk.split('/').nth(1).unwrap_or(pk)));
         }
-        out.push_str(&format!("\nnode/{node} drained"));
+        out.push(format!("node/{node} drained"));
         self.reconcile();
-        Ok(out)
+        Ok(out.join("\n"))
     }
 }
+
+/// kubectl's error for a pod no controller owns (`unmanagedFatal`, kubectl
+/// pkg/drain/filters.go; since kubectl 1.33 `errors()` no longer puts a
+/// second "cannot delete" in front of it).
+pub const UNMANAGED_FATAL: &str = "cannot delete Pods that declare no controller (use --force to override)";
 
 /// The API server's validation of a Deployment spec, as kubectl prints it.
 pub fn invalid_deployment(name: &str, spec: &DeploymentSpec) -> Result<(), String> {

@@ -183,6 +183,10 @@ pub struct Pod {
     pub admitted: bool,
     /// Set when deletion was requested; the pod is Terminating.
     pub deleted_at: Option<Instant>,
+    /// `metadata.deletionGracePeriodSeconds`: the grace period its deletion
+    /// gave it (the delete's own, else `terminationGracePeriodSeconds`).
+    #[serde(default)]
+    pub deletion_grace_period: Option<Duration>,
     /// Bumped when the pod (re)starts, to cancel stale readiness timers.
     pub generation: u64,
     pub restarts: u32,
@@ -206,6 +210,40 @@ impl Pod {
     /// `terminationGracePeriodSeconds` (default 30 s).
     pub fn grace(&self) -> Duration {
         self.spec.termination_grace_period_seconds.map(|s| Duration::from_secs(s.into())).unwrap_or(TERMINATION_GRACE)
+    }
+    /// When the taint eviction controller deletes the pod from a node
+    /// tainted `node.kubernetes.io/unreachable:NoExecute` since `tainted`:
+    /// its toleration time (see [`super::objects::toleration_time`]; at
+    /// once without a matching toleration), counted from the taint or from
+    /// when the pod came to the node, whichever is later (`processPodOnNode`,
+    /// pkg/controller/tainteviction/taint_eviction.go, 1.34). `None`: a
+    /// toleration without `tolerationSeconds` keeps it there for ever.
+    pub fn eviction_due(&self, tainted: Instant) -> Option<Instant> {
+        use super::objects::{TAINT_UNREACHABLE, Taint, TaintEffect, toleration_time};
+        let taints = [Taint { key: TAINT_UNREACHABLE, value: "", effect: TaintEffect::NoExecute }];
+        let seconds = toleration_time(&taints, &self.spec.tolerations)?;
+        Some(self.bound_at.unwrap_or(self.created).max(tainted) + Duration::from_secs(seconds))
+    }
+    /// How long its preStop hooks run before SIGTERM, as far as vipsim
+    /// times them (`sleep`, an `exec` that only sleeps; any other hook is
+    /// taken to return at once): the longest of its containers', since the
+    /// kubelet kills them in parallel and the pod goes with the last.
+    pub fn pre_stop(&self) -> Duration {
+        self.spec
+            .containers
+            .iter()
+            .filter_map(|c| c.lifecycle.as_ref()?.pre_stop.as_ref())
+            .filter_map(|h| match h.pre_stop() {
+                super::objects::PreStop::Sleeps(d) => Some(d),
+                super::objects::PreStop::Unmodelled(_) => None,
+            })
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+    /// The grace period the kubelet kills it with: its deletion's, else
+    /// its own.
+    pub fn deletion_grace(&self) -> Duration {
+        self.deletion_grace_period.unwrap_or_else(|| self.grace())
     }
     /// Named container ports, for Service `targetPort` names.
     pub fn port_named(&self, name: &str) -> Option<u16> {

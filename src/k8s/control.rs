@@ -32,6 +32,13 @@ pub const APP_EXIT_AFTER_SIGTERM: Duration = Duration::from_secs(2);
 /// reconcile (each pass is one round trip through the API server; a
 /// rollout step needs two or three).
 const MAX_CONTROLLER_PASSES: usize = 16;
+/// How long after it came a pod that a tainted node does not tolerate is
+/// evicted, when it came after the taint. The real taint eviction
+/// controller deletes it at once; a ReplicaSet whose pods are pinned there
+/// (`nodeName`) then makes and loses pods as fast as the API server
+/// answers. vipsim waits a second each time, so such pods pile up
+/// Terminating at one a second instead of looping within one instant.
+const LATE_EVICTION_DELAY: Duration = Duration::from_secs(1);
 /// memberlist join / graceful leave propagation.
 pub const MEMBERLIST_GOSSIP: Duration = Duration::from_millis(500);
 
@@ -108,12 +115,11 @@ impl Plane<'_, '_, '_> {
                 }
             }
             ControlEvent::NodeMonitor { node, generation } => self.node_monitor(&node, generation),
-            ControlEvent::Evict { node, generation } => self.evict(&node, generation),
             ControlEvent::EvictPod { pod, generation } => {
                 let due =
                     self.k.pods.get(&pod).filter(|p| p.generation == generation && !p.terminating()).and_then(|p| {
                         let taint = p.node.as_ref().and_then(|n| self.k.nodes.get(n))?.unreachable_since?;
-                        Some(p.bound_at.unwrap_or(p.created).max(taint) + self.k.config.eviction_timeout)
+                        p.eviction_due(taint)
                     });
                 if due.is_some_and(|d| d <= now) {
                     self.evict_pod(&pod);
@@ -283,7 +289,6 @@ impl Plane<'_, '_, '_> {
 
     fn node_monitor(&mut self, node: &str, generation: u64) {
         let now = self.cx.now;
-        let eviction = self.k.config.eviction_timeout;
         let Some(n) = self.k.nodes.get_mut(node) else { return };
         if n.generation != generation || n.kubelet_up || !n.ready {
             return;
@@ -292,9 +297,12 @@ impl Plane<'_, '_, '_> {
         n.ready_reason = "NodeStatusUnknown".into();
         n.ready_since = now;
         n.unreachable_since = Some(now);
+        // `tryUpdateNodeHealth` (pkg/controller/nodelifecycle, Kubernetes
+        // 1.34) sets the Ready condition to Unknown, not False.
         self.cx.record(Kind::Node {
             node: node.into(),
             ready: false,
+            status: "Unknown",
             reason: "Kubelet stopped posting node status.".into(),
         });
         self.k.event(
@@ -319,30 +327,31 @@ impl Plane<'_, '_, '_> {
                 });
             }
         }
-        self.at(now + eviction, ControlEvent::Evict { node: node.to_string(), generation });
+        // The NoExecute taint: the taint eviction controller looks at every
+        // pod on the node at once.
+        self.evict(node);
     }
 
-    /// The taint eviction controller: a pod on an unreachable node goes
-    /// when its toleration (300 s by default) runs out, counted from the
-    /// taint or from when the pod came to the node, whichever is later
-    /// (`processPodOnNode` in pkg/controller/tainteviction).
-    fn evict(&mut self, node: &str, generation: u64) {
+    /// The taint eviction controller, when the node is tainted unreachable:
+    /// each pod on it goes when its toleration runs out
+    /// ([`Pod::eviction_due`](super::cluster::Pod::eviction_due)): at once
+    /// without one, never with one that has no `tolerationSeconds`.
+    fn evict(&mut self, node: &str) {
         let now = self.cx.now;
-        let Some(n) = self.k.nodes.get(node).filter(|n| n.generation == generation && !n.kubelet_up) else { return };
+        let Some(n) = self.k.nodes.get(node).filter(|n| !n.kubelet_up) else { return };
         let tainted = n.unreachable_since.unwrap_or(now);
-        let toleration = self.k.config.eviction_timeout;
-        let pods: Vec<(Key, Instant, u64)> = self
+        let pods: Vec<(Key, Option<Instant>, u64)> = self
             .k
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && !p.terminating())
-            .map(|p| (p.key(), p.bound_at.unwrap_or(p.created).max(tainted) + toleration, p.generation))
+            .map(|p| (p.key(), p.eviction_due(tainted), p.generation))
             .collect();
         for (pk, due, generation) in pods {
-            if due <= now {
-                self.evict_pod(&pk);
-            } else {
-                self.evict_later(&pk, due, generation);
+            match due {
+                Some(due) if due <= now => self.evict_pod(&pk),
+                Some(due) => self.evict_later(&pk, due, generation),
+                None => {}
             }
         }
     }
@@ -466,6 +475,7 @@ impl Plane<'_, '_, '_> {
             self.cx.record(Kind::Node {
                 node: node.into(),
                 ready: true,
+                status: "True",
                 reason: "kubelet is posting ready status".into(),
             });
             self.k.event(
@@ -483,7 +493,7 @@ impl Plane<'_, '_, '_> {
             .pods
             .values()
             .filter(|p| p.node.as_deref() == Some(node) && p.terminating())
-            .map(|p| (p.key(), p.generation, exit_after_sigterm(p)))
+            .map(|p| (p.key(), p.generation, shutdown(p, p.deletion_grace()).total()))
             .collect();
         for (pk, generation, exit) in terminating {
             self.at(now + exit, ControlEvent::PodGone { pod: pk, generation });
@@ -644,49 +654,67 @@ impl Plane<'_, '_, '_> {
     // API operations
     // ------------------------------------------------------------------
 
-    /// Deletes a pod. An unscheduled pod goes at once (the API server
-    /// skips the grace period, `CheckGracefulDelete`). Otherwise it turns
-    /// Terminating: no longer a ready endpoint, but its app keeps serving
-    /// (the Ready condition, hence the EndpointSlice's `serving`, holds)
-    /// until its process exits after SIGTERM, or is killed when the grace
-    /// period runs out. On an unreachable node it stays Terminating until
-    /// the kubelet is back.
+    /// Deletes a pod with its own grace period (`terminationGracePeriodSeconds`).
     pub fn delete_pod(&mut self, pk: &Key) {
+        self.delete_pod_with(pk, None);
+    }
+
+    /// Deletes a pod, with `grace` the delete's grace period if it names
+    /// one (`kubectl delete --grace-period`), else the pod's own. The API
+    /// server removes the object at once when the grace period is 0, or
+    /// when the pod was never scheduled (`CheckGracefulDelete`,
+    /// pkg/registry/core/pod/strategy.go, Kubernetes 1.34). Otherwise it
+    /// turns Terminating: no longer a ready endpoint, but its app keeps
+    /// serving (the Ready condition, hence the EndpointSlice's `serving`,
+    /// holds) until its process exits after SIGTERM, or is killed (see
+    /// [`shutdown`]). On an unreachable node it stays Terminating until the
+    /// kubelet is back.
+    pub fn delete_pod_with(&mut self, pk: &Key, grace: Option<Duration>) {
         let now = self.cx.now;
-        if self.k.pods.get(pk).is_none_or(|p| p.terminating()) {
+        let Some(p) = self.k.pods.get(pk) else { return };
+        let grace = grace.unwrap_or_else(|| p.grace());
+        // A pod already terminating is only hurried by a grace period of 0
+        // (a shorter non-zero one is not modelled).
+        if p.terminating() && grace != Duration::ZERO {
+            return;
+        }
+        if p.node.is_none() || grace == Duration::ZERO {
+            let reason = if p.node.is_none() { "deleted before it was scheduled" } else { FORCE_DELETED };
+            self.pod_gone(pk, reason);
             return;
         }
         self.k.touch_pod(pk);
         let Some(p) = self.k.pods.get_mut(pk) else { return };
         p.deleted_at = Some(now);
+        p.deletion_grace_period = Some(grace);
         let generation = p.generation;
-        let exit = exit_after_sigterm(p);
+        let stop = shutdown(p, grace);
+        let exit = stop.exit_after_sigterm;
         let node_up = p.node.as_ref().and_then(|n| self.k.nodes.get(n)).is_some_and(|n| n.kubelet_up);
         let (name, node, ready) = (p.name.clone(), p.node.clone(), p.ready);
-        if node.is_none() {
-            self.k.pods.remove(pk);
-            self.cx.record(Kind::Pod {
-                pod: name.as_str().into(),
-                node: None,
-                phase: "Deleted".into(),
-                ready: false,
-                reason: "deleted before it was scheduled".into(),
-            });
-            return;
-        }
         self.cx.record(Kind::Pod {
             pod: name.as_str().into(),
             node: node.as_deref().map(Into::into),
             phase: "Terminating".into(),
             ready,
-            reason: match (node_up, ready) {
-                (false, _) => "deleted; Terminating until its node's kubelet is back".to_string(),
-                (true, true) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
-                (true, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+            reason: match (node_up, ready, stop.pre_stop > Duration::ZERO) {
+                (false, ..) => "deleted; Terminating until its node's kubelet is back".to_string(),
+                (true, true, false) => format!("deleted; serving until its app exits ({} after SIGTERM)", exit.human()),
+                (true, false, false) => format!("deleted; its app exits {} after SIGTERM", exit.human()),
+                (true, true, true) => format!(
+                    "deleted; serving while its preStop hook runs ({}), then until its app exits ({} after SIGTERM)",
+                    stop.pre_stop.human(),
+                    exit.human()
+                ),
+                (true, false, true) => format!(
+                    "deleted; its preStop hook runs {}, then its app exits {} after SIGTERM",
+                    stop.pre_stop.human(),
+                    exit.human()
+                ),
             },
         });
         if node_up {
-            self.at(now + exit, ControlEvent::PodGone { pod: pk.clone(), generation });
+            self.at(now + stop.total(), ControlEvent::PodGone { pod: pk.clone(), generation });
         }
     }
 
@@ -1103,8 +1131,11 @@ impl Plane<'_, '_, '_> {
                 if let Some(taint) = n.unreachable_since {
                     let p = &self.k.pods[&pk];
                     let bound = p.bound_at.unwrap_or(p.created);
-                    if bound > taint {
-                        let (due, generation) = (bound + self.k.config.eviction_timeout, p.generation);
+                    if bound >= taint
+                        && let Some(due) = p.eviction_due(taint)
+                    {
+                        let due = due.max(self.cx.now + LATE_EVICTION_DELAY);
+                        let generation = p.generation;
                         self.evict_later(&pk, due, generation);
                     }
                 }
@@ -1329,11 +1360,10 @@ fn watched(d: &super::cluster::Deployment) -> String {
     serde_json::to_string(&(d.generation, &d.meta, &d.status)).unwrap_or_default()
 }
 
-/// How long after SIGTERM a pod's app exits: its own shutdown time
-/// ([`APP_EXIT_AFTER_SIGTERM`], or netexec's `--delay-shutdown`), or the
-/// end of its grace period (SIGKILL) if that comes first.
-pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
-    let own = match p.app {
+/// How long after SIGTERM a pod's app exits on its own:
+/// [`APP_EXIT_AFTER_SIGTERM`], or netexec's `--delay-shutdown`.
+pub fn app_exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
+    match p.app {
         crate::net::apps::App::Netexec => p
             .spec
             .containers
@@ -1355,8 +1385,50 @@ pub fn exit_after_sigterm(p: &super::cluster::Pod) -> Duration {
             })
             .unwrap_or(APP_EXIT_AFTER_SIGTERM),
         _ => APP_EXIT_AFTER_SIGTERM,
-    };
-    own.min(p.grace())
+    }
+}
+
+/// Why a pod deleted with a grace period of 0 is gone at once.
+pub const FORCE_DELETED: &str =
+    "deleted with grace period 0: gone from the API at once, its containers may still run on the node";
+
+/// The shortest time the kubelet leaves a container between SIGTERM and
+/// SIGKILL (`minimumGracePeriodInSeconds`, pkg/kubelet/kuberuntime).
+pub const MINIMUM_GRACE: Duration = Duration::from_secs(2);
+
+/// How a pod's containers stop once its kubelet kills them with a grace
+/// period, as `killContainer` does (pkg/kubelet/kuberuntime/
+/// kuberuntime_container.go, Kubernetes 1.34): the preStop hook first, for
+/// at most the grace period (`executePreStopHook`, which counts the time
+/// it took in whole seconds); then SIGTERM, with what is left of the grace
+/// period before SIGKILL, but never less than [`MINIMUM_GRACE`]. The app
+/// exits on its own at its shutdown time after SIGTERM, or is killed.
+/// Until then the pod's Ready condition holds: its endpoint is serving and
+/// terminating, and what announces from it (a Local policy's node) stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shutdown {
+    /// From the kill to SIGTERM: how long the preStop hook ran.
+    pub pre_stop: Duration,
+    /// From SIGTERM to SIGKILL.
+    pub kill_after: Duration,
+    /// From SIGTERM to the app's exit (by itself, or SIGKILL).
+    pub exit_after_sigterm: Duration,
+}
+
+impl Shutdown {
+    /// From the kill to the containers' exit: then the pod object goes.
+    pub fn total(&self) -> Duration {
+        self.pre_stop + self.exit_after_sigterm
+    }
+}
+
+/// The kubelet's shutdown of `p` with `grace` (the pod's deletion grace
+/// period, else its `terminationGracePeriodSeconds`).
+pub fn shutdown(p: &super::cluster::Pod, grace: Duration) -> Shutdown {
+    let pre_stop = if grace > Duration::ZERO { p.pre_stop().min(grace) } else { Duration::ZERO };
+    let counted = Duration::from_secs(pre_stop.as_secs());
+    let kill_after = grace.saturating_sub(counted).max(MINIMUM_GRACE);
+    Shutdown { pre_stop, kill_after, exit_after_sigterm: app_exit_after_sigterm(p).min(kill_after) }
 }
 
 /// Initial control-plane state once the nodes are registered: speakers

@@ -923,6 +923,7 @@ pub fn manage_replica_sets(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> (
                     rs.template.spec.clone(),
                     Some(r.clone()),
                     now,
+                    k.config.eviction_timeout,
                 );
                 k.event(
                     now,

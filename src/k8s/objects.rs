@@ -30,7 +30,6 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.serviceAccountName"),
     ("*", "spec.template.spec.securityContext"),
     ("*", "spec.template.spec.initContainers"),
-    ("*", "spec.template.spec.tolerations"),
     ("*", "spec.template.spec.affinity.nodeAffinity"),
     ("*", "spec.template.spec.affinity.podAffinity"),
     ("*", "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution"),
@@ -41,7 +40,8 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.containers[].startupProbe"),
     ("*", "spec.template.spec.containers[].imagePullPolicy"),
     ("*", "spec.template.spec.containers[].securityContext"),
-    ("*", "spec.template.spec.containers[].lifecycle"),
+    ("*", "spec.template.spec.containers[].lifecycle.postStart"),
+    ("*", "spec.template.spec.containers[].lifecycle.stopSignal"),
     ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
     ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
     ("*", "spec.template.spec.containers[].readinessProbe.exec"),
@@ -211,7 +211,111 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Ignored,
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// `containers[].lifecycle`: the preStop hook is modelled (it delays
+/// SIGTERM), postStart is ignored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lifecycle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_stop: Option<LifecycleHandler>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_start: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Ignored,
+}
+
+/// A lifecycle hook: `exec`, `httpGet`, `sleep` (or the deprecated `tcpSocket`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleHandler {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_get: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_socket: Ignored,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleep: Option<SleepAction>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExecAction {
+    #[serde(default)]
+    pub command: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SleepAction {
+    pub seconds: i64,
+}
+
+/// How long a preStop hook takes, as vipsim reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreStop {
+    /// `sleep: {seconds: N}`, or an `exec` that only sleeps
+    /// (`["sleep", "N"]`, `["/bin/sh", "-c", "sleep N"]`): N seconds.
+    Sleeps(crate::time::Duration),
+    /// Any other `exec`, `httpGet` or `tcpSocket`: taken to return at once;
+    /// the text says what it is, for the loader's warning.
+    Unmodelled(String),
+}
+
+impl LifecycleHandler {
+    pub fn pre_stop(&self) -> PreStop {
+        if let Some(sleep) = &self.sleep {
+            return PreStop::Sleeps(crate::time::Duration::from_secs(sleep.seconds.max(0) as u64));
+        }
+        if let Some(exec) = &self.exec {
+            return match sleep_command(&exec.command) {
+                Some(d) => PreStop::Sleeps(d),
+                None => PreStop::Unmodelled(format!("`exec` {:?}", exec.command)),
+            };
+        }
+        if self.http_get.is_some() {
+            return PreStop::Unmodelled("`httpGet`".into());
+        }
+        PreStop::Unmodelled("`tcpSocket`".into())
+    }
+}
+
+/// The seconds of a command that only sleeps: `sleep N` run directly or by
+/// a shell (`sh -c`, `bash -c`), N a number of seconds (GNU sleep's
+/// optional `s` suffix allowed).
+fn sleep_command(command: &[String]) -> Option<crate::time::Duration> {
+    let words: Vec<&str> = match command {
+        [shell, flag, script] if is_program(shell, &["sh", "bash", "ash", "dash"]) && flag == "-c" => {
+            script.split_whitespace().collect()
+        }
+        _ => command.iter().map(String::as_str).collect(),
+    };
+    let [program, seconds] = words.as_slice() else { return None };
+    if !is_program(program, &["sleep"]) {
+        return None;
+    }
+    let number = seconds.strip_suffix('s').unwrap_or(seconds);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let millis: u64 = if fraction.is_empty() {
+        0
+    } else {
+        let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
+        digits.parse().ok()?
+    };
+    Some(crate::time::Duration::from_millis(whole * 1000 + millis))
+}
+
+/// `program` names one of `names`, by itself or by path (`/bin/sleep`).
+fn is_program(program: &str, names: &[&str]) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    names.contains(&base)
 }
 
 impl Container {
@@ -322,8 +426,153 @@ pub struct PodSpec {
     pub security_context: Ignored,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_containers: Ignored,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+}
+
+/// The effect of a node taint, or the one a toleration matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+/// How a toleration compares its value: `Equal` (the default) or `Exists`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TolerationOperator {
+    #[default]
+    Equal,
+    Exists,
+}
+
+/// A node taint: what kube-scheduler and the taint eviction controller
+/// compare tolerations against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub key: &'static str,
+    pub value: &'static str,
+    pub effect: TaintEffect,
+}
+
+/// The taint a cordoned node carries (`node.kubernetes.io/unschedulable`).
+pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+/// The taint of a node whose Ready condition is Unknown.
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// The taint of a node whose Ready condition is False.
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+
+/// `spec.tolerations[]` of a pod (core/v1 `Toleration`, Kubernetes 1.34).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toleration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tolerations: Ignored,
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<TolerationOperator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<TaintEffect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+impl Toleration {
+    /// `ToleratesTaint` (k8s.io/api core/v1 toleration.go, 1.34): an empty
+    /// effect matches every effect, an empty key every key (with
+    /// `Exists`); `Equal` compares the values, `Exists` ignores them.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if self.effect.is_some_and(|e| e != taint.effect) {
+            return false;
+        }
+        if self.key.as_deref().is_some_and(|k| !k.is_empty() && k != taint.key) {
+            return false;
+        }
+        match self.operator.unwrap_or_default() {
+            TolerationOperator::Equal => self.value.as_deref().unwrap_or("") == taint.value,
+            TolerationOperator::Exists => true,
+        }
+    }
+
+    /// What the API server's validation refuses (`ValidateTolerations`,
+    /// pkg/apis/core/validation/validation.go, 1.34), as (field, message).
+    pub fn invalid(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        let operator = self.operator.unwrap_or_default();
+        if self.key.as_deref().unwrap_or("").is_empty() && operator != TolerationOperator::Exists {
+            out.push((
+                "operator",
+                "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+            ));
+        }
+        if self.toleration_seconds.is_some() && self.effect != Some(TaintEffect::NoExecute) {
+            out.push(("effect", "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+        }
+        if operator == TolerationOperator::Exists && self.value.as_deref().is_some_and(|v| !v.is_empty()) {
+            out.push(("operator", "value must be empty when `operator` is 'Exists'"));
+        }
+        out
+    }
+}
+
+/// `GetMatchingTolerations` (pkg/apis/core/v1/helper, 1.34): for each
+/// taint the first toleration that tolerates it, or `None` when some
+/// taint is not tolerated.
+pub fn matching_tolerations<'a>(taints: &[Taint], tolerations: &'a [Toleration]) -> Option<Vec<&'a Toleration>> {
+    taints.iter().map(|taint| tolerations.iter().find(|t| t.tolerates(taint))).collect()
+}
+
+/// How long a pod may stay on a node with these NoExecute taints, as the
+/// taint eviction controller reads its tolerations (`processPodOnNode`
+/// and `getMinTolerationTime`, pkg/controller/tainteviction/
+/// taint_eviction.go, 1.34): `Some(0)` when a taint is not tolerated (or a
+/// matching toleration has `tolerationSeconds` of 0 or less), the least
+/// `tolerationSeconds` of the matching tolerations, or `None` (forever)
+/// when none of them has one.
+pub fn toleration_time(taints: &[Taint], tolerations: &[Toleration]) -> Option<u64> {
+    let Some(used) = matching_tolerations(taints, tolerations) else { return Some(0) };
+    if used.is_empty() {
+        return Some(0);
+    }
+    let mut least: Option<u64> = None;
+    for t in used {
+        if let Some(s) = t.toleration_seconds {
+            if s <= 0 {
+                return Some(0);
+            }
+            least = Some(least.map_or(s as u64, |l| l.min(s as u64)));
+        }
+    }
+    least
+}
+
+/// The DefaultTolerationSeconds admission plugin (plugin/pkg/admission/
+/// defaulttolerationseconds, Kubernetes 1.34): a new pod that does not
+/// tolerate `not-ready:NoExecute` or `unreachable:NoExecute` (a toleration
+/// with that key or none, and that effect or none) gets `Exists`
+/// tolerations for them with `seconds` (kube-apiserver's
+/// `--default-not-ready-toleration-seconds` and
+/// `--default-unreachable-toleration-seconds`, 300 by default).
+pub fn admit_default_tolerations(tolerations: &mut Vec<Toleration>, seconds: u64) {
+    let covers = |key: &str| {
+        tolerations.iter().any(|t| {
+            t.key.as_deref().is_none_or(|k| k.is_empty() || k == key)
+                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
+        })
+    };
+    let (not_ready, unreachable) = (covers(TAINT_NOT_READY), covers(TAINT_UNREACHABLE));
+    for (key, covered) in [(TAINT_NOT_READY, not_ready), (TAINT_UNREACHABLE, unreachable)] {
+        if !covered {
+            tolerations.push(Toleration {
+                key: Some(key.to_string()),
+                operator: Some(TolerationOperator::Exists),
+                value: None,
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(seconds as i64),
+            });
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1223,5 +1472,31 @@ spec:
         let pool = "apiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata: {name: demo-pool}\nspec:\n  blocks:\n  - start: \"192.0.2.10\"\n    stop: \"192.0.2.50\"\n";
         let m: Manifest = serde_norway::from_str(pool).unwrap();
         assert_eq!(m.namespace(), None);
+    }
+
+    /// The preStop commands vipsim times: `sleep N` run directly or by a
+    /// shell's `-c`, N whole or fractional seconds (GNU sleep takes an `s`
+    /// suffix); anything more is not a plain sleep.
+    #[test]
+    fn pre_stop_sleep_commands() {
+        use crate::time::Duration;
+        let exec = |words: &[&str]| {
+            LifecycleHandler {
+                exec: Some(ExecAction { command: words.iter().map(|w| w.to_string()).collect() }),
+                ..Default::default()
+            }
+            .pre_stop()
+        };
+        assert_eq!(exec(&["sleep", "5"]), PreStop::Sleeps(Duration::from_secs(5)));
+        assert_eq!(exec(&["/bin/sleep", "2.5"]), PreStop::Sleeps(Duration::from_millis(2500)));
+        assert_eq!(exec(&["/bin/sh", "-c", "sleep 10s"]), PreStop::Sleeps(Duration::from_secs(10)));
+        assert_eq!(exec(&["bash", "-c", " sleep  3 "]), PreStop::Sleeps(Duration::from_secs(3)));
+        assert_eq!(
+            exec(&["sh", "-c", "sleep 5 && nginx -s quit"]),
+            PreStop::Unmodelled(r#"`exec` ["sh", "-c", "sleep 5 && nginx -s quit"]"#.into())
+        );
+        assert_eq!(exec(&["sleep", "infinity"]), PreStop::Unmodelled(r#"`exec` ["sleep", "infinity"]"#.into()));
+        let sleep = LifecycleHandler { sleep: Some(SleepAction { seconds: 15 }), ..Default::default() };
+        assert_eq!(sleep.pre_stop(), PreStop::Sleeps(Duration::from_secs(15)));
     }
 }

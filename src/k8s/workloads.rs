@@ -8,7 +8,9 @@
 //! controllers that create pods are in [`super::deployments`].
 
 use super::cluster::{Cluster, Key, Node, Pod, PodPhase};
-use super::objects::{LabelSelector, PodSpec, WhenUnsatisfiable};
+use super::objects::{
+    LabelSelector, PodSpec, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint, TaintEffect, WhenUnsatisfiable,
+};
 use crate::net::Cidr;
 use crate::net::apps::App;
 use crate::rng::SimRng;
@@ -65,16 +67,22 @@ pub fn daemon_pod_name(daemonset: &str, node: &str) -> String {
     format!("{daemonset}-{}", name_suffix(&format!("{daemonset}/{node}"), 5))
 }
 
-/// A pod as the kubelet will run it: labels, spec and the app its image runs.
+/// A pod as the API server stores it and the kubelet will run it: labels,
+/// spec (with the tolerations the DefaultTolerationSeconds admission plugin
+/// adds, `default_toleration` for not-ready and unreachable) and the app
+/// its image runs.
+#[allow(clippy::too_many_arguments)]
 pub fn new_pod(
     namespace: &str,
     name: String,
     labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
-    spec: PodSpec,
+    mut spec: PodSpec,
     owner: Option<String>,
     now: Instant,
+    default_toleration: crate::time::Duration,
 ) -> Pod {
+    super::objects::admit_default_tolerations(&mut spec.tolerations, default_toleration.as_secs());
     let app = spec
         .containers
         .first()
@@ -98,6 +106,7 @@ pub fn new_pod(
         bound_at,
         admitted: false,
         deleted_at: None,
+        deletion_grace_period: None,
         generation: 0,
         restarts: 0,
         pending_reason: None,
@@ -299,13 +308,24 @@ fn default_spread_selector(k: &Cluster, pod: &Pod) -> Option<LabelSelector> {
     any.then_some(selector)
 }
 
+/// Whether the pod tolerates each of these taints (empty values).
+fn tolerates_all(pod: &Pod, taints: &[(&'static str, TaintEffect)]) -> bool {
+    let taints: Vec<Taint> = taints.iter().map(|&(key, effect)| Taint { key, value: "", effect }).collect();
+    super::objects::matching_tolerations(&taints, &pod.spec.tolerations).is_some()
+}
+
 /// Why a node cannot take the pod, in kube-scheduler's words, or `None` if it can.
 fn unfit(pod: &Pod, n: &Node, counts: &Counts, keys: &PodKeys) -> Option<&'static str> {
     let topology_value = |key: &str| n.labels.get(key).map(String::as_str);
-    if n.unschedulable {
+    // The NodeUnschedulable plugin lets a pod that tolerates the cordon's
+    // taint through; TaintToleration checks the node's NoSchedule and
+    // NoExecute taints, here those of an unreachable node
+    // (pkg/scheduler/framework/plugins, Kubernetes 1.34).
+    if n.unschedulable && !tolerates_all(pod, &[(TAINT_UNSCHEDULABLE, TaintEffect::NoSchedule)]) {
         return Some("node(s) were unschedulable");
     }
-    if !n.ready || n.unreachable_since.is_some() {
+    let unreachable = [(TAINT_UNREACHABLE, TaintEffect::NoSchedule), (TAINT_UNREACHABLE, TaintEffect::NoExecute)];
+    if (!n.ready || n.unreachable_since.is_some()) && !tolerates_all(pod, &unreachable) {
         return Some("node(s) had untolerated taint {node.kubernetes.io/unreachable: }");
     }
     if !pod.spec.node_selector.iter().all(|(key, v)| n.labels.get(key) == Some(v)) {

@@ -338,22 +338,35 @@ impl World {
                 self.plane(trace, |p| match f.action {
                     FaultAction::Cordon => p.cordon(&n, true),
                     FaultAction::Uncordon => p.cordon(&n, false),
-                    _ => p.drain(&n),
+                    _ => p.drain(&n, false),
                 })?
             }
             FaultAction::DeletePod => {
+                // The fault's host is where the pod runs: the named pod must
+                // be on it, and of a Deployment's pods one on it is deleted.
                 let want = f.pod.clone().ok_or("delete-pod needs `pod:`")?;
+                let n = node.clone().ok_or_else(|| format!("{} is not a node: no pod runs there", f.host))?;
                 let k = &self.cluster;
                 let of_deployment = |p: &crate::k8s::cluster::Pod| {
                     p.owner.as_ref().and_then(|rs| k.replica_sets.get(rs)).is_some_and(|rs| rs.deployment == want)
                 };
-                let pk = k
-                    .pods
-                    .values()
-                    .filter(|p| !p.terminating())
-                    .find(|p| p.name == want || of_deployment(p))
-                    .map(|p| p.key())
-                    .ok_or_else(|| format!("no pod or Deployment named {want}"))?;
+                let live = || k.pods.values().filter(|p| !p.terminating());
+                let on_node = |p: &&crate::k8s::cluster::Pod| p.node.as_deref() == Some(n.as_str());
+                let pk = match live().filter(on_node).find(|p| p.name == want || of_deployment(p)) {
+                    Some(p) => p.key(),
+                    None => {
+                        return Err(match live().find(|p| p.name == want) {
+                            Some(p) => match &p.node {
+                                Some(elsewhere) => format!("pod {} runs on {elsewhere}, not on {n}", p.key()),
+                                None => format!("pod {} is not scheduled to a node, not on {n}", p.key()),
+                            },
+                            None if live().any(of_deployment) => {
+                                format!("no pod of Deployment {want} runs on {n}")
+                            }
+                            None => format!("no pod or Deployment named {want}"),
+                        });
+                    }
+                };
                 self.plane(trace, |p| {
                     p.delete_pod(&pk);
                     p.reconcile();

@@ -110,7 +110,15 @@ pub fn branches() -> Html {
     // The remedies act on the host whose stale ARP entry is the story: the
     // router, or the client that reaches the VIP's subnet itself.
     let resolver = entry.story.resolver.clone();
-    let pods: Vec<String> = world.cluster.pods.values().filter(|p| !p.terminating()).map(|p| p.name.clone()).collect();
+    // Pods on a node, with it: a delete-pod fault names the node its pod runs on.
+    let pod_nodes: Vec<(String, String)> = world
+        .cluster
+        .pods
+        .values()
+        .filter(|p| !p.terminating())
+        .filter_map(|p| Some((p.name.clone(), p.node.clone()?)))
+        .collect();
+    let pods: Vec<String> = pod_nodes.iter().map(|(p, _)| p.clone()).collect();
 
     let branch = |a: SimAction| {
         let store = store.clone();
@@ -158,7 +166,13 @@ pub fn branches() -> Html {
                     Ok(t) => step.arp_timeout = Some(t),
                     Err(e) => return error.set(Some(lang.f(Msg::BadArpTimeout, &[&e]))),
                 },
-                FaultAction::DeletePod => step.pod = Some(if pod.is_empty() { first_pod.clone() } else { pod.clone() }),
+                FaultAction::DeletePod => {
+                    let name = if pod.is_empty() { first_pod.clone() } else { pod.clone() };
+                    if let Some((_, node)) = pod_nodes.iter().find(|(p, _)| *p == name) {
+                        step.host = node.clone();
+                    }
+                    step.pod = Some(name);
+                }
                 _ => {}
             }
             error.set(None);

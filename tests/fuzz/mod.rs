@@ -963,7 +963,18 @@ impl Scenario {
                 if names.is_empty() {
                     return None;
                 }
-                (nodes, format!("delete-pod, pod: {}", names[w % names.len()]))
+                let i = w % names.len();
+                // A delete-pod acts on the node it names: a workload pinned
+                // by nodeName has its pods on that node only.
+                let pinned = match self.workloads[i].placement {
+                    Placement::NodeName(n) => Some(self.node_name(n)),
+                    _ => None,
+                };
+                let nodes = match &pinned {
+                    Some(n) => nodes.into_iter().filter(|h| *h == n).collect(),
+                    None => nodes,
+                };
+                (nodes, format!("delete-pod, pod: {}", names[i]))
             }
             Fault::FlushArp => (arp_hosts, "flush-arp".to_string()),
             Fault::SetGarp(h) => (arp_hosts, format!("set-garp, garp: {}", if *h { "honor" } else { "ignore" })),

@@ -93,11 +93,55 @@ fn exists(w: &World, res: &'static Resource, ns: &str, name: &str) -> bool {
     objects::list(w, res).iter().any(|o| o.name == name && (!res.namespaced || o.namespace.as_deref() == Some(ns)))
 }
 
+/// The grace period `kubectl delete` sends, and the warning it prints first
+/// (`Complete` and `Validate` in kubectl pkg/cmd/delete/delete.go, 1.34):
+/// none by default (the pod's own); `--now` is 1 s; `--grace-period=0`
+/// without `--force` becomes 1 s; `--force` alone is 0. A grace period of 0
+/// with `--force` warns that the deletion is immediate, `--force` with a
+/// longer one that it is ignored.
+fn delete_grace(f: &Flags) -> Result<(Option<u64>, String), String> {
+    let mut grace: i64 = match f.value("grace-period") {
+        None => -1,
+        Some(v) => v.parse().map_err(|_| {
+            format!(
+                "error: invalid argument \"{v}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax\nSee 'kubectl delete --help' for usage."
+            )
+        })?,
+    };
+    let force = f.has("force");
+    if f.has("now") {
+        if grace != -1 {
+            return Err("error: --now and --grace-period cannot be specified together".into());
+        }
+        grace = 1;
+    }
+    if grace == 0 && !force {
+        // kubectl's backward compatibility: 0 without --force means 1.
+        grace = 1;
+    }
+    if force && grace < 0 {
+        grace = 0;
+    }
+    let warning = match (force, grace) {
+        (true, 0) => {
+            "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n"
+        }
+        (true, _) => "Warning: --force is ignored because --grace-period is not 0.\n",
+        _ => "",
+    };
+    Ok((u64::try_from(grace).ok(), warning.to_string()))
+}
+
 pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
     let (res, mut names) = match resource_and_names(w, &f.args) {
         Ok(x) => x,
         Err(e) => return Reply::fail(&e),
     };
+    let (grace, warning) = match delete_grace(f) {
+        Ok(x) => x,
+        Err(e) => return Reply::fail(&e),
+    };
+    let grace = grace.map(crate::time::Duration::from_secs);
     // `-l`: every object of the kind in the namespace whose labels match
     // (kubectl 1.34 pkg/cmd/delete/delete.go; names and a selector together
     // are refused, and no match prints "No resources found").
@@ -130,7 +174,7 @@ pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
         ));
     }
     let ns = f.namespace().to_string();
-    let mut out = Reply::ok(String::new());
+    let mut out = Reply { notice: warning, ..Reply::ok(String::new()) };
     for name in names {
         let system = system_pods(w).iter().any(|p| p.name == name && p.namespace == ns);
         if res.kind == "Pod" && system {
@@ -145,7 +189,7 @@ pub fn delete(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
             out.exit = 1;
             continue;
         }
-        match w.plane(trace, |p| p.delete(res.kind, &ns, &name)) {
+        match w.plane(trace, |p| p.delete_with_grace(res.kind, &ns, &name, grace)) {
             Ok(line) => out.stdout.push_str(&format!("{line}\n")),
             Err(e) => {
                 out.stderr.push_str(&format!("{e}\n"));
@@ -278,26 +322,51 @@ pub fn node_verb(w: &mut World, verb: &str, f: &Flags, trace: &mut Vec<Record>) 
     }
 }
 
-/// kubectl refuses to drain past DaemonSet pods without `--ignore-daemonsets`
-/// (after cordoning the node).
+/// kubectl cordons the node, then refuses to drain past DaemonSet pods
+/// without `--ignore-daemonsets` and past pods no controller owns without
+/// `--force` (`RunDrain` in kubectl pkg/cmd/drain/drain.go, 1.34): the
+/// errors (one, or several as `[a, b]`) on the "unable to drain" line, the
+/// node still pending, then each error on a line of its own, exit 1.
 fn drain(w: &mut World, node: &str, f: &Flags, trace: &mut Vec<Record>) -> Reply {
+    let cordoned = match w.plane(trace, |p| p.cordon(node, true)) {
+        Ok(line) => line,
+        Err(e) => return Reply::fail(&e),
+    };
     let daemon_pods: Vec<String> = system_pods(w)
         .into_iter()
         .filter(|p| p.node == node && p.owner.1 == "DaemonSet")
         .map(|p| format!("{}/{}", p.namespace, p.name))
         .collect();
-    if f.has("ignore-daemonsets") || daemon_pods.is_empty() || !w.cluster.nodes.contains_key(node) {
-        return answer(w.plane(trace, |p| p.drain(node)));
+    let force = f.has("force");
+    let mut errors = Vec::new();
+    if !f.has("ignore-daemonsets") && !daemon_pods.is_empty() {
+        errors.push(format!(
+            "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+            daemon_pods.join(", ")
+        ));
     }
-    let cordoned = answer(w.plane(trace, |p| p.cordon(node, true)));
-    let why =
-        format!("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}", daemon_pods.join(", "));
+    let bare = w.plane(trace, |p| p.bare_pods(node));
+    if !bare.is_empty() && !force {
+        errors.push(format!("{}: {}", crate::k8s::api::UNMANAGED_FATAL, bare.join(", ")));
+    }
+    if errors.is_empty() {
+        return match w.plane(trace, |p| p.drain_pods(node, force)) {
+            Ok(out) => Reply::ok(format!("{cordoned}\n{out}\n")),
+            Err(e) => Reply { stdout: format!("{cordoned}\n"), ..Reply::fail(&e) },
+        };
+    }
+    let joined = match errors.as_slice() {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    };
     Reply {
+        stdout: format!("{cordoned}\n"),
         stderr: format!(
-            "error: unable to drain node \"{node}\" due to error: {why}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{why}\n"
+            "error: unable to drain node \"{node}\" due to error: {joined}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{}\n",
+            errors.join("\n")
         ),
         exit: 1,
-        ..cordoned
+        ..Reply::default()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::document::Source;
 use super::report::Report;
-use crate::k8s::objects::{Container, IGNORED_FIELDS, Manifest};
+use crate::k8s::objects::{Container, IGNORED_FIELDS, Manifest, PreStop};
 use crate::net::apps::App;
 use serde::Deserialize;
 use serde_norway::Value;
@@ -72,6 +72,16 @@ fn unmodelled_images(manifest: &Manifest, source: &Source, report: &mut Report) 
         _ => return,
     };
     for (index, container) in containers.iter().enumerate() {
+        // A preStop hook delays SIGTERM by as long as it runs; only a sleep is timed.
+        if let Some(PreStop::Unmodelled(what)) =
+            container.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|h| h.pre_stop())
+        {
+            let path = format!("{prefix}[{index}].lifecycle.preStop");
+            let message = format!(
+                "preStop {what} is taken to return at once (vipsim times `sleep: {{seconds: N}}` and an `exec` that runs `sleep N`)"
+            );
+            report.warn(source.at(&path), &path, message);
+        }
         if !App::from_container(&container.image, &container.args).is_modelled() {
             let path = format!("{prefix}[{index}].image");
             let message =

@@ -294,7 +294,7 @@ fn daemon_set(a: &Addon, scheduled: usize, ready: usize) -> Value {
     let selector = a.selector();
     let template = json!({
         "metadata": {"creationTimestamp": null, "labels": a.labels()},
-        "spec": super::workloads::pod_spec(&a.spec(), None, a.host_network, a.critical, false),
+        "spec": super::workloads::pod_spec(&a.spec(), None, a.host_network, a.critical),
     });
     let status = Fields::new()
         .put("currentNumberScheduled", scheduled)

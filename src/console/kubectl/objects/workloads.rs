@@ -48,7 +48,8 @@ pub struct PodFacts<'a> {
     pub ready: bool,
     pub restarts: u32,
     pub created: Instant,
-    pub deleted: Option<Instant>,
+    /// When deletion was asked, and the grace period it gave (seconds).
+    pub deleted: Option<(Instant, u64)>,
     pub unschedulable: Option<&'a str>,
     /// `system-node-critical` add-ons get that class and its priority.
     pub critical: bool,
@@ -97,7 +98,7 @@ fn workload_facts<'a>(k: &'a Cluster, p: &'a Pod) -> PodFacts<'a> {
         ready: p.ready,
         restarts: p.restarts,
         created: p.created,
-        deleted: p.deleted_at,
+        deleted: p.deleted_at.map(|t| (t, p.deletion_grace().as_secs())),
         unschedulable: p.pending_reason.as_deref().filter(|_| p.node.is_none()),
         critical: false,
     }
@@ -109,8 +110,7 @@ pub fn pod_json(f: &PodFacts) -> Value {
         let generate = f.name.rsplit_once('-').map(|(prefix, _)| format!("{prefix}-")).unwrap_or_default();
         meta = meta.put("generateName", generate).put("ownerReferences", owner(api, kind, name));
     }
-    if let Some(t) = f.deleted {
-        let grace = grace_seconds(f.spec);
+    if let Some((t, grace)) = f.deleted {
         meta = meta
             .put("deletionGracePeriodSeconds", grace)
             .put("deletionTimestamp", timestamp(t + Duration::from_secs(grace)));
@@ -119,7 +119,7 @@ pub fn pod_json(f: &PodFacts) -> Value {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": Value::from(meta),
-        "spec": pod_spec(f.spec, f.node, f.host_network, f.critical, true),
+        "spec": pod_spec(f.spec, f.node, f.host_network, f.critical),
         "status": pod_status(f),
     })
 }
@@ -128,17 +128,14 @@ fn grace_seconds(spec: &PodSpec) -> u64 {
     spec.termination_grace_period_seconds.map(u64::from).unwrap_or(30)
 }
 
-/// A pod spec with the defaults the API server fills; `admitted` adds what
-/// admission adds to pods (not templates): the default tolerations.
-pub fn pod_spec(spec: &PodSpec, node: Option<&str>, host_network: bool, critical: bool, admitted: bool) -> Value {
+/// A pod spec with the defaults the API server fills. A pod's tolerations
+/// are the ones it was stored with, the DefaultTolerationSeconds
+/// admission's included (see [`crate::k8s::objects::admit_default_tolerations`]);
+/// a template's are its own.
+pub fn pod_spec(spec: &PodSpec, node: Option<&str>, host_network: bool, critical: bool) -> Value {
     let containers: Vec<Value> = spec.containers.iter().map(container).collect();
-    let mut tolerations: Vec<Value> = spec.tolerations.clone().and_then(|t| t.as_array().cloned()).unwrap_or_default();
-    if admitted && !critical {
-        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-            tolerations
-                .push(json!({"effect": "NoExecute", "key": key, "operator": "Exists", "tolerationSeconds": 300}));
-        }
-    }
+    let tolerations: Vec<Value> =
+        spec.tolerations.iter().map(|t| serde_json::to_value(t).unwrap_or_default()).collect();
     let account = spec.service_account_name.clone().unwrap_or(json!("default"));
     Fields::new()
         .opt("affinity", spec.affinity.as_ref().map(|a| serde_json::to_value(a).unwrap_or_default()))
@@ -296,7 +293,7 @@ fn template(t: &crate::k8s::objects::PodTemplateSpec) -> Value {
         .nonempty("annotations", json!(t.metadata.annotations))
         .put("creationTimestamp", Value::Null)
         .nonempty("labels", json!(t.metadata.labels));
-    json!({"metadata": Value::from(meta), "spec": pod_spec(&t.spec, None, false, false, false)})
+    json!({"metadata": Value::from(meta), "spec": pod_spec(&t.spec, None, false, false)})
 }
 
 fn deployment(d: &Deployment) -> Value {

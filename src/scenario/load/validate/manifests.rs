@@ -217,6 +217,11 @@ fn pod_spec(cx: &mut Context, manifest: &ParsedManifest, prefix: &str, spec: &Po
             }
         }
     }
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        for (field, message) in t.invalid() {
+            cx.manifest_error(manifest, &format!("{prefix}.tolerations[{i}].{field}"), message);
+        }
+    }
     for (i, c) in spec.topology_spread_constraints.iter().enumerate() {
         let path = format!("{prefix}.topologySpreadConstraints[{i}].matchLabelKeys");
         if !c.match_label_keys.is_empty() && c.label_selector.is_empty() {

@@ -6,7 +6,8 @@
 //!   any host;
 //! - `stop-speaker`, `start-speaker` (the MetalLB speaker / Cilium agent run
 //!   on nodes), `cordon`, `uncordon`, `drain`, and `delete-pod` (a pod on
-//!   that node): nodes;
+//!   that node: one pinned elsewhere by `nodeName` is an error here, one
+//!   the scheduler put elsewhere fails when the step runs): nodes;
 //! - `flush-arp`, `set-garp`, `set-arp-timeout`: the client and the router,
 //!   whose neighbour caches the lessons are about.
 
@@ -209,7 +210,7 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
     }
     parameters(cx, path, fault);
     if let Some(pod) = &fault.pod {
-        pod_or_deployment(cx, &format!("{path}.pod"), pod);
+        pod_or_deployment(cx, &format!("{path}.pod"), pod, &fault.host);
     }
     // `proto` and `direction` are read as the engine's own types.
     if let Some(from) = &fault.from
@@ -252,8 +253,10 @@ fn parameters(cx: &mut Context, path: &str, fault: &FaultStep) {
     }
 }
 
-/// `delete-pod` names a Pod, or a Deployment to delete one of its pods.
-fn pod_or_deployment(cx: &mut Context, path: &str, name: &str) {
+/// `delete-pod` names a Pod, or a Deployment to delete one of its pods,
+/// running on the fault's host. A manifest that pins its pods to another
+/// node (`nodeName`) can never have one there.
+fn pod_or_deployment(cx: &mut Context, path: &str, name: &str, host: &str) {
     let candidates: Vec<&str> = cx
         .manifests
         .iter()
@@ -263,5 +266,29 @@ fn pod_or_deployment(cx: &mut Context, path: &str, name: &str) {
     if !candidates.contains(&name) {
         let near = closest(name, candidates.iter().copied());
         cx.error(path, format!("no Pod or Deployment named `{name}`")).suggest(near);
+        return;
+    }
+    let pinned: Vec<(&'static str, String)> = cx
+        .manifests
+        .iter()
+        .filter(|m| m.name() == name)
+        .filter_map(|m| match m.manifest() {
+            Manifest::Pod { spec, .. } => Some(("Pod", spec.node_name.clone()?)),
+            Manifest::Deployment { spec, .. } => Some(("Deployment", spec.template.spec.node_name.clone()?)),
+            _ => None,
+        })
+        .collect();
+    // Every version of the object in the file pins it elsewhere.
+    let all = cx
+        .manifests
+        .iter()
+        .filter(|m| m.name() == name && matches!(m.manifest(), Manifest::Pod { .. } | Manifest::Deployment { .. }))
+        .count();
+    if !pinned.is_empty() && pinned.len() == all && pinned.iter().all(|(_, node)| node != host) {
+        let (kind, node) = &pinned[0];
+        cx.error(
+            path,
+            format!("{kind} `{name}` runs on `{node}` (its nodeName), not on `{host}`: a delete-pod acts on a pod of the host it names"),
+        );
     }
 }
