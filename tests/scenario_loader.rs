@@ -1941,3 +1941,39 @@ fn an_untimed_pre_stop_hook_is_warned() {
         ]
     );
 }
+
+/// Timeouts of 0 are refused where they are written: Cisco IOS reads
+/// `arp timeout 0` and `mac address-table aging-time 0` as "never", which
+/// vipsim does not model, and an entry that expired the instant it was
+/// made would flood the LAN without ever carrying a packet. An ARP timeout
+/// is a Cisco cache's; a Linux host has none to set.
+#[test]
+fn zero_timeouts_and_an_arp_timeout_on_a_linux_cache_are_refused() {
+    let cisco = |timeout: &str| {
+        METALLB.replacen("        garp: ignore\n", &format!("        garp: ignore\n        arpTimeout: {timeout}\n"), 1)
+    };
+    assert_eq!(
+        errors(&cisco("0s")),
+        [
+            "s.yaml:32:9: spec.hosts[3].neighbor.arpTimeout: arpTimeout must be longer than 0s: Cisco IOS's `arp timeout 0` keeps entries forever, which vipsim does not model; give a long timeout (24h) instead"
+        ]
+    );
+    assert!(vipsim::scenario::load::load("s.yaml", &cisco("30m")).is_ok());
+    let aging = METALLB.replacen("  hosts:\n", "  switch: { macAging: 0s }\n  hosts:\n", 1);
+    assert_eq!(
+        errors(&aging),
+        [
+            "s.yaml:13:3: spec.switch.macAging: macAging must be longer than 0s: on a Cisco switch 0 turns aging off (entries stay until their port goes down), which vipsim does not model; give a long aging time (24h) instead"
+        ]
+    );
+    let linux = METALLB.replacen(
+        "  timeline:\n",
+        "  timeline:\n    - { at: 5s, fault: { host: lb-0, action: set-arp-timeout, arpTimeout: 10m } }\n",
+        1,
+    );
+    let found = errors(&linux);
+    assert!(
+        found.iter().any(|e| e.ends_with("fault.action: `lb-0` keeps a Linux neighbour cache, which has no ARP timeout to set (its entries age by baseReachableTime); set-arp-timeout applies to a host with `neighbor: { model: cisco }`")),
+        "{found:#?}"
+    );
+}

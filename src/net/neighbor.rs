@@ -40,6 +40,12 @@ const REACHABLE_TIME_REDRAW: Duration = Duration::from_secs(300);
 /// [`NeighborCache::cisco_refresh_at`]).
 const CISCO_REFRESH_LEAD: Duration = Duration::from_secs(60);
 
+/// Why an `arpTimeout` of 0 is refused: Cisco IOS's `arp timeout 0`
+/// keeps entries forever, and an entry that expired the instant it
+/// resolved would never carry a packet.
+pub const ZERO_ARP_TIMEOUT: &str = "arpTimeout must be longer than 0s: Cisco IOS's `arp timeout 0` keeps entries \
+     forever, which vipsim does not model; give a long timeout (24h) instead";
+
 /// Which device's ARP behaviour a cache follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -374,8 +374,10 @@ impl World {
                 format!("pod {pk} deleted")
             }
             FaultAction::FlushArp => {
+                // Said the way the device's own CLI says it.
+                let cisco = self.net.hosts[h].cisco_neighbors();
                 self.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
-                "ip neigh flush all".into()
+                if cisco { "clear arp-cache" } else { "ip neigh flush all" }.into()
             }
             FaultAction::SetGarp => {
                 let garp = f.garp.ok_or("set-garp needs `garp: honor | ignore`")?;
@@ -384,6 +386,18 @@ impl World {
             }
             FaultAction::SetArpTimeout => {
                 let t = f.arp_timeout.ok_or("set-arp-timeout needs `arpTimeout:`")?;
+                if t == Duration::ZERO {
+                    return Err(crate::net::neighbor::ZERO_ARP_TIMEOUT.into());
+                }
+                // Only a Cisco-style cache has an absolute timeout; a Linux
+                // one ages by reachable time and garbage collection.
+                if !self.net.hosts[h].cisco_neighbors() {
+                    return Err(format!(
+                        "{} keeps a Linux neighbour cache, which has no ARP timeout to set (its entries age by \
+                         baseReachableTime); set-arp-timeout applies to a host with `neighbor: {{ model: cisco }}`",
+                        f.host
+                    ));
+                }
                 self.with_ctx(trace, |hosts, cx, _| hosts[h].set_neighbor_config(|c| c.arp_timeout = t, cx));
                 format!("arpTimeout: {t}")
             }

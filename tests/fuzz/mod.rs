@@ -948,6 +948,22 @@ impl Scenario {
         let all: Vec<&String> = hosts.iter().map(|h| &h.0).collect();
         let nodes: Vec<&String> = hosts.iter().filter(|h| h.1 == "node").map(|h| &h.0).collect();
         let arp_hosts: Vec<&String> = hosts.iter().filter(|h| h.1 != "node").map(|h| &h.0).collect();
+        // Only a Cisco-model cache has an ARP timeout to set.
+        let cisco = |n: &Option<Neighbor>| n.as_ref().is_some_and(|n| n.cisco);
+        let mut cisco_hosts: Vec<&String> = Vec::new();
+        for (name, role) in &hosts {
+            let model = match *role {
+                "router" => self.router.as_ref().map(|n| n.cisco).unwrap_or(false),
+                "client" => {
+                    let i = (0..self.clients.len()).find(|i| self.client_name(*i) == *name).expect("a client");
+                    cisco(&self.clients[i].neighbor)
+                }
+                _ => false,
+            };
+            if model {
+                cisco_hosts.push(name);
+            }
+        }
         let (candidates, action) = match fault {
             Fault::PowerOff => (all, "power-off".to_string()),
             Fault::PowerOn => (all, "power-on".to_string()),
@@ -978,7 +994,7 @@ impl Scenario {
             }
             Fault::FlushArp => (arp_hosts, "flush-arp".to_string()),
             Fault::SetGarp(h) => (arp_hosts, format!("set-garp, garp: {}", if *h { "honor" } else { "ignore" })),
-            Fault::SetArpTimeout(t) => (arp_hosts, format!("set-arp-timeout, arpTimeout: {t}")),
+            Fault::SetArpTimeout(t) => (cisco_hosts, format!("set-arp-timeout, arpTimeout: {t}")),
             Fault::Drop { proto, inbound } => {
                 let mut a = "drop".to_string();
                 if let Some(p) = ["ARP", "TCP", "ICMP"].get(*proto as usize) {

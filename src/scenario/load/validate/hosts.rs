@@ -25,6 +25,9 @@ pub fn check(cx: &mut Context) -> Option<Cidr> {
         }
         role_fields(cx, i, host);
         routes(cx, i, host);
+        if host.neighbor.as_ref().and_then(|n| n.arp_timeout) == Some(crate::time::Duration::ZERO) {
+            cx.error(&format!("spec.hosts[{i}].neighbor.arpTimeout"), crate::net::neighbor::ZERO_ARP_TIMEOUT);
+        }
         if let Some(accept) = host.neighbor.as_ref().and_then(|n| n.arp_accept)
             && accept > 2
         {
@@ -51,6 +54,13 @@ pub fn check(cx: &mut Context) -> Option<Cidr> {
                 ),
             );
         }
+    }
+    if cx.spec.switch.mac_aging == Some(crate::time::Duration::ZERO) {
+        cx.error(
+            "spec.switch.macAging",
+            "macAging must be longer than 0s: on a Cisco switch 0 turns aging off (entries stay until their \
+             port goes down), which vipsim does not model; give a long aging time (24h) instead",
+        );
     }
     single_router(cx);
     unique_addresses(cx, &addresses);

@@ -13,6 +13,7 @@
 
 use super::{Context, closest, parse_ipv4, role_name};
 use crate::k8s::objects::Manifest;
+use crate::net::neighbor::NeighborModel;
 use crate::scenario::load::ParsedManifest;
 use crate::scenario::spec::{FaultAction, FaultStep, HostRole, Step, StepAction};
 use crate::time::Duration;
@@ -209,6 +210,22 @@ fn fault(cx: &mut Context, path: &str, fault: &FaultStep) {
         }
     }
     parameters(cx, path, fault);
+    if fault.arp_timeout == Some(crate::time::Duration::ZERO) {
+        cx.error(&format!("{path}.arpTimeout"), crate::net::neighbor::ZERO_ARP_TIMEOUT);
+    }
+    if fault.action == FaultAction::SetArpTimeout
+        && let Some(host) = cx.spec.hosts.iter().find(|h| h.name == fault.host)
+        && host.neighbor.as_ref().and_then(|n| n.model) != Some(NeighborModel::Cisco)
+    {
+        cx.error(
+            &format!("{path}.action"),
+            format!(
+                "`{}` keeps a Linux neighbour cache, which has no ARP timeout to set (its entries age by \
+                 baseReachableTime); set-arp-timeout applies to a host with `neighbor: {{ model: cisco }}`",
+                fault.host
+            ),
+        );
+    }
     if let Some(pod) = &fault.pod {
         pod_or_deployment(cx, &format!("{path}.pod"), pod, &fault.host);
     }
