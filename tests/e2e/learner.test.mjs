@@ -433,6 +433,8 @@ test('layout: the decode opens under the event list; VIP badges fit their node b
   const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
   await scrubTo(page, 26.2);
   await page.click('.event-table tr.ev.k-frame');
+  // (The decode renders on the next frame; a loaded machine can be slow.)
+  await page.waitForSelector('.events .frame-view');
   const list = await page.$eval('.events .event-scroll', (e) => e.getBoundingClientRect());
   const decode = await page.$eval('.events .frame-view', (e) => e.getBoundingClientRect());
   assert.ok(decode.top >= list.bottom - 1 && decode.top - list.bottom < 40, `under the list: ${list.bottom} → ${decode.top}`);
