@@ -1271,8 +1271,8 @@ spec:
 /// (`CheckGracefulDelete`, pkg/registry/core/pod/strategy.go; `BeforeDelete`
 /// in apiserver pkg/registry/rest/delete.go), so its endpoint goes at once
 /// instead of serving as terminating. `--grace-period=0` without `--force`
-/// is sent as 1 s, and `--force` with a longer grace period is ignored with
-/// a warning.
+/// is sent as 1 s, and `--force` with a longer grace period is refused
+/// (`Validate`).
 #[test]
 fn force_delete_removes_the_pod_at_once_and_says_so() {
     let pod = |name: &str, node: &str| {
@@ -1330,13 +1330,11 @@ spec:
     );
     assert_eq!(
         run("kubectl delete pod kept --grace-period=5 --force"),
-        (
-            text(&[
-                "Warning: --force is ignored because --grace-period is not 0.",
-                "pod \"kept\" deleted from default namespace",
-            ]),
-            0
-        )
+        ("error: --force and --grace-period greater than 0 cannot be specified together\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl delete pod kept --grace-period=5"),
+        ("pod \"kept\" deleted from default namespace\n".into(), 0)
     );
     let slices = r#"kubectl get endpointslices -o jsonpath="{range .items[0].endpoints[*]}{.targetRef.name} {.conditions};{end}""#;
     assert_eq!(

@@ -269,13 +269,16 @@ fn configure_sessions(p: &mut Plane) {
             continue;
         }
         let peer = peer_for(p, &node, rip);
-        let same = |s: &BgpSession, peer: &Peer| s.peer_addr == peer.addr;
+        // A BGPPeer whose address or ASNs changed is another peer to
+        // MetalLB: the old session goes and the new one is dialled at once.
+        let same = |s: &BgpSession, peer: &Peer| {
+            (s.peer_addr, s.my_asn, s.peer_asn) == (peer.addr, peer.my_asn, peer.peer_asn)
+        };
         match (peer, p.k.bgp.get(&node)) {
             (Some(peer), Some(s)) if same(s, &peer) => {
                 let s = p.k.bgp.get_mut(&node).expect("configured");
                 s.peer = peer.name;
                 s.hold_time = peer.hold;
-                (s.my_asn, s.peer_asn) = (peer.my_asn, peer.peer_asn);
             }
             (Some(peer), None) => session_started(p, &node, peer),
             (peer, Some(s)) => {

@@ -10,7 +10,7 @@
 //! keeps its liveness fresh; on takeover the new holder sends one gratuitous
 //! ARP reply. Unlike MetalLB, the holder is chosen without looking at
 //! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
-//! a local endpoint, which then drops traffic.
+//! a local endpoint, which then refuses the traffic (ICMP port unreachable).
 
 use super::cluster::{Cluster, Key, Lease};
 use super::objects::Manifest;

@@ -46,6 +46,14 @@ const CISCO_REFRESH_LEAD: Duration = Duration::from_secs(60);
 pub const ZERO_ARP_TIMEOUT: &str = "arpTimeout must be longer than 0s: Cisco IOS's `arp timeout 0` keeps entries \
      forever, which vipsim does not model; give a long timeout (24h) instead";
 
+/// Why an ARP timeout is refused on a host with a Linux cache.
+pub fn no_arp_timeout_on_linux(host: &str) -> String {
+    format!(
+        "`{host}` keeps a Linux neighbour cache, which has no ARP timeout to set (its entries age by \
+         baseReachableTime); an ARP timeout belongs to a host with `neighbor: {{ model: cisco }}`"
+    )
+}
+
 /// Which device's ARP behaviour a cache follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -23,12 +23,15 @@ pub const MIN_RTO: Duration = Duration::from_millis(200);
 pub const MAX_RTO: Duration = Duration::from_secs(120);
 /// tcp_syn_retries default: 6 retransmissions, about 127 s in all.
 pub const SYN_RETRIES: u8 = 6;
-/// tcp_retries2's default. Linux turns it into a time (`tcp_model_timeout`
-/// in net/ipv4/tcp_timer.c: 15 doublings from TCP_RTO_MIN capped at
-/// TCP_RTO_MAX, 924.6 s after the first transmission); counting
-/// retransmissions from a 200 ms RTO with the same cap reaches the same
-/// expiry, the 16th.
-pub const DATA_RETRIES: u8 = 15;
+/// tcp_retries2 (15) as Linux applies it: a time, 924.6 s (15 doublings
+/// from TCP_RTO_MIN capped at TCP_RTO_MAX, `tcp_model_timeout` in
+/// net/ipv4/tcp_timer.c), counted from the first retransmission
+/// (`retrans_stamp`). From a 200 ms RTO that first passes at the 17th
+/// expiry, 1044.6 s after sending, after 16 retransmissions.
+pub const DATA_RETRIES: u8 = 16;
+/// The RTO after a handshake without an RTT sample (a retransmitted SYN,
+/// no timestamps: Karn's rule), `TCP_TIMEOUT_FALLBACK` (`tcp_init_metrics`).
+pub const FALLBACK_RTO: Duration = Duration::from_secs(3);
 /// Linux keeps TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN).
 pub const TIME_WAIT: Duration = Duration::from_secs(60);
 /// The window Linux advertises in a SYN with default buffers.
@@ -336,12 +339,13 @@ impl Conn {
                     self.rcv_nxt = seg.seq.wrapping_add(1);
                     self.state = TcpState::Established;
                     self.timer = None;
-                    self.retries = 0;
                     // The SYN's round trip is the first RTT sample
-                    // (`tcp_synack_rtt_meas`; the SYN carries a timestamp,
-                    // so it counts even after a retransmission): on a LAN
-                    // the RTO settles at TCP_RTO_MIN.
-                    self.rto = MIN_RTO;
+                    // (`tcp_ack_update_rtt`): on a LAN the RTO settles at
+                    // TCP_RTO_MIN. After a retransmitted SYN there is none
+                    // (no timestamp option, Karn's rule), and Linux falls
+                    // back to 3 s (`tcp_init_metrics`).
+                    self.rto = if self.retries == 0 { MIN_RTO } else { FALLBACK_RTO };
+                    self.retries = 0;
                     out.push(self.ack_segment());
                     events.push(SocketEvent::Connected);
                     out.extend(self.output(now));
@@ -620,9 +624,10 @@ mod tests {
 
     /// Data unanswered after the handshake: the RTO starts at TCP_RTO_MIN
     /// (the SYN gave an RTT sample), doubles up to TCP_RTO_MAX (120 s),
-    /// and the connection gives up with ETIMEDOUT when tcp_retries2 (15)
-    /// is spent: 924.6 s after the data was sent (`tcp_model_timeout`,
-    /// net/ipv4/tcp_timer.c, Linux 6.18).
+    /// and the connection gives up with ETIMEDOUT once 924.6 s have passed
+    /// since the first retransmission (tcp_retries2 15, `tcp_model_timeout`
+    /// and `retransmits_timed_out`, net/ipv4/tcp_timer.c, Linux 6.18): at
+    /// the expiry 1044.6 s after sending, after 16 retransmissions.
     #[test]
     fn data_retransmits_back_off_to_the_cap_and_time_out_like_linux() {
         let mut rng = SimRng::new(1);
@@ -643,10 +648,10 @@ mod tests {
             }
         }
         let mut expected: Vec<u64> = [200, 600, 1_400, 3_000, 6_200, 12_600, 25_400, 51_000, 102_200, 204_600].into();
-        expected.extend((1..=5).map(|k| 204_600 + k * 120_000));
+        expected.extend((1..=6).map(|k| 204_600 + k * 120_000));
         assert_eq!(times, expected);
         assert_eq!(ev, vec![SocketEvent::TimedOut { during_connect: false }, SocketEvent::Closed]);
-        assert_eq!(last, 924_600, "gives up 924.6 s after sending");
+        assert_eq!(last, 1_044_600, "gives up 924.6 s after the first retransmission");
         assert_eq!(client.state, TcpState::Closed);
     }
 

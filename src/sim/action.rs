@@ -392,11 +392,7 @@ impl World {
                 // Only a Cisco-style cache has an absolute timeout; a Linux
                 // one ages by reachable time and garbage collection.
                 if !self.net.hosts[h].cisco_neighbors() {
-                    return Err(format!(
-                        "{} keeps a Linux neighbour cache, which has no ARP timeout to set (its entries age by \
-                         baseReachableTime); set-arp-timeout applies to a host with `neighbor: {{ model: cisco }}`",
-                        f.host
-                    ));
+                    return Err(crate::net::neighbor::no_arp_timeout_on_linux(&f.host));
                 }
                 self.with_ctx(trace, |hosts, cx, _| hosts[h].set_neighbor_config(|c| c.arp_timeout = t, cx));
                 format!("arpTimeout: {t}")

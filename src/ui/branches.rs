@@ -208,13 +208,17 @@ pub fn branches() -> Html {
         honor.garp = Some(GarpPolicy::Honor);
         let mut short = FaultStep::new(r, FaultAction::SetArpTimeout);
         short.arp_timeout = Some(Duration::from_secs(30));
+        // Only a Cisco-style cache has an ARP timeout to shorten.
+        let cisco = world.net.host(r).is_some_and(|h| h.cisco_neighbors());
         html! {
             <>
                 <button type="button" data-remedy="flush-arp" onclick={branch(SimAction::Fault(FaultStep::new(r, FaultAction::FlushArp)))}>
                     { lang.f(Msg::RemedyFlush, &[r]) }
                 </button>
                 <button type="button" data-remedy="honor-garp" onclick={branch(SimAction::Fault(honor))}>{ lang.f(Msg::RemedyHonour, &[r]) }</button>
-                <button type="button" data-remedy="arp-timeout" onclick={branch(SimAction::Fault(short))}>{ lang.f(Msg::RemedyTimeout, &[r]) }</button>
+                if cisco {
+                    <button type="button" data-remedy="arp-timeout" onclick={branch(SimAction::Fault(short))}>{ lang.f(Msg::RemedyTimeout, &[r]) }</button>
+                }
             </>
         }
     });

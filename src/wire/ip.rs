@@ -371,8 +371,12 @@ pub struct Rewrite {
 /// Applies `rw` to a copy of `frame`, fixing the IPv4 and TCP/UDP checksums.
 /// Returns `None` when the frame is not IPv4.
 pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
-    // Copied straight into the new frame's shared buffer (one allocation).
-    let mut copy: std::rc::Rc<[u8]> = std::rc::Rc::from(frame.bytes());
+    // Copied straight into the new frame's shared buffer (one allocation),
+    // without the Ethernet padding the packet arrived with: the kernel
+    // trimmed the skb to the IPv4 total length on input (`ip_rcv_core`),
+    // and a frame it sends is padded again, if short, on the wire.
+    let packet_len = ETHERNET_HEADER_LEN + ip_payload(frame).len();
+    let mut copy: std::rc::Rc<[u8]> = std::rc::Rc::from(&frame.bytes()[..packet_len]);
     let buf = std::rc::Rc::get_mut(&mut copy).expect("a new copy has one owner");
     if buf.len() < ETHERNET_HEADER_LEN + IPV4_HEADER_LEN || buf[12..14] != [0x08, 0x00] {
         return None;

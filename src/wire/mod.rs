@@ -158,9 +158,8 @@ impl Frame {
         if self.0.len() >= ETHERNET_MIN_LEN {
             return self;
         }
-        let mut bytes = self.0.to_vec();
-        bytes.resize(ETHERNET_MIN_LEN, 0);
-        Frame::from_vec(bytes)
+        // One allocation: the padded frame is built in its shared buffer.
+        Frame::build(ETHERNET_MIN_LEN, |buf| buf[..self.0.len()].copy_from_slice(&self.0))
     }
     /// Whether both are the same frame (not a copy with equal bytes): a
     /// stage that passes a packet on unchanged hands back the same frame.

@@ -97,8 +97,8 @@ fn exists(w: &World, res: &'static Resource, ns: &str, name: &str) -> bool {
 /// (`Complete` and `Validate` in kubectl pkg/cmd/delete/delete.go, 1.34):
 /// none by default (the pod's own); `--now` is 1 s; `--grace-period=0`
 /// without `--force` becomes 1 s; `--force` alone is 0. A grace period of 0
-/// with `--force` warns that the deletion is immediate, `--force` with a
-/// longer one that it is ignored.
+/// with `--force` warns that the deletion is immediate, and `--force` with
+/// a longer one is refused.
 fn delete_grace(f: &Flags) -> Result<(Option<u64>, String), String> {
     let mut grace: i64 = match f.value("grace-period") {
         None => -1,
@@ -126,7 +126,8 @@ fn delete_grace(f: &Flags) -> Result<(Option<u64>, String), String> {
         (true, 0) => {
             "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n"
         }
-        (true, _) => "Warning: --force is ignored because --grace-period is not 0.\n",
+        // kubectl's `Validate` (pkg/cmd/delete/delete.go) refuses the pair.
+        (true, _) => return Err("error: --force and --grace-period greater than 0 cannot be specified together".into()),
         _ => "",
     };
     Ok((u64::try_from(grace).ok(), warning.to_string()))

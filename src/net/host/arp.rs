@@ -156,14 +156,14 @@ impl Host {
         self.neighbor_events(iface, &mut events, cx);
     }
 
-    /// Changes every interface's neighbour settings now (`sysctl`, IOS
-    /// `arp timeout`); what becomes due at once (an entry older than a
-    /// shorter timeout) happens now, the rest at its new time.
     /// Whether this host's neighbour cache follows Cisco IOS (else Linux).
     pub fn cisco_neighbors(&self) -> bool {
         self.ifaces.first().is_some_and(|i| i.neighbors.config().model == crate::net::neighbor::NeighborModel::Cisco)
     }
 
+    /// Changes every interface's neighbour settings now (`sysctl`, IOS
+    /// `arp timeout`); what becomes due at once (an entry older than a
+    /// shorter timeout) happens now, the rest at its new time.
     pub fn set_neighbor_config(&mut self, change: impl Fn(&mut NeighborConfig), cx: &mut Ctx) {
         for i in 0..self.ifaces.len() {
             let mut config = self.ifaces[i].neighbors.config().clone();

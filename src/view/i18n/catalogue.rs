@@ -540,8 +540,8 @@ catalogue! {
     Reply => "Reply", "응답 방향";
     ExpiresCol => "Expires", "만료";
     NoFlows => "no flows", "흐름 없음";
-    PolicyLocal => "external: DNAT to local endpoints only ({0} here), client IP kept; none: drop",
-        "외부: 로컬 엔드포인트로만 DNAT (여기 {0}개), 클라이언트 IP 유지. 없으면 드롭";
+    PolicyLocal => "external: DNAT to local endpoints only ({0} here), client IP kept; none: turned away (kube-proxy iptables drops, Cilium refuses, IPVS sends it to another node's pod unmasqueraded)",
+        "외부: 로컬 엔드포인트로만 DNAT (여기 {0}개), 클라이언트 IP 유지. 없으면 거절 (kube-proxy iptables는 드롭, Cilium은 거부, IPVS는 다른 노드의 파드로 SNAT 없이 전달)";
     PolicyClusterEbpf => "external: DNAT to any ready endpoint, SNAT only when it is on another node",
         "외부: 준비된 아무 엔드포인트로 DNAT, 다른 노드에 있을 때만 SNAT";
     PolicyCluster => "external: DNAT to any ready endpoint, SNAT to this node's IP",
