@@ -1252,6 +1252,35 @@ fn connect_failures(run: &Run) -> Vec<(u64, String, String)> {
         .collect()
 }
 
+/// Editing a BGPPeer's ASN is replacing the peer: MetalLB's speaker
+/// (speaker/bgp_controller.go `syncPeers`, 0.14.9) compares peers by their
+/// whole configuration, closes the session of one that changed and dials
+/// the new one, which here the router refuses (wrong AS): the routes go.
+#[test]
+fn a_bgp_peer_edited_to_a_wrong_asn_drops_its_session() {
+    let steps = "  - { at: 10s, apply: tor-wrong }";
+    let wrong = "---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor, namespace: metallb-system, annotations: { vipsim/hold: \"true\", vipsim/id: tor-wrong } }
+spec: { myASN: 65200, peerASN: 65999, peerAddress: 10.20.0.1 }
+";
+    let yaml = format!("{}{wrong}", BGP_SHOP.replace("STEPS", steps).replace("PEER", "").replace("DURATION", "15s"));
+    let run = run_yaml(&yaml);
+    let failures = connect_failures(&run);
+    assert!(
+        !failures.is_empty()
+            && failures
+                .iter()
+                .all(|(t, _, line)| *t >= 10_000 && line.contains("unexpected peer ASN 65100, want 65999")),
+        "{failures:#?}"
+    );
+    let withdrawn = run.trace().iter().any(|r| {
+        r.t >= Instant::from_secs(10) && matches!(&r.kind, Kind::Route { next_hops, .. } if next_hops.is_empty())
+    });
+    assert!(withdrawn, "the routes go with the sessions");
+}
+
 /// A BGPPeer whose `peerASN` is not the router's AS never comes up. MetalLB
 /// 0.14.9's native session (internal/bgp/native/native.go `connect`) reads
 /// the router's OPEN, closes the connection with `unexpected peer ASN 65100,
