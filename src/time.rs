@@ -51,6 +51,18 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+/// A simulated instant as a date in January 2026 (see [`Instant::calendar`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Calendar {
+    /// Day of the month, from 1.
+    pub day: u64,
+    /// Day of the week, Monday 0 to Sunday 6.
+    pub weekday: u64,
+    pub hour: u64,
+    pub minute: u64,
+    pub second: u64,
+}
+
 impl Instant {
     pub const ZERO: Instant = Instant(0);
     pub const MAX: Instant = Instant(u64::MAX);
@@ -73,6 +85,15 @@ impl Instant {
     }
     pub const fn as_secs(self) -> u64 {
         self.0 / 1_000_000_000
+    }
+    /// The wall-clock date this instant stands for: simulated time 0 is
+    /// Thursday 2026-01-01 00:00:00 UTC (any fixed date keeps runs
+    /// identical; logs, object timestamps and HTTP `Date` headers share it).
+    /// Runs longer than a day roll into the next days of January.
+    pub const fn calendar(self) -> Calendar {
+        let s = self.as_secs();
+        let (days, rem) = (s / 86_400, s % 86_400);
+        Calendar { day: 1 + days, weekday: (3 + days) % 7, hour: rem / 3600, minute: (rem / 60) % 60, second: rem % 60 }
     }
     /// Time elapsed since `earlier`, or zero if `earlier` is later.
     pub fn saturating_since(self, earlier: Instant) -> Duration {

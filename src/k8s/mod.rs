@@ -23,11 +23,9 @@ use crate::time::Instant;
 pub const KUBELET_VERSION: &str = "v1.34.2";
 
 /// `2026-01-01T00:01:05Z`-style timestamp of a simulated instant, for log
-/// lines and `creationTimestamp`s: simulated time 0 is 2026-01-01 00:00 UTC
-/// (any fixed date keeps runs identical). Whole seconds; runs longer than a
-/// day roll into the next days.
+/// lines and `creationTimestamp`s (the date: [`Instant::calendar`]). Whole
+/// seconds.
 pub fn timestamp(t: Instant) -> String {
-    let s = t.as_secs();
-    let (days, rem) = (s / 86_400, s % 86_400);
-    format!("2026-01-{:02}T{:02}:{:02}:{:02}Z", 1 + days, rem / 3600, (rem / 60) % 60, rem % 60)
+    let c = t.calendar();
+    format!("2026-01-{:02}T{:02}:{:02}:{:02}Z", c.day, c.hour, c.minute, c.second)
 }

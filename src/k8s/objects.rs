@@ -279,7 +279,12 @@ impl LifecycleHandler {
         if self.http_get.is_some() {
             return PreStop::Unmodelled("`httpGet`".into());
         }
-        PreStop::Unmodelled("`tcpSocket`".into())
+        if self.tcp_socket.is_some() {
+            return PreStop::Unmodelled("`tcpSocket`".into());
+        }
+        // No handler at all: the API server refuses it ("must specify a
+        // handler type"); vipsim runs nothing.
+        PreStop::Unmodelled("with no handler".into())
     }
 }
 

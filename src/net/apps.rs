@@ -322,20 +322,12 @@ pub fn health_check(hc: Option<&HealthCheck>, _req: &HttpRequest, server: Health
     r
 }
 
-/// Go's `http.TimeFormat` of a simulated instant: vipsim's clock starts at
-/// 2026-01-01T00:00:00Z, a Thursday (the date the logs' timestamps use).
+/// Go's `http.TimeFormat` of a simulated instant (the date:
+/// [`Instant::calendar`]).
 fn http_date(t: Instant) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    let s = t.as_secs();
-    let (days, rem) = (s / 86_400, s % 86_400);
-    format!(
-        "{}, {:02} Jan 2026 {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        1 + days,
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let c = t.calendar();
+    format!("{}, {:02} Jan 2026 {:02}:{:02}:{:02} GMT", DAYS[c.weekday as usize], c.day, c.hour, c.minute, c.second)
 }
 
 /// The value of a command-line flag given as `name=value` or as `name value`.
