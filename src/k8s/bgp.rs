@@ -330,36 +330,35 @@ fn sync_dialers(p: &mut Plane, node: &str) {
 
 /// A dial starts now: it fails after what [`dial_outcome`] says.
 fn dial(p: &mut Plane, node: &str, peer: &str) {
-    let now = p.cx.now;
     let Some(addr) = p.k.bgp_dialers.get(node).and_then(|d| d.get(peer)).map(|d| d.peer_addr) else { return };
     let (after, _) = dial_outcome(p, node, addr);
+    schedule_dial_failure(p, node, peer, after);
+}
+
+/// The dial now under way fails `after` from now; an earlier one still
+/// pending is forgotten (its generation is past).
+fn schedule_dial_failure(p: &mut Plane, node: &str, peer: &str, after: Duration) {
     let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
     d.generation += 1;
-    let generation = d.generation;
-    let event = ControlEvent::BgpDialFailed { node: node.to_string(), peer: peer.to_string(), generation };
-    p.cx.schedule(now + after, Event::Control(event));
+    let event =
+        ControlEvent::BgpDialFailed { node: node.to_string(), peer: peer.to_string(), generation: d.generation };
+    p.cx.schedule(p.cx.now + after, Event::Control(event));
 }
 
 /// A dial failed: the session logs it and tries again after its backoff.
 pub fn dial_failed(p: &mut Plane, node: &str, peer: &str, generation: u64) {
-    let now = p.cx.now;
     let alive = metallb::speaker_alive(p.k, p.hosts, node);
     let Some(d) = p.k.bgp_dialers.get(node).and_then(|d| d.get(peer)) else { return };
     if d.generation != generation || !alive {
         return;
     }
-    let (_, error) = dial_outcome(p, node, d.peer_addr);
-    let line = connect_failed_line(now, d.peer_addr, d.my_asn, d.peer_asn, &error);
+    // The next dial ends as this one did: nothing it depends on changed.
+    let (after, error) = dial_outcome(p, node, d.peer_addr);
+    let line = connect_failed_line(p.cx.now, d.peer_addr, d.my_asn, d.peer_asn, &error);
     log(p, node, line);
     let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
     let wait = backoff_step(&mut d.backoff);
-    let addr = d.peer_addr;
-    let (after, _) = dial_outcome(p, node, addr);
-    let d = p.k.bgp_dialers.get_mut(node).and_then(|d| d.get_mut(peer)).expect("present");
-    d.generation += 1;
-    let generation = d.generation;
-    let event = ControlEvent::BgpDialFailed { node: node.to_string(), peer: peer.to_string(), generation };
-    p.cx.schedule(now + wait + after, Event::Control(event));
+    schedule_dial_failure(p, node, peer, wait + after);
 }
 
 /// A speaker (re)started, or its node came back on the network: it opens
