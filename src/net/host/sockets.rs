@@ -208,10 +208,7 @@ impl Host {
         };
         for ev in events.drain(..) {
             match owner {
-                Owner::Process(pid) => {
-                    let io_ev = ev.clone();
-                    self.with_proc_env(pid, cx, env, |p, io| p.on_socket(quad, io_ev, io));
-                }
+                Owner::Process(pid) => self.with_proc_env(pid, cx, env, |p, io| p.on_socket(quad, ev, io)),
                 Owner::Server => self.server_event(quad, ev, cx, env),
                 Owner::Orphan => {}
             }
