@@ -99,9 +99,12 @@ impl LessonView {
                 // BGP speakers advertise a route; L2 nodes announce (answer ARP).
                 let verb = if matches!(a.how, How::Bgp { .. }) { Msg::AdvertisedOverBgpBy } else { Msg::AnnouncedBy };
                 let (who, details, order) = match &a.how {
-                    How::Leader { nodes: n, order } => {
-                        (nodes(n, lang), Vec::new(), Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])))
-                    }
+                    How::Leader { nodes: n, order } => (
+                        nodes(n, lang),
+                        Vec::new(),
+                        // No node may announce it (no advertisement selects one): no order to tell.
+                        (!order.is_empty()).then(|| lang.f(Msg::ElectionOrder, &[&order.join(" → ")])),
+                    ),
                     How::Lease { lease, holder } => (
                         holder.as_ref().map(|h| node(h, lang)).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
                         vec![lang.f(Msg::LeaseHolder, &[lease])],
