@@ -133,3 +133,117 @@ fn the_election_order_holds_only_the_nodes_the_pool_is_advertised_from() {
     let x = lesson.announcing.iter().find(|a| a.service.contains("shop-x")).expect("shop-x");
     assert!(x.order.as_deref().is_some_and(|o| o.contains(": w1 → w2.")), "{:?}", x.order);
 }
+
+/// A Service deleted at 20 s and created again with the same address at
+/// 35 s (Local first, then Cluster); a client on the LAN curls it.
+const RECREATE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: recreate, title: recreate }
+spec:
+  seed: 4
+  duration: 40s
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: fw, role: router, ip: 172.20.1.1/24 }
+  - { name: desk, role: client, ip: 172.20.1.50/24 }
+  - { name: n1, role: node, ip: 172.20.1.11/24 }
+  - { name: n2, role: node, ip: 172.20.1.12/24 }
+  - { name: n3, role: node, ip: 172.20.1.13/24 }
+  timeline:
+  - { at: 4s, every: 1s, run: { host: desk, cmd: "curl -s -m 1 http://172.20.1.77/" } }
+  - { at: 10s, note: "calm: n1 answers for 172.20.1.77" }
+  - { at: 20s, delete: portal-first }
+  - { at: 35s, apply: portal-again }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [172.20.1.77-172.20.1.79] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: portal }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: portal } }
+  template:
+    metadata: { labels: { app: portal } }
+    spec:
+      containers:
+      - { name: p, image: "hashicorp/http-echo:1.0", args: ["-text=portal", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: portal, annotations: { vipsim/id: portal-first } }
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: { app: portal }
+  ports: [ { port: 80, targetPort: 8080 } ]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: portal, annotations: { vipsim/hold: "true", vipsim/id: portal-again } }
+spec:
+  type: LoadBalancer
+  loadBalancerIP: 172.20.1.77
+  selector: { app: portal }
+  ports: [ { port: 80, targetPort: 8080 } ]
+"#;
+
+fn beat(run: &Run, lang: Lang) -> (String, String) {
+    let scenario = run.scenario.clone();
+    let v = LessonView::of(&scenario, run.world(), run.visible(), lang, false);
+    let b = v.beat.expect("a beat");
+    (b.label, b.text)
+}
+
+/// A change to the cluster is a beat: once the Service is deleted, "n1
+/// answers for 172.20.1.77" is no longer the current note (nobody does).
+#[test]
+fn deleting_the_service_ends_the_note_about_who_answers() {
+    let mut run = run_yaml("recreate.yaml", RECREATE);
+    at(&mut run, 15.0);
+    assert_eq!(beat(&run, Lang::En), ("Note at 10.000 s".into(), "calm: n1 answers for 172.20.1.77".into()));
+    at(&mut run, 25.0);
+    assert!(who_answers(run.world()).is_empty(), "the Service is gone");
+    assert_eq!(beat(&run, Lang::En), ("Change at 20.000 s".into(), "kubectl delete portal-first".into()));
+    assert_eq!(beat(&run, Lang::Ko).0, "20.000 s의 변경");
+    at(&mut run, 37.0);
+    assert_eq!(beat(&run, Lang::En), ("Change at 35.000 s".into(), "kubectl apply -f portal".into()));
+}
+
+/// The shipped Cilium lesson: "Assigned, not announced: … outside traffic
+/// does not" was still the beat at 30 s, after the L2 policy applied at
+/// 25 s made worker-0 answer and lb-0's curl succeed; "externalTrafficPolicy:
+/// Cluster" was still the beat after the patch to Local at 37 s.
+#[test]
+fn the_cilium_notes_give_way_to_the_changes_that_end_them() {
+    let mut run = common::run("cilium-lb-ipam", None);
+    at(&mut run, 30.5);
+    let web = who_answers(run.world()).into_iter().find(|a| a.service == "default/web").expect("web");
+    assert_eq!(web.nodes(), ["worker-0"], "announced since the policy");
+    assert_eq!(beat(&run, Lang::En), ("Change at 25.000 s".into(), "kubectl apply -f l2-policy".into()));
+    at(&mut run, 38.0);
+    let (label, text) = beat(&run, Lang::En);
+    assert_eq!(label, "Change at 37.000 s");
+    assert!(text.starts_with("kubectl patch svc echo"), "{text}");
+    // Read-only commands are no beat: at 12 s, after `kubectl get` at 11 and
+    // 12 s, the beat is still the pool applied at 5 s.
+    at(&mut run, 12.5);
+    assert_eq!(beat(&run, Lang::En), ("Change at 5.000 s".into(), "kubectl apply -f demo-pool".into()));
+}
+
+/// A note at the same moment as the change it announces stays the beat:
+/// "Switch to externalTrafficPolicy: Local." at 20 s, with the patch at 20 s.
+#[test]
+fn a_note_at_the_moment_of_a_change_stays_the_beat() {
+    let mut run = common::run("metallb-traffic-policy", None);
+    at(&mut run, 21.0);
+    assert_eq!(beat(&run, Lang::En), ("Note at 20.000 s".into(), "Switch to externalTrafficPolicy: Local.".into()));
+}

@@ -35,7 +35,7 @@ pub struct Announced {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BeatView {
     pub t: Instant,
-    /// "Note at 26.000 s", "Fault at 20.000 s".
+    /// "Note at 26.000 s", "Fault at 20.000 s", "Change at 25.000 s".
     pub label: String,
     pub text: String,
     pub fault: bool,
@@ -91,6 +91,9 @@ impl LessonView {
                 },
                 fault: true,
             },
+            Beat::Change { cmd } => {
+                BeatView { t: b.t, label: lang.f(Msg::ChangeAt, &[&super::secs(b.t)]), text: cmd, fault: false }
+            }
         });
         let announcing = who_answers(world)
             .into_iter()

@@ -78,6 +78,7 @@ catalogue! {
         "MetalLB의 순서, sha256(node#ip) 오름차순: {0}. 살아 있는 (Local이면 준비된 파드도 있는) 첫 노드가 리더가 됩니다.";
     NoteAt => "Note at {0}", "{0}의 메모";
     FaultAt => "Fault at {0}", "{0}의 장애";
+    ChangeAt => "Change at {0}", "{0}의 변경";
     NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
     LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
     AdvertisedOverBgpBy => " ({0}): advertised over BGP by ", " ({0}): BGP로 알리는 노드 ";
