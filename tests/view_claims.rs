@@ -7,6 +7,7 @@ use crate::common;
 
 use std::rc::Rc;
 use vipsim::engine::trace::{Kind, Record};
+use vipsim::narrate::{self, Event};
 use vipsim::play::run::Run;
 use vipsim::scenario::load;
 use vipsim::time::Instant;
@@ -246,4 +247,85 @@ fn a_note_at_the_moment_of_a_change_stays_the_beat() {
     let mut run = common::run("metallb-traffic-policy", None);
     at(&mut run, 21.0);
     assert_eq!(beat(&run, Lang::En), ("Note at 20.000 s".into(), "Switch to externalTrafficPolicy: Local.".into()));
+}
+
+/// charlie leads, loses power at 20 s (alpha takes over) and comes back at
+/// 70 s; booted at 90 s, its speaker announces before the memberlists
+/// agree: for half a second alpha and charlie both announce the VIP.
+const COMEBACK: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: comeback, title: comeback }
+spec:
+  seed: 9
+  duration: 92s
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: core, role: router, ip: 192.168.40.1/24, neighbor: { model: cisco, garp: ignore, arpTimeout: 45s } }
+  - { name: pc, role: client, ip: 10.1.1.5/24, behind: core }
+  - { name: alpha, role: node, ip: 192.168.40.11/24 }
+  - { name: bravo, role: node, ip: 192.168.40.12/24 }
+  - { name: charlie, role: node, ip: 192.168.40.13/24 }
+  timeline:
+  - { at: 6s, every: 5s, run: { host: pc, cmd: "curl -s -m 1 http://192.168.40.201/" } }
+  - { at: 20s, fault: { host: charlie, action: power-off } }
+  - { at: 70s, fault: { host: charlie, action: power-on } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: lan-pool, namespace: metallb-system }
+spec: { addresses: [192.168.40.201-192.168.40.220] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: lan, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - { labelSelector: { matchLabels: { app: web } }, topologyKey: kubernetes.io/hostname }
+      containers:
+      - { name: w, image: "hashicorp/http-echo:1.0", args: ["-text=hi", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [ { port: 80, targetPort: 8080 } ] }
+"#;
+
+/// The trace's leader record for a split brain names one node (and the
+/// same one as before); the sentence said "alpha now announces …, taking
+/// over from alpha". It names every node that announces.
+#[test]
+fn a_split_brain_is_said_as_several_announcers_not_a_takeover_from_itself() {
+    let mut run = run_yaml("comeback.yaml", COMEBACK);
+    let trace = run.trace();
+    let split = trace
+        .iter()
+        .position(|r| matches!(&r.kind, Kind::Leader { reason, .. } if reason.contains("split brain")))
+        .expect("a split brain");
+    let sentences = narrate::sentences(trace, run.world());
+    for s in &sentences {
+        if let Event::Leader { node: Some(n), previous: Some(p), .. } = &s.event {
+            assert_ne!(n, p, "{}", s.text("en"));
+        }
+    }
+    let said = sentences.iter().find(|s| s.record == split).expect("the split brain is said");
+    assert_eq!(
+        said.text("en"),
+        "90.0 s: several nodes announce 192.168.40.201 (default/web) at once: alpha, charlie (split brain)"
+    );
+    // What the lesson shows at that moment agrees: both announce.
+    run.seek(trace[split].step);
+    let a = who_answers(run.world()).pop().expect("web");
+    assert_eq!(a.nodes(), ["alpha", "charlie"]);
 }

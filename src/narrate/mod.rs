@@ -25,6 +25,7 @@ use crate::engine::trace::{Dir, DropReason, Kind, Record};
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use crate::wire::{Frame, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,6 +67,13 @@ pub enum Event {
         ip: Ipv4Addr,
         node: Option<String>,
         previous: Option<String>,
+    },
+    /// Several nodes announce a VIP at once (MetalLB speakers whose
+    /// memberlists disagree, as when a node comes back).
+    SplitBrain {
+        service: String,
+        ip: Ipv4Addr,
+        nodes: Vec<String>,
     },
     /// The first gratuitous ARP of a burst.
     GarpSent {
@@ -228,6 +236,7 @@ impl Event {
             Event::Leader { node: Some(node), .. } => node,
             Event::Leader { previous: Some(node), .. } => node,
             Event::Leader { .. } | Event::Endpoints { .. } | Event::Address { .. } => return None,
+            Event::SplitBrain { nodes, .. } => return nodes.first().map(String::as_str),
             Event::GarpSent { host, .. }
             | Event::GarpIgnored { host, .. }
             | Event::Arp { host, .. }
@@ -384,6 +393,26 @@ impl<'a> Narrator<'a> {
         self.world.net.host(host).is_some_and(|h| h.role != crate::net::Role::Node)
     }
 
+    /// The nodes whose speakers announced `ip` in the record's own step
+    /// (their `serviceAnnounced` lines).
+    fn announced_in_step(&self, i: usize, ip: Ipv4Addr) -> Vec<String> {
+        let step = self.trace[i].step;
+        let from = self.trace[..i].partition_point(|r| r.step < step);
+        let ips = format!("\"ips\":[\"{ip}\"]");
+        self.trace[from..]
+            .iter()
+            .take_while(|r| r.step == step)
+            .filter_map(|r| match &r.kind {
+                Kind::Log { host, component, line }
+                    if component == "speaker" && line.contains("\"serviceAnnounced\"") && line.contains(&ips) =>
+                {
+                    Some(host.to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the record's own step received a gratuitous ARP for `ip` at `host`.
     fn garp_in_step(&self, i: usize, host: &str, ip: Ipv4Addr) -> bool {
         let step = self.trace[i].step;
@@ -398,6 +427,13 @@ impl<'a> Narrator<'a> {
 
     fn record(&mut self, i: usize, r: &Record) {
         match &r.kind {
+            Kind::Leader { service, ip, node, reason, .. } if reason.contains("split brain") => {
+                let mut nodes = self.announced_in_step(i, *ip);
+                nodes.extend(node.as_deref().map(str::to_string));
+                nodes.stable_sort();
+                nodes.dedup();
+                self.say(i, r, Event::SplitBrain { service: service.clone(), ip: *ip, nodes });
+            }
             Kind::Leader { service, ip, node, previous, .. } => {
                 let event = Event::Leader {
                     service: service.clone(),

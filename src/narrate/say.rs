@@ -68,6 +68,9 @@ fn english(event: &Event) -> String {
             format!("nobody announces {ip} ({service}) any more; {prev} did")
         }
         Event::Leader { service, ip, node: None, previous: None } => format!("nobody announces {ip} ({service})"),
+        Event::SplitBrain { service, ip, nodes } => {
+            format!("several nodes announce {ip} ({service}) at once: {} (split brain)", list(nodes))
+        }
         Event::GarpSent { host, ip } => {
             format!("{host} sent gratuitous ARP: {ip} is at {host}'s MAC")
         }
@@ -181,6 +184,9 @@ fn korean(event: &Event) -> String {
         }
         Event::Leader { service, ip, node: None, previous: None } => {
             format!("{ip}({service}) 알림 담당: 없음")
+        }
+        Event::SplitBrain { service, ip, nodes } => {
+            format!("{ip}({service}) 알림 담당: 여러 노드가 동시에 알림 ({}, split brain)", list(nodes))
         }
         Event::GarpSent { host, ip } => format!("{host}에서 gratuitous ARP를 보냈습니다: {ip}의 MAC은 {host}의 MAC"),
         Event::GarpIgnored { host, from, ip, points_at: Some(owner) } => {
