@@ -7,7 +7,7 @@ use crate::common;
 
 use std::rc::Rc;
 use vipsim::engine::trace::{Kind, Record};
-use vipsim::narrate::{self, Event};
+use vipsim::narrate::{self, ArpChange, Event};
 use vipsim::play::run::Run;
 use vipsim::scenario::load;
 use vipsim::time::Instant;
@@ -133,6 +133,32 @@ fn the_election_order_holds_only_the_nodes_the_pool_is_advertised_from() {
     let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
     let x = lesson.announcing.iter().find(|a| a.service.contains("shop-x")).expect("shop-x");
     assert!(x.order.as_deref().is_some_and(|o| o.contains(": w1 → w2.")), "{:?}", x.order);
+}
+
+/// A Cisco-style cache removes an entry that stayed INCOMPLETE when its
+/// requests go unanswered: the router could not resolve the VIP. An entry
+/// that never held a MAC is not "gone" (it never pointed anywhere).
+#[test]
+fn an_unresolved_entry_removed_is_a_failed_resolution_not_an_entry_gone() {
+    let run = run_yaml("two-pools.yaml", TWO_POOLS);
+    let trace = run.trace();
+    let sentences = narrate::sentences(trace, run.world());
+    for s in &sentences {
+        let Event::Arp { host, ip, change: ArpChange::Gone } = &s.event else { continue };
+        match &trace[s.record].kind {
+            Kind::Neighbor { old: Some((Some(_), _)), new: None, .. } => {}
+            other => panic!("{}: {host}'s entry for {ip} held no MAC: {other:?}", s.text("en")),
+        }
+    }
+    // 46 s: the 40 s timeout of the entry learned at 6 s (w1's MAC): gone.
+    // 50 s: the requests sent since 47 s for it got no answer.
+    let texts: Vec<String> = sentences.iter().map(|s| s.text("en")).collect();
+    assert!(texts.contains(&"46.0 s: gw's ARP entry for 10.20.0.150 is gone".to_string()), "{texts:#?}");
+    assert!(
+        texts.contains(&"50.0 s: gw could not resolve 10.20.0.150: nobody answered its ARP requests".to_string()),
+        "{texts:#?}"
+    );
+    assert!(!texts.iter().any(|t| t.starts_with("50.0 s: gw's ARP entry")), "{texts:#?}");
 }
 
 /// A Service deleted at 20 s and created again with the same address at

@@ -572,14 +572,17 @@ impl<'a> Narrator<'a> {
             Some((None, _)) => return,
             None => {
                 self.arp.remove(&key);
-                if old.is_none() {
-                    return;
+                match old {
+                    None => return,
+                    // A flush is said once, by its fault or command.
+                    _ if reason.contains("flush") || reason.contains("clear") => return,
+                    // An entry that was still resolving: nobody answered its
+                    // requests (a Cisco-style cache removes it then).
+                    Some((None, _)) if reason.contains("no reply") => ArpChange::Failed,
+                    // It held no MAC: nothing changes for packets.
+                    Some((None, _)) => return,
+                    Some((Some(_), _)) => ArpChange::Gone,
                 }
-                // A flush is said once, by its fault or command.
-                if reason.contains("flush") || reason.contains("clear") {
-                    return;
-                }
-                ArpChange::Gone
             }
         };
         self.say(i, r, Event::Arp { host: host.to_string(), ip, change });
