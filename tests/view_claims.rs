@@ -5,8 +5,9 @@
 
 use crate::common;
 
+use std::net::Ipv4Addr;
 use std::rc::Rc;
-use vipsim::engine::trace::{Kind, Record};
+use vipsim::engine::trace::{Dir, Kind, Record};
 use vipsim::narrate::{self, ArpChange, Event};
 use vipsim::play::run::Run;
 use vipsim::scenario::load;
@@ -14,6 +15,7 @@ use vipsim::time::Instant;
 use vipsim::view::answers::{How, who_answers};
 use vipsim::view::i18n::Lang;
 use vipsim::view::lesson::LessonView;
+use vipsim::wire::Parsed;
 
 fn run_yaml(name: &str, yaml: &str) -> Run {
     let scenario = load::load(name, yaml).unwrap_or_else(|e| panic!("{name}: {e:?}"));
@@ -354,4 +356,80 @@ fn a_split_brain_is_said_as_several_announcers_not_a_takeover_from_itself() {
     run.seek(trace[split].step);
     let a = who_answers(run.world()).pop().expect("web");
     assert_eq!(a.nodes(), ["alpha", "charlie"]);
+}
+
+/// IPVS without strictARP: every node answers ARP for the VIP. The
+/// tester's request at 5 s gets m1's reply and then m2's, which Linux
+/// ignores within locktime: an ARP reply, not a gratuitous ARP.
+const IPVS: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: ipvs, title: ipvs }
+spec:
+  seed: 6
+  duration: 9s
+  cluster: { loadBalancer: metallb, announce: l2, datapath: ipvs }
+  hosts:
+  - { name: gw, role: router, ip: 10.3.0.1/24 }
+  - { name: tester, role: client, ip: 10.3.0.99/24 }
+  - { name: m1, role: node, ip: 10.3.0.11/24 }
+  - { name: m2, role: node, ip: 10.3.0.12/24 }
+  timeline:
+  - { at: 5s, every: 1s, run: { host: tester, cmd: "curl -s -m 1 http://10.3.0.200/" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.3.0.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: m1 }
+      containers:
+      - { name: s, image: "hashicorp/http-echo:1.0", args: ["-text=shop", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop }
+spec: { type: LoadBalancer, selector: { app: shop }, ports: [ { port: 80, targetPort: 8080 } ] }
+"#;
+
+/// Whether `host` received a gratuitous ARP for `ip` in `step`.
+fn garp_received(trace: &[Record], step: u64, host: &str, ip: Ipv4Addr) -> bool {
+    trace.iter().filter(|r| r.step == step).any(|r| match &r.kind {
+        Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if &**at == host => {
+            matches!(Parsed::of(frame.bytes()), Parsed::Arp { arp, .. } if arp.sender_ip == ip && arp.is_announcement())
+        }
+        _ => false,
+    })
+}
+
+#[test]
+fn an_ignored_arp_reply_is_not_called_a_gratuitous_arp() {
+    let run = run_yaml("ipvs.yaml", IPVS);
+    let trace = run.trace();
+    let sentences = narrate::sentences(trace, run.world());
+    for s in &sentences {
+        if let Event::GarpIgnored { host, ip, .. } = &s.event {
+            assert!(garp_received(trace, s.step, host, *ip), "{}: no GARP reached {host} then", s.text("en"));
+        }
+    }
+    let texts: Vec<String> = sentences.iter().map(|s| s.text("en")).collect();
+    assert!(
+        texts.contains(
+            &"5.0 s: tester ignored an ARP reply from m2 for 10.3.0.200; its entry still points at m1".into()
+        ),
+        "{texts:#?}"
+    );
 }

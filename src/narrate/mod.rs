@@ -27,7 +27,7 @@ use crate::net::switch::MacChange;
 use crate::sim::World;
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
-use crate::wire::{Frame, Mac, Parsed};
+use crate::wire::{ArpOperation, Frame, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
@@ -83,6 +83,15 @@ pub enum Event {
     /// A host outside the cluster ignored a gratuitous ARP (the first of a
     /// burst); `points_at` is where its entry for `ip` still points.
     GarpIgnored {
+        host: String,
+        from: String,
+        ip: Ipv4Addr,
+        points_at: Option<String>,
+    },
+    /// A host outside the cluster ignored an ordinary ARP reply for a VIP
+    /// (Linux: from another MAC within `locktime` of the last update, as
+    /// when every IPVS node answers without strictARP).
+    ArpReplyIgnored {
         host: String,
         from: String,
         ip: Ipv4Addr,
@@ -239,6 +248,7 @@ impl Event {
             Event::SplitBrain { nodes, .. } => return nodes.first().map(String::as_str),
             Event::GarpSent { host, .. }
             | Event::GarpIgnored { host, .. }
+            | Event::ArpReplyIgnored { host, .. }
             | Event::Arp { host, .. }
             | Event::RequestFailed { host, .. }
             | Event::RequestOk { host, .. }
@@ -413,6 +423,20 @@ impl<'a> Narrator<'a> {
             .collect()
     }
 
+    /// Whether the ARP for `ip` that `host` received in the record's own
+    /// step was an ordinary reply (not a gratuitous ARP).
+    fn reply_in_step(&self, i: usize, host: &str, ip: Ipv4Addr) -> bool {
+        let step = self.trace[i].step;
+        let from = self.trace[..i].partition_point(|r| r.step < step);
+        self.trace[from..].iter().take_while(|r| r.step == step).any(|r| match &r.kind {
+            Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if **at == *host => {
+                matches!(Parsed::of(frame.bytes()), Parsed::Arp { arp, .. }
+                    if arp.sender_ip == ip && arp.op == ArpOperation::Reply && !arp.is_announcement())
+            }
+            _ => false,
+        })
+    }
+
     /// Whether the record's own step received a gratuitous ARP for `ip` at `host`.
     fn garp_in_step(&self, i: usize, host: &str, ip: Ipv4Addr) -> bool {
         let step = self.trace[i].step;
@@ -464,7 +488,13 @@ impl<'a> Narrator<'a> {
                         .flatten()
                         .map(|m| self.world.net.name_of_mac(m));
                     let from = self.world.net.name_of_mac(*mac);
-                    self.say(i, r, Event::GarpIgnored { host: host.to_string(), from, ip: *ip, points_at });
+                    let (host, ip) = (host.to_string(), *ip);
+                    let event = if self.reply_in_step(i, &host, ip) {
+                        Event::ArpReplyIgnored { host, from, ip, points_at }
+                    } else {
+                        Event::GarpIgnored { host, from, ip, points_at }
+                    };
+                    self.say(i, r, event);
                 }
             }
             Kind::Neighbor { host, ip, old, new, reason } if self.vips.contains(ip) => {

@@ -80,6 +80,12 @@ fn english(event: &Event) -> String {
         Event::GarpIgnored { host, from, ip, points_at: None } => {
             format!("{host} ignored a gratuitous ARP from {from} for {ip}; it has no entry for {ip}")
         }
+        Event::ArpReplyIgnored { host, from, ip, points_at: Some(owner) } => {
+            format!("{host} ignored an ARP reply from {from} for {ip}; its entry still points at {owner}")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: None } => {
+            format!("{host} ignored an ARP reply from {from} for {ip}; it has no entry for {ip}")
+        }
         Event::Arp { host, ip, change } => match change {
             ArpChange::Learned { owner } => format!("{host} learned that {ip} is at {owner}"),
             ArpChange::Moved { from, to, garp: true } => {
@@ -194,6 +200,12 @@ fn korean(event: &Event) -> String {
         }
         Event::GarpIgnored { host, from, ip, points_at: None } => {
             format!("{host}에서 {from}의 {ip} gratuitous ARP를 무시했습니다. {host}에는 {ip} 항목이 없습니다")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: Some(owner) } => {
+            format!("{host}에서 {from}의 {ip} ARP 응답을 무시했습니다. {ip} 항목은 여전히 {owner}의 MAC입니다")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: None } => {
+            format!("{host}에서 {from}의 {ip} ARP 응답을 무시했습니다. {host}에는 {ip} 항목이 없습니다")
         }
         Event::Arp { host, ip, change } => match change {
             ArpChange::Learned { owner } => format!("{host}의 ARP 항목: {ip}의 MAC은 {owner}의 MAC"),
