@@ -15,6 +15,7 @@ use vipsim::time::Instant;
 use vipsim::view::answers::{How, who_answers};
 use vipsim::view::i18n::Lang;
 use vipsim::view::lesson::LessonView;
+use vipsim::view::whatif::{self, Futile};
 use vipsim::wire::Parsed;
 
 fn run_yaml(name: &str, yaml: &str) -> Run {
@@ -128,7 +129,7 @@ fn the_election_order_holds_only_the_nodes_the_pool_is_advertised_from() {
         let How::Leader { nodes, order } = &a.how else { panic!("{a:?}") };
         assert_eq!(order, &expected.map(String::from).to_vec(), "{service}");
         let leader = leader_in_trace(run.trace(), service, t).expect("a leader");
-        assert_eq!(nodes.iter().map(|n| n.node.clone()).collect::<Vec<_>>(), [leader.clone()]);
+        assert_eq!(nodes.iter().map(|n| n.node.as_str()).collect::<Vec<_>>(), [leader.as_str()]);
         assert_eq!(order[0], leader, "{service}: every node is up, so the first in the order leads");
     }
     let scenario = run.scenario.clone();
@@ -432,4 +433,94 @@ fn an_ignored_arp_reply_is_not_called_a_gratuitous_arp() {
         ),
         "{texts:#?}"
     );
+}
+
+/// A Linux router that drops gratuitous ARP (`garp: ignore`) and a leader
+/// that dies at 10 s: the new leader's burst runs from 15 s to 19.4 s.
+/// (It ends before 60 s, when the dead node turns NotReady and the
+/// resync sends another burst.)
+const LINUX_IGNORE: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: linux-ignore, title: linux ignore }
+spec:
+  seed: 8
+  duration: 58s
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: edge, role: router, ip: 10.60.0.1/24, neighbor: { model: linux, garp: ignore } }
+  - { name: user, role: client, ip: 10.61.0.2/24, behind: edge }
+  - { name: node-p, role: node, ip: 10.60.0.21/24 }
+  - { name: node-q, role: node, ip: 10.60.0.22/24 }
+  - { name: node-r, role: node, ip: 10.60.0.23/24 }
+  timeline:
+  - { at: 5s, every: 1s, run: { host: user, cmd: "curl -s -m 1 http://10.60.0.240/" } }
+  - { at: 10s, fault: { host: LEADER, action: power-off } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.60.0.240/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers:
+      - { name: a, image: "hashicorp/http-echo:1.0", args: ["-text=api", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+"#;
+
+/// The Linux router's run with the leader the first run elects powered
+/// off at 10 s: the run, the VIP, the dead leader and the new one.
+fn linux_failover() -> (Run, Ipv4Addr, String, String) {
+    let probe = run_yaml("linux-ignore.yaml", &LINUX_IGNORE.replace("LEADER", "node-p"));
+    let first = leader_in_trace(probe.trace(), "default/api", Instant::from_secs(9)).expect("a leader");
+    let run = run_yaml("linux-ignore.yaml", &LINUX_IGNORE.replace("LEADER", &first));
+    let new = leader_in_trace(run.trace(), "default/api", Instant::from_secs(25)).expect("a new leader");
+    assert_ne!(new, first);
+    (run, "10.60.0.240".parse().unwrap(), first, new)
+}
+
+/// After the last burst, honouring GARP changes nothing; the what-if then
+/// said "or wait for its ARP timeout (4 h)" for any router. A Linux cache
+/// has no ARP timeout: the stale entry is probed and re-asked instead,
+/// which the trace shows within the minute.
+#[test]
+fn a_linux_router_is_not_told_to_wait_for_an_arp_timeout_it_does_not_have() {
+    let (mut run, vip, _, new) = linux_failover();
+    at(&mut run, 25.0);
+    let futile = whatif::honour_garp(run.world(), run.trace(), run.cursor(), "edge", vip).expect("futile");
+    let Futile::NoMoreGarp { last: Some((t, from)), .. } = &futile else { panic!("{futile:?}") };
+    assert_eq!((t.as_millis(), from.as_str()), (19_400, new.as_str()));
+    let words = futile.words(run.world(), Lang::En);
+    assert!(!words.contains("ARP timeout ("), "{words}");
+    assert!(words.contains("Linux has no ARP timeout"), "{words}");
+    assert!(!futile.words(run.world(), Lang::Ko).contains("ARP 타임아웃("));
+    // The entry did move off the dead leader without a flush or a GARP.
+    let moved = run.trace().iter().any(|r| {
+        matches!(&r.kind, Kind::Neighbor { host, ip, new: Some((Some(mac), _)), .. }
+            if &**host == "edge" && *ip == vip && run.world().net.name_of_mac(*mac) == new)
+    });
+    assert!(moved, "edge's entry moved to {new} by itself");
+    // A Cisco-style cache does have one: the shipped failover says so.
+    let mut cisco = common::run("metallb-l2-failover", None);
+    at(&mut cisco, 80.0);
+    let f =
+        whatif::honour_garp(cisco.world(), cisco.trace(), cisco.cursor(), "router", "192.168.1.201".parse().unwrap())
+            .expect("futile");
+    assert!(f.words(cisco.world(), Lang::En).ends_with("or wait for its ARP timeout (4 h)."), "{f:?}");
 }
