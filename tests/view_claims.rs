@@ -524,3 +524,23 @@ fn a_linux_router_is_not_told_to_wait_for_an_arp_timeout_it_does_not_have() {
             .expect("futile");
     assert!(f.words(cisco.world(), Lang::En).ends_with("or wait for its ARP timeout (4 h)."), "{f:?}");
 }
+
+/// How the Linux router's entry moved, said as the trace shows it: the old
+/// MAC went unanswered (the entry FAILED its unicast probes), then the
+/// broadcast found the new leader in the same moment. It said "edge could
+/// not resolve 10.60.0.240", a moment before "edge learned" it.
+#[test]
+fn an_entry_whose_probes_go_unanswered_is_not_said_as_unresolvable() {
+    let (run, _, first, new) = linux_failover();
+    let texts: Vec<String> = narrate::sentences(run.trace(), run.world()).iter().map(|s| s.text("en")).collect();
+    let failed = texts
+        .iter()
+        .position(|t| t.contains("edge's entry for 10.60.0.240 failed"))
+        .unwrap_or_else(|| panic!("{texts:#?}"));
+    assert_eq!(
+        texts[failed],
+        format!("52.0 s: edge's entry for 10.60.0.240 failed: {first}'s MAC did not answer its probes")
+    );
+    assert_eq!(texts[failed + 1], format!("52.0 s: edge learned that 10.60.0.240 is at {new}"));
+    assert!(!texts.iter().any(|t| t.contains("edge could not resolve")), "{texts:#?}");
+}

@@ -184,6 +184,9 @@ pub enum ArpChange {
     Moved { from: String, to: String, garp: bool },
     /// Nobody answered the host's ARP requests.
     Failed,
+    /// The entry pointed at `owner`, whose MAC stopped answering the
+    /// host's probes (Linux NUD: STALE, DELAY, PROBE, then FAILED).
+    Unanswered { owner: String },
     /// Removed for another reason (expired, garbage-collected).
     Gone,
 }
@@ -596,7 +599,10 @@ impl<'a> Narrator<'a> {
             }
             Some((None, NeighborState::Failed)) => {
                 self.arp.insert(key, None);
-                ArpChange::Failed
+                match before {
+                    Some(b) => ArpChange::Unanswered { owner: self.world.net.name_of_mac(b) },
+                    None => ArpChange::Failed,
+                }
             }
             // Resolving (INCOMPLETE): nothing has changed for packets yet.
             Some((None, _)) => return,

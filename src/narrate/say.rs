@@ -95,6 +95,9 @@ fn english(event: &Event) -> String {
                 format!("{host}'s entry for {ip} now points at {to} (was {from})")
             }
             ArpChange::Failed => format!("{host} could not resolve {ip}: nobody answered its ARP requests"),
+            ArpChange::Unanswered { owner } => {
+                format!("{host}'s entry for {ip} failed: {owner}'s MAC did not answer its probes")
+            }
             ArpChange::Gone => format!("{host}'s ARP entry for {ip} is gone"),
         },
         Event::RequestFailed { host, target, exit } => {
@@ -217,6 +220,9 @@ fn korean(event: &Event) -> String {
             }
             ArpChange::Failed => {
                 format!("{host}에서 {ip}의 MAC을 알아내지 못했습니다: ARP 요청에 아무도 응답하지 않음")
+            }
+            ArpChange::Unanswered { owner } => {
+                format!("{host}의 {ip} 항목이 실패했습니다: {owner}의 MAC이 확인 요청에 응답하지 않음")
             }
             ArpChange::Gone => format!("{host}의 {ip} ARP 항목이 사라졌습니다"),
         },
