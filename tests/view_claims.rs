@@ -15,6 +15,7 @@ use vipsim::time::Instant;
 use vipsim::view::answers::{How, who_answers};
 use vipsim::view::i18n::Lang;
 use vipsim::view::lesson::LessonView;
+use vipsim::view::probes::{self, Outcome};
 use vipsim::view::whatif::{self, Futile};
 use vipsim::wire::Parsed;
 
@@ -543,4 +544,74 @@ fn an_entry_whose_probes_go_unanswered_is_not_said_as_unresolvable() {
     );
     assert_eq!(texts[failed + 1], format!("52.0 s: edge learned that 10.60.0.240 is at {new}"));
     assert!(!texts.iter().any(|t| t.contains("edge could not resolve")), "{texts:#?}");
+}
+
+/// iptables, `externalTrafficPolicy` patched to Local at 15 s; the tester
+/// curls the NodePort of m2, which runs no pod: kube-proxy drops every
+/// request there from then on.
+const LOCAL_NODEPORT: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: local-nodeport, title: local nodeport }
+spec:
+  seed: 6
+  duration: 24s
+  cluster: { loadBalancer: metallb, announce: l2, datapath: iptables }
+  hosts:
+  - { name: gw, role: router, ip: 10.3.0.1/24 }
+  - { name: tester, role: client, ip: 10.3.0.99/24 }
+  - { name: m1, role: node, ip: 10.3.0.11/24 }
+  - { name: m2, role: node, ip: 10.3.0.12/24 }
+  timeline:
+  - { at: 5s, every: 1s, run: { host: tester, cmd: "curl -s -m 1 http://10.3.0.12:30080/" } }
+  - { at: 14500ms, run: { host: tester, cmd: "kubectl patch svc shop -p '{\"spec\":{\"externalTrafficPolicy\":\"Local\"}}'" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.3.0.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: m1 }
+      containers:
+      - { name: s, image: "hashicorp/http-echo:1.0", args: ["-text=shop", "-listen=:8080"], ports: [ { containerPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: shop }
+spec: { type: LoadBalancer, selector: { app: shop }, ports: [ { port: 80, targetPort: 8080, nodePort: 30080 } ] }
+"#;
+
+/// The request chart counts these as Local-policy drops, not an outage;
+/// the packet log said "a request from tester to 10.3.0.12:30080 failed
+/// (timed out); requests are failing". It says who turned it away and why,
+/// once, and no outage begins.
+#[test]
+fn a_request_turned_away_by_the_local_policy_is_not_said_as_failing() {
+    let run = run_yaml("local-nodeport.yaml", LOCAL_NODEPORT);
+    let lanes = probes::lanes(run.trace(), run.world(), run.end);
+    assert_eq!(lanes.len(), 1);
+    assert!(lanes[0].count(Outcome::LocalDrop) >= 8, "{:?}", lanes[0].probes);
+    assert_eq!((lanes[0].count(Outcome::Failed), lanes[0].outages.len()), (0, 0));
+    let texts: Vec<String> = narrate::sentences(run.trace(), run.world()).iter().map(|s| s.text("en")).collect();
+    assert!(!texts.iter().any(|t| t.contains("failed") || t.contains("succeed again")), "{texts:#?}");
+    let away: Vec<&String> = texts.iter().filter(|t| t.contains("turned away")).collect();
+    assert_eq!(
+        away,
+        [
+            "16.0 s: a request from tester to 10.3.0.12:30080 was turned away at m2: externalTrafficPolicy is Local and m2 has no local endpoint"
+        ]
+    );
 }

@@ -110,6 +110,13 @@ pub enum Event {
         target: String,
         exit: i32,
     },
+    /// A request was turned away by `externalTrafficPolicy: Local` at
+    /// `node`, which has no local endpoint (the first of a streak).
+    RequestTurnedAway {
+        host: String,
+        target: String,
+        node: String,
+    },
     /// The first request to a target succeeded.
     RequestOk {
         host: String,
@@ -254,6 +261,7 @@ impl Event {
             | Event::ArpReplyIgnored { host, .. }
             | Event::Arp { host, .. }
             | Event::RequestFailed { host, .. }
+            | Event::RequestTurnedAway { host, .. }
             | Event::RequestOk { host, .. }
             | Event::RequestsRecovered { host, .. }
             | Event::Fault { host, .. }
@@ -343,6 +351,44 @@ pub fn request_target(cmd: &str) -> Option<String> {
     })
 }
 
+/// The address part of a request's target (`10.0.1.21:31888` → 10.0.1.21).
+fn address(target: &str) -> Option<Ipv4Addr> {
+    target.split(':').next()?.parse().ok()
+}
+
+/// Whether a request from `host` to `target` in `[from, to]` was turned
+/// away by `externalTrafficPolicy: Local` at a node without a local
+/// endpoint, and by which node: dropped by kube-proxy, or refused by
+/// Cilium (its datapath's line, `SRC:PORT -> DST:PORT: service ... has no
+/// backend on this node`). That is the policy working, not the service
+/// failing.
+pub fn local_drop(
+    trace: &[Record],
+    world: &World,
+    host: &str,
+    target: &str,
+    from: Instant,
+    to: Instant,
+) -> Option<String> {
+    let src = world.net.host(host).and_then(|h| h.primary_ip())?;
+    let dst = address(target);
+    let first = trace.partition_point(|r| r.t < from);
+    trace[first..].iter().take_while(|r| r.t <= to).find_map(|r| match &r.kind {
+        Kind::Drop { at, reason: DropReason::NoLocalEndpoints { .. }, frame: Some(frame), .. } => {
+            matches!(Parsed::of(frame.bytes()), Parsed::Ipv4 { packet, .. }
+                if packet.src == src && dst.is_none_or(|d| packet.dst == d))
+            .then(|| at.to_string())
+        }
+        Kind::Log { host, component, line } if component == "cilium" && line.contains("no backend on this node") => {
+            let mut ends = line.split(": ").next().unwrap_or("").split(" -> ");
+            let from_src = ends.next().and_then(|a| a.split(':').next()).is_some_and(|a| a == src.to_string());
+            let to_dst = ends.next().and_then(|a| a.split(':').next()).and_then(|a| a.parse().ok());
+            (from_src && dst.is_none_or(|d| to_dst == Some(d))).then(|| host.to_string())
+        }
+        _ => None,
+    })
+}
+
 /// How requests from one host to one target are going.
 #[derive(Default)]
 struct Requests {
@@ -353,6 +399,8 @@ struct Requests {
     ok_in_a_row: usize,
     /// When the first request of the current run of successes started.
     ok_since: Instant,
+    /// The last request was turned away by `externalTrafficPolicy: Local`.
+    turned_away: bool,
 }
 
 struct Narrator<'a> {
@@ -630,7 +678,17 @@ impl<'a> Narrator<'a> {
         let state = self.requests.entry(key).or_default();
         let gap = state.last_start.map(|t| started.saturating_since(t));
         state.last_start = Some(started);
-        let event = if exit != 0 {
+        let event = if exit != 0
+            && let Some(node) = local_drop(self.trace, self.world, host, &target, started, r.t)
+        {
+            // The policy working, not the service failing: no outage starts
+            // or ends (as the request chart counts it), said once a streak.
+            if std::mem::replace(&mut state.turned_away, true) {
+                return;
+            }
+            Event::RequestTurnedAway { host: host.to_string(), target, node }
+        } else if exit != 0 {
+            state.turned_away = false;
             state.ok_in_a_row = 0;
             if state.failing_since.is_some() {
                 return;
@@ -638,6 +696,7 @@ impl<'a> Narrator<'a> {
             state.failing_since = Some(started);
             Event::RequestFailed { host: host.to_string(), target, exit }
         } else {
+            state.turned_away = false;
             state.ok_in_a_row += 1;
             if state.ok_in_a_row == 1 {
                 state.ok_since = started;

@@ -103,6 +103,9 @@ fn english(event: &Event) -> String {
         Event::RequestFailed { host, target, exit } => {
             format!("a request from {host} to {target} failed ({}); requests are failing", curl_exit(*exit, "en"))
         }
+        Event::RequestTurnedAway { host, target, node } => format!(
+            "a request from {host} to {target} was turned away at {node}: externalTrafficPolicy is Local and {node} has no local endpoint"
+        ),
         Event::RequestOk { host, target } => format!("a request from {host} to {target} succeeded"),
         Event::RequestsRecovered { host, target, since, failing_for } => format!(
             "requests from {host} to {target} succeed again since {}, after {} of failures",
@@ -232,6 +235,9 @@ fn korean(event: &Event) -> String {
                 curl_exit(*exit, "ko")
             )
         }
+        Event::RequestTurnedAway { host, target, node } => format!(
+            "{host}에서 {target}에 보낸 요청을 {node}에서 받지 않았습니다: externalTrafficPolicy가 Local이고 {node}에 로컬 엔드포인트가 없음"
+        ),
         Event::RequestOk { host, target } => format!("{host}에서 {target}에 보낸 요청이 성공했습니다"),
         Event::RequestsRecovered { host, target, since, failing_for } => format!(
             "{}부터 {host}에서 {target}에 보내는 요청이 다시 성공합니다 ({} 동안 실패한 뒤)",
