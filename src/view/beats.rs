@@ -23,16 +23,30 @@ pub enum Beat {
 }
 
 /// `kubectl` verbs that change what the cluster holds (the rest only read).
-const CHANGING_VERBS: [&str; 15] = [
+const CHANGING_VERBS: [&str; 14] = [
     "apply", "create", "delete", "patch", "replace", "edit", "scale", "expose", "label", "annotate", "cordon",
-    "uncordon", "drain", "taint", "rollout",
+    "uncordon", "drain", "taint",
 ];
 
 /// Whether a command line is a `kubectl` that changes the cluster.
 fn changes_cluster(cmd: &str) -> bool {
     let mut words = cmd.split_whitespace();
-    words.next() == Some("kubectl")
-        && words.find(|w| !w.starts_with('-')).is_some_and(|verb| CHANGING_VERBS.contains(&verb))
+    if words.next() != Some("kubectl") {
+        return false;
+    }
+    // The verb is the first word that is neither a flag nor a flag's value.
+    let verb = loop {
+        match words.next() {
+            Some("-n" | "--namespace" | "--context" | "--kubeconfig") => _ = words.next(),
+            Some(w) if w.starts_with('-') => {}
+            other => break other,
+        }
+    };
+    match verb {
+        Some("rollout") => matches!(words.next(), Some("restart" | "undo" | "pause" | "resume")),
+        Some(v) => CHANGING_VERBS.contains(&v),
+        None => false,
+    }
 }
 
 /// A beat and when it happened.
@@ -101,5 +115,17 @@ mod tests {
         );
         let kinds: Vec<Instant> = all(run.trace()).iter().map(|b| b.t).collect();
         assert_eq!(kinds, [15, 20, 26, 90].map(Instant::from_secs).to_vec());
+    }
+
+    #[test]
+    fn only_kubectl_lines_that_change_the_cluster_are_changes() {
+        for cmd in ["kubectl apply -f l2-policy", "kubectl -n demo delete svc web", "kubectl rollout undo deploy/web"] {
+            assert!(changes_cluster(cmd), "{cmd}");
+        }
+        for cmd in
+            ["kubectl get svc", "kubectl -n kube-system get pods", "kubectl rollout status deploy/web", "curl -s x"]
+        {
+            assert!(!changes_cluster(cmd), "{cmd}");
+        }
     }
 }
