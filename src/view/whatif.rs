@@ -4,9 +4,10 @@
 //! burst when a node takes the VIP over (five rounds, `speaker`'s
 //! `gratuitousARP` in MetalLB 0.14's layer2 announcer), Cilium when a node
 //! takes the Lease, and then they are silent. After the last one, switching
-//! the policy leaves the stale entry where it is; only a flush or the ARP
-//! timeout moves it. And a flush changes nothing when the entry already
-//! names the node that answers.
+//! the policy leaves the stale entry where it is; only a flush moves it,
+//! or the ARP timeout of a Cisco-style cache, or (Linux, which has none)
+//! the unanswered probes of the entry once it is stale. And a flush
+//! changes nothing when the entry already names the node that answers.
 
 use super::i18n::{Lang, Msg};
 use super::story::FrameClass;
