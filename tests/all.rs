@@ -37,6 +37,7 @@ mod scenario_fuzz;
 mod scenario_loader;
 mod stories;
 mod time_travel;
+mod view_claims;
 mod workloads;
 mod workshop;
 

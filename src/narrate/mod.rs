@@ -25,8 +25,9 @@ use crate::engine::trace::{Dir, DropReason, Kind, Record};
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
 use crate::sim::World;
+use crate::sort::Sort;
 use crate::time::{Duration, Instant};
-use crate::wire::{Frame, Mac, Parsed};
+use crate::wire::{ArpOperation, Frame, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
@@ -67,6 +68,13 @@ pub enum Event {
         node: Option<String>,
         previous: Option<String>,
     },
+    /// Several nodes announce a VIP at once (MetalLB speakers whose
+    /// memberlists disagree, as when a node comes back).
+    SplitBrain {
+        service: String,
+        ip: Ipv4Addr,
+        nodes: Vec<String>,
+    },
     /// The first gratuitous ARP of a burst.
     GarpSent {
         host: String,
@@ -75,6 +83,15 @@ pub enum Event {
     /// A host outside the cluster ignored a gratuitous ARP (the first of a
     /// burst); `points_at` is where its entry for `ip` still points.
     GarpIgnored {
+        host: String,
+        from: String,
+        ip: Ipv4Addr,
+        points_at: Option<String>,
+    },
+    /// A host outside the cluster ignored an ordinary ARP reply for a VIP
+    /// (Linux: from another MAC within `locktime` of the last update, as
+    /// when every IPVS node answers without strictARP).
+    ArpReplyIgnored {
         host: String,
         from: String,
         ip: Ipv4Addr,
@@ -92,6 +109,13 @@ pub enum Event {
         host: String,
         target: String,
         exit: i32,
+    },
+    /// A request was turned away by `externalTrafficPolicy: Local` at
+    /// `node`, which has no local endpoint (the first of a streak).
+    RequestTurnedAway {
+        host: String,
+        target: String,
+        node: String,
     },
     /// The first request to a target succeeded.
     RequestOk {
@@ -167,6 +191,9 @@ pub enum ArpChange {
     Moved { from: String, to: String, garp: bool },
     /// Nobody answered the host's ARP requests.
     Failed,
+    /// The entry pointed at `owner`, whose MAC stopped answering the
+    /// host's probes (Linux NUD: STALE, DELAY, PROBE, then FAILED).
+    Unanswered { owner: String },
     /// Removed for another reason (expired, garbage-collected).
     Gone,
 }
@@ -228,10 +255,13 @@ impl Event {
             Event::Leader { node: Some(node), .. } => node,
             Event::Leader { previous: Some(node), .. } => node,
             Event::Leader { .. } | Event::Endpoints { .. } | Event::Address { .. } => return None,
+            Event::SplitBrain { nodes, .. } => return nodes.first().map(String::as_str),
             Event::GarpSent { host, .. }
             | Event::GarpIgnored { host, .. }
+            | Event::ArpReplyIgnored { host, .. }
             | Event::Arp { host, .. }
             | Event::RequestFailed { host, .. }
+            | Event::RequestTurnedAway { host, .. }
             | Event::RequestOk { host, .. }
             | Event::RequestsRecovered { host, .. }
             | Event::Fault { host, .. }
@@ -321,6 +351,44 @@ pub fn request_target(cmd: &str) -> Option<String> {
     })
 }
 
+/// The address part of a request's target (`10.0.1.21:31888` → 10.0.1.21).
+fn address(target: &str) -> Option<Ipv4Addr> {
+    target.split(':').next()?.parse().ok()
+}
+
+/// Whether a request from `host` to `target` in `[from, to]` was turned
+/// away by `externalTrafficPolicy: Local` at a node without a local
+/// endpoint, and by which node: dropped by kube-proxy, or refused by
+/// Cilium (its datapath's line, `SRC:PORT -> DST:PORT: service ... has no
+/// backend on this node`). That is the policy working, not the service
+/// failing.
+pub fn local_drop(
+    trace: &[Record],
+    world: &World,
+    host: &str,
+    target: &str,
+    from: Instant,
+    to: Instant,
+) -> Option<String> {
+    let src = world.net.host(host).and_then(|h| h.primary_ip())?;
+    let dst = address(target);
+    let first = trace.partition_point(|r| r.t < from);
+    trace[first..].iter().take_while(|r| r.t <= to).find_map(|r| match &r.kind {
+        Kind::Drop { at, reason: DropReason::NoLocalEndpoints { .. }, frame: Some(frame), .. } => {
+            matches!(Parsed::of(frame.bytes()), Parsed::Ipv4 { packet, .. }
+                if packet.src == src && dst.is_none_or(|d| packet.dst == d))
+            .then(|| at.to_string())
+        }
+        Kind::Log { host, component, line } if component == "cilium" && line.contains("no backend on this node") => {
+            let mut ends = line.split(": ").next().unwrap_or("").split(" -> ");
+            let from_src = ends.next().and_then(|a| a.split(':').next()).is_some_and(|a| a == src.to_string());
+            let to_dst = ends.next().and_then(|a| a.split(':').next()).and_then(|a| a.parse().ok());
+            (from_src && dst.is_none_or(|d| to_dst == Some(d))).then(|| host.to_string())
+        }
+        _ => None,
+    })
+}
+
 /// How requests from one host to one target are going.
 #[derive(Default)]
 struct Requests {
@@ -331,6 +399,8 @@ struct Requests {
     ok_in_a_row: usize,
     /// When the first request of the current run of successes started.
     ok_since: Instant,
+    /// The last request was turned away by `externalTrafficPolicy: Local`.
+    turned_away: bool,
 }
 
 struct Narrator<'a> {
@@ -384,6 +454,40 @@ impl<'a> Narrator<'a> {
         self.world.net.host(host).is_some_and(|h| h.role != crate::net::Role::Node)
     }
 
+    /// The nodes whose speakers announced `ip` in the record's own step
+    /// (their `serviceAnnounced` lines).
+    fn announced_in_step(&self, i: usize, ip: Ipv4Addr) -> Vec<String> {
+        let step = self.trace[i].step;
+        let from = self.trace[..i].partition_point(|r| r.step < step);
+        let ips = format!("\"ips\":[\"{ip}\"]");
+        self.trace[from..]
+            .iter()
+            .take_while(|r| r.step == step)
+            .filter_map(|r| match &r.kind {
+                Kind::Log { host, component, line }
+                    if component == "speaker" && line.contains("\"serviceAnnounced\"") && line.contains(&ips) =>
+                {
+                    Some(host.to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the ARP for `ip` that `host` received in the record's own
+    /// step was an ordinary reply (not a gratuitous ARP).
+    fn reply_in_step(&self, i: usize, host: &str, ip: Ipv4Addr) -> bool {
+        let step = self.trace[i].step;
+        let from = self.trace[..i].partition_point(|r| r.step < step);
+        self.trace[from..].iter().take_while(|r| r.step == step).any(|r| match &r.kind {
+            Kind::Frame { at, dir: Dir::Rx, frame, forward: None, .. } if **at == *host => {
+                matches!(Parsed::of(frame.bytes()), Parsed::Arp { arp, .. }
+                    if arp.sender_ip == ip && arp.op == ArpOperation::Reply && !arp.is_announcement())
+            }
+            _ => false,
+        })
+    }
+
     /// Whether the record's own step received a gratuitous ARP for `ip` at `host`.
     fn garp_in_step(&self, i: usize, host: &str, ip: Ipv4Addr) -> bool {
         let step = self.trace[i].step;
@@ -398,6 +502,13 @@ impl<'a> Narrator<'a> {
 
     fn record(&mut self, i: usize, r: &Record) {
         match &r.kind {
+            Kind::Leader { service, ip, node, reason, .. } if reason.contains("split brain") => {
+                let mut nodes = self.announced_in_step(i, *ip);
+                nodes.extend(node.as_deref().map(str::to_string));
+                nodes.stable_sort();
+                nodes.dedup();
+                self.say(i, r, Event::SplitBrain { service: service.clone(), ip: *ip, nodes });
+            }
             Kind::Leader { service, ip, node, previous, .. } => {
                 let event = Event::Leader {
                     service: service.clone(),
@@ -428,7 +539,13 @@ impl<'a> Narrator<'a> {
                         .flatten()
                         .map(|m| self.world.net.name_of_mac(m));
                     let from = self.world.net.name_of_mac(*mac);
-                    self.say(i, r, Event::GarpIgnored { host: host.to_string(), from, ip: *ip, points_at });
+                    let (host, ip) = (host.to_string(), *ip);
+                    let event = if self.reply_in_step(i, &host, ip) {
+                        Event::ArpReplyIgnored { host, from, ip, points_at }
+                    } else {
+                        Event::GarpIgnored { host, from, ip, points_at }
+                    };
+                    self.say(i, r, event);
                 }
             }
             Kind::Neighbor { host, ip, old, new, reason } if self.vips.contains(ip) => {
@@ -530,20 +647,26 @@ impl<'a> Narrator<'a> {
             }
             Some((None, NeighborState::Failed)) => {
                 self.arp.insert(key, None);
-                ArpChange::Failed
+                match before {
+                    Some(b) => ArpChange::Unanswered { owner: self.world.net.name_of_mac(b) },
+                    None => ArpChange::Failed,
+                }
             }
             // Resolving (INCOMPLETE): nothing has changed for packets yet.
             Some((None, _)) => return,
             None => {
                 self.arp.remove(&key);
-                if old.is_none() {
-                    return;
+                match old {
+                    None => return,
+                    // A flush is said once, by its fault or command.
+                    _ if reason.contains("flush") || reason.contains("clear") => return,
+                    // An entry that was still resolving: nobody answered its
+                    // requests (a Cisco-style cache removes it then).
+                    Some((None, _)) if reason.contains("no reply") => ArpChange::Failed,
+                    // It held no MAC: nothing changes for packets.
+                    Some((None, _)) => return,
+                    Some((Some(_), _)) => ArpChange::Gone,
                 }
-                // A flush is said once, by its fault or command.
-                if reason.contains("flush") || reason.contains("clear") {
-                    return;
-                }
-                ArpChange::Gone
             }
         };
         self.say(i, r, Event::Arp { host: host.to_string(), ip, change });
@@ -555,7 +678,17 @@ impl<'a> Narrator<'a> {
         let state = self.requests.entry(key).or_default();
         let gap = state.last_start.map(|t| started.saturating_since(t));
         state.last_start = Some(started);
-        let event = if exit != 0 {
+        let event = if exit != 0
+            && let Some(node) = local_drop(self.trace, self.world, host, &target, started, r.t)
+        {
+            // The policy working, not the service failing: no outage starts
+            // or ends (as the request chart counts it), said once a streak.
+            if std::mem::replace(&mut state.turned_away, true) {
+                return;
+            }
+            Event::RequestTurnedAway { host: host.to_string(), target, node }
+        } else if exit != 0 {
+            state.turned_away = false;
             state.ok_in_a_row = 0;
             if state.failing_since.is_some() {
                 return;
@@ -563,6 +696,7 @@ impl<'a> Narrator<'a> {
             state.failing_since = Some(started);
             Event::RequestFailed { host: host.to_string(), target, exit }
         } else {
+            state.turned_away = false;
             state.ok_in_a_row += 1;
             if state.ok_in_a_row == 1 {
                 state.ok_since = started;

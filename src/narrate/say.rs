@@ -68,6 +68,9 @@ fn english(event: &Event) -> String {
             format!("nobody announces {ip} ({service}) any more; {prev} did")
         }
         Event::Leader { service, ip, node: None, previous: None } => format!("nobody announces {ip} ({service})"),
+        Event::SplitBrain { service, ip, nodes } => {
+            format!("several nodes announce {ip} ({service}) at once: {} (split brain)", list(nodes))
+        }
         Event::GarpSent { host, ip } => {
             format!("{host} sent gratuitous ARP: {ip} is at {host}'s MAC")
         }
@@ -76,6 +79,12 @@ fn english(event: &Event) -> String {
         }
         Event::GarpIgnored { host, from, ip, points_at: None } => {
             format!("{host} ignored a gratuitous ARP from {from} for {ip}; it has no entry for {ip}")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: Some(owner) } => {
+            format!("{host} ignored an ARP reply from {from} for {ip}; its entry still points at {owner}")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: None } => {
+            format!("{host} ignored an ARP reply from {from} for {ip}; it has no entry for {ip}")
         }
         Event::Arp { host, ip, change } => match change {
             ArpChange::Learned { owner } => format!("{host} learned that {ip} is at {owner}"),
@@ -86,11 +95,17 @@ fn english(event: &Event) -> String {
                 format!("{host}'s entry for {ip} now points at {to} (was {from})")
             }
             ArpChange::Failed => format!("{host} could not resolve {ip}: nobody answered its ARP requests"),
+            ArpChange::Unanswered { owner } => {
+                format!("{host}'s entry for {ip} failed: {owner}'s MAC did not answer its probes")
+            }
             ArpChange::Gone => format!("{host}'s ARP entry for {ip} is gone"),
         },
         Event::RequestFailed { host, target, exit } => {
             format!("a request from {host} to {target} failed ({}); requests are failing", curl_exit(*exit, "en"))
         }
+        Event::RequestTurnedAway { host, target, node } => format!(
+            "a request from {host} to {target} was turned away at {node}: externalTrafficPolicy is Local and {node} has no local endpoint"
+        ),
         Event::RequestOk { host, target } => format!("a request from {host} to {target} succeeded"),
         Event::RequestsRecovered { host, target, since, failing_for } => format!(
             "requests from {host} to {target} succeed again since {}, after {} of failures",
@@ -182,12 +197,21 @@ fn korean(event: &Event) -> String {
         Event::Leader { service, ip, node: None, previous: None } => {
             format!("{ip}({service}) 알림 담당: 없음")
         }
+        Event::SplitBrain { service, ip, nodes } => {
+            format!("{ip}({service}) 알림 담당: 여러 노드가 동시에 알림 ({}, split brain)", list(nodes))
+        }
         Event::GarpSent { host, ip } => format!("{host}에서 gratuitous ARP를 보냈습니다: {ip}의 MAC은 {host}의 MAC"),
         Event::GarpIgnored { host, from, ip, points_at: Some(owner) } => {
             format!("{host}에서 {from}의 {ip} gratuitous ARP를 무시했습니다. {ip} 항목은 여전히 {owner}의 MAC입니다")
         }
         Event::GarpIgnored { host, from, ip, points_at: None } => {
             format!("{host}에서 {from}의 {ip} gratuitous ARP를 무시했습니다. {host}에는 {ip} 항목이 없습니다")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: Some(owner) } => {
+            format!("{host}에서 {from}의 {ip} ARP 응답을 무시했습니다. {ip} 항목은 여전히 {owner}의 MAC입니다")
+        }
+        Event::ArpReplyIgnored { host, from, ip, points_at: None } => {
+            format!("{host}에서 {from}의 {ip} ARP 응답을 무시했습니다. {host}에는 {ip} 항목이 없습니다")
         }
         Event::Arp { host, ip, change } => match change {
             ArpChange::Learned { owner } => format!("{host}의 ARP 항목: {ip}의 MAC은 {owner}의 MAC"),
@@ -200,6 +224,9 @@ fn korean(event: &Event) -> String {
             ArpChange::Failed => {
                 format!("{host}에서 {ip}의 MAC을 알아내지 못했습니다: ARP 요청에 아무도 응답하지 않음")
             }
+            ArpChange::Unanswered { owner } => {
+                format!("{host}의 {ip} 항목이 실패했습니다: {owner}의 MAC이 확인 요청에 응답하지 않음")
+            }
             ArpChange::Gone => format!("{host}의 {ip} ARP 항목이 사라졌습니다"),
         },
         Event::RequestFailed { host, target, exit } => {
@@ -208,6 +235,9 @@ fn korean(event: &Event) -> String {
                 curl_exit(*exit, "ko")
             )
         }
+        Event::RequestTurnedAway { host, target, node } => format!(
+            "{host}에서 {target}에 보낸 요청을 {node}에서 받지 않았습니다: externalTrafficPolicy가 Local이고 {node}에 로컬 엔드포인트가 없음"
+        ),
         Event::RequestOk { host, target } => format!("{host}에서 {target}에 보낸 요청이 성공했습니다"),
         Event::RequestsRecovered { host, target, since, failing_for } => format!(
             "{}부터 {host}에서 {target}에 보내는 요청이 다시 성공합니다 ({} 동안 실패한 뒤)",

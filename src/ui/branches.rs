@@ -183,16 +183,7 @@ pub fn branches() -> Html {
     // A remedy that can no longer change anything says so, from the run.
     let futile: Vec<(&'static str, String)> = match (&resolver, entry.story.vip) {
         (Some(r), Some(vip)) => {
-            let timeout = world.net.host(r).and_then(|h| h.ifaces.first()).map(|i| i.neighbors.config().arp_timeout);
-            let said = |f: Futile| match f {
-                Futile::AlreadyHonours { host } => lang.f(Msg::FutileAlreadyHonours, &[&host]),
-                Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => lang.f(
-                    Msg::FutileNoMoreGarp,
-                    &[&host, &from, &super::secs(t), &timeout.map(crate::view::duration).unwrap_or_default(), &vip],
-                ),
-                Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[&host, &vip]),
-                Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[&host, &vip, &node]),
-            };
+            let said = |f: Futile| f.words(world, lang);
             [
                 ("honor-garp", (*garps).as_ref().and_then(|g| whatif::honour_garp_in(g, world, run.cursor(), r, vip))),
                 ("flush-arp", whatif::flush(world, r, vip)),

@@ -7,7 +7,7 @@
 //! a dead node until the hold timer runs out).
 
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
-use crate::k8s::metallb::election_order;
+use crate::k8s::metallb::{advertised_nodes, advertisements_for, election_order, excluded};
 use crate::net::Role;
 use crate::net::host::RouteOrigin;
 use crate::sim::World;
@@ -27,7 +27,9 @@ pub struct NodeUp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum How {
     /// MetalLB L2: the elected leader answers ARP (empty: nobody), and
-    /// MetalLB's order for this VIP, `sha256(node + "#" + ip)` ascending.
+    /// MetalLB's order for this VIP, `sha256(node + "#" + ip)` ascending,
+    /// of the nodes that may announce it: those an L2Advertisement of its
+    /// pool selects, without the exclude-from-external-load-balancers label.
     Leader { nodes: Vec<NodeUp>, order: Vec<String> },
     /// Cilium L2 announcements: the holder of the Service's Lease answers ARP.
     Lease { lease: String, holder: Option<NodeUp> },
@@ -120,10 +122,21 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                     lease: crate::k8s::cilium::lease_name(key),
                     holder: k.leases.get(key).and_then(|l| l.holder.as_deref()).map(up),
                 },
-                (AnnounceKind::L2, _) => How::Leader {
-                    nodes: k.announcers.get(key).into_iter().flatten().map(|n| up(n)).collect(),
-                    order: election_order(&nodes, *ip),
-                },
+                (AnnounceKind::L2, _) => {
+                    // A node no advertisement of the pool selects never
+                    // leads, whatever its hash (`ShouldAnnounce`).
+                    let allowed = svc
+                        .pool
+                        .as_deref()
+                        .map(|pool| advertised_nodes(k, &advertisements_for(k, "L2Advertisement", pool)))
+                        .unwrap_or_default();
+                    let candidates: Vec<String> =
+                        nodes.iter().filter(|n| allowed.contains(*n) && !excluded(k, n)).cloned().collect();
+                    How::Leader {
+                        nodes: k.announcers.get(key).into_iter().flatten().map(|n| up(n)).collect(),
+                        order: election_order(&candidates, *ip),
+                    }
+                }
             };
             out.push(Answer { ip: *ip, service: key.clone(), how });
         }

@@ -35,7 +35,7 @@ pub struct Announced {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BeatView {
     pub t: Instant,
-    /// "Note at 26.000 s", "Fault at 20.000 s".
+    /// "Note at 26.000 s", "Fault at 20.000 s", "Change at 25.000 s".
     pub label: String,
     pub text: String,
     pub fault: bool,
@@ -91,6 +91,9 @@ impl LessonView {
                 },
                 fault: true,
             },
+            Beat::Change { cmd } => {
+                BeatView { t: b.t, label: lang.f(Msg::ChangeAt, &[&super::secs(b.t)]), text: cmd, fault: false }
+            }
         });
         let announcing = who_answers(world)
             .into_iter()
@@ -99,9 +102,12 @@ impl LessonView {
                 // BGP speakers advertise a route; L2 nodes announce (answer ARP).
                 let verb = if matches!(a.how, How::Bgp { .. }) { Msg::AdvertisedOverBgpBy } else { Msg::AnnouncedBy };
                 let (who, details, order) = match &a.how {
-                    How::Leader { nodes: n, order } => {
-                        (nodes(n, lang), Vec::new(), Some(lang.f(Msg::ElectionOrder, &[&order.join(" → ")])))
-                    }
+                    How::Leader { nodes: n, order } => (
+                        nodes(n, lang),
+                        Vec::new(),
+                        // No node may announce it (no advertisement selects one): no order to tell.
+                        (!order.is_empty()).then(|| lang.f(Msg::ElectionOrder, &[&order.join(" → ")])),
+                    ),
                     How::Lease { lease, holder } => (
                         holder.as_ref().map(|h| node(h, lang)).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
                         vec![lang.f(Msg::LeaseHolder, &[lease])],

@@ -7,12 +7,11 @@
 //! outage is consecutive failures of the same lane only: two probes of
 //! different targets never join into one.
 
-use crate::engine::trace::{DropReason, Kind, Name, Record};
+use crate::engine::trace::{Kind, Name, Record};
+use crate::narrate::local_drop;
 use crate::sim::World;
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
-use crate::wire::Parsed;
-use std::net::Ipv4Addr;
 
 /// What became of one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,11 +76,6 @@ pub fn target(cmd: &str) -> Option<String> {
     Some(rest.split(['/', '?']).next().unwrap_or(rest).to_string())
 }
 
-/// The address part of a target (`10.0.1.21:31888` → 10.0.1.21).
-fn address(target: &str) -> Option<Ipv4Addr> {
-    target.split(':').next()?.parse().ok()
-}
-
 /// Every `curl` of the run, in lanes ordered by their first request.
 pub fn lanes(trace: &[Record], world: &World, end: Instant) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
@@ -93,7 +87,7 @@ pub fn lanes(trace: &[Record], world: &World, end: Instant) -> Vec<Lane> {
         let Some(target) = target(cmd) else { continue };
         let outcome = if *exit == 0 && !failed_http(r) {
             Outcome::Ok
-        } else if local_drop(trace, world, host, &target, *started, r.t) {
+        } else if local_drop(trace, world, host, &target, *started, r.t).is_some() {
             Outcome::LocalDrop
         } else {
             Outcome::Failed
@@ -115,29 +109,6 @@ pub fn lanes(trace: &[Record], world: &World, end: Instant) -> Vec<Lane> {
 /// `curl -w "HTTP %{http_code}"` printing `HTTP 000`: no answer, whatever the exit status.
 fn failed_http(r: &Record) -> bool {
     matches!(&r.kind, Kind::Command { stdout, .. } if stdout.trim() == "HTTP 000")
-}
-
-/// Whether a request from `host` to `target` in `[from, to]` was turned
-/// away by `externalTrafficPolicy: Local` at a node without a local
-/// endpoint: dropped by kube-proxy, or refused by Cilium (its datapath's
-/// line, `SRC:PORT -> DST:PORT: service ... has no backend on this node`).
-fn local_drop(trace: &[Record], world: &World, host: &str, target: &str, from: Instant, to: Instant) -> bool {
-    let Some(src) = world.net.host(host).and_then(|h| h.primary_ip()) else { return false };
-    let dst = address(target);
-    let first = trace.partition_point(|r| r.t < from);
-    trace[first..].iter().take_while(|r| r.t <= to).any(|r| match &r.kind {
-        Kind::Drop { reason: DropReason::NoLocalEndpoints { .. }, frame: Some(frame), .. } => {
-            matches!(Parsed::of(frame.bytes()), Parsed::Ipv4 { packet, .. }
-                if packet.src == src && dst.is_none_or(|d| packet.dst == d))
-        }
-        Kind::Log { component, line, .. } if component == "cilium" && line.contains("no backend on this node") => {
-            let mut ends = line.split(": ").next().unwrap_or("").split(" -> ");
-            let from_src = ends.next().and_then(|a| a.split(':').next()).is_some_and(|a| a == src.to_string());
-            let to_dst = ends.next().and_then(|a| a.split(':').next()).and_then(|a| a.parse().ok());
-            from_src && dst.is_none_or(|d| to_dst == Some(d))
-        }
-        _ => false,
-    })
 }
 
 /// Consecutive failures of one lane, in the order the requests finished

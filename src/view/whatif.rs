@@ -4,10 +4,12 @@
 //! burst when a node takes the VIP over (five rounds, `speaker`'s
 //! `gratuitousARP` in MetalLB 0.14's layer2 announcer), Cilium when a node
 //! takes the Lease, and then they are silent. After the last one, switching
-//! the policy leaves the stale entry where it is; only a flush or the ARP
-//! timeout moves it. And a flush changes nothing when the entry already
-//! names the node that answers.
+//! the policy leaves the stale entry where it is; only a flush moves it,
+//! or the ARP timeout of a Cisco-style cache, or (Linux, which has none)
+//! the unanswered probes of the entry once it is stale. And a flush
+//! changes nothing when the entry already names the node that answers.
 
+use super::i18n::{Lang, Msg};
 use super::story::FrameClass;
 use crate::engine::trace::{Dir, Kind, Record};
 use crate::net::neighbor::GarpPolicy;
@@ -26,6 +28,29 @@ pub enum Futile {
     NoMoreGarp { host: String, vip: Ipv4Addr, last: Option<(Instant, String)> },
     /// `host`'s entry for `vip` already names `node`, which answers for it.
     AlreadyRight { host: String, vip: Ipv4Addr, node: String },
+}
+
+impl Futile {
+    /// What the playground says about the remedy, from the world at the
+    /// cursor: only a Cisco-style cache has an ARP timeout to wait for; a
+    /// Linux entry is re-checked by neighbour probing once it goes stale.
+    pub fn words(&self, world: &World, lang: Lang) -> String {
+        match self {
+            Futile::AlreadyHonours { host } => lang.f(Msg::FutileAlreadyHonours, &[host]),
+            Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => {
+                let h = world.net.host(host);
+                match h.and_then(|h| h.ifaces.first()).filter(|_| h.is_some_and(|h| h.cisco_neighbors())) {
+                    Some(i) => lang.f(
+                        Msg::FutileNoMoreGarp,
+                        &[host, from, &super::secs(*t), &super::duration(i.neighbors.config().arp_timeout), vip],
+                    ),
+                    None => lang.f(Msg::FutileNoMoreGarpLinux, &[host, from, &super::secs(*t), vip]),
+                }
+            }
+            Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[host, vip]),
+            Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[host, vip, node]),
+        }
+    }
 }
 
 /// A gratuitous ARP announcing `vip`.

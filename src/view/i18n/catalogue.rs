@@ -78,6 +78,7 @@ catalogue! {
         "MetalLB의 순서, sha256(node#ip) 오름차순: {0}. 살아 있는 (Local이면 준비된 파드도 있는) 첫 노드가 리더가 됩니다.";
     NoteAt => "Note at {0}", "{0}의 메모";
     FaultAt => "Fault at {0}", "{0}의 장애";
+    ChangeAt => "Change at {0}", "{0}의 변경";
     NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
     LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
     AdvertisedOverBgpBy => " ({0}): advertised over BGP by ", " ({0}): BGP로 알리는 노드 ";
@@ -426,6 +427,8 @@ catalogue! {
     FutileAlreadyHonours => "{0} already honours GARP: that branch would change nothing.", "{0}은(는) 이미 GARP를 따릅니다: 그 분기는 아무것도 바꾸지 않습니다.";
     FutileNoMoreGarp => "Honouring GARP on {0} changes nothing now: no more GARP for {4} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait for its ARP timeout ({3}).",
         "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {4}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 ARP 타임아웃({3})을 기다리세요.";
+    FutileNoMoreGarpLinux => "Honouring GARP on {0} changes nothing now: no more GARP for {3} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait: Linux has no ARP timeout, but once the entry goes stale and is used, its unicast probes to the old MAC must go unanswered before it asks the LAN again.",
+        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {3}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 기다리세요: Linux에는 ARP 타임아웃이 없지만, 항목이 STALE이 된 뒤 쓰이면 옛 MAC으로 보낸 유니캐스트 확인 요청에 응답이 없어야 LAN에 다시 묻습니다.";
     FutileNoGarp => "No GARP for {1} reaches {0} in this run: honouring it changes nothing.", "이 실행에서 {1}에 대한 GARP는 {0}에 닿지 않습니다: 따르게 해도 바뀌는 것이 없습니다.";
     FutileAlreadyRight => "{0}'s entry for {1} already points at {2}, which answers for it: a flush changes nothing.",
         "{0}의 {1} 항목은 이미 응답하는 {2}을(를) 가리킵니다: 비워도 바뀌는 것이 없습니다.";
