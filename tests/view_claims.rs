@@ -127,7 +127,7 @@ fn the_election_order_holds_only_the_nodes_the_pool_is_advertised_from() {
     let answers = who_answers(run.world());
     for (service, expected) in [("default/shop-x", ["w1", "w2"]), ("default/shop-y", ["w3", "w4"])] {
         let a = answers.iter().find(|a| a.service == service).expect(service);
-        let How::Leader { nodes, order } = &a.how else { panic!("{a:?}") };
+        let How::Leader { nodes, order, .. } = &a.how else { panic!("{a:?}") };
         assert_eq!(order, &expected.map(String::from).to_vec(), "{service}");
         let leader = leader_in_trace(run.trace(), service, t).expect("a leader");
         assert_eq!(nodes.iter().map(|n| n.node.as_str()).collect::<Vec<_>>(), [leader.as_str()]);
@@ -614,4 +614,127 @@ fn a_request_turned_away_by_the_local_policy_is_not_said_as_failing() {
             "16.0 s: a request from tester to 10.3.0.12:30080 was turned away at m2: externalTrafficPolicy is Local and m2 has no local endpoint"
         ]
     );
+}
+
+/// The MetalLB nodes that sent an ARP reply for `ip` by `t`.
+fn arp_repliers(run: &Run, ip: Ipv4Addr, t: Instant) -> Vec<String> {
+    let macs: Vec<(vipsim::wire::Mac, String)> = run
+        .world()
+        .cluster
+        .nodes
+        .iter()
+        .map(|(name, n)| (run.world().net.hosts[n.host].ifaces[0].mac, name.clone()))
+        .collect();
+    let mut out: Vec<String> = run
+        .trace()
+        .iter()
+        .take_while(|r| r.t <= t)
+        .filter_map(|r| match &r.kind {
+            Kind::Frame { dir: Dir::Tx, frame, .. } => match Parsed::of(frame.bytes()) {
+                Parsed::Arp { arp, .. } if arp.op == vipsim::wire::ArpOperation::Reply && arp.sender_ip == ip => {
+                    macs.iter().find(|(m, _)| *m == arp.sender_mac).map(|(_, n)| n.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// kube-proxy in IPVS mode puts every Service address on each node's
+/// kube-ipvs0, and with `strictARP` off (arp_ignore=0) each node's kernel
+/// answers ARP for it: the lesson must not name the MetalLB leader alone
+/// (MetalLB's installation guide asks for strictARP for this reason). With
+/// strictARP on, only the leader's speaker answers, and the lesson says so.
+#[test]
+fn ipvs_without_strict_arp_says_every_node_answers_arp() {
+    let vip: Ipv4Addr = "10.3.0.200".parse().unwrap();
+    let mut run = run_yaml("ipvs.yaml", IPVS);
+    at(&mut run, 8.0);
+    let t = run.time_of(run.cursor());
+    assert_eq!(arp_repliers(&run, vip, t), ["m1", "m2"], "both kernels answered in the trace");
+    let a = who_answers(run.world()).into_iter().find(|a| a.ip == vip).expect("the VIP");
+    let How::Leader { arp_everywhere, .. } = &a.how else { panic!("{a:?}") };
+    assert_eq!(arp_everywhere.iter().map(|n| n.node.as_str()).collect::<Vec<_>>(), ["m1", "m2"]);
+    assert_eq!(a.nodes(), ["m1", "m2"]);
+    let scenario = run.scenario.clone();
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    assert_eq!(
+        lesson.announcing[0].details,
+        ["IPVS without strictARP: every node with the VIP on kube-ipvs0 answers ARP for it too: m1, m2"]
+    );
+
+    let strict = IPVS.replace("datapath: ipvs }", "datapath: ipvs, strictARP: true }");
+    let mut run = run_yaml("ipvs-strict.yaml", &strict);
+    at(&mut run, 8.0);
+    let t = run.time_of(run.cursor());
+    let a = who_answers(run.world()).into_iter().find(|a| a.ip == vip).expect("the VIP");
+    let How::Leader { nodes, arp_everywhere, .. } = &a.how else { panic!("{a:?}") };
+    assert!(arp_everywhere.is_empty(), "{arp_everywhere:?}");
+    let leader: Vec<&str> = nodes.iter().map(|n| n.node.as_str()).collect();
+    assert_eq!(arp_repliers(&run, vip, t), leader, "only the leader answered in the trace");
+}
+
+/// A BGP route with one next hop (one node left advertising) is a plain
+/// route: the lesson says ECMP only when the router has several next hops.
+#[test]
+fn a_bgp_route_with_one_next_hop_is_not_called_ecmp() {
+    const ONE_LEFT: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: one-left, title: one left }
+spec:
+  seed: 2
+  duration: 30s
+  cluster: { loadBalancer: metallb, announce: bgp, datapath: iptables }
+  hosts:
+  - { name: edge, role: router, ip: 10.9.0.1/24, asn: 65001 }
+  - { name: s1, role: node, ip: 10.9.0.21/24 }
+  - { name: s2, role: node, ip: 10.9.0.22/24 }
+  timeline:
+  - { at: 10s, fault: { host: s2, action: power-off } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [10.9.1.10/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPPeer
+metadata: { name: edge, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65001, peerAddress: 10.9.0.1, holdTime: 6s }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: metallb-system }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers:
+      - { name: a, image: "hashicorp/http-echo:1.0", args: ["-text=api"] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 5678 } ] }
+"#;
+    let mut run = run_yaml("one-left.yaml", ONE_LEFT);
+    let scenario = run.scenario.clone();
+    at(&mut run, 8.0);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    assert_eq!(lesson.announcing[0].details, ["edge routes it via s1, s2 (ECMP)"]);
+    // s2's hold timer (6 s) runs out at 16 s: one next hop is left.
+    at(&mut run, 20.0);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    assert_eq!(lesson.announcing[0].details, ["edge routes it via s1"]);
 }

@@ -9,7 +9,7 @@
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::k8s::metallb::{advertised_nodes, advertisements_for, election_order, excluded};
 use crate::net::Role;
-use crate::net::host::RouteOrigin;
+use crate::net::host::{Datapath, RouteOrigin};
 use crate::sim::World;
 use crate::sort::Sort;
 use std::net::Ipv4Addr;
@@ -30,7 +30,12 @@ pub enum How {
     /// MetalLB's order for this VIP, `sha256(node + "#" + ip)` ascending,
     /// of the nodes that may announce it: those an L2Advertisement of its
     /// pool selects, without the exclude-from-external-load-balancers label.
-    Leader { nodes: Vec<NodeUp>, order: Vec<String> },
+    /// `arp_everywhere`: with kube-proxy in IPVS mode and `strictARP` off,
+    /// every node holding the VIP on `kube-ipvs0` answers ARP for it too
+    /// (arp_ignore=0 answers for any local address, on any interface;
+    /// MetalLB's installation guide asks for strictARP for this reason), so
+    /// the router's entry points at whichever answer it took last.
+    Leader { nodes: Vec<NodeUp>, order: Vec<String>, arp_everywhere: Vec<NodeUp> },
     /// Cilium L2 announcements: the holder of the Service's Lease answers ARP.
     Lease { lease: String, holder: Option<NodeUp> },
     /// BGP: the nodes advertising the VIP, and each router's route to it.
@@ -60,7 +65,12 @@ impl Answer {
     /// the routers' next hops (BGP).
     pub fn nodes(&self) -> Vec<&str> {
         match &self.how {
-            How::Leader { nodes, .. } => nodes.iter().map(|n| n.node.as_str()).collect(),
+            How::Leader { nodes, arp_everywhere, .. } => {
+                let mut v: Vec<&str> = nodes.iter().chain(arp_everywhere).map(|n| n.node.as_str()).collect();
+                v.stable_sort();
+                v.dedup();
+                v
+            }
             How::Lease { holder, .. } => holder.iter().map(|n| n.node.as_str()).collect(),
             How::Unannounced => Vec::new(),
             How::Bgp { routes, advertising } => {
@@ -132,9 +142,24 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                         .unwrap_or_default();
                     let candidates: Vec<String> =
                         nodes.iter().filter(|n| allowed.contains(*n) && !excluded(k, n)).cloned().collect();
+                    // The kernel answers from the host's own state (Host::kernel_answers).
+                    let arp_everywhere = if world.datapath.kind == Datapath::Ipvs && !world.datapath.strict_arp {
+                        k.nodes
+                            .iter()
+                            .filter(|(_, n)| {
+                                world.net.hosts.get(n.host).is_some_and(|h| {
+                                    h.up && h.node.as_ref().is_some_and(|nn| nn.ipvs_addrs.contains(ip))
+                                })
+                            })
+                            .map(|(name, _)| up(name))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                     How::Leader {
                         nodes: k.announcers.get(key).into_iter().flatten().map(|n| up(n)).collect(),
                         order: election_order(&candidates, *ip),
+                        arp_everywhere,
                     }
                 }
             };

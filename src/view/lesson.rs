@@ -102,9 +102,12 @@ impl LessonView {
                 // BGP speakers advertise a route; L2 nodes announce (answer ARP).
                 let verb = if matches!(a.how, How::Bgp { .. }) { Msg::AdvertisedOverBgpBy } else { Msg::AnnouncedBy };
                 let (who, details, order) = match &a.how {
-                    How::Leader { nodes: n, order } => (
+                    How::Leader { nodes: n, order, arp_everywhere } => (
                         nodes(n, lang),
-                        Vec::new(),
+                        (!arp_everywhere.is_empty())
+                            .then(|| lang.f(Msg::ArpAnsweredEverywhere, &[&nodes(arp_everywhere, lang)]))
+                            .into_iter()
+                            .collect(),
                         // No node may announce it (no advertisement selects one): no order to tell.
                         (!order.is_empty()).then(|| lang.f(Msg::ElectionOrder, &[&order.join(" → ")])),
                     ),
@@ -115,7 +118,14 @@ impl LessonView {
                     ),
                     How::Bgp { advertising, routes } => (
                         nodes(advertising, lang),
-                        routes.iter().map(|r| lang.f(Msg::RouteVia, &[&r.router, &nodes(&r.via, lang)])).collect(),
+                        routes
+                            .iter()
+                            .map(|r| {
+                                // One next hop is a plain route, not ECMP.
+                                let msg = if r.via.len() > 1 { Msg::RouteVia } else { Msg::RouteViaOne };
+                                lang.f(msg, &[&r.router, &nodes(&r.via, lang)])
+                            })
+                            .collect(),
                         None,
                     ),
                     How::Unannounced => (lang.t(Msg::NotAnnounced).to_string(), Vec::new(), None),

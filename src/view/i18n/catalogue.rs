@@ -83,6 +83,9 @@ catalogue! {
     LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
     AdvertisedOverBgpBy => " ({0}): advertised over BGP by ", " ({0}): BGP로 알리는 노드 ";
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
+    RouteViaOne => "{0} routes it via {1}", "{0}의 경로: {1} 경유";
+    ArpAnsweredEverywhere => "IPVS without strictARP: every node with the VIP on kube-ipvs0 answers ARP for it too: {0}",
+        "strictARP 없는 IPVS: kube-ipvs0에 VIP가 있는 모든 노드가 ARP에 응답합니다: {0}";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
     LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
     EventsHidden => "Hidden until you have found who answers for the VIP yourself (the first task): the list names it.",
