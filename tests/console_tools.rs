@@ -133,7 +133,7 @@ fn vtysh_without_bgp_and_ios_show() {
     let mut sh = Shell::new("metallb-l2-failover");
     assert_eq!(sh.sh(15, "router", "vtysh -c \"show ip bgp summary\""), ("% BGP instance not found\n".into(), 0));
     let arp = sh.sh(15, "router", "show ip arp").0;
-    assert_eq!(arp.lines().next(), Some("Protocol   Address         Age (min)   Hardware Addr    Type   Interface"));
+    assert_eq!(arp.lines().next(), Some("Protocol  Address          Age (min)  Hardware Addr   Type   Interface"));
     assert_eq!(
         sh.sh(15, "router", "show version"),
         ("vipsim: show version: only `show ip arp` is modelled on this router\n".into(), 1)
@@ -168,4 +168,127 @@ fn ip_neigh_show_selects_by_address_and_device() {
     );
     assert_eq!(sh.sh(30, "router", "ip neigh show 10.99.0.1"), (String::new(), 0));
     assert_eq!(sh.sh(30, "router", "ip neigh show dev eth9"), ("Cannot find device \"eth9\"\n".into(), 1));
+}
+
+/// `ip neigh` as iproute2 >= 5.16 prints it (ip/ipneigh.c `print_neigh`,
+/// iproute2 v6.15; c76a3849 "ip, neigh: Fix up spacing in netlink dump"):
+/// every field, the state included, ends with one space, so an INCOMPLETE
+/// entry has one space before its state and each line a trailing one; the
+/// MAC only while NUD_VALID. `-s` adds `print_cacheinfo`, whose fields
+/// still start with a space (two after the MAC, none before `probes`),
+/// and `ref 1` while a timer holds the entry (`neigh_add_timer`:
+/// INCOMPLETE, REACHABLE, DELAY, PROBE); `confirmed` of an entry created
+/// unconfirmed is 2 x base_reachable_time (60 s) in the past.
+#[test]
+fn ip_neigh_lines_end_with_a_space_and_stats_keep_iproute2_s_spacing() {
+    let mut sh = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: neigh-layout }
+spec:
+  duration: 90s
+  cluster: { loadBalancer: none }
+  hosts:
+  - { name: gw, role: router, ip: 10.1.0.1/24 }
+  - { name: c, role: client, ip: 10.1.0.50/24 }
+  timeline:
+  - { at: 70s, run: { host: c, cmd: "curl -s -m 5 http://10.1.0.99/" } }
+  - { at: 75s, run: { host: c, cmd: "curl -s -m 2 http://10.1.0.1/" } }
+"#,
+    );
+    assert_eq!(sh.sh(71, "c", "ip neigh"), ("10.1.0.99 dev eth0 INCOMPLETE \n".into(), 0));
+    assert_eq!(sh.sh(71, "c", "ip -s neigh").0, "10.1.0.99 dev eth0  ref 1 used 0/61/1probes 5 INCOMPLETE \n");
+    let gw = sh.world(76).net.hosts[0].ifaces[0].mac;
+    assert_eq!(
+        sh.sh(76, "c", "ip -s neigh show dev eth0").0,
+        text(&[
+            &format!("10.1.0.1 lladdr {gw}  ref 1 used 0/0/0probes 4 REACHABLE "),
+            "10.1.0.99  used 3/66/0probes 6 FAILED ",
+        ])
+    );
+    // DELAY waits on a timer too; a FAILED entry (above) has none.
+    let c = sh.world(76).net.hosts[1].ifaces[0].mac;
+    assert_eq!(
+        sh.sh(80, "gw", "ip -s neigh").0,
+        format!("10.1.0.50 dev eth0 lladdr {c}  ref 1 used 4/64/4probes 0 DELAY \n")
+    );
+}
+
+/// `ip route` (ip/iproute.c `print_route`, iproute2 v6.15): every field
+/// ends with a space, so does every line, and each nexthop of a multipath
+/// route (`print_rta_multipath`); `ip addr` shows kube-ipvs0, a dummy
+/// device, with the txqueuelen 1000 `ether_setup` gives it (`qlen 1000`,
+/// `print_queuelen` in ip/ipaddress.c).
+#[test]
+fn ip_route_lines_end_with_a_space_and_kube_ipvs0_has_a_queue_length() {
+    let mut sh = Shell::new("bgp-ecmp");
+    assert_eq!(
+        sh.sh(10, "router", "ip route").0,
+        text(&[
+            "10.0.0.0/24 dev eth1 proto kernel scope link src 10.0.0.1 ",
+            "192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.1 ",
+            "192.168.1.201 proto bgp metric 20 ",
+            "\tnexthop via 192.168.1.11 dev eth0 weight 1 ",
+            "\tnexthop via 192.168.1.12 dev eth0 weight 1 ",
+            "\tnexthop via 192.168.1.13 dev eth0 weight 1 ",
+        ])
+    );
+    assert_eq!(sh.sh(10, "node-a", "ip route").0.lines().next(), Some("default via 192.168.1.1 dev eth0 "));
+    let mut ipvs = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: ipvs-addr }
+spec:
+  cluster: { loadBalancer: none, datapath: ipvs }
+  hosts:
+  - { name: gw, role: router, ip: 10.1.0.1/24 }
+  - { name: k1, role: node, ip: 10.1.0.21/24 }
+"#,
+    );
+    let addr = ipvs.sh(10, "k1", "ip addr").0;
+    assert!(
+        addr.contains("kube-ipvs0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default qlen 1000\n"),
+        "{addr}"
+    );
+}
+
+/// IOS `show ip arp` in its fixed columns, as every IOS capture shows them
+/// (IOS is closed source; Cisco's command reference shows the same
+/// layout): the age in minutes right-aligned under `Age (min)`, `-` for
+/// the router's own address, an Incomplete entry with age 0 and no
+/// interface after `ARPA   `.
+#[test]
+fn show_ip_arp_keeps_ios_fixed_columns() {
+    let mut sh = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: ios-arp }
+spec:
+  duration: 200s
+  cluster: { loadBalancer: none }
+  hosts:
+  - { name: gw, role: router, ip: 10.1.0.1/24, neighbor: { model: cisco } }
+  - { name: c, role: client, ip: 10.1.0.50/24 }
+  timeline:
+  - { at: 5s, run: { host: c, cmd: "curl -s -m 1 http://10.1.0.1/" } }
+  - { at: 130s, run: { host: gw, cmd: "ping -c 1 10.1.0.99" } }
+"#,
+    );
+    let w = sh.world(131);
+    let mac = |h: usize| {
+        let b = w.net.hosts[h].ifaces[0].mac.0;
+        format!("{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+    };
+    assert_eq!(
+        sh.sh(131, "gw", "show ip arp"),
+        (
+            text(&[
+                "Protocol  Address          Age (min)  Hardware Addr   Type   Interface",
+                &format!("Internet  10.1.0.1                -   {}  ARPA   GigabitEthernet0/0", mac(0)),
+                &format!("Internet  10.1.0.50               2   {}  ARPA   GigabitEthernet0/0", mac(1)),
+                "Internet  10.1.0.99               0   Incomplete      ARPA   ",
+            ]),
+            0
+        )
+    );
 }

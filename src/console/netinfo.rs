@@ -1,7 +1,6 @@
 //! Host-side inspection commands: `ip neigh|addr|route`, `show ip arp` (a
 //! Cisco-model router), `conntrack -L`.
 
-use super::table::render_with;
 use crate::engine::trace::Record;
 use crate::net::HostId;
 use crate::net::conntrack::format_entry;
@@ -99,25 +98,28 @@ fn neigh(w: &World, h: HostId, stats: bool, filter: &NeighFilter) -> String {
             if filter.to.is_some_and(|to| !to.contains(e.ip)) {
                 continue;
             }
-            // With `dev`, iproute2 leaves the device out of each line.
-            let mut line = if filter.dev.is_some() { e.ip.to_string() } else { format!("{} dev {}", e.ip, iface.name) };
-            match e.mac {
-                Some(m) if !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed) => {
-                    line.push_str(&format!(" lladdr {m}"))
-                }
-                _ => line.push(' '),
+            // iproute2 >= 5.16 (ip/ipneigh.c `print_neigh`, spacing fixed by
+            // c76a3849) ends every field with one space, so each line ends
+            // with one; with `dev`, it leaves the device out. The MAC is
+            // there only while the entry is NUD_VALID (`neigh_fill_info`).
+            let mut line =
+                if filter.dev.is_some() { format!("{} ", e.ip) } else { format!("{} dev {} ", e.ip, iface.name) };
+            if let Some(m) = e.mac.filter(|_| e.state.is_valid()) {
+                line.push_str(&format!("lladdr {m} "));
             }
             if stats {
+                // `print_cacheinfo` still writes its fields with a leading
+                // space (a double space after the MAC, none before
+                // `probes`). `ref` is the kernel's refcount less one: the
+                // hold of a pending timer (`neigh_add_timer`, NUD_IN_TIMER).
+                if e.state.has_timer() {
+                    line.push_str(" ref 1");
+                }
                 let age = |t: crate::time::Instant| now.saturating_since(t).as_secs();
-                line.push_str(&format!(
-                    " used {}/{}/{} probes {}",
-                    age(e.used),
-                    age(e.confirmed),
-                    age(e.updated),
-                    e.probes
-                ));
+                line.push_str(&format!(" used {}/{}/{}", age(e.used), age(e.confirmed), age(e.updated)));
+                line.push_str(&format!("probes {} ", e.probes));
             }
-            line.push_str(&format!(" {}", e.state));
+            line.push_str(&format!("{} ", e.state));
             out.push_str(&line);
             out.push('\n');
         }
@@ -153,7 +155,9 @@ fn addr(w: &World, h: HostId) -> String {
         n += 1;
     }
     if let Some(node) = host.node.as_ref().filter(|_| w.datapath.kind == Datapath::Ipvs) {
-        out.push_str(&format!("{n}: kube-ipvs0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default\n    link/ether 8a:3c:11:0e:54:27 brd ff:ff:ff:ff:ff:ff\n"));
+        // A dummy device: `ether_setup` gives it txqueuelen 1000, which
+        // iproute2 prints (`print_queuelen`, ip/ipaddress.c).
+        out.push_str(&format!("{n}: kube-ipvs0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default qlen 1000\n    link/ether 8a:3c:11:0e:54:27 brd ff:ff:ff:ff:ff:ff\n"));
         for ip in &node.ipvs_addrs {
             out.push_str(&format!(
                 "    inet {ip}/32 scope global kube-ipvs0\n       valid_lft forever preferred_lft forever\n"
@@ -163,6 +167,9 @@ fn addr(w: &World, h: HostId) -> String {
     out
 }
 
+/// `ip route` as iproute2 prints it (ip/iproute.c `print_route`, v6.15):
+/// every field ends with a space, so does every line, the nexthops of a
+/// multipath route included (`print_rta_multipath`).
 fn route(w: &World, h: HostId) -> String {
     let host = &w.net.hosts[h];
     let mut out = String::new();
@@ -180,55 +187,55 @@ fn route(w: &World, h: HostId) -> String {
         match (r.origin, r.via.len()) {
             (RouteOrigin::Kernel, 0) => {
                 let src = host.ifaces[r.iface].primary().map(|s| format!(" src {s}")).unwrap_or_default();
-                out.push_str(&format!("{dst} dev {dev} proto kernel scope link{src}\n"));
+                out.push_str(&format!("{dst} dev {dev} proto kernel scope link{src} \n"));
             }
             (RouteOrigin::Bgp, n) if n > 1 => {
-                out.push_str(&format!("{dst} proto bgp metric 20\n"));
+                out.push_str(&format!("{dst} proto bgp metric 20 "));
                 for v in &r.via {
-                    out.push_str(&format!("\tnexthop via {v} dev {dev} weight 1\n"));
+                    out.push_str(&format!("\n\tnexthop via {v} dev {dev} weight 1 "));
                 }
+                out.push('\n');
             }
             (origin, _) => {
                 let proto = if origin == RouteOrigin::Bgp { " proto bgp metric 20" } else { "" };
                 let via = r.via.first().map(|v| format!(" via {v}")).unwrap_or_default();
-                out.push_str(&format!("{dst}{via} dev {dev}{proto}\n"));
+                out.push_str(&format!("{dst}{via} dev {dev}{proto} \n"));
             }
         }
     }
     out
 }
 
-/// `show ip arp` on a Cisco-model router.
+/// `show ip arp` on a Cisco-model router, in IOS's fixed columns (every
+/// IOS capture shows them: `Protocol  Address          Age (min)  Hardware
+/// Addr   Type   Interface`, the age right-aligned under its header, `-`
+/// for the router's own addresses, an Incomplete entry without an
+/// interface). IOS is closed source; the layout is that of its output.
 pub fn show_ip_arp(w: &World, h: HostId) -> Output {
     let host = &w.net.hosts[h];
     if host.ifaces.first().is_none_or(|i| i.neighbors.config().model != NeighborModel::Cisco) {
         return err("vipsim: `show ip arp` is for Cisco-model routers; use `ip neigh` here".into(), 1);
     }
-    let mut rows =
-        vec![["Protocol", "Address", "Age (min)", "Hardware Addr", "Type", "Interface"].map(String::from).to_vec()];
+    let row = |address: &str, age: &str, mac: &str, port: &str| {
+        format!("Internet  {address:<16}{age:>9}   {mac:<16}ARPA   {port}\n")
+    };
+    let mut out = String::from("Protocol  Address          Age (min)  Hardware Addr   Type   Interface\n");
     for (i, iface) in host.ifaces.iter().enumerate() {
         let port = format!("GigabitEthernet0/{i}");
         for a in &iface.addrs {
-            rows.push(vec![
-                "Internet".into(),
-                a.addr.to_string(),
-                "-".into(),
-                cisco_mac(iface.mac),
-                "ARPA".into(),
-                port.clone(),
-            ]);
+            out.push_str(&row(&a.addr.to_string(), "-", &cisco_mac(iface.mac), &port));
         }
         for e in iface.neighbors.entries() {
-            let (mac, age) = match e.mac {
+            out.push_str(&match e.mac {
                 Some(m) if e.state != NeighborState::Incomplete => {
-                    (cisco_mac(m), (w.now.saturating_since(e.updated).as_secs() / 60).to_string())
+                    let age = (w.now.saturating_since(e.updated).as_secs() / 60).to_string();
+                    row(&e.ip.to_string(), &age, &cisco_mac(m), &port)
                 }
-                _ => ("Incomplete".into(), "0".into()),
-            };
-            rows.push(vec!["Internet".into(), e.ip.to_string(), age, mac, "ARPA".into(), port.clone()]);
+                _ => row(&e.ip.to_string(), "0", "Incomplete", ""),
+            });
         }
     }
-    ok(render_with(&rows, 2))
+    ok(out)
 }
 
 fn cisco_mac(m: crate::wire::Mac) -> String {
