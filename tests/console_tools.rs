@@ -292,3 +292,27 @@ spec:
         )
     );
 }
+
+/// `confirmed` of an entry the kernel creates unconfirmed lies
+/// 2 x base_reachable_time (60 s) before its creation (`___neigh_create`,
+/// net/core/neighbour.c, Linux 6.18), also in a run's first minute, where
+/// simulated time cannot go that far back: `ip -s neigh` at 3 s shows an
+/// entry created at 2 s as confirmed 61 s ago, not 3.
+#[test]
+fn ip_s_neigh_counts_confirmed_from_before_the_run_began() {
+    let mut sh = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: neigh-early }
+spec:
+  duration: 10s
+  cluster: { loadBalancer: none }
+  hosts:
+  - { name: gw, role: router, ip: 10.1.0.1/24 }
+  - { name: c, role: client, ip: 10.1.0.50/24 }
+  timeline:
+  - { at: 2s, run: { host: c, cmd: "curl -s -m 5 http://10.1.0.99/" } }
+"#,
+    );
+    assert_eq!(sh.sh(3, "c", "ip -s neigh").0, "10.1.0.99 dev eth0  ref 1 used 0/61/1probes 5 INCOMPLETE \n");
+}

@@ -116,7 +116,7 @@ fn neigh(w: &World, h: HostId, stats: bool, filter: &NeighFilter) -> String {
                     line.push_str(" ref 1");
                 }
                 let age = |t: crate::time::Instant| now.saturating_since(t).as_secs();
-                line.push_str(&format!(" used {}/{}/{}", age(e.used), age(e.confirmed), age(e.updated)));
+                line.push_str(&format!(" used {}/{}/{}", age(e.used), e.confirmed_age(now).as_secs(), age(e.updated)));
                 line.push_str(&format!("probes {} ", e.probes));
             }
             line.push_str(&format!("{} ", e.state));
