@@ -316,3 +316,70 @@ spec:
     );
     assert_eq!(sh.sh(3, "c", "ip -s neigh").0, "10.1.0.99 dev eth0  ref 1 used 0/61/1probes 5 INCOMPLETE \n");
 }
+
+/// `conntrack -L` selects as conntrack-tools 1.4.7 does (src/conntrack.c):
+/// `-s`/`-d` match the original direction, `-r`/`-q` the reply, `-p` the
+/// protocol, and only after `-p tcp|udp` do `--sport`/`--dport` exist
+/// (the protocol's options are merged into getopt's table then); the
+/// count on stderr is of the flows shown. A bad option goes through
+/// `exit_error(PARAMETER_PROBLEM)`: the message, `exit_tryhelp`'s line,
+/// exit 2. Before, vipsim listed every flow whatever followed `-L`.
+#[test]
+fn conntrack_list_filters_by_address_protocol_and_port() {
+    let mut sh = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: ct-filter }
+spec:
+  duration: 20s
+  cluster: { loadBalancer: metallb, announce: l2, datapath: iptables }
+  hosts:
+  - { name: gw, role: router, ip: 172.20.0.1/24 }
+  - { name: lap, role: client, ip: 172.20.0.50/24 }
+  - { name: w1, role: node, ip: 172.20.0.31/24 }
+  timeline:
+  - { at: 5s, run: { host: lap, cmd: "curl -s http://172.20.0.240/" } }
+  - { at: 5s, run: { host: lap, cmd: "ping -c 1 172.20.0.31" } }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, namespace: metallb-system }
+spec: { addresses: [172.20.0.240/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: web, labels: { app: web } }
+spec:
+  containers: [{ name: c, image: hashicorp/http-echo:1.0, args: ["-text=x"] }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 5678 }]
+"#,
+    );
+    let all = sh.sh(7, "w1", "conntrack -L").0;
+    let tcp = all.lines().find(|l| l.starts_with("tcp ")).expect("the curl's flow").to_string();
+    let icmp = all.lines().find(|l| l.starts_with("icmp ")).expect("the ping's flow").to_string();
+    let shown = |n: usize| format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n");
+    assert_eq!(sh.sh(7, "w1", "conntrack -L -p tcp --dport 80"), (format!("{tcp}\n{}", shown(1)), 0));
+    assert_eq!(sh.sh(7, "w1", "conntrack -L -p tcp --dport 81"), (shown(0), 0));
+    assert_eq!(sh.sh(7, "w1", "conntrack -L -d 172.20.0.240").0, format!("{tcp}\n{}", shown(1)));
+    assert_eq!(sh.sh(7, "w1", "conntrack -L -r 172.20.0.31 -q 172.20.0.50 -p icmp").0, format!("{icmp}\n{}", shown(1)));
+    let help = "Try `conntrack -h' or 'conntrack --help' for more information.\n";
+    assert_eq!(
+        sh.sh(7, "w1", "conntrack -L --dport 80"),
+        (format!("conntrack v1.4.7 (conntrack-tools): unknown option `--dport'\n{help}"), 2)
+    );
+    assert_eq!(
+        sh.sh(7, "w1", "conntrack -L -s 1.2.3"),
+        (format!("conntrack v1.4.7 (conntrack-tools): Invalid IP address `1.2.3'\n{help}"), 2)
+    );
+}

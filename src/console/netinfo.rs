@@ -252,9 +252,13 @@ pub fn conntrack(w: &World, h: HostId, args: &[String]) -> Option<Output> {
     };
     Some(match args.first().map(String::as_str) {
         Some("-L") | Some("--dump") | None => {
+            let filter = match CtFilter::parse(args.get(1..).unwrap_or_default()) {
+                Ok(f) => f,
+                Err(e) => return Some(e),
+            };
             let mut out = String::new();
             let mut n = 0;
-            for (e, left) in node.conntrack.entries(now) {
+            for (e, left) in node.conntrack.entries(now).filter(|(e, _)| filter.matches(e)) {
                 out.push_str(&format_entry(e, left));
                 out.push('\n');
                 n += 1;
@@ -271,6 +275,109 @@ pub fn conntrack(w: &World, h: HostId, args: &[String]) -> Option<Output> {
             2,
         ),
     })
+}
+
+/// The selectors of `conntrack -L` (src/conntrack.c, conntrack-tools
+/// 1.4.7): `-s`/`-d` the original direction's source and destination,
+/// `-r`/`-q` the reply direction's, `-p` the protocol, after which
+/// `--sport`/`--dport` (the original ports) exist; before it, getopt
+/// does not know them.
+#[derive(Default)]
+struct CtFilter {
+    proto: Option<u8>,
+    orig_src: Option<std::net::Ipv4Addr>,
+    orig_dst: Option<std::net::Ipv4Addr>,
+    reply_src: Option<std::net::Ipv4Addr>,
+    reply_dst: Option<std::net::Ipv4Addr>,
+    sport: Option<u16>,
+    dport: Option<u16>,
+}
+
+impl CtFilter {
+    fn parse(args: &[String]) -> Result<CtFilter, Output> {
+        // `exit_error(PARAMETER_PROBLEM, ...)`: the message, then `exit_tryhelp`, exit 2.
+        let fail = |msg: String| {
+            err(
+                format!(
+                    "conntrack v1.4.7 (conntrack-tools): {msg}\nTry `conntrack -h' or 'conntrack --help' for more information."
+                ),
+                2,
+            )
+        };
+        let mut f = CtFilter::default();
+        let mut args = args.iter();
+        while let Some(opt) = args.next() {
+            let opt = opt.as_str();
+            let proto_opt = matches!(opt, "--sport" | "--orig-port-src" | "--dport" | "--orig-port-dst");
+            let known = matches!(
+                opt,
+                "-s" | "--src"
+                    | "--orig-src"
+                    | "-d"
+                    | "--dst"
+                    | "--orig-dst"
+                    | "-r"
+                    | "--reply-src"
+                    | "-q"
+                    | "--reply-dst"
+                    | "-p"
+                    | "--protonum"
+            ) || (proto_opt
+                && f.proto.is_some_and(|p| ![crate::net::conntrack::PROTO_ICMP, 47].contains(&p)));
+            if !known {
+                if opt.starts_with('-') && !proto_opt {
+                    return Err(err(
+                        format!(
+                            "conntrack v1.4.7 (conntrack-tools): option {opt} is not supported in vipsim (-L takes -s -d -r -q -p --sport --dport)"
+                        ),
+                        2,
+                    ));
+                }
+                return Err(fail(format!("unknown option `{opt}'")));
+            }
+            let Some(value) = args.next() else { return Err(fail(format!("option `{opt}' requires an argument"))) };
+            let addr = || value.parse().map_err(|_| fail(format!("Invalid IP address `{value}'")));
+            // The tcp/udp extensions read ports with atoi: digits up to the first other character.
+            let port = || -> Result<u16, Output> {
+                let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+                Ok(digits.parse::<u64>().map_or(0, |p| p as u16))
+            };
+            match opt {
+                "-s" | "--src" | "--orig-src" => f.orig_src = Some(addr()?),
+                "-d" | "--dst" | "--orig-dst" => f.orig_dst = Some(addr()?),
+                "-r" | "--reply-src" => f.reply_src = Some(addr()?),
+                "-q" | "--reply-dst" => f.reply_dst = Some(addr()?),
+                "-p" | "--protonum" => {
+                    use crate::net::conntrack::{PROTO_ICMP, PROTO_TCP, PROTO_UDP};
+                    f.proto = Some(match value.as_str() {
+                        "tcp" => PROTO_TCP,
+                        "udp" => PROTO_UDP,
+                        "icmp" => PROTO_ICMP,
+                        // Extensions conntrack-tools has, for flows vipsim never makes.
+                        "sctp" => 132,
+                        "dccp" => 33,
+                        "udplite" => 136,
+                        "gre" => 47,
+                        other => return Err(fail(format!("`{other}' unsupported protocol"))),
+                    })
+                }
+                "--sport" | "--orig-port-src" => f.sport = Some(port()?),
+                _ => f.dport = Some(port()?),
+            }
+        }
+        Ok(f)
+    }
+
+    fn matches(&self, e: &crate::net::conntrack::CtEntry) -> bool {
+        let (o, r) = (&e.original, &e.reply);
+        self.proto.is_none_or(|p| p == o.proto)
+            && self.orig_src.is_none_or(|a| a == o.src)
+            && self.orig_dst.is_none_or(|a| a == o.dst)
+            && self.reply_src.is_none_or(|a| a == r.src)
+            && self.reply_dst.is_none_or(|a| a == r.dst)
+            && self.sport.is_none_or(|p| p == o.sport)
+            && self.dport.is_none_or(|p| p == o.dport)
+    }
 }
 
 /// `conntrack -F` on a node: its table emptied.
