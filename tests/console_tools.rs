@@ -383,3 +383,52 @@ spec:
         (format!("conntrack v1.4.7 (conntrack-tools): Invalid IP address `1.2.3'\n{help}"), 2)
     );
 }
+
+/// `ip` picks its object and `ip neigh` its command by iproute2's
+/// `matches` (a word that begins the name; ip/ip.c `cmds`, ip/ipneigh.c
+/// `do_ipneigh`, v6.15), and answers words it does not know as it does:
+/// `Object "X" is unknown, try "ip help".` (exit 1), `Command "X" is
+/// unknown, try "ip neigh help".` (exit(-1): 255). `ip neigh show nud
+/// STATE` keeps the entries in the states named (`nud_state_a2n`; several
+/// `nud` add up, `all` is every state); a bad state is `invarg`'s error,
+/// a missing value `NEXT_ARG`'s, both 255.
+#[test]
+fn ip_neigh_nud_filter_and_iproute2_s_errors() {
+    let mut sh = Shell::from_yaml(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: neigh-nud }
+spec:
+  duration: 90s
+  cluster: { loadBalancer: none }
+  hosts:
+  - { name: gw, role: router, ip: 10.1.0.1/24 }
+  - { name: c, role: client, ip: 10.1.0.50/24 }
+  timeline:
+  - { at: 70s, run: { host: c, cmd: "curl -s -m 5 http://10.1.0.99/" } }
+  - { at: 75s, run: { host: c, cmd: "curl -s -m 2 http://10.1.0.1/" } }
+"#,
+    );
+    let gw = sh.world(76).net.hosts[0].ifaces[0].mac;
+    let reachable = format!("10.1.0.1 dev eth0 lladdr {gw} REACHABLE \n");
+    let failed = "10.1.0.99 dev eth0 FAILED \n";
+    assert_eq!(sh.sh(76, "c", "ip neigh show nud reachable"), (reachable.clone(), 0));
+    assert_eq!(sh.sh(76, "c", "ip n s nud fail"), (failed.to_string(), 0));
+    assert_eq!(sh.sh(76, "c", "ip neigh show nud failed nud reach").0, format!("{reachable}{failed}"));
+    assert_eq!(sh.sh(76, "c", "ip neigh show nud all").0, format!("{reachable}{failed}"));
+    assert_eq!(sh.sh(76, "c", "ip neigh show nud stale"), (String::new(), 0));
+    assert_eq!(
+        sh.sh(76, "c", "ip neigh show nud bogus"),
+        ("Error: argument \"bogus\" is wrong: nud state is bad\n".into(), 255)
+    );
+    assert_eq!(
+        sh.sh(76, "c", "ip neigh show nud"),
+        ("Command line is not complete. Try option \"help\"\n".into(), 255)
+    );
+    assert_eq!(
+        sh.sh(76, "c", "ip neigh bogus"),
+        ("Command \"bogus\" is unknown, try \"ip neigh help\".\n".into(), 255)
+    );
+    assert_eq!(sh.sh(76, "c", "ip bogus"), ("Object \"bogus\" is unknown, try \"ip help\".\n".into(), 1));
+    assert_eq!(sh.sh(76, "c", "ip ro").0, sh.sh(76, "c", "ip route").0);
+}

@@ -18,31 +18,94 @@ fn err(msg: String, exit: i32) -> Output {
     Output { stdout: String::new(), stderr: msg + "\n", exit }
 }
 
+/// The objects `ip` knows, in its order (ip/ip.c `cmds`, iproute2
+/// v6.15): a word names the first one it begins (`ip n` is neighbor).
+const IP_OBJECTS: &[&str] = &[
+    "address",
+    "addrlabel",
+    "maddress",
+    "route",
+    "rule",
+    "neighbor",
+    "neighbour",
+    "ntable",
+    "ntbl",
+    "link",
+    "l2tp",
+    "fou",
+    "ila",
+    "macsec",
+    "tunnel",
+    "tunl",
+    "tuntap",
+    "tap",
+    "token",
+    "tcpmetrics",
+    "tcp_metrics",
+    "monitor",
+    "xfrm",
+    "mroute",
+    "mrule",
+    "netns",
+    "netconf",
+    "vrf",
+    "sr",
+    "nexthop",
+    "mptcp",
+    "ioam",
+    "help",
+    "stats",
+];
+
+/// iproute2's `matches(arg, word)`: `arg` is a non-empty beginning of `word`.
+fn matches(arg: &str, word: &str) -> bool {
+    !arg.is_empty() && word.starts_with(arg)
+}
+
 /// `ip [-s] neigh [show]`, `ip addr`, `ip route`; `None` for `ip neigh
 /// flush`, which changes the table ([`ip_neigh_flush`]).
 pub fn ip(w: &World, h: HostId, args: &[String]) -> Option<Output> {
     let stats = args.first().is_some_and(|a| a == "-s");
     let rest: Vec<&str> = args.iter().skip(stats as usize).map(String::as_str).collect();
-    match rest.as_slice() {
-        ["neigh" | "neighbor" | "n", tail @ ..] => match tail {
-            ["flush", "all"] | ["flush", "dev", _] => None,
-            [] => Some(ok(neigh(w, h, stats, &NeighFilter::default()))),
-            ["show" | "list" | "ls", selectors @ ..] => Some(match NeighFilter::parse(w, h, selectors) {
-                Ok(filter) => ok(neigh(w, h, stats, &filter)),
-                Err(message) => err(message, 1),
-            }),
-            _ => Some(err(
-                format!(
-                    "vipsim: ip neigh {} is not supported (use: ip neigh [show [ADDRESS] [dev IFACE]], ip -s neigh, ip neigh flush all)",
-                    tail.join(" ")
-                ),
-                1,
-            )),
-        },
-        ["addr" | "address" | "a", ..] => Some(ok(addr(w, h))),
-        ["route" | "r", ..] => Some(ok(route(w, h))),
-        _ => Some(err(format!("vipsim: ip {} is not supported (use: ip neigh, ip addr, ip route)", rest.join(" ")), 1)),
+    let unsupported =
+        || Some(err(format!("vipsim: ip {} is not supported (use: ip neigh, ip addr, ip route)", rest.join(" ")), 1));
+    let Some((&word, tail)) = rest.split_first() else { return unsupported() };
+    match IP_OBJECTS.iter().find(|o| matches(word, o)) {
+        // do_cmd: `Object "X" is unknown, try "ip help".`, EXIT_FAILURE.
+        None => Some(err(format!("Object \"{word}\" is unknown, try \"ip help\"."), 1)),
+        Some(&"neighbor" | &"neighbour") => ip_neigh(w, h, stats, tail),
+        Some(&"address") => Some(ok(addr(w, h))),
+        Some(&"route") => Some(ok(route(w, h))),
+        Some(_) => unsupported(),
     }
+}
+
+/// `ip neigh ...` as do_ipneigh (ip/ipneigh.c) dispatches it.
+fn ip_neigh(w: &World, h: HostId, stats: bool, tail: &[&str]) -> Option<Output> {
+    let Some((&sub, selectors)) = tail.split_first() else { return Some(ok(neigh(w, h, stats, &NeighFilter::all()))) };
+    if matches(sub, "flush") && matches!(selectors, ["all"] | ["dev", _]) {
+        return None;
+    }
+    if ["show", "lst", "list"].iter().any(|c| matches(sub, c)) {
+        return Some(match NeighFilter::parse(w, h, selectors) {
+            Ok(filter) => ok(neigh(w, h, stats, &filter)),
+            Err((message, code)) => err(message, code),
+        });
+    }
+    let known =
+        sub == "chg" || ["add", "change", "replace", "delete", "get", "flush", "help"].iter().any(|c| matches(sub, c));
+    Some(if known {
+        err(
+            format!(
+                "vipsim: ip neigh {} is not supported (use: ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]], ip -s neigh, ip neigh flush all)",
+                tail.join(" ")
+            ),
+            1,
+        )
+    } else {
+        // `exit(-1)`: status 255.
+        err(format!("Command \"{sub}\" is unknown, try \"ip neigh help\"."), 255)
+    })
 }
 
 /// `ip neigh flush all`: the host forgets its neighbours.
@@ -51,32 +114,93 @@ pub fn ip_neigh_flush(w: &mut World, h: HostId, trace: &mut Vec<Record>) -> Outp
     ok(String::new())
 }
 
-/// The selectors of `ip neigh show`: `[to] ADDRESS[/PREFIX]` and `dev IFACE`.
-#[derive(Default)]
+/// The selectors of `ip neigh show`: `[to] ADDRESS[/PREFIX]`, `dev
+/// IFACE` and `nud STATE`.
 struct NeighFilter {
     to: Option<crate::net::Cidr>,
     dev: Option<usize>,
+    /// NUD_* bits shown: every state but NOARP unless `nud` says
+    /// (`filter.state = 0xFF & ~NUD_NOARP`).
+    states: u32,
+}
+
+/// The kernel's NUD_* bit of a state (include/uapi/linux/neighbour.h).
+fn nud_bit(state: NeighborState) -> u32 {
+    match state {
+        NeighborState::Incomplete => 0x01,
+        NeighborState::Reachable => 0x02,
+        NeighborState::Stale => 0x04,
+        NeighborState::Delay => 0x08,
+        NeighborState::Probe => 0x10,
+        NeighborState::Failed => 0x20,
+        NeighborState::Permanent => 0x80,
+    }
 }
 
 impl NeighFilter {
-    /// As iproute2 parses them (ip/ipneigh.c, `do_show_or_flush`); an
-    /// unknown device fails like `ip` does.
-    fn parse(w: &World, h: HostId, args: &[&str]) -> Result<NeighFilter, String> {
-        let mut filter = NeighFilter::default();
+    fn all() -> NeighFilter {
+        NeighFilter { to: None, dev: None, states: 0xFF & !0x40 }
+    }
+
+    /// As iproute2 parses them (ip/ipneigh.c `do_show_or_flush`,
+    /// `nud_state_a2n`), with its messages and exit statuses: a missing
+    /// value (`NEXT_ARG`) and a bad state (`invarg`) exit 255, a bad
+    /// prefix (`get_prefix`) and an unknown device 1.
+    fn parse(w: &World, h: HostId, args: &[&str]) -> Result<NeighFilter, (String, i32)> {
+        let incomplete = || ("Command line is not complete. Try option \"help\"".to_string(), 255);
+        let mut filter = NeighFilter::all();
+        let mut nud_given = false;
         let mut args = args.iter();
         while let Some(&arg) = args.next() {
             match arg {
                 "dev" => {
-                    let name = args.next().ok_or("Command line is not complete. Try option \"help\"")?;
+                    let name = args.next().ok_or_else(incomplete)?;
                     let index = w.net.hosts[h].ifaces.iter().position(|i| &*i.name == *name);
-                    filter.dev = Some(index.ok_or(format!("Cannot find device \"{name}\""))?);
+                    filter.dev = Some(index.ok_or((format!("Cannot find device \"{name}\""), 1))?);
                 }
-                "to" => filter.to = Some(prefix(args.next().copied().unwrap_or_default())?),
-                other => filter.to = Some(prefix(other)?),
+                "nud" => {
+                    let state = *args.next().ok_or_else(incomplete)?;
+                    if !nud_given {
+                        nud_given = true;
+                        filter.states = 0;
+                    }
+                    filter.states |= nud_state(state)
+                        .ok_or((format!("Error: argument \"{state}\" is wrong: nud state is bad"), 255))?;
+                }
+                "to" => filter.to = Some(prefix(args.next().copied().ok_or_else(incomplete)?).map_err(|e| (e, 1))?),
+                other => filter.to = Some(prefix(other).map_err(|e| (e, 1))?),
             }
         }
         Ok(filter)
     }
+}
+
+/// `nud_state_a2n`: a state's name (`permanent`, `reachable` and `failed`
+/// may be shortened), `all`, or a single NUD bit as a number; NUD_NONE
+/// (0) selects with the 0x100 stand-in.
+fn nud_state(arg: &str) -> Option<u32> {
+    let named = [("permanent", 0x80, true), ("reachable", 0x02, true), ("noarp", 0x40, false), ("none", 0, false)]
+        .into_iter()
+        .chain([("stale", 0x04, false), ("incomplete", 0x01, false), ("delay", 0x08, false), ("probe", 0x10, false)])
+        .chain([("failed", 0x20, true)])
+        .find(|&(name, _, prefix)| if prefix { matches(arg, name) } else { arg == name })
+        .map(|(_, bit, _)| bit);
+    let state = match named {
+        Some(bit) => bit,
+        None if arg == "all" => return Some(!0),
+        None => {
+            let n = if let Some(hex) = arg.strip_prefix("0x").or(arg.strip_prefix("0X")) {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                arg.parse().ok()?
+            };
+            if n >= 0x100 || n & n.wrapping_sub(1) != 0 {
+                return None;
+            }
+            n
+        }
+    };
+    Some(if state == 0 { 0x100 } else { state })
 }
 
 /// An address, or a prefix, for `ip neigh show`.
@@ -95,7 +219,7 @@ fn neigh(w: &World, h: HostId, stats: bool, filter: &NeighFilter) -> String {
             continue;
         }
         for e in iface.neighbors.entries() {
-            if filter.to.is_some_and(|to| !to.contains(e.ip)) {
+            if filter.to.is_some_and(|to| !to.contains(e.ip)) || filter.states & nud_bit(e.state) == 0 {
                 continue;
             }
             // iproute2 >= 5.16 (ip/ipneigh.c `print_neigh`, spacing fixed by

@@ -19,7 +19,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ping", "ICMP echo (-c -i -W)"),
     ("tcpdump", "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)"),
     ("timeout", "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp"),
-    ("ip", "ip neigh [show [ADDRESS] [dev IFACE]] | ip -s neigh | ip addr | ip route | ip neigh flush all"),
+    ("ip", "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all"),
     ("conntrack", "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (nodes)"),
     ("cilium-dbg", "cilium-dbg service list | status --brief (nodes of a Cilium cluster)"),
     ("vtysh", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)"),
