@@ -432,3 +432,30 @@ spec:
     assert_eq!(sh.sh(76, "c", "ip bogus"), ("Object \"bogus\" is unknown, try \"ip help\".\n".into(), 1));
     assert_eq!(sh.sh(76, "c", "ip ro").0, sh.sh(76, "c", "ip route").0);
 }
+
+/// `ip neigh flush` (ip/ipneigh.c `do_show_or_flush`, iproute2 v6.15):
+/// `dev IFACE` flushes that interface only; without a selector it is
+/// refused (`Flush requires arguments.`, exit 1); quiet, but with `-s` it
+/// reports its rounds: the one that deleted the entries, the one that
+/// found none (`Nothing to flush.` when there were none to begin with).
+#[test]
+fn ip_neigh_flush_takes_a_device_and_reports_rounds_with_s() {
+    let mut sh = Shell::new("bgp-ecmp");
+    let mut w = sh.world(30);
+    let before = console_common::run(&mut w, "router", "ip neigh").0;
+    let on = |dev: &str| before.lines().filter(|l| l.contains(&format!(" dev {dev} "))).count();
+    assert!(on("eth0") > 0 && on("eth1") > 0, "{before}");
+    assert_eq!(
+        console_common::run(&mut w, "router", "ip -s neigh flush dev eth1"),
+        (format!("\n*** Round 1, deleting {} entries ***\n*** Flush is complete after 1 round ***\n", on("eth1")), 0)
+    );
+    let after = console_common::run(&mut w, "router", "ip neigh").0;
+    assert_eq!(after.lines().count(), on("eth0"), "only eth1 was flushed: {after}");
+    assert_eq!(console_common::run(&mut w, "router", "ip -s neigh flush dev eth1"), ("Nothing to flush.\n".into(), 0));
+    assert_eq!(console_common::run(&mut w, "router", "ip neigh flush all"), (String::new(), 0));
+    assert_eq!(console_common::run(&mut w, "router", "ip neigh flush"), ("Flush requires arguments.\n".into(), 1));
+    assert_eq!(
+        console_common::run(&mut w, "router", "ip neigh flush dev eth7"),
+        ("Cannot find device \"eth7\"\n".into(), 1)
+    );
+}

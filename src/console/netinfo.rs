@@ -83,8 +83,16 @@ pub fn ip(w: &World, h: HostId, args: &[String]) -> Option<Output> {
 /// `ip neigh ...` as do_ipneigh (ip/ipneigh.c) dispatches it.
 fn ip_neigh(w: &World, h: HostId, stats: bool, tail: &[&str]) -> Option<Output> {
     let Some((&sub, selectors)) = tail.split_first() else { return Some(ok(neigh(w, h, stats, &NeighFilter::all()))) };
-    if matches(sub, "flush") && matches!(selectors, ["all"] | ["dev", _]) {
-        return None;
+    if matches(sub, "flush") {
+        match selectors {
+            ["all"] => return None,
+            ["dev", name] if w.net.hosts[h].ifaces.iter().any(|i| &*i.name == *name) => return None,
+            // nodev(): `Cannot find device "X"`, do_cmd makes it 1.
+            ["dev", name] => return Some(err(format!("Cannot find device \"{name}\""), 1)),
+            // do_show_or_flush: flushing everything must be asked for.
+            [] => return Some(err("Flush requires arguments.".into(), 1)),
+            _ => {}
+        }
     }
     if ["show", "lst", "list"].iter().any(|c| matches(sub, c)) {
         return Some(match NeighFilter::parse(w, h, selectors) {
@@ -108,10 +116,28 @@ fn ip_neigh(w: &World, h: HostId, stats: bool, tail: &[&str]) -> Option<Output> 
     })
 }
 
-/// `ip neigh flush all`: the host forgets its neighbours.
-pub fn ip_neigh_flush(w: &mut World, h: HostId, trace: &mut Vec<Record>) -> Output {
-    w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
-    ok(String::new())
+/// `ip [-s] neigh flush all|dev IFACE`: the host forgets its neighbours
+/// (all but PERMANENT ones: `filter.state = ~(NUD_PERMANENT|NUD_NOARP)`)
+/// on every interface or on one. Quiet, but with `-s` iproute2 reports
+/// its rounds (do_show_or_flush, ip/ipneigh.c v6.15): `Nothing to
+/// flush.`, or the round that deleted them and the round that found none.
+pub fn ip_neigh_flush(w: &mut World, h: HostId, args: &[String], trace: &mut Vec<Record>) -> Output {
+    let stats = args.first().is_some_and(|a| a == "-s");
+    let dev = args.iter().position(|a| a == "dev").and_then(|i| args.get(i + 1));
+    let iface = dev.and_then(|d| w.net.hosts[h].ifaces.iter().position(|i| *i.name == **d));
+    let flushed: usize = w.net.hosts[h]
+        .ifaces
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| iface.is_none_or(|f| f == *i))
+        .map(|(_, i)| i.neighbors.entries().filter(|e| e.state != NeighborState::Permanent).count())
+        .sum();
+    w.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(iface, cx));
+    ok(match (stats, flushed) {
+        (false, _) => String::new(),
+        (true, 0) => "Nothing to flush.\n".into(),
+        (true, n) => format!("\n*** Round 1, deleting {n} entries ***\n*** Flush is complete after 1 round ***\n"),
+    })
 }
 
 /// The selectors of `ip neigh show`: `[to] ADDRESS[/PREFIX]`, `dev
