@@ -1149,7 +1149,7 @@ fn bgp_speakers_announce_and_withdraw_services_with_the_bgp_controllers_reasons(
     // The cordoned node's next hop left the route at 5 s.
     assert_eq!(
         last_output(&run, "ip route").0,
-        "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20\n10.20.50.10 proto bgp metric 20\n\tnexthop via 10.20.0.31 dev eth0 weight 1\n\tnexthop via 10.20.0.32 dev eth0 weight 1\n\tnexthop via 10.20.0.34 dev eth0 weight 1\n"
+        "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1 \n10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20 \n10.20.50.10 proto bgp metric 20 \n\tnexthop via 10.20.0.31 dev eth0 weight 1 \n\tnexthop via 10.20.0.32 dev eth0 weight 1 \n\tnexthop via 10.20.0.34 dev eth0 weight 1 \n"
     );
     let events = last_output(&run, "kubectl get events").0;
     for node in ["k8s-1", "k8s-2", "k8s-4"] {
@@ -1234,7 +1234,7 @@ fn bgp_speakers_log_the_native_sessions_life() {
     assert_eq!(idle, idle_expected);
     assert_eq!(
         last_output(&run, "ip route"),
-        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n".to_string(), 0)
+        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1 \n".to_string(), 0)
     );
 }
 
@@ -1338,7 +1338,7 @@ Total number of neighbors 4
     );
     assert_eq!(
         last_output(&run, "ip route"),
-        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n".to_string(), 0)
+        ("10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1 \n".to_string(), 0)
     );
 }
 
@@ -1455,7 +1455,7 @@ B>* 10.20.50.10/32 [20/0] via 10.20.0.31, eth0, weight 1, 00:00:04
     );
     assert_eq!(
         kernel,
-        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20\n10.20.50.10 via 10.20.0.31 dev eth0 proto bgp metric 20\n"
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20 \n10.20.50.10 via 10.20.0.31 dev eth0 proto bgp metric 20 \n"
     );
 
     let ibgp = yaml.replace("myASN: 65200", "myASN: 65100");
@@ -1483,12 +1483,12 @@ B>* 10.20.50.10/32 [200/0] via 10.20.0.31, eth0, weight 1, 00:00:04
     );
     assert_eq!(
         kernel,
-        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20
-10.20.50.10 proto bgp metric 20
-\tnexthop via 10.20.0.31 dev eth0 weight 1
-\tnexthop via 10.20.0.32 dev eth0 weight 1
-\tnexthop via 10.20.0.33 dev eth0 weight 1
-\tnexthop via 10.20.0.34 dev eth0 weight 1
+        "10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20 \n\
+10.20.50.10 proto bgp metric 20 \n\
+\tnexthop via 10.20.0.31 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.32 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.33 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.34 dev eth0 weight 1 \n\
 "
     );
 }
@@ -1545,13 +1545,13 @@ fn a_hold_time_of_zero_keeps_a_dead_nodes_route_for_good() {
     assert_eq!(
         last_output(&run, "ip route"),
         (
-            "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1
-10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20
-10.20.50.10 proto bgp metric 20
-\tnexthop via 10.20.0.31 dev eth0 weight 1
-\tnexthop via 10.20.0.32 dev eth0 weight 1
-\tnexthop via 10.20.0.33 dev eth0 weight 1
-\tnexthop via 10.20.0.34 dev eth0 weight 1
+            "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1 \n\
+10.20.50.9 via 10.20.0.32 dev eth0 proto bgp metric 20 \n\
+10.20.50.10 proto bgp metric 20 \n\
+\tnexthop via 10.20.0.31 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.32 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.33 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.34 dev eth0 weight 1 \n\
 "
             .to_string(),
             0
@@ -1615,7 +1615,7 @@ fn bgp_advertisements_aggregate_and_go_only_to_the_peers_they_name() {
             .replace("spec: { ipAddressPools: [edge] }", &format!("spec: {{ ipAddressPools: [edge]{ad} }}"));
         run_yaml(&text)
     };
-    let kernel = "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1\n";
+    let kernel = "10.20.0.0/24 dev eth0 proto kernel scope link src 10.20.0.1 \n";
     let run = with_ad(", aggregationLength: 29");
     assert_eq!(
         idle_and_routes(&run).1,
@@ -1633,11 +1633,11 @@ fn bgp_advertisements_aggregate_and_go_only_to_the_peers_they_name() {
     assert_eq!(
         last_output(&run, "ip route").0,
         format!(
-            "{kernel}10.20.50.8/29 proto bgp metric 20
-\tnexthop via 10.20.0.31 dev eth0 weight 1
-\tnexthop via 10.20.0.32 dev eth0 weight 1
-\tnexthop via 10.20.0.33 dev eth0 weight 1
-\tnexthop via 10.20.0.34 dev eth0 weight 1
+            "{kernel}10.20.50.8/29 proto bgp metric 20 \n\
+\tnexthop via 10.20.0.31 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.32 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.33 dev eth0 weight 1 \n\
+\tnexthop via 10.20.0.34 dev eth0 weight 1 \n\
 "
         )
     );

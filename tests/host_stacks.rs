@@ -328,6 +328,58 @@ fn arping_broadcasts_with_target_mac_ff_then_unicasts_to_the_learned_mac() {
     assert!(out.ends_with("Sent 2 probes (2 broadcast(s))\nReceived 2 response(s)\n"), "{out}");
 }
 
+/// iputils arping 20240905 (arping.c event_loop, recv_pack, finish):
+/// with `-c N` alone the loop ends at the timer tick after the Nth probe
+/// (`count < total_expires`), N s after the start, however fast the
+/// answers came; with `-w` it ends at the Nth reply (`received == count`),
+/// and exits 1 unless N came. A probe due at the -w deadline still goes
+/// out (the interval timer is polled first). `-U` ends as its last
+/// announcement leaves (4db1de6). Each reply's time is printed as
+/// recv_pack computes it, `msecs = (usecs + 500) / 1000; usecs -= msecs *
+/// 1000 - 500`: half a millisecond over the 0.2 ms the LAN takes.
+#[test]
+fn arping_ends_and_times_replies_as_iputils_does() {
+    let steps = r#"  - { at: 10s, run: { host: gw, cmd: "arping -c 2 172.16.5.240" } }
+  - { at: 20s, run: { host: gw, cmd: "arping -c 2 -w 5 172.16.5.240" } }
+  - { at: 30s, run: { host: k1, cmd: "arping -U -c 2 -I eth0 172.16.5.21" } }
+  - { at: 40s, run: { host: gw, cmd: "arping -c 5 -w 2 172.16.5.99" } }"#;
+    let run = Lan { steps, duration: "60s", ..Lan::default() }.run();
+    let ended = |host: &str, prefix: &str| {
+        run.trace()
+            .iter()
+            .find_map(|r| match &r.kind {
+                Kind::Command { host: h, cmd, .. } if **h == *host && cmd.starts_with(prefix) => Some(r.t),
+                _ => None,
+            })
+            .expect("ran")
+    };
+    let leader = &run.world().cluster.announcers["default/shop"][0];
+    let mac = mac_of(&run, leader).to_string().to_uppercase();
+    let reply = format!("Unicast reply from 172.16.5.240 [{mac}]  0.700ms");
+    let (out, exit) = shown(&run, "gw", "arping -c 2 172");
+    assert_eq!(
+        (out, exit),
+        (
+            lines(&[
+                "ARPING 172.16.5.240 from 172.16.5.1 eth0",
+                &reply,
+                &reply,
+                "Sent 2 probes (1 broadcast(s))",
+                "Received 2 response(s)"
+            ]),
+            0
+        )
+    );
+    assert_eq!(ended("gw", "arping -c 2 172"), Instant::from_secs(12));
+    // -w: done at the second reply, 0.2 ms after the second probe.
+    assert_eq!(shown(&run, "gw", "arping -c 2 -w").1, 0);
+    assert_eq!(ended("gw", "arping -c 2 -w"), Instant::from_secs(21) + vipsim::time::Duration::from_micros(200));
+    assert_eq!(ended("k1", "arping -U"), Instant::from_secs(31));
+    let (out, exit) = shown(&run, "gw", "arping -c 5 -w 2");
+    assert_eq!((out.lines().nth(1), exit), (Some("Sent 3 probes (3 broadcast(s))"), 1));
+    assert_eq!(ended("gw", "arping -c 5 -w 2"), Instant::from_secs(42));
+}
+
 /// arping -U: an unsolicited request, sender = target = the address
 /// (main sets gsrc = gdst), and since send_pack always writes `he` into
 /// the target hardware field, that field is ff:ff:ff:ff:ff:ff, not zero.

@@ -1,6 +1,7 @@
-//! `vtysh -c "..."` on a router: FRR 8's `show ip bgp summary`, `show ip
-//! bgp` and `show ip route`, built from the BGP sessions the nodes' speakers
-//! hold with the router and the routes it installed. Commands may be
+//! `vtysh -c "..."` on a router: FRR 8.4's `show ip bgp summary`, `show ip
+//! bgp` (8.5 added a blank RPKI column to its rows) and `show ip route`,
+//! built from the BGP sessions the nodes' speakers hold with the router
+//! and the routes it installed. Commands may be
 //! abbreviated like FRR allows (`sh ip bgp sum`).
 //!
 //! The router is AS `asn` (the scenario's router, default 64500) with one

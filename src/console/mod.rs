@@ -236,7 +236,7 @@ fn change(w: &mut World, c: Change, call: &Call, host: &str, line: &str, trace: 
             let out = Output { stdout: reply.stdout, stderr: reply.stderr, exit: reply.exit };
             return Some(record_after(w, host, line, &reply.notice, out, trace));
         }
-        Change::FlushNeighbors => netinfo::ip_neigh_flush(w, call.host, trace),
+        Change::FlushNeighbors => netinfo::ip_neigh_flush(w, call.host, &call.argv[1..], trace),
         Change::FlushConntrack => netinfo::conntrack_flush(w, call.host),
     };
     Some(record(w, host, line, out, trace))

@@ -185,6 +185,10 @@ pub struct NeighborEntry {
     /// in a scenario's first minute the set-back `confirmed` would otherwise
     /// look like a confirmation at 0 s.
     confirmed_set_back: bool,
+    /// How far below the start of the run the set-back `confirmed` would
+    /// lie (it is floored there), for [`NeighborEntry::confirmed_age`].
+    #[serde(default)]
+    confirmed_before_start: Duration,
 }
 
 impl NeighborEntry {
@@ -207,17 +211,28 @@ impl NeighborEntry {
             expires: None,
             timer: None,
             confirmed_set_back: false,
+            confirmed_before_start: Duration::ZERO,
         }
     }
 
     fn confirm(&mut self, now: Instant) {
         self.confirmed = now;
         self.confirmed_set_back = false;
+        self.confirmed_before_start = Duration::ZERO;
     }
 
     fn set_back_confirmed(&mut self, now: Instant, base_reachable: Duration) {
-        self.confirmed = now.saturating_sub(base_reachable.mul_ratio(2, 1));
+        let back = base_reachable.mul_ratio(2, 1);
+        self.confirmed = now.saturating_sub(back);
         self.confirmed_set_back = true;
+        self.confirmed_before_start = back.saturating_sub(now.saturating_since(Instant::ZERO));
+    }
+
+    /// `now - neigh->confirmed`, what `ip -s neigh` prints second: an
+    /// entry set back in a run's first minute counts from before the run
+    /// began, as the kernel's jiffies do (2 x base_reachable_time ago).
+    pub fn confirmed_age(&self, now: Instant) -> Duration {
+        now.saturating_since(self.confirmed) + self.confirmed_before_start
     }
 
     /// Confirmed no earlier than `window` before `now` (the DELAY check).

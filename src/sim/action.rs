@@ -376,7 +376,7 @@ impl World {
             FaultAction::FlushArp => {
                 // Said the way the device's own CLI says it.
                 let cisco = self.net.hosts[h].cisco_neighbors();
-                self.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(cx));
+                self.with_ctx(trace, |hosts, cx, _| hosts[h].flush_neighbors(None, cx));
                 if cisco { "clear arp-cache" } else { "ip neigh flush all" }.into()
             }
             FaultAction::SetGarp => {

@@ -176,13 +176,14 @@ impl Host {
         self.reschedule(cx);
     }
 
-    /// `ip neigh flush all`: forgets every entry (queued packets are dropped).
-    pub fn flush_neighbors(&mut self, cx: &mut Ctx) {
-        for i in 0..self.ifaces.len() {
+    /// `ip neigh flush all` (or `dev IFACE`: `only` that interface): forgets
+    /// every entry but permanent ones, and drops the packets queued for them.
+    pub fn flush_neighbors(&mut self, only: Option<IfIdx>, cx: &mut Ctx) {
+        for i in (0..self.ifaces.len()).filter(|i| only.is_none_or(|o| o == *i)) {
             let mut events = Vec::new();
             self.ifaces[i].neighbors.flush(&mut events);
             self.neighbor_events(i, &mut events, cx);
         }
-        self.pending.clear();
+        self.pending.retain(|(i, _), _| only.is_some_and(|o| o != *i));
     }
 }

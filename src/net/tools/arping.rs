@@ -44,6 +44,12 @@ pub struct Arping {
     sent: u32,
     broadcasts: u32,
     received: u32,
+    /// Replies that came as broadcast (`brd_recv`) and requests that
+    /// matched (`req_recv`), which the summary counts apart.
+    #[serde(default)]
+    broadcasts_received: u32,
+    #[serde(default)]
+    requests_received: u32,
     last_sent: Instant,
     /// The MAC of the last reply: iputils' `he` once `unicasting` is set.
     replier: Option<Mac>,
@@ -69,6 +75,8 @@ impl Arping {
             sent: 0,
             broadcasts: 0,
             received: 0,
+            broadcasts_received: 0,
+            requests_received: 0,
             last_sent: now,
             replier: None,
             next_probe: None,
@@ -86,7 +94,8 @@ impl Arping {
                 }
                 "-w" => {
                     let secs: u64 = number("arping", "-w", next)?;
-                    a.deadline_limit = Some(Duration::from_secs(secs));
+                    // `-w 0` arms no timer: no deadline at all.
+                    a.deadline_limit = (secs > 0).then(|| Duration::from_secs(secs));
                     i += 1;
                 }
                 "-I" => {
@@ -177,6 +186,12 @@ impl Arping {
         self.sent += 1;
         self.last_sent = io.now();
         io.transmit(self.iface, frame);
+        // -U/-A stop as soon as the last announcement is sent (event_loop
+        // checks `sent == count` before it waits again, since iputils
+        // 4db1de6 "Fix 1s delay on exit for unsolicited arpings").
+        if self.unsolicited.is_some() && self.count != 0 && self.sent >= self.count {
+            return self.finish();
+        }
         // The next probe, or after the last one, the end of the wait for late replies.
         self.next_probe = Some(io.now() + INTERVAL);
     }
@@ -191,14 +206,16 @@ impl Arping {
 
     pub fn on_timer(&mut self, io: &mut ProcIo) {
         let now = io.now();
-        if self.deadline_limit.is_some_and(|d| self.started + d <= now) {
-            return self.finish();
-        }
+        // event_loop polls the interval timer before the -w one (armed a
+        // moment earlier), so a probe due at the deadline still goes out.
         if self.next_probe.is_some_and(|t| t <= now) {
             if self.count != 0 && self.sent >= self.count {
                 return self.finish();
             }
             self.probe(io);
+        }
+        if self.output.is_none() && self.deadline_limit.is_some_and(|d| self.started + d <= now) {
+            self.finish();
         }
     }
 
@@ -207,23 +224,36 @@ impl Arping {
             return;
         }
         let Parsed::Arp { eth_dst, arp, .. } = frame.parse() else { return };
-        if arp.op != ArpOperation::Reply || arp.sender_ip != self.target || arp.target_ip != self.src {
+        // recv_pack takes a request or a reply from the target, to our
+        // address and our MAC (the packet socket sees the answers to the
+        // kernel's own requests too).
+        let me = io.host.ifaces[self.iface].mac;
+        if arp.sender_ip != self.target || arp.target_ip != self.src || arp.target_mac != me {
             return;
         }
-        let rtt = io.now().saturating_since(self.last_sent);
-        let kind = if eth_dst.is_broadcast() { "Broadcast" } else { "Unicast" };
+        let broadcast = eth_dst.is_broadcast();
+        let kind = if broadcast { "Broadcast" } else { "Unicast" };
+        let op = if arp.op == ArpOperation::Reply { "reply" } else { "request" };
         let mac = arp.sender_mac.to_string().to_uppercase();
         self.lines.push(format!(
-            "{kind} reply from {} [{mac}]  {}.{:03}ms",
+            "{kind} {op} from {} [{mac}]  {}",
             self.target,
-            rtt.as_nanos() / 1_000_000,
-            (rtt.as_nanos() / 1000) % 1000
+            rtt(io.now().saturating_since(self.last_sent))
         ));
         self.received += 1;
-        // iputils finishes early only when every probe got exactly one
-        // answer; duplicate answers (several hosts claiming the address)
-        // make it wait out the last interval, so all of them are printed.
-        if self.first_only || (self.count != 0 && self.sent >= self.count && self.received == self.sent) {
+        // With -w, the count of replies ends the run (before this reply
+        // is counted as a broadcast or a request); without it, arping
+        // waits out the interval after its last probe, whatever answered.
+        if self.deadline_limit.is_some() && self.count != 0 && self.received == self.count {
+            return self.finish();
+        }
+        if broadcast {
+            self.broadcasts_received += 1;
+        }
+        if arp.op == ArpOperation::Request {
+            self.requests_received += 1;
+        }
+        if self.first_only {
             return self.finish();
         }
         // recv_pack: every reply it goes on from becomes the destination.
@@ -235,12 +265,41 @@ impl Arping {
     fn finish(&mut self) {
         let mut stdout = self.lines.join("\n");
         stdout.push_str(&format!(
-            "\nSent {} probes ({} broadcast(s))\nReceived {} response(s)\n",
+            "\nSent {} probes ({} broadcast(s))\nReceived {} response(s)",
             self.sent, self.broadcasts, self.received
         ));
-        let exit = if self.unsolicited.is_some() || self.received > 0 { 0 } else { 1 };
-        self.output = Some(Output { stdout, stderr: String::new(), exit });
+        if self.broadcasts_received > 0 || self.requests_received > 0 {
+            let mut parts = Vec::new();
+            if self.requests_received > 0 {
+                parts.push(format!("{} request(s)", self.requests_received));
+            }
+            if self.broadcasts_received > 0 {
+                parts.push(format!("{} broadcast(s)", self.broadcasts_received));
+            }
+            stdout.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        stdout.push('\n');
+        // finish(): unsolicited always 0; with -w and -c, 0 only when
+        // `count` replies came; otherwise 0 when any did.
+        let ok = if self.unsolicited.is_some() {
+            true
+        } else if self.deadline_limit.is_some() && self.count != 0 && !self.first_only {
+            self.received >= self.count
+        } else {
+            self.received > 0
+        };
+        self.output = Some(Output { stdout, stderr: String::new(), exit: if ok { 0 } else { 1 } });
     }
+}
+
+/// The time since the last probe as recv_pack prints it: rounded to the
+/// microsecond, then `msecs = (usecs + 500) / 1000` and `usecs -= msecs *
+/// 1000 - 500`, which print half a millisecond more than it measured: a
+/// 0.200 ms answer shows as 0.700ms (iputils 20240905 arping.c, unchanged
+/// since).
+fn rtt(d: Duration) -> String {
+    let usecs = (d.as_nanos() + 500) / 1000 + 500;
+    format!("{}.{:03}ms", usecs / 1000, usecs % 1000)
 }
 
 #[cfg(test)]

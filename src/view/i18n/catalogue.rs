@@ -468,8 +468,8 @@ catalogue! {
     HelpPing => "ICMP echo (-c -i -W)", "ICMP 에코 (-c -i -W)";
     HelpTcpdump => "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)", "인터페이스의 프레임 캡처 (-i -n -e -c, 필터: arp tcp icmp host port)";
     HelpTimeout => "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp", "timeout 초 명령: 캡처 시간 제한, 예: timeout 5 tcpdump -n -i eth0 arp";
-    HelpIp => "ip neigh [show [ADDRESS] [dev IFACE]] | ip -s neigh | ip addr | ip route | ip neigh flush all", "ip neigh [show [ADDRESS] [dev IFACE]] | ip -s neigh | ip addr | ip route | ip neigh flush all (이웃, 주소, 경로 보기와 ARP 캐시 비우기)";
-    HelpConntrack => "conntrack -L | conntrack -F (nodes)", "conntrack -L | conntrack -F (노드에서)";
+    HelpIp => "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all", "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all (이웃, 주소, 경로 보기와 ARP 캐시 비우기)";
+    HelpConntrack => "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (nodes)", "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (노드에서)";
     HelpCiliumDbg => "cilium-dbg service list | status --brief (nodes of a Cilium cluster)", "cilium-dbg service list | status --brief (Cilium 클러스터의 노드에서)";
     HelpVtysh => "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (routers, FRR)", "vtysh -c \"show ip bgp summary|show ip bgp|show ip route\" (라우터, FRR)";
     HelpShow => "show ip arp (Cisco-model routers)", "show ip arp (Cisco 모델 라우터)";
