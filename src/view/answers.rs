@@ -196,11 +196,14 @@ mod tests {
         let calm = at("metallb-l2-failover", None, 15.0);
         assert_eq!(calm.len(), 1);
         let order = vec!["node-a".to_string(), "node-b".into(), "node-c".into()];
-        assert_eq!(calm[0].how, How::Leader { nodes: vec![node("node-a", true)], order: order.clone() });
+        assert_eq!(
+            calm[0].how,
+            How::Leader { nodes: vec![node("node-a", true)], order: order.clone(), arp_everywhere: vec![] }
+        );
         let dead = at("metallb-l2-failover", None, 22.0);
-        assert_eq!(dead[0].how, How::Leader { nodes: vec![], order: order.clone() });
+        assert_eq!(dead[0].how, How::Leader { nodes: vec![], order: order.clone(), arp_everywhere: vec![] });
         let after = at("metallb-l2-failover", None, 30.0);
-        assert_eq!(after[0].how, How::Leader { nodes: vec![node("node-b", true)], order });
+        assert_eq!(after[0].how, How::Leader { nodes: vec![node("node-b", true)], order, arp_everywhere: vec![] });
     }
 
     #[test]
