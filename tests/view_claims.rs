@@ -738,3 +738,72 @@ spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetP
     let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
     assert_eq!(lesson.announcing[0].details, ["edge routes it via s1"]);
 }
+
+/// A Cilium Lease outlives its holder's link: cut from the LAN at 20 s,
+/// the holder keeps the Lease until it expires (15 s), so the lesson still
+/// names it and the router's entry still points at it. A flush is then not
+/// "futile because the entry already names the node that answers": that
+/// node answers nothing while it is cut off.
+#[test]
+fn a_flush_is_not_called_futile_while_the_named_node_is_cut_off() {
+    const CUT: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: cut, title: cut }
+spec:
+  seed: 5
+  duration: 26s
+  cluster: { loadBalancer: cilium, announce: l2 }
+  hosts:
+  - { name: core, role: router, ip: 10.61.0.1/24 }
+  - { name: far, role: client, ip: 172.31.9.9/24, behind: core }
+  - { name: k1, role: node, ip: 10.61.0.21/24 }
+  - { name: k2, role: node, ip: 10.61.0.22/24 }
+  timeline:
+  - { at: 6s, every: 1s, run: { host: far, cmd: "curl -s -m 1 http://10.61.0.100/" } }
+  CUT_STEP
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - { name: web, image: hashicorp/http-echo:1.0, args: ["-text=up"] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [ { port: 80, targetPort: 5678 } ] }
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: vips }
+spec: { blocks: [ { cidr: 10.61.0.100/32 } ] }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: all }
+spec: { loadBalancerIPs: true }
+"#;
+    let vip: Ipv4Addr = "10.61.0.100".parse().unwrap();
+    let probe = run_yaml("cut.yaml", &CUT.replace("  CUT_STEP\n", ""));
+    let holder = probe.world().cluster.leases["default/web"].holder.clone().expect("a holder");
+    let cut = CUT.replace("CUT_STEP", &format!("- {{ at: 20s, fault: {{ host: {holder}, action: partition }} }}"));
+    let mut run = run_yaml("cut.yaml", &cut);
+    at(&mut run, 15.0);
+    assert!(
+        matches!(whatif::flush(run.world(), "core", vip), Some(Futile::AlreadyRight { ref node, .. }) if *node == holder),
+        "before the cut the entry names the holder, which answers"
+    );
+    at(&mut run, 22.0);
+    let a = who_answers(run.world()).into_iter().find(|a| a.ip == vip).expect("the VIP");
+    assert_eq!(a.nodes(), [holder.as_str()], "the Lease has not expired yet");
+    let entry = run.world().net.host("core").unwrap().ifaces[0].neighbors.get(vip).and_then(|e| e.mac);
+    assert_eq!(entry.map(|m| run.world().net.name_of_mac(m)), Some(holder.clone()));
+    assert_eq!(whatif::flush(run.world(), "core", vip), None, "{holder} is cut off: it answers nothing");
+}

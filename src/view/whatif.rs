@@ -122,8 +122,15 @@ pub fn flush(world: &World, host: &str, vip: Ipv4Addr) -> Option<Futile> {
     let answers = super::answers::who_answers(world)
         .into_iter()
         .find(|a| a.ip == vip)
-        .is_some_and(|a| a.nodes() == [owner.as_str()] && world.net.host(&owner).is_some_and(|o| o.up));
+        .is_some_and(|a| a.nodes() == [owner.as_str()] && world.net.host(&owner).is_some_and(|o| on_the_lan(world, o)));
     answers.then(|| Futile::AlreadyRight { host: host.into(), vip, node: owner })
+}
+
+/// Powered on and not cut from the LAN: a node the control plane still
+/// counts as the announcer (a Cilium Lease held until it expires) answers
+/// nothing while its links are down.
+fn on_the_lan(world: &World, host: &crate::net::host::Host) -> bool {
+    host.up && host.ifaces.iter().filter_map(|i| i.link).all(|l| world.net.links[l].up)
 }
 
 #[cfg(test)]
