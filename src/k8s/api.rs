@@ -96,11 +96,22 @@ impl Plane<'_, '_, '_> {
         }
         let verb = match m {
             Manifest::Namespace { metadata, .. } => {
-                if self.k.namespaces.contains_key(&metadata.name) {
-                    "unchanged"
-                } else {
+                let relabelled = match self.k.namespace_labels.get(&metadata.name) {
+                    Some(labels) => labels != &metadata.labels,
+                    None => !metadata.labels.is_empty(),
+                };
+                if relabelled {
+                    self.k.namespace_labels.insert(metadata.name.clone(), metadata.labels.clone());
+                    self.k.namespace_labels.retain(|_, labels| !labels.is_empty());
+                    self.k.touched.all = true;
+                }
+                if !self.k.namespaces.contains_key(&metadata.name) {
                     self.k.namespaces.insert(metadata.name.clone(), now);
                     "created"
+                } else if relabelled {
+                    "configured"
+                } else {
+                    "unchanged"
                 }
             }
             Manifest::Deployment { metadata, spec, .. } => {
@@ -379,7 +390,10 @@ impl Plane<'_, '_, '_> {
                 self.delete_pod_with(&k2, grace);
                 exists
             }
-            "Namespace" => self.k.namespaces.remove(name).is_some(),
+            "Namespace" => {
+                self.k.namespace_labels.remove(name);
+                self.k.namespaces.remove(name).is_some()
+            }
             // The object under the asked namespace and name, as the API
             // server keys it (NamespaceKeyFunc), not a namesake elsewhere.
             _ => self.k.objects.remove(&object_key(kind, namespaced.then_some(ns), name)).is_some(),

@@ -632,6 +632,10 @@ pub struct Stored {
 pub struct Cluster {
     pub config: ClusterConfig,
     pub namespaces: BTreeMap<String, Instant>,
+    /// The labels of the namespaces applied from manifests (what MetalLB's
+    /// `serviceAllocation.namespaceSelectors` match).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
     pub nodes: BTreeMap<String, Node>,
     pub deployments: BTreeMap<Key, Deployment>,
     pub replica_sets: BTreeMap<Key, ReplicaSet>,
@@ -872,6 +876,7 @@ impl Cluster {
         Cluster {
             config,
             namespaces,
+            namespace_labels: BTreeMap::new(),
             nodes: BTreeMap::new(),
             deployments: BTreeMap::new(),
             replica_sets: BTreeMap::new(),

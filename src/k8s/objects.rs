@@ -49,7 +49,6 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("Service", "spec.ipFamilyPolicy"),
     ("Service", "spec.clusterIPs"),
     ("Service", "spec.allocateLoadBalancerNodePorts"),
-    ("IPAddressPool", "spec.serviceAllocation"),
     ("BGPAdvertisement", "spec.communities"),
     ("BGPAdvertisement", "spec.localPref"),
     ("BGPPeer", "spec.password"),
@@ -901,7 +900,24 @@ pub struct IpAddressPoolSpec {
     #[serde(default, rename = "avoidBuggyIPs")]
     pub avoid_buggy_ips: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_allocation: Ignored,
+    pub service_allocation: Option<ServiceAllocationSpec>,
+}
+
+/// `spec.serviceAllocation` of an IPAddressPool (MetalLB 0.14.9
+/// `api/v1beta1/ipaddresspool_types.go`, `ServiceAllocation`): which
+/// Services the pool is for, and its priority among the pools pinned to a
+/// Service (lower first, 0 last).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAllocationSpec {
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespace_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_selectors: Vec<LabelSelector>,
 }
 
 fn yes() -> bool {

@@ -11,7 +11,7 @@ use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
 use crate::sort::{Collect, Sort};
 use crate::time::Instant;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
@@ -186,7 +186,18 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                     _ => None,
                 })
                 .collect();
-            for e in k.metallb.set_pools(&pools) {
+            // Every namespace with its labels, as the controller lists them
+            // for `namespaceSelectors` (each carries the API server's
+            // `kubernetes.io/metadata.name` label).
+            let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = k
+                .namespaces
+                .keys()
+                .map(|ns| (ns.clone(), k.namespace_labels.get(ns).cloned().unwrap_or_default()))
+                .collect();
+            for (name, labels) in &mut namespaces {
+                labels.insert("kubernetes.io/metadata.name".into(), name.clone());
+            }
+            for e in k.metallb.set_pools(&pools, &namespaces) {
                 k.logs.push(super::cluster::LogLine {
                     at: now,
                     node: "controller".into(),
@@ -228,6 +239,8 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             load_balancer_ip: svc.spec.load_balancer_ip.as_deref(),
             load_balancer_class: svc.spec.load_balancer_class.as_deref(),
             ports: &ports,
+            selector: &svc.spec.selector,
+            external_local: svc.external_local(),
         };
         let (ip, pool, message, failed) = match k.config.load_balancer {
             LoadBalancerKind::Metallb => match k.metallb.assign(&req) {

@@ -30,6 +30,11 @@ pub struct IpRequest<'a> {
     pub load_balancer_class: Option<&'a str>,
     /// `(protocol, port)` per Service port; protocol is `"TCP"` or `"UDP"`.
     pub ports: &'a [(String, u16)],
+    /// `spec.selector`: Services sharing an address under
+    /// `externalTrafficPolicy: Local` must select the same pods.
+    pub selector: &'a BTreeMap<String, String>,
+    /// `spec.externalTrafficPolicy` is `Local`.
+    pub external_local: bool,
 }
 
 impl<'a> IpRequest<'a> {
@@ -70,6 +75,8 @@ pub(crate) mod test_service {
         load_balancer_ip: Option<String>,
         class: Option<String>,
         ports: Vec<(String, u16)>,
+        selector: BTreeMap<String, String>,
+        external_local: bool,
     }
 
     impl Svc {
@@ -85,6 +92,8 @@ pub(crate) mod test_service {
                 load_balancer_ip: None,
                 class: None,
                 ports: vec![("TCP".to_owned(), 80)],
+                selector: BTreeMap::new(),
+                external_local: false,
             }
         }
         pub(crate) fn label(mut self, key: &str, value: &str) -> Svc {
@@ -107,6 +116,16 @@ pub(crate) mod test_service {
             self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
             self
         }
+        /// `externalTrafficPolicy: Local` with this selector.
+        pub(crate) fn local(mut self, selector: &[(&str, &str)]) -> Svc {
+            self.selector = selector.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            self.external_local = true;
+            self
+        }
+        pub(crate) fn selecting(mut self, selector: &[(&str, &str)]) -> Svc {
+            self.selector = selector.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            self
+        }
         pub(crate) fn request(&self) -> IpRequest<'_> {
             IpRequest {
                 service: &self.key,
@@ -116,6 +135,8 @@ pub(crate) mod test_service {
                 load_balancer_ip: self.load_balancer_ip.as_deref(),
                 load_balancer_class: self.class.as_deref(),
                 ports: &self.ports,
+                selector: &self.selector,
+                external_local: self.external_local,
             }
         }
     }

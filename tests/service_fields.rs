@@ -1,0 +1,213 @@
+//! Fields a workshop author may write on a Service or a load balancer's
+//! objects that vipsim once read wrongly or not at all: each test says what
+//! the real system does and names the upstream file it follows.
+
+use crate::common;
+
+use std::rc::Rc;
+use vipsim::engine::trace::Kind;
+use vipsim::play::run::Run;
+use vipsim::scenario::load::load;
+
+fn run_yaml(text: &str) -> Run {
+    let s = load("s.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+    common::at_end(Run::new(Rc::new(s), None, None, None).expect("builds"))
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match load("s.yaml", text) {
+        Ok(_) => panic!("loaded, but errors were expected"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    match load("s.yaml", text) {
+        Ok(scenario) => scenario.warnings.iter().map(ToString::to_string).collect(),
+        Err(errors) => panic!("failed to load: {errors:#?}"),
+    }
+}
+
+/// The EXTERNAL-IP of `ns/name` at the end of the run, if any.
+fn external_ip(run: &Run, service: &str) -> Option<String> {
+    run.world().cluster.services[service].ingress.first().map(ToString::to_string)
+}
+
+/// The first IPAM message recorded for `ns/name`.
+fn ipam_message(run: &Run, service: &str) -> String {
+    run.trace()
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Ipam { service: s, message, .. } if s == service => Some(message.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no IPAM record for {service}"))
+}
+
+/// A two-node cluster running `LB` (metallb or cilium), with the
+/// manifests of `EXTRA`.
+const CLUSTER: &str = r#"
+apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: fields }
+spec:
+  duration: 6s
+  cluster: { loadBalancer: LB, announce: l2 }
+  hosts:
+  - { name: gw, role: router, ip: 172.20.5.1/24 }
+  - { name: laptop, role: client, ip: 172.20.5.50/24 }
+  - { name: w1, role: node, ip: 172.20.5.21/24 }
+  - { name: w2, role: node, ip: 172.20.5.22/24 }
+  timeline: []
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: team-x, labels: { tenant: x } }
+EXTRA"#;
+
+fn cluster(lb: &str, extra: &str) -> String {
+    CLUSTER.replace("LB", lb).replace("EXTRA", extra)
+}
+
+/// A LoadBalancer Service `name` in `namespace` with `labels`, selecting
+/// `app: <app>`, on TCP `port`, with `policy` and `annotations` (YAML flow
+/// mappings).
+fn service(namespace: &str, name: &str, labels: &str, annotations: &str, policy: &str, app: &str, port: u16) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Service\nmetadata: {{ name: {name}, namespace: {namespace}, labels: {labels}, annotations: {annotations} }}\nspec: {{ type: LoadBalancer, externalTrafficPolicy: {policy}, selector: {{ app: {app} }}, ports: [ {{ port: {port}, targetPort: 8080 }} ] }}\n"
+    )
+}
+
+fn metallb_pool(name: &str, addresses: &str, allocation: &str) -> String {
+    format!(
+        "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {{ name: {name}, namespace: metallb-system }}\nspec: {{ addresses: [{addresses}]{allocation} }}\n"
+    )
+}
+
+/// MetalLB 0.14.9 `internal/allocator/allocator.go`: `Allocate` tries the
+/// pools pinned to the Service first (`pinnedPoolsForService`: by
+/// namespace, or by Service selector, sorted by `sortPools`: priority 1
+/// before 2, unset (0) last), then only the `autoAssign` pools *without* a
+/// `serviceAllocation`; `Assign` refuses a requested address whose pool is
+/// not compatible with the Service (`isPoolCompatibleWithService`).
+/// Namespace selectors match the namespaces' labels (config.go
+/// `addressPoolServiceAllocationsFromCR`). vipsim used to ignore
+/// `serviceAllocation` and hand a pinned pool's addresses to anybody.
+#[test]
+fn metallb_service_allocation_pins_pools_by_namespace_selector_and_priority() {
+    let extra = [
+        metallb_pool("team", "172.20.5.100/31", ", serviceAllocation: { priority: 2, namespaces: [team-x] }"),
+        metallb_pool(
+            "gold",
+            "172.20.5.110/31",
+            ", serviceAllocation: { priority: 1, serviceSelectors: [ { matchLabels: { tier: gold } } ] }",
+        ),
+        metallb_pool(
+            "tenants",
+            "172.20.5.120/31",
+            ", serviceAllocation: { namespaceSelectors: [ { matchLabels: { tenant: x } } ] }",
+        ),
+        metallb_pool("general", "172.20.5.130/32", ""),
+        service("default", "plain", "{}", "{}", "Cluster", "a", 80),
+        service("default", "second", "{}", "{}", "Cluster", "a", 81),
+        service("team-x", "api", "{}", "{}", "Cluster", "a", 80),
+        service("team-x", "vip", "{ tier: gold }", "{}", "Cluster", "a", 80),
+        // While the team pool still has 172.20.5.101 free:
+        service("default", "intruder", "{}", "{ metallb.io/loadBalancerIPs: 172.20.5.101 }", "Cluster", "a", 80),
+        service("default", "by-pool", "{}", "{ metallb.io/address-pool: team }", "Cluster", "a", 80),
+        service("team-x", "third", "{}", "{}", "Cluster", "a", 81),
+        service("team-x", "fourth", "{}", "{}", "Cluster", "a", 82),
+    ]
+    .concat();
+    let run = run_yaml(&cluster("metallb", &extra));
+    // The one unpinned pool serves the default namespace, then it is full:
+    // the pinned pools are not a fallback for a Service they do not take.
+    assert_eq!(external_ip(&run, "default/plain").as_deref(), Some("172.20.5.130"));
+    assert_eq!(external_ip(&run, "default/second"), None);
+    assert_eq!(ipam_message(&run, "default/second"), "Failed to allocate IP for \"default/second\": no available IPs");
+    // team-x: priority 1 (the gold selector) before priority 2 (the
+    // namespace), and priority 0 (the namespace selector) last.
+    assert_eq!(external_ip(&run, "team-x/vip").as_deref(), Some("172.20.5.110"));
+    assert_eq!(external_ip(&run, "team-x/api").as_deref(), Some("172.20.5.100"));
+    assert_eq!(external_ip(&run, "team-x/third").as_deref(), Some("172.20.5.101"));
+    assert_eq!(external_ip(&run, "team-x/fourth").as_deref(), Some("172.20.5.120"));
+    // Asking for an address or a pool does not get around the pinning.
+    assert_eq!(
+        ipam_message(&run, "default/intruder"),
+        "Failed to allocate IP for \"default/intruder\": pool team not compatible for ip assignment"
+    );
+    assert_eq!(
+        ipam_message(&run, "default/by-pool"),
+        "Failed to allocate IP for \"default/by-pool\": pool team not compatible for ip assignment"
+    );
+}
+
+/// MetalLB 0.14.9: Services share an address only with the same
+/// `allow-shared-ip` key *and* backend key (`sharingOK` in
+/// `internal/allocator/allocator.go`; `BackendKey` in
+/// `internal/allocator/k8salloc/k8salloc.go`: the selector under
+/// `externalTrafficPolicy: Local`, empty under Cluster). So a Local Service
+/// shares only with Local Services selecting the same pods, never with a
+/// Cluster one. vipsim used to compare the sharing key alone.
+#[test]
+fn metallb_shares_an_address_under_local_only_with_the_same_selector() {
+    let shared = "{ metallb.io/allow-shared-ip: edge, metallb.io/loadBalancerIPs: 172.20.5.100 }";
+    let extra = [
+        metallb_pool("lan", "172.20.5.100/30", ""),
+        service("default", "shop", "{}", shared, "Local", "shop", 80),
+        service("default", "shop-admin", "{}", shared, "Local", "shop", 8443),
+        service("default", "cart", "{}", shared, "Local", "cart", 81),
+        service("default", "status", "{}", shared, "Cluster", "shop", 82),
+    ]
+    .concat();
+    let run = run_yaml(&cluster("metallb", &extra));
+    assert_eq!(external_ip(&run, "default/shop").as_deref(), Some("172.20.5.100"));
+    assert_eq!(external_ip(&run, "default/shop-admin").as_deref(), Some("172.20.5.100"));
+    for other in ["cart", "status"] {
+        assert_eq!(external_ip(&run, &format!("default/{other}")), None, "{other}");
+        assert_eq!(
+            ipam_message(&run, &format!("default/{other}")),
+            format!(
+                "Failed to allocate IP for \"default/{other}\": can't change sharing key for \"default/{other}\", address also in use by default/shop,default/shop-admin"
+            )
+        );
+    }
+}
+
+const CILIUM_POOL: &str = "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata: { name: lan }\nspec: { blocks: [ { start: 172.20.5.120, stop: 172.20.5.125 } ] }\n";
+
+/// Cilium 1.18 `operator/pkg/lbipam/service_store.go`,
+/// `ServiceView.isCompatible`: Services with the same
+/// `lbipam.cilium.io/sharing-key` share an address only with the same
+/// `externalTrafficPolicy`, and under Local only when they select the same
+/// pods. A keyed Service that cannot join the address its key holds gets a
+/// fresh one; one that asks for the address is refused with the reason.
+/// vipsim used to compare key, namespace and ports only.
+#[test]
+fn cilium_shares_an_address_only_with_the_same_traffic_policy_and_local_selector() {
+    let keyed = "{ lbipam.cilium.io/sharing-key: edge }";
+    let asks = "{ lbipam.cilium.io/sharing-key: edge, lbipam.cilium.io/ips: 172.20.5.120 }";
+    let extra = [
+        CILIUM_POOL.to_owned(),
+        service("default", "shop", "{}", keyed, "Cluster", "shop", 80),
+        service("default", "status", "{}", keyed, "Cluster", "cart", 81),
+        service("default", "shop-local", "{}", keyed, "Local", "shop", 82),
+        service("default", "shop-admin", "{}", keyed, "Local", "shop", 83),
+        service("default", "cart-local", "{}", keyed, "Local", "cart", 84),
+        service("default", "asks", "{}", asks, "Local", "shop", 85),
+    ]
+    .concat();
+    let run = run_yaml(&cluster("cilium", &extra));
+    assert_eq!(external_ip(&run, "default/shop").as_deref(), Some("172.20.5.120"));
+    assert_eq!(external_ip(&run, "default/status").as_deref(), Some("172.20.5.120"));
+    // Local never joins the Cluster Services' address; Local Services
+    // selecting the same pods share theirs, another selector does not.
+    assert_eq!(external_ip(&run, "default/shop-local").as_deref(), Some("172.20.5.121"));
+    assert_eq!(external_ip(&run, "default/shop-admin").as_deref(), Some("172.20.5.121"));
+    assert_eq!(external_ip(&run, "default/cart-local").as_deref(), Some("172.20.5.122"));
+    assert_eq!(external_ip(&run, "default/asks"), None);
+    assert_eq!(
+        run.world().cluster.cilium.condition("default/asks").expect("a condition").message,
+        "The IP '172.20.5.120' is already allocated to an incompatible service. Reason: different ExternalTrafficPolicy"
+    );
+}
