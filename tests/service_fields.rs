@@ -211,3 +211,91 @@ fn cilium_shares_an_address_only_with_the_same_traffic_policy_and_local_selector
         "The IP '172.20.5.120' is already allocated to an incompatible service. Reason: different ExternalTrafficPolicy"
     );
 }
+
+/// The Service of `CLUSTER`'s manifests, with `fields` added to its spec.
+fn lone_service(fields: &str) -> String {
+    cluster(
+        "metallb",
+        &format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{ name: shop }}\nspec:\n  selector: {{ app: shop }}\n  ports: [ {{ port: 80, targetPort: 8080 }} ]\n{fields}"
+        ),
+    )
+}
+
+/// kube-apiserver 1.34 refuses these Service fields, so a scenario that
+/// writes them is refused at the field: `healthCheckNodePort` outside a
+/// Local LoadBalancer and `allocateLoadBalancerNodePorts` outside a
+/// LoadBalancer (`validateServiceExternalTrafficPolicy`, `ValidateService`
+/// in pkg/apis/core/validation/validation.go), dual-stack and IPv6 on a
+/// single-stack IPv4 cluster (`initIPFamilyFields` in
+/// pkg/registry/core/service/storage/alloc.go). vipsim used to take the
+/// first silently and warn the others were "ignored".
+#[test]
+fn service_fields_the_api_server_refuses_are_refused_at_their_line() {
+    let refused = [
+        (
+            "  type: LoadBalancer\n  healthCheckNodePort: 31999\n",
+            "spec.healthCheckNodePort: Invalid value: 31999: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+        ),
+        (
+            "  type: NodePort\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 31999\n",
+            "spec.healthCheckNodePort: Invalid value: 31999: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+        ),
+        (
+            "  allocateLoadBalancerNodePorts: false\n",
+            "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'",
+        ),
+        (
+            "  type: LoadBalancer\n  ipFamilyPolicy: RequireDualStack\n",
+            "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services (vipsim's clusters are single-stack IPv4)",
+        ),
+        (
+            "  type: LoadBalancer\n  ipFamilies: [IPv6]\n",
+            "spec.ipFamilies[0]: Invalid value: \"IPv6\": not configured on this cluster (vipsim's clusters are single-stack IPv4)",
+        ),
+        (
+            "  type: LoadBalancer\n  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4, IPv4]\n",
+            "spec.ipFamilyPolicy: Invalid value: \"SingleStack\": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified",
+        ),
+    ];
+    for (fields, message) in refused {
+        let errors = errors(&lone_service(fields));
+        assert!(errors.iter().any(|e| e.ends_with(message)), "{fields}: {errors:#?}");
+        let field = message.split(':').next().unwrap();
+        assert!(errors.iter().any(|e| e.starts_with("s.yaml:") && e.contains(&format!(" {field}: "))), "{errors:#?}");
+    }
+    // On a single-stack cluster these are what the cluster does anyway.
+    let fine = "  type: LoadBalancer\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 31999\n  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4]\n";
+    let warned = warnings(&lone_service(fine));
+    assert!(!warned.iter().any(|w| w.contains("spec.ip") || w.contains("spec.health")), "{warned:#?}");
+}
+
+/// `allocateLoadBalancerNodePorts: false`: the API server allocates no
+/// node port for a LoadBalancer Service's ports, only those a port asks for
+/// (`initNodePorts`, pkg/registry/core/service/storage/alloc.go, Kubernetes
+/// 1.34); the load-balancer IP still works, the node ports do not exist.
+/// vipsim used to warn the field was ignored and allocate them all.
+#[test]
+fn allocate_load_balancer_node_ports_false_allocates_only_requested_node_ports() {
+    let fields = "  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n";
+    let mut text = lone_service(fields).replace(
+        "  ports: [ { port: 80, targetPort: 8080 } ]",
+        "  ports: [ { name: web, port: 80, targetPort: 8080 }, { name: alt, port: 81, targetPort: 8080, nodePort: 31081 } ]",
+    );
+    text = text
+        .replace("  timeline: []", "  timeline:\n  - { at: 5s, run: { host: laptop, cmd: \"kubectl get svc shop\" } }");
+    text.push_str(&metallb_pool("lan", "172.20.5.100/32", ""));
+    let warned = warnings(&text);
+    assert!(!warned.iter().any(|w| w.contains("allocateLoadBalancerNodePorts")), "{warned:#?}");
+    let run = run_yaml(&text);
+    assert_eq!(run.world().cluster.services["default/shop"].node_ports, vec![None, Some(31081)]);
+    let out = run
+        .trace()
+        .iter()
+        .find_map(|r| match &r.kind {
+            Kind::Command { cmd, stdout, .. } if cmd == "kubectl get svc shop" => Some(stdout.clone()),
+            _ => None,
+        })
+        .expect("kubectl ran");
+    assert!(out.contains("80/TCP,81:31081/TCP"), "{out}");
+}

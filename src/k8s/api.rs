@@ -301,6 +301,20 @@ impl Plane<'_, '_, '_> {
             None => Service::new(meta.clone(), ns, spec.clone(), now),
         };
         let created = !self.k.services.contains_key(&skey);
+        // A health-check node port the stored Local LoadBalancer already
+        // holds may stay in a spec that no longer needs one: the API server
+        // then drops it (`healthCheckNodePortAllowed`, `dropServiceTypeFields`
+        // in pkg/registry/core/service/storage/storage.go).
+        let kept_health_check = !created
+            && svc.is_load_balancer()
+            && svc.external_local()
+            && spec.health_check_node_port == svc.health_check_node_port;
+        if let Some((path, message)) = services::validate_api_fields(spec)
+            .into_iter()
+            .find(|(path, _)| !(kept_health_check && path == "spec.healthCheckNodePort"))
+        {
+            return Err(format!("The Service \"{}\" is invalid: {path}: {message}", meta.name));
+        }
         let mut wanted = spec.clone();
         // Allocated values stay unless the new spec asks for others.
         if !created {

@@ -45,10 +45,7 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
     ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
     ("*", "spec.template.spec.containers[].readinessProbe.exec"),
-    ("Service", "spec.ipFamilies"),
-    ("Service", "spec.ipFamilyPolicy"),
     ("Service", "spec.clusterIPs"),
-    ("Service", "spec.allocateLoadBalancerNodePorts"),
     ("BGPAdvertisement", "spec.communities"),
     ("BGPAdvertisement", "spec.localPref"),
     ("BGPPeer", "spec.password"),
@@ -883,8 +880,10 @@ pub struct ServiceSpec {
     pub ip_family_policy: Ignored,
     #[serde(default, rename = "clusterIPs", skip_serializing_if = "Option::is_none")]
     pub cluster_ips: Ignored,
+    /// `false`: a LoadBalancer Service gets no node ports except those its
+    /// ports ask for (`initNodePorts`, pkg/registry/core/service/storage/alloc.go).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocate_load_balancer_node_ports: Ignored,
+    pub allocate_load_balancer_node_ports: Option<bool>,
 }
 
 // ---------------------------------------------------------------------

@@ -40,6 +40,78 @@ pub fn validate_session_affinity(spec: &ServiceSpec) -> Result<(), (&'static str
     }
 }
 
+/// What kube-apiserver 1.34 refuses in a Service's node-port and IP-family
+/// fields, as `(path, message)`: `healthCheckNodePort` outside a Local
+/// LoadBalancer and `allocateLoadBalancerNodePorts` outside a LoadBalancer
+/// (`validateServiceExternalTrafficPolicy`, `ValidateService`,
+/// pkg/apis/core/validation/validation.go); dual-stack or IPv6 on vipsim's
+/// single-stack IPv4 cluster (`initIPFamilyFields`,
+/// pkg/registry/core/service/storage/alloc.go).
+pub fn validate_api_fields(spec: &ServiceSpec) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let load_balancer = spec.service_type == ServiceType::LoadBalancer;
+    let local = spec.external_traffic_policy == Some(TrafficPolicyName::Local);
+    if let Some(port) = spec.health_check_node_port
+        && port != 0
+        && !(load_balancer && local)
+    {
+        errors.push((
+            "spec.healthCheckNodePort".into(),
+            format!(
+                "Invalid value: {port}: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
+            ),
+        ));
+    }
+    if spec.allocate_load_balancer_node_ports.is_some() && !load_balancer {
+        errors.push((
+            "spec.allocateLoadBalancerNodePorts".into(),
+            "Forbidden: may only be used when `type` is 'LoadBalancer'".into(),
+        ));
+    }
+    const POLICIES: [&str; 3] = ["PreferDualStack", "RequireDualStack", "SingleStack"];
+    let policy = spec.ip_family_policy.as_ref();
+    match policy.map(|v| v.as_str()) {
+        None => {}
+        Some(Some("RequireDualStack")) => errors.push((
+            "spec.ipFamilyPolicy".into(),
+            "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services (vipsim's clusters are single-stack IPv4)".into(),
+        )),
+        Some(Some(p)) if POLICIES.contains(&p) => {}
+        Some(other) => errors.push((
+            "spec.ipFamilyPolicy".into(),
+            format!(
+                "Unsupported value: {}: supported values: \"PreferDualStack\", \"RequireDualStack\", \"SingleStack\"",
+                other.map_or_else(|| policy.map(|v| v.to_string()).unwrap_or_default(), |p| format!("\"{p}\""))
+            ),
+        )),
+    }
+    let families: Vec<&serde_json::Value> = match &spec.ip_families {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => Vec::new(),
+    };
+    let single = matches!(policy.map(|v| v.as_str()), None | Some(Some("SingleStack")));
+    if families.len() > 1 && single {
+        errors.push((
+            "spec.ipFamilyPolicy".into(),
+            "Invalid value: \"SingleStack\": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified".into(),
+        ));
+    }
+    for (i, family) in families.iter().enumerate() {
+        let path = format!("spec.ipFamilies[{i}]");
+        match family.as_str() {
+            Some("IPv4") => {}
+            Some("IPv6") => errors.push((
+                path,
+                "Invalid value: \"IPv6\": not configured on this cluster (vipsim's clusters are single-stack IPv4)"
+                    .into(),
+            )),
+            _ => errors.push((path, format!("Unsupported value: {family}: supported values: \"IPv4\", \"IPv6\""))),
+        }
+    }
+    errors
+}
+
 /// Allocates a Service's ClusterIP and node ports. Requested values
 /// (`clusterIP`, `nodePort`, `healthCheckNodePort`) are honoured when free,
 /// as the API server does; otherwise a random free one is picked, like its
@@ -85,9 +157,13 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
     let mut used_ports: BTreeSet<u16> =
         others().flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port)).collect();
     let needs_node_ports = matches!(svc.spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
+    // `allocateLoadBalancerNodePorts: false`: only the node ports asked for
+    // (`initNodePorts`, pkg/registry/core/service/storage/alloc.go, 1.34).
+    let allocates =
+        svc.spec.service_type != ServiceType::LoadBalancer || svc.spec.allocate_load_balancer_node_ports != Some(false);
     svc.node_ports = Vec::new();
     for p in &svc.spec.ports {
-        if !needs_node_ports {
+        if !needs_node_ports || (!allocates && p.node_port.is_none()) {
             svc.node_ports.push(None);
             continue;
         }

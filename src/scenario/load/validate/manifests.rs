@@ -271,6 +271,9 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
     if let Err((path, message)) = crate::k8s::services::validate_session_affinity(spec) {
         cx.manifest_error(manifest, path, message);
     }
+    for (path, message) in crate::k8s::services::validate_api_fields(spec) {
+        cx.manifest_error(manifest, &path, message);
+    }
 }
 
 /// The pod specs (of Deployments' templates and of Pods) in the Service's
