@@ -299,3 +299,34 @@ fn allocate_load_balancer_node_ports_false_allocates_only_requested_node_ports()
         .expect("kubectl ran");
     assert!(out.contains("80/TCP,81:31081/TCP"), "{out}");
 }
+
+/// Annotation keys are case-sensitive and a load balancer reads only its
+/// own: MetalLB 0.14.9 `controller/service.go` reads `address-pool`,
+/// `loadBalancerIPs` and `allow-shared-ip` under `metallb.io/` (or
+/// `metallb.universe.tf/`), Cilium 1.18 `operator/pkg/lbipam/lbipam.go`
+/// `lbipam.cilium.io/ips`, `sharing-key` and `sharing-cross-namespace`.
+/// Anything else under those prefixes, or the other load balancer's keys,
+/// does nothing; vipsim said nothing, so `allow-shared-IP` silently kept two
+/// Services apart.
+#[test]
+fn load_balancer_annotations_nobody_reads_are_warned_at_their_line() {
+    let text = lone_service("  type: LoadBalancer\n").replace(
+        "metadata: { name: shop }",
+        "metadata:\n  name: shop\n  annotations:\n    metallb.universe.tf/allow-shared-IP: edge\n    metallb.io/address-pool: lan\n    lbipam.cilium.io/ips: 172.20.5.100",
+    );
+    let warned = warnings(&text);
+    let at = |key: &str| warned.iter().find(|w| w.contains(&format!(" metadata.annotations.{key}: "))).cloned();
+    let typo = at("metallb.universe.tf/allow-shared-IP").expect("the misspelt key is warned");
+    assert!(typo.starts_with("s.yaml:24:5: "), "{typo}");
+    assert!(
+        typo.contains("MetalLB reads no annotation `metallb.universe.tf/allow-shared-IP`, so it has no effect"),
+        "{typo}"
+    );
+    assert!(typo.ends_with("(did you mean `metallb.universe.tf/allow-shared-ip`?)"), "{typo}");
+    assert_eq!(at("metallb.io/address-pool"), None);
+    let other = at("lbipam.cilium.io/ips").expect("Cilium's key on a MetalLB cluster is warned");
+    assert!(
+        other.ends_with("has no effect: Cilium's LB IPAM reads it, and it does not run in this cluster"),
+        "{other}"
+    );
+}

@@ -268,6 +268,7 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
     }
     service_ports(cx, manifest, spec, &templates);
     service_addresses(cx, manifest, spec);
+    load_balancer_annotations(cx, manifest);
     if let Err((path, message)) = crate::k8s::services::validate_session_affinity(spec) {
         cx.manifest_error(manifest, path, message);
     }
@@ -373,6 +374,75 @@ fn service_addresses(cx: &mut Context, manifest: &ParsedManifest, spec: &Service
     for (k, ip) in spec.external_ips.iter().enumerate() {
         if let Err(message) = parse_ipv4(ip) {
             cx.manifest_error(manifest, &format!("spec.externalIPs[{k}]"), message);
+        }
+    }
+}
+
+/// The Service annotations MetalLB 0.14.9 reads (`controller/service.go`:
+/// the `metallb.io/` keys and their deprecated `metallb.universe.tf/`
+/// aliases; `ip-allocated-from-pool` is the controller's own).
+const METALLB_ANNOTATIONS: &[&str] = &[
+    "metallb.io/address-pool",
+    "metallb.io/loadBalancerIPs",
+    "metallb.io/allow-shared-ip",
+    "metallb.io/ip-allocated-from-pool",
+    "metallb.universe.tf/address-pool",
+    "metallb.universe.tf/loadBalancerIPs",
+    "metallb.universe.tf/allow-shared-ip",
+    "metallb.universe.tf/ip-allocated-from-pool",
+];
+
+/// The Service annotations Cilium 1.18's LB IPAM reads
+/// (`operator/pkg/lbipam/lbipam.go`, with their `io.cilium/` aliases).
+const CILIUM_ANNOTATIONS: &[&str] = &[
+    "lbipam.cilium.io/ips",
+    "lbipam.cilium.io/sharing-key",
+    "lbipam.cilium.io/sharing-cross-namespace",
+    "io.cilium/lb-ipam-ips",
+    "io.cilium/lb-ipam-sharing-key",
+    "io.cilium/lb-ipam-sharing-cross-namespace",
+];
+
+/// A load balancer's annotation that it does not read does nothing: a
+/// misspelt key (annotation keys are case-sensitive, so
+/// `allow-shared-IP` is not `allow-shared-ip`), or one of the other load
+/// balancer than the cluster runs. Both are warnings at the annotation.
+fn load_balancer_annotations(cx: &mut Context, manifest: &ParsedManifest) {
+    let running = cx.spec.cluster.load_balancer;
+    for key in manifest.manifest().metadata().annotations.keys() {
+        let (known, owner, kind, reads): (&[&str], &str, LoadBalancerKind, &str) = if key.starts_with("metallb.io/")
+            || key.starts_with("metallb.universe.tf/")
+        {
+            (
+                METALLB_ANNOTATIONS,
+                "MetalLB",
+                LoadBalancerKind::Metallb,
+                "metallb.io/address-pool, metallb.io/loadBalancerIPs and metallb.io/allow-shared-ip (or the same under metallb.universe.tf/)",
+            )
+        } else if key.starts_with("lbipam.cilium.io/") || key.starts_with("io.cilium/lb-ipam") {
+            (
+                CILIUM_ANNOTATIONS,
+                "Cilium's LB IPAM",
+                LoadBalancerKind::Cilium,
+                "lbipam.cilium.io/ips, lbipam.cilium.io/sharing-key and lbipam.cilium.io/sharing-cross-namespace",
+            )
+        } else {
+            continue;
+        };
+        let path = format!("metadata.annotations.{key}");
+        if !known.contains(&key.as_str()) {
+            let near = known
+                .iter()
+                .copied()
+                .find(|k| k.eq_ignore_ascii_case(key))
+                .or_else(|| closest(key, known.iter().copied()));
+            let message = format!(
+                "{owner} reads no annotation `{key}`, so it has no effect (annotation keys are case-sensitive); it reads {reads}"
+            );
+            cx.manifest_warn(manifest, &path, message).suggest(near);
+        } else if running != kind {
+            let message = format!("has no effect: {owner} reads it, and it does not run in this cluster");
+            cx.manifest_warn(manifest, &path, message);
         }
     }
 }
