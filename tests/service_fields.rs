@@ -330,3 +330,33 @@ fn load_balancer_annotations_nobody_reads_are_warned_at_their_line() {
         "{other}"
     );
 }
+
+/// A CiliumL2AnnouncementPolicy's `interfaces` are Go regular expressions
+/// matched anywhere in the device name (`regex.MatchString(device)` in
+/// `upsertPolicy`, pkg/l2announcer/l2announcer.go, Cilium 1.18): `^eth`
+/// selects `eth0`. vipsim compared the pattern with `^`/`$` stripped to the
+/// name, so `^eth` selected nothing and the VIP went silent. A pattern Go
+/// cannot compile makes the agent skip the policy: refused at load; one
+/// matching no device is warned.
+#[test]
+fn cilium_l2_policy_interfaces_are_unanchored_go_regular_expressions() {
+    let policy = |interfaces: &str| {
+        format!(
+            "{CILIUM_POOL}---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: {{ name: l2 }}\nspec: {{ loadBalancerIPs: true, interfaces: {interfaces} }}\n{}",
+            service("default", "shop", "{}", "{}", "Cluster", "shop", 80)
+        )
+    };
+    for selecting in ["['^eth']", "[eth]", "['^(ens|eth)[0-9]+$']", "[bond0, 'th\\d']"] {
+        let run = run_yaml(&cluster("cilium", &policy(selecting)));
+        let holder = run.world().cluster.leases.get("default/shop").and_then(|l| l.holder.clone());
+        assert!(holder.is_some(), "{selecting}: an agent holds the lease");
+    }
+    let warned = warnings(&cluster("cilium", &policy("['^ens[0-9]+']")));
+    assert!(warned.iter().any(|w| w.contains("spec.interfaces: matches no device of the nodes")), "{warned:#?}");
+    let refused = errors(&cluster("cilium", &policy("['(eth']")));
+    assert!(
+        refused.iter().any(|e| e.contains("spec.interfaces[0]: `(eth`: error parsing regexp: missing closing )")
+            && e.contains("Cilium skips this whole policy")),
+        "{refused:#?}"
+    );
+}

@@ -76,7 +76,6 @@ pub(crate) mod test_service {
         class: Option<String>,
         ports: Vec<(String, u16)>,
         selector: BTreeMap<String, String>,
-        external_local: bool,
     }
 
     impl Svc {
@@ -93,7 +92,6 @@ pub(crate) mod test_service {
                 class: None,
                 ports: vec![("TCP".to_owned(), 80)],
                 selector: BTreeMap::new(),
-                external_local: false,
             }
         }
         pub(crate) fn label(mut self, key: &str, value: &str) -> Svc {
@@ -116,16 +114,6 @@ pub(crate) mod test_service {
             self.ports = ports.iter().map(|(protocol, port)| (protocol.to_string(), *port)).collect();
             self
         }
-        /// `externalTrafficPolicy: Local` with this selector.
-        pub(crate) fn local(mut self, selector: &[(&str, &str)]) -> Svc {
-            self.selector = selector.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            self.external_local = true;
-            self
-        }
-        pub(crate) fn selecting(mut self, selector: &[(&str, &str)]) -> Svc {
-            self.selector = selector.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            self
-        }
         pub(crate) fn request(&self) -> IpRequest<'_> {
             IpRequest {
                 service: &self.key,
@@ -136,7 +124,7 @@ pub(crate) mod test_service {
                 load_balancer_class: self.class.as_deref(),
                 ports: &self.ports,
                 selector: &self.selector,
-                external_local: self.external_local,
+                external_local: false,
             }
         }
     }

@@ -47,6 +47,7 @@ pub fn check(cx: &mut Context) {
                 }
             }
             Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
+            Manifest::CiliumL2AnnouncementPolicy { spec, .. } => l2_policy_interfaces(cx, manifest, &spec.interfaces),
             _ => {}
         }
     }
@@ -539,6 +540,39 @@ fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
         (None, None, Some(_)) => Err("a block with `stop` needs a `start`".to_string()),
         (None, None, None) => Err("a block needs a `cidr`, or a `start` (and optional `stop`)".to_string()),
         (Some(_), _, _) => Err("a block has either a `cidr` or a `start`/`stop` range, not both".to_string()),
+    }
+}
+
+/// A CiliumL2AnnouncementPolicy's `interfaces` are Go regular expressions
+/// over the node's devices (vipsim's nodes have one, `eth0`), matched
+/// anywhere in the name (pkg/l2announcer/l2announcer.go, Cilium 1.18). One
+/// that does not compile makes the agent skip the whole policy; one vipsim
+/// cannot read is refused rather than guessed; a list that selects no
+/// device announces nothing.
+fn l2_policy_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces: &[String]) {
+    let mut compiled = true;
+    for (i, pattern) in interfaces.iter().enumerate() {
+        if let Err(reason) = crate::k8s::goregex::GoRegex::new(pattern) {
+            compiled = false;
+            let message = if reason.starts_with("error parsing regexp") {
+                format!(
+                    "`{pattern}`: {reason}; Cilium skips this whole policy (status condition io.cilium/bad-interface-regex)"
+                )
+            } else {
+                format!("`{pattern}`: {reason}; write it with literals, classes, groups, `|`, `^`, `$` and repetitions")
+            };
+            cx.manifest_error(manifest, &format!("spec.interfaces[{i}]"), message);
+        }
+    }
+    if compiled
+        && !interfaces.is_empty()
+        && !interfaces.iter().any(|p| crate::k8s::cilium::interface_matches(p, "eth0"))
+    {
+        cx.manifest_warn(
+            manifest,
+            "spec.interfaces",
+            "matches no device of the nodes (each has one, `eth0`; the patterns match anywhere in the name): this policy announces nothing",
+        );
     }
 }
 
