@@ -360,3 +360,27 @@ fn cilium_l2_policy_interfaces_are_unanchored_go_regular_expressions() {
         "{refused:#?}"
     );
 }
+
+/// MetalLB's controller and speakers list their configuration only in the
+/// namespace they run in (`client.InNamespace(r.Namespace)` in MetalLB
+/// 0.14.9 internal/k8s/controllers/config_controller.go; metallb-system in
+/// the shipped manifests and chart), so an IPAddressPool or L2Advertisement
+/// applied without `namespace: metallb-system` is ignored: the Service stays
+/// pending. vipsim used every such object wherever it was.
+#[test]
+fn metallb_ignores_its_objects_outside_metallb_system() {
+    let stray = "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: stray }\nspec: { addresses: [172.20.5.100/32] }\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: l2, namespace: default }\n";
+    let text = cluster("metallb", &format!("{stray}{}", service("default", "shop", "{}", "{}", "Cluster", "shop", 80)));
+    let warned = warnings(&text);
+    for (kind, at) in [("IPAddressPool", "metadata"), ("L2Advertisement", "metadata.namespace")] {
+        assert!(
+            warned.iter().any(|w| w.contains(&format!(": {at}: MetalLB reads its configuration only from `metallb-system`, the namespace it runs in: this {kind} in namespace `default` is ignored"))),
+            "{kind}: {warned:#?}"
+        );
+    }
+    let run = run_yaml(&text);
+    assert_eq!(external_ip(&run, "default/shop"), None);
+    // The same objects in metallb-system serve.
+    let run = run_yaml(&text.replace("{ name: stray }", "{ name: stray, namespace: metallb-system }"));
+    assert_eq!(external_ip(&run, "default/shop").as_deref(), Some("172.20.5.100"));
+}

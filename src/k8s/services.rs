@@ -255,7 +255,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     match k.config.load_balancer {
         LoadBalancerKind::Metallb => {
             let pools: Vec<_> = k
-                .objects_of("IPAddressPool")
+                .metallb_objects("IPAddressPool")
                 .iter()
                 .filter_map(|s| match &s.manifest {
                     Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),

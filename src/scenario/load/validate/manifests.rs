@@ -3,7 +3,7 @@
 
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
-use crate::k8s::cluster::LoadBalancerKind;
+use crate::k8s::cluster::{LoadBalancerKind, METALLB_NAMESPACE};
 use crate::k8s::names::{is_dns_label, is_dns_subdomain};
 use crate::k8s::objects::{
     BGPPEER_WEBHOOK, BgpAdvertisementSpec, CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PeerRefusal,
@@ -161,6 +161,15 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
         }
         _ => return,
     };
+    let namespace = manifest.manifest().namespace().unwrap_or("default");
+    if needs == LoadBalancerKind::Metallb && namespace != METALLB_NAMESPACE {
+        let path = if manifest.manifest().metadata().namespace.is_some() { "metadata.namespace" } else { "metadata" };
+        let message = format!(
+            "MetalLB reads its configuration only from `{METALLB_NAMESPACE}`, the namespace it runs in: this {} in namespace `{namespace}` is ignored (add `namespace: {METALLB_NAMESPACE}`)",
+            manifest.manifest().kind()
+        );
+        cx.manifest_warn(manifest, path, message);
+    }
     if cx.spec.cluster.load_balancer != needs {
         let wanted = if needs == LoadBalancerKind::Metallb { "metallb" } else { "cilium" };
         let message =
