@@ -384,3 +384,44 @@ fn metallb_ignores_its_objects_outside_metallb_system() {
     let run = run_yaml(&text.replace("{ name: stray }", "{ name: stray, namespace: metallb-system }"));
     assert_eq!(external_ip(&run, "default/shop").as_deref(), Some("172.20.5.100"));
 }
+
+/// The events MetalLB 0.14.9's controller records on a Service
+/// (controller/main.go `SetBalancer`, controller/service.go
+/// `convergeBalancer`): `AllocationFailed` only when `allocateIPs` fails,
+/// not while no pool exists (a debug line, "pools are empty"); and, once it
+/// has changed the Service, a `deprecatedAnnotation` warning per
+/// `metallb.universe.tf` annotation. vipsim recorded an AllocationFailed
+/// "pools are empty" that does not exist and never the deprecation.
+#[test]
+fn metallb_records_the_controllers_events_and_no_others() {
+    let events = |run: &Run, service: &str| -> Vec<(String, String)> {
+        run.world()
+            .cluster
+            .events
+            .iter()
+            .filter(|e| e.object == format!("service/{service}"))
+            .map(|e| (e.reason.clone(), e.message.clone()))
+            .collect()
+    };
+    let old = "{ metallb.universe.tf/allow-shared-ip: edge }";
+    let run = run_yaml(&cluster("metallb", &service("default", "shop", "{}", old, "Cluster", "shop", 80)));
+    assert_eq!(events(&run, "shop"), []);
+    let run = run_yaml(&cluster(
+        "metallb",
+        &format!(
+            "{}{}",
+            metallb_pool("lan", "172.20.5.100/32", ""),
+            service("default", "shop", "{}", old, "Cluster", "shop", 80)
+        ),
+    ));
+    assert_eq!(
+        events(&run, "shop"),
+        [
+            ("IPAllocated".to_string(), "Assigned IP [\"172.20.5.100\"]".to_string()),
+            (
+                "deprecatedAnnotation".to_string(),
+                "Service uses deprecated annotation metallb.universe.tf/allow-shared-ip".to_string()
+            ),
+        ]
+    );
+}

@@ -321,7 +321,10 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         let (ip, pool, message, failed) = match k.config.load_balancer {
             LoadBalancerKind::Metallb => match k.metallb.assign(&req) {
                 Ok(a) => (Some(a.ip), Some(a.pool.clone()), format!("Assigned IP [\"{}\"]", a.ip), None),
-                Err(e) => (None, None, e.message.clone(), Some(("AllocationFailed", e.message))),
+                Err(e) => {
+                    let event = e.event.then(|| ("AllocationFailed", e.message.clone()));
+                    (None, None, e.message, event)
+                }
             },
             LoadBalancerKind::Cilium => match k.cilium.assign(&req) {
                 Some(Ok((ip, pool))) => (Some(ip), Some(pool), format!("assigned {ip} from pool"), None),
@@ -345,6 +348,17 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             cx.record(Kind::Ipam { service: skey.clone(), ip, pool, message: message.clone() });
             if k.config.load_balancer == LoadBalancerKind::Metallb && ip.is_some() {
                 k.event(now, &ns, &format!("service/{name}"), "Normal", "IPAllocated", message);
+            }
+            // MetalLB's controller, having changed the Service, warns of
+            // each deprecated `metallb.universe.tf` annotation on it
+            // (`SetBalancer`, controller/main.go, 0.14.9).
+            if k.config.load_balancer == LoadBalancerKind::Metallb {
+                let deprecated: Vec<String> =
+                    svc.meta.annotations.keys().filter(|key| key.starts_with("metallb.universe.tf")).cloned().collect();
+                for key in deprecated {
+                    let text = format!("Service uses deprecated annotation {key}");
+                    k.event(now, &ns, &format!("service/{name}"), "Warning", "deprecatedAnnotation", text);
+                }
             }
         }
         if let Some((reason, msg)) = failed {

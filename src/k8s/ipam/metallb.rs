@@ -49,15 +49,23 @@ impl Assignment {
 /// event at all (the Service just stays `<pending>`): when no pool exists
 /// (`assign` returns the controller's log text "pools are empty") and when
 /// the Service's `loadBalancerClass` is not MetalLB's (vipsim's wording;
-/// see [`MetalLbIpam::handles`]).
+/// see [`MetalLbIpam::handles`]); `event` says which.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllocationError {
     pub message: String,
+    /// Whether the controller records the `AllocationFailed` event
+    /// (`convergeBalancer` in controller/service.go records it only when
+    /// `allocateIPs` fails).
+    pub event: bool,
 }
 
 impl AllocationError {
     fn allocation_failed(service: &str, reason: &str) -> AllocationError {
-        AllocationError { message: format!("Failed to allocate IP for \"{service}\": {reason}") }
+        AllocationError { message: format!("Failed to allocate IP for \"{service}\": {reason}"), event: true }
+    }
+
+    fn unrecorded(message: String) -> AllocationError {
+        AllocationError { message, event: false }
     }
 }
 
@@ -201,7 +209,7 @@ impl MetalLbIpam {
         }
         if self.pools.is_empty() {
             self.release(req.service);
-            return Err(AllocationError { message: "pools are empty".to_owned() });
+            return Err(AllocationError::unrecorded("pools are empty".to_owned()));
         }
         let wanted = Wanted::from_request(req);
         if let Some(kept) = self.keep_current(req.service, &wanted) {
@@ -255,7 +263,7 @@ impl MetalLbIpam {
             Some(class) => format!("MetalLB runs with --lb-class={class}"),
             None => "MetalLB (no --lb-class) handles only Services without one".to_owned(),
         };
-        AllocationError { message: format!("MetalLB ignores Service \"{}\": {theirs} and {ours}", req.service) }
+        AllocationError::unrecorded(format!("MetalLB ignores Service \"{}\": {theirs} and {ours}", req.service))
     }
 
     fn rehome_allocations(&mut self) {
