@@ -425,3 +425,26 @@ fn metallb_records_the_controllers_events_and_no_others() {
         ]
     );
 }
+
+/// What the load balancers would do but vipsim does not show is said at
+/// the field: an L2Advertisement naming no interface of the nodes (MetalLB
+/// 0.14.9 speaker/layer2_controller.go `SetBalancer`: the elected speaker
+/// records announceFailed and announces nothing), a
+/// CiliumL2AnnouncementPolicy selecting neither kind of address (Cilium
+/// 1.18 pkg/l2announcer/l2announcer.go selects a Service only for
+/// `loadBalancerIPs`/`externalIPs` set true, both false by default), and a
+/// UDP port (vipsim sends no UDP). All three loaded without a word.
+#[test]
+fn announcements_that_cannot_happen_and_unsimulated_ports_are_warned() {
+    let l2 = "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: l2, namespace: metallb-system }\nspec: { interfaces: [eth1] }\n";
+    let udp = "---\napiVersion: v1\nkind: Service\nmetadata: { name: dns }\nspec: { type: LoadBalancer, selector: { app: dns }, ports: [ { port: 53, protocol: UDP } ] }\n";
+    let warned = warnings(&cluster("metallb", &format!("{l2}{udp}")));
+    assert!(warned.iter().any(|w| w.contains(": spec.interfaces: names no interface of the nodes")), "{warned:#?}");
+    assert!(warned.iter().any(|w| w.contains(": spec.ports[0].protocol: UDP traffic is not simulated")), "{warned:#?}");
+    let policy = "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata: { name: l2 }\nspec: { interfaces: [eth0] }\n";
+    let warned = warnings(&cluster("cilium", policy));
+    assert!(
+        warned.iter().any(|w| w.contains(": spec: announces nothing: `loadBalancerIPs` and `externalIPs` both default to false")),
+        "{warned:#?}"
+    );
+}

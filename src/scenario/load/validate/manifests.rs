@@ -36,7 +36,10 @@ pub fn check(cx: &mut Context) {
             Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
             Manifest::Service { spec, .. } => service(cx, manifest, spec),
             Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
-            Manifest::L2Advertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::L2Advertisement { spec, .. } => {
+                pool_references(cx, manifest, &spec.ip_address_pools);
+                l2_advertisement_interfaces(cx, manifest, &spec.interfaces);
+            }
             Manifest::BGPAdvertisement { spec, .. } => {
                 pool_references(cx, manifest, &spec.ip_address_pools);
                 bgp_advertisement(cx, manifest, spec);
@@ -47,7 +50,16 @@ pub fn check(cx: &mut Context) {
                 }
             }
             Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
-            Manifest::CiliumL2AnnouncementPolicy { spec, .. } => l2_policy_interfaces(cx, manifest, &spec.interfaces),
+            Manifest::CiliumL2AnnouncementPolicy { spec, .. } => {
+                l2_policy_interfaces(cx, manifest, &spec.interfaces);
+                if !spec.load_balancer_ips && !spec.external_ips {
+                    cx.manifest_warn(
+                        manifest,
+                        "spec",
+                        "announces nothing: `loadBalancerIPs` and `externalIPs` both default to false, and Cilium selects a Service only for the kinds of address the policy sets (pkg/l2announcer/l2announcer.go); set `loadBalancerIPs: true`",
+                    );
+                }
+            }
             _ => {}
         }
     }
@@ -342,6 +354,12 @@ fn service_ports(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec
             _ => {}
         }
         protocol(cx, manifest, &path, port.protocol.as_deref());
+        if let Some(other @ ("UDP" | "SCTP")) = port.protocol.as_deref() {
+            let message = format!(
+                "{other} traffic is not simulated (vipsim's tools speak TCP and ICMP): the port counts for address sharing and shows in kubectl, and nothing can send to it"
+            );
+            cx.manifest_warn(manifest, &format!("{path}.protocol"), message);
+        }
         match port.name.as_deref() {
             None if spec.ports.len() > 1 => {
                 cx.manifest_error(manifest, &path, "ports need a `name` when a Service has more than one");
@@ -581,6 +599,22 @@ fn l2_policy_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces:
             manifest,
             "spec.interfaces",
             "matches no device of the nodes (each has one, `eth0`; the patterns match anywhere in the name): this policy announces nothing",
+        );
+    }
+}
+
+/// An L2Advertisement's `interfaces` are interface names. MetalLB elects
+/// the leader without looking at them; the winner then finds none of its
+/// interfaces listed, logs "the specified interfaces used to announce LB IP
+/// don't exist", records an `announceFailed` event and answers no ARP
+/// (`SetBalancer`, speaker/layer2_controller.go, 0.14.9). vipsim's nodes
+/// have one interface, `eth0`, and show nobody announcing.
+fn l2_advertisement_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces: &[String]) {
+    if !interfaces.is_empty() && !interfaces.iter().any(|i| i == "eth0") {
+        cx.manifest_warn(
+            manifest,
+            "spec.interfaces",
+            "names no interface of the nodes (each has one, `eth0`): MetalLB still elects a leader, whose speaker records an announceFailed event (\"the interfaces specified by LB IP ... doesn't exist in assigned node\") and answers no ARP; vipsim shows nobody announcing and not that event",
         );
     }
 }
