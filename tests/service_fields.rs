@@ -448,3 +448,32 @@ fn announcements_that_cannot_happen_and_unsimulated_ports_are_warned() {
         "{warned:#?}"
     );
 }
+
+/// MetalLB 0.14.9 reads `metallb.io/loadBalancerIPs` as one address per
+/// family (`getDesiredLbIPs`, controller/service.go; `ForAddresses`,
+/// internal/ipfamily/ipfamily.go): on a single-stack IPv4 Service a
+/// dual-stack pair does not match the Service's family and two IPv4
+/// addresses are "same address family"; both fail and the Service stays
+/// pending. vipsim used to take the IPv4 entry of the list.
+#[test]
+fn metallb_refuses_a_load_balancer_ips_list_a_single_stack_service_cannot_take() {
+    let dual = "{ metallb.io/loadBalancerIPs: '2001:db8::7,172.20.5.101' }";
+    let two = "{ metallb.io/loadBalancerIPs: '172.20.5.100, 172.20.5.101' }";
+    let extra = [
+        metallb_pool("lan", "172.20.5.100/30", ""),
+        service("default", "dual", "{}", dual, "Cluster", "a", 80),
+        service("default", "two", "{}", two, "Cluster", "a", 80),
+    ]
+    .concat();
+    let run = run_yaml(&cluster("metallb", &extra));
+    assert_eq!(external_ip(&run, "default/dual"), None);
+    assert_eq!(
+        ipam_message(&run, "default/dual"),
+        "Failed to allocate IP for \"default/dual\": requested loadBalancer IP(s) [\"2001:db8::7\" \"172.20.5.101\"] does not match the ipFamily of the service"
+    );
+    assert_eq!(external_ip(&run, "default/two"), None);
+    assert_eq!(
+        ipam_message(&run, "default/two"),
+        "Failed to allocate IP for \"default/two\": IPFamilyForAddresses: same address family [\"172.20.5.100\" \"172.20.5.101\"]"
+    );
+}

@@ -630,10 +630,13 @@ fn covering_cidrs(first: Ipv4Addr, last: Ipv4Addr) -> Vec<Cidr> {
     cidrs
 }
 
-/// The Service's requested IPv4 address (`getDesiredLbIPs`), with
-/// service.go's error texts. Of a comma-separated annotation the IPv4 entry
-/// is taken: vipsim Services are single-stack IPv4 (MetalLB itself would
-/// reject a dual-stack list on such a Service).
+/// The Service's requested IPv4 address (`getDesiredLbIPs` in
+/// controller/service.go, with `ipfamily.ForAddresses` of
+/// internal/ipfamily/ipfamily.go, MetalLB 0.14.9), with their error texts.
+/// vipsim Services are single-stack IPv4, so a list is refused as MetalLB
+/// refuses it on such a Service: two addresses of one family are "same
+/// address family", an IPv4 and an IPv6 address (dual stack) or an IPv6
+/// one do not match the Service's family (`allocateIPs`).
 fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
     let annotated = req.annotation(&LOAD_BALANCER_IPS).filter(|list| !list.is_empty());
     let spec = req.load_balancer_ip.filter(|ip| !ip.is_empty());
@@ -645,7 +648,14 @@ fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
         (Some(list), None) => {
             let parsed: Option<Vec<IpAddr>> = list.split(',').map(|ip| ip.trim().parse().ok()).collect();
             let ips = parsed.ok_or_else(|| format!("invalid {}: {list:?}", LOAD_BALANCER_IPS[0]))?;
-            ipv4_of(&ips).map(Some)
+            match ips.as_slice() {
+                [_] => ipv4_of(&ips).map(Some),
+                [a, b] if a.is_ipv4() == b.is_ipv4() => {
+                    Err(format!("IPFamilyForAddresses: same address family {}", go_quoted(&ips)))
+                }
+                [_, _] => Err(mismatched_family(&ips)),
+                _ => Err(format!("IPFamilyForAddresses: invalid ips length {} {}", ips.len(), go_quoted(&ips))),
+            }
         }
         (None, Some(text)) => {
             let ip: IpAddr = text.parse().map_err(|_| format!("invalid spec.loadBalancerIP {text:?}"))?;
@@ -655,15 +665,20 @@ fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
 }
 
 fn ipv4_of(ips: &[IpAddr]) -> Result<Ipv4Addr, String> {
-    ips.iter()
-        .find_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(*v4),
-            IpAddr::V6(_) => None,
-        })
-        .ok_or_else(|| {
-            let quoted: Vec<String> = ips.iter().map(|ip| format!("\"{ip}\"")).collect();
-            format!("requested loadBalancer IP(s) [{}] does not match the ipFamily of the service", quoted.join(" "))
-        })
+    match ips {
+        [IpAddr::V4(v4)] => Ok(*v4),
+        _ => Err(mismatched_family(ips)),
+    }
+}
+
+fn mismatched_family(ips: &[IpAddr]) -> String {
+    format!("requested loadBalancer IP(s) {} does not match the ipFamily of the service", go_quoted(ips))
+}
+
+/// Go's `%q` of a slice of addresses: `["a" "b"]`.
+fn go_quoted(ips: &[IpAddr]) -> String {
+    let quoted: Vec<String> = ips.iter().map(|ip| format!("\"{ip}\"")).collect();
+    format!("[{}]", quoted.join(" "))
 }
 
 #[cfg(test)]
@@ -803,9 +818,22 @@ mod tests {
 
         let inside = Svc::new("web").load_balancer_ip("192.168.1.205");
         assert_eq!(assigned_ip(&mut ipam, &inside), ip("192.168.1.205"));
-        // The annotation (either prefix) lists addresses; vipsim takes the IPv4 one.
-        let listed = Svc::new("api").annotate("metallb.universe.tf/loadBalancerIPs", "fd00::5, 192.168.1.207");
+        // The annotation (either prefix) lists addresses: one IPv4 address
+        // on vipsim's single-stack Services; a dual-stack pair does not
+        // match the Service's family, two IPv4 ones are refused by
+        // ipfamily.ForAddresses.
+        let listed = Svc::new("api").annotate("metallb.universe.tf/loadBalancerIPs", " 192.168.1.207");
         assert_eq!(assigned_ip(&mut ipam, &listed), ip("192.168.1.207"));
+        let dual = Svc::new("dual").annotate("metallb.universe.tf/loadBalancerIPs", "fd00::5, 192.168.1.208");
+        assert_eq!(
+            failure(&mut ipam, &dual),
+            "Failed to allocate IP for \"default/dual\": requested loadBalancer IP(s) [\"fd00::5\" \"192.168.1.208\"] does not match the ipFamily of the service"
+        );
+        let two = Svc::new("two").annotate("metallb.io/loadBalancerIPs", "192.168.1.208,192.168.1.209");
+        assert_eq!(
+            failure(&mut ipam, &two),
+            "Failed to allocate IP for \"default/two\": IPFamilyForAddresses: same address family [\"192.168.1.208\" \"192.168.1.209\"]"
+        );
 
         let outside = Svc::new("far").load_balancer_ip("10.9.9.9");
         assert_eq!(
