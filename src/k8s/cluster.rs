@@ -25,11 +25,11 @@ pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
 }
 
-/// Who assigns LoadBalancer addresses (and, with `announce`, announces them).
-
 /// The namespace MetalLB runs in and reads its configuration from (the
 /// manifests' and Helm chart's default).
 pub const METALLB_NAMESPACE: &str = "metallb-system";
+
+/// Who assigns LoadBalancer addresses (and, with `announce`, announces them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadBalancerKind {
