@@ -477,3 +477,30 @@ fn metallb_refuses_a_load_balancer_ips_list_a_single_stack_service_cannot_take()
         "Failed to allocate IP for \"default/two\": IPFamilyForAddresses: same address family [\"172.20.5.100\" \"172.20.5.101\"]"
     );
 }
+
+/// An explicit `healthCheckNodePort` comes from the node-port allocator
+/// after the Service's node ports (`txnAllocNodePorts` and
+/// `allocHealthCheckNodePort`, pkg/registry/core/service/storage/alloc.go,
+/// Kubernetes 1.34): outside 30000-32767 or already taken, the Service is
+/// refused. vipsim refused it at the manifest's first line blaming
+/// `spec.ports[0].nodePort`; now at the field, in the allocator's words,
+/// and a port's own refusal names that port.
+#[test]
+fn a_health_check_node_port_is_allocated_and_refused_like_a_node_port() {
+    let local = "  type: LoadBalancer\n  externalTrafficPolicy: Local\n";
+    let out_of_range = errors(&lone_service(&format!("{local}  healthCheckNodePort: 8080\n")));
+    assert!(
+        out_of_range.iter().any(|e| e.ends_with(": spec.healthCheckNodePort: failed to allocate requested HealthCheck NodePort 8080: provided port is not in the valid range. The range of valid ports is 30000-32767")),
+        "{out_of_range:#?}"
+    );
+    let taken = errors(
+        &lone_service(&format!("{local}  healthCheckNodePort: 31081\n"))
+            .replace("{ port: 80, targetPort: 8080 }", "{ port: 80, targetPort: 8080, nodePort: 31081 }"),
+    );
+    assert!(
+        taken.iter().any(
+            |e| e.ends_with(": spec.healthCheckNodePort: nodePort 31081 is already used by Service `default/shop`")
+        ),
+        "{taken:#?}"
+    );
+}

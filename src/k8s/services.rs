@@ -162,38 +162,71 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
     let allocates =
         svc.spec.service_type != ServiceType::LoadBalancer || svc.spec.allocate_load_balancer_node_ports != Some(false);
     svc.node_ports = Vec::new();
-    for p in &svc.spec.ports {
+    for (i, p) in svc.spec.ports.iter().enumerate() {
         if !needs_node_ports || (!allocates && p.node_port.is_none()) {
             svc.node_ports.push(None);
             continue;
         }
-        let port = take_port(p.node_port, &mut used_ports, rng)?;
+        let port = take_port(p.node_port, &mut used_ports, rng)
+            .map_err(|e| format!("spec.ports[{i}].nodePort: {}", e.field(p.node_port)))?;
         svc.node_ports.push(Some(port));
     }
     svc.health_check_node_port = if svc.is_load_balancer() && svc.external_local() {
-        Some(take_port(svc.spec.health_check_node_port, &mut used_ports, rng)?)
+        let requested = svc.spec.health_check_node_port;
+        // `allocHealthCheckNodePort` (pkg/registry/core/service/storage/
+        // alloc.go, 1.34) wraps the allocator's error as an internal one.
+        Some(take_port(requested, &mut used_ports, rng).map_err(|e| match requested {
+            Some(p) => {
+                format!("Internal error occurred: failed to allocate requested HealthCheck NodePort {p}: {}", e.text())
+            }
+            None => format!("Internal error occurred: failed to allocate a HealthCheck NodePort: {}", e.text()),
+        })?)
     } else {
         None
     };
     Ok(())
 }
 
-fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, String> {
+/// Why the node-port allocator refused (pkg/registry/core/service/
+/// portallocator: `ErrNotInRange`, `ErrAllocated`, `ErrFull`).
+enum PortRefusal {
+    NotInRange,
+    Allocated,
+    Full,
+}
+
+impl PortRefusal {
+    fn text(&self) -> String {
+        match self {
+            PortRefusal::NotInRange => format!(
+                "provided port is not in the valid range. The range of valid ports is {}-{}",
+                NODE_PORT_RANGE.0, NODE_PORT_RANGE.1
+            ),
+            PortRefusal::Allocated => "provided port is already allocated".into(),
+            PortRefusal::Full => "range is full".into(),
+        }
+    }
+
+    /// As `initNodePorts` reports it for a port's `nodePort`.
+    fn field(&self, requested: Option<u16>) -> String {
+        match (self, requested) {
+            (PortRefusal::Full, _) | (_, None) => {
+                format!("Internal error occurred: failed to allocate a nodePort: {}", self.text())
+            }
+            (_, Some(p)) => format!("Invalid value: {p}: {}", self.text()),
+        }
+    }
+}
+
+fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, PortRefusal> {
     let port = match requested {
-        Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => {
-            return Err(format!(
-                "spec.ports[0].nodePort: Invalid value: {p}: provided port is not in the valid range. The range of valid ports is 30000-32767"
-            ));
-        }
-        Some(p) if used.contains(&p) => {
-            return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated"));
-        }
+        Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => return Err(PortRefusal::NotInRange),
+        Some(p) if used.contains(&p) => return Err(PortRefusal::Allocated),
         Some(p) => p,
         None => {
             let span = (NODE_PORT_RANGE.1 - NODE_PORT_RANGE.0 + 1) as u64;
             let free = |o: u64| !used.contains(&(NODE_PORT_RANGE.0 + o as u16));
-            let o = random_free(span, static_band(span, 16, 128, 32), rng, free)
-                .ok_or("spec.ports[0].nodePort: Internal error: range is full")?;
+            let o = random_free(span, static_band(span, 16, 128, 32), rng, free).ok_or(PortRefusal::Full)?;
             NODE_PORT_RANGE.0 + o as u16
         }
     };

@@ -483,13 +483,27 @@ fn unique_node_ports(cx: &mut Context) {
             continue;
         };
         let owner = format!("{}/{}", manifest.manifest().namespace().unwrap_or("default"), manifest.name());
-        for (j, port) in spec.ports.iter().enumerate() {
-            let Some(node_port) = port.node_port else {
+        // The health-check node port comes from the same allocator, after
+        // the Service's node ports (`txnAllocNodePorts`, alloc.go, 1.34).
+        let health_check = spec.health_check_node_port.filter(|p| *p != 0);
+        let ports =
+            spec.ports.iter().enumerate().map(|(j, port)| (format!("spec.ports[{j}].nodePort"), port.node_port));
+        for (path, node_port) in ports.chain([("spec.healthCheckNodePort".to_string(), health_check)]) {
+            let Some(node_port) = node_port else {
                 continue;
             };
+            if path == "spec.healthCheckNodePort" && !NODE_PORTS.contains(&node_port) {
+                let message = format!(
+                    "failed to allocate requested HealthCheck NodePort {node_port}: provided port is not in the valid range. The range of valid ports is {}-{}",
+                    NODE_PORTS.start(),
+                    NODE_PORTS.end()
+                );
+                cx.manifest_error(manifest, &path, message);
+                continue;
+            }
             if let Some(first) = owners.get(&node_port) {
                 let message = format!("nodePort {node_port} is already used by Service `{first}`");
-                cx.manifest_error(manifest, &format!("spec.ports[{j}].nodePort"), message);
+                cx.manifest_error(manifest, &path, message);
             } else {
                 owners.insert(node_port, owner.clone());
             }
