@@ -274,7 +274,7 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
         cx.manifest_error(
             manifest,
             "spec",
-            "a Service needs a `selector`: vipsim derives its endpoints from the pods it selects",
+            "a Service needs a `selector`: vipsim derives its endpoints from the pods it selects (without one, Kubernetes makes no EndpointSlice and waits for those you write, which vipsim does not model; MetalLB would still assign an address and, with no endpoint, announce it from no node)",
         );
     }
     if spec.ports.is_empty() {
