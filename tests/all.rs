@@ -35,6 +35,7 @@ mod predict;
 mod regressions;
 mod scenario_fuzz;
 mod scenario_loader;
+mod service_fields;
 mod stories;
 mod time_travel;
 mod view_claims;

@@ -924,7 +924,9 @@ fn a_scenario_runs_at_most_five_thousand_pods() {
 fn a_service_selects_pods_on_valid_ports() {
     assert_eq!(
         errors(&edit("  selector:\n    app: web\n  ports:", "  ports:")),
-        ["s.yaml:81:1: spec: a Service needs a `selector`: vipsim derives its endpoints from the pods it selects"]
+        [
+            "s.yaml:81:1: spec: a Service needs a `selector`: vipsim derives its endpoints from the pods it selects (without one, Kubernetes makes no EndpointSlice and waits for those you write, which vipsim does not model; MetalLB would still assign an address and, with no endpoint, announce it from no node)"
+        ]
     );
     assert_eq!(
         errors(&edit("    nodePort: 31888", "    nodePort: 3188")),

@@ -96,11 +96,22 @@ impl Plane<'_, '_, '_> {
         }
         let verb = match m {
             Manifest::Namespace { metadata, .. } => {
-                if self.k.namespaces.contains_key(&metadata.name) {
-                    "unchanged"
-                } else {
+                let relabelled = match self.k.namespace_labels.get(&metadata.name) {
+                    Some(labels) => labels != &metadata.labels,
+                    None => !metadata.labels.is_empty(),
+                };
+                if relabelled {
+                    self.k.namespace_labels.insert(metadata.name.clone(), metadata.labels.clone());
+                    self.k.namespace_labels.retain(|_, labels| !labels.is_empty());
+                    self.k.touched.all = true;
+                }
+                if !self.k.namespaces.contains_key(&metadata.name) {
                     self.k.namespaces.insert(metadata.name.clone(), now);
                     "created"
+                } else if relabelled {
+                    "configured"
+                } else {
+                    "unchanged"
                 }
             }
             Manifest::Deployment { metadata, spec, .. } => {
@@ -290,6 +301,20 @@ impl Plane<'_, '_, '_> {
             None => Service::new(meta.clone(), ns, spec.clone(), now),
         };
         let created = !self.k.services.contains_key(&skey);
+        // A health-check node port the stored Local LoadBalancer already
+        // holds may stay in a spec that no longer needs one: the API server
+        // then drops it (`healthCheckNodePortAllowed`, `dropServiceTypeFields`
+        // in pkg/registry/core/service/storage/storage.go).
+        let kept_health_check = !created
+            && svc.is_load_balancer()
+            && svc.external_local()
+            && spec.health_check_node_port == svc.health_check_node_port;
+        if let Some((path, message)) = services::validate_api_fields(spec)
+            .into_iter()
+            .find(|(path, _)| !(kept_health_check && path == "spec.healthCheckNodePort"))
+        {
+            return Err(format!("The Service \"{}\" is invalid: {path}: {message}", meta.name));
+        }
         let mut wanted = spec.clone();
         // Allocated values stay unless the new spec asks for others.
         if !created {
@@ -379,7 +404,10 @@ impl Plane<'_, '_, '_> {
                 self.delete_pod_with(&k2, grace);
                 exists
             }
-            "Namespace" => self.k.namespaces.remove(name).is_some(),
+            "Namespace" => {
+                self.k.namespace_labels.remove(name);
+                self.k.namespaces.remove(name).is_some()
+            }
             // The object under the asked namespace and name, as the API
             // server keys it (NamespaceKeyFunc), not a namesake elsewhere.
             _ => self.k.objects.remove(&object_key(kind, namespaced.then_some(ns), name)).is_some(),

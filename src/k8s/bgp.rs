@@ -79,7 +79,7 @@ fn is_metallb(k: &Cluster) -> bool {
 /// none), with their addresses, in name order.
 fn peers_selecting<'a>(k: &'a Cluster, node: &str) -> Vec<(&'a str, Ipv4Addr, &'a super::objects::BgpPeerSpec)> {
     let Some(labels) = k.nodes.get(node).map(|n| &n.labels) else { return Vec::new() };
-    k.objects_of("BGPPeer")
+    k.metallb_objects("BGPPeer")
         .into_iter()
         .filter_map(|s| match &s.manifest {
             Manifest::BGPPeer { metadata, spec, .. } => {
@@ -99,7 +99,7 @@ fn peers_selecting<'a>(k: &'a Cluster, node: &str) -> Vec<(&'a str, Ipv4Addr, &'
 /// setup (another load balancer) peers with the router by default.
 fn peer_for(p: &Plane, node: &str, router_ip: Ipv4Addr) -> Option<Peer> {
     let k = &*p.k;
-    if k.objects_of("BGPPeer").is_empty() && !is_metallb(k) {
+    if k.metallb_objects("BGPPeer").is_empty() && !is_metallb(k) {
         let hold = negotiated_hold_time(DEFAULT_HOLD_TIME);
         return Some(Peer { name: "router".into(), addr: router_ip, my_asn: 0, peer_asn: 0, hold });
     }
@@ -136,7 +136,7 @@ fn dialers_wanted(p: &Plane, node: &str) -> BTreeMap<String, (Ipv4Addr, u32, u32
 /// Cilium-style setup), the nodes with a session, as AS 64512.
 pub fn router_neighbors(k: &Cluster, hosts: &[crate::net::host::Host]) -> Vec<(String, u32)> {
     let is_router = |addr: Ipv4Addr| hosts.iter().any(|h| h.role == Role::Router && h.owns(addr));
-    if !is_metallb(k) && k.objects_of("BGPPeer").is_empty() {
+    if !is_metallb(k) && k.metallb_objects("BGPPeer").is_empty() {
         return k.bgp.keys().map(|n| (n.clone(), DEFAULT_NODE_ASN)).collect();
     }
     k.nodes
@@ -155,7 +155,7 @@ pub const DEFAULT_NODE_ASN: u32 = 64512;
 /// Whether a BGPPeer with this address exists (so a node without a session
 /// to it is filtered out by its nodeSelectors rather than unconfigured).
 fn peer_configured(k: &Cluster, addr: Ipv4Addr) -> bool {
-    k.objects_of("BGPPeer").iter().any(|s| match &s.manifest {
+    k.metallb_objects("BGPPeer").iter().any(|s| match &s.manifest {
         Manifest::BGPPeer { spec, .. } => spec.peer_address.parse::<Ipv4Addr>().ok() == Some(addr),
         _ => false,
     })

@@ -48,7 +48,9 @@ pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
         if !spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&labels)) {
             continue;
         }
-        if !spec.interfaces.is_empty() && !spec.interfaces.iter().any(|re| interface_matches(re, "eth0")) {
+        let compiles = spec.interfaces.iter().all(|re| super::goregex::GoRegex::new(re).is_ok());
+        if !compiles || (!spec.interfaces.is_empty() && !spec.interfaces.iter().any(|re| interface_matches(re, "eth0")))
+        {
             continue;
         }
         for n in k.nodes.values() {
@@ -60,14 +62,13 @@ pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
     out
 }
 
-/// Policy `interfaces` are regular expressions; vipsim supports the common
-/// forms: a literal name, `^eth[0-9]+`, `eth.*`, `^eth0$`.
-fn interface_matches(pattern: &str, iface: &str) -> bool {
-    let p = pattern.trim_start_matches('^').trim_end_matches('$');
-    if let Some(prefix) = p.strip_suffix("[0-9]+").or(p.strip_suffix(".*")).or(p.strip_suffix("\\d+")) {
-        return iface.starts_with(prefix);
-    }
-    p == iface
+/// Policy `interfaces` are Go regular expressions matched anywhere in the
+/// device name (`regex.MatchString(device)` in `upsertPolicy`,
+/// pkg/l2announcer/l2announcer.go, Cilium 1.18): `eth` and `^eth` select
+/// `eth0`. A pattern Go cannot compile makes the agent skip the policy
+/// (status `io.cilium/bad-interface-regex`): it selects nothing.
+pub fn interface_matches(pattern: &str, iface: &str) -> bool {
+    super::goregex::GoRegex::new(pattern).is_ok_and(|re| re.is_match(iface))
 }
 
 /// Whether the node's agent runs (its liveness stays fresh).
@@ -170,7 +171,9 @@ mod tests {
     fn interface_patterns() {
         assert!(interface_matches("^eth[0-9]+", "eth0"));
         assert!(interface_matches("eth0", "eth0"));
+        assert!(interface_matches("^eth", "eth0"));
         assert!(!interface_matches("^ens[0-9]+", "eth0"));
+        assert!(!interface_matches("(eth", "eth0"));
         assert_eq!(lease_name(&"default/web".to_string()), "cilium-l2announce-default-web");
     }
 }

@@ -25,6 +25,10 @@ pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
 }
 
+/// The namespace MetalLB runs in and reads its configuration from (the
+/// manifests' and Helm chart's default).
+pub const METALLB_NAMESPACE: &str = "metallb-system";
+
 /// Who assigns LoadBalancer addresses (and, with `announce`, announces them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -632,6 +636,10 @@ pub struct Stored {
 pub struct Cluster {
     pub config: ClusterConfig,
     pub namespaces: BTreeMap<String, Instant>,
+    /// The labels of the namespaces applied from manifests (what MetalLB's
+    /// `serviceAllocation.namespaceSelectors` match).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
     pub nodes: BTreeMap<String, Node>,
     pub deployments: BTreeMap<Key, Deployment>,
     pub replica_sets: BTreeMap<Key, ReplicaSet>,
@@ -872,6 +880,7 @@ impl Cluster {
         Cluster {
             config,
             namespaces,
+            namespace_labels: BTreeMap::new(),
             nodes: BTreeMap::new(),
             deployments: BTreeMap::new(),
             replica_sets: BTreeMap::new(),
@@ -920,6 +929,17 @@ impl Cluster {
     }
 
     /// Stored objects of one kind, in creation order.
+    /// The MetalLB objects of `kind` MetalLB reads: those in the namespace
+    /// it runs in ([`METALLB_NAMESPACE`]); its controller and speakers list
+    /// them `client.InNamespace` (MetalLB 0.14.9
+    /// internal/k8s/controllers/config_controller.go), so one applied to
+    /// another namespace is ignored.
+    pub fn metallb_objects(&self, kind: &str) -> Vec<&Stored> {
+        let mut v = self.objects_of(kind);
+        v.retain(|s| s.manifest.namespace() == Some(METALLB_NAMESPACE));
+        v
+    }
+
     pub fn objects_of(&self, kind: &str) -> Vec<&Stored> {
         let mut v: Vec<&Stored> = self.objects.values().filter(|s| s.manifest.kind() == kind).collect();
         v.stable_sort_by_key(|s| s.created);

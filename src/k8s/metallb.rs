@@ -50,7 +50,7 @@ pub fn election_order(nodes: &[String], ip: Ipv4Addr) -> Vec<String> {
 
 /// L2Advertisements (or BGPAdvertisements) that cover an address from `pool`.
 pub fn advertisements_for<'a>(k: &'a Cluster, kind: &str, pool: &str) -> Vec<&'a Manifest> {
-    k.objects_of(kind)
+    k.metallb_objects(kind)
         .into_iter()
         .map(|s| &s.manifest)
         .filter(|m| {
@@ -69,7 +69,7 @@ pub fn advertisements_for<'a>(k: &'a Cluster, kind: &str, pool: &str) -> Vec<&'a
 }
 
 fn pool_labels(k: &Cluster, pool: &str) -> std::collections::BTreeMap<String, String> {
-    k.objects_of("IPAddressPool")
+    k.metallb_objects("IPAddressPool")
         .iter()
         .find(|s| s.manifest.metadata().name == pool)
         .map(|s| s.manifest.metadata().labels.clone())
@@ -329,7 +329,7 @@ pub fn config_fingerprint(k: &Cluster) -> u64 {
         k.nodes.values().map(|n| (&n.name, n.unschedulable, excluded(k, &n.name))).collect();
     let selected: Vec<BTreeSet<String>> = ["L2Advertisement", "BGPAdvertisement"]
         .into_iter()
-        .flat_map(|kind| k.objects_of(kind))
+        .flat_map(|kind| k.metallb_objects(kind))
         .map(|o| advertised_nodes(k, &[&o.manifest]))
         .collect();
     fingerprint(&(objects, nodes, selected))

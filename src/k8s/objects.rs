@@ -45,11 +45,7 @@ pub const IGNORED_FIELDS: &[(&str, &str)] = &[
     ("*", "spec.template.spec.containers[].readinessProbe.httpGet"),
     ("*", "spec.template.spec.containers[].readinessProbe.tcpSocket"),
     ("*", "spec.template.spec.containers[].readinessProbe.exec"),
-    ("Service", "spec.ipFamilies"),
-    ("Service", "spec.ipFamilyPolicy"),
     ("Service", "spec.clusterIPs"),
-    ("Service", "spec.allocateLoadBalancerNodePorts"),
-    ("IPAddressPool", "spec.serviceAllocation"),
     ("BGPAdvertisement", "spec.communities"),
     ("BGPAdvertisement", "spec.localPref"),
     ("BGPPeer", "spec.password"),
@@ -884,8 +880,10 @@ pub struct ServiceSpec {
     pub ip_family_policy: Ignored,
     #[serde(default, rename = "clusterIPs", skip_serializing_if = "Option::is_none")]
     pub cluster_ips: Ignored,
+    /// `false`: a LoadBalancer Service gets no node ports except those its
+    /// ports ask for (`initNodePorts`, pkg/registry/core/service/storage/alloc.go).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocate_load_balancer_node_ports: Ignored,
+    pub allocate_load_balancer_node_ports: Option<bool>,
 }
 
 // ---------------------------------------------------------------------
@@ -901,7 +899,24 @@ pub struct IpAddressPoolSpec {
     #[serde(default, rename = "avoidBuggyIPs")]
     pub avoid_buggy_ips: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_allocation: Ignored,
+    pub service_allocation: Option<ServiceAllocationSpec>,
+}
+
+/// `spec.serviceAllocation` of an IPAddressPool (MetalLB 0.14.9
+/// `api/v1beta1/ipaddresspool_types.go`, `ServiceAllocation`): which
+/// Services the pool is for, and its priority among the pools pinned to a
+/// Service (lower first, 0 last).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAllocationSpec {
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespace_selectors: Vec<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_selectors: Vec<LabelSelector>,
 }
 
 fn yes() -> bool {

@@ -11,7 +11,7 @@ use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
 use crate::sort::{Collect, Sort};
 use crate::time::Instant;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
@@ -38,6 +38,78 @@ pub fn validate_session_affinity(spec: &ServiceSpec) -> Result<(), (&'static str
         )),
         _ => Ok(()),
     }
+}
+
+/// What kube-apiserver 1.34 refuses in a Service's node-port and IP-family
+/// fields, as `(path, message)`: `healthCheckNodePort` outside a Local
+/// LoadBalancer and `allocateLoadBalancerNodePorts` outside a LoadBalancer
+/// (`validateServiceExternalTrafficPolicy`, `ValidateService`,
+/// pkg/apis/core/validation/validation.go); dual-stack or IPv6 on vipsim's
+/// single-stack IPv4 cluster (`initIPFamilyFields`,
+/// pkg/registry/core/service/storage/alloc.go).
+pub fn validate_api_fields(spec: &ServiceSpec) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let load_balancer = spec.service_type == ServiceType::LoadBalancer;
+    let local = spec.external_traffic_policy == Some(TrafficPolicyName::Local);
+    if let Some(port) = spec.health_check_node_port
+        && port != 0
+        && !(load_balancer && local)
+    {
+        errors.push((
+            "spec.healthCheckNodePort".into(),
+            format!(
+                "Invalid value: {port}: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
+            ),
+        ));
+    }
+    if spec.allocate_load_balancer_node_ports.is_some() && !load_balancer {
+        errors.push((
+            "spec.allocateLoadBalancerNodePorts".into(),
+            "Forbidden: may only be used when `type` is 'LoadBalancer'".into(),
+        ));
+    }
+    const POLICIES: [&str; 3] = ["PreferDualStack", "RequireDualStack", "SingleStack"];
+    let policy = spec.ip_family_policy.as_ref();
+    match policy.map(|v| v.as_str()) {
+        None => {}
+        Some(Some("RequireDualStack")) => errors.push((
+            "spec.ipFamilyPolicy".into(),
+            "Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services (vipsim's clusters are single-stack IPv4)".into(),
+        )),
+        Some(Some(p)) if POLICIES.contains(&p) => {}
+        Some(other) => errors.push((
+            "spec.ipFamilyPolicy".into(),
+            format!(
+                "Unsupported value: {}: supported values: \"PreferDualStack\", \"RequireDualStack\", \"SingleStack\"",
+                other.map_or_else(|| policy.map(|v| v.to_string()).unwrap_or_default(), |p| format!("\"{p}\""))
+            ),
+        )),
+    }
+    let families: Vec<&serde_json::Value> = match &spec.ip_families {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(other) => vec![other],
+        None => Vec::new(),
+    };
+    let single = matches!(policy.map(|v| v.as_str()), None | Some(Some("SingleStack")));
+    if families.len() > 1 && single {
+        errors.push((
+            "spec.ipFamilyPolicy".into(),
+            "Invalid value: \"SingleStack\": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified".into(),
+        ));
+    }
+    for (i, family) in families.iter().enumerate() {
+        let path = format!("spec.ipFamilies[{i}]");
+        match family.as_str() {
+            Some("IPv4") => {}
+            Some("IPv6") => errors.push((
+                path,
+                "Invalid value: \"IPv6\": not configured on this cluster (vipsim's clusters are single-stack IPv4)"
+                    .into(),
+            )),
+            _ => errors.push((path, format!("Unsupported value: {family}: supported values: \"IPv4\", \"IPv6\""))),
+        }
+    }
+    errors
 }
 
 /// Allocates a Service's ClusterIP and node ports. Requested values
@@ -85,39 +157,76 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
     let mut used_ports: BTreeSet<u16> =
         others().flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port)).collect();
     let needs_node_ports = matches!(svc.spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
+    // `allocateLoadBalancerNodePorts: false`: only the node ports asked for
+    // (`initNodePorts`, pkg/registry/core/service/storage/alloc.go, 1.34).
+    let allocates =
+        svc.spec.service_type != ServiceType::LoadBalancer || svc.spec.allocate_load_balancer_node_ports != Some(false);
     svc.node_ports = Vec::new();
-    for p in &svc.spec.ports {
-        if !needs_node_ports {
+    for (i, p) in svc.spec.ports.iter().enumerate() {
+        if !needs_node_ports || (!allocates && p.node_port.is_none()) {
             svc.node_ports.push(None);
             continue;
         }
-        let port = take_port(p.node_port, &mut used_ports, rng)?;
+        let port = take_port(p.node_port, &mut used_ports, rng)
+            .map_err(|e| format!("spec.ports[{i}].nodePort: {}", e.field(p.node_port)))?;
         svc.node_ports.push(Some(port));
     }
     svc.health_check_node_port = if svc.is_load_balancer() && svc.external_local() {
-        Some(take_port(svc.spec.health_check_node_port, &mut used_ports, rng)?)
+        let requested = svc.spec.health_check_node_port;
+        // `allocHealthCheckNodePort` (pkg/registry/core/service/storage/
+        // alloc.go, 1.34) wraps the allocator's error as an internal one.
+        Some(take_port(requested, &mut used_ports, rng).map_err(|e| match requested {
+            Some(p) => {
+                format!("Internal error occurred: failed to allocate requested HealthCheck NodePort {p}: {}", e.text())
+            }
+            None => format!("Internal error occurred: failed to allocate a HealthCheck NodePort: {}", e.text()),
+        })?)
     } else {
         None
     };
     Ok(())
 }
 
-fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, String> {
+/// Why the node-port allocator refused (pkg/registry/core/service/
+/// portallocator: `ErrNotInRange`, `ErrAllocated`, `ErrFull`).
+enum PortRefusal {
+    NotInRange,
+    Allocated,
+    Full,
+}
+
+impl PortRefusal {
+    fn text(&self) -> String {
+        match self {
+            PortRefusal::NotInRange => format!(
+                "provided port is not in the valid range. The range of valid ports is {}-{}",
+                NODE_PORT_RANGE.0, NODE_PORT_RANGE.1
+            ),
+            PortRefusal::Allocated => "provided port is already allocated".into(),
+            PortRefusal::Full => "range is full".into(),
+        }
+    }
+
+    /// As `initNodePorts` reports it for a port's `nodePort`.
+    fn field(&self, requested: Option<u16>) -> String {
+        match (self, requested) {
+            (PortRefusal::Full, _) | (_, None) => {
+                format!("Internal error occurred: failed to allocate a nodePort: {}", self.text())
+            }
+            (_, Some(p)) => format!("Invalid value: {p}: {}", self.text()),
+        }
+    }
+}
+
+fn take_port(requested: Option<u16>, used: &mut BTreeSet<u16>, rng: &mut SimRng) -> Result<u16, PortRefusal> {
     let port = match requested {
-        Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => {
-            return Err(format!(
-                "spec.ports[0].nodePort: Invalid value: {p}: provided port is not in the valid range. The range of valid ports is 30000-32767"
-            ));
-        }
-        Some(p) if used.contains(&p) => {
-            return Err(format!("spec.ports[0].nodePort: Invalid value: {p}: provided port is already allocated"));
-        }
+        Some(p) if !(NODE_PORT_RANGE.0..=NODE_PORT_RANGE.1).contains(&p) => return Err(PortRefusal::NotInRange),
+        Some(p) if used.contains(&p) => return Err(PortRefusal::Allocated),
         Some(p) => p,
         None => {
             let span = (NODE_PORT_RANGE.1 - NODE_PORT_RANGE.0 + 1) as u64;
             let free = |o: u64| !used.contains(&(NODE_PORT_RANGE.0 + o as u16));
-            let o = random_free(span, static_band(span, 16, 128, 32), rng, free)
-                .ok_or("spec.ports[0].nodePort: Internal error: range is full")?;
+            let o = random_free(span, static_band(span, 16, 128, 32), rng, free).ok_or(PortRefusal::Full)?;
             NODE_PORT_RANGE.0 + o as u16
         }
     };
@@ -179,14 +288,25 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     match k.config.load_balancer {
         LoadBalancerKind::Metallb => {
             let pools: Vec<_> = k
-                .objects_of("IPAddressPool")
+                .metallb_objects("IPAddressPool")
                 .iter()
                 .filter_map(|s| match &s.manifest {
                     Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
                     _ => None,
                 })
                 .collect();
-            for e in k.metallb.set_pools(&pools) {
+            // Every namespace with its labels, as the controller lists them
+            // for `namespaceSelectors` (each carries the API server's
+            // `kubernetes.io/metadata.name` label).
+            let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = k
+                .namespaces
+                .keys()
+                .map(|ns| (ns.clone(), k.namespace_labels.get(ns).cloned().unwrap_or_default()))
+                .collect();
+            for (name, labels) in &mut namespaces {
+                labels.insert("kubernetes.io/metadata.name".into(), name.clone());
+            }
+            for e in k.metallb.set_pools(&pools, &namespaces) {
                 k.logs.push(super::cluster::LogLine {
                     at: now,
                     node: "controller".into(),
@@ -228,11 +348,16 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             load_balancer_ip: svc.spec.load_balancer_ip.as_deref(),
             load_balancer_class: svc.spec.load_balancer_class.as_deref(),
             ports: &ports,
+            selector: &svc.spec.selector,
+            external_local: svc.external_local(),
         };
         let (ip, pool, message, failed) = match k.config.load_balancer {
             LoadBalancerKind::Metallb => match k.metallb.assign(&req) {
                 Ok(a) => (Some(a.ip), Some(a.pool.clone()), format!("Assigned IP [\"{}\"]", a.ip), None),
-                Err(e) => (None, None, e.message.clone(), Some(("AllocationFailed", e.message))),
+                Err(e) => {
+                    let event = e.event.then(|| ("AllocationFailed", e.message.clone()));
+                    (None, None, e.message, event)
+                }
             },
             LoadBalancerKind::Cilium => match k.cilium.assign(&req) {
                 Some(Ok((ip, pool))) => (Some(ip), Some(pool), format!("assigned {ip} from pool"), None),
@@ -256,6 +381,17 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             cx.record(Kind::Ipam { service: skey.clone(), ip, pool, message: message.clone() });
             if k.config.load_balancer == LoadBalancerKind::Metallb && ip.is_some() {
                 k.event(now, &ns, &format!("service/{name}"), "Normal", "IPAllocated", message);
+            }
+            // MetalLB's controller, having changed the Service, warns of
+            // each deprecated `metallb.universe.tf` annotation on it
+            // (`SetBalancer`, controller/main.go, 0.14.9).
+            if k.config.load_balancer == LoadBalancerKind::Metallb {
+                let deprecated: Vec<String> =
+                    svc.meta.annotations.keys().filter(|key| key.starts_with("metallb.universe.tf")).cloned().collect();
+                for key in deprecated {
+                    let text = format!("Service uses deprecated annotation {key}");
+                    k.event(now, &ns, &format!("service/{name}"), "Warning", "deprecatedAnnotation", text);
+                }
             }
         }
         if let Some((reason, msg)) = failed {

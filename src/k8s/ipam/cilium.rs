@@ -139,6 +139,12 @@ struct ServiceView {
     sharing_key: String,
     sharing_cross_namespace: Vec<String>,
     ports: Vec<u16>,
+    /// `externalTrafficPolicy: Local`, and the selector: sharing needs
+    /// equal policies, and under Local equal (non-empty) selectors.
+    #[serde(default)]
+    external_local: bool,
+    #[serde(default)]
+    selector: BTreeMap<String, String>,
     allocated: Vec<AllocatedIp>,
     condition: Option<IpamCondition>,
 }
@@ -450,6 +456,8 @@ impl CiliumIpam {
         // Sharing compares port numbers only: the Cilium datapath cannot
         // tell protocols apart (service_store.go, cilium/cilium#9207).
         view.ports = req.ports.iter().map(|(_, port)| *port).collect();
+        view.external_local = req.external_local;
+        view.selector = req.selector.clone();
     }
 
     /// `revalidateAllServices`: first every Service drops what it may no
@@ -765,9 +773,11 @@ impl ServiceView {
         if self.requested.is_empty() { !self.allocated.is_empty() } else { self.requested.iter().all(holds) }
     }
 
-    /// `ServiceView.isCompatible`: may `other` share an address with this
-    /// Service? Upstream also requires equal `externalTrafficPolicy` (and,
-    /// for Local, equal selectors); vipsim's request does not carry them.
+    /// `ServiceView.isCompatible` (operator/pkg/lbipam/service_store.go,
+    /// Cilium 1.18): may `other` share an address with this Service? The
+    /// same sharing key, namespace (or both permitting the other's), no port
+    /// number in common, the same `externalTrafficPolicy`, and under Local
+    /// the same non-empty selector.
     fn compatible_with(&self, other: &ServiceView) -> Result<(), &'static str> {
         if self.sharing_key != other.sharing_key {
             return Err("different sharing key");
@@ -777,6 +787,12 @@ impl ServiceView {
         }
         if self.ports.iter().any(|port| other.ports.contains(port)) {
             return Err("same port");
+        }
+        if self.external_local != other.external_local {
+            return Err("different ExternalTrafficPolicy");
+        }
+        if self.external_local && (self.selector.is_empty() || self.selector != other.selector) {
+            return Err("compatible ExternalTrafficPolicy local but selecting different set of pods");
         }
         Ok(())
     }

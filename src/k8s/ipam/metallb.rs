@@ -7,12 +7,17 @@
 //! MetalLB keeps pools in a Go map (`Pools.ByName`) and `Allocate` walks that
 //! map, so which of several auto-assign pools serves a Service is
 //! unspecified upstream. vipsim tries pools in apply (creation) order.
-//! `spec.serviceAllocation` (namespace/selector pinning and priorities, the
-//! only sorted part of upstream's pool choice) is accepted but not simulated.
+//! `spec.serviceAllocation` is modelled as `Allocate` does it: the pools
+//! pinned to the Service (by namespace or Service selector) first, lowest
+//! `priority` first and 0 last (ties in apply order), then every
+//! `autoAssign` pool *without* a `serviceAllocation`; a requested IP or
+//! pool must be in a pool compatible with the Service
+//! (`isPoolCompatibleWithService`).
 
 use super::{IpRequest, is_ipv6_prefix};
-use crate::k8s::objects::{IpAddressPoolSpec, ObjectMeta};
+use crate::k8s::objects::{IpAddressPoolSpec, LabelSelector, ObjectMeta};
 use crate::net::addr::Cidr;
+use crate::sort::Sort;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -44,15 +49,23 @@ impl Assignment {
 /// event at all (the Service just stays `<pending>`): when no pool exists
 /// (`assign` returns the controller's log text "pools are empty") and when
 /// the Service's `loadBalancerClass` is not MetalLB's (vipsim's wording;
-/// see [`MetalLbIpam::handles`]).
+/// see [`MetalLbIpam::handles`]); `event` says which.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllocationError {
     pub message: String,
+    /// Whether the controller records the `AllocationFailed` event
+    /// (`convergeBalancer` in controller/service.go records it only when
+    /// `allocateIPs` fails).
+    pub event: bool,
 }
 
 impl AllocationError {
     fn allocation_failed(service: &str, reason: &str) -> AllocationError {
-        AllocationError { message: format!("Failed to allocate IP for \"{service}\": {reason}") }
+        AllocationError { message: format!("Failed to allocate IP for \"{service}\": {reason}"), event: true }
+    }
+
+    fn unrecorded(message: String) -> AllocationError {
+        AllocationError { message, event: false }
     }
 }
 
@@ -76,6 +89,18 @@ struct AddressPool {
     cidrs: Vec<Cidr>,
     auto_assign: bool,
     avoid_buggy_ips: bool,
+    /// `spec.serviceAllocation`, its namespace selectors resolved against
+    /// the namespaces as config.go's `addressPoolServiceAllocationsFromCR`
+    /// does.
+    allocation: Option<PoolAllocation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct PoolAllocation {
+    priority: i32,
+    /// `namespaces` plus every namespace a `namespaceSelectors` entry matches.
+    namespaces: BTreeSet<String>,
+    service_selectors: Vec<LabelSelector>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +108,10 @@ struct Allocation {
     assignment: Assignment,
     /// `(protocol, port)` pairs: what a sharing Service must not reuse.
     ports: Vec<(String, u16)>,
+    /// k8salloc's `BackendKey`: the selector (`k=v,...`) under
+    /// `externalTrafficPolicy: Local`, empty under Cluster.
+    #[serde(default)]
+    backend_key: String,
 }
 
 /// What one `assign` call asks for, read from the Service.
@@ -93,6 +122,9 @@ struct Wanted<'a> {
     pool: Option<&'a str>,
     sharing_key: Option<&'a str>,
     ports: &'a [(String, u16)],
+    backend_key: String,
+    namespace: &'a str,
+    labels: &'a BTreeMap<String, String>,
 }
 
 impl<'a> Wanted<'a> {
@@ -102,8 +134,21 @@ impl<'a> Wanted<'a> {
             pool: req.annotation(&ADDRESS_POOL).filter(|pool| !pool.is_empty()),
             sharing_key: req.annotation(&ALLOW_SHARED_IP).filter(|key| !key.is_empty()),
             ports: req.ports,
+            backend_key: backend_key(req),
+            namespace: req.namespace,
+            labels: req.labels,
         }
     }
+}
+
+/// k8salloc.go's `BackendKey`: `labels.Set(selector).String()` for a
+/// Local-policy Service (sorted `k=v` pairs joined by commas), "" for
+/// Cluster, which "can share services regardless of backends".
+fn backend_key(req: &IpRequest) -> String {
+    if !req.external_local {
+        return String::new();
+    }
+    req.selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 impl MetalLbIpam {
@@ -120,8 +165,9 @@ impl MetalLbIpam {
         load_balancer_class == self.load_balancer_class.as_deref()
     }
 
-    /// Replaces the pool set (IPAddressPool objects in creation order).
-    /// Returns one error string per invalid pool (skipped).
+    /// Replaces the pool set (IPAddressPool objects in creation order), with
+    /// the cluster's namespaces and their labels (what `namespaceSelectors`
+    /// match). Returns one error string per invalid pool (skipped).
     ///
     /// The texts are config.go's. Upstream the validating webhook rejects
     /// such a pool at `kubectl apply` time, so it never exists; skipping
@@ -131,11 +177,15 @@ impl MetalLbIpam {
     /// `ClearAssignment` event and allocates again when it reprocesses the
     /// Services after a config change). An address that moved to another
     /// pool is kept and re-labelled with that pool.
-    pub fn set_pools(&mut self, pools: &[(ObjectMeta, IpAddressPoolSpec)]) -> Vec<String> {
+    pub fn set_pools(
+        &mut self,
+        pools: &[(ObjectMeta, IpAddressPoolSpec)],
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Vec<String> {
         let mut accepted: Vec<AddressPool> = Vec::new();
         let mut errors = Vec::new();
         for (meta, spec) in pools {
-            match AddressPool::parse(meta, spec).and_then(|pool| pool.fits_beside(&accepted)) {
+            match AddressPool::parse(meta, spec, namespaces).and_then(|pool| pool.fits_beside(&accepted)) {
                 Ok(pool) => accepted.push(pool),
                 Err(error) => errors.push(error),
             }
@@ -159,7 +209,7 @@ impl MetalLbIpam {
         }
         if self.pools.is_empty() {
             self.release(req.service);
-            return Err(AllocationError { message: "pools are empty".to_owned() });
+            return Err(AllocationError::unrecorded("pools are empty".to_owned()));
         }
         let wanted = Wanted::from_request(req);
         if let Some(kept) = self.keep_current(req.service, &wanted) {
@@ -213,7 +263,7 @@ impl MetalLbIpam {
             Some(class) => format!("MetalLB runs with --lb-class={class}"),
             None => "MetalLB (no --lb-class) handles only Services without one".to_owned(),
         };
-        AllocationError { message: format!("MetalLB ignores Service \"{}\": {theirs} and {ours}", req.service) }
+        AllocationError::unrecorded(format!("MetalLB ignores Service \"{}\": {theirs} and {ours}", req.service))
     }
 
     fn rehome_allocations(&mut self) {
@@ -242,7 +292,10 @@ impl MetalLbIpam {
     fn keep_current(&mut self, service: &str, wanted: &Wanted) -> Option<Assignment> {
         let current = &self.allocations.get(service)?.assignment;
         let ip = current.ip;
-        let still_allowed = self.check_sharing(service, ip, wanted).is_ok();
+        // `Assign` of the held address: its pool must still take the
+        // Service (`isPoolCompatibleWithService`), and the sharing rules hold.
+        let compatible = self.pool_holding(ip).is_some_and(|pool| pool.compatible_with(wanted));
+        let still_allowed = compatible && self.check_sharing(service, ip, wanted).is_ok();
         let same_pool = wanted.pool.is_none_or(|pool| pool == current.pool);
         // An unparsable request keeps the address: upstream returns before
         // touching the status, with a LoadBalancerFailed warning vipsim omits.
@@ -252,6 +305,7 @@ impl MetalLbIpam {
         }
         let allocation = self.allocations.get_mut(service)?;
         allocation.ports = wanted.ports.to_vec();
+        allocation.backend_key = wanted.backend_key.clone();
         allocation.assignment.sharing_key = wanted.sharing_key.map(str::to_owned);
         Some(allocation.assignment.clone())
     }
@@ -263,7 +317,11 @@ impl MetalLbIpam {
             (None, None) => self.automatic_address(service, wanted)?,
         };
         let assignment = Assignment { ip, pool, sharing_key: wanted.sharing_key.map(str::to_owned) };
-        let allocation = Allocation { assignment: assignment.clone(), ports: wanted.ports.to_vec() };
+        let allocation = Allocation {
+            assignment: assignment.clone(),
+            ports: wanted.ports.to_vec(),
+            backend_key: wanted.backend_key.clone(),
+        };
         self.allocations.insert(service.to_owned(), allocation);
         Ok(assignment)
     }
@@ -278,6 +336,7 @@ impl MetalLbIpam {
         wanted: &Wanted,
     ) -> Result<(Ipv4Addr, String), String> {
         let pool = self.pool_holding(ip).ok_or_else(|| format!("[\"{ip}\"] is not allowed in config"))?;
+        pool.check_compatible(wanted)?;
         self.check_sharing(service, ip, wanted)?;
         match requested_pool {
             Some(requested) if requested != pool.name => Err(format!(
@@ -298,14 +357,38 @@ impl MetalLbIpam {
         let ip = self
             .first_usable(pool, service, wanted)
             .ok_or_else(|| format!("no available IPs in pool {}", pool.name))?;
+        // The address found goes through `Assign`, which refuses a pool
+        // whose `serviceAllocation` does not take the Service.
+        pool.check_compatible(wanted)?;
         Ok((ip, pool.name.clone()))
     }
 
-    /// `Allocator.Allocate`: the first `autoAssign` pool with a usable address.
+    /// `Allocator.Allocate`: first the pools pinned to the Service
+    /// (`pinnedPoolsForService`: `autoAssign` pools whose
+    /// `serviceAllocation` names its namespace or has Service selectors,
+    /// and that take it, sorted by `sortPools`: priority 1, 2, ... then 0),
+    /// then every `autoAssign` pool without a `serviceAllocation`; the first
+    /// with a usable address serves. A pool with a `serviceAllocation` is
+    /// never used for a Service it is not pinned to.
     fn automatic_address(&self, service: &str, wanted: &Wanted) -> Result<(Ipv4Addr, String), String> {
-        self.pools
+        let mut pinned: Vec<(&AddressPool, i32)> = self
+            .pools
             .iter()
-            .filter(|pool| pool.auto_assign)
+            .filter(|pool| pool.auto_assign && pool.compatible_with(wanted))
+            .filter_map(|pool| {
+                let allocation = pool.allocation.as_ref()?;
+                let by_namespace = allocation.namespaces.contains(wanted.namespace);
+                let by_selector = !allocation.service_selectors.is_empty();
+                (by_namespace || by_selector).then_some((pool, allocation.priority))
+            })
+            .collect();
+        // Lower priority values first; 0 (unset) after every set one.
+        pinned.stable_sort_by_key(|&(_, priority)| if priority > 0 { (0, priority) } else { (1, 0) });
+        let unpinned = self.pools.iter().filter(|pool| pool.auto_assign && pool.allocation.is_none());
+        pinned
+            .into_iter()
+            .map(|(pool, _)| pool)
+            .chain(unpinned)
             .find_map(|pool| Some((self.first_usable(pool, service, wanted)?, pool.name.clone())))
             .ok_or_else(|| "no available IPs".to_owned())
     }
@@ -330,9 +413,10 @@ impl MetalLbIpam {
     }
 
     /// `checkSharing`: another Service on `ip` must have the same non-empty
-    /// sharing key, and none of its ports (protocol and number) may be ours.
-    /// Sharing Services with `externalTrafficPolicy: Local` must also select
-    /// the same pods upstream (the "backend key"); vipsim does not model that.
+    /// sharing key and the same backend key (`sharingOK`: "" for Cluster,
+    /// the selector for Local, so a Local Service shares only with Local
+    /// Services selecting the same pods), and none of its ports (protocol
+    /// and number) may be ours.
     fn check_sharing(&self, service: &str, ip: Ipv4Addr, wanted: &Wanted) -> Result<(), String> {
         let others: Vec<(&String, &Allocation)> = self
             .allocations
@@ -343,7 +427,7 @@ impl MetalLbIpam {
             return Ok(());
         };
         let existing_key = first.assignment.sharing_key.as_deref();
-        if existing_key.is_none() || existing_key != wanted.sharing_key {
+        if existing_key.is_none() || existing_key != wanted.sharing_key || first.backend_key != wanted.backend_key {
             let names: Vec<&str> = others.iter().map(|(name, _)| name.as_str()).collect();
             return Err(format!(
                 "can't change sharing key for \"{service}\", address also in use by {}",
@@ -369,7 +453,11 @@ impl MetalLbIpam {
 
 impl AddressPool {
     /// `addressPoolFromCR`, with config.go's error texts.
-    fn parse(meta: &ObjectMeta, spec: &IpAddressPoolSpec) -> Result<AddressPool, String> {
+    fn parse(
+        meta: &ObjectMeta,
+        spec: &IpAddressPoolSpec,
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Result<AddressPool, String> {
         let name = &meta.name;
         let invalid = |reason: String| format!("parsing address pool {name}: {reason}");
         if spec.addresses.is_empty() {
@@ -381,12 +469,62 @@ impl AddressPool {
                 .map_err(|reason| invalid(format!("invalid CIDR {entry:?} in pool {name:?}: {reason}")))?;
             cidrs.extend(parsed);
         }
+        let allocation = match &spec.service_allocation {
+            None => None,
+            Some(wanted) => {
+                let mut pinned = BTreeSet::new();
+                for namespace in &wanted.namespaces {
+                    if !pinned.insert(namespace.clone()) {
+                        return Err(invalid("duplicate definition in namespaces field".to_owned()));
+                    }
+                }
+                for (kind, selectors) in [
+                    ("namespaceSelectors", &wanted.namespace_selectors),
+                    ("serviceSelectors", &wanted.service_selectors),
+                ] {
+                    if let Some((i, _)) = selectors.iter().enumerate().find(|(i, s)| selectors[..*i].contains(s)) {
+                        return Err(invalid(format!("duplicate definition of {kind} (entry {i})")));
+                    }
+                }
+                for selector in &wanted.namespace_selectors {
+                    pinned.extend(
+                        namespaces.iter().filter(|(_, labels)| selector.matches(labels)).map(|(ns, _)| ns.clone()),
+                    );
+                }
+                Some(PoolAllocation {
+                    priority: wanted.priority,
+                    namespaces: pinned,
+                    service_selectors: wanted.service_selectors.clone(),
+                })
+            }
+        };
         Ok(AddressPool {
             name: name.clone(),
             cidrs,
             auto_assign: spec.auto_assign,
             avoid_buggy_ips: spec.avoid_buggy_ips,
+            allocation,
         })
+    }
+
+    /// `isPoolCompatibleWithService`: a pool with `serviceAllocation`
+    /// namespaces takes only Services in them, and one with Service
+    /// selectors only Services one of them matches.
+    fn compatible_with(&self, wanted: &Wanted) -> bool {
+        let Some(allocation) = &self.allocation else { return true };
+        if !allocation.namespaces.is_empty() && !allocation.namespaces.contains(wanted.namespace) {
+            return false;
+        }
+        allocation.service_selectors.is_empty() || allocation.service_selectors.iter().any(|s| s.matches(wanted.labels))
+    }
+
+    /// `Assign`'s refusal of an incompatible pool, in allocator.go's words.
+    fn check_compatible(&self, wanted: &Wanted) -> Result<(), String> {
+        if self.compatible_with(wanted) {
+            Ok(())
+        } else {
+            Err(format!("pool {} not compatible for ip assignment", self.name))
+        }
     }
 
     /// `poolsFor`'s checks against the pools accepted before this one: unique
@@ -492,10 +630,13 @@ fn covering_cidrs(first: Ipv4Addr, last: Ipv4Addr) -> Vec<Cidr> {
     cidrs
 }
 
-/// The Service's requested IPv4 address (`getDesiredLbIPs`), with
-/// service.go's error texts. Of a comma-separated annotation the IPv4 entry
-/// is taken: vipsim Services are single-stack IPv4 (MetalLB itself would
-/// reject a dual-stack list on such a Service).
+/// The Service's requested IPv4 address (`getDesiredLbIPs` in
+/// controller/service.go, with `ipfamily.ForAddresses` of
+/// internal/ipfamily/ipfamily.go, MetalLB 0.14.9), with their error texts.
+/// vipsim Services are single-stack IPv4, so a list is refused as MetalLB
+/// refuses it on such a Service: two addresses of one family are "same
+/// address family", an IPv4 and an IPv6 address (dual stack) or an IPv6
+/// one do not match the Service's family (`allocateIPs`).
 fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
     let annotated = req.annotation(&LOAD_BALANCER_IPS).filter(|list| !list.is_empty());
     let spec = req.load_balancer_ip.filter(|ip| !ip.is_empty());
@@ -507,7 +648,14 @@ fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
         (Some(list), None) => {
             let parsed: Option<Vec<IpAddr>> = list.split(',').map(|ip| ip.trim().parse().ok()).collect();
             let ips = parsed.ok_or_else(|| format!("invalid {}: {list:?}", LOAD_BALANCER_IPS[0]))?;
-            ipv4_of(&ips).map(Some)
+            match ips.as_slice() {
+                [_] => ipv4_of(&ips).map(Some),
+                [a, b] if a.is_ipv4() == b.is_ipv4() => {
+                    Err(format!("IPFamilyForAddresses: same address family {}", go_quoted(&ips)))
+                }
+                [_, _] => Err(mismatched_family(&ips)),
+                _ => Err(format!("IPFamilyForAddresses: invalid ips length {} {}", ips.len(), go_quoted(&ips))),
+            }
         }
         (None, Some(text)) => {
             let ip: IpAddr = text.parse().map_err(|_| format!("invalid spec.loadBalancerIP {text:?}"))?;
@@ -517,15 +665,20 @@ fn requested_ip(req: &IpRequest) -> Result<Option<Ipv4Addr>, String> {
 }
 
 fn ipv4_of(ips: &[IpAddr]) -> Result<Ipv4Addr, String> {
-    ips.iter()
-        .find_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(*v4),
-            IpAddr::V6(_) => None,
-        })
-        .ok_or_else(|| {
-            let quoted: Vec<String> = ips.iter().map(|ip| format!("\"{ip}\"")).collect();
-            format!("requested loadBalancer IP(s) [{}] does not match the ipFamily of the service", quoted.join(" "))
-        })
+    match ips {
+        [IpAddr::V4(v4)] => Ok(*v4),
+        _ => Err(mismatched_family(ips)),
+    }
+}
+
+fn mismatched_family(ips: &[IpAddr]) -> String {
+    format!("requested loadBalancer IP(s) {} does not match the ipFamily of the service", go_quoted(ips))
+}
+
+/// Go's `%q` of a slice of addresses: `["a" "b"]`.
+fn go_quoted(ips: &[IpAddr]) -> String {
+    let quoted: Vec<String> = ips.iter().map(|ip| format!("\"{ip}\"")).collect();
+    format!("[{}]", quoted.join(" "))
 }
 
 #[cfg(test)]
@@ -581,7 +734,7 @@ mod tests {
     #[test]
     fn story_c_pool_hands_out_10_then_11_and_counts_down() {
         let mut ipam = MetalLbIpam::default();
-        assert!(ipam.set_pools(&[pool("demo-pool", &["192.0.2.10-192.0.2.50"])]).is_empty());
+        assert!(ipam.set_pools(&[pool("demo-pool", &["192.0.2.10-192.0.2.50"])], &BTreeMap::new()).is_empty());
         assert_eq!(ipam.pool_usage("demo-pool"), Some((0, 41)));
 
         let web = ipam.assign(&Svc::new("web").request()).unwrap();
@@ -598,7 +751,7 @@ mod tests {
     #[test]
     fn assign_is_idempotent() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])], &BTreeMap::new());
         let web = Svc::new("web");
         let first = ipam.assign(&web.request()).unwrap();
         assert_eq!(ipam.assign(&web.request()), Ok(first.clone()));
@@ -613,7 +766,7 @@ mod tests {
         // AllocationFailed event.
         let mut ipam = MetalLbIpam::default();
         assert_eq!(failure(&mut ipam, &Svc::new("web")), "pools are empty");
-        ipam.set_pools(&[manual(pool("reserved", &["192.168.1.240/28"]))]);
+        ipam.set_pools(&[manual(pool("reserved", &["192.168.1.240/28"]))], &BTreeMap::new());
         assert_eq!(failure(&mut ipam, &Svc::new("web")), "Failed to allocate IP for \"default/web\": no available IPs");
         assert_eq!(ipam.assignment("default/web"), None);
     }
@@ -623,7 +776,10 @@ mod tests {
         // MetalLB's per-Service pool selection is the address-pool annotation
         // (service.go allocateIPs); an unknown name fails AllocateFromPool.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("general", &["192.168.1.200/29"]), pool("gold", &["192.168.1.240/29"])]);
+        ipam.set_pools(
+            &[pool("general", &["192.168.1.200/29"]), pool("gold", &["192.168.1.240/29"])],
+            &BTreeMap::new(),
+        );
         let gold = Svc::new("gold").annotate("metallb.universe.tf/address-pool", "gold");
         assert_eq!(ipam.assign(&gold.request()).unwrap().pool, "gold");
         let platinum = Svc::new("platinum").annotate("metallb.io/address-pool", "platinum");
@@ -643,7 +799,7 @@ mod tests {
     #[test]
     fn exhausted_pools_fail_with_metallbs_wording() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("tiny", &["10.0.0.0/31"])]);
+        ipam.set_pools(&[pool("tiny", &["10.0.0.0/31"])], &BTreeMap::new());
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("a")), ip("10.0.0.0"));
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("b")), ip("10.0.0.1"));
         assert_eq!(failure(&mut ipam, &Svc::new("c")), "Failed to allocate IP for \"default/c\": no available IPs");
@@ -658,13 +814,26 @@ mod tests {
     #[test]
     fn requested_ip_inside_outside_and_taken() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200-192.168.1.210"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200-192.168.1.210"])], &BTreeMap::new());
 
         let inside = Svc::new("web").load_balancer_ip("192.168.1.205");
         assert_eq!(assigned_ip(&mut ipam, &inside), ip("192.168.1.205"));
-        // The annotation (either prefix) lists addresses; vipsim takes the IPv4 one.
-        let listed = Svc::new("api").annotate("metallb.universe.tf/loadBalancerIPs", "fd00::5, 192.168.1.207");
+        // The annotation (either prefix) lists addresses: one IPv4 address
+        // on vipsim's single-stack Services; a dual-stack pair does not
+        // match the Service's family, two IPv4 ones are refused by
+        // ipfamily.ForAddresses.
+        let listed = Svc::new("api").annotate("metallb.universe.tf/loadBalancerIPs", " 192.168.1.207");
         assert_eq!(assigned_ip(&mut ipam, &listed), ip("192.168.1.207"));
+        let dual = Svc::new("dual").annotate("metallb.universe.tf/loadBalancerIPs", "fd00::5, 192.168.1.208");
+        assert_eq!(
+            failure(&mut ipam, &dual),
+            "Failed to allocate IP for \"default/dual\": requested loadBalancer IP(s) [\"fd00::5\" \"192.168.1.208\"] does not match the ipFamily of the service"
+        );
+        let two = Svc::new("two").annotate("metallb.io/loadBalancerIPs", "192.168.1.208,192.168.1.209");
+        assert_eq!(
+            failure(&mut ipam, &two),
+            "Failed to allocate IP for \"default/two\": IPFamilyForAddresses: same address family [\"192.168.1.208\" \"192.168.1.209\"]"
+        );
 
         let outside = Svc::new("far").load_balancer_ip("10.9.9.9");
         assert_eq!(
@@ -706,7 +875,7 @@ mod tests {
         // allocator.go checkSharing: same non-empty key, and no (protocol,
         // port) pair in use by another Service on that address.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])], &BTreeMap::new());
         let dns_udp = Svc::new("dns-udp").shared("dns").ports(&[("UDP", 53)]);
         let dns_tcp = Svc::new("dns-tcp").shared("dns").ports(&[("TCP", 53)]);
         let vip = assigned_ip(&mut ipam, &dns_udp);
@@ -742,7 +911,7 @@ mod tests {
         // first that checkSharing accepts: a free address below the one
         // already shared under the key wins.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])], &BTreeMap::new());
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("blocker")), ip("192.168.1.200"));
         let http = Svc::new("http").shared("edge");
         assert_eq!(assigned_ip(&mut ipam, &http), ip("192.168.1.201"));
@@ -756,7 +925,7 @@ mod tests {
     #[test]
     fn avoid_buggy_ips_skips_dot_0_and_dot_255_of_a_24() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[avoiding_buggy_ips(pool("home", &["192.168.10.0/24"]))]);
+        ipam.set_pools(&[avoiding_buggy_ips(pool("home", &["192.168.10.0/24"]))], &BTreeMap::new());
         assert_eq!(ipam.pool_usage("home"), Some((0, 254)));
         let dot_zero = Svc::new("zero").load_balancer_ip("192.168.10.0");
         assert_eq!(
@@ -777,7 +946,7 @@ mod tests {
 
         // Across a /24 boundary inside a range, both .255 and .0 are skipped.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[avoiding_buggy_ips(pool("span", &["192.168.10.253-192.168.11.1"]))]);
+        ipam.set_pools(&[avoiding_buggy_ips(pool("span", &["192.168.10.253-192.168.11.1"]))], &BTreeMap::new());
         assert_eq!(ipam.pool_usage("span"), Some((0, 3)));
         let assigned: Vec<Ipv4Addr> =
             ["a", "b", "c"].iter().map(|name| assigned_ip(&mut ipam, &Svc::new(name))).collect();
@@ -787,7 +956,10 @@ mod tests {
     #[test]
     fn auto_assign_false_pools_serve_only_explicit_requests() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[manual(pool("reserved", &["192.168.1.240/29"])), pool("general", &["192.168.1.200/29"])]);
+        ipam.set_pools(
+            &[manual(pool("reserved", &["192.168.1.240/29"])), pool("general", &["192.168.1.200/29"])],
+            &BTreeMap::new(),
+        );
         assert_eq!(ipam.assign(&Svc::new("web").request()).unwrap().pool, "general");
         let by_pool = Svc::new("db").annotate("metallb.io/address-pool", "reserved");
         assert_eq!(assigned_ip(&mut ipam, &by_pool), ip("192.168.1.240"));
@@ -801,9 +973,9 @@ mod tests {
         // and Allocator.Assign (which re-validates a held address) does not
         // look at autoAssign, so a Service keeps what it has.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/30"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/30"])], &BTreeMap::new());
         let held = ipam.assign(&Svc::new("web").request()).unwrap();
-        ipam.set_pools(&[manual(pool("lan", &["192.168.1.200/30"]))]);
+        ipam.set_pools(&[manual(pool("lan", &["192.168.1.200/30"]))], &BTreeMap::new());
         assert_eq!(ipam.assign(&Svc::new("web").request()), Ok(held));
         assert_eq!(failure(&mut ipam, &Svc::new("new")), "Failed to allocate IP for \"default/new\": no available IPs");
     }
@@ -813,7 +985,7 @@ mod tests {
         // allocator.go Allocate ranges over a Go map, so upstream order is
         // unspecified; vipsim uses apply order, not names.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("zeta", &["10.0.2.0/31"]), pool("alpha", &["10.0.1.0/24"])]);
+        ipam.set_pools(&[pool("zeta", &["10.0.2.0/31"]), pool("alpha", &["10.0.1.0/24"])], &BTreeMap::new());
         assert_eq!(ipam.pool_names(), ["zeta", "alpha"]);
         let assigned: Vec<Assignment> =
             ["a", "b", "c"].iter().map(|name| ipam.assign(&Svc::new(name).request()).unwrap()).collect();
@@ -825,13 +997,16 @@ mod tests {
     #[test]
     fn overlapping_or_duplicate_pools_are_rejected_and_skipped() {
         let mut ipam = MetalLbIpam::default();
-        let errors = ipam.set_pools(&[
-            pool("first", &["192.168.1.0/24"]),
-            pool("second", &["10.0.0.0/24", "192.168.1.128-192.168.1.255"]),
-            pool("first", &["10.1.0.0/24"]),
-            pool("self-overlap", &["10.2.0.0/24", "10.2.0.10/32"]),
-            pool("third", &["10.0.0.0/24"]),
-        ]);
+        let errors = ipam.set_pools(
+            &[
+                pool("first", &["192.168.1.0/24"]),
+                pool("second", &["10.0.0.0/24", "192.168.1.128-192.168.1.255"]),
+                pool("first", &["10.1.0.0/24"]),
+                pool("self-overlap", &["10.2.0.0/24", "10.2.0.10/32"]),
+                pool("third", &["10.0.0.0/24"]),
+            ],
+            &BTreeMap::new(),
+        );
         assert_eq!(
             errors,
             [
@@ -846,7 +1021,7 @@ mod tests {
     #[test]
     fn release_then_reassign_takes_the_lowest_free_address() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])], &BTreeMap::new());
         for name in ["a", "b", "c"] {
             assigned_ip(&mut ipam, &Svc::new(name));
         }
@@ -860,31 +1035,31 @@ mod tests {
     #[test]
     fn a_pool_change_drops_assignments_it_invalidates() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.0/24"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.0/24"])], &BTreeMap::new());
         let web = Svc::new("web").load_balancer_ip("192.168.1.0");
         assert_eq!(assigned_ip(&mut ipam, &web), ip("192.168.1.0"));
         let api = Svc::new("api");
         assert_eq!(assigned_ip(&mut ipam, &api), ip("192.168.1.1"));
 
         // Same addresses under a new name: kept, re-labelled (SetPools re-homes).
-        ipam.set_pools(&[pool("office", &["192.168.1.0/24"])]);
+        ipam.set_pools(&[pool("office", &["192.168.1.0/24"])], &BTreeMap::new());
         assert_eq!(ipam.assignment("default/api").map(|a| a.pool.as_str()), Some("office"));
 
         // avoidBuggyIPs now disowns .0: dropped at once, and the request
         // for it can no longer be met.
-        ipam.set_pools(&[avoiding_buggy_ips(pool("office", &["192.168.1.0/24"]))]);
+        ipam.set_pools(&[avoiding_buggy_ips(pool("office", &["192.168.1.0/24"]))], &BTreeMap::new());
         assert_eq!(ipam.assignment("default/web"), None);
         assert_eq!(ipam.assignment("default/api").map(|a| a.ip), Some(ip("192.168.1.1")));
         assert!(failure(&mut ipam, &web).ends_with("[\"192.168.1.0\"] is not allowed in config"));
 
         // The pool shrinks away from .1: the next assign re-allocates.
-        ipam.set_pools(&[pool("office", &["192.168.1.128/25"])]);
+        ipam.set_pools(&[pool("office", &["192.168.1.128/25"])], &BTreeMap::new());
         assert_eq!(ipam.assignment("default/api"), None);
         assert_eq!(assigned_ip(&mut ipam, &api), ip("192.168.1.128"));
         assert_eq!(ipam.pool_usage("office"), Some((1, 127)));
 
         // Removing every pool clears the Service too.
-        ipam.set_pools(&[]);
+        ipam.set_pools(&[], &BTreeMap::new());
         assert_eq!(failure(&mut ipam, &api), "pools are empty");
         assert_eq!(ipam.assignment("default/api"), None);
     }
@@ -895,7 +1070,7 @@ mod tests {
         // another pool, or when Assign (checkSharing) rejects the Service's
         // current ports, then allocates afresh.
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("a", &["10.0.1.0/30"]), pool("b", &["10.0.2.0/30"])]);
+        ipam.set_pools(&[pool("a", &["10.0.1.0/30"]), pool("b", &["10.0.2.0/30"])], &BTreeMap::new());
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("web")), ip("10.0.1.0"));
         let to_b = Svc::new("web").annotate("metallb.io/address-pool", "b");
         assert_eq!(assigned_ip(&mut ipam, &to_b), ip("10.0.2.0"));
@@ -912,7 +1087,7 @@ mod tests {
     #[test]
     fn services_of_another_load_balancer_class_are_not_handled() {
         let mut ipam = MetalLbIpam::default();
-        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])]);
+        ipam.set_pools(&[pool("lan", &["192.168.1.200/29"])], &BTreeMap::new());
         let cilium = Svc::new("cilium").class("io.cilium/l2-announcer");
         assert!(!ipam.handles(Some("io.cilium/l2-announcer")));
         assert_eq!(
@@ -936,16 +1111,19 @@ mod tests {
     #[test]
     fn malformed_addresses_give_config_go_errors() {
         let mut ipam = MetalLbIpam::default();
-        let errors = ipam.set_pools(&[
-            pool("empty", &[]),
-            pool("no-prefix", &["192.168.1.10"]),
-            pool("bad-start", &["192.168.1.x-192.168.1.20"]),
-            pool("bad-end", &["192.168.1.10- nope"]),
-            pool("backwards", &["192.168.1.20-192.168.1.10"]),
-            pool("v6", &["fd00::/120"]),
-            pool("v6-range", &["fd00::1-fd00::9"]),
-            pool("good", &["192.168.1.10/31", "192.168.1.12-192.168.1.14"]),
-        ]);
+        let errors = ipam.set_pools(
+            &[
+                pool("empty", &[]),
+                pool("no-prefix", &["192.168.1.10"]),
+                pool("bad-start", &["192.168.1.x-192.168.1.20"]),
+                pool("bad-end", &["192.168.1.10- nope"]),
+                pool("backwards", &["192.168.1.20-192.168.1.10"]),
+                pool("v6", &["fd00::/120"]),
+                pool("v6-range", &["fd00::1-fd00::9"]),
+                pool("good", &["192.168.1.10/31", "192.168.1.12-192.168.1.14"]),
+            ],
+            &BTreeMap::new(),
+        );
         assert_eq!(
             errors,
             [

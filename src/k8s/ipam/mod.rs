@@ -30,6 +30,11 @@ pub struct IpRequest<'a> {
     pub load_balancer_class: Option<&'a str>,
     /// `(protocol, port)` per Service port; protocol is `"TCP"` or `"UDP"`.
     pub ports: &'a [(String, u16)],
+    /// `spec.selector`: Services sharing an address under
+    /// `externalTrafficPolicy: Local` must select the same pods.
+    pub selector: &'a BTreeMap<String, String>,
+    /// `spec.externalTrafficPolicy` is `Local`.
+    pub external_local: bool,
 }
 
 impl<'a> IpRequest<'a> {
@@ -70,6 +75,7 @@ pub(crate) mod test_service {
         load_balancer_ip: Option<String>,
         class: Option<String>,
         ports: Vec<(String, u16)>,
+        selector: BTreeMap<String, String>,
     }
 
     impl Svc {
@@ -85,6 +91,7 @@ pub(crate) mod test_service {
                 load_balancer_ip: None,
                 class: None,
                 ports: vec![("TCP".to_owned(), 80)],
+                selector: BTreeMap::new(),
             }
         }
         pub(crate) fn label(mut self, key: &str, value: &str) -> Svc {
@@ -116,6 +123,8 @@ pub(crate) mod test_service {
                 load_balancer_ip: self.load_balancer_ip.as_deref(),
                 load_balancer_class: self.class.as_deref(),
                 ports: &self.ports,
+                selector: &self.selector,
+                external_local: false,
             }
         }
     }

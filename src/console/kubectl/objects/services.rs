@@ -48,8 +48,8 @@ fn spec(s: &Service) -> Value {
     let cluster_ip = s.cluster_ip.map(|ip| ip.to_string()).unwrap_or_else(|| "None".into());
     let ports: Vec<Value> =
         sp.ports.iter().enumerate().map(|(i, p)| port(p, s.node_ports.get(i).copied().flatten())).collect();
-    let allocate_node_ports = (sp.service_type == ServiceType::LoadBalancer)
-        .then(|| sp.allocate_load_balancer_node_ports.clone().unwrap_or(json!(true)));
+    let allocate_node_ports =
+        (sp.service_type == ServiceType::LoadBalancer).then(|| sp.allocate_load_balancer_node_ports.unwrap_or(true));
     Fields::new()
         .opt("allocateLoadBalancerNodePorts", allocate_node_ports)
         .put("clusterIP", cluster_ip.clone())

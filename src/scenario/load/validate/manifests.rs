@@ -3,7 +3,7 @@
 
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
-use crate::k8s::cluster::LoadBalancerKind;
+use crate::k8s::cluster::{LoadBalancerKind, METALLB_NAMESPACE};
 use crate::k8s::names::{is_dns_label, is_dns_subdomain};
 use crate::k8s::objects::{
     BGPPEER_WEBHOOK, BgpAdvertisementSpec, CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PeerRefusal,
@@ -36,7 +36,10 @@ pub fn check(cx: &mut Context) {
             Manifest::Pod { spec, .. } => pod_spec(cx, manifest, "spec", spec),
             Manifest::Service { spec, .. } => service(cx, manifest, spec),
             Manifest::IPAddressPool { spec, .. } => metallb_pool(cx, manifest, &spec.addresses),
-            Manifest::L2Advertisement { spec, .. } => pool_references(cx, manifest, &spec.ip_address_pools),
+            Manifest::L2Advertisement { spec, .. } => {
+                pool_references(cx, manifest, &spec.ip_address_pools);
+                l2_advertisement_interfaces(cx, manifest, &spec.interfaces);
+            }
             Manifest::BGPAdvertisement { spec, .. } => {
                 pool_references(cx, manifest, &spec.ip_address_pools);
                 bgp_advertisement(cx, manifest, spec);
@@ -47,6 +50,16 @@ pub fn check(cx: &mut Context) {
                 }
             }
             Manifest::CiliumLoadBalancerIPPool { spec, .. } => cilium_pool(cx, manifest, &spec.blocks),
+            Manifest::CiliumL2AnnouncementPolicy { spec, .. } => {
+                l2_policy_interfaces(cx, manifest, &spec.interfaces);
+                if !spec.load_balancer_ips && !spec.external_ips {
+                    cx.manifest_warn(
+                        manifest,
+                        "spec",
+                        "announces nothing: `loadBalancerIPs` and `externalIPs` both default to false, and Cilium selects a Service only for the kinds of address the policy sets (pkg/l2announcer/l2announcer.go); set `loadBalancerIPs: true`",
+                    );
+                }
+            }
             _ => {}
         }
     }
@@ -160,6 +173,15 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
         }
         _ => return,
     };
+    let namespace = manifest.manifest().namespace().unwrap_or("default");
+    if needs == LoadBalancerKind::Metallb && namespace != METALLB_NAMESPACE {
+        let path = if manifest.manifest().metadata().namespace.is_some() { "metadata.namespace" } else { "metadata" };
+        let message = format!(
+            "MetalLB reads its configuration only from `{METALLB_NAMESPACE}`, the namespace it runs in: this {} in namespace `{namespace}` is ignored (add `namespace: {METALLB_NAMESPACE}`)",
+            manifest.manifest().kind()
+        );
+        cx.manifest_warn(manifest, path, message);
+    }
     if cx.spec.cluster.load_balancer != needs {
         let wanted = if needs == LoadBalancerKind::Metallb { "metallb" } else { "cilium" };
         let message =
@@ -252,7 +274,7 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
         cx.manifest_error(
             manifest,
             "spec",
-            "a Service needs a `selector`: vipsim derives its endpoints from the pods it selects",
+            "a Service needs a `selector`: vipsim derives its endpoints from the pods it selects (without one, Kubernetes makes no EndpointSlice and waits for those you write, which vipsim does not model; MetalLB would still assign an address and, with no endpoint, announce it from no node)",
         );
     }
     if spec.ports.is_empty() {
@@ -268,8 +290,12 @@ fn service(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec) {
     }
     service_ports(cx, manifest, spec, &templates);
     service_addresses(cx, manifest, spec);
+    load_balancer_annotations(cx, manifest);
     if let Err((path, message)) = crate::k8s::services::validate_session_affinity(spec) {
         cx.manifest_error(manifest, path, message);
+    }
+    for (path, message) in crate::k8s::services::validate_api_fields(spec) {
+        cx.manifest_error(manifest, &path, message);
     }
 }
 
@@ -328,6 +354,12 @@ fn service_ports(cx: &mut Context, manifest: &ParsedManifest, spec: &ServiceSpec
             _ => {}
         }
         protocol(cx, manifest, &path, port.protocol.as_deref());
+        if let Some(other @ ("UDP" | "SCTP")) = port.protocol.as_deref() {
+            let message = format!(
+                "{other} traffic is not simulated (vipsim's tools speak TCP and ICMP): the port counts for address sharing and shows in kubectl, and nothing can send to it"
+            );
+            cx.manifest_warn(manifest, &format!("{path}.protocol"), message);
+        }
         match port.name.as_deref() {
             None if spec.ports.len() > 1 => {
                 cx.manifest_error(manifest, &path, "ports need a `name` when a Service has more than one");
@@ -374,6 +406,75 @@ fn service_addresses(cx: &mut Context, manifest: &ParsedManifest, spec: &Service
     }
 }
 
+/// The Service annotations MetalLB 0.14.9 reads (`controller/service.go`:
+/// the `metallb.io/` keys and their deprecated `metallb.universe.tf/`
+/// aliases; `ip-allocated-from-pool` is the controller's own).
+const METALLB_ANNOTATIONS: &[&str] = &[
+    "metallb.io/address-pool",
+    "metallb.io/loadBalancerIPs",
+    "metallb.io/allow-shared-ip",
+    "metallb.io/ip-allocated-from-pool",
+    "metallb.universe.tf/address-pool",
+    "metallb.universe.tf/loadBalancerIPs",
+    "metallb.universe.tf/allow-shared-ip",
+    "metallb.universe.tf/ip-allocated-from-pool",
+];
+
+/// The Service annotations Cilium 1.18's LB IPAM reads
+/// (`operator/pkg/lbipam/lbipam.go`, with their `io.cilium/` aliases).
+const CILIUM_ANNOTATIONS: &[&str] = &[
+    "lbipam.cilium.io/ips",
+    "lbipam.cilium.io/sharing-key",
+    "lbipam.cilium.io/sharing-cross-namespace",
+    "io.cilium/lb-ipam-ips",
+    "io.cilium/lb-ipam-sharing-key",
+    "io.cilium/lb-ipam-sharing-cross-namespace",
+];
+
+/// A load balancer's annotation that it does not read does nothing: a
+/// misspelt key (annotation keys are case-sensitive, so
+/// `allow-shared-IP` is not `allow-shared-ip`), or one of the other load
+/// balancer than the cluster runs. Both are warnings at the annotation.
+fn load_balancer_annotations(cx: &mut Context, manifest: &ParsedManifest) {
+    let running = cx.spec.cluster.load_balancer;
+    for key in manifest.manifest().metadata().annotations.keys() {
+        let (known, owner, kind, reads): (&[&str], &str, LoadBalancerKind, &str) = if key.starts_with("metallb.io/")
+            || key.starts_with("metallb.universe.tf/")
+        {
+            (
+                METALLB_ANNOTATIONS,
+                "MetalLB",
+                LoadBalancerKind::Metallb,
+                "metallb.io/address-pool, metallb.io/loadBalancerIPs and metallb.io/allow-shared-ip (or the same under metallb.universe.tf/)",
+            )
+        } else if key.starts_with("lbipam.cilium.io/") || key.starts_with("io.cilium/lb-ipam") {
+            (
+                CILIUM_ANNOTATIONS,
+                "Cilium's LB IPAM",
+                LoadBalancerKind::Cilium,
+                "lbipam.cilium.io/ips, lbipam.cilium.io/sharing-key and lbipam.cilium.io/sharing-cross-namespace",
+            )
+        } else {
+            continue;
+        };
+        let path = format!("metadata.annotations.{key}");
+        if !known.contains(&key.as_str()) {
+            let near = known
+                .iter()
+                .copied()
+                .find(|k| k.eq_ignore_ascii_case(key))
+                .or_else(|| closest(key, known.iter().copied()));
+            let message = format!(
+                "{owner} reads no annotation `{key}`, so it has no effect (annotation keys are case-sensitive); it reads {reads}"
+            );
+            cx.manifest_warn(manifest, &path, message).suggest(near);
+        } else if running != kind {
+            let message = format!("has no effect: {owner} reads it, and it does not run in this cluster");
+            cx.manifest_warn(manifest, &path, message);
+        }
+    }
+}
+
 /// Two Services cannot have the same node port.
 fn unique_node_ports(cx: &mut Context) {
     let mut owners: BTreeMap<u16, String> = BTreeMap::new();
@@ -382,13 +483,27 @@ fn unique_node_ports(cx: &mut Context) {
             continue;
         };
         let owner = format!("{}/{}", manifest.manifest().namespace().unwrap_or("default"), manifest.name());
-        for (j, port) in spec.ports.iter().enumerate() {
-            let Some(node_port) = port.node_port else {
+        // The health-check node port comes from the same allocator, after
+        // the Service's node ports (`txnAllocNodePorts`, alloc.go, 1.34).
+        let health_check = spec.health_check_node_port.filter(|p| *p != 0);
+        let ports =
+            spec.ports.iter().enumerate().map(|(j, port)| (format!("spec.ports[{j}].nodePort"), port.node_port));
+        for (path, node_port) in ports.chain([("spec.healthCheckNodePort".to_string(), health_check)]) {
+            let Some(node_port) = node_port else {
                 continue;
             };
+            if path == "spec.healthCheckNodePort" && !NODE_PORTS.contains(&node_port) {
+                let message = format!(
+                    "failed to allocate requested HealthCheck NodePort {node_port}: provided port is not in the valid range. The range of valid ports is {}-{}",
+                    NODE_PORTS.start(),
+                    NODE_PORTS.end()
+                );
+                cx.manifest_error(manifest, &path, message);
+                continue;
+            }
             if let Some(first) = owners.get(&node_port) {
                 let message = format!("nodePort {node_port} is already used by Service `{first}`");
-                cx.manifest_error(manifest, &format!("spec.ports[{j}].nodePort"), message);
+                cx.manifest_error(manifest, &path, message);
             } else {
                 owners.insert(node_port, owner.clone());
             }
@@ -466,6 +581,55 @@ fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
         (None, None, Some(_)) => Err("a block with `stop` needs a `start`".to_string()),
         (None, None, None) => Err("a block needs a `cidr`, or a `start` (and optional `stop`)".to_string()),
         (Some(_), _, _) => Err("a block has either a `cidr` or a `start`/`stop` range, not both".to_string()),
+    }
+}
+
+/// A CiliumL2AnnouncementPolicy's `interfaces` are Go regular expressions
+/// over the node's devices (vipsim's nodes have one, `eth0`), matched
+/// anywhere in the name (pkg/l2announcer/l2announcer.go, Cilium 1.18). One
+/// that does not compile makes the agent skip the whole policy; one vipsim
+/// cannot read is refused rather than guessed; a list that selects no
+/// device announces nothing.
+fn l2_policy_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces: &[String]) {
+    let mut compiled = true;
+    for (i, pattern) in interfaces.iter().enumerate() {
+        if let Err(reason) = crate::k8s::goregex::GoRegex::new(pattern) {
+            compiled = false;
+            let message = if reason.starts_with("error parsing regexp") {
+                format!(
+                    "`{pattern}`: {reason}; Cilium skips this whole policy (status condition io.cilium/bad-interface-regex)"
+                )
+            } else {
+                format!("`{pattern}`: {reason}; write it with literals, classes, groups, `|`, `^`, `$` and repetitions")
+            };
+            cx.manifest_error(manifest, &format!("spec.interfaces[{i}]"), message);
+        }
+    }
+    if compiled
+        && !interfaces.is_empty()
+        && !interfaces.iter().any(|p| crate::k8s::cilium::interface_matches(p, "eth0"))
+    {
+        cx.manifest_warn(
+            manifest,
+            "spec.interfaces",
+            "matches no device of the nodes (each has one, `eth0`; the patterns match anywhere in the name): this policy announces nothing",
+        );
+    }
+}
+
+/// An L2Advertisement's `interfaces` are interface names. MetalLB elects
+/// the leader without looking at them; the winner then finds none of its
+/// interfaces listed, logs "the specified interfaces used to announce LB IP
+/// don't exist", records an `announceFailed` event and answers no ARP
+/// (`SetBalancer`, speaker/layer2_controller.go, 0.14.9). vipsim's nodes
+/// have one interface, `eth0`, and show nobody announcing.
+fn l2_advertisement_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces: &[String]) {
+    if !interfaces.is_empty() && !interfaces.iter().any(|i| i == "eth0") {
+        cx.manifest_warn(
+            manifest,
+            "spec.interfaces",
+            "names no interface of the nodes (each has one, `eth0`): MetalLB still elects a leader, whose speaker records an announceFailed event (\"the interfaces specified by LB IP ... doesn't exist in assigned node\") and answers no ARP; vipsim shows nobody announcing and not that event",
+        );
     }
 }
 
