@@ -48,7 +48,7 @@ pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
         if !spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&labels)) {
             continue;
         }
-        let compiles = spec.interfaces.iter().all(|re| super::goregex::GoRegex::new(re).is_ok());
+        let compiles = spec.interfaces.iter().all(|re| interface_regex(re).is_ok());
         if !compiles || (!spec.interfaces.is_empty() && !spec.interfaces.iter().any(|re| interface_matches(re, "eth0")))
         {
             continue;
@@ -68,7 +68,13 @@ pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
 /// `eth0`. A pattern Go cannot compile makes the agent skip the policy
 /// (status `io.cilium/bad-interface-regex`): it selects nothing.
 pub fn interface_matches(pattern: &str, iface: &str) -> bool {
-    super::goregex::GoRegex::new(pattern).is_ok_and(|re| re.is_match(iface))
+    interface_regex(pattern).is_ok_and(|re| re.is_match(iface))
+}
+
+/// A policy's interface pattern compiled, or why it does not compile.
+/// `Regex::is_match` is unanchored, as Go's `MatchString` is.
+pub fn interface_regex(pattern: &str) -> Result<regex_lite::Regex, String> {
+    regex_lite::Regex::new(pattern).map_err(|e| e.to_string())
 }
 
 /// Whether the node's agent runs (its liveness stays fresh).
@@ -174,6 +180,15 @@ mod tests {
         assert!(interface_matches("^eth", "eth0"));
         assert!(!interface_matches("^ens[0-9]+", "eth0"));
         assert!(!interface_matches("(eth", "eth0"));
+        // Unanchored, as Go's `regexp.MatchString` is (RE2 semantics).
+        for p in ["eth", "^eth0$", "eth.*", "^eth\\d+$", "th0", "^(eth|ens)[0-9]+$", "e", "", "(?i)ETH"] {
+            assert!(interface_matches(p, "eth0"), "{p}");
+        }
+        for p in ["^th0", "ens", "^eth$", "^eth0.$", "eth1", "^eth[1-9]", "bond0|ens3", "^(?:en|wl)", "^[^e]"] {
+            assert!(!interface_matches(p, "eth0"), "{p}");
+        }
+        assert!(interface_matches("^en[ops][0-9]+(s[0-9]+)?$", "enp1s0"));
+        assert!(interface_matches("^eth[0-9]{1,2}$", "eth10") && !interface_matches("^eth[0-9]{2}$", "eth1"));
         assert_eq!(lease_name(&"default/web".to_string()), "cilium-l2announce-default-web");
     }
 }

@@ -9,7 +9,6 @@ pub mod cluster;
 pub mod control;
 pub mod deployments;
 pub mod endpoints;
-pub mod goregex;
 pub mod ipam;
 pub mod kinds;
 pub mod metallb;

@@ -593,15 +593,11 @@ fn cilium_block(block: &CiliumPoolBlock) -> Result<(), String> {
 fn l2_policy_interfaces(cx: &mut Context, manifest: &ParsedManifest, interfaces: &[String]) {
     let mut compiled = true;
     for (i, pattern) in interfaces.iter().enumerate() {
-        if let Err(reason) = crate::k8s::goregex::GoRegex::new(pattern) {
+        if let Err(reason) = crate::k8s::cilium::interface_regex(pattern) {
             compiled = false;
-            let message = if reason.starts_with("error parsing regexp") {
-                format!(
-                    "`{pattern}`: {reason}; Cilium skips this whole policy (status condition io.cilium/bad-interface-regex)"
-                )
-            } else {
-                format!("`{pattern}`: {reason}; write it with literals, classes, groups, `|`, `^`, `$` and repetitions")
-            };
+            let message = format!(
+                "`{pattern}` is not a regular expression ({reason}); Cilium skips this whole policy (status condition io.cilium/bad-interface-regex)"
+            );
             cx.manifest_error(manifest, &format!("spec.interfaces[{i}]"), message);
         }
     }
