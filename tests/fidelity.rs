@@ -1920,3 +1920,147 @@ spec:
         assert_eq!(addr.contains("inet 10.50.0.12/32 scope global kube-ipvs0"), answered, "{datapath}: {addr}");
     }
 }
+
+/// Cilium 1.18's L2 announcer (pkg/l2announcer/l2announcer.go) selects a
+/// Service for a policy when the policy's address kind matches the
+/// Service's ("Policy IP type and Service IP type must match", `upsertSvc`):
+/// with `externalIPs: true` a Service with `spec.externalIPs`, a ClusterIP
+/// one too. The lease holder's table then holds those addresses
+/// (`desiredEntries`), its BPF responder answers ARP for them, and the
+/// responder reconciler sends a gratuitous ARP for each new entry
+/// (`garpOnNewEntry`, pkg/datapath/l2responder/l2responder.go). The eBPF
+/// datapath has a frontend for each externalIP, so a LAN client's curl
+/// reaches a pod. With `externalIPs: false` the policy does not select the
+/// Service: nobody answers, and the curl fails. Before, vipsim's announcer
+/// answered for load-balancer IPs only.
+#[test]
+fn cilium_lease_holder_answers_arp_for_external_ips_when_the_policy_says_so() {
+    for external in [true, false] {
+        let web = common::netexec_web(2);
+        let yaml = format!(
+            r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: extip-l2 }}
+spec:
+  seed: 3
+  duration: 14s
+  cluster: {{ loadBalancer: cilium, announce: l2, datapath: ebpf }}
+  hosts:
+  - {{ name: rt, role: router, ip: 10.61.4.1/24 }}
+  - {{ name: desk, role: client, ip: 10.61.4.70/24 }}
+  - {{ name: wk-a, role: node, ip: 10.61.4.11/24 }}
+  - {{ name: wk-b, role: node, ip: 10.61.4.12/24 }}
+  timeline:
+  - {{ at: 7s, run: {{ host: desk, cmd: "arping -c 2 10.61.4.150" }} }}
+  - {{ at: 10s, run: {{ host: desk, cmd: "curl -s -m 3 http://10.61.4.150/hostname" }} }}
+---
+{web}---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  externalIPs: [10.61.4.150]
+  selector: {{ app: web }}
+  ports: [{{ port: 80, targetPort: 8080 }}]
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: {{ name: ext }}
+spec: {{ externalIPs: {external}, loadBalancerIPs: true }}
+"#
+        );
+        let run = run_yaml(&yaml);
+        let vip: Ipv4Addr = "10.61.4.150".parse().unwrap();
+        let holder = run.world().cluster.leases.get("default/web").and_then(|l| l.holder.clone());
+        assert_eq!(holder.is_some(), external, "externalIPs: {external}: lease {holder:?}");
+        let (arping, arping_exit) = last_output(&run, "arping");
+        let (curl, curl_exit) = last_output(&run, "curl");
+        assert_eq!(curl_exit == 0, external, "externalIPs: {external}: {curl} (exit {curl_exit})");
+        assert_eq!(arping_exit == 0, external, "externalIPs: {external}: {arping}");
+        // Who answers for the VIP (the lesson's list) names the address.
+        let answers = vipsim::view::answers::who_answers(run.world());
+        let listed = answers.iter().find(|a| a.ip == vip);
+        if let Some(holder) = holder {
+            assert!(curl.starts_with("web-"), "{curl}");
+            let mac = run.world().net.host(&holder).unwrap().ifaces[0].mac;
+            assert!(arping.to_uppercase().contains(&mac.to_string().to_uppercase()), "{holder} {mac}: {arping}");
+            assert_eq!(listed.map(|a| a.nodes()), Some(vec![holder.as_str()]), "{answers:?}");
+            // One gratuitous ARP reply for the externalIP on takeover.
+            let garps = run
+                .trace()
+                .iter()
+                .filter(|r| match &r.kind {
+                    Kind::Frame { at, frame, forward: None, dir: Dir::Tx, .. } if **at == *holder => {
+                        matches!(frame.parse(), Parsed::Arp { arp, .. } if arp.is_announcement() && arp.sender_ip == vip)
+                    }
+                    _ => false,
+                })
+                .count();
+            assert_eq!(garps, 1);
+        } else {
+            assert!(listed.is_none(), "{answers:?}");
+        }
+    }
+}
+
+/// `desiredEntries` (pkg/l2announcer/l2announcer.go, Cilium 1.18) adds a
+/// Service's `status.loadBalancer.ingress` addresses only for a policy with
+/// `loadBalancerIPs: true`: a policy with only `externalIPs: true` makes
+/// the holder answer ARP for the externalIP of a LoadBalancer Service and
+/// leaves its load-balancer IP unanswered.
+#[test]
+fn cilium_policy_with_only_external_ips_leaves_the_load_balancer_ip_unanswered() {
+    let web = common::netexec_web(1);
+    let yaml = format!(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: extip-only }}
+spec:
+  seed: 5
+  duration: 16s
+  cluster: {{ loadBalancer: cilium, announce: l2, datapath: ebpf }}
+  hosts:
+  - {{ name: rt, role: router, ip: 10.62.9.1/24 }}
+  - {{ name: desk, role: client, ip: 10.62.9.70/24 }}
+  - {{ name: wk-a, role: node, ip: 10.62.9.11/24 }}
+  - {{ name: wk-b, role: node, ip: 10.62.9.12/24 }}
+  timeline:
+  - {{ at: 7s, run: {{ host: desk, cmd: "curl -s -m 3 http://10.62.9.151/hostname" }} }}
+  - {{ at: 11s, run: {{ host: desk, cmd: "arping -c 2 10.62.9.140" }} }}
+---
+{web}---
+apiVersion: v1
+kind: Service
+metadata: {{ name: web }}
+spec:
+  type: LoadBalancer
+  externalIPs: [10.62.9.151]
+  selector: {{ app: web }}
+  ports: [{{ port: 80, targetPort: 8080 }}]
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumLoadBalancerIPPool
+metadata: {{ name: p }}
+spec: {{ blocks: [ {{ cidr: 10.62.9.140/32 }} ] }}
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: {{ name: ext }}
+spec: {{ externalIPs: true }}
+"#
+    );
+    let run = run_yaml(&yaml);
+    let svc = &run.world().cluster.services["default/web"];
+    assert_eq!(svc.ingress, vec!["10.62.9.140".parse::<Ipv4Addr>().unwrap()]);
+    let holder = run.world().cluster.leases["default/web"].holder.clone().expect("a holder");
+    let (curl, exit) = last_output(&run, "curl");
+    assert!(exit == 0 && curl.starts_with("web-"), "{curl} (exit {exit})");
+    let (arping, exit) = last_output(&run, "arping");
+    assert_ne!(exit, 0, "nobody answers for the load-balancer IP: {arping}");
+    let announce = &run.world().net.host(&holder).unwrap().announce;
+    assert_eq!(announce.keys().map(ToString::to_string).collect::<Vec<_>>(), vec!["10.62.9.151"]);
+    let answers = vipsim::view::answers::who_answers(run.world());
+    let nodes = |ip: &str| answers.iter().find(|a| a.ip.to_string() == ip).map(|a| a.nodes());
+    assert_eq!(nodes("10.62.9.151"), Some(vec![holder.as_str()]));
+    assert_eq!(nodes("10.62.9.140"), Some(vec![]));
+}

@@ -6,18 +6,21 @@
 //! candidate retries every retry period x 1.0-2.2 (`wait.JitterUntil`,
 //! JitterFactor 1.2) and judges the holder's lease expired from the time it
 //! last saw the record change; a holder that stops cleanly releases the
-//! lease. The holder's BPF responder answers ARP for the VIP while the agent
-//! keeps its liveness fresh; on takeover the new holder sends one gratuitous
-//! ARP reply. Unlike MetalLB, the holder is chosen without looking at
+//! lease. The holder's BPF responder answers ARP for the Service's
+//! addresses the policies announce (its load-balancer IPs with
+//! `loadBalancerIPs: true`, its `spec.externalIPs` with `externalIPs:
+//! true`) while the agent keeps its liveness fresh; on takeover the new
+//! holder sends one gratuitous ARP reply for each. Unlike MetalLB, the holder is chosen without looking at
 //! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
 //! a local endpoint, which then refuses the traffic (ICMP port unreachable).
 
-use super::cluster::{Cluster, Key, Lease};
+use super::cluster::{Cluster, Key, Lease, Service};
 use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
 use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
 
 /// `l2_announcements_max_liveness`: the responder stops answering this long
 /// after the agent last refreshed its liveness.
@@ -28,21 +31,29 @@ pub fn lease_name(svc: &Key) -> String {
     format!("cilium-l2announce-{ns}-{name}")
 }
 
-/// Nodes whose agents may hold the Service's lease: selected by a policy
-/// that also selects the Service (with `loadBalancerIPs: true`).
-pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
-    let Some(s) = k.services.get(svc) else { return BTreeSet::new() };
-    if s.ingress.is_empty() {
-        return BTreeSet::new();
+/// The policies that select the Service, as Cilium 1.18's L2 announcer
+/// does (pkg/l2announcer/l2announcer.go, `upsertSvc` and `upsertPolicy`):
+/// the service selector matches its labels (with the namespace and name
+/// Cilium adds), and "Policy IP type and Service IP type must match": the
+/// policy sets `loadBalancerIPs` and the Service has a
+/// `status.loadBalancer.ingress` address, or it sets `externalIPs` and the
+/// Service has `spec.externalIPs` (of any type, ClusterIP too). A policy
+/// whose interfaces select no device (vipsim's nodes have one, `eth0`) is
+/// left out.
+fn selecting<'a>(k: &'a Cluster, svc: &Key) -> Vec<(&'a Service, &'a super::objects::CiliumL2AnnouncementPolicySpec)> {
+    let Some(s) = k.services.get(svc) else { return Vec::new() };
+    let (has_lb, has_external) = (!s.ingress.is_empty(), !external_ips(s).is_empty());
+    if !has_lb && !has_external {
+        return Vec::new();
     }
     let mut labels = s.meta.labels.clone();
     // Cilium matches these virtual labels too.
     labels.insert("io.kubernetes.service.namespace".into(), s.namespace.clone());
     labels.insert("io.kubernetes.service.name".into(), s.meta.name.clone());
-    let mut out = BTreeSet::new();
+    let mut out = Vec::new();
     for stored in k.objects_of("CiliumL2AnnouncementPolicy") {
         let Manifest::CiliumL2AnnouncementPolicy { spec, .. } = &stored.manifest else { continue };
-        if !spec.load_balancer_ips {
+        if !((spec.load_balancer_ips && has_lb) || (spec.external_ips && has_external)) {
             continue;
         }
         if !spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&labels)) {
@@ -53,9 +64,52 @@ pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
         {
             continue;
         }
+        out.push((s, spec));
+    }
+    out
+}
+
+/// A Service's `spec.externalIPs` (the loader refuses one that is not an
+/// IPv4 address).
+pub fn external_ips(s: &Service) -> Vec<Ipv4Addr> {
+    s.spec.external_ips.iter().filter_map(|ip| ip.parse().ok()).collect()
+}
+
+/// Nodes whose agents may hold the Service's lease: selected by a policy
+/// that also selects the Service ([`selecting`]).
+pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, spec) in selecting(k, svc) {
         for n in k.nodes.values() {
             if spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)) {
                 out.insert(n.name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The addresses the lease holder `node` answers ARP for (`None`: any
+/// node): `desiredEntries` in pkg/l2announcer/l2announcer.go (Cilium 1.18),
+/// over the policies selecting the Service (and the node): its
+/// load-balancer ingress IPs where a policy sets `loadBalancerIPs: true`,
+/// its `spec.externalIPs` where one sets `externalIPs: true`. Each becomes
+/// an entry of the L2 announce table, which the responder answers ARP for
+/// (pkg/datapath/l2responder/l2responder.go).
+pub fn announced_ips(k: &Cluster, svc: &Key, node: Option<&str>) -> Vec<Ipv4Addr> {
+    let mut out: Vec<Ipv4Addr> = Vec::new();
+    for (s, spec) in selecting(k, svc) {
+        let on_node = node.is_none_or(|n| {
+            k.nodes.get(n).is_some_and(|n| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
+        });
+        if !on_node {
+            continue;
+        }
+        let lb = if spec.load_balancer_ips { s.ingress.clone() } else { Vec::new() };
+        let external = if spec.external_ips { external_ips(s) } else { Vec::new() };
+        for ip in lb.into_iter().chain(external) {
+            if !out.contains(&ip) {
+                out.push(ip);
             }
         }
     }

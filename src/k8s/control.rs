@@ -766,7 +766,10 @@ impl Plane<'_, '_, '_> {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
         let duration = self.k.config.lease_duration;
-        let Some(ip) = self.k.services.get(service).and_then(|s| s.ingress.first().copied()) else { return false };
+        let ips = cilium::announced_ips(self.k, service, Some(node));
+        if ips.is_empty() {
+            return false;
+        }
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
@@ -799,8 +802,12 @@ impl Plane<'_, '_, '_> {
         }
         let line = cilium::lease_log_line(now, cilium::LeaseLog::Acquired, service);
         self.log(node, "cilium-agent", line);
-        // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover.
-        self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+        // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover,
+        // for each address new in the responder's map (`garpOnNewEntry`,
+        // pkg/datapath/l2responder/l2responder.go).
+        for ip in ips {
+            self.send_garp(node, ip, &[GarpKind::ReplyBroadcast]);
+        }
         true
     }
 
@@ -828,7 +835,14 @@ impl Plane<'_, '_, '_> {
     /// which agent's first request reaches the API server first is a race.
     fn reconcile_leases(&mut self) {
         let now = self.cx.now;
-        let svcs: Vec<Key> = self.k.services.values().filter(|s| !s.ingress.is_empty()).map(|s| s.key()).collect();
+        // A Service with a load-balancer IP or externalIPs may be selected.
+        let svcs: Vec<Key> = self
+            .k
+            .services
+            .values()
+            .filter(|s| !s.ingress.is_empty() || !s.spec.external_ips.is_empty())
+            .map(|s| s.key())
+            .collect();
         self.k.electors.retain(|svc, _| svcs.contains(svc));
         for svc in svcs {
             let candidates: Vec<String> = cilium::candidates(self.k, &svc)
@@ -1212,11 +1226,28 @@ impl Plane<'_, '_, '_> {
     /// Installs the ARP responders (who answers for which VIP) on the hosts
     /// and records leadership changes.
     fn sync_announcers(&mut self) {
-        let mut by_service: std::collections::BTreeMap<Key, (Ipv4Addr, Vec<String>, &'static str)> =
-            std::collections::BTreeMap::new();
+        // Per Service: the VIP its leader records name, the nodes that
+        // answer, by what, and the addresses they answer ARP for.
+        type Answering = (Ipv4Addr, Vec<String>, &'static str, Vec<Ipv4Addr>);
+        let mut by_service: std::collections::BTreeMap<Key, Answering> = std::collections::BTreeMap::new();
+        let cilium_l2 =
+            (self.k.config.load_balancer, self.k.config.announce) == (LoadBalancerKind::Cilium, AnnounceKind::L2);
         for (key, svc) in &self.k.services {
-            if let Some(ip) = svc.ingress.first() {
-                by_service.insert(key.clone(), (*ip, vec![], ""));
+            // Cilium also announces a Service's externalIPs when a policy
+            // says so: its VIP is then the first address announced.
+            let external = cilium_l2 && !svc.spec.external_ips.is_empty();
+            let vip = if external {
+                let announced = cilium::announced_ips(self.k, key, None);
+                announced
+                    .first()
+                    .or(svc.ingress.first())
+                    .copied()
+                    .or_else(|| cilium::external_ips(svc).first().copied())
+            } else {
+                svc.ingress.first().copied()
+            };
+            if let Some(ip) = vip {
+                by_service.insert(key.clone(), (ip, vec![], "", vec![ip]));
             }
         }
         match (self.k.config.load_balancer, self.k.config.announce) {
@@ -1237,7 +1268,16 @@ impl Plane<'_, '_, '_> {
                 let keys: Vec<Key> = by_service.keys().cloned().collect();
                 for svc in keys {
                     if let Some(n) = self.cilium_responder(&svc) {
+                        let external = self.k.services.get(&svc).is_some_and(|s| !s.spec.external_ips.is_empty());
+                        let ips =
+                            if external { cilium::announced_ips(self.k, &svc, Some(n.as_str())) } else { Vec::new() };
                         let e = by_service.get_mut(&svc).expect("listed");
+                        // (A holder cut off from the API server keeps
+                        // answering for its VIP until the renew deadline,
+                        // whatever became of the policies meanwhile.)
+                        if !ips.is_empty() {
+                            e.3 = ips;
+                        }
                         e.1.push(n);
                         e.2 = "cilium l2 responder";
                     }
@@ -1248,13 +1288,15 @@ impl Plane<'_, '_, '_> {
         for host in self.hosts.iter_mut() {
             host.announce.clear();
         }
-        for (svc, (ip, nodes, by)) in &by_service {
+        for (svc, (_, nodes, by, ips)) in &by_service {
             for n in nodes {
                 if let Some(h) = self.k.nodes.get(n).map(|n| n.host) {
-                    self.hosts[h].announce.insert(
-                        *ip,
-                        crate::net::host::Announcer { by: by.to_string(), service: svc.clone(), ifaces: None },
-                    );
+                    for ip in ips {
+                        self.hosts[h].announce.insert(
+                            *ip,
+                            crate::net::host::Announcer { by: by.to_string(), service: svc.clone(), ifaces: None },
+                        );
+                    }
                 }
             }
         }
@@ -1289,7 +1331,7 @@ impl Plane<'_, '_, '_> {
                     reason: reason.into(),
                 });
             }
-            for (svc, (ip, nodes, _)) in by_service {
+            for (svc, (ip, nodes, ..)) in by_service {
                 if !nodes.is_empty() && self.k.announced_vips.get(&svc) != Some(&ip) {
                     self.k.announced_vips.insert(svc.clone(), ip);
                 }

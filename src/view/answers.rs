@@ -93,8 +93,20 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
     };
     let nodes: Vec<String> = k.nodes.keys().cloned().collect();
     let mut out = Vec::new();
+    let cilium_l2 = (k.config.announce, k.config.load_balancer) == (AnnounceKind::L2, LoadBalancerKind::Cilium);
     for (key, svc) in &k.services {
-        for ip in &svc.ingress {
+        // Cilium's lease holder also answers for the Service's externalIPs
+        // a policy announces (`externalIPs: true`), and for its
+        // load-balancer IPs only where one sets `loadBalancerIPs: true`.
+        let (ips, announced) = if cilium_l2 && !svc.spec.external_ips.is_empty() {
+            let announced = crate::k8s::cilium::announced_ips(k, key, None);
+            let mut ips = svc.ingress.clone();
+            ips.extend(announced.iter().filter(|ip| !svc.ingress.contains(*ip)));
+            (ips, Some(announced))
+        } else {
+            (svc.ingress.clone(), None)
+        };
+        for ip in &ips {
             let how = match (k.config.announce, k.config.load_balancer) {
                 (AnnounceKind::Bgp, _) => {
                     let advertising = k
@@ -130,7 +142,12 @@ pub fn who_answers(world: &World) -> Vec<Answer> {
                 (AnnounceKind::None, _) => How::Unannounced,
                 (AnnounceKind::L2, LoadBalancerKind::Cilium) => How::Lease {
                     lease: crate::k8s::cilium::lease_name(key),
-                    holder: k.leases.get(key).and_then(|l| l.holder.as_deref()).map(up),
+                    holder: k
+                        .leases
+                        .get(key)
+                        .and_then(|l| l.holder.as_deref())
+                        .filter(|_| announced.as_ref().is_none_or(|a| a.contains(ip)))
+                        .map(up),
                 },
                 (AnnounceKind::L2, _) => {
                     // A node no advertisement of the pool selects never

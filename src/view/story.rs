@@ -353,12 +353,22 @@ pub enum Hold {
 /// or from the BGP next hops on the routers.
 pub fn held_vips(world: &World, node: &str) -> Vec<(Ipv4Addr, Hold)> {
     let k = &world.cluster;
+    let cilium = k.config.load_balancer == crate::k8s::cluster::LoadBalancerKind::Cilium;
     let mut held: Vec<(Ipv4Addr, Hold)> = k
         .announcers
         .iter()
         .filter(|(_, nodes)| nodes.iter().any(|n| n == node))
-        .filter_map(|(svc, _)| k.services.get(svc))
-        .flat_map(|s| s.ingress.iter().map(|ip| (*ip, Hold::Announces)))
+        .filter_map(|(svc, _)| Some((svc, k.services.get(svc)?)))
+        .flat_map(|(svc, s)| {
+            // Cilium's holder answers for the externalIPs a policy
+            // announces, and for the load-balancer IPs only if one does.
+            if cilium && !s.spec.external_ips.is_empty() {
+                crate::k8s::cilium::announced_ips(k, svc, Some(node))
+            } else {
+                s.ingress.clone()
+            }
+        })
+        .map(|ip| (ip, Hold::Announces))
         .collect();
     let Some(ip) = k.nodes.get(node).map(|n| n.ip) else { return held };
     let vips: Vec<Ipv4Addr> = k.services.values().flat_map(|s| s.ingress.iter().copied()).collect();

@@ -188,17 +188,6 @@ fn load_balancer_match(cx: &mut Context, manifest: &ParsedManifest) {
             format!("{} has no effect: the cluster's loadBalancer is not {wanted}", manifest.manifest().kind());
         cx.manifest_warn(manifest, "kind", message);
     }
-    // Cilium announces a selected Service's externalIPs too with this set;
-    // vipsim's announcer answers for load-balancer IPs only.
-    if let Manifest::CiliumL2AnnouncementPolicy { spec, .. } = manifest.manifest()
-        && spec.external_ips
-    {
-        cx.manifest_warn(
-            manifest,
-            "spec.externalIPs",
-            "not modelled: vipsim's L2 announcer answers ARP for the Services' load-balancer IPs only, not their externalIPs",
-        );
-    }
 }
 
 /// The API server rejects a Deployment whose selector does not select its
