@@ -404,9 +404,17 @@ pub fn decide(
         return Decision::Reject { service: svc.name.clone(), why: NoBackend::Anywhere };
     }
     let external = frontend != Frontend::ClusterIp && source == Source::External;
-    // In-cluster clients get Cluster semantics even for Local Services;
-    // internalTrafficPolicy governs ClusterIP traffic.
-    let local_only = if external {
+    // In-cluster clients get Cluster semantics even for Local Services
+    // (iptables: KUBE-EXT-* sends pod and `--src-type LOCAL` traffic to the
+    // cluster-wide chain; Cilium: the socket LB looks up the Service's
+    // internal scope); internalTrafficPolicy governs ClusterIP traffic.
+    // IPVS does not tell them apart: the load-balancer IP and NodePort
+    // virtual services hold only the node's own endpoints when it has
+    // any, whoever connects (`syncEndpoint(svcPortName,
+    // svcInfo.ExternalPolicyLocal(), serv)`, kube-proxy 1.34
+    // pkg/proxy/ipvs/proxier.go; kubernetes#93456).
+    let ipvs_external = frontend != Frontend::ClusterIp && node.datapath == Datapath::Ipvs;
+    let local_only = if external || ipvs_external {
         svc.external_policy == TrafficPolicy::Local
     } else {
         frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local

@@ -1,0 +1,123 @@
+//! Traffic to a Service that starts on a node: `curl` typed on a node in
+//! the console, to a load-balancer IP, a NodePort or 127.0.0.1, per
+//! datapath, compared with what kube-proxy and Cilium do.
+
+use crate::common;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use vipsim::engine::trace::Kind;
+use vipsim::play::run::Run;
+
+fn run_yaml(text: &str) -> Run {
+    let s = vipsim::scenario::load::load("inline.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+    common::at_end(Run::new(Rc::new(s), None, None, None).expect("builds"))
+}
+
+/// Every output of the commands run on `host` whose line contains `needle`.
+fn outputs(run: &Run, host: &str, needle: &str) -> Vec<(String, i32)> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            Kind::Command { host: h, cmd, stdout, stderr, exit, .. } if &**h == host && cmd.contains(needle) => {
+                Some((format!("{stdout}{stderr}"), *exit))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Three nodes: `blue-1` with no pod of `shop`, `blue-2` with one
+/// (`shop-here`), `blue-3` with two; `shop` is a Local LoadBalancer
+/// (MetalLB, 10.31.0.240) with NodePort 31234. `STEPS` are timeline steps.
+fn cluster(datapath: &str, steps: &str) -> String {
+    let pod = |name: &str, node: &str, ip: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{ name: {name}, labels: {{ app: shop }}, annotations: {{ vipsim/pod-ip: {ip} }} }}\n\
+             spec:\n  nodeName: {node}\n  containers:\n  - {{ name: a, image: \"registry.k8s.io/e2e-test-images/agnhost:2.53\", args: [netexec, --http-port=8080] }}\n"
+        )
+    };
+    format!(
+        r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: {{ name: in-cluster }}
+spec:
+  duration: 30s
+  cluster: {{ loadBalancer: metallb, announce: l2, datapath: {datapath} }}
+  hosts:
+  - {{ name: edge, role: router, ip: 10.31.0.1/24 }}
+  - {{ name: blue-1, role: node, ip: 10.31.0.11/24 }}
+  - {{ name: blue-2, role: node, ip: 10.31.0.12/24 }}
+  - {{ name: blue-3, role: node, ip: 10.31.0.13/24 }}
+  timeline:
+{steps}
+---
+{pool}{here}{there1}{there2}---
+apiVersion: v1
+kind: Service
+metadata: {{ name: shop }}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {{ app: shop }}
+  ports: [ {{ port: 80, targetPort: 8080, nodePort: 31234 }} ]
+"#,
+        pool = common::one_address_pool("metallb", "10.31.0.240", true),
+        here = pod("shop-here", "blue-2", "10.250.2.10"),
+        there1 = pod("shop-there-a", "blue-3", "10.250.3.10"),
+        there2 = pod("shop-there-b", "blue-3", "10.250.3.11"),
+    )
+}
+
+/// Which pods answered `/hostname` to the node's curls.
+fn pods_reached(run: &Run, host: &str, needle: &str) -> BTreeSet<String> {
+    outputs(run, host, needle)
+        .into_iter()
+        .map(|(out, exit)| {
+            assert_eq!(exit, 0, "{host} {needle}: {out}");
+            out
+        })
+        .collect()
+}
+
+/// A node curling a Local Service's load-balancer IP or its own NodePort.
+/// kube-proxy iptables short-circuits it to every endpoint: KUBE-EXT-*
+/// sends `--src-type LOCAL` traffic to the cluster-wide chain ("route
+/// LOCAL traffic for ... external destinations", kube-proxy 1.34
+/// pkg/proxy/iptables/proxier.go). IPVS does not tell in-cluster clients
+/// apart: the load-balancer IP's and the node IP's virtual services hold
+/// only the node's own endpoints when it has any (`syncEndpoint(svcPortName,
+/// svcInfo.ExternalPolicyLocal(), serv)`, kube-proxy 1.34
+/// pkg/proxy/ipvs/proxier.go; kubernetes#93456), and every endpoint only
+/// when it has none (kubernetes#97081).
+#[test]
+fn a_node_reaches_a_local_service_through_its_own_endpoints_under_ipvs_and_any_under_iptables() {
+    let mut steps = String::new();
+    for s in 0..6 {
+        steps += &format!(
+            "  - {{ at: {}s, run: {{ host: blue-2, cmd: \"curl -s -m 2 http://10.31.0.240/hostname\" }} }}\n",
+            8 + s
+        );
+        steps += &format!(
+            "  - {{ at: {}s, run: {{ host: blue-2, cmd: \"curl -s -m 2 http://10.31.0.12:31234/hostname\" }} }}\n",
+            8 + s
+        );
+        steps += &format!(
+            "  - {{ at: {}s, run: {{ host: blue-1, cmd: \"curl -s -m 2 http://10.31.0.11:31234/hostname\" }} }}\n",
+            8 + s
+        );
+    }
+    let here: BTreeSet<String> = ["shop-here".to_string()].into();
+    let everywhere: BTreeSet<String> =
+        ["shop-here", "shop-there-a", "shop-there-b"].into_iter().map(String::from).collect();
+
+    let ipvs = run_yaml(&cluster("ipvs", &steps));
+    assert_eq!(pods_reached(&ipvs, "blue-2", "10.31.0.240"), here);
+    assert_eq!(pods_reached(&ipvs, "blue-2", "10.31.0.12:31234"), here);
+    // blue-1 has none of its own: its virtual service gets every endpoint
+    // (round robin, so all three in six connections).
+    assert_eq!(pods_reached(&ipvs, "blue-1", "31234"), everywhere);
+
+    let iptables = run_yaml(&cluster("iptables", &steps));
+    assert!(pods_reached(&iptables, "blue-2", "10.31.0.240").len() > 1);
+    assert!(pods_reached(&iptables, "blue-2", "10.31.0.12:31234").len() > 1);
+}
