@@ -121,3 +121,57 @@ fn a_node_reaches_a_local_service_through_its_own_endpoints_under_ipvs_and_any_u
     assert!(pods_reached(&iptables, "blue-2", "10.31.0.240").len() > 1);
     assert!(pods_reached(&iptables, "blue-2", "10.31.0.12:31234").len() > 1);
 }
+
+/// `curl 127.0.0.1:<nodePort>` on a node. 127.0.0.0/8 is local (lo), so
+/// nothing leaves the host for it. kube-proxy iptables serves NodePorts
+/// there (`--iptables-localhost-nodeports`, default true, with
+/// `nodePortAddresses` unset: KUBE-NODEPORTS is reached for every
+/// `--dst-type LOCAL` destination, route_localnet=1; kube-proxy 1.34
+/// pkg/proxy/iptables/proxier.go `NewProxier`, `syncProxyRules`) and
+/// masquerades the connection to the node's address; Cilium's socket LB
+/// translates it in the host namespace (`sock4_wildcard_lookup`: `in_hostns
+/// && is_v4_loopback`, bpf/bpf_sock.c, Cilium 1.18); IPVS returns early for
+/// loopback sources and has no virtual service on 127.0.0.1
+/// (pkg/proxy/ipvs/proxier.go `writeIptablesRules`), so the SYN meets no
+/// listener and is refused at once. A host outside the cluster is refused
+/// too.
+#[test]
+fn a_node_port_on_localhost_works_with_iptables_and_cilium_and_is_refused_with_ipvs() {
+    let steps = "  - { at: 8s, run: { host: blue-1, cmd: \"curl -sS -m 2 http://127.0.0.1:31234/clientip\" } }\n  \
+                 - { at: 9s, run: { host: edge, cmd: \"curl -sS -m 2 http://127.0.0.1:31234/clientip\" } }\n";
+    let wire_to_localhost = |run: &Run| {
+        run.trace().iter().any(|r| match &r.kind {
+            Kind::Frame { frame, .. } => match frame.parse() {
+                vipsim::wire::Parsed::Ipv4 { packet, .. } => packet.dst.is_loopback() || packet.src.is_loopback(),
+                _ => false,
+            },
+            _ => false,
+        })
+    };
+    for datapath in ["iptables", "ebpf", "ipvs"] {
+        let text = cluster(datapath, steps);
+        let text = if datapath == "ebpf" {
+            text.replace("loadBalancer: metallb", "loadBalancer: cilium").replace(
+                &common::one_address_pool("metallb", "10.31.0.240", true),
+                &common::one_address_pool("cilium", "10.31.0.240", true),
+            )
+        } else {
+            text
+        };
+        let run = run_yaml(&text);
+        assert!(!wire_to_localhost(&run), "{datapath}: a frame to or from 127.0.0.0/8 went on the wire");
+        let node = outputs(&run, "blue-1", "127.0.0.1");
+        let not_a_node = outputs(&run, "edge", "127.0.0.1");
+        let refusal =
+            "curl: (7) Failed to connect to 127.0.0.1 port 31234 after 0 ms: Couldn't connect to server\n".to_string();
+        assert_eq!(not_a_node, vec![(refusal.clone(), 7)], "{datapath}");
+        if datapath == "ipvs" {
+            assert_eq!(node, vec![(refusal, 7)]);
+        } else {
+            // blue-1 has no pod: the connection goes to another node, from
+            // blue-1's own address.
+            assert_eq!(node.len(), 1);
+            assert!(node[0].0.starts_with("10.31.0.11:") && node[0].1 == 0, "{datapath}: {node:?}");
+        }
+    }
+}

@@ -52,7 +52,20 @@ impl Host {
             Origin::Pod => Source::Pod,
             Origin::Local => Source::Host,
         };
-        let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        let mut node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        // A NodePort on 127.0.0.0/8, from the node itself: kube-proxy
+        // iptables accepts it (`--iptables-localhost-nodeports`, default
+        // true, with `nodePortAddresses` unset: KUBE-NODEPORTS is reached
+        // for every `--dst-type LOCAL` destination and route_localnet=1 is
+        // set; kube-proxy 1.34 pkg/proxy/iptables/proxier.go), as does
+        // Cilium's socket LB in the host namespace (`sock4_wildcard_lookup`,
+        // `in_hostns && is_v4_loopback`, bpf/bpf_sock.c, 1.18). IPVS does
+        // not (`-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN`, loopback
+        // addresses get no virtual service; pkg/proxy/ipvs/proxier.go):
+        // the SYN finds no listener on lo and is refused.
+        if origin == Origin::Local && t.dst.is_loopback() && env.datapath != Datapath::Ipvs {
+            node_ips.push(t.dst);
+        }
         let node = self.node.as_mut().expect("checked");
         let zone = node.zone.clone();
         let here =
@@ -96,6 +109,11 @@ impl Host {
                     proxy::Snat::IfRemote => remote_endpoint,
                     proxy::Snat::Never => false,
                 };
+                // Cilium's socket LB rewrites connect()'s destination before
+                // the kernel picks the source, so a connection to a NodePort
+                // on 127.0.0.1 leaves from the address of the route to the
+                // backend, as a masqueraded one would.
+                let masquerade = masquerade || t.src.is_loopback();
                 let src = if masquerade {
                     // MASQUERADE takes an address of the interface the packet
                     // leaves by. To another node: the LAN interface of the
