@@ -175,3 +175,34 @@ fn a_node_port_on_localhost_works_with_iptables_and_cilium_and_is_refused_with_i
         }
     }
 }
+
+/// A node curling another node's NodePort under Cilium. The socket LB
+/// translates connect() in the host namespace for a NodePort on any
+/// node's address (`sock4_wildcard_lookup_full` looks up with
+/// `include_remote_hosts`, a remote-node identity in the ipcache; the
+/// Service's internal scope, so every backend even under
+/// externalTrafficPolicy Local; bpf/bpf_sock.c, Cilium 1.18): the SYN goes
+/// straight to a backend from the node's own address and never reaches
+/// the node named in the URL, which here has no backend of its own and
+/// would refuse an external client.
+#[test]
+fn cilium_sends_a_nodes_connection_to_another_nodes_node_port_straight_to_a_backend() {
+    let steps = "  - { at: 8s, run: { host: blue-3, cmd: \"curl -sS -m 2 http://10.31.0.11:31234/clientip\" } }\n";
+    let text = cluster("ebpf", steps).replace("loadBalancer: metallb", "loadBalancer: cilium").replace(
+        &common::one_address_pool("metallb", "10.31.0.240", true),
+        &common::one_address_pool("cilium", "10.31.0.240", true),
+    );
+    let run = run_yaml(&text);
+    let out = outputs(&run, "blue-3", "31234");
+    assert_eq!(out.len(), 1);
+    assert!(out[0].0.starts_with("10.31.0.13:") && out[0].1 == 0, "{out:?}");
+    // Nothing was sent to blue-1's NodePort.
+    let to_blue_1 = run.trace().iter().any(|r| match &r.kind {
+        Kind::Frame { frame, .. } => match frame.parse() {
+            vipsim::wire::Parsed::Ipv4 { packet, .. } => packet.dst == std::net::Ipv4Addr::new(10, 31, 0, 11),
+            _ => false,
+        },
+        _ => false,
+    });
+    assert!(!to_blue_1, "a frame went to blue-1");
+}

@@ -114,6 +114,8 @@ pub struct Env<'a> {
     pub datapath: Datapath,
     /// kube-proxy `strictARP` (arp_ignore=1, arp_announce=2) for IPVS.
     pub strict_arp: bool,
+    /// Every node's addresses.
+    pub node_addrs: &'a [Ipv4Addr],
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -66,6 +66,13 @@ impl Host {
         if origin == Origin::Local && t.dst.is_loopback() && env.datapath != Datapath::Ipvs {
             node_ips.push(t.dst);
         }
+        // Cilium's socket LB also takes a NodePort on another node's
+        // address (a remote-node identity: `sock4_wildcard_lookup_full`
+        // looks up with `include_remote_hosts`), so the node's connection
+        // goes straight to a backend, never through that node.
+        if origin == Origin::Local && env.datapath == Datapath::Ebpf && env.node_addrs.contains(&t.dst) {
+            node_ips.push(t.dst);
+        }
         let node = self.node.as_mut().expect("checked");
         let zone = node.zone.clone();
         let here =
