@@ -206,3 +206,41 @@ fn cilium_sends_a_nodes_connection_to_another_nodes_node_port_straight_to_a_back
     });
     assert!(!to_blue_1, "a frame went to blue-1");
 }
+
+/// A node curling a ClusterIP with `internalTrafficPolicy: Local` while
+/// it has no endpoint of its own. kube-proxy iptables drops it ("has no
+/// local endpoints" -j DROP in the filter table's KUBE-SERVICES, kube-proxy
+/// 1.34 pkg/proxy/iptables/proxier.go): curl times out. IPVS gives the
+/// virtual service every endpoint instead (`syncEndpoint`, #97081,
+/// pkg/proxy/ipvs/proxier.go): it works. Cilium's socket LB finds the
+/// ClusterIP's entry with no backend on this node and fails connect() at
+/// once with EHOSTUNREACH (`__sock4_xlate_fwd`, `svc->count == 0`;
+/// `cil_sock4_connect`, bpf/bpf_sock.c, Cilium 1.18): curl exits 7 at once.
+#[test]
+fn a_node_without_a_local_endpoint_reaches_an_internal_local_cluster_ip_only_with_ipvs() {
+    let steps = "  - { at: 8s, run: { host: blue-1, cmd: \"curl -sS -m 2 http://10.96.0.77/hostname\" } }\n";
+    let itp = "---\napiVersion: v1\nkind: Service\nmetadata: { name: shop-in }\nspec:\n  internalTrafficPolicy: Local\n  \
+               clusterIP: 10.96.0.77\n  selector: { app: shop }\n  ports: [ { port: 80, targetPort: 8080 } ]\n";
+    let text = |datapath: &str| {
+        let t = cluster(datapath, steps).replace("datapath: ", "serviceCIDR: 10.96.0.0/16, datapath: ") + itp;
+        if datapath == "ebpf" {
+            t.replace("loadBalancer: metallb", "loadBalancer: cilium").replace(
+                &common::one_address_pool("metallb", "10.31.0.240", true),
+                &common::one_address_pool("cilium", "10.31.0.240", true),
+            )
+        } else {
+            t
+        }
+    };
+    let out = |datapath: &str| outputs(&run_yaml(&text(datapath)), "blue-1", "10.96.0.77");
+    assert_eq!(out("iptables"), vec![("curl: (28) Connection timed out after 2000 milliseconds\n".to_string(), 28)]);
+    let ipvs = out("ipvs");
+    assert!(ipvs.len() == 1 && ipvs[0].1 == 0 && ipvs[0].0.starts_with("shop-"), "{ipvs:?}");
+    assert_eq!(
+        out("ebpf"),
+        vec![(
+            "curl: (7) Failed to connect to 10.96.0.77 port 80 after 0 ms: Couldn't connect to server\n".to_string(),
+            7
+        )]
+    );
+}

@@ -245,6 +245,9 @@ pub enum NoBackend {
     /// Cilium: external traffic under `externalTrafficPolicy: Local` on a
     /// node without a local backend.
     OnThisNode,
+    /// Cilium: the node's own connection to a ClusterIP under
+    /// `internalTrafficPolicy: Local` on a node without a local backend.
+    NoLocalInternal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -450,6 +453,14 @@ pub fn decide(
             // ICMP port unreachable (bpf/lib/nodeport.h, `tail_no_service_ipv4`
             // in bpf/lib/lb.h; bpf/tests/tc_nodeport_lb4_no_backend.c, Cilium 1.18).
             Datapath::Ebpf if external => return Decision::Reject { service, why: NoBackend::OnThisNode },
+            // The node's own connect(): the socket LB finds the ClusterIP
+            // entry (internalTrafficPolicy Local: this node's backends
+            // only) with none, and connect() fails at once with
+            // EHOSTUNREACH (`__sock4_xlate_fwd`: `svc->count == 0`,
+            // `cil_sock4_connect`, bpf/bpf_sock.c, Cilium 1.18).
+            Datapath::Ebpf if source == Source::Host => {
+                return Decision::Reject { service, why: NoBackend::NoLocalInternal };
+            }
             Datapath::Ebpf => return Decision::Drop(DropReason::NoLocalEndpointsInternal { service }),
         }
     }

@@ -97,6 +97,12 @@ impl Host {
                     (Datapath::Ebpf, proxy::NoBackend::Anywhere) => {
                         ("cilium", format!("{t}: service {service} has no backends: ICMP port unreachable"))
                     }
+                    (Datapath::Ebpf, proxy::NoBackend::NoLocalInternal) => (
+                        "cilium",
+                        format!(
+                            "{t}: service {service} has no backend on this node (internalTrafficPolicy: Local): connect() fails: no route to host"
+                        ),
+                    ),
                     (Datapath::Ebpf, proxy::NoBackend::OnThisNode) => (
                         "cilium",
                         format!(
@@ -106,7 +112,13 @@ impl Host {
                     _ => ("kube-proxy", format!("REJECT {t}: service {service} has no endpoints")),
                 };
                 cx.record(Kind::Log { host: name.clone(), component: component.into(), line });
-                self.reject(&frame, origin, env.datapath, cx);
+                if why == proxy::NoBackend::NoLocalInternal {
+                    // The socket LB fails connect() with EHOSTUNREACH: the
+                    // socket hears host unreachable, nothing is sent.
+                    self.icmp_send(ip::ip_payload(&frame), 1, cx);
+                } else {
+                    self.reject(&frame, origin, env.datapath, cx);
+                }
                 None
             }
             Decision::Dnat { to, snat, service } => {
