@@ -26,6 +26,7 @@ mod fuzz_findings;
 mod golden;
 mod handin;
 mod host_stacks;
+mod in_cluster;
 mod incremental;
 mod layers;
 mod lessons;

@@ -245,6 +245,9 @@ pub enum NoBackend {
     /// Cilium: external traffic under `externalTrafficPolicy: Local` on a
     /// node without a local backend.
     OnThisNode,
+    /// Cilium: the node's own connection to a ClusterIP under
+    /// `internalTrafficPolicy: Local` on a node without a local backend.
+    NoLocalInternal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -404,9 +407,17 @@ pub fn decide(
         return Decision::Reject { service: svc.name.clone(), why: NoBackend::Anywhere };
     }
     let external = frontend != Frontend::ClusterIp && source == Source::External;
-    // In-cluster clients get Cluster semantics even for Local Services;
-    // internalTrafficPolicy governs ClusterIP traffic.
-    let local_only = if external {
+    // In-cluster clients get Cluster semantics even for Local Services
+    // (iptables: KUBE-EXT-* sends pod and `--src-type LOCAL` traffic to the
+    // cluster-wide chain; Cilium: the socket LB looks up the Service's
+    // internal scope); internalTrafficPolicy governs ClusterIP traffic.
+    // IPVS does not tell them apart: the load-balancer IP and NodePort
+    // virtual services hold only the node's own endpoints when it has
+    // any, whoever connects (`syncEndpoint(svcPortName,
+    // svcInfo.ExternalPolicyLocal(), serv)`, kube-proxy 1.34
+    // pkg/proxy/ipvs/proxier.go; kubernetes#93456).
+    let ipvs_external = frontend != Frontend::ClusterIp && node.datapath == Datapath::Ipvs;
+    let local_only = if external || ipvs_external {
         svc.external_policy == TrafficPolicy::Local
     } else {
         frontend == Frontend::ClusterIp && svc.internal_policy == TrafficPolicy::Local
@@ -442,6 +453,14 @@ pub fn decide(
             // ICMP port unreachable (bpf/lib/nodeport.h, `tail_no_service_ipv4`
             // in bpf/lib/lb.h; bpf/tests/tc_nodeport_lb4_no_backend.c, Cilium 1.18).
             Datapath::Ebpf if external => return Decision::Reject { service, why: NoBackend::OnThisNode },
+            // The node's own connect(): the socket LB finds the ClusterIP
+            // entry (internalTrafficPolicy Local: this node's backends
+            // only) with none, and connect() fails at once with
+            // EHOSTUNREACH (`__sock4_xlate_fwd`: `svc->count == 0`,
+            // `cil_sock4_connect`, bpf/bpf_sock.c, Cilium 1.18).
+            Datapath::Ebpf if source == Source::Host => {
+                return Decision::Reject { service, why: NoBackend::NoLocalInternal };
+            }
             Datapath::Ebpf => return Decision::Drop(DropReason::NoLocalEndpointsInternal { service }),
         }
     }

@@ -44,6 +44,9 @@ pub struct World {
     /// The scenario's timeline and manifests (shared, immutable).
     pub script: std::rc::Rc<action::Script>,
     switch_aging_at: Option<Instant>,
+    /// Every node's addresses (Cilium's ipcache knows them as host or
+    /// remote-node identities).
+    node_addrs: std::rc::Rc<[std::net::Ipv4Addr]>,
 }
 
 impl World {
@@ -54,7 +57,14 @@ impl World {
         cluster: crate::k8s::cluster::Cluster,
         script: action::Script,
     ) -> World {
+        let node_addrs = net
+            .hosts
+            .iter()
+            .filter(|h| h.role == crate::net::host::Role::Node)
+            .flat_map(|h| h.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)))
+            .collect();
         World {
+            node_addrs,
             now: Instant::ZERO,
             steps: 0,
             rng: SimRng::new(seed),
@@ -90,8 +100,8 @@ impl World {
                 None => Stepped::Applied,
             };
         }
-        let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, .. } = self;
-        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
+        let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, node_addrs, .. } = self;
+        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp, node_addrs };
         let Network { hosts, switch, links } = net;
         let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
         match event {
@@ -197,8 +207,8 @@ impl World {
         trace: &mut Vec<Record>,
         f: impl FnOnce(&mut [crate::net::Host], &mut Ctx, &Env) -> R,
     ) -> R {
-        let World { now, steps, rng, queue, net, services, datapath, .. } = self;
-        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp };
+        let World { now, steps, rng, queue, net, services, datapath, node_addrs, .. } = self;
+        let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp, node_addrs };
         let Network { hosts, links, .. } = net;
         let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
         f(hosts, &mut cx, &env)

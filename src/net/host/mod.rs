@@ -114,6 +114,8 @@ pub struct Env<'a> {
     pub datapath: Datapath,
     /// kube-proxy `strictARP` (arp_ignore=1, arp_announce=2) for IPVS.
     pub strict_arp: bool,
+    /// Every node's addresses.
+    pub node_addrs: &'a [Ipv4Addr],
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,9 +209,11 @@ impl Host {
     }
 
     /// Addresses the kernel treats as local (RTN_LOCAL): interface
-    /// addresses plus, with IPVS, every Service IP on kube-ipvs0.
+    /// addresses, the loopback network 127.0.0.0/8 (`lo`'s `local
+    /// 127.0.0.0/8` route, so `curl 127.0.0.1` never leaves the host) plus,
+    /// with IPVS, every Service IP on kube-ipvs0.
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
-        self.owns(ip) || self.node.as_ref().is_some_and(|n| n.ipvs_addrs.contains(&ip))
+        ip.is_loopback() || self.owns(ip) || self.node.as_ref().is_some_and(|n| n.ipvs_addrs.contains(&ip))
     }
 
     fn is_local_pod(&self, ip: Ipv4Addr) -> bool {

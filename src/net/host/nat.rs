@@ -52,7 +52,27 @@ impl Host {
             Origin::Pod => Source::Pod,
             Origin::Local => Source::Host,
         };
-        let node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        let mut node_ips: Vec<Ipv4Addr> = self.ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        // A NodePort on 127.0.0.0/8, from the node itself: kube-proxy
+        // iptables accepts it (`--iptables-localhost-nodeports`, default
+        // true, with `nodePortAddresses` unset: KUBE-NODEPORTS is reached
+        // for every `--dst-type LOCAL` destination and route_localnet=1 is
+        // set; kube-proxy 1.34 pkg/proxy/iptables/proxier.go), as does
+        // Cilium's socket LB in the host namespace (`sock4_wildcard_lookup`,
+        // `in_hostns && is_v4_loopback`, bpf/bpf_sock.c, 1.18). IPVS does
+        // not (`-A KUBE-SERVICES -s 127.0.0.0/8 -j RETURN`, loopback
+        // addresses get no virtual service; pkg/proxy/ipvs/proxier.go):
+        // the SYN finds no listener on lo and is refused.
+        if origin == Origin::Local && t.dst.is_loopback() && env.datapath != Datapath::Ipvs {
+            node_ips.push(t.dst);
+        }
+        // Cilium's socket LB also takes a NodePort on another node's
+        // address (a remote-node identity: `sock4_wildcard_lookup_full`
+        // looks up with `include_remote_hosts`), so the node's connection
+        // goes straight to a backend, never through that node.
+        if origin == Origin::Local && env.datapath == Datapath::Ebpf && env.node_addrs.contains(&t.dst) {
+            node_ips.push(t.dst);
+        }
         let node = self.node.as_mut().expect("checked");
         let zone = node.zone.clone();
         let here =
@@ -77,6 +97,12 @@ impl Host {
                     (Datapath::Ebpf, proxy::NoBackend::Anywhere) => {
                         ("cilium", format!("{t}: service {service} has no backends: ICMP port unreachable"))
                     }
+                    (Datapath::Ebpf, proxy::NoBackend::NoLocalInternal) => (
+                        "cilium",
+                        format!(
+                            "{t}: service {service} has no backend on this node (internalTrafficPolicy: Local): connect() fails: no route to host"
+                        ),
+                    ),
                     (Datapath::Ebpf, proxy::NoBackend::OnThisNode) => (
                         "cilium",
                         format!(
@@ -86,7 +112,13 @@ impl Host {
                     _ => ("kube-proxy", format!("REJECT {t}: service {service} has no endpoints")),
                 };
                 cx.record(Kind::Log { host: name.clone(), component: component.into(), line });
-                self.reject(&frame, origin, env.datapath, cx);
+                if why == proxy::NoBackend::NoLocalInternal {
+                    // The socket LB fails connect() with EHOSTUNREACH: the
+                    // socket hears host unreachable, nothing is sent.
+                    self.icmp_send(ip::ip_payload(&frame), 1, cx);
+                } else {
+                    self.reject(&frame, origin, env.datapath, cx);
+                }
                 None
             }
             Decision::Dnat { to, snat, service } => {
@@ -96,6 +128,11 @@ impl Host {
                     proxy::Snat::IfRemote => remote_endpoint,
                     proxy::Snat::Never => false,
                 };
+                // Cilium's socket LB rewrites connect()'s destination before
+                // the kernel picks the source, so a connection to a NodePort
+                // on 127.0.0.1 leaves from the address of the route to the
+                // backend, as a masqueraded one would.
+                let masquerade = masquerade || t.src.is_loopback();
                 let src = if masquerade {
                     // MASQUERADE takes an address of the interface the packet
                     // leaves by. To another node: the LAN interface of the

@@ -220,8 +220,15 @@ impl Host {
 
     /// Opens a TCP connection for process `pid` from a free ephemeral port.
     pub fn connect(&mut self, pid: u32, dst: SocketAddrV4, cx: &mut Ctx, env: &Env) -> Option<Quad> {
-        let (iface, _) = self.route(*dst.ip(), None)?;
-        let src_ip = self.source_for(iface, *dst.ip())?;
+        // 127.0.0.0/8 is lo's: the local route's source is 127.0.0.1
+        // (`local 127.0.0.0/8 dev lo ... src 127.0.0.1`, Linux 6.18
+        // inet_fill_ifaddr/fib_add_ifaddr), whatever else is routed.
+        let src_ip = if dst.ip().is_loopback() {
+            Ipv4Addr::LOCALHOST
+        } else {
+            let (iface, _) = self.route(*dst.ip(), None)?;
+            self.source_for(iface, *dst.ip())?
+        };
         let quad = loop {
             let port = cx.rng.range_u64(EPHEMERAL_PORTS.0 as u64, EPHEMERAL_PORTS.1 as u64) as u16;
             let q = Quad { local: SocketAddrV4::new(src_ip, port), remote: dst };

@@ -108,7 +108,13 @@ impl Ping {
     }
 
     fn send(&mut self, io: &mut ProcIo) {
-        let Some(src) = io.host.route(self.target, None).and_then(|(i, _)| io.host.ifaces[i].primary()) else {
+        // 127.0.0.0/8 is lo's, with source 127.0.0.1 (see Host::connect).
+        let src = if self.target.is_loopback() {
+            Some(Ipv4Addr::LOCALHOST)
+        } else {
+            io.host.route(self.target, None).and_then(|(i, _)| io.host.ifaces[i].primary())
+        };
+        let Some(src) = src else {
             self.output = Some(Output {
                 stdout: String::new(),
                 stderr: "ping: connect: Network is unreachable\n".into(),
