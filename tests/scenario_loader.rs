@@ -422,7 +422,15 @@ fn bad_values_are_located_at_the_value() {
     );
     assert_eq!(
         errors(&edit("    targetPort: http", "    targetPort: [http]")),
-        ["s.yaml:89:5: spec.ports[0].targetPort: expected a port number (1-65535) or a port name"]
+        [
+            "s.yaml:89:17: spec.ports[0].targetPort: invalid type: sequence, expected a port number (1-65535) or a port name"
+        ]
+    );
+    assert_eq!(
+        errors(&edit("    targetPort: http", "    targetPort: 70000")),
+        [
+            "s.yaml:89:17: spec.ports[0].targetPort: invalid value: integer `70000`, expected a port number (1-65535) or a port name"
+        ]
     );
     assert_eq!(errors(&edit("      ip: 10.0.1.10/24\n", "")), ["s.yaml:14:7: spec.hosts[0]: missing field `ip`"]);
 }
@@ -1127,6 +1135,12 @@ fn deployment_strategies_are_what_the_api_accepts() {
         errors(&rolling("      maxSurge: one\n")),
         [
             "s.yaml:61:7: spec.strategy.rollingUpdate.maxSurge: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+        ]
+    );
+    assert_eq!(
+        errors(&rolling("      maxSurge: [1]\n")),
+        [
+            "s.yaml:61:17: spec.strategy.rollingUpdate.maxSurge: invalid type: sequence, expected a number of pods (0, 1, 2...) or a percentage such as \"25%\""
         ]
     );
     assert_eq!(

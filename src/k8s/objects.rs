@@ -135,11 +135,41 @@ impl LabelSelector {
 }
 
 /// An integer or a port name (Service `targetPort`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum IntOrString {
     Int(u16),
     String(String),
+}
+
+/// Read by a visitor rather than `#[serde(untagged)]`, which buffers the
+/// value and tries each variant: a bad value is reported at the value, and
+/// the wasm carries no buffered copy.
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a port number (1-65535) or a port name")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<IntOrString, E> {
+                u16::try_from(n)
+                    .map(IntOrString::Int)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<IntOrString, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(n), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(s.to_string()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -636,11 +666,39 @@ pub struct RollingUpdate {
 
 /// A count or a percentage (`25%`), like apimachinery's `intstr.IntOrString`
 /// where a number of pods is meant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum IntOrPercent {
     Int(u32),
     Percent(String),
+}
+
+/// A visitor, as for [`IntOrString`].
+impl<'de> Deserialize<'de> for IntOrPercent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = IntOrPercent;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of pods (0, 1, 2...) or a percentage such as \"25%\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<IntOrPercent, E> {
+                u32::try_from(n)
+                    .map(IntOrPercent::Int)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<IntOrPercent, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(n), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<IntOrPercent, E> {
+                Ok(IntOrPercent::Percent(s.to_string()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 impl IntOrPercent {

@@ -305,9 +305,7 @@ fn read_head(source: &Source, report: &mut Report) -> Option<Head> {
 
 /// Deserializes the whole document as `T`, reporting the error if it fails.
 fn read<T: DeserializeOwned>(source: &Source, report: &mut Report) -> Option<T> {
-    serde_path_to_error::deserialize(source.deserializer())
-        .map_err(|error| report.deserialize_error(source, &error))
-        .ok()
+    T::deserialize(source.deserializer()).map_err(|error| report.deserialize_error(source, &error)).ok()
 }
 
 fn sort_by_position(diagnostics: &mut [Diagnostic]) {

@@ -37,25 +37,31 @@ impl Report {
     }
 
     /// Records a failed deserialization of `source`.
-    pub fn deserialize_error(&mut self, source: &Source, error: &serde_path_to_error::Error<serde_norway::Error>) {
-        let raw_path = error.path().to_string();
+    pub fn deserialize_error(&mut self, source: &Source, error: &serde_norway::Error) {
+        let raw_path = error.path().unwrap_or(".").to_string();
         let path = display_path(&raw_path);
-        let inner = error.inner();
-        let location = inner.location();
-        let mut message = inner.to_string();
+        let location = error.location();
+        let mut message = error.to_string();
         if let Some(location) = &location {
             remove_location(&mut message, location);
         }
         let message = source.file_message(&message);
         let message = strip_path_prefix(&message, &raw_path);
         let explanation = explain(message);
+        // serde_norway names the mapping being read; an error about one of
+        // its keys is reported at that key.
+        let path = match &explanation.key {
+            Some(key) if path.is_empty() => key.clone(),
+            Some(key) => format!("{path}.{key}"),
+            None => path.to_string(),
+        };
         let at = match location {
             Some(l) if explanation.precise => {
                 source.clamp(Pos { line: source.file_line(l.line()), column: l.column() })
             }
-            _ => source.at(path),
+            _ => source.at(&path),
         };
-        self.error(at, path, explanation.message).suggest(explanation.suggestion.as_deref());
+        self.error(at, &path, explanation.message).suggest(explanation.suggestion.as_deref());
     }
 
     fn diagnostic(&self, at: Pos, path: &str, message: String) -> Diagnostic {
@@ -76,7 +82,7 @@ impl Diagnostic {
     }
 }
 
-/// serde_path_to_error's path without its placeholders: `.` for the root and
+/// serde_norway's path without its placeholders: `.` for the root and
 /// `?` for a place it could not name (a YAML syntax error mid-value).
 fn display_path(raw: &str) -> &str {
     let mut path = raw;
@@ -129,15 +135,22 @@ const UNMODELLED_FIELDS: &[(&str, &str)] = &[
 struct Explanation {
     message: String,
     suggestion: Option<String>,
-    /// False when serde's position is known to be vague (untagged enums
-    /// report where their parent value starts): the path is located in the
-    /// text instead.
+    /// False when serde's position is known to be vague (a step's shape is
+    /// checked when its mapping ends): the path is located in the text
+    /// instead.
     precise: bool,
+    /// The key of the mapping the error is about (an unknown field, a
+    /// step's second action), appended to the path.
+    key: Option<String>,
 }
 
 impl Explanation {
     fn new(message: String, suggestion: Option<&str>) -> Explanation {
-        Explanation { message, suggestion: suggestion.map(str::to_string), precise: true }
+        Explanation { message, suggestion: suggestion.map(str::to_string), precise: true, key: None }
+    }
+
+    fn at_key(self, key: &str) -> Explanation {
+        Explanation { key: Some(key.to_string()), ..self }
     }
 }
 
@@ -149,7 +162,7 @@ fn explain(message: &str) -> Explanation {
             let message = format!(
                 "`{field}` is a Kubernetes field vipsim does not model ({what}): remove it to run the scenario without it"
             );
-            return Explanation::new(message, None);
+            return Explanation::new(message, None).at_key(field);
         }
         let near = closest(field, expected.iter().copied());
         let message = match (near, expected.is_empty()) {
@@ -157,24 +170,21 @@ fn explain(message: &str) -> Explanation {
             (None, true) => format!("unknown field `{field}`: this object has no fields"),
             (None, false) => format!("unknown field `{field}`, expected one of {}", expected.join(" | ")),
         };
-        return Explanation::new(message, near);
+        return Explanation::new(message, near).at_key(field);
     }
     if let Some((value, expected)) = unknown("variant", message) {
         let near = closest(value, expected.iter().copied());
         return Explanation::new(format!("unknown value `{value}`, expected {}", expected.join(" | ")), near);
     }
     // A step's shape, checked as it is read: serde places these where the
-    // step starts, the path names the step or its second action's key.
-    if message == STEP_WITHOUT_ACTION || message.starts_with(STEP_WITH_TWO_ACTIONS) {
+    // step's mapping ends; the diagnostic names the step, or the key of its
+    // second action (the last name the message quotes).
+    if message == STEP_WITHOUT_ACTION {
         return Explanation { precise: false, ..Explanation::new(message.to_string(), None) };
     }
-    if message.starts_with("data did not match any variant of untagged enum IntOrString") {
-        let message = "expected a port number (1-65535) or a port name".to_string();
-        return Explanation { precise: false, ..Explanation::new(message, None) };
-    }
-    if message.starts_with("data did not match any variant of untagged enum IntOrPercent") {
-        let message = "expected a number of pods (0, 1, 2...) or a percentage such as \"25%\"".to_string();
-        return Explanation { precise: false, ..Explanation::new(message, None) };
+    if message.starts_with(STEP_WITH_TWO_ACTIONS) {
+        let second = message.split('`').nth(3).unwrap_or_default();
+        return Explanation { precise: false, ..Explanation::new(message.to_string(), None) }.at_key(second);
     }
     Explanation::new(message.to_string(), None)
 }

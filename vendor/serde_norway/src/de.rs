@@ -493,7 +493,7 @@ impl<'de, 'document> DeserializerFromEvents<'de, 'document> {
         match self.document.events.get(*self.pos) {
             Some((event, mark)) => Ok((event, *mark)),
             None => Err(match &self.document.error {
-                Some(parse_error) => error::shared(Arc::clone(parse_error)),
+                Some(parse_error) => error::shared_at(Arc::clone(parse_error), self.path),
                 None => error::new(ErrorImpl::EndOfStream),
             }),
         }

@@ -37,6 +37,8 @@ pub(crate) enum ErrorImpl {
     FailedToParseNumber,
 
     Shared(Arc<ErrorImpl>),
+    /// vipsim: a syntax error met while reading the value at this path.
+    SharedAt(Arc<ErrorImpl>, String),
 }
 
 #[derive(Debug)]
@@ -102,6 +104,14 @@ impl Error {
     pub fn location(&self) -> Option<Location> {
         self.0.location()
     }
+
+    /// vipsim: the path to the value that was being read when the error
+    /// arose (`spec.hosts[2].role`; `.` for the document itself, `?` for a
+    /// place the deserializer could not name), as the message prefixes it.
+    /// `None` for errors without a position (syntax errors, end of input).
+    pub fn path(&self) -> Option<&str> {
+        self.0.path()
+    }
 }
 
 pub(crate) fn new(inner: ErrorImpl) -> Error {
@@ -110,6 +120,10 @@ pub(crate) fn new(inner: ErrorImpl) -> Error {
 
 pub(crate) fn shared(shared: Arc<ErrorImpl>) -> Error {
     Error(Box::new(ErrorImpl::Shared(shared)))
+}
+
+pub(crate) fn shared_at(shared: Arc<ErrorImpl>, path: Path) -> Error {
+    Error(Box::new(ErrorImpl::SharedAt(shared, path.to_string())))
 }
 
 pub(crate) fn fix_mark(mut error: Error, mark: libyaml::Mark, path: Path) -> Error {
@@ -188,7 +202,16 @@ impl ErrorImpl {
         match self {
             ErrorImpl::Io(err) => err.source(),
             ErrorImpl::FromUtf8(err) => err.source(),
-            ErrorImpl::Shared(err) => err.source(),
+            ErrorImpl::Shared(err) | ErrorImpl::SharedAt(err, _) => err.source(),
+            _ => None,
+        }
+    }
+
+    fn path(&self) -> Option<&str> {
+        match self {
+            ErrorImpl::Message(_, Some(Pos { mark: _, path })) => Some(path),
+            ErrorImpl::Shared(err) => err.path(),
+            ErrorImpl::SharedAt(_, path) => Some(path),
             _ => None,
         }
     }
@@ -199,7 +222,7 @@ impl ErrorImpl {
             | ErrorImpl::RecursionLimitExceeded(mark)
             | ErrorImpl::UnknownAnchor(mark) => Some(*mark),
             ErrorImpl::Libyaml(err) => Some(err.mark()),
-            ErrorImpl::Shared(err) => err.mark(),
+            ErrorImpl::Shared(err) | ErrorImpl::SharedAt(err, _) => err.mark(),
             _ => None,
         }
     }
@@ -241,14 +264,14 @@ impl ErrorImpl {
             }
             ErrorImpl::EmptyTag => f.write_str("empty YAML tag is not allowed"),
             ErrorImpl::FailedToParseNumber => f.write_str("failed to parse YAML number"),
-            ErrorImpl::Shared(_) => unreachable!(),
+            ErrorImpl::Shared(_) | ErrorImpl::SharedAt(..) => unreachable!(),
         }
     }
 
     fn display(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             ErrorImpl::Libyaml(err) => Display::fmt(err, f),
-            ErrorImpl::Shared(err) => err.display(f),
+            ErrorImpl::Shared(err) | ErrorImpl::SharedAt(err, _) => err.display(f),
             _ => {
                 self.message_no_mark(f)?;
                 if let Some(mark) = self.mark() {
@@ -264,7 +287,7 @@ impl ErrorImpl {
     fn debug(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             ErrorImpl::Libyaml(err) => Debug::fmt(err, f),
-            ErrorImpl::Shared(err) => err.debug(f),
+            ErrorImpl::Shared(err) | ErrorImpl::SharedAt(err, _) => err.debug(f),
             _ => {
                 f.write_str("Error(")?;
                 struct MessageNoMark<'a>(&'a ErrorImpl);
