@@ -9,8 +9,16 @@
 //! (`exact`, `simplified` or `not modelled`), optionally followed by `:`,
 //! `;`, `,` or ` (` and the detail.
 
-/// The page as shipped with this build.
+/// The page as shipped with this build. Native builds (the CLI, the tests)
+/// carry it; the browser fetches [`FILE`] from the site when the panel
+/// first opens, so the wasm every reader downloads does not carry 81 KB of
+/// text that few of them open (30 KB gzip).
+#[cfg(not(target_arch = "wasm32"))]
 pub const SOURCE: &str = include_str!("../FIDELITY.md");
+
+/// The page's name in the built site (`www/index.html` copies it there, the
+/// service worker keeps it for offline use).
+pub const FILE: &str = "FIDELITY.md";
 
 /// How closely vipsim follows upstream for one behaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -175,6 +183,7 @@ pub fn parse(text: &str) -> Result<Page, PageError> {
 /// The page shipped with this build. `tests/fidelity_page.rs` parses it
 /// natively, so a malformed edit fails `./dev test` before it can reach the
 /// playground.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn page() -> Page {
     parse(SOURCE).unwrap_or_else(|e| Page {
         title: "How real is this?".into(),

@@ -21,6 +21,8 @@ mod console_tools;
 mod determinism;
 mod failures;
 mod fidelity;
+// The browser fetches FIDELITY.md from the site; the crate carries it natively only.
+#[cfg(not(target_arch = "wasm32"))]
 mod fidelity_page;
 mod fuzz_findings;
 mod golden;

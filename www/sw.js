@@ -2,14 +2,17 @@
 // with no network (a workshop on a plane, a blog read on a train).
 //
 // What it keeps: the pages (index.html, embed.html, and each scenario's
-// page once visited), the embed's posters once shown, and every
-// same-origin file the pages load. Trunk names the JS glue, the wasm, the CSS and the icon
+// page once visited), the embed's posters once shown, every same-origin
+// file the pages load, and the files the app fetches when asked (FETCHED). Trunk names the JS glue, the wasm, the CSS and the icon
 // after a hash of their bytes, so those are immutable: served from the cache
 // first. Pages are fetched from the network first, so a new deploy is seen as
 // soon as the network is there; the cache answers only when it is not.
 // Nothing here knows the build's file names: they are read from the page.
 const CACHE = 'vipsim-offline-v1';
 const PAGES = ['./', './index.html', './embed.html'];
+// Files the app fetches itself, only when asked (no page names them):
+// "How real is this?" reads FIDELITY.md when it first opens.
+const FETCHED = ['./FIDELITY.md'];
 // Trunk writes the 64-bit hash in hex without leading zeros: 16 digits or
 // fewer (`favicon-d0f49fc12f9f333.svg`).
 const HASHED = /-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css|svg)$/;
@@ -61,6 +64,10 @@ self.addEventListener('install', (event) => {
         const got = await fetch(file, { cache: 'force-cache' });
         if (got.ok) await cache.put(file, got);
       }
+    }
+    for (const file of FETCHED) {
+      const got = await fetch(scoped(file)).catch(() => null);
+      if (got?.ok) await cache.put(scoped(file), got);
     }
     await self.skipWaiting();
   })());

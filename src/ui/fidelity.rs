@@ -1,7 +1,9 @@
 //! "How real is this?": the project's FIDELITY.md (read by the core into
 //! [`crate::fidelity::Page`]) as a dialog. Every scenario's lesson links to
 //! it, and so does the footer. It marks the versions the open scenario
-//! runs, and filters behaviours by verdict.
+//! runs, and filters behaviours by verdict. The page is fetched from the
+//! site the first time the dialog opens (the wasm does not carry it) and
+//! kept for the rest of the visit; the service worker keeps it offline.
 //!
 //! Keyboard: the opener is a button; the dialog takes focus, Tab cycles
 //! inside it, Esc or Close returns focus to the opener.
@@ -10,10 +12,41 @@ use super::i18n::{Lang, Msg};
 use super::markdown;
 use super::state::use_store;
 use crate::fidelity::{Behaviour, Body, Page, Section, Verdict, components_in_use};
+use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 use yew::prelude::*;
+
+thread_local! {
+    /// The page once read: the dialog opens again without fetching it.
+    static READ: RefCell<Option<Rc<Page>>> = const { RefCell::new(None) };
+}
+
+/// The fidelity page, as far as the dialog has it.
+#[derive(Clone, PartialEq)]
+enum Loaded {
+    Reading,
+    Read(Rc<Page>),
+    /// Why it could not be read (offline before it was ever kept, a
+    /// server without the file, a malformed page).
+    Failed(String),
+}
+
+/// Fetches and parses the site's copy of FIDELITY.md, next to the page.
+async fn fetch_page() -> Result<Page, String> {
+    let reason = |e: JsValue| {
+        e.dyn_ref::<js_sys::Error>().map_or_else(|| "network error".to_string(), |e| String::from(e.message()))
+    };
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(crate::fidelity::FILE)).await.map_err(reason)?;
+    let response: web_sys::Response = response.dyn_into().map_err(reason)?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(reason)?).await.map_err(reason)?;
+    crate::fidelity::parse(&text.as_string().unwrap_or_default()).map_err(|e| e.to_string())
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -68,7 +101,24 @@ fn focusables(root: &HtmlElement) -> Vec<HtmlElement> {
 #[function_component(FidelityDialog)]
 fn fidelity_dialog(props: &DialogProps) -> Html {
     let store = use_store();
-    let page: Rc<Page> = use_memo((), |_| crate::fidelity::page());
+    let loaded = use_state(|| READ.with_borrow(Clone::clone).map_or(Loaded::Reading, Loaded::Read));
+    {
+        let loaded = loaded.clone();
+        use_effect_with((), move |_| {
+            if *loaded == Loaded::Reading {
+                yew::platform::spawn_local(async move {
+                    loaded.set(match fetch_page().await {
+                        Ok(page) => {
+                            let page = Rc::new(page);
+                            READ.with_borrow_mut(|read| *read = Some(page.clone()));
+                            Loaded::Read(page)
+                        }
+                        Err(reason) => Loaded::Failed(reason),
+                    });
+                });
+            }
+        });
+    }
     let filter = use_state(|| None as Filter);
     let dialog = use_node_ref();
     {
@@ -114,7 +164,6 @@ fn fidelity_dialog(props: &DialogProps) -> Html {
         })
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
-    let counts = |v: Verdict| page.behaviours().filter(|(_, b)| b.verdict == v).count();
     let chip = |label: String, value: Filter| {
         let filter = filter.clone();
         let pressed = *filter == value;
@@ -123,29 +172,49 @@ fn fidelity_dialog(props: &DialogProps) -> Html {
                     onclick={Callback::from(move |_| filter.set(value))}>{ label }</button>
         }
     };
-    let total = page.behaviours().count();
+    let (title, body) = match &*loaded {
+        Loaded::Read(page) => {
+            let counts = |v: Verdict| page.behaviours().filter(|(_, b)| b.verdict == v).count();
+            let total = page.behaviours().count();
+            let body = html! {
+                <>
+                    <div class="intro">{ markdown::render(&page.intro) }</div>
+                    if let Some(title) = scenario_title.filter(|_| !in_use.is_empty()) {
+                        <p class="in-use">
+                            { lang.f(Msg::HowRealInUse, &[&title, &in_use.join(", ")]) }
+                        </p>
+                    }
+                    <div class="chips" role="group" aria-label={lang.t(Msg::HowRealFilter)}>
+                        { chip(lang.f(Msg::HowRealAll, &[&total]), None) }
+                        { for [Verdict::Exact, Verdict::Simplified, Verdict::NotModelled].into_iter().map(|v| {
+                            chip(format!("{} ({})", verdict_name(lang, v), counts(v)), Some(v))
+                        }) }
+                    </div>
+                    { for page.sections.iter().map(|s| section(lang, s, *filter, &in_use)) }
+                </>
+            };
+            (page.title.clone(), body)
+        }
+        Loaded::Reading => (
+            lang.t(Msg::HowReal).to_string(),
+            html! { <p class="intro" role="status">{ lang.t(Msg::HowRealLoading) }</p> },
+        ),
+        Loaded::Failed(reason) => (
+            lang.t(Msg::HowReal).to_string(),
+            html! { <p class="intro" role="alert">{ lang.f(Msg::HowRealUnavailable, &[reason]) }</p> },
+        ),
+    };
     html! {
         <div class="dialog-backdrop" onclick={close.clone()}>
             <div class="dialog fidelity" role="dialog" aria-modal="true" aria-labelledby="fidelity-title"
+                 aria-busy={(*loaded == Loaded::Reading).to_string()}
                  tabindex="-1" ref={dialog} {onkeydown}
                  onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <header class="dialog-head">
-                    <h2 id="fidelity-title">{ &page.title }</h2>
+                    <h2 id="fidelity-title">{ title }</h2>
                     <button type="button" onclick={close.clone()} aria-label={lang.t(Msg::HowRealClose)}>{ lang.t(Msg::Close) }</button>
                 </header>
-                <div class="intro">{ markdown::render(&page.intro) }</div>
-                if let Some(title) = scenario_title.filter(|_| !in_use.is_empty()) {
-                    <p class="in-use">
-                        { lang.f(Msg::HowRealInUse, &[&title, &in_use.join(", ")]) }
-                    </p>
-                }
-                <div class="chips" role="group" aria-label={lang.t(Msg::HowRealFilter)}>
-                    { chip(lang.f(Msg::HowRealAll, &[&total]), None) }
-                    { for [Verdict::Exact, Verdict::Simplified, Verdict::NotModelled].into_iter().map(|v| {
-                        chip(format!("{} ({})", verdict_name(lang, v), counts(v)), Some(v))
-                    }) }
-                </div>
-                { for page.sections.iter().map(|s| section(lang, s, *filter, &in_use)) }
+                { body }
                 <button type="button" onclick={close}>{ lang.t(Msg::Close) }</button>
             </div>
         </div>

@@ -33,7 +33,7 @@ test('after one visit the playground opens, runs and embeds with the server gone
   await controlled(page);
   const wasm = (await readdir(site)).find((f) => f.endsWith('.wasm'));
   const kept = await cachedFiles(page);
-  for (const file of ['', 'index.html', 'embed.html', wasm]) assert.ok(kept.includes(file), `${file} kept: ${kept}`);
+  for (const file of ['', 'index.html', 'embed.html', wasm, 'FIDELITY.md']) assert.ok(kept.includes(file), `${file} kept: ${kept}`);
   // The copy came from the HTTP cache: the wasm was downloaded once.
   assert.equal(server.requests.filter((p) => p.endsWith('.wasm')).length, 1, server.requests.join(' '));
   assert.deepEqual(errors, []);
@@ -54,6 +54,12 @@ test('after one visit the playground opens, runs and embeds with the server gone
   const before = await clock(page);
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction((s) => Number(document.querySelector('.clock').dataset.step) > s, before.step);
+  // "How real is this?" reads the kept FIDELITY.md (the wasm does not carry it).
+  await page.click('.lesson .how-real-open');
+  const fidelity = page.locator('[role=dialog][aria-labelledby=fidelity-title][aria-busy=false]');
+  await fidelity.waitFor();
+  assert.ok(await fidelity.locator('tbody .verdict').count() > 0, 'the fidelity page is read offline');
+  await page.keyboard.press('Escape');
 
   // An address with a query (a shared link) and the embed player open too.
   const other = await context.newPage();

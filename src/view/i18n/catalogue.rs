@@ -580,6 +580,9 @@ catalogue! {
     HowRealClose => "Close How real is this?", "얼마나 실제와 같나요? 닫기";
     HowRealInUse => "Marked ● below: what {0} runs: {1}.",
         "아래 ● 표시: {0}에서 실행하는 것: {1}. (이 페이지의 본문은 영어입니다.)";
+    HowRealLoading => "Reading FIDELITY.md…", "FIDELITY.md를 읽는 중…";
+    HowRealUnavailable => "FIDELITY.md could not be read ({0}). It is kept for offline use once the playground has been opened online.",
+        "FIDELITY.md를 읽지 못했습니다 ({0}). 온라인에서 한 번 연 뒤에는 오프라인에서도 볼 수 있습니다.";
     HowRealFilter => "Show behaviours", "동작 보기";
     HowRealAll => "All ({0})", "전체 ({0})";
     HowRealBehaviour => "behaviour", "동작";
