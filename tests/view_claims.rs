@@ -134,7 +134,7 @@ fn the_election_order_holds_only_the_nodes_the_pool_is_advertised_from() {
         assert_eq!(order[0], leader, "{service}: every node is up, so the first in the order leads");
     }
     let scenario = run.scenario.clone();
-    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, &[]);
     let x = lesson.announcing.iter().find(|a| a.service.contains("shop-x")).expect("shop-x");
     assert!(x.order.as_deref().is_some_and(|o| o.contains(": w1 → w2.")), "{:?}", x.order);
 }
@@ -229,7 +229,7 @@ spec:
 
 fn beat(run: &Run, lang: Lang) -> (String, String) {
     let scenario = run.scenario.clone();
-    let v = LessonView::of(&scenario, run.world(), run.visible(), lang, false);
+    let v = LessonView::of(&scenario, run.world(), run.visible(), lang, false, &[]);
     let b = v.beat.expect("a beat");
     (b.label, b.text)
 }
@@ -661,7 +661,7 @@ fn ipvs_without_strict_arp_says_every_node_answers_arp() {
     assert_eq!(arp_everywhere.iter().map(|n| n.node.as_str()).collect::<Vec<_>>(), ["m1", "m2"]);
     assert_eq!(a.nodes(), ["m1", "m2"]);
     let scenario = run.scenario.clone();
-    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, &[]);
     assert_eq!(
         lesson.announcing[0].details,
         ["IPVS without strictARP: every node with the VIP on kube-ipvs0 answers ARP for it too: m1, m2"]
@@ -731,11 +731,11 @@ spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetP
     let mut run = run_yaml("one-left.yaml", ONE_LEFT);
     let scenario = run.scenario.clone();
     at(&mut run, 8.0);
-    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, &[]);
     assert_eq!(lesson.announcing[0].details, ["edge routes it via s1, s2 (ECMP)"]);
     // s2's hold timer (6 s) runs out at 16 s: one next hop is left.
     at(&mut run, 20.0);
-    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+    let lesson = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, &[]);
     assert_eq!(lesson.announcing[0].details, ["edge routes it via s1"]);
 }
 

@@ -261,12 +261,12 @@ impl World {
         let detail = match f.action {
             // Pressing the power button of a host in the state asked for
             // changes nothing (it would otherwise lose its RAM, or reboot).
-            FaultAction::PowerOff if !self.net.hosts[h].up => "host is already powered off".to_string(),
-            FaultAction::PowerOn if self.net.hosts[h].up => "host is already on".to_string(),
+            FaultAction::PowerOff if !self.net.hosts[h].up => fault_detail::ALREADY_OFF.to_string(),
+            FaultAction::PowerOn if self.net.hosts[h].up => fault_detail::ALREADY_ON.to_string(),
             // Plugging a powered-off host back in: it stays off.
             FaultAction::Heal if !self.net.hosts[h].up => {
                 self.set_links(h, true, trace);
-                "host back on the LAN (still powered off)".to_string()
+                fault_detail::BACK_ON_LAN_STILL_OFF.to_string()
             }
             FaultAction::PowerOff | FaultAction::Partition => {
                 let power = f.action == FaultAction::PowerOff;
@@ -281,12 +281,7 @@ impl World {
                         p.reconcile();
                     });
                 }
-                if power {
-                    "host powered off: NIC lost carrier, RAM (caches, connections) gone"
-                } else {
-                    "host cut from the LAN"
-                }
-                .to_string()
+                if power { fault_detail::POWERED_OFF } else { fault_detail::CUT_FROM_LAN }.to_string()
             }
             FaultAction::PowerOn | FaultAction::Heal => {
                 if f.action == FaultAction::PowerOn {
@@ -305,7 +300,7 @@ impl World {
                         p.reconcile();
                     });
                 }
-                if f.action == FaultAction::PowerOn { "host powered on (booting)" } else { "host back on the LAN" }
+                if f.action == FaultAction::PowerOn { fault_detail::POWERED_ON } else { fault_detail::BACK_ON_LAN }
                     .to_string()
             }
             FaultAction::StopSpeaker | FaultAction::StartSpeaker => {
@@ -326,10 +321,10 @@ impl World {
                 });
                 let cilium = self.cluster.config.load_balancer == crate::k8s::cluster::LoadBalancerKind::Cilium;
                 match (start, cilium) {
-                    (true, false) => "speaker started",
-                    (false, false) => "speaker stopped (memberlist leave)",
-                    (true, true) => "cilium agent started",
-                    (false, true) => "cilium agent stopped cleanly (its L2 leases released)",
+                    (true, false) => fault_detail::SPEAKER_STARTED,
+                    (false, false) => fault_detail::SPEAKER_STOPPED,
+                    (true, true) => fault_detail::AGENT_STARTED,
+                    (false, true) => fault_detail::AGENT_STOPPED,
                 }
                 .to_string()
             }
@@ -470,4 +465,22 @@ pub fn matches_name(m: &Manifest, name: &str) -> bool {
         Some((kind, n)) => m.kind().eq_ignore_ascii_case(kind) && m.metadata().name == n,
         None => m.metadata().name == name,
     }
+}
+
+/// What a fault did to its host, in the trace's words (English). The
+/// lesson says these in the learner's language
+/// ([`crate::view::lesson`]); the rest (a command, a rule) are said as
+/// they are.
+pub mod fault_detail {
+    pub const ALREADY_OFF: &str = "host is already powered off";
+    pub const ALREADY_ON: &str = "host is already on";
+    pub const BACK_ON_LAN_STILL_OFF: &str = "host back on the LAN (still powered off)";
+    pub const POWERED_OFF: &str = "host powered off: NIC lost carrier, RAM (caches, connections) gone";
+    pub const CUT_FROM_LAN: &str = "host cut from the LAN";
+    pub const POWERED_ON: &str = "host powered on (booting)";
+    pub const BACK_ON_LAN: &str = "host back on the LAN";
+    pub const SPEAKER_STARTED: &str = "speaker started";
+    pub const SPEAKER_STOPPED: &str = "speaker stopped (memberlist leave)";
+    pub const AGENT_STARTED: &str = "cilium agent started";
+    pub const AGENT_STOPPED: &str = "cilium agent stopped cleanly (its L2 leases released)";
 }

@@ -499,8 +499,12 @@ pub fn requests_summary(story: &Story, lang: Lang) -> String {
             let drops = lane.count(Outcome::LocalDrop);
             let mut said = match lane.outages.iter().max_by_key(|o| o.length()) {
                 // Every request dropped by the policy: nothing was answered.
+                None if total == drops && total == 1 => lang.t(Msg::TheOneNotAnswered).to_string(),
                 None if total == drops => lang.f(Msg::NoneAnswered, &[&total]),
-                None => lang.f(Msg::AllSucceeded, &[&(total - drops)]),
+                // Some turned away, the rest answered: not "all succeeded".
+                None if drops > 0 => lang.f(Msg::AnsweredOf, &[&(total - drops), &total]),
+                None if total == 1 => lang.t(Msg::TheOneSucceeded).to_string(),
+                None => lang.f(Msg::AllSucceeded, &[&total]),
                 Some(o) => lang.f(
                     if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
                     &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],

@@ -39,8 +39,9 @@ pub fn lesson() -> Html {
         }
     });
     let (Some(scenario), Some(entry)) = (store.scenario.clone(), entry) else { return html! {} };
+    let changed_at = store.changed_at(&entry);
     let run = entry.run.borrow();
-    let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed());
+    let view = LessonView::of(&scenario, run.world(), run.visible(), lang, store.concealed(), &changed_at);
     let first_beat = entry.story.first_beat();
     let hidden = description.1;
     let toggle = {
@@ -60,6 +61,9 @@ pub fn lesson() -> Html {
                     data-beat-ns={beat.t.as_nanos().to_string()}>
                     <span class="label">{ beat.label }</span>
                     <p>{ beat.text }</p>
+                    if let Some(caveat) = beat.caveat {
+                        <p class="caveat">{ caveat }</p>
+                    }
                 </aside>
             } else if let Some(first) = first_beat {
                 <aside class="note-now idle" aria-live="polite"><p>{ lang.f(Msg::NoBeatYet, &[&crate::view::secs(first)]) }</p></aside>

@@ -521,6 +521,15 @@ impl AppState {
         (at.variant.clone(), edits)
     }
 
+    /// The moments the learner changed `entry`'s run: each edit of its
+    /// branch and of the branches it was made from (none for the
+    /// scenario's own runs). Every run of a lineage shares the past before
+    /// its fork, so the entry's own run tells each edit's time.
+    pub fn changed_at(&self, entry: &RunEntry) -> Vec<Instant> {
+        let run = entry.run.borrow();
+        self.lineage(entry).1.iter().map(|(step, _)| run.time_of(*step)).collect()
+    }
+
     /// Whether the shown run is the author's solution (or a branch of it).
     pub fn watching_solution(&self) -> bool {
         self.active().is_some_and(|e| self.lineage(e).0.as_deref() == Some(SOLUTION))

@@ -39,6 +39,10 @@ pub struct BeatView {
     pub label: String,
     pub text: String,
     pub fault: bool,
+    /// A scenario's note later than a change the learner made in this
+    /// branch was written for the scenario's own run: said so, with the
+    /// change.
+    pub caveat: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +57,46 @@ pub struct LessonView {
     pub concealed: bool,
     /// Markdown ([`super::markdown`]).
     pub description: Option<String>,
+}
+
+/// "power-off node-a: host powered off: ...", the detail in `lang` where
+/// it is one of the fixed ones (a command or a rule is said as it is).
+fn fault_text(action: &str, host: Option<&str>, detail: &str, lang: Lang) -> String {
+    use crate::sim::action::fault_detail as d;
+    let said = [
+        (d::ALREADY_OFF, Msg::FaultAlreadyOff),
+        (d::ALREADY_ON, Msg::FaultAlreadyOn),
+        (d::BACK_ON_LAN_STILL_OFF, Msg::FaultBackOnLanStillOff),
+        (d::POWERED_OFF, Msg::FaultPoweredOff),
+        (d::CUT_FROM_LAN, Msg::FaultCutFromLan),
+        (d::POWERED_ON, Msg::FaultPoweredOn),
+        (d::BACK_ON_LAN, Msg::FaultBackOnLan),
+        (d::SPEAKER_STARTED, Msg::FaultSpeakerStarted),
+        (d::SPEAKER_STOPPED, Msg::FaultSpeakerStopped),
+        (d::AGENT_STARTED, Msg::FaultAgentStarted),
+        (d::AGENT_STOPPED, Msg::FaultAgentStopped),
+    ]
+    .into_iter()
+    .find(|(en, _)| *en == detail)
+    .map_or(detail, |(_, msg)| lang.t(msg));
+    match (host, said.is_empty()) {
+        (Some(h), false) => format!("{action} {h}: {said}"),
+        (Some(h), true) => format!("{action} {h}"),
+        (None, _) => action.to_string(),
+    }
+}
+
+/// The learner's last change to the world before a note at `note`: a
+/// fault or a cluster change at one of the moments they changed the run
+/// (a read-only command changes nothing the note could be about).
+fn learners_change_before(visible: &[Record], changed_at: &[Instant], note: Instant) -> Option<(Instant, String)> {
+    beats::all(visible).into_iter().rev().filter(|b| b.t < note && changed_at.contains(&b.t)).find_map(|b| {
+        match b.beat {
+            Beat::Fault { action, host, .. } => Some((b.t, host.map_or(action.clone(), |h| format!("{action} {h}")))),
+            Beat::Change { cmd } => Some((b.t, cmd)),
+            Beat::Note(_) => None,
+        }
+    })
 }
 
 /// A node as the lesson names it: "node-a", or "node-a (powered off)".
@@ -71,8 +115,17 @@ fn nodes(list: &[NodeUp], lang: Lang) -> String {
 impl LessonView {
     /// The lesson of `scenario` with the world at the cursor and the
     /// records visible there; `concealed` hides who answers (an exercise
-    /// asks the learner to find it).
-    pub fn of(scenario: &Scenario, world: &World, visible: &[Record], lang: Lang, concealed: bool) -> LessonView {
+    /// asks the learner to find it). `changed_at` are the moments the
+    /// learner changed this run (the forks of its branch and its
+    /// ancestors; empty for the scenario's own runs).
+    pub fn of(
+        scenario: &Scenario,
+        world: &World,
+        visible: &[Record],
+        lang: Lang,
+        concealed: bool,
+        changed_at: &[Instant],
+    ) -> LessonView {
         let meta = &scenario.doc.metadata;
         let beat = beats::latest(visible).map(|b| match b.beat {
             Beat::Note(text) => BeatView {
@@ -80,20 +133,23 @@ impl LessonView {
                 label: lang.f(Msg::NoteAt, &[&super::secs(b.t)]),
                 text: scenario.doc.spec.note_in(&text, lang.code()).to_string(),
                 fault: false,
+                caveat: learners_change_before(visible, changed_at, b.t)
+                    .map(|(t, what)| lang.f(Msg::NoteBeforeYourChange, &[&super::secs(t), &what])),
             },
             Beat::Fault { action, host, detail } => BeatView {
                 t: b.t,
                 label: lang.f(Msg::FaultAt, &[&super::secs(b.t)]),
-                text: match (host, detail.is_empty()) {
-                    (Some(h), false) => format!("{action} {h}: {detail}"),
-                    (Some(h), true) => format!("{action} {h}"),
-                    (None, _) => action,
-                },
+                text: fault_text(&action, host.as_deref(), &detail, lang),
                 fault: true,
+                caveat: None,
             },
-            Beat::Change { cmd } => {
-                BeatView { t: b.t, label: lang.f(Msg::ChangeAt, &[&super::secs(b.t)]), text: cmd, fault: false }
-            }
+            Beat::Change { cmd } => BeatView {
+                t: b.t,
+                label: lang.f(Msg::ChangeAt, &[&super::secs(b.t)]),
+                text: cmd,
+                fault: false,
+                caveat: None,
+            },
         });
         let announcing = who_answers(world)
             .into_iter()
@@ -113,7 +169,8 @@ impl LessonView {
                     ),
                     How::Lease { lease, holder } => (
                         holder.as_ref().map(|h| node(h, lang)).unwrap_or_else(|| lang.t(Msg::Nobody).into()),
-                        vec![lang.f(Msg::LeaseHolder, &[lease])],
+                        // "nobody" then "holder of the Lease" would read as if nobody held it.
+                        vec![lang.f(if holder.is_some() { Msg::LeaseHolder } else { Msg::LeaseUnheld }, &[lease])],
                         None,
                     ),
                     How::Bgp { advertising, routes } => (
@@ -155,7 +212,7 @@ mod tests {
         let scenario = Rc::new(crate::scenario::load::load(s.file, s.yaml).expect("loads"));
         let mut run = Run::new(scenario.clone(), None, None, None).expect("builds");
         run.seek_time(Instant::from_secs(secs));
-        LessonView::of(&scenario, run.world(), run.visible(), lang, false)
+        LessonView::of(&scenario, run.world(), run.visible(), lang, false, &[])
     }
 
     #[test]
@@ -181,5 +238,58 @@ mod tests {
         assert_eq!(v.announcing[0].who, "nobody");
         let ko = lesson("metallb-l2-failover", 17, Lang::Ko).beat.expect("a beat");
         assert!(ko.text.starts_with("평온"), "{}", ko.text);
+        // The fault's detail is said in the learner's language too (its
+        // action and host are the scenario's own words).
+        let ko = lesson("metallb-l2-failover", 22, Lang::Ko).beat.expect("a beat");
+        assert_eq!(ko.text, "power-off node-a: 호스트 전원 꺼짐: NIC 링크가 끊기고 RAM(캐시, 연결)이 사라짐");
+    }
+
+    /// Before a policy announces Cilium's VIP no node holds its Lease, and
+    /// the detail says so instead of "holder of the Lease" after "nobody".
+    #[test]
+    fn cilium_without_a_lease_holder_says_the_lease_has_none() {
+        let before = lesson("cilium-lb-ipam", 20, Lang::En);
+        let a = &before.announcing[0];
+        assert_eq!(a.who, "nobody");
+        assert!(a.details[0].ends_with("has no current holder"), "{:?}", a.details);
+        let after = lesson("cilium-lb-ipam", 30, Lang::En);
+        assert_eq!(after.announcing[0].who, "worker-0");
+        assert!(
+            after.announcing[0].details[0].starts_with("holder of the Lease "),
+            "{:?}",
+            after.announcing[0].details
+        );
+    }
+
+    /// Issue 18, point 6: in a branch where the learner powered node-a off
+    /// at 10 s, the scenario's 15 s note ("Calm: node-a is the leader") is
+    /// still the latest beat at 17 s, but it was written for the
+    /// scenario's own run, and the lesson says so, naming the change. A
+    /// read-only command changes nothing a note could be about.
+    #[test]
+    fn a_note_after_the_learner_s_change_says_it_was_written_for_the_scenario_s_run() {
+        use crate::scenario::spec::{FaultAction, FaultStep};
+        use crate::sim::action::Action;
+        let s = crate::catalog::find("metallb-l2-failover").expect("shipped");
+        let scenario = Rc::new(crate::scenario::load::load(s.file, s.yaml).expect("loads"));
+        let mut original = Run::new(scenario.clone(), None, None, None).expect("builds");
+        original.seek_time(Instant::from_secs(10));
+        let at = original.time_of(original.cursor());
+        let at_17 = |mut run: Run, changed: &[Instant]| {
+            run.seek_time(Instant::from_secs(17));
+            LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, changed).beat.expect("a beat")
+        };
+        let branch = original.branch(Action::Fault(FaultStep::new("node-a", FaultAction::PowerOff)));
+        let beat = at_17(branch, &[at]);
+        assert!(beat.text.starts_with("Calm: node-a is the leader"), "{}", beat.text);
+        assert_eq!(
+            beat.caveat.as_deref(),
+            Some(
+                "Written for the scenario's own run: your change at 10.000 s (power-off node-a) may have made it untrue here."
+            )
+        );
+        let looked = original.branch(Action::Run { host: "router".into(), cmd: "ip neigh".into() });
+        assert_eq!(at_17(looked, &[at]).caveat, None);
+        assert_eq!(at_17(original, &[]).caveat, None);
     }
 }

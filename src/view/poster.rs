@@ -431,7 +431,7 @@ mod tests {
         let story = Story::of(&run);
         assert_eq!(story.first_beat(), Some(Instant::from_secs(15)));
         run.seek_time(Instant::from_secs(5));
-        let view = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false);
+        let view = LessonView::of(&scenario, run.world(), run.visible(), Lang::En, false, &[]);
         let html = lesson_panel(&view, Instant::from_secs(5), story.first_beat(), Lang::En);
         assert!(
             html.contains(r#"<aside class="note-now idle" data-moment><p>The first note comes at 15.000 s: press Play, or step forward.</p></aside>"#),

@@ -142,7 +142,7 @@ impl Opened {
 
     fn lesson(&self, lang: Lang) -> String {
         lesson_panel(
-            &LessonView::of(&self.scenario, self.run.world(), self.run.visible(), lang, self.concealed()),
+            &LessonView::of(&self.scenario, self.run.world(), self.run.visible(), lang, self.concealed(), &[]),
             crate::time::Instant::ZERO,
             self.story.first_beat(),
             lang,

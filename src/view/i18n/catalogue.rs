@@ -79,8 +79,24 @@ catalogue! {
     NoteAt => "Note at {0}", "{0}의 메모";
     FaultAt => "Fault at {0}", "{0}의 장애";
     ChangeAt => "Change at {0}", "{0}의 변경";
+    NoteBeforeYourChange => "Written for the scenario's own run: your change at {0} ({1}) may have made it untrue here.",
+        "시나리오 원래 실행을 위해 쓴 메모입니다: {0}에 한 변경({1}) 때문에 여기서는 맞지 않을 수 있습니다.";
+    FaultAlreadyOff => "host is already powered off", "호스트가 이미 꺼져 있음";
+    FaultAlreadyOn => "host is already on", "호스트가 이미 켜져 있음";
+    FaultBackOnLanStillOff => "host back on the LAN (still powered off)", "호스트가 LAN에 다시 연결됨 (전원은 여전히 꺼짐)";
+    FaultPoweredOff => "host powered off: NIC lost carrier, RAM (caches, connections) gone",
+        "호스트 전원 꺼짐: NIC 링크가 끊기고 RAM(캐시, 연결)이 사라짐";
+    FaultCutFromLan => "host cut from the LAN", "호스트가 LAN에서 끊김";
+    FaultPoweredOn => "host powered on (booting)", "호스트 전원 켜짐 (부팅 중)";
+    FaultBackOnLan => "host back on the LAN", "호스트가 LAN에 다시 연결됨";
+    FaultSpeakerStarted => "speaker started", "speaker 시작됨";
+    FaultSpeakerStopped => "speaker stopped (memberlist leave)", "speaker 중지됨 (memberlist leave)";
+    FaultAgentStarted => "cilium agent started", "cilium agent 시작됨";
+    FaultAgentStopped => "cilium agent stopped cleanly (its L2 leases released)",
+        "cilium agent 정상 종료됨 (L2 lease 반납)";
     NodePoweredOff => "{0} (powered off)", "{0} (전원 꺼짐)";
     LeaseHolder => "holder of the Lease {0}", "Lease {0}의 보유자";
+    LeaseUnheld => "the Lease {0} has no current holder", "Lease {0}: 현재 보유자 없음";
     AdvertisedOverBgpBy => " ({0}): advertised over BGP by ", " ({0}): BGP로 알리는 노드 ";
     RouteVia => "{0} routes it via {1} (ECMP)", "{0}의 경로: {1} 경유 (ECMP)";
     RouteViaOne => "{0} routes it via {1}", "{0}의 경로: {1} 경유";
@@ -376,7 +392,10 @@ catalogue! {
     ChartFailed => "The chart could not be drawn: {0}", "차트를 그릴 수 없습니다: {0}";
     NoRequests => "No client requests (curl) in this run.", "이 실행에는 클라이언트 요청(curl)이 없습니다.";
     AllSucceeded => "All {0} requests succeeded.", "요청 {0}개가 모두 성공했습니다.";
+    TheOneSucceeded => "The one request succeeded.", "요청 1개가 성공했습니다.";
+    AnsweredOf => "{0} of {1} requests answered.", "요청 {1}개 중 {0}개가 응답받았습니다.";
     NoneAnswered => "None of the {0} requests was answered.", "요청 {0}개 중 응답받은 것이 없습니다.";
+    TheOneNotAnswered => "The one request was not answered.", "요청 1개가 응답받지 못했습니다.";
     SomeFailed => "{0} of {1} requests failed; the longest outage lasted {2} ({3} → {4}).",
         "요청 {1}개 중 {0}개가 실패했습니다. 가장 긴 장애는 {2} 동안 이어졌습니다 ({3} → {4}).";
     SomeFailedOngoing => "{0} of {1} requests failed; the longest outage lasted {2}, until the end of the run ({3} → {4}).",
