@@ -176,18 +176,18 @@ fn the_live_region_says_what_the_move_passed() {
     let failed = step_at("21.0 s: a request from client");
     // Playing from just before the failure to the first timeout.
     assert_eq!(
-        narrate::announce(&sentences, lost - 1, failed, "en"),
+        narrate::announce(&sentences, lost - 1, failed, "en", false),
         "20.0 s: switch forgot node-a's MAC: its port went down \
          20.0 s: nobody announces 192.168.1.201 (default/web) any more; node-a did \
          20.0 s: node-a lost power \
          21.0 s: a request from client to 192.168.1.201 failed (timed out); requests are failing"
     );
     // Stepping within quiet steps says nothing; stepping back says the step.
-    assert_eq!(narrate::announce(&sentences, lost, lost + 1, "en"), "");
-    assert_eq!(narrate::announce(&sentences, failed, lost, "en"), narrate::at_step(&sentences, lost, "en"));
+    assert_eq!(narrate::announce(&sentences, lost, lost + 1, "en", false), "");
+    assert_eq!(narrate::announce(&sentences, failed, lost, "en", false), narrate::at_step(&sentences, lost, "en"));
     // End from the start: only the last five of the whole run.
     let end = run.len();
-    let jump = narrate::announce(&sentences, 0, end, "en");
+    let jump = narrate::announce(&sentences, 0, end, "en", false);
     let last5: Vec<String> = sentences[sentences.len() - 5..].iter().map(|s| s.text("en")).collect();
     assert_eq!(jump, last5.join(" "));
     assert!(jump.starts_with("70.0 s: node-b sent gratuitous ARP"), "{jump}");

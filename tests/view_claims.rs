@@ -507,10 +507,10 @@ fn a_linux_router_is_not_told_to_wait_for_an_arp_timeout_it_does_not_have() {
     let futile = whatif::honour_garp(run.world(), run.trace(), run.cursor(), "edge", vip).expect("futile");
     let Futile::NoMoreGarp { last: Some((t, from)), .. } = &futile else { panic!("{futile:?}") };
     assert_eq!((t.as_millis(), from.as_str()), (19_400, new.as_str()));
-    let words = futile.words(run.world(), Lang::En);
+    let words = futile.words(run.world(), Lang::En, false);
     assert!(!words.contains("ARP timeout ("), "{words}");
     assert!(words.contains("Linux has no ARP timeout"), "{words}");
-    assert!(!futile.words(run.world(), Lang::Ko).contains("ARP 타임아웃("));
+    assert!(!futile.words(run.world(), Lang::Ko, false).contains("ARP 타임아웃("));
     // The entry did move off the dead leader without a flush or a GARP.
     let moved = run.trace().iter().any(|r| {
         matches!(&r.kind, Kind::Neighbor { host, ip, new: Some((Some(mac), _)), .. }
@@ -523,7 +523,7 @@ fn a_linux_router_is_not_told_to_wait_for_an_arp_timeout_it_does_not_have() {
     let f =
         whatif::honour_garp(cisco.world(), cisco.trace(), cisco.cursor(), "router", "192.168.1.201".parse().unwrap())
             .expect("futile");
-    assert!(f.words(cisco.world(), Lang::En).ends_with("or wait for its ARP timeout (4 h)."), "{f:?}");
+    assert!(f.words(cisco.world(), Lang::En, false).ends_with("or wait for its ARP timeout (4 h)."), "{f:?}");
 }
 
 /// How the Linux router's entry moved, said as the trace shows it: the old

@@ -56,3 +56,111 @@ fn shipped_lessons_speak_korean_too() {
         assert_ne!(doc.metadata.title_in("ko"), doc.metadata.title_in("en"));
     }
 }
+
+/// Whether `text` names `leader` as the one behind `vip`: it names the
+/// node and speaks of the VIP, its announcement, GARP or who answers (a
+/// list of every node's endpoints, or a host's own name, does not).
+fn names_leader(text: &str, leader: &str, vip: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.contains(leader)
+        && [vip, "announc", "garp", "gratuitous", "leader", "answers", "알림", "리더", "응답"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// Issue 18, point 9: an exercise that asks who answers for its VIP hides
+/// it until found, everywhere the playground could say it: the timeline's
+/// marks (tooltips and screen-reader labels) and its current record, the
+/// hosts' labels in the drawing, the what-if remedies' words and the packet
+/// log's live region. Checked from step 0 to 15 s of each starting run, in
+/// both languages, and shown again when not concealed.
+#[test]
+fn exercises_that_ask_who_answers_name_it_nowhere_until_found() {
+    use vipsim::engine::trace::Kind;
+    use vipsim::time::Instant;
+    use vipsim::view::i18n::Lang;
+    use vipsim::view::scene::{Drawing, Moment};
+    use vipsim::view::story::{Story, just_happened};
+    use vipsim::view::timeline::TimelineView;
+    use vipsim::view::whatif;
+
+    let mut checked = 0;
+    for s in vipsim::catalog::workshop() {
+        let mut run = exercise(&s.id, None);
+        if !run.scenario.doc.spec.goals.iter().any(|g| goals::finding(g).is_some()) {
+            continue;
+        }
+        let story = Story::of(&run);
+        let sentences = vipsim::narrate::sentences(run.trace(), run.world());
+        let vip = story.vip.expect("a VIP");
+        let leaders: Vec<String> = run
+            .trace()
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Leader { node: Some(n), ip, .. } if *ip == vip => Some(n.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert!(!leaders.is_empty(), "{}: nobody leads", s.id);
+        let resolver = story.resolver.clone().expect("a resolver");
+        let garps = whatif::Garps::of(run.trace(), &resolver, vip);
+        let vip_s = vip.to_string();
+        let leaks = |texts: &[String]| -> Vec<String> {
+            texts.iter().filter(|t| leaders.iter().any(|l| names_leader(t, l, &vip_s))).cloned().collect()
+        };
+        run.seek_time(Instant::from_secs(15));
+        let last = run.cursor();
+        for lang in [Lang::En, Lang::Ko] {
+            let code = lang.code();
+            for conceal in [true, false] {
+                let mut said = Vec::new();
+                for step in 0..=last {
+                    run.seek(step);
+                    let view = TimelineView::of(&run, &story, run.world().now, lang, conceal);
+                    said.extend(view.now.map(|n| n.1));
+                    said.push(vipsim::narrate::announce(&sentences, step, step, code, conceal));
+                    if step == 0 || step == last {
+                        said.extend(view.marks.iter().flat_map(|m| [m.title.clone(), m.label.clone()]));
+                        // A jump says several sentences: none of those that name it.
+                        let jump = vipsim::narrate::announce(&sentences, 0, step, code, conceal);
+                        let naming = sentences
+                            .iter()
+                            .map(|x| x.text(code))
+                            .filter(|t| leaks(std::slice::from_ref(t)).len() == 1);
+                        said.extend(naming.filter(|t| jump.contains(t.as_str())));
+                        let world = run.world();
+                        let futile = [
+                            whatif::honour_garp_in(&garps, world, run.cursor(), &resolver, vip),
+                            whatif::flush(world, &resolver, vip),
+                        ];
+                        said.extend(futile.iter().flatten().map(|f| f.words(world, lang, conceal)));
+                        let records = run.trace();
+                        let batch = just_happened(records, step, step, world.now);
+                        let moment = Moment {
+                            world,
+                            recent: run.visible(),
+                            batch: &records[batch],
+                            now: world.now,
+                            first_vip: story.vip,
+                            conceal,
+                        };
+                        let drawing = Drawing::of(&moment, false, lang);
+                        said.extend(drawing.hosts.iter().map(|h| h.label.clone()));
+                        if conceal {
+                            assert!(drawing.hosts.iter().all(|h| h.badges.is_empty()), "{}: a VIP badge", s.id);
+                        }
+                    }
+                }
+                let leaked = leaks(&said);
+                if conceal {
+                    assert!(leaked.is_empty(), "{} ({code}): named before it is found: {leaked:#?}", s.id);
+                } else {
+                    // Not concealed the same places do say it (the check sees it).
+                    assert!(!leaked.is_empty(), "{} ({code}): nothing names {leaders:?}", s.id);
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "exercises 1 and 2 ask who answers");
+}

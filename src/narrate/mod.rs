@@ -275,6 +275,35 @@ impl Event {
     }
 }
 
+impl Event {
+    /// Whether the sentence names (or points at) the node that answers for
+    /// a VIP: who leads, who sends GARP, whose MAC an ARP entry holds, where
+    /// requests are turned away or dropped.
+    pub fn names_who_answers(&self) -> bool {
+        match self {
+            Event::Leader { .. }
+            | Event::SplitBrain { .. }
+            | Event::GarpSent { .. }
+            | Event::GarpIgnored { .. }
+            | Event::ArpReplyIgnored { .. }
+            | Event::Arp { .. }
+            | Event::RequestTurnedAway { .. }
+            | Event::Dropped { .. }
+            | Event::SwitchMac { .. }
+            | Event::Route { .. }
+            | Event::Bgp { .. } => true,
+            Event::RequestFailed { .. }
+            | Event::RequestOk { .. }
+            | Event::RequestsRecovered { .. }
+            | Event::Fault { .. }
+            | Event::NodeReady { .. }
+            | Event::Endpoints { .. }
+            | Event::Address { .. }
+            | Event::Ran { .. } => false,
+        }
+    }
+}
+
 /// The sentences of `trace`, in trace order. `world` names hosts by MAC
 /// and address (any moment of the run: hosts do not change).
 pub fn sentences(trace: &[Record], world: &World) -> Vec<Sentence> {
@@ -288,8 +317,17 @@ pub fn sentences(trace: &[Record], world: &World) -> Vec<Sentence> {
 /// The sentences of the step at `step`, joined: what the live region says
 /// when the learner steps onto it ("" when nothing meaningful happened).
 pub fn at_step(sentences: &[Sentence], step: u64, lang: &str) -> String {
+    said_at(sentences, step, lang, false)
+}
+
+fn said_at(sentences: &[Sentence], step: u64, lang: &str, conceal: bool) -> String {
     let from = sentences.partition_point(|s| s.step < step);
-    let texts: Vec<String> = sentences[from..].iter().take_while(|s| s.step == step).map(|s| s.text(lang)).collect();
+    let texts: Vec<String> = sentences[from..]
+        .iter()
+        .take_while(|s| s.step == step)
+        .filter(|s| !conceal || !s.event.names_who_answers())
+        .map(|s| s.text(lang))
+        .collect();
     texts.join(" ")
 }
 
@@ -301,14 +339,17 @@ pub const MAX_ANNOUNCED: usize = 5;
 /// What the packet log's live region says after the cursor moved from step
 /// `previous` to step `cursor`: forward, the sentences of the steps passed
 /// (`previous` excluded, `cursor` included; the latest [`MAX_ANNOUNCED`]);
-/// back or in place, the sentences of the step landed on.
-pub fn announce(sentences: &[Sentence], previous: u64, cursor: u64, lang: &str) -> String {
+/// back or in place, the sentences of the step landed on. `conceal`: an
+/// exercise asks who answers for the VIP, so sentences that name it are
+/// left out (the hidden event list would not show them either).
+pub fn announce(sentences: &[Sentence], previous: u64, cursor: u64, lang: &str, conceal: bool) -> String {
     if cursor <= previous {
-        return at_step(sentences, cursor, lang);
+        return said_at(sentences, cursor, lang, conceal);
     }
     let from = sentences.partition_point(|s| s.step <= previous);
     let to = sentences.partition_point(|s| s.step <= cursor);
-    let passed = &sentences[from..to];
+    let passed: Vec<&Sentence> =
+        sentences[from..to].iter().filter(|s| !conceal || !s.event.names_who_answers()).collect();
     let texts: Vec<String> =
         passed[passed.len().saturating_sub(MAX_ANNOUNCED)..].iter().map(|s| s.text(lang)).collect();
     texts.join(" ")

@@ -183,7 +183,8 @@ pub fn branches() -> Html {
     // A remedy that can no longer change anything says so, from the run.
     let futile: Vec<(&'static str, String)> = match (&resolver, entry.story.vip) {
         (Some(r), Some(vip)) => {
-            let said = |f: Futile| f.words(world, lang);
+            let conceal = store.concealed();
+            let said = |f: Futile| f.words(world, lang, conceal);
             [
                 ("honor-garp", (*garps).as_ref().and_then(|g| whatif::honour_garp_in(g, world, run.cursor(), r, vip))),
                 ("flush-arp", whatif::flush(world, r, vip)),

@@ -9,9 +9,7 @@ use super::checkpoint::CheckpointCard;
 use super::i18n::Lang;
 use super::i18n::Msg;
 use super::state::{Action, Dir, Dispatcher, SPEEDS, use_store};
-use crate::engine::trace::Kind;
 use crate::time::Instant;
-use crate::view::story::MarkKind;
 use crate::view::timeline::{Band, MarkView, TimelineView};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -36,22 +34,9 @@ pub fn timeline() -> Html {
             }
         })
     };
-    let said = crate::narrate::announce(&entry.sentences, store.previous, cursor, lang.code());
-    let mut view = TimelineView::of(&run, story, store.time, lang);
-    // While an exercise asks who answers for the VIP, its leader marks and
-    // records say that the leader changed, not to whom.
-    if store.concealed() {
-        let hidden = lang.t(Msg::LeaderHidden);
-        for m in view.marks.iter_mut().filter(|m| m.kind == MarkKind::Leader) {
-            m.title = hidden.to_string();
-            m.label = hidden.to_string();
-        }
-        let current = story.current_step(cursor);
-        let first = current.and_then(|step| run.visible().iter().find(|r| r.step == step));
-        if let (Some(now), Some(Kind::Leader { .. })) = (view.now.as_mut(), first.map(|r| &r.kind)) {
-            now.1 = hidden.to_string();
-        }
-    }
+    let concealed = store.concealed();
+    let said = crate::narrate::announce(&entry.sentences, store.previous, cursor, lang.code(), concealed);
+    let mut view = TimelineView::of(&run, story, store.time, lang, concealed);
     html! {
         <section class="panel timeline" aria-label={lang.t(Msg::PanelTimeline)} data-panel="timeline">
             <div class="transport" role="toolbar" aria-label={lang.t(Msg::Playback)}>

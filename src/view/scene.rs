@@ -403,11 +403,8 @@ impl Drawing {
         let content = Content { badges: most_badges, pods: most_pods, callout_lines: rows.len().max(room) };
         let layout = layout(world, content, narrow);
 
-        let mut hosts: Vec<HostBox> =
-            world.net.hosts.iter().enumerate().map(|(h, _)| host_box(world, h, &layout, lang)).collect();
-        if at.conceal {
-            hosts.iter_mut().for_each(|h| h.badges.clear());
-        }
+        let hosts: Vec<HostBox> =
+            world.net.hosts.iter().enumerate().map(|(h, _)| host_box(world, h, &layout, lang, at.conceal)).collect();
         let sw = &world.net.switch;
         let switch = SwitchBox {
             name: sw.name.to_string(),
@@ -456,7 +453,8 @@ pub fn role_name(role: Role, lang: Lang) -> &'static str {
     })
 }
 
-fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang) -> HostBox {
+/// `conceal`: no badge, and the label does not say which VIP it holds.
+fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang, conceal: bool) -> HostBox {
     let host = &world.net.hosts[h];
     let rect = layout.hosts[h];
     let name = host.name.to_string();
@@ -470,7 +468,8 @@ fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang) -> HostBox {
     } else if world.cluster.node_of_host(h).is_some_and(|n| !n.ready) {
         lines.push(Line::new("status", "NotReady"));
     }
-    let badges = held_vips(world, &name)
+    let held = if conceal { Vec::new() } else { held_vips(world, &name) };
+    let badges = held
         .iter()
         .enumerate()
         .map(|(i, (vip, hold))| {
@@ -498,7 +497,7 @@ fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang) -> HostBox {
         },
         role_label: role_name(host.role, lang).to_uppercase(),
         off: !host.up,
-        label: host_label(world, h, lang),
+        label: host_label(world, h, &held, lang),
         rect,
         lines,
         badges,
@@ -529,7 +528,7 @@ fn pods_on(world: &World, node: &str, lang: Lang) -> Vec<Line> {
         .collect()
 }
 
-fn host_label(world: &World, h: HostId, lang: Lang) -> String {
+fn host_label(world: &World, h: HostId, held: &[(Ipv4Addr, Hold)], lang: Lang) -> String {
     let host = &world.net.hosts[h];
     let ip = host.primary_ip().map(|ip| ip.to_string()).unwrap_or_default();
     let mac = host.ifaces.first().map(|i| i.mac).unwrap_or_default();
@@ -537,7 +536,7 @@ fn host_label(world: &World, h: HostId, lang: Lang) -> String {
     if !host.up {
         s.push_str(lang.t(Msg::HostLabelOff));
     }
-    for (vip, hold) in held_vips(world, &host.name) {
+    for (vip, hold) in held {
         s.push_str(&match hold {
             Hold::Announces => lang.f(Msg::HostLabelAnnounces, &[&vip]),
             Hold::BgpNextHop => lang.f(Msg::HostLabelNextHop, &[&vip]),

@@ -137,7 +137,10 @@ impl Opened {
     }
 
     fn timeline(&self, lang: Lang) -> String {
-        timeline_panel(&TimelineView::of(&self.run, &self.story, crate::time::Instant::ZERO, lang), lang)
+        timeline_panel(
+            &TimelineView::of(&self.run, &self.story, crate::time::Instant::ZERO, lang, self.concealed()),
+            lang,
+        )
     }
 
     fn lesson(&self, lang: Lang) -> String {

@@ -5,7 +5,8 @@
 
 use super::i18n::{Lang, Msg};
 use super::secs;
-use super::story::{MarkKind, Story};
+use super::story::{MarkKind, MarkText, Story};
+use crate::engine::trace::Kind;
 use crate::play::run::Run;
 use crate::time::Instant;
 
@@ -59,8 +60,10 @@ pub struct TimelineView {
 }
 
 impl TimelineView {
-    /// The timeline of `run` (whose story is `story`) with the playhead at `time`.
-    pub fn of(run: &Run, story: &Story, time: Instant, lang: Lang) -> TimelineView {
+    /// The timeline of `run` (whose story is `story`) with the playhead at
+    /// `time`. `conceal`: an exercise asks who answers for the VIP, so no
+    /// mark or record names the node (leader, GARP sender, where drops are).
+    pub fn of(run: &Run, story: &Story, time: Instant, lang: Lang, conceal: bool) -> TimelineView {
         let end = run.end;
         let cursor = run.cursor();
         let current = story.current_step(cursor);
@@ -74,7 +77,13 @@ impl TimelineView {
                 if labelled {
                     last_labelled = at;
                 }
-                let label = m.label(lang);
+                let label = match &m.what {
+                    _ if !conceal => m.label(lang),
+                    MarkText::Leader { .. } => lang.t(Msg::LeaderHidden).to_string(),
+                    MarkText::Garp { .. } => lang.t(Msg::GarpHidden).to_string(),
+                    MarkText::DropsStart { at, why } if story.nodes.contains(at) => lang.f(Msg::DropsHidden, &[why]),
+                    _ => m.label(lang),
+                };
                 MarkView {
                     step: m.step,
                     kind: m.kind,
@@ -102,7 +111,10 @@ impl TimelineView {
             let visible = run.visible();
             let from = visible.partition_point(|r| r.step < step);
             let records = &visible[from..];
-            let first = records.first().map(|r| r.kind.describe().lines().next().unwrap_or_default().to_string());
+            let first = records.first().map(|r| match conceal && !tells_nobody(&r.kind) {
+                true => lang.t(Msg::RecordHidden).to_string(),
+                false => r.kind.describe().lines().next().unwrap_or_default().to_string(),
+            });
             let more = (records.len() > 1).then(|| lang.f(Msg::MoreInEvent, &[&(records.len() - 1)]));
             (lang.f(Msg::AtTime, &[&secs(run.time_of(step))]), first.unwrap_or_default(), more)
         });
@@ -116,5 +128,33 @@ impl TimelineView {
             end,
             now,
         }
+    }
+}
+
+/// Whether a record's words cannot name the node that answers for a VIP.
+/// Frames and drops happen at it, ARP entries and the switch's table point
+/// at its MAC, leader records, speakers' logs and `nodeAssigned` events name
+/// it, a pod's answer sees its address (SNAT), routes and BGP sessions go to
+/// it: those are hidden while an exercise asks who answers.
+fn tells_nobody(kind: &Kind) -> bool {
+    match kind {
+        Kind::Fault { .. }
+        | Kind::Note { .. }
+        | Kind::Ipam { .. }
+        | Kind::Command { .. }
+        | Kind::Endpoints { .. }
+        | Kind::Node { .. }
+        | Kind::Pod { .. } => true,
+        Kind::Frame { .. }
+        | Kind::Drop { .. }
+        | Kind::Neighbor { .. }
+        | Kind::ArpIgnored { .. }
+        | Kind::Mac { .. }
+        | Kind::Leader { .. }
+        | Kind::Log { .. }
+        | Kind::Event { .. }
+        | Kind::App { .. }
+        | Kind::Route { .. }
+        | Kind::Bgp { .. } => false,
     }
 }

@@ -34,20 +34,28 @@ impl Futile {
     /// What the playground says about the remedy, from the world at the
     /// cursor: only a Cisco-style cache has an ARP timeout to wait for; a
     /// Linux entry is re-checked by neighbour probing once it goes stale.
-    pub fn words(&self, world: &World, lang: Lang) -> String {
+    /// `conceal`: an exercise asks who answers, so no node is named.
+    pub fn words(&self, world: &World, lang: Lang, conceal: bool) -> String {
         match self {
             Futile::AlreadyHonours { host } => lang.f(Msg::FutileAlreadyHonours, &[host]),
             Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => {
+                // The GARP's sender is the node that answers.
+                let burst = if conceal {
+                    lang.f(Msg::BurstEndedHidden, &[&super::secs(*t)])
+                } else {
+                    lang.f(Msg::BurstEnded, &[from, &super::secs(*t)])
+                };
                 let h = world.net.host(host);
                 match h.and_then(|h| h.ifaces.first()).filter(|_| h.is_some_and(|h| h.cisco_neighbors())) {
                     Some(i) => lang.f(
                         Msg::FutileNoMoreGarp,
-                        &[host, from, &super::secs(*t), &super::duration(i.neighbors.config().arp_timeout), vip],
+                        &[host, &burst, &super::duration(i.neighbors.config().arp_timeout), vip],
                     ),
-                    None => lang.f(Msg::FutileNoMoreGarpLinux, &[host, from, &super::secs(*t), vip]),
+                    None => lang.f(Msg::FutileNoMoreGarpLinux, &[host, &burst, vip]),
                 }
             }
             Futile::NoMoreGarp { host, vip, last: None } => lang.f(Msg::FutileNoGarp, &[host, vip]),
+            Futile::AlreadyRight { host, vip, .. } if conceal => lang.f(Msg::FutileAlreadyRightHidden, &[host, vip]),
             Futile::AlreadyRight { host, vip, node } => lang.f(Msg::FutileAlreadyRight, &[host, vip, node]),
         }
     }

@@ -104,6 +104,9 @@ catalogue! {
         "strictARP 없는 IPVS: kube-ipvs0에 VIP가 있는 모든 노드가 ARP에 응답합니다: {0}";
     NotAnnounced => "nobody: this cluster announces no VIP", "아무도 없음: 이 클러스터는 VIP를 알리지 않습니다";
     LeaderHidden => "the VIP's leader changed (who: find it yourself)", "VIP의 리더가 바뀜 (누구인지는 직접 찾아보세요)";
+    GarpHidden => "gratuitous ARP (from whom: find it yourself)", "gratuitous ARP (누가 보냈는지는 직접 찾아보세요)";
+    DropsHidden => "drops start at a node (which: find it yourself): {0}", "노드에서 드롭 시작 (어느 노드인지는 직접 찾아보세요): {0}";
+    RecordHidden => "(hidden until you have found who answers)", "(누가 응답하는지 찾을 때까지 숨김)";
     EventsHidden => "Hidden until you have found who answers for the VIP yourself (the first task): the list names it.",
         "VIP에 누가 응답하는지 직접 찾을 때까지 숨겨 둡니다 (첫 과제): 목록에 답이 나옵니다.";
     PathHidden => "Hidden until you have found who answers for the VIP yourself (the first task).",
@@ -447,13 +450,17 @@ catalogue! {
     OpenBgpVersion => "Open the BGP version: {0}", "BGP 버전 열기: {0}";
     Runs => "Runs", "실행 목록";
     FutileAlreadyHonours => "{0} already honours GARP: that branch would change nothing.", "{0}은(는) 이미 GARP를 따릅니다: 그 분기는 아무것도 바꾸지 않습니다.";
-    FutileNoMoreGarp => "Honouring GARP on {0} changes nothing now: no more GARP for {4} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait for its ARP timeout ({3}).",
-        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {4}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 ARP 타임아웃({3})을 기다리세요.";
-    FutileNoMoreGarpLinux => "Honouring GARP on {0} changes nothing now: no more GARP for {3} will come ({1}'s burst ended at {2}). Flush {0}'s ARP cache, or wait: Linux has no ARP timeout, but once the entry goes stale and is used, its unicast probes to the old MAC must go unanswered before it asks the LAN again.",
-        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {3}에 대한 GARP는 더 오지 않습니다 ({1}의 전송은 {2}에 끝났습니다). {0}의 ARP 캐시를 비우거나 기다리세요: Linux에는 ARP 타임아웃이 없지만, 항목이 STALE이 된 뒤 쓰이면 옛 MAC으로 보낸 유니캐스트 확인 요청에 응답이 없어야 LAN에 다시 묻습니다.";
+    FutileNoMoreGarp => "Honouring GARP on {0} changes nothing now: no more GARP for {3} will come ({1}). Flush {0}'s ARP cache, or wait for its ARP timeout ({2}).",
+        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {3}에 대한 GARP는 더 오지 않습니다 ({1}). {0}의 ARP 캐시를 비우거나 ARP 타임아웃({2})을 기다리세요.";
+    FutileNoMoreGarpLinux => "Honouring GARP on {0} changes nothing now: no more GARP for {2} will come ({1}). Flush {0}'s ARP cache, or wait: Linux has no ARP timeout, but once the entry goes stale and is used, its unicast probes to the old MAC must go unanswered before it asks the LAN again.",
+        "지금 {0}에서 GARP를 따르게 해도 바뀌는 것이 없습니다: {2}에 대한 GARP는 더 오지 않습니다 ({1}). {0}의 ARP 캐시를 비우거나 기다리세요: Linux에는 ARP 타임아웃이 없지만, 항목이 STALE이 된 뒤 쓰이면 옛 MAC으로 보낸 유니캐스트 확인 요청에 응답이 없어야 LAN에 다시 묻습니다.";
+    BurstEnded => "{0}'s burst ended at {1}", "{0}의 전송은 {1}에 끝났습니다";
+    BurstEndedHidden => "the last burst ended at {0}", "마지막 전송은 {0}에 끝났습니다";
     FutileNoGarp => "No GARP for {1} reaches {0} in this run: honouring it changes nothing.", "이 실행에서 {1}에 대한 GARP는 {0}에 닿지 않습니다: 따르게 해도 바뀌는 것이 없습니다.";
     FutileAlreadyRight => "{0}'s entry for {1} already points at {2}, which answers for it: a flush changes nothing.",
         "{0}의 {1} 항목은 이미 응답하는 {2}을(를) 가리킵니다: 비워도 바뀌는 것이 없습니다.";
+    FutileAlreadyRightHidden => "{0}'s entry for {1} already points at the node that answers for it: a flush changes nothing.",
+        "{0}의 {1} 항목은 이미 응답하는 노드를 가리킵니다: 비워도 바뀌는 것이 없습니다.";
     OriginalRun => "original", "원래 실행";
     BranchedFrom => " branched from {0} at {1}", " {1}에 {0}에서 분기";
     RunLongestOutage => "longest outage {0}", "가장 긴 장애 {0}";
