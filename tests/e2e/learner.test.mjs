@@ -262,17 +262,14 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
       // Anywhere else a learner or a screen reader could read it: visible
       // text, tooltips (title attributes, SVG <title>), aria-labels and live
       // regions (what-if words, GARP marks, host labels, the packet log).
-      // Left out for now: exercise 2's checkpoint (the author's question
-      // and explanation) says "worker-0 answers ARP"; it needs rewording.
+      // The checkpoints' questions and answers too (the author's text).
       const said = await page.evaluate(() => {
-        const out = (e) => !e.closest('.checkpoint');
-        const skip = new Set([...document.querySelectorAll('.checkpoint')].flatMap((c) => c.innerText.split('\n')));
         return [
-          ...document.body.innerText.split('\n').filter((l) => !skip.has(l)),
-          ...[...document.querySelectorAll('[title]')].filter(out).map((e) => e.getAttribute('title')),
-          ...[...document.querySelectorAll('title')].filter(out).map((e) => e.textContent),
-          ...[...document.querySelectorAll('[aria-label]')].filter(out).map((e) => e.getAttribute('aria-label')),
-          ...[...document.querySelectorAll('[aria-live], [role=status]')].filter(out).map((e) => e.textContent),
+          ...document.body.innerText.split('\n'),
+          ...[...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title')),
+          ...[...document.querySelectorAll('title')].map((e) => e.textContent),
+          ...[...document.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label')),
+          ...[...document.querySelectorAll('[aria-live], [role=status]')].map((e) => e.textContent),
         ].flatMap((t) => t.split(/ (?=\d+\.\d(?: s|초): )/)); // the packet log's sentences, one by one
       });
       for (const [ip, node] of leaders) {
