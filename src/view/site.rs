@@ -137,7 +137,13 @@ impl Opened {
     }
 
     fn timeline(&self, lang: Lang) -> String {
-        timeline_panel(&TimelineView::of(&self.run, &self.story, crate::time::Instant::ZERO, lang), lang)
+        // A page's first moment is its scenario without a variant.
+        let first_checkpoint = crate::play::predict::checkpoints(&self.scenario, None).first().map(|c| c.at);
+        timeline_panel(
+            &TimelineView::of(&self.run, &self.story, crate::time::Instant::ZERO, lang),
+            first_checkpoint,
+            lang,
+        )
     }
 
     fn lesson(&self, lang: Lang) -> String {
