@@ -5,18 +5,27 @@
 //! happened in the run on screen (computed from that run: a branch can
 //! answer otherwise), whether the guess was right, why, and the record or
 //! table row that proves it. The answer is never stored in the scenario.
+//!
+//! The card lives in a slot of fixed height (www/style.css), there from the
+//! start in a run with checkpoints, saying when the first question comes
+//! until it does: the card, its answer and the next question come and go
+//! while playing and nothing under the timeline moves, nor does an embed's
+//! height (issue 18, point 14). What does not fit scrolls inside the slot,
+//! which is focusable for that, and starts at its top for each new card
+//! (a new card is new elements, keyed, not the last card's moved about).
 
 use super::i18n::{self, Msg};
-use super::state::{Action, use_store};
-use web_sys::HtmlElement;
+use super::state::{Action, RunEntry, Store, use_store};
+use std::rc::Rc;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 #[function_component(CheckpointCard)]
 pub fn checkpoint_card() -> Html {
     let store = use_store();
     let first_choice = use_node_ref();
+    let slot = use_node_ref();
     let lang = store.lang;
-    let code = lang.code();
     let entry = store.active().cloned();
     // The answer playback paused at stays while its proof is shown (the
     // proof may come before the reveal); else the latest question asked.
@@ -33,7 +42,39 @@ pub fn checkpoint_card() -> Html {
             }
         });
     }
-    let Some((entry, i)) = shown else { return html! {} };
+    // A new card, or its answer, is read from its top.
+    let showing =
+        shown.as_ref().map(|(e, i)| (*i, store.time >= e.checkpoints[*i].reveal || store.revealing == Some(*i)));
+    {
+        let slot = slot.clone();
+        use_effect_with(showing, move |_| {
+            if let Some(s) = slot.cast::<Element>() {
+                s.set_scroll_top(0);
+            }
+        });
+    }
+    let Some(first) = entry.as_ref().and_then(|e| e.checkpoints.first()) else { return html! {} };
+    let body = match shown {
+        Some((entry, i)) => card(&store, &entry, i, &first_choice),
+        None => html! {
+            <p class="checkpoint-coming">
+                <span class="label">{ lang.t(Msg::CheckpointHeading) }</span>{ " " }
+                { lang.f(Msg::CheckpointComing, &[&super::secs(first.at)]) }
+            </p>
+        },
+    };
+    // The same markup as the posters' (view::poster::checkpoint_slot_waiting).
+    html! {
+        <div class="checkpoint-slot" ref={slot} tabindex="0" role="group" aria-label={lang.t(Msg::CheckpointHeading)}>
+            { body }
+        </div>
+    }
+}
+
+/// Checkpoint `i`'s card: its question and choices, or what happened.
+fn card(store: &Store, entry: &Rc<RunEntry>, i: usize, first_choice: &NodeRef) -> Html {
+    let lang = store.lang;
+    let code = lang.code();
     let cp = &entry.checkpoints[i];
     let p = &cp.predict;
     let guess = store.guesses.get(&cp.id).cloned();
@@ -65,7 +106,7 @@ pub fn checkpoint_card() -> Html {
             None => lang.f(Msg::CheckpointNoGuessYet, &[&super::secs(cp.reveal)]),
         };
         return html! {
-            <section class="checkpoint" data-checkpoint={cp.id.clone()} data-state="asking"
+            <section key={format!("{}-asking", cp.id)} class="checkpoint" data-checkpoint={cp.id.clone()} data-state="asking"
                 aria-labelledby="checkpoint-question">
                 { heading }
                 <div class="choices" role="group" aria-label={lang.t(Msg::CheckpointChoices)}>{ for choices }</div>
@@ -108,7 +149,7 @@ pub fn checkpoint_card() -> Html {
         })
     });
     html! {
-        <section class="checkpoint" data-checkpoint={cp.id.clone()} data-state="revealed"
+        <section key={format!("{}-revealed", cp.id)} class="checkpoint" data-checkpoint={cp.id.clone()} data-state="revealed"
             data-answer={answer.map(|a| a.to_string()).unwrap_or_default()}
             data-right={right.map(|r| r.to_string()).unwrap_or_default()}
             data-proof-record={proof_record.map(|r| r.to_string()).unwrap_or_default()}

@@ -117,7 +117,10 @@ fn transport(props: &TransportProps) -> Html {
             <button type="button" onclick={send(|| Action::Step(Dir::Back))} aria-label={lang.t(Msg::StepBackLabel)} title={lang.t(Msg::StepBackTitle)}>{ lang.t(Msg::StepBack) }</button>
             <button type="button" class="play" onclick={play} aria-pressed={playing.to_string()}
                 aria-label={lang.t(if playing { Msg::PauseLabel } else { Msg::PlayLabel })}>
-                { lang.t(if playing { Msg::Pause } else { Msg::Play }) }
+                // Both words, one hidden, so the button is as wide playing as
+                // paused: a pause at a checkpoint does not rewrap the bar.
+                <span class="shown">{ lang.t(if playing { Msg::Pause } else { Msg::Play }) }</span>
+                <span class="other" aria-hidden="true">{ lang.t(if playing { Msg::Play } else { Msg::Pause }) }</span>
             </button>
             <button type="button" onclick={send(|| Action::Step(Dir::Forward))} aria-label={lang.t(Msg::StepForwardLabel)} title={lang.t(Msg::StepForwardTitle)}>{ lang.t(Msg::StepForward) }</button>
             <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>

@@ -252,12 +252,36 @@ fn transport_button(out: &mut String, lang: Lang, text: Msg, label: Msg, title: 
     if let Some(title) = title {
         let _ = write!(out, r#" title="{}""#, escape(lang.t(title)));
     }
-    let _ = write!(out, ">{}</button>", escape(lang.t(text)));
+    if play {
+        // The app's play button holds both words, the other one hidden.
+        let _ = write!(
+            out,
+            r#"><span class="shown">{}</span><span class="other" aria-hidden="true">{}</span></button>"#,
+            escape(lang.t(text)),
+            escape(lang.t(Msg::Pause))
+        );
+    } else {
+        let _ = write!(out, ">{}</button>", escape(lang.t(text)));
+    }
+}
+
+/// The checkpoint slot before a run's first checkpoint (at `first`): the
+/// space its card will take, reserved from the start (issue 18, point 14),
+/// saying when the first question comes. The app renders the same.
+pub fn checkpoint_slot_waiting(out: &mut String, first: Instant, lang: Lang) {
+    let _ = write!(
+        out,
+        r#"<div class="checkpoint-slot" tabindex="0" role="group" aria-label="{}"><p class="checkpoint-coming"><span class="label">{}</span> {}</p></div>"#,
+        escape(lang.t(Msg::CheckpointHeading)),
+        escape(lang.t(Msg::CheckpointHeading)),
+        escape(&lang.f(Msg::CheckpointComing, &[&super::secs(first)]))
+    );
 }
 
 /// The timeline panel at the cursor, playing at 1× and paused, as the app
-/// opens a scenario.
-pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
+/// opens a scenario; `first_checkpoint`: when the run's first checkpoint
+/// asks, whose slot the panel keeps from the start.
+pub fn timeline_panel(v: &TimelineView, first_checkpoint: Option<Instant>, lang: Lang) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -273,6 +297,13 @@ pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
     b(&mut out, Msg::StepForward, Msg::StepForwardLabel, Msg::StepForwardTitle);
     b(&mut out, Msg::NextMark, Msg::NextMarkLabel, Msg::NextMarkTitle);
     b(&mut out, Msg::GoEnd, Msg::GoEndLabel, Msg::GoEndTitle);
+    // The app's Tour button: where the bar wraps depends on it.
+    let _ = write!(
+        out,
+        r#"<button type="button" class="tour-button" aria-pressed="false" title="{}">{}</button>"#,
+        escape(lang.t(Msg::TourTitle)),
+        escape(lang.t(Msg::Tour))
+    );
     let _ = write!(
         out,
         r#"<label class="speed"><span>{}</span><select aria-label="{}" name="speed">"#,
@@ -331,7 +362,12 @@ pub fn timeline_panel(v: &TimelineView, lang: Lang) -> String {
             let _ = write!(out, "<p>{}</p>", escape(lang.t(Msg::NothingYet)));
         }
     }
-    out.push_str("</div></section>");
+    out.push_str("</div>");
+    // A poster is the first moment, before any checkpoint has asked.
+    if let Some(first) = first_checkpoint {
+        checkpoint_slot_waiting(&mut out, first, lang);
+    }
+    out.push_str("</section>");
     out
 }
 

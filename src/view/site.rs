@@ -137,8 +137,11 @@ impl Opened {
     }
 
     fn timeline(&self, lang: Lang) -> String {
+        // A page's first moment is its scenario without a variant.
+        let first_checkpoint = crate::play::predict::checkpoints(&self.scenario, None).first().map(|c| c.at);
         timeline_panel(
             &TimelineView::of(&self.run, &self.story, crate::time::Instant::ZERO, lang, self.concealed()),
+            first_checkpoint,
             lang,
         )
     }

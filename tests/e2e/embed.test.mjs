@@ -104,6 +104,46 @@ test('Run by click, Enter or Space loads the app and plays from the requested mo
   await server.close();
 });
 
+test('the embed\'s height settles before play, also through its first checkpoints', async () => {
+  const server = await serveDist();
+  for (const predict of ['', '&predict=0']) {
+    const what = predict ? 'predict=0' : 'pausing at the checkpoints';
+    const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
+    const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover${predict}`);
+    await frame.click('.facade .run');
+    await ready(frame);
+    await frame.selectOption('select[name=speed]', '25');
+    await frame.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 1e9);
+    const [settled, from] = await page.evaluate(() => [window.heights.at(-1), window.heights.length]);
+    const since = () => page.evaluate((from) => window.heights.slice(from), from);
+    const paused = (state) => frame.waitForFunction((state) =>
+      document.querySelector('.checkpoint')?.dataset.state === state
+        && document.querySelector('.transport .play').getAttribute('aria-pressed') === 'false', state, { timeout: 60_000 });
+    if (!predict) {
+      // 21 s: the question pauses playback; an answer plays on to the
+      // reveal at 27 s, where the next question waits for Play; its
+      // answer shows at 31 s.
+      await paused('asking');
+      assert.deepEqual(await since(), [], `${what}: the question changed the height from ${settled}`);
+      await frame.click('.checkpoint .choice[data-choice="0"]');
+      await paused('revealed');
+      await frame.click('.transport .play');
+      await paused('asking');
+      await frame.click('.checkpoint .choice[data-choice="0"]');
+      await paused('revealed');
+      await frame.click('.transport .play');
+    }
+    await frame.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 60e9, null, { timeout: 60_000 });
+    assert.ok(await frame.$('.checkpoint[data-state=revealed]'), `${what}: an answer shows at 60 s`);
+    const heights = await page.evaluate(() => window.heights.join(' '));
+    console.log(`# embed, ${what}: heights reported ${heights} (settled at ${settled} before play)`);
+    assert.deepEqual(await since(), [], `${what}: the height changed while playing: ${heights}`);
+    assert.deepEqual(errors, [], what);
+    await context.close();
+  }
+  await server.close();
+});
+
 test('"Open in the playground" keeps the moment, the panels and the language', async () => {
   const server = await serveDist();
   const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });

@@ -655,6 +655,7 @@ catalogue! {
 
     // Checkpoints: predict, then observe.
     CheckpointHeading => "Predict", "예측";
+    CheckpointComing => "The first question comes at {0}.", "첫 질문은 {0}에 나옵니다.";
     CheckpointChoices => "Your prediction", "내 예측";
     CheckpointGuessed => "Your guess: {0}. Play on to see what happens (answer at {1}).",
         "내 예측: {0}. 계속 재생해서 확인하세요 (답: {1}).";
