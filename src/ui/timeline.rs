@@ -41,7 +41,7 @@ pub fn timeline() -> Html {
         <section class="panel timeline" aria-label={lang.t(Msg::PanelTimeline)} data-panel="timeline">
             <div class="transport" role="toolbar" aria-label={lang.t(Msg::Playback)}>
                 <Transport lang={lang} playing={store.playing} tour={store.tour.is_some()} speed={store.speed}
-                    dispatcher={store.dispatcher()} />
+                    concealed={store.concealed()} dispatcher={store.dispatcher()} />
                 <output class="clock" aria-live="off" data-time-ns={store.time.as_nanos().to_string()}
                     data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
                     data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>
@@ -84,12 +84,14 @@ struct TransportProps {
     playing: bool,
     tour: bool,
     speed: f64,
+    /// The tour narrates who answers: closed while an exercise asks for it.
+    concealed: bool,
     dispatcher: Dispatcher,
 }
 
 #[function_component(Transport)]
 fn transport(props: &TransportProps) -> Html {
-    let TransportProps { lang, playing, tour, speed, .. } = *props;
+    let TransportProps { lang, playing, tour, speed, concealed, .. } = *props;
     let send = |a: fn() -> Action| {
         let dispatcher = props.dispatcher.clone();
         Callback::from(move |_: MouseEvent| dispatcher.dispatch(a()))
@@ -126,7 +128,8 @@ fn transport(props: &TransportProps) -> Html {
             <button type="button" onclick={send(|| Action::Interesting(Dir::Forward))} aria-label={lang.t(Msg::NextMarkLabel)} title={lang.t(Msg::NextMarkTitle)}>{ lang.t(Msg::NextMark) }</button>
             <button type="button" onclick={send(|| Action::SeekStep(u64::MAX))} aria-label={lang.t(Msg::GoEndLabel)} title={lang.t(Msg::GoEndTitle)}>{ lang.t(Msg::GoEnd) }</button>
             <button type="button" class="tour-button" onclick={on_tour} aria-pressed={tour.to_string()}
-                title={lang.t(Msg::TourTitle)}>{ lang.t(Msg::Tour) }</button>
+                disabled={concealed && !tour}
+                title={lang.t(if concealed { Msg::TourConcealed } else { Msg::TourTitle })}>{ lang.t(Msg::Tour) }</button>
             <label class="speed">
                 <span>{ lang.t(Msg::Speed) }</span>
                 <select onchange={on_speed} aria-label={lang.t(Msg::PlaybackSpeed)} name="speed">

@@ -34,7 +34,12 @@ pub fn tour_caption() -> Html {
     let lang = store.lang;
     let code = lang.code();
     let entry = store.active().cloned();
-    let shown = store.tour.zip(entry).and_then(|(i, e)| e.stops.get(i).cloned().map(|s| (i, e, s)));
+    // Its captions say who answers: none while an exercise asks for it.
+    let shown = store
+        .tour
+        .filter(|_| !store.concealed())
+        .zip(entry)
+        .and_then(|(i, e)| e.stops.get(i).cloned().map(|s| (i, e, s)));
     let lines = shown.as_ref().map(|(_, e, s)| s.lines(&e.sentences, code)).unwrap_or_default();
     let reading = shown.as_ref().map(|(_, e, s)| s.reading_ms(&e.sentences, code));
     {

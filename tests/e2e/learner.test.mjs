@@ -259,6 +259,8 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
       const badges = await page.$$eval('g.host-text .vip-badge', (l) => l.length);
       assert.equal(badges, 0, `${id} at ${secs} s: a VIP badge shows the leader`);
       assert.equal(await page.$$eval('figure[data-chart=path] svg', (l) => l.length), 0, `${id}: the path chart shows it`);
+      // The tour narrates who answers: it stays closed until it is found.
+      assert.ok(await page.$eval('.tour-button', (b) => b.disabled), `${id} at ${secs} s: the tour can be started`);
       // Anywhere else a learner or a screen reader could read it: visible
       // text, tooltips (title attributes, SVG <title>), aria-labels and live
       // regions (what-if words, GARP marks, host labels, the packet log).

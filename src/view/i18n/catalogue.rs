@@ -676,6 +676,8 @@ catalogue! {
     // The narrated tour.
     Tour => "Tour", "투어";
     TourTitle => "Play the story stop by stop, with captions", "자막과 함께 이야기를 한 단계씩 재생";
+    TourConcealed => "The tour tells who answers for the VIP: it opens once you have found it",
+        "투어는 VIP에 누가 응답하는지 알려 줍니다: 직접 찾은 뒤에 열립니다";
     TourLabel => "Narrated tour", "해설 투어";
     TourNext => "Next", "다음";
     TourEnd => "End tour", "투어 끝내기";
