@@ -56,7 +56,8 @@ pub struct BeatAt {
     pub beat: Beat,
 }
 
-fn beat(r: &Record) -> Option<BeatAt> {
+/// The beat a record is, if it is one.
+pub fn beat(r: &Record) -> Option<BeatAt> {
     let beat = match &r.kind {
         Kind::Note { text } => Beat::Note(text.clone()),
         Kind::Fault { host, action, detail } => {

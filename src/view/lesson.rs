@@ -90,13 +90,21 @@ fn fault_text(action: &str, host: Option<&str>, detail: &str, lang: Lang) -> Str
 /// fault or a cluster change at one of the moments they changed the run
 /// (a read-only command changes nothing the note could be about).
 fn learners_change_before(visible: &[Record], changed_at: &[Instant], note: Instant) -> Option<(Instant, String)> {
-    beats::all(visible).into_iter().rev().filter(|b| b.t < note && changed_at.contains(&b.t)).find_map(|b| {
-        match b.beat {
+    // Drawn on every frame: look back from the note only as far as the
+    // learner's first change, without collecting the run's beats.
+    let first = *changed_at.iter().min()?;
+    visible
+        .iter()
+        .rev()
+        .skip_while(|r| r.t >= note)
+        .take_while(|r| r.t >= first)
+        .filter(|r| changed_at.contains(&r.t))
+        .filter_map(beats::beat)
+        .find_map(|b| match b.beat {
             Beat::Fault { action, host, .. } => Some((b.t, host.map_or(action.clone(), |h| format!("{action} {h}")))),
             Beat::Change { cmd } => Some((b.t, cmd)),
             Beat::Note(_) => None,
-        }
-    })
+        })
 }
 
 /// A node as the lesson names it: "node-a", or "node-a (powered off)".
