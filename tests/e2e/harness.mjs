@@ -91,6 +91,18 @@ export async function scrubTo(page, seconds) {
   }, Math.round(seconds * 1000));
 }
 
+/**
+ * Whether the focus comes to an element matching `selector` within
+ * `timeout` ms. Focus is moved by yew effects, which run after the render
+ * that shows the element; yew 0.23 may yield to the browser between the
+ * two when a render takes longer than 16 ms, so a test reading the DOM
+ * state can see the element before it has the focus.
+ */
+export async function focusComesTo(page, selector, timeout = 5_000) {
+  return page.waitForFunction((s) => document.activeElement?.matches(s), selector, { timeout })
+    .then(() => true, () => false);
+}
+
 /** The playhead and cursor step shown by the timeline. */
 export async function clock(page) {
   return page.$eval('.clock', (el) => ({

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servedApp, openApp, openPage, ready, scrubTo, clock } from './harness.mjs';
+import { servedApp, openApp, openPage, ready, scrubTo, clock, focusComesTo } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = servedApp();
@@ -38,7 +38,7 @@ test('a checkpoint pauses, takes a keyboard answer and reveals the proof', async
   await scrubTo(page, 20.5);
   await playUntil(page, 'who-takes-over', 'asking');
   assert.equal(await seconds(page), 21, 'paused at the question');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.choice), '0', 'the first choice has the focus');
+  assert.ok(await focusComesTo(page, '.checkpoint [data-choice="0"]'), 'the first choice has the focus');
   assert.match(await page.textContent('.checkpoint h3'), /Which node will answer ARP for 192\.168\.1\.201 next\?/);
 
   await page.keyboard.press('1'); // node-b; playback goes on
