@@ -210,6 +210,30 @@ fn tcpdump_count_ends_without_the_interrupt_newline() {
     );
 }
 
+/// Without `-c` or `timeout` a capture runs until Ctrl-C; the console
+/// presses it after 10 s. The terminal echoes `^C`, tcpdump's cleanup()
+/// ends that line, and an interrupted pcap_loop (-2) is not an error to
+/// tcpdump.c's main(), which exits S_SUCCESS: 0, not `timeout`'s 124.
+#[test]
+fn a_capture_nothing_bounds_ends_with_the_consoles_ctrl_c_and_exit_0() {
+    let steps = r#"  - { at: 10s, run: { host: k2, cmd: "tcpdump -n -i eth0 udp" } }"#;
+    let run = Lan { steps, ..Lan::default() }.run();
+    assert_eq!(
+        shown(&run, "k2", "tcpdump"),
+        (
+            lines(&[
+                "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode",
+                "listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+                "^C",
+                "0 packets captured",
+                "0 packets received by filter",
+                "0 packets dropped by kernel",
+            ]),
+            0
+        )
+    );
+}
+
 /// iputils 20240905 ping (ping/ping_common.c finish(), moved to
 /// ping/ping_output.c ping_print_finish() in 20250602): `time` is
 /// cur_time - start_time, and cur_time only moves when a probe is sent,

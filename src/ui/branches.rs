@@ -314,7 +314,7 @@ fn run_list(props: &RunListProps) -> Html {
         let outage = r.story.longest_outage().map(|o| {
             let length = format!(
                 "{}{}",
-                crate::view::duration(o.length()),
+                crate::view::duration(o.length(), lang),
                 if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }
             );
             lang.f(Msg::RunLongestOutage, &[&length])

@@ -15,6 +15,7 @@ use super::story::{Lane, Outage, Outcome, Probe, Story};
 use super::viewport::use_narrow;
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
+use crate::view::duration;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -228,12 +229,7 @@ fn lanes_chart<'a, 'b>(
 }
 
 fn outage_label(o: &Outage, lang: Lang) -> String {
-    lang.f(Msg::OutageLabel, &[&format!("{}{}", human(o.length()), if o.ongoing { "+" } else { "" })])
-}
-
-/// A length of time, said as everywhere in the playground ([`crate::view::duration`]).
-pub fn human(d: Duration) -> String {
-    crate::view::duration(d)
+    lang.f(Msg::OutageLabel, &[&format!("{}{}", duration(o.length(), lang), if o.ongoing { "+" } else { "" })])
 }
 
 /// Only outages long enough for their label to fit get one (4 % of the run).
@@ -507,7 +503,7 @@ pub fn requests_summary(story: &Story, lang: Lang) -> String {
                 None => lang.f(Msg::AllSucceeded, &[&total]),
                 Some(o) => lang.f(
                     if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
-                    &[&failed, &total, &human(o.length()), &super::secs(o.from), &super::secs(o.to)],
+                    &[&failed, &total, &duration(o.length(), lang), &super::secs(o.from), &super::secs(o.to)],
                 ),
             };
             if drops > 0 {

@@ -5,11 +5,12 @@
 //! the router reached the VIP in each, the figures side by side ("70 s
 //! blackhole" against "5 s outage"), and one cursor line over both.
 
-use super::charts::{Canvas, ChartFigure, human, path_chart, requests_chart, requests_summary, secs_f};
+use super::charts::{Canvas, ChartFigure, path_chart, requests_chart, requests_summary, secs_f};
 use super::i18n::Msg;
 use super::state::{Action, use_store};
 use super::viewport::use_narrow;
 use crate::view::compare::{hint, same_lan};
+use crate::view::duration;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -104,7 +105,7 @@ pub fn compare() -> Html {
                         data-longest-outage-ms={longest.map(|o| o.length().as_millis()).unwrap_or(0).to_string()}>
                         <th scope="row">{ format!("{name}: {}", e.title(lang)) }</th>
                         <td>{ format!("{} / {}", e.story.failures(), e.story.requests()) }</td>
-                        <td>{ longest.map(|o| format!("{}{}", human(o.length()), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }))
+                        <td>{ longest.map(|o| format!("{}{}", duration(o.length(), lang), if o.ongoing { lang.t(Msg::UntilTheEnd) } else { "" }))
                                 .unwrap_or_else(|| lang.t(Msg::None).into()) }</td>
                         <td>{ e.story.path.iter().filter(|s| !s.via.is_empty()).count() }</td>
                     </tr>

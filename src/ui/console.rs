@@ -143,7 +143,7 @@ pub fn console() -> Html {
     let entries = items.into_iter().map(|(_, item)| match item {
         Item::Scripted(s) => {
             let repeated = s.every.map(|every| {
-                lang.f(Msg::RanTimes, &[&s.runs, &super::secs(s.first), &super::charts::human(every), &s.failed])
+                lang.f(Msg::RanTimes, &[&s.runs, &super::secs(s.first), &crate::view::duration(every, lang), &s.failed])
             });
             html! {
                 <li class="scripted" data-from="scenario">

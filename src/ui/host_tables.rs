@@ -27,13 +27,13 @@ pub struct HostTablesProps {
 
 /// "3.2 s ago" relative to `now`.
 fn ago(now: Instant, t: Instant, lang: Lang) -> String {
-    lang.f(Msg::Ago, &[&format!("{:.1} s", now.saturating_since(t).as_secs_f64())])
+    lang.f(Msg::Ago, &[&crate::view::duration(now.saturating_since(t), lang)])
 }
 
-/// "in 1.4 s", or "in 3h59m" for long waits.
+/// "in 1.4 s", or "in 3 h 59 min" for long waits.
 fn until(now: Instant, t: Instant, lang: Lang) -> String {
     let d = t.saturating_since(now);
-    let wait = crate::view::duration(d);
+    let wait = crate::view::duration(d, lang);
     lang.f(Msg::In, &[&wait])
 }
 
@@ -74,7 +74,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
             let cfg = iface.neighbors.config();
             let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
             let model = match cfg.model {
-                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &crate::view::duration(cfg.arp_timeout)]),
+                NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &crate::view::duration(cfg.arp_timeout, lang)]),
                 NeighborModel::Linux => match iface.neighbors.entries().next() {
                     Some(e) => lang.f(Msg::LinuxModel, &[&garp, &format!("{:.1} s", e.reachable_time.as_secs_f64())]),
                     None => format!("Linux, {garp}"),
@@ -278,7 +278,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
         let adv: Vec<String> = b.advertised.iter().map(|prefix| prefix.to_string()).collect();
         let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
-            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time), &adv]) }</li>
+            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time, lang), &adv]) }</li>
         });
     }
     if items.is_empty() {
@@ -311,7 +311,7 @@ fn mac_table(world: &World, changed: &BTreeSet<Mac>, lang: Lang) -> Html {
     });
     html! {
         <table class="data macs">
-            <caption>{ lang.f(Msg::MacTable, &[&crate::view::duration(sw.mac_aging)]) }</caption>
+            <caption>{ lang.f(Msg::MacTable, &[&crate::view::duration(sw.mac_aging, lang)]) }</caption>
             <thead><tr>
                 <th scope="col">{ "MAC" }</th><th scope="col">{ lang.t(Msg::Host) }</th><th scope="col">{ lang.t(Msg::Port) }</th>
                 <th scope="col">{ lang.t(Msg::Age) }</th><th scope="col">{ lang.t(Msg::AgesOut) }</th>

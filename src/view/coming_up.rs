@@ -42,7 +42,7 @@ pub fn upcoming(world: &World, now: Instant, lang: Lang) -> Vec<String> {
                 }
                 _ => return None,
             };
-            let wait = super::duration(at.saturating_since(now));
+            let wait = super::duration(at.saturating_since(now), lang);
             Some(lang.f(Msg::ComingIn, &[&wait, &super::secs(at), &what]))
         })
         .take(SHOWN)

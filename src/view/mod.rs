@@ -26,6 +26,7 @@ pub mod whatif;
 pub mod zoom;
 
 use crate::time::{Duration, Instant};
+use i18n::Lang;
 
 /// Playback speeds, in simulated seconds per wall-clock second.
 pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0];
@@ -39,18 +40,23 @@ pub fn secs(t: Instant) -> String {
 
 /// A length of simulated time as the playground says it, everywhere (an
 /// outage, a timeout, a timer): tenths of a second under a minute, then
-/// minutes and seconds, then hours and minutes: "5.0 s", "1 min 10 s", "4 h".
-pub fn duration(d: Duration) -> String {
+/// minutes and seconds, then hours and minutes: "5.0 s", "1 min 10 s",
+/// "4 h"; in Korean with its own units, "5.0초", "1분 10초", "4시간".
+pub fn duration(d: Duration, lang: Lang) -> String {
+    let (sec, min, hour) = match lang {
+        Lang::En => (" s", " min", " h"),
+        Lang::Ko => ("초", "분", "시간"),
+    };
     let secs = d.as_secs();
     if secs < 60 {
-        return format!("{:.1} s", d.as_secs_f64());
+        return format!("{:.1}{sec}", d.as_secs_f64());
     }
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     match (h, m, s) {
-        (0, m, 0) => format!("{m} min"),
-        (0, m, s) => format!("{m} min {s} s"),
-        (h, 0, _) => format!("{h} h"),
-        (h, m, _) => format!("{h} h {m} min"),
+        (0, m, 0) => format!("{m}{min}"),
+        (0, m, s) => format!("{m}{min} {s}{sec}"),
+        (h, 0, _) => format!("{h}{hour}"),
+        (h, m, _) => format!("{h}{hour} {m}{min}"),
     }
 }
 
@@ -60,11 +66,23 @@ mod tests {
 
     #[test]
     fn durations_read_one_way() {
-        assert_eq!(duration(Duration::from_millis(5_000)), "5.0 s");
-        assert_eq!(duration(Duration::from_millis(59_940)), "59.9 s");
-        assert_eq!(duration(Duration::from_secs(70)), "1 min 10 s");
-        assert_eq!(duration(Duration::from_secs(300)), "5 min");
-        assert_eq!(duration(Duration::from_secs(4 * 3600)), "4 h");
-        assert_eq!(duration(Duration::from_secs(4 * 3600 - 61)), "3 h 58 min");
+        let en = |d| duration(d, Lang::En);
+        assert_eq!(en(Duration::from_millis(5_000)), "5.0 s");
+        assert_eq!(en(Duration::from_millis(59_940)), "59.9 s");
+        assert_eq!(en(Duration::from_secs(70)), "1 min 10 s");
+        assert_eq!(en(Duration::from_secs(300)), "5 min");
+        assert_eq!(en(Duration::from_secs(4 * 3600)), "4 h");
+        assert_eq!(en(Duration::from_secs(4 * 3600 - 61)), "3 h 58 min");
+    }
+
+    /// Korean says its units after the number, with no space: 초, 분, 시간.
+    #[test]
+    fn durations_in_korean_use_korean_units() {
+        let ko = |d| duration(d, Lang::Ko);
+        assert_eq!(ko(Duration::from_millis(5_000)), "5.0초");
+        assert_eq!(ko(Duration::from_secs(70)), "1분 10초");
+        assert_eq!(ko(Duration::from_secs(300)), "5분");
+        assert_eq!(ko(Duration::from_secs(4 * 3600)), "4시간");
+        assert_eq!(ko(Duration::from_secs(4 * 3600 - 61)), "3시간 58분");
     }
 }

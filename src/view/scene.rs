@@ -606,7 +606,7 @@ fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: 
                 let deadline = e
                     .expires
                     .or(e.timer())
-                    .map(|t| lang.f(Msg::CalloutExpires, &[&super::duration(t.saturating_since(now))]));
+                    .map(|t| lang.f(Msg::CalloutExpires, &[&super::duration(t.saturating_since(now), lang)]));
                 match e.mac {
                     Some(mac) => {
                         let owner = owner_of(mac);

@@ -49,7 +49,7 @@ impl Futile {
                 match h.and_then(|h| h.ifaces.first()).filter(|_| h.is_some_and(|h| h.cisco_neighbors())) {
                     Some(i) => lang.f(
                         Msg::FutileNoMoreGarp,
-                        &[host, &burst, &super::duration(i.neighbors.config().arp_timeout), vip],
+                        &[host, &burst, &super::duration(i.neighbors.config().arp_timeout, lang), vip],
                     ),
                     None => lang.f(Msg::FutileNoMoreGarpLinux, &[host, &burst, vip]),
                 }

@@ -17,7 +17,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("curl", "HTTP request over the simulated network (-s -S -m -o -w -H)"),
     ("arping", "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)"),
     ("ping", "ICMP echo (-c -i -W)"),
-    ("tcpdump", "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)"),
+    (
+        "tcpdump",
+        "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port); without -c or timeout the console presses Ctrl-C after 10 s",
+    ),
     ("timeout", "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp"),
     ("ip", "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all"),
     ("conntrack", "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (nodes)"),

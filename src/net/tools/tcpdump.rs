@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-/// Capture window when neither `-c` nor `timeout` bounds the capture.
+/// Capture window when neither `-c` nor `timeout` bounds the capture: the
+/// console presses Ctrl-C for the learner then (shown as `^C`, and said in
+/// the console's help).
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(10);
 
 /// A capture filter (a subset of pcap-filter(7)).
@@ -408,8 +410,16 @@ impl Tcpdump {
     /// pcap_loop prints one more newline to stdout "just in case", then
     /// info(1) writes the counts to stderr, "packet" singular for 1
     /// (PLURAL_SUFFIX).
+    /// Ends the capture. `interrupted`: the window ran out, which is a
+    /// `timeout N` wrapper's SIGTERM or, without one, the Ctrl-C the
+    /// console presses for the learner after [`DEFAULT_WINDOW`].
     fn finish(&mut self, interrupted: bool) {
         let mut stdout: String = self.lines.iter().map(|l| format!("{l}\n")).collect();
+        // The terminal echoes the learner's Ctrl-C as `^C`; tcpdump's
+        // cleanup() then ends that line with its own newline.
+        if interrupted && !self.timeout {
+            stdout.push_str("^C");
+        }
         if interrupted {
             stdout.push('\n');
         }
@@ -422,9 +432,10 @@ impl Tcpdump {
             packets(n),
             packets(0)
         );
-        // `timeout` exits 124 when it had to stop the command; without it
-        // the console's default window stands in for the learner's Ctrl-C.
-        let exit = if interrupted && (self.timeout || self.count.is_none()) { 124 } else { 0 };
+        // An interrupted pcap_loop returns -2, and tcpdump.c (4.99) main()
+        // exits S_SUCCESS for anything but -1: Ctrl-C ends it with 0.
+        // `timeout` exits 124 itself when it had to stop the command.
+        let exit = if interrupted && self.timeout { 124 } else { 0 };
         self.output = Some(Output { stdout, stderr, exit });
     }
 }

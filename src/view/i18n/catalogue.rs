@@ -492,7 +492,7 @@ catalogue! {
     HelpCurl => "HTTP request over the simulated network (-s -S -m -o -w -H)", "시뮬레이션 네트워크로 HTTP 요청 (-s -S -m -o -w -H)";
     HelpArping => "ask who has an IP, print the MAC that answers (-c -w -I -b -f -U -A)", "IP의 주인을 묻고 응답한 MAC을 출력 (-c -w -I -b -f -U -A)";
     HelpPing => "ICMP echo (-c -i -W)", "ICMP 에코 (-c -i -W)";
-    HelpTcpdump => "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port)", "인터페이스의 프레임 캡처 (-i -n -e -c, 필터: arp tcp icmp host port)";
+    HelpTcpdump => "capture frames on an interface (-i -n -e -c, filters: arp tcp icmp host port); without -c or timeout the console presses Ctrl-C after 10 s", "인터페이스의 프레임 캡처 (-i -n -e -c, 필터: arp tcp icmp host port). -c나 timeout이 없으면 콘솔이 10초 뒤 Ctrl-C를 누릅니다";
     HelpTimeout => "timeout SECONDS COMMAND: bound a capture, e.g. timeout 5 tcpdump -n -i eth0 arp", "timeout 초 명령: 캡처 시간 제한, 예: timeout 5 tcpdump -n -i eth0 arp";
     HelpIp => "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all", "ip neigh [show [ADDRESS] [dev IFACE] [nud STATE]] | ip -s neigh | ip addr | ip route | ip neigh flush all (이웃, 주소, 경로 보기와 ARP 캐시 비우기)";
     HelpConntrack => "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (nodes)", "conntrack -L [-s|-d|-r|-q ADDR] [-p PROTO [--sport|--dport PORT]] | conntrack -F (노드에서)";
