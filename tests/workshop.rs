@@ -108,12 +108,20 @@ fn exercises_that_ask_who_answers_name_it_nowhere_until_found() {
         let leaks = |texts: &[String]| -> Vec<String> {
             texts.iter().filter(|t| leaders.iter().any(|l| names_leader(t, l, &vip_s))).cloned().collect()
         };
+        // Their MACs too: a VIP's ARP entry holding one is the answer, a row
+        // away from the node's own entry that names it.
+        let macs: Vec<String> = leaders
+            .iter()
+            .filter_map(|l| run.world().net.host_id(l))
+            .flat_map(|h| run.world().net.hosts[h].ifaces.iter().map(|i| i.mac.to_string()))
+            .collect();
         run.seek_time(Instant::from_secs(15));
         let last = run.cursor();
         for lang in [Lang::En, Lang::Ko] {
             let code = lang.code();
             for conceal in [true, false] {
                 let mut said = Vec::new();
+                let mut callouts = Vec::new();
                 for step in 0..=last {
                     run.seek(step);
                     let view = TimelineView::of(&run, &story, run.world().now, lang, conceal);
@@ -146,17 +154,22 @@ fn exercises_that_ask_who_answers_name_it_nowhere_until_found() {
                         };
                         let drawing = Drawing::of(&moment, false, lang);
                         said.extend(drawing.hosts.iter().map(|h| h.label.clone()));
+                        callouts
+                            .extend(drawing.callout.iter().flat_map(|c| c.rows.iter().map(|r| r.line.text.clone())));
                         if conceal {
                             assert!(drawing.hosts.iter().all(|h| h.badges.is_empty()), "{}: a VIP badge", s.id);
                         }
                     }
                 }
                 let leaked = leaks(&said);
+                let by_mac: Vec<&String> = callouts.iter().filter(|t| macs.iter().any(|m| t.contains(m))).collect();
                 if conceal {
                     assert!(leaked.is_empty(), "{} ({code}): named before it is found: {leaked:#?}", s.id);
+                    assert!(by_mac.is_empty(), "{} ({code}): its MAC shown before it is found: {by_mac:#?}", s.id);
                 } else {
                     // Not concealed the same places do say it (the check sees it).
                     assert!(!leaked.is_empty(), "{} ({code}): nothing names {leaders:?}", s.id);
+                    assert!(!by_mac.is_empty(), "{} ({code}): no callout gives {macs:?}", s.id);
                 }
             }
         }

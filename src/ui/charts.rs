@@ -23,25 +23,83 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Element, ResizeObserver};
 use yew::prelude::*;
 
-/// How wide a chart is drawn, and how many time labels it gets: a phone's
-/// chart is drawn narrower, so its labels keep a readable size when the
-/// drawing fits the screen.
+/// How wide a chart is drawn, how many time labels it gets and how large
+/// its words are. Plotters writes a font of size N as `font-size` 0.8 N, so
+/// 15 is 12 px and 13 is 10.4 px where the drawing shows at its own size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Canvas {
     pub width: u32,
     pub time_labels: usize,
+    /// Axis labels and lane names.
+    pub label_px: u32,
+    /// Text inside a lane's bar (an ARP entry's state), in an 18 px bar.
+    pub bar_label_px: u32,
 }
 
 impl Canvas {
-    pub const WIDE: Canvas = Canvas { width: 760, time_labels: 10 };
-    pub const NARROW: Canvas = Canvas { width: 380, time_labels: 5 };
+    pub const WIDE: Canvas = Canvas { width: 760, time_labels: 10, label_px: 15, bar_label_px: 13 };
+    pub const NARROW: Canvas = Canvas { width: 380, time_labels: 5, label_px: 17, bar_label_px: 15 };
 
+    /// A guess from the screen's class, until the charts' width is known.
     pub fn for_screen(narrow: bool) -> Canvas {
         if narrow { Canvas::NARROW } else { Canvas::WIDE }
     }
+
+    /// The canvas for charts shown `shown` px wide: drawn at that width
+    /// (in steps of 20 px, from 340 to 760), so their words show at their
+    /// own size on any screen and in any arrangement of panels (issue 18,
+    /// point 15: drawn 760 wide and shown at 480, a 15 was 7.6 px). Below
+    /// 340 px the words are drawn larger by as much as the drawing shrinks.
+    pub fn fit(shown: f64) -> Canvas {
+        let width = (((shown / 20.0).floor().max(0.0) as u32) * 20).clamp(340, 760);
+        let shrink = (shown / width as f64).clamp(0.5, 1.0);
+        let at_least = |px: u32| (px as f64 / shrink).ceil() as u32;
+        Canvas { width, time_labels: (width / 76) as usize, label_px: at_least(15), bar_label_px: at_least(13) }
+    }
 }
+
+/// The canvas for the charts under `heading` (a block as wide as they
+/// are, in the DOM when `shown`): measured once it is laid out and
+/// whenever its size changes (the window, the panels shown). A
+/// ResizeObserver's first report comes before the first paint, so the
+/// guess from the screen's class is not seen.
+#[hook]
+pub fn use_canvas(heading: NodeRef, present: bool) -> Canvas {
+    let narrow = use_narrow();
+    let shown = use_state_eq(|| None::<i32>);
+    {
+        let shown = shown.clone();
+        use_effect_with((heading, present), move |(heading, _)| {
+            let watching = heading.cast::<Element>().and_then(|el| {
+                let target = el.clone();
+                let callback = Closure::<dyn FnMut()>::new(move || {
+                    let w = target.client_width();
+                    if w > 0 {
+                        shown.set(Some(w));
+                    }
+                });
+                let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&el);
+                Some((observer, callback))
+            });
+            move || {
+                if let Some((observer, _callback)) = watching {
+                    observer.disconnect();
+                }
+            }
+        });
+    }
+    match *shown {
+        Some(w) => Canvas::fit(w as f64),
+        None => Canvas::for_screen(narrow),
+    }
+}
+
 const LEFT: u32 = 84;
 const OK: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 const FAIL: RGBColor = RGBColor(0xd6, 0x45, 0x45);
@@ -58,7 +116,6 @@ pub const PALETTE: [RGBColor; 6] = [
     RGBColor(0x6b, 0x7b, 0x8c),
 ];
 const SERVED_BUCKET: Duration = Duration::from_secs(5);
-const LABEL_PX: u32 = 15;
 const X_AXIS_PX: u32 = 44;
 
 /// A node keeps its colour in every chart; other hosts are grey.
@@ -181,11 +238,18 @@ fn time_mesh<'a, 'b, 'c>(
     mesh.x_desc(lang.t(Msg::SimulatedTime))
         .x_labels(canvas.time_labels)
         .x_label_formatter(&whole)
-        .label_style(font(LABEL_PX))
+        .label_style(font(canvas.label_px))
         .axis_style(AXIS)
         .light_line_style(AXIS.mix(0.12))
         .bold_line_style(AXIS.mix(0.25));
     mesh
+}
+
+/// About how wide `text` is, in the drawing's pixels, in plotters' font of
+/// size `px` (0.8 `px` in the SVG; an upper-case letter is about 0.65 of
+/// that), so a label is drawn only where it fits.
+fn text_px(text: &str, px: u32) -> i32 {
+    (text.chars().count() as f64 * px as f64 * 0.8 * 0.65).ceil() as i32
 }
 
 /// Axis labels as whole numbers ("20", not "20.0"): seconds on the time
@@ -268,7 +332,11 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas:
             let base = (n - 1 - i) as f64;
             let e = |r: Result<(), _>| r.map_err(|e: DrawingAreaErrorKind<_>| e.to_string());
             e(chart
-                .draw_series(std::iter::once(Text::new(name.clone(), (end_s * 0.004, base + 0.97), font(LABEL_PX))))
+                .draw_series(std::iter::once(Text::new(
+                    name.clone(),
+                    (end_s * 0.004, base + 0.97),
+                    font(canvas.label_px),
+                )))
                 .map(|_| ()))?;
             e(chart
                 .draw_series(lane.outages.iter().map(|o| {
@@ -280,7 +348,7 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas:
                     Text::new(
                         outage_label(o, lang),
                         (secs_f(o.from) + end_s * 0.005, base + 0.68),
-                        font(LABEL_PX).color(&FAIL),
+                        font(canvas.label_px).color(&FAIL),
                     )
                 }))
                 .map(|_| ()))?;
@@ -350,9 +418,15 @@ pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Can
                         )))
                         .map_err(|e| e.to_string())?;
                     let state = span.state.map(|s| s.to_string()).unwrap_or_else(|| lang.t(Msg::Route).into());
-                    if (x1 - x0) / end_s > 0.12 {
+                    // The state is said inside its bar when it fits there.
+                    let px = |x: f64| chart.as_coord_spec().translate(&(x, base)).0;
+                    if text_px(&state, canvas.bar_label_px) + 4 <= px(x1) - px(x0) {
                         chart
-                            .draw_series(std::iter::once(Text::new(state, (x0 + end_s * 0.005, base + 0.68), font(11))))
+                            .draw_series(std::iter::once(Text::new(
+                                state,
+                                (x0 + end_s * 0.005, base + 0.68),
+                                font(canvas.bar_label_px),
+                            )))
                             .map_err(|e| e.to_string())?;
                     }
                 }
@@ -581,7 +655,8 @@ pub fn charts() -> Html {
     let store = use_store();
     let lang = store.lang;
     let entry = store.active().cloned();
-    let canvas = Canvas::for_screen(use_narrow());
+    let heading = use_node_ref();
+    let canvas = use_canvas(heading.clone(), entry.is_some());
     let drawn = use_memo((entry.as_ref().map(|e| e.rev), lang, canvas), {
         let entry = entry.clone();
         move |(_, lang, canvas)| {
@@ -619,7 +694,7 @@ pub fn charts() -> Html {
     };
     html! {
         <section class="panel charts" aria-labelledby="charts-title" data-panel="charts">
-            <h2 id="charts-title">{ lang.t(Msg::PanelCharts) }</h2>
+            <h2 id="charts-title" ref={heading}>{ lang.t(Msg::PanelCharts) }</h2>
             <ChartFigure name="requests" chart={requests} title={lang.t(Msg::ClientRequestsTitle)} at={at} lang={lang}
                 summary={html! { { requests_said } }} data={requests_data} />
             if store.concealed() {

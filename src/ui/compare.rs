@@ -5,10 +5,9 @@
 //! the router reached the VIP in each, the figures side by side ("70 s
 //! blackhole" against "5 s outage"), and one cursor line over both.
 
-use super::charts::{Canvas, ChartFigure, path_chart, requests_chart, requests_summary, secs_f};
+use super::charts::{ChartFigure, path_chart, requests_chart, requests_summary, secs_f, use_canvas};
 use super::i18n::Msg;
 use super::state::{Action, use_store};
-use super::viewport::use_narrow;
 use crate::view::compare::{hint, same_lan};
 use crate::view::duration;
 use std::rc::Rc;
@@ -29,7 +28,8 @@ pub fn compare() -> Html {
         let scenario = store.scenario.clone();
         move |_| scenario.map(|s| same_lan(&s)).unwrap_or_default()
     });
-    let canvas = Canvas::for_screen(use_narrow());
+    let heading = use_node_ref();
+    let canvas = use_canvas(heading.clone(), store.active().is_some());
     let drawn = use_memo((pair.as_ref().map(|(a, b)| (a.rev, b.rev)), lang, canvas), {
         let pair = pair.clone();
         move |(_, lang, canvas)| {
@@ -136,7 +136,7 @@ pub fn compare() -> Html {
     };
     html! {
         <section class="panel compare" aria-labelledby="compare-title" data-panel="compare">
-            <h2 id="compare-title">{ lang.f(Msg::CompareTitle, &[&active.title(lang)]) }</h2>
+            <h2 id="compare-title" ref={heading}>{ lang.f(Msg::CompareTitle, &[&active.title(lang)]) }</h2>
             { picker }
             { body }
         </section>

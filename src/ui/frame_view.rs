@@ -199,7 +199,7 @@ pub fn frame_view() -> Html {
                 <div class="dissection">{ layers(&dissect::dissect(&frame), on_field, lang) }</div>
                 <Bytes frame={frame} highlight={(*highlight).clone()} lang={lang} />
             } else {
-                <pre class="record-text">{ record.kind.describe() }</pre>
+                <pre class="record-text">{ crate::view::story::record_text(&record.kind, &run.scenario.doc.spec, lang) }</pre>
             }
         </section>
     }

@@ -63,8 +63,9 @@ fn changed_note(changed: bool, lang: Lang) -> Html {
     }
 }
 
-/// `conceal`: the VIPs' entries do not name the host their MAC belongs to
-/// (an exercise asks the learner to find who answers; the MAC stays).
+/// `conceal`: the VIPs' entries name neither the host their MAC belongs to
+/// nor the MAC (an exercise asks the learner to find who answers, and the
+/// MAC is also in the answering node's own entry, a row away).
 fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, conceal: bool, lang: Lang) -> Html {
     let vips: Vec<Ipv4Addr> = world.cluster.services.values().flat_map(|s| s.ingress.iter().copied()).collect();
     let now = world.now;
@@ -88,19 +89,22 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
                     (None, None) => String::new(),
                 };
                 let secs = |t: Instant| format!("{:.1}", now.saturating_since(t).as_secs_f64());
+                let hidden = conceal && vips.contains(&e.ip);
+                let mac = e.mac.filter(|_| !hidden);
                 let owner = match e.mac {
-                    Some(_) if conceal && vips.contains(&e.ip) => "?".to_string(),
+                    Some(_) if hidden => "?".to_string(),
                     Some(m) => world.net.name_of_mac(m),
                     None => String::new(),
                 };
                 html! {
                     <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
-                        data-ip={e.ip.to_string()} data-mac={e.mac.map(|m| m.to_string()).unwrap_or_default()}
+                        data-ip={e.ip.to_string()} data-mac={mac.map(|m| m.to_string()).unwrap_or_default()}
                         data-owner={owner.clone()}>
                         <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
                         <td>
                             <strong>{ if owner.is_empty() { "-".to_string() } else { owner } }</strong>
-                            if let Some(m) = e.mac { <br /><code class="mac">{ breakable(&m.to_string(), ':') }</code> }
+                            if let Some(m) = mac { <br /><code class="mac">{ breakable(&m.to_string(), ':') }</code> }
+                            if hidden && e.mac.is_some() { <br /><span class="hidden-mac">{ lang.t(Msg::MacHidden) }</span> }
                         </td>
                         <td class="state">{ e.state.to_string() }<br /><span class="timer">{ deadline }</span></td>
                         <td class="ages">{ breakable(&format!("{}/{}/{}", secs(e.updated), secs(e.confirmed), secs(e.used)), '/') }</td>

@@ -252,6 +252,26 @@ mod tests {
         assert_eq!(ko.text, "power-off node-a: 호스트 전원 꺼짐: NIC 링크가 끊기고 RAM(캐시, 연결)이 사라짐");
     }
 
+    /// The event list says a scenario's note in the learner's language
+    /// (it is lesson text); every other record keeps the trace's words.
+    #[test]
+    fn the_event_list_says_notes_in_the_learners_language() {
+        use crate::engine::trace::Kind;
+        use crate::view::story::record_text;
+        let s = crate::catalog::find("metallb-l2-failover").expect("shipped");
+        let scenario = Rc::new(crate::scenario::load::load(s.file, s.yaml).expect("loads"));
+        let run = Run::new(scenario.clone(), None, None, None).expect("builds");
+        let spec = &scenario.doc.spec;
+        let note = run.trace().iter().find(|r| matches!(r.kind, Kind::Note { .. })).expect("a note");
+        let en = record_text(&note.kind, spec, Lang::En);
+        assert_eq!(en, note.kind.describe());
+        let ko = record_text(&note.kind, spec, Lang::Ko);
+        assert!(ko.starts_with("note: ") && ko != en, "{ko}");
+        assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
+        let other = run.trace().iter().find(|r| !matches!(r.kind, Kind::Note { .. })).expect("a record");
+        assert_eq!(record_text(&other.kind, spec, Lang::Ko), other.kind.describe());
+    }
+
     /// Before a policy announces Cilium's VIP no node holds its Lease, and
     /// the detail says so instead of "holder of the Lease" after "nobody".
     #[test]

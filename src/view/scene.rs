@@ -577,8 +577,11 @@ fn reachers(world: &World, vips: &[Ipv4Addr]) -> Vec<usize> {
 /// A host's way to each VIP: its ARP entry, or its BGP route.
 fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: bool, lang: Lang) -> Vec<CalloutRow> {
     let (recent, now) = (at.recent, at.now);
-    // Concealed, an ARP entry names the MAC it holds, not whose it is.
-    let owner_of = |mac: crate::wire::Mac| if at.conceal { mac.to_string() } else { world.net.name_of_mac(mac) };
+    // Concealed, a VIP's ARP entry names neither its host nor its MAC: the
+    // MAC would be the answer too, one row away from the node's own entry.
+    let owner_of = |mac: crate::wire::Mac| {
+        if at.conceal { lang.t(Msg::HiddenHost).to_string() } else { world.net.name_of_mac(mac) }
+    };
     let host = &world.net.hosts[h];
     let who = if named { format!("{}: ", host.name) } else { String::new() };
     let way = |vip: Ipv4Addr, via: String| Some(Way { host: host.name.to_string(), vip, via });
@@ -610,10 +613,10 @@ fn callout_rows(world: &World, h: usize, vips: &[Ipv4Addr], at: &Moment, named: 
                 match e.mac {
                     Some(mac) => {
                         let owner = owner_of(mac);
-                        // Concealed, the MAC is on the detail line below: the
-                        // row says "?" (as the inspector's owner column does)
-                        // and keeps its state in the box.
+                        // Concealed, the row says "?" (as the inspector's owner
+                        // column does) and keeps its state; the MAC is hidden.
                         let shown = if at.conceal { "?" } else { owner.as_str() };
+                        let mac = if at.conceal { lang.t(Msg::MacHidden).to_string() } else { mac.to_string() };
                         (
                             format!("{who}ARP {vip} → {shown} · {}", e.state),
                             format!("{mac}{}", deadline.unwrap_or_default()),

@@ -80,6 +80,17 @@ impl FrameClass {
     }
 }
 
+/// A record as the event list and its detail say it: the trace's own
+/// text (protocol words, in English as tcpdump's are), except a scenario's
+/// note, which is lesson text and is said in `lang` when the step carries
+/// a translation.
+pub fn record_text(kind: &Kind, spec: &crate::scenario::spec::ScenarioSpec, lang: Lang) -> String {
+    match kind {
+        Kind::Note { text } => format!("note: {}", spec.note_in(text, lang.code())),
+        _ => kind.describe(),
+    }
+}
+
 /// The event list's Protocol column: GARP apart from ARP, and the record
 /// kind for what is not a frame.
 pub fn protocol(kind: &Kind) -> &'static str {

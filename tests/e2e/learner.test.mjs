@@ -248,7 +248,10 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
       const leaders = leadersAt(`scenarios/workshop/${file}`, secs);
       const lesson = await page.textContent('.lesson');
       const callout = (await page.$$eval('.callout', (l) => l.map((c) => c.textContent))).join(' ');
-      const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner]));
+      const owners = await page.$$eval('.host-tables tr[data-ip]', (l) => l.map((tr) => [tr.dataset.ip, tr.dataset.owner, tr.textContent]));
+      // Nor the MAC that answers: the node's own entry, a row away, names it.
+      const mac = /([0-9a-f]{2}:){5}[0-9a-f]{2}/;
+      assert.ok(!mac.test(callout), `${id} at ${secs} s: the callout gives a MAC: ${callout}`);
       const marks = await page.$$eval('.mark.leader', (l) => l.map((m) => m.getAttribute('aria-label')));
       // The event list (the leader record, the speakers' logs, the GARP's
       // sender, even ahead of the cursor) and the other tasks' findings.
@@ -284,6 +287,7 @@ test('exercises: no panel shows who answers for the VIP before the learner has f
         assert.ok(!lesson.includes(node), `${id} at ${secs} s: the lesson names ${node}`);
         assert.ok(!callout.includes(node), `${id} at ${secs} s: the callout names ${node}`);
         assert.ok(!owners.some(([i, o]) => i === ip && o === node), `${id} at ${secs} s: the inspector names ${node}`);
+        assert.ok(!owners.some(([i, , text]) => i === ip && mac.test(text)), `${id} at ${secs} s: the inspector gives ${ip}'s MAC`);
         assert.ok(!marks.some((m) => m.includes(node)), `${id} at ${secs} s: a leader mark names ${node}`);
         assert.ok(!findings.includes(node), `${id} at ${secs} s: a task's finding names ${node}: ${findings}`);
       }
@@ -608,5 +612,17 @@ test('phone (360 px): no sideways page scroll, the network fits and zooms, lesso
   // Charts fit too, with labels a phone can read (drawn narrow, scaled at most a little).
   const charts = await page.$$eval('.chart-canvas svg', (l) => l.map((s) => [s.getBoundingClientRect().width, s.viewBox.baseVal.width || s.width.baseVal.value]));
   for (const [shown, drawn] of charts) assert.ok(shown / drawn > 0.7, `a chart drawn ${drawn} px is shown at ${shown} px`);
+  // Every word in the charts, the compare view's too, is at least 10 px on screen.
+  await page.goto(app.server.url + '#metallb-l2-failover');
+  await page.waitForSelector('.shell[data-ready=true]');
+  await page.selectOption('select[name=compare]', 'variant:garp-honor');
+  await page.waitForSelector('.compare .chart-canvas svg');
+  const small = await page.$$eval('.chart-canvas svg', (l) => l.flatMap((s) => {
+    const scale = s.getBoundingClientRect().width / (s.viewBox.baseVal.width || s.width.baseVal.value);
+    return [...s.querySelectorAll('text')].filter((t) => t.textContent.trim())
+      .map((t) => [t.textContent, Number(t.getAttribute('font-size') ?? getComputedStyle(t).fontSize.replace('px', '')) * scale])
+      .filter(([, px]) => !(px >= 10));
+  }));
+  assert.deepEqual(small, [], 'chart text under 10 px on a phone');
   assert.deepEqual(errors, []);
 });
