@@ -124,7 +124,7 @@ catalogue! {
     WholeStory => "Show the whole story", "이야기 전체 보기";
     StoryAsItGoes => "Reveal it as it happens", "일어나는 대로 보기";
     Concealed => "Hidden until you have found it yourself (the first task).", "직접 찾을 때까지 숨겨 둡니다 (첫 과제).";
-    MacHidden => "MAC hidden until you have found who answers", "누가 응답하는지 찾을 때까지 MAC 숨김";
+    MacHidden => "MAC hidden", "MAC 숨김";
     HiddenHost => "a host you have not found yet", "아직 찾지 못한 호스트";
     WhoAnswers => "Who answers for the VIP now", "지금 VIP에 응답하는 노드";
 
