@@ -11,10 +11,12 @@
 
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
-use super::story::{Lane, Outage, Outcome, Probe, Story};
+use super::story::{Outage, Outcome, Probe, Story};
 use super::viewport::use_narrow;
-use crate::sort::Sort;
 use crate::time::{Duration, Instant};
+use crate::view::charts::{
+    self, Rgb, css_colour, path_summary, path_title, requests_data, requests_summary, served_summary,
+};
 use crate::view::duration;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
@@ -51,15 +53,16 @@ impl Canvas {
     }
 
     /// The canvas for charts shown `shown` px wide: drawn at that width
-    /// (in steps of 20 px, from 340 to 760), so their words show at their
-    /// own size on any screen and in any arrangement of panels (issue 18,
-    /// point 15: drawn 760 wide and shown at 480, a 15 was 7.6 px). Below
+    /// (from 340 to 1200 px), so they show at their own size on any screen
+    /// and in any arrangement of panels (issue 18, point 15: drawn 760 wide
+    /// and shown at 480, a 15 was 7.6 px), and a chart is as tall on screen
+    /// as it is drawn, which the posters reserve (`view::poster`). Below
     /// 340 px the words are drawn larger by as much as the drawing shrinks.
     pub fn fit(shown: f64) -> Canvas {
-        let width = (((shown / 20.0).floor().max(0.0) as u32) * 20).clamp(340, 760);
+        let width = (shown.floor().max(0.0) as u32).clamp(340, 1200);
         let shrink = (shown / width as f64).clamp(0.5, 1.0);
         let at_least = |px: u32| (px as f64 / shrink).ceil() as u32;
-        Canvas { width, time_labels: (width / 76) as usize, label_px: at_least(15), bar_label_px: at_least(13) }
+        Canvas { width, time_labels: (width / 76).min(12) as usize, label_px: at_least(15), bar_label_px: at_least(13) }
     }
 }
 
@@ -103,30 +106,21 @@ pub fn use_canvas(heading: NodeRef, present: bool) -> Canvas {
 const LEFT: u32 = 84;
 const OK: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 const FAIL: RGBColor = RGBColor(0xd6, 0x45, 0x45);
-const AXIS: RGBColor = RGBColor(0x8a, 0x94, 0x9e);
+const AXIS: RGBColor = rgb(charts::AXIS);
 /// A request dropped on purpose (externalTrafficPolicy: Local): not red, not green.
 const DROP: RGBColor = RGBColor(0xc0, 0x7a, 0x12);
-/// Colours for hosts and nodes; each is also named in text next to it.
-pub const PALETTE: [RGBColor; 6] = [
-    RGBColor(0x3b, 0x82, 0xc4),
-    RGBColor(0xe0, 0x8a, 0x1e),
-    RGBColor(0x8e, 0x6a, 0xc8),
-    RGBColor(0x2e, 0x9d, 0x4f),
-    RGBColor(0xc2, 0x41, 0x7d),
-    RGBColor(0x6b, 0x7b, 0x8c),
-];
-const SERVED_BUCKET: Duration = Duration::from_secs(5);
-const X_AXIS_PX: u32 = 44;
+/// A colour of [`charts`] for plotters.
+const fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
 
 /// A node keeps its colour in every chart; other hosts are grey.
-pub fn host_colour(nodes: &[String], host: &str) -> RGBColor {
-    nodes.iter().position(|n| n == host).map(|i| PALETTE[i % PALETTE.len()]).unwrap_or(AXIS)
+fn host_colour(nodes: &[String], host: &str) -> RGBColor {
+    rgb(charts::host_colour(nodes, host))
 }
 
-/// The same colour for CSS (the HTML legends).
-pub fn css_colour(c: RGBColor) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
-}
+const SERVED_BUCKET: Duration = Duration::from_secs(5);
+const X_AXIS_PX: u32 = 44;
 
 /// A rendered chart and where its plotting area lies, for the cursor line.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -301,29 +295,15 @@ fn labelled(o: &Outage, end: Instant) -> bool {
     o.length().as_nanos() * 25 >= end.as_nanos()
 }
 
-/// The lanes of one or more runs: each run's probes, named after the
-/// probe ("client → 192.168.1.201"), prefixed with the run when there are
-/// several ("A · client → …").
-fn request_lanes<'s>(runs: &[(&'s Story, &str)]) -> Vec<(String, &'s Lane)> {
-    runs.iter()
-        .flat_map(|(story, run)| {
-            story.lanes.iter().map(move |l| {
-                let name = if runs.len() > 1 { format!("{run} · {}", l.label()) } else { l.label() };
-                (name, l)
-            })
-        })
-        .collect()
-}
-
 /// Requests, one lane per probe of each run: a dot where a request was
 /// answered, a cross where it failed, a hollow square where
 /// `externalTrafficPolicy: Local` dropped it, each at the moment it
 /// finished; the lane's outages as red bands. Each lane's name is written
 /// inside it, so long names stay readable on a phone.
 pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
-    let lanes = request_lanes(runs);
+    let lanes = charts::request_lanes(runs);
     let n = lanes.len().max(1);
-    let height = 60 + 58 * n as u32;
+    let height = charts::requests_height(lanes.len());
     render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..n as f64, 12)?;
@@ -384,21 +364,9 @@ pub fn requests_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas:
 /// How the router reached the VIP: a lane per host, bars where its ARP
 /// entry (or ECMP route) pointed there, labelled with the entry's state.
 pub fn path_chart(runs: &[(&Story, &str)], end: Instant, lang: Lang, canvas: Canvas) -> Result<ChartSvg, String> {
-    let mut lanes: Vec<String> = Vec::new();
-    for (story, run) in runs {
-        for span in &story.path {
-            let hosts = if span.via.is_empty() { vec![lang.t(Msg::None).to_string()] } else { span.via.clone() };
-            for h in hosts {
-                let lane = if runs.len() > 1 { format!("{run}: {h}") } else { h };
-                if !lanes.contains(&lane) {
-                    lanes.push(lane);
-                }
-            }
-        }
-    }
-    lanes.stable_sort();
+    let lanes = charts::path_lanes(runs, lang);
     let n = lanes.len().max(1);
-    let height = 60 + 30 * n as u32;
+    let height = charts::path_height(lanes.len());
     render(canvas, height, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = lanes_chart(root, end_s, &lanes, LEFT + 40, lang, canvas)?;
@@ -445,7 +413,7 @@ pub fn served_chart(story: &Story, end: Instant, lang: Lang, canvas: Canvas) -> 
         counts.entry(&s.node).or_insert_with(|| vec![0; buckets])[b.min(buckets - 1)] += 1;
     }
     let max = (0..buckets).map(|b| counts.values().map(|v| v[b]).sum::<u32>()).max().unwrap_or(0).max(1);
-    render(canvas, 210, |root| {
+    render(canvas, charts::SERVED_HEIGHT, |root| {
         let end_s = secs_f(end).max(1.0);
         let mut chart = time_chart(root, end_s, 0f64..max as f64 * 1.15, LEFT)?;
         time_mesh(&mut chart, lang, canvas)
@@ -554,100 +522,15 @@ fn drawing(props: &DrawingProps) -> Html {
     }
 }
 
-/// One sentence per lane: "client → 192.168.1.201: 70 of 111 requests
-/// failed; the longest outage lasted 70.0 s (20.000 s → 90.000 s)."
-pub fn requests_summary(story: &Story, lang: Lang) -> String {
-    if story.lanes.is_empty() {
-        return lang.t(Msg::NoRequests).into();
-    }
-    let lanes: Vec<String> = story
-        .lanes
-        .iter()
-        .map(|lane| {
-            let total = lane.probes.len();
-            let failed = lane.count(Outcome::Failed);
-            let drops = lane.count(Outcome::LocalDrop);
-            let mut said = match lane.outages.iter().max_by_key(|o| o.length()) {
-                // Every request dropped by the policy: nothing was answered.
-                None if total == drops && total == 1 => lang.t(Msg::TheOneNotAnswered).to_string(),
-                None if total == drops => lang.f(Msg::NoneAnswered, &[&total]),
-                // Some turned away, the rest answered: not "all succeeded".
-                None if drops > 0 => lang.f(Msg::AnsweredOf, &[&(total - drops), &total]),
-                None if total == 1 => lang.t(Msg::TheOneSucceeded).to_string(),
-                None => lang.f(Msg::AllSucceeded, &[&total]),
-                Some(o) => lang.f(
-                    if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
-                    &[&failed, &total, &duration(o.length(), lang), &super::secs(o.from), &super::secs(o.to)],
-                ),
-            };
-            if drops > 0 {
-                said.push(' ');
-                // "Not an outage" only beside requests the Service answered.
-                said.push_str(&lang.f(if total == drops { Msg::EveryLocalDrop } else { Msg::LocalDrops }, &[&drops]));
-            }
-            format!("{}: {said}", lane.label())
-        })
-        .collect();
-    lanes.join(" ")
-}
-
-pub fn requests_data(story: &Story) -> Vec<(&'static str, String)> {
-    let longest = story.longest_outage().map(|o| o.length().as_millis()).unwrap_or(0);
-    vec![
-        ("data-lanes", story.lanes.len().to_string()),
-        ("data-requests", story.requests().to_string()),
-        ("data-failures", story.failures().to_string()),
-        ("data-local-drops", story.local_drops().to_string()),
-        ("data-outages", story.outages.len().to_string()),
-        ("data-longest-outage-ms", longest.to_string()),
-    ]
-}
-
-fn path_summary(story: &Story, lang: Lang) -> String {
-    let (Some(resolver), Some(vip)) = (&story.resolver, story.vip) else {
-        return lang.t(Msg::NoVipLookup).into();
-    };
-    // Transient states (INCOMPLETE for the microseconds of a resolution) are
-    // left out, and a state change on the same host is not a new step.
-    let mut steps: Vec<(Instant, String)> = Vec::new();
-    for span in story.path.iter().filter(|s| s.to.saturating_since(s.from) >= Duration::from_millis(10)) {
-        let via = if span.via.is_empty() { lang.t(Msg::NoEntry).to_string() } else { span.via.join(" + ") };
-        if steps.last().is_none_or(|(_, v)| *v != via) {
-            steps.push((span.from, via));
-        }
-    }
-    let steps: Vec<String> =
-        steps.into_iter().map(|(t, via)| lang.f(Msg::PathFrom, &[&super::secs(t), &via])).collect();
-    if steps.is_empty() {
-        return lang.f(Msg::NeverLookedUp, &[resolver, &vip]);
-    }
-    // "router → 192.168.1.201 — from 8.000 s: node-a; from 90.000 s: node-b."
-    format!("{resolver} → {vip} — {}.", steps.join("; "))
-}
-
 /// Colour swatches with node names: the charts' legend, in text.
 fn node_legend(nodes: &[String]) -> Html {
     html! {
         <ul class="chart-legend" aria-hidden="true">
             { for nodes.iter().map(|n| html! {
-                <li><span class="swatch" style={format!("background:{}", css_colour(host_colour(nodes, n)))}></span>{ n }</li>
+                <li><span class="swatch" style={format!("background:{}", css_colour(charts::host_colour(nodes, n)))}></span>{ n }</li>
             }) }
         </ul>
     }
-}
-
-fn served_summary(story: &Story, lang: Lang) -> String {
-    if story.served.is_empty() {
-        return lang.t(Msg::NoneServed).into();
-    }
-    let parts: Vec<String> = story
-        .nodes
-        .iter()
-        .map(|n| (n, story.served.iter().filter(|s| *s.node == **n).count()))
-        .filter(|(_, c)| *c > 0)
-        .map(|(n, c)| format!("{n} {c}"))
-        .collect();
-    lang.f(Msg::ServedPerNode, &[&parts.join(", ")])
 }
 
 #[function_component(Charts)]
@@ -688,10 +571,7 @@ pub fn charts() -> Html {
     };
     let (requests_said, requests_data, path_said, served_said) = said;
     let at = secs_f(store.time) / secs_f(entry.story.end).max(1e-9);
-    let path_title = match (&entry.story.resolver, entry.story.vip) {
-        (Some(r), Some(v)) => lang.f(Msg::HowReaches, &[r, &v]),
-        _ => lang.t(Msg::HowRouterReaches).into(),
-    };
+    let path_title = path_title(&entry.story, lang);
     html! {
         <section class="panel charts" aria-labelledby="charts-title" data-panel="charts">
             <h2 id="charts-title" ref={heading}>{ lang.t(Msg::PanelCharts) }</h2>

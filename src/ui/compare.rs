@@ -5,9 +5,10 @@
 //! the router reached the VIP in each, the figures side by side ("70 s
 //! blackhole" against "5 s outage"), and one cursor line over both.
 
-use super::charts::{ChartFigure, path_chart, requests_chart, requests_summary, secs_f, use_canvas};
+use super::charts::{ChartFigure, path_chart, requests_chart, secs_f, use_canvas};
 use super::i18n::Msg;
 use super::state::{Action, use_store};
+use crate::view::charts::requests_summary;
 use crate::view::compare::{hint, same_lan};
 use crate::view::duration;
 use std::rc::Rc;

@@ -10,6 +10,7 @@
 
 pub mod answers;
 pub mod beats;
+pub mod charts;
 pub mod class;
 pub mod coming_up;
 pub mod compare;

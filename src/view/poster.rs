@@ -6,11 +6,12 @@
 //! arrived (the embed's poster, the first paint of the main pages,
 //! [`super::site`]).
 
+use super::charts;
 use super::i18n::{Lang, Msg};
 use super::lesson::LessonView;
 use super::markdown::{escape, reveal_marks, to_html_until};
 use super::scene::{CALLOUT_ROW, Drawing, Rect, TEXT_ROW};
-use super::story::FrameClass;
+use super::story::{FrameClass, Story};
 use super::timeline::TimelineView;
 use crate::time::Instant;
 use std::fmt::Write;
@@ -239,6 +240,65 @@ pub fn topology_panel(svgs: &[String], coming: &[String], lang: Lang) -> String 
         r#"</div><details class="text-view"><summary>{}</summary></details></section>"#,
         escape(lang.t(Msg::TopologyAsTable))
     );
+    out
+}
+
+/// The charts panel with each chart's place kept: its title, an empty
+/// box as tall as the chart will be (charts are drawn at the width they
+/// show at, so a chart of height H is H px on screen), its legend and its
+/// sentence, as `ui::charts` shows them. The embed's poster carries it so
+/// the page does not grow by the charts when the reader runs the player.
+pub fn charts_panel(story: &Story, concealed: bool, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<section class="panel charts" aria-labelledby="charts-title" data-panel="charts"><h2 id="charts-title">{}</h2>"#,
+        escape(lang.t(Msg::PanelCharts))
+    );
+    let figure = |out: &mut String, name: &str, title: &str, height: u32, summary: &str| {
+        let _ = write!(
+            out,
+            r#"<figure class="chart" data-chart="{name}"><figcaption><strong>{}</strong></figcaption><div class="chart-canvas"><div class="chart-plot" style="height:{height}px"></div></div><div class="chart-summary">{summary}</div></figure>"#,
+            escape(title)
+        );
+    };
+    let legend: String = {
+        let items: String = story
+            .nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    r#"<li><span class="swatch" style="background:{}"></span>{}</li>"#,
+                    charts::css_colour(charts::host_colour(&story.nodes, n)),
+                    escape(n)
+                )
+            })
+            .collect();
+        format!(r#"<ul class="chart-legend" aria-hidden="true">{items}</ul>"#)
+    };
+    let runs = [(story, "")];
+    figure(
+        &mut out,
+        "requests",
+        lang.t(Msg::ClientRequestsTitle),
+        charts::requests_height(story.lanes.len()),
+        &escape(&charts::requests_summary(story, lang)),
+    );
+    let path_title = charts::path_title(story, lang);
+    if concealed {
+        let _ = write!(
+            out,
+            r#"<figure class="chart concealed" data-chart="path"><figcaption><strong>{}</strong></figcaption><p class="hint">{}</p></figure>"#,
+            escape(&path_title),
+            escape(lang.t(Msg::PathHidden))
+        );
+    } else {
+        let said = format!(r#"{legend}<span class="path-steps">{}</span>"#, escape(&charts::path_summary(story, lang)));
+        figure(&mut out, "path", &path_title, charts::path_height(charts::path_lanes(&runs, lang).len()), &said);
+    }
+    let said = format!("{legend}{}", escape(&charts::served_summary(story, lang)));
+    figure(&mut out, "served", lang.t(Msg::ServedTitle), charts::SERVED_HEIGHT, &said);
+    out.push_str("</section>");
     out
 }
 

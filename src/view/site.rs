@@ -22,7 +22,7 @@
 use super::i18n::{Lang, Msg};
 use super::lesson::LessonView;
 use super::markdown::escape;
-use super::poster::{Fit, lesson_panel, timeline_panel, topology_panel, topology_svg};
+use super::poster::{Fit, charts_panel, lesson_panel, timeline_panel, topology_panel, topology_svg};
 use super::scene::{Drawing, Moment};
 use super::secs;
 use super::story::{Story, just_happened};
@@ -155,10 +155,16 @@ impl Opened {
         )
     }
 
-    /// The embed player's poster: its timeline and network (the boot
-    /// script drops the panels the embed's `panels=` leaves out).
+    /// The embed player's poster: its timeline, network and the charts'
+    /// places (the boot script drops the panels the embed's `panels=`
+    /// leaves out).
     pub fn poster(&self, lang: Lang) -> String {
-        format!("{}{}", self.timeline(lang), self.topology(lang, EMBED_SCALE))
+        format!(
+            "{}{}{}",
+            self.timeline(lang),
+            self.topology(lang, EMBED_SCALE),
+            charts_panel(&self.story, self.concealed(), lang)
+        )
     }
 
     /// The playground's shell as the app's first frame lays it out, in

@@ -110,11 +110,16 @@ test('the embed\'s height settles before play, also through its first checkpoint
     const what = predict ? 'predict=0' : 'pausing at the checkpoints';
     const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
     const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover${predict}`);
+    await page.waitForFunction(() => window.heights.length > 0);
+    const poster = await page.evaluate(() => window.heights.at(-1));
     await frame.click('.facade .run');
     await ready(frame);
     await frame.selectOption('select[name=speed]', '25');
     await frame.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 1e9);
     const [settled, from] = await page.evaluate(() => [window.heights.at(-1), window.heights.length]);
+    // The poster keeps the charts' place: running it does not grow the
+    // host page by the charts (about 880 px before).
+    assert.ok(Math.abs(settled - poster) <= 24, `${what}: the poster was ${poster} px, the player ${settled} px`);
     const since = () => page.evaluate((from) => window.heights.slice(from), from);
     const paused = (state) => frame.waitForFunction((state) =>
       document.querySelector('.checkpoint')?.dataset.state === state

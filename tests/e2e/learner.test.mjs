@@ -185,16 +185,20 @@ test('lesson: the story is revealed beat by beat, the whole text one click away'
   const items = () => page.$$eval('.lesson .description ol li:not(.later)', (l) => l.length);
   await scrubTo(page, 10);
   assert.equal(await items(), 0, 'before the power-off the lesson does not tell what happens');
-  assert.equal(await page.getAttribute('.lesson .description', 'data-hidden'), '5');
+  // Five beats, and the paragraph that tells how the variants end.
+  assert.equal(await page.getAttribute('.lesson .description', 'data-hidden'), '6');
+  const variants = () => page.$$eval('.lesson .description p:not(.later)', (l) => l.some((p) => p.textContent.startsWith('Variants')));
   await scrubTo(page, 20.5);
   assert.equal(await items(), 1);
   await scrubTo(page, 25.5);
   assert.equal(await items(), 3);
+  assert.ok(!(await variants()), 'the variants\' outcomes wait for the end of the story');
   await page.click('[data-do=whole-story]');
   assert.equal(await items(), 5, 'the whole story on request');
   await page.click('[data-do=whole-story]');
   await page.keyboard.press('End');
   assert.equal(await items(), 5, 'all of it by the end');
+  assert.ok(await variants(), 'the variants\' outcomes by the end');
   assert.deepEqual(errors, []);
 });
 
