@@ -244,7 +244,7 @@ fn deleting_the_service_ends_the_note_about_who_answers() {
     at(&mut run, 25.0);
     assert!(who_answers(run.world()).is_empty(), "the Service is gone");
     assert_eq!(beat(&run, Lang::En), ("Change at 20.000 s".into(), "kubectl delete portal-first".into()));
-    assert_eq!(beat(&run, Lang::Ko).0, "20.000 s의 변경");
+    assert_eq!(beat(&run, Lang::Ko).0, "20.000초의 변경");
     at(&mut run, 37.0);
     assert_eq!(beat(&run, Lang::En), ("Change at 35.000 s".into(), "kubectl apply -f portal".into()));
 }

@@ -272,7 +272,7 @@ pub fn branches() -> Html {
                         </select>
                     </label>
                 }
-                <button type="submit">{ lang.f(Msg::ApplyAt, &[&super::secs(world.now)]) }</button>
+                <button type="submit">{ lang.f(Msg::ApplyAt, &[&super::secs_in(world.now, lang)]) }</button>
                 if let Some(e) = &*error {
                     <p class="error" role="alert">{ e }</p>
                 }
@@ -309,7 +309,7 @@ fn run_list(props: &RunListProps) -> Html {
     let runs = store.runs.iter().enumerate().map(|(i, r)| {
         let origin = r.fork.as_ref().and_then(|f| {
             let parent = store.runs.iter().find(|x| x.id == f.parent)?;
-            Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs(f.at)]))
+            Some(lang.f(Msg::BranchedFrom, &[&parent.title(lang), &super::secs_in(f.at, lang)]))
         });
         let outage = r.story.longest_outage().map(|o| {
             let length = format!(

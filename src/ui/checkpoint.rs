@@ -59,7 +59,7 @@ pub fn checkpoint_card() -> Html {
         None => html! {
             <p class="checkpoint-coming">
                 <span class="label">{ lang.t(Msg::CheckpointHeading) }</span>{ " " }
-                { lang.f(Msg::CheckpointComing, &[&super::secs(first.at)]) }
+                { lang.f(Msg::CheckpointComing, &[&super::secs_in(first.at, lang)]) }
             </p>
         },
     };
@@ -101,9 +101,9 @@ fn card(store: &Store, entry: &Rc<RunEntry>, i: usize, first_choice: &NodeRef) -
         let status = match &guess {
             Some(g) => {
                 let n = p.choices.iter().position(|c| c.label == *g).unwrap_or(0);
-                lang.f(Msg::CheckpointGuessed, &[&p.choice_in(n, code), &super::secs(cp.reveal)])
+                lang.f(Msg::CheckpointGuessed, &[&p.choice_in(n, code), &super::secs_in(cp.reveal, lang)])
             }
-            None => lang.f(Msg::CheckpointNoGuessYet, &[&super::secs(cp.reveal)]),
+            None => lang.f(Msg::CheckpointNoGuessYet, &[&super::secs_in(cp.reveal, lang)]),
         };
         return html! {
             <section key={format!("{}-asking", cp.id)} class="checkpoint" data-checkpoint={cp.id.clone()} data-state="asking"
@@ -134,7 +134,7 @@ fn card(store: &Store, entry: &Rc<RunEntry>, i: usize, first_choice: &NodeRef) -
     let row_text = answer.filter(|_| proof_host.is_some()).map(|a| i18n::found(lang, &outcome.results[a].found));
     let record_text = proof_record.and_then(|r| {
         let run = entry.run.borrow();
-        run.trace().get(r).map(|rec| lang.f(Msg::CheckpointProofRecord, &[&r, &super::secs(rec.t)]))
+        run.trace().get(r).map(|rec| lang.f(Msg::CheckpointProofRecord, &[&r, &super::secs_in(rec.t, lang)]))
     });
     let show_proof = (proof_record.is_some() || proof_host.is_some()).then(|| {
         let store = store.clone();

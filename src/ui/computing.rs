@@ -5,7 +5,7 @@
 
 use super::i18n::Msg;
 use super::state::{Action, Computing, Store, use_store};
-use crate::view::secs;
+use crate::view::secs_in;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -46,7 +46,7 @@ pub fn computing_status() -> Html {
             <p class="computing-what">{ lang.t(what) }</p>
             <progress max={ms(progress.end)} value={ms(progress.at)} aria-label={lang.t(what)}></progress>
             <p class="computing-figures" role="status">
-                { lang.f(Msg::ComputingProgress, &[&secs(progress.at), &secs(progress.end), &progress.steps]) }
+                { lang.f(Msg::ComputingProgress, &[&secs_in(progress.at, lang), &secs_in(progress.end, lang), &progress.steps]) }
             </p>
             <button type="button" class="computing-stop" onclick={stop} title={lang.t(Msg::StopComputingHint)}>
                 { lang.t(Msg::StopComputing) }

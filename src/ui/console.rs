@@ -143,7 +143,7 @@ pub fn console() -> Html {
     let entries = items.into_iter().map(|(_, item)| match item {
         Item::Scripted(s) => {
             let repeated = s.every.map(|every| {
-                lang.f(Msg::RanTimes, &[&s.runs, &super::secs(s.first), &crate::view::duration(every, lang), &s.failed])
+                lang.f(Msg::RanTimes, &[&s.runs, &super::secs_in(s.first, lang), &crate::view::duration(every, lang), &s.failed])
             });
             html! {
                 <li class="scripted" data-from="scenario">
@@ -162,7 +162,7 @@ pub fn console() -> Html {
             let output = match &c.result {
                 ConsoleResult::Printed(text) => html! { <pre class="out">{ text }</pre> },
                 ConsoleResult::Unfinished { end } => html! {
-                    <p class="pending">{ lang.f(Msg::StillRunning, &[&super::secs(*end)]) }</p>
+                    <p class="pending">{ lang.f(Msg::StillRunning, &[&super::secs_in(*end, lang)]) }</p>
                 },
                 ConsoleResult::Background => {
                     let done = owner.and_then(|o| {
@@ -172,14 +172,14 @@ pub fn console() -> Html {
                     });
                     match done {
                         None if owner.is_none() => html! { <p class="pending">{ lang.t(Msg::RunDeleted) }</p> },
-                        None => html! { <p class="pending">{ lang.f(Msg::StillRunning, &[&super::secs(owner.map(|o| o.run.borrow().end).unwrap_or(now))]) }</p> },
+                        None => html! { <p class="pending">{ lang.f(Msg::StillRunning, &[&super::secs_in(owner.map(|o| o.run.borrow().end).unwrap_or(now), lang)]) }</p> },
                         Some((step, _, text)) if here && cursor >= step => html! { <pre class="out">{ text }</pre> },
                         Some((step, t, _)) => {
                             // Before the line was typed it is not running yet.
                             let said = if here && store.time < c.at {
-                                lang.f(Msg::RunsFromUntil, &[&super::secs(c.at), &super::secs(t)])
+                                lang.f(Msg::RunsFromUntil, &[&super::secs_in(c.at, lang), &super::secs_in(t, lang)])
                             } else {
-                                lang.f(Msg::RunningUntil, &[&super::secs(t)])
+                                lang.f(Msg::RunningUntil, &[&super::secs_in(t, lang)])
                             };
                             let store = store.clone();
                             let target = store.run_index(c.run);

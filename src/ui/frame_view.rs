@@ -189,7 +189,7 @@ pub fn frame_view() -> Html {
     html! {
         <section class="frame-view" aria-labelledby="frame-title" data-record={index.to_string()}>
             <header>
-                <h3 id="frame-title">{ lang.f(Msg::RecordTitle, &[&index, &super::secs(record.t), &title]) }</h3>
+                <h3 id="frame-title">{ lang.f(Msg::RecordTitle, &[&index, &super::secs_in(record.t, lang), &title]) }</h3>
                 <button type="button" onclick={close} aria-label={lang.t(Msg::CloseRecord)}>{ "✕" }</button>
             </header>
             if !reasons.is_empty() {

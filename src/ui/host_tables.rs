@@ -282,7 +282,7 @@ fn announcer_state(world: &World, node: &str, lang: Lang) -> Html {
         let adv: Vec<String> = b.advertised.iter().map(|prefix| prefix.to_string()).collect();
         let adv = if adv.is_empty() { lang.t(Msg::Nothing).to_string() } else { adv.join(", ") };
         items.push(html! {
-            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs(b.since), &crate::view::duration(b.hold_time, lang), &adv]) }</li>
+            <li>{ lang.f(Msg::BgpSession, &[&b.peer, &state, &crate::ui::secs_in(b.since, lang), &crate::view::duration(b.hold_time, lang), &adv]) }</li>
         });
     }
     if items.is_empty() {

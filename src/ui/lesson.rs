@@ -66,7 +66,7 @@ pub fn lesson() -> Html {
                     }
                 </aside>
             } else if let Some(first) = first_beat {
-                <aside class="note-now idle" aria-live="polite"><p>{ lang.f(Msg::NoBeatYet, &[&crate::view::secs(first)]) }</p></aside>
+                <aside class="note-now idle" aria-live="polite"><p>{ lang.f(Msg::NoBeatYet, &[&crate::view::secs_in(first, lang)]) }</p></aside>
             }
             if !view.announcing.is_empty() {
                 <div class="announcers" data-concealed={view.concealed.to_string()}>

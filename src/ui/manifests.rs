@@ -115,7 +115,7 @@ pub fn manifests() -> Html {
                 <span class="actions">
                     if m.held {
                         <button type="button" data-do="apply-held" onclick={apply_held}>
-                            { lang.f(Msg::KubectlApplyAt, &[&super::secs(now)]) }
+                            { lang.f(Msg::KubectlApplyAt, &[&super::secs_in(now, lang)]) }
                         </button>
                     }
                     <button type="button" data-do="edit" aria-pressed={(*editing == Some(i)).to_string()} onclick={edit}>
@@ -173,7 +173,7 @@ pub fn manifests() -> Html {
                 }
                 <div class="row">
                     <button type="button" data-do="apply-edit" onclick={apply}>
-                        { lang.f(Msg::ApplyEditedAt, &[&super::secs(now)]) }
+                        { lang.f(Msg::ApplyEditedAt, &[&super::secs_in(now, lang)]) }
                     </button>
                     <button type="button" onclick={cancel}>{ lang.t(Msg::Cancel) }</button>
                 </div>

@@ -74,7 +74,7 @@ fn now_ms() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or_default()
 }
 
-use crate::view::secs;
+use crate::view::{secs, secs_in};
 
 /// Saves `bytes` as a download named `name`. The object URL is kept in
 /// `keep` until the next download so the browser can finish reading it.

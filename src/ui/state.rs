@@ -126,7 +126,7 @@ impl RunEntry {
         match (&self.session, &self.fork, &self.variant) {
             (Some(s), _, _) => {
                 let msg = if s.commands == 1 { Msg::ConsoleSessionOne } else { Msg::ConsoleSessionMany };
-                lang.f(msg, &[&super::secs(s.started), &s.commands])
+                lang.f(msg, &[&super::secs_in(s.started, lang), &s.commands])
             }
             (None, None, None) if self.label.is_empty() => lang.t(Msg::OriginalRun).to_string(),
             // A variant by its title in the learner's language.

@@ -206,7 +206,7 @@ pub fn tasks() -> Html {
                         <p class="detail">{ lang.t(Msg::GoalFoundLead) }{ found(f) }</p>
                     },
                     Verdict::Fail { found: None } => html! {},
-                    Verdict::Pending { at } => html! { <p class="detail">{ lang.f(Msg::GoalCheckedAt, &[&super::secs(*at)]) }</p> },
+                    Verdict::Pending { at } => html! { <p class="detail">{ lang.f(Msg::GoalCheckedAt, &[&super::secs_in(*at, lang)]) }</p> },
                 } }
                 if shown > 0 {
                     <ol class="hints">

@@ -59,7 +59,7 @@ pub fn topology_table() -> Html {
         <details class="text-view">
             <summary>{ lang.t(Msg::TopologyAsTable) }</summary>
             <table class="data">
-                <caption>{ lang.f(Msg::HostsAt, &[&super::secs(store.time)]) }</caption>
+                <caption>{ lang.f(Msg::HostsAt, &[&super::secs_in(store.time, lang)]) }</caption>
                 <thead>
                     <tr>
                         <th scope="col">{ lang.t(Msg::Host) }</th>

@@ -79,7 +79,7 @@ pub fn tour_caption() -> Html {
         <aside class="tour-caption" aria-label={lang.t(Msg::TourLabel)} data-stop={i.to_string()}
             data-stops={entry.stops.len().to_string()} data-subject={stop.subject.clone().unwrap_or_default()}>
             <p class="tour-where">
-                { lang.f(Msg::TourStopOf, &[&(i + 1), &entry.stops.len(), &super::secs(stop.t)]) }
+                { lang.f(Msg::TourStopOf, &[&(i + 1), &entry.stops.len(), &super::secs_in(stop.t, lang)]) }
                 if let Some(subject) = &stop.subject {
                     { " · " }<strong class="tour-subject">{ lang.f(Msg::TourPointsAt, &[subject]) }</strong>
                 }

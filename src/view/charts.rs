@@ -6,7 +6,7 @@
 
 use super::i18n::{Lang, Msg};
 use super::story::{Lane, Outcome, Story};
-use super::{duration, secs};
+use super::{duration, secs_in};
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 
@@ -115,7 +115,7 @@ pub fn requests_summary(story: &Story, lang: Lang) -> String {
                 None => lang.f(Msg::AllSucceeded, &[&total]),
                 Some(o) => lang.f(
                     if o.ongoing { Msg::SomeFailedOngoing } else { Msg::SomeFailed },
-                    &[&failed, &total, &duration(o.length(), lang), &secs(o.from), &secs(o.to)],
+                    &[&failed, &total, &duration(o.length(), lang), &secs_in(o.from, lang), &secs_in(o.to, lang)],
                 ),
             };
             if drops > 0 {
@@ -154,7 +154,8 @@ pub fn path_summary(story: &Story, lang: Lang) -> String {
             steps.push((span.from, via));
         }
     }
-    let steps: Vec<String> = steps.into_iter().map(|(t, via)| lang.f(Msg::PathFrom, &[&secs(t), &via])).collect();
+    let steps: Vec<String> =
+        steps.into_iter().map(|(t, via)| lang.f(Msg::PathFrom, &[&secs_in(t, lang), &via])).collect();
     if steps.is_empty() {
         return lang.f(Msg::NeverLookedUp, &[resolver, &vip]);
     }

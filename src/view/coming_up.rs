@@ -43,7 +43,7 @@ pub fn upcoming(world: &World, now: Instant, lang: Lang) -> Vec<String> {
                 _ => return None,
             };
             let wait = super::duration(at.saturating_since(now), lang);
-            Some(lang.f(Msg::ComingIn, &[&wait, &super::secs(at), &what]))
+            Some(lang.f(Msg::ComingIn, &[&wait, &super::secs_in(at, lang), &what]))
         })
         .take(SHOWN)
         .collect()

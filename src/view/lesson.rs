@@ -138,22 +138,22 @@ impl LessonView {
         let beat = beats::latest(visible).map(|b| match b.beat {
             Beat::Note(text) => BeatView {
                 t: b.t,
-                label: lang.f(Msg::NoteAt, &[&super::secs(b.t)]),
+                label: lang.f(Msg::NoteAt, &[&super::secs_in(b.t, lang)]),
                 text: scenario.doc.spec.note_in(&text, lang.code()).to_string(),
                 fault: false,
                 caveat: learners_change_before(visible, changed_at, b.t)
-                    .map(|(t, what)| lang.f(Msg::NoteBeforeYourChange, &[&super::secs(t), &what])),
+                    .map(|(t, what)| lang.f(Msg::NoteBeforeYourChange, &[&super::secs_in(t, lang), &what])),
             },
             Beat::Fault { action, host, detail } => BeatView {
                 t: b.t,
-                label: lang.f(Msg::FaultAt, &[&super::secs(b.t)]),
+                label: lang.f(Msg::FaultAt, &[&super::secs_in(b.t, lang)]),
                 text: fault_text(&action, host.as_deref(), &detail, lang),
                 fault: true,
                 caveat: None,
             },
             Beat::Change { cmd } => BeatView {
                 t: b.t,
-                label: lang.f(Msg::ChangeAt, &[&super::secs(b.t)]),
+                label: lang.f(Msg::ChangeAt, &[&super::secs_in(b.t, lang)]),
                 text: cmd,
                 fault: false,
                 caveat: None,

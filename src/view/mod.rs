@@ -39,6 +39,15 @@ pub fn secs(t: Instant) -> String {
     format!("{}.{:03} s", t.as_secs(), t.as_millis() % 1000)
 }
 
+/// [`secs`] inside a sentence in `lang`: Korean puts its unit after the
+/// number ("26.000초"). The clock and the tables keep [`secs`].
+pub fn secs_in(t: Instant, lang: Lang) -> String {
+    match lang {
+        Lang::En => secs(t),
+        Lang::Ko => format!("{}.{:03}초", t.as_secs(), t.as_millis() % 1000),
+    }
+}
+
 /// A length of simulated time as the playground says it, everywhere (an
 /// outage, a timeout, a timer): tenths of a second under a minute, then
 /// minutes and seconds, then hours and minutes: "5.0 s", "1 min 10 s",
@@ -74,6 +83,14 @@ mod tests {
         assert_eq!(en(Duration::from_secs(300)), "5 min");
         assert_eq!(en(Duration::from_secs(4 * 3600)), "4 h");
         assert_eq!(en(Duration::from_secs(4 * 3600 - 61)), "3 h 58 min");
+    }
+
+    /// A moment inside a sentence: Korean's unit follows the number.
+    #[test]
+    fn moments_in_sentences_take_the_language_s_unit() {
+        let t = Instant::from_millis(26_000);
+        assert_eq!(secs_in(t, Lang::En), "26.000 s");
+        assert_eq!(secs_in(t, Lang::Ko), "26.000초");
     }
 
     /// Korean says its units after the number, with no space: 초, 분, 시간.

@@ -334,7 +334,7 @@ pub fn checkpoint_slot_waiting(out: &mut String, first: Instant, lang: Lang) {
         r#"<div class="checkpoint-slot" tabindex="0" role="group" aria-label="{}"><p class="checkpoint-coming"><span class="label">{}</span> {}</p></div>"#,
         escape(lang.t(Msg::CheckpointHeading)),
         escape(lang.t(Msg::CheckpointHeading)),
-        escape(&lang.f(Msg::CheckpointComing, &[&super::secs(first)]))
+        escape(&lang.f(Msg::CheckpointComing, &[&super::secs_in(first, lang)]))
     );
 }
 
@@ -465,7 +465,7 @@ pub fn lesson_panel(v: &LessonView, now: Instant, first_beat: Option<Instant>, l
         let _ = write!(
             out,
             r#"<aside class="note-now idle" data-moment><p>{}</p></aside>"#,
-            escape(&lang.f(Msg::NoBeatYet, &[&super::secs(first)]))
+            escape(&lang.f(Msg::NoBeatYet, &[&super::secs_in(first, lang)]))
         );
     }
     if !v.announcing.is_empty() && v.concealed {

@@ -24,7 +24,7 @@ use super::lesson::LessonView;
 use super::markdown::escape;
 use super::poster::{Fit, charts_panel, lesson_panel, timeline_panel, topology_panel, topology_svg};
 use super::scene::{Drawing, Moment};
-use super::secs;
+use super::secs_in;
 use super::story::{Story, just_happened};
 use super::timeline::TimelineView;
 use crate::catalog::{self, Shipped};
@@ -125,7 +125,7 @@ impl Opened {
     }
 
     fn topology(&self, lang: Lang, scales: [(Fit, f64); 2]) -> String {
-        let label = lang.f(Msg::PosterLabel, &[&secs(crate::time::Instant::ZERO)]);
+        let label = lang.f(Msg::PosterLabel, &[&secs_in(crate::time::Instant::ZERO, lang)]);
         let svgs: Vec<String> = self
             .drawings(lang)
             .iter()

@@ -4,8 +4,8 @@
 //! the static first paint both show a [`TimelineView`].
 
 use super::i18n::{Lang, Msg};
-use super::secs;
 use super::story::{MarkKind, MarkText, Story};
+use super::{secs, secs_in};
 use crate::engine::trace::Kind;
 use crate::play::run::Run;
 use crate::time::Instant;
@@ -91,7 +91,7 @@ impl TimelineView {
                     here: current == Some(m.step),
                     labelled,
                     title: format!("{} {label}", secs(m.t)),
-                    label: lang.f(Msg::MarkAt, &[&label, &secs(m.t)]),
+                    label: lang.f(Msg::MarkAt, &[&label, &secs_in(m.t, lang)]),
                 }
             })
             .collect();
@@ -103,7 +103,7 @@ impl TimelineView {
                 Band {
                     left,
                     width: (pct(o.to, end) - left).max(0.3),
-                    title: lang.f(Msg::RequestsFailing, &[&secs(o.from), &secs(o.to)]),
+                    title: lang.f(Msg::RequestsFailing, &[&secs_in(o.from, lang), &secs_in(o.to, lang)]),
                 }
             })
             .collect();
@@ -116,13 +116,13 @@ impl TimelineView {
                 false => r.kind.describe().lines().next().unwrap_or_default().to_string(),
             });
             let more = (records.len() > 1).then(|| lang.f(Msg::MoreInEvent, &[&(records.len() - 1)]));
-            (lang.f(Msg::AtTime, &[&secs(run.time_of(step))]), first.unwrap_or_default(), more)
+            (lang.f(Msg::AtTime, &[&secs_in(run.time_of(step), lang)]), first.unwrap_or_default(), more)
         });
         TimelineView {
             marks,
             bands,
             clock: secs(time),
-            clock_rest: lang.f(Msg::ClockRest, &[&secs(end), &cursor, &run.len()]),
+            clock_rest: lang.f(Msg::ClockRest, &[&secs_in(end, lang), &cursor, &run.len()]),
             cursor,
             time,
             end,

@@ -41,9 +41,9 @@ impl Futile {
             Futile::NoMoreGarp { host, vip, last: Some((t, from)) } => {
                 // The GARP's sender is the node that answers.
                 let burst = if conceal {
-                    lang.f(Msg::BurstEndedHidden, &[&super::secs(*t)])
+                    lang.f(Msg::BurstEndedHidden, &[&super::secs_in(*t, lang)])
                 } else {
-                    lang.f(Msg::BurstEnded, &[from, &super::secs(*t)])
+                    lang.f(Msg::BurstEnded, &[from, &super::secs_in(*t, lang)])
                 };
                 let h = world.net.host(host);
                 match h.and_then(|h| h.ifaces.first()).filter(|_| h.is_some_and(|h| h.cisco_neighbors())) {
