@@ -12,7 +12,7 @@
 use super::i18n::{Lang, Msg};
 use super::state::use_store;
 use super::story::{Outage, Outcome, Probe, Story};
-use super::viewport::use_narrow;
+use super::viewport::{SizeWatch, use_narrow};
 use crate::time::{Duration, Instant};
 use crate::view::charts::{
     self, Rgb, css_colour, path_summary, path_title, requests_data, requests_summary, served_summary,
@@ -25,9 +25,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{Element, ResizeObserver};
+use web_sys::Element;
 use yew::prelude::*;
 
 /// How wide a chart is drawn, how many time labels it gets and how large
@@ -78,23 +76,15 @@ pub fn use_canvas(heading: NodeRef, present: bool) -> Canvas {
     {
         let shown = shown.clone();
         use_effect_with((heading, present), move |(heading, _)| {
-            let watching = heading.cast::<Element>().and_then(|el| {
-                let target = el.clone();
-                let callback = Closure::<dyn FnMut()>::new(move || {
-                    let w = target.client_width();
+            let watch = heading.cast::<Element>().and_then(|el| {
+                SizeWatch::new(&el, move |el| {
+                    let w = el.client_width();
                     if w > 0 {
                         shown.set(Some(w));
                     }
-                });
-                let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-                observer.observe(&el);
-                Some((observer, callback))
+                })
             });
-            move || {
-                if let Some((observer, _callback)) = watching {
-                    observer.disconnect();
-                }
-            }
+            move || drop(watch)
         });
     }
     match *shown {

@@ -8,11 +8,9 @@
 use super::i18n::Msg;
 use super::route;
 use super::state::use_store;
+use super::viewport::SizeWatch;
 use std::cell::Cell;
-use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{Element, ResizeObserver};
+use web_sys::Element;
 use yew::prelude::*;
 
 /// The message type a host page listens for.
@@ -40,19 +38,11 @@ fn report_height(shell: &Element, last: &Cell<u32>) {
 #[hook]
 pub fn use_height_reporting(shell: NodeRef, embed: bool) {
     use_effect_with(embed, move |embed| {
-        let watching = embed.then(|| shell.cast::<Element>()).flatten().and_then(|el| {
-            let last = Rc::new(Cell::new(0));
-            let target = el.clone();
-            let callback = Closure::<dyn FnMut()>::new(move || report_height(&target, &last));
-            let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-            observer.observe(&el);
-            Some((observer, callback))
+        let watch = embed.then(|| shell.cast::<Element>()).flatten().and_then(|el| {
+            let last = Cell::new(0);
+            SizeWatch::new(&el, move |el| report_height(el, &last))
         });
-        move || {
-            if let Some((observer, _callback)) = watching {
-                observer.disconnect();
-            }
-        }
+        move || drop(watch)
     });
 }
 

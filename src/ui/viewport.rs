@@ -2,6 +2,9 @@
 //! its narrow layout and fits the screen, and charts are drawn narrower so
 //! their labels stay readable.
 
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Element, ResizeObserver};
 use yew::prelude::*;
 
 /// Below this page width the playground lays itself out for a phone.
@@ -25,4 +28,27 @@ pub fn use_narrow() -> bool {
         });
     }
     *narrow
+}
+
+/// Calls `on_resize` with `el` when it is first laid out and whenever its
+/// size changes, until the returned watch is dropped.
+pub struct SizeWatch {
+    observer: ResizeObserver,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl SizeWatch {
+    pub fn new(el: &Element, mut on_resize: impl FnMut(&Element) + 'static) -> Option<SizeWatch> {
+        let target = el.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || on_resize(&target));
+        let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        observer.observe(el);
+        Some(SizeWatch { observer, _callback: callback })
+    }
+}
+
+impl Drop for SizeWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
 }
