@@ -57,7 +57,7 @@ impl Canvas {
     /// as it is drawn, which the posters reserve (`view::poster`). Below
     /// 340 px the words are drawn larger by as much as the drawing shrinks.
     pub fn fit(shown: f64) -> Canvas {
-        let width = (shown.floor().max(0.0) as u32).clamp(340, 1200);
+        let width = (shown.floor().max(0.0) as u32).clamp(charts::MIN_WIDTH, 1200);
         let shrink = (shown / width as f64).clamp(0.5, 1.0);
         let at_least = |px: u32| (px as f64 / shrink).ceil() as u32;
         Canvas { width, time_labels: (width / 76).min(12) as usize, label_px: at_least(15), bar_label_px: at_least(13) }

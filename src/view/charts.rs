@@ -13,6 +13,10 @@ use crate::time::{Duration, Instant};
 /// A colour as red, green and blue.
 pub type Rgb = (u8, u8, u8);
 
+/// The narrowest a chart is drawn: in a narrower place it is drawn this
+/// wide and shrunk to fit (its words drawn larger by as much).
+pub const MIN_WIDTH: u32 = 340;
+
 /// The served chart's height, in the drawing's pixels (one per screen
 /// pixel: charts are drawn at the width they are shown at).
 pub const SERVED_HEIGHT: u32 = 210;

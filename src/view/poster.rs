@@ -245,8 +245,9 @@ pub fn topology_panel(svgs: &[String], coming: &[String], lang: Lang) -> String 
 
 /// The charts panel with each chart's place kept: its title, an empty
 /// box as tall as the chart will be (charts are drawn at the width they
-/// show at, so a chart of height H is H px on screen), its legend and its
-/// sentence, as `ui::charts` shows them. The embed's poster carries it so
+/// show at, so a chart of height H is H px on screen; only in a place
+/// narrower than [`charts::MIN_WIDTH`] would it shrink), its legend and
+/// its sentence, as `ui::charts` shows them. The embed's poster carries it so
 /// the page does not grow by the charts when the reader runs the player.
 pub fn charts_panel(story: &Story, concealed: bool, lang: Lang) -> String {
     let mut out = String::new();

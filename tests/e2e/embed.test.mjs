@@ -37,6 +37,13 @@ async function post(context, src) {
   return { page, frame, errors };
 }
 
+/** The height the drawn poster reported (its ResizeObserver reports after the frame it was laid out in). */
+async function posterHeight(page, frame) {
+  await frame.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  await page.waitForTimeout(100);
+  return page.evaluate(() => window.heights.at(-1));
+}
+
 test('before it runs, the embed costs at most 30 KB gzip and requests nothing of the app', async () => {
   for (const [encodings, name] of [[['gzip'], 'gzip'], [['br', 'gzip'], 'brotli']]) {
     const server = await serveDist({ prefix: '/blog/vipsim/', encodings });
@@ -110,8 +117,7 @@ test('the embed\'s height settles before play, also through its first checkpoint
     const what = predict ? 'predict=0' : 'pausing at the checkpoints';
     const context = await app.browser.newContext({ viewport: { width: 800, height: 900 } });
     const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover${predict}`);
-    await page.waitForFunction(() => window.heights.length > 0);
-    const poster = await page.evaluate(() => window.heights.at(-1));
+    const poster = await posterHeight(page, frame);
     await frame.click('.facade .run');
     await ready(frame);
     await frame.selectOption('select[name=speed]', '25');
@@ -146,6 +152,23 @@ test('the embed\'s height settles before play, also through its first checkpoint
     assert.deepEqual(errors, [], what);
     await context.close();
   }
+  await server.close();
+});
+
+test('on a phone too, the poster is as tall as the player it turns into', async () => {
+  const server = await serveDist();
+  // A 360 px phone: the page's first screen is the poster; running it
+  // must not push the host page's text down.
+  const context = await app.browser.newContext({ viewport: { width: 360, height: 740 } });
+  const { page, frame, errors } = await post(context, `${server.url}embed.html?scenario=metallb-l2-failover&predict=0`);
+  const poster = await posterHeight(page, frame);
+  await frame.click('.facade .run');
+  await ready(frame);
+  await frame.waitForFunction(() => Number(document.querySelector('.clock').dataset.timeNs) > 1e9);
+  const player = await page.evaluate(() => window.heights.at(-1));
+  assert.ok(Math.abs(player - poster) <= 24, `the poster was ${poster} px, the player ${player} px`);
+  assert.deepEqual(errors, []);
+  await context.close();
   await server.close();
 });
 
