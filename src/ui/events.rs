@@ -13,8 +13,7 @@ use super::frame_view::FrameView;
 use super::i18n::{Lang, Msg};
 use super::state::{Action, Dispatcher, RunEntry, use_store};
 use super::story;
-use crate::engine::trace::{Kind, Record};
-use crate::scenario::spec::ScenarioSpec;
+use crate::engine::trace::Kind;
 use gloo::file::ObjectUrl;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -79,10 +78,6 @@ struct Filter {
     text: String,
 }
 
-fn first_line(r: &Record, spec: &ScenarioSpec, lang: Lang) -> String {
-    story::record_text(&r.kind, spec, lang).lines().next().unwrap_or_default().to_string()
-}
-
 #[derive(Properties)]
 struct RowProps {
     entry: Rc<RunEntry>,
@@ -137,7 +132,7 @@ fn event_row(props: &RowProps) -> Html {
             <td class="time">{ format!("{:.6}", r.t.as_nanos() as f64 / 1e9) }</td>
             <td class="host">{ r.kind.host().unwrap_or("-") }</td>
             <td class="proto">{ story::protocol(&r.kind) }</td>
-            <td class="info">{ first_line(r, &run.scenario.doc.spec, lang) }</td>
+            <td class="info">{ story::record_line(&r.kind, &run.scenario.doc.spec, lang) }</td>
             <td class="summary">{ summary.join(" ") }</td>
         </tr>
     }

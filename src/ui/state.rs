@@ -550,7 +550,7 @@ impl AppState {
         if asking.peek().is_none() || self.watching_solution() {
             return false;
         }
-        let passed = self.exercise_progress().map(|p| p.passed.clone()).unwrap_or_default();
+        let passed = self.exercise_progress().map(|p| p.passed.as_slice()).unwrap_or_default();
         !asking.any(|g| passed.contains(&g.name))
     }
 

@@ -41,7 +41,7 @@ pub fn timeline() -> Html {
         <section class="panel timeline" aria-label={lang.t(Msg::PanelTimeline)} data-panel="timeline">
             <div class="transport" role="toolbar" aria-label={lang.t(Msg::Playback)}>
                 <Transport lang={lang} playing={store.playing} tour={store.tour.is_some()} speed={store.speed}
-                    concealed={store.concealed()} dispatcher={store.dispatcher()} />
+                    concealed={concealed} dispatcher={store.dispatcher()} />
                 <output class="clock" aria-live="off" data-time-ns={store.time.as_nanos().to_string()}
                     data-step={cursor.to_string()} data-seek-back-ms={format!("{:.3}", store.last_seek_back_ms)}
                     data-worst-seek-back-ms={format!("{:.3}", store.worst_seek_back_ms)}>

@@ -270,6 +270,13 @@ mod tests {
         assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
         let other = run.trace().iter().find(|r| !matches!(r.kind, Kind::Note { .. })).expect("a record");
         assert_eq!(record_text(&other.kind, spec, Lang::Ko), other.kind.describe());
+        // The timeline's "At …" line says it the same way, on the note's step.
+        let (step, t) = (note.step, note.t);
+        let mut run = run;
+        let story = crate::view::story::Story::of(&run);
+        run.seek(step);
+        let now = crate::view::timeline::TimelineView::of(&run, &story, t, Lang::Ko, false).now.expect("a record");
+        assert_eq!(now.1, ko.lines().next().unwrap_or_default());
     }
 
     /// Before a policy announces Cilium's VIP no node holds its Lease, and

@@ -91,6 +91,12 @@ pub fn record_text(kind: &Kind, spec: &crate::scenario::spec::ScenarioSpec, lang
     }
 }
 
+/// The first line of [`record_text`]: a record in one line, as the event
+/// list's Info column and the timeline's "At …" line say it.
+pub fn record_line(kind: &Kind, spec: &crate::scenario::spec::ScenarioSpec, lang: Lang) -> String {
+    record_text(kind, spec, lang).lines().next().unwrap_or_default().to_string()
+}
+
 /// The event list's Protocol column: GARP apart from ARP, and the record
 /// kind for what is not a frame.
 pub fn protocol(kind: &Kind) -> &'static str {

@@ -113,7 +113,7 @@ impl TimelineView {
             let records = &visible[from..];
             let first = records.first().map(|r| match conceal && !tells_nobody(&r.kind) {
                 true => lang.t(Msg::RecordHidden).to_string(),
-                false => r.kind.describe().lines().next().unwrap_or_default().to_string(),
+                false => super::story::record_line(&r.kind, &run.scenario.doc.spec, lang),
             });
             let more = (records.len() > 1).then(|| lang.f(Msg::MoreInEvent, &[&(records.len() - 1)]));
             (lang.f(Msg::AtTime, &[&secs_in(run.time_of(step), lang)]), first.unwrap_or_default(), more)
