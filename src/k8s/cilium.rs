@@ -19,8 +19,9 @@ use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 /// `l2_announcements_max_liveness`: the responder stops answering this long
 /// after the agent last refreshed its liveness.
@@ -42,31 +43,52 @@ pub fn lease_name(svc: &Key) -> String {
 /// left out.
 fn selecting<'a>(k: &'a Cluster, svc: &Key) -> Vec<(&'a Service, &'a super::objects::CiliumL2AnnouncementPolicySpec)> {
     let Some(s) = k.services.get(svc) else { return Vec::new() };
-    let (has_lb, has_external) = (!s.ingress.is_empty(), !external_ips(s).is_empty());
-    if !has_lb && !has_external {
-        return Vec::new();
+    let Some(selects) = PolicyMatch::of(s) else { return Vec::new() };
+    usable_policies(k).into_iter().filter(|spec| selects.matches(spec)).map(|spec| (s, spec)).collect()
+}
+
+/// The policies whose interfaces select a device of the node (vipsim's
+/// nodes have one, `eth0`): the others are left out whatever they select.
+fn usable_policies(k: &Cluster) -> Vec<&super::objects::CiliumL2AnnouncementPolicySpec> {
+    k.objects_of("CiliumL2AnnouncementPolicy")
+        .into_iter()
+        .filter_map(|stored| match &stored.manifest {
+            Manifest::CiliumL2AnnouncementPolicy { spec, .. } => Some(spec),
+            _ => None,
+        })
+        .filter(|spec| {
+            let matches: Option<Vec<bool>> = spec.interfaces.iter().map(|re| selects_eth0(re)).collect();
+            matches.is_some_and(|m| m.is_empty() || m.contains(&true))
+        })
+        .collect()
+}
+
+/// What a policy is matched against on the Service's side: the IP types
+/// it has, and its labels with the two Cilium adds.
+struct PolicyMatch {
+    has_lb: bool,
+    has_external: bool,
+    labels: BTreeMap<String, String>,
+}
+
+impl PolicyMatch {
+    /// `None` for a Service with neither kind of address: no policy selects it.
+    fn of(s: &Service) -> Option<PolicyMatch> {
+        let (has_lb, has_external) = (!s.ingress.is_empty(), !external_ips(s).is_empty());
+        if !has_lb && !has_external {
+            return None;
+        }
+        let mut labels = s.meta.labels.clone();
+        // Cilium matches these virtual labels too.
+        labels.insert("io.kubernetes.service.namespace".into(), s.namespace.clone());
+        labels.insert("io.kubernetes.service.name".into(), s.meta.name.clone());
+        Some(PolicyMatch { has_lb, has_external, labels })
     }
-    let mut labels = s.meta.labels.clone();
-    // Cilium matches these virtual labels too.
-    labels.insert("io.kubernetes.service.namespace".into(), s.namespace.clone());
-    labels.insert("io.kubernetes.service.name".into(), s.meta.name.clone());
-    let mut out = Vec::new();
-    for stored in k.objects_of("CiliumL2AnnouncementPolicy") {
-        let Manifest::CiliumL2AnnouncementPolicy { spec, .. } = &stored.manifest else { continue };
-        if !((spec.load_balancer_ips && has_lb) || (spec.external_ips && has_external)) {
-            continue;
-        }
-        if !spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&labels)) {
-            continue;
-        }
-        let compiles = spec.interfaces.iter().all(|re| interface_regex(re).is_ok());
-        if !compiles || (!spec.interfaces.is_empty() && !spec.interfaces.iter().any(|re| interface_matches(re, "eth0")))
-        {
-            continue;
-        }
-        out.push((s, spec));
+
+    fn matches(&self, spec: &super::objects::CiliumL2AnnouncementPolicySpec) -> bool {
+        ((spec.load_balancer_ips && self.has_lb) || (spec.external_ips && self.has_external))
+            && spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&self.labels))
     }
-    out
 }
 
 /// A Service's `spec.externalIPs` (the loader refuses one that is not an
@@ -75,18 +97,50 @@ pub fn external_ips(s: &Service) -> Vec<Ipv4Addr> {
     s.spec.external_ips.iter().filter_map(|ip| ip.parse().ok()).collect()
 }
 
-/// Nodes whose agents may hold the Service's lease: selected by a policy
-/// that also selects the Service ([`selecting`]).
-pub fn candidates(k: &Cluster, svc: &Key) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for (_, spec) in selecting(k, svc) {
-        for n in k.nodes.values() {
-            if spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)) {
-                out.insert(n.name.clone());
-            }
-        }
-    }
-    out
+/// Whether `node` may hold the Service's lease: a policy that selects
+/// the Service ([`selecting`]) selects the node too. Every elector asks it
+/// on each try.
+pub fn is_candidate(k: &Cluster, svc: &Key, node: &str) -> bool {
+    let Some(n) = k.nodes.get(node) else { return false };
+    selecting(k, svc).into_iter().any(|(_, spec)| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
+}
+
+/// The nodes that may hold each Service's lease ([`is_candidate`]) and
+/// pass `keep` (the lease controller keeps the nodes whose agent is
+/// connected), for each Service in `svcs`, in their order. The lease
+/// controller asks this for every Service on every pass, so the policies
+/// are read once, each policy's nodes are listed once, and Services
+/// selected by the same policies share one list.
+pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool) -> Vec<Rc<BTreeSet<String>>> {
+    let policies = usable_policies(k);
+    let mut nodes_of: Vec<Option<Vec<&String>>> = vec![None; policies.len()];
+    let mut shared: BTreeMap<Vec<usize>, Rc<BTreeSet<String>>> = BTreeMap::new();
+    svcs.iter()
+        .map(|svc| {
+            let selects = k.services.get(svc).and_then(PolicyMatch::of);
+            let by: Vec<usize> = match &selects {
+                Some(m) => (0..policies.len()).filter(|&i| m.matches(policies[i])).collect(),
+                None => Vec::new(),
+            };
+            let set = shared.entry(by).or_insert_with_key(|by| {
+                let mut out = BTreeSet::new();
+                for &i in by {
+                    let spec = policies[i];
+                    let nodes = nodes_of[i].get_or_insert_with(|| {
+                        k.nodes
+                            .values()
+                            .filter(|n| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
+                            .map(|n| &n.name)
+                            .filter(|n| keep(n))
+                            .collect()
+                    });
+                    out.extend(nodes.iter().map(|n| (*n).clone()));
+                }
+                Rc::new(out)
+            });
+            Rc::clone(set)
+        })
+        .collect()
 }
 
 /// The addresses the lease holder `node` answers ARP for (`None`: any
@@ -123,6 +177,24 @@ pub fn announced_ips(k: &Cluster, svc: &Key, node: Option<&str>) -> Vec<Ipv4Addr
 /// (status `io.cilium/bad-interface-regex`): it selects nothing.
 pub fn interface_matches(pattern: &str, iface: &str) -> bool {
     interface_regex(pattern).is_ok_and(|re| re.is_match(iface))
+}
+
+/// Whether an interface pattern selects `eth0` (`None`: it does not
+/// compile). Every elector's try asks it of every policy, and compiling
+/// the pattern cost more than the rest of the try, so each pattern's
+/// answer is kept: it depends on the pattern alone.
+fn selects_eth0(pattern: &str) -> Option<bool> {
+    thread_local! {
+        static ANSWERS: std::cell::RefCell<BTreeMap<String, Option<bool>>> = Default::default();
+    }
+    ANSWERS.with(|answers| {
+        if let Some(answer) = answers.borrow().get(pattern) {
+            return *answer;
+        }
+        let answer = interface_regex(pattern).ok().map(|re| re.is_match("eth0"));
+        answers.borrow_mut().insert(pattern.to_string(), answer);
+        answer
+    })
 }
 
 /// A policy's interface pattern compiled, or why it does not compile.

@@ -735,7 +735,7 @@ impl Plane<'_, '_, '_> {
         if !current {
             return false;
         }
-        let selected = cilium::candidates(self.k, service).contains(node);
+        let selected = cilium::is_candidate(self.k, service, node);
         if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
             self.k.electors.get_mut(service).expect("checked").remove(node);
             return false;
@@ -844,11 +844,9 @@ impl Plane<'_, '_, '_> {
             .map(|s| s.key())
             .collect();
         self.k.electors.retain(|svc, _| svcs.contains(svc));
-        for svc in svcs {
-            let candidates: Vec<String> = cilium::candidates(self.k, &svc)
-                .into_iter()
-                .filter(|n| cilium::agent_connected(self.k, self.hosts, n))
-                .collect();
+        let (k, hosts) = (&*self.k, &*self.hosts);
+        let selected = cilium::candidates_of_each(k, &svcs, |n| cilium::agent_connected(k, hosts, n));
+        for (svc, candidates) in svcs.into_iter().zip(selected) {
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
             if let Some(h) = &holder
                 && cilium::agent_connected(self.k, self.hosts, h)
@@ -860,6 +858,12 @@ impl Plane<'_, '_, '_> {
             let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
             let electors = self.k.electors.entry(svc.clone()).or_default();
             electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            // Every candidate but the leader has an elector already: the
+            // usual pass, with nothing to start (the electors are a subset).
+            let leader_selected = leading.as_ref().is_some_and(|l| candidates.contains(l));
+            if electors.len() + usize::from(leader_selected) == candidates.len() {
+                continue;
+            }
             let mut starting: Vec<String> = candidates
                 .iter()
                 .filter(|n| leading.as_ref() != Some(*n) && !electors.contains_key(*n))

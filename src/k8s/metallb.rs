@@ -12,7 +12,7 @@
 //! 5 s after the last `SetBalancer` (internal/layer2/announcer.go). All of
 //! MetalLB 0.14; no release repeats GARP periodically.
 
-use super::cluster::{Cluster, Key, LogLine};
+use super::cluster::{Cluster, Endpoint, Key, LogLine};
 use super::objects::{LabelSelector, Manifest};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
@@ -102,10 +102,19 @@ pub fn advertised_nodes(k: &Cluster, ads: &[&Manifest]) -> BTreeSet<String> {
 /// serving while it terminates (`EndpointCanServe` in MetalLB 0.14's
 /// internal/k8s/epslices, used by the layer 2 and BGP controllers).
 pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> {
-    k.slices
-        .get(svc)
-        .map(|s| s.endpoints.iter().filter(|e| e.ready || e.serving).map(|e| e.node.to_string()).collect_set())
-        .unwrap_or_default()
+    let mut nodes = BTreeSet::new();
+    for e in serving_endpoints(k, svc) {
+        // Most endpoints share their node with others: look before copying the name.
+        if !nodes.contains(&*e.node) {
+            nodes.insert(e.node.to_string());
+        }
+    }
+    nodes
+}
+
+/// The endpoints of the Service's slice that can serve ([`nodes_with_serving_endpoints`]).
+pub fn serving_endpoints<'a>(k: &'a Cluster, svc: &Key) -> impl Iterator<Item = &'a Endpoint> + 'a {
+    k.slices.get(svc).into_iter().flat_map(|s| s.endpoints.iter().map(|e| &**e)).filter(|e| e.ready || e.serving)
 }
 
 /// Whether a node's speaker runs and is reachable (powered, on the LAN).
