@@ -22,7 +22,11 @@
 //! stopped and reported as such, so the table always finishes. `--nodes
 //! A,B,..` picks the sizes; `--kinds` also counts each row's events by
 //! kind (frames by protocol, control-plane timers by name), to tell more
-//! events from more work per event.
+//! events from more work per event. `--setup` picks how the VIPs are
+//! announced: `metallb-l2` (the default, above), `metallb-bgp` (the
+//! router peers with every node's speaker and installs the routes) or
+//! `cilium-l2` (Cilium LB IPAM, eBPF, an L2 announcement policy: every
+//! node's agent runs an election per Service).
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -73,14 +77,49 @@ mod bench {
         Some((len, worst, total / n.max(1) as f64))
     }
 
+    /// How the `--scale` scenario's VIPs are announced (`--setup`).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub enum Setup {
+        MetallbL2,
+        MetallbBgp,
+        CiliumL2,
+    }
+
+    impl std::str::FromStr for Setup {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Setup, String> {
+            match s {
+                "metallb-l2" => Ok(Setup::MetallbL2),
+                "metallb-bgp" => Ok(Setup::MetallbBgp),
+                "cilium-l2" => Ok(Setup::CiliumL2),
+                other => Err(format!("unknown setup {other}")),
+            }
+        }
+    }
+
+    impl Setup {
+        fn name(self) -> &'static str {
+            match self {
+                Setup::MetallbL2 => "MetalLB L2, iptables",
+                Setup::MetallbBgp => "MetalLB BGP, iptables",
+                Setup::CiliumL2 => "Cilium LB IPAM and L2 announcements, eBPF",
+            }
+        }
+    }
+
     /// The `--scale` scenario as a user would write it: YAML text through
     /// the loader, so the bench measures what a pasted scenario costs.
-    pub fn scale_scenario(nodes: usize, seconds: u64) -> String {
+    pub fn scale_scenario(nodes: usize, seconds: u64, setup: Setup) -> String {
         let (pods, services) = (nodes * 5, (nodes / 2).max(1));
+        let (load_balancer, announce, datapath, router_asn) = match setup {
+            Setup::MetallbL2 => ("metallb", "l2", "iptables", ""),
+            Setup::MetallbBgp => ("metallb", "bgp", "iptables", "    asn: 64500\n"),
+            Setup::CiliumL2 => ("cilium", "l2", "ebpf", ""),
+        };
         let mut y = format!(
             "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: scale-{nodes}\n  title: {nodes} nodes\n\
-             spec:\n  duration: {seconds}s\n  cluster:\n    loadBalancer: metallb\n    announce: l2\n    \
-             datapath: iptables\n  hosts:\n  - name: router\n    role: router\n    ip: 10.10.0.1/16\n  \
+             spec:\n  duration: {seconds}s\n  cluster:\n    loadBalancer: {load_balancer}\n    announce: {announce}\n    \
+             datapath: {datapath}\n  hosts:\n  - name: router\n    role: router\n    ip: 10.10.0.1/16\n{router_asn}  \
              - name: client\n    role: client\n    ip: 172.16.0.5/24\n    behind: router\n"
         );
         for i in 0..nodes {
@@ -88,10 +127,32 @@ mod bench {
         }
         y += "  timeline:\n  - at: 5s\n    every: 1s\n    run: { host: client, cmd: \"curl -s -m 1 -o /dev/null \
               -w 'HTTP %{http_code}\\\\n' http://10.10.250.0/\" }\n";
-        y += "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: pool\n  \
-              namespace: metallb-system\nspec:\n  addresses:\n  - 10.10.250.0/24\n";
-        y += "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: lan\n  \
-              namespace: metallb-system\n";
+        match setup {
+            Setup::MetallbL2 | Setup::MetallbBgp => {
+                y += "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: pool\n  \
+                      namespace: metallb-system\nspec:\n  addresses:\n  - 10.10.250.0/24\n";
+            }
+            Setup::CiliumL2 => {
+                y += "---\napiVersion: cilium.io/v2\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: pool\n\
+                      spec:\n  blocks:\n  - start: 10.10.250.0\n    stop: 10.10.250.255\n";
+            }
+        }
+        y += match setup {
+            Setup::MetallbL2 => {
+                "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: lan\n  \
+                 namespace: metallb-system\n"
+            }
+            Setup::MetallbBgp => {
+                "---\napiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata:\n  name: router\n  \
+                 namespace: metallb-system\nspec:\n  myASN: 64512\n  peerASN: 64500\n  peerAddress: 10.10.0.1\n\
+                 ---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata:\n  name: lan\n  \
+                 namespace: metallb-system\n"
+            }
+            Setup::CiliumL2 => {
+                "---\napiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata:\n  name: lan\n\
+                 spec:\n  loadBalancerIPs: true\n  interfaces:\n  - ^eth[0-9]+\n"
+            }
+        };
         y += &format!(
             "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {pods}\n  \
              selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        \
@@ -113,9 +174,10 @@ mod bench {
         nodes: usize,
         seconds: u64,
         limit: f64,
+        setup: Setup,
         kinds: &mut Option<BTreeMap<String, u64>>,
     ) -> (u64, f64, bool) {
-        let yaml = scale_scenario(nodes, seconds);
+        let yaml = scale_scenario(nodes, seconds, setup);
         let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
             panic!("the scale scenario must load: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
         });
@@ -164,8 +226,11 @@ mod bench {
         }
     }
 
-    fn scale(seconds: u64, limit: f64, sizes: &[usize], by_kind: bool) {
-        println!("vipsim bench --scale ({seconds} simulated seconds per row, rows stopped after {limit:.0} s wall)");
+    fn scale(seconds: u64, limit: f64, sizes: &[usize], setup: Setup, by_kind: bool) {
+        println!(
+            "vipsim bench --scale ({}; {seconds} simulated seconds per row, rows stopped after {limit:.0} s wall)",
+            setup.name()
+        );
         println!(
             "  {:>5} {:>5} {:>8} {:>10} {:>10} {:>12} {:>8}",
             "nodes", "pods", "Services", "events", "wall s", "events/s", "ratio"
@@ -173,7 +238,7 @@ mod bench {
         let mut previous: Option<f64> = None;
         for &nodes in sizes {
             let mut kinds = by_kind.then(BTreeMap::new);
-            let (events, secs, finished) = scale_row(nodes, seconds, limit, &mut kinds);
+            let (events, secs, finished) = scale_row(nodes, seconds, limit, setup, &mut kinds);
             let ratio = match previous {
                 Some(p) if finished => format!("{:.2}x", secs / p),
                 Some(_) => ">".into(),
@@ -205,6 +270,40 @@ mod bench {
         }
     }
 
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use vipsim::engine::trace::Kind;
+
+        /// Each `--scale` setup carries the client's curls: it measures a
+        /// cluster that works (a broken one would make a fast, meaningless
+        /// table). The VIP answers within a few seconds of the first curl.
+        #[test]
+        fn every_scale_setup_answers_the_clients_curls() {
+            for setup in [Setup::MetallbL2, Setup::MetallbBgp, Setup::CiliumL2] {
+                let yaml = scale_scenario(6, 30, setup);
+                let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
+                    panic!("{setup:?}: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
+                });
+                let mut trace = Vec::new();
+                let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("builds");
+                vipsim::play::drive::run_until(&mut world, Instant::from_secs(30), &mut trace);
+                let curls: Vec<(i32, String)> = trace
+                    .iter()
+                    .filter_map(|r| match &r.kind {
+                        Kind::Command { host, exit, stdout, .. } if &**host == "client" => {
+                            Some((*exit, stdout.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let answered = curls.iter().filter(|(exit, out)| *exit == 0 && out == "HTTP 200\n").count();
+                assert!(curls.len() >= 25, "{setup:?}: {} curls", curls.len());
+                assert!(answered >= curls.len() - 5, "{setup:?}: {answered} of {} answered: {curls:?}", curls.len());
+            }
+        }
+    }
+
     fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
         match args.iter().position(|a| a == name).map(|i| args.get(i + 1).map(|n| n.parse())) {
             None => default,
@@ -212,7 +311,8 @@ mod bench {
             _ => {
                 eprintln!(
                     "usage: vipsim-bench [--engine-only [--keep-trace]] [--seconds N]  (N simulated seconds, default 600)\n       \
-                     vipsim-bench --scale [--seconds N] [--limit S] [--nodes A,B] [--kinds]  (S wall seconds per row, default 60)"
+                     vipsim-bench --scale [--seconds N] [--limit S] [--nodes A,B] [--kinds] [--setup metallb-l2|metallb-bgp|cilium-l2]\n                    \
+                     (S wall seconds per row, default 60)"
                 );
                 std::process::exit(2);
             }
@@ -231,7 +331,8 @@ mod bench {
                 None => vec![25, 50, 100, 200],
             };
             let by_kind = args.iter().any(|a| a == "--kinds");
-            return scale(seconds, flag(&args, "--limit", 60.0), &sizes, by_kind);
+            let setup = flag(&args, "--setup", Setup::MetallbL2);
+            return scale(seconds, flag(&args, "--limit", 60.0), &sizes, setup, by_kind);
         }
         println!("vipsim bench ({HOSTS} hosts, {seconds} simulated seconds)");
         if engine_only && args.iter().any(|a| a == "--keep-trace") {

@@ -529,6 +529,7 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
 /// walking the nodes or the endpoints again: the speakers ask it for every
 /// Service on every node, on every pass (100 nodes and 50 Services: 5,000
 /// questions a pass).
+#[derive(Clone, Debug, PartialEq)]
 struct Eligibility {
     /// Each node's number: its place in the lists below.
     nodes: BTreeMap<String, usize>,
@@ -541,6 +542,7 @@ struct Eligibility {
 /// A BGPAdvertisement of a pool: the nodes it selects (`nodeSelectors`),
 /// the BGPPeers it is limited to (`peers`, none: all) and the prefix
 /// length it announces (`aggregationLength`, default 32).
+#[derive(Clone, Debug, PartialEq)]
 struct PoolAd {
     selects: Vec<bool>,
     peers: Vec<String>,
@@ -551,7 +553,7 @@ struct PoolAd {
 /// of externalTrafficPolicy: Local only; empty for the others), and
 /// whether anywhere at all (an endpoint may name a node the cluster no
 /// longer has).
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Serving {
     on: Vec<bool>,
     anywhere: bool,
@@ -783,28 +785,57 @@ pub fn speakers_sync(p: &mut Plane) {
 /// Recomputes what each live speaker advertises and the router's routes.
 pub fn reconcile(p: &mut Plane) {
     configure_sessions(p);
-    let services: Vec<(String, Ipv4Addr, String, bool)> = p
-        .k
-        .services
-        .values()
-        .filter_map(|s| Some((s.key(), *s.ingress.first()?, s.pool.clone().unwrap_or_default(), s.external_local())))
-        .collect();
-    let elig = Eligibility::of(p.k);
-    let serving: Vec<Option<&Serving>> = services.iter().map(|(key, ..)| elig.serving.get(key)).collect();
-    let metallb = is_metallb(p.k);
-    let nodes: Vec<String> = p.k.bgp.keys().cloned().collect();
-    for node in nodes {
+    let inputs = Inputs {
+        metallb: is_metallb(p.k),
+        router_asn: p.k.config.router_asn,
+        services: p
+            .k
+            .services
+            .values()
+            .filter_map(|s| {
+                Some((s.key(), *s.ingress.first()?, s.pool.clone().unwrap_or_default(), s.external_local()))
+            })
+            .collect(),
+        eligibility: Eligibility::of(p.k),
+        sessions: p
+            .k
+            .bgp
+            .iter()
+            .map(|(node, s)| SessionInputs {
+                node: node.clone(),
+                alive: metallb::speaker_alive(p.k, p.hosts, node),
+                state: s.state,
+                peer: s.peer.clone(),
+                since: s.since,
+                my_asn: s.my_asn,
+                node_ip: p.k.nodes.get(node).map(|n| n.ip),
+            })
+            .collect(),
+    };
+    // A pass that reads what the last one read finds what it found: the
+    // router only needs to still have those routes. (A change the control
+    // loop does not track weighs everything again.)
+    if !p.k.touched.all
+        && let Some(memo) = &p.k.caches.bgp
+        && memo.inputs == inputs
+    {
+        let routes = memo.routes.clone();
+        install_routes(p, routes);
+        return;
+    }
+    let elig = &inputs.eligibility;
+    let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving.get(key)).collect();
+    for session in &inputs.sessions {
         // A dead speaker sends no UPDATE: the router keeps what it last heard.
-        if !metallb::speaker_alive(p.k, p.hosts, &node) {
+        if !session.alive {
             continue;
         }
-        let session_peer = p.k.bgp.get(&node).map(|s| s.peer.clone()).unwrap_or_default();
-        let n = elig.node(&node);
+        let n = elig.node(&session.node);
         let mut adv = BTreeSet::new();
-        for ((_, ip, pool, local), serving) in services.iter().zip(&serving) {
-            if metallb {
+        for ((_, ip, pool, local), serving) in inputs.services.iter().zip(&serving) {
+            if inputs.metallb {
                 if let (Some(n), Ok(_)) = (n, elig.should_announce_at(n, *serving, pool, *local)) {
-                    adv.extend(elig.prefixes(n, &session_peer, *ip, pool));
+                    adv.extend(elig.prefixes(n, &session.peer, *ip, pool));
                 }
             } else {
                 // The Cilium-style setup advertises every LoadBalancer IP
@@ -815,13 +846,49 @@ pub fn reconcile(p: &mut Plane) {
                 }
             }
         }
-        if let Some(s) = p.k.bgp.get_mut(&node)
+        if let Some(s) = p.k.bgp.get_mut(&session.node)
             && s.state == BgpState::Established
         {
             s.advertised = adv;
         }
     }
-    install_routes(p);
+    let routes = routes_wanted(p.k);
+    p.k.caches.bgp = Some(Memo { inputs, routes: routes.clone() });
+    install_routes(p, routes);
+}
+
+/// What [`reconcile`] last read and the routes it wanted (in the
+/// cluster's caches). The speakers' advertisements and the router's
+/// routes are a function of these alone, so a pass reading the same (a
+/// pod came up beside others of its Services: most passes) skips the
+/// (node x Service) weighing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Memo {
+    inputs: Inputs,
+    routes: BTreeMap<Cidr, Vec<Ipv4Addr>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Inputs {
+    metallb: bool,
+    router_asn: u32,
+    /// Each Service with an address: key, address, pool, externalTrafficPolicy Local.
+    services: Vec<(String, Ipv4Addr, String, bool)>,
+    eligibility: Eligibility,
+    sessions: Vec<SessionInputs>,
+}
+
+/// What a node's session contributes: whether its speaker runs, and what
+/// the router's choice of paths reads.
+#[derive(Clone, Debug, PartialEq)]
+struct SessionInputs {
+    node: String,
+    alive: bool,
+    state: BgpState,
+    peer: String,
+    since: Instant,
+    my_asn: u32,
+    node_ip: Option<Ipv4Addr>,
 }
 
 /// One path the router learned for a prefix: from which node, the node's
@@ -890,16 +957,21 @@ pub fn learned_paths(k: &Cluster) -> BTreeMap<Cidr, Vec<BgpPath>> {
 
 /// The router's BGP routes: one per advertised prefix, over the best path
 /// and those equal to it for multipath, next hops sorted by address.
-fn install_routes(p: &mut Plane) {
-    let Some((rid, _)) = router(p) else { return };
-    let router_asn = p.k.config.router_asn;
+fn routes_wanted(k: &Cluster) -> BTreeMap<Cidr, Vec<Ipv4Addr>> {
     let mut want: BTreeMap<Cidr, Vec<Ipv4Addr>> = BTreeMap::new();
-    for (vip, paths) in learned_paths(p.k) {
-        let Some((_, multi)) = select_paths(&paths, router_asn) else { continue };
+    for (vip, paths) in learned_paths(k) {
+        let Some((_, multi)) = select_paths(&paths, k.config.router_asn) else { continue };
         let mut hops: Vec<Ipv4Addr> = multi.iter().map(|&i| paths[i].node_ip).collect();
         hops.stable_sort();
         want.insert(vip, hops);
     }
+    want
+}
+
+/// Puts the BGP routes `want` ([`routes_wanted`]) on the router, and
+/// records each route that changed.
+fn install_routes(p: &mut Plane, want: BTreeMap<Cidr, Vec<Ipv4Addr>>) {
+    let Some((rid, _)) = router(p) else { return };
     let router = &mut p.hosts[rid];
     let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
         router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst, r.via.clone())).collect_map();

@@ -739,6 +739,8 @@ pub struct Caches {
     pub rs_counts: super::deployments::RsCounts,
     /// The pods each controller looks for, by what they wait for.
     pub pods: PodIndex,
+    /// What the BGP speakers and the router's routes were last weighed from.
+    pub bgp: Option<super::bgp::Memo>,
 }
 
 /// The pods the scheduler, the kubelets and the node programming look
