@@ -270,40 +270,6 @@ mod bench {
         }
     }
 
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use vipsim::engine::trace::Kind;
-
-        /// Each `--scale` setup carries the client's curls: it measures a
-        /// cluster that works (a broken one would make a fast, meaningless
-        /// table). The VIP answers within a few seconds of the first curl.
-        #[test]
-        fn every_scale_setup_answers_the_clients_curls() {
-            for setup in [Setup::MetallbL2, Setup::MetallbBgp, Setup::CiliumL2] {
-                let yaml = scale_scenario(6, 30, setup);
-                let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
-                    panic!("{setup:?}: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
-                });
-                let mut trace = Vec::new();
-                let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("builds");
-                vipsim::play::drive::run_until(&mut world, Instant::from_secs(30), &mut trace);
-                let curls: Vec<(i32, String)> = trace
-                    .iter()
-                    .filter_map(|r| match &r.kind {
-                        Kind::Command { host, exit, stdout, .. } if &**host == "client" => {
-                            Some((*exit, stdout.clone()))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let answered = curls.iter().filter(|(exit, out)| *exit == 0 && out == "HTTP 200\n").count();
-                assert!(curls.len() >= 25, "{setup:?}: {} curls", curls.len());
-                assert!(answered >= curls.len() - 5, "{setup:?}: {answered} of {} answered: {curls:?}", curls.len());
-            }
-        }
-    }
-
     fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
         match args.iter().position(|a| a == name).map(|i| args.get(i + 1).map(|n| n.parse())) {
             None => default,
@@ -363,6 +329,40 @@ mod bench {
                     println!("  {:<28} {len:>8} steps  worst {worst:.2} ms  mean {mean:.2} ms", s.id)
                 }
                 None => println!("  {:<28} could not be run", s.id),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use vipsim::engine::trace::Kind;
+
+        /// Each `--scale` setup carries the client's curls: it measures a
+        /// cluster that works (a broken one would make a fast, meaningless
+        /// table). The VIP answers within a few seconds of the first curl.
+        #[test]
+        fn every_scale_setup_answers_the_clients_curls() {
+            for setup in [Setup::MetallbL2, Setup::MetallbBgp, Setup::CiliumL2] {
+                let yaml = scale_scenario(6, 30, setup);
+                let scenario = vipsim::scenario::load::load("scale.yaml", &yaml).unwrap_or_else(|d| {
+                    panic!("{setup:?}: {}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))
+                });
+                let mut trace = Vec::new();
+                let mut world = vipsim::play::build::build(&scenario, None, &mut trace).expect("builds");
+                vipsim::play::drive::run_until(&mut world, Instant::from_secs(30), &mut trace);
+                let curls: Vec<(i32, String)> = trace
+                    .iter()
+                    .filter_map(|r| match &r.kind {
+                        Kind::Command { host, exit, stdout, .. } if &**host == "client" => {
+                            Some((*exit, stdout.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let answered = curls.iter().filter(|(exit, out)| *exit == 0 && out == "HTTP 200\n").count();
+                assert!(curls.len() >= 25, "{setup:?}: {} curls", curls.len());
+                assert!(answered >= curls.len() - 5, "{setup:?}: {answered} of {} answered: {curls:?}", curls.len());
             }
         }
     }
