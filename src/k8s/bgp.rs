@@ -531,12 +531,16 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
 /// questions a pass).
 #[derive(Clone, Debug, PartialEq)]
 struct Eligibility {
-    /// Each node's number: its place in the lists below.
-    nodes: BTreeMap<String, usize>,
-    ads: BTreeMap<String, Vec<PoolAd>>,
+    /// The nodes in name order: a node's place here is its number in the
+    /// lists below. (Lists searched by halving, not maps: each map type
+    /// adds its own code to the wasm.)
+    nodes: Vec<String>,
+    /// Each pool a Service takes its address from, and its advertisements.
+    ads: Vec<(String, Vec<PoolAd>)>,
     unschedulable: Vec<bool>,
     excluded: Vec<bool>,
-    serving: BTreeMap<Key, Serving>,
+    /// Each Service with an address, by key.
+    serving: Vec<(Key, Serving)>,
 }
 
 /// A BGPAdvertisement of a pool: the nodes it selects (`nodeSelectors`),
@@ -567,14 +571,16 @@ impl Serving {
 
 impl Eligibility {
     fn of(k: &Cluster) -> Eligibility {
-        let nodes: BTreeMap<String, usize> = k.nodes.keys().enumerate().map(|(i, n)| (n.clone(), i)).collect_map();
-        let flags = |set: &BTreeSet<String>| nodes.keys().map(|n| set.contains(n)).collect::<Vec<bool>>();
-        let mut ads: BTreeMap<String, Vec<PoolAd>> = BTreeMap::new();
-        let mut serving = BTreeMap::new();
+        // In name order: the cluster's node map is.
+        let nodes: Vec<String> = k.nodes.keys().cloned().collect();
+        let number = |name: &str| nodes.binary_search_by(|n| n.as_str().cmp(name)).ok();
+        let flags = |set: &BTreeSet<String>| nodes.iter().map(|n| set.contains(n)).collect::<Vec<bool>>();
+        let mut ads: Vec<(String, Vec<PoolAd>)> = Vec::new();
+        let mut serving = Vec::new();
         for s in k.services.values().filter(|s| !s.ingress.is_empty()) {
             let pool = s.pool.clone().unwrap_or_default();
-            if let std::collections::btree_map::Entry::Vacant(e) = ads.entry(pool) {
-                let pool_ads = metallb::advertisements_for(k, "BGPAdvertisement", e.key())
+            if !ads.iter().any(|(p, _)| *p == pool) {
+                let pool_ads = metallb::advertisements_for(k, "BGPAdvertisement", &pool)
                     .into_iter()
                     .filter_map(|ad| match ad {
                         Manifest::BGPAdvertisement { spec, .. } => Some(PoolAd {
@@ -585,7 +591,7 @@ impl Eligibility {
                         _ => None,
                     })
                     .collect();
-                e.insert(pool_ads);
+                ads.push((pool, pool_ads));
             }
             // Only externalTrafficPolicy: Local asks on which nodes: for the
             // others one serving endpoint anywhere is the answer.
@@ -594,15 +600,16 @@ impl Eligibility {
                 can_serve.on = vec![false; nodes.len()];
                 for e in metallb::serving_endpoints(k, &s.key()) {
                     can_serve.anywhere = true;
-                    if let Some(&n) = nodes.get(&*e.node) {
+                    if let Some(n) = number(&e.node) {
                         can_serve.on[n] = true;
                     }
                 }
             } else {
                 can_serve.anywhere = metallb::serving_endpoints(k, &s.key()).next().is_some();
             }
-            serving.insert(s.key(), can_serve);
+            serving.push((s.key(), can_serve));
         }
+        serving.stable_sort_by(|(a, _), (b, _)| a.cmp(b));
         Eligibility {
             unschedulable: k.nodes.values().map(|n| n.unschedulable).collect(),
             excluded: k.nodes.keys().map(|n| metallb::excluded(k, n)).collect(),
@@ -614,14 +621,24 @@ impl Eligibility {
 
     /// The node's number, if the cluster has it.
     fn node(&self, name: &str) -> Option<usize> {
-        self.nodes.get(name).copied()
+        self.nodes.binary_search_by(|n| n.as_str().cmp(name)).ok()
+    }
+
+    /// Where the Service's endpoints serve, if it has an address.
+    fn serving(&self, key: &str) -> Option<&Serving> {
+        self.serving.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &self.serving[i].1)
+    }
+
+    /// The pool's advertisements (none for a pool no Service uses).
+    fn pool_ads(&self, pool: &str) -> &[PoolAd] {
+        self.ads.iter().find(|(p, _)| p == pool).map_or(&[], |(_, ads)| ads)
     }
 
     /// `ShouldAnnounce` for a Service with an address on `node`, checked in
     /// the controller's order; `Ok` carries `numAds` (one address: one
     /// advertisement per BGPAdvertisement of the pool selecting the node).
     fn should_announce(&self, node: &str, key: &Key, pool: &str, local: bool) -> Result<usize, Refusal> {
-        self.should_announce_at(self.node(node), self.serving.get(key), pool, local)
+        self.should_announce_at(self.node(node), self.serving(key), pool, local)
     }
 
     /// [`Eligibility::should_announce`] for a numbered node and the
@@ -634,7 +651,7 @@ impl Eligibility {
         local: bool,
     ) -> Result<usize, Refusal> {
         let Some(n) = node else { return Err(Refusal::NotOwner) };
-        let ads = self.ads.get(pool).map_or(0, |ads| ads.iter().filter(|ad| ad.selects[n]).count());
+        let ads = self.pool_ads(pool).iter().filter(|ad| ad.selects[n]).count();
         if ads == 0 {
             return Err(Refusal::NotOwner);
         }
@@ -660,7 +677,7 @@ impl Eligibility {
     /// peer only when the advertisement names no `peers` or names it
     /// (`adsForPeer`, internal/bgp/bgp.go `MatchesPeer`: BGPPeer names).
     fn prefixes<'a>(&'a self, node: usize, peer: &'a str, ip: Ipv4Addr, pool: &str) -> impl Iterator<Item = Cidr> + 'a {
-        self.ads.get(pool).into_iter().flatten().filter_map(move |ad| {
+        self.pool_ads(pool).iter().filter_map(move |ad| {
             let for_peer = ad.peers.is_empty() || ad.peers.iter().any(|p| p == peer);
             (ad.selects[node] && for_peer).then(|| {
                 let prefix = Cidr::new(ip, ad.length);
@@ -824,7 +841,7 @@ pub fn reconcile(p: &mut Plane) {
         return;
     }
     let elig = &inputs.eligibility;
-    let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving.get(key)).collect();
+    let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving(key)).collect();
     for session in &inputs.sessions {
         // A dead speaker sends no UPDATE: the router keeps what it last heard.
         if !session.alive {

@@ -114,7 +114,9 @@ pub fn is_candidate(k: &Cluster, svc: &Key, node: &str) -> bool {
 pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool) -> Vec<Rc<BTreeSet<String>>> {
     let policies = usable_policies(k);
     let mut nodes_of: Vec<Option<Vec<&String>>> = vec![None; policies.len()];
-    let mut shared: BTreeMap<Vec<usize>, Rc<BTreeSet<String>>> = BTreeMap::new();
+    // Services selected by the same policies (usually all of them by the
+    // one policy) share a list. Few distinct sets: a list, not a map.
+    let mut shared: Vec<(Vec<usize>, Rc<BTreeSet<String>>)> = Vec::new();
     svcs.iter()
         .map(|svc| {
             let selects = k.services.get(svc).and_then(PolicyMatch::of);
@@ -122,9 +124,12 @@ pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool
                 Some(m) => (0..policies.len()).filter(|&i| m.matches(policies[i])).collect(),
                 None => Vec::new(),
             };
-            let set = shared.entry(by).or_insert_with_key(|by| {
+            if let Some((_, set)) = shared.iter().find(|(b, _)| *b == by) {
+                return Rc::clone(set);
+            }
+            let set = {
                 let mut out = BTreeSet::new();
-                for &i in by {
+                for &i in &by {
                     let spec = policies[i];
                     let nodes = nodes_of[i].get_or_insert_with(|| {
                         k.nodes
@@ -137,8 +142,9 @@ pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool
                     out.extend(nodes.iter().map(|n| (*n).clone()));
                 }
                 Rc::new(out)
-            });
-            Rc::clone(set)
+            };
+            shared.push((by, Rc::clone(&set)));
+            set
         })
         .collect()
 }
@@ -185,14 +191,15 @@ pub fn interface_matches(pattern: &str, iface: &str) -> bool {
 /// answer is kept: it depends on the pattern alone.
 fn selects_eth0(pattern: &str) -> Option<bool> {
     thread_local! {
-        static ANSWERS: std::cell::RefCell<BTreeMap<String, Option<bool>>> = Default::default();
+        // A handful of patterns: a list.
+        static ANSWERS: std::cell::RefCell<Vec<(String, Option<bool>)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     ANSWERS.with(|answers| {
-        if let Some(answer) = answers.borrow().get(pattern) {
+        if let Some((_, answer)) = answers.borrow().iter().find(|(p, _)| p == pattern) {
             return *answer;
         }
         let answer = interface_regex(pattern).ok().map(|re| re.is_match("eth0"));
-        answers.borrow_mut().insert(pattern.to_string(), answer);
+        answers.borrow_mut().push((pattern.to_string(), answer));
         answer
     })
 }
