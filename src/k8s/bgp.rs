@@ -543,6 +543,11 @@ struct Eligibility {
     serving: Vec<(Key, Serving)>,
 }
 
+/// A node's number: its place in `nodes`, which are in name order.
+fn number(nodes: &[String], name: &str) -> Option<usize> {
+    nodes.binary_search_by(|n| n.as_str().cmp(name)).ok()
+}
+
 /// A BGPAdvertisement of a pool: the nodes it selects (`nodeSelectors`),
 /// the BGPPeers it is limited to (`peers`, none: all) and the prefix
 /// length it announces (`aggregationLength`, default 32).
@@ -573,7 +578,6 @@ impl Eligibility {
     fn of(k: &Cluster) -> Eligibility {
         // In name order: the cluster's node map is.
         let nodes: Vec<String> = k.nodes.keys().cloned().collect();
-        let number = |name: &str| nodes.binary_search_by(|n| n.as_str().cmp(name)).ok();
         let flags = |set: &BTreeSet<String>| nodes.iter().map(|n| set.contains(n)).collect::<Vec<bool>>();
         let mut ads: Vec<(String, Vec<PoolAd>)> = Vec::new();
         let mut serving = Vec::new();
@@ -600,7 +604,7 @@ impl Eligibility {
                 can_serve.on = vec![false; nodes.len()];
                 for e in metallb::serving_endpoints(k, &s.key()) {
                     can_serve.anywhere = true;
-                    if let Some(n) = number(&e.node) {
+                    if let Some(n) = number(&nodes, &e.node) {
                         can_serve.on[n] = true;
                     }
                 }
@@ -621,7 +625,7 @@ impl Eligibility {
 
     /// The node's number, if the cluster has it.
     fn node(&self, name: &str) -> Option<usize> {
-        self.nodes.binary_search_by(|n| n.as_str().cmp(name)).ok()
+        number(&self.nodes, name)
     }
 
     /// Where the Service's endpoints serve, if it has an address.

@@ -14,7 +14,7 @@
 //! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
 //! a local endpoint, which then refuses the traffic (ICMP port unreachable).
 
-use super::cluster::{Cluster, Key, Lease, Service};
+use super::cluster::{Cluster, Key, Lease, Node, Service};
 use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
@@ -63,6 +63,11 @@ fn usable_policies(k: &Cluster) -> Vec<&super::objects::CiliumL2AnnouncementPoli
         .collect()
 }
 
+/// Whether a policy's `nodeSelector` (none: every node) selects the node.
+fn selects_node(spec: &super::objects::CiliumL2AnnouncementPolicySpec, n: &Node) -> bool {
+    spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels))
+}
+
 /// What a policy is matched against on the Service's side: the IP types
 /// it has, and its labels with the two Cilium adds.
 struct PolicyMatch {
@@ -102,7 +107,7 @@ pub fn external_ips(s: &Service) -> Vec<Ipv4Addr> {
 /// on each try.
 pub fn is_candidate(k: &Cluster, svc: &Key, node: &str) -> bool {
     let Some(n) = k.nodes.get(node) else { return false };
-    selecting(k, svc).into_iter().any(|(_, spec)| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
+    selecting(k, svc).into_iter().any(|(_, spec)| selects_node(spec, n))
 }
 
 /// The nodes that may hold each Service's lease ([`is_candidate`]) and
@@ -134,7 +139,7 @@ pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool
                     let nodes = nodes_of[i].get_or_insert_with(|| {
                         k.nodes
                             .values()
-                            .filter(|n| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
+                            .filter(|n| selects_node(spec, n))
                             .map(|n| &n.name)
                             .filter(|n| keep(n))
                             .collect()
@@ -159,9 +164,7 @@ pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool
 pub fn announced_ips(k: &Cluster, svc: &Key, node: Option<&str>) -> Vec<Ipv4Addr> {
     let mut out: Vec<Ipv4Addr> = Vec::new();
     for (s, spec) in selecting(k, svc) {
-        let on_node = node.is_none_or(|n| {
-            k.nodes.get(n).is_some_and(|n| spec.node_selector.as_ref().is_none_or(|sel| sel.matches(&n.labels)))
-        });
+        let on_node = node.is_none_or(|n| k.nodes.get(n).is_some_and(|n| selects_node(spec, n)));
         if !on_node {
             continue;
         }
