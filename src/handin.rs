@@ -172,8 +172,9 @@ impl HandIn {
     }
 
     fn from_json(bytes: &[u8]) -> Result<HandIn, Verdict> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| Verdict::Unreadable(format!("this hand-in is damaged (not JSON: {e})")))?;
+        let damaged = |e: String| Verdict::Unreadable(format!("this hand-in is damaged (not JSON: {e})"));
+        let text = std::str::from_utf8(bytes).map_err(|e| damaged(e.to_string()))?;
+        let value: serde_json::Value = crate::json::read(text).map_err(|e| damaged(e.to_string()))?;
         match value.get("format").and_then(|v| v.as_u64()) {
             None => return Err(Verdict::Unreadable("this is not a vipsim hand-in (it has no format)".into())),
             Some(v) if v > HANDIN_VERSION as u64 => {
@@ -183,7 +184,7 @@ impl HandIn {
             }
             Some(_) => {}
         }
-        serde_json::from_value(value)
+        crate::json::read(text)
             .map_err(|e| Verdict::Tampered(format!("it holds what no hand-in holds, so it was edited: {e}")))
     }
 }

@@ -13,6 +13,7 @@ pub mod console;
 pub mod engine;
 pub mod fidelity;
 pub mod handin;
+pub mod json;
 pub mod k8s;
 pub mod narrate;
 pub mod net;

@@ -72,7 +72,7 @@ impl Permalink {
                 // Links are small; a bomb would inflate far beyond any real state.
                 let body = miniz_oxide::inflate::decompress_to_vec_with_limit(packed, 1 << 20)
                     .map_err(|_| "this link is damaged (it does not decompress)".to_string())?;
-                serde_json::from_slice(&body)
+                crate::json::read_bytes(&body)
                     .map_err(|_| "this link is damaged (its contents do not parse)".to_string())
             }
             v if v > LINK_VERSION => {
@@ -147,10 +147,10 @@ impl Progress {
     /// Saved progress is read with `None`: an exercise an upgrade renamed
     /// or removed is carried along, not a reason to set everything aside.
     pub fn from_json(text: &str, known_exercises: Option<&[&str]>) -> Result<Progress, String> {
-        // Read from bytes, like links: the wasm then carries one copy of
-        // serde_json's parser and of the edits' deserializers (issue 17).
-        let value: serde_json::Value = serde_json::from_slice(text.as_bytes())
-            .map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
+        // Read like links (`crate::json`): the wasm carries one parser and
+        // one copy of the edits' deserializers (issue 17).
+        let value: serde_json::Value =
+            crate::json::read(text).map_err(|e| format!("this is not a vipsim progress file (not JSON: {e})"))?;
         let version =
             value.get("version").and_then(|v| v.as_u64()).ok_or("this is not a vipsim progress file (no version)")?;
         if version > PROGRESS_VERSION as u64 {
@@ -158,8 +158,7 @@ impl Progress {
                 "this progress file was written by a newer vipsim (version {version}); update the app first"
             ));
         }
-        let progress: Progress =
-            serde_json::from_slice(text.as_bytes()).map_err(|e| format!("this progress file is damaged: {e}"))?;
+        let progress: Progress = crate::json::read(text).map_err(|e| format!("this progress file is damaged: {e}"))?;
         let unknown =
             known_exercises.and_then(|known| progress.exercises.keys().find(|k| !known.contains(&k.as_str())));
         if let Some(unknown) = unknown {
@@ -248,7 +247,7 @@ impl EditorDraft {
     /// The saved draft's text, if `saved` is a draft edited from `base`
     /// (anything else, damaged text included, is no draft for it).
     pub fn restore(saved: &str, base: &str) -> Option<String> {
-        let draft: EditorDraft = serde_json::from_slice(saved.as_bytes()).ok()?;
+        let draft: EditorDraft = crate::json::read(saved).ok()?;
         (draft.base == Self::fingerprint(base)).then_some(draft.text)
     }
 }

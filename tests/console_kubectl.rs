@@ -901,11 +901,15 @@ fn patch_with_a_wrong_type_is_invalid_and_names_the_field() {
     assert_eq!(run("kubectl get svc web -o jsonpath={.spec.ports[*].port}"), ("80".into(), 0));
 }
 
-/// A patch that is not JSON is refused by kubectl before it sends
-/// anything, in its `unable to parse %q: %v` (RunPatch,
-/// pkg/cmd/patch/patch.go, v0.34.0). kubectl reads the patch as YAML
-/// (`yaml.ToJSON`), so its reason is sigs.k8s.io/yaml's; vipsim reads JSON
-/// only and gives serde_json's.
+/// kubectl reads `-p` as YAML and sends it as JSON, except text that
+/// starts with `{`, which it sends untouched (`yaml.ToJSON`,
+/// k8s.io/apimachinery pkg/util/yaml, 1.34). A YAML mistake is refused by
+/// kubectl itself, `unable to parse %q: %v` (RunPatch,
+/// pkg/cmd/patch/patch.go, v0.34.0) with go-yaml v2's words; a JSON
+/// mistake reaches the API server, which answers 400 with Go's
+/// `encoding/json` words (`strategicPatchObject`, and `error decoding
+/// patch: ` first for a merge patch: k8s.io/apiserver
+/// pkg/endpoints/handlers/patch.go, 1.34).
 #[test]
 fn patch_that_is_not_json_is_refused() {
     let mut sh = Shell::new("metallb-traffic-policy");
@@ -913,8 +917,70 @@ fn patch_that_is_not_json_is_refused() {
     let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
     assert_eq!(
         run("kubectl patch svc web -p '{not json'"),
-        ("error: unable to parse \"{not json\": key must be a string at line 1 column 2\n".into(), 1)
+        (
+            "Error from server (BadRequest): invalid character 'n' looking for beginning of object key string\n".into(),
+            1
+        )
     );
+    // Keys left unquoted, the usual slip when JSON is typed in a shell.
+    assert_eq!(
+        run("kubectl patch deploy web --type merge -p '{spec:{replicas:3}}'"),
+        (
+            "Error from server (BadRequest): error decoding patch: invalid character 's' looking for beginning of object key string\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run(r#"kubectl patch deploy web -p '{"spec":{"replicas":3}'"#),
+        ("Error from server (BadRequest): unexpected end of JSON input\n".into(), 1)
+    );
+    assert_eq!(
+        run("kubectl patch deploy web -p 'spec: replicas: 3'"),
+        (
+            "error: unable to parse \"spec: replicas: 3\": yaml: mapping values are not allowed in this context\n"
+                .into(),
+            1
+        )
+    );
+    // go-yaml v2 counts a parser error's line from 0 (here the end of the
+    // text, after its third line) and names none when that is 0, as for
+    // the scanner error above on the first line (`parser.fail`, yaml.v2).
+    assert_eq!(
+        run("kubectl patch deploy web -p 'spec:\n  replicas: 3\n  paused: [true'"),
+        (
+            "error: unable to parse \"spec:\\n  replicas: 3\\n  paused: [true\": yaml: line 3: did not find expected ',' or ']'\n"
+                .into(),
+            1
+        )
+    );
+    assert_eq!(
+        run("kubectl patch deploy web -p '[1]'"),
+        (
+            "Error from server (BadRequest): json: cannot unmarshal array into Go value of type map[string]interface {}\n"
+                .into(),
+            1
+        )
+    );
+    // Nothing was changed by the refused patches.
+    assert_eq!(run("kubectl get deploy web -o jsonpath={.spec.replicas}"), ("3".into(), 0));
+}
+
+/// A patch written in YAML is converted to JSON by kubectl and applied
+/// like the same patch in JSON (`yaml.ToJSON`, kubectl's `-p` help: "JSON
+/// and YAML formats are accepted").
+#[test]
+fn patch_written_in_yaml_applies() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    assert_eq!(run("kubectl patch deploy web -p 'spec: {replicas: 4}'"), ("deployment.apps/web patched\n".into(), 0));
+    assert_eq!(run("kubectl get deploy web -o jsonpath={.spec.replicas}"), ("4".into(), 0));
+    assert_eq!(
+        run("kubectl patch svc web --type merge -p 'spec:\n  externalTrafficPolicy: Cluster'"),
+        ("service/web patched\n".into(), 0)
+    );
+    assert_eq!(run("kubectl get svc web -o jsonpath={.spec.externalTrafficPolicy}"), ("Cluster".into(), 0));
 }
 
 /// The API server reads a pod's log from the kubelet of the pod's node

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// The layers, bottom to top. Written once: the check, the error messages
 /// and ARCHITECTURE.md's table follow this order.
 const LAYERS: &[&[&str]] = &[
-    // Simulated time, the seeded RNG, stable sorting, packets as bytes.
-    &["time", "rng", "sort", "wire"],
+    // Simulated time, the seeded RNG, stable sorting, packets as bytes, JSON text read.
+    &["time", "rng", "sort", "wire", "json"],
     // The event queue, Ctx, the trace vocabulary, topology ids.
     &["engine"],
     // Hosts' stacks, the switch, the Service NAT table, processes, pod apps.

@@ -8,6 +8,7 @@
 //! Missing keys print nothing (kubectl's `--allow-missing-template-keys`
 //! default); a bad index is an error.
 
+use crate::json::go_quote;
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -300,9 +301,12 @@ fn parse_operand(s: &str) -> Result<Operand, String> {
     if s.len() >= 2 && (s.starts_with('"') && s.ends_with('"') || s.starts_with('\'') && s.ends_with('\'')) {
         return Ok(Operand::Literal(Value::String(s[1..s.len() - 1].to_string())));
     }
-    serde_json::from_slice::<Value>(s.as_bytes())
-        .map(Operand::Literal)
-        .map_err(|_| format!("unrecognized filter operand {s}"))
+    // Any other operand is a JSON literal (a number, `true`, `false`...).
+    let literal = match crate::json::go_syntax_error(s) {
+        None => crate::json::read::<Value>(s).ok(),
+        Some(_) => None,
+    };
+    literal.map(Operand::Literal).ok_or_else(|| format!("unrecognized filter operand {s}"))
 }
 
 fn walk(nodes: &[Node], root: &Value, cur: &Value, out: &mut String) -> Result<(), String> {
@@ -515,24 +519,6 @@ pub fn go_sharp_v(v: &Value) -> String {
         }
         other => other.to_string(),
     }
-}
-
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -702,9 +702,7 @@ fn apply_patch(
     api_version: &str,
     kind: &str,
 ) -> Result<(Manifest, Vec<String>), String> {
-    let patch: serde_json::Value =
-        serde_json::from_slice(patch.as_bytes()).map_err(|e| format!("error: unable to parse \"{patch}\": {e}"))?;
-    let patch = &patch;
+    let patch = &read_patch(patch, strategic)?;
     if strategic {
         strategic_merge(&mut doc, patch, "");
     } else {
@@ -733,6 +731,46 @@ fn apply_patch(
         let reason = if path.is_empty() { message } else { format!("{path}: {message}") };
         return Err(format!("The request is invalid: patch: Invalid value: {quoted:?}: {reason}"));
     }
+}
+
+/// The patch `kubectl patch -p` sends, as the API server decodes it.
+///
+/// kubectl converts a YAML patch to JSON, but passes text that starts with
+/// `{` on untouched (`yaml.ToJSON`, k8s.io/apimachinery
+/// pkg/util/yaml/decoder.go, 1.34). So a YAML mistake is kubectl's own
+/// `unable to parse %q: yaml: ...` (RunPatch, kubectl pkg/cmd/patch/patch.go,
+/// v0.34.0, with go-yaml v2's words), and a JSON mistake is the API
+/// server's 400 with Go's `encoding/json` words (`strategicPatchObject`;
+/// a merge patch's begin `error decoding patch: `, `jsonPatcher.applyJSPatch`;
+/// k8s.io/apiserver pkg/endpoints/handlers/patch.go, 1.34), as is a patch
+/// that is not an object. A `null` patch decodes as an empty one.
+fn read_patch(patch: &str, strategic: bool) -> Result<serde_json::Value, String> {
+    use serde::Deserialize;
+    use serde_json::Value;
+    let refused = |why: String| {
+        let why = if strategic { why } else { format!("error decoding patch: {why}") };
+        format!("Error from server (BadRequest): {why}")
+    };
+    let value = if patch.trim_start().starts_with('{') {
+        if let Some(why) = crate::json::go_syntax_error(patch) {
+            return Err(refused(why));
+        }
+        crate::json::read(patch).map_err(|e| refused(e.to_string()))?
+    } else {
+        Value::deserialize(serde_norway::Deserializer::from_str(patch)).map_err(|e| {
+            let why = e.go_yaml_message().unwrap_or_else(|| e.to_string());
+            format!("error: unable to parse {}: yaml: {why}", crate::json::go_quote(patch))
+        })?
+    };
+    let kind = match value {
+        Value::Object(_) => return Ok(value),
+        Value::Null => return Ok(Value::Object(Default::default())),
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+    };
+    Err(refused(format!("json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}")))
 }
 
 /// Removes the unknown `field` at `path` (`spec.ports[0].foo`) from `doc`;

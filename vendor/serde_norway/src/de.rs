@@ -945,6 +945,73 @@ impl<'de, 'document> de::VariantAccess<'de> for DeserializerFromEvents<'de, 'doc
     }
 }
 
+/// vipsim: an enum variant with data in JSON, `{"Variant": value}` (read
+/// in JSON mode, `Deserializer::from_json_str`): the key names the variant,
+/// its value is the variant's data, and no other key may follow.
+struct JsonEnumAccess<'de, 'document, 'variant> {
+    de: &'variant mut DeserializerFromEvents<'de, 'document>,
+}
+
+impl JsonEnumAccess<'_, '_, '_> {
+    fn end(self) -> Result<()> {
+        match self.de.next_event_mark()? {
+            (Event::MappingEnd, _) => Ok(()),
+            (_, mark) => {
+                let err = de::Error::invalid_length(2, &"a map with a single key");
+                Err(error::fix_mark(err, mark, self.de.path))
+            }
+        }
+    }
+}
+
+impl<'de> de::EnumAccess<'de> for JsonEnumAccess<'de, '_, '_> {
+    type Error = Error;
+    type Variant = Self;
+
+    fn variant_seed<V>(self, seed: V) -> Result<(V::Value, Self::Variant)>
+    where
+        V: DeserializeSeed<'de>,
+    {
+        Ok((seed.deserialize(&mut *self.de)?, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for JsonEnumAccess<'de, '_, '_> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<()> {
+        <() as Deserialize>::deserialize(&mut *self.de)?;
+        self.end()
+    }
+
+    fn newtype_variant_seed<T>(self, seed: T) -> Result<T::Value>
+    where
+        T: DeserializeSeed<'de>,
+    {
+        let value = seed.deserialize(&mut *self.de)?;
+        self.end()?;
+        Ok(value)
+    }
+
+    fn tuple_variant<V>(self, _len: usize, visitor: V) -> Result<V::Value>
+    where
+        V: Visitor<'de>,
+    {
+        let value = de::Deserializer::deserialize_seq(&mut *self.de, visitor)?;
+        self.end()?;
+        Ok(value)
+    }
+
+    fn struct_variant<V>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value>
+    where
+        V: Visitor<'de>,
+    {
+        let value = de::Deserializer::deserialize_struct(&mut *self.de, "", fields, visitor)?;
+        self.end()?;
+        Ok(value)
+    }
+}
+
 struct UnitVariantAccess<'de, 'document, 'variant> {
     de: &'variant mut DeserializerFromEvents<'de, 'document>,
 }
@@ -1838,6 +1905,16 @@ impl<'de, 'document> de::Deserializer<'de> for &mut DeserializerFromEvents<'de, 
                             name: Some(name),
                             tag,
                         });
+                    }
+                    // vipsim: JSON has no tags; serde_json writes a variant
+                    // with data as a map with one key, the variant's name.
+                    if self.document.json {
+                        *self.pos += 1;
+                        if let (Event::MappingEnd, mark) = self.peek_event_mark()? {
+                            let err = de::Error::invalid_length(0, &"a map with a single key");
+                            return Err(error::fix_mark(err, mark, self.path));
+                        }
+                        return visitor.visit_enum(JsonEnumAccess { de: self });
                     }
                     let err =
                         de::Error::invalid_type(Unexpected::Map, &"a YAML tag starting with '!'");

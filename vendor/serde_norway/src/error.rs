@@ -112,6 +112,20 @@ impl Error {
     pub fn path(&self) -> Option<&str> {
         self.0.path()
     }
+
+    /// vipsim: for a YAML syntax error, the words go-yaml v2 gives for it
+    /// (`line 1: mapping values are not allowed in this context`); `None`
+    /// for other errors.
+    pub fn go_yaml_message(&self) -> Option<String> {
+        let mut inner = &*self.0;
+        loop {
+            match inner {
+                ErrorImpl::Libyaml(err) => return Some(err.go_yaml_message()),
+                ErrorImpl::Shared(shared) | ErrorImpl::SharedAt(shared, _) => inner = shared,
+                _ => return None,
+            }
+        }
+    }
 }
 
 pub(crate) fn new(inner: ErrorImpl) -> Error {

@@ -60,6 +60,25 @@ impl Error {
     pub fn mark(&self) -> Mark {
         self.problem_mark
     }
+
+    /// vipsim: the words go-yaml v2 gives for this error (`parser.fail`,
+    /// gopkg.in/yaml.v2 decode.go, v2.4.0): `line N: <problem>`, where N is
+    /// the problem's line counted from 0 for a parser error and from 1 for
+    /// a scanner error (else the context's, from 0), and no place when N is
+    /// 0.
+    pub fn go_yaml_message(&self) -> String {
+        let mut line = 0;
+        if self.problem_mark.sys.line != 0 {
+            line = self.problem_mark.sys.line;
+            if self.kind == sys::YAML_SCANNER_ERROR {
+                line += 1;
+            }
+        } else if self.context_mark.sys.line != 0 {
+            line = self.context_mark.sys.line;
+        }
+        let place = if line != 0 { format!("line {line}: ") } else { String::new() };
+        format!("{place}{}", self.problem)
+    }
 }
 
 impl Display for Error {
