@@ -19,7 +19,7 @@ use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
 use crate::time::{Duration, Instant};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
@@ -50,17 +50,24 @@ fn selecting<'a>(k: &'a Cluster, svc: &Key) -> Vec<(&'a Service, &'a super::obje
 /// The policies whose interfaces select a device of the node (vipsim's
 /// nodes have one, `eth0`): the others are left out whatever they select.
 fn usable_policies(k: &Cluster) -> Vec<&super::objects::CiliumL2AnnouncementPolicySpec> {
-    k.objects_of("CiliumL2AnnouncementPolicy")
-        .into_iter()
+    usable(k.objects_of("CiliumL2AnnouncementPolicy").into_iter()).collect()
+}
+
+/// The usable policies among `stored` ([`usable_policies`]).
+fn usable<'a>(
+    stored: impl Iterator<Item = &'a super::cluster::Stored>,
+) -> impl Iterator<Item = &'a super::objects::CiliumL2AnnouncementPolicySpec> {
+    stored
         .filter_map(|stored| match &stored.manifest {
             Manifest::CiliumL2AnnouncementPolicy { spec, .. } => Some(spec),
             _ => None,
         })
         .filter(|spec| {
-            let matches: Option<Vec<bool>> = spec.interfaces.iter().map(|re| selects_eth0(re)).collect();
-            matches.is_some_and(|m| m.is_empty() || m.contains(&true))
+            // No pattern selects everything; a pattern that does not
+            // compile makes the policy select nothing.
+            let mut answers = spec.interfaces.iter().map(|re| selects_eth0(re));
+            spec.interfaces.is_empty() || (answers.clone().all(|a| a.is_some()) && answers.any(|a| a == Some(true)))
         })
-        .collect()
 }
 
 /// Whether a policy's `nodeSelector` (none: every node) selects the node.
@@ -70,29 +77,36 @@ fn selects_node(spec: &super::objects::CiliumL2AnnouncementPolicySpec, n: &Node)
 
 /// What a policy is matched against on the Service's side: the IP types
 /// it has, and its labels with the two Cilium adds.
-struct PolicyMatch {
+struct PolicyMatch<'a> {
     has_lb: bool,
     has_external: bool,
-    labels: BTreeMap<String, String>,
+    service: &'a Service,
 }
 
-impl PolicyMatch {
+impl<'a> PolicyMatch<'a> {
     /// `None` for a Service with neither kind of address: no policy selects it.
-    fn of(s: &Service) -> Option<PolicyMatch> {
+    fn of(s: &'a Service) -> Option<PolicyMatch<'a>> {
         let (has_lb, has_external) = (!s.ingress.is_empty(), !external_ips(s).is_empty());
         if !has_lb && !has_external {
             return None;
         }
-        let mut labels = s.meta.labels.clone();
-        // Cilium matches these virtual labels too.
-        labels.insert("io.kubernetes.service.namespace".into(), s.namespace.clone());
-        labels.insert("io.kubernetes.service.name".into(), s.meta.name.clone());
-        Some(PolicyMatch { has_lb, has_external, labels })
+        Some(PolicyMatch { has_lb, has_external, service: s })
+    }
+
+    /// The Service's label `key`. Cilium matches two virtual labels too,
+    /// over any label of the same name.
+    fn label(&self, key: &str) -> Option<&'a str> {
+        let s = self.service;
+        match key {
+            "io.kubernetes.service.namespace" => Some(&s.namespace),
+            "io.kubernetes.service.name" => Some(&s.meta.name),
+            _ => s.meta.labels.get(key).map(String::as_str),
+        }
     }
 
     fn matches(&self, spec: &super::objects::CiliumL2AnnouncementPolicySpec) -> bool {
         ((spec.load_balancer_ips && self.has_lb) || (spec.external_ips && self.has_external))
-            && spec.service_selector.as_ref().is_none_or(|sel| sel.matches(&self.labels))
+            && spec.service_selector.as_ref().is_none_or(|sel| sel.matches_with(|key| self.label(key)))
     }
 }
 
@@ -106,8 +120,10 @@ pub fn external_ips(s: &Service) -> Vec<Ipv4Addr> {
 /// the Service ([`selecting`]) selects the node too. Every elector asks it
 /// on each try.
 pub fn is_candidate(k: &Cluster, svc: &Key, node: &str) -> bool {
-    let Some(n) = k.nodes.get(node) else { return false };
-    selecting(k, svc).into_iter().any(|(_, spec)| selects_node(spec, n))
+    let (Some(n), Some(s)) = (k.nodes.get(node), k.services.get(svc)) else { return false };
+    let Some(selects) = PolicyMatch::of(s) else { return false };
+    // Whether any policy does: their order does not matter here.
+    usable(k.objects_of_kind("CiliumL2AnnouncementPolicy")).any(|spec| selects.matches(spec) && selects_node(spec, n))
 }
 
 /// The nodes that may hold each Service's lease ([`is_candidate`]) and
@@ -220,7 +236,7 @@ pub fn agent_alive(k: &Cluster, hosts: &[Host], node: &str) -> bool {
 
 /// Whether the agent can reach the API server to renew leases.
 pub fn agent_connected(k: &Cluster, hosts: &[Host], node: &str) -> bool {
-    agent_alive(k, hosts, node) && k.nodes.get(node).is_some_and(|n| n.kubelet_up)
+    k.nodes.get(node).is_some_and(|n| n.agent_running && hosts[n.host].up && n.kubelet_up)
 }
 
 /// client-go's `JitterFactor`: a retry waits the retry period plus up to

@@ -942,10 +942,25 @@ impl Cluster {
         v
     }
 
+    /// The stored objects of `kind`, oldest first.
     pub fn objects_of(&self, kind: &str) -> Vec<&Stored> {
-        let mut v: Vec<&Stored> = self.objects.values().filter(|s| s.manifest.kind() == kind).collect();
+        let mut v: Vec<&Stored> = self.objects_of_kind(kind).collect();
         v.stable_sort_by_key(|s| s.created);
         v
+    }
+
+    /// The stored objects of `kind`, in key order. Their keys begin with
+    /// the kind and a slash (`object_key`), so they are one run of the map,
+    /// after any of a kind that extends this one with a character before
+    /// `/` (`Kind-x/...`): the Cilium lease electors ask for the L2
+    /// announcement policies on every try.
+    pub fn objects_of_kind<'s>(&'s self, kind: &str) -> impl Iterator<Item = &'s Stored> {
+        let of_kind = move |key: &str| key.strip_prefix(kind).is_some_and(|rest| rest.starts_with('/'));
+        self.objects
+            .range::<str, _>((std::ops::Bound::Included(kind), std::ops::Bound::Unbounded))
+            .skip_while(move |(key, _)| key.starts_with(kind) && !of_kind(key))
+            .take_while(move |(key, _)| of_kind(key))
+            .map(|(_, stored)| stored)
     }
 
     pub fn node_of_host(&self, host: HostId) -> Option<&Node> {

@@ -172,9 +172,7 @@ impl Plane<'_, '_, '_> {
             }
             ControlEvent::LeaseTry { service, node, generation } => {
                 // A try that takes nothing changes nothing to reconcile.
-                if !self.lease_try(&service, &node, generation) {
-                    return;
-                }
+                let Some(service) = self.lease_try(service, node, generation) else { return };
                 self.k.touched.services.insert(service);
             }
             ControlEvent::BgpOpen { node, generation } => bgp::open(self, &node, generation),
@@ -726,39 +724,38 @@ impl Plane<'_, '_, '_> {
     /// the lease if there is none; note when the record last changed
     /// (`observedTime`); take it if nobody holds it or it expired in this
     /// elector's own view, else try again after a jittered retry period.
-    /// Returns whether it took the lease.
-    fn lease_try(&mut self, service: &Key, node: &str, generation: u64) -> bool {
+    /// Returns the Service when it took the lease.
+    ///
+    /// Every elector tries every few seconds, the most frequent event of a
+    /// large Cilium cluster: a try looks each map up once (the checks read
+    /// the cluster, then the elector is found), and a retry reuses the
+    /// event's names.
+    fn lease_try(&mut self, service: Key, node: String, generation: u64) -> Option<Key> {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
-        let current =
-            self.k.electors.get(service).and_then(|e| e.get(node)).is_some_and(|e| e.generation == generation);
-        if !current {
-            return false;
+        let selected =
+            cilium::agent_connected(self.k, self.hosts, &node) && cilium::is_candidate(self.k, &service, &node);
+        let electors = self.k.electors.get_mut(&service)?;
+        let elector = electors.get_mut(&node).filter(|e| e.generation == generation)?;
+        if !selected {
+            electors.remove(&node);
+            return None;
         }
-        let selected = cilium::is_candidate(self.k, service, node);
-        if !selected || !cilium::agent_connected(self.k, self.hosts, node) {
-            self.k.electors.get_mut(service).expect("checked").remove(node);
-            return false;
-        }
-        if let Some(l) = self.k.leases.get(service)
-            && l.holder.as_deref() != Some(node)
+        if let Some(l) = self.k.leases.get(&service)
+            && l.holder.as_deref() != Some(node.as_str())
         {
             let version = cilium::record_version(l, now, retry);
-            let elector = self.k.electors.get_mut(service).and_then(|e| e.get_mut(node)).expect("checked");
             if elector.observed.map(|(v, _)| v) != Some(version) {
                 elector.observed = Some((version, now));
             }
             let seen = elector.observed.map(|(_, at)| at).unwrap_or(now);
             if l.holder.is_some() && now < seen + l.duration {
                 let wait = cilium::retry_wait(retry, self.cx.rng);
-                self.at(
-                    now + wait,
-                    ControlEvent::LeaseTry { service: service.clone(), node: node.to_string(), generation },
-                );
-                return false;
+                self.at(now + wait, ControlEvent::LeaseTry { service, node, generation });
+                return None;
             }
         }
-        self.acquire_lease(service, node)
+        self.acquire_lease(&service, &node).then_some(service)
     }
 
     /// `node` takes (or, as the holder coming back, resumes) the lease.
@@ -843,7 +840,9 @@ impl Plane<'_, '_, '_> {
             .filter(|s| !s.ingress.is_empty() || !s.spec.external_ips.is_empty())
             .map(|s| s.key())
             .collect();
-        self.k.electors.retain(|svc, _| svcs.contains(svc));
+        // In key order (the map's): a search, not a scan per elector list.
+        debug_assert!(svcs.is_sorted());
+        self.k.electors.retain(|svc, _| svcs.binary_search(svc).is_ok());
         let (k, hosts) = (&*self.k, &*self.hosts);
         let selected = cilium::candidates_of_each(k, &svcs, |n| cilium::agent_connected(k, hosts, n));
         for (svc, candidates) in svcs.into_iter().zip(selected) {
@@ -857,7 +856,18 @@ impl Plane<'_, '_, '_> {
             }
             let leading = self.k.leases.get(&svc).filter(|l| l.renewing).and_then(|l| l.holder.clone());
             let electors = self.k.electors.entry(svc.clone()).or_default();
-            electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            // Electors of nodes no longer candidates, and the leader's, go.
+            // Every pass asks this of every Service's electors, so one walk
+            // over both lists (each in name order) finds whether any must,
+            // instead of a search of the candidates per elector.
+            let mut walk = candidates.iter().peekable();
+            let stale = electors.keys().any(|n| {
+                while walk.next_if(|c| *c < n).is_some() {}
+                walk.peek() != Some(&n) || leading.as_ref() == Some(n)
+            });
+            if stale {
+                electors.retain(|n, _| candidates.contains(n) && leading.as_ref() != Some(n));
+            }
             // Every candidate but the leader has an elector already: the
             // usual pass, with nothing to start (the electors are a subset).
             let leader_selected = leading.as_ref().is_some_and(|l| candidates.contains(l));

@@ -117,12 +117,18 @@ pub enum SelectorOperator {
 impl LabelSelector {
     /// An empty selector matches everything (Kubernetes' LabelSelector semantics).
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.matches_with(|key| labels.get(key).map(String::as_str))
+    }
+
+    /// [`LabelSelector::matches`] against the labels `label` looks up (an
+    /// object's own, with others that are not stored in a map).
+    pub fn matches_with<'a>(&self, label: impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.match_labels.iter().all(|(k, v)| label(k) == Some(v.as_str()))
             && self.match_expressions.iter().all(|r| {
-                let v = labels.get(&r.key);
+                let v = label(&r.key);
                 match r.operator {
-                    SelectorOperator::In => v.is_some_and(|v| r.values.contains(v)),
-                    SelectorOperator::NotIn => v.is_none_or(|v| !r.values.contains(v)),
+                    SelectorOperator::In => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                    SelectorOperator::NotIn => v.is_none_or(|v| !r.values.iter().any(|x| x == v)),
                     SelectorOperator::Exists => v.is_some(),
                     SelectorOperator::DoesNotExist => v.is_none(),
                 }
