@@ -1034,3 +1034,36 @@ impl Cluster {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One kind's objects are a run of the map keyed `Kind/namespace/name`
+    /// (`object_key` in api.rs), found whatever kinds sort beside it, kinds
+    /// that extend its name (`Kind-x`, `KindX`) included; `objects_of`
+    /// gives them oldest first.
+    #[test]
+    fn objects_of_a_kind_are_found_among_neighbouring_kinds() {
+        let mut k = Cluster::new(ClusterConfig::default());
+        let stored = |name: &str, t: u64| Stored {
+            manifest: Manifest::CiliumL2AnnouncementPolicy {
+                api_version: "cilium.io/v2alpha1".into(),
+                metadata: ObjectMeta { name: name.into(), ..Default::default() },
+                spec: Default::default(),
+                status: None,
+            },
+            created: Instant::from_secs(t),
+        };
+        for (key, t) in [("Kind-x//a", 1), ("Kind//b", 5), ("Kind//c", 2), ("KindX//d", 3), ("Kin//e", 4), ("Kind", 6)]
+        {
+            k.objects.insert(key.into(), stored(key, t));
+        }
+        let names = |v: Vec<&Stored>| v.iter().map(|s| s.manifest.metadata().name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(k.objects_of_kind("Kind").collect()), ["Kind//b", "Kind//c"]);
+        assert_eq!(names(k.objects_of("Kind")), ["Kind//c", "Kind//b"]);
+        assert_eq!(names(k.objects_of("Kind-x")), ["Kind-x//a"]);
+        assert_eq!(names(k.objects_of("KindX")), ["KindX//d"]);
+        assert!(k.objects_of("Ki").is_empty());
+    }
+}
