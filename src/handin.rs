@@ -184,6 +184,9 @@ impl HandIn {
             }
             Some(_) => {}
         }
+        // The text again, as a hand-in: through the one JSON reader, rather
+        // than a second deserializer of every hand-in type over the tree
+        // (issue 17), as progress files are read.
         crate::json::read(text)
             .map_err(|e| Verdict::Tampered(format!("it holds what no hand-in holds, so it was edited: {e}")))
     }

@@ -63,10 +63,11 @@ fn usable<'a>(
             _ => None,
         })
         .filter(|spec| {
-            // No pattern selects everything; a pattern that does not
-            // compile makes the policy select nothing.
-            let mut answers = spec.interfaces.iter().map(|re| selects_eth0(re));
-            spec.interfaces.is_empty() || (answers.clone().all(|a| a.is_some()) && answers.any(|a| a == Some(true)))
+            // No pattern selects every device; a pattern that does not
+            // compile makes the policy select nothing. Each pattern is
+            // asked once: every elector's try comes here.
+            let patterns = &spec.interfaces;
+            patterns.iter().try_fold(patterns.is_empty(), |any, re| Some(any | selects_eth0(re)?)).unwrap_or(false)
         })
 }
 
