@@ -306,3 +306,168 @@ fn a_churning_cilium_cluster_reconciles_incrementally_as_in_full() {
     let at = vipsim::time::Instant::from_secs(75);
     assert_eq!(gone, vec![(at, "default/api-a".to_string()), (at, "default/api-b".to_string())]);
 }
+
+/// MetalLB in BGP mode under churn: two BGPPeers (the router's, and one at
+/// an address no speaker answers, which the speakers keep dialling), an
+/// advertisement for labelled nodes only, a node whose power goes and
+/// comes back (its session's hold timer runs out at the router), a speaker
+/// stopped and started, a Local Service whose pods move, a partition.
+/// The sessions' OPENs are reconciled incrementally: only the BGP
+/// reconcile reads them.
+const BGP_CHURN: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: bgp-churn
+  title: bgp churn
+spec:
+  duration: 80s
+  cluster:
+    loadBalancer: metallb
+    announce: bgp
+    datapath: iptables
+  hosts:
+  - {name: edge, role: router, ip: 172.20.0.1/24, asn: 65010}
+  - {name: user, role: client, ip: 198.51.100.7/24, behind: edge}
+  - {name: w-1, role: node, ip: 172.20.0.21/24, labels: {rack: r1}}
+  - {name: w-2, role: node, ip: 172.20.0.22/24, labels: {rack: r1}}
+  - {name: w-3, role: node, ip: 172.20.0.23/24, labels: {rack: r2}}
+  - {name: w-4, role: node, ip: 172.20.0.24/24}
+  timeline:
+  - at: 4s
+    every: 1500ms
+    run: { host: user, cmd: "curl -s -m 1 -o /dev/null -w 'HTTP %{http_code}\\n' http://172.20.9.1/" }
+  - at: 5s
+    every: 2s
+    run: { host: user, cmd: "curl -s -m 1 -o /dev/null -w 'HTTP %{http_code}\\n' http://172.20.9.2/" }
+  - at: 10s
+    fault: { host: w-2, action: power-off }
+  - at: 16s
+    fault: { host: w-3, action: stop-speaker }
+  - at: 22s
+    run: { host: edge, cmd: "kubectl scale deployment api --replicas=6" }
+  - at: 28s
+    fault: { host: w-1, action: delete-pod, pod: api }
+  - at: 34s
+    fault: { host: w-2, action: power-on }
+  - at: 40s
+    fault: { host: w-3, action: start-speaker }
+  - at: 46s
+    fault: { host: w-1, action: partition }
+  - at: 52s
+    run: { host: edge, cmd: "kubectl patch svc api-local -p '{\"spec\":{\"externalTrafficPolicy\":\"Cluster\"}}'" }
+  - at: 64s
+    fault: { host: w-1, action: heal }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata:
+  name: edge-pool
+  namespace: metallb-system
+spec:
+  addresses:
+  - 172.20.9.1-172.20.9.6
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata:
+  name: edge
+  namespace: metallb-system
+spec:
+  myASN: 65020
+  peerASN: 65010
+  peerAddress: 172.20.0.1
+  holdTime: 6s
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata:
+  name: gone-reflector
+  namespace: metallb-system
+spec:
+  myASN: 65020
+  peerASN: 65030
+  peerAddress: 172.20.0.99
+  nodeSelectors:
+  - matchLabels:
+      rack: r1
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata:
+  name: racks
+  namespace: metallb-system
+spec:
+  ipAddressPools:
+  - edge-pool
+  nodeSelectors:
+  - matchExpressions:
+    - {key: rack, operator: Exists}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: api
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+      - name: api
+        image: hashicorp/http-echo
+        args: ["-text=api", "-listen=:9000"]
+        ports:
+        - containerPort: 9000
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  type: LoadBalancer
+  selector:
+    app: api
+  ports:
+  - port: 80
+    targetPort: 9000
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api-local
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: api
+  ports:
+  - port: 80
+    targetPort: 9000
+"#;
+
+#[test]
+fn a_churning_bgp_cluster_reconciles_incrementally_as_in_full() {
+    verify::set(true);
+    let scenario = vipsim::scenario::load::load("bgp-churn.yaml", BGP_CHURN).expect("loads");
+    let run =
+        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    // Every speaker's session to the router opened (w-4's too: the
+    // BGPPeer selects every node, only the advertisement is for racks), and
+    // the dials to the reflector nobody answers went on failing.
+    let opened: std::collections::BTreeSet<String> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Bgp { host, state, .. } if &**state == "Established" => Some(host.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, ["w-1", "w-2", "w-3", "w-4"].map(String::from).into());
+    let logs = run.world().cluster.logs.iter().filter(|l| l.line.contains("172.20.0.99")).count();
+    assert!(logs > 4, "{logs} log lines about the unanswered reflector");
+}

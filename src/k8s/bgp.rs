@@ -18,7 +18,7 @@
 //! MetalLB's native BGP implementation (internal/bgp/native, the default
 //! when `METALLB_BGP_TYPE` is unset).
 
-use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Key, LogLine};
+use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Endpoint, Key, LogLine};
 use super::control::Plane;
 use super::metallb::{self, Protocol, Refusal, Withdrawal};
 use super::objects::Manifest;
@@ -27,7 +27,7 @@ use crate::engine::Event;
 use crate::engine::trace::Kind;
 use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::Cidr;
-use crate::net::host::{Role, Route, RouteOrigin};
+use crate::net::host::{Host, Role, Route, RouteOrigin};
 use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
@@ -522,15 +522,27 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
 }
 
 /// What the BGP controller's `ShouldAnnounce` weighs, computed once per
-/// pass: per pool, its BGPAdvertisements and the nodes each selects; the
-/// nodes that are cordoned or excluded; per Service, the nodes where an
-/// endpoint can serve. Nodes are numbered (their order in the cluster),
-/// so each (node, Service) question is answered from lists, not by
-/// walking the nodes or the endpoints again: the speakers ask it for every
-/// Service on every node, on every pass (100 nodes and 50 Services: 5,000
-/// questions a pass).
+/// pass: the nodes' facts ([`NodeFacts`]) and, per Service, the nodes
+/// where an endpoint can serve. Nodes are numbered (their order in the
+/// cluster), so each (node, Service) question is answered from lists, not
+/// by walking the nodes or the endpoints again: the speakers ask it for
+/// every Service on every node, on every pass (100 nodes and 50 Services:
+/// 5,000 questions a pass).
 #[derive(Clone, Debug, PartialEq)]
 struct Eligibility {
+    facts: Rc<NodeFacts>,
+    /// Each Service with an address, by key.
+    serving: Vec<(Key, Serving)>,
+}
+
+/// The nodes' half of [`Eligibility`]: per pool a Service takes its
+/// address from, its BGPAdvertisements and the nodes each selects; the
+/// nodes that are cordoned or excluded. These follow the nodes, their
+/// labels, the MetalLB objects (changes the control loop does not track)
+/// and the Services' pools, so they are kept in the cluster's caches
+/// between passes: a pod coming up does not list the nodes again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFacts {
     /// The nodes in name order: a node's place here is its number in the
     /// lists below. (Lists searched by halving, not maps: each map type
     /// adds its own code to the wasm.)
@@ -539,8 +551,6 @@ struct Eligibility {
     ads: Vec<(String, Vec<PoolAd>)>,
     unschedulable: Vec<bool>,
     excluded: Vec<bool>,
-    /// Each Service with an address, by key.
-    serving: Vec<(Key, Serving)>,
 }
 
 /// A node's number: its place in `nodes`, which are in name order.
@@ -551,7 +561,7 @@ fn number(nodes: &[String], name: &str) -> Option<usize> {
 /// A BGPAdvertisement of a pool: the nodes it selects (`nodeSelectors`),
 /// the BGPPeers it is limited to (`peers`, none: all) and the prefix
 /// length it announces (`aggregationLength`, default 32).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct PoolAd {
     selects: Vec<bool>,
     peers: Vec<String>,
@@ -574,58 +584,91 @@ impl Serving {
     }
 }
 
-impl Eligibility {
-    fn of(k: &Cluster) -> Eligibility {
+impl NodeFacts {
+    fn of(k: &Cluster) -> NodeFacts {
         // In name order: the cluster's node map is.
         let nodes: Vec<String> = k.nodes.keys().cloned().collect();
         let flags = |set: &BTreeSet<String>| nodes.iter().map(|n| set.contains(n)).collect::<Vec<bool>>();
         let mut ads: Vec<(String, Vec<PoolAd>)> = Vec::new();
-        let mut serving = Vec::new();
         for s in k.services.values().filter(|s| !s.ingress.is_empty()) {
-            let pool = s.pool.clone().unwrap_or_default();
-            if !ads.iter().any(|(p, _)| *p == pool) {
-                let pool_ads = metallb::advertisements_for(k, "BGPAdvertisement", &pool)
-                    .into_iter()
-                    .filter_map(|ad| match ad {
-                        Manifest::BGPAdvertisement { spec, .. } => Some(PoolAd {
-                            selects: flags(&metallb::advertised_nodes(k, &[ad])),
-                            peers: spec.peers.clone(),
-                            length: spec.aggregation_length.unwrap_or(32).min(32),
-                        }),
-                        _ => None,
-                    })
-                    .collect();
-                ads.push((pool, pool_ads));
+            let pool = s.pool.as_deref().unwrap_or_default();
+            if ads.iter().any(|(p, _)| p == pool) {
+                continue;
             }
-            // Only externalTrafficPolicy: Local asks on which nodes: for the
-            // others one serving endpoint anywhere is the answer.
-            let mut can_serve = Serving::default();
-            if s.external_local() {
-                can_serve.on = vec![false; nodes.len()];
-                for e in metallb::serving_endpoints(k, &s.key()) {
-                    can_serve.anywhere = true;
-                    if let Some(n) = number(&nodes, &e.node) {
-                        can_serve.on[n] = true;
-                    }
-                }
-            } else {
-                can_serve.anywhere = metallb::serving_endpoints(k, &s.key()).next().is_some();
-            }
-            serving.push((s.key(), can_serve));
+            let pool_ads = metallb::advertisements_for(k, "BGPAdvertisement", pool)
+                .into_iter()
+                .filter_map(|ad| match ad {
+                    Manifest::BGPAdvertisement { spec, .. } => Some(PoolAd {
+                        selects: flags(&metallb::advertised_nodes(k, &[ad])),
+                        peers: spec.peers.clone(),
+                        length: spec.aggregation_length.unwrap_or(32).min(32),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            ads.push((pool.to_string(), pool_ads));
         }
-        serving.stable_sort_by(|(a, _), (b, _)| a.cmp(b));
-        Eligibility {
+        NodeFacts {
             unschedulable: k.nodes.values().map(|n| n.unschedulable).collect(),
             excluded: k.nodes.keys().map(|n| metallb::excluded(k, n)).collect(),
             nodes,
             ads,
-            serving,
         }
+    }
+
+    /// The facts from the cluster's caches, computed if they miss them
+    /// ([`reconcile`] drops them after a change they follow).
+    fn cached(k: &mut Cluster) -> Rc<NodeFacts> {
+        if let Some(facts) = &k.caches.bgp_nodes {
+            return facts.clone();
+        }
+        let facts = Rc::new(NodeFacts::of(k));
+        k.caches.bgp_nodes = Some(facts.clone());
+        facts
+    }
+}
+
+/// Where each Service with an address can be served, in key order (the
+/// Service map's).
+fn serving_now<'a>(k: &'a Cluster, facts: &'a NodeFacts) -> impl Iterator<Item = (&'a Key, Serving)> + 'a {
+    // Services alike share their slice's list of endpoints: the answer for
+    // the last list read is kept (a hundred Services in front of one
+    // Deployment read its thousand endpoints once).
+    let mut last: Option<(*const Vec<Rc<Endpoint>>, bool, Serving)> = None;
+    k.services.iter().filter(|(_, s)| !s.ingress.is_empty()).map(move |(key, s)| {
+        let local = s.external_local();
+        let list = k.slices.get(key).map_or(std::ptr::null(), |sl| Rc::as_ptr(&sl.endpoints));
+        if let Some((_, _, known)) = last.as_ref().filter(|(at, l, _)| *at == list && *l == local) {
+            return (key, known.clone());
+        }
+        // Only externalTrafficPolicy: Local asks on which nodes: for the
+        // others one serving endpoint anywhere is the answer.
+        let mut can_serve = Serving::default();
+        if local {
+            can_serve.on = vec![false; facts.nodes.len()];
+            for e in metallb::serving_endpoints(k, key) {
+                can_serve.anywhere = true;
+                if let Some(n) = number(&facts.nodes, &e.node) {
+                    can_serve.on[n] = true;
+                }
+            }
+        } else {
+            can_serve.anywhere = metallb::serving_endpoints(k, key).next().is_some();
+        }
+        last = Some((list, local, can_serve.clone()));
+        (key, can_serve)
+    })
+}
+
+impl Eligibility {
+    fn of(k: &Cluster, facts: Rc<NodeFacts>) -> Eligibility {
+        let serving = serving_now(k, &facts).map(|(key, serving)| (key.clone(), serving)).collect();
+        Eligibility { facts, serving }
     }
 
     /// The node's number, if the cluster has it.
     fn node(&self, name: &str) -> Option<usize> {
-        number(&self.nodes, name)
+        number(&self.facts.nodes, name)
     }
 
     /// Where the Service's endpoints serve, if it has an address.
@@ -635,7 +678,7 @@ impl Eligibility {
 
     /// The pool's advertisements (none for a pool no Service uses).
     fn pool_ads(&self, pool: &str) -> &[PoolAd] {
-        self.ads.iter().find(|(p, _)| p == pool).map_or(&[], |(_, ads)| ads)
+        self.facts.ads.iter().find(|(p, _)| p == pool).map_or(&[], |(_, ads)| ads)
     }
 
     /// `ShouldAnnounce` for a Service with an address on `node`, checked in
@@ -659,10 +702,10 @@ impl Eligibility {
         if ads == 0 {
             return Err(Refusal::NotOwner);
         }
-        if self.unschedulable[n] {
+        if self.facts.unschedulable[n] {
             return Err(Refusal::NodeUnschedulable);
         }
-        if self.excluded[n] {
+        if self.facts.excluded[n] {
             return Err(Refusal::NodeExcluded);
         }
         if local && !serving.is_some_and(|s| s.on(node)) {
@@ -700,33 +743,44 @@ struct ServiceView {
     fingerprint: u64,
 }
 
-fn service_views(k: &Cluster) -> Vec<ServiceView> {
-    k.services
-        .values()
-        .filter_map(|s| {
+/// The Services with an address as the speakers see them, and the
+/// configuration's fingerprint (both from the MetalLB caches).
+fn service_views(k: &mut Cluster) -> (u64, Vec<ServiceView>) {
+    let config = metallb::speaker_prints(k);
+    let k = &*k;
+    let views = k
+        .services
+        .iter()
+        .filter_map(|(key, s)| {
             Some(ServiceView {
-                key: s.key(),
+                key: key.clone(),
                 ip: *s.ingress.first()?,
                 pool: s.pool.clone()?,
                 local: s.external_local(),
-                fingerprint: metallb::service_fingerprint(k, s),
+                fingerprint: metallb::service_print(k, key),
             })
         })
-        .collect()
+        .collect();
+    (config, views)
 }
 
 /// Whether a live MetalLB speaker has Services to reconcile: a forced or
 /// configuration resync, or a Service (or its EndpointSlice) it has not
 /// seen as it is now.
-pub fn sync_pending(p: &Plane) -> bool {
+pub fn sync_pending(p: &mut Plane) -> bool {
     if !is_metallb(p.k) {
         return false;
     }
-    let config = metallb::config_fingerprint(p.k);
-    let services = service_views(p.k);
-    let differs = |seen: &BTreeMap<Key, u64>| {
-        seen.len() != services.len()
-            || services.iter().zip(seen).any(|(s, (key, print))| *key != s.key || *print != s.fingerprint)
+    let (config, services) = service_views(p.k);
+    // Speakers mostly share one seen map: compare each distinct one once.
+    let mut compared: Option<(*const BTreeMap<Key, u64>, bool)> = None;
+    let mut differs = |seen: &Rc<BTreeMap<Key, u64>>| match compared {
+        Some((at, differs)) if at == Rc::as_ptr(seen) => differs,
+        _ => {
+            let differs = metallb::seen_differs_from(seen, services.iter().map(|s| (&s.key, s.fingerprint)));
+            compared = Some((Rc::as_ptr(seen), differs));
+            differs
+        }
     };
     p.k.speakers.iter().any(|(node, s)| {
         metallb::speaker_alive(p.k, p.hosts, node)
@@ -746,9 +800,9 @@ pub fn speakers_sync(p: &mut Plane) {
         return;
     }
     let now = p.cx.now;
-    let config = metallb::config_fingerprint(p.k);
-    let services = service_views(p.k);
-    let elig = Eligibility::of(p.k);
+    let (config, services) = service_views(p.k);
+    let facts = NodeFacts::cached(p.k);
+    let elig = Eligibility::of(p.k, facts);
     let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect_map());
     let nodes: Vec<String> = p.k.speakers.keys().cloned().collect();
     for node in nodes {
@@ -805,50 +859,47 @@ pub fn speakers_sync(p: &mut Plane) {
 
 /// Recomputes what each live speaker advertises and the router's routes.
 pub fn reconcile(p: &mut Plane) {
-    configure_sessions(p);
-    let inputs = Inputs {
-        metallb: is_metallb(p.k),
-        router_asn: p.k.config.router_asn,
-        services: p
-            .k
-            .services
-            .values()
-            .filter_map(|s| {
-                Some((s.key(), *s.ingress.first()?, s.pool.clone().unwrap_or_default(), s.external_local()))
-            })
-            .collect(),
-        eligibility: Eligibility::of(p.k),
-        sessions: p
-            .k
-            .bgp
-            .iter()
-            .map(|(node, s)| SessionInputs {
-                node: node.clone(),
-                alive: metallb::speaker_alive(p.k, p.hosts, node),
-                state: s.state,
-                peer: s.peer.clone(),
-                since: s.since,
-                my_asn: s.my_asn,
-                node_ip: p.k.nodes.get(node).map(|n| n.ip),
-            })
-            .collect(),
-    };
-    // A pass that reads what the last one read finds what it found: the
-    // router only needs to still have those routes. (A change the control
-    // loop does not track weighs everything again.)
-    if !p.k.touched.all
-        && let Some(memo) = &p.k.caches.bgp
-        && memo.inputs == inputs
-    {
-        let routes = memo.routes.clone();
-        install_routes(p, routes);
+    // What the sessions follow (the BGPPeers, the nodes' labels, which
+    // speakers are alive, the router's address) changes only by what the
+    // control loop does not track (a manifest, a fault, a console
+    // command), which reconciles everything: the passes between find every
+    // session as the last one left it.
+    if p.k.touched.all {
+        configure_sessions(p);
+    }
+    // The nodes' facts follow the same changes, and the Services' pools.
+    if p.k.touched.all || !p.k.touched.services.is_empty() {
+        p.k.caches.bgp_nodes = None;
+    }
+    let facts = NodeFacts::cached(p.k);
+    // A pass that reads what the last one read finds what it found, and
+    // the router still has the routes it installed (only this reconcile
+    // changes a router's BGP routes). A change the control loop does not
+    // track weighs everything again.
+    let memo = p.k.caches.bgp.take().filter(|_| !p.k.touched.all);
+    if memo.as_ref().is_some_and(|memo| memo.inputs.hold(p.k, p.hosts, &facts)) {
+        p.k.caches.bgp = memo;
         return;
     }
+    let inputs = Inputs::of(p.k, p.hosts, facts);
+    // When only sessions changed (an OPEN, a hold timer running out), the
+    // speakers of the others would send what they sent: only the changed
+    // ones are weighed again.
+    let before = memo.as_ref().map(|memo| &memo.inputs).filter(|before| {
+        (before.metallb, before.router_asn, &before.services, &before.eligibility)
+            == (inputs.metallb, inputs.router_asn, &inputs.services, &inputs.eligibility)
+    });
+    let unchanged = |session: &SessionInputs| {
+        before.is_some_and(|before| {
+            let at = before.sessions.binary_search_by(|s| s.node.cmp(&session.node));
+            at.is_ok_and(|i| before.sessions[i] == *session)
+        })
+    };
     let elig = &inputs.eligibility;
     let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving(key)).collect();
     for session in &inputs.sessions {
         // A dead speaker sends no UPDATE: the router keeps what it last heard.
-        if !session.alive {
+        if !session.alive || unchanged(session) {
             continue;
         }
         let n = elig.node(&session.node);
@@ -874,8 +925,8 @@ pub fn reconcile(p: &mut Plane) {
         }
     }
     let routes = routes_wanted(p.k);
-    p.k.caches.bgp = Some(Memo { inputs, routes: routes.clone() });
-    install_routes(p, routes);
+    install_routes(p, &routes);
+    p.k.caches.bgp = Some(Memo { inputs, routes });
 }
 
 /// What [`reconcile`] last read and the routes it wanted (in the
@@ -896,7 +947,69 @@ struct Inputs {
     /// Each Service with an address: key, address, pool, externalTrafficPolicy Local.
     services: Vec<(String, Ipv4Addr, String, bool)>,
     eligibility: Eligibility,
+    /// In node order (the session map's).
     sessions: Vec<SessionInputs>,
+}
+
+impl Inputs {
+    fn of(k: &Cluster, hosts: &[Host], facts: Rc<NodeFacts>) -> Inputs {
+        Inputs {
+            metallb: is_metallb(k),
+            router_asn: k.config.router_asn,
+            services: services_now(k)
+                .map(|(key, ip, pool, local)| (key.clone(), ip, pool.to_string(), local))
+                .collect(),
+            eligibility: Eligibility::of(k, facts),
+            sessions: sessions_now(k, hosts).map(SessionInputs::from).collect(),
+        }
+    }
+
+    /// Whether [`Inputs::of`] would read these inputs now, found without
+    /// building them (most passes read what the last one read, and with
+    /// hundreds of nodes and Services the copies cost more than the rest
+    /// of the pass).
+    fn hold(&self, k: &Cluster, hosts: &[Host], facts: &Rc<NodeFacts>) -> bool {
+        let mut serving = serving_now(k, facts);
+        let mut sessions = sessions_now(k, hosts);
+        (self.metallb, self.router_asn) == (is_metallb(k), k.config.router_asn)
+            && self.eligibility.facts == *facts
+            && self.services.iter().map(|(key, ip, pool, local)| (key, *ip, pool.as_str(), *local)).eq(services_now(k))
+            && self
+                .eligibility
+                .serving
+                .iter()
+                .all(|(key, was)| serving.next().is_some_and(|(k, is)| k == key && is == *was))
+            && serving.next().is_none()
+            && self.sessions.iter().all(|was| sessions.next().is_some_and(|is| is == was.view()))
+            && sessions.next().is_none()
+    }
+}
+
+/// Each Service with an address: key, address, pool, externalTrafficPolicy Local.
+fn services_now(k: &Cluster) -> impl Iterator<Item = (&Key, Ipv4Addr, &str, bool)> {
+    k.services.iter().filter_map(|(key, s)| {
+        Some((key, *s.ingress.first()?, s.pool.as_deref().unwrap_or_default(), s.external_local()))
+    })
+}
+
+/// Each session as the reconcile reads it, in node order. (Its node is
+/// found by walking the node map beside the session map, both in name
+/// order, rather than looked up: this runs on every pass.)
+fn sessions_now<'a>(k: &'a Cluster, hosts: &'a [Host]) -> impl Iterator<Item = SessionView<'a>> {
+    let mut nodes = k.nodes.iter().peekable();
+    k.bgp.iter().map(move |(name, s)| {
+        while nodes.next_if(|(n, _)| *n < name).is_some() {}
+        let node = nodes.next_if(|(n, _)| *n == name).map(|(_, node)| node);
+        SessionView {
+            node: name,
+            alive: node.is_some_and(|n| metallb::speaker_alive_on(n, hosts)),
+            state: s.state,
+            peer: &s.peer,
+            since: s.since,
+            my_asn: s.my_asn,
+            node_ip: node.map(|n| n.ip),
+        }
+    })
 }
 
 /// What a node's session contributes: whether its speaker runs, and what
@@ -910,6 +1023,32 @@ struct SessionInputs {
     since: Instant,
     my_asn: u32,
     node_ip: Option<Ipv4Addr>,
+}
+
+/// [`SessionInputs`] read from the cluster in place.
+#[derive(PartialEq)]
+struct SessionView<'a> {
+    node: &'a str,
+    alive: bool,
+    state: BgpState,
+    peer: &'a str,
+    since: Instant,
+    my_asn: u32,
+    node_ip: Option<Ipv4Addr>,
+}
+
+impl SessionInputs {
+    fn view(&self) -> SessionView<'_> {
+        let SessionInputs { node, alive, state, peer, since, my_asn, node_ip } = self;
+        SessionView { node, alive: *alive, state: *state, peer, since: *since, my_asn: *my_asn, node_ip: *node_ip }
+    }
+}
+
+impl From<SessionView<'_>> for SessionInputs {
+    fn from(v: SessionView) -> SessionInputs {
+        let SessionView { node, alive, state, peer, since, my_asn, node_ip } = v;
+        SessionInputs { node: node.into(), alive, state, peer: peer.into(), since, my_asn, node_ip }
+    }
 }
 
 /// One path the router learned for a prefix: from which node, the node's
@@ -991,16 +1130,21 @@ fn routes_wanted(k: &Cluster) -> BTreeMap<Cidr, Vec<Ipv4Addr>> {
 
 /// Puts the BGP routes `want` ([`routes_wanted`]) on the router, and
 /// records each route that changed.
-fn install_routes(p: &mut Plane, want: BTreeMap<Cidr, Vec<Ipv4Addr>>) {
+fn install_routes(p: &mut Plane, want: &BTreeMap<Cidr, Vec<Ipv4Addr>>) {
     let Some((rid, _)) = router(p) else { return };
     let router = &mut p.hosts[rid];
+    // Most passes find the routes this function put there, in its order.
+    let bgp = router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp);
+    if bgp.map(|r| (&r.dst, &r.via)).eq(want) {
+        return;
+    }
     let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
         router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst, r.via.clone())).collect_map();
-    if have == want {
+    if have == *want {
         return;
     }
     router.routes.retain(|r| r.origin != RouteOrigin::Bgp);
-    for (vip, hops) in &want {
+    for (vip, hops) in want {
         router.routes.push(Route { dst: *vip, via: hops.clone(), iface: 0, origin: RouteOrigin::Bgp });
     }
     let name = router.name.clone();

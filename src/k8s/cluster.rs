@@ -741,6 +741,9 @@ pub struct Caches {
     pub pods: PodIndex,
     /// What the BGP speakers and the router's routes were last weighed from.
     pub bgp: Option<super::bgp::Memo>,
+    /// The nodes' facts the BGP speakers weigh (dropped by the BGP
+    /// reconcile after a change they follow).
+    pub bgp_nodes: Option<std::rc::Rc<super::bgp::NodeFacts>>,
 }
 
 /// The pods the scheduler, the kubelets and the node programming look

@@ -68,7 +68,9 @@ impl Plane<'_, '_, '_> {
     /// controller runs over everything. A `Resync` changes no object: the
     /// controllers that act on a deadline look at the clock on every run
     /// (a Deployment's progress check, Cilium's leases and responders, a
-    /// rollout watch), so it touches nothing.
+    /// rollout watch), so it touches nothing. Nor does a BGP session's
+    /// OPEN: only the BGP reconcile reads the sessions, and it compares
+    /// what it reads with what its last pass read.
     pub fn handle(&mut self, ev: ControlEvent) {
         let now = self.cx.now;
         match &ev {
@@ -78,6 +80,7 @@ impl Plane<'_, '_, '_> {
             | ControlEvent::SpeakerSync
             | ControlEvent::GarpTick { .. }
             | ControlEvent::LeaseTry { .. }
+            | ControlEvent::BgpOpen { .. }
             | ControlEvent::Resync => {}
             _ => self.k.touched.all = true,
         }

@@ -119,7 +119,12 @@ pub fn serving_endpoints<'a>(k: &'a Cluster, svc: &Key) -> impl Iterator<Item = 
 
 /// Whether a node's speaker runs and is reachable (powered, on the LAN).
 pub fn speaker_alive(k: &Cluster, hosts: &[Host], node: &str) -> bool {
-    k.nodes.get(node).is_some_and(|n| n.agent_running && hosts[n.host].up && n.kubelet_up)
+    k.nodes.get(node).is_some_and(|n| speaker_alive_on(n, hosts))
+}
+
+/// [`speaker_alive`] for a node in hand.
+pub fn speaker_alive_on(n: &super::cluster::Node, hosts: &[Host]) -> bool {
+    n.agent_running && hosts[n.host].up && n.kubelet_up
 }
 
 /// The protocol a speaker announces a Service with (`config.Proto` in
@@ -309,11 +314,11 @@ fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// A Service's fingerprint as a speaker reconciles it: the object, with
-/// its EndpointSlice's (creation, digest, size) folded in. A change is a
-/// new reconcile of that Service.
-pub fn service_fingerprint(k: &Cluster, s: &super::cluster::Service) -> u64 {
-    with_slice(k.slices.get(&s.key()), fingerprint(s))
+/// A Service's fingerprint as a speaker reconciles it: the object's (from
+/// the caches, [`speaker_prints`]), with its EndpointSlice's (creation,
+/// digest, size) folded in. A change is a new reconcile of that Service.
+pub fn service_print(k: &Cluster, key: &Key) -> u64 {
+    with_slice(k.slices.get(key), k.caches.metallb.objects[key])
 }
 
 fn with_slice(slice: Option<&super::cluster::EndpointSlice>, object: u64) -> u64 {
@@ -400,13 +405,11 @@ pub fn forget(k: &mut Cluster) {
     }
 }
 
-/// Fills what the caches miss for the Services with an address.
-fn fill(k: &mut Cluster) {
-    if k.caches.metallb.order_nodes != k.nodes.len() {
-        k.caches.metallb.orders.clear();
-        k.caches.metallb.derived.clear();
-        k.caches.metallb.order_nodes = k.nodes.len();
-    }
+/// What the speakers of both modes compare with what they last saw, from
+/// the caches (computed where they miss it): the configuration's
+/// fingerprint, returned, and each Service's object fingerprint
+/// ([`service_print`] for a Service with an address and a pool).
+pub fn speaker_prints(k: &mut Cluster) -> u64 {
     if k.caches.metallb.config.is_none() {
         let c = Config {
             fingerprint: config_fingerprint(k),
@@ -415,11 +418,29 @@ fn fill(k: &mut Cluster) {
         };
         k.caches.metallb.config = Some(Rc::new(c));
     }
+    let objects = &k.caches.metallb.objects;
+    let missing: Vec<(Key, u64)> = k
+        .services
+        .iter()
+        .filter(|(key, s)| !s.ingress.is_empty() && s.pool.is_some() && !objects.contains_key(*key))
+        .map(|(key, s)| (key.clone(), fingerprint(s)))
+        .collect();
+    k.caches.metallb.objects.extend(missing);
+    k.caches.metallb.config.as_ref().expect("filled").fingerprint
+}
+
+/// Fills what the caches miss for the Services with an address.
+fn fill(k: &mut Cluster) {
+    if k.caches.metallb.order_nodes != k.nodes.len() {
+        k.caches.metallb.orders.clear();
+        k.caches.metallb.derived.clear();
+        k.caches.metallb.order_nodes = k.nodes.len();
+    }
+    speaker_prints(k);
     let config = k.caches.metallb.config.clone().expect("filled");
     let mut pools: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
     let mut names: Option<Vec<String>> = None;
     let mut orders = Vec::new();
-    let mut objects = Vec::new();
     let mut serving = Vec::new();
     for (key, s) in &k.services {
         let (Some(ip), Some(pool)) = (s.ingress.first(), &s.pool) else { continue };
@@ -431,9 +452,6 @@ fn fill(k: &mut Cluster) {
             let names = names.get_or_insert_with(|| k.nodes.keys().cloned().collect());
             orders.push((*ip, Rc::new(election_order(names, *ip))));
         }
-        if !k.caches.metallb.objects.contains_key(key) {
-            objects.push((key.clone(), fingerprint(s)));
-        }
         if s.external_local() {
             let digest = k.slices.get(key).map(|sl| sl.digest).unwrap_or(0);
             if k.caches.metallb.serving.get(key).is_none_or(|(d, _)| *d != digest) {
@@ -443,7 +461,6 @@ fn fill(k: &mut Cluster) {
     }
     let c = &mut k.caches.metallb;
     c.orders.extend(orders);
-    c.objects.extend(objects);
     c.serving.extend(serving);
     if !pools.is_empty() {
         let mut allowed = config.allowed.clone();
@@ -581,8 +598,14 @@ fn plan(k: &Cluster, hosts: &[Host], config: &Config, services: &[ServiceView]) 
 /// Whether a speaker's seen Services differ from `services`: a changed
 /// fingerprint, or one it saw that has no address any more.
 fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
-    seen.len() != services.len()
-        || services.iter().zip(seen).any(|(s, (key, print))| key != s.key || *print != s.fingerprint)
+    seen_differs_from(seen, services.iter().map(|s| (s.key, s.fingerprint)))
+}
+
+/// Whether a speaker's seen map differs from the Services' fingerprints
+/// now (listed in key order).
+pub fn seen_differs_from<'a>(seen: &BTreeMap<Key, u64>, now: impl ExactSizeIterator<Item = (&'a Key, u64)>) -> bool {
+    seen.len() != now.len()
+        || now.zip(seen).any(|((key, print), (seen_key, seen_print))| key != seen_key || print != *seen_print)
 }
 
 /// Whether some speaker has something to reconcile (or a dead one still
