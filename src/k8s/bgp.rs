@@ -898,8 +898,10 @@ pub fn reconcile(p: &mut Plane) {
     let elig = &inputs.eligibility;
     let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving(key)).collect();
     for session in &inputs.sessions {
-        // A dead speaker sends no UPDATE: the router keeps what it last heard.
-        if !session.alive || unchanged(session) {
+        // A dead speaker sends no UPDATE: the router keeps what it last
+        // heard. Nor does a session not yet established (every one, while
+        // a scenario's Services are applied at its start).
+        if !session.alive || session.state != BgpState::Established || unchanged(session) {
             continue;
         }
         let n = elig.node(&session.node);
@@ -918,9 +920,7 @@ pub fn reconcile(p: &mut Plane) {
                 }
             }
         }
-        if let Some(s) = p.k.bgp.get_mut(&session.node)
-            && s.state == BgpState::Established
-        {
+        if let Some(s) = p.k.bgp.get_mut(&session.node) {
             s.advertised = adv;
         }
     }

@@ -70,7 +70,10 @@ impl Plane<'_, '_, '_> {
     /// (a Deployment's progress check, Cilium's leases and responders, a
     /// rollout watch), so it touches nothing. Nor does a BGP session's
     /// OPEN: only the BGP reconcile reads the sessions, and it compares
-    /// what it reads with what its last pass read.
+    /// what it reads with what its last pass read. A failed dial to a
+    /// BGPPeer nobody answers changes only that dial's backoff, which no
+    /// controller reads (a speaker retries it for as long as the peer is
+    /// configured: every node, every backoff).
     pub fn handle(&mut self, ev: ControlEvent) {
         let now = self.cx.now;
         match &ev {
@@ -81,6 +84,7 @@ impl Plane<'_, '_, '_> {
             | ControlEvent::GarpTick { .. }
             | ControlEvent::LeaseTry { .. }
             | ControlEvent::BgpOpen { .. }
+            | ControlEvent::BgpDialFailed { .. }
             | ControlEvent::Resync => {}
             _ => self.k.touched.all = true,
         }
