@@ -116,10 +116,13 @@ mod bench {
             Setup::MetallbBgp => ("metallb", "bgp", "iptables", "    asn: 64500\n"),
             Setup::CiliumL2 => ("cilium", "l2", "ebpf", ""),
         };
+        // The default pod CIDR (a /16) has a /24 for 256 nodes; a larger
+        // cluster takes a /12, as its author would have to.
+        let pod_cidr = if nodes > 256 { "    podCIDR: 10.240.0.0/12\n" } else { "" };
         let mut y = format!(
             "apiVersion: vipsim/v1\nkind: Scenario\nmetadata:\n  name: scale-{nodes}\n  title: {nodes} nodes\n\
              spec:\n  duration: {seconds}s\n  cluster:\n    loadBalancer: {load_balancer}\n    announce: {announce}\n    \
-             datapath: {datapath}\n  hosts:\n  - name: router\n    role: router\n    ip: 10.10.0.1/16\n{router_asn}  \
+             datapath: {datapath}\n{pod_cidr}  hosts:\n  - name: router\n    role: router\n    ip: 10.10.0.1/16\n{router_asn}  \
              - name: client\n    role: client\n    ip: 172.16.0.5/24\n    behind: router\n"
         );
         for i in 0..nodes {
