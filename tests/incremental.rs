@@ -471,3 +471,101 @@ fn a_churning_bgp_cluster_reconciles_incrementally_as_in_full() {
     let logs = run.world().cluster.logs.iter().filter(|l| l.line.contains("172.20.0.99")).count();
     assert!(logs > 4, "{logs} log lines about the unanswered reflector");
 }
+
+/// The Cilium-style BGP setup (no BGPPeer: every node peers with the
+/// router as soon as it runs, from the cluster's first reconcile, which
+/// applies its own `kubernetes` Service), with a Local Service whose
+/// endpoints move when a node's power goes and comes back and the
+/// Deployment grows. The first pass configures the sessions even though
+/// it is a tracked one.
+const CILIUM_BGP_CHURN: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: cilium-bgp-churn
+  title: cilium bgp churn
+spec:
+  duration: 60s
+  cluster:
+    loadBalancer: cilium
+    announce: bgp
+    datapath: ebpf
+  hosts:
+  - {name: core, role: router, ip: 10.60.0.1/24, asn: 65100}
+  - {name: tester, role: client, ip: 203.0.113.9/24, behind: core}
+  - {name: b-1, role: node, ip: 10.60.0.11/24}
+  - {name: b-2, role: node, ip: 10.60.0.12/24}
+  - {name: b-3, role: node, ip: 10.60.0.13/24}
+  timeline:
+  - at: 3s
+    every: 1s
+    run: { host: tester, cmd: "curl -s -m 1 -o /dev/null -w 'HTTP %{http_code}\\n' http://10.60.5.10/" }
+  - at: 15s
+    fault: { host: b-2, action: power-off }
+  - at: 30s
+    fault: { host: b-2, action: power-on }
+  - at: 40s
+    run: { host: core, cmd: "kubectl scale deployment echo --replicas=5" }
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: vips
+spec:
+  blocks:
+  - start: 10.60.5.10
+    stop: 10.60.5.20
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: echo
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: echo
+  template:
+    metadata:
+      labels:
+        app: echo
+    spec:
+      containers:
+      - name: echo
+        image: hashicorp/http-echo
+        args: ["-text=echo", "-listen=:5678"]
+        ports:
+        - containerPort: 5678
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: echo
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: echo
+  ports:
+  - port: 80
+    targetPort: 5678
+"#;
+
+#[test]
+fn a_churning_cilium_bgp_cluster_reconciles_incrementally_as_in_full() {
+    verify::set(true);
+    let scenario = vipsim::scenario::load::load("cilium-bgp-churn.yaml", CILIUM_BGP_CHURN).expect("loads");
+    let run =
+        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    let opened: Vec<String> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Bgp { host, state, .. } if &**state == "Established" => Some(host.to_string()),
+            _ => None,
+        })
+        .collect();
+    // Each node's session opened at the cluster's first second. (b-2's
+    // stays up at the router through the power cut: the default hold time
+    // is 90 s, and the run is 60 s.)
+    assert_eq!(opened, ["b-1", "b-2", "b-3"].map(String::from));
+}

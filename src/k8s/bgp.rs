@@ -521,9 +521,9 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
     });
 }
 
-/// What the BGP controller's `ShouldAnnounce` weighs, computed once per
-/// pass: the nodes' facts ([`NodeFacts`]) and, per Service, the nodes
-/// where an endpoint can serve. Nodes are numbered (their order in the
+/// What the BGP controller's `ShouldAnnounce` weighs: the nodes' facts
+/// ([`NodeFacts`], kept between passes) and, per Service, the nodes where
+/// an endpoint can serve (read once per pass). Nodes are numbered (their order in the
 /// cluster), so each (node, Service) question is answered from lists, not
 /// by walking the nodes or the endpoints again: the speakers ask it for
 /// every Service on every node, on every pass (100 nodes and 50 Services:
@@ -772,7 +772,8 @@ pub fn sync_pending(p: &mut Plane) -> bool {
         return false;
     }
     let (config, services) = service_views(p.k);
-    // Speakers mostly share one seen map: compare each distinct one once.
+    // Speakers mostly share one seen map: the last one compared is
+    // remembered.
     let mut compared: Option<(*const BTreeMap<Key, u64>, bool)> = None;
     let mut differs = |seen: &Rc<BTreeMap<Key, u64>>| match compared {
         Some((at, differs)) if at == Rc::as_ptr(seen) => differs,
@@ -862,9 +863,12 @@ pub fn reconcile(p: &mut Plane) {
     // What the sessions follow (the BGPPeers, the nodes' labels, which
     // speakers are alive, the router's address) changes only by what the
     // control loop does not track (a manifest, a fault, a console
-    // command), which reconciles everything: the passes between find every
-    // session as the last one left it.
-    if p.k.touched.all {
+    // command), which reconciles everything: once a pass has configured
+    // them (it leaves its memo), the passes between find every session as
+    // the last one left it. (The first pass can be a tracked one: the
+    // cluster's own `kubernetes` Service is applied before anything else,
+    // and without BGPPeers every node peers with the router at once.)
+    if p.k.touched.all || p.k.caches.bgp.is_none() {
         configure_sessions(p);
     }
     // The nodes' facts follow the same changes, and the Services' pools.
@@ -882,9 +886,8 @@ pub fn reconcile(p: &mut Plane) {
         return;
     }
     let inputs = Inputs::of(p.k, p.hosts, facts);
-    // When only sessions changed (an OPEN, a hold timer running out), the
-    // speakers of the others would send what they sent: only the changed
-    // ones are weighed again.
+    // When only sessions changed (an OPEN), the speakers of the others
+    // would send what they sent: only the changed ones are weighed again.
     let before = memo.as_ref().map(|memo| &memo.inputs).filter(|before| {
         (before.metallb, before.router_asn, &before.services, &before.eligibility)
             == (inputs.metallb, inputs.router_asn, &inputs.services, &inputs.eligibility)

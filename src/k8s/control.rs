@@ -71,9 +71,10 @@ impl Plane<'_, '_, '_> {
     /// rollout watch), so it touches nothing. Nor does a BGP session's
     /// OPEN: only the BGP reconcile reads the sessions, and it compares
     /// what it reads with what its last pass read. A failed dial to a
-    /// BGPPeer nobody answers changes only that dial's backoff, which no
-    /// controller reads (a speaker retries it for as long as the peer is
-    /// configured: every node, every backoff).
+    /// BGPPeer nobody answers changes only that dial (its backoff and
+    /// generation) and logs a line, which no controller reads (a speaker
+    /// retries it for as long as the peer is configured: every node,
+    /// every backoff).
     pub fn handle(&mut self, ev: ControlEvent) {
         let now = self.cx.now;
         match &ev {

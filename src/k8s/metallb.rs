@@ -335,7 +335,7 @@ fn with_slice(slice: Option<&super::cluster::EndpointSlice>, object: u64) -> u64
 /// node what its node controller reprocesses for (speaker/main.go `SetNode`:
 /// schedulability and the exclusion label) and which advertisements select
 /// it. A change reprocesses every Service (`SyncStateReprocessAll`).
-pub fn config_fingerprint(k: &Cluster) -> u64 {
+fn config_fingerprint(k: &Cluster) -> u64 {
     let metallb =
         |kind: &str| super::kinds::of_kind(kind).is_some_and(|r| r.addon == Some(super::kinds::Addon::Metallb));
     let objects: Vec<&super::cluster::Stored> = k.objects.values().filter(|o| metallb(o.manifest.kind())).collect();
