@@ -25,6 +25,22 @@ fn every_shipped_scenario_reconciles_incrementally_as_in_full() {
     }
 }
 
+/// Runs a scenario to its end with every incremental reconcile checked
+/// against a full one.
+fn run_verified(file: &str, yaml: &str) -> vipsim::play::run::Run {
+    verify::set(true);
+    let scenario = vipsim::scenario::load::load(file, yaml).expect("loads");
+    common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"))
+}
+
+/// The nodes whose BGP session came up, in the trace's order.
+fn established(run: &vipsim::play::run::Run) -> impl Iterator<Item = String> + '_ {
+    run.trace().iter().filter_map(|r| match &r.kind {
+        vipsim::engine::trace::Kind::Bgp { host, state, .. } if &**state == "Established" => Some(host.to_string()),
+        _ => None,
+    })
+}
+
 const CHURN: &str = r#"apiVersion: vipsim/v1
 kind: Scenario
 metadata:
@@ -157,10 +173,7 @@ spec:
 
 #[test]
 fn a_churning_cluster_reconciles_incrementally_as_in_full() {
-    verify::set(true);
-    let scenario = vipsim::scenario::load::load("churn.yaml", CHURN).expect("loads");
-    let run =
-        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    let run = run_verified("churn.yaml", CHURN);
     // The churn reached the speakers: k-0's partition at 62 s makes the
     // others drop it from their memberlist views.
     let left = run
@@ -279,10 +292,7 @@ spec:
 
 #[test]
 fn a_churning_cilium_cluster_reconciles_incrementally_as_in_full() {
-    verify::set(true);
-    let scenario = vipsim::scenario::load::load("cilium-churn.yaml", CILIUM_CHURN).expect("loads");
-    let run =
-        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    let run = run_verified("cilium-churn.yaml", CILIUM_CHURN);
     // The deadlines were reached: the watch timed out, and the partitioned
     // n-d's responders stopped answering 5 s after it was cut off (a
     // Resync's time), before another agent took its leases.
@@ -452,21 +462,11 @@ spec:
 
 #[test]
 fn a_churning_bgp_cluster_reconciles_incrementally_as_in_full() {
-    verify::set(true);
-    let scenario = vipsim::scenario::load::load("bgp-churn.yaml", BGP_CHURN).expect("loads");
-    let run =
-        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
+    let run = run_verified("bgp-churn.yaml", BGP_CHURN);
     // Every speaker's session to the router opened (w-4's too: the
     // BGPPeer selects every node, only the advertisement is for racks), and
     // the dials to the reflector nobody answers went on failing.
-    let opened: std::collections::BTreeSet<String> = run
-        .trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            vipsim::engine::trace::Kind::Bgp { host, state, .. } if &**state == "Established" => Some(host.to_string()),
-            _ => None,
-        })
-        .collect();
+    let opened: std::collections::BTreeSet<String> = established(&run).collect();
     assert_eq!(opened, ["w-1", "w-2", "w-3", "w-4"].map(String::from).into());
     let logs = run.world().cluster.logs.iter().filter(|l| l.line.contains("172.20.0.99")).count();
     assert!(logs > 4, "{logs} log lines about the unanswered reflector");
@@ -552,18 +552,8 @@ spec:
 
 #[test]
 fn a_churning_cilium_bgp_cluster_reconciles_incrementally_as_in_full() {
-    verify::set(true);
-    let scenario = vipsim::scenario::load::load("cilium-bgp-churn.yaml", CILIUM_BGP_CHURN).expect("loads");
-    let run =
-        common::at_end(vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).expect("builds"));
-    let opened: Vec<String> = run
-        .trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            vipsim::engine::trace::Kind::Bgp { host, state, .. } if &**state == "Established" => Some(host.to_string()),
-            _ => None,
-        })
-        .collect();
+    let run = run_verified("cilium-bgp-churn.yaml", CILIUM_BGP_CHURN);
+    let opened: Vec<String> = established(&run).collect();
     // Each node's session opened at the cluster's first second. (b-2's
     // stays up at the router through the power cut: the default hold time
     // is 90 s, and the run is 60 s.)
