@@ -772,16 +772,13 @@ pub fn sync_pending(p: &mut Plane) -> bool {
         return false;
     }
     let (config, services) = service_views(p.k);
-    // Speakers mostly share one seen map: the last one compared is
-    // remembered.
-    let mut compared: Option<(*const BTreeMap<Key, u64>, bool)> = None;
-    let mut differs = |seen: &Rc<BTreeMap<Key, u64>>| match compared {
-        Some((at, differs)) if at == Rc::as_ptr(seen) => differs,
-        _ => {
-            let differs = metallb::seen_differs_from(seen, services.iter().map(|s| (&s.key, s.fingerprint)));
-            compared = Some((Rc::as_ptr(seen), differs));
-            differs
-        }
+    // Speakers mostly share one seen map: compare each distinct one once
+    // (as the L2 speakers' check does).
+    let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
+    let mut differs = |seen: &Rc<BTreeMap<Key, u64>>| {
+        *compared
+            .entry(Rc::as_ptr(seen))
+            .or_insert_with(|| metallb::seen_differs_from(seen, services.iter().map(|s| (&s.key, s.fingerprint))))
     };
     p.k.speakers.iter().any(|(node, s)| {
         metallb::speaker_alive(p.k, p.hosts, node)
@@ -1136,11 +1133,6 @@ fn routes_wanted(k: &Cluster) -> BTreeMap<Cidr, Vec<Ipv4Addr>> {
 fn install_routes(p: &mut Plane, want: &BTreeMap<Cidr, Vec<Ipv4Addr>>) {
     let Some((rid, _)) = router(p) else { return };
     let router = &mut p.hosts[rid];
-    // Most passes find the routes this function put there, in its order.
-    let bgp = router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp);
-    if bgp.map(|r| (&r.dst, &r.via)).eq(want) {
-        return;
-    }
     let have: BTreeMap<Cidr, Vec<Ipv4Addr>> =
         router.routes.iter().filter(|r| r.origin == RouteOrigin::Bgp).map(|r| (r.dst, r.via.clone())).collect_map();
     if have == *want {
