@@ -23,6 +23,12 @@ impl SimRng {
     pub fn range_u64(&mut self, low: u64, high: u64) -> u64 {
         self.0.random_range(low..=high)
     }
+    /// A new stream seeded from this one (one draw): a part of the world
+    /// with randomness of its own (an agent's retry jitter) draws from it
+    /// without shifting the draws of everything else.
+    pub fn fork(&mut self) -> SimRng {
+        SimRng::new(self.0.random())
+    }
     /// Uniform index in `0..len`. `len` must be non-zero.
     pub fn index(&mut self, len: usize) -> usize {
         self.0.random_range(0..len)

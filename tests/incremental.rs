@@ -559,3 +559,205 @@ fn a_churning_cilium_bgp_cluster_reconciles_incrementally_as_in_full() {
     // is 90 s, and the run is 60 s.)
     assert_eq!(opened, ["b-1", "b-2", "b-3"].map(String::from));
 }
+
+/// Cilium's lease elections under what changes them: agents stopped
+/// cleanly (the leases are released and taken at the candidates' next
+/// tries), a holder cut off and one powered off (their leases expire in
+/// the others' views), a policy that selects by Service label and node
+/// label replacing the one that selected everything (the holders no longer
+/// selected release), a Service labelled into it, a Service deleted. The
+/// elections follow only the touched Services after a tracked event, and
+/// a try that takes nothing is no event: both are checked against full
+/// reconciles here.
+const LEASE_CHURN: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: lease-churn
+spec:
+  seed: 4242
+  duration: 170s
+  cluster:
+    loadBalancer: cilium
+    announce: l2
+    l2LeaseDuration: 8s
+    l2LeaseRenewDeadline: 5s
+    l2LeaseRetryPeriod: 1500ms
+  hosts:
+  - { name: edge, role: router, ip: 172.31.0.1/24, neighbor: { model: linux } }
+  - { name: desk, role: client, ip: 10.9.9.9/24, behind: edge }
+  - { name: kappa, role: node, ip: 172.31.0.11/24, labels: { rack: r1 } }
+  - { name: lambda, role: node, ip: 172.31.0.12/24, labels: { rack: r1 } }
+  - { name: mu, role: node, ip: 172.31.0.13/24, labels: { rack: r2 } }
+  - { name: nu, role: node, ip: 172.31.0.14/24, labels: { rack: r2 } }
+  - { name: xi, role: node, ip: 172.31.0.15/24, labels: { rack: r3 } }
+  timeline:
+  - at: 2s
+    every: 1s
+    run: { host: desk, cmd: "curl -s -m 1 -o /dev/null -w '%{http_code} %{remote_ip}\\n' http://172.31.0.200/" }
+  - at: 12s
+    run: { host: edge, cmd: "kubectl get leases -n kube-system" }
+  - { at: 20s, fault: { host: kappa, action: stop-speaker } }
+  - { at: 22s, fault: { host: lambda, action: stop-speaker } }
+  - at: 30s
+    run: { host: edge, cmd: "kubectl get leases -n kube-system" }
+  - { at: 35s, fault: { host: mu, action: partition } }
+  - { at: 50s, fault: { host: mu, action: heal } }
+  - { at: 52s, fault: { host: kappa, action: start-speaker } }
+  - { at: 60s, fault: { host: nu, action: power-off } }
+  - at: 75s
+    run: { host: edge, cmd: "kubectl get leases -n kube-system" }
+  - { at: 90s, fault: { host: nu, action: power-on } }
+  - { at: 95s, fault: { host: lambda, action: start-speaker } }
+  - at: 105s
+    apply: rack-policy
+  - at: 108s
+    run: { host: edge, cmd: "kubectl delete ciliuml2announcementpolicy everyone" }
+  - at: 115s
+    run: { host: edge, cmd: "kubectl label svc beta tier=gold --overwrite" }
+  - at: 125s
+    run: { host: edge, cmd: "kubectl delete svc gamma" }
+  - { at: 130s, fault: { host: xi, action: power-off } }
+  - at: 160s
+    run: { host: edge, cmd: "kubectl get leases -n kube-system" }
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: vips }
+spec:
+  blocks:
+  - { start: 172.31.0.200, stop: 172.31.0.220 }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: everyone }
+spec:
+  loadBalancerIPs: true
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata:
+  name: rack-policy
+  annotations: { vipsim/hold: "true" }
+spec:
+  loadBalancerIPs: true
+  serviceSelector: { matchLabels: { tier: gold } }
+  nodeSelector: { matchLabels: { rack: r2 } }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - { name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080], ports: [{ containerPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: alpha }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: beta }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: gamma }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: delta }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+"#;
+
+/// The lease lines of a run: (time, node, message).
+fn lease_lines(run: &vipsim::play::run::Run) -> Vec<(vipsim::time::Instant, String, String)> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Log { host, line, .. } if line.contains("lease kube-system/") => {
+                let msg = line.split("msg=\"").nth(1)?.split("\"").next()?.to_string();
+                Some((r.t, host.to_string(), msg))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn cilium_lease_elections_under_churn_reconcile_incrementally_as_in_full() {
+    let run = run_verified("lease-churn.yaml", LEASE_CHURN);
+    let acquired = |svc: &str| -> Vec<(vipsim::time::Instant, String)> {
+        let wanted = format!("successfully acquired lease kube-system/cilium-l2announce-default-{svc}");
+        lease_lines(&run).into_iter().filter(|(_, _, m)| *m == wanted).map(|(t, n, _)| (t, n)).collect()
+    };
+    let secs = |t: vipsim::time::Instant| t.as_millis() as f64 / 1000.0;
+    // kappa held beta, gamma and delta and stopped cleanly at 20 s: each
+    // was taken at a candidate's next try (retry 1.5 s x 1.0-2.2).
+    for svc in ["beta", "gamma"] {
+        let (t, n) = acquired(svc)[1].clone();
+        assert!((20.0..23.3).contains(&secs(t)) && n != "kappa", "{svc}: {t} {n}");
+    }
+    // mu, cut off at 35 s, held beta and delta: the others saw the record
+    // stop changing at its last renewal (at most 1.5 s before), and took
+    // each once a whole lease (8 s) had passed in their own view, at a
+    // try: no sooner than 41.5 s, and within two retries after 43 s.
+    let taken: Vec<f64> = ["beta", "delta"]
+        .iter()
+        .map(|svc| acquired(svc).into_iter().find(|(t, _)| secs(*t) > 35.0).expect("taken over").0)
+        .map(secs)
+        .collect();
+    assert!(taken.iter().all(|t| (41.5..49.6).contains(t)), "{taken:?}");
+    // After the policy for everything is deleted at 108 s, only beta
+    // (labelled tier=gold at 115 s) has a holder, on a rack r2 node;
+    // gamma's lease went with the Service.
+    let (t, holder) = acquired("beta").last().cloned().expect("beta");
+    assert_eq!((secs(t), ["mu", "nu"].contains(&holder.as_str())), (115.0, true));
+    let k = &run.world().cluster;
+    let holders: Vec<(String, Option<String>)> = k.leases.iter().map(|(s, l)| (s.clone(), l.holder.clone())).collect();
+    assert_eq!(
+        holders,
+        [
+            ("default/alpha".to_string(), None),
+            ("default/beta".to_string(), Some(holder)),
+            ("default/delta".to_string(), None)
+        ]
+    );
+}
+
+/// A try that takes nothing is no event: a quiet Cilium cluster of 6
+/// nodes and 4 Services for 10 minutes has 20 candidates retrying every
+/// 3.2 s on average (about 3,750 tries; each was an event before, and
+/// the run took over 3,000 steps), and the whole run takes under 500.
+#[test]
+fn held_leases_cost_no_events_while_their_holders_renew() {
+    let quiet = LEASE_CHURN
+        .split("  timeline:")
+        .next()
+        .expect("head")
+        .replace("duration: 170s", "duration: 600s")
+        .replace("    l2LeaseDuration: 8s\n    l2LeaseRenewDeadline: 5s\n    l2LeaseRetryPeriod: 1500ms\n", "")
+        + &LEASE_CHURN[LEASE_CHURN.find("---").expect("manifests")..];
+    let run = run_verified("quiet.yaml", &quiet);
+    let k = &run.world().cluster;
+    assert_eq!(k.leases.values().filter(|l| l.holder.is_some()).count(), 4, "every Service has a holder");
+    assert!(run.len() < 500, "{} steps", run.len());
+}

@@ -1170,6 +1170,52 @@ fn load_balancer_objects_of_the_other_implementation_are_warned() {
     );
 }
 
+/// client-go's `NewLeaderElector` refuses lease timers whose lease does
+/// not outlast the renew deadline, whose deadline does not outlast 1.2
+/// retry periods, or whose retry period is zero (leaderelection.go): the
+/// agents would elect nobody, so the scenario is refused, naming the field.
+#[test]
+fn cilium_lease_timers_client_go_refuses_are_refused() {
+    let timers = |lease: &str, renew: &str, retry: &str| {
+        edit("loadBalancer: metallb", "loadBalancer: cilium").replacen(
+            "    podCIDR: 10.200.0.0/16\n",
+            &format!(
+                "    podCIDR: 10.200.0.0/16\n    l2LeaseDuration: {lease}\n    l2LeaseRenewDeadline: {renew}\n    l2LeaseRetryPeriod: {retry}\n"
+            ),
+            1,
+        )
+    };
+    let refused = |lease: &str, renew: &str, retry: &str| -> Vec<String> {
+        match load("s.yaml", &timers(lease, renew, retry)) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    };
+    assert_eq!(
+        refused("5s", "5s", "2s"),
+        [
+            "s.yaml:13:5: spec.cluster.l2LeaseDuration: client-go's leader election refuses these timers (leaseDuration must be greater than renewDeadline; l2LeaseDuration 5s, l2LeaseRenewDeadline 5s, l2LeaseRetryPeriod 2s), so Cilium's agents would elect no lease holder"
+        ]
+    );
+    assert_eq!(
+        refused("15s", "2400ms", "2s"),
+        [
+            "s.yaml:14:5: spec.cluster.l2LeaseRenewDeadline: client-go's leader election refuses these timers (renewDeadline must be greater than retryPeriod*JitterFactor; l2LeaseDuration 15s, l2LeaseRenewDeadline 2.4s, l2LeaseRetryPeriod 2s), so Cilium's agents would elect no lease holder"
+        ]
+    );
+    assert_eq!(
+        refused("15s", "5s", "0s"),
+        [
+            "s.yaml:15:5: spec.cluster.l2LeaseRetryPeriod: client-go's leader election refuses these timers (retryPeriod must be greater than zero; l2LeaseDuration 15s, l2LeaseRenewDeadline 5s, l2LeaseRetryPeriod 0s), so Cilium's agents would elect no lease holder"
+        ]
+    );
+    assert!(refused("15s", "2401ms", "2s").is_empty());
+    assert!(refused("3s", "2s", "1s").is_empty());
+    // MetalLB does not read them.
+    let metallb = timers("5s", "5s", "0s").replace("loadBalancer: cilium", "loadBalancer: metallb");
+    assert!(load("s.yaml", &metallb).is_ok());
+}
+
 #[test]
 fn drop_rules_name_a_protocol_an_address_and_a_direction() {
     assert_eq!(

@@ -14,7 +14,7 @@
 //! externalTrafficPolicy: Local (cilium#27800), so it can be a node without
 //! a local endpoint, which then refuses the traffic (ICMP port unreachable).
 
-use super::cluster::{Cluster, Key, Lease, Node, Service};
+use super::cluster::{Cluster, Elector, Key, Lease, Node, Service};
 use super::objects::Manifest;
 use crate::net::host::Host;
 use crate::rng::SimRng;
@@ -241,10 +241,65 @@ pub fn agent_connected(k: &Cluster, hosts: &[Host], node: &str) -> bool {
 }
 
 /// client-go's `JitterFactor`: a retry waits the retry period plus up to
-/// 1.2 times more (`wait.Jitter`), drawn from the world's seeded RNG.
+/// 1.2 times more (`wait.Jitter`), drawn from the elector's own stream.
 pub fn retry_wait(retry: Duration, rng: &mut SimRng) -> Duration {
     let extra = retry.as_nanos() / 5 * 6;
     Duration::from_nanos(retry.as_nanos() + rng.range_u64(0, extra))
+}
+
+/// One try of `node`'s elector at `t` (client-go `tryAcquireOrRenew`)
+/// against the lease as it stands: note when the record last changed
+/// (`observedTime`), and tell whether the try takes the lease: there is
+/// none, nobody holds it, it is this node's own (a holder resuming), or it
+/// expired in this elector's own view.
+pub fn try_lease(e: &mut Elector, lease: Option<&Lease>, node: &str, t: Instant, retry: Duration) -> bool {
+    let Some(l) = lease else { return true };
+    if l.holder.as_deref() == Some(node) {
+        return true;
+    }
+    let version = record_version(l, t, retry);
+    if e.observed.map(|(v, _)| v) != Some(version) {
+        e.observed = Some((version, t));
+    }
+    let seen = e.observed.map_or(t, |(_, at)| at);
+    l.holder.is_none() || t >= seen + l.duration
+}
+
+/// Makes the tries `node`'s elector was due before `until` against the
+/// lease as it stood (called before each write to it). None takes the
+/// lease: the try that would is an event of its own, made on time.
+pub fn catch_up(e: &mut Elector, lease: Option<&Lease>, node: &str, until: Instant, retry: Duration) {
+    while e.next_try < until {
+        let t = e.next_try;
+        if try_lease(e, lease, node, t, retry) {
+            // Not reached while every write catches its electors up.
+            debug_assert!(false, "{node}: a try at {t} would have taken the lease");
+            return;
+        }
+        e.next_try = t + retry_wait(retry, &mut e.jitter);
+    }
+}
+
+/// When `node`'s elector takes the lease if nobody writes it meanwhile:
+/// never while another holder renews it (each try sees a new record) or
+/// once the loop stopped; else at its first try after the record it last
+/// saw change is a lease duration old, or at its next try if nobody holds
+/// the lease.
+pub fn first_win(e: &Elector, lease: Option<&Lease>, node: &str, retry: Duration) -> Option<Instant> {
+    let renewed_by_other = lease.is_some_and(|l| l.renewing && l.holder.as_deref().is_some_and(|h| h != node));
+    if e.next_try == Instant::MAX || renewed_by_other {
+        return None;
+    }
+    let mut e = e.clone();
+    // The record no longer changes, so each try waits at least a retry
+    // period until the lease expires in this elector's view.
+    loop {
+        let t = e.next_try;
+        if try_lease(&mut e, lease, node, t, retry) {
+            return Some(t);
+        }
+        e.next_try = t + retry_wait(retry, &mut e.jitter);
+    }
 }
 
 /// The record's version at `t`: every write (acquire, release, each
@@ -324,6 +379,88 @@ mod tests {
         l.renewed = Instant::from_secs(29);
         assert_eq!(renew_time(&l, Instant::from_secs(60), retry), Instant::from_secs(29));
         assert_eq!(record_version(&l, Instant::from_secs(60), retry), 3);
+    }
+
+    /// The lazy elector (tries made at the next write, the winning one
+    /// scheduled) takes the lease at the very try an elector trying on
+    /// every retry would: a holder renews until it dies at `death`, and a
+    /// candidate that started at `start` must see its record unchanged for
+    /// a lease duration, from its own tries' times.
+    #[test]
+    fn a_lazy_elector_wins_at_the_try_an_eager_one_would() {
+        let retry = Duration::from_secs(2);
+        let held = |renewing: bool, renewed: Instant| Lease {
+            created: Instant::ZERO,
+            holder: Some("worker-0".into()),
+            acquired: Instant::from_secs(1),
+            renewed,
+            duration: Duration::from_secs(15),
+            transitions: 0,
+            term: 1,
+            renewing,
+            renew_since: Instant::from_secs(1),
+            writes: 1,
+        };
+        for seed in 0..200u64 {
+            let start = Instant::from_millis(1_000 + seed * 37);
+            let death = Instant::from_millis(20_000 + seed * 613);
+            let alive = held(true, Instant::from_secs(1));
+            let mut dead = alive.clone();
+            dead.renewed = renew_time(&alive, death, retry);
+            dead.renewing = false;
+            let fresh = Elector { generation: 1, observed: None, next_try: start, jitter: SimRng::new(seed) };
+
+            // Eager: every try is made at its time against the lease then.
+            let mut e = fresh.clone();
+            let eager = loop {
+                let t = e.next_try;
+                let lease = if t < death { &alive } else { &dead };
+                if try_lease(&mut e, Some(lease), "worker-1", t, retry) {
+                    break t;
+                }
+                e.next_try = t + retry_wait(retry, &mut e.jitter);
+            };
+
+            // Lazy: no winning try while the holder renews; at its death the
+            // tries before it are made, and the winning one is planned.
+            let mut e = fresh.clone();
+            assert_eq!(first_win(&e, Some(&alive), "worker-1", retry), None);
+            catch_up(&mut e, Some(&alive), "worker-1", death, retry);
+            assert!(e.next_try >= death);
+            let lazy = first_win(&e, Some(&dead), "worker-1", retry).expect("a dead holder's lease expires");
+            assert_eq!(lazy, eager, "seed {seed}");
+            // Expired in its own view: at least a lease duration after the
+            // holder's last renewal, and within one jittered retry of it.
+            assert!(lazy >= dead.renewed + dead.duration, "seed {seed}");
+            assert!(lazy < death + dead.duration + retry.mul_ratio(88, 10), "seed {seed}");
+        }
+    }
+
+    /// A released lease (no holder) is taken at the next try; one's own
+    /// lease (a holder back from a cut-off) too; a stopped loop never.
+    #[test]
+    fn a_released_or_own_lease_is_taken_at_the_next_try() {
+        let retry = Duration::from_secs(2);
+        let mut l = Lease {
+            created: Instant::ZERO,
+            holder: None,
+            acquired: Instant::from_secs(9),
+            renewed: Instant::from_secs(9),
+            duration: Duration::from_secs(1),
+            transitions: 0,
+            term: 2,
+            renewing: false,
+            renew_since: Instant::from_secs(9),
+            writes: 4,
+        };
+        let mut e = Elector { generation: 1, observed: None, next_try: Instant::from_secs(11), jitter: SimRng::new(3) };
+        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
+        assert_eq!(first_win(&e, None, "worker-1", retry), Some(Instant::from_secs(11)));
+        l.holder = Some("worker-1".into());
+        l.renewing = true;
+        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
+        e.next_try = Instant::MAX;
+        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::engine::trace::Name;
 use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
+use crate::rng::SimRng;
 use crate::sort::Sort;
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
@@ -548,12 +549,23 @@ pub struct Lease {
 
 /// One agent's client-go leader elector for a Service's lease while it is
 /// not the holder: its retry loop and what it last saw of the record.
+///
+/// A try that does not take the lease changes nothing but `observed`, so
+/// tries are not events: the one that would take the lease as it stands
+/// is scheduled, and the others are made when the lease is next written
+/// ([`super::cilium::catch_up`]), each at its own time, before the write.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Elector {
-    /// Identifies this loop's retry events (a restarted loop is a new one).
+    /// Identifies the loop's one pending try event (each new plan, and a
+    /// restarted loop, is a new one).
     pub generation: u64,
     /// The record version it last saw change, and when (`observedTime`).
     pub observed: Option<(u64, Instant)>,
+    /// When its next try is due; `Instant::MAX` once the loop stopped.
+    pub next_try: Instant,
+    /// The loop's own retry jitter: each agent's client-go draws its own,
+    /// so its tries do not shift the rest of the world's random draws.
+    pub jitter: SimRng,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

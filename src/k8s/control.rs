@@ -9,7 +9,7 @@
 
 use super::cluster::{
     Cluster, KUBELET_LEASE_INTERVAL, Key, LogLine, NODE_BOOT, NODE_MONITOR_PERIOD, POD_GC_PERIOD, POD_GC_QUARANTINE,
-    PodIndex, PodPhase,
+    PodIndex, PodPhase, Service,
 };
 use super::{bgp, cilium, deployments, endpoints, metallb, services, workloads};
 use crate::engine::ctx::Ctx;
@@ -593,9 +593,11 @@ impl Plane<'_, '_, '_> {
                 self.release_lease(&svc);
             } else {
                 let retry = self.k.config.retry_period;
+                self.catch_up_electors(&svc);
                 let lease = self.k.leases.get_mut(&svc).expect("held");
                 lease.renewed = cilium::renew_time(lease, now, retry);
                 lease.renewing = false;
+                self.plan_electors(&svc);
             }
         }
         for electors in self.k.electors.values_mut() {
@@ -728,16 +730,17 @@ impl Plane<'_, '_, '_> {
     // Cilium leases
     // ------------------------------------------------------------------
 
-    /// One try of `node`'s elector (client-go `tryAcquireOrRenew`): create
-    /// the lease if there is none; note when the record last changed
-    /// (`observedTime`); take it if nobody holds it or it expired in this
-    /// elector's own view, else try again after a jittered retry period.
-    /// Returns the Service when it took the lease.
+    /// The try of `node`'s elector planned to take the lease (or its
+    /// first, which races the other electors of its instant): client-go
+    /// `tryAcquireOrRenew`. It creates the lease if there is none, takes it
+    /// if nobody holds it or it expired in this elector's own view, else
+    /// plans again. Returns the Service when it took the lease.
     ///
-    /// Every elector tries every few seconds, the most frequent event of a
-    /// large Cilium cluster: a try looks each map up once (the checks read
-    /// the cluster, then the elector is found), and a retry reuses the
-    /// event's names.
+    /// Tries that take nothing are not events ([`Elector`]): a large Cilium
+    /// cluster has an elector for every Service on every node, each trying
+    /// every few seconds, and those tries would be most of its run.
+    ///
+    /// [`Elector`]: super::cluster::Elector
     fn lease_try(&mut self, service: Key, node: String, generation: u64) -> Option<Key> {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
@@ -749,21 +752,56 @@ impl Plane<'_, '_, '_> {
             electors.remove(&node);
             return None;
         }
-        if let Some(l) = self.k.leases.get(&service)
-            && l.holder.as_deref() != Some(node.as_str())
-        {
-            let version = cilium::record_version(l, now, retry);
-            if elector.observed.map(|(v, _)| v) != Some(version) {
-                elector.observed = Some((version, now));
+        let lease = self.k.leases.get(&service);
+        cilium::catch_up(elector, lease, &node, now, retry);
+        if !cilium::try_lease(elector, lease, &node, now, retry) {
+            elector.next_try = now + cilium::retry_wait(retry, &mut elector.jitter);
+            if let Some(at) = cilium::first_win(elector, lease, &node, retry) {
+                self.k.elector_seq += 1;
+                elector.generation = self.k.elector_seq;
+                let generation = elector.generation;
+                self.at(at, ControlEvent::LeaseTry { service, node, generation });
             }
-            let seen = elector.observed.map(|(_, at)| at).unwrap_or(now);
-            if l.holder.is_some() && now < seen + l.duration {
-                let wait = cilium::retry_wait(retry, self.cx.rng);
-                self.at(now + wait, ControlEvent::LeaseTry { service, node, generation });
-                return None;
+            return None;
+        }
+        if self.acquire_lease(&service, &node) {
+            return Some(service);
+        }
+        // Nothing to announce: the loop stops (as it did before it was lazy).
+        if let Some(e) = self.k.electors.get_mut(&service).and_then(|e| e.get_mut(&node)) {
+            e.next_try = Instant::MAX;
+        }
+        None
+    }
+
+    /// Before a write to `service`'s lease: its electors make the tries
+    /// they were due until now against the record as it stood.
+    fn catch_up_electors(&mut self, service: &Key) {
+        let (now, retry) = (self.cx.now, self.k.config.retry_period);
+        let lease = self.k.leases.get(service);
+        for (node, e) in self.k.electors.get_mut(service).into_iter().flatten() {
+            cilium::catch_up(e, lease, node, now, retry);
+        }
+    }
+
+    /// After a write to `service`'s lease (or a try that took nothing):
+    /// each elector's pending event is its try that takes the lease as it
+    /// now stands, if any; a later write plans again.
+    fn plan_electors(&mut self, service: &Key) {
+        let retry = self.k.config.retry_period;
+        let lease = self.k.leases.get(service);
+        let Some(electors) = self.k.electors.get_mut(service) else { return };
+        let mut due = Vec::new();
+        for (node, e) in electors.iter_mut() {
+            self.k.elector_seq += 1;
+            e.generation = self.k.elector_seq;
+            if let Some(at) = cilium::first_win(e, lease, node, retry) {
+                due.push((at, node.clone(), e.generation));
             }
         }
-        self.acquire_lease(&service, &node).then_some(service)
+        for (at, node, generation) in due {
+            self.at(at, ControlEvent::LeaseTry { service: service.clone(), node, generation });
+        }
     }
 
     /// `node` takes (or, as the holder coming back, resumes) the lease.
@@ -775,6 +813,7 @@ impl Plane<'_, '_, '_> {
         if ips.is_empty() {
             return false;
         }
+        self.catch_up_electors(service);
         let lease = self.k.leases.entry(service.clone()).or_insert(super::cluster::Lease {
             created: now,
             holder: None,
@@ -805,6 +844,7 @@ impl Plane<'_, '_, '_> {
         if let Some(e) = self.k.electors.get_mut(service) {
             e.remove(node);
         }
+        self.plan_electors(service);
         let line = cilium::lease_log_line(now, cilium::LeaseLog::Acquired, service);
         self.log(node, "cilium-agent", line);
         // One gratuitous ARP reply (target MAC ff:ff:ff:ff:ff:ff) on takeover,
@@ -821,6 +861,7 @@ impl Plane<'_, '_, '_> {
     fn release_lease(&mut self, service: &Key) {
         let now = self.cx.now;
         let retry = self.k.config.retry_period;
+        self.catch_up_electors(service);
         let Some(lease) = self.k.leases.get_mut(service) else { return };
         let version = cilium::record_version(lease, now, retry);
         lease.holder = None;
@@ -831,6 +872,7 @@ impl Plane<'_, '_, '_> {
         lease.renew_since = now;
         lease.writes = version + 1;
         lease.term += 1;
+        self.plan_electors(service);
     }
 
     /// Releases a lease whose connected holder is no longer selected, and
@@ -838,21 +880,36 @@ impl Plane<'_, '_, '_> {
     /// lease (a holder back from a cut-off also retries, to resume).
     /// Electors of one instant start in an order drawn from the seeded RNG:
     /// which agent's first request reaches the API server first is a race.
+    ///
+    /// What it reads changes with a Service (its addresses and labels, or
+    /// its lease changing hands: `touched.services`) or with what the
+    /// control loop does not track (policies, nodes, agents, a holder lost:
+    /// `touched.all`), so after a tracked event only the touched Services
+    /// are visited: a pod coming up leaves every election as it was.
     fn reconcile_leases(&mut self) {
         let now = self.cx.now;
         // A Service with a load-balancer IP or externalIPs may be selected.
-        let svcs: Vec<Key> = self
-            .k
-            .services
-            .values()
-            .filter(|s| !s.ingress.is_empty() || !s.spec.external_ips.is_empty())
-            .map(|s| s.key())
-            .collect();
-        // In key order (the map's): a search, not a scan per elector list.
+        let eligible = |s: &Service| !s.ingress.is_empty() || !s.spec.external_ips.is_empty();
+        let svcs: Vec<Key> = if self.k.touched.all {
+            self.k.services.values().filter(|s| eligible(s)).map(|s| s.key()).collect()
+        } else {
+            let services = &self.k.services;
+            let (svcs, gone): (Vec<Key>, Vec<Key>) =
+                self.k.touched.services.iter().cloned().partition(|key| services.get(key).is_some_and(eligible));
+            for svc in gone {
+                self.k.electors.remove(&svc);
+            }
+            svcs
+        };
+        // In key order (the map's, or the touched set's): a search, not a
+        // scan per elector list.
         debug_assert!(svcs.is_sorted());
-        self.k.electors.retain(|svc, _| svcs.binary_search(svc).is_ok());
+        if self.k.touched.all {
+            self.k.electors.retain(|svc, _| svcs.binary_search(svc).is_ok());
+        }
         let (k, hosts) = (&*self.k, &*self.hosts);
         let selected = cilium::candidates_of_each(k, &svcs, |n| cilium::agent_connected(k, hosts, n));
+        let mut started = Vec::new();
         for (svc, candidates) in svcs.into_iter().zip(selected) {
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
             if let Some(h) = &holder
@@ -893,13 +950,20 @@ impl Plane<'_, '_, '_> {
             for node in starting {
                 self.k.elector_seq += 1;
                 let generation = self.k.elector_seq;
-                let e = super::cluster::Elector { generation, observed: None };
-                self.k.electors.get_mut(&svc).expect("entry").insert(node.clone(), e);
                 let line = cilium::lease_log_line(now, cilium::LeaseLog::Attempting, &svc);
                 self.log(&node, "cilium-agent", line);
                 // wait.JitterUntil calls the function at once, then waits.
-                self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node, generation });
+                self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node: node.clone(), generation });
+                started.push((svc.clone(), node, generation));
             }
+        }
+        // Each loop's jitter stream is seeded once every start order of the
+        // pass is drawn (so those orders are what they were when every
+        // retry drew from the world's RNG).
+        for (svc, node, generation) in started {
+            let jitter = self.cx.rng.fork();
+            let e = super::cluster::Elector { generation, observed: None, next_try: now, jitter };
+            self.k.electors.get_mut(&svc).expect("entry").insert(node, e);
         }
     }
 

@@ -2,6 +2,7 @@
 //! CIDR) and the run's global settings.
 
 use super::Context;
+use crate::k8s::cluster::LoadBalancerKind;
 use crate::net::addr::Cidr;
 use crate::scenario::spec::HostRole;
 use crate::time::Duration;
@@ -19,6 +20,7 @@ pub fn check(cx: &mut Context, lan: Option<Cidr>) {
             "no MetalLB release sends periodic gratuitous ARP: 0.14 and 0.15 repeat the 5 s burst only when the leader re-announces the Service (a speaker-wide --gratuitous-arp-interval, proposed for MetalLB #2910, is in no release); remove this field",
         );
     }
+    lease_timers(cx);
     let service = cluster_cidr(cx, "serviceCIDR", &cx.spec.cluster.service_cidr, lan);
     let pods = cluster_cidr(cx, "podCIDR", &cx.spec.cluster.pod_cidr, lan);
     if let (Some(service), Some(pods)) = (service, pods)
@@ -29,6 +31,37 @@ pub fn check(cx: &mut Context, lan: Option<Cidr>) {
     if let Some(pods) = pods {
         node_slices(cx, pods);
         node_pod_cidrs(cx, pods);
+    }
+}
+
+/// Cilium's lease timers go to client-go's leader election, whose
+/// `NewLeaderElector` (tools/leaderelection/leaderelection.go, client-go
+/// 0.34) refuses them unless the lease outlasts the renew deadline, the
+/// deadline outlasts 1.2 retry periods (`JitterFactor`), and each is more
+/// than zero (with the first two, only the retry period can still be zero):
+/// the agent would elect no holder at all.
+fn lease_timers(cx: &mut Context) {
+    let c = &cx.spec.cluster;
+    if c.load_balancer != LoadBalancerKind::Cilium {
+        return;
+    }
+    let (lease, renew, retry) = (c.l2_lease_duration, c.l2_lease_renew_deadline, c.l2_lease_retry_period);
+    // In client-go's order.
+    let refused = if lease <= renew {
+        Some(("l2LeaseDuration", "leaseDuration must be greater than renewDeadline"))
+    } else if renew <= retry.mul_ratio(6, 5) {
+        Some(("l2LeaseRenewDeadline", "renewDeadline must be greater than retryPeriod*JitterFactor"))
+    } else if retry == Duration::ZERO {
+        Some(("l2LeaseRetryPeriod", "retryPeriod must be greater than zero"))
+    } else {
+        None
+    };
+    if let Some((field, why)) = refused {
+        let message = format!(
+            "client-go's leader election refuses these timers ({why}; l2LeaseDuration {lease}, \
+             l2LeaseRenewDeadline {renew}, l2LeaseRetryPeriod {retry}), so Cilium's agents would elect no lease holder"
+        );
+        cx.error(&format!("spec.cluster.{field}"), message);
     }
 }
 
