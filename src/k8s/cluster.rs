@@ -756,6 +756,10 @@ pub struct Caches {
     /// The nodes' facts the BGP speakers weigh (dropped by the BGP
     /// reconcile after a change they follow).
     pub bgp_nodes: Option<std::rc::Rc<super::bgp::NodeFacts>>,
+    /// Until when the nodes' ARP responders stay as the last sync left
+    /// them unless something changes (a Cilium holder's liveness or renew
+    /// deadline is the clock's part).
+    pub responders_until: Option<Instant>,
 }
 
 /// The pods the scheduler, the kubelets and the node programming look

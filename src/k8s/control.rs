@@ -967,21 +967,24 @@ impl Plane<'_, '_, '_> {
         }
     }
 
-    /// The node whose BPF responder answers for the Service now, if any.
-    fn cilium_responder(&self, svc: &Key) -> Option<String> {
+    /// The node whose BPF responder answers for the Service now, if any,
+    /// and when the clock alone may change that: its agent's liveness runs
+    /// out, or its renew deadline passes.
+    fn cilium_responder(&self, svc: &Key) -> (Option<String>, Option<Instant>) {
         let now = self.cx.now;
-        let lease = self.k.leases.get(svc)?;
-        let h = lease.holder.clone()?;
-        let n = self.k.nodes.get(&h)?;
-        if !self.hosts[n.host].up {
-            return None;
-        }
+        let lease = self.k.leases.get(svc);
+        let Some((lease, h)) = lease.and_then(|l| Some((l, l.holder.as_ref()?))) else { return (None, None) };
+        let Some(n) = self.k.nodes.get(h).filter(|n| self.hosts[n.host].up) else { return (None, None) };
         // The agent must have refreshed its liveness recently...
-        let alive = n.agent_running || n.agent_stopped_at.is_some_and(|t| now < t + cilium::RESPONDER_LIVENESS);
+        let liveness_ends =
+            if n.agent_running { None } else { n.agent_stopped_at.map(|t| t + cilium::RESPONDER_LIVENESS) };
+        let alive = n.agent_running || liveness_ends.is_some_and(|end| now < end);
         // ...and still believe it leads (it stops after the renew deadline).
-        let leads =
-            cilium::agent_connected(self.k, self.hosts, &h) || now < lease.renewed + self.k.config.renew_deadline;
-        (alive && leads).then_some(h)
+        let connected = cilium::agent_connected(self.k, self.hosts, h);
+        let deadline = (!connected).then(|| lease.renewed + self.k.config.renew_deadline);
+        let leads = connected || deadline.is_some_and(|d| now < d);
+        let next = [liveness_ends, deadline].into_iter().flatten().filter(|t| *t > now).min();
+        ((alive && leads).then(|| h.clone()), next)
     }
 
     // ------------------------------------------------------------------
@@ -1080,8 +1083,11 @@ impl Plane<'_, '_, '_> {
         deployments::RsCounts::refresh(self.k);
         endpoints::sync_nodes(self.k, self.services, self.hosts);
         let t = &self.k.touched;
-        // Cilium's responders also follow the clock (agent liveness, renew deadline).
-        if t.all || t.announcers || !t.services.is_empty() || self.k.config.load_balancer == LoadBalancerKind::Cilium {
+        // Cilium's responders also follow the clock (agent liveness, renew
+        // deadline): the first pass at or after the moment the last sync
+        // said its result could change syncs again.
+        let clock = self.k.caches.responders_until.is_none_or(|until| now >= until);
+        if t.all || t.announcers || !t.services.is_empty() || clock {
             self.sync_announcers();
         }
         self.poll_rollout_watches();
@@ -1318,6 +1324,8 @@ impl Plane<'_, '_, '_> {
         let mut by_service: std::collections::BTreeMap<Key, Answering> = std::collections::BTreeMap::new();
         let cilium_l2 =
             (self.k.config.load_balancer, self.k.config.announce) == (LoadBalancerKind::Cilium, AnnounceKind::L2);
+        // Until when what this finds holds, unless something changes.
+        let mut until = Instant::MAX;
         for (key, svc) in &self.k.services {
             // Cilium also announces a Service's externalIPs when a policy
             // says so: its VIP is then the first address announced.
@@ -1353,7 +1361,9 @@ impl Plane<'_, '_, '_> {
             (LoadBalancerKind::Cilium, AnnounceKind::L2) => {
                 let keys: Vec<Key> = by_service.keys().cloned().collect();
                 for svc in keys {
-                    if let Some(n) = self.cilium_responder(&svc) {
+                    let (responder, next) = self.cilium_responder(&svc);
+                    until = until.min(next.unwrap_or(Instant::MAX));
+                    if let Some(n) = responder {
                         let external = self.k.services.get(&svc).is_some_and(|s| !s.spec.external_ips.is_empty());
                         let ips =
                             if external { cilium::announced_ips(self.k, &svc, Some(n.as_str())) } else { Vec::new() };
@@ -1371,6 +1381,7 @@ impl Plane<'_, '_, '_> {
             }
             _ => {}
         }
+        self.k.caches.responders_until = Some(until);
         for host in self.hosts.iter_mut() {
             host.announce.clear();
         }

@@ -562,16 +562,42 @@ pub fn frontends(svc: &Service) -> Vec<Frontend> {
 
 /// Gives every new frontend the next Cilium service ID and releases the IDs
 /// of frontends that are gone. Services are visited in creation order.
+/// A Service's frontends change only with the Service (`touched.services`),
+/// so after a tracked event only those are visited: the others have no
+/// frontend without an ID, and none gone.
 pub fn sync_cilium_ids(k: &mut Cluster) {
-    if k.config.datapath != crate::net::host::Datapath::Ebpf || (!k.touched.all && k.touched.services.is_empty()) {
+    let all = k.touched.all;
+    if k.config.datapath != crate::net::host::Datapath::Ebpf || (!all && k.touched.services.is_empty()) {
         return;
     }
-    let mut services: Vec<&Service> = k.services.values().collect();
+    let mut services: Vec<&Service> = if all {
+        k.services.values().collect()
+    } else {
+        k.touched.services.iter().filter_map(|key| k.services.get(key)).collect()
+    };
     services.stable_sort_by_key(|s| (s.created, s.key()));
     let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
     let ids = &mut k.cilium_ids;
     let alive: BTreeSet<&String> = live.iter().collect_set();
-    ids.by_frontend.retain(|key, _| alive.contains(key));
+    if all {
+        ids.by_frontend.retain(|key, _| alive.contains(key));
+    } else {
+        // A frontend's key starts with its Service's.
+        for svc in &k.touched.services {
+            let prefix = format!("{svc} ");
+            let gone: Vec<String> = ids
+                .by_frontend
+                .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+                .map(|(key, _)| key)
+                .take_while(|key| key.starts_with(&prefix))
+                .filter(|key| !alive.contains(key))
+                .cloned()
+                .collect();
+            for key in gone {
+                ids.by_frontend.remove(&key);
+            }
+        }
+    }
     for key in live {
         if !ids.by_frontend.contains_key(&key) {
             ids.by_frontend.insert(key, ids.next);
