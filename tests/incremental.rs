@@ -655,37 +655,13 @@ spec:
       containers:
       - { name: web, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=8080], ports: [{ containerPort: 8080 }] }
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: alpha }
-spec:
-  type: LoadBalancer
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
+{ apiVersion: v1, kind: Service, metadata: { name: alpha }, spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] } }
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: beta }
-spec:
-  type: LoadBalancer
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
+{ apiVersion: v1, kind: Service, metadata: { name: beta }, spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] } }
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: gamma }
-spec:
-  type: LoadBalancer
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
+{ apiVersion: v1, kind: Service, metadata: { name: gamma }, spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] } }
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: delta }
-spec:
-  type: LoadBalancer
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
+{ apiVersion: v1, kind: Service, metadata: { name: delta }, spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] } }
 "#;
 
 /// The lease lines of a run: (time, node, message).
