@@ -478,6 +478,19 @@ fn expose_scale_delete_and_drain() {
         run("kubectl expose deployment echo --port=80"),
         ("Error from server (AlreadyExists): services \"echo\" already exists\n".into(), 1)
     );
+    // The API server's `ValidateServiceName`: a DNS-1035 label.
+    for name in ["Echo3", "3echo", "echo 3"] {
+        assert_eq!(
+            run(&format!("kubectl expose deployment echo --port=80 --name='{name}'")),
+            (
+                format!(
+                    "The Service \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')\n"
+                ),
+                1
+            ),
+            "{name}"
+        );
+    }
     assert_eq!(run("kubectl scale deploy echo --replicas=2"), ("deployment.apps/echo scaled\n".into(), 0));
     assert_eq!(run("kubectl delete svc echo2"), ("service \"echo2\" deleted from default namespace\n".into(), 0));
     assert_eq!(

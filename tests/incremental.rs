@@ -737,3 +737,44 @@ fn held_leases_cost_no_events_while_their_holders_renew() {
     assert_eq!(k.leases.values().filter(|l| l.holder.is_some()).count(), 4, "every Service has a holder");
     assert!(run.len() < 500, "{} steps", run.len());
 }
+
+/// Agents started in one instant race in the order they started, even
+/// when the lease is released in that same instant (a new plan keeps an
+/// event already pending for the same moment): zeta's agent starts, then
+/// alpha's, then the holder mid stops cleanly, all at 20 s; zeta's first
+/// try is served first, as when every try was an event.
+#[test]
+fn agents_started_in_one_instant_race_in_their_start_order() {
+    let yaml = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: tie }
+spec:
+  seed: 1
+  duration: 25s
+  cluster: { loadBalancer: cilium, announce: l2 }
+  hosts:
+  - { name: edge, role: router, ip: 172.31.0.1/24, neighbor: { model: linux } }
+  - { name: alpha, role: node, ip: 172.31.0.11/24 }
+  - { name: mid, role: node, ip: 172.31.0.12/24 }
+  - { name: zeta, role: node, ip: 172.31.0.13/24 }
+  timeline:
+  - { at: 1s, fault: { host: alpha, action: stop-speaker } }
+  - { at: 1s, fault: { host: zeta, action: stop-speaker } }
+  - { at: 20s, fault: { host: zeta, action: start-speaker } }
+  - { at: 20s, fault: { host: alpha, action: start-speaker } }
+  - { at: 20s, fault: { host: mid, action: stop-speaker } }
+---
+{ apiVersion: cilium.io/v2, kind: CiliumLoadBalancerIPPool, metadata: { name: vips }, spec: { blocks: [{ start: 172.31.0.200, stop: 172.31.0.220 }] } }
+---
+{ apiVersion: cilium.io/v2alpha1, kind: CiliumL2AnnouncementPolicy, metadata: { name: everyone }, spec: { loadBalancerIPs: true } }
+---
+{ apiVersion: v1, kind: Service, metadata: { name: web }, spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] } }
+"#;
+    let run = run_verified("tie.yaml", yaml);
+    let won: Vec<(f64, String)> = lease_lines(&run)
+        .into_iter()
+        .filter(|(_, _, m)| m.starts_with("successfully acquired"))
+        .map(|(t, n, _)| (t.as_millis() as f64 / 1000.0, n))
+        .collect();
+    assert_eq!(won, [(0.0, "mid".to_string()), (20.0, "zeta".to_string())]);
+}

@@ -6,6 +6,7 @@
 use super::cluster::{Deployment, DeploymentStatus, REVISION_ANNOTATION, Service, Stored, key};
 use super::control::Plane;
 use super::kinds;
+use super::names::is_dns_label;
 use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
@@ -301,6 +302,20 @@ impl Plane<'_, '_, '_> {
             None => Service::new(meta.clone(), ns, spec.clone(), now),
         };
         let created = !self.k.services.contains_key(&skey);
+        // `ValidateServiceName` (pkg/apis/core/validation): a DNS-1035 label,
+        // in apimachinery's words (pkg/util/validation `IsDNS1035Label`).
+        // The loader checks manifests; `kubectl expose --name` comes here.
+        let name = &meta.name;
+        if created && name.len() > 63 {
+            return Err(format!(
+                "The Service \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must be no more than 63 characters"
+            ));
+        }
+        if created && !(is_dns_label(name) && name.starts_with(|c: char| c.is_ascii_lowercase())) {
+            return Err(format!(
+                "The Service \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+            ));
+        }
         // A health-check node port the stored Local LoadBalancer already
         // holds may stay in a spec that no longer needs one: the API server
         // then drops it (`healthCheckNodePortAllowed`, `dropServiceTypeFields`

@@ -280,26 +280,31 @@ pub fn catch_up(e: &mut Elector, lease: Option<&Lease>, node: &str, until: Insta
     }
 }
 
-/// When `node`'s elector takes the lease if nobody writes it meanwhile:
-/// never while another holder renews it (each try sees a new record) or
-/// once the loop stopped; else at its first try after the record it last
-/// saw change is a lease duration old, or at its next try if nobody holds
-/// the lease.
-pub fn first_win(e: &Elector, lease: Option<&Lease>, node: &str, retry: Duration) -> Option<Instant> {
+/// How many tries [`wake_at`] looks ahead: with client-go's timers a
+/// candidate wins within about ten, and a lease of days is not walked
+/// try by try.
+const LOOK_AHEAD: usize = 64;
+
+/// When `node`'s elector must next be woken if nobody writes the lease
+/// meanwhile: at its first try that takes the lease (after the record it
+/// last saw change is a lease duration old, or at its next try if nobody
+/// holds the lease), or at its [`LOOK_AHEAD`]th try if that comes first,
+/// which fails and plans again. Never while another holder renews the
+/// lease (each try sees a new record) or once the loop stopped.
+pub fn wake_at(e: &Elector, lease: Option<&Lease>, node: &str, retry: Duration) -> Option<Instant> {
     let renewed_by_other = lease.is_some_and(|l| l.renewing && l.holder.as_deref().is_some_and(|h| h != node));
     if e.next_try == Instant::MAX || renewed_by_other {
         return None;
     }
     let mut e = e.clone();
-    // The record no longer changes, so each try waits at least a retry
-    // period until the lease expires in this elector's view.
-    loop {
+    for _ in 1..LOOK_AHEAD {
         let t = e.next_try;
         if try_lease(&mut e, lease, node, t, retry) {
             return Some(t);
         }
         e.next_try = t + retry_wait(retry, &mut e.jitter);
     }
+    Some(e.next_try)
 }
 
 /// The record's version at `t`: every write (acquire, release, each
@@ -408,7 +413,8 @@ mod tests {
             let mut dead = alive.clone();
             dead.renewed = renew_time(&alive, death, retry);
             dead.renewing = false;
-            let fresh = Elector { generation: 1, observed: None, next_try: start, jitter: SimRng::new(seed) };
+            let fresh =
+                Elector { generation: 1, observed: None, next_try: start, pending: None, jitter: SimRng::new(seed) };
 
             // Eager: every try is made at its time against the lease then.
             let mut e = fresh.clone();
@@ -424,16 +430,46 @@ mod tests {
             // Lazy: no winning try while the holder renews; at its death the
             // tries before it are made, and the winning one is planned.
             let mut e = fresh.clone();
-            assert_eq!(first_win(&e, Some(&alive), "worker-1", retry), None);
+            assert_eq!(wake_at(&e, Some(&alive), "worker-1", retry), None);
             catch_up(&mut e, Some(&alive), "worker-1", death, retry);
             assert!(e.next_try >= death);
-            let lazy = first_win(&e, Some(&dead), "worker-1", retry).expect("a dead holder's lease expires");
+            let lazy = wake_at(&e, Some(&dead), "worker-1", retry).expect("a dead holder's lease expires");
             assert_eq!(lazy, eager, "seed {seed}");
             // Expired in its own view: at least a lease duration after the
             // holder's last renewal, and within one jittered retry of it.
             assert!(lazy >= dead.renewed + dead.duration, "seed {seed}");
             assert!(lazy < death + dead.duration + retry.mul_ratio(88, 10), "seed {seed}");
         }
+    }
+
+    /// A lease of days is not walked try by try: the elector is woken at
+    /// its 64th try, which fails, and looks ahead again from there.
+    #[test]
+    fn a_long_lease_is_looked_ahead_in_steps() {
+        let retry = Duration::from_secs(2);
+        let dead = Lease {
+            created: Instant::ZERO,
+            holder: Some("worker-0".into()),
+            acquired: Instant::ZERO,
+            renewed: Instant::ZERO,
+            duration: Duration::from_hours(2_000_000),
+            transitions: 0,
+            term: 1,
+            renewing: false,
+            renew_since: Instant::ZERO,
+            writes: 1,
+        };
+        let mut e =
+            Elector { generation: 1, observed: None, next_try: Instant::ZERO, pending: None, jitter: SimRng::new(5) };
+        let wake = wake_at(&e, Some(&dead), "worker-1", retry).expect("woken");
+        // Made one by one, the first 63 tries fail; the 64th is the wake-up.
+        for _ in 1..64 {
+            let t = e.next_try;
+            assert!(!try_lease(&mut e, Some(&dead), "worker-1", t, retry));
+            e.next_try = t + retry_wait(retry, &mut e.jitter);
+        }
+        assert_eq!(wake, e.next_try);
+        assert!(wake >= Instant::ZERO + retry.mul_ratio(63, 1) && wake <= Instant::ZERO + retry.mul_ratio(63 * 22, 10));
     }
 
     /// A released lease (no holder) is taken at the next try; one's own
@@ -453,14 +489,20 @@ mod tests {
             renew_since: Instant::from_secs(9),
             writes: 4,
         };
-        let mut e = Elector { generation: 1, observed: None, next_try: Instant::from_secs(11), jitter: SimRng::new(3) };
-        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
-        assert_eq!(first_win(&e, None, "worker-1", retry), Some(Instant::from_secs(11)));
+        let mut e = Elector {
+            generation: 1,
+            observed: None,
+            next_try: Instant::from_secs(11),
+            pending: None,
+            jitter: SimRng::new(3),
+        };
+        assert_eq!(wake_at(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
+        assert_eq!(wake_at(&e, None, "worker-1", retry), Some(Instant::from_secs(11)));
         l.holder = Some("worker-1".into());
         l.renewing = true;
-        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
+        assert_eq!(wake_at(&e, Some(&l), "worker-1", retry), Some(Instant::from_secs(11)));
         e.next_try = Instant::MAX;
-        assert_eq!(first_win(&e, Some(&l), "worker-1", retry), None);
+        assert_eq!(wake_at(&e, Some(&l), "worker-1", retry), None);
     }
 
     #[test]

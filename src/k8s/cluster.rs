@@ -563,6 +563,10 @@ pub struct Elector {
     pub observed: Option<(u64, Instant)>,
     /// When its next try is due; `Instant::MAX` once the loop stopped.
     pub next_try: Instant,
+    /// When its pending try event fires, if it has one: a new plan that
+    /// lands on the same moment keeps that event, and with it its place
+    /// among the events of that instant (the race of a first try).
+    pub pending: Option<Instant>,
     /// The loop's own retry jitter: each agent's client-go draws its own,
     /// so its tries do not shift the rest of the world's random draws.
     pub jitter: SimRng,

@@ -748,6 +748,7 @@ impl Plane<'_, '_, '_> {
             cilium::agent_connected(self.k, self.hosts, &node) && cilium::is_candidate(self.k, &service, &node);
         let electors = self.k.electors.get_mut(&service)?;
         let elector = electors.get_mut(&node).filter(|e| e.generation == generation)?;
+        elector.pending = None;
         if !selected {
             electors.remove(&node);
             return None;
@@ -756,9 +757,10 @@ impl Plane<'_, '_, '_> {
         cilium::catch_up(elector, lease, &node, now, retry);
         if !cilium::try_lease(elector, lease, &node, now, retry) {
             elector.next_try = now + cilium::retry_wait(retry, &mut elector.jitter);
-            if let Some(at) = cilium::first_win(elector, lease, &node, retry) {
+            if let Some(at) = cilium::wake_at(elector, lease, &node, retry) {
                 self.k.elector_seq += 1;
                 elector.generation = self.k.elector_seq;
+                elector.pending = Some(at);
                 let generation = elector.generation;
                 self.at(at, ControlEvent::LeaseTry { service, node, generation });
             }
@@ -784,18 +786,25 @@ impl Plane<'_, '_, '_> {
         }
     }
 
-    /// After a write to `service`'s lease (or a try that took nothing):
-    /// each elector's pending event is its try that takes the lease as it
-    /// now stands, if any; a later write plans again.
+    /// After a write to `service`'s lease: each elector's pending event is
+    /// the try it must be woken for as the lease now stands, if any
+    /// ([`cilium::wake_at`]); a later write plans again. An event already
+    /// pending for that moment stands, so electors started in one instant
+    /// still race in the order they started.
     fn plan_electors(&mut self, service: &Key) {
         let retry = self.k.config.retry_period;
         let lease = self.k.leases.get(service);
         let Some(electors) = self.k.electors.get_mut(service) else { return };
         let mut due = Vec::new();
         for (node, e) in electors.iter_mut() {
+            let at = cilium::wake_at(e, lease, node, retry);
+            if at == e.pending {
+                continue;
+            }
             self.k.elector_seq += 1;
             e.generation = self.k.elector_seq;
-            if let Some(at) = cilium::first_win(e, lease, node, retry) {
+            e.pending = at;
+            if let Some(at) = at {
                 due.push((at, node.clone(), e.generation));
             }
         }
@@ -962,7 +971,7 @@ impl Plane<'_, '_, '_> {
         // retry drew from the world's RNG).
         for (svc, node, generation) in started {
             let jitter = self.cx.rng.fork();
-            let e = super::cluster::Elector { generation, observed: None, next_try: now, jitter };
+            let e = super::cluster::Elector { generation, observed: None, next_try: now, pending: Some(now), jitter };
             self.k.electors.get_mut(&svc).expect("entry").insert(node, e);
         }
     }

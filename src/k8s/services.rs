@@ -582,7 +582,8 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
     if all {
         ids.by_frontend.retain(|key, _| alive.contains(key));
     } else {
-        // A frontend's key starts with its Service's.
+        // A frontend's key is its Service's, a space, then its kind and
+        // address (one more space): `default/web x ...` is not `default/web`'s.
         for svc in &k.touched.services {
             let prefix = format!("{svc} ");
             let gone: Vec<String> = ids
@@ -590,7 +591,7 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
                 .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
                 .map(|(key, _)| key)
                 .take_while(|key| key.starts_with(&prefix))
-                .filter(|key| !alive.contains(key))
+                .filter(|key| key[prefix.len()..].matches(' ').count() == 1 && !alive.contains(key))
                 .cloned()
                 .collect();
             for key in gone {

@@ -2,7 +2,7 @@
 //! CIDR) and the run's global settings.
 
 use super::Context;
-use crate::k8s::cluster::LoadBalancerKind;
+use crate::k8s::cluster::{AnnounceKind, LoadBalancerKind};
 use crate::net::addr::Cidr;
 use crate::scenario::spec::HostRole;
 use crate::time::Duration;
@@ -42,7 +42,7 @@ pub fn check(cx: &mut Context, lan: Option<Cidr>) {
 /// the agent would elect no holder at all.
 fn lease_timers(cx: &mut Context) {
     let c = &cx.spec.cluster;
-    if c.load_balancer != LoadBalancerKind::Cilium {
+    if (c.load_balancer, c.announce) != (LoadBalancerKind::Cilium, AnnounceKind::L2) {
         return;
     }
     let (lease, renew, retry) = (c.l2_lease_duration, c.l2_lease_renew_deadline, c.l2_lease_retry_period);
