@@ -54,8 +54,9 @@ fn service_list(w: &World, node: &str) -> String {
     let mut entries: Vec<(u32, String)> = Vec::new();
     for svc in k.services.values() {
         let eps = k.slices.get(&svc.key()).map(|s| s.endpoints.as_slice()).unwrap_or_default();
+        let ids = k.cilium_ids.by_frontend.get(&svc.key());
         for fe in frontends(svc) {
-            let Some(id) = k.cilium_ids.by_frontend.get(&fe.key(&svc.key())) else { continue };
+            let Some(id) = ids.and_then(|ids| ids.get(&fe.key())) else { continue };
             let addr = match fe.addr {
                 FrontendAddr::Ip(ip) => ip,
                 FrontendAddr::Any => std::net::Ipv4Addr::UNSPECIFIED,

@@ -6,7 +6,7 @@
 use super::cluster::{Deployment, DeploymentStatus, REVISION_ANNOTATION, Service, Stored, key};
 use super::control::Plane;
 use super::kinds;
-use super::names::is_dns_label;
+use super::names::is_dns1035_label;
 use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec};
 use super::services;
@@ -311,7 +311,7 @@ impl Plane<'_, '_, '_> {
                 "The Service \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must be no more than 63 characters"
             ));
         }
-        if created && !(is_dns_label(name) && name.starts_with(|c: char| c.is_ascii_lowercase())) {
+        if created && !is_dns1035_label(name) {
             return Err(format!(
                 "The Service \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
             ));

@@ -436,7 +436,9 @@ mod tests {
             let lazy = wake_at(&e, Some(&dead), "worker-1", retry).expect("a dead holder's lease expires");
             assert_eq!(lazy, eager, "seed {seed}");
             // Expired in its own view: at least a lease duration after the
-            // holder's last renewal, and within one jittered retry of it.
+            // holder's last renewal; at most a lease duration after its
+            // first try after the death, then one more try (each wait at
+            // most 2.2 retry periods).
             assert!(lazy >= dead.renewed + dead.duration, "seed {seed}");
             assert!(lazy < death + dead.duration + retry.mul_ratio(88, 10), "seed {seed}");
         }

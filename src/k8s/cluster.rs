@@ -630,8 +630,8 @@ pub struct BgpDialer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceIds {
     pub next: u32,
-    /// By [`super::services::Frontend::key`].
-    pub by_frontend: BTreeMap<String, u32>,
+    /// By Service, then by [`super::services::Frontend::key`].
+    pub by_frontend: BTreeMap<Key, BTreeMap<String, u32>>,
 }
 
 impl Default for ServiceIds {

@@ -757,11 +757,7 @@ impl Plane<'_, '_, '_> {
         cilium::catch_up(elector, lease, &node, now, retry);
         if !cilium::try_lease(elector, lease, &node, now, retry) {
             elector.next_try = now + cilium::retry_wait(retry, &mut elector.jitter);
-            if let Some(at) = cilium::wake_at(elector, lease, &node, retry) {
-                self.k.elector_seq += 1;
-                elector.generation = self.k.elector_seq;
-                elector.pending = Some(at);
-                let generation = elector.generation;
+            if let Some((at, generation)) = replan(elector, &mut self.k.elector_seq, lease, &node, retry) {
                 self.at(at, ControlEvent::LeaseTry { service, node, generation });
             }
             return None;
@@ -795,19 +791,13 @@ impl Plane<'_, '_, '_> {
         let retry = self.k.config.retry_period;
         let lease = self.k.leases.get(service);
         let Some(electors) = self.k.electors.get_mut(service) else { return };
-        let mut due = Vec::new();
-        for (node, e) in electors.iter_mut() {
-            let at = cilium::wake_at(e, lease, node, retry);
-            if at == e.pending {
-                continue;
-            }
-            self.k.elector_seq += 1;
-            e.generation = self.k.elector_seq;
-            e.pending = at;
-            if let Some(at) = at {
-                due.push((at, node.clone(), e.generation));
-            }
-        }
+        let seq = &mut self.k.elector_seq;
+        let due: Vec<(Instant, String, u64)> = electors
+            .iter_mut()
+            .filter_map(|(node, e)| {
+                replan(e, seq, lease, node, retry).map(|(at, generation)| (at, node.clone(), generation))
+            })
+            .collect();
         for (at, node, generation) in due {
             self.at(at, ControlEvent::LeaseTry { service: service.clone(), node, generation });
         }
@@ -1461,6 +1451,28 @@ impl Plane<'_, '_, '_> {
             }
         }
     }
+}
+
+/// An elector's pending try after its lease or its own loop changed: the
+/// moment [`cilium::wake_at`] gives, as a new event (its time and a new
+/// generation, which retires the old one), unless the event pending is
+/// already for that moment, which then keeps its place among the events
+/// of its instant.
+fn replan(
+    e: &mut super::cluster::Elector,
+    seq: &mut u64,
+    lease: Option<&super::cluster::Lease>,
+    node: &str,
+    retry: Duration,
+) -> Option<(Instant, u64)> {
+    let at = cilium::wake_at(e, lease, node, retry);
+    if at == e.pending {
+        return None;
+    }
+    *seq += 1;
+    e.generation = *seq;
+    e.pending = at;
+    Some((at?, e.generation))
 }
 
 /// Checking incremental reconciles against full ones (tests, and

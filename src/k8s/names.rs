@@ -11,6 +11,12 @@ pub fn is_dns_label(name: &str) -> bool {
         && name.ends_with(alphanumeric)
 }
 
+/// An RFC 1035 label (`IsDNS1035Label`), as Kubernetes requires of Service
+/// names: an RFC 1123 label that starts with a letter.
+pub fn is_dns1035_label(name: &str) -> bool {
+    is_dns_label(name) && name.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
 /// An RFC 1123 subdomain: dot-separated labels, 253 characters at most.
 pub fn is_dns_subdomain(name: &str) -> bool {
     name.len() <= 253 && name.split('.').all(is_dns_label)
@@ -50,6 +56,9 @@ mod tests {
         assert!(!is_dns_label("a-"));
         assert!(!is_dns_label("a_b"));
         assert!(!is_dns_label(&"a".repeat(64)));
+        // RFC 1035: a letter first.
+        assert!(is_dns1035_label("web-1") && is_dns1035_label(&"a".repeat(63)));
+        assert!(!is_dns1035_label("1web") && !is_dns1035_label("web x") && !is_dns1035_label(&"a".repeat(64)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! does on create), LoadBalancer addresses from MetalLB or Cilium LB-IPAM,
 //! and Cilium Gateways backed by their `cilium-gateway-<name>` Service.
 
-use super::cluster::{Cluster, Service, key};
+use super::cluster::{Cluster, Key, Service, key};
 use super::ipam::IpRequest;
 use super::objects::{IntOrString, Manifest, ObjectMeta, ServicePort, ServiceSpec, ServiceType, TrafficPolicyName};
 use crate::engine::ctx::Ctx;
@@ -517,15 +517,16 @@ pub struct Frontend {
 }
 
 impl Frontend {
-    /// Identifies the frontend across reconciles (node addresses stay
-    /// symbolic: every agent sees the same sequence, so IDs agree).
-    pub fn key(&self, service: &str) -> String {
+    /// Identifies the frontend among its Service's across reconciles (node
+    /// addresses stay symbolic: every agent sees the same sequence, so IDs
+    /// agree).
+    pub fn key(&self) -> String {
         let addr = match self.addr {
             FrontendAddr::Ip(ip) => ip.to_string(),
             FrontendAddr::Any => "0.0.0.0".into(),
             FrontendAddr::ThisNode => "node".into(),
         };
-        format!("{service} {} {addr}:{}/{}", self.kind.name(), self.port, self.protocol)
+        format!("{} {addr}:{}/{}", self.kind.name(), self.port, self.protocol)
     }
 }
 
@@ -576,33 +577,30 @@ pub fn sync_cilium_ids(k: &mut Cluster) {
         k.touched.services.iter().filter_map(|key| k.services.get(key)).collect()
     };
     services.stable_sort_by_key(|s| (s.created, s.key()));
-    let live: Vec<String> = services.iter().flat_map(|s| frontends(s).into_iter().map(|f| f.key(&s.key()))).collect();
+    let live: Vec<(Key, Vec<String>)> =
+        services.iter().map(|s| (s.key(), frontends(s).iter().map(Frontend::key).collect())).collect();
     let ids = &mut k.cilium_ids;
-    let alive: BTreeSet<&String> = live.iter().collect_set();
+    // A Service gone takes its frontends' IDs with it.
     if all {
-        ids.by_frontend.retain(|key, _| alive.contains(key));
+        ids.by_frontend.retain(|svc, _| k.services.contains_key(svc));
     } else {
-        // A frontend's key is its Service's, a space, then its kind and
-        // address (one more space): `default/web x ...` is not `default/web`'s.
-        for svc in &k.touched.services {
-            let prefix = format!("{svc} ");
-            let gone: Vec<String> = ids
-                .by_frontend
-                .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
-                .map(|(key, _)| key)
-                .take_while(|key| key.starts_with(&prefix))
-                .filter(|key| key[prefix.len()..].matches(' ').count() == 1 && !alive.contains(key))
-                .cloned()
-                .collect();
-            for key in gone {
-                ids.by_frontend.remove(&key);
-            }
+        for svc in k.touched.services.iter().filter(|svc| !k.services.contains_key(*svc)) {
+            ids.by_frontend.remove(svc);
         }
     }
-    for key in live {
-        if !ids.by_frontend.contains_key(&key) {
-            ids.by_frontend.insert(key, ids.next);
-            ids.next += 1;
+    // IDs only ever come from the counter, so each Service's frontends
+    // gone can be released before the next Service's new ones are given.
+    for (svc, keys) in live {
+        let mut held = ids.by_frontend.remove(&svc).unwrap_or_default();
+        held.retain(|key, _| keys.contains(key));
+        for key in keys {
+            held.entry(key).or_insert_with(|| {
+                ids.next += 1;
+                ids.next - 1
+            });
+        }
+        if !held.is_empty() {
+            ids.by_frontend.insert(svc, held);
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Context, closest, one_of, parse_ipv4};
 use crate::k8s::api::{MAX_PODS, too_many_pods};
 use crate::k8s::cluster::{LoadBalancerKind, METALLB_NAMESPACE};
-use crate::k8s::names::{is_dns_label, is_dns_subdomain};
+use crate::k8s::names::{is_dns_label, is_dns_subdomain, is_dns1035_label};
 use crate::k8s::objects::{
     BGPPEER_WEBHOOK, BgpAdvertisementSpec, CiliumPoolBlock, DeploymentSpec, IntOrString, Manifest, PeerRefusal,
     PodSpec, ServiceSpec,
@@ -133,7 +133,7 @@ fn metadata(cx: &mut Context, manifest: &ParsedManifest) {
     let name = &meta.name;
     if let Manifest::Service { .. } = manifest.manifest() {
         // Service names become DNS labels and must start with a letter (RFC 1035).
-        if !is_dns_label(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        if !is_dns1035_label(name) {
             let message = format!(
                 "Service name `{name}` must be a DNS label: lowercase letters, digits and `-`, \
                  starting with a letter, at most 63 characters"
