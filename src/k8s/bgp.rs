@@ -18,7 +18,7 @@
 //! MetalLB's native BGP implementation (internal/bgp/native, the default
 //! when `METALLB_BGP_TYPE` is unset).
 
-use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Endpoint, Key, LogLine};
+use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Endpoint, EndpointSlice, Key, LogLine, seek};
 use super::control::Plane;
 use super::metallb::{self, Protocol, Refusal, Withdrawal};
 use super::objects::Manifest;
@@ -452,6 +452,7 @@ pub fn open(p: &mut Plane, node: &str, generation: u64) {
     }
     s.state = BgpState::Established;
     s.since = now;
+    p.k.touched.sessions.insert(node.to_string());
     (s.backoff, s.failing, s.established_once) = (Duration::ZERO, false, true);
     let peer = s.peer.clone();
     let line = session_line(now, s, true);
@@ -512,6 +513,7 @@ fn close(p: &mut Plane, node: &str, reason: &str) {
     s.state = BgpState::Idle;
     s.since = now;
     s.advertised.clear();
+    p.k.touched.sessions.insert(node.to_string());
     let peer = s.peer.clone();
     p.cx.record(Kind::Bgp {
         host: node.into(),
@@ -631,39 +633,72 @@ impl NodeFacts {
 /// Where each Service with an address can be served, in key order (the
 /// Service map's).
 fn serving_now<'a>(k: &'a Cluster, facts: &'a NodeFacts) -> impl Iterator<Item = (&'a Key, Serving)> + 'a {
-    // Services alike share their slice's list of endpoints: the answer for
-    // the last list read is kept (a hundred Services in front of one
-    // Deployment read its thousand endpoints once).
-    let mut last: Option<(*const Vec<Rc<Endpoint>>, bool, Serving)> = None;
-    k.services.iter().filter(|(_, s)| !s.ingress.is_empty()).map(move |(key, s)| {
-        let local = s.external_local();
-        let list = k.slices.get(key).map_or(std::ptr::null(), |sl| Rc::as_ptr(&sl.endpoints));
-        if let Some((_, _, known)) = last.as_ref().filter(|(at, l, _)| *at == list && *l == local) {
-            return (key, known.clone());
+    let mut reader = ServingReader { facts, last: None };
+    let mut slices = k.slices.iter().peekable();
+    k.services
+        .iter()
+        .filter(|(_, s)| !s.ingress.is_empty())
+        .map(move |(key, s)| (key, reader.read(s.external_local(), seek(&mut slices, key))))
+}
+
+/// Reads where Services' endpoints serve, one Service after another.
+struct ServingReader<'a> {
+    facts: &'a NodeFacts,
+    /// Services alike share their slice's list of endpoints: the answer
+    /// for the last list read is kept (a hundred Services in front of one
+    /// Deployment read its thousand endpoints once).
+    last: Option<(*const Vec<Rc<Endpoint>>, bool, Serving)>,
+}
+
+impl ServingReader<'_> {
+    /// Where a Service (externalTrafficPolicy Local or not) with this
+    /// EndpointSlice (if any) serves.
+    fn read(&mut self, local: bool, slice: Option<&EndpointSlice>) -> Serving {
+        let list = slice.map_or(std::ptr::null(), |sl| Rc::as_ptr(&sl.endpoints));
+        if let Some((_, _, known)) = self.last.as_ref().filter(|(at, l, _)| *at == list && *l == local) {
+            return known.clone();
         }
+        let serving = slice.into_iter().flat_map(metallb::serving_in);
         // Only externalTrafficPolicy: Local asks on which nodes: for the
         // others one serving endpoint anywhere is the answer.
         let mut can_serve = Serving::default();
         if local {
-            can_serve.on = vec![false; facts.nodes.len()];
-            for e in metallb::serving_endpoints(k, key) {
+            can_serve.on = vec![false; self.facts.nodes.len()];
+            for e in serving {
                 can_serve.anywhere = true;
-                if let Some(n) = number(&facts.nodes, &e.node) {
+                if let Some(n) = number(&self.facts.nodes, &e.node) {
                     can_serve.on[n] = true;
                 }
             }
         } else {
-            can_serve.anywhere = metallb::serving_endpoints(k, key).next().is_some();
+            can_serve.anywhere = serving.into_iter().next().is_some();
         }
-        last = Some((list, local, can_serve.clone()));
-        (key, can_serve)
-    })
+        self.last = Some((list, local, can_serve.clone()));
+        can_serve
+    }
 }
 
 impl Eligibility {
     fn of(k: &Cluster, facts: Rc<NodeFacts>) -> Eligibility {
         let serving = serving_now(k, &facts).map(|(key, serving)| (key.clone(), serving)).collect();
         Eligibility { facts, serving }
+    }
+
+    /// Whether the Services whose slices changed (`changed`, in key
+    /// order) serve where they served when these were read: the others'
+    /// slices are as they were.
+    fn serves_as_before(&self, k: &Cluster, changed: &[Key]) -> bool {
+        // (All four in key order: walked side by side, not searched.)
+        let mut reader = ServingReader { facts: &self.facts, last: None };
+        let (mut services, mut slices, mut was) =
+            (k.services.iter().peekable(), k.slices.iter().peekable(), self.serving.iter().peekable());
+        changed.iter().all(|key| {
+            while was.next_if(|(k, _)| k < key).is_some() {}
+            // (A Service without an address is not weighed.)
+            let Some((_, was)) = was.next_if(|(k, _)| k == key) else { return true };
+            let Some(svc) = seek(&mut services, key) else { return false };
+            reader.read(svc.external_local(), seek(&mut slices, key)) == *was
+        })
     }
 
     /// The node's number, if the cluster has it.
@@ -748,17 +783,18 @@ struct ServiceView {
 fn service_views(k: &mut Cluster) -> (u64, Vec<ServiceView>) {
     let config = metallb::speaker_prints(k);
     let k = &*k;
+    let prints = metallb::service_prints(k);
     let views = k
         .services
         .iter()
-        .filter_map(|(key, s)| {
-            Some(ServiceView {
-                key: key.clone(),
-                ip: *s.ingress.first()?,
-                pool: s.pool.clone()?,
-                local: s.external_local(),
-                fingerprint: metallb::service_print(k, key),
-            })
+        .filter_map(|(key, s)| Some((key, *s.ingress.first()?, s.pool.as_ref()?, s.external_local())))
+        .zip(prints)
+        .map(|((key, ip, pool, local), (_, fingerprint))| ServiceView {
+            key: key.clone(),
+            ip,
+            pool: pool.clone(),
+            local,
+            fingerprint,
         })
         .collect();
     (config, views)
@@ -771,14 +807,15 @@ pub fn sync_pending(p: &mut Plane) -> bool {
     if !is_metallb(p.k) {
         return false;
     }
-    let (config, services) = service_views(p.k);
+    let config = metallb::speaker_prints(p.k);
+    let k = &*p.k;
     // Speakers mostly share one seen map: compare each distinct one once
     // (as the L2 speakers' check does).
     let mut compared: BTreeMap<*const BTreeMap<Key, u64>, bool> = BTreeMap::new();
     let mut differs = |seen: &Rc<BTreeMap<Key, u64>>| {
         *compared
             .entry(Rc::as_ptr(seen))
-            .or_insert_with(|| metallb::seen_differs_from(seen, services.iter().map(|s| (&s.key, s.fingerprint))))
+            .or_insert_with(|| metallb::seen_differs_from(seen, metallb::service_prints(k)))
     };
     p.k.speakers.iter().any(|(node, s)| {
         metallb::speaker_alive(p.k, p.hosts, node)
@@ -803,6 +840,9 @@ pub fn speakers_sync(p: &mut Plane) {
     let elig = Eligibility::of(p.k, facts);
     let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect_map());
     let nodes: Vec<String> = p.k.speakers.keys().cloned().collect();
+    // The lines of an announcement name no node: every speaker announcing
+    // a Service with as many advertisements logs the same two, made once.
+    let mut made: Vec<Option<(usize, [String; 2])>> = vec![None; services.len()];
     for node in nodes {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
@@ -817,7 +857,7 @@ pub fn speakers_sync(p: &mut Plane) {
             lines.push(metallb::withdrawn_line(now, ip, "", Withdrawal::of_gone(p.k, &key), Protocol::Bgp));
         }
         let mut assigned = Vec::new();
-        for s in &services {
+        for (s, made) in services.iter().zip(&mut made) {
             let changed = speaker.seen.get(&s.key) != Some(&s.fingerprint);
             if !(resync || changed) {
                 continue;
@@ -829,8 +869,12 @@ pub fn speakers_sync(p: &mut Plane) {
             match elig.should_announce(&node, &s.key, &s.pool, s.local) {
                 Ok(ads) => {
                     announcing.insert(s.key.clone(), s.ip);
-                    lines.push(metallb::updated_advertisements_line(now, s.ip, &s.pool, ads));
-                    lines.push(metallb::announced_line(now, s.ip, &s.pool, Protocol::Bgp));
+                    if made.as_ref().is_none_or(|(n, _)| *n != ads) {
+                        let updated = metallb::updated_advertisements_line(now, s.ip, &s.pool, ads);
+                        *made = Some((ads, [updated, metallb::announced_line(now, s.ip, &s.pool, Protocol::Bgp)]));
+                    }
+                    let (_, two) = made.as_ref().expect("made just above");
+                    lines.extend(two.iter().cloned());
                     assigned.push(s.key.clone());
                 }
                 Err(why) => {
@@ -868,32 +912,74 @@ pub fn reconcile(p: &mut Plane) {
     if p.k.touched.all || p.k.caches.bgp.is_none() {
         configure_sessions(p);
     }
-    // The nodes' facts follow the same changes, and the Services' pools.
-    if p.k.touched.all || !p.k.touched.services.is_empty() {
+    // The nodes' facts follow the same changes, and the pools the
+    // Services use (a Service in a pool they do not cover yet).
+    let facts_hold = p.k.caches.bgp_nodes.as_ref().is_some_and(|facts| {
+        !p.k.touched.all
+            && p.k.touched.services.iter().all(|key| {
+                p.k.services.get(key).is_none_or(|s| {
+                    s.ingress.is_empty()
+                        || facts.ads.iter().any(|(pool, _)| pool == s.pool.as_deref().unwrap_or_default())
+                })
+            })
+    });
+    if !facts_hold {
         p.k.caches.bgp_nodes = None;
     }
     let facts = NodeFacts::cached(p.k);
     // A pass that reads what the last one read finds what it found, and
     // the router still has the routes it installed (only this reconcile
     // changes a router's BGP routes). A change the control loop does not
-    // track weighs everything again.
+    // track weighs everything again. Between those, what is read changes
+    // only with the Services' objects, their endpoints (the slices this
+    // pass changed) and the sessions (an OPEN): a pass that touched none
+    // of them (a pod that became ready where its Services had a serving
+    // endpoint already: most passes) reads nothing.
     let memo = p.k.caches.bgp.take().filter(|_| !p.k.touched.all);
+    let t = &p.k.touched;
+    let services_same = t.services.is_empty()
+        && memo.as_ref().is_some_and(|memo| memo.inputs.eligibility.serves_as_before(p.k, &t.slices));
+    if services_same && t.sessions.is_empty() {
+        p.k.caches.bgp = memo;
+        return;
+    }
     if memo.as_ref().is_some_and(|memo| memo.inputs.hold(p.k, p.hosts, &facts)) {
         p.k.caches.bgp = memo;
         return;
     }
-    let inputs = Inputs::of(p.k, p.hosts, facts);
-    // When only sessions changed (an OPEN), the speakers of the others
-    // would send what they sent: only the changed ones are weighed again.
-    let before = memo.as_ref().map(|memo| &memo.inputs).filter(|before| {
-        (before.metallb, before.router_asn, &before.services, &before.eligibility)
-            == (inputs.metallb, inputs.router_asn, &inputs.services, &inputs.eligibility)
-    });
+    // What the last pass read of the sessions, when it read the same of
+    // everything else: only the changed sessions' speakers are weighed
+    // again (the others would send what they sent).
+    let changed = &p.k.touched.sessions;
+    let (inputs, before, only_changed) = match memo {
+        // Only sessions changed (an OPEN): the last pass's Services, where
+        // they serve and the other sessions are as they were; the changed
+        // ones are read again (`before` keeps what they were).
+        Some(Memo { mut inputs, .. }) if services_same => {
+            let mut before = Vec::new();
+            let mut now = sessions_now(p.k, p.hosts).filter(|s| changed.contains(s.node)).peekable();
+            for session in &mut inputs.sessions {
+                if let Some(is) = now.next_if(|is| is.node == session.node) {
+                    before.push(std::mem::replace(session, SessionInputs::from(is)));
+                }
+            }
+            (inputs, Some(before), true)
+        }
+        memo => {
+            let inputs = Inputs::of(p.k, p.hosts, facts);
+            let before = memo.map(|memo| memo.inputs).filter(|before| {
+                (before.metallb, before.router_asn, &before.services, &before.eligibility)
+                    == (inputs.metallb, inputs.router_asn, &inputs.services, &inputs.eligibility)
+            });
+            (inputs, before.map(|before| before.sessions), false)
+        }
+    };
     let unchanged = |session: &SessionInputs| {
-        before.is_some_and(|before| {
-            let at = before.sessions.binary_search_by(|s| s.node.cmp(&session.node));
-            at.is_ok_and(|i| before.sessions[i] == *session)
-        })
+        (only_changed && !changed.contains(&session.node))
+            || before.as_ref().is_some_and(|before| {
+                let at = before.binary_search_by(|s| s.node.cmp(&session.node));
+                at.is_ok_and(|i| before[i] == *session)
+            })
     };
     let elig = &inputs.eligibility;
     let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving(key)).collect();

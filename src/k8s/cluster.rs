@@ -26,6 +26,17 @@ pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
 }
 
+/// The value at `key` in a map keyed by [`Key`] walked in key order by
+/// `walk` (the keys asked for ascending): each entry is passed once, not
+/// searched for.
+pub fn seek<'m, V>(
+    walk: &mut std::iter::Peekable<std::collections::btree_map::Iter<'m, Key, V>>,
+    key: &str,
+) -> Option<&'m V> {
+    while walk.next_if(|(k, _)| k.as_str() < key).is_some() {}
+    walk.next_if(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+}
+
 /// The namespace MetalLB runs in and reads its configuration from (the
 /// manifests' and Helm chart's default).
 pub const METALLB_NAMESPACE: &str = "metallb-system";
@@ -727,6 +738,12 @@ pub struct Touched {
     pub announcers: bool,
     /// A MetalLB speaker's memberlist view changed.
     pub speakers: bool,
+    /// Services whose EndpointSlice's endpoints changed in this pass, in
+    /// key order (noted by the slices' reconcile for the controllers
+    /// after it).
+    pub slices: Vec<Key>,
+    /// Nodes whose BGP session changed state (an OPEN exchanged).
+    pub sessions: BTreeSet<String>,
 }
 
 impl PartialEq for Touched {

@@ -121,14 +121,14 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
     let Cluster { services, slices, caches, .. } = k;
     let mut last: Option<(*const List, EndpointList)> = None;
     let mut walk = slices.iter().peekable();
-    for skey in changed {
+    for skey in &changed {
         while walk.next_if(|(key, _)| key.as_str() < skey.as_str()).is_some() {}
-        let Some((_, slice)) = walk.next_if(|(key, _)| **key == skey) else { continue };
+        let Some((_, slice)) = walk.next_if(|(key, _)| *key == skey) else { continue };
         let at = Rc::as_ptr(&slice.endpoints);
         let endpoints = match last.as_ref().filter(|(list, _)| *list == at) {
             Some((_, list)) => list.clone(),
             None => {
-                let Some(svc) = services.get(&skey) else { continue };
+                let Some(svc) = services.get(skey) else { continue };
                 let group: Group = (svc.namespace.clone(), svc.spec.selector.clone());
                 let list = match caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
@@ -142,8 +142,9 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
                 list
             }
         };
-        cx.record(Kind::Endpoints { service: skey, endpoints });
+        cx.record(Kind::Endpoints { service: skey.clone(), endpoints });
     }
+    k.touched.slices = changed;
 }
 
 /// Every Service's EndpointSlice from scratch; returns the Services whose

@@ -12,7 +12,7 @@
 //! 5 s after the last `SetBalancer` (internal/layer2/announcer.go). All of
 //! MetalLB 0.14; no release repeats GARP periodically.
 
-use super::cluster::{Cluster, Endpoint, Key, LogLine};
+use super::cluster::{Cluster, Endpoint, EndpointSlice, Key, LogLine, seek};
 use super::objects::{LabelSelector, Manifest};
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::Kind;
@@ -114,7 +114,12 @@ pub fn nodes_with_serving_endpoints(k: &Cluster, svc: &Key) -> BTreeSet<String> 
 
 /// The endpoints of the Service's slice that can serve ([`nodes_with_serving_endpoints`]).
 pub fn serving_endpoints<'a>(k: &'a Cluster, svc: &Key) -> impl Iterator<Item = &'a Endpoint> + 'a {
-    k.slices.get(svc).into_iter().flat_map(|s| s.endpoints.iter().map(|e| &**e)).filter(|e| e.ready || e.serving)
+    k.slices.get(svc).into_iter().flat_map(serving_in)
+}
+
+/// [`serving_endpoints`] of a slice in hand.
+pub fn serving_in(slice: &EndpointSlice) -> impl Iterator<Item = &Endpoint> {
+    slice.endpoints.iter().map(|e| &**e).filter(|e| e.ready || e.serving)
 }
 
 /// Whether a node's speaker runs and is reachable (powered, on the LAN).
@@ -314,11 +319,18 @@ fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// A Service's fingerprint as a speaker reconciles it: the object's (from
+/// Each Service's fingerprint as a speaker reconciles it, for every
+/// Service with an address and a pool, in key order: the object's (from
 /// the caches, [`speaker_prints`]), with its EndpointSlice's (creation,
 /// digest, size) folded in. A change is a new reconcile of that Service.
-pub fn service_print(k: &Cluster, key: &Key) -> u64 {
-    with_slice(k.slices.get(key), k.caches.metallb.objects[key])
+/// (The Services, their slices and the caches' prints are walked side by
+/// side.)
+pub fn service_prints(k: &Cluster) -> impl Iterator<Item = (&Key, u64)> {
+    let (mut slices, mut objects) = (k.slices.iter().peekable(), k.caches.metallb.objects.iter().peekable());
+    k.services.iter().filter(|(_, s)| !s.ingress.is_empty() && s.pool.is_some()).map(move |(key, _)| {
+        let object = seek(&mut objects, key).expect("speaker_prints fills every Service with an address and a pool");
+        (key, with_slice(seek(&mut slices, key), *object))
+    })
 }
 
 fn with_slice(slice: Option<&super::cluster::EndpointSlice>, object: u64) -> u64 {
@@ -408,7 +420,7 @@ pub fn forget(k: &mut Cluster) {
 /// What the speakers of both modes compare with what they last saw, from
 /// the caches (computed where they miss it): the configuration's
 /// fingerprint, returned, and each Service's object fingerprint
-/// ([`service_print`] for a Service with an address and a pool).
+/// ([`service_prints`]).
 pub fn speaker_prints(k: &mut Cluster) -> u64 {
     if k.caches.metallb.config.is_none() {
         let c = Config {
@@ -603,9 +615,8 @@ fn seen_differs(seen: &BTreeMap<Key, u64>, services: &[ServiceView]) -> bool {
 
 /// Whether a speaker's seen map differs from the Services' fingerprints
 /// now (listed in key order).
-pub fn seen_differs_from<'a>(seen: &BTreeMap<Key, u64>, now: impl ExactSizeIterator<Item = (&'a Key, u64)>) -> bool {
-    seen.len() != now.len()
-        || now.zip(seen).any(|((key, print), (seen_key, seen_print))| key != seen_key || print != *seen_print)
+pub fn seen_differs_from<'a>(seen: &BTreeMap<Key, u64>, now: impl Iterator<Item = (&'a Key, u64)>) -> bool {
+    !now.map(|(key, print)| (key.as_str(), print)).eq(seen.iter().map(|(key, print)| (key.as_str(), *print)))
 }
 
 /// Whether some speaker has something to reconcile (or a dead one still
