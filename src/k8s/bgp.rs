@@ -18,7 +18,7 @@
 //! MetalLB's native BGP implementation (internal/bgp/native, the default
 //! when `METALLB_BGP_TYPE` is unset).
 
-use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Endpoint, EndpointSlice, Key, LogLine, seek};
+use super::cluster::{BgpDialer, BgpSession, BgpState, Cluster, Endpoint, EndpointSlice, Key, LogLine, Node, seek};
 use super::control::Plane;
 use super::metallb::{self, Protocol, Refusal, Withdrawal};
 use super::objects::Manifest;
@@ -163,9 +163,16 @@ fn peer_configured(k: &Cluster, addr: Ipv4Addr) -> bool {
 
 /// Appends a line to a node's speaker log (and the trace).
 fn log(p: &mut Plane, node: &str, line: String) {
-    let now = p.cx.now;
-    p.cx.record(Kind::Log { host: node.into(), component: "speaker".into(), line: line.clone() });
-    p.k.logs.push(LogLine { at: now, node: node.to_string(), component: "speaker".into(), line });
+    log_lines(p, node, vec![line]);
+}
+
+/// [`log`] of several lines in turn.
+fn log_lines(p: &mut Plane, node: &str, lines: Vec<String>) {
+    let (now, host): (_, crate::engine::trace::Name) = (p.cx.now, node.into());
+    for line in lines {
+        p.cx.record(Kind::Log { host: host.clone(), component: "speaker".into(), line: line.clone() });
+        p.k.logs.push(LogLine { at: now, node: node.to_string(), component: "speaker".into(), line });
+    }
 }
 
 /// `peerAdded`, when the speaker starts a session for a configured peer
@@ -706,9 +713,15 @@ impl Eligibility {
         number(&self.facts.nodes, name)
     }
 
-    /// Where the Service's endpoints serve, if it has an address.
-    fn serving(&self, key: &str) -> Option<&Serving> {
-        self.serving.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &self.serving[i].1)
+    /// Where each of the Services `keys` (in key order) serves, if it has
+    /// an address (walked beside the weighed Services, also in key order).
+    fn serving_of<'k>(&self, keys: impl Iterator<Item = &'k Key>) -> Vec<Option<&Serving>> {
+        let mut walk = self.serving.iter().peekable();
+        keys.map(|key| {
+            while walk.next_if(|(k, _)| k < key).is_some() {}
+            walk.next_if(|(k, _)| k == key).map(|(_, serving)| serving)
+        })
+        .collect()
     }
 
     /// The pool's advertisements (none for a pool no Service uses).
@@ -716,15 +729,11 @@ impl Eligibility {
         self.facts.ads.iter().find(|(p, _)| p == pool).map_or(&[], |(_, ads)| ads)
     }
 
-    /// `ShouldAnnounce` for a Service with an address on `node`, checked in
-    /// the controller's order; `Ok` carries `numAds` (one address: one
-    /// advertisement per BGPAdvertisement of the pool selecting the node).
-    fn should_announce(&self, node: &str, key: &Key, pool: &str, local: bool) -> Result<usize, Refusal> {
-        self.should_announce_at(self.node(node), self.serving(key), pool, local)
-    }
-
-    /// [`Eligibility::should_announce`] for a numbered node and the
-    /// Service's [`Serving`], looked up once by the caller.
+    /// `ShouldAnnounce` for a Service with an address on a numbered node
+    /// ([`Eligibility::node`]) where its endpoints serve as `serving` says,
+    /// checked in the controller's order; `Ok` carries `numAds` (one
+    /// address: one advertisement per BGPAdvertisement of the pool
+    /// selecting the node).
     fn should_announce_at(
         &self,
         node: Option<usize>,
@@ -839,49 +848,90 @@ pub fn speakers_sync(p: &mut Plane) {
     let facts = NodeFacts::cached(p.k);
     let elig = Eligibility::of(p.k, facts);
     let seen: Rc<BTreeMap<Key, u64>> = Rc::new(services.iter().map(|s| (s.key.clone(), s.fingerprint)).collect_map());
-    let nodes: Vec<String> = p.k.speakers.keys().cloned().collect();
+    let serving = elig.serving_of(services.iter().map(|s| &s.key));
+    // What a Service's `nodeAssigned` Events name, made once for every node.
+    let objects: Vec<(&str, String)> = (services.iter())
+        .map(|s| {
+            let (ns, name) = s.key.split_once('/').unwrap_or(("default", &s.key));
+            (ns, format!("service/{name}"))
+        })
+        .collect();
     // The lines of an announcement name no node: every speaker announcing
     // a Service with as many advertisements logs the same two, made once.
     let mut made: Vec<Option<(usize, [String; 2])>> = vec![None; services.len()];
+    // Which Services each speaker has not seen as they are: speakers mostly
+    // share one seen map, so the last one's answer is kept.
+    let mut last: Option<(*const BTreeMap<Key, u64>, Vec<bool>)> = None;
+    let nodes: Vec<String> = p.k.speakers.keys().cloned().collect();
     for node in nodes {
         if !metallb::speaker_alive(p.k, p.hosts, &node) {
             continue;
         }
-        let speaker = &p.k.speakers[&node];
+        let speaker = p.k.speakers.get_mut(&node).expect("listed");
+        let mut announcing = std::mem::take(&mut speaker.announcing);
+        let speaker = &*speaker;
         let resync = speaker.force_sync || speaker.seen_config != Some(config);
+        if last.as_ref().is_none_or(|(at, _)| *at != Rc::as_ptr(&speaker.seen)) {
+            let mut was = speaker.seen.iter().peekable();
+            let changed = services.iter().map(|s| seek(&mut was, &s.key) != Some(&s.fingerprint)).collect();
+            last = Some((Rc::as_ptr(&speaker.seen), changed));
+        }
+        let (_, changed) = last.as_ref().expect("set just above");
         let mut lines = Vec::new();
-        let mut announcing = speaker.announcing.clone();
-        let gone: Vec<Key> = announcing.keys().filter(|key| !seen.contains_key(*key)).cloned().collect();
+        let mut now_seen = seen.iter().peekable();
+        let gone: Vec<Key> = announcing.keys().filter(|key| seek(&mut now_seen, key).is_none()).cloned().collect();
         for key in gone {
             let ip = announcing.remove(&key).expect("listed");
             lines.push(metallb::withdrawn_line(now, ip, "", Withdrawal::of_gone(p.k, &key), Protocol::Bgp));
         }
+        let n = elig.node(&node);
         let mut assigned = Vec::new();
-        for (s, made) in services.iter().zip(&mut made) {
-            let changed = speaker.seen.get(&s.key) != Some(&s.fingerprint);
-            if !(resync || changed) {
+        for (i, s) in services.iter().enumerate() {
+            if !(resync || changed[i]) {
                 continue;
             }
-            if let Some(old) = announcing.get(&s.key).copied().filter(|old| *old != s.ip) {
-                announcing.remove(&s.key);
-                lines.push(metallb::withdrawn_line(now, old, &s.pool, Withdrawal::IpChanged(s.ip), Protocol::Bgp));
-            }
-            match elig.should_announce(&node, &s.key, &s.pool, s.local) {
-                Ok(ads) => {
-                    announcing.insert(s.key.clone(), s.ip);
-                    if made.as_ref().is_none_or(|(n, _)| *n != ads) {
+            let ip_changed =
+                |old: Ipv4Addr| metallb::withdrawn_line(now, old, &s.pool, Withdrawal::IpChanged(s.ip), Protocol::Bgp);
+            match (announcing.get_mut(&s.key), elig.should_announce_at(n, serving[i], &s.pool, s.local)) {
+                (current, Ok(ads)) => {
+                    match current {
+                        Some(ip) if *ip != s.ip => {
+                            lines.push(ip_changed(*ip));
+                            *ip = s.ip;
+                        }
+                        Some(_) => {}
+                        None => {
+                            announcing.insert(s.key.clone(), s.ip);
+                        }
+                    }
+                    if made[i].as_ref().is_none_or(|(n, _)| *n != ads) {
                         let updated = metallb::updated_advertisements_line(now, s.ip, &s.pool, ads);
-                        *made = Some((ads, [updated, metallb::announced_line(now, s.ip, &s.pool, Protocol::Bgp)]));
+                        made[i] = Some((ads, [updated, metallb::announced_line(now, s.ip, &s.pool, Protocol::Bgp)]));
                     }
-                    let (_, two) = made.as_ref().expect("made just above");
+                    let (_, two) = made[i].as_ref().expect("made just above");
                     lines.extend(two.iter().cloned());
-                    assigned.push(s.key.clone());
+                    assigned.push(i);
                 }
-                Err(why) => {
-                    lines.extend(metallb::skipping_line(now, s.ip, &s.pool, &s.key, why));
-                    if let Some(ip) = announcing.remove(&s.key) {
-                        lines.push(metallb::withdrawn_line(now, ip, &s.pool, Withdrawal::Declined(why), Protocol::Bgp));
+                (current, Err(why)) => {
+                    let skipping = metallb::skipping_line(now, s.ip, &s.pool, &s.key, why);
+                    match current.copied() {
+                        Some(old) if old != s.ip => {
+                            lines.push(ip_changed(old));
+                            lines.extend(skipping);
+                        }
+                        Some(ip) => {
+                            lines.extend(skipping);
+                            lines.push(metallb::withdrawn_line(
+                                now,
+                                ip,
+                                &s.pool,
+                                Withdrawal::Declined(why),
+                                Protocol::Bgp,
+                            ));
+                        }
+                        None => lines.extend(skipping),
                     }
+                    announcing.remove(&s.key);
                 }
             }
         }
@@ -890,11 +940,11 @@ pub fn speakers_sync(p: &mut Plane) {
         speaker.seen = seen.clone();
         speaker.seen_config = Some(config);
         speaker.force_sync = false;
-        for line in lines {
-            log(p, &node, line);
-        }
-        for key in assigned {
-            metallb::node_assigned(p.k, now, &key, &node, Protocol::Bgp);
+        log_lines(p, &node, lines);
+        let message = metallb::node_assigned_message(&node, Protocol::Bgp);
+        for i in assigned {
+            let (ns, object) = &objects[i];
+            p.k.event(now, ns, object, "Normal", "nodeAssigned", message.clone());
         }
     }
 }
@@ -951,19 +1001,18 @@ pub fn reconcile(p: &mut Plane) {
     // everything else: only the changed sessions' speakers are weighed
     // again (the others would send what they sent).
     let changed = &p.k.touched.sessions;
-    let (inputs, before, only_changed) = match memo {
+    let (inputs, before, only_changed, routes) = match memo {
         // Only sessions changed (an OPEN): the last pass's Services, where
         // they serve and the other sessions are as they were; the changed
         // ones are read again (`before` keeps what they were).
-        Some(Memo { mut inputs, .. }) if services_same => {
+        Some(Memo { mut inputs, routes }) if services_same => {
             let mut before = Vec::new();
-            let mut now = sessions_now(p.k, p.hosts).filter(|s| changed.contains(s.node)).peekable();
-            for session in &mut inputs.sessions {
-                if let Some(is) = now.next_if(|is| is.node == session.node) {
-                    before.push(std::mem::replace(session, SessionInputs::from(is)));
-                }
+            for (node, s) in changed.iter().filter_map(|node| Some((node, p.k.bgp.get(node)?))) {
+                let Ok(i) = inputs.sessions.binary_search_by(|s| s.node.cmp(node)) else { continue };
+                let is = session_view(node, s, p.k.nodes.get(node), p.hosts);
+                before.push(std::mem::replace(&mut inputs.sessions[i], SessionInputs::from(is)));
             }
-            (inputs, Some(before), true)
+            (inputs, Some(before), true, Some(routes))
         }
         memo => {
             let inputs = Inputs::of(p.k, p.hosts, facts);
@@ -971,7 +1020,7 @@ pub fn reconcile(p: &mut Plane) {
                 (before.metallb, before.router_asn, &before.services, &before.eligibility)
                     == (inputs.metallb, inputs.router_asn, &inputs.services, &inputs.eligibility)
             });
-            (inputs, before.map(|before| before.sessions), false)
+            (inputs, before.map(|before| before.sessions), false, None)
         }
     };
     let unchanged = |session: &SessionInputs| {
@@ -982,8 +1031,17 @@ pub fn reconcile(p: &mut Plane) {
             })
     };
     let elig = &inputs.eligibility;
-    let serving: Vec<Option<&Serving>> = inputs.services.iter().map(|(key, ..)| elig.serving(key)).collect();
-    for session in &inputs.sessions {
+    let serving = elig.serving_of(inputs.services.iter().map(|(key, ..)| key));
+    let sessions: Vec<&SessionInputs> = if only_changed {
+        let at = |node: &String| inputs.sessions.binary_search_by(|s| s.node.cmp(node)).ok();
+        changed.iter().filter_map(at).map(|i| &inputs.sessions[i]).collect()
+    } else {
+        inputs.sessions.iter().collect()
+    };
+    // Whether a changed session advertised something before this pass.
+    let advertised = |node: &String| p.k.bgp.get(node).is_some_and(|s| !s.advertised.is_empty());
+    let mut carried_paths = only_changed && changed.iter().any(advertised);
+    for session in sessions {
         // A dead speaker sends no UPDATE: the router keeps what it last
         // heard. Nor does a session not yet established (every one, while
         // a scenario's Services are applied at its start).
@@ -1006,12 +1064,23 @@ pub fn reconcile(p: &mut Plane) {
                 }
             }
         }
+        carried_paths |= !adv.is_empty();
         if let Some(s) = p.k.bgp.get_mut(&session.node) {
             s.advertised = adv;
         }
     }
-    let routes = routes_wanted(p.k);
-    install_routes(p, &routes);
+    // The router's paths change only with the sessions that changed and
+    // what they advertise: when only sessions changed and none of them
+    // advertised anything, before or now (OPENs while no Service serves
+    // yet), the routes are the last pass's.
+    let routes = match routes {
+        Some(routes) if !carried_paths => routes,
+        _ => {
+            let routes = routes_wanted(p.k);
+            install_routes(p, &routes);
+            routes
+        }
+    };
     p.k.caches.bgp = Some(Memo { inputs, routes });
 }
 
@@ -1083,19 +1152,21 @@ fn services_now(k: &Cluster) -> impl Iterator<Item = (&Key, Ipv4Addr, &str, bool
 /// order, rather than looked up: this runs on every pass.)
 fn sessions_now<'a>(k: &'a Cluster, hosts: &'a [Host]) -> impl Iterator<Item = SessionView<'a>> {
     let mut nodes = k.nodes.iter().peekable();
-    k.bgp.iter().map(move |(name, s)| {
-        while nodes.next_if(|(n, _)| *n < name).is_some() {}
-        let node = nodes.next_if(|(n, _)| *n == name).map(|(_, node)| node);
-        SessionView {
-            node: name,
-            alive: node.is_some_and(|n| metallb::speaker_alive_on(n, hosts)),
-            state: s.state,
-            peer: &s.peer,
-            since: s.since,
-            my_asn: s.my_asn,
-            node_ip: node.map(|n| n.ip),
-        }
-    })
+    k.bgp.iter().map(move |(name, s)| session_view(name, s, seek(&mut nodes, name), hosts))
+}
+
+/// A node's session as the reconcile reads it (`node`: the cluster's
+/// node of that name, if it has one).
+fn session_view<'a>(name: &'a str, s: &'a BgpSession, node: Option<&Node>, hosts: &[Host]) -> SessionView<'a> {
+    SessionView {
+        node: name,
+        alive: node.is_some_and(|n| metallb::speaker_alive_on(n, hosts)),
+        state: s.state,
+        peer: &s.peer,
+        since: s.since,
+        my_asn: s.my_asn,
+        node_ip: node.map(|n| n.ip),
+    }
 }
 
 /// What a node's session contributes: whether its speaker runs, and what
@@ -1188,11 +1259,13 @@ pub fn select_paths(paths: &[BgpPath], router_asn: u32) -> Option<(usize, Vec<us
 /// advertising it.
 pub fn learned_paths(k: &Cluster) -> BTreeMap<Cidr, Vec<BgpPath>> {
     let mut out: BTreeMap<Cidr, Vec<BgpPath>> = BTreeMap::new();
+    // (The sessions and the nodes are both in name order: walked side by side.)
+    let mut nodes = k.nodes.iter().peekable();
     for (node, s) in &k.bgp {
         if s.state != BgpState::Established {
             continue;
         }
-        let Some(nip) = k.nodes.get(node).map(|n| n.ip) else { continue };
+        let Some(nip) = seek(&mut nodes, node).map(|n| n.ip) else { continue };
         let asn = if s.my_asn == 0 { DEFAULT_NODE_ASN } else { s.my_asn };
         for vip in &s.advertised {
             out.entry(*vip).or_default().push(BgpPath { node_ip: nip, asn, since: s.since });

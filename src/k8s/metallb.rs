@@ -164,14 +164,13 @@ pub fn announced_line(now: Instant, ip: Ipv4Addr, pool: &str, protocol: Protocol
 /// announces it (speaker/main.go `handleService`, 0.14.9).
 pub fn node_assigned(k: &mut Cluster, now: Instant, key: &str, node: &str, protocol: Protocol) {
     let (ns, name) = key.split_once('/').unwrap_or(("default", key));
-    k.event(
-        now,
-        ns,
-        &format!("service/{name}"),
-        "Normal",
-        "nodeAssigned",
-        format!("announcing from node \"{node}\" with protocol \"{}\"", protocol.as_str()),
-    );
+    k.event(now, ns, &format!("service/{name}"), "Normal", "nodeAssigned", node_assigned_message(node, protocol));
+}
+
+/// The message of [`node_assigned`]'s Event (the same for every Service
+/// the node announces).
+pub fn node_assigned_message(node: &str, protocol: Protocol) -> String {
+    format!("announcing from node \"{node}\" with protocol \"{}\"", protocol.as_str())
 }
 
 /// Why a protocol handler's `ShouldAnnounce` declines a Service on a node
