@@ -330,7 +330,7 @@ metadata:
   name: bgp-churn
   title: bgp churn
 spec:
-  duration: 80s
+  duration: 90s
   cluster:
     loadBalancer: metallb
     announce: bgp
@@ -367,6 +367,20 @@ spec:
     run: { host: edge, cmd: "kubectl patch svc api-local -p '{\"spec\":{\"externalTrafficPolicy\":\"Cluster\"}}'" }
   - at: 64s
     fault: { host: w-1, action: heal }
+  - at: 66s
+    run: { host: edge, cmd: "kubectl cordon w-3" }
+  - at: 68s
+    run: { host: edge, cmd: "kubectl patch svc api -p '{\"spec\":{\"loadBalancerIP\":\"172.20.9.5\"}}'" }
+  - at: 70s
+    run: { host: edge, cmd: "kubectl label node w-4 node.kubernetes.io/exclude-from-external-load-balancers=true" }
+  - at: 72s
+    run: { host: edge, cmd: "kubectl label node w-4 rack=r3" }
+  - at: 76s
+    run: { host: edge, cmd: "kubectl uncordon w-3" }
+  - at: 78s
+    run: { host: edge, cmd: "kubectl delete svc api-local" }
+  - at: 80s
+    run: { host: edge, cmd: "kubectl patch svc api -p '{\"spec\":{\"type\":\"ClusterIP\"}}'" }
 ---
 apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
@@ -470,6 +484,15 @@ fn a_churning_bgp_cluster_reconciles_incrementally_as_in_full() {
     assert_eq!(opened, ["w-1", "w-2", "w-3", "w-4"].map(String::from).into());
     let logs = run.world().cluster.logs.iter().filter(|l| l.line.contains("172.20.0.99")).count();
     assert!(logs > 4, "{logs} log lines about the unanswered reflector");
+    // The speakers withdrew for each reason the timeline gives them: a
+    // cordoned node, an address patched, a Service deleted, one made a
+    // ClusterIP (speaker/main.go and bgp_controller.go, MetalLB 0.14.9).
+    let reasons: std::collections::BTreeSet<&str> = (run.world().cluster.logs.iter())
+        .filter(|l| l.line.contains("serviceWithdrawn"))
+        .filter_map(|l| l.line.split("\"reason\":\"").nth(1)?.split('"').next())
+        .collect();
+    let want = ["loadBalancerIPChanged", "nodeUnschedulable", "notLoadBalancer", "serviceDeleted"];
+    assert_eq!(reasons, want.into(), "withdrawal reasons");
 }
 
 /// The Cilium-style BGP setup (no BGPPeer: every node peers with the

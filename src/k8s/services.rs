@@ -315,7 +315,10 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                 });
             }
         }
-        LoadBalancerKind::Cilium => {
+        // The pools change only with what the control loop does not track;
+        // between, setting them again matters only after a Service was
+        // assigned or released.
+        LoadBalancerKind::Cilium if every || !k.cilium.is_settled() => {
             let pools: Vec<_> = k
                 .objects_of("CiliumLoadBalancerIPPool")
                 .iter()
@@ -326,7 +329,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                 .collect();
             k.cilium.set_pools(&pools);
         }
-        LoadBalancerKind::None => {}
+        LoadBalancerKind::Cilium | LoadBalancerKind::None => {}
     }
     let touched = &k.touched.services;
     let mut order: Vec<(Instant, String)> = k

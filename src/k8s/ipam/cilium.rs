@@ -95,6 +95,22 @@ pub struct CiliumIpam {
     /// `loadBalancerClass` values served besides none at all.
     load_balancer_classes: BTreeSet<String>,
     next_range_id: u64,
+    /// No Service was assigned or released since [`CiliumIpam::set_pools`]
+    /// last ran: setting the same pools again would change nothing.
+    #[serde(skip)]
+    settled: Settled,
+}
+
+/// Whether the LB-IPAM state is what setting its pools leaves (see
+/// [`CiliumIpam::is_settled`]). It says how the state was reached, not
+/// what it is: two states compare equal whatever it says.
+#[derive(Clone, Copy, Debug, Default)]
+struct Settled(bool);
+
+impl PartialEq for Settled {
+    fn eq(&self, _: &Settled) -> bool {
+        true
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -231,6 +247,17 @@ impl CiliumIpam {
         if !(was_dormant && self.pools.is_empty()) {
             self.revalidate_all();
         }
+        self.settled = Settled(true);
+    }
+
+    /// Whether setting the pools it holds again would change nothing: no
+    /// Service was assigned or released since they were set. (Setting
+    /// pools is a fixed point: the pools are as they were, the conflicts
+    /// settled, and `revalidateAllServices` strips nothing it did not
+    /// strip and fails to satisfy what it failed to satisfy.) Cilium's
+    /// operator revalidates every Service when a pool changes.
+    pub fn is_settled(&self) -> bool {
+        self.settled.0
     }
 
     /// Assigns (or keeps) an address; the Err carries the False condition.
@@ -240,6 +267,7 @@ impl CiliumIpam {
     /// or no pool exists, when the operator is dormant and sets no condition
     /// (the Service stays `<pending>`; it is served once a pool appears).
     pub fn assign(&mut self, req: &IpRequest) -> Option<Result<(Ipv4Addr, String), IpamCondition>> {
+        self.settled = Settled(false);
         if !self.serves(req.load_balancer_class) {
             self.release(req.service);
             return None;
@@ -257,6 +285,7 @@ impl CiliumIpam {
 
     /// Forgets the Service, freeing addresses no other Service shares.
     pub fn release(&mut self, service: &str) {
+        self.settled = Settled(false);
         if let Some(view) = self.services.remove(service) {
             for allocated in &view.allocated {
                 self.leave(service, allocated);
