@@ -946,11 +946,12 @@ impl Plane<'_, '_, '_> {
             for i in (1..starting.len()).rev() {
                 starting.swap(i, self.cx.rng.index(i + 1));
             }
+            // (Every agent starting logs the same line: made once.)
+            let line = cilium::lease_log_line(now, cilium::LeaseLog::Attempting, &svc);
             for node in starting {
                 self.k.elector_seq += 1;
                 let generation = self.k.elector_seq;
-                let line = cilium::lease_log_line(now, cilium::LeaseLog::Attempting, &svc);
-                self.log(&node, "cilium-agent", line);
+                self.log(&node, "cilium-agent", line.clone());
                 // wait.JitterUntil calls the function at once, then waits.
                 self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node: node.clone(), generation });
                 started.push((svc.clone(), node, generation));
