@@ -948,22 +948,28 @@ impl Plane<'_, '_, '_> {
             }
             // (Every agent starting logs the same line: made once.)
             let line = cilium::lease_log_line(now, cilium::LeaseLog::Attempting, &svc);
+            let mut nodes = Vec::with_capacity(starting.len());
             for node in starting {
                 self.k.elector_seq += 1;
                 let generation = self.k.elector_seq;
                 self.log(&node, "cilium-agent", line.clone());
                 // wait.JitterUntil calls the function at once, then waits.
                 self.at(now, ControlEvent::LeaseTry { service: svc.clone(), node: node.clone(), generation });
-                started.push((svc.clone(), node, generation));
+                nodes.push((node, generation));
             }
+            started.push((svc, nodes));
         }
         // Each loop's jitter stream is seeded once every start order of the
         // pass is drawn (so those orders are what they were when every
         // retry drew from the world's RNG).
-        for (svc, node, generation) in started {
-            let jitter = self.cx.rng.fork();
-            let e = super::cluster::Elector { generation, observed: None, next_try: now, pending: Some(now), jitter };
-            self.k.electors.get_mut(&svc).expect("entry").insert(node, e);
+        for (svc, nodes) in started {
+            let electors = self.k.electors.get_mut(&svc).expect("entry");
+            for (node, generation) in nodes {
+                let jitter = self.cx.rng.fork();
+                let e =
+                    super::cluster::Elector { generation, observed: None, next_try: now, pending: Some(now), jitter };
+                electors.insert(node, e);
+            }
         }
     }
 
@@ -1432,23 +1438,25 @@ impl Plane<'_, '_, '_> {
                 if !nodes.is_empty() && self.k.announced_vips.get(&svc) != Some(&ip) {
                     self.k.announced_vips.insert(svc.clone(), ip);
                 }
-                let before = self.k.announcers.get(&svc).cloned().unwrap_or_default();
-                if before != nodes {
-                    let reason = match (before.is_empty(), nodes.is_empty()) {
-                        (true, false) => "elected",
-                        (false, true) => "no node announces it",
-                        _ if nodes.len() > 1 => "several nodes announce it (split brain)",
-                        _ => "leader changed",
-                    };
-                    self.cx.record(Kind::Leader {
-                        service: svc.clone(),
-                        ip,
-                        node: nodes.first().map(|n| n.as_str().into()),
-                        previous: before.first().map(|n| n.as_str().into()),
-                        reason: reason.into(),
-                    });
-                    self.k.announcers.insert(svc, nodes);
+                // (Looked at in place: a copy only when it changed.)
+                if self.k.announcers.get(&svc).map_or(nodes.is_empty(), |before| *before == nodes) {
+                    continue;
                 }
+                let before = self.k.announcers.get(&svc).cloned().unwrap_or_default();
+                let reason = match (before.is_empty(), nodes.is_empty()) {
+                    (true, false) => "elected",
+                    (false, true) => "no node announces it",
+                    _ if nodes.len() > 1 => "several nodes announce it (split brain)",
+                    _ => "leader changed",
+                };
+                self.cx.record(Kind::Leader {
+                    service: svc.clone(),
+                    ip,
+                    node: nodes.first().map(|n| n.as_str().into()),
+                    previous: before.first().map(|n| n.as_str().into()),
+                    reason: reason.into(),
+                });
+                self.k.announcers.insert(svc, nodes);
             }
         }
     }
