@@ -691,18 +691,13 @@ impl Eligibility {
         Eligibility { facts, serving }
     }
 
-    /// Whether the Services whose slices changed (`changed`, in key
-    /// order) serve where they served when these were read: the others'
-    /// slices are as they were.
-    fn serves_as_before(&self, k: &Cluster, changed: &[Key]) -> bool {
-        // (All four in key order: walked side by side, not searched.)
+    /// Whether every Service weighed serves where it served when these
+    /// were read (after a pass that changed slices).
+    fn serves_as_before(&self, k: &Cluster) -> bool {
+        // (All three in key order: walked side by side, not searched.)
         let mut reader = ServingReader { facts: &self.facts, last: None };
-        let (mut services, mut slices, mut was) =
-            (k.services.iter().peekable(), k.slices.iter().peekable(), self.serving.iter().peekable());
-        changed.iter().all(|key| {
-            while was.next_if(|(k, _)| k < key).is_some() {}
-            // (A Service without an address is not weighed.)
-            let Some((_, was)) = was.next_if(|(k, _)| k == key) else { return true };
+        let (mut services, mut slices) = (k.services.iter().peekable(), k.slices.iter().peekable());
+        self.serving.iter().all(|(key, was)| {
             let Some(svc) = seek(&mut services, key) else { return false };
             reader.read(svc.external_local(), seek(&mut slices, key)) == *was
         })
@@ -988,7 +983,7 @@ pub fn reconcile(p: &mut Plane) {
     let memo = p.k.caches.bgp.take().filter(|_| !p.k.touched.all);
     let t = &p.k.touched;
     let services_same = t.services.is_empty()
-        && memo.as_ref().is_some_and(|memo| memo.inputs.eligibility.serves_as_before(p.k, &t.slices));
+        && memo.as_ref().is_some_and(|memo| !t.slices || memo.inputs.eligibility.serves_as_before(p.k));
     if services_same && t.sessions.is_empty() {
         p.k.caches.bgp = memo;
         return;

@@ -738,10 +738,9 @@ pub struct Touched {
     pub announcers: bool,
     /// A MetalLB speaker's memberlist view changed.
     pub speakers: bool,
-    /// Services whose EndpointSlice's endpoints changed in this pass, in
-    /// key order (noted by the slices' reconcile for the controllers
-    /// after it).
-    pub slices: Vec<Key>,
+    /// An EndpointSlice's endpoints changed in this pass (noted by the
+    /// slices' reconcile for the controllers after it).
+    pub slices: bool,
     /// Nodes whose BGP session changed state (an OPEN exchanged).
     pub sessions: BTreeSet<String>,
 }

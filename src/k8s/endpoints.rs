@@ -77,6 +77,7 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
     // everything costs less than editing the slices pod by pod.
     let rebuild = k.touched.all || k.touched.pods.len() > 64;
     let changed = if rebuild { rebuild_slices(k, cx.now) } else { update_slices(k, table, cx.now) };
+    k.touched.slices |= !changed.is_empty();
     if rebuild {
         *table = service_table(k);
     } else {
@@ -121,14 +122,14 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
     let Cluster { services, slices, caches, .. } = k;
     let mut last: Option<(*const List, EndpointList)> = None;
     let mut walk = slices.iter().peekable();
-    for skey in &changed {
+    for skey in changed {
         while walk.next_if(|(key, _)| key.as_str() < skey.as_str()).is_some() {}
-        let Some((_, slice)) = walk.next_if(|(key, _)| *key == skey) else { continue };
+        let Some((_, slice)) = walk.next_if(|(key, _)| **key == skey) else { continue };
         let at = Rc::as_ptr(&slice.endpoints);
         let endpoints = match last.as_ref().filter(|(list, _)| *list == at) {
             Some((_, list)) => list.clone(),
             None => {
-                let Some(svc) = services.get(skey) else { continue };
+                let Some(svc) = services.get(&skey) else { continue };
                 let group: Group = (svc.namespace.clone(), svc.spec.selector.clone());
                 let list = match caches.endpoint_lists.get(&group) {
                     Some(list) => list.clone(),
@@ -142,9 +143,8 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
                 list
             }
         };
-        cx.record(Kind::Endpoints { service: skey.clone(), endpoints });
+        cx.record(Kind::Endpoints { service: skey, endpoints });
     }
-    k.touched.slices = changed;
 }
 
 /// Every Service's EndpointSlice from scratch; returns the Services whose
