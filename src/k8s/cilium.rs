@@ -132,13 +132,19 @@ pub fn is_candidate(k: &Cluster, svc: &Key, node: &str) -> bool {
 /// connected), for each Service in `svcs`, in their order. The lease
 /// controller asks this for every Service on every pass, so the policies
 /// are read once, each policy's nodes are listed once, and Services
-/// selected by the same policies share one list.
-pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool) -> Vec<Rc<BTreeSet<String>>> {
+/// selected by the same policies share one list. `shared` keeps the
+/// lists made, by the policies (their numbers) that select: what a list
+/// holds changes only with the policies, the nodes and the agents, which
+/// change only by what the control loop does not track (the caller
+/// empties it then).
+pub fn candidates_of_each(
+    k: &Cluster,
+    svcs: &[Key],
+    keep: impl Fn(&str) -> bool,
+    shared: &mut Candidates,
+) -> Vec<Rc<BTreeSet<String>>> {
     let policies = usable_policies(k);
     let mut nodes_of: Vec<Option<Vec<&String>>> = vec![None; policies.len()];
-    // Services selected by the same policies (usually all of them by the
-    // one policy) share a list. Few distinct sets: a list, not a map.
-    let mut shared: Vec<(Vec<usize>, Rc<BTreeSet<String>>)> = Vec::new();
     svcs.iter()
         .map(|svc| {
             let selects = k.services.get(svc).and_then(PolicyMatch::of);
@@ -170,6 +176,12 @@ pub fn candidates_of_each(k: &Cluster, svcs: &[Key], keep: impl Fn(&str) -> bool
         })
         .collect()
 }
+
+/// The nodes that may hold a lease, by the policies (their numbers among
+/// the usable ones) that select its Service: Services selected by the
+/// same policies (usually all of them by the one policy) share a list.
+/// Few distinct sets: a list, not a map.
+pub type Candidates = Vec<(Vec<usize>, Rc<BTreeSet<String>>)>;
 
 /// The addresses the lease holder `node` answers ARP for (`None`: any
 /// node): `desiredEntries` in pkg/l2announcer/l2announcer.go (Cilium 1.18),

@@ -780,6 +780,8 @@ pub struct Caches {
     /// them unless something changes (a Cilium holder's liveness or renew
     /// deadline is the clock's part).
     pub responders_until: Option<Instant>,
+    /// The Cilium lease candidates' lists ([`super::cilium::candidates_of_each`]).
+    pub lease_candidates: super::cilium::Candidates,
 }
 
 /// The pods the scheduler, the kubelets and the node programming look

@@ -906,8 +906,13 @@ impl Plane<'_, '_, '_> {
         if self.k.touched.all {
             self.k.electors.retain(|svc, _| svcs.binary_search(svc).is_ok());
         }
+        let mut lists = std::mem::take(&mut self.k.caches.lease_candidates);
+        if self.k.touched.all {
+            lists.clear();
+        }
         let (k, hosts) = (&*self.k, &*self.hosts);
-        let selected = cilium::candidates_of_each(k, &svcs, |n| cilium::agent_connected(k, hosts, n));
+        let selected = cilium::candidates_of_each(k, &svcs, |n| cilium::agent_connected(k, hosts, n), &mut lists);
+        self.k.caches.lease_candidates = lists;
         let mut started = Vec::new();
         for (svc, candidates) in svcs.into_iter().zip(selected) {
             let holder = self.k.leases.get(&svc).and_then(|l| l.holder.clone());
