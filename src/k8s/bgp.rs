@@ -1033,9 +1033,12 @@ pub fn reconcile(p: &mut Plane) {
     } else {
         inputs.sessions.iter().collect()
     };
-    // Whether a changed session advertised something before this pass.
-    let advertised = |node: &String| p.k.bgp.get(node).is_some_and(|s| !s.advertised.is_empty());
-    let mut carried_paths = only_changed && changed.iter().any(advertised);
+    // Whether a changed session may have carried paths before this pass:
+    // it advertises something, or it is down (a close empties what it
+    // advertised before the pass sees it) or gone.
+    let carried =
+        |node: &String| p.k.bgp.get(node).is_none_or(|s| !s.advertised.is_empty() || s.state != BgpState::Established);
+    let mut carried_paths = only_changed && changed.iter().any(carried);
     for session in sessions {
         // A dead speaker sends no UPDATE: the router keeps what it last
         // heard. Nor does a session not yet established (every one, while

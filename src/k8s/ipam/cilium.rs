@@ -95,11 +95,16 @@ pub struct CiliumIpam {
     /// `loadBalancerClass` values served besides none at all.
     load_balancer_classes: BTreeSet<String>,
     next_range_id: u64,
-    /// No Service was assigned or released since [`CiliumIpam::set_pools`]
-    /// last ran: setting the same pools again would change nothing.
+    /// [`CiliumIpam::set_pools`] last changed nothing, and no Service was
+    /// assigned or released since: setting the same pools again would
+    /// change nothing.
     #[serde(skip)]
     settled: Settled,
 }
+
+/// Per pool loaded: name, spec, conflict and range ids; and the pools
+/// refused with why.
+type PoolsShape = (Vec<(String, CiliumLoadBalancerIpPoolSpec, Option<String>, Vec<u64>)>, BTreeMap<String, String>);
 
 /// Whether the LB-IPAM state is what setting its pools leaves (see
 /// [`CiliumIpam::is_settled`]). It says how the state was reached, not
@@ -214,6 +219,7 @@ impl CiliumIpam {
     /// before, it keeps its previous spec. IPv6 blocks are ignored: vipsim
     /// Services are IPv4-only, so upstream would never allocate from them.
     pub fn set_pools(&mut self, pools: &[(ObjectMeta, CiliumLoadBalancerIpPoolSpec)]) {
+        let before = self.pools_shape();
         let was_dormant = self.pools.is_empty();
         let mut previous = std::mem::take(&mut self.pools);
         self.rejected.clear();
@@ -244,18 +250,27 @@ impl CiliumIpam {
         self.settle_conflicts();
         // With no pool at all the operator goes dormant and touches no
         // Service; it only reconciles once more when the last pool goes.
-        if !(was_dormant && self.pools.is_empty()) {
-            self.revalidate_all();
-        }
-        self.settled = Settled(true);
+        let revalidated = !(was_dormant && self.pools.is_empty()) && self.revalidate_all();
+        // (Not a fixed point at once: `revalidateAllServices` goes through
+        // the Services in order, so one served late may make an earlier
+        // one that failed servable on the next run, e.g. by a sharing key.)
+        self.settled = Settled(!revalidated && self.pools_shape() == before);
     }
 
-    /// Whether setting the pools it holds again would change nothing: no
-    /// Service was assigned or released since they were set. (Setting
-    /// pools is a fixed point: the pools are as they were, the conflicts
-    /// settled, and `revalidateAllServices` strips nothing it did not
-    /// strip and fails to satisfy what it failed to satisfy.) Cilium's
-    /// operator revalidates every Service when a pool changes.
+    /// What setting the pools may change besides the Services: the pools
+    /// loaded (their specs, conflicts and ranges) and the ones refused.
+    fn pools_shape(&self) -> PoolsShape {
+        let pools = self.pools.iter();
+        let shape = pools
+            .map(|p| (p.name.clone(), p.spec.clone(), p.conflict.clone(), p.ranges.iter().map(|r| r.id).collect()));
+        (shape.collect(), self.rejected.clone())
+    }
+
+    /// Whether setting the pools it holds again would change nothing: the
+    /// last time they were set changed nothing, and no Service was
+    /// assigned or released since (the operator's state is a function of
+    /// what it was and the pools: the same again, the same result).
+    /// Cilium's operator revalidates every Service when a pool changes.
     pub fn is_settled(&self) -> bool {
         self.settled.0
     }
@@ -492,36 +507,48 @@ impl CiliumIpam {
     /// `revalidateAllServices`: first every Service drops what it may no
     /// longer hold (satisfied ones first), then each unsatisfied one is
     /// served.
-    fn revalidate_all(&mut self) {
+    /// Returns whether it changed anything.
+    fn revalidate_all(&mut self) -> bool {
         let (satisfied, waiting): (Vec<String>, Vec<String>) =
             self.services.keys().cloned().partition(|service| self.is_satisfied(service));
         let order: Vec<String> = satisfied.into_iter().chain(waiting).collect();
+        let mut changed = false;
         for service in &order {
-            self.strip_invalid_allocations(service);
+            changed |= self.strip_invalid_allocations(service);
         }
         for service in &order {
             if !self.is_satisfied(service) {
+                // (Whatever serving it does, it holds an address more;
+                // otherwise only its condition may change.)
+                let view =
+                    |ipam: &CiliumIpam| ipam.services.get(service).map(|v| (v.allocated.len(), v.condition.clone()));
+                let before = view(self);
                 self.satisfy(service);
+                changed |= view(self) != before;
             }
         }
+        changed
     }
 
     /// `stripInvalidAllocations`: an address goes when its pool no longer
     /// selects the Service, when the Services sharing it are no longer
     /// compatible, or when the Service now requests other addresses. A
     /// disabled or conflicting pool does not take addresses away.
-    fn strip_invalid_allocations(&mut self, service: &str) {
+    /// Returns whether it stripped any.
+    fn strip_invalid_allocations(&mut self, service: &str) -> bool {
         let Some(view) = self.services.get(service) else {
-            return;
+            return false;
         };
         let invalid: Vec<AllocatedIp> =
             view.allocated.iter().filter(|allocated| !self.still_valid(service, view, allocated)).cloned().collect();
+        let stripped = !invalid.is_empty();
         for allocated in invalid {
             self.leave(service, &allocated);
             if let Some(view) = self.services.get_mut(service) {
                 view.allocated.retain(|held| *held != allocated);
             }
         }
+        stripped
     }
 
     fn still_valid(&self, service: &str, view: &ServiceView, allocated: &AllocatedIp) -> bool {
