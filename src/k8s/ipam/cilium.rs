@@ -1044,6 +1044,56 @@ mod tests {
         pool("demo-pool", &[range("192.0.2.10", "192.0.2.50")])
     }
 
+    /// Setting the pools again is skipped only once it changed nothing:
+    /// loading them, or a Service assigned since, calls for another run.
+    #[test]
+    fn pools_are_settled_once_setting_them_changes_nothing() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[demo_pool()]);
+        assert!(!ipam.is_settled(), "the pool was loaded");
+        ipam.set_pools(&[demo_pool()]);
+        assert!(ipam.is_settled(), "the same pool, nothing to serve");
+        assigned_ip(&mut ipam, &Svc::new("web"));
+        assert!(!ipam.is_settled(), "a Service was assigned");
+        ipam.set_pools(&[demo_pool()]);
+        assert!(ipam.is_settled(), "its address is valid: nothing changed");
+    }
+
+    /// `revalidateAllServices` goes through the Services in key order, so
+    /// a Service served late in one run can make an earlier one servable
+    /// in the next: setting the same pools twice is not always a fixed
+    /// point. `w1` (which no pool selects) and `w2` (pool r) joined `v`'s
+    /// address from pool q by their sharing key (a keyed Service looks in
+    /// the sharing index first, whatever pool the address came from:
+    /// lbipam.go `satisfyGenericRequest`). With `v` gone, a run strips
+    /// both; `w1` finds nothing, then `w2` gets a new address from r; only
+    /// the next run lets `w1` join it. (Each run strips the addresses
+    /// `w1` holds from a pool that does not select it and lets it join
+    /// again: such a state never settles.)
+    #[test]
+    fn a_run_over_the_services_can_make_an_earlier_one_servable_for_the_next() {
+        let pools = [
+            selecting(pool("q", &[range("10.9.0.200", "10.9.0.202")]), &[("tier", "q")]),
+            selecting(pool("r", &[range("10.9.0.210", "10.9.0.212")]), &[("tier", "r")]),
+        ];
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&pools);
+        let v = Svc::new("v").label("tier", "q").shared("k1").ports(&[("TCP", 80)]);
+        let w1 = Svc::new("w1").shared("k1").ports(&[("TCP", 81)]);
+        let w2 = Svc::new("w2").label("tier", "r").shared("k1").ports(&[("TCP", 82)]);
+        let x = assigned_ip(&mut ipam, &v);
+        assert_eq!((assigned_ip(&mut ipam, &w1), assigned_ip(&mut ipam, &w2)), (x, x));
+        ipam.release("default/v");
+        ipam.set_pools(&pools);
+        assert_eq!(ipam.assignment("default/w1"), None);
+        assert_eq!(ipam.assignment("default/w2"), Some((ip("10.9.0.210"), "r")));
+        assert!(!ipam.is_settled());
+        ipam.set_pools(&pools);
+        assert_eq!(ipam.assignment("default/w1"), Some((ip("10.9.0.210"), "r")), "w1 joins w2 under the key");
+        ipam.set_pools(&pools);
+        assert!(!ipam.is_settled(), "w1 is stripped and joins again on every run");
+    }
+
     #[test]
     fn story_c_pool_hands_out_10_then_11_and_counts_down() {
         let mut ipam = CiliumIpam::default();
