@@ -711,12 +711,8 @@ impl Eligibility {
     /// Where each of the Services `keys` (in key order) serves, if it has
     /// an address (walked beside the weighed Services, also in key order).
     fn serving_of<'k>(&self, keys: impl Iterator<Item = &'k Key>) -> Vec<Option<&Serving>> {
-        let mut walk = self.serving.iter().peekable();
-        keys.map(|key| {
-            while walk.next_if(|(k, _)| k < key).is_some() {}
-            walk.next_if(|(k, _)| k == key).map(|(_, serving)| serving)
-        })
-        .collect()
+        let mut walk = self.serving.iter().map(|(key, serving)| (key, serving)).peekable();
+        keys.map(|key| seek(&mut walk, key)).collect()
     }
 
     /// The pool's advertisements (none for a pool no Service uses).
@@ -988,7 +984,9 @@ pub fn reconcile(p: &mut Plane) {
         p.k.caches.bgp = memo;
         return;
     }
-    if memo.as_ref().is_some_and(|memo| memo.inputs.hold(p.k, p.hosts, &facts)) {
+    // (When only sessions changed, the branch for them below reads those
+    // alone: no need to compare everything first.)
+    if !services_same && memo.as_ref().is_some_and(|memo| memo.inputs.hold(p.k, p.hosts, &facts)) {
         p.k.caches.bgp = memo;
         return;
     }

@@ -26,13 +26,10 @@ pub fn key(ns: &str, name: &str) -> Key {
     format!("{ns}/{name}")
 }
 
-/// The value at `key` in a map keyed by [`Key`] walked in key order by
-/// `walk` (the keys asked for ascending): each entry is passed once, not
-/// searched for.
-pub fn seek<'m, V>(
-    walk: &mut std::iter::Peekable<std::collections::btree_map::Iter<'m, Key, V>>,
-    key: &str,
-) -> Option<&'m V> {
+/// The value at `key` in entries keyed by [`Key`] (a map's, or a sorted
+/// list's) walked in key order by `walk` (the keys asked for ascending):
+/// each entry is passed once, not searched for.
+pub fn seek<'m, V>(walk: &mut std::iter::Peekable<impl Iterator<Item = (&'m Key, V)>>, key: &str) -> Option<V> {
     while walk.next_if(|(k, _)| k.as_str() < key).is_some() {}
     walk.next_if(|(k, _)| k.as_str() == key).map(|(_, v)| v)
 }

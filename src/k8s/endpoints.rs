@@ -2,7 +2,7 @@
 //! nodes program from them: kube-proxy's Service rules, the pods' network
 //! namespaces and listeners, healthCheckNodePort answers, kube-ipvs0.
 
-use super::cluster::{Cluster, Endpoint, EndpointSlice, Key, Node, Pod, Service};
+use super::cluster::{Cluster, Endpoint, EndpointSlice, Key, Node, Pod, Service, seek};
 use super::objects::IntOrString;
 use crate::engine::ctx::Ctx;
 use crate::engine::trace::{EndpointList, EndpointMark, Kind};
@@ -123,8 +123,7 @@ pub fn reconcile_slices(k: &mut Cluster, table: &mut ServiceTable, cx: &mut Ctx)
     let mut last: Option<(*const List, EndpointList)> = None;
     let mut walk = slices.iter().peekable();
     for skey in changed {
-        while walk.next_if(|(key, _)| key.as_str() < skey.as_str()).is_some() {}
-        let Some((_, slice)) = walk.next_if(|(key, _)| **key == skey) else { continue };
+        let Some(slice) = seek(&mut walk, &skey) else { continue };
         let at = Rc::as_ptr(&slice.endpoints);
         let endpoints = match last.as_ref().filter(|(list, _)| *list == at) {
             Some((_, list)) => list.clone(),
@@ -277,10 +276,8 @@ fn update_pods(k: &mut Cluster, table: &mut ServiceTable) -> Vec<Key> {
             if svc.spec.selector.is_empty() || touched.services.contains(skey) {
                 continue;
             }
-            while ns_slices.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
-            while ns_rules.next_if(|(k, _)| k.as_str() < skey.as_str()).is_some() {}
-            let rules = ns_rules.next_if(|(k, _)| *k == skey).map(|(_, r)| &mut r.endpoints);
-            let Some((_, slice)) = ns_slices.next_if(|(k, _)| *k == skey) else { continue };
+            let rules = seek(&mut ns_rules, skey).map(|r| &mut r.endpoints);
+            let Some(slice) = seek(&mut ns_slices, skey) else { continue };
             // A slice holding the list just edited belongs to a Service alike
             // (lists are shared only between Services alike), so it takes the
             // edited list without comparing selectors and ports again.
