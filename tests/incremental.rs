@@ -317,6 +317,117 @@ fn a_churning_cilium_cluster_reconciles_incrementally_as_in_full() {
     assert_eq!(gone, vec![(at, "default/api-a".to_string()), (at, "default/api-b".to_string())]);
 }
 
+/// Cilium's LB-IPAM serves the Services waiting for an address whenever a
+/// Service event frees one (cilium/cilium operator/pkg/lbipam/lbipam.go:
+/// `svcOnUpsert` and `svcOnDelete` call `satisfyServices`), in
+/// namespace/name order, not creation order: `c`, created last, is served
+/// before `d` and `w`. Addresses are freed by a requested address moved out
+/// of the pool (10 s), a deletion (15 s) and a type change (20 s).
+const CILIUM_IPAM_RETRY: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata:
+  name: cilium-ipam-retry
+  title: cilium ipam retry
+spec:
+  duration: 40s
+  cluster: { loadBalancer: cilium, announce: l2, serviceCIDR: 10.44.0.0/24, podCIDR: 10.210.0.0/16 }
+  hosts:
+  - name: desk
+    role: client
+    ip: 10.9.0.5/24
+  - { name: n-a, role: node, ip: 10.9.0.21/24 }
+  - { name: n-b, role: node, ip: 10.9.0.22/24 }
+  timeline:
+  - at: 5s
+    run: { host: desk, cmd: "kubectl label svc d tier=front" }
+  - at: 10s
+    run: { host: desk, cmd: "kubectl patch svc y -p '{\"spec\":{\"loadBalancerIP\":\"198.51.100.40\"}}'" }
+  - at: 15s
+    run: { host: desk, cmd: "kubectl delete svc x" }
+  - at: 20s
+    run: { host: desk, cmd: "kubectl patch svc d -p '{\"spec\":{\"type\":\"ClusterIP\"}}'" }
+  - at: 25s
+    run: { host: desk, cmd: "kubectl get svc" }
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: { name: pool }
+spec:
+  blocks: [ { start: 198.51.100.7, stop: 198.51.100.8 } ]
+  serviceSelector: { matchLabels: { tier: front } }
+---
+apiVersion: cilium.io/v2alpha1
+kind: CiliumL2AnnouncementPolicy
+metadata: { name: l2 }
+spec: { loadBalancerIPs: true }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers:
+      - name: echo
+        image: hashicorp/http-echo
+        args: ["-text=api", "-listen=:8080"]
+        ports: [ { containerPort: 8080 } ]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: x, labels: { tier: front } }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: d }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: y, labels: { tier: front } }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: w, labels: { tier: front } }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: c, labels: { tier: front } }
+spec: { type: LoadBalancer, selector: { app: api }, ports: [ { port: 80, targetPort: 8080 } ] }
+"#;
+
+#[test]
+fn cilium_serves_a_waiting_service_as_soon_as_an_address_is_freed() {
+    use std::net::Ipv4Addr;
+    let run = run_verified("cilium-ipam-retry.yaml", CILIUM_IPAM_RETRY);
+    let ipam: Vec<(vipsim::time::Instant, String, Option<Ipv4Addr>)> = run
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Ipam { service, ip, .. } => Some((r.t, service.clone(), *ip)),
+            _ => None,
+        })
+        .collect();
+    let at = |t: u64, service: &str, ip: Option<[u8; 4]>| (vipsim::time::Instant::from_secs(t), format!("default/{service}"), ip.map(Ipv4Addr::from));
+    assert_eq!(
+        ipam,
+        vec![
+            at(0, "x", Some([198, 51, 100, 7])),
+            at(0, "y", Some([198, 51, 100, 8])),
+            at(10, "y", None),
+            at(10, "c", Some([198, 51, 100, 8])),
+            at(15, "d", Some([198, 51, 100, 7])),
+            at(20, "w", Some([198, 51, 100, 7])),
+        ]
+    );
+}
+
 /// MetalLB in BGP mode under churn: two BGPPeers (the router's, and one at
 /// an address no speaker answers, which the speakers keep dialling), an
 /// advertisement for labelled nodes only, a node whose power goes and

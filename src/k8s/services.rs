@@ -272,16 +272,20 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 /// changes and every Service when the pools change: after a change the
 /// control loop does not track per object (`k.touched.all`: pools,
 /// advertisements, nodes, faults, console commands) every LoadBalancer
-/// Service is tried; otherwise the Services that changed, and those still
-/// without an address (an address freed may now be theirs). (Cilium's
-/// allocator itself revalidates every Service whenever its pools are set,
-/// which is every reconcile; with the pools unchanged that strips nobody.)
-/// The others keep theirs. (Where `SetBalancer` answers
-/// `SyncStateReprocessAll`, a Service deleted or that lost its address or
-/// changed its sharing key, MetalLB tries every Service again; the ones
-/// with an address keep it, since a change to another only frees
-/// addresses or makes that other fail the sharing check, and the ones
-/// without are tried here anyway.)
+/// Service is tried; otherwise the Services that changed. The others keep
+/// theirs, except those still without an address, which an address freed
+/// may serve: MetalLB's are tried on every pass (where `SetBalancer`
+/// answers `SyncStateReprocessAll`, a Service deleted or that lost its
+/// address or changed its sharing key, MetalLB tries every Service again;
+/// the ones with an address keep it, since a change to another only frees
+/// addresses or makes that other fail the sharing check). Cilium's
+/// allocator serves its waiting Services itself after each Service's
+/// change or deletion (`satisfyServices`), and revalidates every Service
+/// when its pools are set (on a tracked pass only while that may still
+/// change something: [`CiliumIpam::is_settled`]); the Services it served
+/// or stripped so are recorded after the change that moved them.
+///
+/// [`CiliumIpam::is_settled`]: super::ipam::cilium::CiliumIpam::is_settled
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     let every = k.touched.all;
     let now = cx.now;
@@ -331,80 +335,136 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
         }
         LoadBalancerKind::Cilium | LoadBalancerKind::None => {}
     }
+    let cilium = k.config.load_balancer == LoadBalancerKind::Cilium;
+    // (Services another one's change served or stripped, deleted ones'
+    // included: Cilium's operator tries the waiting ones after every event.)
+    if cilium {
+        record_moved(k, cx);
+    }
     let touched = &k.touched.services;
+    // MetalLB tries the Services still without an address on every pass;
+    // Cilium's allocator serves them itself when an address is freed.
     let mut order: Vec<(Instant, String)> = k
         .services
         .iter()
-        .filter(|(key, s)| s.is_load_balancer() && (every || s.ingress.is_empty() || touched.contains(*key)))
+        .filter(|(key, s)| {
+            s.is_load_balancer() && (every || touched.contains(*key) || (!cilium && s.ingress.is_empty()))
+        })
         .map(|(key, s)| (s.created, key.clone()))
         .collect();
     order.stable_sort();
     for (_, skey) in order {
         let s = &k.services[&skey];
-        let svc = s.clone();
-        let ports = port_list(&svc.spec);
+        let ports = port_list(&s.spec);
         let req = IpRequest {
             service: &skey,
-            namespace: &svc.namespace,
-            labels: &svc.meta.labels,
-            annotations: &svc.meta.annotations,
-            load_balancer_ip: svc.spec.load_balancer_ip.as_deref(),
-            load_balancer_class: svc.spec.load_balancer_class.as_deref(),
+            namespace: &s.namespace,
+            labels: &s.meta.labels,
+            annotations: &s.meta.annotations,
+            load_balancer_ip: s.spec.load_balancer_ip.as_deref(),
+            load_balancer_class: s.spec.load_balancer_class.as_deref(),
             ports: &ports,
-            selector: &svc.spec.selector,
-            external_local: svc.external_local(),
+            selector: &s.spec.selector,
+            external_local: s.external_local(),
         };
-        let (ip, pool, message, failed) = match k.config.load_balancer {
-            LoadBalancerKind::Metallb => match k.metallb.assign(&req) {
-                Ok(a) => (Some(a.ip), Some(a.pool.clone()), format!("Assigned IP [\"{}\"]", a.ip), None),
-                Err(e) => {
-                    let event = e.event.then(|| ("AllocationFailed", e.message.clone()));
-                    (None, None, e.message, event)
-                }
-            },
-            LoadBalancerKind::Cilium => match k.cilium.assign(&req) {
-                Some(Ok((ip, pool))) => (Some(ip), Some(pool), format!("assigned {ip} from pool"), None),
-                Some(Err(cond)) => (None, None, cond.message.clone(), None),
-                None => continue,
-            },
-            LoadBalancerKind::None => continue,
+        let outcome = match k.config.load_balancer {
+            LoadBalancerKind::Metallb => Some(match k.metallb.assign(&req) {
+                Ok(a) => Outcome::assigned(a.ip, a.pool.clone()),
+                Err(e) => Outcome {
+                    ip: None,
+                    pool: None,
+                    failed: e.event.then(|| ("AllocationFailed", e.message.clone())),
+                    message: e.message,
+                },
+            }),
+            LoadBalancerKind::Cilium => k.cilium.assign(&req).map(Outcome::cilium),
+            LoadBalancerKind::None => None,
         };
-        let s = k.services.get_mut(&skey).expect("listed");
-        let new_ingress: Vec<Ipv4Addr> = ip.into_iter().collect();
-        let changed = s.ingress != new_ingress;
-        if changed {
-            if s.ingress.is_empty() != new_ingress.is_empty() {
-                s.ingress_since = now;
-            }
-            k.touched.services.insert(skey.clone());
-            s.ingress = new_ingress;
-            s.pool = pool.clone();
-            let name = s.meta.name.clone();
-            let ns = s.namespace.clone();
-            cx.record(Kind::Ipam { service: skey.clone(), ip, pool, message: message.clone() });
-            if k.config.load_balancer == LoadBalancerKind::Metallb && ip.is_some() {
-                k.event(now, &ns, &format!("service/{name}"), "Normal", "IPAllocated", message);
-            }
-            // MetalLB's controller, having changed the Service, warns of
-            // each deprecated `metallb.universe.tf` annotation on it
-            // (`SetBalancer`, controller/main.go, 0.14.9).
-            if k.config.load_balancer == LoadBalancerKind::Metallb {
-                let deprecated: Vec<String> =
-                    svc.meta.annotations.keys().filter(|key| key.starts_with("metallb.universe.tf")).cloned().collect();
-                for key in deprecated {
-                    let text = format!("Service uses deprecated annotation {key}");
-                    k.event(now, &ns, &format!("service/{name}"), "Warning", "deprecatedAnnotation", text);
-                }
-            }
+        if let Some(outcome) = outcome {
+            record_outcome(k, cx, &skey, outcome);
         }
-        if let Some((reason, msg)) = failed {
-            let (ns, name) = (svc.namespace.clone(), svc.meta.name.clone());
-            let before = k.events.len();
-            k.event(now, &ns, &format!("service/{name}"), "Warning", reason, msg.clone());
-            // (A Service that lost its address has its record already.)
-            if k.events.len() > before && !changed {
-                cx.record(Kind::Ipam { service: skey.clone(), ip: None, pool: None, message: msg });
+        if cilium {
+            record_moved(k, cx);
+        }
+    }
+}
+
+/// What the allocator gave a Service: its address and pool, or why not
+/// (with the event to raise, if any).
+struct Outcome {
+    ip: Option<Ipv4Addr>,
+    pool: Option<String>,
+    message: String,
+    failed: Option<(&'static str, String)>,
+}
+
+impl Outcome {
+    fn assigned(ip: Ipv4Addr, pool: String) -> Outcome {
+        Outcome { ip: Some(ip), pool: Some(pool), message: format!("Assigned IP [\"{ip}\"]"), failed: None }
+    }
+
+    /// Cilium's LB-IPAM sets a condition and raises no event.
+    fn cilium(outcome: Result<(Ipv4Addr, String), super::ipam::cilium::IpamCondition>) -> Outcome {
+        match outcome {
+            Ok((ip, pool)) => Outcome { message: format!("assigned {ip} from pool"), ip: Some(ip), pool: Some(pool), failed: None },
+            Err(cond) => Outcome { ip: None, pool: None, message: cond.message, failed: None },
+        }
+    }
+}
+
+/// Records the Services Cilium's allocator served or stripped while
+/// serving another's change (see [`CiliumIpam::take_moved`]).
+///
+/// [`CiliumIpam::take_moved`]: super::ipam::cilium::CiliumIpam::take_moved
+fn record_moved(k: &mut Cluster, cx: &mut Ctx) {
+    for service in k.cilium.take_moved() {
+        let live = k.services.get(&service).is_some_and(Service::is_load_balancer);
+        if let Some(outcome) = k.cilium.outcome(&service).filter(|_| live) {
+            record_outcome(k, cx, &service, Outcome::cilium(outcome));
+        }
+    }
+}
+
+/// Sets the Service's address from what the allocator gave it, and records
+/// a change (and the event of a failure, once).
+fn record_outcome(k: &mut Cluster, cx: &mut Ctx, skey: &str, outcome: Outcome) {
+    let now = cx.now;
+    let Outcome { ip, pool, message, failed } = outcome;
+    let s = k.services.get_mut(skey).expect("listed");
+    let new_ingress: Vec<Ipv4Addr> = ip.into_iter().collect();
+    let changed = s.ingress != new_ingress;
+    let (name, ns) = (s.meta.name.clone(), s.namespace.clone());
+    if changed {
+        if s.ingress.is_empty() != new_ingress.is_empty() {
+            s.ingress_since = now;
+        }
+        s.ingress = new_ingress;
+        s.pool = pool.clone();
+        // MetalLB's controller, having changed the Service, warns of
+        // each deprecated `metallb.universe.tf` annotation on it
+        // (`SetBalancer`, controller/main.go, 0.14.9).
+        let deprecated: Vec<String> = match k.config.load_balancer {
+            LoadBalancerKind::Metallb => {
+                s.meta.annotations.keys().filter(|key| key.starts_with("metallb.universe.tf")).cloned().collect()
             }
+            _ => Vec::new(),
+        };
+        k.touched.services.insert(skey.to_owned());
+        cx.record(Kind::Ipam { service: skey.to_owned(), ip, pool, message: message.clone() });
+        if k.config.load_balancer == LoadBalancerKind::Metallb && ip.is_some() {
+            k.event(now, &ns, &format!("service/{name}"), "Normal", "IPAllocated", message);
+        }
+        for key in deprecated {
+            let text = format!("Service uses deprecated annotation {key}");
+            k.event(now, &ns, &format!("service/{name}"), "Warning", "deprecatedAnnotation", text);
+        }
+    }
+    if let Some((reason, msg)) = failed {
+        let before = k.events.len();
+        k.event(now, &ns, &format!("service/{name}"), "Warning", reason, msg.clone());
+        // (A Service that lost its address has its record already.)
+        if k.events.len() > before && !changed {
+            cx.record(Kind::Ipam { service: skey.to_owned(), ip: None, pool: None, message: msg });
         }
     }
 }

@@ -10,6 +10,13 @@
 //!   operator saw them; the current `poolStore` walks a Go map, unordered.
 //! - Services waiting for an address are served in `namespace/name` order
 //!   (upstream ranges over Go maps of satisfied/unsatisfied Services).
+//!
+//! After every Service event (created, changed, deleted) and pool event the
+//! operator tries every Service still waiting (`satisfyServices`, called by
+//! `svcOnUpsert`, `svcOnDelete`, `poolOnUpsert` and `poolOnDelete`). Each
+//! status it patches comes back as a Service event that tries them again,
+//! so vipsim repeats the round until one changes no status (see
+//! [`CiliumIpam::serve_waiting`]).
 //! - Of two overlapping pools the later-created one is marked conflicting;
 //!   upstream compares creation timestamps (second resolution) and visits
 //!   pools in map order.
@@ -100,6 +107,11 @@ pub struct CiliumIpam {
     /// change nothing.
     #[serde(skip)]
     settled: Settled,
+    /// Services whose address (see [`CiliumIpam::served`]) changed other
+    /// than by their own [`assign`](CiliumIpam::assign), since last taken
+    /// with [`CiliumIpam::take_moved`].
+    #[serde(skip)]
+    moved: Vec<String>,
 }
 
 /// Per pool loaded: name, spec, conflict and range ids; and the pools
@@ -134,6 +146,9 @@ struct LbRange {
     from_cidr: bool,
     alloc: BlockAllocator<Holder>,
 }
+
+/// What a Service's status shows of LB-IPAM (see [`CiliumIpam::status`]).
+type Status = Option<(Vec<AllocatedIp>, bool, Option<IpamCondition>)>;
 
 /// Who holds an allocated address (upstream's `sharingCluster`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,7 +265,7 @@ impl CiliumIpam {
         self.settle_conflicts();
         // With no pool at all the operator goes dormant and touches no
         // Service; it only reconciles once more when the last pool goes.
-        let revalidated = !(was_dormant && self.pools.is_empty()) && self.revalidate_all();
+        let revalidated = !(was_dormant && self.pools.is_empty()) && (self.revalidate_all() | self.serve_waiting());
         // (Not a fixed point at once: `revalidateAllServices` goes through
         // the Services in order, so one served late may make an earlier
         // one that failed servable on the next run, e.g. by a sharing key.)
@@ -295,17 +310,32 @@ impl CiliumIpam {
         if !self.is_satisfied(req.service) {
             self.satisfy(req.service);
         }
-        self.outcome(req.service)
+        let outcome = self.outcome(req.service);
+        self.serve_waiting();
+        outcome
     }
 
-    /// Forgets the Service, freeing addresses no other Service shares.
+    /// Forgets the Service, freeing addresses no other Service shares;
+    /// the Services waiting then try again (`svcOnDelete`).
     pub fn release(&mut self, service: &str) {
         self.settled = Settled(false);
         if let Some(view) = self.services.remove(service) {
             for allocated in &view.allocated {
                 self.leave(service, allocated);
             }
+            self.serve_waiting();
         }
+    }
+
+    /// The Services whose address changed (got one, lost it, or another)
+    /// other than by their own [`assign`](Self::assign): by another
+    /// Service's change or the pools'. In the order they changed, each
+    /// once; [`outcome`](Self::outcome) says what they have now.
+    pub fn take_moved(&mut self) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        let mut moved = std::mem::take(&mut self.moved);
+        moved.retain(|service| seen.insert(service.clone()));
+        moved
     }
 
     /// The last condition set for the Service (True with reason
@@ -504,30 +534,76 @@ impl CiliumIpam {
         view.selector = req.selector.clone();
     }
 
-    /// `revalidateAllServices`: first every Service drops what it may no
-    /// longer hold (satisfied ones first), then each unsatisfied one is
-    /// served.
+    /// `revalidateAllServices`: each Service drops what it may no longer
+    /// hold and, if that leaves it waiting, is served at once; the ones
+    /// satisfied first, then the ones waiting (those it left waiting
+    /// among them, so they try again after the others have dropped).
     /// Returns whether it changed anything.
     fn revalidate_all(&mut self) -> bool {
-        let (satisfied, waiting): (Vec<String>, Vec<String>) =
-            self.services.keys().cloned().partition(|service| self.is_satisfied(service));
-        let order: Vec<String> = satisfied.into_iter().chain(waiting).collect();
+        let satisfied: Vec<String> = self.services.keys().filter(|service| self.is_satisfied(service)).cloned().collect();
         let mut changed = false;
-        for service in &order {
-            changed |= self.strip_invalid_allocations(service);
+        for service in &satisfied {
+            changed |= self.revalidate(service);
         }
-        for service in &order {
-            if !self.is_satisfied(service) {
-                // (Whatever serving it does, it holds an address more;
-                // otherwise only its condition may change.)
-                let view =
-                    |ipam: &CiliumIpam| ipam.services.get(service).map(|v| (v.allocated.len(), v.condition.clone()));
-                let before = view(self);
-                self.satisfy(service);
-                changed |= view(self) != before;
-            }
+        let waiting: Vec<String> = self.services.keys().filter(|service| !self.is_satisfied(service)).cloned().collect();
+        for service in &waiting {
+            changed |= self.revalidate(service);
         }
         changed
+    }
+
+    /// One Service of `revalidateAllServices`; whether it changed.
+    fn revalidate(&mut self, service: &str) -> bool {
+        let before = self.status(service);
+        let stripped = self.strip_invalid_allocations(service);
+        if !self.is_satisfied(service) {
+            self.satisfy(service);
+        }
+        self.note_move(service, &before);
+        stripped || self.status(service) != before
+    }
+
+    /// `satisfyServices`, round after round: every Service waiting tries
+    /// again, in key order, until a round changes no Service's status
+    /// (its address or condition). Upstream one round follows each event,
+    /// and each status it patches is an event that brings the next.
+    /// Rounds end: a round that changes nothing adds no address, and
+    /// addresses are only added here.
+    /// Returns whether it changed anything.
+    fn serve_waiting(&mut self) -> bool {
+        let mut changed = false;
+        loop {
+            let waiting: Vec<String> =
+                self.services.iter().filter(|(_, view)| !view.is_satisfied()).map(|(key, _)| key.clone()).collect();
+            let mut round = false;
+            for service in &waiting {
+                let before = self.status(service);
+                self.satisfy(service);
+                self.note_move(service, &before);
+                round |= self.status(service) != before;
+            }
+            if !round {
+                return changed;
+            }
+            changed = true;
+        }
+    }
+
+    /// What a Service's status shows of LB-IPAM: the addresses it holds,
+    /// whether that satisfies it, and its condition.
+    fn status(&self, service: &str) -> Status {
+        let view = self.services.get(service)?;
+        Some((view.allocated.clone(), view.is_satisfied(), view.condition.clone()))
+    }
+
+    /// Notes the Service as moved when its address is not what it was.
+    fn note_move(&mut self, service: &str, before: &Status) {
+        let served = |status: &Status| {
+            status.as_ref().and_then(|(held, satisfied, _)| held.first().filter(|_| *satisfied).map(|a| a.ip))
+        };
+        if served(before) != served(&self.status(service)) {
+            self.moved.push(service.to_owned());
+        }
     }
 
     /// `stripInvalidAllocations`: an address goes when its pool no longer
@@ -779,7 +855,9 @@ impl CiliumIpam {
         }
     }
 
-    fn outcome(&self, service: &str) -> Option<Result<(Ipv4Addr, String), IpamCondition>> {
+    /// What the Service has now: its first address and pool once satisfied,
+    /// else the False condition; `None` for a Service LB-IPAM does not hold.
+    pub fn outcome(&self, service: &str) -> Option<Result<(Ipv4Addr, String), IpamCondition>> {
         let view = self.services.get(service)?;
         Some(match view.allocated.first().filter(|_| view.is_satisfied()) {
             Some(first) => Ok((first.ip, first.pool.clone())),
@@ -1059,19 +1137,17 @@ mod tests {
         assert!(ipam.is_settled(), "its address is valid: nothing changed");
     }
 
-    /// `revalidateAllServices` goes through the Services in key order, so
-    /// a Service served late in one run can make an earlier one servable
-    /// in the next: setting the same pools twice is not always a fixed
-    /// point. `w1` (which no pool selects) and `w2` (pool r) joined `v`'s
+    /// `revalidateAllServices` takes one Service at a time: it drops what it
+    /// may no longer hold and is served at once, before the next is looked
+    /// at. `w1` (which no pool selects) and `w2` (pool r) joined `v`'s
     /// address from pool q by their sharing key (a keyed Service looks in
     /// the sharing index first, whatever pool the address came from:
-    /// lbipam.go `satisfyGenericRequest`). With `v` gone, a run strips
-    /// both; `w1` finds nothing, then `w2` gets a new address from r; only
-    /// the next run lets `w1` join it. (Each run strips the addresses
-    /// `w1` holds from a pool that does not select it and lets it join
-    /// again: such a state never settles.)
+    /// lbipam.go `satisfyGenericIPv4Requests`). With `v` gone, a run strips
+    /// `w1` (q does not select it) while `w2` still holds the address, so
+    /// `w1` joins it again under the key; then the same for `w2`. Both keep
+    /// it; each run strips and joins them again, so it never settles.
     #[test]
-    fn a_run_over_the_services_can_make_an_earlier_one_servable_for_the_next() {
+    fn a_revalidated_service_is_served_before_the_next_is_looked_at() {
         let pools = [
             selecting(pool("q", &[range("10.9.0.200", "10.9.0.202")]), &[("tier", "q")]),
             selecting(pool("r", &[range("10.9.0.210", "10.9.0.212")]), &[("tier", "r")]),
@@ -1084,14 +1160,76 @@ mod tests {
         let x = assigned_ip(&mut ipam, &v);
         assert_eq!((assigned_ip(&mut ipam, &w1), assigned_ip(&mut ipam, &w2)), (x, x));
         ipam.release("default/v");
-        ipam.set_pools(&pools);
-        assert_eq!(ipam.assignment("default/w1"), None);
-        assert_eq!(ipam.assignment("default/w2"), Some((ip("10.9.0.210"), "r")));
-        assert!(!ipam.is_settled());
-        ipam.set_pools(&pools);
-        assert_eq!(ipam.assignment("default/w1"), Some((ip("10.9.0.210"), "r")), "w1 joins w2 under the key");
-        ipam.set_pools(&pools);
-        assert!(!ipam.is_settled(), "w1 is stripped and joins again on every run");
+        for _ in 0..2 {
+            ipam.set_pools(&pools);
+            assert_eq!(ipam.assignment("default/w1"), Some((x, "q")));
+            assert_eq!(ipam.assignment("default/w2"), Some((x, "q")));
+            assert!(!ipam.is_settled(), "w1 and w2 are stripped and join again on every run");
+        }
+        assert_eq!(ipam.take_moved(), Vec::<String>::new(), "their addresses never changed");
+    }
+
+    /// A Service that frees an address, here by asking for another, lets
+    /// the waiting ones try again at once: `handleUpsertService` is
+    /// followed by `satisfyServices` (lbipam.go `svcOnUpsert`). `d` waited
+    /// since before `y` was created, and is not `y`: it is reported moved.
+    #[test]
+    fn an_address_freed_by_a_change_serves_a_waiting_service_at_once() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[pool("p", &[range("10.9.0.7", "10.9.0.7")])]);
+        let d = Svc::new("d");
+        let y = Svc::new("y").ports(&[("TCP", 81)]);
+        assert_eq!(assigned_ip(&mut ipam, &y), ip("10.9.0.7"));
+        assert_eq!(refused(&mut ipam, &d), IpamCondition::out_of_ips());
+        let y = y.annotate("lbipam.cilium.io/ips", "10.9.0.40");
+        assert_eq!(
+            refused(&mut ipam, &y),
+            condition("no_pool", "No pool exists with a CIDR containing '10.9.0.40'")
+        );
+        assert_eq!(ipam.assignment("default/d"), Some((ip("10.9.0.7"), "p")));
+        assert_eq!(ipam.take_moved(), vec!["default/d".to_string()]);
+    }
+
+    /// Each status the operator patches comes back as a Service event, and
+    /// with it another `satisfyServices`: the rounds go on until one
+    /// changes nothing. `d` (no pool selects it) is tried before `e` in
+    /// the round after `blocker` leaves, and finds nothing under key k;
+    /// `e` then gets the address, and in the next round `d` joins it.
+    #[test]
+    fn a_service_served_in_a_round_can_serve_an_earlier_one_in_the_next() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[selecting(pool("p", &[range("10.9.0.7", "10.9.0.7")]), &[("tier", "p")])]);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("blocker").label("tier", "p")), ip("10.9.0.7"));
+        let d = Svc::new("d").shared("k");
+        let e = Svc::new("e").label("tier", "p").shared("k").ports(&[("TCP", 81)]);
+        assert_eq!(refused(&mut ipam, &d), IpamCondition::no_pool_selects());
+        assert_eq!(refused(&mut ipam, &e), IpamCondition::out_of_ips());
+        ipam.release("default/blocker");
+        assert_eq!(ipam.assignment("default/e"), Some((ip("10.9.0.7"), "p")));
+        assert_eq!(ipam.assignment("default/d"), Some((ip("10.9.0.7"), "p")), "d joins e under key k");
+        assert_eq!(ipam.take_moved(), vec!["default/e".to_string(), "default/d".to_string()]);
+    }
+
+    /// The satisfied Services are revalidated first, then the waiting ones,
+    /// among them those the first loop stripped and could not serve: they
+    /// try again once the others have dropped theirs. Pools q and r swap
+    /// selectors; `s1` (tier a) is stripped of q's address first and finds
+    /// r full, then `s2` (tier b) drops r's address for q's, and `s1` takes
+    /// r's on its second try.
+    #[test]
+    fn a_service_stripped_and_left_waiting_tries_again_after_the_others() {
+        let q = pool("q", &[range("10.9.0.200", "10.9.0.200")]);
+        let r = pool("r", &[range("10.9.0.210", "10.9.0.210")]);
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[selecting(q.clone(), &[("tier", "a")]), selecting(r.clone(), &[("tier", "b")])]);
+        let s1 = Svc::new("s1").label("tier", "a");
+        let s2 = Svc::new("s2").label("tier", "b");
+        assert_eq!((assigned_ip(&mut ipam, &s1), assigned_ip(&mut ipam, &s2)), (ip("10.9.0.200"), ip("10.9.0.210")));
+        ipam.set_pools(&[selecting(q, &[("tier", "b")]), selecting(r, &[("tier", "a")])]);
+        assert_eq!(ipam.assignment("default/s1"), Some((ip("10.9.0.210"), "r")));
+        assert_eq!(ipam.assignment("default/s2"), Some((ip("10.9.0.200"), "q")));
+        // (`s1` lost its address first, then got another.)
+        assert_eq!(ipam.take_moved(), vec!["default/s1".to_string(), "default/s2".to_string()]);
     }
 
     #[test]
@@ -1272,11 +1410,18 @@ mod tests {
             Svc::new("other").shared("other").ports(&[("TCP", 8080)]).annotate("lbipam.cilium.io/ips", "192.0.2.10");
         assert_eq!(refused(&mut ipam, &other_key).message.rsplit("Reason: ").next(), Some("different sharing key"));
 
-        // The shared address is freed only when its last holder leaves.
+        // When a holder leaves, the Services waiting try again at once
+        // (`svcOnDelete` calls `satisfyServices`): with `http` gone, port
+        // 80 is free on the shared address and `pinned` joins it. The
+        // address stays allocated while any holder is left.
         ipam.release("default/http");
         assert_eq!(ipam.assignment("default/https"), Some((ip("192.0.2.10"), "demo-pool")));
+        assert_eq!(ipam.assignment("default/pinned"), Some((ip("192.0.2.10"), "demo-pool")));
+        assert_eq!(ipam.take_moved(), vec!["default/pinned".to_string()]);
         ipam.release("default/https");
-        assert_eq!(assigned_ip(&mut ipam, &Svc::new("plain")), ip("192.0.2.10"));
+        assert_eq!(ipam.assignment("default/other"), None, "pinned still holds it");
+        assert_eq!(ipam.take_moved(), Vec::<String>::new());
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("plain")), ip("192.0.2.12"));
     }
 
     #[test]
