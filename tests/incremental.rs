@@ -414,7 +414,9 @@ fn cilium_serves_a_waiting_service_as_soon_as_an_address_is_freed() {
             _ => None,
         })
         .collect();
-    let at = |t: u64, service: &str, ip: Option<[u8; 4]>| (vipsim::time::Instant::from_secs(t), format!("default/{service}"), ip.map(Ipv4Addr::from));
+    let at = |t: u64, service: &str, ip: Option<[u8; 4]>| {
+        (vipsim::time::Instant::from_secs(t), format!("default/{service}"), ip.map(Ipv4Addr::from))
+    };
     assert_eq!(
         ipam,
         vec![

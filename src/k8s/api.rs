@@ -352,7 +352,10 @@ impl Plane<'_, '_, '_> {
             .and_then(|()| services::allocate_addresses(self.k, &mut svc, self.cx.rng))
             .map_err(|e| format!("The Service \"{}\" is invalid: {e}", meta.name))?;
         svc.spec = spec.clone();
-        if !svc.is_load_balancer() && !svc.ingress.is_empty() {
+        // No longer a LoadBalancer: the allocators forget it, whether it
+        // had an address or was still waiting for one (which it would
+        // otherwise take, unseen, when one is freed).
+        if !svc.is_load_balancer() {
             svc.ingress.clear();
             self.k.metallb.release(&skey);
             self.k.cilium.release(&skey);

@@ -280,12 +280,9 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 /// the ones with an address keep it, since a change to another only frees
 /// addresses or makes that other fail the sharing check). Cilium's
 /// allocator serves its waiting Services itself after each Service's
-/// change or deletion (`satisfyServices`), and revalidates every Service
-/// when its pools are set (on a tracked pass only while that may still
-/// change something: [`CiliumIpam::is_settled`]); the Services it served
-/// or stripped so are recorded after the change that moved them.
-///
-/// [`CiliumIpam::is_settled`]: super::ipam::cilium::CiliumIpam::is_settled
+/// change or deletion and each pool event (`satisfyServices`); the
+/// Services it served or stripped so are recorded after the change that
+/// moved them.
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     let every = k.touched.all;
     let now = cx.now;
@@ -319,10 +316,8 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                 });
             }
         }
-        // The pools change only with what the control loop does not track;
-        // between, setting them again matters only after a Service was
-        // assigned or released.
-        LoadBalancerKind::Cilium if every || !k.cilium.is_settled() => {
+        // The pools change only with what the control loop does not track.
+        LoadBalancerKind::Cilium if every => {
             let pools: Vec<_> = k
                 .objects_of("CiliumLoadBalancerIPPool")
                 .iter()
@@ -406,7 +401,9 @@ impl Outcome {
     /// Cilium's LB-IPAM sets a condition and raises no event.
     fn cilium(outcome: Result<(Ipv4Addr, String), super::ipam::cilium::IpamCondition>) -> Outcome {
         match outcome {
-            Ok((ip, pool)) => Outcome { message: format!("assigned {ip} from pool"), ip: Some(ip), pool: Some(pool), failed: None },
+            Ok((ip, pool)) => {
+                Outcome { message: format!("assigned {ip} from pool"), ip: Some(ip), pool: Some(pool), failed: None }
+            }
             Err(cond) => Outcome { ip: None, pool: None, message: cond.message, failed: None },
         }
     }

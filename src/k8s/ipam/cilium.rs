@@ -15,8 +15,9 @@
 //! operator tries every Service still waiting (`satisfyServices`, called by
 //! `svcOnUpsert`, `svcOnDelete`, `poolOnUpsert` and `poolOnDelete`). Each
 //! status it patches comes back as a Service event that tries them again,
-//! so vipsim repeats the round until one changes no status (see
-//! [`CiliumIpam::serve_waiting`]).
+//! so vipsim repeats the round while one may serve another (see
+//! [`CiliumIpam::serve_waiting`]). Every Service is revalidated only when
+//! a pool changes or the first one appears, not on every event.
 //! - Of two overlapping pools the later-created one is marked conflicting;
 //!   upstream compares creation timestamps (second resolution) and visits
 //!   pools in map order.
@@ -102,11 +103,12 @@ pub struct CiliumIpam {
     /// `loadBalancerClass` values served besides none at all.
     load_balancer_classes: BTreeSet<String>,
     next_range_id: u64,
-    /// [`CiliumIpam::set_pools`] last changed nothing, and no Service was
-    /// assigned or released since: setting the same pools again would
-    /// change nothing.
-    #[serde(skip)]
-    settled: Settled,
+    /// Something changed since the Services waiting were last tried that
+    /// may serve one: an address freed or left by a holder, one filed
+    /// under a sharing key, a holder's view changed, or the pools. (Unsure
+    /// after a restore: then they are tried.)
+    #[serde(skip, default = "Memo::unsure")]
+    waiting_stale: Memo,
     /// Services whose address (see [`CiliumIpam::served`]) changed other
     /// than by their own [`assign`](CiliumIpam::assign), since last taken
     /// with [`CiliumIpam::take_moved`].
@@ -118,14 +120,19 @@ pub struct CiliumIpam {
 /// refused with why.
 type PoolsShape = (Vec<(String, CiliumLoadBalancerIpPoolSpec, Option<String>, Vec<u64>)>, BTreeMap<String, String>);
 
-/// Whether the LB-IPAM state is what setting its pools leaves (see
-/// [`CiliumIpam::is_settled`]). It says how the state was reached, not
-/// what it is: two states compare equal whatever it says.
+/// A fact about how the LB-IPAM state was reached, not what it is: two
+/// states compare equal whatever it says.
 #[derive(Clone, Copy, Debug, Default)]
-struct Settled(bool);
+struct Memo(bool);
 
-impl PartialEq for Settled {
-    fn eq(&self, _: &Settled) -> bool {
+impl Memo {
+    fn unsure() -> Memo {
+        Memo(true)
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
         true
     }
 }
@@ -146,9 +153,6 @@ struct LbRange {
     from_cidr: bool,
     alloc: BlockAllocator<Holder>,
 }
-
-/// What a Service's status shows of LB-IPAM (see [`CiliumIpam::status`]).
-type Status = Option<(Vec<AllocatedIp>, bool, Option<IpamCondition>)>;
 
 /// Who holds an allocated address (upstream's `sharingCluster`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -182,6 +186,11 @@ struct ServiceView {
     #[serde(default)]
     selector: BTreeMap<String, String>,
     allocated: Vec<AllocatedIp>,
+    /// The addresses its status lists, as LB-IPAM keeps them: each one
+    /// allocated is added, and one no longer allocated is dropped unless
+    /// it can be allocated again (`stripOrImportIngresses`).
+    #[serde(default)]
+    ingress: Vec<Ipv4Addr>,
     condition: Option<IpamCondition>,
 }
 
@@ -235,7 +244,9 @@ impl CiliumIpam {
     /// Services are IPv4-only, so upstream would never allocate from them.
     pub fn set_pools(&mut self, pools: &[(ObjectMeta, CiliumLoadBalancerIpPoolSpec)]) {
         let before = self.pools_shape();
+        let moved_before = self.moved.len();
         let was_dormant = self.pools.is_empty();
+        let mut modified = false;
         let mut previous = std::mem::take(&mut self.pools);
         self.rejected.clear();
         for (meta, spec) in pools {
@@ -246,7 +257,9 @@ impl CiliumIpam {
             let existing = previous.iter().position(|pool| pool.name == meta.name).map(|index| previous.remove(index));
             let (loaded, outcome) = match existing {
                 Some(mut pool) => {
+                    let changed = pool.spec != *spec;
                     let outcome = self.update_pool(&mut pool, spec);
+                    modified |= changed && outcome.is_ok();
                     (Some(pool), outcome)
                 }
                 None => match self.new_pool(&meta.name, spec) {
@@ -263,13 +276,27 @@ impl CiliumIpam {
             self.forget_ranges(&removed.ranges);
         }
         self.settle_conflicts();
+        // The same pools again: no pool event, nothing to do.
         // With no pool at all the operator goes dormant and touches no
         // Service; it only reconciles once more when the last pool goes.
-        let revalidated = !(was_dormant && self.pools.is_empty()) && (self.revalidate_all() | self.serve_waiting());
-        // (Not a fixed point at once: `revalidateAllServices` goes through
-        // the Services in order, so one served late may make an earlier
-        // one that failed servable on the next run, e.g. by a sharing key.)
-        self.settled = Settled(!revalidated && self.pools_shape() == before);
+        if self.pools_shape() == before || (was_dormant && self.pools.is_empty()) {
+            return;
+        }
+        // A pool changed (`handlePoolModified`), or the operator woke with
+        // its first pool (`initialize`): every Service is revalidated.
+        // Otherwise the Services that lost an address with a deleted pool
+        // are (`reconcileServicesAfterRangeDeletion`).
+        let unfiled = self.moved[moved_before..].to_vec();
+        if modified || was_dormant {
+            self.revalidate_all(&unfiled);
+        } else {
+            for service in &unfiled {
+                self.revalidate(service);
+            }
+        }
+        // Then `satisfyAndUpdateCounts`.
+        self.waiting_stale = Memo(true);
+        self.serve_waiting();
     }
 
     /// What setting the pools may change besides the Services: the pools
@@ -281,34 +308,32 @@ impl CiliumIpam {
         (shape.collect(), self.rejected.clone())
     }
 
-    /// Whether setting the pools it holds again would change nothing: the
-    /// last time they were set changed nothing, and no Service was
-    /// assigned or released since (the operator's state is a function of
-    /// what it was and the pools: the same again, the same result).
-    /// Cilium's operator revalidates every Service when a pool changes.
-    pub fn is_settled(&self) -> bool {
-        self.settled.0
-    }
-
     /// Assigns (or keeps) an address; the Err carries the False condition.
     /// `None` means LB-IPAM does not act on the Service: its
     /// `loadBalancerClass` is not one LB-IPAM serves (any address it held is
     /// released and its condition removed, as `handleUpsertService` does),
     /// or no pool exists, when the operator is dormant and sets no condition
     /// (the Service stays `<pending>`; it is served once a pool appears).
+    ///
+    /// A Service LB-IPAM already holds, asking for nothing new, is left as
+    /// it is: the operator acts on a Service when its object changes
+    /// (`handleUpsertService`), and what it holds and waits for moves with
+    /// the other Services' events and the pools'.
     pub fn assign(&mut self, req: &IpRequest) -> Option<Result<(Ipv4Addr, String), IpamCondition>> {
-        self.settled = Settled(false);
         if !self.serves(req.load_balancer_class) {
             self.release(req.service);
             return None;
         }
-        self.upsert_view(req);
+        let changed = self.upsert_view(req);
         if self.pools.is_empty() {
             return None;
         }
-        self.strip_invalid_allocations(req.service);
-        if !self.is_satisfied(req.service) {
-            self.satisfy(req.service);
+        if changed {
+            self.strip_invalid_allocations(req.service);
+            self.strip_or_import(req.service);
+            if !self.is_satisfied(req.service) {
+                self.satisfy(req.service);
+            }
         }
         let outcome = self.outcome(req.service);
         self.serve_waiting();
@@ -318,7 +343,6 @@ impl CiliumIpam {
     /// Forgets the Service, freeing addresses no other Service shares;
     /// the Services waiting then try again (`svcOnDelete`).
     pub fn release(&mut self, service: &str) {
-        self.settled = Settled(false);
         if let Some(view) = self.services.remove(service) {
             for allocated in &view.allocated {
                 self.leave(service, allocated);
@@ -450,10 +474,16 @@ impl CiliumIpam {
 
     /// `deleteRangeAllocations`: Services lose the addresses of ranges that
     /// no longer exist; those addresses also leave the sharing index.
+    /// `deleteRangeAllocations`: the Services lose what they held in the
+    /// ranges; the ones that were served by them are noted as moved.
     fn forget_ranges(&mut self, ranges: &[LbRange]) {
         let gone = |allocated: &AllocatedIp| ranges.iter().any(|range| range.id == allocated.range);
-        for view in self.services.values_mut() {
+        for (service, view) in &mut self.services {
+            let served = view.served();
             view.allocated.retain(|allocated| !gone(allocated));
+            if served.is_some() && view.served() != served {
+                self.moved.push(service.clone());
+            }
         }
         self.unindex(gone);
     }
@@ -512,96 +542,133 @@ impl CiliumIpam {
     // ------------------------------------------------------------------
 
     /// `serviceViewFromService`: refreshes what the Service asks for, keeping
-    /// what it holds.
-    fn upsert_view(&mut self, req: &IpRequest) {
+    /// what it holds. Whether it is new or asks for anything else; one
+    /// that holds addresses and changed may now share them otherwise.
+    fn upsert_view(&mut self, req: &IpRequest) -> bool {
         let mut labels = req.labels.clone();
         labels.insert(SERVICE_NAME_LABEL.to_owned(), req.name().to_owned());
         labels.insert(SERVICE_NAMESPACE_LABEL.to_owned(), req.namespace.to_owned());
-        let view = self.services.entry(req.service.to_owned()).or_default();
-        view.namespace = req.namespace.to_owned();
-        view.labels = labels;
-        view.requested = requested_ips(req);
-        view.sharing_key = req.annotation(&SHARING_KEY).unwrap_or_default().to_owned();
-        view.sharing_cross_namespace = req
-            .annotation(&SHARING_CROSS_NAMESPACE)
-            .filter(|list| !list.is_empty())
-            .map(|list| list.split(',').map(str::to_owned).collect())
-            .unwrap_or_default();
-        // Sharing compares port numbers only: the Cilium datapath cannot
-        // tell protocols apart (service_store.go, cilium/cilium#9207).
-        view.ports = req.ports.iter().map(|(_, port)| *port).collect();
-        view.external_local = req.external_local;
-        view.selector = req.selector.clone();
+        let asked = ServiceView {
+            namespace: req.namespace.to_owned(),
+            labels,
+            requested: requested_ips(req),
+            sharing_key: req.annotation(&SHARING_KEY).unwrap_or_default().to_owned(),
+            sharing_cross_namespace: req
+                .annotation(&SHARING_CROSS_NAMESPACE)
+                .filter(|list| !list.is_empty())
+                .map(|list| list.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            // Sharing compares port numbers only: the Cilium datapath
+            // cannot tell protocols apart (service_store.go,
+            // cilium/cilium#9207).
+            ports: req.ports.iter().map(|(_, port)| *port).collect(),
+            external_local: req.external_local,
+            selector: req.selector.clone(),
+            ..ServiceView::default()
+        };
+        let view = match self.services.entry(req.service.to_owned()) {
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(asked);
+                return true;
+            }
+            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+        };
+        let same = view.namespace == asked.namespace
+            && view.labels == asked.labels
+            && view.requested == asked.requested
+            && view.sharing_key == asked.sharing_key
+            && view.sharing_cross_namespace == asked.sharing_cross_namespace
+            && view.ports == asked.ports
+            && view.external_local == asked.external_local
+            && view.selector == asked.selector;
+        if same {
+            return false;
+        }
+        let holds = !view.allocated.is_empty();
+        *view = ServiceView {
+            allocated: std::mem::take(&mut view.allocated),
+            ingress: std::mem::take(&mut view.ingress),
+            condition: view.condition.take(),
+            ..asked
+        };
+        if holds {
+            self.waiting_stale = Memo(true);
+        }
+        true
     }
 
     /// `revalidateAllServices`: each Service drops what it may no longer
-    /// hold and, if that leaves it waiting, is served at once; the ones
-    /// satisfied first, then the ones waiting (those it left waiting
-    /// among them, so they try again after the others have dropped).
-    /// Returns whether it changed anything.
-    fn revalidate_all(&mut self) -> bool {
-        let satisfied: Vec<String> = self.services.keys().filter(|service| self.is_satisfied(service)).cloned().collect();
-        let mut changed = false;
+    /// hold, keeps an address its status lists that it may hold again,
+    /// and, if that leaves it waiting, is served at once. The ones filed
+    /// satisfied go first (`unfiled`: those that were, until a range
+    /// they held an address in went with a pool's change, which does not
+    /// file them again), then the ones waiting (those left waiting by the
+    /// first loop among them, so they try again after the others).
+    fn revalidate_all(&mut self, unfiled: &[String]) {
+        let satisfied: Vec<String> = self
+            .services
+            .keys()
+            .filter(|service| self.is_satisfied(service) || unfiled.contains(service))
+            .cloned()
+            .collect();
         for service in &satisfied {
-            changed |= self.revalidate(service);
+            self.revalidate(service);
         }
-        let waiting: Vec<String> = self.services.keys().filter(|service| !self.is_satisfied(service)).cloned().collect();
+        let waiting: Vec<String> =
+            self.services.keys().filter(|service| !self.is_satisfied(service)).cloned().collect();
         for service in &waiting {
-            changed |= self.revalidate(service);
+            self.revalidate(service);
         }
-        changed
     }
 
-    /// One Service of `revalidateAllServices`; whether it changed.
-    fn revalidate(&mut self, service: &str) -> bool {
-        let before = self.status(service);
+    /// One Service of `revalidateAllServices`.
+    fn revalidate(&mut self, service: &str) {
+        let Some(view) = self.services.get(service) else {
+            return;
+        };
+        let (before, satisfied) = (view.served(), view.is_satisfied());
         let stripped = self.strip_invalid_allocations(service);
+        if satisfied && !stripped {
+            return;
+        }
+        self.strip_or_import(service);
         if !self.is_satisfied(service) {
             self.satisfy(service);
         }
-        self.note_move(service, &before);
-        stripped || self.status(service) != before
+        self.note_move(service, before);
     }
 
     /// `satisfyServices`, round after round: every Service waiting tries
-    /// again, in key order, until a round changes no Service's status
-    /// (its address or condition). Upstream one round follows each event,
-    /// and each status it patches is an event that brings the next.
-    /// Rounds end: a round that changes nothing adds no address, and
-    /// addresses are only added here.
-    /// Returns whether it changed anything.
-    fn serve_waiting(&mut self) -> bool {
-        let mut changed = false;
-        loop {
+    /// again, in key order, until a round changes nothing that may serve
+    /// one. Upstream one round follows each Service and pool event, and
+    /// each status it patches is an event that brings the next; a round
+    /// after which nothing was freed, filed under a sharing key or left
+    /// by a holder, and no holder's view changed, gives each waiting
+    /// Service the same failure again, so none is run (see
+    /// `waiting_stale`). A dormant operator (no pool) serves nobody.
+    fn serve_waiting(&mut self) {
+        if self.pools.is_empty() {
+            return;
+        }
+        while std::mem::take(&mut self.waiting_stale.0) {
             let waiting: Vec<String> =
                 self.services.iter().filter(|(_, view)| !view.is_satisfied()).map(|(key, _)| key.clone()).collect();
-            let mut round = false;
             for service in &waiting {
-                let before = self.status(service);
+                let before = self.served(service);
                 self.satisfy(service);
-                self.note_move(service, &before);
-                round |= self.status(service) != before;
+                self.note_move(service, before);
             }
-            if !round {
-                return changed;
-            }
-            changed = true;
         }
     }
 
-    /// What a Service's status shows of LB-IPAM: the addresses it holds,
-    /// whether that satisfies it, and its condition.
-    fn status(&self, service: &str) -> Status {
-        let view = self.services.get(service)?;
-        Some((view.allocated.clone(), view.is_satisfied(), view.condition.clone()))
+    /// The address a Service's status shows: its first, once satisfied.
+    fn served(&self, service: &str) -> Option<Ipv4Addr> {
+        self.services.get(service)?.served()
     }
 
     /// Notes the Service as moved when its address is not what it was.
-    fn note_move(&mut self, service: &str, before: &Status) {
-        let served = |status: &Status| {
-            status.as_ref().and_then(|(held, satisfied, _)| held.first().filter(|_| *satisfied).map(|a| a.ip))
-        };
-        if served(before) != served(&self.status(service)) {
+    fn note_move(&mut self, service: &str, before: Option<Ipv4Addr>) {
+        if self.served(service) != before {
             self.moved.push(service.to_owned());
         }
     }
@@ -651,6 +718,7 @@ impl CiliumIpam {
     /// key (upstream removes it under the leaving Service's current key
     /// only, which can leave a stale entry after a key change).
     fn leave(&mut self, service: &str, allocated: &AllocatedIp) {
+        self.waiting_stale = Memo(true);
         let Some(range) = self.range_mut(allocated.range) else {
             return;
         };
@@ -693,6 +761,55 @@ impl CiliumIpam {
         if self.is_satisfied(service) {
             self.set_condition(service, IpamCondition::satisfied());
         }
+        // Every address allocated is listed in its status (`satisfyService`).
+        if let Some(view) = self.services.get_mut(service) {
+            for allocated in &view.allocated {
+                if !view.ingress.contains(&allocated.ip) {
+                    view.ingress.push(allocated.ip);
+                }
+            }
+        }
+    }
+
+    /// `stripOrImportIngresses`: of the addresses the Service's status
+    /// lists, one it no longer holds is kept only if it may take it again
+    /// (requested, if it requests any; in a range of an enabled pool that
+    /// selects it; and free), and is then allocated to it again. That
+    /// keeps a Service's address when a pool's change replaced the range
+    /// it came from by one that still holds it. Whether it took one.
+    fn strip_or_import(&mut self, service: &str) -> bool {
+        let Some(view) = self.services.get(service) else {
+            return false;
+        };
+        let mut listed = Vec::with_capacity(view.ingress.len());
+        let mut imported = false;
+        for ip in view.ingress.clone() {
+            let view = &self.services[service];
+            let held = view.allocated.iter().any(|allocated| allocated.ip == ip);
+            if !held {
+                let requested = view.requested.is_empty() || view.requested.contains(&IpAddr::V4(ip));
+                let RangeLookup::Found { pool, range } = self.find_range_of(view, ip) else {
+                    continue;
+                };
+                let key = view.sharing_key.clone();
+                let holder = Holder::Services(vec![service.to_owned()]);
+                if !requested || !self.range_mut(range).is_some_and(|r| r.alloc.alloc(ip, holder)) {
+                    continue;
+                }
+                let allocated = AllocatedIp { ip, pool, range };
+                self.index_shared(&key, &allocated);
+                self.hold(service, allocated);
+                imported = true;
+            }
+            // (`slices.CompactFunc`: a repeat next to itself goes.)
+            if listed.last() != Some(&ip) {
+                listed.push(ip);
+            }
+        }
+        if let Some(view) = self.services.get_mut(service) {
+            view.ingress = listed;
+        }
+        imported
     }
 
     /// `satisfySpecificIPRequests`, for one requested address.
@@ -845,6 +962,7 @@ impl CiliumIpam {
 
     fn index_shared(&mut self, sharing_key: &str, allocated: &AllocatedIp) {
         if !sharing_key.is_empty() {
+            self.waiting_stale = Memo(true);
             self.sharing_index.entry(sharing_key.to_owned()).or_default().push(allocated.clone());
         }
     }
@@ -901,6 +1019,11 @@ impl LbRange {
 }
 
 impl ServiceView {
+    /// The address its status shows: its first, once satisfied.
+    fn served(&self) -> Option<Ipv4Addr> {
+        self.allocated.first().filter(|_| self.is_satisfied()).map(|allocated| allocated.ip)
+    }
+
     /// `isSatisfied`: every requested address held, or some IPv4 address.
     fn is_satisfied(&self) -> bool {
         let holds = |ip: &IpAddr| self.allocated.iter().any(|allocated| IpAddr::V4(allocated.ip) == *ip);
@@ -1122,50 +1245,41 @@ mod tests {
         pool("demo-pool", &[range("192.0.2.10", "192.0.2.50")])
     }
 
-    /// Setting the pools again is skipped only once it changed nothing:
-    /// loading them, or a Service assigned since, calls for another run.
-    #[test]
-    fn pools_are_settled_once_setting_them_changes_nothing() {
-        let mut ipam = CiliumIpam::default();
-        ipam.set_pools(&[demo_pool()]);
-        assert!(!ipam.is_settled(), "the pool was loaded");
-        ipam.set_pools(&[demo_pool()]);
-        assert!(ipam.is_settled(), "the same pool, nothing to serve");
-        assigned_ip(&mut ipam, &Svc::new("web"));
-        assert!(!ipam.is_settled(), "a Service was assigned");
-        ipam.set_pools(&[demo_pool()]);
-        assert!(ipam.is_settled(), "its address is valid: nothing changed");
-    }
-
-    /// `revalidateAllServices` takes one Service at a time: it drops what it
-    /// may no longer hold and is served at once, before the next is looked
-    /// at. `w1` (which no pool selects) and `w2` (pool r) joined `v`'s
-    /// address from pool q by their sharing key (a keyed Service looks in
-    /// the sharing index first, whatever pool the address came from:
-    /// lbipam.go `satisfyGenericIPv4Requests`). With `v` gone, a run strips
-    /// `w1` (q does not select it) while `w2` still holds the address, so
-    /// `w1` joins it again under the key; then the same for `w2`. Both keep
-    /// it; each run strips and joins them again, so it never settles.
+    /// `revalidateAllServices` runs when a pool changes (`handlePoolModified`)
+    /// and takes one Service at a time: it drops what it may no longer
+    /// hold and is served at once, before the next is looked at. `w1`
+    /// (which no pool selects) and `w2` (pool r) joined `v`'s address from
+    /// pool q by their sharing key (a keyed Service looks in the sharing
+    /// index first, whatever pool the address came from: lbipam.go
+    /// `satisfyGenericIPv4Requests`). With `v` gone they hold it alone;
+    /// the same pools set again are no pool event and change nothing.
+    /// Then pool r changes: the run strips `w1` (q does not select it)
+    /// while `w2` still holds the address, so `w1` joins it again under
+    /// the key; then the same for `w2`. Both keep it, last among its
+    /// holders in turn.
     #[test]
     fn a_revalidated_service_is_served_before_the_next_is_looked_at() {
-        let pools = [
-            selecting(pool("q", &[range("10.9.0.200", "10.9.0.202")]), &[("tier", "q")]),
-            selecting(pool("r", &[range("10.9.0.210", "10.9.0.212")]), &[("tier", "r")]),
-        ];
+        let q = selecting(pool("q", &[range("10.9.0.200", "10.9.0.202")]), &[("tier", "q")]);
+        let r = selecting(pool("r", &[range("10.9.0.210", "10.9.0.212")]), &[("tier", "r")]);
         let mut ipam = CiliumIpam::default();
-        ipam.set_pools(&pools);
+        ipam.set_pools(&[q.clone(), r.clone()]);
         let v = Svc::new("v").label("tier", "q").shared("k1").ports(&[("TCP", 80)]);
         let w1 = Svc::new("w1").shared("k1").ports(&[("TCP", 81)]);
         let w2 = Svc::new("w2").label("tier", "r").shared("k1").ports(&[("TCP", 82)]);
         let x = assigned_ip(&mut ipam, &v);
         assert_eq!((assigned_ip(&mut ipam, &w1), assigned_ip(&mut ipam, &w2)), (x, x));
         ipam.release("default/v");
-        for _ in 0..2 {
-            ipam.set_pools(&pools);
-            assert_eq!(ipam.assignment("default/w1"), Some((x, "q")));
-            assert_eq!(ipam.assignment("default/w2"), Some((x, "q")));
-            assert!(!ipam.is_settled(), "w1 and w2 are stripped and join again on every run");
-        }
+        let holders = |ipam: &CiliumIpam| ipam.holder(&ipam.services["default/w1"].allocated[0]).cloned();
+        let listed = |names: [&str; 2]| Some(Holder::Services(names.map(String::from).to_vec()));
+        assert_eq!(holders(&ipam), listed(["default/w1", "default/w2"]));
+        ipam.set_pools(&[q.clone(), r.clone()]);
+        assert_eq!(holders(&ipam), listed(["default/w1", "default/w2"]), "no pool event");
+        let mut wider = r.clone();
+        wider.1.blocks.push(range("10.9.0.220", "10.9.0.222"));
+        ipam.set_pools(&[q, wider]);
+        assert_eq!(ipam.assignment("default/w1"), Some((x, "q")));
+        assert_eq!(ipam.assignment("default/w2"), Some((x, "q")));
+        assert_eq!(holders(&ipam), listed(["default/w1", "default/w2"]), "each left and joined again");
         assert_eq!(ipam.take_moved(), Vec::<String>::new(), "their addresses never changed");
     }
 
@@ -1182,10 +1296,7 @@ mod tests {
         assert_eq!(assigned_ip(&mut ipam, &y), ip("10.9.0.7"));
         assert_eq!(refused(&mut ipam, &d), IpamCondition::out_of_ips());
         let y = y.annotate("lbipam.cilium.io/ips", "10.9.0.40");
-        assert_eq!(
-            refused(&mut ipam, &y),
-            condition("no_pool", "No pool exists with a CIDR containing '10.9.0.40'")
-        );
+        assert_eq!(refused(&mut ipam, &y), condition("no_pool", "No pool exists with a CIDR containing '10.9.0.40'"));
         assert_eq!(ipam.assignment("default/d"), Some((ip("10.9.0.7"), "p")));
         assert_eq!(ipam.take_moved(), vec!["default/d".to_string()]);
     }
@@ -1208,6 +1319,82 @@ mod tests {
         assert_eq!(ipam.assignment("default/e"), Some((ip("10.9.0.7"), "p")));
         assert_eq!(ipam.assignment("default/d"), Some((ip("10.9.0.7"), "p")), "d joins e under key k");
         assert_eq!(ipam.take_moved(), vec!["default/e".to_string(), "default/d".to_string()]);
+    }
+
+    /// Widening a pool's range replaces it (`handlePoolModified` keeps only
+    /// ranges equal to a block), which takes the Services' addresses away;
+    /// revalidating each then allocates again the address its status
+    /// lists, still in the new range and free (`stripOrImportIngresses`),
+    /// so no VIP moves. Allocating afresh in key order would swap them.
+    #[test]
+    fn widening_a_range_keeps_every_service_on_its_address() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[pool("p", &[range("10.9.0.10", "10.9.0.11")])]);
+        let (b, a) = (Svc::new("b"), Svc::new("a"));
+        assert_eq!((assigned_ip(&mut ipam, &b), assigned_ip(&mut ipam, &a)), (ip("10.9.0.10"), ip("10.9.0.11")));
+        ipam.set_pools(&[pool("p", &[range("10.9.0.10", "10.9.0.20")])]);
+        assert_eq!(ipam.assignment("default/a"), Some((ip("10.9.0.11"), "p")));
+        assert_eq!(ipam.assignment("default/b"), Some((ip("10.9.0.10"), "p")));
+        assert_eq!(ipam.pool_status("p").unwrap().ips_used, 2);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("c")), ip("10.9.0.12"));
+    }
+
+    /// A range replaced by one without the address: the Services that held
+    /// one there are still filed satisfied, so they are revalidated (and
+    /// served) before the ones that were waiting. `z` gets the new range's
+    /// address, not `a`, which waited.
+    #[test]
+    fn a_replaced_range_serves_its_former_holders_before_the_waiting() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[pool("p", &[range("10.9.0.10", "10.9.0.10")])]);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("z")), ip("10.9.0.10"));
+        assert_eq!(refused(&mut ipam, &Svc::new("a")), IpamCondition::out_of_ips());
+        ipam.set_pools(&[pool("p", &[range("10.9.0.20", "10.9.0.20")])]);
+        assert_eq!(ipam.assignment("default/z"), Some((ip("10.9.0.20"), "p")));
+        assert_eq!(ipam.assignment("default/a"), None);
+        assert_eq!(ipam.take_moved(), vec!["default/z".to_string()]);
+    }
+
+    /// With no pool the operator is dormant: it sets no condition on the
+    /// Services it sees, and a Service deleted serves nobody. Deleting the
+    /// last pool first takes the addresses away (noted as moves) with a
+    /// `no_pool` condition.
+    #[test]
+    fn a_dormant_operator_serves_and_conditions_nobody() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[demo_pool()]);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("web")), ip("192.0.2.10"));
+        ipam.set_pools(&[]);
+        assert_eq!(ipam.take_moved(), vec!["default/web".to_string()]);
+        assert_eq!(ipam.outcome("default/web"), Some(Err(IpamCondition::no_pool_selects())));
+        assert_eq!(ipam.assign(&Svc::new("late").request()), None);
+        ipam.release("default/web");
+        assert_eq!(ipam.condition("default/late"), None);
+        assert_eq!(ipam.take_moved(), Vec::<String>::new());
+        ipam.set_pools(&[demo_pool()]);
+        assert_eq!(ipam.assignment("default/late"), Some((ip("192.0.2.10"), "demo-pool")));
+    }
+
+    /// A Service whose object asks for nothing new is left as it is, as the
+    /// operator acts on a Service's own event only: `w1` keeps the address
+    /// it joined by key from a pool that does not select it, in its place
+    /// among the holders (a pool change would strip it, and it would join
+    /// again, last).
+    #[test]
+    fn a_service_asking_for_nothing_new_is_left_as_it_is() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[selecting(pool("q", &[range("10.9.0.200", "10.9.0.202")]), &[("tier", "q")])]);
+        let v = Svc::new("v").label("tier", "q").shared("k1").ports(&[("TCP", 80)]);
+        let w1 = Svc::new("w1").shared("k1").ports(&[("TCP", 81)]);
+        let w2 = Svc::new("w2").shared("k1").ports(&[("TCP", 82)]);
+        let x = assigned_ip(&mut ipam, &v);
+        assert_eq!((assigned_ip(&mut ipam, &w1), assigned_ip(&mut ipam, &w2)), (x, x));
+        let holders = |ipam: &CiliumIpam| ipam.holder(&ipam.services["default/v"].allocated[0]).cloned();
+        let in_order = Some(Holder::Services(["default/v", "default/w1", "default/w2"].map(String::from).to_vec()));
+        assert_eq!(holders(&ipam), in_order);
+        assert_eq!(assigned_ip(&mut ipam, &w1), x);
+        assert_eq!(holders(&ipam), in_order, "not stripped and joined again at the end");
+        assert_eq!(ipam.take_moved(), Vec::<String>::new());
     }
 
     /// The satisfied Services are revalidated first, then the waiting ones,
