@@ -827,6 +827,35 @@ fn patch_service_strategic_and_merge_outputs() {
     );
 }
 
+/// A LoadBalancer that stays one keeps its `loadBalancerClass`: the API
+/// server refuses the change (`validateLoadBalancerClassField`,
+/// pkg/apis/core/validation/validation.go, Kubernetes 1.34), printing the
+/// absent class as "null". Leaving the LoadBalancer type with the class
+/// removed is allowed, and a new class may come with the type.
+#[test]
+fn a_load_balancers_class_may_not_change_once_set() {
+    let mut sh = Shell::new("metallb-traffic-policy");
+    let mut w = sh.world(40);
+    let mut run = |cmd: &str| console_common::run(&mut w, "client", cmd);
+    let refused = |value: &str| {
+        (
+            format!(
+                "The Service \"web\" is invalid: spec.loadBalancerClass: Invalid value: \"{value}\": may not change once set\n"
+            ),
+            1,
+        )
+    };
+    assert_eq!(
+        run(r#"kubectl patch svc web -p '{"spec":{"loadBalancerClass":"example.com/lb"}}'"#),
+        refused("example.com/lb")
+    );
+    let to_cluster_ip = r#"kubectl patch svc web -p '{"spec":{"type":"ClusterIP","externalTrafficPolicy":null,"allocateLoadBalancerNodePorts":null}}'"#;
+    assert_eq!(run(to_cluster_ip).1, 0);
+    let back = r#"kubectl patch svc web -p '{"spec":{"type":"LoadBalancer","loadBalancerClass":"example.com/lb"}}'"#;
+    assert_eq!(run(back), ("service/web patched\n".into(), 0));
+    assert_eq!(run(r#"kubectl patch svc web --type merge -p '{"spec":{"loadBalancerClass":null}}'"#), refused("null"));
+}
+
 /// A patch with a field the Service does not have. kubectl patch has no
 /// `--validate` flag and sends no field validation directive
 /// (staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go, v0.34.0), so the

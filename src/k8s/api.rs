@@ -8,7 +8,7 @@ use super::control::Plane;
 use super::kinds;
 use super::names::is_dns1035_label;
 use super::objects::{DeploymentSpec, ObjectMeta};
-use super::objects::{Manifest, ServiceSpec};
+use super::objects::{Manifest, ServiceSpec, ServiceType};
 use super::services;
 use super::workloads;
 use crate::time::Duration;
@@ -324,6 +324,19 @@ impl Plane<'_, '_, '_> {
             && svc.is_load_balancer()
             && svc.external_local()
             && spec.health_check_node_port == svc.health_check_node_port;
+        // `validateLoadBalancerClassField` (pkg/apis/core/validation,
+        // Kubernetes 1.34): a LoadBalancer staying one keeps its class.
+        let load_balancer = ServiceType::LoadBalancer;
+        if !created
+            && svc.spec.service_type == load_balancer
+            && spec.service_type == load_balancer
+            && svc.spec.load_balancer_class != spec.load_balancer_class
+        {
+            let value = spec.load_balancer_class.as_deref().unwrap_or("null");
+            return Err(format!(
+                "The Service \"{name}\" is invalid: spec.loadBalancerClass: Invalid value: \"{value}\": may not change once set"
+            ));
+        }
         if let Some((path, message)) = services::validate_api_fields(spec)
             .into_iter()
             .find(|(path, _)| !(kept_health_check && path == "spec.healthCheckNodePort"))
