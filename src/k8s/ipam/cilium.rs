@@ -10,6 +10,9 @@
 //!   operator saw them; the current `poolStore` walks a Go map, unordered.
 //! - Services waiting for an address are served in `namespace/name` order
 //!   (upstream ranges over Go maps of satisfied/unsatisfied Services).
+//! - Of two overlapping pools the later-created one is marked conflicting;
+//!   upstream compares creation timestamps (second resolution) and visits
+//!   pools in map order.
 //!
 //! After every Service event (created, changed, deleted) and pool event the
 //! operator tries every Service still waiting (`satisfyServices`, called by
@@ -18,9 +21,10 @@
 //! so vipsim repeats the round while one may serve another (see
 //! [`CiliumIpam::serve_waiting`]). Every Service is revalidated only when
 //! a pool changes or the first one appears, not on every event.
-//! - Of two overlapping pools the later-created one is marked conflicting;
-//!   upstream compares creation timestamps (second resolution) and visits
-//!   pools in map order.
+//! Simplified: a Service's own event is acted on when it asks for
+//! something else (its view changed), not when only other fields of its
+//! object or its status changed; that re-check moves only a Service that
+//! joined an address by sharing key from a pool that does not select it.
 
 mod ipalloc;
 
@@ -235,18 +239,24 @@ impl CiliumIpam {
     /// pools conflicting (the newer one, as Cilium does).
     ///
     /// Pools are diffed like the operator's pool events: an unchanged spec
-    /// keeps its allocations, a changed one keeps the ranges it still lists
-    /// (`handlePoolModified`), a removed pool takes its addresses away. Then
-    /// every Service is revalidated and waiting ones are served
-    /// (`revalidateAllServices`). A pool whose blocks do not parse is not
+    /// keeps its allocations and is no event; a changed one keeps the
+    /// ranges it still lists and every Service is revalidated
+    /// (`handlePoolModified`, `revalidateAllServices`), as when the first
+    /// pool wakes the operator; a removed pool takes its addresses away and
+    /// the Services that held one are reconciled
+    /// (`reconcileServicesAfterRangeDeletion`); a new pool only serves the
+    /// waiting. Then the waiting are served (`satisfyServices`), even when
+    /// no pool is left, before the operator goes dormant. A pool whose blocks do not parse is not
     /// loaded (see [`pool_error`](Self::pool_error)); if it was loaded
     /// before, it keeps its previous spec. IPv6 blocks are ignored: vipsim
     /// Services are IPv4-only, so upstream would never allocate from them.
     pub fn set_pools(&mut self, pools: &[(ObjectMeta, CiliumLoadBalancerIpPoolSpec)]) {
         let before = self.pools_shape();
-        let moved_before = self.moved.len();
         let was_dormant = self.pools.is_empty();
         let mut modified = false;
+        // The Services that lost an address with a range, and whether each
+        // was satisfied: modified pools' and deleted pools' apart.
+        let (mut unfiled, mut deleted) = (Vec::new(), Vec::new());
         let mut previous = std::mem::take(&mut self.pools);
         self.rejected.clear();
         for (meta, spec) in pools {
@@ -258,7 +268,7 @@ impl CiliumIpam {
             let (loaded, outcome) = match existing {
                 Some(mut pool) => {
                     let changed = pool.spec != *spec;
-                    let outcome = self.update_pool(&mut pool, spec);
+                    let outcome = self.update_pool(&mut pool, spec).map(|lost| unfiled.extend(lost));
                     modified |= changed && outcome.is_ok();
                     (Some(pool), outcome)
                 }
@@ -273,7 +283,7 @@ impl CiliumIpam {
             }
         }
         for removed in previous {
-            self.forget_ranges(&removed.ranges);
+            deleted.extend(self.forget_ranges(&removed.ranges));
         }
         self.settle_conflicts();
         // The same pools again: no pool event, nothing to do.
@@ -282,21 +292,28 @@ impl CiliumIpam {
         if self.pools_shape() == before || (was_dormant && self.pools.is_empty()) {
             return;
         }
+        // A deleted pool's Services are reconciled at its event
+        // (`reconcileServicesAfterRangeDeletion`), unsatisfied ones first.
+        deleted.sort_by_key(|(_, satisfied)| *satisfied);
+        for (service, _) in &deleted {
+            let before = self.served(service);
+            self.strip_or_import(service);
+            if !self.is_satisfied(service) {
+                self.satisfy(service);
+            }
+            self.note_move(service, before);
+        }
         // A pool changed (`handlePoolModified`), or the operator woke with
         // its first pool (`initialize`): every Service is revalidated.
-        // Otherwise the Services that lost an address with a deleted pool
-        // are (`reconcileServicesAfterRangeDeletion`).
-        let unfiled = self.moved[moved_before..].to_vec();
         if modified || was_dormant {
-            self.revalidate_all(&unfiled);
-        } else {
-            for service in &unfiled {
-                self.revalidate(service);
-            }
+            let filed: Vec<String> =
+                unfiled.into_iter().filter(|(_, satisfied)| *satisfied).map(|(service, _)| service).collect();
+            self.revalidate_all(&filed);
         }
-        // Then `satisfyAndUpdateCounts`.
+        // Then `satisfyAndUpdateCounts`, which runs before a controller
+        // left without pools goes dormant.
         self.waiting_stale = Memo(true);
-        self.serve_waiting();
+        self.serve_rounds();
     }
 
     /// What setting the pools may change besides the Services: the pools
@@ -435,9 +452,15 @@ impl CiliumIpam {
     /// (reserving or releasing first/last if `allowFirstLastIPs` flipped),
     /// the others are dropped with their allocations, new ones are appended.
     /// On a parse error the pool is left unchanged.
-    fn update_pool(&mut self, pool: &mut LbPool, spec: &CiliumLoadBalancerIpPoolSpec) -> Result<(), String> {
+    /// `handlePoolModified` up to the revalidation; the Services that lost
+    /// an address (see [`forget_ranges`](Self::forget_ranges)).
+    fn update_pool(
+        &mut self,
+        pool: &mut LbPool,
+        spec: &CiliumLoadBalancerIpPoolSpec,
+    ) -> Result<Vec<(String, bool)>, String> {
         if pool.spec == *spec {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let blocks = parse_blocks(spec)?;
         let reserve = reserves_first_last(spec);
@@ -445,7 +468,7 @@ impl CiliumIpam {
         let (kept, dropped): (Vec<LbRange>, Vec<LbRange>) = std::mem::take(&mut pool.ranges)
             .into_iter()
             .partition(|range| blocks.iter().any(|block| range.covers(block)));
-        self.forget_ranges(&dropped);
+        let lost = self.forget_ranges(&dropped);
         pool.ranges = kept;
         for range in &mut pool.ranges {
             if flipped && range.from_cidr {
@@ -459,7 +482,7 @@ impl CiliumIpam {
             }
         }
         pool.spec = spec.clone();
-        Ok(())
+        Ok(lost)
     }
 
     fn new_range(&mut self, block: ParsedBlock, reserve_first_last: bool) -> LbRange {
@@ -473,19 +496,25 @@ impl CiliumIpam {
     }
 
     /// `deleteRangeAllocations`: Services lose the addresses of ranges that
-    /// no longer exist; those addresses also leave the sharing index.
-    /// `deleteRangeAllocations`: the Services lose what they held in the
-    /// ranges; the ones that were served by them are noted as moved.
-    fn forget_ranges(&mut self, ranges: &[LbRange]) {
+    /// no longer exist; those addresses also leave the sharing index. The
+    /// Services that lost one, in key order, each with whether it was
+    /// satisfied (it stays filed so); the ones served by them are noted as
+    /// moved.
+    fn forget_ranges(&mut self, ranges: &[LbRange]) -> Vec<(String, bool)> {
         let gone = |allocated: &AllocatedIp| ranges.iter().any(|range| range.id == allocated.range);
+        let mut lost = Vec::new();
         for (service, view) in &mut self.services {
-            let served = view.served();
+            let (served, satisfied, held) = (view.served(), view.is_satisfied(), view.allocated.len());
             view.allocated.retain(|allocated| !gone(allocated));
+            if view.allocated.len() < held {
+                lost.push((service.clone(), satisfied));
+            }
             if served.is_some() && view.served() != served {
                 self.moved.push(service.clone());
             }
         }
         self.unindex(gone);
+        lost
     }
 
     /// `settleConflicts`: a pool whose ranges overlap each other, or overlap
@@ -626,11 +655,8 @@ impl CiliumIpam {
         let Some(view) = self.services.get(service) else {
             return;
         };
-        let (before, satisfied) = (view.served(), view.is_satisfied());
-        let stripped = self.strip_invalid_allocations(service);
-        if satisfied && !stripped {
-            return;
-        }
+        let before = view.served();
+        self.strip_invalid_allocations(service);
         self.strip_or_import(service);
         if !self.is_satisfied(service) {
             self.satisfy(service);
@@ -647,9 +673,13 @@ impl CiliumIpam {
     /// Service the same failure again, so none is run (see
     /// `waiting_stale`). A dormant operator (no pool) serves nobody.
     fn serve_waiting(&mut self) {
-        if self.pools.is_empty() {
-            return;
+        if !self.pools.is_empty() {
+            self.serve_rounds();
         }
+    }
+
+    /// The rounds of [`serve_waiting`](Self::serve_waiting), dormant or not.
+    fn serve_rounds(&mut self) {
         while std::mem::take(&mut self.waiting_stale.0) {
             let waiting: Vec<String> =
                 self.services.iter().filter(|(_, view)| !view.is_satisfied()).map(|(key, _)| key.clone()).collect();
@@ -1375,8 +1405,56 @@ mod tests {
         assert_eq!(ipam.assignment("default/late"), Some((ip("192.0.2.10"), "demo-pool")));
     }
 
-    /// A Service whose object asks for nothing new is left as it is, as the
-    /// operator acts on a Service's own event only: `w1` keeps the address
+    /// Deleting the last pool: the operator reconciles the Services that
+    /// held an address in it, then serves the waiting ones once more
+    /// (`poolOnDelete`: `satisfyAndUpdateCounts` runs before the run loop
+    /// sees no pool and goes dormant), so each is left with `no_pool`.
+    #[test]
+    fn deleting_the_last_pool_leaves_every_waiting_service_with_no_pool() {
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[pool("p", &[range("10.9.0.7", "10.9.0.7")])]);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("a")), ip("10.9.0.7"));
+        assert_eq!(refused(&mut ipam, &Svc::new("b")), IpamCondition::out_of_ips());
+        let pinned = Svc::new("pinned").annotate("lbipam.cilium.io/ips", "10.9.0.7");
+        assert_eq!(refused(&mut ipam, &pinned).reason, "already_allocated");
+        ipam.set_pools(&[]);
+        assert_eq!(ipam.condition("default/a"), Some(&IpamCondition::no_pool_selects()));
+        assert_eq!(ipam.condition("default/b"), Some(&IpamCondition::no_pool_selects()));
+        assert_eq!(
+            ipam.condition("default/pinned"),
+            Some(&condition("no_pool", "No pool exists with a CIDR containing '10.9.0.7'"))
+        );
+    }
+
+    /// A Service that lost an address with a deleted pool drops it from its
+    /// status (`reconcileServicesAfterRangeDeletion` runs
+    /// `stripOrImportIngresses` on every Service that lost one), so a pool
+    /// made again with that address has it free: the Service does not take
+    /// it back at its next event. Here `two` held both its requested
+    /// addresses, then stopped requesting them and kept both (an address
+    /// is stripped only for a reason: lbipam.go `stripInvalidAllocations`).
+    #[test]
+    fn an_address_lost_with_its_pool_leaves_the_services_status() {
+        let pa = pool("pa", &[range("10.9.0.10", "10.9.0.12")]);
+        let pb = pool("pb", &[range("10.9.0.20", "10.9.0.22")]);
+        let mut ipam = CiliumIpam::default();
+        ipam.set_pools(&[pa.clone(), pb.clone()]);
+        let requesting = Svc::new("two").annotate("lbipam.cilium.io/ips", "10.9.0.10,10.9.0.20");
+        assert_eq!(assigned_ip(&mut ipam, &requesting), ip("10.9.0.10"));
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("two")), ip("10.9.0.10"));
+        assert_eq!(ipam.pool_status("pb").unwrap().ips_used, 1, "no reason to strip it");
+        ipam.set_pools(&[pa.clone()]);
+        ipam.set_pools(&[pa, pb]);
+        assert_eq!(assigned_ip(&mut ipam, &Svc::new("two").label("tier", "x")), ip("10.9.0.10"));
+        assert_eq!(ipam.pool_status("pb").unwrap().ips_used, 0, "not taken back");
+        let other = Svc::new("other").annotate("lbipam.cilium.io/ips", "10.9.0.20");
+        assert_eq!(assigned_ip(&mut ipam, &other), ip("10.9.0.20"));
+    }
+
+    /// A Service whose object asks for nothing new is left as it is (a
+    /// simplification: upstream re-checks a Service at every event of its
+    /// own, whatever changed, and would strip `w1` and let it join again,
+    /// last; see the module's docs): `w1` keeps the address
     /// it joined by key from a pool that does not select it, in its place
     /// among the holders (a pool change would strip it, and it would join
     /// again, last).
