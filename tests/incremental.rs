@@ -430,6 +430,157 @@ fn cilium_serves_a_waiting_service_as_soon_as_an_address_is_freed() {
     );
 }
 
+/// MetalLB's controller tries a Service waiting for an address again only
+/// when it reprocesses every Service: after a pool change, or when a
+/// Service that held an address is deleted or loses it (`SetBalancer`
+/// answers `SyncStateReprocessAll`, controller/main.go, 0.14.9). `zeta`
+/// moving to pool p2 frees 10.0.0.200 without one, so `alpha` waits; the
+/// deletion of `mid` lets it in.
+const METALLB_WAITING: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: metallb-waiting, title: metallb waiting }
+spec:
+  duration: 20s
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: gw, role: router, ip: 10.0.0.1/24 }
+  - { name: n1, role: node, ip: 10.0.0.11/24 }
+  timeline:
+  - at: 5s
+    run: { host: gw, cmd: "kubectl patch svc zeta -p '{\"metadata\":{\"annotations\":{\"metallb.io/address-pool\":\"p2\"}}}'" }
+  - at: 8s
+    run: { host: gw, cmd: "kubectl delete svc mid" }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p1, namespace: metallb-system }
+spec: { addresses: [10.0.0.200-10.0.0.201] }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p2, namespace: metallb-system }
+spec: { addresses: [10.0.0.210/32], autoAssign: false }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: zeta }
+spec: { type: LoadBalancer, selector: { app: x }, ports: [ { port: 80 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: mid }
+spec: { type: LoadBalancer, selector: { app: x }, ports: [ { port: 80 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: alpha }
+spec: { type: LoadBalancer, selector: { app: x }, ports: [ { port: 80 } ] }
+"#;
+
+/// A reprocess takes the Services holding addresses first (`reprocessAll`,
+/// internal/k8s/controllers/service_controller_reload.go, 0.14.9): when
+/// the pool's edit takes `web`'s address away and adds the one `pinned`
+/// asked for, `web` gets it first, though `pinned` is older.
+const METALLB_REPROCESS: &str = r#"apiVersion: vipsim/v1
+kind: Scenario
+metadata: { name: metallb-reprocess, title: metallb reprocess }
+spec:
+  duration: 20s
+  cluster: { loadBalancer: metallb, announce: l2 }
+  hosts:
+  - { name: gw, role: router, ip: 10.0.0.1/24 }
+  - { name: n1, role: node, ip: 10.0.0.11/24 }
+  timeline:
+  - at: 5s
+    apply: pool-v2
+  - at: 7s
+    run: { host: gw, cmd: "kubectl get svc" }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p1, namespace: metallb-system }
+spec: { addresses: [10.0.0.200/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p1, namespace: metallb-system, annotations: { vipsim/hold: "true", vipsim/id: pool-v2 } }
+spec: { addresses: [10.0.0.201/32] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: pinned, annotations: { metallb.io/loadBalancerIPs: 10.0.0.201 } }
+spec: { type: LoadBalancer, selector: { app: x }, ports: [ { port: 80 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec: { type: LoadBalancer, selector: { app: x }, ports: [ { port: 80 } ] }
+"#;
+
+/// The IPAM records of a run: when, which Service, which address.
+fn ipam_records(run: &vipsim::play::run::Run) -> Vec<(u64, String, Option<std::net::Ipv4Addr>)> {
+    run.trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            vipsim::engine::trace::Kind::Ipam { service, ip, .. } => Some((r.t.as_secs(), service.clone(), *ip)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn metallb_tries_a_waiting_service_again_only_when_it_reprocesses_every_service() {
+    let ip = |last: u8| Some(std::net::Ipv4Addr::new(10, 0, 0, last));
+    let run = run_verified("metallb-waiting.yaml", METALLB_WAITING);
+    let records = ipam_records(&run);
+    let at = |t: u64, service: &str, ip| (t, format!("default/{service}"), ip);
+    assert_eq!(
+        records,
+        vec![
+            at(0, "zeta", ip(200)),
+            at(0, "mid", ip(201)),
+            at(0, "alpha", None),
+            at(5, "zeta", ip(210)),
+            at(8, "alpha", ip(200)),
+        ]
+    );
+    let run = run_verified("metallb-reprocess.yaml", METALLB_REPROCESS);
+    let records = ipam_records(&run);
+    assert_eq!(
+        records,
+        vec![at(0, "pinned", None), at(0, "web", ip(200)), at(5, "web", ip(201)), at(5, "pinned", None),]
+    );
+}
+
+/// MetalLB's webhook denies an IPAddressPool that would overlap another
+/// (`ipaddresspoolvalidationwebhook.metallb.io`: the pools listed by name,
+/// the new one last, must parse as config.go's `poolsFor` does), so a
+/// scenario that applies one stops at its line instead of running with
+/// one of the two dropped.
+#[test]
+fn an_overlapping_metallb_pool_is_denied_at_its_line() {
+    let yaml = METALLB_REPROCESS.replace(
+        "metadata: { name: l2, namespace: metallb-system }",
+        "metadata: { name: l2, namespace: metallb-system }\n---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: a-wide, namespace: metallb-system }\nspec: { addresses: [10.0.0.0/24] }",
+    );
+    let scenario = vipsim::scenario::load::load("overlap.yaml", &yaml).expect("loads");
+    let error = vipsim::play::run::Run::new(std::rc::Rc::new(scenario), None, None, None).err().expect("refused");
+    assert_eq!(
+        error.to_string(),
+        "overlap.yaml:30: applying IPAddressPool a-wide: Error from server (Forbidden): error when creating \"a-wide\": \
+         admission webhook \"ipaddresspoolvalidationwebhook.metallb.io\" denied the request: \
+         CIDR \"10.0.0.0/24\" in pool \"a-wide\" overlaps with already defined CIDR \"10.0.0.200/32\""
+    );
+}
+
 /// MetalLB in BGP mode under churn: two BGPPeers (the router's, and one at
 /// an address no speaker answers, which the speakers keep dialling), an
 /// advertisement for labelled nodes only, a node whose power goes and

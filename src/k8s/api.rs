@@ -95,6 +95,30 @@ impl Plane<'_, '_, '_> {
                 )
             });
         }
+        if let Manifest::IPAddressPool { metadata, spec, .. } = m
+            && m.namespace() == Some(super::cluster::METALLB_NAMESPACE)
+        {
+            let mut pools: Vec<_> = self
+                .k
+                .metallb_objects("IPAddressPool")
+                .into_iter()
+                .filter_map(|s| match &s.manifest {
+                    Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
+                    _ => None,
+                })
+                .collect();
+            pools.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            match pools.iter_mut().find(|(meta, _)| meta.name == metadata.name) {
+                Some(pool) => *pool = (metadata.clone(), spec.clone()),
+                None => pools.push((metadata.clone(), spec.clone())),
+            }
+            if let Err(e) = super::ipam::metallb::MetalLbIpam::admit_pools(&pools, &self.k.namespaces_with_labels()) {
+                return Err(format!(
+                    "Error from server (Forbidden): error when creating \"{name}\": admission webhook \"{}\" denied the request: {e}",
+                    super::objects::IPADDRESSPOOL_WEBHOOK
+                ));
+            }
+        }
         let verb = match m {
             Manifest::Namespace { metadata, .. } => {
                 let relabelled = match self.k.namespace_labels.get(&metadata.name) {

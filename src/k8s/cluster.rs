@@ -980,6 +980,20 @@ impl Cluster {
         v
     }
 
+    /// Every namespace with its labels, as MetalLB's controller lists them
+    /// for `namespaceSelectors` (each carries the API server's
+    /// `kubernetes.io/metadata.name` label).
+    pub fn namespaces_with_labels(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.namespaces
+            .keys()
+            .map(|ns| {
+                let mut labels = self.namespace_labels.get(ns).cloned().unwrap_or_default();
+                labels.insert("kubernetes.io/metadata.name".into(), ns.clone());
+                (ns.clone(), labels)
+            })
+            .collect()
+    }
+
     /// The stored objects of `kind`, oldest first.
     pub fn objects_of(&self, kind: &str) -> Vec<&Stored> {
         let mut v: Vec<&Stored> = self.objects_of_kind(kind).collect();

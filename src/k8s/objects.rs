@@ -1044,6 +1044,8 @@ pub struct BgpPeerSpec {
 /// The webhook MetalLB's controller serves for BGPPeers
 /// (internal/k8s/webhooks/webhookv1beta2/bgppeer_webhook.go, 0.14.9).
 pub const BGPPEER_WEBHOOK: &str = "bgppeersvalidationwebhook.metallb.io";
+/// The name MetalLB's IPAddressPool validating webhook denies under.
+pub const IPADDRESSPOOL_WEBHOOK: &str = "ipaddresspoolvalidationwebhook.metallb.io";
 
 /// A BGPPeer's `holdTime`/`keepaliveTime`: the CRD declares them `type:
 /// string` (a Go duration), so the API server refuses a bare number before

@@ -11,7 +11,7 @@ use crate::k8s::cluster::LoadBalancerKind;
 use crate::rng::SimRng;
 use crate::sort::{Collect, Sort};
 use crate::time::Instant;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
@@ -267,22 +267,18 @@ fn port_list(spec: &ServiceSpec) -> Vec<(String, u16)> {
 }
 
 /// Assigns or releases LoadBalancer addresses, in creation order, and
-/// records what changed. As MetalLB's controller (controller/main.go
-/// `SetBalancer`, v0.14) and Cilium's LB IPAM reconcile a Service when it
-/// changes and every Service when the pools change: after a change the
-/// control loop does not track per object (`k.touched.all`: pools,
-/// advertisements, nodes, faults, console commands) every LoadBalancer
-/// Service is tried; otherwise the Services that changed. The others keep
-/// theirs, except those still without an address, which an address freed
-/// may serve: MetalLB's are tried on every pass (where `SetBalancer`
-/// answers `SyncStateReprocessAll`, a Service deleted or that lost its
-/// address or changed its sharing key, MetalLB tries every Service again;
-/// the ones with an address keep it, since a change to another only frees
-/// addresses or makes that other fail the sharing check). Cilium's
-/// allocator serves its waiting Services itself after each Service's
-/// change or deletion and each pool event (`satisfyServices`); the
-/// Services it served or stripped so are recorded after the change that
-/// moved them.
+/// records what changed. MetalLB's controller (controller/main.go
+/// `SetBalancer`, 0.14.9) acts on a Service when the Service changes, and
+/// on every Service, those holding addresses first, when its pools change
+/// or a Service that held an address is deleted or loses it
+/// (`SyncStateReprocessAll`): a Service waiting for an address is tried
+/// again only then. Cilium's LB IPAM acts on a Service when it changes,
+/// serves its waiting Services itself after each Service's change or
+/// deletion and each pool event (`satisfyServices`), and the Services it
+/// served or stripped so are recorded after the change that moved them.
+/// Both are asked about every Service after a change the control loop does
+/// not track per object (`k.touched.all`: pools, advertisements, nodes,
+/// faults, console commands), and leave alone one that did not change.
 pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     let every = k.touched.all;
     let now = cx.now;
@@ -296,17 +292,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
                     _ => None,
                 })
                 .collect();
-            // Every namespace with its labels, as the controller lists them
-            // for `namespaceSelectors` (each carries the API server's
-            // `kubernetes.io/metadata.name` label).
-            let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = k
-                .namespaces
-                .keys()
-                .map(|ns| (ns.clone(), k.namespace_labels.get(ns).cloned().unwrap_or_default()))
-                .collect();
-            for (name, labels) in &mut namespaces {
-                labels.insert("kubernetes.io/metadata.name".into(), name.clone());
-            }
+            let namespaces = k.namespaces_with_labels();
             for e in k.metallb.set_pools(&pools, &namespaces) {
                 k.logs.push(super::cluster::LogLine {
                     at: now,
@@ -336,19 +322,39 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     if cilium {
         record_moved(k, cx);
     }
+    let metallb = k.config.load_balancer == LoadBalancerKind::Metallb;
+    let mut reprocess = metallb && k.metallb.take_reprocess();
+    // A reprocess that leaves a Service without the address it held asks
+    // for another (upstream after a backoff); each one only takes
+    // addresses away from Services that lost their pool's, so few follow.
+    for _ in 0..=k.services.len() {
+        assign_load_balancers(k, cx, every, reprocess);
+        reprocess = metallb && k.metallb.take_reprocess();
+        if !reprocess {
+            break;
+        }
+    }
+}
+
+/// One pass of [`reconcile_load_balancers`] over the Services. Cilium's
+/// allocator is asked about every Service on a full pass and the touched
+/// ones otherwise (it leaves alone a Service that asks for nothing new).
+/// MetalLB's acts on a Service that changed since it last did, or on every
+/// Service in a reprocess (`reprocessAll`,
+/// internal/k8s/controllers/service_controller_reload.go, 0.14.9), which
+/// takes the Services with the most addresses first, so a Service waiting
+/// cannot take the address of one that holds it.
+fn assign_load_balancers(k: &mut Cluster, cx: &mut Ctx, every: bool, reprocess: bool) {
+    let cilium = k.config.load_balancer == LoadBalancerKind::Cilium;
     let touched = &k.touched.services;
-    // MetalLB tries the Services still without an address on every pass;
-    // Cilium's allocator serves them itself when an address is freed.
-    let mut order: Vec<(Instant, String)> = k
+    let mut order: Vec<(std::cmp::Reverse<usize>, Instant, String)> = k
         .services
         .iter()
-        .filter(|(key, s)| {
-            s.is_load_balancer() && (every || touched.contains(*key) || (!cilium && s.ingress.is_empty()))
-        })
-        .map(|(key, s)| (s.created, key.clone()))
+        .filter(|(key, s)| s.is_load_balancer() && (every || reprocess || touched.contains(*key)))
+        .map(|(key, s)| (std::cmp::Reverse(if reprocess { s.ingress.len() } else { 0 }), s.created, key.clone()))
         .collect();
     order.stable_sort();
-    for (_, skey) in order {
+    for (_, _, skey) in order {
         let s = &k.services[&skey];
         let ports = port_list(&s.spec);
         let req = IpRequest {
@@ -363,6 +369,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
             external_local: s.external_local(),
         };
         let outcome = match k.config.load_balancer {
+            LoadBalancerKind::Metallb if !reprocess && !k.metallb.wants(&req) => None,
             LoadBalancerKind::Metallb => Some(match k.metallb.assign(&req) {
                 Ok(a) => Outcome::assigned(a.ip, a.pool.clone()),
                 Err(e) => Outcome {

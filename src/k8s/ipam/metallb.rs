@@ -6,7 +6,8 @@
 //! Where upstream is nondeterministic vipsim picks one documented order:
 //! MetalLB keeps pools in a Go map (`Pools.ByName`) and `Allocate` walks that
 //! map, so which of several auto-assign pools serves a Service is
-//! unspecified upstream. vipsim tries pools in apply (creation) order.
+//! unspecified upstream. vipsim tries pools in apply (creation) order, and
+//! pools created in one instant (a scenario's start) by name.
 //! `spec.serviceAllocation` is modelled as `Allocate` does it: the pools
 //! pinned to the Service (by namespace or Service selector) first, lowest
 //! `priority` first and 0 last (ties in apply order), then every
@@ -79,6 +80,57 @@ pub struct MetalLbIpam {
     allocations: BTreeMap<String, Allocation>,
     /// The controller's `--lb-class` flag (`None`: the default, empty).
     load_balancer_class: Option<String>,
+    /// What each Service asked for when the controller last acted on it: it
+    /// acts on a Service at the Service's own change (`reconcileService`),
+    /// or on every Service when a reprocess is due.
+    #[serde(default)]
+    seen: BTreeMap<String, RequestPrint>,
+    /// Every Service is to be processed again (`SyncStateReprocessAll`,
+    /// then `reprocessAll`): the pools changed (`SetPools`), a Service that
+    /// held an address was deleted or lost it while the address is still
+    /// in a pool (`SetBalancer`, controller/main.go, 0.14.9).
+    #[serde(default)]
+    reprocess_due: bool,
+}
+
+/// A Service's request as the controller reads it (see
+/// [`MetalLbIpam::wants`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct RequestPrint {
+    namespace: String,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    load_balancer_ip: Option<String>,
+    load_balancer_class: Option<String>,
+    ports: Vec<(String, u16)>,
+    selector: BTreeMap<String, String>,
+    external_local: bool,
+}
+
+impl RequestPrint {
+    fn of(req: &IpRequest) -> RequestPrint {
+        RequestPrint {
+            namespace: req.namespace.to_owned(),
+            labels: req.labels.clone(),
+            annotations: req.annotations.clone(),
+            load_balancer_ip: req.load_balancer_ip.map(str::to_owned),
+            load_balancer_class: req.load_balancer_class.map(str::to_owned),
+            ports: req.ports.to_vec(),
+            selector: req.selector.clone(),
+            external_local: req.external_local,
+        }
+    }
+
+    fn is(&self, req: &IpRequest) -> bool {
+        self.namespace == req.namespace
+            && self.labels == *req.labels
+            && self.annotations == *req.annotations
+            && self.load_balancer_ip.as_deref() == req.load_balancer_ip
+            && self.load_balancer_class.as_deref() == req.load_balancer_class
+            && self.ports == req.ports
+            && self.selector == *req.selector
+            && self.external_local == req.external_local
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,9 +242,45 @@ impl MetalLbIpam {
                 Err(error) => errors.push(error),
             }
         }
+        if self.pools != accepted {
+            self.reprocess_due = true;
+        }
         self.pools = accepted;
         self.rehome_allocations();
         errors
+    }
+
+    /// MetalLB's validating webhook for an IPAddressPool being created or
+    /// updated (`ipaddresspoolvalidationwebhook.metallb.io`,
+    /// internal/k8s/webhooks/webhookv1beta1/ipaddresspool_webhook.go,
+    /// 0.14.9): the pools as the API server lists them (by name), the new
+    /// one in its place or last, must make a valid configuration
+    /// (config.go `poolsFor`); the first error is the denial.
+    pub fn admit_pools(
+        pools: &[(ObjectMeta, IpAddressPoolSpec)],
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Result<(), String> {
+        let mut accepted: Vec<AddressPool> = Vec::new();
+        for (meta, spec) in pools {
+            accepted.push(AddressPool::parse(meta, spec, namespaces).and_then(|pool| pool.fits_beside(&accepted))?);
+        }
+        Ok(())
+    }
+
+    /// Whether the Service changed since the controller last acted on it
+    /// (then it acts on it; on every Service in a reprocess, see
+    /// [`take_reprocess`](Self::take_reprocess)). A Service waiting for an
+    /// address is not tried again otherwise, even when one is freed:
+    /// MetalLB reprocesses every Service when one that held an address is
+    /// deleted or loses it, not when one moves to another address or
+    /// changes what it shares.
+    pub fn wants(&self, req: &IpRequest) -> bool {
+        self.seen.get(req.service).is_none_or(|seen| !seen.is(req))
+    }
+
+    /// Whether a reprocess of every Service is due; it is then under way.
+    pub fn take_reprocess(&mut self) -> bool {
+        std::mem::take(&mut self.reprocess_due)
     }
 
     /// Assigns (or keeps) an address for a Service. Idempotent: an existing
@@ -204,23 +292,38 @@ impl MetalLbIpam {
     /// it is released and `allocateIPs` runs: the requested IP, else the
     /// requested pool, else every `autoAssign` pool.
     pub fn assign(&mut self, req: &IpRequest) -> Result<Assignment, AllocationError> {
+        self.seen.insert(req.service.to_owned(), RequestPrint::of(req));
         if !self.handles(req.load_balancer_class) {
             return Err(self.not_handled(req));
         }
         if self.pools.is_empty() {
-            self.release(req.service);
+            self.allocations.remove(req.service);
             return Err(AllocationError::unrecorded("pools are empty".to_owned()));
         }
         let wanted = Wanted::from_request(req);
         if let Some(kept) = self.keep_current(req.service, &wanted) {
             return Ok(kept);
         }
-        self.release(req.service);
-        self.allocate(req.service, &wanted).map_err(|reason| AllocationError::allocation_failed(req.service, &reason))
+        let previous = self.allocations.remove(req.service).map(|allocation| allocation.assignment.ip);
+        let outcome = self
+            .allocate(req.service, &wanted)
+            .map_err(|reason| AllocationError::allocation_failed(req.service, &reason));
+        // "removed loadbalancer from service, services will be
+        // reprocessed", if the address is still in a pool.
+        if outcome.is_err() && previous.is_some_and(|ip| self.pool_holding(ip).is_some()) {
+            self.reprocess_due = true;
+        }
+        outcome
     }
 
+    /// The Service is gone, or no longer a LoadBalancer: if it held an
+    /// address, every Service is reprocessed ("There might be other LBs
+    /// stuck waiting for an IP").
     pub fn release(&mut self, service: &str) {
-        self.allocations.remove(service);
+        self.seen.remove(service);
+        if self.allocations.remove(service).is_some() {
+            self.reprocess_due = true;
+        }
     }
 
     pub fn assignment(&self, service: &str) -> Option<&Assignment> {
@@ -284,7 +387,9 @@ impl MetalLbIpam {
                         allocation.assignment.pool = pool;
                     }
                 }
-                None => self.release(&service),
+                None => {
+                    self.allocations.remove(&service);
+                }
             }
         }
     }
