@@ -1443,7 +1443,7 @@ mod tests {
         assert_eq!(assigned_ip(&mut ipam, &requesting), ip("10.9.0.10"));
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("two")), ip("10.9.0.10"));
         assert_eq!(ipam.pool_status("pb").unwrap().ips_used, 1, "no reason to strip it");
-        ipam.set_pools(&[pa.clone()]);
+        ipam.set_pools(std::slice::from_ref(&pa));
         ipam.set_pools(&[pa, pb]);
         assert_eq!(assigned_ip(&mut ipam, &Svc::new("two").label("tier", "x")), ip("10.9.0.10"));
         assert_eq!(ipam.pool_status("pb").unwrap().ips_used, 0, "not taken back");
