@@ -98,15 +98,7 @@ impl Plane<'_, '_, '_> {
         if let Manifest::IPAddressPool { metadata, spec, .. } = m
             && m.namespace() == Some(super::cluster::METALLB_NAMESPACE)
         {
-            let mut pools: Vec<_> = self
-                .k
-                .metallb_objects("IPAddressPool")
-                .into_iter()
-                .filter_map(|s| match &s.manifest {
-                    Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
-                    _ => None,
-                })
-                .collect();
+            let mut pools = self.k.metallb_pools();
             pools.sort_by(|a, b| a.0.name.cmp(&b.0.name));
             match pools.iter_mut().find(|(meta, _)| meta.name == metadata.name) {
                 Some(pool) => *pool = (metadata.clone(), spec.clone()),

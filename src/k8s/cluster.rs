@@ -980,6 +980,17 @@ impl Cluster {
         v
     }
 
+    /// The IPAddressPools MetalLB reads, oldest first.
+    pub fn metallb_pools(&self) -> Vec<(ObjectMeta, super::objects::IpAddressPoolSpec)> {
+        self.metallb_objects("IPAddressPool")
+            .into_iter()
+            .filter_map(|s| match &s.manifest {
+                Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every namespace with its labels, as MetalLB's controller lists them
     /// for `namespaceSelectors` (each carries the API server's
     /// `kubernetes.io/metadata.name` label).

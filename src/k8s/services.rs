@@ -284,14 +284,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
     let now = cx.now;
     match k.config.load_balancer {
         LoadBalancerKind::Metallb => {
-            let pools: Vec<_> = k
-                .metallb_objects("IPAddressPool")
-                .iter()
-                .filter_map(|s| match &s.manifest {
-                    Manifest::IPAddressPool { metadata, spec, .. } => Some((metadata.clone(), spec.clone())),
-                    _ => None,
-                })
-                .collect();
+            let pools = k.metallb_pools();
             let namespaces = k.namespaces_with_labels();
             for e in k.metallb.set_pools(&pools, &namespaces) {
                 k.logs.push(super::cluster::LogLine {
