@@ -552,6 +552,13 @@ fn metallb_tries_a_waiting_service_again_only_when_it_reprocesses_every_service(
             at(8, "alpha", ip(200)),
         ]
     );
+    // Any change to the waiting Service's own object is its event, and
+    // the controller tries it again then.
+    let affinity = r#"kubectl patch svc alpha -p '{\"spec\":{\"sessionAffinity\":\"ClientIP\"}}'"#;
+    let own = METALLB_WAITING.replace("kubectl delete svc mid", affinity);
+    let records = ipam_records(&run_verified("metallb-own-event.yaml", &own));
+    assert_eq!(records.last(), Some(&at(8, "alpha", ip(200))));
+    assert_eq!(records.len(), 5);
     let run = run_verified("metallb-reprocess.yaml", METALLB_REPROCESS);
     let records = ipam_records(&run);
     assert_eq!(

@@ -339,6 +339,7 @@ pub fn reconcile_load_balancers(k: &mut Cluster, cx: &mut Ctx) {
 /// cannot take the address of one that holds it.
 fn assign_load_balancers(k: &mut Cluster, cx: &mut Ctx, every: bool, reprocess: bool) {
     let cilium = k.config.load_balancer == LoadBalancerKind::Cilium;
+    let metallb = k.config.load_balancer == LoadBalancerKind::Metallb;
     let touched = &k.touched.services;
     let mut order: Vec<(std::cmp::Reverse<usize>, Instant, String)> = k
         .services
@@ -362,7 +363,7 @@ fn assign_load_balancers(k: &mut Cluster, cx: &mut Ctx, every: bool, reprocess: 
             external_local: s.external_local(),
         };
         let outcome = match k.config.load_balancer {
-            LoadBalancerKind::Metallb if !reprocess && !k.metallb.wants(&req) => None,
+            LoadBalancerKind::Metallb if !reprocess && !k.metallb.wants(&skey, &s.meta, &s.spec) => None,
             LoadBalancerKind::Metallb => Some(match k.metallb.assign(&req) {
                 Ok(a) => Outcome::assigned(a.ip, a.pool.clone()),
                 Err(e) => Outcome {
@@ -375,6 +376,10 @@ fn assign_load_balancers(k: &mut Cluster, cx: &mut Ctx, every: bool, reprocess: 
             LoadBalancerKind::Cilium => k.cilium.assign(&req).map(Outcome::cilium),
             LoadBalancerKind::None => None,
         };
+        if metallb && outcome.is_some() {
+            let s = &k.services[&skey];
+            k.metallb.saw(&skey, &s.meta, &s.spec);
+        }
         if let Some(outcome) = outcome {
             record_outcome(k, cx, &skey, outcome);
         }

@@ -16,7 +16,7 @@
 //! (`isPoolCompatibleWithService`).
 
 use super::{IpRequest, is_ipv6_prefix};
-use crate::k8s::objects::{IpAddressPoolSpec, LabelSelector, ObjectMeta};
+use crate::k8s::objects::{IpAddressPoolSpec, LabelSelector, ObjectMeta, ServiceSpec};
 use crate::net::addr::Cidr;
 use crate::sort::Sort;
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ pub struct MetalLbIpam {
     /// acts on a Service at the Service's own change (`reconcileService`),
     /// or on every Service when a reprocess is due.
     #[serde(default)]
-    seen: BTreeMap<String, RequestPrint>,
+    seen: BTreeMap<String, SeenService>,
     /// Every Service is to be processed again (`SyncStateReprocessAll`,
     /// then `reprocessAll`): the pools changed (`SetPools`), a Service that
     /// held an address was deleted or lost it while the address is still
@@ -93,49 +93,29 @@ pub struct MetalLbIpam {
     reprocess_due: bool,
 }
 
-/// A Service's request as the controller reads it (see
-/// [`MetalLbIpam::wants`]).
+/// A Service's object as the controller last saw it (see
+/// [`MetalLbIpam::wants`]): its watch has no filter, so any change to it
+/// (`sessionAffinity`, a port's name, a label) is an event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct RequestPrint {
-    namespace: String,
+struct SeenService {
     labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
-    load_balancer_ip: Option<String>,
-    load_balancer_class: Option<String>,
-    ports: Vec<(String, u16)>,
-    selector: BTreeMap<String, String>,
-    external_local: bool,
+    spec: ServiceSpec,
 }
 
-impl RequestPrint {
-    fn of(req: &IpRequest) -> RequestPrint {
-        RequestPrint {
-            namespace: req.namespace.to_owned(),
-            labels: req.labels.clone(),
-            annotations: req.annotations.clone(),
-            load_balancer_ip: req.load_balancer_ip.map(str::to_owned),
-            load_balancer_class: req.load_balancer_class.map(str::to_owned),
-            ports: req.ports.to_vec(),
-            selector: req.selector.clone(),
-            external_local: req.external_local,
-        }
-    }
-
-    fn is(&self, req: &IpRequest) -> bool {
-        self.namespace == req.namespace
-            && self.labels == *req.labels
-            && self.annotations == *req.annotations
-            && self.load_balancer_ip.as_deref() == req.load_balancer_ip
-            && self.load_balancer_class.as_deref() == req.load_balancer_class
-            && self.ports == req.ports
-            && self.selector == *req.selector
-            && self.external_local == req.external_local
+impl SeenService {
+    fn is(&self, meta: &ObjectMeta, spec: &ServiceSpec) -> bool {
+        self.labels == meta.labels && self.annotations == meta.annotations && self.spec == *spec
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct AddressPool {
     name: String,
+    /// `addresses` as written: the controller's configuration keeps them
+    /// (`cidrsPerAddresses`), so writing a range as a CIDR is a change.
+    #[serde(default)]
+    written: Vec<String>,
     /// `addresses` as CIDRs, in the order written; an `a-b` range becomes
     /// the CIDRs that cover it exactly, as config.go's `ParseCIDR` does.
     cidrs: Vec<Cidr>,
@@ -274,8 +254,17 @@ impl MetalLbIpam {
     /// MetalLB reprocesses every Service when one that held an address is
     /// deleted or loses it, not when one moves to another address or
     /// changes what it shares.
-    pub fn wants(&self, req: &IpRequest) -> bool {
-        self.seen.get(req.service).is_none_or(|seen| !seen.is(req))
+    pub fn wants(&self, service: &str, meta: &ObjectMeta, spec: &ServiceSpec) -> bool {
+        self.seen.get(service).is_none_or(|seen| !seen.is(meta, spec))
+    }
+
+    /// Notes the Service's object as the controller acts on it.
+    pub fn saw(&mut self, service: &str, meta: &ObjectMeta, spec: &ServiceSpec) {
+        if self.wants(service, meta, spec) {
+            let seen =
+                SeenService { labels: meta.labels.clone(), annotations: meta.annotations.clone(), spec: spec.clone() };
+            self.seen.insert(service.to_owned(), seen);
+        }
     }
 
     /// Whether a reprocess of every Service is due; it is then under way.
@@ -292,7 +281,6 @@ impl MetalLbIpam {
     /// it is released and `allocateIPs` runs: the requested IP, else the
     /// requested pool, else every `autoAssign` pool.
     pub fn assign(&mut self, req: &IpRequest) -> Result<Assignment, AllocationError> {
-        self.seen.insert(req.service.to_owned(), RequestPrint::of(req));
         if !self.handles(req.load_balancer_class) {
             return Err(self.not_handled(req));
         }
@@ -605,6 +593,7 @@ impl AddressPool {
         };
         Ok(AddressPool {
             name: name.clone(),
+            written: spec.addresses.clone(),
             cidrs,
             auto_assign: spec.auto_assign,
             avoid_buggy_ips: spec.avoid_buggy_ips,
@@ -804,6 +793,23 @@ mod tests {
             service_allocation: None,
         };
         (meta, spec)
+    }
+
+    /// The controller reprocesses every Service when its pools change, and
+    /// its configuration keeps the addresses as written
+    /// (`cidrsPerAddresses`, internal/config/config.go, 0.14.9): a range
+    /// written again as the CIDR it covers is a change; the same pools
+    /// again are not.
+    #[test]
+    fn a_pool_written_otherwise_is_a_change_and_the_same_pool_is_not() {
+        let mut ipam = MetalLbIpam::default();
+        let none = BTreeMap::new();
+        ipam.set_pools(&[pool("p", &["10.0.0.200-10.0.0.201"])], &none);
+        assert!(ipam.take_reprocess(), "the first pools");
+        ipam.set_pools(&[pool("p", &["10.0.0.200-10.0.0.201"])], &none);
+        assert!(!ipam.take_reprocess(), "the same pools");
+        ipam.set_pools(&[pool("p", &["10.0.0.200/31"])], &none);
+        assert!(ipam.take_reprocess(), "the same addresses, written as a CIDR");
     }
 
     fn manual(mut pool: (ObjectMeta, IpAddressPoolSpec)) -> (ObjectMeta, IpAddressPoolSpec) {
