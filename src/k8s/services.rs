@@ -364,15 +364,7 @@ fn assign_load_balancers(k: &mut Cluster, cx: &mut Ctx, every: bool, reprocess: 
         };
         let outcome = match k.config.load_balancer {
             LoadBalancerKind::Metallb if !reprocess && !k.metallb.wants(&skey, &s.meta, &s.spec) => None,
-            LoadBalancerKind::Metallb => Some(match k.metallb.assign(&req) {
-                Ok(a) => Outcome::assigned(a.ip, a.pool.clone()),
-                Err(e) => Outcome {
-                    ip: None,
-                    pool: None,
-                    failed: e.event.then(|| ("AllocationFailed", e.message.clone())),
-                    message: e.message,
-                },
-            }),
+            LoadBalancerKind::Metallb => Some(Outcome::metallb(k.metallb.assign(&req))),
             LoadBalancerKind::Cilium => k.cilium.assign(&req).map(Outcome::cilium),
             LoadBalancerKind::None => None,
         };
@@ -399,8 +391,17 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn assigned(ip: Ipv4Addr, pool: String) -> Outcome {
-        Outcome { ip: Some(ip), pool: Some(pool), message: format!("Assigned IP [\"{ip}\"]"), failed: None }
+    /// MetalLB's controller raises `AllocationFailed` for most failures.
+    fn metallb(outcome: Result<super::ipam::metallb::Assignment, super::ipam::metallb::AllocationError>) -> Outcome {
+        match outcome {
+            Ok(a) => Outcome { message: a.event_message(), ip: Some(a.ip), pool: Some(a.pool), failed: None },
+            Err(e) => Outcome {
+                ip: None,
+                pool: None,
+                failed: e.event.then(|| ("AllocationFailed", e.message.clone())),
+                message: e.message,
+            },
+        }
     }
 
     /// Cilium's LB-IPAM sets a condition and raises no event.

@@ -297,10 +297,7 @@ impl CiliumIpam {
         deleted.sort_by_key(|(_, satisfied)| *satisfied);
         for (service, _) in &deleted {
             let before = self.served(service);
-            self.strip_or_import(service);
-            if !self.is_satisfied(service) {
-                self.satisfy(service);
-            }
+            self.import_or_serve(service);
             self.note_move(service, before);
         }
         // A pool changed (`handlePoolModified`), or the operator woke with
@@ -346,11 +343,7 @@ impl CiliumIpam {
             return None;
         }
         if changed {
-            self.strip_invalid_allocations(req.service);
-            self.strip_or_import(req.service);
-            if !self.is_satisfied(req.service) {
-                self.satisfy(req.service);
-            }
+            self.reconcile(req.service);
         }
         let outcome = self.outcome(req.service);
         self.serve_waiting();
@@ -602,28 +595,18 @@ impl CiliumIpam {
             }
             std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
         };
-        let same = view.namespace == asked.namespace
-            && view.labels == asked.labels
-            && view.requested == asked.requested
-            && view.sharing_key == asked.sharing_key
-            && view.sharing_cross_namespace == asked.sharing_cross_namespace
-            && view.ports == asked.ports
-            && view.external_local == asked.external_local
-            && view.selector == asked.selector;
-        if same {
-            return false;
+        // (What it holds is set aside, so the whole view compares with
+        // what it asks for now.)
+        let held = (std::mem::take(&mut view.allocated), std::mem::take(&mut view.ingress), view.condition.take());
+        let changed = *view != asked;
+        if changed {
+            *view = asked;
         }
-        let holds = !view.allocated.is_empty();
-        *view = ServiceView {
-            allocated: std::mem::take(&mut view.allocated),
-            ingress: std::mem::take(&mut view.ingress),
-            condition: view.condition.take(),
-            ..asked
-        };
-        if holds {
+        (view.allocated, view.ingress, view.condition) = held;
+        if changed && !view.allocated.is_empty() {
             self.waiting_stale = Memo(true);
         }
-        true
+        changed
     }
 
     /// `revalidateAllServices`: each Service drops what it may no longer
@@ -656,12 +639,25 @@ impl CiliumIpam {
             return;
         };
         let before = view.served();
+        self.reconcile(service);
+        self.note_move(service, before);
+    }
+
+    /// What the operator does for one Service at its own event
+    /// (`handleUpsertService`) and in `revalidateAllServices`: it drops
+    /// what it may no longer hold, then [`import_or_serve`](Self::import_or_serve).
+    fn reconcile(&mut self, service: &str) {
         self.strip_invalid_allocations(service);
+        self.import_or_serve(service);
+    }
+
+    /// Keeps what its status lists that it may take again, then serves it
+    /// if that leaves it waiting (`reconcileServicesAfterRangeDeletion`).
+    fn import_or_serve(&mut self, service: &str) {
         self.strip_or_import(service);
         if !self.is_satisfied(service) {
             self.satisfy(service);
         }
-        self.note_move(service, before);
     }
 
     /// `satisfyServices`, round after round: every Service waiting tries
@@ -707,21 +703,18 @@ impl CiliumIpam {
     /// selects the Service, when the Services sharing it are no longer
     /// compatible, or when the Service now requests other addresses. A
     /// disabled or conflicting pool does not take addresses away.
-    /// Returns whether it stripped any.
-    fn strip_invalid_allocations(&mut self, service: &str) -> bool {
+    fn strip_invalid_allocations(&mut self, service: &str) {
         let Some(view) = self.services.get(service) else {
-            return false;
+            return;
         };
         let invalid: Vec<AllocatedIp> =
             view.allocated.iter().filter(|allocated| !self.still_valid(service, view, allocated)).cloned().collect();
-        let stripped = !invalid.is_empty();
         for allocated in invalid {
             self.leave(service, &allocated);
             if let Some(view) = self.services.get_mut(service) {
                 view.allocated.retain(|held| *held != allocated);
             }
         }
-        stripped
     }
 
     fn still_valid(&self, service: &str, view: &ServiceView, allocated: &AllocatedIp) -> bool {
@@ -806,13 +799,12 @@ impl CiliumIpam {
     /// (requested, if it requests any; in a range of an enabled pool that
     /// selects it; and free), and is then allocated to it again. That
     /// keeps a Service's address when a pool's change replaced the range
-    /// it came from by one that still holds it. Whether it took one.
-    fn strip_or_import(&mut self, service: &str) -> bool {
+    /// it came from by one that still holds it.
+    fn strip_or_import(&mut self, service: &str) {
         let Some(view) = self.services.get(service) else {
-            return false;
+            return;
         };
         let mut listed = Vec::with_capacity(view.ingress.len());
-        let mut imported = false;
         for ip in view.ingress.clone() {
             let view = &self.services[service];
             let held = view.allocated.iter().any(|allocated| allocated.ip == ip);
@@ -829,7 +821,6 @@ impl CiliumIpam {
                 let allocated = AllocatedIp { ip, pool, range };
                 self.index_shared(&key, &allocated);
                 self.hold(service, allocated);
-                imported = true;
             }
             // (`slices.CompactFunc`: a repeat next to itself goes.)
             if listed.last() != Some(&ip) {
@@ -839,7 +830,6 @@ impl CiliumIpam {
         if let Some(view) = self.services.get_mut(service) {
             view.ingress = listed;
         }
-        imported
     }
 
     /// `satisfySpecificIPRequests`, for one requested address.

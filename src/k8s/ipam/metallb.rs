@@ -80,9 +80,9 @@ pub struct MetalLbIpam {
     allocations: BTreeMap<String, Allocation>,
     /// The controller's `--lb-class` flag (`None`: the default, empty).
     load_balancer_class: Option<String>,
-    /// What each Service asked for when the controller last acted on it: it
-    /// acts on a Service at the Service's own change (`reconcileService`),
-    /// or on every Service when a reprocess is due.
+    /// Each Service's object as the controller last acted on it: it acts
+    /// on a Service at the Service's own change (`reconcileService`), or on
+    /// every Service when a reprocess is due.
     #[serde(default)]
     seen: BTreeMap<String, SeenService>,
     /// Every Service is to be processed again (`SyncStateReprocessAll`,
@@ -214,14 +214,7 @@ impl MetalLbIpam {
         pools: &[(ObjectMeta, IpAddressPoolSpec)],
         namespaces: &BTreeMap<String, BTreeMap<String, String>>,
     ) -> Vec<String> {
-        let mut accepted: Vec<AddressPool> = Vec::new();
-        let mut errors = Vec::new();
-        for (meta, spec) in pools {
-            match AddressPool::parse(meta, spec, namespaces).and_then(|pool| pool.fits_beside(&accepted)) {
-                Ok(pool) => accepted.push(pool),
-                Err(error) => errors.push(error),
-            }
-        }
+        let (accepted, errors) = AddressPool::parse_all(pools, namespaces);
         if self.pools != accepted {
             self.reprocess_due = true;
         }
@@ -240,11 +233,9 @@ impl MetalLbIpam {
         pools: &[(ObjectMeta, IpAddressPoolSpec)],
         namespaces: &BTreeMap<String, BTreeMap<String, String>>,
     ) -> Result<(), String> {
-        let mut accepted: Vec<AddressPool> = Vec::new();
-        for (meta, spec) in pools {
-            accepted.push(AddressPool::parse(meta, spec, namespaces).and_then(|pool| pool.fits_beside(&accepted))?);
-        }
-        Ok(())
+        // (Up to the first error, the pools are those the controller
+        // accepts one by one.)
+        AddressPool::parse_all(pools, namespaces).1.into_iter().next().map_or(Ok(()), Err)
     }
 
     /// Whether the Service changed since the controller last acted on it
@@ -546,6 +537,24 @@ impl MetalLbIpam {
 
 impl AddressPool {
     /// `addressPoolFromCR`, with config.go's error texts.
+    /// The pools in order as the controller reads them: each that parses
+    /// and fits beside those accepted before it, and the errors of the
+    /// others (config.go's texts).
+    fn parse_all(
+        pools: &[(ObjectMeta, IpAddressPoolSpec)],
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> (Vec<AddressPool>, Vec<String>) {
+        let mut accepted: Vec<AddressPool> = Vec::new();
+        let mut errors = Vec::new();
+        for (meta, spec) in pools {
+            match AddressPool::parse(meta, spec, namespaces).and_then(|pool| pool.fits_beside(&accepted)) {
+                Ok(pool) => accepted.push(pool),
+                Err(error) => errors.push(error),
+            }
+        }
+        (accepted, errors)
+    }
+
     fn parse(
         meta: &ObjectMeta,
         spec: &IpAddressPoolSpec,
