@@ -376,11 +376,17 @@ pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
     // trimmed the skb to the IPv4 total length on input (`ip_rcv_core`),
     // and a frame it sends is padded again, if short, on the wire.
     let packet_len = ETHERNET_HEADER_LEN + ip_payload(frame).len();
-    let mut copy: std::rc::Rc<[u8]> = std::rc::Rc::from(&frame.bytes()[..packet_len]);
-    let buf = std::rc::Rc::get_mut(&mut copy).expect("a new copy has one owner");
-    if buf.len() < ETHERNET_HEADER_LEN + IPV4_HEADER_LEN || buf[12..14] != [0x08, 0x00] {
+    let bytes = &frame.bytes()[..packet_len];
+    if bytes.len() < ETHERNET_HEADER_LEN + IPV4_HEADER_LEN || bytes[12..14] != [0x08, 0x00] {
         return None;
     }
+    let mut ok = Some(());
+    let copy = Frame::edited(bytes, |buf| ok = rewrite_in_place(buf, rw));
+    ok.map(|()| copy)
+}
+
+/// [`rewrite`]'s edits, on the copy's bytes.
+fn rewrite_in_place(buf: &mut [u8], rw: &Rewrite) -> Option<()> {
     if let Some(m) = rw.eth_dst {
         buf[0..6].copy_from_slice(&m.0);
     }
@@ -432,7 +438,7 @@ pub fn rewrite(frame: &Frame, rw: &Rewrite) -> Option<Frame> {
         }
         _ => {}
     }
-    Some(Frame(copy))
+    Some(())
 }
 
 /// The IPv4 packet inside an Ethernet frame (for quoting in ICMP errors).

@@ -128,63 +128,73 @@ pub const ETHERNET_MIN_LEN: usize = 60;
 
 /// An Ethernet II frame as bytes. Cheap to clone (reference-counted and
 /// immutable), so flooding one broadcast to every switch port shares it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Frame(Rc<[u8]>);
+///
+/// The shared buffer is never shorter than [`ETHERNET_MIN_LEN`], zeros
+/// after the frame's own bytes: padding a short frame for the wire
+/// ([`Frame::padded_for_wire`]) is then a longer view of the same buffer,
+/// not a copy (a quarter of the engine bench's allocations were those
+/// copies, and a kept trace held both buffers).
+#[derive(Clone)]
+pub struct Frame {
+    buf: Rc<[u8]>,
+    len: usize,
+}
 
 impl Frame {
-    pub fn from_vec(bytes: Vec<u8>) -> Frame {
-        Frame(bytes.into())
+    pub fn from_vec(mut bytes: Vec<u8>) -> Frame {
+        let len = bytes.len();
+        if len < ETHERNET_MIN_LEN {
+            bytes.resize(ETHERNET_MIN_LEN, 0);
+        }
+        Frame { buf: bytes.into(), len }
     }
     /// A frame of `len` bytes that `fill` writes (starting from zeros),
     /// built in its shared buffer: one allocation, where building a `Vec`
     /// first and converting it took two and a copy (a tenth of the
     /// engine bench's allocations).
     pub fn build(len: usize, fill: impl FnOnce(&mut [u8])) -> Frame {
-        let mut bytes: Rc<[u8]> = std::iter::repeat_n(0u8, len).collect();
-        fill(Rc::get_mut(&mut bytes).expect("a new frame has one owner"));
-        Frame(bytes)
+        let mut buf: Rc<[u8]> = std::iter::repeat_n(0u8, len.max(ETHERNET_MIN_LEN)).collect();
+        fill(&mut Rc::get_mut(&mut buf).expect("a new frame has one owner")[..len]);
+        Frame { buf, len }
     }
     /// A copy of `bytes` that `change` edits before anyone shares it.
     pub fn edited(bytes: &[u8], change: impl FnOnce(&mut [u8])) -> Frame {
-        let mut copy: Rc<[u8]> = Rc::from(bytes);
-        change(Rc::get_mut(&mut copy).expect("a new frame has one owner"));
-        Frame(copy)
+        Frame::build(bytes.len(), |buf| {
+            buf.copy_from_slice(bytes);
+            change(buf);
+        })
     }
     /// The frame as it goes on the wire: Ethernet's minimum is 60 bytes
     /// before the FCS, and a NIC pads a shorter frame with zeros after the
     /// sender's own capture point (`eth_skb_pad` in the drivers), so the
     /// sender's tcpdump shows an ARP as 42 bytes and the receiver's as 60.
     pub fn padded_for_wire(self) -> Frame {
-        if self.0.len() >= ETHERNET_MIN_LEN {
-            return self;
-        }
-        // One allocation: the padded frame is built in its shared buffer.
-        Frame::build(ETHERNET_MIN_LEN, |buf| buf[..self.0.len()].copy_from_slice(&self.0))
+        Frame { len: self.len.max(ETHERNET_MIN_LEN), buf: self.buf }
     }
     /// Whether both are the same frame (not a copy with equal bytes): a
     /// stage that passes a packet on unchanged hands back the same frame.
     pub fn same(&self, other: &Frame) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.buf, &other.buf) && self.len == other.len
     }
     pub fn bytes(&self) -> &[u8] {
-        &self.0
+        &self.buf[..self.len]
     }
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
     /// Destination MAC, or broadcast for a runt (which then gets dropped on parse).
     pub fn dst(&self) -> Mac {
-        self.0.get(0..6).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::BROADCAST)
+        self.bytes().get(0..6).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::BROADCAST)
     }
     pub fn src(&self) -> Mac {
-        self.0.get(6..12).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::ZERO)
+        self.bytes().get(6..12).map(|b| Mac(b.try_into().unwrap())).unwrap_or(Mac::ZERO)
     }
     pub fn hex(&self) -> String {
-        let mut s = String::with_capacity(self.0.len() * 2);
-        for b in self.0.iter() {
+        let mut s = String::with_capacity(self.len * 2);
+        for b in self.bytes() {
             s.push(char::from_digit((b >> 4) as u32, 16).unwrap());
             s.push(char::from_digit((b & 15) as u32, 16).unwrap());
         }
@@ -208,6 +218,13 @@ impl Frame {
         Parsed::of(self.bytes())
     }
 }
+
+impl PartialEq for Frame {
+    fn eq(&self, other: &Frame) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+impl Eq for Frame {}
 
 impl fmt::Debug for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -318,8 +335,9 @@ pub fn rewrite_ethernet(frame: Frame, dst: Mac, src: Mac) -> Frame {
             buf[6..12].copy_from_slice(&src.0);
         }
     };
-    if let Some(buf) = Rc::get_mut(&mut frame.0) {
-        set(buf);
+    let len = frame.len;
+    if let Some(buf) = Rc::get_mut(&mut frame.buf) {
+        set(&mut buf[..len]);
         return frame;
     }
     Frame::edited(frame.bytes(), set)
