@@ -40,7 +40,7 @@ impl HttpRequest {
         let path = first.next().unwrap_or("/").to_string();
         let headers = lines
             .filter_map(|l| split_once_ascii(l, b':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .map(|(k, v)| (k.trim_ascii().to_ascii_lowercase(), v.trim_ascii().to_string()))
             .collect();
         Some(HttpRequest { method, path, headers })
     }

@@ -47,8 +47,8 @@ fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
     let status: u16 = crate::net::apps::split_ascii(lines.next()?, b' ').nth(1)?.parse().ok()?;
     let length = lines
         .filter_map(|l| crate::net::apps::split_once_ascii(l, b':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+        .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim_ascii().parse::<usize>().ok());
     let body = &bytes[text_end + 4..];
     match length {
         Some(n) if body.len() >= n => Some(Response { status, body: &body[..n] }),
@@ -226,7 +226,12 @@ impl Curl {
                 }
             }
             SocketEvent::Data(bytes) => {
-                self.response.extend_from_slice(&bytes);
+                if self.response.is_empty() {
+                    // Most responses come in one segment: keep its buffer.
+                    self.response = bytes;
+                } else {
+                    self.response.extend_from_slice(&bytes);
+                }
                 if let Some(status) = parse_response(&self.response, false).map(|r| r.status) {
                     // Full response read: curl closes its end.
                     if let Some(q) = self.quad {
