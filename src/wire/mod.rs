@@ -379,4 +379,29 @@ mod tests {
         assert!(Frame::from_hex("+f").is_err());
         assert!(Frame::from_hex("aéb").is_err(), "a multi-byte character is an error, not a panic");
     }
+
+    /// A short frame padded for the wire is 60 bytes, zeros after its own,
+    /// seen through the same buffer: the sender's copy (in the trace) keeps
+    /// its length, and neither is the other for `same`.
+    #[test]
+    fn padding_a_short_frame_is_a_longer_view_of_its_buffer() {
+        let arp = Frame::build(42, |b| b.fill(0xab));
+        let wire = arp.clone().padded_for_wire();
+        assert_eq!(arp.len(), 42);
+        assert_eq!(wire.len(), ETHERNET_MIN_LEN);
+        assert_eq!(&wire.bytes()[..42], arp.bytes());
+        assert!(wire.bytes()[42..].iter().all(|&b| b == 0));
+        assert!(Rc::ptr_eq(&arp.buf, &wire.buf), "no copy");
+        assert!(!wire.same(&arp) && arp != wire);
+        // Equal bytes are equal frames, whatever their buffers.
+        assert_eq!(Frame::from_vec(wire.bytes().to_vec()), wire);
+        // A frame of 60 bytes or more goes out as it is.
+        let full = Frame::build(74, |b| b.fill(1));
+        assert!(full.clone().padded_for_wire().same(&full));
+        // Changing the addresses of a frame nobody else holds edits its
+        // bytes only, never the padding another view would show.
+        let moved = rewrite_ethernet(Frame::from_vec(vec![7; 20]), Mac::BROADCAST, Mac::ZERO);
+        assert_eq!(moved.len(), 20);
+        assert_eq!(moved.clone().padded_for_wire().bytes()[20..], [0; 40]);
+    }
 }
