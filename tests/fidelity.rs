@@ -206,7 +206,7 @@ fn health_check_node_port_reports_local_endpoints() {
         .trace()
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Command { cmd, stdout, .. } if cmd.contains("healthz") => Some(stdout.clone()),
+            Kind::Command { cmd, stdout, .. } if cmd.contains("healthz") => Some(stdout.to_string()),
             _ => None,
         })
         .collect();

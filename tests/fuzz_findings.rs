@@ -71,7 +71,7 @@ fn command_output(run: &Run, cmd: &str) -> String {
     run.trace()
         .iter()
         .find_map(|r| match &r.kind {
-            Kind::Command { cmd: c, stdout, .. } if c.starts_with(cmd) => Some(stdout.clone()),
+            Kind::Command { cmd: c, stdout, .. } if c.starts_with(cmd) => Some(stdout.to_string()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no `{cmd}` in the trace"))
@@ -111,7 +111,7 @@ fn a_pod_without_an_address_stays_container_creating() {
         .trace()
         .iter()
         .filter_map(|r| match &r.kind {
-            Kind::Command { cmd, stdout, .. } if cmd.starts_with("kubectl get") => Some(stdout.clone()),
+            Kind::Command { cmd, stdout, .. } if cmd.starts_with("kubectl get") => Some(stdout.to_string()),
             _ => None,
         })
         .collect();
@@ -240,7 +240,7 @@ fn arping_an_own_address_is_refused_as_not_arpable() {
         .iter()
         .filter_map(|r| match &r.kind {
             Kind::Command { cmd, stdout, exit, .. } if cmd.starts_with("arping") => {
-                Some((cmd.clone(), stdout.clone(), *exit))
+                Some((cmd.to_string(), stdout.to_string(), *exit))
             }
             _ => None,
         })

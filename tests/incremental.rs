@@ -298,7 +298,7 @@ fn a_churning_cilium_cluster_reconciles_incrementally_as_in_full() {
     // Resync's time), before another agent took its leases.
     let watch = run.trace().iter().find_map(|r| match &r.kind {
         vipsim::engine::trace::Kind::Command { cmd, stderr, exit, .. } if cmd.contains("rollout status") => {
-            Some((stderr.clone(), *exit))
+            Some((stderr.to_string(), *exit))
         }
         _ => None,
     });

@@ -293,7 +293,7 @@ fn allocate_load_balancer_node_ports_false_allocates_only_requested_node_ports()
         .trace()
         .iter()
         .find_map(|r| match &r.kind {
-            Kind::Command { cmd, stdout, .. } if cmd == "kubectl get svc shop" => Some(stdout.clone()),
+            Kind::Command { cmd, stdout, .. } if &**cmd == "kubectl get svc shop" => Some(stdout.to_string()),
             _ => None,
         })
         .expect("kubectl ran");

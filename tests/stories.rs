@@ -317,7 +317,7 @@ fn without_endpoints_nobody_answers_arp() {
         .iter()
         .rev()
         .find_map(|r| match &r.kind {
-            Kind::Command { cmd, stdout, exit, .. } if cmd.starts_with("arping") => Some((stdout.clone(), *exit)),
+            Kind::Command { cmd, stdout, exit, .. } if cmd.starts_with("arping") => Some((stdout.to_string(), *exit)),
             _ => None,
         })
         .expect("arping ran");

@@ -29,7 +29,7 @@ fn output(trace: &[Record], cmd: &str, started: Instant) -> (String, i32) {
     trace
         .iter()
         .find_map(|r| match &r.kind {
-            Kind::Command { cmd: c, started: s, stdout, stderr, exit, .. } if c == cmd && *s == started => {
+            Kind::Command { cmd: c, started: s, stdout, stderr, exit, .. } if **c == *cmd && *s == started => {
                 Some((format!("{stdout}{stderr}"), *exit))
             }
             _ => None,
@@ -701,7 +701,9 @@ fn rollout_status_prints_each_step_until_the_rollout_is_done() {
         ("deployment \"web\" successfully rolled out\n".into(), 0)
     );
     let done = t.iter().find_map(|r| match &r.kind {
-        Kind::Command { cmd, started, .. } if cmd == "kubectl rollout status deployment/web" && *started == at(10) => {
+        Kind::Command { cmd, started, .. }
+            if &**cmd == "kubectl rollout status deployment/web" && *started == at(10) =>
+        {
             Some(r.t)
         }
         _ => None,

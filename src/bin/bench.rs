@@ -358,7 +358,7 @@ mod bench {
                     .iter()
                     .filter_map(|r| match &r.kind {
                         Kind::Command { host, exit, stdout, .. } if &**host == "client" => {
-                            Some((*exit, stdout.clone()))
+                            Some((*exit, stdout.to_string()))
                         }
                         _ => None,
                     })

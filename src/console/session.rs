@@ -68,7 +68,7 @@ pub fn effect(world: &World, host: &str, cmd: &str, graded: bool) -> Effect {
 /// The record of the command `cmd` that `host` started at `started`, once it finished.
 pub fn finished<'a>(trace: &'a [Record], host: &str, cmd: &str, started: Instant) -> Option<&'a Record> {
     trace.iter().find(|r| {
-        matches!(&r.kind, Kind::Command { host: h, cmd: c, started: s, .. } if **h == *host && c == cmd && *s == started)
+        matches!(&r.kind, Kind::Command { host: h, cmd: c, started: s, .. } if **h == *host && **c == *cmd && *s == started)
     })
 }
 
@@ -147,14 +147,15 @@ pub fn scripted(world: &World, visible: &[Record]) -> Vec<Scripted> {
     for r in visible {
         let Kind::Command { host, cmd, started, exit, .. } = &r.kind else { continue };
         let step = timeline.iter().position(|s| {
-            matches!(&s.action, StepAction::Run(run) if run.host == **host && run.cmd == *cmd) && scheduled(s, *started)
+            matches!(&s.action, StepAction::Run(run) if run.host == **host && *run.cmd == **cmd)
+                && scheduled(s, *started)
         });
         let Some(step) = step else { continue };
         let every = timeline[step].every.filter(|e| *e > Duration::ZERO);
         let failed = usize::from(*exit != 0);
         let latest = Scripted {
             host: host.to_string(),
-            cmd: cmd.clone(),
+            cmd: cmd.to_string(),
             started: *started,
             done: r.t,
             output: printed(r).unwrap_or_default(),

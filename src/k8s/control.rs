@@ -1181,10 +1181,10 @@ impl Plane<'_, '_, '_> {
         watches.retain_mut(|w| {
             let finish = |w: &mut super::cluster::RolloutWatch, stderr: String, exit: i32| Kind::Command {
                 host: w.host.as_str().into(),
-                cmd: w.cmd.clone(),
+                cmd: w.cmd.as_str().into(),
                 started: w.started,
-                stdout: std::mem::take(&mut w.stdout),
-                stderr,
+                stdout: std::mem::take(&mut w.stdout).into(),
+                stderr: stderr.into(),
                 exit,
                 // Errors come after the status lines already printed.
                 stderr_first: 0,

@@ -595,12 +595,12 @@ impl<'a> Narrator<'a> {
             Kind::Command { host, cmd, started, exit, .. } => match request_target(cmd) {
                 Some(target) => self.request(i, r, host, target, *started, *exit),
                 None => {
-                    let key = (host.to_string(), cmd.clone());
+                    let key = (host.to_string(), cmd.to_string());
                     if self.commands.insert(key, *exit) != Some(*exit) {
                         // The timeline's `apply` and `delete` steps run as
                         // `kubectl`, which is no host.
                         let host = self.world.net.host(host).map(|h| h.name.to_string());
-                        self.say(i, r, Event::Ran { host, cmd: cmd.clone(), exit: *exit });
+                        self.say(i, r, Event::Ran { host, cmd: cmd.to_string(), exit: *exit });
                     }
                 }
             },

@@ -244,10 +244,10 @@ impl World {
             step: self.steps,
             kind: Kind::Command {
                 host: "kubectl".into(),
-                cmd: cmd.to_string(),
+                cmd: cmd.into(),
                 started: self.now,
-                stdout,
-                stderr,
+                stdout: stdout.into(),
+                stderr: stderr.into(),
                 exit,
                 stderr_first: 0,
             },

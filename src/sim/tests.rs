@@ -87,7 +87,7 @@ fn curl(w: &mut World, trace: &mut Vec<Record>, url: &str) -> (String, i32) {
     trace[start..]
         .iter()
         .find_map(|r| match &r.kind {
-            Kind::Command { stdout, exit, .. } => Some((stdout.clone(), *exit)),
+            Kind::Command { stdout, exit, .. } => Some((stdout.to_string(), *exit)),
             _ => None,
         })
         .expect("curl finished")

@@ -63,7 +63,6 @@ impl Show {
                     | Kind::Route { .. }
                     | Kind::Bgp { .. }
                     | Kind::Log { .. }
-                    | Kind::Event { .. }
                     | Kind::Fault { .. }
                     | Kind::Note { .. }
             ),

@@ -63,7 +63,7 @@ pub fn beat(r: &Record) -> Option<BeatAt> {
         Kind::Fault { host, action, detail } => {
             Beat::Fault { action: action.clone(), host: host.as_deref().map(str::to_string), detail: detail.clone() }
         }
-        Kind::Command { cmd, exit: 0, .. } if changes_cluster(cmd) => Beat::Change { cmd: cmd.clone() },
+        Kind::Command { cmd, exit: 0, .. } if changes_cluster(cmd) => Beat::Change { cmd: cmd.to_string() },
         _ => return None,
     };
     Some(BeatAt { t: r.t, beat })

@@ -115,7 +115,6 @@ pub fn protocol(kind: &Kind) -> &'static str {
         Kind::Ipam { .. } => "IPAM",
         Kind::Command { .. } => "CMD",
         Kind::Log { .. } => "LOG",
-        Kind::Event { .. } => "EVENT",
         Kind::Endpoints { .. } => "ENDPTS",
         Kind::App { .. } => "APP",
         Kind::Node { .. } => "NODE",
@@ -489,10 +488,10 @@ fn marks(trace: &[Record]) -> Vec<Mark> {
                 }
             }
             Kind::Command { host, cmd, exit, .. } => {
-                let changed = match last_exit.iter_mut().find(|(h, c, _)| h == host && *c == cmd.as_str()) {
+                let changed = match last_exit.iter_mut().find(|(h, c, _)| h == host && *c == &**cmd) {
                     Some((_, _, last)) => std::mem::replace(last, *exit) != *exit,
                     None => {
-                        last_exit.push((host.clone(), cmd.as_str(), *exit));
+                        last_exit.push((host.clone(), &**cmd, *exit));
                         true
                     }
                 };

@@ -152,7 +152,6 @@ fn tells_nobody(kind: &Kind) -> bool {
         | Kind::Mac { .. }
         | Kind::Leader { .. }
         | Kind::Log { .. }
-        | Kind::Event { .. }
         | Kind::App { .. }
         | Kind::Route { .. }
         | Kind::Bgp { .. } => false,

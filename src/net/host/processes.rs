@@ -49,10 +49,10 @@ impl Host {
                 }
                 cx.record(Kind::Command {
                     host,
-                    cmd,
+                    cmd: cmd.into(),
                     started,
-                    stdout: output.stdout,
-                    stderr: output.stderr,
+                    stdout: output.stdout.into(),
+                    stderr: output.stderr.into(),
                     exit: output.exit,
                     stderr_first,
                 });
