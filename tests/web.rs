@@ -209,8 +209,8 @@ fn goal_findings_read_as_the_cli_prints_them() {
 /// (Liftoff) made it, and recompiles the hot ones with its optimising
 /// compiler (TurboFan) in the background while the run goes on. The first
 /// run is what a reader's first large run costs; the second is the engine
-/// as optimised code, which is what the native figure measures (the
-/// native binary is compiled ahead of time).
+/// as optimised code (on the heap the first run grew), closer to what the
+/// native figure measures (the native binary is compiled ahead of time).
 #[wasm_bindgen_test]
 #[ignore]
 fn engine_speed_in_the_browser() {

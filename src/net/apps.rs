@@ -40,7 +40,7 @@ impl HttpRequest {
         let path = first.next().unwrap_or("/").to_string();
         let headers = lines
             .filter_map(|l| split_once_ascii(l, b':'))
-            .map(|(k, v)| (k.trim_ascii().to_ascii_lowercase(), v.trim_ascii().to_string()))
+            .map(|(k, v)| (trim_ows(k).to_ascii_lowercase(), trim_ows(v).to_string()))
             .collect();
         Some(HttpRequest { method, path, headers })
     }
@@ -67,6 +67,18 @@ pub(crate) fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// `text` without the optional whitespace HTTP allows around a field value
+/// (RFC 9110 5.6.3: `OWS = *( SP / HTAB )`); anything else, a no-break
+/// space included, is part of the value, as in Node's and curl's parsers.
+pub(crate) fn trim_ows(text: &str) -> &str {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !ows(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    // Space and tab are single bytes: both ends are character boundaries.
+    &text[start..end]
 }
 
 /// `text.split_once(sep)` for an ASCII separator, by a byte search.
@@ -347,6 +359,18 @@ fn flag_value<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only space and tab surround a field value (RFC 9110's OWS): a
+    /// no-break space or an ideographic space is the value's own.
+    #[test]
+    fn a_header_value_loses_spaces_and_tabs_only() {
+        let head = "GET / HTTP/1.1\r\nX-A: \t v \t\r\nX-B:\u{a0}w\u{3000}\r\nX-C:\r\n\r\n";
+        let req = HttpRequest::parse(head.as_bytes()).expect("a complete head");
+        assert_eq!(req.header("x-a"), Some("v"));
+        assert_eq!(req.header("x-b"), Some("\u{a0}w\u{3000}"));
+        assert_eq!(req.header("x-c"), Some(""));
+        assert_eq!(trim_ows(" \t "), "");
+    }
 
     #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {

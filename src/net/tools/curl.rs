@@ -47,8 +47,8 @@ fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
     let status: u16 = crate::net::apps::split_ascii(lines.next()?, b' ').nth(1)?.parse().ok()?;
     let length = lines
         .filter_map(|l| crate::net::apps::split_once_ascii(l, b':'))
-        .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim_ascii().parse::<usize>().ok());
+        .find(|(k, _)| crate::net::apps::trim_ows(k).eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| crate::net::apps::trim_ows(v).parse::<usize>().ok());
     let body = &bytes[text_end + 4..];
     match length {
         Some(n) if body.len() >= n => Some(Response { status, body: &body[..n] }),
