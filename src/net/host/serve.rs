@@ -27,15 +27,17 @@ impl Host {
     /// A pod's app (or the node's health-check server) handling its connection.
     pub(super) fn server_event(&mut self, quad: Quad, ev: SocketEvent, cx: &mut Ctx, env: &Env) {
         let SocketEvent::Data(bytes) = ev else { return };
-        let request = self.sockets.update(&quad, |sock| {
-            sock.inbox.extend_from_slice(&bytes);
-            let request = HttpRequest::parse(&sock.inbox);
-            if request.is_some() {
-                sock.inbox.clear();
+        // The bytes so far, taken from the socket once they hold a whole head.
+        let head = self.sockets.update(&quad, |sock| {
+            if sock.inbox.is_empty() {
+                sock.inbox = bytes;
+            } else {
+                sock.inbox.extend_from_slice(&bytes);
             }
-            request
+            HttpRequest::parse(&sock.inbox).is_some().then(|| std::mem::take(&mut sock.inbox))
         });
-        let Some(Some(request)) = request else { return };
+        let Some(Some(head)) = head else { return };
+        let request = HttpRequest::parse(&head).expect("a whole head");
         let local_ip = *quad.local.ip();
         let node_name = self.name.clone();
         let (response, record) = match self.node.as_ref().and_then(|n| n.pods.get(&local_ip)) {
@@ -45,7 +47,7 @@ impl Host {
                     pod: pod.name.clone(),
                     node: node_name,
                     client: quad.remote,
-                    request: [request.method.as_str(), " ", &request.path].concat(),
+                    request: [request.method(), " ", request.path()].concat(),
                     status: resp.status,
                 };
                 (resp, Some(rec))
