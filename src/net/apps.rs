@@ -37,9 +37,7 @@ impl<'a> HttpRequest<'a> {
     /// Parses a complete request head (`\r\n\r\n`-terminated); `None` until then.
     pub fn parse(bytes: &'a [u8]) -> Option<HttpRequest<'a>> {
         let end = head_end(bytes)?;
-        let request = HttpRequest { head: String::from_utf8_lossy(&bytes[..end]) };
-        split_ascii(crlf_lines(&request.head).next()?, b' ').next()?;
-        Some(request)
+        Some(HttpRequest { head: String::from_utf8_lossy(&bytes[..end]) })
     }
 
     /// The request line's words: the method, then the path (`/` when absent).
@@ -58,10 +56,7 @@ impl<'a> HttpRequest<'a> {
     /// Every header as a name and a value, in order, without the optional
     /// whitespace around them; names as they were written.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        crlf_lines(&self.head)
-            .skip(1)
-            .filter_map(|l| split_once_ascii(l, b':'))
-            .map(|(k, v)| (trim_ows(k), trim_ows(v)))
+        header_fields(crlf_lines(&self.head).skip(1))
     }
 
     /// The first header named `name` (case-insensitively, as HTTP's are).
@@ -87,6 +82,24 @@ pub(crate) fn split_ascii(text: &str, sep: u8) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// The header lines of a request or a response head as names and values,
+/// in order, without the optional whitespace around them; a line without
+/// a colon is skipped.
+pub(crate) fn header_fields<'a>(lines: impl Iterator<Item = &'a str>) -> impl Iterator<Item = (&'a str, &'a str)> {
+    lines.filter_map(|l| split_once_ascii(l, b':')).map(|(k, v)| (trim_ows(k), trim_ows(v)))
+}
+
+/// Appends a segment's bytes to what a socket's reader holds, taking the
+/// segment's buffer when nothing is held yet (a head or a whole response
+/// usually comes in one segment).
+pub(crate) fn append_segment(held: &mut Vec<u8>, bytes: Vec<u8>) {
+    if held.is_empty() {
+        *held = bytes;
+    } else {
+        held.extend_from_slice(&bytes);
+    }
 }
 
 /// `text` without the optional whitespace HTTP allows around a field value

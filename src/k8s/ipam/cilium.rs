@@ -296,9 +296,7 @@ impl CiliumIpam {
         // (`reconcileServicesAfterRangeDeletion`), unsatisfied ones first.
         deleted.sort_by_key(|(_, satisfied)| *satisfied);
         for (service, _) in &deleted {
-            let before = self.served(service);
-            self.import_or_serve(service);
-            self.note_move(service, before);
+            self.noting_move(service, Self::import_or_serve);
         }
         // A pool changed (`handlePoolModified`), or the operator woke with
         // its first pool (`initialize`): every Service is revalidated.
@@ -635,12 +633,9 @@ impl CiliumIpam {
 
     /// One Service of `revalidateAllServices`.
     fn revalidate(&mut self, service: &str) {
-        let Some(view) = self.services.get(service) else {
-            return;
-        };
-        let before = view.served();
-        self.reconcile(service);
-        self.note_move(service, before);
+        if self.services.contains_key(service) {
+            self.noting_move(service, Self::reconcile);
+        }
     }
 
     /// What the operator does for one Service at its own event
@@ -680,9 +675,7 @@ impl CiliumIpam {
             let waiting: Vec<String> =
                 self.services.iter().filter(|(_, view)| !view.is_satisfied()).map(|(key, _)| key.clone()).collect();
             for service in &waiting {
-                let before = self.served(service);
-                self.satisfy(service);
-                self.note_move(service, before);
+                self.noting_move(service, Self::satisfy);
             }
         }
     }
@@ -692,8 +685,11 @@ impl CiliumIpam {
         self.services.get(service)?.served()
     }
 
-    /// Notes the Service as moved when its address is not what it was.
-    fn note_move(&mut self, service: &str, before: Option<Ipv4Addr>) {
+    /// Runs `step` on the Service and notes it as moved when that changed
+    /// the address its status shows.
+    fn noting_move(&mut self, service: &str, step: fn(&mut Self, &str)) {
+        let before = self.served(service);
+        step(self, service);
         if self.served(service) != before {
             self.moved.push(service.to_owned());
         }

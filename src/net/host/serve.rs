@@ -29,12 +29,8 @@ impl Host {
         let SocketEvent::Data(bytes) = ev else { return };
         // The bytes so far, taken from the socket once they hold a whole head.
         let head = self.sockets.update(&quad, |sock| {
-            if sock.inbox.is_empty() {
-                sock.inbox = bytes;
-            } else {
-                sock.inbox.extend_from_slice(&bytes);
-            }
-            HttpRequest::parse(&sock.inbox).is_some().then(|| std::mem::take(&mut sock.inbox))
+            apps::append_segment(&mut sock.inbox, bytes);
+            apps::head_end(&sock.inbox).is_some().then(|| std::mem::take(&mut sock.inbox))
         });
         let Some(Some(head)) = head else { return };
         let request = HttpRequest::parse(&head).expect("a whole head");

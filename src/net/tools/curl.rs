@@ -45,10 +45,9 @@ fn parse_response(bytes: &[u8], complete_on_eof: bool) -> Option<Response<'_>> {
     let head = std::str::from_utf8(&bytes[..text_end]).ok()?;
     let mut lines = crate::net::apps::crlf_lines(head);
     let status: u16 = crate::net::apps::split_ascii(lines.next()?, b' ').nth(1)?.parse().ok()?;
-    let length = lines
-        .filter_map(|l| crate::net::apps::split_once_ascii(l, b':'))
-        .find(|(k, _)| crate::net::apps::trim_ows(k).eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| crate::net::apps::trim_ows(v).parse::<usize>().ok());
+    let length = crate::net::apps::header_fields(lines)
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok());
     let body = &bytes[text_end + 4..];
     match length {
         Some(n) if body.len() >= n => Some(Response { status, body: &body[..n] }),
@@ -226,12 +225,7 @@ impl Curl {
                 }
             }
             SocketEvent::Data(bytes) => {
-                if self.response.is_empty() {
-                    // Most responses come in one segment: keep its buffer.
-                    self.response = bytes;
-                } else {
-                    self.response.extend_from_slice(&bytes);
-                }
+                crate::net::apps::append_segment(&mut self.response, bytes);
                 if let Some(status) = parse_response(&self.response, false).map(|r| r.status) {
                     // Full response read: curl closes its end.
                     if let Some(q) = self.quad {
