@@ -16,7 +16,12 @@ pub struct LanBuilder {
 impl LanBuilder {
     pub fn new(switch_name: &str, mac_aging: crate::time::Duration) -> LanBuilder {
         LanBuilder {
-            net: Network { hosts: vec![], switch: Switch::new(switch_name, mac_aging), links: vec![] },
+            net: Network {
+                hosts: vec![],
+                switch: Switch::new(switch_name, mac_aging),
+                links: vec![],
+                by_name: Default::default(),
+            },
             gateway: None,
         }
     }
@@ -41,8 +46,7 @@ impl LanBuilder {
         if role == Role::Router && self.gateway.is_none() {
             self.gateway = Some(addr.addr);
         }
-        self.net.hosts.push(host);
-        id
+        self.net.push_host(host)
     }
 
     /// A client on its own link to `router` (story A's upstream device):
@@ -77,8 +81,7 @@ impl LanBuilder {
         });
         host.ifaces[iface].link = Some(link);
         self.net.hosts[router].ifaces[r_iface].link = Some(link);
-        self.net.hosts.push(host);
-        id
+        self.net.push_host(host)
     }
 
     pub fn host_mut(&mut self, id: HostId) -> &mut Host {

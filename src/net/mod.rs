@@ -14,7 +14,8 @@ pub mod tools;
 
 use crate::engine::trace::Name;
 use crate::time::Duration;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 pub use crate::engine::topology::{End, HostId, IfIdx, Link, LinkId};
 pub use addr::Cidr;
@@ -25,20 +26,34 @@ pub use switch::Switch;
 /// to matter, large enough that a frame's hops are distinct in the trace.
 pub const LINK_DELAY: Duration = Duration::from_micros(50);
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Network {
     pub hosts: Vec<Host>,
     pub switch: Switch,
     pub links: Vec<Link>,
+    /// Each host's id by name: every console command and timeline step
+    /// names its host. Written by [`build::LanBuilder`], the one place
+    /// hosts are added; names never change.
+    #[serde(skip)]
+    by_name: BTreeMap<Name, HostId>,
 }
 
 impl Network {
     pub fn host_id(&self, name: &str) -> Option<HostId> {
-        self.hosts.iter().position(|h| &*h.name == name)
+        self.by_name.get(name).copied()
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {
-        self.hosts.iter().find(|h| &*h.name == name)
+        self.host_id(name).map(|id| &self.hosts[id])
+    }
+
+    /// Adds `host`, whose id is its index; returns it.
+    fn push_host(&mut self, host: Host) -> HostId {
+        let id = self.hosts.len();
+        debug_assert_eq!(host.id, id, "a host's id is its index");
+        self.by_name.entry(host.name.clone()).or_insert(id);
+        self.hosts.push(host);
+        id
     }
 
     /// The name of the host with an interface of MAC `mac`, or the MAC

@@ -102,7 +102,7 @@ impl World {
         }
         let World { now, steps, rng, queue, net, services, datapath, switch_aging_at, cluster, node_addrs, .. } = self;
         let env = Env { services, datapath: datapath.kind, strict_arp: datapath.strict_arp, node_addrs };
-        let Network { hosts, switch, links } = net;
+        let Network { hosts, switch, links, .. } = net;
         let mut cx = Ctx { now: *now, step: *steps, rng, queue, trace, links };
         match event {
             Event::Arrive { link, end, frame } => match links[link].ends[end] {

@@ -226,12 +226,15 @@ impl Curl {
             }
             SocketEvent::Data(bytes) => {
                 crate::net::apps::append_segment(&mut self.response, bytes);
-                if let Some(status) = parse_response(&self.response, false).map(|r| r.status) {
-                    // Full response read: curl closes its end.
+                if let Some(r) = parse_response(&self.response, false) {
+                    // Full response read: curl closes its end. (Read once:
+                    // with its Content-Length complete, the response is the
+                    // same whether or not the peer's close would end it.)
+                    let out = self.output(io.now(), Some(r.status), 0, None, Some(&r));
                     if let Some(q) = self.quad {
                         io.send(q, &[], true);
                     }
-                    self.finish(io.now(), Some(status), 0, None);
+                    self.output = Some(out);
                 }
             }
             SocketEvent::PeerClosed => {
@@ -285,29 +288,43 @@ impl Curl {
     }
 
     fn finish(&mut self, now: Instant, status: Option<u16>, exit: i32, error: Option<String>) {
+        let response = parse_response(&self.response, true);
+        self.output = Some(self.output(now, status, exit, error, response.as_ref()));
+    }
+
+    /// What curl prints when it ends at `now` with `exit`, having read
+    /// `response` (what the bytes received make up, if anything).
+    fn output(
+        &self,
+        now: Instant,
+        status: Option<u16>,
+        exit: i32,
+        error: Option<String>,
+        response: Option<&Response>,
+    ) -> Output {
         let mut out = Output { exit, ..Output::default() };
         if exit == 0
             && !self.discard_body
-            && let Some(r) = parse_response(&self.response, true)
+            && let Some(r) = response
         {
             out.stdout.push_str(&String::from_utf8_lossy(r.body));
         }
         if let Some(fmt) = &self.write_out {
-            out.stdout.push_str(&self.write_out(fmt, status, now));
+            let body_len = response.map_or(0, |r| r.body.len());
+            out.stdout.push_str(&self.write_out(fmt, status, body_len, now));
         }
         if let Some(e) = error
             && (!self.silent || self.show_error)
         {
             out.stderr = format!("curl: ({exit}) {e}\n");
         }
-        self.output = Some(out);
+        out
     }
 
     /// Expands `-w` variables and backslash escapes.
-    fn write_out(&self, fmt: &str, status: Option<u16>, now: Instant) -> String {
+    fn write_out(&self, fmt: &str, status: Option<u16>, body_len: usize, now: Instant) -> String {
         let total = now.saturating_since(self.started).as_secs_f64();
         let connect = self.connected_at.map(|t| t.saturating_since(self.started).as_secs_f64()).unwrap_or(0.0);
-        let body_len = parse_response(&self.response, true).map(|r| r.body.len()).unwrap_or(0);
         let (local_ip, local_port) =
             self.quad.map(|q| (q.local.ip().to_string(), q.local.port().to_string())).unwrap_or_default();
         let mut out = String::new();
@@ -382,7 +399,7 @@ mod tests {
         assert!(c.silent && c.discard_body);
         assert_eq!(c.max_time, Some(Duration::from_secs(5)));
         assert_eq!(c.dst, "192.0.2.10:80".parse().unwrap());
-        assert_eq!(c.write_out(c.write_out.as_deref().unwrap(), None, Instant::from_secs(5)), "HTTP_000\n");
+        assert_eq!(c.write_out(c.write_out.as_deref().unwrap(), None, 0, Instant::from_secs(5)), "HTTP_000\n");
         let c = Curl::from_args("curl", &args("-sS http://10.0.1.21:31888/clientip"), Instant::ZERO).unwrap();
         assert_eq!(c.host_header, "10.0.1.21:31888");
         assert_eq!(c.path, "/clientip");
