@@ -19,7 +19,7 @@ use crate::net::host::{Role, RouteOrigin};
 use crate::net::tools::Output;
 use crate::net::{Cidr, HostId};
 use crate::sim::World;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -156,7 +156,7 @@ fn selected(w: &World) -> BTreeMap<Cidr, Selected> {
             let (best, multipath) = bgp::select_paths(&paths, router_asn)?;
             Some((vip, Selected { paths, best, multipath }))
         })
-        .collect()
+        .collect_map()
 }
 
 /// FRR's `peer_uptime`: `hh:mm:ss`, then `NdHHhMMm`, then `NNwNdHHh`.

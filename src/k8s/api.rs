@@ -11,6 +11,7 @@ use super::objects::{DeploymentSpec, ObjectMeta};
 use super::objects::{Manifest, ServiceSpec, ServiceType};
 use super::services;
 use super::workloads;
+use crate::sort::Sort;
 use crate::time::Duration;
 
 /// kubectl's `resource.group` spelling of a kind, as in `service/web created`.
@@ -99,7 +100,7 @@ impl Plane<'_, '_, '_> {
             && m.namespace() == Some(super::cluster::METALLB_NAMESPACE)
         {
             let mut pools = self.k.metallb_pools();
-            pools.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            pools.stable_sort_by(|a, b| a.0.name.cmp(&b.0.name));
             match pools.iter_mut().find(|(meta, _)| meta.name == metadata.name) {
                 Some(pool) => *pool = (metadata.clone(), spec.clone()),
                 None => pools.push((metadata.clone(), spec.clone())),

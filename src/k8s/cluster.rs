@@ -12,7 +12,7 @@ use crate::net::apps::App;
 use crate::net::host::Datapath;
 use crate::net::{Cidr, HostId};
 use crate::rng::SimRng;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1002,7 +1002,7 @@ impl Cluster {
                 labels.insert("kubernetes.io/metadata.name".into(), ns.clone());
                 (ns.clone(), labels)
             })
-            .collect()
+            .collect_map()
     }
 
     /// The stored objects of `kind`, oldest first.

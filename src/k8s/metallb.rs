@@ -425,7 +425,7 @@ pub fn speaker_prints(k: &mut Cluster) -> u64 {
         let c = Config {
             fingerprint: config_fingerprint(k),
             allowed: BTreeMap::new(),
-            excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect(),
+            excluded: k.nodes.keys().filter(|n| excluded(k, n)).cloned().collect_set(),
         };
         k.caches.metallb.config = Some(Rc::new(c));
     }

@@ -155,7 +155,7 @@ pub fn allocate_addresses(k: &Cluster, svc: &mut Service, rng: &mut SimRng) -> R
         }
     };
     let mut used_ports: BTreeSet<u16> =
-        others().flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port)).collect();
+        others().flat_map(|s| s.node_ports.iter().flatten().copied().chain(s.health_check_node_port)).collect_set();
     let needs_node_ports = matches!(svc.spec.service_type, ServiceType::NodePort | ServiceType::LoadBalancer);
     // `allocateLoadBalancerNodePorts: false`: only the node ports asked for
     // (`initNodePorts`, pkg/registry/core/service/storage/alloc.go, 1.34).

@@ -301,10 +301,13 @@ impl App {
                 r
             }
             App::EchoServer => {
-                let headers: serde_json::Map<String, serde_json::Value> = req
-                    .headers()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), serde_json::Value::String(v.to_string())))
-                    .collect();
+                // Inserted one by one, as `sort::Collect` builds maps in
+                // the browser: collecting sorts first, a copy of the sort
+                // in the wasm for this one map type.
+                let mut headers = serde_json::Map::new();
+                headers.extend(
+                    req.headers().map(|(k, v)| (k.to_ascii_lowercase(), serde_json::Value::String(v.to_string()))),
+                );
                 let body = serde_json::json!({
                     "host": { "hostname": pod, "ip": format!("::ffff:{}", peer.ip()), "ips": [] },
                     "http": { "method": req.method(), "baseUrl": "", "originalUrl": req.path(), "protocol": "http" },

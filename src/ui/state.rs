@@ -22,6 +22,7 @@ use crate::scenario::spec::SOLUTION;
 use crate::scenario::{Diagnostic, Scenario};
 use crate::share::Progress;
 use crate::sim::action::Action as SimAction;
+use crate::sort::Collect;
 use crate::time::{Duration, Instant};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -818,7 +819,7 @@ impl AppState {
             .shipped
             .as_ref()
             .and_then(|id| self.progress.guesses.get(id))
-            .map(|g| g.iter().map(|(cp, guess)| (cp.clone(), guess.choice.clone())).collect())
+            .map(|g| g.iter().map(|(cp, guess)| (cp.clone(), guess.choice.clone())).collect_map())
             .unwrap_or_default();
         let workshop = catalog::workshop();
         self.exercise = source.shipped.clone().filter(|id| workshop.iter().any(|w| w.id == *id));

@@ -226,7 +226,7 @@ fn pod_logs(
         if f.has("timestamps") {
             query.push("timestamps=true".to_string());
         }
-        query.sort();
+        query.stable_sort();
         let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
         return Err(format!(
             "Error from server: Get \"https://{ip}:10250/containerLogs/{ns}/{}/{container}{query}\": dial tcp {ip}:10250: connect: {why}",

@@ -31,6 +31,7 @@ mod ipalloc;
 use super::{IpRequest, is_ipv6_prefix};
 use crate::k8s::objects::{CiliumLoadBalancerIpPoolSpec, CiliumPoolBlock, ObjectMeta};
 use crate::net::addr::Cidr;
+use crate::sort::Sort;
 use ipalloc::BlockAllocator;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -294,7 +295,7 @@ impl CiliumIpam {
         }
         // A deleted pool's Services are reconciled at its event
         // (`reconcileServicesAfterRangeDeletion`), unsatisfied ones first.
-        deleted.sort_by_key(|(_, satisfied)| *satisfied);
+        deleted.stable_sort_by_key(|(_, satisfied)| *satisfied);
         for (service, _) in &deleted {
             self.noting_move(service, Self::import_or_serve);
         }
