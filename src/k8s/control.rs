@@ -1611,6 +1611,6 @@ pub fn bootstrap(k: &mut Cluster) {
     let names: Vec<String> = k.nodes.keys().cloned().collect();
     for n in &names {
         let s = k.speakers.entry(n.clone()).or_default();
-        s.view = names.iter().cloned().collect();
+        s.view = names.iter().cloned().collect_set();
     }
 }

@@ -580,7 +580,7 @@ pub fn sync_nodes(k: &Cluster, table: &ServiceTable, hosts: &mut [Host]) {
             listeners.insert(SocketAddrV4::new(node.ip, *port));
         }
         if services {
-            nn.ipvs_addrs = ipvs.iter().copied().filter(|ip| *ip != node.ip).collect();
+            nn.ipvs_addrs = ipvs.iter().copied().filter(|ip| *ip != node.ip).collect_set();
         }
         host.listeners = listeners;
     }

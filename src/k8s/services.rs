@@ -489,7 +489,7 @@ pub fn reconcile_gateways(k: &mut Cluster, now: Instant, rng: &mut SimRng) {
             _ => None,
         })
         .chain(std::iter::once("cilium".to_string()))
-        .collect();
+        .collect_set();
     let gateways: Vec<(ObjectMeta, String, Vec<ServicePort>, Instant)> = k
         .objects_of("Gateway")
         .iter()

@@ -25,7 +25,7 @@ use crate::engine::trace::{Dir, DropReason, Kind, Record};
 use crate::net::neighbor::NeighborState;
 use crate::net::switch::MacChange;
 use crate::sim::World;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use crate::time::{Duration, Instant};
 use crate::wire::{ArpOperation, Frame, Mac, Parsed};
 use std::collections::{BTreeMap, BTreeSet};
@@ -471,7 +471,7 @@ impl<'a> Narrator<'a> {
                 Kind::Ipam { ip: Some(ip), .. } | Kind::Leader { ip, .. } => Some(*ip),
                 _ => None,
             })
-            .collect();
+            .collect_set();
         Narrator {
             trace,
             world,

@@ -397,7 +397,7 @@ pub fn expose(w: &mut World, f: &Flags, trace: &mut Vec<Record>) -> Reply {
         _ => return Reply::fail(&format!("error: cannot expose a {}", res.kind)),
     };
     let selector: BTreeMap<String, String> = match f.value("selector") {
-        Some(s) => s.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect(),
+        Some(s) => s.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect_map(),
         None => string_map(selector),
     };
     if selector.is_empty() {

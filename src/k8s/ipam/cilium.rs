@@ -31,7 +31,7 @@ mod ipalloc;
 use super::{IpRequest, is_ipv6_prefix};
 use crate::k8s::objects::{CiliumLoadBalancerIpPoolSpec, CiliumPoolBlock, ObjectMeta};
 use crate::net::addr::Cidr;
-use crate::sort::Sort;
+use crate::sort::{Collect, Sort};
 use ipalloc::BlockAllocator;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -233,7 +233,7 @@ impl CiliumIpam {
                 .into_iter()
                 .filter(|(enabled, _)| *enabled)
                 .map(|(_, class)| class.to_owned())
-                .collect();
+                .collect_set();
     }
 
     /// Replaces the pool set (pools in creation order). Marks overlapping
