@@ -40,7 +40,9 @@ pub struct Network {
 
 impl Network {
     pub fn host_id(&self, name: &str) -> Option<HostId> {
-        self.by_name.get(name).copied()
+        let id = self.by_name.get(name).copied();
+        debug_assert!(id.is_none_or(|id| &*self.hosts[id].name == name), "a host was renamed after it was added");
+        id
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {

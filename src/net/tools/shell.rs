@@ -126,5 +126,14 @@ mod tests {
             let ours = split(&line).ok();
             proptest::prop_assert_eq!(ours, shlex::split(&line));
         }
+
+        /// The same on plain lines only (the strategy above draws a quote,
+        /// a backslash or a `#` into most lines): many words, every blank
+        /// and non-ASCII text.
+        #[test]
+        fn plain_lines_split_as_shlex_splits_them(line in "[a-zé한0-9 \t\n\r\u{c}\u{a0}./:=-]{0,40}") {
+            let ours = split(&line).ok();
+            proptest::prop_assert_eq!(ours, shlex::split(&line));
+        }
     }
 }
