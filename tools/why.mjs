@@ -155,3 +155,24 @@ for (const [module, g] of [...modules.entries()].sort((a, b) => b[1].bytes - a[1
 console.log('\nlargest functions');
 const all = sorted.flatMap(([, g]) => g.largest).sort((a, b) => b[0] - a[0]);
 for (const [size, fn] of all.slice(0, 15)) console.log(`${KB(size)}  ${fn.length > 150 ? `${fn.slice(0, 147)}...` : fn}`);
+
+// A generic function is compiled once per type it is used with, and the
+// name section names every copy alike (legacy symbols carry no generic
+// arguments): the names with most copies are where a type-erased path
+// saves most (src/sort.rs did this for the standard sort and for
+// collecting ordered maps and sets, which sorts first).
+const copies = new Map();
+bodies.forEach(([start, end], i) => {
+  const fn = names.get(importedFunctions + i) ?? '';
+  const c = copies.get(fn) ?? { count: 0, bytes: 0 };
+  c.count += 1;
+  c.bytes += end - start;
+  copies.set(fn, c);
+});
+console.log('\nmost copied generic functions (one copy per type)');
+const copied = [...copies.entries()].filter(([fn, c]) => fn && c.count > 2).sort((a, b) => b[1].bytes - a[1].bytes);
+for (const [fn, c] of copied.slice(0, 12)) {
+  console.log(`${KB(c.bytes)} ${String(c.count).padStart(5)} copies  ${fn.length > 120 ? `${fn.slice(0, 117)}...` : fn}`);
+}
+const sorts = copies.get('core::slice::sort::stable::drift::sort')?.count ?? 0;
+console.log(`copies of the standard stable sort: ${sorts} (each about 3 KB; sort and collect ordered maps through src/sort.rs)`);
