@@ -176,3 +176,9 @@ for (const [fn, c] of copied.slice(0, 12)) {
 }
 const sorts = copies.get('core::slice::sort::stable::drift::sort')?.count ?? 0;
 console.log(`copies of the standard stable sort: ${sorts} (each about 3 KB; sort and collect ordered maps through src/sort.rs)`);
+// Unicode case mapping (`str::to_lowercase`, `char::to_uppercase`...)
+// links core's conversion tables: 25 KB raw, about 17 KB of the shipped
+// wasm's gzip. Nothing the playground shows needs more than ASCII case.
+// (std's own symbols are v0-mangled, which demangle() leaves as they are.)
+const caseFns = [...copies.keys()].filter((fn) => /unicode_data11conversions8to_(upper|lower)|3stre12to_(upper|lower)case|unicode::unicode_data::conversions::to_(upper|lower)/.test(fn));
+console.log(`Unicode case mapping: ${caseFns.length ? `linked (${caseFns.length} functions: find their callers in the name section); use the to_ascii_ forms` : 'not linked'}`);

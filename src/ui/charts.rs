@@ -128,7 +128,9 @@ pub fn secs_f(t: Instant) -> f64 {
 }
 
 fn font(size: u32) -> TextStyle<'static> {
-    ("sans-serif", size).into_font().color(&AXIS)
+    // The family by its variant: from a `&str`, plotters lower-cases the
+    // name, which alone would link the Unicode case tables (10 KB gzip).
+    (FontFamily::SansSerif, size).into_font().color(&AXIS)
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;

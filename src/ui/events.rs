@@ -151,13 +151,13 @@ pub fn events() -> Html {
         move |(_, f)| -> Vec<usize> {
             let Some(entry) = entry else { return Vec::new() };
             let run = entry.run.borrow();
-            let text = f.text.to_lowercase();
+            let text = f.text.to_ascii_lowercase();
             run.trace()
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| f.show.keeps(&r.kind))
                 .filter(|(_, r)| f.host.is_empty() || r.kind.host() == Some(f.host.as_str()))
-                .filter(|(_, r)| text.is_empty() || r.kind.describe().to_lowercase().contains(&text))
+                .filter(|(_, r)| text.is_empty() || r.kind.describe().to_ascii_lowercase().contains(&text))
                 .map(|(i, _)| i)
                 .collect()
         }

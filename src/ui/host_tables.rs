@@ -73,7 +73,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
         .iter()
         .map(|iface| {
             let cfg = iface.neighbors.config();
-            let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_lowercase());
+            let garp = format!("GARP {}", format!("{:?}", cfg.garp).to_ascii_lowercase());
             let model = match cfg.model {
                 NeighborModel::Cisco => lang.f(Msg::CiscoModel, &[&garp, &crate::view::duration(cfg.arp_timeout, lang)]),
                 NeighborModel::Linux => match iface.neighbors.entries().next() {
@@ -97,7 +97,7 @@ fn neighbor_tables(world: &World, host: &Host, changed: &BTreeSet<Ipv4Addr>, con
                     None => String::new(),
                 };
                 html! {
-                    <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_lowercase())}
+                    <tr class={classes!(changed_class(is_changed), format!("state-{}", e.state).to_ascii_lowercase())}
                         data-ip={e.ip.to_string()} data-mac={mac.map(|m| m.to_string()).unwrap_or_default()}
                         data-owner={owner.clone()}>
                         <th scope="row">{ e.ip.to_string() }{ changed_note(is_changed, lang) }</th>
@@ -138,7 +138,7 @@ fn routes_table(world: &World, host: &Host, lang: Lang) -> Html {
                 <th scope="row">{ r.dst.to_string() }</th>
                 <td>{ if via.is_empty() { lang.t(Msg::DirectlyConnected).to_string() } else { via.join(", ") } }</td>
                 <td>{ host.ifaces.get(r.iface).map(|i| i.name.to_string()).unwrap_or_default() }</td>
-                <td>{ format!("{:?}", r.origin).to_lowercase() }</td>
+                <td>{ format!("{:?}", r.origin).to_ascii_lowercase() }</td>
             </tr>
         }
     });

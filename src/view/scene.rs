@@ -495,7 +495,7 @@ fn host_box(world: &World, h: HostId, layout: &Layout, lang: Lang, conceal: bool
             Role::Client => "client",
             Role::Node => "node",
         },
-        role_label: role_name(host.role, lang).to_uppercase(),
+        role_label: role_name(host.role, lang).to_ascii_uppercase(),
         off: !host.up,
         label: host_label(world, h, &held, lang),
         rect,

@@ -558,6 +558,10 @@ fn content(d: &mut Doc, level: usize, m: &serde_json::Map<String, Value>, prefix
 
 /// kubectl's `smartLabelFor`: `creationTimestamp` -> `Creation Timestamp`,
 /// `peerASN` -> `Peer ASN`, keys with other characters unchanged.
+/// `strings.Title` upper-cases each part's first letter; the keys here are
+/// ASCII (schema field names, and label keys, which `IsQualifiedName`
+/// keeps to ASCII), so the ASCII upper case is the same and the wasm does
+/// not carry Unicode's case tables.
 fn smart_label(field: &str) -> String {
     if field.chars().any(|c| !c.is_alphabetic() && c != '-') {
         return field.to_string();
@@ -569,7 +573,7 @@ fn smart_label(field: &str) -> String {
                 part.to_ascii_uppercase()
             } else {
                 let mut cs = part.chars();
-                cs.next().map(|c| c.to_uppercase().chain(cs).collect()).unwrap_or_default()
+                cs.next().map(|c| c.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
             }
         })
         .collect::<Vec<_>>()

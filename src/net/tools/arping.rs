@@ -234,7 +234,7 @@ impl Arping {
         let broadcast = eth_dst.is_broadcast();
         let kind = if broadcast { "Broadcast" } else { "Unicast" };
         let op = if arp.op == ArpOperation::Reply { "reply" } else { "request" };
-        let mac = arp.sender_mac.to_string().to_uppercase();
+        let mac = arp.sender_mac.to_string().to_ascii_uppercase();
         self.lines.push(format!(
             "{kind} {op} from {} [{mac}]  {}",
             self.target,
