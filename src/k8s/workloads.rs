@@ -475,8 +475,11 @@ pub fn schedule(k: &mut Cluster, now: Instant, rng: &mut SimRng) -> Vec<(String,
         // Ties go to a random node (the score heap's `Randomizer`); the
         // candidates in `k.nodes` order, so the draw does not depend on
         // where the search started.
+        // (The shared stable sort: `sort_unstable` here was the wasm's one
+        // copy of quicksort outside plotters, 3 KB; for indices the order
+        // is the same.)
         let mut top: Vec<usize> = fits.iter().filter(|(s, _)| *s == best).map(|(_, n)| *n).collect();
-        top.sort_unstable();
+        top.stable_sort();
         let index = top[rng.index(top.len())];
         let node = all[index].clone();
         let p = k.pods.get_mut(&pk).unwrap();
