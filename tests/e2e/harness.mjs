@@ -66,13 +66,33 @@ export async function openPage(browser, url, options = {}) {
   page.on('requestfailed', (req) => {
     if (req.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
   });
+  pageErrors.set(page, errors);
   await page.goto(url);
   return { page, context, errors };
 }
 
+/** The errors `openPage` records, by page, for `ready`'s report. */
+const pageErrors = new WeakMap();
+
 /** Waits until the playground on `page` has computed its run (after a load or a reload). */
 export async function ready(page) {
-  await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  try {
+    await page.waitForSelector('.shell[data-ready=true]', { timeout: 60_000 });
+  } catch (e) {
+    // Say where the page got to: a rare CI failure here had nothing else
+    // to go on (the boot's progress, whether a run is computing, whether
+    // Chromium thought the page hidden, which throttles its timers).
+    const seen = await page.evaluate(() => ({
+      url: location.href,
+      visibility: document.visibilityState,
+      boot: window.vipsimBoot,
+      bootText: document.querySelector('#vipsim-boot .boot-text')?.textContent,
+      shell: document.querySelector('.shell')?.dataset.ready ?? 'no shell',
+      computing: document.querySelector('.computing')?.textContent,
+    })).catch((why) => ({ evaluate: String(why) }));
+    e.message += `\npage state: ${JSON.stringify(seen)}\npage errors: ${JSON.stringify(pageErrors.get(page) ?? [])}`;
+    throw e;
+  }
 }
 
 /** Opens the playground (at `hash`, e.g. "#bgp-ecmp") and waits until its first run is computed. */
