@@ -176,9 +176,14 @@ for (const [fn, c] of copied.slice(0, 12)) {
 }
 const sorts = copies.get('core::slice::sort::stable::drift::sort')?.count ?? 0;
 console.log(`copies of the standard stable sort: ${sorts} (each about 3 KB; sort and collect ordered maps through src/sort.rs)`);
-// Unicode case mapping (`str::to_lowercase`, `char::to_uppercase`...)
+// Unicode case mapping in Rust (`str::to_lowercase`, `char::to_uppercase`...)
 // links core's conversion tables: 25 KB raw, about 17 KB of the shipped
-// wasm's gzip. Nothing the playground shows needs more than ASCII case.
-// (std's own symbols are v0-mangled, which demangle() leaves as they are.)
+// wasm's gzip with their code. The Rust side uses the ASCII forms; the UI
+// lowers other text through the browser (src/ui/events.rs). Found by the
+// functions' names (std's v0 symbols, which demangle() leaves as they are)
+// or, were they inlined, by the lower-case table's first pairs in the data
+// (U+00C0 -> U+00E0, U+00C1 -> U+00E1, as little-endian u32s).
 const caseFns = [...copies.keys()].filter((fn) => /unicode_data11conversions8to_(upper|lower)|3stre12to_(upper|lower)case|unicode::unicode_data::conversions::to_(upper|lower)/.test(fn));
-console.log(`Unicode case mapping: ${caseFns.length ? `linked (${caseFns.length} functions: find their callers in the name section); use the to_ascii_ forms` : 'not linked'}`);
+const caseTable = bytes.indexOf(Buffer.from('c0000000e0000000c1000000e1000000', 'hex')) >= 0;
+const caseLinked = caseFns.length > 0 || caseTable;
+console.log(`Unicode case mapping: ${caseLinked ? `linked (${caseFns.length} functions${caseTable ? ', the lower-case table' : ''}: find their callers in the name section); use the to_ascii_ forms` : 'not linked'}`);

@@ -129,7 +129,7 @@ pub fn secs_f(t: Instant) -> f64 {
 
 fn font(size: u32) -> TextStyle<'static> {
     // The family by its variant: from a `&str`, plotters lower-cases the
-    // name, which alone would link the Unicode case tables (10 KB gzip).
+    // name, which alone would link the Unicode case tables (17 KB gzip).
     (FontFamily::SansSerif, size).into_font().color(&AXIS)
 }
 

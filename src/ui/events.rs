@@ -137,6 +137,14 @@ fn event_row(props: &RowProps) -> Html {
     }
 }
 
+/// Lower case for the filter, Unicode's: a note or a log line may hold any
+/// script. ASCII text (nearly every record) is lowered here; other text by
+/// the browser's `toLowerCase`, so the wasm does not carry Unicode's case
+/// tables (17 KB gzip).
+fn lower(text: &str) -> String {
+    if text.is_ascii() { text.to_ascii_lowercase() } else { js_sys::JsString::from(text).to_lower_case().into() }
+}
+
 #[function_component(Events)]
 pub fn events() -> Html {
     let store = use_store();
@@ -151,13 +159,13 @@ pub fn events() -> Html {
         move |(_, f)| -> Vec<usize> {
             let Some(entry) = entry else { return Vec::new() };
             let run = entry.run.borrow();
-            let text = f.text.to_ascii_lowercase();
+            let text = lower(&f.text);
             run.trace()
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| f.show.keeps(&r.kind))
                 .filter(|(_, r)| f.host.is_empty() || r.kind.host() == Some(f.host.as_str()))
-                .filter(|(_, r)| text.is_empty() || r.kind.describe().to_ascii_lowercase().contains(&text))
+                .filter(|(_, r)| text.is_empty() || lower(&r.kind.describe()).contains(&text))
                 .map(|(i, _)| i)
                 .collect()
         }

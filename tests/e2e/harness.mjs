@@ -82,15 +82,25 @@ export async function ready(page) {
     // Say where the page got to: a rare CI failure here had nothing else
     // to go on (the boot's progress, whether a run is computing, whether
     // Chromium thought the page hidden, which throttles its timers).
-    const seen = await page.evaluate(() => ({
-      url: location.href,
-      visibility: document.visibilityState,
-      boot: window.vipsimBoot,
-      bootText: document.querySelector('#vipsim-boot .boot-text')?.textContent,
-      shell: document.querySelector('.shell')?.dataset.ready ?? 'no shell',
-      computing: document.querySelector('.computing')?.textContent,
-    })).catch((why) => ({ evaluate: String(why) }));
-    e.message += `\npage state: ${JSON.stringify(seen)}\npage errors: ${JSON.stringify(pageErrors.get(page) ?? [])}`;
+    // (A page whose main thread is stuck would never answer: give up after 5 s.)
+    const seen = await Promise.race([
+      page.evaluate(() => ({
+        url: location.href,
+        visibility: document.visibilityState,
+        boot: window.vipsimBoot,
+        bootText: document.querySelector('#vipsim-boot .boot-text')?.textContent,
+        shell: document.querySelector('.shell')?.dataset.ready ?? 'no shell',
+        computing: document.querySelector('.computing')?.textContent,
+      })).catch((why) => ({ evaluate: String(why) })),
+      new Promise((answer) => setTimeout(() => answer({ evaluate: 'no answer in 5 s' }), 5_000)),
+    ]);
+    // `ready` also takes an embed's frame; the errors are its page's.
+    const errors = pageErrors.get(typeof page.page === 'function' ? page.page() : page) ?? [];
+    // Playwright wrote the message into the stack already: both, for
+    // reporters that print either.
+    const more = `\npage state: ${JSON.stringify(seen)}\npage errors: ${JSON.stringify(errors)}`;
+    e.message += more;
+    if (e.stack) e.stack += more;
     throw e;
   }
 }
