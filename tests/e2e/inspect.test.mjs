@@ -3,7 +3,7 @@
 // that open a scenario, and the embed player.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { servedApp, openApp, scrubTo, clock } from './harness.mjs';
+import { servedApp, openApp, ready, scrubTo, clock } from './harness.mjs';
 
 const app = servedApp();
 
@@ -25,6 +25,28 @@ test('the event list filters, and choosing a row moves the cursor there', async 
   await page.$eval('.event-table tr.ev >> nth=-1', (row) => row.click());
   assert.equal(Number(await page.getAttribute('.event-table tr.cursor', 'data-record')), record, 'the row becomes the cursor row');
   assert.match(await page.textContent('.timeline .now'), /router eth0 rx Gratuitous ARP/);
+  assert.deepEqual(errors, []);
+});
+
+test('the event filter ignores case, in any script', async () => {
+  const { page, errors } = await openApp(app.browser, app.server.url, '#metallb-l2-failover');
+  await page.fill('.events input[type=search]', 'GRATUITOUS');
+  const garps = await page.$$eval('.event-table tr.ev', (r) => r.map((e) => e.textContent));
+  assert.ok(garps.length > 0 && garps.every((t) => /Gratuitous/.test(t)), garps.slice(0, 3).join(' | '));
+  // A note in another script: Rust lowers ASCII only, so the filter lowers
+  // other text through the browser (src/ui/events.rs).
+  await page.click('button.edit-yaml');
+  const area = 'textarea[name=scenario-yaml]';
+  const yaml = await page.inputValue(area);
+  assert.match(yaml, /note: "Calm: node-a is the leader/);
+  await page.fill(area, yaml.replace('note: "Calm: node-a is the leader', 'note: "ÄRGERLICH RUHIG: node-a is the leader'));
+  await page.click('button[data-do=apply-yaml]');
+  await page.waitForSelector('.editor .applied');
+  await ready(page);
+  await page.fill('.events input[type=search]', 'ärgerlich ruhig');
+  const notes = await page.$$eval('.event-table tr.ev', (r) => r.map((e) => e.textContent));
+  assert.equal(notes.length, 1, notes.join(' | '));
+  assert.match(notes[0], /ÄRGERLICH RUHIG: node-a is the leader/);
   assert.deepEqual(errors, []);
 });
 
