@@ -81,18 +81,27 @@
     report({ progress: [...(window.vipsimBoot?.progress || []), pct] });
     const el = status();
     if (!el) return;
+    // The parser may have inserted the line but not yet its text or bar
+    // (it yields between tokens): draw what is there. A throw here would
+    // abort the download, since the counting stream below calls this.
     const bar = el.querySelector('progress');
     if (bar) bar.value = pct;
-    el.querySelector('.boot-text').textContent = `${words.loading} ${pct} %`;
+    const text = el.querySelector('.boot-text');
+    if (text) text.textContent = `${words.loading} ${pct} %`;
   };
   const failed = (why) => {
     if (started) return;
     report({ failed: String(why) });
-    const el = status();
-    if (el) {
+    // Now, and again once the page is parsed if the line was not all there.
+    const draw = () => {
+      const el = status();
+      if (!el) return;
       el.classList.add('failed');
-      el.querySelector('.boot-text').textContent = words.failed.replace('{0}', why);
-    }
+      const text = el.querySelector('.boot-text');
+      if (text) text.textContent = words.failed.replace('{0}', why);
+    };
+    draw();
+    domReady.then(draw);
   };
 
   // The wasm, counted as it streams in and compiled while it does.
