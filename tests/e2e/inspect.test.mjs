@@ -124,6 +124,10 @@ test('links open a scenario and variant; embed.html is the chrome-less player', 
   const { page, errors } = await openApp(app.browser, app.server.url, '?scenario=bgp-ecmp');
   assert.equal(await page.inputValue('select[aria-label=Scenario]'), 'bgp-ecmp');
   const hashed = await openApp(app.browser, app.server.url, '#metallb-l2-failover/garp-honor');
+  // Ready is the scenario's own run on screen; the variant computes after
+  // it (in slices, as any run), then shows.
+  await hashed.page.waitForFunction(() => document.querySelector('select[aria-label=Variant]')?.value === 'garp-honor',
+    null, { timeout: 60_000 }).catch(() => {});
   assert.equal(await hashed.page.inputValue('select[aria-label=Variant]'), 'garp-honor');
   // The embed runs when asked (Run, or autoplay=1 as here) and plays; paused, it steps.
   const embed = await openApp(app.browser, app.server.url + 'embed.html', '?scenario=cilium-lb-ipam&autoplay=1');
