@@ -43,15 +43,12 @@ test('says how much of the simulator has arrived, and says so plainly when the w
 // stream, which aborted the compile: "WebAssembly compilation aborted:
 // Network error: Failed to read from a ReadableStream" (a CI failure).
 test('the download goes on when the progress line is not all there yet', async () => {
-  const context = await app.browser.newContext();
+  const { page, context, errors } = await openPage(app.browser, 'about:blank');
   // The status line without its text, for the whole download.
   await context.addInitScript(() => {
     new MutationObserver(() => document.querySelectorAll('#vipsim-boot .boot-text').forEach((t) => t.remove()))
       .observe(document, { childList: true, subtree: true });
   });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
   await page.goto(app.server.url);
   await ready(page);
   assert.equal(await page.evaluate(() => window.vipsimBoot.failed), undefined);
